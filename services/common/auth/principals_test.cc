@@ -1,0 +1,87 @@
+#include "services/common/auth/principals.h"
+
+#include "gtest/gtest.h"
+#include "services/common/privacy/pseudonymizer.h"
+
+namespace fruition::auth {
+namespace {
+
+// sha256("test") and sha256("oig-token").
+const std::string kDeaDigest = privacy::Sha256Hex("test");
+const std::string kOigDigest = privacy::Sha256Hex("oig-token");
+
+PrincipalRegistry TestRegistry() {
+  auto registry = PrincipalRegistry::FromYaml(
+      "principals:\n"
+      "  - code: DEA\n    kind: AGENCY\n    token_sha256: " + kDeaDigest + "\n"
+      "  - code: OIG\n    kind: OVERSEER\n    token_sha256: " + kOigDigest + "\n"
+      "  - code: USSC\n    kind: JUDICIARY\n",
+      "test");
+  EXPECT_TRUE(registry.ok()) << registry.status();
+  return *registry;
+}
+
+TEST(PrincipalsTest, GoodTokenAuthenticates) {
+  auto p = TestRegistry().Authenticate({"Bearer test", std::nullopt});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->code, "DEA");
+  EXPECT_EQ(p->kind, PrincipalKind::kAgency);
+}
+
+TEST(PrincipalsTest, BadTokenIsUnauthenticated) {
+  auto p = TestRegistry().Authenticate({"Bearer nope", std::nullopt});
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kUnauthenticated);
+  auto malformed = TestRegistry().Authenticate({"Basic dGVzdA==", std::nullopt});
+  EXPECT_EQ(malformed.status().code(), absl::StatusCode::kUnauthenticated);
+  auto empty = TestRegistry().Authenticate({"Bearer ", std::nullopt});
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST(PrincipalsTest, NoCredentialsIsPublic) {
+  auto p = TestRegistry().Authenticate({});
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->is_public());
+}
+
+TEST(PrincipalsTest, ClientCertificateCommonName) {
+  auto p = TestRegistry().Authenticate({std::nullopt, "USSC"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->code, "USSC");
+  EXPECT_EQ(p->kind, PrincipalKind::kJudiciary);
+  EXPECT_EQ(TestRegistry().Authenticate({std::nullopt, "NOBODY"}).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  // Token and certificate of different principals.
+  EXPECT_EQ(TestRegistry().Authenticate({"Bearer test", "OIG"}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(TestRegistry().Authenticate({"Bearer test", "DEA"}).ok());
+}
+
+TEST(PrincipalsTest, FileErrorsNameTheField) {
+  auto bad_kind = PrincipalRegistry::FromYaml(
+      "principals:\n  - code: X\n    kind: SHERIFF\n", "f.yaml");
+  ASSERT_FALSE(bad_kind.ok());
+  EXPECT_NE(bad_kind.status().message().find("principals[0].kind"),
+            std::string::npos);
+  auto bad_digest = PrincipalRegistry::FromYaml(
+      "principals:\n  - code: X\n    kind: AGENCY\n    token_sha256: abc\n",
+      "f.yaml");
+  ASSERT_FALSE(bad_digest.ok());
+  EXPECT_NE(bad_digest.status().message().find("token_sha256"),
+            std::string::npos);
+  auto dup = PrincipalRegistry::FromYaml(
+      "principals:\n  - code: X\n    kind: AGENCY\n  - code: X\n    kind: AGENCY\n",
+      "f.yaml");
+  EXPECT_FALSE(dup.ok());
+  EXPECT_FALSE(PrincipalRegistry::FromYaml("nothing: here\n", "f.yaml").ok());
+  EXPECT_EQ(PrincipalRegistry::LoadFile("/nonexistent").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(PrincipalsTest, ConstantTimeEquals) {
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abcd"));
+}
+
+}  // namespace
+}  // namespace fruition::auth

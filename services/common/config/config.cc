@@ -1,0 +1,265 @@
+#include "services/common/config/config.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "services/common/strings.h"
+#include "yaml-cpp/yaml.h"
+
+namespace fruition::config {
+namespace {
+
+const Spec* FindSpec(const std::vector<Spec>& specs, std::string_view name) {
+  for (const Spec& spec : specs) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+std::string Kebab(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    if (c == '_') c = '-';
+  }
+  return out;
+}
+
+bool ParseBoolText(std::string_view text, bool* out) {
+  if (text == "true" || text == "1" || text == "yes" || text == "on") {
+    *out = true;
+    return true;
+  }
+  if (text == "false" || text == "0" || text == "no" || text == "off") {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string EnvName(std::string_view name) {
+  std::string out = "FRUITION_";
+  for (char c : name) {
+    out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+  }
+  return out;
+}
+
+absl::StatusOr<Settings> Settings::Load(const std::vector<std::string>& args,
+                                        const std::vector<Spec>& specs,
+                                        const EnvLookup& env_lookup) {
+  const EnvLookup env =
+      env_lookup ? env_lookup : [](const char* n) { return std::getenv(n); };
+  Settings settings;
+  std::map<std::string, std::string, std::less<>> flags;
+  std::string config_file;
+  bool positional_only = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (positional_only || arg.size() < 3 || arg.rfind("--", 0) != 0) {
+      if (arg == "--") {
+        positional_only = true;
+        continue;
+      }
+      settings.positional_.push_back(arg);
+      continue;
+    }
+    std::string name = arg.substr(2);
+    std::string value;
+    bool has_value = false;
+    if (const size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    if (name == "help") {
+      settings.help_requested_ = true;
+      continue;
+    }
+    if (name == "config") {
+      if (!has_value) {
+        if (i + 1 >= args.size()) {
+          return absl::InvalidArgumentError("flag --config needs a file path");
+        }
+        value = args[++i];
+      }
+      config_file = value;
+      continue;
+    }
+    const Spec* spec = FindSpec(specs, name);
+    if (spec == nullptr && name.rfind("no-", 0) == 0) {
+      const Spec* negated = FindSpec(specs, name.substr(3));
+      if (negated != nullptr && negated->is_bool && !has_value) {
+        flags[negated->name] = "false";
+        continue;
+      }
+    }
+    if (spec == nullptr) {
+      return absl::InvalidArgumentError(
+          StrCat("unknown flag --", name, " (see --help)"));
+    }
+    if (!has_value) {
+      if (spec->is_bool) {
+        value = "true";
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return absl::InvalidArgumentError(
+            StrCat("flag --", name, " needs a value"));
+      }
+    }
+    flags[spec->name] = value;
+  }
+
+  if (config_file.empty()) {
+    if (const char* from_env = env("FRUITION_CONFIG"); from_env != nullptr) {
+      config_file = from_env;
+    }
+  }
+  std::map<std::string, std::string, std::less<>> from_file;
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    if (!in) {
+      return absl::NotFoundError(
+          StrCat("config file ", config_file, " cannot be read"));
+    }
+    YAML::Node root;
+    try {
+      root = YAML::Load(in);
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(
+          StrCat("config file ", config_file, ": ", e.what()));
+    }
+    if (root && !root.IsNull()) {
+      if (!root.IsMap()) {
+        return absl::InvalidArgumentError(StrCat(
+            "config file ", config_file, ": top level must be a mapping"));
+      }
+      for (const auto& entry : root) {
+        const std::string key = Kebab(entry.first.as<std::string>());
+        if (FindSpec(specs, key) == nullptr) {
+          return absl::InvalidArgumentError(StrCat(
+              "config file ", config_file, ": unknown field ",
+              entry.first.as<std::string>()));
+        }
+        if (!entry.second.IsScalar()) {
+          return absl::InvalidArgumentError(
+              StrCat("config file ", config_file, ": field ",
+                           entry.first.as<std::string>(), " must be a scalar"));
+        }
+        from_file[key] = entry.second.as<std::string>();
+      }
+    }
+  }
+
+  for (const Spec& spec : specs) {
+    Value value{spec.default_value, "default"};
+    if (auto it = from_file.find(spec.name); it != from_file.end()) {
+      value = {it->second, StrCat("file ", config_file)};
+    }
+    const std::string env_name = EnvName(spec.name);
+    if (const char* from_env = env(env_name.c_str()); from_env != nullptr) {
+      value = {from_env, StrCat("env ", env_name)};
+    }
+    if (auto it = flags.find(spec.name); it != flags.end()) {
+      value = {it->second, "flag"};
+    }
+    settings.values_[spec.name] = std::move(value);
+  }
+  return settings;
+}
+
+const std::string& Settings::Get(std::string_view name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) {
+    std::fprintf(stderr, "config: setting %.*s was never declared\n",
+                 static_cast<int>(name.size()), name.data());
+    std::abort();
+  }
+  return it->second.text;
+}
+
+std::string Settings::Source(std::string_view name) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? "" : it->second.source;
+}
+
+absl::Status Settings::Invalid(std::string_view name,
+                               std::string_view why) const {
+  return absl::InvalidArgumentError(StrCat(
+      "config field ", name, " (", Source(name), "): ", why));
+}
+
+absl::StatusOr<int64_t> Settings::GetInt(std::string_view name, int64_t min,
+                                         int64_t max) const {
+  const std::string& text = Get(name);
+  errno = 0;
+  char* end = nullptr;
+  const long long value = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE) {
+    return Invalid(name, StrCat("not an integer: '", text, "'"));
+  }
+  if (value < min || value > max) {
+    return Invalid(name, StrCat(value, " is outside [", min, ", ", max,
+                                      "]"));
+  }
+  return static_cast<int64_t>(value);
+}
+
+absl::StatusOr<double> Settings::GetDouble(std::string_view name, double min,
+                                           double max) const {
+  const std::string& text = Get(name);
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(value)) {
+    return Invalid(name, StrCat("not a number: '", text, "'"));
+  }
+  if (value < min || value > max) {
+    return Invalid(name, StrCat(value, " is outside [", min, ", ", max,
+                                      "]"));
+  }
+  return value;
+}
+
+absl::StatusOr<bool> Settings::GetBool(std::string_view name) const {
+  bool value = false;
+  if (!ParseBoolText(Get(name), &value)) {
+    return Invalid(name,
+                   StrCat("not a boolean (true/false): '", Get(name),
+                                "'"));
+  }
+  return value;
+}
+
+absl::StatusOr<std::string> Settings::GetRequired(std::string_view name) const {
+  const std::string& text = Get(name);
+  if (text.empty()) {
+    return Invalid(name, StrCat("required; set --", name, " or ",
+                                      EnvName(name)));
+  }
+  return text;
+}
+
+std::string Settings::Usage(std::string_view program,
+                            const std::vector<Spec>& specs) {
+  std::ostringstream out;
+  out << "usage: " << program << " [flags]\n\n"
+      << "Each flag may also be set as FRUITION_<NAME> in the environment or\n"
+      << "as name: value in the YAML file given by --config FILE.\n\n";
+  out << "  --config FILE\n      YAML file with settings (env FRUITION_CONFIG)\n";
+  for (const Spec& spec : specs) {
+    out << "  --" << spec.name << (spec.is_bool ? "" : " VALUE") << "\n      "
+        << spec.help;
+    if (!spec.default_value.empty()) {
+      out << " (default: " << spec.default_value << ")";
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace fruition::config

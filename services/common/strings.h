@@ -1,0 +1,22 @@
+// String helpers. Debian's Abseil is built with its own absl::string_view
+// (ABSL_OPTION_USE_STD_STRING_VIEW 0), so absl::StrCat does not take
+// std::string_view; this variadic concatenation takes anything streamable.
+#ifndef FRUITION_SERVICES_COMMON_STRINGS_H_
+#define FRUITION_SERVICES_COMMON_STRINGS_H_
+
+#include <sstream>
+#include <string>
+
+namespace fruition {
+
+// Concatenates the streamed forms of `parts`.
+template <typename... Parts>
+std::string StrCat(const Parts&... parts) {
+  std::ostringstream out;
+  (out << ... << parts);
+  return out.str();
+}
+
+}  // namespace fruition
+
+#endif  // FRUITION_SERVICES_COMMON_STRINGS_H_
