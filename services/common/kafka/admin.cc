@@ -1,0 +1,133 @@
+#include "services/common/kafka/admin.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+
+#include "services/common/strings.h"
+#include "services/common/topics.h"
+
+namespace fruition::kafka {
+namespace {
+
+struct HandleDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+using Handle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+
+absl::StatusOr<Handle> NewAdminHandle(
+    const std::string& bootstrap,
+    const std::map<std::string, std::string>& properties) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  std::map<std::string, std::string> props = properties;
+  props["bootstrap.servers"] = bootstrap;
+  for (const auto& [name, value] : props) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err,
+                          sizeof(err)) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return absl::InvalidArgumentError(
+          StrCat("kafka property ", name, ": ", err));
+    }
+  }
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  if (rk == nullptr) return absl::InvalidArgumentError(StrCat("kafka: ", err));
+  return Handle(rk);
+}
+
+}  // namespace
+
+std::vector<TopicSpec> IntakeTopics(int partitions, int replication_factor) {
+  return {
+      {std::string(topics::kReports), partitions, replication_factor,
+       {{"retention.ms", "-1"}, {"retention.bytes", "-1"}}},
+      {std::string(topics::kReference), partitions, replication_factor,
+       {{"retention.ms", "-1"}, {"retention.bytes", "-1"}}},
+  };
+}
+
+absl::Status EnsureTopics(const std::string& bootstrap,
+                          const std::map<std::string, std::string>& properties,
+                          const std::vector<TopicSpec>& topics,
+                          std::chrono::milliseconds timeout) {
+  auto handle = NewAdminHandle(bootstrap, properties);
+  if (!handle.ok()) return handle.status();
+  rd_kafka_t* rk = handle->get();
+  std::vector<rd_kafka_NewTopic_t*> new_topics;
+  char err[512];
+  for (const TopicSpec& spec : topics) {
+    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(
+        spec.name.c_str(), spec.partitions, spec.replication_factor, err,
+        sizeof(err));
+    if (nt == nullptr) {
+      for (auto* t : new_topics) rd_kafka_NewTopic_destroy(t);
+      return absl::InvalidArgumentError(StrCat("topic ", spec.name, ": ", err));
+    }
+    for (const auto& [name, value] : spec.config) {
+      rd_kafka_NewTopic_set_config(nt, name.c_str(), value.c_str());
+    }
+    new_topics.push_back(nt);
+  }
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_AdminOptions_t* options =
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  rd_kafka_AdminOptions_set_request_timeout(
+      options, static_cast<int>(timeout.count()), err, sizeof(err));
+  rd_kafka_CreateTopics(rk, new_topics.data(), new_topics.size(), options,
+                        queue);
+  rd_kafka_event_t* event =
+      rd_kafka_queue_poll(queue, static_cast<int>(timeout.count()) + 1000);
+  absl::Status status = absl::OkStatus();
+  if (event == nullptr) {
+    status = absl::UnavailableError("kafka: CreateTopics timed out");
+  } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    status = absl::UnavailableError(
+        StrCat("kafka: CreateTopics: ", rd_kafka_event_error_string(event)));
+  } else {
+    const rd_kafka_CreateTopics_result_t* result =
+        rd_kafka_event_CreateTopics_result(event);
+    size_t count = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(result, &count);
+    for (size_t i = 0; i < count && status.ok(); ++i) {
+      const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+      if (e != RD_KAFKA_RESP_ERR_NO_ERROR &&
+          e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        status = absl::UnavailableError(
+            StrCat("kafka: create topic ", rd_kafka_topic_result_name(results[i]),
+                   ": ", rd_kafka_err2str(e)));
+      }
+    }
+  }
+  if (event != nullptr) rd_kafka_event_destroy(event);
+  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_queue_destroy(queue);
+  for (auto* t : new_topics) rd_kafka_NewTopic_destroy(t);
+  return status;
+}
+
+absl::StatusOr<int> PartitionCount(
+    const std::string& bootstrap,
+    const std::map<std::string, std::string>& properties,
+    const std::string& topic, std::chrono::milliseconds timeout) {
+  auto handle = NewAdminHandle(bootstrap, properties);
+  if (!handle.ok()) return handle.status();
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(handle->get(), topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(
+      handle->get(), 0, rkt, &md, static_cast<int>(timeout.count()));
+  rd_kafka_topic_destroy(rkt);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::UnavailableError(
+        StrCat("kafka metadata for ", topic, ": ", rd_kafka_err2str(err)));
+  }
+  absl::StatusOr<int> result = absl::NotFoundError(StrCat("topic ", topic, " does not exist"));
+  if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      md->topics[0].partition_cnt > 0) {
+    result = md->topics[0].partition_cnt;
+  }
+  rd_kafka_metadata_destroy(md);
+  return result;
+}
+
+}  // namespace fruition::kafka

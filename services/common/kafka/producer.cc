@@ -1,0 +1,280 @@
+#include "services/common/kafka/producer.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <mutex>
+
+#include "services/common/log/log.h"
+#include "services/common/strings.h"
+
+namespace fruition::kafka {
+namespace {
+
+absl::Status SetConf(rd_kafka_conf_t* conf, const std::string& name,
+                     const std::string& value) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof(err)) !=
+      RD_KAFKA_CONF_OK) {
+    return absl::InvalidArgumentError(
+        StrCat("kafka property ", name, ": ", err));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status DeliveryStatus(int code, std::string_view what) {
+  const auto err = static_cast<rd_kafka_resp_err_t>(code);
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+      return absl::OkStatus();
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+      return absl::InvalidArgumentError(
+          StrCat(what, " rejected by Kafka: ", rd_kafka_err2str(err)));
+    default:
+      return absl::UnavailableError(
+          StrCat(what, " maybe not written (", rd_kafka_err2str(err),
+                 "); retry with the same id"));
+  }
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ParseProperties(
+    std::string_view text) {
+  std::map<std::string, std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view item = text.substr(start, end - start);
+    if (!item.empty()) {
+      const size_t eq = item.find('=');
+      if (eq == std::string_view::npos || eq == 0) {
+        return absl::InvalidArgumentError(StrCat(
+            "kafka-properties: '", item, "' is not name=value"));
+      }
+      out[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+KafkaProducer::KafkaProducer(ProducerOptions options)
+    : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(
+    ProducerOptions options) {
+  if (options.bootstrap_servers.empty()) {
+    return absl::InvalidArgumentError("kafka-bootstrap: required");
+  }
+  std::unique_ptr<KafkaProducer> producer(new KafkaProducer(std::move(options)));
+  auto handle = producer->NewHandle();
+  if (!handle.ok()) return handle.status();
+  producer->rk_ = *handle;
+  producer->poller_ = std::thread([p = producer.get()] { p->PollLoop(); });
+  producer->prober_ = std::thread([p = producer.get()] { p->ProbeLoop(); });
+  return producer;
+}
+
+absl::StatusOr<rd_kafka_t*> KafkaProducer::NewHandle() {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  std::map<std::string, std::string> props = {
+      {"bootstrap.servers", options_.bootstrap_servers},
+      {"client.id", options_.client_id},
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"partitioner", "murmur2_random"},
+      {"message.timeout.ms", std::to_string(options_.delivery_timeout_ms)},
+      {"linger.ms", std::to_string(options_.linger_ms)},
+      {"compression.type", "lz4"},
+      {"queue.buffering.max.messages", "200000"},
+      {"socket.connection.setup.timeout.ms", "5000"},
+      {"reconnect.backoff.max.ms", "1000"},
+  };
+  for (const auto& [name, value] : options_.properties) props[name] = value;
+  for (const auto& [name, value] : props) {
+    if (absl::Status s = SetConf(conf, name, value); !s.ok()) {
+      rd_kafka_conf_destroy(conf);
+      return s;
+    }
+  }
+  rd_kafka_conf_set_dr_msg_cb(
+      conf, [](rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque) {
+        OnDelivery(rk, msg, opaque);
+      });
+  rd_kafka_conf_set_error_cb(
+      conf, [](rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+        OnError(rk, err, reason, opaque);
+      });
+  rd_kafka_conf_set_opaque(conf, this);
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  if (rk == nullptr) {
+    return absl::InvalidArgumentError(StrCat("kafka producer: ", err));
+  }
+  return rk;
+}
+
+KafkaProducer::~KafkaProducer() {
+  if (absl::Status s = Flush(std::chrono::seconds(10)); !s.ok()) {
+    log::Warn("kafka producer closing with records unacknowledged",
+              {{"error", std::string(s.message())}});
+  }
+  stopping_ = true;
+  if (prober_.joinable()) prober_.join();
+  if (poller_.joinable()) poller_.join();
+  std::unique_lock<std::shared_mutex> lock(handle_mu_);
+  if (rk_ != nullptr) {
+    rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(rk_, 0);  // serve the purged records' reports
+    rd_kafka_destroy(rk_);
+    rk_ = nullptr;
+  }
+}
+
+void KafkaProducer::Produce(std::string_view topic, std::string_view key,
+                            std::string_view value,
+                            const std::vector<Header>& headers,
+                            DeliveryCallback done) {
+  auto* callback = new DeliveryCallback(std::move(done));
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (!headers.empty()) {
+    hdrs = rd_kafka_headers_new(headers.size());
+    for (const auto& [name, val] : headers) {
+      rd_kafka_header_add(hdrs, name.data(), name.size(), val.data(),
+                          val.size());
+    }
+  }
+  rd_kafka_resp_err_t err;
+  {
+    std::shared_lock<std::shared_mutex> lock(handle_mu_);
+    if (rk_ == nullptr || stopping_) {
+      err = RD_KAFKA_RESP_ERR__DESTROY;
+    } else {
+      const std::string topic_name(topic);
+      err = rd_kafka_producev(
+          rk_, RD_KAFKA_V_TOPIC(topic_name.c_str()),
+          RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(callback),
+          RD_KAFKA_V_END);
+    }
+  }
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (hdrs != nullptr) rd_kafka_headers_destroy(hdrs);  // not taken over
+    DeliveryReport report;
+    report.status = absl::UnavailableError(
+        StrCat("record not enqueued (", rd_kafka_err2str(err),
+               "); retry with the same id"));
+    (*callback)(report);
+    delete callback;
+  }
+}
+
+void KafkaProducer::OnDelivery(rd_kafka_t* /*rk*/, const void* message,
+                               void* /*opaque*/) {
+  const auto* msg = static_cast<const rd_kafka_message_t*>(message);
+  auto* callback = static_cast<DeliveryCallback*>(msg->_private);
+  if (callback == nullptr) return;
+  DeliveryReport report;
+  report.status = DeliveryStatus(msg->err, "record");
+  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    report.partition = msg->partition;
+    report.offset = msg->offset;
+  }
+  (*callback)(report);
+  delete callback;
+}
+
+void KafkaProducer::OnError(rd_kafka_t* rk, int code, const char* reason,
+                            void* opaque) {
+  auto* self = static_cast<KafkaProducer*>(opaque);
+  const auto err = static_cast<rd_kafka_resp_err_t>(code);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char why[512];
+    rd_kafka_fatal_error(rk, why, sizeof(why));
+    log::Error("kafka producer fatal error; recreating it", {{"reason", why}});
+    self->fatal_ = true;
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    self->healthy_ = false;
+  }
+  log::Warn("kafka producer error",
+            {{"error", rd_kafka_err2name(err)}, {"reason", reason}});
+}
+
+void KafkaProducer::PollLoop() {
+  while (!stopping_) {
+    if (fatal_.exchange(false)) RecreateAfterFatalError();
+    std::shared_lock<std::shared_mutex> lock(handle_mu_);
+    if (rk_ != nullptr) rd_kafka_poll(rk_, 50);
+  }
+}
+
+void KafkaProducer::ProbeLoop() {
+  auto next = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    if (std::chrono::steady_clock::now() >= next) {
+      const rd_kafka_metadata_t* md = nullptr;
+      rd_kafka_resp_err_t err;
+      {
+        std::shared_lock<std::shared_mutex> lock(handle_mu_);
+        err = rk_ == nullptr
+                  ? RD_KAFKA_RESP_ERR__DESTROY
+                  : rd_kafka_metadata(rk_, 0, nullptr, &md,
+                                      options_.health_probe_interval_ms);
+      }
+      if (md != nullptr) rd_kafka_metadata_destroy(md);
+      const bool ok = err == RD_KAFKA_RESP_ERR_NO_ERROR;
+      if (ok != healthy_.exchange(ok)) {
+        log::Info(ok ? "kafka reachable" : "kafka unreachable",
+                  {{"bootstrap", options_.bootstrap_servers},
+                   {"error", rd_kafka_err2name(err)}});
+      }
+      next = std::chrono::steady_clock::now() +
+             std::chrono::milliseconds(options_.health_probe_interval_ms);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void KafkaProducer::RecreateAfterFatalError() {
+  std::unique_lock<std::shared_mutex> lock(handle_mu_);
+  if (rk_ != nullptr) {
+    // Everything not acknowledged is reported UNAVAILABLE ("maybe written").
+    rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(rk_, 0);
+    rd_kafka_flush(rk_, 1000);
+    rd_kafka_destroy(rk_);
+    rk_ = nullptr;
+  }
+  auto handle = NewHandle();
+  if (!handle.ok()) {
+    log::Error("kafka producer could not be recreated",
+               {{"error", std::string(handle.status().message())}});
+    fatal_ = true;  // try again on the next loop
+    return;
+  }
+  rk_ = *handle;
+  ++recreations_;
+}
+
+absl::Status KafkaProducer::Flush(std::chrono::milliseconds timeout) {
+  std::shared_lock<std::shared_mutex> lock(handle_mu_);
+  if (rk_ == nullptr) return absl::OkStatus();
+  const rd_kafka_resp_err_t err =
+      rd_kafka_flush(rk_, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::DeadlineExceededError(
+        StrCat(rd_kafka_outq_len(rk_), " records still unacknowledged after ",
+               timeout.count(), " ms"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace fruition::kafka

@@ -1,0 +1,142 @@
+// The Kafka producer adapter every Fruition service uses to write records.
+//
+// Guarantees (SPEC §8, ARCHITECTURE principle 2):
+//  - idempotent producer, acks=all, murmur2 partitioner (the same partition
+//    for the same key as Java clients, so topics written by different
+//    services stay co-partitioned);
+//  - a record counts as written only when its delivery report says so;
+//  - a delivery that fails or times out is reported as UNAVAILABLE, "maybe
+//    written": the caller answers its client with UNAVAILABLE and the client
+//    retries with the same id, which downstream de-duplicates;
+//  - a fatal idempotence error (e.g. the broker fenced the producer id)
+//    recreates the underlying producer; records in flight are reported
+//    UNAVAILABLE;
+//  - Flush() on drain waits for every outstanding delivery report.
+//
+// Thread-safe. Delivery callbacks run on the adapter's polling thread, one at
+// a time, in per-partition order; they must not block for long.
+#ifndef FRUITION_SERVICES_COMMON_KAFKA_PRODUCER_H_
+#define FRUITION_SERVICES_COMMON_KAFKA_PRODUCER_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+struct rd_kafka_s;
+
+namespace fruition::kafka {
+
+// Where a record landed, or why it may not have.
+struct DeliveryReport {
+  // OK: written (acks=all). UNAVAILABLE: maybe written, retry with the same
+  // id. INVALID_ARGUMENT: rejected by the broker, not written (too large).
+  absl::Status status;
+  int32_t partition = -1;
+  int64_t offset = -1;
+};
+
+using DeliveryCallback = std::function<void(const DeliveryReport&)>;
+
+// A record header.
+using Header = std::pair<std::string, std::string>;
+
+// The interface services code against; unit tests use a fake.
+class Producer {
+ public:
+  virtual ~Producer() = default;
+
+  // Enqueues one record. `done` is called exactly once: on the polling thread
+  // with the delivery report, or before Produce returns if the record cannot
+  // be enqueued (UNAVAILABLE, e.g. local queue full or producer shut down).
+  virtual void Produce(std::string_view topic, std::string_view key,
+                       std::string_view value,
+                       const std::vector<Header>& headers,
+                       DeliveryCallback done) = 0;
+
+  // Waits until every enqueued record has its delivery report, or until
+  // `timeout`; DEADLINE_EXCEEDED if records remain.
+  virtual absl::Status Flush(std::chrono::milliseconds timeout) = 0;
+
+  // False while no broker is reachable (last probe failed or all brokers
+  // down); services turn their gRPC health NOT_SERVING on it.
+  virtual bool Healthy() const = 0;
+};
+
+struct ProducerOptions {
+  // host:port[,host:port...]. Required.
+  std::string bootstrap_servers;
+  std::string client_id = "fruition";
+  // How long a record may wait for acknowledgement before it is reported
+  // UNAVAILABLE (librdkafka message.timeout.ms). Default 15 s.
+  int delivery_timeout_ms = 15000;
+  // Batching delay (linger.ms). Default 5 ms.
+  int linger_ms = 5;
+  // How often the broker is probed for health. Default 1 s.
+  int health_probe_interval_ms = 1000;
+  // Extra librdkafka properties (security.protocol, sasl.*, ssl.*, ...).
+  std::map<std::string, std::string> properties;
+};
+
+class KafkaProducer : public Producer {
+ public:
+  // INVALID_ARGUMENT naming the property for a bad option.
+  static absl::StatusOr<std::unique_ptr<KafkaProducer>> Create(
+      ProducerOptions options);
+  // Flushes for up to 10 s, then reports what is left UNAVAILABLE.
+  ~KafkaProducer() override;
+
+  void Produce(std::string_view topic, std::string_view key,
+               std::string_view value, const std::vector<Header>& headers,
+               DeliveryCallback done) override;
+  absl::Status Flush(std::chrono::milliseconds timeout) override;
+  bool Healthy() const override { return healthy_.load(); }
+
+  // Times the producer was recreated after a fatal error.
+  int64_t recreations() const { return recreations_.load(); }
+
+ private:
+  explicit KafkaProducer(ProducerOptions options);
+  absl::StatusOr<rd_kafka_s*> NewHandle();
+  void PollLoop();
+  void ProbeLoop();
+  void RecreateAfterFatalError();
+
+  static void OnDelivery(rd_kafka_s* rk, const void* message, void* opaque);
+  static void OnError(rd_kafka_s* rk, int err, const char* reason,
+                      void* opaque);
+
+  const ProducerOptions options_;
+  mutable std::shared_mutex handle_mu_;  // guards rk_ replacement
+  rd_kafka_s* rk_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> fatal_{false};
+  std::atomic<bool> healthy_{false};
+  std::atomic<int64_t> recreations_{0};
+  std::thread poller_;
+  std::thread prober_;
+};
+
+// Maps a librdkafka error code (rd_kafka_resp_err_t) for a delivery to a
+// status: OK, INVALID_ARGUMENT for records the broker will never accept,
+// UNAVAILABLE ("maybe written; retry with the same id") for everything else.
+absl::Status DeliveryStatus(int err, std::string_view what);
+
+// Parses "k=v,k=v" (extra librdkafka properties from config).
+absl::StatusOr<std::map<std::string, std::string>> ParseProperties(
+    std::string_view text);
+
+}  // namespace fruition::kafka
+
+#endif  // FRUITION_SERVICES_COMMON_KAFKA_PRODUCER_H_

@@ -1,0 +1,127 @@
+#include "services/common/kafka/producer.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+
+#include "gtest/gtest.h"
+#include "services/common/kafka/mock_cluster.h"
+
+namespace fruition::kafka {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Collects delivery reports and waits for a number of them.
+class Reports {
+ public:
+  DeliveryCallback Callback() {
+    return [this](const DeliveryReport& r) {
+      std::lock_guard<std::mutex> lock(mu_);
+      reports_.push_back(r);
+      cv_.notify_all();
+    };
+  }
+  std::vector<DeliveryReport> WaitFor(size_t n, milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return reports_.size() >= n; });
+    return reports_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<DeliveryReport> reports_;
+};
+
+bool WaitUntil(const std::function<bool()>& cond, milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return cond();
+}
+
+TEST(KafkaProducerTest, AnswersOnlyFromDeliveryReports) {
+  auto mock = MockCluster::Start(1);
+  ASSERT_TRUE(mock.ok()) << mock.status();
+  ASSERT_TRUE((*mock)->CreateTopics({{"t", 4, 1}}).ok());
+  ProducerOptions options;
+  options.bootstrap_servers = (*mock)->bootstrap_servers();
+  auto producer = KafkaProducer::Create(options);
+  ASSERT_TRUE(producer.ok()) << producer.status();
+  Reports reports;
+  for (int i = 0; i < 100; ++i) {
+    (*producer)->Produce("t", "key-" + std::to_string(i % 7), "v", {{"h", "1"}},
+                         reports.Callback());
+  }
+  ASSERT_TRUE((*producer)->Flush(std::chrono::seconds(10)).ok());
+  auto got = reports.WaitFor(100, std::chrono::seconds(10));
+  ASSERT_EQ(got.size(), 100u);
+  std::set<std::pair<int32_t, int64_t>> positions;
+  for (const auto& r : got) {
+    EXPECT_TRUE(r.status.ok()) << r.status;
+    EXPECT_GE(r.partition, 0);
+    EXPECT_GE(r.offset, 0);
+    positions.insert({r.partition, r.offset});
+  }
+  EXPECT_EQ(positions.size(), 100u);  // every record has its own place
+  EXPECT_TRUE(WaitUntil([&] { return (*producer)->Healthy(); },
+                        std::chrono::seconds(5)));
+}
+
+TEST(KafkaProducerTest, SameKeySamePartition) {
+  auto mock = MockCluster::Start(1);
+  ASSERT_TRUE(mock.ok());
+  ASSERT_TRUE((*mock)->CreateTopics({{"t", 12, 1}}).ok());
+  ProducerOptions options;
+  options.bootstrap_servers = (*mock)->bootstrap_servers();
+  auto producer = KafkaProducer::Create(options);
+  ASSERT_TRUE(producer.ok());
+  Reports reports;
+  for (int i = 0; i < 10; ++i) {
+    (*producer)->Produce("t", "subject-a", "v", {}, reports.Callback());
+  }
+  auto got = reports.WaitFor(10, std::chrono::seconds(10));
+  ASSERT_EQ(got.size(), 10u);
+  for (const auto& r : got) EXPECT_EQ(r.partition, got[0].partition);
+}
+
+TEST(KafkaProducerTest, UnreachableBrokerIsUnavailableNeverOk) {
+  auto mock = MockCluster::Start(1);
+  ASSERT_TRUE(mock.ok());
+  const std::string bootstrap = (*mock)->bootstrap_servers();
+  mock->reset();  // the broker is gone
+  ProducerOptions options;
+  options.bootstrap_servers = bootstrap;
+  options.delivery_timeout_ms = 1500;
+  auto producer = KafkaProducer::Create(options);
+  ASSERT_TRUE(producer.ok());
+  Reports reports;
+  (*producer)->Produce("t", "k", "v", {}, reports.Callback());
+  auto got = reports.WaitFor(1, std::chrono::seconds(10));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE((*producer)->Healthy());
+}
+
+TEST(KafkaProducerTest, DeliveryStatusMapping) {
+  EXPECT_TRUE(DeliveryStatus(0, "r").ok());
+  EXPECT_EQ(DeliveryStatus(10 /*MSG_SIZE_TOO_LARGE*/, "r").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DeliveryStatus(-192 /*_MSG_TIMED_OUT*/, "r").code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST(KafkaProducerTest, ParseProperties) {
+  auto p = ParseProperties("security.protocol=SSL,ssl.ca.location=/ca.pem");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->at("security.protocol"), "SSL");
+  EXPECT_EQ(p->at("ssl.ca.location"), "/ca.pem");
+  EXPECT_FALSE(ParseProperties("novalue").ok());
+  EXPECT_TRUE(ParseProperties("")->empty());
+}
+
+}  // namespace
+}  // namespace fruition::kafka

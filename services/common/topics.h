@@ -1,0 +1,21 @@
+// Kafka topic names of SPEC §7.
+#ifndef FRUITION_SERVICES_COMMON_TOPICS_H_
+#define FRUITION_SERVICES_COMMON_TOPICS_H_
+
+#include <string_view>
+
+namespace fruition::topics {
+
+inline constexpr std::string_view kReports = "fruition.reports.v1";
+inline constexpr std::string_view kReference = "fruition.reference.v1";
+inline constexpr std::string_view kLinkAssessments =
+    "fruition.link-assessments.v1";
+inline constexpr std::string_view kScores = "fruition.scores.v1";
+inline constexpr std::string_view kOversightPublic =
+    "fruition.oversight.public.v1";
+inline constexpr std::string_view kOversightRestricted =
+    "fruition.oversight.restricted.v1";
+
+}  // namespace fruition::topics
+
+#endif  // FRUITION_SERVICES_COMMON_TOPICS_H_
