@@ -1,0 +1,64 @@
+// A gRPC server with what every Fruition service exposes: the services
+// given, grpc.health.v1, server reflection,
+// optional TLS (with optional client certificates, whose CN authenticates
+// the caller), and a drain that turns health NOT_SERVING before stopping.
+//
+// Thread-safe.
+#ifndef FRUITION_SERVICES_COMMON_SERVER_GRPC_SERVER_H_
+#define FRUITION_SERVICES_COMMON_SERVER_GRPC_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/auth/principals.h"
+
+namespace fruition::server {
+
+struct GrpcServerOptions {
+  // host:port to listen on; port 0 picks a free port (see port()).
+  std::string listen_address = "127.0.0.1:50051";
+  // PEM files. With cert and key the server speaks TLS; with a client CA
+  // too, it verifies client certificates when presented (callers may still
+  // use bearer tokens instead).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  // Largest request accepted (a Submit batch of reports). Default 64 MiB.
+  int max_receive_message_bytes = 64 << 20;
+};
+
+class GrpcServer {
+ public:
+  // Binds and starts. Health starts NOT_SERVING: call SetServing(true) once
+  // the service's dependencies are ready. UNAVAILABLE if the address cannot
+  // be bound; INVALID_ARGUMENT naming the file for unreadable TLS files.
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
+      const GrpcServerOptions& options, std::vector<grpc::Service*> services);
+  ~GrpcServer();
+
+  int port() const { return port_; }
+  // Sets the grpc.health.v1 status of every service ("" included).
+  void SetServing(bool serving);
+  // Drain: NOT_SERVING, refuse new RPCs, wait up to `deadline` for running
+  // ones, then cancel what is left.
+  void Shutdown(std::chrono::milliseconds deadline);
+
+ private:
+  GrpcServer() = default;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+// The caller's credentials: the `authorization` metadata and the verified
+// client certificate's CN (x509_common_name), if any.
+auth::Credentials CredentialsFrom(const grpc::ServerContext& context);
+
+}  // namespace fruition::server
+
+#endif  // FRUITION_SERVICES_COMMON_SERVER_GRPC_SERVER_H_

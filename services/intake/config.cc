@@ -1,0 +1,117 @@
+#include "services/intake/config.h"
+
+#include <cstdlib>
+
+#include "services/common/kafka/producer.h"
+#include "services/common/log/log.h"
+#include "services/common/status.h"
+#include "services/common/strings.h"
+
+namespace fruition::intake {
+
+const std::vector<config::Spec>& IntakeSpecs() {
+  static const auto* specs = new std::vector<config::Spec>{
+      {"grpc-listen", "127.0.0.1:50051", "gRPC listen address host:port"},
+      {"metrics-listen", "127.0.0.1:9101",
+       "admin HTTP (/metrics, /healthz, /readyz) host:port"},
+      {"kafka-bootstrap", "", "Kafka bootstrap servers (required)"},
+      {"kafka-properties", "",
+       "extra librdkafka properties, k=v,k=v (security.protocol, sasl.*)"},
+      {"kafka-delivery-timeout-ms", "15000",
+       "time a report may wait for Kafka before UNAVAILABLE"},
+      {"principals-file", "", "principals YAML (SPEC §1; required)"},
+      {"pseudonym-key-file", "", "file holding the HMAC key for subject_pid"},
+      {"pseudonym-key", "",
+       "the HMAC key itself (prefer FRUITION_PSEUDONYM_KEY or the file)"},
+      {"data-dir", "", "directory for RocksDB state (required)"},
+      {"tls-cert", "", "server certificate PEM (enables TLS)"},
+      {"tls-key", "", "server private key PEM"},
+      {"tls-client-ca", "", "CA PEM to verify client certificates"},
+      {"drain-timeout-ms", "10000", "grace period for running RPCs on SIGTERM"},
+      {"stream-window", "2048", "reports in flight per Stream call"},
+      {"create-topics", "false", "create missing topics at start (dev/test)",
+       true},
+      {"topic-partitions", "12", "partitions for --create-topics"},
+      {"topic-replication", "1", "replication factor for --create-topics"},
+      {"log-level", "info", "debug, info, warn or error"},
+  };
+  return *specs;
+}
+
+absl::Status CheckHostPort(const std::string& value, const std::string& field) {
+  const size_t colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == value.size()) {
+    return absl::InvalidArgumentError(
+        StrCat("config field ", field, ": '", value, "' is not host:port"));
+  }
+  char* end = nullptr;
+  const long port = std::strtol(value.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        StrCat("config field ", field, ": port of '", value,
+               "' is not 0..65535"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<IntakeConfig> IntakeConfigFrom(const config::Settings& s) {
+  IntakeConfig c;
+  c.grpc_listen = s.Get("grpc-listen");
+  FRUITION_RETURN_IF_ERROR(CheckHostPort(c.grpc_listen, "grpc-listen"));
+  c.metrics_listen = s.Get("metrics-listen");
+  FRUITION_RETURN_IF_ERROR(CheckHostPort(c.metrics_listen, "metrics-listen"));
+  FRUITION_ASSIGN_OR_RETURN(c.kafka_bootstrap, s.GetRequired("kafka-bootstrap"));
+  auto props = kafka::ParseProperties(s.Get("kafka-properties"));
+  if (!props.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat("config field ", props.status().message()));
+  }
+  c.kafka_properties = *props;
+  FRUITION_ASSIGN_OR_RETURN(
+      const int64_t timeout,
+      s.GetInt("kafka-delivery-timeout-ms", 1000, 300000));
+  c.kafka_delivery_timeout_ms = static_cast<int>(timeout);
+  FRUITION_ASSIGN_OR_RETURN(c.principals_file, s.GetRequired("principals-file"));
+  c.pseudonym_key_file = s.Get("pseudonym-key-file");
+  c.pseudonym_key = s.Get("pseudonym-key");
+  if (c.pseudonym_key_file.empty() == c.pseudonym_key.empty()) {
+    return absl::InvalidArgumentError(
+        "config field pseudonym-key-file / pseudonym-key: set exactly one "
+        "(FRUITION_PSEUDONYM_KEY_FILE or FRUITION_PSEUDONYM_KEY)");
+  }
+  FRUITION_ASSIGN_OR_RETURN(c.data_dir, s.GetRequired("data-dir"));
+  c.tls_cert_file = s.Get("tls-cert");
+  c.tls_key_file = s.Get("tls-key");
+  c.tls_client_ca_file = s.Get("tls-client-ca");
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "config field tls-cert / tls-key: set both or neither");
+  }
+  if (!c.tls_client_ca_file.empty() && c.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "config field tls-client-ca: needs tls-cert and tls-key");
+  }
+  FRUITION_ASSIGN_OR_RETURN(const int64_t drain,
+                            s.GetInt("drain-timeout-ms", 0, 600000));
+  c.drain_timeout_ms = static_cast<int>(drain);
+  FRUITION_ASSIGN_OR_RETURN(const int64_t window,
+                            s.GetInt("stream-window", 1, 100000));
+  c.stream_window = static_cast<int>(window);
+  FRUITION_ASSIGN_OR_RETURN(c.create_topics, s.GetBool("create-topics"));
+  FRUITION_ASSIGN_OR_RETURN(const int64_t partitions,
+                            s.GetInt("topic-partitions", 1, 10000));
+  c.topic_partitions = static_cast<int>(partitions);
+  FRUITION_ASSIGN_OR_RETURN(const int64_t replication,
+                            s.GetInt("topic-replication", 1, 100));
+  c.topic_replication = static_cast<int>(replication);
+  c.log_level = s.Get("log-level");
+  log::Level level;
+  if (!log::ParseLevel(c.log_level, &level)) {
+    return absl::InvalidArgumentError(
+        StrCat("config field log-level (", s.Source("log-level"), "): '",
+               c.log_level, "' is not debug, info, warn or error"));
+  }
+  return c;
+}
+
+}  // namespace fruition::intake

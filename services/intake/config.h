@@ -1,0 +1,47 @@
+// Intake's configuration: flags > FRUITION_* environment > YAML file
+// (services/common/config). `fruition-intake --help` lists every setting.
+#ifndef FRUITION_SERVICES_INTAKE_CONFIG_H_
+#define FRUITION_SERVICES_INTAKE_CONFIG_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/config/config.h"
+
+namespace fruition::intake {
+
+struct IntakeConfig {
+  std::string grpc_listen = "127.0.0.1:50051";  // host:port
+  std::string metrics_listen = "127.0.0.1:9101";  // host:port, /metrics
+  std::string kafka_bootstrap;                  // required
+  std::map<std::string, std::string> kafka_properties;  // security etc.
+  int kafka_delivery_timeout_ms = 15000;
+  std::string principals_file;     // required (SPEC §1)
+  std::string pseudonym_key_file;  // this, or pseudonym_key, required
+  std::string pseudonym_key;       // secret: never logged
+  std::string data_dir;            // required; RocksDB in <data_dir>/intake
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  int drain_timeout_ms = 10000;  // SIGTERM: running RPCs get this long
+  int stream_window = 2048;      // reports in flight per Stream call
+  bool create_topics = false;    // create missing topics at start (dev/test)
+  int topic_partitions = 12;     // for create_topics
+  int topic_replication = 1;     // for create_topics
+  std::string log_level = "info";
+};
+
+// The settings intake accepts (also used by `fruition dev`).
+const std::vector<config::Spec>& IntakeSpecs();
+
+// Builds and validates the typed config; errors name the field.
+absl::StatusOr<IntakeConfig> IntakeConfigFrom(const config::Settings& s);
+
+// Splits "host:port"; INVALID_ARGUMENT naming `field` if malformed.
+absl::Status CheckHostPort(const std::string& value, const std::string& field);
+
+}  // namespace fruition::intake
+
+#endif  // FRUITION_SERVICES_INTAKE_CONFIG_H_

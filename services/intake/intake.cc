@@ -1,0 +1,236 @@
+#include "services/intake/intake.h"
+
+#include <chrono>
+
+#include "services/common/log/log.h"
+#include "services/common/strings.h"
+#include "services/intake/route.h"
+#include "services/intake/validate.h"
+
+namespace fruition::intake {
+namespace {
+
+int64_t WallSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string CodeName(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return "OK";
+    case absl::StatusCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case absl::StatusCode::kPermissionDenied:
+      return "PERMISSION_DENIED";
+    case absl::StatusCode::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case absl::StatusCode::kUnavailable:
+      return "UNAVAILABLE";
+    case absl::StatusCode::kUnauthenticated:
+      return "UNAUTHENTICATED";
+    case absl::StatusCode::kFailedPrecondition:
+      return "FAILED_PRECONDITION";
+    case absl::StatusCode::kDataLoss:
+      return "DATA_LOSS";
+    case absl::StatusCode::kInternal:
+      return "INTERNAL";
+    default:
+      return absl::StatusCodeToString(code);
+  }
+}
+
+v1::ReportResult MakeResult(const std::string& report_id,
+                            absl::StatusCode code, const std::string& field,
+                            const std::string& message) {
+  v1::ReportResult result;
+  result.set_report_id(report_id);
+  result.set_code(static_cast<int32_t>(code));
+  result.set_code_name(CodeName(code));
+  result.set_field(field);
+  result.set_message(message);
+  return result;
+}
+
+IntakeMetrics::IntakeMetrics(prometheus::Registry& registry)
+    : reports_(prometheus::BuildCounter()
+                   .Name("fruition_intake_reports_total")
+                   .Help("Reports answered, by outcome (accepted, duplicate, "
+                         "rejected), status code and principal")
+                   .Register(registry)),
+      produce_seconds_(
+          prometheus::BuildHistogram()
+              .Name("fruition_intake_produce_seconds")
+              .Help("Time from produce to Kafka acknowledgement (acks=all)")
+              .Register(registry)
+              .Add({}, prometheus::Histogram::BucketBoundaries{
+                           0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                           0.5, 1, 2.5, 5, 10, 30})) {}
+
+void IntakeMetrics::Count(const std::string& outcome,
+                          const std::string& reason,
+                          const std::string& principal) {
+  reports_.Add({{"outcome", outcome}, {"reason", reason}, {"principal", principal}})
+      .Increment();
+}
+
+void IntakeMetrics::ObserveProduce(double seconds) {
+  produce_seconds_.Observe(seconds);
+}
+
+Intake::Intake(kafka::Producer* producer, IdempotencyStore* store,
+               const privacy::Pseudonymizer* pseudonymizer,
+               IntakeMetrics* metrics, Clock clock)
+    : producer_(producer),
+      store_(store),
+      pseudonymizer_(pseudonymizer),
+      metrics_(metrics),
+      clock_(clock ? std::move(clock) : Clock(WallSeconds)) {}
+
+void Intake::Finish(const std::string& principal, const Done& done,
+                    v1::ReportResult result, const std::string& outcome) {
+  if (metrics_ != nullptr) metrics_->Count(outcome, result.code_name(), principal);
+  if (outcome == "rejected") {
+    log::Info("report rejected", {{"principal", principal},
+                                  {"report_id", result.report_id()},
+                                  {"code", result.code_name()},
+                                  {"field", result.field()}});
+  }
+  done(std::move(result));
+}
+
+bool Intake::Claim(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return in_flight_.insert(key).second;
+}
+
+void Intake::Release(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  in_flight_.erase(key);
+}
+
+void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
+                    Done done) {
+  const std::string report_id = report.report_id();
+  if (auto rejection = Validate(report, caller, clock_()); rejection) {
+    Finish(caller.code, done,
+           MakeResult(report_id, rejection->code, rejection->field,
+                      rejection->message),
+           "rejected");
+    return;
+  }
+  const std::string pid = Pseudonymize(*pseudonymizer_, &report);
+  const Route route = RouteFor(report);
+  std::string bytes = CanonicalBytes(report);
+  const std::string digest = privacy::Sha256Hex(bytes);
+  const std::string& reporter = report.reporter();
+  std::string key = reporter;
+  key.push_back('\0');
+  key.append(report_id);
+
+  auto unavailable = [&](const std::string& why) {
+    v1::ReportResult r =
+        MakeResult(report_id, absl::StatusCode::kUnavailable, "", why);
+    r.set_subject_pid(pid);
+    Finish(caller.code, done, std::move(r), "rejected");
+  };
+
+  if (!Claim(key)) {
+    unavailable(
+        "a report with this report_id is being written; retry with the same "
+        "report_id");
+    return;
+  }
+  auto existing = store_->Get(reporter, report_id);
+  if (!existing.ok()) {
+    Release(key);
+    log::Error("idempotency index unavailable",
+               {{"error", std::string(existing.status().message())}});
+    unavailable("idempotency index unavailable; retry with the same report_id");
+    return;
+  }
+  if (existing->has_value()) {
+    const IndexEntry& entry = **existing;
+    if (entry.digest != digest) {
+      Release(key);
+      v1::ReportResult r = MakeResult(
+          report_id, absl::StatusCode::kAlreadyExists, "report_id",
+          StrCat("report_id: '", report_id, "' was already submitted by ",
+                 reporter, " with a different body"));
+      Finish(caller.code, done, std::move(r), "rejected");
+      return;
+    }
+    if (entry.written) {
+      Release(key);
+      v1::ReportResult r =
+          MakeResult(report_id, absl::StatusCode::kOk, "", "already accepted");
+      r.set_duplicate(true);
+      r.set_subject_pid(pid);
+      r.set_topic(entry.topic);
+      r.set_partition(entry.partition);
+      r.set_offset(entry.offset);
+      Finish(caller.code, done, std::move(r), "duplicate");
+      return;
+    }
+    // PENDING with the same body: an earlier delivery's outcome is unknown
+    // (it timed out). Produce again; downstream counts the id once.
+  }
+  if (!producer_->Healthy()) {
+    Release(key);
+    unavailable("Kafka is unreachable; retry with the same report_id");
+    return;
+  }
+  if (absl::Status s = store_->PutPending(reporter, report_id, digest); !s.ok()) {
+    Release(key);
+    log::Error("idempotency index write failed",
+               {{"error", std::string(s.message())}});
+    unavailable("idempotency index unavailable; retry with the same report_id");
+    return;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const std::string topic(route.topic);
+  producer_->Produce(
+      route.topic, route.key, bytes,
+      {{"fruition-reporter", reporter}, {"fruition-report-id", report_id}},
+      [this, key, report_id, reporter, digest, topic, pid, started,
+       principal = caller.code, done](const kafka::DeliveryReport& delivery) {
+        if (metrics_ != nullptr) {
+          metrics_->ObserveProduce(std::chrono::duration<double>(
+                                       std::chrono::steady_clock::now() - started)
+                                       .count());
+        }
+        v1::ReportResult r;
+        std::string outcome = "accepted";
+        if (delivery.status.ok()) {
+          if (absl::Status s = store_->MarkWritten(reporter, report_id, digest,
+                                                   topic, delivery.partition,
+                                                   delivery.offset);
+              !s.ok()) {
+            // The record is in Kafka: the answer is OK. A retry would be
+            // produced again, and downstream counts the id once.
+            log::Error("idempotency index write failed after delivery",
+                       {{"error", std::string(s.message())}});
+          }
+          r = MakeResult(report_id, absl::StatusCode::kOk, "", "accepted");
+          r.set_topic(topic);
+          r.set_partition(delivery.partition);
+          r.set_offset(delivery.offset);
+        } else {
+          if (delivery.status.code() != absl::StatusCode::kUnavailable) {
+            // Certainly not written (e.g. too large): forget it.
+            store_->Forget(reporter, report_id).IgnoreError();
+          }
+          r = MakeResult(report_id, delivery.status.code(), "",
+                         std::string(delivery.status.message()));
+          outcome = "rejected";
+        }
+        r.set_subject_pid(pid);
+        Release(key);
+        Finish(principal, done, std::move(r), outcome);
+      });
+}
+
+}  // namespace fruition::intake

@@ -1,0 +1,96 @@
+// The intake pipeline for one report, independent of transport:
+// validate -> pseudonymize -> idempotency check -> produce -> answer.
+//
+// A report is answered OK only after Kafka acknowledged it (acks=all). An
+// exact resubmission of an acknowledged (reporter, report_id) is answered OK
+// with `duplicate` set and nothing is produced; a different body under the
+// same id is ALREADY_EXISTS. If Kafka is unreachable or a delivery times out
+// the answer is UNAVAILABLE: maybe written, retry with the same report_id.
+//
+// Thread-safe. Results are delivered through callbacks, on the caller's
+// thread (rejections, duplicates) or on the producer's delivery thread.
+#ifndef FRUITION_SERVICES_INTAKE_INTAKE_H_
+#define FRUITION_SERVICES_INTAKE_INTAKE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "fruition/v1/intake.pb.h"
+#include "fruition/v1/reports.pb.h"
+#include "prometheus/counter.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "services/common/auth/principals.h"
+#include "services/common/kafka/producer.h"
+#include "services/common/privacy/pseudonymizer.h"
+#include "services/intake/idempotency_store.h"
+
+namespace fruition::intake {
+
+// Intake's Prometheus metrics.
+class IntakeMetrics {
+ public:
+  explicit IntakeMetrics(prometheus::Registry& registry);
+
+  // fruition_intake_reports_total{outcome, reason, principal}: outcome is
+  // accepted | duplicate | rejected; reason is the status code name.
+  void Count(const std::string& outcome, const std::string& reason,
+             const std::string& principal);
+  // fruition_intake_produce_seconds: produce to acknowledgement.
+  void ObserveProduce(double seconds);
+
+ private:
+  prometheus::Family<prometheus::Counter>& reports_;
+  prometheus::Histogram& produce_seconds_;
+};
+
+class Intake {
+ public:
+  using Done = std::function<void(v1::ReportResult)>;
+  using Clock = std::function<int64_t()>;  // Unix seconds
+
+  // All pointers must outlive the Intake. `metrics` may be null.
+  Intake(kafka::Producer* producer, IdempotencyStore* store,
+         const privacy::Pseudonymizer* pseudonymizer, IntakeMetrics* metrics,
+         Clock clock = nullptr);
+
+  // Handles one report sent by `caller`; `done` is called exactly once.
+  void Submit(const auth::Principal& caller, v1::AgencyReport report,
+              Done done);
+
+  // Ready to accept reports: Kafka reachable.
+  bool Ready() const { return producer_->Healthy(); }
+
+ private:
+  void Finish(const std::string& principal, const Done& done,
+              v1::ReportResult result, const std::string& outcome);
+  bool Claim(const std::string& key);
+  void Release(const std::string& key);
+
+  kafka::Producer* const producer_;
+  IdempotencyStore* const store_;
+  const privacy::Pseudonymizer* const pseudonymizer_;
+  IntakeMetrics* const metrics_;
+  const Clock clock_;
+
+  std::mutex mu_;
+  std::set<std::string> in_flight_;  // reporter NUL report_id
+};
+
+// A result with `code` and message (helpers for handlers and tests).
+v1::ReportResult MakeResult(const std::string& report_id,
+                            absl::StatusCode code, const std::string& field,
+                            const std::string& message);
+
+// "INVALID_ARGUMENT", ... (grpc spelling).
+std::string CodeName(absl::StatusCode code);
+
+}  // namespace fruition::intake
+
+#endif  // FRUITION_SERVICES_INTAKE_INTAKE_H_

@@ -1,0 +1,62 @@
+// Wiring of the intake service: the component (for `fruition dev`, which
+// registers it on a shared gRPC server) and Run() for the standalone binary.
+#ifndef FRUITION_SERVICES_INTAKE_RUN_H_
+#define FRUITION_SERVICES_INTAKE_RUN_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "prometheus/registry.h"
+#include "services/common/auth/principals.h"
+#include "services/common/kafka/producer.h"
+#include "services/common/privacy/pseudonymizer.h"
+#include "services/common/server/shutdown.h"
+#include "services/intake/config.h"
+#include "services/intake/idempotency_store.h"
+#include "services/intake/intake.h"
+#include "services/intake/server.h"
+
+namespace fruition::intake {
+
+// Everything intake owns, ready to be registered on a gRPC server.
+class IntakeComponent {
+ public:
+  // Loads principals and the pseudonym key, opens the store, creates the
+  // producer (and topics with create_topics). Errors name the config field.
+  static absl::StatusOr<std::unique_ptr<IntakeComponent>> Create(
+      const IntakeConfig& config, prometheus::Registry& registry);
+
+  // Settles what a crash left PENDING (recovery.h); retries every 2 s until
+  // it succeeds or `stop` fires. Must succeed before Ready().
+  absl::Status RecoverUntilDone(server::ShutdownSignal* stop);
+
+  grpc::Service* service() { return service_.get(); }
+  // Recovered and Kafka reachable.
+  bool Ready() const { return recovered_ && intake_->Ready(); }
+  // Waits for every outstanding delivery (drain).
+  absl::Status Flush(std::chrono::milliseconds timeout);
+
+ private:
+  IntakeComponent() = default;
+  IntakeConfig config_;
+  std::unique_ptr<auth::PrincipalRegistry> principals_;
+  std::unique_ptr<privacy::Pseudonymizer> pseudonymizer_;
+  std::unique_ptr<IdempotencyStore> store_;
+  std::unique_ptr<kafka::KafkaProducer> producer_;
+  std::unique_ptr<IntakeMetrics> metrics_;
+  std::unique_ptr<Intake> intake_;
+  std::unique_ptr<IntakeServiceImpl> service_;
+  std::atomic<bool> recovered_{false};
+};
+
+// Runs the standalone intake service until `stop` fires, then drains:
+// health NOT_SERVING, running RPCs get drain_timeout_ms, Kafka is flushed.
+// `on_listening(grpc_port, metrics_port)` is called once serving (tests).
+absl::Status Run(const IntakeConfig& config, server::ShutdownSignal* stop,
+                 std::function<void(int, int)> on_listening = nullptr);
+
+}  // namespace fruition::intake
+
+#endif  // FRUITION_SERVICES_INTAKE_RUN_H_

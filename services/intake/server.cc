@@ -1,0 +1,155 @@
+#include "services/intake/server.h"
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "services/common/server/grpc_server.h"
+#include "services/common/status.h"
+#include "services/common/strings.h"
+
+namespace fruition::intake {
+namespace {
+
+// Results of one Stream call, in request order. Shared with delivery
+// callbacks, which may outlive the handler if the client goes away.
+struct StreamState {
+  struct Slot {
+    bool ready = false;
+    v1::ReportResult result;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::shared_ptr<Slot>> slots;
+  bool reading_done = false;
+};
+
+}  // namespace
+
+IntakeServiceImpl::IntakeServiceImpl(Intake* intake,
+                                     const auth::PrincipalRegistry* principals,
+                                     int stream_window)
+    : intake_(intake), principals_(principals), stream_window_(stream_window) {}
+
+absl::StatusOr<auth::Principal> IntakeServiceImpl::Authenticate(
+    const grpc::ServerContext& context) const {
+  auto principal = principals_->Authenticate(server::CredentialsFrom(context));
+  if (!principal.ok()) return principal.status();
+  if (principal->is_public()) {
+    return absl::UnauthenticatedError(
+        "credentials required: send 'authorization: Bearer <token>' or a "
+        "client certificate");
+  }
+  return principal;
+}
+
+grpc::Status IntakeServiceImpl::Submit(grpc::ServerContext* context,
+                                       const v1::SubmitRequest* request,
+                                       v1::SubmitResponse* response) {
+  auto principal = Authenticate(*context);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  const int n = request->reports_size();
+  if (n > kMaxSubmitBatch) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        StrCat("reports: at most ", kMaxSubmitBatch,
+                               " per Submit (got ", n, "); use Stream"));
+  }
+  struct Batch {
+    std::mutex mu;
+    std::condition_variable cv;
+    int remaining = 0;
+    std::vector<v1::ReportResult> results;
+  };
+  auto batch = std::make_shared<Batch>();
+  batch->remaining = n;
+  batch->results.resize(n);
+  for (int i = 0; i < n; ++i) {
+    intake_->Submit(*principal, request->reports(i),
+                    [batch, i](v1::ReportResult result) {
+                      std::lock_guard<std::mutex> lock(batch->mu);
+                      batch->results[i] = std::move(result);
+                      if (--batch->remaining == 0) batch->cv.notify_all();
+                    });
+  }
+  std::unique_lock<std::mutex> lock(batch->mu);
+  batch->cv.wait(lock, [&] { return batch->remaining == 0; });
+  for (auto& result : batch->results) {
+    *response->add_results() = std::move(result);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status IntakeServiceImpl::Stream(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::StreamResponse, v1::StreamRequest>* stream) {
+  auto principal = Authenticate(*context);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  auto state = std::make_shared<StreamState>();
+
+  // Writer: sends results in order as they become ready.
+  std::thread writer([state, stream] {
+    bool broken = false;
+    std::unique_lock<std::mutex> lock(state->mu);
+    while (true) {
+      state->cv.wait(lock, [&] {
+        return (!state->slots.empty() && state->slots.front()->ready) ||
+               (state->reading_done && state->slots.empty());
+      });
+      if (state->slots.empty()) return;
+      std::shared_ptr<StreamState::Slot> slot = state->slots.front();
+      state->slots.pop_front();
+      state->cv.notify_all();  // a window slot is free
+      lock.unlock();
+      if (!broken) {
+        v1::StreamResponse response;
+        *response.mutable_result() = std::move(slot->result);
+        broken = !stream->Write(response);
+      }
+      lock.lock();
+    }
+  });
+
+  v1::StreamRequest request;
+  while (true) {
+    {
+      // Flow control: read the next report only when a slot is free.
+      std::unique_lock<std::mutex> lock(state->mu);
+      while (static_cast<int>(state->slots.size()) >= stream_window_ &&
+             !context->IsCancelled()) {
+        state->cv.wait_for(lock, std::chrono::milliseconds(100));
+      }
+    }
+    if (context->IsCancelled() || !stream->Read(&request)) break;
+    auto slot = std::make_shared<StreamState::Slot>();
+    {
+      std::lock_guard<std::mutex> lock(state->mu);
+      state->slots.push_back(slot);
+    }
+    auto done = [state, slot](v1::ReportResult result) {
+      std::lock_guard<std::mutex> lock(state->mu);
+      slot->result = std::move(result);
+      slot->ready = true;
+      state->cv.notify_all();
+    };
+    if (!request.has_report()) {
+      done(MakeResult("", absl::StatusCode::kInvalidArgument, "report",
+                      "report: required"));
+      continue;
+    }
+    intake_->Submit(*principal, std::move(*request.mutable_report()), done);
+  }
+  {
+    std::lock_guard<std::mutex> lock(state->mu);
+    state->reading_done = true;
+    state->cv.notify_all();
+  }
+  writer.join();
+  if (context->IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled");
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace fruition::intake

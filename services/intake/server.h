@@ -1,0 +1,51 @@
+// IntakeService over gRPC: authentication, then the Intake pipeline per
+// report. See protos/fruition/v1/intake.proto for the contract.
+//
+// Stream keeps at most `stream_window` reports in flight per call: it reads
+// the next report only when a slot is free, so a fast client is slowed by
+// HTTP/2 flow control instead of filling memory. Results go out in request
+// order.
+//
+// Thread-safe.
+#ifndef FRUITION_SERVICES_INTAKE_SERVER_H_
+#define FRUITION_SERVICES_INTAKE_SERVER_H_
+
+#include "fruition/v1/intake.grpc.pb.h"
+#include "services/common/auth/principals.h"
+#include "services/intake/intake.h"
+
+namespace fruition::intake {
+
+// Most reports accepted in one Submit call.
+inline constexpr int kMaxSubmitBatch = 10000;
+
+class IntakeServiceImpl final : public v1::IntakeService::Service {
+ public:
+  IntakeServiceImpl(Intake* intake, const auth::PrincipalRegistry* principals,
+                    int stream_window = 2048);
+
+  // UNAUTHENTICATED without valid credentials (PUBLIC callers included);
+  // INVALID_ARGUMENT for more than kMaxSubmitBatch reports; otherwise OK
+  // with one result per report, in order.
+  grpc::Status Submit(grpc::ServerContext* context,
+                      const v1::SubmitRequest* request,
+                      v1::SubmitResponse* response) override;
+
+  // As Submit, one report and one result at a time, in order.
+  grpc::Status Stream(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::StreamResponse, v1::StreamRequest>* stream)
+      override;
+
+ private:
+  absl::StatusOr<auth::Principal> Authenticate(
+      const grpc::ServerContext& context) const;
+
+  Intake* const intake_;
+  const auth::PrincipalRegistry* const principals_;
+  const int stream_window_;
+};
+
+}  // namespace fruition::intake
+
+#endif  // FRUITION_SERVICES_INTAKE_SERVER_H_
