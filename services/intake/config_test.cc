@@ -1,0 +1,66 @@
+#include "services/intake/config.h"
+
+#include <map>
+
+#include "gtest/gtest.h"
+
+namespace fruition::intake {
+namespace {
+
+absl::StatusOr<IntakeConfig> Load(std::vector<std::string> args,
+                                  std::map<std::string, std::string> env = {}) {
+  auto vars = std::make_shared<std::map<std::string, std::string>>(env);
+  auto settings = config::Settings::Load(
+      args, IntakeSpecs(), [vars](const char* name) -> const char* {
+        auto it = vars->find(name);
+        return it == vars->end() ? nullptr : it->second.c_str();
+      });
+  if (!settings.ok()) return settings.status();
+  return IntakeConfigFrom(*settings);
+}
+
+const std::vector<std::string> kRequired = {
+    "--kafka-bootstrap=127.0.0.1:9092", "--principals-file=p.yaml",
+    "--pseudonym-key-file=k", "--data-dir=/tmp/x"};
+
+TEST(IntakeConfigTest, MinimalConfigLoadsWithDefaults) {
+  auto c = Load(kRequired);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->grpc_listen, "127.0.0.1:50051");
+  EXPECT_EQ(c->kafka_delivery_timeout_ms, 15000);
+  EXPECT_EQ(c->stream_window, 2048);
+}
+
+TEST(IntakeConfigTest, MissingRequiredFieldsAreNamed) {
+  auto c = Load({"--principals-file=p.yaml", "--pseudonym-key-file=k",
+                 "--data-dir=/tmp/x"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("kafka-bootstrap"), std::string::npos);
+  auto key = Load({"--kafka-bootstrap=b:1", "--principals-file=p.yaml",
+                   "--data-dir=/tmp/x"});
+  ASSERT_FALSE(key.ok());
+  EXPECT_NE(key.status().message().find("pseudonym-key"), std::string::npos);
+}
+
+TEST(IntakeConfigTest, BadValuesAreNamed) {
+  auto args = kRequired;
+  args.push_back("--grpc-listen=nocolon");
+  auto c = Load(args);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("grpc-listen"), std::string::npos);
+
+  auto env = Load(kRequired, {{"FRUITION_STREAM_WINDOW", "0"}});
+  ASSERT_FALSE(env.ok());
+  EXPECT_NE(env.status().message().find("stream-window"), std::string::npos);
+
+  auto tls = kRequired;
+  tls.push_back("--tls-cert=c.pem");
+  EXPECT_FALSE(Load(tls).ok());
+
+  auto props = kRequired;
+  props.push_back("--kafka-properties=broken");
+  EXPECT_FALSE(Load(props).ok());
+}
+
+}  // namespace
+}  // namespace fruition::intake

@@ -1,0 +1,246 @@
+#include "services/intake/intake.h"
+
+#include <filesystem>
+#include <mutex>
+
+#include "gtest/gtest.h"
+#include "services/common/topics.h"
+
+namespace fruition::intake {
+namespace {
+
+// A producer that records what it was given and answers as told.
+class FakeProducer : public kafka::Producer {
+ public:
+  struct Record {
+    std::string topic, key, value;
+    std::vector<kafka::Header> headers;
+  };
+  void Produce(std::string_view topic, std::string_view key,
+               std::string_view value, const std::vector<kafka::Header>& headers,
+               kafka::DeliveryCallback done) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    records_.push_back({std::string(topic), std::string(key),
+                        std::string(value), headers});
+    kafka::DeliveryReport report;
+    report.status = next_status_;
+    if (report.status.ok()) {
+      report.partition = 3;
+      report.offset = static_cast<int64_t>(records_.size()) - 1;
+    }
+    if (hold_) {
+      held_.push_back({std::move(done), report});
+    } else {
+      done(report);
+    }
+  }
+  absl::Status Flush(std::chrono::milliseconds) override {
+    return absl::OkStatus();
+  }
+  bool Healthy() const override { return healthy_; }
+
+  std::vector<Record> records() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return records_;
+  }
+  void ReleaseHeld() {
+    for (auto& [done, report] : held_) done(report);
+    held_.clear();
+  }
+
+  absl::Status next_status_ = absl::OkStatus();
+  bool healthy_ = true;
+  bool hold_ = false;
+
+ private:
+  std::mutex mu_;
+  std::vector<Record> records_;
+  std::vector<std::pair<kafka::DeliveryCallback, kafka::DeliveryReport>> held_;
+};
+
+constexpr int64_t kNow = 1767225600;  // 2026-01-01
+
+class IntakeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/intake_test_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    auto store = IdempotencyStore::Open(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    auto p = privacy::Pseudonymizer::FromKey("intake-test-key-0123456789");
+    ASSERT_TRUE(p.ok());
+    pseudonymizer_ = std::make_unique<privacy::Pseudonymizer>(*p);
+    intake_ = std::make_unique<Intake>(&producer_, store_.get(),
+                                       pseudonymizer_.get(), &metrics_,
+                                       [] { return kNow; });
+  }
+
+  static v1::AgencyReport Arrest(const std::string& id,
+                                 const std::string& subject_ref) {
+    v1::AgencyReport r;
+    r.set_report_id(id);
+    r.set_reporter("DEA");
+    r.mutable_occurred_at()->set_seconds(kNow - 86400);
+    r.set_case_id("CASE-1");
+    auto* a = r.mutable_arrest();
+    a->set_arrest_id("A-" + id);
+    a->set_subject_ref(subject_ref);
+    a->set_agency("DEA");
+    a->set_field_office("DEA-PHILADELPHIA");
+    return r;
+  }
+
+  v1::ReportResult SubmitSync(const v1::AgencyReport& report,
+                              const auth::Principal& caller = {
+                                  "DEA", auth::PrincipalKind::kAgency}) {
+    v1::ReportResult out;
+    bool called = false;
+    intake_->Submit(caller, report, [&](v1::ReportResult r) {
+      out = std::move(r);
+      called = true;
+    });
+    EXPECT_TRUE(called);
+    return out;
+  }
+
+  std::string dir_;
+  prometheus::Registry registry_;
+  IntakeMetrics metrics_{registry_};
+  FakeProducer producer_;
+  std::unique_ptr<IdempotencyStore> store_;
+  std::unique_ptr<privacy::Pseudonymizer> pseudonymizer_;
+  std::unique_ptr<Intake> intake_;
+};
+
+TEST_F(IntakeTest, AcceptedReportIsProducedPseudonymizedWithKeyAndHeaders) {
+  const v1::ReportResult r = SubmitSync(Arrest("R1", "FBI-123"));
+  EXPECT_EQ(r.code(), 0) << r.message();
+  EXPECT_EQ(r.code_name(), "OK");
+  EXPECT_FALSE(r.duplicate());
+  EXPECT_EQ(r.subject_pid(), pseudonymizer_->Pid("FBI-123"));
+  EXPECT_EQ(r.topic(), topics::kReports);
+  ASSERT_EQ(producer_.records().size(), 1u);
+  const auto rec = producer_.records()[0];
+  EXPECT_EQ(rec.key, r.subject_pid());
+  EXPECT_EQ(rec.value.find("FBI-123"), std::string::npos);
+  v1::AgencyReport produced;
+  ASSERT_TRUE(produced.ParseFromString(rec.value));
+  EXPECT_EQ(produced.arrest().subject_ref(), "");
+  EXPECT_EQ(produced.arrest().subject_pid(), r.subject_pid());
+  EXPECT_EQ(rec.headers[0], (kafka::Header{"fruition-reporter", "DEA"}));
+  EXPECT_EQ(rec.headers[1], (kafka::Header{"fruition-report-id", "R1"}));
+}
+
+TEST_F(IntakeTest, ExactResubmissionIsOkWithoutProducingAgain) {
+  ASSERT_EQ(SubmitSync(Arrest("R1", "FBI-123")).code(), 0);
+  // Same subject written differently normalizes to the same body.
+  const v1::ReportResult again = SubmitSync(Arrest("R1", " fbi-123 "));
+  EXPECT_EQ(again.code(), 0);
+  EXPECT_TRUE(again.duplicate());
+  EXPECT_EQ(again.offset(), 0);
+  EXPECT_EQ(producer_.records().size(), 1u);
+}
+
+TEST_F(IntakeTest, ConflictingResubmissionIsAlreadyExists) {
+  ASSERT_EQ(SubmitSync(Arrest("R1", "FBI-123")).code(), 0);
+  const v1::ReportResult conflict = SubmitSync(Arrest("R1", "FBI-999"));
+  EXPECT_EQ(conflict.code_name(), "ALREADY_EXISTS");
+  EXPECT_EQ(conflict.field(), "report_id");
+  EXPECT_EQ(producer_.records().size(), 1u);
+}
+
+TEST_F(IntakeTest, SameReportIdFromAnotherReporterIsIndependent) {
+  ASSERT_EQ(SubmitSync(Arrest("R1", "FBI-123")).code(), 0);
+  v1::AgencyReport fbi = Arrest("R1", "FBI-123");
+  fbi.set_reporter("FBI");
+  EXPECT_EQ(SubmitSync(fbi, {"FBI", auth::PrincipalKind::kAgency}).code(), 0);
+  EXPECT_EQ(producer_.records().size(), 2u);
+}
+
+TEST_F(IntakeTest, InvalidReportChangesNothing) {
+  v1::AgencyReport bad = Arrest("R1", "");
+  const v1::ReportResult r = SubmitSync(bad);
+  EXPECT_EQ(r.code_name(), "INVALID_ARGUMENT");
+  EXPECT_EQ(r.field(), "arrest.subject_ref");
+  EXPECT_TRUE(producer_.records().empty());
+  EXPECT_FALSE(store_->Get("DEA", "R1")->has_value());
+}
+
+TEST_F(IntakeTest, KafkaDownIsUnavailableNeverOk) {
+  producer_.healthy_ = false;
+  const v1::ReportResult r = SubmitSync(Arrest("R1", "FBI-123"));
+  EXPECT_EQ(r.code_name(), "UNAVAILABLE");
+  EXPECT_TRUE(producer_.records().empty());
+}
+
+TEST_F(IntakeTest, DeliveryTimeoutIsUnavailableAndRetrySucceeds) {
+  producer_.next_status_ = absl::UnavailableError("timed out");
+  const v1::ReportResult r = SubmitSync(Arrest("R1", "FBI-123"));
+  EXPECT_EQ(r.code_name(), "UNAVAILABLE");
+  auto entry = store_->Get("DEA", "R1");
+  ASSERT_TRUE(entry.ok() && entry->has_value());
+  EXPECT_FALSE((*entry)->written);  // maybe in Kafka
+  producer_.next_status_ = absl::OkStatus();
+  const v1::ReportResult retry = SubmitSync(Arrest("R1", "FBI-123"));
+  EXPECT_EQ(retry.code(), 0);
+  EXPECT_FALSE(retry.duplicate());
+  EXPECT_TRUE((*store_->Get("DEA", "R1"))->written);
+}
+
+TEST_F(IntakeTest, ConcurrentSameIdIsRefusedWhileInFlight) {
+  producer_.hold_ = true;
+  v1::ReportResult first;
+  bool first_done = false;
+  intake_->Submit({"DEA", auth::PrincipalKind::kAgency}, Arrest("R1", "X-1"),
+                  [&](v1::ReportResult r) {
+                    first = r;
+                    first_done = true;
+                  });
+  EXPECT_FALSE(first_done);
+  const v1::ReportResult second = SubmitSync(Arrest("R1", "X-1"));
+  EXPECT_EQ(second.code_name(), "UNAVAILABLE");
+  producer_.ReleaseHeld();
+  EXPECT_TRUE(first_done);
+  EXPECT_EQ(first.code(), 0);
+  EXPECT_EQ(producer_.records().size(), 1u);
+}
+
+TEST_F(IntakeTest, ReferenceBodiesGoToTheReferenceTopic) {
+  v1::AgencyReport r;
+  r.set_report_id("ORG-1");
+  r.set_reporter("DEA");
+  r.mutable_occurred_at()->set_seconds(kNow - 10);
+  r.mutable_org_designated()->set_org_id("ORG-SINALOA-7");
+  r.mutable_org_designated()->set_tier(v1::TIER_CPOT);
+  const v1::ReportResult result = SubmitSync(r);
+  ASSERT_EQ(result.code(), 0) << result.message();
+  EXPECT_EQ(result.topic(), topics::kReference);
+  EXPECT_EQ(producer_.records()[0].key, "ORG-SINALOA-7");
+}
+
+TEST_F(IntakeTest, MetricsCountOutcomes) {
+  SubmitSync(Arrest("R1", "FBI-1"));
+  SubmitSync(Arrest("R1", "FBI-1"));
+  SubmitSync(Arrest("R2", ""));
+  int accepted = 0, duplicate = 0, rejected = 0;
+  for (const auto& family : registry_.Collect()) {
+    if (family.name != "fruition_intake_reports_total") continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) {
+        if (label.name != "outcome") continue;
+        const int v = static_cast<int>(metric.counter.value);
+        if (label.value == "accepted") accepted += v;
+        if (label.value == "duplicate") duplicate += v;
+        if (label.value == "rejected") rejected += v;
+      }
+    }
+  }
+  EXPECT_EQ(accepted, 1);
+  EXPECT_EQ(duplicate, 1);
+  EXPECT_EQ(rejected, 1);
+}
+
+}  // namespace
+}  // namespace fruition::intake
