@@ -1,0 +1,162 @@
+#include "tools/fruitctl/submit.h"
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "fruition/v1/intake.grpc.pb.h"
+#include "services/common/strings.h"
+
+namespace fruition::fruitctl {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     const std::string& flag) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(StrCat(flag, ": cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// One Stream call over `todo` (indexes into lines). Fills `answers` for the
+// reports answered; returns the indexes left unanswered.
+std::vector<size_t> StreamOnce(v1::IntakeService::Stub& stub,
+                               const std::vector<Line>& lines,
+                               const std::vector<size_t>& todo,
+                               const std::string& token,
+                               std::vector<v1::ReportResult>* answers,
+                               std::vector<bool>* answered,
+                               grpc::Status* rpc_status) {
+  grpc::ClientContext context;
+  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+  auto stream = stub.Stream(&context);
+  std::thread writer([&] {
+    for (size_t index : todo) {
+      v1::StreamRequest request;
+      *request.mutable_report() = lines[index].report;
+      if (!stream->Write(request)) break;
+    }
+    stream->WritesDone();
+  });
+  size_t next = 0;
+  v1::StreamResponse response;
+  while (next < todo.size() && stream->Read(&response)) {
+    (*answers)[todo[next]] = response.result();
+    (*answered)[todo[next]] = true;
+    ++next;
+  }
+  if (next < todo.size()) context.TryCancel();
+  writer.join();
+  *rpc_status = stream->Finish();
+  return std::vector<size_t>(todo.begin() + static_cast<long>(next), todo.end());
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
+    const std::string& server, const std::string& ca_file,
+    const std::string& cert_file, const std::string& key_file) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  if (ca_file.empty()) {
+    if (!cert_file.empty()) {
+      return absl::InvalidArgumentError("--tls-cert: needs --tls-ca");
+    }
+    return grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(),
+                                     args);
+  }
+  grpc::SslCredentialsOptions ssl;
+  auto ca = ReadFile(ca_file, "--tls-ca");
+  if (!ca.ok()) return ca.status();
+  ssl.pem_root_certs = *ca;
+  if (!cert_file.empty()) {
+    auto cert = ReadFile(cert_file, "--tls-cert");
+    if (!cert.ok()) return cert.status();
+    auto key = ReadFile(key_file, "--tls-key");
+    if (!key.ok()) return key.status();
+    ssl.pem_cert_chain = *cert;
+    ssl.pem_private_key = *key;
+  }
+  return grpc::CreateCustomChannel(server, grpc::SslCredentials(ssl), args);
+}
+
+SubmitSummary Submit(const std::shared_ptr<grpc::Channel>& channel,
+                     const std::vector<Line>& lines,
+                     const SubmitOptions& options, std::ostream& errors) {
+  auto stub = v1::IntakeService::NewStub(channel);
+  std::vector<v1::ReportResult> answers(lines.size());
+  std::vector<bool> answered(lines.size(), false);
+  SubmitSummary summary;
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!lines[i].parse_error.empty()) {
+      errors << lines[i].file << ":" << lines[i].number
+             << ": INVALID_ARGUMENT: " << lines[i].parse_error << "\n";
+      ++summary.rejected;
+    } else {
+      todo.push_back(i);
+    }
+  }
+  std::chrono::milliseconds backoff = options.initial_backoff;
+  std::string last_error;
+  std::string refused;  // the server refused the call itself
+  for (int attempt = 1; !todo.empty() && attempt <= options.max_attempts;
+       ++attempt) {
+    grpc::Status rpc_status;
+    StreamOnce(*stub, lines, todo, options.token, &answers, &answered,
+               &rpc_status);
+    if (!rpc_status.ok()) last_error = rpc_status.error_message();
+    std::vector<size_t> retry;
+    for (size_t index : todo) {
+      if (answered[index] && answers[index].code_name() == "UNAVAILABLE") {
+        answered[index] = false;  // maybe written: resend, same report_id
+        last_error = answers[index].message();
+      }
+      if (!answered[index]) retry.push_back(index);
+    }
+    // A refusal of the call itself (bad token) will not improve by retrying.
+    if (rpc_status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+        rpc_status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+      refused = StrCat(rpc_status.error_code() == grpc::StatusCode::UNAUTHENTICATED
+                           ? "UNAUTHENTICATED: "
+                           : "PERMISSION_DENIED: ",
+                       rpc_status.error_message());
+      break;
+    }
+    todo = std::move(retry);
+    if (!todo.empty() && attempt < options.max_attempts) {
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(options.max_backoff, backoff * 2);
+    }
+  }
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!lines[i].parse_error.empty()) continue;
+    if (!answered[i] && !refused.empty()) {
+      errors << lines[i].file << ":" << lines[i].number << ": " << refused
+             << "\n";
+      ++summary.rejected;
+      continue;
+    }
+    if (!answered[i]) {
+      errors << lines[i].file << ":" << lines[i].number
+             << ": UNAVAILABLE: not acknowledged after " << options.max_attempts
+             << " attempts (" << last_error << ")\n";
+      ++summary.rejected;
+      continue;
+    }
+    const v1::ReportResult& r = answers[i];
+    if (r.code() == 0) {
+      ++summary.accepted;
+      if (r.duplicate()) ++summary.duplicates;
+    } else {
+      errors << lines[i].file << ":" << lines[i].number << ": "
+             << r.code_name() << ": " << r.message() << "\n";
+      ++summary.rejected;
+    }
+  }
+  return summary;
+}
+
+}  // namespace fruition::fruitctl

@@ -1,0 +1,48 @@
+// `fruitctl submit`: streams reports to IntakeService.Stream and reports the
+// outcome per line. Reports answered UNAVAILABLE, or left unanswered when
+// the stream breaks, are resent with the same report_id (safe: intake is
+// idempotent) with backoff, up to `max_attempts` times.
+#ifndef FRUITION_TOOLS_FRUITCTL_SUBMIT_H_
+#define FRUITION_TOOLS_FRUITCTL_SUBMIT_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tools/fruitctl/ndjson.h"
+
+namespace fruition::fruitctl {
+
+struct SubmitOptions {
+  std::string token;  // bearer token ("" = none)
+  int max_attempts = 8;
+  std::chrono::milliseconds initial_backoff{200};
+  std::chrono::milliseconds max_backoff{5000};
+};
+
+struct SubmitSummary {
+  int accepted = 0;    // OK, including duplicates
+  int duplicates = 0;  // OK answers for already-accepted reports
+  int rejected = 0;    // a final non-OK answer (or unparsable line)
+};
+
+// Submits `lines`; prints "FILE:LINE: CODE: message" to `errors` for each
+// report finally rejected. UNAVAILABLE only if `channel` never answered.
+SubmitSummary Submit(const std::shared_ptr<grpc::Channel>& channel,
+                     const std::vector<Line>& lines,
+                     const SubmitOptions& options, std::ostream& errors);
+
+// A channel to host:port, TLS when `ca_file` is set (with an optional client
+// certificate). INVALID_ARGUMENT naming the flag for unreadable files.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
+    const std::string& server, const std::string& ca_file,
+    const std::string& cert_file, const std::string& key_file);
+
+}  // namespace fruition::fruitctl
+
+#endif  // FRUITION_TOOLS_FRUITCTL_SUBMIT_H_
