@@ -1,0 +1,347 @@
+#include "tests/harness/harness.h"
+
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "services/common/kafka/admin.h"
+#include "services/common/strings.h"
+
+namespace fruition::testing {
+namespace {
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
+
+// Runs a shell command; returns its exit code and fills stdout.
+int RunCommand(const std::string& command, std::string* out) {
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) {
+    if (out != nullptr) out->append(buf.data(), n);
+  }
+  const int status = pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string KafkaLocal() { return Runfile("tools/kafka-local"); }
+
+}  // namespace
+
+std::string Runfile(const std::string& path) {
+  const std::string srcdir = Env("TEST_SRCDIR");
+  if (!srcdir.empty()) {
+    const std::string workspace =
+        Env("TEST_WORKSPACE").empty() ? "fruition" : Env("TEST_WORKSPACE");
+    return srcdir + "/" + workspace + "/" + path;
+  }
+  return path;
+}
+
+std::string OutputDir() {
+  std::string dir = Env("TEST_UNDECLARED_OUTPUTS_DIR");
+  if (dir.empty()) dir = NewTempDir("out");
+  return dir;
+}
+
+std::string NewTempDir(const std::string& prefix) {
+  std::string base = Env("TEST_TMPDIR");
+  if (base.empty()) base = "/tmp";
+  std::string tmpl = base + "/" + prefix + "-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (mkdtemp(buf.data()) == nullptr) return base;
+  return buf.data();
+}
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+std::string Nonce(int bytes) {
+  static std::mt19937_64 rng(std::random_device{}());
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < bytes * 2; ++i) out.push_back(kDigits[rng() % 16]);
+  return out;
+}
+
+bool WaitUntil(const std::function<bool()>& condition,
+               std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+std::string Broker::UnavailableReason() {
+  std::string out;
+  const int code = RunCommand(KafkaLocal() + " check 2>&1", &out);
+  return code == 0 ? "" : Trim(out);
+}
+
+absl::StatusOr<std::shared_ptr<Broker>> Broker::Shared() {
+  const std::string bootstrap = Env("FRUITION_TEST_KAFKA_BOOTSTRAP");
+  if (!bootstrap.empty()) {
+    std::shared_ptr<Broker> broker(new Broker());
+    broker->bootstrap_ = bootstrap;
+    return broker;
+  }
+  auto own = StartOwn();
+  if (!own.ok()) return own.status();
+  return std::shared_ptr<Broker>(std::move(*own));
+}
+
+absl::StatusOr<std::unique_ptr<Broker>> Broker::StartOwn() {
+  std::unique_ptr<Broker> broker(new Broker());
+  broker->dir_ = NewTempDir("kafka");
+  broker->owned_ = true;
+  std::string out;
+  const std::string log = broker->dir_ + "/kafka-local.err";
+  const int code = RunCommand(
+      StrCat(KafkaLocal(), " start --dir ", broker->dir_, " 2>", log), &out);
+  if (code != 0) {
+    std::ifstream in(log);
+    std::string err((std::istreambuf_iterator<char>(in)), {});
+    return absl::UnavailableError(StrCat("kafka-local start failed: ", err));
+  }
+  broker->bootstrap_ = Trim(out);
+  return broker;
+}
+
+Broker::~Broker() {
+  if (owned_) {
+    RunCommand(StrCat(KafkaLocal(), " stop --dir ", dir_, " --clean 2>/dev/null"),
+               nullptr);
+  }
+}
+
+absl::Status Broker::Stop() {
+  if (!owned_) return absl::FailedPreconditionError("shared broker");
+  if (RunCommand(StrCat(KafkaLocal(), " stop --dir ", dir_, " 2>/dev/null"),
+                 nullptr) != 0) {
+    return absl::InternalError("kafka-local stop failed");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Broker::Restart() {
+  if (!owned_) return absl::FailedPreconditionError("shared broker");
+  const std::string port = bootstrap_.substr(bootstrap_.rfind(':') + 1);
+  std::string out;
+  if (RunCommand(StrCat(KafkaLocal(), " start --dir ", dir_, " --port ", port,
+                        " 2>>", dir_, "/kafka-local.err"),
+                 &out) != 0) {
+    return absl::InternalError("kafka-local restart failed");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EnsureIntakeTopics(const std::string& bootstrap) {
+  return kafka::EnsureTopics(bootstrap, {}, kafka::IntakeTopics(12, 1),
+                             std::chrono::seconds(30));
+}
+
+absl::StatusOr<std::unique_ptr<Process>> Process::Start(
+    const std::string& binary, const std::vector<std::string>& args,
+    const std::string& log_path) {
+  std::unique_ptr<Process> process(new Process());
+  process->log_path_ = log_path;
+  std::vector<std::string> argv_storage = {binary};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return absl::InternalError("fork failed");
+  if (pid == 0) {
+    const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    // Unblock signals a test runner may have blocked.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  process->pid_ = pid;
+  return process;
+}
+
+Process::~Process() {
+  if (running()) {
+    kill(pid_, SIGKILL);
+    Wait(std::chrono::seconds(10));
+  }
+}
+
+void Process::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
+bool Process::running() {
+  if (exit_code_.has_value() || pid_ <= 0) return false;
+  int status = 0;
+  const pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status)
+                                   : 128 + WTERMSIG(status);
+    return false;
+  }
+  return true;
+}
+
+std::optional<int> Process::Wait(std::chrono::milliseconds timeout) {
+  WaitUntil([this] { return !running(); }, timeout);
+  return exit_code_;
+}
+
+absl::StatusOr<std::vector<Record>> ReadTopic(const std::string& bootstrap,
+                                              const std::string& topic,
+                                              std::chrono::milliseconds timeout) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof(err));
+  rd_kafka_conf_set(conf, "group.id", "fruition-test-reader", err, sizeof(err));
+  rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
+  rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof(err));
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+  if (rk == nullptr) return absl::InternalError(err);
+  auto cleanup = [rk] {
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+  };
+  const int ms = static_cast<int>(timeout.count());
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, ms);
+  rd_kafka_topic_destroy(rkt);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1) {
+    if (md != nullptr) rd_kafka_metadata_destroy(md);
+    cleanup();
+    return absl::UnavailableError(StrCat("metadata: ", rd_kafka_err2str(e)));
+  }
+  const int partitions = md->topics[0].partition_cnt;
+  rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(partitions);
+  std::map<int32_t, int64_t> ends;
+  for (int p = 0; p < partitions; ++p) {
+    int64_t low = 0, high = 0;
+    rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, ms);
+    if (high > low) {
+      rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = low;
+      ends[p] = high - 1;
+    }
+  }
+  std::vector<Record> records;
+  if (!ends.empty()) rd_kafka_assign(rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  std::map<int32_t, bool> done;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (done.size() < ends.size()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      cleanup();
+      return absl::DeadlineExceededError(StrCat("reading ", topic, " timed out"));
+    }
+    rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, 200);
+    if (msg == nullptr) continue;
+    if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      Record r;
+      r.topic = topic;
+      r.partition = msg->partition;
+      r.offset = msg->offset;
+      if (msg->key != nullptr) {
+        r.key.assign(static_cast<const char*>(msg->key), msg->key_len);
+      }
+      if (msg->payload != nullptr) {
+        r.value.assign(static_cast<const char*>(msg->payload), msg->len);
+      }
+      rd_kafka_headers_t* headers = nullptr;
+      if (rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name;
+        const void* value;
+        size_t size;
+        for (size_t i = 0;
+             rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+             RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
+          r.headers[name] = std::string(static_cast<const char*>(value), size);
+        }
+      }
+      if (msg->offset >= ends[msg->partition]) done[msg->partition] = true;
+      records.push_back(std::move(r));
+    } else if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      done[msg->partition] = true;
+    }
+    rd_kafka_message_destroy(msg);
+  }
+  cleanup();
+  return records;
+}
+
+std::string HealthStatus(const std::string& address) {
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) return StrCat("error ", status.error_code());
+  return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+      response.status());
+}
+
+bool AnyFileContains(const std::string& dir, const std::string& needle) {
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string content((std::istreambuf_iterator<char>(in)), {});
+    if (content.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace fruition::testing

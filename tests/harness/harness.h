@@ -1,0 +1,114 @@
+// Test harness for integration tests that start real processes: a real
+// Kafka broker (tools/kafka-local), service binaries, and Kafka readers.
+//
+// Hermetic: free ports, temporary directories, output under Bazel's
+// TEST_UNDECLARED_OUTPUTS_DIR, and polling with deadlines instead of sleeps.
+#ifndef FRUITION_TESTS_HARNESS_HARNESS_H_
+#define FRUITION_TESTS_HARNESS_HARNESS_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace fruition::testing {
+
+// Path of a file of this workspace in the test's runfiles.
+std::string Runfile(const std::string& workspace_path);
+// Where a test may leave logs and artifacts for a person to read.
+std::string OutputDir();
+// A new empty directory under the test's temp dir.
+std::string NewTempDir(const std::string& prefix);
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+// Random lowercase hex, to make ids unique per run.
+std::string Nonce(int bytes = 6);
+// Polls `condition` every 50 ms until it holds or `timeout` passes.
+bool WaitUntil(const std::function<bool()>& condition,
+               std::chrono::milliseconds timeout);
+
+// A real Kafka broker (KRaft, single node) started by tools/kafka-local.
+class Broker {
+ public:
+  // Why integration tests cannot run here (no Java 17+, no Maven and no
+  // cached jars), or "" when they can.
+  static std::string UnavailableReason();
+
+  // The broker shared by a whole `tools/test` run (its address is in
+  // FRUITION_TEST_KAFKA_BOOTSTRAP), or one of this process's own.
+  static absl::StatusOr<std::shared_ptr<Broker>> Shared();
+  // A broker owned by the caller: it may be stopped and restarted.
+  static absl::StatusOr<std::unique_ptr<Broker>> StartOwn();
+  ~Broker();
+
+  const std::string& bootstrap() const { return bootstrap_; }
+  // Stops the broker process (data kept).
+  absl::Status Stop();
+  // Starts it again on the same address with the same data.
+  absl::Status Restart();
+
+ private:
+  Broker() = default;
+  std::string dir_;
+  std::string bootstrap_;
+  bool owned_ = false;
+};
+
+// The topics intake writes, created if missing.
+absl::Status EnsureIntakeTopics(const std::string& bootstrap);
+
+// A child process with its stdout and stderr in a log file.
+class Process {
+ public:
+  static absl::StatusOr<std::unique_ptr<Process>> Start(
+      const std::string& binary, const std::vector<std::string>& args,
+      const std::string& log_path);
+  // SIGKILLs the process if it still runs.
+  ~Process();
+
+  pid_t pid() const { return pid_; }
+  void Signal(int signal);
+  // The exit code (128 + signal if killed), or nullopt if it still runs
+  // after `timeout`.
+  std::optional<int> Wait(std::chrono::milliseconds timeout);
+  bool running();
+  const std::string& log_path() const { return log_path_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+  std::string log_path_;
+};
+
+// One Kafka record as read back.
+struct Record {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  std::string key;
+  std::string value;
+  std::map<std::string, std::string> headers;
+};
+
+// Every record of `topic`, from the beginning to the end as of the call.
+absl::StatusOr<std::vector<Record>> ReadTopic(const std::string& bootstrap,
+                                              const std::string& topic,
+                                              std::chrono::milliseconds timeout);
+
+// grpc.health.v1 status of the server at `address`: "SERVING",
+// "NOT_SERVING", or the error.
+std::string HealthStatus(const std::string& address);
+
+// True if any file under `dir` contains `needle` (raw bytes).
+bool AnyFileContains(const std::string& dir, const std::string& needle);
+
+}  // namespace fruition::testing
+
+#endif  // FRUITION_TESTS_HARNESS_HARNESS_H_

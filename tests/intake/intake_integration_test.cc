@@ -1,0 +1,468 @@
+// Intake against a real Kafka broker (tools/kafka-local) and real RocksDB,
+// with the fruition-intake binary as a separate process so it can be
+// killed. Skipped, with the reason, where Java/Maven are missing.
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "fruition/v1/intake.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "services/common/privacy/pseudonymizer.h"
+#include "services/common/strings.h"
+#include "services/common/topics.h"
+#include "tests/harness/harness.h"
+
+namespace fruition {
+namespace {
+
+using testing::Broker;
+using testing::Process;
+using testing::Record;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr char kKey[] = "integration-test-pseudonym-key-0001";
+const std::vector<std::string> kAgencies = {"DEA", "FBI", "HSI"};
+
+std::string Token(const std::string& code) { return "token-for-" + code; }
+
+// One result per report, in order, for one Stream call. Stops early (and
+// returns) if the stream breaks.
+struct StreamOutcome {
+  std::vector<v1::ReportResult> results;  // in request order
+  grpc::Status status;
+};
+
+StreamOutcome StreamReports(const std::string& address, const std::string& token,
+                            const std::vector<v1::AgencyReport>& reports,
+                            const std::function<void(const v1::ReportResult&)>&
+                                on_result = nullptr) {
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto stub = v1::IntakeService::NewStub(channel);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
+  auto stream = stub->Stream(&context);
+  std::thread writer([&] {
+    for (const auto& report : reports) {
+      v1::StreamRequest request;
+      *request.mutable_report() = report;
+      if (!stream->Write(request)) break;
+    }
+    stream->WritesDone();
+  });
+  StreamOutcome outcome;
+  v1::StreamResponse response;
+  while (outcome.results.size() < reports.size() && stream->Read(&response)) {
+    if (on_result) on_result(response.result());
+    outcome.results.push_back(response.result());
+  }
+  writer.join();
+  outcome.status = stream->Finish();
+  return outcome;
+}
+
+class IntakeIntegrationTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    skip_reason_ = new std::string(Broker::UnavailableReason());
+    if (!skip_reason_->empty()) return;
+    auto broker = Broker::Shared();
+    if (!broker.ok()) {
+      *skip_reason_ = std::string(broker.status().message());
+      return;
+    }
+    shared_broker_ = new std::shared_ptr<Broker>(*broker);
+    const absl::Status topics = testing::EnsureIntakeTopics((*broker)->bootstrap());
+    if (!topics.ok()) *skip_reason_ = std::string(topics.message());
+  }
+
+  void SetUp() override {
+    if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
+    nonce_ = testing::Nonce();
+    dir_ = testing::NewTempDir("intake");
+    std::ofstream principals(dir_ + "/principals.yaml");
+    principals << "principals:\n";
+    for (const char* code : {"DEA", "FBI", "HSI", "USSC"}) {
+      principals << "  - code: " << code << "\n    kind: "
+                 << (std::string(code) == "USSC" ? "JUDICIARY" : "AGENCY")
+                 << "\n    token_sha256: " << privacy::Sha256Hex(Token(code))
+                 << "\n";
+    }
+    principals.close();
+    std::ofstream(dir_ + "/key") << kKey;
+    pseudonymizer_ = std::make_unique<privacy::Pseudonymizer>(
+        *privacy::Pseudonymizer::FromKey(kKey));
+  }
+
+  const std::string& bootstrap() const { return (*shared_broker_)->bootstrap(); }
+
+  // Starts fruition-intake and waits until its health is SERVING.
+  std::unique_ptr<Process> StartIntake(const std::string& kafka, int port,
+                                       std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {
+        "--kafka-bootstrap=" + kafka,
+        "--principals-file=" + dir_ + "/principals.yaml",
+        "--pseudonym-key-file=" + dir_ + "/key",
+        "--data-dir=" + dir_ + "/data",
+        StrCat("--grpc-listen=127.0.0.1:", port),
+        StrCat("--metrics-listen=127.0.0.1:", testing::FreePort()),
+        "--log-level=info"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const std::string log = StrCat(testing::OutputDir(), "/intake-", nonce_, ".log");
+    auto process = Process::Start(
+        testing::Runfile("services/intake/fruition-intake"), args, log);
+    EXPECT_TRUE(process.ok()) << process.status();
+    const std::string address = StrCat("127.0.0.1:", port);
+    EXPECT_TRUE(testing::WaitUntil(
+        [&] { return testing::HealthStatus(address) == "SERVING"; }, seconds(60)))
+        << "intake did not become SERVING; log: " << log;
+    return std::move(*process);
+  }
+
+  // n reports from DEA, FBI and HSI in turn: arrests, link claims, case
+  // openings, seizures and org designations (the reference topic), each
+  // subject with a raw ref that must never reach Kafka or disk.
+  std::vector<v1::AgencyReport> MakeReports(int n, int first = 0) {
+    std::vector<v1::AgencyReport> out;
+    for (int i = first; i < first + n; ++i) {
+      v1::AgencyReport r;
+      const std::string& agency = kAgencies[i % 3];
+      r.set_report_id(StrCat(nonce_, "-", i));
+      r.set_reporter(agency);
+      r.mutable_occurred_at()->set_seconds(1450000000 + i);
+      r.set_case_id(StrCat("CASE-", nonce_, "-", i / 5));
+      const std::string ref = StrCat("RAWREF-", nonce_, "-", i / 2);
+      switch (i % 5) {
+        case 0:
+        case 1: {
+          auto* a = r.mutable_arrest();
+          a->set_arrest_id(StrCat("AR-", i));
+          a->set_subject_ref(ref);
+          a->set_agency(agency);
+          a->set_field_office(agency + "-PHILADELPHIA");
+          break;
+        }
+        case 2: {
+          auto* c = r.mutable_link_claim();
+          c->set_claim_id(StrCat("CL-", nonce_, "-", i));
+          c->set_subject_ref(ref);
+          c->set_org_id("ORG-1");
+          c->set_link_role(v1::LINK_ROLE_COURIER);
+          c->set_hops(1);
+          auto* e = c->add_evidence();
+          e->set_evidence_id("E1");
+          e->set_kind(v1::EVIDENCE_KIND_CONTROLLED_BUY);
+          e->set_source_id("SRC-1");
+          e->mutable_observed_at()->set_seconds(1440000000);
+          e->set_sealed_summary("SEALED-TEXT informant name withheld");
+          break;
+        }
+        case 3: {
+          auto* c = r.mutable_case_opened();
+          c->set_agency(agency);
+          c->set_field_office(agency + "-PHILADELPHIA");
+          c->set_district("EDPA");
+          c->set_origin(v1::CASE_ORIGIN_WIRETAP);
+          break;
+        }
+        case 4: {
+          r.clear_case_id();
+          auto* o = r.mutable_org_designated();
+          o->set_org_id(StrCat("ORG-", nonce_, "-", i));
+          o->set_tier(v1::TIER_RPOT);
+          break;
+        }
+      }
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  // This run's records in intake's topics, by (reporter, report_id).
+  std::map<std::pair<std::string, std::string>, std::vector<Record>> OurRecords(
+      const std::string& kafka, std::vector<Record>* all = nullptr) {
+    std::map<std::pair<std::string, std::string>, std::vector<Record>> out;
+    for (std::string_view topic : {topics::kReports, topics::kReference}) {
+      auto records = testing::ReadTopic(kafka, std::string(topic), seconds(60));
+      EXPECT_TRUE(records.ok()) << records.status();
+      if (!records.ok()) continue;
+      for (Record& r : *records) {
+        const std::string id = r.headers["fruition-report-id"];
+        if (id.rfind(nonce_ + "-", 0) == 0) {
+          out[{r.headers["fruition-reporter"], id}].push_back(r);
+        }
+        if (all != nullptr) all->push_back(r);
+      }
+    }
+    return out;
+  }
+
+  // Streams `reports` grouped by reporter, one concurrent stream each.
+  std::map<std::string, v1::ReportResult> StreamByAgency(
+      const std::string& address, const std::vector<v1::AgencyReport>& reports) {
+    std::map<std::string, std::vector<v1::AgencyReport>> by_agency;
+    for (const auto& r : reports) by_agency[r.reporter()].push_back(r);
+    std::mutex mu;
+    std::map<std::string, v1::ReportResult> results;
+    std::vector<std::thread> threads;
+    for (auto& [agency, list] : by_agency) {
+      threads.emplace_back([&, agency = agency, list = list] {
+        const StreamOutcome o = StreamReports(address, Token(agency), list);
+        std::lock_guard<std::mutex> lock(mu);
+        for (size_t i = 0; i < o.results.size(); ++i) {
+          results[list[i].report_id()] = o.results[i];
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    return results;
+  }
+
+  static std::string* skip_reason_;
+  static std::shared_ptr<Broker>* shared_broker_;
+  std::string nonce_;
+  std::string dir_;
+  std::unique_ptr<privacy::Pseudonymizer> pseudonymizer_;
+};
+
+std::string* IntakeIntegrationTest::skip_reason_ = nullptr;
+std::shared_ptr<Broker>* IntakeIntegrationTest::shared_broker_ = nullptr;
+
+TEST_F(IntakeIntegrationTest, TenThousandReportsLandOnceWithRightTopicsAndKeys) {
+  const int port = testing::FreePort();
+  auto intake = StartIntake(bootstrap(), port);
+  const std::string address = StrCat("127.0.0.1:", port);
+  const auto reports = MakeReports(10000);
+
+  auto results = StreamByAgency(address, reports);
+  ASSERT_EQ(results.size(), reports.size());
+  for (const auto& [id, r] : results) {
+    ASSERT_EQ(r.code(), 0) << id << ": " << r.code_name() << " " << r.message();
+    ASSERT_FALSE(r.duplicate());
+  }
+
+  std::vector<Record> all;
+  auto ours = OurRecords(bootstrap(), &all);
+  ASSERT_EQ(ours.size(), reports.size());
+  for (const auto& report : reports) {
+    const auto it = ours.find({report.reporter(), report.report_id()});
+    ASSERT_NE(it, ours.end()) << report.report_id();
+    ASSERT_EQ(it->second.size(), 1u) << report.report_id() << " not exactly once";
+    const Record& rec = it->second[0];
+    v1::AgencyReport produced;
+    ASSERT_TRUE(produced.ParseFromString(rec.value));
+    switch (report.body_case()) {
+      case v1::AgencyReport::kArrest:
+        EXPECT_EQ(rec.topic, topics::kReports);
+        EXPECT_EQ(rec.key, pseudonymizer_->Pid(report.arrest().subject_ref()));
+        EXPECT_EQ(produced.arrest().subject_pid(), rec.key);
+        EXPECT_TRUE(produced.arrest().subject_ref().empty());
+        break;
+      case v1::AgencyReport::kLinkClaim:
+        EXPECT_EQ(rec.topic, topics::kReports);
+        EXPECT_EQ(rec.key,
+                  pseudonymizer_->Pid(report.link_claim().subject_ref()));
+        break;
+      case v1::AgencyReport::kCaseOpened:
+        EXPECT_EQ(rec.topic, topics::kReports);
+        EXPECT_EQ(rec.key, report.case_id());
+        break;
+      case v1::AgencyReport::kOrgDesignated:
+        EXPECT_EQ(rec.topic, topics::kReference);
+        EXPECT_EQ(rec.key, report.org_designated().org_id());
+        break;
+      default:
+        FAIL() << "unexpected body";
+    }
+  }
+  // No raw subject identifier anywhere in the topics, nor in intake's
+  // RocksDB files or log.
+  for (const Record& rec : all) {
+    ASSERT_EQ(rec.key.find("RAWREF-"), std::string::npos);
+    ASSERT_EQ(rec.value.find("RAWREF-"), std::string::npos);
+  }
+  EXPECT_FALSE(testing::AnyFileContains(dir_ + "/data", "RAWREF-"));
+  EXPECT_FALSE(testing::AnyFileContains(dir_ + "/data", "SEALED-TEXT"));
+  EXPECT_FALSE(testing::AnyFileContains(intake->log_path(), "RAWREF-"));
+
+  // Resubmitting everything produces nothing new.
+  auto again = StreamByAgency(address, reports);
+  ASSERT_EQ(again.size(), reports.size());
+  for (const auto& [id, r] : again) {
+    ASSERT_EQ(r.code(), 0) << id << ": " << r.message();
+    EXPECT_TRUE(r.duplicate()) << id;
+  }
+  auto after = OurRecords(bootstrap());
+  size_t total = 0;
+  for (const auto& [id, recs] : after) total += recs.size();
+  EXPECT_EQ(total, reports.size());
+}
+
+TEST_F(IntakeIntegrationTest, KillNineWhileStreamingThenResendIsExactlyOnce) {
+  const int port = testing::FreePort();
+  const std::string address = StrCat("127.0.0.1:", port);
+  std::set<std::string> all_ids;
+  // Two rounds of 5,000 reports, each with a kill -9 mid-stream.
+  for (int round = 0; round < 2; ++round) {
+    auto reports = MakeReports(5000, round * 5000);
+    for (auto& r : reports) {
+      r.set_reporter("DEA");  // one stream, so the kill lands mid-stream
+      if (r.has_arrest()) r.mutable_arrest()->set_agency("DEA");
+      all_ids.insert(r.report_id());
+    }
+    auto intake = StartIntake(bootstrap(), port);
+    std::mutex mu;
+    std::set<std::string> acknowledged;
+    std::thread client([&] {
+      StreamReports(address, Token("DEA"), reports,
+                    [&](const v1::ReportResult& r) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      if (r.code() == 0) acknowledged.insert(r.report_id());
+                    });
+    });
+    ASSERT_TRUE(testing::WaitUntil(
+        [&] {
+          std::lock_guard<std::mutex> lock(mu);
+          return acknowledged.size() >= 1000 + round * 1000;
+        },
+        seconds(60)));
+    intake->Signal(SIGKILL);
+    client.join();
+    ASSERT_EQ(intake->Wait(seconds(10)), 128 + SIGKILL);
+    ASSERT_LT(acknowledged.size(), reports.size()) << "killed too late";
+
+    // The client resends what was not acknowledged, with the same ids.
+    std::vector<v1::AgencyReport> resend;
+    for (const auto& r : reports) {
+      if (!acknowledged.count(r.report_id())) resend.push_back(r);
+    }
+    auto restarted = StartIntake(bootstrap(), port);
+    const StreamOutcome outcome = StreamReports(address, Token("DEA"), resend);
+    ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+    ASSERT_EQ(outcome.results.size(), resend.size());
+    for (const auto& r : outcome.results) {
+      ASSERT_EQ(r.code(), 0) << r.report_id() << ": " << r.message();
+    }
+    restarted->Signal(SIGTERM);
+    EXPECT_EQ(restarted->Wait(seconds(20)), 0);
+  }
+  auto ours = OurRecords(bootstrap());
+  EXPECT_EQ(ours.size(), all_ids.size());
+  for (const auto& [id, recs] : ours) {
+    ASSERT_EQ(recs.size(), 1u) << id.second << " is in Kafka " << recs.size()
+                               << " times";
+  }
+}
+
+TEST_F(IntakeIntegrationTest, BrokerDownMeansUnavailableAndNotServingThenRecovers) {
+  auto own = Broker::StartOwn();
+  ASSERT_TRUE(own.ok()) << own.status();
+  ASSERT_TRUE(testing::EnsureIntakeTopics((*own)->bootstrap()).ok());
+  const int port = testing::FreePort();
+  const std::string address = StrCat("127.0.0.1:", port);
+  auto intake = StartIntake((*own)->bootstrap(), port,
+                            {"--kafka-delivery-timeout-ms=3000"});
+  const auto reports = MakeReports(150);
+  std::vector<v1::AgencyReport> before(reports.begin(), reports.begin() + 100);
+  std::vector<v1::AgencyReport> during(reports.begin() + 100, reports.end());
+  for (const auto& [id, r] : StreamByAgency(address, before)) {
+    ASSERT_EQ(r.code(), 0) << r.message();
+  }
+
+  ASSERT_TRUE((*own)->Stop().ok());
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] { return testing::HealthStatus(address) == "NOT_SERVING"; },
+      seconds(30)))
+      << "health did not turn NOT_SERVING with the broker down";
+  for (const auto& [id, r] : StreamByAgency(address, during)) {
+    EXPECT_EQ(r.code_name(), "UNAVAILABLE") << id << " answered " << r.code_name();
+  }
+
+  ASSERT_TRUE((*own)->Restart().ok());
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] { return testing::HealthStatus(address) == "SERVING"; }, seconds(60)))
+      << "health did not recover with the broker back";
+  // Clients retry with the same ids, as UNAVAILABLE told them to.
+  std::map<std::string, v1::ReportResult> retried;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        retried = StreamByAgency(address, during);
+        for (const auto& [id, r] : retried) {
+          if (r.code() != 0) return false;
+        }
+        return true;
+      },
+      seconds(60)));
+  auto ours = OurRecords((*own)->bootstrap());
+  EXPECT_EQ(ours.size(), 150u);
+  for (const auto& [id, recs] : ours) EXPECT_EQ(recs.size(), 1u) << id.second;
+}
+
+TEST_F(IntakeIntegrationTest, SigtermDrainsWithin15SecondsLosingNothingAcknowledged) {
+  const int port = testing::FreePort();
+  const std::string address = StrCat("127.0.0.1:", port);
+  auto intake = StartIntake(bootstrap(), port);
+  auto reports = MakeReports(6000);
+  for (auto& r : reports) {
+    r.set_reporter("FBI");
+    if (r.has_arrest()) r.mutable_arrest()->set_agency("FBI");
+  }
+  std::mutex mu;
+  std::set<std::string> acknowledged;
+  std::atomic<int> ok{0};
+  std::thread client([&] {
+    StreamReports(address, Token("FBI"), reports, [&](const v1::ReportResult& r) {
+      if (r.code() == 0) {
+        std::lock_guard<std::mutex> lock(mu);
+        acknowledged.insert(r.report_id());
+        ++ok;
+      }
+    });
+  });
+  ASSERT_TRUE(testing::WaitUntil([&] { return ok.load() >= 500; }, seconds(60)));
+  const auto signalled = std::chrono::steady_clock::now();
+  intake->Signal(SIGTERM);
+  const auto code = intake->Wait(seconds(15));
+  const auto drain = std::chrono::steady_clock::now() - signalled;
+  client.join();
+  ASSERT_TRUE(code.has_value()) << "intake still running 15 s after SIGTERM";
+  EXPECT_EQ(*code, 0);
+  EXPECT_LT(drain, seconds(15));
+  auto ours = OurRecords(bootstrap());
+  std::lock_guard<std::mutex> lock(mu);
+  for (const std::string& id : acknowledged) {
+    const auto it = ours.find({"FBI", id});
+    ASSERT_NE(it, ours.end()) << id << " was acknowledged but is not in Kafka";
+    EXPECT_EQ(it->second.size(), 1u);
+  }
+}
+
+TEST_F(IntakeIntegrationTest, BadCredentialsAndForeignReporterChangeNothing) {
+  const int port = testing::FreePort();
+  const std::string address = StrCat("127.0.0.1:", port);
+  auto intake = StartIntake(bootstrap(), port);
+  auto reports = MakeReports(3);
+  const StreamOutcome bad = StreamReports(address, "not-a-token", reports);
+  EXPECT_EQ(bad.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // FBI's token, DEA's report.
+  const StreamOutcome foreign = StreamReports(address, Token("FBI"), {reports[0]});
+  ASSERT_EQ(foreign.results.size(), 1u);
+  EXPECT_EQ(foreign.results[0].code_name(), "PERMISSION_DENIED");
+  EXPECT_EQ(foreign.results[0].field(), "reporter");
+  // The judiciary may not send arrests.
+  v1::AgencyReport arrest = reports[0];
+  arrest.set_reporter("USSC");
+  const StreamOutcome kind = StreamReports(address, Token("USSC"), {arrest});
+  ASSERT_EQ(kind.results.size(), 1u);
+  EXPECT_EQ(kind.results[0].code_name(), "PERMISSION_DENIED");
+  EXPECT_TRUE(OurRecords(bootstrap()).empty());
+}
+
+}  // namespace
+}  // namespace fruition
