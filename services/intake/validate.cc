@@ -119,7 +119,13 @@ bool Subject(Checker& c, const std::string& ref, const std::string& pid,
     return c.Fail(body + ".subject_pid",
                   "must be empty: intake computes it from subject_ref");
   }
-  return c.Id(ref, body + ".subject_ref", true);
+  if (!c.Id(ref, body + ".subject_ref", true)) return false;
+  // The pid is computed from the trimmed ref (SPEC §2): a blank ref would
+  // make every blank-ref subject one person.
+  if (ref.find_first_not_of(" \t\n\r\f\v") == std::string::npos) {
+    return c.Fail(body + ".subject_ref", "required (blank)");
+  }
+  return true;
 }
 
 bool Evidence(Checker& c,

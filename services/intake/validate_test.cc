@@ -605,7 +605,7 @@ TEST(ValidateTest, SubjectRefIsAnIdentifier) {
 // declined_then_charged_elsewhere). A required ref that normalizes to nothing
 // should be INVALID_ARGUMENT. Disabled because the SPEC does not say so in as
 // many words; run with --gtest_also_run_disabled_tests to see it fail.
-TEST(ValidateTest, DISABLED_BlankSubjectRefIsInvalid) {
+TEST(ValidateTest, BlankSubjectRefIsInvalid) {
   for (BodyCase body : SubjectBodies()) {
     SCOPED_TRACE(Name(body));
     AgencyReport r = ValidReport(body);
