@@ -8,9 +8,9 @@
 #include "absl/status/statusor.h"
 
 // Returns early from the enclosing function when `expr` is not OK.
-#define FRUITION_RETURN_IF_ERROR(expr)              \
-  do {                                              \
-    const ::absl::Status fruition_status_ = (expr); \
+#define FRUITION_RETURN_IF_ERROR(expr)                   \
+  do {                                                   \
+    const ::absl::Status fruition_status_ = (expr);      \
     if (!fruition_status_.ok()) return fruition_status_; \
   } while (0)
 
@@ -18,10 +18,10 @@
 #define FRUITION_STATUS_CONCAT_(a, b) FRUITION_STATUS_CONCAT_INNER_(a, b)
 
 // `lhs = value of expr`, or returns its error from the enclosing function.
-#define FRUITION_ASSIGN_OR_RETURN(lhs, expr)                                  \
-  auto FRUITION_STATUS_CONCAT_(fruition_statusor_, __LINE__) = (expr);        \
-  if (!FRUITION_STATUS_CONCAT_(fruition_statusor_, __LINE__).ok())            \
-    return FRUITION_STATUS_CONCAT_(fruition_statusor_, __LINE__).status();    \
+#define FRUITION_ASSIGN_OR_RETURN(lhs, expr)                               \
+  auto FRUITION_STATUS_CONCAT_(fruition_statusor_, __LINE__) = (expr);     \
+  if (!FRUITION_STATUS_CONCAT_(fruition_statusor_, __LINE__).ok())         \
+    return FRUITION_STATUS_CONCAT_(fruition_statusor_, __LINE__).status(); \
   lhs = std::move(*FRUITION_STATUS_CONCAT_(fruition_statusor_, __LINE__))
 
 namespace fruition {

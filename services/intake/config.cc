@@ -47,9 +47,8 @@ absl::Status CheckHostPort(const std::string& value, const std::string& field) {
   char* end = nullptr;
   const long port = std::strtol(value.c_str() + colon + 1, &end, 10);
   if (*end != '\0' || port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        StrCat("config field ", field, ": port of '", value,
-               "' is not 0..65535"));
+    return absl::InvalidArgumentError(StrCat(
+        "config field ", field, ": port of '", value, "' is not 0..65535"));
   }
   return absl::OkStatus();
 }
@@ -60,7 +59,8 @@ absl::StatusOr<IntakeConfig> IntakeConfigFrom(const config::Settings& s) {
   FRUITION_RETURN_IF_ERROR(CheckHostPort(c.grpc_listen, "grpc-listen"));
   c.metrics_listen = s.Get("metrics-listen");
   FRUITION_RETURN_IF_ERROR(CheckHostPort(c.metrics_listen, "metrics-listen"));
-  FRUITION_ASSIGN_OR_RETURN(c.kafka_bootstrap, s.GetRequired("kafka-bootstrap"));
+  FRUITION_ASSIGN_OR_RETURN(c.kafka_bootstrap,
+                            s.GetRequired("kafka-bootstrap"));
   auto props = kafka::ParseProperties(s.Get("kafka-properties"));
   if (!props.ok()) {
     return absl::InvalidArgumentError(
@@ -71,7 +71,8 @@ absl::StatusOr<IntakeConfig> IntakeConfigFrom(const config::Settings& s) {
       const int64_t timeout,
       s.GetInt("kafka-delivery-timeout-ms", 1000, 300000));
   c.kafka_delivery_timeout_ms = static_cast<int>(timeout);
-  FRUITION_ASSIGN_OR_RETURN(c.principals_file, s.GetRequired("principals-file"));
+  FRUITION_ASSIGN_OR_RETURN(c.principals_file,
+                            s.GetRequired("principals-file"));
   c.pseudonym_key_file = s.Get("pseudonym-key-file");
   c.pseudonym_key = s.Get("pseudonym-key");
   if (c.pseudonym_key_file.empty() == c.pseudonym_key.empty()) {

@@ -13,9 +13,9 @@
 namespace fruition::intake {
 
 struct IntakeConfig {
-  std::string grpc_listen = "127.0.0.1:50051";  // host:port
-  std::string metrics_listen = "127.0.0.1:9101";  // host:port, /metrics
-  std::string kafka_bootstrap;                  // required
+  std::string grpc_listen = "127.0.0.1:50051";          // host:port
+  std::string metrics_listen = "127.0.0.1:9101";        // host:port, /metrics
+  std::string kafka_bootstrap;                          // required
   std::map<std::string, std::string> kafka_properties;  // security etc.
   int kafka_delivery_timeout_ms = 15000;
   std::string principals_file;     // required (SPEC §1)

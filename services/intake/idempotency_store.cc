@@ -86,8 +86,8 @@ IdempotencyStore::~IdempotencyStore() {
 absl::StatusOr<std::optional<IndexEntry>> IdempotencyStore::Get(
     const std::string& reporter, const std::string& report_id) {
   std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), index_, Key(reporter, report_id), &value);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), index_,
+                               Key(reporter, report_id), &value);
   if (s.IsNotFound()) return std::optional<IndexEntry>();
   if (!s.ok()) return FromRocksDb(s, "idempotency index get");
   IndexEntry entry;
@@ -144,8 +144,8 @@ absl::StatusOr<std::vector<PendingEntry>> IdempotencyStore::Pending() {
     const std::string key = it->key().ToString();
     const size_t nul = key.find('\0');
     if (nul == std::string::npos) continue;
-    out.push_back({key.substr(0, nul), key.substr(nul + 1),
-                   it->value().ToString()});
+    out.push_back(
+        {key.substr(0, nul), key.substr(nul + 1), it->value().ToString()});
   }
   if (!it->status().ok()) return FromRocksDb(it->status(), "pending scan");
   return out;

@@ -21,7 +21,8 @@ TEST(IdempotencyStoreTest, PendingThenWrittenSurvivesReopen) {
     ASSERT_TRUE((*store)->PutPending("DEA", "R1", "d1").ok());
     ASSERT_TRUE((*store)->PutPending("DEA", "R2", "d2").ok());
     ASSERT_TRUE(
-        (*store)->MarkWritten("DEA", "R1", "d1", "fruition.reports.v1", 4, 17)
+        (*store)
+            ->MarkWritten("DEA", "R1", "d1", "fruition.reports.v1", 4, 17)
             .ok());
   }
   auto store = IdempotencyStore::Open(dir);

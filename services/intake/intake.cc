@@ -43,8 +43,8 @@ std::string CodeName(absl::StatusCode code) {
   }
 }
 
-v1::ReportResult MakeResult(const std::string& report_id,
-                            absl::StatusCode code, const std::string& field,
+v1::ReportResult MakeResult(const std::string& report_id, absl::StatusCode code,
+                            const std::string& field,
                             const std::string& message) {
   v1::ReportResult result;
   result.set_report_id(report_id);
@@ -70,10 +70,10 @@ IntakeMetrics::IntakeMetrics(prometheus::Registry& registry)
                            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                            0.5, 1, 2.5, 5, 10, 30})) {}
 
-void IntakeMetrics::Count(const std::string& outcome,
-                          const std::string& reason,
+void IntakeMetrics::Count(const std::string& outcome, const std::string& reason,
                           const std::string& principal) {
-  reports_.Add({{"outcome", outcome}, {"reason", reason}, {"principal", principal}})
+  reports_
+      .Add({{"outcome", outcome}, {"reason", reason}, {"principal", principal}})
       .Increment();
 }
 
@@ -92,7 +92,8 @@ Intake::Intake(kafka::Producer* producer, IdempotencyStore* store,
 
 void Intake::Finish(const std::string& principal, const Done& done,
                     v1::ReportResult result, const std::string& outcome) {
-  if (metrics_ != nullptr) metrics_->Count(outcome, result.code_name(), principal);
+  if (metrics_ != nullptr)
+    metrics_->Count(outcome, result.code_name(), principal);
   if (outcome == "rejected") {
     log::Info("report rejected", {{"principal", principal},
                                   {"report_id", result.report_id()},
@@ -183,7 +184,8 @@ void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
     unavailable("Kafka is unreachable; retry with the same report_id");
     return;
   }
-  if (absl::Status s = store_->PutPending(reporter, report_id, digest); !s.ok()) {
+  if (absl::Status s = store_->PutPending(reporter, report_id, digest);
+      !s.ok()) {
     Release(key);
     log::Error("idempotency index write failed",
                {{"error", std::string(s.message())}});
@@ -198,16 +200,17 @@ void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
       [this, key, report_id, reporter, digest, topic, pid, started,
        principal = caller.code, done](const kafka::DeliveryReport& delivery) {
         if (metrics_ != nullptr) {
-          metrics_->ObserveProduce(std::chrono::duration<double>(
-                                       std::chrono::steady_clock::now() - started)
-                                       .count());
+          metrics_->ObserveProduce(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                            started)
+                  .count());
         }
         v1::ReportResult r;
         std::string outcome = "accepted";
         if (delivery.status.ok()) {
-          if (absl::Status s = store_->MarkWritten(reporter, report_id, digest,
-                                                   topic, delivery.partition,
-                                                   delivery.offset);
+          if (absl::Status s =
+                  store_->MarkWritten(reporter, report_id, digest, topic,
+                                      delivery.partition, delivery.offset);
               !s.ok()) {
             // The record is in Kafka: the answer is OK. A retry would be
             // produced again, and downstream counts the id once.

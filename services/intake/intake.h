@@ -84,8 +84,8 @@ class Intake {
 };
 
 // A result with `code` and message (helpers for handlers and tests).
-v1::ReportResult MakeResult(const std::string& report_id,
-                            absl::StatusCode code, const std::string& field,
+v1::ReportResult MakeResult(const std::string& report_id, absl::StatusCode code,
+                            const std::string& field,
                             const std::string& message);
 
 // "INVALID_ARGUMENT", ... (grpc spelling).

@@ -17,11 +17,12 @@ class FakeProducer : public kafka::Producer {
     std::vector<kafka::Header> headers;
   };
   void Produce(std::string_view topic, std::string_view key,
-               std::string_view value, const std::vector<kafka::Header>& headers,
+               std::string_view value,
+               const std::vector<kafka::Header>& headers,
                kafka::DeliveryCallback done) override {
     std::lock_guard<std::mutex> lock(mu_);
-    records_.push_back({std::string(topic), std::string(key),
-                        std::string(value), headers});
+    records_.push_back(
+        {std::string(topic), std::string(key), std::string(value), headers});
     kafka::DeliveryReport report;
     report.status = next_status_;
     if (report.status.ok()) {
@@ -72,9 +73,9 @@ class IntakeTest : public ::testing::Test {
     auto p = privacy::Pseudonymizer::FromKey("intake-test-key-0123456789");
     ASSERT_TRUE(p.ok());
     pseudonymizer_ = std::make_unique<privacy::Pseudonymizer>(*p);
-    intake_ = std::make_unique<Intake>(&producer_, store_.get(),
-                                       pseudonymizer_.get(), &metrics_,
-                                       [] { return kNow; });
+    intake_ =
+        std::make_unique<Intake>(&producer_, store_.get(), pseudonymizer_.get(),
+                                 &metrics_, [] { return kNow; });
   }
 
   static v1::AgencyReport Arrest(const std::string& id,

@@ -71,7 +71,8 @@ absl::Status Recover(IdempotencyStore* store, const std::string& bootstrap,
     }
   }
   rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
-  if (raw == nullptr) return absl::InternalError(StrCat("kafka consumer: ", err));
+  if (raw == nullptr)
+    return absl::InternalError(StrCat("kafka consumer: ", err));
   Consumer consumer(raw);
 
   OffsetMap ends;  // (topic, partition) -> high watermark - 1
@@ -105,14 +106,15 @@ absl::Status Recover(IdempotencyStore* store, const std::string& bootstrap,
       const rd_kafka_resp_err_t werr = rd_kafka_query_watermark_offsets(
           raw, topic.c_str(), p, &low, &high, remaining_ms());
       if (werr != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return absl::UnavailableError(
-            StrCat("recovery: watermarks of ", topic, "/", p, ": ",
-                   rd_kafka_err2str(werr)));
+        return absl::UnavailableError(StrCat("recovery: watermarks of ", topic,
+                                             "/", p, ": ",
+                                             rd_kafka_err2str(werr)));
       }
       ends[{topic, p}] = high - 1;
       if (pending.empty()) continue;
       auto it = acked->find({topic, p});
-      const int64_t start = std::max(low, it == acked->end() ? low : it->second + 1);
+      const int64_t start =
+          std::max(low, it == acked->end() ? low : it->second + 1);
       if (start >= high) continue;
       rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)
           ->offset = start;
@@ -151,14 +153,13 @@ absl::Status Recover(IdempotencyStore* store, const std::string& bootstrap,
                                      Header(msg, "fruition-report-id"));
       auto it = pending.find(key);
       if (it != pending.end()) {
-        const std::string digest = privacy::Sha256Hex(std::string_view(
-            static_cast<const char*>(msg->payload), msg->len));
+        const std::string digest = privacy::Sha256Hex(
+            std::string_view(static_cast<const char*>(msg->payload), msg->len));
         if (digest == it->second) {
           const size_t nul = key.find('\0');
-          absl::Status s = store->MarkWritten(key.substr(0, nul),
-                                              key.substr(nul + 1), digest,
-                                              topic, msg->partition,
-                                              msg->offset);
+          absl::Status s =
+              store->MarkWritten(key.substr(0, nul), key.substr(nul + 1),
+                                 digest, topic, msg->partition, msg->offset);
           if (!s.ok()) return s;
           ++stats->found;
           pending.erase(it);

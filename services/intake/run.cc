@@ -38,8 +38,8 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    return absl::InvalidArgumentError(
-        StrCat("config field data-dir: cannot create ", dir, ": ", ec.message()));
+    return absl::InvalidArgumentError(StrCat(
+        "config field data-dir: cannot create ", dir, ": ", ec.message()));
   }
   auto store = IdempotencyStore::Open(dir);
   if (!store.ok()) return store.status();
@@ -54,15 +54,16 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
   if (!producer.ok()) return producer.status();
   c->producer_ = std::move(*producer);
   c->metrics_ = std::make_unique<IntakeMetrics>(registry);
-  c->intake_ = std::make_unique<Intake>(c->producer_.get(), c->store_.get(),
-                                        c->pseudonymizer_.get(),
-                                        c->metrics_.get());
+  c->intake_ =
+      std::make_unique<Intake>(c->producer_.get(), c->store_.get(),
+                               c->pseudonymizer_.get(), c->metrics_.get());
   c->service_ = std::make_unique<IntakeServiceImpl>(
       c->intake_.get(), c->principals_.get(), config.stream_window);
-  log::Info("intake configured",
-            {{"principals", static_cast<int64_t>(c->principals_->entries().size())},
-             {"kafka_bootstrap", config.kafka_bootstrap},
-             {"data_dir", dir}});
+  log::Info(
+      "intake configured",
+      {{"principals", static_cast<int64_t>(c->principals_->entries().size())},
+       {"kafka_bootstrap", config.kafka_bootstrap},
+       {"data_dir", dir}});
   return c;
 }
 
@@ -109,7 +110,8 @@ absl::Status Run(const IntakeConfig& config, server::ShutdownSignal* stop,
   options.tls_cert_file = config.tls_cert_file;
   options.tls_key_file = config.tls_key_file;
   options.tls_client_ca_file = config.tls_client_ca_file;
-  auto grpc_server = server::GrpcServer::Start(options, {(*component)->service()});
+  auto grpc_server =
+      server::GrpcServer::Start(options, {(*component)->service()});
   if (!grpc_server.ok()) return grpc_server.status();
   const size_t colon = config.metrics_listen.rfind(':');
   IntakeComponent* comp = component->get();
@@ -131,7 +133,8 @@ absl::Status Run(const IntakeConfig& config, server::ShutdownSignal* stop,
       const bool ready = comp->Ready();
       if (first || ready != last) {
         (*grpc_server)->SetServing(ready);
-        log::Info(ready ? "intake serving" : "intake not serving (Kafka unreachable)");
+        log::Info(ready ? "intake serving"
+                        : "intake not serving (Kafka unreachable)");
         last = ready;
         first = false;
       }
@@ -143,15 +146,16 @@ absl::Status Run(const IntakeConfig& config, server::ShutdownSignal* stop,
                                 {"timeout_ms", config.drain_timeout_ms}});
   const auto started = std::chrono::steady_clock::now();
   (*grpc_server)->Shutdown(std::chrono::milliseconds(config.drain_timeout_ms));
-  absl::Status flushed = comp->Flush(std::chrono::milliseconds(
-      std::max(1000, config.drain_timeout_ms)));
+  absl::Status flushed = comp->Flush(
+      std::chrono::milliseconds(std::max(1000, config.drain_timeout_ms)));
   (*admin)->Stop();
-  log::Info("intake stopped",
-            {{"drain_ms", static_cast<int64_t>(
-                              std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::steady_clock::now() - started)
-                                  .count())},
-             {"flushed", flushed.ok()}});
+  log::Info(
+      "intake stopped",
+      {{"drain_ms", static_cast<int64_t>(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count())},
+       {"flushed", flushed.ok()}});
   if (!recovered.ok() && !absl::IsCancelled(recovered)) return recovered;
   return flushed;
 }

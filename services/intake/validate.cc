@@ -150,8 +150,8 @@ bool Evidence(Checker& c,
     if (!c.Enum(item.kind(), v1::EvidenceKind_IsValid, at + ".kind",
                 "EVIDENCE_KIND") ||
         !c.Id(item.source_id(), at + ".source_id", true) ||
-        !c.Time(item.has_observed_at(), item.observed_at(),
-                at + ".observed_at", true) ||
+        !c.Time(item.has_observed_at(), item.observed_at(), at + ".observed_at",
+                true) ||
         !c.Ids(item.corroborates(), at + ".corroborates") ||
         !c.Text(item.sealed_summary(), at + ".sealed_summary")) {
       return false;
@@ -198,8 +198,8 @@ bool CheckBody(Checker& c, const AgencyReport& r) {
       return c.Id(b.claim_id(), "link_claim.claim_id", true) &&
              Subject(c, b.subject_ref(), b.subject_pid(), "link_claim") &&
              c.Id(b.org_id(), "link_claim.org_id", true) &&
-             c.Enum(b.link_role(), v1::LinkRole_IsValid,
-                    "link_claim.link_role", "LINK_ROLE") &&
+             c.Enum(b.link_role(), v1::LinkRole_IsValid, "link_claim.link_role",
+                    "LINK_ROLE") &&
              c.Range(b.hops(), 0, kMaxHops, "link_claim.hops") &&
              Evidence(c, b.evidence(), "link_claim.evidence", 0);
     }
@@ -424,8 +424,8 @@ std::optional<Rejection> Validate(const AgencyReport& report,
   }
   if (report.reporter() != caller.code) {
     c.Fail("reporter",
-           StrCat("'", report.reporter(), "' is not the caller ('",
-                  caller.code, "')"),
+           StrCat("'", report.reporter(), "' is not the caller ('", caller.code,
+                  "')"),
            absl::StatusCode::kPermissionDenied);
     return c.error();
   }

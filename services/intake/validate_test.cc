@@ -596,15 +596,8 @@ TEST(ValidateTest, SubjectRefIsAnIdentifier) {
   }
 }
 
-// SUSPECTED BUG (reported, not fixed; validate.cc:116-123 `Subject`, which
-// only checks the raw ref through Checker::Id): a subject_ref of spaces only
-// is non-empty, so it passes, but SPEC §2 derives subject_pid from the ref
-// "trimmed and upper-cased", i.e. from "". Every blank ref from every
-// principal would then join on one fake person (HMAC of ""), merging unrelated
-// arrests, sentencings and declinations (SPEC §5
-// declined_then_charged_elsewhere). A required ref that normalizes to nothing
-// should be INVALID_ARGUMENT. Disabled because the SPEC does not say so in as
-// many words; run with --gtest_also_run_disabled_tests to see it fail.
+// A subject_ref of spaces only would normalize to "" (SPEC §2 trims before
+// the HMAC), joining every blank-ref subject into one fake person.
 TEST(ValidateTest, BlankSubjectRefIsInvalid) {
   for (BodyCase body : SubjectBodies()) {
     SCOPED_TRACE(Name(body));

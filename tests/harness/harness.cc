@@ -146,8 +146,9 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::StartOwn() {
 
 Broker::~Broker() {
   if (owned_) {
-    RunCommand(StrCat(KafkaLocal(), " stop --dir ", dir_, " --clean 2>/dev/null"),
-               nullptr);
+    RunCommand(
+        StrCat(KafkaLocal(), " stop --dir ", dir_, " --clean 2>/dev/null"),
+        nullptr);
   }
 }
 
@@ -223,8 +224,8 @@ bool Process::running() {
   int status = 0;
   const pid_t r = waitpid(pid_, &status, WNOHANG);
   if (r == pid_) {
-    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status)
-                                   : 128 + WTERMSIG(status);
+    exit_code_ =
+        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return false;
   }
   return true;
@@ -235,12 +236,13 @@ std::optional<int> Process::Wait(std::chrono::milliseconds timeout) {
   return exit_code_;
 }
 
-absl::StatusOr<std::vector<Record>> ReadTopic(const std::string& bootstrap,
-                                              const std::string& topic,
-                                              std::chrono::milliseconds timeout) {
+absl::StatusOr<std::vector<Record>> ReadTopic(
+    const std::string& bootstrap, const std::string& topic,
+    std::chrono::milliseconds timeout) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof(err));
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err,
+                    sizeof(err));
   rd_kafka_conf_set(conf, "group.id", "fruition-test-reader", err, sizeof(err));
   rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
   rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof(err));
@@ -281,7 +283,8 @@ absl::StatusOr<std::vector<Record>> ReadTopic(const std::string& bootstrap,
   while (done.size() < ends.size()) {
     if (std::chrono::steady_clock::now() > deadline) {
       cleanup();
-      return absl::DeadlineExceededError(StrCat("reading ", topic, " timed out"));
+      return absl::DeadlineExceededError(
+          StrCat("reading ", topic, " timed out"));
     }
     rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, 200);
     if (msg == nullptr) continue;
@@ -297,7 +300,8 @@ absl::StatusOr<std::vector<Record>> ReadTopic(const std::string& bootstrap,
         r.value.assign(static_cast<const char*>(msg->payload), msg->len);
       }
       rd_kafka_headers_t* headers = nullptr;
-      if (rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (rd_kafka_message_headers(msg, &headers) ==
+          RD_KAFKA_RESP_ERR_NO_ERROR) {
         const char* name;
         const void* value;
         size_t size;
@@ -320,10 +324,12 @@ absl::StatusOr<std::vector<Record>> ReadTopic(const std::string& bootstrap,
 }
 
 std::string HealthStatus(const std::string& address) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(2));
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
   const grpc::Status status = stub->Check(&context, request, &response);

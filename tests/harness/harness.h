@@ -98,9 +98,9 @@ struct Record {
 };
 
 // Every record of `topic`, from the beginning to the end as of the call.
-absl::StatusOr<std::vector<Record>> ReadTopic(const std::string& bootstrap,
-                                              const std::string& topic,
-                                              std::chrono::milliseconds timeout);
+absl::StatusOr<std::vector<Record>> ReadTopic(
+    const std::string& bootstrap, const std::string& topic,
+    std::chrono::milliseconds timeout);
 
 // grpc.health.v1 status of the server at `address`: "SERVING",
 // "NOT_SERVING", or the error.

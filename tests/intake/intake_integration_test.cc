@@ -21,11 +21,11 @@
 namespace fruition {
 namespace {
 
+using std::chrono::milliseconds;
+using std::chrono::seconds;
 using testing::Broker;
 using testing::Process;
 using testing::Record;
-using std::chrono::milliseconds;
-using std::chrono::seconds;
 
 constexpr char kKey[] = "integration-test-pseudonym-key-0001";
 const std::vector<std::string> kAgencies = {"DEA", "FBI", "HSI"};
@@ -39,11 +39,12 @@ struct StreamOutcome {
   grpc::Status status;
 };
 
-StreamOutcome StreamReports(const std::string& address, const std::string& token,
-                            const std::vector<v1::AgencyReport>& reports,
-                            const std::function<void(const v1::ReportResult&)>&
-                                on_result = nullptr) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+StreamOutcome StreamReports(
+    const std::string& address, const std::string& token,
+    const std::vector<v1::AgencyReport>& reports,
+    const std::function<void(const v1::ReportResult&)>& on_result = nullptr) {
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   auto stub = v1::IntakeService::NewStub(channel);
   grpc::ClientContext context;
   context.AddMetadata("authorization", "Bearer " + token);
@@ -78,7 +79,8 @@ class IntakeIntegrationTest : public ::testing::Test {
       return;
     }
     shared_broker_ = new std::shared_ptr<Broker>(*broker);
-    const absl::Status topics = testing::EnsureIntakeTopics((*broker)->bootstrap());
+    const absl::Status topics =
+        testing::EnsureIntakeTopics((*broker)->bootstrap());
     if (!topics.ok()) *skip_reason_ = std::string(topics.message());
   }
 
@@ -100,7 +102,9 @@ class IntakeIntegrationTest : public ::testing::Test {
         *privacy::Pseudonymizer::FromKey(kKey));
   }
 
-  const std::string& bootstrap() const { return (*shared_broker_)->bootstrap(); }
+  const std::string& bootstrap() const {
+    return (*shared_broker_)->bootstrap();
+  }
 
   // Starts fruition-intake and waits until its health is SERVING.
   std::unique_ptr<Process> StartIntake(const std::string& kafka, int port,
@@ -114,13 +118,15 @@ class IntakeIntegrationTest : public ::testing::Test {
         StrCat("--metrics-listen=127.0.0.1:", testing::FreePort()),
         "--log-level=info"};
     args.insert(args.end(), extra.begin(), extra.end());
-    const std::string log = StrCat(testing::OutputDir(), "/intake-", nonce_, ".log");
+    const std::string log =
+        StrCat(testing::OutputDir(), "/intake-", nonce_, ".log");
     auto process = Process::Start(
         testing::Runfile("services/intake/fruition-intake"), args, log);
     EXPECT_TRUE(process.ok()) << process.status();
     const std::string address = StrCat("127.0.0.1:", port);
     EXPECT_TRUE(testing::WaitUntil(
-        [&] { return testing::HealthStatus(address) == "SERVING"; }, seconds(60)))
+        [&] { return testing::HealthStatus(address) == "SERVING"; },
+        seconds(60)))
         << "intake did not become SERVING; log: " << log;
     return std::move(*process);
   }
@@ -205,7 +211,8 @@ class IntakeIntegrationTest : public ::testing::Test {
 
   // Streams `reports` grouped by reporter, one concurrent stream each.
   std::map<std::string, v1::ReportResult> StreamByAgency(
-      const std::string& address, const std::vector<v1::AgencyReport>& reports) {
+      const std::string& address,
+      const std::vector<v1::AgencyReport>& reports) {
     std::map<std::string, std::vector<v1::AgencyReport>> by_agency;
     for (const auto& r : reports) by_agency[r.reporter()].push_back(r);
     std::mutex mu;
@@ -234,7 +241,8 @@ class IntakeIntegrationTest : public ::testing::Test {
 std::string* IntakeIntegrationTest::skip_reason_ = nullptr;
 std::shared_ptr<Broker>* IntakeIntegrationTest::shared_broker_ = nullptr;
 
-TEST_F(IntakeIntegrationTest, TenThousandReportsLandOnceWithRightTopicsAndKeys) {
+TEST_F(IntakeIntegrationTest,
+       TenThousandReportsLandOnceWithRightTopicsAndKeys) {
   const int port = testing::FreePort();
   auto intake = StartIntake(bootstrap(), port);
   const std::string address = StrCat("127.0.0.1:", port);
@@ -253,7 +261,8 @@ TEST_F(IntakeIntegrationTest, TenThousandReportsLandOnceWithRightTopicsAndKeys) 
   for (const auto& report : reports) {
     const auto it = ours.find({report.reporter(), report.report_id()});
     ASSERT_NE(it, ours.end()) << report.report_id();
-    ASSERT_EQ(it->second.size(), 1u) << report.report_id() << " not exactly once";
+    ASSERT_EQ(it->second.size(), 1u)
+        << report.report_id() << " not exactly once";
     const Record& rec = it->second[0];
     v1::AgencyReport produced;
     ASSERT_TRUE(produced.ParseFromString(rec.value));
@@ -355,12 +364,13 @@ TEST_F(IntakeIntegrationTest, KillNineWhileStreamingThenResendIsExactlyOnce) {
   auto ours = OurRecords(bootstrap());
   EXPECT_EQ(ours.size(), all_ids.size());
   for (const auto& [id, recs] : ours) {
-    ASSERT_EQ(recs.size(), 1u) << id.second << " is in Kafka " << recs.size()
-                               << " times";
+    ASSERT_EQ(recs.size(), 1u)
+        << id.second << " is in Kafka " << recs.size() << " times";
   }
 }
 
-TEST_F(IntakeIntegrationTest, BrokerDownMeansUnavailableAndNotServingThenRecovers) {
+TEST_F(IntakeIntegrationTest,
+       BrokerDownMeansUnavailableAndNotServingThenRecovers) {
   auto own = Broker::StartOwn();
   ASSERT_TRUE(own.ok()) << own.status();
   ASSERT_TRUE(testing::EnsureIntakeTopics((*own)->bootstrap()).ok());
@@ -381,7 +391,8 @@ TEST_F(IntakeIntegrationTest, BrokerDownMeansUnavailableAndNotServingThenRecover
       seconds(30)))
       << "health did not turn NOT_SERVING with the broker down";
   for (const auto& [id, r] : StreamByAgency(address, during)) {
-    EXPECT_EQ(r.code_name(), "UNAVAILABLE") << id << " answered " << r.code_name();
+    EXPECT_EQ(r.code_name(), "UNAVAILABLE")
+        << id << " answered " << r.code_name();
   }
 
   ASSERT_TRUE((*own)->Restart().ok());
@@ -404,7 +415,8 @@ TEST_F(IntakeIntegrationTest, BrokerDownMeansUnavailableAndNotServingThenRecover
   for (const auto& [id, recs] : ours) EXPECT_EQ(recs.size(), 1u) << id.second;
 }
 
-TEST_F(IntakeIntegrationTest, SigtermDrainsWithin15SecondsLosingNothingAcknowledged) {
+TEST_F(IntakeIntegrationTest,
+       SigtermDrainsWithin15SecondsLosingNothingAcknowledged) {
   const int port = testing::FreePort();
   const std::string address = StrCat("127.0.0.1:", port);
   auto intake = StartIntake(bootstrap(), port);
@@ -417,15 +429,17 @@ TEST_F(IntakeIntegrationTest, SigtermDrainsWithin15SecondsLosingNothingAcknowled
   std::set<std::string> acknowledged;
   std::atomic<int> ok{0};
   std::thread client([&] {
-    StreamReports(address, Token("FBI"), reports, [&](const v1::ReportResult& r) {
-      if (r.code() == 0) {
-        std::lock_guard<std::mutex> lock(mu);
-        acknowledged.insert(r.report_id());
-        ++ok;
-      }
-    });
+    StreamReports(address, Token("FBI"), reports,
+                  [&](const v1::ReportResult& r) {
+                    if (r.code() == 0) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      acknowledged.insert(r.report_id());
+                      ++ok;
+                    }
+                  });
   });
-  ASSERT_TRUE(testing::WaitUntil([&] { return ok.load() >= 500; }, seconds(60)));
+  ASSERT_TRUE(
+      testing::WaitUntil([&] { return ok.load() >= 500; }, seconds(60)));
   const auto signalled = std::chrono::steady_clock::now();
   intake->Signal(SIGTERM);
   const auto code = intake->Wait(seconds(15));
@@ -451,7 +465,8 @@ TEST_F(IntakeIntegrationTest, BadCredentialsAndForeignReporterChangeNothing) {
   const StreamOutcome bad = StreamReports(address, "not-a-token", reports);
   EXPECT_EQ(bad.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   // FBI's token, DEA's report.
-  const StreamOutcome foreign = StreamReports(address, Token("FBI"), {reports[0]});
+  const StreamOutcome foreign =
+      StreamReports(address, Token("FBI"), {reports[0]});
   ASSERT_EQ(foreign.results.size(), 1u);
   EXPECT_EQ(foreign.results[0].code_name(), "PERMISSION_DENIED");
   EXPECT_EQ(foreign.results[0].field(), "reporter");

@@ -13,7 +13,8 @@ namespace {
 absl::StatusOr<std::string> ReadFile(const std::string& path,
                                      const std::string& flag) {
   std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError(StrCat(flag, ": cannot read ", path));
+  if (!in)
+    return absl::InvalidArgumentError(StrCat(flag, ": cannot read ", path));
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
@@ -49,7 +50,8 @@ std::vector<size_t> StreamOnce(v1::IntakeService::Stub& stub,
   if (next < todo.size()) context.TryCancel();
   writer.join();
   *rpc_status = stream->Finish();
-  return std::vector<size_t>(todo.begin() + static_cast<long>(next), todo.end());
+  return std::vector<size_t>(todo.begin() + static_cast<long>(next),
+                             todo.end());
 }
 
 }  // namespace
@@ -119,10 +121,11 @@ SubmitSummary Submit(const std::shared_ptr<grpc::Channel>& channel,
     // A refusal of the call itself (bad token) will not improve by retrying.
     if (rpc_status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
         rpc_status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
-      refused = StrCat(rpc_status.error_code() == grpc::StatusCode::UNAUTHENTICATED
-                           ? "UNAUTHENTICATED: "
-                           : "PERMISSION_DENIED: ",
-                       rpc_status.error_message());
+      refused =
+          StrCat(rpc_status.error_code() == grpc::StatusCode::UNAUTHENTICATED
+                     ? "UNAUTHENTICATED: "
+                     : "PERMISSION_DENIED: ",
+                 rpc_status.error_message());
       break;
     }
     todo = std::move(retry);
@@ -151,8 +154,8 @@ SubmitSummary Submit(const std::shared_ptr<grpc::Channel>& channel,
       ++summary.accepted;
       if (r.duplicate()) ++summary.duplicates;
     } else {
-      errors << lines[i].file << ":" << lines[i].number << ": "
-             << r.code_name() << ": " << r.message() << "\n";
+      errors << lines[i].file << ":" << lines[i].number << ": " << r.code_name()
+             << ": " << r.message() << "\n";
       ++summary.rejected;
     }
   }

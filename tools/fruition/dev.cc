@@ -21,8 +21,8 @@
 #include "services/common/telemetry/admin_http.h"
 #include "services/common/topics.h"
 #include "services/intake/run.h"
-#include "tools/fruition/sample_data.h"
 #include "tools/fruitctl/submit.h"
+#include "tools/fruition/sample_data.h"
 
 namespace fruition::dev {
 namespace {
@@ -31,7 +31,8 @@ const std::vector<config::Spec>& DevSpecs() {
   static const auto* specs = new std::vector<config::Spec>{
       {"principals", "", "principals YAML (default: generate dev principals)"},
       {"grpc-port", "50051", "gRPC port on 127.0.0.1 for every service"},
-      {"http-port", "8080", "HTTP port on 127.0.0.1 (/metrics; dashboard later)"},
+      {"http-port", "8080",
+       "HTTP port on 127.0.0.1 (/metrics; dashboard later)"},
       {"data-dir", "", "state directory (default: a new temporary directory)"},
       {"no-sample-data", "false", "do not submit the sample reports", true},
       {"sample-subjects", "300", "people in the sample data"},
@@ -86,9 +87,8 @@ int RunDev(const std::vector<std::string>& args) {
   auto http_port = settings->GetInt("http-port", 0, 65535);
   auto subjects = settings->GetInt("sample-subjects", 1, 1000000);
   auto no_sample = settings->GetBool("no-sample-data");
-  for (const absl::Status& s :
-       {grpc_port.status(), http_port.status(), subjects.status(),
-        no_sample.status()}) {
+  for (const absl::Status& s : {grpc_port.status(), http_port.status(),
+                                subjects.status(), no_sample.status()}) {
     if (!s.ok()) {
       std::cerr << "fruition dev: " << s.message() << "\n";
       return 2;
@@ -130,8 +130,8 @@ int RunDev(const std::vector<std::string>& args) {
   std::vector<DevPrincipal> dev_principals;
   std::string principals_file = settings->Get("principals");
   if (principals_file.empty()) {
-    dev_principals = {{"DEA", "AGENCY", ""},   {"FBI", "AGENCY", ""},
-                      {"HSI", "AGENCY", ""},   {"USSC", "JUDICIARY", ""},
+    dev_principals = {{"DEA", "AGENCY", ""},    {"FBI", "AGENCY", ""},
+                      {"HSI", "AGENCY", ""},    {"USSC", "JUDICIARY", ""},
                       {"PPD", "COMMUNITY", ""}, {"OIG", "OVERSEER", ""}};
     principals_file = data_dir + "/principals.yaml";
     std::ofstream out(principals_file);
@@ -165,7 +165,8 @@ int RunDev(const std::vector<std::string>& args) {
 
   server::GrpcServerOptions grpc_options;
   grpc_options.listen_address = StrCat("127.0.0.1:", *grpc_port);
-  auto grpc_server = server::GrpcServer::Start(grpc_options, {(*intake)->service()});
+  auto grpc_server =
+      server::GrpcServer::Start(grpc_options, {(*intake)->service()});
   if (!grpc_server.ok()) {
     std::cerr << "fruition dev: " << grpc_server.status().message() << "\n";
     return 1;
@@ -183,17 +184,17 @@ int RunDev(const std::vector<std::string>& args) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   (*grpc_server)->SetServing(comp->Ready());
-  const std::string grpc_address =
-      StrCat("127.0.0.1:", (*grpc_server)->port());
+  const std::string grpc_address = StrCat("127.0.0.1:", (*grpc_server)->port());
 
-  std::cout << "\nFruition dev is running (one process, librdkafka mock Kafka)\n"
-            << "  gRPC (every service): " << grpc_address << "\n"
-            << "  HTTP: http://127.0.0.1:" << (*admin)->port()
-            << "/metrics  (/healthz, /readyz)\n"
-            << "  Kafka (mock): " << (*mock)->bootstrap_servers()
-            << "   e.g. kcat -C -b " << (*mock)->bootstrap_servers()
-            << " -t fruition.reports.v1 -e\n"
-            << "  data dir: " << data_dir << "\n";
+  std::cout
+      << "\nFruition dev is running (one process, librdkafka mock Kafka)\n"
+      << "  gRPC (every service): " << grpc_address << "\n"
+      << "  HTTP: http://127.0.0.1:" << (*admin)->port()
+      << "/metrics  (/healthz, /readyz)\n"
+      << "  Kafka (mock): " << (*mock)->bootstrap_servers()
+      << "   e.g. kcat -C -b " << (*mock)->bootstrap_servers()
+      << " -t fruition.reports.v1 -e\n"
+      << "  data dir: " << data_dir << "\n";
   if (!dev_principals.empty()) {
     std::cout << "  principals (" << principals_file << "):\n";
     for (const DevPrincipal& p : dev_principals) {
@@ -213,8 +214,8 @@ int RunDev(const std::vector<std::string>& args) {
       line.report = reports[i];
       by_reporter[reports[i].reporter()].push_back(std::move(line));
     }
-    auto channel = grpc::CreateChannel(grpc_address,
-                                       grpc::InsecureChannelCredentials());
+    auto channel =
+        grpc::CreateChannel(grpc_address, grpc::InsecureChannelCredentials());
     int accepted = 0;
     int rejected = 0;
     for (const DevPrincipal& p : dev_principals) {
@@ -222,15 +223,16 @@ int RunDev(const std::vector<std::string>& args) {
       if (it == by_reporter.end()) continue;
       fruitctl::SubmitOptions options;
       options.token = p.token;
-      const auto summary = fruitctl::Submit(channel, it->second, options, std::cerr);
+      const auto summary =
+          fruitctl::Submit(channel, it->second, options, std::cerr);
       accepted += summary.accepted;
       rejected += summary.rejected;
     }
     std::cout << "  sample data: " << accepted << " accepted, " << rejected
               << " rejected\n";
   }
-  std::cout << "\nSubmit your own: bin/fruitctl submit --server " << grpc_address
-            << " --token <token> FILE.ndjson\n"
+  std::cout << "\nSubmit your own: bin/fruitctl submit --server "
+            << grpc_address << " --token <token> FILE.ndjson\n"
             << "Stop with Ctrl-C.\n"
             << std::flush;
 

@@ -30,8 +30,10 @@ struct Org {
 };
 
 constexpr Org kOrgs[] = {
-    {"ORG-CPOT-01", v1::TIER_CPOT},         {"ORG-RPOT-02", v1::TIER_RPOT},
-    {"ORG-NAT-03", v1::TIER_PTO_NATIONAL},  {"ORG-REG-04", v1::TIER_PTO_REGIONAL},
+    {"ORG-CPOT-01", v1::TIER_CPOT},
+    {"ORG-RPOT-02", v1::TIER_RPOT},
+    {"ORG-NAT-03", v1::TIER_PTO_NATIONAL},
+    {"ORG-REG-04", v1::TIER_PTO_REGIONAL},
     {"ORG-LOC-05", v1::TIER_PTO_LOCAL},
 };
 
@@ -56,7 +58,8 @@ std::vector<v1::AgencyReport> SampleReports(int subjects, uint64_t seed) {
   std::vector<v1::AgencyReport> out;
 
   for (const Org& org : kOrgs) {
-    auto r = Envelope(StrCat("DEA-ORG-", org.id), "DEA", kFy2016Start - 200 * kDay, "");
+    auto r = Envelope(StrCat("DEA-ORG-", org.id), "DEA",
+                      kFy2016Start - 200 * kDay, "");
     auto* d = r.mutable_org_designated();
     d->set_org_id(org.id);
     d->set_tier(org.tier);
@@ -115,7 +118,8 @@ std::vector<v1::AgencyReport> SampleReports(int subjects, uint64_t seed) {
   for (int s = 0; s < subjects; ++s) {
     const Office& office = kOffices[pick(5)];
     const std::string agency = office.agency;
-    const std::string case_id = StrCat("CASE-", office.district, "-", 10000 + s);
+    const std::string case_id =
+        StrCat("CASE-", office.district, "-", 10000 + s);
     const std::string subject_ref = StrCat(agency, "-SUBJ-", 500000 + s);
     const int64_t opened = kFy2016Start + pick(600) * kDay;
     const std::string prefix = StrCat(agency, "-", s, "-");
@@ -155,8 +159,8 @@ std::vector<v1::AgencyReport> SampleReports(int subjects, uint64_t seed) {
       out.push_back(lc);
       if (chance(0.3)) {
         // Late evidence, sent after the claim.
-        auto ea = Envelope(prefix + "EVIDENCE", agency, opened + 90 * kDay,
-                           case_id);
+        auto ea =
+            Envelope(prefix + "EVIDENCE", agency, opened + 90 * kDay, case_id);
         auto* added = ea.mutable_evidence_added();
         added->set_claim_id(claim_id);
         added->set_subject_ref(subject_ref);
@@ -169,7 +173,8 @@ std::vector<v1::AgencyReport> SampleReports(int subjects, uint64_t seed) {
       }
     }
     if (chance(0.4)) {
-      auto sz = Envelope(prefix + "SEIZURE", agency, opened + 44 * kDay, case_id);
+      auto sz =
+          Envelope(prefix + "SEIZURE", agency, opened + 44 * kDay, case_id);
       auto* seizure = sz.mutable_seizure();
       seizure->set_seizure_id(StrCat("SZ-", agency, "-", s));
       seizure->set_drug(kDrugs[pick(5)]);
@@ -188,7 +193,8 @@ std::vector<v1::AgencyReport> SampleReports(int subjects, uint64_t seed) {
     out.push_back(a);
 
     if (chance(0.12)) {
-      auto d = Envelope(prefix + "DECLINED", agency, opened + 60 * kDay, case_id);
+      auto d =
+          Envelope(prefix + "DECLINED", agency, opened + 60 * kDay, case_id);
       auto* dec = d.mutable_declination();
       dec->set_subject_ref(subject_ref);
       dec->set_district(office.district);
@@ -222,12 +228,18 @@ std::vector<v1::AgencyReport> SampleReports(int subjects, uint64_t seed) {
     sent->set_district(office.district);
     const int points = low_level ? pick(2) : pick(14);
     sent->set_criminal_history_points(points);
-    sent->set_criminal_history_category(
-        points <= 1 ? 1 : points <= 3 ? 2 : points <= 6 ? 3 : points <= 9 ? 4 : points <= 12 ? 5 : 6);
-    sent->set_aggravating_role(low_level ? v1::AGGRAVATING_ROLE_NONE
-                                         : static_cast<v1::AggravatingRole>(1 + pick(4)));
-    sent->set_mitigating_role(low_level && chance(0.5) ? v1::MITIGATING_ROLE_MINOR
-                                                       : v1::MITIGATING_ROLE_NONE);
+    sent->set_criminal_history_category(points <= 1    ? 1
+                                        : points <= 3  ? 2
+                                        : points <= 6  ? 3
+                                        : points <= 9  ? 4
+                                        : points <= 12 ? 5
+                                                       : 6);
+    sent->set_aggravating_role(
+        low_level ? v1::AGGRAVATING_ROLE_NONE
+                  : static_cast<v1::AggravatingRole>(1 + pick(4)));
+    sent->set_mitigating_role(low_level && chance(0.5)
+                                  ? v1::MITIGATING_ROLE_MINOR
+                                  : v1::MITIGATING_ROLE_NONE);
     sent->set_weapon(low_level ? v1::WEAPON_NONE
                                : static_cast<v1::Weapon>(1 + pick(3)));
     sent->set_violence(!low_level && chance(0.2));

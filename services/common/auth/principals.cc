@@ -51,7 +51,9 @@ std::optional<PrincipalKind> ParseKind(std::string_view name) {
   return std::nullopt;
 }
 
-Principal PublicPrincipal() { return Principal{"PUBLIC", PrincipalKind::kPublic}; }
+Principal PublicPrincipal() {
+  return Principal{"PUBLIC", PrincipalKind::kPublic};
+}
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -69,15 +71,16 @@ absl::StatusOr<PrincipalRegistry> PrincipalRegistry::FromYaml(
   }
   const YAML::Node list = root["principals"];
   if (!list || !list.IsSequence()) {
-    return absl::InvalidArgumentError(StrCat(
-        "principals file ", source, ": principals: must be a list"));
+    return absl::InvalidArgumentError(
+        StrCat("principals file ", source, ": principals: must be a list"));
   }
   std::vector<Entry> entries;
   std::set<std::string> codes;
   std::set<std::string> digests;
   for (size_t i = 0; i < list.size(); ++i) {
     const YAML::Node item = list[i];
-    const std::string where = StrCat("principals file ", source, ": principals[", i, "]");
+    const std::string where =
+        StrCat("principals file ", source, ": principals[", i, "]");
     if (!item.IsMap()) {
       return absl::InvalidArgumentError(StrCat(where, ": must be a mapping"));
     }
@@ -96,9 +99,9 @@ absl::StatusOr<PrincipalRegistry> PrincipalRegistry::FromYaml(
     const std::string kind = item["kind"] ? item["kind"].as<std::string>() : "";
     const auto parsed = ParseKind(kind);
     if (!parsed.has_value() || *parsed == PrincipalKind::kPublic) {
-      return absl::InvalidArgumentError(StrCat(
-          where, ".kind: '", kind,
-          "' is not one of AGENCY, JUDICIARY, COMMUNITY, OVERSEER"));
+      return absl::InvalidArgumentError(
+          StrCat(where, ".kind: '", kind,
+                 "' is not one of AGENCY, JUDICIARY, COMMUNITY, OVERSEER"));
     }
     entry.principal.kind = *parsed;
     if (item["token_sha256"]) {
@@ -125,7 +128,8 @@ absl::StatusOr<PrincipalRegistry> PrincipalRegistry::LoadFile(
     const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    return absl::NotFoundError(StrCat("principals file ", path, ": cannot read"));
+    return absl::NotFoundError(
+        StrCat("principals file ", path, ": cannot read"));
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -161,12 +165,13 @@ absl::StatusOr<Principal> PrincipalRegistry::Authenticate(
   if (credentials.cert_common_name.has_value()) {
     const Entry* by_cert = nullptr;
     for (const Entry& entry : entries_) {
-      if (entry.principal.code == *credentials.cert_common_name) by_cert = &entry;
+      if (entry.principal.code == *credentials.cert_common_name)
+        by_cert = &entry;
     }
     if (by_cert == nullptr) {
-      return absl::UnauthenticatedError(
-          StrCat("client certificate: CN '", *credentials.cert_common_name,
-                 "' is not a known principal"));
+      return absl::UnauthenticatedError(StrCat("client certificate: CN '",
+                                               *credentials.cert_common_name,
+                                               "' is not a known principal"));
     }
     if (by_token != nullptr && by_token != by_cert) {
       return absl::PermissionDeniedError(

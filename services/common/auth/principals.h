@@ -6,7 +6,8 @@
 //   principals:
 //     - code: DEA
 //       kind: AGENCY
-//       token_sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+//       token_sha256:
+//       9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 //
 // A caller presents `authorization: Bearer <token>` or a TLS client
 // certificate whose CN is its code. A caller with neither is PUBLIC.
@@ -24,7 +25,13 @@
 
 namespace fruition::auth {
 
-enum class PrincipalKind { kAgency, kJudiciary, kCommunity, kOverseer, kPublic };
+enum class PrincipalKind {
+  kAgency,
+  kJudiciary,
+  kCommunity,
+  kOverseer,
+  kPublic
+};
 
 // "AGENCY", "JUDICIARY", ... (the principals file's spelling).
 std::string_view KindName(PrincipalKind kind);

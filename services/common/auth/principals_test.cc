@@ -13,9 +13,13 @@ const std::string kOigDigest = privacy::Sha256Hex("oig-token");
 PrincipalRegistry TestRegistry() {
   auto registry = PrincipalRegistry::FromYaml(
       "principals:\n"
-      "  - code: DEA\n    kind: AGENCY\n    token_sha256: " + kDeaDigest + "\n"
-      "  - code: OIG\n    kind: OVERSEER\n    token_sha256: " + kOigDigest + "\n"
-      "  - code: USSC\n    kind: JUDICIARY\n",
+      "  - code: DEA\n    kind: AGENCY\n    token_sha256: " +
+          kDeaDigest +
+          "\n"
+          "  - code: OIG\n    kind: OVERSEER\n    token_sha256: " +
+          kOigDigest +
+          "\n"
+          "  - code: USSC\n    kind: JUDICIARY\n",
       "test");
   EXPECT_TRUE(registry.ok()) << registry.status();
   return *registry;
@@ -31,7 +35,8 @@ TEST(PrincipalsTest, GoodTokenAuthenticates) {
 TEST(PrincipalsTest, BadTokenIsUnauthenticated) {
   auto p = TestRegistry().Authenticate({"Bearer nope", std::nullopt});
   EXPECT_EQ(p.status().code(), absl::StatusCode::kUnauthenticated);
-  auto malformed = TestRegistry().Authenticate({"Basic dGVzdA==", std::nullopt});
+  auto malformed =
+      TestRegistry().Authenticate({"Basic dGVzdA==", std::nullopt});
   EXPECT_EQ(malformed.status().code(), absl::StatusCode::kUnauthenticated);
   auto empty = TestRegistry().Authenticate({"Bearer ", std::nullopt});
   EXPECT_EQ(empty.status().code(), absl::StatusCode::kUnauthenticated);
@@ -48,8 +53,9 @@ TEST(PrincipalsTest, ClientCertificateCommonName) {
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->code, "USSC");
   EXPECT_EQ(p->kind, PrincipalKind::kJudiciary);
-  EXPECT_EQ(TestRegistry().Authenticate({std::nullopt, "NOBODY"}).status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(
+      TestRegistry().Authenticate({std::nullopt, "NOBODY"}).status().code(),
+      absl::StatusCode::kUnauthenticated);
   // Token and certificate of different principals.
   EXPECT_EQ(TestRegistry().Authenticate({"Bearer test", "OIG"}).status().code(),
             absl::StatusCode::kPermissionDenied);
@@ -69,7 +75,8 @@ TEST(PrincipalsTest, FileErrorsNameTheField) {
   EXPECT_NE(bad_digest.status().message().find("token_sha256"),
             std::string::npos);
   auto dup = PrincipalRegistry::FromYaml(
-      "principals:\n  - code: X\n    kind: AGENCY\n  - code: X\n    kind: AGENCY\n",
+      "principals:\n  - code: X\n    kind: AGENCY\n  - code: X\n    kind: "
+      "AGENCY\n",
       "f.yaml");
   EXPECT_FALSE(dup.ok());
   EXPECT_FALSE(PrincipalRegistry::FromYaml("nothing: here\n", "f.yaml").ok());

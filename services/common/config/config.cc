@@ -142,14 +142,14 @@ absl::StatusOr<Settings> Settings::Load(const std::vector<std::string>& args,
       for (const auto& entry : root) {
         const std::string key = Kebab(entry.first.as<std::string>());
         if (FindSpec(specs, key) == nullptr) {
-          return absl::InvalidArgumentError(StrCat(
-              "config file ", config_file, ": unknown field ",
-              entry.first.as<std::string>()));
+          return absl::InvalidArgumentError(
+              StrCat("config file ", config_file, ": unknown field ",
+                     entry.first.as<std::string>()));
         }
         if (!entry.second.IsScalar()) {
           return absl::InvalidArgumentError(
               StrCat("config file ", config_file, ": field ",
-                           entry.first.as<std::string>(), " must be a scalar"));
+                     entry.first.as<std::string>(), " must be a scalar"));
         }
         from_file[key] = entry.second.as<std::string>();
       }
@@ -190,8 +190,8 @@ std::string Settings::Source(std::string_view name) const {
 
 absl::Status Settings::Invalid(std::string_view name,
                                std::string_view why) const {
-  return absl::InvalidArgumentError(StrCat(
-      "config field ", name, " (", Source(name), "): ", why));
+  return absl::InvalidArgumentError(
+      StrCat("config field ", name, " (", Source(name), "): ", why));
 }
 
 absl::StatusOr<int64_t> Settings::GetInt(std::string_view name, int64_t min,
@@ -204,8 +204,7 @@ absl::StatusOr<int64_t> Settings::GetInt(std::string_view name, int64_t min,
     return Invalid(name, StrCat("not an integer: '", text, "'"));
   }
   if (value < min || value > max) {
-    return Invalid(name, StrCat(value, " is outside [", min, ", ", max,
-                                      "]"));
+    return Invalid(name, StrCat(value, " is outside [", min, ", ", max, "]"));
   }
   return static_cast<int64_t>(value);
 }
@@ -219,8 +218,7 @@ absl::StatusOr<double> Settings::GetDouble(std::string_view name, double min,
     return Invalid(name, StrCat("not a number: '", text, "'"));
   }
   if (value < min || value > max) {
-    return Invalid(name, StrCat(value, " is outside [", min, ", ", max,
-                                      "]"));
+    return Invalid(name, StrCat(value, " is outside [", min, ", ", max, "]"));
   }
   return value;
 }
@@ -229,8 +227,7 @@ absl::StatusOr<bool> Settings::GetBool(std::string_view name) const {
   bool value = false;
   if (!ParseBoolText(Get(name), &value)) {
     return Invalid(name,
-                   StrCat("not a boolean (true/false): '", Get(name),
-                                "'"));
+                   StrCat("not a boolean (true/false): '", Get(name), "'"));
   }
   return value;
 }
@@ -238,8 +235,8 @@ absl::StatusOr<bool> Settings::GetBool(std::string_view name) const {
 absl::StatusOr<std::string> Settings::GetRequired(std::string_view name) const {
   const std::string& text = Get(name);
   if (text.empty()) {
-    return Invalid(name, StrCat("required; set --", name, " or ",
-                                      EnvName(name)));
+    return Invalid(name,
+                   StrCat("required; set --", name, " or ", EnvName(name)));
   }
   return text;
 }
@@ -250,7 +247,8 @@ std::string Settings::Usage(std::string_view program,
   out << "usage: " << program << " [flags]\n\n"
       << "Each flag may also be set as FRUITION_<NAME> in the environment or\n"
       << "as name: value in the YAML file given by --config FILE.\n\n";
-  out << "  --config FILE\n      YAML file with settings (env FRUITION_CONFIG)\n";
+  out << "  --config FILE\n      YAML file with settings (env "
+         "FRUITION_CONFIG)\n";
   for (const Spec& spec : specs) {
     out << "  --" << spec.name << (spec.is_bool ? "" : " VALUE") << "\n      "
         << spec.help;

@@ -8,9 +8,9 @@
 // typo never silently falls back to a default.
 //
 // Names are kebab-case (`grpc-port`). The same setting is:
-//   flag     --grpc-port=50051  or  --grpc-port 50051  (booleans: --dev, --no-dev)
-//   env      FRUITION_GRPC_PORT=50051
-//   YAML     grpc_port: 50051   (or grpc-port: 50051)
+//   flag     --grpc-port=50051  or  --grpc-port 50051  (booleans: --dev,
+//   --no-dev) env      FRUITION_GRPC_PORT=50051 YAML     grpc_port: 50051   (or
+//   grpc-port: 50051)
 // The YAML file is named by --config FILE or FRUITION_CONFIG.
 //
 // Thread-compatible: a loaded Settings is immutable.
@@ -52,7 +52,8 @@ class Settings {
   // The raw text of a declared setting ("" when unset). Dies on an
   // undeclared name: that is a programming error, not a user's.
   const std::string& Get(std::string_view name) const;
-  // Where the value came from: "flag", "env FRUITION_X", "file PATH", "default".
+  // Where the value came from: "flag", "env FRUITION_X", "file PATH",
+  // "default".
   std::string Source(std::string_view name) const;
   // Typed getters; errors name the field, its source and the allowed range.
   absl::StatusOr<int64_t> GetInt(std::string_view name, int64_t min,

@@ -64,7 +64,8 @@ TEST(ConfigTest, FlagBeatsEnvBeatsFile) {
 
 TEST(ConfigTest, ConfigFileFromEnvironment) {
   const std::string file = WriteTemp("grpc-port: 1234\n");
-  auto s = Settings::Load({}, TestSpecs(), FakeEnv({{"FRUITION_CONFIG", file}}));
+  auto s =
+      Settings::Load({}, TestSpecs(), FakeEnv({{"FRUITION_CONFIG", file}}));
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(*s->GetInt("grpc-port", 0, 65535), 1234);
   std::remove(file.c_str());
@@ -101,8 +102,8 @@ TEST(ConfigTest, UnknownFlagsAndFileKeysAreRejected) {
   EXPECT_NE(key.status().message().find("grpc_prot"), std::string::npos);
   std::remove(file.c_str());
 
-  auto nofile = Settings::Load({"--config=/nonexistent.yaml"}, TestSpecs(),
-                               FakeEnv({}));
+  auto nofile =
+      Settings::Load({"--config=/nonexistent.yaml"}, TestSpecs(), FakeEnv({}));
   EXPECT_EQ(nofile.status().code(), absl::StatusCode::kNotFound);
 }
 
@@ -117,7 +118,8 @@ TEST(ConfigTest, BooleanFlagsAndPositionals) {
                             FakeEnv({{"FRUITION_DEV", "true"}}));
   ASSERT_TRUE(neg.ok());
   EXPECT_FALSE(*neg->GetBool("dev"));
-  auto bad = Settings::Load({}, TestSpecs(), FakeEnv({{"FRUITION_DEV", "maybe"}}));
+  auto bad =
+      Settings::Load({}, TestSpecs(), FakeEnv({{"FRUITION_DEV", "maybe"}}));
   ASSERT_TRUE(bad.ok());
   EXPECT_FALSE(bad->GetBool("dev").ok());
 }

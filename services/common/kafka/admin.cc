@@ -39,9 +39,13 @@ absl::StatusOr<Handle> NewAdminHandle(
 
 std::vector<TopicSpec> IntakeTopics(int partitions, int replication_factor) {
   return {
-      {std::string(topics::kReports), partitions, replication_factor,
+      {std::string(topics::kReports),
+       partitions,
+       replication_factor,
        {{"retention.ms", "-1"}, {"retention.bytes", "-1"}}},
-      {std::string(topics::kReference), partitions, replication_factor,
+      {std::string(topics::kReference),
+       partitions,
+       replication_factor,
        {{"retention.ms", "-1"}, {"retention.bytes", "-1"}}},
   };
 }
@@ -56,9 +60,9 @@ absl::Status EnsureTopics(const std::string& bootstrap,
   std::vector<rd_kafka_NewTopic_t*> new_topics;
   char err[512];
   for (const TopicSpec& spec : topics) {
-    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(
-        spec.name.c_str(), spec.partitions, spec.replication_factor, err,
-        sizeof(err));
+    rd_kafka_NewTopic_t* nt =
+        rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions,
+                              spec.replication_factor, err, sizeof(err));
     if (nt == nullptr) {
       for (auto* t : new_topics) rd_kafka_NewTopic_destroy(t);
       return absl::InvalidArgumentError(StrCat("topic ", spec.name, ": ", err));
@@ -93,9 +97,9 @@ absl::Status EnsureTopics(const std::string& bootstrap,
       const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
       if (e != RD_KAFKA_RESP_ERR_NO_ERROR &&
           e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-        status = absl::UnavailableError(
-            StrCat("kafka: create topic ", rd_kafka_topic_result_name(results[i]),
-                   ": ", rd_kafka_err2str(e)));
+        status = absl::UnavailableError(StrCat(
+            "kafka: create topic ", rd_kafka_topic_result_name(results[i]),
+            ": ", rd_kafka_err2str(e)));
       }
     }
   }
@@ -112,7 +116,8 @@ absl::StatusOr<int> PartitionCount(
     const std::string& topic, std::chrono::milliseconds timeout) {
   auto handle = NewAdminHandle(bootstrap, properties);
   if (!handle.ok()) return handle.status();
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(handle->get(), topic.c_str(), nullptr);
+  rd_kafka_topic_t* rkt =
+      rd_kafka_topic_new(handle->get(), topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
   const rd_kafka_resp_err_t err = rd_kafka_metadata(
       handle->get(), 0, rkt, &md, static_cast<int>(timeout.count()));
@@ -121,7 +126,8 @@ absl::StatusOr<int> PartitionCount(
     return absl::UnavailableError(
         StrCat("kafka metadata for ", topic, ": ", rd_kafka_err2str(err)));
   }
-  absl::StatusOr<int> result = absl::NotFoundError(StrCat("topic ", topic, " does not exist"));
+  absl::StatusOr<int> result =
+      absl::NotFoundError(StrCat("topic ", topic, " does not exist"));
   if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
       md->topics[0].partition_cnt > 0) {
     result = md->topics[0].partition_cnt;

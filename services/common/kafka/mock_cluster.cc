@@ -35,12 +35,11 @@ MockCluster::~MockCluster() {
 absl::Status MockCluster::CreateTopics(const std::vector<TopicSpec>& topics) {
   for (const TopicSpec& spec : topics) {
     const rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
-        cluster_, spec.name.c_str(), spec.partitions,
-        spec.replication_factor);
+        cluster_, spec.name.c_str(), spec.partitions, spec.replication_factor);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR &&
         err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-      return absl::InternalError(StrCat("mock topic ", spec.name, ": ",
-                                        rd_kafka_err2str(err)));
+      return absl::InternalError(
+          StrCat("mock topic ", spec.name, ": ", rd_kafka_err2str(err)));
     }
   }
   return absl::OkStatus();

@@ -35,9 +35,9 @@ absl::Status DeliveryStatus(int code, std::string_view what) {
       return absl::InvalidArgumentError(
           StrCat(what, " rejected by Kafka: ", rd_kafka_err2str(err)));
     default:
-      return absl::UnavailableError(
-          StrCat(what, " maybe not written (", rd_kafka_err2str(err),
-                 "); retry with the same id"));
+      return absl::UnavailableError(StrCat(what, " maybe not written (",
+                                           rd_kafka_err2str(err),
+                                           "); retry with the same id"));
   }
 }
 
@@ -52,8 +52,8 @@ absl::StatusOr<std::map<std::string, std::string>> ParseProperties(
     if (!item.empty()) {
       const size_t eq = item.find('=');
       if (eq == std::string_view::npos || eq == 0) {
-        return absl::InvalidArgumentError(StrCat(
-            "kafka-properties: '", item, "' is not name=value"));
+        return absl::InvalidArgumentError(
+            StrCat("kafka-properties: '", item, "' is not name=value"));
       }
       out[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
     }
@@ -70,7 +70,8 @@ absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(
   if (options.bootstrap_servers.empty()) {
     return absl::InvalidArgumentError("kafka-bootstrap: required");
   }
-  std::unique_ptr<KafkaProducer> producer(new KafkaProducer(std::move(options)));
+  std::unique_ptr<KafkaProducer> producer(
+      new KafkaProducer(std::move(options)));
   auto handle = producer->NewHandle();
   if (!handle.ok()) return handle.status();
   producer->rk_ = *handle;
@@ -159,17 +160,16 @@ void KafkaProducer::Produce(std::string_view topic, std::string_view key,
           rk_, RD_KAFKA_V_TOPIC(topic_name.c_str()),
           RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(callback),
-          RD_KAFKA_V_END);
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
+          RD_KAFKA_V_OPAQUE(callback), RD_KAFKA_V_END);
     }
   }
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (hdrs != nullptr) rd_kafka_headers_destroy(hdrs);  // not taken over
     DeliveryReport report;
-    report.status = absl::UnavailableError(
-        StrCat("record not enqueued (", rd_kafka_err2str(err),
-               "); retry with the same id"));
+    report.status = absl::UnavailableError(StrCat("record not enqueued (",
+                                                  rd_kafka_err2str(err),
+                                                  "); retry with the same id"));
     (*callback)(report);
     delete callback;
   }

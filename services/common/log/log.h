@@ -1,7 +1,9 @@
 // Structured JSON logging: one JSON object per line on stderr.
 //
-//   fruition::log::Info("report rejected", {{"reporter", "DEA"}, {"code", "INVALID_ARGUMENT"}});
-//   {"ts":"2026-11-29T05:40:01.123Z","level":"info","service":"intake","msg":"report rejected","reporter":"DEA","code":"INVALID_ARGUMENT"}
+//   fruition::log::Info("report rejected", {{"reporter", "DEA"}, {"code",
+//   "INVALID_ARGUMENT"}});
+//   {"ts":"2026-11-29T05:40:01.123Z","level":"info","service":"intake","msg":"report
+//   rejected","reporter":"DEA","code":"INVALID_ARGUMENT"}
 //
 // Thread-safe: each line is written whole under a mutex. Never pass raw subject
 // identifiers, sealed evidence text or secrets (tokens, keys) as fields.

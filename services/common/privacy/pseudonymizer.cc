@@ -31,9 +31,9 @@ bool IsSpace(char c) {
 
 absl::StatusOr<Pseudonymizer> Pseudonymizer::FromKey(std::string key) {
   if (key.size() < kMinKeyBytes) {
-    return absl::InvalidArgumentError(
-        StrCat("pseudonym key: must be at least ", kMinKeyBytes, " bytes, got ",
-               key.size()));
+    return absl::InvalidArgumentError(StrCat("pseudonym key: must be at least ",
+                                             kMinKeyBytes, " bytes, got ",
+                                             key.size()));
   }
   return Pseudonymizer(std::move(key));
 }

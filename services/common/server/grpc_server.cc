@@ -15,7 +15,8 @@ namespace {
 absl::StatusOr<std::string> ReadFile(const std::string& path,
                                      const std::string& field) {
   std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError(StrCat(field, ": cannot read ", path));
+  if (!in)
+    return absl::InvalidArgumentError(StrCat(field, ": cannot read ", path));
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
@@ -86,7 +87,8 @@ auth::Credentials CredentialsFrom(const grpc::ServerContext& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it != metadata.end()) {
-    credentials.authorization = std::string(it->second.data(), it->second.size());
+    credentials.authorization =
+        std::string(it->second.data(), it->second.size());
   }
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth != nullptr && auth->IsPeerAuthenticated()) {

@@ -216,10 +216,10 @@ int main(int argc, char** argv) {
     const int64_t before = fruition::intake::accepted_count;
     LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()),
                            bytes.size());
-    std::printf("%s: %zu bytes, accepted for %lld principal(s)\n", argv[i],
-                bytes.size(),
-                static_cast<long long>(fruition::intake::accepted_count -
-                                       before));
+    std::printf(
+        "%s: %zu bytes, accepted for %lld principal(s)\n", argv[i],
+        bytes.size(),
+        static_cast<long long>(fruition::intake::accepted_count - before));
   }
   return failures == 0 ? 0 : 1;
 }
