@@ -189,14 +189,27 @@ double SelfCpuUs() {
          usage.ru_stime.tv_sec * 1e6 + usage.ru_stime.tv_usec;
 }
 
+// Busy CPU time of the whole machine (all CPUs), µs; from /proc/stat.
+double MachineBusyUs() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0,
+         softirq = 0, steal = 0;
+  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >>
+      steal;
+  if (!in || cpu != "cpu") return -1;
+  return (user + nice + system + irq + softirq + steal) * 1e6 /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 struct Snapshot {
   Clock::time_point wall;
-  double self_us, intake_us, broker_us;
+  double self_us, intake_us, broker_us, machine_us;
 };
 
 Snapshot Take(const Options& o) {
   return {Clock::now(), SelfCpuUs(), ProcessCpuUs(o.intake_pid),
-          ProcessCpuUs(o.broker_pid)};
+          ProcessCpuUs(o.broker_pid), MachineBusyUs()};
 }
 
 struct PhaseResult {
@@ -206,6 +219,7 @@ struct PhaseResult {
   double client_us = 0;   // this process
   double intake_us = -1;  // intake server (-1: not measured / not involved)
   double broker_us = -1;
+  double other_us = -1;  // everything else running on the machine
   int failures = 0;
   double rate() const { return reports / seconds; }
 };
@@ -222,6 +236,11 @@ PhaseResult Measure(const std::string& phase, int reports, const Snapshot& a,
   }
   if (a.broker_us >= 0 && b.broker_us >= 0) {
     r.broker_us = b.broker_us - a.broker_us;
+  }
+  if (a.machine_us >= 0 && b.machine_us >= 0) {
+    r.other_us = std::max(0.0, (b.machine_us - a.machine_us) - r.client_us -
+                                   std::max(0.0, r.intake_us) -
+                                   std::max(0.0, r.broker_us));
   }
   return r;
 }
@@ -643,6 +662,10 @@ void Report(const PhaseResult& r, double plain_rate) {
   std::cerr << "; CPU µs/report: client " << Fixed(r.client_us / n, 1);
   if (r.intake_us >= 0) std::cerr << ", intake " << Fixed(r.intake_us / n, 1);
   if (r.broker_us >= 0) std::cerr << ", broker " << Fixed(r.broker_us / n, 1);
+  if (r.other_us >= 0) {
+    std::cerr << "; other processes " << Fixed(r.other_us / r.seconds / 1e6, 2)
+              << " CPUs";
+  }
   std::cerr << "; not accepted: " << r.failures << "\n";
   std::cout << "RESULT phase=" << r.phase << " reports=" << r.reports
             << " seconds=" << Fixed(r.seconds, 4)
@@ -652,6 +675,8 @@ void Report(const PhaseResult& r, double plain_rate) {
             << (r.intake_us >= 0 ? Fixed(r.intake_us / n, 2) : "-")
             << " broker_us="
             << (r.broker_us >= 0 ? Fixed(r.broker_us / n, 2) : "-")
+            << " other_cpus="
+            << (r.other_us >= 0 ? Fixed(r.other_us / r.seconds / 1e6, 2) : "-")
             << " failures=" << r.failures << std::endl;
 }
 

@@ -323,9 +323,21 @@ absl::StatusOr<std::vector<Record>> ReadTopic(
   return records;
 }
 
-std::string HealthStatus(const std::string& address) {
-  auto channel =
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+int RunShell(const std::string& command, std::string* output) {
+  return RunCommand(command + " 2>&1", output);
+}
+
+std::string HealthStatus(const std::string& address,
+                         const std::string& tls_ca) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      grpc::InsecureChannelCredentials();
+  if (!tls_ca.empty()) {
+    std::ifstream in(tls_ca);
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs.assign(std::istreambuf_iterator<char>(in), {});
+    credentials = grpc::SslCredentials(ssl);
+  }
+  auto channel = grpc::CreateChannel(address, credentials);
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +

@@ -103,8 +103,13 @@ absl::StatusOr<std::vector<Record>> ReadTopic(
     std::chrono::milliseconds timeout);
 
 // grpc.health.v1 status of the server at `address`: "SERVING",
-// "NOT_SERVING", or the error.
-std::string HealthStatus(const std::string& address);
+// "NOT_SERVING", or the error. With `tls_ca` (a PEM file) over TLS.
+std::string HealthStatus(const std::string& address,
+                         const std::string& tls_ca = "");
+
+// Runs a command line through the shell; returns its exit code and, in
+// `output`, what it printed on stdout and stderr.
+int RunShell(const std::string& command, std::string* output);
 
 // True if any file under `dir` contains `needle` (raw bytes).
 bool AnyFileContains(const std::string& dir, const std::string& needle);

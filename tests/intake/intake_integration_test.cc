@@ -1,6 +1,7 @@
 // Intake against a real Kafka broker (tools/kafka-local) and real RocksDB,
 // with the fruition-intake binary as a separate process so it can be
 // killed. Skipped, with the reason, where Java/Maven are missing.
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
@@ -108,7 +109,8 @@ class IntakeIntegrationTest : public ::testing::Test {
 
   // Starts fruition-intake and waits until its health is SERVING.
   std::unique_ptr<Process> StartIntake(const std::string& kafka, int port,
-                                       std::vector<std::string> extra = {}) {
+                                       std::vector<std::string> extra = {},
+                                       const std::string& tls_ca = "") {
     std::vector<std::string> args = {
         "--kafka-bootstrap=" + kafka,
         "--principals-file=" + dir_ + "/principals.yaml",
@@ -125,7 +127,7 @@ class IntakeIntegrationTest : public ::testing::Test {
     EXPECT_TRUE(process.ok()) << process.status();
     const std::string address = StrCat("127.0.0.1:", port);
     EXPECT_TRUE(testing::WaitUntil(
-        [&] { return testing::HealthStatus(address) == "SERVING"; },
+        [&] { return testing::HealthStatus(address, tls_ca) == "SERVING"; },
         seconds(60)))
         << "intake did not become SERVING; log: " << log;
     return std::move(*process);
@@ -477,6 +479,144 @@ TEST_F(IntakeIntegrationTest, BadCredentialsAndForeignReporterChangeNothing) {
   ASSERT_EQ(kind.results.size(), 1u);
   EXPECT_EQ(kind.results[0].code_name(), "PERMISSION_DENIED");
   EXPECT_TRUE(OurRecords(bootstrap()).empty());
+}
+
+// Writes `reports` as NDJSON (proto3 JSON), one per line.
+std::string WriteNdjson(const std::string& path,
+                        const std::vector<v1::AgencyReport>& reports) {
+  std::ofstream out(path);
+  for (const auto& r : reports) {
+    std::string json;
+    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(r, &json).ok());
+    out << json << "\n";
+  }
+  return path;
+}
+
+TEST_F(IntakeIntegrationTest,
+       FruitctlSubmitNamesEachRejectedLineAndSummarizes) {
+  const int port = testing::FreePort();
+  auto intake = StartIntake(bootstrap(), port);
+  auto reports = MakeReports(20);
+  for (auto& r : reports) {
+    r.set_reporter("DEA");
+    if (r.has_arrest()) r.mutable_arrest()->set_agency("DEA");
+  }
+  const std::string good = WriteNdjson(dir_ + "/good.ndjson", reports);
+  // Line 3: no subject; line 5: not JSON of a report; line 6: blank.
+  v1::AgencyReport bad = reports[0];
+  bad.set_report_id(nonce_ + "-bad");
+  bad.mutable_arrest()->clear_subject_ref();
+  std::string bad_json;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(bad, &bad_json).ok());
+  const std::string mixed = dir_ + "/mixed.ndjson";
+  {
+    std::string first, second, third;
+    google::protobuf::util::MessageToJsonString(reports[0], &first);
+    google::protobuf::util::MessageToJsonString(reports[1], &second);
+    google::protobuf::util::MessageToJsonString(reports[2], &third);
+    std::ofstream out(mixed);
+    out << first << "\n"
+        << second << "\n"
+        << bad_json << "\n"
+        << third << "\n"
+        << "{\"reportId\": \"x\", \"arest\": {}}\n\n";
+  }
+  const std::string fruitctl = testing::Runfile("tools/fruitctl/fruitctl");
+  const std::string flags = StrCat(" submit --server 127.0.0.1:", port,
+                                   " --token ", Token("DEA"), " ");
+  std::string out;
+  EXPECT_EQ(testing::RunShell(fruitctl + flags + mixed, &out), 1) << out;
+  EXPECT_NE(
+      out.find(mixed + ":3: INVALID_ARGUMENT: arrest.subject_ref: required"),
+      std::string::npos)
+      << out;
+  EXPECT_NE(out.find(mixed + ":5: INVALID_ARGUMENT: "), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("3 accepted, 2 rejected"), std::string::npos) << out;
+
+  out.clear();
+  EXPECT_EQ(testing::RunShell(fruitctl + flags + good, &out), 0) << out;
+  EXPECT_NE(out.find("20 accepted, 0 rejected (3 already accepted earlier)"),
+            std::string::npos)
+      << out;
+
+  out.clear();
+  EXPECT_EQ(testing::RunShell(StrCat(fruitctl, " submit --server 127.0.0.1:",
+                                     port, " --token wrong ", good),
+                              &out),
+            1);
+  EXPECT_NE(out.find(good + ":1: UNAUTHENTICATED: "), std::string::npos) << out;
+  auto ours = OurRecords(bootstrap());
+  EXPECT_EQ(ours.size(), 20u);
+}
+
+TEST_F(IntakeIntegrationTest, TlsClientCertificateCommonNameAuthenticates) {
+  const std::string certs = dir_ + "/certs";
+  std::string out;
+  const std::string script = StrCat(
+      "set -e; mkdir -p ", certs, "; cd ", certs, "; ",
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem "
+      "-days 2 -subj '/CN=Fruition Test CA'; ",
+      "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr "
+      "-subj '/CN=localhost'; ",
+      "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost' > san.ext; ",
+      "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key "
+      "-CAcreateserial -out server.pem -days 2 -extfile san.ext; ",
+      "openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
+      "-subj '/CN=USSC'; ",
+      "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key "
+      "-CAcreateserial -out client.pem -days 2");
+  ASSERT_EQ(testing::RunShell("bash -c \"" + script + "\"", &out), 0) << out;
+  const int port = testing::FreePort();
+  auto intake = StartIntake(bootstrap(), port,
+                            {"--tls-cert=" + certs + "/server.pem",
+                             "--tls-key=" + certs + "/server.key",
+                             "--tls-client-ca=" + certs + "/ca.pem"},
+                            certs + "/ca.pem");
+
+  // A sentencing record from USSC (JUDICIARY), authenticated by its
+  // certificate alone: no token.
+  v1::AgencyReport sentencing;
+  sentencing.set_report_id(nonce_ + "-tls-1");
+  sentencing.set_reporter("USSC");
+  sentencing.mutable_occurred_at()->set_seconds(1470000000);
+  sentencing.set_case_id("CASE-TLS-1");
+  auto* s = sentencing.mutable_sentencing();
+  s->set_subject_ref("RAWREF-TLS-1");
+  s->set_district("EDPA");
+  s->set_criminal_history_category(1);
+  s->set_aggravating_role(v1::AGGRAVATING_ROLE_NONE);
+  s->set_mitigating_role(v1::MITIGATING_ROLE_MINOR);
+  s->set_weapon(v1::WEAPON_NONE);
+  s->set_drug(v1::DRUG_CRACK);
+  s->set_drug_weight_grams(27);
+  s->set_function(v1::OFFENSE_FUNCTION_STREET_LEVEL_DEALER);
+  s->set_sentence_months(60);
+  v1::AgencyReport foreign = sentencing;
+  foreign.set_report_id(nonce_ + "-tls-2");
+  foreign.set_reporter("DEA");
+  const std::string file =
+      WriteNdjson(dir_ + "/tls.ndjson", {sentencing, foreign});
+  const std::string fruitctl = testing::Runfile("tools/fruitctl/fruitctl");
+  const std::string tls = StrCat(" submit --server localhost:", port,
+                                 " --tls-ca ", certs, "/ca.pem ");
+  out.clear();
+  EXPECT_EQ(testing::RunShell(
+                StrCat(fruitctl, tls, "--tls-cert ", certs,
+                       "/client.pem --tls-key ", certs, "/client.key ", file),
+                &out),
+            1)
+      << out;
+  EXPECT_NE(out.find(file + ":2: PERMISSION_DENIED: reporter"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("1 accepted, 1 rejected"), std::string::npos) << out;
+  // Over TLS without a client certificate or token: anonymous, refused.
+  out.clear();
+  EXPECT_EQ(testing::RunShell(fruitctl + tls + file, &out), 1) << out;
+  EXPECT_NE(out.find(":1: UNAUTHENTICATED"), std::string::npos) << out;
+  EXPECT_EQ(OurRecords(bootstrap()).size(), 1u);
 }
 
 }  // namespace

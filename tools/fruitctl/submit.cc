@@ -47,7 +47,6 @@ std::vector<size_t> StreamOnce(v1::IntakeService::Stub& stub,
     (*answered)[todo[next]] = true;
     ++next;
   }
-  if (next < todo.size()) context.TryCancel();
   writer.join();
   *rpc_status = stream->Finish();
   return std::vector<size_t>(todo.begin() + static_cast<long>(next),

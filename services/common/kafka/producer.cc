@@ -264,6 +264,15 @@ void KafkaProducer::RecreateAfterFatalError() {
   ++recreations_;
 }
 
+void KafkaProducer::InjectFatalErrorForTesting() {
+  std::shared_lock<std::shared_mutex> lock(handle_mu_);
+  if (rk_ != nullptr) {
+    rd_kafka_test_fatal_error(rk_,
+                              RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                              "injected by test");
+  }
+}
+
 absl::Status KafkaProducer::Flush(std::chrono::milliseconds timeout) {
   std::shared_lock<std::shared_mutex> lock(handle_mu_);
   if (rk_ == nullptr) return absl::OkStatus();

@@ -106,6 +106,10 @@ class KafkaProducer : public Producer {
   // Times the producer was recreated after a fatal error.
   int64_t recreations() const { return recreations_.load(); }
 
+  // Raises a fatal error in the underlying producer as the broker would
+  // (librdkafka's rd_kafka_test_fatal_error), to test recreation.
+  void InjectFatalErrorForTesting();
+
  private:
   explicit KafkaProducer(ProducerOptions options);
   absl::StatusOr<rd_kafka_s*> NewHandle();

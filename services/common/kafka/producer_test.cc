@@ -106,6 +106,31 @@ TEST(KafkaProducerTest, UnreachableBrokerIsUnavailableNeverOk) {
   EXPECT_FALSE((*producer)->Healthy());
 }
 
+TEST(KafkaProducerTest, FatalIdempotenceErrorRecreatesTheProducer) {
+  auto mock = MockCluster::Start(1);
+  ASSERT_TRUE(mock.ok());
+  ASSERT_TRUE((*mock)->CreateTopics({{"t", 2, 1}}).ok());
+  ProducerOptions options;
+  options.bootstrap_servers = (*mock)->bootstrap_servers();
+  auto producer = KafkaProducer::Create(options);
+  ASSERT_TRUE(producer.ok());
+  Reports before;
+  (*producer)->Produce("t", "k", "v", {}, before.Callback());
+  ASSERT_TRUE(before.WaitFor(1, std::chrono::seconds(10))[0].status.ok());
+
+  (*producer)->InjectFatalErrorForTesting();
+  ASSERT_TRUE(WaitUntil([&] { return (*producer)->recreations() == 1; },
+                        std::chrono::seconds(10)));
+  // The new producer writes again.
+  Reports after;
+  for (int i = 0; i < 10; ++i) {
+    (*producer)->Produce("t", "k", "v", {}, after.Callback());
+  }
+  auto got = after.WaitFor(10, std::chrono::seconds(10));
+  ASSERT_EQ(got.size(), 10u);
+  for (const auto& r : got) EXPECT_TRUE(r.status.ok()) << r.status;
+}
+
 TEST(KafkaProducerTest, DeliveryStatusMapping) {
   EXPECT_TRUE(DeliveryStatus(0, "r").ok());
   EXPECT_EQ(DeliveryStatus(10 /*MSG_SIZE_TOO_LARGE*/, "r").code(),

@@ -1,0 +1,64 @@
+// `fruition dev` as a newcomer runs it: one process on librdkafka's mock
+// cluster, sample data submitted, health SERVING, metrics served, and a
+// clean stop on SIGTERM. Needs no broker.
+#include <httplib.h>
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "services/common/strings.h"
+#include "tests/harness/harness.h"
+
+namespace fruition {
+namespace {
+
+using std::chrono::seconds;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+TEST(DevSmokeTest, RunsTheSuiteOnTheMockClusterWithSampleData) {
+  const int grpc_port = testing::FreePort();
+  const int http_port = testing::FreePort();
+  const std::string dir = testing::NewTempDir("dev");
+  const std::string log = testing::OutputDir() + "/fruition-dev.log";
+  auto dev =
+      testing::Process::Start(testing::Runfile("tools/fruition/fruition"),
+                              {"dev", StrCat("--grpc-port=", grpc_port),
+                               StrCat("--http-port=", http_port),
+                               "--data-dir=" + dir, "--sample-subjects=60"},
+                              log);
+  ASSERT_TRUE(dev.ok()) << dev.status();
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return ReadAll(log).find("Stop with Ctrl-C") != std::string::npos;
+      },
+      seconds(120)))
+      << ReadAll(log);
+  const std::string output = ReadAll(log);
+  EXPECT_NE(output.find("rejected"), std::string::npos);
+  EXPECT_NE(output.find(" 0 rejected"), std::string::npos) << output;
+  EXPECT_NE(output.find("DEA (AGENCY)  token dev-DEA-"), std::string::npos);
+  EXPECT_NE(output.find("kcat -C -b 127.0.0.1:"), std::string::npos);
+  EXPECT_EQ(testing::HealthStatus(StrCat("127.0.0.1:", grpc_port)), "SERVING");
+
+  httplib::Client http("127.0.0.1", http_port);
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("fruition_intake_reports_total{"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("outcome=\"accepted\""), std::string::npos);
+  EXPECT_EQ(http.Get("/readyz")->status, 200);
+
+  (*dev)->Signal(SIGTERM);
+  EXPECT_EQ((*dev)->Wait(seconds(20)), 0);
+}
+
+}  // namespace
+}  // namespace fruition
