@@ -45,7 +45,7 @@ absl::Status CheckHostPort(const std::string& value, const std::string& field) {
         StrCat("config field ", field, ": '", value, "' is not host:port"));
   }
   char* end = nullptr;
-  const long port = std::strtol(value.c_str() + colon + 1, &end, 10);
+  const int64_t port = std::strtoll(value.c_str() + colon + 1, &end, 10);
   if (*end != '\0' || port < 0 || port > 65535) {
     return absl::InvalidArgumentError(StrCat(
         "config field ", field, ": port of '", value, "' is not 0..65535"));

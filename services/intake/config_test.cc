@@ -7,8 +7,9 @@
 namespace fruition::intake {
 namespace {
 
-absl::StatusOr<IntakeConfig> Load(std::vector<std::string> args,
-                                  std::map<std::string, std::string> env = {}) {
+absl::StatusOr<IntakeConfig> Load(
+    const std::vector<std::string>& args,
+    const std::map<std::string, std::string>& env = {}) {
   auto vars = std::make_shared<std::map<std::string, std::string>>(env);
   auto settings = config::Settings::Load(
       args, IntakeSpecs(), [vars](const char* name) -> const char* {

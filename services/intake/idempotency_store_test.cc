@@ -8,7 +8,7 @@ namespace fruition::intake {
 namespace {
 
 std::string TestDir(const std::string& name) {
-  const std::string dir = ::testing::TempDir() + "/idem_" + name;
+  std::string dir = ::testing::TempDir() + "/idem_" + name;
   std::filesystem::remove_all(dir);
   return dir;
 }

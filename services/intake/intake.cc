@@ -92,8 +92,9 @@ Intake::Intake(kafka::Producer* producer, IdempotencyStore* store,
 
 void Intake::Finish(const std::string& principal, const Done& done,
                     v1::ReportResult result, const std::string& outcome) {
-  if (metrics_ != nullptr)
+  if (metrics_ != nullptr) {
     metrics_->Count(outcome, result.code_name(), principal);
+  }
   if (outcome == "rejected") {
     log::Info("report rejected", {{"principal", principal},
                                   {"report_id", result.report_id()},

@@ -196,7 +196,7 @@ TEST_F(IntakeTest, ConcurrentSameIdIsRefusedWhileInFlight) {
   bool first_done = false;
   intake_->Submit({"DEA", auth::PrincipalKind::kAgency}, Arrest("R1", "X-1"),
                   [&](v1::ReportResult r) {
-                    first = r;
+                    first = std::move(r);
                     first_done = true;
                   });
   EXPECT_FALSE(first_done);

@@ -1,7 +1,10 @@
 #include "services/intake/validate.h"
 
+#include <google/protobuf/unknown_field_set.h>
+
 #include <cmath>
 #include <set>
+#include <vector>
 
 #include "services/common/strings.h"
 
@@ -17,7 +20,7 @@ class Checker {
  public:
   explicit Checker(int64_t now_seconds) : now_(now_seconds) {}
 
-  bool Fail(std::string field, std::string message,
+  bool Fail(const std::string& field, const std::string& message,
             absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
     rejection_ = Rejection{code, field, StrCat(field, ": ", message)};
     return false;
@@ -313,6 +316,37 @@ bool CheckBody(Checker& c, const AgencyReport& r) {
   return c.Fail("body", "unknown body");
 }
 
+// The path of the first message in `m` that carries fields this build does
+// not know (sent by a newer or foreign client), or "" if there are none.
+std::string UnknownFieldsPath(const google::protobuf::Message& m,
+                              const std::string& path) {
+  const google::protobuf::Reflection* reflection = m.GetReflection();
+  if (!reflection->GetUnknownFields(m).empty()) return path;
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(m, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->cpp_type() !=
+        google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      continue;
+    }
+    const std::string at =
+        path.empty() ? field->name() : StrCat(path, ".", field->name());
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(m, field); ++i) {
+        std::string found =
+            UnknownFieldsPath(reflection->GetRepeatedMessage(m, field, i),
+                              StrCat(at, "[", i, "]"));
+        if (!found.empty()) return found;
+      }
+    } else {
+      std::string found =
+          UnknownFieldsPath(reflection->GetMessage(m, field), at);
+      if (!found.empty()) return found;
+    }
+  }
+  return "";
+}
+
 bool NeedsCaseId(BodyCase body) {
   return body != AgencyReport::kOrgDesignated &&
          body != AgencyReport::kOrgOutcome &&
@@ -438,6 +472,17 @@ std::optional<Rejection> Validate(const AgencyReport& report,
            StrCat("a principal of kind ", auth::KindName(caller.kind),
                   " may not send ", BodyName(report.body_case())),
            absl::StatusCode::kPermissionDenied);
+    return c.error();
+  }
+  // Fields this build does not know cannot be checked or pseudonymized (they
+  // could hold a raw subject identifier), so they are refused, not passed on.
+  if (const std::string path = UnknownFieldsPath(report, "");
+      !path.empty() ||
+      !report.GetReflection()->GetUnknownFields(report).empty()) {
+    const std::string field = path.empty() ? "report" : path;
+    c.Fail(field,
+           "carries fields unknown to this intake (a newer API version?); "
+           "they cannot be validated or pseudonymized");
     return c.error();
   }
   if (!c.Time(report.has_occurred_at(), report.occurred_at(), "occurred_at",

@@ -19,7 +19,7 @@ inline constexpr size_t kMaxReportBytes = 1 << 20;  // 1 MiB serialized
 inline constexpr size_t kMaxIdChars = 128;          // ids, codes, refs
 inline constexpr int kMaxEvidenceItems = 256;       // per claim / addition
 inline constexpr int kMaxRepeated = 256;            // statutes, criteria...
-inline constexpr int64_t kMaxFutureSeconds = 24 * 3600;
+inline constexpr int64_t kMaxFutureSeconds = int64_t{24} * 3600;
 inline constexpr uint32_t kMaxSentenceMonths = 1200;  // 100 years
 inline constexpr uint32_t kMaxHops = 64;
 

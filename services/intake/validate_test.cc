@@ -3,6 +3,8 @@
 // case checks the status code and the exact field path a sender would see.
 #include "services/intake/validate.h"
 
+#include <google/protobuf/unknown_field_set.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -1364,6 +1366,51 @@ TEST(ValidateTest, IsValidUtf8RejectsTruncatedAndStraySequences) {
   EXPECT_FALSE(IsValidUtf8("\xf8\x88\x80\x80\x80"));  // 5-byte form
   EXPECT_FALSE(IsValidUtf8("\xfe"));
   EXPECT_FALSE(IsValidUtf8("\xff"));
+}
+
+}  // namespace
+}  // namespace fruition::intake
+
+namespace fruition::intake {
+namespace {
+
+// Fields unknown to this build could carry raw identifiers intake cannot
+// pseudonymize: they are refused, with the path of the message holding them.
+TEST(ValidateTest, UnknownFieldsAreRejectedWithTheirPath) {
+  v1::AgencyReport r;
+  r.set_report_id("R-UNKNOWN");
+  r.set_reporter("DEA");
+  r.mutable_occurred_at()->set_seconds(1767225600 - 3600);
+  r.set_case_id("CASE-1");
+  auto* claim = r.mutable_link_claim();
+  claim->set_claim_id("CL-1");
+  claim->set_subject_ref("FBI-1");
+  claim->set_org_id("ORG-1");
+  claim->set_link_role(v1::LINK_ROLE_COURIER);
+  auto* item = claim->add_evidence();
+  item->set_evidence_id("E1");
+  item->set_kind(v1::EVIDENCE_KIND_CONTROLLED_BUY);
+  item->set_source_id("S1");
+  item->mutable_observed_at()->set_seconds(1767225600 - 86400);
+  const auth::Principal dea{"DEA", auth::PrincipalKind::kAgency};
+  EXPECT_FALSE(Validate(r, dea, 1767225600).has_value());
+
+  v1::AgencyReport nested = r;
+  {
+    v1::EvidenceItem* e = nested.mutable_link_claim()->mutable_evidence(0);
+    e->GetReflection()->MutableUnknownFields(e)->AddLengthDelimited(
+        99, "RAW-SUBJECT-ID");
+  }
+  auto rejection = Validate(nested, dea, 1767225600);
+  ASSERT_TRUE(rejection.has_value());
+  EXPECT_EQ(rejection->code, absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rejection->field, "link_claim.evidence[0]");
+
+  v1::AgencyReport top = r;
+  top.GetReflection()->MutableUnknownFields(&top)->AddVarint(77, 1);
+  rejection = Validate(top, dea, 1767225600);
+  ASSERT_TRUE(rejection.has_value());
+  EXPECT_EQ(rejection->field, "report");
 }
 
 }  // namespace

@@ -165,8 +165,9 @@ absl::StatusOr<Principal> PrincipalRegistry::Authenticate(
   if (credentials.cert_common_name.has_value()) {
     const Entry* by_cert = nullptr;
     for (const Entry& entry : entries_) {
-      if (entry.principal.code == *credentials.cert_common_name)
+      if (entry.principal.code == *credentials.cert_common_name) {
         by_cert = &entry;
+      }
     }
     if (by_cert == nullptr) {
       return absl::UnauthenticatedError(StrCat("client certificate: CN '",

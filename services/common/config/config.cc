@@ -199,7 +199,7 @@ absl::StatusOr<int64_t> Settings::GetInt(std::string_view name, int64_t min,
   const std::string& text = Get(name);
   errno = 0;
   char* end = nullptr;
-  const long long value = std::strtoll(text.c_str(), &end, 10);
+  const int64_t value = std::strtoll(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || errno == ERANGE) {
     return Invalid(name, StrCat("not an integer: '", text, "'"));
   }

@@ -18,7 +18,7 @@ const std::vector<Spec>& TestSpecs() {
   return *specs;
 }
 
-EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
+EnvLookup FakeEnv(const std::map<std::string, std::string>& vars) {
   auto shared = std::make_shared<std::map<std::string, std::string>>(vars);
   return [shared](const char* name) -> const char* {
     auto it = shared->find(name);

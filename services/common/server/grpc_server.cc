@@ -15,8 +15,9 @@ namespace {
 absl::StatusOr<std::string> ReadFile(const std::string& path,
                                      const std::string& field) {
   std::ifstream in(path);
-  if (!in)
+  if (!in) {
     return absl::InvalidArgumentError(StrCat(field, ": cannot read ", path));
+  }
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
@@ -25,7 +26,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
-    const GrpcServerOptions& options, std::vector<grpc::Service*> services) {
+    const GrpcServerOptions& options,
+    const std::vector<grpc::Service*>& services) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   std::shared_ptr<grpc::ServerCredentials> credentials =

@@ -38,7 +38,8 @@ class GrpcServer {
   // the service's dependencies are ready. UNAVAILABLE if the address cannot
   // be bound; INVALID_ARGUMENT naming the file for unreadable TLS files.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
-      const GrpcServerOptions& options, std::vector<grpc::Service*> services);
+      const GrpcServerOptions& options,
+      const std::vector<grpc::Service*>& services);
   ~GrpcServer();
 
   int port() const { return port_; }

@@ -17,8 +17,8 @@ std::string SerializeMetrics(prometheus::Registry& registry) {
 
 absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
     const std::string& host, int port,
-    std::shared_ptr<prometheus::Registry> registry,
-    std::function<bool()> ready) {
+    const std::shared_ptr<prometheus::Registry>& registry,
+    const std::function<bool()>& ready) {
   std::unique_ptr<AdminHttpServer> admin(new AdminHttpServer());
   admin->server_ = std::make_unique<httplib::Server>();
   admin->server_->Get(
@@ -37,9 +37,9 @@ absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
         res.set_content(ok ? "ready\n" : "not ready\n", "text/plain");
       });
   if (port == 0) {
-    admin->port_ = admin->server_->bind_to_any_port(host.c_str());
+    admin->port_ = admin->server_->bind_to_any_port(host);
   } else {
-    admin->port_ = admin->server_->bind_to_port(host.c_str(), port) ? port : -1;
+    admin->port_ = admin->server_->bind_to_port(host, port) ? port : -1;
   }
   if (admin->port_ < 0) {
     return absl::UnavailableError(

@@ -27,8 +27,8 @@ class AdminHttpServer {
   // `ready` is polled by /readyz. Binds host:port (port 0 = any free port).
   static absl::StatusOr<std::unique_ptr<AdminHttpServer>> Start(
       const std::string& host, int port,
-      std::shared_ptr<prometheus::Registry> registry,
-      std::function<bool()> ready);
+      const std::shared_ptr<prometheus::Registry>& registry,
+      const std::function<bool()>& ready);
   ~AdminHttpServer();
 
   int port() const { return port_; }
