@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "services/common/kafka/conf.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 
@@ -55,22 +56,15 @@ absl::Status Recover(IdempotencyStore* store, const std::string& bootstrap,
   }
   stats->pending = static_cast<int>(pending.size());
 
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char err[512];
   std::map<std::string, std::string> props = properties;
   props["bootstrap.servers"] = bootstrap;
   props["enable.auto.commit"] = "false";
   props["enable.partition.eof"] = "true";
   props["group.id"] = "fruition-intake-recovery";
-  for (const auto& [name, value] : props) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err,
-                          sizeof(err)) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      return absl::InvalidArgumentError(
-          StrCat("kafka property ", name, ": ", err));
-    }
-  }
-  rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+  auto conf = kafka::NewConf(props);
+  if (!conf.ok()) return conf.status();
+  char err[512];
+  rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, err, sizeof(err));
   if (raw == nullptr)
     return absl::InternalError(StrCat("kafka consumer: ", err));
   Consumer consumer(raw);

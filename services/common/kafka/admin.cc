@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "services/common/kafka/conf.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 
@@ -18,19 +19,12 @@ using Handle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
 absl::StatusOr<Handle> NewAdminHandle(
     const std::string& bootstrap,
     const std::map<std::string, std::string>& properties) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char err[512];
   std::map<std::string, std::string> props = properties;
   props["bootstrap.servers"] = bootstrap;
-  for (const auto& [name, value] : props) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err,
-                          sizeof(err)) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      return absl::InvalidArgumentError(
-          StrCat("kafka property ", name, ": ", err));
-    }
-  }
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  auto conf = NewConf(props);
+  if (!conf.ok()) return conf.status();
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, err, sizeof(err));
   if (rk == nullptr) return absl::InvalidArgumentError(StrCat("kafka: ", err));
   return Handle(rk);
 }

@@ -4,25 +4,11 @@
 
 #include <mutex>
 
+#include "services/common/kafka/conf.h"
 #include "services/common/log/log.h"
 #include "services/common/strings.h"
 
 namespace fruition::kafka {
-namespace {
-
-absl::Status SetConf(rd_kafka_conf_t* conf, const std::string& name,
-                     const std::string& value) {
-  char err[512];
-  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof(err)) !=
-      RD_KAFKA_CONF_OK) {
-    return absl::InvalidArgumentError(
-        StrCat("kafka property ", name, ": ", err));
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
 absl::Status DeliveryStatus(int code, std::string_view what) {
   const auto err = static_cast<rd_kafka_resp_err_t>(code);
   switch (err) {
@@ -81,7 +67,6 @@ absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(
 }
 
 absl::StatusOr<rd_kafka_t*> KafkaProducer::NewHandle() {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::map<std::string, std::string> props = {
       {"bootstrap.servers", options_.bootstrap_servers},
       {"client.id", options_.client_id},
@@ -96,12 +81,9 @@ absl::StatusOr<rd_kafka_t*> KafkaProducer::NewHandle() {
       {"reconnect.backoff.max.ms", "1000"},
   };
   for (const auto& [name, value] : options_.properties) props[name] = value;
-  for (const auto& [name, value] : props) {
-    if (absl::Status s = SetConf(conf, name, value); !s.ok()) {
-      rd_kafka_conf_destroy(conf);
-      return s;
-    }
-  }
+  auto new_conf = NewConf(props);
+  if (!new_conf.ok()) return new_conf.status();
+  rd_kafka_conf_t* conf = *new_conf;
   rd_kafka_conf_set_dr_msg_cb(
       conf, [](rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque) {
         OnDelivery(rk, msg, opaque);
