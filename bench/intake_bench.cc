@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -37,6 +38,7 @@
 #include "fruition/v1/intake.grpc.pb.h"
 #include "fruition/v1/reports.pb.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/common/strings.h"
 #include "services/intake/route.h"
 #include "tools/fruition/sample_data.h"
 
@@ -100,12 +102,11 @@ Options ParseFlags(int argc, char** argv) {
     } else {
       Die(name + ": needs a value\n" + kUsage);
     }
-    auto number = [&](long min) {
+    auto number = [&](int64_t min) {
       char* end = nullptr;
-      const long n = std::strtol(value.c_str(), &end, 10);
+      const int64_t n = std::strtoll(value.c_str(), &end, 10);
       if (value.empty() || *end != '\0' || n < min) {
-        Die(name + ": '" + value +
-            "' is not a number >= " + std::to_string(min));
+        Die(StrCat(name, ": '", value, "' is not a number >= ", min));
       }
       return n;
     };
@@ -306,8 +307,9 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
   }
   state->failed.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(state->mu);
-  if (state->first_error.empty())
+  if (state->first_error.empty()) {
     state->first_error = rd_kafka_err2str(msg->err);
+  }
 }
 
 // Enqueues one record, serving delivery reports while the local queue is
@@ -477,7 +479,9 @@ std::map<std::string, std::vector<const v1::AgencyReport*>> ByReporter(
 void WarmUpIntake(const Options& o, const std::vector<v1::AgencyReport>& base) {
   auto stub = v1::IntakeService::NewStub(NewChannel(o.target));
   std::vector<v1::AgencyReport> reports = ForPhase(base, o.nonce, 'w');
-  for (const auto& [agency, token] : o.tokens) {
+  for (const auto& entry : o.tokens) {
+    const std::string& agency = entry.first;
+    const std::string& token = entry.second;
     auto it = std::find_if(
         reports.begin(), reports.end(),
         [&](const v1::AgencyReport& r) { return r.reporter() == agency; });
@@ -503,7 +507,7 @@ void WarmUpIntake(const Options& o, const std::vector<v1::AgencyReport>& base) {
       }
       if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
           Clock::now() > deadline) {
-        Die("warm-up Submit as " + agency + " failed: " + why);
+        Die(StrCat("warm-up Submit as ", agency, " failed: ", why));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
@@ -534,6 +538,7 @@ PhaseResult RunStream(const Options& o,
   Checker checker;
   const Snapshot before = Take(o);
   std::vector<std::thread> threads;
+  threads.reserve(feeds.size());
   for (Feed& feed : feeds) {
     threads.emplace_back([&feed, &checker] {
       grpc::ClientContext context;
@@ -605,6 +610,7 @@ PhaseResult RunSubmit(const Options& o,
     }
   }
   std::vector<std::unique_ptr<v1::IntakeService::Stub>> stubs;
+  stubs.reserve(o.callers);
   for (int i = 0; i < o.callers; ++i) {
     stubs.push_back(v1::IntakeService::NewStub(NewChannel(o.target)));
   }
@@ -612,6 +618,7 @@ PhaseResult RunSubmit(const Options& o,
   std::atomic<size_t> next{0};
   const Snapshot before = Take(o);
   std::vector<std::thread> threads;
+  threads.reserve(o.callers);
   for (int i = 0; i < o.callers; ++i) {
     threads.emplace_back([&, i] {
       for (size_t k = next++; k < calls.size(); k = next++) {
@@ -657,8 +664,9 @@ void Report(const PhaseResult& r, double plain_rate) {
   std::cerr << "intake_bench: " << r.phase << ": " << r.reports
             << " reports in " << Fixed(r.seconds, 3)
             << " s = " << Fixed(r.rate(), 0) << " reports/s";
-  if (plain_rate > 0)
+  if (plain_rate > 0) {
     std::cerr << " (" << Fixed(r.rate() / plain_rate, 2) << "x plain)";
+  }
   std::cerr << "; CPU µs/report: client " << Fixed(r.client_us / n, 1);
   if (r.intake_us >= 0) std::cerr << ", intake " << Fixed(r.intake_us / n, 1);
   if (r.broker_us >= 0) std::cerr << ", broker " << Fixed(r.broker_us / n, 1);

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "services/common/auth/authz.h"
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
 #include "services/common/strings.h"
@@ -37,10 +38,8 @@ absl::StatusOr<auth::Principal> IntakeServiceImpl::Authenticate(
     const grpc::ServerContext& context) const {
   auto principal = principals_->Authenticate(server::CredentialsFrom(context));
   if (!principal.ok()) return principal.status();
-  if (principal->is_public()) {
-    return absl::UnauthenticatedError(
-        "credentials required: send 'authorization: Bearer <token>' or a "
-        "client certificate");
+  if (absl::Status s = auth::RequireAuthenticated(*principal); !s.ok()) {
+    return s;
   }
   return principal;
 }

@@ -393,23 +393,6 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-bool MaySend(auth::PrincipalKind kind, BodyCase body) {
-  switch (kind) {
-    case auth::PrincipalKind::kAgency:
-      return body != AgencyReport::kSentencing &&
-             body != AgencyReport::kCommunityIndicator;
-    case auth::PrincipalKind::kJudiciary:
-      return body == AgencyReport::kSentencing ||
-             body == AgencyReport::kDisposition;
-    case auth::PrincipalKind::kCommunity:
-      return body == AgencyReport::kCommunityIndicator;
-    case auth::PrincipalKind::kOverseer:
-    case auth::PrincipalKind::kPublic:
-      return false;
-  }
-  return false;
-}
-
 std::string_view BodyName(BodyCase body) {
   switch (body) {
     case AgencyReport::kCaseOpened:

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "fruition/v1/reports.pb.h"
+#include "services/common/auth/authz.h"
 #include "services/common/auth/principals.h"
 
 namespace fruition::intake {
@@ -42,7 +43,7 @@ std::optional<Rejection> Validate(const v1::AgencyReport& report,
                                   int64_t now_seconds);
 
 // Whether a principal of `kind` may send a body of `body` (SPEC §1 table).
-bool MaySend(auth::PrincipalKind kind, v1::AgencyReport::BodyCase body);
+using auth::MaySend;
 
 // The body's field name, e.g. "link_claim"; "body" when unset.
 std::string_view BodyName(v1::AgencyReport::BodyCase body);
