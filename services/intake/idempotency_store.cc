@@ -14,7 +14,6 @@ namespace {
 using store::FromRocksDb;
 
 constexpr char kIndexCf[] = "index";
-constexpr char kPendingCf[] = "pending";
 constexpr char kOffsetsCf[] = "offsets";
 
 // Key: reporter NUL report_id (neither may contain NUL: validated UTF-8
@@ -30,24 +29,15 @@ std::string OffsetKey(const std::string& topic, int32_t partition) {
   return StrCat(topic, '\0', partition);
 }
 
-// Values are small text records: "W digest topic partition offset" or
-// "P digest".
-std::string EncodeWritten(const std::string& digest, const std::string& topic,
-                          int32_t partition, int64_t offset) {
-  return StrCat("W ", digest, " ", topic, " ", partition, " ", offset);
+// Values are small text records: "digest topic partition offset".
+std::string Encode(const IndexEntry& e) {
+  return StrCat(e.digest, " ", e.topic, " ", e.partition, " ", e.offset);
 }
 
-bool DecodeEntry(const std::string& value, IndexEntry* entry) {
+bool Decode(const std::string& value, IndexEntry* entry) {
   std::istringstream in(value);
-  std::string state;
-  in >> state >> entry->digest;
-  if (state == "P") {
-    entry->written = false;
-    return !in.fail();
-  }
-  entry->written = true;
-  in >> entry->topic >> entry->partition >> entry->offset;
-  return state == "W" && !in.fail();
+  in >> entry->digest >> entry->topic >> entry->partition >> entry->offset;
+  return !in.fail();
 }
 
 }  // namespace
@@ -57,10 +47,12 @@ absl::StatusOr<std::unique_ptr<IdempotencyStore>> IdempotencyStore::Open(
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
+  rocksdb::ColumnFamilyOptions index_options;
+  // Lookups are by exact key; most are for ids never seen before.
+  index_options.OptimizeForPointLookup(/*block_cache_size_mb=*/64);
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {kIndexCf, rocksdb::ColumnFamilyOptions()},
-      {kPendingCf, rocksdb::ColumnFamilyOptions()},
+      {kIndexCf, index_options},
       {kOffsetsCf, rocksdb::ColumnFamilyOptions()},
   };
   std::unique_ptr<IdempotencyStore> store(new IdempotencyStore());
@@ -70,8 +62,7 @@ absl::StatusOr<std::unique_ptr<IdempotencyStore>> IdempotencyStore::Open(
   if (!s.ok()) return FromRocksDb(s, StrCat("open ", dir));
   store->db_.reset(db);
   store->index_ = store->handles_[1];
-  store->pending_ = store->handles_[2];
-  store->offsets_ = store->handles_[3];
+  store->offsets_ = store->handles_[2];
   return store;
 }
 
@@ -91,64 +82,34 @@ absl::StatusOr<std::optional<IndexEntry>> IdempotencyStore::Get(
   if (s.IsNotFound()) return std::optional<IndexEntry>();
   if (!s.ok()) return FromRocksDb(s, "idempotency index get");
   IndexEntry entry;
-  if (!DecodeEntry(value, &entry)) {
+  entry.reporter = reporter;
+  entry.report_id = report_id;
+  if (!Decode(value, &entry)) {
     return absl::DataLossError("idempotency index: undecodable entry");
   }
   return std::optional<IndexEntry>(entry);
 }
 
-absl::Status IdempotencyStore::PutPending(const std::string& reporter,
-                                          const std::string& report_id,
-                                          const std::string& digest) {
-  const std::string key = Key(reporter, report_id);
+absl::Status IdempotencyStore::RecordWritten(
+    const std::vector<IndexEntry>& entries) {
+  if (entries.empty()) return absl::OkStatus();
   rocksdb::WriteBatch batch;
-  batch.Put(index_, key, StrCat("P ", digest)).PermitUncheckedError();
-  batch.Put(pending_, key, digest).PermitUncheckedError();
-  return FromRocksDb(db_->Write(rocksdb::WriteOptions(), &batch),
-                     "idempotency index put");
-}
-
-absl::Status IdempotencyStore::MarkWritten(const std::string& reporter,
-                                           const std::string& report_id,
-                                           const std::string& digest,
-                                           const std::string& topic,
-                                           int32_t partition, int64_t offset) {
-  const std::string key = Key(reporter, report_id);
-  rocksdb::WriteBatch batch;
-  batch.Put(index_, key, EncodeWritten(digest, topic, partition, offset))
-      .PermitUncheckedError();
-  batch.Delete(pending_, key).PermitUncheckedError();
-  // Delivery reports for one partition arrive in offset order on one thread,
-  // so a plain overwrite keeps the maximum.
-  batch.Put(offsets_, OffsetKey(topic, partition), std::to_string(offset))
-      .PermitUncheckedError();
+  OffsetMap highest;
+  for (const IndexEntry& e : entries) {
+    batch.Put(index_, Key(e.reporter, e.report_id), Encode(e))
+        .PermitUncheckedError();
+    int64_t& offset =
+        highest.try_emplace({e.topic, e.partition}, -1).first->second;
+    offset = std::max(offset, e.offset);
+  }
+  // Delivery reports of one partition arrive in offset order on one thread,
+  // so each batch's highest offset never lowers the stored one.
+  for (const auto& [tp, offset] : highest) {
+    batch.Put(offsets_, OffsetKey(tp.first, tp.second), std::to_string(offset))
+        .PermitUncheckedError();
+  }
   return FromRocksDb(db_->Write(rocksdb::WriteOptions(), &batch),
                      "idempotency index write");
-}
-
-absl::Status IdempotencyStore::Forget(const std::string& reporter,
-                                      const std::string& report_id) {
-  const std::string key = Key(reporter, report_id);
-  rocksdb::WriteBatch batch;
-  batch.Delete(index_, key).PermitUncheckedError();
-  batch.Delete(pending_, key).PermitUncheckedError();
-  return FromRocksDb(db_->Write(rocksdb::WriteOptions(), &batch),
-                     "idempotency index delete");
-}
-
-absl::StatusOr<std::vector<PendingEntry>> IdempotencyStore::Pending() {
-  std::vector<PendingEntry> out;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), pending_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const std::string key = it->key().ToString();
-    const size_t nul = key.find('\0');
-    if (nul == std::string::npos) continue;
-    out.push_back(
-        {key.substr(0, nul), key.substr(nul + 1), it->value().ToString()});
-  }
-  if (!it->status().ok()) return FromRocksDb(it->status(), "pending scan");
-  return out;
 }
 
 absl::StatusOr<OffsetMap> IdempotencyStore::AckedOffsets() {
@@ -178,12 +139,6 @@ absl::Status IdempotencyStore::RaiseAckedOffsets(const OffsetMap& offsets) {
   }
   return FromRocksDb(db_->Write(rocksdb::WriteOptions(), &batch),
                      "offsets write");
-}
-
-uint64_t IdempotencyStore::ApproximateSize() {
-  uint64_t keys = 0;
-  db_->GetIntProperty(index_, "rocksdb.estimate-num-keys", &keys);
-  return keys;
 }
 
 }  // namespace fruition::intake

@@ -13,56 +13,60 @@ std::string TestDir(const std::string& name) {
   return dir;
 }
 
-TEST(IdempotencyStoreTest, PendingThenWrittenSurvivesReopen) {
+IndexEntry Entry(const std::string& reporter, const std::string& id,
+                 int32_t partition, int64_t offset) {
+  return {reporter,  id,    "digest-" + id, "fruition.reports.v1",
+          partition, offset};
+}
+
+TEST(IdempotencyStoreTest, RecordedEntriesSurviveReopen) {
   const std::string dir = TestDir("reopen");
   {
     auto store = IdempotencyStore::Open(dir);
     ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)->PutPending("DEA", "R1", "d1").ok());
-    ASSERT_TRUE((*store)->PutPending("DEA", "R2", "d2").ok());
-    ASSERT_TRUE(
-        (*store)
-            ->MarkWritten("DEA", "R1", "d1", "fruition.reports.v1", 4, 17)
-            .ok());
+    ASSERT_TRUE((*store)
+                    ->RecordWritten({Entry("DEA", "R1", 4, 17),
+                                     Entry("DEA", "R2", 4, 18),
+                                     Entry("FBI", "R1", 2, 5)})
+                    .ok());
   }
   auto store = IdempotencyStore::Open(dir);
   ASSERT_TRUE(store.ok());
   auto r1 = (*store)->Get("DEA", "R1");
   ASSERT_TRUE(r1.ok() && r1->has_value());
-  EXPECT_TRUE((*r1)->written);
-  EXPECT_EQ((*r1)->digest, "d1");
+  EXPECT_EQ((*r1)->digest, "digest-R1");
+  EXPECT_EQ((*r1)->topic, "fruition.reports.v1");
   EXPECT_EQ((*r1)->partition, 4);
   EXPECT_EQ((*r1)->offset, 17);
-  auto pending = (*store)->Pending();
-  ASSERT_TRUE(pending.ok());
-  ASSERT_EQ(pending->size(), 1u);
-  EXPECT_EQ((*pending)[0].report_id, "R2");
+  EXPECT_FALSE((*store)->Get("DEA", "R3")->has_value());
+  // The highest offset of each partition in the batch is recorded with it.
   auto offsets = (*store)->AckedOffsets();
   ASSERT_TRUE(offsets.ok());
-  EXPECT_EQ(offsets->at({"fruition.reports.v1", 4}), 17);
+  EXPECT_EQ(offsets->at({"fruition.reports.v1", 4}), 18);
+  EXPECT_EQ(offsets->at({"fruition.reports.v1", 2}), 5);
 }
 
-TEST(IdempotencyStoreTest, ForgetAndRaiseOffsets) {
-  auto store = IdempotencyStore::Open(TestDir("forget"));
+TEST(IdempotencyStoreTest, RaisedOffsetsNeverGoDown) {
+  auto store = IdempotencyStore::Open(TestDir("raise"));
   ASSERT_TRUE(store.ok());
-  ASSERT_TRUE((*store)->PutPending("DEA", "R1", "d1").ok());
-  ASSERT_TRUE((*store)->Forget("DEA", "R1").ok());
-  EXPECT_FALSE((*store)->Get("DEA", "R1")->has_value());
-  EXPECT_TRUE((*store)->Pending()->empty());
+  EXPECT_TRUE((*store)->AckedOffsets()->empty());
   ASSERT_TRUE((*store)->RaiseAckedOffsets({{{"t", 0}, 5}}).ok());
   ASSERT_TRUE((*store)->RaiseAckedOffsets({{{"t", 0}, 3}, {{"t", 1}, 9}}).ok());
   auto offsets = (*store)->AckedOffsets();
-  EXPECT_EQ(offsets->at({"t", 0}), 5);  // never lowered
+  EXPECT_EQ(offsets->at({"t", 0}), 5);
   EXPECT_EQ(offsets->at({"t", 1}), 9);
 }
 
 TEST(IdempotencyStoreTest, KeysDoNotCollideAcrossReporters) {
   auto store = IdempotencyStore::Open(TestDir("collide"));
   ASSERT_TRUE(store.ok());
-  ASSERT_TRUE((*store)->PutPending("DE", "AR1", "a").ok());
-  ASSERT_TRUE((*store)->PutPending("DEA", "R1", "b").ok());
-  EXPECT_EQ((*(*store)->Get("DE", "AR1"))->digest, "a");
-  EXPECT_EQ((*(*store)->Get("DEA", "R1"))->digest, "b");
+  ASSERT_TRUE(
+      (*store)
+          ->RecordWritten({Entry("DE", "AR1", 0, 1), Entry("DEA", "R1", 0, 2)})
+          .ok());
+  EXPECT_EQ((*(*store)->Get("DE", "AR1"))->offset, 1);
+  EXPECT_EQ((*(*store)->Get("DEA", "R1"))->offset, 2);
+  EXPECT_FALSE((*store)->Get("D", "EAR1")->has_value());
 }
 
 TEST(IdempotencyStoreTest, SecondOpenOfSameDirectoryIsUnavailable) {

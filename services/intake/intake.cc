@@ -88,7 +88,51 @@ Intake::Intake(kafka::Producer* producer, IdempotencyStore* store,
       store_(store),
       pseudonymizer_(pseudonymizer),
       metrics_(metrics),
-      clock_(clock ? std::move(clock) : Clock(WallSeconds)) {}
+      clock_(clock ? std::move(clock) : Clock(WallSeconds)) {
+  committer_ = std::thread([this] { CommitLoop(); });
+}
+
+Intake::~Intake() {
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    stopping_ = true;
+  }
+  commit_cv_.notify_all();
+  committer_.join();
+}
+
+void Intake::Commit(IndexEntry entry, std::function<void()> answer) {
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    to_commit_.emplace_back(std::move(entry), std::move(answer));
+  }
+  commit_cv_.notify_one();
+}
+
+void Intake::CommitLoop() {
+  std::vector<std::pair<IndexEntry, std::function<void()>>> batch;
+  std::vector<IndexEntry> entries;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(commit_mu_);
+      commit_cv_.wait(lock,
+                      [this] { return stopping_ || !to_commit_.empty(); });
+      if (to_commit_.empty()) return;  // stopping, nothing left
+      batch.swap(to_commit_);
+    }
+    entries.clear();
+    for (auto& [entry, answer] : batch) entries.push_back(entry);
+    if (absl::Status s = store_->RecordWritten(entries); !s.ok()) {
+      // The reports are in Kafka: they are still answered OK. A resend
+      // would be produced again, and downstream counts the id once.
+      log::Error("idempotency index write failed after delivery",
+                 {{"error", std::string(s.message())},
+                  {"reports", static_cast<int64_t>(entries.size())}});
+    }
+    for (auto& [entry, answer] : batch) answer();
+    batch.clear();
+  }
+}
 
 void Intake::Finish(const std::string& principal, const Done& done,
                     v1::ReportResult result, const std::string& outcome) {
@@ -155,9 +199,9 @@ void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
     return;
   }
   if (existing->has_value()) {
+    Release(key);
     const IndexEntry& entry = **existing;
     if (entry.digest != digest) {
-      Release(key);
       v1::ReportResult r = MakeResult(
           report_id, absl::StatusCode::kAlreadyExists, "report_id",
           StrCat("report_id: '", report_id, "' was already submitted by ",
@@ -165,32 +209,19 @@ void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
       Finish(caller.code, done, std::move(r), "rejected");
       return;
     }
-    if (entry.written) {
-      Release(key);
-      v1::ReportResult r =
-          MakeResult(report_id, absl::StatusCode::kOk, "", "already accepted");
-      r.set_duplicate(true);
-      r.set_subject_pid(pid);
-      r.set_topic(entry.topic);
-      r.set_partition(entry.partition);
-      r.set_offset(entry.offset);
-      Finish(caller.code, done, std::move(r), "duplicate");
-      return;
-    }
-    // PENDING with the same body: an earlier delivery's outcome is unknown
-    // (it timed out). Produce again; downstream counts the id once.
+    v1::ReportResult r =
+        MakeResult(report_id, absl::StatusCode::kOk, "", "already accepted");
+    r.set_duplicate(true);
+    r.set_subject_pid(pid);
+    r.set_topic(entry.topic);
+    r.set_partition(entry.partition);
+    r.set_offset(entry.offset);
+    Finish(caller.code, done, std::move(r), "duplicate");
+    return;
   }
   if (!producer_->Healthy()) {
     Release(key);
     unavailable("Kafka is unreachable; retry with the same report_id");
-    return;
-  }
-  if (absl::Status s = store_->PutPending(reporter, report_id, digest);
-      !s.ok()) {
-    Release(key);
-    log::Error("idempotency index write failed",
-               {{"error", std::string(s.message())}});
-    unavailable("idempotency index unavailable; retry with the same report_id");
     return;
   }
   const auto started = std::chrono::steady_clock::now();
@@ -206,34 +237,30 @@ void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
                                             started)
                   .count());
         }
-        v1::ReportResult r;
-        std::string outcome = "accepted";
-        if (delivery.status.ok()) {
-          if (absl::Status s =
-                  store_->MarkWritten(reporter, report_id, digest, topic,
-                                      delivery.partition, delivery.offset);
-              !s.ok()) {
-            // The record is in Kafka: the answer is OK. A retry would be
-            // produced again, and downstream counts the id once.
-            log::Error("idempotency index write failed after delivery",
-                       {{"error", std::string(s.message())}});
-          }
-          r = MakeResult(report_id, absl::StatusCode::kOk, "", "accepted");
-          r.set_topic(topic);
-          r.set_partition(delivery.partition);
-          r.set_offset(delivery.offset);
-        } else {
-          if (delivery.status.code() != absl::StatusCode::kUnavailable) {
-            // Certainly not written (e.g. too large): forget it.
-            store_->Forget(reporter, report_id).IgnoreError();
-          }
-          r = MakeResult(report_id, delivery.status.code(), "",
+        if (!delivery.status.ok()) {
+          // Not acknowledged: maybe written (UNAVAILABLE) or refused.
+          v1::ReportResult r =
+              MakeResult(report_id, delivery.status.code(), "",
                          std::string(delivery.status.message()));
-          outcome = "rejected";
+          r.set_subject_pid(pid);
+          Release(key);
+          Finish(principal, done, std::move(r), "rejected");
+          return;
         }
-        r.set_subject_pid(pid);
-        Release(key);
-        Finish(principal, done, std::move(r), outcome);
+        IndexEntry entry{reporter, report_id,          digest,
+                         topic,    delivery.partition, delivery.offset};
+        Commit(std::move(entry), [this, key, report_id, topic, pid, principal,
+                                  done, partition = delivery.partition,
+                                  offset = delivery.offset] {
+          v1::ReportResult r =
+              MakeResult(report_id, absl::StatusCode::kOk, "", "accepted");
+          r.set_topic(topic);
+          r.set_partition(partition);
+          r.set_offset(offset);
+          r.set_subject_pid(pid);
+          Release(key);
+          Finish(principal, done, std::move(r), "accepted");
+        });
       });
 }
 

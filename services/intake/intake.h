@@ -7,18 +7,26 @@
 // same id is ALREADY_EXISTS. If Kafka is unreachable or a delivery times out
 // the answer is UNAVAILABLE: maybe written, retry with the same report_id.
 //
-// Thread-safe. Results are delivered through callbacks, on the caller's
-// thread (rejections, duplicates) or on the producer's delivery thread.
+// Acknowledged reports are recorded in the idempotency index in batches by
+// a committer thread (one RocksDB write for every report acknowledged since
+// the last), and answered after they are recorded.
+//
+// Thread-safe. Results are delivered through callbacks: on the caller's
+// thread (rejections, duplicates), the producer's delivery thread (failed
+// deliveries) or the committer thread (accepted reports).
 #ifndef FRUITION_SERVICES_INTAKE_INTAKE_H_
 #define FRUITION_SERVICES_INTAKE_INTAKE_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "fruition/v1/intake.pb.h"
@@ -59,6 +67,9 @@ class Intake {
   Intake(kafka::Producer* producer, IdempotencyStore* store,
          const privacy::Pseudonymizer* pseudonymizer, IntakeMetrics* metrics,
          Clock clock = nullptr);
+  // Records and answers what is queued, then stops the committer. Flush the
+  // producer first so that no delivery arrives afterwards.
+  ~Intake();
 
   // Handles one report sent by `caller`; `done` is called exactly once.
   void Submit(const auth::Principal& caller, v1::AgencyReport report,
@@ -72,6 +83,9 @@ class Intake {
               v1::ReportResult result, const std::string& outcome);
   bool Claim(const std::string& key);
   void Release(const std::string& key);
+  // Queues an acknowledged report for the committer.
+  void Commit(IndexEntry entry, std::function<void()> answer);
+  void CommitLoop();
 
   kafka::Producer* const producer_;
   IdempotencyStore* const store_;
@@ -81,6 +95,13 @@ class Intake {
 
   std::mutex mu_;
   std::set<std::string> in_flight_;  // reporter NUL report_id
+
+  // Acknowledged reports waiting to be recorded, and their answers.
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::vector<std::pair<IndexEntry, std::function<void()>>> to_commit_;
+  bool stopping_ = false;
+  std::thread committer_;
 };
 
 // A result with `code` and message (helpers for handlers and tests).

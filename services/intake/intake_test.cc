@@ -1,6 +1,7 @@
 #include "services/intake/intake.h"
 
 #include <filesystem>
+#include <future>
 #include <mutex>
 
 #include "gtest/gtest.h"
@@ -96,14 +97,14 @@ class IntakeTest : public ::testing::Test {
   v1::ReportResult SubmitSync(const v1::AgencyReport& report,
                               const auth::Principal& caller = {
                                   "DEA", auth::PrincipalKind::kAgency}) {
-    v1::ReportResult out;
-    bool called = false;
-    intake_->Submit(caller, report, [&](v1::ReportResult r) {
-      out = std::move(r);
-      called = true;
+    auto promise = std::make_shared<std::promise<v1::ReportResult>>();
+    auto future = promise->get_future();
+    intake_->Submit(caller, report, [promise](v1::ReportResult r) {
+      promise->set_value(std::move(r));
     });
-    EXPECT_TRUE(called);
-    return out;
+    EXPECT_EQ(future.wait_for(std::chrono::seconds(10)),
+              std::future_status::ready);
+    return future.get();
   }
 
   std::string dir_;
@@ -180,31 +181,43 @@ TEST_F(IntakeTest, DeliveryTimeoutIsUnavailableAndRetrySucceeds) {
   producer_.next_status_ = absl::UnavailableError("timed out");
   const v1::ReportResult r = SubmitSync(Arrest("R1", "FBI-123"));
   EXPECT_EQ(r.code_name(), "UNAVAILABLE");
-  auto entry = store_->Get("DEA", "R1");
-  ASSERT_TRUE(entry.ok() && entry->has_value());
-  EXPECT_FALSE((*entry)->written);  // maybe in Kafka
+  EXPECT_FALSE(store_->Get("DEA", "R1")->has_value());  // not recorded
   producer_.next_status_ = absl::OkStatus();
   const v1::ReportResult retry = SubmitSync(Arrest("R1", "FBI-123"));
   EXPECT_EQ(retry.code(), 0);
   EXPECT_FALSE(retry.duplicate());
-  EXPECT_TRUE((*store_->Get("DEA", "R1"))->written);
+  auto entry = store_->Get("DEA", "R1");
+  ASSERT_TRUE(entry.ok() && entry->has_value());
+  EXPECT_EQ((*entry)->offset, 1);
+  EXPECT_EQ(producer_.records().size(), 2u);
+}
+
+TEST_F(IntakeTest, AcceptedReportIsRecordedBeforeItIsAnswered) {
+  const v1::ReportResult r = SubmitSync(Arrest("R1", "FBI-123"));
+  ASSERT_EQ(r.code(), 0);
+  auto entry = store_->Get("DEA", "R1");
+  ASSERT_TRUE(entry.ok() && entry->has_value());
+  EXPECT_EQ((*entry)->topic, "fruition.reports.v1");
+  EXPECT_EQ((*entry)->partition, 3);
+  auto offsets = store_->AckedOffsets();
+  ASSERT_TRUE(offsets.ok());
+  EXPECT_EQ(offsets->at({"fruition.reports.v1", 3}), 0);
 }
 
 TEST_F(IntakeTest, ConcurrentSameIdIsRefusedWhileInFlight) {
   producer_.hold_ = true;
-  v1::ReportResult first;
-  bool first_done = false;
+  std::promise<v1::ReportResult> first;
+  auto first_result = first.get_future();
   intake_->Submit({"DEA", auth::PrincipalKind::kAgency}, Arrest("R1", "X-1"),
-                  [&](v1::ReportResult r) {
-                    first = std::move(r);
-                    first_done = true;
-                  });
-  EXPECT_FALSE(first_done);
+                  [&](v1::ReportResult r) { first.set_value(std::move(r)); });
+  EXPECT_EQ(first_result.wait_for(std::chrono::milliseconds(50)),
+            std::future_status::timeout);
   const v1::ReportResult second = SubmitSync(Arrest("R1", "X-1"));
   EXPECT_EQ(second.code_name(), "UNAVAILABLE");
   producer_.ReleaseHeld();
-  EXPECT_TRUE(first_done);
-  EXPECT_EQ(first.code(), 0);
+  ASSERT_EQ(first_result.wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
+  EXPECT_EQ(first_result.get().code(), 0);
   EXPECT_EQ(producer_.records().size(), 1u);
 }
 

@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "services/common/kafka/conf.h"
@@ -46,15 +47,11 @@ absl::Status Recover(IdempotencyStore* store, const std::string& bootstrap,
                deadline - std::chrono::steady_clock::now())
                .count()));
   };
-  auto pending_list = store->Pending();
-  if (!pending_list.ok()) return pending_list.status();
   auto acked = store->AckedOffsets();
   if (!acked.ok()) return acked.status();
-  std::map<std::string, std::string> pending;  // reporter NUL id -> digest
-  for (const PendingEntry& e : *pending_list) {
-    pending[StrCat(e.reporter, '\0', e.report_id)] = e.digest;
-  }
-  stats->pending = static_cast<int>(pending.size());
+  // A store that never recorded an offset is new: nothing it produced can be
+  // unrecorded, so it only notes where the partitions end.
+  const bool first_start = acked->empty();
 
   std::map<std::string, std::string> props = properties;
   props["bootstrap.servers"] = bootstrap;
@@ -65,8 +62,9 @@ absl::Status Recover(IdempotencyStore* store, const std::string& bootstrap,
   if (!conf.ok()) return conf.status();
   char err[512];
   rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, err, sizeof(err));
-  if (raw == nullptr)
+  if (raw == nullptr) {
     return absl::InternalError(StrCat("kafka consumer: ", err));
+  }
   Consumer consumer(raw);
 
   OffsetMap ends;  // (topic, partition) -> high watermark - 1
@@ -105,7 +103,9 @@ absl::Status Recover(IdempotencyStore* store, const std::string& bootstrap,
                                              rd_kafka_err2str(werr)));
       }
       ends[{topic, p}] = high - 1;
-      if (pending.empty()) continue;
+      if (first_start) continue;
+      // A partition without a recorded offset was added after this store's
+      // first start: read it from its beginning.
       auto it = acked->find({topic, p});
       const int64_t start =
           std::max(low, it == acked->end() ? low : it->second + 1);
@@ -122,6 +122,13 @@ absl::Status Recover(IdempotencyStore* store, const std::string& bootstrap,
       return absl::UnavailableError(
           StrCat("recovery: assign: ", rd_kafka_err2str(aerr)));
     }
+    std::vector<IndexEntry> found;
+    auto flush = [&]() -> absl::Status {
+      absl::Status s = store->RecordWritten(found);
+      stats->recorded += static_cast<int>(found.size());
+      found.clear();
+      return s;
+    };
     std::map<std::pair<std::string, int32_t>, bool> done;
     while (done.size() < scan_until.size()) {
       if (std::chrono::steady_clock::now() >= deadline) {
@@ -143,20 +150,29 @@ absl::Status Recover(IdempotencyStore* store, const std::string& bootstrap,
             StrCat("recovery: read: ", rd_kafka_err2str(msg->err)));
       }
       ++stats->scanned;
-      const std::string key = StrCat(Header(msg, "fruition-reporter"), '\0',
-                                     Header(msg, "fruition-report-id"));
-      auto it = pending.find(key);
-      if (it != pending.end()) {
-        const std::string digest = privacy::Sha256Hex(
-            std::string_view(static_cast<const char*>(msg->payload), msg->len));
-        if (digest == it->second) {
-          const size_t nul = key.find('\0');
-          absl::Status s =
-              store->MarkWritten(key.substr(0, nul), key.substr(nul + 1),
-                                 digest, topic, msg->partition, msg->offset);
-          if (!s.ok()) return s;
-          ++stats->found;
-          pending.erase(it);
+      IndexEntry entry;
+      entry.reporter = Header(msg, "fruition-reporter");
+      entry.report_id = Header(msg, "fruition-report-id");
+      if (!entry.reporter.empty() && !entry.report_id.empty()) {
+        auto existing = store->Get(entry.reporter, entry.report_id);
+        if (!existing.ok()) return existing.status();
+        // The first copy in log order is the one that counts (SPEC §2).
+        const bool seen =
+            existing->has_value() ||
+            std::any_of(found.begin(), found.end(), [&](const IndexEntry& e) {
+              return e.reporter == entry.reporter &&
+                     e.report_id == entry.report_id;
+            });
+        if (!seen) {
+          entry.digest = privacy::Sha256Hex(std::string_view(
+              static_cast<const char*>(msg->payload), msg->len));
+          entry.topic = topic;
+          entry.partition = msg->partition;
+          entry.offset = msg->offset;
+          found.push_back(std::move(entry));
+          if (found.size() >= 1000) {
+            if (absl::Status s = flush(); !s.ok()) return s;
+          }
         }
       }
       auto until = scan_until.find(tp);
@@ -164,12 +180,7 @@ absl::Status Recover(IdempotencyStore* store, const std::string& bootstrap,
         done[tp] = true;
       }
     }
-  }
-  for (const auto& [key, digest] : pending) {
-    const size_t nul = key.find('\0');
-    absl::Status s = store->Forget(key.substr(0, nul), key.substr(nul + 1));
-    if (!s.ok()) return s;
-    ++stats->forgotten;
+    if (absl::Status s = flush(); !s.ok()) return s;
   }
   return store->RaiseAckedOffsets(ends);
 }

@@ -1,13 +1,14 @@
 // Start-up recovery of the idempotency index after a crash (kill -9).
 //
-// PENDING entries are reports whose delivery outcome intake never learned.
-// Recover() reads every partition of intake's topics from just after the
-// offset this instance last saw acknowledged up to the current end, marks
-// each PENDING report found there WRITTEN (its record carries the reporter
-// and report_id headers and the same body digest), forgets the rest (they
-// never reached Kafka, so a resend must be produced), and raises the
-// acknowledged offsets to the partitions' ends. The scan is bounded by what
-// was written since the last acknowledgement, not by the topic's size.
+// Reports this instance produced but had not yet recorded when it died lie
+// after the offsets it last recorded. Recover() reads every partition of
+// intake's topics from just after that offset to the current end and
+// records each report found there (by its fruition-reporter and
+// fruition-report-id headers) that the index does not hold yet, so a client
+// resending it is answered "duplicate". Then it raises the recorded offsets
+// to the partitions' ends. The scan is bounded by what was written since the
+// last acknowledgement, not by the topic's size; a brand-new store scans
+// nothing.
 #ifndef FRUITION_SERVICES_INTAKE_RECOVERY_H_
 #define FRUITION_SERVICES_INTAKE_RECOVERY_H_
 
@@ -22,10 +23,8 @@
 namespace fruition::intake {
 
 struct RecoveryStats {
-  int pending = 0;      // PENDING entries found
-  int found = 0;        // of those, in Kafka (now WRITTEN)
-  int forgotten = 0;    // of those, not in Kafka (dropped)
   int64_t scanned = 0;  // records read
+  int recorded = 0;     // of those, reports newly recorded in the index
 };
 
 // UNAVAILABLE if Kafka cannot be read within `timeout` (the store is then

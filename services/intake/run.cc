@@ -67,6 +67,13 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
   return c;
 }
 
+IntakeComponent::~IntakeComponent() {
+  if (producer_ != nullptr) {
+    (void)producer_->Flush(std::chrono::seconds(5));
+    producer_.reset();  // no delivery callback after this
+  }
+}
+
 absl::Status IntakeComponent::RecoverUntilDone(server::ShutdownSignal* stop) {
   const std::vector<std::string> topics = {std::string(topics::kReports),
                                            std::string(topics::kReference)};
@@ -77,10 +84,8 @@ absl::Status IntakeComponent::RecoverUntilDone(server::ShutdownSignal* stop) {
                 topics, std::chrono::seconds(30), &stats);
     if (s.ok()) {
       log::Info("intake recovery complete",
-                {{"pending", stats.pending},
-                 {"found_in_kafka", stats.found},
-                 {"forgotten", stats.forgotten},
-                 {"records_scanned", stats.scanned}});
+                {{"records_scanned", stats.scanned},
+                 {"reports_recorded", stats.recorded}});
       recovered_ = true;
       return s;
     }

@@ -28,9 +28,12 @@ class IntakeComponent {
   static absl::StatusOr<std::unique_ptr<IntakeComponent>> Create(
       const IntakeConfig& config, prometheus::Registry& registry);
 
-  // Settles what a crash left PENDING (recovery.h); retries every 2 s until
+  // Records what a crash left unrecorded (recovery.h); retries every 2 s until
   // it succeeds or `stop` fires. Must succeed before Ready().
   absl::Status RecoverUntilDone(server::ShutdownSignal* stop);
+
+  // Flushes and closes the producer before the pipeline it calls back into.
+  ~IntakeComponent();
 
   grpc::Service* service() { return service_.get(); }
   // Recovered and Kafka reachable.

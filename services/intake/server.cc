@@ -22,7 +22,8 @@ struct StreamState {
     v1::ReportResult result;
   };
   std::mutex mu;
-  std::condition_variable cv;
+  std::condition_variable result_ready;  // the writer waits on this
+  std::condition_variable slot_free;     // the reader waits on this
   std::deque<std::shared_ptr<Slot>> slots;
   bool reading_done = false;
 };
@@ -87,25 +88,33 @@ grpc::Status IntakeServiceImpl::Stream(
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   auto state = std::make_shared<StreamState>();
 
-  // Writer: sends results in order as they become ready.
+  // Writer: sends results in order as they become ready, every ready
+  // result at once with the buffer hint on all but the last, so a burst of
+  // answers goes out in few writes.
   std::thread writer([state, stream] {
     bool broken = false;
+    std::vector<std::shared_ptr<StreamState::Slot>> ready;
     std::unique_lock<std::mutex> lock(state->mu);
     while (true) {
-      state->cv.wait(lock, [&] {
+      state->result_ready.wait(lock, [&] {
         return (!state->slots.empty() && state->slots.front()->ready) ||
                (state->reading_done && state->slots.empty());
       });
       if (state->slots.empty()) return;
-      std::shared_ptr<StreamState::Slot> slot = state->slots.front();
-      state->slots.pop_front();
-      state->cv.notify_all();  // a window slot is free
-      lock.unlock();
-      if (!broken) {
-        v1::StreamResponse response;
-        *response.mutable_result() = std::move(slot->result);
-        broken = !stream->Write(response);
+      while (!state->slots.empty() && state->slots.front()->ready) {
+        ready.push_back(std::move(state->slots.front()));
+        state->slots.pop_front();
       }
+      state->slot_free.notify_one();
+      lock.unlock();
+      for (size_t i = 0; i < ready.size() && !broken; ++i) {
+        v1::StreamResponse response;
+        *response.mutable_result() = std::move(ready[i]->result);
+        grpc::WriteOptions options;
+        if (i + 1 < ready.size()) options.set_buffer_hint();
+        broken = !stream->Write(response, options);
+      }
+      ready.clear();
       lock.lock();
     }
   });
@@ -117,10 +126,10 @@ grpc::Status IntakeServiceImpl::Stream(
       std::unique_lock<std::mutex> lock(state->mu);
       while (static_cast<int>(state->slots.size()) >= stream_window_ &&
              !context->IsCancelled()) {
-        state->cv.wait_for(lock, std::chrono::milliseconds(100));
+        state->slot_free.wait_for(lock, std::chrono::milliseconds(100));
       }
     }
-    if (context->IsCancelled() || !stream->Read(&request)) break;
+    if (!stream->Read(&request)) break;  // also false once cancelled
     auto slot = std::make_shared<StreamState::Slot>();
     {
       std::lock_guard<std::mutex> lock(state->mu);
@@ -130,7 +139,8 @@ grpc::Status IntakeServiceImpl::Stream(
       std::lock_guard<std::mutex> lock(state->mu);
       slot->result = std::move(result);
       slot->ready = true;
-      state->cv.notify_all();
+      // Only the front result lets the writer make progress.
+      if (state->slots.front() == slot) state->result_ready.notify_one();
     };
     if (!request.has_report()) {
       done(MakeResult("", absl::StatusCode::kInvalidArgument, "report",
@@ -142,7 +152,7 @@ grpc::Status IntakeServiceImpl::Stream(
   {
     std::lock_guard<std::mutex> lock(state->mu);
     state->reading_done = true;
-    state->cv.notify_all();
+    state->result_ready.notify_one();
   }
   writer.join();
   if (context->IsCancelled()) {
