@@ -88,9 +88,10 @@ grpc::Status IntakeServiceImpl::Stream(
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   auto state = std::make_shared<StreamState>();
 
-  // Writer: sends results in order as they become ready, every ready
-  // result at once with the buffer hint on all but the last, so a burst of
-  // answers goes out in few writes.
+  // Writer: sends results in order as they become ready, taking every
+  // ready result in one lock. No buffer hint: a synchronous Write with the
+  // hint may not complete until a later write, which would deadlock the
+  // last answer of a burst.
   std::thread writer([state, stream] {
     bool broken = false;
     std::vector<std::shared_ptr<StreamState::Slot>> ready;
@@ -110,9 +111,7 @@ grpc::Status IntakeServiceImpl::Stream(
       for (size_t i = 0; i < ready.size() && !broken; ++i) {
         v1::StreamResponse response;
         *response.mutable_result() = std::move(ready[i]->result);
-        grpc::WriteOptions options;
-        if (i + 1 < ready.size()) options.set_buffer_hint();
-        broken = !stream->Write(response, options);
+        broken = !stream->Write(response);
       }
       ready.clear();
       lock.lock();
