@@ -11,6 +11,7 @@
 #include "fruition/v1/reports.pb.h"
 #include "gtest/gtest.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/intake/test_reports.h"
 #include "services/intake/validate.h"
 
 namespace fruition::intake {
@@ -19,6 +20,7 @@ namespace {
 using google::protobuf::util::MessageDifferencer;
 using v1::AgencyReport;
 using BodyCase = v1::AgencyReport::BodyCase;
+using testing::SubjectBodies;
 
 constexpr char kReportsTopic[] = "fruition.reports.v1";
 constexpr char kReferenceTopic[] = "fruition.reference.v1";
@@ -38,16 +40,6 @@ privacy::Pseudonymizer MakePseudonymizer() {
   return *std::move(p);
 }
 
-const std::vector<BodyCase>& SubjectBodies() {
-  static const auto* const kBodies = new std::vector<BodyCase>{
-      AgencyReport::kLinkClaim,   AgencyReport::kEvidenceAdded,
-      AgencyReport::kArrest,      AgencyReport::kChargeFiled,
-      AgencyReport::kDeclination, AgencyReport::kDisposition,
-      AgencyReport::kSentencing,
-  };
-  return *kBodies;
-}
-
 const std::vector<BodyCase>& NoSubjectBodies() {
   static const auto* const kBodies = new std::vector<BodyCase>{
       AgencyReport::kCaseOpened,        AgencyReport::kOrgDesignated,
@@ -57,135 +49,16 @@ const std::vector<BodyCase>& NoSubjectBodies() {
   return *kBodies;
 }
 
+// Intake's clock in these tests: 2026-01-01T00:00:00Z.
+constexpr int64_t kNow = 1767225600;
+
 // A report of `body` as a sender writes it, with `ref` as its subject (if the
 // body has one). Every report carries a case_id, so tests can tell when a key
 // is (wrongly) the case_id.
 AgencyReport Report(BodyCase body, const std::string& ref = kRawRef) {
-  AgencyReport r;
-  r.set_report_id("RPT-2016-000042");
-  r.set_reporter("DEA");
-  r.mutable_occurred_at()->set_seconds(1456833600);  // 2016-03-01T12:00:00Z
+  AgencyReport r = testing::ValidReport(body, kNow);
   r.set_case_id("EDPA-2015-CR-00417");
-  switch (body) {
-    case AgencyReport::kCaseOpened: {
-      auto* b = r.mutable_case_opened();
-      b->set_agency("DEA");
-      b->set_district("EDPA");
-      b->set_origin(v1::CASE_ORIGIN_WIRETAP);
-      b->set_target_org_id("ORG-KENSINGTON-DTO");
-      break;
-    }
-    case AgencyReport::kOrgDesignated: {
-      auto* b = r.mutable_org_designated();
-      b->set_org_id("ORG-KENSINGTON-DTO");
-      b->set_tier(v1::TIER_PTO_REGIONAL);
-      break;
-    }
-    case AgencyReport::kLinkClaim: {
-      auto* b = r.mutable_link_claim();
-      b->set_claim_id("CL-00042");
-      b->set_subject_ref(ref);
-      b->set_org_id("ORG-KENSINGTON-DTO");
-      b->set_link_role(v1::LINK_ROLE_COURIER);
-      b->set_hops(1);
-      auto* e = b->add_evidence();
-      e->set_evidence_id("EV-1");
-      e->set_kind(v1::EVIDENCE_KIND_WIRETAP_INTERCEPT);
-      e->set_source_id("DEA-T3-LINE-07");
-      e->mutable_observed_at()->set_seconds(1452632640);
-      e->set_sealed_summary("Call arranging a delivery.");
-      break;
-    }
-    case AgencyReport::kEvidenceAdded: {
-      auto* b = r.mutable_evidence_added();
-      b->set_claim_id("CL-00042");
-      b->set_subject_ref(ref);
-      auto* e = b->add_evidence();
-      e->set_evidence_id("EV-2");
-      e->set_kind(v1::EVIDENCE_KIND_CONTROLLED_BUY);
-      e->set_source_id("DEA-GS-114");
-      e->mutable_observed_at()->set_seconds(1452632640);
-      break;
-    }
-    case AgencyReport::kArrest: {
-      auto* b = r.mutable_arrest();
-      b->set_arrest_id("DEA-ARR-2016-0917");
-      b->set_subject_ref(ref);
-      b->set_agency("DEA");
-      b->set_field_office("DEA-PHILADELPHIA");
-      b->set_claim_id("CL-00042");
-      break;
-    }
-    case AgencyReport::kSeizure: {
-      auto* b = r.mutable_seizure();
-      b->set_seizure_id("DEA-SZ-2016-0311");
-      b->set_drug(v1::DRUG_FENTANYL);
-      b->set_weight_grams(412.5);
-      break;
-    }
-    case AgencyReport::kChargeFiled: {
-      auto* b = r.mutable_charge_filed();
-      b->set_subject_ref(ref);
-      b->set_district("EDPA");
-      b->add_statutes("21 U.S.C. 841(a)(1)");
-      break;
-    }
-    case AgencyReport::kDeclination: {
-      auto* b = r.mutable_declination();
-      b->set_subject_ref(ref);
-      b->set_district("DNJ");
-      b->set_reason("Referred to county prosecutor.");
-      break;
-    }
-    case AgencyReport::kDisposition: {
-      auto* b = r.mutable_disposition();
-      b->set_subject_ref(ref);
-      b->set_outcome(v1::DISPOSITION_OUTCOME_PLEA);
-      break;
-    }
-    case AgencyReport::kSentencing: {
-      r.set_reporter("USSC");
-      auto* b = r.mutable_sentencing();
-      b->set_subject_ref(ref);
-      b->set_district("EDPA");
-      b->set_criminal_history_category(1);
-      b->set_aggravating_role(v1::AGGRAVATING_ROLE_NONE);
-      b->set_mitigating_role(v1::MITIGATING_ROLE_MINOR);
-      b->set_weapon(v1::WEAPON_NONE);
-      b->set_drug(v1::DRUG_FENTANYL);
-      b->set_drug_weight_grams(52);
-      b->set_function(v1::OFFENSE_FUNCTION_COURIER);
-      b->set_sentence_months(46);
-      break;
-    }
-    case AgencyReport::kOrgOutcome: {
-      auto* b = r.mutable_org_outcome();
-      b->set_org_id("ORG-KENSINGTON-DTO");
-      b->set_outcome(v1::ORG_OUTCOME_DISMANTLED);
-      b->set_fiscal_year(2016);
-      break;
-    }
-    case AgencyReport::kPerformanceTarget: {
-      auto* b = r.mutable_performance_target();
-      b->set_agency("DEA");
-      b->set_fiscal_year(2016);
-      b->set_measure(v1::PERFORMANCE_MEASURE_PTO_DISMANTLED);
-      b->set_target(120);
-      break;
-    }
-    case AgencyReport::kCommunityIndicator: {
-      r.set_reporter("PPD");
-      auto* b = r.mutable_community_indicator();
-      b->set_area_id("PHL-KENSINGTON");
-      b->set_indicator(v1::COMMUNITY_INDICATOR_KIND_SHOOTINGS);
-      b->set_value(37);
-      b->mutable_period_start()->set_seconds(1443657600);
-      b->mutable_period_end()->set_seconds(1451606400);
-      break;
-    }
-    case AgencyReport::BODY_NOT_SET:
-      break;
-  }
+  if (std::string* subject = MutableSubjectRef(&r)) *subject = ref;
   return r;
 }
 
@@ -248,12 +121,7 @@ TEST(RouteTest, FixtureReportsAreValid) {
       SCOPED_TRACE(Name(body));
       const AgencyReport r = Report(body);
       ASSERT_EQ(r.body_case(), body);
-      const std::string kind_code = r.reporter();
-      const auth::Principal caller{
-          kind_code, kind_code == "USSC"  ? auth::PrincipalKind::kJudiciary
-                     : kind_code == "PPD" ? auth::PrincipalKind::kCommunity
-                                          : auth::PrincipalKind::kAgency};
-      const auto rejection = Validate(r, caller, 1767225600);
+      const auto rejection = Validate(r, testing::CallerFor(body), kNow);
       EXPECT_FALSE(rejection.has_value())
           << rejection->field << ": " << rejection->message;
     }
