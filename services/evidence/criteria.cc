@@ -1,0 +1,320 @@
+#include "services/evidence/criteria.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "services/common/strings.h"
+
+namespace fruition::evidence {
+namespace {
+
+constexpr int64_t kDaySeconds = 24 * 60 * 60;
+
+Rulebook MakeV1() {
+  Rulebook r;
+  r.version = "v1";
+  r.min_items = 2;
+  r.min_sources = 2;
+  r.direct_kinds = {
+      v1::EVIDENCE_KIND_WIRETAP_INTERCEPT, v1::EVIDENCE_KIND_CONTROLLED_BUY,
+      v1::EVIDENCE_KIND_SEIZURE_TRACE, v1::EVIDENCE_KIND_FINANCIAL_RECORD,
+      v1::EVIDENCE_KIND_COMMUNICATIONS_RECORD};
+  r.testimony_kinds = {v1::EVIDENCE_KIND_COOPERATOR_STATEMENT,
+                       v1::EVIDENCE_KIND_INFORMANT_TIP};
+  r.max_hops = {{v1::TIER_CPOT, 2},
+                {v1::TIER_RPOT, 2},
+                {v1::TIER_PTO_NATIONAL, 2},
+                {v1::TIER_PTO_REGIONAL, 1},
+                {v1::TIER_PTO_LOCAL, 1}};
+  r.recency_days = 730;
+  return r;
+}
+
+absl::Status Bad(const std::string& source, const std::string& key,
+                 const std::string& what) {
+  return absl::InvalidArgumentError(StrCat(source, ": ", key, ": ", what));
+}
+
+absl::StatusOr<int64_t> NonNegative(const YAML::Node& root,
+                                    const std::string& source,
+                                    const std::string& key, int64_t max) {
+  const YAML::Node node = root[key];
+  if (!node) return Bad(source, key, "required");
+  int64_t v = -1;
+  try {
+    v = node.as<int64_t>();
+  } catch (const YAML::Exception&) {
+    return Bad(source, key, "must be a non-negative integer");
+  }
+  if (v < 0 || v > max) {
+    return Bad(source, key, StrCat("must be an integer from 0 to ", max));
+  }
+  return v;
+}
+
+absl::StatusOr<std::set<v1::EvidenceKind>> Kinds(const YAML::Node& root,
+                                                 const std::string& source,
+                                                 const std::string& key) {
+  const YAML::Node node = root[key];
+  if (!node) return Bad(source, key, "required");
+  if (!node.IsSequence()) return Bad(source, key, "must be a list of kinds");
+  std::set<v1::EvidenceKind> kinds;
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string where = StrCat(key, "[", i, "]");
+    std::string name;
+    try {
+      name = node[i].as<std::string>();
+    } catch (const YAML::Exception&) {
+      return Bad(source, where, "must be an EvidenceKind name");
+    }
+    v1::EvidenceKind kind;
+    if (!v1::EvidenceKind_Parse(name, &kind) ||
+        kind == v1::EVIDENCE_KIND_UNSPECIFIED) {
+      return Bad(source, where,
+                 StrCat("unknown evidence kind '", name,
+                        "' (e.g. EVIDENCE_KIND_WIRETAP_INTERCEPT)"));
+    }
+    kinds.insert(kind);
+  }
+  return kinds;
+}
+
+// Whether the org was designated (and not revoked) at `t`: the latest entry
+// at or before t decides; at equal times a revocation sorts last.
+bool DesignatedAt(std::vector<Designation> history, int64_t t) {
+  std::sort(history.begin(), history.end(),
+            [](const Designation& a, const Designation& b) {
+              return std::tie(a.occurred_at, a.revoked, a.tier) <
+                     std::tie(b.occurred_at, b.revoked, b.tier);
+            });
+  bool designated = false;
+  for (const Designation& d : history) {
+    if (d.occurred_at > t) break;
+    designated = !d.revoked;
+  }
+  return designated;
+}
+
+// The org's tier: that of its latest designation (not revocation) by
+// occurred_at; ties broken by the higher tier number for determinism.
+v1::Tier TierOf(const std::vector<Designation>& history) {
+  const Designation* latest = nullptr;
+  for (const Designation& d : history) {
+    if (d.revoked || d.tier == v1::TIER_UNSPECIFIED) continue;
+    if (latest == nullptr || std::tie(d.occurred_at, d.tier) >
+                                 std::tie(latest->occurred_at, latest->tier)) {
+      latest = &d;
+    }
+  }
+  return latest == nullptr ? v1::TIER_UNSPECIFIED : latest->tier;
+}
+
+}  // namespace
+
+const Rulebook& DefaultRulebook() {
+  static const auto* const kV1 = new Rulebook(MakeV1());
+  return *kV1;
+}
+
+absl::StatusOr<Rulebook> ParseRulebook(const std::string& yaml,
+                                       const std::string& source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        StrCat(source, ": not valid YAML: ", e.what()));
+  }
+  if (!root.IsMap()) return Bad(source, "(root)", "must be a mapping");
+  static const std::set<std::string> kKeys = {
+      "version",         "min_items", "min_sources", "direct_kinds",
+      "testimony_kinds", "max_hops",  "recency_days"};
+  for (const auto& kv : root) {
+    if (!kv.first.IsScalar()) {
+      return Bad(source, "(root)", "keys must be plain names");
+    }
+    const std::string key = kv.first.Scalar();
+    if (kKeys.count(key) == 0) return Bad(source, key, "unknown key");
+  }
+  Rulebook r;
+  const YAML::Node version = root["version"];
+  if (!version) return Bad(source, "version", "required");
+  try {
+    r.version = version.as<std::string>();
+  } catch (const YAML::Exception&) {
+    return Bad(source, "version", "must be a string");
+  }
+  if (r.version.empty() || r.version.size() > 32 ||
+      r.version.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+          std::string::npos) {
+    return Bad(source, "version",
+               "must be 1-32 letters, digits, '.', '_' or '-' (e.g. v2)");
+  }
+  auto min_items = NonNegative(root, source, "min_items", 1000);
+  if (!min_items.ok()) return min_items.status();
+  r.min_items = static_cast<int>(*min_items);
+  auto min_sources = NonNegative(root, source, "min_sources", 1000);
+  if (!min_sources.ok()) return min_sources.status();
+  r.min_sources = static_cast<int>(*min_sources);
+  auto direct = Kinds(root, source, "direct_kinds");
+  if (!direct.ok()) return direct.status();
+  r.direct_kinds = *std::move(direct);
+  auto testimony = Kinds(root, source, "testimony_kinds");
+  if (!testimony.ok()) return testimony.status();
+  r.testimony_kinds = *std::move(testimony);
+  auto recency = NonNegative(root, source, "recency_days", 36500);
+  if (!recency.ok()) return recency.status();
+  r.recency_days = *recency;
+
+  const YAML::Node hops = root["max_hops"];
+  if (!hops) return Bad(source, "max_hops", "required");
+  if (!hops.IsMap()) {
+    return Bad(source, "max_hops", "must map each tier to a hop limit");
+  }
+  for (const auto& kv : hops) {
+    if (!kv.first.IsScalar()) {
+      return Bad(source, "max_hops",
+                 "keys must be tier names (e.g. TIER_CPOT)");
+    }
+    const std::string name = kv.first.Scalar();
+    v1::Tier tier;
+    if (!v1::Tier_Parse(name, &tier) || tier == v1::TIER_UNSPECIFIED) {
+      return Bad(source, StrCat("max_hops.", name),
+                 "unknown tier (e.g. TIER_CPOT)");
+    }
+  }
+  for (int t = v1::Tier_MIN; t <= v1::Tier_MAX; ++t) {
+    if (!v1::Tier_IsValid(t) || t == v1::TIER_UNSPECIFIED) continue;
+    const auto tier = static_cast<v1::Tier>(t);
+    auto limit = NonNegative(hops, source, v1::Tier_Name(tier), 64);
+    if (!limit.ok()) {
+      return Bad(source, StrCat("max_hops.", v1::Tier_Name(tier)),
+                 hops[v1::Tier_Name(tier)] ? "must be an integer from 0 to 64"
+                                           : "required");
+    }
+    r.max_hops[tier] = static_cast<uint32_t>(*limit);
+  }
+  return r;
+}
+
+absl::StatusOr<Rulebook> LoadRulebook(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(StrCat(path, ": cannot read criteria file"));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseRulebook(text.str(), path);
+}
+
+Assessment Assess(const Rulebook& rules, const ClaimFacts& facts) {
+  Assessment out;
+  const int64_t t = facts.occurred_at;
+
+  // Distinct items, first occurrence wins.
+  std::vector<const Item*> items;
+  std::unordered_set<std::string> seen;
+  for (const Item& it : facts.items) {
+    if (seen.insert(it.item.evidence_id()).second) items.push_back(&it);
+  }
+  for (const Item* it : items)
+    out.evidence_ids.push_back(it->item.evidence_id());
+  std::sort(out.evidence_ids.begin(), out.evidence_ids.end());
+
+  // Counted for C2–C4: the claim's items up to the claim, all added items.
+  std::vector<const v1::EvidenceItem*> counted;
+  for (const Item* it : items) {
+    if (it->via_evidence_added || it->item.observed_at().seconds() <= t) {
+      counted.push_back(&it->item);
+    }
+  }
+
+  const bool c1 = DesignatedAt(facts.designations, t);
+
+  std::set<std::string> sources;
+  for (const auto* e : counted) sources.insert(e->source_id());
+  const bool c2 = static_cast<int>(counted.size()) >= rules.min_items &&
+                  static_cast<int>(sources.size()) >= rules.min_sources;
+
+  bool c3 = false;
+  for (const auto* e : counted) {
+    if (rules.direct_kinds.count(e->kind()) > 0) c3 = true;
+  }
+
+  bool c4 = true;
+  for (const auto* x : counted) {
+    if (rules.testimony_kinds.count(x->kind()) == 0) continue;
+    bool corroborated = false;
+    for (const auto* y : counted) {
+      if (y == x || y->source_id() == x->source_id()) continue;
+      const auto& xc = x->corroborates();
+      const auto& yc = y->corroborates();
+      if (std::find(xc.begin(), xc.end(), y->evidence_id()) != xc.end() ||
+          std::find(yc.begin(), yc.end(), x->evidence_id()) != yc.end()) {
+        corroborated = true;
+        break;
+      }
+    }
+    if (!corroborated) c4 = false;
+  }
+
+  out.tier = TierOf(facts.designations);
+  bool c5 = false;
+  if (auto it = rules.max_hops.find(out.tier); it != rules.max_hops.end()) {
+    c5 = facts.hops <= it->second;
+  }
+
+  bool c6 = false;
+  const int64_t window_start = t - rules.recency_days * kDaySeconds;
+  for (const Item* it : items) {
+    const int64_t observed = it->item.observed_at().seconds();
+    if (observed >= window_start && observed <= t) c6 = true;
+  }
+
+  const bool pass[] = {c1, c2, c3, c4, c5, c6};
+  const std::string why[] = {
+      "C1: the org was not a designated priority target (or its designation "
+      "was revoked) when the claim was made",
+      StrCat("C2: ", counted.size(), " counted evidence item(s) from ",
+             sources.size(), " source(s); at least ", rules.min_items,
+             " items from ", rules.min_sources, " sources are required"),
+      "C3: no direct evidence (wiretap, controlled buy, seizure trace, "
+      "financial or communications record)",
+      "C4: a cooperator statement or informant tip is not corroborated by "
+      "an item from another source",
+      out.tier == v1::TIER_UNSPECIFIED
+          ? std::string("C5: the org has no designated tier, so no hop "
+                        "limit can be met")
+          : StrCat("C5: ", facts.hops,
+                   " hop(s) from the subject to the org; "
+                   "at most ",
+                   rules.max_hops.count(out.tier) > 0
+                       ? rules.max_hops.at(out.tier)
+                       : 0u,
+                   " for ", v1::Tier_Name(out.tier)),
+      StrCat("C6: no evidence observed within ", rules.recency_days,
+             " days before the claim")};
+  for (int i = 0; i < 6; ++i) {
+    if (!pass[i]) {
+      out.failed.push_back(StrCat("C", i + 1));
+      out.reasons.push_back(why[i]);
+    }
+  }
+  if (out.failed.empty()) {
+    out.result = v1::ASSESSMENT_RESULT_SUBSTANTIATED;
+  } else if (c1 && out.failed.size() == 1) {
+    out.result = v1::ASSESSMENT_RESULT_PARTIAL;
+  } else {
+    out.result = v1::ASSESSMENT_RESULT_UNSUBSTANTIATED;
+  }
+  return out;
+}
+
+}  // namespace fruition::evidence
