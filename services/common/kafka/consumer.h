@@ -1,0 +1,125 @@
+// Kafka consumers whose offsets live with the consumer's own state (in the
+// same RocksDB WriteBatch, ARCHITECTURE principle 2), not in Kafka.
+//
+// GroupConsumer: a member of a consumer group (e.g. fruition-evidence) on the
+// per-subject topics. On each assignment it asks the owner where to start in
+// every partition; before a revocation it hands over the records it has
+// polled but not yet returned, so the owner can finish them first.
+//
+// TopicReader: reads whole topics (e.g. fruition.reference.v1, a global
+// table every instance needs) from owner-given offsets, outside any group.
+//
+// Not thread-safe: one thread polls; callbacks run on it, inside Poll().
+#ifndef FRUITION_SERVICES_COMMON_KAFKA_CONSUMER_H_
+#define FRUITION_SERVICES_COMMON_KAFKA_CONSUMER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+struct rd_kafka_s;
+
+namespace fruition::kafka {
+
+// One consumed record.
+struct Record {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  int64_t timestamp_ms = -1;  // Kafka record timestamp
+  std::string key;
+  std::string value;
+};
+
+using TopicPartition = std::pair<std::string, int32_t>;
+
+// Where to start reading each partition: the next offset to read, or -1 for
+// the beginning of the partition.
+using StartOffsets = std::map<TopicPartition, int64_t>;
+
+struct ConsumerOptions {
+  std::string bootstrap_servers;
+  std::string group_id;  // GroupConsumer only
+  std::string client_id = "fruition";
+  // Extra librdkafka properties (override the defaults).
+  std::map<std::string, std::string> properties;
+};
+
+class GroupConsumer {
+ public:
+  // Gets the start offset of each newly assigned partition.
+  using OnAssign =
+      std::function<StartOffsets(const std::vector<TopicPartition>&)>;
+  // Called before partitions are taken away, with the records already polled
+  // from any partition that Poll() has not returned yet: the owner should
+  // process and commit them (they are not returned again).
+  using OnRevoke = std::function<void(const std::vector<TopicPartition>&,
+                                      std::vector<Record> unreturned)>;
+
+  static absl::StatusOr<std::unique_ptr<GroupConsumer>> Create(
+      ConsumerOptions options, std::vector<std::string> topics,
+      OnAssign on_assign, OnRevoke on_revoke);
+  ~GroupConsumer();  // leaves the group (revocation callbacks run)
+
+  // Up to `max` records, waiting at most `timeout` for the first.
+  // UNAVAILABLE on a consumer error that is not transient.
+  absl::StatusOr<std::vector<Record>> Poll(int max,
+                                           std::chrono::milliseconds timeout);
+
+  // Partitions currently assigned to this member.
+  const std::set<TopicPartition>& assigned() const { return assigned_; }
+
+  // Leaves the group now (revocation callbacks run); Poll() must not be
+  // called afterwards.
+  void Close();
+
+ private:
+  GroupConsumer() = default;
+  static void Rebalance(rd_kafka_s* rk, int err, void* partitions,
+                        void* opaque);
+
+  rd_kafka_s* rk_ = nullptr;
+  OnAssign on_assign_;
+  OnRevoke on_revoke_;
+  std::vector<Record> unreturned_;
+  std::set<TopicPartition> assigned_;
+  bool closed_ = false;
+  void* opaque_ = nullptr;  // what librdkafka hands back to Rebalance
+};
+
+class TopicReader {
+ public:
+  // Reads every partition of `topics`, each from `start` (absent: beginning).
+  static absl::StatusOr<std::unique_ptr<TopicReader>> Create(
+      ConsumerOptions options, const std::vector<std::string>& topics,
+      const StartOffsets& start, std::chrono::milliseconds timeout);
+  ~TopicReader();
+
+  absl::StatusOr<std::vector<Record>> Poll(int max,
+                                           std::chrono::milliseconds timeout);
+
+  // The partitions read.
+  const std::vector<TopicPartition>& partitions() const { return partitions_; }
+
+ private:
+  TopicReader() = default;
+  rd_kafka_s* rk_ = nullptr;
+  std::vector<TopicPartition> partitions_;
+};
+
+// The current end offset (high watermark) of every partition of `topics`.
+absl::StatusOr<std::map<TopicPartition, int64_t>> EndOffsets(
+    const ConsumerOptions& options, const std::vector<std::string>& topics,
+    std::chrono::milliseconds timeout);
+
+}  // namespace fruition::kafka
+
+#endif  // FRUITION_SERVICES_COMMON_KAFKA_CONSUMER_H_
