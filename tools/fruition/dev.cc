@@ -20,6 +20,7 @@
 #include "services/common/strings.h"
 #include "services/common/telemetry/admin_http.h"
 #include "services/common/topics.h"
+#include "services/evidence/run.h"
 #include "services/intake/run.h"
 #include "tools/fruitctl/submit.h"
 #include "tools/fruition/sample_data.h"
@@ -116,6 +117,7 @@ int RunDev(const std::vector<std::string>& args) {
   // The mock cluster starts empty on every start, so state kept from a
   // previous run would describe records that no longer exist: start afresh.
   std::filesystem::remove_all(data_dir + "/intake");
+  std::filesystem::remove_all(data_dir + "/evidence");
 
   auto mock = kafka::MockCluster::Start(3);
   if (!mock.ok()) {
@@ -163,10 +165,23 @@ int RunDev(const std::vector<std::string>& args) {
     return 1;
   }
 
+  evidence::EvidenceConfig evidence_config;
+  evidence_config.kafka_bootstrap = (*mock)->bootstrap_servers();
+  evidence_config.principals_file = principals_file;
+  evidence_config.data_dir = data_dir;
+  auto evidence =
+      evidence::EvidenceComponent::Create(evidence_config, *registry);
+  if (!evidence.ok()) {
+    std::cerr << "fruition dev: evidence: " << evidence.status().message()
+              << "\n";
+    return 1;
+  }
+  (*evidence)->Start();
+
   server::GrpcServerOptions grpc_options;
   grpc_options.listen_address = StrCat("127.0.0.1:", *grpc_port);
-  auto grpc_server =
-      server::GrpcServer::Start(grpc_options, {(*intake)->service()});
+  auto grpc_server = server::GrpcServer::Start(
+      grpc_options, {(*intake)->service(), (*evidence)->service()});
   if (!grpc_server.ok()) {
     std::cerr << "fruition dev: " << grpc_server.status().message() << "\n";
     return 1;
@@ -237,10 +252,11 @@ int RunDev(const std::vector<std::string>& args) {
             << std::flush;
 
   while (!stop.WaitFor(std::chrono::milliseconds(500))) {
-    (*grpc_server)->SetServing(comp->Ready());
+    (*grpc_server)->SetServing(comp->Ready() && (*evidence)->Ready());
   }
   std::cout << "fruition dev: " << stop.reason() << ", draining\n";
   (*grpc_server)->Shutdown(std::chrono::seconds(5));
+  (*evidence)->Stop();
   (void)comp->Flush(std::chrono::seconds(5));
   (*admin)->Stop();
   return 0;

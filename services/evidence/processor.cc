@@ -1,0 +1,275 @@
+#include "services/evidence/processor.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "services/common/log/log.h"
+#include "services/common/privacy/pseudonymizer.h"
+#include "services/common/strings.h"
+
+namespace fruition::evidence {
+namespace {
+
+google::protobuf::Timestamp FromMillis(int64_t ms) {
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(ms / 1000);
+  ts.set_nanos(static_cast<int32_t>((ms % 1000) * 1000000));
+  return ts;
+}
+
+std::string Serialize(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+internal::StoredReport Stored(const kafka::Record& r,
+                              const v1::AgencyReport& report) {
+  internal::StoredReport s;
+  *s.mutable_report() = report;
+  s.set_kafka_timestamp_ms(r.timestamp_ms);
+  s.set_partition(r.partition);
+  s.set_offset(r.offset);
+  return s;
+}
+
+}  // namespace
+
+ClaimFacts FactsOf(const v1::AgencyReport& claim,
+                   const std::vector<v1::EvidenceItem>& added,
+                   const std::vector<v1::AgencyReport>& designations) {
+  ClaimFacts f;
+  f.occurred_at = claim.occurred_at().seconds();
+  f.hops = claim.link_claim().hops();
+  for (const auto& item : claim.link_claim().evidence()) {
+    f.items.push_back(Item{item, false});
+  }
+  for (const auto& item : added) f.items.push_back(Item{item, true});
+  for (const auto& d : designations) {
+    f.designations.push_back(Designation{d.occurred_at().seconds(),
+                                         d.org_designated().tier(),
+                                         d.org_designated().revoked()});
+  }
+  return f;
+}
+
+v1::LinkAssessment MakeAssessment(
+    const Rulebook& rules, const internal::StoredReport& claim,
+    const std::vector<internal::StoredReport>& added,
+    const std::vector<internal::StoredReport>& org,
+    std::vector<std::string>* reasons) {
+  std::vector<v1::EvidenceItem> items;
+  std::vector<v1::AgencyReport> designations;
+  int64_t latest_ms = claim.kafka_timestamp_ms();
+  for (const auto& a : added) {
+    for (const auto& item : a.report().evidence_added().evidence()) {
+      items.push_back(item);
+    }
+    latest_ms = std::max(latest_ms, a.kafka_timestamp_ms());
+  }
+  // assessed_at counts the designation records that can matter to the
+  // verdict: those dated at or before the claim (C1) and the one that sets
+  // the tier (C5). A revocation long after the claim changes nothing.
+  const int64_t claim_at = claim.report().occurred_at().seconds();
+  const internal::StoredReport* tier_setter = nullptr;
+  for (const auto& d : org) {
+    designations.push_back(d.report());
+    const auto& od = d.report().org_designated();
+    if (d.report().occurred_at().seconds() <= claim_at) {
+      latest_ms = std::max(latest_ms, d.kafka_timestamp_ms());
+    }
+    if (!od.revoked() && od.tier() != v1::TIER_UNSPECIFIED &&
+        (tier_setter == nullptr ||
+         std::make_tuple(d.report().occurred_at().seconds(), od.tier(),
+                         d.kafka_timestamp_ms()) >
+             std::make_tuple(tier_setter->report().occurred_at().seconds(),
+                             tier_setter->report().org_designated().tier(),
+                             tier_setter->kafka_timestamp_ms()))) {
+      tier_setter = &d;
+    }
+  }
+  if (tier_setter != nullptr) {
+    latest_ms = std::max(latest_ms, tier_setter->kafka_timestamp_ms());
+  }
+  const v1::AgencyReport& report = claim.report();
+  const Assessment verdict =
+      Assess(rules, FactsOf(report, items, designations));
+  if (reasons != nullptr) *reasons = verdict.reasons;
+
+  v1::LinkAssessment a;
+  a.set_claim_id(report.link_claim().claim_id());
+  a.set_subject_pid(report.link_claim().subject_pid());
+  a.set_org_id(report.link_claim().org_id());
+  a.set_tier(verdict.tier);
+  a.set_result(verdict.result);
+  for (const auto& f : verdict.failed) a.add_failed_criteria(f);
+  a.set_criteria_version(rules.version);
+  for (const auto& id : verdict.evidence_ids) a.add_evidence_ids(id);
+  a.set_reporter(report.reporter());
+  if (latest_ms >= 0) *a.mutable_assessed_at() = FromMillis(latest_ms);
+  *a.mutable_claim_occurred_at() = report.occurred_at();
+  a.set_assessment_id(privacy::Sha256Hex(Serialize(a)).substr(0, 32));
+  return a;
+}
+
+Processor::Processor(const Rulebook* rules, std::string reports_topic,
+                     std::string reference_topic)
+    : rules_(rules),
+      reports_topic_(std::move(reports_topic)),
+      reference_topic_(std::move(reference_topic)) {}
+
+void Processor::Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out) const {
+  auto claim = tx.Claim(key);
+  if (!claim) return;  // evidence before its claim: assessed when it arrives
+  const v1::LinkAssessment a =
+      MakeAssessment(*rules_, *claim, tx.EvidenceAdded(key),
+                     tx.OrgHistory(claim->report().link_claim().org_id()));
+  auto previous = tx.Assessment(key, rules_->version);
+  if (previous && previous->assessment_id() == a.assessment_id()) return;
+  tx.Put(Table::kAssessments,
+         JoinKey({key.reporter, key.claim_id, rules_->version}), Serialize(a));
+  out->emit.push_back(a);
+}
+
+absl::StatusOr<ApplyResult> Processor::Apply(
+    Tx& tx, const std::vector<kafka::Record>& records,
+    const std::set<int32_t>& owned,
+    const std::set<std::pair<kafka::TopicPartition, int64_t>>& skip,
+    PoisonRecord* poison) const {
+  ApplyResult out;
+  std::set<ClaimKey> affected;
+  std::set<std::string> orgs_changed;
+  for (const kafka::Record& r : records) {
+    const kafka::TopicPartition tp{r.topic, r.partition};
+    const auto next = tx.NextOffset(tp);
+    if (next && r.offset < *next) {  // already applied (a re-delivery)
+      ++out.ignored;
+      continue;
+    }
+    tx.SetNextOffset(tp, r.offset + 1);
+    v1::AgencyReport report;
+    if (!report.ParseFromString(r.value)) {
+      if (skip.count({tp, r.offset}) > 0) {
+        log::Warn("poison record skipped by operator",
+                  {{"topic", r.topic},
+                   {"partition", static_cast<int64_t>(r.partition)},
+                   {"offset", r.offset},
+                   {"audit", true}});
+        ++out.ignored;
+        continue;
+      }
+      if (poison != nullptr) {
+        *poison = PoisonRecord{tp, r.offset, "not a fruition.v1.AgencyReport"};
+      }
+      return absl::DataLossError(StrCat("unreadable record ", r.topic, "/",
+                                        r.partition, "@", r.offset,
+                                        ": not a fruition.v1.AgencyReport"));
+    }
+    const std::string& reporter = report.reporter();
+    if (r.topic == reference_topic_) {
+      if (!report.has_org_designated()) {
+        ++out.ignored;
+        continue;
+      }
+      const std::string& org = report.org_designated().org_id();
+      const std::string key = JoinKey({org, reporter, report.report_id()});
+      if (tx.Get(Table::kOrgs, key)) {
+        ++out.ignored;  // the same report again
+        continue;
+      }
+      tx.Put(Table::kOrgs, key, Serialize(Stored(r, report)));
+      orgs_changed.insert(org);
+      ++out.applied;
+      continue;
+    }
+    switch (report.body_case()) {
+      case v1::AgencyReport::kLinkClaim: {
+        const auto& c = report.link_claim();
+        const ClaimKey key{reporter, c.claim_id()};
+        if (auto existing = tx.Claim(key)) {
+          if (existing->report().report_id() != report.report_id()) {
+            ++out.conflicts;
+            log::Warn("second link_claim for a claim id ignored",
+                      {{"reporter", reporter},
+                       {"claim_id", c.claim_id()},
+                       {"kept_report_id", existing->report().report_id()},
+                       {"ignored_report_id", report.report_id()}});
+          }
+          ++out.ignored;
+          continue;
+        }
+        tx.Put(Table::kClaims, JoinKey({reporter, c.claim_id()}),
+               Serialize(Stored(r, report)));
+        tx.Put(Table::kBySubject,
+               JoinKey({c.subject_pid(), reporter, c.claim_id()}), "");
+        tx.Put(Table::kByOrg, JoinKey({c.org_id(), reporter, c.claim_id()}),
+               "");
+        affected.insert(key);
+        ++out.applied;
+        break;
+      }
+      case v1::AgencyReport::kEvidenceAdded: {
+        const auto& e = report.evidence_added();
+        const std::string key =
+            JoinKey({reporter, e.claim_id(), report.report_id()});
+        if (tx.Get(Table::kEvidence, key)) {
+          ++out.ignored;
+          continue;
+        }
+        tx.Put(Table::kEvidence, key, Serialize(Stored(r, report)));
+        affected.insert(ClaimKey{reporter, e.claim_id()});
+        ++out.applied;
+        break;
+      }
+      case v1::AgencyReport::kArrest: {
+        const auto& a = report.arrest();
+        if (a.claim_id().empty()) {
+          ++out.ignored;
+          continue;
+        }
+        tx.Put(Table::kArrests,
+               JoinKey({reporter, a.claim_id(), a.arrest_id()}), "");
+        ++out.applied;
+        break;
+      }
+      default:
+        ++out.ignored;
+        break;
+    }
+  }
+  // Claims naming an org whose designation history changed, in owned
+  // partitions.
+  for (const std::string& org : orgs_changed) {
+    for (const auto& [k, v] : tx.Scan(Table::kByOrg, JoinKey({org, ""}))) {
+      const auto parts = SplitKey(k);
+      if (parts.size() != 3) continue;
+      const ClaimKey key{parts[1], parts[2]};
+      auto claim = tx.Claim(key);
+      if (claim && owned.count(claim->partition()) > 0) affected.insert(key);
+    }
+  }
+  for (const ClaimKey& key : affected) Reassess(tx, key, &out);
+  return out;
+}
+
+ApplyResult Processor::ReassessAll(Tx& tx,
+                                   const std::set<int32_t>& owned) const {
+  ApplyResult out;
+  for (const auto& [k, v] : tx.Scan(Table::kClaims, "")) {
+    internal::StoredReport claim;
+    if (!claim.ParseFromString(v) || owned.count(claim.partition()) == 0) {
+      continue;
+    }
+    const auto parts = SplitKey(k);
+    if (parts.size() != 2) continue;
+    Reassess(tx, ClaimKey{parts[0], parts[1]}, &out);
+  }
+  return out;
+}
+
+}  // namespace fruition::evidence

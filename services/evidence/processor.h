@@ -1,0 +1,88 @@
+// Applies consumed reports to the evidence store and decides which link
+// assessments to produce. No Kafka, no clock: the same records give the same
+// store and the same assessments, whatever order claims, evidence and
+// designations arrive in (the final assessment of a claim depends only on
+// the facts).
+//
+// Consumed bodies: link_claim, evidence_added and arrest from
+// fruition.reports.v1; org_designated (designations and revocations) from
+// fruition.reference.v1. Everything else is skipped (its offset still
+// advances).
+#ifndef FRUITION_SERVICES_EVIDENCE_PROCESSOR_H_
+#define FRUITION_SERVICES_EVIDENCE_PROCESSOR_H_
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "fruition/v1/assessments.pb.h"
+#include "services/common/kafka/consumer.h"
+#include "services/evidence/criteria.h"
+#include "services/evidence/store.h"
+
+namespace fruition::evidence {
+
+// A record that could not be read; consumption of its partition stops
+// until an operator skips it (--skip-record), which is logged.
+struct PoisonRecord {
+  kafka::TopicPartition tp;
+  int64_t offset = -1;
+  std::string why;
+};
+
+struct ApplyResult {
+  std::vector<v1::LinkAssessment> emit;  // new or changed assessments
+  int64_t applied = 0;                   // records that changed the store
+  int64_t ignored = 0;                   // other bodies, exact duplicates
+  int64_t conflicts = 0;  // a second, different link_claim for a claim id
+};
+
+class Processor {
+ public:
+  Processor(const Rulebook* rules, std::string reports_topic,
+            std::string reference_topic);
+
+  // Applies `records` to `tx`, with each partition's next offset. Claims are
+  // (re)assessed when they arrive, when evidence is added, and when their
+  // org's designation history changes (only claims in `owned` partitions of
+  // the reports topic: other instances own the rest). Assessments that differ
+  // from the stored latest one are put in `tx` and returned to produce.
+  // A record that cannot be parsed stops the batch: DATA_LOSS with the
+  // record's coordinates in `poison`, nothing of the batch applied after it
+  // (the caller commits nothing), unless `skip` lists it.
+  absl::StatusOr<ApplyResult> Apply(
+      Tx& tx, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned,
+      const std::set<std::pair<kafka::TopicPartition, int64_t>>& skip,
+      PoisonRecord* poison) const;
+
+  // Assesses every stored claim in `owned` partitions (a new criteria
+  // version), putting and returning the assessments that changed.
+  ApplyResult ReassessAll(Tx& tx, const std::set<int32_t>& owned) const;
+
+  const Rulebook& rules() const { return *rules_; }
+
+ private:
+  void Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out) const;
+
+  const Rulebook* rules_;
+  std::string reports_topic_;
+  std::string reference_topic_;
+};
+
+// The facts of a claim from its stored reports, and the assessment message
+// (with its deterministic `assessment_id`) under `rules`.
+ClaimFacts FactsOf(const v1::AgencyReport& claim,
+                   const std::vector<v1::EvidenceItem>& added,
+                   const std::vector<v1::AgencyReport>& designations);
+v1::LinkAssessment MakeAssessment(
+    const Rulebook& rules, const internal::StoredReport& claim,
+    const std::vector<internal::StoredReport>& added,
+    const std::vector<internal::StoredReport>& org,
+    std::vector<std::string>* reasons = nullptr);
+
+}  // namespace fruition::evidence
+
+#endif  // FRUITION_SERVICES_EVIDENCE_PROCESSOR_H_

@@ -1,0 +1,251 @@
+#include "services/evidence/run.h"
+
+#include <filesystem>
+
+#include "services/common/kafka/admin.h"
+#include "services/common/log/log.h"
+#include "services/common/server/grpc_server.h"
+#include "services/common/strings.h"
+#include "services/common/telemetry/admin_http.h"
+#include "services/common/topics.h"
+
+namespace fruition::evidence {
+namespace {
+
+absl::StatusOr<std::string> MakeDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(StrCat(
+        "config field data-dir: cannot create ", dir, ": ", ec.message()));
+  }
+  return dir;
+}
+
+kafka::ConsumerOptions ConsumerFrom(const EvidenceConfig& config) {
+  kafka::ConsumerOptions c;
+  c.bootstrap_servers = config.kafka_bootstrap;
+  c.group_id = config.group_id;
+  c.client_id = "fruition-evidence";
+  c.properties = config.kafka_properties;
+  return c;
+}
+
+absl::StatusOr<std::unique_ptr<kafka::KafkaProducer>> MakeProducer(
+    const EvidenceConfig& config) {
+  kafka::ProducerOptions options;
+  options.bootstrap_servers = config.kafka_bootstrap;
+  options.client_id = "fruition-evidence";
+  options.properties = config.kafka_properties;
+  return kafka::KafkaProducer::Create(options);
+}
+
+std::vector<kafka::TopicSpec> EvidenceTopics(const EvidenceConfig& config) {
+  auto topics =
+      kafka::IntakeTopics(config.topic_partitions, config.topic_replication);
+  topics.push_back(kafka::TopicSpec{std::string(topics::kLinkAssessments),
+                                    config.topic_partitions,
+                                    config.topic_replication,
+                                    {{"retention.ms", "-1"}}});
+  return topics;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EvidenceComponent>> EvidenceComponent::Create(
+    const EvidenceConfig& config, prometheus::Registry& registry) {
+  std::unique_ptr<EvidenceComponent> c(new EvidenceComponent());
+  c->config_ = config;
+  auto principals = auth::PrincipalRegistry::LoadFile(config.principals_file);
+  if (!principals.ok()) return principals.status();
+  c->principals_ = std::make_unique<auth::PrincipalRegistry>(*principals);
+  if (config.criteria_file.empty()) {
+    c->rules_ = std::make_unique<Rulebook>(DefaultRulebook());
+  } else {
+    auto rules = LoadRulebook(config.criteria_file);
+    if (!rules.ok()) {
+      return absl::InvalidArgumentError(
+          StrCat("config field criteria: ", rules.status().message()));
+    }
+    c->rules_ = std::make_unique<Rulebook>(*rules);
+  }
+  if (config.create_topics) {
+    absl::Status s =
+        kafka::EnsureTopics(config.kafka_bootstrap, config.kafka_properties,
+                            EvidenceTopics(config), std::chrono::seconds(15));
+    if (!s.ok()) return s;
+  }
+  auto dir = MakeDir(config.data_dir + "/evidence");
+  if (!dir.ok()) return dir.status();
+  auto store = EvidenceStore::Open(*dir);
+  if (!store.ok()) return store.status();
+  c->store_ = std::move(*store);
+  auto producer = MakeProducer(config);
+  if (!producer.ok()) return producer.status();
+  c->producer_ = std::move(*producer);
+  c->processor_ = std::make_unique<Processor>(c->rules_.get(),
+                                              std::string(topics::kReports),
+                                              std::string(topics::kReference));
+  WorkerOptions options;
+  options.consumer = ConsumerFrom(config);
+  options.skip = config.skip_records;
+  c->worker_ =
+      std::make_unique<Worker>(options, c->store_.get(), c->producer_.get(),
+                               c->processor_.get(), &registry);
+  Worker* worker = c->worker_.get();
+  c->service_ = std::make_unique<EvidenceServiceImpl>(
+      c->store_.get(), c->principals_.get(), c->rules_.get(),
+      [worker] { return worker->OwnedPartitions(); });
+  log::Info("evidence configured", {{"criteria_version", c->rules_->version},
+                                    {"group", config.group_id},
+                                    {"data_dir", *dir}});
+  return c;
+}
+
+void EvidenceComponent::Start() {
+  thread_ = std::thread([this] {
+    while (!stop_.load()) {
+      absl::Status s = worker_->Run(stop_);
+      if (s.ok() || stop_.load()) break;
+      log::Error("evidence consumer failed; restarting in 2 s",
+                 {{"error", std::string(s.message())}});
+      for (int i = 0; i < 20 && !stop_.load(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  });
+}
+
+void EvidenceComponent::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  if (producer_ != nullptr) (void)producer_->Flush(std::chrono::seconds(5));
+}
+
+EvidenceComponent::~EvidenceComponent() {
+  Stop();
+  producer_.reset();
+}
+
+absl::Status Run(const EvidenceConfig& config, server::ShutdownSignal* stop,
+                 std::function<void(int, int)> on_listening) {
+  log::Level level = log::Level::kInfo;
+  log::ParseLevel(config.log_level, &level);
+  log::Configure("evidence", level);
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto component = EvidenceComponent::Create(config, *registry);
+  if (!component.ok()) return component.status();
+  EvidenceComponent* comp = component->get();
+
+  server::GrpcServerOptions options;
+  options.listen_address = config.grpc_listen;
+  options.tls_cert_file = config.tls_cert_file;
+  options.tls_key_file = config.tls_key_file;
+  options.tls_client_ca_file = config.tls_client_ca_file;
+  auto grpc_server = server::GrpcServer::Start(options, {comp->service()});
+  if (!grpc_server.ok()) return grpc_server.status();
+  const size_t colon = config.metrics_listen.rfind(':');
+  auto admin = telemetry::AdminHttpServer::Start(
+      config.metrics_listen.substr(0, colon),
+      std::stoi(config.metrics_listen.substr(colon + 1)), registry,
+      [comp] { return comp->Ready(); });
+  if (!admin.ok()) return admin.status();
+  log::Info("evidence listening", {{"grpc_port", (*grpc_server)->port()},
+                                   {"metrics_port", (*admin)->port()}});
+  if (on_listening) on_listening((*grpc_server)->port(), (*admin)->port());
+  comp->Start();
+  std::thread health([&] {
+    bool last = false;
+    bool first = true;
+    while (!stop->WaitFor(std::chrono::milliseconds(250))) {
+      const bool ready = comp->Ready();
+      if (first || ready != last) {
+        (*grpc_server)->SetServing(ready);
+        log::Info(ready ? "evidence serving" : "evidence not serving");
+        last = ready;
+        first = false;
+      }
+    }
+  });
+  stop->Wait();
+  health.join();
+  log::Info("evidence draining", {{"reason", stop->reason()}});
+  (*grpc_server)->SetServing(false);
+  (*grpc_server)->Shutdown(std::chrono::milliseconds(config.drain_timeout_ms));
+  comp->Stop();
+  (*admin)->Stop();
+  log::Info("evidence stopped");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> Reassess(const EvidenceConfig& config,
+                                 const Rulebook& rules,
+                                 const std::atomic<bool>& stop) {
+  const auto scratch = std::filesystem::path(config.data_dir) /
+                       StrCat("evidence-reassess-", rules.version);
+  std::filesystem::remove_all(scratch);
+  auto dir = MakeDir(scratch.string());
+  if (!dir.ok()) return dir.status();
+  auto store = EvidenceStore::Open(*dir);
+  if (!store.ok()) return store.status();
+  auto producer = MakeProducer(config);
+  if (!producer.ok()) return producer.status();
+  const std::vector<std::string> topics = {std::string(topics::kReference),
+                                           std::string(topics::kReports)};
+  const auto consumer = ConsumerFrom(config);
+  auto ends = kafka::EndOffsets(consumer, topics, std::chrono::seconds(15));
+  if (!ends.ok()) return ends.status();
+  auto reader = kafka::TopicReader::Create(consumer, topics, {},
+                                           std::chrono::seconds(15));
+  if (!reader.ok()) return reader.status();
+  Processor processor(&rules, std::string(topics::kReports),
+                      std::string(topics::kReference));
+  // Replay everything without assessing (every partition is "owned" only
+  // at the end), then assess each claim once.
+  std::map<kafka::TopicPartition, int64_t> seen;
+  auto done = [&] {
+    for (const auto& [tp, end] : *ends) {
+      auto it = seen.find(tp);
+      if (end > 0 && (it == seen.end() || it->second < end)) return false;
+    }
+    return true;
+  };
+  while (!done()) {
+    if (stop.load()) return absl::CancelledError("reassess interrupted");
+    auto batch = (*reader)->Poll(5000, std::chrono::milliseconds(500));
+    if (!batch.ok()) return batch.status();
+    std::vector<kafka::Record> records;
+    for (auto& r : *batch) {
+      seen[{r.topic, r.partition}] = r.offset + 1;
+      if (r.offset < (*ends)[{r.topic, r.partition}]) {
+        records.push_back(std::move(r));
+      }
+    }
+    Tx tx(store->get());
+    auto applied =
+        processor.Apply(tx, records, {}, config.skip_records, nullptr);
+    if (!applied.ok()) return applied.status();
+    if (absl::Status s = (*store)->Commit(tx); !s.ok()) return s;
+  }
+  std::set<int32_t> all;
+  for (const auto& [tp, end] : *ends) {
+    if (tp.first == topics::kReports) all.insert(tp.second);
+  }
+  Tx tx(store->get());
+  const ApplyResult result = processor.ReassessAll(tx, all);
+  WorkerOptions options;
+  options.consumer = consumer;
+  Worker producer_only(options, store->get(), producer->get(), &processor,
+                       nullptr);
+  if (!producer_only.ProduceAll(result.emit, stop)) {
+    return absl::CancelledError("reassess interrupted while producing");
+  }
+  if (absl::Status s = (*store)->Commit(tx); !s.ok()) return s;
+  if (absl::Status s = (*producer)->Flush(std::chrono::seconds(30)); !s.ok()) {
+    return s;
+  }
+  const auto produced = static_cast<int64_t>(result.emit.size());
+  return produced;
+}
+
+}  // namespace fruition::evidence
