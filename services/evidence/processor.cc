@@ -123,14 +123,17 @@ Processor::Processor(const Rulebook* rules, std::string reports_topic,
       reports_topic_(std::move(reports_topic)),
       reference_topic_(std::move(reference_topic)) {}
 
-void Processor::Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out) const {
+void Processor::Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out,
+                         bool always) const {
   auto claim = tx.Claim(key);
   if (!claim) return;  // evidence before its claim: assessed when it arrives
   const v1::LinkAssessment a =
       MakeAssessment(*rules_, *claim, tx.EvidenceAdded(key),
                      tx.OrgHistory(claim->report().link_claim().org_id()));
   auto previous = tx.Assessment(key, rules_->version);
-  if (previous && previous->assessment_id() == a.assessment_id()) return;
+  if (!always && previous && previous->assessment_id() == a.assessment_id()) {
+    return;
+  }
   tx.Put(Table::kAssessments,
          JoinKey({key.reporter, key.claim_id, rules_->version}), Serialize(a));
   out->emit.push_back(a);
@@ -257,8 +260,8 @@ absl::StatusOr<ApplyResult> Processor::Apply(
   return out;
 }
 
-ApplyResult Processor::ReassessAll(Tx& tx,
-                                   const std::set<int32_t>& owned) const {
+ApplyResult Processor::ReassessAll(Tx& tx, const std::set<int32_t>& owned,
+                                   bool all) const {
   ApplyResult out;
   for (const auto& [k, v] : tx.Scan(Table::kClaims, "")) {
     internal::StoredReport claim;
@@ -267,7 +270,7 @@ ApplyResult Processor::ReassessAll(Tx& tx,
     }
     const auto parts = SplitKey(k);
     if (parts.size() != 2) continue;
-    Reassess(tx, ClaimKey{parts[0], parts[1]}, &out);
+    Reassess(tx, ClaimKey{parts[0], parts[1]}, &out, all);
   }
   return out;
 }

@@ -232,7 +232,7 @@ absl::StatusOr<int64_t> Reassess(const EvidenceConfig& config,
     if (tp.first == topics::kReports) all.insert(tp.second);
   }
   Tx tx(store->get());
-  const ApplyResult result = processor.ReassessAll(tx, all);
+  const ApplyResult result = processor.ReassessAll(tx, all, /*all=*/true);
   WorkerOptions options;
   options.consumer = consumer;
   Worker producer_only(options, store->get(), producer->get(), &processor,

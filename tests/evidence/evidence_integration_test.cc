@@ -597,5 +597,48 @@ TEST_F(EvidenceIntegrationTest,
   EXPECT_FALSE(judged.reasons().empty());
 }
 
+TEST_F(EvidenceIntegrationTest,
+       ReassessUnderANewVersionProducesItsAssessments) {
+  const Scenario s = MakeScenario(nonce_, 90, canary_);
+  auto evidence = StartEvidence("a", testing::FreePort());
+  Produce(s.designations);
+  Produce(s.claims);
+  Produce(s.added);
+  WaitForExpected(s);
+  // v2: the same rules with a 25-day recency window.
+  std::ifstream v1_file(testing::Runfile("services/evidence/criteria/v1.yaml"));
+  std::string rules((std::istreambuf_iterator<char>(v1_file)), {});
+  ASSERT_NE(rules.find("version: v1"), std::string::npos);
+  rules.replace(rules.find("version: v1"), 11, "version: v2");
+  ASSERT_NE(rules.find("recency_days: 730"), std::string::npos);
+  rules.replace(rules.find("recency_days: 730"), 17, "recency_days: 25");
+  std::ofstream(dir_ + "/v2.yaml") << rules;
+  std::string out;
+  const int code = testing::RunShell(
+      StrCat(testing::Runfile("services/evidence/fruition-evidence"),
+             " reassess --criteria ", dir_, "/v2.yaml --kafka-bootstrap ",
+             bootstrap(), " --principals-file ", dir_,
+             "/principals.yaml --data-dir ", dir_, "/reassess 2>&1"),
+      &out);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("under criteria v2 produced"), std::string::npos) << out;
+  const auto v2 = Latest(OurAssessments(), "v2");
+  ASSERT_EQ(v2.size(), s.expected.size());
+  for (const auto& [claim, a] : v2) {
+    const int cls = std::stoi(claim.substr(claim.rfind('-') + 1)) % 9;
+    if (cls == 0) {  // surveillance 20 days before: still recent
+      EXPECT_EQ(a.result(), v1::ASSESSMENT_RESULT_SUBSTANTIATED) << claim;
+    } else if (cls == 1) {  // one wiretap 30 days before: C2 and now C6
+      EXPECT_EQ(a.result(), v1::ASSESSMENT_RESULT_UNSUBSTANTIATED) << claim;
+      EXPECT_EQ(std::vector<std::string>(a.failed_criteria().begin(),
+                                         a.failed_criteria().end()),
+                (std::vector<std::string>{"C2", "C6"}))
+          << claim;
+    }
+  }
+  // v1 stays as it was.
+  EXPECT_EQ(Mismatch(s, Latest(OurAssessments())), "");
+}
+
 }  // namespace
 }  // namespace fruition
