@@ -1,12 +1,14 @@
 // `fruition dev` as a newcomer runs it: one process on librdkafka's mock
 // cluster, sample data submitted, health SERVING, metrics served, and a
 // clean stop on SIGTERM. Needs no broker.
+#include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <signal.h>
 
 #include <fstream>
 #include <sstream>
 
+#include "fruition/v1/evidence.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "services/common/strings.h"
 #include "tests/harness/harness.h"
@@ -55,6 +57,30 @@ TEST(DevSmokeTest, RunsTheSuiteOnTheMockClusterWithSampleData) {
             std::string::npos);
   EXPECT_NE(metrics->body.find("outcome=\"accepted\""), std::string::npos);
   EXPECT_EQ(http.Get("/readyz")->status, 200);
+
+  // The evidence service joined: it assesses the sample's link claims and
+  // answers an overseer (token printed above) over the same gRPC port.
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        auto m = http.Get("/metrics");
+        return m && m->body.find("fruition_evidence_assessments_total{") !=
+                        std::string::npos;
+      },
+      seconds(60)));
+  const size_t at = output.find("OIG (OVERSEER)  token ");
+  ASSERT_NE(at, std::string::npos) << output;
+  const std::string oig =
+      output.substr(at + 22, output.find('\n', at) - (at + 22));
+  auto stub = v1::EvidenceService::NewStub(grpc::CreateChannel(
+      StrCat("127.0.0.1:", grpc_port), grpc::InsecureChannelCredentials()));
+  v1::ListClaimsRequest list;
+  list.set_reporter("DEA");
+  v1::ListClaimsResponse claims;
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + oig);
+  const grpc::Status listed = stub->ListClaims(&ctx, list, &claims);
+  ASSERT_TRUE(listed.ok()) << listed.error_message();
+  EXPECT_GT(claims.claims_size(), 0);
 
   (*dev)->Signal(SIGTERM);
   EXPECT_EQ((*dev)->Wait(seconds(20)), 0);
