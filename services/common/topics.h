@@ -11,6 +11,9 @@ inline constexpr std::string_view kReference = "fruition.reference.v1";
 inline constexpr std::string_view kLinkAssessments =
     "fruition.link-assessments.v1";
 inline constexpr std::string_view kScores = "fruition.scores.v1";
+// Internal: scoring stage 1 -> stage 2, key = unit (ARCHITECTURE principle 3).
+inline constexpr std::string_view kScoringContributions =
+    "fruition.scoring.contributions";
 inline constexpr std::string_view kOversightPublic =
     "fruition.oversight.public.v1";
 inline constexpr std::string_view kOversightRestricted =

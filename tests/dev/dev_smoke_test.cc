@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "fruition/v1/evidence.grpc.pb.h"
+#include "fruition/v1/scores.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "services/common/strings.h"
 #include "tests/harness/harness.h"
@@ -81,6 +82,30 @@ TEST(DevSmokeTest, RunsTheSuiteOnTheMockClusterWithSampleData) {
   const grpc::Status listed = stub->ListClaims(&ctx, list, &claims);
   ASSERT_TRUE(listed.ok()) << listed.error_message();
   EXPECT_GT(claims.claims_size(), 0);
+
+  // Scoring joined too: scorecards for FY2016, public view suppressed.
+  auto scores = v1::ScoringService::NewStub(grpc::CreateChannel(
+      StrCat("127.0.0.1:", grpc_port), grpc::InsecureChannelCredentials()));
+  v1::ListScorecardsResponse cards;
+  auto any_arrests = [&] {
+    for (const char* period : {"FY2016", "FY2017", "FY2018"}) {
+      v1::ListScorecardsRequest req;
+      req.set_period(period);
+      req.set_unit_kind("agency");
+      cards.Clear();
+      grpc::ClientContext c;
+      c.AddMetadata("authorization", "Bearer " + oig);
+      if (!scores->ListScorecards(&c, req, &cards).ok()) continue;
+      for (const auto& card : cards.scorecards()) {
+        for (const auto& i : card.indicators()) {
+          if (i.name() == "arrests" && i.value() > 0) return true;
+        }
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(testing::WaitUntil(any_arrests, seconds(60)))
+      << cards.DebugString();
 
   (*dev)->Signal(SIGTERM);
   EXPECT_EQ((*dev)->Wait(seconds(20)), 0);

@@ -22,6 +22,7 @@
 #include "services/common/topics.h"
 #include "services/evidence/run.h"
 #include "services/intake/run.h"
+#include "services/scoring/run.h"
 #include "tools/fruitctl/submit.h"
 #include "tools/fruition/sample_data.h"
 
@@ -63,8 +64,8 @@ std::vector<kafka::TopicSpec> AllTopics() {
   std::vector<kafka::TopicSpec> out;
   for (std::string_view t :
        {topics::kReports, topics::kReference, topics::kLinkAssessments,
-        topics::kScores, topics::kOversightPublic,
-        topics::kOversightRestricted}) {
+        topics::kScores, topics::kScoringContributions,
+        topics::kOversightPublic, topics::kOversightRestricted}) {
     out.push_back({std::string(t), 12, 1, {}});
   }
   return out;
@@ -118,6 +119,7 @@ int RunDev(const std::vector<std::string>& args) {
   // previous run would describe records that no longer exist: start afresh.
   std::filesystem::remove_all(data_dir + "/intake");
   std::filesystem::remove_all(data_dir + "/evidence");
+  std::filesystem::remove_all(data_dir + "/scoring");
 
   auto mock = kafka::MockCluster::Start(3);
   if (!mock.ok()) {
@@ -178,10 +180,23 @@ int RunDev(const std::vector<std::string>& args) {
   }
   (*evidence)->Start();
 
+  scoring::ScoringConfig scoring_config;
+  scoring_config.kafka_bootstrap = (*mock)->bootstrap_servers();
+  scoring_config.principals_file = principals_file;
+  scoring_config.data_dir = data_dir;
+  auto scoring = scoring::ScoringComponent::Create(scoring_config, *registry);
+  if (!scoring.ok()) {
+    std::cerr << "fruition dev: scoring: " << scoring.status().message()
+              << "\n";
+    return 1;
+  }
+  (*scoring)->Start();
+
   server::GrpcServerOptions grpc_options;
   grpc_options.listen_address = StrCat("127.0.0.1:", *grpc_port);
   auto grpc_server = server::GrpcServer::Start(
-      grpc_options, {(*intake)->service(), (*evidence)->service()});
+      grpc_options,
+      {(*intake)->service(), (*evidence)->service(), (*scoring)->service()});
   if (!grpc_server.ok()) {
     std::cerr << "fruition dev: " << grpc_server.status().message() << "\n";
     return 1;
@@ -252,10 +267,13 @@ int RunDev(const std::vector<std::string>& args) {
             << std::flush;
 
   while (!stop.WaitFor(std::chrono::milliseconds(500))) {
-    (*grpc_server)->SetServing(comp->Ready() && (*evidence)->Ready());
+    (*grpc_server)
+        ->SetServing(comp->Ready() && (*evidence)->Ready() &&
+                     (*scoring)->Ready());
   }
   std::cout << "fruition dev: " << stop.reason() << ", draining\n";
   (*grpc_server)->Shutdown(std::chrono::seconds(5));
+  (*scoring)->Stop();
   (*evidence)->Stop();
   (void)comp->Flush(std::chrono::seconds(5));
   (*admin)->Stop();

@@ -1,0 +1,181 @@
+#include "services/common/store/kv.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include "services/common/store/rocksdb_status.h"
+#include "services/common/strings.h"
+
+namespace fruition::store {
+namespace {
+
+rocksdb::Slice ToSlice(std::string_view s) {
+  return rocksdb::Slice(s.data(), s.size());
+}
+
+}  // namespace
+
+std::string JoinKey(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  bool first = true;
+  for (std::string_view p : parts) {
+    if (!first) out.push_back('\0');
+    first = false;
+    out.append(p.data(), p.size());
+  }
+  return out;
+}
+
+std::vector<std::string> SplitKey(std::string_view key) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    const size_t end = key.find('\0', start);
+    if (end == std::string_view::npos) {
+      out.emplace_back(key.substr(start));
+      return out;
+    }
+    out.emplace_back(key.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+std::string BigEndian(uint64_t v, int bytes) {
+  std::string out(bytes, '\0');
+  for (int i = bytes - 1; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+uint64_t FromBigEndian(std::string_view s) {
+  uint64_t v = 0;
+  for (unsigned char c : s) v = (v << 8) | c;
+  return v;
+}
+
+KvTx::KvTx(KvStore* store)
+    : store_(store),
+      batch_(std::make_unique<rocksdb::WriteBatchWithIndex>(
+          rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true)) {}
+
+KvTx::~KvTx() = default;
+
+std::optional<std::string> KvTx::Get(int table, std::string_view key) const {
+  std::string value;
+  const rocksdb::Status s =
+      batch_->GetFromBatchAndDB(store_->db(), rocksdb::ReadOptions(),
+                                store_->cf(table), ToSlice(key), &value);
+  if (!s.ok()) return std::nullopt;
+  return value;
+}
+
+void KvTx::Put(int table, std::string_view key, std::string_view value) {
+  batch_->Put(store_->cf(table), ToSlice(key), ToSlice(value))
+      .PermitUncheckedError();
+  ++writes_;
+}
+
+void KvTx::Delete(int table, std::string_view key) {
+  batch_->Delete(store_->cf(table), ToSlice(key)).PermitUncheckedError();
+  ++writes_;
+}
+
+std::vector<std::pair<std::string, std::string>> KvTx::Scan(
+    int table, std::string_view prefix, std::string_view after,
+    size_t limit) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(
+      store_->cf(table),
+      store_->db()->NewIterator(rocksdb::ReadOptions(), store_->cf(table))));
+  const std::string start =
+      after.empty() ? std::string(prefix) : std::string(after);
+  for (it->Seek(rocksdb::Slice(start)); it->Valid(); it->Next()) {
+    const rocksdb::Slice k = it->key();
+    if (!k.starts_with(ToSlice(prefix))) break;
+    if (!after.empty() && k.compare(ToSlice(after)) <= 0) continue;
+    out.emplace_back(k.ToString(), it->value().ToString());
+    if (limit > 0 && out.size() >= limit) break;
+  }
+  return out;
+}
+
+std::optional<int64_t> KvTx::NextOffset(const std::string& topic,
+                                        int32_t partition) const {
+  auto v =
+      Get(0, JoinKey({topic, BigEndian(static_cast<uint32_t>(partition), 4)}));
+  if (!v || v->size() != 8) return std::nullopt;
+  return static_cast<int64_t>(FromBigEndian(*v));
+}
+
+void KvTx::SetNextOffset(const std::string& topic, int32_t partition,
+                         int64_t next) {
+  Put(0, JoinKey({topic, BigEndian(static_cast<uint32_t>(partition), 4)}),
+      BigEndian(static_cast<uint64_t>(next), 8));
+}
+
+std::vector<std::pair<int32_t, int64_t>> KvTx::Offsets(
+    const std::string& topic) const {
+  std::vector<std::pair<int32_t, int64_t>> out;
+  for (const auto& [k, v] : Scan(0, JoinKey({topic, ""}))) {
+    const auto parts = SplitKey(k);
+    if (parts.size() != 2 || parts[1].size() != 4 || v.size() != 8) continue;
+    out.emplace_back(static_cast<int32_t>(FromBigEndian(parts[1])),
+                     static_cast<int64_t>(FromBigEndian(v)));
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(
+    const std::string& dir, const std::vector<std::string>& tables) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {"offsets", rocksdb::ColumnFamilyOptions()}};
+  for (const std::string& name : tables) {
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::unique_ptr<KvStore> store(new KvStore());
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::Open(options, dir, families, &store->handles_, &db);
+  if (!s.ok()) return FromRocksDb(s, StrCat("open ", dir));
+  store->db_ = db;
+  return store;
+}
+
+KvStore::~KvStore() {
+  if (db_ == nullptr) return;
+  for (auto* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  db_->Close().PermitUncheckedError();
+  delete db_;
+}
+
+rocksdb::ColumnFamilyHandle* KvStore::cf(int table) const {
+  return handles_[static_cast<size_t>(table) + 1];  // 0 is "default"
+}
+
+absl::Status KvStore::PutNow(int table, std::string_view key,
+                             std::string_view value) {
+  rocksdb::Status s = db_->Put(rocksdb::WriteOptions(), cf(table), ToSlice(key),
+                               ToSlice(value));
+  if (!s.ok()) return FromRocksDb(s, "store write");
+  return absl::OkStatus();
+}
+
+absl::Status KvStore::Commit(KvTx& tx) {
+  if (tx.empty()) return absl::OkStatus();
+  rocksdb::Status s =
+      db_->Write(rocksdb::WriteOptions(), tx.batch_->GetWriteBatch());
+  if (!s.ok()) return FromRocksDb(s, "store write");
+  tx.batch_->Clear();
+  tx.writes_ = 0;
+  return absl::OkStatus();
+}
+
+}  // namespace fruition::store

@@ -1,0 +1,99 @@
+// A RocksDB store of named tables (column families) for the stateful
+// services (ARCHITECTURE principle 2): every unit of work goes through a
+// KvTx, a WriteBatchWithIndex whose reads see its own writes, and lands
+// atomically with the Kafka offsets that produced it (table 0, "offsets").
+//
+// Keys are byte strings; JoinKey/SplitKey build composite keys with '\0'
+// separators (ids are validated by intake to hold no control characters).
+#ifndef FRUITION_SERVICES_COMMON_STORE_KV_H_
+#define FRUITION_SERVICES_COMMON_STORE_KV_H_
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class WriteBatchWithIndex;
+}  // namespace rocksdb
+
+namespace fruition::store {
+
+// Joins key parts with '\0'.
+std::string JoinKey(std::initializer_list<std::string_view> parts);
+// Splits a key on '\0'.
+std::vector<std::string> SplitKey(std::string_view key);
+// Fixed-width big-endian encodings (sort like the numbers).
+std::string BigEndian(uint64_t v, int bytes);
+uint64_t FromBigEndian(std::string_view s);
+
+class KvStore;
+
+class KvTx {
+ public:
+  explicit KvTx(KvStore* store);
+  virtual ~KvTx();
+  KvTx(const KvTx&) = delete;
+  KvTx& operator=(const KvTx&) = delete;
+
+  std::optional<std::string> Get(int table, std::string_view key) const;
+  void Put(int table, std::string_view key, std::string_view value);
+  void Delete(int table, std::string_view key);
+  // Keys and values of `table` starting with `prefix`, in key order, from the
+  // first key > `after` (if not empty), at most `limit` (0: all).
+  std::vector<std::pair<std::string, std::string>> Scan(
+      int table, std::string_view prefix, std::string_view after = {},
+      size_t limit = 0) const;
+
+  // The next Kafka offset to read of (topic, partition), in table 0.
+  std::optional<int64_t> NextOffset(const std::string& topic,
+                                    int32_t partition) const;
+  void SetNextOffset(const std::string& topic, int32_t partition, int64_t next);
+  // Every stored (partition, next offset) of `topic`.
+  std::vector<std::pair<int32_t, int64_t>> Offsets(
+      const std::string& topic) const;
+
+  bool empty() const { return writes_ == 0; }
+
+ private:
+  friend class KvStore;
+  KvStore* store_;
+  std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
+  int64_t writes_ = 0;
+};
+
+class KvStore {
+ public:
+  // Opens (creating) the store in `dir` with table 0 "offsets" followed by
+  // `tables` (table i + 1 is tables[i]).
+  static absl::StatusOr<std::unique_ptr<KvStore>> Open(
+      const std::string& dir, const std::vector<std::string>& tables);
+  ~KvStore();
+
+  // Writes one value at once, outside any KvTx (e.g. an intent that must
+  // outlive a crash before the KvTx commits).
+  absl::Status PutNow(int table, std::string_view key, std::string_view value);
+
+  // Writes everything `tx` wrote, atomically, and empties it.
+  absl::Status Commit(KvTx& tx);
+
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* cf(int table) const;
+
+ private:
+  KvStore() = default;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace fruition::store
+
+#endif  // FRUITION_SERVICES_COMMON_STORE_KV_H_

@@ -1,0 +1,125 @@
+// The consume–apply–produce–commit loop every stateful service runs
+// (ARCHITECTURE principle 2), around a service-specific Handler:
+//
+//   - a member of a consumer group on `group_topics` (co-partitioned: the
+//     same partition numbers belong together), plus a reader of the whole of
+//     `global_topics` (small reference tables every instance needs);
+//   - per batch: skip records at or below the stored offsets (re-deliveries),
+//     Handler::Apply into a KvTx, produce its outputs and wait until Kafka
+//     acknowledged every one (retrying: outputs carry deterministic ids), then
+//     commit the KvTx with the batch's offsets. kill -9 at any point replays
+//     from the committed offsets and produces the same outputs again;
+//   - on assignment, Handler::OnAssigned first (catch up state that other
+//     instances' partitions did not update here);
+//   - an unreadable record stops consumption (health NOT_SERVING) until an
+//     operator skips it (SPEC §8).
+#ifndef FRUITION_SERVICES_COMMON_STREAM_LOOP_H_
+#define FRUITION_SERVICES_COMMON_STREAM_LOOP_H_
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
+#include "services/common/kafka/consumer.h"
+#include "services/common/kafka/producer.h"
+#include "services/common/store/kv.h"
+
+namespace fruition::stream {
+
+// A record to produce.
+struct Output {
+  std::string topic;
+  std::string key;
+  std::string value;
+  std::vector<kafka::Header> headers;
+};
+
+// An unreadable record.
+struct PoisonRecord {
+  kafka::TopicPartition tp;
+  int64_t offset = -1;
+  std::string why;
+};
+
+using SkipSet = std::set<std::pair<kafka::TopicPartition, int64_t>>;
+
+// Parses the --skip-record setting: "TOPIC:PARTITION:OFFSET[,...]".
+// INVALID_ARGUMENT naming config field `field` otherwise.
+absl::StatusOr<SkipSet> ParseSkipRecords(const std::string& value,
+                                         const std::string& field);
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // Applies new records (in order per partition) to `tx`; returns what to
+  // produce. DATA_LOSS and `poison` filled for a record it cannot read that
+  // `skip` does not list.
+  virtual absl::StatusOr<std::vector<Output>> Apply(
+      store::KvTx& tx, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned, const SkipSet& skip,
+      PoisonRecord* poison) = 0;
+  // Partitions `added` were just assigned (`owned` includes them).
+  virtual std::vector<Output> OnAssigned(store::KvTx& tx,
+                                         const std::set<int32_t>& added,
+                                         const std::set<int32_t>& owned) {
+    (void)tx;
+    (void)added;
+    (void)owned;
+    return {};
+  }
+};
+
+struct LoopOptions {
+  std::string name;  // for logs and metrics, e.g. "evidence"
+  kafka::ConsumerOptions consumer;
+  std::vector<std::string> group_topics;   // the first one's partitions = owned
+  std::vector<std::string> global_topics;  // read whole
+  int batch_max = 1000;
+  SkipSet skip;
+};
+
+class Loop {
+ public:
+  Loop(LoopOptions options, store::KvStore* store, kafka::Producer* producer,
+       Handler* handler, prometheus::Registry* registry);
+
+  // Consumes until `stop`; commits what it finished before returning.
+  absl::Status Run(const std::atomic<bool>& stop);
+
+  bool Healthy() const { return healthy_.load(); }
+  std::vector<int32_t> OwnedPartitions() const;
+  int64_t records() const { return records_.load(); }
+
+  // Produces `outputs`, waiting until every one is acknowledged, retrying
+  // what was not; false if `stop` fired first.
+  bool ProduceAll(const std::vector<Output>& outputs,
+                  const std::atomic<bool>& stop);
+
+ private:
+  bool Process(const std::vector<kafka::Record>& batch,
+               const std::atomic<bool>& stop);
+  bool CommitOrLog(store::KvTx& tx);
+  std::set<int32_t> Owned() const;
+
+  LoopOptions options_;
+  store::KvStore* store_;
+  kafka::Producer* producer_;
+  Handler* handler_;
+  std::atomic<bool> healthy_{false};
+  std::atomic<int64_t> records_{0};
+  mutable std::mutex owned_mu_;
+  std::set<int32_t> owned_;
+  prometheus::Counter* records_counter_ = nullptr;
+  prometheus::Counter* outputs_counter_ = nullptr;
+  prometheus::Counter* poison_counter_ = nullptr;
+};
+
+}  // namespace fruition::stream
+
+#endif  // FRUITION_SERVICES_COMMON_STREAM_LOOP_H_

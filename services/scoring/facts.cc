@@ -1,0 +1,277 @@
+#include "services/scoring/facts.h"
+
+#include <algorithm>
+#include <ctime>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include "services/common/store/kv.h"
+#include "services/common/strings.h"
+
+namespace fruition::scoring {
+namespace {
+
+using internal::Components;
+using internal::SubjectState;
+
+// Civil (year, month) of a UTC time.
+std::pair<int, int> YearMonth(int64_t seconds) {
+  const auto t = static_cast<time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return {tm.tm_year + 1900, tm.tm_mon + 1};
+}
+
+std::string Key(const std::string& unit, const std::string& period) {
+  return store::JoinKey({unit, period});
+}
+
+// Tier weight × result factor × 8 (SPEC §5 weighted_enforcement_value),
+// integral: weights 3, 2, 1.5, 1; factors 1, 0.5, 0.25.
+int64_t WeightFactorX8(int tier, int result) {
+  int64_t weight_x2 = 2;  // none, PTO_LOCAL: 1
+  switch (tier) {
+    case v1::TIER_CPOT:
+      weight_x2 = 6;
+      break;
+    case v1::TIER_RPOT:
+    case v1::TIER_PTO_NATIONAL:
+      weight_x2 = 4;
+      break;
+    case v1::TIER_PTO_REGIONAL:
+      weight_x2 = 3;
+      break;
+    default:
+      break;
+  }
+  int64_t factor_x4 = 1;  // unsubstantiated, unassessed or unclaimed: 0.25
+  if (result == v1::ASSESSMENT_RESULT_SUBSTANTIATED) factor_x4 = 4;
+  if (result == v1::ASSESSMENT_RESULT_PARTIAL) factor_x4 = 2;
+  return weight_x2 * factor_x4;  // (w × 2) × (f × 4) = w × f × 8
+}
+
+bool IsPriority(int tier) {
+  return tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
+         tier == v1::TIER_PTO_NATIONAL;
+}
+
+}  // namespace
+
+std::string FiscalYear(int64_t seconds) {
+  const auto [year, month] = YearMonth(seconds);
+  return StrCat("FY", month >= 10 ? year + 1 : year);
+}
+
+std::string FiscalQuarter(int64_t seconds) {
+  const auto [year, month] = YearMonth(seconds);
+  const int quarter = month >= 10 ? 1 : (month + 2) / 3 + 1;
+  return StrCat("FY", month >= 10 ? year + 1 : year, "Q", quarter);
+}
+
+std::string SubjectOf(const v1::AgencyReport& r) {
+  switch (r.body_case()) {
+    case v1::AgencyReport::kArrest:
+      return r.arrest().subject_pid();
+    case v1::AgencyReport::kSentencing:
+      return r.sentencing().subject_pid();
+    case v1::AgencyReport::kDeclination:
+      return r.declination().subject_pid();
+    case v1::AgencyReport::kChargeFiled:
+      return r.charge_filed().subject_pid();
+    default:
+      return "";
+  }
+}
+
+bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
+  const std::string id = store::JoinKey({r.reporter(), r.report_id()});
+  if (s->reports().count(id) > 0) return false;  // the same report again
+  const int64_t at = r.occurred_at().seconds();
+  switch (r.body_case()) {
+    case v1::AgencyReport::kArrest: {
+      const auto& a = r.arrest();
+      SubjectState::Arrest& out = (*s->mutable_arrests())[store::JoinKey(
+          {r.reporter(), a.arrest_id()})];
+      out.set_reporter(r.reporter());
+      out.set_arrest_id(a.arrest_id());
+      out.set_agency(a.agency());
+      out.set_field_office(a.field_office());
+      out.set_case_id(r.case_id());
+      out.set_claim_id(a.claim_id());
+      out.set_occurred_at(at);
+      break;
+    }
+    case v1::AgencyReport::kSentencing: {
+      auto& map = *s->mutable_sentencings();
+      auto it = map.find(r.case_id());
+      // The latest judgment counts; ties by report_id, so any order agrees.
+      if (it != map.end() &&
+          std::make_tuple(it->second.occurred_at(), it->second.report_id()) >=
+              std::make_tuple(at, r.report_id())) {
+        break;
+      }
+      SubjectState::Sentencing& out = map[r.case_id()];
+      *out.mutable_record() = r.sentencing();
+      out.set_case_id(r.case_id());
+      out.set_occurred_at(at);
+      out.set_report_id(r.report_id());
+      break;
+    }
+    case v1::AgencyReport::kDeclination: {
+      auto* e = s->add_declinations();
+      e->set_district(r.declination().district());
+      e->set_occurred_at(at);
+      break;
+    }
+    case v1::AgencyReport::kChargeFiled: {
+      auto* e = s->add_charges();
+      e->set_district(r.charge_filed().district());
+      e->set_occurred_at(at);
+      break;
+    }
+    default:
+      return false;
+  }
+  (*s->mutable_reports())[id] = true;
+  return true;
+}
+
+bool ApplyAssessment(const v1::LinkAssessment& a,
+                     const std::string& criteria_version, SubjectState* s) {
+  if (a.criteria_version() != criteria_version) return false;
+  SubjectState::Assessment& out =
+      (*s->mutable_assessments())[store::JoinKey({a.reporter(), a.claim_id()})];
+  if (out.result() == a.result() && out.tier() == a.tier()) return false;
+  out.set_result(a.result());
+  out.set_tier(a.tier());
+  return true;
+}
+
+void AddComponents(const Components& b, int64_t sign, Components* a) {
+  a->set_arrests(a->arrests() + sign * b.arrests());
+  a->set_claimed(a->claimed() + sign * b.claimed());
+  a->set_substantiated(a->substantiated() + sign * b.substantiated());
+  a->set_sentenced(a->sentenced() + sign * b.sentenced());
+  a->set_desert_sum(a->desert_sum() + sign * b.desert_sum());
+  a->set_high_desert(a->high_desert() + sign * b.high_desert());
+  a->set_lnf(a->lnf() + sign * b.lnf());
+  a->set_ch1(a->ch1() + sign * b.ch1());
+  a->set_weapon(a->weapon() + sign * b.weapon());
+  a->set_aggravating(a->aggravating() + sign * b.aggravating());
+  a->set_claimed_priority(a->claimed_priority() + sign * b.claimed_priority());
+  a->set_wev_x800(a->wev_x800() + sign * b.wev_x800());
+  a->set_lnf_months(a->lnf_months() + sign * b.lnf_months());
+  a->set_declined_charged(a->declined_charged() + sign * b.declined_charged());
+  a->set_org_outcomes(a->org_outcomes() + sign * b.org_outcomes());
+  a->set_pending_dismantled(a->pending_dismantled() +
+                            sign * b.pending_dismantled());
+  for (const auto& [k, v] : b.target()) {
+    (*a->mutable_target())[k] += sign * v;
+  }
+  for (const auto& [k, v] : b.reported()) {
+    (*a->mutable_reported())[k] += sign * v;
+  }
+}
+
+std::map<std::string, Components> Contributions(const SubjectState& s,
+                                                const DesertRules& rules) {
+  std::map<std::string, Components> out;
+  auto add_to = [&](const std::string& unit, int64_t at, const Components& c) {
+    AddComponents(c, 1, &out[Key(unit, FiscalYear(at))]);
+    AddComponents(c, 1, &out[Key(unit, FiscalQuarter(at))]);
+  };
+  // The latest assessment of a claim, if any.
+  auto assessment =
+      [&](const std::string& reporter,
+          const std::string& claim_id) -> const SubjectState::Assessment* {
+    auto it = s.assessments().find(store::JoinKey({reporter, claim_id}));
+    return it == s.assessments().end() ? nullptr : &it->second;
+  };
+  // Arrests, in a fixed order.
+  std::vector<const SubjectState::Arrest*> arrests;
+  for (const auto& [k, a] : s.arrests()) arrests.push_back(&a);
+  std::sort(arrests.begin(), arrests.end(), [](const auto* a, const auto* b) {
+    return std::tie(a->reporter(), a->arrest_id()) <
+           std::tie(b->reporter(), b->arrest_id());
+  });
+  for (const auto* a : arrests) {
+    Components c;
+    c.set_arrests(1);
+    if (!a->claim_id().empty()) {
+      c.set_claimed(1);
+      const auto* as = assessment(a->reporter(), a->claim_id());
+      if (as != nullptr &&
+          as->result() == v1::ASSESSMENT_RESULT_SUBSTANTIATED) {
+        c.set_substantiated(1);
+      }
+    }
+    if (!a->agency().empty())
+      add_to("agency:" + a->agency(), a->occurred_at(), c);
+    if (!a->field_office().empty()) {
+      add_to("field_office:" + a->field_office(), a->occurred_at(), c);
+    }
+  }
+  for (const auto& [case_id, sen] : s.sentencings()) {
+    const v1::SentencingRecord& r = sen.record();
+    const DesertResult d = Score(r, rules);
+    Components c;
+    c.set_sentenced(1);
+    c.set_desert_sum(d.score);
+    c.set_high_desert(d.band == v1::DESERT_BAND_HIGH ? 1 : 0);
+    c.set_lnf(d.lnf ? 1 : 0);
+    c.set_ch1(r.criminal_history_category() <= 1 ? 1 : 0);
+    c.set_weapon(r.weapon() != v1::WEAPON_NONE &&
+                         r.weapon() != v1::WEAPON_UNSPECIFIED
+                     ? 1
+                     : 0);
+    c.set_aggravating(r.aggravating_role() != v1::AGGRAVATING_ROLE_NONE &&
+                              r.aggravating_role() !=
+                                  v1::AGGRAVATING_ROLE_UNSPECIFIED
+                          ? 1
+                          : 0);
+    if (d.lnf) c.set_lnf_months(r.sentence_months());
+    // The case's arrests: units, and the best claim behind them.
+    std::set<std::string> units = {"district:" + r.district()};
+    bool priority = false;
+    int64_t best_x8 = WeightFactorX8(v1::TIER_UNSPECIFIED, 0);
+    for (const auto* a : arrests) {
+      if (a->case_id() != case_id) continue;
+      if (!a->agency().empty()) units.insert("agency:" + a->agency());
+      if (!a->field_office().empty()) {
+        units.insert("field_office:" + a->field_office());
+      }
+      if (a->claim_id().empty()) continue;
+      if (const auto* as = assessment(a->reporter(), a->claim_id())) {
+        if (IsPriority(as->tier())) priority = true;
+        best_x8 = std::max(best_x8, WeightFactorX8(as->tier(), as->result()));
+      }
+    }
+    c.set_claimed_priority(priority ? 1 : 0);
+    c.set_wev_x800(d.score * best_x8);  // desert/100 × w × f, × 800
+    for (const std::string& unit : units) add_to(unit, sen.occurred_at(), c);
+  }
+  // Declined in one district, charged in another: once, at the earliest
+  // such charge.
+  const SubjectState::Event* first = nullptr;
+  for (const auto& charge : s.charges()) {
+    bool declined_elsewhere = false;
+    for (const auto& d : s.declinations()) {
+      if (d.district() != charge.district()) declined_elsewhere = true;
+    }
+    if (!declined_elsewhere) continue;
+    if (first == nullptr ||
+        std::make_tuple(charge.occurred_at(), charge.district()) <
+            std::make_tuple(first->occurred_at(), first->district())) {
+      first = &charge;
+    }
+  }
+  if (first != nullptr) {
+    Components c;
+    c.set_declined_charged(1);
+    add_to("district:" + first->district(), first->occurred_at(), c);
+  }
+  return out;
+}
+
+}  // namespace fruition::scoring

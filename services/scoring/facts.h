@@ -1,0 +1,55 @@
+// Stage 1 of scoring as pure code: a subject's facts (arrests, sentencing
+// records, declinations, charges, the latest assessment of each of its
+// claims) and its contribution to each unit-period (SPEC §5 membership).
+//
+// Membership: an arrest counts in its agency and field office, in the fiscal
+// year and quarter of its occurred_at. A sentencing record counts, in the
+// year and quarter of its occurred_at, in its district and in the agency and
+// field office of every arrest of the same subject and case. One record per
+// (subject, case): the latest occurred_at (ties: the greater report_id).
+// declined_then_charged_elsewhere counts a subject once, in the district and
+// period of its earliest charge in a district other than one that declined
+// it.
+#ifndef FRUITION_SERVICES_SCORING_FACTS_H_
+#define FRUITION_SERVICES_SCORING_FACTS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "fruition/internal/scoring.pb.h"
+#include "fruition/v1/assessments.pb.h"
+#include "fruition/v1/reports.pb.h"
+#include "services/scoring/desert.h"
+
+namespace fruition::scoring {
+
+// "FY2016" for a time in Oct 1 2015 – Sep 30 2016 (UTC), and its quarter
+// "FY2016Q1" (Oct–Dec) … "FY2016Q4" (Jul–Sep).
+std::string FiscalYear(int64_t seconds);
+std::string FiscalQuarter(int64_t seconds);
+
+// The subject a report is about ("" if none).
+std::string SubjectOf(const v1::AgencyReport& report);
+
+// Applies a report of the subject; false if it changed nothing (a body
+// scoring does not use, or a report already applied).
+bool ApplyReport(const v1::AgencyReport& report, internal::SubjectState* s);
+
+// Applies an assessment of one of the subject's claims (only those of
+// `criteria_version`); false if it changed nothing.
+bool ApplyAssessment(const v1::LinkAssessment& assessment,
+                     const std::string& criteria_version,
+                     internal::SubjectState* s);
+
+// The subject's contribution to each unit-period, keyed unit \0 period.
+std::map<std::string, internal::Components> Contributions(
+    const internal::SubjectState& s, const DesertRules& rules);
+
+// a += sign × b, field by field.
+void AddComponents(const internal::Components& b, int64_t sign,
+                   internal::Components* a);
+
+}  // namespace fruition::scoring
+
+#endif  // FRUITION_SERVICES_SCORING_FACTS_H_

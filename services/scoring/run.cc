@@ -1,0 +1,194 @@
+#include "services/scoring/run.h"
+
+#include <filesystem>
+
+#include "services/common/kafka/admin.h"
+#include "services/common/log/log.h"
+#include "services/common/server/grpc_server.h"
+#include "services/common/strings.h"
+#include "services/common/telemetry/admin_http.h"
+#include "services/common/topics.h"
+
+namespace fruition::scoring {
+namespace {
+
+absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(
+    const std::string& dir, const std::vector<std::string>& tables) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(StrCat(
+        "config field data-dir: cannot create ", dir, ": ", ec.message()));
+  }
+  return store::KvStore::Open(dir, tables);
+}
+
+// Runs `loop` until `stop`, restarting it after a failure.
+void RunLoop(stream::Loop* loop, const std::atomic<bool>& stop,
+             const std::string& name) {
+  while (!stop.load()) {
+    absl::Status s = loop->Run(stop);
+    if (s.ok() || stop.load()) break;
+    log::Error("consumer failed; restarting in 2 s",
+               {{"stage", name}, {"error", std::string(s.message())}});
+    for (int i = 0; i < 20 && !stop.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ScoringComponent>> ScoringComponent::Create(
+    const ScoringConfig& config, prometheus::Registry& registry) {
+  std::unique_ptr<ScoringComponent> c(new ScoringComponent());
+  c->config_ = config;
+  auto principals = auth::PrincipalRegistry::LoadFile(config.principals_file);
+  if (!principals.ok()) return principals.status();
+  c->principals_ = std::make_unique<auth::PrincipalRegistry>(*principals);
+  const std::string reports(topics::kReports);
+  const std::string reference(topics::kReference);
+  const std::string assessments(topics::kLinkAssessments);
+  const std::string contributions(topics::kScoringContributions);
+  const std::string scores(topics::kScores);
+  if (config.create_topics) {
+    auto topics =
+        kafka::IntakeTopics(config.topic_partitions, config.topic_replication);
+    for (const std::string& t : {assessments, contributions, scores}) {
+      topics.push_back(kafka::TopicSpec{
+          t, config.topic_partitions, config.topic_replication, {}});
+    }
+    absl::Status s =
+        kafka::EnsureTopics(config.kafka_bootstrap, config.kafka_properties,
+                            topics, std::chrono::seconds(15));
+    if (!s.ok()) return s;
+  }
+  auto s1 = OpenStore(config.data_dir + "/scoring/stage1", Stage1Tables());
+  if (!s1.ok()) return s1.status();
+  c->stage1_store_ = std::move(*s1);
+  auto s2 = OpenStore(config.data_dir + "/scoring/stage2", Stage2Tables());
+  if (!s2.ok()) return s2.status();
+  c->stage2_store_ = std::move(*s2);
+
+  kafka::ProducerOptions producer;
+  producer.bootstrap_servers = config.kafka_bootstrap;
+  producer.client_id = "fruition-scoring";
+  producer.properties = config.kafka_properties;
+  auto p = kafka::KafkaProducer::Create(producer);
+  if (!p.ok()) return p.status();
+  c->producer_ = std::move(*p);
+
+  ScoringRules rules;
+  rules.criteria_version = config.criteria_version;
+  rules.indicators.cost_per_prison_year = config.cost_per_prison_year;
+  rules.contribution_partitions = config.contribution_partitions;
+  c->stage1_ = std::make_unique<Stage1>(rules, c->stage1_store_.get(), reports,
+                                        assessments, contributions);
+  c->stage2_ =
+      std::make_unique<Stage2>(rules, contributions, reference, scores);
+
+  kafka::ConsumerOptions consumer;
+  consumer.bootstrap_servers = config.kafka_bootstrap;
+  consumer.client_id = "fruition-scoring";
+  consumer.properties = config.kafka_properties;
+  stream::LoopOptions one;
+  one.name = "scoring-stage1";
+  one.consumer = consumer;
+  one.consumer.group_id = config.group_id;
+  one.group_topics = {reports, assessments};
+  one.skip = config.skip_records;
+  c->stage1_loop_ = std::make_unique<stream::Loop>(one, c->stage1_store_.get(),
+                                                   c->producer_.get(),
+                                                   c->stage1_.get(), &registry);
+  stream::LoopOptions two;
+  two.name = "scoring-stage2";
+  two.consumer = consumer;
+  two.consumer.group_id = config.group_id + "-stage2";
+  two.group_topics = {contributions};
+  two.global_topics = {reference};
+  two.skip = config.skip_records;
+  c->stage2_loop_ = std::make_unique<stream::Loop>(two, c->stage2_store_.get(),
+                                                   c->producer_.get(),
+                                                   c->stage2_.get(), &registry);
+  c->service_ = std::make_unique<ScoringServiceImpl>(
+      c->stage1_store_.get(), c->stage2_store_.get(), c->principals_.get(),
+      &DefaultDesertRules());
+  log::Info("scoring configured",
+            {{"group", config.group_id},
+             {"score_version", DefaultDesertRules().version},
+             {"criteria_version", config.criteria_version}});
+  return c;
+}
+
+void ScoringComponent::Start() {
+  threads_.emplace_back(
+      [this] { RunLoop(stage1_loop_.get(), stop_, "scoring-stage1"); });
+  threads_.emplace_back(
+      [this] { RunLoop(stage2_loop_.get(), stop_, "scoring-stage2"); });
+}
+
+void ScoringComponent::Stop() {
+  stop_ = true;
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+  if (producer_ != nullptr) (void)producer_->Flush(std::chrono::seconds(5));
+}
+
+ScoringComponent::~ScoringComponent() {
+  Stop();
+  producer_.reset();
+}
+
+absl::Status Run(const ScoringConfig& config, server::ShutdownSignal* stop,
+                 std::function<void(int, int)> on_listening) {
+  log::Level level = log::Level::kInfo;
+  log::ParseLevel(config.log_level, &level);
+  log::Configure("scoring", level);
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto component = ScoringComponent::Create(config, *registry);
+  if (!component.ok()) return component.status();
+  ScoringComponent* comp = component->get();
+  server::GrpcServerOptions options;
+  options.listen_address = config.grpc_listen;
+  options.tls_cert_file = config.tls_cert_file;
+  options.tls_key_file = config.tls_key_file;
+  options.tls_client_ca_file = config.tls_client_ca_file;
+  auto grpc_server = server::GrpcServer::Start(options, {comp->service()});
+  if (!grpc_server.ok()) return grpc_server.status();
+  const size_t colon = config.metrics_listen.rfind(':');
+  auto admin = telemetry::AdminHttpServer::Start(
+      config.metrics_listen.substr(0, colon),
+      std::stoi(config.metrics_listen.substr(colon + 1)), registry,
+      [comp] { return comp->Ready(); });
+  if (!admin.ok()) return admin.status();
+  log::Info("scoring listening", {{"grpc_port", (*grpc_server)->port()},
+                                  {"metrics_port", (*admin)->port()}});
+  if (on_listening) on_listening((*grpc_server)->port(), (*admin)->port());
+  comp->Start();
+  std::thread health([&] {
+    bool last = false;
+    bool first = true;
+    while (!stop->WaitFor(std::chrono::milliseconds(250))) {
+      const bool ready = comp->Ready();
+      if (first || ready != last) {
+        (*grpc_server)->SetServing(ready);
+        log::Info(ready ? "scoring serving" : "scoring not serving");
+        last = ready;
+        first = false;
+      }
+    }
+  });
+  stop->Wait();
+  health.join();
+  log::Info("scoring draining", {{"reason", stop->reason()}});
+  (*grpc_server)->SetServing(false);
+  (*grpc_server)->Shutdown(std::chrono::milliseconds(config.drain_timeout_ms));
+  comp->Stop();
+  (*admin)->Stop();
+  log::Info("scoring stopped");
+  return absl::OkStatus();
+}
+
+}  // namespace fruition::scoring

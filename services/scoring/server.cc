@@ -1,0 +1,182 @@
+#include "services/scoring/server.h"
+
+#include "fruition/internal/scoring.pb.h"
+#include "services/common/auth/authz.h"
+#include "services/common/log/log.h"
+#include "services/common/server/grpc_server.h"
+#include "services/common/status.h"
+#include "services/common/strings.h"
+#include "services/scoring/stages.h"
+
+namespace fruition::scoring {
+namespace {
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+grpc::Status Invalid(const std::string& field, const std::string& message) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      StrCat(field, ": ", message));
+}
+
+bool ValidPeriod(const std::string& p) {
+  if (p.size() != 6 && p.size() != 8) return false;
+  if (p.rfind("FY", 0) != 0) return false;
+  for (size_t i = 2; i < 6; ++i) {
+    if (p[i] < '0' || p[i] > '9') return false;
+  }
+  return p.size() == 6 || (p[6] == 'Q' && p[7] >= '1' && p[7] <= '4');
+}
+
+bool ValidUnitKind(const std::string& k) {
+  return k == "agency" || k == "field_office" || k == "district" || k == "area";
+}
+
+}  // namespace
+
+ScoringServiceImpl::ScoringServiceImpl(
+    store::KvStore* stage1, store::KvStore* stage2,
+    const auth::PrincipalRegistry* principals, const DesertRules* rules)
+    : stage1_(stage1),
+      stage2_(stage2),
+      principals_(principals),
+      rules_(rules) {}
+
+#define FRUITION_CALLER(context, caller)                                      \
+  auto caller = principals_->Authenticate(server::CredentialsFrom(*context)); \
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+
+grpc::Status ScoringServiceImpl::GetScorecard(
+    grpc::ServerContext* context, const v1::GetScorecardRequest* request,
+    v1::Scorecard* response) {
+  FRUITION_CALLER(context, caller)
+  return GetScorecardAs(*caller, *request, response);
+}
+
+grpc::Status ScoringServiceImpl::ListScorecards(
+    grpc::ServerContext* context, const v1::ListScorecardsRequest* request,
+    v1::ListScorecardsResponse* response) {
+  FRUITION_CALLER(context, caller)
+  return ListScorecardsAs(*caller, *request, response);
+}
+
+grpc::Status ScoringServiceImpl::GetSubjectScore(
+    grpc::ServerContext* context, const v1::GetSubjectScoreRequest* request,
+    v1::SubjectScore* response) {
+  FRUITION_CALLER(context, caller)
+  return GetSubjectScoreAs(*caller, *request, response);
+}
+
+#undef FRUITION_CALLER
+
+grpc::Status ScoringServiceImpl::GetScorecardAs(
+    const auth::Principal& caller, const v1::GetScorecardRequest& request,
+    v1::Scorecard* response) {
+  const size_t colon = request.unit().find(':');
+  if (colon == std::string::npos ||
+      !ValidUnitKind(request.unit().substr(0, colon)) ||
+      colon + 1 == request.unit().size()) {
+    return Invalid("unit",
+                   "must be kind:code, e.g. agency:DEA, field_office:"
+                   "DEA-PHILADELPHIA, district:EDPA or area:PHL-KENSINGTON");
+  }
+  if (!ValidPeriod(request.period())) {
+    return Invalid("period", "must be FY2016 or FY2016Q1");
+  }
+  store::KvTx tx(stage2_);
+  auto card = Stage2::Card(tx, request.unit(), request.period());
+  if (!card) {
+    return grpc::Status(
+        grpc::StatusCode::NOT_FOUND,
+        StrCat("no scorecard for ", request.unit(), " in ", request.period()));
+  }
+  *response = *std::move(card);
+  if (!auth::MayReadRestricted(caller)) Suppress(response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ScoringServiceImpl::ListScorecardsAs(
+    const auth::Principal& caller, const v1::ListScorecardsRequest& request,
+    v1::ListScorecardsResponse* response) {
+  if (!ValidPeriod(request.period())) {
+    return Invalid("period", "required: FY2016 or FY2016Q1");
+  }
+  if (!request.unit_kind().empty() && !ValidUnitKind(request.unit_kind())) {
+    return Invalid("unit_kind", "agency, field_office, district or area");
+  }
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    return Invalid("page_size", StrCat("must be 0 to ", kMaxPageSize));
+  }
+  const size_t page =
+      request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  const std::string prefix = store::JoinKey(
+      {request.period(),
+       request.unit_kind().empty() ? "" : request.unit_kind() + ":"});
+  std::string after;
+  if (!request.page_token().empty()) {
+    after = store::JoinKey({request.period(), request.page_token()});
+  }
+  store::KvTx tx(stage2_);
+  const bool restricted = auth::MayReadRestricted(caller);
+  for (const auto& [k, v] : tx.Scan(kByPeriod, prefix, after, page + 1)) {
+    const std::string unit = store::SplitKey(k)[1];
+    if (static_cast<size_t>(response->scorecards_size()) == page) {
+      response->set_next_page_token(
+          response->scorecards(response->scorecards_size() - 1).unit());
+      break;
+    }
+    auto card = Stage2::Card(tx, unit, request.period());
+    if (!card) continue;
+    if (!restricted) Suppress(&*card);
+    *response->add_scorecards() = *std::move(card);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ScoringServiceImpl::GetSubjectScoreAs(
+    const auth::Principal& caller, const v1::GetSubjectScoreRequest& request,
+    v1::SubjectScore* response) {
+  if (absl::Status s = auth::RequireAuthenticated(caller); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  const bool allowed = auth::MayReadRestricted(caller);
+  log::Info("scoring read", {{"audit", true},
+                             {"caller", caller.code},
+                             {"method", "GetSubjectScore"},
+                             {"resource", "subject:" + request.subject_pid()},
+                             {"decision", allowed ? "allow" : "deny"}});
+  if (!allowed) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "subject scores are for overseers only");
+  }
+  if (request.subject_pid().empty()) return Invalid("subject_pid", "required");
+  store::KvTx tx(stage1_);
+  auto bytes = tx.Get(kSubjects, request.subject_pid());
+  internal::SubjectState s;
+  if (!bytes || !s.ParseFromString(*bytes) ||
+      (s.sentencings().empty() && s.arrests().empty())) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "subject_pid: not known to this instance");
+  }
+  response->set_subject_pid(request.subject_pid());
+  response->set_score_version(rules_->version);
+  for (const auto& [case_id, sen] : s.sentencings()) {
+    const DesertResult d = Score(sen.record(), *rules_);
+    auto* out = response->add_sentencings();
+    out->set_case_id(case_id);
+    out->set_district(sen.record().district());
+    out->set_desert_score(d.score);
+    out->set_band(d.band);
+    out->set_lnf(d.lnf);
+    for (const auto& why : d.not_lnf_because) out->add_not_lnf_because(why);
+    out->set_sentence_months(sen.record().sentence_months());
+    out->mutable_occurred_at()->set_seconds(sen.occurred_at());
+    out->set_report_id(sen.report_id());
+  }
+  for (const auto& [k, a] : s.arrests()) {
+    response->add_arrests(StrCat(a.reporter(), "/", a.arrest_id()));
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace fruition::scoring

@@ -1,0 +1,51 @@
+// ScoringService (protos/fruition/v1/scores.proto): scorecards from stage 2's
+// store, subject scores from stage 1's. Public callers (and every principal
+// but overseers) get small cells suppressed; subject scores are for
+// overseers only, and each read of one is audited.
+#ifndef FRUITION_SERVICES_SCORING_SERVER_H_
+#define FRUITION_SERVICES_SCORING_SERVER_H_
+
+#include "fruition/v1/scores.grpc.pb.h"
+#include "services/common/auth/principals.h"
+#include "services/common/store/kv.h"
+#include "services/scoring/desert.h"
+
+namespace fruition::scoring {
+
+class ScoringServiceImpl final : public v1::ScoringService::Service {
+ public:
+  ScoringServiceImpl(store::KvStore* stage1, store::KvStore* stage2,
+                     const auth::PrincipalRegistry* principals,
+                     const DesertRules* rules);
+
+  grpc::Status GetScorecard(grpc::ServerContext* context,
+                            const v1::GetScorecardRequest* request,
+                            v1::Scorecard* response) override;
+  grpc::Status ListScorecards(grpc::ServerContext* context,
+                              const v1::ListScorecardsRequest* request,
+                              v1::ListScorecardsResponse* response) override;
+  grpc::Status GetSubjectScore(grpc::ServerContext* context,
+                               const v1::GetSubjectScoreRequest* request,
+                               v1::SubjectScore* response) override;
+
+  // With the caller already known (tests, other services in-process).
+  grpc::Status GetScorecardAs(const auth::Principal& caller,
+                              const v1::GetScorecardRequest& request,
+                              v1::Scorecard* response);
+  grpc::Status ListScorecardsAs(const auth::Principal& caller,
+                                const v1::ListScorecardsRequest& request,
+                                v1::ListScorecardsResponse* response);
+  grpc::Status GetSubjectScoreAs(const auth::Principal& caller,
+                                 const v1::GetSubjectScoreRequest& request,
+                                 v1::SubjectScore* response);
+
+ private:
+  store::KvStore* stage1_;
+  store::KvStore* stage2_;
+  const auth::PrincipalRegistry* principals_;
+  const DesertRules* rules_;
+};
+
+}  // namespace fruition::scoring
+
+#endif  // FRUITION_SERVICES_SCORING_SERVER_H_

@@ -1,0 +1,460 @@
+#include "services/scoring/stages.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <map>
+#include <optional>
+
+#include "fruition/internal/scoring.pb.h"
+#include "fruition/v1/assessments.pb.h"
+#include "fruition/v1/reports.pb.h"
+#include "services/common/kafka/partition.h"
+#include "services/common/log/log.h"
+#include "services/common/privacy/pseudonymizer.h"
+#include "services/common/store/kv.h"
+#include "services/common/strings.h"
+#include "services/scoring/facts.h"
+
+namespace fruition::scoring {
+namespace {
+
+using internal::Components;
+using internal::Contribution;
+using internal::SubjectState;
+using store::JoinKey;
+using store::SplitKey;
+
+std::string Serialize(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+bool IsZero(const Components& c) { return Serialize(c).empty(); }
+
+absl::Status Poison(const kafka::Record& r, const std::string& what,
+                    stream::PoisonRecord* poison) {
+  if (poison != nullptr) {
+    *poison = stream::PoisonRecord{{r.topic, r.partition}, r.offset, what};
+  }
+  return absl::DataLossError(StrCat("unreadable record ", r.topic, "/",
+                                    r.partition, "@", r.offset, ": ", what));
+}
+
+// 2015-10-01 … boundaries of fiscal year "FY2016": [start, end).
+std::pair<int64_t, int64_t> FiscalYearBounds(int year) {
+  std::tm tm{};
+  tm.tm_year = year - 1 - 1900;
+  tm.tm_mon = 9;
+  tm.tm_mday = 1;
+  const int64_t start = timegm(&tm);
+  tm.tm_year = year - 1900;
+  return {start, static_cast<int64_t>(timegm(&tm))};
+}
+
+int YearOf(const std::string& period) {
+  return std::atoi(period.substr(2, 4).c_str());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- stage 1
+
+Stage1::Stage1(ScoringRules rules, store::KvStore* store,
+               std::string reports_topic, std::string assessments_topic,
+               std::string contributions_topic)
+    : rules_(std::move(rules)),
+      store_(store),
+      reports_topic_(std::move(reports_topic)),
+      assessments_topic_(std::move(assessments_topic)),
+      contributions_topic_(std::move(contributions_topic)) {}
+
+absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
+    store::KvTx& tx, const std::vector<kafka::Record>& records,
+    const std::set<int32_t>& owned, const stream::SkipSet& skip,
+    stream::PoisonRecord* poison) {
+  (void)owned;
+  std::map<std::string, SubjectState> subjects;  // loaded, dirty
+  auto state = [&](const std::string& pid) -> SubjectState& {
+    auto it = subjects.find(pid);
+    if (it != subjects.end()) return it->second;
+    SubjectState s;
+    if (auto bytes = tx.Get(kSubjects, pid)) s.ParseFromString(*bytes);
+    return subjects.emplace(pid, std::move(s)).first->second;
+  };
+  for (const kafka::Record& r : records) {
+    if (r.topic == reports_topic_) {
+      v1::AgencyReport report;
+      if (!report.ParseFromString(r.value)) {
+        if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
+        return Poison(r, "not a fruition.v1.AgencyReport", poison);
+      }
+      const std::string pid = SubjectOf(report);
+      if (pid.empty()) continue;
+      SubjectState& s = state(pid);
+      ApplyReport(report, &s);
+    } else if (r.topic == assessments_topic_) {
+      v1::LinkAssessment a;
+      if (!a.ParseFromString(r.value)) {
+        if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
+        return Poison(r, "not a fruition.v1.LinkAssessment", poison);
+      }
+      if (a.subject_pid().empty()) continue;
+      SubjectState& s = state(a.subject_pid());
+      ApplyAssessment(a, rules_.criteria_version, &s);
+    }
+  }
+  std::vector<stream::Output> out;
+  for (auto& [pid, s] : subjects) {
+    internal::Intents intents;
+    if (auto bytes = tx.Get(kIntents, pid)) intents.ParseFromString(*bytes);
+    int64_t version = s.version();
+    for (const auto& [key, v] : intents.version())
+      version = std::max(version, v);
+    ++version;
+    std::map<std::string, Components> now = Contributions(s, *rules_.desert);
+    // Where the subject no longer belongs, or a crash may have left a
+    // contribution stage 2 holds: supersede it.
+    for (const auto& [key, before] : s.emitted())
+      now.emplace(key, Components());
+    for (const auto& [key, v] : intents.version())
+      now.emplace(key, Components());
+    internal::Intents produced;
+    for (const auto& [key, c] : now) {
+      auto it = s.emitted().find(key);
+      auto vit = s.emitted_version().find(key);
+      auto iit = intents.version().find(key);
+      const int64_t emitted_version =
+          vit == s.emitted_version().end() ? 0 : vit->second;
+      const bool uncertain =
+          iit != intents.version().end() && iit->second > emitted_version;
+      const bool changed = it == s.emitted().end()
+                               ? !IsZero(c)
+                               : Serialize(it->second) != Serialize(c);
+      if (!changed && !uncertain) continue;
+      const auto parts = SplitKey(key);
+      Contribution contribution;
+      contribution.set_unit(parts[0]);
+      contribution.set_period(parts[1]);
+      contribution.set_member(pid);
+      contribution.set_version(version);
+      *contribution.mutable_components() = c;
+      out.push_back(stream::Output{
+          contributions_topic_, parts[0], Serialize(contribution), {}});
+      (*produced.mutable_version())[key] = version;
+      if (IsZero(c)) {
+        s.mutable_emitted()->erase(key);
+        s.mutable_emitted_version()->erase(key);
+      } else {
+        (*s.mutable_emitted())[key] = c;
+        (*s.mutable_emitted_version())[key] = version;
+      }
+    }
+    if (!produced.version().empty()) {
+      s.set_version(version);
+      // Before producing: survives a crash before the commit below.
+      for (const auto& [key, v] : intents.version()) {
+        (*produced.mutable_version()).emplace(key, v);
+      }
+      if (absl::Status st = store_->PutNow(kIntents, pid, Serialize(produced));
+          !st.ok()) {
+        return st;
+      }
+    }
+    tx.Delete(kIntents, pid);  // settled by this commit
+    tx.Put(kSubjects, pid, Serialize(s));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- stage 2
+
+Stage2::Stage2(ScoringRules rules, std::string contributions_topic,
+               std::string reference_topic, std::string scores_topic)
+    : rules_(std::move(rules)),
+      contributions_topic_(std::move(contributions_topic)),
+      reference_topic_(std::move(reference_topic)),
+      scores_topic_(std::move(scores_topic)) {}
+
+bool Stage2::Owns(const std::string& unit,
+                  const std::set<int32_t>& owned) const {
+  return owned.count(kafka::PartitionOf(unit, rules_.contribution_partitions)) >
+         0;
+}
+
+std::optional<v1::Scorecard> Stage2::Card(const store::KvTx& tx,
+                                          const std::string& unit,
+                                          const std::string& period) {
+  auto bytes = tx.Get(kCards, JoinKey({unit, period}));
+  if (!bytes) return std::nullopt;
+  v1::Scorecard card;
+  if (!card.ParseFromString(*bytes)) return std::nullopt;
+  return card;
+}
+
+std::set<std::string> Stage2::ReferenceUnitPeriods(
+    const store::KvTx& tx) const {
+  std::set<std::string> out;
+  for (const auto& [k, v] : tx.Scan(kReference, "")) {
+    const auto parts = SplitKey(k);
+    v1::AgencyReport r;
+    if (!r.ParseFromString(v)) continue;
+    if (parts[0] == "o") {
+      out.insert(JoinKey({"agency:" + r.reporter(),
+                          StrCat("FY", r.org_outcome().fiscal_year())}));
+    } else if (parts[0] == "t") {
+      out.insert(JoinKey({"agency:" + r.performance_target().agency(),
+                          StrCat("FY", r.performance_target().fiscal_year())}));
+    } else if (parts[0] == "c") {
+      out.insert(JoinKey(
+          {"area:" + r.community_indicator().area_id(),
+           FiscalYear(r.community_indicator().period_start().seconds())}));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
+    store::KvTx& tx, const std::vector<kafka::Record>& records,
+    const std::set<int32_t>& owned, const stream::SkipSet& skip,
+    stream::PoisonRecord* poison) {
+  std::set<std::string> dirty;
+  for (const kafka::Record& r : records) {
+    if (r.topic == contributions_topic_) {
+      Contribution c;
+      if (!c.ParseFromString(r.value)) {
+        if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
+        return Poison(r, "not a fruition.internal.Contribution", poison);
+      }
+      const std::string member_key =
+          JoinKey({c.unit(), c.period(), c.member()});
+      Contribution before;
+      if (auto bytes = tx.Get(kMembers, member_key)) {
+        before.ParseFromString(*bytes);
+        if (before.version() >= c.version()) continue;  // older or the same
+      }
+      const std::string up = JoinKey({c.unit(), c.period()});
+      Components totals;
+      if (auto bytes = tx.Get(kTotals, up)) totals.ParseFromString(*bytes);
+      AddComponents(before.components(), -1, &totals);
+      AddComponents(c.components(), 1, &totals);
+      tx.Put(kTotals, up, Serialize(totals));
+      tx.Put(kMembers, member_key, Serialize(c));
+      dirty.insert(up);
+    } else if (r.topic == reference_topic_) {
+      v1::AgencyReport report;
+      if (!report.ParseFromString(r.value)) {
+        if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
+        return Poison(r, "not a fruition.v1.AgencyReport", poison);
+      }
+      const std::string id = JoinKey({report.reporter(), report.report_id()});
+      std::vector<std::string> units;  // agency/area unit-periods touched
+      switch (report.body_case()) {
+        case v1::AgencyReport::kOrgOutcome: {
+          tx.Put(kReference, JoinKey({"o", id}), r.value);
+          units.push_back(
+              JoinKey({"agency:" + report.reporter(),
+                       StrCat("FY", report.org_outcome().fiscal_year())}));
+          break;
+        }
+        case v1::AgencyReport::kPerformanceTarget: {
+          tx.Put(kReference, JoinKey({"t", id}), r.value);
+          const auto& t = report.performance_target();
+          units.push_back(
+              JoinKey({"agency:" + t.agency(), StrCat("FY", t.fiscal_year())}));
+          break;
+        }
+        case v1::AgencyReport::kOrgDesignated: {
+          tx.Put(kReference, JoinKey({"d", id}), r.value);
+          // Its tier decides which outcome claims count as CPOT ones.
+          for (const auto& [k, v] : tx.Scan(kReference, JoinKey({"o", ""}))) {
+            v1::AgencyReport o;
+            if (o.ParseFromString(v) &&
+                o.org_outcome().org_id() == report.org_designated().org_id()) {
+              units.push_back(
+                  JoinKey({"agency:" + o.reporter(),
+                           StrCat("FY", o.org_outcome().fiscal_year())}));
+            }
+          }
+          break;
+        }
+        case v1::AgencyReport::kCommunityIndicator: {
+          tx.Put(kReference, JoinKey({"c", id}), r.value);
+          const auto& ci = report.community_indicator();
+          // Every later fiscal year's change moves too.
+          for (const auto& [k, v] : tx.Scan(kReference, JoinKey({"c", ""}))) {
+            v1::AgencyReport o;
+            if (o.ParseFromString(v) &&
+                o.community_indicator().area_id() == ci.area_id()) {
+              units.push_back(JoinKey(
+                  {"area:" + ci.area_id(),
+                   FiscalYear(
+                       o.community_indicator().period_start().seconds())}));
+            }
+          }
+          break;
+        }
+        default:
+          break;
+      }
+      for (const std::string& up : units) {
+        if (Owns(SplitKey(up)[0], owned)) dirty.insert(up);
+      }
+    }
+  }
+  return Rebuild(tx, dirty);
+}
+
+std::vector<stream::Output> Stage2::OnAssigned(store::KvTx& tx,
+                                               const std::set<int32_t>& added,
+                                               const std::set<int32_t>& owned) {
+  (void)owned;
+  std::set<std::string> dirty;
+  for (const std::string& up : ReferenceUnitPeriods(tx)) {
+    if (Owns(SplitKey(up)[0], added)) dirty.insert(up);
+  }
+  return Rebuild(tx, dirty);
+}
+
+std::vector<stream::Output> Stage2::Rebuild(
+    store::KvTx& tx, const std::set<std::string>& dirty) const {
+  std::vector<stream::Output> out;
+  if (dirty.empty()) return out;
+  // Reference facts, read once per batch.
+  std::vector<v1::AgencyReport> outcomes, targets, designations, community;
+  for (const auto& [k, v] : tx.Scan(kReference, "")) {
+    v1::AgencyReport r;
+    if (!r.ParseFromString(v)) continue;
+    switch (SplitKey(k)[0][0]) {
+      case 'o':
+        outcomes.push_back(std::move(r));
+        break;
+      case 't':
+        targets.push_back(std::move(r));
+        break;
+      case 'd':
+        designations.push_back(std::move(r));
+        break;
+      case 'c':
+        community.push_back(std::move(r));
+        break;
+      default:
+        break;
+    }
+  }
+  // Each org's tier: its latest designation by occurred_at.
+  std::map<std::string, std::pair<std::tuple<int64_t, std::string>, int>> tier;
+  for (const auto& d : designations) {
+    const auto& od = d.org_designated();
+    if (od.revoked()) continue;
+    auto key = std::make_tuple(d.occurred_at().seconds(), d.report_id());
+    auto it = tier.find(od.org_id());
+    if (it == tier.end() || it->second.first < key) {
+      tier[od.org_id()] = {key, od.tier()};
+    }
+  }
+  for (const std::string& up : dirty) {
+    const auto parts = SplitKey(up);
+    const std::string& unit = parts[0];
+    const std::string& period = parts[1];
+    const bool fiscal_year = period.size() == 6;
+    Components totals;
+    if (auto bytes = tx.Get(kTotals, up)) totals.ParseFromString(*bytes);
+    std::optional<AgencyYearReference> ref;
+    std::optional<CommunityChange> change;
+    if (fiscal_year && unit.rfind("agency:", 0) == 0) {
+      const std::string agency = unit.substr(7);
+      const int year = YearOf(period);
+      AgencyYearReference a;
+      bool any = false;
+      for (const auto& o : outcomes) {
+        const auto& oc = o.org_outcome();
+        if (o.reporter() != agency ||
+            static_cast<int>(oc.fiscal_year()) != year) {
+          continue;
+        }
+        any = true;
+        ++a.org_outcomes;
+        const bool dismantled = oc.outcome() == v1::ORG_OUTCOME_DISMANTLED;
+        if (dismantled && oc.pending()) ++a.pending_dismantled;
+        const auto t = tier.find(oc.org_id());
+        const bool cpot = t != tier.end() && t->second.second == v1::TIER_CPOT;
+        ++a.reported[dismantled ? "PERFORMANCE_MEASURE_PTO_DISMANTLED"
+                                : "PERFORMANCE_MEASURE_PTO_DISRUPTED"];
+        if (cpot) {
+          ++a.reported[dismantled ? "PERFORMANCE_MEASURE_CPOT_DISMANTLED"
+                                  : "PERFORMANCE_MEASURE_CPOT_DISRUPTED"];
+        }
+      }
+      // The latest target per measure.
+      std::map<std::string, std::tuple<int64_t, std::string, int64_t>> latest;
+      for (const auto& t : targets) {
+        const auto& pt = t.performance_target();
+        if (pt.agency() != agency ||
+            static_cast<int>(pt.fiscal_year()) != year) {
+          continue;
+        }
+        any = true;
+        const std::string measure = v1::PerformanceMeasure_Name(pt.measure());
+        auto key = std::make_tuple(t.occurred_at().seconds(), t.report_id(),
+                                   static_cast<int64_t>(pt.target()));
+        if (latest.count(measure) == 0 || latest[measure] < key) {
+          latest[measure] = key;
+        }
+      }
+      for (const auto& [m, v] : latest) a.target[m] = std::get<2>(v);
+      if (any) ref = a;
+    }
+    if (fiscal_year && unit.rfind("area:", 0) == 0) {
+      const std::string area = unit.substr(5);
+      const int64_t end = FiscalYearBounds(YearOf(period)).second;
+      // Per kind: (period_start, report_id) -> value, up to the year's end.
+      std::map<std::string, std::map<std::tuple<int64_t, std::string>, double>>
+          series;
+      for (const auto& c : community) {
+        const auto& ci = c.community_indicator();
+        if (ci.area_id() != area || ci.period_start().seconds() >= end) {
+          continue;
+        }
+        series[v1::CommunityIndicatorKind_Name(ci.indicator())]
+              [{ci.period_start().seconds(), c.report_id()}] = ci.value();
+      }
+      CommunityChange cc;
+      for (const auto& [kind, points] : series) {
+        cc[kind] = {points.begin()->second, points.rbegin()->second};
+      }
+      if (!cc.empty()) change = cc;
+    }
+    const bool empty = IsZero(totals) && !ref && !change;
+    auto stored = Card(tx, unit, period);
+    if (empty && !stored) continue;
+    v1::Scorecard card;
+    card.set_unit(unit);
+    card.set_period(period);
+    for (auto& i :
+         ComputeIndicators(totals, ref ? &*ref : nullptr,
+                           change ? &*change : nullptr, rules_.indicators)) {
+      *card.add_indicators() = std::move(i);
+    }
+    card.set_score_version(rules_.desert->version);
+    card.set_criteria_version(rules_.criteria_version);
+    card.set_scorecard_id(privacy::Sha256Hex(Serialize(card)).substr(0, 32));
+    if (stored && stored->scorecard_id() == card.scorecard_id()) continue;
+    card.set_revision(stored ? stored->revision() + 1 : 1);
+    tx.Put(kCards, up, Serialize(card));
+    tx.Put(kByPeriod, JoinKey({period, unit}), "");
+    out.push_back(
+        stream::Output{scores_topic_,
+                       unit,
+                       Serialize(card),
+                       {{"fruition-scorecard-id", card.scorecard_id()}}});
+  }
+  return out;
+}
+
+}  // namespace fruition::scoring

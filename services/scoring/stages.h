@@ -1,0 +1,104 @@
+// The two stages of scoring as stream::Handlers (ARCHITECTURE principle 3).
+//
+// Stage 1 (group fruition-scoring, on fruition.reports.v1 and
+// fruition.link-assessments.v1, co-partitioned by subject_pid) keeps each
+// subject's facts and, when they change, produces the subject's
+// contribution to every unit-period it belongs to (and a zero one where it
+// left) to fruition.scoring.contributions, keyed by unit, versioned by the
+// number of the subject's records applied.
+//
+// Stage 2 (group fruition-scoring-stage2, on the contributions topic, plus
+// fruition.reference.v1 read whole) keeps the latest contribution of each
+// member per unit-period, maintains their sums, and produces a Scorecard to
+// fruition.scores.v1 (key unit) whenever a unit-period's indicators change.
+// Reference-driven indicators (org outcomes, targets, community change) are
+// computed for the units whose contributions partition it owns.
+#ifndef FRUITION_SERVICES_SCORING_STAGES_H_
+#define FRUITION_SERVICES_SCORING_STAGES_H_
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fruition/v1/scores.pb.h"
+#include "services/common/stream/loop.h"
+#include "services/scoring/desert.h"
+#include "services/scoring/indicators.h"
+
+namespace fruition::scoring {
+
+// Tables of the stage 1 store (after "offsets").
+enum Stage1Table { kSubjects = 1, kIntents };
+// Tables of the stage 2 store.
+enum Stage2Table { kMembers = 1, kTotals, kCards, kByPeriod, kReference };
+
+inline const std::vector<std::string>& Stage1Tables() {
+  static const auto* t = new std::vector<std::string>{"subjects", "intents"};
+  return *t;
+}
+inline const std::vector<std::string>& Stage2Tables() {
+  static const auto* t = new std::vector<std::string>{
+      "members", "totals", "cards", "by_period", "reference"};
+  return *t;
+}
+
+struct ScoringRules {
+  const DesertRules* desert = &DefaultDesertRules();
+  std::string criteria_version = "v1";  // assessments counted
+  IndicatorOptions indicators;
+  int contribution_partitions = 12;  // of fruition.scoring.contributions
+};
+
+class Stage1 : public stream::Handler {
+ public:
+  // `store` takes the intents written before producing.
+  Stage1(ScoringRules rules, store::KvStore* store, std::string reports_topic,
+         std::string assessments_topic, std::string contributions_topic);
+  absl::StatusOr<std::vector<stream::Output>> Apply(
+      store::KvTx& tx, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned, const stream::SkipSet& skip,
+      stream::PoisonRecord* poison) override;
+
+ private:
+  ScoringRules rules_;
+  store::KvStore* store_;
+  std::string reports_topic_;
+  std::string assessments_topic_;
+  std::string contributions_topic_;
+};
+
+class Stage2 : public stream::Handler {
+ public:
+  Stage2(ScoringRules rules, std::string contributions_topic,
+         std::string reference_topic, std::string scores_topic);
+  absl::StatusOr<std::vector<stream::Output>> Apply(
+      store::KvTx& tx, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned, const stream::SkipSet& skip,
+      stream::PoisonRecord* poison) override;
+  std::vector<stream::Output> OnAssigned(
+      store::KvTx& tx, const std::set<int32_t>& added,
+      const std::set<int32_t>& owned) override;
+
+  // The stored scorecard of a unit-period (restricted view).
+  static std::optional<v1::Scorecard> Card(const store::KvTx& tx,
+                                           const std::string& unit,
+                                           const std::string& period);
+
+ private:
+  // Rebuilds the scorecards of `dirty` (unit \0 period keys); outputs those
+  // that changed.
+  std::vector<stream::Output> Rebuild(store::KvTx& tx,
+                                      const std::set<std::string>& dirty) const;
+  bool Owns(const std::string& unit, const std::set<int32_t>& owned) const;
+  // Every agency and area unit-period the reference table feeds.
+  std::set<std::string> ReferenceUnitPeriods(const store::KvTx& tx) const;
+
+  ScoringRules rules_;
+  std::string contributions_topic_;
+  std::string reference_topic_;
+  std::string scores_topic_;
+};
+
+}  // namespace fruition::scoring
+
+#endif  // FRUITION_SERVICES_SCORING_STAGES_H_
