@@ -103,6 +103,10 @@ bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
       break;
     }
     case v1::AgencyReport::kSentencing: {
+      auto* seen = s->add_sentencing_history();
+      seen->set_district(r.sentencing().district());
+      seen->set_occurred_at(at);
+      seen->set_case_id(r.case_id());
       auto& map = *s->mutable_sentencings();
       auto it = map.find(r.case_id());
       // The latest judgment counts; ties by report_id, so any order agrees.
@@ -146,6 +150,33 @@ bool ApplyAssessment(const v1::LinkAssessment& a,
   out.set_result(a.result());
   out.set_tier(a.tier());
   return true;
+}
+
+std::set<std::string> PossibleUnitPeriods(const SubjectState& s) {
+  std::set<std::string> out;
+  auto add = [&](const std::string& unit, int64_t at) {
+    out.insert(Key(unit, FiscalYear(at)));
+    out.insert(Key(unit, FiscalQuarter(at)));
+  };
+  for (const auto& [k, a] : s.arrests()) {
+    if (!a.agency().empty()) add("agency:" + a.agency(), a.occurred_at());
+    if (!a.field_office().empty()) {
+      add("field_office:" + a.field_office(), a.occurred_at());
+    }
+  }
+  for (const auto& e : s.sentencing_history()) {
+    add("district:" + e.district(), e.occurred_at());
+    for (const auto& [k, a] : s.arrests()) {
+      if (a.case_id() != e.case_id()) continue;
+      if (!a.agency().empty()) add("agency:" + a.agency(), e.occurred_at());
+      if (!a.field_office().empty()) {
+        add("field_office:" + a.field_office(), e.occurred_at());
+      }
+    }
+  }
+  for (const auto& c : s.charges())
+    add("district:" + c.district(), c.occurred_at());
+  return out;
 }
 
 void AddComponents(const Components& b, int64_t sign, Components* a) {

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 #include "fruition/internal/scoring.pb.h"
@@ -45,6 +46,12 @@ bool ApplyAssessment(const v1::LinkAssessment& assessment,
 // The subject's contribution to each unit-period, keyed unit \0 period.
 std::map<std::string, internal::Components> Contributions(
     const internal::SubjectState& s, const DesertRules& rules);
+
+// Every unit-period the subject could have been counted in by any instance
+// at any time: those of its arrests, of every sentencing record ever seen
+// (also replaced ones) and of its charges. A superset of Contributions'
+// keys, the same whatever order the facts arrived in.
+std::set<std::string> PossibleUnitPeriods(const internal::SubjectState& s);
 
 // a += sign × b, field by field.
 void AddComponents(const internal::Components& b, int64_t sign,

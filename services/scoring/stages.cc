@@ -97,6 +97,7 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
       const std::string pid = SubjectOf(report);
       if (pid.empty()) continue;
       SubjectState& s = state(pid);
+      s.set_partition(r.partition);
       ApplyReport(report, &s);
     } else if (r.topic == assessments_topic_) {
       v1::LinkAssessment a;
@@ -106,6 +107,7 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
       }
       if (a.subject_pid().empty()) continue;
       SubjectState& s = state(a.subject_pid());
+      s.set_partition(r.partition);
       ApplyAssessment(a, rules_.criteria_version, &s);
     }
   }
@@ -118,10 +120,15 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
       version = std::max(version, v);
     ++version;
     std::map<std::string, Components> now = Contributions(s, *rules_.desert);
-    // Where the subject no longer belongs, or a crash may have left a
-    // contribution stage 2 holds: supersede it.
-    for (const auto& [key, before] : s.emitted())
+    // Wherever the subject may have been counted (by this instance before a
+    // crash, or by another before a rebalance) but no longer belongs:
+    // supersede it with a zero contribution.
+    for (const std::string& key : PossibleUnitPeriods(s)) {
       now.emplace(key, Components());
+    }
+    for (const auto& [key, before] : s.emitted()) {
+      now.emplace(key, Components());
+    }
     for (const auto& [key, v] : intents.version())
       now.emplace(key, Components());
     internal::Intents produced;
@@ -133,9 +140,10 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
           vit == s.emitted_version().end() ? 0 : vit->second;
       const bool uncertain =
           iit != intents.version().end() && iit->second > emitted_version;
-      const bool changed = it == s.emitted().end()
-                               ? !IsZero(c)
-                               : Serialize(it->second) != Serialize(c);
+      // Never emitted here (a new instance, or after a rebalance): emit,
+      // zeros too, since stage 2 may hold another instance's value.
+      const bool changed =
+          it == s.emitted().end() || Serialize(it->second) != Serialize(c);
       if (!changed && !uncertain) continue;
       const auto parts = SplitKey(key);
       Contribution contribution;
@@ -147,13 +155,8 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
       out.push_back(stream::Output{
           contributions_topic_, parts[0], Serialize(contribution), {}});
       (*produced.mutable_version())[key] = version;
-      if (IsZero(c)) {
-        s.mutable_emitted()->erase(key);
-        s.mutable_emitted_version()->erase(key);
-      } else {
-        (*s.mutable_emitted())[key] = c;
-        (*s.mutable_emitted_version())[key] = version;
-      }
+      (*s.mutable_emitted())[key] = c;
+      (*s.mutable_emitted_version())[key] = version;
     }
     if (!produced.version().empty()) {
       s.set_version(version);
@@ -170,6 +173,26 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
     tx.Put(kSubjects, pid, Serialize(s));
   }
   return out;
+}
+
+std::vector<stream::Output> Stage1::OnAssigned(store::KvTx& tx,
+                                               const std::set<int32_t>& added,
+                                               const std::set<int32_t>& owned) {
+  (void)owned;
+  // Another instance may have produced these subjects' contributions since
+  // this one last did: forget what was emitted here, so the next change
+  // re-emits everything.
+  for (const auto& [pid, bytes] : tx.Scan(kSubjects, "")) {
+    SubjectState s;
+    if (!s.ParseFromString(bytes) || added.count(s.partition()) == 0 ||
+        s.emitted().empty()) {
+      continue;
+    }
+    s.clear_emitted();
+    s.clear_emitted_version();
+    tx.Put(kSubjects, pid, Serialize(s));
+  }
+  return {};
 }
 
 // ---------------------------------------------------------------- stage 2
@@ -233,10 +256,10 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
       }
       const std::string member_key =
           JoinKey({c.unit(), c.period(), c.member()});
+      // The latest in log order wins (see scoring.proto Contribution).
       Contribution before;
       if (auto bytes = tx.Get(kMembers, member_key)) {
         before.ParseFromString(*bytes);
-        if (before.version() >= c.version()) continue;  // older or the same
       }
       const std::string up = JoinKey({c.unit(), c.period()});
       Components totals;

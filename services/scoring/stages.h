@@ -4,13 +4,14 @@
 // fruition.link-assessments.v1, co-partitioned by subject_pid) keeps each
 // subject's facts and, when they change, produces the subject's
 // contribution to every unit-period it belongs to (and a zero one where it
-// left) to fruition.scoring.contributions, keyed by unit, versioned by the
-// number of the subject's records applied.
+// left, or may have been counted by another instance or a crashed run) to
+// fruition.scoring.contributions, keyed by unit.
 //
 // Stage 2 (group fruition-scoring-stage2, on the contributions topic, plus
-// fruition.reference.v1 read whole) keeps the latest contribution of each
-// member per unit-period, maintains their sums, and produces a Scorecard to
-// fruition.scores.v1 (key unit) whenever a unit-period's indicators change.
+// fruition.reference.v1 read whole) keeps the latest contribution (in log
+// order) of each member per unit-period, maintains their sums, and produces
+// a Scorecard to fruition.scores.v1 (key unit) whenever a unit-period's
+// indicators change.
 // Reference-driven indicators (org outcomes, targets, community change) are
 // computed for the units whose contributions partition it owns.
 #ifndef FRUITION_SERVICES_SCORING_STAGES_H_
@@ -58,6 +59,9 @@ class Stage1 : public stream::Handler {
       store::KvTx& tx, const std::vector<kafka::Record>& records,
       const std::set<int32_t>& owned, const stream::SkipSet& skip,
       stream::PoisonRecord* poison) override;
+  std::vector<stream::Output> OnAssigned(
+      store::KvTx& tx, const std::set<int32_t>& added,
+      const std::set<int32_t>& owned) override;
 
  private:
   ScoringRules rules_;

@@ -10,15 +10,18 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/common/kafka/admin.h"
+#include "services/common/kafka/producer.h"
 #include "services/common/strings.h"
 
 namespace fruition::testing {
@@ -83,7 +86,10 @@ int FreePort() {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return 0;  // what getsockname reports for the unbound socket
+  }
   socklen_t len = sizeof(addr);
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   const int port = ntohs(addr.sin_port);
@@ -186,6 +192,7 @@ absl::StatusOr<std::unique_ptr<Process>> Process::Start(
   std::vector<std::string> argv_storage = {binary};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_storage.size() + 1);
   for (auto& a : argv_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
   const pid_t pid = fork();
@@ -234,6 +241,36 @@ bool Process::running() {
 std::optional<int> Process::Wait(std::chrono::milliseconds timeout) {
   WaitUntil([this] { return !running(); }, timeout);
   return exit_code_;
+}
+
+absl::Status Produce(const std::string& bootstrap,
+                     const std::vector<Outgoing>& records) {
+  kafka::ProducerOptions options;
+  options.bootstrap_servers = bootstrap;
+  options.client_id = "fruition-test";
+  auto producer = kafka::KafkaProducer::Create(options);
+  if (!producer.ok()) return producer.status();
+  std::atomic<int> failed{0};
+  std::string error;
+  std::mutex mu;
+  for (const Outgoing& r : records) {
+    std::vector<kafka::Header> headers(r.headers.begin(), r.headers.end());
+    (*producer)->Produce(r.topic, r.key, r.value, headers,
+                         [&](const kafka::DeliveryReport& d) {
+                           if (d.status.ok()) return;
+                           ++failed;
+                           std::lock_guard<std::mutex> lock(mu);
+                           error = std::string(d.status.message());
+                         });
+  }
+  if (absl::Status s = (*producer)->Flush(std::chrono::seconds(60)); !s.ok()) {
+    return s;
+  }
+  if (failed.load() > 0) {
+    return absl::UnavailableError(
+        StrCat(failed.load(), " records not acknowledged: ", error));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<Record>> ReadTopic(

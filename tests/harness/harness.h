@@ -102,6 +102,19 @@ absl::StatusOr<std::vector<Record>> ReadTopic(
     const std::string& bootstrap, const std::string& topic,
     std::chrono::milliseconds timeout);
 
+// A record to produce.
+struct Outgoing {
+  std::string topic;
+  std::string key;
+  std::string value;
+  std::map<std::string, std::string> headers;
+};
+
+// Produces `records` in order with an idempotent, acks=all producer and
+// waits for every acknowledgement.
+absl::Status Produce(const std::string& bootstrap,
+                     const std::vector<Outgoing>& records);
+
 // grpc.health.v1 status of the server at `address`: "SERVING",
 // "NOT_SERVING", or the error. With `tls_ca` (a PEM file) over TLS.
 std::string HealthStatus(const std::string& address,
