@@ -100,6 +100,7 @@ bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
       out.set_case_id(r.case_id());
       out.set_claim_id(a.claim_id());
       out.set_occurred_at(at);
+      *s->add_arrest_history() = out;
       break;
     }
     case v1::AgencyReport::kSentencing: {
@@ -110,9 +111,11 @@ bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
       auto& map = *s->mutable_sentencings();
       auto it = map.find(r.case_id());
       // The latest judgment counts; ties by report_id, so any order agrees.
+      // Ties: report ids are unique per reporter only, so the reporter too.
       if (it != map.end() &&
-          std::make_tuple(it->second.occurred_at(), it->second.report_id()) >=
-              std::make_tuple(at, r.report_id())) {
+          std::make_tuple(it->second.occurred_at(), it->second.reporter(),
+                          it->second.report_id()) >=
+              std::make_tuple(at, r.reporter(), r.report_id())) {
         break;
       }
       SubjectState::Sentencing& out = map[r.case_id()];
@@ -120,6 +123,7 @@ bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
       out.set_case_id(r.case_id());
       out.set_occurred_at(at);
       out.set_report_id(r.report_id());
+      out.set_reporter(r.reporter());
       break;
     }
     case v1::AgencyReport::kDeclination: {
@@ -158,7 +162,7 @@ std::set<std::string> PossibleUnitPeriods(const SubjectState& s) {
     out.insert(Key(unit, FiscalYear(at)));
     out.insert(Key(unit, FiscalQuarter(at)));
   };
-  for (const auto& [k, a] : s.arrests()) {
+  for (const auto& a : s.arrest_history()) {
     if (!a.agency().empty()) add("agency:" + a.agency(), a.occurred_at());
     if (!a.field_office().empty()) {
       add("field_office:" + a.field_office(), a.occurred_at());
@@ -166,7 +170,7 @@ std::set<std::string> PossibleUnitPeriods(const SubjectState& s) {
   }
   for (const auto& e : s.sentencing_history()) {
     add("district:" + e.district(), e.occurred_at());
-    for (const auto& [k, a] : s.arrests()) {
+    for (const auto& a : s.arrest_history()) {
       if (a.case_id() != e.case_id()) continue;
       if (!a.agency().empty()) add("agency:" + a.agency(), e.occurred_at());
       if (!a.field_office().empty()) {

@@ -83,14 +83,12 @@ std::vector<v1::Indicator> ComputeIndicators(
     }
   }
   if (community != nullptr) {
-    for (const auto& [kind, values] : *community) {
-      const auto [first, latest] = values;
-      if (first == 0) {
-        out.push_back(Make("community_change:" + kind, 0, 2, false));
-      } else {
-        out.push_back(
-            Make("community_change:" + kind, latest / first - 1.0, 2));
-      }
+    for (const auto& [kind, series] : *community) {
+      const auto& [first, latest, periods] = series;
+      // n: the periods reported. A change needs two, and a first value.
+      const bool defined = periods >= 2 && first != 0;
+      out.push_back(Make("community_change:" + kind,
+                         defined ? latest / first - 1.0 : 0, periods, defined));
     }
   }
   return out;

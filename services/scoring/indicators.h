@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "fruition/internal/scoring.pb.h"
@@ -23,8 +24,10 @@ struct AgencyYearReference {
   std::map<std::string, int64_t> reported;
 };
 
-// Per area and indicator kind: (first period value, latest period value).
-using CommunityChange = std::map<std::string, std::pair<double, double>>;
+// Per area and indicator kind: (first period value, latest period value,
+// periods reported).
+using CommunityChange =
+    std::map<std::string, std::tuple<double, double, int64_t>>;
 
 struct IndicatorOptions {
   double cost_per_prison_year = 36299;  // lnf_cost_usd

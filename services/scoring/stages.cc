@@ -449,7 +449,8 @@ std::vector<stream::Output> Stage2::Rebuild(
       }
       CommunityChange cc;
       for (const auto& [kind, points] : series) {
-        cc[kind] = {points.begin()->second, points.rbegin()->second};
+        cc[kind] = {points.begin()->second, points.rbegin()->second,
+                    static_cast<int64_t>(points.size())};
       }
       if (!cc.empty()) change = cc;
     }
@@ -469,8 +470,16 @@ std::vector<stream::Output> Stage2::Rebuild(
     card.set_scorecard_id(privacy::Sha256Hex(Serialize(card)).substr(0, 32));
     if (stored && stored->scorecard_id() == card.scorecard_id()) continue;
     card.set_revision(stored ? stored->revision() + 1 : 1);
-    tx.Put(kCards, up, Serialize(card));
-    tx.Put(kByPeriod, JoinKey({period, unit}), "");
+    if (empty) {
+      // Nothing is counted here any more (e.g. an amended judgment moved
+      // the only sentenced person): subscribers get the empty card once,
+      // the store keeps nothing, so its content never depends on batching.
+      tx.Delete(kCards, up);
+      tx.Delete(kByPeriod, JoinKey({period, unit}));
+    } else {
+      tx.Put(kCards, up, Serialize(card));
+      tx.Put(kByPeriod, JoinKey({period, unit}), "");
+    }
     out.push_back(
         stream::Output{scores_topic_,
                        unit,
