@@ -22,9 +22,8 @@
   auto FRUITION_STATUS_CONCAT_(fruition_statusor_, __LINE__) = (expr);     \
   if (!FRUITION_STATUS_CONCAT_(fruition_statusor_, __LINE__).ok())         \
     return FRUITION_STATUS_CONCAT_(fruition_statusor_, __LINE__).status(); \
-  lhs = std::move(*FRUITION_STATUS_CONCAT_(                                \
-      fruition_statusor_, __LINE__))  // NOLINT(bugprone-macro-parentheses): lhs
-                                      // may be a declaration
+  lhs = /* NOLINT(bugprone-macro-parentheses): lhs may be a declaration */ \
+      std::move(*FRUITION_STATUS_CONCAT_(fruition_statusor_, __LINE__))
 
 namespace fruition {
 

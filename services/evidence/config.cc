@@ -61,7 +61,7 @@ absl::StatusOr<EvidenceConfig> EvidenceConfigFrom(const config::Settings& s) {
                             s.GetRequired("principals-file"));
   FRUITION_ASSIGN_OR_RETURN(c.data_dir, s.GetRequired("data-dir"));
   c.criteria_file = s.Get("criteria");
-  const std::string skip = s.Get("skip-record");
+  const std::string& skip = s.Get("skip-record");
   size_t start = 0;
   while (start < skip.size()) {
     size_t end = skip.find(',', start);
@@ -72,8 +72,8 @@ absl::StatusOr<EvidenceConfig> EvidenceConfigFrom(const config::Settings& s) {
     const size_t b = item.rfind(':');
     char* e1 = nullptr;
     char* e2 = nullptr;
-    long partition = -1;
-    long long offset = -1;
+    int64_t partition = -1;
+    int64_t offset = -1;
     if (a != std::string::npos && b != a) {
       partition = std::strtol(item.c_str() + a + 1, &e1, 10);
       offset = std::strtoll(item.c_str() + b + 1, &e2, 10);
@@ -84,8 +84,8 @@ absl::StatusOr<EvidenceConfig> EvidenceConfigFrom(const config::Settings& s) {
           StrCat("config field skip-record: '", item,
                  "' is not TOPIC:PARTITION:OFFSET"));
     }
-    c.skip_records.insert({{item.substr(0, a), static_cast<int32_t>(partition)},
-                           static_cast<int64_t>(offset)});
+    c.skip_records.insert(
+        {{item.substr(0, a), static_cast<int32_t>(partition)}, offset});
   }
   c.tls_cert_file = s.Get("tls-cert");
   c.tls_key_file = s.Get("tls-key");

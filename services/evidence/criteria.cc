@@ -14,7 +14,7 @@
 namespace fruition::evidence {
 namespace {
 
-constexpr int64_t kDaySeconds = 24 * 60 * 60;
+constexpr int64_t kDaySeconds = int64_t{24} * 60 * 60;
 
 Rulebook MakeV1() {
   Rulebook r;
@@ -224,8 +224,9 @@ Assessment Assess(const Rulebook& rules, const ClaimFacts& facts) {
   for (const Item& it : facts.items) {
     if (seen.insert(it.item.evidence_id()).second) items.push_back(&it);
   }
-  for (const Item* it : items)
+  for (const Item* it : items) {
     out.evidence_ids.push_back(it->item.evidence_id());
+  }
   std::sort(out.evidence_ids.begin(), out.evidence_ids.end());
 
   // Counted for C2–C4: the claim's items up to the claim, all added items.
@@ -280,15 +281,15 @@ Assessment Assess(const Rulebook& rules, const ClaimFacts& facts) {
 
   const bool pass[] = {c1, c2, c3, c4, c5, c6};
   const std::string why[] = {
-      "C1: the org was not a designated priority target (or its designation "
-      "was revoked) when the claim was made",
+      std::string("C1: the org was not a designated priority target (or its "
+                  "designation was revoked) when the claim was made"),
       StrCat("C2: ", counted.size(), " counted evidence item(s) from ",
              sources.size(), " source(s); at least ", rules.min_items,
              " items from ", rules.min_sources, " sources are required"),
-      "C3: no direct evidence (wiretap, controlled buy, seizure trace, "
-      "financial or communications record)",
-      "C4: a cooperator statement or informant tip is not corroborated by "
-      "an item from another source",
+      std::string("C3: no direct evidence (wiretap, controlled buy, seizure "
+                  "trace, financial or communications record)"),
+      std::string("C4: a cooperator statement or informant tip is not "
+                  "corroborated by an item from another source"),
       out.tier == v1::TIER_UNSPECIFIED
           ? std::string("C5: the org has no designated tier, so no hop "
                         "limit can be met")

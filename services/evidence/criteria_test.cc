@@ -1085,7 +1085,12 @@ YamlLines V1Lines() {
 
 std::string Yaml(const YamlLines& lines) {
   std::string out;
-  for (const auto& [key, value] : lines) out += key + ": " + value + "\n";
+  for (const auto& [key, value] : lines) {
+    out += key;
+    out += ": ";
+    out += value;
+    out += "\n";
+  }
   return out;
 }
 

@@ -65,7 +65,7 @@ google::protobuf::Timestamp Ts(int64_t seconds) {
 
 v1::EvidenceItem Ev(const std::string& id, v1::EvidenceKind kind,
                     const std::string& source, int64_t observed,
-                    std::vector<std::string> corroborates = {},
+                    const std::vector<std::string>& corroborates = {},
                     const std::string& sealed = "") {
   v1::EvidenceItem e;
   e.set_evidence_id(id);
@@ -349,12 +349,12 @@ Scenario MakeScenario() {
   const std::vector<std::string> orgs = {"ORG-A", "ORG-B", "ORG-C", "ORG-D",
                                          "ORG-E"};
   for (int i = 0; i < 30; ++i) {
-    const std::string reporter = reporters[i % 3];
+    const std::string& reporter = reporters[i % 3];
     const std::string n = std::to_string(100 + i);
     const std::string claim_id = "CL-" + n;
     const std::string pid = "pid-" + std::to_string(i % 10);
     const int32_t partition = (i % 10) % 4;
-    const int64_t t = kBase + i * 10 * kDay;
+    const int64_t t = kBase + int64_t{i} * 10 * kDay;
     const std::string id = "EV-" + n;
     std::vector<v1::EvidenceItem> items;
     switch (i % 6) {
@@ -540,6 +540,7 @@ TEST_F(ProcessorTest, FinalAssessmentsDoNotDependOnArrivalOrder) {
     std::vector<size_t> o = log_order;
     std::shuffle(o.begin(), o.end(), rng);
     std::vector<size_t> batches;
+    batches.reserve(8);
     for (int i = 0; i < 8; ++i) batches.push_back(1 + rng() % 9);
     variants.push_back({"shuffle seed " + std::to_string(seed), o, batches});
   }

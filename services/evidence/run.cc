@@ -128,7 +128,7 @@ EvidenceComponent::~EvidenceComponent() {
 }
 
 absl::Status Run(const EvidenceConfig& config, server::ShutdownSignal* stop,
-                 std::function<void(int, int)> on_listening) {
+                 const std::function<void(int, int)>& on_listening) {
   log::Level level = log::Level::kInfo;
   log::ParseLevel(config.log_level, &level);
   log::Configure("evidence", level);

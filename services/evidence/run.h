@@ -58,7 +58,7 @@ class EvidenceComponent {
 // Runs the service until `stop` fires, then drains. `on_listening` gets the
 // gRPC and metrics ports (tests use port 0).
 absl::Status Run(const EvidenceConfig& config, server::ShutdownSignal* stop,
-                 std::function<void(int, int)> on_listening = nullptr);
+                 const std::function<void(int, int)>& on_listening = nullptr);
 
 // `fruition evidence reassess`: replays all of fruition.reports.v1 and
 // fruition.reference.v1 into a scratch store under `rules` and produces

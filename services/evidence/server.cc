@@ -142,39 +142,37 @@ absl::StatusOr<auth::Principal> EvidenceServiceImpl::Authenticate(
   return principals_->Authenticate(server::CredentialsFrom(context));
 }
 
-#define FRUITION_AUTHENTICATE(context, caller) \
-  auto caller = Authenticate(*(context));      \
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-
 grpc::Status EvidenceServiceImpl::GetClaim(grpc::ServerContext* context,
                                            const v1::GetClaimRequest* request,
                                            v1::Claim* response) {
-  FRUITION_AUTHENTICATE(context, caller);
+  auto caller = Authenticate(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   return GetClaimAs(*caller, *request, response);
 }
 
 grpc::Status EvidenceServiceImpl::ListClaims(
     grpc::ServerContext* context, const v1::ListClaimsRequest* request,
     v1::ListClaimsResponse* response) {
-  FRUITION_AUTHENTICATE(context, caller);
+  auto caller = Authenticate(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   return ListClaimsAs(*caller, *request, response);
 }
 
 grpc::Status EvidenceServiceImpl::GetOrg(grpc::ServerContext* context,
                                          const v1::GetOrgRequest* request,
                                          v1::Org* response) {
-  FRUITION_AUTHENTICATE(context, caller);
+  auto caller = Authenticate(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   return GetOrgAs(*caller, *request, response);
 }
 
 grpc::Status EvidenceServiceImpl::AssessDraft(
     grpc::ServerContext* context, const v1::AssessDraftRequest* request,
     v1::AssessDraftResponse* response) {
-  FRUITION_AUTHENTICATE(context, caller);
+  auto caller = Authenticate(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   return AssessDraftAs(*caller, *request, response);
 }
-
-#undef FRUITION_AUTHENTICATE
 
 grpc::Status EvidenceServiceImpl::GetClaimAs(const auth::Principal& caller,
                                              const v1::GetClaimRequest& request,

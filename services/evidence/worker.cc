@@ -56,6 +56,7 @@ std::vector<int32_t> Worker::OwnedPartitions() const {
 bool Worker::ProduceAll(const std::vector<v1::LinkAssessment>& emit,
                         const std::atomic<bool>& stop) {
   std::vector<const v1::LinkAssessment*> pending;
+  pending.reserve(emit.size());
   for (const auto& a : emit) pending.push_back(&a);
   int attempt = 0;
   while (!pending.empty()) {
@@ -190,7 +191,7 @@ absl::Status Worker::Run(const std::atomic<bool>& stop) {
   };
   auto on_revoke = [this, &stop, &stuck](
                        const std::vector<kafka::TopicPartition>& tps,
-                       std::vector<kafka::Record> unreturned) {
+                       const std::vector<kafka::Record>& unreturned) {
     // Finish what was polled from the partitions being taken away.
     if (!stuck && !Process(unreturned, stop)) stuck = true;
     std::lock_guard<std::mutex> lock(owned_mu_);

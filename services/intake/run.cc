@@ -102,7 +102,7 @@ absl::Status IntakeComponent::Flush(std::chrono::milliseconds timeout) {
 }
 
 absl::Status Run(const IntakeConfig& config, server::ShutdownSignal* stop,
-                 std::function<void(int, int)> on_listening) {
+                 const std::function<void(int, int)>& on_listening) {
   log::Level level = log::Level::kInfo;
   log::ParseLevel(config.log_level, &level);
   log::Configure("intake", level);

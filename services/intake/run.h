@@ -58,7 +58,7 @@ class IntakeComponent {
 // health NOT_SERVING, running RPCs get drain_timeout_ms, Kafka is flushed.
 // `on_listening(grpc_port, metrics_port)` is called once serving (tests).
 absl::Status Run(const IntakeConfig& config, server::ShutdownSignal* stop,
-                 std::function<void(int, int)> on_listening = nullptr);
+                 const std::function<void(int, int)>& on_listening = nullptr);
 
 }  // namespace fruition::intake
 

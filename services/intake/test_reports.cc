@@ -7,7 +7,7 @@ using auth::Principal;
 using auth::PrincipalKind;
 using v1::AgencyReport;
 
-constexpr int64_t kDay = 24 * 3600;
+constexpr int64_t kDay = int64_t{24} * 3600;
 
 }  // namespace
 

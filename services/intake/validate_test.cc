@@ -37,7 +37,6 @@ using testing::CallerFor;
 using testing::IsReferenceBody;
 using testing::SubjectBodies;
 using testing::Ts;
-using testing::ValidReport;
 
 // ValidReport at the tests' clock.
 AgencyReport ValidReport(BodyCase body) {
@@ -312,7 +311,7 @@ TEST(ValidateTest, MissingOccurredAtIsInvalid) {
 
 TEST(ValidateTest, OccurredAtUpTo24HoursInTheFutureIsAccepted) {
   AgencyReport r = ValidReport(AgencyReport::kArrest);
-  *r.mutable_occurred_at() = Ts(kNow + 23 * kHour + 59 * 60);
+  *r.mutable_occurred_at() = Ts(kNow + 23 * kHour + int64_t{59} * 60);
   EXPECT_TRUE(Accepted(Check(r)));
   *r.mutable_occurred_at() = Ts(kNow + 24 * kHour);
   EXPECT_TRUE(Accepted(Check(r)));
@@ -1079,10 +1078,10 @@ AgencyReport DeclinationOfSize(size_t bytes) {
   AgencyReport r = ValidReport(AgencyReport::kDeclination);
   std::string reason = r.declination().reason();
   for (int round = 0; round < 4 && r.ByteSizeLong() != bytes; ++round) {
-    const long delta =
-        static_cast<long>(bytes) - static_cast<long>(r.ByteSizeLong());
-    reason.resize(static_cast<size_t>(static_cast<long>(reason.size()) + delta),
-                  'x');
+    const int64_t delta =
+        static_cast<int64_t>(bytes) - static_cast<int64_t>(r.ByteSizeLong());
+    reason.resize(
+        static_cast<size_t>(static_cast<int64_t>(reason.size()) + delta), 'x');
     r.mutable_declination()->set_reason(reason);
   }
   return r;

@@ -94,7 +94,7 @@ Scenario MakeScenario(const std::string& nonce, int n,
   const std::vector<std::string> agencies = {"DEA", "FBI", "HSI"};
   for (int i = 0; i < n; ++i) {
     const int cls = i % 9;
-    const int64_t t = kClaimEpoch + i * 60;
+    const int64_t t = kClaimEpoch + int64_t{i} * 60;
     const std::string claim_id = StrCat("CL-", nonce, "-", i);
     const std::string pid =
         privacy::Sha256Hex(StrCat(nonce, "-subject-", i / 2));
@@ -240,8 +240,7 @@ class EvidenceIntegrationTest : public ::testing::Test {
                                          const std::string& group_suffix = "") {
     std::vector<std::string> args = {
         "--kafka-bootstrap=" + bootstrap(),
-        "--kafka-properties=session.timeout.ms=6000,heartbeat.interval.ms="
-        "1000",
+        "--kafka-properties=session.timeout.ms=6000,heartbeat.interval.ms=1000",
         "--group-id=fruition-evidence-test-" + nonce_ + group_suffix,
         "--principals-file=" + dir_ + "/principals.yaml",
         "--data-dir=" + dir_ + "/" + name,
@@ -475,8 +474,9 @@ TEST_F(EvidenceIntegrationTest,
   // distinct states: at most two (class 5 gains evidence), and the ids a
   // restart re-produced are the same ids, not new ones.
   std::map<std::string, std::set<std::string>> ids;
-  for (const auto& a : OurAssessments())
+  for (const auto& a : OurAssessments()) {
     ids[a.claim_id()].insert(a.assessment_id());
+  }
   for (const auto& [claim, set] : ids) {
     EXPECT_LE(set.size(), 2u) << claim;
   }

@@ -220,6 +220,7 @@ class IntakeIntegrationTest : public ::testing::Test {
     std::mutex mu;
     std::map<std::string, v1::ReportResult> results;
     std::vector<std::thread> threads;
+    threads.reserve(by_agency.size());
     for (auto& [agency, list] : by_agency) {
       threads.emplace_back([&, agency = agency, list = list] {
         const StreamOutcome o = StreamReports(address, Token(agency), list);

@@ -1,5 +1,6 @@
 #include "tools/fruitctl/submit.h"
 
+#include <cstddef>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -13,8 +14,9 @@ namespace {
 absl::StatusOr<std::string> ReadFile(const std::string& path,
                                      const std::string& flag) {
   std::ifstream in(path);
-  if (!in)
+  if (!in) {
     return absl::InvalidArgumentError(StrCat(flag, ": cannot read ", path));
+  }
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
@@ -49,7 +51,7 @@ std::vector<size_t> StreamOnce(v1::IntakeService::Stub& stub,
   }
   writer.join();
   *rpc_status = stream->Finish();
-  return std::vector<size_t>(todo.begin() + static_cast<long>(next),
+  return std::vector<size_t>(todo.begin() + static_cast<std::ptrdiff_t>(next),
                              todo.end());
 }
 

@@ -70,7 +70,7 @@ std::vector<v1::AgencyReport> SampleReports(int subjects, uint64_t seed) {
   for (const char* agency : {"DEA", "FBI", "HSI"}) {
     for (int fy : {2016, 2017}) {
       auto t = Envelope(StrCat(agency, "-TARGET-", fy), agency,
-                        kFy2016Start + (fy - 2016) * 365 * kDay, "");
+                        kFy2016Start + int64_t{fy - 2016} * 365 * kDay, "");
       auto* p = t.mutable_performance_target();
       p->set_agency(agency);
       p->set_fiscal_year(fy);
@@ -93,13 +93,15 @@ std::vector<v1::AgencyReport> SampleReports(int subjects, uint64_t seed) {
   }
   for (int q = 0; q < 8; ++q) {
     auto ci = Envelope(StrCat("PPD-SHOOTINGS-", q), "PPD",
-                       kFy2016Start + (q + 1) * 91 * kDay, "");
+                       kFy2016Start + int64_t{q + 1} * 91 * kDay, "");
     auto* c = ci.mutable_community_indicator();
     c->set_area_id("PHL-KENSINGTON");
     c->set_indicator(v1::COMMUNITY_INDICATOR_KIND_SHOOTINGS);
     c->set_value(40 + pick(15));
-    c->mutable_period_start()->set_seconds(kFy2016Start + q * 91 * kDay);
-    c->mutable_period_end()->set_seconds(kFy2016Start + (q + 1) * 91 * kDay);
+    c->mutable_period_start()->set_seconds(kFy2016Start +
+                                           int64_t{q} * 91 * kDay);
+    c->mutable_period_end()->set_seconds(kFy2016Start +
+                                         int64_t{q + 1} * 91 * kDay);
     out.push_back(ci);
   }
 

@@ -23,7 +23,7 @@ TEST(SampleDataTest, EveryReportPassesIntakeValidation) {
   std::map<v1::AgencyReport::BodyCase, int> bodies;
   for (const auto& r : reports) {
     const auto rejection = intake::Validate(
-        r, {r.reporter(), KindOf(r.reporter())}, /*now=*/1767225600);
+        r, {r.reporter(), KindOf(r.reporter())}, /*now_seconds=*/1767225600);
     EXPECT_FALSE(rejection.has_value())
         << r.report_id() << ": " << rejection->message;
     EXPECT_TRUE(ids.insert({r.reporter(), r.report_id()}).second)

@@ -117,8 +117,9 @@ absl::StatusOr<int> PartitionsOf(rd_kafka_t* rk, const std::string& topic,
   }
   rd_kafka_metadata_destroy(md);
   if (!status.ok()) return status;
-  if (n == 0)
+  if (n == 0) {
     return absl::UnavailableError(StrCat("topic ", topic, ": no partitions"));
+  }
   return n;
 }
 
@@ -154,7 +155,7 @@ void RebalanceTrampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GroupConsumer>> GroupConsumer::Create(
-    ConsumerOptions options, std::vector<std::string> topics,
+    const ConsumerOptions& options, const std::vector<std::string>& topics,
     OnAssign on_assign, OnRevoke on_revoke) {
   if (options.group_id.empty()) {
     return absl::InvalidArgumentError("kafka consumer: group_id required");
@@ -194,6 +195,7 @@ void GroupConsumer::Rebalance(rd_kafka_s* rk, int err, void* partitions,
   auto* self = static_cast<GroupConsumer*>(opaque);
   auto* list = static_cast<rd_kafka_topic_partition_list_t*>(partitions);
   std::vector<TopicPartition> tps;
+  tps.reserve(static_cast<size_t>(list->cnt));
   for (int i = 0; i < list->cnt; ++i) {
     tps.emplace_back(list->elems[i].topic, list->elems[i].partition);
   }
@@ -239,7 +241,7 @@ GroupConsumer::~GroupConsumer() {
 }
 
 absl::StatusOr<std::unique_ptr<TopicReader>> TopicReader::Create(
-    ConsumerOptions options, const std::vector<std::string>& topics,
+    const ConsumerOptions& options, const std::vector<std::string>& topics,
     const StartOffsets& start, std::chrono::milliseconds timeout) {
   std::unique_ptr<TopicReader> r(new TopicReader());
   auto props = BaseProperties(options);

@@ -65,7 +65,7 @@ class GroupConsumer {
                                       std::vector<Record> unreturned)>;
 
   static absl::StatusOr<std::unique_ptr<GroupConsumer>> Create(
-      ConsumerOptions options, std::vector<std::string> topics,
+      const ConsumerOptions& options, const std::vector<std::string>& topics,
       OnAssign on_assign, OnRevoke on_revoke);
   ~GroupConsumer();  // leaves the group (revocation callbacks run)
 
@@ -99,7 +99,7 @@ class TopicReader {
  public:
   // Reads every partition of `topics`, each from `start` (absent: beginning).
   static absl::StatusOr<std::unique_ptr<TopicReader>> Create(
-      ConsumerOptions options, const std::vector<std::string>& topics,
+      const ConsumerOptions& options, const std::vector<std::string>& topics,
       const StartOffsets& start, std::chrono::milliseconds timeout);
   ~TopicReader();
 
