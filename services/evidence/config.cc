@@ -4,6 +4,7 @@
 
 #include "services/common/kafka/producer.h"
 #include "services/common/status.h"
+#include "services/common/stream/loop.h"
 #include "services/common/strings.h"
 #include "services/intake/config.h"
 
@@ -61,32 +62,9 @@ absl::StatusOr<EvidenceConfig> EvidenceConfigFrom(const config::Settings& s) {
                             s.GetRequired("principals-file"));
   FRUITION_ASSIGN_OR_RETURN(c.data_dir, s.GetRequired("data-dir"));
   c.criteria_file = s.Get("criteria");
-  const std::string& skip = s.Get("skip-record");
-  size_t start = 0;
-  while (start < skip.size()) {
-    size_t end = skip.find(',', start);
-    if (end == std::string::npos) end = skip.size();
-    const std::string item = skip.substr(start, end - start);
-    start = end + 1;
-    const size_t a = item.find(':');
-    const size_t b = item.rfind(':');
-    char* e1 = nullptr;
-    char* e2 = nullptr;
-    int64_t partition = -1;
-    int64_t offset = -1;
-    if (a != std::string::npos && b != a) {
-      partition = std::strtol(item.c_str() + a + 1, &e1, 10);
-      offset = std::strtoll(item.c_str() + b + 1, &e2, 10);
-    }
-    if (a == std::string::npos || b == a || a == 0 || *e2 != '\0' ||
-        e1 != item.c_str() + b || partition < 0 || offset < 0) {
-      return absl::InvalidArgumentError(
-          StrCat("config field skip-record: '", item,
-                 "' is not TOPIC:PARTITION:OFFSET"));
-    }
-    c.skip_records.insert(
-        {{item.substr(0, a), static_cast<int32_t>(partition)}, offset});
-  }
+  FRUITION_ASSIGN_OR_RETURN(
+      c.skip_records,
+      stream::ParseSkipRecords(s.Get("skip-record"), "skip-record"));
   c.tls_cert_file = s.Get("tls-cert");
   c.tls_key_file = s.Get("tls-key");
   c.tls_client_ca_file = s.Get("tls-client-ca");

@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/config/config.h"
-#include "services/common/kafka/consumer.h"
+#include "services/common/stream/loop.h"
 
 namespace fruition::evidence {
 
@@ -24,7 +24,7 @@ struct EvidenceConfig {
   std::string principals_file;  // required
   std::string data_dir;         // required; RocksDB in <data_dir>/evidence
   std::string criteria_file;    // empty: the built-in v1 rulebook
-  std::set<std::pair<kafka::TopicPartition, int64_t>> skip_records;
+  stream::SkipSet skip_records;
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;

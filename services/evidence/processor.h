@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "fruition/v1/assessments.pb.h"
 #include "services/common/kafka/consumer.h"
+#include "services/common/stream/loop.h"
 #include "services/evidence/criteria.h"
 #include "services/evidence/store.h"
 
@@ -26,11 +27,7 @@ namespace fruition::evidence {
 
 // A record that could not be read; consumption of its partition stops
 // until an operator skips it (--skip-record), which is logged.
-struct PoisonRecord {
-  kafka::TopicPartition tp;
-  int64_t offset = -1;
-  std::string why;
-};
+using PoisonRecord = stream::PoisonRecord;
 
 struct ApplyResult {
   std::vector<v1::LinkAssessment> emit;  // new or changed assessments

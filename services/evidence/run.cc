@@ -86,16 +86,21 @@ absl::StatusOr<std::unique_ptr<EvidenceComponent>> EvidenceComponent::Create(
   c->processor_ = std::make_unique<Processor>(c->rules_.get(),
                                               std::string(topics::kReports),
                                               std::string(topics::kReference));
-  WorkerOptions options;
+  c->handler_ = std::make_unique<EvidenceHandler>(
+      c->processor_.get(), std::string(topics::kLinkAssessments), &registry);
+  stream::LoopOptions options;
+  options.name = "evidence";
   options.consumer = ConsumerFrom(config);
+  options.group_topics = {std::string(topics::kReports)};
+  options.global_topics = {std::string(topics::kReference)};
   options.skip = config.skip_records;
-  c->worker_ =
-      std::make_unique<Worker>(options, c->store_.get(), c->producer_.get(),
-                               c->processor_.get(), &registry);
-  Worker* worker = c->worker_.get();
+  c->loop_ = std::make_unique<stream::Loop>(options, c->store_->kv(),
+                                            c->producer_.get(),
+                                            c->handler_.get(), &registry);
+  stream::Loop* loop = c->loop_.get();
   c->service_ = std::make_unique<EvidenceServiceImpl>(
       c->store_.get(), c->principals_.get(), c->rules_.get(),
-      [worker] { return worker->OwnedPartitions(); });
+      [loop] { return loop->OwnedPartitions(); });
   log::Info("evidence configured", {{"criteria_version", c->rules_->version},
                                     {"group", config.group_id},
                                     {"data_dir", *dir}});
@@ -105,7 +110,7 @@ absl::StatusOr<std::unique_ptr<EvidenceComponent>> EvidenceComponent::Create(
 void EvidenceComponent::Start() {
   thread_ = std::thread([this] {
     while (!stop_.load()) {
-      absl::Status s = worker_->Run(stop_);
+      absl::Status s = loop_->Run(stop_);
       if (s.ok() || stop_.load()) break;
       log::Error("evidence consumer failed; restarting in 2 s",
                  {{"error", std::string(s.message())}});
@@ -233,11 +238,13 @@ absl::StatusOr<int64_t> Reassess(const EvidenceConfig& config,
   }
   Tx tx(store->get());
   const ApplyResult result = processor.ReassessAll(tx, all, /*all=*/true);
-  WorkerOptions options;
-  options.consumer = consumer;
-  Worker producer_only(options, store->get(), producer->get(), &processor,
-                       nullptr);
-  if (!producer_only.ProduceAll(result.emit, stop)) {
+  EvidenceHandler handler(&processor, std::string(topics::kLinkAssessments),
+                          nullptr);
+  stream::LoopOptions options;
+  options.name = "evidence-reassess";
+  stream::Loop producing(options, (*store)->kv(), producer->get(), &handler,
+                         nullptr);
+  if (!producing.ProduceAll(handler.Outputs(result.emit), stop)) {
     return absl::CancelledError("reassess interrupted while producing");
   }
   if (absl::Status s = (*store)->Commit(tx); !s.ok()) return s;

@@ -14,6 +14,7 @@
 #include "services/common/auth/principals.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/server/shutdown.h"
+#include "services/common/stream/loop.h"
 #include "services/evidence/config.h"
 #include "services/evidence/criteria.h"
 #include "services/evidence/processor.h"
@@ -38,8 +39,7 @@ class EvidenceComponent {
   void Stop();
 
   grpc::Service* service() { return service_.get(); }
-  bool Ready() const { return worker_->Healthy() && producer_->Healthy(); }
-  const Worker& worker() const { return *worker_; }
+  bool Ready() const { return loop_->Healthy() && producer_->Healthy(); }
 
  private:
   EvidenceComponent() = default;
@@ -49,7 +49,8 @@ class EvidenceComponent {
   std::unique_ptr<EvidenceStore> store_;
   std::unique_ptr<kafka::KafkaProducer> producer_;
   std::unique_ptr<Processor> processor_;
-  std::unique_ptr<Worker> worker_;
+  std::unique_ptr<EvidenceHandler> handler_;
+  std::unique_ptr<stream::Loop> loop_;
   std::unique_ptr<EvidenceServiceImpl> service_;
   std::atomic<bool> stop_{false};
   std::thread thread_;

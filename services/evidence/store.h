@@ -1,11 +1,10 @@
-// The evidence store: RocksDB column families per table (ARCHITECTURE
-// principle 2). Raw subject identifiers never reach it (intake replaced them);
-// sealed evidence text does, and never leaves except to callers allowed to
-// read it (server.h).
+// The evidence store: typed tables over the shared RocksDB KV store
+// (services/common/store/kv.h; ARCHITECTURE principle 2). Raw subject
+// identifiers never reach it (intake replaced them); sealed evidence text
+// does, and never leaves except to callers allowed to read it (server.h).
 //
-// Tables (column family: key -> value; '\0' separates key parts, which
-// intake guarantees are free of control characters):
-//   offsets:     topic \0 partition(4 bytes BE)       -> next offset (8 BE)
+// Tables (key -> value; '\0' separates key parts):
+//   offsets (kv.h):  topic \0 partition                 -> next offset
 //   claims:      reporter \0 claim_id                  -> StoredReport
 //   (link_claim) evidence:    reporter \0 claim_id \0 report_id     ->
 //   StoredReport (evidence_added) arrests:     reporter \0 claim_id \0
@@ -13,35 +12,31 @@
 //   "" by_org:      org_id \0 reporter \0 claim_id        -> "" orgs: org_id \0
 //   reporter \0 report_id       -> StoredReport (org_designated) assessments:
 //   reporter \0 claim_id \0 version       -> LinkAssessment (latest)
-//
-// Writes go through a Tx (a WriteBatchWithIndex: reads see the Tx's own
-// writes) and land atomically with the offsets that produced them.
 #ifndef FRUITION_SERVICES_EVIDENCE_STORE_H_
 #define FRUITION_SERVICES_EVIDENCE_STORE_H_
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "fruition/internal/evidence_store.pb.h"
 #include "fruition/v1/assessments.pb.h"
 #include "services/common/kafka/consumer.h"
-
-namespace rocksdb {
-class DB;
-class ColumnFamilyHandle;
-class WriteBatchWithIndex;
-}  // namespace rocksdb
+#include "services/common/store/kv.h"
 
 namespace fruition::evidence {
 
+using store::JoinKey;
+using store::SplitKey;
+
+// Table numbers in the KV store (0 is its offsets table).
 enum class Table {
-  kOffsets,
-  kClaims,
+  kClaims = 1,
   kEvidence,
   kArrests,
   kBySubject,
@@ -49,6 +44,9 @@ enum class Table {
   kOrgs,
   kAssessments,
 };
+
+// The table names, in Table order.
+const std::vector<std::string>& Tables();
 
 // A claim's identity.
 struct ClaimKey {
@@ -62,33 +60,35 @@ struct ClaimKey {
   }
 };
 
-// Joins key parts with '\0'.
-std::string JoinKey(std::initializer_list<std::string_view> parts);
-// Splits a key on '\0'.
-std::vector<std::string> SplitKey(std::string_view key);
-
 class EvidenceStore;
 
-// Reads and writes of one unit of work; nothing is visible to others until
-// EvidenceStore::Commit. A Tx with no writes is a consistent-enough reader
-// for the gRPC service.
+// Typed reads and writes over one KvTx: its own (from an EvidenceStore,
+// committed with EvidenceStore::Commit) or one the stream loop owns.
 class Tx {
  public:
   explicit Tx(EvidenceStore* store);
-  ~Tx();
+  explicit Tx(store::KvTx* kv);
 
-  std::optional<std::string> Get(Table table, std::string_view key) const;
-  void Put(Table table, std::string_view key, std::string_view value);
-  // Keys and values of `table` starting with `prefix`, in key order, from the
-  // first key > `after` (if not empty), at most `limit` (0: all).
+  store::KvTx& kv() { return *kv_; }
+
+  std::optional<std::string> Get(Table table, std::string_view key) const {
+    return kv_->Get(static_cast<int>(table), key);
+  }
+  void Put(Table table, std::string_view key, std::string_view value) {
+    kv_->Put(static_cast<int>(table), key, value);
+  }
   std::vector<std::pair<std::string, std::string>> Scan(
       Table table, std::string_view prefix, std::string_view after = {},
-      size_t limit = 0) const;
+      size_t limit = 0) const {
+    return kv_->Scan(static_cast<int>(table), prefix, after, limit);
+  }
+  std::optional<int64_t> NextOffset(const kafka::TopicPartition& tp) const {
+    return kv_->NextOffset(tp.first, tp.second);
+  }
+  void SetNextOffset(const kafka::TopicPartition& tp, int64_t next) {
+    kv_->SetNextOffset(tp.first, tp.second, next);
+  }
 
-  std::optional<int64_t> NextOffset(const kafka::TopicPartition& tp) const;
-  void SetNextOffset(const kafka::TopicPartition& tp, int64_t next);
-
-  // Typed helpers.
   std::optional<internal::StoredReport> Claim(const ClaimKey& key) const;
   std::vector<internal::StoredReport> EvidenceAdded(const ClaimKey& key) const;
   std::vector<std::string> ArrestIds(const ClaimKey& key) const;
@@ -97,31 +97,25 @@ class Tx {
       const ClaimKey& key, const std::string& version) const;
   std::vector<v1::LinkAssessment> Assessments(const ClaimKey& key) const;
 
-  bool empty() const;
+  bool empty() const { return kv_->empty(); }
 
  private:
-  friend class EvidenceStore;
-  EvidenceStore* store_;
-  std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
-  int64_t writes_ = 0;
+  std::unique_ptr<store::KvTx> owned_;
+  store::KvTx* kv_;
 };
 
 class EvidenceStore {
  public:
   static absl::StatusOr<std::unique_ptr<EvidenceStore>> Open(
       const std::string& dir);
-  ~EvidenceStore();
 
   // Writes everything `tx` wrote, atomically.
-  absl::Status Commit(Tx& tx);
+  absl::Status Commit(Tx& tx) { return kv_->Commit(tx.kv()); }
 
-  rocksdb::DB* db() const { return db_; }
-  rocksdb::ColumnFamilyHandle* cf(Table table) const;
+  store::KvStore* kv() const { return kv_.get(); }
 
  private:
-  EvidenceStore() = default;
-  rocksdb::DB* db_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<store::KvStore> kv_;
 };
 
 }  // namespace fruition::evidence

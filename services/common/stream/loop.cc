@@ -159,10 +159,8 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
     it->second = r.offset + 1;
     fresh.push_back(r);
   }
-  for (const auto& [tp, n] : next) {
-    if (n >= 0) tx.SetNextOffset(tp.first, tp.second, n);
-  }
   PoisonRecord poison;
+  // The handler sees the offsets as they were before this batch.
   auto outputs = handler_->Apply(tx, fresh, Owned(), options_.skip, &poison);
   if (!outputs.ok()) {
     healthy_ = false;
@@ -178,6 +176,9 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
           StrCat(poison.tp.first, ":", poison.tp.second, ":", poison.offset)},
          {"error", std::string(outputs.status().message())}});
     return false;
+  }
+  for (const auto& [tp, n] : next) {
+    if (n >= 0) tx.SetNextOffset(tp.first, tp.second, n);
   }
   if (!ProduceAll(*outputs, stop)) return false;
   if (!CommitOrLog(tx)) return false;
