@@ -76,6 +76,7 @@ std::vector<ScoreCase> FunctionCases() {
       {v1::OFFENSE_FUNCTION_USER, 0},
   };
   std::vector<ScoreCase> cases;
+  cases.reserve(want.size());
   for (const auto& [f, points] : want) {
     cases.push_back(
         {"Function_" + v1::OffenseFunction_Name(f), Function(f), points});

@@ -178,8 +178,9 @@ std::set<std::string> PossibleUnitPeriods(const SubjectState& s) {
       }
     }
   }
-  for (const auto& c : s.charges())
+  for (const auto& c : s.charges()) {
     add("district:" + c.district(), c.occurred_at());
+  }
   return out;
 }
 
@@ -241,8 +242,9 @@ std::map<std::string, Components> Contributions(const SubjectState& s,
         c.set_substantiated(1);
       }
     }
-    if (!a->agency().empty())
+    if (!a->agency().empty()) {
       add_to("agency:" + a->agency(), a->occurred_at(), c);
+    }
     if (!a->field_office().empty()) {
       add_to("field_office:" + a->field_office(), a->occurred_at(), c);
     }

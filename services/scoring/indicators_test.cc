@@ -184,6 +184,7 @@ TEST(IndicatorsTest, EveryIndicatorOnce) {
   const auto list =
       ComputeIndicators(Population(), &ref, &community, IndicatorOptions());
   std::vector<std::string> names;
+  names.reserve(list.size());
   for (const auto& i : list) names.push_back(i.name());
   const std::vector<std::string> want = {
       "arrests",

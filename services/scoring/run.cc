@@ -142,7 +142,7 @@ ScoringComponent::~ScoringComponent() {
 }
 
 absl::Status Run(const ScoringConfig& config, server::ShutdownSignal* stop,
-                 std::function<void(int, int)> on_listening) {
+                 const std::function<void(int, int)>& on_listening) {
   log::Level level = log::Level::kInfo;
   log::ParseLevel(config.log_level, &level);
   log::Configure("scoring", level);

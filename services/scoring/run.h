@@ -55,7 +55,7 @@ class ScoringComponent {
 };
 
 absl::Status Run(const ScoringConfig& config, server::ShutdownSignal* stop,
-                 std::function<void(int, int)> on_listening = nullptr);
+                 const std::function<void(int, int)>& on_listening = nullptr);
 
 }  // namespace fruition::scoring
 

@@ -42,32 +42,29 @@ ScoringServiceImpl::ScoringServiceImpl(
       principals_(principals),
       rules_(rules) {}
 
-#define FRUITION_CALLER(context, caller)                                      \
-  auto caller = principals_->Authenticate(server::CredentialsFrom(*context)); \
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-
 grpc::Status ScoringServiceImpl::GetScorecard(
     grpc::ServerContext* context, const v1::GetScorecardRequest* request,
     v1::Scorecard* response) {
-  FRUITION_CALLER(context, caller)
+  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   return GetScorecardAs(*caller, *request, response);
 }
 
 grpc::Status ScoringServiceImpl::ListScorecards(
     grpc::ServerContext* context, const v1::ListScorecardsRequest* request,
     v1::ListScorecardsResponse* response) {
-  FRUITION_CALLER(context, caller)
+  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   return ListScorecardsAs(*caller, *request, response);
 }
 
 grpc::Status ScoringServiceImpl::GetSubjectScore(
     grpc::ServerContext* context, const v1::GetSubjectScoreRequest* request,
     v1::SubjectScore* response) {
-  FRUITION_CALLER(context, caller)
+  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   return GetSubjectScoreAs(*caller, *request, response);
 }
-
-#undef FRUITION_CALLER
 
 grpc::Status ScoringServiceImpl::GetScorecardAs(
     const auth::Principal& caller, const v1::GetScorecardRequest& request,

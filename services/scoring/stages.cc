@@ -116,8 +116,9 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
     internal::Intents intents;
     if (auto bytes = tx.Get(kIntents, pid)) intents.ParseFromString(*bytes);
     int64_t version = s.version();
-    for (const auto& [key, v] : intents.version())
+    for (const auto& [key, v] : intents.version()) {
       version = std::max(version, v);
+    }
     ++version;
     std::map<std::string, Components> now = Contributions(s, *rules_.desert);
     // Wherever the subject may have been counted (by this instance before a
@@ -129,8 +130,9 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
     for (const auto& [key, before] : s.emitted()) {
       now.emplace(key, Components());
     }
-    for (const auto& [key, v] : intents.version())
+    for (const auto& [key, v] : intents.version()) {
       now.emplace(key, Components());
+    }
     internal::Intents produced;
     for (const auto& [key, c] : now) {
       auto it = s.emitted().find(key);

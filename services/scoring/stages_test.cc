@@ -264,6 +264,7 @@ class Stage2Runner {
   // Stage 1's outputs as contributions records, in one batch.
   std::vector<stream::Output> Feed(const std::vector<stream::Output>& outputs) {
     std::vector<Input> inputs;
+    inputs.reserve(inputs.size() + outputs.size());
     for (const auto& o : outputs) inputs.push_back({o.topic, o.key, o.value});
     return FeedInputs(inputs);
   }
@@ -992,15 +993,16 @@ TEST_P(CrashTest, ReplayAfterALostCommitEndsLikeAnUninterruptedRun) {
   Stage1Runner s1("crash1");
   Stage2Runner s2("crash2");
   // The lost batch: outputs produced (stage 2 reads them), tx dropped.
-  const std::vector<Input> lost(inputs.begin(),
-                                inputs.begin() + static_cast<long>(c.crashed));
+  const std::vector<Input> lost(
+      inputs.begin(), inputs.begin() + static_cast<std::ptrdiff_t>(c.crashed));
   const auto lost_out = s1.Run(lost, /*commit=*/false);
   EXPECT_FALSE(lost_out.empty());
   s2.Feed(lost_out);
   s1.Restart();
   if (c.second_crashed > 0) {
     const std::vector<Input> lost2(
-        inputs.begin(), inputs.begin() + static_cast<long>(c.second_crashed));
+        inputs.begin(),
+        inputs.begin() + static_cast<std::ptrdiff_t>(c.second_crashed));
     s2.Feed(s1.Run(lost2, /*commit=*/false));
     s1.Restart();
   }

@@ -103,8 +103,10 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
   const std::vector<std::string> agencies = {"A0-" + nonce, "A1-" + nonce,
                                              "A2-" + nonce};
   std::vector<std::string> offices;
+  offices.reserve(5);
   for (int i = 0; i < 5; ++i) offices.push_back(StrCat("FO", i, "-", nonce));
   std::vector<std::string> districts;
+  districts.reserve(4);
   for (int i = 0; i < 4; ++i) districts.push_back(StrCat("D", i, "-", nonce));
   const std::string small_office = "FO-SMALL-" + nonce;
   auto add = [&](const std::string& unit, int64_t t,
@@ -318,8 +320,8 @@ class ScoringIntegrationTest : public ::testing::Test {
   std::unique_ptr<Process> StartScoring(const std::string& name, int port) {
     const std::vector<std::string> args = {
         "--kafka-bootstrap=" + bootstrap(),
-        "--kafka-properties=session.timeout.ms=6000,heartbeat.interval.ms="
-        "1000",
+        std::string("--kafka-properties=session.timeout.ms=6000,") +
+            "heartbeat.interval.ms=1000",
         "--group-id=fruition-scoring-test-" + nonce_,
         "--principals-file=" + dir_ + "/principals.yaml",
         "--data-dir=" + dir_ + "/" + name,
@@ -343,6 +345,7 @@ class ScoringIntegrationTest : public ::testing::Test {
   // `ports`, as an overseer) and the expected indicators, or "".
   std::string Diff(const Population& pop, const std::vector<int>& ports) {
     std::vector<std::unique_ptr<v1::ScoringService::Stub>> stubs;
+    stubs.reserve(ports.size());
     for (int port : ports) {
       stubs.push_back(v1::ScoringService::NewStub(grpc::CreateChannel(
           StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials())));

@@ -232,7 +232,7 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
     return start;
   };
   auto on_revoke = [&](const std::vector<kafka::TopicPartition>& tps,
-                       std::vector<kafka::Record> unreturned) {
+                       const std::vector<kafka::Record>& unreturned) {
     if (!stuck && !Process(unreturned, stop)) stuck = true;
     std::lock_guard<std::mutex> lock(owned_mu_);
     for (const auto& tp : tps) {
