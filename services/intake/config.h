@@ -39,7 +39,7 @@ const std::vector<config::Spec>& IntakeSpecs();
 // Builds and validates the typed config; errors name the field.
 absl::StatusOr<IntakeConfig> IntakeConfigFrom(const config::Settings& s);
 
-// Splits "host:port"; INVALID_ARGUMENT naming `field` if malformed.
+// config::CheckHostPort (kept for intake's callers).
 absl::Status CheckHostPort(const std::string& value, const std::string& field);
 
 }  // namespace fruition::intake

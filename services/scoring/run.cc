@@ -4,9 +4,8 @@
 
 #include "services/common/kafka/admin.h"
 #include "services/common/log/log.h"
-#include "services/common/server/grpc_server.h"
+#include "services/common/service/service.h"
 #include "services/common/strings.h"
-#include "services/common/telemetry/admin_http.h"
 #include "services/common/topics.h"
 
 namespace fruition::scoring {
@@ -150,45 +149,13 @@ absl::Status Run(const ScoringConfig& config, server::ShutdownSignal* stop,
   auto component = ScoringComponent::Create(config, *registry);
   if (!component.ok()) return component.status();
   ScoringComponent* comp = component->get();
-  server::GrpcServerOptions options;
-  options.listen_address = config.grpc_listen;
-  options.tls_cert_file = config.tls_cert_file;
-  options.tls_key_file = config.tls_key_file;
-  options.tls_client_ca_file = config.tls_client_ca_file;
-  auto grpc_server = server::GrpcServer::Start(options, {comp->service()});
-  if (!grpc_server.ok()) return grpc_server.status();
-  const size_t colon = config.metrics_listen.rfind(':');
-  auto admin = telemetry::AdminHttpServer::Start(
-      config.metrics_listen.substr(0, colon),
-      std::stoi(config.metrics_listen.substr(colon + 1)), registry,
-      [comp] { return comp->Ready(); });
-  if (!admin.ok()) return admin.status();
-  log::Info("scoring listening", {{"grpc_port", (*grpc_server)->port()},
-                                  {"metrics_port", (*admin)->port()}});
-  if (on_listening) on_listening((*grpc_server)->port(), (*admin)->port());
-  comp->Start();
-  std::thread health([&] {
-    bool last = false;
-    bool first = true;
-    while (!stop->WaitFor(std::chrono::milliseconds(250))) {
-      const bool ready = comp->Ready();
-      if (first || ready != last) {
-        (*grpc_server)->SetServing(ready);
-        log::Info(ready ? "scoring serving" : "scoring not serving");
-        last = ready;
-        first = false;
-      }
-    }
-  });
-  stop->Wait();
-  health.join();
-  log::Info("scoring draining", {{"reason", stop->reason()}});
-  (*grpc_server)->SetServing(false);
-  (*grpc_server)->Shutdown(std::chrono::milliseconds(config.drain_timeout_ms));
-  comp->Stop();
-  (*admin)->Stop();
-  log::Info("scoring stopped");
-  return absl::OkStatus();
+  service::Component serving;
+  serving.services = {comp->service()};
+  serving.ready = [comp] { return comp->Ready(); };
+  serving.start = [comp] { comp->Start(); };
+  serving.stop = [comp] { comp->Stop(); };
+  return service::Serve("scoring", config, serving, registry, stop,
+                        on_listening);
 }
 
 }  // namespace fruition::scoring

@@ -260,4 +260,19 @@ std::string Settings::Usage(std::string_view program,
   return out.str();
 }
 
+absl::Status CheckHostPort(const std::string& value, const std::string& field) {
+  const size_t colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == value.size()) {
+    return absl::InvalidArgumentError(
+        StrCat("config field ", field, ": '", value, "' is not host:port"));
+  }
+  char* end = nullptr;
+  const int64_t port = std::strtoll(value.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(StrCat(
+        "config field ", field, ": port of '", value, "' is not 0..65535"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace fruition::config

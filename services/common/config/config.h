@@ -86,6 +86,10 @@ class Settings {
 // "grpc-port" -> "FRUITION_GRPC_PORT".
 std::string EnvName(std::string_view name);
 
+// OK if `value` is "host:port" with a port 0..65535; otherwise
+// INVALID_ARGUMENT naming config field `field`.
+absl::Status CheckHostPort(const std::string& value, const std::string& field);
+
 }  // namespace fruition::config
 
 #endif  // FRUITION_SERVICES_COMMON_CONFIG_CONFIG_H_

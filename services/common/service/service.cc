@@ -1,0 +1,145 @@
+#include "services/common/service/service.h"
+
+#include <chrono>
+#include <thread>
+
+#include "services/common/kafka/producer.h"
+#include "services/common/log/log.h"
+#include "services/common/server/grpc_server.h"
+#include "services/common/status.h"
+#include "services/common/strings.h"
+#include "services/common/telemetry/admin_http.h"
+
+namespace fruition::service {
+
+std::vector<config::Spec> CommonSpecs(const std::string& grpc_listen,
+                                      const std::string& metrics_listen,
+                                      const std::string& group_id) {
+  return {
+      {"grpc-listen", grpc_listen, "gRPC listen address host:port"},
+      {"metrics-listen", metrics_listen,
+       "admin HTTP (/metrics, /healthz, /readyz) host:port"},
+      {"kafka-bootstrap", "", "Kafka bootstrap servers (required)"},
+      {"kafka-properties", "",
+       "extra librdkafka properties, k=v,k=v (security.protocol, sasl.*)"},
+      {"group-id", group_id, "Kafka consumer group"},
+      {"principals-file", "", "principals YAML (SPEC §1; required)"},
+      {"data-dir", "", "directory for RocksDB state (required)"},
+      {"skip-record", "",
+       "unreadable records to skip, TOPIC:PARTITION:OFFSET[,...] (audited)"},
+      {"tls-cert", "", "server certificate PEM (enables TLS)"},
+      {"tls-key", "", "server private key PEM"},
+      {"tls-client-ca", "", "CA PEM to verify client certificates"},
+      {"drain-timeout-ms", "10000", "grace period for running RPCs on SIGTERM"},
+      {"create-topics", "false", "create missing topics at start (dev/test)",
+       true},
+      {"topic-partitions", "12", "partitions for --create-topics"},
+      {"topic-replication", "1", "replication factor for --create-topics"},
+      {"log-level", "info", "debug, info, warn or error"},
+  };
+}
+
+absl::Status ParseCommon(const config::Settings& s, CommonConfig* c) {
+  c->grpc_listen = s.Get("grpc-listen");
+  FRUITION_RETURN_IF_ERROR(
+      config::CheckHostPort(c->grpc_listen, "grpc-listen"));
+  c->metrics_listen = s.Get("metrics-listen");
+  FRUITION_RETURN_IF_ERROR(
+      config::CheckHostPort(c->metrics_listen, "metrics-listen"));
+  FRUITION_ASSIGN_OR_RETURN(c->kafka_bootstrap,
+                            s.GetRequired("kafka-bootstrap"));
+  auto props = kafka::ParseProperties(s.Get("kafka-properties"));
+  if (!props.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat("config field ", props.status().message()));
+  }
+  c->kafka_properties = *props;
+  c->group_id = s.Get("group-id");
+  if (c->group_id.empty()) {
+    return absl::InvalidArgumentError("config field group-id: required");
+  }
+  FRUITION_ASSIGN_OR_RETURN(c->principals_file,
+                            s.GetRequired("principals-file"));
+  FRUITION_ASSIGN_OR_RETURN(c->data_dir, s.GetRequired("data-dir"));
+  FRUITION_ASSIGN_OR_RETURN(
+      c->skip_records,
+      stream::ParseSkipRecords(s.Get("skip-record"), "skip-record"));
+  c->tls_cert_file = s.Get("tls-cert");
+  c->tls_key_file = s.Get("tls-key");
+  c->tls_client_ca_file = s.Get("tls-client-ca");
+  if (c->tls_cert_file.empty() != c->tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "config field tls-cert / tls-key: set both or neither");
+  }
+  if (!c->tls_client_ca_file.empty() && c->tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "config field tls-client-ca: needs tls-cert and tls-key");
+  }
+  FRUITION_ASSIGN_OR_RETURN(const int64_t drain,
+                            s.GetInt("drain-timeout-ms", 0, 600000));
+  c->drain_timeout_ms = static_cast<int>(drain);
+  FRUITION_ASSIGN_OR_RETURN(c->create_topics, s.GetBool("create-topics"));
+  FRUITION_ASSIGN_OR_RETURN(const int64_t partitions,
+                            s.GetInt("topic-partitions", 1, 1000));
+  c->topic_partitions = static_cast<int>(partitions);
+  FRUITION_ASSIGN_OR_RETURN(const int64_t replication,
+                            s.GetInt("topic-replication", 1, 10));
+  c->topic_replication = static_cast<int>(replication);
+  c->log_level = s.Get("log-level");
+  log::Level level;
+  if (!log::ParseLevel(c->log_level, &level)) {
+    return absl::InvalidArgumentError(
+        StrCat("config field log-level: '", c->log_level,
+               "' is not debug, info, warn or error"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Serve(const std::string& name, const CommonConfig& config,
+                   const Component& component,
+                   const std::shared_ptr<prometheus::Registry>& registry,
+                   server::ShutdownSignal* stop,
+                   const std::function<void(int, int)>& on_listening) {
+  server::GrpcServerOptions options;
+  options.listen_address = config.grpc_listen;
+  options.tls_cert_file = config.tls_cert_file;
+  options.tls_key_file = config.tls_key_file;
+  options.tls_client_ca_file = config.tls_client_ca_file;
+  auto grpc_server = server::GrpcServer::Start(options, component.services);
+  if (!grpc_server.ok()) return grpc_server.status();
+  const size_t colon = config.metrics_listen.rfind(':');
+  auto admin = telemetry::AdminHttpServer::Start(
+      config.metrics_listen.substr(0, colon),
+      std::stoi(config.metrics_listen.substr(colon + 1)), registry,
+      component.ready);
+  if (!admin.ok()) return admin.status();
+  log::Info(name + " listening", {{"grpc_port", (*grpc_server)->port()},
+                                  {"metrics_port", (*admin)->port()}});
+  if (on_listening) on_listening((*grpc_server)->port(), (*admin)->port());
+  component.start();
+  std::thread health([&] {
+    bool last = false;
+    bool first = true;
+    while (!stop->WaitFor(std::chrono::milliseconds(250))) {
+      const bool ready = component.ready();
+      if (first || ready != last) {
+        (*grpc_server)->SetServing(ready);
+        log::Info(name + (ready ? " serving" : " not serving"));
+        last = ready;
+        first = false;
+      }
+    }
+  });
+  stop->Wait();
+  health.join();
+  log::Info(name + " draining", {{"reason", stop->reason()},
+                                 {"timeout_ms", config.drain_timeout_ms}});
+  (*grpc_server)->SetServing(false);
+  (*grpc_server)->Shutdown(std::chrono::milliseconds(config.drain_timeout_ms));
+  component.stop();
+  (*admin)->Stop();
+  log::Info(name + " stopped");
+  return absl::OkStatus();
+}
+
+}  // namespace fruition::service

@@ -1,0 +1,74 @@
+// What every stateful service (evidence, scoring, and the ones after them)
+// shares: the common settings and their validation, and serving one
+// component — gRPC with health and reflection, admin HTTP (/metrics,
+// /healthz, /readyz), health following the component's readiness, and a
+// graceful drain on SIGTERM.
+#ifndef FRUITION_SERVICES_COMMON_SERVICE_SERVICE_H_
+#define FRUITION_SERVICES_COMMON_SERVICE_SERVICE_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "prometheus/registry.h"
+#include "services/common/config/config.h"
+#include "services/common/server/shutdown.h"
+#include "services/common/stream/loop.h"
+
+namespace grpc {
+class Service;
+}  // namespace grpc
+
+namespace fruition::service {
+
+struct CommonConfig {
+  std::string grpc_listen;      // host:port
+  std::string metrics_listen;   // host:port
+  std::string kafka_bootstrap;  // required
+  std::map<std::string, std::string> kafka_properties;
+  std::string group_id;         // consumer group
+  std::string principals_file;  // required (SPEC §1)
+  std::string data_dir;         // required
+  stream::SkipSet skip_records;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  int drain_timeout_ms = 10000;
+  bool create_topics = false;
+  int topic_partitions = 12;
+  int topic_replication = 1;
+  std::string log_level = "info";
+};
+
+// The common settings' specs, with this service's default addresses and
+// group; append the service's own.
+std::vector<config::Spec> CommonSpecs(const std::string& grpc_listen,
+                                      const std::string& metrics_listen,
+                                      const std::string& group_id);
+
+// Reads and validates the common settings; errors name the field.
+absl::Status ParseCommon(const config::Settings& s, CommonConfig* c);
+
+// A component to serve.
+struct Component {
+  std::vector<grpc::Service*> services;
+  std::function<bool()> ready;  // health SERVING when true
+  std::function<void()> start;  // after the servers listen
+  std::function<void()> stop;   // after the gRPC server drained
+};
+
+// Serves `component` until `stop` fires, then drains: health NOT_SERVING,
+// running calls get drain_timeout_ms, the component stops, the admin server
+// closes. `on_listening` gets the gRPC and admin ports (tests use port 0).
+absl::Status Serve(const std::string& name, const CommonConfig& config,
+                   const Component& component,
+                   const std::shared_ptr<prometheus::Registry>& registry,
+                   server::ShutdownSignal* stop,
+                   const std::function<void(int, int)>& on_listening);
+
+}  // namespace fruition::service
+
+#endif  // FRUITION_SERVICES_COMMON_SERVICE_SERVICE_H_
