@@ -522,7 +522,7 @@ TEST(ContributionsTest, SentencingComponents) {
       Sentencing("USSC", "S-1", "C1", Utc(2016, 5, 1), high),
       Sentencing("USSC", "S-2", "C2", Utc(2016, 6, 1), lnf),
   });
-  const Components& got = Contribs(s).at(Key("district:EDPA", "FY2016"));
+  const Components got = Contribs(s).at(Key("district:EDPA", "FY2016"));
   EXPECT_EQ(got.sentenced(), 2);
   EXPECT_EQ(got.desert_sum(), 57);
   EXPECT_EQ(got.high_desert(), 1);
@@ -542,7 +542,7 @@ TEST(ContributionsTest, LnfMonthsOnlyForLnf) {
   not_lnf.set_sentence_months(100);
   const SubjectState s =
       Apply({Sentencing("USSC", "S-1", "C1", Utc(2016, 5, 1), not_lnf)});
-  const Components& got = Contribs(s).at(Key("district:EDPA", "FY2016"));
+  const Components got = Contribs(s).at(Key("district:EDPA", "FY2016"));
   EXPECT_EQ(got.sentenced(), 1);
   EXPECT_EQ(got.lnf(), 0);
   EXPECT_EQ(got.lnf_months(), 0);
