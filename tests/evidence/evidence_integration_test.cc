@@ -390,7 +390,7 @@ std::string* EvidenceIntegrationTest::skip_reason_ = nullptr;
 std::shared_ptr<Broker>* EvidenceIntegrationTest::shared_broker_ = nullptr;
 
 TEST_F(EvidenceIntegrationTest, MixedClaimsEndInExactlyTheExpectedAssessments) {
-  const Scenario s = MakeScenario(nonce_, 360, canary_);
+  const Scenario s = MakeScenario(nonce_, testing::Scaled(360), canary_);
   auto evidence = StartEvidence("a", testing::FreePort());
   Produce(s.designations);
   Produce(s.claims);
@@ -408,7 +408,7 @@ TEST_F(EvidenceIntegrationTest, MixedClaimsEndInExactlyTheExpectedAssessments) {
 }
 
 TEST_F(EvidenceIntegrationTest, ShuffledArrivalEndsInTheSameAssessments) {
-  const Scenario s = MakeScenario(nonce_, 360, canary_);
+  const Scenario s = MakeScenario(nonce_, testing::Scaled(360), canary_);
   // Evidence before its claim, claims before their orgs' designations, in
   // a random order.
   std::vector<v1::AgencyReport> reports = s.added;
@@ -455,7 +455,7 @@ TEST_F(EvidenceIntegrationTest, ShuffledArrivalEndsInTheSameAssessments) {
 
 TEST_F(EvidenceIntegrationTest,
        KillNineDuringProcessingLosesAndDuplicatesNothing) {
-  const Scenario s = MakeScenario(nonce_, 2700, canary_);
+  const Scenario s = MakeScenario(nonce_, testing::Scaled(2700), canary_);
   const int port = testing::FreePort();
   auto evidence = StartEvidence("a", port);
   Produce(s.designations);
@@ -483,7 +483,7 @@ TEST_F(EvidenceIntegrationTest,
 }
 
 TEST_F(EvidenceIntegrationTest, SecondInstanceTakesOverAKilledOnesPartitions) {
-  const Scenario s = MakeScenario(nonce_, 900, canary_);
+  const Scenario s = MakeScenario(nonce_, testing::Scaled(900), canary_);
   auto a = StartEvidence("a", testing::FreePort());
   auto b = StartEvidence("b", testing::FreePort());
   // Both members hold partitions before the data arrives.
@@ -508,7 +508,7 @@ TEST_F(EvidenceIntegrationTest, SecondInstanceTakesOverAKilledOnesPartitions) {
 
 TEST_F(EvidenceIntegrationTest,
        ReadsAreAuthorizedAuditedAndSealedTextStaysPut) {
-  const Scenario s = MakeScenario(nonce_, 27, canary_);
+  const Scenario s = MakeScenario(nonce_, testing::Scaled(27), canary_);
   const int port = testing::FreePort();
   auto evidence = StartEvidence("a", port);
   Produce(s.designations);
@@ -599,7 +599,7 @@ TEST_F(EvidenceIntegrationTest,
 
 TEST_F(EvidenceIntegrationTest,
        ReassessUnderANewVersionProducesItsAssessments) {
-  const Scenario s = MakeScenario(nonce_, 90, canary_);
+  const Scenario s = MakeScenario(nonce_, testing::Scaled(90), canary_);
   auto evidence = StartEvidence("a", testing::FreePort());
   Produce(s.designations);
   Produce(s.claims);

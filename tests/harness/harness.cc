@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
@@ -106,13 +107,22 @@ std::string Nonce(int bytes) {
 }
 
 bool WaitUntil(const std::function<bool()>& condition,
-               std::chrono::milliseconds timeout) {
+               std::chrono::milliseconds timeout,
+               std::chrono::milliseconds every) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(every);
   }
   return condition();
+}
+
+int Scaled(int n) {
+  const char* scale = std::getenv("FRUITION_TEST_SCALE");
+  if (scale == nullptr || *scale == '\0') return n;
+  const double f = std::atof(scale);
+  if (f <= 0) return n;
+  return std::max(1, static_cast<int>(n * f));
 }
 
 std::string Broker::UnavailableReason() {

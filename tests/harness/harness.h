@@ -30,9 +30,16 @@ std::string NewTempDir(const std::string& prefix);
 int FreePort();
 // Random lowercase hex, to make ids unique per run.
 std::string Nonce(int bytes = 6);
-// Polls `condition` every 50 ms until it holds or `timeout` passes.
+// Polls `condition` every `every` (default 50 ms) until it holds or
+// `timeout` passes.
 bool WaitUntil(const std::function<bool()>& condition,
-               std::chrono::milliseconds timeout);
+               std::chrono::milliseconds timeout,
+               std::chrono::milliseconds every = std::chrono::milliseconds(50));
+
+// `n` scaled by FRUITION_TEST_SCALE (default 1; at least 1). tools/test sets
+// 0.25 for the sanitizer pass: the same scenarios at a quarter of the size,
+// since ASan makes every service several times slower.
+int Scaled(int n);
 
 // A real Kafka broker (KRaft, single node) started by tools/kafka-local.
 class Broker {

@@ -391,7 +391,7 @@ class ScoringIntegrationTest : public ::testing::Test {
           why = Diff(pop, ports);
           return why.empty();
         },
-        timeout);
+        timeout, std::chrono::milliseconds(500));
     EXPECT_EQ(why, "");
   }
 
@@ -405,7 +405,7 @@ std::string* ScoringIntegrationTest::skip_reason_ = nullptr;
 std::shared_ptr<Broker>* ScoringIntegrationTest::shared_broker_ = nullptr;
 
 TEST_F(ScoringIntegrationTest, IndicatorsEqualThoseComputedFromTheFacts) {
-  const Population pop = Generate(nonce_, 2100, 1);
+  const Population pop = Generate(nonce_, testing::Scaled(2100), 1);
   const int port = testing::FreePort();
   auto scoring = StartScoring("a", port);
   ASSERT_TRUE(testing::Produce(bootstrap(), pop.records).ok());
@@ -436,7 +436,7 @@ TEST_F(ScoringIntegrationTest, IndicatorsEqualThoseComputedFromTheFacts) {
 }
 
 TEST_F(ScoringIntegrationTest, ShuffledInputGivesTheSameIndicators) {
-  Population pop = Generate(nonce_, 2000, 2);
+  Population pop = Generate(nonce_, testing::Scaled(2000), 2);
   // Each subject's records stay in their order (one partition, as Kafka
   // keeps them), but subjects and topics interleave differently.
   std::map<std::string, std::vector<Outgoing>> by_subject;
@@ -466,7 +466,7 @@ TEST_F(ScoringIntegrationTest, ShuffledInputGivesTheSameIndicators) {
 }
 
 TEST_F(ScoringIntegrationTest, KillNineThreeTimesGivesTheSameIndicators) {
-  const Population pop = Generate(nonce_, 2400, 3);
+  const Population pop = Generate(nonce_, testing::Scaled(2400), 3);
   const int port = testing::FreePort();
   auto scoring = StartScoring("a", port);
   // Four chunks; after each of the first three, kill -9 while it works.
@@ -487,7 +487,7 @@ TEST_F(ScoringIntegrationTest, KillNineThreeTimesGivesTheSameIndicators) {
 }
 
 TEST_F(ScoringIntegrationTest, TwoInstancesSplitTheWorkAndOneTakesOver) {
-  const Population pop = Generate(nonce_, 2000, 4);
+  const Population pop = Generate(nonce_, testing::Scaled(2000), 4);
   const int port_a = testing::FreePort();
   const int port_b = testing::FreePort();
   auto a = StartScoring("a", port_a);
