@@ -201,6 +201,33 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
         options_.consumer, options_.global_topics, start, milliseconds(10000));
     if (!r.ok()) return r.status();
     reader = std::move(*r);
+    // Catch up with the global tables before taking partitions, so the first
+    // records are judged with the reference data as it stands (not, say, a
+    // claim against an org whose designation is not read yet).
+    auto ends = kafka::EndOffsets(options_.consumer, options_.global_topics,
+                                  milliseconds(10000));
+    if (!ends.ok()) return ends.status();
+    std::map<kafka::TopicPartition, int64_t> at = start;
+    auto behind = [&] {
+      for (const auto& [tp, end] : *ends) {
+        auto it = at.find(tp);
+        if (end > 0 && (it == at.end() || it->second < end)) return true;
+      }
+      return false;
+    };
+    while (behind() && !stop.load()) {
+      auto refs = reader->Poll(options_.batch_max, milliseconds(200));
+      if (!refs.ok()) return refs.status();
+      for (const auto& rec : *refs) {
+        at[{rec.topic, rec.partition}] = rec.offset + 1;
+      }
+      if (!Process(*refs, stop)) {
+        // Unreadable: hold, NOT_SERVING, until stopped (SPEC §8).
+        while (!stop.load()) std::this_thread::sleep_for(milliseconds(200));
+        return absl::OkStatus();
+      }
+    }
+    log::Info("global tables read", {{"stage", options_.name}});
   }
   const std::string& owned_topic = options_.group_topics.front();
   bool stuck = false;

@@ -1,0 +1,1066 @@
+// evidence_bench: link claims assessed per second by fruition-evidence, end
+// to end (topic in -> assessment out), against the same number of RocksDB
+// WriteBatches of the same shape written directly:
+//   evidence     N link claims (2-3 evidence items each) and one
+//                org_designated per org are produced to fruition.reports.v1
+//                and fruition.reference.v1 before the clock starts, keyed as
+//                intake keys them. Then fruition-evidence (the command after
+//                `--`, with a fresh data dir and consumer group, so it reads
+//                from the beginning) is started, and the clock runs until
+//                fruition.link-assessments.v1 holds an assessment of every
+//                claim made with its org's designation known;
+//   rocksdb1     N WriteBatches, one per claim, each with what the service
+//                writes per claim (processor.cc Apply: a claims put, a
+//                by_subject put, a by_org put, an assessments put and an
+//                offsets put; the same keys and value bytes), into a fresh
+//                RocksDB with the evidence store's column families;
+//   rocksdb1000  the same puts, 1000 claims per WriteBatch (the service's
+//                batch size).
+// Prints, per phase, claims/s and CPU per claim: the evidence process's
+// (/proc/<pid>/stat) for the evidence phase, this process's for the RocksDB
+// phases, and the broker's.
+//
+// Run through bench/evidence, which starts the broker and passes the
+// evidence command line. A benchmark, not a test: it fails only when the
+// service does not assess every claim (it exits, or stops making progress).
+//
+// Output: a readable summary on stderr, one "RESULT k=v ..." line per phase
+// on stdout (bench/evidence turns them into a table).
+#include <fcntl.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <librdkafka/rdkafka.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "fruition/v1/assessments.pb.h"
+#include "fruition/v1/reports.pb.h"
+#include "services/common/kafka/admin.h"
+#include "services/common/kafka/conf.h"
+#include "services/common/kafka/consumer.h"
+#include "services/common/kafka/producer.h"
+#include "services/common/privacy/pseudonymizer.h"
+#include "services/common/strings.h"
+#include "services/common/topics.h"
+#include "services/evidence/criteria.h"
+#include "services/evidence/processor.h"  // also store.h: StoredReport
+
+namespace fruition::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr int64_t kDay = 86400;
+constexpr int64_t kClaimEpoch = 1500000000;  // 2017-07-14
+constexpr int kPartitions = 12;
+constexpr int kServiceBatch = 1000;  // services/evidence/worker.h batch_max
+
+struct Options {
+  std::string bootstrap;
+  int claims = 20000;
+  int orgs = 100;
+  std::string phases = "evidence,rocksdb";
+  std::string nonce;        // ids prefix; random by default
+  std::string rocksdb_dir;  // parent of the RocksDB phases' fresh stores
+  std::string evidence_log = "/dev/null";
+  std::string perf_out;  // perf record of the evidence process
+  std::string perf_args = "-F 999 --call-graph dwarf,16384";
+  pid_t broker_pid = 0;
+  int timeout_s = 120;  // without a new assessment
+  bool fresh_topics = false;
+  std::vector<std::string> evidence_cmd;  // after `--`
+};
+
+[[noreturn]] void Die(const std::string& message) {
+  std::cerr << "evidence_bench: " << message << "\n";
+  std::exit(1);
+}
+
+const char kUsage[] =
+    "usage: evidence_bench --bootstrap B [--claims 20000] [--orgs 100]\n"
+    "         [--phases evidence,rocksdb] [--rocksdb-dir DIR]\n"
+    "         [--broker-pid P] [--evidence-log FILE] [--perf FILE]\n"
+    "         [--perf-args '-F 999 --call-graph dwarf,16384']\n"
+    "         [--timeout 120] [--fresh-topics] [--nonce S]\n"
+    "         -- /path/to/fruition-evidence --data-dir FRESH --group-id FRESH "
+    "...\n";
+
+std::vector<std::string> Split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, sep)) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+Options ParseFlags(int argc, char** argv) {
+  Options o;
+  int i = 1;
+  for (; i < argc; ++i) {
+    std::string name = argv[i];
+    if (name == "--") {
+      ++i;
+      break;
+    }
+    if (name == "--help" || name == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    }
+    if (name == "--fresh-topics") {
+      o.fresh_topics = true;
+      continue;
+    }
+    std::string value;
+    const size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      Die(name + ": needs a value\n" + kUsage);
+    }
+    auto number = [&](int64_t min) {
+      char* end = nullptr;
+      const int64_t n = std::strtoll(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || n < min) {
+        Die(StrCat(name, ": '", value, "' is not a number >= ", min));
+      }
+      return n;
+    };
+    if (name == "--bootstrap") {
+      o.bootstrap = value;
+    } else if (name == "--claims") {
+      o.claims = static_cast<int>(number(1));
+    } else if (name == "--orgs") {
+      o.orgs = static_cast<int>(number(1));
+    } else if (name == "--phases") {
+      o.phases = value;
+    } else if (name == "--nonce") {
+      o.nonce = value;
+    } else if (name == "--rocksdb-dir") {
+      o.rocksdb_dir = value;
+    } else if (name == "--evidence-log") {
+      o.evidence_log = value;
+    } else if (name == "--perf") {
+      o.perf_out = value;
+    } else if (name == "--perf-args") {
+      o.perf_args = value;
+    } else if (name == "--broker-pid") {
+      o.broker_pid = static_cast<pid_t>(number(0));
+    } else if (name == "--timeout") {
+      o.timeout_s = static_cast<int>(number(1));
+    } else {
+      Die("unknown flag " + name + "\n" + kUsage);
+    }
+  }
+  for (; i < argc; ++i) o.evidence_cmd.push_back(argv[i]);
+  bool evidence = false, rocksdb = false;
+  for (const std::string& phase : Split(o.phases, ',')) {
+    if (phase == "evidence") {
+      evidence = true;
+    } else if (phase == "rocksdb") {
+      rocksdb = true;
+    } else {
+      Die("--phases: unknown phase '" + phase + "'");
+    }
+  }
+  if (evidence) {
+    if (o.bootstrap.empty())
+      Die(std::string("--bootstrap: required\n") + kUsage);
+    if (o.evidence_cmd.empty()) {
+      Die(std::string("the evidence command line (after --): required\n") +
+          kUsage);
+    }
+  }
+  if (rocksdb && o.rocksdb_dir.empty()) Die("--rocksdb-dir: required");
+  if (o.nonce.empty()) {
+    std::random_device rd;
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (int k = 0; k < 10; ++k) o.nonce.push_back(kDigits[rd() % 16]);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------
+// CPU accounting (as intake_bench).
+
+// CPU time (user + system) of a process, µs; -1 if unknown. From
+// /proc/<pid>/stat (whole thread group, clock-tick resolution).
+double ProcessCpuUs(pid_t pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string field;
+  // Fields after "pid (comm) ": state is field 3; utime 14, stime 15.
+  double utime = 0, stime = 0;
+  for (int n = 3; n <= 15 && fields >> field; ++n) {
+    if (n == 14) utime = std::stod(field);
+    if (n == 15) stime = std::stod(field);
+  }
+  return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double SelfCpuUs() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec * 1e6 + usage.ru_utime.tv_usec +
+         usage.ru_stime.tv_sec * 1e6 + usage.ru_stime.tv_usec;
+}
+
+// Busy CPU time of the whole machine (all CPUs), µs; from /proc/stat.
+double MachineBusyUs() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0,
+         softirq = 0, steal = 0;
+  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >>
+      steal;
+  if (!in || cpu != "cpu") return -1;
+  return (user + nice + system + irq + softirq + steal) * 1e6 /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// CPU time of each thread of `pid` (/proc/<pid>/task/*/stat), µs, with its
+// name, most first.
+struct ThreadCpu {
+  pid_t tid;
+  std::string name;
+  double us;
+};
+std::vector<ThreadCpu> ThreadsCpu(pid_t pid) {
+  std::vector<ThreadCpu> out;
+  std::error_code ec;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const pid_t tid =
+        static_cast<pid_t>(std::atoi(entry.path().filename().c_str()));
+    std::ifstream in(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    const size_t open = stat.find('(');
+    const size_t paren = stat.rfind(')');
+    if (open == std::string::npos || paren == std::string::npos) continue;
+    std::istringstream fields(stat.substr(paren + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int n = 3; n <= 15 && fields >> field; ++n) {
+      if (n == 14) utime = std::stod(field);
+      if (n == 15) stime = std::stod(field);
+    }
+    out.push_back(
+        {tid, stat.substr(open + 1, paren - open - 1),
+         (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK))});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ThreadCpu& a, const ThreadCpu& b) { return a.us > b.us; });
+  return out;
+}
+
+struct Snapshot {
+  Clock::time_point wall;
+  double self_us, service_us, broker_us, machine_us;
+};
+
+Snapshot Take(pid_t service, pid_t broker) {
+  return {Clock::now(), SelfCpuUs(), service > 0 ? ProcessCpuUs(service) : 0,
+          ProcessCpuUs(broker), MachineBusyUs()};
+}
+
+struct PhaseResult {
+  std::string phase;
+  int claims = 0;  // claims the rate counts
+  double seconds = 0;
+  double cpu_us = -1;  // the process doing the work: evidence or this one
+  double client_us = 0;
+  double broker_us = -1;
+  double other_us = -1;
+  double rate() const { return seconds > 0 ? claims / seconds : 0; }
+};
+
+// `service_is_self`: the RocksDB phases, where this process does the work.
+PhaseResult Measure(const std::string& phase, int claims, const Snapshot& a,
+                    const Snapshot& b, bool service_is_self) {
+  PhaseResult r;
+  r.phase = phase;
+  r.claims = claims;
+  r.seconds = std::chrono::duration<double>(b.wall - a.wall).count();
+  r.client_us = b.self_us - a.self_us;
+  if (service_is_self) {
+    r.cpu_us = r.client_us;
+  } else if (a.service_us >= 0 && b.service_us >= 0) {
+    r.cpu_us = b.service_us - a.service_us;
+  }
+  if (a.broker_us >= 0 && b.broker_us >= 0) {
+    r.broker_us = b.broker_us - a.broker_us;
+  }
+  if (a.machine_us >= 0 && b.machine_us >= 0) {
+    double known = r.client_us + std::max(0.0, r.broker_us);
+    if (!service_is_self) known += std::max(0.0, r.cpu_us);
+    r.other_us = std::max(0.0, (b.machine_us - a.machine_us) - known);
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------
+// The reports.
+
+struct Data {
+  std::vector<v1::AgencyReport> designations;  // one per org
+  std::vector<v1::AgencyReport> claims;
+};
+
+v1::EvidenceItem Item(const std::string& id, v1::EvidenceKind kind,
+                      const std::string& source, int64_t observed) {
+  v1::EvidenceItem item;
+  item.set_evidence_id(id);
+  item.set_kind(kind);
+  item.set_source_id(source);
+  item.mutable_observed_at()->set_seconds(observed);
+  item.set_sealed_summary("sealed: investigative detail withheld");
+  return item;
+}
+
+// `orgs` designated orgs (tiers in turn), designated long before the claims;
+// `claims` link claims, spread over the orgs and three agencies, each with
+// its own subject (a pid as intake writes it). Every claim has 2 or 3 items
+// from different sources, one direct and all recent; hops 1, or 2 for every
+// fourth (which fails C5 for regional and local orgs).
+Data Generate(const Options& o) {
+  static const v1::Tier kTiers[] = {v1::TIER_CPOT, v1::TIER_RPOT,
+                                    v1::TIER_PTO_NATIONAL,
+                                    v1::TIER_PTO_REGIONAL, v1::TIER_PTO_LOCAL};
+  static const char* kAgencies[] = {"DEA", "FBI", "HSI"};
+  Data d;
+  std::vector<std::string> org_ids;
+  for (int k = 0; k < o.orgs; ++k) {
+    const std::string org = StrCat("ORG-", o.nonce, "-", k);
+    org_ids.push_back(org);
+    v1::AgencyReport r;
+    r.set_report_id(StrCat(o.nonce, "-org-", k));
+    r.set_reporter("DEA");
+    r.mutable_occurred_at()->set_seconds(kClaimEpoch - 400 * kDay);
+    auto* od = r.mutable_org_designated();
+    od->set_org_id(org);
+    od->set_tier(kTiers[k % 5]);
+    od->set_region("NORTHEAST");
+    od->add_criteria_cited("OCDETF-CPOT-LIST");
+    d.designations.push_back(std::move(r));
+  }
+  for (int i = 0; i < o.claims; ++i) {
+    const int64_t t = kClaimEpoch + i * 60;
+    const std::string claim_id = StrCat("CL-", o.nonce, "-", i);
+    v1::AgencyReport r;
+    r.set_report_id(StrCat(o.nonce, "-claim-", i));
+    r.set_reporter(kAgencies[i % 3]);
+    r.mutable_occurred_at()->set_seconds(t);
+    r.set_case_id(StrCat("CASE-", o.nonce, "-", i));
+    auto* c = r.mutable_link_claim();
+    c->set_claim_id(claim_id);
+    c->set_subject_pid(privacy::Sha256Hex(StrCat(o.nonce, "-subject-", i)));
+    c->set_org_id(org_ids[i % o.orgs]);
+    c->set_link_role(static_cast<v1::LinkRole>(1 + i % 7));
+    c->set_hops(i % 4 == 3 ? 2 : 1);
+    const std::string e = StrCat("EV-", o.nonce, "-", i, "-");
+    *c->add_evidence() = Item(e + "1", v1::EVIDENCE_KIND_WIRETAP_INTERCEPT,
+                              "SRC-A", t - 30 * kDay);
+    *c->add_evidence() =
+        Item(e + "2", v1::EVIDENCE_KIND_SURVEILLANCE, "SRC-B", t - 20 * kDay);
+    if (i % 2 == 1) {
+      auto coop = Item(e + "3", v1::EVIDENCE_KIND_COOPERATOR_STATEMENT, "SRC-C",
+                       t - 10 * kDay);
+      coop.add_corroborates(e + "1");
+      *c->add_evidence() = coop;
+    }
+    d.claims.push_back(std::move(r));
+  }
+  return d;
+}
+
+// ---------------------------------------------------------------------------
+// Topics.
+
+const std::vector<std::string>& BenchTopics() {
+  static const auto* topics = new std::vector<std::string>{
+      std::string(topics::kReports), std::string(topics::kReference),
+      std::string(topics::kLinkAssessments)};
+  return *topics;
+}
+
+kafka::ConsumerOptions ReaderOptions(const Options& o) {
+  kafka::ConsumerOptions c;
+  c.bootstrap_servers = o.bootstrap;
+  c.client_id = "fruition-evidence-bench";
+  return c;
+}
+
+// Deletes `names` (missing ones are fine).
+void DeleteTopics(const Options& o, const std::vector<std::string>& names) {
+  auto conf = kafka::NewConf({{"bootstrap.servers", o.bootstrap}});
+  if (!conf.ok()) Die(std::string(conf.status().message()));
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, err, sizeof(err));
+  if (rk == nullptr) Die(std::string("kafka admin: ") + err);
+  std::vector<rd_kafka_DeleteTopic_t*> topics;
+  for (const auto& name : names) {
+    topics.push_back(rd_kafka_DeleteTopic_new(name.c_str()));
+  }
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_DeleteTopics(rk, topics.data(), topics.size(), nullptr, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30000);
+  if (event == nullptr) Die("DeleteTopics timed out");
+  if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    Die(StrCat("DeleteTopics: ", rd_kafka_event_error_string(event)));
+  }
+  size_t count = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_DeleteTopics_result_topics(
+      rd_kafka_event_DeleteTopics_result(event), &count);
+  for (size_t k = 0; k < count; ++k) {
+    const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[k]);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR &&
+        e != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      Die(StrCat("delete topic ", rd_kafka_topic_result_name(results[k]), ": ",
+                 rd_kafka_err2str(e)));
+    }
+  }
+  rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  for (auto* t : topics) rd_kafka_DeleteTopic_destroy(t);
+  rd_kafka_destroy(rk);
+}
+
+// Whether the bench's topics exist with kPartitions partitions each, all
+// empty (every partition's high watermark 0).
+bool TopicsEmpty(const Options& o, std::string* why) {
+  auto ends = kafka::EndOffsets(ReaderOptions(o), BenchTopics(), seconds(10));
+  if (!ends.ok()) {
+    *why = std::string(ends.status().message());
+    return false;
+  }
+  std::map<std::string, int> partitions;
+  int64_t records = 0;
+  for (const auto& [tp, end] : *ends) {
+    ++partitions[tp.first];
+    records += end;
+  }
+  for (const auto& topic : BenchTopics()) {
+    if (partitions[topic] != kPartitions) {
+      *why = StrCat(topic, " has ", partitions[topic], " partitions");
+      return false;
+    }
+  }
+  if (records > 0) {
+    *why = StrCat(records, " records in the topics");
+    return false;
+  }
+  return true;
+}
+
+// Makes the three topics exist and be empty, deleting and recreating them
+// if they hold anything (an earlier run's records), so that the service,
+// which reads from the beginning, sees only this run's.
+void MakeTopicsFresh(const Options& o) {
+  std::vector<kafka::TopicSpec> specs = kafka::IntakeTopics(kPartitions, 1);
+  specs.push_back(kafka::TopicSpec{std::string(topics::kLinkAssessments),
+                                   kPartitions,
+                                   1,
+                                   {{"retention.ms", "-1"}}});
+  const auto deadline = Clock::now() + seconds(120);
+  std::string why;
+  for (int attempt = 0;; ++attempt) {
+    if (TopicsEmpty(o, &why)) return;
+    if (Clock::now() > deadline) Die("topics not fresh after 120 s: " + why);
+    if (attempt > 0) std::this_thread::sleep_for(milliseconds(1000));
+    std::cerr << "evidence_bench: recreating the topics (" << why << ")\n";
+    DeleteTopics(o, BenchTopics());
+    std::this_thread::sleep_for(milliseconds(500));
+    if (absl::Status s =
+            kafka::EnsureTopics(o.bootstrap, {}, specs, seconds(30));
+        !s.ok()) {
+      std::cerr << "evidence_bench: " << s.message() << "\n";
+    }
+    // Until every partition has a leader (EndOffsets answers).
+    for (int k = 0; k < 50 && !TopicsEmpty(o, &why); ++k) {
+      std::this_thread::sleep_for(milliseconds(200));
+    }
+  }
+}
+
+// Produces every designation, then every claim, as intake would (key org_id
+// on the reference topic, subject_pid on the reports topic), waiting for
+// every acknowledgement.
+void ProduceAll(const Options& o, const Data& d) {
+  kafka::ProducerOptions options;
+  options.bootstrap_servers = o.bootstrap;
+  options.client_id = "fruition-evidence-bench";
+  auto producer = kafka::KafkaProducer::Create(options);
+  if (!producer.ok()) Die(std::string(producer.status().message()));
+  std::atomic<int> failed{0};
+  size_t bytes = 0;
+  auto produce = [&](const std::vector<v1::AgencyReport>& reports,
+                     std::string_view topic, bool reference) {
+    for (size_t k = 0; k < reports.size(); ++k) {
+      const v1::AgencyReport& r = reports[k];
+      const std::string value = r.SerializeAsString();
+      bytes += reference ? 0 : value.size();
+      (*producer)->Produce(topic,
+                           reference ? r.org_designated().org_id()
+                                     : r.link_claim().subject_pid(),
+                           value,
+                           {{"fruition-reporter", r.reporter()},
+                            {"fruition-report-id", r.report_id()}},
+                           [&failed](const kafka::DeliveryReport& report) {
+                             if (!report.status.ok()) ++failed;
+                           });
+      if (k % 10000 == 9999) (void)(*producer)->Flush(seconds(60));
+    }
+    if (!(*producer)->Flush(seconds(60)).ok()) Die("produce: flush timed out");
+  };
+  const auto start = Clock::now();
+  produce(d.designations, topics::kReference, true);
+  produce(d.claims, topics::kReports, false);
+  if (failed > 0) Die(StrCat("produce: ", failed.load(), " records failed"));
+  std::cerr << "evidence_bench: produced " << d.designations.size()
+            << " designations and " << d.claims.size() << " claims (average "
+            << bytes / d.claims.size() << " bytes) in "
+            << std::chrono::duration<double>(Clock::now() - start).count()
+            << " s\n";
+}
+
+std::string Fixed(double value, int decimals);
+
+// ---------------------------------------------------------------------------
+// The evidence process.
+
+class Child {
+ public:
+  // Starts `argv` with stdout and stderr appended to `log`. With
+  // `stopped`, the child stops itself (SIGSTOP) before exec; Continue()
+  // lets it go. The child gets SIGTERM if this process dies.
+  Child(const std::vector<std::string>& argv, const std::string& log,
+        bool stopped) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const pid_t parent = getpid();
+    pid_ = fork();
+    if (pid_ < 0) Die("fork failed");
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != parent) _exit(1);
+      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+      }
+      if (stopped) raise(SIGSTOP);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    if (stopped) {
+      int status = 0;
+      if (waitpid(pid_, &status, WUNTRACED) != pid_ || !WIFSTOPPED(status)) {
+        Die("evidence process did not stop before exec");
+      }
+    }
+  }
+  ~Child() { Stop(); }
+
+  pid_t pid() const { return pid_; }
+  void Continue() { kill(pid_, SIGCONT); }
+
+  // Whether it is still running; if not, sets `why`.
+  bool Running(std::string* why) {
+    if (exited_) return false;
+    int status = 0;
+    const pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == 0) return true;
+    exited_ = true;
+    *why = WIFEXITED(status)
+               ? StrCat("exited with status ", WEXITSTATUS(status))
+               : StrCat("killed by signal ", WTERMSIG(status));
+    return false;
+  }
+
+  // SIGTERM, then SIGKILL after 30 s.
+  void Stop() {
+    if (exited_ || pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    kill(pid_, SIGCONT);
+    int status = 0;
+    for (int k = 0; k < 300; ++k) {
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        return;
+      }
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    std::cerr << "evidence_bench: evidence process still running 30 s after "
+                 "SIGTERM; SIGKILL\n";
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+    exited_ = true;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+struct EvidenceResult {
+  PhaseResult total;   // process start -> every claim assessed
+  PhaseResult steady;  // first assessment -> every claim assessed
+  double startup_s = 0;
+  int64_t assessments = 0;  // of this run's claims, all versions seen
+  std::map<std::string, int> results;  // final result -> claims
+  std::vector<ThreadCpu> threads;      // of the evidence process, at the end
+  std::vector<ThreadCpu> threads_at_first;  // at the first assessment
+  // Share of first -> last the busiest thread (the consuming worker) ran.
+  double worker_busy = 0;
+};
+
+EvidenceResult RunEvidence(const Options& o, const Data& d) {
+  if (o.fresh_topics) MakeTopicsFresh(o);
+  ProduceAll(o, d);
+
+  // The assessments topic, from its current end.
+  const std::string out_topic(topics::kLinkAssessments);
+  auto ends = kafka::EndOffsets(ReaderOptions(o), {out_topic}, seconds(10));
+  if (!ends.ok()) Die(std::string(ends.status().message()));
+  auto reader = kafka::TopicReader::Create(ReaderOptions(o), {out_topic}, *ends,
+                                           seconds(10));
+  if (!reader.ok()) Die(std::string(reader.status().message()));
+  if (auto first = (*reader)->Poll(1000, milliseconds(200)); !first.ok()) {
+    Die(std::string(first.status().message()));
+  } else if (!first->empty()) {
+    Die("assessments on the topic before the service started");
+  }
+
+  std::unordered_map<std::string, bool> done;  // claim_id -> final seen
+  done.reserve(d.claims.size() * 2);
+  for (const auto& c : d.claims) done[c.link_claim().claim_id()] = false;
+  const int n = static_cast<int>(d.claims.size());
+
+  EvidenceResult out;
+  pid_t perf_pid = -1;
+  const bool perf = !o.perf_out.empty();
+  Child child(o.evidence_cmd, o.evidence_log, perf);
+  if (perf) {
+    std::vector<std::string> argv = {"/usr/bin/env", "perf", "record"};
+    for (const auto& a : Split(o.perf_args, ' ')) argv.push_back(a);
+    for (const auto& a : {std::string("-o"), o.perf_out, std::string("-p"),
+                          std::to_string(child.pid())}) {
+      argv.push_back(a);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    perf_pid = fork();
+    if (perf_pid == 0) {
+      const int fd = open((o.perf_out + ".log").c_str(),
+                          O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+      }
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    std::this_thread::sleep_for(milliseconds(1500));
+  }
+  const Snapshot start = Take(child.pid(), o.broker_pid);
+  const int64_t start_ms =
+      std::chrono::duration_cast<milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  if (perf) child.Continue();
+  int64_t first_ts = -1, last_ts = -1;  // record timestamps (produce time)
+
+  int finished = 0;
+  int finished_at_first = -1;
+  Snapshot first{}, last{};
+  auto progress = Clock::now();
+  std::string why;
+  int next_report = 1;
+  while (finished < n) {
+    auto records = (*reader)->Poll(10000, milliseconds(20));
+    if (!records.ok()) Die(std::string(records.status().message()));
+    for (const auto& r : *records) {
+      v1::LinkAssessment a;
+      if (!a.ParseFromString(r.value)) continue;
+      auto it = done.find(a.claim_id());
+      if (it == done.end()) continue;
+      ++out.assessments;
+      if (first_ts < 0 || r.timestamp_ms < first_ts) first_ts = r.timestamp_ms;
+      last_ts = std::max(last_ts, r.timestamp_ms);
+      // Final: made with the org's designation known (it sets the tier).
+      if (!it->second && a.tier() != v1::TIER_UNSPECIFIED) {
+        it->second = true;
+        ++finished;
+        ++out.results[v1::AssessmentResult_Name(a.result())];
+      }
+    }
+    if (!records->empty()) {
+      progress = Clock::now();
+      if (finished_at_first < 0) {
+        first = Take(child.pid(), o.broker_pid);
+        finished_at_first = finished;
+        out.threads_at_first = ThreadsCpu(child.pid());
+      }
+      while (finished < n && finished * 10 >= next_report * n) {
+        std::cerr
+            << "evidence_bench: " << next_report * 10 << "% assessed after "
+            << std::chrono::duration<double>(Clock::now() - start.wall).count()
+            << " s\n";
+        ++next_report;
+      }
+    }
+    if (finished == n) {
+      last = Take(child.pid(), o.broker_pid);
+      out.threads = ThreadsCpu(child.pid());
+      break;
+    }
+    if (!child.Running(&why)) {
+      Die(StrCat("the evidence process ", why, " with ", finished, " of ", n,
+                 " claims assessed (log: ", o.evidence_log, ")"));
+    }
+    if (Clock::now() - progress > seconds(o.timeout_s)) {
+      Die(StrCat("no new assessment for ", o.timeout_s, " s; ", finished,
+                 " of ", n, " claims assessed (log: ", o.evidence_log, ")"));
+    }
+  }
+  if (perf_pid > 0) {
+    kill(perf_pid, SIGINT);
+    int status = 0;
+    waitpid(perf_pid, &status, 0);
+  }
+  child.Stop();
+
+  out.total = Measure("evidence", n, start, last, false);
+  out.steady =
+      Measure("evidence_steady", n - finished_at_first, first, last, false);
+  out.startup_s =
+      std::chrono::duration<double>(first.wall - start.wall).count();
+  if (!out.threads.empty() && out.steady.seconds > 0) {
+    const ThreadCpu& busiest = out.threads.front();
+    double before = 0;
+    for (const ThreadCpu& t : out.threads_at_first) {
+      if (t.tid == busiest.tid) before = t.us;
+    }
+    out.worker_busy = (busiest.us - before) / 1e6 / out.steady.seconds;
+  }
+  std::cerr << "evidence_bench: by record timestamps, the first assessment "
+               "was produced "
+            << Fixed((first_ts - start_ms) / 1e3, 3)
+            << " s after the start and seen " << Fixed(out.startup_s, 3)
+            << " s; the last produced " << Fixed((last_ts - start_ms) / 1e3, 3)
+            << " s and seen " << Fixed(out.total.seconds, 3) << " s\n";
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// RocksDB phases.
+
+std::string BigEndian(uint64_t v, int bytes) {
+  std::string out(bytes, '\0');
+  for (int k = bytes - 1; k >= 0; --k) {
+    out[k] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+// Key parts joined with '\0', as the store's JoinKey.
+std::string JoinKey(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  bool first = true;
+  for (std::string_view p : parts) {
+    if (!first) out.push_back('\0');
+    first = false;
+    out.append(p.data(), p.size());
+  }
+  return out;
+}
+
+// One claim's writes, as Processor::Apply makes them (store.h tables).
+struct ClaimWrites {
+  std::string offset_key, offset_value;
+  std::string claim_key, claim_value;
+  std::string subject_key, org_key;
+  std::string assessment_key, assessment_value;
+};
+
+std::string Deterministic(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+std::vector<ClaimWrites> PrepareWrites(const Data& d) {
+  const evidence::Rulebook& rules = evidence::DefaultRulebook();
+  std::map<std::string, internal::StoredReport> orgs;
+  const int64_t now_ms = 1700000000000;
+  for (size_t k = 0; k < d.designations.size(); ++k) {
+    internal::StoredReport s;
+    *s.mutable_report() = d.designations[k];
+    s.set_kafka_timestamp_ms(now_ms);
+    s.set_partition(static_cast<int32_t>(k % kPartitions));
+    s.set_offset(static_cast<int64_t>(k / kPartitions));
+    orgs[d.designations[k].org_designated().org_id()] = s;
+  }
+  std::vector<ClaimWrites> out;
+  out.reserve(d.claims.size());
+  for (size_t k = 0; k < d.claims.size(); ++k) {
+    const v1::AgencyReport& r = d.claims[k];
+    const auto& c = r.link_claim();
+    const int32_t partition = static_cast<int32_t>(k % kPartitions);
+    const int64_t offset = static_cast<int64_t>(k / kPartitions);
+    internal::StoredReport stored;
+    *stored.mutable_report() = r;
+    stored.set_kafka_timestamp_ms(now_ms + static_cast<int64_t>(k));
+    stored.set_partition(partition);
+    stored.set_offset(offset);
+    const v1::LinkAssessment a =
+        evidence::MakeAssessment(rules, stored, {}, {orgs.at(c.org_id())});
+    ClaimWrites w;
+    w.offset_key = JoinKey(
+        {topics::kReports, BigEndian(static_cast<uint32_t>(partition), 4)});
+    w.offset_value = BigEndian(static_cast<uint64_t>(offset + 1), 8);
+    w.claim_key = JoinKey({r.reporter(), c.claim_id()});
+    w.claim_value = Deterministic(stored);
+    w.subject_key = JoinKey({c.subject_pid(), r.reporter(), c.claim_id()});
+    w.org_key = JoinKey({c.org_id(), r.reporter(), c.claim_id()});
+    w.assessment_key = JoinKey({r.reporter(), c.claim_id(), rules.version});
+    w.assessment_value = Deterministic(a);
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+// A fresh RocksDB with the evidence store's column families ("offsets",
+// then the tables of services/evidence/store.cc, in order) and its options
+// (RocksDB's defaults; services/common/store/kv.cc). Opened here rather than
+// through EvidenceStore so that the bench does not depend on that class's
+// accessors.
+struct Db {
+  enum Cf {
+    kOffsets = 1,
+    kClaims,
+    kEvidence,
+    kArrests,
+    kBySubject,
+    kByOrg,
+    kOrgs,
+    kAssessments
+  };
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs;  // [0] is "default"
+
+  explicit Db(const std::string& dir) {
+    std::filesystem::remove_all(dir);
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name :
+         {"default", "offsets", "claims", "evidence", "arrests", "by_subject",
+          "by_org", "orgs", "assessments"}) {
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    const rocksdb::Status s =
+        rocksdb::DB::Open(options, dir, families, &cfs, &db);
+    if (!s.ok()) Die("open " + dir + ": " + s.ToString());
+  }
+  ~Db() {
+    for (auto* cf : cfs)
+      db->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
+    db->Close().PermitUncheckedError();
+    delete db;
+  }
+};
+
+// Writes `writes` into a fresh store in `dir`, `per_batch` claims per
+// WriteBatch, each claim's puts in Apply's order, with the service's write
+// options (the defaults: WAL on, no sync).
+PhaseResult RunRocksDb(const Options& o, const std::vector<ClaimWrites>& writes,
+                       int per_batch, const std::string& dir) {
+  PhaseResult result;
+  {
+    Db store(dir);
+    rocksdb::ColumnFamilyHandle* offsets = store.cfs[Db::kOffsets];
+    rocksdb::ColumnFamilyHandle* claims = store.cfs[Db::kClaims];
+    rocksdb::ColumnFamilyHandle* by_subject = store.cfs[Db::kBySubject];
+    rocksdb::ColumnFamilyHandle* by_org = store.cfs[Db::kByOrg];
+    rocksdb::ColumnFamilyHandle* assessments = store.cfs[Db::kAssessments];
+    const rocksdb::WriteOptions options;
+    const Snapshot before = Take(0, o.broker_pid);
+    for (size_t k = 0; k < writes.size(); k += per_batch) {
+      rocksdb::WriteBatch batch;
+      for (size_t j = k; j < std::min(writes.size(), k + per_batch); ++j) {
+        const ClaimWrites& w = writes[j];
+        (void)batch.Put(offsets, w.offset_key, w.offset_value);
+        (void)batch.Put(claims, w.claim_key, w.claim_value);
+        (void)batch.Put(by_subject, w.subject_key, "");
+        (void)batch.Put(by_org, w.org_key, "");
+        (void)batch.Put(assessments, w.assessment_key, w.assessment_value);
+      }
+      const rocksdb::Status st = store.db->Write(options, &batch);
+      if (!st.ok()) Die("rocksdb write: " + st.ToString());
+    }
+    const Snapshot after = Take(0, o.broker_pid);
+    result = Measure(StrCat("rocksdb", per_batch),
+                     static_cast<int>(writes.size()), before, after, true);
+  }
+  std::filesystem::remove_all(dir);
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+
+std::string Fixed(double value, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", decimals, value);
+  return buf;
+}
+
+std::string PerClaim(double us, int claims) {
+  return us >= 0 ? Fixed(us / claims, 2) : "-";
+}
+
+void Result(const PhaseResult& r, double rocks1, double rocks1000,
+            const std::string& extra) {
+  std::cerr << "evidence_bench: " << r.phase << ": " << r.claims
+            << " claims in " << Fixed(r.seconds, 3)
+            << " s = " << Fixed(r.rate(), 0) << " claims/s";
+  if (rocks1 > 0)
+    std::cerr << " (" << Fixed(r.rate() / rocks1, 3) << "x rocksdb1)";
+  std::cerr << "; CPU µs/claim " << PerClaim(r.cpu_us, r.claims) << ", broker "
+            << PerClaim(r.broker_us, r.claims) << ", bench "
+            << PerClaim(r.client_us, r.claims) << "; other processes "
+            << (r.other_us >= 0 ? Fixed(r.other_us / r.seconds / 1e6, 2) : "-")
+            << " CPUs\n";
+  std::cout << "RESULT phase=" << r.phase << " claims=" << r.claims
+            << " seconds=" << Fixed(r.seconds, 4)
+            << " rate=" << Fixed(r.rate(), 1) << " x_rocksdb1="
+            << (rocks1 > 0 ? Fixed(r.rate() / rocks1, 4) : "-")
+            << " x_rocksdb1000="
+            << (rocks1000 > 0 ? Fixed(r.rate() / rocks1000, 4) : "-")
+            << " cpu_us=" << PerClaim(r.cpu_us, r.claims)
+            << " client_us=" << PerClaim(r.client_us, r.claims)
+            << " broker_us=" << PerClaim(r.broker_us, r.claims)
+            << " other_cpus="
+            << (r.other_us >= 0 ? Fixed(r.other_us / r.seconds / 1e6, 2) : "-")
+            << extra << std::endl;
+}
+
+int Main(int argc, char** argv) {
+  const Options o = ParseFlags(argc, argv);
+  const Data data = Generate(o);
+  std::cerr << "evidence_bench: " << data.claims.size() << " claims, "
+            << data.designations.size() << " orgs (nonce " << o.nonce << ")\n";
+  const auto phases = Split(o.phases, ',');
+  const bool evidence =
+      std::find(phases.begin(), phases.end(), "evidence") != phases.end();
+  const bool rocksdb =
+      std::find(phases.begin(), phases.end(), "rocksdb") != phases.end();
+
+  EvidenceResult ev;
+  if (evidence) {
+    ev = RunEvidence(o, data);
+    std::string results;
+    for (const auto& [name, count] : ev.results) {
+      results += StrCat(results.empty() ? "" : ", ", name, " ", count);
+    }
+    std::cerr << "evidence_bench: first assessment after "
+              << Fixed(ev.startup_s, 3) << " s; "
+              << Fixed(static_cast<double>(ev.assessments) / data.claims.size(),
+                       3)
+              << " assessments per claim; final results: " << results << "\n";
+    const double wall = ev.total.seconds;
+    std::cerr << "evidence_bench: evidence threads (CPU s, share of the "
+                 "phase's wall time):";
+    for (size_t k = 0; k < ev.threads.size() && k < 8; ++k) {
+      const ThreadCpu& t = ev.threads[k];
+      if (t.us <= 0) break;
+      std::cerr << " " << t.name << "[" << t.tid << "] " << Fixed(t.us / 1e6, 2)
+                << " (" << Fixed(100 * t.us / 1e6 / wall, 0) << "%)";
+    }
+    std::cerr << "\n";
+    std::cerr << "evidence_bench: the busiest thread was on a CPU "
+              << Fixed(100 * ev.worker_busy, 0)
+              << "% of the time from the first to the last assessment\n";
+  }
+  PhaseResult r1, r1000;
+  if (rocksdb) {
+    const std::vector<ClaimWrites> writes = PrepareWrites(data);
+    size_t bytes = 0;
+    for (const auto& w : writes) {
+      bytes += w.offset_key.size() + w.offset_value.size() +
+               w.claim_key.size() + w.claim_value.size() +
+               w.subject_key.size() + w.org_key.size() +
+               w.assessment_key.size() + w.assessment_value.size();
+    }
+    std::cerr << "evidence_bench: " << bytes / writes.size()
+              << " bytes of keys and values per claim (5 puts)\n";
+    r1 = RunRocksDb(o, writes, 1, o.rocksdb_dir + "/rocksdb-" + o.nonce);
+    r1000 = RunRocksDb(o, writes, kServiceBatch,
+                       o.rocksdb_dir + "/rocksdb-" + o.nonce);
+  }
+  const double rate1 = rocksdb ? r1.rate() : 0;
+  const double rate1000 = rocksdb ? r1000.rate() : 0;
+  if (evidence) {
+    const std::string extra = StrCat(
+        " startup_s=", Fixed(ev.startup_s, 3),
+        " worker_busy=", Fixed(ev.worker_busy, 3), " assessments_per_claim=",
+        Fixed(static_cast<double>(ev.assessments) / data.claims.size(), 3));
+    Result(ev.total, rate1, rate1000, extra);
+    Result(ev.steady, rate1, rate1000, extra);
+  }
+  if (rocksdb) {
+    Result(r1, rate1, rate1000, "");
+    Result(r1000, rate1, rate1000, "");
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace fruition::bench
+
+int main(int argc, char** argv) { return fruition::bench::Main(argc, argv); }
