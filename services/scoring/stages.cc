@@ -350,9 +350,20 @@ std::vector<stream::Output> Stage2::Rebuild(
     store::KvTx& tx, const std::set<std::string>& dirty) const {
   std::vector<stream::Output> out;
   if (dirty.empty()) return out;
-  // Reference facts, read once per batch.
+  // Reference facts, read once per batch, and only when a dirty card is
+  // one they feed (an agency or area fiscal year): most batches touch
+  // quarters, districts and field offices only.
+  bool feeds_reference = false;
+  for (const std::string& up : dirty) {
+    const auto parts = SplitKey(up);
+    feeds_reference |=
+        parts[1].size() == 6 &&
+        (parts[0].rfind("agency:", 0) == 0 || parts[0].rfind("area:", 0) == 0);
+  }
   std::vector<v1::AgencyReport> outcomes, targets, designations, community;
-  for (const auto& [k, v] : tx.Scan(kReference, "")) {
+  for (const auto& [k, v] :
+       feeds_reference ? tx.Scan(kReference, "")
+                       : std::vector<std::pair<std::string, std::string>>{}) {
     v1::AgencyReport r;
     if (!r.ParseFromString(v)) continue;
     switch (SplitKey(k)[0][0]) {
