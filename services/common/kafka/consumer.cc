@@ -145,11 +145,7 @@ absl::StatusOr<rd_kafka_t*> NewConsumer(
 void RebalanceTrampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t* partitions,
                          void* opaque) {
-  // Reaches GroupConsumer::Rebalance through a plain function pointer.
-  using Fn = void (*)(rd_kafka_t*, int, void*, void*);
-  auto* self_and_fn = static_cast<std::pair<void*, Fn>*>(opaque);
-  self_and_fn->second(rk, static_cast<int>(err), partitions,
-                      self_and_fn->first);
+  GroupConsumer::Rebalance(rk, static_cast<int>(err), partitions, opaque);
 }
 
 }  // namespace
@@ -168,16 +164,9 @@ absl::StatusOr<std::unique_ptr<GroupConsumer>> GroupConsumer::Create(
   // Eager rebalancing: every revocation is of the whole assignment, after
   // which the owner has handed over and committed everything.
   props.emplace("partition.assignment.strategy", "range,roundrobin");
-  // The pair lives as long as the consumer (freed in the destructor).
-  auto* opaque = new std::pair<void*, void (*)(rd_kafka_t*, int, void*, void*)>(
-      c.get(), &GroupConsumer::Rebalance);
-  auto rk = NewConsumer(props, &RebalanceTrampoline, opaque);
-  if (!rk.ok()) {
-    delete opaque;
-    return rk.status();
-  }
+  auto rk = NewConsumer(props, &RebalanceTrampoline, c.get());
+  if (!rk.ok()) return rk.status();
   c->rk_ = *rk;
-  c->opaque_ = opaque;
   auto list = NewList(static_cast<int>(topics.size()));
   for (const auto& t : topics) {
     rd_kafka_topic_partition_list_add(list.get(), t.c_str(),
@@ -236,8 +225,6 @@ void GroupConsumer::Close() {
 GroupConsumer::~GroupConsumer() {
   Close();
   if (rk_ != nullptr) rd_kafka_destroy(rk_);
-  delete static_cast<
-      std::pair<void*, void (*)(rd_kafka_t*, int, void*, void*)>*>(opaque_);
 }
 
 absl::StatusOr<std::unique_ptr<TopicReader>> TopicReader::Create(

@@ -81,10 +81,13 @@ class GroupConsumer {
   // called afterwards.
   void Close();
 
- private:
-  GroupConsumer() = default;
+  // librdkafka's rebalance callback (`opaque` is the GroupConsumer); not
+  // for callers.
   static void Rebalance(rd_kafka_s* rk, int err, void* partitions,
                         void* opaque);
+
+ private:
+  GroupConsumer() = default;
 
   rd_kafka_s* rk_ = nullptr;
   OnAssign on_assign_;
@@ -92,7 +95,6 @@ class GroupConsumer {
   std::vector<Record> unreturned_;
   std::set<TopicPartition> assigned_;
   bool closed_ = false;
-  void* opaque_ = nullptr;  // what librdkafka hands back to Rebalance
 };
 
 class TopicReader {
