@@ -51,12 +51,12 @@ int64_t WeightFactorX8(int tier, int result) {
   return weight_x2 * factor_x4;  // (w × 2) × (f × 4) = w × f × 8
 }
 
+}  // namespace
+
 bool IsPriority(int tier) {
   return tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
          tier == v1::TIER_PTO_NATIONAL;
 }
-
-}  // namespace
 
 std::string FiscalYear(int64_t seconds) {
   const auto [year, month] = YearMonth(seconds);
@@ -130,12 +130,14 @@ bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
       auto* e = s->add_declinations();
       e->set_district(r.declination().district());
       e->set_occurred_at(at);
+      e->set_case_id(r.case_id());
       break;
     }
     case v1::AgencyReport::kChargeFiled: {
       auto* e = s->add_charges();
       e->set_district(r.charge_filed().district());
       e->set_occurred_at(at);
+      e->set_case_id(r.case_id());
       break;
     }
     default:

@@ -30,6 +30,10 @@ namespace fruition::scoring {
 std::string FiscalYear(int64_t seconds);
 std::string FiscalQuarter(int64_t seconds);
 
+// Whether a claimed org tier counts as a priority target (CPOT, RPOT,
+// PTO_NATIONAL): claimed_priority_share and TIER_MISMATCH.
+bool IsPriority(int tier);
+
 // The subject a report is about ("" if none).
 std::string SubjectOf(const v1::AgencyReport& report);
 

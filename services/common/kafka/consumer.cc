@@ -230,6 +230,13 @@ GroupConsumer::~GroupConsumer() {
 absl::StatusOr<std::unique_ptr<TopicReader>> TopicReader::Create(
     const ConsumerOptions& options, const std::vector<std::string>& topics,
     const StartOffsets& start, std::chrono::milliseconds timeout) {
+  return Create(options, topics, {}, start, timeout);
+}
+
+absl::StatusOr<std::unique_ptr<TopicReader>> TopicReader::Create(
+    const ConsumerOptions& options, const std::vector<std::string>& topics,
+    const std::set<int32_t>& only, const StartOffsets& start,
+    std::chrono::milliseconds timeout) {
   std::unique_ptr<TopicReader> r(new TopicReader());
   auto props = BaseProperties(options);
   // Offsets are the owner's; the group id only satisfies librdkafka.
@@ -243,6 +250,7 @@ absl::StatusOr<std::unique_ptr<TopicReader>> TopicReader::Create(
     auto n = PartitionsOf(r->rk_, topic, static_cast<int>(timeout.count()));
     if (!n.ok()) return n.status();
     for (int32_t p = 0; p < *n; ++p) {
+      if (!only.empty() && only.count(p) == 0) continue;
       auto it = start.find({topic, p});
       rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
           (it == start.end() || it->second < 0) ? RD_KAFKA_OFFSET_BEGINNING

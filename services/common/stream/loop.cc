@@ -81,6 +81,16 @@ std::set<int32_t> Loop::Owned() const {
   return owned_;
 }
 
+std::set<int32_t> Loop::CaughtUp() const {
+  std::set<int32_t> out = Owned();
+  for (const auto& [tp, end] : targets_) {
+    auto it = positions_.find(tp);
+    const int64_t at = it == positions_.end() ? 0 : it->second;
+    if (at < end) out.erase(tp.second);
+  }
+  return out;
+}
+
 std::vector<int32_t> Loop::OwnedPartitions() const {
   const auto owned = Owned();
   return {owned.begin(), owned.end()};
@@ -178,7 +188,15 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
     return false;
   }
   for (const auto& [tp, n] : next) {
-    if (n >= 0) tx.SetNextOffset(tp.first, tp.second, n);
+    if (n >= 0) {
+      tx.SetNextOffset(tp.first, tp.second, n);
+      if (auto it = positions_.find(tp); it != positions_.end()) {
+        it->second = std::max(it->second, n);
+      }
+    }
+  }
+  for (auto& o : handler_->Flush(tx, Owned(), CaughtUp())) {
+    outputs->push_back(std::move(o));
   }
   if (!ProduceAll(*outputs, stop)) return false;
   if (!CommitOrLog(tx)) return false;
@@ -187,6 +205,14 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
     records_counter_->Increment(static_cast<double>(fresh.size()));
   }
   return true;
+}
+
+bool Loop::Tick(const std::atomic<bool>& stop) {
+  store::KvTx tx(store_);
+  const std::vector<Output> outputs =
+      handler_->Flush(tx, Owned(), CaughtUp());
+  if (!ProduceAll(outputs, stop)) return false;
+  return CommitOrLog(tx);
 }
 
 absl::Status Loop::Run(const std::atomic<bool>& stop) {
@@ -235,11 +261,25 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
     kafka::StartOffsets start;
     std::set<int32_t> added;
     std::set<int32_t> owned;
+    // Where each assigned partition ends now: up to there it is history.
+    auto ends = kafka::EndOffsets(options_.consumer, options_.group_topics,
+                                  milliseconds(10000));
+    if (!ends.ok()) {
+      log::Warn("end offsets unknown; assigned partitions count as caught up",
+                {{"stage", options_.name},
+                 {"error", std::string(ends.status().message())}});
+    }
     {
       store::KvTx tx(store_);
       std::lock_guard<std::mutex> lock(owned_mu_);
       for (const auto& tp : tps) {
-        if (auto n = tx.NextOffset(tp.first, tp.second)) start[tp] = *n;
+        const auto n = tx.NextOffset(tp.first, tp.second);
+        if (n) start[tp] = *n;
+        positions_[tp] = n.value_or(0);
+        if (ends.ok()) {
+          auto e = ends->find(tp);
+          targets_[tp] = e == ends->end() ? 0 : e->second;
+        }
         if (tp.first == owned_topic) {
           owned_.insert(tp.second);
           added.insert(tp.second);
@@ -264,6 +304,8 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
     std::lock_guard<std::mutex> lock(owned_mu_);
     for (const auto& tp : tps) {
       if (tp.first == owned_topic) owned_.erase(tp.second);
+      targets_.erase(tp);
+      positions_.erase(tp);
     }
   };
   auto group = kafka::GroupConsumer::Create(
@@ -276,6 +318,7 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
                           {"topics", StrCat(options_.group_topics.size(), "+",
                                             options_.global_topics.size())}});
   absl::Status status;
+  auto last_tick = std::chrono::steady_clock::now();
   while (!stop.load() && !stuck) {
     std::vector<kafka::Record> batch;
     if (reader != nullptr) {
@@ -293,6 +336,15 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
       break;
     }
     for (auto& r : *recs) batch.push_back(std::move(r));
+    if (batch.empty()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_tick >= std::chrono::seconds(1)) {
+        last_tick = now;
+        if (!Tick(stop)) stuck = !stop.load();
+      }
+      continue;
+    }
+    last_tick = std::chrono::steady_clock::now();
     if (!Process(batch, stop)) stuck = !stop.load();
   }
   if (stuck) {

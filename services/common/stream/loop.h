@@ -17,6 +17,7 @@
 #define FRUITION_SERVICES_COMMON_STREAM_LOOP_H_
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -73,6 +74,21 @@ class Handler {
     (void)owned;
     return {};
   }
+  // Called at the end of every batch (in its transaction, before its outputs
+  // are produced) and, while no records come, about once a second in a
+  // transaction of its own. `caught_up`: the owned partitions whose every
+  // group topic has been read up to where it ended when the partition was
+  // assigned, i.e. whose history is replayed and whose records are now live.
+  // For handlers that hold back conclusions while they replay, or that act
+  // on the passing of time.
+  virtual std::vector<Output> Flush(store::KvTx& tx,
+                                    const std::set<int32_t>& owned,
+                                    const std::set<int32_t>& caught_up) {
+    (void)tx;
+    (void)owned;
+    (void)caught_up;
+    return {};
+  }
 };
 
 struct LoopOptions {
@@ -106,6 +122,10 @@ class Loop {
                const std::atomic<bool>& stop);
   bool CommitOrLog(store::KvTx& tx);
   std::set<int32_t> Owned() const;
+  // Owned partitions read up to their end offsets at assignment.
+  std::set<int32_t> CaughtUp() const;
+  // Flush() in a transaction of its own; false if stuck.
+  bool Tick(const std::atomic<bool>& stop);
 
   LoopOptions options_;
   store::KvStore* store_;
@@ -115,6 +135,9 @@ class Loop {
   std::atomic<int64_t> records_{0};
   mutable std::mutex owned_mu_;
   std::set<int32_t> owned_;
+  // Group topic partitions: end offset when assigned, next offset to read.
+  std::map<kafka::TopicPartition, int64_t> targets_;
+  std::map<kafka::TopicPartition, int64_t> positions_;
   prometheus::Counter* records_counter_ = nullptr;
   prometheus::Counter* outputs_counter_ = nullptr;
   prometheus::Counter* poison_counter_ = nullptr;

@@ -1,0 +1,470 @@
+#include "services/reconciler/handler.h"
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <thread>
+
+#include "fruition/internal/reconciler.pb.h"
+#include "fruition/internal/scoring.pb.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/common/kafka/partition.h"
+#include "services/common/log/log.h"
+#include "services/common/privacy/pseudonymizer.h"
+#include "services/common/store/kv.h"
+#include "services/common/strings.h"
+#include "services/scoring/facts.h"
+
+namespace fruition::reconciler {
+namespace {
+
+using store::JoinKey;
+using store::SplitKey;
+
+// Dirty kinds.
+constexpr char kSubject[] = "subject";  // id: pid
+constexpr char kCard[] = "card";        // id: unit \0 period
+constexpr char kOutcome[] = "outcome";  // id: reporter \0 report_id
+constexpr char kConflict[] = "conflict";  // id: reporter \0 report_id
+
+std::string PartitionKey(int32_t p) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "%05d", p);
+  return buf;
+}
+
+std::string SeqKey(uint64_t seq) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%020llu",
+                static_cast<unsigned long long>(seq));
+  return buf;
+}
+
+std::string Deterministic(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+template <typename M>
+std::optional<M> GetProto(const store::KvTx& tx, int table,
+                          std::string_view key) {
+  auto bytes = tx.Get(table, key);
+  if (!bytes) return std::nullopt;
+  M m;
+  if (!m.ParseFromString(*bytes)) return std::nullopt;
+  return m;
+}
+
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+absl::Status Poison(const kafka::Record& r, const std::string& why,
+                    stream::PoisonRecord* poison) {
+  poison->tp = {r.topic, r.partition};
+  poison->offset = r.offset;
+  poison->why = why;
+  return absl::DataLossError(
+      StrCat(r.topic, "/", r.partition, "@", r.offset, ": ", why));
+}
+
+}  // namespace
+
+const std::vector<std::string>& Tables() {
+  static const auto* t = new std::vector<std::string>{
+      "subjects", "claims", "reports", "cards",    "outcomes", "dirty",
+      "published", "pending", "events", "event_ids", "outpos", "meta"};
+  return *t;
+}
+
+ReadBack KafkaReadBack(kafka::ConsumerOptions options) {
+  return [options](const std::vector<std::string>& topics,
+                   const std::set<int32_t>& partitions,
+                   const kafka::StartOffsets& start)
+             -> absl::StatusOr<std::vector<kafka::Record>> {
+    std::vector<kafka::Record> out;
+    if (partitions.empty()) return out;
+    const auto timeout = std::chrono::milliseconds(10000);
+    auto ends = kafka::EndOffsets(options, topics, timeout);
+    if (!ends.ok()) return ends.status();
+    std::map<kafka::TopicPartition, int64_t> at;
+    bool behind = false;
+    for (const auto& [tp, end] : *ends) {
+      if (partitions.count(tp.second) == 0) continue;
+      auto it = start.find(tp);
+      at[tp] = it == start.end() ? 0 : it->second;
+      if (at[tp] < end) behind = true;
+    }
+    if (!behind) return out;
+    auto reader =
+        kafka::TopicReader::Create(options, topics, partitions, start, timeout);
+    if (!reader.ok()) return reader.status();
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::minutes(5);
+    while (behind) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return absl::DeadlineExceededError(
+            "reading the oversight topics back took over 5 minutes");
+      }
+      auto batch = (*reader)->Poll(1000, std::chrono::milliseconds(200));
+      if (!batch.ok()) return batch.status();
+      for (auto& r : *batch) {
+        at[{r.topic, r.partition}] = r.offset + 1;
+        out.push_back(std::move(r));
+      }
+      behind = false;
+      for (const auto& [tp, end] : *ends) {
+        if (partitions.count(tp.second) > 0 && at[tp] < end) behind = true;
+      }
+    }
+    return out;
+  };
+}
+
+ReconcilerHandler::ReconcilerHandler(ReconcilerOptions options, Topics topics,
+                                     ReadBack read_back,
+                                     prometheus::Registry* registry)
+    : options_(std::move(options)),
+      topics_(std::move(topics)),
+      read_back_(std::move(read_back)) {
+  if (!options_.now_ms) options_.now_ms = SystemNowMs;
+  if (registry != nullptr) {
+    events_family_ = &prometheus::BuildCounter()
+                          .Name("fruition_reconciler_events_total")
+                          .Help("Oversight events emitted, by type and "
+                                "whether they resolve a condition")
+                          .Register(*registry);
+  }
+}
+
+void ReconcilerHandler::MarkDirty(store::KvTx& tx, int32_t partition,
+                                  const std::string& kind,
+                                  const std::string& id) const {
+  tx.Put(kDirty, JoinKey({PartitionKey(partition), kind, id}), "");
+}
+
+absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
+                                            const kafka::Record& r,
+                                            bool reference) {
+  v1::AgencyReport report;
+  if (!report.ParseFromString(r.value)) {
+    return absl::DataLossError("not a fruition.v1.AgencyReport");
+  }
+  const std::string pid = scoring::SubjectOf(report);
+  // Events about a reference record belong to the owner of its key's
+  // partition; about a case-level one, to that of the record's partition.
+  const int32_t partition =
+      reference ? kafka::PartitionOf(r.key, options_.partitions) : r.partition;
+  // One (reporter, report_id) counts once: the first body in log order.
+  const std::string id = JoinKey({report.reporter(), report.report_id()});
+  const std::string body = privacy::Sha256Hex(Deterministic(report));
+  auto seen = GetProto<internal::ReportSeen>(tx, kReports, id);
+  if (seen) {
+    for (const auto& b : seen->body_sha256()) {
+      if (b == body) return absl::OkStatus();  // the same report again
+    }
+    seen->add_body_sha256(body);
+    tx.Put(kReports, id, seen->SerializeAsString());
+    MarkDirty(tx, seen->partition(), kConflict, id);
+    return absl::OkStatus();
+  }
+  internal::ReportSeen s;
+  s.add_body_sha256(body);
+  s.set_subject_pid(pid);
+  s.set_key(r.key);
+  s.set_partition(partition);
+  s.set_first_occurred_at(report.occurred_at().seconds());
+  tx.Put(kReports, id, s.SerializeAsString());
+  if (reference) {
+    if (report.has_org_outcome()) {
+      tx.Put(kOutcomes, id, report.SerializeAsString());
+      const int32_t owner = kafka::PartitionOf(
+          StrCat("agency:", report.reporter()), options_.partitions);
+      MarkDirty(tx, owner, kOutcome, id);
+    }
+    return absl::OkStatus();
+  }
+  if (pid.empty()) return absl::OkStatus();
+  internal::SubjectState state;
+  if (auto got = GetProto<internal::SubjectState>(tx, kSubjects, pid)) {
+    state = *std::move(got);
+  }
+  if (scoring::ApplyReport(report, &state)) {
+    state.set_partition(r.partition);
+    tx.Put(kSubjects, pid, state.SerializeAsString());
+    MarkDirty(tx, r.partition, kSubject, pid);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
+    store::KvTx& tx, const std::vector<kafka::Record>& records,
+    const std::set<int32_t>& owned, const stream::SkipSet& skip,
+    stream::PoisonRecord* poison) {
+  (void)owned;
+  for (const kafka::Record& r : records) {
+    const bool skipped = skip.count({{r.topic, r.partition}, r.offset}) > 0;
+    if (r.topic == topics_.reports || r.topic == topics_.reference) {
+      absl::Status s = ApplyReport(tx, r, r.topic == topics_.reference);
+      if (!s.ok() && !skipped) {
+        return Poison(r, std::string(s.message()), poison);
+      }
+    } else if (r.topic == topics_.assessments) {
+      v1::LinkAssessment a;
+      if (!a.ParseFromString(r.value)) {
+        if (skipped) continue;
+        return Poison(r, "not a fruition.v1.LinkAssessment", poison);
+      }
+      if (a.criteria_version() != options_.criteria_version ||
+          a.subject_pid().empty()) {
+        continue;
+      }
+      const std::string pid = a.subject_pid();
+      tx.Put(kClaims, JoinKey({pid, a.reporter(), a.claim_id()}),
+             a.SerializeAsString());
+      internal::SubjectState state;
+      if (auto got = GetProto<internal::SubjectState>(tx, kSubjects, pid)) {
+        state = *std::move(got);
+      }
+      scoring::ApplyAssessment(a, options_.criteria_version, &state);
+      state.set_partition(r.partition);
+      tx.Put(kSubjects, pid, state.SerializeAsString());
+      MarkDirty(tx, r.partition, kSubject, pid);
+    } else if (r.topic == topics_.scores) {
+      v1::Scorecard card;
+      if (!card.ParseFromString(r.value) || card.unit().empty()) {
+        if (skipped) continue;
+        return Poison(r, "not a fruition.v1.Scorecard", poison);
+      }
+      const std::string id = JoinKey({card.unit(), card.period()});
+      tx.Put(kCards, id, card.SerializeAsString());
+      MarkDirty(tx, r.partition, kCard, id);
+    } else if (r.topic == topics_.oversight_public ||
+               r.topic == topics_.oversight_restricted) {
+      continue;  // read back on assignment, not consumed
+    }
+  }
+  return std::vector<stream::Output>{};
+}
+
+void ReconcilerHandler::Record(store::KvTx& tx, const std::string& key,
+                               const v1::OversightEvent& e) const {
+  internal::PublishedState p;
+  p.set_event_id(e.event_id());
+  p.set_resolved(e.resolved());
+  p.set_emitted_at_ms(
+      google::protobuf::util::TimeUtil::TimestampToMilliseconds(e.emitted_at()));
+  tx.Put(kPublished, PublishedKey(key, e), p.SerializeAsString());
+  if (tx.Get(kEventIds, e.event_id())) return;
+  uint64_t seq = 0;
+  if (auto s = tx.Get(kMeta, "seq")) seq = std::stoull(*s);
+  ++seq;
+  tx.Put(kMeta, "seq", std::to_string(seq));
+  tx.Put(kEvents, SeqKey(seq), e.SerializeAsString());
+  tx.Put(kEventIds, e.event_id(), SeqKey(seq));
+}
+
+void ReconcilerHandler::Judge(store::KvTx& tx, const Finding& f, int64_t now,
+                              std::vector<stream::Output>* out) {
+  std::optional<Published> last;
+  if (auto p = GetProto<internal::PublishedState>(
+          tx, kPublished, PublishedKey(f.key, f.event))) {
+    last = Published{p->event_id(), p->resolved()};
+  }
+  std::optional<v1::OversightEvent> e = Reconcile(f, last);
+  if (!e) return;
+  *e->mutable_emitted_at() =
+      google::protobuf::util::TimeUtil::MillisecondsToTimestamp(now);
+  Record(tx, f.key, *e);
+  out->push_back(stream::Output{e->visibility() == v1::VISIBILITY_PUBLIC
+                                    ? topics_.oversight_public
+                                    : topics_.oversight_restricted,
+                                f.key,
+                                e->SerializeAsString(),
+                                {{"fruition-event-id", e->event_id()}}});
+  if (events_family_ != nullptr) {
+    events_family_
+        ->Add({{"type", v1::EventType_Name(e->type())},
+               {"resolved", e->resolved() ? "true" : "false"}})
+        .Increment();
+  }
+}
+
+void ReconcilerHandler::JudgeSubject(store::KvTx& tx, const std::string& pid,
+                                     int64_t now,
+                                     std::vector<stream::Output>* out) {
+  internal::SubjectState state;
+  if (auto got = GetProto<internal::SubjectState>(tx, kSubjects, pid)) {
+    state = *std::move(got);
+  }
+  std::map<std::string, v1::LinkAssessment> claims;
+  for (const auto& [k, v] : tx.Scan(kClaims, JoinKey({pid, ""}))) {
+    v1::LinkAssessment a;
+    if (!a.ParseFromString(v)) continue;
+    Judge(tx, LinkUnsubstantiated(a), now, out);
+    claims[JoinKey({a.reporter(), a.claim_id()})] = std::move(a);
+  }
+  for (const Finding& f :
+       TierMismatches(pid, state, claims, *options_.desert)) {
+    Judge(tx, f, now, out);
+  }
+  if (auto f = DeclinedThenChargedElsewhere(pid, state)) Judge(tx, *f, now, out);
+}
+
+void ReconcilerHandler::PublishCard(store::KvTx& tx, const v1::Scorecard& card,
+                                    int64_t now,
+                                    std::vector<stream::Output>* out) {
+  for (const Finding& f : ScorecardPublished(card, options_.thresholds)) {
+    Judge(tx, f, now, out);
+  }
+}
+
+void ReconcilerHandler::JudgeCard(store::KvTx& tx, const std::string& unit,
+                                  const std::string& period, int32_t partition,
+                                  int64_t now,
+                                  std::vector<stream::Output>* out) {
+  auto card = GetProto<v1::Scorecard>(tx, kCards, JoinKey({unit, period}));
+  if (!card) return;
+  for (const Finding& f : ScorecardConditions(*card, options_.thresholds)) {
+    Judge(tx, f, now, out);
+  }
+  // SCORECARD_PUBLISHED at most once per unit-period per interval: the
+  // latest card waits for the interval to pass.
+  const auto findings = ScorecardPublished(*card, options_.thresholds);
+  auto last = GetProto<internal::PublishedState>(
+      tx, kPublished, PublishedKey(findings.back().key, findings.back().event));
+  const int64_t due =
+      last ? last->emitted_at_ms() + options_.thresholds.publish_interval_s *
+                                         1000
+           : 0;
+  const std::string id = JoinKey({unit, period});
+  if (now >= due) {
+    tx.Delete(kPending, id);
+    PublishCard(tx, *card, now, out);
+  } else {
+    internal::PendingPublish p;
+    p.set_due_ms(due);
+    p.set_partition(partition);
+    tx.Put(kPending, id, p.SerializeAsString());
+  }
+}
+
+std::vector<stream::Output> ReconcilerHandler::Flush(
+    store::KvTx& tx, const std::set<int32_t>& owned,
+    const std::set<int32_t>& caught_up) {
+  (void)owned;
+  std::vector<stream::Output> out;
+  if (caught_up.empty()) return out;
+  const int64_t now = options_.now_ms();
+  for (int32_t p : caught_up) {
+    for (const auto& [k, v] :
+         tx.Scan(kDirty, JoinKey({PartitionKey(p), ""}))) {
+      const std::vector<std::string> parts = SplitKey(k);
+      tx.Delete(kDirty, k);
+      if (parts.size() < 3) continue;
+      const std::string& kind = parts[1];
+      if (kind == kSubject) {
+        JudgeSubject(tx, parts[2], now, &out);
+      } else if (kind == kCard && parts.size() == 4) {
+        JudgeCard(tx, parts[2], parts[3], p, now, &out);
+      } else if (kind == kOutcome && parts.size() == 4) {
+        const std::string id = JoinKey({parts[2], parts[3]});
+        if (auto r = GetProto<v1::AgencyReport>(tx, kOutcomes, id)) {
+          Judge(tx, PendingDismantled(*r), now, &out);
+        }
+      } else if (kind == kConflict && parts.size() == 4) {
+        const std::string id = JoinKey({parts[2], parts[3]});
+        if (auto seen = GetProto<internal::ReportSeen>(tx, kReports, id)) {
+          const std::vector<std::string> bodies(seen->body_sha256().begin(),
+                                                seen->body_sha256().end());
+          Judge(tx,
+                ReportConflict(parts[2], parts[3], bodies,
+                               seen->subject_pid(), seen->key()),
+                now, &out);
+        }
+      }
+    }
+  }
+  // Scorecards held back by the interval whose time has come.
+  for (const auto& [k, v] : tx.Scan(kPending, "")) {
+    internal::PendingPublish p;
+    if (!p.ParseFromString(v) || caught_up.count(p.partition()) == 0 ||
+        p.due_ms() > now) {
+      continue;
+    }
+    tx.Delete(kPending, k);
+    if (auto card = GetProto<v1::Scorecard>(tx, kCards, k)) {
+      PublishCard(tx, *card, now, &out);
+    }
+  }
+  return out;
+}
+
+std::vector<stream::Output> ReconcilerHandler::OnAssigned(
+    store::KvTx& tx, const std::set<int32_t>& added,
+    const std::set<int32_t>& owned) {
+  (void)owned;
+  // What the oversight topics already say for these partitions, from where
+  // this store last read them (events produced after that, by this instance
+  // before a crash or by a former owner, are read now).
+  const std::vector<std::string> topics = {topics_.oversight_public,
+                                           topics_.oversight_restricted};
+  kafka::StartOffsets start;
+  for (const auto& topic : topics) {
+    for (int32_t p : added) {
+      if (auto n = tx.Get(kOutPos, JoinKey({topic, PartitionKey(p)}))) {
+        start[{topic, p}] = std::stoll(*n);
+      }
+    }
+  }
+  absl::StatusOr<std::vector<kafka::Record>> records;
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    records = read_back_(topics, added, start);
+    if (records.ok()) break;
+    log::Warn("reading the oversight topics back failed; retrying",
+              {{"attempt", static_cast<int64_t>(attempt)},
+               {"error", std::string(records.status().message())}});
+    std::this_thread::sleep_for(std::chrono::seconds(attempt));
+  }
+  if (!records.ok()) {
+    log::Error("oversight topics not read back: events already published for "
+               "the assigned partitions may be published again",
+               {{"error", std::string(records.status().message())}});
+    return {};
+  }
+  std::map<kafka::TopicPartition, int64_t> next;
+  for (const kafka::Record& r : *records) {
+    next[{r.topic, r.partition}] = r.offset + 1;
+    v1::OversightEvent e;
+    if (!e.ParseFromString(r.value) || e.event_id().empty()) continue;
+    Record(tx, r.key, e);
+  }
+  for (const auto& [tp, n] : next) {
+    tx.Put(kOutPos, JoinKey({tp.first, PartitionKey(tp.second)}),
+           std::to_string(n));
+  }
+  if (!records->empty()) {
+    log::Info("oversight events read back",
+              {{"partitions", static_cast<int64_t>(added.size())},
+               {"events", static_cast<int64_t>(records->size())}});
+  }
+  return {};
+}
+
+std::optional<v1::OversightEvent> ReconcilerHandler::EventById(
+    const store::KvTx& tx, const std::string& id) {
+  auto seq = tx.Get(kEventIds, id);
+  if (!seq) return std::nullopt;
+  return GetProto<v1::OversightEvent>(tx, kEvents, *seq);
+}
+
+}  // namespace fruition::reconciler

@@ -1,0 +1,141 @@
+// The reconciler as a stream::Handler (group fruition-reconciler).
+//
+// Reads fruition.reports.v1, fruition.link-assessments.v1 (co-partitioned
+// by subject_pid) and fruition.scores.v1 (key unit) as a consumer group, and
+// fruition.reference.v1 whole. Keeps in RocksDB, offsets in the same
+// WriteBatch (ARCHITECTURE principle 2):
+//   - join state: each subject's facts (scoring's SubjectState), its claims'
+//     latest assessments, the latest scorecard per unit-period, the bodies
+//     seen per (reporter, report_id), pending-dismantled outcome claims;
+//   - `dirty`: the conditions whose facts changed since they were judged,
+//     by owning partition;
+//   - `published`: the latest event of each condition and visibility, i.e.
+//     the index of emitted event ids; and the events themselves, for
+//     ReconcilerService.
+//
+// Who emits what: every event is keyed like its input (subject_pid, unit,
+// or the record's own key), and all these topics have the same partition
+// count, so the events of partition p are emitted by p's owner only.
+//
+// Replays say nothing new: while an assigned partition is being replayed
+// (read up to where it ended when assigned), its conditions are only marked
+// dirty; once caught up they are judged against what the oversight topics
+// already hold for that partition, which the handler reads back on every
+// assignment. A restart, a replay from an empty store, or a partition moved
+// to another instance therefore emits only what differs from what
+// subscribers have already seen, and resolves what stopped holding.
+#ifndef FRUITION_SERVICES_RECONCILER_HANDLER_H_
+#define FRUITION_SERVICES_RECONCILER_HANDLER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "fruition/v1/events.pb.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
+#include "services/common/kafka/consumer.h"
+#include "services/common/stream/loop.h"
+#include "services/reconciler/rules.h"
+
+namespace fruition::reconciler {
+
+// Tables of the reconciler store (after "offsets").
+enum Table {
+  kSubjects = 1,  // pid -> internal.SubjectState
+  kClaims,        // pid \0 reporter \0 claim_id -> v1.LinkAssessment
+  kReports,       // reporter \0 report_id -> internal.ReportSeen
+  kCards,         // unit \0 period -> v1.Scorecard
+  kOutcomes,      // reporter \0 report_id -> v1.AgencyReport (org_outcome)
+  kDirty,         // partition \0 kind \0 id... -> ""
+  kPublished,     // key \0 condition_key \0 visibility -> PublishedState
+  kPending,       // unit \0 period -> internal.PendingPublish
+  kEvents,        // seq (20 digits) -> v1.OversightEvent
+  kEventIds,      // event_id -> seq
+  kOutPos,        // oversight topic \0 partition -> next offset read back
+  kMeta,          // "seq" -> last seq
+};
+
+const std::vector<std::string>& Tables();
+
+struct Topics {
+  std::string reports;
+  std::string assessments;
+  std::string scores;
+  std::string reference;
+  std::string oversight_public;
+  std::string oversight_restricted;
+};
+
+// Reads `partitions` of the oversight topics from `start` to their current
+// end (the events already published for those partitions).
+using ReadBack = std::function<absl::StatusOr<std::vector<kafka::Record>>(
+    const std::vector<std::string>& topics, const std::set<int32_t>& partitions,
+    const kafka::StartOffsets& start)>;
+
+// A ReadBack over Kafka.
+ReadBack KafkaReadBack(kafka::ConsumerOptions options);
+
+struct ReconcilerOptions {
+  Thresholds thresholds;
+  std::string criteria_version = "v1";
+  const scoring::DesertRules* desert = &scoring::DefaultDesertRules();
+  int partitions = 12;  // of every topic it reads and writes
+  // Wall clock (ms since the epoch); tests pass their own.
+  std::function<int64_t()> now_ms;
+};
+
+class ReconcilerHandler : public stream::Handler {
+ public:
+  ReconcilerHandler(ReconcilerOptions options, Topics topics,
+                    ReadBack read_back,
+                    prometheus::Registry* registry = nullptr);
+
+  absl::StatusOr<std::vector<stream::Output>> Apply(
+      store::KvTx& tx, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned, const stream::SkipSet& skip,
+      stream::PoisonRecord* poison) override;
+  std::vector<stream::Output> OnAssigned(
+      store::KvTx& tx, const std::set<int32_t>& added,
+      const std::set<int32_t>& owned) override;
+  std::vector<stream::Output> Flush(
+      store::KvTx& tx, const std::set<int32_t>& owned,
+      const std::set<int32_t>& caught_up) override;
+
+  // Stored events (for ReconcilerService).
+  static std::optional<v1::OversightEvent> EventById(const store::KvTx& tx,
+                                                     const std::string& id);
+
+ private:
+  void MarkDirty(store::KvTx& tx, int32_t partition, const std::string& kind,
+                 const std::string& id) const;
+  // Judges one finding against what was published; appends the event.
+  void Judge(store::KvTx& tx, const Finding& f, int64_t now,
+             std::vector<stream::Output>* out);
+  void JudgeSubject(store::KvTx& tx, const std::string& pid, int64_t now,
+                    std::vector<stream::Output>* out);
+  void JudgeCard(store::KvTx& tx, const std::string& unit,
+                 const std::string& period, int32_t partition, int64_t now,
+                 std::vector<stream::Output>* out);
+  void PublishCard(store::KvTx& tx, const v1::Scorecard& card, int64_t now,
+                   std::vector<stream::Output>* out);
+  // Records an event as published (read back or emitted now).
+  void Record(store::KvTx& tx, const std::string& key,
+              const v1::OversightEvent& e) const;
+  absl::Status ApplyReport(store::KvTx& tx, const kafka::Record& r,
+                           bool reference);
+
+  ReconcilerOptions options_;
+  Topics topics_;
+  ReadBack read_back_;
+  prometheus::Family<prometheus::Counter>* events_family_ = nullptr;
+};
+
+}  // namespace fruition::reconciler
+
+#endif  // FRUITION_SERVICES_RECONCILER_HANDLER_H_

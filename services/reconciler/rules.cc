@@ -1,0 +1,391 @@
+#include "services/reconciler/rules.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <tuple>
+
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "services/common/privacy/pseudonymizer.h"
+#include "services/common/store/kv.h"
+#include "services/common/strings.h"
+#include "services/scoring/facts.h"
+
+namespace fruition::reconciler {
+namespace {
+
+using v1::OversightEvent;
+
+std::string Name(v1::EventType t) {
+  // EVENT_TYPE_FRUITION_GAP -> FRUITION_GAP
+  return v1::EventType_Name(t).substr(sizeof("EVENT_TYPE_") - 1);
+}
+
+OversightEvent Skeleton(v1::EventType type, v1::Severity severity,
+                        v1::Visibility visibility, const std::string& scope) {
+  OversightEvent e;
+  e.set_type(type);
+  e.set_severity(severity);
+  e.set_visibility(visibility);
+  e.set_condition_key(StrCat(Name(type), "/", scope));
+  return e;
+}
+
+std::string Serialize(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+const v1::Indicator* Find(const v1::Scorecard& card, const std::string& name) {
+  for (const auto& i : card.indicators()) {
+    if (i.name() == name) return &i;
+  }
+  return nullptr;
+}
+
+// Adds indicator `name` of `card` as fact `name` (its value, when defined)
+// and `name`.n, unless a public event may not carry it.
+void AddCell(const v1::Scorecard& card, const std::string& name,
+             const Thresholds& t, OversightEvent* e) {
+  const v1::Indicator* i = Find(card, name);
+  if (i == nullptr) return;
+  auto& facts = *e->mutable_facts();
+  const bool small = i->n() > 0 && i->n() < t.min_public_n;
+  if (e->visibility() == v1::VISIBILITY_PUBLIC && small) {
+    facts[name + ".suppressed"] = 1;
+    facts[name + ".n"] = static_cast<double>(i->n());
+    return;
+  }
+  if (i->defined()) facts[name] = i->value();
+  facts[name + ".n"] = static_cast<double>(i->n());
+}
+
+bool Defined(const v1::Indicator* i) { return i != nullptr && i->defined(); }
+
+std::string FiscalYearOf(const google::protobuf::Timestamp& t) {
+  return scoring::FiscalYear(t.seconds());
+}
+
+}  // namespace
+
+Finding LinkUnsubstantiated(const v1::LinkAssessment& a) {
+  Finding f;
+  f.holds = a.result() == v1::ASSESSMENT_RESULT_UNSUBSTANTIATED;
+  f.key = a.subject_pid();
+  OversightEvent& e = f.event;
+  e = Skeleton(v1::EVENT_TYPE_LINK_UNSUBSTANTIATED, v1::SEVERITY_WARNING,
+               v1::VISIBILITY_RESTRICTED, StrCat("claim/", a.claim_id()));
+  e.set_unit(StrCat("agency:", a.reporter()));
+  if (a.has_claim_occurred_at()) {
+    e.set_period(FiscalYearOf(a.claim_occurred_at()));
+  }
+  e.set_subject_pid(a.subject_pid());
+  e.set_org_id(a.org_id());
+  e.set_criteria_version(a.criteria_version());
+  auto& facts = *e.mutable_facts();
+  facts["result"] = a.result();
+  facts["tier"] = a.tier();
+  facts["failed_criteria"] = a.failed_criteria_size();
+  facts["evidence_items"] = a.evidence_ids_size();
+  for (const auto& c : a.failed_criteria()) facts["failed." + c] = 1;
+  e.add_evidence_refs(StrCat("claim:", a.claim_id()));
+  e.add_evidence_refs(StrCat("assessment:", a.assessment_id()));
+  std::vector<std::string> ids(a.evidence_ids().begin(),
+                               a.evidence_ids().end());
+  std::sort(ids.begin(), ids.end());
+  for (const auto& id : ids) e.add_evidence_refs(StrCat("evidence:", id));
+  return f;
+}
+
+std::vector<Finding> TierMismatches(
+    const std::string& pid, const internal::SubjectState& s,
+    const std::map<std::string, v1::LinkAssessment>& claims,
+    const scoring::DesertRules& rules) {
+  std::vector<Finding> out;
+  // Arrests in a fixed order.
+  std::vector<const internal::SubjectState::Arrest*> arrests;
+  for (const auto& [k, a] : s.arrests()) arrests.push_back(&a);
+  std::sort(arrests.begin(), arrests.end(), [](const auto* a, const auto* b) {
+    return std::tie(a->reporter(), a->arrest_id()) <
+           std::tie(b->reporter(), b->arrest_id());
+  });
+  for (const auto& [case_id, sen] : s.sentencings()) {
+    const v1::SentencingRecord& r = sen.record();
+    const scoring::DesertResult d = scoring::Score(r, rules);
+    const bool mitigating =
+        r.mitigating_role() != v1::MITIGATING_ROLE_NONE &&
+        r.mitigating_role() != v1::MITIGATING_ROLE_UNSPECIFIED;
+    // The highest priority tier claimed for the case (ties: first arrest).
+    const internal::SubjectState::Arrest* by = nullptr;
+    const v1::LinkAssessment* claim = nullptr;
+    auto rank = [](int tier) {
+      return tier == v1::TIER_CPOT ? 2 : (scoring::IsPriority(tier) ? 1 : 0);
+    };
+    std::vector<std::string> arrest_refs;
+    for (const auto* a : arrests) {
+      if (a->case_id() != case_id) continue;
+      arrest_refs.push_back(StrCat("arrest:", a->arrest_id()));
+      if (a->claim_id().empty()) continue;
+      auto it = claims.find(store::JoinKey({a->reporter(), a->claim_id()}));
+      if (it == claims.end() || !scoring::IsPriority(it->second.tier())) {
+        continue;
+      }
+      if (claim == nullptr || rank(it->second.tier()) > rank(claim->tier())) {
+        claim = &it->second;
+        by = a;
+      }
+    }
+    if (claim == nullptr) continue;  // not counted under a priority claim
+    Finding f;
+    f.holds = d.lnf || mitigating;
+    f.key = pid;
+    OversightEvent& e = f.event;
+    e = Skeleton(v1::EVENT_TYPE_TIER_MISMATCH, v1::SEVERITY_WARNING,
+                 v1::VISIBILITY_RESTRICTED,
+                 StrCat("subject/", pid, "/case/", case_id));
+    e.set_unit(StrCat("agency:", by->agency()));
+    e.set_period(scoring::FiscalYear(sen.occurred_at()));
+    e.set_subject_pid(pid);
+    e.set_org_id(claim->org_id());
+    e.set_criteria_version(claim->criteria_version());
+    e.set_score_version(rules.version);
+    auto& facts = *e.mutable_facts();
+    facts["tier"] = claim->tier();
+    facts["claim_result"] = claim->result();
+    facts["desert_score"] = d.score;
+    facts["desert_band"] = d.band;
+    facts["lnf"] = d.lnf ? 1 : 0;
+    facts["mitigating_role"] = r.mitigating_role();
+    facts["sentence_months"] = r.sentence_months();
+    facts["criminal_history_category"] = r.criminal_history_category();
+    e.add_evidence_refs(StrCat("claim:", claim->claim_id()));
+    e.add_evidence_refs(StrCat("assessment:", claim->assessment_id()));
+    e.add_evidence_refs(StrCat("case:", case_id));
+    e.add_evidence_refs(StrCat("report:", sen.reporter(), "/", sen.report_id()));
+    for (const auto& ref : arrest_refs) e.add_evidence_refs(ref);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::optional<Finding> DeclinedThenChargedElsewhere(
+    const std::string& pid, const internal::SubjectState& s) {
+  if (s.declinations_size() == 0 && s.charges_size() == 0) return std::nullopt;
+  const internal::SubjectState::Event* first = nullptr;
+  for (const auto& charge : s.charges()) {
+    bool elsewhere = false;
+    for (const auto& d : s.declinations()) {
+      if (d.district() != charge.district()) elsewhere = true;
+    }
+    if (!elsewhere) continue;
+    if (first == nullptr ||
+        std::make_tuple(charge.occurred_at(), charge.district()) <
+            std::make_tuple(first->occurred_at(), first->district())) {
+      first = &charge;
+    }
+  }
+  Finding f;
+  f.holds = first != nullptr;
+  f.key = pid;
+  OversightEvent& e = f.event;
+  e = Skeleton(v1::EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE,
+               v1::SEVERITY_WARNING, v1::VISIBILITY_RESTRICTED,
+               StrCat("subject/", pid));
+  e.set_subject_pid(pid);
+  if (first != nullptr) {
+    e.set_unit(StrCat("district:", first->district()));
+    e.set_period(scoring::FiscalYear(first->occurred_at()));
+  }
+  auto& facts = *e.mutable_facts();
+  facts["declinations"] = s.declinations_size();
+  facts["charges"] = s.charges_size();
+  std::set<std::string> declined, charged;
+  for (const auto& d : s.declinations()) declined.insert(d.district());
+  for (const auto& c : s.charges()) charged.insert(c.district());
+  facts["districts_declined"] = static_cast<double>(declined.size());
+  facts["districts_charged"] = static_cast<double>(charged.size());
+  std::set<std::string> refs;
+  for (const auto& d : s.declinations()) {
+    refs.insert(StrCat("declined:", d.district(), "/case:", d.case_id()));
+  }
+  for (const auto& c : s.charges()) {
+    refs.insert(StrCat("charged:", c.district(), "/case:", c.case_id()));
+  }
+  for (const auto& r : refs) e.add_evidence_refs(r);
+  return f;
+}
+
+Finding PendingDismantled(const v1::AgencyReport& r) {
+  const v1::OrgOutcomeClaim& o = r.org_outcome();
+  Finding f;
+  f.holds = o.outcome() == v1::ORG_OUTCOME_DISMANTLED && o.pending();
+  f.key = StrCat("agency:", r.reporter());
+  OversightEvent& e = f.event;
+  e = Skeleton(v1::EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED,
+               v1::SEVERITY_WARNING, v1::VISIBILITY_PUBLIC,
+               StrCat("report/", r.reporter(), "/", r.report_id()));
+  e.set_unit(f.key);
+  e.set_period(StrCat("FY", o.fiscal_year()));
+  e.set_org_id(o.org_id());
+  auto& facts = *e.mutable_facts();
+  facts["fiscal_year"] = o.fiscal_year();
+  facts["outcome"] = o.outcome();
+  facts["pending"] = o.pending() ? 1 : 0;
+  e.add_evidence_refs(StrCat("report:", r.reporter(), "/", r.report_id()));
+  e.add_evidence_refs(StrCat("org:", o.org_id()));
+  return f;
+}
+
+Finding ReportConflict(const std::string& reporter,
+                       const std::string& report_id,
+                       const std::vector<std::string>& bodies,
+                       const std::string& subject_pid,
+                       const std::string& record_key) {
+  Finding f;
+  f.holds = bodies.size() > 1;
+  f.key = record_key;
+  OversightEvent& e = f.event;
+  e = Skeleton(v1::EVENT_TYPE_REPORT_CONFLICT, v1::SEVERITY_WARNING,
+               v1::VISIBILITY_RESTRICTED,
+               StrCat("report/", reporter, "/", report_id));
+  e.set_subject_pid(subject_pid);
+  (*e.mutable_facts())["bodies"] = static_cast<double>(bodies.size());
+  e.add_evidence_refs(StrCat("report:", reporter, "/", report_id));
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    e.add_evidence_refs(StrCat(i == 0 ? "counted" : "conflicting",
+                               "-body-sha256:", bodies[i].substr(0, 16)));
+  }
+  return f;
+}
+
+std::vector<Finding> ScorecardConditions(const v1::Scorecard& card,
+                                         const Thresholds& t) {
+  std::vector<Finding> out;
+  const std::string scope = StrCat(card.unit(), "/", card.period());
+  const v1::Indicator* sentenced = Find(card, "sentenced");
+  const int64_t n = sentenced == nullptr ? 0 : sentenced->n();
+  auto unit_event = [&](v1::EventType type, const std::string& scope_key) {
+    Finding f;
+    f.key = card.unit();
+    f.event = Skeleton(type, v1::SEVERITY_WARNING, v1::VISIBILITY_PUBLIC,
+                       scope_key);
+    f.event.set_unit(card.unit());
+    f.event.set_period(card.period());
+    f.event.set_criteria_version(card.criteria_version());
+    f.event.set_score_version(card.score_version());
+    f.event.add_evidence_refs(StrCat("scorecard:", card.scorecard_id()));
+    return f;
+  };
+  {
+    Finding f = unit_event(v1::EVENT_TYPE_FRUITION_GAP, scope);
+    const v1::Indicator* gap = Find(card, "fruition_gap");
+    f.holds = n >= t.min_sentenced && Defined(gap) &&
+              gap->value() >= t.fruition_gap;
+    (*f.event.mutable_facts())["threshold"] = t.fruition_gap;
+    (*f.event.mutable_facts())["min_sentenced"] =
+        static_cast<double>(t.min_sentenced);
+    for (const char* name : {"fruition_gap", "claimed_priority_share",
+                             "high_desert_share", "sentenced"}) {
+      AddCell(card, name, t, &f.event);
+    }
+    out.push_back(std::move(f));
+  }
+  {
+    Finding f = unit_event(v1::EVENT_TYPE_LNF_SHARE_HIGH, scope);
+    const v1::Indicator* lnf = Find(card, "lnf_share");
+    f.holds =
+        n >= t.min_sentenced && Defined(lnf) && lnf->value() >= t.lnf_share;
+    (*f.event.mutable_facts())["threshold"] = t.lnf_share;
+    (*f.event.mutable_facts())["min_sentenced"] =
+        static_cast<double>(t.min_sentenced);
+    for (const char* name : {"lnf_share", "sentenced", "lnf_prison_years",
+                             "lnf_cost_usd"}) {
+      AddCell(card, name, t, &f.event);
+    }
+    out.push_back(std::move(f));
+  }
+  for (const auto& i : card.indicators()) {
+    static constexpr std::string_view kPrefix = "target_ratio:";
+    if (i.name().rfind(kPrefix, 0) != 0) continue;
+    const std::string measure = i.name().substr(kPrefix.size());
+    Finding f = unit_event(v1::EVENT_TYPE_TARGET_OVERSHOOT,
+                           StrCat(scope, "/", measure));
+    f.holds = i.defined() && i.value() >= t.target_ratio;
+    auto& facts = *f.event.mutable_facts();
+    facts["threshold"] = t.target_ratio;
+    const bool small = i.n() > 0 && i.n() < t.min_public_n;
+    if (small) {
+      facts["target_ratio.suppressed"] = 1;
+    } else {
+      if (i.defined()) {
+        facts["target_ratio"] = i.value();
+        facts["target"] = std::round(static_cast<double>(i.n()) / i.value());
+      }
+      facts["reported"] = static_cast<double>(i.n());
+    }
+    facts["target_ratio.n"] = static_cast<double>(i.n());
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::vector<Finding> ScorecardPublished(const v1::Scorecard& card,
+                                        const Thresholds& t) {
+  std::vector<Finding> out;
+  for (v1::Visibility vis :
+       {v1::VISIBILITY_PUBLIC, v1::VISIBILITY_RESTRICTED}) {
+    Finding f;
+    f.holds = true;
+    f.key = card.unit();
+    f.event = Skeleton(v1::EVENT_TYPE_SCORECARD_PUBLISHED, v1::SEVERITY_INFO,
+                       vis, StrCat(card.unit(), "/", card.period()));
+    f.event.set_unit(card.unit());
+    f.event.set_period(card.period());
+    f.event.set_criteria_version(card.criteria_version());
+    f.event.set_score_version(card.score_version());
+    for (const auto& i : card.indicators()) {
+      AddCell(card, i.name(), t, &f.event);
+    }
+    f.event.add_evidence_refs(StrCat("scorecard:", card.scorecard_id()));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::string EventId(const OversightEvent& e) {
+  OversightEvent copy = e;
+  copy.clear_event_id();
+  copy.clear_emitted_at();
+  return privacy::Sha256Hex(Serialize(copy)).substr(0, 32);
+}
+
+std::optional<OversightEvent> Reconcile(const Finding& now,
+                                        const std::optional<Published>& last) {
+  OversightEvent e = now.event;
+  if (now.holds) {
+    e.set_resolved(false);
+    e.set_event_id(EventId(e));
+    if (last && !last->resolved && last->event_id == e.event_id()) {
+      return std::nullopt;  // already said
+    }
+    return e;
+  }
+  if (!last || last->resolved) return std::nullopt;
+  e.set_resolved(true);
+  e.set_severity(v1::SEVERITY_INFO);
+  e.set_event_id(EventId(e));
+  return e;
+}
+
+std::string PublishedKey(const std::string& key, const OversightEvent& e) {
+  return store::JoinKey(
+      {key, e.condition_key(), v1::Visibility_Name(e.visibility())});
+}
+
+}  // namespace fruition::reconciler
