@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "fruition/v1/evidence.grpc.pb.h"
+#include "fruition/v1/reconciler.grpc.pb.h"
 #include "fruition/v1/scores.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "services/common/strings.h"
@@ -112,6 +113,44 @@ TEST(DevSmokeTest, RunsTheSuiteOnTheMockClusterWithSampleData) {
   };
   EXPECT_TRUE(testing::WaitUntil(any_arrests, seconds(60)))
       << cards.DebugString();
+
+  // And the reconciler: oversight events, restricted ones for the overseer
+  // only, each explainable.
+  auto events = v1::ReconcilerService::NewStub(grpc::CreateChannel(
+      StrCat("127.0.0.1:", grpc_port), grpc::InsecureChannelCredentials()));
+  v1::ListEventsResponse restricted;
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        v1::ListEventsRequest req;
+        req.set_visibility(v1::VISIBILITY_RESTRICTED);
+        restricted.Clear();
+        grpc::ClientContext c;
+        c.AddMetadata("authorization", "Bearer " + oig);
+        return events->ListEvents(&c, req, &restricted).ok() &&
+               restricted.events_size() > 0;
+      },
+      seconds(60)));
+  v1::ListEventsResponse open;
+  {
+    grpc::ClientContext c;
+    ASSERT_TRUE(events->ListEvents(&c, v1::ListEventsRequest(), &open).ok());
+  }
+  for (const auto& e : open.events()) {
+    EXPECT_EQ(e.visibility(), v1::VISIBILITY_PUBLIC) << e.DebugString();
+    EXPECT_TRUE(e.subject_pid().empty());
+  }
+  if (restricted.events_size() > 0) {
+    v1::ExplainEventRequest req;
+    req.set_event_id(restricted.events(0).event_id());
+    v1::EventExplanation x;
+    grpc::ClientContext c;
+    c.AddMetadata("authorization", "Bearer " + oig);
+    ASSERT_TRUE(events->ExplainEvent(&c, req, &x).ok());
+    EXPECT_FALSE(x.rule().empty());
+    grpc::ClientContext anonymous;
+    EXPECT_EQ(events->ExplainEvent(&anonymous, req, &x).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
 
   (*dev)->Signal(SIGTERM);
   EXPECT_EQ((*dev)->Wait(seconds(20)), 0);

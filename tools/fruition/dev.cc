@@ -22,6 +22,7 @@
 #include "services/common/topics.h"
 #include "services/evidence/run.h"
 #include "services/intake/run.h"
+#include "services/reconciler/run.h"
 #include "services/scoring/run.h"
 #include "tools/fruitctl/submit.h"
 #include "tools/fruition/sample_data.h"
@@ -120,6 +121,7 @@ int RunDev(const std::vector<std::string>& args) {
   std::filesystem::remove_all(data_dir + "/intake");
   std::filesystem::remove_all(data_dir + "/evidence");
   std::filesystem::remove_all(data_dir + "/scoring");
+  std::filesystem::remove_all(data_dir + "/reconciler");
 
   auto mock = kafka::MockCluster::Start(3);
   if (!mock.ok()) {
@@ -192,11 +194,24 @@ int RunDev(const std::vector<std::string>& args) {
   }
   (*scoring)->Start();
 
+  reconciler::ReconcilerConfig reconciler_config;
+  reconciler_config.kafka_bootstrap = (*mock)->bootstrap_servers();
+  reconciler_config.principals_file = principals_file;
+  reconciler_config.data_dir = data_dir;
+  auto reconciler =
+      reconciler::ReconcilerComponent::Create(reconciler_config, *registry);
+  if (!reconciler.ok()) {
+    std::cerr << "fruition dev: reconciler: " << reconciler.status().message()
+              << "\n";
+    return 1;
+  }
+  (*reconciler)->Start();
+
   server::GrpcServerOptions grpc_options;
   grpc_options.listen_address = StrCat("127.0.0.1:", *grpc_port);
   auto grpc_server = server::GrpcServer::Start(
-      grpc_options,
-      {(*intake)->service(), (*evidence)->service(), (*scoring)->service()});
+      grpc_options, {(*intake)->service(), (*evidence)->service(),
+                     (*scoring)->service(), (*reconciler)->service()});
   if (!grpc_server.ok()) {
     std::cerr << "fruition dev: " << grpc_server.status().message() << "\n";
     return 1;
@@ -269,10 +284,11 @@ int RunDev(const std::vector<std::string>& args) {
   while (!stop.WaitFor(std::chrono::milliseconds(500))) {
     (*grpc_server)
         ->SetServing(comp->Ready() && (*evidence)->Ready() &&
-                     (*scoring)->Ready());
+                     (*scoring)->Ready() && (*reconciler)->Ready());
   }
   std::cout << "fruition dev: " << stop.reason() << ", draining\n";
   (*grpc_server)->Shutdown(std::chrono::seconds(5));
+  (*reconciler)->Stop();
   (*scoring)->Stop();
   (*evidence)->Stop();
   (void)comp->Flush(std::chrono::seconds(5));

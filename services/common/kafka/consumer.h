@@ -103,7 +103,7 @@ class TopicReader {
   static absl::StatusOr<std::unique_ptr<TopicReader>> Create(
       const ConsumerOptions& options, const std::vector<std::string>& topics,
       const StartOffsets& start, std::chrono::milliseconds timeout);
-  // Reads only partitions `only` of each of `topics`.
+  // Reads only partitions `only` of each of `topics` (empty: every one).
   static absl::StatusOr<std::unique_ptr<TopicReader>> Create(
       const ConsumerOptions& options, const std::vector<std::string>& topics,
       const std::set<int32_t>& only, const StartOffsets& start,

@@ -209,8 +209,8 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
 
 bool Loop::Tick(const std::atomic<bool>& stop) {
   store::KvTx tx(store_);
-  const std::vector<Output> outputs =
-      handler_->Flush(tx, Owned(), CaughtUp());
+  const std::vector<Output> outputs = handler_->Flush(tx, Owned(), CaughtUp());
+  if (outputs.empty() && tx.empty()) return true;
   if (!ProduceAll(outputs, stop)) return false;
   return CommitOrLog(tx);
 }
