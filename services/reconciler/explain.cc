@@ -52,7 +52,8 @@ const std::map<std::string, std::string>& Meanings() {
       {"evidence_items", "evidence items the assessment considered"},
       {"desert_score", "desert score of the sentencing, 0 to 100"},
       {"desert_band", "desert band (1 low, 2 mid, 3 high)"},
-      {"lnf", "1 if the person is a low-level, nonviolent, first-time offender"},
+      {"lnf",
+       "1 if the person is a low-level, nonviolent, first-time offender"},
       {"mitigating_role",
        "mitigating role found by the court (1 none, 2 minor, 3 minimal)"},
       {"sentence_months", "months of imprisonment imposed"},
@@ -78,8 +79,9 @@ std::string Meaning(const std::string& name) {
   if (dot != std::string::npos) {
     const std::string base = name.substr(0, dot);
     const std::string what = name.substr(dot + 1);
-    if (what == "n") return StrCat("how many cases the figure ", base,
-                                   " rests on");
+    if (what == "n") {
+      return StrCat("how many cases the figure ", base, " rests on");
+    }
     if (what == "suppressed") {
       return StrCat(base,
                     " rests on fewer than 11 cases and is withheld from "
@@ -99,7 +101,10 @@ std::string Meaning(const std::string& name) {
 
 std::string Num(double v) {
   char buf[64];
-  if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15) {
+  // Whole numbers, and any from 100 up (dollars, prison years): no
+  // fraction, never an exponent (%.3g writes 3055165.8 as 3.06e+06).
+  if ((std::fabs(v - std::round(v)) < 1e-9 || std::fabs(v) >= 100) &&
+      std::fabs(v) < 1e15) {
     std::snprintf(buf, sizeof(buf), "%.0f", v);
   } else {
     std::snprintf(buf, sizeof(buf), "%.3g", v);
@@ -150,13 +155,14 @@ v1::EventExplanation Explain(const v1::OversightEvent& e) {
           " (it fails criterion C1, a designated organization, or two or more "
           "of C2-C6: independent, direct, corroborated, proximate and recent "
           "evidence)."));
-      summary = StrCat("The claim by ", e.unit(), " that a person is linked to ",
-                       "organization ", e.org_id(), " failed ",
-                       F(f, "failed_criteria"),
+      summary = StrCat("The claim by ", e.unit(),
+                       " that a person is linked to ", "organization ",
+                       e.org_id(), " failed ", F(f, "failed_criteria"),
                        " of the criteria on the evidence submitted (",
                        F(f, "evidence_items"), " items).");
-      x.add_see_also("EvidenceService.GetClaim (the claim, its evidence ids "
-                     "and every criterion's verdict)");
+      x.add_see_also(
+          "EvidenceService.GetClaim (the claim, its evidence ids "
+          "and every criterion's verdict)");
       break;
     case v1::EVENT_TYPE_TIER_MISMATCH:
       x.set_rule(
@@ -164,16 +170,16 @@ v1::EventExplanation Explain(const v1::OversightEvent& e) {
           "CPOT, RPOT or national priority target organization is sentenced "
           "as a low-level, nonviolent, first-time offender (LNF) or with a "
           "mitigating role.");
-      summary = StrCat(
-          "The arrest was claimed as linked to ", e.org_id(), " (tier ",
-          f.count("tier") ? Tier(f.at("tier")) : "?",
-          "), but the court's sentencing facts give a desert score of ",
-          F(f, "desert_score"), " out of 100",
-          f.count("lnf") && f.at("lnf") > 0 ? ", an LNF offender" : "",
-          f.count("mitigating_role") && f.at("mitigating_role") > 1
-              ? ", with a mitigating role"
-              : "",
-          "; sentence ", F(f, "sentence_months"), " months.");
+      summary =
+          StrCat("The arrest was claimed as linked to ", e.org_id(), " (tier ",
+                 f.count("tier") ? Tier(f.at("tier")) : "?",
+                 "), but the court's sentencing facts give a desert score of ",
+                 F(f, "desert_score"), " out of 100",
+                 f.count("lnf") && f.at("lnf") > 0 ? ", an LNF offender" : "",
+                 f.count("mitigating_role") && f.at("mitigating_role") > 1
+                     ? ", with a mitigating role"
+                     : "",
+                 "; sentence ", F(f, "sentence_months"), " months.");
       x.add_see_also("ScoringService.GetSubjectScore (overseers)");
       x.add_see_also("EvidenceService.GetClaim");
       break;
@@ -190,9 +196,10 @@ v1::EventExplanation Explain(const v1::OversightEvent& e) {
                             " (pending_counted_as_dismantled)"));
       break;
     case v1::EVENT_TYPE_TARGET_OVERSHOOT:
-      x.set_rule(StrCat("TARGET_OVERSHOOT: an agency's reported result for a "
-                        "performance measure is at least ",
-                        F(f, "threshold"), " times its own target."));
+      x.set_rule(
+          StrCat("TARGET_OVERSHOOT: an agency's reported result for a "
+                 "performance measure is at least ",
+                 F(f, "threshold"), " times its own target."));
       summary = StrCat(e.unit(), " in ", e.period(), " reported ",
                        F(f, "reported"), " against a target of ",
                        F(f, "target"), ": a ratio of ", F(f, "target_ratio"),
@@ -221,8 +228,7 @@ v1::EventExplanation Explain(const v1::OversightEvent& e) {
       break;
     case v1::EVENT_TYPE_LNF_SHARE_HIGH:
       x.set_rule(StrCat("LNF_SHARE_HIGH: in a unit-period with at least ",
-                        F(f, "min_sentenced"),
-                        " people sentenced, at least ",
+                        F(f, "min_sentenced"), " people sentenced, at least ",
                         F(f, "threshold", true),
                         " are low-level, nonviolent, first-time offenders."));
       summary = StrCat("In ", Where(e), ", ", F(f, "lnf_share", true), " of ",
@@ -237,11 +243,11 @@ v1::EventExplanation Explain(const v1::OversightEvent& e) {
       x.set_rule(
           "DECLINED_THEN_CHARGED_ELSEWHERE: a person whose prosecution one "
           "district declined is charged in another district.");
-      summary = StrCat("Prosecution was declined in ",
-                       F(f, "districts_declined"),
-                       " district(s) and the person was charged in ",
-                       e.unit().empty() ? "another district" : e.unit(),
-                       e.period().empty() ? "" : " in " + e.period(), ".");
+      summary =
+          StrCat("Prosecution was declined in ", F(f, "districts_declined"),
+                 " district(s) and the person was charged in ",
+                 e.unit().empty() ? "another district" : e.unit(),
+                 e.period().empty() ? "" : " in " + e.period(), ".");
       break;
     case v1::EVENT_TYPE_REPORT_CONFLICT:
       x.set_rule(
@@ -256,12 +262,12 @@ v1::EventExplanation Explain(const v1::OversightEvent& e) {
       x.set_rule(
           "SCORECARD_PUBLISHED: a unit-period's indicators changed (at most "
           "one event per unit-period per minute; the latest figures).");
-      summary = StrCat(
-          "New figures for ", Where(e), ": ", F(f, "sentenced"),
-          " people sentenced, ", F(f, "arrests"), " arrests",
-          e.visibility() == v1::VISIBILITY_PUBLIC
-              ? "; figures resting on fewer than 11 cases are withheld."
-              : ".");
+      summary =
+          StrCat("New figures for ", Where(e), ": ", F(f, "sentenced"),
+                 " people sentenced, ", F(f, "arrests"), " arrests",
+                 e.visibility() == v1::VISIBILITY_PUBLIC
+                     ? "; figures resting on fewer than 11 cases are withheld."
+                     : ".");
       x.add_see_also(StrCat("ScoringService.GetScorecard unit=", e.unit(),
                             " period=", e.period()));
       break;
@@ -269,8 +275,8 @@ v1::EventExplanation Explain(const v1::OversightEvent& e) {
       x.set_rule("unknown event type");
   }
   if (e.resolved()) {
-    summary = StrCat("RESOLVED: the condition no longer holds. As of now: ",
-                     summary);
+    summary =
+        StrCat("RESOLVED: the condition no longer holds. As of now: ", summary);
   }
   x.set_summary(summary);
   std::map<std::string, double> sorted(f.begin(), f.end());

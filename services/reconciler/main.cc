@@ -11,8 +11,8 @@ int main(int argc, char** argv) {
   fruition::server::ShutdownSignal stop;
   fruition::server::NotifyOnTerminationSignals(&stop);
   const std::vector<std::string> args(argv + 1, argv + argc);
-  auto settings =
-      fruition::config::Settings::Load(args, fruition::reconciler::ReconcilerSpecs());
+  auto settings = fruition::config::Settings::Load(
+      args, fruition::reconciler::ReconcilerSpecs());
   if (!settings.ok()) {
     std::cerr << "fruition-reconciler: " << settings.status().message() << "\n";
     return 2;

@@ -121,7 +121,11 @@ std::vector<Finding> TierMismatches(
     const bool mitigating =
         r.mitigating_role() != v1::MITIGATING_ROLE_NONE &&
         r.mitigating_role() != v1::MITIGATING_ROLE_UNSPECIFIED;
-    // The highest priority tier claimed for the case (ties: first arrest).
+    // The highest tier claimed for the case (ties: first arrest). A case
+    // not counted under a priority claim (no claim, or a lower tier) has
+    // its finding too, not holding: an event raised while it was counted
+    // under one (the claim since reassessed at a lower tier, the arrest
+    // replaced) must be resolved.
     const internal::SubjectState::Arrest* by = nullptr;
     const v1::LinkAssessment* claim = nullptr;
     auto rank = [](int tier) {
@@ -131,43 +135,49 @@ std::vector<Finding> TierMismatches(
     for (const auto* a : arrests) {
       if (a->case_id() != case_id) continue;
       arrest_refs.push_back(StrCat("arrest:", a->arrest_id()));
+      if (by == nullptr) by = a;
       if (a->claim_id().empty()) continue;
       auto it = claims.find(store::JoinKey({a->reporter(), a->claim_id()}));
-      if (it == claims.end() || !scoring::IsPriority(it->second.tier())) {
-        continue;
-      }
+      if (it == claims.end()) continue;
       if (claim == nullptr || rank(it->second.tier()) > rank(claim->tier())) {
         claim = &it->second;
         by = a;
       }
     }
-    if (claim == nullptr) continue;  // not counted under a priority claim
+    const bool priority =
+        claim != nullptr && scoring::IsPriority(claim->tier());
     Finding f;
-    f.holds = d.lnf || mitigating;
+    f.holds = priority && (d.lnf || mitigating);
     f.key = pid;
     OversightEvent& e = f.event;
     e = Skeleton(v1::EVENT_TYPE_TIER_MISMATCH, v1::SEVERITY_WARNING,
                  v1::VISIBILITY_RESTRICTED,
                  StrCat("subject/", pid, "/case/", case_id));
-    e.set_unit(StrCat("agency:", by->agency()));
+    if (by != nullptr) e.set_unit(StrCat("agency:", by->agency()));
     e.set_period(scoring::FiscalYear(sen.occurred_at()));
     e.set_subject_pid(pid);
-    e.set_org_id(claim->org_id());
-    e.set_criteria_version(claim->criteria_version());
+    if (claim != nullptr) {
+      e.set_org_id(claim->org_id());
+      e.set_criteria_version(claim->criteria_version());
+    }
     e.set_score_version(rules.version);
     auto& facts = *e.mutable_facts();
-    facts["tier"] = claim->tier();
-    facts["claim_result"] = claim->result();
+    facts["tier"] = claim != nullptr ? claim->tier() : v1::TIER_UNSPECIFIED;
+    facts["claim_result"] =
+        claim != nullptr ? claim->result() : v1::ASSESSMENT_RESULT_UNSPECIFIED;
     facts["desert_score"] = d.score;
     facts["desert_band"] = d.band;
     facts["lnf"] = d.lnf ? 1 : 0;
     facts["mitigating_role"] = r.mitigating_role();
     facts["sentence_months"] = r.sentence_months();
     facts["criminal_history_category"] = r.criminal_history_category();
-    e.add_evidence_refs(StrCat("claim:", claim->claim_id()));
-    e.add_evidence_refs(StrCat("assessment:", claim->assessment_id()));
+    if (claim != nullptr) {
+      e.add_evidence_refs(StrCat("claim:", claim->claim_id()));
+      e.add_evidence_refs(StrCat("assessment:", claim->assessment_id()));
+    }
     e.add_evidence_refs(StrCat("case:", case_id));
-    e.add_evidence_refs(StrCat("report:", sen.reporter(), "/", sen.report_id()));
+    e.add_evidence_refs(
+        StrCat("report:", sen.reporter(), "/", sen.report_id()));
     for (const auto& ref : arrest_refs) e.add_evidence_refs(ref);
     out.push_back(std::move(f));
   }
@@ -273,8 +283,8 @@ std::vector<Finding> ScorecardConditions(const v1::Scorecard& card,
   auto unit_event = [&](v1::EventType type, const std::string& scope_key) {
     Finding f;
     f.key = card.unit();
-    f.event = Skeleton(type, v1::SEVERITY_WARNING, v1::VISIBILITY_PUBLIC,
-                       scope_key);
+    f.event =
+        Skeleton(type, v1::SEVERITY_WARNING, v1::VISIBILITY_PUBLIC, scope_key);
     f.event.set_unit(card.unit());
     f.event.set_period(card.period());
     f.event.set_criteria_version(card.criteria_version());
@@ -285,8 +295,8 @@ std::vector<Finding> ScorecardConditions(const v1::Scorecard& card,
   {
     Finding f = unit_event(v1::EVENT_TYPE_FRUITION_GAP, scope);
     const v1::Indicator* gap = Find(card, "fruition_gap");
-    f.holds = n >= t.min_sentenced && Defined(gap) &&
-              gap->value() >= t.fruition_gap;
+    f.holds =
+        n >= t.min_sentenced && Defined(gap) && gap->value() >= t.fruition_gap;
     (*f.event.mutable_facts())["threshold"] = t.fruition_gap;
     (*f.event.mutable_facts())["min_sentenced"] =
         static_cast<double>(t.min_sentenced);
@@ -304,8 +314,8 @@ std::vector<Finding> ScorecardConditions(const v1::Scorecard& card,
     (*f.event.mutable_facts())["threshold"] = t.lnf_share;
     (*f.event.mutable_facts())["min_sentenced"] =
         static_cast<double>(t.min_sentenced);
-    for (const char* name : {"lnf_share", "sentenced", "lnf_prison_years",
-                             "lnf_cost_usd"}) {
+    for (const char* name :
+         {"lnf_share", "sentenced", "lnf_prison_years", "lnf_cost_usd"}) {
       AddCell(card, name, t, &f.event);
     }
     out.push_back(std::move(f));

@@ -47,11 +47,11 @@ namespace fruition::reconciler {
 
 // SPEC §6 thresholds (configuration; these are the defaults).
 struct Thresholds {
-  double fruition_gap = 0.25;      // FRUITION_GAP: fruition_gap >= this
-  double lnf_share = 0.30;         // LNF_SHARE_HIGH: lnf_share >= this
-  int64_t min_sentenced = 11;      // ... in unit-periods with sentenced >=
-  double target_ratio = 1.25;      // TARGET_OVERSHOOT: target_ratio >= this
-  int64_t min_public_n = 11;       // public cells need n >= this (or n = 0)
+  double fruition_gap = 0.25;       // FRUITION_GAP: fruition_gap >= this
+  double lnf_share = 0.30;          // LNF_SHARE_HIGH: lnf_share >= this
+  int64_t min_sentenced = 11;       // ... in unit-periods with sentenced >=
+  double target_ratio = 1.25;       // TARGET_OVERSHOOT: target_ratio >= this
+  int64_t min_public_n = 11;        // public cells need n >= this (or n = 0)
   int64_t publish_interval_s = 60;  // SCORECARD_PUBLISHED at most this often
 };
 
@@ -128,8 +128,7 @@ std::optional<v1::OversightEvent> Reconcile(
 
 // The key under which the published state of an event is kept: its Kafka
 // key, condition key and visibility.
-std::string PublishedKey(const std::string& key,
-                         const v1::OversightEvent& e);
+std::string PublishedKey(const std::string& key, const v1::OversightEvent& e);
 
 }  // namespace fruition::reconciler
 

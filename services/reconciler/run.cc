@@ -44,20 +44,20 @@ ReconcilerComponent::Create(const ReconcilerConfig& config,
   for (const std::string& t :
        {topics.reports, topics.assessments, topics.scores,
         topics.oversight_public, topics.oversight_restricted}) {
-    auto n = kafka::PartitionCount(config.kafka_bootstrap,
-                                   config.kafka_properties, t,
-                                   std::chrono::seconds(15));
+    auto n =
+        kafka::PartitionCount(config.kafka_bootstrap, config.kafka_properties,
+                              t, std::chrono::seconds(15));
     if (!n.ok()) {
       return absl::FailedPreconditionError(
           StrCat("topic ", t, ": ", n.status().message(),
                  " (provision the topics of SPEC §7, or set create-topics)"));
     }
     if (partitions != 0 && *n != partitions) {
-      return absl::FailedPreconditionError(StrCat(
-          "topic ", t, " has ", *n, " partitions but ", topics.reports,
-          " has ", partitions,
-          ": the reconciler needs every topic it reads and writes "
-          "co-partitioned (the same partition count)"));
+      return absl::FailedPreconditionError(
+          StrCat("topic ", t, " has ", *n, " partitions but ", topics.reports,
+                 " has ", partitions,
+                 ": the reconciler needs every topic it reads and writes "
+                 "co-partitioned (the same partition count)"));
     }
     partitions = *n;
   }
@@ -117,8 +117,9 @@ void ReconcilerComponent::Start() {
     while (!stop_.load()) {
       absl::Status s = loop_->Run(stop_);
       if (s.ok() || stop_.load()) break;
-      log::Error("consumer failed; restarting in 2 s",
-                 {{"stage", "reconciler"}, {"error", std::string(s.message())}});
+      log::Error(
+          "consumer failed; restarting in 2 s",
+          {{"stage", "reconciler"}, {"error", std::string(s.message())}});
       for (int i = 0; i < 20 && !stop_.load(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }

@@ -140,12 +140,11 @@ grpc::Status ReconcilerServiceImpl::ExplainEventAs(
   }
   if (e->visibility() != v1::VISIBILITY_PUBLIC) {
     const bool allowed = auth::MayReadRestricted(caller);
-    log::Info("reconciler read",
-              {{"audit", true},
-               {"caller", caller.code},
-               {"method", "ExplainEvent"},
-               {"resource", "event:" + request.event_id()},
-               {"decision", allowed ? "allow" : "deny"}});
+    log::Info("reconciler read", {{"audit", true},
+                                  {"caller", caller.code},
+                                  {"method", "ExplainEvent"},
+                                  {"resource", "event:" + request.event_id()},
+                                  {"decision", allowed ? "allow" : "deny"}});
     if (!allowed) {
       return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                           "event_id: a RESTRICTED event; overseers only");
