@@ -21,6 +21,7 @@
 #include "services/common/telemetry/admin_http.h"
 #include "services/common/topics.h"
 #include "services/evidence/run.h"
+#include "services/gateway/run.h"
 #include "services/intake/run.h"
 #include "services/reconciler/run.h"
 #include "services/scoring/run.h"
@@ -34,8 +35,9 @@ const std::vector<config::Spec>& DevSpecs() {
   static const auto* specs = new std::vector<config::Spec>{
       {"principals", "", "principals YAML (default: generate dev principals)"},
       {"grpc-port", "50051", "gRPC port on 127.0.0.1 for every service"},
-      {"http-port", "8080",
-       "HTTP port on 127.0.0.1 (/metrics; dashboard later)"},
+      {"http-port", "8080", "HTTP port on 127.0.0.1 for /metrics and health"},
+      {"dashboard-port", "8088",
+       "HTTP port on 127.0.0.1 for the dashboard and the HTTP API"},
       {"data-dir", "", "state directory (default: a new temporary directory)"},
       {"no-sample-data", "false", "do not submit the sample reports", true},
       {"sample-subjects", "300", "people in the sample data"},
@@ -88,10 +90,12 @@ int RunDev(const std::vector<std::string>& args) {
   }
   auto grpc_port = settings->GetInt("grpc-port", 0, 65535);
   auto http_port = settings->GetInt("http-port", 0, 65535);
+  auto dashboard_port = settings->GetInt("dashboard-port", 0, 65535);
   auto subjects = settings->GetInt("sample-subjects", 1, 1000000);
   auto no_sample = settings->GetBool("no-sample-data");
-  for (const absl::Status& s : {grpc_port.status(), http_port.status(),
-                                subjects.status(), no_sample.status()}) {
+  for (const absl::Status& s :
+       {grpc_port.status(), http_port.status(), dashboard_port.status(),
+        subjects.status(), no_sample.status()}) {
     if (!s.ok()) {
       std::cerr << "fruition dev: " << s.message() << "\n";
       return 2;
@@ -122,6 +126,7 @@ int RunDev(const std::vector<std::string>& args) {
   std::filesystem::remove_all(data_dir + "/evidence");
   std::filesystem::remove_all(data_dir + "/scoring");
   std::filesystem::remove_all(data_dir + "/reconciler");
+  std::filesystem::remove_all(data_dir + "/gateway");
 
   auto mock = kafka::MockCluster::Start(3);
   if (!mock.ok()) {
@@ -207,6 +212,22 @@ int RunDev(const std::vector<std::string>& args) {
   }
   (*reconciler)->Start();
 
+  gateway::GatewayConfig gateway_config;
+  gateway_config.kafka_bootstrap = (*mock)->bootstrap_servers();
+  gateway_config.principals_file = principals_file;
+  gateway_config.data_dir = data_dir;
+  gateway_config.http.listen = StrCat("127.0.0.1:", *dashboard_port);
+  auto gateway = gateway::GatewayComponent::Create(gateway_config, *registry);
+  if (!gateway.ok()) {
+    std::cerr << "fruition dev: gateway: " << gateway.status().message()
+              << "\n";
+    return 1;
+  }
+  if (absl::Status s = (*gateway)->Start(); !s.ok()) {
+    std::cerr << "fruition dev: gateway: " << s.message() << "\n";
+    return 1;
+  }
+
   server::GrpcServerOptions grpc_options;
   grpc_options.listen_address = StrCat("127.0.0.1:", *grpc_port);
   auto grpc_server = server::GrpcServer::Start(
@@ -233,6 +254,7 @@ int RunDev(const std::vector<std::string>& args) {
 
   std::cout
       << "\nFruition dev is running (one process, librdkafka mock Kafka)\n"
+      << "  Dashboard: http://127.0.0.1:" << (*gateway)->http_port() << "/\n"
       << "  gRPC (every service): " << grpc_address << "\n"
       << "  HTTP: http://127.0.0.1:" << (*admin)->port()
       << "/metrics  (/healthz, /readyz)\n"
@@ -284,10 +306,13 @@ int RunDev(const std::vector<std::string>& args) {
   while (!stop.WaitFor(std::chrono::milliseconds(500))) {
     (*grpc_server)
         ->SetServing(comp->Ready() && (*evidence)->Ready() &&
-                     (*scoring)->Ready() && (*reconciler)->Ready());
+                     (*scoring)->Ready() && (*reconciler)->Ready() &&
+                     (*gateway)->Ready());
   }
   std::cout << "fruition dev: " << stop.reason() << ", draining\n";
   (*grpc_server)->Shutdown(std::chrono::seconds(5));
+  (*gateway)->Drain();
+  (*gateway)->Stop();
   (*reconciler)->Stop();
   (*scoring)->Stop();
   (*evidence)->Stop();

@@ -135,6 +135,7 @@ absl::Status Serve(const std::string& name, const CommonConfig& config,
   log::Info(name + " draining", {{"reason", stop->reason()},
                                  {"timeout_ms", config.drain_timeout_ms}});
   (*grpc_server)->SetServing(false);
+  if (component.draining) component.draining();
   (*grpc_server)->Shutdown(std::chrono::milliseconds(config.drain_timeout_ms));
   component.stop();
   (*admin)->Stop();

@@ -58,6 +58,9 @@ struct Component {
   std::function<bool()> ready;  // health SERVING when true
   std::function<void()> start;  // after the servers listen
   std::function<void()> stop;   // after the gRPC server drained
+  // When draining begins (optional): end long-lived calls (streams) so that
+  // clients resume elsewhere instead of waiting out the drain.
+  std::function<void()> draining;
 };
 
 // Serves `component` until `stop` fires, then drains: health NOT_SERVING,

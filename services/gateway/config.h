@@ -1,0 +1,32 @@
+// The gateway's configuration: the common settings (services/common/service;
+// group-id is unused: every replica reads the topics whole) and its HTTP API,
+// from flags > FRUITION_* environment > YAML file.
+#ifndef FRUITION_SERVICES_GATEWAY_CONFIG_H_
+#define FRUITION_SERVICES_GATEWAY_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/config/config.h"
+#include "services/common/service/service.h"
+#include "services/gateway/http.h"
+
+namespace fruition::gateway {
+
+struct GatewayConfig : service::CommonConfig {
+  GatewayConfig() {
+    grpc_listen = "127.0.0.1:50055";
+    metrics_listen = "127.0.0.1:9105";
+    group_id = "fruition-gateway";
+  }
+  HttpOptions http;
+};
+
+const std::vector<config::Spec>& GatewaySpecs();
+
+absl::StatusOr<GatewayConfig> GatewayConfigFrom(const config::Settings& s);
+
+}  // namespace fruition::gateway
+
+#endif  // FRUITION_SERVICES_GATEWAY_CONFIG_H_

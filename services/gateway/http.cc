@@ -1,0 +1,374 @@
+#include "services/gateway/http.h"
+
+#include <httplib.h>
+
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "services/common/auth/authz.h"
+#include "services/common/log/log.h"
+#include "services/common/strings.h"
+#include "services/gateway/web_assets.h"
+
+namespace fruition::gateway {
+namespace {
+
+using google::protobuf::Struct;
+using google::protobuf::Value;
+
+std::string ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+const char* HttpCodeName(int status) {
+  switch (status) {
+    case 400:
+      return "INVALID_ARGUMENT";
+    case 401:
+      return "UNAUTHENTICATED";
+    case 403:
+      return "PERMISSION_DENIED";
+    case 404:
+      return "NOT_FOUND";
+    default:
+      return "INTERNAL";
+  }
+}
+
+void Error(httplib::Response& res, int status, const std::string& message) {
+  Struct body;
+  Struct& error = *(*body.mutable_fields())["error"].mutable_struct_value();
+  (*error.mutable_fields())["code"].set_string_value(HttpCodeName(status));
+  (*error.mutable_fields())["message"].set_string_value(message);
+  res.status = status;
+  res.set_content(ToJson(body), "application/json");
+}
+
+int HttpStatus(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return 400;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return 401;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return 403;
+    case grpc::StatusCode::NOT_FOUND:
+      return 404;
+    default:
+      return 500;
+  }
+}
+
+int HttpStatus(absl::StatusCode code) {
+  return HttpStatus(static_cast<grpc::StatusCode>(code));
+}
+
+// The filter of an events request; INVALID_ARGUMENT naming the parameter.
+absl::StatusOr<v1::EventFilter> FilterFrom(const httplib::Request& req) {
+  v1::EventFilter f;
+  for (size_t i = 0; i < req.get_param_value_count("type"); ++i) {
+    std::string list = req.get_param_value("type", i);
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t end = list.find(',', start);
+      if (end == std::string::npos) end = list.size();
+      const std::string name = list.substr(start, end - start);
+      start = end + 1;
+      if (name.empty()) continue;
+      v1::EventType t;
+      if (!v1::EventType_Parse(name, &t) || t == v1::EVENT_TYPE_UNSPECIFIED) {
+        return absl::InvalidArgumentError(
+            StrCat("type: '", name,
+                   "' is not an event type (e.g. EVENT_TYPE_FRUITION_GAP)"));
+      }
+      f.add_types(t);
+    }
+  }
+  if (req.has_param("visibility")) {
+    v1::Visibility v;
+    if (!v1::Visibility_Parse(req.get_param_value("visibility"), &v)) {
+      return absl::InvalidArgumentError(
+          "visibility: VISIBILITY_PUBLIC or VISIBILITY_RESTRICTED");
+    }
+    f.set_visibility(v);
+  }
+  f.set_unit(req.get_param_value("unit"));
+  f.set_period(req.get_param_value("period"));
+  if (req.has_param("resolved")) {
+    const std::string r = req.get_param_value("resolved");
+    if (r != "true" && r != "false") {
+      return absl::InvalidArgumentError("resolved: true or false");
+    }
+    f.set_resolved(r == "true");
+  }
+  return f;
+}
+
+std::string Sse(const std::string& cursor, const v1::OversightEvent& e) {
+  return StrCat("id: ", cursor, "\nevent: oversight\ndata: ", ToJson(e),
+                "\n\n");
+}
+
+}  // namespace
+
+std::string LowerCamel(const std::string& snake) {
+  std::string out;
+  bool upper = false;
+  size_t i = 0;
+  for (; i < snake.size() && snake[i] != ':'; ++i) {
+    if (snake[i] == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(snake[i])) : snake[i];
+    upper = false;
+  }
+  out += snake.substr(i);
+  return out;
+}
+
+std::string ScorecardJson(const v1::Scorecard& card) {
+  Struct body;
+  auto& f = *body.mutable_fields();
+  f["unit"].set_string_value(card.unit());
+  f["period"].set_string_value(card.period());
+  f["scoreVersion"].set_string_value(card.score_version());
+  f["criteriaVersion"].set_string_value(card.criteria_version());
+  f["scorecardId"].set_string_value(card.scorecard_id());
+  f["revision"].set_string_value(std::to_string(card.revision()));
+  Struct& indicators = *f["indicators"].mutable_struct_value();
+  for (const v1::Indicator& i : card.indicators()) {
+    Struct& cell = *(*indicators.mutable_fields())[LowerCamel(i.name())]
+                        .mutable_struct_value();
+    auto& c = *cell.mutable_fields();
+    c["n"].set_number_value(static_cast<double>(i.n()));
+    if (i.suppressed()) {
+      c["suppressed"].set_bool_value(true);
+    } else if (!i.defined()) {
+      c["defined"].set_bool_value(false);
+    } else {
+      c["value"].set_number_value(i.value());
+    }
+  }
+  return ToJson(body);
+}
+
+absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
+    const HttpOptions& options, OversightServiceImpl* service, Views* views,
+    const auth::PrincipalRegistry* principals,
+    const std::atomic<bool>* draining) {
+  std::unique_ptr<HttpApi> api(new HttpApi());
+  api->server_ = std::make_unique<httplib::Server>();
+  httplib::Server& s = *api->server_;
+  const int threads = options.max_streams + 8;
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+
+  // The caller, or an answer already written.
+  auto authenticate =
+      [principals](const httplib::Request& req,
+                   httplib::Response& res) -> std::optional<auth::Principal> {
+    auth::Credentials credentials;
+    if (req.has_header("Authorization")) {
+      credentials.authorization = req.get_header_value("Authorization");
+    }
+    auto caller = principals->Authenticate(credentials);
+    if (!caller.ok()) {
+      Error(res, 401, std::string(caller.status().message()));
+      return std::nullopt;
+    }
+    return *caller;
+  };
+  s.set_default_headers(
+      {{"X-Content-Type-Options", "nosniff"}, {"Cache-Control", "no-store"}});
+
+  s.Get(
+      "/api/v1/scorecards", [service, authenticate](const httplib::Request& req,
+                                                    httplib::Response& res) {
+        auto caller = authenticate(req, res);
+        if (!caller) return;
+        if (req.has_param("unit")) {
+          v1::GetScorecardRequest r;
+          r.set_unit(req.get_param_value("unit"));
+          r.set_period(req.get_param_value("period"));
+          v1::Scorecard card;
+          grpc::Status st = service->GetScorecardAs(*caller, r, &card);
+          if (!st.ok())
+            return Error(res, HttpStatus(st.error_code()), st.error_message());
+          res.set_content(ScorecardJson(card), "application/json");
+          return;
+        }
+        v1::ListScorecardsRequest r;
+        r.set_period(req.get_param_value("period"));
+        r.set_unit_kind(req.get_param_value("unitKind"));
+        r.set_page_size(kMaxLimit);
+        std::string out = "{\"scorecards\":[";
+        bool first = true;
+        while (true) {
+          v1::ListScorecardsResponse page;
+          grpc::Status st = service->ListScorecardsAs(*caller, r, &page);
+          if (!st.ok())
+            return Error(res, HttpStatus(st.error_code()), st.error_message());
+          for (const auto& card : page.scorecards()) {
+            if (!first) out += ',';
+            first = false;
+            out += ScorecardJson(card);
+          }
+          if (page.next_page_token().empty()) break;
+          r.set_page_token(page.next_page_token());
+        }
+        out += "]}";
+        res.set_content(out, "application/json");
+      });
+
+  s.Get("/api/v1/units", [views, authenticate](const httplib::Request& req,
+                                               httplib::Response& res) {
+    if (!authenticate(req, res)) return;
+    std::vector<std::string> units, periods;
+    views->UnitsAndPeriods(&units, &periods);
+    Struct body;
+    auto& f = *body.mutable_fields();
+    for (const auto& u : units) {
+      f["units"].mutable_list_value()->add_values()->set_string_value(u);
+    }
+    for (const auto& p : periods) {
+      f["periods"].mutable_list_value()->add_values()->set_string_value(p);
+    }
+    f["units"].mutable_list_value();
+    f["periods"].mutable_list_value();
+    res.set_content(ToJson(body), "application/json");
+  });
+
+  s.Get("/api/v1/events", [service, authenticate](const httplib::Request& req,
+                                                  httplib::Response& res) {
+    auto caller = authenticate(req, res);
+    if (!caller) return;
+    auto filter = FilterFrom(req);
+    if (!filter.ok()) {
+      return Error(res, 400, std::string(filter.status().message()));
+    }
+    v1::ListOversightEventsRequest r;
+    *r.mutable_filter() = *filter;
+    r.set_after(req.get_param_value("after"));
+    if (req.has_param("limit")) {
+      const std::string l = req.get_param_value("limit");
+      if (l.empty() || l.size() > 6 ||
+          l.find_first_not_of("0123456789") != std::string::npos) {
+        return Error(res, 400, StrCat("limit: 1 to ", kMaxLimit));
+      }
+      r.set_limit(std::stoi(l));
+    }
+    v1::ListOversightEventsResponse page;
+    grpc::Status st = service->ListEventsAs(*caller, r, &page);
+    if (!st.ok())
+      return Error(res, HttpStatus(st.error_code()), st.error_message());
+    std::string out = "{\"events\":[";
+    for (int i = 0; i < page.events_size(); ++i) {
+      if (i > 0) out += ',';
+      out += ToJson(page.events(i));
+    }
+    out += "],\"next\":\"" + page.next() + "\"}";
+    res.set_content(out, "application/json");
+  });
+
+  const auto keepalive = options.keepalive;
+  s.Get("/api/v1/events/stream", [views, draining, keepalive, authenticate](
+                                     const httplib::Request& req,
+                                     httplib::Response& res) {
+    auto caller = authenticate(req, res);
+    if (!caller) return;
+    auto filter = FilterFrom(req);
+    if (!filter.ok()) {
+      return Error(res, 400, std::string(filter.status().message()));
+    }
+    const bool restricted = auth::MayReadRestricted(*caller);
+    if (absl::Status st = CheckFilter(*filter, restricted, ""); !st.ok()) {
+      return Error(res, HttpStatus(st.code()), std::string(st.message()));
+    }
+    const std::string resume = req.has_header("Last-Event-ID")
+                                   ? req.get_header_value("Last-Event-ID")
+                                   : req.get_param_value("after");
+    auto start = Cursor::Decode(
+        resume, req.has_header("Last-Event-ID") ? "Last-Event-ID" : "after");
+    if (!start.ok()) {
+      return Error(res, 400, std::string(start.status().message()));
+    }
+    auto cursor = std::make_shared<Cursor>(*std::move(start));
+    auto who = std::make_shared<auth::Principal>(*caller);
+    auto f = std::make_shared<v1::EventFilter>(*std::move(filter));
+    res.set_header("X-Accel-Buffering", "no");
+    res.set_chunked_content_provider(
+        "text/event-stream", [views, draining, keepalive, cursor, who, f,
+                              restricted](size_t, httplib::DataSink& sink) {
+          const auto give_up = std::chrono::steady_clock::now() + keepalive;
+          while (!draining->load()) {
+            const uint64_t seen = views->version();
+            Page page = views->List(*f, *cursor, restricted, 200);
+            int64_t restricted_count = 0;
+            std::string out;
+            for (size_t i = 0; i < page.events.size(); ++i) {
+              if (page.events[i].visibility() != v1::VISIBILITY_PUBLIC) {
+                ++restricted_count;
+              }
+              out += Sse(page.cursors[i], page.events[i]);
+            }
+            AuditRestrictedRead(*who, "events/stream", restricted_count);
+            const bool moved = page.next != cursor->Encode();
+            if (auto next = Cursor::Decode(page.next, "after"); next.ok()) {
+              *cursor = *std::move(next);
+            }
+            if (!out.empty()) return sink.write(out.data(), out.size());
+            if (moved) continue;
+            if (std::chrono::steady_clock::now() >= give_up) {
+              static constexpr char kAlive[] = ": keepalive\n\n";
+              return sink.write(kAlive, sizeof(kAlive) - 1);
+            }
+            if (!sink.is_writable()) return false;
+            views->WaitForChange(seen, std::chrono::milliseconds(500));
+          }
+          sink.done();
+          return true;
+        });
+  });
+
+  // The dashboard.
+  s.Get(R"(/([A-Za-z0-9_\-./]*))", [](const httplib::Request& req,
+                                      httplib::Response& res) {
+    std::string path = req.path;
+    if (path == "/" || path.empty()) path = "/index.html";
+    const auto& assets = WebAssets();
+    auto it = assets.find(path);
+    if (it == assets.end() || path.find("..") != std::string::npos) {
+      return Error(res, 404, StrCat("no such page: ", req.path));
+    }
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                   "img-src 'self' data:");
+    res.set_content(it->second.second, it->second.first.c_str());
+  });
+
+  const size_t colon = options.listen.rfind(':');
+  const std::string host = options.listen.substr(0, colon);
+  const int port = std::stoi(options.listen.substr(colon + 1));
+  api->port_ = port == 0 ? s.bind_to_any_port(host)
+                         : (s.bind_to_port(host, port) ? port : -1);
+  if (api->port_ <= 0) {
+    return absl::InvalidArgumentError(
+        StrCat("http-listen: cannot listen on ", options.listen));
+  }
+  httplib::Server* server = api->server_.get();
+  api->thread_ = std::thread([server] { server->listen_after_bind(); });
+  log::Info("gateway HTTP listening", {{"port", api->port_}});
+  return api;
+}
+
+void HttpApi::Stop() {
+  if (server_ != nullptr) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+HttpApi::~HttpApi() { Stop(); }
+
+}  // namespace fruition::gateway

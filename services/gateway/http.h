@@ -1,0 +1,69 @@
+// The gateway's HTTP API (SPEC §9) and the dashboard, on a port of their own
+// (cpp-httplib): scorecards and events as JSON (names as the protos',
+// lowerCamelCase), events as Server-Sent Events resumable with Last-Event-ID,
+// and the static dashboard at `/`. Credentials as for gRPC:
+// `Authorization: Bearer <token>`; none means PUBLIC.
+//
+//   GET /api/v1/scorecards?unit=U&period=P   one scorecard
+//   GET /api/v1/scorecards?period=P[&unitKind=K]   {"scorecards":[...]}
+//   GET /api/v1/units                         {"units":[...],"periods":[...]}
+//   GET /api/v1/events?visibility=&type=&unit=&period=&resolved=&after=&limit=
+//   GET /api/v1/events/stream (same filters; Last-Event-ID or after)
+//   GET /  and the dashboard's files
+//
+// Errors: {"error":{"code":"INVALID_ARGUMENT","message":"..."}} with 400,
+// 401, 403 or 404.
+#ifndef FRUITION_SERVICES_GATEWAY_HTTP_H_
+#define FRUITION_SERVICES_GATEWAY_HTTP_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "fruition/v1/scores.pb.h"
+#include "services/common/auth/principals.h"
+#include "services/gateway/server.h"
+#include "services/gateway/views.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace fruition::gateway {
+
+// The SPEC §9 JSON of a scorecard: indicators as an object keyed by the
+// lowerCamelCase name, each {"value","n"}, {"suppressed":true,"n"} or
+// {"n":0,"defined":false}.
+std::string ScorecardJson(const v1::Scorecard& card);
+// "lnf_share" -> "lnfShare"; "target_ratio:X" -> "targetRatio:X".
+std::string LowerCamel(const std::string& snake);
+
+struct HttpOptions {
+  std::string listen = "127.0.0.1:8080";
+  int max_streams = 64;  // concurrent SSE clients (one thread each)
+  std::chrono::seconds keepalive{15};
+};
+
+class HttpApi {
+ public:
+  static absl::StatusOr<std::unique_ptr<HttpApi>> Start(
+      const HttpOptions& options, OversightServiceImpl* service, Views* views,
+      const auth::PrincipalRegistry* principals,
+      const std::atomic<bool>* draining);
+  ~HttpApi();  // Stop()s
+
+  int port() const { return port_; }
+  void Stop();
+
+ private:
+  HttpApi() = default;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace fruition::gateway
+
+#endif  // FRUITION_SERVICES_GATEWAY_HTTP_H_

@@ -1,0 +1,64 @@
+// Wires the gateway: its store and views, a reader of the three topics on a
+// thread of its own, OversightService and the HTTP API. `fruition-gateway`
+// runs it alone; `fruition dev` registers the same component beside the
+// others.
+#ifndef FRUITION_SERVICES_GATEWAY_RUN_H_
+#define FRUITION_SERVICES_GATEWAY_RUN_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
+#include "services/common/auth/principals.h"
+#include "services/common/server/shutdown.h"
+#include "services/common/store/kv.h"
+#include "services/gateway/config.h"
+#include "services/gateway/http.h"
+#include "services/gateway/server.h"
+#include "services/gateway/views.h"
+
+namespace fruition::gateway {
+
+class GatewayComponent {
+ public:
+  static absl::StatusOr<std::unique_ptr<GatewayComponent>> Create(
+      const GatewayConfig& config, prometheus::Registry& registry);
+  ~GatewayComponent();  // Stop()s
+
+  // Starts reading the topics and serving HTTP.
+  absl::Status Start();
+  // Ends event streams (SSE and Subscribe) so clients resume elsewhere.
+  void Drain() { draining_ = true; }
+  void Stop();
+
+  grpc::Service* service() { return service_.get(); }
+  bool Ready() const { return reading_.load(); }
+  int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
+
+ private:
+  GatewayComponent() = default;
+  void ReadLoop();
+
+  GatewayConfig config_;
+  std::unique_ptr<auth::PrincipalRegistry> principals_;
+  std::unique_ptr<store::KvStore> store_;
+  std::unique_ptr<Views> views_;
+  std::unique_ptr<OversightServiceImpl> service_;
+  std::unique_ptr<HttpApi> http_;
+  prometheus::Counter* records_ = nullptr;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> draining_{false};
+  std::atomic<bool> reading_{false};
+  std::thread reader_;
+};
+
+absl::Status Run(const GatewayConfig& config, server::ShutdownSignal* stop,
+                 const std::function<void(int, int)>& on_listening = nullptr);
+
+}  // namespace fruition::gateway
+
+#endif  // FRUITION_SERVICES_GATEWAY_RUN_H_

@@ -1,0 +1,219 @@
+#include "services/gateway/server.h"
+
+#include "services/common/auth/authz.h"
+#include "services/common/log/log.h"
+#include "services/common/server/grpc_server.h"
+#include "services/common/status.h"
+#include "services/common/strings.h"
+#include "services/scoring/indicators.h"
+
+namespace fruition::gateway {
+namespace {
+
+grpc::Status Invalid(const std::string& field, const std::string& message) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      StrCat(field, ": ", message));
+}
+
+bool ValidPeriod(const std::string& p) {
+  if (p.size() != 6 && p.size() != 8) return false;
+  if (p.rfind("FY", 0) != 0) return false;
+  for (size_t i = 2; i < 6; ++i) {
+    if (p[i] < '0' || p[i] > '9') return false;
+  }
+  return p.size() == 6 || (p[6] == 'Q' && p[7] >= '1' && p[7] <= '4');
+}
+
+bool ValidUnitKind(const std::string& k) {
+  return k == "agency" || k == "field_office" || k == "district" || k == "area";
+}
+
+int64_t RestrictedCount(const std::vector<v1::OversightEvent>& events) {
+  int64_t n = 0;
+  for (const auto& e : events) {
+    if (e.visibility() != v1::VISIBILITY_PUBLIC) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+void AuditRestrictedRead(const auth::Principal& caller,
+                         const std::string& method, int64_t count) {
+  if (count == 0) return;
+  log::Info("gateway read", {{"audit", true},
+                             {"caller", caller.code},
+                             {"method", method},
+                             {"resource", "events:restricted"},
+                             {"count", count},
+                             {"decision", "allow"}});
+}
+
+absl::Status CheckFilter(const v1::EventFilter& f, bool restricted,
+                         const std::string& prefix) {
+  for (int t : f.types()) {
+    if (!v1::EventType_IsValid(t) || t == v1::EVENT_TYPE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(StrCat(
+          prefix, "type: not an EventType (e.g. ", "EVENT_TYPE_FRUITION_GAP)"));
+    }
+  }
+  if (!v1::Visibility_IsValid(f.visibility())) {
+    return absl::InvalidArgumentError(StrCat(prefix,
+                                             "visibility: VISIBILITY_PUBLIC or "
+                                             "VISIBILITY_RESTRICTED"));
+  }
+  if (!f.period().empty() && !ValidPeriod(f.period())) {
+    return absl::InvalidArgumentError(
+        StrCat(prefix, "period: FY2016 or FY2016Q1"));
+  }
+  if (f.visibility() == v1::VISIBILITY_RESTRICTED && !restricted) {
+    return absl::PermissionDeniedError(
+        StrCat(prefix,
+               "visibility: RESTRICTED events are for overseers "
+               "only"));
+  }
+  return absl::OkStatus();
+}
+
+OversightServiceImpl::OversightServiceImpl(
+    Views* views, const auth::PrincipalRegistry* principals,
+    const std::atomic<bool>* draining)
+    : views_(views), principals_(principals), draining_(draining) {}
+
+grpc::Status OversightServiceImpl::Subscribe(
+    grpc::ServerContext* context, const v1::SubscribeRequest* request,
+    grpc::ServerWriter<v1::EventDelivery>* writer) {
+  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  const bool restricted = auth::MayReadRestricted(*caller);
+  if (absl::Status s = CheckFilter(request->filter(), restricted, "filter.");
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  auto at = Cursor::Decode(request->after(), "after");
+  if (!at.ok()) return ToGrpcStatus(at.status());
+  Cursor cursor = *std::move(at);
+  while (!context->IsCancelled() && !draining_->load()) {
+    const uint64_t seen = views_->version();
+    Page page = views_->List(request->filter(), cursor, restricted, 500);
+    AuditRestrictedRead(*caller, "Subscribe", RestrictedCount(page.events));
+    for (size_t i = 0; i < page.events.size(); ++i) {
+      v1::EventDelivery d;
+      *d.mutable_event() = std::move(page.events[i]);
+      d.set_cursor(page.cursors[i]);
+      if (!writer->Write(d)) return grpc::Status::OK;  // caller gone
+    }
+    const bool moved = page.next != cursor.Encode();
+    auto next = Cursor::Decode(page.next, "after");
+    if (next.ok()) cursor = *std::move(next);
+    if (!moved) views_->WaitForChange(seen, std::chrono::milliseconds(500));
+  }
+  if (draining_->load()) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "the gateway is shutting down; resubscribe with the "
+                        "cursor of the last event received");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status OversightServiceImpl::ListEvents(
+    grpc::ServerContext* context, const v1::ListOversightEventsRequest* request,
+    v1::ListOversightEventsResponse* response) {
+  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ListEventsAs(*caller, *request, response);
+}
+
+grpc::Status OversightServiceImpl::GetScorecard(
+    grpc::ServerContext* context, const v1::GetScorecardRequest* request,
+    v1::Scorecard* response) {
+  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return GetScorecardAs(*caller, *request, response);
+}
+
+grpc::Status OversightServiceImpl::ListScorecards(
+    grpc::ServerContext* context, const v1::ListScorecardsRequest* request,
+    v1::ListScorecardsResponse* response) {
+  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ListScorecardsAs(*caller, *request, response);
+}
+
+grpc::Status OversightServiceImpl::ListEventsAs(
+    const auth::Principal& caller,
+    const v1::ListOversightEventsRequest& request,
+    v1::ListOversightEventsResponse* response) const {
+  const bool restricted = auth::MayReadRestricted(caller);
+  if (absl::Status s = CheckFilter(request.filter(), restricted, "filter.");
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  if (request.limit() < 0 || request.limit() > kMaxLimit) {
+    return Invalid("limit", StrCat("must be 0 to ", kMaxLimit));
+  }
+  auto at = Cursor::Decode(request.after(), "after");
+  if (!at.ok()) return ToGrpcStatus(at.status());
+  Page page =
+      views_->List(request.filter(), *at, restricted,
+                   request.limit() == 0 ? kDefaultLimit : request.limit());
+  AuditRestrictedRead(caller, "ListEvents", RestrictedCount(page.events));
+  for (auto& e : page.events) *response->add_events() = std::move(e);
+  response->set_next(page.next);
+  return grpc::Status::OK;
+}
+
+grpc::Status OversightServiceImpl::GetScorecardAs(
+    const auth::Principal& caller, const v1::GetScorecardRequest& request,
+    v1::Scorecard* response) const {
+  const size_t colon = request.unit().find(':');
+  if (colon == std::string::npos ||
+      !ValidUnitKind(request.unit().substr(0, colon)) ||
+      colon + 1 == request.unit().size()) {
+    return Invalid("unit",
+                   "must be kind:code, e.g. agency:DEA, field_office:"
+                   "DEA-PHILADELPHIA, district:EDPA or area:PHL-KENSINGTON");
+  }
+  if (!ValidPeriod(request.period())) {
+    return Invalid("period", "must be FY2016 or FY2016Q1");
+  }
+  auto card = views_->Card(request.unit(), request.period());
+  if (!card) {
+    return grpc::Status(
+        grpc::StatusCode::NOT_FOUND,
+        StrCat("no scorecard for ", request.unit(), " in ", request.period()));
+  }
+  *response = *std::move(card);
+  if (!auth::MayReadRestricted(caller)) scoring::Suppress(response);
+  return grpc::Status::OK;
+}
+
+grpc::Status OversightServiceImpl::ListScorecardsAs(
+    const auth::Principal& caller, const v1::ListScorecardsRequest& request,
+    v1::ListScorecardsResponse* response) const {
+  if (!ValidPeriod(request.period())) {
+    return Invalid("period", "required: FY2016 or FY2016Q1");
+  }
+  if (!request.unit_kind().empty() && !ValidUnitKind(request.unit_kind())) {
+    return Invalid("unit_kind", "agency, field_office, district or area");
+  }
+  if (request.page_size() < 0 || request.page_size() > kMaxLimit) {
+    return Invalid("page_size", StrCat("must be 0 to ", kMaxLimit));
+  }
+  const size_t page =
+      request.page_size() == 0 ? kDefaultLimit : request.page_size();
+  auto cards = views_->Cards(request.period(), request.unit_kind(),
+                             request.page_token(), page + 1);
+  const bool restricted = auth::MayReadRestricted(caller);
+  for (size_t i = 0; i < cards.size() && i < page; ++i) {
+    if (!restricted) scoring::Suppress(&cards[i]);
+    *response->add_scorecards() = std::move(cards[i]);
+  }
+  if (cards.size() > page) {
+    response->set_next_page_token(
+        response->scorecards(response->scorecards_size() - 1).unit());
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace fruition::gateway

@@ -1,0 +1,296 @@
+#include "services/gateway/views.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "fruition/internal/gateway.pb.h"
+#include "services/common/strings.h"
+
+namespace fruition::gateway {
+namespace {
+
+using store::JoinKey;
+
+std::string PartitionKey(int32_t p) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "%05d", p);
+  return buf;
+}
+
+std::string SeqKey(uint64_t seq) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%020llu",
+                static_cast<unsigned long long>(seq));
+  return buf;
+}
+
+std::string PositionKey(int topic, int32_t partition, int64_t offset) {
+  return JoinKey({std::to_string(topic), PartitionKey(partition),
+                  store::BigEndian(static_cast<uint64_t>(offset), 8)});
+}
+
+std::string PartitionPrefix(int topic, int32_t partition) {
+  return JoinKey({std::to_string(topic), PartitionKey(partition), ""});
+}
+
+uint64_t Counter(const store::KvTx& tx, const std::string& name) {
+  auto v = tx.Get(kMeta, name);
+  return v ? std::stoull(*v) : 0;
+}
+
+}  // namespace
+
+const std::vector<std::string>& Tables() {
+  static const auto* t = new std::vector<std::string>{
+      "events", "positions", "event_ids", "cards", "by_period", "meta"};
+  return *t;
+}
+
+int64_t Cursor::At(int topic, int32_t partition) const {
+  const auto& v = next[topic];
+  return partition < static_cast<int32_t>(v.size()) ? v[partition] : 0;
+}
+
+void Cursor::Pass(int topic, int32_t partition, int64_t offset) {
+  auto& v = next[topic];
+  if (partition >= static_cast<int32_t>(v.size())) v.resize(partition + 1, 0);
+  v[partition] = std::max(v[partition], offset + 1);
+}
+
+std::string Cursor::Encode() const {
+  if (next[0].empty() && next[1].empty()) return "";
+  std::string out = "c1";
+  for (const auto& v : next) {
+    out += '.';
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i > 0) out += '-';
+      out += std::to_string(v[i]);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<Cursor> Cursor::Decode(const std::string& s,
+                                      const std::string& field) {
+  Cursor c;
+  if (s.empty()) return c;
+  auto bad = [&] {
+    return absl::InvalidArgumentError(
+        StrCat(field,
+               ": not a cursor this service gave (use the `next` or "
+               "`cursor` of an earlier answer, or nothing to start "
+               "from the beginning)"));
+  };
+  if (s.rfind("c1.", 0) != 0) return bad();
+  size_t pos = 3;
+  for (int topic = 0; topic < 2; ++topic) {
+    const size_t end = topic == 0 ? s.find('.', pos) : s.size();
+    if (end == std::string::npos) return bad();
+    const std::string part = s.substr(pos, end - pos);
+    size_t i = 0;
+    while (i < part.size()) {
+      size_t j = part.find('-', i);
+      if (j == std::string::npos) j = part.size();
+      const std::string num = part.substr(i, j - i);
+      if (num.empty() || num.size() > 18 ||
+          num.find_first_not_of("0123456789") != std::string::npos) {
+        return bad();
+      }
+      c.next[topic].push_back(std::stoll(num));
+      i = j + 1;
+    }
+    if (c.next[topic].size() > 100000) return bad();
+    pos = end + 1;
+  }
+  return c;
+}
+
+bool Matches(const v1::EventFilter& f, const v1::OversightEvent& e) {
+  if (f.types_size() > 0 && std::find(f.types().begin(), f.types().end(),
+                                      e.type()) == f.types().end()) {
+    return false;
+  }
+  if (!f.unit().empty() && e.unit() != f.unit()) return false;
+  if (!f.period().empty() && e.period() != f.period()) return false;
+  if (f.visibility() != v1::VISIBILITY_UNSPECIFIED &&
+      e.visibility() != f.visibility()) {
+    return false;
+  }
+  if (f.has_resolved() && e.resolved() != f.resolved()) return false;
+  return true;
+}
+
+Views::Views(store::KvStore* store, ViewTopics topics)
+    : store_(store), topics_(std::move(topics)) {}
+
+void Views::Apply(store::KvTx& tx,
+                  const std::vector<kafka::Record>& records) const {
+  for (const kafka::Record& r : records) {
+    tx.SetNextOffset(r.topic, r.partition, r.offset + 1);
+    if (r.topic == topics_.scores) {
+      v1::Scorecard card;
+      if (!card.ParseFromString(r.value) || card.unit().empty()) continue;
+      tx.Put(kCards, JoinKey({card.unit(), card.period()}), r.value);
+      tx.Put(kByPeriod, JoinKey({card.period(), card.unit()}), "");
+      continue;
+    }
+    const int topic = r.topic == topics_.oversight_public       ? 0
+                      : r.topic == topics_.oversight_restricted ? 1
+                                                                : -1;
+    if (topic < 0) continue;
+    internal::GatewayEvent ge;
+    if (!ge.mutable_event()->ParseFromString(r.value) ||
+        ge.event().event_id().empty()) {
+      continue;
+    }
+    if (tx.Get(kEventIds, ge.event().event_id())) continue;  // seen
+    // A record on the wrong topic is not shown as what it claims to be.
+    const bool is_public = ge.event().visibility() == v1::VISIBILITY_PUBLIC;
+    if (is_public != (topic == 0)) continue;
+    ge.set_topic(topic);
+    ge.set_partition(r.partition);
+    ge.set_offset(r.offset);
+    const uint64_t seq = Counter(tx, "seq") + 1;
+    tx.Put(kMeta, "seq", std::to_string(seq));
+    const std::string parts = StrCat("partitions:", topic);
+    if (static_cast<uint64_t>(r.partition) + 1 > Counter(tx, parts)) {
+      tx.Put(kMeta, parts, std::to_string(r.partition + 1));
+    }
+    tx.Put(kEvents, SeqKey(seq), ge.SerializeAsString());
+    tx.Put(kPositions, PositionKey(topic, r.partition, r.offset), SeqKey(seq));
+    tx.Put(kEventIds, ge.event().event_id(), SeqKey(seq));
+  }
+}
+
+absl::Status Views::Commit(store::KvTx& tx) {
+  absl::Status s = store_->Commit(tx);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++version_;
+  }
+  changed_.notify_all();
+  return s;
+}
+
+uint64_t Views::version() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return version_;
+}
+
+void Views::WaitForChange(uint64_t seen,
+                          std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  changed_.wait_for(lock, timeout, [&] { return version_ != seen; });
+}
+
+Page Views::List(const v1::EventFilter& filter, const Cursor& after,
+                 bool restricted, int limit, int scan_max) const {
+  Page page;
+  Cursor at = after;
+  store::KvTx tx(store_);
+  // The earliest event, in this replica's order, that the cursor has not
+  // passed in its partition.
+  std::string start;
+  for (int topic = 0; topic < 2; ++topic) {
+    const auto parts =
+        static_cast<int32_t>(Counter(tx, StrCat("partitions:", topic)));
+    for (int32_t p = 0; p < parts; ++p) {
+      const int64_t from = at.At(topic, p);
+      const std::string after_key =
+          from > 0 ? PositionKey(topic, p, from - 1) : "";
+      auto first = tx.Scan(kPositions, PartitionPrefix(topic, p), after_key, 1);
+      if (!first.empty() && (start.empty() || first[0].second < start)) {
+        start = first[0].second;
+      }
+    }
+  }
+  if (start.empty()) {
+    page.next = at.Encode();
+    return page;
+  }
+  std::string scan_after = SeqKey(std::stoull(start) - 1);
+  int scanned = 0;
+  bool full = false;
+  while (!full && scanned < scan_max) {
+    const auto chunk = tx.Scan(kEvents, "", scan_after, 500);
+    for (const auto& [k, v] : chunk) {
+      scan_after = k;
+      internal::GatewayEvent ge;
+      if (!ge.ParseFromString(v)) continue;
+      if (ge.offset() < at.At(ge.topic(), ge.partition())) continue;
+      at.Pass(ge.topic(), ge.partition(), ge.offset());
+      ++scanned;
+      const bool visible =
+          restricted || ge.event().visibility() == v1::VISIBILITY_PUBLIC;
+      if (visible && Matches(filter, ge.event())) {
+        page.events.push_back(ge.event());
+        page.cursors.push_back(at.Encode());
+        if (static_cast<int>(page.events.size()) >= limit) {
+          full = true;
+          break;
+        }
+      }
+      if (scanned >= scan_max) break;
+    }
+    if (chunk.size() < 500) break;
+  }
+  page.next = at.Encode();
+  return page;
+}
+
+std::optional<v1::Scorecard> Views::Card(const std::string& unit,
+                                         const std::string& period) const {
+  store::KvTx tx(store_);
+  auto bytes = tx.Get(kCards, JoinKey({unit, period}));
+  if (!bytes) return std::nullopt;
+  v1::Scorecard card;
+  if (!card.ParseFromString(*bytes)) return std::nullopt;
+  return card;
+}
+
+std::vector<v1::Scorecard> Views::Cards(const std::string& period,
+                                        const std::string& unit_kind,
+                                        const std::string& after,
+                                        size_t limit) const {
+  std::vector<v1::Scorecard> out;
+  store::KvTx tx(store_);
+  const std::string prefix =
+      JoinKey({period, unit_kind.empty() ? "" : unit_kind + ":"});
+  const std::string from = after.empty() ? "" : JoinKey({period, after});
+  for (const auto& [k, v] : tx.Scan(kByPeriod, prefix, from, limit)) {
+    const auto parts = store::SplitKey(k);
+    if (parts.size() != 2) continue;
+    auto bytes = tx.Get(kCards, JoinKey({parts[1], period}));
+    v1::Scorecard card;
+    if (bytes && card.ParseFromString(*bytes)) out.push_back(std::move(card));
+  }
+  return out;
+}
+
+void Views::UnitsAndPeriods(std::vector<std::string>* units,
+                            std::vector<std::string>* periods) const {
+  std::set<std::string> u, p;
+  store::KvTx tx(store_);
+  for (const auto& [k, v] : tx.Scan(kCards, "")) {
+    const auto parts = store::SplitKey(k);
+    if (parts.size() != 2) continue;
+    u.insert(parts[0]);
+    p.insert(parts[1]);
+  }
+  units->assign(u.begin(), u.end());
+  periods->assign(p.begin(), p.end());
+}
+
+kafka::StartOffsets Views::StartOffsets() const {
+  kafka::StartOffsets out;
+  store::KvTx tx(store_);
+  for (const std::string& topic :
+       {topics_.oversight_public, topics_.oversight_restricted,
+        topics_.scores}) {
+    for (const auto& [p, n] : tx.Offsets(topic)) out[{topic, p}] = n;
+  }
+  return out;
+}
+
+}  // namespace fruition::gateway

@@ -1,0 +1,119 @@
+// The gateway's materialized views, in RocksDB (ARCHITECTURE principle 2):
+// the event history of both oversight topics, in the order this replica
+// read it, indexed by position (topic, partition, offset) and by event_id;
+// and the latest scorecard per unit-period. Topic offsets are written in the
+// same WriteBatch as the records they produced.
+//
+// Every replica reads the three topics whole (a dashboard needs all of
+// them), so positions in the topics, not this replica's order, make the
+// cursors: a cursor is the next offset to consider in every partition of
+// both oversight topics. Reading "after" a cursor walks this replica's order
+// from the earliest event any partition has not passed yet and skips what
+// the cursor has passed; so paging and resuming have no gap and no duplicate
+// on any replica. An event_id seen twice (a reconciler replay) is kept once.
+#ifndef FRUITION_SERVICES_GATEWAY_VIEWS_H_
+#define FRUITION_SERVICES_GATEWAY_VIEWS_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "fruition/v1/events.pb.h"
+#include "fruition/v1/gateway.pb.h"
+#include "fruition/v1/scores.pb.h"
+#include "services/common/kafka/consumer.h"
+#include "services/common/store/kv.h"
+
+namespace fruition::gateway {
+
+enum Table {
+  kEvents = 1,  // seq (20 digits) -> internal.GatewayEvent
+  kPositions,   // topic \0 partition \0 offset (fixed width) -> seq
+  kEventIds,    // event_id -> seq
+  kCards,       // unit \0 period -> v1.Scorecard
+  kByPeriod,    // period \0 unit -> ""
+  kMeta,        // "seq" -> last seq
+};
+
+const std::vector<std::string>& Tables();
+
+// A position in the two oversight topics: next offset per partition.
+struct Cursor {
+  std::vector<int64_t> next[2];  // [0] public, [1] restricted
+
+  int64_t At(int topic, int32_t partition) const;
+  void Pass(int topic, int32_t partition, int64_t offset);
+  // "c1.<public offsets, '-'-separated>.<restricted offsets>"; "" for the
+  // beginning.
+  std::string Encode() const;
+  // INVALID_ARGUMENT naming `field` for a string Encode() did not make.
+  static absl::StatusOr<Cursor> Decode(const std::string& s,
+                                       const std::string& field);
+};
+
+struct Page {
+  std::vector<v1::OversightEvent> events;
+  std::vector<std::string> cursors;  // the cursor just after each event
+  std::string next;                  // after everything scanned
+};
+
+struct ViewTopics {
+  std::string oversight_public;
+  std::string oversight_restricted;
+  std::string scores;
+};
+
+class Views {
+ public:
+  Views(store::KvStore* store, ViewTopics topics);
+
+  // Applies records of the three topics to `tx`, offsets included.
+  void Apply(store::KvTx& tx, const std::vector<kafka::Record>& records) const;
+  // Commits `tx` and wakes waiting subscribers.
+  absl::Status Commit(store::KvTx& tx);
+
+  // Up to `limit` events matching `filter` after `after`, the caller seeing
+  // RESTRICTED ones only if `restricted`. Scans at most `scan_max` events
+  // (then `next` moves on with fewer events: ask again).
+  Page List(const v1::EventFilter& filter, const Cursor& after, bool restricted,
+            int limit, int scan_max = 20000) const;
+
+  // Waits until something was committed after `seen` (a value of
+  // version()) or `timeout` passed.
+  void WaitForChange(uint64_t seen, std::chrono::milliseconds timeout) const;
+  uint64_t version() const;
+
+  std::optional<v1::Scorecard> Card(const std::string& unit,
+                                    const std::string& period) const;
+  // A period's scorecards ordered by unit, of `unit_kind` ("" every kind),
+  // after unit `after`, at most `limit`.
+  std::vector<v1::Scorecard> Cards(const std::string& period,
+                                   const std::string& unit_kind,
+                                   const std::string& after,
+                                   size_t limit) const;
+  // Every unit and every period with a scorecard.
+  void UnitsAndPeriods(std::vector<std::string>* units,
+                       std::vector<std::string>* periods) const;
+
+  // Where to resume reading each topic (from the store).
+  kafka::StartOffsets StartOffsets() const;
+  const ViewTopics& topics() const { return topics_; }
+
+ private:
+  store::KvStore* store_;
+  ViewTopics topics_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable changed_;
+  uint64_t version_ = 0;
+};
+
+// Whether `e` passes `filter` (visibility rights aside).
+bool Matches(const v1::EventFilter& filter, const v1::OversightEvent& e);
+
+}  // namespace fruition::gateway
+
+#endif  // FRUITION_SERVICES_GATEWAY_VIEWS_H_
