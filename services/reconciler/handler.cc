@@ -24,9 +24,9 @@ using store::JoinKey;
 using store::SplitKey;
 
 // Dirty kinds.
-constexpr char kSubject[] = "subject";  // id: pid
-constexpr char kCard[] = "card";        // id: unit \0 period
-constexpr char kOutcome[] = "outcome";  // id: reporter \0 report_id
+constexpr char kSubject[] = "subject";    // id: pid
+constexpr char kCard[] = "card";          // id: unit \0 period
+constexpr char kOutcome[] = "outcome";    // id: reporter \0 report_id
 constexpr char kConflict[] = "conflict";  // id: reporter \0 report_id
 
 std::string PartitionKey(int32_t p) {
@@ -81,8 +81,8 @@ absl::Status Poison(const kafka::Record& r, const std::string& why,
 
 const std::vector<std::string>& Tables() {
   static const auto* t = new std::vector<std::string>{
-      "subjects", "claims", "reports", "cards",    "outcomes", "dirty",
-      "published", "pending", "events", "event_ids", "outpos", "meta"};
+      "subjects",  "claims",  "reports", "cards",     "outcomes", "dirty",
+      "published", "pending", "events",  "event_ids", "outpos",   "meta"};
   return *t;
 }
 
@@ -94,22 +94,25 @@ ReadBack KafkaReadBack(kafka::ConsumerOptions options) {
     std::vector<kafka::Record> out;
     if (partitions.empty()) return out;
     const auto timeout = std::chrono::milliseconds(10000);
-    auto ends = kafka::EndOffsets(options, topics, timeout);
-    if (!ends.ok()) return ends.status();
+    auto marks = kafka::Watermarks(options, topics, timeout);
+    if (!marks.ok()) return marks.status();
+    std::map<kafka::TopicPartition, int64_t> ends;
     std::map<kafka::TopicPartition, int64_t> at;
     bool behind = false;
-    for (const auto& [tp, end] : *ends) {
+    for (const auto& [tp, mark] : *marks) {
       if (partitions.count(tp.second) == 0) continue;
       auto it = start.find(tp);
-      at[tp] = it == start.end() ? 0 : it->second;
-      if (at[tp] < end) behind = true;
+      // Records before the low watermark are gone (retention).
+      at[tp] = std::max(it == start.end() ? 0 : it->second, mark.first);
+      ends[tp] = mark.second;
+      if (at[tp] < mark.second) behind = true;
     }
     if (!behind) return out;
     auto reader =
         kafka::TopicReader::Create(options, topics, partitions, start, timeout);
     if (!reader.ok()) return reader.status();
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::minutes(5);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::minutes(5);
     while (behind) {
       if (std::chrono::steady_clock::now() > deadline) {
         return absl::DeadlineExceededError(
@@ -122,8 +125,8 @@ ReadBack KafkaReadBack(kafka::ConsumerOptions options) {
         out.push_back(std::move(r));
       }
       behind = false;
-      for (const auto& [tp, end] : *ends) {
-        if (partitions.count(tp.second) > 0 && at[tp] < end) behind = true;
+      for (const auto& [tp, end] : ends) {
+        if (at[tp] < end) behind = true;
       }
     }
     return out;
@@ -140,8 +143,9 @@ ReconcilerHandler::ReconcilerHandler(ReconcilerOptions options, Topics topics,
   if (registry != nullptr) {
     events_family_ = &prometheus::BuildCounter()
                           .Name("fruition_reconciler_events_total")
-                          .Help("Oversight events emitted, by type and "
-                                "whether they resolve a condition")
+                          .Help(
+                              "Oversight events emitted, by type and "
+                              "whether they resolve a condition")
                           .Register(*registry);
   }
 }
@@ -261,8 +265,8 @@ void ReconcilerHandler::Record(store::KvTx& tx, const std::string& key,
   internal::PublishedState p;
   p.set_event_id(e.event_id());
   p.set_resolved(e.resolved());
-  p.set_emitted_at_ms(
-      google::protobuf::util::TimeUtil::TimestampToMilliseconds(e.emitted_at()));
+  p.set_emitted_at_ms(google::protobuf::util::TimeUtil::TimestampToMilliseconds(
+      e.emitted_at()));
   tx.Put(kPublished, PublishedKey(key, e), p.SerializeAsString());
   if (tx.Get(kEventIds, e.event_id())) return;
   uint64_t seq = 0;
@@ -317,7 +321,8 @@ void ReconcilerHandler::JudgeSubject(store::KvTx& tx, const std::string& pid,
        TierMismatches(pid, state, claims, *options_.desert)) {
     Judge(tx, f, now, out);
   }
-  if (auto f = DeclinedThenChargedElsewhere(pid, state)) Judge(tx, *f, now, out);
+  if (auto f = DeclinedThenChargedElsewhere(pid, state))
+    Judge(tx, *f, now, out);
 }
 
 void ReconcilerHandler::PublishCard(store::KvTx& tx, const v1::Scorecard& card,
@@ -342,10 +347,9 @@ void ReconcilerHandler::JudgeCard(store::KvTx& tx, const std::string& unit,
   const auto findings = ScorecardPublished(*card, options_.thresholds);
   auto last = GetProto<internal::PublishedState>(
       tx, kPublished, PublishedKey(findings.back().key, findings.back().event));
-  const int64_t due =
-      last ? last->emitted_at_ms() + options_.thresholds.publish_interval_s *
-                                         1000
-           : 0;
+  const int64_t due = last ? last->emitted_at_ms() +
+                                 options_.thresholds.publish_interval_s * 1000
+                           : 0;
   const std::string id = JoinKey({unit, period});
   if (now >= due) {
     tx.Delete(kPending, id);
@@ -366,8 +370,7 @@ std::vector<stream::Output> ReconcilerHandler::Flush(
   if (caught_up.empty()) return out;
   const int64_t now = options_.now_ms();
   for (int32_t p : caught_up) {
-    for (const auto& [k, v] :
-         tx.Scan(kDirty, JoinKey({PartitionKey(p), ""}))) {
+    for (const auto& [k, v] : tx.Scan(kDirty, JoinKey({PartitionKey(p), ""}))) {
       const std::vector<std::string> parts = SplitKey(k);
       tx.Delete(kDirty, k);
       if (parts.size() < 3) continue;
@@ -387,8 +390,8 @@ std::vector<stream::Output> ReconcilerHandler::Flush(
           const std::vector<std::string> bodies(seen->body_sha256().begin(),
                                                 seen->body_sha256().end());
           Judge(tx,
-                ReportConflict(parts[2], parts[3], bodies,
-                               seen->subject_pid(), seen->key()),
+                ReportConflict(parts[2], parts[3], bodies, seen->subject_pid(),
+                               seen->key()),
                 now, &out);
         }
       }
@@ -436,9 +439,10 @@ std::vector<stream::Output> ReconcilerHandler::OnAssigned(
     std::this_thread::sleep_for(std::chrono::seconds(attempt));
   }
   if (!records.ok()) {
-    log::Error("oversight topics not read back: events already published for "
-               "the assigned partitions may be published again",
-               {{"error", std::string(records.status().message())}});
+    log::Error(
+        "oversight topics not read back: events already published for "
+        "the assigned partitions may be published again",
+        {{"error", std::string(records.status().message())}});
     return {};
   }
   std::map<kafka::TopicPartition, int64_t> next;

@@ -27,11 +27,18 @@ ReconcilerComponent::Create(const ReconcilerConfig& config,
   if (config.create_topics) {
     auto specs =
         kafka::IntakeTopics(config.topic_partitions, config.topic_replication);
-    for (const std::string& t :
-         {topics.assessments, topics.scores, topics.oversight_public,
-          topics.oversight_restricted}) {
+    for (const std::string& t : {topics.assessments, topics.scores}) {
       specs.push_back(kafka::TopicSpec{
           t, config.topic_partitions, config.topic_replication, {}});
+    }
+    // The event history: the gateway serves it, and the reconciler reads a
+    // partition's events back when it is assigned.
+    for (const std::string& t :
+         {topics.oversight_public, topics.oversight_restricted}) {
+      specs.push_back(kafka::TopicSpec{t,
+                                       config.topic_partitions,
+                                       config.topic_replication,
+                                       {{"retention.ms", "-1"}}});
     }
     absl::Status s =
         kafka::EnsureTopics(config.kafka_bootstrap, config.kafka_properties,

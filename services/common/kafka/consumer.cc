@@ -278,16 +278,17 @@ absl::StatusOr<std::vector<Record>> TopicReader::Poll(
   return PollHandle(rk_, max, timeout, &into);
 }
 
-absl::StatusOr<std::map<TopicPartition, int64_t>> EndOffsets(
-    const ConsumerOptions& options, const std::vector<std::string>& topics,
-    std::chrono::milliseconds timeout) {
+absl::StatusOr<std::map<TopicPartition, std::pair<int64_t, int64_t>>>
+Watermarks(const ConsumerOptions& options,
+           const std::vector<std::string>& topics,
+           std::chrono::milliseconds timeout) {
   auto props = BaseProperties(options);
   props["group.id"] = "fruition-end-offsets";
   auto rk = NewConsumer(props, nullptr, nullptr);
   if (!rk.ok()) return rk.status();
   std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)> holder(
       *rk, &rd_kafka_destroy);
-  std::map<TopicPartition, int64_t> ends;
+  std::map<TopicPartition, std::pair<int64_t, int64_t>> out;
   for (const auto& topic : topics) {
     auto n = PartitionsOf(*rk, topic, static_cast<int>(timeout.count()));
     if (!n.ok()) return n.status();
@@ -300,9 +301,19 @@ absl::StatusOr<std::map<TopicPartition, int64_t>> EndOffsets(
         return absl::UnavailableError(StrCat("watermarks of ", topic, "/", p,
                                              ": ", rd_kafka_err2str(err)));
       }
-      ends[{topic, p}] = high;
+      out[{topic, p}] = {low, high};
     }
   }
+  return out;
+}
+
+absl::StatusOr<std::map<TopicPartition, int64_t>> EndOffsets(
+    const ConsumerOptions& options, const std::vector<std::string>& topics,
+    std::chrono::milliseconds timeout) {
+  auto marks = Watermarks(options, topics, timeout);
+  if (!marks.ok()) return marks.status();
+  std::map<TopicPartition, int64_t> ends;
+  for (const auto& [tp, m] : *marks) ends[tp] = m.second;
   return ends;
 }
 

@@ -122,6 +122,13 @@ class TopicReader {
   std::vector<TopicPartition> partitions_;
 };
 
+// The current (low, high) watermarks of every partition of `topics`: the
+// first offset still in the log and the offset after the last record.
+absl::StatusOr<std::map<TopicPartition, std::pair<int64_t, int64_t>>>
+Watermarks(const ConsumerOptions& options,
+           const std::vector<std::string>& topics,
+           std::chrono::milliseconds timeout);
+
 // The current end offset (high watermark) of every partition of `topics`.
 absl::StatusOr<std::map<TopicPartition, int64_t>> EndOffsets(
     const ConsumerOptions& options, const std::vector<std::string>& topics,

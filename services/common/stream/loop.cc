@@ -262,7 +262,7 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
     std::set<int32_t> added;
     std::set<int32_t> owned;
     // Where each assigned partition ends now: up to there it is history.
-    auto ends = kafka::EndOffsets(options_.consumer, options_.group_topics,
+    auto ends = kafka::Watermarks(options_.consumer, options_.group_topics,
                                   milliseconds(10000));
     if (!ends.ok()) {
       log::Warn("end offsets unknown; assigned partitions count as caught up",
@@ -277,8 +277,13 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
         if (n) start[tp] = *n;
         positions_[tp] = n.value_or(0);
         if (ends.ok()) {
+          // Records before the low watermark are gone (retention): they
+          // cannot be waited for.
           auto e = ends->find(tp);
-          targets_[tp] = e == ends->end() ? 0 : e->second;
+          targets_[tp] = e == ends->end() ? 0 : e->second.second;
+          if (e != ends->end()) {
+            positions_[tp] = std::max(positions_[tp], e->second.first);
+          }
         }
         if (tp.first == owned_topic) {
           owned_.insert(tp.second);
