@@ -118,10 +118,13 @@ void KvTx::SetNextOffset(const std::string& topic, int32_t partition,
 std::vector<std::pair<int32_t, int64_t>> KvTx::Offsets(
     const std::string& topic) const {
   std::vector<std::pair<int32_t, int64_t>> out;
-  for (const auto& [k, v] : Scan(0, JoinKey({topic, ""}))) {
-    const auto parts = SplitKey(k);
-    if (parts.size() != 2 || parts[1].size() != 4 || v.size() != 8) continue;
-    out.emplace_back(static_cast<int32_t>(FromBigEndian(parts[1])),
+  // Keys are topic \0 partition (4 bytes, big-endian): the partition's
+  // bytes may themselves be '\0', so the key is not split.
+  const std::string prefix = JoinKey({topic, ""});
+  for (const auto& [k, v] : Scan(0, prefix)) {
+    if (k.size() != prefix.size() + 4 || v.size() != 8) continue;
+    out.emplace_back(static_cast<int32_t>(FromBigEndian(
+                         std::string_view(k).substr(prefix.size()))),
                      static_cast<int64_t>(FromBigEndian(v)));
   }
   return out;
