@@ -1,0 +1,110 @@
+// fruition-sim's generator as pure code: a deterministic, time-ordered stream
+// of reports (SPEC §2) from every kind of reporter, calibrated to the figures
+// of Ouziel, Ambition and Fruition in Federal Criminal Law (docs/simulation.md
+// has the table, the model and what the generator produces).
+//
+// The same options always give the same reports, byte for byte: the
+// generator draws from its own 64-bit generator and distributions (not
+// <random>'s, whose algorithms differ between standard libraries) and never
+// reads a clock. (Only a libm that rounds exp/log differently could move a
+// value in its last digit.)
+#ifndef FRUITION_TOOLS_SIM_SIM_H_
+#define FRUITION_TOOLS_SIM_SIM_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "fruition/v1/reports.pb.h"
+
+namespace fruition::sim {
+
+struct SimOptions {
+  uint64_t seed = 1;
+  // People investigated (defendants of the cases opened). Each case has 1 to
+  // 5 of them; about 3 in 4 end up sentenced.
+  int subjects = 1000;
+  // Cases are opened during fiscal years first_fiscal_year ..
+  // first_fiscal_year + years - 1 (FY2014 = Oct 1 2013 - Sep 30 2014, UTC).
+  // Their later events (charges, sentencing, amended judgments) may fall up
+  // to a few years after the last one.
+  int first_fiscal_year = 2014;
+  int years = 3;
+  // Prepended to every identifier the generator makes up (report, case,
+  // claim, arrest, seizure, evidence, org and subject ids), so several
+  // generated streams can go into one intake without colliding, e.g. a
+  // sample and a live stream ("LIVE-"). At most 24 characters of
+  // [A-Za-z0-9-_.].
+  std::string id_prefix;
+  // When > 0, reports whose occurred_at is later than this (Unix seconds)
+  // are left out: they have not happened yet (intake refuses reports more
+  // than 24 h in the future). 0 keeps everything.
+  int64_t not_after_seconds = 0;
+};
+
+// INVALID_ARGUMENT naming the field (e.g. "subjects: must be 1..10000000")
+// for options Generate refuses.
+absl::Status CheckOptions(const SimOptions& options);
+
+// The reports, sorted by occurred_at (ties in generation order). Every one
+// passes intake's validation when sent by its reporter (services/intake/
+// validate.h); report_ids are unique per reporter.
+absl::StatusOr<std::vector<v1::AgencyReport>> Generate(
+    const SimOptions& options);
+
+// Options for batch `k` (1, 2, ...) of a slow live stream that follows a
+// sample generated with `sample` (what `fruition dev` needs to keep its
+// dashboard moving): `subjects` people whose cases open in one fiscal year
+// after the sample's, seed sample.seed + k, ids prefixed with
+// sample.id_prefix + "LIVE<k>-", the same not_after_seconds. Batch k opens
+// its cases in fiscal year (last sample year + k), so batches' performance
+// targets and outcome claims do not add up in one year; when that year
+// would not be over by not_after_seconds, the years cycle over those that
+// are (then over the sample's own years if none is).
+SimOptions LiveBatch(const SimOptions& sample, int k, int subjects);
+
+// A principal the generator sends as, with its kind as the principals file
+// spells it (SPEC §1): "AGENCY", "JUDICIARY" or "COMMUNITY".
+struct Reporter {
+  std::string code;
+  std::string kind;
+  std::string what;  // one line for people
+};
+
+// Every reporter the generator may use, agencies first. A principals file
+// (or a tokens file for fruition-sim --server) must cover those that appear
+// in a stream; with enough subjects, that is all of them.
+const std::vector<Reporter>& Reporters();
+
+// The kind of a reporter code of Reporters(); "" for an unknown code.
+std::string_view KindOf(std::string_view code);
+
+// The parameters the generator draws from (docs/simulation.md explains each
+// and cites its source). Exposed for the calibration table and its test.
+namespace model {
+// Offense function of sentenced drug offenders (notes 60-61).
+inline constexpr double kHighLevelSupplierShare = 0.11;
+inline constexpr double kCourierShare = 0.23;
+inline constexpr double kStreetDealerShare = 0.17;
+inline constexpr double kWholesalerShare = 0.21;
+// Criminal history category I ("minimal or no"), sentenced 2016 (note 59).
+inline constexpr double kCategoryOneShare = 0.48;
+// Weapon involvement and aggravating role, sentenced 2016 (note 59).
+inline constexpr double kWeaponShare = 0.18;
+inline constexpr double kAggravatingRoleShare = 0.08;
+// Dispositions that are guilty pleas, 2016 (note 66).
+inline constexpr double kPleaShare = 0.98;
+// Opened cases never referred for prosecution, DEA 2000-2015 (note 80).
+inline constexpr double kNotReferredShare = 0.147;
+// DEA's reported PTO/CPOT disruptions and dismantlements over target,
+// FY2013-14 (note 153): each (fiscal year, measure) lands in this range.
+inline constexpr double kDeaOvershootMin = 0.16;
+inline constexpr double kDeaOvershootMax = 0.44;
+}  // namespace model
+
+}  // namespace fruition::sim
+
+#endif  // FRUITION_TOOLS_SIM_SIM_H_
