@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "services/common/config/config.h"
@@ -27,7 +28,8 @@
 #include "services/scoring/run.h"
 #include "tools/fruitctl/submit.h"
 #include "tools/fruition/journal.h"
-#include "tools/fruition/sample_data.h"
+#include "tools/sim/live.h"
+#include "tools/sim/sim.h"
 
 namespace fruition::dev {
 namespace {
@@ -41,7 +43,11 @@ const std::vector<config::Spec>& DevSpecs() {
        "HTTP port on 127.0.0.1 for the dashboard and the HTTP API"},
       {"data-dir", "", "state directory (default: a new temporary directory)"},
       {"no-sample-data", "false", "do not submit the sample reports", true},
-      {"sample-subjects", "300", "people in the sample data"},
+      {"sample-subjects", "3000",
+       "people in the sample data (fruition-sim, three fiscal years)"},
+      {"live-rate", "2",
+       "reports per second of the live stream after the sample (0: none)"},
+      {"seed", "20170601", "seed of the sample and the live stream"},
       {"log-level", "warn", "debug, info, warn or error"},
   };
   return *specs;
@@ -94,9 +100,12 @@ int RunDev(const std::vector<std::string>& args) {
   auto dashboard_port = settings->GetInt("dashboard-port", 0, 65535);
   auto subjects = settings->GetInt("sample-subjects", 1, 1000000);
   auto no_sample = settings->GetBool("no-sample-data");
+  auto seed = settings->GetInt("seed", 0, INT64_MAX);
+  auto live_rate = sim::ParseRate(settings->Get("live-rate"));
   for (const absl::Status& s :
        {grpc_port.status(), http_port.status(), dashboard_port.status(),
-        subjects.status(), no_sample.status()}) {
+        subjects.status(), no_sample.status(), seed.status(),
+        live_rate.status()}) {
     if (!s.ok()) {
       std::cerr << "fruition dev: " << s.message() << "\n";
       return 2;
@@ -164,9 +173,11 @@ int RunDev(const std::vector<std::string>& args) {
   std::vector<DevPrincipal> dev_principals;
   std::string principals_file = settings->Get("principals");
   if (principals_file.empty()) {
-    dev_principals = {{"DEA", "AGENCY", ""},    {"FBI", "AGENCY", ""},
-                      {"HSI", "AGENCY", ""},    {"USSC", "JUDICIARY", ""},
-                      {"PPD", "COMMUNITY", ""}, {"OIG", "OVERSEER", ""}};
+    // Every reporter of the simulated national stream, and an overseer.
+    for (const sim::Reporter& r : sim::Reporters()) {
+      dev_principals.push_back({r.code, r.kind, ""});
+    }
+    dev_principals.push_back({"OIG", "OVERSEER", ""});
     principals_file = data_dir + "/principals.yaml";
     // The tokens of an earlier run with this data dir stay valid.
     const std::string tokens_file = data_dir + "/dev-tokens";
@@ -298,44 +309,93 @@ int RunDev(const std::vector<std::string>& args) {
       << " -t fruition.reports.v1 -e\n"
       << "  data dir: " << data_dir << "\n";
   if (!dev_principals.empty()) {
-    std::cout << "  principals (" << principals_file << "):\n";
+    std::cout << "  principals (" << principals_file << "), e.g.:\n";
     for (const DevPrincipal& p : dev_principals) {
+      if (p.code != "DEA" && p.code != "FBI" && p.code != "USSC" &&
+          p.code != "OIG") {
+        continue;
+      }
       std::cout << "    " << p.code << " (" << p.kind << ")  token " << p.token
                 << "\n";
     }
+    std::cout << "    every token (" << dev_principals.size()
+              << " principals): " << data_dir << "/dev-tokens\n";
   }
 
   if (!journal->empty()) {
     std::cout << "  restored " << journal->size()
               << " records of earlier runs from " << journal_file << "\n";
   }
-  if (!*no_sample && !dev_principals.empty() && journal->empty()) {
-    const auto reports =
-        SampleReports(static_cast<int>(*subjects), /*seed=*/20170601);
+  sim::Tokens tokens;
+  for (const DevPrincipal& p : dev_principals) tokens[p.code] = p.token;
+  auto channel =
+      grpc::CreateChannel(grpc_address, grpc::InsecureChannelCredentials());
+  sim::SimOptions sample;
+  sample.seed = static_cast<uint64_t>(*seed);
+  sample.subjects = static_cast<int>(*subjects);
+  sample.first_fiscal_year = 2014;
+  sample.years = 3;
+  sample.not_after_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  const bool simulate = !*no_sample && !dev_principals.empty();
+  if (simulate && journal->empty()) {
+    auto reports = sim::Generate(sample);
+    if (!reports.ok()) {
+      std::cerr << "fruition dev: sample: " << reports.status().message()
+                << "\n";
+      return 2;
+    }
+    std::cout << "  sample data: submitting " << reports->size()
+              << " reports of " << sample.subjects
+              << " people (fruition-sim, seed " << sample.seed << ")...\n"
+              << std::flush;
+    // In bulk, one stream per reporter (the order across reporters does not
+    // matter: every service accepts facts in any order).
     std::map<std::string, std::vector<fruitctl::Line>> by_reporter;
-    for (size_t i = 0; i < reports.size(); ++i) {
+    for (size_t i = 0; i < reports->size(); ++i) {
       fruitctl::Line line;
       line.file = "sample";
       line.number = static_cast<int>(i + 1);
-      line.report = reports[i];
-      by_reporter[reports[i].reporter()].push_back(std::move(line));
+      line.report = (*reports)[i];
+      by_reporter[line.report.reporter()].push_back(std::move(line));
     }
-    auto channel =
-        grpc::CreateChannel(grpc_address, grpc::InsecureChannelCredentials());
-    int accepted = 0;
-    int rejected = 0;
-    for (const DevPrincipal& p : dev_principals) {
-      auto it = by_reporter.find(p.code);
-      if (it == by_reporter.end()) continue;
+    fruitctl::SubmitSummary summary;
+    for (const auto& [code, lines] : by_reporter) {
       fruitctl::SubmitOptions options;
-      options.token = p.token;
-      const auto summary =
-          fruitctl::Submit(channel, it->second, options, std::cerr);
-      accepted += summary.accepted;
-      rejected += summary.rejected;
+      options.token = tokens[code];
+      const auto one = fruitctl::Submit(channel, lines, options, std::cerr);
+      summary.accepted += one.accepted;
+      summary.rejected += one.rejected;
+      if (stop.WaitFor(std::chrono::milliseconds(0))) break;
     }
-    std::cout << "  sample data: " << accepted << " accepted, " << rejected
-              << " rejected\n";
+    std::cout << "  sample data: " << summary.accepted << " accepted, "
+              << summary.rejected << " rejected\n";
+  }
+  // A slow live stream keeps the dashboard moving: batch after batch of new
+  // people, each in a fiscal year of its own (resumes after a restart).
+  std::thread live;
+  if (simulate && live_rate.value() > 0) {
+    live = std::thread([&, rate = *live_rate] {
+      const std::string k_file = data_dir + "/dev-live-batch";
+      int k = 0;
+      std::ifstream(k_file) >> k;
+      while (!stop.WaitFor(std::chrono::milliseconds(10))) {
+        ++k;
+        std::ofstream(k_file) << k << "\n";
+        auto batch = sim::Generate(sim::LiveBatch(sample, k, 40));
+        if (!batch.ok()) break;
+        sim::StreamOptions options;
+        options.rate = rate;
+        options.tokens = tokens;
+        options.stop = &stop;
+        std::ostringstream ignored;  // rejections are the simulator's to fix
+        sim::StreamToIntake(channel, *batch, options, ignored);
+      }
+    });
+    std::cout << "  live stream: " << *live_rate
+              << " reports/s of new simulated cases (--live-rate 0: none)\n";
   }
   std::cout << "\nSubmit your own: bin/fruitctl submit --server "
             << grpc_address << " --token <token> FILE.ndjson\n"
@@ -349,6 +409,7 @@ int RunDev(const std::vector<std::string>& args) {
                      (*gateway)->Ready());
   }
   std::cout << "fruition dev: " << stop.reason() << ", draining\n";
+  if (live.joinable()) live.join();
   (*grpc_server)->Shutdown(std::chrono::seconds(5));
   (*gateway)->Drain();
   (*gateway)->Stop();
