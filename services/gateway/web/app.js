@@ -1,0 +1,1429 @@
+// Fruition dashboard: plain ES module, no build step, no libraries. Reads the
+// gateway's JSON API on the same origin (SPEC §9) and draws its charts as
+// inline SVG. The live feed reads /api/v1/events/stream with fetch() and a
+// stream reader (EventSource cannot send an Authorization header) and parses
+// Server-Sent Events itself, resuming with Last-Event-ID after errors.
+
+const TOKEN_KEY = 'fruition.overseerToken';
+const SMALL_CELL = 11;
+const MAX_EVENTS = 2000; // kept in memory
+const MAX_SHOWN = 200; // drawn in the feed
+const HISTORY_PAGE = 500;
+const HISTORY_MAX_PAGES = 40;
+const STALL_MS = 45_000; // no byte (not even a keepalive) for this long: reconnect
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+// ------------------------------------------------------------- words ---
+
+const AGENCY_NAMES = {
+  DEA: 'Drug Enforcement Administration',
+  FBI: 'Federal Bureau of Investigation',
+  HSI: 'Homeland Security Investigations',
+  ATF: 'Bureau of Alcohol, Tobacco, Firearms and Explosives',
+  CBP: 'Customs and Border Protection',
+  USMS: 'U.S. Marshals Service',
+  IRS: 'IRS Criminal Investigation',
+};
+const DISTRICT_NAMES = {
+  EDPA: 'Eastern District of Pennsylvania', MDPA: 'Middle District of Pennsylvania', WDPA: 'Western District of Pennsylvania',
+  SDNY: 'Southern District of New York', EDNY: 'Eastern District of New York', NDNY: 'Northern District of New York', WDNY: 'Western District of New York',
+  NDIL: 'Northern District of Illinois', CDIL: 'Central District of Illinois', SDIL: 'Southern District of Illinois',
+  DNJ: 'District of New Jersey', DDE: 'District of Delaware', DMD: 'District of Maryland', DDC: 'District of Columbia',
+  EDVA: 'Eastern District of Virginia', WDVA: 'Western District of Virginia',
+  SDFL: 'Southern District of Florida', MDFL: 'Middle District of Florida', NDFL: 'Northern District of Florida',
+  SDTX: 'Southern District of Texas', WDTX: 'Western District of Texas', NDTX: 'Northern District of Texas', EDTX: 'Eastern District of Texas',
+  CDCA: 'Central District of California', SDCA: 'Southern District of California', NDCA: 'Northern District of California', EDCA: 'Eastern District of California',
+  DAZ: 'District of Arizona', DNM: 'District of New Mexico', EDMI: 'Eastern District of Michigan', NDOH: 'Northern District of Ohio', SDOH: 'Southern District of Ohio',
+  DMA: 'District of Massachusetts', DCT: 'District of Connecticut', NDGA: 'Northern District of Georgia', WDWA: 'Western District of Washington',
+};
+const KIND_NOUNS = {
+  agency: ['agency', 'agencies'],
+  field_office: ['field office', 'field offices'],
+  district: ['court district', 'court districts'],
+  area: ['community', 'communities'],
+};
+const MEASURE_LABELS = {
+  PERFORMANCE_MEASURE_PTO_DISRUPTED: 'Priority orgs. "disrupted"',
+  PERFORMANCE_MEASURE_PTO_DISMANTLED: 'Priority orgs. "dismantled"',
+  PERFORMANCE_MEASURE_ARRESTS: 'Arrests',
+  PERFORMANCE_MEASURE_CPOT_DISRUPTED: 'Most-wanted (CPOT) "disrupted"',
+  PERFORMANCE_MEASURE_CPOT_DISMANTLED: 'Most-wanted (CPOT) "dismantled"',
+};
+const EVENT_TYPES = {
+  EVENT_TYPE_FRUITION_GAP: ['Large ambition–fruition gap', 'Far more people were claimed as priority targets than the courts found highly culpable (gap of 25 points or more).'],
+  EVENT_TYPE_LNF_SHARE_HIGH: ['Many low-level, first-time offenders', '30% or more of the people sentenced were low-level, nonviolent, first-time offenders.'],
+  EVENT_TYPE_TARGET_OVERSHOOT: ['Performance target overshot', 'The agency reported 125% or more of its own target: a target that low measures little.'],
+  EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED: ['Pending case counted as "dismantled"', 'An organization was reported dismantled while the work was still pending.'],
+  EVENT_TYPE_LINK_UNSUBSTANTIATED: ['Priority link not backed by evidence', 'A claimed link to a priority organization fails the uniform evidence criteria.'],
+  EVENT_TYPE_TIER_MISMATCH: ['"Priority" person sentenced as low-level', 'Someone counted under a top-tier organization was sentenced as low-level or with a minor role.'],
+  EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE: ['Declined in one district, charged in another', 'A person whose prosecution was declined in one district was charged in another.'],
+  EVENT_TYPE_REPORT_CONFLICT: ['Conflicting report', 'An agency resent a report under the same id with different content.'],
+  EVENT_TYPE_SCORECARD_PUBLISHED: ['Figures updated', 'The figures for this unit and period changed.'],
+};
+const SEVERITY_LABELS = { SEVERITY_INFO: 'Info', SEVERITY_WARNING: 'Warning', SEVERITY_CRITICAL: 'Critical' };
+const COMMUNITY_LABELS = {
+  REPORTED_VIOLENT_CRIME: 'Reported violent crime', SHOOTINGS: 'Shootings', OPEN_AIR_DRUG_MARKETS: 'Open-air drug markets',
+  PARK_USE: 'Park use', GRADUATION_RATE: 'Graduation rate',
+};
+const communityLabel = (kind) => {
+  const k = kind.replace(/^COMMUNITY_INDICATOR_KIND_/, '');
+  return COMMUNITY_LABELS[k] ?? humanize(k.toLowerCase());
+};
+
+// How each indicator is labelled, formatted and explained in the detail view.
+const INDICATORS = [
+  ['Arrests and their claimed links', [
+    ['arrests', 'Arrests', 'count', 'Arrests the agency reported in the period.'],
+    ['ptoLinkedArrestsClaimed', 'Arrests claimed as linked to a priority organization', 'count', 'Arrests the agency reported together with a claimed link to a priority target organization.'],
+    ['ptoLinkedArrestsSubstantiated', '… of which the link is substantiated', 'count', 'Claims whose evidence meets all six uniform criteria.'],
+    ['linkSubstantiationRate', 'Link substantiation rate', 'pct', 'Substantiated links ÷ claimed links.'],
+  ]],
+  ['Who was sentenced (from the courts\' facts)', [
+    ['sentenced', 'People sentenced', 'count', 'People with a federal sentencing record connected to this unit and period.'],
+    ['claimedPriorityShare', 'Claimed priority share', 'pct', 'Share of people sentenced whose arrest the agency claimed was linked to a major trafficking organization.'],
+    ['highDesertShare', 'High-desert share', 'pct', 'Share the courts\' own facts show as highly culpable (score 50 or more).'],
+    ['fruitionGap', 'Ambition–fruition gap', 'points', 'Claimed priority share minus high-desert share.'],
+    ['meanDesert', 'Average culpability score', 'score', 'Average "desert" score, 0–100, from role, criminal record, weapons, violence and drug quantity.'],
+    ['lnfShare', 'Low-level, nonviolent, first-time (LNF) share', 'pct', 'Share of people sentenced who were low-level, nonviolent and first-time.'],
+    ['ch1Share', 'Little or no criminal record', 'pct', 'Share in the lowest criminal-history category (I).'],
+    ['weaponShare', 'Weapon involved', 'pct', 'Share with a weapon possessed or used.'],
+    ['aggravatingRoleShare', 'Leaders, managers or supervisors', 'pct', 'Share the court found had a leadership or supervisory role.'],
+    ['weightedEnforcementValue', 'Weighted enforcement value', 'number', 'Sum over people sentenced of culpability × tier of the organization claimed × strength of the evidence. Rewards important, well-evidenced cases over volume.'],
+    ['declinedThenChargedElsewhere', 'Declined in one district, charged in another', 'count', 'People whose prosecution was declined in one district and who were charged in another.'],
+  ]],
+  ['Cost of imprisoning low-level offenders', [
+    ['lnfPrisonYears', 'Prison-years imposed on LNF offenders', 'years', 'Total sentence length, in years, of the low-level, nonviolent, first-time people sentenced.'],
+    ['lnfCostUsd', 'Cost of those prison-years', 'usd', 'Those years at the federal cost of a prison-year.'],
+  ]],
+  ['Organization outcomes the agency reported', [
+    ['orgOutcomesReported', 'Organization outcomes reported', 'count', 'Organizations the agency reported as disrupted or dismantled in the fiscal year.'],
+    ['pendingCountedAsDismantled', '"Dismantled" while still pending', 'count', 'Of those, "dismantled" claims whose work was still pending.'],
+  ]],
+];
+
+// --------------------------------------------------------------- state ---
+
+const state = {
+  token: '',
+  role: 'public', // public | overseer | other (a valid token that is not an overseer's)
+  units: [],
+  periods: [],
+  period: '',
+  unitKind: 'agency',
+  unit: '',
+  figuresGeneration: 0,
+  detailGeneration: 0,
+  feed: {
+    generation: 0,
+    controller: null,
+    lastId: '',
+    retryMs: 1000,
+    events: [], // oldest first
+    ids: new Set(),
+    renderQueued: false,
+  },
+  refreshTimer: null,
+};
+
+// ---------------------------------------------------------------- dom ---
+
+const $ = (id) => document.getElementById(id);
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  return fill(el, attrs, children);
+}
+function s(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  return fill(el, attrs, children);
+}
+function fill(el, attrs, children) {
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'text') el.textContent = v;
+    else if (k === 'class') el.setAttribute('class', v);
+    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+// ------------------------------------------------------------- format ---
+
+const fmt = {
+  pct: (v) => `${(v * 100).toFixed(1)}%`,
+  points: (v) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v * 100).toFixed(1)} points`,
+  count: (v) => Math.round(v).toLocaleString('en-US'),
+  number: (v) => v.toLocaleString('en-US', { maximumFractionDigits: 2 }),
+  score: (v) => `${v.toLocaleString('en-US', { maximumFractionDigits: 1 })} / 100`,
+  years: (v) => `${v.toLocaleString('en-US', { maximumFractionDigits: 1 })} years`,
+  usd: (v) => `$${Math.round(v).toLocaleString('en-US')}`,
+  ratio: (v) => `${Math.round(v * 100)}% of target`,
+  change: (v) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v * 100).toFixed(1)}%`,
+};
+
+function usdShort(v) {
+  const a = Math.abs(v);
+  if (a >= 1e9) return `$${(v / 1e9).toFixed(1)} billion`;
+  if (a >= 1e6) return `$${(v / 1e6).toFixed(1)} million`;
+  if (a >= 1e3) return `$${Math.round(v / 1e3).toLocaleString('en-US')} thousand`;
+  return fmt.usd(v);
+}
+
+// A cell is {value, n}, {suppressed: true, n} (public, 0 < n < 11), or
+// {n: 0, defined: false} (a share of nobody). proto3 JSON may omit zero
+// values and print 64-bit numbers as strings: both are read here.
+function cellOf(cell) {
+  if (!cell || typeof cell !== 'object') return { kind: 'missing' };
+  const n = Number(cell.n ?? 0);
+  if (cell.suppressed === true) return { kind: 'suppressed', n };
+  if (cell.defined === false) return { kind: 'undefined', n };
+  const value = Number(cell.value ?? 0);
+  if (!Number.isFinite(value)) return { kind: 'undefined', n };
+  return { kind: 'value', value, n };
+}
+function rawAttr(c) {
+  return c.kind === 'value' ? String(c.value) : c.kind === 'suppressed' ? 'suppressed' : '';
+}
+const SUPPRESSED_TEXT = 'suppressed (fewer than 11 cases)';
+
+// An HTML rendering of a cell; `format` is a key of fmt.
+function cellNode(cellJson, format, extra = {}) {
+  const c = cellOf(cellJson);
+  if (c.kind === 'suppressed') {
+    return h('span', { class: 'suppressed', 'data-testid': 'suppressed', title: `Hidden to protect privacy: fewer than ${SMALL_CELL} people or cases`, ...extra }, SUPPRESSED_TEXT);
+  }
+  if (c.kind === 'undefined') {
+    return h('span', { class: 'na', title: 'Not applicable: a share of nobody', 'aria-label': 'not applicable', ...extra }, '—');
+  }
+  if (c.kind === 'missing') {
+    return h('span', { class: 'na', title: 'Not reported for this unit', 'aria-label': 'not reported', ...extra }, '—');
+  }
+  return h('span', { class: 'num', ...extra }, fmt[format](c.value));
+}
+
+function unitName(unit) {
+  const i = unit.indexOf(':');
+  const kind = i < 0 ? '' : unit.slice(0, i);
+  const code = i < 0 ? unit : unit.slice(i + 1);
+  const titled = (str) => str.split('-').map((w) => (w.length <= 3 && w === w.toUpperCase() && /[A-Z]/.test(w) && !/^(NEW|SAN|LOS|EL)$/.test(w) ? w : w.charAt(0) + w.slice(1).toLowerCase())).join(' ');
+  switch (kind) {
+    case 'agency':
+      if (AGENCY_NAMES[code]) return { short: code, long: `${AGENCY_NAMES[code]} (${code})` };
+      if (code.startsWith('TF-')) return { short: code, long: `Task force ${code}` };
+      if (code.startsWith('USAO-')) return { short: code, long: `U.S. Attorney's Office, ${code.slice(5)}` };
+      return { short: code, long: code };
+    case 'field_office': {
+      const dash = code.indexOf('-');
+      if (dash < 0) return { short: code, long: `${code} field office` };
+      const short = `${code.slice(0, dash)} ${titled(code.slice(dash + 1))}`;
+      return { short, long: `${short} field office` };
+    }
+    case 'district':
+      return { short: code, long: DISTRICT_NAMES[code] ? `${DISTRICT_NAMES[code]} (${code})` : `District ${code}` };
+    case 'area':
+      return { short: titled(code), long: `Community area ${code}` };
+    default:
+      return { short: unit, long: unit };
+  }
+}
+function kindOf(unit) {
+  const i = unit.indexOf(':');
+  return i < 0 ? '' : unit.slice(0, i);
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+function periodName(p) {
+  const m = /^FY(\d{4})(?:Q([1-4]))?$/.exec(p);
+  if (!m) return p;
+  const fy = Number(m[1]);
+  if (!m[2]) return `Fiscal year ${fy} (Oct ${fy - 1} – Sep ${fy})`;
+  const q = Number(m[2]);
+  const start = (9 + 3 * (q - 1)) % 12; // month index: Oct, Jan, Apr, Jul
+  const year = q === 1 ? fy - 1 : fy;
+  return `FY${fy}, quarter ${q} (${MONTHS[start]} – ${MONTHS[start + 2]} ${year})`;
+}
+const fiscalYearOf = (p) => (/^FY\d{4}/.test(p) ? p.slice(0, 6) : p);
+
+// ---------------------------------------------------------------- api ---
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function authHeaders(extra = {}) {
+  const headers = { Accept: 'application/json', ...extra };
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  return headers;
+}
+
+async function api(path, { signal, token } = {}) {
+  const headers = token === undefined ? authHeaders() : { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+  let res;
+  try {
+    res = await fetch(path, { headers, signal, cache: 'no-store' });
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'UNAVAILABLE', 'Cannot reach the Fruition server.');
+  }
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    body = null;
+  }
+  if (!res.ok) {
+    const e = new ApiError(res.status, body?.error?.code, body?.error?.message);
+    if (res.status === 401 && token === undefined && state.token) onTokenRejected();
+    throw e;
+  }
+  return body;
+}
+
+function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== '' && v !== undefined && v !== null) q.set(k, v);
+  const text = q.toString();
+  return text ? `?${text}` : '';
+}
+
+// ------------------------------------------------------------ sign in ---
+
+function setAuthStatus(text, tone = '') {
+  const el = $('auth-status');
+  el.textContent = text;
+  el.dataset.tone = tone;
+  el.dataset.role = state.role;
+}
+
+function showAuth() {
+  const signedIn = Boolean(state.token);
+  $('token-form').hidden = signedIn;
+  $('signed-in').hidden = !signedIn;
+  document.body.dataset.role = state.role;
+  const restrictedOption = $('event-visibility-filter').querySelector('option[value="VISIBILITY_RESTRICTED"]');
+  restrictedOption.disabled = state.role !== 'overseer';
+  if (state.role !== 'overseer' && $('event-visibility-filter').value === 'VISIBILITY_RESTRICTED') {
+    $('event-visibility-filter').value = '';
+  }
+  if (!signedIn) setAuthStatus('Public view: groups of fewer than 11 people are hidden.');
+  else if (state.role === 'overseer') setAuthStatus('Signed in as an overseer: restricted alerts and small groups are shown.', 'ok');
+  else if (state.role === 'other') setAuthStatus('Signed in, but this token is not an overseer\'s: you see public data only.', 'warn');
+  else setAuthStatus('Signed in (the server could not confirm the token\'s rights yet).', 'warn');
+}
+
+// What a token may see: 'overseer', 'other' (valid, not an overseer), or
+// throws ApiError(401) for a token the server does not know.
+async function roleOf(token) {
+  try {
+    await api(`/api/v1/events${query({ visibility: 'VISIBILITY_RESTRICTED', limit: 1 })}`, { token });
+    return 'overseer';
+  } catch (err) {
+    if (err.status === 403) return 'other';
+    throw err;
+  }
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const token = $('token-input').value.trim();
+  if (!token) {
+    setAuthStatus('Paste the token your office was given, then press Sign in.', 'warn');
+    $('token-input').focus();
+    return;
+  }
+  setAuthStatus('Checking the token…');
+  let role;
+  try {
+    role = await roleOf(token);
+  } catch (err) {
+    if (err.status === 401) setAuthStatus('That token was not accepted. Check it and try again.', 'error');
+    else setAuthStatus(`Could not check the token: ${err.message}`, 'error');
+    return;
+  }
+  state.token = token;
+  state.role = role;
+  try {
+    sessionStorage.setItem(TOKEN_KEY, token);
+  } catch {
+    // storage disabled: the token lasts for this page only
+  }
+  $('token-input').value = '';
+  showAuth();
+  $('sign-out').focus();
+  reloadEverything();
+}
+
+function signOut() {
+  state.token = '';
+  state.role = 'public';
+  try {
+    sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // nothing stored
+  }
+  showAuth();
+  $('token-input').focus();
+  reloadEverything();
+}
+
+let tokenRejectedNotified = false;
+function onTokenRejected() {
+  if (tokenRejectedNotified) return;
+  tokenRejectedNotified = true;
+  state.token = '';
+  state.role = 'public';
+  try {
+    sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // nothing stored
+  }
+  showAuth();
+  setAuthStatus('Your token is no longer accepted; you are viewing public data. Sign in again.', 'error');
+  setTimeout(() => {
+    tokenRejectedNotified = false;
+    reloadEverything();
+  }, 0);
+}
+
+// ------------------------------------------------------------ pickers ---
+
+function periodSortKey(p) {
+  const m = /^FY(\d{4})(?:Q([1-4]))?$/.exec(p);
+  return m ? Number(m[1]) * 10 + (m[2] ? Number(m[2]) : 0) : 0;
+}
+
+function fillPeriodSelect() {
+  const sel = $('period-select');
+  sel.replaceChildren();
+  const periods = [...state.periods].sort((a, b) => periodSortKey(a) - periodSortKey(b) || a.localeCompare(b));
+  let group = null;
+  let groupYear = '';
+  for (const p of periods) {
+    const fy = fiscalYearOf(p);
+    if (fy !== groupYear) {
+      group = h('optgroup', { label: fy });
+      sel.append(group);
+      groupYear = fy;
+    }
+    group.append(h('option', { value: p }, periodName(p)));
+  }
+  if (!state.periods.includes(state.period)) {
+    // Default: the latest fiscal year whose four quarters all have figures
+    // (a year still under way says little), else the latest fiscal year.
+    const years = periods.filter((p) => /^FY\d{4}$/.test(p));
+    const complete = years.filter((fy) => [1, 2, 3, 4].every((q) => state.periods.includes(`${fy}Q${q}`)));
+    state.period = complete.length ? complete[complete.length - 1] : years.length ? years[years.length - 1] : periods[periods.length - 1] ?? '';
+  }
+  sel.value = state.period;
+}
+
+function unitsOfKind(kind) {
+  return state.units.filter((u) => kindOf(u) === kind).sort();
+}
+
+function fillUnitSelect() {
+  const sel = $('unit-select');
+  sel.replaceChildren();
+  const units = unitsOfKind(state.unitKind);
+  for (const u of units) sel.append(h('option', { value: u }, unitName(u).long));
+  if (!units.includes(state.unit)) state.unit = units[0] ?? '';
+  sel.value = state.unit;
+  sel.disabled = units.length === 0;
+}
+
+function fillFeedFilters() {
+  const typeSel = $('event-type-filter');
+  const keepType = typeSel.value;
+  typeSel.replaceChildren(h('option', { value: '' }, 'All kinds'));
+  for (const [type, [label]] of Object.entries(EVENT_TYPES)) typeSel.append(h('option', { value: type }, label));
+  typeSel.value = keepType;
+
+  const unitSel = $('event-unit-filter');
+  const keepUnit = unitSel.value;
+  unitSel.replaceChildren(h('option', { value: '' }, 'All units'));
+  for (const kind of ['agency', 'field_office', 'district', 'area']) {
+    const units = unitsOfKind(kind);
+    if (!units.length) continue;
+    const g = h('optgroup', { label: KIND_NOUNS[kind][1].replace(/^./, (c) => c.toUpperCase()) });
+    for (const u of units) g.append(h('option', { value: u }, unitName(u).long));
+    unitSel.append(g);
+  }
+  unitSel.value = state.units.includes(keepUnit) ? keepUnit : '';
+}
+
+function readHash() {
+  const q = new URLSearchParams(location.hash.slice(1));
+  if (q.get('period')) state.period = q.get('period');
+  if (KIND_NOUNS[q.get('kind')]) state.unitKind = q.get('kind');
+  if (q.get('unit')) state.unit = q.get('unit');
+}
+function writeHash() {
+  const q = new URLSearchParams({ period: state.period, kind: state.unitKind });
+  if (state.unit) q.set('unit', state.unit);
+  history.replaceState(null, '', `#${q}`);
+}
+
+function setKindNouns() {
+  for (const el of document.querySelectorAll('[data-kind-noun]')) el.textContent = KIND_NOUNS[state.unitKind][0];
+}
+
+// ------------------------------------------------------------ figures ---
+
+function setLoadStatus(text, tone = '') {
+  const el = $('load-status');
+  el.textContent = text;
+  el.dataset.tone = tone;
+}
+
+async function loadUnits() {
+  const body = await api('/api/v1/units');
+  state.units = Array.isArray(body?.units) ? body.units : [];
+  state.periods = Array.isArray(body?.periods) ? body.periods : [];
+  fillPeriodSelect();
+  fillUnitSelect();
+  fillFeedFilters();
+}
+
+async function loadFigures() {
+  const gen = ++state.figuresGeneration;
+  const { period, unitKind } = state;
+  document.body.dataset.figures = 'loading';
+  if (!period) {
+    setLoadStatus('No figures have been published yet. They appear as soon as reports are scored.');
+    for (const id of ['gap-chart', 'lnf-chart', 'link-chart', 'targets-chart']) $(id).replaceChildren(empty('Nothing published yet.'));
+    document.body.dataset.figures = 'empty';
+    return;
+  }
+  setLoadStatus(`Loading ${KIND_NOUNS[unitKind][1]}, ${periodName(period)}…`);
+  const fy = fiscalYearOf(period);
+  try {
+    const [main, agencyFy] = await Promise.all([
+      api(`/api/v1/scorecards${query({ period, unitKind })}`),
+      unitKind === 'agency' && fy === period ? null : api(`/api/v1/scorecards${query({ period: fy, unitKind: 'agency' })}`).catch((err) => {
+        if (err.status === 404) return { scorecards: [] };
+        throw err;
+      }),
+    ]);
+    if (gen !== state.figuresGeneration) return;
+    const cards = (main?.scorecards ?? []).filter((c) => kindOf(c.unit) === unitKind);
+    const targetCards = (agencyFy ?? main)?.scorecards?.filter((c) => kindOf(c.unit) === 'agency' && c.period === fy) ?? [];
+    renderGap(cards);
+    renderLnf(cards);
+    renderLinks(cards);
+    renderTargets(targetCards, fy);
+    const versions = cards[0] ?? targetCards[0];
+    if (versions) {
+      $('score-version').textContent = versions.scoreVersion || 'v1';
+      $('criteria-version').textContent = versions.criteriaVersion || 'v1';
+    }
+    const when = new Date().toLocaleTimeString('en-US', { hour12: false });
+    setLoadStatus(`${cards.length} ${KIND_NOUNS[unitKind][cards.length === 1 ? 0 : 1]}, ${periodName(period)}. Updated ${when}.`);
+    document.body.dataset.figures = 'ready';
+  } catch (err) {
+    if (gen !== state.figuresGeneration || err.name === 'AbortError') return;
+    setLoadStatus(`Could not load the figures: ${err.message}`, 'error');
+    document.body.dataset.figures = 'error';
+  }
+}
+
+function empty(text) {
+  return h('p', { class: 'empty' }, text);
+}
+
+// The gap chart: per unit, claimed priority share vs high-desert share.
+function renderGap(cards) {
+  const root = $('gap-chart');
+  const area = state.unitKind === 'area';
+  $('gap-heading').textContent = area
+    ? 'Communities: how local conditions changed'
+    : 'The ambition–fruition gap: claimed priority targets vs. what the courts found';
+  $('gap-explain').hidden = area;
+  if (area) {
+    root.replaceChildren(renderCommunity(cards));
+    return;
+  }
+  if (!cards.length) {
+    root.replaceChildren(empty(`No ${KIND_NOUNS[state.unitKind][1]} have figures for ${periodName(state.period)}.`));
+    return;
+  }
+  const rows = cards.map((card) => {
+    const i = card.indicators ?? {};
+    return {
+      card,
+      claimed: cellOf(i.claimedPriorityShare),
+      desert: cellOf(i.highDesertShare),
+      gap: cellOf(i.fruitionGap),
+      sentenced: cellOf(i.sentenced),
+    };
+  });
+  rows.sort((a, b) => {
+    const av = a.gap.kind === 'value' ? a.gap.value : -Infinity;
+    const bv = b.gap.kind === 'value' ? b.gap.value : -Infinity;
+    return bv - av || a.card.unit.localeCompare(b.card.unit);
+  });
+
+  const W = 900;
+  const labelW = 200;
+  const barX = 212;
+  const barW = 380;
+  const gapX = 752;
+  const rowH = 62;
+  const top = 34;
+  const H = top + rows.length * rowH + 8;
+  const x = (v) => barX + Math.max(0, Math.min(1, v)) * barW;
+
+  const svg = s('svg', {
+    viewBox: `0 0 ${W} ${H}`, width: '100%', class: 'gap-svg', role: 'img',
+    'aria-labelledby': 'gap-svg-title', preserveAspectRatio: 'xMinYMin meet',
+  });
+  svg.append(s('title', { id: 'gap-svg-title' }, `Claimed priority share and high-desert share for each ${KIND_NOUNS[state.unitKind][0]}, ${periodName(state.period)}`));
+  svg.append(s('defs', {},
+    s('pattern', { id: 'hatch', width: 8, height: 8, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
+      s('rect', { width: 8, height: 8, fill: '#f1f1f1' }),
+      s('line', { x1: 0, y1: 0, x2: 0, y2: 8, stroke: '#c4c4c4', 'stroke-width': 3 }))));
+  // axis
+  for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+    svg.append(s('line', { x1: x(t), x2: x(t), y1: top - 6, y2: H - 6, class: 'grid' }));
+    svg.append(s('text', { x: x(t), y: top - 12, class: 'axis', 'text-anchor': 'middle' }, `${t * 100}%`));
+  }
+  svg.append(s('text', { x: 0, y: top - 12, class: 'axis-title' }, KIND_NOUNS[state.unitKind][0].replace(/^./, (c) => c.toUpperCase())));
+  svg.append(s('text', { x: gapX, y: top - 12, class: 'axis-title' }, 'Gap'));
+
+  rows.forEach((r, idx) => {
+    const y = top + idx * rowH;
+    const name = unitName(r.card.unit);
+    const g = s('g', {
+      class: 'gap-row', 'data-testid': 'gap-row', 'data-unit': r.card.unit, 'data-period': r.card.period,
+      'data-claimed': rawAttr(r.claimed), 'data-high-desert': rawAttr(r.desert), 'data-gap': rawAttr(r.gap),
+      'data-sentenced': rawAttr(r.sentenced), 'data-revision': r.card.revision ?? '',
+    });
+    if (idx % 2 === 0) g.append(s('rect', { x: 0, y: y + 1, width: W, height: rowH - 2, class: 'stripe' }));
+    g.append(s('text', { x: 4, y: y + 24, class: 'unit-label' }, s('title', {}, name.long), truncate(name.short, 24)));
+    const sentencedText = r.sentenced.kind === 'value' ? `${fmt.count(r.sentenced.value)} sentenced`
+      : r.sentenced.kind === 'suppressed' ? 'fewer than 11 sentenced' : 'no one sentenced';
+    g.append(s('text', { x: 4, y: y + 44, class: 'unit-sub' }, sentencedText));
+
+    const bar = (cell, yy, cls, label, testid) => {
+      const h2 = 18;
+      if (cell.kind === 'value') {
+        g.append(s('rect', { x: barX, y: yy, width: Math.max(1.5, x(cell.value) - barX), height: h2, class: cls }));
+        // The label goes after the bar, or inside its end when it would run into the gap column.
+        const text = `${label} ${fmt.pct(cell.value)}`;
+        const inside = x(cell.value) + 6 + text.length * 7.6 > gapX - 8;
+        g.append(s('text', inside
+          ? { x: x(cell.value) - 6, y: yy + 14, 'text-anchor': 'end', class: 'bar-label inside-text', 'data-testid': testid }
+          : { x: x(cell.value) + 6, y: yy + 14, class: `bar-label ${cls}-text`, 'data-testid': testid }, text));
+      } else if (cell.kind === 'suppressed') {
+        g.append(s('rect', { x: barX, y: yy, width: barW, height: h2, fill: 'url(#hatch)', class: 'suppressed-bar' }));
+        g.append(s('text', { x: barX + 8, y: yy + 14, class: 'bar-label suppressed-text', 'data-testid': 'suppressed', 'data-for': testid },
+          `${label}: ${SUPPRESSED_TEXT}`));
+      } else {
+        g.append(s('text', { x: barX + 4, y: yy + 14, class: 'bar-label na-text', 'data-testid': testid },
+          `${label} — (${cell.kind === 'missing' ? 'not reported' : 'no one to count'})`));
+      }
+    };
+    bar(r.claimed, y + 8, 'claimed', 'Claimed priority', 'claimed-label');
+    bar(r.desert, y + 32, 'desert', 'High-desert', 'high-desert-label');
+
+    let gapText = '—';
+    let gapCls = 'gap-text na-text';
+    if (r.gap.kind === 'value') {
+      gapText = fmt.points(r.gap.value);
+      gapCls = `gap-text ${r.gap.value >= 0.25 ? 'gap-big' : ''}`;
+    } else if (r.gap.kind === 'suppressed') {
+      gapText = 'suppressed';
+      gapCls = 'gap-text suppressed-text';
+    }
+    g.append(s('text', { x: gapX, y: y + 28, class: gapCls, 'data-testid': 'gap-label' }, gapText));
+    if (r.gap.kind === 'value' && r.gap.value >= 0.25) {
+      g.append(s('text', { x: gapX, y: y + 46, class: 'gap-note' }, 'above alert line'));
+    }
+    svg.append(g);
+  });
+
+  const legend = h('p', { class: 'legend', 'aria-hidden': 'true' },
+    h('span', { class: 'swatch swatch-claimed' }), 'Claimed priority share (agency\'s label) ',
+    h('span', { class: 'swatch swatch-desert' }), 'High-desert share (courts\' facts) ',
+    h('span', { class: 'swatch swatch-suppressed' }), 'Suppressed: fewer than 11 cases');
+
+  // The same numbers as a table, for screen readers and copying.
+  const table = h('table', { class: 'data-table', 'data-testid': 'gap-table' },
+    h('caption', {}, `Ambition–fruition gap, ${periodName(state.period)}`),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, KIND_NOUNS[state.unitKind][0].replace(/^./, (c) => c.toUpperCase())),
+      h('th', { scope: 'col' }, 'People sentenced'),
+      h('th', { scope: 'col' }, 'Claimed priority share'),
+      h('th', { scope: 'col' }, 'High-desert share'),
+      h('th', { scope: 'col' }, 'Gap'))),
+    h('tbody', {}, rows.map((r) => {
+      const i = r.card.indicators ?? {};
+      return h('tr', { 'data-unit': r.card.unit },
+        h('th', { scope: 'row' }, unitName(r.card.unit).long),
+        h('td', {}, cellNode(i.sentenced, 'count')),
+        h('td', {}, cellNode(i.claimedPriorityShare, 'pct')),
+        h('td', {}, cellNode(i.highDesertShare, 'pct')),
+        h('td', {}, cellNode(i.fruitionGap, 'points')));
+    })));
+  // Keep the table open across refreshes if the reader opened it.
+  const wasOpen = root.querySelector('details.table-toggle')?.open ?? false;
+  const details = h('details', { class: 'table-toggle', open: wasOpen }, h('summary', {}, 'Show these numbers as a table'), table);
+  root.replaceChildren(legend, svg, details);
+}
+
+function truncate(text, n) {
+  return text.length > n ? `${text.slice(0, n - 1)}…` : text;
+}
+
+function miniBar(cell, { max = 1, cls = 'bar-lnf', width = 160 } = {}) {
+  const c = cellOf(cell);
+  const svg = s('svg', { width, height: 14, viewBox: `0 0 ${width} 14`, class: 'mini-bar', 'aria-hidden': 'true', focusable: 'false' });
+  svg.append(s('rect', { x: 0, y: 2, width, height: 10, class: 'mini-track' }));
+  if (c.kind === 'value') svg.append(s('rect', { x: 0, y: 2, width: Math.max(1, Math.min(1, c.value / max) * width), height: 10, class: cls }));
+  else if (c.kind === 'suppressed') svg.append(s('rect', { x: 0, y: 2, width, height: 10, class: 'mini-suppressed' }));
+  return svg;
+}
+
+function renderLnf(cards) {
+  const root = $('lnf-chart');
+  if (state.unitKind === 'area') {
+    root.replaceChildren(empty('Sentencing figures are counted for agencies, field offices and court districts, not communities.'));
+    return;
+  }
+  if (!cards.length) {
+    root.replaceChildren(empty('No figures for this period.'));
+    return;
+  }
+  const sorted = [...cards].sort((a, b) => {
+    const av = cellOf(a.indicators?.lnfShare);
+    const bv = cellOf(b.indicators?.lnfShare);
+    return (bv.kind === 'value' ? bv.value : -1) - (av.kind === 'value' ? av.value : -1) || a.unit.localeCompare(b.unit);
+  });
+  let totalYears = 0;
+  let totalCost = 0;
+  let counted = 0;
+  let anySuppressed = false;
+  const table = h('table', { class: 'data-table compact' },
+    h('caption', { class: 'visually-hidden' }, `Low-level, nonviolent, first-time offenders, ${periodName(state.period)}`),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, KIND_NOUNS[state.unitKind][0].replace(/^./, (c) => c.toUpperCase())),
+      h('th', { scope: 'col' }, 'LNF share'),
+      h('th', { scope: 'col', class: 'right' }, 'Prison-years'),
+      h('th', { scope: 'col', class: 'right' }, 'Cost'))),
+    h('tbody', {}, sorted.map((card) => {
+      const i = card.indicators ?? {};
+      const years = cellOf(i.lnfPrisonYears);
+      const cost = cellOf(i.lnfCostUsd);
+      if (years.kind === 'value') totalYears += years.value;
+      if (cost.kind === 'value') totalCost += cost.value;
+      if (years.kind === 'value' && cost.kind === 'value' && years.n > 0) counted += 1;
+      if (years.kind === 'suppressed' || cost.kind === 'suppressed') anySuppressed = true;
+      return h('tr', {
+        'data-testid': 'lnf-row', 'data-unit': card.unit, 'data-lnf-share': rawAttr(cellOf(i.lnfShare)),
+        'data-lnf-years': rawAttr(years), 'data-lnf-cost': rawAttr(cost),
+      },
+      h('th', { scope: 'row', title: unitName(card.unit).long }, unitName(card.unit).short),
+      h('td', { class: 'bar-cell' }, miniBar(i.lnfShare, { cls: 'bar-lnf' }), ' ', cellNode(i.lnfShare, 'pct')),
+      h('td', { class: 'right' }, cellNode(i.lnfPrisonYears, 'number')),
+      h('td', { class: 'right' }, cost.kind === 'value' ? h('span', { class: 'num', title: fmt.usd(cost.value) }, usdShort(cost.value)) : cellNode(i.lnfCostUsd, 'usd')));
+    })));
+  // A total over suppressed groups only would read as zero: say so instead.
+  const summary = counted === 0
+    ? h('p', { class: 'callout' }, anySuppressed
+      ? 'No total: wherever there were low-level, first-time offenders, the figures are suppressed (fewer than 11 cases).'
+      : 'No prison time recorded for low-level, nonviolent, first-time offenders in this period.')
+    : h('p', { class: 'callout' },
+      `Across ${anySuppressed ? `the ${KIND_NOUNS[state.unitKind][1]} with published figures` : `these ${KIND_NOUNS[state.unitKind][1]}`}: `,
+      h('strong', {}, `${fmt.number(Math.round(totalYears * 10) / 10)} prison-years`), ' imposed on low-level, nonviolent, first-time offenders, costing about ',
+      h('strong', {}, usdShort(totalCost)), anySuppressed ? ' (suppressed groups not included).' : '.');
+  root.replaceChildren(summary, table);
+}
+
+function renderLinks(cards) {
+  const root = $('link-chart');
+  if (state.unitKind === 'area') {
+    root.replaceChildren(empty('Link claims are counted for agencies and field offices.'));
+    return;
+  }
+  // Claims are made at arrest: units without any (court districts) get a note.
+  const withLinks = cards.filter((c) => {
+    const claimed = cellOf(c.indicators?.ptoLinkedArrestsClaimed);
+    return claimed.kind === 'suppressed' || (claimed.kind === 'value' && claimed.value > 0)
+      || cellOf(c.indicators?.linkSubstantiationRate).kind === 'value';
+  });
+  if (!withLinks.length) {
+    root.replaceChildren(empty(state.unitKind === 'district'
+      ? 'Link claims are made by agencies at arrest, so they are counted per agency and field office, not per court district. Choose "Agencies" or "Agency field offices" above.'
+      : 'No link claims reported in this period.'));
+    return;
+  }
+  const sorted = [...withLinks].sort((a, b) => a.unit.localeCompare(b.unit));
+  const table = h('table', { class: 'data-table compact' },
+    h('caption', { class: 'visually-hidden' }, `Link substantiation, ${periodName(state.period)}`),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, KIND_NOUNS[state.unitKind][0].replace(/^./, (c) => c.toUpperCase())),
+      h('th', { scope: 'col', class: 'right' }, 'Claimed links'),
+      h('th', { scope: 'col', class: 'right' }, 'Backed by evidence'),
+      h('th', { scope: 'col' }, 'Substantiation rate'))),
+    h('tbody', {}, sorted.map((card) => {
+      const i = card.indicators;
+      return h('tr', { 'data-testid': 'link-row', 'data-unit': card.unit, 'data-rate': rawAttr(cellOf(i.linkSubstantiationRate)) },
+        h('th', { scope: 'row', title: unitName(card.unit).long }, unitName(card.unit).short),
+        h('td', { class: 'right' }, cellNode(i.ptoLinkedArrestsClaimed, 'count')),
+        h('td', { class: 'right' }, cellNode(i.ptoLinkedArrestsSubstantiated, 'count')),
+        h('td', { class: 'bar-cell' }, miniBar(i.linkSubstantiationRate, { cls: 'bar-link' }), ' ', cellNode(i.linkSubstantiationRate, 'pct')));
+    })));
+  root.replaceChildren(table);
+}
+
+function renderTargets(cards, fy) {
+  const root = $('targets-chart');
+  const note = fy !== state.period ? h('p', { class: 'note' }, `Targets are set per fiscal year: showing ${periodName(fy)}.`) : null;
+  const withTargets = cards
+    .map((card) => ({ card, measures: Object.keys(card.indicators ?? {}).filter((k) => k.startsWith('targetRatio:')).sort() }))
+    .filter((x) => x.measures.length || 'orgOutcomesReported' in (x.card.indicators ?? {}))
+    .sort((a, b) => a.card.unit.localeCompare(b.card.unit));
+  if (!withTargets.length) {
+    root.replaceChildren(...[note, empty(`No agency reported performance targets for ${periodName(fy)}.`)].filter(Boolean));
+    return;
+  }
+  const W = 860;
+  const labelW = 250;
+  const barW = 250;
+  const maxRatio = Math.max(1.5, ...withTargets.flatMap((x) => x.measures.map((m) => {
+    const c = cellOf(x.card.indicators[m]);
+    return c.kind === 'value' ? Math.min(c.value, 4) : 0;
+  })));
+  const px = (v) => labelW + (Math.min(v, maxRatio) / maxRatio) * barW;
+  const blocks = withTargets.map(({ card, measures }) => {
+    const i = card.indicators;
+    const rowH = 30;
+    const H = 8 + measures.length * rowH + 4;
+    const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', class: 'targets-svg', role: 'img', 'aria-label': `Targets vs reported, ${unitName(card.unit).long}` });
+    measures.forEach((m, idx) => {
+      const measure = m.slice('targetRatio:'.length);
+      const c = cellOf(i[m]);
+      const y = 6 + idx * rowH;
+      const target = c.kind === 'value' && c.value > 0 ? c.n / c.value : NaN;
+      const g = s('g', {
+        'data-testid': 'target-row', 'data-unit': card.unit, 'data-measure': measure, 'data-ratio': rawAttr(c),
+        'data-reported': c.kind === 'value' ? String(c.n) : '', 'data-target': Number.isFinite(target) ? String(Math.round(target * 100) / 100) : '',
+      });
+      g.append(s('text', { x: 0, y: y + 15, class: 'measure-label' }, MEASURE_LABELS[measure] ?? measure.replace(/^PERFORMANCE_MEASURE_/, '').replaceAll('_', ' ').toLowerCase()));
+      g.append(s('rect', { x: labelW, y: y + 3, width: barW, height: 16, class: 'mini-track' }));
+      if (c.kind === 'value') {
+        const over = c.value >= 1.25;
+        g.append(s('rect', { x: labelW, y: y + 3, width: Math.max(1, px(c.value) - labelW), height: 16, class: over ? 'bar-over' : 'bar-reported' }));
+        const text = Number.isFinite(target)
+          ? `reported ${fmt.count(c.n)} · target ${fmt.count(target)} · ${Math.round(c.value * 100)}%`
+          : `reported ${fmt.count(c.n)}`;
+        g.append(s('text', { x: labelW + barW + 10, y: y + 15, class: `bar-label ${over ? 'over-text' : ''}` }, text, over ? ' ▲ over' : ''));
+      } else if (c.kind === 'suppressed') {
+        g.append(s('rect', { x: labelW, y: y + 3, width: barW, height: 16, class: 'mini-suppressed' }));
+        g.append(s('text', { x: labelW + barW + 10, y: y + 15, class: 'bar-label suppressed-text', 'data-testid': 'suppressed' }, SUPPRESSED_TEXT));
+      } else {
+        g.append(s('text', { x: labelW + barW + 10, y: y + 15, class: 'bar-label na-text' }, '—'));
+      }
+      g.append(s('line', { x1: px(1), x2: px(1), y1: y, y2: y + 22, class: 'target-line' }));
+      svg.append(g);
+    });
+    const pending = cellOf(i.pendingCountedAsDismantled);
+    const facts = h('p', { class: 'target-facts' },
+      'Organization outcomes reported: ', cellNode(i.orgOutcomesReported, 'count'),
+      '. Of these, "dismantled" while still pending: ', cellNode(i.pendingCountedAsDismantled, 'count', { 'data-testid': pending.kind === 'suppressed' ? 'suppressed' : 'pending-count' }), '.');
+    return h('div', { class: 'target-block', 'data-unit': card.unit },
+      h('h3', {}, unitName(card.unit).long),
+      measures.length ? svg : h('p', { class: 'note' }, 'No performance targets reported.'),
+      facts);
+  });
+  const legend = h('p', { class: 'legend', 'aria-hidden': 'true' },
+    h('span', { class: 'swatch swatch-reported' }), 'Reported ',
+    h('span', { class: 'swatch swatch-over' }), 'Reported, 125% of target or more ',
+    h('span', { class: 'swatch swatch-target' }), 'The agency\'s own target');
+  root.replaceChildren(...[note, legend, ...blocks].filter(Boolean));
+}
+
+function renderCommunity(cards) {
+  if (!cards.length) return empty(`No community figures for ${periodName(state.period)}. Community change is computed per fiscal year.`);
+  const wrap = h('div', { class: 'community' },
+    h('p', { class: 'note' }, 'Communities have no sentencing figures. Shown instead: how local indicators changed between the first and the latest period reported (for example, −10% means a 10% fall).'));
+  for (const card of [...cards].sort((a, b) => a.unit.localeCompare(b.unit))) {
+    const keys = Object.keys(card.indicators ?? {}).filter((k) => k.startsWith('communityChange:')).sort();
+    wrap.append(h('h3', {}, unitName(card.unit).long),
+      h('table', { class: 'data-table compact', 'data-unit': card.unit },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Indicator'), h('th', { scope: 'col', class: 'right' }, 'Change'))),
+        h('tbody', {}, keys.map((k) => {
+          const kind = k.slice('communityChange:'.length);
+          return h('tr', { 'data-indicator': k },
+            h('th', { scope: 'row' }, communityLabel(kind)),
+            h('td', { class: 'right' }, cellNode(card.indicators[k], 'change')));
+        }))));
+  }
+  return wrap;
+}
+
+// --------------------------------------------------------- unit detail ---
+
+async function loadDetail() {
+  const gen = ++state.detailGeneration;
+  const root = $('unit-detail');
+  const { unit, period } = state;
+  if (!unit || !period) {
+    root.replaceChildren(empty(`No ${KIND_NOUNS[state.unitKind][1]} to show.`));
+    return;
+  }
+  root.dataset.state = 'loading';
+  let card;
+  try {
+    card = await api(`/api/v1/scorecards${query({ unit, period })}`);
+  } catch (err) {
+    if (gen !== state.detailGeneration) return;
+    root.dataset.state = err.status === 404 ? 'empty' : 'error';
+    root.replaceChildren(empty(err.status === 404
+      ? `No figures for ${unitName(unit).long} in ${periodName(period)}.`
+      : `Could not load the figures: ${err.message}`));
+    return;
+  }
+  if (gen !== state.detailGeneration) return;
+  root.dataset.state = 'ready';
+  root.dataset.unit = card.unit;
+  root.dataset.period = card.period;
+  const ind = card.indicators ?? {};
+  const known = new Set();
+  const sections = [];
+  const row = (key, label, format, explain) => {
+    known.add(key);
+    const c = cellOf(ind[key]);
+    let base = null;
+    if (c.kind === 'value' && ['pct', 'points', 'score', 'years', 'usd'].includes(format) && c.n > 0) base = `based on ${fmt.count(c.n)} ${c.n === 1 ? 'case' : 'cases'}`;
+    return h('div', { class: 'indicator', 'data-indicator': key, 'data-raw': rawAttr(c), 'data-n': c.kind === 'missing' ? '' : String(c.n) },
+      h('dt', {}, label, h('span', { class: 'explain-inline' }, explain)),
+      h('dd', {}, cellNode(ind[key], format), base ? h('span', { class: 'base' }, base) : null));
+  };
+  // Communities (areas) carry only community change; their zero arrest and
+  // sentencing cells would be noise.
+  const isArea = kindOf(card.unit) === 'area';
+  for (const [title, items] of isArea ? [] : INDICATORS) {
+    const present = items.filter(([k]) => k in ind);
+    if (!present.length) continue;
+    sections.push(h('section', { class: 'indicator-group' }, h('h3', {}, title), h('dl', {}, present.map(([k, l, f, e]) => row(k, l, f, e)))));
+  }
+  const targets = Object.keys(ind).filter((k) => k.startsWith('targetRatio:')).sort();
+  if (targets.length) {
+    sections.push(h('section', { class: 'indicator-group' }, h('h3', {}, 'Performance targets'), h('dl', {}, targets.map((k) => {
+      const m = k.slice('targetRatio:'.length);
+      return row(k, `Reported vs target: ${MEASURE_LABELS[m] ?? m}`, 'ratio', 'Reported ÷ the agency\'s own target (pending outcomes included, as agencies report them).');
+    }))));
+  }
+  const community = Object.keys(ind).filter((k) => k.startsWith('communityChange:')).sort();
+  if (community.length) {
+    sections.push(h('section', { class: 'indicator-group' }, h('h3', {}, 'Community change since the first period'), h('dl', {}, community.map((k) => {
+      const kind = k.slice('communityChange:'.length);
+      return row(k, communityLabel(kind), 'change', 'Latest value ÷ first value − 1.');
+    }))));
+  }
+  const others = isArea ? [] : Object.keys(ind).filter((k) => !known.has(k) && !k.startsWith('targetRatio:') && !k.startsWith('communityChange:')).sort();
+  if (others.length) {
+    sections.push(h('section', { class: 'indicator-group' }, h('h3', {}, 'Other figures'), h('dl', {}, others.map((k) => row(k, k, 'number', '')))));
+  }
+  root.replaceChildren(
+    h('p', { class: 'detail-head' },
+      h('strong', {}, unitName(card.unit).long), `, ${periodName(card.period)}. `,
+      h('span', { class: 'fine-print' }, `Scorecard ${card.scorecardId || '—'}, revision ${card.revision ?? '—'}; rules: score ${card.scoreVersion || '—'}, criteria ${card.criteriaVersion || '—'}.`)),
+    h('div', { class: 'indicator-groups' }, sections));
+}
+
+// --------------------------------------------------------------- feed ---
+
+function feedParams() {
+  return {
+    type: $('event-type-filter').value,
+    unit: $('event-unit-filter').value,
+    visibility: $('event-visibility-filter').value,
+  };
+}
+
+function setStreamStatus(stateName, text) {
+  const el = $('stream-status');
+  el.dataset.state = stateName;
+  el.textContent = text;
+}
+
+const eventKey = (ev) => ev.eventId || `${ev.conditionKey}|${ev.emittedAt}|${ev.resolved}`;
+
+function addEvents(list, { fromStream }) {
+  const feed = state.feed;
+  let added = 0;
+  for (const ev of list) {
+    if (!ev || typeof ev !== 'object') continue;
+    const id = eventKey(ev);
+    if (feed.ids.has(id)) continue;
+    feed.ids.add(id);
+    feed.events.push(ev);
+    added += 1;
+    if (fromStream && ev.type === 'EVENT_TYPE_SCORECARD_PUBLISHED') maybeRefreshFor(ev);
+  }
+  if (feed.events.length > MAX_EVENTS) {
+    // Routine "figures updated" notices go first, oldest first; alerts stay.
+    let excess = feed.events.length - MAX_EVENTS;
+    const kept = [];
+    for (const ev of feed.events) {
+      if (excess > 0 && ev.type === 'EVENT_TYPE_SCORECARD_PUBLISHED') {
+        feed.ids.delete(eventKey(ev));
+        excess -= 1;
+      } else kept.push(ev);
+    }
+    const drop = kept.splice(0, Math.max(0, excess));
+    for (const ev of drop) feed.ids.delete(eventKey(ev));
+    feed.events = kept;
+  }
+  if (added) scheduleFeedRender();
+}
+
+function scheduleFeedRender() {
+  if (state.feed.renderQueued) return;
+  state.feed.renderQueued = true;
+  requestAnimationFrame(() => {
+    state.feed.renderQueued = false;
+    renderFeed();
+  });
+}
+
+// Event facts (SPEC §6) are a map of numbers: indicator cells as `name`,
+// `name.n` and `name.suppressed`; enums as their numbers; `failed.C2`-style
+// flags. They are put into plain sentences here.
+const TIER_NAMES = ['unspecified', 'CPOT (most-wanted)', 'RPOT (regional most-wanted)', 'national priority (PTO)', 'regional priority (PTO)', 'local priority (PTO)'];
+const RESULT_NAMES = ['unspecified', 'substantiated', 'partly substantiated', 'unsubstantiated'];
+const BAND_NAMES = ['unspecified', 'low', 'middle', 'high'];
+const MITIGATING_NAMES = ['unspecified', 'none', 'minor role', 'minimal role'];
+const OUTCOME_NAMES = ['unspecified', 'disrupted', 'dismantled'];
+const CRITERIA_NAMES = { C1: 'designated organization', C2: 'independent evidence', C3: 'direct evidence', C4: 'corroborated testimony', C5: 'proximity', C6: 'recency' };
+const ROMAN = ['', 'I', 'II', 'III', 'IV', 'V', 'VI'];
+const FACT_ORDER = {
+  EVENT_TYPE_FRUITION_GAP: ['fruition_gap', 'claimed_priority_share', 'high_desert_share', 'sentenced', 'threshold'],
+  EVENT_TYPE_LNF_SHARE_HIGH: ['lnf_share', 'sentenced', 'lnf_prison_years', 'lnf_cost_usd', 'threshold'],
+  EVENT_TYPE_TARGET_OVERSHOOT: ['target_ratio', 'threshold'],
+  EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED: ['outcome', 'pending', 'fiscal_year'],
+  EVENT_TYPE_LINK_UNSUBSTANTIATED: ['result', 'tier', 'failed', 'evidence_items'],
+  EVENT_TYPE_TIER_MISMATCH: ['tier', 'claim_result', 'desert_score', 'lnf', 'mitigating_role', 'sentence_months', 'criminal_history_category'],
+  EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE: ['districts_declined', 'districts_charged', 'declinations', 'charges'],
+  EVENT_TYPE_REPORT_CONFLICT: ['bodies'],
+  // "Figures updated" carries every indicator: show the headline ones.
+  EVENT_TYPE_SCORECARD_PUBLISHED: ['sentenced', 'claimed_priority_share', 'high_desert_share', 'fruition_gap', 'lnf_share'],
+};
+const INDICATOR_BY_SNAKE = new Map(INDICATORS.flatMap(([, items]) => items.map(([key, label, format]) => [
+  key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), { label, format }])));
+
+function describeFacts(ev) {
+  const raw = ev.facts && typeof ev.facts === 'object' ? ev.facts : {};
+  const cells = new Map(); // base name → {value, n, suppressed}
+  const failed = [];
+  for (const [key, v] of Object.entries(raw)) {
+    const num = typeof v === 'number' ? v : Number(v);
+    if (key.startsWith('failed.')) {
+      if (num) failed.push(key.slice(7));
+      continue;
+    }
+    const m = /^(.*)\.(n|suppressed)$/.exec(key);
+    const base = m ? m[1] : key;
+    const c = cells.get(base) ?? {};
+    if (m && m[2] === 'n') c.n = num;
+    else if (m) c.suppressed = Boolean(num);
+    else c.value = Number.isFinite(num) ? num : v;
+    cells.set(base, c);
+  }
+  if (failed.length) cells.set('failed', { value: failed.sort() });
+  const type = ev.type;
+  const order = FACT_ORDER[type];
+  const bases = order ? order.filter((b) => cells.has(b)) : [...cells.keys()].sort();
+  const lines = [];
+  const num = (b) => (typeof cells.get(b)?.value === 'number' ? cells.get(b).value : null);
+  for (const base of bases) {
+    const c = cells.get(base);
+    const v = typeof c.value === 'number' ? c.value : null;
+    const based = c.n > 0 ? ` (based on ${fmt.count(c.n)})` : '';
+    const ind = INDICATOR_BY_SNAKE.get(base);
+    let line = null;
+    if (base === 'threshold' && v !== null) {
+      const min = num('min_sentenced');
+      const withMin = min ? `, with at least ${fmt.count(min)} people sentenced` : '';
+      if (type === 'EVENT_TYPE_FRUITION_GAP') line = `Alert line: a gap of ${Math.round(v * 100)} points or more${withMin}`;
+      else if (type === 'EVENT_TYPE_LNF_SHARE_HIGH') line = `Alert line: ${Math.round(v * 100)}% or more${withMin}`;
+      else if (type === 'EVENT_TYPE_TARGET_OVERSHOOT') line = `Alert line: ${Math.round(v * 100)}% of target or more`;
+      else line = `Alert line: ${fmt.number(v)}`;
+    } else if (base === 'target_ratio') {
+      if (c.suppressed) line = `Reported vs target: ${SUPPRESSED_TEXT}`;
+      else if (v !== null) {
+        const reported = num('reported');
+        const target = num('target');
+        line = reported !== null && target !== null
+          ? `Reported ${fmt.count(reported)} against a target of ${fmt.count(target)}: ${Math.round(v * 100)}% of target`
+          : `${Math.round(v * 100)}% of target`;
+      }
+    } else if (c.suppressed) {
+      line = `${ind?.label ?? humanize(base)}: ${SUPPRESSED_TEXT}`;
+    } else if (ind) {
+      if (v === null) line = c.n === 0 ? `${ind.label}: —` : null;
+      else if (['pct', 'points', 'score'].includes(ind.format)) line = `${ind.label}: ${fmt[ind.format](v)}${based}`;
+      else line = `${ind.label}: ${fmt[ind.format](v)}`;
+    } else if (v === null && base !== 'failed') {
+      line = `${humanize(base)}: ${String(c.value)}`;
+    } else {
+      switch (base) {
+        case 'tier': line = `Organization tier claimed: ${TIER_NAMES[v] ?? v}`; break;
+        case 'result': line = `Evidence assessment: ${RESULT_NAMES[v] ?? v}`; break;
+        case 'claim_result': line = `The link claim was assessed: ${RESULT_NAMES[v] ?? v}`; break;
+        case 'failed': line = `Criteria not met: ${c.value.map((k) => (CRITERIA_NAMES[k] ? `${k} (${CRITERIA_NAMES[k]})` : k)).join(', ')}`; break;
+        case 'evidence_items': line = `Evidence items: ${fmt.count(v)}`; break;
+        case 'desert_score': {
+          const band = num('desert_band');
+          line = `Culpability score from the court's facts: ${fmt.number(v)} / 100${band ? ` (${BAND_NAMES[band] ?? band})` : ''}`;
+          break;
+        }
+        case 'lnf': line = `Low-level, nonviolent, first-time: ${v ? 'yes' : 'no'}`; break;
+        case 'mitigating_role': line = `Mitigating role found by the court: ${MITIGATING_NAMES[v] ?? v}`; break;
+        case 'sentence_months': line = `Sentence: ${fmt.count(v)} months`; break;
+        case 'criminal_history_category': line = `Criminal history category: ${ROMAN[v] ?? v}`; break;
+        case 'districts_declined': line = `Districts that declined: ${fmt.count(v)}`; break;
+        case 'districts_charged': line = `Districts that charged: ${fmt.count(v)}`; break;
+        case 'declinations': line = `Declinations: ${fmt.count(v)}`; break;
+        case 'charges': line = `Charges: ${fmt.count(v)}`; break;
+        case 'outcome': line = `Reported as: ${OUTCOME_NAMES[v] ?? v}`; break;
+        case 'pending': line = `Still pending: ${v ? 'yes' : 'no'}`; break;
+        case 'fiscal_year': line = `Counted in fiscal year ${v}`; break;
+        case 'bodies': line = `Different versions received: ${fmt.count(v)}`; break;
+        default: line = `${humanize(base)}: ${fmt.number(v)}`;
+      }
+    }
+    if (line) lines.push(line);
+  }
+  return lines;
+}
+
+function humanize(key) {
+  const t = key.replace(/^target_ratio:/, 'target ratio ').replaceAll('_', ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+function renderFeed() {
+  const list = $('event-feed');
+  const hidePublished = $('hide-published').checked && $('event-type-filter').value !== 'EVENT_TYPE_SCORECARD_PUBLISHED';
+  const events = state.feed.events;
+  const latestOfKey = new Map();
+  for (const ev of events) if (ev.conditionKey) latestOfKey.set(ev.conditionKey, ev);
+  const shown = [];
+  for (let i = events.length - 1; i >= 0 && shown.length < MAX_SHOWN; i--) {
+    const ev = events[i];
+    if (hidePublished && ev.type === 'EVENT_TYPE_SCORECARD_PUBLISHED') continue;
+    shown.push(ev);
+  }
+  const items = shown.map((ev) => {
+    const [label, explain] = EVENT_TYPES[ev.type] ?? [String(ev.type ?? 'Alert').replace(/^EVENT_TYPE_/, '').replaceAll('_', ' ').toLowerCase(), ''];
+    const resolved = ev.resolved === true;
+    const restricted = ev.visibility === 'VISIBILITY_RESTRICTED';
+    const superseded = ev.conditionKey && latestOfKey.get(ev.conditionKey) !== ev;
+    const sev = ev.severity ?? 'SEVERITY_INFO';
+    const facts = describeFacts(ev).slice(0, 8).map((line) => h('li', {}, line));
+    const when = ev.emittedAt ? new Date(ev.emittedAt) : null;
+    const whenText = when && !Number.isNaN(when.getTime())
+      ? when.toLocaleString('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false, timeZone: 'UTC' }) + ' UTC'
+      : '';
+    return h('li', {
+      class: `event sev-${sev.replace('SEVERITY_', '').toLowerCase()}${resolved ? ' resolved' : ''}${superseded ? ' superseded' : ''}`,
+      'data-testid': 'event', 'data-event-id': ev.eventId ?? '', 'data-type': ev.type ?? '', 'data-unit': ev.unit ?? '',
+      'data-period': ev.period ?? '', 'data-org-id': ev.orgId ?? '', 'data-visibility': ev.visibility ?? '',
+      'data-severity': sev, 'data-resolved': String(resolved), 'data-condition-key': ev.conditionKey ?? '',
+    },
+    h('div', { class: 'event-head' },
+      h('span', { class: 'event-type', title: explain }, label),
+      h('span', { class: `badge badge-${sev.replace('SEVERITY_', '').toLowerCase()}`, 'data-testid': 'severity' }, SEVERITY_LABELS[sev] ?? sev),
+      resolved
+        ? h('span', { class: 'badge badge-resolved', 'data-testid': 'resolved-badge', title: 'The condition no longer holds' }, 'Resolved')
+        : ev.type === 'EVENT_TYPE_SCORECARD_PUBLISHED' ? null
+          : h('span', { class: 'badge badge-open', 'data-testid': 'open-badge', title: 'The condition still holds' }, 'Open'),
+      restricted ? h('span', { class: 'badge badge-restricted', title: 'Visible to overseers only' }, 'Restricted') : null),
+    h('div', { class: 'event-where' },
+      ev.unit ? h('span', { title: unitName(ev.unit).long }, unitName(ev.unit).short) : null,
+      ev.period ? h('span', { title: periodName(ev.period) }, ev.period) : null,
+      ev.orgId ? h('span', {}, `organization ${ev.orgId}`) : null,
+      ev.subjectPid ? h('span', { title: 'Pseudonymous person id' }, `person ${String(ev.subjectPid).slice(0, 10)}…`) : null,
+      whenText ? h('time', { datetime: ev.emittedAt }, whenText) : null),
+    facts.length ? h('ul', { class: 'event-facts' }, facts) : null,
+    superseded ? h('p', { class: 'event-note' }, 'A later alert updates this condition.') : null);
+  });
+  if (!items.length) {
+    const filtered = $('event-type-filter').value || $('event-unit-filter').value || $('event-visibility-filter').value;
+    items.push(h('li', { class: 'event-empty' }, filtered ? 'No alerts match these filters yet.' : 'No alerts yet.'));
+  }
+  list.replaceChildren(...items);
+  list.dataset.count = String(shown.length);
+}
+
+async function loadHistory(gen, params) {
+  // Pages oldest → newest; returns the cursor to stream from.
+  let after = '';
+  for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
+    const body = await api(`/api/v1/events${query({ ...params, after, limit: HISTORY_PAGE })}`, { signal: state.feed.controller?.signal });
+    if (gen !== state.feed.generation) return null;
+    const events = Array.isArray(body?.events) ? body.events : [];
+    addEvents(events, { fromStream: false });
+    const next = body?.next ?? '';
+    if (!events.length || !next || next === after) {
+      if (next) after = next;
+      break;
+    }
+    after = next;
+    if (events.length < HISTORY_PAGE) break;
+  }
+  return after;
+}
+
+function restartFeed() {
+  const feed = state.feed;
+  feed.generation += 1;
+  if (feed.controller) feed.controller.abort();
+  feed.controller = new AbortController();
+  feed.events = [];
+  feed.ids = new Set();
+  feed.lastId = '';
+  feed.retryMs = 1000;
+  renderFeed();
+  runFeed(feed.generation);
+}
+
+async function runFeed(gen) {
+  const feed = state.feed;
+  const params = feedParams();
+  setStreamStatus('connecting', 'Loading earlier alerts…');
+  try {
+    const cursor = await loadHistory(gen, params);
+    if (cursor === null) return;
+    feed.lastId = cursor;
+  } catch (err) {
+    if (gen !== feed.generation || err.name === 'AbortError') return;
+    if (err.status === 403) {
+      setStreamStatus('error', 'Restricted alerts need an overseer token.');
+      return;
+    }
+    setStreamStatus('reconnecting', `Could not load alerts (${err.message}); retrying…`);
+    setTimeout(() => { if (gen === feed.generation) runFeed(gen); }, nextRetry());
+    return;
+  }
+  streamLoop(gen, params);
+}
+
+function nextRetry() {
+  const feed = state.feed;
+  const ms = feed.retryMs;
+  feed.retryMs = Math.min(feed.retryMs * 2, 15_000);
+  return ms + Math.floor(Math.random() * 250);
+}
+
+async function streamLoop(gen, params) {
+  const feed = state.feed;
+  while (gen === feed.generation) {
+    try {
+      await streamOnce(gen, params);
+      if (gen !== feed.generation) return;
+      setStreamStatus('reconnecting', 'Live feed closed by the server; reconnecting…');
+    } catch (err) {
+      if (gen !== feed.generation) return;
+      if (err.status === 403) {
+        setStreamStatus('error', 'Restricted alerts need an overseer token.');
+        return;
+      }
+      if (err.status === 401) return; // onTokenRejected restarts everything
+      const wait = nextRetry();
+      setStreamStatus('reconnecting', `Live feed interrupted; reconnecting in ${Math.round(wait / 1000)} s…`);
+      await new Promise((r) => setTimeout(r, wait));
+      continue;
+    }
+    await new Promise((r) => setTimeout(r, nextRetry()));
+  }
+}
+
+// One connection to the stream: resolves when the server ends it, throws on
+// errors. SSE is parsed here (fields id, event, data; ':' lines are comments).
+async function streamOnce(gen, params) {
+  const feed = state.feed;
+  const controller = new AbortController();
+  const outer = feed.controller;
+  const onOuterAbort = () => controller.abort();
+  outer?.signal.addEventListener('abort', onOuterAbort, { once: true });
+  let stallTimer = null;
+  const armStall = () => {
+    clearTimeout(stallTimer);
+    stallTimer = setTimeout(() => controller.abort(), STALL_MS);
+  };
+  try {
+    const headers = authHeaders({ Accept: 'text/event-stream' });
+    if (feed.lastId) headers['Last-Event-ID'] = feed.lastId;
+    armStall();
+    let res;
+    try {
+      res = await fetch(`/api/v1/events/stream${query({ ...params, after: feed.lastId })}`, { headers, signal: controller.signal, cache: 'no-store' });
+    } catch (err) {
+      throw new ApiError(0, 'UNAVAILABLE', err.name === 'AbortError' ? 'timed out' : 'cannot reach the server');
+    }
+    if (!res.ok) {
+      let body = null;
+      try { body = await res.json(); } catch { body = null; }
+      if (res.status === 401 && state.token) onTokenRejected();
+      throw new ApiError(res.status, body?.error?.code, body?.error?.message);
+    }
+    if (!res.body) throw new ApiError(0, 'UNAVAILABLE', 'this browser cannot read streams');
+    feed.retryMs = 1000;
+    setStreamStatus('live', 'Live: new alerts appear at the top.');
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    let data = [];
+    let eventName = '';
+    let id = null;
+    const dispatch = () => {
+      if (id !== null) feed.lastId = id;
+      if (data.length && (eventName === '' || eventName === 'oversight' || eventName === 'message')) {
+        try {
+          addEvents([JSON.parse(data.join('\n'))], { fromStream: true });
+        } catch {
+          // a malformed event is skipped; the cursor still moves on
+        }
+      }
+      data = [];
+      eventName = '';
+      id = null;
+    };
+    for (;;) {
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        throw new ApiError(0, 'UNAVAILABLE', 'stream interrupted');
+      }
+      if (gen !== feed.generation) return;
+      if (chunk.done) return;
+      armStall();
+      buffer += chunk.value;
+      let nl;
+      while ((nl = buffer.search(/\r\n|\r|\n/)) >= 0) {
+        // A lone '\r' at the end of the buffer may be the first half of '\r\n'.
+        if (buffer[nl] === '\r' && nl === buffer.length - 1) break;
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + (buffer[nl] === '\r' && buffer[nl + 1] === '\n' ? 2 : 1));
+        if (line === '') {
+          dispatch();
+          continue;
+        }
+        if (line.startsWith(':')) continue; // keepalive comment
+        const colon = line.indexOf(':');
+        const field = colon < 0 ? line : line.slice(0, colon);
+        let value = colon < 0 ? '' : line.slice(colon + 1);
+        if (value.startsWith(' ')) value = value.slice(1);
+        if (field === 'data') data.push(value);
+        else if (field === 'event') eventName = value;
+        else if (field === 'id' && !value.includes('\0')) id = value;
+      }
+    }
+  } finally {
+    clearTimeout(stallTimer);
+    outer?.signal.removeEventListener('abort', onOuterAbort);
+    controller.abort();
+  }
+}
+
+// A "figures updated" event for what is on screen: refresh shortly (bursts
+// of updates are coalesced).
+function maybeRefreshFor(ev) {
+  const relevant = ev.period === state.period || ev.period === fiscalYearOf(state.period) || ev.unit === state.unit;
+  if (!relevant) return;
+  if (state.refreshTimer) return;
+  state.refreshTimer = setTimeout(() => {
+    state.refreshTimer = null;
+    loadFigures();
+    loadDetail();
+  }, 2000);
+}
+
+// ---------------------------------------------------------------- main ---
+
+async function reloadEverything() {
+  try {
+    await loadUnits();
+  } catch (err) {
+    if (err.status === 401) return;
+    setLoadStatus(`Could not reach the Fruition server (${err.message}). Retrying…`, 'error');
+    setTimeout(reloadEverything, 3000);
+    return;
+  }
+  writeHash();
+  loadFigures();
+  loadDetail();
+  restartFeed();
+}
+
+async function start() {
+  readHash();
+  $('unit-kind-select').value = state.unitKind;
+  setKindNouns();
+  fillFeedFilters();
+  try {
+    state.token = sessionStorage.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    state.token = '';
+  }
+  if (state.token) {
+    try {
+      state.role = await roleOf(state.token);
+    } catch (err) {
+      if (err.status === 401) {
+        state.token = '';
+        state.role = 'public';
+        sessionStorage.removeItem(TOKEN_KEY);
+      } else {
+        state.role = 'unknown';
+      }
+    }
+  }
+  showAuth();
+
+  $('token-form').addEventListener('submit', signIn);
+  $('sign-out').addEventListener('click', signOut);
+  $('refresh').addEventListener('click', () => {
+    loadFigures();
+    loadDetail();
+  });
+  $('period-select').addEventListener('change', (e) => {
+    state.period = e.target.value;
+    writeHash();
+    loadFigures();
+    loadDetail();
+  });
+  $('unit-kind-select').addEventListener('change', (e) => {
+    state.unitKind = e.target.value;
+    setKindNouns();
+    fillUnitSelect();
+    writeHash();
+    loadFigures();
+    loadDetail();
+  });
+  $('unit-select').addEventListener('change', (e) => {
+    state.unit = e.target.value;
+    writeHash();
+    loadDetail();
+  });
+  for (const id of ['event-type-filter', 'event-unit-filter', 'event-visibility-filter']) {
+    $(id).addEventListener('change', restartFeed);
+  }
+  $('hide-published').addEventListener('change', renderFeed);
+  document.body.dataset.ready = 'true';
+  await reloadEverything();
+}
+
+start();

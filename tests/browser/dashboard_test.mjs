@@ -1,0 +1,580 @@
+// Browser test of the Fruition dashboard (services/gateway/web/), run by
+// tools/browser-test. It starts the suite, drives Debian's Chromium with
+// playwright-core and checks what a person sees against the HTTP API:
+//   1. the dashboard loads;
+//   2. the gap chart's claimed / high-desert numbers equal the API's;
+//   3. a small cell (0 < n < 11) is shown as suppressed, never as a number;
+//   4. an org_outcome (DISMANTLED, pending) submitted during the test appears
+//      in the live feed as a PUBLIC PENDING_COUNTED_AS_DISMANTLED event;
+//   5. the OIG (overseer) token shows restricted events; signing out hides them.
+//
+//   node tests/browser/dashboard_test.mjs            real suite: $FRUITION_BIN dev (default bin/fruition)
+//   node tests/browser/dashboard_test.mjs --mock     tests/browser/mock_api.mjs instead
+//
+// Environment: FRUITION_BIN, FRUITCTL_BIN (default bin/fruition, bin/fruitctl),
+// CHROMIUM (default /usr/bin/chromium), TEST_UNDECLARED_OUTPUTS_DIR (where the
+// screenshots go; default tests/browser/out/real/ or out/mock/). Ends with "N passed, N failed";
+// exits non-zero on any failure; stops the server it started in every case.
+import { spawn, execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const MOCK = process.argv.includes('--mock');
+const HEADED = process.argv.includes('--headed');
+const FRUITION_BIN = process.env.FRUITION_BIN || path.join(repo, 'bin/fruition');
+const FRUITCTL_BIN = process.env.FRUITCTL_BIN || path.join(repo, 'bin/fruitctl');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const OUT_DIR = process.env.TEST_UNDECLARED_OUTPUTS_DIR || path.join(here, 'out', MOCK ? 'mock' : 'real');
+const STARTUP_TIMEOUT_MS = Number(process.env.BROWSER_TEST_STARTUP_TIMEOUT_MS || 300_000);
+const LIVE_EVENT_TIMEOUT_MS = 30_000;
+const SHARE_KINDS = ['agency', 'field_office', 'district'];
+const SUPPRESSED_TEXT = 'suppressed (fewer than 11 cases)';
+
+const results = [];
+let server = null;
+let serverExited = null;
+let serverLog = '';
+let browser = null;
+let dataDir = null;
+let currentPage = null;
+const pageErrors = [];
+
+function log(msg) {
+  process.stdout.write(`${msg}\n`);
+}
+class TestFailure extends Error {}
+function check(cond, message) {
+  if (!cond) throw new TestFailure(message);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pct = (v) => `${(v * 100).toFixed(1)}%`;
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    log(`ok ${results.length} - ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (err) {
+    results.push({ name, ok: false, err });
+    log(`not ok ${results.length} - ${name}`);
+    log(`  ${String(err instanceof TestFailure ? err.message : err.stack || err).split('\n').join('\n  ')}`);
+    if (currentPage) {
+      try {
+        await shot(currentPage, `FAILED-${results.length}`);
+      } catch {
+        // the page is gone
+      }
+    }
+    if (serverExited) throw new TestFailure(`the server exited (${JSON.stringify(serverExited)}); its last output:\n${serverLog.slice(-4000)}`);
+  }
+}
+
+// ------------------------------------------------------------- server ---
+
+function startServer() {
+  let cmd;
+  let args;
+  if (MOCK) {
+    cmd = process.execPath;
+    args = [path.join(here, 'mock_api.mjs'), '--port=0'];
+  } else {
+    check(fs.existsSync(FRUITION_BIN), `${FRUITION_BIN} does not exist: build it (tools/build) or set FRUITION_BIN`);
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fruition-browser-test-'));
+    cmd = FRUITION_BIN;
+    args = ['dev', '--grpc-port=0', '--http-port=0', '--dashboard-port=0', `--data-dir=${dataDir}`];
+  }
+  log(`# starting: ${[cmd, ...args].join(' ')}`);
+  server = spawn(cmd, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout.setEncoding('utf8');
+  server.stderr.setEncoding('utf8');
+  const onData = (chunk) => {
+    serverLog += chunk;
+    if (serverLog.length > 2_000_000) serverLog = serverLog.slice(-1_000_000);
+  };
+  server.stdout.on('data', onData);
+  server.stderr.on('data', onData);
+  server.on('exit', (code, signal) => {
+    serverExited = { code, signal };
+  });
+  server.on('error', (err) => {
+    serverExited = { code: null, signal: null, error: err };
+  });
+}
+
+async function waitForServerInfo() {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    const dashboard = /Dashboard:\s*(https?:\/\/\S+)/.exec(serverLog)?.[1];
+    const grpc = /gRPC \(every service\):\s*(\S+)/.exec(serverLog)?.[1];
+    const tokens = {};
+    for (const m of serverLog.matchAll(/^\s*([A-Za-z0-9][\w-]*) \((OVERSEER|AGENCY|JUDICIARY|COMMUNITY)\)\s+token\s+(\S+)/gm)) {
+      tokens[m[1]] = { kind: m[2], token: m[3] };
+    }
+    // `fruition dev` prints "Submit your own" once the sample data is in.
+    const ready = MOCK ? /Stop with Ctrl-C/.test(serverLog) : /Submit your own/.test(serverLog);
+    if (dashboard && ready) {
+      check(tokens.OIG?.kind === 'OVERSEER', 'the server printed no OIG (OVERSEER) token');
+      check(tokens.DEA?.kind === 'AGENCY', 'the server printed no DEA (AGENCY) token');
+      check(MOCK || grpc, 'the server printed no "gRPC (every service):" address');
+      return { dashboard: dashboard.endsWith('/') ? dashboard : `${dashboard}/`, grpc, tokens };
+    }
+    if (serverExited) {
+      throw new TestFailure(`the server exited during startup (${JSON.stringify(serverExited)}); its output:\n${serverLog.slice(-4000)}`);
+    }
+    if (Date.now() > deadline) {
+      throw new TestFailure(`no "Dashboard: http://..." line within ${STARTUP_TIMEOUT_MS / 1000} s; output so far:\n${serverLog.slice(-4000)}`);
+    }
+    await sleep(200);
+  }
+}
+
+async function stopServer() {
+  if (!server || serverExited) return;
+  server.kill('SIGTERM');
+  const deadline = Date.now() + 20_000;
+  while (!serverExited && Date.now() < deadline) await sleep(100);
+  if (!serverExited) {
+    log('# the server did not stop within 20 s of SIGTERM: SIGKILL');
+    server.kill('SIGKILL');
+    const d2 = Date.now() + 5000;
+    while (!serverExited && Date.now() < d2) await sleep(100);
+  }
+}
+
+// ---------------------------------------------------------------- api ---
+
+let BASE = '';
+async function api(pathAndQuery, token) {
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const res = await fetch(new URL(pathAndQuery, BASE), { headers });
+  const text = await res.text();
+  let body = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body };
+}
+async function apiOk(pathAndQuery, token) {
+  const r = await api(pathAndQuery, token);
+  check(r.status === 200, `GET ${pathAndQuery} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
+  return r.body;
+}
+const cellValue = (cell) => (cell && cell.suppressed !== true && cell.defined !== false && cell.value !== undefined ? Number(cell.value) : null);
+const cellHasValue = (cell) => Boolean(cell) && cell.suppressed !== true && cell.defined !== false && Number(cell.n ?? 0) > 0;
+
+function periodKey(p) {
+  const m = /^FY(\d{4})(?:Q([1-4]))?$/.exec(p);
+  return m ? Number(m[1]) * 10 + Number(m[2] ?? 0) : 0;
+}
+
+// Waits until agency scorecards exist with a claimed priority share, and the
+// figures stop changing (scoring catches up with the sample data).
+async function waitForScorecards() {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let last = '';
+  let stableSince = 0;
+  for (;;) {
+    check(!serverExited, `the server exited (${JSON.stringify(serverExited)}):\n${serverLog.slice(-4000)}`);
+    try {
+      const units = await api('/api/v1/units');
+      if (units.status === 200 && units.body.periods?.length) {
+        const years = units.body.periods.filter((p) => /^FY\d{4}$/.test(p)).sort((a, b) => periodKey(a) - periodKey(b));
+        const snapshot = [];
+        for (const fy of years) {
+          const r = await api(`/api/v1/scorecards?period=${fy}`);
+          if (r.status === 200) snapshot.push(...(r.body.scorecards ?? []).map((c) => `${c.unit}|${c.period}|${c.revision}|${c.scorecardId}`));
+        }
+        const ready = (await Promise.all(years.map((fy) => api(`/api/v1/scorecards?period=${fy}&unitKind=agency`))))
+          .some((r) => r.status === 200 && (r.body.scorecards ?? []).some((c) => cellHasValue(c.indicators?.claimedPriorityShare)));
+        const key = snapshot.sort().join('\n');
+        if (ready && key === last) {
+          if (Date.now() - stableSince >= 3000) return units.body;
+        } else {
+          last = key;
+          stableSince = Date.now();
+        }
+      }
+    } catch (err) {
+      if (err instanceof TestFailure) throw err;
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new TestFailure(`no agency scorecard with a claimed priority share within ${STARTUP_TIMEOUT_MS / 1000} s`);
+    await sleep(1000);
+  }
+}
+
+// ------------------------------------------------------------- submit ---
+
+async function submitPendingDismantled(info, orgId) {
+  const reportId = `BROWSER-TEST-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  if (MOCK) {
+    const res = await fetch(new URL('/mock/v1/org-outcome', BASE), {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${info.tokens.DEA.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ reportId, reporter: 'DEA', orgId, outcome: 'ORG_OUTCOME_DISMANTLED', pending: true, fiscalYear: 2017 }),
+    });
+    check(res.ok, `mock submit answered ${res.status}: ${await res.text()}`);
+    return;
+  }
+  const line = {
+    reportId,
+    reporter: 'DEA',
+    occurredAt: new Date().toISOString(),
+    orgOutcome: { orgId, outcome: 'ORG_OUTCOME_DISMANTLED', pending: true, fiscalYear: 2017 },
+  };
+  const file = path.join(dataDir, 'browser-test-org-outcome.ndjson');
+  fs.writeFileSync(file, `${JSON.stringify(line)}\n`);
+  check(fs.existsSync(FRUITCTL_BIN), `${FRUITCTL_BIN} does not exist: build it (tools/build) or set FRUITCTL_BIN`);
+  const { code, stdout, stderr } = await new Promise((resolve) => {
+    execFile(FRUITCTL_BIN, ['submit', '--server', info.grpc, '--token', info.tokens.DEA.token, file], { timeout: 60_000 }, (err, so, se) => {
+      resolve({ code: err ? (err.code ?? 1) : 0, stdout: so, stderr: se });
+    });
+  });
+  check(code === 0, `fruitctl submit failed (exit ${code}):\n${stdout}${stderr}`);
+  log(`# fruitctl: ${(stdout + stderr).trim().split('\n').pop()}`);
+}
+
+// ---------------------------------------------------------------- page ---
+
+async function shot(page, name, locator) {
+  const file = path.join(OUT_DIR, `${name}.png`);
+  if (locator) await locator.screenshot({ path: file });
+  else await page.screenshot({ path: file });
+  log(`# screenshot ${path.relative(process.cwd(), file) || file}`);
+}
+
+async function choose(page, { period, kind }) {
+  if (kind) await page.selectOption('[data-testid=unit-kind-select]', kind);
+  if (period) await page.selectOption('[data-testid=period-select]', period);
+  await page.waitForFunction(() => document.body.dataset.figures === 'ready' || document.body.dataset.figures === 'error', null, { timeout: 15_000 });
+  const state = await page.evaluate(() => document.body.dataset.figures);
+  check(state === 'ready', `the figures did not load: ${await page.textContent('[data-testid=load-status]')}`);
+}
+
+async function gapRows(page) {
+  return page.$$eval('[data-testid=gap-chart] [data-testid=gap-row]', (rows) => rows.map((r) => ({
+    unit: r.dataset.unit,
+    claimed: r.dataset.claimed,
+    highDesert: r.dataset.highDesert,
+    claimedText: r.querySelector('[data-testid=claimed-label]')?.textContent ?? '',
+    highDesertText: r.querySelector('[data-testid=high-desert-label]')?.textContent ?? '',
+    suppressedTexts: [...r.querySelectorAll('[data-testid=suppressed]')].map((e) => ({ for: e.dataset.for, text: e.textContent })),
+  })));
+}
+
+function expectShown(row, cell, field, label) {
+  const attr = field === 'claimed' ? row.claimed : row.highDesert;
+  const text = field === 'claimed' ? row.claimedText : row.highDesertText;
+  const testid = field === 'claimed' ? 'claimed-label' : 'high-desert-label';
+  if (cell?.suppressed === true) {
+    if (attr !== 'suppressed') return `${row.unit} ${label}: API says suppressed, chart data attribute is "${attr}"`;
+    if (!row.suppressedTexts.some((s) => s.for === testid && s.text.includes(SUPPRESSED_TEXT))) return `${row.unit} ${label}: API says suppressed, chart shows no "${SUPPRESSED_TEXT}"`;
+    return null;
+  }
+  const v = cellValue(cell);
+  if (v === null) return attr === '' ? null : `${row.unit} ${label}: API has no value, chart says "${attr}"`;
+  if (Number(attr) !== v) return `${row.unit} ${label}: API ${v}, chart data attribute ${attr}`;
+  if (!text.includes(pct(v))) return `${row.unit} ${label}: API ${v} (${pct(v)}), chart label "${text}"`;
+  return null;
+}
+
+// ---------------------------------------------------------------- main ---
+
+async function main() {
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  log(`# mode: ${MOCK ? 'mock API (tests/browser/mock_api.mjs)' : `real suite (${FRUITION_BIN} dev)`}`);
+  startServer();
+  const info = await waitForServerInfo();
+  BASE = info.dashboard;
+  log(`# dashboard ${info.dashboard}${info.grpc ? `, gRPC ${info.grpc}` : ''}`);
+  const catalog = await waitForScorecards();
+  const years = catalog.periods.filter((p) => /^FY\d{4}$/.test(p)).sort((a, b) => periodKey(a) - periodKey(b));
+  log(`# ${catalog.units.length} units, periods ${catalog.periods.join(' ')}`);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: !HEADED,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  currentPage = page;
+  page.on('pageerror', (err) => {
+    pageErrors.push(String(err));
+    log(`# page error: ${err}`);
+  });
+  page.on('console', (msg) => {
+    // Expected: refused tokens (401/403) and cut connections (net::ERR_*, the
+    // stream is dropped on purpose and the page reconnects).
+    if (msg.type() === 'error' && !/Failed to load resource: (the server responded with a status of (401|403|404)|net::ERR_)/.test(msg.text())) {
+      pageErrors.push(`console: ${msg.text()}`);
+      log(`# page console error: ${msg.text()}`);
+    }
+  });
+
+  await step('the dashboard loads', async () => {
+    const res = await page.goto(info.dashboard);
+    check(res && res.ok(), `GET / answered ${res?.status()}`);
+    check((res.headers()['content-type'] ?? '').includes('text/html'), `GET / content-type is ${res.headers()['content-type']}`);
+    await page.waitForSelector('[data-testid=gap-chart] [data-testid=gap-row]', { timeout: 20_000 });
+    await page.waitForSelector('[data-testid=event-feed]');
+    const h1 = await page.textContent('h1');
+    check(/Fruition/.test(h1), `the page heading is "${h1}"`);
+    check(await page.isVisible('text=What am I looking at?'), 'no "What am I looking at?" section');
+    // Every form control has a label (keyboard and screen-reader users).
+    const unlabeled = await page.$$eval('select, input', (els) => els.filter((e) => !e.labels?.length && !e.getAttribute('aria-label')).map((e) => e.id || e.outerHTML.slice(0, 60)));
+    check(unlabeled.length === 0, `controls without a label: ${unlabeled.join(', ')}`);
+    check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
+    await shot(page, '01-dashboard');
+  });
+
+  let chosen = null;
+  await step('the gap chart shows the API\'s claimed priority and high-desert shares', async () => {
+    // A unit with both shares published (not suppressed), latest fiscal year first.
+    for (const fy of [...years].reverse()) {
+      const list = await apiOk(`/api/v1/scorecards?period=${fy}&unitKind=agency`);
+      const card = (list.scorecards ?? []).find((c) => cellHasValue(c.indicators?.claimedPriorityShare) && cellHasValue(c.indicators?.highDesertShare));
+      if (card) {
+        chosen = { unit: card.unit, period: fy };
+        break;
+      }
+    }
+    check(chosen, 'no agency scorecard has both shares unsuppressed');
+    log(`# chosen: ${chosen.unit} ${chosen.period}`);
+    await choose(page, { period: chosen.period, kind: 'agency' });
+    // The suite may still be updating figures: compare until they agree (20 s).
+    const deadline = Date.now() + 20_000;
+    let problems = [];
+    for (;;) {
+      const single = await apiOk(`/api/v1/scorecards?unit=${encodeURIComponent(chosen.unit)}&period=${chosen.period}`);
+      const list = await apiOk(`/api/v1/scorecards?period=${chosen.period}&unitKind=agency`);
+      const rows = await gapRows(page);
+      problems = [];
+      const row = rows.find((r) => r.unit === chosen.unit);
+      if (!row) problems.push(`no gap-chart row for ${chosen.unit}; rows: ${rows.map((r) => r.unit).join(', ')}`);
+      else {
+        for (const p of [expectShown(row, single.indicators.claimedPriorityShare, 'claimed', 'claimed priority share'),
+          expectShown(row, single.indicators.highDesertShare, 'highDesert', 'high-desert share')]) if (p) problems.push(p);
+      }
+      // Every other row too, against the list answer.
+      const apiUnits = new Set((list.scorecards ?? []).map((c) => c.unit));
+      for (const r of rows) if (!apiUnits.has(r.unit)) problems.push(`the chart has ${r.unit}, the API does not`);
+      for (const c of list.scorecards ?? []) {
+        const r = rows.find((x) => x.unit === c.unit);
+        if (!r) problems.push(`the API has ${c.unit}, the chart does not`);
+        else {
+          for (const p of [expectShown(r, c.indicators?.claimedPriorityShare, 'claimed', 'claimed priority share'),
+            expectShown(r, c.indicators?.highDesertShare, 'highDesert', 'high-desert share')]) if (p) problems.push(p);
+        }
+      }
+      if (!problems.length) {
+        log(`# ${chosen.unit} ${chosen.period}: claimed ${row.claimed} ("${row.claimedText}"), high-desert ${row.highDesert} ("${row.highDesertText}"); ${rows.length} rows checked`);
+        break;
+      }
+      if (Date.now() > deadline) break;
+      await page.click('[data-testid=refresh]');
+      await page.waitForFunction(() => document.body.dataset.figures === 'ready', null, { timeout: 15_000 });
+    }
+    check(!problems.length, `the chart disagrees with the API:\n${problems.join('\n')}`);
+    await shot(page, '02-gap-chart', page.locator('#gap-section'));
+  });
+
+  let small = null;
+  await step('a small cell (0 < n < 11) is shown as suppressed, never as a number', async () => {
+    // Find one as a public caller: prefer a share the gap chart draws.
+    const candidates = [];
+    for (const period of [...catalog.periods].sort((a, b) => periodKey(b) - periodKey(a))) {
+      for (const kind of SHARE_KINDS) {
+        const r = await api(`/api/v1/scorecards?period=${period}&unitKind=${kind}`);
+        if (r.status !== 200) continue;
+        for (const c of r.body.scorecards ?? []) {
+          for (const [key, cell] of Object.entries(c.indicators ?? {})) {
+            if (cell?.suppressed === true) {
+              const n = Number(cell.n);
+              check(n > 0 && n < 11, `${c.unit} ${period} ${key}: suppressed with n=${cell.n}`);
+              check(cell.value === undefined || cell.value === null, `${c.unit} ${period} ${key}: suppressed but carries a value`);
+              candidates.push({ unit: c.unit, period, kind, key, n, inChart: key === 'claimedPriorityShare' || key === 'highDesertShare' });
+            }
+          }
+        }
+      }
+    }
+    check(candidates.length > 0, 'no suppressed cell anywhere in the public API: the sample data should have small groups');
+    small = candidates.find((c) => c.inChart) ?? candidates[0];
+    log(`# suppressed: ${small.unit} ${small.period} ${small.key} (n=${small.n}); ${candidates.length} suppressed cells in all`);
+    await choose(page, { period: small.period, kind: small.kind });
+    if (small.inChart) {
+      const rows = await gapRows(page);
+      const row = rows.find((r) => r.unit === small.unit);
+      check(row, `no gap-chart row for ${small.unit}`);
+      const field = small.key === 'claimedPriorityShare' ? 'claimed' : 'highDesert';
+      const p = expectShown(row, { suppressed: true, n: small.n }, field, small.key);
+      check(!p, p);
+      const text = field === 'claimed' ? row.claimedText : row.highDesertText;
+      check(!/\d/.test(text.replace('11', '')), `${small.key} of ${small.unit} shows a number: "${text}"`);
+    }
+    // The unit detail shows the same cell as suppressed.
+    await page.selectOption('[data-testid=unit-select]', small.unit);
+    const cell = page.locator(`[data-testid=unit-detail][data-unit="${small.unit}"][data-period="${small.period}"] [data-indicator="${small.key}"]`);
+    await cell.waitFor({ timeout: 15_000 });
+    check(await cell.getAttribute('data-raw') === 'suppressed', `unit detail ${small.key}: data-raw is "${await cell.getAttribute('data-raw')}"`);
+    const text = await cell.locator('[data-testid=suppressed]').textContent();
+    check(text.includes(SUPPRESSED_TEXT), `unit detail ${small.key} shows "${text}"`);
+    const dd = await cell.locator('dd').textContent();
+    check(!/\b0(\.0+)?%?\b/.test(dd) && !/\$0\b/.test(dd), `unit detail ${small.key} shows a zero: "${dd}"`);
+    await cell.scrollIntoViewIfNeeded();
+    await shot(page, '03-suppressed', small.inChart ? page.locator('#gap-section') : page.locator('#detail-section'));
+  });
+
+  await step('a report submitted now appears in the live feed (PENDING_COUNTED_AS_DISMANTLED)', async () => {
+    await page.waitForSelector('[data-testid=stream-status][data-state=live]', { timeout: 20_000 });
+    const orgId = `ORG-BROWSER-TEST-${Date.now().toString(36).toUpperCase()}`;
+    const selector = `[data-testid=event-feed] [data-testid=event][data-org-id="${orgId}"][data-type=EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED]`;
+    check(await page.locator(selector).count() === 0, 'the event is in the feed before it was submitted');
+    const t0 = Date.now();
+    await submitPendingDismantled(info, orgId);
+    try {
+      await page.waitForSelector(selector, { timeout: LIVE_EVENT_TIMEOUT_MS });
+    } catch {
+      const api2 = await api(`/api/v1/events?type=EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED&limit=1000`);
+      const inApi = (api2.body?.events ?? []).some((e) => e.orgId === orgId);
+      throw new TestFailure(`no PENDING_COUNTED_AS_DISMANTLED event for ${orgId} in the feed within ${LIVE_EVENT_TIMEOUT_MS / 1000} s `
+        + `(the events API ${inApi ? 'has it: the live stream or the page failed' : 'does not have it either: the reconciler did not raise it'}); `
+        + `stream status: "${await page.textContent('[data-testid=stream-status]')}"`);
+    }
+    const latency = Date.now() - t0;
+    const ev = page.locator(selector).first();
+    check(await ev.getAttribute('data-visibility') === 'VISIBILITY_PUBLIC', `the event's visibility is ${await ev.getAttribute('data-visibility')}`);
+    check(await ev.getAttribute('data-resolved') === 'false', 'the new event is marked resolved');
+    const text = await ev.textContent();
+    check(/dismantled/i.test(text) && text.includes(orgId), `the event reads "${text}"`);
+    // Newest first: it is among the first alerts shown.
+    const position = await page.$$eval('[data-testid=event-feed] [data-testid=event]', (els, id) => els.findIndex((e) => e.dataset.orgId === id), orgId);
+    check(position >= 0 && position < 5, `the new event is at position ${position} of the feed, not at the top`);
+    log(`# ${orgId}: in the feed ${(latency / 1000).toFixed(1)} s after submitting, position ${position}`);
+    await shot(page, '04-live-event');
+  });
+
+  if (MOCK) {
+    await step('the live feed resumes after its connection drops (Last-Event-ID), without duplicates', async () => {
+      await page.waitForSelector('[data-testid=stream-status][data-state=live]', { timeout: 20_000 });
+      const before = (await (await fetch(new URL('/mock/v1/stream-log', BASE))).json()).connections.length;
+      const dropped = await (await fetch(new URL('/mock/v1/drop-streams', BASE), { method: 'POST' })).json();
+      check(dropped.dropped >= 1, 'the page had no open event stream');
+      let log2 = [];
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        log2 = (await (await fetch(new URL('/mock/v1/stream-log', BASE))).json()).connections;
+        if (log2.length > before) break;
+        await sleep(200);
+      }
+      check(log2.length > before, 'the page did not reconnect within 20 s');
+      const again = log2[log2.length - 1];
+      check(again.lastEventId, `the page reconnected without Last-Event-ID: ${JSON.stringify(again)}`);
+      check(again.authorization === false, 'a public viewer sent an Authorization header');
+      await page.waitForSelector('[data-testid=stream-status][data-state=live]', { timeout: 20_000 });
+      const orgId = `ORG-BROWSER-TEST-RESUME-${Date.now().toString(36).toUpperCase()}`;
+      await submitPendingDismantled(info, orgId);
+      await page.waitForSelector(`[data-testid=event][data-org-id="${orgId}"]`, { timeout: LIVE_EVENT_TIMEOUT_MS });
+      const ids = await page.$$eval('[data-testid=event-feed] [data-testid=event]', (els) => els.map((e) => e.dataset.eventId));
+      const dupes = ids.filter((id, i) => ids.indexOf(id) !== i);
+      check(dupes.length === 0, `events shown twice after reconnecting: ${dupes.join(', ')}`);
+      log(`# reconnected with Last-Event-ID ${again.lastEventId}; ${ids.length} events shown, no duplicates`);
+    });
+  }
+
+  await step('the overseer token shows restricted events; signing out hides them', async () => {
+    const restrictedSel = '[data-testid=event-feed] [data-testid=event][data-visibility=VISIBILITY_RESTRICTED]';
+    check(await page.locator(restrictedSel).count() === 0, 'restricted events are shown to a public viewer');
+    const oig = info.tokens.OIG.token;
+    const r = await api('/api/v1/events?visibility=VISIBILITY_RESTRICTED&limit=5', oig);
+    check(r.status === 200, `GET /api/v1/events?visibility=VISIBILITY_RESTRICTED as OIG answered ${r.status}`);
+    check((r.body.events ?? []).length > 0, 'the API has no restricted event at all to show');
+    const pub = await api('/api/v1/events?visibility=VISIBILITY_RESTRICTED&limit=1');
+    check(pub.status === 403, `restricted events without a token answered ${pub.status}, expected 403`);
+
+    // A wrong token is refused with a clear message and not kept.
+    await page.fill('[data-testid=token-input]', 'not-a-real-token');
+    await page.click('[data-testid=sign-in]');
+    await page.waitForFunction(() => /not accepted/.test(document.querySelector('[data-testid=auth-status]').textContent), null, { timeout: 10_000 });
+    check(await page.evaluate(() => sessionStorage.getItem('fruition.overseerToken')) === null, 'a refused token was stored');
+
+    await page.fill('[data-testid=token-input]', oig);
+    await page.press('[data-testid=token-input]', 'Enter'); // the keyboard path
+    await page.waitForSelector('[data-testid=auth-status][data-role=overseer]', { timeout: 10_000 });
+    await page.waitForSelector(restrictedSel, { timeout: 20_000 });
+    const n = await page.locator(restrictedSel).count();
+    check(await page.evaluate(() => sessionStorage.getItem('fruition.overseerToken')) === oig, 'the token is not kept in sessionStorage');
+    check(!(await page.content()).includes(oig.slice(8)), 'the token is written into the page');
+    // Overseers see small cells: the suppressed cell of step 3 now has a value.
+    if (small) {
+      await choose(page, { period: small.period, kind: small.kind });
+      await page.selectOption('[data-testid=unit-select]', small.unit);
+      const cell = page.locator(`[data-testid=unit-detail][data-unit="${small.unit}"][data-period="${small.period}"] [data-indicator="${small.key}"]`);
+      await cell.waitFor({ timeout: 15_000 });
+      await page.waitForFunction(({ unit, key }) => {
+        const el = document.querySelector(`[data-testid=unit-detail][data-unit="${unit}"] [data-indicator="${key}"]`);
+        return el && el.dataset.raw !== 'suppressed';
+      }, { unit: small.unit, key: small.key }, { timeout: 15_000 });
+      const full = await apiOk(`/api/v1/scorecards?unit=${encodeURIComponent(small.unit)}&period=${small.period}`, oig);
+      const raw = await cell.getAttribute('data-raw');
+      const v = cellValue(full.indicators[small.key]);
+      check(String(v ?? '') === raw, `as overseer, ${small.key} of ${small.unit}: page "${raw}", API ${v}`);
+    }
+    await page.locator(restrictedSel).first().scrollIntoViewIfNeeded();
+    log(`# ${n} restricted events shown to the overseer`);
+    await shot(page, '05-overseer');
+
+    // Kept across a reload (sessionStorage), gone after "Sign out".
+    await page.reload();
+    await page.waitForSelector('[data-testid=auth-status][data-role=overseer]', { timeout: 10_000 });
+    await page.click('[data-testid=sign-out]');
+    await page.waitForSelector('[data-testid=auth-status][data-role=public]', { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=event-feed] [data-testid=event]').length > 0, null, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=event][data-visibility=VISIBILITY_RESTRICTED]').length === 0, null, { timeout: 10_000 });
+    check(await page.evaluate(() => sessionStorage.getItem('fruition.overseerToken')) === null, 'the token is still stored after signing out');
+    check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
+  });
+}
+
+let exitCode = 0;
+const cleanupAndExit = async (code) => {
+  try {
+    if (browser) await browser.close();
+  } catch {
+    // already gone
+  }
+  await stopServer();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.writeFileSync(path.join(OUT_DIR, 'server.log'), serverLog);
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  if (code !== 0 && failed === 0) log('not ok - the test could not run its checks (see above)');
+  log(`# screenshots and the server's output: ${OUT_DIR}`);
+  log(`${passed} passed, ${failed + (code !== 0 && failed === 0 ? 1 : 0)} failed`);
+  process.exit(code);
+};
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    log(`# ${sig}: stopping`);
+    cleanupAndExit(1);
+  });
+}
+
+try {
+  await main();
+} catch (err) {
+  exitCode = 1;
+  if (!results.some((r) => !r.ok)) log(`# ${err instanceof TestFailure ? err.message : err.stack || err}`);
+}
+await cleanupAndExit(exitCode);

@@ -1,0 +1,480 @@
+// A stand-in for the Fruition gateway's HTTP API (SPEC §9), for developing and
+// testing the dashboard without the C++ suite: it serves the static files of
+// services/gateway/web/ at `/` and canned, deterministic JSON in the shapes the
+// gateway answers (scorecards with suppression, paged events, Server-Sent
+// Events with Last-Event-ID resumption, bearer-token rules).
+//
+//   node tests/browser/mock_api.mjs [--port=0] [--web=DIR] [--tick=SECONDS]
+//   node tests/browser/mock_api.mjs --upstream=http://127.0.0.1:8088
+//     serves the working copy of web/ and passes /api/ to a running gateway
+//     (`fruition dev`): edit the page against real data without rebuilding.
+//
+// It prints the same lines as `fruition dev` that tests read:
+//   Dashboard: http://127.0.0.1:PORT/
+//   OIG (OVERSEER)  token mock-OIG-...
+//   DEA (AGENCY)  token mock-DEA-...
+// Mock-only endpoints:
+//   POST /mock/v1/org-outcome  {"reporter":"DEA","orgId":"ORG-X","outcome":"ORG_OUTCOME_DISMANTLED","pending":true,"fiscalYear":2017}
+//     (Authorization: Bearer <agency token>) stands in for `fruitctl submit` of
+//     an org_outcome: it raises the events the reconciler would.
+//   POST /mock/v1/drop-streams  cuts every open event stream (tests resumption)
+//   GET  /mock/v1/stream-log    each stream connection's Last-Event-ID / after
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+    return m ? [m[1], m[2] ?? 'true'] : [a, 'true'];
+  }),
+);
+const PORT = Number(args.port ?? 0);
+const WEB_DIR = path.resolve(args.web ?? path.join(here, '../../services/gateway/web'));
+const TICK_SECONDS = Number(args.tick ?? 0);
+const UPSTREAM = args.upstream ? new URL(args.upstream) : null;
+const SMALL_CELL = 11;
+
+const TOKENS = {
+  'mock-OIG-overseer-7f3a': { code: 'OIG', kind: 'OVERSEER' },
+  'mock-HAC-overseer-91bd': { code: 'HAC', kind: 'OVERSEER' },
+  'mock-DEA-agency-2c4e': { code: 'DEA', kind: 'AGENCY' },
+  'mock-FBI-agency-5d1c': { code: 'FBI', kind: 'AGENCY' },
+};
+
+// ---------------------------------------------------------------- data ---
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = rng(20170601);
+const round4 = (x) => Math.round(x * 10000) / 10000;
+
+// Size of each unit (people sentenced in a fiscal year); quarters get a share.
+const UNITS = [
+  ['agency:DEA', 140], ['agency:FBI', 96], ['agency:HSI', 9],
+  ['field_office:DEA-PHILADELPHIA', 74], ['field_office:DEA-NEW-YORK', 66],
+  ['field_office:FBI-PHILADELPHIA', 40], ['field_office:FBI-CHICAGO', 56],
+  ['field_office:HSI-NEWARK', 0],
+  ['district:EDPA', 114], ['district:SDNY', 66], ['district:NDIL', 56], ['district:DNJ', 9],
+  ['area:PHL-KENSINGTON', 0],
+];
+const FISCAL_YEARS = ['FY2016', 'FY2017'];
+const PERIODS = FISCAL_YEARS.flatMap((fy) => [fy, `${fy}Q1`, `${fy}Q2`, `${fy}Q3`, `${fy}Q4`]);
+const MEASURES = {
+  DEA: { PERFORMANCE_MEASURE_PTO_DISMANTLED: 10, PERFORMANCE_MEASURE_PTO_DISRUPTED: 25, PERFORMANCE_MEASURE_ARRESTS: 300 },
+  FBI: { PERFORMANCE_MEASURE_PTO_DISMANTLED: 8, PERFORMANCE_MEASURE_CPOT_DISMANTLED: 2, PERFORMANCE_MEASURE_ARRESTS: 220 },
+  HSI: { PERFORMANCE_MEASURE_PTO_DISRUPTED: 12 },
+};
+
+function share(k, n) {
+  return n === 0 ? { n: 0, defined: false } : { value: round4(k / n), n };
+}
+
+function buildCard(unit, period, size) {
+  const [kind, code] = unit.split(':');
+  const indicators = {};
+  const quarter = period.length > 6;
+  if (kind === 'area') {
+    if (quarter) return null;
+    indicators['communityChange:COMMUNITY_INDICATOR_KIND_SHOOTINGS'] = { value: round4(-0.1 - rand() * 0.3), n: 12 };
+    indicators['communityChange:COMMUNITY_INDICATOR_KIND_OPEN_AIR_DRUG_MARKETS'] = { value: round4(0.05 + rand() * 0.1), n: 12 };
+    indicators['communityChange:COMMUNITY_INDICATOR_KIND_GRADUATION_RATE'] = { value: round4(rand() * 0.1 - 0.05), n: 4 };
+  } else {
+    const sentenced = quarter ? Math.round((size / 4) * (0.6 + rand() * 0.8)) : size;
+    const arrests = kind === 'district' ? 0 : Math.round(sentenced * 2.6 + 14 + rand() * 30);
+    const claimed = Math.round(arrests * (0.35 + rand() * 0.3));
+    const substantiated = Math.round(claimed * (0.2 + rand() * 0.4));
+    const priority = Math.round(sentenced * (0.35 + rand() * 0.3));
+    const high = Math.round(sentenced * (0.05 + rand() * 0.15));
+    const lnf = Math.round(sentenced * (0.3 + rand() * 0.25));
+    const lnfYears = Math.round(lnf * (3 + rand() * 3) * 10) / 10;
+    if (kind !== 'district') {
+      indicators.arrests = { value: arrests, n: arrests };
+      indicators.ptoLinkedArrestsClaimed = { value: claimed, n: claimed };
+      indicators.ptoLinkedArrestsSubstantiated = { value: substantiated, n: substantiated };
+      indicators.linkSubstantiationRate = share(substantiated, claimed);
+    }
+    indicators.sentenced = { value: sentenced, n: sentenced };
+    indicators.meanDesert = sentenced ? { value: round4(18 + rand() * 14), n: sentenced } : { n: 0, defined: false };
+    indicators.highDesertShare = share(high, sentenced);
+    indicators.lnfShare = share(lnf, sentenced);
+    indicators.ch1Share = share(Math.round(sentenced * 0.55), sentenced);
+    indicators.weaponShare = share(Math.round(sentenced * 0.12), sentenced);
+    indicators.aggravatingRoleShare = share(Math.round(sentenced * 0.07), sentenced);
+    indicators.claimedPriorityShare = share(priority, sentenced);
+    indicators.fruitionGap = sentenced ? { value: round4(priority / sentenced - high / sentenced), n: sentenced } : { n: 0, defined: false };
+    indicators.weightedEnforcementValue = { value: round4(sentenced * 0.11), n: sentenced };
+    indicators.lnfPrisonYears = { value: lnfYears, n: lnf };
+    indicators.lnfCostUsd = { value: Math.round(lnfYears * 36299), n: lnf };
+    indicators.declinedThenChargedElsewhere = { value: Math.round(rand() * 4), n: Math.round(rand() * 4) };
+    if (kind === 'agency' && !quarter) {
+      const reported = {};
+      for (const [measure, target] of Object.entries(MEASURES[code] ?? {})) {
+        const r = measure === 'PERFORMANCE_MEASURE_ARRESTS' ? arrests : Math.round(target * (0.9 + rand() * 0.9));
+        reported[measure] = r;
+        indicators[`targetRatio:${measure}`] = { value: round4(r / target), n: r };
+      }
+      const outcomes = (reported.PERFORMANCE_MEASURE_PTO_DISMANTLED ?? 0) + (reported.PERFORMANCE_MEASURE_PTO_DISRUPTED ?? 0) + (reported.PERFORMANCE_MEASURE_CPOT_DISMANTLED ?? 0);
+      indicators.orgOutcomesReported = { value: outcomes, n: outcomes };
+      const pending = Math.round((reported.PERFORMANCE_MEASURE_PTO_DISMANTLED ?? 0) * 0.3);
+      indicators.pendingCountedAsDismantled = { value: pending, n: pending };
+    }
+  }
+  return {
+    unit, period, scoreVersion: 'v1', criteriaVersion: 'v1',
+    scorecardId: `sc-${unit.replace(/[^A-Za-z0-9]/g, '')}-${period}`,
+    revision: '1', indicators,
+  };
+}
+
+const cards = new Map(); // `${unit}|${period}` → card (restricted, unsuppressed)
+for (const [unit, size] of UNITS) {
+  for (const period of PERIODS) {
+    const card = buildCard(unit, period, size);
+    if (card) cards.set(`${unit}|${period}`, card);
+  }
+}
+
+function publicView(card) {
+  const indicators = {};
+  for (const [k, cell] of Object.entries(card.indicators)) {
+    indicators[k] = cell.n > 0 && cell.n < SMALL_CELL ? { suppressed: true, n: cell.n } : cell;
+  }
+  return { ...card, indicators };
+}
+
+// ------------------------------------------------------------- events ---
+
+const events = []; // {cursor, event}
+let clock = Date.parse('2026-11-29T12:00:00Z');
+let seq = 0;
+const subscribers = new Set();
+const openStreams = new Set(); // responses of open SSE connections
+const streamLog = []; // {after, lastEventId, query} per SSE connection, for tests
+
+function addEvent(e) {
+  seq += 1;
+  clock += 37_000;
+  const event = {
+    eventId: `ev-${String(seq).padStart(6, '0')}-${Math.floor(rand() * 1e9).toString(16)}`,
+    conditionKey: e.conditionKey,
+    type: e.type,
+    severity: e.severity ?? 'SEVERITY_WARNING',
+    visibility: e.visibility ?? 'VISIBILITY_PUBLIC',
+    unit: e.unit ?? '',
+    period: e.period ?? '',
+    subjectPid: e.subjectPid ?? '',
+    orgId: e.orgId ?? '',
+    criteriaVersion: 'v1',
+    scoreVersion: 'v1',
+    facts: e.facts ?? {},
+    evidenceRefs: e.evidenceRefs ?? [],
+    resolved: e.resolved ?? false,
+    emittedAt: new Date(clock).toISOString().replace('.000Z', 'Z'),
+  };
+  // proto3 JSON omits fields with default values; the dashboard must cope.
+  for (const k of ['subjectPid', 'orgId']) if (!event[k]) delete event[k];
+  if (!event.resolved) delete event.resolved;
+  const entry = { cursor: String(seq).padStart(10, '0'), event };
+  events.push(entry);
+  for (const sub of subscribers) sub(entry);
+  return entry;
+}
+
+// Facts as the reconciler writes them: `name`, `name.n`, or `name.suppressed`.
+function cellFacts(card, names) {
+  const facts = {};
+  for (const name of names) {
+    const key = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    const cell = card.indicators[name];
+    if (!cell) continue;
+    if (cell.n > 0 && cell.n < SMALL_CELL) facts[`${key}.suppressed`] = 1;
+    else if (cell.defined !== false) facts[key] = cell.value;
+    facts[`${key}.n`] = cell.n;
+  }
+  return facts;
+}
+
+function seedEvents() {
+  for (const period of FISCAL_YEARS) {
+    for (const [unit] of UNITS) {
+      const card = cards.get(`${unit}|${period}`);
+      if (!card) continue;
+      const i = card.indicators;
+      const sentenced = i.sentenced?.value ?? 0;
+      addEvent({ type: 'EVENT_TYPE_SCORECARD_PUBLISHED', severity: 'SEVERITY_INFO', conditionKey: `SCORECARD_PUBLISHED/${unit}/${period}`, unit, period, facts: cellFacts(card, Object.keys(i)), evidenceRefs: [`scorecard:${card.scorecardId}`] });
+      if (sentenced >= SMALL_CELL && i.fruitionGap?.value >= 0.25) {
+        addEvent({ type: 'EVENT_TYPE_FRUITION_GAP', conditionKey: `FRUITION_GAP/${unit}/${period}`, unit, period, facts: { ...cellFacts(card, ['fruitionGap', 'claimedPriorityShare', 'highDesertShare', 'sentenced']), threshold: 0.25, min_sentenced: 11 }, evidenceRefs: [`scorecard:${card.scorecardId}`] });
+      }
+      if (sentenced >= SMALL_CELL && i.lnfShare?.value >= 0.3) {
+        addEvent({ type: 'EVENT_TYPE_LNF_SHARE_HIGH', conditionKey: `LNF_SHARE_HIGH/${unit}/${period}`, unit, period, facts: { ...cellFacts(card, ['lnfShare', 'sentenced', 'lnfPrisonYears', 'lnfCostUsd']), threshold: 0.3, min_sentenced: 11 }, evidenceRefs: [`scorecard:${card.scorecardId}`] });
+      }
+      for (const [k, cell] of Object.entries(i)) {
+        if (k.startsWith('targetRatio:') && cell.value >= 1.25) {
+          const measure = k.slice('targetRatio:'.length);
+          addEvent({ type: 'EVENT_TYPE_TARGET_OVERSHOOT', conditionKey: `TARGET_OVERSHOOT/${unit}/${period}/${measure}`, unit, period, facts: { target_ratio: cell.value, reported: cell.n, target: Math.round(cell.n / cell.value), threshold: 1.25, 'target_ratio.n': cell.n }, evidenceRefs: [`scorecard:${card.scorecardId}`] });
+        }
+      }
+    }
+  }
+  for (let c = 1; c <= 6; c++) {
+    const claim = `CL-${String(40 + c).padStart(5, '0')}`;
+    const unit = c % 2 ? 'agency:DEA' : 'agency:FBI';
+    addEvent({ type: 'EVENT_TYPE_LINK_UNSUBSTANTIATED', visibility: 'VISIBILITY_RESTRICTED', conditionKey: `LINK_UNSUBSTANTIATED/claim/${claim}`, unit, period: 'FY2017', subjectPid: `9f${c}a3c0d${c}e`, orgId: 'ORG-CPOT-01', facts: { result: 3, tier: 1, failed_criteria: 2, evidence_items: 1, 'failed.C2': 1, 'failed.C5': 1 }, evidenceRefs: [`claim:${claim}`] });
+  }
+  addEvent({ type: 'EVENT_TYPE_TIER_MISMATCH', visibility: 'VISIBILITY_RESTRICTED', conditionKey: 'TIER_MISMATCH/subject/77ab01', unit: 'agency:DEA', period: 'FY2017', subjectPid: '77ab01', orgId: 'ORG-CPOT-01', facts: { tier: 1, claim_result: 2, desert_score: 10, desert_band: 1, lnf: 1, mitigating_role: 2, sentence_months: 60, criminal_history_category: 1 } });
+  addEvent({ type: 'EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE', visibility: 'VISIBILITY_RESTRICTED', severity: 'SEVERITY_INFO', conditionKey: 'DECLINED_THEN_CHARGED_ELSEWHERE/subject/5e5e21', unit: 'district:SDNY', period: 'FY2017', subjectPid: '5e5e21', facts: { declinations: 1, charges: 1, districts_declined: 1, districts_charged: 1 } });
+  addEvent({ type: 'EVENT_TYPE_REPORT_CONFLICT', visibility: 'VISIBILITY_RESTRICTED', severity: 'SEVERITY_CRITICAL', conditionKey: 'REPORT_CONFLICT/FBI/FBI-2017-000311', unit: 'agency:FBI', period: 'FY2017', facts: { bodies: 2 }, evidenceRefs: ['report:FBI/FBI-2017-000311'] });
+  for (let o = 1; o <= 3; o++) {
+    addEvent({ type: 'EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED', conditionKey: `PENDING_COUNTED_AS_DISMANTLED/org/ORG-PTO-0${o}/2016`, unit: 'agency:DEA', period: 'FY2016', orgId: `ORG-PTO-0${o}`, facts: { outcome: 2, pending: 1, fiscal_year: 2016 } });
+  }
+  // A gap that closed later: the withdrawal names the same condition key.
+  addEvent({ type: 'EVENT_TYPE_FRUITION_GAP', severity: 'SEVERITY_WARNING', conditionKey: 'FRUITION_GAP/district:NDIL/FY2016Q2', unit: 'district:NDIL', period: 'FY2016Q2', facts: { fruition_gap: 0.27, 'fruition_gap.n': 14, sentenced: 14, 'sentenced.n': 14, threshold: 0.25, min_sentenced: 11 } });
+  addEvent({ type: 'EVENT_TYPE_FRUITION_GAP', severity: 'SEVERITY_INFO', conditionKey: 'FRUITION_GAP/district:NDIL/FY2016Q2', unit: 'district:NDIL', period: 'FY2016Q2', resolved: true, facts: { fruition_gap: 0.21, 'fruition_gap.n': 15, sentenced: 15, 'sentenced.n': 15, threshold: 0.25, min_sentenced: 11 } });
+}
+seedEvents();
+
+// ---------------------------------------------------------------- http ---
+
+function principalOf(req) {
+  const h = req.headers.authorization;
+  if (!h) return { kind: 'PUBLIC', code: '' };
+  const m = /^Bearer\s+(.+)$/i.exec(h.trim());
+  if (!m) return null;
+  return TOKENS[m[1].trim()] ?? null;
+}
+
+function sendJson(res, status, body) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+const sendError = (res, status, code, message) => sendJson(res, status, { error: { code, message } });
+
+function eventFilter(q, principal) {
+  const visibility = q.get('visibility') ?? '';
+  const type = q.get('type') ?? '';
+  const unit = q.get('unit') ?? '';
+  return ({ event }) =>
+    (principal.kind === 'OVERSEER' || event.visibility === 'VISIBILITY_PUBLIC') &&
+    (!visibility || event.visibility === visibility) &&
+    (!type || event.type === type) &&
+    (!unit || event.unit === unit);
+}
+
+function checkEventAccess(res, q, principal) {
+  const visibility = q.get('visibility') ?? '';
+  if (visibility && !['VISIBILITY_PUBLIC', 'VISIBILITY_RESTRICTED'].includes(visibility)) {
+    sendError(res, 400, 'INVALID_ARGUMENT', `visibility: unknown value ${visibility}`);
+    return false;
+  }
+  if (visibility === 'VISIBILITY_RESTRICTED' && principal.kind !== 'OVERSEER') {
+    sendError(res, 403, 'PERMISSION_DENIED', 'restricted events need an overseer');
+    return false;
+  }
+  return true;
+}
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json',
+};
+
+function serveStatic(req, res, pathname) {
+  const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+  const file = path.resolve(WEB_DIR, rel);
+  if (!file.startsWith(WEB_DIR + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('not found\n');
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+  res.end(fs.readFileSync(file));
+}
+
+function handleStream(req, res, q, principal) {
+  const match = eventFilter(q, principal);
+  const after = req.headers['last-event-id'] ?? q.get('after') ?? '';
+  streamLog.push({ lastEventId: req.headers['last-event-id'] ?? null, after: q.get('after'), query: q.toString(), authorization: Boolean(req.headers.authorization) });
+  openStreams.add(res);
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+  // Exercises the page's SSE parser the way real networks do: events split
+  // across reads, CRLF line ends on some, data spread over several lines on
+  // others (the spec joins them with "\n", which JSON tolerates).
+  let queue = Promise.resolve();
+  let count = 0;
+  const write = ({ cursor, event }) => {
+    count += 1;
+    const eol = count % 2 ? '\r\n' : '\n';
+    const data = count % 3 === 1 ? JSON.stringify(event, null, 1) : JSON.stringify(event);
+    const text = `id: ${cursor}${eol}event: oversight${eol}${data.split('\n').map((l) => `data: ${l}${eol}`).join('')}${eol}`;
+    const cut = 1 + Math.floor(rand() * (text.length - 2));
+    queue = queue.then(async () => {
+      if (res.destroyed) return;
+      res.write(text.slice(0, cut));
+      await new Promise((r) => setTimeout(r, 3));
+      if (!res.destroyed) res.write(text.slice(cut));
+    });
+  };
+  res.write(': connected\n\n');
+  for (const entry of events) if (entry.cursor > after && match(entry)) write(entry);
+  const sub = (entry) => { if (match(entry)) write(entry); };
+  subscribers.add(sub);
+  const keepalive = setInterval(() => res.write(': keepalive\n\n'), 5000);
+  req.on('close', () => { subscribers.delete(sub); clearInterval(keepalive); openStreams.delete(res); });
+}
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function handle(req, res) {
+  const url = new URL(req.url, 'http://localhost');
+  const q = url.searchParams;
+  const p = url.pathname;
+  if (!p.startsWith('/api/') && !p.startsWith('/mock/')) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'GET only');
+    return serveStatic(req, res, p);
+  }
+  if (UPSTREAM && p.startsWith('/api/')) return proxy(req, res);
+  const principal = principalOf(req);
+  if (!principal) return sendError(res, 401, 'UNAUTHENTICATED', 'unknown bearer token');
+  const overseer = principal.kind === 'OVERSEER';
+
+  if (p === '/mock/v1/org-outcome' && req.method === 'POST') {
+    let body;
+    try { body = JSON.parse(await readBody(req)); } catch { return sendError(res, 400, 'INVALID_ARGUMENT', 'body: not JSON'); }
+    if (principal.kind !== 'AGENCY' || body.reporter !== principal.code) return sendError(res, 403, 'PERMISSION_DENIED', 'reporter is not the caller');
+    if (!body.orgId || !body.fiscalYear) return sendError(res, 400, 'INVALID_ARGUMENT', 'org_outcome.org_id and fiscal_year: required');
+    const unit = `agency:${principal.code}`;
+    const period = `FY${body.fiscalYear}`;
+    const card = cards.get(`${unit}|${period}`);
+    if (card) {
+      const i = card.indicators;
+      i.orgOutcomesReported = { value: (i.orgOutcomesReported?.value ?? 0) + 1, n: (i.orgOutcomesReported?.n ?? 0) + 1 };
+      if (body.outcome === 'ORG_OUTCOME_DISMANTLED' && body.pending) {
+        i.pendingCountedAsDismantled = { value: (i.pendingCountedAsDismantled?.value ?? 0) + 1, n: (i.pendingCountedAsDismantled?.n ?? 0) + 1 };
+      }
+      card.revision = String(Number(card.revision) + 1);
+    }
+    const raised = [];
+    if (body.outcome === 'ORG_OUTCOME_DISMANTLED' && body.pending) {
+      raised.push(addEvent({ type: 'EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED', conditionKey: `PENDING_COUNTED_AS_DISMANTLED/org/${body.orgId}/${body.fiscalYear}`, unit, period, orgId: body.orgId, facts: { outcome: 2, pending: 1, fiscal_year: body.fiscalYear }, evidenceRefs: [`report:${principal.code}/${body.reportId ?? 'mock'}`] }).event);
+    }
+    raised.push(addEvent({ type: 'EVENT_TYPE_SCORECARD_PUBLISHED', severity: 'SEVERITY_INFO', conditionKey: `SCORECARD_PUBLISHED/${unit}/${period}`, unit, period, facts: card ? cellFacts(card, Object.keys(card.indicators)) : {} }).event);
+    return sendJson(res, 200, { accepted: 1, events: raised });
+  }
+  if (p === '/mock/v1/drop-streams' && req.method === 'POST') {
+    // Cuts every open SSE connection, as a proxy or a restart would.
+    const n = openStreams.size;
+    for (const r of openStreams) r.destroy();
+    openStreams.clear();
+    return sendJson(res, 200, { dropped: n });
+  }
+  if (p === '/mock/v1/stream-log' && req.method === 'GET') return sendJson(res, 200, { connections: streamLog });
+  if (req.method !== 'GET') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'GET only');
+
+  if (p === '/api/v1/units') {
+    const units = [...new Set([...cards.values()].map((c) => c.unit))].sort();
+    const periods = [...new Set([...cards.values()].map((c) => c.period))].sort();
+    return sendJson(res, 200, { units, periods });
+  }
+  if (p === '/api/v1/scorecards') {
+    const view = (c) => (overseer ? c : publicView(c));
+    const unit = q.get('unit');
+    const period = q.get('period');
+    if (unit) {
+      if (!period) return sendError(res, 400, 'INVALID_ARGUMENT', 'period: required');
+      const card = cards.get(`${unit}|${period}`);
+      if (!card) return sendError(res, 404, 'NOT_FOUND', `no scorecard for ${unit} in ${period}`);
+      return sendJson(res, 200, view(card));
+    }
+    if (!period) return sendError(res, 400, 'INVALID_ARGUMENT', 'period: required');
+    const kind = q.get('unitKind');
+    if (kind && !['agency', 'field_office', 'district', 'area'].includes(kind)) return sendError(res, 400, 'INVALID_ARGUMENT', `unitKind: unknown value ${kind}`);
+    const list = [...cards.values()].filter((c) => c.period === period && (!kind || c.unit.startsWith(`${kind}:`)));
+    return sendJson(res, 200, { scorecards: list.map(view) });
+  }
+  if (p === '/api/v1/events') {
+    if (!checkEventAccess(res, q, principal)) return;
+    const limit = Math.min(Math.max(Number(q.get('limit') ?? 100) || 100, 1), 1000);
+    const after = q.get('after') ?? '';
+    const match = eventFilter(q, principal);
+    const page = events.filter((e) => e.cursor > after && match(e)).slice(0, limit);
+    const next = page.length ? page[page.length - 1].cursor : after;
+    return sendJson(res, 200, { events: page.map((e) => e.event), next });
+  }
+  if (p === '/api/v1/events/stream') {
+    if (!checkEventAccess(res, q, principal)) return;
+    return handleStream(req, res, q, principal);
+  }
+  return sendError(res, 404, 'NOT_FOUND', `no route ${p}`);
+}
+
+function proxy(req, res) {
+  const headers = { ...req.headers, host: UPSTREAM.host };
+  const up = http.request({ host: UPSTREAM.hostname, port: UPSTREAM.port, method: req.method, path: req.url, headers }, (r) => {
+    res.writeHead(r.statusCode, r.headers);
+    res.flushHeaders(); // an event stream's headers must not wait for its first event
+    r.pipe(res);
+  });
+  up.on('error', (err) => {
+    if (!res.headersSent) sendError(res, 502, 'UNAVAILABLE', `upstream: ${err.message}`);
+    else res.destroy();
+  });
+  res.on('close', () => up.destroy());
+  req.pipe(up);
+}
+
+const server = http.createServer((req, res) => {
+  handle(req, res).catch((err) => {
+    console.error(err);
+    if (!res.headersSent) sendError(res, 500, 'INTERNAL', String(err));
+    else res.end();
+  });
+});
+
+server.listen(PORT, '127.0.0.1', () => {
+  const { port } = server.address();
+  const lines = [
+    'Fruition mock API (tests/browser/mock_api.mjs): canned data, no C++ suite',
+    `  Dashboard: http://127.0.0.1:${port}/`,
+    `  static files: ${WEB_DIR}`,
+    ...(UPSTREAM ? [`  /api/ goes to ${UPSTREAM.origin} (the mock's data and tokens below are not used)`] : []),
+    '  principals:',
+    ...Object.entries(TOKENS).map(([token, p]) => `    ${p.code} (${p.kind})  token ${token}`),
+    `  sample data: ${cards.size} scorecards, ${events.length} events`,
+    'Stop with Ctrl-C.',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+});
+
+if (TICK_SECONDS > 0) {
+  // For watching the live feed by hand: a scorecard update every few seconds.
+  setInterval(() => {
+    const all = [...cards.values()];
+    const card = all[Math.floor(rand() * all.length)];
+    card.revision = String(Number(card.revision) + 1);
+    addEvent({ type: 'EVENT_TYPE_SCORECARD_PUBLISHED', severity: 'SEVERITY_INFO', conditionKey: `SCORECARD_PUBLISHED/${card.unit}/${card.period}`, unit: card.unit, period: card.period, facts: cellFacts(card, Object.keys(card.indicators)) });
+  }, TICK_SECONDS * 1000).unref();
+}
+
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.on(sig, () => {
+    server.closeAllConnections?.();
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 500).unref();
+  });
+}
