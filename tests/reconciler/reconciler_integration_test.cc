@@ -1,0 +1,1926 @@
+// The reconciler against a real Kafka broker (tools/kafka-local) and real
+// RocksDB, with fruition-scoring (which produces the scorecards the
+// reconciler reads from fruition.scores.v1) and fruition-reconciler as
+// separate processes. The test produces reports, reference records and link
+// assessments as intake and evidence would, computes from the same facts
+// which SPEC §6 conditions hold (condition keys as documented at the top of
+// services/reconciler/rules.h), and compares them with the events on
+// fruition.oversight.{public,restricted}.v1. Skipped, with the reason, where
+// Java/Maven are missing.
+//
+// Every unit, report id, claim id and case id contains the test's nonce and
+// every subject pid is a hash of it, so the shared broker's other data does
+// not matter. One population ("run 1", on the shared broker) is generated
+// once and shared by ExactEvents, ReplayAndKill, ShuffledSameIds,
+// PublicTopicClean and ExplainAndList; KillDuringRun and ResolvesLive use
+// populations of their own.
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "fruition/v1/assessments.pb.h"
+#include "fruition/v1/events.pb.h"
+#include "fruition/v1/reconciler.grpc.pb.h"
+#include "fruition/v1/reports.pb.h"
+#include "fruition/v1/scores.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "services/common/kafka/admin.h"
+#include "services/common/kafka/consumer.h"
+#include "services/common/privacy/pseudonymizer.h"
+#include "services/common/strings.h"
+#include "services/common/topics.h"
+#include "services/scoring/desert.h"
+#include "tests/harness/harness.h"
+
+namespace fruition {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using std::chrono::steady_clock;
+using testing::Broker;
+using testing::Outgoing;
+using testing::Process;
+using Keys = std::set<std::string>;
+
+constexpr int64_t kDay = 86400;
+constexpr int64_t kFy2016 = 1443657600;  // 2015-10-01T00:00:00Z
+// FY2017Q1..Q4: 2016-10-01, 2017-01-01, 2017-04-01, 2017-07-01 (UTC).
+constexpr int64_t kFy2017Quarters[4] = {1475280000, 1483228800, 1491004800,
+                                        1498867200};
+constexpr int64_t kMinSentenced = 11;  // SPEC §6 defaults
+constexpr int64_t kMinPublicN = 11;
+
+const std::vector<v1::EventType>& AllTypes() {
+  static const auto* types = new std::vector<v1::EventType>{
+      v1::EVENT_TYPE_LINK_UNSUBSTANTIATED,
+      v1::EVENT_TYPE_TIER_MISMATCH,
+      v1::EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED,
+      v1::EVENT_TYPE_TARGET_OVERSHOOT,
+      v1::EVENT_TYPE_FRUITION_GAP,
+      v1::EVENT_TYPE_LNF_SHARE_HIGH,
+      v1::EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE,
+      v1::EVENT_TYPE_REPORT_CONFLICT,
+      v1::EVENT_TYPE_SCORECARD_PUBLISHED};
+  return *types;
+}
+
+// LINK_UNSUBSTANTIATED for EVENT_TYPE_LINK_UNSUBSTANTIATED.
+std::string TypeName(v1::EventType t) {
+  return v1::EventType_Name(t).substr(sizeof("EVENT_TYPE_") - 1);
+}
+
+// SPEC §6 visibility of each type (SCORECARD_PUBLISHED: both).
+bool PublicType(v1::EventType t) {
+  return t == v1::EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED ||
+         t == v1::EVENT_TYPE_TARGET_OVERSHOOT ||
+         t == v1::EVENT_TYPE_FRUITION_GAP || t == v1::EVENT_TYPE_LNF_SHARE_HIGH;
+}
+bool RestrictedType(v1::EventType t) {
+  return t == v1::EVENT_TYPE_LINK_UNSUBSTANTIATED ||
+         t == v1::EVENT_TYPE_TIER_MISMATCH ||
+         t == v1::EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE ||
+         t == v1::EVENT_TYPE_REPORT_CONFLICT;
+}
+
+std::string Token(const std::string& code) {
+  return "reconciler-token-" + code;
+}
+
+const std::string& PublicTopic() {
+  static const auto* t = new std::string(topics::kOversightPublic);
+  return *t;
+}
+const std::string& RestrictedTopic() {
+  static const auto* t = new std::string(topics::kOversightRestricted);
+  return *t;
+}
+
+// The test's own fiscal period arithmetic (not the services').
+std::pair<std::string, std::string> Periods(int64_t t) {
+  const time_t tt = static_cast<time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  const int month = tm.tm_mon + 1;
+  const int fy = tm.tm_year + 1900 + (month >= 10 ? 1 : 0);
+  const int q = month >= 10 ? 1 : month <= 3 ? 2 : month <= 6 ? 3 : 4;
+  return {StrCat("FY", fy), StrCat("FY", fy, "Q", q)};
+}
+
+std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+std::string Join(const Keys& keys, size_t max = 6) {
+  std::string out;
+  size_t n = 0;
+  for (const auto& k : keys) {
+    if (n++ == max) {
+      out += StrCat(" ... (", keys.size(), " in all)");
+      break;
+    }
+    out += (out.empty() ? "" : ", ") + k;
+  }
+  return "[" + out + "]";
+}
+
+// What the test counts per unit-period (SPEC §5), from the facts.
+struct Cell {
+  int64_t arrests = 0, sentenced = 0, high = 0, lnf = 0, priority = 0;
+  int64_t declined_charged = 0;
+};
+
+// A claim whose latest assessment is UNSUBSTANTIATED.
+struct Claim {
+  std::string pid, claim_id, agency, org_id;
+  v1::Tier tier = v1::TIER_UNSPECIFIED;
+  int64_t claimed_at = 0;
+};
+
+// A case whose counting sentencing is a TIER_MISMATCH.
+struct Case {
+  std::string pid, case_id;
+  v1::AgencyReport sentencing;
+};
+
+struct Population {
+  std::string nonce;
+  std::vector<Outgoing> records;  // in "natural" order
+  Keys pids;
+  // Every unit-period scoring publishes a scorecard for (unit \t period).
+  std::map<std::string, Cell> cards;
+  // unit \t period \t measure -> (reported, latest target).
+  std::map<std::string, std::pair<int64_t, int64_t>> targets;
+  // The condition keys that hold, by type.
+  std::map<v1::EventType, Keys> expected;
+  std::vector<Claim> unsubstantiated;
+  std::vector<Case> mismatched;
+  std::string a0;  // the agency whose FY2016 PTO_DISMANTLED target overshoots
+  // Negatives the scenario must contain.
+  int claims = 0, priority_sentenced = 0, declined_same_district = 0;
+  int identical_resends = 0;
+
+  size_t ExpectedEvents() const {
+    size_t n = 0;
+    for (const auto& [t, keys] : expected) {
+      n += keys.size() * (t == v1::EVENT_TYPE_SCORECARD_PUBLISHED ? 2 : 1);
+    }
+    return n;
+  }
+};
+
+Outgoing Report(const v1::AgencyReport& r, const std::string& key) {
+  return Outgoing{std::string(topics::kReports),
+                  key,
+                  r.SerializeAsString(),
+                  {{"fruition-reporter", r.reporter()},
+                   {"fruition-report-id", r.report_id()}}};
+}
+
+Outgoing Reference(const v1::AgencyReport& r, const std::string& key) {
+  return Outgoing{std::string(topics::kReference),
+                  key,
+                  r.SerializeAsString(),
+                  {{"fruition-reporter", r.reporter()},
+                   {"fruition-report-id", r.report_id()}}};
+}
+
+Outgoing Assessment(const v1::LinkAssessment& a) {
+  return Outgoing{std::string(topics::kLinkAssessments),
+                  a.subject_pid(),
+                  a.SerializeAsString(),
+                  {{"fruition-assessment-id", a.assessment_id()}}};
+}
+
+v1::LinkAssessment MakeAssessment(const std::string& id, const Claim& c,
+                                  v1::AssessmentResult result,
+                                  const std::string& criteria_version,
+                                  int64_t assessed_at) {
+  v1::LinkAssessment la;
+  la.set_assessment_id(id);
+  la.set_claim_id(c.claim_id);
+  la.set_subject_pid(c.pid);
+  la.set_org_id(c.org_id);
+  la.set_tier(c.tier);
+  la.set_result(result);
+  if (result == v1::ASSESSMENT_RESULT_PARTIAL) la.add_failed_criteria("C4");
+  if (result == v1::ASSESSMENT_RESULT_UNSUBSTANTIATED) {
+    la.add_failed_criteria("C2");
+    la.add_failed_criteria("C3");
+  }
+  la.set_criteria_version(criteria_version);
+  la.add_evidence_ids(StrCat("EV-", c.claim_id, "-1"));
+  la.add_evidence_ids(StrCat("EV-", c.claim_id, "-2"));
+  la.set_reporter(c.agency);
+  la.mutable_assessed_at()->set_seconds(assessed_at);
+  la.mutable_claim_occurred_at()->set_seconds(c.claimed_at);
+  return la;
+}
+
+enum class Profile { kLnf, kMid, kHigh, kRandom };
+
+// A sentencing record of the given profile: kLnf is low-level, nonviolent
+// and first-time (mitigating role at random); kMid is not LNF and has no
+// mitigating role; kHigh is in the high desert band.
+v1::SentencingRecord Sentencing(Profile p, std::mt19937& rng) {
+  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
+  v1::SentencingRecord s;
+  s.set_drug(static_cast<v1::Drug>(1 + pick(7)));
+  s.set_sentence_months(12 + pick(200));
+  switch (p) {
+    case Profile::kLnf: {
+      static const v1::OffenseFunction kLow[] = {
+          v1::OFFENSE_FUNCTION_COURIER,
+          v1::OFFENSE_FUNCTION_MULE,
+          v1::OFFENSE_FUNCTION_STREET_LEVEL_DEALER,
+          v1::OFFENSE_FUNCTION_EMPLOYEE_LOOKOUT,
+          v1::OFFENSE_FUNCTION_ENABLER,
+          v1::OFFENSE_FUNCTION_RENTER_STORER,
+          v1::OFFENSE_FUNCTION_USER,
+          v1::OFFENSE_FUNCTION_BROKER_STEERER};
+      s.set_function(kLow[pick(8)]);
+      s.set_criminal_history_points(pick(2));
+      s.set_criminal_history_category(1);
+      s.set_aggravating_role(v1::AGGRAVATING_ROLE_NONE);
+      s.set_mitigating_role(static_cast<v1::MitigatingRole>(1 + pick(3)));
+      s.set_weapon(v1::WEAPON_NONE);
+      s.set_drug_weight_grams(pick(2000) / 10.0);
+      break;
+    }
+    case Profile::kMid:
+      s.set_function(v1::OFFENSE_FUNCTION_WHOLESALER);
+      s.set_criminal_history_points(3 + pick(3));
+      s.set_criminal_history_category(2 + pick(2));
+      s.set_aggravating_role(v1::AGGRAVATING_ROLE_NONE);
+      s.set_mitigating_role(v1::MITIGATING_ROLE_NONE);
+      s.set_weapon(v1::WEAPON_NONE);
+      s.set_drug(v1::DRUG_COCAINE);
+      s.set_drug_weight_grams(pick(400));
+      break;
+    case Profile::kHigh:
+      s.set_function(pick(2) == 0
+                         ? v1::OFFENSE_FUNCTION_ORGANIZER_LEADER
+                         : v1::OFFENSE_FUNCTION_HIGH_LEVEL_SUPPLIER_IMPORTER);
+      s.set_criminal_history_points(4 + pick(10));
+      s.set_criminal_history_category(3 + pick(4));
+      s.set_aggravating_role(v1::AGGRAVATING_ROLE_ORGANIZER_LEADER);
+      s.set_mitigating_role(v1::MITIGATING_ROLE_NONE);
+      s.set_weapon(v1::WEAPON_POSSESSED);
+      s.set_violence(pick(3) == 0);
+      s.set_drug_weight_grams(pick(200000) / 10.0);
+      break;
+    case Profile::kRandom:
+      s.set_criminal_history_points(pick(8));
+      s.set_criminal_history_category(1 + pick(6));
+      s.set_aggravating_role(static_cast<v1::AggravatingRole>(1 + pick(4)));
+      s.set_mitigating_role(static_cast<v1::MitigatingRole>(1 + pick(3)));
+      s.set_weapon(static_cast<v1::Weapon>(1 + pick(3)));
+      s.set_violence(pick(10) == 0);
+      s.set_drug_weight_grams(pick(20000) / 10.0);
+      s.set_function(static_cast<v1::OffenseFunction>(1 + pick(18)));
+      break;
+  }
+  return s;
+}
+
+bool PriorityTier(int tier) {
+  return tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
+         tier == v1::TIER_PTO_NATIONAL;
+}
+
+bool MitigatingRole(const v1::SentencingRecord& s) {
+  return s.mitigating_role() == v1::MITIGATING_ROLE_MINOR ||
+         s.mitigating_role() == v1::MITIGATING_ROLE_MINIMAL;
+}
+
+// Subjects i % 5: 0 and 1 claimed under a CPOT, RPOT or PTO_NATIONAL org by
+// agency A0, mostly sentenced LNF; 2 by A1, unclaimed or claimed under a
+// regional/local org, sentenced in the high desert band; 3 and 4 by A2, at
+// random. Arrests in FY2016, sentencings in FY2017 (an amended judgment in
+// the same quarter and district, so no unit-period is ever emptied).
+Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
+  Population pop;
+  pop.nonce = nonce;
+  std::mt19937 rng(seed);
+  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
+  const std::string a0 = "A0-" + nonce;
+  const std::string a1 = "A1-" + nonce;
+  const std::string a2 = "A2-" + nonce;
+  pop.a0 = a0;
+  std::vector<std::string> offices;
+  offices.reserve(5);
+  for (int i = 0; i < 5; ++i) offices.push_back(StrCat("FO", i, "-", nonce));
+  const std::string small_office = "FO-SMALL-" + nonce;
+  std::vector<std::string> districts;
+  districts.reserve(4);
+  for (int i = 0; i < 4; ++i) districts.push_back(StrCat("D", i, "-", nonce));
+  const std::string usao = "USAO-" + nonce;
+  auto& expected = pop.expected;
+  for (v1::EventType t : AllTypes()) (void)expected[t];
+  auto add = [&](const std::string& unit, int64_t t,
+                 const std::function<void(Cell&)>& f) {
+    const auto [fy, q] = Periods(t);
+    f(pop.cards[unit + "\t" + fy]);
+    f(pop.cards[unit + "\t" + q]);
+  };
+  auto org_of = [&](int tier) {
+    return StrCat("ORG-", v1::Tier_Name(static_cast<v1::Tier>(tier)).substr(5),
+                  "-", nonce);
+  };
+  auto conflict = [&](const v1::AgencyReport& r) {
+    expected[v1::EVENT_TYPE_REPORT_CONFLICT].insert(
+        StrCat("REPORT_CONFLICT/report/", r.reporter(), "/", r.report_id()));
+  };
+  auto designate = [&](const std::string& id, const std::string& org,
+                       int tier) {
+    v1::AgencyReport d;
+    d.set_report_id(id);
+    d.set_reporter(a2);
+    d.mutable_occurred_at()->set_seconds(kFy2016 - 400 * kDay);
+    auto* od = d.mutable_org_designated();
+    od->set_org_id(org);
+    od->set_tier(static_cast<v1::Tier>(tier));
+    od->set_region("EAST");
+    od->add_criteria_cited("OCDETF consolidated priority target list");
+    pop.records.push_back(Reference(d, org));
+    return d;
+  };
+
+  // The orgs claimed below.
+  for (int tier = 1; tier <= 5; ++tier) {
+    v1::AgencyReport d =
+        designate(StrCat(nonce, "-designate-", tier), org_of(tier), tier);
+    if (tier == v1::TIER_CPOT) {
+      // The same report id again with another body: a conflict (the first
+      // counts; the tier is the same).
+      d.mutable_org_designated()->set_region("WEST");
+      pop.records.push_back(Reference(d, d.org_designated().org_id()));
+      conflict(d);
+    }
+  }
+
+  for (int i = 0; i < subjects; ++i) {
+    const std::string pid = privacy::Sha256Hex(StrCat(nonce, "-s-", i));
+    pop.pids.insert(pid);
+    const int kind = i % 5;
+    const std::string& agency = kind <= 1 ? a0 : kind == 2 ? a1 : a2;
+    std::string office;
+    if (kind <= 1) {
+      office = i < 10 ? small_office : offices[pick(2)];
+    } else if (kind == 2) {
+      office = offices[2 + pick(2)];
+    } else {
+      office = pick(2) == 0 ? offices[4] : offices[1];
+    }
+    const std::string case_id = StrCat("CASE-", nonce, "-", i);
+    const int64_t arrested = kFy2016 + (5 + pick(320)) * kDay + pick(kDay);
+    const bool claimed = kind <= 1 || pick(2) == 0;
+    const int tier = kind <= 1   ? 1 + pick(3)
+                     : kind == 2 ? 4 + pick(2)
+                                 : 1 + pick(5);
+    Claim claim{
+        pid,          StrCat("CL-", nonce, "-", i), agency,
+        org_of(tier), static_cast<v1::Tier>(tier),  arrested - 2 * kDay};
+    if (claimed) {
+      v1::AgencyReport lc;
+      lc.set_report_id(StrCat(nonce, "-claim-", i));
+      lc.set_reporter(agency);
+      lc.mutable_occurred_at()->set_seconds(claim.claimed_at);
+      lc.set_case_id(case_id);
+      auto* c = lc.mutable_link_claim();
+      c->set_claim_id(claim.claim_id);
+      c->set_subject_pid(pid);
+      c->set_org_id(claim.org_id);
+      c->set_link_role(v1::LINK_ROLE_COURIER);
+      c->set_hops(1);
+      pop.records.push_back(Report(lc, pid));
+    }
+    v1::AgencyReport arrest;
+    arrest.set_report_id(StrCat(nonce, "-arrest-", i));
+    arrest.set_reporter(agency);
+    arrest.mutable_occurred_at()->set_seconds(arrested);
+    arrest.set_case_id(case_id);
+    auto* a = arrest.mutable_arrest();
+    a->set_arrest_id(StrCat("AR-", nonce, "-", i));
+    a->set_subject_pid(pid);
+    a->set_agency(agency);
+    a->set_field_office(office);
+    if (claimed) a->set_claim_id(claim.claim_id);
+    pop.records.push_back(Report(arrest, pid));
+    if (i % 40 == 7) {
+      // Resent with another body: REPORT_CONFLICT, and counted once.
+      v1::AgencyReport again = arrest;
+      again.mutable_arrest()->set_arrest_id(a->arrest_id() + "-X");
+      pop.records.push_back(Report(again, pid));
+      conflict(arrest);
+    } else if (i % 40 == 9) {
+      pop.records.push_back(Report(arrest, pid));  // resent unchanged
+      ++pop.identical_resends;
+    }
+    add("agency:" + agency, arrested, [](Cell& c) { ++c.arrests; });
+    add("field_office:" + office, arrested, [](Cell& c) { ++c.arrests; });
+
+    if (claimed) {
+      ++pop.claims;
+      v1::AssessmentResult result = v1::ASSESSMENT_RESULT_UNSPECIFIED;
+      const int assessments = i % 3 == 0 ? 2 : 1;
+      for (int k = 0; k < assessments; ++k) {
+        result = static_cast<v1::AssessmentResult>(1 + pick(3));
+        pop.records.push_back(Assessment(
+            MakeAssessment(StrCat(nonce, "-as-", i, "-", k), claim, result,
+                           "v1", arrested + (1 + k) * kDay)));
+      }
+      if (i % 13 == 4) {
+        // Another criteria version: neither scoring nor the reconciler
+        // (criteria v1) counts it.
+        pop.records.push_back(Assessment(MakeAssessment(
+            StrCat(nonce, "-as-", i, "-v2"), claim,
+            v1::ASSESSMENT_RESULT_UNSUBSTANTIATED, "v2", arrested + 9 * kDay)));
+      }
+      if (result == v1::ASSESSMENT_RESULT_UNSUBSTANTIATED) {
+        expected[v1::EVENT_TYPE_LINK_UNSUBSTANTIATED].insert(
+            "LINK_UNSUBSTANTIATED/claim/" + claim.claim_id);
+        pop.unsubstantiated.push_back(claim);
+      }
+    }
+
+    const bool sentenced = pick(10) < (kind <= 2 ? 9 : 6);
+    if (sentenced) {
+      const std::string district = districts[pick(4)];
+      int64_t at =
+          kFy2017Quarters[pick(4)] + (10 + pick(60)) * kDay + pick(kDay);
+      const int versions = pick(8) == 0 ? 2 : 1;
+      v1::AgencyReport counting;
+      for (int k = 0; k < versions; ++k) {
+        v1::AgencyReport sen;
+        sen.set_report_id(StrCat(nonce, "-sen-", i, "-", k));
+        sen.set_reporter("USSC");
+        sen.mutable_occurred_at()->set_seconds(at);
+        sen.set_case_id(case_id);
+        const Profile p = kind <= 1
+                              ? (pick(4) < 3 ? Profile::kLnf : Profile::kMid)
+                          : kind == 2 ? Profile::kHigh
+                                      : Profile::kRandom;
+        *sen.mutable_sentencing() = Sentencing(p, rng);
+        sen.mutable_sentencing()->set_subject_pid(pid);
+        sen.mutable_sentencing()->set_district(district);
+        pop.records.push_back(Report(sen, pid));
+        if (k == 0 && i % 40 == 13) {
+          v1::AgencyReport again = sen;
+          again.mutable_sentencing()->set_sentence_months(
+              sen.sentencing().sentence_months() + 1);
+          pop.records.push_back(Report(again, pid));
+          conflict(sen);
+        }
+        counting = sen;
+        at += (5 + pick(10)) * kDay;  // an amended judgment, same quarter
+      }
+      const v1::SentencingRecord& s = counting.sentencing();
+      const scoring::DesertResult d = scoring::Score(s);
+      const bool priority = claimed && PriorityTier(tier);
+      auto count = [&](Cell& c) {
+        ++c.sentenced;
+        c.high += d.band == v1::DESERT_BAND_HIGH;
+        c.lnf += d.lnf;
+        c.priority += priority;
+      };
+      const int64_t when = counting.occurred_at().seconds();
+      add("district:" + district, when, count);
+      add("agency:" + agency, when, count);
+      add("field_office:" + office, when, count);
+      if (priority) {
+        ++pop.priority_sentenced;
+        if (d.lnf || MitigatingRole(s)) {
+          expected[v1::EVENT_TYPE_TIER_MISMATCH].insert(
+              StrCat("TIER_MISMATCH/subject/", pid, "/case/", case_id));
+          pop.mismatched.push_back(Case{pid, case_id, counting});
+        }
+      }
+    }
+
+    // Some declined in one district and charged in another; some declined
+    // and charged in the same district; some only declined.
+    if (i % 7 == 3 || i % 7 == 5 || i % 11 == 6) {
+      const int from = i % 4;
+      v1::AgencyReport dec;
+      dec.set_report_id(StrCat(nonce, "-dec-", i));
+      dec.set_reporter(usao);
+      dec.mutable_occurred_at()->set_seconds(arrested + 10 * kDay);
+      dec.set_case_id(case_id);
+      dec.mutable_declination()->set_subject_pid(pid);
+      dec.mutable_declination()->set_district(districts[from]);
+      dec.mutable_declination()->set_reason("insufficient evidence");
+      pop.records.push_back(Report(dec, pid));
+      if (i == 3) {
+        v1::AgencyReport again = dec;
+        again.mutable_declination()->set_reason("quantity");
+        pop.records.push_back(Report(again, pid));
+        conflict(dec);
+      }
+      if (i % 7 == 3 || i % 7 == 5) {
+        const int to = i % 7 == 3 ? (from + 1) % 4 : from;
+        const int64_t charged = arrested + 40 * kDay;
+        v1::AgencyReport charge;
+        charge.set_report_id(StrCat(nonce, "-charge-", i));
+        charge.set_reporter(usao);
+        charge.mutable_occurred_at()->set_seconds(charged);
+        charge.set_case_id(case_id + "-B");
+        charge.mutable_charge_filed()->set_subject_pid(pid);
+        charge.mutable_charge_filed()->set_district(districts[to]);
+        charge.mutable_charge_filed()->add_statutes("21 U.S.C. 841");
+        pop.records.push_back(Report(charge, pid));
+        if (to != from) {
+          expected[v1::EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE].insert(
+              "DECLINED_THEN_CHARGED_ELSEWHERE/subject/" + pid);
+          add("district:" + districts[to], charged,
+              [](Cell& c) { ++c.declined_charged; });
+        } else {
+          ++pop.declined_same_district;
+        }
+      }
+    }
+  }
+
+  // Org outcome claims (reference, key org_id).
+  auto outcome = [&](const std::string& agency, int year, int k,
+                     v1::OrgOutcome o, bool pending, int tier) {
+    const std::string org =
+        StrCat("ORG-OUT-", agency.substr(0, 2), "-", year, "-", k, "-", nonce);
+    designate(StrCat(nonce, "-designate-", org), org, tier);
+    v1::AgencyReport r;
+    r.set_report_id(
+        StrCat(nonce, "-outcome-", agency.substr(0, 2), "-", year, "-", k));
+    r.set_reporter(agency);
+    r.mutable_occurred_at()->set_seconds(
+        kFy2016 + int64_t{year - 2016} * 365 * kDay + (60 + 7 * k) * kDay);
+    auto* oc = r.mutable_org_outcome();
+    oc->set_org_id(org);
+    oc->set_outcome(o);
+    oc->set_pending(pending);
+    oc->set_fiscal_year(year);
+    pop.records.push_back(Reference(r, org));
+    if (o == v1::ORG_OUTCOME_DISMANTLED && pending) {
+      expected[v1::EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED].insert(StrCat(
+          "PENDING_COUNTED_AS_DISMANTLED/report/", agency, "/", r.report_id()));
+    }
+    (void)pop.cards[StrCat("agency:", agency, "\tFY", year)];
+  };
+  for (int k = 0; k < 12; ++k) {
+    outcome(a0, 2016, k, v1::ORG_OUTCOME_DISMANTLED, k < 5,
+            v1::TIER_PTO_REGIONAL);
+  }
+  for (int k = 0; k < 3; ++k) {
+    outcome(a0, 2017, k, v1::ORG_OUTCOME_DISMANTLED, k == 0, v1::TIER_CPOT);
+  }
+  for (int k = 0; k < 4; ++k) {
+    outcome(a1, 2016, k, v1::ORG_OUTCOME_DISRUPTED, k < 2, v1::TIER_PTO_LOCAL);
+  }
+  // Performance targets (reference, key agency); the latest by occurred_at
+  // counts.
+  auto target = [&](const std::string& agency, int year,
+                    v1::PerformanceMeasure m, int64_t target, int64_t reported,
+                    int seq) {
+    v1::AgencyReport r;
+    r.set_report_id(StrCat(nonce, "-target-", agency.substr(0, 2), "-", year,
+                           "-", static_cast<int>(m), "-", seq));
+    r.set_reporter(agency);
+    r.mutable_occurred_at()->set_seconds(kFy2016 - 300 * kDay +
+                                         int64_t{year - 2016} * 365 * kDay +
+                                         (10 + 30 * seq) * kDay);
+    auto* pt = r.mutable_performance_target();
+    pt->set_agency(agency);
+    pt->set_fiscal_year(year);
+    pt->set_measure(m);
+    pt->set_target(static_cast<uint32_t>(target));
+    pop.records.push_back(Reference(r, agency));
+    pop.targets[StrCat("agency:", agency, "\tFY", year, "\t",
+                       v1::PerformanceMeasure_Name(m))] = {reported, target};
+    (void)pop.cards[StrCat("agency:", agency, "\tFY", year)];
+  };
+  target(a0, 2016, v1::PERFORMANCE_MEASURE_PTO_DISMANTLED, 8, 12, 0);  // 1.5
+  target(a0, 2017, v1::PERFORMANCE_MEASURE_CPOT_DISMANTLED, 2, 3, 0);  // 1.5
+  target(a0, 2017, v1::PERFORMANCE_MEASURE_PTO_DISMANTLED, 1, 3, 0);
+  target(a0, 2017, v1::PERFORMANCE_MEASURE_PTO_DISMANTLED, 3, 3, 1);  // 1.0
+  target(a1, 2016, v1::PERFORMANCE_MEASURE_PTO_DISRUPTED, 10, 4, 0);  // 0.4
+  const int64_t a1_arrests = pop.cards["agency:" + a1 + "\tFY2016"].arrests;
+  target(a1, 2016, v1::PERFORMANCE_MEASURE_ARRESTS,
+         std::max<int64_t>(1, a1_arrests * 4 / 5), a1_arrests, 0);  // >= 1.25
+  for (const auto& [key, rt] : pop.targets) {
+    const auto parts = Split(key, '\t');
+    if (4 * rt.first >= 5 * rt.second) {
+      expected[v1::EVENT_TYPE_TARGET_OVERSHOOT].insert(
+          StrCat("TARGET_OVERSHOOT/", parts[0], "/", parts[1], "/", parts[2]));
+    }
+  }
+  for (const auto& [key, c] : pop.cards) {
+    const auto parts = Split(key, '\t');
+    const std::string scope = parts[0] + "/" + parts[1];
+    expected[v1::EVENT_TYPE_SCORECARD_PUBLISHED].insert("SCORECARD_PUBLISHED/" +
+                                                        scope);
+    if (c.sentenced < kMinSentenced) continue;
+    // fruition_gap >= 0.25 and lnf_share >= 0.30, in integers.
+    if (4 * (c.priority - c.high) >= c.sentenced) {
+      expected[v1::EVENT_TYPE_FRUITION_GAP].insert("FRUITION_GAP/" + scope);
+    }
+    if (10 * c.lnf >= 3 * c.sentenced) {
+      expected[v1::EVENT_TYPE_LNF_SHARE_HIGH].insert("LNF_SHARE_HIGH/" + scope);
+    }
+  }
+  return pop;
+}
+
+// What the scenario lacks of what the tests need ("" when complete): every
+// type present, and conditions that do not hold next to those that do.
+std::string ScenarioGaps(const Population& pop) {
+  std::string out;
+  for (v1::EventType t : AllTypes()) {
+    auto it = pop.expected.find(t);
+    if (it == pop.expected.end() || it->second.empty()) {
+      out += " no " + TypeName(t) + ";";
+    }
+  }
+  bool gap_big_enough_not = false, gap_too_small = false, lnf_not = false;
+  for (const auto& [key, c] : pop.cards) {
+    const bool gap = 4 * (c.priority - c.high) >= c.sentenced;
+    if (c.sentenced >= kMinSentenced && !gap) gap_big_enough_not = true;
+    if (c.sentenced > 0 && c.sentenced < kMinSentenced && gap) {
+      gap_too_small = true;
+    }
+    if (c.sentenced >= kMinSentenced && 10 * c.lnf < 3 * c.sentenced) {
+      lnf_not = true;
+    }
+  }
+  if (!gap_big_enough_not) out += " no unit-period >= 11 sentenced, small gap;";
+  if (!gap_too_small) out += " no unit-period < 11 sentenced with a gap;";
+  if (!lnf_not) out += " no unit-period >= 11 sentenced, low LNF share;";
+  const auto& link = pop.expected.at(v1::EVENT_TYPE_LINK_UNSUBSTANTIATED);
+  if (static_cast<int>(link.size()) >= pop.claims) {
+    out += " every claim unsubstantiated;";
+  }
+  if (static_cast<int>(pop.mismatched.size()) >= pop.priority_sentenced) {
+    out += " every priority claim mismatched;";
+  }
+  if (pop.declined_same_district == 0) out += " no same-district charge;";
+  if (pop.identical_resends == 0) out += " no identical resend;";
+  if (pop.expected.at(v1::EVENT_TYPE_TARGET_OVERSHOOT).size() >=
+      pop.targets.size()) {
+    out += " every target overshot;";
+  }
+  return out;
+}
+
+// The same records, each key's in their order (one partition, as Kafka
+// keeps them), keys interleaved in another order.
+std::vector<Outgoing> Shuffled(const std::vector<Outgoing>& records,
+                               uint32_t seed) {
+  std::map<std::string, std::vector<const Outgoing*>> by_key;
+  std::vector<std::string> order;
+  for (const auto& r : records) {
+    const std::string k = r.topic + "\t" + r.key;
+    if (by_key.count(k) == 0) order.push_back(k);
+    by_key[k].push_back(&r);
+  }
+  std::mt19937 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  std::vector<Outgoing> out;
+  out.reserve(records.size());
+  for (size_t k = 0;; ++k) {
+    bool any = false;
+    for (const auto& key : order) {
+      const auto& list = by_key[key];
+      if (k < list.size()) {
+        out.push_back(*list[k]);
+        any = true;
+      }
+    }
+    if (!any) break;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------ reading back
+
+struct Event {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  std::string key;
+  bool parsed = false;
+  v1::OversightEvent e;
+};
+
+absl::StatusOr<std::vector<Event>> ReadEvents(const std::string& bootstrap) {
+  std::vector<Event> out;
+  for (const std::string& topic : {PublicTopic(), RestrictedTopic()}) {
+    auto records = testing::ReadTopic(bootstrap, topic, seconds(120));
+    if (!records.ok()) return records.status();
+    for (const auto& r : *records) {
+      Event ev;
+      ev.topic = r.topic;
+      ev.partition = r.partition;
+      ev.offset = r.offset;
+      ev.key = r.key;
+      ev.parsed = ev.e.ParseFromString(r.value);
+      out.push_back(std::move(ev));
+    }
+  }
+  return out;
+}
+
+bool Mine(const Population& pop, const v1::OversightEvent& e) {
+  return e.condition_key().find(pop.nonce) != std::string::npos ||
+         pop.pids.count(e.subject_pid()) > 0;
+}
+
+std::vector<Event> MineOnly(const Population& pop,
+                            const std::vector<Event>& all) {
+  std::vector<Event> out;
+  for (const auto& ev : all) {
+    if (ev.parsed && Mine(pop, ev.e)) out.push_back(ev);
+  }
+  return out;
+}
+
+Keys Ids(const std::vector<Event>& events) {
+  Keys ids;
+  for (const auto& ev : events) ids.insert(ev.e.event_id());
+  return ids;
+}
+
+// For one topic: the condition keys whose latest event (by offset) holds,
+// by type. `spread` gets the keys whose events are on several partitions
+// (no "latest" then).
+std::map<v1::EventType, Keys> Holding(const std::vector<Event>& events,
+                                      const std::string& topic,
+                                      Keys* spread = nullptr) {
+  std::map<std::string, const Event*> latest;
+  std::map<std::string, int32_t> partition;
+  for (const auto& ev : events) {
+    if (ev.topic != topic) continue;
+    const std::string& ck = ev.e.condition_key();
+    auto p = partition.emplace(ck, ev.partition).first;
+    if (p->second != ev.partition && spread != nullptr) spread->insert(ck);
+    auto& l = latest[ck];
+    if (l == nullptr || l->offset < ev.offset) l = &ev;
+  }
+  std::map<v1::EventType, Keys> out;
+  for (const auto& [ck, ev] : latest) {
+    if (!ev->e.resolved()) out[ev->e.type()].insert(ck);
+  }
+  return out;
+}
+
+std::string DescribeDiff(const std::string& what, const Keys& got,
+                         const Keys& want) {
+  Keys missing, unexpected;
+  std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
+                      std::inserter(missing, missing.end()));
+  std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
+                      std::inserter(unexpected, unexpected.end()));
+  return StrCat(what, ": ", got.size(), " keys, expected ", want.size(),
+                "; missing ", Join(missing), "; unexpected ", Join(unexpected));
+}
+
+// "" when the conditions holding now (latest event of each key, on the
+// topic of its visibility) are exactly the expected ones.
+std::string CompareHolding(const Population& pop,
+                           const std::vector<Event>& mine) {
+  Keys spread;
+  auto pub = Holding(mine, PublicTopic(), &spread);
+  auto res = Holding(mine, RestrictedTopic(), &spread);
+  if (!spread.empty()) {
+    return "events of one condition key on several partitions: " + Join(spread);
+  }
+  std::string out;
+  for (v1::EventType t : AllTypes()) {
+    auto it = pop.expected.find(t);
+    const Keys want = it == pop.expected.end() ? Keys{} : it->second;
+    if (t == v1::EVENT_TYPE_SCORECARD_PUBLISHED) {
+      if (pub[t] != want) {
+        out += DescribeDiff(TypeName(t) + " (public)", pub[t], want) + "\n";
+      }
+      if (res[t] != want) {
+        out += DescribeDiff(TypeName(t) + " (restricted)", res[t], want) + "\n";
+      }
+      continue;
+    }
+    const Keys& got = PublicType(t) ? pub[t] : res[t];
+    const Keys& wrong = PublicType(t) ? res[t] : pub[t];
+    if (got != want) out += DescribeDiff(TypeName(t), got, want) + "\n";
+    if (!wrong.empty()) {
+      out += StrCat(TypeName(t), " on the wrong topic: ", Join(wrong), "\n");
+    }
+  }
+  return out;
+}
+
+// The sum of counter `name` (all its labels) of the process serving
+// /metrics at `port`.
+std::optional<double> Counter(int port, const std::string& name) {
+  httplib::Client http("127.0.0.1", port);
+  http.set_connection_timeout(2);
+  auto res = http.Get("/metrics");
+  if (!res || res->status != 200) return std::nullopt;
+  std::istringstream in(res->body);
+  std::string line;
+  double total = 0;
+  bool found = false;
+  while (std::getline(in, line)) {
+    if (line.rfind(name, 0) != 0) continue;
+    const size_t space = line.rfind(' ');
+    if (space == std::string::npos) continue;
+    total += std::atof(line.c_str() + space + 1);
+    found = true;
+  }
+  if (!found) return std::nullopt;
+  return total;
+}
+
+std::optional<double> RecordsTotal(int port) {
+  return Counter(port, "fruition_stream_records_total");
+}
+
+// Sum of the end offsets of what the reconciler consumes: a reconciler
+// with an empty store has replayed everything once its record count reaches
+// it.
+int64_t InputRecords(const std::string& bootstrap) {
+  kafka::ConsumerOptions options;
+  options.bootstrap_servers = bootstrap;
+  auto ends = kafka::EndOffsets(
+      options,
+      {std::string(topics::kReports), std::string(topics::kLinkAssessments),
+       std::string(topics::kScores), std::string(topics::kReference)},
+      seconds(30));
+  EXPECT_TRUE(ends.ok()) << ends.status();
+  int64_t sum = 0;
+  if (ends.ok()) {
+    for (const auto& [tp, end] : *ends) sum += end;
+  }
+  return sum;
+}
+
+// Waits until the reconciler at `metrics_port` has consumed at least
+// `min_records`, at least 15 s have passed since `started`, and its record
+// count has not moved for 5 s (caught up and idle).
+bool WaitCaughtUp(int metrics_port, double min_records,
+                  steady_clock::time_point started, seconds timeout) {
+  double last = -1;
+  auto changed = steady_clock::now();
+  return testing::WaitUntil(
+      [&] {
+        const auto v = RecordsTotal(metrics_port);
+        const auto now = steady_clock::now();
+        if (!v) return false;
+        if (*v != last) {
+          last = *v;
+          changed = now;
+          return false;
+        }
+        return *v >= min_records && now - changed >= seconds(5) &&
+               now - started >= seconds(15);
+      },
+      timeout, milliseconds(500));
+}
+
+// ---------------------------------------------------------------- services
+
+void WritePrincipals(const std::string& dir) {
+  std::ofstream principals(dir + "/principals.yaml");
+  principals << "principals:\n  - code: OIG\n    kind: OVERSEER\n"
+             << "    token_sha256: " << privacy::Sha256Hex(Token("OIG"))
+             << "\n";
+}
+
+std::vector<std::string> CommonArgs(const std::string& bootstrap,
+                                    const std::string& dir,
+                                    const std::string& group,
+                                    const std::string& data, int port,
+                                    int metrics_port) {
+  return {"--kafka-bootstrap=" + bootstrap,
+          std::string("--kafka-properties=session.timeout.ms=6000,") +
+              "heartbeat.interval.ms=1000",
+          "--group-id=" + group,
+          "--principals-file=" + dir + "/principals.yaml",
+          "--data-dir=" + dir + "/" + data,
+          StrCat("--grpc-listen=127.0.0.1:", port),
+          StrCat("--metrics-listen=127.0.0.1:", metrics_port)};
+}
+
+std::unique_ptr<Process> StartAndWait(const std::string& binary,
+                                      const std::vector<std::string>& args,
+                                      const std::string& name, int port) {
+  static std::atomic<int> starts{0};
+  const std::string log =
+      StrCat(testing::OutputDir(), "/", name, "-", ++starts, ".log");
+  auto process = Process::Start(testing::Runfile(binary), args, log);
+  EXPECT_TRUE(process.ok()) << process.status();
+  if (!process.ok()) return nullptr;
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        return testing::HealthStatus(StrCat("127.0.0.1:", port)) == "SERVING";
+      },
+      seconds(120)))
+      << name << " did not become SERVING; log: " << log;
+  return std::move(*process);
+}
+
+// One scoring and one reconciler on one broker, for one population.
+struct Stack {
+  std::string bootstrap;
+  std::string dir;
+  std::string nonce;
+  std::string scoring_group, reconciler_group, reconciler_data = "r1";
+  int scoring_port = 0, reconciler_port = 0, reconciler_metrics = 0;
+  int publish_interval_s = 60;
+  std::unique_ptr<Process> scoring;
+  std::unique_ptr<Process> reconciler;
+  steady_clock::time_point reconciler_started;
+
+  void Init(const std::string& b, const std::string& n,
+            const std::string& tag) {
+    bootstrap = b;
+    nonce = n;
+    dir = testing::NewTempDir("reconciler-" + tag);
+    WritePrincipals(dir);
+    scoring_group = StrCat("fruition-scoring-test-", tag, "-", nonce);
+    reconciler_group = StrCat("fruition-reconciler-test-", tag, "-", nonce);
+    scoring_port = testing::FreePort();
+    reconciler_port = testing::FreePort();
+    reconciler_metrics = testing::FreePort();
+  }
+
+  void StartScoring() {
+    scoring = StartAndWait("services/scoring/fruition-scoring",
+                           CommonArgs(bootstrap, dir, scoring_group, "scoring",
+                                      scoring_port, testing::FreePort()),
+                           "scoring-" + nonce, scoring_port);
+  }
+
+  // Starts the reconciler (again, on the same data dir and group, if it ran
+  // before).
+  void StartReconciler() {
+    std::vector<std::string> args =
+        CommonArgs(bootstrap, dir, reconciler_group, reconciler_data,
+                   reconciler_port, reconciler_metrics);
+    args.push_back(StrCat("--publish-interval-seconds=", publish_interval_s));
+    reconciler_started = steady_clock::now();
+    reconciler = StartAndWait("services/reconciler/fruition-reconciler", args,
+                              "reconciler-" + nonce, reconciler_port);
+  }
+
+  void KillReconciler() {
+    if (reconciler == nullptr) return;
+    reconciler->Signal(SIGKILL);
+    reconciler->Wait(seconds(10));
+    reconciler.reset();
+  }
+
+  void KillScoring() {
+    if (scoring == nullptr) return;
+    scoring->Signal(SIGKILL);
+    scoring->Wait(seconds(10));
+    scoring.reset();
+  }
+};
+
+// The first difference between scoring's scorecards (as an overseer) and
+// the test's own counts, or "".
+std::string ScoringDiff(const Population& pop, int port) {
+  auto stub = v1::ScoringService::NewStub(grpc::CreateChannel(
+      StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto get = [&](const std::string& unit, const std::string& period,
+                 v1::Scorecard* card) {
+    v1::GetScorecardRequest req;
+    req.set_unit(unit);
+    req.set_period(period);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+    ctx.set_deadline(std::chrono::system_clock::now() + seconds(10));
+    return stub->GetScorecard(&ctx, req, card).ok();
+  };
+  auto near = [](double a, double b) { return std::fabs(a - b) < 1e-9; };
+  for (const auto& [key, c] : pop.cards) {
+    const auto parts = Split(key, '\t');
+    v1::Scorecard card;
+    if (!get(parts[0], parts[1], &card)) return "no scorecard for " + key;
+    std::map<std::string, const v1::Indicator*> got;
+    for (const auto& i : card.indicators()) got[i.name()] = &i;
+    auto n_of = [&](const std::string& name) -> int64_t {
+      auto it = got.find(name);
+      return it == got.end() ? -1 : it->second->n();
+    };
+    auto value_of = [&](const std::string& name) -> double {
+      auto it = got.find(name);
+      return it == got.end() ? -1 : it->second->value();
+    };
+    if (n_of("arrests") != c.arrests) {
+      return StrCat(key, ": arrests n ", n_of("arrests"), ", want ", c.arrests);
+    }
+    if (n_of("sentenced") != c.sentenced) {
+      return StrCat(key, ": sentenced n ", n_of("sentenced"), ", want ",
+                    c.sentenced);
+    }
+    if (n_of("declined_then_charged_elsewhere") != c.declined_charged) {
+      return StrCat(key, ": declined_then_charged_elsewhere n ",
+                    n_of("declined_then_charged_elsewhere"), ", want ",
+                    c.declined_charged);
+    }
+    if (c.sentenced > 0) {
+      const double s = static_cast<double>(c.sentenced);
+      for (const auto& [name, want] : std::map<std::string, double>{
+               {"high_desert_share", c.high / s},
+               {"lnf_share", c.lnf / s},
+               {"claimed_priority_share", c.priority / s}}) {
+        if (!near(value_of(name), want)) {
+          return StrCat(key, ": ", name, " ", value_of(name), ", want ", want);
+        }
+      }
+    }
+  }
+  for (const auto& [key, rt] : pop.targets) {
+    const auto parts = Split(key, '\t');
+    v1::Scorecard card;
+    if (!get(parts[0], parts[1], &card)) return "no scorecard for " + key;
+    const std::string name = "target_ratio:" + parts[2];
+    const v1::Indicator* found = nullptr;
+    for (const auto& i : card.indicators()) {
+      if (i.name() == name) found = &i;
+    }
+    if (found == nullptr) return StrCat(key, ": no ", name);
+    const double want =
+        static_cast<double>(rt.first) / static_cast<double>(rt.second);
+    if (found->n() != rt.first || !near(found->value(), want)) {
+      return StrCat(key, ": ", name, " ", found->value(), " (n ", found->n(),
+                    "), want ", want, " (n ", rt.first, ")");
+    }
+  }
+  return "";
+}
+
+// Waits until scoring's scorecards for the population are those the test
+// computed and its records for them on fruition.scores.v1 have stopped
+// coming; "" then, else why not.
+std::string WaitScoringSettled(const Stack& stack, const Population& pop) {
+  std::string why;
+  if (!testing::WaitUntil(
+          [&] {
+            why = ScoringDiff(pop, stack.scoring_port);
+            return why.empty();
+          },
+          seconds(600), milliseconds(1000))) {
+    return "scoring never reached the expected scorecards: " + why;
+  }
+  size_t last = 0;
+  auto changed = steady_clock::now();
+  Keys unit_periods;
+  if (!testing::WaitUntil(
+          [&] {
+            auto records = testing::ReadTopic(
+                stack.bootstrap, std::string(topics::kScores), seconds(120));
+            if (!records.ok()) return false;
+            size_t n = 0;
+            unit_periods.clear();
+            for (const auto& r : *records) {
+              v1::Scorecard card;
+              if (!card.ParseFromString(r.value) ||
+                  card.unit().find(pop.nonce) == std::string::npos) {
+                continue;
+              }
+              ++n;
+              unit_periods.insert(card.unit() + "\t" + card.period());
+            }
+            const auto now = steady_clock::now();
+            if (n != last) {
+              last = n;
+              changed = now;
+              return false;
+            }
+            return now - changed >= seconds(3);
+          },
+          seconds(300), milliseconds(1000))) {
+    return "scoring's records on fruition.scores.v1 never stopped coming";
+  }
+  Keys want;
+  for (const auto& [key, c] : pop.cards) want.insert(key);
+  if (unit_periods != want) {
+    return DescribeDiff("unit-periods scoring published", unit_periods, want);
+  }
+  return "";
+}
+
+// Waits until the reconciler has consumed at least `min_records` since it
+// started, at least 15 s have passed, and then either the conditions
+// holding on the topics (the latest event of each key) are the expected
+// ones with nothing moving for 5 s (its record count, the population's
+// events), or nothing has moved for 30 s (the state is final, and wrong).
+// "" if the holding conditions matched, else the difference.
+std::string WaitEventsConverged(const Stack& stack, const Population& pop,
+                                double min_records, seconds timeout) {
+  std::string why = "not read";
+  std::pair<double, size_t> last{-1, 0};
+  auto changed = steady_clock::now();
+  const bool settled = testing::WaitUntil(
+      [&] {
+        const auto records = RecordsTotal(stack.reconciler_metrics);
+        auto events = ReadEvents(stack.bootstrap);
+        const auto now = steady_clock::now();
+        if (!records || !events.ok()) return false;
+        const std::vector<Event> mine = MineOnly(pop, *events);
+        why = CompareHolding(pop, mine);
+        const std::pair<double, size_t> state{*records, mine.size()};
+        if (state != last) {
+          last = state;
+          changed = now;
+          return false;
+        }
+        if (*records < min_records ||
+            now - stack.reconciler_started < seconds(15)) {
+          return false;
+        }
+        return now - changed >= seconds(why.empty() ? 5 : 30);
+      },
+      timeout, milliseconds(1000));
+  if (!settled) {
+    ADD_FAILURE() << "the reconciler did not settle (records " << last.first
+                  << ", want at least " << min_records << "); log: "
+                  << (stack.reconciler ? stack.reconciler->log_path() : "");
+  }
+  return why;
+}
+
+// ---------------------------------------------------------------- fixture
+
+// Run 1: the shared population on the shared broker, scored, then
+// reconciled from history.
+struct SharedRun {
+  Population pop;
+  Stack stack;
+  Keys ids;  // the population's event ids after run 1
+  std::string converge_note;
+  std::string failure;
+};
+
+class ReconcilerIntegrationTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    skip_reason_ = new std::string(Broker::UnavailableReason());
+    if (!skip_reason_->empty()) return;
+    auto broker = Broker::Shared();
+    if (!broker.ok()) {
+      *skip_reason_ = std::string(broker.status().message());
+      return;
+    }
+    shared_broker_ = new std::shared_ptr<Broker>(*broker);
+    const absl::Status s = EnsureTopics((*broker)->bootstrap());
+    if (!s.ok()) *skip_reason_ = std::string(s.message());
+  }
+
+  static void TearDownTestSuite() {
+    if (run1_ != nullptr) {
+      run1_->stack.KillReconciler();
+      run1_->stack.KillScoring();
+    }
+    // A broker of this process's own (no FRUITION_TEST_KAFKA_BOOTSTRAP)
+    // stops with its last reference.
+    delete shared_broker_;
+    shared_broker_ = nullptr;
+  }
+
+  static absl::Status EnsureTopics(const std::string& bootstrap) {
+    auto topics = kafka::IntakeTopics(12, 1);
+    for (std::string_view t :
+         {topics::kLinkAssessments, topics::kScores,
+          topics::kScoringContributions, topics::kOversightPublic,
+          topics::kOversightRestricted}) {
+      topics.push_back(kafka::TopicSpec{std::string(t), 12, 1, {}});
+    }
+    return kafka::EnsureTopics(bootstrap, {}, topics, seconds(30));
+  }
+
+  void SetUp() override {
+    if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
+    nonce_ = testing::Nonce();
+  }
+
+  const std::string& bootstrap() const {
+    return (*shared_broker_)->bootstrap();
+  }
+
+  // Run 1, once: generates the shared population, produces it, waits for
+  // scoring to settle, stops scoring, and starts the reconciler. Later
+  // calls restart the reconciler if a test paused it. "" or what failed.
+  static std::string EnsureRun1() {
+    if (run1_ != nullptr) {
+      if (!run1_->failure.empty()) return run1_->failure;
+      Stack& st = run1_->stack;
+      if (st.reconciler == nullptr || !st.reconciler->running()) {
+        st.StartReconciler();
+        if (st.reconciler == nullptr) return "reconciler did not start";
+        if (!WaitCaughtUp(st.reconciler_metrics, 0, st.reconciler_started,
+                          seconds(600))) {
+          return "restarted reconciler did not settle";
+        }
+      }
+      return "";
+    }
+    run1_ = new SharedRun();
+    const std::string nonce = testing::Nonce();
+    run1_->pop = Generate(nonce, testing::Scaled(320), 11);
+    Stack& st = run1_->stack;
+    st.Init((*shared_broker_)->bootstrap(), nonce, "run1");
+    auto fail = [](const std::string& why) {
+      run1_->failure = why;
+      return why;
+    };
+    if (const std::string gaps = ScenarioGaps(run1_->pop); !gaps.empty()) {
+      return fail("the generated scenario lacks:" + gaps);
+    }
+    const absl::Status produced =
+        testing::Produce(st.bootstrap, run1_->pop.records);
+    if (!produced.ok()) return fail(std::string(produced.message()));
+    st.StartScoring();
+    if (st.scoring == nullptr) return fail("scoring did not start");
+    if (std::string why = WaitScoringSettled(st, run1_->pop); !why.empty()) {
+      return fail(why);
+    }
+    // Scoring has said everything about this population; stopped, it
+    // cannot interleave cards of other tests' units.
+    st.KillScoring();
+    const int64_t inputs = InputRecords(st.bootstrap);
+    st.StartReconciler();
+    if (st.reconciler == nullptr) return fail("reconciler did not start");
+    run1_->converge_note = WaitEventsConverged(
+        st, run1_->pop, static_cast<double>(inputs), seconds(600));
+    auto events = ReadEvents(st.bootstrap);
+    if (!events.ok()) return fail(std::string(events.status().message()));
+    run1_->ids = Ids(MineOnly(run1_->pop, *events));
+    std::cout << "run 1: nonce " << nonce << ", " << run1_->pop.records.size()
+              << " records, " << run1_->pop.ExpectedEvents()
+              << " expected events, " << run1_->ids.size() << " event ids\n";
+    for (const auto& [t, keys] : run1_->pop.expected) {
+      std::cout << "  expected " << TypeName(t) << ": " << keys.size() << "\n";
+    }
+    return "";
+  }
+
+  // Stops run 1's reconciler, so that a test's own reconciler is the only
+  // one emitting on the shared broker. EnsureRun1 restarts it.
+  static void PauseRun1() {
+    if (run1_ != nullptr) run1_->stack.KillReconciler();
+  }
+
+  static std::string* skip_reason_;
+  static std::shared_ptr<Broker>* shared_broker_;
+  static SharedRun* run1_;
+  std::string nonce_;
+};
+
+std::string* ReconcilerIntegrationTest::skip_reason_ = nullptr;
+std::shared_ptr<Broker>* ReconcilerIntegrationTest::shared_broker_ = nullptr;
+SharedRun* ReconcilerIntegrationTest::run1_ = nullptr;
+
+// ------------------------------------------------------------------ tests
+
+TEST_F(ReconcilerIntegrationTest, ExactEvents) {
+  ASSERT_EQ(EnsureRun1(), "");
+  const Population& pop = run1_->pop;
+  EXPECT_EQ(run1_->converge_note, "");
+  auto all = ReadEvents(bootstrap());
+  ASSERT_TRUE(all.ok()) << all.status();
+  const std::vector<Event> mine = MineOnly(pop, *all);
+  std::map<v1::EventType, Keys> got;
+  std::map<std::pair<std::string, int>, int> per_condition;
+  Keys ids;
+  for (const Event& ev : mine) {
+    const v1::OversightEvent& e = ev.e;
+    const std::string& ck = e.condition_key();
+    EXPECT_FALSE(e.resolved()) << "resolved: " << ck;
+    EXPECT_TRUE(ids.insert(e.event_id()).second)
+        << "event id " << e.event_id() << " twice (" << ck << ")";
+    EXPECT_EQ(ck.rfind(TypeName(e.type()) + "/", 0), 0u)
+        << ck << " is not a " << TypeName(e.type());
+    got[e.type()].insert(ck);
+    ++per_condition[{ck, e.visibility()}];
+    if (ev.topic == PublicTopic()) {
+      EXPECT_EQ(e.visibility(), v1::VISIBILITY_PUBLIC) << ck;
+      EXPECT_FALSE(RestrictedType(e.type())) << ck << " on the public topic";
+    } else {
+      EXPECT_EQ(e.visibility(), v1::VISIBILITY_RESTRICTED) << ck;
+      EXPECT_FALSE(PublicType(e.type())) << ck << " on the restricted topic";
+    }
+  }
+  for (v1::EventType t : AllTypes()) {
+    const Keys& want = pop.expected.at(t);
+    EXPECT_EQ(got[t], want) << DescribeDiff(TypeName(t), got[t], want);
+  }
+  for (const auto& [cv, n] : per_condition) {
+    EXPECT_EQ(n, 1) << n << " events for " << cv.first << " ("
+                    << v1::Visibility_Name(
+                           static_cast<v1::Visibility>(cv.second))
+                    << ")";
+  }
+  for (const auto& ck : pop.expected.at(v1::EVENT_TYPE_SCORECARD_PUBLISHED)) {
+    EXPECT_EQ(per_condition.count({ck, v1::VISIBILITY_PUBLIC}), 1u) << ck;
+    EXPECT_EQ(per_condition.count({ck, v1::VISIBILITY_RESTRICTED}), 1u) << ck;
+  }
+  EXPECT_EQ(mine.size(), pop.ExpectedEvents());
+  EXPECT_EQ(ids.size(), mine.size());
+}
+
+TEST_F(ReconcilerIntegrationTest, ReplayAndKill) {
+  ASSERT_EQ(EnsureRun1(), "");
+  const Population& pop = run1_->pop;
+  Stack& st = run1_->stack;
+  auto before = ReadEvents(bootstrap());
+  ASSERT_TRUE(before.ok()) << before.status();
+  const std::vector<Event> mine_before = MineOnly(pop, *before);
+  const Keys ids_before = Ids(mine_before);
+
+  auto expect_nothing_new = [&](const std::string& when) {
+    auto after = ReadEvents(bootstrap());
+    ASSERT_TRUE(after.ok()) << after.status();
+    const std::vector<Event> mine = MineOnly(pop, *after);
+    const Keys ids = Ids(mine);
+    EXPECT_EQ(ids, ids_before)
+        << when << ": " << DescribeDiff("event ids", ids, ids_before);
+    EXPECT_EQ(mine.size(), mine_before.size())
+        << when << ": the population's events were published again";
+  };
+  // The reconciler's store answers for every event (its own or read back).
+  auto wait_store_holds_all = [&]() {
+    auto stub = v1::ReconcilerService::NewStub(
+        grpc::CreateChannel(StrCat("127.0.0.1:", st.reconciler_port),
+                            grpc::InsecureChannelCredentials()));
+    size_t n = 0;
+    EXPECT_TRUE(testing::WaitUntil(
+        [&] {
+          Keys seen;
+          v1::ListEventsRequest req;
+          req.set_page_size(1000);
+          while (true) {
+            grpc::ClientContext ctx;
+            ctx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+            v1::ListEventsResponse resp;
+            if (!stub->ListEvents(&ctx, req, &resp).ok()) return false;
+            for (const auto& e : resp.events()) {
+              if (Mine(pop, e)) seen.insert(e.event_id());
+            }
+            if (resp.next_page_token().empty()) break;
+            req.set_page_token(resp.next_page_token());
+          }
+          n = seen.size();
+          return seen == ids_before;
+        },
+        seconds(600), milliseconds(2000)))
+        << "the reconciler's store holds " << n << " of the "
+        << ids_before.size() << " events";
+  };
+
+  // kill -9, restart on the same data dir.
+  st.KillReconciler();
+  st.StartReconciler();
+  ASSERT_NE(st.reconciler, nullptr);
+  EXPECT_TRUE(WaitCaughtUp(st.reconciler_metrics, 0, st.reconciler_started,
+                           seconds(600)));
+  wait_store_holds_all();
+  expect_nothing_new("after kill -9 and restart");
+
+  // A fresh reconciler: empty data dir, new group. It replays everything,
+  // reads the topics back, and has nothing new to say.
+  st.KillReconciler();
+  st.reconciler_group += "-fresh";
+  st.reconciler_data = "r2";
+  const int64_t inputs = InputRecords(bootstrap());
+  st.StartReconciler();
+  ASSERT_NE(st.reconciler, nullptr);
+  EXPECT_TRUE(WaitCaughtUp(st.reconciler_metrics, static_cast<double>(inputs),
+                           st.reconciler_started, seconds(900)))
+      << "the fresh reconciler did not replay the " << inputs
+      << " input records";
+  wait_store_holds_all();
+  expect_nothing_new("after a fresh reconciler replayed everything");
+}
+
+TEST_F(ReconcilerIntegrationTest, KillDuringRun) {
+  PauseRun1();
+  const Population pop = Generate(nonce_, testing::Scaled(240), 3);
+  ASSERT_EQ(ScenarioGaps(pop), "");
+  Stack st;
+  st.Init(bootstrap(), nonce_, "kill");
+  st.StartScoring();
+  ASSERT_NE(st.scoring, nullptr);
+  st.StartReconciler();
+  ASSERT_NE(st.reconciler, nullptr);
+  // Four chunks. The reconciler is killed (-9) three times, each time once
+  // this incarnation has started emitting events, i.e. in the middle of
+  // its work: during the first chunk (its replay of the broker's history
+  // done, the chunk's records arriving), after the second chunk was
+  // produced, and during the third; each time restarted on the same data
+  // dir. While it runs live it judges intermediate facts (a first
+  // assessment, an early scorecard), so conditions may hold and be
+  // resolved on the way: such transient events are allowed. What must hold
+  // at the end is the latest event of every condition key.
+  const size_t chunk = pop.records.size() / 4 + 1;
+  for (int k = 0; k < 4; ++k) {
+    const size_t begin = std::min(pop.records.size(), k * chunk);
+    const size_t end = std::min(pop.records.size(), begin + chunk);
+    const std::vector<Outgoing> part(pop.records.begin() + begin,
+                                     pop.records.begin() + end);
+    absl::Status produced;
+    std::thread producer(
+        [&] { produced = testing::Produce(st.bootstrap, part); });
+    if (k == 1) producer.join();
+    if (k < 3) {
+      EXPECT_TRUE(testing::WaitUntil(
+          [&] {
+            const auto out =
+                Counter(st.reconciler_metrics, "fruition_stream_outputs_total");
+            return out.has_value() && *out > 0;
+          },
+          seconds(600), milliseconds(20)))
+          << "chunk " << k << ": the reconciler emitted nothing; log: "
+          << st.reconciler->log_path();
+      st.KillReconciler();
+    }
+    if (producer.joinable()) producer.join();
+    ASSERT_TRUE(produced.ok()) << produced;
+    if (st.reconciler == nullptr) {
+      st.StartReconciler();
+      ASSERT_NE(st.reconciler, nullptr);
+    }
+  }
+  ASSERT_EQ(WaitScoringSettled(st, pop), "");
+  EXPECT_EQ(WaitEventsConverged(st, pop, 0, seconds(900)), "")
+      << "the latest event of each condition key is not the expected state; "
+         "reconciler log: "
+      << st.reconciler->log_path();
+}
+
+TEST_F(ReconcilerIntegrationTest, ShuffledSameIds) {
+  ASSERT_EQ(EnsureRun1(), "");
+  auto own = Broker::StartOwn();
+  if (!own.ok()) {
+    GTEST_SKIP() << "no broker of its own: " << own.status().message();
+  }
+  ASSERT_TRUE(EnsureTopics((*own)->bootstrap()).ok());
+  const Population& pop = run1_->pop;
+  {
+    Stack st;
+    st.Init((*own)->bootstrap(), pop.nonce, "shuffled");
+    ASSERT_TRUE(testing::Produce(st.bootstrap, Shuffled(pop.records, 7)).ok());
+    st.StartScoring();
+    ASSERT_NE(st.scoring, nullptr);
+    ASSERT_EQ(WaitScoringSettled(st, pop), "");
+    st.KillScoring();
+    const int64_t inputs = InputRecords(st.bootstrap);
+    st.StartReconciler();
+    ASSERT_NE(st.reconciler, nullptr);
+    EXPECT_EQ(
+        WaitEventsConverged(st, pop, static_cast<double>(inputs), seconds(600)),
+        "");
+    auto events = ReadEvents(st.bootstrap);
+    ASSERT_TRUE(events.ok()) << events.status();
+    const std::vector<Event> mine = MineOnly(pop, *events);
+    EXPECT_EQ(mine.size(), events->size()) << "events of no one's population";
+    const Keys ids = Ids(mine);
+    EXPECT_EQ(ids.size(), mine.size()) << "an event id published twice";
+    EXPECT_EQ(ids, run1_->ids) << DescribeDiff("event ids", ids, run1_->ids);
+    if (ids != run1_->ids) {
+      // Which conditions differ, for the reader.
+      for (const auto& ev : mine) {
+        if (run1_->ids.count(ev.e.event_id()) == 0) {
+          ADD_FAILURE() << "only in the shuffled run: "
+                        << ev.e.ShortDebugString();
+        }
+      }
+    }
+  }
+}
+
+TEST_F(ReconcilerIntegrationTest, PublicTopicClean) {
+  ASSERT_EQ(EnsureRun1(), "");
+  auto all = ReadEvents(bootstrap());
+  ASSERT_TRUE(all.ok()) << all.status();
+  size_t public_records = 0;
+  int suppressed_cells = 0;
+  for (const Event& ev : *all) {
+    const v1::OversightEvent& e = ev.e;
+    if (ev.topic == RestrictedTopic()) {
+      EXPECT_NE(e.visibility(), v1::VISIBILITY_PUBLIC)
+          << "PUBLIC event on the restricted topic at " << ev.partition << "@"
+          << ev.offset << ": " << e.condition_key();
+      continue;
+    }
+    ++public_records;
+    const std::string at = StrCat(ev.topic, "/", ev.partition, "@", ev.offset);
+    ASSERT_TRUE(ev.parsed) << at << ": not an OversightEvent";
+    EXPECT_EQ(e.visibility(), v1::VISIBILITY_PUBLIC) << at;
+    EXPECT_EQ(e.subject_pid(), "") << at << ": " << e.condition_key();
+    EXPECT_FALSE(RestrictedType(e.type()))
+        << at << ": " << TypeName(e.type()) << " on the public topic";
+    for (const auto& [name, value] : e.facts()) {
+      const std::string suffix = ".n";
+      if (name.size() <= suffix.size() ||
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) !=
+              0) {
+        continue;
+      }
+      if (value <= 0 || value >= kMinPublicN) continue;
+      const std::string cell = name.substr(0, name.size() - suffix.size());
+      EXPECT_EQ(e.facts().count(cell), 0u)
+          << at << " (" << e.condition_key() << "): " << cell
+          << " shown with n = " << value;
+      if (Mine(run1_->pop, e) && e.facts().count(cell + ".suppressed") > 0) {
+        ++suppressed_cells;
+      }
+    }
+  }
+  EXPECT_GT(public_records, 0u);
+  // The population's small units (FO-SMALL, quarters) give the check
+  // something to check.
+  EXPECT_GT(suppressed_cells, 0);
+}
+
+TEST_F(ReconcilerIntegrationTest, ExplainAndList) {
+  ASSERT_EQ(EnsureRun1(), "");
+  const Population& pop = run1_->pop;
+  const Stack& st = run1_->stack;
+  auto stub = v1::ReconcilerService::NewStub(
+      grpc::CreateChannel(StrCat("127.0.0.1:", st.reconciler_port),
+                          grpc::InsecureChannelCredentials()));
+  // Lists every event matching `req`, page by page.
+  auto list = [&](v1::ListEventsRequest req, bool overseer, int page_size,
+                  grpc::Status* status) {
+    std::vector<v1::OversightEvent> out;
+    req.set_page_size(page_size);
+    for (int pages = 0; pages < 200000; ++pages) {
+      grpc::ClientContext ctx;
+      if (overseer) ctx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+      v1::ListEventsResponse resp;
+      *status = stub->ListEvents(&ctx, req, &resp);
+      if (!status->ok()) return out;
+      EXPECT_LE(resp.events_size(), page_size);
+      for (const auto& e : resp.events()) out.push_back(e);
+      if (resp.next_page_token().empty()) return out;
+      if (resp.next_page_token() == req.page_token()) {
+        ADD_FAILURE() << "page token did not advance";
+        return out;
+      }
+      req.set_page_token(resp.next_page_token());
+    }
+    ADD_FAILURE() << "too many pages";
+    return out;
+  };
+  auto mine_ids = [&](const std::vector<v1::OversightEvent>& events) {
+    Keys ids;
+    for (const auto& e : events) {
+      if (Mine(pop, e)) ids.insert(e.event_id());
+    }
+    return ids;
+  };
+
+  auto topic_events = ReadEvents(bootstrap());
+  ASSERT_TRUE(topic_events.ok()) << topic_events.status();
+  const std::vector<Event> mine = MineOnly(pop, *topic_events);
+  ASSERT_FALSE(mine.empty());
+  // Wait until the instance's store holds all of them (a restarted
+  // instance reads the topics back first).
+  grpc::Status status;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return mine_ids(list({}, true, 1000, &status)) == Ids(mine); },
+      seconds(600), milliseconds(2000)))
+      << status.error_message();
+
+  // ExplainEvent: one event of each type, as an overseer.
+  std::map<v1::EventType, const v1::OversightEvent*> one;
+  const v1::OversightEvent* a_public = nullptr;
+  const v1::OversightEvent* a_restricted = nullptr;
+  for (const Event& ev : mine) {
+    one.emplace(ev.e.type(), &ev.e);
+    if (ev.e.visibility() == v1::VISIBILITY_PUBLIC) a_public = &ev.e;
+    if (ev.e.visibility() == v1::VISIBILITY_RESTRICTED) a_restricted = &ev.e;
+  }
+  EXPECT_EQ(one.size(), AllTypes().size());
+  for (const auto& [type, e] : one) {
+    v1::ExplainEventRequest req;
+    req.set_event_id(e->event_id());
+    v1::EventExplanation x;
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+    const grpc::Status s = stub->ExplainEvent(&ctx, req, &x);
+    ASSERT_TRUE(s.ok()) << TypeName(type) << ": " << s.error_message();
+    EXPECT_EQ(x.event().event_id(), e->event_id());
+    EXPECT_NE(x.rule().find(TypeName(type)), std::string::npos)
+        << TypeName(type) << ": rule \"" << x.rule() << "\"";
+    EXPECT_TRUE(std::any_of(x.summary().begin(), x.summary().end(),
+                            [](char c) { return std::isdigit(c) != 0; }))
+        << TypeName(type) << ": summary without a number: " << x.summary();
+    std::map<std::string, double> explained;
+    for (const auto& f : x.facts()) {
+      explained[f.name()] = f.value();
+      EXPECT_FALSE(f.meaning().empty()) << f.name();
+    }
+    for (const auto& [name, value] : e->facts()) {
+      auto it = explained.find(name);
+      ASSERT_NE(it, explained.end())
+          << TypeName(type) << ": fact " << name << " not explained";
+      EXPECT_EQ(it->second, value) << TypeName(type) << ": " << name;
+    }
+  }
+  // Without a token: PUBLIC events only.
+  ASSERT_NE(a_public, nullptr);
+  ASSERT_NE(a_restricted, nullptr);
+  {
+    v1::ExplainEventRequest req;
+    req.set_event_id(a_restricted->event_id());
+    v1::EventExplanation x;
+    grpc::ClientContext ctx;
+    EXPECT_EQ(stub->ExplainEvent(&ctx, req, &x).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    v1::ExplainEventRequest req;
+    req.set_event_id(a_public->event_id());
+    v1::EventExplanation x;
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(stub->ExplainEvent(&ctx, req, &x).ok());
+  }
+  {
+    v1::ListEventsRequest req;
+    req.set_visibility(v1::VISIBILITY_RESTRICTED);
+    list(req, false, 100, &status);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    const auto public_only = list({}, false, 1000, &status);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    for (const auto& e : public_only) {
+      EXPECT_EQ(e.visibility(), v1::VISIBILITY_PUBLIC) << e.condition_key();
+    }
+    Keys want;
+    for (const Event& ev : mine) {
+      if (ev.e.visibility() == v1::VISIBILITY_PUBLIC) {
+        want.insert(ev.e.event_id());
+      }
+    }
+    EXPECT_EQ(mine_ids(public_only), want);
+  }
+
+  // Filters: only matching events, and all of the population's that match.
+  struct Filter {
+    std::string name;
+    v1::ListEventsRequest req;
+    std::function<bool(const v1::OversightEvent&)> match;
+  };
+  std::vector<Filter> filters;
+  for (v1::EventType t : AllTypes()) {
+    v1::ListEventsRequest r;
+    r.set_type(t);
+    filters.push_back(
+        {"type " + TypeName(t), r,
+         [t](const v1::OversightEvent& e) { return e.type() == t; }});
+  }
+  for (const std::string& unit : std::vector<std::string>{
+           "agency:" + pop.a0, "district:D1-" + pop.nonce}) {
+    v1::ListEventsRequest r;
+    r.set_unit(unit);
+    filters.push_back({"unit " + unit, r, [unit](const v1::OversightEvent& e) {
+                         return e.unit() == unit;
+                       }});
+  }
+  {
+    v1::ListEventsRequest r;
+    r.set_unit("agency:" + pop.a0);
+    r.set_period("FY2017");
+    r.set_type(v1::EVENT_TYPE_FRUITION_GAP);
+    const std::string unit = r.unit();
+    filters.push_back(
+        {"unit, period and type", r, [unit](const v1::OversightEvent& e) {
+           return e.unit() == unit && e.period() == "FY2017" &&
+                  e.type() == v1::EVENT_TYPE_FRUITION_GAP;
+         }});
+  }
+  for (v1::Visibility v : {v1::VISIBILITY_PUBLIC, v1::VISIBILITY_RESTRICTED}) {
+    v1::ListEventsRequest r;
+    r.set_visibility(v);
+    filters.push_back(
+        {v1::Visibility_Name(v), r,
+         [v](const v1::OversightEvent& e) { return e.visibility() == v; }});
+  }
+  for (bool resolved : {false, true}) {
+    v1::ListEventsRequest r;
+    r.set_resolved(resolved);
+    filters.push_back({StrCat("resolved=", resolved ? "true" : "false"), r,
+                       [resolved](const v1::OversightEvent& e) {
+                         return e.resolved() == resolved;
+                       }});
+  }
+  for (const Filter& f : filters) {
+    const auto got = list(f.req, true, 1000, &status);
+    ASSERT_TRUE(status.ok()) << f.name << ": " << status.error_message();
+    for (const auto& e : got) {
+      EXPECT_TRUE(f.match(e)) << f.name << ": " << e.ShortDebugString();
+    }
+    Keys want;
+    for (const Event& ev : mine) {
+      if (f.match(ev.e)) want.insert(ev.e.event_id());
+    }
+    EXPECT_EQ(mine_ids(got), want) << f.name;
+  }
+  // The unit-period-type filter found the FRUITION_GAP the scenario has.
+  EXPECT_EQ(pop.expected.at(v1::EVENT_TYPE_FRUITION_GAP)
+                .count("FRUITION_GAP/agency:" + pop.a0 + "/FY2017"),
+            1u);
+
+  // Paging: 7 at a time, every event exactly once. First over the events
+  // of one unit, which fit in one big page: the same events in the same
+  // order.
+  {
+    v1::ListEventsRequest req;
+    req.set_unit("agency:" + pop.a0);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+    req.set_page_size(1000);
+    v1::ListEventsResponse one_page;
+    ASSERT_TRUE(stub->ListEvents(&ctx, req, &one_page).ok());
+    ASSERT_EQ(one_page.next_page_token(), "");
+    ASSERT_GT(one_page.events_size(), 7);
+    const auto paged = list(req, true, 7, &status);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(static_cast<int>(paged.size()), one_page.events_size());
+    for (size_t i = 0; i < paged.size(); ++i) {
+      EXPECT_EQ(paged[i].event_id(), one_page.events(i).event_id()) << i;
+    }
+  }
+  // Then over every event of the instance (more than a page of 1000 holds,
+  // on a shared broker): the same set as pages of 1000. Events may only be
+  // added meanwhile: big1 <= paged <= big2.
+  auto ids_of = [](const std::vector<v1::OversightEvent>& events) {
+    Keys ids;
+    for (const auto& e : events) ids.insert(e.event_id());
+    return ids;
+  };
+  const auto big1 = list({}, true, 1000, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const auto paged = list({}, true, 7, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const auto big2 = list({}, true, 1000, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const Keys paged_ids = ids_of(paged);
+  EXPECT_EQ(paged_ids.size(), paged.size()) << "an event on two pages";
+  const Keys b1 = ids_of(big1), b2 = ids_of(big2);
+  EXPECT_EQ(b1.size(), big1.size());
+  EXPECT_TRUE(
+      std::includes(paged_ids.begin(), paged_ids.end(), b1.begin(), b1.end()))
+      << "paging by 7 missed events: " << DescribeDiff("paged", paged_ids, b1);
+  EXPECT_TRUE(
+      std::includes(b2.begin(), b2.end(), paged_ids.begin(), paged_ids.end()))
+      << DescribeDiff("paged", paged_ids, b2);
+  EXPECT_EQ(mine_ids(paged), Ids(mine));
+  std::cout << "ListEvents: " << paged.size() << " events in pages of 7\n";
+}
+
+TEST_F(ReconcilerIntegrationTest, ResolvesLive) {
+  PauseRun1();
+  const Population pop = Generate(nonce_, testing::Scaled(160), 5);
+  ASSERT_FALSE(pop.unsubstantiated.empty());
+  ASSERT_FALSE(pop.mismatched.empty());
+  Stack st;
+  st.Init(bootstrap(), nonce_, "resolve");
+  st.publish_interval_s = 0;
+  ASSERT_TRUE(testing::Produce(st.bootstrap, pop.records).ok());
+  st.StartScoring();
+  ASSERT_NE(st.scoring, nullptr);
+  ASSERT_EQ(WaitScoringSettled(st, pop), "");
+  const int64_t inputs = InputRecords(st.bootstrap);
+  st.StartReconciler();
+  ASSERT_NE(st.reconciler, nullptr);
+  ASSERT_EQ(
+      WaitEventsConverged(st, pop, static_cast<double>(inputs), seconds(600)),
+      "");
+
+  // New facts that end conditions: a SUBSTANTIATED assessment of an
+  // unsubstantiated claim; an amended judgment (later occurred_at, not LNF,
+  // no mitigating role) of a TIER_MISMATCH case; a later, higher target
+  // for the overshot measure.
+  std::vector<Outgoing> fixes;
+  std::map<std::string, std::string> to_resolve;  // condition key -> topic
+  Keys touched_pids;
+  for (const Case& c : pop.mismatched) {
+    if (touched_pids.size() == 3) break;
+    v1::AgencyReport amended = c.sentencing;
+    amended.set_report_id(amended.report_id() + "-amended");
+    amended.mutable_occurred_at()->set_seconds(
+        c.sentencing.occurred_at().seconds() + kDay);
+    std::mt19937 rng(1);
+    v1::SentencingRecord s = Sentencing(Profile::kMid, rng);
+    s.set_subject_pid(c.pid);
+    s.set_district(c.sentencing.sentencing().district());
+    const scoring::DesertResult d = scoring::Score(s);
+    ASSERT_FALSE(d.lnf);
+    ASSERT_FALSE(MitigatingRole(s));
+    *amended.mutable_sentencing() = s;
+    fixes.push_back(Report(amended, c.pid));
+    to_resolve[StrCat("TIER_MISMATCH/subject/", c.pid, "/case/", c.case_id)] =
+        RestrictedTopic();
+    touched_pids.insert(c.pid);
+  }
+  int claims = 0;
+  for (const Claim& c : pop.unsubstantiated) {
+    if (claims == 3) break;
+    if (touched_pids.count(c.pid) > 0) continue;
+    ++claims;
+    fixes.push_back(Assessment(MakeAssessment(
+        StrCat(nonce_, "-as-fix-", c.claim_id), c,
+        v1::ASSESSMENT_RESULT_SUBSTANTIATED, "v1", c.claimed_at + 30 * kDay)));
+    to_resolve["LINK_UNSUBSTANTIATED/claim/" + c.claim_id] = RestrictedTopic();
+  }
+  {
+    v1::AgencyReport r;
+    r.set_report_id(StrCat(nonce_, "-target-raised"));
+    r.set_reporter(pop.a0);
+    r.mutable_occurred_at()->set_seconds(kFy2016 + 200 * kDay);
+    auto* pt = r.mutable_performance_target();
+    pt->set_agency(pop.a0);
+    pt->set_fiscal_year(2016);
+    pt->set_measure(v1::PERFORMANCE_MEASURE_PTO_DISMANTLED);
+    pt->set_target(20);  // 12 / 20 = 0.6
+    fixes.push_back(Reference(r, pop.a0));
+    const std::string key =
+        StrCat("TARGET_OVERSHOOT/agency:", pop.a0,
+               "/FY2016/PERFORMANCE_MEASURE_PTO_DISMANTLED");
+    ASSERT_EQ(pop.expected.at(v1::EVENT_TYPE_TARGET_OVERSHOOT).count(key), 1u);
+    to_resolve[key] = PublicTopic();
+  }
+  ASSERT_GE(claims, 1);
+  ASSERT_GE(touched_pids.size(), 1u);
+  ASSERT_TRUE(testing::Produce(st.bootstrap, fixes).ok());
+
+  // A resolving event (same condition key, resolved) for each.
+  std::string why;
+  const bool resolved = testing::WaitUntil(
+      [&] {
+        auto events = ReadEvents(st.bootstrap);
+        if (!events.ok()) return false;
+        const std::vector<Event> mine = MineOnly(pop, *events);
+        std::map<std::string, const Event*> latest;
+        for (const auto& ev : mine) {
+          auto it = to_resolve.find(ev.e.condition_key());
+          if (it == to_resolve.end() || it->second != ev.topic) continue;
+          auto& l = latest[ev.e.condition_key()];
+          if (l == nullptr || l->offset < ev.offset) l = &ev;
+        }
+        Keys pending;
+        for (const auto& [ck, topic] : to_resolve) {
+          auto it = latest.find(ck);
+          if (it == latest.end() || !it->second->e.resolved()) {
+            pending.insert(ck);
+          }
+        }
+        why = Join(pending);
+        return pending.empty();
+      },
+      seconds(300), milliseconds(2000));
+  EXPECT_TRUE(resolved) << "not resolved: " << why
+                        << "; reconciler log: " << st.reconciler->log_path();
+  // Each resolution names its condition and type, and is still RESTRICTED
+  // or PUBLIC as the condition was.
+  auto events = ReadEvents(st.bootstrap);
+  ASSERT_TRUE(events.ok());
+  int resolutions = 0;
+  for (const auto& ev : MineOnly(pop, *events)) {
+    if (!ev.e.resolved()) continue;
+    auto it = to_resolve.find(ev.e.condition_key());
+    if (it == to_resolve.end()) continue;  // a transient one on the way
+    ++resolutions;
+    EXPECT_EQ(ev.e.condition_key().rfind(TypeName(ev.e.type()) + "/", 0), 0u);
+    EXPECT_EQ(ev.topic, it->second) << ev.e.condition_key();
+  }
+  EXPECT_GE(resolutions, static_cast<int>(to_resolve.size()));
+}
+
+}  // namespace
+}  // namespace fruition
