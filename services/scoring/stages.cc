@@ -278,6 +278,13 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
         return Poison(r, "not a fruition.v1.AgencyReport", poison);
       }
       const std::string id = JoinKey({report.reporter(), report.report_id()});
+      // One (reporter, report_id) counts once: the first in log order
+      // (SPEC §2), whatever body a later one carries.
+      bool seen = false;
+      for (const char* kind : {"o", "t", "d", "c"}) {
+        if (tx.Get(kReference, JoinKey({kind, id}))) seen = true;
+      }
+      if (seen) continue;
       std::vector<std::string> units;  // agency/area unit-periods touched
       switch (report.body_case()) {
         case v1::AgencyReport::kOrgOutcome: {

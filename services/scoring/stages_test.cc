@@ -926,6 +926,22 @@ TEST(StagesTest, ReferenceOrderDoesNotMatter) {
   }
 }
 
+TEST(StagesTest, AReferenceReportIdResentWithAnotherBodyCountsItsFirst) {
+  Stage1Runner s1("refdup1");
+  Stage2Runner s2("refdup2", {kDeaPartition, kAreaPartition});
+  s2.Feed(s1.Run(ThreeDeaArrests()));
+  std::vector<Input> all = OutcomesAndTargets();
+  for (const auto& in : Designations()) all.push_back(in);
+  s2.FeedInputs(all);
+  // The same report ids again, with other bodies (SPEC §2: the first in
+  // log order counts; the reconciler raises REPORT_CONFLICT).
+  s2.FeedInputs(
+      {TargetIn("T-1", v1::PERFORMANCE_MEASURE_PTO_DISMANTLED, 100),
+       OutcomeIn("O-2", "ORG-2", v1::ORG_OUTCOME_DISMANTLED, true, 2016),
+       TargetIn("O-3", v1::PERFORMANCE_MEASURE_ARRESTS, 1000)});
+  ExpectDeaReference(Indicators(s2.Card("agency:DEA", "FY2016")));
+}
+
 TEST(StagesTest, ReferenceRecordsOfUnitsNotOwnedProduceNothing) {
   std::set<int32_t> others = AllPartitions();
   others.erase(kDeaPartition);
