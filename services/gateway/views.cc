@@ -88,6 +88,7 @@ absl::StatusOr<Cursor> Cursor::Decode(const std::string& s,
     const size_t end = topic == 0 ? s.find('.', pos) : s.size();
     if (end == std::string::npos) return bad();
     const std::string part = s.substr(pos, end - pos);
+    if (!part.empty() && part.back() == '-') return bad();
     size_t i = 0;
     while (i < part.size()) {
       size_t j = part.find('-', i);
@@ -146,8 +147,10 @@ void Views::Apply(store::KvTx& tx,
     }
     if (tx.Get(kEventIds, ge.event().event_id())) continue;  // seen
     // A record on the wrong topic is not shown as what it claims to be.
-    const bool is_public = ge.event().visibility() == v1::VISIBILITY_PUBLIC;
-    if (is_public != (topic == 0)) continue;
+    if (ge.event().visibility() !=
+        (topic == 0 ? v1::VISIBILITY_PUBLIC : v1::VISIBILITY_RESTRICTED)) {
+      continue;
+    }
     ge.set_topic(topic);
     ge.set_partition(r.partition);
     ge.set_offset(r.offset);

@@ -1,0 +1,1193 @@
+// The gateway's HTTP API (services/gateway/http.h, SPEC §9) and its gRPC
+// OversightService (services/gateway/server.h), in-process on free ports
+// over views on a real RocksDB store fed Kafka records built by hand, with
+// principals from YAML: an overseer (OIG) and an agency (DEA). No Kafka.
+#include "services/gateway/http.h"
+
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "fruition/v1/events.pb.h"
+#include "fruition/v1/gateway.grpc.pb.h"
+#include "fruition/v1/scores.pb.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "services/common/auth/principals.h"
+#include "services/common/kafka/consumer.h"
+#include "services/common/privacy/pseudonymizer.h"
+#include "services/common/store/kv.h"
+#include "services/common/strings.h"
+#include "services/common/topics.h"
+#include "services/gateway/server.h"
+#include "services/gateway/views.h"
+
+namespace fruition::gateway {
+namespace {
+
+using google::protobuf::Struct;
+using google::protobuf::Value;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+const std::string kPublic(topics::kOversightPublic);
+const std::string kRestricted(topics::kOversightRestricted);
+const std::string kScores(topics::kScores);
+const std::string kOigToken = "oig-secret-token";
+const std::string kDeaToken = "dea-secret-token";
+
+std::string FreshDir(const std::string& name) {
+  std::string base = ::testing::TempDir();
+  if (base.empty() || base.back() != '/') base.push_back('/');
+  std::string tmpl = base + "gateway_" + name + "_XXXXXX";
+  const char* dir = mkdtemp(tmpl.data());
+  EXPECT_NE(dir, nullptr) << "mkdtemp " << tmpl;
+  return tmpl;
+}
+
+// Polls `condition` until it holds or `timeout` passes.
+bool WaitUntil(const std::function<bool()>& condition, milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return condition();
+}
+
+v1::OversightEvent Event(const std::string& id, v1::EventType type,
+                         v1::Visibility visibility, const std::string& unit,
+                         const std::string& period, bool resolved = false) {
+  v1::OversightEvent e;
+  e.set_event_id(id);
+  e.set_condition_key(StrCat(v1::EventType_Name(type), "/", unit, "/", period));
+  e.set_type(type);
+  e.set_severity(v1::SEVERITY_CRITICAL);
+  e.set_visibility(visibility);
+  e.set_unit(unit);
+  e.set_period(period);
+  e.set_resolved(resolved);
+  if (visibility == v1::VISIBILITY_RESTRICTED) e.set_subject_pid("pid-" + id);
+  (*e.mutable_facts())["fruition_gap"] = 0.375;
+  (*e.mutable_facts())["sentenced"] = 40;
+  e.add_evidence_refs("claim:CL-" + id);
+  e.mutable_emitted_at()->set_seconds(1700000000);
+  return e;
+}
+
+v1::Indicator* Add(v1::Scorecard* c, const std::string& name, double value,
+                   int64_t n, bool defined = true) {
+  auto* i = c->add_indicators();
+  i->set_name(name);
+  i->set_value(value);
+  i->set_n(n);
+  i->set_defined(defined);
+  return i;
+}
+
+v1::Scorecard Card(const std::string& unit, const std::string& period) {
+  v1::Scorecard c;
+  c.set_unit(unit);
+  c.set_period(period);
+  c.set_score_version("v1");
+  c.set_criteria_version("v1");
+  c.set_scorecard_id("sc-" + unit + "-" + period);
+  c.set_revision(4);
+  Add(&c, "arrests", 412, 412);
+  Add(&c, "lnf_share", 0.31, 118);
+  Add(&c, "mean_desert", 42.5, 7);
+  Add(&c, "link_substantiation_rate", 0, 0, false);
+  Add(&c, "pto_linked_arrests_claimed", 10, 10);
+  Add(&c, "sentenced", 11, 11);
+  Add(&c, "fruition_gap", -0.125, 118);
+  Add(&c, "lnf_cost_usd", 1234567.5, 40);
+  Add(&c, "target_ratio:PERFORMANCE_MEASURE_PTO_DISMANTLED", 1.5, 3);
+  return c;
+}
+
+Struct ParseStruct(const std::string& json) {
+  Struct s;
+  const auto status = google::protobuf::util::JsonStringToMessage(json, &s);
+  EXPECT_TRUE(status.ok()) << status << ": " << json;
+  return s;
+}
+
+// A JSON cell as "key=value,..." sorted by key: the exact shape.
+std::string CellText(const Value& cell) {
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : cell.struct_value().fields()) {
+    if (v.kind_case() == Value::kBoolValue) {
+      parts.push_back(StrCat(k, "=", v.bool_value() ? "true" : "false"));
+    } else if (v.kind_case() == Value::kNumberValue) {
+      char buf[64];
+      std::snprintf(buf, sizeof(buf), "%.15g", v.number_value());
+      parts.push_back(StrCat(k, "=", buf));
+    } else {
+      parts.push_back(StrCat(k, "=?"));
+    }
+  }
+  std::sort(parts.begin(), parts.end());
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ",") + p;
+  return out;
+}
+
+std::map<std::string, std::string> Cells(const Struct& card) {
+  std::map<std::string, std::string> out;
+  const auto it = card.fields().find("indicators");
+  if (it == card.fields().end()) return out;
+  for (const auto& [k, v] : it->second.struct_value().fields()) {
+    out[k] = CellText(v);
+  }
+  return out;
+}
+
+const std::map<std::string, std::string>& OverseerCells() {
+  static const auto* m = new std::map<std::string, std::string>{
+      {"arrests", "n=412,value=412"},
+      {"lnfShare", "n=118,value=0.31"},
+      {"meanDesert", "n=7,value=42.5"},
+      {"linkSubstantiationRate", "defined=false,n=0"},
+      {"ptoLinkedArrestsClaimed", "n=10,value=10"},
+      {"sentenced", "n=11,value=11"},
+      {"fruitionGap", "n=118,value=-0.125"},
+      {"lnfCostUsd", "n=40,value=1234567.5"},
+      {"targetRatio:PERFORMANCE_MEASURE_PTO_DISMANTLED", "n=3,value=1.5"},
+  };
+  return *m;
+}
+
+const std::map<std::string, std::string>& PublicCells() {
+  static const auto* m = new std::map<std::string, std::string>{
+      {"arrests", "n=412,value=412"},
+      {"lnfShare", "n=118,value=0.31"},
+      {"meanDesert", "n=7,suppressed=true"},
+      {"linkSubstantiationRate", "defined=false,n=0"},
+      {"ptoLinkedArrestsClaimed", "n=10,suppressed=true"},
+      {"sentenced", "n=11,value=11"},
+      {"fruitionGap", "n=118,value=-0.125"},
+      {"lnfCostUsd", "n=40,value=1234567.5"},
+      {"targetRatio:PERFORMANCE_MEASURE_PTO_DISMANTLED", "n=3,suppressed=true"},
+  };
+  return *m;
+}
+
+std::string Str(const Struct& s, const std::string& field) {
+  const auto it = s.fields().find(field);
+  return it == s.fields().end() ? "<absent>" : it->second.string_value();
+}
+
+// One Server-Sent Event.
+struct SseEvent {
+  std::string id;
+  std::string data;
+};
+
+// Reads an SSE stream on a thread of its own until Stop(), or until
+// `stop_after` events (then it disconnects by itself).
+class SseClient {
+ public:
+  SseClient(int port, const std::string& path, const httplib::Headers& headers,
+            size_t stop_after = 0)
+      : client_("127.0.0.1", port), stop_after_(stop_after) {
+    client_.set_read_timeout(seconds(300));
+    thread_ = std::thread([this, path, headers] {
+      auto result =
+          client_.Get(path, headers, [this](const char* data, size_t length) {
+            std::lock_guard<std::mutex> lock(mu_);
+            buffer_.append(data, length);
+            size_t end;
+            while ((end = buffer_.find("\n\n")) != std::string::npos) {
+              const std::string block = buffer_.substr(0, end);
+              buffer_.erase(0, end + 2);
+              SseEvent e;
+              size_t start = 0;
+              while (start <= block.size()) {
+                size_t nl = block.find('\n', start);
+                if (nl == std::string::npos) nl = block.size();
+                const std::string line = block.substr(start, nl - start);
+                start = nl + 1;
+                if (line.rfind("id: ", 0) == 0) e.id = line.substr(4);
+                if (line.rfind("data: ", 0) == 0) e.data += line.substr(6);
+              }
+              if (!e.data.empty()) events_.push_back(std::move(e));
+            }
+            return stop_after_ == 0 || events_.size() < stop_after_;
+          });
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    });
+  }
+  ~SseClient() { Stop(); }
+
+  void Stop() {
+    client_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  std::vector<SseEvent> events() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+  size_t size() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_.size();
+  }
+  bool done() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return done_;
+  }
+
+ private:
+  httplib::Client client_;
+  const size_t stop_after_;
+  mutable std::mutex mu_;
+  std::string buffer_;
+  std::vector<SseEvent> events_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+v1::OversightEvent FromJson(const std::string& json) {
+  v1::OversightEvent e;
+  const auto status = google::protobuf::util::JsonStringToMessage(json, &e);
+  EXPECT_TRUE(status.ok()) << status << ": " << json;
+  return e;
+}
+
+class GatewayApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = FreshDir("api");
+    auto store = store::KvStore::Open(dir_, Tables());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    views_ = std::make_unique<Views>(store_.get(),
+                                     ViewTopics{kPublic, kRestricted, kScores});
+    const std::string yaml = StrCat(
+        "principals:\n"
+        "  - code: OIG\n"
+        "    kind: OVERSEER\n"
+        "    token_sha256: ",
+        privacy::Sha256Hex(kOigToken),
+        "\n"
+        "  - code: DEA\n"
+        "    kind: AGENCY\n"
+        "    token_sha256: ",
+        privacy::Sha256Hex(kDeaToken), "\n");
+    auto principals = auth::PrincipalRegistry::FromYaml(yaml, "test");
+    ASSERT_TRUE(principals.ok()) << principals.status();
+    principals_ = std::make_unique<auth::PrincipalRegistry>(*principals);
+    service_ = std::make_unique<OversightServiceImpl>(
+        views_.get(), principals_.get(), &draining_);
+
+    HttpOptions options;
+    options.listen = "127.0.0.1:0";
+    options.max_streams = 16;
+    options.keepalive = seconds(1);
+    auto http = HttpApi::Start(options, service_.get(), views_.get(),
+                               principals_.get(), &draining_);
+    ASSERT_TRUE(http.ok()) << http.status();
+    http_ = std::move(*http);
+    ASSERT_GT(http_->port(), 0);
+
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &grpc_port_);
+    builder.RegisterService(service_.get());
+    grpc_ = builder.BuildAndStart();
+    ASSERT_NE(grpc_, nullptr);
+    ASSERT_GT(grpc_port_, 0);
+    stub_ = v1::OversightService::NewStub(grpc::CreateChannel(
+        StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    draining_ = true;
+    if (grpc_ != nullptr) {
+      grpc_->Shutdown(std::chrono::system_clock::now() + seconds(10));
+    }
+    if (http_ != nullptr) http_->Stop();
+    http_.reset();
+    grpc_.reset();
+    service_.reset();
+    views_.reset();
+    store_.reset();
+  }
+
+  // Appends records to the topics' logs and commits them to the views.
+  void Feed(const std::vector<std::pair<std::string, std::string>>& records,
+            int32_t partition_of_restricted = 1) {
+    store::KvTx tx(store_.get());
+    std::vector<kafka::Record> batch;
+    for (const auto& [topic, value] : records) {
+      kafka::Record r;
+      r.topic = topic;
+      r.partition = topic == kRestricted ? partition_of_restricted : 0;
+      r.offset = next_[{topic, r.partition}]++;
+      r.value = value;
+      batch.push_back(std::move(r));
+    }
+    views_->Apply(tx, batch);
+    ASSERT_TRUE(views_->Commit(tx).ok());
+  }
+  void FeedEvents(const std::vector<v1::OversightEvent>& events) {
+    std::vector<std::pair<std::string, std::string>> records;
+    for (const auto& e : events) {
+      records.emplace_back(
+          e.visibility() == v1::VISIBILITY_PUBLIC ? kPublic : kRestricted,
+          e.SerializeAsString());
+      all_.push_back(e);
+    }
+    Feed(records);
+  }
+  void FeedCards(const std::vector<v1::Scorecard>& cards) {
+    std::vector<std::pair<std::string, std::string>> records;
+    records.reserve(cards.size());
+    for (const auto& c : cards) {
+      records.emplace_back(kScores, c.SerializeAsString());
+    }
+    Feed(records);
+  }
+
+  // `n` events, one in three RESTRICTED, over two units and periods, fed in
+  // batches of 7 alternating between the topics.
+  void FeedStandard(int n = 60, const std::string& prefix = "ev") {
+    std::vector<v1::OversightEvent> batch;
+    for (int i = 0; i < n; ++i) {
+      const bool restricted = i % 3 == 1;
+      batch.push_back(
+          Event(StrCat(prefix, "-", i),
+                restricted ? (i % 2 == 0 ? v1::EVENT_TYPE_TIER_MISMATCH
+                                         : v1::EVENT_TYPE_LINK_UNSUBSTANTIATED)
+                           : (i % 2 == 0 ? v1::EVENT_TYPE_TARGET_OVERSHOOT
+                                         : v1::EVENT_TYPE_FRUITION_GAP),
+                restricted ? v1::VISIBILITY_RESTRICTED : v1::VISIBILITY_PUBLIC,
+                i % 4 < 2 ? "agency:DEA" : "district:EDPA",
+                i % 5 < 3 ? "FY2016" : "FY2016Q2", i % 7 == 0));
+      if (batch.size() == 7) {
+        FeedEvents(batch);
+        batch.clear();
+      }
+    }
+    FeedEvents(batch);
+  }
+
+  // The ids of the fed events a caller may see and `keep` selects, in the
+  // order fed.
+  std::vector<std::string> Want(
+      bool overseer,
+      const std::function<bool(const v1::OversightEvent&)>& keep =
+          nullptr) const {
+    std::vector<std::string> out;
+    for (const auto& e : all_) {
+      if (!overseer && e.visibility() != v1::VISIBILITY_PUBLIC) continue;
+      if (keep && !keep(e)) continue;
+      out.push_back(e.event_id());
+    }
+    return out;
+  }
+
+  httplib::Result Get(const std::string& path, const std::string& token = "") {
+    httplib::Client client("127.0.0.1", http_->port());
+    client.set_read_timeout(seconds(60));
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    return client.Get(path, headers);
+  }
+
+  // GET `path` expecting 200 and JSON; the parsed body.
+  Struct GetJson(const std::string& path, const std::string& token = "") {
+    auto res = Get(path, token);
+    EXPECT_TRUE(res) << path;
+    if (!res) return Struct();
+    EXPECT_EQ(res->status, 200) << path << ": " << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json")
+        << path;
+    return ParseStruct(res->body);
+  }
+
+  // GET `path` expecting the JSON error `status`/`code`; its message.
+  std::string ExpectError(const std::string& path, const std::string& token,
+                          int status, const std::string& code) {
+    auto res = Get(path, token);
+    EXPECT_TRUE(res) << path;
+    if (!res) return "";
+    EXPECT_EQ(res->status, status) << path << ": " << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+    const Struct body = ParseStruct(res->body);
+    const auto it = body.fields().find("error");
+    EXPECT_NE(it, body.fields().end()) << res->body;
+    if (it == body.fields().end()) return "";
+    EXPECT_EQ(Str(it->second.struct_value(), "code"), code) << res->body;
+    return Str(it->second.struct_value(), "message");
+  }
+
+  // Every page of /api/v1/events from `query`, `limit` at a time.
+  std::vector<std::string> HttpPages(const std::string& query, int limit,
+                                     const std::string& token) {
+    std::vector<std::string> out;
+    std::string after;
+    for (int guard = 0; guard < 10000; ++guard) {
+      auto res = Get(
+          StrCat("/api/v1/events?", query, "&limit=", limit, "&after=", after),
+          token);
+      EXPECT_TRUE(res);
+      if (!res) return out;
+      EXPECT_EQ(res->status, 200) << res->body;
+      v1::ListOversightEventsResponse page;
+      EXPECT_TRUE(
+          google::protobuf::util::JsonStringToMessage(res->body, &page).ok())
+          << res->body;
+      EXPECT_LE(page.events_size(), limit);
+      EXPECT_FALSE(page.next().empty());
+      for (const auto& e : page.events()) out.push_back(e.event_id());
+      if (page.events_size() == 0 && page.next() == after) return out;
+      after = page.next();
+    }
+    ADD_FAILURE() << "paging did not end";
+    return out;
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+    ctx->set_deadline(std::chrono::system_clock::now() + seconds(120));
+    return ctx;
+  }
+
+  std::string dir_;
+  std::unique_ptr<store::KvStore> store_;
+  std::unique_ptr<Views> views_;
+  std::unique_ptr<auth::PrincipalRegistry> principals_;
+  std::atomic<bool> draining_{false};
+  std::unique_ptr<OversightServiceImpl> service_;
+  std::unique_ptr<HttpApi> http_;
+  std::unique_ptr<grpc::Server> grpc_;
+  int grpc_port_ = 0;
+  std::unique_ptr<v1::OversightService::Stub> stub_;
+  std::map<std::pair<std::string, int32_t>, int64_t> next_;
+  std::vector<v1::OversightEvent> all_;
+};
+
+std::vector<std::string> Ids(const std::vector<SseEvent>& events) {
+  std::vector<std::string> out;
+  out.reserve(events.size());
+  for (const auto& e : events) out.push_back(FromJson(e.data).event_id());
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// HTTP: scorecards and units.
+
+TEST_F(GatewayApiTest, HttpScorecardHasTheSpecShapeAndSuppressesForThePublic) {
+  FeedCards({Card("agency:DEA", "FY2016")});
+  const std::string path = "/api/v1/scorecards?unit=agency:DEA&period=FY2016";
+  for (const auto& [token, who] :
+       std::vector<std::pair<std::string, std::string>>{
+           {kOigToken, "overseer"}, {"", "public"}, {kDeaToken, "agency"}}) {
+    const Struct card = GetJson(path, token);
+    EXPECT_EQ(Str(card, "unit"), "agency:DEA") << who;
+    EXPECT_EQ(Str(card, "period"), "FY2016") << who;
+    EXPECT_EQ(Str(card, "scoreVersion"), "v1") << who;
+    EXPECT_EQ(Str(card, "criteriaVersion"), "v1") << who;
+    ASSERT_EQ(card.fields().count("indicators"), 1u) << who;
+    EXPECT_EQ(card.fields().at("indicators").kind_case(), Value::kStructValue);
+    EXPECT_EQ(Cells(card), who == "overseer" ? OverseerCells() : PublicCells())
+        << who;
+  }
+  // The raw text never carries a withheld value for the public.
+  auto res = Get(path);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body.find("42.5"), std::string::npos) << res->body;
+  EXPECT_NE(res->body.find("\"meanDesert\""), std::string::npos);
+  EXPECT_EQ(res->body.find("mean_desert"), std::string::npos);
+}
+
+TEST_F(GatewayApiTest, HttpScorecardsByPeriodAndErrors) {
+  auto other = Card("agency:FBI", "FY2016");
+  auto edpa = Card("district:EDPA", "FY2016");
+  auto later = Card("agency:DEA", "FY2017");
+  FeedCards({Card("agency:DEA", "FY2016"), edpa, other, later});
+
+  const auto units = [](const Struct& list) {
+    std::vector<std::string> out;
+    for (const auto& v : list.fields().at("scorecards").list_value().values()) {
+      out.push_back(Str(v.struct_value(), "unit"));
+    }
+    return out;
+  };
+  const Struct pub = GetJson("/api/v1/scorecards?period=FY2016");
+  ASSERT_EQ(pub.fields().count("scorecards"), 1u);
+  EXPECT_EQ(units(pub), (std::vector<std::string>{"agency:DEA", "agency:FBI",
+                                                  "district:EDPA"}));
+  for (const auto& v : pub.fields().at("scorecards").list_value().values()) {
+    EXPECT_EQ(Cells(v.struct_value()), PublicCells());
+    EXPECT_EQ(Str(v.struct_value(), "period"), "FY2016");
+  }
+  const Struct full = GetJson("/api/v1/scorecards?period=FY2016", kOigToken);
+  for (const auto& v : full.fields().at("scorecards").list_value().values()) {
+    EXPECT_EQ(Cells(v.struct_value()), OverseerCells());
+  }
+  EXPECT_EQ(units(GetJson("/api/v1/scorecards?period=FY2016&unitKind=agency")),
+            (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
+  EXPECT_EQ(units(GetJson("/api/v1/scorecards?period=FY2017")),
+            (std::vector<std::string>{"agency:DEA"}));
+  EXPECT_TRUE(units(GetJson("/api/v1/scorecards?period=FY2015")).empty());
+
+  // Errors: JSON, with the status and a message naming the field.
+  const std::string missing =
+      ExpectError("/api/v1/scorecards?unit=agency:NOPE&period=FY2016", "", 404,
+                  "NOT_FOUND");
+  EXPECT_NE(missing.find("agency:NOPE"), std::string::npos) << missing;
+  EXPECT_EQ(ExpectError("/api/v1/scorecards?unit=DEA&period=FY2016", "", 400,
+                        "INVALID_ARGUMENT")
+                .rfind("unit", 0),
+            0u);
+  EXPECT_EQ(ExpectError("/api/v1/scorecards?unit=agency:DEA&period=2016", "",
+                        400, "INVALID_ARGUMENT")
+                .rfind("period", 0),
+            0u);
+  EXPECT_EQ(ExpectError("/api/v1/scorecards?period=someday", kOigToken, 400,
+                        "INVALID_ARGUMENT")
+                .rfind("period", 0),
+            0u);
+  EXPECT_EQ(ExpectError("/api/v1/scorecards?period=FY2016&unitKind=planet", "",
+                        400, "INVALID_ARGUMENT")
+                .rfind("unit_kind", 0),
+            0u);
+  ExpectError("/api/v1/scorecards?unit=agency:DEA&period=FY2016", "wrong", 401,
+              "UNAUTHENTICATED");
+}
+
+TEST_F(GatewayApiTest, HttpUnitsListsEveryUnitAndPeriod) {
+  FeedCards({Card("agency:DEA", "FY2016"), Card("district:EDPA", "FY2017Q3"),
+             Card("agency:DEA", "FY2017Q3")});
+  const Struct body = GetJson("/api/v1/units");
+  std::vector<std::string> units, periods;
+  for (const auto& v : body.fields().at("units").list_value().values()) {
+    units.push_back(v.string_value());
+  }
+  for (const auto& v : body.fields().at("periods").list_value().values()) {
+    periods.push_back(v.string_value());
+  }
+  EXPECT_EQ(units, (std::vector<std::string>{"agency:DEA", "district:EDPA"}));
+  EXPECT_EQ(periods, (std::vector<std::string>{"FY2016", "FY2017Q3"}));
+  ExpectError("/api/v1/units", "wrong", 401, "UNAUTHENTICATED");
+}
+
+TEST_F(GatewayApiTest, HttpUnitsIsEmptyListsWithoutData) {
+  const Struct body = GetJson("/api/v1/units");
+  ASSERT_EQ(body.fields().count("units"), 1u);
+  ASSERT_EQ(body.fields().count("periods"), 1u);
+  EXPECT_EQ(body.fields().at("units").list_value().values_size(), 0);
+  EXPECT_EQ(body.fields().at("periods").list_value().values_size(), 0);
+}
+
+TEST_F(GatewayApiTest, DashboardIsHtml) {
+  auto res = Get("/");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type").rfind("text/html", 0), 0u)
+      << res->get_header_value("Content-Type");
+  EXPECT_FALSE(res->body.empty());
+  // With credentials as well; an unknown page is a JSON 404.
+  auto with = Get("/", kOigToken);
+  ASSERT_TRUE(with);
+  EXPECT_EQ(with->status, 200);
+  ExpectError("/no-such-page.html", "", 404, "NOT_FOUND");
+}
+
+// ---------------------------------------------------------------------------
+// HTTP: events.
+
+TEST_F(GatewayApiTest, HttpEventsPublicOverseerAndFilters) {
+  FeedStandard();
+  const auto ids = [](const Struct& body) {
+    std::vector<std::string> out;
+    for (const auto& v : body.fields().at("events").list_value().values()) {
+      out.push_back(Str(v.struct_value(), "eventId"));
+    }
+    return out;
+  };
+  // Public and agency: PUBLIC only; the overseer: both.
+  EXPECT_EQ(ids(GetJson("/api/v1/events?limit=1000")), Want(false));
+  EXPECT_EQ(ids(GetJson("/api/v1/events?limit=1000", kDeaToken)), Want(false));
+  EXPECT_EQ(ids(GetJson("/api/v1/events?limit=1000", kOigToken)), Want(true));
+  const Struct body = GetJson("/api/v1/events?limit=1000");
+  for (const auto& v : body.fields().at("events").list_value().values()) {
+    EXPECT_EQ(Str(v.struct_value(), "visibility"), "VISIBILITY_PUBLIC");
+    EXPECT_EQ(Str(v.struct_value(), "subjectPid"), "");
+  }
+  EXPECT_FALSE(Str(body, "next").empty());
+  // The default limit is 100; at most 1000.
+  EXPECT_EQ(ids(GetJson("/api/v1/events", kOigToken)), Want(true));
+
+  const auto type_is = [](v1::EventType t) {
+    return [t](const v1::OversightEvent& e) { return e.type() == t; };
+  };
+  EXPECT_EQ(ids(GetJson(
+                "/api/v1/events?type=EVENT_TYPE_TARGET_OVERSHOOT&limit=1000")),
+            Want(false, type_is(v1::EVENT_TYPE_TARGET_OVERSHOOT)));
+  // Several types: a list, or the parameter repeated.
+  const auto two = [](const v1::OversightEvent& e) {
+    return e.type() == v1::EVENT_TYPE_FRUITION_GAP ||
+           e.type() == v1::EVENT_TYPE_TIER_MISMATCH;
+  };
+  EXPECT_EQ(ids(GetJson("/api/v1/events?type=EVENT_TYPE_FRUITION_GAP,"
+                        "EVENT_TYPE_TIER_MISMATCH&limit=1000",
+                        kOigToken)),
+            Want(true, two));
+  EXPECT_EQ(ids(GetJson("/api/v1/events?type=EVENT_TYPE_FRUITION_GAP&type="
+                        "EVENT_TYPE_TIER_MISMATCH&limit=1000",
+                        kOigToken)),
+            Want(true, two));
+  EXPECT_EQ(ids(GetJson("/api/v1/events?type=EVENT_TYPE_TIER_MISMATCH")),
+            std::vector<std::string>{});
+  EXPECT_EQ(
+      ids(GetJson("/api/v1/events?unit=district:EDPA&limit=1000", kOigToken)),
+      Want(true, [](const v1::OversightEvent& e) {
+        return e.unit() == "district:EDPA";
+      }));
+  EXPECT_EQ(ids(GetJson("/api/v1/events?period=FY2016Q2&limit=1000")),
+            Want(false, [](const v1::OversightEvent& e) {
+              return e.period() == "FY2016Q2";
+            }));
+  EXPECT_EQ(
+      ids(GetJson("/api/v1/events?resolved=true&limit=1000", kOigToken)),
+      Want(true, [](const v1::OversightEvent& e) { return e.resolved(); }));
+  EXPECT_EQ(
+      ids(GetJson("/api/v1/events?resolved=false&limit=1000")),
+      Want(false, [](const v1::OversightEvent& e) { return !e.resolved(); }));
+  EXPECT_EQ(
+      ids(GetJson("/api/v1/events?visibility=VISIBILITY_PUBLIC&limit=1000",
+                  kOigToken)),
+      Want(false));
+  EXPECT_EQ(
+      ids(GetJson("/api/v1/events?visibility=VISIBILITY_RESTRICTED&limit=1000",
+                  kOigToken)),
+      Want(true, [](const v1::OversightEvent& e) {
+        return e.visibility() == v1::VISIBILITY_RESTRICTED;
+      }));
+
+  // The event JSON: proto names in lowerCamelCase, enums by name, facts
+  // keyed as data.
+  const Struct one = GetJson(
+      "/api/v1/events?visibility=VISIBILITY_RESTRICTED&limit=1", kOigToken);
+  const auto& e =
+      one.fields().at("events").list_value().values(0).struct_value();
+  EXPECT_EQ(Str(e, "eventId"), "ev-1");
+  EXPECT_EQ(Str(e, "conditionKey"),
+            "EVENT_TYPE_LINK_UNSUBSTANTIATED/agency:DEA/FY2016");
+  EXPECT_EQ(Str(e, "type"), "EVENT_TYPE_LINK_UNSUBSTANTIATED");
+  EXPECT_EQ(Str(e, "severity"), "SEVERITY_CRITICAL");
+  EXPECT_EQ(Str(e, "subjectPid"), "pid-ev-1");
+  EXPECT_EQ(e.fields()
+                .at("facts")
+                .struct_value()
+                .fields()
+                .at("fruition_gap")
+                .number_value(),
+            0.375);
+  EXPECT_EQ(Str(e, "emittedAt"), "2023-11-14T22:13:20Z");
+}
+
+TEST_F(GatewayApiTest, HttpEventsErrors) {
+  FeedStandard(12);
+  // RESTRICTED asked without the right.
+  const std::string denied =
+      ExpectError("/api/v1/events?visibility=VISIBILITY_RESTRICTED", "", 403,
+                  "PERMISSION_DENIED");
+  EXPECT_NE(denied.find("visibility"), std::string::npos) << denied;
+  ExpectError("/api/v1/events?visibility=VISIBILITY_RESTRICTED", kDeaToken, 403,
+              "PERMISSION_DENIED");
+  // Bad credentials.
+  ExpectError("/api/v1/events", "not-a-known-token", 401, "UNAUTHENTICATED");
+  {
+    httplib::Client client("127.0.0.1", http_->port());
+    auto res = client.Get("/api/v1/events", {{"Authorization", "Basic abc"}});
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 401);
+  }
+  // Bad parameters, each named.
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"type=EVENT_TYPE_NONSENSE", "type"},
+      {"type=EVENT_TYPE_UNSPECIFIED", "type"},
+      {"type=EVENT_TYPE_FRUITION_GAP,bogus", "type"},
+      {"visibility=SECRET", "visibility"},
+      {"resolved=maybe", "resolved"},
+      {"limit=abc", "limit"},
+      {"limit=5000", "limit"},
+      {"limit=-1", "limit"},
+      {"after=garbage", "after"},
+      {"period=2016", "filter.period"},
+  };
+  for (const auto& [query, field] : bad) {
+    for (const std::string& token : std::vector<std::string>{"", kOigToken}) {
+      const std::string message = ExpectError("/api/v1/events?" + query, token,
+                                              400, "INVALID_ARGUMENT");
+      EXPECT_EQ(message.rfind(field, 0), 0u) << query << ": " << message;
+    }
+  }
+}
+
+TEST_F(GatewayApiTest, HttpEventsPagesWithoutGapsOrDuplicates) {
+  FeedStandard(80);
+  for (int limit : {1, 3, 7, 100}) {
+    EXPECT_EQ(HttpPages("", limit, kOigToken), Want(true)) << limit;
+    EXPECT_EQ(HttpPages("", limit, ""), Want(false)) << limit;
+    EXPECT_EQ(HttpPages("type=EVENT_TYPE_FRUITION_GAP", limit, ""),
+              Want(false,
+                   [](const v1::OversightEvent& e) {
+                     return e.type() == v1::EVENT_TYPE_FRUITION_GAP;
+                   }))
+        << limit;
+  }
+  // New events between pages come on later pages.
+  std::vector<std::string> got;
+  std::string after;
+  for (int round = 0; round < 40; ++round) {
+    const Struct page =
+        GetJson(StrCat("/api/v1/events?limit=9&after=", after), kOigToken);
+    const auto& events = page.fields().at("events").list_value().values();
+    for (const auto& v : events) {
+      got.push_back(Str(v.struct_value(), "eventId"));
+    }
+    const std::string next = Str(page, "next");
+    if (round < 10) {
+      FeedEvents(
+          {Event(StrCat("late-", round), v1::EVENT_TYPE_LNF_SHARE_HIGH,
+                 v1::VISIBILITY_PUBLIC, "agency:DEA", "FY2016"),
+           Event(StrCat("late-r-", round), v1::EVENT_TYPE_REPORT_CONFLICT,
+                 v1::VISIBILITY_RESTRICTED, "agency:DEA", "FY2016")});
+    } else if (events.empty() && next == after) {
+      break;
+    }
+    after = next;
+  }
+  EXPECT_EQ(got, Want(true));
+}
+
+// ---------------------------------------------------------------------------
+// HTTP: Server-Sent Events.
+
+TEST_F(GatewayApiTest, SseResumesWithLastEventIdAndDeliversNewEvents) {
+  FeedStandard(450);  // more than one answer's worth (200 events)
+  const std::vector<std::string> want = Want(true);
+  const httplib::Headers oig = {{"Authorization", "Bearer " + kOigToken}};
+
+  // Read some, then disconnect.
+  std::vector<SseEvent> first;
+  {
+    SseClient sse(http_->port(), "/api/v1/events/stream", oig, 5);
+    ASSERT_TRUE(WaitUntil([&] { return sse.done(); }, seconds(60)));
+    first = sse.events();
+  }
+  ASSERT_GE(first.size(), 5u);
+  ASSERT_LT(first.size(), want.size()) << "did not disconnect mid-stream";
+  for (const auto& e : first) EXPECT_FALSE(e.id.empty());
+  std::vector<std::string> got = Ids(first);
+
+  // Reconnect with Last-Event-ID: exactly the rest, then what is new.
+  httplib::Headers resume = oig;
+  resume.emplace("Last-Event-ID", first.back().id);
+  SseClient sse(http_->port(), "/api/v1/events/stream", resume);
+  ASSERT_TRUE(WaitUntil([&] { return got.size() + sse.size() >= want.size(); },
+                        seconds(60)))
+      << sse.size();
+  FeedEvents({Event("live-1", v1::EVENT_TYPE_FRUITION_GAP,
+                    v1::VISIBILITY_PUBLIC, "agency:DEA", "FY2016"),
+              Event("live-2", v1::EVENT_TYPE_TIER_MISMATCH,
+                    v1::VISIBILITY_RESTRICTED, "agency:DEA", "FY2016")});
+  ASSERT_TRUE(WaitUntil(
+      [&] { return got.size() + sse.size() >= want.size() + 2; }, seconds(60)))
+      << "a new event did not arrive on the open stream";
+  sse.Stop();
+  const auto rest = Ids(sse.events());
+  got.insert(got.end(), rest.begin(), rest.end());
+  EXPECT_EQ(got, Want(true));
+  // Every id resumes exactly after its event.
+  const auto events = sse.events();
+  for (size_t i = 0; i + 1 < events.size(); i += 97) {
+    const Page page =
+        views_->List({}, *Cursor::Decode(events[i].id, "id"), true, 100000);
+    std::vector<std::string> after;
+    for (const auto& e : page.events) after.push_back(e.event_id());
+    EXPECT_EQ(after,
+              std::vector<std::string>(rest.begin() + i + 1, rest.end()));
+  }
+}
+
+TEST_F(GatewayApiTest, SsePublicSeesPublicOnlyAndFiltersAndAfter) {
+  FeedStandard(60);
+  {
+    SseClient sse(http_->port(), "/api/v1/events/stream", {});
+    ASSERT_TRUE(WaitUntil([&] { return sse.size() >= Want(false).size(); },
+                          seconds(60)));
+    FeedEvents({Event("hidden", v1::EVENT_TYPE_TIER_MISMATCH,
+                      v1::VISIBILITY_RESTRICTED, "agency:DEA", "FY2016"),
+                Event("shown", v1::EVENT_TYPE_FRUITION_GAP,
+                      v1::VISIBILITY_PUBLIC, "agency:DEA", "FY2016")});
+    ASSERT_TRUE(WaitUntil([&] { return sse.size() >= Want(false).size(); },
+                          seconds(60)));
+    sse.Stop();
+    EXPECT_EQ(Ids(sse.events()), Want(false));
+    for (const auto& e : sse.events()) {
+      EXPECT_EQ(FromJson(e.data).visibility(), v1::VISIBILITY_PUBLIC);
+    }
+  }
+  // A filter, resumed with `after` (for clients that cannot set headers).
+  const auto gap = [](const v1::OversightEvent& e) {
+    return e.type() == v1::EVENT_TYPE_FRUITION_GAP && e.unit() == "agency:DEA";
+  };
+  const std::string path =
+      "/api/v1/events/stream?type=EVENT_TYPE_FRUITION_GAP&unit=agency:DEA";
+  std::vector<SseEvent> first;
+  {
+    SseClient sse(http_->port(), path, {}, 1);
+    ASSERT_TRUE(WaitUntil([&] { return sse.done(); }, seconds(60)));
+    first = sse.events();
+  }
+  ASSERT_GE(first.size(), 1u);
+  SseClient rest(http_->port(), path + "&after=" + first[0].id, {});
+  const auto want = Want(false, gap);
+  ASSERT_TRUE(
+      WaitUntil([&] { return rest.size() + 1 >= want.size(); }, seconds(60)));
+  rest.Stop();
+  std::vector<std::string> got = {FromJson(first[0].data).event_id()};
+  for (const auto& id : Ids(rest.events())) got.push_back(id);
+  EXPECT_EQ(got, want);
+}
+
+TEST_F(GatewayApiTest, SseErrorsAreJson) {
+  FeedStandard(6);
+  ExpectError("/api/v1/events/stream?visibility=VISIBILITY_RESTRICTED", "", 403,
+              "PERMISSION_DENIED");
+  ExpectError("/api/v1/events/stream", "bad-token", 401, "UNAUTHENTICATED");
+  EXPECT_EQ(ExpectError("/api/v1/events/stream?type=NOPE", kOigToken, 400,
+                        "INVALID_ARGUMENT")
+                .rfind("type", 0),
+            0u);
+  httplib::Client client("127.0.0.1", http_->port());
+  auto res =
+      client.Get("/api/v1/events/stream", {{"Last-Event-ID", "not-a-cursor"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_NE(res->body.find("Last-Event-ID"), std::string::npos) << res->body;
+}
+
+TEST_F(GatewayApiTest, SseEndsWhenDraining) {
+  FeedStandard(9);
+  SseClient sse(http_->port(), "/api/v1/events/stream", {});
+  ASSERT_TRUE(
+      WaitUntil([&] { return sse.size() >= Want(false).size(); }, seconds(60)));
+  draining_ = true;
+  EXPECT_TRUE(WaitUntil([&] { return sse.done(); }, seconds(60)))
+      << "the stream did not end when the gateway drains";
+}
+
+// ---------------------------------------------------------------------------
+// gRPC OversightService.
+
+std::vector<std::string> Ids(const v1::ListOversightEventsResponse& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.events()) out.push_back(e.event_id());
+  return out;
+}
+
+TEST_F(GatewayApiTest, GrpcListEventsAuthorization) {
+  FeedStandard(45);
+  v1::ListOversightEventsRequest all;
+  all.set_limit(1000);
+  for (const auto& [token, overseer] :
+       std::vector<std::pair<std::string, bool>>{
+           {"", false}, {kDeaToken, false}, {kOigToken, true}}) {
+    v1::ListOversightEventsResponse r;
+    auto ctx = Context(token);
+    ASSERT_TRUE(stub_->ListEvents(ctx.get(), all, &r).ok());
+    EXPECT_EQ(Ids(r), Want(overseer)) << token;
+    EXPECT_FALSE(r.next().empty());
+  }
+  // Paging.
+  std::vector<std::string> got;
+  v1::ListOversightEventsRequest page;
+  page.set_limit(4);
+  while (true) {
+    v1::ListOversightEventsResponse r;
+    auto ctx = Context(kOigToken);
+    ASSERT_TRUE(stub_->ListEvents(ctx.get(), page, &r).ok());
+    for (const auto& e : r.events()) got.push_back(e.event_id());
+    if (r.events_size() == 0) break;
+    page.set_after(r.next());
+  }
+  EXPECT_EQ(got, Want(true));
+
+  const auto expect = [&](const std::string& token,
+                          const v1::ListOversightEventsRequest& req,
+                          grpc::StatusCode code, const std::string& field) {
+    v1::ListOversightEventsResponse r;
+    auto ctx = Context(token);
+    const grpc::Status s = stub_->ListEvents(ctx.get(), req, &r);
+    EXPECT_EQ(s.error_code(), code) << s.error_message();
+    EXPECT_EQ(s.error_message().rfind(field, 0), 0u) << s.error_message();
+  };
+  v1::ListOversightEventsRequest restricted;
+  restricted.mutable_filter()->set_visibility(v1::VISIBILITY_RESTRICTED);
+  expect("", restricted, grpc::StatusCode::PERMISSION_DENIED,
+         "filter.visibility");
+  expect(kDeaToken, restricted, grpc::StatusCode::PERMISSION_DENIED,
+         "filter.visibility");
+  expect("bogus", all, grpc::StatusCode::UNAUTHENTICATED, "");
+  v1::ListOversightEventsRequest bad_type;
+  bad_type.mutable_filter()->add_types(static_cast<v1::EventType>(99));
+  expect(kOigToken, bad_type, grpc::StatusCode::INVALID_ARGUMENT,
+         "filter.type");
+  v1::ListOversightEventsRequest bad_limit;
+  bad_limit.set_limit(1001);
+  expect(kOigToken, bad_limit, grpc::StatusCode::INVALID_ARGUMENT, "limit");
+  v1::ListOversightEventsRequest bad_after;
+  bad_after.set_after("c1.x");
+  expect(kOigToken, bad_after, grpc::StatusCode::INVALID_ARGUMENT, "after");
+  v1::ListOversightEventsRequest bad_period;
+  bad_period.mutable_filter()->set_period("FY16");
+  expect(kOigToken, bad_period, grpc::StatusCode::INVALID_ARGUMENT,
+         "filter.period");
+  v1::ListOversightEventsRequest ok;
+  ok.mutable_filter()->set_visibility(v1::VISIBILITY_RESTRICTED);
+  ok.set_limit(1000);
+  v1::ListOversightEventsResponse r;
+  auto ctx = Context(kOigToken);
+  ASSERT_TRUE(stub_->ListEvents(ctx.get(), ok, &r).ok());
+  EXPECT_EQ(Ids(r), Want(true, [](const v1::OversightEvent& e) {
+              return e.visibility() == v1::VISIBILITY_RESTRICTED;
+            }));
+}
+
+TEST_F(GatewayApiTest, GrpcScorecardsAuthorizationAndSuppression) {
+  FeedCards({Card("agency:DEA", "FY2016"), Card("agency:FBI", "FY2016"),
+             Card("district:EDPA", "FY2016")});
+  v1::GetScorecardRequest req;
+  req.set_unit("agency:DEA");
+  req.set_period("FY2016");
+  for (const auto& [token, overseer] :
+       std::vector<std::pair<std::string, bool>>{
+           {"", false}, {kDeaToken, false}, {kOigToken, true}}) {
+    v1::Scorecard card;
+    auto ctx = Context(token);
+    ASSERT_TRUE(stub_->GetScorecard(ctx.get(), req, &card).ok());
+    EXPECT_EQ(card.unit(), "agency:DEA");
+    EXPECT_EQ(card.revision(), 4);
+    int suppressed = 0;
+    for (const auto& i : card.indicators()) {
+      const bool small = i.n() > 0 && i.n() < 11;
+      EXPECT_EQ(i.suppressed(), small && !overseer) << token << " " << i.name();
+      if (i.suppressed()) {
+        EXPECT_EQ(i.value(), 0) << i.name();
+        ++suppressed;
+      }
+    }
+    EXPECT_EQ(suppressed, overseer ? 0 : 3) << token;
+    if (overseer) {
+      EXPECT_EQ(card.SerializeAsString(),
+                Card("agency:DEA", "FY2016").SerializeAsString());
+    }
+
+    v1::ListScorecardsRequest list;
+    list.set_period("FY2016");
+    list.set_page_size(2);
+    std::vector<std::string> units;
+    while (true) {
+      v1::ListScorecardsResponse r;
+      auto lctx = Context(token);
+      ASSERT_TRUE(stub_->ListScorecards(lctx.get(), list, &r).ok());
+      for (const auto& c : r.scorecards()) {
+        units.push_back(c.unit());
+        for (const auto& i : c.indicators()) {
+          EXPECT_EQ(i.suppressed(), i.n() > 0 && i.n() < 11 && !overseer);
+        }
+      }
+      if (r.next_page_token().empty()) break;
+      list.set_page_token(r.next_page_token());
+    }
+    EXPECT_EQ(units, (std::vector<std::string>{"agency:DEA", "agency:FBI",
+                                               "district:EDPA"}));
+  }
+  // Errors.
+  const auto get = [&](const std::string& token, const std::string& unit,
+                       const std::string& period) {
+    v1::GetScorecardRequest r;
+    r.set_unit(unit);
+    r.set_period(period);
+    v1::Scorecard card;
+    auto ctx = Context(token);
+    return stub_->GetScorecard(ctx.get(), r, &card);
+  };
+  EXPECT_EQ(get("", "agency:NOPE", "FY2016").error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(get("", "agency:DEA", "FY2016Q1").error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  const grpc::Status bad_unit = get(kOigToken, "DEA", "FY2016");
+  EXPECT_EQ(bad_unit.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(bad_unit.error_message().rfind("unit", 0), 0u);
+  const grpc::Status bad_period = get(kOigToken, "agency:DEA", "2016");
+  EXPECT_EQ(bad_period.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(bad_period.error_message().rfind("period", 0), 0u);
+  EXPECT_EQ(get("nope", "agency:DEA", "FY2016").error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::ListScorecardsRequest no_period;
+  v1::ListScorecardsResponse r;
+  auto ctx = Context("");
+  const grpc::Status s = stub_->ListScorecards(ctx.get(), no_period, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("period", 0), 0u);
+
+  // The *As methods, as the HTTP API calls them.
+  v1::Scorecard direct;
+  ASSERT_TRUE(
+      service_->GetScorecardAs(auth::PublicPrincipal(), req, &direct).ok());
+  for (const auto& i : direct.indicators()) {
+    EXPECT_EQ(i.suppressed(), i.n() > 0 && i.n() < 11) << i.name();
+  }
+}
+
+// Reads deliveries from a Subscribe stream.
+struct Subscription {
+  std::unique_ptr<grpc::ClientContext> ctx;
+  std::unique_ptr<grpc::ClientReader<v1::EventDelivery>> reader;
+  std::vector<v1::EventDelivery> got;
+
+  // Reads until `n` deliveries in all; false if the stream ended first.
+  bool ReadUntil(size_t n) {
+    v1::EventDelivery d;
+    while (got.size() < n) {
+      if (!reader->Read(&d)) return false;
+      got.push_back(d);
+    }
+    return true;
+  }
+  std::vector<std::string> ids() const {
+    std::vector<std::string> out;
+    for (const auto& d : got) out.push_back(d.event().event_id());
+    return out;
+  }
+};
+
+TEST_F(GatewayApiTest, GrpcSubscribeResumesFromTheLastCursor) {
+  FeedStandard(700);  // more than one of the stream's pages (500)
+  const auto want = Want(true);
+  const auto subscribe = [&](const std::string& token,
+                             const v1::SubscribeRequest& req) {
+    Subscription s;
+    s.ctx = Context(token);
+    s.reader = stub_->Subscribe(s.ctx.get(), req);
+    return s;
+  };
+  // Some events, then cancel.
+  Subscription first = subscribe(kOigToken, {});
+  ASSERT_TRUE(first.ReadUntil(123));
+  first.ctx->TryCancel();
+  v1::EventDelivery d;
+  while (first.reader->Read(&d)) {
+    // Delivered before the cancellation took effect: received all the same.
+    first.got.push_back(d);
+  }
+  EXPECT_EQ(first.reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  ASSERT_LT(first.got.size(), want.size());
+
+  // Resume with the cursor of the last delivery.
+  v1::SubscribeRequest resume;
+  resume.set_after(first.got.back().cursor());
+  Subscription second = subscribe(kOigToken, resume);
+  ASSERT_TRUE(second.ReadUntil(want.size() - first.got.size()));
+  // A new event while connected.
+  FeedEvents({Event("live", v1::EVENT_TYPE_REPORT_CONFLICT,
+                    v1::VISIBILITY_RESTRICTED, "agency:DEA", "FY2016")});
+  ASSERT_TRUE(second.ReadUntil(want.size() - first.got.size() + 1));
+  second.ctx->TryCancel();
+  second.reader->Finish();
+  std::vector<std::string> got = first.ids();
+  for (const auto& id : second.ids()) got.push_back(id);
+  EXPECT_EQ(got, Want(true));
+  for (const auto& delivery : second.got) {
+    EXPECT_FALSE(delivery.cursor().empty());
+  }
+
+  // Filtered, public: PUBLIC only, resumed the same way.
+  v1::SubscribeRequest dea;
+  dea.mutable_filter()->set_unit("agency:DEA");
+  const auto want_dea = Want(false, [](const v1::OversightEvent& e) {
+    return e.unit() == "agency:DEA";
+  });
+  Subscription p1 = subscribe("", dea);
+  ASSERT_TRUE(p1.ReadUntil(17));
+  p1.ctx->TryCancel();
+  p1.reader->Finish();
+  dea.set_after(p1.got[16].cursor());
+  Subscription p2 = subscribe("", dea);
+  ASSERT_TRUE(p2.ReadUntil(want_dea.size() - 17));
+  p2.ctx->TryCancel();
+  p2.reader->Finish();
+  std::vector<std::string> pub = p1.ids();
+  pub.resize(17);
+  for (const auto& id : p2.ids()) pub.push_back(id);
+  EXPECT_EQ(pub, want_dea);
+  for (const auto& delivery : p2.got) {
+    EXPECT_EQ(delivery.event().visibility(), v1::VISIBILITY_PUBLIC);
+  }
+}
+
+TEST_F(GatewayApiTest, GrpcSubscribeErrorsAndDraining) {
+  FeedStandard(10);
+  const auto status_of = [&](const std::string& token,
+                             const v1::SubscribeRequest& req) {
+    auto ctx = Context(token);
+    auto reader = stub_->Subscribe(ctx.get(), req);
+    v1::EventDelivery d;
+    while (reader->Read(&d)) {
+    }
+    return reader->Finish();
+  };
+  v1::SubscribeRequest restricted;
+  restricted.mutable_filter()->set_visibility(v1::VISIBILITY_RESTRICTED);
+  EXPECT_EQ(status_of("", restricted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status_of(kDeaToken, restricted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status_of("bogus", {}).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::SubscribeRequest bad_after;
+  bad_after.set_after("nonsense");
+  const grpc::Status bad = status_of(kOigToken, bad_after);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(bad.error_message().rfind("after", 0), 0u) << bad.error_message();
+
+  // Draining ends an open stream with UNAVAILABLE.
+  auto ctx = Context(kOigToken);
+  auto reader = stub_->Subscribe(ctx.get(), {});
+  v1::EventDelivery d;
+  for (size_t i = 0; i < Want(true).size(); ++i) ASSERT_TRUE(reader->Read(&d));
+  draining_ = true;
+  while (reader->Read(&d)) {
+  }
+  const grpc::Status s = reader->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  // And new subscriptions too.
+  EXPECT_EQ(status_of(kOigToken, {}).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+}
+
+}  // namespace
+}  // namespace fruition::gateway

@@ -1,0 +1,962 @@
+// The gateway's views (services/gateway/views.h) over real RocksDB stores,
+// fed Kafka records built by hand for the two oversight topics and the
+// scores topic, as the gateway's reader feeds them: one KvTx per batch,
+// Apply, then Commit. No Kafka.
+//
+// The "broker" here is a map of per-partition logs; a replica reads them in
+// some interleaving that keeps each partition's order (as a Kafka consumer
+// does), and different replicas may read different interleavings.
+#include "services/gateway/views.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "fruition/v1/events.pb.h"
+#include "fruition/v1/gateway.pb.h"
+#include "fruition/v1/scores.pb.h"
+#include "gtest/gtest.h"
+#include "services/common/kafka/consumer.h"
+#include "services/common/store/kv.h"
+#include "services/common/strings.h"
+#include "services/common/topics.h"
+
+namespace fruition::gateway {
+namespace {
+
+const std::string kPublic(topics::kOversightPublic);
+const std::string kRestricted(topics::kOversightRestricted);
+const std::string kScores(topics::kScores);
+
+ViewTopics Topics() { return ViewTopics{kPublic, kRestricted, kScores}; }
+
+std::string FreshDir(const std::string& name) {
+  std::string base = ::testing::TempDir();
+  if (base.empty() || base.back() != '/') base.push_back('/');
+  std::string tmpl = base + "gateway_" + name + "_XXXXXX";
+  const char* dir = mkdtemp(tmpl.data());
+  EXPECT_NE(dir, nullptr) << "mkdtemp " << tmpl;
+  return tmpl;
+}
+
+v1::OversightEvent Event(const std::string& id, v1::EventType type,
+                         v1::Visibility visibility, const std::string& unit,
+                         const std::string& period, bool resolved = false) {
+  v1::OversightEvent e;
+  e.set_event_id(id);
+  e.set_condition_key(StrCat(v1::EventType_Name(type), "/", unit, "/", period));
+  e.set_type(type);
+  e.set_severity(v1::SEVERITY_WARNING);
+  e.set_visibility(visibility);
+  e.set_unit(unit);
+  e.set_period(period);
+  e.set_resolved(resolved);
+  (*e.mutable_facts())["n"] = 12;
+  e.mutable_emitted_at()->set_seconds(1700000000);
+  return e;
+}
+
+// The topics' logs, as a broker holds them.
+class Logs {
+ public:
+  // Appends `value` to (topic, partition) at its next offset.
+  kafka::Record Append(const std::string& topic, int32_t partition,
+                       const std::string& value) {
+    auto& log = logs_[{topic, partition}];
+    kafka::Record r;
+    r.topic = topic;
+    r.partition = partition;
+    r.offset = static_cast<int64_t>(log.size());
+    r.key = "k";
+    r.value = value;
+    log.push_back(r);
+    return r;
+  }
+  kafka::Record Append(const std::string& topic, int32_t partition,
+                       const v1::OversightEvent& e) {
+    return Append(topic, partition, e.SerializeAsString());
+  }
+
+  // Every record, in an interleaving of the partitions chosen by `seed`
+  // that keeps each partition's order (as a consumer reads them).
+  std::vector<kafka::Record> Interleave(uint32_t seed) const {
+    std::mt19937 rng(seed);
+    std::vector<std::pair<const std::vector<kafka::Record>*, size_t>> at;
+    for (const auto& [tp, log] : logs_) at.emplace_back(&log, 0);
+    std::vector<kafka::Record> out;
+    while (true) {
+      std::vector<size_t> open;
+      for (size_t i = 0; i < at.size(); ++i) {
+        if (at[i].second < at[i].first->size()) open.push_back(i);
+      }
+      if (open.empty()) break;
+      auto& [log, next] = at[open[rng() % open.size()]];
+      out.push_back((*log)[next++]);
+    }
+    return out;
+  }
+
+  // Every record, one partition after the other, in reverse partition order.
+  std::vector<kafka::Record> PartitionByPartition() const {
+    std::vector<kafka::Record> out;
+    for (auto it = logs_.rbegin(); it != logs_.rend(); ++it) {
+      out.insert(out.end(), it->second.begin(), it->second.end());
+    }
+    return out;
+  }
+
+ private:
+  std::map<std::pair<std::string, int32_t>, std::vector<kafka::Record>> logs_;
+};
+
+// One gateway replica: its store and views.
+struct Replica {
+  explicit Replica(const std::string& name) : dir(FreshDir(name)) { Open(); }
+
+  void Open() {
+    auto s = store::KvStore::Open(dir, Tables());
+    EXPECT_TRUE(s.ok()) << s.status();
+    store = std::move(*s);
+    views = std::make_unique<Views>(store.get(), Topics());
+  }
+  void Reopen() {
+    views.reset();
+    store.reset();
+    Open();
+  }
+
+  // Applies `records` in batches of `batch`, committing each.
+  void Feed(const std::vector<kafka::Record>& records, size_t batch = 7) {
+    for (size_t i = 0; i < records.size(); i += batch) {
+      const size_t end = std::min(records.size(), i + batch);
+      store::KvTx tx(store.get());
+      views->Apply(tx, {records.begin() + i, records.begin() + end});
+      const absl::Status s = views->Commit(tx);
+      EXPECT_TRUE(s.ok()) << s;
+    }
+  }
+
+  std::string dir;
+  std::unique_ptr<store::KvStore> store;
+  std::unique_ptr<Views> views;
+};
+
+std::vector<std::string> Ids(const std::vector<v1::OversightEvent>& events) {
+  std::vector<std::string> out;
+  out.reserve(events.size());
+  for (const auto& e : events) out.push_back(e.event_id());
+  return out;
+}
+
+std::multiset<std::string> Bag(const std::vector<std::string>& ids) {
+  return {ids.begin(), ids.end()};
+}
+
+// Everything after `after` in one page.
+Page All(const Views& views, const v1::EventFilter& filter, bool restricted,
+         const Cursor& after = Cursor()) {
+  return views.List(filter, after, restricted, 1000000, 1000000);
+}
+
+Cursor Decoded(const std::string& s) {
+  auto c = Cursor::Decode(s, "after");
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? *c : Cursor();
+}
+
+// Pages of at most `limit` events after `after` until nothing is left; the
+// events in the order received.
+std::vector<std::string> PageThrough(const Views& views,
+                                     const v1::EventFilter& filter,
+                                     bool restricted, int limit,
+                                     const std::string& after = "",
+                                     int scan_max = 20000) {
+  std::vector<std::string> out;
+  std::string at = after;
+  for (int guard = 0; guard < 100000; ++guard) {
+    Page page = views.List(filter, Decoded(at), restricted, limit, scan_max);
+    EXPECT_LE(static_cast<int>(page.events.size()), limit);
+    EXPECT_EQ(page.events.size(), page.cursors.size());
+    for (const auto& e : page.events) out.push_back(e.event_id());
+    if (page.events.empty() && page.next == Decoded(at).Encode()) return out;
+    at = page.next;
+  }
+  ADD_FAILURE() << "paging did not end";
+  return out;
+}
+
+struct Standard {
+  Logs logs;
+  std::vector<v1::OversightEvent> events;  // every distinct event
+};
+
+const std::vector<std::string>& Units() {
+  static const auto* u = new std::vector<std::string>{
+      "agency:DEA", "agency:FBI", "district:EDPA",
+      "field_office:DEA-PHILADELPHIA", "agency:HSI"};
+  return *u;
+}
+
+// 90 events on 3 public and 2 restricted partitions (keyed by unit), of
+// every type, several units and periods, some resolved.
+Standard MakeStandard(const std::string& prefix = "ev") {
+  Standard s;
+  const std::vector<v1::EventType> public_types = {
+      v1::EVENT_TYPE_TARGET_OVERSHOOT, v1::EVENT_TYPE_FRUITION_GAP,
+      v1::EVENT_TYPE_LNF_SHARE_HIGH,
+      v1::EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED,
+      v1::EVENT_TYPE_SCORECARD_PUBLISHED};
+  const std::vector<v1::EventType> restricted_types = {
+      v1::EVENT_TYPE_LINK_UNSUBSTANTIATED, v1::EVENT_TYPE_TIER_MISMATCH,
+      v1::EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE,
+      v1::EVENT_TYPE_REPORT_CONFLICT, v1::EVENT_TYPE_SCORECARD_PUBLISHED};
+  const std::vector<std::string> periods = {"FY2016", "FY2016Q1", "FY2017"};
+  for (int i = 0; i < 90; ++i) {
+    const bool restricted = i % 3 == 0;
+    const size_t unit = static_cast<size_t>(i) * 7 % Units().size();
+    const std::string id = StrCat(prefix, "-", i / 10, i % 10);
+    v1::OversightEvent e =
+        Event(id,
+              restricted ? restricted_types[i % restricted_types.size()]
+                         : public_types[i % public_types.size()],
+              restricted ? v1::VISIBILITY_RESTRICTED : v1::VISIBILITY_PUBLIC,
+              Units()[unit], periods[i % periods.size()], i % 5 == 0);
+    if (restricted) {
+      s.logs.Append(kRestricted, static_cast<int32_t>(unit % 2), e);
+    } else {
+      s.logs.Append(kPublic, static_cast<int32_t>(unit % 3), e);
+    }
+    s.events.push_back(e);
+  }
+  return s;
+}
+
+// The ids of `records` that are events a replica shows, in order: the
+// first of each event_id, on the topic of its visibility.
+std::vector<std::string> ShownInOrder(
+    const std::vector<kafka::Record>& records) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& r : records) {
+    if (r.topic != kPublic && r.topic != kRestricted) continue;
+    v1::OversightEvent e;
+    if (!e.ParseFromString(r.value) || e.event_id().empty()) continue;
+    if (e.visibility() != (r.topic == kPublic ? v1::VISIBILITY_PUBLIC
+                                              : v1::VISIBILITY_RESTRICTED)) {
+      continue;
+    }
+    if (seen.insert(e.event_id()).second) out.push_back(e.event_id());
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Cursors.
+
+TEST(CursorTest, EncodeDecodeRoundTrip) {
+  EXPECT_EQ(Cursor().Encode(), "");
+  auto empty = Cursor::Decode("", "after");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->next[0].empty());
+  EXPECT_TRUE(empty->next[1].empty());
+
+  Cursor c;
+  c.Pass(0, 2, 41);
+  c.Pass(0, 0, 7);
+  c.Pass(1, 1, 123456789012LL);
+  c.Pass(0, 2, 3);  // behind: no effect
+  EXPECT_EQ(c.At(0, 0), 8);
+  EXPECT_EQ(c.At(0, 1), 0);
+  EXPECT_EQ(c.At(0, 2), 42);
+  EXPECT_EQ(c.At(0, 9), 0);
+  EXPECT_EQ(c.At(1, 0), 0);
+  EXPECT_EQ(c.At(1, 1), 123456789013LL);
+  const std::string s = c.Encode();
+  EXPECT_EQ(s.rfind("c1.", 0), 0u) << s;
+  auto d = Cursor::Decode(s, "after");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->next[0], c.next[0]);
+  EXPECT_EQ(d->next[1], c.next[1]);
+  EXPECT_EQ(d->Encode(), s);
+
+  // Only one topic passed.
+  Cursor r;
+  r.Pass(1, 3, 0);
+  auto rd = Cursor::Decode(r.Encode(), "after");
+  ASSERT_TRUE(rd.ok()) << r.Encode() << ": " << rd.status();
+  EXPECT_TRUE(rd->next[0].empty());
+  EXPECT_EQ(rd->next[1], (std::vector<int64_t>{0, 0, 0, 1}));
+  EXPECT_EQ(rd->Encode(), r.Encode());
+}
+
+TEST(CursorTest, DecodeRejectsGarbageNamingTheField) {
+  for (const std::string bad : {"x",
+                                "c1",
+                                "c1.",
+                                "c2.1.2",
+                                "C1.1.2",
+                                " c1.1.2",
+                                "c1.1.2 ",
+                                "c1.a.b",
+                                "c1.1-x.2",
+                                "c1.1--2.3",
+                                "c1.-1.2",
+                                "c1.1-.2",
+                                "c1.1.2-",
+                                "c1.1.2.3",
+                                "c1.1.-2",
+                                "c1.1.+2",
+                                "c1.1234567890123456789.0",
+                                "c1.1,2.3",
+                                "eyJjMSI6MX0=",
+                                "c1.1.2\n"}) {
+    auto c = Cursor::Decode(bad, "Last-Event-ID");
+    ASSERT_FALSE(c.ok()) << "accepted '" << bad << "'";
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(c.status().message().rfind("Last-Event-ID", 0), 0u)
+        << bad << ": " << c.status().message();
+  }
+  auto c = Cursor::Decode("nope", "after");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message().rfind("after", 0), 0u) << c.status();
+}
+
+// ---------------------------------------------------------------------------
+// Paging.
+
+TEST(ViewsTest, SmallPagesReturnEveryEventOnceInTheOrderRead) {
+  Standard s = MakeStandard();
+  const auto records = s.logs.Interleave(1);
+  Replica a("pages");
+  a.Feed(records);
+  const std::vector<std::string> order = ShownInOrder(records);
+  ASSERT_EQ(order.size(), s.events.size());
+
+  const Page big = All(*a.views, {}, true);
+  EXPECT_EQ(Ids(big.events), order);
+  EXPECT_EQ(big.cursors.size(), big.events.size());
+  for (int limit : {1, 2, 3, 5, 7, 13, 89, 90, 91}) {
+    EXPECT_EQ(PageThrough(*a.views, {}, true, limit), order)
+        << "limit " << limit;
+  }
+  // At the end: nothing more, and `next` stays where it is.
+  const Page end = a.views->List({}, Decoded(big.next), true, 10);
+  EXPECT_TRUE(end.events.empty());
+  EXPECT_EQ(end.next, big.next);
+  // Each page's `next` is the cursor of its last event.
+  const Page first = a.views->List({}, Cursor(), true, 4);
+  ASSERT_EQ(first.events.size(), 4u);
+  EXPECT_EQ(first.next, first.cursors.back());
+}
+
+TEST(ViewsTest, PageBoundaryInsideInterleavedPartitions) {
+  // Two partitions read alternately: a0 b0 a1 b1 a2 b2, and the restricted
+  // topic between them.
+  Logs logs;
+  std::vector<kafka::Record> records;
+  const auto pub = [&](const std::string& id, int32_t p,
+                       const std::string& unit) {
+    records.push_back(
+        logs.Append(kPublic, p,
+                    Event(id, v1::EVENT_TYPE_FRUITION_GAP,
+                          v1::VISIBILITY_PUBLIC, unit, "FY2016")));
+  };
+  for (int i = 0; i < 3; ++i) {
+    pub(StrCat("a", i), 0, "agency:DEA");
+    pub(StrCat("b", i), 1, "agency:FBI");
+    records.push_back(
+        logs.Append(kRestricted, 0,
+                    Event(StrCat("r", i), v1::EVENT_TYPE_TIER_MISMATCH,
+                          v1::VISIBILITY_RESTRICTED, "agency:DEA", "FY2016")));
+  }
+  Replica a("boundary");
+  a.Feed(records, 2);
+
+  const Page p1 = a.views->List({}, Cursor(), true, 4);
+  EXPECT_EQ(Ids(p1.events), (std::vector<std::string>{"a0", "b0", "r0", "a1"}));
+  const Page p2 = a.views->List({}, Decoded(p1.next), true, 4);
+  EXPECT_EQ(Ids(p2.events), (std::vector<std::string>{"b1", "r1", "a2", "b2"}));
+  const Page p3 = a.views->List({}, Decoded(p2.next), true, 4);
+  EXPECT_EQ(Ids(p3.events), (std::vector<std::string>{"r2"}));
+
+  // The public sees the same boundaries without the restricted events.
+  const Page q1 = a.views->List({}, Cursor(), false, 3);
+  EXPECT_EQ(Ids(q1.events), (std::vector<std::string>{"a0", "b0", "a1"}));
+  const Page q2 = a.views->List({}, Decoded(q1.next), false, 3);
+  EXPECT_EQ(Ids(q2.events), (std::vector<std::string>{"b1", "a2", "b2"}));
+
+  // A filter skipping one partition: its events are passed, never returned.
+  v1::EventFilter dea;
+  dea.set_unit("agency:DEA");
+  dea.set_visibility(v1::VISIBILITY_PUBLIC);
+  const Page f1 = a.views->List(dea, Cursor(), true, 2);
+  EXPECT_EQ(Ids(f1.events), (std::vector<std::string>{"a0", "a1"}));
+  const Page f2 = a.views->List(dea, Decoded(f1.next), true, 2);
+  EXPECT_EQ(Ids(f2.events), (std::vector<std::string>{"a2"}));
+  const Page f3 = a.views->List(dea, Decoded(f2.next), true, 2);
+  EXPECT_TRUE(f3.events.empty());
+}
+
+TEST(ViewsTest, EventsAppendedBetweenPagesAreReturnedOnLaterPages) {
+  Standard s = MakeStandard();
+  std::vector<kafka::Record> records = s.logs.Interleave(2);
+  Replica a("appended");
+  a.Feed(records);
+  std::vector<std::string> got;
+  std::string at;
+  int added = 0;
+  std::mt19937 rng(3);
+  for (int guard = 0; guard < 1000; ++guard) {
+    Page page = a.views->List({}, Decoded(at), true, 6);
+    for (const auto& e : page.events) got.push_back(e.event_id());
+    const bool done = page.events.empty() && page.next == Decoded(at).Encode();
+    at = page.next;
+    if (added < 60) {
+      // New events land on every partition, ahead of and behind the page.
+      std::vector<kafka::Record> more;
+      for (int k = 0; k < 3; ++k, ++added) {
+        const bool restricted = added % 4 == 0;
+        const auto e = Event(
+            StrCat("new-", added),
+            restricted ? v1::EVENT_TYPE_LINK_UNSUBSTANTIATED
+                       : v1::EVENT_TYPE_TARGET_OVERSHOOT,
+            restricted ? v1::VISIBILITY_RESTRICTED : v1::VISIBILITY_PUBLIC,
+            Units()[rng() % Units().size()], "FY2016");
+        more.push_back(s.logs.Append(restricted ? kRestricted : kPublic,
+                                     static_cast<int32_t>(rng() % 3), e));
+      }
+      records.insert(records.end(), more.begin(), more.end());
+      a.Feed(more, 2);
+    } else if (done) {
+      break;
+    }
+  }
+  const std::vector<std::string> order = ShownInOrder(records);
+  EXPECT_EQ(order.size(), 150u);
+  EXPECT_EQ(got, order);
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()).size(), got.size());
+}
+
+TEST(ViewsTest, ResumingFromTheCursorOfAnyEventGivesExactlyTheRest) {
+  Standard s = MakeStandard();
+  Replica a("resume");
+  a.Feed(s.logs.Interleave(4), 5);
+
+  std::vector<v1::EventFilter> filters(4);
+  filters[1].add_types(v1::EVENT_TYPE_FRUITION_GAP);
+  filters[1].add_types(v1::EVENT_TYPE_TIER_MISMATCH);
+  filters[2].set_unit("agency:FBI");
+  filters[3].set_resolved(false);
+  for (bool restricted : {true, false}) {
+    for (size_t f = 0; f < filters.size(); ++f) {
+      const Page all = All(*a.views, filters[f], restricted);
+      const auto ids = Ids(all.events);
+      ASSERT_FALSE(ids.empty());
+      for (size_t i = 0; i < ids.size(); ++i) {
+        const Page rest =
+            All(*a.views, filters[f], restricted, Decoded(all.cursors[i]));
+        EXPECT_EQ(Ids(rest.events),
+                  std::vector<std::string>(ids.begin() + i + 1, ids.end()))
+            << "filter " << f << " restricted " << restricted << " after event "
+            << i;
+        // And in small pages.
+        EXPECT_EQ(
+            PageThrough(*a.views, filters[f], restricted, 4, all.cursors[i]),
+            std::vector<std::string>(ids.begin() + i + 1, ids.end()));
+      }
+      // The cursors of small pages resume the same way.
+      std::string at;
+      size_t seen = 0;
+      while (true) {
+        Page page = a.views->List(filters[f], Decoded(at), restricted, 3);
+        if (page.events.empty()) break;
+        for (size_t i = 0; i < page.events.size(); ++i, ++seen) {
+          const Page rest =
+              All(*a.views, filters[f], restricted, Decoded(page.cursors[i]));
+          EXPECT_EQ(Ids(rest.events), std::vector<std::string>(
+                                          ids.begin() + seen + 1, ids.end()));
+        }
+        at = page.next;
+      }
+      EXPECT_EQ(seen, ids.size());
+    }
+  }
+}
+
+TEST(ViewsTest, ScanMaxMovesOnWithoutLosingEvents) {
+  Standard s = MakeStandard();
+  Replica a("scanmax");
+  a.Feed(s.logs.Interleave(5));
+  v1::EventFilter f;
+  f.add_types(v1::EVENT_TYPE_REPORT_CONFLICT);
+  const auto want = Ids(All(*a.views, f, true).events);
+  ASSERT_GT(want.size(), 2u);
+  // Few matches, a small scan: pages come back short or empty but move on.
+  const Page first = a.views->List(f, Cursor(), true, 10, 2);
+  EXPECT_NE(first.next, "");
+  EXPECT_EQ(PageThrough(*a.views, f, true, 10, "", 2), want);
+  EXPECT_EQ(PageThrough(*a.views, f, true, 1, "", 3), want);
+}
+
+// ---------------------------------------------------------------------------
+// What is shown.
+
+TEST(ViewsTest, AReplayedEventIdIsKeptOnce) {
+  Logs logs;
+  const auto e1 = Event("dup-1", v1::EVENT_TYPE_FRUITION_GAP,
+                        v1::VISIBILITY_PUBLIC, "agency:DEA", "FY2016");
+  const auto e2 = Event("dup-2", v1::EVENT_TYPE_LINK_UNSUBSTANTIATED,
+                        v1::VISIBILITY_RESTRICTED, "agency:DEA", "FY2016");
+  auto replay1 = e1;
+  replay1.mutable_emitted_at()->set_seconds(1800000000);  // a later replay
+  std::vector<kafka::Record> batch1 = {
+      logs.Append(kPublic, 0, e1),
+      logs.Append(kPublic, 0, e1),  // in the same batch
+      logs.Append(kRestricted, 1, e2),
+      logs.Append(kPublic, 1,
+                  Event("other", v1::EVENT_TYPE_LNF_SHARE_HIGH,
+                        v1::VISIBILITY_PUBLIC, "agency:FBI", "FY2016")),
+  };
+  std::vector<kafka::Record> batch2 = {
+      logs.Append(kPublic, 0, replay1),  // in a later batch
+      logs.Append(kRestricted, 1, e2),
+      logs.Append(kPublic, 2, e1),  // on another partition
+      logs.Append(kPublic, 0,
+                  Event("last", v1::EVENT_TYPE_LNF_SHARE_HIGH,
+                        v1::VISIBILITY_PUBLIC, "agency:DEA", "FY2016")),
+  };
+  Replica a("replay");
+  a.Feed(batch1, 10);
+  a.Feed(batch2, 10);
+  const Page all = All(*a.views, {}, true);
+  EXPECT_EQ(Ids(all.events),
+            (std::vector<std::string>{"dup-1", "dup-2", "other", "last"}));
+  EXPECT_EQ(all.events[0].emitted_at().seconds(), 1700000000);  // the first
+  // Paging and resuming over the skipped copies.
+  EXPECT_EQ(PageThrough(*a.views, {}, true, 1), Ids(all.events));
+  const Page rest = All(*a.views, {}, true, Decoded(all.cursors[0]));
+  EXPECT_EQ(Ids(rest.events),
+            (std::vector<std::string>{"dup-2", "other", "last"}));
+  // Read again from the start (a restart that lost its offsets): still once.
+  a.Feed(logs.Interleave(9), 3);
+  EXPECT_EQ(Ids(All(*a.views, {}, true).events), Ids(all.events));
+}
+
+TEST(ViewsTest, AnEventOnTheWrongTopicForItsVisibilityIsNotShown) {
+  Logs logs;
+  std::vector<kafka::Record> records = {
+      // RESTRICTED on the public topic: never shown, to anyone.
+      logs.Append(kPublic, 0,
+                  Event("leak", v1::EVENT_TYPE_TIER_MISMATCH,
+                        v1::VISIBILITY_RESTRICTED, "agency:DEA", "FY2016")),
+      // PUBLIC on the restricted topic: not shown either.
+      logs.Append(kRestricted, 0,
+                  Event("misplaced", v1::EVENT_TYPE_FRUITION_GAP,
+                        v1::VISIBILITY_PUBLIC, "agency:DEA", "FY2016")),
+      // UNSPECIFIED visibility on either topic.
+      logs.Append(kPublic, 0,
+                  Event("unspecified-p", v1::EVENT_TYPE_FRUITION_GAP,
+                        v1::VISIBILITY_UNSPECIFIED, "agency:DEA", "FY2016")),
+      logs.Append(kRestricted, 0,
+                  Event("unspecified-r", v1::EVENT_TYPE_FRUITION_GAP,
+                        v1::VISIBILITY_UNSPECIFIED, "agency:DEA", "FY2016")),
+      // Not an event; an event without an id.
+      logs.Append(kPublic, 0, std::string("\xff\xff\xff garbage", 11)),
+      logs.Append(kPublic, 0,
+                  Event("", v1::EVENT_TYPE_FRUITION_GAP, v1::VISIBILITY_PUBLIC,
+                        "agency:DEA", "FY2016")),
+      logs.Append(kPublic, 0,
+                  Event("ok-p", v1::EVENT_TYPE_FRUITION_GAP,
+                        v1::VISIBILITY_PUBLIC, "agency:DEA", "FY2016")),
+      logs.Append(kRestricted, 0,
+                  Event("ok-r", v1::EVENT_TYPE_TIER_MISMATCH,
+                        v1::VISIBILITY_RESTRICTED, "agency:DEA", "FY2016")),
+  };
+  Replica a("wrongtopic");
+  a.Feed(records, 3);
+  EXPECT_EQ(Ids(All(*a.views, {}, true).events),
+            (std::vector<std::string>{"ok-p", "ok-r"}));
+  EXPECT_EQ(Ids(All(*a.views, {}, false).events),
+            (std::vector<std::string>{"ok-p"}));
+  // The skipped records still count as read.
+  const kafka::StartOffsets offsets = a.views->StartOffsets();
+  EXPECT_EQ(offsets.at({kPublic, 0}), 5);
+  EXPECT_EQ(offsets.at({kRestricted, 0}), 3);
+}
+
+bool Expected(const v1::EventFilter& f, bool restricted,
+              const v1::OversightEvent& e) {
+  if (!restricted && e.visibility() != v1::VISIBILITY_PUBLIC) return false;
+  if (f.types_size() > 0 && std::find(f.types().begin(), f.types().end(),
+                                      e.type()) == f.types().end()) {
+    return false;
+  }
+  if (!f.unit().empty() && f.unit() != e.unit()) return false;
+  if (!f.period().empty() && f.period() != e.period()) return false;
+  if (f.visibility() != v1::VISIBILITY_UNSPECIFIED &&
+      f.visibility() != e.visibility()) {
+    return false;
+  }
+  if (f.has_resolved() && f.resolved() != e.resolved()) return false;
+  return true;
+}
+
+TEST(ViewsTest, PublicNeverSeesRestrictedAndFiltersSelect) {
+  Standard s = MakeStandard();
+  const auto records = s.logs.Interleave(6);
+  Replica a("filters");
+  a.Feed(records);
+  std::map<std::string, v1::OversightEvent> by_id;
+  for (const auto& e : s.events) by_id[e.event_id()] = e;
+  const auto order = ShownInOrder(records);
+
+  std::vector<std::pair<std::string, v1::EventFilter>> filters;
+  filters.emplace_back("none", v1::EventFilter());
+  {
+    v1::EventFilter f;
+    f.add_types(v1::EVENT_TYPE_SCORECARD_PUBLISHED);
+    filters.emplace_back("scorecard type", f);
+    f.add_types(v1::EVENT_TYPE_TARGET_OVERSHOOT);
+    f.add_types(v1::EVENT_TYPE_LINK_UNSUBSTANTIATED);
+    filters.emplace_back("three types", f);
+  }
+  for (const auto& u : Units()) {
+    v1::EventFilter f;
+    f.set_unit(u);
+    filters.emplace_back("unit " + u, f);
+  }
+  for (const std::string p : {"FY2016", "FY2016Q1", "FY2017", "FY2020"}) {
+    v1::EventFilter f;
+    f.set_period(p);
+    filters.emplace_back("period " + p, f);
+  }
+  for (auto v : {v1::VISIBILITY_PUBLIC, v1::VISIBILITY_RESTRICTED}) {
+    v1::EventFilter f;
+    f.set_visibility(v);
+    filters.emplace_back(v1::Visibility_Name(v), f);
+  }
+  for (bool r : {true, false}) {
+    v1::EventFilter f;
+    f.set_resolved(r);
+    filters.emplace_back(StrCat("resolved ", r), f);
+  }
+  {
+    v1::EventFilter f;
+    f.set_unit("agency:DEA");
+    f.set_period("FY2016");
+    f.set_resolved(false);
+    f.add_types(v1::EVENT_TYPE_SCORECARD_PUBLISHED);
+    f.add_types(v1::EVENT_TYPE_TIER_MISMATCH);
+    f.add_types(v1::EVENT_TYPE_FRUITION_GAP);
+    filters.emplace_back("combined", f);
+  }
+  int public_seen = 0;
+  for (const auto& [name, f] : filters) {
+    for (bool restricted : {true, false}) {
+      std::vector<std::string> want;
+      for (const auto& id : order) {
+        if (Expected(f, restricted, by_id[id])) want.push_back(id);
+      }
+      const Page page = All(*a.views, f, restricted);
+      EXPECT_EQ(Ids(page.events), want) << name << " restricted " << restricted;
+      EXPECT_EQ(PageThrough(*a.views, f, restricted, 4), want) << name;
+      for (const auto& e : page.events) {
+        EXPECT_TRUE(Matches(f, e)) << name << " " << e.event_id();
+        if (!restricted) {
+          EXPECT_EQ(e.visibility(), v1::VISIBILITY_PUBLIC)
+              << name << " showed " << e.event_id() << " to the public";
+          ++public_seen;
+        }
+      }
+    }
+  }
+  EXPECT_GT(public_seen, 0);
+  // The unfiltered sets: 60 public, 30 restricted.
+  EXPECT_EQ(All(*a.views, {}, false).events.size(), 60u);
+  EXPECT_EQ(All(*a.views, {}, true).events.size(), 90u);
+}
+
+// ---------------------------------------------------------------------------
+// Replicas.
+
+TEST(ViewsTest, ACursorFromOneReplicaResumesOnAnother) {
+  Standard s = MakeStandard();
+  // Replays on the topics, as a reconciler restart would write them.
+  for (int i = 0; i < 90; i += 11) {
+    const auto& e = s.events[i];
+    const bool restricted = e.visibility() == v1::VISIBILITY_RESTRICTED;
+    const size_t unit =
+        std::find(Units().begin(), Units().end(), e.unit()) - Units().begin();
+    s.logs.Append(restricted ? kRestricted : kPublic,
+                  static_cast<int32_t>(unit % (restricted ? 2 : 3)), e);
+  }
+  Replica a("replica_a");
+  Replica b("replica_b");
+  Replica c("replica_c");
+  a.Feed(s.logs.Interleave(7), 4);
+  b.Feed(s.logs.Interleave(8), 9);
+  c.Feed(s.logs.PartitionByPartition(), 5);
+  const auto a_ids = Ids(All(*a.views, {}, true).events);
+  ASSERT_EQ(a_ids.size(), 90u);
+  ASSERT_NE(a_ids, Ids(All(*b.views, {}, true).events));  // other orders
+  ASSERT_NE(a_ids, Ids(All(*c.views, {}, true).events));
+
+  v1::EventFilter gap;
+  gap.add_types(v1::EVENT_TYPE_FRUITION_GAP);
+  gap.add_types(v1::EVENT_TYPE_LINK_UNSUBSTANTIATED);
+  for (const auto& [name, f] :
+       std::vector<std::pair<std::string, v1::EventFilter>>{{"none", {}},
+                                                            {"types", gap}}) {
+    for (bool restricted : {true, false}) {
+      const Page all = All(*a.views, f, restricted);
+      const auto ids = Ids(all.events);
+      for (size_t i = 0; i < ids.size(); ++i) {
+        const std::multiset<std::string> want(ids.begin() + i + 1, ids.end());
+        for (Replica* other : {&b, &c}) {
+          const Page rest =
+              All(*other->views, f, restricted, Decoded(all.cursors[i]));
+          EXPECT_EQ(Bag(Ids(rest.events)), want)
+              << name << " restricted " << restricted << " after " << i;
+          EXPECT_EQ(
+              Bag(PageThrough(*other->views, f, restricted, 3, all.cursors[i])),
+              want)
+              << name << " after " << i;
+        }
+      }
+    }
+  }
+  // Back and forth: a page on a, the next on b, the next on c, ...
+  std::vector<std::string> got;
+  std::string at;
+  Replica* replicas[] = {&a, &b, &c};
+  for (int k = 0; k < 1000; ++k) {
+    Page page = replicas[k % 3]->views->List({}, Decoded(at), true, 7);
+    if (page.events.empty() && page.next == Decoded(at).Encode()) break;
+    for (const auto& e : page.events) got.push_back(e.event_id());
+    at = page.next;
+  }
+  EXPECT_EQ(Bag(got), Bag(a_ids));
+}
+
+TEST(ViewsTest, ACursorFromAReplicaAheadResumesOnOneBehind) {
+  Standard s = MakeStandard();
+  const auto records = s.logs.Interleave(10);
+  Replica a("ahead");
+  a.Feed(records, 6);
+  const Page all = All(*a.views, {}, true);
+  const auto ids = Ids(all.events);
+  // b has read a different, partial interleaving: half of it.
+  const auto other = s.logs.Interleave(11);
+  for (size_t i = 0; i < ids.size(); i += 9) {
+    Replica b(StrCat("behind", i));
+    const size_t half = other.size() / 2;
+    b.Feed({other.begin(), other.begin() + half}, 4);
+    std::vector<std::string> got;
+    std::string at = all.cursors[i];
+    Page page = b.views->List({}, Decoded(at), true, 1000);
+    for (const auto& e : page.events) got.push_back(e.event_id());
+    at = page.next;
+    // b catches up; the client goes on from where b left it.
+    b.Feed({other.begin() + half, other.end()}, 4);
+    const auto rest = PageThrough(*b.views, {}, true, 5, at);
+    got.insert(got.end(), rest.begin(), rest.end());
+    EXPECT_EQ(Bag(got), Bag({ids.begin() + i + 1, ids.end()})) << i;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Scorecards.
+
+v1::Scorecard Card(const std::string& unit, const std::string& period,
+                   int64_t revision, double arrests) {
+  v1::Scorecard c;
+  c.set_unit(unit);
+  c.set_period(period);
+  c.set_score_version("v1");
+  c.set_criteria_version("v1");
+  c.set_revision(revision);
+  c.set_scorecard_id(StrCat(unit, "/", period, "/", revision));
+  auto* i = c.add_indicators();
+  i->set_name("arrests");
+  i->set_value(arrests);
+  i->set_n(static_cast<int64_t>(arrests));
+  i->set_defined(true);
+  return c;
+}
+
+TEST(ViewsTest, ScorecardsLatestWinsAndAreListedByPeriodAndKind) {
+  Logs logs;
+  std::vector<kafka::Record> records;
+  const auto put = [&](const v1::Scorecard& c, int32_t p) {
+    records.push_back(logs.Append(kScores, p, c.SerializeAsString()));
+  };
+  put(Card("agency:DEA", "FY2016", 1, 10), 0);
+  put(Card("agency:FBI", "FY2016", 1, 20), 1);
+  put(Card("district:EDPA", "FY2016", 1, 30), 2);
+  put(Card("agency:DEA", "FY2016", 2, 11), 0);  // a later revision
+  put(Card("field_office:DEA-PHILADELPHIA", "FY2016", 1, 40), 0);
+  put(Card("agency:DEA", "FY2016Q1", 1, 5), 0);
+  put(Card("agency:ATF", "FY2017", 1, 7), 1);
+  put(Card("agency:DEA", "FY2016", 3, 12), 0);  // latest
+  put(Card("district:EDPA", "FY2016", 2, 31), 2);
+  records.push_back(logs.Append(kScores, 1, "\xff not a card"));
+  put(Card("", "FY2016", 1, 99), 1);  // no unit: ignored
+  Replica a("cards");
+  a.Feed(records, 3);
+
+  auto dea = a.views->Card("agency:DEA", "FY2016");
+  ASSERT_TRUE(dea.has_value());
+  EXPECT_EQ(dea->revision(), 3);
+  EXPECT_EQ(dea->indicators(0).value(), 12);
+  EXPECT_EQ(a.views->Card("district:EDPA", "FY2016")->revision(), 2);
+  EXPECT_EQ(a.views->Card("agency:DEA", "FY2016Q1")->indicators(0).value(), 5);
+  EXPECT_FALSE(a.views->Card("agency:DEA", "FY2017").has_value());
+  EXPECT_FALSE(a.views->Card("agency:NOPE", "FY2016").has_value());
+  EXPECT_FALSE(a.views->Card("", "FY2016").has_value());
+
+  const auto units = [](const std::vector<v1::Scorecard>& cards) {
+    std::vector<std::string> out;
+    out.reserve(cards.size());
+    for (const auto& c : cards) out.push_back(c.unit());
+    return out;
+  };
+  EXPECT_EQ(
+      units(a.views->Cards("FY2016", "", "", 100)),
+      (std::vector<std::string>{"agency:DEA", "agency:FBI", "district:EDPA",
+                                "field_office:DEA-PHILADELPHIA"}));
+  EXPECT_EQ(a.views->Cards("FY2016", "", "", 100)[0].revision(), 3);
+  EXPECT_EQ(units(a.views->Cards("FY2016", "agency", "", 100)),
+            (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
+  EXPECT_EQ(units(a.views->Cards("FY2016", "district", "", 100)),
+            (std::vector<std::string>{"district:EDPA"}));
+  EXPECT_TRUE(a.views->Cards("FY2016", "area", "", 100).empty());
+  EXPECT_TRUE(a.views->Cards("FY2015", "", "", 100).empty());
+  EXPECT_EQ(units(a.views->Cards("FY2016Q1", "", "", 100)),
+            (std::vector<std::string>{"agency:DEA"}));
+  // Paging by unit.
+  EXPECT_EQ(units(a.views->Cards("FY2016", "", "", 2)),
+            (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
+  EXPECT_EQ(units(a.views->Cards("FY2016", "", "agency:FBI", 2)),
+            (std::vector<std::string>{"district:EDPA",
+                                      "field_office:DEA-PHILADELPHIA"}));
+  EXPECT_TRUE(
+      a.views->Cards("FY2016", "", "field_office:DEA-PHILADELPHIA", 2).empty());
+  EXPECT_EQ(units(a.views->Cards("FY2016", "agency", "agency:DEA", 5)),
+            (std::vector<std::string>{"agency:FBI"}));
+
+  std::vector<std::string> all_units, periods;
+  a.views->UnitsAndPeriods(&all_units, &periods);
+  EXPECT_EQ(all_units, (std::vector<std::string>{
+                           "agency:ATF", "agency:DEA", "agency:FBI",
+                           "district:EDPA", "field_office:DEA-PHILADELPHIA"}));
+  EXPECT_EQ(periods,
+            (std::vector<std::string>{"FY2016", "FY2016Q1", "FY2017"}));
+  // No events from scorecards.
+  EXPECT_TRUE(All(*a.views, {}, true).events.empty());
+}
+
+// ---------------------------------------------------------------------------
+// Offsets and change notification.
+
+TEST(ViewsTest, StartOffsetsFollowCommits) {
+  Standard s = MakeStandard();
+  auto records = s.logs.Interleave(12);
+  records.push_back(s.logs.Append(
+      kScores, 4, Card("agency:DEA", "FY2016", 1, 3).SerializeAsString()));
+  records.push_back(s.logs.Append(kScores, 4, "garbage"));
+  records.push_back(s.logs.Append("some.other.topic", 0, "x"));
+  Replica a("offsets");
+  EXPECT_TRUE(a.views->StartOffsets().empty());
+
+  // Applied but not committed: nothing yet.
+  {
+    store::KvTx tx(a.store.get());
+    a.views->Apply(tx, records);
+    EXPECT_TRUE(a.views->StartOffsets().empty());
+    EXPECT_TRUE(All(*a.views, {}, true).events.empty());
+    ASSERT_TRUE(a.views->Commit(tx).ok());
+  }
+  std::map<std::pair<std::string, int32_t>, int64_t> want;
+  for (const auto& r : records) {
+    if (r.topic != kPublic && r.topic != kRestricted && r.topic != kScores) {
+      continue;
+    }
+    want[{r.topic, r.partition}] =
+        std::max(want[{r.topic, r.partition}], r.offset + 1);
+  }
+  EXPECT_EQ(a.views->StartOffsets(), want);
+  EXPECT_EQ(a.views->StartOffsets().at({kScores, 4}), 2);
+
+  // After a restart: the same offsets, events and cards.
+  const auto before = Ids(All(*a.views, {}, true).events);
+  a.Reopen();
+  EXPECT_EQ(a.views->StartOffsets(), want);
+  EXPECT_EQ(Ids(All(*a.views, {}, true).events), before);
+  EXPECT_TRUE(a.views->Card("agency:DEA", "FY2016").has_value());
+
+  // More records move them on; cursors taken before the restart still work.
+  const auto more =
+      s.logs.Append(kPublic, 1,
+                    Event("after-restart", v1::EVENT_TYPE_FRUITION_GAP,
+                          v1::VISIBILITY_PUBLIC, "agency:DEA", "FY2016"));
+  a.Feed({more});
+  EXPECT_EQ(a.views->StartOffsets().at({kPublic, 1}), more.offset + 1);
+  const Page all = All(*a.views, {}, true);
+  ASSERT_EQ(all.events.size(), 91u);
+  EXPECT_EQ(all.events.back().event_id(), "after-restart");
+}
+
+TEST(ViewsTest, WaitForChangeWakesOnCommit) {
+  // Leaked on purpose if the waiter never wakes (the test then fails
+  // instead of hanging on join).
+  auto* a = new Replica("wait");
+  const uint64_t v0 = a->views->version();
+  // Already changed: returns at once.
+  a->Feed({});
+  EXPECT_EQ(a->views->version(), v0);  // nothing committed
+  {
+    store::KvTx tx(a->store.get());
+    ASSERT_TRUE(a->views->Commit(tx).ok());
+  }
+  const uint64_t seen = a->views->version();
+  EXPECT_NE(seen, v0);
+  a->views->WaitForChange(v0, std::chrono::hours(1));
+
+  auto woke = std::make_shared<std::atomic<bool>>(false);
+  auto started = std::make_shared<std::atomic<bool>>(false);
+  std::thread waiter([a, seen, woke, started] {
+    started->store(true);
+    a->views->WaitForChange(seen, std::chrono::hours(1));
+    woke->store(true);
+  });
+  while (!started->load()) std::this_thread::yield();
+  EXPECT_FALSE(woke->load());
+  Logs logs;
+  a->Feed({logs.Append(kPublic, 0,
+                       Event("wake", v1::EVENT_TYPE_FRUITION_GAP,
+                             v1::VISIBILITY_PUBLIC, "agency:DEA", "FY2016"))});
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (!woke->load() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!woke->load()) {
+    waiter.detach();
+    FAIL() << "WaitForChange did not wake on Commit";
+  }
+  waiter.join();
+  EXPECT_NE(a->views->version(), seen);
+  delete a;
+}
+
+}  // namespace
+}  // namespace fruition::gateway
