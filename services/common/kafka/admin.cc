@@ -2,7 +2,9 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <memory>
+#include <set>
 
 #include "services/common/kafka/conf.h"
 #include "services/common/strings.h"
@@ -102,6 +104,148 @@ absl::Status EnsureTopics(const std::string& bootstrap,
   rd_kafka_queue_destroy(queue);
   for (auto* t : new_topics) rd_kafka_NewTopic_destroy(t);
   return status;
+}
+
+namespace {
+
+// Destroys what one admin request needs, whatever path leaves the function.
+struct AdminRequest {
+  rd_kafka_queue_t* queue = nullptr;
+  rd_kafka_AdminOptions_t* options = nullptr;
+  rd_kafka_event_t* event = nullptr;
+  std::vector<rd_kafka_ConfigResource_t*> resources;
+  ~AdminRequest() {
+    if (event != nullptr) rd_kafka_event_destroy(event);
+    if (options != nullptr) rd_kafka_AdminOptions_destroy(options);
+    if (queue != nullptr) rd_kafka_queue_destroy(queue);
+    for (auto* r : resources) rd_kafka_ConfigResource_destroy(r);
+  }
+};
+
+// Topic configs of `names` (which exist) via DescribeConfigs.
+absl::Status DescribeTopicConfigs(
+    rd_kafka_t* rk, std::chrono::milliseconds timeout,
+    std::map<std::string, TopicDescription>* topics) {
+  if (topics->empty()) return absl::OkStatus();
+  AdminRequest req;
+  for (const auto& [name, description] : *topics) {
+    req.resources.push_back(
+        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name.c_str()));
+  }
+  char err[512];
+  req.queue = rd_kafka_queue_new(rk);
+  req.options =
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+  if (rd_kafka_AdminOptions_set_request_timeout(
+          req.options, static_cast<int>(timeout.count()), err, sizeof(err)) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::InvalidArgumentError(StrCat("kafka: ", err));
+  }
+  rd_kafka_DescribeConfigs(rk, req.resources.data(), req.resources.size(),
+                           req.options, req.queue);
+  req.event =
+      rd_kafka_queue_poll(req.queue, static_cast<int>(timeout.count()) + 1000);
+  if (req.event == nullptr) {
+    return absl::UnavailableError("kafka: DescribeConfigs timed out");
+  }
+  if (rd_kafka_event_error(req.event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::UnavailableError(StrCat(
+        "kafka: DescribeConfigs: ", rd_kafka_event_error_string(req.event)));
+  }
+  const rd_kafka_DescribeConfigs_result_t* result =
+      rd_kafka_event_DescribeConfigs_result(req.event);
+  size_t count = 0;
+  const rd_kafka_ConfigResource_t** resources =
+      rd_kafka_DescribeConfigs_result_resources(result, &count);
+  for (size_t i = 0; i < count; ++i) {
+    const std::string name = rd_kafka_ConfigResource_name(resources[i]);
+    const rd_kafka_resp_err_t e = rd_kafka_ConfigResource_error(resources[i]);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* why = rd_kafka_ConfigResource_error_string(resources[i]);
+      return absl::UnavailableError(
+          StrCat("kafka: describe configs of topic ", name, ": ",
+                 why != nullptr ? why : rd_kafka_err2str(e)));
+    }
+    auto it = topics->find(name);
+    if (it == topics->end()) continue;
+    size_t entry_count = 0;
+    const rd_kafka_ConfigEntry_t** entries =
+        rd_kafka_ConfigResource_configs(resources[i], &entry_count);
+    for (size_t j = 0; j < entry_count; ++j) {
+      const char* value = rd_kafka_ConfigEntry_value(entries[j]);
+      it->second.config[rd_kafka_ConfigEntry_name(entries[j])] =
+          value != nullptr ? value : "";
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+namespace {
+
+absl::StatusOr<std::map<std::string, TopicDescription>> Layouts(
+    rd_kafka_t* rk, const std::string& bootstrap,
+    const std::vector<std::string>& names, std::chrono::milliseconds timeout) {
+  // Every topic: a metadata request naming a topic may auto-create it on
+  // brokers with auto.create.topics.enable.
+  const rd_kafka_metadata_t* md = nullptr;
+  const rd_kafka_resp_err_t err =
+      rd_kafka_metadata(rk, 1, nullptr, &md, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::UnavailableError(StrCat("kafka: no metadata from ", bootstrap,
+                                         " within ", timeout.count(),
+                                         " ms: ", rd_kafka_err2str(err)));
+  }
+  const std::set<std::string> wanted(names.begin(), names.end());
+  std::map<std::string, TopicDescription> out;
+  absl::Status status = absl::OkStatus();
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    const rd_kafka_metadata_topic_t& t = md->topics[i];
+    if (wanted.count(t.topic) == 0) continue;
+    if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) continue;
+    if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      status = absl::UnavailableError(StrCat(
+          "kafka: metadata of topic ", t.topic, ": ", rd_kafka_err2str(t.err)));
+      break;
+    }
+    TopicDescription d;
+    d.name = t.topic;
+    d.partitions = t.partition_cnt;
+    for (int p = 0; p < t.partition_cnt; ++p) {
+      const int replicas = t.partitions[p].replica_cnt;
+      d.replication_factor =
+          p == 0 ? replicas : std::min(d.replication_factor, replicas);
+    }
+    out[d.name] = std::move(d);
+  }
+  rd_kafka_metadata_destroy(md);
+  if (!status.ok()) return status;
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::map<std::string, TopicDescription>> TopicLayouts(
+    const std::string& bootstrap,
+    const std::map<std::string, std::string>& properties,
+    const std::vector<std::string>& names, std::chrono::milliseconds timeout) {
+  auto handle = NewAdminHandle(bootstrap, properties);
+  if (!handle.ok()) return handle.status();
+  return Layouts(handle->get(), bootstrap, names, timeout);
+}
+
+absl::StatusOr<std::map<std::string, TopicDescription>> DescribeTopics(
+    const std::string& bootstrap,
+    const std::map<std::string, std::string>& properties,
+    const std::vector<std::string>& names, std::chrono::milliseconds timeout) {
+  auto handle = NewAdminHandle(bootstrap, properties);
+  if (!handle.ok()) return handle.status();
+  auto out = Layouts(handle->get(), bootstrap, names, timeout);
+  if (!out.ok()) return out.status();
+  absl::Status status = DescribeTopicConfigs(handle->get(), timeout, &*out);
+  if (!status.ok()) return status;
+  return out;
 }
 
 absl::StatusOr<int> PartitionCount(

@@ -1,6 +1,7 @@
 // Topic provisioning and inspection helpers (admin API and watermarks).
-// Used by start-up checks, `fruition dev`, tests and benchmarks; production
-// topics are provisioned by deploy/ (see docs/OPERATIONS.md).
+// Used by start-up checks, `fruition dev`, tests, benchmarks and
+// `fruitctl topics ensure`, which provisions production topics (see
+// docs/deploy.md).
 #ifndef FRUITION_SERVICES_COMMON_KAFKA_ADMIN_H_
 #define FRUITION_SERVICES_COMMON_KAFKA_ADMIN_H_
 
@@ -30,6 +31,37 @@ absl::Status EnsureTopics(const std::string& bootstrap,
                           const std::map<std::string, std::string>& properties,
                           const std::vector<TopicSpec>& topics,
                           std::chrono::milliseconds timeout);
+
+// What a broker says about an existing topic.
+struct TopicDescription {
+  std::string name;
+  int partitions = 0;
+  // The smallest replica count over the topic's partitions.
+  int replication_factor = 0;
+  // Every topic config the broker reports, with its effective value
+  // (explicitly set on the topic or inherited from the broker's defaults),
+  // e.g. retention.ms, min.insync.replicas, cleanup.policy.
+  std::map<std::string, std::string> config;
+};
+
+// The topics of `names` that exist, by name, with their partitions and
+// replicas from the cluster's metadata (`config` left empty). All topics are
+// listed, so this never auto-creates a topic on brokers with
+// auto.create.topics.enable. UNAVAILABLE when the cluster does not answer
+// within `timeout`.
+absl::StatusOr<std::map<std::string, TopicDescription>> TopicLayouts(
+    const std::string& bootstrap,
+    const std::map<std::string, std::string>& properties,
+    const std::vector<std::string>& names, std::chrono::milliseconds timeout);
+
+// TopicLayouts plus every topic's configs from the DescribeConfigs admin
+// API (which needs a real broker: librdkafka's mock cluster has no
+// controller to answer it). UNAVAILABLE when the cluster does not answer or
+// refuses a request (the message says which).
+absl::StatusOr<std::map<std::string, TopicDescription>> DescribeTopics(
+    const std::string& bootstrap,
+    const std::map<std::string, std::string>& properties,
+    const std::vector<std::string>& names, std::chrono::milliseconds timeout);
 
 // Partition count of `topic`; NOT_FOUND if it does not exist.
 absl::StatusOr<int> PartitionCount(
