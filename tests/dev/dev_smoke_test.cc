@@ -32,12 +32,12 @@ TEST(DevSmokeTest, RunsTheSuiteOnTheMockClusterWithSampleData) {
   const int http_port = testing::FreePort();
   const std::string dir = testing::NewTempDir("dev");
   const std::string log = testing::OutputDir() + "/fruition-dev.log";
-  auto dev =
-      testing::Process::Start(testing::Runfile("tools/fruition/fruition"),
-                              {"dev", StrCat("--grpc-port=", grpc_port),
-                               StrCat("--http-port=", http_port),
-                               "--data-dir=" + dir, "--sample-subjects=60"},
-                              log);
+  auto dev = testing::Process::Start(
+      testing::Runfile("tools/fruition/fruition"),
+      {"dev", StrCat("--grpc-port=", grpc_port),
+       StrCat("--http-port=", http_port), "--dashboard-port=0", "--live-rate=0",
+       "--data-dir=" + dir, "--sample-subjects=60"},
+      log);
   ASSERT_TRUE(dev.ok()) << dev.status();
   ASSERT_TRUE(testing::WaitUntil(
       [&] {

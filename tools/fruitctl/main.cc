@@ -1,14 +1,23 @@
-// fruitctl: the command line for agencies' data teams and analysts.
+// fruitctl: the command line for agencies' data teams, analysts and
+// operators.
 //
 //   fruitctl submit --server HOST:PORT --token TOKEN [--tls-ca F
 //                   [--tls-cert F --tls-key F]] FILE...
 //   fruitctl token-hash TOKEN      (the token_sha256 for a principals file)
+//   fruitctl topics ensure --bootstrap HOST:PORT [--partitions N]
+//                   [--replication-factor R] [--min-insync-replicas M]
+//                   [--kafka-properties k=v,...]
+//   fruitctl scorecard | scorecards | events | claims | explain | assess
+//                   (analysts: tools/fruitctl/analyst.h)
 #include <iostream>
 
 #include "services/common/config/config.h"
+#include "services/common/kafka/producer.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "tools/fruitctl/analyst.h"
 #include "tools/fruitctl/ndjson.h"
 #include "tools/fruitctl/submit.h"
+#include "tools/fruitctl/topics.h"
 
 namespace {
 
@@ -22,24 +31,55 @@ constexpr char kUsage[] =
     "      are resent with the same report_id. Exit 0 only if all accepted.\n"
     "  fruitctl token-hash TOKEN\n"
     "      Prints the token_sha256 to put in a principals file.\n"
+    "  fruitctl topics ensure --bootstrap HOST:PORT [--partitions N]\n"
+    "                  [--replication-factor R] [--min-insync-replicas M]\n"
+    "                  [--kafka-properties k=v,...] [--timeout-ms T]\n"
+    "      Creates the missing topics of SPEC 7 (same partition count for\n"
+    "      all, default 12; replication default 3, min.insync.replicas\n"
+    "      default 2; unlimited retention) and checks the existing ones.\n"
+    "      Prints topic / partitions / replication / retention /\n"
+    "      min.insync.replicas / status (created, ok, or MISMATCH: what\n"
+    "      differs). Never changes an existing topic. Exit 0 only if every\n"
+    "      topic is correct. --topic-prefix P (tests only) prefixes names.\n";
+
+constexpr char kFooter[] =
     "\nFlags may also come from FRUITION_<NAME> (e.g. FRUITION_TOKEN).\n";
 
+std::string Usage() {
+  return std::string(kUsage) + fruition::fruitctl::AnalystUsage() + kFooter;
+}
+
 const std::vector<fruition::config::Spec>& Specs() {
-  static const auto* specs = new std::vector<fruition::config::Spec>{
-      {"server", "127.0.0.1:50051", "intake address host:port"},
-      {"token", "", "bearer token"},
-      {"tls-ca", "", "CA PEM: use TLS"},
-      {"tls-cert", "", "client certificate PEM"},
-      {"tls-key", "", "client key PEM"},
-      {"max-attempts", "8", "sends per report before giving up"},
-  };
+  static const auto* specs = [] {
+    auto* all = new std::vector<fruition::config::Spec>{
+        {"server", "127.0.0.1:50051",
+         "service address host:port (intake; for the analyst commands every "
+         "service, as in fruition dev)"},
+        {"token", "", "bearer token"},
+        {"tls-ca", "", "CA PEM: use TLS"},
+        {"tls-cert", "", "client certificate PEM"},
+        {"tls-key", "", "client key PEM"},
+        {"max-attempts", "8", "sends per report before giving up"},
+        {"bootstrap", "", "topics: Kafka bootstrap servers host:port,..."},
+        {"kafka-properties", "", "topics: extra librdkafka properties k=v,..."},
+        {"partitions", "12", "topics: partitions of every topic"},
+        {"replication-factor", "3", "topics: replication factor"},
+        {"min-insync-replicas", "2", "topics: min.insync.replicas"},
+        {"topic-prefix", "", "topics: prefix for every name (tests only)"},
+        {"timeout-ms", "30000", "topics: time limit of each Kafka request"},
+    };
+    for (auto& spec : fruition::fruitctl::AnalystSpecs()) {
+      all->push_back(std::move(spec));
+    }
+    return all;
+  }();
   return *specs;
 }
 
 int SubmitCommand(const fruition::config::Settings& s,
                   const std::vector<std::string>& files) {
   if (files.empty()) {
-    std::cerr << "fruitctl submit: no FILE given\n" << kUsage;
+    std::cerr << "fruitctl submit: no FILE given\n" << Usage();
     return 2;
   }
   auto attempts = s.GetInt("max-attempts", 1, 100);
@@ -76,6 +116,62 @@ int SubmitCommand(const fruition::config::Settings& s,
   return summary.rejected == 0 ? 0 : 1;
 }
 
+int TopicsEnsureCommand(const fruition::config::Settings& s) {
+  auto fail = [](const absl::Status& status, int code) {
+    std::cerr << "fruitctl topics ensure: " << status.message() << "\n";
+    return code;
+  };
+  const std::string& bootstrap = s.Get("bootstrap");
+  if (bootstrap.empty()) {
+    return fail(absl::InvalidArgumentError("--bootstrap HOST:PORT is required"),
+                2);
+  }
+  auto properties = fruition::kafka::ParseProperties(s.Get("kafka-properties"));
+  if (!properties.ok()) return fail(properties.status(), 2);
+  fruition::fruitctl::TopicsOptions options;
+  auto partitions = s.GetInt("partitions", 1, 10000);
+  auto replication = s.GetInt("replication-factor", 1, 100);
+  auto min_insync = s.GetInt("min-insync-replicas", 1, 100);
+  auto timeout = s.GetInt("timeout-ms", 1000, 600000);
+  for (const auto* v : {&partitions, &replication, &min_insync, &timeout}) {
+    if (!v->ok()) return fail(v->status(), 2);
+  }
+  options.partitions = static_cast<int>(*partitions);
+  options.replication_factor = static_cast<int>(*replication);
+  options.min_insync_replicas = static_cast<int>(*min_insync);
+  options.topic_prefix = s.Get("topic-prefix");
+  absl::Status valid = fruition::fruitctl::Validate(options);
+  if (!valid.ok()) return fail(valid, 2);
+
+  const std::chrono::milliseconds request_timeout(*timeout);
+  auto admin = fruition::fruitctl::NewKafkaTopicAdmin(bootstrap, *properties,
+                                                      request_timeout);
+  const auto wanted = fruition::fruitctl::WantedTopics(options);
+  auto rows =
+      fruition::fruitctl::EnsureTopics(admin.get(), wanted, request_timeout);
+  if (!rows.ok()) return fail(rows.status(), 1);
+  std::cout << fruition::fruitctl::FormatTable(*rows);
+  int created = 0;
+  int wrong = 0;
+  for (const auto& row : *rows) {
+    if (row.status == fruition::fruitctl::TopicStatus::kCreated) ++created;
+    if (row.status == fruition::fruitctl::TopicStatus::kMismatch ||
+        row.status == fruition::fruitctl::TopicStatus::kMissing) {
+      ++wrong;
+    }
+  }
+  if (wrong > 0) {
+    std::cerr << "fruitctl topics ensure: " << wrong << " of " << rows->size()
+              << " topics do not have the settings Fruition needs (see "
+                 "STATUS); they were left unchanged: fix them by hand "
+                 "(docs/deploy.md, \"Kafka topics\") and run again\n";
+    return 1;
+  }
+  std::cout << "all " << rows->size() << " topics correct (" << created
+            << " created, " << rows->size() - created << " already correct)\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,16 +183,23 @@ int main(int argc, char** argv) {
   }
   const auto& positional = settings->positional();
   if (settings->help_requested() || positional.empty()) {
-    std::cout << kUsage;
+    std::cout << Usage();
     return positional.empty() && !settings->help_requested() ? 2 : 0;
   }
   const std::string& command = positional[0];
   const std::vector<std::string> rest(positional.begin() + 1, positional.end());
   if (command == "submit") return SubmitCommand(*settings, rest);
+  if (command == "topics" && rest.size() == 1 && rest[0] == "ensure") {
+    return TopicsEnsureCommand(*settings);
+  }
   if (command == "token-hash" && rest.size() == 1) {
     std::cout << fruition::privacy::Sha256Hex(rest[0]) << "\n";
     return 0;
   }
-  std::cerr << "fruitctl: unknown command '" << command << "'\n" << kUsage;
+  if (auto code = fruition::fruitctl::RunAnalystCommand(
+          command, *settings, rest, std::cout, std::cerr)) {
+    return *code;
+  }
+  std::cerr << "fruitctl: unknown command '" << command << "'\n" << Usage();
   return 2;
 }

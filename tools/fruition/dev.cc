@@ -277,8 +277,9 @@ int RunDev(const std::vector<std::string>& args) {
   server::GrpcServerOptions grpc_options;
   grpc_options.listen_address = StrCat("127.0.0.1:", *grpc_port);
   auto grpc_server = server::GrpcServer::Start(
-      grpc_options, {(*intake)->service(), (*evidence)->service(),
-                     (*scoring)->service(), (*reconciler)->service()});
+      grpc_options,
+      {(*intake)->service(), (*evidence)->service(), (*scoring)->service(),
+       (*reconciler)->service(), (*gateway)->service()});
   if (!grpc_server.ok()) {
     std::cerr << "fruition dev: " << grpc_server.status().message() << "\n";
     return 1;

@@ -1,0 +1,261 @@
+// fruitctl scorecard, scorecards, events, claims, explain and assess against
+// a running `fruition dev` with a simulated sample: tables for people, JSON
+// and CSV for scripts, and exit codes that mean something.
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "services/common/strings.h"
+#include "tests/harness/harness.h"
+
+namespace fruition {
+namespace {
+
+using std::chrono::seconds;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// The value after `label` on its line of `text`.
+std::string After(const std::string& text, const std::string& label) {
+  const size_t at = text.find(label);
+  if (at == std::string::npos) return "";
+  const size_t from = at + label.size();
+  const size_t end = text.find_first_of(" \n", from);
+  return text.substr(from, end - from);
+}
+
+class AnalystTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(testing::NewTempDir("analyst"));
+    log_ = new std::string(testing::OutputDir() + "/fruition-dev.log");
+    auto dev = testing::Process::Start(
+        testing::Runfile("tools/fruition/fruition"),
+        {"dev", "--grpc-port=0", "--http-port=0", "--dashboard-port=0",
+         "--live-rate=0", "--data-dir=" + *dir_,
+         StrCat("--sample-subjects=", std::max(400, testing::Scaled(1000)))},
+        *log_);
+    ASSERT_TRUE(dev.ok()) << dev.status();
+    dev_ = dev->release();
+    ASSERT_TRUE(testing::WaitUntil(
+        [] {
+          return ReadAll(*log_).find("Stop with Ctrl-C") != std::string::npos;
+        },
+        seconds(300)))
+        << ReadAll(*log_);
+    const std::string out = ReadAll(*log_);
+    server_ = new std::string(After(out, "gRPC (every service): "));
+    oig_ = new std::string(After(out, "OIG (OVERSEER)  token "));
+    dea_ = new std::string(After(out, "DEA (AGENCY)  token "));
+  }
+  static void TearDownTestSuite() {
+    if (dev_ != nullptr) {
+      dev_->Signal(SIGINT);
+      EXPECT_EQ(dev_->Wait(seconds(30)), 0);
+      delete dev_;
+    }
+  }
+
+  // Runs fruitctl with `args`; returns its exit code, output in `out`.
+  int Fruitctl(const std::string& args, std::string* out) {
+    const std::string cmd = StrCat(testing::Runfile("tools/fruitctl/fruitctl"),
+                                   " ", args, " --server ", *server_, " 2>&1");
+    return testing::RunShell(cmd, out);
+  }
+
+  // Waits until `args` succeeds (the pipeline settles after the sample).
+  std::string Eventually(const std::string& args) {
+    std::string out;
+    EXPECT_TRUE(testing::WaitUntil([&] { return Fruitctl(args, &out) == 0; },
+                                   seconds(120)))
+        << args << "\n"
+        << out;
+    return out;
+  }
+
+  static std::string* dir_;
+  static std::string* log_;
+  static std::string* server_;
+  static std::string* oig_;
+  static std::string* dea_;
+  static testing::Process* dev_;
+};
+
+std::string* AnalystTest::dir_ = nullptr;
+std::string* AnalystTest::log_ = nullptr;
+std::string* AnalystTest::server_ = nullptr;
+std::string* AnalystTest::oig_ = nullptr;
+std::string* AnalystTest::dea_ = nullptr;
+testing::Process* AnalystTest::dev_ = nullptr;
+
+TEST_F(AnalystTest, ScorecardTableJsonAndExitCodes) {
+  const std::string table =
+      Eventually("scorecard --unit agency:DEA --period FY2015");
+  EXPECT_NE(table.find("agency:DEA  FY2015"), std::string::npos) << table;
+  EXPECT_NE(table.find("fruition_gap"), std::string::npos);
+  EXPECT_NE(table.find("lnf_cost_usd"), std::string::npos);
+  std::string json;
+  ASSERT_EQ(
+      Fruitctl("scorecard --unit agency:DEA --period FY2015 --json", &json), 0);
+  EXPECT_EQ(json.rfind("{", 0), 0u) << json;
+  EXPECT_NE(json.find("\"fruitionGap\""), std::string::npos);
+  EXPECT_NE(json.find("\"indicators\""), std::string::npos);
+  std::string out;
+  EXPECT_EQ(Fruitctl("scorecard --unit agency:NOBODY --period FY2015", &out), 1)
+      << out;
+  EXPECT_NE(out.find("NOT_FOUND"), std::string::npos);
+  EXPECT_EQ(Fruitctl("scorecard --unit agency:DEA", &out), 2) << out;
+  EXPECT_NE(out.find("--period"), std::string::npos);
+  EXPECT_EQ(Fruitctl("scorecard --unit DEA --period FY2015", &out), 2) << out;
+  EXPECT_NE(out.find("unit"), std::string::npos);
+  EXPECT_EQ(
+      Fruitctl("scorecard --unit agency:DEA --period FY2015 --token bad", &out),
+      3)
+      << out;
+}
+
+TEST_F(AnalystTest, ScorecardsCsvHasEveryUnitAndSuppressesForThePublic) {
+  Eventually("scorecards --period FY2015 --unit-kind agency");
+  Eventually("scorecards --period FY2015 --unit-kind district");
+  std::string csv;
+  ASSERT_EQ(Fruitctl("scorecards --period FY2015 --csv", &csv), 0) << csv;
+  std::istringstream lines(csv);
+  std::string header;
+  std::getline(lines, header);
+  EXPECT_EQ(header.rfind("unit,period,", 0), 0u) << header;
+  EXPECT_NE(header.find("fruition_gap,fruition_gap_n"), std::string::npos);
+  int rows = 0;
+  bool agency = false, district = false, suppressed = false;
+  for (std::string line; std::getline(lines, line);) {
+    ++rows;
+    agency |= line.rfind("agency:", 0) == 0;
+    district |= line.rfind("district:", 0) == 0;
+    suppressed |= line.find(",suppressed,") != std::string::npos;
+  }
+  EXPECT_GT(rows, 5);
+  EXPECT_TRUE(agency && district);
+  EXPECT_TRUE(suppressed) << "a public caller sees small cells suppressed";
+  std::string full;
+  ASSERT_EQ(
+      Fruitctl("scorecards --period FY2015 --csv --token " + *oig_, &full), 0);
+  EXPECT_EQ(full.find(",suppressed,"), std::string::npos)
+      << "an overseer sees every cell";
+  std::string none;
+  EXPECT_EQ(Fruitctl("scorecards --period FY1999", &none), 1) << none;
+}
+
+TEST_F(AnalystTest, EventsListExplainAndPermissions) {
+  const std::string events =
+      Eventually("events --type FRUITION_GAP,LNF_SHARE_HIGH --limit 5");
+  EXPECT_TRUE(events.find("FRUITION_GAP") != std::string::npos ||
+              events.find("LNF_SHARE_HIGH") != std::string::npos)
+      << events;
+  EXPECT_EQ(events.find("TIER_MISMATCH"), std::string::npos);
+  std::string restricted;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return Fruitctl(
+                   "events --type TIER_MISMATCH --limit 1 --token " + *oig_,
+                   &restricted) == 0;
+      },
+      seconds(120)))
+      << restricted;
+  std::string publicly;
+  EXPECT_EQ(Fruitctl("events --type TIER_MISMATCH --limit 1", &publicly), 1)
+      << "the public sees no restricted event: " << publicly;
+  const std::string line = restricted.substr(0, restricted.find('\n'));
+  const std::string id = line.substr(line.rfind(' ') + 1);
+  ASSERT_EQ(id.size(), 32u) << line;
+  std::string explained;
+  ASSERT_EQ(Fruitctl("explain " + id + " --token " + *oig_, &explained), 0)
+      << explained;
+  EXPECT_NE(explained.find("Rule: TIER_MISMATCH"), std::string::npos);
+  EXPECT_NE(explained.find("desert_score"), std::string::npos);
+  EXPECT_NE(explained.find("Versions: criteria v1, score v1"),
+            std::string::npos);
+  std::string denied;
+  EXPECT_EQ(Fruitctl("explain " + id, &denied), 3) << denied;
+  EXPECT_NE(denied.find("PERMISSION_DENIED"), std::string::npos);
+  EXPECT_EQ(
+      Fruitctl("explain 00000000000000000000000000000000 --token " + *oig_,
+               &denied),
+      1);
+  std::string json;
+  ASSERT_EQ(Fruitctl("events --type FRUITION_GAP --limit 2 --json", &json), 0);
+  EXPECT_NE(json.find("\"eventId\""), std::string::npos) << json;
+  EXPECT_EQ(Fruitctl("events --type NOT_A_TYPE", &denied), 2) << denied;
+}
+
+TEST_F(AnalystTest, FollowPrintsANewEvent) {
+  // A pending "dismantled" outcome claim raises a PUBLIC event at once.
+  const std::string file = *dir_ + "/outcome.ndjson";
+  std::ofstream(file)
+      << R"({"reportId":"ANALYST-OUTCOME-1","reporter":"DEA",)"
+      << R"("occurredAt":"2017-03-01T00:00:00Z","orgOutcome":)"
+      << R"({"orgId":"ORG-ANALYST-1","outcome":"ORG_OUTCOME_DISMANTLED",)"
+      << R"("pending":true,"fiscalYear":2017}})"
+      << "\n";
+  const std::string out_file = *dir_ + "/follow.out";
+  const std::string follow =
+      StrCat(testing::Runfile("tools/fruitctl/fruitctl"),
+             " events --follow --type PENDING_COUNTED_AS_DISMANTLED --server ",
+             *server_, " > ", out_file, " 2>&1 & echo $!");
+  std::string pid;
+  ASSERT_EQ(testing::RunShell(follow, &pid), 0);
+  std::string submitted;
+  ASSERT_EQ(
+      testing::RunShell(StrCat(testing::Runfile("tools/fruitctl/fruitctl"),
+                               " submit --server ", *server_, " --token ",
+                               *dea_, " ", file, " 2>&1"),
+                        &submitted),
+      0)
+      << submitted;
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        return ReadAll(out_file).find("PENDING_COUNTED_AS_DISMANTLED") !=
+               std::string::npos;
+      },
+      seconds(60)))
+      << ReadAll(out_file);
+  std::string ignored;
+  testing::RunShell("kill " + pid, &ignored);
+}
+
+TEST_F(AnalystTest, ClaimsAndAssess) {
+  std::string claims;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return Fruitctl("claims --reporter DEA --token " + *dea_, &claims) == 0;
+      },
+      seconds(120)))
+      << claims;
+  EXPECT_NE(claims.find("reporter  claim"), std::string::npos) << claims;
+  EXPECT_NE(claims.find("DEA"), std::string::npos);
+  std::string out;
+  EXPECT_EQ(Fruitctl("claims", &out), 2) << out;
+  const std::string draft = *dir_ + "/draft.json";
+  std::ofstream(draft)
+      << R"({"reportId":"DRAFT-1","reporter":"DEA",)"
+      << R"("occurredAt":"2016-05-01T00:00:00Z","caseId":"CASE-DRAFT-1",)"
+      << R"("linkClaim":{"claimId":"CL-DRAFT-1","subjectRef":"FBI-1",)"
+      << R"("orgId":"ORG-NOWHERE","linkRole":"LINK_ROLE_COURIER","hops":4,)"
+      << R"("evidence":[{"evidenceId":"EV-D1","kind":"EVIDENCE_KIND_INFORMANT_TIP",)"
+      << R"("sourceId":"SRC-1","observedAt":"2016-04-01T00:00:00Z"}]}})";
+  std::string assessed;
+  const int code = Fruitctl("assess " + draft + " --token " + *dea_, &assessed);
+  EXPECT_EQ(code, 0) << assessed;
+  EXPECT_NE(assessed.find("UNSUBSTANTIATED"), std::string::npos) << assessed;
+  EXPECT_NE(assessed.find("failed C1"), std::string::npos);
+  std::ofstream(*dir_ + "/bad.json") << "{not json";
+  EXPECT_EQ(Fruitctl("assess " + *dir_ + "/bad.json", &out), 2) << out;
+}
+
+}  // namespace
+}  // namespace fruition

@@ -1,0 +1,671 @@
+#include "tools/fruitctl/analyst.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "fruition/v1/evidence.grpc.pb.h"
+#include "fruition/v1/gateway.grpc.pb.h"
+#include "fruition/v1/reconciler.grpc.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "services/common/strings.h"
+#include "services/gateway/http.h"
+#include "tools/fruitctl/submit.h"
+
+namespace fruition::fruitctl {
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kNotFound = 1;
+constexpr int kUsage = 2;
+constexpr int kDenied = 3;
+constexpr int kUnavailable = 4;
+
+std::string Json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+int ExitCode(const grpc::Status& s) {
+  switch (s.error_code()) {
+    case grpc::StatusCode::OK:
+      return kOk;
+    case grpc::StatusCode::NOT_FOUND:
+      return kNotFound;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return kUsage;
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return kDenied;
+    default:
+      return kUnavailable;
+  }
+}
+
+int Fail(const std::string& command, const grpc::Status& s, std::ostream& err) {
+  static const std::map<grpc::StatusCode, std::string> kNames = {
+      {grpc::StatusCode::NOT_FOUND, "NOT_FOUND"},
+      {grpc::StatusCode::INVALID_ARGUMENT, "INVALID_ARGUMENT"},
+      {grpc::StatusCode::UNAUTHENTICATED, "UNAUTHENTICATED"},
+      {grpc::StatusCode::PERMISSION_DENIED, "PERMISSION_DENIED"},
+      {grpc::StatusCode::UNAVAILABLE, "UNAVAILABLE"},
+      {grpc::StatusCode::DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED"}};
+  auto it = kNames.find(s.error_code());
+  err << "fruitctl " << command << ": "
+      << (it == kNames.end()
+              ? StrCat("error ", static_cast<int>(s.error_code()))
+              : it->second)
+      << ": " << s.error_message() << "\n";
+  if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    err << "  (pass --token TOKEN or set FRUITION_TOKEN)\n";
+  }
+  return ExitCode(s);
+}
+
+// A plain-text table with aligned columns.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) {
+    rows_.push_back(std::move(header));
+  }
+  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void Print(std::ostream& out) const {
+    std::vector<size_t> width;
+    for (const auto& row : rows_) {
+      if (width.size() < row.size()) width.resize(row.size(), 0);
+      for (size_t i = 0; i < row.size(); ++i) {
+        width[i] = std::max(width[i], row[i].size());
+      }
+    }
+    for (const auto& row : rows_) {
+      std::string line;
+      for (size_t i = 0; i < row.size(); ++i) {
+        line += row[i];
+        if (i + 1 < row.size()) {
+          line += std::string(width[i] - row[i].size() + 2, ' ');
+        }
+      }
+      out << line << "\n";
+    }
+  }
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+bool IsShare(const std::string& name) {
+  return name.find("_share") != std::string::npos ||
+         name.find("_rate") != std::string::npos || name == "fruition_gap" ||
+         name.rfind("community_change", 0) == 0;
+}
+
+std::string Number(double v, bool percent) {
+  char buf[64];
+  if (percent) {
+    std::snprintf(buf, sizeof(buf), "%.1f%%", v * 100);
+  } else if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof(buf), "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.2f", v);
+  }
+  return buf;
+}
+
+std::string Cell(const v1::Indicator& i) {
+  if (i.suppressed()) return "suppressed (n<11)";
+  if (!i.defined()) return "-";
+  return Number(i.value(), IsShare(i.name()));
+}
+
+const v1::Indicator* Find(const v1::Scorecard& card, const std::string& name) {
+  for (const auto& i : card.indicators()) {
+    if (i.name() == name) return &i;
+  }
+  return nullptr;
+}
+
+std::string CellOf(const v1::Scorecard& card, const std::string& name) {
+  const v1::Indicator* i = Find(card, name);
+  return i == nullptr ? "-" : Cell(*i);
+}
+
+std::string CsvEscape(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string Short(const std::string& enum_name, const std::string& prefix) {
+  return enum_name.rfind(prefix, 0) == 0 ? enum_name.substr(prefix.size())
+                                         : enum_name;
+}
+
+std::string TimeText(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0) return "-";
+  const time_t secs = static_cast<time_t>(t.seconds());
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+struct Client {
+  std::shared_ptr<grpc::Channel> channel;
+  std::string token;
+  std::unique_ptr<grpc::ClientContext> Context() const {
+    auto c = std::make_unique<grpc::ClientContext>();
+    if (!token.empty()) c->AddMetadata("authorization", "Bearer " + token);
+    c->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(30));
+    return c;
+  }
+};
+
+// A client of the service at --<flag> (default: --server).
+absl::StatusOr<Client> ClientFor(const config::Settings& s,
+                                 const std::string& flag) {
+  std::string address = s.Get(flag);
+  if (address.empty()) address = s.Get("server");
+  auto channel = MakeChannel(address, s.Get("tls-ca"), s.Get("tls-cert"),
+                             s.Get("tls-key"));
+  if (!channel.ok()) return channel.status();
+  return Client{*channel, s.Get("token")};
+}
+
+bool Flag(const config::Settings& s, const std::string& name) {
+  auto v = s.GetBool(name);
+  return v.ok() && *v;
+}
+
+void PrintScorecard(const v1::Scorecard& card, std::ostream& out) {
+  out << card.unit() << "  " << card.period() << "  (score "
+      << card.score_version() << ", criteria " << card.criteria_version()
+      << ", revision " << card.revision() << ")\n\n";
+  Table t({"indicator", "value", "n"});
+  for (const auto& i : card.indicators()) {
+    t.Add({i.name(), Cell(i), std::to_string(i.n())});
+  }
+  t.Print(out);
+}
+
+int ScorecardCommand(const config::Settings& s, std::ostream& out,
+                     std::ostream& err) {
+  const std::string unit = s.Get("unit");
+  const std::string period = s.Get("period");
+  if (unit.empty() || period.empty()) {
+    err << "fruitctl scorecard: --unit and --period are required, e.g. "
+           "--unit agency:DEA --period FY2016\n";
+    return kUsage;
+  }
+  auto client = ClientFor(s, "gateway");
+  if (!client.ok()) {
+    err << "fruitctl: " << client.status().message() << "\n";
+    return kUsage;
+  }
+  auto stub = v1::OversightService::NewStub(client->channel);
+  v1::GetScorecardRequest req;
+  req.set_unit(unit);
+  req.set_period(period);
+  v1::Scorecard card;
+  grpc::Status st = stub->GetScorecard(client->Context().get(), req, &card);
+  if (!st.ok()) return Fail("scorecard", st, err);
+  if (Flag(s, "json")) {
+    out << gateway::ScorecardJson(card) << "\n";
+  } else {
+    PrintScorecard(card, out);
+  }
+  return kOk;
+}
+
+int ScorecardsCommand(const config::Settings& s, std::ostream& out,
+                      std::ostream& err) {
+  const std::string period = s.Get("period");
+  if (period.empty()) {
+    err << "fruitctl scorecards: --period is required, e.g. --period FY2016\n";
+    return kUsage;
+  }
+  auto client = ClientFor(s, "gateway");
+  if (!client.ok()) {
+    err << "fruitctl: " << client.status().message() << "\n";
+    return kUsage;
+  }
+  auto stub = v1::OversightService::NewStub(client->channel);
+  v1::ListScorecardsRequest req;
+  req.set_period(period);
+  req.set_unit_kind(s.Get("unit-kind"));
+  req.set_page_size(1000);
+  std::vector<v1::Scorecard> cards;
+  while (true) {
+    v1::ListScorecardsResponse page;
+    grpc::Status st = stub->ListScorecards(client->Context().get(), req, &page);
+    if (!st.ok()) return Fail("scorecards", st, err);
+    for (const auto& c : page.scorecards()) cards.push_back(c);
+    if (page.next_page_token().empty()) break;
+    req.set_page_token(page.next_page_token());
+  }
+  if (Flag(s, "json")) {
+    out << "{\"scorecards\":[";
+    for (size_t i = 0; i < cards.size(); ++i) {
+      out << (i > 0 ? "," : "") << gateway::ScorecardJson(cards[i]);
+    }
+    out << "]}\n";
+  } else if (Flag(s, "csv")) {
+    // One column per indicator name seen, in first-seen order.
+    std::vector<std::string> names;
+    for (const auto& c : cards) {
+      for (const auto& i : c.indicators()) {
+        if (std::find(names.begin(), names.end(), i.name()) == names.end()) {
+          names.push_back(i.name());
+        }
+      }
+    }
+    out << "unit,period";
+    for (const auto& n : names)
+      out << "," << CsvEscape(n) << "," << CsvEscape(n + "_n");
+    out << "\n";
+    for (const auto& c : cards) {
+      out << CsvEscape(c.unit()) << "," << c.period();
+      for (const auto& n : names) {
+        const v1::Indicator* i = Find(c, n);
+        std::string value;
+        if (i != nullptr && i->suppressed()) {
+          value = "suppressed";
+        } else if (i != nullptr && i->defined()) {
+          char buf[64];
+          std::snprintf(buf, sizeof(buf), "%.10g", i->value());
+          value = buf;
+        }
+        out << "," << value << ","
+            << (i == nullptr ? "" : std::to_string(i->n()));
+      }
+      out << "\n";
+    }
+  } else {
+    Table t({"unit", "sentenced", "claimed priority", "high desert", "gap",
+             "LNF share", "LNF cost USD", "links substantiated"});
+    for (const auto& c : cards) {
+      t.Add({c.unit(), CellOf(c, "sentenced"),
+             CellOf(c, "claimed_priority_share"),
+             CellOf(c, "high_desert_share"), CellOf(c, "fruition_gap"),
+             CellOf(c, "lnf_share"), CellOf(c, "lnf_cost_usd"),
+             CellOf(c, "link_substantiation_rate")});
+    }
+    t.Print(out);
+  }
+  return cards.empty() ? kNotFound : kOk;
+}
+
+// EVENT_TYPE_X, or X.
+absl::StatusOr<v1::EventType> ParseType(const std::string& name) {
+  v1::EventType t;
+  if (v1::EventType_Parse(name, &t) ||
+      v1::EventType_Parse("EVENT_TYPE_" + name, &t)) {
+    if (t != v1::EVENT_TYPE_UNSPECIFIED) return t;
+  }
+  return absl::InvalidArgumentError(
+      StrCat("--type: '", name, "' is not an event type (e.g. FRUITION_GAP)"));
+}
+
+std::string EventLine(const v1::OversightEvent& e) {
+  std::string facts;
+  std::map<std::string, double> sorted(e.facts().begin(), e.facts().end());
+  int shown = 0;
+  for (const auto& [k, v] : sorted) {
+    if (k.find('.') != std::string::npos || k == "threshold" ||
+        k == "min_sentenced") {
+      continue;
+    }
+    if (++shown > 4) break;
+    facts += StrCat(facts.empty() ? "" : " ", k, "=", Number(v, IsShare(k)));
+  }
+  return StrCat(TimeText(e.emitted_at()), "  ",
+                Short(v1::EventType_Name(e.type()), "EVENT_TYPE_"), "  ",
+                Short(v1::Severity_Name(e.severity()), "SEVERITY_"), "  ",
+                e.unit().empty() ? "-" : e.unit(), "  ",
+                e.period().empty() ? "-" : e.period(),
+                e.resolved() ? "  RESOLVED" : "", "  ", facts, "  ",
+                e.event_id());
+}
+
+int EventsCommand(const config::Settings& s, std::ostream& out,
+                  std::ostream& err) {
+  v1::EventFilter filter;
+  if (!s.Get("type").empty()) {
+    std::stringstream list(s.Get("type"));
+    std::string name;
+    while (std::getline(list, name, ',')) {
+      auto t = ParseType(name);
+      if (!t.ok()) {
+        err << "fruitctl events: " << t.status().message() << "\n";
+        return kUsage;
+      }
+      filter.add_types(*t);
+    }
+  }
+  filter.set_unit(s.Get("unit"));
+  filter.set_period(s.Get("period"));
+  if (!s.Get("visibility").empty()) {
+    v1::Visibility v;
+    if (!v1::Visibility_Parse(s.Get("visibility"), &v) &&
+        !v1::Visibility_Parse("VISIBILITY_" + s.Get("visibility"), &v)) {
+      err << "fruitctl events: --visibility: PUBLIC or RESTRICTED\n";
+      return kUsage;
+    }
+    filter.set_visibility(v);
+  }
+  auto limit = s.GetInt("limit", 0, 1000000);
+  if (!limit.ok()) {
+    err << "fruitctl events: " << limit.status().message() << "\n";
+    return kUsage;
+  }
+  auto client = ClientFor(s, "gateway");
+  if (!client.ok()) {
+    err << "fruitctl: " << client.status().message() << "\n";
+    return kUsage;
+  }
+  auto stub = v1::OversightService::NewStub(client->channel);
+  const bool json = Flag(s, "json");
+  const bool follow = Flag(s, "follow");
+  auto print = [&](const v1::OversightEvent& e, const std::string& cursor) {
+    if (json) {
+      v1::EventDelivery d;
+      *d.mutable_event() = e;
+      d.set_cursor(cursor);
+      out << Json(d) << "\n";
+    } else {
+      out << EventLine(e) << "\n";
+    }
+    out.flush();
+  };
+  // The history (unless --follow without --from-start: only new events).
+  std::string cursor = s.Get("after");
+  int64_t printed = 0;
+  const bool history = !follow || Flag(s, "from-start") || !cursor.empty();
+  while (true) {
+    v1::ListOversightEventsRequest req;
+    *req.mutable_filter() = filter;
+    req.set_after(cursor);
+    req.set_limit(1000);
+    v1::ListOversightEventsResponse page;
+    grpc::Status st = stub->ListEvents(client->Context().get(), req, &page);
+    if (!st.ok()) return Fail("events", st, err);
+    for (const auto& e : page.events()) {
+      if (!history) break;
+      if (*limit > 0 && printed >= *limit) break;
+      print(e, "");
+      ++printed;
+    }
+    const bool done = page.next() == cursor;
+    cursor = page.next();
+    if (done || (*limit > 0 && printed >= *limit && history)) break;
+  }
+  if (!follow) return printed == 0 ? kNotFound : kOk;
+  v1::SubscribeRequest sub;
+  *sub.mutable_filter() = filter;
+  sub.set_after(cursor);
+  while (true) {
+    grpc::ClientContext ctx;
+    if (!client->token.empty()) {
+      ctx.AddMetadata("authorization", "Bearer " + client->token);
+    }
+    auto reader = stub->Subscribe(&ctx, sub);
+    v1::EventDelivery d;
+    while (reader->Read(&d)) {
+      print(d.event(), d.cursor());
+      sub.set_after(d.cursor());
+    }
+    grpc::Status st = reader->Finish();
+    if (st.error_code() != grpc::StatusCode::UNAVAILABLE) {
+      return Fail("events --follow", st, err);
+    }
+    // The gateway restarted or drained: resume where we were.
+    err << "fruitctl events: " << st.error_message() << "; resuming\n";
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+int ClaimsCommand(const config::Settings& s, std::ostream& out,
+                  std::ostream& err) {
+  v1::ListClaimsRequest req;
+  req.set_subject_pid(s.Get("subject"));
+  req.set_org_id(s.Get("org"));
+  req.set_reporter(s.Get("reporter"));
+  if (req.subject_pid().empty() && req.org_id().empty() &&
+      req.reporter().empty()) {
+    err << "fruitctl claims: one of --subject PID, --org ORG or --reporter "
+           "CODE is required\n";
+    return kUsage;
+  }
+  auto client = ClientFor(s, "evidence");
+  if (!client.ok()) {
+    err << "fruitctl: " << client.status().message() << "\n";
+    return kUsage;
+  }
+  auto stub = v1::EvidenceService::NewStub(client->channel);
+  std::vector<v1::Claim> claims;
+  req.set_page_size(500);
+  while (true) {
+    v1::ListClaimsResponse page;
+    grpc::Status st = stub->ListClaims(client->Context().get(), req, &page);
+    if (!st.ok()) return Fail("claims", st, err);
+    for (const auto& c : page.claims()) claims.push_back(c);
+    if (page.next_page_token().empty()) break;
+    req.set_page_token(page.next_page_token());
+  }
+  if (Flag(s, "json")) {
+    for (const auto& c : claims) out << Json(c) << "\n";
+  } else {
+    Table t({"reporter", "claim", "org", "role", "hops", "result", "failed",
+             "evidence", "subject"});
+    for (const auto& c : claims) {
+      std::string result = "not assessed", failed;
+      if (c.assessments_size() > 0) {
+        const auto& a = c.assessments(c.assessments_size() - 1);
+        result =
+            Short(v1::AssessmentResult_Name(a.result()), "ASSESSMENT_RESULT_");
+        for (const auto& f : a.failed_criteria()) {
+          failed += (failed.empty() ? "" : ",") + f;
+        }
+      }
+      t.Add({c.reporter(), c.claim_id(), c.org_id(),
+             Short(v1::LinkRole_Name(c.link_role()), "LINK_ROLE_"),
+             std::to_string(c.hops()), result, failed.empty() ? "-" : failed,
+             std::to_string(c.evidence_size()), c.subject_pid().substr(0, 12)});
+    }
+    t.Print(out);
+  }
+  return claims.empty() ? kNotFound : kOk;
+}
+
+int ExplainCommand(const config::Settings& s,
+                   const std::vector<std::string>& args, std::ostream& out,
+                   std::ostream& err) {
+  if (args.size() != 1) {
+    err << "fruitctl explain: give one EVENT_ID\n";
+    return kUsage;
+  }
+  auto client = ClientFor(s, "reconciler");
+  if (!client.ok()) {
+    err << "fruitctl: " << client.status().message() << "\n";
+    return kUsage;
+  }
+  auto stub = v1::ReconcilerService::NewStub(client->channel);
+  v1::ExplainEventRequest req;
+  req.set_event_id(args[0]);
+  v1::EventExplanation x;
+  grpc::Status st = stub->ExplainEvent(client->Context().get(), req, &x);
+  if (!st.ok()) return Fail("explain", st, err);
+  if (Flag(s, "json")) {
+    out << Json(x) << "\n";
+    return kOk;
+  }
+  out << EventLine(x.event()) << "\n\n"
+      << "Rule: " << x.rule() << "\n\n"
+      << x.summary() << "\n\n";
+  Table t({"fact", "value", "meaning"});
+  for (const auto& f : x.facts()) {
+    t.Add({f.name(), Number(f.value(), IsShare(f.name())), f.meaning()});
+  }
+  t.Print(out);
+  out << "\nVersions: criteria "
+      << (x.criteria_version().empty() ? "-" : x.criteria_version())
+      << ", score " << (x.score_version().empty() ? "-" : x.score_version())
+      << "\n";
+  if (x.event().evidence_refs_size() > 0) {
+    out << "Records behind it:";
+    for (const auto& r : x.event().evidence_refs()) out << " " << r;
+    out << "\n";
+  }
+  for (const auto& see : x.see_also()) out << "See also: " << see << "\n";
+  return kOk;
+}
+
+int AssessCommand(const config::Settings& s,
+                  const std::vector<std::string>& args, std::ostream& out,
+                  std::ostream& err) {
+  if (args.size() != 1) {
+    err << "fruitctl assess: give one FILE (a draft link_claim report "
+           "as JSON, or an AssessDraftRequest)\n";
+    return kUsage;
+  }
+  std::ifstream in(args[0] == "-" ? "/dev/stdin" : args[0]);
+  if (!in) {
+    err << "fruitctl assess: cannot read " << args[0] << "\n";
+    return kUsage;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  v1::AssessDraftRequest req;
+  google::protobuf::util::JsonParseOptions options;
+  if (text.str().find("\"report\"") != std::string::npos) {
+    auto st =
+        google::protobuf::util::JsonStringToMessage(text.str(), &req, options);
+    if (!st.ok()) {
+      err << "fruitctl assess: " << args[0]
+          << ": not an AssessDraftRequest: " << st.message() << "\n";
+      return kUsage;
+    }
+  } else {
+    auto st = google::protobuf::util::JsonStringToMessage(
+        text.str(), req.mutable_report(), options);
+    if (!st.ok()) {
+      err << "fruitctl assess: " << args[0]
+          << ": not an AgencyReport: " << st.message() << "\n";
+      return kUsage;
+    }
+  }
+  auto client = ClientFor(s, "evidence");
+  if (!client.ok()) {
+    err << "fruitctl: " << client.status().message() << "\n";
+    return kUsage;
+  }
+  auto stub = v1::EvidenceService::NewStub(client->channel);
+  v1::AssessDraftResponse res;
+  grpc::Status st = stub->AssessDraft(client->Context().get(), req, &res);
+  if (!st.ok()) return Fail("assess", st, err);
+  if (Flag(s, "json")) {
+    out << Json(res) << "\n";
+    return kOk;
+  }
+  const auto& a = res.assessment();
+  out << "claim " << a.claim_id() << " -> org " << a.org_id() << " ("
+      << Short(v1::Tier_Name(a.tier()), "TIER_") << "): "
+      << Short(v1::AssessmentResult_Name(a.result()), "ASSESSMENT_RESULT_")
+      << " under criteria " << a.criteria_version() << "\n";
+  for (const auto& f : a.failed_criteria()) out << "  failed " << f << "\n";
+  for (const auto& r : res.reasons()) out << "  " << r << "\n";
+  return kOk;
+}
+
+}  // namespace
+
+std::vector<config::Spec> AnalystSpecs() {
+  return {
+      {"gateway", "", "OversightService address (default: --server)"},
+      {"evidence", "", "EvidenceService address (default: --server)"},
+      {"reconciler", "", "ReconcilerService address (default: --server)"},
+      {"unit", "", "unit, e.g. agency:DEA"},
+      {"period", "", "period, e.g. FY2016 or FY2016Q1"},
+      {"unit-kind", "", "agency, field_office, district or area"},
+      {"type", "", "event type(s), e.g. FRUITION_GAP,TARGET_OVERSHOOT"},
+      {"visibility", "", "PUBLIC or RESTRICTED"},
+      {"after", "", "events after this cursor"},
+      {"limit", "0", "at most this many events (0: all)"},
+      {"subject", "", "subject_pid"},
+      {"org", "", "org_id"},
+      {"reporter", "", "reporter code"},
+      {"json", "false", "JSON for scripts", true},
+      {"csv", "false", "CSV (scorecards)", true},
+      {"follow", "false", "keep printing new events", true},
+      {"from-start", "false", "with --follow: the history first", true},
+  };
+}
+
+const char* AnalystUsage() {
+  return "  fruitctl scorecard --unit UNIT --period PERIOD [--json]\n"
+         "      One unit-period's indicators. Cells resting on fewer than 11\n"
+         "      cases show 'suppressed' unless your token is an overseer's.\n"
+         "      e.g. fruitctl scorecard --unit agency:DEA --period FY2016\n"
+         "  fruitctl scorecards --period PERIOD [--unit-kind K] "
+         "[--csv|--json]\n"
+         "      Every unit's headline figures (the ambition-fruition gap).\n"
+         "      e.g. fruitctl scorecards --period FY2016 --csv > fy2016.csv\n"
+         "  fruitctl events [--type T,...] [--unit U] [--period P]\n"
+         "                  [--visibility V] [--limit N] [--follow "
+         "[--from-start]]\n"
+         "                  [--json]\n"
+         "      Oversight events (oldest first); --follow prints new ones as\n"
+         "      they come, resuming by itself after a gateway restart.\n"
+         "      e.g. fruitctl events --type FRUITION_GAP,LNF_SHARE_HIGH "
+         "--follow\n"
+         "  fruitctl claims (--subject PID | --org ORG | --reporter CODE) "
+         "[--json]\n"
+         "      Link claims with their latest assessment (agencies: their "
+         "own;\n"
+         "      overseers: all).\n"
+         "  fruitctl explain EVENT_ID [--json]\n"
+         "      The rule behind an event, its numbers in words, its versions.\n"
+         "  fruitctl assess FILE [--json]\n"
+         "      How the criteria would judge a draft claim (a link_claim\n"
+         "      report as JSON), without submitting it.\n"
+         "  Exit codes: 0 done, 1 nothing found, 2 bad usage, 3 not allowed,\n"
+         "  4 service unavailable. --server (default 127.0.0.1:50051, "
+         "`fruition\n"
+         "  dev`) or --gateway/--evidence/--reconciler pick the services.\n";
+}
+
+std::optional<int> RunAnalystCommand(const std::string& command,
+                                     const config::Settings& s,
+                                     const std::vector<std::string>& args,
+                                     std::ostream& out, std::ostream& err) {
+  const bool no_args = args.empty();
+  if (command == "scorecard" && no_args) return ScorecardCommand(s, out, err);
+  if (command == "scorecards" && no_args) return ScorecardsCommand(s, out, err);
+  if (command == "events" && no_args) return EventsCommand(s, out, err);
+  if (command == "claims" && no_args) return ClaimsCommand(s, out, err);
+  if (command == "explain") return ExplainCommand(s, args, out, err);
+  if (command == "assess") return AssessCommand(s, args, out, err);
+  if (command == "scorecard" || command == "scorecards" ||
+      command == "events" || command == "claims") {
+    err << "fruitctl " << command << ": unexpected argument '" << args[0]
+        << "'\n";
+    return kUsage;
+  }
+  return std::nullopt;
+}
+
+}  // namespace fruition::fruitctl
