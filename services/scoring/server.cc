@@ -6,6 +6,7 @@
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
 #include "services/common/strings.h"
+#include "services/common/units.h"
 #include "services/scoring/stages.h"
 
 namespace fruition::scoring {
@@ -17,19 +18,6 @@ constexpr int kMaxPageSize = 1000;
 grpc::Status Invalid(const std::string& field, const std::string& message) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                       StrCat(field, ": ", message));
-}
-
-bool ValidPeriod(const std::string& p) {
-  if (p.size() != 6 && p.size() != 8) return false;
-  if (p.rfind("FY", 0) != 0) return false;
-  for (size_t i = 2; i < 6; ++i) {
-    if (p[i] < '0' || p[i] > '9') return false;
-  }
-  return p.size() == 6 || (p[6] == 'Q' && p[7] >= '1' && p[7] <= '4');
-}
-
-bool ValidUnitKind(const std::string& k) {
-  return k == "agency" || k == "field_office" || k == "district" || k == "area";
 }
 
 }  // namespace
@@ -69,16 +57,11 @@ grpc::Status ScoringServiceImpl::GetSubjectScore(
 grpc::Status ScoringServiceImpl::GetScorecardAs(
     const auth::Principal& caller, const v1::GetScorecardRequest& request,
     v1::Scorecard* response) {
-  const size_t colon = request.unit().find(':');
-  if (colon == std::string::npos ||
-      !ValidUnitKind(request.unit().substr(0, colon)) ||
-      colon + 1 == request.unit().size()) {
-    return Invalid("unit",
-                   "must be kind:code, e.g. agency:DEA, field_office:"
-                   "DEA-PHILADELPHIA, district:EDPA or area:PHL-KENSINGTON");
+  if (!units::ValidUnit(request.unit())) {
+    return Invalid("unit", units::kUnitHelp);
   }
-  if (!ValidPeriod(request.period())) {
-    return Invalid("period", "must be FY2016 or FY2016Q1");
+  if (!units::ValidPeriod(request.period())) {
+    return Invalid("period", units::kPeriodHelp);
   }
   store::KvTx tx(stage2_);
   auto card = Stage2::Card(tx, request.unit(), request.period());
@@ -95,10 +78,11 @@ grpc::Status ScoringServiceImpl::GetScorecardAs(
 grpc::Status ScoringServiceImpl::ListScorecardsAs(
     const auth::Principal& caller, const v1::ListScorecardsRequest& request,
     v1::ListScorecardsResponse* response) {
-  if (!ValidPeriod(request.period())) {
+  if (!units::ValidPeriod(request.period())) {
     return Invalid("period", "required: FY2016 or FY2016Q1");
   }
-  if (!request.unit_kind().empty() && !ValidUnitKind(request.unit_kind())) {
+  if (!request.unit_kind().empty() &&
+      !units::ValidUnitKind(request.unit_kind())) {
     return Invalid("unit_kind", "agency, field_office, district or area");
   }
   if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
