@@ -1,0 +1,981 @@
+// End to end (issue 7): `fruition dev` with a generated sample. The
+// scorecards read over HTTP equal an independent computation of SPEC §5 from
+// the generated facts, for every agency, field office and district in every
+// fiscal year and quarter; and the oversight events read over HTTP count, by
+// type, the conditions of SPEC §6 that hold on those facts. Needs no broker:
+// `fruition dev` runs on librdkafka's mock cluster.
+//
+// The expected values are computed here from sim::Generate's reports alone,
+// following SPEC §5 (membership, one sentencing per subject and case, the
+// latest winning) and not the scoring service's code. Shared with the
+// product: the desert score (scoring::Score, SPEC §4) and the link criteria
+// (evidence::Assess, SPEC §3), which have tests of their own.
+#include <httplib.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "fruition/v1/enums.pb.h"
+#include "fruition/v1/events.pb.h"
+#include "fruition/v1/gateway.pb.h"
+#include "fruition/v1/reports.pb.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "services/common/strings.h"
+#include "services/evidence/criteria.h"
+#include "services/scoring/desert.h"
+#include "tests/harness/harness.h"
+#include "tools/sim/measure.h"
+#include "tools/sim/sim.h"
+
+namespace fruition {
+namespace {
+
+using google::protobuf::Struct;
+using google::protobuf::Value;
+using std::chrono::seconds;
+
+// ------------------------------------------------------------- helpers
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// The rest of the line after the first `marker` in `text`, or "".
+std::string AfterMarker(const std::string& text, const std::string& marker) {
+  const size_t at = text.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t from = at + marker.size();
+  return text.substr(from, text.find('\n', from) - from);
+}
+
+// Federal fiscal years start on Oct 1 (UTC): FY2016 is Oct 1 2015 – Sep 30
+// 2016, its first quarter Oct – Dec 2015.
+std::string FiscalYear(int64_t seconds_since_epoch) {
+  const auto t = static_cast<time_t>(seconds_since_epoch);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return StrCat("FY", tm.tm_year + 1900 + (tm.tm_mon >= 9 ? 1 : 0));
+}
+
+std::string FiscalQuarter(int64_t seconds_since_epoch) {
+  const auto t = static_cast<time_t>(seconds_since_epoch);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  // tm_mon: 0 = January. Oct–Dec: Q1, Jan–Mar: Q2, Apr–Jun: Q3, Jul–Sep: Q4.
+  const int quarter = tm.tm_mon >= 9 ? 1 : tm.tm_mon / 3 + 2;
+  return StrCat(FiscalYear(seconds_since_epoch), "Q", quarter);
+}
+
+// A person as intake pseudonymizes them: subject_ref trimmed, upper-cased.
+std::string Person(const std::string& subject_ref) {
+  const size_t first = subject_ref.find_first_not_of(" \t\n\r\f\v");
+  if (first == std::string::npos) return "";
+  const size_t last = subject_ref.find_last_not_of(" \t\n\r\f\v");
+  std::string out = subject_ref.substr(first, last - first + 1);
+  for (char& ch : out) {
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  return out;
+}
+
+// "lnf_share" -> "lnfShare"; "target_ratio:PERFORMANCE_MEASURE_ARRESTS" ->
+// "targetRatio:PERFORMANCE_MEASURE_ARRESTS" (SPEC §9).
+std::string JsonName(const std::string& snake) {
+  std::string out;
+  bool upper = false;
+  size_t i = 0;
+  for (; i < snake.size() && snake[i] != ':'; ++i) {
+    if (snake[i] == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(snake[i])) : snake[i];
+    upper = false;
+  }
+  return out + snake.substr(i);
+}
+
+// ------------------------------------------ the independent computation
+
+using UnitPeriod = std::pair<std::string, std::string>;
+
+// What a unit-period counts (SPEC §5), summed over its members.
+struct Parts {
+  int64_t arrests = 0;
+  int64_t claimed = 0;
+  int64_t substantiated = 0;
+  int64_t sentenced = 0;
+  int64_t desert_sum = 0;
+  int64_t high = 0;
+  int64_t lnf = 0;
+  int64_t ch1 = 0;
+  int64_t weapon = 0;
+  int64_t aggravating = 0;
+  int64_t claimed_priority = 0;
+  double weighted_value = 0;
+  int64_t lnf_months = 0;
+  int64_t declined_charged = 0;
+};
+
+// An agency's OrgOutcomeClaims and PerformanceTargets of one fiscal year.
+struct AgencyYear {
+  int64_t outcomes = 0;
+  int64_t pending_dismantled = 0;
+  std::map<std::string, int64_t> target;    // measure name -> latest target
+  std::map<std::string, int64_t> reported;  // measure name -> reported
+};
+
+struct Expected {
+  std::map<UnitPeriod, Parts> parts;
+  std::map<UnitPeriod, AgencyYear> reference;  // agency FYs with any
+  // Event type (without EVENT_TYPE_) -> conditions that hold: their
+  // condition keys where this test can name them, else one entry each.
+  std::map<std::string, std::set<std::string>> holding;
+  size_t reports = 0;
+  int64_t pending_dismantled = 0;
+  int64_t declined_then_charged_elsewhere = 0;
+  std::vector<sim::TargetRatio> target_ratios;
+};
+
+// One indicator as expected: `n` < 0 leaves n unchecked.
+struct Cell {
+  bool defined = true;
+  double value = 0;
+  int64_t n = -1;
+  enum Kind { kCount, kShare, kAmount } kind = kAmount;
+};
+
+bool IsPriority(v1::Tier tier) {
+  return tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
+         tier == v1::TIER_PTO_NATIONAL;
+}
+
+// SPEC §5 weighted_enforcement_value: tier weight × result factor.
+double Weight(v1::Tier tier) {
+  switch (tier) {
+    case v1::TIER_CPOT:
+      return 3;
+    case v1::TIER_RPOT:
+    case v1::TIER_PTO_NATIONAL:
+      return 2;
+    case v1::TIER_PTO_REGIONAL:
+      return 1.5;
+    default:
+      return 1;  // PTO_LOCAL, none
+  }
+}
+
+double Factor(v1::AssessmentResult result) {
+  if (result == v1::ASSESSMENT_RESULT_SUBSTANTIATED) return 1;
+  if (result == v1::ASSESSMENT_RESULT_PARTIAL) return 0.5;
+  return 0.25;
+}
+
+Expected Compute(const std::vector<v1::AgencyReport>& reports) {
+  Expected x;
+  x.reports = reports.size();
+
+  struct Claim {
+    std::string person, org_id;
+    evidence::ClaimFacts facts;
+    v1::AssessmentResult result = v1::ASSESSMENT_RESULT_UNSPECIFIED;
+  };
+  struct Arrest {
+    std::string reporter, agency, field_office, case_id, claim_id;
+    int64_t at = 0;
+  };
+  struct Sentencing {
+    int64_t at = 0;
+    std::string report_id;
+    const v1::SentencingRecord* record = nullptr;
+  };
+  struct Outcome {
+    std::string reporter, report_id, org_id;
+    v1::OrgOutcome outcome;
+    bool pending;
+    int fiscal_year;
+  };
+  std::map<std::pair<std::string, std::string>, Claim> claims;  // reporter,id
+  std::vector<const v1::AgencyReport*> added;
+  std::map<std::string, std::vector<evidence::Designation>> designations;
+  std::map<std::string, std::vector<Arrest>> arrests;  // person ->
+  std::map<std::pair<std::string, std::string>, Sentencing> sentencing;
+  std::map<std::string, std::set<std::string>> declined_in, charged_in;
+  std::map<std::string, std::vector<std::pair<int64_t, std::string>>> charges;
+  std::vector<Outcome> outcomes;
+  // (agency, fiscal year, measure) -> (occurred_at, target), latest wins.
+  std::map<std::tuple<std::string, int, std::string>,
+           std::pair<int64_t, int64_t>>
+      targets;
+  std::set<std::pair<std::string, std::string>> report_ids;
+
+  for (const v1::AgencyReport& r : reports) {
+    const int64_t at = r.occurred_at().seconds();
+    report_ids.insert({r.reporter(), r.report_id()});
+    switch (r.body_case()) {
+      case v1::AgencyReport::kLinkClaim: {
+        const auto& c = r.link_claim();
+        Claim& claim = claims[{r.reporter(), c.claim_id()}];
+        claim.person = Person(c.subject_ref());
+        claim.org_id = c.org_id();
+        claim.facts.occurred_at = at;
+        claim.facts.hops = c.hops();
+        for (const auto& e : c.evidence()) {
+          claim.facts.items.push_back({e, false});
+        }
+        break;
+      }
+      case v1::AgencyReport::kEvidenceAdded:
+        added.push_back(&r);
+        break;
+      case v1::AgencyReport::kOrgDesignated: {
+        const auto& d = r.org_designated();
+        designations[d.org_id()].push_back({at, d.tier(), d.revoked()});
+        break;
+      }
+      case v1::AgencyReport::kArrest: {
+        const auto& a = r.arrest();
+        arrests[Person(a.subject_ref())].push_back(
+            {r.reporter(), a.agency(), a.field_office(), r.case_id(),
+             a.claim_id(), at});
+        break;
+      }
+      case v1::AgencyReport::kSentencing: {
+        // One per (subject, case): the latest occurred_at; at equal times
+        // (SPEC is silent) the greater report_id.
+        Sentencing& s =
+            sentencing[{Person(r.sentencing().subject_ref()), r.case_id()}];
+        if (s.record == nullptr ||
+            std::tie(at, r.report_id()) > std::tie(s.at, s.report_id)) {
+          s = {at, r.report_id(), &r.sentencing()};
+        }
+        break;
+      }
+      case v1::AgencyReport::kDeclination:
+        declined_in[Person(r.declination().subject_ref())].insert(
+            r.declination().district());
+        break;
+      case v1::AgencyReport::kChargeFiled: {
+        const std::string person = Person(r.charge_filed().subject_ref());
+        charged_in[person].insert(r.charge_filed().district());
+        charges[person].emplace_back(at, r.charge_filed().district());
+        break;
+      }
+      case v1::AgencyReport::kOrgOutcome: {
+        const auto& o = r.org_outcome();
+        outcomes.push_back({r.reporter(), r.report_id(), o.org_id(),
+                            o.outcome(), o.pending(),
+                            static_cast<int>(o.fiscal_year())});
+        break;
+      }
+      case v1::AgencyReport::kPerformanceTarget: {
+        const auto& t = r.performance_target();
+        auto key =
+            std::make_tuple(t.agency(), static_cast<int>(t.fiscal_year()),
+                            v1::PerformanceMeasure_Name(t.measure()));
+        auto it = targets.find(key);
+        if (it == targets.end() || at >= it->second.first) {
+          targets[key] = {at, static_cast<int64_t>(t.target())};
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  // Every report id is unique per reporter: no REPORT_CONFLICT.
+  EXPECT_EQ(report_ids.size(), reports.size());
+
+  // An org's tier: its designation with the latest occurred_at (a revoked
+  // org keeps it, SPEC §5).
+  auto tier_of = [&](const std::string& org_id) {
+    auto it = designations.find(org_id);
+    if (it == designations.end()) return v1::TIER_UNSPECIFIED;
+    const evidence::Designation* latest = nullptr;
+    for (const auto& d : it->second) {
+      if (latest == nullptr || d.occurred_at >= latest->occurred_at) {
+        latest = &d;
+      }
+    }
+    return latest->tier;
+  };
+
+  // Every claim, with its late evidence (same claim, same subject), by the
+  // v1 criteria.
+  for (const v1::AgencyReport* r : added) {
+    const auto& e = r->evidence_added();
+    auto it = claims.find({r->reporter(), e.claim_id()});
+    if (it == claims.end() || it->second.person != Person(e.subject_ref())) {
+      continue;
+    }
+    for (const auto& item : e.evidence()) {
+      it->second.facts.items.push_back({item, true});
+    }
+  }
+  for (auto& [key, claim] : claims) {
+    auto d = designations.find(claim.org_id);
+    if (d != designations.end()) claim.facts.designations = d->second;
+    claim.result =
+        evidence::Assess(evidence::DefaultRulebook(), claim.facts).result;
+    if (claim.result == v1::ASSESSMENT_RESULT_UNSUBSTANTIATED) {
+      x.holding["LINK_UNSUBSTANTIATED"].insert(
+          StrCat("LINK_UNSUBSTANTIATED/claim/", key.second));
+    }
+  }
+  auto claim_of = [&](const Arrest& a) -> const Claim* {
+    if (a.claim_id.empty()) return nullptr;
+    auto it = claims.find({a.reporter, a.claim_id});
+    return it == claims.end() ? nullptr : &it->second;
+  };
+
+  auto add = [&](const std::string& unit, int64_t at) {
+    return std::vector<Parts*>{&x.parts[{unit, FiscalYear(at)}],
+                               &x.parts[{unit, FiscalQuarter(at)}]};
+  };
+
+  // Arrests: in the arrest's agency and field office, and period.
+  for (const auto& [person, list] : arrests) {
+    for (const Arrest& a : list) {
+      std::vector<std::string> units = {"agency:" + a.agency};
+      if (!a.field_office.empty()) {
+        units.push_back("field_office:" + a.field_office);
+      }
+      const Claim* claim = claim_of(a);
+      for (const std::string& unit : units) {
+        for (Parts* p : add(unit, a.at)) {
+          ++p->arrests;
+          if (!a.claim_id.empty()) ++p->claimed;
+          if (claim != nullptr &&
+              claim->result == v1::ASSESSMENT_RESULT_SUBSTANTIATED) {
+            ++p->substantiated;
+          }
+        }
+      }
+    }
+  }
+
+  // The sentenced: in the sentencing's period, its district and the agency
+  // and field office of every arrest of the same subject and case.
+  for (const auto& [key, s] : sentencing) {
+    const auto& [person, case_id] = key;
+    const v1::SentencingRecord& r = *s.record;
+    const scoring::DesertResult d = scoring::Score(r);
+    std::set<std::string> units = {"district:" + r.district()};
+    bool priority = false;
+    double best = Weight(v1::TIER_UNSPECIFIED) *
+                  Factor(v1::ASSESSMENT_RESULT_UNSPECIFIED);  // unclaimed
+    static const std::vector<Arrest> kNone;
+    auto it = arrests.find(person);
+    for (const Arrest& a : it == arrests.end() ? kNone : it->second) {
+      if (a.case_id != case_id) continue;
+      units.insert("agency:" + a.agency);
+      if (!a.field_office.empty()) {
+        units.insert("field_office:" + a.field_office);
+      }
+      if (const Claim* claim = claim_of(a)) {
+        const v1::Tier tier = tier_of(claim->org_id);
+        priority |= IsPriority(tier);
+        best = std::max(best, Weight(tier) * Factor(claim->result));
+      }
+    }
+    const bool mitigating = r.mitigating_role() != v1::MITIGATING_ROLE_NONE;
+    if (priority && (d.lnf || mitigating)) {
+      x.holding["TIER_MISMATCH"].insert(StrCat(person, "/", case_id));
+    }
+    for (const std::string& unit : units) {
+      for (Parts* p : add(unit, s.at)) {
+        ++p->sentenced;
+        p->desert_sum += d.score;
+        if (d.band == v1::DESERT_BAND_HIGH) ++p->high;
+        if (d.lnf) {
+          ++p->lnf;
+          p->lnf_months += r.sentence_months();
+        }
+        if (r.criminal_history_category() == 1) ++p->ch1;
+        if (r.weapon() != v1::WEAPON_NONE) ++p->weapon;
+        if (r.aggravating_role() != v1::AGGRAVATING_ROLE_NONE) {
+          ++p->aggravating;
+        }
+        if (priority) ++p->claimed_priority;
+        p->weighted_value += d.score / 100.0 * best;
+      }
+    }
+  }
+
+  // Declined in one district and charged in another: the subject counts
+  // once, in the district and period of its earliest such charge (SPEC §5
+  // names no unit; docs/API.md: the district where it was charged).
+  for (const auto& [person, declined] : declined_in) {
+    auto it = charges.find(person);
+    if (it == charges.end()) continue;
+    const std::pair<int64_t, std::string>* first = nullptr;
+    for (const auto& charge : it->second) {
+      bool elsewhere = false;
+      for (const std::string& district : declined) {
+        elsewhere |= district != charge.second;
+      }
+      if (elsewhere && (first == nullptr || charge < *first)) first = &charge;
+    }
+    if (first == nullptr) continue;
+    ++x.declined_then_charged_elsewhere;
+    x.holding["DECLINED_THEN_CHARGED_ELSEWHERE"].insert(person);
+    for (Parts* p : add("district:" + first->second, first->first)) {
+      ++p->declined_charged;
+    }
+  }
+
+  // Agencies' outcome claims and targets, per fiscal year (SPEC §5
+  // target_ratio: pending ones included; CPOT_*: orgs designated CPOT;
+  // ARRESTS: the agency's arrests in the year).
+  for (const Outcome& o : outcomes) {
+    AgencyYear& a =
+        x.reference[{"agency:" + o.reporter, StrCat("FY", o.fiscal_year)}];
+    ++a.outcomes;
+    const bool dismantled = o.outcome == v1::ORG_OUTCOME_DISMANTLED;
+    if (dismantled && o.pending) {
+      ++a.pending_dismantled;
+      ++x.pending_dismantled;
+      x.holding["PENDING_COUNTED_AS_DISMANTLED"].insert(
+          StrCat("PENDING_COUNTED_AS_DISMANTLED/report/", o.reporter, "/",
+                 o.report_id));
+    }
+    ++a.reported[dismantled ? "PERFORMANCE_MEASURE_PTO_DISMANTLED"
+                            : "PERFORMANCE_MEASURE_PTO_DISRUPTED"];
+    if (tier_of(o.org_id) == v1::TIER_CPOT) {
+      ++a.reported[dismantled ? "PERFORMANCE_MEASURE_CPOT_DISMANTLED"
+                              : "PERFORMANCE_MEASURE_CPOT_DISRUPTED"];
+    }
+  }
+  for (const auto& [key, value] : targets) {
+    const auto& [agency, fy, measure] = key;
+    AgencyYear& a = x.reference[{"agency:" + agency, StrCat("FY", fy)}];
+    a.target[measure] = value.second;
+  }
+  for (auto& [up, a] : x.reference) {
+    auto p = x.parts.find(up);
+    a.reported["PERFORMANCE_MEASURE_ARRESTS"] =
+        p == x.parts.end() ? 0 : p->second.arrests;
+    for (const auto& [measure, target] : a.target) {
+      sim::TargetRatio row;
+      row.agency = up.first.substr(7);
+      row.fiscal_year = std::atoi(up.second.substr(2).c_str());
+      v1::PerformanceMeasure_Parse(measure, &row.measure);
+      row.target = target;
+      row.reported = a.reported[measure];
+      x.target_ratios.push_back(row);
+      if (row.ratio() >= 1.25) {
+        x.holding["TARGET_OVERSHOOT"].insert(StrCat(
+            "TARGET_OVERSHOOT/", up.first, "/", up.second, "/", measure));
+      }
+    }
+  }
+
+  // The scorecard conditions of every unit-period.
+  for (const auto& [up, p] : x.parts) {
+    if (p.sentenced < 11) continue;
+    const double n = static_cast<double>(p.sentenced);
+    const std::string scope = StrCat(up.first, "/", up.second);
+    if (static_cast<double>(p.lnf) / n >= 0.30) {
+      x.holding["LNF_SHARE_HIGH"].insert("LNF_SHARE_HIGH/" + scope);
+    }
+    if (static_cast<double>(p.claimed_priority - p.high) / n >= 0.25) {
+      x.holding["FRUITION_GAP"].insert("FRUITION_GAP/" + scope);
+    }
+  }
+  return x;
+}
+
+// The indicators SPEC §5 defines for a unit-period, by their SPEC names.
+std::map<std::string, Cell> Indicators(const Parts& p, const AgencyYear* a) {
+  std::map<std::string, Cell> out;
+  auto count = [&](const std::string& name, int64_t v) {
+    out[name] = {true, static_cast<double>(v), v, Cell::kCount};
+  };
+  auto share = [&](const std::string& name, int64_t num, int64_t den) {
+    Cell c;
+    c.kind = Cell::kShare;
+    c.n = den;
+    c.defined = den > 0;
+    if (c.defined) {
+      c.value = static_cast<double>(num) / static_cast<double>(den);
+    }
+    out[name] = c;
+  };
+  count("arrests", p.arrests);
+  count("pto_linked_arrests_claimed", p.claimed);
+  out["pto_linked_arrests_substantiated"] = {
+      true, static_cast<double>(p.substantiated), -1, Cell::kCount};
+  share("link_substantiation_rate", p.substantiated, p.claimed);
+  count("sentenced", p.sentenced);
+  share("high_desert_share", p.high, p.sentenced);
+  share("lnf_share", p.lnf, p.sentenced);
+  share("ch1_share", p.ch1, p.sentenced);
+  share("weapon_share", p.weapon, p.sentenced);
+  share("aggravating_role_share", p.aggravating, p.sentenced);
+  share("claimed_priority_share", p.claimed_priority, p.sentenced);
+  {
+    Cell c;
+    c.n = p.sentenced;
+    c.defined = p.sentenced > 0;
+    if (c.defined) {
+      c.value = static_cast<double>(p.desert_sum) / p.sentenced;
+    }
+    out["mean_desert"] = c;
+    c.kind = Cell::kShare;  // a difference of two shares
+    if (c.defined) {
+      c.value = static_cast<double>(p.claimed_priority) / p.sentenced -
+                static_cast<double>(p.high) / p.sentenced;
+    }
+    out["fruition_gap"] = c;
+  }
+  out["weighted_enforcement_value"] = {true, p.weighted_value, -1,
+                                       Cell::kAmount};
+  const double lnf_years = static_cast<double>(p.lnf_months) / 12.0;
+  out["lnf_prison_years"] = {true, lnf_years, p.lnf, Cell::kAmount};
+  out["lnf_cost_usd"] = {true, lnf_years * 36299, p.lnf, Cell::kAmount};
+  count("declined_then_charged_elsewhere", p.declined_charged);
+  if (a != nullptr) {
+    count("org_outcomes_reported", a->outcomes);
+    count("pending_counted_as_dismantled", a->pending_dismantled);
+    for (const auto& [measure, target] : a->target) {
+      auto it = a->reported.find(measure);
+      const int64_t reported = it == a->reported.end() ? 0 : it->second;
+      out["target_ratio:" + measure] = {
+          true, static_cast<double>(reported) / static_cast<double>(target), -1,
+          Cell::kAmount};
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------- over HTTP
+
+class Gateway {
+ public:
+  Gateway(int port, std::string token)
+      : http_("127.0.0.1", port), token_(std::move(token)) {
+    http_.set_read_timeout(60, 0);
+  }
+
+  // The body of a 200 answer, or "" (with the failure in `error`).
+  std::string Get(const std::string& path, std::string* error = nullptr) {
+    auto res = http_.Get(path, {{"Authorization", "Bearer " + token_}});
+    if (!res || res->status != 200) {
+      if (error != nullptr) {
+        *error = res ? StrCat(path, ": HTTP ", res->status, " ", res->body)
+                     : StrCat(path, ": no answer");
+      }
+      return "";
+    }
+    return res->body;
+  }
+
+  // Every scorecard of `periods` plus the periods /api/v1/units names,
+  // by (unit, period): area units left out (community indicators are not
+  // compared here). `fingerprint` changes whenever any card does.
+  bool Scorecards(const std::set<std::string>& periods,
+                  std::map<UnitPeriod, Struct>* cards, std::string* fingerprint,
+                  std::string* error) {
+    cards->clear();
+    fingerprint->clear();
+    Struct units;
+    if (!google::protobuf::util::JsonStringToMessage(
+             Get("/api/v1/units", error), &units)
+             .ok()) {
+      return false;
+    }
+    std::set<std::string> all = periods;
+    for (const Value& p : units.fields().at("periods").list_value().values()) {
+      all.insert(p.string_value());
+    }
+    for (const std::string& period : all) {
+      const std::string body =
+          Get("/api/v1/scorecards?period=" + period, error);
+      Struct page;
+      if (body.empty() ||
+          !google::protobuf::util::JsonStringToMessage(body, &page).ok()) {
+        return false;
+      }
+      for (const Value& v :
+           page.fields().at("scorecards").list_value().values()) {
+        const auto& f = v.struct_value().fields();
+        const std::string unit = f.at("unit").string_value();
+        if (unit.rfind("area:", 0) == 0) continue;
+        EXPECT_EQ(f.at("period").string_value(), period);
+        (*cards)[{unit, period}] = f.at("indicators").struct_value();
+        *fingerprint += StrCat(unit, "/", period, "=",
+                               f.at("scorecardId").string_value(), ";");
+      }
+    }
+    return true;
+  }
+
+  // Every event, oldest first, paging with `after` = `next`.
+  bool Events(std::vector<v1::OversightEvent>* events, std::string* error) {
+    events->clear();
+    std::string after;
+    for (int page = 0; page < 100000; ++page) {
+      const std::string body =
+          Get(StrCat("/api/v1/events?limit=1000&after=", after), error);
+      v1::ListOversightEventsResponse r;
+      if (body.empty() ||
+          !google::protobuf::util::JsonStringToMessage(body, &r).ok()) {
+        if (error != nullptr && error->empty()) *error = "bad events page";
+        return false;
+      }
+      for (auto& e : *r.mutable_events()) events->push_back(std::move(e));
+      if (r.events_size() == 0 && r.next() == after) return true;
+      after = r.next();
+    }
+    return false;
+  }
+
+ private:
+  httplib::Client http_;
+  std::string token_;
+};
+
+// Event type (without EVENT_TYPE_) -> condition keys whose latest event
+// (per key and visibility) holds; SCORECARD_PUBLISHED keys carry their
+// visibility ("#VISIBILITY_RESTRICTED"), the only type with both.
+std::map<std::string, std::set<std::string>> Holding(
+    const std::vector<v1::OversightEvent>& events) {
+  std::map<std::string, const v1::OversightEvent*> latest;
+  for (const auto& e : events) {
+    latest[StrCat(e.condition_key(), "#",
+                  v1::Visibility_Name(e.visibility()))] = &e;
+  }
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& [key, e] : latest) {
+    const std::string type =
+        v1::EventType_Name(e->type()).substr(sizeof("EVENT_TYPE_") - 1);
+    auto& keys = out[type];  // every type seen, holding or not
+    if (e->resolved()) continue;
+    keys.insert(type == "SCORECARD_PUBLISHED" ? key : e->condition_key());
+  }
+  return out;
+}
+
+// Differences between the expected and the served scorecards, one line each.
+std::vector<std::string> CompareScorecards(
+    const Expected& x, const std::map<UnitPeriod, Struct>& cards) {
+  std::vector<std::string> diffs;
+  std::set<UnitPeriod> expected;
+  for (const auto& [up, p] : x.parts) expected.insert(up);
+  for (const auto& [up, a] : x.reference) expected.insert(up);
+  for (const UnitPeriod& up : expected) {
+    const std::string where = StrCat(up.first, " ", up.second);
+    auto card = cards.find(up);
+    if (card == cards.end()) {
+      diffs.push_back(StrCat(where, ": expected, not served"));
+      continue;
+    }
+    auto p = x.parts.find(up);
+    auto a = x.reference.find(up);
+    const auto cells =
+        Indicators(p == x.parts.end() ? Parts() : p->second,
+                   a == x.reference.end() ? nullptr : &a->second);
+    const auto& served = card->second.fields();
+    for (const auto& [name, want] : cells) {
+      const std::string json = JsonName(name);
+      auto it = served.find(json);
+      if (it == served.end()) {
+        diffs.push_back(StrCat(where, " ", json, ": missing"));
+        continue;
+      }
+      const auto& got = it->second.struct_value().fields();
+      const bool has_value = got.count("value") > 0;
+      const double n = got.count("n") ? got.at("n").number_value() : -1;
+      if (want.n >= 0 && n != static_cast<double>(want.n)) {
+        diffs.push_back(
+            StrCat(where, " ", json, ": n ", n, ", expected ", want.n));
+      }
+      if (!want.defined) {
+        if (has_value || got.count("defined") == 0 ||
+            got.at("defined").bool_value()) {
+          diffs.push_back(StrCat(where, " ", json,
+                                 ": expected undefined (a share of nobody)"));
+        }
+        continue;
+      }
+      if (!has_value) {
+        diffs.push_back(StrCat(where, " ", json, ": no value"));
+        continue;
+      }
+      const double v = got.at("value").number_value();
+      const double tolerance =
+          want.kind == Cell::kCount
+              ? 0
+              : (want.kind == Cell::kShare
+                     ? 1e-9
+                     : 1e-9 * std::max(1.0, std::fabs(want.value)));
+      if (std::fabs(v - want.value) > tolerance) {
+        std::ostringstream line;
+        line.precision(17);
+        line << where << " " << json << ": " << v << ", expected "
+             << want.value;
+        diffs.push_back(line.str());
+      }
+    }
+    // No target measure this test does not know of.
+    for (const auto& [json, cell] : served) {
+      if (json.rfind("targetRatio:", 0) == 0 &&
+          cells.count("target_ratio:" + json.substr(12)) == 0) {
+        diffs.push_back(StrCat(where, " ", json, ": not expected"));
+      }
+    }
+  }
+  for (const auto& [up, card] : cards) {
+    if (expected.count(up) == 0) {
+      diffs.push_back(
+          StrCat(up.first, " ", up.second, ": served, not expected"));
+    }
+  }
+  return diffs;
+}
+
+// Differences between the expected and the served holding conditions.
+std::vector<std::string> CompareEvents(
+    const Expected& x,
+    const std::map<std::string, std::set<std::string>>& holding) {
+  static const std::set<std::string> kNamed = {
+      "LINK_UNSUBSTANTIATED", "PENDING_COUNTED_AS_DISMANTLED",
+      "TARGET_OVERSHOOT", "FRUITION_GAP", "LNF_SHARE_HIGH"};
+  std::vector<std::string> diffs;
+  for (const char* type :
+       {"LINK_UNSUBSTANTIATED", "TIER_MISMATCH",
+        "PENDING_COUNTED_AS_DISMANTLED", "TARGET_OVERSHOOT", "FRUITION_GAP",
+        "LNF_SHARE_HIGH", "DECLINED_THEN_CHARGED_ELSEWHERE",
+        "REPORT_CONFLICT"}) {
+    auto w = x.holding.find(type);
+    auto g = holding.find(type);
+    const std::set<std::string> none;
+    const auto& want = w == x.holding.end() ? none : w->second;
+    const auto& got = g == holding.end() ? none : g->second;
+    if (want.size() != got.size()) {
+      diffs.push_back(
+          StrCat(type, ": ", got.size(), " holding, expected ", want.size()));
+    }
+    if (kNamed.count(type) == 0) continue;
+    int shown = 0;
+    for (const auto& k : want) {
+      if (got.count(k) == 0 && ++shown <= 10) {
+        diffs.push_back(StrCat("  expected, not holding: ", k));
+      }
+    }
+    for (const auto& k : got) {
+      if (want.count(k) == 0 && ++shown <= 20) {
+        diffs.push_back(StrCat("  holding, not expected: ", k));
+      }
+    }
+  }
+  for (const auto& [type, keys] : holding) {
+    static const std::set<std::string> kKnown = {
+        "LINK_UNSUBSTANTIATED",
+        "TIER_MISMATCH",
+        "PENDING_COUNTED_AS_DISMANTLED",
+        "TARGET_OVERSHOOT",
+        "FRUITION_GAP",
+        "LNF_SHARE_HIGH",
+        "DECLINED_THEN_CHARGED_ELSEWHERE",
+        "REPORT_CONFLICT",
+        "SCORECARD_PUBLISHED"};
+    if (kKnown.count(type) == 0) diffs.push_back("unexpected type " + type);
+  }
+  // Every unit-period's scorecard was published, publicly and restricted.
+  auto published = holding.find("SCORECARD_PUBLISHED");
+  int missing = 0;
+  for (const auto& [up, p] : x.parts) {
+    for (const char* vis : {"VISIBILITY_PUBLIC", "VISIBILITY_RESTRICTED"}) {
+      const std::string key =
+          StrCat("SCORECARD_PUBLISHED/", up.first, "/", up.second, "#", vis);
+      if (published == holding.end() || published->second.count(key) == 0) {
+        if (++missing <= 10) diffs.push_back("no holding " + key);
+      }
+    }
+  }
+  if (missing > 0) {
+    diffs.push_back(StrCat(missing, " SCORECARD_PUBLISHED missing in all"));
+  }
+  return diffs;
+}
+
+std::string Lines(const std::vector<std::string>& lines, size_t max = 60) {
+  std::string out;
+  for (size_t i = 0; i < lines.size() && i < max; ++i) {
+    out += lines[i] + "\n";
+  }
+  if (lines.size() > max) out += StrCat("... ", lines.size() - max, " more\n");
+  return out;
+}
+
+// ------------------------------------------------------------- the test
+
+TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
+  const int subjects = std::max(600, testing::Scaled(1500));
+  const uint64_t seed = 20170601;
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration_cast<seconds>(
+               std::chrono::steady_clock::now() - started)
+        .count();
+  };
+
+  const std::string dir = testing::NewTempDir("dev-e2e");
+  const std::string log = testing::OutputDir() + "/fruition-dev-e2e.log";
+  auto dev = testing::Process::Start(
+      testing::Runfile("tools/fruition/fruition"),
+      {"dev", "--grpc-port=0", "--http-port=0", "--dashboard-port=0",
+       "--data-dir=" + dir, StrCat("--sample-subjects=", subjects),
+       StrCat("--seed=", seed), "--live-rate=0"},
+      log);
+  ASSERT_TRUE(dev.ok()) << dev.status();
+
+  // What `fruition dev` generates (tools/fruition/dev.cc): every fact of
+  // the sample lies years before now, so now as not_after keeps them all.
+  sim::SimOptions options;
+  options.seed = seed;
+  options.subjects = subjects;
+  options.first_fiscal_year = 2014;
+  options.years = 3;
+  options.not_after_seconds =
+      std::chrono::duration_cast<seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  auto reports = sim::Generate(options);
+  ASSERT_TRUE(reports.ok()) << reports.status();
+  const Expected x = Compute(*reports);
+
+  // The computation here agrees with the simulator's own measure where both
+  // speak (national totals and every target ratio).
+  const sim::Measures m = sim::Measure(*reports);
+  EXPECT_EQ(x.pending_dismantled, m.pending_dismantled);
+  EXPECT_EQ(x.declined_then_charged_elsewhere,
+            m.declined_then_charged_elsewhere);
+  {
+    std::set<std::tuple<std::string, int, int, int64_t, int64_t>> mine, theirs;
+    for (const auto& t : x.target_ratios) {
+      mine.insert({t.agency, t.fiscal_year, t.measure, t.target, t.reported});
+    }
+    for (const auto& t : m.target_ratios) {
+      theirs.insert({t.agency, t.fiscal_year, t.measure, t.target, t.reported});
+    }
+    EXPECT_EQ(mine, theirs);
+  }
+  ASSERT_FALSE(x.parts.empty());
+
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return ReadAll(log).find("Submit your own") != std::string::npos ||
+               !(*dev)->running();
+      },
+      seconds(420), std::chrono::milliseconds(500)));
+  const std::string output = ReadAll(log);
+  ASSERT_NE(output.find("Submit your own"), std::string::npos) << output;
+  EXPECT_EQ(AfterMarker(output, "sample data: submitting "),
+            StrCat(x.reports, " reports of ", subjects,
+                   " people (fruition-sim, seed ", seed, ")..."))
+      << output;
+  EXPECT_NE(output.find(
+                StrCat("sample data: ", x.reports, " accepted, 0 rejected\n")),
+            std::string::npos)
+      << output;
+  const std::string dashboard = AfterMarker(output, "Dashboard: http://");
+  const int port = std::atoi(
+      dashboard.substr(dashboard.find(':') + 1).c_str());  // 127.0.0.1:PORT/
+  const std::string oig = AfterMarker(output, "OIG (OVERSEER)  token ");
+  ASSERT_GT(port, 0) << output;
+  ASSERT_FALSE(oig.empty()) << output;
+  std::cerr << "sample of " << x.reports << " reports submitted after "
+            << elapsed() << " s\n";
+
+  std::set<std::string> periods;
+  for (const auto& [up, p] : x.parts) periods.insert(up.second);
+  Gateway gateway(port, oig);
+
+  // The scorecards settle: the same over several polls five seconds apart.
+  std::map<UnitPeriod, Struct> cards;
+  std::string fingerprint, before, error;
+  int same = 0;
+  const auto poll_deadline = std::chrono::steady_clock::now() + seconds(300);
+  while (same < 3 && std::chrono::steady_clock::now() < poll_deadline) {
+    std::this_thread::sleep_for(seconds(5));
+    if (!gateway.Scorecards(periods, &cards, &fingerprint, &error)) continue;
+    same = !cards.empty() && fingerprint == before ? same + 1 : 0;
+    before = fingerprint;
+  }
+  ASSERT_EQ(same, 3) << "scorecards still changing: " << error;
+  std::cerr << "scorecards settled after " << elapsed() << " s ("
+            << cards.size() << " unit-periods served)\n";
+
+  std::vector<std::string> diffs = CompareScorecards(x, cards);
+  if (!diffs.empty()) {
+    // Settled too early? Give the pipeline more time before judging.
+    testing::WaitUntil(
+        [&] {
+          return gateway.Scorecards(periods, &cards, &fingerprint, &error) &&
+                 CompareScorecards(x, cards).empty();
+        },
+        seconds(120), seconds(5));
+    diffs = CompareScorecards(x, cards);
+  }
+  EXPECT_TRUE(diffs.empty()) << diffs.size() << " differences in "
+                             << x.parts.size() << " unit-periods:\n"
+                             << Lines(diffs);
+
+  // The events settle too (the reconciler publishes once caught up).
+  std::vector<v1::OversightEvent> events;
+  std::map<std::string, std::set<std::string>> holding, held_before;
+  same = 0;
+  const auto events_deadline = std::chrono::steady_clock::now() + seconds(300);
+  while (same < 3 && std::chrono::steady_clock::now() < events_deadline) {
+    std::this_thread::sleep_for(seconds(5));
+    if (!gateway.Events(&events, &error)) continue;
+    holding = Holding(events);
+    same = !events.empty() && holding == held_before ? same + 1 : 0;
+    held_before = holding;
+  }
+  ASSERT_EQ(same, 3) << "events still changing: " << error;
+  diffs = CompareEvents(x, holding);
+  if (!diffs.empty()) {
+    // SCORECARD_PUBLISHED is sent at most once a minute per unit-period.
+    testing::WaitUntil(
+        [&] {
+          return gateway.Events(&events, &error) &&
+                 CompareEvents(x, holding = Holding(events)).empty();
+        },
+        seconds(150), seconds(5));
+    diffs = CompareEvents(x, holding);
+  }
+  std::string counts;
+  for (const auto& [type, keys] : holding) {
+    counts += StrCat(" ", type, "=", keys.size());
+  }
+  std::cerr << events.size() << " events after " << elapsed()
+            << " s; holding:" << counts << "\n";
+  EXPECT_TRUE(diffs.empty()) << Lines(diffs);
+
+  (*dev)->Signal(SIGINT);
+  EXPECT_EQ((*dev)->Wait(seconds(60)), 0);
+}
+
+}  // namespace
+}  // namespace fruition
