@@ -13,7 +13,6 @@ namespace fruition::gateway {
 namespace {
 
 using google::protobuf::Struct;
-using google::protobuf::Value;
 
 std::string ToJson(const google::protobuf::Message& m) {
   std::string out;
@@ -195,8 +194,9 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
           r.set_period(req.get_param_value("period"));
           v1::Scorecard card;
           grpc::Status st = service->GetScorecardAs(*caller, r, &card);
-          if (!st.ok())
+          if (!st.ok()) {
             return Error(res, HttpStatus(st.error_code()), st.error_message());
+          }
           res.set_content(ScorecardJson(card), "application/json");
           return;
         }
@@ -209,8 +209,9 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
         while (true) {
           v1::ListScorecardsResponse page;
           grpc::Status st = service->ListScorecardsAs(*caller, r, &page);
-          if (!st.ok())
+          if (!st.ok()) {
             return Error(res, HttpStatus(st.error_code()), st.error_message());
+          }
           for (const auto& card : page.scorecards()) {
             if (!first) out += ',';
             first = false;
@@ -262,8 +263,9 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
     }
     v1::ListOversightEventsResponse page;
     grpc::Status st = service->ListEventsAs(*caller, r, &page);
-    if (!st.ok())
+    if (!st.ok()) {
       return Error(res, HttpStatus(st.error_code()), st.error_message());
+    }
     std::string out = "{\"events\":[";
     for (int i = 0; i < page.events_size(); ++i) {
       if (i > 0) out += ',';
@@ -346,7 +348,7 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
     res.set_header("Content-Security-Policy",
                    "default-src 'self'; style-src 'self' 'unsafe-inline'; "
                    "img-src 'self' data:");
-    res.set_content(it->second.second, it->second.first.c_str());
+    res.set_content(it->second.second, it->second.first);
   });
 
   const size_t colon = options.listen.rfind(':');

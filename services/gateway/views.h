@@ -14,6 +14,7 @@
 #ifndef FRUITION_SERVICES_GATEWAY_VIEWS_H_
 #define FRUITION_SERVICES_GATEWAY_VIEWS_H_
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -43,7 +44,7 @@ const std::vector<std::string>& Tables();
 
 // A position in the two oversight topics: next offset per partition.
 struct Cursor {
-  std::vector<int64_t> next[2];  // [0] public, [1] restricted
+  std::array<std::vector<int64_t>, 2> next;  // [0] public, [1] restricted
 
   int64_t At(int topic, int32_t partition) const;
   void Pass(int topic, int32_t partition, int64_t offset);

@@ -86,7 +86,7 @@ const std::vector<std::string>& Tables() {
   return *t;
 }
 
-ReadBack KafkaReadBack(kafka::ConsumerOptions options) {
+ReadBack KafkaReadBack(const kafka::ConsumerOptions& options) {
   return [options](const std::vector<std::string>& topics,
                    const std::set<int32_t>& partitions,
                    const kafka::StartOffsets& start)
@@ -321,8 +321,9 @@ void ReconcilerHandler::JudgeSubject(store::KvTx& tx, const std::string& pid,
        TierMismatches(pid, state, claims, *options_.desert)) {
     Judge(tx, f, now, out);
   }
-  if (auto f = DeclinedThenChargedElsewhere(pid, state))
+  if (auto f = DeclinedThenChargedElsewhere(pid, state)) {
     Judge(tx, *f, now, out);
+  }
 }
 
 void ReconcilerHandler::PublishCard(store::KvTx& tx, const v1::Scorecard& card,

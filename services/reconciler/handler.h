@@ -79,7 +79,7 @@ using ReadBack = std::function<absl::StatusOr<std::vector<kafka::Record>>(
     const kafka::StartOffsets& start)>;
 
 // A ReadBack over Kafka.
-ReadBack KafkaReadBack(kafka::ConsumerOptions options);
+ReadBack KafkaReadBack(const kafka::ConsumerOptions& options);
 
 struct ReconcilerOptions {
   Thresholds thresholds;

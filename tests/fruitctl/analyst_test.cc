@@ -104,7 +104,7 @@ TEST_F(AnalystTest, ScorecardTableJsonAndExitCodes) {
   std::string json;
   ASSERT_EQ(
       Fruitctl("scorecard --unit agency:DEA --period FY2015 --json", &json), 0);
-  EXPECT_EQ(json.rfind("{", 0), 0u) << json;
+  EXPECT_EQ(json.rfind('{', 0), 0u) << json;
   EXPECT_NE(json.find("\"fruitionGap\""), std::string::npos);
   EXPECT_NE(json.find("\"indicators\""), std::string::npos);
   std::string out;

@@ -204,8 +204,8 @@ void PrintScorecard(const v1::Scorecard& card, std::ostream& out) {
 
 int ScorecardCommand(const config::Settings& s, std::ostream& out,
                      std::ostream& err) {
-  const std::string unit = s.Get("unit");
-  const std::string period = s.Get("period");
+  const std::string& unit = s.Get("unit");
+  const std::string& period = s.Get("period");
   if (unit.empty() || period.empty()) {
     err << "fruitctl scorecard: --unit and --period are required, e.g. "
            "--unit agency:DEA --period FY2016\n";
@@ -233,7 +233,7 @@ int ScorecardCommand(const config::Settings& s, std::ostream& out,
 
 int ScorecardsCommand(const config::Settings& s, std::ostream& out,
                       std::ostream& err) {
-  const std::string period = s.Get("period");
+  const std::string& period = s.Get("period");
   if (period.empty()) {
     err << "fruitctl scorecards: --period is required, e.g. --period FY2016\n";
     return kUsage;
@@ -274,8 +274,9 @@ int ScorecardsCommand(const config::Settings& s, std::ostream& out,
       }
     }
     out << "unit,period";
-    for (const auto& n : names)
+    for (const auto& n : names) {
       out << "," << CsvEscape(n) << "," << CsvEscape(n + "_n");
+    }
     out << "\n";
     for (const auto& c : cards) {
       out << CsvEscape(c.unit()) << "," << c.period();
