@@ -67,10 +67,13 @@ TEST(JournalTest, RecordsSurviveIntoANewCluster) {
   auto journal = ReadJournal(path);
   ASSERT_TRUE(journal.ok());
   ASSERT_EQ(journal->size(), 200u);
-  // A torn last record is dropped, the rest kept.
+  // A torn last record is dropped, the rest kept: a length of 9 followed
+  // by only two bytes.
   {
+    std::string bytes("\0\0\0\x09", 4);
+    bytes += "ab";
     std::ofstream(path, std::ios::binary | std::ios::app)
-        .write("\0\0\0\x09ab", 6);
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     auto torn = ReadJournal(path);
     ASSERT_TRUE(torn.ok());
     EXPECT_EQ(torn->size(), 200u);
