@@ -7,6 +7,7 @@
 #include "services/common/auth/authz.h"
 #include "services/common/log/log.h"
 #include "services/common/strings.h"
+#include "services/gateway/json.h"
 #include "services/gateway/web_assets.h"
 
 namespace fruition::gateway {
@@ -112,48 +113,6 @@ std::string Sse(const std::string& cursor, const v1::OversightEvent& e) {
 }
 
 }  // namespace
-
-std::string LowerCamel(const std::string& snake) {
-  std::string out;
-  bool upper = false;
-  size_t i = 0;
-  for (; i < snake.size() && snake[i] != ':'; ++i) {
-    if (snake[i] == '_') {
-      upper = true;
-      continue;
-    }
-    out += upper ? static_cast<char>(std::toupper(snake[i])) : snake[i];
-    upper = false;
-  }
-  out += snake.substr(i);
-  return out;
-}
-
-std::string ScorecardJson(const v1::Scorecard& card) {
-  Struct body;
-  auto& f = *body.mutable_fields();
-  f["unit"].set_string_value(card.unit());
-  f["period"].set_string_value(card.period());
-  f["scoreVersion"].set_string_value(card.score_version());
-  f["criteriaVersion"].set_string_value(card.criteria_version());
-  f["scorecardId"].set_string_value(card.scorecard_id());
-  f["revision"].set_string_value(std::to_string(card.revision()));
-  Struct& indicators = *f["indicators"].mutable_struct_value();
-  for (const v1::Indicator& i : card.indicators()) {
-    Struct& cell = *(*indicators.mutable_fields())[LowerCamel(i.name())]
-                        .mutable_struct_value();
-    auto& c = *cell.mutable_fields();
-    c["n"].set_number_value(static_cast<double>(i.n()));
-    if (i.suppressed()) {
-      c["suppressed"].set_bool_value(true);
-    } else if (!i.defined()) {
-      c["defined"].set_bool_value(false);
-    } else {
-      c["value"].set_number_value(i.value());
-    }
-  }
-  return ToJson(body);
-}
 
 absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
     const HttpOptions& options, OversightServiceImpl* service, Views* views,

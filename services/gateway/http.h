@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "fruition/v1/scores.pb.h"
 #include "services/common/auth/principals.h"
+#include "services/gateway/json.h"
 #include "services/gateway/server.h"
 #include "services/gateway/views.h"
 
@@ -32,13 +33,6 @@ class Server;
 }
 
 namespace fruition::gateway {
-
-// The SPEC §9 JSON of a scorecard: indicators as an object keyed by the
-// lowerCamelCase name, each {"value","n"}, {"suppressed":true,"n"} or
-// {"n":0,"defined":false}.
-std::string ScorecardJson(const v1::Scorecard& card);
-// "lnf_share" -> "lnfShare"; "target_ratio:X" -> "targetRatio:X".
-std::string LowerCamel(const std::string& snake);
 
 struct HttpOptions {
   std::string listen = "127.0.0.1:8080";

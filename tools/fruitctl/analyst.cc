@@ -9,13 +9,14 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "fruition/v1/evidence.grpc.pb.h"
 #include "fruition/v1/gateway.grpc.pb.h"
 #include "fruition/v1/reconciler.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/common/strings.h"
-#include "services/gateway/http.h"
+#include "services/gateway/json.h"
 #include "tools/fruitctl/submit.h"
 
 namespace fruition::fruitctl {

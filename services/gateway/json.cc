@@ -1,0 +1,66 @@
+#include "services/gateway/json.h"
+
+#include <cctype>
+
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace fruition::gateway {
+
+using google::protobuf::Struct;
+
+namespace {
+
+std::string ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+}  // namespace
+
+std::string LowerCamel(const std::string& snake) {
+  std::string out;
+  bool upper = false;
+  size_t i = 0;
+  for (; i < snake.size() && snake[i] != ':'; ++i) {
+    if (snake[i] == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(snake[i])) : snake[i];
+    upper = false;
+  }
+  out += snake.substr(i);
+  return out;
+}
+
+std::string ScorecardJson(const v1::Scorecard& card) {
+  Struct body;
+  auto& f = *body.mutable_fields();
+  f["unit"].set_string_value(card.unit());
+  f["period"].set_string_value(card.period());
+  f["scoreVersion"].set_string_value(card.score_version());
+  f["criteriaVersion"].set_string_value(card.criteria_version());
+  f["scorecardId"].set_string_value(card.scorecard_id());
+  f["revision"].set_string_value(std::to_string(card.revision()));
+  Struct& indicators = *f["indicators"].mutable_struct_value();
+  for (const v1::Indicator& i : card.indicators()) {
+    Struct& cell = *(*indicators.mutable_fields())[LowerCamel(i.name())]
+                        .mutable_struct_value();
+    auto& c = *cell.mutable_fields();
+    c["n"].set_number_value(static_cast<double>(i.n()));
+    if (i.suppressed()) {
+      c["suppressed"].set_bool_value(true);
+    } else if (!i.defined()) {
+      c["defined"].set_bool_value(false);
+    } else {
+      c["value"].set_number_value(i.value());
+    }
+  }
+  return ToJson(body);
+}
+
+}  // namespace fruition::gateway
