@@ -63,6 +63,7 @@
 #include "services/common/kafka/consumer.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/common/proto.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "services/evidence/criteria.h"
@@ -823,16 +824,6 @@ struct ClaimWrites {
   std::string assessment_key, assessment_value;
 };
 
-std::string Deterministic(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
-
 std::vector<ClaimWrites> PrepareWrites(const Data& d) {
   const evidence::Rulebook& rules = evidence::DefaultRulebook();
   std::map<std::string, internal::StoredReport> orgs;
@@ -864,11 +855,11 @@ std::vector<ClaimWrites> PrepareWrites(const Data& d) {
         {topics::kReports, BigEndian(static_cast<uint32_t>(partition), 4)});
     w.offset_value = BigEndian(static_cast<uint64_t>(offset + 1), 8);
     w.claim_key = JoinKey({r.reporter(), c.claim_id()});
-    w.claim_value = Deterministic(stored);
+    w.claim_value = SerializeDeterministic(stored);
     w.subject_key = JoinKey({c.subject_pid(), r.reporter(), c.claim_id()});
     w.org_key = JoinKey({c.org_id(), r.reporter(), c.claim_id()});
     w.assessment_key = JoinKey({r.reporter(), c.claim_id(), rules.version});
-    w.assessment_value = Deterministic(a);
+    w.assessment_value = SerializeDeterministic(a);
     out.push_back(std::move(w));
   }
   return out;

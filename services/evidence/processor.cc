@@ -6,6 +6,7 @@
 
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/common/proto.h"
 #include "services/common/strings.h"
 
 namespace fruition::evidence {
@@ -16,16 +17,6 @@ google::protobuf::Timestamp FromMillis(int64_t ms) {
   ts.set_seconds(ms / 1000);
   ts.set_nanos(static_cast<int32_t>((ms % 1000) * 1000000));
   return ts;
-}
-
-std::string Serialize(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
 }
 
 internal::StoredReport Stored(const kafka::Record& r,
@@ -113,7 +104,8 @@ v1::LinkAssessment MakeAssessment(
   a.set_reporter(report.reporter());
   if (latest_ms >= 0) *a.mutable_assessed_at() = FromMillis(latest_ms);
   *a.mutable_claim_occurred_at() = report.occurred_at();
-  a.set_assessment_id(privacy::Sha256Hex(Serialize(a)).substr(0, 32));
+  a.set_assessment_id(
+      privacy::Sha256Hex(SerializeDeterministic(a)).substr(0, 32));
   return a;
 }
 
@@ -135,7 +127,8 @@ void Processor::Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out,
     return;
   }
   tx.Put(Table::kAssessments,
-         JoinKey({key.reporter, key.claim_id, rules_->version}), Serialize(a));
+         JoinKey({key.reporter, key.claim_id, rules_->version}),
+         SerializeDeterministic(a));
   out->emit.push_back(a);
 }
 
@@ -185,7 +178,7 @@ absl::StatusOr<ApplyResult> Processor::Apply(
         ++out.ignored;  // the same report again
         continue;
       }
-      tx.Put(Table::kOrgs, key, Serialize(Stored(r, report)));
+      tx.Put(Table::kOrgs, key, SerializeDeterministic(Stored(r, report)));
       orgs_changed.insert(org);
       ++out.applied;
       continue;
@@ -207,7 +200,7 @@ absl::StatusOr<ApplyResult> Processor::Apply(
           continue;
         }
         tx.Put(Table::kClaims, JoinKey({reporter, c.claim_id()}),
-               Serialize(Stored(r, report)));
+               SerializeDeterministic(Stored(r, report)));
         tx.Put(Table::kBySubject,
                JoinKey({c.subject_pid(), reporter, c.claim_id()}), "");
         tx.Put(Table::kByOrg, JoinKey({c.org_id(), reporter, c.claim_id()}),
@@ -224,7 +217,8 @@ absl::StatusOr<ApplyResult> Processor::Apply(
           ++out.ignored;
           continue;
         }
-        tx.Put(Table::kEvidence, key, Serialize(Stored(r, report)));
+        tx.Put(Table::kEvidence, key,
+               SerializeDeterministic(Stored(r, report)));
         affected.insert(ClaimKey{reporter, e.claim_id()});
         ++out.applied;
         break;

@@ -11,16 +11,6 @@
 namespace fruition::evidence {
 namespace {
 
-absl::StatusOr<std::string> MakeDir(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::InvalidArgumentError(StrCat(
-        "config field data-dir: cannot create ", dir, ": ", ec.message()));
-  }
-  return dir;
-}
-
 kafka::ConsumerOptions ConsumerFrom(const EvidenceConfig& config) {
   kafka::ConsumerOptions c;
   c.bootstrap_servers = config.kafka_bootstrap;
@@ -74,7 +64,7 @@ absl::StatusOr<std::unique_ptr<EvidenceComponent>> EvidenceComponent::Create(
                             EvidenceTopics(config), std::chrono::seconds(15));
     if (!s.ok()) return s;
   }
-  auto dir = MakeDir(config.data_dir + "/evidence");
+  auto dir = service::MakeDir(config.data_dir + "/evidence");
   if (!dir.ok()) return dir.status();
   auto store = EvidenceStore::Open(*dir);
   if (!store.ok()) return store.status();
@@ -107,17 +97,7 @@ absl::StatusOr<std::unique_ptr<EvidenceComponent>> EvidenceComponent::Create(
 }
 
 void EvidenceComponent::Start() {
-  thread_ = std::thread([this] {
-    while (!stop_.load()) {
-      absl::Status s = loop_->Run(stop_);
-      if (s.ok() || stop_.load()) break;
-      log::Error("evidence consumer failed; restarting in 2 s",
-                 {{"error", std::string(s.message())}});
-      for (int i = 0; i < 20 && !stop_.load(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    }
-  });
+  thread_ = std::thread([this] { loop_->RunUntilStopped(stop_); });
 }
 
 void EvidenceComponent::Stop() {
@@ -155,7 +135,7 @@ absl::StatusOr<int64_t> Reassess(const EvidenceConfig& config,
   const auto scratch = std::filesystem::path(config.data_dir) /
                        StrCat("evidence-reassess-", rules.version);
   std::filesystem::remove_all(scratch);
-  auto dir = MakeDir(scratch.string());
+  auto dir = service::MakeDir(scratch.string());
   if (!dir.ok()) return dir.status();
   auto store = EvidenceStore::Open(*dir);
   if (!store.ok()) return store.status();

@@ -3,7 +3,6 @@
 #include <httplib.h>
 
 #include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "services/common/auth/authz.h"
 #include "services/common/log/log.h"
 #include "services/common/strings.h"
@@ -14,14 +13,6 @@ namespace fruition::gateway {
 namespace {
 
 using google::protobuf::Struct;
-
-std::string ToJson(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
-}
 
 const char* HttpCodeName(int status) {
   switch (status) {

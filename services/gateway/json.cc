@@ -9,8 +9,6 @@ namespace fruition::gateway {
 
 using google::protobuf::Struct;
 
-namespace {
-
 std::string ToJson(const google::protobuf::Message& m) {
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
@@ -18,8 +16,6 @@ std::string ToJson(const google::protobuf::Message& m) {
   (void)google::protobuf::util::MessageToJsonString(m, &out, options);
   return out;
 }
-
-}  // namespace
 
 std::string LowerCamel(const std::string& snake) {
   std::string out;

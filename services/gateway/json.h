@@ -1,18 +1,24 @@
-// The SPEC §9 JSON of a scorecard, shared by the gateway's HTTP API and
-// fruitctl (which must not link the gateway itself).
+// JSON as the gateway's HTTP API writes it (SPEC §9), shared with fruitctl
+// (which must not link the gateway itself).
 #ifndef FRUITION_SERVICES_GATEWAY_JSON_H_
 #define FRUITION_SERVICES_GATEWAY_JSON_H_
 
 #include <string>
 
 #include "fruition/v1/scores.pb.h"
+#include "google/protobuf/message.h"
 
 namespace fruition::gateway {
+
+// A message in proto3 JSON (lowerCamelCase names, enums by name), every
+// field printed, defaults too (so `resolved: false` is visible).
+std::string ToJson(const google::protobuf::Message& m);
 
 // The SPEC §9 JSON of a scorecard: indicators as an object keyed by the
 // lowerCamelCase name, each {"value","n"}, {"suppressed":true,"n"} or
 // {"n":0,"defined":false}.
 std::string ScorecardJson(const v1::Scorecard& card);
+
 // "lnf_share" -> "lnfShare"; "target_ratio:X" -> "targetRatio:X".
 std::string LowerCamel(const std::string& snake);
 

@@ -1,7 +1,5 @@
 #include "services/gateway/run.h"
 
-#include <filesystem>
-
 #include "services/common/kafka/admin.h"
 #include "services/common/kafka/consumer.h"
 #include "services/common/log/log.h"
@@ -33,14 +31,7 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
                             specs, std::chrono::seconds(15));
     if (!s.ok()) return s;
   }
-  std::error_code ec;
-  const std::string dir = config.data_dir + "/gateway";
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::InvalidArgumentError(StrCat(
-        "config field data-dir: cannot create ", dir, ": ", ec.message()));
-  }
-  auto store = store::KvStore::Open(dir, Tables());
+  auto store = service::OpenStore(config.data_dir + "/gateway", Tables());
   if (!store.ok()) return store.status();
   c->store_ = std::move(*store);
   c->views_ = std::make_unique<Views>(c->store_.get(), topics);

@@ -1,7 +1,6 @@
 #include "services/gateway/views.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <set>
 
 #include "fruition/internal/gateway.pb.h"
@@ -12,26 +11,13 @@ namespace {
 
 using store::JoinKey;
 
-std::string PartitionKey(int32_t p) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "%05d", p);
-  return buf;
-}
-
-std::string SeqKey(uint64_t seq) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "%020llu",
-                static_cast<unsigned long long>(seq));
-  return buf;
-}
-
 std::string PositionKey(int topic, int32_t partition, int64_t offset) {
-  return JoinKey({std::to_string(topic), PartitionKey(partition),
+  return JoinKey({std::to_string(topic), store::Decimal(partition, 5),
                   store::BigEndian(static_cast<uint64_t>(offset), 8)});
 }
 
 std::string PartitionPrefix(int topic, int32_t partition) {
-  return JoinKey({std::to_string(topic), PartitionKey(partition), ""});
+  return JoinKey({std::to_string(topic), store::Decimal(partition, 5), ""});
 }
 
 uint64_t Counter(const store::KvTx& tx, const std::string& name) {
@@ -160,9 +146,10 @@ void Views::Apply(store::KvTx& tx,
     if (static_cast<uint64_t>(r.partition) + 1 > Counter(tx, parts)) {
       tx.Put(kMeta, parts, std::to_string(r.partition + 1));
     }
-    tx.Put(kEvents, SeqKey(seq), ge.SerializeAsString());
-    tx.Put(kPositions, PositionKey(topic, r.partition, r.offset), SeqKey(seq));
-    tx.Put(kEventIds, ge.event().event_id(), SeqKey(seq));
+    tx.Put(kEvents, store::Decimal(seq, 20), ge.SerializeAsString());
+    tx.Put(kPositions, PositionKey(topic, r.partition, r.offset),
+           store::Decimal(seq, 20));
+    tx.Put(kEventIds, ge.event().event_id(), store::Decimal(seq, 20));
   }
 }
 
@@ -212,7 +199,7 @@ Page Views::List(const v1::EventFilter& filter, const Cursor& after,
     page.next = at.Encode();
     return page;
   }
-  std::string scan_after = SeqKey(std::stoull(start) - 1);
+  std::string scan_after = store::Decimal(std::stoull(start) - 1, 20);
   int scanned = 0;
   bool full = false;
   while (!full && scanned < scan_max) {

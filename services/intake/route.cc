@@ -3,6 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include "services/common/proto.h"
 #include "services/common/topics.h"
 #include "services/intake/validate.h"
 
@@ -39,14 +40,7 @@ Route RouteFor(const v1::AgencyReport& r) {
 }
 
 std::string CanonicalBytes(const v1::AgencyReport& report) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    report.SerializeToCodedStream(&coded);
-  }
-  return out;
+  return SerializeDeterministic(report);
 }
 
 }  // namespace fruition::intake

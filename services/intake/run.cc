@@ -1,11 +1,11 @@
 #include "services/intake/run.h"
 
-#include <filesystem>
 #include <thread>
 
 #include "services/common/kafka/admin.h"
 #include "services/common/log/log.h"
 #include "services/common/server/grpc_server.h"
+#include "services/common/service/service.h"
 #include "services/common/strings.h"
 #include "services/common/telemetry/admin_http.h"
 #include "services/common/topics.h"
@@ -34,14 +34,9 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
         std::chrono::seconds(15));
     if (!s.ok()) return s;
   }
-  const std::string dir = config.data_dir + "/intake";
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::InvalidArgumentError(StrCat(
-        "config field data-dir: cannot create ", dir, ": ", ec.message()));
-  }
-  auto store = IdempotencyStore::Open(dir);
+  auto dir = service::MakeDir(config.data_dir + "/intake");
+  if (!dir.ok()) return dir.status();
+  auto store = IdempotencyStore::Open(*dir);
   if (!store.ok()) return store.status();
   c->store_ = std::move(*store);
 
@@ -63,7 +58,7 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
       "intake configured",
       {{"principals", static_cast<int64_t>(c->principals_->entries().size())},
        {"kafka_bootstrap", config.kafka_bootstrap},
-       {"data_dir", dir}});
+       {"data_dir", *dir}});
   return c;
 }
 

@@ -1,18 +1,16 @@
 #include "services/reconciler/handler.h"
 
 #include <chrono>
-#include <cstdio>
 #include <map>
 #include <thread>
 
 #include "fruition/internal/reconciler.pb.h"
 #include "fruition/internal/scoring.pb.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/kafka/partition.h"
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/common/proto.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
 #include "services/scoring/facts.h"
@@ -28,29 +26,6 @@ constexpr char kSubject[] = "subject";    // id: pid
 constexpr char kCard[] = "card";          // id: unit \0 period
 constexpr char kOutcome[] = "outcome";    // id: reporter \0 report_id
 constexpr char kConflict[] = "conflict";  // id: reporter \0 report_id
-
-std::string PartitionKey(int32_t p) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "%05d", p);
-  return buf;
-}
-
-std::string SeqKey(uint64_t seq) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "%020llu",
-                static_cast<unsigned long long>(seq));
-  return buf;
-}
-
-std::string Deterministic(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
 
 template <typename M>
 std::optional<M> GetProto(const store::KvTx& tx, int table,
@@ -153,7 +128,7 @@ ReconcilerHandler::ReconcilerHandler(ReconcilerOptions options, Topics topics,
 void ReconcilerHandler::MarkDirty(store::KvTx& tx, int32_t partition,
                                   const std::string& kind,
                                   const std::string& id) const {
-  tx.Put(kDirty, JoinKey({PartitionKey(partition), kind, id}), "");
+  tx.Put(kDirty, JoinKey({store::Decimal(partition, 5), kind, id}), "");
 }
 
 absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
@@ -170,7 +145,7 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
       reference ? kafka::PartitionOf(r.key, options_.partitions) : r.partition;
   // One (reporter, report_id) counts once: the first body in log order.
   const std::string id = JoinKey({report.reporter(), report.report_id()});
-  const std::string body = privacy::Sha256Hex(Deterministic(report));
+  const std::string body = privacy::Sha256Hex(SerializeDeterministic(report));
   auto seen = GetProto<internal::ReportSeen>(tx, kReports, id);
   if (seen) {
     for (const auto& b : seen->body_sha256()) {
@@ -273,8 +248,8 @@ void ReconcilerHandler::Record(store::KvTx& tx, const std::string& key,
   if (auto s = tx.Get(kMeta, "seq")) seq = std::stoull(*s);
   ++seq;
   tx.Put(kMeta, "seq", std::to_string(seq));
-  tx.Put(kEvents, SeqKey(seq), e.SerializeAsString());
-  tx.Put(kEventIds, e.event_id(), SeqKey(seq));
+  tx.Put(kEvents, store::Decimal(seq, 20), e.SerializeAsString());
+  tx.Put(kEventIds, e.event_id(), store::Decimal(seq, 20));
 }
 
 void ReconcilerHandler::Judge(store::KvTx& tx, const Finding& f, int64_t now,
@@ -354,7 +329,7 @@ void ReconcilerHandler::JudgeCard(store::KvTx& tx, const std::string& unit,
   const std::string id = JoinKey({unit, period});
   if (now >= due) {
     tx.Delete(kPending, id);
-    PublishCard(tx, *card, now, out);
+    for (const Finding& f : findings) Judge(tx, f, now, out);
   } else {
     internal::PendingPublish p;
     p.set_due_ms(due);
@@ -371,7 +346,8 @@ std::vector<stream::Output> ReconcilerHandler::Flush(
   if (caught_up.empty()) return out;
   const int64_t now = options_.now_ms();
   for (int32_t p : caught_up) {
-    for (const auto& [k, v] : tx.Scan(kDirty, JoinKey({PartitionKey(p), ""}))) {
+    for (const auto& [k, v] :
+         tx.Scan(kDirty, JoinKey({store::Decimal(p, 5), ""}))) {
       const std::vector<std::string> parts = SplitKey(k);
       tx.Delete(kDirty, k);
       if (parts.size() < 3) continue;
@@ -425,7 +401,7 @@ std::vector<stream::Output> ReconcilerHandler::OnAssigned(
   kafka::StartOffsets start;
   for (const auto& topic : topics) {
     for (int32_t p : added) {
-      if (auto n = tx.Get(kOutPos, JoinKey({topic, PartitionKey(p)}))) {
+      if (auto n = tx.Get(kOutPos, JoinKey({topic, store::Decimal(p, 5)}))) {
         start[{topic, p}] = std::stoll(*n);
       }
     }
@@ -454,7 +430,7 @@ std::vector<stream::Output> ReconcilerHandler::OnAssigned(
     Record(tx, r.key, e);
   }
   for (const auto& [tp, n] : next) {
-    tx.Put(kOutPos, JoinKey({tp.first, PartitionKey(tp.second)}),
+    tx.Put(kOutPos, JoinKey({tp.first, store::Decimal(tp.second, 5)}),
            std::to_string(n));
   }
   if (!records->empty()) {

@@ -5,9 +5,8 @@
 #include <set>
 #include <tuple>
 
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/common/proto.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
 #include "services/scoring/facts.h"
@@ -30,16 +29,6 @@ OversightEvent Skeleton(v1::EventType type, v1::Severity severity,
   e.set_visibility(visibility);
   e.set_condition_key(StrCat(Name(type), "/", scope));
   return e;
-}
-
-std::string Serialize(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
 }
 
 const v1::Indicator* Find(const v1::Scorecard& card, const std::string& name) {
@@ -372,7 +361,7 @@ std::string EventId(const OversightEvent& e) {
   OversightEvent copy = e;
   copy.clear_event_id();
   copy.clear_emitted_at();
-  return privacy::Sha256Hex(Serialize(copy)).substr(0, 32);
+  return privacy::Sha256Hex(SerializeDeterministic(copy)).substr(0, 32);
 }
 
 std::optional<OversightEvent> Reconcile(const Finding& now,

@@ -1,7 +1,5 @@
 #include "services/reconciler/run.h"
 
-#include <filesystem>
-
 #include "services/common/kafka/admin.h"
 #include "services/common/log/log.h"
 #include "services/common/service/service.h"
@@ -68,14 +66,7 @@ ReconcilerComponent::Create(const ReconcilerConfig& config,
     }
     partitions = *n;
   }
-  std::error_code ec;
-  const std::string dir = config.data_dir + "/reconciler";
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::InvalidArgumentError(StrCat(
-        "config field data-dir: cannot create ", dir, ": ", ec.message()));
-  }
-  auto store = store::KvStore::Open(dir, Tables());
+  auto store = service::OpenStore(config.data_dir + "/reconciler", Tables());
   if (!store.ok()) return store.status();
   c->store_ = std::move(*store);
 
@@ -120,18 +111,7 @@ ReconcilerComponent::Create(const ReconcilerConfig& config,
 }
 
 void ReconcilerComponent::Start() {
-  thread_ = std::thread([this] {
-    while (!stop_.load()) {
-      absl::Status s = loop_->Run(stop_);
-      if (s.ok() || stop_.load()) break;
-      log::Error(
-          "consumer failed; restarting in 2 s",
-          {{"stage", "reconciler"}, {"error", std::string(s.message())}});
-      for (int i = 0; i < 20 && !stop_.load(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    }
-  });
+  thread_ = std::thread([this] { loop_->RunUntilStopped(stop_); });
 }
 
 void ReconcilerComponent::Stop() {

@@ -1,7 +1,5 @@
 #include "services/scoring/run.h"
 
-#include <filesystem>
-
 #include "services/common/kafka/admin.h"
 #include "services/common/log/log.h"
 #include "services/common/service/service.h"
@@ -9,34 +7,6 @@
 #include "services/common/topics.h"
 
 namespace fruition::scoring {
-namespace {
-
-absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(
-    const std::string& dir, const std::vector<std::string>& tables) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::InvalidArgumentError(StrCat(
-        "config field data-dir: cannot create ", dir, ": ", ec.message()));
-  }
-  return store::KvStore::Open(dir, tables);
-}
-
-// Runs `loop` until `stop`, restarting it after a failure.
-void RunLoop(stream::Loop* loop, const std::atomic<bool>& stop,
-             const std::string& name) {
-  while (!stop.load()) {
-    absl::Status s = loop->Run(stop);
-    if (s.ok() || stop.load()) break;
-    log::Error("consumer failed; restarting in 2 s",
-               {{"stage", name}, {"error", std::string(s.message())}});
-    for (int i = 0; i < 20 && !stop.load(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<ScoringComponent>> ScoringComponent::Create(
     const ScoringConfig& config, prometheus::Registry& registry) {
@@ -62,10 +32,12 @@ absl::StatusOr<std::unique_ptr<ScoringComponent>> ScoringComponent::Create(
                             topics, std::chrono::seconds(15));
     if (!s.ok()) return s;
   }
-  auto s1 = OpenStore(config.data_dir + "/scoring/stage1", Stage1Tables());
+  auto s1 =
+      service::OpenStore(config.data_dir + "/scoring/stage1", Stage1Tables());
   if (!s1.ok()) return s1.status();
   c->stage1_store_ = std::move(*s1);
-  auto s2 = OpenStore(config.data_dir + "/scoring/stage2", Stage2Tables());
+  auto s2 =
+      service::OpenStore(config.data_dir + "/scoring/stage2", Stage2Tables());
   if (!s2.ok()) return s2.status();
   c->stage2_store_ = std::move(*s2);
 
@@ -120,10 +92,8 @@ absl::StatusOr<std::unique_ptr<ScoringComponent>> ScoringComponent::Create(
 }
 
 void ScoringComponent::Start() {
-  threads_.emplace_back(
-      [this] { RunLoop(stage1_loop_.get(), stop_, "scoring-stage1"); });
-  threads_.emplace_back(
-      [this] { RunLoop(stage2_loop_.get(), stop_, "scoring-stage2"); });
+  threads_.emplace_back([this] { stage1_loop_->RunUntilStopped(stop_); });
+  threads_.emplace_back([this] { stage2_loop_->RunUntilStopped(stop_); });
 }
 
 void ScoringComponent::Stop() {

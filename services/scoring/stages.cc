@@ -12,6 +12,7 @@
 #include "services/common/kafka/partition.h"
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/common/proto.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
 #include "services/scoring/facts.h"
@@ -25,17 +26,7 @@ using internal::SubjectState;
 using store::JoinKey;
 using store::SplitKey;
 
-std::string Serialize(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
-
-bool IsZero(const Components& c) { return Serialize(c).empty(); }
+bool IsZero(const Components& c) { return SerializeDeterministic(c).empty(); }
 
 absl::Status Poison(const kafka::Record& r, const std::string& what,
                     stream::PoisonRecord* poison) {
@@ -145,7 +136,8 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
       // Never emitted here (a new instance, or after a rebalance): emit,
       // zeros too, since stage 2 may hold another instance's value.
       const bool changed =
-          it == s.emitted().end() || Serialize(it->second) != Serialize(c);
+          it == s.emitted().end() ||
+          SerializeDeterministic(it->second) != SerializeDeterministic(c);
       if (!changed && !uncertain) continue;
       const auto parts = SplitKey(key);
       Contribution contribution;
@@ -154,8 +146,10 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
       contribution.set_member(pid);
       contribution.set_version(version);
       *contribution.mutable_components() = c;
-      out.push_back(stream::Output{
-          contributions_topic_, parts[0], Serialize(contribution), {}});
+      out.push_back(stream::Output{contributions_topic_,
+                                   parts[0],
+                                   SerializeDeterministic(contribution),
+                                   {}});
       (*produced.mutable_version())[key] = version;
       (*s.mutable_emitted())[key] = c;
       (*s.mutable_emitted_version())[key] = version;
@@ -166,13 +160,14 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
       for (const auto& [key, v] : intents.version()) {
         (*produced.mutable_version()).emplace(key, v);
       }
-      if (absl::Status st = store_->PutNow(kIntents, pid, Serialize(produced));
+      if (absl::Status st =
+              store_->PutNow(kIntents, pid, SerializeDeterministic(produced));
           !st.ok()) {
         return st;
       }
     }
     tx.Delete(kIntents, pid);  // settled by this commit
-    tx.Put(kSubjects, pid, Serialize(s));
+    tx.Put(kSubjects, pid, SerializeDeterministic(s));
   }
   return out;
 }
@@ -192,7 +187,7 @@ std::vector<stream::Output> Stage1::OnAssigned(store::KvTx& tx,
     }
     s.clear_emitted();
     s.clear_emitted_version();
-    tx.Put(kSubjects, pid, Serialize(s));
+    tx.Put(kSubjects, pid, SerializeDeterministic(s));
   }
   return {};
 }
@@ -268,8 +263,8 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
       if (auto bytes = tx.Get(kTotals, up)) totals.ParseFromString(*bytes);
       AddComponents(before.components(), -1, &totals);
       AddComponents(c.components(), 1, &totals);
-      tx.Put(kTotals, up, Serialize(totals));
-      tx.Put(kMembers, member_key, Serialize(c));
+      tx.Put(kTotals, up, SerializeDeterministic(totals));
+      tx.Put(kMembers, member_key, SerializeDeterministic(c));
       dirty.insert(up);
     } else if (r.topic == reference_topic_) {
       v1::AgencyReport report;
@@ -487,7 +482,8 @@ std::vector<stream::Output> Stage2::Rebuild(
     }
     card.set_score_version(rules_.desert->version);
     card.set_criteria_version(rules_.criteria_version);
-    card.set_scorecard_id(privacy::Sha256Hex(Serialize(card)).substr(0, 32));
+    card.set_scorecard_id(
+        privacy::Sha256Hex(SerializeDeterministic(card)).substr(0, 32));
     if (stored && stored->scorecard_id() == card.scorecard_id()) continue;
     card.set_revision(stored ? stored->revision() + 1 : 1);
     if (empty) {
@@ -497,13 +493,13 @@ std::vector<stream::Output> Stage2::Rebuild(
       tx.Delete(kCards, up);
       tx.Delete(kByPeriod, JoinKey({period, unit}));
     } else {
-      tx.Put(kCards, up, Serialize(card));
+      tx.Put(kCards, up, SerializeDeterministic(card));
       tx.Put(kByPeriod, JoinKey({period, unit}), "");
     }
     out.push_back(
         stream::Output{scores_topic_,
                        unit,
-                       Serialize(card),
+                       SerializeDeterministic(card),
                        {{"fruition-scorecard-id", card.scorecard_id()}}});
   }
   return out;

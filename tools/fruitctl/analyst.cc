@@ -28,14 +28,6 @@ constexpr int kUsage = 2;
 constexpr int kDenied = 3;
 constexpr int kUnavailable = 4;
 
-std::string Json(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
-}
-
 int ExitCode(const grpc::Status& s) {
   switch (s.error_code()) {
     case grpc::StatusCode::OK:
@@ -176,14 +168,18 @@ struct Client {
   }
 };
 
-// A client of the service at --<flag> (default: --server).
-absl::StatusOr<Client> ClientFor(const config::Settings& s,
-                                 const std::string& flag) {
+// A client of the service at --<flag> (default: --server); nullopt, with
+// the reason written to `err`, for bad TLS files.
+std::optional<Client> ClientFor(const config::Settings& s,
+                                const std::string& flag, std::ostream& err) {
   std::string address = s.Get(flag);
   if (address.empty()) address = s.Get("server");
   auto channel = MakeChannel(address, s.Get("tls-ca"), s.Get("tls-cert"),
                              s.Get("tls-key"));
-  if (!channel.ok()) return channel.status();
+  if (!channel.ok()) {
+    err << "fruitctl: " << channel.status().message() << "\n";
+    return std::nullopt;
+  }
   return Client{*channel, s.Get("token")};
 }
 
@@ -212,11 +208,8 @@ int ScorecardCommand(const config::Settings& s, std::ostream& out,
            "--unit agency:DEA --period FY2016\n";
     return kUsage;
   }
-  auto client = ClientFor(s, "gateway");
-  if (!client.ok()) {
-    err << "fruitctl: " << client.status().message() << "\n";
-    return kUsage;
-  }
+  auto client = ClientFor(s, "gateway", err);
+  if (!client) return kUsage;
   auto stub = v1::OversightService::NewStub(client->channel);
   v1::GetScorecardRequest req;
   req.set_unit(unit);
@@ -239,11 +232,8 @@ int ScorecardsCommand(const config::Settings& s, std::ostream& out,
     err << "fruitctl scorecards: --period is required, e.g. --period FY2016\n";
     return kUsage;
   }
-  auto client = ClientFor(s, "gateway");
-  if (!client.ok()) {
-    err << "fruitctl: " << client.status().message() << "\n";
-    return kUsage;
-  }
+  auto client = ClientFor(s, "gateway", err);
+  if (!client) return kUsage;
   auto stub = v1::OversightService::NewStub(client->channel);
   v1::ListScorecardsRequest req;
   req.set_period(period);
@@ -374,11 +364,8 @@ int EventsCommand(const config::Settings& s, std::ostream& out,
     err << "fruitctl events: " << limit.status().message() << "\n";
     return kUsage;
   }
-  auto client = ClientFor(s, "gateway");
-  if (!client.ok()) {
-    err << "fruitctl: " << client.status().message() << "\n";
-    return kUsage;
-  }
+  auto client = ClientFor(s, "gateway", err);
+  if (!client) return kUsage;
   auto stub = v1::OversightService::NewStub(client->channel);
   const bool json = Flag(s, "json");
   const bool follow = Flag(s, "follow");
@@ -387,7 +374,7 @@ int EventsCommand(const config::Settings& s, std::ostream& out,
       v1::EventDelivery d;
       *d.mutable_event() = e;
       d.set_cursor(cursor);
-      out << Json(d) << "\n";
+      out << gateway::ToJson(d) << "\n";
     } else {
       out << EventLine(e) << "\n";
     }
@@ -452,11 +439,8 @@ int ClaimsCommand(const config::Settings& s, std::ostream& out,
            "CODE is required\n";
     return kUsage;
   }
-  auto client = ClientFor(s, "evidence");
-  if (!client.ok()) {
-    err << "fruitctl: " << client.status().message() << "\n";
-    return kUsage;
-  }
+  auto client = ClientFor(s, "evidence", err);
+  if (!client) return kUsage;
   auto stub = v1::EvidenceService::NewStub(client->channel);
   std::vector<v1::Claim> claims;
   req.set_page_size(500);
@@ -469,7 +453,7 @@ int ClaimsCommand(const config::Settings& s, std::ostream& out,
     req.set_page_token(page.next_page_token());
   }
   if (Flag(s, "json")) {
-    for (const auto& c : claims) out << Json(c) << "\n";
+    for (const auto& c : claims) out << gateway::ToJson(c) << "\n";
   } else {
     Table t({"reporter", "claim", "org", "role", "hops", "result", "failed",
              "evidence", "subject"});
@@ -500,11 +484,8 @@ int ExplainCommand(const config::Settings& s,
     err << "fruitctl explain: give one EVENT_ID\n";
     return kUsage;
   }
-  auto client = ClientFor(s, "reconciler");
-  if (!client.ok()) {
-    err << "fruitctl: " << client.status().message() << "\n";
-    return kUsage;
-  }
+  auto client = ClientFor(s, "reconciler", err);
+  if (!client) return kUsage;
   auto stub = v1::ReconcilerService::NewStub(client->channel);
   v1::ExplainEventRequest req;
   req.set_event_id(args[0]);
@@ -512,7 +493,7 @@ int ExplainCommand(const config::Settings& s,
   grpc::Status st = stub->ExplainEvent(client->Context().get(), req, &x);
   if (!st.ok()) return Fail("explain", st, err);
   if (Flag(s, "json")) {
-    out << Json(x) << "\n";
+    out << gateway::ToJson(x) << "\n";
     return kOk;
   }
   out << EventLine(x.event()) << "\n\n"
@@ -570,17 +551,14 @@ int AssessCommand(const config::Settings& s,
       return kUsage;
     }
   }
-  auto client = ClientFor(s, "evidence");
-  if (!client.ok()) {
-    err << "fruitctl: " << client.status().message() << "\n";
-    return kUsage;
-  }
+  auto client = ClientFor(s, "evidence", err);
+  if (!client) return kUsage;
   auto stub = v1::EvidenceService::NewStub(client->channel);
   v1::AssessDraftResponse res;
   grpc::Status st = stub->AssessDraft(client->Context().get(), req, &res);
   if (!st.ok()) return Fail("assess", st, err);
   if (Flag(s, "json")) {
-    out << Json(res) << "\n";
+    out << gateway::ToJson(res) << "\n";
     return kOk;
   }
   const auto& a = res.assessment();

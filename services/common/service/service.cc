@@ -1,6 +1,7 @@
 #include "services/common/service/service.h"
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "services/common/kafka/producer.h"
@@ -11,6 +12,23 @@
 #include "services/common/telemetry/admin_http.h"
 
 namespace fruition::service {
+
+absl::StatusOr<std::string> MakeDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(StrCat(
+        "config field data-dir: cannot create ", dir, ": ", ec.message()));
+  }
+  return dir;
+}
+
+absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(
+    const std::string& dir, const std::vector<std::string>& tables) {
+  auto made = MakeDir(dir);
+  if (!made.ok()) return made.status();
+  return store::KvStore::Open(dir, tables);
+}
 
 std::vector<config::Spec> CommonSpecs(const std::string& grpc_listen,
                                       const std::string& metrics_listen,

@@ -16,6 +16,7 @@
 #include "prometheus/registry.h"
 #include "services/common/config/config.h"
 #include "services/common/server/shutdown.h"
+#include "services/common/store/kv.h"
 #include "services/common/stream/loop.h"
 
 namespace grpc {
@@ -51,6 +52,14 @@ std::vector<config::Spec> CommonSpecs(const std::string& grpc_listen,
 
 // Reads and validates the common settings; errors name the field.
 absl::Status ParseCommon(const config::Settings& s, CommonConfig* c);
+
+// Creates `dir` (under the data dir) if missing; INVALID_ARGUMENT naming
+// config field data-dir otherwise. Returns `dir`.
+absl::StatusOr<std::string> MakeDir(const std::string& dir);
+
+// MakeDir, then the RocksDB store in it with `tables`.
+absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(
+    const std::string& dir, const std::vector<std::string>& tables);
 
 // A component to serve.
 struct Component {

@@ -49,6 +49,14 @@ std::string BigEndian(uint64_t v, int bytes) {
   return out;
 }
 
+std::string Decimal(uint64_t v, int digits) {
+  std::string out = std::to_string(v);
+  if (static_cast<int>(out.size()) < digits) {
+    out.insert(0, static_cast<size_t>(digits) - out.size(), '0');
+  }
+  return out;
+}
+
 uint64_t FromBigEndian(std::string_view s) {
   uint64_t v = 0;
   for (unsigned char c : s) v = (v << 8) | c;

@@ -34,6 +34,9 @@ std::vector<std::string> SplitKey(std::string_view key);
 // Fixed-width big-endian encodings (sort like the numbers).
 std::string BigEndian(uint64_t v, int bytes);
 uint64_t FromBigEndian(std::string_view s);
+// Zero-padded decimal, `digits` wide (sorts like the numbers, and reads as
+// text: partition numbers and sequence numbers in keys and page tokens).
+std::string Decimal(uint64_t v, int digits);
 
 class KvStore;
 

@@ -207,6 +207,18 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
   return true;
 }
 
+void Loop::RunUntilStopped(const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    absl::Status s = Run(stop);
+    if (s.ok() || stop.load()) break;
+    log::Error("consumer failed; restarting in 2 s",
+               {{"stage", options_.name}, {"error", std::string(s.message())}});
+    for (int i = 0; i < 20 && !stop.load(); ++i) {
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+  }
+}
+
 bool Loop::Tick(const std::atomic<bool>& stop) {
   store::KvTx tx(store_);
   const std::vector<Output> outputs = handler_->Flush(tx, Owned(), CaughtUp());

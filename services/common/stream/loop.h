@@ -107,6 +107,8 @@ class Loop {
 
   // Consumes until `stop`; commits what it finished before returning.
   absl::Status Run(const std::atomic<bool>& stop);
+  // Run(), started again 2 s after a failure, until `stop`.
+  void RunUntilStopped(const std::atomic<bool>& stop);
 
   bool Healthy() const { return healthy_.load(); }
   std::vector<int32_t> OwnedPartitions() const;
