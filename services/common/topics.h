@@ -14,6 +14,14 @@ inline constexpr std::string_view kScores = "fruition.scores.v1";
 // Internal: scoring stage 1 -> stage 2, key = unit (ARCHITECTURE principle 3).
 inline constexpr std::string_view kScoringContributions =
     "fruition.scoring.contributions";
+// The public view of every scorecard (SPEC §5 D1–D4), key = unit, written
+// by scoring's public-view stage; what the gateway and the reconciler show
+// to the public.
+inline constexpr std::string_view kScoresPublic = "fruition.scores.public.v1";
+// Internal: scoring stage 2 -> the public-view stage, key = fiscal year
+// (every unit-period a disclosure rule links lies in one fiscal year).
+inline constexpr std::string_view kScoringPublicBase =
+    "fruition.scoring.public-base";
 inline constexpr std::string_view kOversightPublic =
     "fruition.oversight.public.v1";
 inline constexpr std::string_view kOversightRestricted =

@@ -1,0 +1,303 @@
+#include "services/domain/disclosure.h"
+
+#include <gtest/gtest.h>
+
+namespace fruition::domain {
+namespace {
+
+// A restricted card with `sentenced` people of whom `lnf` are LNF and
+// `weapon` had a weapon, plus `arrests` arrests.
+v1::Scorecard Card(const std::string& unit, const std::string& period,
+                   int64_t sentenced, int64_t lnf = 0, int64_t weapon = 0,
+                   int64_t arrests = 0) {
+  v1::Scorecard c;
+  c.set_unit(unit);
+  c.set_period(period);
+  c.set_score_version("v1");
+  c.set_criteria_version("v1");
+  auto add = [&](const std::string& name, double value, int64_t n,
+                 bool defined) {
+    v1::Indicator* i = c.add_indicators();
+    i->set_name(name);
+    i->set_n(n);
+    i->set_defined(defined);
+    if (defined) i->set_value(value);
+  };
+  const double s = static_cast<double>(sentenced);
+  add("arrests", static_cast<double>(arrests), arrests, true);
+  add("sentenced", s, sentenced, true);
+  add("lnf_share", sentenced ? lnf / s : 0, sentenced, sentenced > 0);
+  add("weapon_share", sentenced ? weapon / s : 0, sentenced, sentenced > 0);
+  add("high_desert_share", 0, sentenced, sentenced > 0);
+  add("claimed_priority_share", 0, sentenced, sentenced > 0);
+  add("fruition_gap", 0, sentenced, sentenced > 0);
+  add("mean_desert", 20, sentenced, sentenced > 0);
+  add("lnf_prison_years", 3.5 * static_cast<double>(lnf), lnf, true);
+  return c;
+}
+
+PublicInput In(v1::Scorecard base, std::set<std::string> parents = {}) {
+  PublicInput in;
+  in.base = std::move(base);
+  in.has_base = true;
+  in.parents = std::move(parents);
+  return in;
+}
+
+const v1::Indicator& Cell(const PublicOutput& o, const std::string& name) {
+  for (const auto& i : o.card.indicators()) {
+    if (i.name() == name) return i;
+  }
+  static const v1::Indicator* none = new v1::Indicator();
+  ADD_FAILURE() << "no cell " << name;
+  return *none;
+}
+
+bool Hidden(const std::map<UnitPeriod, PublicOutput>& out,
+            const std::string& unit, const std::string& period,
+            const std::string& name) {
+  return Cell(out.at({unit, period}), name).suppressed();
+}
+
+TEST(DisclosureTest, SuppressedCellCarriesNothingElse) {  // D1
+  auto out = ComputePublicViews(
+      {{{"district:EDPA", "FY2016"}, In(Card("district:EDPA", "FY2016", 5))}});
+  const v1::Indicator& c = Cell(out.at({"district:EDPA", "FY2016"}),
+                                "sentenced");
+  EXPECT_TRUE(c.suppressed());
+  EXPECT_EQ(c.n(), 0);
+  EXPECT_EQ(c.value(), 0);
+  EXPECT_FALSE(c.defined());
+  v1::Indicator only;
+  only.set_name("sentenced");
+  only.set_suppressed(true);
+  EXPECT_EQ(c.SerializeAsString(), only.SerializeAsString());
+  EXPECT_TRUE(out.at({"district:EDPA", "FY2016"}).card.public_view());
+}
+
+TEST(DisclosureTest, SmallCountsAndSharesAreSuppressed) {  // D2
+  auto out = ComputePublicViews(
+      {{{"district:EDPA", "FY2016"},
+        In(Card("district:EDPA", "FY2016", 40, /*lnf=*/3, /*weapon=*/0,
+                /*arrests=*/10))}});
+  EXPECT_FALSE(Hidden(out, "district:EDPA", "FY2016", "sentenced"));
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016", "arrests"));
+  // 3 of 40 with the attribute: the share is a count of 3.
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016", "lnf_share"));
+  // lnf_prison_years rests on the same 3 people.
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016", "lnf_prison_years"));
+  // 0 of 40: nothing to protect.
+  EXPECT_FALSE(Hidden(out, "district:EDPA", "FY2016", "weapon_share"));
+
+  // n − k of 1–10: 37 of 40 leaves 3 without.
+  out = ComputePublicViews({{{"district:EDPA", "FY2016"},
+                             In(Card("district:EDPA", "FY2016", 40, 37))}});
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016", "lnf_share"));
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016", "lnf_prison_years"));
+  EXPECT_FALSE(Hidden(out, "district:EDPA", "FY2016", "sentenced"));
+  // 11 and 29: both sides at least 11.
+  out = ComputePublicViews({{{"district:EDPA", "FY2016"},
+                             In(Card("district:EDPA", "FY2016", 40, 11))}});
+  EXPECT_FALSE(Hidden(out, "district:EDPA", "FY2016", "lnf_share"));
+  EXPECT_DOUBLE_EQ(Cell(out.at({"district:EDPA", "FY2016"}), "lnf_share")
+                       .value(),
+                   11.0 / 40);
+  EXPECT_EQ(Cell(out.at({"district:EDPA", "FY2016"}), "lnf_share").n(), 40);
+}
+
+TEST(DisclosureTest, DifferenceFollowsItsOperands) {  // D2
+  auto out = ComputePublicViews(
+      {{{"district:EDPA", "FY2016"}, In(Card("district:EDPA", "FY2016", 7))}});
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016", "fruition_gap"));
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016", "mean_desert"));
+}
+
+TEST(DisclosureTest, LoneSuppressedFieldOfficeGetsAPartner) {  // D3
+  const std::set<std::string> dea = {"agency:DEA"};
+  auto out = ComputePublicViews({
+      {{"agency:DEA", "FY2016"}, In(Card("agency:DEA", "FY2016", 60))},
+      {{"field_office:DEA-A", "FY2016"},
+       In(Card("field_office:DEA-A", "FY2016", 5), dea)},
+      {{"field_office:DEA-B", "FY2016"},
+       In(Card("field_office:DEA-B", "FY2016", 25), dea)},
+      {{"field_office:DEA-C", "FY2016"},
+       In(Card("field_office:DEA-C", "FY2016", 30), dea)},
+  });
+  EXPECT_FALSE(Hidden(out, "agency:DEA", "FY2016", "sentenced"));
+  EXPECT_TRUE(Hidden(out, "field_office:DEA-A", "FY2016", "sentenced"));
+  // 60 − 25 − 30 = 5 would give A back: B (the smaller) goes too.
+  EXPECT_TRUE(Hidden(out, "field_office:DEA-B", "FY2016", "sentenced"));
+  EXPECT_FALSE(Hidden(out, "field_office:DEA-C", "FY2016", "sentenced"));
+  // Everything resting on the same people goes with them.
+  EXPECT_TRUE(Hidden(out, "field_office:DEA-B", "FY2016", "mean_desert"));
+}
+
+TEST(DisclosureTest, FieldOfficesOfAnotherAgencyAreNotLinked) {  // D3
+  auto out = ComputePublicViews({
+      {{"agency:DEA", "FY2016"}, In(Card("agency:DEA", "FY2016", 60))},
+      {{"field_office:DEA-A", "FY2016"},
+       In(Card("field_office:DEA-A", "FY2016", 5), {"agency:DEA"})},
+      {{"field_office:FBI-B", "FY2016"},
+       In(Card("field_office:FBI-B", "FY2016", 20), {"agency:FBI"})},
+  });
+  // DEA − A = 55: nothing small derivable; FBI-B stands alone.
+  EXPECT_FALSE(Hidden(out, "field_office:FBI-B", "FY2016", "sentenced"));
+}
+
+TEST(DisclosureTest, FiscalYearWithOneSuppressedQuarter) {  // D3
+  auto out = ComputePublicViews({
+      {{"district:EDPA", "FY2016"}, In(Card("district:EDPA", "FY2016", 50))},
+      {{"district:EDPA", "FY2016Q1"},
+       In(Card("district:EDPA", "FY2016Q1", 4))},
+      {{"district:EDPA", "FY2016Q2"},
+       In(Card("district:EDPA", "FY2016Q2", 15))},
+      {{"district:EDPA", "FY2016Q3"},
+       In(Card("district:EDPA", "FY2016Q3", 15))},
+      {{"district:EDPA", "FY2016Q4"},
+       In(Card("district:EDPA", "FY2016Q4", 16))},
+  });
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016Q1", "sentenced"));
+  // Ties by period name: Q2 before Q3.
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016Q2", "sentenced"));
+  EXPECT_FALSE(Hidden(out, "district:EDPA", "FY2016Q3", "sentenced"));
+  EXPECT_FALSE(Hidden(out, "district:EDPA", "FY2016Q4", "sentenced"));
+  EXPECT_FALSE(Hidden(out, "district:EDPA", "FY2016", "sentenced"));
+}
+
+TEST(DisclosureTest, SharesAttributeCountsAreLinkedToo) {  // D3 on k
+  // Quarters publish lnf_share except Q1 (k = 2): FY's k − published
+  // quarters' k = 2 unless another quarter's share goes.
+  auto out = ComputePublicViews({
+      {{"district:EDPA", "FY2016"},
+       In(Card("district:EDPA", "FY2016", 80, 40))},
+      {{"district:EDPA", "FY2016Q1"},
+       In(Card("district:EDPA", "FY2016Q1", 20, 2))},
+      {{"district:EDPA", "FY2016Q2"},
+       In(Card("district:EDPA", "FY2016Q2", 30, 19))},
+      {{"district:EDPA", "FY2016Q3"},
+       In(Card("district:EDPA", "FY2016Q3", 30, 19))},
+  });
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016Q1", "lnf_share"));
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016Q2", "lnf_share"));
+  EXPECT_FALSE(Hidden(out, "district:EDPA", "FY2016Q3", "lnf_share"));
+  EXPECT_FALSE(Hidden(out, "district:EDPA", "FY2016Q1", "sentenced"));
+}
+
+TEST(DisclosureTest, NationalLinksDistrictsAndAgencies) {  // D3
+  auto out = ComputePublicViews({
+      {{"national:US", "FY2016"}, In(Card("national:US", "FY2016", 100))},
+      {{"district:EDPA", "FY2016"}, In(Card("district:EDPA", "FY2016", 3))},
+      {{"district:SDNY", "FY2016"}, In(Card("district:SDNY", "FY2016", 40))},
+      {{"district:NDIL", "FY2016"}, In(Card("district:NDIL", "FY2016", 57))},
+  });
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016", "sentenced"));
+  EXPECT_TRUE(Hidden(out, "district:SDNY", "FY2016", "sentenced"));
+  EXPECT_FALSE(Hidden(out, "district:NDIL", "FY2016", "sentenced"));
+}
+
+TEST(DisclosureTest, NothingAboutPeopleBeforeTheFirstVersion) {  // D4
+  PublicInput in = In(Card("agency:DEA", "FY2016", 400, 100, 50, 500));
+  v1::Indicator* org = in.base.add_indicators();
+  org->set_name("pending_counted_as_dismantled");
+  org->set_value(3);
+  org->set_n(3);
+  org->set_defined(true);
+  in.has_base = false;
+  in.lags_current = true;
+  auto out = ComputePublicViews({{{"agency:DEA", "FY2016"}, in}});
+  for (const auto& c : out.at({"agency:DEA", "FY2016"}).card.indicators()) {
+    EXPECT_EQ(c.suppressed(), c.name() != "pending_counted_as_dismantled")
+        << c.name();
+  }
+  EXPECT_TRUE(out.at({"agency:DEA", "FY2016"}).card.lags_current());
+  EXPECT_TRUE(out.at({"agency:DEA", "FY2016"}).shown.empty());
+}
+
+TEST(DisclosureTest, OrganizationsAreNotSuppressedButArrestRatioFollows) {
+  PublicInput in = In(Card("agency:DEA", "FY2016", 40, 20, 20, 4));
+  for (const char* name :
+       {"pending_counted_as_dismantled", "org_outcomes_reported",
+        "target_ratio:PERFORMANCE_MEASURE_PTO_DISMANTLED",
+        "target_ratio:PERFORMANCE_MEASURE_ARRESTS"}) {
+    v1::Indicator* i = in.base.add_indicators();
+    i->set_name(name);
+    i->set_value(2);
+    i->set_n(std::string(name).find("ARRESTS") != std::string::npos ? 4 : 2);
+    i->set_defined(true);
+  }
+  auto out = ComputePublicViews({{{"agency:DEA", "FY2016"}, in}});
+  EXPECT_FALSE(Hidden(out, "agency:DEA", "FY2016",
+                      "pending_counted_as_dismantled"));
+  EXPECT_FALSE(Hidden(out, "agency:DEA", "FY2016", "org_outcomes_reported"));
+  EXPECT_FALSE(Hidden(out, "agency:DEA", "FY2016",
+                      "target_ratio:PERFORMANCE_MEASURE_PTO_DISMANTLED"));
+  EXPECT_TRUE(Hidden(out, "agency:DEA", "FY2016", "arrests"));
+  EXPECT_TRUE(Hidden(out, "agency:DEA", "FY2016",
+                     "target_ratio:PERFORMANCE_MEASURE_ARRESTS"));
+}
+
+TEST(DisclosureTest, AVersionNeverMovesACountByOneToTen) {
+  auto first = ComputePublicViews({{{"district:EDPA", "FY2016"},
+                                    In(Card("district:EDPA", "FY2016", 100,
+                                            30))}});
+  const Shown shown = first.at({"district:EDPA", "FY2016"}).shown;
+  EXPECT_EQ(shown.at("sentenced"), std::set<int64_t>{100});
+  EXPECT_EQ(shown.at("lnf"), std::set<int64_t>{30});
+
+  auto next = [&](int64_t sentenced, int64_t lnf) {
+    PublicInput in = In(Card("district:EDPA", "FY2016", sentenced, lnf));
+    in.shown = shown;
+    return ComputePublicViews({{{"district:EDPA", "FY2016"}, in}});
+  };
+  // 5 more people, 2 more LNF: both differences are counts of 1–10.
+  auto v = next(105, 32);
+  EXPECT_TRUE(Hidden(v, "district:EDPA", "FY2016", "sentenced"));
+  EXPECT_TRUE(Hidden(v, "district:EDPA", "FY2016", "lnf_share"));
+  // 11 more, none LNF: sentenced and lnf publish; n − k moved by 11 too.
+  v = next(111, 30);
+  EXPECT_FALSE(Hidden(v, "district:EDPA", "FY2016", "sentenced"));
+  EXPECT_FALSE(Hidden(v, "district:EDPA", "FY2016", "lnf_share"));
+  // 11 more, 3 of them LNF: k moved by 3.
+  v = next(111, 33);
+  EXPECT_FALSE(Hidden(v, "district:EDPA", "FY2016", "sentenced"));
+  EXPECT_TRUE(Hidden(v, "district:EDPA", "FY2016", "lnf_share"));
+  // Back where it was shown: nothing new is learned.
+  v = next(100, 30);
+  EXPECT_FALSE(Hidden(v, "district:EDPA", "FY2016", "lnf_share"));
+}
+
+TEST(DisclosureTest, VersionRuleComparesWithEveryShownValue) {
+  PublicInput in = In(Card("district:EDPA", "FY2016", 104, 30));
+  in.shown["sentenced"] = {100, 115};  // 100 → 115 → 104 would give 4
+  auto out = ComputePublicViews({{{"district:EDPA", "FY2016"}, in}});
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016", "sentenced"));
+}
+
+TEST(DisclosureTest, UnknownIndicatorIsProtectedByItsN) {
+  PublicInput in = In(Card("district:EDPA", "FY2016", 100, 30));
+  v1::Indicator* i = in.base.add_indicators();
+  i->set_name("some_new_indicator");
+  i->set_value(0.5);
+  i->set_n(4);
+  i->set_defined(true);
+  auto out = ComputePublicViews({{{"district:EDPA", "FY2016"}, in}});
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016", "some_new_indicator"));
+}
+
+TEST(DisclosureTest, SameInputsSameBytes) {
+  std::map<UnitPeriod, PublicInput> in = {
+      {{"agency:DEA", "FY2016"}, In(Card("agency:DEA", "FY2016", 60, 12))},
+      {{"field_office:DEA-A", "FY2016"},
+       In(Card("field_office:DEA-A", "FY2016", 5, 1), {"agency:DEA"})},
+      {{"field_office:DEA-B", "FY2016"},
+       In(Card("field_office:DEA-B", "FY2016", 55, 11), {"agency:DEA"})},
+  };
+  auto a = ComputePublicViews(in);
+  auto b = ComputePublicViews(in);
+  for (const auto& [up, o] : a) {
+    EXPECT_EQ(o.card.SerializeAsString(), b.at(up).card.SerializeAsString());
+  }
+}
+
+}  // namespace
+}  // namespace fruition::domain
