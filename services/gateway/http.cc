@@ -176,9 +176,14 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
 
   s.Get("/api/v1/units", [views, authenticate](const httplib::Request& req,
                                                httplib::Response& res) {
-    if (!authenticate(req, res)) return;
+    auto caller = authenticate(req, res);
+    if (!caller) return;
+    // The units and periods of the scorecards the caller may read.
     std::vector<std::string> units, periods;
-    views->UnitsAndPeriods(&units, &periods);
+    views->UnitsAndPeriods(auth::MayReadRestricted(*caller)
+                               ? CardView::kRestricted
+                               : CardView::kPublic,
+                           &units, &periods);
     Struct body;
     auto& f = *body.mutable_fields();
     for (const auto& u : units) {

@@ -7,6 +7,9 @@
 //   GET /api/v1/scorecards?unit=U&period=P   one scorecard
 //   GET /api/v1/scorecards?period=P[&unitKind=K]   {"scorecards":[...]}
 //   GET /api/v1/units                         {"units":[...],"periods":[...]}
+//
+// Scorecards and units come from the public view (`fruition.scores.public.v1`)
+// for every caller but overseers, who read the restricted one.
 //   GET /api/v1/events?visibility=&type=&unit=&period=&resolved=&after=&limit=
 //   GET /api/v1/events/stream (same filters; Last-Event-ID or after)
 //   GET /  and the dashboard's files

@@ -2,6 +2,12 @@
 // OversightService (services/gateway/server.h), in-process on free ports
 // over views on a real RocksDB store fed Kafka records built by hand, with
 // principals from YAML: an overseer (OIG) and an agency (DEA). No Kafka.
+//
+// Scorecards come in two views, each on its own topic: the restricted one
+// (overseers) and the public one scoring's disclosure control wrote (SPEC §5
+// D1–D4). The public view here differs on purpose from anything the gateway
+// could make of the restricted card (other numbers, a complementary
+// suppression, its own revision and id), so a test can tell which it got.
 #include "services/gateway/http.h"
 
 #include <grpcpp/grpcpp.h>
@@ -47,6 +53,7 @@ using std::chrono::seconds;
 const std::string kPublic(topics::kOversightPublic);
 const std::string kRestricted(topics::kOversightRestricted);
 const std::string kScores(topics::kScores);
+const std::string kScoresPublic(topics::kScoresPublic);
 const std::string kOigToken = "oig-secret-token";
 const std::string kDeaToken = "dea-secret-token";
 
@@ -119,6 +126,39 @@ v1::Scorecard Card(const std::string& unit, const std::string& period) {
   return c;
 }
 
+// The public view of Card(unit, period) as scoring's disclosure stage
+// publishes it: small cells withheld, the gap too (derivable from the two
+// shares: a complementary suppression the gateway could not have made), its
+// own revision and id, and figures that rest on older facts (412 arrests
+// now, 410 when it was published).
+v1::Scorecard PublicCard(const std::string& unit, const std::string& period,
+                         bool lags = true) {
+  v1::Scorecard c;
+  c.set_unit(unit);
+  c.set_period(period);
+  c.set_score_version("v1");
+  c.set_criteria_version("v1");
+  c.set_scorecard_id("pub-" + unit + "-" + period);
+  c.set_revision(2);
+  c.set_public_view(true);
+  c.set_lags_current(lags);
+  const auto withheld = [&](const std::string& name) {
+    auto* i = c.add_indicators();
+    i->set_name(name);
+    i->set_suppressed(true);
+  };
+  Add(&c, "arrests", 410, 410);
+  Add(&c, "lnf_share", 0.31, 118);
+  withheld("mean_desert");
+  Add(&c, "link_substantiation_rate", 0, 0, false);
+  withheld("pto_linked_arrests_claimed");
+  Add(&c, "sentenced", 11, 11);
+  withheld("fruition_gap");
+  Add(&c, "lnf_cost_usd", 1234567.5, 40);
+  withheld("target_ratio:PERFORMANCE_MEASURE_PTO_DISMANTLED");
+  return c;
+}
+
 Struct ParseStruct(const std::string& json) {
   Struct s;
   const auto status = google::protobuf::util::JsonStringToMessage(json, &s);
@@ -171,19 +211,31 @@ const std::map<std::string, std::string>& OverseerCells() {
   return *m;
 }
 
+// PublicCard's cells: a withheld one is exactly {"suppressed":true}.
 const std::map<std::string, std::string>& PublicCells() {
   static const auto* m = new std::map<std::string, std::string>{
-      {"arrests", "n=412,value=412"},
+      {"arrests", "n=410,value=410"},
       {"lnfShare", "n=118,value=0.31"},
-      {"meanDesert", "n=7,suppressed=true"},
+      {"meanDesert", "suppressed=true"},
       {"linkSubstantiationRate", "defined=false,n=0"},
-      {"ptoLinkedArrestsClaimed", "n=10,suppressed=true"},
+      {"ptoLinkedArrestsClaimed", "suppressed=true"},
       {"sentenced", "n=11,value=11"},
-      {"fruitionGap", "n=118,value=-0.125"},
+      {"fruitionGap", "suppressed=true"},
       {"lnfCostUsd", "n=40,value=1234567.5"},
-      {"targetRatio:PERFORMANCE_MEASURE_PTO_DISMANTLED", "n=3,suppressed=true"},
+      {"targetRatio:PERFORMANCE_MEASURE_PTO_DISMANTLED", "suppressed=true"},
   };
   return *m;
+}
+
+// A field of a JSON object as text: "<absent>", "true", "false", or the
+// string.
+std::string Field(const Struct& s, const std::string& field) {
+  const auto it = s.fields().find(field);
+  if (it == s.fields().end()) return "<absent>";
+  if (it->second.kind_case() == Value::kBoolValue) {
+    return it->second.bool_value() ? "true" : "false";
+  }
+  return it->second.string_value();
 }
 
 std::string Str(const Struct& s, const std::string& field) {
@@ -275,8 +327,8 @@ class GatewayApiTest : public ::testing::Test {
     auto store = store::KvStore::Open(dir_, Tables());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
-    views_ = std::make_unique<Views>(store_.get(),
-                                     ViewTopics{kPublic, kRestricted, kScores});
+    views_ = std::make_unique<Views>(
+        store_.get(), ViewTopics{kPublic, kRestricted, kScores, kScoresPublic});
     const std::string yaml = StrCat(
         "principals:\n"
         "  - code: OIG\n"
@@ -354,13 +406,25 @@ class GatewayApiTest : public ::testing::Test {
     }
     Feed(records);
   }
+  // Public views to their topic, restricted cards to theirs.
   void FeedCards(const std::vector<v1::Scorecard>& cards) {
     std::vector<std::pair<std::string, std::string>> records;
     records.reserve(cards.size());
     for (const auto& c : cards) {
-      records.emplace_back(kScores, c.SerializeAsString());
+      records.emplace_back(c.public_view() ? kScoresPublic : kScores,
+                           c.SerializeAsString());
     }
     Feed(records);
+  }
+  // Both views of each unit-period.
+  void FeedBothViews(
+      const std::vector<std::pair<std::string, std::string>>& unit_periods) {
+    std::vector<v1::Scorecard> cards;
+    for (const auto& [unit, period] : unit_periods) {
+      cards.push_back(Card(unit, period));
+      cards.push_back(PublicCard(unit, period));
+    }
+    FeedCards(cards);
   }
 
   // `n` events, one in three RESTRICTED, over two units and periods, fed in
@@ -493,12 +557,13 @@ std::vector<std::string> Ids(const std::vector<SseEvent>& events) {
 // ---------------------------------------------------------------------------
 // HTTP: scorecards and units.
 
-TEST_F(GatewayApiTest, HttpScorecardHasTheSpecShapeAndSuppressesForThePublic) {
-  FeedCards({Card("agency:DEA", "FY2016")});
+TEST_F(GatewayApiTest, HttpScorecardIsThePublicViewForThePublic) {
+  FeedCards({Card("agency:DEA", "FY2016"), PublicCard("agency:DEA", "FY2016")});
   const std::string path = "/api/v1/scorecards?unit=agency:DEA&period=FY2016";
   for (const auto& [token, who] :
        std::vector<std::pair<std::string, std::string>>{
            {kOigToken, "overseer"}, {"", "public"}, {kDeaToken, "agency"}}) {
+    const bool overseer = who == "overseer";
     const Struct card = GetJson(path, token);
     EXPECT_EQ(Str(card, "unit"), "agency:DEA") << who;
     EXPECT_EQ(Str(card, "period"), "FY2016") << who;
@@ -506,22 +571,134 @@ TEST_F(GatewayApiTest, HttpScorecardHasTheSpecShapeAndSuppressesForThePublic) {
     EXPECT_EQ(Str(card, "criteriaVersion"), "v1") << who;
     ASSERT_EQ(card.fields().count("indicators"), 1u) << who;
     EXPECT_EQ(card.fields().at("indicators").kind_case(), Value::kStructValue);
-    EXPECT_EQ(Cells(card), who == "overseer" ? OverseerCells() : PublicCells())
+    // The public reads the card of the public topic as published, not a
+    // copy of the restricted one with cells suppressed.
+    EXPECT_EQ(Cells(card), overseer ? OverseerCells() : PublicCells()) << who;
+    EXPECT_EQ(Str(card, "scorecardId"),
+              overseer ? "sc-agency:DEA-FY2016" : "pub-agency:DEA-FY2016")
+        << who;
+    EXPECT_EQ(Str(card, "revision"), overseer ? "4" : "2") << who;
+    EXPECT_EQ(Field(card, "publicView"), overseer ? "false" : "true") << who;
+    EXPECT_EQ(Field(card, "lagsCurrent"), overseer ? "<absent>" : "true")
         << who;
   }
-  // The raw text never carries a withheld value for the public.
+  // The raw text: a withheld cell is exactly {"suppressed":true} (SPEC §5
+  // D1), and never carries its value or its n.
   auto res = Get(path);
   ASSERT_TRUE(res);
+  EXPECT_NE(res->body.find("\"meanDesert\":{\"suppressed\":true}"),
+            std::string::npos)
+      << res->body;
+  EXPECT_NE(res->body.find("\"fruitionGap\":{\"suppressed\":true}"),
+            std::string::npos)
+      << res->body;
+  EXPECT_NE(res->body.find("\"lagsCurrent\":true"), std::string::npos)
+      << res->body;
   EXPECT_EQ(res->body.find("42.5"), std::string::npos) << res->body;
-  EXPECT_NE(res->body.find("\"meanDesert\""), std::string::npos);
+  EXPECT_EQ(res->body.find("-0.125"), std::string::npos) << res->body;
   EXPECT_EQ(res->body.find("mean_desert"), std::string::npos);
+
+  // A public view that is current says so.
+  FeedCards({PublicCard("agency:DEA", "FY2016", /*lags=*/false)});
+  const Struct current = GetJson(path);
+  EXPECT_EQ(Field(current, "publicView"), "true");
+  EXPECT_EQ(Field(current, "lagsCurrent"), "false");
+  EXPECT_EQ(Cells(current), PublicCells());
+}
+
+TEST_F(GatewayApiTest, HttpWithheldCellCarriesNothingButSuppressed) {
+  // A public view whose withheld cell still holds numbers (scoring should
+  // not write that): the answer holds none of them all the same.
+  v1::Scorecard pub = PublicCard("agency:DEA", "FY2016");
+  for (auto& i : *pub.mutable_indicators()) {
+    if (i.name() == "mean_desert") {
+      i.set_value(42.5);
+      i.set_n(7);
+      i.set_defined(true);
+    }
+  }
+  FeedCards({Card("agency:DEA", "FY2016"), pub});
+  auto res = Get("/api/v1/scorecards?unit=agency:DEA&period=FY2016");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_NE(res->body.find("\"meanDesert\":{\"suppressed\":true}"),
+            std::string::npos)
+      << res->body;
+  EXPECT_EQ(res->body.find("42.5"), std::string::npos) << res->body;
+  EXPECT_EQ(Cells(ParseStruct(res->body)), PublicCells());
+  auto list = Get("/api/v1/scorecards?period=FY2016");
+  ASSERT_TRUE(list);
+  EXPECT_NE(list->body.find("\"meanDesert\":{\"suppressed\":true}"),
+            std::string::npos)
+      << list->body;
+  EXPECT_EQ(list->body.find("42.5"), std::string::npos) << list->body;
+  // gRPC: value, n and defined cleared.
+  v1::GetScorecardRequest req;
+  req.set_unit("agency:DEA");
+  req.set_period("FY2016");
+  v1::Scorecard card;
+  auto ctx = Context("");
+  ASSERT_TRUE(stub_->GetScorecard(ctx.get(), req, &card).ok());
+  EXPECT_EQ(card.SerializeAsString(),
+            PublicCard("agency:DEA", "FY2016").SerializeAsString())
+      << card.ShortDebugString();
+}
+
+TEST_F(GatewayApiTest, HttpPublicHasNothingUntilThePublicViewIsPublished) {
+  FeedCards({Card("agency:DEA", "FY2016"), Card("agency:FBI", "FY2016"),
+             PublicCard("agency:FBI", "FY2016")});
+  const std::string path = "/api/v1/scorecards?unit=agency:DEA&period=FY2016";
+  for (const std::string& token : {std::string(), kDeaToken}) {
+    const std::string message = ExpectError(path, token, 404, "NOT_FOUND");
+    EXPECT_NE(message.find("no public figures yet"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("agency:DEA"), std::string::npos) << message;
+  }
+  EXPECT_EQ(Cells(GetJson(path, kOigToken)), OverseerCells());
+  // Lists and units omit it for the public.
+  const auto units = [](const Struct& body, const std::string& field) {
+    std::vector<std::string> out;
+    for (const auto& v : body.fields().at(field).list_value().values()) {
+      out.push_back(v.kind_case() == Value::kStringValue
+                        ? v.string_value()
+                        : Str(v.struct_value(), "unit"));
+    }
+    return out;
+  };
+  EXPECT_EQ(units(GetJson("/api/v1/scorecards?period=FY2016"), "scorecards"),
+            (std::vector<std::string>{"agency:FBI"}));
+  EXPECT_EQ(units(GetJson("/api/v1/scorecards?period=FY2016", kDeaToken),
+                  "scorecards"),
+            (std::vector<std::string>{"agency:FBI"}));
+  EXPECT_EQ(units(GetJson("/api/v1/scorecards?period=FY2016", kOigToken),
+                  "scorecards"),
+            (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
+  EXPECT_EQ(units(GetJson("/api/v1/units"), "units"),
+            (std::vector<std::string>{"agency:FBI"}));
+  EXPECT_EQ(units(GetJson("/api/v1/units", kOigToken), "units"),
+            (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
+  // gRPC alike.
+  v1::GetScorecardRequest req;
+  req.set_unit("agency:DEA");
+  req.set_period("FY2016");
+  v1::Scorecard card;
+  auto ctx = Context("");
+  const grpc::Status st = stub_->GetScorecard(ctx.get(), req, &card);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(st.error_message().find("no public figures yet"), std::string::npos)
+      << st.error_message();
+  // Once published, the public reads it.
+  FeedCards({PublicCard("agency:DEA", "FY2016")});
+  EXPECT_EQ(Cells(GetJson(path)), PublicCells());
+  EXPECT_EQ(units(GetJson("/api/v1/scorecards?period=FY2016"), "scorecards"),
+            (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
 }
 
 TEST_F(GatewayApiTest, HttpScorecardsByPeriodAndErrors) {
-  auto other = Card("agency:FBI", "FY2016");
-  auto edpa = Card("district:EDPA", "FY2016");
-  auto later = Card("agency:DEA", "FY2017");
-  FeedCards({Card("agency:DEA", "FY2016"), edpa, other, later});
+  FeedBothViews({{"agency:DEA", "FY2016"},
+                 {"district:EDPA", "FY2016"},
+                 {"agency:FBI", "FY2016"},
+                 {"agency:DEA", "FY2017"}});
 
   const auto units = [](const Struct& list) {
     std::vector<std::string> out;
@@ -537,10 +714,13 @@ TEST_F(GatewayApiTest, HttpScorecardsByPeriodAndErrors) {
   for (const auto& v : pub.fields().at("scorecards").list_value().values()) {
     EXPECT_EQ(Cells(v.struct_value()), PublicCells());
     EXPECT_EQ(Str(v.struct_value(), "period"), "FY2016");
+    EXPECT_EQ(Field(v.struct_value(), "publicView"), "true");
+    EXPECT_EQ(Field(v.struct_value(), "lagsCurrent"), "true");
   }
   const Struct full = GetJson("/api/v1/scorecards?period=FY2016", kOigToken);
   for (const auto& v : full.fields().at("scorecards").list_value().values()) {
     EXPECT_EQ(Cells(v.struct_value()), OverseerCells());
+    EXPECT_EQ(Field(v.struct_value(), "publicView"), "false");
   }
   EXPECT_EQ(units(GetJson("/api/v1/scorecards?period=FY2016&unitKind=agency")),
             (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
@@ -574,18 +754,32 @@ TEST_F(GatewayApiTest, HttpScorecardsByPeriodAndErrors) {
 }
 
 TEST_F(GatewayApiTest, HttpUnitsListsEveryUnitAndPeriod) {
-  FeedCards({Card("agency:DEA", "FY2016"), Card("district:EDPA", "FY2017Q3"),
-             Card("agency:DEA", "FY2017Q3")});
-  const Struct body = GetJson("/api/v1/units");
-  std::vector<std::string> units, periods;
-  for (const auto& v : body.fields().at("units").list_value().values()) {
-    units.push_back(v.string_value());
+  FeedBothViews({{"agency:DEA", "FY2016"},
+                 {"district:EDPA", "FY2017Q3"},
+                 {"agency:DEA", "FY2017Q3"}});
+  // Restricted only (the public view is not published yet): overseers only.
+  FeedCards({Card("area:PHL-KENSINGTON", "FY2018")});
+  const auto lists = [&](const std::string& token) {
+    const Struct body = GetJson("/api/v1/units", token);
+    std::vector<std::string> units, periods;
+    for (const auto& v : body.fields().at("units").list_value().values()) {
+      units.push_back(v.string_value());
+    }
+    for (const auto& v : body.fields().at("periods").list_value().values()) {
+      periods.push_back(v.string_value());
+    }
+    return std::make_pair(units, periods);
+  };
+  for (const std::string& token : {std::string(), kDeaToken}) {
+    const auto [units, periods] = lists(token);
+    EXPECT_EQ(units, (std::vector<std::string>{"agency:DEA", "district:EDPA"}));
+    EXPECT_EQ(periods, (std::vector<std::string>{"FY2016", "FY2017Q3"}));
   }
-  for (const auto& v : body.fields().at("periods").list_value().values()) {
-    periods.push_back(v.string_value());
-  }
-  EXPECT_EQ(units, (std::vector<std::string>{"agency:DEA", "district:EDPA"}));
-  EXPECT_EQ(periods, (std::vector<std::string>{"FY2016", "FY2017Q3"}));
+  const auto [units, periods] = lists(kOigToken);
+  EXPECT_EQ(units, (std::vector<std::string>{
+                       "agency:DEA", "area:PHL-KENSINGTON", "district:EDPA"}));
+  EXPECT_EQ(periods,
+            (std::vector<std::string>{"FY2016", "FY2017Q3", "FY2018"}));
   ExpectError("/api/v1/units", "wrong", 401, "UNAUTHENTICATED");
 }
 
@@ -976,9 +1170,12 @@ TEST_F(GatewayApiTest, GrpcListEventsAuthorization) {
             }));
 }
 
-TEST_F(GatewayApiTest, GrpcScorecardsAuthorizationAndSuppression) {
-  FeedCards({Card("agency:DEA", "FY2016"), Card("agency:FBI", "FY2016"),
-             Card("district:EDPA", "FY2016")});
+TEST_F(GatewayApiTest, GrpcScorecardsPublicViewOrRestrictedByCaller) {
+  FeedBothViews({{"agency:DEA", "FY2016"},
+                 {"agency:FBI", "FY2016"},
+                 {"district:EDPA", "FY2016"}});
+  // Restricted only: no public view yet.
+  FeedCards({Card("agency:ATF", "FY2016")});
   v1::GetScorecardRequest req;
   req.set_unit("agency:DEA");
   req.set_period("FY2016");
@@ -988,22 +1185,12 @@ TEST_F(GatewayApiTest, GrpcScorecardsAuthorizationAndSuppression) {
     v1::Scorecard card;
     auto ctx = Context(token);
     ASSERT_TRUE(stub_->GetScorecard(ctx.get(), req, &card).ok());
-    EXPECT_EQ(card.unit(), "agency:DEA");
-    EXPECT_EQ(card.revision(), 4);
-    int suppressed = 0;
-    for (const auto& i : card.indicators()) {
-      const bool small = i.n() > 0 && i.n() < 11;
-      EXPECT_EQ(i.suppressed(), small && !overseer) << token << " " << i.name();
-      if (i.suppressed()) {
-        EXPECT_EQ(i.value(), 0) << i.name();
-        ++suppressed;
-      }
-    }
-    EXPECT_EQ(suppressed, overseer ? 0 : 3) << token;
-    if (overseer) {
-      EXPECT_EQ(card.SerializeAsString(),
-                Card("agency:DEA", "FY2016").SerializeAsString());
-    }
+    // Exactly the card of the caller's view, as its topic holds it.
+    EXPECT_EQ(card.SerializeAsString(),
+              (overseer ? Card("agency:DEA", "FY2016")
+                        : PublicCard("agency:DEA", "FY2016"))
+                  .SerializeAsString())
+        << token << ": " << card.ShortDebugString();
 
     v1::ListScorecardsRequest list;
     list.set_period("FY2016");
@@ -1015,15 +1202,23 @@ TEST_F(GatewayApiTest, GrpcScorecardsAuthorizationAndSuppression) {
       ASSERT_TRUE(stub_->ListScorecards(lctx.get(), list, &r).ok());
       for (const auto& c : r.scorecards()) {
         units.push_back(c.unit());
-        for (const auto& i : c.indicators()) {
-          EXPECT_EQ(i.suppressed(), i.n() > 0 && i.n() < 11 && !overseer);
-        }
+        EXPECT_EQ(c.public_view(), !overseer) << token << " " << c.unit();
+        EXPECT_EQ(c.SerializeAsString(),
+                  (overseer ? Card(c.unit(), "FY2016")
+                            : PublicCard(c.unit(), "FY2016"))
+                      .SerializeAsString())
+            << token << " " << c.unit();
       }
       if (r.next_page_token().empty()) break;
       list.set_page_token(r.next_page_token());
     }
-    EXPECT_EQ(units, (std::vector<std::string>{"agency:DEA", "agency:FBI",
-                                               "district:EDPA"}));
+    EXPECT_EQ(units,
+              overseer
+                  ? (std::vector<std::string>{"agency:ATF", "agency:DEA",
+                                              "agency:FBI", "district:EDPA"})
+                  : (std::vector<std::string>{"agency:DEA", "agency:FBI",
+                                              "district:EDPA"}))
+        << token;
   }
   // Errors.
   const auto get = [&](const std::string& token, const std::string& unit,
@@ -1039,6 +1234,12 @@ TEST_F(GatewayApiTest, GrpcScorecardsAuthorizationAndSuppression) {
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(get("", "agency:DEA", "FY2016Q1").error_code(),
             grpc::StatusCode::NOT_FOUND);
+  const grpc::Status unpublished = get(kDeaToken, "agency:ATF", "FY2016");
+  EXPECT_EQ(unpublished.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(unpublished.error_message().find("no public figures yet"),
+            std::string::npos)
+      << unpublished.error_message();
+  EXPECT_TRUE(get(kOigToken, "agency:ATF", "FY2016").ok());
   const grpc::Status bad_unit = get(kOigToken, "DEA", "FY2016");
   EXPECT_EQ(bad_unit.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(bad_unit.error_message().rfind("unit", 0), 0u);
@@ -1058,9 +1259,8 @@ TEST_F(GatewayApiTest, GrpcScorecardsAuthorizationAndSuppression) {
   v1::Scorecard direct;
   ASSERT_TRUE(
       service_->GetScorecardAs(auth::PublicPrincipal(), req, &direct).ok());
-  for (const auto& i : direct.indicators()) {
-    EXPECT_EQ(i.suppressed(), i.n() > 0 && i.n() < 11) << i.name();
-  }
+  EXPECT_EQ(direct.SerializeAsString(),
+            PublicCard("agency:DEA", "FY2016").SerializeAsString());
 }
 
 // Reads deliveries from a Subscribe stream.

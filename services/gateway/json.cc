@@ -42,15 +42,20 @@ std::string ScorecardJson(const v1::Scorecard& card) {
   f["criteriaVersion"].set_string_value(card.criteria_version());
   f["scorecardId"].set_string_value(card.scorecard_id());
   f["revision"].set_string_value(std::to_string(card.revision()));
+  f["publicView"].set_bool_value(card.public_view());
+  if (card.public_view()) f["lagsCurrent"].set_bool_value(card.lags_current());
   Struct& indicators = *f["indicators"].mutable_struct_value();
   for (const v1::Indicator& i : card.indicators()) {
     Struct& cell = *(*indicators.mutable_fields())[LowerCamel(i.name())]
                         .mutable_struct_value();
     auto& c = *cell.mutable_fields();
-    c["n"].set_number_value(static_cast<double>(i.n()));
     if (i.suppressed()) {
+      // SPEC §5 D1: nothing else, not even `n`.
       c["suppressed"].set_bool_value(true);
-    } else if (!i.defined()) {
+      continue;
+    }
+    c["n"].set_number_value(static_cast<double>(i.n()));
+    if (!i.defined()) {
       c["defined"].set_bool_value(false);
     } else {
       c["value"].set_number_value(i.value());

@@ -15,8 +15,10 @@ namespace fruition::gateway {
 std::string ToJson(const google::protobuf::Message& m);
 
 // The SPEC §9 JSON of a scorecard: indicators as an object keyed by the
-// lowerCamelCase name, each {"value","n"}, {"suppressed":true,"n"} or
-// {"n":0,"defined":false}.
+// lowerCamelCase name, each {"value","n"}, {"n":0,"defined":false} or, for a
+// cell disclosure control withheld, exactly {"suppressed":true} (SPEC §5 D1:
+// no value, no n). "publicView" says which view the card is; a public card
+// also has "lagsCurrent" (its figures rest on older facts, SPEC §5 D4).
 std::string ScorecardJson(const v1::Scorecard& card);
 
 // "lnf_share" -> "lnfShare"; "target_ratio:X" -> "targetRatio:X".

@@ -18,11 +18,13 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
   c->principals_ = std::make_unique<auth::PrincipalRegistry>(*principals);
   ViewTopics topics{std::string(topics::kOversightPublic),
                     std::string(topics::kOversightRestricted),
-                    std::string(topics::kScores)};
+                    std::string(topics::kScores),
+                    std::string(topics::kScoresPublic)};
   if (config.create_topics) {
     std::vector<kafka::TopicSpec> specs;
-    for (const std::string& t : {topics.oversight_public,
-                                 topics.oversight_restricted, topics.scores}) {
+    for (const std::string& t :
+         {topics.oversight_public, topics.oversight_restricted, topics.scores,
+          topics.scores_public}) {
       specs.push_back(kafka::TopicSpec{
           t, config.topic_partitions, config.topic_replication, {}});
     }
@@ -64,7 +66,8 @@ void GatewayComponent::ReadLoop() {
   const auto& t = views_->topics();
   while (!stop_.load()) {
     auto reader = kafka::TopicReader::Create(
-        options, {t.oversight_public, t.oversight_restricted, t.scores},
+        options,
+        {t.oversight_public, t.oversight_restricted, t.scores, t.scores_public},
         views_->StartOffsets(), std::chrono::seconds(10));
     if (!reader.ok()) {
       reading_ = false;

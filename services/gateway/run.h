@@ -1,4 +1,4 @@
-// Wires the gateway: its store and views, a reader of the three topics on a
+// Wires the gateway: its store and views, a reader of the four topics on a
 // thread of its own, OversightService and the HTTP API. `fruition-gateway`
 // runs it alone; `fruition dev` registers the same component beside the
 // others.

@@ -6,7 +6,6 @@
 #include "services/common/status.h"
 #include "services/common/strings.h"
 #include "services/common/units.h"
-#include "services/scoring/indicators.h"
 
 namespace fruition::gateway {
 namespace {
@@ -22,6 +21,18 @@ int64_t RestrictedCount(const std::vector<v1::OversightEvent>& events) {
     if (e.visibility() != v1::VISIBILITY_PUBLIC) ++n;
   }
   return n;
+}
+
+// SPEC §5 D1: a cell disclosure control withheld carries nothing but
+// `suppressed`, whatever the record held. (Which cells are withheld is
+// scoring's decision, never the gateway's.)
+void ClearWithheld(v1::Scorecard* card) {
+  for (v1::Indicator& i : *card->mutable_indicators()) {
+    if (!i.suppressed()) continue;
+    i.clear_value();
+    i.clear_n();
+    i.clear_defined();
+  }
 }
 
 }  // namespace
@@ -160,14 +171,27 @@ grpc::Status OversightServiceImpl::GetScorecardAs(
   if (!units::ValidPeriod(request.period())) {
     return Invalid("period", units::kPeriodHelp);
   }
-  auto card = views_->Card(request.unit(), request.period());
+  const bool restricted = auth::MayReadRestricted(caller);
+  auto card =
+      views_->Card(restricted ? CardView::kRestricted : CardView::kPublic,
+                   request.unit(), request.period());
   if (!card) {
+    // Scoring publishes the public view after the restricted one: until it
+    // has, the public has nothing to see yet.
+    if (!restricted &&
+        views_->Card(CardView::kRestricted, request.unit(), request.period())) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                          StrCat("no public figures yet for ", request.unit(),
+                                 " in ", request.period(),
+                                 " (they appear once disclosure control has "
+                                 "published them)"));
+    }
     return grpc::Status(
         grpc::StatusCode::NOT_FOUND,
         StrCat("no scorecard for ", request.unit(), " in ", request.period()));
   }
   *response = *std::move(card);
-  if (!auth::MayReadRestricted(caller)) scoring::Suppress(response);
+  if (!restricted) ClearWithheld(response);
   return grpc::Status::OK;
 }
 
@@ -186,11 +210,12 @@ grpc::Status OversightServiceImpl::ListScorecardsAs(
   }
   const size_t page =
       request.page_size() == 0 ? kDefaultLimit : request.page_size();
-  auto cards = views_->Cards(request.period(), request.unit_kind(),
-                             request.page_token(), page + 1);
   const bool restricted = auth::MayReadRestricted(caller);
+  auto cards = views_->Cards(
+      restricted ? CardView::kRestricted : CardView::kPublic, request.period(),
+      request.unit_kind(), request.page_token(), page + 1);
   for (size_t i = 0; i < cards.size() && i < page; ++i) {
-    if (!restricted) scoring::Suppress(&cards[i]);
+    if (!restricted) ClearWithheld(&cards[i]);
     *response->add_scorecards() = std::move(cards[i]);
   }
   if (cards.size() > page) {

@@ -1,6 +1,8 @@
 // OversightService (protos/fruition/v1/gateway.proto) over the gateway's
 // views. PUBLIC callers, and every principal but overseers, see PUBLIC
-// events and suppressed cells; overseers see everything, and their reads of
+// events and the public view of the scorecards (as scoring's disclosure
+// control published it: the gateway suppresses nothing itself); overseers see
+// everything, the restricted scorecards included, and their reads of
 // restricted events are audited.
 #ifndef FRUITION_SERVICES_GATEWAY_SERVER_H_
 #define FRUITION_SERVICES_GATEWAY_SERVER_H_

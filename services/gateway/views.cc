@@ -20,6 +20,14 @@ std::string PartitionPrefix(int topic, int32_t partition) {
   return JoinKey({std::to_string(topic), store::Decimal(partition, 5), ""});
 }
 
+int CardsTable(CardView view) {
+  return view == CardView::kPublic ? kPublicCards : kCards;
+}
+
+int ByPeriodTable(CardView view) {
+  return view == CardView::kPublic ? kPublicByPeriod : kByPeriod;
+}
+
 uint64_t Counter(const store::KvTx& tx, const std::string& name) {
   auto v = tx.Get(kMeta, name);
   return v ? std::stoull(*v) : 0;
@@ -29,7 +37,8 @@ uint64_t Counter(const store::KvTx& tx, const std::string& name) {
 
 const std::vector<std::string>& Tables() {
   static const auto* t = new std::vector<std::string>{
-      "events", "positions", "event_ids", "cards", "by_period", "meta"};
+      "events",    "positions", "event_ids",    "cards",
+      "by_period", "meta",      "public_cards", "public_by_period"};
   return *t;
 }
 
@@ -120,6 +129,15 @@ void Views::Apply(store::KvTx& tx,
       if (!card.ParseFromString(r.value) || card.unit().empty()) continue;
       tx.Put(kCards, JoinKey({card.unit(), card.period()}), r.value);
       tx.Put(kByPeriod, JoinKey({card.period(), card.unit()}), "");
+      continue;
+    }
+    if (r.topic == topics_.scores_public) {
+      v1::Scorecard card;
+      if (!card.ParseFromString(r.value) || card.unit().empty()) continue;
+      // A card that is not a public view is not shown as one.
+      if (!card.public_view()) continue;
+      tx.Put(kPublicCards, JoinKey({card.unit(), card.period()}), r.value);
+      tx.Put(kPublicByPeriod, JoinKey({card.period(), card.unit()}), "");
       continue;
     }
     const int topic = r.topic == topics_.oversight_public       ? 0
@@ -229,17 +247,18 @@ Page Views::List(const v1::EventFilter& filter, const Cursor& after,
   return page;
 }
 
-std::optional<v1::Scorecard> Views::Card(const std::string& unit,
+std::optional<v1::Scorecard> Views::Card(CardView view, const std::string& unit,
                                          const std::string& period) const {
   store::KvTx tx(store_);
-  auto bytes = tx.Get(kCards, JoinKey({unit, period}));
+  auto bytes = tx.Get(CardsTable(view), JoinKey({unit, period}));
   if (!bytes) return std::nullopt;
   v1::Scorecard card;
   if (!card.ParseFromString(*bytes)) return std::nullopt;
   return card;
 }
 
-std::vector<v1::Scorecard> Views::Cards(const std::string& period,
+std::vector<v1::Scorecard> Views::Cards(CardView view,
+                                        const std::string& period,
                                         const std::string& unit_kind,
                                         const std::string& after,
                                         size_t limit) const {
@@ -248,21 +267,21 @@ std::vector<v1::Scorecard> Views::Cards(const std::string& period,
   const std::string prefix =
       JoinKey({period, unit_kind.empty() ? "" : unit_kind + ":"});
   const std::string from = after.empty() ? "" : JoinKey({period, after});
-  for (const auto& [k, v] : tx.Scan(kByPeriod, prefix, from, limit)) {
+  for (const auto& [k, v] : tx.Scan(ByPeriodTable(view), prefix, from, limit)) {
     const auto parts = store::SplitKey(k);
     if (parts.size() != 2) continue;
-    auto bytes = tx.Get(kCards, JoinKey({parts[1], period}));
+    auto bytes = tx.Get(CardsTable(view), JoinKey({parts[1], period}));
     v1::Scorecard card;
     if (bytes && card.ParseFromString(*bytes)) out.push_back(std::move(card));
   }
   return out;
 }
 
-void Views::UnitsAndPeriods(std::vector<std::string>* units,
+void Views::UnitsAndPeriods(CardView view, std::vector<std::string>* units,
                             std::vector<std::string>* periods) const {
   std::set<std::string> u, p;
   store::KvTx tx(store_);
-  for (const auto& [k, v] : tx.Scan(kCards, "")) {
+  for (const auto& [k, v] : tx.Scan(CardsTable(view), "")) {
     const auto parts = store::SplitKey(k);
     if (parts.size() != 2) continue;
     u.insert(parts[0]);
@@ -276,8 +295,8 @@ kafka::StartOffsets Views::StartOffsets() const {
   kafka::StartOffsets out;
   store::KvTx tx(store_);
   for (const std::string& topic :
-       {topics_.oversight_public, topics_.oversight_restricted,
-        topics_.scores}) {
+       {topics_.oversight_public, topics_.oversight_restricted, topics_.scores,
+        topics_.scores_public}) {
     for (const auto& [p, n] : tx.Offsets(topic)) out[{topic, p}] = n;
   }
   return out;

@@ -1,10 +1,13 @@
 // The gateway's materialized views, in RocksDB (ARCHITECTURE principle 2):
 // the event history of both oversight topics, in the order this replica
 // read it, indexed by position (topic, partition, offset) and by event_id;
-// and the latest scorecard per unit-period. Topic offsets are written in the
-// same WriteBatch as the records they produced.
+// and the latest scorecard per unit-period of each view: the restricted one
+// (`fruition.scores.v1`, for overseers) and the public one
+// (`fruition.scores.public.v1`, disclosure control of SPEC §5 D1–D4 already
+// applied by scoring; what everybody else sees). Topic offsets are written in
+// the same WriteBatch as the records they produced.
 //
-// Every replica reads the three topics whole (a dashboard needs all of
+// Every replica reads the four topics whole (a dashboard needs all of
 // them), so positions in the topics, not this replica's order, make the
 // cursors: a cursor is the next offset to consider in every partition of
 // both oversight topics. Reading "after" a cursor walks this replica's order
@@ -32,13 +35,18 @@
 namespace fruition::gateway {
 
 enum Table {
-  kEvents = 1,  // seq (20 digits) -> internal.GatewayEvent
-  kPositions,   // topic \0 partition \0 offset (fixed width) -> seq
-  kEventIds,    // event_id -> seq
-  kCards,       // unit \0 period -> v1.Scorecard
-  kByPeriod,    // period \0 unit -> ""
-  kMeta,        // "seq" -> last seq
+  kEvents = 1,      // seq (20 digits) -> internal.GatewayEvent
+  kPositions,       // topic \0 partition \0 offset (fixed width) -> seq
+  kEventIds,        // event_id -> seq
+  kCards,           // unit \0 period -> v1.Scorecard (restricted view)
+  kByPeriod,        // period \0 unit -> ""
+  kMeta,            // "seq" -> last seq
+  kPublicCards,     // unit \0 period -> v1.Scorecard (public view)
+  kPublicByPeriod,  // period \0 unit -> ""
 };
+
+// Which scorecards: the restricted view (overseers) or the public one.
+enum class CardView { kRestricted, kPublic };
 
 const std::vector<std::string>& Tables();
 
@@ -65,14 +73,16 @@ struct Page {
 struct ViewTopics {
   std::string oversight_public;
   std::string oversight_restricted;
-  std::string scores;
+  std::string scores;         // restricted view
+  std::string scores_public;  // public view (SPEC §5 D1–D4 applied)
 };
 
 class Views {
  public:
   Views(store::KvStore* store, ViewTopics topics);
 
-  // Applies records of the three topics to `tx`, offsets included.
+  // Applies records of the four topics to `tx`, offsets included. A card on
+  // the public topic that is not marked `public_view` is not shown.
   void Apply(store::KvTx& tx, const std::vector<kafka::Record>& records) const;
   // Commits `tx` and wakes waiting subscribers.
   absl::Status Commit(store::KvTx& tx);
@@ -88,16 +98,17 @@ class Views {
   void WaitForChange(uint64_t seen, std::chrono::milliseconds timeout) const;
   uint64_t version() const;
 
-  std::optional<v1::Scorecard> Card(const std::string& unit,
+  // The latest scorecard of `view` for the unit-period.
+  std::optional<v1::Scorecard> Card(CardView view, const std::string& unit,
                                     const std::string& period) const;
-  // A period's scorecards ordered by unit, of `unit_kind` ("" every kind),
-  // after unit `after`, at most `limit`.
-  std::vector<v1::Scorecard> Cards(const std::string& period,
+  // A period's scorecards of `view` ordered by unit, of `unit_kind` (""
+  // every kind), after unit `after`, at most `limit`.
+  std::vector<v1::Scorecard> Cards(CardView view, const std::string& period,
                                    const std::string& unit_kind,
                                    const std::string& after,
                                    size_t limit) const;
-  // Every unit and every period with a scorecard.
-  void UnitsAndPeriods(std::vector<std::string>* units,
+  // Every unit and every period with a scorecard of `view`.
+  void UnitsAndPeriods(CardView view, std::vector<std::string>* units,
                        std::vector<std::string>* periods) const;
 
   // Where to resume reading each topic (from the store).

@@ -1,7 +1,7 @@
 // The gateway's views (services/gateway/views.h) over real RocksDB stores,
-// fed Kafka records built by hand for the two oversight topics and the
-// scores topic, as the gateway's reader feeds them: one KvTx per batch,
-// Apply, then Commit. No Kafka.
+// fed Kafka records built by hand for the two oversight topics and the two
+// scores topics (restricted and public view), as the gateway's reader feeds
+// them: one KvTx per batch, Apply, then Commit. No Kafka.
 //
 // The "broker" here is a map of per-partition logs; a replica reads them in
 // some interleaving that keeps each partition's order (as a Kafka consumer
@@ -36,8 +36,11 @@ namespace {
 const std::string kPublic(topics::kOversightPublic);
 const std::string kRestricted(topics::kOversightRestricted);
 const std::string kScores(topics::kScores);
+const std::string kScoresPublic(topics::kScoresPublic);
 
-ViewTopics Topics() { return ViewTopics{kPublic, kRestricted, kScores}; }
+ViewTopics Topics() {
+  return ViewTopics{kPublic, kRestricted, kScores, kScoresPublic};
+}
 
 std::string FreshDir(const std::string& name) {
   std::string base = ::testing::TempDir();
@@ -813,15 +816,22 @@ TEST(ViewsTest, ScorecardsLatestWinsAndAreListedByPeriodAndKind) {
   Replica a("cards");
   a.Feed(records, 3);
 
-  auto dea = a.views->Card("agency:DEA", "FY2016");
+  auto dea = a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016");
   ASSERT_TRUE(dea.has_value());
   EXPECT_EQ(dea->revision(), 3);
   EXPECT_EQ(dea->indicators(0).value(), 12);
-  EXPECT_EQ(a.views->Card("district:EDPA", "FY2016")->revision(), 2);
-  EXPECT_EQ(a.views->Card("agency:DEA", "FY2016Q1")->indicators(0).value(), 5);
-  EXPECT_FALSE(a.views->Card("agency:DEA", "FY2017").has_value());
-  EXPECT_FALSE(a.views->Card("agency:NOPE", "FY2016").has_value());
-  EXPECT_FALSE(a.views->Card("", "FY2016").has_value());
+  EXPECT_EQ(a.views->Card(CardView::kRestricted, "district:EDPA", "FY2016")
+                ->revision(),
+            2);
+  EXPECT_EQ(a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016Q1")
+                ->indicators(0)
+                .value(),
+            5);
+  EXPECT_FALSE(
+      a.views->Card(CardView::kRestricted, "agency:DEA", "FY2017").has_value());
+  EXPECT_FALSE(a.views->Card(CardView::kRestricted, "agency:NOPE", "FY2016")
+                   .has_value());
+  EXPECT_FALSE(a.views->Card(CardView::kRestricted, "", "FY2016").has_value());
 
   const auto units = [](const std::vector<v1::Scorecard>& cards) {
     std::vector<std::string> out;
@@ -830,37 +840,162 @@ TEST(ViewsTest, ScorecardsLatestWinsAndAreListedByPeriodAndKind) {
     return out;
   };
   EXPECT_EQ(
-      units(a.views->Cards("FY2016", "", "", 100)),
+      units(a.views->Cards(CardView::kRestricted, "FY2016", "", "", 100)),
       (std::vector<std::string>{"agency:DEA", "agency:FBI", "district:EDPA",
                                 "field_office:DEA-PHILADELPHIA"}));
-  EXPECT_EQ(a.views->Cards("FY2016", "", "", 100)[0].revision(), 3);
-  EXPECT_EQ(units(a.views->Cards("FY2016", "agency", "", 100)),
-            (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
-  EXPECT_EQ(units(a.views->Cards("FY2016", "district", "", 100)),
+  EXPECT_EQ(a.views->Cards(CardView::kRestricted, "FY2016", "", "", 100)[0]
+                .revision(),
+            3);
+  EXPECT_EQ(
+      units(a.views->Cards(CardView::kRestricted, "FY2016", "agency", "", 100)),
+      (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
+  EXPECT_EQ(units(a.views->Cards(CardView::kRestricted, "FY2016", "district",
+                                 "", 100)),
             (std::vector<std::string>{"district:EDPA"}));
-  EXPECT_TRUE(a.views->Cards("FY2016", "area", "", 100).empty());
-  EXPECT_TRUE(a.views->Cards("FY2015", "", "", 100).empty());
-  EXPECT_EQ(units(a.views->Cards("FY2016Q1", "", "", 100)),
-            (std::vector<std::string>{"agency:DEA"}));
+  EXPECT_TRUE(
+      a.views->Cards(CardView::kRestricted, "FY2016", "area", "", 100).empty());
+  EXPECT_TRUE(
+      a.views->Cards(CardView::kRestricted, "FY2015", "", "", 100).empty());
+  EXPECT_EQ(
+      units(a.views->Cards(CardView::kRestricted, "FY2016Q1", "", "", 100)),
+      (std::vector<std::string>{"agency:DEA"}));
   // Paging by unit.
-  EXPECT_EQ(units(a.views->Cards("FY2016", "", "", 2)),
+  EXPECT_EQ(units(a.views->Cards(CardView::kRestricted, "FY2016", "", "", 2)),
             (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
-  EXPECT_EQ(units(a.views->Cards("FY2016", "", "agency:FBI", 2)),
+  EXPECT_EQ(units(a.views->Cards(CardView::kRestricted, "FY2016", "",
+                                 "agency:FBI", 2)),
             (std::vector<std::string>{"district:EDPA",
                                       "field_office:DEA-PHILADELPHIA"}));
-  EXPECT_TRUE(
-      a.views->Cards("FY2016", "", "field_office:DEA-PHILADELPHIA", 2).empty());
-  EXPECT_EQ(units(a.views->Cards("FY2016", "agency", "agency:DEA", 5)),
+  EXPECT_TRUE(a.views
+                  ->Cards(CardView::kRestricted, "FY2016", "",
+                          "field_office:DEA-PHILADELPHIA", 2)
+                  .empty());
+  EXPECT_EQ(units(a.views->Cards(CardView::kRestricted, "FY2016", "agency",
+                                 "agency:DEA", 5)),
             (std::vector<std::string>{"agency:FBI"}));
 
   std::vector<std::string> all_units, periods;
-  a.views->UnitsAndPeriods(&all_units, &periods);
+  a.views->UnitsAndPeriods(CardView::kRestricted, &all_units, &periods);
   EXPECT_EQ(all_units, (std::vector<std::string>{
                            "agency:ATF", "agency:DEA", "agency:FBI",
                            "district:EDPA", "field_office:DEA-PHILADELPHIA"}));
   EXPECT_EQ(periods,
             (std::vector<std::string>{"FY2016", "FY2016Q1", "FY2017"}));
   // No events from scorecards.
+  EXPECT_TRUE(All(*a.views, {}, true).events.empty());
+  // Restricted cards are not the public view.
+  EXPECT_FALSE(
+      a.views->Card(CardView::kPublic, "agency:DEA", "FY2016").has_value());
+  EXPECT_TRUE(a.views->Cards(CardView::kPublic, "FY2016", "", "", 100).empty());
+  a.views->UnitsAndPeriods(CardView::kPublic, &all_units, &periods);
+  EXPECT_TRUE(all_units.empty());
+  EXPECT_TRUE(periods.empty());
+}
+
+// A public view as scoring's disclosure stage writes it: a withheld cell is
+// `suppressed` with value 0, n 0, defined false.
+v1::Scorecard PublicCard(const std::string& unit, const std::string& period,
+                         int64_t revision, double arrests, bool lags) {
+  v1::Scorecard c = Card(unit, period, revision, arrests);
+  c.set_public_view(true);
+  c.set_lags_current(lags);
+  c.set_scorecard_id(StrCat("public/", c.scorecard_id()));
+  c.add_indicators()->set_name("mean_desert");
+  c.mutable_indicators(1)->set_suppressed(true);
+  return c;
+}
+
+TEST(ViewsTest, PublicScorecardsAreReadFromTheirOwnTopicIntoTheirOwnTables) {
+  Logs logs;
+  std::vector<kafka::Record> records;
+  const auto put = [&](const std::string& topic, const v1::Scorecard& c,
+                       int32_t p) {
+    records.push_back(logs.Append(topic, p, c.SerializeAsString()));
+  };
+  // Restricted cards of four units; public views of three of them (the
+  // district's has not been published yet).
+  put(kScores, Card("agency:DEA", "FY2016", 5, 30), 0);
+  put(kScores, Card("agency:FBI", "FY2016", 2, 40), 1);
+  put(kScores, Card("field_office:DEA-PHILADELPHIA", "FY2016", 1, 12), 0);
+  put(kScores, Card("district:EDPA", "FY2016", 1, 50), 2);
+  put(kScoresPublic, PublicCard("agency:DEA", "FY2016", 1, 20, false), 0);
+  put(kScoresPublic, PublicCard("agency:FBI", "FY2016", 1, 40, false), 1);
+  put(kScoresPublic, PublicCard("agency:DEA", "FY2016", 2, 25, true), 0);
+  put(kScoresPublic,
+      PublicCard("field_office:DEA-PHILADELPHIA", "FY2016", 1, 12, false), 3);
+  put(kScoresPublic, PublicCard("agency:DEA", "FY2017", 1, 7, false), 3);
+  // Unreadable or unfit records on the public topic: not shown.
+  records.push_back(logs.Append(kScoresPublic, 1, "\xff not a card"));
+  put(kScoresPublic, PublicCard("", "FY2016", 1, 99, false), 1);
+  v1::Scorecard not_public = Card("district:EDPA", "FY2016", 1, 50);
+  put(kScoresPublic, not_public, 2);  // public_view unset
+  Replica a("public_cards");
+  a.Feed(records, 3);
+
+  // The latest public card, exactly as published; the restricted one apart.
+  auto dea = a.views->Card(CardView::kPublic, "agency:DEA", "FY2016");
+  ASSERT_TRUE(dea.has_value());
+  EXPECT_EQ(
+      dea->SerializeAsString(),
+      PublicCard("agency:DEA", "FY2016", 2, 25, true).SerializeAsString());
+  EXPECT_TRUE(dea->lags_current());
+  auto restricted =
+      a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016");
+  ASSERT_TRUE(restricted.has_value());
+  EXPECT_EQ(restricted->SerializeAsString(),
+            Card("agency:DEA", "FY2016", 5, 30).SerializeAsString());
+  EXPECT_FALSE(
+      a.views->Card(CardView::kPublic, "district:EDPA", "FY2016").has_value());
+  EXPECT_TRUE(a.views->Card(CardView::kRestricted, "district:EDPA", "FY2016")
+                  .has_value());
+  EXPECT_FALSE(a.views->Card(CardView::kPublic, "", "FY2016").has_value());
+  EXPECT_FALSE(
+      a.views->Card(CardView::kRestricted, "agency:DEA", "FY2017").has_value());
+
+  const auto units = [](const std::vector<v1::Scorecard>& cards) {
+    std::vector<std::string> out;
+    for (const auto& c : cards) {
+      EXPECT_TRUE(c.public_view()) << c.unit();
+      out.push_back(c.unit());
+    }
+    return out;
+  };
+  EXPECT_EQ(units(a.views->Cards(CardView::kPublic, "FY2016", "", "", 100)),
+            (std::vector<std::string>{"agency:DEA", "agency:FBI",
+                                      "field_office:DEA-PHILADELPHIA"}));
+  EXPECT_EQ(
+      a.views->Cards(CardView::kPublic, "FY2016", "", "", 100)[0].revision(),
+      2);
+  EXPECT_EQ(
+      units(a.views->Cards(CardView::kPublic, "FY2016", "agency", "", 100)),
+      (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
+  EXPECT_TRUE(
+      a.views->Cards(CardView::kPublic, "FY2016", "district", "", 100).empty());
+  EXPECT_EQ(
+      units(a.views->Cards(CardView::kPublic, "FY2016", "", "agency:DEA", 1)),
+      (std::vector<std::string>{"agency:FBI"}));
+  EXPECT_EQ(units(a.views->Cards(CardView::kPublic, "FY2017", "", "", 100)),
+            (std::vector<std::string>{"agency:DEA"}));
+  EXPECT_TRUE(
+      a.views->Cards(CardView::kRestricted, "FY2017", "", "", 100).empty());
+
+  std::vector<std::string> all_units, periods;
+  a.views->UnitsAndPeriods(CardView::kPublic, &all_units, &periods);
+  EXPECT_EQ(all_units,
+            (std::vector<std::string>{"agency:DEA", "agency:FBI",
+                                      "field_office:DEA-PHILADELPHIA"}));
+  EXPECT_EQ(periods, (std::vector<std::string>{"FY2016", "FY2017"}));
+  a.views->UnitsAndPeriods(CardView::kRestricted, &all_units, &periods);
+  EXPECT_EQ(all_units, (std::vector<std::string>{
+                           "agency:DEA", "agency:FBI", "district:EDPA",
+                           "field_office:DEA-PHILADELPHIA"}));
+  EXPECT_EQ(periods, (std::vector<std::string>{"FY2016"}));
+
+  // Every record's offset is kept, the skipped ones' too.
+  EXPECT_EQ(a.views->StartOffsets().at({kScoresPublic, 0}), 2);
+  EXPECT_EQ(a.views->StartOffsets().at({kScoresPublic, 1}), 3);
+  EXPECT_EQ(a.views->StartOffsets().at({kScoresPublic, 2}), 1);
+  EXPECT_EQ(a.views->StartOffsets().at({kScoresPublic, 3}), 2);
   EXPECT_TRUE(All(*a.views, {}, true).events.empty());
 }
 
@@ -873,6 +1008,11 @@ TEST(ViewsTest, StartOffsetsFollowCommits) {
   records.push_back(s.logs.Append(
       kScores, 4, Card("agency:DEA", "FY2016", 1, 3).SerializeAsString()));
   records.push_back(s.logs.Append(kScores, 4, "garbage"));
+  records.push_back(s.logs.Append(
+      kScoresPublic, 7,
+      PublicCard("agency:DEA", "FY2016", 1, 3, false).SerializeAsString()));
+  records.push_back(s.logs.Append(kScoresPublic, 7, "garbage"));
+  records.push_back(s.logs.Append(kScoresPublic, 7, "more garbage"));
   records.push_back(s.logs.Append("some.other.topic", 0, "x"));
   Replica a("offsets");
   EXPECT_TRUE(a.views->StartOffsets().empty());
@@ -883,11 +1023,14 @@ TEST(ViewsTest, StartOffsetsFollowCommits) {
     a.views->Apply(tx, records);
     EXPECT_TRUE(a.views->StartOffsets().empty());
     EXPECT_TRUE(All(*a.views, {}, true).events.empty());
+    EXPECT_FALSE(
+        a.views->Card(CardView::kPublic, "agency:DEA", "FY2016").has_value());
     ASSERT_TRUE(a.views->Commit(tx).ok());
   }
   std::map<std::pair<std::string, int32_t>, int64_t> want;
   for (const auto& r : records) {
-    if (r.topic != kPublic && r.topic != kRestricted && r.topic != kScores) {
+    if (r.topic != kPublic && r.topic != kRestricted && r.topic != kScores &&
+        r.topic != kScoresPublic) {
       continue;
     }
     want[{r.topic, r.partition}] =
@@ -895,13 +1038,17 @@ TEST(ViewsTest, StartOffsetsFollowCommits) {
   }
   EXPECT_EQ(a.views->StartOffsets(), want);
   EXPECT_EQ(a.views->StartOffsets().at({kScores, 4}), 2);
+  EXPECT_EQ(a.views->StartOffsets().at({kScoresPublic, 7}), 3);
 
   // After a restart: the same offsets, events and cards.
   const auto before = Ids(All(*a.views, {}, true).events);
   a.Reopen();
   EXPECT_EQ(a.views->StartOffsets(), want);
   EXPECT_EQ(Ids(All(*a.views, {}, true).events), before);
-  EXPECT_TRUE(a.views->Card("agency:DEA", "FY2016").has_value());
+  EXPECT_TRUE(
+      a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016").has_value());
+  EXPECT_TRUE(
+      a.views->Card(CardView::kPublic, "agency:DEA", "FY2016").has_value());
 
   // More records move them on; cursors taken before the restart still work.
   const auto more =
