@@ -2,7 +2,8 @@
 // RocksDB, with fruition-gateway as a separate process. The test produces
 // oversight events and scorecards as the reconciler and scoring would, and
 // reads them back over gRPC (OversightService), HTTP and Server-Sent Events:
-// scorecards as produced (suppressed for the public), event streams that
+// scorecards as produced (the restricted view for overseers, the public view
+// of `fruition.scores.public.v1` for everybody else), event streams that
 // resume with the last cursor across a kill -9 and a restart, across
 // replicas, and duplicates on the topics delivered once. Skipped, with the
 // reason, where Java/Maven are missing.
@@ -130,6 +131,25 @@ v1::Scorecard Card(const std::string& unit, const std::string& period,
   add("mean_desert", 37.5, 4 + revision);  // small: suppressed for the public
   add("link_substantiation_rate", 0, 0, false);
   add("weighted_enforcement_value", 12.25, 40);
+  return c;
+}
+
+// The public view scoring's disclosure stage publishes of Card(unit, period,
+// revision): the small cell withheld (suppressed, value 0, n 0, defined
+// false), its own id; every other revision lags the current facts.
+v1::Scorecard PublicCard(const std::string& unit, const std::string& period,
+                         int64_t revision) {
+  v1::Scorecard c = Card(unit, period, revision);
+  c.set_scorecard_id(StrCat("public/", c.scorecard_id()));
+  c.set_public_view(true);
+  c.set_lags_current(revision % 2 == 0);
+  for (auto& i : *c.mutable_indicators()) {
+    if (i.n() > 0 && i.n() < 11) {
+      i.Clear();
+      i.set_name("mean_desert");
+      i.set_suppressed(true);
+    }
+  }
   return c;
 }
 
@@ -325,8 +345,9 @@ class GatewayIntegrationTest : public ::testing::Test {
     }
     shared_broker_ = new std::shared_ptr<Broker>(*broker);
     std::vector<kafka::TopicSpec> specs;
-    for (std::string_view t : {topics::kOversightPublic,
-                               topics::kOversightRestricted, topics::kScores}) {
+    for (std::string_view t :
+         {topics::kOversightPublic, topics::kOversightRestricted,
+          topics::kScores, topics::kScoresPublic}) {
       specs.push_back(kafka::TopicSpec{std::string(t), 12, 1, {}});
     }
     const absl::Status s =
@@ -457,12 +478,15 @@ google::protobuf::Struct ParseStruct(const std::string& json) {
   return s;
 }
 
-TEST_F(GatewayIntegrationTest, ScorecardsAsProducedAndSuppressedForThePublic) {
+TEST_F(GatewayIntegrationTest, ScorecardsAsProducedRestrictedOrPublicView) {
   const std::vector<std::string> units = {StrCat("agency:SA-", nonce_),
                                           StrCat("district:SB-", nonce_)};
   const std::vector<std::string> periods = {"FY2016", "FY2016Q3"};
+  // Restricted only: its public view is not published.
+  const std::string unpublished = StrCat("agency:SC-", nonce_);
   std::vector<Outgoing> records;
   std::map<std::pair<std::string, std::string>, v1::Scorecard> latest;
+  std::map<std::pair<std::string, std::string>, v1::Scorecard> latest_public;
   for (int revision = 1; revision <= 3; ++revision) {
     for (const auto& u : units) {
       for (const auto& p : periods) {
@@ -470,9 +494,17 @@ TEST_F(GatewayIntegrationTest, ScorecardsAsProducedAndSuppressedForThePublic) {
         records.push_back(Outgoing{
             std::string(topics::kScores), u, c.SerializeAsString(), {}});
         latest[{u, p}] = c;
+        const v1::Scorecard pc = PublicCard(u, p, revision);
+        records.push_back(Outgoing{
+            std::string(topics::kScoresPublic), u, pc.SerializeAsString(), {}});
+        latest_public[{u, p}] = pc;
       }
     }
   }
+  records.push_back(Outgoing{std::string(topics::kScores),
+                             unpublished,
+                             Card(unpublished, "FY2016", 1).SerializeAsString(),
+                             {}});
   ProduceOrFail(records);
   Gateway g{"g"};
   Start(g);
@@ -498,37 +530,44 @@ TEST_F(GatewayIntegrationTest, ScorecardsAsProducedAndSuppressedForThePublic) {
         },
         seconds(90)))
         << key.first << " " << key.second << ": " << card.ShortDebugString();
-    // The public and an agency: cells with 0 < n < 11 suppressed.
+    // The public and an agency: the public view, as published.
+    const v1::Scorecard& want_public = latest_public.at(key);
     for (const std::string& token : {std::string(), kDeaToken}) {
       v1::Scorecard pub;
-      ASSERT_TRUE(get(token, key.first, key.second, &pub).ok());
-      ASSERT_EQ(pub.indicators_size(), want.indicators_size());
-      for (int i = 0; i < pub.indicators_size(); ++i) {
-        const auto& w = want.indicators(i);
-        const auto& p = pub.indicators(i);
-        EXPECT_EQ(p.name(), w.name());
-        EXPECT_EQ(p.n(), w.n());
-        if (w.n() > 0 && w.n() < 11) {
-          EXPECT_TRUE(p.suppressed()) << w.name();
-          EXPECT_EQ(p.value(), 0) << w.name();
-        } else {
-          EXPECT_FALSE(p.suppressed()) << w.name();
-          EXPECT_EQ(p.value(), w.value()) << w.name();
-        }
-      }
+      EXPECT_TRUE(testing::WaitUntil(
+          [&] {
+            pub.Clear();
+            return get(token, key.first, key.second, &pub).ok() &&
+                   pub.SerializeAsString() == want_public.SerializeAsString();
+          },
+          seconds(90)))
+          << key.first << " " << key.second << ": " << pub.ShortDebugString();
     }
   }
   v1::Scorecard none;
   EXPECT_EQ(get("", units[0], "FY2019", &none).error_code(),
             grpc::StatusCode::NOT_FOUND);
+  v1::Scorecard restricted_only;
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        return get(kOigToken, unpublished, "FY2016", &restricted_only).ok();
+      },
+      seconds(90)));
+  const grpc::Status not_yet = get("", unpublished, "FY2016", &none);
+  EXPECT_EQ(not_yet.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(not_yet.error_message().find("no public figures yet"),
+            std::string::npos)
+      << not_yet.error_message();
 
   // HTTP, as SPEC §9 writes it.
   httplib::Client http("127.0.0.1", g.http_port);
   http.set_read_timeout(seconds(60));
-  for (const auto& [key, want] : latest) {
+  for (const auto& [key, want_restricted] : latest) {
     const std::string path =
         StrCat("/api/v1/scorecards?unit=", key.first, "&period=", key.second);
     for (bool overseer : {true, false}) {
+      const v1::Scorecard& want =
+          overseer ? want_restricted : latest_public.at(key);
       httplib::Headers headers;
       if (overseer) headers.emplace("Authorization", "Bearer " + kOigToken);
       auto res = http.Get(path, headers);
@@ -540,6 +579,14 @@ TEST_F(GatewayIntegrationTest, ScorecardsAsProducedAndSuppressedForThePublic) {
       EXPECT_EQ(f.at("period").string_value(), key.second);
       EXPECT_EQ(f.at("scoreVersion").string_value(), "v1");
       EXPECT_EQ(f.at("criteriaVersion").string_value(), "v1");
+      EXPECT_EQ(f.at("scorecardId").string_value(), want.scorecard_id());
+      EXPECT_EQ(f.at("publicView").bool_value(), !overseer);
+      if (overseer) {
+        EXPECT_EQ(f.count("lagsCurrent"), 0u) << res->body;
+      } else {
+        ASSERT_EQ(f.count("lagsCurrent"), 1u) << res->body;
+        EXPECT_EQ(f.at("lagsCurrent").bool_value(), want.lags_current());
+      }
       const auto& cells = f.at("indicators").struct_value().fields();
       EXPECT_EQ(cells.size(), static_cast<size_t>(want.indicators_size()));
       const std::map<std::string, std::string> names = {
@@ -553,15 +600,17 @@ TEST_F(GatewayIntegrationTest, ScorecardsAsProducedAndSuppressedForThePublic) {
         const auto it = cells.find(names.at(w.name()));
         ASSERT_NE(it, cells.end()) << w.name() << ": " << res->body;
         const auto& cell = it->second.struct_value().fields();
+        if (w.suppressed()) {
+          // SPEC §5 D1: exactly {"suppressed": true}.
+          EXPECT_EQ(cell.size(), 1u) << w.name() << ": " << res->body;
+          EXPECT_TRUE(cell.at("suppressed").bool_value()) << w.name();
+          continue;
+        }
         EXPECT_EQ(cell.at("n").number_value(), static_cast<double>(w.n()));
         if (!w.defined()) {
           EXPECT_EQ(cell.size(), 2u) << w.name();
           EXPECT_FALSE(cell.at("defined").bool_value());
           EXPECT_EQ(cell.count("value"), 0u);
-        } else if (!overseer && w.n() > 0 && w.n() < 11) {
-          EXPECT_EQ(cell.size(), 2u) << w.name();
-          EXPECT_TRUE(cell.at("suppressed").bool_value()) << w.name();
-          EXPECT_EQ(cell.count("value"), 0u) << w.name() << ": " << res->body;
         } else {
           EXPECT_EQ(cell.size(), 2u) << w.name();
           ASSERT_EQ(cell.count("value"), 1u) << w.name();
@@ -570,24 +619,38 @@ TEST_F(GatewayIntegrationTest, ScorecardsAsProducedAndSuppressedForThePublic) {
       }
     }
   }
-  // The period's list holds this test's units, in order.
-  auto res = http.Get("/api/v1/scorecards?period=FY2016Q3");
-  ASSERT_TRUE(res);
-  ASSERT_EQ(res->status, 200);
-  std::vector<std::string> listed;
-  const google::protobuf::Struct list = ParseStruct(res->body);
-  for (const auto& v : list.fields().at("scorecards").list_value().values()) {
-    const std::string unit =
-        v.struct_value().fields().at("unit").string_value();
-    if (unit.find(nonce_) != std::string::npos) listed.push_back(unit);
+  // The period's list holds this test's units, in order; the unpublished
+  // one only for overseers.
+  for (bool overseer : {false, true}) {
+    httplib::Headers headers;
+    if (overseer) headers.emplace("Authorization", "Bearer " + kOigToken);
+    auto res = http.Get("/api/v1/scorecards?period=FY2016", headers);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200);
+    std::vector<std::string> listed;
+    const google::protobuf::Struct list = ParseStruct(res->body);
+    for (const auto& v : list.fields().at("scorecards").list_value().values()) {
+      const std::string unit =
+          v.struct_value().fields().at("unit").string_value();
+      if (unit.find(nonce_) != std::string::npos) listed.push_back(unit);
+    }
+    std::vector<std::string> want = {units[0]};
+    if (overseer) want.push_back(unpublished);
+    want.push_back(units[1]);
+    EXPECT_EQ(listed, want) << (overseer ? "overseer" : "public");
   }
-  EXPECT_EQ(listed, units);
-  // A missing card is a JSON 404.
+  // A missing card is a JSON 404; so is one without a public view yet.
   auto missing =
       http.Get(StrCat("/api/v1/scorecards?unit=", units[0], "&period=FY2019"));
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
   EXPECT_NE(missing->body.find("NOT_FOUND"), std::string::npos);
+  auto unready = http.Get(
+      StrCat("/api/v1/scorecards?unit=", unpublished, "&period=FY2016"));
+  ASSERT_TRUE(unready);
+  EXPECT_EQ(unready->status, 404);
+  EXPECT_NE(unready->body.find("no public figures yet"), std::string::npos)
+      << unready->body;
 }
 
 void GatewayIntegrationTest::SurvivesKillNine(Kind kind) {
