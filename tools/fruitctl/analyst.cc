@@ -113,8 +113,13 @@ std::string Number(double v, bool percent) {
   return buf;
 }
 
+// What a withheld cell reads: no number, not even its n (SPEC §5 D1).
+constexpr char kSuppressed[] = "suppressed";
+// Under a public card whose figures rest on older facts (SPEC §5 D4).
+constexpr char kLagNote[] = "(public figures lag current facts)";
+
 std::string Cell(const v1::Indicator& i) {
-  if (i.suppressed()) return "suppressed (n<11)";
+  if (i.suppressed()) return kSuppressed;
   if (!i.defined()) return "-";
   return Number(i.value(), IsShare(i.name()));
 }
@@ -188,14 +193,19 @@ bool Flag(const config::Settings& s, const std::string& name) {
   return v.ok() && *v;
 }
 
+// A cell's n, or nothing for a withheld cell.
+std::string NOf(const v1::Indicator& i) {
+  return i.suppressed() ? "" : std::to_string(i.n());
+}
+
 void PrintScorecard(const v1::Scorecard& card, std::ostream& out) {
   out << card.unit() << "  " << card.period() << "  (score "
       << card.score_version() << ", criteria " << card.criteria_version()
-      << ", revision " << card.revision() << ")\n\n";
+      << ", revision " << card.revision() << ")\n";
+  if (card.public_view() && card.lags_current()) out << kLagNote << "\n";
+  out << "\n";
   Table t({"indicator", "value", "n"});
-  for (const auto& i : card.indicators()) {
-    t.Add({i.name(), Cell(i), std::to_string(i.n())});
-  }
+  for (const auto& i : card.indicators()) t.Add({i.name(), Cell(i), NOf(i)});
   t.Print(out);
 }
 
@@ -264,27 +274,35 @@ int ScorecardsCommand(const config::Settings& s, std::ostream& out,
         }
       }
     }
+    // A withheld cell: an empty value (never a number a spreadsheet would
+    // read as one) and the word `suppressed` where its n would be.
+    // lags_current: true or false on public views, empty on restricted ones.
     out << "unit,period";
     for (const auto& n : names) {
       out << "," << CsvEscape(n) << "," << CsvEscape(n + "_n");
     }
-    out << "\n";
+    out << ",lags_current\n";
     for (const auto& c : cards) {
       out << CsvEscape(c.unit()) << "," << c.period();
       for (const auto& n : names) {
         const v1::Indicator* i = Find(c, n);
         std::string value;
+        std::string count;
         if (i != nullptr && i->suppressed()) {
-          value = "suppressed";
-        } else if (i != nullptr && i->defined()) {
-          char buf[64];
-          std::snprintf(buf, sizeof(buf), "%.10g", i->value());
-          value = buf;
+          count = kSuppressed;
+        } else if (i != nullptr) {
+          count = std::to_string(i->n());
+          if (i->defined()) {
+            char buf[64];
+            std::snprintf(buf, sizeof(buf), "%.10g", i->value());
+            value = buf;
+          }
         }
-        out << "," << value << ","
-            << (i == nullptr ? "" : std::to_string(i->n()));
+        out << "," << value << "," << count;
       }
-      out << "\n";
+      out << ","
+          << (c.public_view() ? (c.lags_current() ? "true" : "false") : "")
+          << "\n";
     }
   } else {
     Table t({"unit", "sentenced", "claimed priority", "high desert", "gap",
@@ -297,6 +315,11 @@ int ScorecardsCommand(const config::Settings& s, std::ostream& out,
              CellOf(c, "link_substantiation_rate")});
     }
     t.Print(out);
+    for (const auto& c : cards) {
+      if (c.public_view() && c.lags_current()) {
+        out << c.unit() << "  " << kLagNote << "\n";
+      }
+    }
   }
   return cards.empty() ? kNotFound : kOk;
 }
@@ -597,8 +620,10 @@ std::vector<config::Spec> AnalystSpecs() {
 
 const char* AnalystUsage() {
   return "  fruitctl scorecard --unit UNIT --period PERIOD [--json]\n"
-         "      One unit-period's indicators. Cells resting on fewer than 11\n"
-         "      cases show 'suppressed' unless your token is an overseer's.\n"
+         "      One unit-period's indicators. Without an overseer's token:\n"
+         "      the public view, where a cell withheld to protect people\n"
+         "      (fewer than 11, or derivable) reads 'suppressed', no number;\n"
+         "      figures that lag the current facts say so.\n"
          "      e.g. fruitctl scorecard --unit agency:DEA --period FY2016\n"
          "  fruitctl scorecards --period PERIOD [--unit-kind K] "
          "[--csv|--json]\n"

@@ -1,0 +1,194 @@
+// fruitctl's scorecard and scorecards commands (tools/fruitctl/analyst.h)
+// against an in-process OversightService that answers as the gateway does
+// for a public caller: the public view, where a withheld cell is
+// `suppressed` with no value and no n (SPEC §5 D1), and `lags_current` when
+// the public figures rest on older facts (D4). No gateway, no Kafka.
+#include "tools/fruitctl/analyst.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fruition/v1/gateway.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "services/common/config/config.h"
+#include "services/common/strings.h"
+
+namespace fruition::fruitctl {
+namespace {
+
+v1::Indicator* Add(v1::Scorecard* c, const std::string& name, double value,
+                   int64_t n) {
+  auto* i = c->add_indicators();
+  i->set_name(name);
+  i->set_value(value);
+  i->set_n(n);
+  i->set_defined(true);
+  return i;
+}
+
+// A public view: fruition_gap and lnf_share withheld (as scoring writes
+// them: suppressed, value 0, n 0, defined false).
+v1::Scorecard PublicCard(const std::string& unit, bool lags) {
+  v1::Scorecard c;
+  c.set_unit(unit);
+  c.set_period("FY2016");
+  c.set_score_version("v1");
+  c.set_criteria_version("v1");
+  c.set_revision(3);
+  c.set_public_view(true);
+  c.set_lags_current(lags);
+  Add(&c, "sentenced", 4321, 4321);
+  Add(&c, "claimed_priority_share", 0.5, 4321);
+  c.add_indicators()->set_name("fruition_gap");
+  c.mutable_indicators(2)->set_suppressed(true);
+  c.add_indicators()->set_name("lnf_share");
+  c.mutable_indicators(3)->set_suppressed(true);
+  return c;
+}
+
+class FakeOversight final : public v1::OversightService::Service {
+ public:
+  grpc::Status GetScorecard(grpc::ServerContext*,
+                            const v1::GetScorecardRequest* request,
+                            v1::Scorecard* response) override {
+    for (const auto& c : cards_) {
+      if (c.unit() == request->unit() && c.period() == request->period()) {
+        *response = c;
+        return grpc::Status::OK;
+      }
+    }
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no public figures yet");
+  }
+  grpc::Status ListScorecards(grpc::ServerContext*,
+                              const v1::ListScorecardsRequest* request,
+                              v1::ListScorecardsResponse* response) override {
+    for (const auto& c : cards_) {
+      if (c.period() == request->period()) *response->add_scorecards() = c;
+    }
+    return grpc::Status::OK;
+  }
+
+ private:
+  const std::vector<v1::Scorecard> cards_ = {
+      PublicCard("agency:DEA", /*lags=*/true),
+      PublicCard("agency:FBI", /*lags=*/false)};
+};
+
+class AnalystScorecardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    ASSERT_GT(port_, 0);
+  }
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown();
+  }
+
+  // Runs `command` with `flags`; its exit code, output in `out`.
+  int Run(const std::string& command, std::vector<std::string> flags,
+          std::string* out) {
+    std::vector<config::Spec> specs = {{"server", "", ""},
+                                       {"token", "", ""},
+                                       {"tls-ca", "", ""},
+                                       {"tls-cert", "", ""},
+                                       {"tls-key", "", ""}};
+    for (auto& spec : AnalystSpecs()) specs.push_back(std::move(spec));
+    flags.push_back(StrCat("--server=127.0.0.1:", port_));
+    auto settings = config::Settings::Load(
+        flags, specs, [](const char*) -> const char* { return nullptr; });
+    EXPECT_TRUE(settings.ok()) << settings.status();
+    if (!settings.ok()) return -1;
+    std::ostringstream o, e;
+    auto code = RunAnalystCommand(command, *settings, {}, o, e);
+    EXPECT_TRUE(code.has_value());
+    *out = o.str() + e.str();
+    return code.value_or(-1);
+  }
+
+  // The line of `text` starting with `prefix` ("" if none).
+  static std::string Line(const std::string& text, const std::string& prefix) {
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind(prefix, 0) == 0) return line;
+    }
+    return "";
+  }
+
+  FakeOversight service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+bool HasDigit(const std::string& s) {
+  return s.find_first_of("0123456789") != std::string::npos;
+}
+
+TEST_F(AnalystScorecardTest, WithheldCellReadsSuppressedWithNoNumber) {
+  std::string out;
+  ASSERT_EQ(Run("scorecard", {"--unit=agency:DEA", "--period=FY2016"}, &out), 0)
+      << out;
+  for (const std::string name : {"fruition_gap", "lnf_share"}) {
+    const std::string line = Line(out, name);
+    ASSERT_FALSE(line.empty()) << out;
+    EXPECT_NE(line.find("suppressed"), std::string::npos) << line;
+    EXPECT_FALSE(HasDigit(line)) << line;  // neither a value nor an n
+  }
+  EXPECT_NE(Line(out, "sentenced").find("4321"), std::string::npos) << out;
+  EXPECT_NE(out.find("(public figures lag current facts)"), std::string::npos)
+      << out;
+
+  ASSERT_EQ(Run("scorecard", {"--unit=agency:FBI", "--period=FY2016"}, &out), 0)
+      << out;
+  EXPECT_EQ(out.find("lag"), std::string::npos) << out;
+
+  // JSON: the gateway's, a withheld cell exactly {"suppressed":true}.
+  ASSERT_EQ(Run("scorecard", {"--unit=agency:DEA", "--period=FY2016", "--json"},
+                &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("\"fruitionGap\":{\"suppressed\":true}"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\"lagsCurrent\":true"), std::string::npos) << out;
+}
+
+TEST_F(AnalystScorecardTest, ScorecardsTableAndCsv) {
+  std::string out;
+  ASSERT_EQ(Run("scorecards", {"--period=FY2016"}, &out), 0) << out;
+  const std::string dea = Line(out, "agency:DEA ");
+  ASSERT_FALSE(dea.empty()) << out;
+  EXPECT_NE(dea.find("suppressed"), std::string::npos) << dea;
+  EXPECT_NE(out.find("agency:DEA  (public figures lag current facts)"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("agency:FBI  (public figures lag"), std::string::npos)
+      << out;
+
+  ASSERT_EQ(Run("scorecards", {"--period=FY2016", "--csv"}, &out), 0) << out;
+  EXPECT_EQ(Line(out, "unit,"),
+            "unit,period,sentenced,sentenced_n,claimed_priority_share,"
+            "claimed_priority_share_n,fruition_gap,fruition_gap_n,lnf_share,"
+            "lnf_share_n,lags_current")
+      << out;
+  // Withheld: an empty value and the word suppressed, no number.
+  EXPECT_EQ(Line(out, "agency:DEA,"),
+            "agency:DEA,FY2016,4321,4321,0.5,4321,,suppressed,,suppressed,"
+            "true")
+      << out;
+  EXPECT_EQ(Line(out, "agency:FBI,"),
+            "agency:FBI,FY2016,4321,4321,0.5,4321,,suppressed,,suppressed,"
+            "false")
+      << out;
+}
+
+}  // namespace
+}  // namespace fruition::fruitctl
