@@ -66,9 +66,9 @@ struct State {
   std::map<std::string, std::string> complement_of;
   std::set<std::string> suppressed;  // atoms (never complements)
   // Whether quantity q is published (a complement: both its parts).
-  bool Published(const std::string& q,
-                 const std::map<std::string, std::pair<std::string,
-                                                       std::string>>& parts)
+  bool Published(
+      const std::string& q,
+      const std::map<std::string, std::pair<std::string, std::string>>& parts)
       const {
     auto it = parts.find(q);
     if (it == parts.end()) return suppressed.count(q) == 0;
@@ -78,9 +78,9 @@ struct State {
 };
 
 // Quantities (atoms and complements) a restricted card shows.
-void Quantities(const v1::Scorecard& card, State* s,
-                std::map<std::string, std::pair<std::string, std::string>>*
-                    complements) {
+void Quantities(
+    const v1::Scorecard& card, State* s,
+    std::map<std::string, std::pair<std::string, std::string>>* complements) {
   for (const v1::Indicator& i : card.indicators()) {
     const CellRule r = RuleOf(i.name());
     switch (r.kind) {
@@ -95,9 +95,9 @@ void Quantities(const v1::Scorecard& card, State* s,
         s->value.emplace(r.n, i.n());
         int64_t k = 0;
         if (i.defined()) {
-          k = r.value_is_k ? std::llround(i.value())
-                           : std::llround(i.value() * static_cast<double>(
-                                                          i.n()));
+          k = r.value_is_k
+                  ? std::llround(i.value())
+                  : std::llround(i.value() * static_cast<double>(i.n()));
         }
         s->value.emplace(r.k, k);
         const std::string c = Complement(r);

@@ -71,8 +71,8 @@ struct CellRule {
     kDifference,    // shows the quantities of `operands`
   };
   Kind kind = Kind::kMeasure;
-  std::string n;  // quantity named by the cell's n
-  std::string k;  // kShare: the attribute count
+  std::string n;                      // quantity named by the cell's n
+  std::string k;                      // kShare: the attribute count
   bool value_is_k = false;            // kShare: value is k, not k ÷ n
   std::vector<std::string> operands;  // kDifference: indicator names
 };

@@ -62,8 +62,8 @@ bool Hidden(const std::map<UnitPeriod, PublicOutput>& out,
 TEST(DisclosureTest, SuppressedCellCarriesNothingElse) {  // D1
   auto out = ComputePublicViews(
       {{{"district:EDPA", "FY2016"}, In(Card("district:EDPA", "FY2016", 5))}});
-  const v1::Indicator& c = Cell(out.at({"district:EDPA", "FY2016"}),
-                                "sentenced");
+  const v1::Indicator& c =
+      Cell(out.at({"district:EDPA", "FY2016"}), "sentenced");
   EXPECT_TRUE(c.suppressed());
   EXPECT_EQ(c.n(), 0);
   EXPECT_EQ(c.value(), 0);
@@ -99,9 +99,9 @@ TEST(DisclosureTest, SmallCountsAndSharesAreSuppressed) {  // D2
   out = ComputePublicViews({{{"district:EDPA", "FY2016"},
                              In(Card("district:EDPA", "FY2016", 40, 11))}});
   EXPECT_FALSE(Hidden(out, "district:EDPA", "FY2016", "lnf_share"));
-  EXPECT_DOUBLE_EQ(Cell(out.at({"district:EDPA", "FY2016"}), "lnf_share")
-                       .value(),
-                   11.0 / 40);
+  EXPECT_DOUBLE_EQ(
+      Cell(out.at({"district:EDPA", "FY2016"}), "lnf_share").value(),
+      11.0 / 40);
   EXPECT_EQ(Cell(out.at({"district:EDPA", "FY2016"}), "lnf_share").n(), 40);
 }
 
@@ -147,8 +147,7 @@ TEST(DisclosureTest, FieldOfficesOfAnotherAgencyAreNotLinked) {  // D3
 TEST(DisclosureTest, FiscalYearWithOneSuppressedQuarter) {  // D3
   auto out = ComputePublicViews({
       {{"district:EDPA", "FY2016"}, In(Card("district:EDPA", "FY2016", 50))},
-      {{"district:EDPA", "FY2016Q1"},
-       In(Card("district:EDPA", "FY2016Q1", 4))},
+      {{"district:EDPA", "FY2016Q1"}, In(Card("district:EDPA", "FY2016Q1", 4))},
       {{"district:EDPA", "FY2016Q2"},
        In(Card("district:EDPA", "FY2016Q2", 15))},
       {{"district:EDPA", "FY2016Q3"},
@@ -226,8 +225,8 @@ TEST(DisclosureTest, OrganizationsAreNotSuppressedButArrestRatioFollows) {
     i->set_defined(true);
   }
   auto out = ComputePublicViews({{{"agency:DEA", "FY2016"}, in}});
-  EXPECT_FALSE(Hidden(out, "agency:DEA", "FY2016",
-                      "pending_counted_as_dismantled"));
+  EXPECT_FALSE(
+      Hidden(out, "agency:DEA", "FY2016", "pending_counted_as_dismantled"));
   EXPECT_FALSE(Hidden(out, "agency:DEA", "FY2016", "org_outcomes_reported"));
   EXPECT_FALSE(Hidden(out, "agency:DEA", "FY2016",
                       "target_ratio:PERFORMANCE_MEASURE_PTO_DISMANTLED"));
@@ -237,9 +236,9 @@ TEST(DisclosureTest, OrganizationsAreNotSuppressedButArrestRatioFollows) {
 }
 
 TEST(DisclosureTest, AVersionNeverMovesACountByOneToTen) {
-  auto first = ComputePublicViews({{{"district:EDPA", "FY2016"},
-                                    In(Card("district:EDPA", "FY2016", 100,
-                                            30))}});
+  auto first =
+      ComputePublicViews({{{"district:EDPA", "FY2016"},
+                           In(Card("district:EDPA", "FY2016", 100, 30))}});
   const Shown shown = first.at({"district:EDPA", "FY2016"}).shown;
   EXPECT_EQ(shown.at("sentenced"), std::set<int64_t>{100});
   EXPECT_EQ(shown.at("lnf"), std::set<int64_t>{30});

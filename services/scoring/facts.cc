@@ -210,7 +210,22 @@ void AddComponents(const Components& b, int64_t sign, Components* a) {
   for (const auto& [k, v] : b.reported()) {
     (*a->mutable_reported())[k] += sign * v;
   }
+  for (const auto& [k, v] : b.parent_agencies()) {
+    auto& m = *a->mutable_parent_agencies();
+    if ((m[k] += sign * v) == 0) m.erase(k);
+  }
 }
+
+namespace {
+
+// `c` counted in a field office of `agency` (disclosure control links the
+// two, SPEC §5 D3).
+Components WithParent(Components c, const std::string& agency) {
+  if (!agency.empty()) (*c.mutable_parent_agencies())["agency:" + agency] = 1;
+  return c;
+}
+
+}  // namespace
 
 std::map<std::string, Components> Contributions(const SubjectState& s,
                                                 const DesertRules& rules) {
@@ -248,7 +263,8 @@ std::map<std::string, Components> Contributions(const SubjectState& s,
       add_to("agency:" + a->agency(), a->occurred_at(), c);
     }
     if (!a->field_office().empty()) {
-      add_to("field_office:" + a->field_office(), a->occurred_at(), c);
+      add_to("field_office:" + a->field_office(), a->occurred_at(),
+             WithParent(c, a->agency()));
     }
   }
   for (const auto& [case_id, sen] : s.sentencings()) {
@@ -272,6 +288,7 @@ std::map<std::string, Components> Contributions(const SubjectState& s,
     if (d.lnf) c.set_lnf_months(r.sentence_months());
     // The case's arrests: units, and the best claim behind them.
     std::set<std::string> units = {"district:" + r.district()};
+    std::map<std::string, std::set<std::string>> parents;  // field offices
     bool priority = false;
     int64_t best_x8 = WeightFactorX8(v1::TIER_UNSPECIFIED, 0);
     for (const auto* a : arrests) {
@@ -279,6 +296,7 @@ std::map<std::string, Components> Contributions(const SubjectState& s,
       if (!a->agency().empty()) units.insert("agency:" + a->agency());
       if (!a->field_office().empty()) {
         units.insert("field_office:" + a->field_office());
+        parents["field_office:" + a->field_office()].insert(a->agency());
       }
       if (a->claim_id().empty()) continue;
       if (const auto* as = assessment(a->reporter(), a->claim_id())) {
@@ -288,7 +306,13 @@ std::map<std::string, Components> Contributions(const SubjectState& s,
     }
     c.set_claimed_priority(priority ? 1 : 0);
     c.set_wev_x800(d.score * best_x8);  // desert/100 × w × f, × 800
-    for (const std::string& unit : units) add_to(unit, sen.occurred_at(), c);
+    for (const std::string& unit : units) {
+      Components u = c;
+      for (const std::string& agency : parents[unit]) {
+        u = WithParent(u, agency);
+      }
+      add_to(unit, sen.occurred_at(), u);
+    }
   }
   // Declined in one district, charged in another: once, at the earliest
   // such charge.

@@ -20,10 +20,13 @@ absl::StatusOr<std::unique_ptr<ScoringComponent>> ScoringComponent::Create(
   const std::string assessments(topics::kLinkAssessments);
   const std::string contributions(topics::kScoringContributions);
   const std::string scores(topics::kScores);
+  const std::string public_base(topics::kScoringPublicBase);
+  const std::string public_scores(topics::kScoresPublic);
   if (config.create_topics) {
     auto topics =
         kafka::IntakeTopics(config.topic_partitions, config.topic_replication);
-    for (const std::string& t : {assessments, contributions, scores}) {
+    for (const std::string& t :
+         {assessments, contributions, scores, public_base, public_scores}) {
       topics.push_back(kafka::TopicSpec{
           t, config.topic_partitions, config.topic_replication, {}});
     }
@@ -40,6 +43,10 @@ absl::StatusOr<std::unique_ptr<ScoringComponent>> ScoringComponent::Create(
       service::OpenStore(config.data_dir + "/scoring/stage2", Stage2Tables());
   if (!s2.ok()) return s2.status();
   c->stage2_store_ = std::move(*s2);
+  auto s3 =
+      service::OpenStore(config.data_dir + "/scoring/public", PublicTables());
+  if (!s3.ok()) return s3.status();
+  c->public_store_ = std::move(*s3);
 
   kafka::ProducerOptions producer;
   producer.bootstrap_servers = config.kafka_bootstrap;
@@ -55,8 +62,9 @@ absl::StatusOr<std::unique_ptr<ScoringComponent>> ScoringComponent::Create(
   rules.contribution_partitions = config.contribution_partitions;
   c->stage1_ = std::make_unique<Stage1>(rules, c->stage1_store_.get(), reports,
                                         assessments, contributions);
-  c->stage2_ =
-      std::make_unique<Stage2>(rules, contributions, reference, scores);
+  c->stage2_ = std::make_unique<Stage2>(rules, contributions, reference, scores,
+                                        public_base);
+  c->public_ = std::make_unique<PublicStage>(public_base, public_scores);
 
   kafka::ConsumerOptions consumer;
   consumer.bootstrap_servers = config.kafka_bootstrap;
@@ -81,9 +89,19 @@ absl::StatusOr<std::unique_ptr<ScoringComponent>> ScoringComponent::Create(
   c->stage2_loop_ = std::make_unique<stream::Loop>(two, c->stage2_store_.get(),
                                                    c->producer_.get(),
                                                    c->stage2_.get(), &registry);
+  // The public-view stage: its own group on the fiscal-year-keyed topic.
+  stream::LoopOptions three;
+  three.name = "scoring-public";
+  three.consumer = consumer;
+  three.consumer.group_id = config.group_id + "-public";
+  three.group_topics = {public_base};
+  three.skip = config.skip_records;
+  c->public_loop_ = std::make_unique<stream::Loop>(
+      three, c->public_store_.get(), c->producer_.get(), c->public_.get(),
+      &registry);
   c->service_ = std::make_unique<ScoringServiceImpl>(
       c->stage1_store_.get(), c->stage2_store_.get(), c->principals_.get(),
-      &DefaultDesertRules());
+      &DefaultDesertRules(), c->public_store_.get());
   log::Info("scoring configured",
             {{"group", config.group_id},
              {"score_version", DefaultDesertRules().version},
@@ -94,6 +112,7 @@ absl::StatusOr<std::unique_ptr<ScoringComponent>> ScoringComponent::Create(
 void ScoringComponent::Start() {
   threads_.emplace_back([this] { stage1_loop_->RunUntilStopped(stop_); });
   threads_.emplace_back([this] { stage2_loop_->RunUntilStopped(stop_); });
+  threads_.emplace_back([this] { public_loop_->RunUntilStopped(stop_); });
 }
 
 void ScoringComponent::Stop() {

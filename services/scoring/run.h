@@ -18,6 +18,7 @@
 #include "services/common/store/kv.h"
 #include "services/common/stream/loop.h"
 #include "services/scoring/config.h"
+#include "services/scoring/public_stage.h"
 #include "services/scoring/server.h"
 #include "services/scoring/stages.h"
 
@@ -35,7 +36,7 @@ class ScoringComponent {
   grpc::Service* service() { return service_.get(); }
   bool Ready() const {
     return stage1_loop_->Healthy() && stage2_loop_->Healthy() &&
-           producer_->Healthy();
+           public_loop_->Healthy() && producer_->Healthy();
   }
 
  private:
@@ -44,11 +45,14 @@ class ScoringComponent {
   std::unique_ptr<auth::PrincipalRegistry> principals_;
   std::unique_ptr<store::KvStore> stage1_store_;
   std::unique_ptr<store::KvStore> stage2_store_;
+  std::unique_ptr<store::KvStore> public_store_;
   std::unique_ptr<kafka::KafkaProducer> producer_;
   std::unique_ptr<Stage1> stage1_;
   std::unique_ptr<Stage2> stage2_;
+  std::unique_ptr<PublicStage> public_;
   std::unique_ptr<stream::Loop> stage1_loop_;
   std::unique_ptr<stream::Loop> stage2_loop_;
+  std::unique_ptr<stream::Loop> public_loop_;
   std::unique_ptr<ScoringServiceImpl> service_;
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;

@@ -7,6 +7,7 @@
 #include "services/common/status.h"
 #include "services/common/strings.h"
 #include "services/common/units.h"
+#include "services/scoring/public_stage.h"
 #include "services/scoring/stages.h"
 
 namespace fruition::scoring {
@@ -24,11 +25,13 @@ grpc::Status Invalid(const std::string& field, const std::string& message) {
 
 ScoringServiceImpl::ScoringServiceImpl(
     store::KvStore* stage1, store::KvStore* stage2,
-    const auth::PrincipalRegistry* principals, const DesertRules* rules)
+    const auth::PrincipalRegistry* principals, const DesertRules* rules,
+    store::KvStore* public_views)
     : stage1_(stage1),
       stage2_(stage2),
       principals_(principals),
-      rules_(rules) {}
+      rules_(rules),
+      public_views_(public_views) {}
 
 grpc::Status ScoringServiceImpl::GetScorecard(
     grpc::ServerContext* context, const v1::GetScorecardRequest* request,
@@ -63,6 +66,21 @@ grpc::Status ScoringServiceImpl::GetScorecardAs(
   if (!units::ValidPeriod(request.period())) {
     return Invalid("period", units::kPeriodHelp);
   }
+  if (!auth::MayReadRestricted(caller)) {
+    // The public view, as the public-view stage made it (SPEC §5 D1–D4).
+    std::optional<v1::Scorecard> view;
+    if (public_views_ != nullptr) {
+      store::KvTx tx(public_views_);
+      view = PublicStage::View(tx, request.unit(), request.period());
+    }
+    if (!view) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                          StrCat("no public figures yet for ", request.unit(),
+                                 " in ", request.period()));
+    }
+    *response = *std::move(view);
+    return grpc::Status::OK;
+  }
   store::KvTx tx(stage2_);
   auto card = Stage2::Card(tx, request.unit(), request.period());
   if (!card) {
@@ -71,7 +89,6 @@ grpc::Status ScoringServiceImpl::GetScorecardAs(
         StrCat("no scorecard for ", request.unit(), " in ", request.period()));
   }
   *response = *std::move(card);
-  if (!auth::MayReadRestricted(caller)) Suppress(response);
   return grpc::Status::OK;
 }
 
@@ -97,18 +114,20 @@ grpc::Status ScoringServiceImpl::ListScorecardsAs(
   if (!request.page_token().empty()) {
     after = store::JoinKey({request.period(), request.page_token()});
   }
-  store::KvTx tx(stage2_);
   const bool restricted = auth::MayReadRestricted(caller);
-  for (const auto& [k, v] : tx.Scan(kByPeriod, prefix, after, page + 1)) {
+  if (!restricted && public_views_ == nullptr) return grpc::Status::OK;
+  store::KvTx tx(restricted ? stage2_ : public_views_);
+  const int by_period = restricted ? kByPeriod : kViewsByPeriod;
+  for (const auto& [k, v] : tx.Scan(by_period, prefix, after, page + 1)) {
     const std::string unit = store::SplitKey(k)[1];
     if (static_cast<size_t>(response->scorecards_size()) == page) {
       response->set_next_page_token(
           response->scorecards(response->scorecards_size() - 1).unit());
       break;
     }
-    auto card = Stage2::Card(tx, unit, request.period());
+    auto card = restricted ? Stage2::Card(tx, unit, request.period())
+                           : PublicStage::View(tx, unit, request.period());
     if (!card) continue;
-    if (!restricted) Suppress(&*card);
     *response->add_scorecards() = *std::move(card);
   }
   return grpc::Status::OK;

@@ -14,9 +14,12 @@ namespace fruition::scoring {
 
 class ScoringServiceImpl final : public v1::ScoringService::Service {
  public:
+  // `public_views`: the public-view stage's store, from which every caller
+  // without overseer rights is answered (nullptr: such callers find none).
   ScoringServiceImpl(store::KvStore* stage1, store::KvStore* stage2,
                      const auth::PrincipalRegistry* principals,
-                     const DesertRules* rules);
+                     const DesertRules* rules,
+                     store::KvStore* public_views = nullptr);
 
   grpc::Status GetScorecard(grpc::ServerContext* context,
                             const v1::GetScorecardRequest* request,
@@ -44,6 +47,7 @@ class ScoringServiceImpl final : public v1::ScoringService::Service {
   store::KvStore* stage2_;
   const auth::PrincipalRegistry* principals_;
   const DesertRules* rules_;
+  store::KvStore* public_views_;
 };
 
 }  // namespace fruition::scoring

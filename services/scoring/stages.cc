@@ -15,6 +15,7 @@
 #include "services/common/proto.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
+#include "services/domain/disclosure.h"
 #include "services/scoring/facts.h"
 
 namespace fruition::scoring {
@@ -195,11 +196,13 @@ std::vector<stream::Output> Stage1::OnAssigned(store::KvTx& tx,
 // ---------------------------------------------------------------- stage 2
 
 Stage2::Stage2(ScoringRules rules, std::string contributions_topic,
-               std::string reference_topic, std::string scores_topic)
+               std::string reference_topic, std::string scores_topic,
+               std::string public_base_topic)
     : rules_(std::move(rules)),
       contributions_topic_(std::move(contributions_topic)),
       reference_topic_(std::move(reference_topic)),
-      scores_topic_(std::move(scores_topic)) {}
+      scores_topic_(std::move(scores_topic)),
+      public_base_topic_(std::move(public_base_topic)) {}
 
 bool Stage2::Owns(const std::string& unit,
                   const std::set<int32_t>& owned) const {
@@ -215,6 +218,75 @@ std::optional<v1::Scorecard> Stage2::Card(const store::KvTx& tx,
   v1::Scorecard card;
   if (!card.ParseFromString(*bytes)) return std::nullopt;
   return card;
+}
+
+void Stage2::ApplyContribution(store::KvTx& tx, Contribution c) const {
+  const std::string member_key = JoinKey({c.unit(), c.period(), c.member()});
+  const std::string up = JoinKey({c.unit(), c.period()});
+  // The latest in log order wins (see scoring.proto Contribution).
+  Contribution before;
+  if (auto bytes = tx.Get(kMembers, member_key)) {
+    before.ParseFromString(*bytes);
+  }
+  internal::PublicBaseState pb;
+  if (auto bytes = tx.Get(kPublicBase, up)) pb.ParseFromString(*bytes);
+  // Not changed since the base was replaced: its components are its base
+  // (absent: nothing).
+  if (before.base_epoch() != pb.epoch() || !before.has_base()) {
+    *before.mutable_base() = before.components();
+    before.set_base_epoch(pb.epoch());
+  }
+  const std::string base = SerializeDeterministic(before.base());
+  const bool differed = SerializeDeterministic(before.components()) != base;
+  const bool differs = SerializeDeterministic(c.components()) != base;
+  pb.set_differing(pb.differing() + (differs ? 1 : 0) - (differed ? 1 : 0));
+
+  Components totals;
+  if (auto bytes = tx.Get(kTotals, up)) totals.ParseFromString(*bytes);
+  AddComponents(before.components(), -1, &totals);
+  AddComponents(c.components(), 1, &totals);
+  tx.Put(kTotals, up, SerializeDeterministic(totals));
+  *c.mutable_base() = before.base();
+  c.set_base_epoch(before.base_epoch());
+  tx.Put(kMembers, member_key, SerializeDeterministic(c));
+  if (pb.differing() >= domain::kMinPublicCell) {
+    // Enough records differ: the public view may move to the facts as
+    // they are now. Every member's base becomes its current components
+    // (lazily: their base_epoch is now stale).
+    *pb.mutable_base_totals() = totals;
+    pb.set_epoch(pb.epoch() + 1);
+    pb.set_differing(0);
+  }
+  tx.Put(kPublicBase, up, SerializeDeterministic(pb));
+}
+
+std::optional<stream::Output> Stage2::PublicBaseOutput(
+    store::KvTx& tx, const std::string& up, const v1::Scorecard& base_card,
+    const Components& totals) const {
+  internal::PublicBaseState pb;
+  if (auto bytes = tx.Get(kPublicBase, up)) pb.ParseFromString(*bytes);
+  internal::PublicBase out;
+  *out.mutable_card() = base_card;
+  out.set_has_base(pb.epoch() > 0);
+  out.set_lags_current(pb.differing() > 0);
+  out.set_epoch(pb.epoch());
+  std::set<std::string> parents;
+  for (const auto& [agency, n] : totals.parent_agencies()) {
+    parents.insert(agency);
+  }
+  for (const auto& [agency, n] : pb.base_totals().parent_agencies()) {
+    parents.insert(agency);
+  }
+  for (const std::string& p : parents) out.add_parents(p);
+  std::string bytes = SerializeDeterministic(out);
+  if (auto stored = tx.Get(kBaseCards, up); stored && *stored == bytes) {
+    return std::nullopt;
+  }
+  tx.Put(kBaseCards, up, bytes);
+  return stream::Output{public_base_topic_,
+                        domain::FiscalYearOfPeriod(base_card.period()),
+                        std::move(bytes),
+                        {}};
 }
 
 std::set<std::string> Stage2::ReferenceUnitPeriods(
@@ -251,21 +323,8 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
         if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
         return Poison(r, "not a fruition.internal.Contribution", poison);
       }
-      const std::string member_key =
-          JoinKey({c.unit(), c.period(), c.member()});
-      // The latest in log order wins (see scoring.proto Contribution).
-      Contribution before;
-      if (auto bytes = tx.Get(kMembers, member_key)) {
-        before.ParseFromString(*bytes);
-      }
-      const std::string up = JoinKey({c.unit(), c.period()});
-      Components totals;
-      if (auto bytes = tx.Get(kTotals, up)) totals.ParseFromString(*bytes);
-      AddComponents(before.components(), -1, &totals);
-      AddComponents(c.components(), 1, &totals);
-      tx.Put(kTotals, up, SerializeDeterministic(totals));
-      tx.Put(kMembers, member_key, SerializeDeterministic(c));
-      dirty.insert(up);
+      dirty.insert(JoinKey({c.unit(), c.period()}));
+      ApplyContribution(tx, std::move(c));
     } else if (r.topic == reference_topic_) {
       v1::AgencyReport report;
       if (!report.ParseFromString(r.value)) {
@@ -468,6 +527,25 @@ std::vector<stream::Output> Stage2::Rebuild(
                     static_cast<int64_t>(points.size())};
       }
       if (!cc.empty()) change = cc;
+    }
+    // What the public view may rest on: people as of its base, the
+    // organizations and areas as they are now.
+    {
+      internal::PublicBaseState pb;
+      if (auto bytes = tx.Get(kPublicBase, up)) pb.ParseFromString(*bytes);
+      v1::Scorecard base;
+      base.set_unit(unit);
+      base.set_period(period);
+      for (auto& i :
+           ComputeIndicators(pb.base_totals(), ref ? &*ref : nullptr,
+                             change ? &*change : nullptr, rules_.indicators)) {
+        *base.add_indicators() = std::move(i);
+      }
+      base.set_score_version(rules_.desert->version);
+      base.set_criteria_version(rules_.criteria_version);
+      if (auto o = PublicBaseOutput(tx, up, base, totals)) {
+        out.push_back(*std::move(o));
+      }
     }
     const bool empty = IsZero(totals) && !ref && !change;
     auto stored = Card(tx, unit, period);

@@ -11,7 +11,14 @@
 // fruition.reference.v1 read whole) keeps the latest contribution (in log
 // order) of each member per unit-period, maintains their sums, and produces
 // a Scorecard to fruition.scores.v1 (key unit) whenever a unit-period's
-// indicators change.
+// indicators change. It also keeps what the unit-period's public view rests
+// on (SPEC §5 D4): each member's components when the view was last
+// replaced, and how many members differ from them now; once 11 differ, the
+// current totals become the new base. What the public view may show goes to
+// fruition.scoring.public-base (key fiscal year) for the public-view stage
+// (services/scoring/public_stage.h). The count is kept per contribution
+// record, in log order, so a replay of the same contributions replaces the
+// base at the same records.
 // Reference-driven indicators (org outcomes, targets, community change) are
 // computed for the units whose contributions partition it owns.
 #ifndef FRUITION_SERVICES_SCORING_STAGES_H_
@@ -31,7 +38,15 @@ namespace fruition::scoring {
 // Tables of the stage 1 store (after "offsets").
 enum Stage1Table { kSubjects = 1, kIntents };
 // Tables of the stage 2 store.
-enum Stage2Table { kMembers = 1, kTotals, kCards, kByPeriod, kReference };
+enum Stage2Table {
+  kMembers = 1,
+  kTotals,
+  kCards,
+  kByPeriod,
+  kReference,
+  kPublicBase,  // unit \0 period -> internal.PublicBaseState (SPEC §5 D4)
+  kBaseCards,   // unit \0 period -> internal.PublicBase last produced
+};
 
 inline const std::vector<std::string>& Stage1Tables() {
   static const auto* t = new std::vector<std::string>{"subjects", "intents"};
@@ -39,7 +54,8 @@ inline const std::vector<std::string>& Stage1Tables() {
 }
 inline const std::vector<std::string>& Stage2Tables() {
   static const auto* t = new std::vector<std::string>{
-      "members", "totals", "cards", "by_period", "reference"};
+      "members",   "totals",      "cards",     "by_period",
+      "reference", "public_base", "base_cards"};
   return *t;
 }
 
@@ -74,7 +90,8 @@ class Stage1 : public stream::Handler {
 class Stage2 : public stream::Handler {
  public:
   Stage2(ScoringRules rules, std::string contributions_topic,
-         std::string reference_topic, std::string scores_topic);
+         std::string reference_topic, std::string scores_topic,
+         std::string public_base_topic = "fruition.scoring.public-base");
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
       const std::set<int32_t>& owned, const stream::SkipSet& skip,
@@ -96,11 +113,19 @@ class Stage2 : public stream::Handler {
   bool Owns(const std::string& unit, const std::set<int32_t>& owned) const;
   // Every agency and area unit-period the reference table feeds.
   std::set<std::string> ReferenceUnitPeriods(const store::KvTx& tx) const;
+  // Replaces a member's contribution and counts, for the public view's
+  // base, whether it now differs from it (SPEC §5 D4).
+  void ApplyContribution(store::KvTx& tx, internal::Contribution c) const;
+  // The base record of a unit-period if it differs from the last produced.
+  std::optional<stream::Output> PublicBaseOutput(
+      store::KvTx& tx, const std::string& up, const v1::Scorecard& base_card,
+      const internal::Components& totals) const;
 
   ScoringRules rules_;
   std::string contributions_topic_;
   std::string reference_topic_;
   std::string scores_topic_;
+  std::string public_base_topic_;
 };
 
 }  // namespace fruition::scoring

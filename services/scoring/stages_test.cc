@@ -277,7 +277,7 @@ class Stage2Runner {
     if (!out.ok()) return {};
     const absl::Status st = store_->Commit(tx);
     EXPECT_TRUE(st.ok()) << st;
-    return *std::move(out);
+    return Scores(*std::move(out));
   }
 
   std::vector<stream::Output> Assign(const std::set<int32_t>& added) {
@@ -286,8 +286,12 @@ class Stage2Runner {
     auto out = stage_.OnAssigned(tx, added, owned_);
     const absl::Status st = store_->Commit(tx);
     EXPECT_TRUE(st.ok()) << st;
-    return out;
+    return Scores(std::move(out));
   }
+
+  // Every public-base record produced so far (fruition.scoring.public-base),
+  // in order.
+  const std::vector<stream::Output>& bases() const { return bases_; }
 
   std::optional<v1::Scorecard> Card(const std::string& unit,
                                     const std::string& period) {
@@ -317,10 +321,20 @@ class Stage2Runner {
   }
 
  private:
+  // Scorecards; public-base records go to bases_.
+  std::vector<stream::Output> Scores(std::vector<stream::Output> out) {
+    std::vector<stream::Output> scores;
+    for (auto& o : out) {
+      (o.topic == kScores ? scores : bases_).push_back(std::move(o));
+    }
+    return scores;
+  }
+
   std::set<int32_t> owned_;
   Stage2 stage_;
   std::unique_ptr<store::KvStore> store_;
   std::map<std::pair<std::string, int>, int64_t> next_;
+  std::vector<stream::Output> bases_;
 };
 
 // Runs `batches` through stage 1 (committing each) and each batch's outputs
@@ -1074,6 +1088,109 @@ TEST(StagesTest, TakeoverSupersedesACorrectedArrestsOldUnits) {
   ExpectValue(Indicators(s2.Card("agency:FBI", "FY2016")), "arrests", 1, 1);
   // Nothing is counted for DEA any more: its card is gone.
   EXPECT_FALSE(s2.Card("agency:DEA", "FY2016"));
+}
+
+}  // namespace
+}  // namespace fruition::scoring
+
+namespace fruition::scoring {
+namespace {
+
+// ------------------------------------------------ public view base (D4)
+
+// A contribution record of `member` to district:EDPA FY2016: sentenced,
+// LNF or not.
+Input Member(const std::string& member, bool lnf, int64_t version = 1) {
+  internal::Contribution c;
+  c.set_unit("district:EDPA");
+  c.set_period("FY2016");
+  c.set_member(member);
+  c.set_version(version);
+  c.mutable_components()->set_sentenced(1);
+  c.mutable_components()->set_lnf(lnf ? 1 : 0);
+  c.mutable_components()->set_desert_sum(lnf ? 10 : 60);
+  return Input{kContributions, "district:EDPA", c.SerializeAsString()};
+}
+
+// The last public-base record produced, parsed.
+internal::PublicBase LastBase(const Stage2Runner& s2) {
+  internal::PublicBase b;
+  EXPECT_FALSE(s2.bases().empty());
+  if (!s2.bases().empty()) {
+    EXPECT_TRUE(b.ParseFromString(s2.bases().back().value));
+    EXPECT_EQ(s2.bases().back().key, "FY2016");
+  }
+  return b;
+}
+
+int64_t BaseN(const internal::PublicBase& b, const std::string& name) {
+  for (const auto& i : b.card().indicators()) {
+    if (i.name() == name) return i.n();
+  }
+  return -1;
+}
+
+TEST(PublicBaseTest, ElevenRecordsPublishTenDoNot) {
+  Stage2Runner s2("d4_eleven");
+  for (int i = 0; i < 10; ++i) {
+    s2.FeedInputs({Member("m" + std::to_string(i), false)});
+  }
+  internal::PublicBase b = LastBase(s2);
+  EXPECT_FALSE(b.has_base());  // 10 records: nothing public yet
+  EXPECT_TRUE(b.lags_current());
+  EXPECT_EQ(BaseN(b, "sentenced"), 0);
+  s2.FeedInputs({Member("m10", false)});
+  b = LastBase(s2);
+  EXPECT_TRUE(b.has_base());
+  EXPECT_FALSE(b.lags_current());
+  EXPECT_EQ(BaseN(b, "sentenced"), 11);
+
+  // Ten more people: the base stays at 11, and says it lags.
+  for (int i = 11; i < 21; ++i) {
+    s2.FeedInputs({Member("m" + std::to_string(i), false)});
+  }
+  b = LastBase(s2);
+  EXPECT_EQ(BaseN(b, "sentenced"), 11);
+  EXPECT_TRUE(b.lags_current());
+  // An amended judgment (m0 now LNF) is the eleventh changed record.
+  s2.FeedInputs({Member("m0", true, 2)});
+  b = LastBase(s2);
+  EXPECT_EQ(BaseN(b, "sentenced"), 21);
+  EXPECT_FALSE(b.lags_current());
+  EXPECT_EQ(b.epoch(), 2);
+}
+
+TEST(PublicBaseTest, AChangeUndoneIsNoDifference) {
+  Stage2Runner s2("d4_undo");
+  for (int i = 0; i < 11; ++i) {
+    s2.FeedInputs({Member("m" + std::to_string(i), false)});
+  }
+  ASSERT_EQ(BaseN(LastBase(s2), "sentenced"), 11);
+  // One person's facts change back and forth eleven times: still one
+  // record differing at most, so the base never moves.
+  for (int round = 0; round < 11; ++round) {
+    s2.FeedInputs({Member("m3", round % 2 == 0, 2 + round)});
+  }
+  internal::PublicBase b = LastBase(s2);
+  EXPECT_EQ(b.epoch(), 1);
+  EXPECT_TRUE(b.lags_current());  // m3 ends LNF: differs
+  s2.FeedInputs({Member("m3", false, 20)});
+  EXPECT_FALSE(LastBase(s2).lags_current());
+  EXPECT_EQ(LastBase(s2).epoch(), 1);
+}
+
+TEST(PublicBaseTest, SameRecordsInOneBatchOrManyGiveTheSameBase) {
+  std::vector<Input> all;
+  for (int i = 0; i < 25; ++i) {
+    all.push_back(Member("m" + std::to_string(i), i % 3 == 0));
+  }
+  Stage2Runner one("d4_batch_one");
+  one.FeedInputs(all);
+  Stage2Runner many("d4_batch_many");
+  for (const Input& in : all) many.FeedInputs({in});
+  EXPECT_EQ(LastBase(one).SerializeAsString(),
+            LastBase(many).SerializeAsString());
+  EXPECT_EQ(BaseN(LastBase(one), "sentenced"), 22);
 }
 
 }  // namespace

@@ -1,0 +1,76 @@
+// Scoring's public-view stage (group fruition-scoring-public): the one place
+// where public figures are made (SPEC §5 D1–D4, ARCHITECTURE principle 8).
+//
+// It reads fruition.scoring.public-base (key fiscal year: every unit-period
+// a disclosure rule links lies in one fiscal year, so one partition holds
+// all of them), where stage 2 says what each unit-period's public view may
+// rest on, and after every record recomputes that fiscal year's public
+// views (services/domain/disclosure.h) and produces the ones that changed to
+// fruition.scores.public.v1 (key unit), which the gateway and the
+// reconciler read for everything they show the public.
+//
+// Deterministic in its input: records are applied one at a time, in log
+// order, and every view that changes is produced, so a replay after a crash
+// produces the same views in the same order (the version rule depends on
+// what was published before, so batching must not decide it). State: the
+// latest base and the public view (with every value each quantity was
+// published with) per unit-period, offsets in the same WriteBatch.
+#ifndef FRUITION_SERVICES_SCORING_PUBLIC_STAGE_H_
+#define FRUITION_SERVICES_SCORING_PUBLIC_STAGE_H_
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fruition/v1/scores.pb.h"
+#include "services/common/stream/loop.h"
+
+namespace fruition::scoring {
+
+// Tables of the public-view store (after "offsets").
+enum PublicTable {
+  kBases = 1,      // fiscal year \0 unit \0 period -> internal.PublicBase
+  kViews,          // unit \0 period -> internal.PublicViewState
+  kViewsByPeriod,  // period \0 unit -> ""
+};
+
+inline const std::vector<std::string>& PublicTables() {
+  static const auto* t =
+      new std::vector<std::string>{"bases", "views", "views_by_period"};
+  return *t;
+}
+
+class PublicStage : public stream::Handler {
+ public:
+  PublicStage(std::string public_base_topic, std::string public_scores_topic);
+  absl::StatusOr<std::vector<stream::Output>> Apply(
+      store::KvTx& tx, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned, const stream::SkipSet& skip,
+      stream::PoisonRecord* poison) override;
+
+  // The stored public view of a unit-period.
+  static std::optional<v1::Scorecard> View(const store::KvTx& tx,
+                                           const std::string& unit,
+                                           const std::string& period);
+  // A period's public views ordered by unit, of `unit_kind` ("" every
+  // kind), after unit `after`, at most `limit`.
+  static std::vector<v1::Scorecard> Views(const store::KvTx& tx,
+                                          const std::string& period,
+                                          const std::string& unit_kind,
+                                          const std::string& after,
+                                          size_t limit);
+
+ private:
+  // Recomputes the public views of `fiscal_year`; appends those that
+  // changed.
+  void Recompute(store::KvTx& tx, const std::string& fiscal_year,
+                 std::vector<stream::Output>* out) const;
+
+  std::string public_base_topic_;
+  std::string public_scores_topic_;
+};
+
+}  // namespace fruition::scoring
+
+#endif  // FRUITION_SERVICES_SCORING_PUBLIC_STAGE_H_
