@@ -29,6 +29,8 @@ const std::vector<std::string>& TopicNames() {
                                    "fruition.link-assessments.v1",
                                    "fruition.scores.v1",
                                    "fruition.scoring.contributions",
+                                   "fruition.scoring.public-base",
+                                   "fruition.scores.public.v1",
                                    "fruition.oversight.public.v1",
                                    "fruition.oversight.restricted.v1"};
   return *names;
@@ -98,7 +100,7 @@ TEST_F(TopicsEnsureIntegrationTest, FirstRunCreatesSecondRunFindsAllCorrect) {
     EXPECT_NE(line.find("created"), std::string::npos) << line;
     EXPECT_NE(line.find("unlimited"), std::string::npos) << line;
   }
-  EXPECT_NE(out.find("all 7 topics correct (7 created, 0 already correct)"),
+  EXPECT_NE(out.find("all 9 topics correct (9 created, 0 already correct)"),
             std::string::npos)
       << out;
 
@@ -124,7 +126,7 @@ TEST_F(TopicsEnsureIntegrationTest, FirstRunCreatesSecondRunFindsAllCorrect) {
     ASSERT_FALSE(line.empty()) << name << " missing from:\n" << again;
     EXPECT_EQ(line.substr(line.size() - 2), "ok") << line;
   }
-  EXPECT_NE(again.find("all 7 topics correct (0 created, 7 already correct)"),
+  EXPECT_NE(again.find("all 9 topics correct (0 created, 9 already correct)"),
             std::string::npos)
       << again;
 }
@@ -144,7 +146,7 @@ TEST_F(TopicsEnsureIntegrationTest, TopicWithOtherSettingsIsAMismatch) {
       << out;
   EXPECT_NE(line.find("retention.ms 86400000, want -1"), std::string::npos)
       << out;
-  EXPECT_NE(out.find("1 of 7 topics do not have the settings"),
+  EXPECT_NE(out.find("1 of 9 topics do not have the settings"),
             std::string::npos)
       << out;
   // The others were created all the same, and the scores topic kept its

@@ -99,6 +99,7 @@ std::vector<kafka::TopicSpec> WantedTopics(const TopicsOptions& options) {
   for (std::string_view name :
        {topics::kReports, topics::kReference, topics::kLinkAssessments,
         topics::kScores, topics::kScoringContributions,
+        topics::kScoringPublicBase, topics::kScoresPublic,
         topics::kOversightPublic, topics::kOversightRestricted}) {
     out.push_back(kafka::TopicSpec{
         options.topic_prefix + std::string(name),

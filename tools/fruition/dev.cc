@@ -75,6 +75,7 @@ std::vector<kafka::TopicSpec> AllTopics() {
   for (std::string_view t :
        {topics::kReports, topics::kReference, topics::kLinkAssessments,
         topics::kScores, topics::kScoringContributions,
+        topics::kScoringPublicBase, topics::kScoresPublic,
         topics::kOversightPublic, topics::kOversightRestricted}) {
     out.push_back({std::string(t), 12, 1, {}});
   }
