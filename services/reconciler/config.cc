@@ -20,7 +20,9 @@ const std::vector<config::Spec>& ReconcilerSpecs() {
     s->push_back({"target-ratio-threshold", "1.25",
                   "TARGET_OVERSHOOT when target_ratio >= this"});
     s->push_back({"min-public-n", "11",
-                  "public events leave out cells with 0 < n < this"});
+                  "ignored (accepted for older configurations): public events "
+                  "show the public view as scoring publishes it, disclosure "
+                  "control applied (SPEC §5)"});
     s->push_back({"publish-interval-seconds", "60",
                   "SCORECARD_PUBLISHED at most once per unit-period per this "
                   "many seconds"});
@@ -47,8 +49,8 @@ absl::StatusOr<ReconcilerConfig> ReconcilerConfigFrom(
                             s.GetInt("min-sentenced", 0, 1000000));
   FRUITION_ASSIGN_OR_RETURN(t.target_ratio,
                             s.GetDouble("target-ratio-threshold", 0, 1e6));
-  FRUITION_ASSIGN_OR_RETURN(t.min_public_n,
-                            s.GetInt("min-public-n", 1, 1000000));
+  // Still validated, so that a typo in an older configuration is caught.
+  FRUITION_RETURN_IF_ERROR(s.GetInt("min-public-n", 1, 1000000).status());
   FRUITION_ASSIGN_OR_RETURN(t.publish_interval_s,
                             s.GetInt("publish-interval-seconds", 0, 86400));
   return c;

@@ -84,8 +84,9 @@ std::string Meaning(const std::string& name) {
     }
     if (what == "suppressed") {
       return StrCat(base,
-                    " rests on fewer than 11 cases and is withheld from "
-                    "public view");
+                    " is withheld by disclosure control (SPEC §5): the "
+                    "public view shows neither its value nor how many "
+                    "cases it rests on");
     }
   }
   if (name.rfind("failed.", 0) == 0) {
@@ -118,11 +119,40 @@ std::string Pct(double v) {
   return buf;
 }
 
-// The fact, or "withheld" when it is not in the event.
-std::string F(const Facts& f, const std::string& name, bool pct = false) {
+constexpr char kWithheld[] = "(withheld by disclosure control)";
+
+// The fact; "withheld by disclosure control" when the event marks it
+// suppressed (or `cell`, the cell it derives from); else "no value" when it
+// is not in the event (undefined: a share of nobody).
+std::string F(const Facts& f, const std::string& name, bool pct = false,
+              const std::string& cell = "") {
   auto it = f.find(name);
-  if (it == f.end()) return "(withheld: fewer than 11 cases)";
-  return pct ? Pct(it->second) : Num(it->second);
+  if (it != f.end()) return pct ? Pct(it->second) : Num(it->second);
+  if (f.count(name + ".suppressed") > 0 ||
+      (!cell.empty() && f.count(cell + ".suppressed") > 0)) {
+    return kWithheld;
+  }
+  return "(no value)";
+}
+
+bool Suppressed(const Facts& f, const std::string& cell) {
+  return f.count(cell + ".suppressed") > 0;
+}
+
+// FRUITION_GAP and LNF_SHARE_HIGH come in pairs (SPEC §6): which half.
+std::string PairNote(const v1::OversightEvent& e) {
+  if (e.visibility() == v1::VISIBILITY_RESTRICTED) {
+    return " (Restricted: judged on the current restricted figures, "
+           "disclosure control not applied; the public condition of the "
+           "same name is judged on the public view.)";
+  }
+  return " (Public: judged on the public view, disclosure control applied; "
+         "a figure withheld there cannot be judged publicly.)";
+}
+
+// On the public view, a pair condition whose inputs are withheld.
+bool Unjudgeable(const Facts& f, const std::string& indicator) {
+  return Suppressed(f, indicator) || Suppressed(f, "sentenced");
 }
 
 std::string Where(const v1::OversightEvent& e) {
@@ -199,12 +229,20 @@ v1::EventExplanation Explain(const v1::OversightEvent& e) {
       x.set_rule(
           StrCat("TARGET_OVERSHOOT: an agency's reported result for a "
                  "performance measure is at least ",
-                 F(f, "threshold"), " times its own target."));
-      summary = StrCat(e.unit(), " in ", e.period(), " reported ",
-                       F(f, "reported"), " against a target of ",
-                       F(f, "target"), ": a ratio of ", F(f, "target_ratio"),
-                       ". Targets overshot year after year suggest targets "
-                       "set low or outputs counted loosely.");
+                 F(f, "threshold"),
+                 " times its own target (judged on the public view; a "
+                 "figure withheld there cannot be judged)."));
+      if (Suppressed(f, "target_ratio")) {
+        summary = StrCat(e.unit(), " in ", e.period(),
+                         ": the figures for this measure are ", kWithheld,
+                         ", so the rule cannot be judged publicly.");
+      } else {
+        summary = StrCat(e.unit(), " in ", e.period(), " reported ",
+                         F(f, "reported"), " against a target of ",
+                         F(f, "target"), ": a ratio of ", F(f, "target_ratio"),
+                         ". Targets overshot year after year suggest targets "
+                         "set low or outputs counted loosely.");
+      }
       x.add_see_also(StrCat("ScoringService.GetScorecard unit=", e.unit(),
                             " period=", e.period()));
       break;
@@ -215,14 +253,21 @@ v1::EventExplanation Explain(const v1::OversightEvent& e) {
           " people sentenced, the share claimed as linked to priority "
           "targets exceeds the share the courts found highly culpable by at "
           "least ",
-          F(f, "threshold", true), "."));
-      summary = StrCat(
-          "In ", Where(e), ", ", F(f, "claimed_priority_share", true),
-          " of the ", F(f, "sentenced"),
-          " people sentenced were claimed as priority-target cases, but only ",
-          F(f, "high_desert_share", true),
-          " had a high desert score: a gap of ", F(f, "fruition_gap", true),
-          ".");
+          F(f, "threshold", true), ".", PairNote(e)));
+      if (e.visibility() == v1::VISIBILITY_PUBLIC &&
+          Unjudgeable(f, "fruition_gap")) {
+        summary = StrCat("In ", Where(e), ", the figures this rule needs are ",
+                         kWithheld, ", so it cannot be judged publicly.");
+      } else {
+        summary =
+            StrCat("In ", Where(e), ", ", F(f, "claimed_priority_share", true),
+                   " of the ", F(f, "sentenced"),
+                   " people sentenced were claimed as priority-target "
+                   "cases, but only ",
+                   F(f, "high_desert_share", true),
+                   " had a high desert score: a gap of ",
+                   F(f, "fruition_gap", true), ".");
+      }
       x.add_see_also(StrCat("ScoringService.GetScorecard unit=", e.unit(),
                             " period=", e.period()));
       break;
@@ -230,12 +275,19 @@ v1::EventExplanation Explain(const v1::OversightEvent& e) {
       x.set_rule(StrCat("LNF_SHARE_HIGH: in a unit-period with at least ",
                         F(f, "min_sentenced"), " people sentenced, at least ",
                         F(f, "threshold", true),
-                        " are low-level, nonviolent, first-time offenders."));
-      summary = StrCat("In ", Where(e), ", ", F(f, "lnf_share", true), " of ",
-                       F(f, "sentenced"),
-                       " people sentenced were LNF offenders, serving ",
-                       F(f, "lnf_prison_years"), " prison years at a cost of $",
-                       F(f, "lnf_cost_usd"), ".");
+                        " are low-level, nonviolent, first-time offenders.",
+                        PairNote(e)));
+      if (e.visibility() == v1::VISIBILITY_PUBLIC &&
+          Unjudgeable(f, "lnf_share")) {
+        summary = StrCat("In ", Where(e), ", the figures this rule needs are ",
+                         kWithheld, ", so it cannot be judged publicly.");
+      } else {
+        summary = StrCat(
+            "In ", Where(e), ", ", F(f, "lnf_share", true), " of ",
+            F(f, "sentenced"), " people sentenced were LNF offenders, serving ",
+            F(f, "lnf_prison_years"), " prison years at a cost of $",
+            F(f, "lnf_cost_usd"), ".");
+      }
       x.add_see_also(StrCat("ScoringService.GetScorecard unit=", e.unit(),
                             " period=", e.period()));
       break;
@@ -266,8 +318,10 @@ v1::EventExplanation Explain(const v1::OversightEvent& e) {
           StrCat("New figures for ", Where(e), ": ", F(f, "sentenced"),
                  " people sentenced, ", F(f, "arrests"), " arrests",
                  e.visibility() == v1::VISIBILITY_PUBLIC
-                     ? "; figures resting on fewer than 11 cases are withheld."
-                     : ".");
+                     ? "; as the public view shows them (figures withheld "
+                       "by disclosure control are marked so)."
+                     : " (restricted figures, disclosure control not "
+                       "applied).");
       x.add_see_also(StrCat("ScoringService.GetScorecard unit=", e.unit(),
                             " period=", e.period()));
       break;

@@ -1,8 +1,9 @@
 // Oversight events in words (services/reconciler/explain.h), for events as
 // the rules (services/reconciler/rules.h) build them: the rule names the
 // event type, the summary carries the key numbers, every fact is explained,
-// resolutions say so, and a figure withheld from a public event reads as
-// withheld, not as 0.
+// resolutions say so, a figure withheld from a public event reads as
+// withheld by disclosure control, not as 0, and each half of a pair rule
+// (SPEC §6) says which it is.
 #include "services/reconciler/explain.h"
 
 #include <google/protobuf/util/message_differencer.h>
@@ -10,6 +11,7 @@
 #include <ctime>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -161,6 +163,22 @@ v1::Scorecard Card(const std::vector<v1::Indicator>& cells) {
   return c;
 }
 
+// The public view of `card` (scoring's): `withheld` cells suppressed.
+v1::Scorecard Public(const v1::Scorecard& card,
+                     const std::set<std::string>& withheld = {}) {
+  v1::Scorecard c = card;
+  c.set_public_view(true);
+  c.set_scorecard_id("P" + card.scorecard_id());
+  for (auto& i : *c.mutable_indicators()) {
+    if (withheld.count(i.name()) == 0) continue;
+    i.set_suppressed(true);
+    i.set_value(0);
+    i.set_n(0);
+    i.set_defined(false);
+  }
+  return c;
+}
+
 Finding OfType(const std::vector<Finding>& fs, v1::EventType type) {
   for (const auto& f : fs) {
     if (f.event.type() == type) return f;
@@ -295,7 +313,8 @@ TEST(Explain, PendingCountedAsDismantled) {
 TEST(Explain, TargetOvershoot) {
   const Finding f = OfType(
       ScorecardConditions(
-          Card({Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS", 1.25, 25)}),
+          Public(Card(
+              {Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS", 1.25, 25)})),
           Thresholds()),
       v1::EVENT_TYPE_TARGET_OVERSHOOT);
   ASSERT_TRUE(f.holds);
@@ -308,26 +327,35 @@ TEST(Explain, TargetOvershoot) {
 }
 
 TEST(Explain, TargetOvershootWithheldInPublic) {
-  // 5 reported against 4: the figures rest on 5 cases.
+  // 5 reported against 4, the ratio withheld by the public view (arrests
+  // follow the arrests cell): it cannot be judged, and says so.
   const Finding f = OfType(
       ScorecardConditions(
-          Card({Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS", 1.25, 5)}),
+          Public(
+              Card({Cell("arrests", 5, 5),
+                    Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS", 1.25, 5)}),
+              {"arrests", "target_ratio:PERFORMANCE_MEASURE_ARRESTS"}),
           Thresholds()),
       v1::EVENT_TYPE_TARGET_OVERSHOOT);
+  ASSERT_FALSE(f.holds);
   const v1::EventExplanation x = Check(Emitted(f));
-  EXPECT_TRUE(Contains(x.summary(), "withheld")) << x.summary();
+  EXPECT_TRUE(Contains(x.summary(), "withheld by disclosure control"))
+      << x.summary();
+  EXPECT_TRUE(Contains(x.summary(), "cannot be judged")) << x.summary();
   EXPECT_FALSE(Contains(x.summary(), "reported 5")) << x.summary();
   EXPECT_FALSE(Contains(x.summary(), "reported 0")) << x.summary();
   EXPECT_FALSE(Contains(x.summary(), "ratio of 1.25")) << x.summary();
 }
 
 TEST(Explain, FruitionGap) {
-  const Finding f = OfType(ScorecardConditions(GapCard(), Thresholds()),
+  const Finding f = OfType(ScorecardConditions(Public(GapCard()), Thresholds()),
                            v1::EVENT_TYPE_FRUITION_GAP);
   ASSERT_TRUE(f.holds);
   const v1::EventExplanation x = Check(Emitted(f));
   EXPECT_TRUE(Contains(x.rule(), "at least 11")) << x.rule();
   EXPECT_TRUE(Contains(x.rule(), "25.0%")) << x.rule();
+  EXPECT_TRUE(Contains(x.rule(), "public view")) << x.rule();
+  EXPECT_FALSE(Contains(x.rule(), "Restricted")) << x.rule();
   EXPECT_TRUE(Contains(x.summary(), "agency:DEA in FY2016")) << x.summary();
   EXPECT_TRUE(Contains(x.summary(), "55.0% of the 20")) << x.summary();
   EXPECT_TRUE(Contains(x.summary(), "only 25.0%")) << x.summary();
@@ -335,24 +363,52 @@ TEST(Explain, FruitionGap) {
   EXPECT_FALSE(x.see_also().empty());
 }
 
-TEST(Explain, FruitionGapResolvedWithWithheldCells) {
-  // Fewer than 11 sentenced now: it no longer holds, and the public
-  // resolution may not show the figures.
-  const Finding f = OfType(ScorecardConditions(GapCard(10), Thresholds()),
+TEST(Explain, FruitionGapRestricted) {
+  // The restricted half, on the restricted card: the same numbers, and a
+  // rule that says it is the restricted condition.
+  const Finding f = OfType(ScorecardConditions(GapCard(), Thresholds()),
                            v1::EVENT_TYPE_FRUITION_GAP);
+  ASSERT_TRUE(f.holds);
+  ASSERT_EQ(f.event.visibility(), v1::VISIBILITY_RESTRICTED);
+  const v1::EventExplanation x = Check(Emitted(f));
+  EXPECT_TRUE(Contains(x.rule(), "at least 11")) << x.rule();
+  EXPECT_TRUE(Contains(x.rule(), "Restricted")) << x.rule();
+  EXPECT_TRUE(Contains(x.rule(), "disclosure control not applied")) << x.rule();
+  EXPECT_TRUE(Contains(x.summary(), "55.0% of the 20")) << x.summary();
+  EXPECT_TRUE(Contains(x.summary(), "a gap of 30.0%")) << x.summary();
+}
+
+TEST(Explain, FruitionGapResolvedWithWithheldCells) {
+  // The public view now withholds the figures of 10 sentenced: it no
+  // longer holds, and the public resolution may not show them.
+  const Finding f = OfType(
+      ScorecardConditions(
+          Public(GapCard(10), {"sentenced", "fruition_gap",
+                               "claimed_priority_share", "high_desert_share"}),
+          Thresholds()),
+      v1::EVENT_TYPE_FRUITION_GAP);
   ASSERT_FALSE(f.holds);
   const v1::EventExplanation x = Check(Emitted(f));
   EXPECT_EQ(x.summary().rfind("RESOLVED", 0), 0u) << x.summary();
-  EXPECT_TRUE(Contains(x.summary(), "withheld")) << x.summary();
+  EXPECT_TRUE(Contains(x.summary(), "withheld by disclosure control"))
+      << x.summary();
+  EXPECT_TRUE(Contains(x.summary(), "cannot be judged publicly"))
+      << x.summary();
   EXPECT_FALSE(Contains(x.summary(), "0.0%")) << x.summary();
   EXPECT_FALSE(Contains(x.summary(), "of the 0 ")) << x.summary();
   EXPECT_FALSE(Contains(x.summary(), "of the 10 ")) << x.summary();
+  for (const auto& fact : x.facts()) {
+    if (fact.name() == "sentenced.suppressed") {
+      EXPECT_TRUE(Contains(fact.meaning(), "withheld by disclosure control"))
+          << fact.meaning();
+    }
+  }
 }
 
 TEST(Explain, LnfShareHigh) {
   // 12 of 24 LNF serving 1010 months: 84.2 years, $3,055,165.83.
   const Finding f =
-      OfType(ScorecardConditions(LnfCard(0.5, 12, 1010), Thresholds()),
+      OfType(ScorecardConditions(Public(LnfCard(0.5, 12, 1010)), Thresholds()),
              v1::EVENT_TYPE_LNF_SHARE_HIGH);
   ASSERT_TRUE(f.holds);
   const v1::EventExplanation x = Check(Emitted(f));
@@ -365,24 +421,47 @@ TEST(Explain, LnfShareHigh) {
   EXPECT_FALSE(Contains(x.summary(), "e+")) << x.summary();
 }
 
-TEST(Explain, LnfShareHighWithheldLnfCells) {
-  // 24 sentenced, 8 LNF: the share is public, the years and cost of 8 are
-  // not.
+TEST(Explain, LnfShareHighRestricted) {
+  // 8 LNF: the restricted half shows the years and cost the public view
+  // withholds.
   const Finding f =
       OfType(ScorecardConditions(LnfCard(8.0 / 24.0, 8, 480), Thresholds()),
              v1::EVENT_TYPE_LNF_SHARE_HIGH);
   ASSERT_TRUE(f.holds);
+  ASSERT_EQ(f.event.visibility(), v1::VISIBILITY_RESTRICTED);
+  const v1::EventExplanation x = Check(Emitted(f));
+  EXPECT_TRUE(Contains(x.rule(), "Restricted")) << x.rule();
+  EXPECT_TRUE(Contains(x.summary(), "33.3% of 24")) << x.summary();
+  EXPECT_TRUE(Contains(x.summary(), "serving 40 prison years")) << x.summary();
+  EXPECT_FALSE(Contains(x.summary(), "withheld")) << x.summary();
+}
+
+TEST(Explain, LnfShareHighWithheldLnfCells) {
+  // 24 sentenced, 8 LNF: the public view shows the share, withholds the
+  // years and cost of 8.
+  const Finding f =
+      OfType(ScorecardConditions(Public(LnfCard(8.0 / 24.0, 8, 480),
+                                        {"lnf_prison_years", "lnf_cost_usd"}),
+                                 Thresholds()),
+             v1::EVENT_TYPE_LNF_SHARE_HIGH);
+  ASSERT_TRUE(f.holds);
   const v1::EventExplanation x = Check(Emitted(f));
   EXPECT_TRUE(Contains(x.summary(), "33.3% of 24")) << x.summary();
-  EXPECT_TRUE(Contains(x.summary(), "withheld")) << x.summary();
+  EXPECT_TRUE(Contains(x.summary(), "withheld by disclosure control"))
+      << x.summary();
   EXPECT_FALSE(Contains(x.summary(), "serving 0")) << x.summary();
   EXPECT_FALSE(Contains(x.summary(), "serving 40")) << x.summary();
   EXPECT_FALSE(Contains(x.summary(), "$0")) << x.summary();
+  int withheld = 0;
   for (const auto& fact : x.facts()) {
-    if (fact.name() == "lnf_prison_years.suppressed") {
-      EXPECT_TRUE(Contains(fact.meaning(), "withheld")) << fact.meaning();
+    if (fact.name() == "lnf_prison_years.suppressed" ||
+        fact.name() == "lnf_cost_usd.suppressed") {
+      ++withheld;
+      EXPECT_TRUE(Contains(fact.meaning(), "withheld by disclosure control"))
+          << fact.meaning();
     }
   }
+  EXPECT_EQ(withheld, 2);
 }
 
 TEST(Explain, DeclinedThenChargedElsewhere) {
@@ -410,7 +489,10 @@ TEST(Explain, ScorecardPublished) {
             Cell("lnf_share", 0.3, 20), Cell("lnf_prison_years", 30, 6),
             Cell("community_change:SHOOTINGS", -0.1, 4),
             Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS", 1.5, 64)});
-  for (const Finding& f : ScorecardPublished(card, Thresholds())) {
+  for (const Finding& f :
+       {ScorecardPublished(
+            Public(card, {"lnf_prison_years", "community_change:SHOOTINGS"})),
+        ScorecardPublished(card)}) {
     const v1::EventExplanation x = Check(Emitted(f));
     EXPECT_TRUE(Contains(x.summary(), "agency:DEA in FY2016")) << x.summary();
     EXPECT_TRUE(Contains(x.summary(), "20 people sentenced")) << x.summary();
@@ -426,10 +508,12 @@ TEST(Explain, ScorecardPublishedWithheldInPublic) {
   // 8 sentenced: withheld from the public, shown to the restricted.
   const v1::Scorecard card =
       Card({Cell("arrests", 64, 64), Cell("sentenced", 8, 8)});
-  for (const Finding& f : ScorecardPublished(card, Thresholds())) {
+  for (const Finding& f : {ScorecardPublished(Public(card, {"sentenced"})),
+                           ScorecardPublished(card)}) {
     const v1::EventExplanation x = Check(Emitted(f));
     if (f.event.visibility() == v1::VISIBILITY_PUBLIC) {
-      EXPECT_TRUE(Contains(x.summary(), "(withheld")) << x.summary();
+      EXPECT_TRUE(Contains(x.summary(), "(withheld by disclosure control)"))
+          << x.summary();
       EXPECT_FALSE(Contains(x.summary(), " 0 people")) << x.summary();
       EXPECT_FALSE(Contains(x.summary(), " 8 people")) << x.summary();
     } else {
@@ -447,16 +531,15 @@ TEST(Explain, EveryTypeHasItsRule) {
       Emitted(DtceFinding()),
       Emitted(ReportConflict("DEA", "R-1", {"a", "b"}, kPid, "k")),
   };
-  for (const Finding& f : ScorecardConditions(
-           Card({Cell("sentenced", 20, 20), Cell("fruition_gap", 0.3, 20),
-                 Cell("lnf_share", 0.4, 20),
-                 Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS", 1.5, 20)}),
-           Thresholds())) {
-    events.push_back(Emitted(f));
-  }
-  for (const Finding& f :
-       ScorecardPublished(Card({Cell("sentenced", 20, 20)}), Thresholds())) {
-    events.push_back(Emitted(f));
+  const v1::Scorecard card =
+      Card({Cell("sentenced", 20, 20), Cell("fruition_gap", 0.3, 20),
+            Cell("lnf_share", 0.4, 20),
+            Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS", 1.5, 20)});
+  for (const v1::Scorecard& c : {Public(card), card}) {
+    for (const Finding& f : ScorecardConditions(c, Thresholds())) {
+      events.push_back(Emitted(f));
+    }
+    events.push_back(Emitted(ScorecardPublished(c)));
   }
   std::map<v1::EventType, int> seen;
   for (const OversightEvent& e : events) {
@@ -469,6 +552,9 @@ TEST(Explain, EveryTypeHasItsRule) {
     EXPECT_GT(seen[static_cast<v1::EventType>(t)], 0)
         << v1::EventType_Name(static_cast<v1::EventType>(t));
   }
+  // Both halves of each pair.
+  EXPECT_EQ(seen[v1::EVENT_TYPE_FRUITION_GAP], 2);
+  EXPECT_EQ(seen[v1::EVENT_TYPE_LNF_SHARE_HIGH], 2);
 }
 
 TEST(Explain, ResolvedEventsSayResolved) {

@@ -22,10 +22,11 @@ using store::JoinKey;
 using store::SplitKey;
 
 // Dirty kinds.
-constexpr char kSubject[] = "subject";    // id: pid
-constexpr char kCard[] = "card";          // id: unit \0 period
-constexpr char kOutcome[] = "outcome";    // id: reporter \0 report_id
-constexpr char kConflict[] = "conflict";  // id: reporter \0 report_id
+constexpr char kSubject[] = "subject";         // id: pid
+constexpr char kCard[] = "card";               // id: unit \0 period
+constexpr char kPublicCard[] = "public-card";  // id: unit \0 period
+constexpr char kOutcome[] = "outcome";         // id: reporter \0 report_id
+constexpr char kConflict[] = "conflict";       // id: reporter \0 report_id
 
 template <typename M>
 std::optional<M> GetProto(const store::KvTx& tx, int table,
@@ -43,6 +44,18 @@ int64_t SystemNowMs() {
       .count();
 }
 
+// Where the cards of each view are kept.
+struct CardTables {
+  int cards;
+  int pending;
+  const char* dirty_kind;
+};
+
+CardTables TablesOf(bool public_view) {
+  return public_view ? CardTables{kPublicCards, kPublicPending, kPublicCard}
+                     : CardTables{kCards, kPending, kCard};
+}
+
 absl::Status Poison(const kafka::Record& r, const std::string& why,
                     stream::PoisonRecord* poison) {
   poison->tp = {r.topic, r.partition};
@@ -56,8 +69,9 @@ absl::Status Poison(const kafka::Record& r, const std::string& why,
 
 const std::vector<std::string>& Tables() {
   static const auto* t = new std::vector<std::string>{
-      "subjects",  "claims",  "reports", "cards",     "outcomes", "dirty",
-      "published", "pending", "events",  "event_ids", "outpos",   "meta"};
+      "subjects", "claims",    "reports",      "cards",         "outcomes",
+      "dirty",    "published", "pending",      "events",        "event_ids",
+      "outpos",   "meta",      "public_cards", "public_pending"};
   return *t;
 }
 
@@ -218,15 +232,28 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
       state.set_partition(r.partition);
       tx.Put(kSubjects, pid, state.SerializeAsString());
       MarkDirty(tx, r.partition, kSubject, pid);
-    } else if (r.topic == topics_.scores) {
+    } else if (r.topic == topics_.scores || r.topic == topics_.scores_public) {
+      const bool public_view = r.topic == topics_.scores_public;
       v1::Scorecard card;
       if (!card.ParseFromString(r.value) || card.unit().empty()) {
         if (skipped) continue;
         return Poison(r, "not a fruition.v1.Scorecard", poison);
       }
+      // A card of the other view would have its conditions judged on the
+      // wrong figures (restricted ones made public, or the reverse).
+      if (card.public_view() != public_view) {
+        if (skipped) continue;
+        return Poison(r,
+                      public_view ? "a scorecard without public_view on the "
+                                    "public-view topic"
+                                  : "a public view (public_view set) on the "
+                                    "restricted scores topic",
+                      poison);
+      }
+      const CardTables t = TablesOf(public_view);
       const std::string id = JoinKey({card.unit(), card.period()});
-      tx.Put(kCards, id, card.SerializeAsString());
-      MarkDirty(tx, r.partition, kCard, id);
+      tx.Put(t.cards, id, card.SerializeAsString());
+      MarkDirty(tx, r.partition, t.dirty_kind, id);
     } else if (r.topic == topics_.oversight_public ||
                r.topic == topics_.oversight_restricted) {
       continue;  // read back on assignment, not consumed
@@ -301,40 +328,34 @@ void ReconcilerHandler::JudgeSubject(store::KvTx& tx, const std::string& pid,
   }
 }
 
-void ReconcilerHandler::PublishCard(store::KvTx& tx, const v1::Scorecard& card,
-                                    int64_t now,
-                                    std::vector<stream::Output>* out) {
-  for (const Finding& f : ScorecardPublished(card, options_.thresholds)) {
-    Judge(tx, f, now, out);
-  }
-}
-
-void ReconcilerHandler::JudgeCard(store::KvTx& tx, const std::string& unit,
+void ReconcilerHandler::JudgeCard(store::KvTx& tx, bool public_view,
+                                  const std::string& unit,
                                   const std::string& period, int32_t partition,
                                   int64_t now,
                                   std::vector<stream::Output>* out) {
-  auto card = GetProto<v1::Scorecard>(tx, kCards, JoinKey({unit, period}));
+  const CardTables t = TablesOf(public_view);
+  const std::string id = JoinKey({unit, period});
+  auto card = GetProto<v1::Scorecard>(tx, t.cards, id);
   if (!card) return;
   for (const Finding& f : ScorecardConditions(*card, options_.thresholds)) {
     Judge(tx, f, now, out);
   }
-  // SCORECARD_PUBLISHED at most once per unit-period per interval: the
-  // latest card waits for the interval to pass.
-  const auto findings = ScorecardPublished(*card, options_.thresholds);
+  // SCORECARD_PUBLISHED at most once per unit-period and view per interval:
+  // the latest card waits for the interval to pass.
+  const Finding published = ScorecardPublished(*card);
   auto last = GetProto<internal::PublishedState>(
-      tx, kPublished, PublishedKey(findings.back().key, findings.back().event));
+      tx, kPublished, PublishedKey(published.key, published.event));
   const int64_t due = last ? last->emitted_at_ms() +
                                  options_.thresholds.publish_interval_s * 1000
                            : 0;
-  const std::string id = JoinKey({unit, period});
   if (now >= due) {
-    tx.Delete(kPending, id);
-    for (const Finding& f : findings) Judge(tx, f, now, out);
+    tx.Delete(t.pending, id);
+    Judge(tx, published, now, out);
   } else {
     internal::PendingPublish p;
     p.set_due_ms(due);
     p.set_partition(partition);
-    tx.Put(kPending, id, p.SerializeAsString());
+    tx.Put(t.pending, id, p.SerializeAsString());
   }
 }
 
@@ -354,8 +375,8 @@ std::vector<stream::Output> ReconcilerHandler::Flush(
       const std::string& kind = parts[1];
       if (kind == kSubject) {
         JudgeSubject(tx, parts[2], now, &out);
-      } else if (kind == kCard && parts.size() == 4) {
-        JudgeCard(tx, parts[2], parts[3], p, now, &out);
+      } else if ((kind == kCard || kind == kPublicCard) && parts.size() == 4) {
+        JudgeCard(tx, kind == kPublicCard, parts[2], parts[3], p, now, &out);
       } else if (kind == kOutcome && parts.size() == 4) {
         const std::string id = JoinKey({parts[2], parts[3]});
         if (auto r = GetProto<v1::AgencyReport>(tx, kOutcomes, id)) {
@@ -375,15 +396,18 @@ std::vector<stream::Output> ReconcilerHandler::Flush(
     }
   }
   // Scorecards held back by the interval whose time has come.
-  for (const auto& [k, v] : tx.Scan(kPending, "")) {
-    internal::PendingPublish p;
-    if (!p.ParseFromString(v) || caught_up.count(p.partition()) == 0 ||
-        p.due_ms() > now) {
-      continue;
-    }
-    tx.Delete(kPending, k);
-    if (auto card = GetProto<v1::Scorecard>(tx, kCards, k)) {
-      PublishCard(tx, *card, now, &out);
+  for (bool public_view : {false, true}) {
+    const CardTables t = TablesOf(public_view);
+    for (const auto& [k, v] : tx.Scan(t.pending, "")) {
+      internal::PendingPublish p;
+      if (!p.ParseFromString(v) || caught_up.count(p.partition()) == 0 ||
+          p.due_ms() > now) {
+        continue;
+      }
+      tx.Delete(t.pending, k);
+      if (auto card = GetProto<v1::Scorecard>(tx, t.cards, k)) {
+        Judge(tx, ScorecardPublished(*card), now, &out);
+      }
     }
   }
   return out;

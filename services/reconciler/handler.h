@@ -1,17 +1,25 @@
 // The reconciler as a stream::Handler (group fruition-reconciler).
 //
 // Reads fruition.reports.v1, fruition.link-assessments.v1 (co-partitioned
-// by subject_pid) and fruition.scores.v1 (key unit) as a consumer group, and
-// fruition.reference.v1 whole. Keeps in RocksDB, offsets in the same
-// WriteBatch (ARCHITECTURE principle 2):
+// by subject_pid), fruition.scores.v1 (the restricted cards) and
+// fruition.scores.public.v1 (their public views; both key unit) as a
+// consumer group, and fruition.reference.v1 whole. Keeps in RocksDB, offsets
+// in the same WriteBatch (ARCHITECTURE principle 2):
 //   - join state: each subject's facts (scoring's SubjectState), its claims'
-//     latest assessments, the latest scorecard per unit-period, the bodies
-//     seen per (reporter, report_id), pending-dismantled outcome claims;
+//     latest assessments, the latest restricted card and the latest public
+//     view per unit-period (each in its own table), the bodies seen per
+//     (reporter, report_id), pending-dismantled outcome claims;
 //   - `dirty`: the conditions whose facts changed since they were judged,
 //     by owning partition;
 //   - `published`: the latest event of each condition and visibility, i.e.
 //     the index of emitted event ids; and the events themselves, for
 //     ReconcilerService.
+//
+// Scorecard rules (rules.h): the PUBLIC conditions (the public half of
+// FRUITION_GAP and LNF_SHARE_HIGH, TARGET_OVERSHOOT, the PUBLIC
+// SCORECARD_PUBLISHED) are judged on the public view only, the RESTRICTED
+// ones on the restricted card only; each SCORECARD_PUBLISHED at most once
+// per unit-period per publish interval.
 //
 // Who emits what: every event is keyed like its input (subject_pid, unit,
 // or the record's own key), and all these topics have the same partition
@@ -47,18 +55,20 @@ namespace fruition::reconciler {
 
 // Tables of the reconciler store (after "offsets").
 enum Table {
-  kSubjects = 1,  // pid -> internal.SubjectState
-  kClaims,        // pid \0 reporter \0 claim_id -> v1.LinkAssessment
-  kReports,       // reporter \0 report_id -> internal.ReportSeen
-  kCards,         // unit \0 period -> v1.Scorecard
-  kOutcomes,      // reporter \0 report_id -> v1.AgencyReport (org_outcome)
-  kDirty,         // partition \0 kind \0 id... -> ""
-  kPublished,     // key \0 condition_key \0 visibility -> PublishedState
-  kPending,       // unit \0 period -> internal.PendingPublish
-  kEvents,        // seq (20 digits) -> v1.OversightEvent
-  kEventIds,      // event_id -> seq
-  kOutPos,        // oversight topic \0 partition -> next offset read back
-  kMeta,          // "seq" -> last seq
+  kSubjects = 1,   // pid -> internal.SubjectState
+  kClaims,         // pid \0 reporter \0 claim_id -> v1.LinkAssessment
+  kReports,        // reporter \0 report_id -> internal.ReportSeen
+  kCards,          // unit \0 period -> v1.Scorecard (restricted)
+  kOutcomes,       // reporter \0 report_id -> v1.AgencyReport (org_outcome)
+  kDirty,          // partition \0 kind \0 id... -> ""
+  kPublished,      // key \0 condition_key \0 visibility -> PublishedState
+  kPending,        // unit \0 period -> internal.PendingPublish (restricted)
+  kEvents,         // seq (20 digits) -> v1.OversightEvent
+  kEventIds,       // event_id -> seq
+  kOutPos,         // oversight topic \0 partition -> next offset read back
+  kMeta,           // "seq" -> last seq
+  kPublicCards,    // unit \0 period -> v1.Scorecard (public view)
+  kPublicPending,  // unit \0 period -> internal.PendingPublish (public)
 };
 
 const std::vector<std::string>& Tables();
@@ -66,7 +76,8 @@ const std::vector<std::string>& Tables();
 struct Topics {
   std::string reports;
   std::string assessments;
-  std::string scores;
+  std::string scores;         // restricted cards
+  std::string scores_public;  // public views
   std::string reference;
   std::string oversight_public;
   std::string oversight_restricted;
@@ -119,11 +130,11 @@ class ReconcilerHandler : public stream::Handler {
              std::vector<stream::Output>* out);
   void JudgeSubject(store::KvTx& tx, const std::string& pid, int64_t now,
                     std::vector<stream::Output>* out);
-  void JudgeCard(store::KvTx& tx, const std::string& unit,
+  // The conditions of the latest card of one view (public or restricted)
+  // of a unit-period.
+  void JudgeCard(store::KvTx& tx, bool public_view, const std::string& unit,
                  const std::string& period, int32_t partition, int64_t now,
                  std::vector<stream::Output>* out);
-  void PublishCard(store::KvTx& tx, const v1::Scorecard& card, int64_t now,
-                   std::vector<stream::Output>* out);
   // Records an event as published (read back or emitted now).
   void Record(store::KvTx& tx, const std::string& key,
               const v1::OversightEvent& e) const;

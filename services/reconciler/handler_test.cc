@@ -55,6 +55,7 @@ Topics RealTopics() {
   return Topics{std::string(topics::kReports),
                 std::string(topics::kLinkAssessments),
                 std::string(topics::kScores),
+                std::string(topics::kScoresPublic),
                 std::string(topics::kReference),
                 std::string(topics::kOversightPublic),
                 std::string(topics::kOversightRestricted)};
@@ -273,9 +274,30 @@ v1::Scorecard Card(const std::string& unit, const std::string& period,
   return card;
 }
 
+// The public view of `card`, as scoring's public-view stage writes it to
+// fruition.scores.public.v1: the cells named in `withheld` suppressed
+// (value 0, n 0, not defined), its own id.
+v1::Scorecard Public(const v1::Scorecard& card,
+                     const std::set<std::string>& withheld = {}) {
+  v1::Scorecard view = card;
+  view.set_public_view(true);
+  view.set_scorecard_id("P" + card.scorecard_id());
+  for (auto& i : *view.mutable_indicators()) {
+    if (withheld.count(i.name()) == 0) continue;
+    i.set_suppressed(true);
+    i.set_value(0);
+    i.set_n(0);
+    i.set_defined(false);
+  }
+  return view;
+}
+
+// A restricted card on fruition.scores.v1, a public view on
+// fruition.scores.public.v1.
 Input CardIn(const v1::Scorecard& card) {
-  return Input{std::string(topics::kScores), card.unit(),
-               card.SerializeAsString()};
+  return Input{
+      std::string(card.public_view() ? topics::kScoresPublic : topics::kScores),
+      card.unit(), card.SerializeAsString()};
 }
 
 constexpr char kPtoDismantled[] =
@@ -284,7 +306,9 @@ constexpr char kCpotDismantled[] =
     "target_ratio:PERFORMANCE_MEASURE_CPOT_DISMANTLED";
 
 // agency:DEA FY2016 with 20 sentenced; the LNF prison cells (n = 3) and the
-// CPOT target ratio (n = 4) are small cells.
+// CPOT target ratio (n = 4) are small cells. Its public view withholds the
+// LNF prison cells (kDeaWithheld) and shows the target ratios (they are
+// about organizations).
 std::vector<Cell> DeaCells(double fruition_gap, double lnf_share,
                            double pto_ratio, int64_t sentenced = 20) {
   return {
@@ -299,6 +323,8 @@ std::vector<Cell> DeaCells(double fruition_gap, double lnf_share,
       {kCpotDismantled, 2.0, 4},
   };
 }
+
+const std::set<std::string> kDeaWithheld = {"lnf_prison_years", "lnf_cost_usd"};
 
 // ---------------------------------------------------------------------------
 // The simulated Kafka log: input topics, and the oversight topics every
@@ -676,35 +702,56 @@ std::set<std::string> LatestHolding(
   return out;
 }
 
-// Nothing on the public topic names a subject, and no public fact carries
-// the value of a cell with 0 < n < 11 (`cards`: every scorecard fed, by id).
+// Nothing on the public topic names a subject; every scorecard event is
+// judged on the view of its visibility (a PUBLIC one cites a public view, a
+// RESTRICTED one a restricted card); and a PUBLIC event shows a cell its
+// view withholds only as `<name>.suppressed` = 1, with no value and no n
+// (SPEC §5 D1). `cards`: every scorecard fed, by id.
 void ExpectPublicClean(const Cluster& cluster,
                        const std::map<std::string, v1::Scorecard>& cards) {
-  for (const auto& r : cluster.Topic(topics::kOversightPublic)) {
-    v1::OversightEvent e;
-    ASSERT_TRUE(e.ParseFromString(r.value));
-    EXPECT_EQ(e.visibility(), v1::VISIBILITY_PUBLIC) << e.condition_key();
-    EXPECT_TRUE(e.subject_pid().empty()) << e.condition_key();
-    for (const auto& ref : e.evidence_refs()) {
-      EXPECT_EQ(ref.rfind("claim:", 0), std::string::npos) << ref;
-      EXPECT_EQ(ref.rfind("evidence:", 0), std::string::npos) << ref;
-      if (ref.rfind("scorecard:", 0) != 0) continue;
-      auto it = cards.find(ref.substr(sizeof("scorecard:") - 1));
-      ASSERT_NE(it, cards.end()) << ref;
-      for (const auto& i : it->second.indicators()) {
-        if (i.n() <= 0 || i.n() >= 11) continue;
-        EXPECT_FALSE(HasFact(e, i.name()))
-            << e.condition_key() << " carries small cell " << i.name()
-            << " (n=" << i.n() << ")";
-        // TARGET_OVERSHOOT/<unit>/<period>/<measure> names its cell
-        // target_ratio (and target, reported).
-        if (e.type() == v1::EVENT_TYPE_TARGET_OVERSHOOT &&
-            i.name() == StrCat("target_ratio:",
-                               e.condition_key().substr(
-                                   e.condition_key().rfind('/') + 1))) {
-          for (const char* f : {"target_ratio", "target", "reported"}) {
-            EXPECT_FALSE(HasFact(e, f))
-                << e.condition_key() << " carries " << f << " of a small cell";
+  for (std::string_view topic :
+       {topics::kOversightPublic, topics::kOversightRestricted}) {
+    const bool is_public = topic == topics::kOversightPublic;
+    for (const auto& r : cluster.Topic(topic)) {
+      v1::OversightEvent e;
+      ASSERT_TRUE(e.ParseFromString(r.value));
+      EXPECT_EQ(e.visibility(),
+                is_public ? v1::VISIBILITY_PUBLIC : v1::VISIBILITY_RESTRICTED)
+          << e.condition_key();
+      if (is_public) {
+        EXPECT_TRUE(e.subject_pid().empty()) << e.condition_key();
+      }
+      for (const auto& ref : e.evidence_refs()) {
+        if (is_public) {
+          EXPECT_EQ(ref.rfind("claim:", 0), std::string::npos) << ref;
+          EXPECT_EQ(ref.rfind("evidence:", 0), std::string::npos) << ref;
+        }
+        if (ref.rfind("scorecard:", 0) != 0) continue;
+        auto it = cards.find(ref.substr(sizeof("scorecard:") - 1));
+        ASSERT_NE(it, cards.end()) << ref;
+        EXPECT_EQ(it->second.public_view(), is_public)
+            << e.condition_key() << " (" << v1::Visibility_Name(e.visibility())
+            << ") judged on " << ref;
+        if (!is_public) continue;
+        for (const auto& i : it->second.indicators()) {
+          if (!i.suppressed()) continue;
+          for (const auto& [name, value] : e.facts()) {
+            if (name.rfind(i.name(), 0) != 0) continue;
+            EXPECT_EQ(name, i.name() + ".suppressed")
+                << e.condition_key() << " carries " << name
+                << " of a withheld cell";
+          }
+          // TARGET_OVERSHOOT/<unit>/<period>/<measure> names its cell
+          // target_ratio (and target, reported).
+          if (e.type() == v1::EVENT_TYPE_TARGET_OVERSHOOT &&
+              i.name() == StrCat("target_ratio:",
+                                 e.condition_key().substr(
+                                     e.condition_key().rfind('/') + 1))) {
+            for (const char* f :
+                 {"target_ratio", "target", "reported", "target_ratio.n"}) {
+              EXPECT_FALSE(HasFact(e, f)) << e.condition_key() << " carries "
+                                          << f << " of a withheld cell";
+            }
           }
         }
       }
@@ -742,7 +789,10 @@ std::vector<std::vector<kafka::Record>> Split(
 //   scores: agency:DEA FY2016 r1 (gap 0.4: FRUITION_GAP, PTO target 1.5:
 //          TARGET_OVERSHOOT), r2 (gap 0.1, lnf 0.35: LNF_SHARE_HIGH, PTO
 //          target 1.0); the CPOT target (2.0, n 4) overshoots throughout;
-//          district:EDPA FY2016 with 5 sentenced (every cell small).
+//          district:EDPA FY2016 with 5 sentenced (every cell small); each
+//          with its public view (the small cells withheld), which the PUBLIC
+//          conditions are judged on, the restricted card being the
+//          RESTRICTED ones'.
 struct Population {
   std::vector<Input> inputs;
   std::map<std::string, v1::Scorecard> cards;  // by scorecard_id
@@ -764,13 +814,21 @@ Population MakePopulation() {
                           {"lnf_share", 0.8, 5},
                           {"lnf_prison_years", 4, 4},
                           {"arrests", 0, 0}});
-  for (const auto* c : {&dea1, &dea2, &edpa}) p.cards[c->scorecard_id()] = *c;
+  const auto dea1_public = Public(dea1, kDeaWithheld);
+  const auto dea2_public = Public(dea2, kDeaWithheld);
+  const auto edpa_public = Public(
+      edpa, {"sentenced", "fruition_gap", "lnf_share", "lnf_prison_years"});
+  for (const auto* c :
+       {&dea1, &dea2, &edpa, &dea1_public, &dea2_public, &edpa_public}) {
+    p.cards[c->scorecard_id()] = *c;
+  }
   p.inputs = {
       ArrestIn(kAlpha, "C-A", "A-A", "CL-A"),
       AssessmentIn(kAlpha, "CL-A", v1::ASSESSMENT_RESULT_UNSUBSTANTIATED,
                    v1::TIER_CPOT, {"C2", "C3"}, 1),
       ArrestIn(kBravo, "C-B", "A-B", "CL-B"),
       CardIn(dea1),
+      CardIn(dea1_public),
       SentencingIn("S-A", "C-A", kSentenced, LnfRecord(kAlpha)),
       AssessmentIn(kBravo, "CL-B", v1::ASSESSMENT_RESULT_PARTIAL, v1::TIER_RPOT,
                    {"C4"}, 1),
@@ -787,6 +845,7 @@ Population MakePopulation() {
       AssessmentIn(kDelta, "CL-D", v1::ASSESSMENT_RESULT_UNSUBSTANTIATED,
                    v1::TIER_PTO_LOCAL, {"C1"}, 1),
       CardIn(edpa),
+      CardIn(edpa_public),
       AssessmentIn(kBravo, "CL-B", v1::ASSESSMENT_RESULT_UNSUBSTANTIATED,
                    v1::TIER_RPOT, {"C2", "C4"}, 2),
       DeclinationIn("D-E", kEcho, "EDPA"),
@@ -794,6 +853,7 @@ Population MakePopulation() {
       OutcomeIn(
           Outcome("FBI", "OUT-3", "ORG-7", v1::ORG_OUTCOME_DISMANTLED, false)),
       SentencingIn("S-B2", "C-B", kAmended, LeaderRecord(kBravo)),
+      CardIn(dea2_public),
       ChargeIn("USAO-EDPA", "CH-E", kEcho, "EDPA"),
       CardIn(dea2),
   };
@@ -812,6 +872,7 @@ std::multiset<std::string> PopulationFinalSummary() {
       "REPORT_CONFLICT/report/USAO-SDNY/CH-C" + r,
       "PENDING_COUNTED_AS_DISMANTLED/report/DEA/OUT-1" + p,
       "LNF_SHARE_HIGH/agency:DEA/FY2016" + p,
+      "LNF_SHARE_HIGH/agency:DEA/FY2016/restricted" + r,
       "TARGET_OVERSHOOT/agency:DEA/FY2016/PERFORMANCE_MEASURE_CPOT_DISMANTLED" +
           p,
       "SCORECARD_PUBLISHED/agency:DEA/FY2016" + p,
@@ -1472,44 +1533,63 @@ TEST(ReconcilerHandlerTest, ScorecardConditionsAndRateLimitedPublication) {
   std::map<std::string, v1::Scorecard> cards;
   const std::string gap_key = "FRUITION_GAP/agency:DEA/FY2016";
   const std::string lnf_key = "LNF_SHARE_HIGH/agency:DEA/FY2016";
+  const std::string gap_rkey = gap_key + "/restricted";
+  const std::string lnf_rkey = lnf_key + "/restricted";
   const std::string pto_key =
       "TARGET_OVERSHOOT/agency:DEA/FY2016/PERFORMANCE_MEASURE_PTO_DISMANTLED";
   const std::string cpot_key =
       "TARGET_OVERSHOOT/agency:DEA/FY2016/PERFORMANCE_MEASURE_CPOT_DISMANTLED";
   const std::string pub_key = "SCORECARD_PUBLISHED/agency:DEA/FY2016";
-  auto feed = [&](const v1::Scorecard& card) {
+  const std::string P = "|VISIBILITY_PUBLIC";
+  const std::string R = "|VISIBILITY_RESTRICTED";
+  // A restricted card and its public view, in one batch.
+  auto feed = [&](const v1::Scorecard& card, const v1::Scorecard& view) {
     cards[card.scorecard_id()] = card;
-    return rec.Process({cluster.AppendOne(CardIn(card))}, AllPartitions());
+    cards[view.scorecard_id()] = view;
+    return rec.Process(cluster.Append({CardIn(card), CardIn(view)}),
+                       AllPartitions());
   };
   const int64_t t0 = clock.now_ms;
 
   // r1: gap 0.4 over 20 sentenced, PTO target ratio 1.5.
   const auto r1 = Card("agency:DEA", "FY2016", 1, DeaCells(0.4, 0.1, 1.5));
-  auto events = feed(r1);
-  EXPECT_EQ(Summary(events),
-            (std::multiset<std::string>{
-                gap_key + "|VISIBILITY_PUBLIC", pto_key + "|VISIBILITY_PUBLIC",
-                cpot_key + "|VISIBILITY_PUBLIC", pub_key + "|VISIBILITY_PUBLIC",
-                pub_key + "|VISIBILITY_RESTRICTED"}));
+  const auto r1p = Public(r1, kDeaWithheld);
+  auto events = feed(r1, r1p);
+  EXPECT_EQ(Summary(events), (std::multiset<std::string>{
+                                 gap_key + P, gap_rkey + R, pto_key + P,
+                                 cpot_key + P, pub_key + P, pub_key + R}));
   for (const auto& e : events) {
     EXPECT_EQ(e.unit(), "agency:DEA");
     EXPECT_EQ(e.period(), "FY2016");
-    EXPECT_TRUE(HasRef(e, "scorecard:" + r1.scorecard_id()));
+    // Each judged on the card of its visibility.
+    EXPECT_TRUE(
+        HasRef(e, "scorecard:" + (e.visibility() == v1::VISIBILITY_PUBLIC
+                                      ? r1p.scorecard_id()
+                                      : r1.scorecard_id())))
+        << e.condition_key();
   }
   const auto* gap = Find(events, gap_key, v1::VISIBILITY_PUBLIC);
   ASSERT_NE(gap, nullptr);
   EXPECT_DOUBLE_EQ(Fact(*gap, "fruition_gap"), 0.4);
   EXPECT_DOUBLE_EQ(Fact(*gap, "sentenced"), 20);
   EXPECT_DOUBLE_EQ(Fact(*gap, "threshold"), 0.25);
+  const auto* rgap = Find(events, gap_rkey, v1::VISIBILITY_RESTRICTED);
+  ASSERT_NE(rgap, nullptr);
+  EXPECT_EQ(rgap->type(), v1::EVENT_TYPE_FRUITION_GAP);
+  EXPECT_DOUBLE_EQ(Fact(*rgap, "fruition_gap"), 0.4);
+  EXPECT_DOUBLE_EQ(Fact(*rgap, "fruition_gap.n"), 20);
+  EXPECT_NE(rgap->event_id(), gap->event_id());
   const auto* pto = Find(events, pto_key, v1::VISIBILITY_PUBLIC);
   ASSERT_NE(pto, nullptr);
   EXPECT_DOUBLE_EQ(Fact(*pto, "target_ratio"), 1.5);
   EXPECT_DOUBLE_EQ(Fact(*pto, "reported"), 12);
   EXPECT_DOUBLE_EQ(Fact(*pto, "target"), 8);
+  // Target ratios are shown by the public view, small or not.
   const auto* cpot = Find(events, cpot_key, v1::VISIBILITY_PUBLIC);
   ASSERT_NE(cpot, nullptr);
-  EXPECT_EQ(Fact(*cpot, "target_ratio.suppressed"), 1);
-  EXPECT_FALSE(HasFact(*cpot, "target_ratio"));
+  EXPECT_DOUBLE_EQ(Fact(*cpot, "target_ratio"), 2.0);
+  EXPECT_DOUBLE_EQ(Fact(*cpot, "target_ratio.n"), 4);
+  EXPECT_FALSE(HasFact(*cpot, "target_ratio.suppressed"));
   const auto* pub = Find(events, pub_key, v1::VISIBILITY_PUBLIC);
   const auto* full = Find(events, pub_key, v1::VISIBILITY_RESTRICTED);
   ASSERT_NE(pub, nullptr);
@@ -1517,57 +1597,67 @@ TEST(ReconcilerHandlerTest, ScorecardConditionsAndRateLimitedPublication) {
   EXPECT_EQ(pub->severity(), v1::SEVERITY_INFO);
   EXPECT_EQ(Fact(*pub, "lnf_prison_years.suppressed"), 1);
   EXPECT_FALSE(HasFact(*pub, "lnf_prison_years"));
-  EXPECT_FALSE(HasFact(*pub, kCpotDismantled));
+  EXPECT_FALSE(HasFact(*pub, "lnf_prison_years.n"));  // SPEC §5 D1
+  EXPECT_DOUBLE_EQ(Fact(*pub, kCpotDismantled), 2.0);
   EXPECT_DOUBLE_EQ(Fact(*pub, "fruition_gap"), 0.4);
   EXPECT_DOUBLE_EQ(Fact(*full, "lnf_prison_years"), 5);
+  EXPECT_DOUBLE_EQ(Fact(*full, "lnf_prison_years.n"), 3);
   EXPECT_DOUBLE_EQ(Fact(*full, kCpotDismantled), 2.0);
   EXPECT_NE(pub->event_id(), full->event_id());
   for (const auto& r : cluster.Topic(topics::kOversightPublic)) {
     EXPECT_EQ(r.key, "agency:DEA");
   }
-  ASSERT_EQ(cluster.Topic(topics::kOversightRestricted).size(), 1u);
-  EXPECT_EQ(cluster.Topic(topics::kOversightRestricted)[0].key, "agency:DEA");
+  ASSERT_EQ(cluster.Topic(topics::kOversightRestricted).size(), 2u);
+  for (const auto& r : cluster.Topic(topics::kOversightRestricted)) {
+    EXPECT_EQ(r.key, "agency:DEA");
+  }
 
   // A small unit-period (5 sentenced): no condition, published at once
-  // (the interval is per unit-period), every cell suppressed in public.
+  // (the interval is per unit-period), every cell withheld by its public
+  // view and so in the public event: `.suppressed` only.
   clock.now_ms = t0 + 5000;
   const auto edpa = Card(
       "district:EDPA", "FY2016", 1,
       {{"sentenced", 5, 5}, {"fruition_gap", 0.5, 5}, {"lnf_share", 0.8, 5}});
-  events = feed(edpa);
+  events = feed(edpa, Public(edpa, {"sentenced", "fruition_gap", "lnf_share"}));
   EXPECT_EQ(Summary(events),
             (std::multiset<std::string>{
-                "SCORECARD_PUBLISHED/district:EDPA/FY2016|VISIBILITY_PUBLIC",
-                std::string("SCORECARD_PUBLISHED/district:EDPA/FY2016") +
-                    "|VISIBILITY_RESTRICTED"}));
+                "SCORECARD_PUBLISHED/district:EDPA/FY2016" + P,
+                "SCORECARD_PUBLISHED/district:EDPA/FY2016" + R}));
   const auto* small = Find(events, "SCORECARD_PUBLISHED/district:EDPA/FY2016",
                            v1::VISIBILITY_PUBLIC);
   ASSERT_NE(small, nullptr);
   for (const char* cell : {"sentenced", "fruition_gap", "lnf_share"}) {
     EXPECT_FALSE(HasFact(*small, cell)) << cell;
     EXPECT_EQ(Fact(*small, StrCat(cell, ".suppressed")), 1) << cell;
-    EXPECT_EQ(Fact(*small, StrCat(cell, ".n")), 5) << cell;
+    EXPECT_FALSE(HasFact(*small, StrCat(cell, ".n"))) << cell;
   }
   const auto* small_full =
       Find(events, "SCORECARD_PUBLISHED/district:EDPA/FY2016",
            v1::VISIBILITY_RESTRICTED);
   ASSERT_NE(small_full, nullptr);
   EXPECT_DOUBLE_EQ(Fact(*small_full, "lnf_share"), 0.8);
+  EXPECT_DOUBLE_EQ(Fact(*small_full, "lnf_share.n"), 5);
 
   // r2 10 s later: the gap closes, LNF share rises, PTO target met.
   clock.now_ms = t0 + 10000;
   const auto r2 = Card("agency:DEA", "FY2016", 2, DeaCells(0.1, 0.35, 1.0));
-  events = feed(r2);
-  EXPECT_EQ(Summary(events),
-            (std::multiset<std::string>{gap_key + "|VISIBILITY_PUBLIC|resolved",
-                                        lnf_key + "|VISIBILITY_PUBLIC",
-                                        pto_key + "|VISIBILITY_PUBLIC|resolved",
-                                        cpot_key + "|VISIBILITY_PUBLIC"}));
+  events = feed(r2, Public(r2, kDeaWithheld));
+  EXPECT_EQ(
+      Summary(events),
+      (std::multiset<std::string>{
+          gap_key + P + "|resolved", gap_rkey + R + "|resolved", lnf_key + P,
+          lnf_rkey + R, pto_key + P + "|resolved", cpot_key + P}));
   const auto* lnf = Find(events, lnf_key, v1::VISIBILITY_PUBLIC);
   ASSERT_NE(lnf, nullptr);
   EXPECT_DOUBLE_EQ(Fact(*lnf, "lnf_share"), 0.35);
   EXPECT_EQ(Fact(*lnf, "lnf_prison_years.suppressed"), 1);
   EXPECT_FALSE(HasFact(*lnf, "lnf_prison_years"));
+  EXPECT_FALSE(HasFact(*lnf, "lnf_prison_years.n"));
+  const auto* rlnf = Find(events, lnf_rkey, v1::VISIBILITY_RESTRICTED);
+  ASSERT_NE(rlnf, nullptr);
+  EXPECT_DOUBLE_EQ(Fact(*rlnf, "lnf_share"), 0.35);
+  EXPECT_DOUBLE_EQ(Fact(*rlnf, "lnf_prison_years"), 5);
   const auto* closed = Find(events, gap_key, v1::VISIBILITY_PUBLIC);
   ASSERT_NE(closed, nullptr);
   EXPECT_EQ(closed->severity(), v1::SEVERITY_INFO);
@@ -1576,10 +1666,11 @@ TEST(ReconcilerHandlerTest, ScorecardConditionsAndRateLimitedPublication) {
   // r3 20 s later: LNF share back below the threshold.
   clock.now_ms = t0 + 20000;
   const auto r3 = Card("agency:DEA", "FY2016", 3, DeaCells(0.1, 0.2, 1.0, 21));
-  events = feed(r3);
-  EXPECT_EQ(Summary(events),
-            (std::multiset<std::string>{lnf_key + "|VISIBILITY_PUBLIC|resolved",
-                                        cpot_key + "|VISIBILITY_PUBLIC"}));
+  const auto r3p = Public(r3, kDeaWithheld);
+  events = feed(r3, r3p);
+  EXPECT_EQ(Summary(events), (std::multiset<std::string>{
+                                 lnf_key + P + "|resolved",
+                                 lnf_rkey + R + "|resolved", cpot_key + P}));
 
   // Not yet a minute since r1 was published: nothing.
   clock.now_ms = t0 + 59999;
@@ -1587,36 +1678,143 @@ TEST(ReconcilerHandlerTest, ScorecardConditionsAndRateLimitedPublication) {
   // Nor for another partition's owner.
   clock.now_ms = t0 + 60000;
   EXPECT_TRUE(rec.Tick(AllBut({PartitionOf("agency:DEA")})).empty());
-  // A minute: the latest card, r3, once in each visibility.
+  // A minute: the latest card of each view, once in each visibility.
   events = rec.Tick(AllPartitions());
   EXPECT_EQ(Summary(events),
-            (std::multiset<std::string>{pub_key + "|VISIBILITY_PUBLIC",
-                                        pub_key + "|VISIBILITY_RESTRICTED"}));
+            (std::multiset<std::string>{pub_key + P, pub_key + R}));
   for (const auto& e : events) {
-    EXPECT_TRUE(HasRef(e, "scorecard:" + r3.scorecard_id()));
+    EXPECT_TRUE(
+        HasRef(e, "scorecard:" + (e.visibility() == v1::VISIBILITY_PUBLIC
+                                      ? r3p.scorecard_id()
+                                      : r3.scorecard_id())));
     EXPECT_DOUBLE_EQ(Fact(e, "sentenced"), 21);
   }
   EXPECT_TRUE(rec.Tick(AllPartitions()).empty());
   clock.now_ms = t0 + 200000;
   EXPECT_TRUE(rec.Tick(AllPartitions()).empty());
 
-  // The same card again: nothing; r3's content under a new revision, past
+  // The same cards again: nothing; r3's content under a new revision, past
   // the interval: published at once (the holding overshoot restated, as it
-  // cites the new scorecard).
-  EXPECT_TRUE(feed(r3).empty());
+  // cites the new public view).
+  EXPECT_TRUE(feed(r3, r3p).empty());
   const auto r4 = Card("agency:DEA", "FY2016", 4, DeaCells(0.1, 0.2, 1.0, 21));
-  events = feed(r4);
-  EXPECT_EQ(Summary(events),
-            (std::multiset<std::string>{cpot_key + "|VISIBILITY_PUBLIC",
-                                        pub_key + "|VISIBILITY_PUBLIC",
-                                        pub_key + "|VISIBILITY_RESTRICTED"}));
+  const auto r4p = Public(r4, kDeaWithheld);
+  events = feed(r4, r4p);
+  EXPECT_EQ(Summary(events), (std::multiset<std::string>{
+                                 cpot_key + P, pub_key + P, pub_key + R}));
   for (const auto& e : events) {
-    EXPECT_TRUE(HasRef(e, "scorecard:" + r4.scorecard_id()));
+    EXPECT_TRUE(
+        HasRef(e, "scorecard:" + (e.visibility() == v1::VISIBILITY_PUBLIC
+                                      ? r4p.scorecard_id()
+                                      : r4.scorecard_id())));
   }
   ExpectPublicClean(cluster, cards);
   for (const auto& e : cluster.Events()) {
     EXPECT_TRUE(rec.EventById(e.event_id()).has_value()) << e.condition_key();
   }
+}
+
+// The PUBLIC conditions follow the public view alone, the RESTRICTED ones
+// the restricted card alone, whichever arrives when; SCORECARD_PUBLISHED is
+// paced per visibility.
+TEST(ReconcilerHandlerTest, EachViewIsJudgedOnItsOwnCards) {
+  Cluster cluster;
+  Clock clock;
+  Instance rec(&cluster, &clock, "views");
+  rec.Assign(AllPartitions());
+  std::map<std::string, v1::Scorecard> cards;
+  const std::string gap_key = "FRUITION_GAP/agency:FBI/FY2016";
+  const std::string gap_rkey = gap_key + "/restricted";
+  const std::string pub_key = "SCORECARD_PUBLISHED/agency:FBI/FY2016";
+  const std::string P = "|VISIBILITY_PUBLIC";
+  const std::string R = "|VISIBILITY_RESTRICTED";
+  auto cells = [](double gap) {
+    return std::vector<Cell>{{"sentenced", 20, 20},
+                             {"fruition_gap", gap, 20},
+                             {"claimed_priority_share", 0.6, 20},
+                             {"high_desert_share", 0.6 - gap, 20},
+                             {"lnf_share", 0.1, 20}};
+  };
+  auto feed = [&](const v1::Scorecard& card) {
+    cards[card.scorecard_id()] = card;
+    return rec.Process({cluster.AppendOne(CardIn(card))}, AllPartitions());
+  };
+  const int64_t t0 = clock.now_ms;
+
+  // The restricted card: a gap of 0.5. The restricted condition holds; no
+  // public view yet, so nothing public.
+  const auto c1 = Card("agency:FBI", "FY2016", 1, cells(0.5));
+  auto events = feed(c1);
+  EXPECT_EQ(Summary(events),
+            (std::multiset<std::string>{gap_rkey + R, pub_key + R}));
+  EXPECT_TRUE(cluster.Topic(topics::kOversightPublic).empty());
+
+  // Its public view withholds the gap (to protect another cell, say): the
+  // public condition cannot be judged and does not hold. The public view
+  // is published (its own interval), the gap as withheld.
+  clock.now_ms = t0 + 1000;
+  const auto v1_withheld = Public(c1, {"fruition_gap"});
+  events = feed(v1_withheld);
+  EXPECT_EQ(Summary(events), (std::multiset<std::string>{pub_key + P}));
+  const auto* pub = Find(events, pub_key, v1::VISIBILITY_PUBLIC);
+  ASSERT_NE(pub, nullptr);
+  EXPECT_EQ(Fact(*pub, "fruition_gap.suppressed"), 1);
+  EXPECT_FALSE(HasFact(*pub, "fruition_gap"));
+  EXPECT_FALSE(HasFact(*pub, "fruition_gap.n"));
+  EXPECT_DOUBLE_EQ(Fact(*pub, "sentenced"), 20);
+  for (const auto& r : cluster.Topic(topics::kOversightPublic)) {
+    v1::OversightEvent e;
+    ASSERT_TRUE(e.ParseFromString(r.value));
+    EXPECT_NE(e.type(), v1::EVENT_TYPE_FRUITION_GAP) << e.condition_key();
+  }
+
+  // A public view that lags the current facts (SPEC §5 D4): a gap of 0.1.
+  // Still nothing public; its publication waits for the interval.
+  clock.now_ms = t0 + 2000;
+  const auto lagging = Public(Card("agency:FBI", "FY2016", 2, cells(0.1)));
+  EXPECT_TRUE(feed(lagging).empty());
+
+  // The public view catches up: the public condition holds, on its figures.
+  clock.now_ms = t0 + 3000;
+  const auto caught_up = Public(Card("agency:FBI", "FY2016", 3, cells(0.5)));
+  events = feed(caught_up);
+  EXPECT_EQ(Summary(events), (std::multiset<std::string>{gap_key + P}));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(HasRef(events[0], "scorecard:" + caught_up.scorecard_id()));
+  EXPECT_DOUBLE_EQ(Fact(events[0], "fruition_gap"), 0.5);
+
+  // The restricted card changes: the restricted condition resolves, the
+  // public one (its view unchanged) does not move.
+  clock.now_ms = t0 + 4000;
+  const auto c2 = Card("agency:FBI", "FY2016", 4, cells(0.1));
+  events = feed(c2);
+  EXPECT_EQ(Summary(events),
+            (std::multiset<std::string>{gap_rkey + R + "|resolved"}));
+
+  // Each publication when its own minute has passed: the restricted card's
+  // at t0 + 60 s, the public view's at t0 + 61 s; the latest of each.
+  clock.now_ms = t0 + 60000;
+  events = rec.Tick(AllPartitions());
+  EXPECT_EQ(Summary(events), (std::multiset<std::string>{pub_key + R}));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(HasRef(events[0], "scorecard:" + c2.scorecard_id()));
+  clock.now_ms = t0 + 61000;
+  events = rec.Tick(AllPartitions());
+  EXPECT_EQ(Summary(events), (std::multiset<std::string>{pub_key + P}));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(HasRef(events[0], "scorecard:" + caught_up.scorecard_id()));
+  EXPECT_TRUE(rec.Tick(AllPartitions()).empty());
+  ExpectPublicClean(cluster, cards);
+
+  // A replay of the same log from an empty store (nothing read back) ends
+  // in the same state: the public gap holding, the restricted one not.
+  Cluster empty;
+  Instance replay(&empty, &clock, "views_replay");
+  replay.Assign(AllPartitions());
+  const auto replayed = replay.ReplayThenCatchUp(cluster.inputs(), 2);
+  EXPECT_EQ(Summary(replayed), (std::multiset<std::string>{
+                                   gap_key + P, pub_key + P, pub_key + R}));
+  EXPECT_EQ(Ids(replayed), LatestHolding(cluster.Events()));
 }
 
 // ---------------------------------------------------------------------------
@@ -1634,6 +1832,10 @@ TEST(ReconcilerHandlerTest, UnreadableRecordStopsUntilListedInSkip) {
       "ab",
       4);
   v1::Scorecard unitless = Card("", "FY2016", 1, {{"sentenced", 1, 1}});
+  // A card of the wrong view for its topic.
+  const v1::Scorecard restricted =
+      Card("agency:DEA", "FY2016", 1, {{"sentenced", 1, 1}});
+  const v1::Scorecard view = Public(restricted);
 
   struct Case {
     std::string_view topic;
@@ -1642,7 +1844,11 @@ TEST(ReconcilerHandlerTest, UnreadableRecordStopsUntilListedInSkip) {
   for (const Case& c :
        {Case{topics::kReports, garbage}, Case{topics::kReference, garbage},
         Case{topics::kLinkAssessments, garbage}, Case{topics::kScores, garbage},
-        Case{topics::kScores, unitless.SerializeAsString()}}) {
+        Case{topics::kScores, unitless.SerializeAsString()},
+        Case{topics::kScoresPublic, garbage},
+        Case{topics::kScoresPublic, Public(unitless).SerializeAsString()},
+        Case{topics::kScoresPublic, restricted.SerializeAsString()},
+        Case{topics::kScores, view.SerializeAsString()}}) {
     SCOPED_TRACE(StrCat(c.topic, " ", c.value.size()));
     const std::string claim = StrCat("CL-", c.topic, "-", c.value.size());
     const auto good = cluster.AppendOne(

@@ -38,21 +38,27 @@ const v1::Indicator* Find(const v1::Scorecard& card, const std::string& name) {
   return nullptr;
 }
 
-// Adds indicator `name` of `card` as fact `name` (its value, when defined)
-// and `name`.n, unless a public event may not carry it.
-void AddCell(const v1::Scorecard& card, const std::string& name,
-             const Thresholds& t, OversightEvent* e) {
-  const v1::Indicator* i = Find(card, name);
+// Adds indicator `name` of `card` as the card shows it: fact `name` (its
+// value, when defined) and `name`.n; a suppressed cell (public view) as
+// `name`.suppressed = 1 only (SPEC §5 D1: no value, no n).
+void AddCell(const v1::Scorecard& card, std::string_view name,
+             OversightEvent* e) {
+  const v1::Indicator* i = Find(card, std::string(name));
   if (i == nullptr) return;
   auto& facts = *e->mutable_facts();
-  const bool small = i->n() > 0 && i->n() < t.min_public_n;
-  if (e->visibility() == v1::VISIBILITY_PUBLIC && small) {
-    facts[name + ".suppressed"] = 1;
-    facts[name + ".n"] = static_cast<double>(i->n());
+  const std::string key(name);
+  if (i->suppressed()) {
+    facts[key + ".suppressed"] = 1;
     return;
   }
-  if (i->defined()) facts[name] = i->value();
-  facts[name + ".n"] = static_cast<double>(i->n());
+  if (i->defined()) facts[key] = i->value();
+  facts[key + ".n"] = static_cast<double>(i->n());
+}
+
+// The cell, unless it is missing or withheld.
+const v1::Indicator* Shown(const v1::Scorecard& card, const std::string& name) {
+  const v1::Indicator* i = Find(card, name);
+  return i == nullptr || i->suppressed() ? nullptr : i;
 }
 
 bool Defined(const v1::Indicator* i) { return i != nullptr && i->defined(); }
@@ -263,17 +269,32 @@ Finding ReportConflict(const std::string& reporter,
   return f;
 }
 
+const std::vector<PairRule>& PairRules() {
+  static const auto* rules = new std::vector<PairRule>{
+      {v1::EVENT_TYPE_FRUITION_GAP,
+       "fruition_gap",
+       &Thresholds::fruition_gap,
+       {"fruition_gap", "claimed_priority_share", "high_desert_share",
+        "sentenced"}},
+      {v1::EVENT_TYPE_LNF_SHARE_HIGH,
+       "lnf_share",
+       &Thresholds::lnf_share,
+       {"lnf_share", "sentenced", "lnf_prison_years", "lnf_cost_usd"}},
+  };
+  return *rules;
+}
+
 std::vector<Finding> ScorecardConditions(const v1::Scorecard& card,
                                          const Thresholds& t) {
   std::vector<Finding> out;
+  const bool is_public = card.public_view();
+  const v1::Visibility visibility =
+      is_public ? v1::VISIBILITY_PUBLIC : v1::VISIBILITY_RESTRICTED;
   const std::string scope = StrCat(card.unit(), "/", card.period());
-  const v1::Indicator* sentenced = Find(card, "sentenced");
-  const int64_t n = sentenced == nullptr ? 0 : sentenced->n();
   auto unit_event = [&](v1::EventType type, const std::string& scope_key) {
     Finding f;
     f.key = card.unit();
-    f.event =
-        Skeleton(type, v1::SEVERITY_WARNING, v1::VISIBILITY_PUBLIC, scope_key);
+    f.event = Skeleton(type, v1::SEVERITY_WARNING, visibility, scope_key);
     f.event.set_unit(card.unit());
     f.event.set_period(card.period());
     f.event.set_criteria_version(card.criteria_version());
@@ -281,45 +302,40 @@ std::vector<Finding> ScorecardConditions(const v1::Scorecard& card,
     f.event.add_evidence_refs(StrCat("scorecard:", card.scorecard_id()));
     return f;
   };
-  {
-    Finding f = unit_event(v1::EVENT_TYPE_FRUITION_GAP, scope);
-    const v1::Indicator* gap = Find(card, "fruition_gap");
-    f.holds =
-        n >= t.min_sentenced && Defined(gap) && gap->value() >= t.fruition_gap;
-    (*f.event.mutable_facts())["threshold"] = t.fruition_gap;
-    (*f.event.mutable_facts())["min_sentenced"] =
-        static_cast<double>(t.min_sentenced);
-    for (const char* name : {"fruition_gap", "claimed_priority_share",
-                             "high_desert_share", "sentenced"}) {
-      AddCell(card, name, t, &f.event);
-    }
+  // A withheld cell cannot be judged: on a public view Shown() is null for
+  // it, as for a missing one.
+  const v1::Indicator* sentenced = Shown(card, "sentenced");
+  const int64_t n = sentenced == nullptr ? 0 : sentenced->n();
+  for (const PairRule& rule : PairRules()) {
+    Finding f =
+        unit_event(rule.type, is_public ? scope : StrCat(scope, "/restricted"));
+    const double threshold = t.*rule.threshold;
+    const v1::Indicator* i = Shown(card, std::string(rule.indicator));
+    f.holds = n >= t.min_sentenced && Defined(i) && i->value() >= threshold;
+    auto& facts = *f.event.mutable_facts();
+    facts["threshold"] = threshold;
+    facts["min_sentenced"] = static_cast<double>(t.min_sentenced);
+    for (std::string_view name : rule.cells) AddCell(card, name, &f.event);
     out.push_back(std::move(f));
   }
-  {
-    Finding f = unit_event(v1::EVENT_TYPE_LNF_SHARE_HIGH, scope);
-    const v1::Indicator* lnf = Find(card, "lnf_share");
-    f.holds =
-        n >= t.min_sentenced && Defined(lnf) && lnf->value() >= t.lnf_share;
-    (*f.event.mutable_facts())["threshold"] = t.lnf_share;
-    (*f.event.mutable_facts())["min_sentenced"] =
-        static_cast<double>(t.min_sentenced);
-    for (const char* name :
-         {"lnf_share", "sentenced", "lnf_prison_years", "lnf_cost_usd"}) {
-      AddCell(card, name, t, &f.event);
-    }
-    out.push_back(std::move(f));
-  }
+  if (!is_public) return out;
+  // TARGET_OVERSHOOT: public only. Target ratios are about organizations
+  // and shown, but for arrests, which follow the `arrests` cell.
+  const v1::Indicator* arrests = Find(card, "arrests");
+  const bool arrests_withheld = arrests != nullptr && arrests->suppressed();
   for (const auto& i : card.indicators()) {
     static constexpr std::string_view kPrefix = "target_ratio:";
     if (i.name().rfind(kPrefix, 0) != 0) continue;
     const std::string measure = i.name().substr(kPrefix.size());
     Finding f = unit_event(v1::EVENT_TYPE_TARGET_OVERSHOOT,
                            StrCat(scope, "/", measure));
-    f.holds = i.defined() && i.value() >= t.target_ratio;
+    const bool withheld =
+        i.suppressed() ||
+        (measure == "PERFORMANCE_MEASURE_ARRESTS" && arrests_withheld);
+    f.holds = !withheld && i.defined() && i.value() >= t.target_ratio;
     auto& facts = *f.event.mutable_facts();
     facts["threshold"] = t.target_ratio;
-    const bool small = i.n() > 0 && i.n() < t.min_public_n;
-    if (small) {
+    if (withheld) {
       facts["target_ratio.suppressed"] = 1;
     } else {
       if (i.defined()) {
@@ -327,34 +343,28 @@ std::vector<Finding> ScorecardConditions(const v1::Scorecard& card,
         facts["target"] = std::round(static_cast<double>(i.n()) / i.value());
       }
       facts["reported"] = static_cast<double>(i.n());
+      facts["target_ratio.n"] = static_cast<double>(i.n());
     }
-    facts["target_ratio.n"] = static_cast<double>(i.n());
     out.push_back(std::move(f));
   }
   return out;
 }
 
-std::vector<Finding> ScorecardPublished(const v1::Scorecard& card,
-                                        const Thresholds& t) {
-  std::vector<Finding> out;
-  for (v1::Visibility vis :
-       {v1::VISIBILITY_PUBLIC, v1::VISIBILITY_RESTRICTED}) {
-    Finding f;
-    f.holds = true;
-    f.key = card.unit();
-    f.event = Skeleton(v1::EVENT_TYPE_SCORECARD_PUBLISHED, v1::SEVERITY_INFO,
-                       vis, StrCat(card.unit(), "/", card.period()));
-    f.event.set_unit(card.unit());
-    f.event.set_period(card.period());
-    f.event.set_criteria_version(card.criteria_version());
-    f.event.set_score_version(card.score_version());
-    for (const auto& i : card.indicators()) {
-      AddCell(card, i.name(), t, &f.event);
-    }
-    f.event.add_evidence_refs(StrCat("scorecard:", card.scorecard_id()));
-    out.push_back(std::move(f));
-  }
-  return out;
+Finding ScorecardPublished(const v1::Scorecard& card) {
+  Finding f;
+  f.holds = true;
+  f.key = card.unit();
+  f.event = Skeleton(
+      v1::EVENT_TYPE_SCORECARD_PUBLISHED, v1::SEVERITY_INFO,
+      card.public_view() ? v1::VISIBILITY_PUBLIC : v1::VISIBILITY_RESTRICTED,
+      StrCat(card.unit(), "/", card.period()));
+  f.event.set_unit(card.unit());
+  f.event.set_period(card.period());
+  f.event.set_criteria_version(card.criteria_version());
+  f.event.set_score_version(card.score_version());
+  for (const auto& i : card.indicators()) AddCell(card, i.name(), &f.event);
+  f.event.add_evidence_refs(StrCat("scorecard:", card.scorecard_id()));
+  return f;
 }
 
 std::string EventId(const OversightEvent& e) {

@@ -21,12 +21,21 @@
 //   DECLINED_THEN_CHARGED_ELSEWHERE/subject/<pid>
 //   REPORT_CONFLICT/report/<reporter>/<report_id>
 //   PENDING_COUNTED_AS_DISMANTLED/report/<reporter>/<report_id>
-//   TARGET_OVERSHOOT/<unit>/<period>/<measure>
-//   FRUITION_GAP/<unit>/<period>, LNF_SHARE_HIGH/<unit>/<period>
-//   SCORECARD_PUBLISHED/<unit>/<period> (one PUBLIC, one RESTRICTED event)
+//   TARGET_OVERSHOOT/<unit>/<period>/<measure> (PUBLIC, on the public view)
+//   FRUITION_GAP/<unit>/<period>, LNF_SHARE_HIGH/<unit>/<period> (PUBLIC,
+//     judged on the public view) and FRUITION_GAP/<unit>/<period>/restricted,
+//     LNF_SHARE_HIGH/<unit>/<period>/restricted (RESTRICTED, judged on the
+//     restricted card): the pairs of SPEC §6
+//   SCORECARD_PUBLISHED/<unit>/<period> (a PUBLIC event from the public
+//     view, a RESTRICTED one from the restricted card)
 //
-// PUBLIC events never carry subject_pid, sealed text (no rule ever sees
-// any) or a cell with 0 < n < min_public_n: such facts are left out.
+// Disclosure control (SPEC §5 D1–D4) is scoring's: it publishes the public
+// view of every scorecard (`public_view` set, a withheld cell marked
+// `suppressed`), and PUBLIC scorecard events show exactly what it shows. A
+// suppressed cell appears only as the fact `<name>.suppressed` = 1 (no
+// value, no `<name>.n`); a condition whose inputs are suppressed does not
+// hold publicly. PUBLIC events never carry subject_pid or sealed text (no
+// rule ever sees any).
 #ifndef FRUITION_SERVICES_RECONCILER_RULES_H_
 #define FRUITION_SERVICES_RECONCILER_RULES_H_
 
@@ -34,6 +43,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fruition/internal/scoring.pb.h"
@@ -51,7 +61,6 @@ struct Thresholds {
   double lnf_share = 0.30;          // LNF_SHARE_HIGH: lnf_share >= this
   int64_t min_sentenced = 11;       // ... in unit-periods with sentenced >=
   double target_ratio = 1.25;       // TARGET_OVERSHOOT: target_ratio >= this
-  int64_t min_public_n = 11;        // public cells need n >= this (or n = 0)
   int64_t publish_interval_s = 60;  // SCORECARD_PUBLISHED at most this often
 };
 
@@ -102,15 +111,34 @@ Finding ReportConflict(const std::string& reporter,
                        const std::string& subject_pid,
                        const std::string& record_key);
 
-// FRUITION_GAP, LNF_SHARE_HIGH and one TARGET_OVERSHOOT per target_ratio
-// indicator, of one scorecard (restricted view, as scoring publishes it).
+// A condition of SPEC §6 that comes in a pair: a PUBLIC condition judged on
+// the public view (condition key <TYPE>/<unit>/<period>) and a RESTRICTED
+// one judged on the restricted card (<TYPE>/<unit>/<period>/restricted).
+// Both hold when `sentenced` >= min_sentenced and `indicator` >= the
+// threshold; on the public view, not when either is suppressed.
+struct PairRule {
+  v1::EventType type;
+  std::string_view indicator;
+  double Thresholds::*threshold;
+  // The cells its events show (besides `threshold` and `min_sentenced`).
+  std::vector<std::string_view> cells;
+};
+
+// FRUITION_GAP and LNF_SHARE_HIGH.
+const std::vector<PairRule>& PairRules();
+
+// The conditions judged on one scorecard. On a public view
+// (`card.public_view()`): the PUBLIC half of every pair rule and one
+// TARGET_OVERSHOOT per target_ratio indicator (not holding when the ratio is
+// suppressed, or for PERFORMANCE_MEASURE_ARRESTS when `arrests` is). On a
+// restricted card: the RESTRICTED half of every pair rule.
 std::vector<Finding> ScorecardConditions(const v1::Scorecard& card,
                                          const Thresholds& t);
 
-// SCORECARD_PUBLISHED: the PUBLIC event (cells with 0 < n < min_public_n
-// suppressed) and the RESTRICTED one (every cell); both always hold.
-std::vector<Finding> ScorecardPublished(const v1::Scorecard& card,
-                                        const Thresholds& t);
+// SCORECARD_PUBLISHED of one scorecard: PUBLIC with the cells of a public
+// view (as it shows them), RESTRICTED with every cell of a restricted card.
+// Always holds.
+Finding ScorecardPublished(const v1::Scorecard& card);
 
 // Hash of everything in `e` but event_id and emitted_at (32 hex digits).
 std::string EventId(const v1::OversightEvent& e);

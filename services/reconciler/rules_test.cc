@@ -3,7 +3,9 @@
 // and through Reconcile it is emitted once, resolved when the facts change so
 // that it no longer holds, and re-emitted (with a new id) when a fact changes
 // while it holds. Also: condition keys, event ids, thresholds as
-// configuration, and what PUBLIC events may carry.
+// configuration, what PUBLIC events may carry, and which view each
+// scorecard rule is judged on (SPEC §6: PUBLIC conditions on the public
+// view, RESTRICTED ones on the restricted card).
 #include "services/reconciler/rules.h"
 
 #include <google/protobuf/util/message_differencer.h>
@@ -201,7 +203,8 @@ Finding Only(const std::vector<Finding>& findings) {
   return findings.empty() ? Finding{} : findings.front();
 }
 
-// ---- Scorecards, as scoring publishes them (restricted view). ----
+// ---- Scorecards, as scoring publishes them: the restricted card on
+// fruition.scores.v1, its public view on fruition.scores.public.v1. ----
 
 v1::Indicator Cell(const std::string& name, double value, int64_t n,
                    bool defined = true) {
@@ -224,6 +227,24 @@ v1::Scorecard Card(const std::vector<v1::Indicator>& cells,
   c.set_revision(revision);
   c.set_scorecard_id(StrCat("SC-", revision));
   for (const auto& i : cells) *c.add_indicators() = i;
+  return c;
+}
+
+// The public view of `card` as scoring's public-view stage writes it: the
+// cells named in `withheld` suppressed (value 0, n 0, not defined), the
+// others as they are; its own id.
+v1::Scorecard Public(const v1::Scorecard& card,
+                     const std::set<std::string>& withheld = {}) {
+  v1::Scorecard c = card;
+  c.set_public_view(true);
+  c.set_scorecard_id("P" + card.scorecard_id());
+  for (auto& i : *c.mutable_indicators()) {
+    if (withheld.count(i.name()) == 0) continue;
+    i.set_suppressed(true);
+    i.set_value(0);
+    i.set_n(0);
+    i.set_defined(false);
+  }
   return c;
 }
 
@@ -266,8 +287,26 @@ Finding OfType(const std::vector<Finding>& findings, v1::EventType type) {
   return Finding{};
 }
 
+// Whether `findings` has one of `type`.
+bool HasType(const std::vector<Finding>& findings, v1::EventType type) {
+  for (const auto& f : findings) {
+    if (f.event.type() == type) return true;
+  }
+  return false;
+}
+
+// The PUBLIC FRUITION_GAP, judged on a public view of GapCard that
+// withholds nothing.
 Finding Gap(double gap, int64_t sentenced, int64_t revision = 1,
             const Thresholds& t = Thresholds()) {
+  return OfType(
+      ScorecardConditions(Public(GapCard(gap, sentenced, revision)), t),
+      v1::EVENT_TYPE_FRUITION_GAP);
+}
+
+// The RESTRICTED FRUITION_GAP, judged on GapCard itself.
+Finding RestrictedGap(double gap, int64_t sentenced, int64_t revision = 1,
+                      const Thresholds& t = Thresholds()) {
   return OfType(ScorecardConditions(GapCard(gap, sentenced, revision), t),
                 v1::EVENT_TYPE_FRUITION_GAP);
 }
@@ -275,14 +314,30 @@ Finding Gap(double gap, int64_t sentenced, int64_t revision = 1,
 Finding Lnf(double share, int64_t sentenced, int64_t lnf, int64_t revision = 1,
             const Thresholds& t = Thresholds()) {
   return OfType(
+      ScorecardConditions(Public(LnfCard(share, sentenced, lnf, revision)), t),
+      v1::EVENT_TYPE_LNF_SHARE_HIGH);
+}
+
+Finding RestrictedLnf(double share, int64_t sentenced, int64_t lnf,
+                      int64_t revision = 1,
+                      const Thresholds& t = Thresholds()) {
+  return OfType(
       ScorecardConditions(LnfCard(share, sentenced, lnf, revision), t),
       v1::EVENT_TYPE_LNF_SHARE_HIGH);
 }
 
+// TARGET_OVERSHOOT, judged on a public view of TargetCard.
 Finding Target(double ratio, int64_t reported, int64_t revision = 1,
                const Thresholds& t = Thresholds()) {
-  return OfType(ScorecardConditions(TargetCard(ratio, reported, revision), t),
-                v1::EVENT_TYPE_TARGET_OVERSHOOT);
+  return OfType(
+      ScorecardConditions(Public(TargetCard(ratio, reported, revision)), t),
+      v1::EVENT_TYPE_TARGET_OVERSHOOT);
+}
+
+// SCORECARD_PUBLISHED of the public view and of the restricted card.
+std::vector<Finding> BothPublished(const v1::Scorecard& card,
+                                   const std::set<std::string>& withheld = {}) {
+  return {ScorecardPublished(Public(card, withheld)), ScorecardPublished(card)};
 }
 
 // ---- Checks. ----
@@ -370,18 +425,20 @@ void ExpectLifecycle(const Finding& on, const Finding& on_changed,
   EXPECT_EQ(again->event_id(), first->event_id()) << "same facts, same id";
 }
 
-// PUBLIC events: no subject, and no figure of a cell of `card` resting on
-// 0 < n < min_n cases (only its n and that it is suppressed).
-void ExpectPublicSafe(const OversightEvent& e, const v1::Scorecard& card,
-                      int64_t min_n = 11) {
+// PUBLIC events: no subject, and every cell `view` (a public view)
+// suppresses appears only as `<name>.suppressed` = 1: no value, no n, no
+// other fact named after it (SPEC §5 D1).
+void ExpectPublicSafe(const OversightEvent& e, const v1::Scorecard& view) {
   ASSERT_EQ(e.visibility(), v1::VISIBILITY_PUBLIC);
+  ASSERT_TRUE(view.public_view());
   EXPECT_TRUE(e.subject_pid().empty());
-  for (const auto& i : card.indicators()) {
-    if (i.n() <= 0 || i.n() >= min_n) continue;
+  for (const auto& i : view.indicators()) {
+    if (!i.suppressed()) continue;
     for (const auto& [name, value] : e.facts()) {
       if (name.rfind(i.name(), 0) != 0) continue;
-      EXPECT_TRUE(name == i.name() + ".n" || name == i.name() + ".suppressed")
-          << "public fact " << name << " of a cell with n = " << i.n();
+      EXPECT_EQ(name, i.name() + ".suppressed")
+          << "public fact " << name << " of a suppressed cell";
+      EXPECT_EQ(value, 1) << name;
     }
   }
 }
@@ -756,19 +813,20 @@ TEST(TargetOvershoot, HoldsAtTheThresholdNotJustBelow) {
   EXPECT_FALSE(Target(1.2499, 25).holds);
   EXPECT_TRUE(Target(3.0, 30).holds);
   // Undefined (no target): nothing to say.
-  EXPECT_FALSE(OfType(ScorecardConditions(
-                          Card({Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS",
-                                     0, 25, false)}),
-                          Thresholds()),
-                      v1::EVENT_TYPE_TARGET_OVERSHOOT)
-                   .holds);
+  EXPECT_FALSE(
+      OfType(ScorecardConditions(
+                 Public(Card({Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS",
+                                   0, 25, false)})),
+                 Thresholds()),
+             v1::EVENT_TYPE_TARGET_OVERSHOOT)
+          .holds);
 }
 
 TEST(TargetOvershoot, OneFindingPerMeasure) {
-  const v1::Scorecard card =
+  const v1::Scorecard card = Public(
       Card({Cell("arrests", 40, 40),
             Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS", 2.0, 40),
-            Cell("target_ratio:PERFORMANCE_MEASURE_PTO_DISMANTLED", 0.5, 12)});
+            Cell("target_ratio:PERFORMANCE_MEASURE_PTO_DISMANTLED", 0.5, 12)}));
   std::map<std::string, bool> holds;
   for (const Finding& f : ScorecardConditions(card, Thresholds())) {
     if (f.event.type() != v1::EVENT_TYPE_TARGET_OVERSHOOT) continue;
@@ -800,31 +858,108 @@ TEST(TargetOvershoot, Event) {
   EXPECT_EQ(e.facts().at("target"), 20);
   EXPECT_EQ(e.facts().at("threshold"), 1.25);
   EXPECT_EQ(e.facts().at("target_ratio.n"), 25);
+  // The public view it was judged on.
   EXPECT_EQ(std::vector<std::string>(e.evidence_refs().begin(),
                                      e.evidence_refs().end()),
-            (std::vector<std::string>{"scorecard:SC-1"}));
+            (std::vector<std::string>{"scorecard:PSC-1"}));
 }
 
-TEST(TargetOvershoot, SmallCellIsWithheldFromThePublicEvent) {
-  // 5 reported against a target of 4: holds, but the figure rests on 5.
-  const v1::Scorecard card = TargetCard(1.25, 5);
-  const Finding f = OfType(ScorecardConditions(card, Thresholds()),
+TEST(TargetOvershoot, JudgedOnThePublicViewOnly) {
+  // The restricted card has no TARGET_OVERSHOOT of its own: the condition
+  // is PUBLIC only (SPEC §6).
+  EXPECT_FALSE(HasType(ScorecardConditions(TargetCard(2.0, 30), Thresholds()),
+                       v1::EVENT_TYPE_TARGET_OVERSHOOT));
+  // The public view lags (SPEC §5 D4): its figures, not the current ones.
+  v1::Scorecard lagging = Public(TargetCard(1.0, 20));
+  const Finding f = OfType(ScorecardConditions(lagging, Thresholds()),
+                           v1::EVENT_TYPE_TARGET_OVERSHOOT);
+  EXPECT_FALSE(f.holds);
+  EXPECT_EQ(f.event.facts().at("target_ratio"), 1.0);
+}
+
+TEST(TargetOvershoot, SmallRatiosAreShownAsThePublicViewShowsThem) {
+  // Target ratios are about organizations: the public view shows them
+  // whatever their n, and so does the event (the reconciler no longer
+  // withholds cells of its own accord).
+  const v1::Scorecard view = Public(TargetCard(1.25, 5));
+  const Finding f = OfType(ScorecardConditions(view, Thresholds()),
                            v1::EVENT_TYPE_TARGET_OVERSHOOT);
   EXPECT_TRUE(f.holds);
-  ExpectPublicSafe(f.event, card);
-  EXPECT_EQ(f.event.facts().count("target_ratio"), 0u);
-  EXPECT_EQ(f.event.facts().count("target"), 0u);
-  EXPECT_EQ(f.event.facts().count("reported"), 0u);
-  EXPECT_EQ(f.event.facts().at("target_ratio.suppressed"), 1);
-  // At 11 it is shown.
-  const Finding g = Target(1.25, 11);
-  EXPECT_EQ(g.event.facts().at("target_ratio"), 1.25);
-  EXPECT_EQ(g.event.facts().count("target_ratio.suppressed"), 0u);
+  ExpectPublicSafe(f.event, view);
+  EXPECT_EQ(f.event.facts().at("target_ratio"), 1.25);
+  EXPECT_EQ(f.event.facts().at("reported"), 5);
+  EXPECT_EQ(f.event.facts().at("target"), 4);
+  EXPECT_EQ(f.event.facts().count("target_ratio.suppressed"), 0u);
+}
+
+// What a TARGET_OVERSHOOT whose ratio the public view withholds carries:
+// the threshold and `target_ratio.suppressed` only.
+void ExpectWithheldTarget(const Finding& f) {
+  EXPECT_FALSE(f.holds) << "a withheld ratio cannot be judged publicly";
+  EXPECT_EQ(f.event.visibility(), v1::VISIBILITY_PUBLIC);
+  std::map<std::string, double> facts(f.event.facts().begin(),
+                                      f.event.facts().end());
+  EXPECT_EQ(facts, (std::map<std::string, double>{
+                       {"threshold", 1.25}, {"target_ratio.suppressed", 1}}));
+}
+
+TEST(TargetOvershoot, ArrestsRatioFollowsTheSuppressionOfArrests) {
+  // 30 arrests against a target of 15: overshot, but the public view
+  // withholds `arrests`, and the ratio (n = arrests) with it.
+  const v1::Scorecard card =
+      Card({Cell("arrests", 30, 30),
+            Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS", 2.0, 30),
+            Cell("target_ratio:PERFORMANCE_MEASURE_PTO_DISMANTLED", 2.0, 12)});
+  // Even if the view marks only `arrests`: the ratio's n is the arrests.
+  for (const auto& withheld : std::vector<std::set<std::string>>{
+           {"arrests"},
+           {"arrests", "target_ratio:PERFORMANCE_MEASURE_ARRESTS"}}) {
+    SCOPED_TRACE(::testing::PrintToString(withheld));
+    const std::vector<Finding> fs =
+        ScorecardConditions(Public(card, withheld), Thresholds());
+    for (const Finding& f : fs) {
+      if (f.event.type() != v1::EVENT_TYPE_TARGET_OVERSHOOT) continue;
+      if (f.event.condition_key() ==
+          "TARGET_OVERSHOOT/agency:DEA/FY2016/PERFORMANCE_MEASURE_ARRESTS") {
+        ExpectWithheldTarget(f);
+      } else {
+        // Other measures do not follow arrests.
+        EXPECT_TRUE(f.holds) << f.event.condition_key();
+        EXPECT_EQ(f.event.facts().at("target_ratio"), 2.0);
+      }
+    }
+  }
+  // Shown arrests: it holds.
+  EXPECT_TRUE(OfType(ScorecardConditions(Public(card), Thresholds()),
+                     v1::EVENT_TYPE_TARGET_OVERSHOOT)
+                  .holds);
+}
+
+TEST(TargetOvershoot, SuppressedRatioDoesNotHold) {
+  const Finding f = OfType(
+      ScorecardConditions(
+          Public(TargetCard(3.0, 30, 1, "PERFORMANCE_MEASURE_CPOT_DISMANTLED"),
+                 {"target_ratio:PERFORMANCE_MEASURE_CPOT_DISMANTLED"}),
+          Thresholds()),
+      v1::EVENT_TYPE_TARGET_OVERSHOOT);
+  ExpectWithheldTarget(f);
 }
 
 TEST(TargetOvershoot, Lifecycle) {
   ExpectLifecycle(Target(1.5, 30, 1), Target(1.6, 32, 2), Target(1.2499, 25, 3),
                   Target(1.0, 20, 4));
+  // Withheld by a later public view: resolved, without the figures.
+  Publisher p;
+  ASSERT_TRUE(p.Offer(Target(1.5, 30, 1)).has_value());
+  const std::optional<OversightEvent> resolved = p.Offer(OfType(
+      ScorecardConditions(Public(TargetCard(1.5, 30, 2),
+                                 {"target_ratio:PERFORMANCE_MEASURE_ARRESTS"}),
+                          Thresholds()),
+      v1::EVENT_TYPE_TARGET_OVERSHOOT));
+  ASSERT_TRUE(resolved.has_value());
+  EXPECT_TRUE(resolved->resolved());
+  EXPECT_EQ(resolved->facts().count("target_ratio"), 0u);
+  EXPECT_EQ(resolved->facts().count("target_ratio.n"), 0u);
 }
 
 // ================= FRUITION_GAP =================
@@ -833,23 +968,35 @@ TEST(FruitionGap, HoldsAtTheThresholdNotJustBelow) {
   EXPECT_TRUE(Gap(0.25, 11).holds);
   EXPECT_FALSE(Gap(0.2499, 11).holds);
   EXPECT_TRUE(Gap(0.9, 200).holds);
+  EXPECT_TRUE(RestrictedGap(0.25, 11).holds);
+  EXPECT_FALSE(RestrictedGap(0.2499, 11).holds);
+  EXPECT_TRUE(RestrictedGap(0.9, 200).holds);
 }
 
 TEST(FruitionGap, NeedsElevenSentenced) {
   EXPECT_TRUE(Gap(0.5, 11).holds);
   EXPECT_FALSE(Gap(0.5, 10).holds);
-  // Undefined gap (nobody sentenced).
-  EXPECT_FALSE(
-      OfType(ScorecardConditions(Card({Cell("sentenced", 0, 0),
-                                       Cell("fruition_gap", 0, 0, false)}),
-                                 Thresholds()),
-             v1::EVENT_TYPE_FRUITION_GAP)
-          .holds);
-  // No sentenced indicator at all.
-  EXPECT_FALSE(OfType(ScorecardConditions(Card({Cell("fruition_gap", 0.9, 40)}),
-                                          Thresholds()),
-                      v1::EVENT_TYPE_FRUITION_GAP)
-                   .holds);
+  EXPECT_TRUE(RestrictedGap(0.5, 11).holds);
+  EXPECT_FALSE(RestrictedGap(0.5, 10).holds);
+  for (bool is_public : {true, false}) {
+    SCOPED_TRACE(is_public ? "public" : "restricted");
+    auto view = [&](const v1::Scorecard& c) {
+      return is_public ? Public(c) : c;
+    };
+    // Undefined gap (nobody sentenced).
+    EXPECT_FALSE(OfType(ScorecardConditions(
+                            view(Card({Cell("sentenced", 0, 0),
+                                       Cell("fruition_gap", 0, 0, false)})),
+                            Thresholds()),
+                        v1::EVENT_TYPE_FRUITION_GAP)
+                     .holds);
+    // No sentenced indicator at all.
+    EXPECT_FALSE(
+        OfType(ScorecardConditions(view(Card({Cell("fruition_gap", 0.9, 40)})),
+                                   Thresholds()),
+               v1::EVENT_TYPE_FRUITION_GAP)
+            .holds);
+  }
 }
 
 TEST(FruitionGap, Event) {
@@ -872,30 +1019,119 @@ TEST(FruitionGap, Event) {
   EXPECT_EQ(e.facts().at("threshold"), 0.25);
   EXPECT_EQ(e.facts().at("min_sentenced"), 11);
   EXPECT_EQ(e.facts().count("arrests"), 0u);  // not one of its numbers
+  // The public view it was judged on.
+  EXPECT_EQ(std::vector<std::string>(e.evidence_refs().begin(),
+                                     e.evidence_refs().end()),
+            (std::vector<std::string>{"scorecard:PSC-1"}));
+}
+
+TEST(FruitionGap, RestrictedEvent) {
+  const Finding f = RestrictedGap(0.3, 20);
+  const OversightEvent& e = f.event;
+  EXPECT_EQ(e.condition_key(), "FRUITION_GAP/agency:DEA/FY2016/restricted");
+  EXPECT_EQ(e.type(), v1::EVENT_TYPE_FRUITION_GAP);
+  EXPECT_EQ(e.visibility(), v1::VISIBILITY_RESTRICTED);
+  EXPECT_EQ(e.severity(), v1::SEVERITY_WARNING);
+  EXPECT_TRUE(e.subject_pid().empty());
+  EXPECT_EQ(f.key, "agency:DEA");
+  EXPECT_EQ(e.unit(), "agency:DEA");
+  EXPECT_EQ(e.period(), "FY2016");
+  EXPECT_EQ(e.criteria_version(), kCriteria);
+  EXPECT_EQ(e.score_version(), "v1");
+  std::map<std::string, double> facts(e.facts().begin(), e.facts().end());
+  EXPECT_EQ(facts, (std::map<std::string, double>{
+                       {"fruition_gap", 0.3},
+                       {"fruition_gap.n", 20},
+                       {"claimed_priority_share", 0.3 + 0.1},
+                       {"claimed_priority_share.n", 20},
+                       {"high_desert_share", 0.1},
+                       {"high_desert_share.n", 20},
+                       {"sentenced", 20},
+                       {"sentenced.n", 20},
+                       {"threshold", 0.25},
+                       {"min_sentenced", 11}}));
   EXPECT_EQ(std::vector<std::string>(e.evidence_refs().begin(),
                                      e.evidence_refs().end()),
             (std::vector<std::string>{"scorecard:SC-1"}));
+  // Its own condition: another key than the public one's, kept apart.
+  const Finding pub = Gap(0.3, 20);
+  EXPECT_NE(e.condition_key(), pub.event.condition_key());
+  EXPECT_NE(PublishedKey(f.key, e), PublishedKey(pub.key, pub.event));
 }
 
-TEST(FruitionGap, NoSmallCellInThePublicEvent) {
-  const v1::Scorecard card = GapCard(0.5, 10);
-  const Finding f = OfType(ScorecardConditions(card, Thresholds()),
-                           v1::EVENT_TYPE_FRUITION_GAP);
-  ExpectPublicSafe(f.event, card);
-  EXPECT_EQ(f.event.facts().count("fruition_gap"), 0u);
-  EXPECT_EQ(f.event.facts().count("sentenced"), 0u);
-  EXPECT_EQ(f.event.facts().at("fruition_gap.suppressed"), 1);
+TEST(FruitionGap, SuppressedInputsDoNotHoldPublicly) {
+  // 20 sentenced with a gap of 0.5: the restricted condition holds. The
+  // public view withholds the gap (say, to protect a neighbouring cell),
+  // or the number sentenced: the public condition cannot be judged.
+  const v1::Scorecard card = GapCard(0.5, 20);
+  const Finding restricted = OfType(ScorecardConditions(card, Thresholds()),
+                                    v1::EVENT_TYPE_FRUITION_GAP);
+  EXPECT_TRUE(restricted.holds);
+  EXPECT_EQ(restricted.event.visibility(), v1::VISIBILITY_RESTRICTED);
+  for (const auto& withheld : std::vector<std::set<std::string>>{
+           {"fruition_gap"}, {"sentenced"}, {"sentenced", "fruition_gap"}}) {
+    SCOPED_TRACE(::testing::PrintToString(withheld));
+    const v1::Scorecard view = Public(card, withheld);
+    const Finding f = OfType(ScorecardConditions(view, Thresholds()),
+                             v1::EVENT_TYPE_FRUITION_GAP);
+    EXPECT_FALSE(f.holds);
+    EXPECT_EQ(f.event.visibility(), v1::VISIBILITY_PUBLIC);
+    ExpectPublicSafe(f.event, view);
+    for (const auto& cell : withheld) {
+      EXPECT_EQ(f.event.facts().at(cell + ".suppressed"), 1) << cell;
+      EXPECT_EQ(f.event.facts().count(cell), 0u) << cell;
+      EXPECT_EQ(f.event.facts().count(cell + ".n"), 0u) << cell;
+    }
+  }
+}
+
+TEST(FruitionGap, EachHalfJudgedOnItsOwnView) {
+  // The public view lags the current facts (SPEC §5 D4): the public
+  // condition follows the public figures, the restricted one the current.
+  const Finding pub =
+      OfType(ScorecardConditions(Public(GapCard(0.1, 20, 1)), Thresholds()),
+             v1::EVENT_TYPE_FRUITION_GAP);
+  const Finding res =
+      OfType(ScorecardConditions(GapCard(0.4, 20, 2), Thresholds()),
+             v1::EVENT_TYPE_FRUITION_GAP);
+  EXPECT_FALSE(pub.holds);
+  EXPECT_TRUE(res.holds);
+  EXPECT_EQ(pub.event.facts().at("fruition_gap"), 0.1);
+  EXPECT_EQ(res.event.facts().at("fruition_gap"), 0.4);
+  // And the other way round.
+  EXPECT_TRUE(
+      OfType(ScorecardConditions(Public(GapCard(0.4, 20)), Thresholds()),
+             v1::EVENT_TYPE_FRUITION_GAP)
+          .holds);
+  EXPECT_FALSE(OfType(ScorecardConditions(GapCard(0.1, 20), Thresholds()),
+                      v1::EVENT_TYPE_FRUITION_GAP)
+                   .holds);
 }
 
 TEST(FruitionGap, Lifecycle) {
   ExpectLifecycle(Gap(0.3, 20, 1), Gap(0.35, 20, 2), Gap(0.2499, 20, 3),
                   Gap(0.1, 21, 4));
+  ExpectLifecycle(RestrictedGap(0.3, 20, 1), RestrictedGap(0.35, 20, 2),
+                  RestrictedGap(0.2499, 20, 3), RestrictedGap(0.1, 21, 4));
   // Fewer than 11 sentenced also withdraws it.
   Publisher p;
   ASSERT_TRUE(p.Offer(Gap(0.3, 11)).has_value());
   const std::optional<OversightEvent> resolved = p.Offer(Gap(0.3, 10, 2));
   ASSERT_TRUE(resolved.has_value());
   EXPECT_TRUE(resolved->resolved());
+  // So does a public view that withholds it, its resolution without the
+  // withheld figures.
+  Publisher q;
+  ASSERT_TRUE(q.Offer(Gap(0.3, 20)).has_value());
+  const std::optional<OversightEvent> withheld = q.Offer(
+      OfType(ScorecardConditions(Public(GapCard(0.3, 20, 2), {"fruition_gap"}),
+                                 Thresholds()),
+             v1::EVENT_TYPE_FRUITION_GAP));
+  ASSERT_TRUE(withheld.has_value());
+  EXPECT_TRUE(withheld->resolved());
+  EXPECT_EQ(withheld->facts().count("fruition_gap"), 0u);
+  EXPECT_EQ(withheld->facts().count("fruition_gap.n"), 0u);
+  EXPECT_EQ(withheld->facts().at("fruition_gap.suppressed"), 1);
 }
 
 // ================= LNF_SHARE_HIGH =================
@@ -905,11 +1141,16 @@ TEST(LnfShareHigh, HoldsAtTheThresholdNotJustBelow) {
   EXPECT_FALSE(Lnf(0.2999, 20, 6).holds);
   // lnf_share computed as scoring computes it (6 of 20).
   EXPECT_TRUE(Lnf(6.0 / 20.0, 20, 6).holds);
+  EXPECT_TRUE(RestrictedLnf(0.30, 20, 6).holds);
+  EXPECT_FALSE(RestrictedLnf(0.2999, 20, 6).holds);
+  EXPECT_TRUE(RestrictedLnf(6.0 / 20.0, 20, 6).holds);
 }
 
 TEST(LnfShareHigh, NeedsElevenSentenced) {
   EXPECT_TRUE(Lnf(0.5, 11, 6).holds);
   EXPECT_FALSE(Lnf(0.5, 10, 5).holds);
+  EXPECT_TRUE(RestrictedLnf(0.5, 11, 6).holds);
+  EXPECT_FALSE(RestrictedLnf(0.5, 10, 5).holds);
 }
 
 TEST(LnfShareHigh, Event) {
@@ -929,25 +1170,123 @@ TEST(LnfShareHigh, Event) {
   EXPECT_EQ(e.facts().at("min_sentenced"), 11);
 }
 
-TEST(LnfShareHigh, LnfCellsOfFewerThanElevenAreWithheld) {
-  // 13 sentenced, 4 of them LNF: the share may be shown, the prison years
-  // and cost of the 4 may not.
-  const v1::Scorecard card = LnfCard(4.0 / 13.0, 13, 4);
-  const Finding f = OfType(ScorecardConditions(card, Thresholds()),
+TEST(LnfShareHigh, RestrictedEventShowsEveryCell) {
+  // 13 sentenced, 4 of them LNF: the restricted event shows the cells the
+  // public view withholds.
+  const Finding f = RestrictedLnf(4.0 / 13.0, 13, 4);
+  const OversightEvent& e = f.event;
+  EXPECT_TRUE(f.holds);
+  EXPECT_EQ(e.condition_key(), "LNF_SHARE_HIGH/agency:DEA/FY2016/restricted");
+  EXPECT_EQ(e.visibility(), v1::VISIBILITY_RESTRICTED);
+  EXPECT_EQ(f.key, "agency:DEA");
+  EXPECT_EQ(e.facts().at("lnf_share"), 4.0 / 13.0);
+  EXPECT_EQ(e.facts().at("sentenced"), 13);
+  EXPECT_EQ(e.facts().at("lnf_prison_years"), 20);
+  EXPECT_EQ(e.facts().at("lnf_prison_years.n"), 4);
+  EXPECT_EQ(e.facts().at("lnf_cost_usd"), 20 * 36299);
+  EXPECT_EQ(e.facts().at("lnf_cost_usd.n"), 4);
+  for (const auto& [name, value] : e.facts()) {
+    EXPECT_EQ(name.find(".suppressed"), std::string::npos) << name;
+  }
+}
+
+TEST(LnfShareHigh, WithheldLnfCellsAppearOnlyAsSuppressed) {
+  // 13 sentenced, 4 of them LNF: the public view shows the share and
+  // withholds the prison years and cost of the 4; the event shows what
+  // the view shows.
+  const v1::Scorecard view =
+      Public(LnfCard(4.0 / 13.0, 13, 4), {"lnf_prison_years", "lnf_cost_usd"});
+  const Finding f = OfType(ScorecardConditions(view, Thresholds()),
                            v1::EVENT_TYPE_LNF_SHARE_HIGH);
   EXPECT_TRUE(f.holds);
-  ExpectPublicSafe(f.event, card);
+  ExpectPublicSafe(f.event, view);
   EXPECT_EQ(f.event.facts().at("lnf_share"), 4.0 / 13.0);
   EXPECT_EQ(f.event.facts().at("sentenced"), 13);
   EXPECT_EQ(f.event.facts().count("lnf_prison_years"), 0u);
   EXPECT_EQ(f.event.facts().count("lnf_cost_usd"), 0u);
   EXPECT_EQ(f.event.facts().at("lnf_prison_years.suppressed"), 1);
   EXPECT_EQ(f.event.facts().at("lnf_cost_usd.suppressed"), 1);
+  // D1: not even the n of a withheld cell.
+  EXPECT_EQ(f.event.facts().count("lnf_prison_years.n"), 0u);
+  EXPECT_EQ(f.event.facts().count("lnf_cost_usd.n"), 0u);
+}
+
+TEST(LnfShareHigh, SuppressedInputsDoNotHoldPublicly) {
+  const v1::Scorecard card = LnfCard(0.5, 20, 10);
+  EXPECT_TRUE(OfType(ScorecardConditions(card, Thresholds()),
+                     v1::EVENT_TYPE_LNF_SHARE_HIGH)
+                  .holds);
+  for (const auto& withheld :
+       std::vector<std::set<std::string>>{{"lnf_share"}, {"sentenced"}}) {
+    SCOPED_TRACE(::testing::PrintToString(withheld));
+    const v1::Scorecard view = Public(card, withheld);
+    const Finding f = OfType(ScorecardConditions(view, Thresholds()),
+                             v1::EVENT_TYPE_LNF_SHARE_HIGH);
+    EXPECT_FALSE(f.holds);
+    ExpectPublicSafe(f.event, view);
+  }
 }
 
 TEST(LnfShareHigh, Lifecycle) {
   ExpectLifecycle(Lnf(0.4, 20, 8, 1), Lnf(0.45, 20, 9, 2),
                   Lnf(0.2999, 20, 6, 3), Lnf(0.25, 20, 5, 4));
+  ExpectLifecycle(RestrictedLnf(0.4, 20, 8, 1), RestrictedLnf(0.45, 20, 9, 2),
+                  RestrictedLnf(0.2999, 20, 6, 3),
+                  RestrictedLnf(0.25, 20, 5, 4));
+}
+
+// ================= The pairs =================
+
+TEST(PairRules, EveryPairRuleHasBothHalvesOnItsOwnView) {
+  ASSERT_FALSE(PairRules().empty());
+  const v1::Scorecard card =
+      Card({Cell("sentenced", 20, 20), Cell("fruition_gap", 0.3, 20),
+            Cell("lnf_share", 0.4, 20)});
+  const std::vector<Finding> restricted =
+      ScorecardConditions(card, Thresholds());
+  const std::vector<Finding> pub =
+      ScorecardConditions(Public(card), Thresholds());
+  for (const PairRule& rule : PairRules()) {
+    SCOPED_TRACE(v1::EventType_Name(rule.type));
+    const std::string name =
+        v1::EventType_Name(rule.type).substr(sizeof("EVENT_TYPE_") - 1);
+    const Finding r = OfType(restricted, rule.type);
+    const Finding p = OfType(pub, rule.type);
+    EXPECT_EQ(r.event.condition_key(),
+              StrCat(name, "/agency:DEA/FY2016/restricted"));
+    EXPECT_EQ(r.event.visibility(), v1::VISIBILITY_RESTRICTED);
+    EXPECT_EQ(p.event.condition_key(), StrCat(name, "/agency:DEA/FY2016"));
+    EXPECT_EQ(p.event.visibility(), v1::VISIBILITY_PUBLIC);
+    EXPECT_TRUE(r.holds);
+    EXPECT_TRUE(p.holds);
+    EXPECT_EQ(r.key, p.key);
+    EXPECT_EQ(p.event.facts().at("threshold"), Thresholds().*rule.threshold);
+  }
+  // One of each per view, nothing else on the restricted card.
+  EXPECT_EQ(restricted.size(), PairRules().size());
+}
+
+TEST(PairRules, AWithheldInputIsNotJudgedWhateverTheCellStillHolds) {
+  // `suppressed` decides, even on a cell that kept its figures: the public
+  // half does not hold, and shows the cell as withheld only.
+  for (const PairRule& rule : PairRules()) {
+    for (const std::string withheld :
+         {std::string(rule.indicator), std::string("sentenced")}) {
+      SCOPED_TRACE(StrCat(v1::EventType_Name(rule.type), " ", withheld));
+      v1::Scorecard view =
+          Public(Card({Cell("sentenced", 20, 20), Cell("fruition_gap", 0.9, 20),
+                       Cell("lnf_share", 0.9, 20)}));
+      for (auto& i : *view.mutable_indicators()) {
+        if (i.name() == withheld) i.set_suppressed(true);
+      }
+      const Finding f =
+          OfType(ScorecardConditions(view, Thresholds()), rule.type);
+      EXPECT_FALSE(f.holds);
+      EXPECT_EQ(f.event.facts().at(withheld + ".suppressed"), 1);
+      EXPECT_EQ(f.event.facts().count(withheld), 0u);
+      EXPECT_EQ(f.event.facts().count(withheld + ".n"), 0u);
+    }
+  }
 }
 
 // ================= DECLINED_THEN_CHARGED_ELSEWHERE =================
@@ -1063,7 +1402,7 @@ TEST(ReportConflict, Lifecycle) {
 // ================= SCORECARD_PUBLISHED =================
 
 TEST(ScorecardPublished, OnePublicAndOneRestrictedEventThatAlwaysHold) {
-  const std::vector<Finding> fs = ScorecardPublished(GapCard(0, 0), {});
+  const std::vector<Finding> fs = BothPublished(GapCard(0, 0));
   ASSERT_EQ(fs.size(), 2u);
   std::set<v1::Visibility> seen;
   for (const Finding& f : fs) {
@@ -1079,6 +1418,12 @@ TEST(ScorecardPublished, OnePublicAndOneRestrictedEventThatAlwaysHold) {
     EXPECT_EQ(f.event.score_version(), "v1");
     EXPECT_TRUE(f.event.subject_pid().empty());
   }
+  // The public view gives the PUBLIC event, the restricted card the
+  // RESTRICTED one, each citing its own card.
+  EXPECT_EQ(fs[0].event.visibility(), v1::VISIBILITY_PUBLIC);
+  EXPECT_EQ(fs[0].event.evidence_refs(0), "scorecard:PSC-1");
+  EXPECT_EQ(fs[1].event.visibility(), v1::VISIBILITY_RESTRICTED);
+  EXPECT_EQ(fs[1].event.evidence_refs(0), "scorecard:SC-1");
   EXPECT_EQ(seen, (std::set<v1::Visibility>{v1::VISIBILITY_PUBLIC,
                                             v1::VISIBILITY_RESTRICTED}));
   // Kept apart: each visibility has its own latest event.
@@ -1086,23 +1431,28 @@ TEST(ScorecardPublished, OnePublicAndOneRestrictedEventThatAlwaysHold) {
             PublishedKey(fs[1].key, fs[1].event));
 }
 
-TEST(ScorecardPublished, PublicSuppressesCellsBelowElevenRestrictedShowsAll) {
+TEST(ScorecardPublished, PublicShowsThePublicViewRestrictedShowsAll) {
   const v1::Scorecard card =
       Card({Cell("arrests", 11, 11), Cell("sentenced", 10, 10),
             Cell("lnf_share", 0.3, 10),
             Cell("declined_then_charged_elsewhere", 0, 0),
             Cell("link_substantiation_rate", 0, 0, false)});
-  const std::vector<Finding> fs = ScorecardPublished(card, Thresholds());
+  // The public view withholds the cells of 10 (as D1 would).
+  const v1::Scorecard view = Public(card, {"sentenced", "lnf_share"});
+  const std::vector<Finding> fs =
+      BothPublished(card, {"sentenced", "lnf_share"});
   ASSERT_EQ(fs.size(), 2u);
   for (const Finding& f : fs) {
     const auto& facts = f.event.facts();
     if (f.event.visibility() == v1::VISIBILITY_PUBLIC) {
-      ExpectPublicSafe(f.event, card);
-      EXPECT_EQ(facts.at("arrests"), 11);  // n = 11: shown
+      ExpectPublicSafe(f.event, view);
+      EXPECT_EQ(facts.at("arrests"), 11);  // shown by the view
       EXPECT_EQ(facts.count("sentenced"), 0u);
       EXPECT_EQ(facts.at("sentenced.suppressed"), 1);
+      EXPECT_EQ(facts.count("sentenced.n"), 0u);  // D1: no n either
       EXPECT_EQ(facts.count("lnf_share"), 0u);
       EXPECT_EQ(facts.at("lnf_share.suppressed"), 1);
+      EXPECT_EQ(facts.count("lnf_share.n"), 0u);
       // n = 0: nothing to hide.
       EXPECT_EQ(facts.at("declined_then_charged_elsewhere"), 0);
       EXPECT_EQ(facts.count("declined_then_charged_elsewhere.suppressed"), 0u);
@@ -1114,27 +1464,43 @@ TEST(ScorecardPublished, PublicSuppressesCellsBelowElevenRestrictedShowsAll) {
       for (const auto& [name, value] : facts) {
         EXPECT_EQ(name.find(".suppressed"), std::string::npos) << name;
       }
+      EXPECT_EQ(facts.at("sentenced.n"), 10);
     }
     // Undefined: no value, its n only.
     EXPECT_EQ(facts.count("link_substantiation_rate"), 0u);
     EXPECT_EQ(facts.at("link_substantiation_rate.n"), 0);
-    EXPECT_EQ(facts.at("sentenced.n"), 10);
   }
+}
+
+TEST(ScorecardPublished, PublicFactsAreExactlyWhatTheViewShows) {
+  // Cells of 10 the view shows (it is the view's call, not the
+  // reconciler's), a cell of 40 it withholds.
+  const v1::Scorecard view =
+      Public(Card({Cell("arrests", 40, 40), Cell("sentenced", 10, 10),
+                   Cell("lnf_share", 0.3, 10)}),
+             {"arrests"});
+  const Finding f = ScorecardPublished(view);
+  std::map<std::string, double> facts(f.event.facts().begin(),
+                                      f.event.facts().end());
+  EXPECT_EQ(facts, (std::map<std::string, double>{{"arrests.suppressed", 1},
+                                                  {"sentenced", 10},
+                                                  {"sentenced.n", 10},
+                                                  {"lnf_share", 0.3},
+                                                  {"lnf_share.n", 10}}));
 }
 
 TEST(ScorecardPublished, Lifecycle) {
   for (int vis = 0; vis < 2; ++vis) {
     SCOPED_TRACE(vis);
     Publisher p;
-    const Finding first = ScorecardPublished(GapCard(0.3, 20, 1), {})[vis];
+    const Finding first = BothPublished(GapCard(0.3, 20, 1))[vis];
     const std::optional<OversightEvent> e = p.Offer(first);
     ASSERT_TRUE(e.has_value());
     ExpectEventOf(first, *e, false);
     EXPECT_FALSE(p.Offer(first).has_value());
-    EXPECT_FALSE(
-        p.Offer(ScorecardPublished(GapCard(0.3, 20, 1), {})[vis]).has_value());
+    EXPECT_FALSE(p.Offer(BothPublished(GapCard(0.3, 20, 1))[vis]).has_value());
     const std::optional<OversightEvent> changed =
-        p.Offer(ScorecardPublished(GapCard(0.3, 21, 2), {})[vis]);
+        p.Offer(BothPublished(GapCard(0.3, 21, 2))[vis]);
     ASSERT_TRUE(changed.has_value());
     EXPECT_FALSE(changed->resolved());
     EXPECT_NE(changed->event_id(), e->event_id());
@@ -1142,6 +1508,36 @@ TEST(ScorecardPublished, Lifecycle) {
 }
 
 // ================= Across rules =================
+
+// Every PUBLIC finding of a public view whose every cell is withheld: no
+// value and no n of any of them (SPEC §5 D1), and nothing holds.
+TEST(Rules, PublicEventsNeverCarryAWithheldCell) {
+  const v1::Scorecard card =
+      Card({Cell("arrests", 40, 40), Cell("sentenced", 20, 20),
+            Cell("claimed_priority_share", 0.6, 20),
+            Cell("high_desert_share", 0.1, 20), Cell("fruition_gap", 0.5, 20),
+            Cell("lnf_share", 0.5, 20), Cell("lnf_prison_years", 50, 10),
+            Cell("lnf_cost_usd", 50 * 36299, 10),
+            Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS", 2.0, 40)});
+  std::set<std::string> all;
+  for (const auto& i : card.indicators()) all.insert(i.name());
+  const v1::Scorecard view = Public(card, all);
+  std::vector<Finding> fs = ScorecardConditions(view, Thresholds());
+  fs.push_back(ScorecardPublished(view));
+  ASSERT_EQ(fs.size(), 4u);
+  for (const Finding& f : fs) {
+    SCOPED_TRACE(f.event.condition_key());
+    EXPECT_EQ(f.event.visibility(), v1::VISIBILITY_PUBLIC);
+    ExpectPublicSafe(f.event, view);
+    if (f.event.type() != v1::EVENT_TYPE_SCORECARD_PUBLISHED) {
+      EXPECT_FALSE(f.holds);
+    }
+    for (const auto& [name, value] : f.event.facts()) {
+      if (name == "threshold" || name == "min_sentenced") continue;
+      EXPECT_NE(name.find(".suppressed"), std::string::npos) << name;
+    }
+  }
+}
 
 // One finding of every type (the first holding, where it can hold).
 std::vector<Finding> OneOfEach() {
@@ -1154,15 +1550,15 @@ std::vector<Finding> OneOfEach() {
       OutcomeReport("R-1", v1::ORG_OUTCOME_DISMANTLED, true)));
   out.push_back(Target(1.5, 30));
   out.push_back(Gap(0.3, 20));
+  out.push_back(RestrictedGap(0.3, 20));
   out.push_back(Lnf(0.4, 20, 8));
+  out.push_back(RestrictedLnf(0.4, 20, 8));
   Subject s;
   s.Report(DeclinationReport("D-1", "EDPA", Utc(2016, 1, 1)));
   s.Report(ChargeReport("C-1", "SDNY", Utc(2016, 2, 1)));
   out.push_back(*s.Dtce());
   out.push_back(Conflict({kBodyA, kBodyB}));
-  for (const Finding& f : ScorecardPublished(GapCard(0.3, 20), {})) {
-    out.push_back(f);
-  }
+  for (const Finding& f : BothPublished(GapCard(0.3, 20))) out.push_back(f);
   return out;
 }
 
@@ -1179,8 +1575,8 @@ TEST(Rules, VisibilityAsSpecSection6) {
                      {v1::EVENT_TYPE_TIER_MISMATCH, {R}},
                      {v1::EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED, {P}},
                      {v1::EVENT_TYPE_TARGET_OVERSHOOT, {P}},
-                     {v1::EVENT_TYPE_FRUITION_GAP, {P}},
-                     {v1::EVENT_TYPE_LNF_SHARE_HIGH, {P}},
+                     {v1::EVENT_TYPE_FRUITION_GAP, {P, R}},
+                     {v1::EVENT_TYPE_LNF_SHARE_HIGH, {P, R}},
                      {v1::EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE, {R}},
                      {v1::EVENT_TYPE_REPORT_CONFLICT, {R}},
                      {v1::EVENT_TYPE_SCORECARD_PUBLISHED, {P, R}}}));
@@ -1219,7 +1615,9 @@ TEST(Rules, ConditionKeysAsDocumented) {
           "PENDING_COUNTED_AS_DISMANTLED/report/DEA/R-1",
           "TARGET_OVERSHOOT/agency:DEA/FY2016/PERFORMANCE_MEASURE_ARRESTS",
           "FRUITION_GAP/agency:DEA/FY2016",
+          "FRUITION_GAP/agency:DEA/FY2016/restricted",
           "LNF_SHARE_HIGH/agency:DEA/FY2016",
+          "LNF_SHARE_HIGH/agency:DEA/FY2016/restricted",
           "DECLINED_THEN_CHARGED_ELSEWHERE/subject/PID-1",
           "REPORT_CONFLICT/report/DEA/R-1",
           "SCORECARD_PUBLISHED/agency:DEA/FY2016",
@@ -1228,9 +1626,13 @@ TEST(Rules, ConditionKeysAsDocumented) {
   const v1::Scorecard card =
       Card({Cell("sentenced", 20, 20), Cell("fruition_gap", 0.3, 20)}, 1,
            "district:EDPA", "FY2017Q2");
+  EXPECT_EQ(
+      OfType(ScorecardConditions(Public(card), {}), v1::EVENT_TYPE_FRUITION_GAP)
+          .event.condition_key(),
+      "FRUITION_GAP/district:EDPA/FY2017Q2");
   EXPECT_EQ(OfType(ScorecardConditions(card, {}), v1::EVENT_TYPE_FRUITION_GAP)
                 .event.condition_key(),
-            "FRUITION_GAP/district:EDPA/FY2017Q2");
+            "FRUITION_GAP/district:EDPA/FY2017Q2/restricted");
 }
 
 TEST(Rules, NonDefaultThresholds) {
@@ -1239,7 +1641,6 @@ TEST(Rules, NonDefaultThresholds) {
   t.lnf_share = 0.50;
   t.min_sentenced = 5;
   t.target_ratio = 2.0;
-  t.min_public_n = 5;
   EXPECT_TRUE(Gap(0.10, 5, 1, t).holds);
   EXPECT_FALSE(Gap(0.0999, 5, 1, t).holds);
   EXPECT_FALSE(Gap(0.5, 4, 1, t).holds);
@@ -1254,20 +1655,16 @@ TEST(Rules, NonDefaultThresholds) {
   EXPECT_FALSE(Target(1.9999, 10, 1, t).holds);
   EXPECT_FALSE(Target(1.5, 30, 1, t).holds);  // holds by default
   EXPECT_EQ(Target(2.0, 10, 1, t).event.facts().at("threshold"), 2.0);
-  // min_public_n: n = 5 is shown, n = 4 withheld.
-  const v1::Scorecard card =
-      Card({Cell("arrests", 5, 5), Cell("sentenced", 4, 4)});
-  for (const Finding& f : ScorecardPublished(card, t)) {
-    if (f.event.visibility() != v1::VISIBILITY_PUBLIC) continue;
-    ExpectPublicSafe(f.event, card, 5);
-    EXPECT_EQ(f.event.facts().at("arrests"), 5);
-    EXPECT_EQ(f.event.facts().count("sentenced"), 0u);
-  }
-  // The default withholds both.
-  for (const Finding& f : ScorecardPublished(card, Thresholds())) {
-    if (f.event.visibility() != v1::VISIBILITY_PUBLIC) continue;
-    EXPECT_EQ(f.event.facts().count("arrests"), 0u);
-  }
+  // The restricted halves follow the same thresholds.
+  EXPECT_TRUE(RestrictedGap(0.10, 5, 1, t).holds);
+  EXPECT_FALSE(RestrictedGap(0.0999, 5, 1, t).holds);
+  EXPECT_FALSE(RestrictedGap(0.5, 4, 1, t).holds);
+  EXPECT_EQ(RestrictedGap(0.10, 5, 1, t).event.facts().at("min_sentenced"), 5);
+  EXPECT_TRUE(RestrictedLnf(0.50, 6, 3, 1, t).holds);
+  EXPECT_FALSE(RestrictedLnf(0.4999, 6, 3, 1, t).holds);
+  EXPECT_FALSE(RestrictedLnf(0.40, 20, 8, 1, t).holds);
+  EXPECT_EQ(RestrictedLnf(0.50, 6, 3, 1, t).event.facts().at("threshold"),
+            0.50);
 }
 
 // ================= event_id =================

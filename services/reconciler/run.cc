@@ -19,13 +19,15 @@ ReconcilerComponent::Create(const ReconcilerConfig& config,
   Topics topics{std::string(topics::kReports),
                 std::string(topics::kLinkAssessments),
                 std::string(topics::kScores),
+                std::string(topics::kScoresPublic),
                 std::string(topics::kReference),
                 std::string(topics::kOversightPublic),
                 std::string(topics::kOversightRestricted)};
   if (config.create_topics) {
     auto specs =
         kafka::IntakeTopics(config.topic_partitions, config.topic_replication);
-    for (const std::string& t : {topics.assessments, topics.scores}) {
+    for (const std::string& t :
+         {topics.assessments, topics.scores, topics.scores_public}) {
       specs.push_back(kafka::TopicSpec{
           t, config.topic_partitions, config.topic_replication, {}});
     }
@@ -47,7 +49,7 @@ ReconcilerComponent::Create(const ReconcilerConfig& config,
   // every topic read or written must have the same partition count.
   int partitions = 0;
   for (const std::string& t :
-       {topics.reports, topics.assessments, topics.scores,
+       {topics.reports, topics.assessments, topics.scores, topics.scores_public,
         topics.oversight_public, topics.oversight_restricted}) {
     auto n =
         kafka::PartitionCount(config.kafka_bootstrap, config.kafka_properties,
@@ -93,7 +95,8 @@ ReconcilerComponent::Create(const ReconcilerConfig& config,
   loop.name = "reconciler";
   loop.consumer = consumer;
   loop.consumer.group_id = config.group_id;
-  loop.group_topics = {topics.reports, topics.assessments, topics.scores};
+  loop.group_topics = {topics.reports, topics.assessments, topics.scores,
+                       topics.scores_public};
   loop.global_topics = {topics.reference};
   loop.skip = config.skip_records;
   c->loop_ = std::make_unique<stream::Loop>(
