@@ -3,7 +3,10 @@
 // playwright-core and checks what a person sees against the HTTP API:
 //   1. the dashboard loads;
 //   2. the gap chart's claimed / high-desert numbers equal the API's;
-//   3. a small cell (0 < n < 11) is shown as suppressed, never as a number;
+//   3. a withheld cell (SPEC §5 D1: exactly {"suppressed": true} in the API)
+//      is shown as suppressed, and nothing marked suppressed shows a digit;
+//   3b. a public card whose figures lag the current facts carries the note
+//      "public figures update after 11 changes";
 //   4. an org_outcome (DISMANTLED, pending) submitted during the test appears
 //      in the live feed as a PUBLIC PENDING_COUNTED_AS_DISMANTLED event;
 //   5. the OIG (overseer) token shows restricted events; signing out hides them.
@@ -33,7 +36,8 @@ const OUT_DIR = process.env.TEST_UNDECLARED_OUTPUTS_DIR || path.join(here, 'out'
 const STARTUP_TIMEOUT_MS = Number(process.env.BROWSER_TEST_STARTUP_TIMEOUT_MS || 300_000);
 const LIVE_EVENT_TIMEOUT_MS = 30_000;
 const SHARE_KINDS = ['agency', 'field_office', 'district'];
-const SUPPRESSED_TEXT = 'suppressed (fewer than 11 cases)';
+const SUPPRESSED_TEXT = 'suppressed (protects people: fewer than 11, or derivable)';
+const LAG_TEXT = 'public figures update after 11 changes';
 
 const results = [];
 let server = null;
@@ -271,6 +275,30 @@ async function gapRows(page) {
   })));
 }
 
+// Everything on the page marked suppressed that shows a digit: its text (the
+// fixed words "fewer than 11" aside), its tooltip, its aria-label or a data-*
+// attribute that holds a figure (names such as data-indicator="ch1Share" or
+// data-period="FY2016" aside). A withheld cell must not show any number, not
+// even its n.
+async function suppressedDigits(page) {
+  return page.evaluate(() => {
+    const names = new Set(['data-testid', 'data-for', 'data-indicator', 'data-unit', 'data-period', 'data-measure']);
+    const marked = document.querySelectorAll('[data-testid=suppressed], .suppressed, .suppressed-text, .suppressed-bar, .mini-suppressed, [data-raw=suppressed]');
+    const found = [];
+    for (const el of marked) {
+      // An indicator row: its figure (dd) and its data attributes, not its label.
+      const shown = el.matches('[data-raw=suppressed]') ? (el.querySelector('dd')?.textContent ?? '') : el.textContent;
+      const texts = [shown.replaceAll('fewer than 11', '')];
+      for (const a of el.attributes) {
+        if (a.name === 'title' || a.name === 'aria-label' || (a.name.startsWith('data-') && !names.has(a.name))) texts.push(a.value);
+      }
+      const bad = texts.find((t) => /\d/.test(t));
+      if (bad !== undefined) found.push(`${el.tagName.toLowerCase()}${el.dataset.indicator ? `[${el.dataset.indicator}]` : ''}: "${bad}"`);
+    }
+    return { checked: marked.length, found };
+  });
+}
+
 function expectShown(row, cell, field, label) {
   const attr = field === 'claimed' ? row.claimed : row.highDesert;
   const text = field === 'claimed' ? row.claimedText : row.highDesertText;
@@ -389,7 +417,7 @@ async function main() {
   });
 
   let small = null;
-  await step('a small cell (0 < n < 11) is shown as suppressed, never as a number', async () => {
+  await step('a withheld cell is shown as suppressed, and nothing marked suppressed shows a number', async () => {
     // Find one as a public caller: prefer a share the gap chart draws.
     const candidates = [];
     for (const period of [...catalog.periods].sort((a, b) => periodKey(b) - periodKey(a))) {
@@ -397,12 +425,13 @@ async function main() {
         const r = await api(`/api/v1/scorecards?period=${period}&unitKind=${kind}`);
         if (r.status !== 200) continue;
         for (const c of r.body.scorecards ?? []) {
+          check(c.publicView === true, `${c.unit} ${period}: the public reads a card that is not the public view (publicView ${c.publicView})`);
+          check(typeof c.lagsCurrent === 'boolean', `${c.unit} ${period}: a public card without lagsCurrent`);
           for (const [key, cell] of Object.entries(c.indicators ?? {})) {
             if (cell?.suppressed === true) {
-              const n = Number(cell.n);
-              check(n > 0 && n < 11, `${c.unit} ${period} ${key}: suppressed with n=${cell.n}`);
-              check(cell.value === undefined || cell.value === null, `${c.unit} ${period} ${key}: suppressed but carries a value`);
-              candidates.push({ unit: c.unit, period, kind, key, n, inChart: key === 'claimedPriorityShare' || key === 'highDesertShare' });
+              // SPEC §5 D1: nothing but `suppressed`, not even n.
+              check(JSON.stringify(cell) === '{"suppressed":true}', `${c.unit} ${period} ${key}: a suppressed cell is ${JSON.stringify(cell)}, not {"suppressed":true}`);
+              candidates.push({ unit: c.unit, period, kind, key, inChart: key === 'claimedPriorityShare' || key === 'highDesertShare' });
             }
           }
         }
@@ -410,14 +439,14 @@ async function main() {
     }
     check(candidates.length > 0, 'no suppressed cell anywhere in the public API: the sample data should have small groups');
     small = candidates.find((c) => c.inChart) ?? candidates[0];
-    log(`# suppressed: ${small.unit} ${small.period} ${small.key} (n=${small.n}); ${candidates.length} suppressed cells in all`);
+    log(`# suppressed: ${small.unit} ${small.period} ${small.key}; ${candidates.length} suppressed cells in all`);
     await choose(page, { period: small.period, kind: small.kind });
     if (small.inChart) {
       const rows = await gapRows(page);
       const row = rows.find((r) => r.unit === small.unit);
       check(row, `no gap-chart row for ${small.unit}`);
       const field = small.key === 'claimedPriorityShare' ? 'claimed' : 'highDesert';
-      const p = expectShown(row, { suppressed: true, n: small.n }, field, small.key);
+      const p = expectShown(row, { suppressed: true }, field, small.key);
       check(!p, p);
       const text = field === 'claimed' ? row.claimedText : row.highDesertText;
       check(!/\d/.test(text.replace('11', '')), `${small.key} of ${small.unit} shows a number: "${text}"`);
@@ -431,8 +460,62 @@ async function main() {
     check(text.includes(SUPPRESSED_TEXT), `unit detail ${small.key} shows "${text}"`);
     const dd = await cell.locator('dd').textContent();
     check(!/\b0(\.0+)?%?\b/.test(dd) && !/\$0\b/.test(dd), `unit detail ${small.key} shows a zero: "${dd}"`);
+    check(await cell.getAttribute('data-n') === '', `unit detail ${small.key}: data-n is "${await cell.getAttribute('data-n')}"`);
+    // Nothing marked suppressed anywhere on the page (charts, tables,
+    // tooltips, the unit detail) shows a digit.
+    const { checked, found } = await suppressedDigits(page);
+    check(checked > 0, 'no element on the page is marked suppressed');
+    check(!found.length, `elements marked suppressed show a number:\n${found.slice(0, 20).join('\n')}`);
+    log(`# ${checked} elements marked suppressed, none shows a digit`);
     await cell.scrollIntoViewIfNeeded();
     await shot(page, '03-suppressed', small.inChart ? page.locator('#gap-section') : page.locator('#detail-section'));
+  });
+
+  await step(`a public card that lags its current facts says "${LAG_TEXT}"`, async () => {
+    let lagging = null;
+    let current = null;
+    for (const period of [...catalog.periods].sort((a, b) => periodKey(b) - periodKey(a))) {
+      for (const kind of SHARE_KINDS) {
+        const r = await api(`/api/v1/scorecards?period=${period}&unitKind=${kind}`);
+        if (r.status !== 200) continue;
+        const list = r.body.scorecards ?? [];
+        const l = list.find((c) => c.lagsCurrent === true);
+        if (l) {
+          lagging = { unit: l.unit, period, kind };
+          const c = list.find((x) => x.lagsCurrent === false);
+          current = c ? { unit: c.unit, period, kind } : null;
+          break;
+        }
+      }
+      if (lagging) break;
+    }
+    if (!lagging) {
+      check(!MOCK, 'the mock has no public card with lagsCurrent: true');
+      log('# no public card lags its current facts right now: nothing to check');
+      return;
+    }
+    log(`# lagging: ${lagging.unit} ${lagging.period}`);
+    await choose(page, { period: lagging.period, kind: lagging.kind });
+    const row = page.locator(`[data-testid=gap-chart] [data-testid=gap-row][data-unit="${lagging.unit}"]`);
+    check(await row.getAttribute('data-lags-current') === 'true', `the gap-chart row of ${lagging.unit} is not marked as lagging`);
+    const chartNote = page.locator('[data-testid=gap-chart] [data-testid=lag-note]');
+    check(await chartNote.count() === 1, `the gap chart has ${await chartNote.count()} lag notes, expected 1`);
+    check((await chartNote.textContent()).includes(LAG_TEXT), `the gap chart's lag note reads "${await chartNote.textContent()}"`);
+    check((await chartNote.getAttribute('data-units')).split(' ').includes(lagging.unit), `the gap chart's lag note does not name ${lagging.unit}`);
+    await page.selectOption('[data-testid=unit-select]', lagging.unit);
+    const detail = page.locator(`[data-testid=unit-detail][data-unit="${lagging.unit}"][data-period="${lagging.period}"]`);
+    await detail.waitFor({ timeout: 15_000 });
+    const note = detail.locator('[data-testid=lag-note]');
+    check(await note.count() === 1, `the unit detail of ${lagging.unit} has no lag note`);
+    check((await note.textContent()).includes(LAG_TEXT), `the unit detail's lag note reads "${await note.textContent()}"`);
+    await note.scrollIntoViewIfNeeded();
+    await shot(page, '03b-lag-note', page.locator('#detail-section'));
+    if (current) {
+      await page.selectOption('[data-testid=unit-select]', current.unit);
+      const other = page.locator(`[data-testid=unit-detail][data-unit="${current.unit}"][data-period="${current.period}"]`);
+      await other.waitFor({ timeout: 15_000 });
+      check(await other.locator('[data-testid=lag-note]').count() === 0, `the unit detail of ${current.unit} (not lagging) has a lag note`);
+    }
   });
 
   await step('a report submitted now appears in the live feed (PENDING_COUNTED_AS_DISMANTLED)', async () => {

@@ -1,8 +1,11 @@
 // A stand-in for the Fruition gateway's HTTP API (SPEC §9), for developing and
 // testing the dashboard without the C++ suite: it serves the static files of
 // services/gateway/web/ at `/` and canned, deterministic JSON in the shapes the
-// gateway answers (scorecards with suppression, paged events, Server-Sent
-// Events with Last-Event-ID resumption, bearer-token rules).
+// gateway answers (scorecards: the restricted view for overseers, the public
+// view for everybody else, where a withheld cell is exactly {suppressed: true}
+// (SPEC §5 D1) and `lagsCurrent` says the public figures rest on older facts;
+// paged events, Server-Sent Events with Last-Event-ID resumption,
+// bearer-token rules).
 //
 //   node tests/browser/mock_api.mjs [--port=0] [--web=DIR] [--tick=SECONDS]
 //   node tests/browser/mock_api.mjs --upstream=http://127.0.0.1:8088
@@ -36,6 +39,8 @@ const WEB_DIR = path.resolve(args.web ?? path.join(here, '../../services/gateway
 const TICK_SECONDS = Number(args.tick ?? 0);
 const UPSTREAM = args.upstream ? new URL(args.upstream) : null;
 const SMALL_CELL = 11;
+// Public figures are replaced once this many changes accumulate (SPEC §5 D4).
+const REPUBLISH_AFTER = 11;
 
 const TOKENS = {
   'mock-OIG-overseer-7f3a': { code: 'OIG', kind: 'OVERSEER' },
@@ -145,13 +150,53 @@ for (const [unit, size] of UNITS) {
   }
 }
 
-function publicView(card) {
+// The public view of a card, as scoring's disclosure stage writes it: a cell
+// with 0 < n < 11 withheld, and the cells that would give a withheld one away
+// (a complementary suppression, so a withheld cell need not be small): the
+// substantiation rate with its claimed count shown gives the substantiated
+// count; the gap with one share shown gives the other. A withheld cell is
+// exactly {suppressed: true}: no value, no n.
+function disclose(card) {
+  const small = (cell) => cell && cell.n > 0 && cell.n < SMALL_CELL;
+  const i = card.indicators;
+  const withheld = new Set(Object.keys(i).filter((k) => small(i[k])));
+  if (i.linkSubstantiationRate && withheld.has('ptoLinkedArrestsSubstantiated')) withheld.add('linkSubstantiationRate');
+  if (i.fruitionGap && (withheld.has('claimedPriorityShare') || withheld.has('highDesertShare'))) withheld.add('fruitionGap');
   const indicators = {};
-  for (const [k, cell] of Object.entries(card.indicators)) {
-    indicators[k] = cell.n > 0 && cell.n < SMALL_CELL ? { suppressed: true, n: cell.n } : cell;
-  }
-  return { ...card, indicators };
+  for (const [k, cell] of Object.entries(i)) indicators[k] = withheld.has(k) ? { suppressed: true } : { ...cell };
+  return { ...card, indicators: structuredClone(indicators), scorecardId: `${card.scorecardId}-public`, publicView: true, lagsCurrent: false };
 }
+
+// The public views published: `${unit}|${period}` → {card, changes} (changes:
+// to the restricted card since). One unit-period is not published yet (the
+// public gets a 404 and does not see it listed); a few lag their current facts.
+const UNPUBLISHED = new Set(['field_office:FBI-CHICAGO|FY2017Q4']);
+const published = new Map();
+for (const [key, card] of cards) {
+  if (!UNPUBLISHED.has(key)) published.set(key, { card: disclose(card), changes: 0 });
+}
+for (const key of ['agency:FBI|FY2017', 'district:SDNY|FY2017', 'agency:DEA|FY2016Q3']) {
+  published.get(key).changes = 3;
+  published.get(key).card.lagsCurrent = true;
+}
+
+// The restricted card `key` changed: its public view lags until enough
+// changes accumulate, then is published again.
+function changed(key) {
+  const p = published.get(key);
+  if (!p) return;
+  p.changes += 1;
+  if (p.changes >= REPUBLISH_AFTER) {
+    const revision = String(Number(p.card.revision) + 1);
+    p.card = { ...disclose(cards.get(key)), revision };
+    p.changes = 0;
+  } else {
+    p.card.lagsCurrent = true;
+  }
+}
+
+const restrictedView = (card) => ({ ...card, publicView: false });
+const publicCard = (card) => published.get(`${card.unit}|${card.period}`)?.card ?? null;
 
 // ------------------------------------------------------------- events ---
 
@@ -191,15 +236,20 @@ function addEvent(e) {
   return entry;
 }
 
-// Facts as the reconciler writes them: `name`, `name.n`, or `name.suppressed`.
+// Facts of public events, as the reconciler writes them from the public
+// view: `name` and `name.n`, or only `name.suppressed` for a withheld cell.
 function cellFacts(card, names) {
   const facts = {};
+  if (!card) return facts;
   for (const name of names) {
     const key = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
     const cell = card.indicators[name];
     if (!cell) continue;
-    if (cell.n > 0 && cell.n < SMALL_CELL) facts[`${key}.suppressed`] = 1;
-    else if (cell.defined !== false) facts[key] = cell.value;
+    if (cell.suppressed === true) {
+      facts[`${key}.suppressed`] = 1;
+      continue;
+    }
+    if (cell.defined !== false) facts[key] = cell.value;
     facts[`${key}.n`] = cell.n;
   }
   return facts;
@@ -210,14 +260,15 @@ function seedEvents() {
     for (const [unit] of UNITS) {
       const card = cards.get(`${unit}|${period}`);
       if (!card) continue;
+      const pub = publicCard(card);
       const i = card.indicators;
       const sentenced = i.sentenced?.value ?? 0;
-      addEvent({ type: 'EVENT_TYPE_SCORECARD_PUBLISHED', severity: 'SEVERITY_INFO', conditionKey: `SCORECARD_PUBLISHED/${unit}/${period}`, unit, period, facts: cellFacts(card, Object.keys(i)), evidenceRefs: [`scorecard:${card.scorecardId}`] });
-      if (sentenced >= SMALL_CELL && i.fruitionGap?.value >= 0.25) {
-        addEvent({ type: 'EVENT_TYPE_FRUITION_GAP', conditionKey: `FRUITION_GAP/${unit}/${period}`, unit, period, facts: { ...cellFacts(card, ['fruitionGap', 'claimedPriorityShare', 'highDesertShare', 'sentenced']), threshold: 0.25, min_sentenced: 11 }, evidenceRefs: [`scorecard:${card.scorecardId}`] });
+      if (pub) addEvent({ type: 'EVENT_TYPE_SCORECARD_PUBLISHED', severity: 'SEVERITY_INFO', conditionKey: `SCORECARD_PUBLISHED/${unit}/${period}`, unit, period, facts: cellFacts(pub, Object.keys(pub.indicators)), evidenceRefs: [`scorecard:${pub.scorecardId}`] });
+      if (pub && sentenced >= SMALL_CELL && i.fruitionGap?.value >= 0.25) {
+        addEvent({ type: 'EVENT_TYPE_FRUITION_GAP', conditionKey: `FRUITION_GAP/${unit}/${period}`, unit, period, facts: { ...cellFacts(pub, ['fruitionGap', 'claimedPriorityShare', 'highDesertShare', 'sentenced']), threshold: 0.25, min_sentenced: 11 }, evidenceRefs: [`scorecard:${pub.scorecardId}`] });
       }
-      if (sentenced >= SMALL_CELL && i.lnfShare?.value >= 0.3) {
-        addEvent({ type: 'EVENT_TYPE_LNF_SHARE_HIGH', conditionKey: `LNF_SHARE_HIGH/${unit}/${period}`, unit, period, facts: { ...cellFacts(card, ['lnfShare', 'sentenced', 'lnfPrisonYears', 'lnfCostUsd']), threshold: 0.3, min_sentenced: 11 }, evidenceRefs: [`scorecard:${card.scorecardId}`] });
+      if (pub && sentenced >= SMALL_CELL && i.lnfShare?.value >= 0.3) {
+        addEvent({ type: 'EVENT_TYPE_LNF_SHARE_HIGH', conditionKey: `LNF_SHARE_HIGH/${unit}/${period}`, unit, period, facts: { ...cellFacts(pub, ['lnfShare', 'sentenced', 'lnfPrisonYears', 'lnfCostUsd']), threshold: 0.3, min_sentenced: 11 }, evidenceRefs: [`scorecard:${pub.scorecardId}`] });
       }
       for (const [k, cell] of Object.entries(i)) {
         if (k.startsWith('targetRatio:') && cell.value >= 1.25) {
@@ -368,12 +419,14 @@ async function handle(req, res) {
         i.pendingCountedAsDismantled = { value: (i.pendingCountedAsDismantled?.value ?? 0) + 1, n: (i.pendingCountedAsDismantled?.n ?? 0) + 1 };
       }
       card.revision = String(Number(card.revision) + 1);
+      changed(`${unit}|${period}`);
     }
     const raised = [];
     if (body.outcome === 'ORG_OUTCOME_DISMANTLED' && body.pending) {
       raised.push(addEvent({ type: 'EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED', conditionKey: `PENDING_COUNTED_AS_DISMANTLED/org/${body.orgId}/${body.fiscalYear}`, unit, period, orgId: body.orgId, facts: { outcome: 2, pending: 1, fiscal_year: body.fiscalYear }, evidenceRefs: [`report:${principal.code}/${body.reportId ?? 'mock'}`] }).event);
     }
-    raised.push(addEvent({ type: 'EVENT_TYPE_SCORECARD_PUBLISHED', severity: 'SEVERITY_INFO', conditionKey: `SCORECARD_PUBLISHED/${unit}/${period}`, unit, period, facts: card ? cellFacts(card, Object.keys(card.indicators)) : {} }).event);
+    const pub = card ? publicCard(card) : null;
+    raised.push(addEvent({ type: 'EVENT_TYPE_SCORECARD_PUBLISHED', severity: 'SEVERITY_INFO', conditionKey: `SCORECARD_PUBLISHED/${unit}/${period}`, unit, period, facts: cellFacts(pub, Object.keys(pub?.indicators ?? {})) }).event);
     return sendJson(res, 200, { accepted: 1, events: raised });
   }
   if (p === '/mock/v1/drop-streams' && req.method === 'POST') {
@@ -386,26 +439,32 @@ async function handle(req, res) {
   if (p === '/mock/v1/stream-log' && req.method === 'GET') return sendJson(res, 200, { connections: streamLog });
   if (req.method !== 'GET') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'GET only');
 
+  // Overseers read the restricted cards, everybody else the public view.
+  const visible = () => (overseer ? [...cards.values()].map(restrictedView) : [...published.values()].map((x) => x.card));
   if (p === '/api/v1/units') {
-    const units = [...new Set([...cards.values()].map((c) => c.unit))].sort();
-    const periods = [...new Set([...cards.values()].map((c) => c.period))].sort();
+    const all = visible();
+    const units = [...new Set(all.map((c) => c.unit))].sort();
+    const periods = [...new Set(all.map((c) => c.period))].sort();
     return sendJson(res, 200, { units, periods });
   }
   if (p === '/api/v1/scorecards') {
-    const view = (c) => (overseer ? c : publicView(c));
     const unit = q.get('unit');
     const period = q.get('period');
     if (unit) {
       if (!period) return sendError(res, 400, 'INVALID_ARGUMENT', 'period: required');
       const card = cards.get(`${unit}|${period}`);
       if (!card) return sendError(res, 404, 'NOT_FOUND', `no scorecard for ${unit} in ${period}`);
-      return sendJson(res, 200, view(card));
+      if (overseer) return sendJson(res, 200, restrictedView(card));
+      const pub = publicCard(card);
+      if (!pub) return sendError(res, 404, 'NOT_FOUND', `no public figures yet for ${unit} in ${period} (they appear once disclosure control has published them)`);
+      return sendJson(res, 200, pub);
     }
     if (!period) return sendError(res, 400, 'INVALID_ARGUMENT', 'period: required');
     const kind = q.get('unitKind');
     if (kind && !['agency', 'field_office', 'district', 'area'].includes(kind)) return sendError(res, 400, 'INVALID_ARGUMENT', `unitKind: unknown value ${kind}`);
-    const list = [...cards.values()].filter((c) => c.period === period && (!kind || c.unit.startsWith(`${kind}:`)));
-    return sendJson(res, 200, { scorecards: list.map(view) });
+    const list = visible().filter((c) => c.period === period && (!kind || c.unit.startsWith(`${kind}:`)))
+      .sort((a, b) => a.unit.localeCompare(b.unit));
+    return sendJson(res, 200, { scorecards: list });
   }
   if (p === '/api/v1/events') {
     if (!checkEventAccess(res, q, principal)) return;
@@ -455,7 +514,7 @@ server.listen(PORT, '127.0.0.1', () => {
     ...(UPSTREAM ? [`  /api/ goes to ${UPSTREAM.origin} (the mock's data and tokens below are not used)`] : []),
     '  principals:',
     ...Object.entries(TOKENS).map(([token, p]) => `    ${p.code} (${p.kind})  token ${token}`),
-    `  sample data: ${cards.size} scorecards, ${events.length} events`,
+    `  sample data: ${cards.size} scorecards (${published.size} with a public view), ${events.length} events`,
     'Stop with Ctrl-C.',
   ];
   process.stdout.write(lines.join('\n') + '\n');
@@ -467,7 +526,9 @@ if (TICK_SECONDS > 0) {
     const all = [...cards.values()];
     const card = all[Math.floor(rand() * all.length)];
     card.revision = String(Number(card.revision) + 1);
-    addEvent({ type: 'EVENT_TYPE_SCORECARD_PUBLISHED', severity: 'SEVERITY_INFO', conditionKey: `SCORECARD_PUBLISHED/${card.unit}/${card.period}`, unit: card.unit, period: card.period, facts: cellFacts(card, Object.keys(card.indicators)) });
+    changed(`${card.unit}|${card.period}`);
+    const pub = publicCard(card);
+    addEvent({ type: 'EVENT_TYPE_SCORECARD_PUBLISHED', severity: 'SEVERITY_INFO', conditionKey: `SCORECARD_PUBLISHED/${card.unit}/${card.period}`, unit: card.unit, period: card.period, facts: cellFacts(pub, Object.keys(pub?.indicators ?? {})) });
   }, TICK_SECONDS * 1000).unref();
 }
 

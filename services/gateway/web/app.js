@@ -5,7 +5,6 @@
 // Server-Sent Events itself, resuming with Last-Event-ID after errors.
 
 const TOKEN_KEY = 'fruition.overseerToken';
-const SMALL_CELL = 11;
 const MAX_EVENTS = 2000; // kept in memory
 const MAX_SHOWN = 200; // drawn in the feed
 const HISTORY_PAGE = 500;
@@ -174,13 +173,14 @@ function usdShort(v) {
   return fmt.usd(v);
 }
 
-// A cell is {value, n}, {suppressed: true, n} (public, 0 < n < 11), or
-// {n: 0, defined: false} (a share of nobody). proto3 JSON may omit zero
-// values and print 64-bit numbers as strings: both are read here.
+// A cell is {value, n}, {n: 0, defined: false} (a share of nobody) or, in a
+// public card, exactly {suppressed: true}: disclosure control (SPEC §5 D1–D4)
+// withheld it, and nothing of it is known here, not even its n. proto3 JSON
+// may omit zero values and print 64-bit numbers as strings: both are read here.
 function cellOf(cell) {
   if (!cell || typeof cell !== 'object') return { kind: 'missing' };
+  if (cell.suppressed === true) return { kind: 'suppressed' };
   const n = Number(cell.n ?? 0);
-  if (cell.suppressed === true) return { kind: 'suppressed', n };
   if (cell.defined === false) return { kind: 'undefined', n };
   const value = Number(cell.value ?? 0);
   if (!Number.isFinite(value)) return { kind: 'undefined', n };
@@ -189,13 +189,28 @@ function cellOf(cell) {
 function rawAttr(c) {
   return c.kind === 'value' ? String(c.value) : c.kind === 'suppressed' ? 'suppressed' : '';
 }
-const SUPPRESSED_TEXT = 'suppressed (fewer than 11 cases)';
+// A withheld cell never shows a number of its own (tooltips included).
+const SUPPRESSED_TEXT = 'suppressed (protects people: fewer than 11, or derivable)';
+const SUPPRESSED_TITLE = 'Withheld to protect people: too few people or cases, or the figure would let someone work out a withheld one.';
+// A public card whose figures rest on facts older than the current ones
+// (SPEC §5 D4): it is replaced once enough records changed.
+const LAG_TEXT = 'public figures update after 11 changes';
+const lagsCurrent = (card) => card?.publicView === true && card?.lagsCurrent === true;
+
+// A note naming the cards of `cards` whose public figures lag, or null.
+function lagNote(cards) {
+  const lagging = cards.filter(lagsCurrent);
+  if (!lagging.length) return null;
+  const names = lagging.map((c) => unitName(c.unit).short).join(', ');
+  return h('p', { class: 'lag-note', 'data-testid': 'lag-note', 'data-units': lagging.map((c) => c.unit).join(' ') },
+    `Figures for ${names} rest on facts from before their latest changes: ${LAG_TEXT}.`);
+}
 
 // An HTML rendering of a cell; `format` is a key of fmt.
 function cellNode(cellJson, format, extra = {}) {
   const c = cellOf(cellJson);
   if (c.kind === 'suppressed') {
-    return h('span', { class: 'suppressed', 'data-testid': 'suppressed', title: `Hidden to protect privacy: fewer than ${SMALL_CELL} people or cases`, ...extra }, SUPPRESSED_TEXT);
+    return h('span', { class: 'suppressed', 'data-testid': 'suppressed', title: SUPPRESSED_TITLE, ...extra }, SUPPRESSED_TEXT);
   }
   if (c.kind === 'undefined') {
     return h('span', { class: 'na', title: 'Not applicable: a share of nobody', 'aria-label': 'not applicable', ...extra }, '—');
@@ -605,11 +620,14 @@ function renderGap(cards) {
       class: 'gap-row', 'data-testid': 'gap-row', 'data-unit': r.card.unit, 'data-period': r.card.period,
       'data-claimed': rawAttr(r.claimed), 'data-high-desert': rawAttr(r.desert), 'data-gap': rawAttr(r.gap),
       'data-sentenced': rawAttr(r.sentenced), 'data-revision': r.card.revision ?? '',
+      'data-lags-current': lagsCurrent(r.card) ? 'true' : 'false',
     });
     if (idx % 2 === 0) g.append(s('rect', { x: 0, y: y + 1, width: W, height: rowH - 2, class: 'stripe' }));
-    g.append(s('text', { x: 4, y: y + 24, class: 'unit-label' }, s('title', {}, name.long), truncate(name.short, 24)));
+    const lagging = lagsCurrent(r.card);
+    g.append(s('text', { x: 4, y: y + 24, class: 'unit-label' }, s('title', {}, lagging ? `${name.long} (${LAG_TEXT})` : name.long),
+      truncate(name.short, lagging ? 22 : 24), lagging ? ' *' : ''));
     const sentencedText = r.sentenced.kind === 'value' ? `${fmt.count(r.sentenced.value)} sentenced`
-      : r.sentenced.kind === 'suppressed' ? 'fewer than 11 sentenced' : 'no one sentenced';
+      : r.sentenced.kind === 'suppressed' ? 'sentenced: suppressed' : 'no one sentenced';
     g.append(s('text', { x: 4, y: y + 44, class: 'unit-sub' }, sentencedText));
 
     const bar = (cell, yy, cls, label, testid) => {
@@ -653,7 +671,9 @@ function renderGap(cards) {
   const legend = h('p', { class: 'legend', 'aria-hidden': 'true' },
     h('span', { class: 'swatch swatch-claimed' }), 'Claimed priority share (agency\'s label) ',
     h('span', { class: 'swatch swatch-desert' }), 'High-desert share (courts\' facts) ',
-    h('span', { class: 'swatch swatch-suppressed' }), 'Suppressed: fewer than 11 cases');
+    h('span', { class: 'swatch swatch-suppressed' }), 'Suppressed: protects people (fewer than 11, or derivable)');
+  const lag = lagNote(rows.map((r) => r.card));
+  if (lag) lag.prepend('* ');
 
   // The same numbers as a table, for screen readers and copying.
   const table = h('table', { class: 'data-table', 'data-testid': 'gap-table' },
@@ -676,7 +696,7 @@ function renderGap(cards) {
   // Keep the table open across refreshes if the reader opened it.
   const wasOpen = root.querySelector('details.table-toggle')?.open ?? false;
   const details = h('details', { class: 'table-toggle', open: wasOpen }, h('summary', {}, 'Show these numbers as a table'), table);
-  root.replaceChildren(legend, svg, details);
+  root.replaceChildren(...[legend, lag, svg, details].filter(Boolean));
 }
 
 function truncate(text, n) {
@@ -738,13 +758,13 @@ function renderLnf(cards) {
   // A total over suppressed groups only would read as zero: say so instead.
   const summary = counted === 0
     ? h('p', { class: 'callout' }, anySuppressed
-      ? 'No total: wherever there were low-level, first-time offenders, the figures are suppressed (fewer than 11 cases).'
+      ? 'No total: wherever there were low-level, first-time offenders, the figures are suppressed to protect people.'
       : 'No prison time recorded for low-level, nonviolent, first-time offenders in this period.')
     : h('p', { class: 'callout' },
       `Across ${anySuppressed ? `the ${KIND_NOUNS[state.unitKind][1]} with published figures` : `these ${KIND_NOUNS[state.unitKind][1]}`}: `,
       h('strong', {}, `${fmt.number(Math.round(totalYears * 10) / 10)} prison-years`), ' imposed on low-level, nonviolent, first-time offenders, costing about ',
       h('strong', {}, usdShort(totalCost)), anySuppressed ? ' (suppressed groups not included).' : '.');
-  root.replaceChildren(summary, table);
+  root.replaceChildren(...[summary, lagNote(sorted), table].filter(Boolean));
 }
 
 function renderLinks(cards) {
@@ -781,7 +801,7 @@ function renderLinks(cards) {
         h('td', { class: 'right' }, cellNode(i.ptoLinkedArrestsSubstantiated, 'count')),
         h('td', { class: 'bar-cell' }, miniBar(i.linkSubstantiationRate, { cls: 'bar-link' }), ' ', cellNode(i.linkSubstantiationRate, 'pct')));
     })));
-  root.replaceChildren(table);
+  root.replaceChildren(...[lagNote(sorted), table].filter(Boolean));
 }
 
 function renderTargets(cards, fy) {
@@ -841,6 +861,7 @@ function renderTargets(cards, fy) {
       '. Of these, "dismantled" while still pending: ', cellNode(i.pendingCountedAsDismantled, 'count', { 'data-testid': pending.kind === 'suppressed' ? 'suppressed' : 'pending-count' }), '.');
     return h('div', { class: 'target-block', 'data-unit': card.unit },
       h('h3', {}, unitName(card.unit).long),
+      lagNote([card]),
       measures.length ? svg : h('p', { class: 'note' }, 'No performance targets reported.'),
       facts);
   });
@@ -858,6 +879,7 @@ function renderCommunity(cards) {
   for (const card of [...cards].sort((a, b) => a.unit.localeCompare(b.unit))) {
     const keys = Object.keys(card.indicators ?? {}).filter((k) => k.startsWith('communityChange:')).sort();
     wrap.append(h('h3', {}, unitName(card.unit).long),
+      ...[lagNote([card])].filter(Boolean),
       h('table', { class: 'data-table compact', 'data-unit': card.unit },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Indicator'), h('th', { scope: 'col', class: 'right' }, 'Change'))),
         h('tbody', {}, keys.map((k) => {
@@ -888,7 +910,9 @@ async function loadDetail() {
     if (gen !== state.detailGeneration) return;
     root.dataset.state = err.status === 404 ? 'empty' : 'error';
     root.replaceChildren(empty(err.status === 404
-      ? `No figures for ${unitName(unit).long} in ${periodName(period)}.`
+      ? (/no public figures yet/.test(err.message)
+        ? `No public figures yet for ${unitName(unit).long} in ${periodName(period)}: they appear once they are cleared for publication.`
+        : `No figures for ${unitName(unit).long} in ${periodName(period)}.`)
       : `Could not load the figures: ${err.message}`));
     return;
   }
@@ -896,6 +920,7 @@ async function loadDetail() {
   root.dataset.state = 'ready';
   root.dataset.unit = card.unit;
   root.dataset.period = card.period;
+  root.dataset.lagsCurrent = lagsCurrent(card) ? 'true' : 'false';
   const ind = card.indicators ?? {};
   const known = new Set();
   const sections = [];
@@ -904,7 +929,7 @@ async function loadDetail() {
     const c = cellOf(ind[key]);
     let base = null;
     if (c.kind === 'value' && ['pct', 'points', 'score', 'years', 'usd'].includes(format) && c.n > 0) base = `based on ${fmt.count(c.n)} ${c.n === 1 ? 'case' : 'cases'}`;
-    return h('div', { class: 'indicator', 'data-indicator': key, 'data-raw': rawAttr(c), 'data-n': c.kind === 'missing' ? '' : String(c.n) },
+    return h('div', { class: 'indicator', 'data-indicator': key, 'data-raw': rawAttr(c), 'data-n': c.kind === 'missing' || c.kind === 'suppressed' ? '' : String(c.n) },
       h('dt', {}, label, h('span', { class: 'explain-inline' }, explain)),
       h('dd', {}, cellNode(ind[key], format), base ? h('span', { class: 'base' }, base) : null));
   };
@@ -938,6 +963,8 @@ async function loadDetail() {
     h('p', { class: 'detail-head' },
       h('strong', {}, unitName(card.unit).long), `, ${periodName(card.period)}. `,
       h('span', { class: 'fine-print' }, `Scorecard ${card.scorecardId || '—'}, revision ${card.revision ?? '—'}; rules: score ${card.scoreVersion || '—'}, criteria ${card.criteriaVersion || '—'}.`)),
+    ...[lagsCurrent(card) ? h('p', { class: 'lag-note', 'data-testid': 'lag-note' },
+      `These figures rest on facts from before the latest changes: ${LAG_TEXT}.`) : null].filter(Boolean),
     h('div', { class: 'indicator-groups' }, sections));
 }
 
