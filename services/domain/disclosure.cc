@@ -59,8 +59,15 @@ bool Small(int64_t v) { return v != 0 && std::llabs(v) < kMinPublicCell; }
 // A quantity's name for the complement n − k of a share.
 std::string Complement(const CellRule& r) { return r.n + "-" + r.k; }
 
+// The record counts every other cell of a unit-period rests on: when one
+// of them may not move, the whole public view is held.
+bool HoldsTheView(const std::string& q) {
+  return q == "arrests" || q == "claimed" || q == "sentenced";
+}
+
 // Everything one unit-period shows, as quantities.
 struct State {
+  bool held = false;                     // shows its previous public view
   std::map<std::string, int64_t> value;  // quantity -> value
   // complement quantity -> the attribute count suppressed for it
   std::map<std::string, std::string> complement_of;
@@ -77,12 +84,19 @@ struct State {
   }
 };
 
-// Quantities (atoms and complements) a restricted card shows.
+// Quantities (atoms and complements) a card shows. On a public card, the
+// quantities only its suppressed cells rest on are suppressed.
 void Quantities(
     const v1::Scorecard& card, State* s,
     std::map<std::string, std::pair<std::string, std::string>>* complements) {
+  std::set<std::string> withheld;
   for (const v1::Indicator& i : card.indicators()) {
     const CellRule r = RuleOf(i.name());
+    if (i.suppressed()) {
+      if (!r.n.empty()) withheld.insert(r.n);
+      if (!r.k.empty()) withheld.insert(r.k);
+      continue;
+    }
     switch (r.kind) {
       case Kind::kOrganization:
       case Kind::kDifference:
@@ -105,6 +119,12 @@ void Quantities(
         s->complement_of[c] = r.k;
         break;
       }
+    }
+  }
+  for (const std::string& q : withheld) {
+    if (s->value.count(q) == 0) {
+      s->value[q] = 0;
+      s->suppressed.insert(q);
     }
   }
   for (const auto& [c, parts] : *complements) {
@@ -198,9 +218,21 @@ std::map<UnitPeriod, PublicOutput> ComputePublicViews(
   for (const auto& [up, input] : in) {
     State& s = states[up];
     Quantities(input.base, &s, &complements);
+    if (!input.has_base || input.previous.indicators().empty()) continue;
+    for (const auto& [q, v] : s.value) {
+      auto it = input.shown.find(q);
+      if (HoldsTheView(q) && !Small(v) && it != input.shown.end() &&
+          SmallDistance(v, it->second)) {
+        s = State();
+        s.held = true;
+        Quantities(input.previous, &s, &complements);
+        break;
+      }
+    }
   }
   for (auto& [up, s] : states) {
     const PublicInput& input = in.at(up);
+    if (s.held) continue;  // shows what was shown: D2 and versions hold
     for (const auto& [q, v] : s.value) {
       const bool complement = s.complement_of.count(q) > 0;
       if (!input.has_base) {
@@ -259,11 +291,21 @@ std::map<UnitPeriod, PublicOutput> ComputePublicViews(
     card.set_score_version(input.base.score_version());
     card.set_criteria_version(input.base.criteria_version());
     card.set_public_view(true);
-    card.set_lags_current(input.lags_current);
+    card.set_lags_current(input.lags_current || s.held);
+    // A held view shows its previous cells about people.
+    std::map<std::string, const v1::Indicator*> previous;
+    for (const v1::Indicator& i : input.previous.indicators()) {
+      previous[i.name()] = &i;
+    }
     // Cells, by what they show.
-    std::map<std::string, bool> cell_suppressed;
-    for (const v1::Indicator& i : input.base.indicators()) {
-      const CellRule r = RuleOf(i.name());
+    for (const v1::Indicator& base_cell : input.base.indicators()) {
+      const CellRule r = RuleOf(base_cell.name());
+      const v1::Indicator* shown_cell = &base_cell;
+      if (s.held && r.kind != Kind::kOrganization) {
+        auto it = previous.find(base_cell.name());
+        shown_cell = it == previous.end() ? nullptr : it->second;
+      }
+      const v1::Indicator& i = shown_cell == nullptr ? base_cell : *shown_cell;
       bool hidden = false;
       switch (r.kind) {
         case Kind::kOrganization:
@@ -284,6 +326,7 @@ std::map<UnitPeriod, PublicOutput> ComputePublicViews(
           }
           break;
       }
+      hidden = hidden || shown_cell == nullptr || i.suppressed();
       v1::Indicator* cell = card.add_indicators();
       cell->set_name(i.name());
       if (hidden) {

@@ -265,6 +265,57 @@ TEST(DisclosureTest, AVersionNeverMovesACountByOneToTen) {
   EXPECT_FALSE(Hidden(v, "district:EDPA", "FY2016", "lnf_share"));
 }
 
+TEST(DisclosureTest, AFewMorePeopleHoldThePreviousView) {
+  auto first = ComputePublicViews(
+      {{{"district:EDPA", "FY2016"},
+        In(Card("district:EDPA", "FY2016", 100, 30, 20, 50))}});
+  const PublicOutput& v1 = first.at({"district:EDPA", "FY2016"});
+  // 5 more people: sentenced may not move by 5, so the whole view stays as
+  // it was (numbers still shown, marked as lagging).
+  PublicInput in = In(Card("district:EDPA", "FY2016", 105, 33, 21, 50));
+  in.shown = v1.shown;
+  in.previous = v1.card;
+  v1::Indicator* org = in.base.add_indicators();
+  org->set_name("org_outcomes_reported");
+  org->set_value(4);
+  org->set_n(4);
+  org->set_defined(true);
+  auto held = ComputePublicViews({{{"district:EDPA", "FY2016"}, in}});
+  const PublicOutput& v2 = held.at({"district:EDPA", "FY2016"});
+  EXPECT_TRUE(v2.card.lags_current());
+  EXPECT_EQ(Cell(v2, "sentenced").n(), 100);
+  EXPECT_DOUBLE_EQ(Cell(v2, "lnf_share").value(), 0.3);
+  EXPECT_EQ(Cell(v2, "arrests").n(), 50);
+  // Organizations are current all the same.
+  EXPECT_EQ(Cell(v2, "org_outcomes_reported").n(), 4);
+  // 11 more: the view moves.
+  in.base = Card("district:EDPA", "FY2016", 111, 41, 20, 50);
+  auto moved = ComputePublicViews({{{"district:EDPA", "FY2016"}, in}});
+  EXPECT_EQ(Cell(moved.at({"district:EDPA", "FY2016"}), "sentenced").n(), 111);
+  EXPECT_FALSE(moved.at({"district:EDPA", "FY2016"}).card.lags_current());
+}
+
+TEST(DisclosureTest, AHeldViewStillTakesPartInLinkedSets) {
+  // Q1 held at what it showed (sentenced 20); the FY moved to 56 and the
+  // other quarters show 15 + 15: FY − quarters = 6 gives a small count, so
+  // D3 suppresses more.
+  PublicInput q1 = In(Card("district:EDPA", "FY2016Q1", 20));
+  auto first = ComputePublicViews({{{"district:EDPA", "FY2016Q1"}, q1}});
+  q1.shown = first.at({"district:EDPA", "FY2016Q1"}).shown;
+  q1.previous = first.at({"district:EDPA", "FY2016Q1"}).card;
+  q1.base = Card("district:EDPA", "FY2016Q1", 24);  // held at 20
+  auto out = ComputePublicViews({
+      {{"district:EDPA", "FY2016"}, In(Card("district:EDPA", "FY2016", 56))},
+      {{"district:EDPA", "FY2016Q1"}, q1},
+      {{"district:EDPA", "FY2016Q2"},
+       In(Card("district:EDPA", "FY2016Q2", 15))},
+      {{"district:EDPA", "FY2016Q3"},
+       In(Card("district:EDPA", "FY2016Q3", 17))},
+  });
+  EXPECT_EQ(Cell(out.at({"district:EDPA", "FY2016Q1"}), "sentenced").n(), 20);
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016Q2", "sentenced"));
+}
+
 TEST(DisclosureTest, VersionRuleComparesWithEveryShownValue) {
   PublicInput in = In(Card("district:EDPA", "FY2016", 104, 30));
   in.shown["sentenced"] = {100, 115};  // 100 → 115 → 104 would give 4

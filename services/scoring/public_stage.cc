@@ -64,6 +64,7 @@ void PublicStage::Recompute(store::KvTx& tx, const std::string& fiscal_year,
     if (auto bytes = tx.Get(kViews, JoinKey({up.first, up.second}))) {
       state.ParseFromString(*bytes);
     }
+    input.previous = state.card();
     for (const auto& [q, values] : state.shown()) {
       input.shown[q].insert(values.values().begin(), values.values().end());
     }
