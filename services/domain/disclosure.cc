@@ -219,15 +219,20 @@ std::map<UnitPeriod, PublicOutput> ComputePublicViews(
     State& s = states[up];
     Quantities(input.base, &s, &complements);
     if (!input.has_base || input.previous.indicators().empty()) continue;
+    // Held when a record count moved by 1–10 and none moved by 11 or more:
+    // a large move of one count is never hidden behind a small one of
+    // another (that one is suppressed instead, below).
+    bool small_move = false, large_move = false;
     for (const auto& [q, v] : s.value) {
+      if (!HoldsTheView(q) || Small(v)) continue;
       auto it = input.shown.find(q);
-      if (HoldsTheView(q) && !Small(v) && it != input.shown.end() &&
-          SmallDistance(v, it->second)) {
-        s = State();
-        s.held = true;
-        Quantities(input.previous, &s, &complements);
-        break;
-      }
+      if (it == input.shown.end() || it->second.count(v) > 0) continue;
+      (SmallDistance(v, it->second) ? small_move : large_move) = true;
+    }
+    if (small_move && !large_move) {
+      s = State();
+      s.held = true;
+      Quantities(input.previous, &s, &complements);
     }
   }
   for (auto& [up, s] : states) {

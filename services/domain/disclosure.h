@@ -31,11 +31,12 @@
 //      ever published with is suppressed until it differs by 0 or at least
 //      11 (so no two public versions, successive or not, differ by a count
 //      of 1–10). `shown` carries, per quantity, the values already
-//      published; the result adds the new ones. When it is one of the record
+//      published; the result adds the new ones. When one of the record
 //      counts every other cell rests on (`arrests`, `pto_linked_arrests_
-//      claimed`, `sentenced`), the unit-period keeps its `previous` view
-//      instead (held: still shown, `lags_current`), so that a few records
-//      more do not blank a whole card; D3 still applies to what it shows.
+//      claimed`, `sentenced`) moved by 1–10 and none of them by 11 or more,
+//      the unit-period keeps its `previous` view instead (held: still
+//      shown, `lags_current`), so that a few records more do not blank a
+//      whole card; D3 still applies to what it shows.
 //   D3: within each linked set — an agency and its field offices in one
 //      period; a unit's fiscal year and its quarters; `national:US` and its
 //      districts; `national:US` and its agencies — for every quantity the

@@ -295,6 +295,20 @@ TEST(DisclosureTest, AFewMorePeopleHoldThePreviousView) {
   EXPECT_FALSE(moved.at({"district:EDPA", "FY2016"}).card.lags_current());
 }
 
+TEST(DisclosureTest, ALargeMoveIsNeverHeldBehindASmallOne) {
+  // Arrests were published at 176 with nobody sentenced yet; now 177
+  // arrests and 135 sentenced: sentenced is shown, only arrests withheld.
+  auto first =
+      ComputePublicViews({{{"agency:FBI", "FY2016"},
+                           In(Card("agency:FBI", "FY2016", 0, 0, 0, 176))}});
+  PublicInput in = In(Card("agency:FBI", "FY2016", 135, 40, 20, 177));
+  in.shown = first.at({"agency:FBI", "FY2016"}).shown;
+  in.previous = first.at({"agency:FBI", "FY2016"}).card;
+  auto out = ComputePublicViews({{{"agency:FBI", "FY2016"}, in}});
+  EXPECT_EQ(Cell(out.at({"agency:FBI", "FY2016"}), "sentenced").n(), 135);
+  EXPECT_TRUE(Hidden(out, "agency:FBI", "FY2016", "arrests"));
+}
+
 TEST(DisclosureTest, AHeldViewStillTakesPartInLinkedSets) {
   // Q1 held at what it showed (sentenced 20); the FY moved to 56 and the
   // other quarters show 15 + 15: FY − quarters = 6 gives a small count, so
