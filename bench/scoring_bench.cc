@@ -584,7 +584,9 @@ const std::vector<std::string>& InputTopics() {
 
 const std::vector<std::string>& OutputTopics() {
   static const auto* t = new std::vector<std::string>{
-      std::string(topics::kScoringContributions), std::string(topics::kScores)};
+      std::string(topics::kScoringContributions), std::string(topics::kScores),
+      std::string(topics::kScoringPublicBase),
+      std::string(topics::kScoresPublic)};
   return *t;
 }
 

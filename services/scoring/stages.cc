@@ -528,8 +528,12 @@ std::vector<stream::Output> Stage2::Rebuild(
       }
       if (!cc.empty()) change = cc;
     }
+    const bool empty = IsZero(totals) && !ref && !change;
+    auto stored = Card(tx, unit, period);
+    if (empty && !stored) continue;
     // What the public view may rest on: people as of its base, the
-    // organizations and areas as they are now.
+    // organizations and areas as they are now (nothing for a unit-period
+    // that never had a scorecard).
     {
       internal::PublicBaseState pb;
       if (auto bytes = tx.Get(kPublicBase, up)) pb.ParseFromString(*bytes);
@@ -547,9 +551,6 @@ std::vector<stream::Output> Stage2::Rebuild(
         out.push_back(*std::move(o));
       }
     }
-    const bool empty = IsZero(totals) && !ref && !change;
-    auto stored = Card(tx, unit, period);
-    if (empty && !stored) continue;
     v1::Scorecard card;
     card.set_unit(unit);
     card.set_period(period);

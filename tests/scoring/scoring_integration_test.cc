@@ -295,8 +295,10 @@ class ScoringIntegrationTest : public ::testing::Test {
     }
     shared_broker_ = new std::shared_ptr<Broker>(*broker);
     auto topics = kafka::IntakeTopics(12, 1);
-    for (std::string_view t : {topics::kLinkAssessments, topics::kScores,
-                               topics::kScoringContributions}) {
+    for (std::string_view t :
+         {topics::kLinkAssessments, topics::kScores,
+          topics::kScoringContributions, topics::kScoringPublicBase,
+          topics::kScoresPublic}) {
       topics.push_back(kafka::TopicSpec{std::string(t), 12, 1, {}});
     }
     const absl::Status s =
