@@ -40,11 +40,54 @@ absl::StatusOr<std::vector<stream::Output>> PublicStage::Apply(
                                         r.partition, "@", r.offset));
     }
     const std::string fy = domain::FiscalYearOfPeriod(base.card().period());
-    tx.Put(kBases, JoinKey({fy, base.card().unit(), base.card().period()}),
-           r.value);
-    Recompute(tx, fy, &out);
+    const std::string key =
+        JoinKey({fy, base.card().unit(), base.card().period()});
+    const bool only_lags = OnlyStartsLagging(tx, key, base);
+    tx.Put(kBases, key, r.value);
+    if (only_lags) {
+      MarkLagging(tx, base.card().unit(), base.card().period(), &out);
+    } else {
+      Recompute(tx, fy, &out);
+    }
   }
   return out;
+}
+
+bool PublicStage::OnlyStartsLagging(const store::KvTx& tx,
+                                    const std::string& key,
+                                    const internal::PublicBase& base) {
+  if (!base.lags_current()) return false;
+  auto stored = tx.Get(kBases, key);
+  internal::PublicBase before;
+  if (!stored || !before.ParseFromString(*stored) || before.lags_current()) {
+    return false;
+  }
+  before.set_lags_current(true);
+  return SerializeDeterministic(before) == SerializeDeterministic(base);
+}
+
+void PublicStage::MarkLagging(store::KvTx& tx, const std::string& unit,
+                              const std::string& period,
+                              std::vector<stream::Output>* out) const {
+  internal::PublicViewState state;
+  auto bytes = tx.Get(kViews, JoinKey({unit, period}));
+  if (!bytes || !state.ParseFromString(*bytes) || state.card().lags_current()) {
+    return;
+  }
+  v1::Scorecard& card = *state.mutable_card();
+  card.set_lags_current(true);
+  card.clear_scorecard_id();
+  const int64_t revision = card.revision();
+  card.clear_revision();
+  card.set_scorecard_id(
+      privacy::Sha256Hex(SerializeDeterministic(card)).substr(0, 32));
+  card.set_revision(revision + 1);
+  tx.Put(kViews, JoinKey({unit, period}), SerializeDeterministic(state));
+  out->push_back(
+      stream::Output{public_scores_topic_,
+                     unit,
+                     SerializeDeterministic(card),
+                     {{"fruition-scorecard-id", card.scorecard_id()}}});
 }
 
 void PublicStage::Recompute(store::KvTx& tx, const std::string& fiscal_year,

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "fruition/internal/scoring.pb.h"
 #include "fruition/v1/scores.pb.h"
 #include "services/common/stream/loop.h"
 
@@ -62,6 +63,17 @@ class PublicStage : public stream::Handler {
                                           size_t limit);
 
  private:
+  // Whether `base` differs from the stored base of `key` only in that the
+  // facts have started to move away from it: then nothing but the view's
+  // lags_current can change, and the fiscal year need not be recomputed
+  // (about half of all base records; each recomputation costs the whole
+  // fiscal year).
+  static bool OnlyStartsLagging(const store::KvTx& tx, const std::string& key,
+                                const internal::PublicBase& base);
+  // Sets lags_current on the stored view of (unit, period) and produces it.
+  void MarkLagging(store::KvTx& tx, const std::string& unit,
+                   const std::string& period,
+                   std::vector<stream::Output>* out) const;
   // Recomputes the public views of `fiscal_year`; appends those that
   // changed.
   void Recompute(store::KvTx& tx, const std::string& fiscal_year,

@@ -153,6 +153,26 @@ TEST(PublicStageTest, VersionRuleUsesWhatWasPublished) {
   EXPECT_EQ(Cell(c, "sentenced").n(), 51);
 }
 
+TEST(PublicStageTest, StartingToLagChangesOnlyTheFlag) {
+  Runner r("lagging");
+  r.Run({At(Base("district:EDPA", "FY2016", 40, 20), 0),
+         At(Base("district:EDPA", "FY2016Q1", 20, 10), 1)});
+  internal::PublicBase lagging = Base("district:EDPA", "FY2016", 40, 20);
+  lagging.set_lags_current(true);
+  auto out = r.Run({At(lagging, 2)});
+  ASSERT_EQ(out.size(), 1u);
+  v1::Scorecard c;
+  ASSERT_TRUE(c.ParseFromString(out[0].value));
+  EXPECT_TRUE(c.lags_current());
+  EXPECT_EQ(c.revision(), 2);
+  EXPECT_EQ(Cell(c, "sentenced").n(), 40);
+  // The same id a full recomputation gives.
+  Runner full("lagging_full");
+  full.Run({At(Base("district:EDPA", "FY2016Q1", 20, 10), 0), At(lagging, 1)});
+  EXPECT_EQ(full.View("district:EDPA", "FY2016")->scorecard_id(),
+            c.scorecard_id());
+}
+
 // A crash before the commit replays the batch; any split of the same
 // records gives the same views in the same order.
 TEST(PublicStageTest, ReplayAndBatchingGiveTheSameOutputs) {
