@@ -25,6 +25,7 @@ absl::StatusOr<std::vector<stream::Output>> PublicStage::Apply(
     stream::PoisonRecord* poison) {
   (void)owned;
   std::vector<stream::Output> out;
+  std::set<std::string> touched;  // fiscal years to recompute
   for (const kafka::Record& r : records) {
     if (r.topic != public_base_topic_) continue;
     internal::PublicBase base;
@@ -44,12 +45,13 @@ absl::StatusOr<std::vector<stream::Output>> PublicStage::Apply(
         JoinKey({fy, base.card().unit(), base.card().period()});
     const bool only_lags = OnlyStartsLagging(tx, key, base);
     tx.Put(kBases, key, r.value);
-    if (only_lags) {
+    if (only_lags && touched.count(fy) == 0) {
       MarkLagging(tx, base.card().unit(), base.card().period(), &out);
     } else {
-      Recompute(tx, fy, &out);
+      touched.insert(fy);
     }
   }
+  for (const std::string& fy : touched) Recompute(tx, fy, &out);
   return out;
 }
 

@@ -4,15 +4,18 @@
 // It reads fruition.scoring.public-base (key fiscal year: every unit-period
 // a disclosure rule links lies in one fiscal year, so one partition holds
 // all of them), where stage 2 says what each unit-period's public view may
-// rest on, and after every record recomputes that fiscal year's public
-// views (services/domain/disclosure.h) and produces the ones that changed to
-// fruition.scores.public.v1 (key unit), which the gateway and the
-// reconciler read for everything they show the public.
+// rest on, and once per batch recomputes the public views of every fiscal
+// year the batch touched (services/domain/disclosure.h), producing the ones
+// that changed to fruition.scores.public.v1 (key unit), which the gateway
+// and the reconciler read for everything they show the public.
 //
-// Deterministic in its input: records are applied one at a time, in log
-// order, and every view that changes is produced, so a replay after a crash
-// produces the same views in the same order (the version rule depends on
-// what was published before, so batching must not decide it). State: the
+// A recomputation costs the whole fiscal year, so it is done once per batch,
+// not per record (a backlog of thousands of records is then a few
+// recomputations). The price: which intermediate public versions exist
+// depends on how records were batched, and since the version rule depends
+// on what was published before, a replay after a crash may publish other
+// versions than the first run did; each obeys every rule. A base that only
+// starts to lag sets the view's flag without a recomputation. State: the
 // latest base and the public view (with every value each quantity was
 // published with) per unit-period, offsets in the same WriteBatch.
 #ifndef FRUITION_SERVICES_SCORING_PUBLIC_STAGE_H_
