@@ -2,8 +2,11 @@
 // scorecards read over HTTP equal an independent computation of SPEC §5 from
 // the generated facts, for every agency, field office and district in every
 // fiscal year and quarter; and the oversight events read over HTTP count, by
-// type, the conditions of SPEC §6 that hold on those facts. Needs no broker:
-// `fruition dev` runs on librdkafka's mock cluster.
+// type, the conditions of SPEC §6 that hold on those facts (the RESTRICTED
+// FRUITION_GAP and LNF_SHARE_HIGH, keys `.../restricted`), and those judged
+// on the public view as served without a token (their PUBLIC halves and
+// TARGET_OVERSHOOT). Needs no broker: `fruition dev` runs on librdkafka's
+// mock cluster.
 //
 // The expected values are computed here from sim::Generate's reports alone,
 // following SPEC §5 (membership, one sentencing per subject and case, the
@@ -20,6 +23,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -488,11 +492,13 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
     }
   }
 
-  // The scorecard conditions of every unit-period.
+  // The scorecard conditions of every unit-period, judged on the current
+  // facts: the RESTRICTED half of each pair (SPEC §6). The PUBLIC half is
+  // judged on the public view (PublicHolding, below).
   for (const auto& [up, p] : x.parts) {
     if (p.sentenced < 11) continue;
     const double n = static_cast<double>(p.sentenced);
-    const std::string scope = StrCat(up.first, "/", up.second);
+    const std::string scope = StrCat(up.first, "/", up.second, "/restricted");
     if (static_cast<double>(p.lnf) / n >= 0.30) {
       x.holding["LNF_SHARE_HIGH"].insert("LNF_SHARE_HIGH/" + scope);
     }
@@ -501,6 +507,84 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
     }
   }
   return x;
+}
+
+// A cell of a served card (JSON name): its value when published and
+// defined, else nothing (withheld by disclosure control, a share of nobody,
+// or missing).
+std::optional<double> Shown(const Struct& card, const std::string& json) {
+  auto it = card.fields().find(json);
+  if (it == card.fields().end()) return std::nullopt;
+  const auto& f = it->second.struct_value().fields();
+  if (f.count("suppressed") > 0 && f.at("suppressed").bool_value()) {
+    return std::nullopt;
+  }
+  if (f.count("value") == 0) return std::nullopt;
+  return f.at("value").number_value();
+}
+
+bool Withheld(const Struct& card, const std::string& json) {
+  auto it = card.fields().find(json);
+  if (it == card.fields().end()) return false;
+  const auto& f = it->second.struct_value().fields();
+  return f.count("suppressed") > 0 && f.at("suppressed").bool_value();
+}
+
+// What holds with the public view as served (without a token, indicators by
+// unit-period) added to the computation's: the PUBLIC FRUITION_GAP and
+// LNF_SHARE_HIGH where the public card shows `sentenced` of at least 11 and
+// the indicator at its threshold; TARGET_OVERSHOOT as computed, but for
+// arrests only where the public view shows that ratio (SPEC §5: it follows
+// the `arrests` cell). `lagging`: the public cards with lagsCurrent.
+std::map<std::string, std::set<std::string>> PublicHolding(
+    const Expected& x, const std::map<UnitPeriod, Struct>& public_cards,
+    const std::set<UnitPeriod>& lagging) {
+  std::map<std::string, std::set<std::string>> holding = x.holding;
+  for (const auto& [up, card] : public_cards) {
+    const std::string scope = StrCat(up.first, "/", up.second);
+    const auto sentenced = Shown(card, "sentenced");
+    if (!sentenced || *sentenced < 11) continue;
+    const auto lnf = Shown(card, "lnfShare");
+    if (lnf && *lnf >= 0.30) {
+      holding["LNF_SHARE_HIGH"].insert("LNF_SHARE_HIGH/" + scope);
+    }
+    const auto gap = Shown(card, "fruitionGap");
+    if (gap && *gap >= 0.25) {
+      holding["FRUITION_GAP"].insert("FRUITION_GAP/" + scope);
+    }
+  }
+  // TARGET_OVERSHOOT for arrests: on the public card of the agency's year.
+  // Withheld there, it does not hold; shown, it holds as computed, or on the
+  // figure shown when the card lags the facts (its arrests as of its last
+  // version, SPEC §5 D4).
+  auto& overshoot = holding["TARGET_OVERSHOOT"];
+  for (const auto& [up, card] : public_cards) {
+    static const std::string kCell = "targetRatio:PERFORMANCE_MEASURE_ARRESTS";
+    if (card.fields().count(kCell) == 0) continue;
+    const std::string key = StrCat("TARGET_OVERSHOOT/", up.first, "/",
+                                   up.second, "/PERFORMANCE_MEASURE_ARRESTS");
+    if (Withheld(card, kCell)) {
+      overshoot.erase(key);
+    } else if (lagging.count(up) > 0) {
+      const auto ratio = Shown(card, kCell);
+      if (ratio && *ratio >= 1.25) {
+        overshoot.insert(key);
+      } else {
+        overshoot.erase(key);
+      }
+    }
+  }
+  // No public card: no public event.
+  for (auto it = overshoot.begin(); it != overshoot.end();) {
+    const std::string scope = it->substr(sizeof("TARGET_OVERSHOOT/") - 1);
+    const size_t a = scope.find('/');
+    const size_t b = scope.find('/', a + 1);
+    const bool carded = public_cards.count({scope.substr(0, a),
+                                            scope.substr(a + 1, b - a - 1)}) >
+                        0;
+    it = carded ? std::next(it) : overshoot.erase(it);
+  }
+  return holding;
 }
 
 // The indicators SPEC §5 defines for a unit-period, by their SPEC names.
@@ -577,7 +661,9 @@ class Gateway {
 
   // The body of a 200 answer, or "" (with the failure in `error`).
   std::string Get(const std::string& path, std::string* error = nullptr) {
-    auto res = http_.Get(path, {{"Authorization", "Bearer " + token_}});
+    httplib::Headers headers;
+    if (!token_.empty()) headers.emplace("Authorization", "Bearer " + token_);
+    auto res = http_.Get(path, headers);
     if (!res || res->status != 200) {
       if (error != nullptr) {
         *error = res ? StrCat(path, ": HTTP ", res->status, " ", res->body)
@@ -591,11 +677,14 @@ class Gateway {
   // Every scorecard of `periods` plus the periods /api/v1/units names,
   // by (unit, period): area units left out (community indicators are not
   // compared here). `fingerprint` changes whenever any card does.
+  // `lagging`, if given: the public cards with lagsCurrent.
   bool Scorecards(const std::set<std::string>& periods,
                   std::map<UnitPeriod, Struct>* cards, std::string* fingerprint,
-                  std::string* error) {
+                  std::string* error,
+                  std::set<UnitPeriod>* lagging = nullptr) {
     cards->clear();
     fingerprint->clear();
+    if (lagging != nullptr) lagging->clear();
     Struct units;
     if (!google::protobuf::util::JsonStringToMessage(
              Get("/api/v1/units", error), &units)
@@ -621,6 +710,10 @@ class Gateway {
         if (unit.rfind("area:", 0) == 0) continue;
         EXPECT_EQ(f.at("period").string_value(), period);
         (*cards)[{unit, period}] = f.at("indicators").struct_value();
+        if (lagging != nullptr && f.count("lagsCurrent") > 0 &&
+            f.at("lagsCurrent").bool_value()) {
+          lagging->insert({unit, period});
+        }
         *fingerprint += StrCat(unit, "/", period, "=",
                                f.at("scorecardId").string_value(), ";");
       }
@@ -765,8 +858,10 @@ std::vector<std::string> CompareScorecards(
 }
 
 // Differences between the expected and the served holding conditions.
+// `expected`: x.holding with the public view's (PublicHolding).
 std::vector<std::string> CompareEvents(
     const Expected& x,
+    const std::map<std::string, std::set<std::string>>& expected,
     const std::map<std::string, std::set<std::string>>& holding) {
   static const std::set<std::string> kNamed = {
       "LINK_UNSUBSTANTIATED", "PENDING_COUNTED_AS_DISMANTLED",
@@ -777,10 +872,10 @@ std::vector<std::string> CompareEvents(
         "PENDING_COUNTED_AS_DISMANTLED", "TARGET_OVERSHOOT", "FRUITION_GAP",
         "LNF_SHARE_HIGH", "DECLINED_THEN_CHARGED_ELSEWHERE",
         "REPORT_CONFLICT"}) {
-    auto w = x.holding.find(type);
+    auto w = expected.find(type);
     auto g = holding.find(type);
     const std::set<std::string> none;
-    const auto& want = w == x.holding.end() ? none : w->second;
+    const auto& want = w == expected.end() ? none : w->second;
     const auto& got = g == holding.end() ? none : g->second;
     if (want.size() != got.size()) {
       diffs.push_back(
@@ -966,23 +1061,79 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
     held_before = holding;
   }
   ASSERT_EQ(same, 3) << "events still changing: " << error;
-  diffs = CompareEvents(x, holding);
+  // Public events are judged on the public view: what it shows, read
+  // without a token.
+  Gateway everyone(port, "");
+  std::map<UnitPeriod, Struct> public_cards;
+  std::set<UnitPeriod> lagging;
+  std::string public_fingerprint;
+  std::map<std::string, std::set<std::string>> expected = x.holding;
+  auto expect_now = [&] {
+    if (everyone.Scorecards(periods, &public_cards, &public_fingerprint,
+                            &error, &lagging)) {
+      expected = PublicHolding(x, public_cards, lagging);
+    }
+    return expected;
+  };
+  diffs = CompareEvents(x, expect_now(), holding);
   if (!diffs.empty()) {
     // SCORECARD_PUBLISHED is sent at most once a minute per unit-period.
     testing::WaitUntil(
         [&] {
           return gateway.Events(&events, &error) &&
-                 CompareEvents(x, holding = Holding(events)).empty();
+                 CompareEvents(x, expect_now(), holding = Holding(events))
+                     .empty();
         },
         seconds(150), seconds(5));
-    diffs = CompareEvents(x, holding);
+    diffs = CompareEvents(x, expected, holding);
   }
+  ASSERT_FALSE(public_cards.empty()) << error;
+  // A public card that does not lag the facts shows what the restricted one
+  // does, where it shows anything.
+  std::vector<std::string> public_diffs;
+  for (const auto& [up, card] : public_cards) {
+    if (lagging.count(up) > 0) continue;
+    auto restricted = cards.find(up);
+    if (restricted == cards.end()) {
+      public_diffs.push_back(StrCat(up.first, " ", up.second,
+                                    ": public card, no restricted one"));
+      continue;
+    }
+    for (const auto& [json, cell] : card.fields()) {
+      if (Withheld(card, json)) continue;
+      auto r = restricted->second.fields().find(json);
+      const auto& shown = cell.struct_value().fields();
+      for (const char* field : {"value", "n"}) {
+        const bool here = shown.count(field) > 0;
+        const bool there = r != restricted->second.fields().end() &&
+                           r->second.struct_value().fields().count(field) > 0;
+        if (here != there ||
+            (here && shown.at(field).number_value() !=
+                         r->second.struct_value().fields().at(field)
+                             .number_value())) {
+          public_diffs.push_back(StrCat(up.first, " ", up.second, " ", json,
+                                        ".", field, ": public differs"));
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(public_diffs.empty()) << Lines(public_diffs);
   std::string counts;
   for (const auto& [type, keys] : holding) {
     counts += StrCat(" ", type, "=", keys.size());
   }
+  int public_pairs = 0;
+  for (const char* type : {"FRUITION_GAP", "LNF_SHARE_HIGH"}) {
+    for (const std::string& key : expected[type]) {
+      public_pairs += key.size() < 11 ||
+                      key.compare(key.size() - 11, 11, "/restricted") != 0;
+    }
+  }
   std::cerr << events.size() << " events after " << elapsed()
-            << " s; holding:" << counts << "\n";
+            << " s; holding:" << counts << " (FRUITION_GAP and LNF_SHARE_HIGH "
+            << "expected public: " << public_pairs << "); public cards "
+            << public_cards.size() << " (" << lagging.size()
+            << " lagging the facts)\n";
   EXPECT_TRUE(diffs.empty()) << Lines(diffs);
 
   (*dev)->Signal(SIGINT);
