@@ -579,9 +579,9 @@ std::map<std::string, std::set<std::string>> PublicHolding(
     const std::string scope = it->substr(sizeof("TARGET_OVERSHOOT/") - 1);
     const size_t a = scope.find('/');
     const size_t b = scope.find('/', a + 1);
-    const bool carded = public_cards.count({scope.substr(0, a),
-                                            scope.substr(a + 1, b - a - 1)}) >
-                        0;
+    const bool carded =
+        public_cards.count(
+            {scope.substr(0, a), scope.substr(a + 1, b - a - 1)}) > 0;
     it = carded ? std::next(it) : overshoot.erase(it);
   }
   return holding;
@@ -680,8 +680,7 @@ class Gateway {
   // `lagging`, if given: the public cards with lagsCurrent.
   bool Scorecards(const std::set<std::string>& periods,
                   std::map<UnitPeriod, Struct>* cards, std::string* fingerprint,
-                  std::string* error,
-                  std::set<UnitPeriod>* lagging = nullptr) {
+                  std::string* error, std::set<UnitPeriod>* lagging = nullptr) {
     cards->clear();
     fingerprint->clear();
     if (lagging != nullptr) lagging->clear();
@@ -1069,8 +1068,8 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
   std::string public_fingerprint;
   std::map<std::string, std::set<std::string>> expected = x.holding;
   auto expect_now = [&] {
-    if (everyone.Scorecards(periods, &public_cards, &public_fingerprint,
-                            &error, &lagging)) {
+    if (everyone.Scorecards(periods, &public_cards, &public_fingerprint, &error,
+                            &lagging)) {
       expected = PublicHolding(x, public_cards, lagging);
     }
     return expected;
@@ -1095,8 +1094,8 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
     if (lagging.count(up) > 0) continue;
     auto restricted = cards.find(up);
     if (restricted == cards.end()) {
-      public_diffs.push_back(StrCat(up.first, " ", up.second,
-                                    ": public card, no restricted one"));
+      public_diffs.push_back(
+          StrCat(up.first, " ", up.second, ": public card, no restricted one"));
       continue;
     }
     for (const auto& [json, cell] : card.fields()) {
@@ -1108,9 +1107,9 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
         const bool there = r != restricted->second.fields().end() &&
                            r->second.struct_value().fields().count(field) > 0;
         if (here != there ||
-            (here && shown.at(field).number_value() !=
-                         r->second.struct_value().fields().at(field)
-                             .number_value())) {
+            (here &&
+             shown.at(field).number_value() !=
+                 r->second.struct_value().fields().at(field).number_value())) {
           public_diffs.push_back(StrCat(up.first, " ", up.second, " ", json,
                                         ".", field, ": public differs"));
         }

@@ -496,9 +496,8 @@ void ReportFindings(const Attacker& attacker, const std::string& scenario) {
   std::string kinds;
   for (const auto& [kind, n] : by_kind) kinds += StrCat(" ", kind, "=", n);
   std::cerr << scenario << ": the attacker saw " << attacker.versions()
-            << " public versions and " << attacker.snapshots()
-            << " snapshots; " << findings.size() << " findings" << kinds
-            << "\n"
+            << " public versions and " << attacker.snapshots() << " snapshots; "
+            << findings.size() << " findings" << kinds << "\n"
             << Lines(findings, 20);
   EXPECT_TRUE(findings.empty())
       << findings.size() << " counts of 1-10 recovered from public outputs:\n"
@@ -882,8 +881,8 @@ TEST(AttackerDevTest, OneExtraSentencingChangesNoPublicFigure) {
                                IndicatorsJson(a->second)));
     }
   }
-  std::cerr << "restricted views moved: " << Lines(moved, 20)
-            << "district " << quarter << ": restricted sentenced "
+  std::cerr << "restricted views moved: " << Lines(moved, 20) << "district "
+            << quarter << ": restricted sentenced "
             << CellN(restricted.at(dq), "sentenced") << ", public "
             << CellN(public_after.at(dq), "sentenced") << " (lagsCurrent "
             << LagsCurrent(public_after.at(dq)) << ")\n";

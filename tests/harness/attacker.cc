@@ -171,11 +171,10 @@ Shown QuantitiesOf(const PublicVersion& v) {
           "high_desert (" + high->second.via + ") + fruition_gap × n");
     } else if (cp != s.q.end() && high != s.q.end() &&
                cp->second.value - high->second.value != *gap) {
-      s.conflicts.push_back("inconsistent: " + Where(v) +
-                            " fruition_gap × n = " + std::to_string(*gap) +
-                            ", claimed_priority - high_desert = " +
-                            std::to_string(cp->second.value -
-                                           high->second.value));
+      s.conflicts.push_back(
+          "inconsistent: " + Where(v) + " fruition_gap × n = " +
+          std::to_string(*gap) + ", claimed_priority - high_desert = " +
+          std::to_string(cp->second.value - high->second.value));
     }
   }
   for (const auto& [n, k] : SharePairs()) {
@@ -192,8 +191,8 @@ std::string CellKey(const PublicVersion& v) {
   std::string out = "content:";
   for (const auto& [name, c] : v.cells) {
     out += name + "=" + (c.suppressed ? "s" : "") +
-           (c.value ? Str(*c.value) : "-") + "/" +
-           (c.n ? Str(*c.n) : "-") + ";";
+           (c.value ? Str(*c.value) : "-") + "/" + (c.n ? Str(*c.n) : "-") +
+           ";";
   }
   return out;
 }
@@ -239,7 +238,8 @@ std::optional<PublicVersion> VersionFromCardJson(const Struct& card,
          f.at("indicators").struct_value().fields()) {
       const auto& c = value.struct_value().fields();
       PublicCell cell;
-      if (c.count("suppressed")) cell.suppressed = c.at("suppressed").bool_value();
+      if (c.count("suppressed"))
+        cell.suppressed = c.at("suppressed").bool_value();
       if (c.count("value")) cell.value = Number(c.at("value"));
       if (c.count("n")) cell.n = Number(c.at("n"));
       v.cells[SnakeName(json)] = cell;
@@ -368,8 +368,8 @@ std::vector<std::string> Attacker::Findings() const {
         if (!Small(rest)) continue;
         add("linked (" + what + "): " + Where(versions_.at(pk)) + " " + name +
             " = " + std::to_string(pq.value) + " minus published members [" +
-            published + "] = " + std::to_string(rest) + "; hidden: [" +
-            hidden + "]");
+            published + "] = " + std::to_string(rest) + "; hidden: [" + hidden +
+            "]");
       }
     };
     for (const auto& [period, units] : units_by_period) {

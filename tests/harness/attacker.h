@@ -71,8 +71,8 @@ struct PublicVersion {
   // in several outputs: their cells are merged). "" when unknown: the cells'
   // content then identifies it.
   std::string id;
-  int64_t revision = -1;  // -1 when unknown
-  std::string source;     // for findings: "poll", "sse", ...
+  int64_t revision = -1;                    // -1 when unknown
+  std::string source;                       // for findings: "poll", "sse", ...
   std::map<std::string, PublicCell> cells;  // SPEC §5 (snake_case) names
 };
 
@@ -90,8 +90,8 @@ std::optional<PublicVersion> VersionFromCardJson(
 // (TARGET_OVERSHOOT's `target_ratio*` and `reported` as the cell
 // target_ratio:<measure> of its condition key). nullopt for a restricted
 // event or one that names no scorecard.
-std::optional<PublicVersion> VersionFromEvent(const v1::OversightEvent& e,
-                                              const std::string& source = "sse");
+std::optional<PublicVersion> VersionFromEvent(
+    const v1::OversightEvent& e, const std::string& source = "sse");
 
 class Attacker {
  public:

@@ -156,8 +156,8 @@ TEST(AttackerTest, DerivesAShareFromTheFruitionGap) {
 
 TEST(AttackerTest, FindsAFieldOfficeByItsAgencyAndPartners) {
   Attacker a;
-  PublicVersion small = Card("field_office:TF-PHL-PHILADELPHIA", "FY2016", 1,
-                             4, 1);
+  PublicVersion small =
+      Card("field_office:TF-PHL-PHILADELPHIA", "FY2016", 1, 4, 1);
   HideSentenced(&small);
   a.AddSnapshot({
       Card("agency:TF-PHL", "FY2016", 1, 40, 20),
@@ -167,16 +167,19 @@ TEST(AttackerTest, FindsAFieldOfficeByItsAgencyAndPartners) {
       Card("field_office:TF-PHLX-CAMDEN", "FY2016", 1, 36, 19),
   });
   const auto f = a.Findings();
-  EXPECT_TRUE(AnyContains(f, "linked (agency and its field offices): "
-                             "agency:TF-PHL FY2016 r1"))
+  EXPECT_TRUE(AnyContains(f,
+                          "linked (agency and its field offices): "
+                          "agency:TF-PHL FY2016 r1"))
       << Lines(f);
-  EXPECT_TRUE(AnyContains(f, "sentenced = 40 minus published members "
-                             "[field_office:TF-PHL-CAMDEN FY2016=36] = 4; "
-                             "hidden: [field_office:TF-PHL-PHILADELPHIA "
-                             "FY2016]"))
+  EXPECT_TRUE(AnyContains(f,
+                          "sentenced = 40 minus published members "
+                          "[field_office:TF-PHL-CAMDEN FY2016=36] = 4; "
+                          "hidden: [field_office:TF-PHL-PHILADELPHIA "
+                          "FY2016]"))
       << Lines(f);
-  EXPECT_TRUE(AnyContains(f, "lnf = 20 minus published members "
-                             "[field_office:TF-PHL-CAMDEN FY2016=19] = 1"))
+  EXPECT_TRUE(AnyContains(f,
+                          "lnf = 20 minus published members "
+                          "[field_office:TF-PHL-CAMDEN FY2016=19] = 1"))
       << Lines(f);
   EXPECT_FALSE(AnyContains(f, "TF-PHLX")) << Lines(f);
 }
@@ -191,11 +194,13 @@ TEST(AttackerTest, FindsAQuarterByItsFiscalYear) {
       q2,
   });
   const auto f = a.Findings();
-  EXPECT_TRUE(AnyContains(f, "linked (fiscal year and its quarters): "
-                             "district:SDNY FY2016"))
+  EXPECT_TRUE(AnyContains(f,
+                          "linked (fiscal year and its quarters): "
+                          "district:SDNY FY2016"))
       << Lines(f);
-  EXPECT_TRUE(AnyContains(f, "sentenced = 120 minus published members "
-                             "[district:SDNY FY2016Q1=111] = 9"))
+  EXPECT_TRUE(AnyContains(f,
+                          "sentenced = 120 minus published members "
+                          "[district:SDNY FY2016Q1=111] = 9"))
       << Lines(f);
   // Two quarters hidden, together 22: nothing.
   Attacker b;
@@ -220,8 +225,9 @@ TEST(AttackerTest, FindsADistrictByTheNation) {
       small,
   });
   const auto f = a.Findings();
-  EXPECT_TRUE(AnyContains(f, "linked (national and its districts): "
-                             "national:US FY2016"))
+  EXPECT_TRUE(AnyContains(f,
+                          "linked (national and its districts): "
+                          "national:US FY2016"))
       << Lines(f);
   // Only within a snapshot: the same cards as separate versions are not
   // linked.
@@ -292,8 +298,7 @@ TEST(AttackerTest, ReadsHttpCards) {
   EXPECT_EQ(v->id, "abc");
   EXPECT_TRUE(v->cells.at("mean_desert").suppressed);
   EXPECT_FALSE(v->cells.at("link_substantiation_rate").value.has_value());
-  ASSERT_TRUE(
-      v->cells.count("target_ratio:PERFORMANCE_MEASURE_ARRESTS") > 0);
+  ASSERT_TRUE(v->cells.count("target_ratio:PERFORMANCE_MEASURE_ARRESTS") > 0);
   Attacker a;
   a.AddVersion(*v);
   const auto f = a.Findings();

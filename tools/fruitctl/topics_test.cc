@@ -90,14 +90,14 @@ TEST(TopicsTest, WantedTopicsAreSpecSevenWithTheSameSettings) {
     EXPECT_EQ(t.config.at("cleanup.policy"), "delete") << t.name;
     EXPECT_EQ(t.config.at("min.insync.replicas"), "2") << t.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "fruition.reports.v1", "fruition.reference.v1",
-                       "fruition.link-assessments.v1", "fruition.scores.v1",
-                       "fruition.scoring.contributions",
-                       "fruition.scoring.public-base",
-                       "fruition.scores.public.v1",
-                       "fruition.oversight.public.v1",
-                       "fruition.oversight.restricted.v1"}));
+  EXPECT_EQ(
+      names,
+      (std::vector<std::string>{
+          "fruition.reports.v1", "fruition.reference.v1",
+          "fruition.link-assessments.v1", "fruition.scores.v1",
+          "fruition.scoring.contributions", "fruition.scoring.public-base",
+          "fruition.scores.public.v1", "fruition.oversight.public.v1",
+          "fruition.oversight.restricted.v1"}));
 }
 
 TEST(TopicsTest, PrefixIsPrependedToEveryName) {
@@ -245,7 +245,8 @@ TEST(TopicsTest, TableHasOneAlignedLinePerTopic) {
   const std::string table = FormatTable(*rows);
   EXPECT_EQ(table.rfind("TOPIC ", 0), 0u) << table;
   EXPECT_NE(table.find("MIN.INSYNC.REPLICAS"), std::string::npos);
-  EXPECT_EQ(std::count(table.begin(), table.end(), '\n'), 10);  // a header and 9 topics
+  EXPECT_EQ(std::count(table.begin(), table.end(), '\n'),
+            10);  // a header and 9 topics
   // fruition.oversight.restricted.v1 is the longest name: the PARTITIONS
   // column starts two spaces after it on every line.
   const size_t column = std::string("fruition.oversight.restricted.v1").size();
