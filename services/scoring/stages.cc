@@ -261,10 +261,8 @@ void Stage2::ApplyContribution(store::KvTx& tx, Contribution c) const {
 }
 
 std::optional<stream::Output> Stage2::PublicBaseOutput(
-    store::KvTx& tx, const std::string& up, const v1::Scorecard& base_card,
-    const Components& totals) const {
-  internal::PublicBaseState pb;
-  if (auto bytes = tx.Get(kPublicBase, up)) pb.ParseFromString(*bytes);
+    store::KvTx& tx, const std::string& up, const internal::PublicBaseState& pb,
+    const v1::Scorecard& base_card, const Components& totals) const {
   internal::PublicBase out;
   *out.mutable_card() = base_card;
   out.set_has_base(pb.epoch() > 0);
@@ -547,7 +545,7 @@ std::vector<stream::Output> Stage2::Rebuild(
       }
       base.set_score_version(rules_.desert->version);
       base.set_criteria_version(rules_.criteria_version);
-      if (auto o = PublicBaseOutput(tx, up, base, totals)) {
+      if (auto o = PublicBaseOutput(tx, up, pb, base, totals)) {
         out.push_back(*std::move(o));
       }
     }

@@ -118,7 +118,8 @@ class Stage2 : public stream::Handler {
   void ApplyContribution(store::KvTx& tx, internal::Contribution c) const;
   // The base record of a unit-period if it differs from the last produced.
   std::optional<stream::Output> PublicBaseOutput(
-      store::KvTx& tx, const std::string& up, const v1::Scorecard& base_card,
+      store::KvTx& tx, const std::string& up,
+      const internal::PublicBaseState& pb, const v1::Scorecard& base_card,
       const internal::Components& totals) const;
 
   ScoringRules rules_;
