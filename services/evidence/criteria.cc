@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -83,36 +82,6 @@ absl::StatusOr<std::set<v1::EvidenceKind>> Kinds(const YAML::Node& root,
     kinds.insert(kind);
   }
   return kinds;
-}
-
-// Whether the org was designated (and not revoked) at `t`: the latest entry
-// at or before t decides; at equal times a revocation sorts last.
-bool DesignatedAt(std::vector<Designation> history, int64_t t) {
-  std::sort(history.begin(), history.end(),
-            [](const Designation& a, const Designation& b) {
-              return std::tie(a.occurred_at, a.revoked, a.tier) <
-                     std::tie(b.occurred_at, b.revoked, b.tier);
-            });
-  bool designated = false;
-  for (const Designation& d : history) {
-    if (d.occurred_at > t) break;
-    designated = !d.revoked;
-  }
-  return designated;
-}
-
-// The org's tier: that of its latest designation (not revocation) by
-// occurred_at; ties broken by the higher tier number for determinism.
-v1::Tier TierOf(const std::vector<Designation>& history) {
-  const Designation* latest = nullptr;
-  for (const Designation& d : history) {
-    if (d.revoked || d.tier == v1::TIER_UNSPECIFIED) continue;
-    if (latest == nullptr || std::tie(d.occurred_at, d.tier) >
-                                 std::tie(latest->occurred_at, latest->tier)) {
-      latest = &d;
-    }
-  }
-  return latest == nullptr ? v1::TIER_UNSPECIFIED : latest->tier;
 }
 
 }  // namespace
@@ -237,7 +206,7 @@ Assessment Assess(const Rulebook& rules, const ClaimFacts& facts) {
     }
   }
 
-  const bool c1 = DesignatedAt(facts.designations, t);
+  const bool c1 = domain::DesignatedAt(facts.designations, t);
 
   std::set<std::string> sources;
   for (const auto* e : counted) sources.insert(e->source_id());
@@ -266,7 +235,7 @@ Assessment Assess(const Rulebook& rules, const ClaimFacts& facts) {
     if (!corroborated) c4 = false;
   }
 
-  out.tier = TierOf(facts.designations);
+  out.tier = domain::TierOf(facts.designations);
   bool c5 = false;
   if (auto it = rules.max_hops.find(out.tier); it != rules.max_hops.end()) {
     c5 = facts.hops <= it->second;

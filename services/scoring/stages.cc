@@ -16,6 +16,7 @@
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
 #include "services/domain/disclosure.h"
+#include "services/domain/orgs.h"
 #include "services/scoring/facts.h"
 
 namespace fruition::scoring {
@@ -442,17 +443,8 @@ std::vector<stream::Output> Stage2::Rebuild(
         break;
     }
   }
-  // Each org's tier: its latest designation by occurred_at.
-  std::map<std::string, std::pair<std::tuple<int64_t, std::string>, int>> tier;
-  for (const auto& d : designations) {
-    const auto& od = d.org_designated();
-    if (od.revoked()) continue;
-    auto key = std::make_tuple(d.occurred_at().seconds(), d.report_id());
-    auto it = tier.find(od.org_id());
-    if (it == tier.end() || it->second.first < key) {
-      tier[od.org_id()] = {key, od.tier()};
-    }
-  }
+  // Each org's tier, by the rule evidence's C5 uses too.
+  const std::map<std::string, v1::Tier> tier = domain::TiersByOrg(designations);
   for (const std::string& up : dirty) {
     const auto parts = SplitKey(up);
     const std::string& unit = parts[0];
@@ -478,7 +470,7 @@ std::vector<stream::Output> Stage2::Rebuild(
         const bool dismantled = oc.outcome() == v1::ORG_OUTCOME_DISMANTLED;
         if (dismantled && oc.pending()) ++a.pending_dismantled;
         const auto t = tier.find(oc.org_id());
-        const bool cpot = t != tier.end() && t->second.second == v1::TIER_CPOT;
+        const bool cpot = t != tier.end() && t->second == v1::TIER_CPOT;
         ++a.reported[dismantled ? "PERFORMANCE_MEASURE_PTO_DISMANTLED"
                                 : "PERFORMANCE_MEASURE_PTO_DISRUPTED"];
         if (cpot) {
