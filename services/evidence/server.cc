@@ -7,8 +7,8 @@
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
 #include "services/common/strings.h"
+#include "services/domain/validate.h"
 #include "services/evidence/processor.h"
-#include "services/intake/validate.h"
 
 namespace fruition::evidence {
 namespace {
@@ -353,7 +353,10 @@ grpc::Status EvidenceServiceImpl::AssessDraftAs(
   report.mutable_link_claim()->set_subject_ref("DRAFT");
   report.mutable_link_claim()->clear_subject_pid();
   const int64_t now = clock_();
-  if (auto rejection = intake::Validate(report, caller, now)) {
+  const domain::Sender sender{caller.code,
+                              std::string(auth::KindName(caller.kind)),
+                              auth::MaySend(caller.kind, report.body_case())};
+  if (auto rejection = domain::Validate(report, sender, now)) {
     return grpc::Status(static_cast<grpc::StatusCode>(rejection->code),
                         StrCat(rejection->field, ": ", rejection->message));
   }

@@ -8,6 +8,7 @@
 
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
+#include "services/domain/reports.h"
 
 namespace fruition::scoring {
 namespace {
@@ -70,15 +71,15 @@ std::string FiscalQuarter(int64_t seconds) {
 }
 
 std::string SubjectOf(const v1::AgencyReport& r) {
+  // The bodies ApplyReport uses; the field naming their subject is the body
+  // table's (services/domain/reports.h). Claims reach scoring as
+  // assessments.
   switch (r.body_case()) {
     case v1::AgencyReport::kArrest:
-      return r.arrest().subject_pid();
     case v1::AgencyReport::kSentencing:
-      return r.sentencing().subject_pid();
     case v1::AgencyReport::kDeclination:
-      return r.declination().subject_pid();
     case v1::AgencyReport::kChargeFiled:
-      return r.charge_filed().subject_pid();
+      return *domain::SubjectPid(r);
     default:
       return "";
   }
