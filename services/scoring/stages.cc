@@ -17,6 +17,7 @@
 #include "services/common/strings.h"
 #include "services/domain/disclosure.h"
 #include "services/domain/orgs.h"
+#include "services/domain/periods.h"
 #include "services/scoring/facts.h"
 
 namespace fruition::scoring {
@@ -27,6 +28,9 @@ using internal::Contribution;
 using internal::SubjectState;
 using store::JoinKey;
 using store::SplitKey;
+// Fiscal years of periods (services/domain/periods.h).
+using domain::FiscalYearBounds;
+using domain::YearOf;
 
 bool IsZero(const Components& c) { return SerializeDeterministic(c).empty(); }
 
@@ -37,21 +41,6 @@ absl::Status Poison(const kafka::Record& r, const std::string& what,
   }
   return absl::DataLossError(StrCat("unreadable record ", r.topic, "/",
                                     r.partition, "@", r.offset, ": ", what));
-}
-
-// 2015-10-01 … boundaries of fiscal year "FY2016": [start, end).
-std::pair<int64_t, int64_t> FiscalYearBounds(int year) {
-  std::tm tm{};
-  tm.tm_year = year - 1 - 1900;
-  tm.tm_mon = 9;
-  tm.tm_mday = 1;
-  const int64_t start = timegm(&tm);
-  tm.tm_year = year - 1900;
-  return {start, static_cast<int64_t>(timegm(&tm))};
-}
-
-int YearOf(const std::string& period) {
-  return std::atoi(period.substr(2, 4).c_str());
 }
 
 }  // namespace
