@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -330,7 +331,7 @@ Assessment Assess(const Rulebook& rules, const ClaimFacts& facts) {
       Recent(rules, items, t)};
   const std::vector<std::string> why =
       Reasons(rules, facts.hops, out.tier, counted.size(), sources.size());
-  for (int i = 0; i < 6; ++i) {
+  for (size_t i = 0; i < std::size(pass); ++i) {
     if (!pass[i]) {
       out.failed.push_back(StrCat("C", i + 1));
       out.reasons.push_back(why[i]);
