@@ -52,6 +52,11 @@ bool DesignatedAt(const std::vector<Designation>& history, int64_t t) {
   return latest != nullptr && !latest->revoked;
 }
 
+bool IsPriority(v1::Tier tier) {
+  return tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
+         tier == v1::TIER_PTO_NATIONAL;
+}
+
 std::map<std::string, v1::Tier> TiersByOrg(
     const std::vector<v1::AgencyReport>& designations) {
   std::map<std::string, std::vector<Designation>> history;

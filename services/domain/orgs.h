@@ -54,6 +54,10 @@ v1::Tier TierOf(const std::vector<Designation>& history);
 // Whether the org was designated and not revoked at time `t` (C1).
 bool DesignatedAt(const std::vector<Designation>& history, int64_t t);
 
+// Whether a tier counts as a priority target (CPOT, RPOT, PTO_NATIONAL):
+// claimed_priority_share, TIER_MISMATCH, and the tiers C5 allows 2 hops.
+bool IsPriority(v1::Tier tier);
+
 // Each org's tier from a set of `org_designated` reports (other bodies are
 // ignored): what scoring uses to tell a CPOT outcome claim from another.
 std::map<std::string, v1::Tier> TiersByOrg(

@@ -112,3 +112,18 @@ TEST(DesignationOf, ReadsTheReport) {
 
 }  // namespace
 }  // namespace fruition::domain
+
+namespace fruition::domain {
+namespace {
+
+TEST(IsPriority, CpotRpotAndNationalPtos) {
+  EXPECT_TRUE(IsPriority(v1::TIER_CPOT));
+  EXPECT_TRUE(IsPriority(v1::TIER_RPOT));
+  EXPECT_TRUE(IsPriority(v1::TIER_PTO_NATIONAL));
+  EXPECT_FALSE(IsPriority(v1::TIER_PTO_REGIONAL));
+  EXPECT_FALSE(IsPriority(v1::TIER_PTO_LOCAL));
+  EXPECT_FALSE(IsPriority(v1::TIER_UNSPECIFIED));
+}
+
+}  // namespace
+}  // namespace fruition::domain

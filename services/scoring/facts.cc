@@ -45,11 +45,6 @@ int64_t WeightFactorX8(int tier, int result) {
 
 }  // namespace
 
-bool IsPriority(int tier) {
-  return tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
-         tier == v1::TIER_PTO_NATIONAL;
-}
-
 std::string SubjectOf(const v1::AgencyReport& r) {
   // The bodies ApplyReport uses; the field naming their subject is the body
   // table's (services/domain/reports.h). Claims reach scoring as

@@ -21,6 +21,7 @@
 #include "fruition/internal/scoring.pb.h"
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/reports.pb.h"
+#include "services/domain/orgs.h"
 #include "services/domain/periods.h"
 #include "services/scoring/desert.h"
 
@@ -30,9 +31,11 @@ namespace fruition::scoring {
 using domain::FiscalQuarter;
 using domain::FiscalYear;
 
-// Whether a claimed org tier counts as a priority target (CPOT, RPOT,
-// PTO_NATIONAL): claimed_priority_share and TIER_MISMATCH.
-bool IsPriority(int tier);
+// Whether a claimed org tier counts as a priority target
+// (services/domain/orgs.h).
+inline bool IsPriority(int tier) {
+  return domain::IsPriority(static_cast<v1::Tier>(tier));
+}
 
 // The subject a report is about ("" if none).
 std::string SubjectOf(const v1::AgencyReport& report);

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <utility>
 
+#include "services/domain/orgs.h"
 #include "services/domain/reports.h"
 #include "services/evidence/criteria.h"
 #include "services/scoring/desert.h"
@@ -51,10 +52,7 @@ struct Latest {
   size_t index = 0;
 };
 
-bool IsPriority(v1::Tier tier) {
-  return tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
-         tier == v1::TIER_PTO_NATIONAL;
-}
+using domain::IsPriority;
 
 }  // namespace
 
