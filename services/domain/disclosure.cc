@@ -207,10 +207,6 @@ CellRule RuleOf(const std::string& name) {
   return {Kind::kMeasure, "cell:" + name, "", false, {}};
 }
 
-std::string FiscalYearOfPeriod(const std::string& period) {
-  return period.substr(0, 6);
-}
-
 std::map<UnitPeriod, PublicOutput> ComputePublicViews(
     const std::map<UnitPeriod, PublicInput>& in) {
   std::map<std::string, std::pair<std::string, std::string>> complements;

@@ -1,27 +1,19 @@
 #include "services/scoring/facts.h"
 
 #include <algorithm>
-#include <ctime>
 #include <set>
 #include <tuple>
 #include <vector>
 
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
+#include "services/domain/reports.h"
 
 namespace fruition::scoring {
 namespace {
 
 using internal::Components;
 using internal::SubjectState;
-
-// Civil (year, month) of a UTC time.
-std::pair<int, int> YearMonth(int64_t seconds) {
-  const auto t = static_cast<time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return {tm.tm_year + 1900, tm.tm_mon + 1};
-}
 
 std::string Key(const std::string& unit, const std::string& period) {
   return store::JoinKey({unit, period});
@@ -53,32 +45,16 @@ int64_t WeightFactorX8(int tier, int result) {
 
 }  // namespace
 
-bool IsPriority(int tier) {
-  return tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
-         tier == v1::TIER_PTO_NATIONAL;
-}
-
-std::string FiscalYear(int64_t seconds) {
-  const auto [year, month] = YearMonth(seconds);
-  return StrCat("FY", month >= 10 ? year + 1 : year);
-}
-
-std::string FiscalQuarter(int64_t seconds) {
-  const auto [year, month] = YearMonth(seconds);
-  const int quarter = month >= 10 ? 1 : (month + 2) / 3 + 1;
-  return StrCat("FY", month >= 10 ? year + 1 : year, "Q", quarter);
-}
-
 std::string SubjectOf(const v1::AgencyReport& r) {
+  // The bodies ApplyReport uses; the field naming their subject is the body
+  // table's (services/domain/reports.h). Claims reach scoring as
+  // assessments.
   switch (r.body_case()) {
     case v1::AgencyReport::kArrest:
-      return r.arrest().subject_pid();
     case v1::AgencyReport::kSentencing:
-      return r.sentencing().subject_pid();
     case v1::AgencyReport::kDeclination:
-      return r.declination().subject_pid();
     case v1::AgencyReport::kChargeFiled:
-      return r.charge_filed().subject_pid();
+      return *domain::SubjectPid(r);
     default:
       return "";
   }

@@ -21,18 +21,21 @@
 #include "fruition/internal/scoring.pb.h"
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/reports.pb.h"
+#include "services/domain/orgs.h"
+#include "services/domain/periods.h"
 #include "services/scoring/desert.h"
 
 namespace fruition::scoring {
 
-// "FY2016" for a time in Oct 1 2015 – Sep 30 2016 (UTC), and its quarter
-// "FY2016Q1" (Oct–Dec) … "FY2016Q4" (Jul–Sep).
-std::string FiscalYear(int64_t seconds);
-std::string FiscalQuarter(int64_t seconds);
+// Fiscal years and quarters of a time (services/domain/periods.h).
+using domain::FiscalQuarter;
+using domain::FiscalYear;
 
-// Whether a claimed org tier counts as a priority target (CPOT, RPOT,
-// PTO_NATIONAL): claimed_priority_share and TIER_MISMATCH.
-bool IsPriority(int tier);
+// Whether a claimed org tier counts as a priority target
+// (services/domain/orgs.h).
+inline bool IsPriority(int tier) {
+  return domain::IsPriority(static_cast<v1::Tier>(tier));
+}
 
 // The subject a report is about ("" if none).
 std::string SubjectOf(const v1::AgencyReport& report);

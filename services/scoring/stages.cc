@@ -16,6 +16,8 @@
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
 #include "services/domain/disclosure.h"
+#include "services/domain/orgs.h"
+#include "services/domain/periods.h"
 #include "services/scoring/facts.h"
 
 namespace fruition::scoring {
@@ -26,6 +28,9 @@ using internal::Contribution;
 using internal::SubjectState;
 using store::JoinKey;
 using store::SplitKey;
+// Fiscal years of periods (services/domain/periods.h).
+using domain::FiscalYearBounds;
+using domain::YearOf;
 
 bool IsZero(const Components& c) { return SerializeDeterministic(c).empty(); }
 
@@ -36,21 +41,6 @@ absl::Status Poison(const kafka::Record& r, const std::string& what,
   }
   return absl::DataLossError(StrCat("unreadable record ", r.topic, "/",
                                     r.partition, "@", r.offset, ": ", what));
-}
-
-// 2015-10-01 … boundaries of fiscal year "FY2016": [start, end).
-std::pair<int64_t, int64_t> FiscalYearBounds(int year) {
-  std::tm tm{};
-  tm.tm_year = year - 1 - 1900;
-  tm.tm_mon = 9;
-  tm.tm_mday = 1;
-  const int64_t start = timegm(&tm);
-  tm.tm_year = year - 1900;
-  return {start, static_cast<int64_t>(timegm(&tm))};
-}
-
-int YearOf(const std::string& period) {
-  return std::atoi(period.substr(2, 4).c_str());
 }
 
 }  // namespace
@@ -442,17 +432,8 @@ std::vector<stream::Output> Stage2::Rebuild(
         break;
     }
   }
-  // Each org's tier: its latest designation by occurred_at.
-  std::map<std::string, std::pair<std::tuple<int64_t, std::string>, int>> tier;
-  for (const auto& d : designations) {
-    const auto& od = d.org_designated();
-    if (od.revoked()) continue;
-    auto key = std::make_tuple(d.occurred_at().seconds(), d.report_id());
-    auto it = tier.find(od.org_id());
-    if (it == tier.end() || it->second.first < key) {
-      tier[od.org_id()] = {key, od.tier()};
-    }
-  }
+  // Each org's tier, by the rule evidence's C5 uses too.
+  const std::map<std::string, v1::Tier> tier = domain::TiersByOrg(designations);
   for (const std::string& up : dirty) {
     const auto parts = SplitKey(up);
     const std::string& unit = parts[0];
@@ -478,7 +459,7 @@ std::vector<stream::Output> Stage2::Rebuild(
         const bool dismantled = oc.outcome() == v1::ORG_OUTCOME_DISMANTLED;
         if (dismantled && oc.pending()) ++a.pending_dismantled;
         const auto t = tier.find(oc.org_id());
-        const bool cpot = t != tier.end() && t->second.second == v1::TIER_CPOT;
+        const bool cpot = t != tier.end() && t->second == v1::TIER_CPOT;
         ++a.reported[dismantled ? "PERFORMANCE_MEASURE_PTO_DISMANTLED"
                                 : "PERFORMANCE_MEASURE_PTO_DISRUPTED"];
         if (cpot) {
