@@ -42,6 +42,7 @@
 #include "services/common/strings.h"
 #include "services/evidence/criteria.h"
 #include "services/scoring/desert.h"
+#include "tests/harness/dev.h"
 #include "tests/harness/harness.h"
 #include "tools/sim/measure.h"
 #include "tools/sim/sim.h"
@@ -54,21 +55,6 @@ using google::protobuf::Value;
 using std::chrono::seconds;
 
 // ------------------------------------------------------------- helpers
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// The rest of the line after the first `marker` in `text`, or "".
-std::string AfterMarker(const std::string& text, const std::string& marker) {
-  const size_t at = text.find(marker);
-  if (at == std::string::npos) return "";
-  const size_t from = at + marker.size();
-  return text.substr(from, text.find('\n', from) - from);
-}
 
 // Federal fiscal years start on Oct 1 (UTC): FY2016 is Oct 1 2015 – Sep 30
 // 2016, its first quarter Oct – Dec 2015.
@@ -945,14 +931,9 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
         .count();
   };
 
-  const std::string dir = testing::NewTempDir("dev-e2e");
-  const std::string log = testing::OutputDir() + "/fruition-dev-e2e.log";
-  auto dev = testing::Process::Start(
-      testing::Runfile("tools/fruition/fruition"),
-      {"dev", "--grpc-port=0", "--http-port=0", "--dashboard-port=0",
-       "--data-dir=" + dir, StrCat("--sample-subjects=", subjects),
-       StrCat("--seed=", seed), "--live-rate=0"},
-      log);
+  auto dev = testing::StartDev("fruition-dev-e2e",
+                               {StrCat("--sample-subjects=", subjects),
+                                StrCat("--seed=", seed), "--live-rate=0"});
   ASSERT_TRUE(dev.ok()) << dev.status();
 
   // What `fruition dev` generates (tools/fruition/dev.cc): every fact of
@@ -988,15 +969,10 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
   }
   ASSERT_FALSE(x.parts.empty());
 
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        return ReadAll(log).find("Submit your own") != std::string::npos ||
-               !(*dev)->running();
-      },
-      seconds(420), std::chrono::milliseconds(500)));
-  const std::string output = ReadAll(log);
+  dev->WaitFor(testing::kDevSampleDone, seconds(420));
+  const std::string output = dev->Output();
   ASSERT_NE(output.find("Submit your own"), std::string::npos) << output;
-  EXPECT_EQ(AfterMarker(output, "sample data: submitting "),
+  EXPECT_EQ(testing::AfterMarker(output, "sample data: submitting "),
             StrCat(x.reports, " reports of ", subjects,
                    " people (fruition-sim, seed ", seed, ")..."))
       << output;
@@ -1004,10 +980,8 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
                 StrCat("sample data: ", x.reports, " accepted, 0 rejected\n")),
             std::string::npos)
       << output;
-  const std::string dashboard = AfterMarker(output, "Dashboard: http://");
-  const int port = std::atoi(
-      dashboard.substr(dashboard.find(':') + 1).c_str());  // 127.0.0.1:PORT/
-  const std::string oig = AfterMarker(output, "OIG (OVERSEER)  token ");
+  const int port = dev->DashboardPort();
+  const std::string oig = dev->Token("OIG (OVERSEER)");
   ASSERT_GT(port, 0) << output;
   ASSERT_FALSE(oig.empty()) << output;
   std::cerr << "sample of " << x.reports << " reports submitted after "
@@ -1135,8 +1109,7 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
             << " lagging the facts)\n";
   EXPECT_TRUE(diffs.empty()) << Lines(diffs);
 
-  (*dev)->Signal(SIGINT);
-  EXPECT_EQ((*dev)->Wait(seconds(60)), 0);
+  EXPECT_EQ(dev->Stop(seconds(60)), 0);
 }
 
 }  // namespace

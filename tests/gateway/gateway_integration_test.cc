@@ -37,6 +37,7 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
+#include "tests/harness/broker_suite.h"
 #include "tests/harness/harness.h"
 
 namespace fruition {
@@ -333,30 +334,18 @@ std::string Diff(const std::map<std::string, Received>& received,
 
 // ---------------------------------------------------------------------------
 
-class GatewayIntegrationTest : public ::testing::Test {
+class GatewayIntegrationTest
+    : public testing::BrokerSuite<GatewayIntegrationTest> {
  protected:
   static void SetUpTestSuite() {
-    skip_reason_ = new std::string(Broker::UnavailableReason());
-    if (!skip_reason_->empty()) return;
-    auto broker = Broker::Shared();
-    if (!broker.ok()) {
-      *skip_reason_ = std::string(broker.status().message());
-      return;
-    }
-    shared_broker_ = new std::shared_ptr<Broker>(*broker);
-    std::vector<kafka::TopicSpec> specs;
-    for (std::string_view t :
-         {topics::kOversightPublic, topics::kOversightRestricted,
-          topics::kScores, topics::kScoresPublic}) {
-      specs.push_back(kafka::TopicSpec{std::string(t), 12, 1, {}});
-    }
-    const absl::Status s =
-        kafka::EnsureTopics((*broker)->bootstrap(), {}, specs, seconds(30));
-    if (!s.ok()) *skip_reason_ = std::string(s.message());
+    SetUpBroker(testing::TopicSpecs({topics::kOversightPublic,
+                                     topics::kOversightRestricted,
+                                     topics::kScores, topics::kScoresPublic}));
   }
 
   void SetUp() override {
-    if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
+    BrokerSuite::SetUp();
+    if (IsSkipped()) return;
     nonce_ = testing::Nonce();
     dir_ = testing::NewTempDir("gateway");
     std::ofstream principals(dir_ + "/principals.yaml");
@@ -365,10 +354,6 @@ class GatewayIntegrationTest : public ::testing::Test {
                << privacy::Sha256Hex(kOigToken) << "\n"
                << "  - code: DEA\n    kind: AGENCY\n    token_sha256: "
                << privacy::Sha256Hex(kDeaToken) << "\n";
-  }
-
-  const std::string& bootstrap() const {
-    return (*shared_broker_)->bootstrap();
   }
 
   struct Gateway {
@@ -460,14 +445,9 @@ class GatewayIntegrationTest : public ::testing::Test {
   // The kill -9 scenario for one kind of stream.
   void SurvivesKillNine(Kind kind);
 
-  static std::string* skip_reason_;
-  static std::shared_ptr<Broker>* shared_broker_;
   std::string nonce_;
   std::string dir_;
 };
-
-std::string* GatewayIntegrationTest::skip_reason_ = nullptr;
-std::shared_ptr<Broker>* GatewayIntegrationTest::shared_broker_ = nullptr;
 
 // ---------------------------------------------------------------------------
 

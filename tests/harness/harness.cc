@@ -397,6 +397,20 @@ std::string HealthStatus(const std::string& address,
       response.status());
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+std::string AfterMarker(const std::string& text, const std::string& marker) {
+  const size_t at = text.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t from = at + marker.size();
+  const size_t end = text.find('\n', from);
+  if (end == std::string::npos) return "";  // not yet a whole line
+  return text.substr(from, end - from);
+}
+
 bool AnyFileContains(const std::string& dir, const std::string& needle) {
   std::error_code ec;
   for (const auto& entry :

@@ -131,6 +131,14 @@ std::string HealthStatus(const std::string& address,
 // `output`, what it printed on stdout and stderr.
 int RunShell(const std::string& command, std::string* output);
 
+// The whole content of the file at `path` ("" if it cannot be read).
+std::string ReadFile(const std::string& path);
+
+// The rest of the line after the first `marker` in `text`, or "" (also
+// while that line is not whole yet): what a process printed after a label
+// ("Dashboard: http://").
+std::string AfterMarker(const std::string& text, const std::string& marker);
+
 // True if any file under `dir` contains `needle` (raw bytes).
 bool AnyFileContains(const std::string& dir, const std::string& needle);
 

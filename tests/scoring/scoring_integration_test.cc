@@ -30,6 +30,7 @@
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "services/scoring/desert.h"
+#include "tests/harness/broker_suite.h"
 #include "tests/harness/harness.h"
 
 namespace fruition {
@@ -283,41 +284,25 @@ std::map<std::string, std::pair<double, int64_t>> Indicators(
   return m;
 }
 
-class ScoringIntegrationTest : public ::testing::Test {
+class ScoringIntegrationTest
+    : public testing::BrokerSuite<ScoringIntegrationTest> {
  protected:
   static void SetUpTestSuite() {
-    skip_reason_ = new std::string(Broker::UnavailableReason());
-    if (!skip_reason_->empty()) return;
-    auto broker = Broker::Shared();
-    if (!broker.ok()) {
-      *skip_reason_ = std::string(broker.status().message());
-      return;
-    }
-    shared_broker_ = new std::shared_ptr<Broker>(*broker);
-    auto topics = kafka::IntakeTopics(12, 1);
-    for (std::string_view t :
-         {topics::kLinkAssessments, topics::kScores,
-          topics::kScoringContributions, topics::kScoringPublicBase,
-          topics::kScoresPublic}) {
-      topics.push_back(kafka::TopicSpec{std::string(t), 12, 1, {}});
-    }
-    const absl::Status s =
-        kafka::EnsureTopics((*broker)->bootstrap(), {}, topics, seconds(30));
-    if (!s.ok()) *skip_reason_ = std::string(s.message());
+    SetUpBroker(testing::IntakeTopicsAnd(
+        {topics::kLinkAssessments, topics::kScores,
+         topics::kScoringContributions, topics::kScoringPublicBase,
+         topics::kScoresPublic}));
   }
 
   void SetUp() override {
-    if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
+    BrokerSuite::SetUp();
+    if (IsSkipped()) return;
     nonce_ = testing::Nonce();
     dir_ = testing::NewTempDir("scoring");
     std::ofstream principals(dir_ + "/principals.yaml");
     principals << "principals:\n  - code: OIG\n    kind: OVERSEER\n"
                << "    token_sha256: " << privacy::Sha256Hex(Token("OIG"))
                << "\n";
-  }
-
-  const std::string& bootstrap() const {
-    return (*shared_broker_)->bootstrap();
   }
 
   std::unique_ptr<Process> StartScoring(const std::string& name, int port) {
@@ -398,14 +383,9 @@ class ScoringIntegrationTest : public ::testing::Test {
     EXPECT_EQ(why, "");
   }
 
-  static std::string* skip_reason_;
-  static std::shared_ptr<Broker>* shared_broker_;
   std::string nonce_;
   std::string dir_;
 };
-
-std::string* ScoringIntegrationTest::skip_reason_ = nullptr;
-std::shared_ptr<Broker>* ScoringIntegrationTest::shared_broker_ = nullptr;
 
 TEST_F(ScoringIntegrationTest, IndicatorsEqualThoseComputedFromTheFacts) {
   const Population pop = Generate(nonce_, testing::Scaled(2100), 1);
