@@ -41,9 +41,12 @@
 #include "services/common/topics.h"
 #include "services/gateway/server.h"
 #include "services/gateway/views.h"
+#include "tests/harness/fixtures.h"
 
 namespace fruition::gateway {
 namespace {
+
+using fixtures::FreshDir;
 
 using google::protobuf::Struct;
 using google::protobuf::Value;
@@ -56,15 +59,6 @@ const std::string kScores(topics::kScores);
 const std::string kScoresPublic(topics::kScoresPublic);
 const std::string kOigToken = "oig-secret-token";
 const std::string kDeaToken = "dea-secret-token";
-
-std::string FreshDir(const std::string& name) {
-  std::string base = ::testing::TempDir();
-  if (base.empty() || base.back() != '/') base.push_back('/');
-  std::string tmpl = base + "gateway_" + name + "_XXXXXX";
-  const char* dir = mkdtemp(tmpl.data());
-  EXPECT_NE(dir, nullptr) << "mkdtemp " << tmpl;
-  return tmpl;
-}
 
 // Polls `condition` until it holds or `timeout` passes.
 bool WaitUntil(const std::function<bool()>& condition, milliseconds timeout) {
