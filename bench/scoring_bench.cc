@@ -500,7 +500,7 @@ const std::vector<std::string>& OutputTopics() {
 }
 
 // Deletes and recreates the output topics (12 partitions), so each run's
-// stage 2 reads only that run's contributions. Waits until both are empty
+// stage 2 reads only that run's contributions. Waits until all are empty
 // with a leader for every partition.
 void RecreateOutputTopics(const Options& o, int partitions) {
   rd_kafka_t* rk = NewClient(o.bootstrap, RD_KAFKA_PRODUCER);
@@ -547,7 +547,10 @@ void RecreateOutputTopics(const Options& o, int partitions) {
   while (true) {
     int parts = 0;
     const int64_t n = TopicRecords(rk, OutputTopics(), &parts);
-    if (n == 0 && parts == 2 * partitions) break;
+    // Every output topic's partitions (there were two; 7b91afe added the
+    // public-view topics but left this at two, so every run timed out).
+    const int want = static_cast<int>(OutputTopics().size()) * partitions;
+    if (n == 0 && parts == want) break;
     if (Clock::now() > deadline) Die("output topics not ready in 120 s");
     std::this_thread::sleep_for(milliseconds(200));
   }
