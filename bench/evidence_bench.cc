@@ -68,6 +68,7 @@
 #include "services/common/kafka/producer.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/proto.h"
+#include "services/common/store/kv.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "services/evidence/criteria.h"
@@ -366,11 +367,9 @@ struct EvidenceResult {
   double worker_busy = 0;
 };
 
-EvidenceResult RunEvidence(const Options& o, const Data& d) {
-  if (o.fresh_topics) MakeTopicsFresh(o);
-  ProduceAll(o, d);
-
-  // The assessments topic, from its current end.
+// A reader of the assessments topic from its current end, which must hold
+// nothing new yet (the service has not started).
+std::unique_ptr<kafka::TopicReader> AssessmentsReader(const Options& o) {
   const std::string out_topic(topics::kLinkAssessments);
   auto ends = kafka::EndOffsets(ReaderOptions(o), {out_topic}, seconds(10));
   if (!ends.ok()) Die(std::string(ends.status().message()));
@@ -382,59 +381,96 @@ EvidenceResult RunEvidence(const Options& o, const Data& d) {
   } else if (!first->empty()) {
     Die("assessments on the topic before the service started");
   }
+  return *std::move(reader);
+}
 
-  std::unordered_map<std::string, bool> done;  // claim_id -> final seen
-  done.reserve(d.claims.size() * 2);
-  for (const auto& c : d.claims) done[c.link_claim().claim_id()] = false;
-  const int n = static_cast<int>(d.claims.size());
-
-  EvidenceResult out;
-  const bool perf = !o.perf_out.empty();
-  Child child(o.evidence_cmd, o.evidence_log, perf);
-  std::unique_ptr<Child> perf_child;
-  if (perf) {
-    std::vector<std::string> argv = {"/usr/bin/env", "perf", "record"};
-    for (const auto& a : Split(o.perf_args, ' ')) argv.push_back(a);
-    for (const auto& a : {std::string("-o"), o.perf_out, std::string("-p"),
-                          std::to_string(child.pid())}) {
-      argv.push_back(a);
-    }
-    std::filesystem::remove(o.perf_out + ".log");
-    perf_child = std::make_unique<Child>(argv, o.perf_out + ".log");
-    std::this_thread::sleep_for(milliseconds(1500));
+// perf record of `child` (started stopped) per --perf, or null without it.
+std::unique_ptr<Child> StartPerf(const Options& o, const Child& child) {
+  if (o.perf_out.empty()) return nullptr;
+  std::vector<std::string> argv = {"/usr/bin/env", "perf", "record"};
+  for (const auto& a : Split(o.perf_args, ' ')) argv.push_back(a);
+  for (const auto& a : {std::string("-o"), o.perf_out, std::string("-p"),
+                        std::to_string(child.pid())}) {
+    argv.push_back(a);
   }
-  const Snapshot start = Take(child.pid(), o.broker_pid);
-  const int64_t start_ms =
-      std::chrono::duration_cast<milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count();
-  if (perf) child.Continue();
-  int64_t first_ts = -1, last_ts = -1;  // record timestamps (produce time)
+  std::filesystem::remove(o.perf_out + ".log");
+  auto perf = std::make_unique<Child>(argv, o.perf_out + ".log");
+  std::this_thread::sleep_for(milliseconds(1500));
+  return perf;
+}
 
-  int finished = 0;
-  int finished_at_first = -1;
-  Snapshot first{}, last{};
-  auto progress = Clock::now();
-  std::string why;
-  int next_report = 1;
-  while (finished < n) {
-    auto records = (*reader)->Poll(10000, milliseconds(20));
-    if (!records.ok()) Die(std::string(records.status().message()));
-    for (const auto& r : *records) {
+// The busiest thread's CPU from the first to the last assessment, as a
+// share of that time.
+double WorkerBusy(const EvidenceResult& r) {
+  if (r.threads.empty() || r.steady.seconds <= 0) return 0;
+  const ThreadCpu& busiest = r.threads.front();
+  double before = 0;
+  for (const ThreadCpu& t : r.threads_at_first) {
+    if (t.tid == busiest.tid) before = t.us;
+  }
+  return (busiest.us - before) / 1e6 / r.steady.seconds;
+}
+
+// This run's claims' assessments as they arrive.
+struct Tally {
+  explicit Tally(const Data& d) {
+    done.reserve(d.claims.size() * 2);
+    for (const auto& c : d.claims) done[c.link_claim().claim_id()] = false;
+  }
+
+  // Counts the assessments in `records` of this run's claims into `out`.
+  void Count(const std::vector<kafka::Record>& records, EvidenceResult* out) {
+    for (const auto& r : records) {
       v1::LinkAssessment a;
       if (!a.ParseFromString(r.value)) continue;
       auto it = done.find(a.claim_id());
       if (it == done.end()) continue;
-      ++out.assessments;
+      ++out->assessments;
       if (first_ts < 0 || r.timestamp_ms < first_ts) first_ts = r.timestamp_ms;
       last_ts = std::max(last_ts, r.timestamp_ms);
       // Final: made with the org's designation known (it sets the tier).
       if (!it->second && a.tier() != v1::TIER_UNSPECIFIED) {
         it->second = true;
         ++finished;
-        ++out.results[v1::AssessmentResult_Name(a.result())];
+        ++out->results[v1::AssessmentResult_Name(a.result())];
       }
     }
+  }
+
+  std::unordered_map<std::string, bool> done;  // claim_id -> final seen
+  int finished = 0;                            // claims with a final one
+  int64_t first_ts = -1, last_ts = -1;  // record timestamps (produce time)
+};
+
+EvidenceResult RunEvidence(const Options& o, const Data& d) {
+  if (o.fresh_topics) MakeTopicsFresh(o);
+  ProduceAll(o, d);
+  std::unique_ptr<kafka::TopicReader> reader = AssessmentsReader(o);
+
+  Tally tally(d);
+  const int n = static_cast<int>(d.claims.size());
+
+  EvidenceResult out;
+  const bool perf = !o.perf_out.empty();
+  Child child(o.evidence_cmd, o.evidence_log, perf);
+  std::unique_ptr<Child> perf_child = StartPerf(o, child);
+  const Snapshot start = Take(child.pid(), o.broker_pid);
+  const int64_t start_ms =
+      std::chrono::duration_cast<milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  if (perf) child.Continue();
+
+  int finished_at_first = -1;
+  Snapshot first{}, last{};
+  auto progress = Clock::now();
+  std::string why;
+  int next_report = 1;
+  while (tally.finished < n) {
+    auto records = reader->Poll(10000, milliseconds(20));
+    if (!records.ok()) Die(std::string(records.status().message()));
+    tally.Count(*records, &out);
+    const int finished = tally.finished;
     if (!records->empty()) {
       progress = Clock::now();
       if (finished_at_first < 0) {
@@ -472,46 +508,19 @@ EvidenceResult RunEvidence(const Options& o, const Data& d) {
       Measure("evidence_steady", n - finished_at_first, first, last, false);
   out.startup_s =
       std::chrono::duration<double>(first.wall - start.wall).count();
-  if (!out.threads.empty() && out.steady.seconds > 0) {
-    const ThreadCpu& busiest = out.threads.front();
-    double before = 0;
-    for (const ThreadCpu& t : out.threads_at_first) {
-      if (t.tid == busiest.tid) before = t.us;
-    }
-    out.worker_busy = (busiest.us - before) / 1e6 / out.steady.seconds;
-  }
+  out.worker_busy = WorkerBusy(out);
   std::cerr << "evidence_bench: by record timestamps, the first assessment "
                "was produced "
-            << Fixed((first_ts - start_ms) / 1e3, 3)
+            << Fixed((tally.first_ts - start_ms) / 1e3, 3)
             << " s after the start and seen " << Fixed(out.startup_s, 3)
-            << " s; the last produced " << Fixed((last_ts - start_ms) / 1e3, 3)
-            << " s and seen " << Fixed(out.total.seconds, 3) << " s\n";
+            << " s; the last produced "
+            << Fixed((tally.last_ts - start_ms) / 1e3, 3) << " s and seen "
+            << Fixed(out.total.seconds, 3) << " s\n";
   return out;
 }
 
 // ---------------------------------------------------------------------------
 // RocksDB phases.
-
-std::string BigEndian(uint64_t v, int bytes) {
-  std::string out(bytes, '\0');
-  for (int k = bytes - 1; k >= 0; --k) {
-    out[k] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-  return out;
-}
-
-// Key parts joined with '\0', as the store's JoinKey.
-std::string JoinKey(std::initializer_list<std::string_view> parts) {
-  std::string out;
-  bool first = true;
-  for (std::string_view p : parts) {
-    if (!first) out.push_back('\0');
-    first = false;
-    out.append(p.data(), p.size());
-  }
-  return out;
-}
 
 // One claim's writes, as Processor::Apply makes them (store.h tables).
 struct ClaimWrites {
@@ -548,14 +557,17 @@ std::vector<ClaimWrites> PrepareWrites(const Data& d) {
     const v1::LinkAssessment a =
         evidence::MakeAssessment(rules, stored, {}, {orgs.at(c.org_id())});
     ClaimWrites w;
-    w.offset_key = JoinKey(
-        {topics::kReports, BigEndian(static_cast<uint32_t>(partition), 4)});
-    w.offset_value = BigEndian(static_cast<uint64_t>(offset + 1), 8);
-    w.claim_key = JoinKey({r.reporter(), c.claim_id()});
+    w.offset_key =
+        store::JoinKey({topics::kReports,
+                        store::BigEndian(static_cast<uint32_t>(partition), 4)});
+    w.offset_value = store::BigEndian(static_cast<uint64_t>(offset + 1), 8);
+    w.claim_key = store::JoinKey({r.reporter(), c.claim_id()});
     w.claim_value = SerializeDeterministic(stored);
-    w.subject_key = JoinKey({c.subject_pid(), r.reporter(), c.claim_id()});
-    w.org_key = JoinKey({c.org_id(), r.reporter(), c.claim_id()});
-    w.assessment_key = JoinKey({r.reporter(), c.claim_id(), rules.version});
+    w.subject_key =
+        store::JoinKey({c.subject_pid(), r.reporter(), c.claim_id()});
+    w.org_key = store::JoinKey({c.org_id(), r.reporter(), c.claim_id()});
+    w.assessment_key =
+        store::JoinKey({r.reporter(), c.claim_id(), rules.version});
     w.assessment_value = SerializeDeterministic(a);
     out.push_back(std::move(w));
   }

@@ -41,7 +41,7 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/intake/route.h"
-#include "tools/fruition/sample_data.h"
+#include "tools/sim/sim.h"
 
 namespace fruition::bench {
 namespace {
@@ -138,18 +138,23 @@ PhaseResult Measure(const std::string& phase, int reports, const Snapshot& a,
 // ---------------------------------------------------------------------------
 // The reports.
 
-// The first `n` sample reports whose reporter has a token (agencies), in
-// generation order.
+// The first `n` reports of fruition-sim's stream (tools/sim/sim.h) whose
+// reporter has a token (agencies), in the stream's order; more subjects
+// until there are enough.
 std::vector<v1::AgencyReport> BaseReports(const Options& o) {
-  int subjects = o.reports / 4 + 100;
+  sim::SimOptions options;
+  options.seed = o.seed;
+  options.subjects = o.reports / 4 + 100;
   while (true) {
+    auto reports = sim::Generate(options);
+    if (!reports.ok()) Die(std::string(reports.status().message()));
     std::vector<v1::AgencyReport> out;
-    for (v1::AgencyReport& r : dev::SampleReports(subjects, o.seed)) {
+    for (v1::AgencyReport& r : *reports) {
       if (o.tokens.count(r.reporter()) == 0) continue;
       out.push_back(std::move(r));
       if (static_cast<int>(out.size()) == o.reports) return out;
     }
-    subjects = subjects + subjects / 4 + 100;
+    options.subjects += options.subjects / 4 + 100;
   }
 }
 
@@ -229,28 +234,34 @@ bool ProduceOne(rd_kafka_t* rk, const Record& r) {
   }
 }
 
-PhaseResult RunPlain(const Options& o,
-                     const std::vector<v1::AgencyReport>& reports) {
+// Exactly what intake produces for each report (route.h), prepared before
+// the clock starts: the plain phase measures Kafka alone. Adds the values'
+// size to `bytes`.
+std::vector<Record> IntakeRecords(const Options& o,
+                                  const std::vector<v1::AgencyReport>& reports,
+                                  size_t* bytes) {
   auto pseudonymizer = privacy::Pseudonymizer::FromFile(o.pseudonym_key_file);
   if (!pseudonymizer.ok()) Die(std::string(pseudonymizer.status().message()));
-  // Exactly what intake produces for each report (route.h), prepared
-  // before the clock starts: this phase measures Kafka alone.
   std::vector<Record> records;
   records.reserve(reports.size());
-  size_t bytes = 0;
   for (v1::AgencyReport report : reports) {
     intake::Pseudonymize(*pseudonymizer, &report);
     const intake::Route route = intake::RouteFor(report);
     Record r{std::string(route.topic), route.key,
              intake::CanonicalBytes(report), report.reporter(),
              report.report_id()};
-    bytes += r.value.size();
+    *bytes += r.value.size();
     records.push_back(std::move(r));
   }
+  return records;
+}
 
-  PlainState state;
+// A producer configured as services/common/kafka/producer.cc configures
+// intake's, reporting deliveries into `state`, warmed up (not measured):
+// connected, with a producer id and both topics' partitions, as intake's
+// long-running producer already is.
+rd_kafka_t* IntakeProducer(const Options& o, PlainState* state) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  // As services/common/kafka/producer.cc configures intake's producer.
   SetConf(conf, "bootstrap.servers", o.bootstrap);
   SetConf(conf, "client.id", "fruition-intake-bench");
   SetConf(conf, "enable.idempotence", "true");
@@ -261,13 +272,10 @@ PhaseResult RunPlain(const Options& o,
   SetConf(conf, "compression.type", "lz4");
   SetConf(conf, "queue.buffering.max.messages", "200000");
   rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
-  rd_kafka_conf_set_opaque(conf, &state);
+  rd_kafka_conf_set_opaque(conf, state);
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
   if (rk == nullptr) Die(std::string("kafka producer: ") + err);
-
-  // Warm-up (not measured): connect, get a producer id, learn both topics'
-  // partitions, as intake's long-running producer already has.
   for (const char* topic : {"fruition.reports.v1", "fruition.reference.v1"}) {
     const std::string key = "intake-bench-warmup";
     if (rd_kafka_producev(
@@ -280,10 +288,19 @@ PhaseResult RunPlain(const Options& o,
     }
   }
   if (rd_kafka_flush(rk, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-      state.failed > 0) {
-    Die("warm-up records not acknowledged within 30 s: " + state.first_error);
+      state->failed > 0) {
+    Die("warm-up records not acknowledged within 30 s: " + state->first_error);
   }
-  state.delivered = 0;
+  state->delivered = 0;
+  return rk;
+}
+
+PhaseResult RunPlain(const Options& o,
+                     const std::vector<v1::AgencyReport>& reports) {
+  size_t bytes = 0;
+  const std::vector<Record> records = IntakeRecords(o, reports, &bytes);
+  PlainState state;
+  rd_kafka_t* rk = IntakeProducer(o, &state);
 
   const Snapshot before = Sample(o);
   int failures = 0;

@@ -5,10 +5,11 @@
 // and field office, about half with a claim id; 60 % sentenced, one in ten
 // of those amended; a few declined and charged elsewhere; one in twenty
 // arrests resent) and the claims' link assessments on
-// fruition.link-assessments.v1, keyed by subject_pid, in the shapes of
-// tests/scoring/scoring_integration_test.cc Generate(). The same input can
-// be written as NDJSON (--write-ndjson) and read back (--input), so another
-// consumer (a Kafka Streams topology) can be fed exactly the same records.
+// fruition.link-assessments.v1, keyed by subject_pid: tools/sim/
+// scoring_stream.h, the stream tests/scoring checks the indicators of. The
+// same input can be written as NDJSON (--write-ndjson) and read back (--input),
+// so another consumer (a Kafka Streams topology) can be fed exactly the same
+// records.
 //
 // Modes (combinable, in this order):
 //   --write-ndjson FILE   write the input, one record a line:
@@ -71,6 +72,7 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
+#include "tools/sim/scoring_stream.h"
 
 namespace fruition::bench {
 namespace {
@@ -141,118 +143,14 @@ Options ParseFlags(int argc, char** argv) {
 // ---------------------------------------------------------------------------
 // The input.
 
-constexpr int64_t kDay = 86400;
-constexpr int64_t kFy2016 = 1443657600;  // 2015-10-01T00:00:00Z
-
-Record Report(const v1::AgencyReport& r, const std::string& pid) {
-  return Record{std::string(topics::kReports),
-                pid,
-                r.SerializeAsString(),
-                {{"fruition-reporter", r.reporter()},
-                 {"fruition-report-id", r.report_id()}}};
-}
-
-// As Generate() in tests/scoring/scoring_integration_test.cc (without the
-// expected indicators): the same record shapes and proportions, key =
-// subject_pid, each subject's records in order.
+// tools/sim/scoring_stream.h's stream (the one tests/scoring checks the
+// indicators of): key = subject_pid, each subject's records in order.
 std::vector<Record> Generate(const std::string& nonce, int subjects,
                              uint32_t seed) {
   std::vector<Record> records;
-  std::mt19937 rng(seed);
-  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
-  const std::vector<std::string> agencies = {"A0-" + nonce, "A1-" + nonce,
-                                             "A2-" + nonce};
-  std::vector<std::string> offices;
-  for (int i = 0; i < 5; ++i) offices.push_back(StrCat("FO", i, "-", nonce));
-  std::vector<std::string> districts;
-  for (int i = 0; i < 4; ++i) districts.push_back(StrCat("D", i, "-", nonce));
-  const std::string small_office = "FO-SMALL-" + nonce;
-  for (int i = 0; i < subjects; ++i) {
-    const std::string pid = privacy::Sha256Hex(StrCat(nonce, "-s-", i));
-    const std::string& agency = agencies[i % 3];
-    const std::string& office = i < 5 ? small_office : offices[pick(5)];
-    const std::string case_id = StrCat("CASE-", nonce, "-", i);
-    const int64_t arrested = kFy2016 + pick(700) * kDay + pick(kDay);
-    v1::AgencyReport arrest;
-    arrest.set_report_id(StrCat(nonce, "-arrest-", i));
-    arrest.set_reporter(agency);
-    arrest.mutable_occurred_at()->set_seconds(arrested);
-    arrest.set_case_id(case_id);
-    auto* a = arrest.mutable_arrest();
-    a->set_arrest_id(StrCat("AR-", i));
-    a->set_subject_pid(pid);
-    a->set_agency(agency);
-    a->set_field_office(office);
-    const bool claimed = pick(2) == 0;
-    if (claimed) a->set_claim_id(StrCat("CL-", nonce, "-", i));
-    records.push_back(Report(arrest, pid));
-    if (pick(20) == 0) records.push_back(Report(arrest, pid));  // resent
-    if (claimed) {
-      const int assessments = 1 + pick(2);
-      for (int k = 0; k < assessments; ++k) {
-        v1::LinkAssessment la;
-        la.set_assessment_id(StrCat(nonce, "-as-", i, "-", k));
-        la.set_claim_id(a->claim_id());
-        la.set_subject_pid(pid);
-        la.set_reporter(agency);
-        la.set_criteria_version("v1");
-        la.set_result(static_cast<v1::AssessmentResult>(1 + pick(3)));
-        la.set_tier(static_cast<v1::Tier>(pick(6)));
-        records.push_back(Record{std::string(topics::kLinkAssessments),
-                                 pid,
-                                 la.SerializeAsString(),
-                                 {}});
-      }
-    }
-    // Three in five are sentenced; one in ten of those amended later.
-    if (pick(5) < 3) {
-      const int versions = pick(10) == 0 ? 2 : 1;
-      for (int k = 0; k < versions; ++k) {
-        v1::AgencyReport sen;
-        sen.set_report_id(StrCat(nonce, "-sen-", i, "-", k));
-        sen.set_reporter("USSC");
-        sen.mutable_occurred_at()->set_seconds(
-            arrested + (100 + 200 * k) * kDay + pick(50) * kDay);
-        sen.set_case_id(case_id);
-        auto* s = sen.mutable_sentencing();
-        s->set_subject_pid(pid);
-        s->set_district(districts[pick(4)]);
-        s->set_criminal_history_points(pick(8));
-        s->set_criminal_history_category(1 + pick(6));
-        s->set_aggravating_role(static_cast<v1::AggravatingRole>(1 + pick(4)));
-        s->set_mitigating_role(static_cast<v1::MitigatingRole>(1 + pick(3)));
-        s->set_weapon(static_cast<v1::Weapon>(1 + pick(3)));
-        s->set_violence(pick(10) == 0);
-        s->set_drug(static_cast<v1::Drug>(1 + pick(7)));
-        s->set_drug_weight_grams(pick(20000) / 10.0);
-        s->set_function(static_cast<v1::OffenseFunction>(1 + pick(18)));
-        s->set_sentence_months(12 + pick(240));
-        records.push_back(Report(sen, pid));
-      }
-    }
-    // A few declined in one district and charged in another.
-    if (pick(30) == 0) {
-      const int from = pick(4);
-      const int to = (from + 1 + pick(3)) % 4;
-      v1::AgencyReport dec;
-      dec.set_report_id(StrCat(nonce, "-dec-", i));
-      dec.set_reporter("USAO-" + nonce);
-      dec.mutable_occurred_at()->set_seconds(arrested + 10 * kDay);
-      dec.set_case_id(case_id);
-      dec.mutable_declination()->set_subject_pid(pid);
-      dec.mutable_declination()->set_district(districts[from]);
-      dec.mutable_declination()->set_reason("quantity");
-      records.push_back(Report(dec, pid));
-      v1::AgencyReport charge;
-      charge.set_report_id(StrCat(nonce, "-charge-", i));
-      charge.set_reporter("USAO-" + nonce);
-      charge.mutable_occurred_at()->set_seconds(arrested + 40 * kDay);
-      charge.set_case_id(case_id + "-B");
-      charge.mutable_charge_filed()->set_subject_pid(pid);
-      charge.mutable_charge_filed()->set_district(districts[to]);
-      charge.mutable_charge_filed()->add_statutes("21 U.S.C. 841");
-      records.push_back(Report(charge, pid));
-    }
+  for (sim::StreamRecord& r : sim::ScoringStream(nonce, subjects, seed)) {
+    records.push_back(Record{std::move(r.topic), std::move(r.key),
+                             std::move(r.value), std::move(r.headers)});
   }
   return records;
 }
@@ -715,6 +613,40 @@ struct ScoringResult {
   std::vector<ThreadCpu> threads;  // most CPU first
 };
 
+// The service's /metrics, once its log names the port.
+class Metrics {
+ public:
+  explicit Metrics(std::string log) : log_(std::move(log)) {}
+
+  // The stream counters now; false while the port is not known yet or the
+  // answer is not readable.
+  bool Read(Counters* counters) {
+    if (http_ == nullptr) {
+      const int port = MetricsPort(log_);
+      if (port == 0) return false;
+      http_ = std::make_unique<httplib::Client>("127.0.0.1", port);
+      http_->set_connection_timeout(2);
+      http_->set_read_timeout(5);
+      http_->set_keep_alive(true);
+    }
+    auto res = http_->Get("/metrics");
+    return res && res->status == 200 && ParseMetrics(res->body, counters);
+  }
+
+ private:
+  std::string log_;
+  std::unique_ptr<httplib::Client> http_;
+};
+
+// perf record of `child` into --perf.
+std::unique_ptr<Child> StartPerf(const Options& o, const Child& child) {
+  return std::make_unique<Child>(
+      std::vector<std::string>{"/usr/bin/perf", "record", "-F", "999",
+                               "--call-graph", "dwarf,16384", "-o", o.perf,
+                               "-p", std::to_string(child.pid())},
+      o.log_dir + "/perf.log");
+}
+
 ScoringResult RunScoring(const Options& o, int64_t input,
                          const std::string& tag, bool perf) {
   const std::string data_dir = o.data_root + "/scoring-" + tag;
@@ -728,16 +660,10 @@ ScoringResult RunScoring(const Options& o, int64_t input,
   const Snapshot zero = Take(0, o.broker_pid);
   Child child(argv, log);
   std::unique_ptr<Child> perf_child;
-  if (perf) {
-    perf_child = std::make_unique<Child>(
-        std::vector<std::string>{"/usr/bin/perf", "record", "-F", "999",
-                                 "--call-graph", "dwarf,16384", "-o", o.perf,
-                                 "-p", std::to_string(child.pid())},
-        o.log_dir + "/perf.log");
-  }
+  if (perf) perf_child = StartPerf(o, child);
   const auto start = zero.wall;
   const auto deadline = start + seconds(o.timeout_s);
-  std::unique_ptr<httplib::Client> http;
+  Metrics metrics(log);
   Counters last;
   Clock::time_point last_change = start;
   Clock::time_point first_record{}, stage1_done{};
@@ -753,17 +679,8 @@ ScoringResult RunScoring(const Options& o, int64_t input,
                  last.records2, " records; log: ", log));
     }
     std::this_thread::sleep_for(milliseconds(o.poll_ms));
-    if (http == nullptr) {
-      const int port = MetricsPort(log);
-      if (port == 0) continue;
-      http = std::make_unique<httplib::Client>("127.0.0.1", port);
-      http->set_connection_timeout(2);
-      http->set_read_timeout(5);
-      http->set_keep_alive(true);
-    }
-    auto res = http->Get("/metrics");
     Counters now;
-    if (!res || res->status != 200 || !ParseMetrics(res->body, &now)) continue;
+    if (!metrics.Read(&now)) continue;
     const auto t = Clock::now();
     if (!(now == last)) {
       // Snapshot at every change: the end is the last change.
@@ -792,7 +709,6 @@ ScoringResult RunScoring(const Options& o, int64_t input,
   r.other_cpus = OtherCpus(zero, at_change, r.service_us);
   r.rss_mb = rss_at_change;
   r.threads = threads_at_change;
-  http.reset();
   if (perf_child != nullptr) perf_child->Stop(SIGINT);
   child.Stop();
   if (last.records1 > input) {

@@ -43,6 +43,7 @@
 #include "services/evidence/criteria.h"
 #include "services/scoring/desert.h"
 #include "tests/harness/dev.h"
+#include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
 #include "tools/sim/measure.h"
 #include "tools/sim/sim.h"
@@ -55,24 +56,6 @@ using google::protobuf::Value;
 using std::chrono::seconds;
 
 // ------------------------------------------------------------- helpers
-
-// Federal fiscal years start on Oct 1 (UTC): FY2016 is Oct 1 2015 – Sep 30
-// 2016, its first quarter Oct – Dec 2015.
-std::string FiscalYear(int64_t seconds_since_epoch) {
-  const auto t = static_cast<time_t>(seconds_since_epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return StrCat("FY", tm.tm_year + 1900 + (tm.tm_mon >= 9 ? 1 : 0));
-}
-
-std::string FiscalQuarter(int64_t seconds_since_epoch) {
-  const auto t = static_cast<time_t>(seconds_since_epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  // tm_mon: 0 = January. Oct–Dec: Q1, Jan–Mar: Q2, Apr–Jun: Q3, Jul–Sep: Q4.
-  const int quarter = tm.tm_mon >= 9 ? 1 : tm.tm_mon / 3 + 2;
-  return StrCat(FiscalYear(seconds_since_epoch), "Q", quarter);
-}
 
 // A person as intake pseudonymizes them: subject_ref trimmed, upper-cased.
 std::string Person(const std::string& subject_ref) {
@@ -156,27 +139,6 @@ struct Cell {
 bool IsPriority(v1::Tier tier) {
   return tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
          tier == v1::TIER_PTO_NATIONAL;
-}
-
-// SPEC §5 weighted_enforcement_value: tier weight × result factor.
-double Weight(v1::Tier tier) {
-  switch (tier) {
-    case v1::TIER_CPOT:
-      return 3;
-    case v1::TIER_RPOT:
-    case v1::TIER_PTO_NATIONAL:
-      return 2;
-    case v1::TIER_PTO_REGIONAL:
-      return 1.5;
-    default:
-      return 1;  // PTO_LOCAL, none
-  }
-}
-
-double Factor(v1::AssessmentResult result) {
-  if (result == v1::ASSESSMENT_RESULT_SUBSTANTIATED) return 1;
-  if (result == v1::ASSESSMENT_RESULT_PARTIAL) return 0.5;
-  return 0.25;
 }
 
 Expected Compute(const std::vector<v1::AgencyReport>& reports) {
@@ -337,8 +299,8 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
   };
 
   auto add = [&](const std::string& unit, int64_t at) {
-    return std::vector<Parts*>{&x.parts[{unit, FiscalYear(at)}],
-                               &x.parts[{unit, FiscalQuarter(at)}]};
+    const auto [fy, q] = testing::FiscalPeriods(at);
+    return std::vector<Parts*>{&x.parts[{unit, fy}], &x.parts[{unit, q}]};
   };
 
   // Arrests: in the arrest's agency and field office, and period.
@@ -370,8 +332,9 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
     const scoring::DesertResult d = scoring::Score(r);
     std::set<std::string> units = {"district:" + r.district()};
     bool priority = false;
-    double best = Weight(v1::TIER_UNSPECIFIED) *
-                  Factor(v1::ASSESSMENT_RESULT_UNSPECIFIED);  // unclaimed
+    double best =
+        fixtures::TierWeight(v1::TIER_UNSPECIFIED) *
+        fixtures::ResultFactor(v1::ASSESSMENT_RESULT_UNSPECIFIED);  // unclaimed
     static const std::vector<Arrest> kNone;
     auto it = arrests.find(person);
     for (const Arrest& a : it == arrests.end() ? kNone : it->second) {
@@ -383,7 +346,8 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
       if (const Claim* claim = claim_of(a)) {
         const v1::Tier tier = tier_of(claim->org_id);
         priority |= IsPriority(tier);
-        best = std::max(best, Weight(tier) * Factor(claim->result));
+        best = std::max(best, fixtures::TierWeight(tier) *
+                                  fixtures::ResultFactor(claim->result));
       }
     }
     const bool mitigating = r.mitigating_role() != v1::MITIGATING_ROLE_NONE;

@@ -62,13 +62,6 @@ using Clock = std::chrono::steady_clock;
 
 // ------------------------------------------------------------- helpers
 
-std::string FiscalYear(int64_t seconds_since_epoch) {
-  const auto t = static_cast<time_t>(seconds_since_epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return StrCat("FY", tm.tm_year + 1900 + (tm.tm_mon >= 9 ? 1 : 0));
-}
-
 int64_t Now() {
   return std::chrono::duration_cast<seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -338,20 +331,10 @@ class PublicEvents {
   void Receive(const std::string& data) {
     std::lock_guard<std::mutex> lock(mu_);
     buffer_ += data;
-    size_t end;
-    while ((end = buffer_.find("\n\n")) != std::string::npos) {
-      const std::string block = buffer_.substr(0, end);
-      buffer_.erase(0, end + 2);
-      std::string json, cursor;
-      size_t start = 0;
-      while (start <= block.size()) {
-        size_t nl = block.find('\n', start);
-        if (nl == std::string::npos) nl = block.size();
-        const std::string line = block.substr(start, nl - start);
-        start = nl + 1;
-        if (line.rfind("id: ", 0) == 0) cursor = line.substr(4);
-        if (line.rfind("data: ", 0) == 0) json += line.substr(6);
-      }
+    while (std::optional<testing::SseEvent> sse =
+               testing::NextSseEvent(&buffer_)) {
+      const std::string& json = sse->data;
+      const std::string& cursor = sse->id;
       if (json.empty()) continue;  // a keepalive
       v1::OversightEvent e;
       google::protobuf::util::JsonParseOptions options;
@@ -741,7 +724,8 @@ TEST(AttackerDevTest, OneExtraSentencingChangesNoPublicFigure) {
 
   // Their sentencings, in a fiscal year with no other data (after the
   // stream's last), all in the extra one's district: its first quarter.
-  const int fy = std::atoi(FiscalYear(last).substr(2).c_str()) + 1;
+  const int fy =
+      std::atoi(testing::FiscalPeriods(last).first.substr(2).c_str()) + 1;
   std::tm nov15{};
   nov15.tm_year = fy - 1 - 1900;
   nov15.tm_mon = 10;

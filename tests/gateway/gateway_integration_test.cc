@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -249,22 +250,12 @@ class SseStream : public Stream {
   // Whole events only: a block cut by the connection's end is not one.
   void Receive(const std::string& data) {
     buffer_ += data;
-    size_t end;
-    while ((end = buffer_.find("\n\n")) != std::string::npos &&
-           (limit_ == 0 || size() < limit_)) {
-      const std::string block = buffer_.substr(0, end);
-      buffer_.erase(0, end + 2);
+    while (limit_ == 0 || size() < limit_) {
+      std::optional<testing::SseEvent> sse = testing::NextSseEvent(&buffer_);
+      if (!sse.has_value()) break;
       Got g;
-      std::string json;
-      size_t start = 0;
-      while (start <= block.size()) {
-        size_t nl = block.find('\n', start);
-        if (nl == std::string::npos) nl = block.size();
-        const std::string line = block.substr(start, nl - start);
-        start = nl + 1;
-        if (line.rfind("id: ", 0) == 0) g.cursor = line.substr(4);
-        if (line.rfind("data: ", 0) == 0) json += line.substr(6);
-      }
+      g.cursor = sse->id;
+      const std::string& json = sse->data;
       if (json.empty()) continue;  // a keepalive comment
       v1::OversightEvent e;
       const auto status = google::protobuf::util::JsonStringToMessage(json, &e);

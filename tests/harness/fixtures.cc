@@ -59,4 +59,24 @@ v1::Scorecard Public(const v1::Scorecard& card,
   return view;
 }
 
+double TierWeight(v1::Tier tier) {
+  switch (tier) {
+    case v1::TIER_CPOT:
+      return 3;
+    case v1::TIER_RPOT:
+    case v1::TIER_PTO_NATIONAL:
+      return 2;
+    case v1::TIER_PTO_REGIONAL:
+      return 1.5;
+    default:
+      return 1;  // PTO_LOCAL, none
+  }
+}
+
+double ResultFactor(v1::AssessmentResult result) {
+  if (result == v1::ASSESSMENT_RESULT_SUBSTANTIATED) return 1;
+  if (result == v1::ASSESSMENT_RESULT_PARTIAL) return 0.5;
+  return 0.25;
+}
+
 }  // namespace fruition::fixtures

@@ -45,6 +45,13 @@ Input Report(const v1::AgencyReport& r, const std::string& key);
 v1::Scorecard Public(const v1::Scorecard& card,
                      const std::set<std::string>& withheld = {});
 
+// SPEC §5's weighted_enforcement_value as the tests compute it (not the
+// services' code): the weight of a link's tier (CPOT 3; RPOT and national
+// PTO 2; regional PTO 1.5; else 1) and the factor of its assessment's result
+// (substantiated 1, partial 0.5, else 0.25).
+double TierWeight(v1::Tier tier);
+double ResultFactor(v1::AssessmentResult result);
+
 }  // namespace fruition::fixtures
 
 #endif  // FRUITION_TESTS_HARNESS_FIXTURES_H_

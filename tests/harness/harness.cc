@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -395,6 +396,34 @@ std::string HealthStatus(const std::string& address,
   if (!status.ok()) return StrCat("error ", status.error_code());
   return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
       response.status());
+}
+
+std::pair<std::string, std::string> FiscalPeriods(int64_t unix_seconds) {
+  const time_t t = static_cast<time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  const int month = tm.tm_mon + 1;
+  const int fy = tm.tm_year + 1900 + (month >= 10 ? 1 : 0);
+  const int q = month >= 10 ? 1 : month <= 3 ? 2 : month <= 6 ? 3 : 4;
+  return {StrCat("FY", fy), StrCat("FY", fy, "Q", q)};
+}
+
+std::optional<SseEvent> NextSseEvent(std::string* buffer) {
+  const size_t end = buffer->find("\n\n");
+  if (end == std::string::npos) return std::nullopt;
+  const std::string block = buffer->substr(0, end);
+  buffer->erase(0, end + 2);
+  SseEvent event;
+  size_t start = 0;
+  while (start <= block.size()) {
+    size_t nl = block.find('\n', start);
+    if (nl == std::string::npos) nl = block.size();
+    const std::string line = block.substr(start, nl - start);
+    start = nl + 1;
+    if (line.rfind("id: ", 0) == 0) event.id = line.substr(4);
+    if (line.rfind("data: ", 0) == 0) event.data += line.substr(6);
+  }
+  return event;
 }
 
 std::string ReadFile(const std::string& path) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -130,6 +131,22 @@ std::string HealthStatus(const std::string& address,
 // Runs a command line through the shell; returns its exit code and, in
 // `output`, what it printed on stdout and stderr.
 int RunShell(const std::string& command, std::string* output);
+
+// The federal fiscal year and quarter of a Unix time, computed by the tests
+// themselves (not the services' arithmetic): fiscal years start on Oct 1
+// (UTC), so 2015-10-01 is {"FY2016", "FY2016Q1"}.
+std::pair<std::string, std::string> FiscalPeriods(int64_t unix_seconds);
+
+// One server-sent event (the gateway's /v1/events/stream): its "id:" and
+// its "data:" lines joined.
+struct SseEvent {
+  std::string id;
+  std::string data;  // empty for a keepalive comment
+};
+// The first whole event of `buffer` (what a stream sent so far), removed
+// from it; nullopt while no event is whole (a block cut by the
+// connection's end is not one).
+std::optional<SseEvent> NextSseEvent(std::string* buffer);
 
 // The whole content of the file at `path` ("" if it cannot be read).
 std::string ReadFile(const std::string& path);

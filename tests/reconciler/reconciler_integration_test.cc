@@ -134,17 +134,6 @@ const std::string& RestrictedTopic() {
   return *t;
 }
 
-// The test's own fiscal period arithmetic (not the services').
-std::pair<std::string, std::string> Periods(int64_t t) {
-  const time_t tt = static_cast<time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  const int month = tm.tm_mon + 1;
-  const int fy = tm.tm_year + 1900 + (month >= 10 ? 1 : 0);
-  const int q = month >= 10 ? 1 : month <= 3 ? 2 : month <= 6 ? 3 : 4;
-  return {StrCat("FY", fy), StrCat("FY", fy, "Q", q)};
-}
-
 std::vector<std::string> Split(const std::string& s, char sep) {
   std::vector<std::string> out;
   std::string cur;
@@ -392,7 +381,7 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
   }
   auto add = [&](const std::string& unit, int64_t t,
                  const std::function<void(Cell&)>& f) {
-    const auto [fy, q] = Periods(t);
+    const auto [fy, q] = testing::FiscalPeriods(t);
     f(pop.cards[unit + "\t" + fy]);
     f(pop.cards[unit + "\t" + q]);
   };
