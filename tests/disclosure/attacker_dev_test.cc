@@ -44,6 +44,7 @@
 #include "services/common/strings.h"
 #include "tests/harness/attacker.h"
 #include "tests/harness/dev.h"
+#include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
 #include "tools/sim/live.h"
 #include "tools/sim/sim.h"
@@ -331,8 +332,8 @@ class PublicEvents {
   void Receive(const std::string& data) {
     std::lock_guard<std::mutex> lock(mu_);
     buffer_ += data;
-    while (std::optional<testing::SseEvent> sse =
-               testing::NextSseEvent(&buffer_)) {
+    while (std::optional<fixtures::SseEvent> sse =
+               fixtures::NextSseEvent(&buffer_)) {
       const std::string& json = sse->data;
       const std::string& cursor = sse->id;
       if (json.empty()) continue;  // a keepalive

@@ -39,6 +39,7 @@
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "tests/harness/broker_suite.h"
+#include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
 
 namespace fruition {
@@ -251,7 +252,7 @@ class SseStream : public Stream {
   void Receive(const std::string& data) {
     buffer_ += data;
     while (limit_ == 0 || size() < limit_) {
-      std::optional<testing::SseEvent> sse = testing::NextSseEvent(&buffer_);
+      std::optional<fixtures::SseEvent> sse = fixtures::NextSseEvent(&buffer_);
       if (!sse.has_value()) break;
       Got g;
       g.cursor = sse->id;

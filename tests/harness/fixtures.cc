@@ -59,6 +59,24 @@ v1::Scorecard Public(const v1::Scorecard& card,
   return view;
 }
 
+std::optional<SseEvent> NextSseEvent(std::string* buffer) {
+  const size_t end = buffer->find("\n\n");
+  if (end == std::string::npos) return std::nullopt;
+  const std::string block = buffer->substr(0, end);
+  buffer->erase(0, end + 2);
+  SseEvent event;
+  size_t start = 0;
+  while (start <= block.size()) {
+    size_t nl = block.find('\n', start);
+    if (nl == std::string::npos) nl = block.size();
+    const std::string line = block.substr(start, nl - start);
+    start = nl + 1;
+    if (line.rfind("id: ", 0) == 0) event.id = line.substr(4);
+    if (line.rfind("data: ", 0) == 0) event.data += line.substr(6);
+  }
+  return event;
+}
+
 double TierWeight(v1::Tier tier) {
   switch (tier) {
     case v1::TIER_CPOT:

@@ -6,6 +6,7 @@
 #define FRUITION_TESTS_HARNESS_FIXTURES_H_
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -44,6 +45,17 @@ Input Report(const v1::AgencyReport& r, const std::string& key);
 // (value 0, n 0, not defined), its own id ("P" + the card's).
 v1::Scorecard Public(const v1::Scorecard& card,
                      const std::set<std::string>& withheld = {});
+
+// One server-sent event (the gateway's /v1/events/stream): its "id:" and
+// its "data:" lines joined.
+struct SseEvent {
+  std::string id;
+  std::string data;  // empty for a keepalive comment
+};
+// The first whole event of `buffer` (what a stream sent so far), removed
+// from it; nullopt while no event is whole (a block cut by the
+// connection's end is not one).
+std::optional<SseEvent> NextSseEvent(std::string* buffer);
 
 // SPEC §5's weighted_enforcement_value as the tests compute it (not the
 // services' code): the weight of a link's tier (CPOT 3; RPOT and national

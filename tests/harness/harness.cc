@@ -284,6 +284,37 @@ absl::Status Produce(const std::string& bootstrap,
   return absl::OkStatus();
 }
 
+namespace {
+
+// A consumed message of `topic` with its key, value and headers.
+Record ToRecord(const std::string& topic, const rd_kafka_message_t* msg) {
+  Record r;
+  r.topic = topic;
+  r.partition = msg->partition;
+  r.offset = msg->offset;
+  if (msg->key != nullptr) {
+    r.key.assign(static_cast<const char*>(msg->key), msg->key_len);
+  }
+  if (msg->payload != nullptr) {
+    r.value.assign(static_cast<const char*>(msg->payload), msg->len);
+  }
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name;
+    const void* value;
+    size_t size;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+         RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      r.headers[name] = std::string(static_cast<const char*>(value), size);
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<Record>> ReadTopic(
     const std::string& bootstrap, const std::string& topic,
     std::chrono::milliseconds timeout) {
@@ -337,31 +368,8 @@ absl::StatusOr<std::vector<Record>> ReadTopic(
     rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, 200);
     if (msg == nullptr) continue;
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      Record r;
-      r.topic = topic;
-      r.partition = msg->partition;
-      r.offset = msg->offset;
-      if (msg->key != nullptr) {
-        r.key.assign(static_cast<const char*>(msg->key), msg->key_len);
-      }
-      if (msg->payload != nullptr) {
-        r.value.assign(static_cast<const char*>(msg->payload), msg->len);
-      }
-      rd_kafka_headers_t* headers = nullptr;
-      if (rd_kafka_message_headers(msg, &headers) ==
-          RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name;
-        const void* value;
-        size_t size;
-        for (size_t i = 0;
-             rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-             RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-          r.headers[name] = std::string(static_cast<const char*>(value), size);
-        }
-      }
       if (msg->offset >= ends[msg->partition]) done[msg->partition] = true;
-      records.push_back(std::move(r));
+      records.push_back(ToRecord(topic, msg));
     } else if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       done[msg->partition] = true;
     }
@@ -406,24 +414,6 @@ std::pair<std::string, std::string> FiscalPeriods(int64_t unix_seconds) {
   const int fy = tm.tm_year + 1900 + (month >= 10 ? 1 : 0);
   const int q = month >= 10 ? 1 : month <= 3 ? 2 : month <= 6 ? 3 : 4;
   return {StrCat("FY", fy), StrCat("FY", fy, "Q", q)};
-}
-
-std::optional<SseEvent> NextSseEvent(std::string* buffer) {
-  const size_t end = buffer->find("\n\n");
-  if (end == std::string::npos) return std::nullopt;
-  const std::string block = buffer->substr(0, end);
-  buffer->erase(0, end + 2);
-  SseEvent event;
-  size_t start = 0;
-  while (start <= block.size()) {
-    size_t nl = block.find('\n', start);
-    if (nl == std::string::npos) nl = block.size();
-    const std::string line = block.substr(start, nl - start);
-    start = nl + 1;
-    if (line.rfind("id: ", 0) == 0) event.id = line.substr(4);
-    if (line.rfind("data: ", 0) == 0) event.data += line.substr(6);
-  }
-  return event;
 }
 
 std::string ReadFile(const std::string& path) {

@@ -137,17 +137,6 @@ int RunShell(const std::string& command, std::string* output);
 // (UTC), so 2015-10-01 is {"FY2016", "FY2016Q1"}.
 std::pair<std::string, std::string> FiscalPeriods(int64_t unix_seconds);
 
-// One server-sent event (the gateway's /v1/events/stream): its "id:" and
-// its "data:" lines joined.
-struct SseEvent {
-  std::string id;
-  std::string data;  // empty for a keepalive comment
-};
-// The first whole event of `buffer` (what a stream sent so far), removed
-// from it; nullopt while no event is whole (a block cut by the
-// connection's end is not one).
-std::optional<SseEvent> NextSseEvent(std::string* buffer);
-
 // The whole content of the file at `path` ("" if it cannot be read).
 std::string ReadFile(const std::string& path);
 
