@@ -56,6 +56,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench/common/child.h"
+#include "bench/common/cpu.h"
+#include "bench/common/flags.h"
+#include "bench/common/kafka.h"
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/reports.pb.h"
 #include "services/common/kafka/admin.h"
@@ -64,6 +68,7 @@
 #include "services/common/kafka/producer.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/proto.h"
+#include "services/common/store/kv.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "services/evidence/criteria.h"
@@ -72,7 +77,6 @@
 namespace fruition::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -97,11 +101,6 @@ struct Options {
   std::vector<std::string> evidence_cmd;  // after `--`
 };
 
-[[noreturn]] void Die(const std::string& message) {
-  std::cerr << "evidence_bench: " << message << "\n";
-  std::exit(1);
-}
-
 const char kUsage[] =
     "usage: evidence_bench --bootstrap B [--claims 20000] [--orgs 100]\n"
     "         [--phases evidence,rocksdb] [--rocksdb-dir DIR]\n"
@@ -111,78 +110,22 @@ const char kUsage[] =
     "         -- /path/to/fruition-evidence --data-dir FRESH --group-id FRESH "
     "...\n";
 
-std::vector<std::string> Split(const std::string& text, char sep) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, sep)) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 Options ParseFlags(int argc, char** argv) {
   Options o;
-  int i = 1;
-  for (; i < argc; ++i) {
-    std::string name = argv[i];
-    if (name == "--") {
-      ++i;
-      break;
-    }
-    if (name == "--help" || name == "-h") {
-      std::cout << kUsage;
-      std::exit(0);
-    }
-    if (name == "--fresh-topics") {
-      o.fresh_topics = true;
-      continue;
-    }
-    std::string value;
-    const size_t eq = name.find('=');
-    if (eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      Die(name + ": needs a value\n" + kUsage);
-    }
-    auto number = [&](int64_t min) {
-      char* end = nullptr;
-      const int64_t n = std::strtoll(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || n < min) {
-        Die(StrCat(name, ": '", value, "' is not a number >= ", min));
-      }
-      return n;
-    };
-    if (name == "--bootstrap") {
-      o.bootstrap = value;
-    } else if (name == "--claims") {
-      o.claims = static_cast<int>(number(1));
-    } else if (name == "--orgs") {
-      o.orgs = static_cast<int>(number(1));
-    } else if (name == "--phases") {
-      o.phases = value;
-    } else if (name == "--nonce") {
-      o.nonce = value;
-    } else if (name == "--rocksdb-dir") {
-      o.rocksdb_dir = value;
-    } else if (name == "--evidence-log") {
-      o.evidence_log = value;
-    } else if (name == "--perf") {
-      o.perf_out = value;
-    } else if (name == "--perf-args") {
-      o.perf_args = value;
-    } else if (name == "--broker-pid") {
-      o.broker_pid = static_cast<pid_t>(number(0));
-    } else if (name == "--timeout") {
-      o.timeout_s = static_cast<int>(number(1));
-    } else {
-      Die("unknown flag " + name + "\n" + kUsage);
-    }
-  }
-  for (; i < argc; ++i) o.evidence_cmd.push_back(argv[i]);
+  Flags flags(kUsage);
+  flags.String("--bootstrap", &o.bootstrap);
+  flags.Int("--claims", &o.claims, 1);
+  flags.Int("--orgs", &o.orgs, 1);
+  flags.String("--phases", &o.phases);
+  flags.String("--nonce", &o.nonce);
+  flags.String("--rocksdb-dir", &o.rocksdb_dir);
+  flags.String("--evidence-log", &o.evidence_log);
+  flags.String("--perf", &o.perf_out);
+  flags.String("--perf-args", &o.perf_args);
+  flags.Pid("--broker-pid", &o.broker_pid);
+  flags.Int("--timeout", &o.timeout_s, 1);
+  flags.Switch("--fresh-topics", &o.fresh_topics);
+  flags.Parse(argc, argv, &o.evidence_cmd);
   bool evidence = false, rocksdb = false;
   for (const std::string& phase : Split(o.phases, ',')) {
     if (phase == "evidence") {
@@ -202,101 +145,8 @@ Options ParseFlags(int argc, char** argv) {
     }
   }
   if (rocksdb && o.rocksdb_dir.empty()) Die("--rocksdb-dir: required");
-  if (o.nonce.empty()) {
-    std::random_device rd;
-    static constexpr char kDigits[] = "0123456789abcdef";
-    for (int k = 0; k < 10; ++k) o.nonce.push_back(kDigits[rd() % 16]);
-  }
+  if (o.nonce.empty()) o.nonce = RandomHex(10);
   return o;
-}
-
-// ---------------------------------------------------------------------------
-// CPU accounting (as intake_bench).
-
-// CPU time (user + system) of a process, µs; -1 if unknown. From
-// /proc/<pid>/stat (whole thread group, clock-tick resolution).
-double ProcessCpuUs(pid_t pid) {
-  if (pid <= 0) return -1;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  const size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(paren + 2));
-  std::string field;
-  // Fields after "pid (comm) ": state is field 3; utime 14, stime 15.
-  double utime = 0, stime = 0;
-  for (int n = 3; n <= 15 && fields >> field; ++n) {
-    if (n == 14) utime = std::stod(field);
-    if (n == 15) stime = std::stod(field);
-  }
-  return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double SelfCpuUs() {
-  rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec * 1e6 + usage.ru_utime.tv_usec +
-         usage.ru_stime.tv_sec * 1e6 + usage.ru_stime.tv_usec;
-}
-
-// Busy CPU time of the whole machine (all CPUs), µs; from /proc/stat.
-double MachineBusyUs() {
-  std::ifstream in("/proc/stat");
-  std::string cpu;
-  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0,
-         softirq = 0, steal = 0;
-  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >>
-      steal;
-  if (!in || cpu != "cpu") return -1;
-  return (user + nice + system + irq + softirq + steal) * 1e6 /
-         static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// CPU time of each thread of `pid` (/proc/<pid>/task/*/stat), µs, with its
-// name, most first.
-struct ThreadCpu {
-  pid_t tid;
-  std::string name;
-  double us;
-};
-std::vector<ThreadCpu> ThreadsCpu(pid_t pid) {
-  std::vector<ThreadCpu> out;
-  std::error_code ec;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    const pid_t tid =
-        static_cast<pid_t>(std::atoi(entry.path().filename().c_str()));
-    std::ifstream in(entry.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
-    const size_t open = stat.find('(');
-    const size_t paren = stat.rfind(')');
-    if (open == std::string::npos || paren == std::string::npos) continue;
-    std::istringstream fields(stat.substr(paren + 2));
-    std::string field;
-    double utime = 0, stime = 0;
-    for (int n = 3; n <= 15 && fields >> field; ++n) {
-      if (n == 14) utime = std::stod(field);
-      if (n == 15) stime = std::stod(field);
-    }
-    out.push_back(
-        {tid, stat.substr(open + 1, paren - open - 1),
-         (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK))});
-  }
-  std::sort(out.begin(), out.end(),
-            [](const ThreadCpu& a, const ThreadCpu& b) { return a.us > b.us; });
-  return out;
-}
-
-struct Snapshot {
-  Clock::time_point wall;
-  double self_us, service_us, broker_us, machine_us;
-};
-
-Snapshot Take(pid_t service, pid_t broker) {
-  return {Clock::now(), SelfCpuUs(), service > 0 ? ProcessCpuUs(service) : 0,
-          ProcessCpuUs(broker), MachineBusyUs()};
 }
 
 struct PhaseResult {
@@ -316,21 +166,12 @@ PhaseResult Measure(const std::string& phase, int claims, const Snapshot& a,
   PhaseResult r;
   r.phase = phase;
   r.claims = claims;
-  r.seconds = std::chrono::duration<double>(b.wall - a.wall).count();
+  r.seconds = Seconds(a, b);
   r.client_us = b.self_us - a.self_us;
-  if (service_is_self) {
-    r.cpu_us = r.client_us;
-  } else if (a.service_us >= 0 && b.service_us >= 0) {
-    r.cpu_us = b.service_us - a.service_us;
-  }
-  if (a.broker_us >= 0 && b.broker_us >= 0) {
-    r.broker_us = b.broker_us - a.broker_us;
-  }
-  if (a.machine_us >= 0 && b.machine_us >= 0) {
-    double known = r.client_us + std::max(0.0, r.broker_us);
-    if (!service_is_self) known += std::max(0.0, r.cpu_us);
-    r.other_us = std::max(0.0, (b.machine_us - a.machine_us) - known);
-  }
+  r.cpu_us = service_is_self ? r.client_us : Delta(a.service_us, b.service_us);
+  r.broker_us = Delta(a.broker_us, b.broker_us);
+  r.other_us = OtherUs(
+      a, b, {r.client_us, r.broker_us, service_is_self ? 0.0 : r.cpu_us});
   return r;
 }
 
@@ -426,41 +267,6 @@ kafka::ConsumerOptions ReaderOptions(const Options& o) {
   return c;
 }
 
-// Deletes `names` (missing ones are fine).
-void DeleteTopics(const Options& o, const std::vector<std::string>& names) {
-  auto conf = kafka::NewConf({{"bootstrap.servers", o.bootstrap}});
-  if (!conf.ok()) Die(std::string(conf.status().message()));
-  char err[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, err, sizeof(err));
-  if (rk == nullptr) Die(std::string("kafka admin: ") + err);
-  std::vector<rd_kafka_DeleteTopic_t*> topics;
-  for (const auto& name : names) {
-    topics.push_back(rd_kafka_DeleteTopic_new(name.c_str()));
-  }
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
-  rd_kafka_DeleteTopics(rk, topics.data(), topics.size(), nullptr, queue);
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30000);
-  if (event == nullptr) Die("DeleteTopics timed out");
-  if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    Die(StrCat("DeleteTopics: ", rd_kafka_event_error_string(event)));
-  }
-  size_t count = 0;
-  const rd_kafka_topic_result_t** results = rd_kafka_DeleteTopics_result_topics(
-      rd_kafka_event_DeleteTopics_result(event), &count);
-  for (size_t k = 0; k < count; ++k) {
-    const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[k]);
-    if (e != RD_KAFKA_RESP_ERR_NO_ERROR &&
-        e != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-      Die(StrCat("delete topic ", rd_kafka_topic_result_name(results[k]), ": ",
-                 rd_kafka_err2str(e)));
-    }
-  }
-  rd_kafka_event_destroy(event);
-  rd_kafka_queue_destroy(queue);
-  for (auto* t : topics) rd_kafka_DeleteTopic_destroy(t);
-  rd_kafka_destroy(rk);
-}
-
 // Whether the bench's topics exist with kPartitions partitions each, all
 // empty (every partition's high watermark 0).
 bool TopicsEmpty(const Options& o, std::string* why) {
@@ -504,7 +310,7 @@ void MakeTopicsFresh(const Options& o) {
     if (Clock::now() > deadline) Die("topics not fresh after 120 s: " + why);
     if (attempt > 0) std::this_thread::sleep_for(milliseconds(1000));
     std::cerr << "evidence_bench: recreating the topics (" << why << ")\n";
-    DeleteTopics(o, BenchTopics());
+    DeleteTopics(o.bootstrap, BenchTopics());
     std::this_thread::sleep_for(milliseconds(500));
     if (absl::Status s =
             kafka::EnsureTopics(o.bootstrap, {}, specs, seconds(30));
@@ -522,123 +328,32 @@ void MakeTopicsFresh(const Options& o) {
 // on the reference topic, subject_pid on the reports topic), waiting for
 // every acknowledgement.
 void ProduceAll(const Options& o, const Data& d) {
-  kafka::ProducerOptions options;
-  options.bootstrap_servers = o.bootstrap;
-  options.client_id = "fruition-evidence-bench";
-  auto producer = kafka::KafkaProducer::Create(options);
-  if (!producer.ok()) Die(std::string(producer.status().message()));
-  std::atomic<int> failed{0};
+  std::vector<Record> records;
   size_t bytes = 0;
-  auto produce = [&](const std::vector<v1::AgencyReport>& reports,
-                     std::string_view topic, bool reference) {
-    for (size_t k = 0; k < reports.size(); ++k) {
-      const v1::AgencyReport& r = reports[k];
-      const std::string value = r.SerializeAsString();
-      bytes += reference ? 0 : value.size();
-      (*producer)->Produce(topic,
-                           reference ? r.org_designated().org_id()
-                                     : r.link_claim().subject_pid(),
-                           value,
-                           {{"fruition-reporter", r.reporter()},
-                            {"fruition-report-id", r.report_id()}},
-                           [&failed](const kafka::DeliveryReport& report) {
-                             if (!report.status.ok()) ++failed;
-                           });
-      if (k % 10000 == 9999) (void)(*producer)->Flush(seconds(60));
-    }
-    if (!(*producer)->Flush(seconds(60)).ok()) Die("produce: flush timed out");
+  auto add = [&](const v1::AgencyReport& r, std::string_view topic,
+                 const std::string& key) {
+    records.push_back(Record{std::string(topic),
+                             key,
+                             r.SerializeAsString(),
+                             {{"fruition-reporter", r.reporter()},
+                              {"fruition-report-id", r.report_id()}}});
   };
-  const auto start = Clock::now();
-  produce(d.designations, topics::kReference, true);
-  produce(d.claims, topics::kReports, false);
-  if (failed > 0) Die(StrCat("produce: ", failed.load(), " records failed"));
+  for (const auto& r : d.designations) {
+    add(r, topics::kReference, r.org_designated().org_id());
+  }
+  for (const auto& r : d.claims) {
+    add(r, topics::kReports, r.link_claim().subject_pid());
+    bytes += records.back().value.size();
+  }
+  const double took =
+      bench::ProduceAll(o.bootstrap, "fruition-evidence-bench", records, 10000);
   std::cerr << "evidence_bench: produced " << d.designations.size()
             << " designations and " << d.claims.size() << " claims (average "
-            << bytes / d.claims.size() << " bytes) in "
-            << std::chrono::duration<double>(Clock::now() - start).count()
-            << " s\n";
+            << bytes / d.claims.size() << " bytes) in " << took << " s\n";
 }
-
-std::string Fixed(double value, int decimals);
 
 // ---------------------------------------------------------------------------
 // The evidence process.
-
-class Child {
- public:
-  // Starts `argv` with stdout and stderr appended to `log`. With
-  // `stopped`, the child stops itself (SIGSTOP) before exec; Continue()
-  // lets it go. The child gets SIGTERM if this process dies.
-  Child(const std::vector<std::string>& argv, const std::string& log,
-        bool stopped) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const pid_t parent = getpid();
-    pid_ = fork();
-    if (pid_ < 0) Die("fork failed");
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (getppid() != parent) _exit(1);
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-        close(fd);
-      }
-      if (stopped) raise(SIGSTOP);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-    if (stopped) {
-      int status = 0;
-      if (waitpid(pid_, &status, WUNTRACED) != pid_ || !WIFSTOPPED(status)) {
-        Die("evidence process did not stop before exec");
-      }
-    }
-  }
-  ~Child() { Stop(); }
-
-  pid_t pid() const { return pid_; }
-  void Continue() { kill(pid_, SIGCONT); }
-
-  // Whether it is still running; if not, sets `why`.
-  bool Running(std::string* why) {
-    if (exited_) return false;
-    int status = 0;
-    const pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == 0) return true;
-    exited_ = true;
-    *why = WIFEXITED(status)
-               ? StrCat("exited with status ", WEXITSTATUS(status))
-               : StrCat("killed by signal ", WTERMSIG(status));
-    return false;
-  }
-
-  // SIGTERM, then SIGKILL after 30 s.
-  void Stop() {
-    if (exited_ || pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    kill(pid_, SIGCONT);
-    int status = 0;
-    for (int k = 0; k < 300; ++k) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return;
-      }
-      std::this_thread::sleep_for(milliseconds(100));
-    }
-    std::cerr << "evidence_bench: evidence process still running 30 s after "
-                 "SIGTERM; SIGKILL\n";
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
-    exited_ = true;
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool exited_ = false;
-};
 
 struct EvidenceResult {
   PhaseResult total;   // process start -> every claim assessed
@@ -652,11 +367,9 @@ struct EvidenceResult {
   double worker_busy = 0;
 };
 
-EvidenceResult RunEvidence(const Options& o, const Data& d) {
-  if (o.fresh_topics) MakeTopicsFresh(o);
-  ProduceAll(o, d);
-
-  // The assessments topic, from its current end.
+// A reader of the assessments topic from its current end, which must hold
+// nothing new yet (the service has not started).
+std::unique_ptr<kafka::TopicReader> AssessmentsReader(const Options& o) {
   const std::string out_topic(topics::kLinkAssessments);
   auto ends = kafka::EndOffsets(ReaderOptions(o), {out_topic}, seconds(10));
   if (!ends.ok()) Die(std::string(ends.status().message()));
@@ -668,72 +381,96 @@ EvidenceResult RunEvidence(const Options& o, const Data& d) {
   } else if (!first->empty()) {
     Die("assessments on the topic before the service started");
   }
+  return *std::move(reader);
+}
 
-  std::unordered_map<std::string, bool> done;  // claim_id -> final seen
-  done.reserve(d.claims.size() * 2);
-  for (const auto& c : d.claims) done[c.link_claim().claim_id()] = false;
-  const int n = static_cast<int>(d.claims.size());
-
-  EvidenceResult out;
-  pid_t perf_pid = -1;
-  const bool perf = !o.perf_out.empty();
-  Child child(o.evidence_cmd, o.evidence_log, perf);
-  if (perf) {
-    std::vector<std::string> argv = {"/usr/bin/env", "perf", "record"};
-    for (const auto& a : Split(o.perf_args, ' ')) argv.push_back(a);
-    for (const auto& a : {std::string("-o"), o.perf_out, std::string("-p"),
-                          std::to_string(child.pid())}) {
-      argv.push_back(a);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    perf_pid = fork();
-    if (perf_pid == 0) {
-      const int fd = open((o.perf_out + ".log").c_str(),
-                          O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-        close(fd);
-      }
-      execv(args[0], args.data());
-      _exit(127);
-    }
-    std::this_thread::sleep_for(milliseconds(1500));
+// perf record of `child` (started stopped) per --perf, or null without it.
+std::unique_ptr<Child> StartPerf(const Options& o, const Child& child) {
+  if (o.perf_out.empty()) return nullptr;
+  std::vector<std::string> argv = {"/usr/bin/env", "perf", "record"};
+  for (const auto& a : Split(o.perf_args, ' ')) argv.push_back(a);
+  for (const auto& a : {std::string("-o"), o.perf_out, std::string("-p"),
+                        std::to_string(child.pid())}) {
+    argv.push_back(a);
   }
-  const Snapshot start = Take(child.pid(), o.broker_pid);
-  const int64_t start_ms =
-      std::chrono::duration_cast<milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count();
-  if (perf) child.Continue();
-  int64_t first_ts = -1, last_ts = -1;  // record timestamps (produce time)
+  std::filesystem::remove(o.perf_out + ".log");
+  auto perf = std::make_unique<Child>(argv, o.perf_out + ".log");
+  std::this_thread::sleep_for(milliseconds(1500));
+  return perf;
+}
 
-  int finished = 0;
-  int finished_at_first = -1;
-  Snapshot first{}, last{};
-  auto progress = Clock::now();
-  std::string why;
-  int next_report = 1;
-  while (finished < n) {
-    auto records = (*reader)->Poll(10000, milliseconds(20));
-    if (!records.ok()) Die(std::string(records.status().message()));
-    for (const auto& r : *records) {
+// The busiest thread's CPU from the first to the last assessment, as a
+// share of that time.
+double WorkerBusy(const EvidenceResult& r) {
+  if (r.threads.empty() || r.steady.seconds <= 0) return 0;
+  const ThreadCpu& busiest = r.threads.front();
+  double before = 0;
+  for (const ThreadCpu& t : r.threads_at_first) {
+    if (t.tid == busiest.tid) before = t.us;
+  }
+  return (busiest.us - before) / 1e6 / r.steady.seconds;
+}
+
+// This run's claims' assessments as they arrive.
+struct Tally {
+  explicit Tally(const Data& d) {
+    done.reserve(d.claims.size() * 2);
+    for (const auto& c : d.claims) done[c.link_claim().claim_id()] = false;
+  }
+
+  // Counts the assessments in `records` of this run's claims into `out`.
+  void Count(const std::vector<kafka::Record>& records, EvidenceResult* out) {
+    for (const auto& r : records) {
       v1::LinkAssessment a;
       if (!a.ParseFromString(r.value)) continue;
       auto it = done.find(a.claim_id());
       if (it == done.end()) continue;
-      ++out.assessments;
+      ++out->assessments;
       if (first_ts < 0 || r.timestamp_ms < first_ts) first_ts = r.timestamp_ms;
       last_ts = std::max(last_ts, r.timestamp_ms);
       // Final: made with the org's designation known (it sets the tier).
       if (!it->second && a.tier() != v1::TIER_UNSPECIFIED) {
         it->second = true;
         ++finished;
-        ++out.results[v1::AssessmentResult_Name(a.result())];
+        ++out->results[v1::AssessmentResult_Name(a.result())];
       }
     }
+  }
+
+  std::unordered_map<std::string, bool> done;  // claim_id -> final seen
+  int finished = 0;                            // claims with a final one
+  int64_t first_ts = -1, last_ts = -1;  // record timestamps (produce time)
+};
+
+EvidenceResult RunEvidence(const Options& o, const Data& d) {
+  if (o.fresh_topics) MakeTopicsFresh(o);
+  ProduceAll(o, d);
+  std::unique_ptr<kafka::TopicReader> reader = AssessmentsReader(o);
+
+  Tally tally(d);
+  const int n = static_cast<int>(d.claims.size());
+
+  EvidenceResult out;
+  const bool perf = !o.perf_out.empty();
+  Child child(o.evidence_cmd, o.evidence_log, perf);
+  std::unique_ptr<Child> perf_child = StartPerf(o, child);
+  const Snapshot start = Take(child.pid(), o.broker_pid);
+  const int64_t start_ms =
+      std::chrono::duration_cast<milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  if (perf) child.Continue();
+
+  int finished_at_first = -1;
+  Snapshot first{}, last{};
+  auto progress = Clock::now();
+  std::string why;
+  int next_report = 1;
+  while (tally.finished < n) {
+    auto records = reader->Poll(10000, milliseconds(20));
+    if (!records.ok()) Die(std::string(records.status().message()));
+    tally.Count(*records, &out);
+    const int finished = tally.finished;
     if (!records->empty()) {
       progress = Clock::now();
       if (finished_at_first < 0) {
@@ -763,11 +500,7 @@ EvidenceResult RunEvidence(const Options& o, const Data& d) {
                  " of ", n, " claims assessed (log: ", o.evidence_log, ")"));
     }
   }
-  if (perf_pid > 0) {
-    kill(perf_pid, SIGINT);
-    int status = 0;
-    waitpid(perf_pid, &status, 0);
-  }
+  if (perf_child != nullptr) perf_child->Stop(SIGINT);
   child.Stop();
 
   out.total = Measure("evidence", n, start, last, false);
@@ -775,46 +508,19 @@ EvidenceResult RunEvidence(const Options& o, const Data& d) {
       Measure("evidence_steady", n - finished_at_first, first, last, false);
   out.startup_s =
       std::chrono::duration<double>(first.wall - start.wall).count();
-  if (!out.threads.empty() && out.steady.seconds > 0) {
-    const ThreadCpu& busiest = out.threads.front();
-    double before = 0;
-    for (const ThreadCpu& t : out.threads_at_first) {
-      if (t.tid == busiest.tid) before = t.us;
-    }
-    out.worker_busy = (busiest.us - before) / 1e6 / out.steady.seconds;
-  }
+  out.worker_busy = WorkerBusy(out);
   std::cerr << "evidence_bench: by record timestamps, the first assessment "
                "was produced "
-            << Fixed((first_ts - start_ms) / 1e3, 3)
+            << Fixed((tally.first_ts - start_ms) / 1e3, 3)
             << " s after the start and seen " << Fixed(out.startup_s, 3)
-            << " s; the last produced " << Fixed((last_ts - start_ms) / 1e3, 3)
-            << " s and seen " << Fixed(out.total.seconds, 3) << " s\n";
+            << " s; the last produced "
+            << Fixed((tally.last_ts - start_ms) / 1e3, 3) << " s and seen "
+            << Fixed(out.total.seconds, 3) << " s\n";
   return out;
 }
 
 // ---------------------------------------------------------------------------
 // RocksDB phases.
-
-std::string BigEndian(uint64_t v, int bytes) {
-  std::string out(bytes, '\0');
-  for (int k = bytes - 1; k >= 0; --k) {
-    out[k] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-  return out;
-}
-
-// Key parts joined with '\0', as the store's JoinKey.
-std::string JoinKey(std::initializer_list<std::string_view> parts) {
-  std::string out;
-  bool first = true;
-  for (std::string_view p : parts) {
-    if (!first) out.push_back('\0');
-    first = false;
-    out.append(p.data(), p.size());
-  }
-  return out;
-}
 
 // One claim's writes, as Processor::Apply makes them (store.h tables).
 struct ClaimWrites {
@@ -851,14 +557,17 @@ std::vector<ClaimWrites> PrepareWrites(const Data& d) {
     const v1::LinkAssessment a =
         evidence::MakeAssessment(rules, stored, {}, {orgs.at(c.org_id())});
     ClaimWrites w;
-    w.offset_key = JoinKey(
-        {topics::kReports, BigEndian(static_cast<uint32_t>(partition), 4)});
-    w.offset_value = BigEndian(static_cast<uint64_t>(offset + 1), 8);
-    w.claim_key = JoinKey({r.reporter(), c.claim_id()});
+    w.offset_key =
+        store::JoinKey({topics::kReports,
+                        store::BigEndian(static_cast<uint32_t>(partition), 4)});
+    w.offset_value = store::BigEndian(static_cast<uint64_t>(offset + 1), 8);
+    w.claim_key = store::JoinKey({r.reporter(), c.claim_id()});
     w.claim_value = SerializeDeterministic(stored);
-    w.subject_key = JoinKey({c.subject_pid(), r.reporter(), c.claim_id()});
-    w.org_key = JoinKey({c.org_id(), r.reporter(), c.claim_id()});
-    w.assessment_key = JoinKey({r.reporter(), c.claim_id(), rules.version});
+    w.subject_key =
+        store::JoinKey({c.subject_pid(), r.reporter(), c.claim_id()});
+    w.org_key = store::JoinKey({c.org_id(), r.reporter(), c.claim_id()});
+    w.assessment_key =
+        store::JoinKey({r.reporter(), c.claim_id(), rules.version});
     w.assessment_value = SerializeDeterministic(a);
     out.push_back(std::move(w));
   }
@@ -945,12 +654,6 @@ PhaseResult RunRocksDb(const Options& o, const std::vector<ClaimWrites>& writes,
 
 // ---------------------------------------------------------------------------
 
-std::string Fixed(double value, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", decimals, value);
-  return buf;
-}
-
 std::string PerClaim(double us, int claims) {
   return us >= 0 ? Fixed(us / claims, 2) : "-";
 }
@@ -982,6 +685,7 @@ void Result(const PhaseResult& r, double rocks1, double rocks1000,
 }
 
 int Main(int argc, char** argv) {
+  SetProgram("evidence_bench");
   const Options o = ParseFlags(argc, argv);
   const Data data = Generate(o);
   std::cerr << "evidence_bench: " << data.claims.size() << " claims, "

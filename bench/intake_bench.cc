@@ -15,7 +15,6 @@
 // on stdout (bench/intake turns them into a table).
 #include <grpcpp/grpcpp.h>
 #include <librdkafka/rdkafka.h>
-#include <sys/resource.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -35,17 +34,17 @@
 #include <thread>
 #include <vector>
 
+#include "bench/common/cpu.h"
+#include "bench/common/flags.h"
 #include "fruition/v1/intake.grpc.pb.h"
 #include "fruition/v1/reports.pb.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/intake/route.h"
-#include "tools/fruition/sample_data.h"
+#include "tools/sim/sim.h"
 
 namespace fruition::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::string target;     // intake gRPC host:port
@@ -62,11 +61,6 @@ struct Options {
   uint64_t seed = 20170601;
 };
 
-[[noreturn]] void Die(const std::string& message) {
-  std::cerr << "intake_bench: " << message << "\n";
-  std::exit(1);
-}
-
 const char kUsage[] =
     "usage: intake_bench --target HOST:PORT --bootstrap B "
     "--pseudonym-key-file F\n"
@@ -74,76 +68,30 @@ const char kUsage[] =
     "         [--callers 4] [--intake-pid P] [--broker-pid P]\n"
     "         [--phases plain,stream,submit] [--nonce S] [--seed S]\n";
 
-std::vector<std::string> Split(const std::string& text, char sep) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, sep)) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 Options ParseFlags(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string name = argv[i];
-    if (name == "--help" || name == "-h") {
-      std::cout << kUsage;
-      std::exit(0);
-    }
-    std::string value;
-    const size_t eq = name.find('=');
-    if (eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      Die(name + ": needs a value\n" + kUsage);
-    }
-    auto number = [&](int64_t min) {
-      char* end = nullptr;
-      const int64_t n = std::strtoll(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || n < min) {
-        Die(StrCat(name, ": '", value, "' is not a number >= ", min));
+  Flags flags(kUsage);
+  flags.String("--target", &o.target);
+  flags.String("--bootstrap", &o.bootstrap);
+  flags.String("--pseudonym-key-file", &o.pseudonym_key_file);
+  flags.Custom("--tokens", [&o](const std::string& value) {
+    for (const std::string& kv : Split(value, ',')) {
+      const size_t at = kv.find('=');
+      if (at == std::string::npos || at == 0) {
+        Die("--tokens: '" + kv + "' is not CODE=TOKEN");
       }
-      return n;
-    };
-    if (name == "--target") {
-      o.target = value;
-    } else if (name == "--bootstrap") {
-      o.bootstrap = value;
-    } else if (name == "--pseudonym-key-file") {
-      o.pseudonym_key_file = value;
-    } else if (name == "--tokens") {
-      for (const std::string& kv : Split(value, ',')) {
-        const size_t at = kv.find('=');
-        if (at == std::string::npos || at == 0) {
-          Die("--tokens: '" + kv + "' is not CODE=TOKEN");
-        }
-        o.tokens[kv.substr(0, at)] = kv.substr(at + 1);
-      }
-    } else if (name == "--reports") {
-      o.reports = static_cast<int>(number(1));
-    } else if (name == "--batch") {
-      o.batch = static_cast<int>(number(1));
-    } else if (name == "--callers") {
-      o.callers = static_cast<int>(number(1));
-    } else if (name == "--intake-pid") {
-      o.intake_pid = static_cast<pid_t>(number(0));
-    } else if (name == "--broker-pid") {
-      o.broker_pid = static_cast<pid_t>(number(0));
-    } else if (name == "--phases") {
-      o.phases = value;
-    } else if (name == "--nonce") {
-      o.nonce = value;
-    } else if (name == "--seed") {
-      o.seed = static_cast<uint64_t>(number(0));
-    } else {
-      Die("unknown flag " + name + "\n" + kUsage);
+      o.tokens[kv.substr(0, at)] = kv.substr(at + 1);
     }
-  }
+  });
+  flags.Int("--reports", &o.reports, 1);
+  flags.Int("--batch", &o.batch, 1);
+  flags.Int("--callers", &o.callers, 1);
+  flags.Pid("--intake-pid", &o.intake_pid);
+  flags.Pid("--broker-pid", &o.broker_pid);
+  flags.String("--phases", &o.phases);
+  flags.String("--nonce", &o.nonce);
+  flags.Uint64("--seed", &o.seed);
+  flags.Parse(argc, argv);
   for (const std::string& phase : Split(o.phases, ',')) {
     if (phase != "plain" && phase != "stream" && phase != "submit") {
       Die("--phases: unknown phase '" + phase + "'");
@@ -155,63 +103,12 @@ Options ParseFlags(int argc, char** argv) {
   if (o.pseudonym_key_file.empty()) Die("--pseudonym-key-file: required");
   if (o.tokens.empty()) Die("--tokens: required (the reporters to use)");
   if (needs_intake && o.target.empty()) Die("--target: required");
-  if (o.nonce.empty()) {
-    std::random_device rd;
-    static constexpr char kDigits[] = "0123456789abcdef";
-    for (int i = 0; i < 10; ++i) o.nonce.push_back(kDigits[rd() % 16]);
-  }
+  if (o.nonce.empty()) o.nonce = RandomHex(10);
   return o;
 }
 
-// CPU time (user + system) of a process, µs; -1 if unknown. From
-// /proc/<pid>/stat (whole thread group, clock-tick resolution).
-double ProcessCpuUs(pid_t pid) {
-  if (pid <= 0) return -1;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  const size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(paren + 2));
-  std::string field;
-  // Fields after "pid (comm) ": state is field 3; utime 14, stime 15.
-  double utime = 0, stime = 0;
-  for (int n = 3; n <= 15 && fields >> field; ++n) {
-    if (n == 14) utime = std::stod(field);
-    if (n == 15) stime = std::stod(field);
-  }
-  return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double SelfCpuUs() {
-  rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec * 1e6 + usage.ru_utime.tv_usec +
-         usage.ru_stime.tv_sec * 1e6 + usage.ru_stime.tv_usec;
-}
-
-// Busy CPU time of the whole machine (all CPUs), µs; from /proc/stat.
-double MachineBusyUs() {
-  std::ifstream in("/proc/stat");
-  std::string cpu;
-  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0,
-         softirq = 0, steal = 0;
-  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >>
-      steal;
-  if (!in || cpu != "cpu") return -1;
-  return (user + nice + system + irq + softirq + steal) * 1e6 /
-         static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-struct Snapshot {
-  Clock::time_point wall;
-  double self_us, intake_us, broker_us, machine_us;
-};
-
-Snapshot Take(const Options& o) {
-  return {Clock::now(), SelfCpuUs(), ProcessCpuUs(o.intake_pid),
-          ProcessCpuUs(o.broker_pid), MachineBusyUs()};
-}
+// The clocks now, with intake as the service.
+Snapshot Sample(const Options& o) { return Take(o.intake_pid, o.broker_pid); }
 
 struct PhaseResult {
   std::string phase;
@@ -230,37 +127,34 @@ PhaseResult Measure(const std::string& phase, int reports, const Snapshot& a,
   PhaseResult r;
   r.phase = phase;
   r.reports = reports;
-  r.seconds = std::chrono::duration<double>(b.wall - a.wall).count();
+  r.seconds = Seconds(a, b);
   r.client_us = b.self_us - a.self_us;
-  if (intake_involved && a.intake_us >= 0 && b.intake_us >= 0) {
-    r.intake_us = b.intake_us - a.intake_us;
-  }
-  if (a.broker_us >= 0 && b.broker_us >= 0) {
-    r.broker_us = b.broker_us - a.broker_us;
-  }
-  if (a.machine_us >= 0 && b.machine_us >= 0) {
-    r.other_us = std::max(0.0, (b.machine_us - a.machine_us) - r.client_us -
-                                   std::max(0.0, r.intake_us) -
-                                   std::max(0.0, r.broker_us));
-  }
+  if (intake_involved) r.intake_us = Delta(a.service_us, b.service_us);
+  r.broker_us = Delta(a.broker_us, b.broker_us);
+  r.other_us = OtherUs(a, b, {r.client_us, r.intake_us, r.broker_us});
   return r;
 }
 
 // ---------------------------------------------------------------------------
 // The reports.
 
-// The first `n` sample reports whose reporter has a token (agencies), in
-// generation order.
+// The first `n` reports of fruition-sim's stream (tools/sim/sim.h) whose
+// reporter has a token (agencies), in the stream's order; more subjects
+// until there are enough.
 std::vector<v1::AgencyReport> BaseReports(const Options& o) {
-  int subjects = o.reports / 4 + 100;
+  sim::SimOptions options;
+  options.seed = o.seed;
+  options.subjects = o.reports / 4 + 100;
   while (true) {
+    auto reports = sim::Generate(options);
+    if (!reports.ok()) Die(std::string(reports.status().message()));
     std::vector<v1::AgencyReport> out;
-    for (v1::AgencyReport& r : dev::SampleReports(subjects, o.seed)) {
+    for (v1::AgencyReport& r : *reports) {
       if (o.tokens.count(r.reporter()) == 0) continue;
       out.push_back(std::move(r));
       if (static_cast<int>(out.size()) == o.reports) return out;
     }
-    subjects = subjects + subjects / 4 + 100;
+    options.subjects += options.subjects / 4 + 100;
   }
 }
 
@@ -340,28 +234,34 @@ bool ProduceOne(rd_kafka_t* rk, const Record& r) {
   }
 }
 
-PhaseResult RunPlain(const Options& o,
-                     const std::vector<v1::AgencyReport>& reports) {
+// Exactly what intake produces for each report (route.h), prepared before
+// the clock starts: the plain phase measures Kafka alone. Adds the values'
+// size to `bytes`.
+std::vector<Record> IntakeRecords(const Options& o,
+                                  const std::vector<v1::AgencyReport>& reports,
+                                  size_t* bytes) {
   auto pseudonymizer = privacy::Pseudonymizer::FromFile(o.pseudonym_key_file);
   if (!pseudonymizer.ok()) Die(std::string(pseudonymizer.status().message()));
-  // Exactly what intake produces for each report (route.h), prepared
-  // before the clock starts: this phase measures Kafka alone.
   std::vector<Record> records;
   records.reserve(reports.size());
-  size_t bytes = 0;
   for (v1::AgencyReport report : reports) {
     intake::Pseudonymize(*pseudonymizer, &report);
     const intake::Route route = intake::RouteFor(report);
     Record r{std::string(route.topic), route.key,
              intake::CanonicalBytes(report), report.reporter(),
              report.report_id()};
-    bytes += r.value.size();
+    *bytes += r.value.size();
     records.push_back(std::move(r));
   }
+  return records;
+}
 
-  PlainState state;
+// A producer configured as services/common/kafka/producer.cc configures
+// intake's, reporting deliveries into `state`, warmed up (not measured):
+// connected, with a producer id and both topics' partitions, as intake's
+// long-running producer already is.
+rd_kafka_t* IntakeProducer(const Options& o, PlainState* state) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  // As services/common/kafka/producer.cc configures intake's producer.
   SetConf(conf, "bootstrap.servers", o.bootstrap);
   SetConf(conf, "client.id", "fruition-intake-bench");
   SetConf(conf, "enable.idempotence", "true");
@@ -372,13 +272,10 @@ PhaseResult RunPlain(const Options& o,
   SetConf(conf, "compression.type", "lz4");
   SetConf(conf, "queue.buffering.max.messages", "200000");
   rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
-  rd_kafka_conf_set_opaque(conf, &state);
+  rd_kafka_conf_set_opaque(conf, state);
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
   if (rk == nullptr) Die(std::string("kafka producer: ") + err);
-
-  // Warm-up (not measured): connect, get a producer id, learn both topics'
-  // partitions, as intake's long-running producer already has.
   for (const char* topic : {"fruition.reports.v1", "fruition.reference.v1"}) {
     const std::string key = "intake-bench-warmup";
     if (rd_kafka_producev(
@@ -391,12 +288,21 @@ PhaseResult RunPlain(const Options& o,
     }
   }
   if (rd_kafka_flush(rk, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-      state.failed > 0) {
-    Die("warm-up records not acknowledged within 30 s: " + state.first_error);
+      state->failed > 0) {
+    Die("warm-up records not acknowledged within 30 s: " + state->first_error);
   }
-  state.delivered = 0;
+  state->delivered = 0;
+  return rk;
+}
 
-  const Snapshot before = Take(o);
+PhaseResult RunPlain(const Options& o,
+                     const std::vector<v1::AgencyReport>& reports) {
+  size_t bytes = 0;
+  const std::vector<Record> records = IntakeRecords(o, reports, &bytes);
+  PlainState state;
+  rd_kafka_t* rk = IntakeProducer(o, &state);
+
+  const Snapshot before = Sample(o);
   int failures = 0;
   for (const Record& r : records) {
     if (!ProduceOne(rk, r)) ++failures;
@@ -405,7 +311,7 @@ PhaseResult RunPlain(const Options& o,
     std::cerr << "intake_bench: plain: " << rd_kafka_outq_len(rk)
               << " records unacknowledged after 120 s\n";
   }
-  const Snapshot after = Take(o);
+  const Snapshot after = Sample(o);
   rd_kafka_destroy(rk);
 
   PhaseResult result =
@@ -536,7 +442,7 @@ PhaseResult RunStream(const Options& o,
     feeds.push_back(std::move(feed));
   }
   Checker checker;
-  const Snapshot before = Take(o);
+  const Snapshot before = Sample(o);
   std::vector<std::thread> threads;
   threads.reserve(feeds.size());
   for (Feed& feed : feeds) {
@@ -570,7 +476,7 @@ PhaseResult RunStream(const Options& o,
     });
   }
   for (std::thread& t : threads) t.join();
-  const Snapshot after = Take(o);
+  const Snapshot after = Sample(o);
   PhaseResult result =
       Measure("stream", static_cast<int>(reports.size()), before, after, true);
   result.failures = checker.failures();
@@ -616,7 +522,7 @@ PhaseResult RunSubmit(const Options& o,
   }
   Checker checker;
   std::atomic<size_t> next{0};
-  const Snapshot before = Take(o);
+  const Snapshot before = Sample(o);
   std::vector<std::thread> threads;
   threads.reserve(o.callers);
   for (int i = 0; i < o.callers; ++i) {
@@ -644,7 +550,7 @@ PhaseResult RunSubmit(const Options& o,
     });
   }
   for (std::thread& t : threads) t.join();
-  const Snapshot after = Take(o);
+  const Snapshot after = Sample(o);
   PhaseResult result =
       Measure("submit", static_cast<int>(reports.size()), before, after, true);
   result.failures = checker.failures();
@@ -652,12 +558,6 @@ PhaseResult RunSubmit(const Options& o,
 }
 
 // ---------------------------------------------------------------------------
-
-std::string Fixed(double value, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", decimals, value);
-  return buf;
-}
 
 void Report(const PhaseResult& r, double plain_rate) {
   const double n = r.reports;
@@ -689,6 +589,7 @@ void Report(const PhaseResult& r, double plain_rate) {
 }
 
 int Main(int argc, char** argv) {
+  SetProgram("intake_bench");
   const Options o = ParseFlags(argc, argv);
   const std::vector<v1::AgencyReport> base = BaseReports(o);
   std::cerr << "intake_bench: " << base.size() << " reports (nonce " << o.nonce

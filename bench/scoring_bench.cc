@@ -5,10 +5,11 @@
 // and field office, about half with a claim id; 60 % sentenced, one in ten
 // of those amended; a few declined and charged elsewhere; one in twenty
 // arrests resent) and the claims' link assessments on
-// fruition.link-assessments.v1, keyed by subject_pid, in the shapes of
-// tests/scoring/scoring_integration_test.cc Generate(). The same input can
-// be written as NDJSON (--write-ndjson) and read back (--input), so another
-// consumer (a Kafka Streams topology) can be fed exactly the same records.
+// fruition.link-assessments.v1, keyed by subject_pid: tools/sim/
+// scoring_stream.h, the stream tests/scoring checks the indicators of. The
+// same input can be written as NDJSON (--write-ndjson) and read back (--input),
+// so another consumer (a Kafka Streams topology) can be fed exactly the same
+// records.
 //
 // Modes (combinable, in this order):
 //   --write-ndjson FILE   write the input, one record a line:
@@ -61,17 +62,21 @@
 #include <thread>
 #include <vector>
 
+#include "bench/common/child.h"
+#include "bench/common/cpu.h"
+#include "bench/common/flags.h"
+#include "bench/common/kafka.h"
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/reports.pb.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
+#include "tools/sim/scoring_stream.h"
 
 namespace fruition::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -96,11 +101,6 @@ struct Options {
   std::vector<std::string> command;  // after "--"
 };
 
-[[noreturn]] void Die(const std::string& message) {
-  std::cerr << "scoring_bench: " << message << "\n";
-  std::exit(1);
-}
-
 const char kUsage[] =
     "usage: scoring_bench [--subjects N | --input FILE] [--seed S]\n"
     "         [--write-ndjson FILE] [--bootstrap B] [--produce]\n"
@@ -111,74 +111,25 @@ const char kUsage[] =
 
 Options ParseFlags(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string name = argv[i];
-    if (name == "--") {
-      for (++i; i < argc; ++i) o.command.push_back(argv[i]);
-      break;
-    }
-    if (name == "--help" || name == "-h") {
-      std::cout << kUsage;
-      std::exit(0);
-    }
-    if (name == "--produce") {
-      o.produce = true;
-      continue;
-    }
-    std::string value;
-    const size_t eq = name.find('=');
-    if (eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      Die(name + ": needs a value\n" + kUsage);
-    }
-    auto number = [&](int64_t min) {
-      char* end = nullptr;
-      const int64_t n = std::strtoll(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || n < min) {
-        Die(StrCat(name, ": '", value, "' is not a number >= ", min));
-      }
-      return n;
-    };
-    if (name == "--bootstrap") {
-      o.bootstrap = value;
-    } else if (name == "--subjects") {
-      o.subjects = static_cast<int>(number(1));
-    } else if (name == "--seed") {
-      o.seed = static_cast<uint32_t>(number(0));
-    } else if (name == "--nonce") {
-      o.nonce = value;
-    } else if (name == "--input") {
-      o.input = value;
-    } else if (name == "--write-ndjson") {
-      o.write_ndjson = value;
-    } else if (name == "--runs") {
-      o.runs = static_cast<int>(number(1));
-    } else if (name == "--warmup") {
-      o.warmup = static_cast<int>(number(0));
-    } else if (name == "--broker-pid") {
-      o.broker_pid = static_cast<pid_t>(number(0));
-    } else if (name == "--data-root") {
-      o.data_root = value;
-    } else if (name == "--log-dir") {
-      o.log_dir = value;
-    } else if (name == "--group-prefix") {
-      o.group_prefix = value;
-    } else if (name == "--timeout") {
-      o.timeout_s = static_cast<int>(number(1));
-    } else if (name == "--quiet-ms") {
-      o.quiet_ms = static_cast<int>(number(1));
-    } else if (name == "--perf") {
-      o.perf = value;
-    } else if (name == "--poll-ms") {
-      o.poll_ms = static_cast<int>(number(1));
-    } else {
-      Die("unknown flag " + name + "\n" + kUsage);
-    }
-  }
+  Flags flags(kUsage);
+  flags.String("--bootstrap", &o.bootstrap);
+  flags.Int("--subjects", &o.subjects, 1);
+  flags.Uint32("--seed", &o.seed);
+  flags.String("--nonce", &o.nonce);
+  flags.String("--input", &o.input);
+  flags.String("--write-ndjson", &o.write_ndjson);
+  flags.Switch("--produce", &o.produce);
+  flags.Int("--runs", &o.runs, 1);
+  flags.Int("--warmup", &o.warmup, 0);
+  flags.Pid("--broker-pid", &o.broker_pid);
+  flags.String("--data-root", &o.data_root);
+  flags.String("--log-dir", &o.log_dir);
+  flags.String("--group-prefix", &o.group_prefix);
+  flags.Int("--timeout", &o.timeout_s, 1);
+  flags.Int("--quiet-ms", &o.quiet_ms, 1);
+  flags.String("--perf", &o.perf);
+  flags.Int("--poll-ms", &o.poll_ms, 1);
+  flags.Parse(argc, argv, &o.command);
   if ((o.produce || !o.command.empty()) && o.bootstrap.empty()) {
     Die(std::string("--bootstrap: required to produce or run\n") + kUsage);
   }
@@ -189,140 +140,17 @@ Options ParseFlags(int argc, char** argv) {
   return o;
 }
 
-std::string Fixed(double value, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", decimals, value);
-  return buf;
-}
-
-std::string RandomHex(int n) {
-  std::random_device rd;
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < n; ++i) out.push_back(kDigits[rd() % 16]);
-  return out;
-}
-
 // ---------------------------------------------------------------------------
 // The input.
 
-struct Record {
-  std::string topic, key, value;
-  std::vector<kafka::Header> headers;
-};
-
-constexpr int64_t kDay = 86400;
-constexpr int64_t kFy2016 = 1443657600;  // 2015-10-01T00:00:00Z
-
-Record Report(const v1::AgencyReport& r, const std::string& pid) {
-  return Record{std::string(topics::kReports),
-                pid,
-                r.SerializeAsString(),
-                {{"fruition-reporter", r.reporter()},
-                 {"fruition-report-id", r.report_id()}}};
-}
-
-// As Generate() in tests/scoring/scoring_integration_test.cc (without the
-// expected indicators): the same record shapes and proportions, key =
-// subject_pid, each subject's records in order.
+// tools/sim/scoring_stream.h's stream (the one tests/scoring checks the
+// indicators of): key = subject_pid, each subject's records in order.
 std::vector<Record> Generate(const std::string& nonce, int subjects,
                              uint32_t seed) {
   std::vector<Record> records;
-  std::mt19937 rng(seed);
-  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
-  const std::vector<std::string> agencies = {"A0-" + nonce, "A1-" + nonce,
-                                             "A2-" + nonce};
-  std::vector<std::string> offices;
-  for (int i = 0; i < 5; ++i) offices.push_back(StrCat("FO", i, "-", nonce));
-  std::vector<std::string> districts;
-  for (int i = 0; i < 4; ++i) districts.push_back(StrCat("D", i, "-", nonce));
-  const std::string small_office = "FO-SMALL-" + nonce;
-  for (int i = 0; i < subjects; ++i) {
-    const std::string pid = privacy::Sha256Hex(StrCat(nonce, "-s-", i));
-    const std::string& agency = agencies[i % 3];
-    const std::string& office = i < 5 ? small_office : offices[pick(5)];
-    const std::string case_id = StrCat("CASE-", nonce, "-", i);
-    const int64_t arrested = kFy2016 + pick(700) * kDay + pick(kDay);
-    v1::AgencyReport arrest;
-    arrest.set_report_id(StrCat(nonce, "-arrest-", i));
-    arrest.set_reporter(agency);
-    arrest.mutable_occurred_at()->set_seconds(arrested);
-    arrest.set_case_id(case_id);
-    auto* a = arrest.mutable_arrest();
-    a->set_arrest_id(StrCat("AR-", i));
-    a->set_subject_pid(pid);
-    a->set_agency(agency);
-    a->set_field_office(office);
-    const bool claimed = pick(2) == 0;
-    if (claimed) a->set_claim_id(StrCat("CL-", nonce, "-", i));
-    records.push_back(Report(arrest, pid));
-    if (pick(20) == 0) records.push_back(Report(arrest, pid));  // resent
-    if (claimed) {
-      const int assessments = 1 + pick(2);
-      for (int k = 0; k < assessments; ++k) {
-        v1::LinkAssessment la;
-        la.set_assessment_id(StrCat(nonce, "-as-", i, "-", k));
-        la.set_claim_id(a->claim_id());
-        la.set_subject_pid(pid);
-        la.set_reporter(agency);
-        la.set_criteria_version("v1");
-        la.set_result(static_cast<v1::AssessmentResult>(1 + pick(3)));
-        la.set_tier(static_cast<v1::Tier>(pick(6)));
-        records.push_back(Record{std::string(topics::kLinkAssessments),
-                                 pid,
-                                 la.SerializeAsString(),
-                                 {}});
-      }
-    }
-    // Three in five are sentenced; one in ten of those amended later.
-    if (pick(5) < 3) {
-      const int versions = pick(10) == 0 ? 2 : 1;
-      for (int k = 0; k < versions; ++k) {
-        v1::AgencyReport sen;
-        sen.set_report_id(StrCat(nonce, "-sen-", i, "-", k));
-        sen.set_reporter("USSC");
-        sen.mutable_occurred_at()->set_seconds(
-            arrested + (100 + 200 * k) * kDay + pick(50) * kDay);
-        sen.set_case_id(case_id);
-        auto* s = sen.mutable_sentencing();
-        s->set_subject_pid(pid);
-        s->set_district(districts[pick(4)]);
-        s->set_criminal_history_points(pick(8));
-        s->set_criminal_history_category(1 + pick(6));
-        s->set_aggravating_role(static_cast<v1::AggravatingRole>(1 + pick(4)));
-        s->set_mitigating_role(static_cast<v1::MitigatingRole>(1 + pick(3)));
-        s->set_weapon(static_cast<v1::Weapon>(1 + pick(3)));
-        s->set_violence(pick(10) == 0);
-        s->set_drug(static_cast<v1::Drug>(1 + pick(7)));
-        s->set_drug_weight_grams(pick(20000) / 10.0);
-        s->set_function(static_cast<v1::OffenseFunction>(1 + pick(18)));
-        s->set_sentence_months(12 + pick(240));
-        records.push_back(Report(sen, pid));
-      }
-    }
-    // A few declined in one district and charged in another.
-    if (pick(30) == 0) {
-      const int from = pick(4);
-      const int to = (from + 1 + pick(3)) % 4;
-      v1::AgencyReport dec;
-      dec.set_report_id(StrCat(nonce, "-dec-", i));
-      dec.set_reporter("USAO-" + nonce);
-      dec.mutable_occurred_at()->set_seconds(arrested + 10 * kDay);
-      dec.set_case_id(case_id);
-      dec.mutable_declination()->set_subject_pid(pid);
-      dec.mutable_declination()->set_district(districts[from]);
-      dec.mutable_declination()->set_reason("quantity");
-      records.push_back(Report(dec, pid));
-      v1::AgencyReport charge;
-      charge.set_report_id(StrCat(nonce, "-charge-", i));
-      charge.set_reporter("USAO-" + nonce);
-      charge.mutable_occurred_at()->set_seconds(arrested + 40 * kDay);
-      charge.set_case_id(case_id + "-B");
-      charge.mutable_charge_filed()->set_subject_pid(pid);
-      charge.mutable_charge_filed()->set_district(districts[to]);
-      charge.mutable_charge_filed()->add_statutes("21 U.S.C. 841");
-      records.push_back(Report(charge, pid));
-    }
+  for (sim::StreamRecord& r : sim::ScoringStream(nonce, subjects, seed)) {
+    records.push_back(Record{std::move(r.topic), std::move(r.key),
+                             std::move(r.value), std::move(r.headers)});
   }
   return records;
 }
@@ -522,27 +350,6 @@ std::vector<Record> ReadNdjson(const std::string& path) {
 // ---------------------------------------------------------------------------
 // Kafka helpers (plain librdkafka).
 
-void SetConf(rd_kafka_conf_t* conf, const std::string& name,
-             const std::string& value) {
-  char err[512];
-  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof(err)) !=
-      RD_KAFKA_CONF_OK) {
-    Die("kafka property " + name + ": " + err);
-  }
-}
-
-rd_kafka_t* NewClient(const Options& o, rd_kafka_type_t type,
-                      const std::map<std::string, std::string>& props = {}) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  SetConf(conf, "bootstrap.servers", o.bootstrap);
-  SetConf(conf, "log.connection.close", "false");
-  for (const auto& [k, v] : props) SetConf(conf, k, v);
-  char err[512];
-  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof(err));
-  if (rk == nullptr) Die(std::string("kafka client: ") + err);
-  return rk;
-}
-
 // Records in `topics` (sum of high - low watermarks); -1 if a topic is
 // missing.
 int64_t TopicRecords(rd_kafka_t* rk, const std::vector<std::string>& names,
@@ -590,45 +397,14 @@ const std::vector<std::string>& OutputTopics() {
   return *t;
 }
 
-// Runs one admin operation's result event off `queue`.
-rd_kafka_event_t* AdminWait(rd_kafka_queue_t* queue, const char* what) {
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 60000);
-  if (event == nullptr) Die(StrCat(what, " timed out"));
-  if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    Die(StrCat(what, ": ", rd_kafka_event_error_string(event)));
-  }
-  return event;
-}
-
 // Deletes and recreates the output topics (12 partitions), so each run's
-// stage 2 reads only that run's contributions. Waits until both are empty
+// stage 2 reads only that run's contributions. Waits until all are empty
 // with a leader for every partition.
 void RecreateOutputTopics(const Options& o, int partitions) {
-  rd_kafka_t* rk = NewClient(o, RD_KAFKA_PRODUCER);
+  rd_kafka_t* rk = NewClient(o.bootstrap, RD_KAFKA_PRODUCER);
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
   const auto deadline = Clock::now() + seconds(120);
-  {
-    std::vector<rd_kafka_DeleteTopic_t*> del;
-    for (const auto& t : OutputTopics()) {
-      del.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
-    }
-    rd_kafka_DeleteTopics(rk, del.data(), del.size(), nullptr, queue);
-    rd_kafka_event_t* event = AdminWait(queue, "DeleteTopics");
-    size_t count = 0;
-    const rd_kafka_topic_result_t** results =
-        rd_kafka_DeleteTopics_result_topics(
-            rd_kafka_event_DeleteTopics_result(event), &count);
-    for (size_t k = 0; k < count; ++k) {
-      const rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[k]);
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR &&
-          err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-        Die(StrCat("deleting ", rd_kafka_topic_result_name(results[k]), ": ",
-                   rd_kafka_err2str(err)));
-      }
-    }
-    rd_kafka_event_destroy(event);
-    rd_kafka_DeleteTopic_destroy_array(del.data(), del.size());
-  }
+  DeleteTopics(o.bootstrap, OutputTopics());
   // Create, retrying while the deletion is still in progress.
   std::vector<std::string> missing = OutputTopics();
   while (!missing.empty()) {
@@ -669,7 +445,10 @@ void RecreateOutputTopics(const Options& o, int partitions) {
   while (true) {
     int parts = 0;
     const int64_t n = TopicRecords(rk, OutputTopics(), &parts);
-    if (n == 0 && parts == 2 * partitions) break;
+    // Every output topic's partitions (there were two; 7b91afe added the
+    // public-view topics but left this at two, so every run timed out).
+    const int want = static_cast<int>(OutputTopics().size()) * partitions;
+    if (n == 0 && parts == want) break;
     if (Clock::now() > deadline) Die("output topics not ready in 120 s");
     std::this_thread::sleep_for(milliseconds(200));
   }
@@ -681,7 +460,7 @@ void RecreateOutputTopics(const Options& o, int partitions) {
 // acks=all, murmur2): not timed.
 void ProduceInput(const Options& o, const std::vector<Record>& records) {
   {
-    rd_kafka_t* rk = NewClient(o, RD_KAFKA_PRODUCER);
+    rd_kafka_t* rk = NewClient(o.bootstrap, RD_KAFKA_PRODUCER);
     const int64_t existing = TopicRecords(rk, InputTopics());
     rd_kafka_destroy(rk);
     if (existing < 0) Die("--produce: the input topics do not exist");
@@ -690,134 +469,22 @@ void ProduceInput(const Options& o, const std::vector<Record>& records) {
                  " records (use fresh topics)"));
     }
   }
-  kafka::ProducerOptions options;
-  options.bootstrap_servers = o.bootstrap;
-  options.client_id = "fruition-scoring-bench";
-  options.delivery_timeout_ms = 60000;
-  auto producer = kafka::KafkaProducer::Create(options);
-  if (!producer.ok()) Die(std::string(producer.status().message()));
-  std::atomic<int> failed{0};
-  const auto start = Clock::now();
-  size_t k = 0;
-  for (const Record& r : records) {
-    (*producer)->Produce(r.topic, r.key, r.value, r.headers,
-                         [&failed](const kafka::DeliveryReport& report) {
-                           if (!report.status.ok()) ++failed;
-                         });
-    if (++k % 20000 == 0 && !(*producer)->Flush(seconds(120)).ok()) {
-      Die("produce: flush timed out");
-    }
-  }
-  if (!(*producer)->Flush(seconds(120)).ok()) Die("produce: flush timed out");
-  if (failed > 0) Die(StrCat("produce: ", failed.load(), " records failed"));
+  const double took =
+      ProduceAll(o.bootstrap, "fruition-scoring-bench", records, 20000);
   std::cerr << "scoring_bench: produced " << records.size() << " records in "
-            << Fixed(
-                   std::chrono::duration<double>(Clock::now() - start).count(),
-                   2)
-            << " s (not timed)\n";
+            << Fixed(took, 2) << " s (not timed)\n";
 }
 
 // ---------------------------------------------------------------------------
 // Measures.
 
-// CPU time (user + system) of a process, µs; -1 if unknown.
-double ProcessCpuUs(pid_t pid, const std::string& task = "") {
-  if (pid <= 0) return -1;
-  std::ifstream in("/proc/" + std::to_string(pid) +
-                   (task.empty() ? "" : "/task/" + task) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  const size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(paren + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int n = 3; n <= 15 && fields >> field; ++n) {
-    if (n == 14) utime = std::stod(field);
-    if (n == 15) stime = std::stod(field);
-  }
-  return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// VmHWM (peak RSS) of a process, MiB; -1 if unknown.
-double PeakRssMb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) {
-      return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
-    }
-  }
-  return -1;
-}
-
-double SelfCpuUs() {
-  rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec * 1e6 + usage.ru_utime.tv_usec +
-         usage.ru_stime.tv_sec * 1e6 + usage.ru_stime.tv_usec;
-}
-
-double MachineBusyUs() {
-  std::ifstream in("/proc/stat");
-  std::string cpu;
-  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0,
-         softirq = 0, steal = 0;
-  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >>
-      steal;
-  if (!in || cpu != "cpu") return -1;
-  return (user + nice + system + irq + softirq + steal) * 1e6 /
-         static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-struct ThreadStat {
-  std::string name;
-  double cpu_us = 0;
-  double runqueue_us = 0;  // runnable, waiting for a CPU (schedstat)
-};
-
-// The threads of `pid`: names, CPU and run-queue wait µs.
-std::map<std::string, ThreadStat> Threads(pid_t pid) {
-  std::map<std::string, ThreadStat> out;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return out;
-  while (dirent* e = readdir(d)) {
-    const std::string tid = e->d_name;
-    if (tid == "." || tid == "..") continue;
-    std::ifstream comm(dir + "/" + tid + "/comm");
-    std::string name;
-    std::getline(comm, name);
-    ThreadStat& t = out[tid];
-    t.name = name;
-    t.cpu_us = ProcessCpuUs(pid, tid);
-    // /proc/<pid>/task/<tid>/schedstat: on-CPU ns, run-queue wait ns, slices.
-    std::ifstream sched(dir + "/" + tid + "/schedstat");
-    double on_cpu_ns = 0, wait_ns = 0;
-    if (sched >> on_cpu_ns >> wait_ns) t.runqueue_us = wait_ns / 1e3;
-  }
-  closedir(d);
-  return out;
-}
-
-struct Snapshot {
-  Clock::time_point wall;
-  double self_us, service_us, broker_us, machine_us;
-};
-
-Snapshot Take(pid_t service, pid_t broker) {
-  return {Clock::now(), SelfCpuUs(), ProcessCpuUs(service),
-          ProcessCpuUs(broker), MachineBusyUs()};
-}
-
+// CPUs the rest of the machine kept busy from `a` to `b`, on average; -1
+// if unknown.
 double OtherCpus(const Snapshot& a, const Snapshot& b, double service_us) {
-  if (a.machine_us < 0 || b.machine_us < 0) return -1;
-  const double wall = std::chrono::duration<double>(b.wall - a.wall).count();
-  const double other =
-      (b.machine_us - a.machine_us) - (b.self_us - a.self_us) -
-      std::max(0.0, service_us) -
-      (a.broker_us >= 0 && b.broker_us >= 0 ? b.broker_us - a.broker_us : 0);
-  return std::max(0.0, other) / wall / 1e6;
+  const double other = OtherUs(
+      a, b,
+      {b.self_us - a.self_us, service_us, Delta(a.broker_us, b.broker_us)});
+  return other < 0 ? -1 : other / Seconds(a, b) / 1e6;
 }
 
 // ---------------------------------------------------------------------------
@@ -842,7 +509,7 @@ RawResult RunRaw(const Options& o, int64_t expected, const std::string& tag) {
       {"isolation.level", "read_committed"},
   };
   const Snapshot before = Take(0, o.broker_pid);
-  rd_kafka_t* rk = NewClient(o, RD_KAFKA_CONSUMER, props);
+  rd_kafka_t* rk = NewClient(o.bootstrap, RD_KAFKA_CONSUMER, props);
   rd_kafka_poll_set_consumer(rk);
   rd_kafka_topic_partition_list_t* topics =
       rd_kafka_topic_partition_list_new(2);
@@ -887,69 +554,6 @@ RawResult RunRaw(const Options& o, int64_t expected, const std::string& tag) {
 
 // ---------------------------------------------------------------------------
 // The service.
-
-class Child {
- public:
-  // Starts `argv` with stdout and stderr appended to `log`; the child gets
-  // SIGTERM if this process dies.
-  Child(const std::vector<std::string>& argv, const std::string& log) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const pid_t parent = getpid();
-    pid_ = fork();
-    if (pid_ < 0) Die("fork failed");
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (getppid() != parent) _exit(1);
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-        close(fd);
-      }
-      execv(args[0], args.data());
-      _exit(127);
-    }
-  }
-  ~Child() { Stop(); }
-
-  pid_t pid() const { return pid_; }
-
-  bool Running(std::string* why) {
-    if (exited_) return false;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == 0) return true;
-    exited_ = true;
-    *why = WIFEXITED(status)
-               ? StrCat("exited with status ", WEXITSTATUS(status))
-               : StrCat("killed by signal ", WTERMSIG(status));
-    return false;
-  }
-
-  // `signal` (SIGTERM), then SIGKILL after 30 s.
-  void Stop(int signal = SIGTERM) {
-    if (exited_ || pid_ <= 0) return;
-    kill(pid_, signal);
-    int status = 0;
-    for (int k = 0; k < 300; ++k) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return;
-      }
-      std::this_thread::sleep_for(milliseconds(100));
-    }
-    std::cerr << "scoring_bench: child " << pid_
-              << " still running 30 s after signal " << signal << "; SIGKILL\n";
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
-    exited_ = true;
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool exited_ = false;
-};
 
 // The metrics port from the service's "scoring listening" log line; 0 if
 // not (yet) there.
@@ -1006,9 +610,42 @@ struct ScoringResult {
   double service_us = 0, client_us = 0, broker_us = -1, other_cpus = -1;
   double rss_mb = -1;
   Counters counters;
-  std::vector<std::pair<double, std::string>> threads;  // CPU µs, name
-  std::map<std::string, ThreadStat> thread_stats;
+  std::vector<ThreadCpu> threads;  // most CPU first
 };
+
+// The service's /metrics, once its log names the port.
+class Metrics {
+ public:
+  explicit Metrics(std::string log) : log_(std::move(log)) {}
+
+  // The stream counters now; false while the port is not known yet or the
+  // answer is not readable.
+  bool Read(Counters* counters) {
+    if (http_ == nullptr) {
+      const int port = MetricsPort(log_);
+      if (port == 0) return false;
+      http_ = std::make_unique<httplib::Client>("127.0.0.1", port);
+      http_->set_connection_timeout(2);
+      http_->set_read_timeout(5);
+      http_->set_keep_alive(true);
+    }
+    auto res = http_->Get("/metrics");
+    return res && res->status == 200 && ParseMetrics(res->body, counters);
+  }
+
+ private:
+  std::string log_;
+  std::unique_ptr<httplib::Client> http_;
+};
+
+// perf record of `child` into --perf.
+std::unique_ptr<Child> StartPerf(const Options& o, const Child& child) {
+  return std::make_unique<Child>(
+      std::vector<std::string>{"/usr/bin/perf", "record", "-F", "999",
+                               "--call-graph", "dwarf,16384", "-o", o.perf,
+                               "-p", std::to_string(child.pid())},
+      o.log_dir + "/perf.log");
+}
 
 ScoringResult RunScoring(const Options& o, int64_t input,
                          const std::string& tag, bool perf) {
@@ -1023,22 +660,16 @@ ScoringResult RunScoring(const Options& o, int64_t input,
   const Snapshot zero = Take(0, o.broker_pid);
   Child child(argv, log);
   std::unique_ptr<Child> perf_child;
-  if (perf) {
-    perf_child = std::make_unique<Child>(
-        std::vector<std::string>{"/usr/bin/perf", "record", "-F", "999",
-                                 "--call-graph", "dwarf,16384", "-o", o.perf,
-                                 "-p", std::to_string(child.pid())},
-        o.log_dir + "/perf.log");
-  }
+  if (perf) perf_child = StartPerf(o, child);
   const auto start = zero.wall;
   const auto deadline = start + seconds(o.timeout_s);
-  std::unique_ptr<httplib::Client> http;
+  Metrics metrics(log);
   Counters last;
   Clock::time_point last_change = start;
   Clock::time_point first_record{}, stage1_done{};
   Snapshot at_change = zero;
   double rss_at_change = -1;
-  std::map<std::string, ThreadStat> threads_at_change;
+  std::vector<ThreadCpu> threads_at_change;
   std::string why;
   while (true) {
     if (!child.Running(&why)) Die("fruition-scoring " + why + "; log: " + log);
@@ -1048,24 +679,15 @@ ScoringResult RunScoring(const Options& o, int64_t input,
                  last.records2, " records; log: ", log));
     }
     std::this_thread::sleep_for(milliseconds(o.poll_ms));
-    if (http == nullptr) {
-      const int port = MetricsPort(log);
-      if (port == 0) continue;
-      http = std::make_unique<httplib::Client>("127.0.0.1", port);
-      http->set_connection_timeout(2);
-      http->set_read_timeout(5);
-      http->set_keep_alive(true);
-    }
-    auto res = http->Get("/metrics");
     Counters now;
-    if (!res || res->status != 200 || !ParseMetrics(res->body, &now)) continue;
+    if (!metrics.Read(&now)) continue;
     const auto t = Clock::now();
     if (!(now == last)) {
       // Snapshot at every change: the end is the last change.
       at_change = Take(child.pid(), o.broker_pid);
       at_change.wall = t;
       rss_at_change = PeakRssMb(child.pid());
-      threads_at_change = Threads(child.pid());
+      threads_at_change = ThreadsCpu(child.pid());
       last_change = t;
       if (now.records1 > 0 && last.records1 == 0) first_record = t;
       if (now.records1 >= input && last.records1 < input) stage1_done = t;
@@ -1086,12 +708,7 @@ ScoringResult RunScoring(const Options& o, int64_t input,
   if (zero.broker_us >= 0) r.broker_us = at_change.broker_us - zero.broker_us;
   r.other_cpus = OtherCpus(zero, at_change, r.service_us);
   r.rss_mb = rss_at_change;
-  for (const auto& [tid, entry] : threads_at_change) {
-    r.threads.emplace_back(entry.cpu_us, entry.name + "/" + tid);
-  }
-  r.thread_stats = threads_at_change;
-  std::sort(r.threads.rbegin(), r.threads.rend());
-  http.reset();
+  r.threads = threads_at_change;
   if (perf_child != nullptr) perf_child->Stop(SIGINT);
   child.Stop();
   if (last.records1 > input) {
@@ -1136,14 +753,12 @@ void Report(int run, const RawResult& raw, const ScoringResult& s,
                "run-queue wait):";
   std::string threads;
   for (size_t k = 0; k < s.threads.size() && k < 6; ++k) {
-    std::cerr << " " << s.threads[k].second << "="
-              << Fixed(s.threads[k].first / 1e6, 2);
-    const std::string tid =
-        s.threads[k].second.substr(s.threads[k].second.rfind('/') + 1);
-    const double wait = s.thread_stats.at(tid).runqueue_us;
+    const ThreadCpu& t = s.threads[k];
+    const std::string name = StrCat(t.name, "/", t.tid);
+    std::cerr << " " << name << "=" << Fixed(t.us / 1e6, 2);
+    const double wait = t.runqueue_us;
     std::cerr << " (waited " << Fixed(wait / 1e6, 2) << " s for a CPU)";
-    threads += StrCat(k ? "," : "", s.threads[k].second, ":",
-                      Fixed(s.threads[k].first / 1e6, 2), "+wait",
+    threads += StrCat(k ? "," : "", name, ":", Fixed(t.us / 1e6, 2), "+wait",
                       Fixed(wait / 1e6, 2));
   }
   std::cerr << "\n";
@@ -1173,6 +788,7 @@ void Report(int run, const RawResult& raw, const ScoringResult& s,
 }
 
 int Main(int argc, char** argv) {
+  SetProgram("scoring_bench");
   const Options o = ParseFlags(argc, argv);
   const std::vector<Record> records =
       o.input.empty() ? Generate(o.nonce, o.subjects, o.seed)
@@ -1199,7 +815,7 @@ int Main(int argc, char** argv) {
   const int64_t input = static_cast<int64_t>(records.size());
   int partitions = 0;
   {
-    rd_kafka_t* rk = NewClient(o, RD_KAFKA_PRODUCER);
+    rd_kafka_t* rk = NewClient(o.bootstrap, RD_KAFKA_PRODUCER);
     const int64_t on_topics = TopicRecords(rk, InputTopics(), &partitions);
     rd_kafka_destroy(rk);
     if (on_topics != input) {

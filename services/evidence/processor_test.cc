@@ -32,6 +32,7 @@
 #include "gtest/gtest.h"
 #include "services/evidence/criteria.h"
 #include "services/evidence/store.h"
+#include "tests/harness/fixtures.h"
 
 namespace fruition::evidence {
 namespace {
@@ -174,14 +175,7 @@ kafka::Record Rec(const std::string& topic, int32_t partition, int64_t offset,
 // ---------------------------------------------------------------------------
 // Store and processor plumbing.
 
-std::string FreshDir() {
-  std::string base = ::testing::TempDir();
-  if (base.empty() || base.back() != '/') base.push_back('/');
-  std::string tmpl = base + "evidence_processor_XXXXXX";
-  const char* dir = mkdtemp(tmpl.data());
-  EXPECT_NE(dir, nullptr) << "mkdtemp " << tmpl;
-  return tmpl;
-}
+std::string FreshDir() { return fixtures::FreshDir("evidence_processor"); }
 
 std::unique_ptr<EvidenceStore> OpenFresh() {
   auto store = EvidenceStore::Open(FreshDir());

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -41,9 +42,13 @@
 #include "services/common/topics.h"
 #include "services/gateway/server.h"
 #include "services/gateway/views.h"
+#include "tests/harness/fixtures.h"
 
 namespace fruition::gateway {
 namespace {
+
+using fixtures::FreshDir;
+using fixtures::SseEvent;
 
 using google::protobuf::Struct;
 using google::protobuf::Value;
@@ -56,15 +61,6 @@ const std::string kScores(topics::kScores);
 const std::string kScoresPublic(topics::kScoresPublic);
 const std::string kOigToken = "oig-secret-token";
 const std::string kDeaToken = "dea-secret-token";
-
-std::string FreshDir(const std::string& name) {
-  std::string base = ::testing::TempDir();
-  if (base.empty() || base.back() != '/') base.push_back('/');
-  std::string tmpl = base + "gateway_" + name + "_XXXXXX";
-  const char* dir = mkdtemp(tmpl.data());
-  EXPECT_NE(dir, nullptr) << "mkdtemp " << tmpl;
-  return tmpl;
-}
 
 // Polls `condition` until it holds or `timeout` passes.
 bool WaitUntil(const std::function<bool()>& condition, milliseconds timeout) {
@@ -244,11 +240,6 @@ std::string Str(const Struct& s, const std::string& field) {
 }
 
 // One Server-Sent Event.
-struct SseEvent {
-  std::string id;
-  std::string data;
-};
-
 // Reads an SSE stream on a thread of its own until Stop(), or until
 // `stop_after` events (then it disconnects by itself).
 class SseClient {
@@ -262,21 +253,9 @@ class SseClient {
           client_.Get(path, headers, [this](const char* data, size_t length) {
             std::lock_guard<std::mutex> lock(mu_);
             buffer_.append(data, length);
-            size_t end;
-            while ((end = buffer_.find("\n\n")) != std::string::npos) {
-              const std::string block = buffer_.substr(0, end);
-              buffer_.erase(0, end + 2);
-              SseEvent e;
-              size_t start = 0;
-              while (start <= block.size()) {
-                size_t nl = block.find('\n', start);
-                if (nl == std::string::npos) nl = block.size();
-                const std::string line = block.substr(start, nl - start);
-                start = nl + 1;
-                if (line.rfind("id: ", 0) == 0) e.id = line.substr(4);
-                if (line.rfind("data: ", 0) == 0) e.data += line.substr(6);
-              }
-              if (!e.data.empty()) events_.push_back(std::move(e));
+            while (std::optional<SseEvent> e =
+                       fixtures::NextSseEvent(&buffer_)) {
+              if (!e->data.empty()) events_.push_back(*std::move(e));
             }
             return stop_after_ == 0 || events_.size() < stop_after_;
           });

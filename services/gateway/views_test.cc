@@ -29,9 +29,12 @@
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
+#include "tests/harness/fixtures.h"
 
 namespace fruition::gateway {
 namespace {
+
+using fixtures::FreshDir;
 
 const std::string kPublic(topics::kOversightPublic);
 const std::string kRestricted(topics::kOversightRestricted);
@@ -40,15 +43,6 @@ const std::string kScoresPublic(topics::kScoresPublic);
 
 ViewTopics Topics() {
   return ViewTopics{kPublic, kRestricted, kScores, kScoresPublic};
-}
-
-std::string FreshDir(const std::string& name) {
-  std::string base = ::testing::TempDir();
-  if (base.empty() || base.back() != '/') base.push_back('/');
-  std::string tmpl = base + "gateway_" + name + "_XXXXXX";
-  const char* dir = mkdtemp(tmpl.data());
-  EXPECT_NE(dir, nullptr) << "mkdtemp " << tmpl;
-  return tmpl;
 }
 
 v1::OversightEvent Event(const std::string& id, v1::EventType type,

@@ -80,15 +80,14 @@ google::protobuf::Timestamp Ts(int64_t seconds, int32_t nanos) {
   return ts;
 }
 
-AgencyReport ValidReport(BodyCase body, int64_t now) {
-  AgencyReport r;
-  r.set_report_id("RPT-2025-000117");
-  r.set_reporter(CallerFor(body).code);
-  *r.mutable_occurred_at() = Ts(now - 30 * kDay);
-  if (!IsReferenceBody(body)) r.set_case_id("EDPA-2025-CR-00417");
+namespace {
+
+// The investigation: the case, its target org, the link claim and the
+// evidence added to it, the arrest and the seizure.
+void FillInvestigation(BodyCase body, int64_t now, AgencyReport* r) {
   switch (body) {
     case AgencyReport::kCaseOpened: {
-      auto* b = r.mutable_case_opened();
+      auto* b = r->mutable_case_opened();
       b->set_agency("DEA");
       b->set_field_office("DEA-PHILADELPHIA");
       b->set_district("EDPA");
@@ -98,7 +97,7 @@ AgencyReport ValidReport(BodyCase body, int64_t now) {
       break;
     }
     case AgencyReport::kOrgDesignated: {
-      auto* b = r.mutable_org_designated();
+      auto* b = r->mutable_org_designated();
       b->set_org_id("ORG-KENSINGTON-DTO");
       b->set_tier(v1::TIER_PTO_REGIONAL);
       b->set_region("EDPA");
@@ -106,7 +105,7 @@ AgencyReport ValidReport(BodyCase body, int64_t now) {
       break;
     }
     case AgencyReport::kLinkClaim: {
-      auto* b = r.mutable_link_claim();
+      auto* b = r->mutable_link_claim();
       b->set_claim_id("CL-00042");
       b->set_subject_ref("FBI-5531-KX");
       b->set_org_id("ORG-KENSINGTON-DTO");
@@ -125,7 +124,7 @@ AgencyReport ValidReport(BodyCase body, int64_t now) {
       break;
     }
     case AgencyReport::kEvidenceAdded: {
-      auto* b = r.mutable_evidence_added();
+      auto* b = r->mutable_evidence_added();
       b->set_claim_id("CL-00042");
       b->set_subject_ref("FBI-5531-KX");
       AddEvidence(b->mutable_evidence(), "EV-4",
@@ -136,7 +135,7 @@ AgencyReport ValidReport(BodyCase body, int64_t now) {
       break;
     }
     case AgencyReport::kArrest: {
-      auto* b = r.mutable_arrest();
+      auto* b = r->mutable_arrest();
       b->set_arrest_id("DEA-ARR-2025-0917");
       b->set_subject_ref("FBI-5531-KX");
       b->set_agency("DEA");
@@ -145,7 +144,7 @@ AgencyReport ValidReport(BodyCase body, int64_t now) {
       break;
     }
     case AgencyReport::kSeizure: {
-      auto* b = r.mutable_seizure();
+      auto* b = r->mutable_seizure();
       b->set_seizure_id("DEA-SZ-2025-0311");
       b->set_drug(v1::DRUG_FENTANYL);
       b->set_weight_grams(412.5);
@@ -153,8 +152,16 @@ AgencyReport ValidReport(BodyCase body, int64_t now) {
       b->set_assets_usd(0);
       break;
     }
+    default:
+      break;
+  }
+}
+
+// The prosecution: charge, declination, disposition and sentencing.
+void FillProsecution(BodyCase body, AgencyReport* r) {
+  switch (body) {
     case AgencyReport::kChargeFiled: {
-      auto* b = r.mutable_charge_filed();
+      auto* b = r->mutable_charge_filed();
       b->set_subject_ref("FBI-5531-KX");
       b->set_district("EDPA");
       b->add_statutes("21 U.S.C. 841(a)(1)");
@@ -163,7 +170,7 @@ AgencyReport ValidReport(BodyCase body, int64_t now) {
       break;
     }
     case AgencyReport::kDeclination: {
-      auto* b = r.mutable_declination();
+      auto* b = r->mutable_declination();
       b->set_subject_ref("FBI-5531-KX");
       b->set_district("DNJ");
       b->set_reason("Quantity below district threshold; referred to county.");
@@ -171,13 +178,13 @@ AgencyReport ValidReport(BodyCase body, int64_t now) {
       break;
     }
     case AgencyReport::kDisposition: {
-      auto* b = r.mutable_disposition();
+      auto* b = r->mutable_disposition();
       b->set_subject_ref("FBI-5531-KX");
       b->set_outcome(v1::DISPOSITION_OUTCOME_PLEA);
       break;
     }
     case AgencyReport::kSentencing: {
-      auto* b = r.mutable_sentencing();
+      auto* b = r->mutable_sentencing();
       b->set_subject_ref("FBI-5531-KX");
       b->set_district("EDPA");
       b->set_criminal_history_points(1);
@@ -193,8 +200,17 @@ AgencyReport ValidReport(BodyCase body, int64_t now) {
       b->set_sentence_months(46);
       break;
     }
+    default:
+      break;
+  }
+}
+
+// The reference bodies: org outcome, performance target, community
+// indicator.
+void FillReference(BodyCase body, AgencyReport* r) {
+  switch (body) {
     case AgencyReport::kOrgOutcome: {
-      auto* b = r.mutable_org_outcome();
+      auto* b = r->mutable_org_outcome();
       b->set_org_id("ORG-KENSINGTON-DTO");
       b->set_outcome(v1::ORG_OUTCOME_DISMANTLED);
       b->set_pending(true);
@@ -202,7 +218,7 @@ AgencyReport ValidReport(BodyCase body, int64_t now) {
       break;
     }
     case AgencyReport::kPerformanceTarget: {
-      auto* b = r.mutable_performance_target();
+      auto* b = r->mutable_performance_target();
       b->set_agency("DEA");
       b->set_fiscal_year(2026);
       b->set_measure(v1::PERFORMANCE_MEASURE_PTO_DISMANTLED);
@@ -210,7 +226,7 @@ AgencyReport ValidReport(BodyCase body, int64_t now) {
       break;
     }
     case AgencyReport::kCommunityIndicator: {
-      auto* b = r.mutable_community_indicator();
+      auto* b = r->mutable_community_indicator();
       b->set_area_id("PHL-KENSINGTON");
       b->set_indicator(v1::COMMUNITY_INDICATOR_KIND_SHOOTINGS);
       b->set_value(37);
@@ -218,9 +234,22 @@ AgencyReport ValidReport(BodyCase body, int64_t now) {
       *b->mutable_period_end() = Ts(1767225600);    // 2026-01-01
       break;
     }
-    case AgencyReport::BODY_NOT_SET:
+    default:
       break;
   }
+}
+
+}  // namespace
+
+AgencyReport ValidReport(BodyCase body, int64_t now) {
+  AgencyReport r;
+  r.set_report_id("RPT-2025-000117");
+  r.set_reporter(CallerFor(body).code);
+  *r.mutable_occurred_at() = Ts(now - 30 * kDay);
+  if (!IsReferenceBody(body)) r.set_case_id("EDPA-2025-CR-00417");
+  FillInvestigation(body, now, &r);
+  FillProsecution(body, &r);
+  FillReference(body, &r);
   return r;
 }
 

@@ -41,9 +41,17 @@
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "services/reconciler/rules.h"
+#include "tests/harness/fixtures.h"
 
 namespace fruition::reconciler {
 namespace {
+
+using fixtures::Envelope;
+using fixtures::FreshDir;
+using fixtures::Input;
+using fixtures::Public;
+using fixtures::Report;
+using fixtures::Utc;
 
 using google::protobuf::util::MessageDifferencer;
 using google::protobuf::util::TimeUtil;
@@ -59,14 +67,6 @@ Topics RealTopics() {
                 std::string(topics::kReference),
                 std::string(topics::kOversightPublic),
                 std::string(topics::kOversightRestricted)};
-}
-
-int64_t Utc(int year, int month, int day) {
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  return static_cast<int64_t>(timegm(&tm));
 }
 
 // FY2016: arrests in Feb 2016, sentencings in May 2016, amended in June.
@@ -92,39 +92,8 @@ std::set<int32_t> AllBut(const std::set<int32_t>& excluded) {
   return out;
 }
 
-std::string FreshDir(const std::string& name) {
-  std::string base = ::testing::TempDir();
-  if (base.empty() || base.back() != '/') base.push_back('/');
-  std::string tmpl = base + "reconciler_" + name + "_XXXXXX";
-  const char* dir = mkdtemp(tmpl.data());
-  EXPECT_NE(dir, nullptr) << "mkdtemp " << tmpl;
-  return tmpl;
-}
-
 // ---------------------------------------------------------------------------
 // Input records.
-
-// A record for an input topic, not yet placed at an offset.
-struct Input {
-  std::string topic;
-  std::string key;
-  std::string value;
-};
-
-v1::AgencyReport Envelope(const std::string& reporter,
-                          const std::string& report_id,
-                          const std::string& case_id, int64_t at) {
-  v1::AgencyReport r;
-  r.set_reporter(reporter);
-  r.set_report_id(report_id);
-  r.set_case_id(case_id);
-  r.mutable_occurred_at()->set_seconds(at);
-  return r;
-}
-
-Input Report(const v1::AgencyReport& r, const std::string& key) {
-  return Input{std::string(topics::kReports), key, r.SerializeAsString()};
-}
 
 Input ArrestIn(const std::string& pid, const std::string& case_id,
                const std::string& arrest_id, const std::string& claim_id,
@@ -272,24 +241,6 @@ v1::Scorecard Card(const std::string& unit, const std::string& period,
     if (c.n > 0) i->set_value(c.value);
   }
   return card;
-}
-
-// The public view of `card`, as scoring's public-view stage writes it to
-// fruition.scores.public.v1: the cells named in `withheld` suppressed
-// (value 0, n 0, not defined), its own id.
-v1::Scorecard Public(const v1::Scorecard& card,
-                     const std::set<std::string>& withheld = {}) {
-  v1::Scorecard view = card;
-  view.set_public_view(true);
-  view.set_scorecard_id("P" + card.scorecard_id());
-  for (auto& i : *view.mutable_indicators()) {
-    if (withheld.count(i.name()) == 0) continue;
-    i.set_suppressed(true);
-    i.set_value(0);
-    i.set_n(0);
-    i.set_defined(false);
-  }
-  return view;
 }
 
 // A restricted card on fruition.scores.v1, a public view on

@@ -29,9 +29,14 @@
 #include "services/common/strings.h"
 #include "services/scoring/desert.h"
 #include "services/scoring/facts.h"
+#include "tests/harness/fixtures.h"
 
 namespace fruition::reconciler {
 namespace {
+
+using fixtures::Envelope;
+using fixtures::Public;
+using fixtures::Utc;
 
 using google::protobuf::util::MessageDifferencer;
 using v1::OversightEvent;
@@ -39,27 +44,7 @@ using v1::OversightEvent;
 constexpr char kCriteria[] = "2024.1";
 constexpr char kPid[] = "PID-1";
 
-// Seconds of a UTC civil time.
-int64_t Utc(int year, int month, int day) {
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 // ---- Reports and assessments, as the services produce them. ----
-
-v1::AgencyReport Envelope(const std::string& reporter,
-                          const std::string& report_id,
-                          const std::string& case_id, int64_t at) {
-  v1::AgencyReport r;
-  r.set_reporter(reporter);
-  r.set_report_id(report_id);
-  r.set_case_id(case_id);
-  r.mutable_occurred_at()->set_seconds(at);
-  return r;
-}
 
 v1::AgencyReport ArrestReport(const std::string& reporter,
                               const std::string& report_id,
@@ -227,24 +212,6 @@ v1::Scorecard Card(const std::vector<v1::Indicator>& cells,
   c.set_revision(revision);
   c.set_scorecard_id(StrCat("SC-", revision));
   for (const auto& i : cells) *c.add_indicators() = i;
-  return c;
-}
-
-// The public view of `card` as scoring's public-view stage writes it: the
-// cells named in `withheld` suppressed (value 0, n 0, not defined), the
-// others as they are; its own id.
-v1::Scorecard Public(const v1::Scorecard& card,
-                     const std::set<std::string>& withheld = {}) {
-  v1::Scorecard c = card;
-  c.set_public_view(true);
-  c.set_scorecard_id("P" + card.scorecard_id());
-  for (auto& i : *c.mutable_indicators()) {
-    if (withheld.count(i.name()) == 0) continue;
-    i.set_suppressed(true);
-    i.set_value(0);
-    i.set_n(0);
-    i.set_defined(false);
-  }
   return c;
 }
 

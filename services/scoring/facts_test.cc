@@ -14,40 +14,20 @@
 
 #include "gtest/gtest.h"
 #include "services/common/store/kv.h"
+#include "tests/harness/fixtures.h"
 
 namespace fruition::scoring {
 namespace {
+
+using fixtures::Envelope;
+using fixtures::Utc;
 
 using google::protobuf::util::MessageDifferencer;
 using internal::Components;
 using internal::SubjectState;
 
-// Seconds of a UTC civil time.
-int64_t Utc(int year, int month, int day, int hour = 0, int minute = 0,
-            int second = 0) {
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 std::string Key(const std::string& unit, const std::string& period) {
   return store::JoinKey({unit, period});
-}
-
-v1::AgencyReport Envelope(const std::string& reporter,
-                          const std::string& report_id,
-                          const std::string& case_id, int64_t at) {
-  v1::AgencyReport r;
-  r.set_reporter(reporter);
-  r.set_report_id(report_id);
-  r.set_case_id(case_id);
-  r.mutable_occurred_at()->set_seconds(at);
-  return r;
 }
 
 v1::AgencyReport Arrest(const std::string& reporter,

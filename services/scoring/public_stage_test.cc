@@ -7,18 +7,15 @@
 
 #include "fruition/internal/scoring.pb.h"
 #include "services/common/store/kv.h"
+#include "tests/harness/fixtures.h"
 
 namespace fruition::scoring {
 namespace {
 
+using fixtures::FreshDir;
+
 constexpr char kBase[] = "fruition.scoring.public-base";
 constexpr char kPublic[] = "fruition.scores.public.v1";
-
-std::string FreshDir(const std::string& name) {
-  std::string tmpl = ::testing::TempDir() + "/" + name + "-XXXXXX";
-  EXPECT_NE(mkdtemp(tmpl.data()), nullptr);
-  return tmpl;
-}
 
 // A base record: `sentenced` people, `lnf` of them LNF.
 internal::PublicBase Base(const std::string& unit, const std::string& period,

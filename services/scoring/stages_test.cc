@@ -30,9 +30,16 @@
 #include "services/common/strings.h"
 #include "services/domain/tier_histories.h"
 #include "services/scoring/desert.h"
+#include "tests/harness/fixtures.h"
 
 namespace fruition::scoring {
 namespace {
+
+using fixtures::Envelope;
+using fixtures::FreshDir;
+using fixtures::Input;
+using fixtures::Report;
+using fixtures::Utc;
 
 constexpr char kReports[] = "fruition.reports.v1";
 constexpr char kAssessments[] = "fruition.link-assessments.v1";
@@ -41,53 +48,14 @@ constexpr char kReference[] = "fruition.reference.v1";
 constexpr char kScores[] = "fruition.scores.v1";
 constexpr int kPartitions = 12;
 
-int64_t Utc(int year, int month, int day) {
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 std::set<int32_t> AllPartitions() {
   std::set<int32_t> out;
   for (int32_t p = 0; p < kPartitions; ++p) out.insert(p);
   return out;
 }
 
-std::string FreshDir(const std::string& name) {
-  std::string base = ::testing::TempDir();
-  if (base.empty() || base.back() != '/') base.push_back('/');
-  std::string tmpl = base + "scoring_" + name + "_XXXXXX";
-  const char* dir = mkdtemp(tmpl.data());
-  EXPECT_NE(dir, nullptr) << "mkdtemp " << tmpl;
-  return tmpl;
-}
-
 // ---------------------------------------------------------------------------
 // Input records.
-
-// A report or an assessment, not yet placed at an offset.
-struct Input {
-  std::string topic;
-  std::string key;
-  std::string value;
-};
-
-v1::AgencyReport Envelope(const std::string& reporter,
-                          const std::string& report_id,
-                          const std::string& case_id, int64_t at) {
-  v1::AgencyReport r;
-  r.set_reporter(reporter);
-  r.set_report_id(report_id);
-  r.set_case_id(case_id);
-  r.mutable_occurred_at()->set_seconds(at);
-  return r;
-}
-
-Input Report(const v1::AgencyReport& r, const std::string& key) {
-  return Input{kReports, key, r.SerializeAsString()};
-}
 
 Input ArrestIn(const std::string& pid, const std::string& case_id,
                const std::string& arrest_id, const std::string& claim_id,

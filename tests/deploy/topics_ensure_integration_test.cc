@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "services/common/kafka/admin.h"
 #include "services/common/strings.h"
+#include "tests/harness/broker_suite.h"
 #include "tests/harness/harness.h"
 
 namespace fruition {
@@ -49,26 +50,15 @@ std::string LineOf(const std::string& output, const std::string& topic) {
   return "";
 }
 
-class TopicsEnsureIntegrationTest : public ::testing::Test {
+class TopicsEnsureIntegrationTest
+    : public testing::BrokerSuite<TopicsEnsureIntegrationTest> {
  protected:
-  static void SetUpTestSuite() {
-    skip_reason_ = new std::string(Broker::UnavailableReason());
-    if (!skip_reason_->empty()) return;
-    auto broker = Broker::Shared();
-    if (!broker.ok()) {
-      *skip_reason_ = std::string(broker.status().message());
-      return;
-    }
-    shared_broker_ = new std::shared_ptr<Broker>(*broker);
-  }
+  static void SetUpTestSuite() { SetUpBroker(); }
 
   void SetUp() override {
-    if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
+    BrokerSuite::SetUp();
+    if (IsSkipped()) return;
     prefix_ = StrCat("deploytest-", testing::Nonce(), ".");
-  }
-
-  const std::string& bootstrap() const {
-    return (*shared_broker_)->bootstrap();
   }
 
   // Runs `fruitctl topics ensure` on the shared single-node broker (so
@@ -83,13 +73,8 @@ class TopicsEnsureIntegrationTest : public ::testing::Test {
     return testing::RunShell(command, output);
   }
 
-  static std::string* skip_reason_;
-  static std::shared_ptr<Broker>* shared_broker_;
   std::string prefix_;
 };
-
-std::string* TopicsEnsureIntegrationTest::skip_reason_ = nullptr;
-std::shared_ptr<Broker>* TopicsEnsureIntegrationTest::shared_broker_ = nullptr;
 
 TEST_F(TopicsEnsureIntegrationTest, FirstRunCreatesSecondRunFindsAllCorrect) {
   std::string out;

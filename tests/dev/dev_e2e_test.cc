@@ -42,6 +42,8 @@
 #include "services/common/strings.h"
 #include "services/evidence/criteria.h"
 #include "services/scoring/desert.h"
+#include "tests/harness/dev.h"
+#include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
 #include "tools/sim/measure.h"
 #include "tools/sim/sim.h"
@@ -54,39 +56,6 @@ using google::protobuf::Value;
 using std::chrono::seconds;
 
 // ------------------------------------------------------------- helpers
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// The rest of the line after the first `marker` in `text`, or "".
-std::string AfterMarker(const std::string& text, const std::string& marker) {
-  const size_t at = text.find(marker);
-  if (at == std::string::npos) return "";
-  const size_t from = at + marker.size();
-  return text.substr(from, text.find('\n', from) - from);
-}
-
-// Federal fiscal years start on Oct 1 (UTC): FY2016 is Oct 1 2015 – Sep 30
-// 2016, its first quarter Oct – Dec 2015.
-std::string FiscalYear(int64_t seconds_since_epoch) {
-  const auto t = static_cast<time_t>(seconds_since_epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return StrCat("FY", tm.tm_year + 1900 + (tm.tm_mon >= 9 ? 1 : 0));
-}
-
-std::string FiscalQuarter(int64_t seconds_since_epoch) {
-  const auto t = static_cast<time_t>(seconds_since_epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  // tm_mon: 0 = January. Oct–Dec: Q1, Jan–Mar: Q2, Apr–Jun: Q3, Jul–Sep: Q4.
-  const int quarter = tm.tm_mon >= 9 ? 1 : tm.tm_mon / 3 + 2;
-  return StrCat(FiscalYear(seconds_since_epoch), "Q", quarter);
-}
 
 // A person as intake pseudonymizes them: subject_ref trimmed, upper-cased.
 std::string Person(const std::string& subject_ref) {
@@ -170,27 +139,6 @@ struct Cell {
 bool IsPriority(v1::Tier tier) {
   return tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
          tier == v1::TIER_PTO_NATIONAL;
-}
-
-// SPEC §5 weighted_enforcement_value: tier weight × result factor.
-double Weight(v1::Tier tier) {
-  switch (tier) {
-    case v1::TIER_CPOT:
-      return 3;
-    case v1::TIER_RPOT:
-    case v1::TIER_PTO_NATIONAL:
-      return 2;
-    case v1::TIER_PTO_REGIONAL:
-      return 1.5;
-    default:
-      return 1;  // PTO_LOCAL, none
-  }
-}
-
-double Factor(v1::AssessmentResult result) {
-  if (result == v1::ASSESSMENT_RESULT_SUBSTANTIATED) return 1;
-  if (result == v1::ASSESSMENT_RESULT_PARTIAL) return 0.5;
-  return 0.25;
 }
 
 Expected Compute(const std::vector<v1::AgencyReport>& reports) {
@@ -351,8 +299,8 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
   };
 
   auto add = [&](const std::string& unit, int64_t at) {
-    return std::vector<Parts*>{&x.parts[{unit, FiscalYear(at)}],
-                               &x.parts[{unit, FiscalQuarter(at)}]};
+    const auto [fy, q] = testing::FiscalPeriods(at);
+    return std::vector<Parts*>{&x.parts[{unit, fy}], &x.parts[{unit, q}]};
   };
 
   // Arrests: in the arrest's agency and field office, and period.
@@ -384,8 +332,9 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
     const scoring::DesertResult d = scoring::Score(r);
     std::set<std::string> units = {"district:" + r.district()};
     bool priority = false;
-    double best = Weight(v1::TIER_UNSPECIFIED) *
-                  Factor(v1::ASSESSMENT_RESULT_UNSPECIFIED);  // unclaimed
+    double best =
+        fixtures::TierWeight(v1::TIER_UNSPECIFIED) *
+        fixtures::ResultFactor(v1::ASSESSMENT_RESULT_UNSPECIFIED);  // unclaimed
     static const std::vector<Arrest> kNone;
     auto it = arrests.find(person);
     for (const Arrest& a : it == arrests.end() ? kNone : it->second) {
@@ -397,7 +346,8 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
       if (const Claim* claim = claim_of(a)) {
         const v1::Tier tier = tier_of(claim->org_id);
         priority |= IsPriority(tier);
-        best = std::max(best, Weight(tier) * Factor(claim->result));
+        best = std::max(best, fixtures::TierWeight(tier) *
+                                  fixtures::ResultFactor(claim->result));
       }
     }
     const bool mitigating = r.mitigating_role() != v1::MITIGATING_ROLE_NONE;
@@ -945,14 +895,9 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
         .count();
   };
 
-  const std::string dir = testing::NewTempDir("dev-e2e");
-  const std::string log = testing::OutputDir() + "/fruition-dev-e2e.log";
-  auto dev = testing::Process::Start(
-      testing::Runfile("tools/fruition/fruition"),
-      {"dev", "--grpc-port=0", "--http-port=0", "--dashboard-port=0",
-       "--data-dir=" + dir, StrCat("--sample-subjects=", subjects),
-       StrCat("--seed=", seed), "--live-rate=0"},
-      log);
+  auto dev = testing::StartDev("fruition-dev-e2e",
+                               {StrCat("--sample-subjects=", subjects),
+                                StrCat("--seed=", seed), "--live-rate=0"});
   ASSERT_TRUE(dev.ok()) << dev.status();
 
   // What `fruition dev` generates (tools/fruition/dev.cc): every fact of
@@ -988,15 +933,10 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
   }
   ASSERT_FALSE(x.parts.empty());
 
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        return ReadAll(log).find("Submit your own") != std::string::npos ||
-               !(*dev)->running();
-      },
-      seconds(420), std::chrono::milliseconds(500)));
-  const std::string output = ReadAll(log);
+  dev->WaitFor(testing::kDevSampleDone, seconds(420));
+  const std::string output = dev->Output();
   ASSERT_NE(output.find("Submit your own"), std::string::npos) << output;
-  EXPECT_EQ(AfterMarker(output, "sample data: submitting "),
+  EXPECT_EQ(testing::AfterMarker(output, "sample data: submitting "),
             StrCat(x.reports, " reports of ", subjects,
                    " people (fruition-sim, seed ", seed, ")..."))
       << output;
@@ -1004,10 +944,8 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
                 StrCat("sample data: ", x.reports, " accepted, 0 rejected\n")),
             std::string::npos)
       << output;
-  const std::string dashboard = AfterMarker(output, "Dashboard: http://");
-  const int port = std::atoi(
-      dashboard.substr(dashboard.find(':') + 1).c_str());  // 127.0.0.1:PORT/
-  const std::string oig = AfterMarker(output, "OIG (OVERSEER)  token ");
+  const int port = dev->DashboardPort();
+  const std::string oig = dev->Token("OIG (OVERSEER)");
   ASSERT_GT(port, 0) << output;
   ASSERT_FALSE(oig.empty()) << output;
   std::cerr << "sample of " << x.reports << " reports submitted after "
@@ -1135,8 +1073,7 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
             << " lagging the facts)\n";
   EXPECT_TRUE(diffs.empty()) << Lines(diffs);
 
-  (*dev)->Signal(SIGINT);
-  EXPECT_EQ((*dev)->Wait(seconds(60)), 0);
+  EXPECT_EQ(dev->Stop(seconds(60)), 0);
 }
 
 }  // namespace

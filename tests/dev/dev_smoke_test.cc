@@ -13,6 +13,7 @@
 #include "fruition/v1/scores.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "services/common/strings.h"
+#include "tests/harness/dev.h"
 #include "tests/harness/harness.h"
 
 namespace fruition {
@@ -20,32 +21,17 @@ namespace {
 
 using std::chrono::seconds;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 TEST(DevSmokeTest, RunsTheSuiteOnTheMockClusterWithSampleData) {
   const int grpc_port = testing::FreePort();
   const int http_port = testing::FreePort();
-  const std::string dir = testing::NewTempDir("dev");
-  const std::string log = testing::OutputDir() + "/fruition-dev.log";
-  auto dev = testing::Process::Start(
-      testing::Runfile("tools/fruition/fruition"),
-      {"dev", StrCat("--grpc-port=", grpc_port),
-       StrCat("--http-port=", http_port), "--dashboard-port=0", "--live-rate=0",
-       "--data-dir=" + dir, "--sample-subjects=60"},
-      log);
+  auto dev = testing::StartDev(
+      "fruition-dev",
+      {StrCat("--grpc-port=", grpc_port), StrCat("--http-port=", http_port),
+       "--live-rate=0", "--sample-subjects=60"});
   ASSERT_TRUE(dev.ok()) << dev.status();
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        return ReadAll(log).find("Stop with Ctrl-C") != std::string::npos;
-      },
-      seconds(120)))
-      << ReadAll(log);
-  const std::string output = ReadAll(log);
+  ASSERT_TRUE(dev->WaitFor(testing::kDevServing, seconds(120)))
+      << dev->Output();
+  const std::string output = dev->Output();
   EXPECT_NE(output.find("rejected"), std::string::npos);
   EXPECT_NE(output.find(" 0 rejected"), std::string::npos) << output;
   EXPECT_NE(output.find("DEA (AGENCY)  token dev-DEA-"), std::string::npos);
@@ -152,8 +138,8 @@ TEST(DevSmokeTest, RunsTheSuiteOnTheMockClusterWithSampleData) {
               grpc::StatusCode::PERMISSION_DENIED);
   }
 
-  (*dev)->Signal(SIGTERM);
-  EXPECT_EQ((*dev)->Wait(seconds(20)), 0);
+  dev->process->Signal(SIGTERM);
+  EXPECT_EQ(dev->process->Wait(seconds(20)), 0);
 }
 
 }  // namespace

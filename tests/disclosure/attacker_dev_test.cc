@@ -43,6 +43,8 @@
 #include "gtest/gtest.h"
 #include "services/common/strings.h"
 #include "tests/harness/attacker.h"
+#include "tests/harness/dev.h"
+#include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
 #include "tools/sim/live.h"
 #include "tools/sim/sim.h"
@@ -61,30 +63,6 @@ using Clock = std::chrono::steady_clock;
 
 // ------------------------------------------------------------- helpers
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// The rest of the line after the first `marker` in `text`, or "".
-std::string AfterMarker(const std::string& text, const std::string& marker) {
-  const size_t at = text.find(marker);
-  if (at == std::string::npos) return "";
-  const size_t from = at + marker.size();
-  const size_t end = text.find('\n', from);
-  if (end == std::string::npos) return "";  // not yet a whole line
-  return text.substr(from, end - from);
-}
-
-std::string FiscalYear(int64_t seconds_since_epoch) {
-  const auto t = static_cast<time_t>(seconds_since_epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return StrCat("FY", tm.tm_year + 1900 + (tm.tm_mon >= 9 ? 1 : 0));
-}
-
 int64_t Now() {
   return std::chrono::duration_cast<seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -98,12 +76,10 @@ std::string Lines(const std::vector<std::string>& lines, size_t max) {
   return out;
 }
 
-// `fruition dev` started for a test: its dashboard (HTTP API) port, gRPC
-// address and the overseer's token, as it printed them.
-struct Dev {
-  std::unique_ptr<testing::Process> process;
-  std::string dir;
-  std::string log;
+// `fruition dev` started for a test, once it printed the overseer's token
+// (before any sample is submitted): its dashboard (HTTP API) port, gRPC
+// address and that token.
+struct Dev : testing::Dev {
   int port = 0;
   std::string grpc;
   std::string oig;
@@ -111,38 +87,25 @@ struct Dev {
 
 void StartDev(const std::string& name, const std::vector<std::string>& flags,
               Dev* dev) {
-  dev->dir = testing::NewTempDir(name);
-  dev->log = StrCat(testing::OutputDir(), "/", name, ".log");
-  std::vector<std::string> args = {"dev", "--grpc-port=0", "--http-port=0",
-                                   "--dashboard-port=0",
-                                   "--data-dir=" + dev->dir};
-  args.insert(args.end(), flags.begin(), flags.end());
-  auto process = testing::Process::Start(
-      testing::Runfile("tools/fruition/fruition"), args, dev->log);
-  ASSERT_TRUE(process.ok()) << process.status();
-  dev->process = *std::move(process);
-  // Printed before any sample is submitted.
+  auto started = testing::StartDev(name, flags);
+  ASSERT_TRUE(started.ok()) << started.status();
+  static_cast<testing::Dev&>(*dev) = *std::move(started);
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
-        const std::string out = ReadAll(dev->log);
-        return !AfterMarker(out, "OIG (OVERSEER)  token ").empty() ||
+        return !dev->Token("OIG (OVERSEER)").empty() ||
                !dev->process->running();
       },
       seconds(120), milliseconds(200)));
-  const std::string out = ReadAll(dev->log);
-  const std::string dashboard = AfterMarker(out, "Dashboard: http://");
-  dev->port = std::atoi(dashboard.substr(dashboard.find(':') + 1).c_str());
-  dev->grpc = AfterMarker(out, "gRPC (every service): ");
-  dev->oig = AfterMarker(out, "OIG (OVERSEER)  token ");
+  const std::string out = dev->Output();
+  dev->port = dev->DashboardPort();
+  dev->grpc = dev->GrpcAddress();
+  dev->oig = dev->Token("OIG (OVERSEER)");
   ASSERT_GT(dev->port, 0) << out;
   ASSERT_FALSE(dev->grpc.empty()) << out;
   ASSERT_FALSE(dev->oig.empty()) << out;
 }
 
-void StopDev(Dev* dev) {
-  dev->process->Signal(SIGINT);
-  EXPECT_EQ(dev->process->Wait(seconds(60)), 0);
-}
+void StopDev(Dev* dev) { EXPECT_EQ(dev->Stop(seconds(60)), 0); }
 
 class Http {
  public:
@@ -369,20 +332,10 @@ class PublicEvents {
   void Receive(const std::string& data) {
     std::lock_guard<std::mutex> lock(mu_);
     buffer_ += data;
-    size_t end;
-    while ((end = buffer_.find("\n\n")) != std::string::npos) {
-      const std::string block = buffer_.substr(0, end);
-      buffer_.erase(0, end + 2);
-      std::string json, cursor;
-      size_t start = 0;
-      while (start <= block.size()) {
-        size_t nl = block.find('\n', start);
-        if (nl == std::string::npos) nl = block.size();
-        const std::string line = block.substr(start, nl - start);
-        start = nl + 1;
-        if (line.rfind("id: ", 0) == 0) cursor = line.substr(4);
-        if (line.rfind("data: ", 0) == 0) json += line.substr(6);
-      }
+    while (std::optional<fixtures::SseEvent> sse =
+               fixtures::NextSseEvent(&buffer_)) {
+      const std::string& json = sse->data;
+      const std::string& cursor = sse->id;
       if (json.empty()) continue;  // a keepalive
       v1::OversightEvent e;
       google::protobuf::util::JsonParseOptions options;
@@ -528,7 +481,7 @@ TEST(AttackerDevTest, NothingSmallRecoverableWhileTheSampleLoads) {
   const bool done = testing::WaitUntil(
       [&] {
         if (!loaded &&
-            ReadAll(dev.log).find("Submit your own") != std::string::npos) {
+            dev.Output().find("Submit your own") != std::string::npos) {
           loaded = Clock::now();
           std::cerr << "sample submitted after " << elapsed() << " s\n";
         }
@@ -540,8 +493,8 @@ TEST(AttackerDevTest, NothingSmallRecoverableWhileTheSampleLoads) {
       },
       seconds(420), seconds(2));
   ASSERT_TRUE(done) << "the sample did not load: " << error;
-  ASSERT_TRUE(dev.process->running()) << ReadAll(dev.log);
-  EXPECT_NE(ReadAll(dev.log).find(" 0 rejected"), std::string::npos);
+  ASSERT_TRUE(dev.process->running()) << dev.Output();
+  EXPECT_NE(dev.Output().find(" 0 rejected"), std::string::npos);
 
   // The sample's fiscal years settle (the live stream is in later ones).
   std::map<UnitPeriod, std::string> before;
@@ -646,9 +599,7 @@ TEST(AttackerDevTest, OneExtraSentencingChangesNoPublicFigure) {
   ASSERT_NO_FATAL_FAILURE(StartDev(
       "disclosure-one-more", {"--no-sample-data", "--live-rate=0"}, &dev));
   ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        return ReadAll(dev.log).find("Submit your own") != std::string::npos;
-      },
+      [&] { return dev.Output().find("Submit your own") != std::string::npos; },
       seconds(60), milliseconds(200)));
   auto tokens = sim::LoadTokens(dev.dir + "/dev-tokens");
   ASSERT_TRUE(tokens.ok()) << tokens.status();
@@ -774,7 +725,8 @@ TEST(AttackerDevTest, OneExtraSentencingChangesNoPublicFigure) {
 
   // Their sentencings, in a fiscal year with no other data (after the
   // stream's last), all in the extra one's district: its first quarter.
-  const int fy = std::atoi(FiscalYear(last).substr(2).c_str()) + 1;
+  const int fy =
+      std::atoi(testing::FiscalPeriods(last).first.substr(2).c_str()) + 1;
   std::tm nov15{};
   nov15.tm_year = fy - 1 - 1900;
   nov15.tm_mon = 10;

@@ -24,6 +24,7 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
+#include "tests/harness/broker_suite.h"
 #include "tests/harness/harness.h"
 
 namespace fruition {
@@ -190,29 +191,21 @@ Scenario MakeScenario(const std::string& nonce, int n,
   return s;
 }
 
-class EvidenceIntegrationTest : public ::testing::Test {
+class EvidenceIntegrationTest
+    : public testing::BrokerSuite<EvidenceIntegrationTest> {
  protected:
   static void SetUpTestSuite() {
-    skip_reason_ = new std::string(Broker::UnavailableReason());
-    if (!skip_reason_->empty()) return;
-    auto broker = Broker::Shared();
-    if (!broker.ok()) {
-      *skip_reason_ = std::string(broker.status().message());
-      return;
-    }
-    shared_broker_ = new std::shared_ptr<Broker>(*broker);
     auto topics = kafka::IntakeTopics(12, 1);
     topics.push_back(kafka::TopicSpec{std::string(topics::kLinkAssessments),
                                       12,
                                       1,
                                       {{"retention.ms", "-1"}}});
-    const absl::Status s =
-        kafka::EnsureTopics((*broker)->bootstrap(), {}, topics, seconds(30));
-    if (!s.ok()) *skip_reason_ = std::string(s.message());
+    SetUpBroker(topics);
   }
 
   void SetUp() override {
-    if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
+    BrokerSuite::SetUp();
+    if (IsSkipped()) return;
     nonce_ = testing::Nonce();
     canary_ = "CANARY-SEALED-" + nonce_;
     dir_ = testing::NewTempDir("evidence");
@@ -229,10 +222,6 @@ class EvidenceIntegrationTest : public ::testing::Test {
                  << "\n    token_sha256: " << privacy::Sha256Hex(Token(code))
                  << "\n";
     }
-  }
-
-  const std::string& bootstrap() const {
-    return (*shared_broker_)->bootstrap();
   }
 
   // Starts an instance with its own data dir `name`, in this test's group.
@@ -378,16 +367,11 @@ class EvidenceIntegrationTest : public ::testing::Test {
     return false;
   }
 
-  static std::string* skip_reason_;
-  static std::shared_ptr<Broker>* shared_broker_;
   std::string nonce_;
   std::string canary_;
   std::string dir_;
   std::vector<std::string> logs_;
 };
-
-std::string* EvidenceIntegrationTest::skip_reason_ = nullptr;
-std::shared_ptr<Broker>* EvidenceIntegrationTest::shared_broker_ = nullptr;
 
 TEST_F(EvidenceIntegrationTest, MixedClaimsEndInExactlyTheExpectedAssessments) {
   const Scenario s = MakeScenario(nonce_, testing::Scaled(360), canary_);

@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "services/common/strings.h"
+#include "tests/harness/dev.h"
 #include "tests/harness/harness.h"
 
 namespace fruition {
@@ -15,50 +16,25 @@ namespace {
 
 using std::chrono::seconds;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// The value after `label` on its line of `text`.
-std::string After(const std::string& text, const std::string& label) {
-  const size_t at = text.find(label);
-  if (at == std::string::npos) return "";
-  const size_t from = at + label.size();
-  const size_t end = text.find_first_of(" \n", from);
-  return text.substr(from, end - from);
-}
-
 class AnalystTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(testing::NewTempDir("analyst"));
-    log_ = new std::string(testing::OutputDir() + "/fruition-dev.log");
-    auto dev = testing::Process::Start(
-        testing::Runfile("tools/fruition/fruition"),
-        {"dev", "--grpc-port=0", "--http-port=0", "--dashboard-port=0",
-         "--live-rate=0", "--data-dir=" + *dir_,
-         StrCat("--sample-subjects=", std::max(400, testing::Scaled(1000)))},
-        *log_);
+    auto dev = testing::StartDev(
+        "fruition-dev",
+        {"--live-rate=0",
+         StrCat("--sample-subjects=", std::max(400, testing::Scaled(1000)))});
     ASSERT_TRUE(dev.ok()) << dev.status();
-    dev_ = dev->release();
-    ASSERT_TRUE(testing::WaitUntil(
-        [] {
-          return ReadAll(*log_).find("Stop with Ctrl-C") != std::string::npos;
-        },
-        seconds(300)))
-        << ReadAll(*log_);
-    const std::string out = ReadAll(*log_);
-    server_ = new std::string(After(out, "gRPC (every service): "));
-    oig_ = new std::string(After(out, "OIG (OVERSEER)  token "));
-    dea_ = new std::string(After(out, "DEA (AGENCY)  token "));
+    dev_ = new testing::Dev(*std::move(dev));
+    ASSERT_TRUE(dev_->WaitFor(testing::kDevServing, seconds(300)))
+        << dev_->Output();
+    dir_ = new std::string(dev_->dir);
+    server_ = new std::string(dev_->GrpcAddress());
+    oig_ = new std::string(dev_->Token("OIG (OVERSEER)"));
+    dea_ = new std::string(dev_->Token("DEA (AGENCY)"));
   }
   static void TearDownTestSuite() {
     if (dev_ != nullptr) {
-      dev_->Signal(SIGINT);
-      EXPECT_EQ(dev_->Wait(seconds(30)), 0);
+      EXPECT_EQ(dev_->Stop(seconds(30)), 0);
       delete dev_;
     }
   }
@@ -81,19 +57,17 @@ class AnalystTest : public ::testing::Test {
   }
 
   static std::string* dir_;
-  static std::string* log_;
   static std::string* server_;
   static std::string* oig_;
   static std::string* dea_;
-  static testing::Process* dev_;
+  static testing::Dev* dev_;
 };
 
 std::string* AnalystTest::dir_ = nullptr;
-std::string* AnalystTest::log_ = nullptr;
 std::string* AnalystTest::server_ = nullptr;
 std::string* AnalystTest::oig_ = nullptr;
 std::string* AnalystTest::dea_ = nullptr;
-testing::Process* AnalystTest::dev_ = nullptr;
+testing::Dev* AnalystTest::dev_ = nullptr;
 
 TEST_F(AnalystTest, ScorecardTableJsonAndExitCodes) {
   const std::string table =
@@ -230,11 +204,11 @@ TEST_F(AnalystTest, FollowPrintsANewEvent) {
       << submitted;
   EXPECT_TRUE(testing::WaitUntil(
       [&] {
-        return ReadAll(out_file).find("PENDING_COUNTED_AS_DISMANTLED") !=
-               std::string::npos;
+        return testing::ReadFile(out_file).find(
+                   "PENDING_COUNTED_AS_DISMANTLED") != std::string::npos;
       },
       seconds(60)))
-      << ReadAll(out_file);
+      << testing::ReadFile(out_file);
   std::string ignored;
   testing::RunShell("kill " + pid, &ignored);
 }

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -37,6 +38,8 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
+#include "tests/harness/broker_suite.h"
+#include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
 
 namespace fruition {
@@ -248,22 +251,12 @@ class SseStream : public Stream {
   // Whole events only: a block cut by the connection's end is not one.
   void Receive(const std::string& data) {
     buffer_ += data;
-    size_t end;
-    while ((end = buffer_.find("\n\n")) != std::string::npos &&
-           (limit_ == 0 || size() < limit_)) {
-      const std::string block = buffer_.substr(0, end);
-      buffer_.erase(0, end + 2);
+    while (limit_ == 0 || size() < limit_) {
+      std::optional<fixtures::SseEvent> sse = fixtures::NextSseEvent(&buffer_);
+      if (!sse.has_value()) break;
       Got g;
-      std::string json;
-      size_t start = 0;
-      while (start <= block.size()) {
-        size_t nl = block.find('\n', start);
-        if (nl == std::string::npos) nl = block.size();
-        const std::string line = block.substr(start, nl - start);
-        start = nl + 1;
-        if (line.rfind("id: ", 0) == 0) g.cursor = line.substr(4);
-        if (line.rfind("data: ", 0) == 0) json += line.substr(6);
-      }
+      g.cursor = sse->id;
+      const std::string& json = sse->data;
       if (json.empty()) continue;  // a keepalive comment
       v1::OversightEvent e;
       const auto status = google::protobuf::util::JsonStringToMessage(json, &e);
@@ -333,30 +326,18 @@ std::string Diff(const std::map<std::string, Received>& received,
 
 // ---------------------------------------------------------------------------
 
-class GatewayIntegrationTest : public ::testing::Test {
+class GatewayIntegrationTest
+    : public testing::BrokerSuite<GatewayIntegrationTest> {
  protected:
   static void SetUpTestSuite() {
-    skip_reason_ = new std::string(Broker::UnavailableReason());
-    if (!skip_reason_->empty()) return;
-    auto broker = Broker::Shared();
-    if (!broker.ok()) {
-      *skip_reason_ = std::string(broker.status().message());
-      return;
-    }
-    shared_broker_ = new std::shared_ptr<Broker>(*broker);
-    std::vector<kafka::TopicSpec> specs;
-    for (std::string_view t :
-         {topics::kOversightPublic, topics::kOversightRestricted,
-          topics::kScores, topics::kScoresPublic}) {
-      specs.push_back(kafka::TopicSpec{std::string(t), 12, 1, {}});
-    }
-    const absl::Status s =
-        kafka::EnsureTopics((*broker)->bootstrap(), {}, specs, seconds(30));
-    if (!s.ok()) *skip_reason_ = std::string(s.message());
+    SetUpBroker(testing::TopicSpecs({topics::kOversightPublic,
+                                     topics::kOversightRestricted,
+                                     topics::kScores, topics::kScoresPublic}));
   }
 
   void SetUp() override {
-    if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
+    BrokerSuite::SetUp();
+    if (IsSkipped()) return;
     nonce_ = testing::Nonce();
     dir_ = testing::NewTempDir("gateway");
     std::ofstream principals(dir_ + "/principals.yaml");
@@ -365,10 +346,6 @@ class GatewayIntegrationTest : public ::testing::Test {
                << privacy::Sha256Hex(kOigToken) << "\n"
                << "  - code: DEA\n    kind: AGENCY\n    token_sha256: "
                << privacy::Sha256Hex(kDeaToken) << "\n";
-  }
-
-  const std::string& bootstrap() const {
-    return (*shared_broker_)->bootstrap();
   }
 
   struct Gateway {
@@ -460,14 +437,9 @@ class GatewayIntegrationTest : public ::testing::Test {
   // The kill -9 scenario for one kind of stream.
   void SurvivesKillNine(Kind kind);
 
-  static std::string* skip_reason_;
-  static std::shared_ptr<Broker>* shared_broker_;
   std::string nonce_;
   std::string dir_;
 };
-
-std::string* GatewayIntegrationTest::skip_reason_ = nullptr;
-std::shared_ptr<Broker>* GatewayIntegrationTest::shared_broker_ = nullptr;
 
 // ---------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <sstream>
 #include <tuple>
 
@@ -318,17 +319,18 @@ void Attacker::AddSnapshot(const std::vector<PublicVersion>& snapshot) {
   snapshots_.push_back(std::move(s));
 }
 
-std::vector<std::string> Attacker::Findings() const {
-  std::vector<std::string> out;
-  std::set<std::string> seen;
-  auto add = [&](const std::string& line) {
-    if (seen.insert(line).second) out.push_back(line);
-  };
-  std::map<Key, Shown> shown;
-  for (const auto& [key, v] : versions_) shown[key] = QuantitiesOf(v);
+namespace {
 
-  // Displayed (or derived within one card).
-  for (const auto& [key, v] : versions_) {
+using Key = std::string;  // Attacker::Key: unit \n period \n id
+using Versions = std::map<Key, PublicVersion>;
+using Snapshot = std::map<UnitPeriod, Key>;
+using Sink = std::function<void(const std::string&)>;
+
+// Small counts displayed, or derived within one card.
+void DisplayedFindings(const Versions& versions,
+                       const std::map<std::string, Shown>& shown,
+                       const Sink& add) {
+  for (const auto& [key, v] : versions) {
     const Shown& s = shown.at(key);
     for (const auto& c : s.conflicts) add(c);
     for (const auto& [name, q] : s.q) {
@@ -338,81 +340,88 @@ std::vector<std::string> Attacker::Findings() const {
       }
     }
   }
+}
 
-  // Linked sets, within each snapshot.
-  for (const auto& snapshot : snapshots_) {
-    std::map<std::string, std::vector<std::string>> units_by_period;
-    for (const auto& [up, key] : snapshot) {
-      units_by_period[up.second].push_back(up.first);
-    }
-    auto check = [&](const UnitPeriod& parent,
-                     const std::vector<UnitPeriod>& members,
-                     const std::string& what) {
-      if (members.empty()) return;
-      const Key& pk = snapshot.at(parent);
-      for (const auto& [name, pq] : shown.at(pk).q) {
-        int64_t rest = pq.value;
-        std::string published, hidden;
-        for (const UnitPeriod& m : members) {
-          const Shown& ms = shown.at(snapshot.at(m));
-          auto it = ms.q.find(name);
-          const std::string label = m.first + " " + m.second;
-          if (it == ms.q.end()) {
-            hidden += (hidden.empty() ? "" : ", ") + label;
-            continue;
-          }
-          rest -= it->second.value;
-          published += (published.empty() ? "" : ", ") + label + "=" +
-                       std::to_string(it->second.value);
+// Small differences between a parent cell and its published members (an
+// agency and its field offices, the nation and its districts or agencies, a
+// fiscal year and its quarters) within one snapshot.
+void LinkedFindings(const Versions& versions, const Snapshot& snapshot,
+                    const std::map<std::string, Shown>& shown,
+                    const Sink& add) {
+  std::map<std::string, std::vector<std::string>> units_by_period;
+  for (const auto& [up, key] : snapshot) {
+    units_by_period[up.second].push_back(up.first);
+  }
+  auto check = [&](const UnitPeriod& parent,
+                   const std::vector<UnitPeriod>& members,
+                   const std::string& what) {
+    if (members.empty()) return;
+    const Key& pk = snapshot.at(parent);
+    for (const auto& [name, pq] : shown.at(pk).q) {
+      int64_t rest = pq.value;
+      std::string published, hidden;
+      for (const UnitPeriod& m : members) {
+        const Shown& ms = shown.at(snapshot.at(m));
+        auto it = ms.q.find(name);
+        const std::string label = m.first + " " + m.second;
+        if (it == ms.q.end()) {
+          hidden += (hidden.empty() ? "" : ", ") + label;
+          continue;
         }
-        if (!Small(rest)) continue;
-        add("linked (" + what + "): " + Where(versions_.at(pk)) + " " + name +
-            " = " + std::to_string(pq.value) + " minus published members [" +
-            published + "] = " + std::to_string(rest) + "; hidden: [" + hidden +
-            "]");
+        rest -= it->second.value;
+        published += (published.empty() ? "" : ", ") + label + "=" +
+                     std::to_string(it->second.value);
       }
-    };
-    for (const auto& [period, units] : units_by_period) {
-      std::vector<UnitPeriod> agencies, districts;
+      if (!Small(rest)) continue;
+      add("linked (" + what + "): " + Where(versions.at(pk)) + " " + name +
+          " = " + std::to_string(pq.value) + " minus published members [" +
+          published + "] = " + std::to_string(rest) + "; hidden: [" + hidden +
+          "]");
+    }
+  };
+  for (const auto& [period, units] : units_by_period) {
+    std::vector<UnitPeriod> agencies, districts;
+    for (const std::string& u : units) {
+      if (StartsWith(u, "agency:")) agencies.push_back({u, period});
+      if (StartsWith(u, "district:")) districts.push_back({u, period});
+    }
+    for (const UnitPeriod& agency : agencies) {
+      const std::string prefix = "field_office:" + agency.first.substr(7) + "-";
+      std::vector<UnitPeriod> offices;
       for (const std::string& u : units) {
-        if (StartsWith(u, "agency:")) agencies.push_back({u, period});
-        if (StartsWith(u, "district:")) districts.push_back({u, period});
+        if (StartsWith(u, prefix)) offices.push_back({u, period});
       }
-      for (const UnitPeriod& agency : agencies) {
-        const std::string prefix =
-            "field_office:" + agency.first.substr(7) + "-";
-        std::vector<UnitPeriod> offices;
-        for (const std::string& u : units) {
-          if (StartsWith(u, prefix)) offices.push_back({u, period});
-        }
-        check(agency, offices, "agency and its field offices");
-      }
-      const UnitPeriod national{"national:US", period};
-      if (snapshot.count(national) > 0) {
-        check(national, districts, "national and its districts");
-        check(national, agencies, "national and its agencies");
-      }
+      check(agency, offices, "agency and its field offices");
     }
-    for (const auto& [up, key] : snapshot) {
-      if (up.second.size() != 6) continue;  // FY2016, not FY2016Q1
-      std::vector<UnitPeriod> quarters;
-      for (int q = 1; q <= 4; ++q) {
-        UnitPeriod quarter{up.first, up.second + "Q" + std::to_string(q)};
-        if (snapshot.count(quarter) > 0) quarters.push_back(quarter);
-      }
-      check(up, quarters, "fiscal year and its quarters");
+    const UnitPeriod national{"national:US", period};
+    if (snapshot.count(national) > 0) {
+      check(national, districts, "national and its districts");
+      check(national, agencies, "national and its agencies");
     }
   }
+  for (const auto& [up, key] : snapshot) {
+    if (up.second.size() != 6) continue;  // FY2016, not FY2016Q1
+    std::vector<UnitPeriod> quarters;
+    for (int q = 1; q <= 4; ++q) {
+      UnitPeriod quarter{up.first, up.second + "Q" + std::to_string(q)};
+      if (snapshot.count(quarter) > 0) quarters.push_back(quarter);
+    }
+    check(up, quarters, "fiscal year and its quarters");
+  }
+}
 
-  // Versions: any two of one unit-period.
+// Small differences between any two versions of one unit-period.
+void VersionFindings(const Versions& versions,
+                     const std::map<std::string, Shown>& shown,
+                     const Sink& add) {
   std::map<UnitPeriod, std::vector<const Key*>> by_up;
-  for (const auto& [key, v] : versions_) {
+  for (const auto& [key, v] : versions) {
     by_up[{v.unit, v.period}].push_back(&key);
   }
   for (auto& [up, keys] : by_up) {
     std::sort(keys.begin(), keys.end(), [&](const Key* a, const Key* b) {
-      return std::tie(versions_.at(*a).revision, *a) <
-             std::tie(versions_.at(*b).revision, *b);
+      return std::tie(versions.at(*a).revision, *a) <
+             std::tie(versions.at(*b).revision, *b);
     });
     for (size_t i = 0; i < keys.size(); ++i) {
       for (size_t j = i + 1; j < keys.size(); ++j) {
@@ -423,8 +432,8 @@ std::vector<std::string> Attacker::Findings() const {
           if (it == b.q.end()) continue;
           const int64_t d = it->second.value - qa.value;
           if (!Small(d)) continue;
-          add("versions: " + Where(versions_.at(*keys[i])) + " and " +
-              Where(versions_.at(*keys[j])) + ": " + name + " " +
+          add("versions: " + Where(versions.at(*keys[i])) + " and " +
+              Where(versions.at(*keys[j])) + ": " + name + " " +
               std::to_string(qa.value) + " then " +
               std::to_string(it->second.value) + " (differ by " +
               std::to_string(std::llabs(d)) + ")");
@@ -432,6 +441,23 @@ std::vector<std::string> Attacker::Findings() const {
       }
     }
   }
+}
+
+}  // namespace
+
+std::vector<std::string> Attacker::Findings() const {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& line) {
+    if (seen.insert(line).second) out.push_back(line);
+  };
+  std::map<Key, Shown> shown;
+  for (const auto& [key, v] : versions_) shown[key] = QuantitiesOf(v);
+  DisplayedFindings(versions_, shown, add);
+  for (const auto& snapshot : snapshots_) {
+    LinkedFindings(versions_, snapshot, shown, add);
+  }
+  VersionFindings(versions_, shown, add);
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -283,6 +284,37 @@ absl::Status Produce(const std::string& bootstrap,
   return absl::OkStatus();
 }
 
+namespace {
+
+// A consumed message of `topic` with its key, value and headers.
+Record ToRecord(const std::string& topic, const rd_kafka_message_t* msg) {
+  Record r;
+  r.topic = topic;
+  r.partition = msg->partition;
+  r.offset = msg->offset;
+  if (msg->key != nullptr) {
+    r.key.assign(static_cast<const char*>(msg->key), msg->key_len);
+  }
+  if (msg->payload != nullptr) {
+    r.value.assign(static_cast<const char*>(msg->payload), msg->len);
+  }
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name;
+    const void* value;
+    size_t size;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+         RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      r.headers[name] = std::string(static_cast<const char*>(value), size);
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<Record>> ReadTopic(
     const std::string& bootstrap, const std::string& topic,
     std::chrono::milliseconds timeout) {
@@ -336,31 +368,8 @@ absl::StatusOr<std::vector<Record>> ReadTopic(
     rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, 200);
     if (msg == nullptr) continue;
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      Record r;
-      r.topic = topic;
-      r.partition = msg->partition;
-      r.offset = msg->offset;
-      if (msg->key != nullptr) {
-        r.key.assign(static_cast<const char*>(msg->key), msg->key_len);
-      }
-      if (msg->payload != nullptr) {
-        r.value.assign(static_cast<const char*>(msg->payload), msg->len);
-      }
-      rd_kafka_headers_t* headers = nullptr;
-      if (rd_kafka_message_headers(msg, &headers) ==
-          RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name;
-        const void* value;
-        size_t size;
-        for (size_t i = 0;
-             rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-             RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-          r.headers[name] = std::string(static_cast<const char*>(value), size);
-        }
-      }
       if (msg->offset >= ends[msg->partition]) done[msg->partition] = true;
-      records.push_back(std::move(r));
+      records.push_back(ToRecord(topic, msg));
     } else if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       done[msg->partition] = true;
     }
@@ -395,6 +404,30 @@ std::string HealthStatus(const std::string& address,
   if (!status.ok()) return StrCat("error ", status.error_code());
   return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
       response.status());
+}
+
+std::pair<std::string, std::string> FiscalPeriods(int64_t unix_seconds) {
+  const time_t t = static_cast<time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  const int month = tm.tm_mon + 1;
+  const int fy = tm.tm_year + 1900 + (month >= 10 ? 1 : 0);
+  const int q = month >= 10 ? 1 : month <= 3 ? 2 : month <= 6 ? 3 : 4;
+  return {StrCat("FY", fy), StrCat("FY", fy, "Q", q)};
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+std::string AfterMarker(const std::string& text, const std::string& marker) {
+  const size_t at = text.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t from = at + marker.size();
+  const size_t end = text.find('\n', from);
+  if (end == std::string::npos) return "";  // not yet a whole line
+  return text.substr(from, end - from);
 }
 
 bool AnyFileContains(const std::string& dir, const std::string& needle) {

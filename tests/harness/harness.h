@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -130,6 +131,19 @@ std::string HealthStatus(const std::string& address,
 // Runs a command line through the shell; returns its exit code and, in
 // `output`, what it printed on stdout and stderr.
 int RunShell(const std::string& command, std::string* output);
+
+// The federal fiscal year and quarter of a Unix time, computed by the tests
+// themselves (not the services' arithmetic): fiscal years start on Oct 1
+// (UTC), so 2015-10-01 is {"FY2016", "FY2016Q1"}.
+std::pair<std::string, std::string> FiscalPeriods(int64_t unix_seconds);
+
+// The whole content of the file at `path` ("" if it cannot be read).
+std::string ReadFile(const std::string& path);
+
+// The rest of the line after the first `marker` in `text`, or "" (also
+// while that line is not whole yet): what a process printed after a label
+// ("Dashboard: http://").
+std::string AfterMarker(const std::string& text, const std::string& marker);
 
 // True if any file under `dir` contains `needle` (raw bytes).
 bool AnyFileContains(const std::string& dir, const std::string& needle);

@@ -17,6 +17,7 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
+#include "tests/harness/broker_suite.h"
 #include "tests/harness/harness.h"
 
 namespace fruition {
@@ -69,24 +70,14 @@ StreamOutcome StreamReports(
   return outcome;
 }
 
-class IntakeIntegrationTest : public ::testing::Test {
+class IntakeIntegrationTest
+    : public testing::BrokerSuite<IntakeIntegrationTest> {
  protected:
-  static void SetUpTestSuite() {
-    skip_reason_ = new std::string(Broker::UnavailableReason());
-    if (!skip_reason_->empty()) return;
-    auto broker = Broker::Shared();
-    if (!broker.ok()) {
-      *skip_reason_ = std::string(broker.status().message());
-      return;
-    }
-    shared_broker_ = new std::shared_ptr<Broker>(*broker);
-    const absl::Status topics =
-        testing::EnsureIntakeTopics((*broker)->bootstrap());
-    if (!topics.ok()) *skip_reason_ = std::string(topics.message());
-  }
+  static void SetUpTestSuite() { SetUpBroker(kafka::IntakeTopics(12, 1)); }
 
   void SetUp() override {
-    if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
+    BrokerSuite::SetUp();
+    if (IsSkipped()) return;
     nonce_ = testing::Nonce();
     dir_ = testing::NewTempDir("intake");
     std::ofstream principals(dir_ + "/principals.yaml");
@@ -101,10 +92,6 @@ class IntakeIntegrationTest : public ::testing::Test {
     std::ofstream(dir_ + "/key") << kKey;
     pseudonymizer_ = std::make_unique<privacy::Pseudonymizer>(
         *privacy::Pseudonymizer::FromKey(kKey));
-  }
-
-  const std::string& bootstrap() const {
-    return (*shared_broker_)->bootstrap();
   }
 
   // Starts fruition-intake and waits until its health is SERVING.
@@ -234,15 +221,10 @@ class IntakeIntegrationTest : public ::testing::Test {
     return results;
   }
 
-  static std::string* skip_reason_;
-  static std::shared_ptr<Broker>* shared_broker_;
   std::string nonce_;
   std::string dir_;
   std::unique_ptr<privacy::Pseudonymizer> pseudonymizer_;
 };
-
-std::string* IntakeIntegrationTest::skip_reason_ = nullptr;
-std::shared_ptr<Broker>* IntakeIntegrationTest::shared_broker_ = nullptr;
 
 TEST_F(IntakeIntegrationTest,
        TenThousandReportsLandOnceWithRightTopicsAndKeys) {

@@ -50,6 +50,7 @@
 #include "services/common/topics.h"
 #include "services/domain/disclosure.h"
 #include "services/scoring/desert.h"
+#include "tests/harness/broker_suite.h"
 #include "tests/harness/harness.h"
 
 namespace fruition {
@@ -131,17 +132,6 @@ const std::string& PublicTopic() {
 const std::string& RestrictedTopic() {
   static const auto* t = new std::string(topics::kOversightRestricted);
   return *t;
-}
-
-// The test's own fiscal period arithmetic (not the services').
-std::pair<std::string, std::string> Periods(int64_t t) {
-  const time_t tt = static_cast<time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  const int month = tm.tm_mon + 1;
-  const int fy = tm.tm_year + 1900 + (month >= 10 ? 1 : 0);
-  const int q = month >= 10 ? 1 : month <= 3 ? 2 : month <= 6 ? 3 : 4;
-  return {StrCat("FY", fy), StrCat("FY", fy, "Q", q)};
 }
 
 std::vector<std::string> Split(const std::string& s, char sep) {
@@ -391,7 +381,7 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
   }
   auto add = [&](const std::string& unit, int64_t t,
                  const std::function<void(Cell&)>& f) {
-    const auto [fy, q] = Periods(t);
+    const auto [fy, q] = testing::FiscalPeriods(t);
     f(pop.cards[unit + "\t" + fy]);
     f(pop.cards[unit + "\t" + q]);
   };
@@ -1363,20 +1353,10 @@ struct SharedRun {
   std::string failure;
 };
 
-class ReconcilerIntegrationTest : public ::testing::Test {
+class ReconcilerIntegrationTest
+    : public testing::BrokerSuite<ReconcilerIntegrationTest> {
  protected:
-  static void SetUpTestSuite() {
-    skip_reason_ = new std::string(Broker::UnavailableReason());
-    if (!skip_reason_->empty()) return;
-    auto broker = Broker::Shared();
-    if (!broker.ok()) {
-      *skip_reason_ = std::string(broker.status().message());
-      return;
-    }
-    shared_broker_ = new std::shared_ptr<Broker>(*broker);
-    const absl::Status s = EnsureTopics((*broker)->bootstrap());
-    if (!s.ok()) *skip_reason_ = std::string(s.message());
-  }
+  static void SetUpTestSuite() { SetUpBroker(Topics()); }
 
   static void TearDownTestSuite() {
     if (run1_ != nullptr) {
@@ -1385,29 +1365,22 @@ class ReconcilerIntegrationTest : public ::testing::Test {
     }
     // A broker of this process's own (no FRUITION_TEST_KAFKA_BOOTSTRAP)
     // stops with its last reference.
-    delete shared_broker_;
-    shared_broker_ = nullptr;
+    TearDownBroker();
   }
 
-  static absl::Status EnsureTopics(const std::string& bootstrap) {
-    auto topics = kafka::IntakeTopics(12, 1);
-    for (std::string_view t :
-         {topics::kLinkAssessments, topics::kScores,
-          topics::kScoringContributions, topics::kScoringPublicBase,
-          topics::kScoresPublic, topics::kOversightPublic,
-          topics::kOversightRestricted}) {
-      topics.push_back(kafka::TopicSpec{std::string(t), 12, 1, {}});
-    }
-    return kafka::EnsureTopics(bootstrap, {}, topics, seconds(30));
+  // Every topic from intake's to the reconciler's.
+  static std::vector<kafka::TopicSpec> Topics() {
+    return testing::IntakeTopicsAnd(
+        {topics::kLinkAssessments, topics::kScores,
+         topics::kScoringContributions, topics::kScoringPublicBase,
+         topics::kScoresPublic, topics::kOversightPublic,
+         topics::kOversightRestricted});
   }
 
   void SetUp() override {
-    if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
+    BrokerSuite::SetUp();
+    if (IsSkipped()) return;
     nonce_ = testing::Nonce();
-  }
-
-  const std::string& bootstrap() const {
-    return (*shared_broker_)->bootstrap();
   }
 
   // Run 1, once: generates the shared population, produces it, waits for
@@ -1431,7 +1404,7 @@ class ReconcilerIntegrationTest : public ::testing::Test {
     const std::string nonce = testing::Nonce();
     run1_->pop = Generate(nonce, testing::Scaled(320), 11);
     Stack& st = run1_->stack;
-    st.Init((*shared_broker_)->bootstrap(), nonce, "run1");
+    st.Init(bootstrap(), nonce, "run1");
     auto fail = [](const std::string& why) {
       run1_->failure = why;
       return why;
@@ -1482,14 +1455,10 @@ class ReconcilerIntegrationTest : public ::testing::Test {
     if (run1_ != nullptr) run1_->stack.KillReconciler();
   }
 
-  static std::string* skip_reason_;
-  static std::shared_ptr<Broker>* shared_broker_;
   static SharedRun* run1_;
   std::string nonce_;
 };
 
-std::string* ReconcilerIntegrationTest::skip_reason_ = nullptr;
-std::shared_ptr<Broker>* ReconcilerIntegrationTest::shared_broker_ = nullptr;
 SharedRun* ReconcilerIntegrationTest::run1_ = nullptr;
 
 // ------------------------------------------------------------------ tests
@@ -1730,7 +1699,8 @@ TEST_F(ReconcilerIntegrationTest, ShuffledSameIds) {
   if (!own.ok()) {
     GTEST_SKIP() << "no broker of its own: " << own.status().message();
   }
-  ASSERT_TRUE(EnsureTopics((*own)->bootstrap()).ok());
+  ASSERT_TRUE(
+      kafka::EnsureTopics((*own)->bootstrap(), {}, Topics(), seconds(30)).ok());
   // The same facts; the public views are this run's own (the version rule
   // and D4 depend on the order scoring saw the facts in).
   Population pop = run1_->pop;

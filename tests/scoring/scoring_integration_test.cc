@@ -30,7 +30,10 @@
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "services/scoring/desert.h"
+#include "tests/harness/broker_suite.h"
+#include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
+#include "tools/sim/scoring_stream.h"
 
 namespace fruition {
 namespace {
@@ -40,21 +43,7 @@ using testing::Broker;
 using testing::Outgoing;
 using testing::Process;
 
-constexpr int64_t kDay = 86400;
-constexpr int64_t kFy2016 = 1443657600;  // 2015-10-01T00:00:00Z
-
 std::string Token(const std::string& code) { return "scoring-token-" + code; }
-
-// The test's own fiscal period arithmetic (not the service's).
-std::pair<std::string, std::string> Periods(int64_t t) {
-  const time_t tt = static_cast<time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  const int month = tm.tm_mon + 1;
-  const int fy = tm.tm_year + 1900 + (month >= 10 ? 1 : 0);
-  const int q = month >= 10 ? 1 : month <= 3 ? 2 : month <= 6 ? 3 : 4;
-  return {StrCat("FY", fy), StrCat("FY", fy, "Q", q)};
-}
 
 // Sums per unit-period, computed by the test.
 struct Expected {
@@ -69,141 +58,37 @@ struct Population {
   std::map<std::string, Expected> expected;  // unit \t period
 };
 
-Outgoing Report(const v1::AgencyReport& r, const std::string& pid) {
-  return Outgoing{std::string(topics::kReports),
-                  pid,
-                  r.SerializeAsString(),
-                  {{"fruition-reporter", r.reporter()},
-                   {"fruition-report-id", r.report_id()}}};
-}
-
-double TierWeight(v1::Tier t) {
-  switch (t) {
-    case v1::TIER_CPOT:
-      return 3;
-    case v1::TIER_RPOT:
-    case v1::TIER_PTO_NATIONAL:
-      return 2;
-    case v1::TIER_PTO_REGIONAL:
-      return 1.5;
-    default:
-      return 1;
-  }
-}
-
-double ResultFactor(v1::AssessmentResult r) {
-  if (r == v1::ASSESSMENT_RESULT_SUBSTANTIATED) return 1;
-  if (r == v1::ASSESSMENT_RESULT_PARTIAL) return 0.5;
-  return 0.25;
-}
-
+// The stream tools/sim/scoring_stream.h makes, and what the test expects of
+// it, computed here from each subject's facts.
 Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
   Population pop;
-  std::mt19937 rng(seed);
-  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
-  const std::vector<std::string> agencies = {"A0-" + nonce, "A1-" + nonce,
-                                             "A2-" + nonce};
-  std::vector<std::string> offices;
-  offices.reserve(5);
-  for (int i = 0; i < 5; ++i) offices.push_back(StrCat("FO", i, "-", nonce));
-  std::vector<std::string> districts;
-  districts.reserve(4);
-  for (int i = 0; i < 4; ++i) districts.push_back(StrCat("D", i, "-", nonce));
-  const std::string small_office = "FO-SMALL-" + nonce;
   auto add = [&](const std::string& unit, int64_t t,
                  const std::function<void(Expected&)>& f) {
-    const auto [fy, q] = Periods(t);
+    const auto [fy, q] = testing::FiscalPeriods(t);
     f(pop.expected[unit + "\t" + fy]);
     f(pop.expected[unit + "\t" + q]);
   };
-  for (int i = 0; i < subjects; ++i) {
-    const std::string pid = privacy::Sha256Hex(StrCat(nonce, "-s-", i));
-    const std::string& agency = agencies[i % 3];
-    // Five subjects in a tiny field office: its cells must be suppressed.
-    const std::string& office = i < 5 ? small_office : offices[pick(5)];
-    const std::string case_id = StrCat("CASE-", nonce, "-", i);
-    const int64_t arrested = kFy2016 + pick(700) * kDay + pick(kDay);
-    v1::AgencyReport arrest;
-    arrest.set_report_id(StrCat(nonce, "-arrest-", i));
-    arrest.set_reporter(agency);
-    arrest.mutable_occurred_at()->set_seconds(arrested);
-    arrest.set_case_id(case_id);
-    auto* a = arrest.mutable_arrest();
-    a->set_arrest_id(StrCat("AR-", i));
-    a->set_subject_pid(pid);
-    a->set_agency(agency);
-    a->set_field_office(office);
-    // Half claim a PTO link; its (latest) assessment decides.
-    const bool claimed = pick(2) == 0;
-    v1::AssessmentResult result = v1::ASSESSMENT_RESULT_UNSPECIFIED;
-    v1::Tier tier = v1::TIER_UNSPECIFIED;
-    if (claimed) a->set_claim_id(StrCat("CL-", nonce, "-", i));
-    pop.records.push_back(Report(arrest, pid));
-    if (pick(20) == 0) pop.records.push_back(Report(arrest, pid));  // resent
-    if (claimed) {
-      const int assessments = 1 + pick(2);
-      for (int k = 0; k < assessments; ++k) {
-        v1::LinkAssessment la;
-        la.set_assessment_id(StrCat(nonce, "-as-", i, "-", k));
-        la.set_claim_id(a->claim_id());
-        la.set_subject_pid(pid);
-        la.set_reporter(agency);
-        la.set_criteria_version("v1");
-        result = static_cast<v1::AssessmentResult>(1 + pick(3));
-        tier = static_cast<v1::Tier>(pick(6));
-        la.set_result(result);
-        la.set_tier(tier);
-        pop.records.push_back(Outgoing{std::string(topics::kLinkAssessments),
-                                       pid,
-                                       la.SerializeAsString(),
-                                       {}});
-      }
-    }
-    add("agency:" + agency, arrested, [&](Expected& e) {
+  auto expect = [&](const sim::ScoringSubject& x) {
+    const bool claimed = x.claimed;
+    const v1::AssessmentResult result = x.result;
+    const v1::Tier tier = x.tier;
+    auto arrested = [&](Expected& e) {
       ++e.arrests;
       e.claimed += claimed;
       e.substantiated += result == v1::ASSESSMENT_RESULT_SUBSTANTIATED;
-    });
-    add("field_office:" + office, arrested, [&](Expected& e) {
-      ++e.arrests;
-      e.claimed += claimed;
-      e.substantiated += result == v1::ASSESSMENT_RESULT_SUBSTANTIATED;
-    });
-    // Three in five are sentenced; one in ten of those amended later.
-    if (pick(5) < 3) {
-      v1::AgencyReport final_report;
-      const int versions = pick(10) == 0 ? 2 : 1;
-      for (int k = 0; k < versions; ++k) {
-        v1::AgencyReport sen;
-        sen.set_report_id(StrCat(nonce, "-sen-", i, "-", k));
-        sen.set_reporter("USSC");
-        sen.mutable_occurred_at()->set_seconds(
-            arrested + (100 + 200 * k) * kDay + pick(50) * kDay);
-        sen.set_case_id(case_id);
-        auto* s = sen.mutable_sentencing();
-        s->set_subject_pid(pid);
-        s->set_district(districts[pick(4)]);
-        s->set_criminal_history_points(pick(8));
-        s->set_criminal_history_category(1 + pick(6));
-        s->set_aggravating_role(static_cast<v1::AggravatingRole>(1 + pick(4)));
-        s->set_mitigating_role(static_cast<v1::MitigatingRole>(1 + pick(3)));
-        s->set_weapon(static_cast<v1::Weapon>(1 + pick(3)));
-        s->set_violence(pick(10) == 0);
-        s->set_drug(static_cast<v1::Drug>(1 + pick(7)));
-        s->set_drug_weight_grams(pick(20000) / 10.0);
-        s->set_function(static_cast<v1::OffenseFunction>(1 + pick(18)));
-        s->set_sentence_months(12 + pick(240));
-        final_report = sen;
-        pop.records.push_back(Report(sen, pid));
-      }
-      const v1::SentencingRecord& s = final_report.sentencing();
+    };
+    add("agency:" + x.agency, x.arrested, arrested);
+    add("field_office:" + x.field_office, x.arrested, arrested);
+    if (x.sentencing.has_value()) {
+      const v1::SentencingRecord& s = x.sentencing->sentencing();
       const scoring::DesertResult d = scoring::Score(s);
       const bool priority =
           claimed && (tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
                       tier == v1::TIER_PTO_NATIONAL);
       const double wev =
           d.score / 100.0 *
-          (claimed ? TierWeight(tier) * ResultFactor(result) : 0.25);
+          (claimed ? fixtures::TierWeight(tier) * fixtures::ResultFactor(result)
+                   : 0.25);
       auto sentenced = [&](Expected& e) {
         ++e.sentenced;
         e.desert += d.score;
@@ -216,36 +101,21 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
         e.wev += wev;
         if (d.lnf) e.lnf_months += s.sentence_months();
       };
-      const int64_t at = final_report.occurred_at().seconds();
+      const int64_t at = x.sentencing->occurred_at().seconds();
       add("district:" + s.district(), at, sentenced);
-      add("agency:" + agency, at, sentenced);
-      add("field_office:" + office, at, sentenced);
+      add("agency:" + x.agency, at, sentenced);
+      add("field_office:" + x.field_office, at, sentenced);
     }
-    // A few declined in one district and charged in another.
-    if (pick(30) == 0) {
-      const int from = pick(4);
-      const int to = (from + 1 + pick(3)) % 4;
-      v1::AgencyReport dec;
-      dec.set_report_id(StrCat(nonce, "-dec-", i));
-      dec.set_reporter("USAO-" + nonce);
-      dec.mutable_occurred_at()->set_seconds(arrested + 10 * kDay);
-      dec.set_case_id(case_id);
-      dec.mutable_declination()->set_subject_pid(pid);
-      dec.mutable_declination()->set_district(districts[from]);
-      dec.mutable_declination()->set_reason("quantity");
-      pop.records.push_back(Report(dec, pid));
-      v1::AgencyReport charge;
-      charge.set_report_id(StrCat(nonce, "-charge-", i));
-      charge.set_reporter("USAO-" + nonce);
-      charge.mutable_occurred_at()->set_seconds(arrested + 40 * kDay);
-      charge.set_case_id(case_id + "-B");
-      charge.mutable_charge_filed()->set_subject_pid(pid);
-      charge.mutable_charge_filed()->set_district(districts[to]);
-      charge.mutable_charge_filed()->add_statutes("21 U.S.C. 841");
-      pop.records.push_back(Report(charge, pid));
-      add("district:" + districts[to], arrested + 40 * kDay,
+    if (!x.charged_district.empty()) {
+      add("district:" + x.charged_district, x.charged_at,
           [](Expected& e) { ++e.declined_charged; });
     }
+  };
+  for (sim::StreamRecord& r :
+       sim::ScoringStream(nonce, subjects, seed, expect)) {
+    Outgoing out{std::move(r.topic), std::move(r.key), std::move(r.value), {}};
+    for (auto& [k, v] : r.headers) out.headers[k] = v;
+    pop.records.push_back(std::move(out));
   }
   return pop;
 }
@@ -283,41 +153,25 @@ std::map<std::string, std::pair<double, int64_t>> Indicators(
   return m;
 }
 
-class ScoringIntegrationTest : public ::testing::Test {
+class ScoringIntegrationTest
+    : public testing::BrokerSuite<ScoringIntegrationTest> {
  protected:
   static void SetUpTestSuite() {
-    skip_reason_ = new std::string(Broker::UnavailableReason());
-    if (!skip_reason_->empty()) return;
-    auto broker = Broker::Shared();
-    if (!broker.ok()) {
-      *skip_reason_ = std::string(broker.status().message());
-      return;
-    }
-    shared_broker_ = new std::shared_ptr<Broker>(*broker);
-    auto topics = kafka::IntakeTopics(12, 1);
-    for (std::string_view t :
-         {topics::kLinkAssessments, topics::kScores,
-          topics::kScoringContributions, topics::kScoringPublicBase,
-          topics::kScoresPublic}) {
-      topics.push_back(kafka::TopicSpec{std::string(t), 12, 1, {}});
-    }
-    const absl::Status s =
-        kafka::EnsureTopics((*broker)->bootstrap(), {}, topics, seconds(30));
-    if (!s.ok()) *skip_reason_ = std::string(s.message());
+    SetUpBroker(testing::IntakeTopicsAnd(
+        {topics::kLinkAssessments, topics::kScores,
+         topics::kScoringContributions, topics::kScoringPublicBase,
+         topics::kScoresPublic}));
   }
 
   void SetUp() override {
-    if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
+    BrokerSuite::SetUp();
+    if (IsSkipped()) return;
     nonce_ = testing::Nonce();
     dir_ = testing::NewTempDir("scoring");
     std::ofstream principals(dir_ + "/principals.yaml");
     principals << "principals:\n  - code: OIG\n    kind: OVERSEER\n"
                << "    token_sha256: " << privacy::Sha256Hex(Token("OIG"))
                << "\n";
-  }
-
-  const std::string& bootstrap() const {
-    return (*shared_broker_)->bootstrap();
   }
 
   std::unique_ptr<Process> StartScoring(const std::string& name, int port) {
@@ -398,14 +252,9 @@ class ScoringIntegrationTest : public ::testing::Test {
     EXPECT_EQ(why, "");
   }
 
-  static std::string* skip_reason_;
-  static std::shared_ptr<Broker>* shared_broker_;
   std::string nonce_;
   std::string dir_;
 };
-
-std::string* ScoringIntegrationTest::skip_reason_ = nullptr;
-std::shared_ptr<Broker>* ScoringIntegrationTest::shared_broker_ = nullptr;
 
 TEST_F(ScoringIntegrationTest, IndicatorsEqualThoseComputedFromTheFacts) {
   const Population pop = Generate(nonce_, testing::Scaled(2100), 1);
