@@ -29,16 +29,6 @@ absl::StatusOr<std::unique_ptr<kafka::KafkaProducer>> MakeProducer(
   return kafka::KafkaProducer::Create(options);
 }
 
-std::vector<kafka::TopicSpec> EvidenceTopics(const EvidenceConfig& config) {
-  auto topics =
-      kafka::IntakeTopics(config.topic_partitions, config.topic_replication);
-  topics.push_back(kafka::TopicSpec{std::string(topics::kLinkAssessments),
-                                    config.topic_partitions,
-                                    config.topic_replication,
-                                    {{"retention.ms", "-1"}}});
-  return topics;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<EvidenceComponent>> EvidenceComponent::Create(
@@ -58,11 +48,9 @@ absl::StatusOr<std::unique_ptr<EvidenceComponent>> EvidenceComponent::Create(
     }
     c->rules_ = std::make_unique<Rulebook>(*rules);
   }
-  if (config.create_topics) {
-    absl::Status s =
-        kafka::EnsureTopics(config.kafka_bootstrap, config.kafka_properties,
-                            EvidenceTopics(config), std::chrono::seconds(15));
-    if (!s.ok()) return s;
+  if (absl::Status s = service::CreateTopicsOf(topics::kEvidence, config);
+      !s.ok()) {
+    return s;
   }
   auto dir = service::MakeDir(config.data_dir + "/evidence");
   if (!dir.ok()) return dir.status();

@@ -20,18 +20,10 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
                     std::string(topics::kOversightRestricted),
                     std::string(topics::kScores),
                     std::string(topics::kScoresPublic)};
-  if (config.create_topics) {
-    std::vector<kafka::TopicSpec> specs;
-    for (const std::string& t :
-         {topics.oversight_public, topics.oversight_restricted, topics.scores,
-          topics.scores_public}) {
-      specs.push_back(kafka::TopicSpec{
-          t, config.topic_partitions, config.topic_replication, {}});
-    }
-    absl::Status s =
-        kafka::EnsureTopics(config.kafka_bootstrap, config.kafka_properties,
-                            specs, std::chrono::seconds(15));
-    if (!s.ok()) return s;
+  if (absl::Status s =
+          service::CreateTopicsOf(fruition::topics::kGateway, config);
+      !s.ok()) {
+    return s;
   }
   auto store = service::OpenStore(config.data_dir + "/gateway", Tables());
   if (!store.ok()) return store.status();

@@ -27,12 +27,9 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
   if (!pseudonymizer.ok()) return pseudonymizer.status();
   c->pseudonymizer_ = std::make_unique<privacy::Pseudonymizer>(*pseudonymizer);
 
-  if (config.create_topics) {
-    absl::Status s = kafka::EnsureTopics(
-        config.kafka_bootstrap, config.kafka_properties,
-        kafka::IntakeTopics(config.topic_partitions, config.topic_replication),
-        std::chrono::seconds(15));
-    if (!s.ok()) return s;
+  if (absl::Status s = service::CreateTopicsOf(topics::kIntake, config);
+      !s.ok()) {
+    return s;
   }
   auto dir = service::MakeDir(config.data_dir + "/intake");
   if (!dir.ok()) return dir.status();

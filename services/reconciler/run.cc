@@ -23,27 +23,10 @@ ReconcilerComponent::Create(const ReconcilerConfig& config,
                 std::string(topics::kReference),
                 std::string(topics::kOversightPublic),
                 std::string(topics::kOversightRestricted)};
-  if (config.create_topics) {
-    auto specs =
-        kafka::IntakeTopics(config.topic_partitions, config.topic_replication);
-    for (const std::string& t :
-         {topics.assessments, topics.scores, topics.scores_public}) {
-      specs.push_back(kafka::TopicSpec{
-          t, config.topic_partitions, config.topic_replication, {}});
-    }
-    // The event history: the gateway serves it, and the reconciler reads a
-    // partition's events back when it is assigned.
-    for (const std::string& t :
-         {topics.oversight_public, topics.oversight_restricted}) {
-      specs.push_back(kafka::TopicSpec{t,
-                                       config.topic_partitions,
-                                       config.topic_replication,
-                                       {{"retention.ms", "-1"}}});
-    }
-    absl::Status s =
-        kafka::EnsureTopics(config.kafka_bootstrap, config.kafka_properties,
-                            specs, std::chrono::seconds(15));
-    if (!s.ok()) return s;
+  if (absl::Status s =
+          service::CreateTopicsOf(fruition::topics::kReconciler, config);
+      !s.ok()) {
+    return s;
   }
   // Events are emitted by the owner of the partition their key falls in:
   // every topic read or written must have the same partition count.

@@ -22,18 +22,9 @@ absl::StatusOr<std::unique_ptr<ScoringComponent>> ScoringComponent::Create(
   const std::string scores(topics::kScores);
   const std::string public_base(topics::kScoringPublicBase);
   const std::string public_scores(topics::kScoresPublic);
-  if (config.create_topics) {
-    auto topics =
-        kafka::IntakeTopics(config.topic_partitions, config.topic_replication);
-    for (const std::string& t :
-         {assessments, contributions, scores, public_base, public_scores}) {
-      topics.push_back(kafka::TopicSpec{
-          t, config.topic_partitions, config.topic_replication, {}});
-    }
-    absl::Status s =
-        kafka::EnsureTopics(config.kafka_bootstrap, config.kafka_properties,
-                            topics, std::chrono::seconds(15));
-    if (!s.ok()) return s;
+  if (absl::Status s = service::CreateTopicsOf(topics::kScoring, config);
+      !s.ok()) {
+    return s;
   }
   auto s1 =
       service::OpenStore(config.data_dir + "/scoring/stage1", Stage1Tables());

@@ -69,17 +69,12 @@ struct DevPrincipal {
   std::string code, kind, token;
 };
 
-// Every topic of SPEC §7, so later services and kcat find them.
+// Every topic of the catalogue, so later services and kcat find them: one
+// replica each on the mock cluster.
 std::vector<kafka::TopicSpec> AllTopics() {
-  std::vector<kafka::TopicSpec> out;
-  for (std::string_view t :
-       {topics::kReports, topics::kReference, topics::kLinkAssessments,
-        topics::kScores, topics::kScoringContributions,
-        topics::kScoringPublicBase, topics::kScoresPublic,
-        topics::kOversightPublic, topics::kOversightRestricted}) {
-    out.push_back({std::string(t), 12, 1, {}});
-  }
-  return out;
+  kafka::TopicLayout layout;
+  layout.replication_factor = 1;
+  return kafka::CatalogueSpecs(layout);
 }
 
 }  // namespace

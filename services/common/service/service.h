@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "prometheus/registry.h"
 #include "services/common/config/config.h"
+#include "services/common/kafka/admin.h"
 #include "services/common/server/shutdown.h"
 #include "services/common/store/kv.h"
 #include "services/common/stream/loop.h"
@@ -60,6 +61,21 @@ absl::StatusOr<std::string> MakeDir(const std::string& dir);
 // MakeDir, then the RocksDB store in it with `tables`.
 absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(
     const std::string& dir, const std::vector<std::string>& tables);
+
+// With `config.create_topics`, creates the topics of the catalogue that
+// `service` (topics::kIntake, ...) reads or writes and that are missing,
+// with `config.topic_partitions` and `config.topic_replication` and the
+// catalogue's retention; existing topics are left alone. `Config` is a
+// CommonConfig or another config with the same Kafka and topic fields.
+template <typename Config>
+absl::Status CreateTopicsOf(std::string_view service, const Config& config) {
+  if (!config.create_topics) return absl::OkStatus();
+  return kafka::EnsureTopics(
+      config.kafka_bootstrap, config.kafka_properties,
+      kafka::ServiceTopics(service, config.topic_partitions,
+                           config.topic_replication),
+      std::chrono::seconds(15));
+}
 
 // A component to serve.
 struct Component {
