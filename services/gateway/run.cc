@@ -41,7 +41,7 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
   return c;
 }
 
-absl::Status GatewayComponent::Start() {
+absl::Status GatewayComponent::Start(server::ShutdownSignal* /*stop*/) {
   auto http = HttpApi::Start(config_.http, service_.get(), views_.get(),
                              principals_.get(), &draining_);
   if (!http.ok()) return http.status();
@@ -94,42 +94,19 @@ void GatewayComponent::ReadLoop() {
   reading_ = false;
 }
 
-void GatewayComponent::Stop() {
+absl::Status GatewayComponent::Stop() {
   draining_ = true;
   stop_ = true;
   if (http_ != nullptr) http_->Stop();
   if (reader_.joinable()) reader_.join();
+  return absl::OkStatus();
 }
 
-GatewayComponent::~GatewayComponent() { Stop(); }
+GatewayComponent::~GatewayComponent() { (void)Stop(); }
 
 absl::Status Run(const GatewayConfig& config, server::ShutdownSignal* stop,
                  const std::function<void(int, int)>& on_listening) {
-  log::Level level = log::Level::kInfo;
-  log::ParseLevel(config.log_level, &level);
-  log::Configure("gateway", level);
-  auto registry = std::make_shared<prometheus::Registry>();
-  auto component = GatewayComponent::Create(config, *registry);
-  if (!component.ok()) return component.status();
-  GatewayComponent* comp = component->get();
-  absl::Status started;
-  service::Component serving;
-  serving.services = {comp->service()};
-  serving.ready = [comp] { return comp->Ready(); };
-  serving.start = [comp, &started, stop] {
-    started = comp->Start();
-    if (!started.ok()) {
-      log::Error("gateway HTTP did not start",
-                 {{"error", std::string(started.message())}});
-      stop->Notify("http-listen failed");
-    }
-  };
-  serving.draining = [comp] { comp->Drain(); };
-  serving.stop = [comp] { comp->Stop(); };
-  absl::Status s =
-      service::Serve("gateway", config, serving, registry, stop, on_listening);
-  if (!started.ok()) return started;
-  return s;
+  return service::Run<GatewayComponent>("gateway", config, stop, on_listening);
 }
 
 }  // namespace fruition::gateway

@@ -77,25 +77,59 @@ absl::Status CreateTopicsOf(std::string_view service, const Config& config) {
       std::chrono::seconds(15));
 }
 
-// A component to serve.
-struct Component {
-  std::vector<grpc::Service*> services;
-  std::function<bool()> ready;  // health SERVING when true
-  std::function<void()> start;  // after the servers listen
-  std::function<void()> stop;   // after the gRPC server drained
-  // When draining begins (optional): end long-lived calls (streams) so that
-  // clients resume elsewhere instead of waiting out the drain.
-  std::function<void()> draining;
+class Component;  // component.h
+
+// How a component is served: the common settings Serve needs (a
+// CommonConfig, or intake's config, which has the same fields).
+struct ServeOptions {
+  std::string grpc_listen;     // host:port
+  std::string metrics_listen;  // host:port
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  int drain_timeout_ms = 10000;
 };
 
+template <typename Config>
+ServeOptions ServeOptionsOf(const Config& config) {
+  ServeOptions o;
+  o.grpc_listen = config.grpc_listen;
+  o.metrics_listen = config.metrics_listen;
+  o.tls_cert_file = config.tls_cert_file;
+  o.tls_key_file = config.tls_key_file;
+  o.tls_client_ca_file = config.tls_client_ca_file;
+  o.drain_timeout_ms = config.drain_timeout_ms;
+  return o;
+}
+
 // Serves `component` until `stop` fires, then drains: health NOT_SERVING,
-// running calls get drain_timeout_ms, the component stops, the admin server
+// Drain(), running calls get drain_timeout_ms, Stop(), the admin server
 // closes. `on_listening` gets the gRPC and admin ports (tests use port 0).
-absl::Status Serve(const std::string& name, const CommonConfig& config,
-                   const Component& component,
+// When Start fails (not CANCELLED) the process stops and that error is the
+// result; otherwise Stop's.
+absl::Status Serve(const std::string& name, const ServeOptions& options,
+                   Component& component,
                    const std::shared_ptr<prometheus::Registry>& registry,
                    server::ShutdownSignal* stop,
                    const std::function<void(int, int)>& on_listening);
+
+// Logs of this process as `name`, at `level` (already validated; info if
+// not a level).
+void ConfigureLog(const std::string& name, const std::string& level);
+
+// A service binary's Run: logging, a metrics registry, `C::Create(config,
+// registry)`, then Serve until `stop`.
+template <typename C, typename Config>
+absl::Status Run(const std::string& name, const Config& config,
+                 server::ShutdownSignal* stop,
+                 const std::function<void(int, int)>& on_listening) {
+  ConfigureLog(name, config.log_level);
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto component = C::Create(config, *registry);
+  if (!component.ok()) return component.status();
+  return Serve(name, ServeOptionsOf(config), **component, registry, stop,
+               on_listening);
+}
 
 }  // namespace fruition::service
 
