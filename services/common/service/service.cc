@@ -31,17 +31,15 @@ absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(
   return store::KvStore::Open(dir, tables);
 }
 
-std::vector<config::Spec> CommonSpecs(const std::string& grpc_listen,
-                                      const std::string& metrics_listen,
-                                      const std::string& group_id) {
+std::vector<config::Spec> CommonSpecs(const ServiceDefaults& defaults) {
   return {
-      {"grpc-listen", grpc_listen, "gRPC listen address host:port"},
-      {"metrics-listen", metrics_listen,
+      {"grpc-listen", defaults.grpc_listen, "gRPC listen address host:port"},
+      {"metrics-listen", defaults.metrics_listen,
        "admin HTTP (/metrics, /healthz, /readyz) host:port"},
       {"kafka-bootstrap", "", "Kafka bootstrap servers (required)"},
       {"kafka-properties", "",
        "extra librdkafka properties, k=v,k=v (security.protocol, sasl.*)"},
-      {"group-id", group_id, "Kafka consumer group"},
+      {"group-id", defaults.group_id, "Kafka consumer group"},
       {"principals-file", "", "principals YAML (SPEC §1; required)"},
       {"data-dir", "", "directory for RocksDB state (required)"},
       {"skip-record", "",

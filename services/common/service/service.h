@@ -26,7 +26,22 @@ class Service;
 
 namespace fruition::service {
 
+// What differs between the services' common settings: their default
+// addresses and consumer group (one constant per service, read by both its
+// config struct and its --help).
+struct ServiceDefaults {
+  const char* grpc_listen;
+  const char* metrics_listen;
+  const char* group_id;
+};
+
 struct CommonConfig {
+  CommonConfig() = default;
+  explicit CommonConfig(const ServiceDefaults& d)
+      : grpc_listen(d.grpc_listen),
+        metrics_listen(d.metrics_listen),
+        group_id(d.group_id) {}
+
   std::string grpc_listen;      // host:port
   std::string metrics_listen;   // host:port
   std::string kafka_bootstrap;  // required
@@ -47,9 +62,7 @@ struct CommonConfig {
 
 // The common settings' specs, with this service's default addresses and
 // group; append the service's own.
-std::vector<config::Spec> CommonSpecs(const std::string& grpc_listen,
-                                      const std::string& metrics_listen,
-                                      const std::string& group_id);
+std::vector<config::Spec> CommonSpecs(const ServiceDefaults& defaults);
 
 // Reads and validates the common settings; errors name the field.
 absl::Status ParseCommon(const config::Settings& s, CommonConfig* c);
