@@ -58,13 +58,8 @@ const std::vector<config::Spec>& DevSpecs() {
 std::string RandomHex(int bytes) {
   std::vector<unsigned char> buf(bytes);
   RAND_bytes(buf.data(), bytes);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : buf) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xF]);
-  }
-  return out;
+  return HexLower(
+      std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
 }
 
 struct DevPrincipal {
