@@ -6,8 +6,8 @@ namespace fruition::evidence {
 
 const std::vector<config::Spec>& EvidenceSpecs() {
   static const auto* specs = [] {
-    auto* s = new std::vector<config::Spec>(service::CommonSpecs(
-        "127.0.0.1:50052", "127.0.0.1:9102", "fruition-evidence"));
+    auto* s =
+        new std::vector<config::Spec>(service::CommonSpecs(kEvidenceDefaults));
     s->push_back({"criteria", "",
                   "rulebook YAML (services/evidence/criteria/v1.yaml); "
                   "default: built-in v1"});

@@ -13,12 +13,11 @@
 
 namespace fruition::evidence {
 
+inline constexpr service::ServiceDefaults kEvidenceDefaults = {
+    "127.0.0.1:50052", "127.0.0.1:9102", "fruition-evidence"};
+
 struct EvidenceConfig : service::CommonConfig {
-  EvidenceConfig() {
-    grpc_listen = "127.0.0.1:50052";
-    metrics_listen = "127.0.0.1:9102";
-    group_id = "fruition-evidence";
-  }
+  EvidenceConfig() : service::CommonConfig(kEvidenceDefaults) {}
   std::string criteria_file;  // empty: the built-in v1 rulebook
 };
 

@@ -29,49 +29,32 @@ absl::StatusOr<std::unique_ptr<kafka::KafkaProducer>> MakeProducer(
   return kafka::KafkaProducer::Create(options);
 }
 
-std::vector<kafka::TopicSpec> EvidenceTopics(const EvidenceConfig& config) {
-  auto topics =
-      kafka::IntakeTopics(config.topic_partitions, config.topic_replication);
-  topics.push_back(kafka::TopicSpec{std::string(topics::kLinkAssessments),
-                                    config.topic_partitions,
-                                    config.topic_replication,
-                                    {{"retention.ms", "-1"}}});
-  return topics;
-}
-
 }  // namespace
+
+absl::Status EvidenceComponent::LoadRules(const EvidenceConfig& config) {
+  if (config.criteria_file.empty()) {
+    rules_ = std::make_unique<Rulebook>(DefaultRulebook());
+    return absl::OkStatus();
+  }
+  auto rules = LoadRulebook(config.criteria_file);
+  if (!rules.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat("config field criteria: ", rules.status().message()));
+  }
+  rules_ = std::make_unique<Rulebook>(*rules);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<EvidenceComponent>> EvidenceComponent::Create(
     const EvidenceConfig& config, prometheus::Registry& registry) {
   std::unique_ptr<EvidenceComponent> c(new EvidenceComponent());
-  c->config_ = config;
-  auto principals = auth::PrincipalRegistry::LoadFile(config.principals_file);
-  if (!principals.ok()) return principals.status();
-  c->principals_ = std::make_unique<auth::PrincipalRegistry>(*principals);
-  if (config.criteria_file.empty()) {
-    c->rules_ = std::make_unique<Rulebook>(DefaultRulebook());
-  } else {
-    auto rules = LoadRulebook(config.criteria_file);
-    if (!rules.ok()) {
-      return absl::InvalidArgumentError(
-          StrCat("config field criteria: ", rules.status().message()));
-    }
-    c->rules_ = std::make_unique<Rulebook>(*rules);
-  }
-  if (config.create_topics) {
-    absl::Status s =
-        kafka::EnsureTopics(config.kafka_bootstrap, config.kafka_properties,
-                            EvidenceTopics(config), std::chrono::seconds(15));
-    if (!s.ok()) return s;
-  }
+  if (absl::Status s = c->Init(topics::kEvidence, config); !s.ok()) return s;
+  if (absl::Status s = c->LoadRules(config); !s.ok()) return s;
   auto dir = service::MakeDir(config.data_dir + "/evidence");
   if (!dir.ok()) return dir.status();
   auto store = EvidenceStore::Open(*dir);
   if (!store.ok()) return store.status();
   c->store_ = std::move(*store);
-  auto producer = MakeProducer(config);
-  if (!producer.ok()) return producer.status();
-  c->producer_ = std::move(*producer);
   c->processor_ = std::make_unique<Processor>(c->rules_.get(),
                                               std::string(topics::kReports),
                                               std::string(topics::kReference));
@@ -79,16 +62,12 @@ absl::StatusOr<std::unique_ptr<EvidenceComponent>> EvidenceComponent::Create(
       c->processor_.get(), std::string(topics::kLinkAssessments), &registry);
   stream::LoopOptions options;
   options.name = "evidence";
-  options.consumer = ConsumerFrom(config);
   options.group_topics = {std::string(topics::kReports)};
   options.global_topics = {std::string(topics::kReference)};
-  options.skip = config.skip_records;
-  c->loop_ = std::make_unique<stream::Loop>(options, c->store_->kv(),
-                                            c->producer_.get(),
-                                            c->handler_.get(), &registry);
-  stream::Loop* loop = c->loop_.get();
+  stream::Loop* loop =
+      c->AddLoop(options, c->store_->kv(), c->handler_.get(), &registry);
   c->service_ = std::make_unique<EvidenceServiceImpl>(
-      c->store_.get(), c->principals_.get(), c->rules_.get(),
+      c->store_.get(), c->principals(), c->rules_.get(),
       [loop] { return loop->OwnedPartitions(); });
   log::Info("evidence configured", {{"criteria_version", c->rules_->version},
                                     {"group", config.group_id},
@@ -96,37 +75,12 @@ absl::StatusOr<std::unique_ptr<EvidenceComponent>> EvidenceComponent::Create(
   return c;
 }
 
-void EvidenceComponent::Start() {
-  thread_ = std::thread([this] { loop_->RunUntilStopped(stop_); });
-}
-
-void EvidenceComponent::Stop() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
-  if (producer_ != nullptr) (void)producer_->Flush(std::chrono::seconds(5));
-}
-
-EvidenceComponent::~EvidenceComponent() {
-  Stop();
-  producer_.reset();
-}
+EvidenceComponent::~EvidenceComponent() { (void)Stop(); }
 
 absl::Status Run(const EvidenceConfig& config, server::ShutdownSignal* stop,
                  const std::function<void(int, int)>& on_listening) {
-  log::Level level = log::Level::kInfo;
-  log::ParseLevel(config.log_level, &level);
-  log::Configure("evidence", level);
-  auto registry = std::make_shared<prometheus::Registry>();
-  auto component = EvidenceComponent::Create(config, *registry);
-  if (!component.ok()) return component.status();
-  EvidenceComponent* comp = component->get();
-  service::Component serving;
-  serving.services = {comp->service()};
-  serving.ready = [comp] { return comp->Ready(); };
-  serving.start = [comp] { comp->Start(); };
-  serving.stop = [comp] { comp->Stop(); };
-  return service::Serve("evidence", config, serving, registry, stop,
-                        on_listening);
+  return service::Run<EvidenceComponent>("evidence", config, stop,
+                                         on_listening);
 }
 
 absl::StatusOr<int64_t> Reassess(const EvidenceConfig& config,

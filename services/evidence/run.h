@@ -7,13 +7,13 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "prometheus/registry.h"
-#include "services/common/auth/principals.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/server/shutdown.h"
+#include "services/common/service/component.h"
 #include "services/common/stream/loop.h"
 #include "services/evidence/config.h"
 #include "services/evidence/criteria.h"
@@ -24,36 +24,26 @@
 
 namespace fruition::evidence {
 
-class EvidenceComponent {
+class EvidenceComponent : public service::LoopComponent {
  public:
   // Loads principals and the rulebook, opens the store, creates the producer
   // (and topics with create_topics). Errors name the config field.
   static absl::StatusOr<std::unique_ptr<EvidenceComponent>> Create(
       const EvidenceConfig& config, prometheus::Registry& registry);
-  ~EvidenceComponent();  // Stop()s
+  ~EvidenceComponent() override;  // Stop()s
 
-  // Starts consuming on a thread of its own.
-  void Start();
-  // Stops consuming (finishing and committing the current batch) and flushes
-  // the producer.
-  void Stop();
-
-  grpc::Service* service() { return service_.get(); }
-  bool Ready() const { return loop_->Healthy() && producer_->Healthy(); }
+  std::vector<grpc::Service*> services() override { return {service_.get()}; }
 
  private:
   EvidenceComponent() = default;
-  EvidenceConfig config_;
-  std::unique_ptr<auth::PrincipalRegistry> principals_;
+  // The rulebook of config field criteria (the default one when unset).
+  absl::Status LoadRules(const EvidenceConfig& config);
+
   std::unique_ptr<Rulebook> rules_;
   std::unique_ptr<EvidenceStore> store_;
-  std::unique_ptr<kafka::KafkaProducer> producer_;
   std::unique_ptr<Processor> processor_;
   std::unique_ptr<EvidenceHandler> handler_;
-  std::unique_ptr<stream::Loop> loop_;
   std::unique_ptr<EvidenceServiceImpl> service_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
 };
 
 // Runs the service until `stop` fires, then drains. `on_listening` gets the

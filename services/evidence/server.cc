@@ -62,16 +62,6 @@ grpc::Status CheckReader(const auth::Principal& caller) {
   return grpc::Status::OK;
 }
 
-std::string Hex(std::string_view s) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
 std::optional<std::string> Unhex(std::string_view s) {
   if (s.size() % 2 != 0) return std::nullopt;
   auto val = [](char c) -> int {
@@ -267,7 +257,7 @@ grpc::Status EvidenceServiceImpl::ListClaimsAs(
                                                  : ClaimKey{parts[1], parts[2]};
     if (!auth::MayReadOwned(caller, key.reporter)) continue;
     if (response->claims_size() == static_cast<int>(page_size)) {
-      response->set_next_page_token(Hex(last));
+      response->set_next_page_token(HexLower(last));
       break;
     }
     *response->add_claims() = ClaimView(tx, key, true);

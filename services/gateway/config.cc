@@ -7,8 +7,8 @@ namespace fruition::gateway {
 
 const std::vector<config::Spec>& GatewaySpecs() {
   static const auto* specs = [] {
-    auto* s = new std::vector<config::Spec>(service::CommonSpecs(
-        "127.0.0.1:50055", "127.0.0.1:9105", "fruition-gateway"));
+    auto* s =
+        new std::vector<config::Spec>(service::CommonSpecs(kGatewayDefaults));
     s->push_back({"http-listen", "127.0.0.1:8080",
                   "host:port of the HTTP API and the dashboard"});
     s->push_back({"max-streams", "64",

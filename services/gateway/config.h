@@ -14,12 +14,11 @@
 
 namespace fruition::gateway {
 
+inline constexpr service::ServiceDefaults kGatewayDefaults = {
+    "127.0.0.1:50055", "127.0.0.1:9105", "fruition-gateway"};
+
 struct GatewayConfig : service::CommonConfig {
-  GatewayConfig() {
-    grpc_listen = "127.0.0.1:50055";
-    metrics_listen = "127.0.0.1:9105";
-    group_id = "fruition-gateway";
-  }
+  GatewayConfig() : service::CommonConfig(kGatewayDefaults) {}
   HttpOptions http;
 };
 

@@ -20,18 +20,10 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
                     std::string(topics::kOversightRestricted),
                     std::string(topics::kScores),
                     std::string(topics::kScoresPublic)};
-  if (config.create_topics) {
-    std::vector<kafka::TopicSpec> specs;
-    for (const std::string& t :
-         {topics.oversight_public, topics.oversight_restricted, topics.scores,
-          topics.scores_public}) {
-      specs.push_back(kafka::TopicSpec{
-          t, config.topic_partitions, config.topic_replication, {}});
-    }
-    absl::Status s =
-        kafka::EnsureTopics(config.kafka_bootstrap, config.kafka_properties,
-                            specs, std::chrono::seconds(15));
-    if (!s.ok()) return s;
+  if (absl::Status s =
+          service::CreateTopicsOf(fruition::topics::kGateway, config);
+      !s.ok()) {
+    return s;
   }
   auto store = service::OpenStore(config.data_dir + "/gateway", Tables());
   if (!store.ok()) return store.status();
@@ -49,7 +41,7 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
   return c;
 }
 
-absl::Status GatewayComponent::Start() {
+absl::Status GatewayComponent::Start(server::ShutdownSignal* /*stop*/) {
   auto http = HttpApi::Start(config_.http, service_.get(), views_.get(),
                              principals_.get(), &draining_);
   if (!http.ok()) return http.status();
@@ -102,42 +94,19 @@ void GatewayComponent::ReadLoop() {
   reading_ = false;
 }
 
-void GatewayComponent::Stop() {
+absl::Status GatewayComponent::Stop() {
   draining_ = true;
   stop_ = true;
   if (http_ != nullptr) http_->Stop();
   if (reader_.joinable()) reader_.join();
+  return absl::OkStatus();
 }
 
-GatewayComponent::~GatewayComponent() { Stop(); }
+GatewayComponent::~GatewayComponent() { (void)Stop(); }
 
 absl::Status Run(const GatewayConfig& config, server::ShutdownSignal* stop,
                  const std::function<void(int, int)>& on_listening) {
-  log::Level level = log::Level::kInfo;
-  log::ParseLevel(config.log_level, &level);
-  log::Configure("gateway", level);
-  auto registry = std::make_shared<prometheus::Registry>();
-  auto component = GatewayComponent::Create(config, *registry);
-  if (!component.ok()) return component.status();
-  GatewayComponent* comp = component->get();
-  absl::Status started;
-  service::Component serving;
-  serving.services = {comp->service()};
-  serving.ready = [comp] { return comp->Ready(); };
-  serving.start = [comp, &started, stop] {
-    started = comp->Start();
-    if (!started.ok()) {
-      log::Error("gateway HTTP did not start",
-                 {{"error", std::string(started.message())}});
-      stop->Notify("http-listen failed");
-    }
-  };
-  serving.draining = [comp] { comp->Drain(); };
-  serving.stop = [comp] { comp->Stop(); };
-  absl::Status s =
-      service::Serve("gateway", config, serving, registry, stop, on_listening);
-  if (!started.ok()) return started;
-  return s;
+  return service::Run<GatewayComponent>("gateway", config, stop, on_listening);
 }
 
 }  // namespace fruition::gateway

@@ -15,6 +15,7 @@
 #include "prometheus/registry.h"
 #include "services/common/auth/principals.h"
 #include "services/common/server/shutdown.h"
+#include "services/common/service/component.h"
 #include "services/common/store/kv.h"
 #include "services/gateway/config.h"
 #include "services/gateway/http.h"
@@ -23,20 +24,20 @@
 
 namespace fruition::gateway {
 
-class GatewayComponent {
+class GatewayComponent : public service::Component {
  public:
   static absl::StatusOr<std::unique_ptr<GatewayComponent>> Create(
       const GatewayConfig& config, prometheus::Registry& registry);
-  ~GatewayComponent();  // Stop()s
+  ~GatewayComponent() override;  // Stop()s
 
+  std::vector<grpc::Service*> services() override { return {service_.get()}; }
   // Starts reading the topics and serving HTTP.
-  absl::Status Start();
+  absl::Status Start(server::ShutdownSignal* stop) override;
   // Ends event streams (SSE and Subscribe) so clients resume elsewhere.
-  void Drain() { draining_ = true; }
-  void Stop();
+  void Drain() override { draining_ = true; }
+  absl::Status Stop() override;
 
-  grpc::Service* service() { return service_.get(); }
-  bool Ready() const { return reading_.load(); }
+  bool Ready() const override { return reading_.load(); }
   int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
 
  private:

@@ -118,25 +118,28 @@ grpc::Status OversightServiceImpl::Subscribe(
 grpc::Status OversightServiceImpl::ListEvents(
     grpc::ServerContext* context, const v1::ListOversightEventsRequest* request,
     v1::ListOversightEventsResponse* response) {
-  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ListEventsAs(*caller, *request, response);
+  return server::AsCaller(*principals_, *context,
+                          [&](const auth::Principal& caller) {
+                            return ListEventsAs(caller, *request, response);
+                          });
 }
 
 grpc::Status OversightServiceImpl::GetScorecard(
     grpc::ServerContext* context, const v1::GetScorecardRequest* request,
     v1::Scorecard* response) {
-  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return GetScorecardAs(*caller, *request, response);
+  return server::AsCaller(*principals_, *context,
+                          [&](const auth::Principal& caller) {
+                            return GetScorecardAs(caller, *request, response);
+                          });
 }
 
 grpc::Status OversightServiceImpl::ListScorecards(
     grpc::ServerContext* context, const v1::ListScorecardsRequest* request,
     v1::ListScorecardsResponse* response) {
-  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ListScorecardsAs(*caller, *request, response);
+  return server::AsCaller(*principals_, *context,
+                          [&](const auth::Principal& caller) {
+                            return ListScorecardsAs(caller, *request, response);
+                          });
 }
 
 grpc::Status OversightServiceImpl::ListEventsAs(

@@ -1,13 +1,11 @@
 #include "services/intake/run.h"
 
-#include <thread>
+#include <algorithm>
 
 #include "services/common/kafka/admin.h"
 #include "services/common/log/log.h"
-#include "services/common/server/grpc_server.h"
 #include "services/common/service/service.h"
 #include "services/common/strings.h"
-#include "services/common/telemetry/admin_http.h"
 #include "services/common/topics.h"
 #include "services/intake/recovery.h"
 
@@ -27,12 +25,9 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
   if (!pseudonymizer.ok()) return pseudonymizer.status();
   c->pseudonymizer_ = std::make_unique<privacy::Pseudonymizer>(*pseudonymizer);
 
-  if (config.create_topics) {
-    absl::Status s = kafka::EnsureTopics(
-        config.kafka_bootstrap, config.kafka_properties,
-        kafka::IntakeTopics(config.topic_partitions, config.topic_replication),
-        std::chrono::seconds(15));
-    if (!s.ok()) return s;
+  if (absl::Status s = service::CreateTopicsOf(topics::kIntake, config);
+      !s.ok()) {
+    return s;
   }
   auto dir = service::MakeDir(config.data_dir + "/intake");
   if (!dir.ok()) return dir.status();
@@ -92,72 +87,14 @@ absl::Status IntakeComponent::RecoverUntilDone(server::ShutdownSignal* stop) {
   }
 }
 
-absl::Status IntakeComponent::Flush(std::chrono::milliseconds timeout) {
-  return producer_->Flush(timeout);
+absl::Status IntakeComponent::Stop() {
+  return producer_->Flush(
+      std::chrono::milliseconds(std::max(1000, config_.drain_timeout_ms)));
 }
 
 absl::Status Run(const IntakeConfig& config, server::ShutdownSignal* stop,
                  const std::function<void(int, int)>& on_listening) {
-  log::Level level = log::Level::kInfo;
-  log::ParseLevel(config.log_level, &level);
-  log::Configure("intake", level);
-  auto registry = std::make_shared<prometheus::Registry>();
-  auto component = IntakeComponent::Create(config, *registry);
-  if (!component.ok()) return component.status();
-
-  server::GrpcServerOptions options;
-  options.listen_address = config.grpc_listen;
-  options.tls_cert_file = config.tls_cert_file;
-  options.tls_key_file = config.tls_key_file;
-  options.tls_client_ca_file = config.tls_client_ca_file;
-  auto grpc_server =
-      server::GrpcServer::Start(options, {(*component)->service()});
-  if (!grpc_server.ok()) return grpc_server.status();
-  const size_t colon = config.metrics_listen.rfind(':');
-  IntakeComponent* comp = component->get();
-  auto admin = telemetry::AdminHttpServer::Start(
-      config.metrics_listen.substr(0, colon),
-      std::stoi(config.metrics_listen.substr(colon + 1)), registry,
-      [comp] { return comp->Ready(); });
-  if (!admin.ok()) return admin.status();
-  log::Info("intake listening", {{"grpc_port", (*grpc_server)->port()},
-                                 {"metrics_port", (*admin)->port()}});
-  if (on_listening) on_listening((*grpc_server)->port(), (*admin)->port());
-
-  absl::Status recovered = comp->RecoverUntilDone(stop);
-  // Health follows Kafka reachability until shutdown.
-  std::thread health([&] {
-    bool last = false;
-    bool first = true;
-    while (!stop->WaitFor(std::chrono::milliseconds(250))) {
-      const bool ready = comp->Ready();
-      if (first || ready != last) {
-        (*grpc_server)->SetServing(ready);
-        log::Info(ready ? "intake serving"
-                        : "intake not serving (Kafka unreachable)");
-        last = ready;
-        first = false;
-      }
-    }
-  });
-  stop->Wait();
-  health.join();
-  log::Info("intake draining", {{"reason", stop->reason()},
-                                {"timeout_ms", config.drain_timeout_ms}});
-  const auto started = std::chrono::steady_clock::now();
-  (*grpc_server)->Shutdown(std::chrono::milliseconds(config.drain_timeout_ms));
-  absl::Status flushed = comp->Flush(
-      std::chrono::milliseconds(std::max(1000, config.drain_timeout_ms)));
-  (*admin)->Stop();
-  log::Info(
-      "intake stopped",
-      {{"drain_ms", static_cast<int64_t>(
-                        std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now() - started)
-                            .count())},
-       {"flushed", flushed.ok()}});
-  if (!recovered.ok() && !absl::IsCancelled(recovered)) return recovered;
-  return flushed;
+  return service::Run<IntakeComponent>("intake", config, stop, on_listening);
 }
 
 }  // namespace fruition::intake

@@ -13,6 +13,7 @@
 #include "services/common/kafka/producer.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/server/shutdown.h"
+#include "services/common/service/component.h"
 #include "services/intake/config.h"
 #include "services/intake/idempotency_store.h"
 #include "services/intake/intake.h"
@@ -21,7 +22,7 @@
 namespace fruition::intake {
 
 // Everything intake owns, ready to be registered on a gRPC server.
-class IntakeComponent {
+class IntakeComponent : public service::Component {
  public:
   // Loads principals and the pseudonym key, opens the store, creates the
   // producer (and topics with create_topics). Errors name the config field.
@@ -33,13 +34,18 @@ class IntakeComponent {
   absl::Status RecoverUntilDone(server::ShutdownSignal* stop);
 
   // Flushes and closes the producer before the pipeline it calls back into.
-  ~IntakeComponent();
+  ~IntakeComponent() override;
 
-  grpc::Service* service() { return service_.get(); }
+  std::vector<grpc::Service*> services() override { return {service_.get()}; }
   // Recovered and Kafka reachable.
-  bool Ready() const { return recovered_ && intake_->Ready(); }
-  // Waits for every outstanding delivery (drain).
-  absl::Status Flush(std::chrono::milliseconds timeout);
+  bool Ready() const override { return recovered_ && intake_->Ready(); }
+  // RecoverUntilDone: intake serves once what a crash left is recorded.
+  absl::Status Start(server::ShutdownSignal* stop) override {
+    return RecoverUntilDone(stop);
+  }
+  // Waits up to the drain timeout (at least 1 s) for every outstanding
+  // delivery.
+  absl::Status Stop() override;
 
  private:
   IntakeComponent() = default;

@@ -6,8 +6,8 @@ namespace fruition::reconciler {
 
 const std::vector<config::Spec>& ReconcilerSpecs() {
   static const auto* specs = [] {
-    auto* s = new std::vector<config::Spec>(service::CommonSpecs(
-        "127.0.0.1:50054", "127.0.0.1:9104", "fruition-reconciler"));
+    auto* s = new std::vector<config::Spec>(
+        service::CommonSpecs(kReconcilerDefaults));
     s->push_back(
         {"criteria-version", "v1", "link assessments of this version count"});
     s->push_back({"fruition-gap-threshold", "0.25",

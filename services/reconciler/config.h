@@ -15,12 +15,11 @@
 
 namespace fruition::reconciler {
 
+inline constexpr service::ServiceDefaults kReconcilerDefaults = {
+    "127.0.0.1:50054", "127.0.0.1:9104", "fruition-reconciler"};
+
 struct ReconcilerConfig : service::CommonConfig {
-  ReconcilerConfig() {
-    grpc_listen = "127.0.0.1:50054";
-    metrics_listen = "127.0.0.1:9104";
-    group_id = "fruition-reconciler";
-  }
+  ReconcilerConfig() : service::CommonConfig(kReconcilerDefaults) {}
   std::string criteria_version = "v1";
   Thresholds thresholds;
 };

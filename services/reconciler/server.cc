@@ -36,17 +36,19 @@ ReconcilerServiceImpl::ReconcilerServiceImpl(
 grpc::Status ReconcilerServiceImpl::ListEvents(
     grpc::ServerContext* context, const v1::ListEventsRequest* request,
     v1::ListEventsResponse* response) {
-  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ListEventsAs(*caller, *request, response);
+  return server::AsCaller(*principals_, *context,
+                          [&](const auth::Principal& caller) {
+                            return ListEventsAs(caller, *request, response);
+                          });
 }
 
 grpc::Status ReconcilerServiceImpl::ExplainEvent(
     grpc::ServerContext* context, const v1::ExplainEventRequest* request,
     v1::EventExplanation* response) {
-  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ExplainEventAs(*caller, *request, response);
+  return server::AsCaller(*principals_, *context,
+                          [&](const auth::Principal& caller) {
+                            return ExplainEventAs(caller, *request, response);
+                          });
 }
 
 grpc::Status ReconcilerServiceImpl::ListEventsAs(

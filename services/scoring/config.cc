@@ -6,8 +6,8 @@ namespace fruition::scoring {
 
 const std::vector<config::Spec>& ScoringSpecs() {
   static const auto* specs = [] {
-    auto* s = new std::vector<config::Spec>(service::CommonSpecs(
-        "127.0.0.1:50053", "127.0.0.1:9103", "fruition-scoring"));
+    auto* s =
+        new std::vector<config::Spec>(service::CommonSpecs(kScoringDefaults));
     s->push_back(
         {"criteria-version", "v1", "link assessments of this version count"});
     s->push_back({"cost-per-prison-year", "36299", "USD, for lnf_cost_usd"});

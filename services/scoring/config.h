@@ -14,12 +14,11 @@
 namespace fruition::scoring {
 
 // group_id is stage 1's group; stage 2 uses <group_id>-stage2.
+inline constexpr service::ServiceDefaults kScoringDefaults = {
+    "127.0.0.1:50053", "127.0.0.1:9103", "fruition-scoring"};
+
 struct ScoringConfig : service::CommonConfig {
-  ScoringConfig() {
-    grpc_listen = "127.0.0.1:50053";
-    metrics_listen = "127.0.0.1:9103";
-    group_id = "fruition-scoring";
-  }
+  ScoringConfig() : service::CommonConfig(kScoringDefaults) {}
   std::string criteria_version = "v1";
   double cost_per_prison_year = 36299;
   int contribution_partitions = 12;

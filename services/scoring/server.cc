@@ -36,25 +36,28 @@ ScoringServiceImpl::ScoringServiceImpl(
 grpc::Status ScoringServiceImpl::GetScorecard(
     grpc::ServerContext* context, const v1::GetScorecardRequest* request,
     v1::Scorecard* response) {
-  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return GetScorecardAs(*caller, *request, response);
+  return server::AsCaller(*principals_, *context,
+                          [&](const auth::Principal& caller) {
+                            return GetScorecardAs(caller, *request, response);
+                          });
 }
 
 grpc::Status ScoringServiceImpl::ListScorecards(
     grpc::ServerContext* context, const v1::ListScorecardsRequest* request,
     v1::ListScorecardsResponse* response) {
-  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ListScorecardsAs(*caller, *request, response);
+  return server::AsCaller(*principals_, *context,
+                          [&](const auth::Principal& caller) {
+                            return ListScorecardsAs(caller, *request, response);
+                          });
 }
 
 grpc::Status ScoringServiceImpl::GetSubjectScore(
     grpc::ServerContext* context, const v1::GetSubjectScoreRequest* request,
     v1::SubjectScore* response) {
-  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return GetSubjectScoreAs(*caller, *request, response);
+  return server::AsCaller(
+      *principals_, *context, [&](const auth::Principal& caller) {
+        return GetSubjectScoreAs(caller, *request, response);
+      });
 }
 
 grpc::Status ScoringServiceImpl::GetScorecardAs(

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -235,6 +236,78 @@ int ScorecardCommand(const config::Settings& s, std::ostream& out,
   return kOk;
 }
 
+// `cards` as one JSON object {"scorecards": [...]}.
+void PrintScorecardsJson(const std::vector<v1::Scorecard>& cards,
+                         std::ostream& out) {
+  out << "{\"scorecards\":[";
+  for (size_t i = 0; i < cards.size(); ++i) {
+    out << (i > 0 ? "," : "") << gateway::ScorecardJson(cards[i]);
+  }
+  out << "]}\n";
+}
+
+// `cards` as CSV: one value and one n column per indicator name seen, in
+// first-seen order. A withheld cell: an empty value (never a number a
+// spreadsheet would read as one) and the word `suppressed` where its n
+// would be. lags_current: true or false on public views, empty on
+// restricted ones.
+void PrintScorecardsCsv(const std::vector<v1::Scorecard>& cards,
+                        std::ostream& out) {
+  std::vector<std::string> names;
+  for (const auto& c : cards) {
+    for (const auto& i : c.indicators()) {
+      if (std::find(names.begin(), names.end(), i.name()) == names.end()) {
+        names.push_back(i.name());
+      }
+    }
+  }
+  out << "unit,period";
+  for (const auto& n : names) {
+    out << "," << CsvEscape(n) << "," << CsvEscape(n + "_n");
+  }
+  out << ",lags_current\n";
+  for (const auto& c : cards) {
+    out << CsvEscape(c.unit()) << "," << c.period();
+    for (const auto& n : names) {
+      const v1::Indicator* i = Find(c, n);
+      std::string value;
+      std::string count;
+      if (i != nullptr && i->suppressed()) {
+        count = kSuppressed;
+      } else if (i != nullptr) {
+        count = std::to_string(i->n());
+        if (i->defined()) {
+          char buf[64];
+          std::snprintf(buf, sizeof(buf), "%.10g", i->value());
+          value = buf;
+        }
+      }
+      out << "," << value << "," << count;
+    }
+    out << "," << (c.public_view() ? (c.lags_current() ? "true" : "false") : "")
+        << "\n";
+  }
+}
+
+// `cards` as a table of the headline indicators, then the lag notes.
+void PrintScorecardsTable(const std::vector<v1::Scorecard>& cards,
+                          std::ostream& out) {
+  Table t({"unit", "sentenced", "claimed priority", "high desert", "gap",
+           "LNF share", "LNF cost USD", "links substantiated"});
+  for (const auto& c : cards) {
+    t.Add({c.unit(), CellOf(c, "sentenced"),
+           CellOf(c, "claimed_priority_share"), CellOf(c, "high_desert_share"),
+           CellOf(c, "fruition_gap"), CellOf(c, "lnf_share"),
+           CellOf(c, "lnf_cost_usd"), CellOf(c, "link_substantiation_rate")});
+  }
+  t.Print(out);
+  for (const auto& c : cards) {
+    if (c.public_view() && c.lags_current()) {
+      out << c.unit() << "  " << kLagNote << "\n";
+    }
+  }
+}
+
 int ScorecardsCommand(const config::Settings& s, std::ostream& out,
                       std::ostream& err) {
   const std::string& period = s.Get("period");
@@ -259,67 +332,11 @@ int ScorecardsCommand(const config::Settings& s, std::ostream& out,
     req.set_page_token(page.next_page_token());
   }
   if (Flag(s, "json")) {
-    out << "{\"scorecards\":[";
-    for (size_t i = 0; i < cards.size(); ++i) {
-      out << (i > 0 ? "," : "") << gateway::ScorecardJson(cards[i]);
-    }
-    out << "]}\n";
+    PrintScorecardsJson(cards, out);
   } else if (Flag(s, "csv")) {
-    // One column per indicator name seen, in first-seen order.
-    std::vector<std::string> names;
-    for (const auto& c : cards) {
-      for (const auto& i : c.indicators()) {
-        if (std::find(names.begin(), names.end(), i.name()) == names.end()) {
-          names.push_back(i.name());
-        }
-      }
-    }
-    // A withheld cell: an empty value (never a number a spreadsheet would
-    // read as one) and the word `suppressed` where its n would be.
-    // lags_current: true or false on public views, empty on restricted ones.
-    out << "unit,period";
-    for (const auto& n : names) {
-      out << "," << CsvEscape(n) << "," << CsvEscape(n + "_n");
-    }
-    out << ",lags_current\n";
-    for (const auto& c : cards) {
-      out << CsvEscape(c.unit()) << "," << c.period();
-      for (const auto& n : names) {
-        const v1::Indicator* i = Find(c, n);
-        std::string value;
-        std::string count;
-        if (i != nullptr && i->suppressed()) {
-          count = kSuppressed;
-        } else if (i != nullptr) {
-          count = std::to_string(i->n());
-          if (i->defined()) {
-            char buf[64];
-            std::snprintf(buf, sizeof(buf), "%.10g", i->value());
-            value = buf;
-          }
-        }
-        out << "," << value << "," << count;
-      }
-      out << ","
-          << (c.public_view() ? (c.lags_current() ? "true" : "false") : "")
-          << "\n";
-    }
+    PrintScorecardsCsv(cards, out);
   } else {
-    Table t({"unit", "sentenced", "claimed priority", "high desert", "gap",
-             "LNF share", "LNF cost USD", "links substantiated"});
-    for (const auto& c : cards) {
-      t.Add({c.unit(), CellOf(c, "sentenced"),
-             CellOf(c, "claimed_priority_share"),
-             CellOf(c, "high_desert_share"), CellOf(c, "fruition_gap"),
-             CellOf(c, "lnf_share"), CellOf(c, "lnf_cost_usd"),
-             CellOf(c, "link_substantiation_rate")});
-    }
-    t.Print(out);
-    for (const auto& c : cards) {
-      if (c.public_view() && c.lags_current()) {
-        out << c.unit() << "  " << kLagNote << "\n";
-      }
-    }
+    PrintScorecardsTable(cards, out);
   }
   return cards.empty() ? kNotFound : kOk;
 }
@@ -356,18 +373,16 @@ std::string EventLine(const v1::OversightEvent& e) {
                 e.event_id());
 }
 
-int EventsCommand(const config::Settings& s, std::ostream& out,
-                  std::ostream& err) {
+// The filter of --type, --unit, --period and --visibility; the message
+// names the flag that is wrong.
+absl::StatusOr<v1::EventFilter> EventFilterOf(const config::Settings& s) {
   v1::EventFilter filter;
   if (!s.Get("type").empty()) {
     std::stringstream list(s.Get("type"));
     std::string name;
     while (std::getline(list, name, ',')) {
       auto t = ParseType(name);
-      if (!t.ok()) {
-        err << "fruitctl events: " << t.status().message() << "\n";
-        return kUsage;
-      }
+      if (!t.ok()) return t.status();
       filter.add_types(*t);
     }
   }
@@ -377,10 +392,80 @@ int EventsCommand(const config::Settings& s, std::ostream& out,
     v1::Visibility v;
     if (!v1::Visibility_Parse(s.Get("visibility"), &v) &&
         !v1::Visibility_Parse("VISIBILITY_" + s.Get("visibility"), &v)) {
-      err << "fruitctl events: --visibility: PUBLIC or RESTRICTED\n";
-      return kUsage;
+      return absl::InvalidArgumentError("--visibility: PUBLIC or RESTRICTED");
     }
     filter.set_visibility(v);
+  }
+  return filter;
+}
+
+using PrintEvent =
+    std::function<void(const v1::OversightEvent&, const std::string&)>;
+
+// Pages through the events after `*cursor`, printing them when `history`
+// (at most `limit`, 0: all); `*cursor` ends at the last page's end.
+// `*printed` counts what was printed.
+grpc::Status ListEventHistory(v1::OversightService::Stub& stub,
+                              const Client& client,
+                              const v1::EventFilter& filter, bool history,
+                              int64_t limit, const PrintEvent& print,
+                              std::string* cursor, int64_t* printed) {
+  while (true) {
+    v1::ListOversightEventsRequest req;
+    *req.mutable_filter() = filter;
+    req.set_after(*cursor);
+    req.set_limit(1000);
+    v1::ListOversightEventsResponse page;
+    grpc::Status st = stub.ListEvents(client.Context().get(), req, &page);
+    if (!st.ok()) return st;
+    for (const auto& e : page.events()) {
+      if (!history) break;
+      if (limit > 0 && *printed >= limit) break;
+      print(e, "");
+      ++*printed;
+    }
+    const bool done = page.next() == *cursor;
+    *cursor = page.next();
+    if (done || (limit > 0 && *printed >= limit && history)) break;
+  }
+  return grpc::Status::OK;
+}
+
+// Prints new events after `cursor` as they come, resuming after the
+// gateway restarts or drains; returns only on another error.
+int FollowEvents(v1::OversightService::Stub& stub, const Client& client,
+                 const v1::EventFilter& filter, const std::string& cursor,
+                 const PrintEvent& print, std::ostream& err) {
+  v1::SubscribeRequest sub;
+  *sub.mutable_filter() = filter;
+  sub.set_after(cursor);
+  while (true) {
+    grpc::ClientContext ctx;
+    if (!client.token.empty()) {
+      ctx.AddMetadata("authorization", "Bearer " + client.token);
+    }
+    auto reader = stub.Subscribe(&ctx, sub);
+    v1::EventDelivery d;
+    while (reader->Read(&d)) {
+      print(d.event(), d.cursor());
+      sub.set_after(d.cursor());
+    }
+    grpc::Status st = reader->Finish();
+    if (st.error_code() != grpc::StatusCode::UNAVAILABLE) {
+      return Fail("events --follow", st, err);
+    }
+    // The gateway restarted or drained: resume where we were.
+    err << "fruitctl events: " << st.error_message() << "; resuming\n";
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+int EventsCommand(const config::Settings& s, std::ostream& out,
+                  std::ostream& err) {
+  auto filter = EventFilterOf(s);
+  if (!filter.ok()) {
+    err << "fruitctl events: " << filter.status().message() << "\n";
+    return kUsage;
   }
   auto limit = s.GetInt("limit", 0, 1000000);
   if (!limit.ok()) {
@@ -392,7 +477,8 @@ int EventsCommand(const config::Settings& s, std::ostream& out,
   auto stub = v1::OversightService::NewStub(client->channel);
   const bool json = Flag(s, "json");
   const bool follow = Flag(s, "follow");
-  auto print = [&](const v1::OversightEvent& e, const std::string& cursor) {
+  const PrintEvent print = [&](const v1::OversightEvent& e,
+                               const std::string& cursor) {
     if (json) {
       v1::EventDelivery d;
       *d.mutable_event() = e;
@@ -407,47 +493,11 @@ int EventsCommand(const config::Settings& s, std::ostream& out,
   std::string cursor = s.Get("after");
   int64_t printed = 0;
   const bool history = !follow || Flag(s, "from-start") || !cursor.empty();
-  while (true) {
-    v1::ListOversightEventsRequest req;
-    *req.mutable_filter() = filter;
-    req.set_after(cursor);
-    req.set_limit(1000);
-    v1::ListOversightEventsResponse page;
-    grpc::Status st = stub->ListEvents(client->Context().get(), req, &page);
-    if (!st.ok()) return Fail("events", st, err);
-    for (const auto& e : page.events()) {
-      if (!history) break;
-      if (*limit > 0 && printed >= *limit) break;
-      print(e, "");
-      ++printed;
-    }
-    const bool done = page.next() == cursor;
-    cursor = page.next();
-    if (done || (*limit > 0 && printed >= *limit && history)) break;
-  }
+  grpc::Status st = ListEventHistory(*stub, *client, *filter, history, *limit,
+                                     print, &cursor, &printed);
+  if (!st.ok()) return Fail("events", st, err);
   if (!follow) return printed == 0 ? kNotFound : kOk;
-  v1::SubscribeRequest sub;
-  *sub.mutable_filter() = filter;
-  sub.set_after(cursor);
-  while (true) {
-    grpc::ClientContext ctx;
-    if (!client->token.empty()) {
-      ctx.AddMetadata("authorization", "Bearer " + client->token);
-    }
-    auto reader = stub->Subscribe(&ctx, sub);
-    v1::EventDelivery d;
-    while (reader->Read(&d)) {
-      print(d.event(), d.cursor());
-      sub.set_after(d.cursor());
-    }
-    grpc::Status st = reader->Finish();
-    if (st.error_code() != grpc::StatusCode::UNAVAILABLE) {
-      return Fail("events --follow", st, err);
-    }
-    // The gateway restarted or drained: resume where we were.
-    err << "fruitctl events: " << st.error_message() << "; resuming\n";
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
+  return FollowEvents(*stub, *client, *filter, cursor, print, err);
 }
 
 int ClaimsCommand(const config::Settings& s, std::ostream& out,

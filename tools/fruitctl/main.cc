@@ -7,6 +7,7 @@
 //   fruitctl topics ensure --bootstrap HOST:PORT [--partitions N]
 //                   [--replication-factor R] [--min-insync-replicas M]
 //                   [--kafka-properties k=v,...]
+//   fruitctl topics helm           (the chart's topic list, from the catalogue)
 //   fruitctl scorecard | scorecards | events | claims | explain | assess
 //                   (analysts: tools/fruitctl/analyst.h)
 #include <iostream>
@@ -40,7 +41,10 @@ constexpr char kUsage[] =
     "      Prints topic / partitions / replication / retention /\n"
     "      min.insync.replicas / status (created, ok, or MISMATCH: what\n"
     "      differs). Never changes an existing topic. Exit 0 only if every\n"
-    "      topic is correct. --topic-prefix P (tests only) prefixes names.\n";
+    "      topic is correct. --topic-prefix P (tests only) prefixes names.\n"
+    "  fruitctl topics helm\n"
+    "      Prints the Helm chart's topic list generated from the catalogue\n"
+    "      (helm/fruition/templates/topics/_catalogue.tpl).\n";
 
 constexpr char kFooter[] =
     "\nFlags may also come from FRUITION_<NAME> (e.g. FRUITION_TOKEN).\n";
@@ -191,6 +195,10 @@ int main(int argc, char** argv) {
   if (command == "submit") return SubmitCommand(*settings, rest);
   if (command == "topics" && rest.size() == 1 && rest[0] == "ensure") {
     return TopicsEnsureCommand(*settings);
+  }
+  if (command == "topics" && rest.size() == 1 && rest[0] == "helm") {
+    std::cout << fruition::fruitctl::HelmTopicCatalogue();
+    return 0;
   }
   if (command == "token-hash" && rest.size() == 1) {
     std::cout << fruition::privacy::Sha256Hex(rest[0]) << "\n";

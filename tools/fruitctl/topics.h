@@ -38,12 +38,18 @@ struct TopicsOptions {
 // INVALID_ARGUMENT naming the flag when `options` is out of range.
 absl::Status Validate(const TopicsOptions& options);
 
-// The topics of SPEC §7 with the settings they must have: all with
-// unlimited retention (retention.ms=-1, retention.bytes=-1) and
-// cleanup.policy=delete, because every topic is the input of some
+// The topics of the catalogue (services/common/topics.h) with the settings
+// they must have: retention and cleanup policy from the catalogue (all
+// unlimited, cleanup.policy=delete, because every topic is the input of some
 // service's state and a state store is rebuilt by replaying it from the
-// beginning; min.insync.replicas as given.
+// beginning); partitions, replication and min.insync.replicas as given.
 std::vector<kafka::TopicSpec> WantedTopics(const TopicsOptions& options);
+
+// The chart's copy of the catalogue, helm/fruition/templates/topics/
+// _catalogue.tpl (`fruitctl topics helm` prints it): templates cannot read
+// C++, so the chart's KafkaTopics range over this generated list, and
+// //tools/fruitctl:helm_catalogue_test fails when the file differs from it.
+std::string HelmTopicCatalogue();
 
 // What differs between `want` and `have`, one entry per setting, e.g.
 // "partitions 6, want 12" or "retention.ms 604800000, want -1"; empty when

@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "services/common/config/config.h"
 #include "services/common/kafka/admin.h"
@@ -18,6 +19,7 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/server/grpc_server.h"
 #include "services/common/server/shutdown.h"
+#include "services/common/service/component.h"
 #include "services/common/strings.h"
 #include "services/common/telemetry/admin_http.h"
 #include "services/common/topics.h"
@@ -56,263 +58,307 @@ const std::vector<config::Spec>& DevSpecs() {
 std::string RandomHex(int bytes) {
   std::vector<unsigned char> buf(bytes);
   RAND_bytes(buf.data(), bytes);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : buf) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xF]);
-  }
-  return out;
+  return HexLower(
+      std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
 }
 
 struct DevPrincipal {
   std::string code, kind, token;
 };
 
-// Every topic of SPEC §7, so later services and kcat find them.
+// Every topic of the catalogue, so later services and kcat find them: one
+// replica each on the mock cluster.
 std::vector<kafka::TopicSpec> AllTopics() {
-  std::vector<kafka::TopicSpec> out;
-  for (std::string_view t :
-       {topics::kReports, topics::kReference, topics::kLinkAssessments,
-        topics::kScores, topics::kScoringContributions,
-        topics::kScoringPublicBase, topics::kScoresPublic,
-        topics::kOversightPublic, topics::kOversightRestricted}) {
-    out.push_back({std::string(t), 12, 1, {}});
-  }
-  return out;
+  kafka::TopicLayout layout;
+  layout.replication_factor = 1;
+  return kafka::CatalogueSpecs(layout);
 }
 
-}  // namespace
+// The settings of `fruition dev`, validated.
+struct DevOptions {
+  int grpc_port = 0;
+  int http_port = 0;
+  int dashboard_port = 0;
+  int subjects = 0;
+  bool no_sample = false;
+  uint64_t seed = 0;
+  double live_rate = 0;
+  std::string principals_file;  // empty: generate
+  std::string data_dir;         // empty: a new temporary directory
+};
 
-int RunDev(const std::vector<std::string>& args) {
-  server::ShutdownSignal stop;
-  server::NotifyOnTerminationSignals(&stop);
-  auto settings = config::Settings::Load(args, DevSpecs());
-  if (!settings.ok()) {
-    std::cerr << "fruition dev: " << settings.status().message() << "\n";
-    return 2;
-  }
-  if (settings->help_requested()) {
-    std::cout << config::Settings::Usage("fruition dev", DevSpecs());
-    return 0;
-  }
-  auto grpc_port = settings->GetInt("grpc-port", 0, 65535);
-  auto http_port = settings->GetInt("http-port", 0, 65535);
-  auto dashboard_port = settings->GetInt("dashboard-port", 0, 65535);
-  auto subjects = settings->GetInt("sample-subjects", 1, 1000000);
-  auto no_sample = settings->GetBool("no-sample-data");
-  auto seed = settings->GetInt("seed", 0, INT64_MAX);
-  auto live_rate = sim::ParseRate(settings->Get("live-rate"));
+absl::StatusOr<DevOptions> ParseDevOptions(const config::Settings& settings) {
+  auto grpc_port = settings.GetInt("grpc-port", 0, 65535);
+  auto http_port = settings.GetInt("http-port", 0, 65535);
+  auto dashboard_port = settings.GetInt("dashboard-port", 0, 65535);
+  auto subjects = settings.GetInt("sample-subjects", 1, 1000000);
+  auto no_sample = settings.GetBool("no-sample-data");
+  auto seed = settings.GetInt("seed", 0, INT64_MAX);
+  auto live_rate = sim::ParseRate(settings.Get("live-rate"));
   for (const absl::Status& s :
        {grpc_port.status(), http_port.status(), dashboard_port.status(),
         subjects.status(), no_sample.status(), seed.status(),
         live_rate.status()}) {
-    if (!s.ok()) {
-      std::cerr << "fruition dev: " << s.message() << "\n";
-      return 2;
-    }
+    if (!s.ok()) return s;
   }
   log::Level level = log::Level::kWarn;
-  if (!log::ParseLevel(settings->Get("log-level"), &level)) {
-    std::cerr << "fruition dev: config field log-level: not debug, info, "
-                 "warn or error\n";
-    return 2;
+  if (!log::ParseLevel(settings.Get("log-level"), &level)) {
+    return absl::InvalidArgumentError(
+        "config field log-level: not debug, info, warn or error");
   }
   log::Configure("fruition-dev", level);
+  DevOptions o;
+  o.grpc_port = static_cast<int>(*grpc_port);
+  o.http_port = static_cast<int>(*http_port);
+  o.dashboard_port = static_cast<int>(*dashboard_port);
+  o.subjects = static_cast<int>(*subjects);
+  o.no_sample = *no_sample;
+  o.seed = static_cast<uint64_t>(*seed);
+  o.live_rate = *live_rate;
+  o.principals_file = settings.Get("principals");
+  o.data_dir = settings.Get("data-dir");
+  return o;
+}
 
-  std::string data_dir = settings->Get("data-dir");
-  if (data_dir.empty()) {
+// The data dir of --data-dir, or a new temporary one.
+absl::StatusOr<std::string> MakeDataDir(const std::string& data_dir) {
+  std::string dir = data_dir;
+  if (dir.empty()) {
     char tmpl[] = "/tmp/fruition-dev-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) {
-      std::cerr << "fruition dev: cannot create a temporary directory\n";
-      return 1;
+      return absl::InternalError("cannot create a temporary directory");
     }
-    data_dir = tmpl;
+    dir = tmpl;
   }
-  std::filesystem::create_directories(data_dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
 
-  // The mock cluster starts empty on every start: the services' state is
-  // rebuilt by replay from the journal of earlier runs (below).
-  std::filesystem::remove_all(data_dir + "/intake");
-  std::filesystem::remove_all(data_dir + "/evidence");
-  std::filesystem::remove_all(data_dir + "/scoring");
-  std::filesystem::remove_all(data_dir + "/reconciler");
-  std::filesystem::remove_all(data_dir + "/gateway");
+// The mock cluster with every topic, holding again what intake accepted in
+// earlier runs with this data dir (the mock cluster starts empty), and the
+// journal that keeps what intake accepts from now on.
+struct DevKafka {
+  std::unique_ptr<kafka::MockCluster> mock;
+  std::string journal_file;
+  size_t restored = 0;
+  std::unique_ptr<JournalWriter> journal;
+  std::string bootstrap() const { return mock->bootstrap_servers(); }
+};
 
+absl::StatusOr<DevKafka> StartKafka(const std::string& data_dir) {
+  DevKafka kafka;
   auto mock = kafka::MockCluster::Start(3);
-  if (!mock.ok()) {
-    std::cerr << "fruition dev: " << mock.status().message() << "\n";
-    return 1;
+  if (!mock.ok()) return mock.status();
+  kafka.mock = std::move(*mock);
+  if (absl::Status s = kafka.mock->CreateTopics(AllTopics()); !s.ok()) {
+    return s;
   }
-  if (absl::Status s = (*mock)->CreateTopics(AllTopics()); !s.ok()) {
-    std::cerr << "fruition dev: " << s.message() << "\n";
-    return 1;
+  // Produced back before any service starts, which then rebuild their
+  // state by replay.
+  kafka.journal_file = data_dir + "/journal.bin";
+  auto journal = ReadJournal(kafka.journal_file);
+  if (!journal.ok()) return journal.status();
+  if (absl::Status s = ReplayJournal(kafka.bootstrap(), *journal); !s.ok()) {
+    return absl::Status(
+        s.code(), StrCat("restoring ", kafka.journal_file, ": ", s.message()));
   }
-  // What intake accepted in earlier runs with this data dir (the mock
-  // cluster starts empty): produced back before any service starts, which
-  // then rebuild their state by replay.
-  const std::string journal_file = data_dir + "/journal.bin";
-  auto journal = ReadJournal(journal_file);
-  if (!journal.ok()) {
-    std::cerr << "fruition dev: " << journal.status().message() << "\n";
-    return 1;
-  }
-  if (absl::Status s = ReplayJournal((*mock)->bootstrap_servers(), *journal);
-      !s.ok()) {
-    std::cerr << "fruition dev: restoring " << journal_file << ": "
-              << s.message() << "\n";
-    return 1;
-  }
-  auto journal_writer = JournalWriter::Start(
-      journal_file, (*mock)->bootstrap_servers(),
+  kafka.restored = journal->size();
+  auto writer = JournalWriter::Start(
+      kafka.journal_file, kafka.bootstrap(),
       {std::string(topics::kReports), std::string(topics::kReference)});
-  if (!journal_writer.ok()) {
-    std::cerr << "fruition dev: " << journal_writer.status().message() << "\n";
-    return 1;
-  }
+  if (!writer.ok()) return writer.status();
+  kafka.journal = std::move(*writer);
+  return kafka;
+}
 
-  std::vector<DevPrincipal> dev_principals;
-  std::string principals_file = settings->Get("principals");
-  if (principals_file.empty()) {
-    // Every reporter of the simulated national stream, and an overseer.
-    for (const sim::Reporter& r : sim::Reporters()) {
-      dev_principals.push_back({r.code, r.kind, ""});
+// Every reporter of the simulated national stream, and an overseer, with
+// tokens (those of an earlier run with this data dir stay valid); writes
+// the principals file `*principals_file` and <data-dir>/dev-tokens.
+std::vector<DevPrincipal> WriteDevPrincipals(const std::string& data_dir,
+                                             std::string* principals_file) {
+  std::vector<DevPrincipal> principals;
+  for (const sim::Reporter& r : sim::Reporters()) {
+    principals.push_back({r.code, r.kind, ""});
+  }
+  principals.push_back({"OIG", "OVERSEER", ""});
+  *principals_file = data_dir + "/principals.yaml";
+  const std::string tokens_file = data_dir + "/dev-tokens";
+  std::map<std::string, std::string> kept;
+  {
+    std::ifstream in(tokens_file);
+    std::string code, token;
+    while (in >> code >> token) kept[code] = token;
+  }
+  std::ofstream out(*principals_file);
+  std::ofstream tokens(tokens_file);
+  out << "# Generated by fruition dev: development principals only.\n"
+         "principals:\n";
+  for (DevPrincipal& p : principals) {
+    auto it = kept.find(p.code);
+    p.token = it != kept.end() ? it->second
+                               : StrCat("dev-", p.code, "-", RandomHex(12));
+    out << "  - code: " << p.code << "\n    kind: " << p.kind
+        << "\n    token_sha256: " << privacy::Sha256Hex(p.token) << "\n";
+    tokens << p.code << " " << p.token << "\n";
+  }
+  return principals;
+}
+
+// What every component of dev shares.
+struct DevEnv {
+  std::string bootstrap;
+  std::string principals_file;
+  std::string pseudonym_key_file;
+  std::string data_dir;
+  int dashboard_port = 0;
+};
+
+using ComponentPtr = std::unique_ptr<service::Component>;
+
+template <typename C, typename Config>
+absl::StatusOr<ComponentPtr> Make(Config config, const DevEnv& env,
+                                  prometheus::Registry& registry) {
+  config.kafka_bootstrap = env.bootstrap;
+  config.principals_file = env.principals_file;
+  config.data_dir = env.data_dir;
+  auto component = C::Create(config, registry);
+  if (!component.ok()) return component.status();
+  return ComponentPtr(std::move(*component));
+}
+
+// A service of dev: its name (and state dir under the data dir) and how it
+// is created from its defaults and the shared settings.
+struct DevComponent {
+  std::string name;
+  std::function<absl::StatusOr<ComponentPtr>(const DevEnv&,
+                                             prometheus::Registry&)>
+      create;
+};
+
+// Every service, in the order they start: intake first (its recovery
+// completes before anything else starts), the gateway last, which it also
+// sets `*gateway` to (for its dashboard's port).
+std::vector<DevComponent> DevComponents(gateway::GatewayComponent** gateway) {
+  return {
+      {"intake",
+       [](const DevEnv& env, prometheus::Registry& r) {
+         intake::IntakeConfig config;
+         config.pseudonym_key_file = env.pseudonym_key_file;
+         return Make<intake::IntakeComponent>(config, env, r);
+       }},
+      {"evidence",
+       [](const DevEnv& env, prometheus::Registry& r) {
+         return Make<evidence::EvidenceComponent>(evidence::EvidenceConfig(),
+                                                  env, r);
+       }},
+      {"scoring",
+       [](const DevEnv& env, prometheus::Registry& r) {
+         return Make<scoring::ScoringComponent>(scoring::ScoringConfig(), env,
+                                                r);
+       }},
+      {"reconciler",
+       [](const DevEnv& env, prometheus::Registry& r) {
+         return Make<reconciler::ReconcilerComponent>(
+             reconciler::ReconcilerConfig(), env, r);
+       }},
+      {"gateway",
+       [gateway](const DevEnv& env, prometheus::Registry& r) {
+         gateway::GatewayConfig config;
+         config.http.listen = StrCat("127.0.0.1:", env.dashboard_port);
+         auto made = Make<gateway::GatewayComponent>(config, env, r);
+         if (made.ok()) {
+           *gateway = static_cast<gateway::GatewayComponent*>(made->get());
+         }
+         return made;
+       }},
+  };
+}
+
+// The components of DevComponents(), each created and started in turn.
+// Their state dirs are emptied first: the mock cluster starts empty on every
+// start, and the services rebuild their state by replay from the journal.
+absl::StatusOr<std::vector<ComponentPtr>> StartComponents(
+    const DevEnv& env, prometheus::Registry& registry,
+    server::ShutdownSignal* stop, gateway::GatewayComponent** gateway) {
+  const std::vector<DevComponent> all = DevComponents(gateway);
+  for (const DevComponent& d : all) {
+    std::filesystem::remove_all(env.data_dir + "/" + d.name);
+  }
+  std::vector<ComponentPtr> started;
+  for (const DevComponent& d : all) {
+    auto component = d.create(env, registry);
+    if (!component.ok()) {
+      return absl::Status(component.status().code(),
+                          StrCat(d.name, ": ", component.status().message()));
     }
-    dev_principals.push_back({"OIG", "OVERSEER", ""});
-    principals_file = data_dir + "/principals.yaml";
-    // The tokens of an earlier run with this data dir stay valid.
-    const std::string tokens_file = data_dir + "/dev-tokens";
-    std::map<std::string, std::string> kept;
-    {
-      std::ifstream in(tokens_file);
-      std::string code, token;
-      while (in >> code >> token) kept[code] = token;
+    if (absl::Status s = (*component)->Start(stop); !s.ok()) {
+      return absl::Status(s.code(), StrCat(d.name, ": ", s.message()));
     }
-    std::ofstream out(principals_file);
-    std::ofstream tokens(tokens_file);
-    out << "# Generated by fruition dev: development principals only.\n"
-           "principals:\n";
-    for (DevPrincipal& p : dev_principals) {
-      auto it = kept.find(p.code);
-      p.token = it != kept.end() ? it->second
-                                 : StrCat("dev-", p.code, "-", RandomHex(12));
-      out << "  - code: " << p.code << "\n    kind: " << p.kind
-          << "\n    token_sha256: " << privacy::Sha256Hex(p.token) << "\n";
-      tokens << p.code << " " << p.token << "\n";
-    }
+    started.push_back(std::move(*component));
   }
-  const std::string key_file = data_dir + "/pseudonym.key";
-  if (!std::filesystem::exists(key_file)) {
-    std::ofstream(key_file) << RandomHex(32) << "\n";
-  }
+  return started;
+}
 
-  intake::IntakeConfig intake_config;
-  intake_config.kafka_bootstrap = (*mock)->bootstrap_servers();
-  intake_config.principals_file = principals_file;
-  intake_config.pseudonym_key_file = key_file;
-  intake_config.data_dir = data_dir;
-  auto registry = std::make_shared<prometheus::Registry>();
-  auto intake = intake::IntakeComponent::Create(intake_config, *registry);
-  if (!intake.ok()) {
-    std::cerr << "fruition dev: intake: " << intake.status().message() << "\n";
-    return 1;
+bool AllReady(const std::vector<ComponentPtr>& components) {
+  for (const auto& c : components) {
+    if (!c->Ready()) return false;
   }
-  if (absl::Status s = (*intake)->RecoverUntilDone(&stop); !s.ok()) {
-    return 1;
-  }
+  return true;
+}
 
-  evidence::EvidenceConfig evidence_config;
-  evidence_config.kafka_bootstrap = (*mock)->bootstrap_servers();
-  evidence_config.principals_file = principals_file;
-  evidence_config.data_dir = data_dir;
-  auto evidence =
-      evidence::EvidenceComponent::Create(evidence_config, *registry);
-  if (!evidence.ok()) {
-    std::cerr << "fruition dev: evidence: " << evidence.status().message()
-              << "\n";
-    return 1;
+// One gRPC server for every component's services, and the admin HTTP
+// server (/metrics, /healthz, /readyz).
+struct DevServers {
+  std::unique_ptr<server::GrpcServer> grpc;
+  std::unique_ptr<telemetry::AdminHttpServer> admin;
+  std::string grpc_address() const {
+    return StrCat("127.0.0.1:", grpc->port());
   }
-  (*evidence)->Start();
+};
 
-  scoring::ScoringConfig scoring_config;
-  scoring_config.kafka_bootstrap = (*mock)->bootstrap_servers();
-  scoring_config.principals_file = principals_file;
-  scoring_config.data_dir = data_dir;
-  auto scoring = scoring::ScoringComponent::Create(scoring_config, *registry);
-  if (!scoring.ok()) {
-    std::cerr << "fruition dev: scoring: " << scoring.status().message()
-              << "\n";
-    return 1;
+absl::StatusOr<DevServers> StartServers(
+    const DevOptions& options, const std::vector<ComponentPtr>& components,
+    const std::shared_ptr<prometheus::Registry>& registry) {
+  std::vector<grpc::Service*> services;
+  for (const auto& c : components) {
+    for (grpc::Service* s : c->services()) services.push_back(s);
   }
-  (*scoring)->Start();
-
-  reconciler::ReconcilerConfig reconciler_config;
-  reconciler_config.kafka_bootstrap = (*mock)->bootstrap_servers();
-  reconciler_config.principals_file = principals_file;
-  reconciler_config.data_dir = data_dir;
-  auto reconciler =
-      reconciler::ReconcilerComponent::Create(reconciler_config, *registry);
-  if (!reconciler.ok()) {
-    std::cerr << "fruition dev: reconciler: " << reconciler.status().message()
-              << "\n";
-    return 1;
-  }
-  (*reconciler)->Start();
-
-  gateway::GatewayConfig gateway_config;
-  gateway_config.kafka_bootstrap = (*mock)->bootstrap_servers();
-  gateway_config.principals_file = principals_file;
-  gateway_config.data_dir = data_dir;
-  gateway_config.http.listen = StrCat("127.0.0.1:", *dashboard_port);
-  auto gateway = gateway::GatewayComponent::Create(gateway_config, *registry);
-  if (!gateway.ok()) {
-    std::cerr << "fruition dev: gateway: " << gateway.status().message()
-              << "\n";
-    return 1;
-  }
-  if (absl::Status s = (*gateway)->Start(); !s.ok()) {
-    std::cerr << "fruition dev: gateway: " << s.message() << "\n";
-    return 1;
-  }
-
+  DevServers servers;
   server::GrpcServerOptions grpc_options;
-  grpc_options.listen_address = StrCat("127.0.0.1:", *grpc_port);
-  auto grpc_server = server::GrpcServer::Start(
-      grpc_options,
-      {(*intake)->service(), (*evidence)->service(), (*scoring)->service(),
-       (*reconciler)->service(), (*gateway)->service()});
-  if (!grpc_server.ok()) {
-    std::cerr << "fruition dev: " << grpc_server.status().message() << "\n";
-    return 1;
-  }
-  intake::IntakeComponent* comp = intake->get();
+  grpc_options.listen_address = StrCat("127.0.0.1:", options.grpc_port);
+  auto grpc_server = server::GrpcServer::Start(grpc_options, services);
+  if (!grpc_server.ok()) return grpc_server.status();
+  servers.grpc = std::move(*grpc_server);
   auto admin = telemetry::AdminHttpServer::Start(
-      "127.0.0.1", static_cast<int>(*http_port), registry,
-      [comp] { return comp->Ready(); });
-  if (!admin.ok()) {
-    std::cerr << "fruition dev: " << admin.status().message() << "\n";
-    return 1;
-  }
-  // Wait (briefly) for the producer's first health probe.
-  for (int i = 0; i < 100 && !comp->Ready(); ++i) {
+      "127.0.0.1", options.http_port, registry,
+      [&components] { return AllReady(components); });
+  if (!admin.ok()) return admin.status();
+  servers.admin = std::move(*admin);
+  // Wait (briefly) for the producers' first health probes.
+  for (int i = 0; i < 100 && !AllReady(components); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  (*grpc_server)->SetServing(comp->Ready());
-  const std::string grpc_address = StrCat("127.0.0.1:", (*grpc_server)->port());
+  servers.grpc->SetServing(AllReady(components));
+  return servers;
+}
 
+void PrintBanner(const DevServers& servers, const DevKafka& kafka,
+                 int dashboard_port, const std::string& data_dir,
+                 const std::string& principals_file,
+                 const std::vector<DevPrincipal>& principals) {
+  const std::string bootstrap = kafka.bootstrap();
   std::cout
       << "\nFruition dev is running (one process, librdkafka mock Kafka)\n"
-      << "  Dashboard: http://127.0.0.1:" << (*gateway)->http_port() << "/\n"
-      << "  gRPC (every service): " << grpc_address << "\n"
-      << "  HTTP: http://127.0.0.1:" << (*admin)->port()
+      << "  Dashboard: http://127.0.0.1:" << dashboard_port << "/\n"
+      << "  gRPC (every service): " << servers.grpc_address() << "\n"
+      << "  HTTP: http://127.0.0.1:" << servers.admin->port()
       << "/metrics  (/healthz, /readyz)\n"
-      << "  Kafka (mock): " << (*mock)->bootstrap_servers()
-      << "   e.g. kcat -C -b " << (*mock)->bootstrap_servers()
+      << "  Kafka (mock): " << bootstrap << "   e.g. kcat -C -b " << bootstrap
       << " -t fruition.reports.v1 -e\n"
       << "  data dir: " << data_dir << "\n";
-  if (!dev_principals.empty()) {
+  if (!principals.empty()) {
     std::cout << "  principals (" << principals_file << "), e.g.:\n";
-    for (const DevPrincipal& p : dev_principals) {
+    for (const DevPrincipal& p : principals) {
       if (p.code != "DEA" && p.code != "FBI" && p.code != "USSC" &&
           p.code != "OIG") {
         continue;
@@ -320,106 +366,179 @@ int RunDev(const std::vector<std::string>& args) {
       std::cout << "    " << p.code << " (" << p.kind << ")  token " << p.token
                 << "\n";
     }
-    std::cout << "    every token (" << dev_principals.size()
+    std::cout << "    every token (" << principals.size()
               << " principals): " << data_dir << "/dev-tokens\n";
   }
-
-  if (!journal->empty()) {
-    std::cout << "  restored " << journal->size()
-              << " records of earlier runs from " << journal_file << "\n";
+  if (kafka.restored > 0) {
+    std::cout << "  restored " << kafka.restored
+              << " records of earlier runs from " << kafka.journal_file << "\n";
   }
-  sim::Tokens tokens;
-  for (const DevPrincipal& p : dev_principals) tokens[p.code] = p.token;
-  auto channel =
-      grpc::CreateChannel(grpc_address, grpc::InsecureChannelCredentials());
+}
+
+// The simulated sample of three fiscal years from 2014.
+sim::SimOptions SampleOptions(const DevOptions& options) {
   sim::SimOptions sample;
-  sample.seed = static_cast<uint64_t>(*seed);
-  sample.subjects = static_cast<int>(*subjects);
+  sample.seed = options.seed;
+  sample.subjects = options.subjects;
   sample.first_fiscal_year = 2014;
   sample.years = 3;
   sample.not_after_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(
           std::chrono::system_clock::now().time_since_epoch())
           .count();
-  const bool simulate = !*no_sample && !dev_principals.empty();
-  if (simulate && journal->empty()) {
-    auto reports = sim::Generate(sample);
-    if (!reports.ok()) {
-      std::cerr << "fruition dev: sample: " << reports.status().message()
-                << "\n";
-      return 2;
-    }
-    std::cout << "  sample data: submitting " << reports->size()
-              << " reports of " << sample.subjects
-              << " people (fruition-sim, seed " << sample.seed << ")...\n"
-              << std::flush;
-    // In bulk, one stream per reporter (the order across reporters does not
-    // matter: every service accepts facts in any order).
-    std::map<std::string, std::vector<fruitctl::Line>> by_reporter;
-    for (size_t i = 0; i < reports->size(); ++i) {
-      fruitctl::Line line;
-      line.file = "sample";
-      line.number = static_cast<int>(i + 1);
-      line.report = (*reports)[i];
-      by_reporter[line.report.reporter()].push_back(std::move(line));
-    }
-    fruitctl::SubmitSummary summary;
-    for (const auto& [code, lines] : by_reporter) {
-      fruitctl::SubmitOptions options;
-      options.token = tokens[code];
-      const auto one = fruitctl::Submit(channel, lines, options, std::cerr);
-      summary.accepted += one.accepted;
-      summary.rejected += one.rejected;
-      if (stop.WaitFor(std::chrono::milliseconds(0))) break;
-    }
-    std::cout << "  sample data: " << summary.accepted << " accepted, "
-              << summary.rejected << " rejected\n";
+  return sample;
+}
+
+// Submits the sample in bulk, one stream per reporter (the order across
+// reporters does not matter: every service accepts facts in any order).
+absl::Status SubmitSample(const sim::SimOptions& sample,
+                          const std::shared_ptr<grpc::Channel>& channel,
+                          const sim::Tokens& tokens,
+                          server::ShutdownSignal* stop) {
+  auto reports = sim::Generate(sample);
+  if (!reports.ok()) return reports.status();
+  std::cout << "  sample data: submitting " << reports->size() << " reports of "
+            << sample.subjects << " people (fruition-sim, seed " << sample.seed
+            << ")...\n"
+            << std::flush;
+  std::map<std::string, std::vector<fruitctl::Line>> by_reporter;
+  for (size_t i = 0; i < reports->size(); ++i) {
+    fruitctl::Line line;
+    line.file = "sample";
+    line.number = static_cast<int>(i + 1);
+    line.report = (*reports)[i];
+    by_reporter[line.report.reporter()].push_back(std::move(line));
   }
-  // A slow live stream keeps the dashboard moving: batch after batch of new
-  // people, each in a fiscal year of its own (resumes after a restart).
+  fruitctl::SubmitSummary summary;
+  for (const auto& [code, lines] : by_reporter) {
+    fruitctl::SubmitOptions options;
+    auto token = tokens.find(code);
+    if (token != tokens.end()) options.token = token->second;
+    const auto one = fruitctl::Submit(channel, lines, options, std::cerr);
+    summary.accepted += one.accepted;
+    summary.rejected += one.rejected;
+    if (stop->WaitFor(std::chrono::milliseconds(0))) break;
+  }
+  std::cout << "  sample data: " << summary.accepted << " accepted, "
+            << summary.rejected << " rejected\n";
+  return absl::OkStatus();
+}
+
+// A slow live stream keeps the dashboard moving: batch after batch of new
+// people, each in a fiscal year of its own (resumes after a restart).
+std::thread StartLiveStream(const sim::SimOptions& sample, double rate,
+                            const std::string& data_dir,
+                            std::shared_ptr<grpc::Channel> channel,
+                            sim::Tokens tokens, server::ShutdownSignal* stop) {
+  return std::thread([=] {
+    const std::string k_file = data_dir + "/dev-live-batch";
+    int k = 0;
+    std::ifstream(k_file) >> k;
+    while (!stop->WaitFor(std::chrono::milliseconds(10))) {
+      ++k;
+      std::ofstream(k_file) << k << "\n";
+      auto batch = sim::Generate(sim::LiveBatch(sample, k, 40));
+      if (!batch.ok()) break;
+      sim::StreamOptions options;
+      options.rate = rate;
+      options.tokens = tokens;
+      options.stop = stop;
+      std::ostringstream ignored;  // rejections are the simulator's to fix
+      sim::StreamToIntake(channel, *batch, options, ignored);
+    }
+  });
+}
+
+// Health follows every component until `stop`, then the drain: streams end,
+// the gRPC server drains, the components stop in reverse order.
+void ServeUntilStopped(DevServers& servers,
+                       std::vector<ComponentPtr>& components, std::thread& live,
+                       server::ShutdownSignal* stop) {
+  while (!stop->WaitFor(std::chrono::milliseconds(500))) {
+    servers.grpc->SetServing(AllReady(components));
+  }
+  std::cout << "fruition dev: " << stop->reason() << ", draining\n";
+  if (live.joinable()) live.join();
+  for (auto& c : components) c->Drain();
+  servers.grpc->Shutdown(std::chrono::seconds(5));
+  for (auto it = components.rbegin(); it != components.rend(); ++it) {
+    (void)(*it)->Stop();
+  }
+  servers.admin->Stop();
+}
+
+int Fail(const absl::Status& status, int code) {
+  std::cerr << "fruition dev: " << status.message() << "\n";
+  return code;
+}
+
+}  // namespace
+
+// The steps of `fruition dev` in order, each a named function; what remains
+// is the hand-over of their results and one exit code per failure.
+int RunDev(const std::vector<std::string>& args) {
+  server::ShutdownSignal stop;
+  server::NotifyOnTerminationSignals(&stop);
+  auto settings = config::Settings::Load(args, DevSpecs());
+  if (!settings.ok()) return Fail(settings.status(), 2);
+  if (settings->help_requested()) {
+    std::cout << config::Settings::Usage("fruition dev", DevSpecs());
+    return 0;
+  }
+  auto options = ParseDevOptions(*settings);
+  if (!options.ok()) return Fail(options.status(), 2);
+  auto data_dir = MakeDataDir(options->data_dir);
+  if (!data_dir.ok()) return Fail(data_dir.status(), 1);
+  auto kafka = StartKafka(*data_dir);
+  if (!kafka.ok()) return Fail(kafka.status(), 1);
+
+  DevEnv env;
+  env.bootstrap = kafka->bootstrap();
+  env.principals_file = options->principals_file;
+  env.data_dir = *data_dir;
+  env.dashboard_port = options->dashboard_port;
+  std::vector<DevPrincipal> principals;
+  if (env.principals_file.empty()) {
+    principals = WriteDevPrincipals(*data_dir, &env.principals_file);
+  }
+  env.pseudonym_key_file = *data_dir + "/pseudonym.key";
+  if (!std::filesystem::exists(env.pseudonym_key_file)) {
+    std::ofstream(env.pseudonym_key_file) << RandomHex(32) << "\n";
+  }
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  gateway::GatewayComponent* gateway = nullptr;
+  auto components = StartComponents(env, *registry, &stop, &gateway);
+  if (!components.ok()) return Fail(components.status(), 1);
+  auto servers = StartServers(*options, *components, registry);
+  if (!servers.ok()) return Fail(servers.status(), 1);
+  PrintBanner(*servers, *kafka, gateway->http_port(), *data_dir,
+              env.principals_file, principals);
+
+  sim::Tokens tokens;
+  for (const DevPrincipal& p : principals) tokens[p.code] = p.token;
+  auto channel = grpc::CreateChannel(servers->grpc_address(),
+                                     grpc::InsecureChannelCredentials());
+  const sim::SimOptions sample = SampleOptions(*options);
+  const bool simulate = !options->no_sample && !principals.empty();
+  if (simulate && kafka->restored == 0) {
+    if (absl::Status s = SubmitSample(sample, channel, tokens, &stop);
+        !s.ok()) {
+      return Fail(absl::Status(s.code(), StrCat("sample: ", s.message())), 2);
+    }
+  }
   std::thread live;
-  if (simulate && live_rate.value() > 0) {
-    live = std::thread([&, rate = *live_rate] {
-      const std::string k_file = data_dir + "/dev-live-batch";
-      int k = 0;
-      std::ifstream(k_file) >> k;
-      while (!stop.WaitFor(std::chrono::milliseconds(10))) {
-        ++k;
-        std::ofstream(k_file) << k << "\n";
-        auto batch = sim::Generate(sim::LiveBatch(sample, k, 40));
-        if (!batch.ok()) break;
-        sim::StreamOptions options;
-        options.rate = rate;
-        options.tokens = tokens;
-        options.stop = &stop;
-        std::ostringstream ignored;  // rejections are the simulator's to fix
-        sim::StreamToIntake(channel, *batch, options, ignored);
-      }
-    });
-    std::cout << "  live stream: " << *live_rate
+  if (simulate && options->live_rate > 0) {
+    live = StartLiveStream(sample, options->live_rate, *data_dir, channel,
+                           tokens, &stop);
+    std::cout << "  live stream: " << options->live_rate
               << " reports/s of new simulated cases (--live-rate 0: none)\n";
   }
   std::cout << "\nSubmit your own: bin/fruitctl submit --server "
-            << grpc_address << " --token <token> FILE.ndjson\n"
+            << servers->grpc_address() << " --token <token> FILE.ndjson\n"
             << "Stop with Ctrl-C.\n"
             << std::flush;
-
-  while (!stop.WaitFor(std::chrono::milliseconds(500))) {
-    (*grpc_server)
-        ->SetServing(comp->Ready() && (*evidence)->Ready() &&
-                     (*scoring)->Ready() && (*reconciler)->Ready() &&
-                     (*gateway)->Ready());
-  }
-  std::cout << "fruition dev: " << stop.reason() << ", draining\n";
-  if (live.joinable()) live.join();
-  (*grpc_server)->Shutdown(std::chrono::seconds(5));
-  (*gateway)->Drain();
-  (*gateway)->Stop();
-  (*reconciler)->Stop();
-  (*scoring)->Stop();
-  (*evidence)->Stop();
-  (void)comp->Flush(std::chrono::seconds(5));
-  (*admin)->Stop();
+  ServeUntilStopped(*servers, *components, live, &stop);
   return 0;
 }
 

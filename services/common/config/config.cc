@@ -49,14 +49,54 @@ std::string EnvName(std::string_view name) {
   return out;
 }
 
-absl::StatusOr<Settings> Settings::Load(const std::vector<std::string>& args,
-                                        const std::vector<Spec>& specs,
-                                        const EnvLookup& env_lookup) {
-  const EnvLookup env =
-      env_lookup ? env_lookup : [](const char* n) { return std::getenv(n); };
-  Settings settings;
-  std::map<std::string, std::string, std::less<>> flags;
+namespace {
+
+using FieldMap = std::map<std::string, std::string, std::less<>>;
+
+// What the command line says: flags by spec name, --config, --help and the
+// positional arguments.
+struct CommandLine {
+  FieldMap flags;
   std::string config_file;
+  bool help = false;
+  std::vector<std::string> positional;
+};
+
+// The value of flag --`name` (args[*i]; `*i` advances past a separate
+// value), and whether it names a known spec. `value`/`has_value` are what
+// followed '=' in the flag itself.
+absl::Status ParseFlag(const std::vector<std::string>& args, size_t* i,
+                       const std::vector<Spec>& specs, const std::string& name,
+                       std::string value, bool has_value, CommandLine* out) {
+  const Spec* spec = FindSpec(specs, name);
+  if (spec == nullptr && name.rfind("no-", 0) == 0) {
+    const Spec* negated = FindSpec(specs, name.substr(3));
+    if (negated != nullptr && negated->is_bool && !has_value) {
+      out->flags[negated->name] = "false";
+      return absl::OkStatus();
+    }
+  }
+  if (spec == nullptr) {
+    return absl::InvalidArgumentError(
+        StrCat("unknown flag --", name, " (see --help)"));
+  }
+  if (!has_value) {
+    if (spec->is_bool) {
+      value = "true";
+    } else if (*i + 1 < args.size()) {
+      value = args[++*i];
+    } else {
+      return absl::InvalidArgumentError(
+          StrCat("flag --", name, " needs a value"));
+    }
+  }
+  out->flags[spec->name] = value;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CommandLine> ParseCommandLine(
+    const std::vector<std::string>& args, const std::vector<Spec>& specs) {
+  CommandLine out;
   bool positional_only = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -65,7 +105,7 @@ absl::StatusOr<Settings> Settings::Load(const std::vector<std::string>& args,
         positional_only = true;
         continue;
       }
-      settings.positional_.push_back(arg);
+      out.positional.push_back(arg);
       continue;
     }
     std::string name = arg.substr(2);
@@ -77,7 +117,7 @@ absl::StatusOr<Settings> Settings::Load(const std::vector<std::string>& args,
       has_value = true;
     }
     if (name == "help") {
-      settings.help_requested_ = true;
+      out.help = true;
       continue;
     }
     if (name == "config") {
@@ -87,75 +127,82 @@ absl::StatusOr<Settings> Settings::Load(const std::vector<std::string>& args,
         }
         value = args[++i];
       }
-      config_file = value;
+      out.config_file = value;
       continue;
     }
-    const Spec* spec = FindSpec(specs, name);
-    if (spec == nullptr && name.rfind("no-", 0) == 0) {
-      const Spec* negated = FindSpec(specs, name.substr(3));
-      if (negated != nullptr && negated->is_bool && !has_value) {
-        flags[negated->name] = "false";
-        continue;
-      }
+    if (absl::Status s =
+            ParseFlag(args, &i, specs, name, value, has_value, &out);
+        !s.ok()) {
+      return s;
     }
-    if (spec == nullptr) {
-      return absl::InvalidArgumentError(
-          StrCat("unknown flag --", name, " (see --help)"));
-    }
-    if (!has_value) {
-      if (spec->is_bool) {
-        value = "true";
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      } else {
-        return absl::InvalidArgumentError(
-            StrCat("flag --", name, " needs a value"));
-      }
-    }
-    flags[spec->name] = value;
   }
+  return out;
+}
 
+// The fields of YAML file `config_file` (a mapping of scalars; every field
+// a spec), by spec name.
+absl::StatusOr<FieldMap> ReadConfigFile(const std::string& config_file,
+                                        const std::vector<Spec>& specs) {
+  FieldMap from_file;
+  std::ifstream in(config_file);
+  if (!in) {
+    return absl::NotFoundError(
+        StrCat("config file ", config_file, " cannot be read"));
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(in);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        StrCat("config file ", config_file, ": ", e.what()));
+  }
+  if (!root || root.IsNull()) return from_file;
+  if (!root.IsMap()) {
+    return absl::InvalidArgumentError(
+        StrCat("config file ", config_file, ": top level must be a mapping"));
+  }
+  for (const auto& entry : root) {
+    const std::string key = Kebab(entry.first.as<std::string>());
+    if (FindSpec(specs, key) == nullptr) {
+      return absl::InvalidArgumentError(StrCat("config file ", config_file,
+                                               ": unknown field ",
+                                               entry.first.as<std::string>()));
+    }
+    if (!entry.second.IsScalar()) {
+      return absl::InvalidArgumentError(
+          StrCat("config file ", config_file, ": field ",
+                 entry.first.as<std::string>(), " must be a scalar"));
+    }
+    from_file[key] = entry.second.as<std::string>();
+  }
+  return from_file;
+}
+
+}  // namespace
+
+absl::StatusOr<Settings> Settings::Load(const std::vector<std::string>& args,
+                                        const std::vector<Spec>& specs,
+                                        const EnvLookup& env_lookup) {
+  const EnvLookup env =
+      env_lookup ? env_lookup : [](const char* n) { return std::getenv(n); };
+  auto command_line = ParseCommandLine(args, specs);
+  if (!command_line.ok()) return command_line.status();
+  Settings settings;
+  settings.positional_ = command_line->positional;
+  settings.help_requested_ = command_line->help;
+  std::string config_file = command_line->config_file;
   if (config_file.empty()) {
     if (const char* from_env = env("FRUITION_CONFIG"); from_env != nullptr) {
       config_file = from_env;
     }
   }
-  std::map<std::string, std::string, std::less<>> from_file;
+  FieldMap from_file;
   if (!config_file.empty()) {
-    std::ifstream in(config_file);
-    if (!in) {
-      return absl::NotFoundError(
-          StrCat("config file ", config_file, " cannot be read"));
-    }
-    YAML::Node root;
-    try {
-      root = YAML::Load(in);
-    } catch (const YAML::Exception& e) {
-      return absl::InvalidArgumentError(
-          StrCat("config file ", config_file, ": ", e.what()));
-    }
-    if (root && !root.IsNull()) {
-      if (!root.IsMap()) {
-        return absl::InvalidArgumentError(StrCat(
-            "config file ", config_file, ": top level must be a mapping"));
-      }
-      for (const auto& entry : root) {
-        const std::string key = Kebab(entry.first.as<std::string>());
-        if (FindSpec(specs, key) == nullptr) {
-          return absl::InvalidArgumentError(
-              StrCat("config file ", config_file, ": unknown field ",
-                     entry.first.as<std::string>()));
-        }
-        if (!entry.second.IsScalar()) {
-          return absl::InvalidArgumentError(
-              StrCat("config file ", config_file, ": field ",
-                     entry.first.as<std::string>(), " must be a scalar"));
-        }
-        from_file[key] = entry.second.as<std::string>();
-      }
-    }
+    auto read = ReadConfigFile(config_file, specs);
+    if (!read.ok()) return read.status();
+    from_file = std::move(*read);
   }
-
+  // Flags > FRUITION_* environment > file > default.
   for (const Spec& spec : specs) {
     Value value{spec.default_value, "default"};
     if (auto it = from_file.find(spec.name); it != from_file.end()) {
@@ -165,7 +212,8 @@ absl::StatusOr<Settings> Settings::Load(const std::vector<std::string>& args,
     if (const char* from_env = env(env_name.c_str()); from_env != nullptr) {
       value = {from_env, StrCat("env ", env_name)};
     }
-    if (auto it = flags.find(spec.name); it != flags.end()) {
+    if (auto it = command_line->flags.find(spec.name);
+        it != command_line->flags.end()) {
       value = {it->second, "flag"};
     }
     settings.values_[spec.name] = std::move(value);

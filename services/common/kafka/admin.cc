@@ -33,17 +33,46 @@ absl::StatusOr<Handle> NewAdminHandle(
 
 }  // namespace
 
+TopicSpec SpecOf(const topics::Topic& topic, const TopicLayout& layout) {
+  TopicSpec spec;
+  spec.name = layout.prefix + std::string(topic.name);
+  spec.partitions =
+      layout.partitions > 0 ? layout.partitions : topic.partitions;
+  spec.replication_factor = layout.replication_factor > 0
+                                ? layout.replication_factor
+                                : topic.replication_factor;
+  const int min_insync = layout.min_insync_replicas > 0
+                             ? layout.min_insync_replicas
+                             : topic.min_insync_replicas;
+  spec.config =
+      topics::TopicConfig(topic, std::min(min_insync, spec.replication_factor));
+  return spec;
+}
+
+std::vector<TopicSpec> SpecsOf(const std::vector<const topics::Topic*>& topics,
+                               const TopicLayout& layout) {
+  std::vector<TopicSpec> out;
+  out.reserve(topics.size());
+  for (const topics::Topic* t : topics) out.push_back(SpecOf(*t, layout));
+  return out;
+}
+
+std::vector<TopicSpec> CatalogueSpecs(const TopicLayout& layout) {
+  std::vector<const topics::Topic*> all;
+  for (const topics::Topic& t : topics::Catalogue()) all.push_back(&t);
+  return SpecsOf(all, layout);
+}
+
+std::vector<TopicSpec> ServiceTopics(std::string_view service, int partitions,
+                                     int replication_factor) {
+  TopicLayout layout;
+  layout.partitions = partitions;
+  layout.replication_factor = replication_factor;
+  return SpecsOf(topics::TopicsOf(service), layout);
+}
+
 std::vector<TopicSpec> IntakeTopics(int partitions, int replication_factor) {
-  return {
-      {std::string(topics::kReports),
-       partitions,
-       replication_factor,
-       {{"retention.ms", "-1"}, {"retention.bytes", "-1"}}},
-      {std::string(topics::kReference),
-       partitions,
-       replication_factor,
-       {{"retention.ms", "-1"}, {"retention.bytes", "-1"}}},
-  };
+  return ServiceTopics(topics::kIntake, partitions, replication_factor);
 }
 
 absl::Status EnsureTopics(const std::string& bootstrap,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/common/topics.h"
 
 namespace fruition::kafka {
 
@@ -22,8 +23,35 @@ struct TopicSpec {
   std::map<std::string, std::string> config;  // e.g. retention.ms=-1
 };
 
-// The topics of SPEC §7 that intake writes, with `partitions` each (the
-// reports topic is the system of record: unlimited retention).
+// How a deployment lays out the catalogue's topics; 0 keeps the catalogue's
+// default (topics::Topic).
+struct TopicLayout {
+  int partitions = 0;
+  int replication_factor = 0;
+  // Capped at the replication factor, so that a single-broker dev or test
+  // cluster (replication 1) gets topics it can write to.
+  int min_insync_replicas = 0;
+  // Prepended to every name; for tests that share a broker only.
+  std::string prefix;
+};
+
+// The spec of catalogue entry `topic` under `layout`: retention, cleanup
+// policy and min.insync.replicas from the catalogue (topics::TopicConfig).
+TopicSpec SpecOf(const topics::Topic& topic, const TopicLayout& layout);
+
+// SpecOf each of `topics`, in order.
+std::vector<TopicSpec> SpecsOf(const std::vector<const topics::Topic*>& topics,
+                               const TopicLayout& layout);
+
+// SpecsOf every topic of the catalogue.
+std::vector<TopicSpec> CatalogueSpecs(const TopicLayout& layout);
+
+// The specs of the topics `service` (topics::kIntake, ...) reads or writes:
+// what its --create-topics creates.
+std::vector<TopicSpec> ServiceTopics(std::string_view service, int partitions,
+                                     int replication_factor);
+
+// The topics intake writes (for tests and benchmarks that start from intake).
 std::vector<TopicSpec> IntakeTopics(int partitions, int replication_factor);
 
 // Creates the topics that do not exist yet; existing ones are left alone.

@@ -50,5 +50,40 @@ TEST(AdminTest, BadPropertyIsInvalidArgument) {
   EXPECT_EQ(layouts.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// A service's --create-topics specs are its catalogue entries with the
+// deployment's partitions and replication, and min.insync.replicas capped at
+// the replication (a one-broker cluster could not write otherwise).
+TEST(AdminTest, ServiceTopicsAreTheCatalogueEntriesUnderTheLayout) {
+  const auto specs = ServiceTopics(topics::kEvidence, 6, 1);
+  std::vector<std::string> names;
+  for (const TopicSpec& spec : specs) {
+    names.push_back(spec.name);
+    EXPECT_EQ(spec.partitions, 6) << spec.name;
+    EXPECT_EQ(spec.replication_factor, 1) << spec.name;
+    // The catalogue's retention and cleanup, min.insync.replicas 1 (not 2).
+    EXPECT_EQ(spec.config, topics::TopicConfig(*topics::Find(spec.name), 1))
+        << spec.name;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"fruition.reports.v1",
+                                             "fruition.reference.v1",
+                                             "fruition.link-assessments.v1"}));
+}
+
+// Unset layout fields keep the catalogue's defaults; the prefix is prepended.
+TEST(AdminTest, CatalogueSpecsKeepDefaultsAndPrefix) {
+  TopicLayout layout;
+  layout.prefix = "t.";
+  const auto specs = CatalogueSpecs(layout);
+  ASSERT_EQ(specs.size(), topics::Catalogue().size());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const topics::Topic& t = topics::Catalogue()[i];
+    EXPECT_EQ(specs[i].name, "t." + std::string(t.name));
+    EXPECT_EQ(specs[i].partitions, t.partitions);
+    EXPECT_EQ(specs[i].replication_factor, t.replication_factor);
+    EXPECT_EQ(specs[i].config.at("min.insync.replicas"),
+              std::to_string(t.min_insync_replicas));
+  }
+}
+
 }  // namespace
 }  // namespace fruition::kafka

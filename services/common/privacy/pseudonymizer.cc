@@ -13,13 +13,7 @@ namespace fruition::privacy {
 namespace {
 
 std::string Hex(const unsigned char* data, size_t len) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(len * 2, '0');
-  for (size_t i = 0; i < len; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xF];
-  }
-  return out;
+  return HexLower(std::string_view(reinterpret_cast<const char*>(data), len));
 }
 
 bool IsSpace(char c) {

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/auth/principals.h"
+#include "services/common/status.h"
 
 namespace fruition::server {
 
@@ -59,6 +60,17 @@ class GrpcServer {
 // The caller's credentials: the `authorization` metadata and the verified
 // client certificate's CN (x509_common_name), if any.
 auth::Credentials CredentialsFrom(const grpc::ServerContext& context);
+
+// The answer `as(caller)` for the caller of `context` as `principals`
+// authenticate them, or their refusal as a gRPC status. A service's gRPC
+// methods are this around their *As functions, which tests call directly.
+template <typename As>
+grpc::Status AsCaller(const auth::PrincipalRegistry& principals,
+                      const grpc::ServerContext& context, As&& as) {
+  auto caller = principals.Authenticate(CredentialsFrom(context));
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return as(*caller);
+}
 
 }  // namespace fruition::server
 

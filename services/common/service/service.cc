@@ -7,6 +7,7 @@
 #include "services/common/kafka/producer.h"
 #include "services/common/log/log.h"
 #include "services/common/server/grpc_server.h"
+#include "services/common/service/component.h"
 #include "services/common/status.h"
 #include "services/common/strings.h"
 #include "services/common/telemetry/admin_http.h"
@@ -30,17 +31,15 @@ absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(
   return store::KvStore::Open(dir, tables);
 }
 
-std::vector<config::Spec> CommonSpecs(const std::string& grpc_listen,
-                                      const std::string& metrics_listen,
-                                      const std::string& group_id) {
+std::vector<config::Spec> CommonSpecs(const ServiceDefaults& defaults) {
   return {
-      {"grpc-listen", grpc_listen, "gRPC listen address host:port"},
-      {"metrics-listen", metrics_listen,
+      {"grpc-listen", defaults.grpc_listen, "gRPC listen address host:port"},
+      {"metrics-listen", defaults.metrics_listen,
        "admin HTTP (/metrics, /healthz, /readyz) host:port"},
       {"kafka-bootstrap", "", "Kafka bootstrap servers (required)"},
       {"kafka-properties", "",
        "extra librdkafka properties, k=v,k=v (security.protocol, sasl.*)"},
-      {"group-id", group_id, "Kafka consumer group"},
+      {"group-id", defaults.group_id, "Kafka consumer group"},
       {"principals-file", "", "principals YAML (SPEC §1; required)"},
       {"data-dir", "", "directory for RocksDB state (required)"},
       {"skip-record", "",
@@ -113,52 +112,88 @@ absl::Status ParseCommon(const config::Settings& s, CommonConfig* c) {
   return absl::OkStatus();
 }
 
-absl::Status Serve(const std::string& name, const CommonConfig& config,
-                   const Component& component,
+void ConfigureLog(const std::string& name, const std::string& level) {
+  log::Level parsed = log::Level::kInfo;
+  log::ParseLevel(level, &parsed);
+  log::Configure(name, parsed);
+}
+
+namespace {
+
+// Health follows the component's readiness until `stop` fires.
+void FollowReadiness(const std::string& name, const Component& component,
+                     server::GrpcServer* grpc_server,
+                     server::ShutdownSignal* stop) {
+  bool last = false;
+  bool first = true;
+  while (!stop->WaitFor(std::chrono::milliseconds(250))) {
+    const bool ready = component.Ready();
+    if (first || ready != last) {
+      grpc_server->SetServing(ready);
+      log::Info(name + (ready ? " serving" : " not serving"));
+      last = ready;
+      first = false;
+    }
+  }
+}
+
+// Starts `component`; a failure (other than CANCELLED, which means `stop`
+// already fired) stops the process.
+absl::Status StartOrStop(const std::string& name, Component& component,
+                         server::ShutdownSignal* stop) {
+  absl::Status started = component.Start(stop);
+  if (absl::IsCancelled(started)) return absl::OkStatus();
+  if (!started.ok()) {
+    log::Error(name + " did not start",
+               {{"error", std::string(started.message())}});
+    stop->Notify(name + " start failed");
+  }
+  return started;
+}
+
+}  // namespace
+
+absl::Status Serve(const std::string& name, const ServeOptions& options,
+                   Component& component,
                    const std::shared_ptr<prometheus::Registry>& registry,
                    server::ShutdownSignal* stop,
                    const std::function<void(int, int)>& on_listening) {
-  server::GrpcServerOptions options;
-  options.listen_address = config.grpc_listen;
-  options.tls_cert_file = config.tls_cert_file;
-  options.tls_key_file = config.tls_key_file;
-  options.tls_client_ca_file = config.tls_client_ca_file;
-  auto grpc_server = server::GrpcServer::Start(options, component.services);
+  server::GrpcServerOptions grpc_options;
+  grpc_options.listen_address = options.grpc_listen;
+  grpc_options.tls_cert_file = options.tls_cert_file;
+  grpc_options.tls_key_file = options.tls_key_file;
+  grpc_options.tls_client_ca_file = options.tls_client_ca_file;
+  auto grpc_server =
+      server::GrpcServer::Start(grpc_options, component.services());
   if (!grpc_server.ok()) return grpc_server.status();
-  const size_t colon = config.metrics_listen.rfind(':');
+  const size_t colon = options.metrics_listen.rfind(':');
   auto admin = telemetry::AdminHttpServer::Start(
-      config.metrics_listen.substr(0, colon),
-      std::stoi(config.metrics_listen.substr(colon + 1)), registry,
-      component.ready);
+      options.metrics_listen.substr(0, colon),
+      std::stoi(options.metrics_listen.substr(colon + 1)), registry,
+      [&component] { return component.Ready(); });
   if (!admin.ok()) return admin.status();
   log::Info(name + " listening", {{"grpc_port", (*grpc_server)->port()},
                                   {"metrics_port", (*admin)->port()}});
   if (on_listening) on_listening((*grpc_server)->port(), (*admin)->port());
-  component.start();
-  std::thread health([&] {
-    bool last = false;
-    bool first = true;
-    while (!stop->WaitFor(std::chrono::milliseconds(250))) {
-      const bool ready = component.ready();
-      if (first || ready != last) {
-        (*grpc_server)->SetServing(ready);
-        log::Info(name + (ready ? " serving" : " not serving"));
-        last = ready;
-        first = false;
-      }
-    }
-  });
-  stop->Wait();
-  health.join();
+  const absl::Status started = StartOrStop(name, component, stop);
+  FollowReadiness(name, component, grpc_server->get(), stop);
   log::Info(name + " draining", {{"reason", stop->reason()},
-                                 {"timeout_ms", config.drain_timeout_ms}});
+                                 {"timeout_ms", options.drain_timeout_ms}});
+  const auto draining = std::chrono::steady_clock::now();
   (*grpc_server)->SetServing(false);
-  if (component.draining) component.draining();
-  (*grpc_server)->Shutdown(std::chrono::milliseconds(config.drain_timeout_ms));
-  component.stop();
+  component.Drain();
+  (*grpc_server)->Shutdown(std::chrono::milliseconds(options.drain_timeout_ms));
+  const absl::Status stopped = component.Stop();
   (*admin)->Stop();
-  log::Info(name + " stopped");
-  return absl::OkStatus();
+  log::Info(
+      name + " stopped",
+      {{"drain_ms", static_cast<int64_t>(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - draining)
+                            .count())},
+       {"stopped", stopped.ok()}});
+  if (!started.ok()) return started;
+  return stopped;
 }
 
 }  // namespace fruition::service

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "prometheus/registry.h"
 #include "services/common/config/config.h"
+#include "services/common/kafka/admin.h"
 #include "services/common/server/shutdown.h"
 #include "services/common/store/kv.h"
 #include "services/common/stream/loop.h"
@@ -25,7 +26,22 @@ class Service;
 
 namespace fruition::service {
 
+// What differs between the services' common settings: their default
+// addresses and consumer group (one constant per service, read by both its
+// config struct and its --help).
+struct ServiceDefaults {
+  const char* grpc_listen;
+  const char* metrics_listen;
+  const char* group_id;
+};
+
 struct CommonConfig {
+  CommonConfig() = default;
+  explicit CommonConfig(const ServiceDefaults& d)
+      : grpc_listen(d.grpc_listen),
+        metrics_listen(d.metrics_listen),
+        group_id(d.group_id) {}
+
   std::string grpc_listen;      // host:port
   std::string metrics_listen;   // host:port
   std::string kafka_bootstrap;  // required
@@ -46,9 +62,7 @@ struct CommonConfig {
 
 // The common settings' specs, with this service's default addresses and
 // group; append the service's own.
-std::vector<config::Spec> CommonSpecs(const std::string& grpc_listen,
-                                      const std::string& metrics_listen,
-                                      const std::string& group_id);
+std::vector<config::Spec> CommonSpecs(const ServiceDefaults& defaults);
 
 // Reads and validates the common settings; errors name the field.
 absl::Status ParseCommon(const config::Settings& s, CommonConfig* c);
@@ -61,25 +75,74 @@ absl::StatusOr<std::string> MakeDir(const std::string& dir);
 absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(
     const std::string& dir, const std::vector<std::string>& tables);
 
-// A component to serve.
-struct Component {
-  std::vector<grpc::Service*> services;
-  std::function<bool()> ready;  // health SERVING when true
-  std::function<void()> start;  // after the servers listen
-  std::function<void()> stop;   // after the gRPC server drained
-  // When draining begins (optional): end long-lived calls (streams) so that
-  // clients resume elsewhere instead of waiting out the drain.
-  std::function<void()> draining;
+// With `config.create_topics`, creates the topics of the catalogue that
+// `service` (topics::kIntake, ...) reads or writes and that are missing,
+// with `config.topic_partitions` and `config.topic_replication` and the
+// catalogue's retention; existing topics are left alone. `Config` is a
+// CommonConfig or another config with the same Kafka and topic fields.
+template <typename Config>
+absl::Status CreateTopicsOf(std::string_view service, const Config& config) {
+  if (!config.create_topics) return absl::OkStatus();
+  return kafka::EnsureTopics(
+      config.kafka_bootstrap, config.kafka_properties,
+      kafka::ServiceTopics(service, config.topic_partitions,
+                           config.topic_replication),
+      std::chrono::seconds(15));
+}
+
+class Component;  // component.h
+
+// How a component is served: the common settings Serve needs (a
+// CommonConfig, or intake's config, which has the same fields).
+struct ServeOptions {
+  std::string grpc_listen;     // host:port
+  std::string metrics_listen;  // host:port
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  int drain_timeout_ms = 10000;
 };
 
+template <typename Config>
+ServeOptions ServeOptionsOf(const Config& config) {
+  ServeOptions o;
+  o.grpc_listen = config.grpc_listen;
+  o.metrics_listen = config.metrics_listen;
+  o.tls_cert_file = config.tls_cert_file;
+  o.tls_key_file = config.tls_key_file;
+  o.tls_client_ca_file = config.tls_client_ca_file;
+  o.drain_timeout_ms = config.drain_timeout_ms;
+  return o;
+}
+
 // Serves `component` until `stop` fires, then drains: health NOT_SERVING,
-// running calls get drain_timeout_ms, the component stops, the admin server
+// Drain(), running calls get drain_timeout_ms, Stop(), the admin server
 // closes. `on_listening` gets the gRPC and admin ports (tests use port 0).
-absl::Status Serve(const std::string& name, const CommonConfig& config,
-                   const Component& component,
+// When Start fails (not CANCELLED) the process stops and that error is the
+// result; otherwise Stop's.
+absl::Status Serve(const std::string& name, const ServeOptions& options,
+                   Component& component,
                    const std::shared_ptr<prometheus::Registry>& registry,
                    server::ShutdownSignal* stop,
                    const std::function<void(int, int)>& on_listening);
+
+// Logs of this process as `name`, at `level` (already validated; info if
+// not a level).
+void ConfigureLog(const std::string& name, const std::string& level);
+
+// A service binary's Run: logging, a metrics registry, `C::Create(config,
+// registry)`, then Serve until `stop`.
+template <typename C, typename Config>
+absl::Status Run(const std::string& name, const Config& config,
+                 server::ShutdownSignal* stop,
+                 const std::function<void(int, int)>& on_listening) {
+  ConfigureLog(name, config.log_level);
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto component = C::Create(config, *registry);
+  if (!component.ok()) return component.status();
+  return Serve(name, ServeOptionsOf(config), **component, registry, stop,
+               on_listening);
+}
 
 }  // namespace fruition::service
 

@@ -1,0 +1,86 @@
+#include "services/common/service/component.h"
+
+#include <chrono>
+
+#include "services/common/strings.h"
+
+namespace fruition::service {
+
+LoopComponent::~LoopComponent() { (void)Stop(); }
+
+bool LoopComponent::Ready() const {
+  if (producer_ == nullptr || !producer_->Healthy()) return false;
+  for (const auto& loop : loops_) {
+    if (!loop->Healthy()) return false;
+  }
+  return true;
+}
+
+absl::Status LoopComponent::Start(server::ShutdownSignal* /*stop*/) {
+  for (auto& loop : loops_) {
+    stream::Loop* l = loop.get();
+    threads_.emplace_back([this, l] { l->RunUntilStopped(stop_); });
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoopComponent::Stop() {
+  stop_ = true;
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+  if (producer_ != nullptr) (void)producer_->Flush(std::chrono::seconds(5));
+  return absl::OkStatus();
+}
+
+absl::Status LoopComponent::Init(std::string_view name,
+                                 const CommonConfig& config) {
+  config_ = config;
+  client_id_ = StrCat("fruition-", name);
+  auto principals = auth::PrincipalRegistry::LoadFile(config.principals_file);
+  if (!principals.ok()) return principals.status();
+  principals_ = std::make_unique<auth::PrincipalRegistry>(*principals);
+  if (absl::Status s = CreateTopicsOf(name, config); !s.ok()) return s;
+  kafka::ProducerOptions options;
+  options.bootstrap_servers = config.kafka_bootstrap;
+  options.client_id = client_id_;
+  options.properties = config.kafka_properties;
+  auto producer = kafka::KafkaProducer::Create(options);
+  if (!producer.ok()) return producer.status();
+  producer_ = std::move(*producer);
+  return absl::OkStatus();
+}
+
+kafka::ConsumerOptions LoopComponent::Consumer(
+    const std::string& group_id) const {
+  kafka::ConsumerOptions c;
+  c.bootstrap_servers = config_.kafka_bootstrap;
+  c.group_id = group_id;
+  c.client_id = client_id_;
+  c.properties = config_.kafka_properties;
+  return c;
+}
+
+absl::StatusOr<store::KvStore*> LoopComponent::AddStore(
+    const std::string& subdir, const std::vector<std::string>& tables) {
+  auto store = OpenStore(config_.data_dir + "/" + subdir, tables);
+  if (!store.ok()) return store.status();
+  stores_.push_back(std::move(*store));
+  return stores_.back().get();
+}
+
+stream::Loop* LoopComponent::AddLoop(stream::LoopOptions options,
+                                     store::KvStore* store,
+                                     stream::Handler* handler,
+                                     prometheus::Registry* registry) {
+  if (options.consumer.bootstrap_servers.empty()) {
+    options.consumer = Consumer(config_.group_id);
+  }
+  if (options.skip.empty()) options.skip = config_.skip_records;
+  loops_.push_back(std::make_unique<stream::Loop>(
+      options, store, producer_.get(), handler, registry));
+  return loops_.back().get();
+}
+
+}  // namespace fruition::service
