@@ -10,46 +10,6 @@ namespace {
 
 using Kind = CellRule::Kind;
 
-CellRule Count(const char* n) { return {Kind::kCount, n, "", false, {}}; }
-CellRule Share(const char* n, const char* k, bool value_is_k = false) {
-  return {Kind::kShare, n, k, value_is_k, {}};
-}
-CellRule Measure(const char* n) { return {Kind::kMeasure, n, "", false, {}}; }
-
-const std::map<std::string, CellRule>& Rules() {
-  static const auto* rules = new std::map<std::string, CellRule>{
-      {"arrests", Count("arrests")},
-      {"pto_linked_arrests_claimed", Count("claimed")},
-      {"pto_linked_arrests_substantiated",
-       Share("claimed", "substantiated", true)},
-      {"link_substantiation_rate", Share("claimed", "substantiated")},
-      {"sentenced", Count("sentenced")},
-      {"mean_desert", Measure("sentenced")},
-      {"high_desert_share", Share("sentenced", "high_desert")},
-      {"lnf_share", Share("sentenced", "lnf")},
-      {"ch1_share", Share("sentenced", "ch1")},
-      {"weapon_share", Share("sentenced", "weapon")},
-      {"aggravating_role_share", Share("sentenced", "aggravating")},
-      {"claimed_priority_share", Share("sentenced", "claimed_priority")},
-      {"fruition_gap",
-       {Kind::kDifference,
-        "sentenced",
-        "",
-        false,
-        {"claimed_priority_share", "high_desert_share"}}},
-      {"weighted_enforcement_value", Measure("sentenced")},
-      {"lnf_prison_years", Measure("lnf")},
-      {"lnf_cost_usd", Measure("lnf")},
-      {"declined_then_charged_elsewhere", Count("declined_charged")},
-      {"org_outcomes_reported", {Kind::kOrganization, "", "", false, {}}},
-      {"pending_counted_as_dismantled",
-       {Kind::kOrganization, "", "", false, {}}},
-      // Computed from the arrests count: follows it.
-      {"target_ratio:PERFORMANCE_MEASURE_ARRESTS", Measure("arrests")},
-  };
-  return *rules;
-}
-
 bool StartsWith(const std::string& s, const char* prefix) {
   return s.rfind(prefix, 0) == 0;
 }
@@ -196,16 +156,6 @@ std::vector<LinkedSet> LinkedSets(const std::map<UnitPeriod, PublicInput>& in) {
 }
 
 }  // namespace
-
-CellRule RuleOf(const std::string& name) {
-  const auto& rules = Rules();
-  if (auto it = rules.find(name); it != rules.end()) return it->second;
-  if (StartsWith(name, "target_ratio:") ||
-      StartsWith(name, "community_change:")) {
-    return {Kind::kOrganization, "", "", false, {}};
-  }
-  return {Kind::kMeasure, "cell:" + name, "", false, {}};
-}
 
 std::string FiscalYearOfPeriod(const std::string& period) {
   return period.substr(0, 6);

@@ -6,6 +6,7 @@
 #include <tuple>
 #include <vector>
 
+#include "google/protobuf/descriptor.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
 
@@ -187,28 +188,19 @@ std::set<std::string> PossibleUnitPeriods(const SubjectState& s) {
 }
 
 void AddComponents(const Components& b, int64_t sign, Components* a) {
-  a->set_arrests(a->arrests() + sign * b.arrests());
-  a->set_claimed(a->claimed() + sign * b.claimed());
-  a->set_substantiated(a->substantiated() + sign * b.substantiated());
-  a->set_sentenced(a->sentenced() + sign * b.sentenced());
-  a->set_desert_sum(a->desert_sum() + sign * b.desert_sum());
-  a->set_high_desert(a->high_desert() + sign * b.high_desert());
-  a->set_lnf(a->lnf() + sign * b.lnf());
-  a->set_ch1(a->ch1() + sign * b.ch1());
-  a->set_weapon(a->weapon() + sign * b.weapon());
-  a->set_aggravating(a->aggravating() + sign * b.aggravating());
-  a->set_claimed_priority(a->claimed_priority() + sign * b.claimed_priority());
-  a->set_wev_x800(a->wev_x800() + sign * b.wev_x800());
-  a->set_lnf_months(a->lnf_months() + sign * b.lnf_months());
-  a->set_declined_charged(a->declined_charged() + sign * b.declined_charged());
-  a->set_org_outcomes(a->org_outcomes() + sign * b.org_outcomes());
-  a->set_pending_dismantled(a->pending_dismantled() +
-                            sign * b.pending_dismantled());
-  for (const auto& [k, v] : b.target()) {
-    (*a->mutable_target())[k] += sign * v;
-  }
-  for (const auto& [k, v] : b.reported()) {
-    (*a->mutable_reported())[k] += sign * v;
+  // Every int64 count, by reflection: a new count for a new indicator is a
+  // field of Components and nothing here.
+  const auto* descriptor = Components::descriptor();
+  const auto* reflection = Components::GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* field = descriptor->field(i);
+    if (field->is_repeated() ||
+        field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64) {
+      continue;
+    }
+    reflection->SetInt64(a, field,
+                         reflection->GetInt64(*a, field) +
+                             sign * reflection->GetInt64(b, field));
   }
   for (const auto& [k, v] : b.parent_agencies()) {
     auto& m = *a->mutable_parent_agencies();
