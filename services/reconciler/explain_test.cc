@@ -25,7 +25,7 @@
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
 #include "services/reconciler/rules.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 #include "services/scoring/facts.h"
 
 namespace fruition::reconciler {
@@ -114,7 +114,7 @@ Finding TierFinding(const v1::SentencingRecord& record) {
   EXPECT_TRUE(scoring::ApplyReport(sentencing, &s));
   const std::vector<Finding> fs =
       TierMismatches(kPid, s, {{store::JoinKey({"DEA", "CL-00042"}), a}},
-                     scoring::DefaultDesertRules());
+                     domain::DefaultDesertRules());
   EXPECT_EQ(fs.size(), 1u);
   return fs.empty() ? Finding{} : fs[0];
 }
@@ -287,7 +287,7 @@ TEST(Explain, TierMismatch) {
   EXPECT_FALSE(Contains(x.summary(), "LNF offender")) << x.summary();
   EXPECT_TRUE(Contains(x.summary(), "120 months")) << x.summary();
   const int score =
-      scoring::Score(Record(v1::MITIGATING_ROLE_MINOR, 120)).score;
+      domain::Score(Record(v1::MITIGATING_ROLE_MINOR, 120)).score;
   EXPECT_TRUE(Contains(x.summary(), StrCat("desert score of ", score, " ")))
       << x.summary();
 

@@ -95,7 +95,7 @@ ReadBack KafkaReadBack(const kafka::ConsumerOptions& options);
 struct ReconcilerOptions {
   Thresholds thresholds;
   std::string criteria_version = "v1";
-  const scoring::DesertRules* desert = &scoring::DefaultDesertRules();
+  const domain::DesertRules* desert = &domain::DefaultDesertRules();
   int partitions = 12;  // of every topic it reads and writes
   // Wall clock (ms since the epoch); tests pass their own.
   std::function<int64_t()> now_ms;

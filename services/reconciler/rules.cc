@@ -101,7 +101,7 @@ Finding LinkUnsubstantiated(const v1::LinkAssessment& a) {
 std::vector<Finding> TierMismatches(
     const std::string& pid, const internal::SubjectState& s,
     const std::map<std::string, v1::LinkAssessment>& claims,
-    const scoring::DesertRules& rules) {
+    const domain::DesertRules& rules) {
   std::vector<Finding> out;
   // Arrests in a fixed order.
   std::vector<const internal::SubjectState::Arrest*> arrests;
@@ -112,7 +112,7 @@ std::vector<Finding> TierMismatches(
   });
   for (const auto& [case_id, sen] : s.sentencings()) {
     const v1::SentencingRecord& r = sen.record();
-    const scoring::DesertResult d = scoring::Score(r, rules);
+    const domain::DesertResult d = domain::Score(r, rules);
     const bool mitigating =
         r.mitigating_role() != v1::MITIGATING_ROLE_NONE &&
         r.mitigating_role() != v1::MITIGATING_ROLE_UNSPECIFIED;

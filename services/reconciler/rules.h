@@ -51,7 +51,7 @@
 #include "fruition/v1/events.pb.h"
 #include "fruition/v1/reports.pb.h"
 #include "fruition/v1/scores.pb.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 
 namespace fruition::reconciler {
 
@@ -90,7 +90,7 @@ Finding LinkUnsubstantiated(const v1::LinkAssessment& latest);
 std::vector<Finding> TierMismatches(
     const std::string& subject_pid, const internal::SubjectState& s,
     const std::map<std::string, v1::LinkAssessment>& claims,
-    const scoring::DesertRules& rules);
+    const domain::DesertRules& rules);
 
 // DECLINED_THEN_CHARGED_ELSEWHERE of the subject: holds when it was charged
 // in a district other than one that declined it; unit and period those of

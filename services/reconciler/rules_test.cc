@@ -27,7 +27,7 @@
 #include "gtest/gtest.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 #include "services/scoring/facts.h"
 
 namespace fruition::reconciler {
@@ -177,7 +177,7 @@ struct Subject {
     claims[store::JoinKey({a.reporter(), a.claim_id()})] = a;
   }
   std::vector<Finding> Tier() const {
-    return TierMismatches(kPid, state, claims, scoring::DefaultDesertRules());
+    return TierMismatches(kPid, state, claims, domain::DefaultDesertRules());
   }
   std::optional<Finding> Dtce() const {
     return DeclinedThenChargedElsewhere(kPid, state);
@@ -566,8 +566,8 @@ TEST(TierMismatch, Event) {
   EXPECT_EQ(e.org_id(), "ORG-1");
   EXPECT_EQ(e.criteria_version(), kCriteria);
   EXPECT_EQ(e.score_version(), "v1");
-  const scoring::DesertResult d =
-      scoring::Score(NotLnfRecord(v1::MITIGATING_ROLE_MINOR));
+  const domain::DesertResult d =
+      domain::Score(NotLnfRecord(v1::MITIGATING_ROLE_MINOR));
   EXPECT_EQ(e.facts().at("tier"), v1::TIER_RPOT);
   EXPECT_EQ(e.facts().at("claim_result"), v1::ASSESSMENT_RESULT_SUBSTANTIATED);
   EXPECT_EQ(e.facts().at("desert_score"), d.score);

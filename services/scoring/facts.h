@@ -21,9 +21,15 @@
 #include "fruition/internal/scoring.pb.h"
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/reports.pb.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 
 namespace fruition::scoring {
+
+// The desert score is the domain's (services/domain/desert.h).
+using domain::DefaultDesertRules;
+using domain::DesertResult;
+using domain::DesertRules;
+using domain::Score;
 
 // "FY2016" for a time in Oct 1 2015 – Sep 30 2016 (UTC), and its quarter
 // "FY2016Q1" (Oct–Dec) … "FY2016Q4" (Jul–Sep).

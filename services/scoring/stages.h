@@ -30,10 +30,16 @@
 
 #include "fruition/v1/scores.pb.h"
 #include "services/common/stream/loop.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 #include "services/scoring/indicators.h"
 
 namespace fruition::scoring {
+
+// The desert score is the domain's (services/domain/desert.h).
+using domain::DefaultDesertRules;
+using domain::DesertResult;
+using domain::DesertRules;
+using domain::Score;
 
 // Tables of the stage 1 store (after "offsets").
 enum Stage1Table { kSubjects = 1, kIntents };

@@ -27,7 +27,7 @@
 #include "services/common/kafka/consumer.h"
 #include "services/common/kafka/partition.h"
 #include "services/common/store/kv.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 
 namespace fruition::scoring {
 namespace {

@@ -41,7 +41,7 @@
 #include "gtest/gtest.h"
 #include "services/common/strings.h"
 #include "services/evidence/criteria.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 #include "tests/harness/harness.h"
 #include "tools/sim/measure.h"
 #include "tools/sim/sim.h"
@@ -381,7 +381,7 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
   for (const auto& [key, s] : sentencing) {
     const auto& [person, case_id] = key;
     const v1::SentencingRecord& r = *s.record;
-    const scoring::DesertResult d = scoring::Score(r);
+    const domain::DesertResult d = domain::Score(r);
     std::set<std::string> units = {"district:" + r.district()};
     bool priority = false;
     double best = Weight(v1::TIER_UNSPECIFIED) *

@@ -29,7 +29,7 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 #include "tests/harness/harness.h"
 
 namespace fruition {
@@ -197,7 +197,7 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
         pop.records.push_back(Report(sen, pid));
       }
       const v1::SentencingRecord& s = final_report.sentencing();
-      const scoring::DesertResult d = scoring::Score(s);
+      const domain::DesertResult d = domain::Score(s);
       const bool priority =
           claimed && (tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
                       tier == v1::TIER_PTO_NATIONAL);
