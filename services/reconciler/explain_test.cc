@@ -26,7 +26,7 @@
 #include "services/common/strings.h"
 #include "services/reconciler/rules.h"
 #include "services/domain/desert.h"
-#include "services/scoring/facts.h"
+#include "services/domain/subject_facts.h"
 
 namespace fruition::reconciler {
 namespace {
@@ -104,14 +104,14 @@ Finding TierFinding(const v1::SentencingRecord& record) {
   arrest.mutable_arrest()->set_subject_pid(kPid);
   arrest.mutable_arrest()->set_agency("DEA");
   arrest.mutable_arrest()->set_claim_id("CL-00042");
-  EXPECT_TRUE(scoring::ApplyReport(arrest, &s));
+  EXPECT_TRUE(domain::ApplyReport(arrest, &s));
   const v1::LinkAssessment a =
       Assessment(v1::TIER_CPOT, v1::ASSESSMENT_RESULT_SUBSTANTIATED);
-  scoring::ApplyAssessment(a, kCriteria, &s);
+  domain::ApplyAssessment(a, kCriteria, &s);
   v1::AgencyReport sentencing =
       Envelope("USSC", "S-1", "CASE-1", Utc(2016, 6, 1));
   *sentencing.mutable_sentencing() = record;
-  EXPECT_TRUE(scoring::ApplyReport(sentencing, &s));
+  EXPECT_TRUE(domain::ApplyReport(sentencing, &s));
   const std::vector<Finding> fs =
       TierMismatches(kPid, s, {{store::JoinKey({"DEA", "CL-00042"}), a}},
                      domain::DefaultDesertRules());
@@ -127,8 +127,8 @@ Finding DtceFinding() {
   v1::AgencyReport c = Envelope("EOUSA", "C-1", "CASE-2", Utc(2016, 3, 1));
   c.mutable_charge_filed()->set_subject_pid(kPid);
   c.mutable_charge_filed()->set_district("SDNY");
-  EXPECT_TRUE(scoring::ApplyReport(d, &s));
-  EXPECT_TRUE(scoring::ApplyReport(c, &s));
+  EXPECT_TRUE(domain::ApplyReport(d, &s));
+  EXPECT_TRUE(domain::ApplyReport(c, &s));
   std::optional<Finding> f = DeclinedThenChargedElsewhere(kPid, s);
   EXPECT_TRUE(f.has_value());
   return f ? *f : Finding{};

@@ -13,7 +13,7 @@
 #include "services/common/proto.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
-#include "services/scoring/facts.h"
+#include "services/domain/subject_facts.h"
 
 namespace fruition::reconciler {
 namespace {
@@ -152,7 +152,7 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
   if (!report.ParseFromString(r.value)) {
     return absl::DataLossError("not a fruition.v1.AgencyReport");
   }
-  const std::string pid = scoring::SubjectOf(report);
+  const std::string pid = domain::SubjectOf(report);
   // Events about a reference record belong to the owner of its key's
   // partition; about a case-level one, to that of the record's partition.
   const int32_t partition =
@@ -191,7 +191,7 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
   if (auto got = GetProto<internal::SubjectState>(tx, kSubjects, pid)) {
     state = *std::move(got);
   }
-  if (scoring::ApplyReport(report, &state)) {
+  if (domain::ApplyReport(report, &state)) {
     state.set_partition(r.partition);
     tx.Put(kSubjects, pid, state.SerializeAsString());
     MarkDirty(tx, r.partition, kSubject, pid);
@@ -228,7 +228,7 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
       if (auto got = GetProto<internal::SubjectState>(tx, kSubjects, pid)) {
         state = *std::move(got);
       }
-      scoring::ApplyAssessment(a, options_.criteria_version, &state);
+      domain::ApplyAssessment(a, options_.criteria_version, &state);
       state.set_partition(r.partition);
       tx.Put(kSubjects, pid, state.SerializeAsString());
       MarkDirty(tx, r.partition, kSubject, pid);

@@ -9,7 +9,7 @@
 #include "services/common/proto.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
-#include "services/scoring/facts.h"
+#include "services/domain/subject_facts.h"
 
 namespace fruition::reconciler {
 namespace {
@@ -64,7 +64,7 @@ const v1::Indicator* Shown(const v1::Scorecard& card, const std::string& name) {
 bool Defined(const v1::Indicator* i) { return i != nullptr && i->defined(); }
 
 std::string FiscalYearOf(const google::protobuf::Timestamp& t) {
-  return scoring::FiscalYear(t.seconds());
+  return domain::FiscalYear(t.seconds());
 }
 
 }  // namespace
@@ -124,7 +124,7 @@ std::vector<Finding> TierMismatches(
     const internal::SubjectState::Arrest* by = nullptr;
     const v1::LinkAssessment* claim = nullptr;
     auto rank = [](int tier) {
-      return tier == v1::TIER_CPOT ? 2 : (scoring::IsPriority(tier) ? 1 : 0);
+      return tier == v1::TIER_CPOT ? 2 : (domain::IsPriority(tier) ? 1 : 0);
     };
     std::vector<std::string> arrest_refs;
     for (const auto* a : arrests) {
@@ -140,7 +140,7 @@ std::vector<Finding> TierMismatches(
       }
     }
     const bool priority =
-        claim != nullptr && scoring::IsPriority(claim->tier());
+        claim != nullptr && domain::IsPriority(claim->tier());
     Finding f;
     f.holds = priority && (d.lnf || mitigating);
     f.key = pid;
@@ -149,7 +149,7 @@ std::vector<Finding> TierMismatches(
                  v1::VISIBILITY_RESTRICTED,
                  StrCat("subject/", pid, "/case/", case_id));
     if (by != nullptr) e.set_unit(StrCat("agency:", by->agency()));
-    e.set_period(scoring::FiscalYear(sen.occurred_at()));
+    e.set_period(domain::FiscalYear(sen.occurred_at()));
     e.set_subject_pid(pid);
     if (claim != nullptr) {
       e.set_org_id(claim->org_id());
@@ -205,7 +205,7 @@ std::optional<Finding> DeclinedThenChargedElsewhere(
   e.set_subject_pid(pid);
   if (first != nullptr) {
     e.set_unit(StrCat("district:", first->district()));
-    e.set_period(scoring::FiscalYear(first->occurred_at()));
+    e.set_period(domain::FiscalYear(first->occurred_at()));
   }
   auto& facts = *e.mutable_facts();
   facts["declinations"] = s.declinations_size();

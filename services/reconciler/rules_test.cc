@@ -28,7 +28,7 @@
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
 #include "services/domain/desert.h"
-#include "services/scoring/facts.h"
+#include "services/domain/subject_facts.h"
 
 namespace fruition::reconciler {
 namespace {
@@ -170,10 +170,10 @@ struct Subject {
   std::map<std::string, v1::LinkAssessment> claims;
 
   void Report(const v1::AgencyReport& r) {
-    ASSERT_TRUE(scoring::ApplyReport(r, &state)) << r.report_id();
+    ASSERT_TRUE(domain::ApplyReport(r, &state)) << r.report_id();
   }
   void Assess(const v1::LinkAssessment& a) {
-    scoring::ApplyAssessment(a, kCriteria, &state);
+    domain::ApplyAssessment(a, kCriteria, &state);
     claims[store::JoinKey({a.reporter(), a.claim_id()})] = a;
   }
   std::vector<Finding> Tier() const {

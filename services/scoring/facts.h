@@ -22,6 +22,7 @@
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/reports.pb.h"
 #include "services/domain/desert.h"
+#include "services/domain/subject_facts.h"
 
 namespace fruition::scoring {
 
@@ -31,27 +32,14 @@ using domain::DesertResult;
 using domain::DesertRules;
 using domain::Score;
 
-// "FY2016" for a time in Oct 1 2015 – Sep 30 2016 (UTC), and its quarter
-// "FY2016Q1" (Oct–Dec) … "FY2016Q4" (Jul–Sep).
-std::string FiscalYear(int64_t seconds);
-std::string FiscalQuarter(int64_t seconds);
-
-// Whether a claimed org tier counts as a priority target (CPOT, RPOT,
-// PTO_NATIONAL): claimed_priority_share and TIER_MISMATCH.
-bool IsPriority(int tier);
-
-// The subject a report is about ("" if none).
-std::string SubjectOf(const v1::AgencyReport& report);
-
-// Applies a report of the subject; false if it changed nothing (a body
-// scoring does not use, or a report already applied).
-bool ApplyReport(const v1::AgencyReport& report, internal::SubjectState* s);
-
-// Applies an assessment of one of the subject's claims (only those of
-// `criteria_version`); false if it changed nothing.
-bool ApplyAssessment(const v1::LinkAssessment& assessment,
-                     const std::string& criteria_version,
-                     internal::SubjectState* s);
+// Facts about a subject shared with the reconciler
+// (services/domain/subject_facts.h).
+using domain::ApplyAssessment;
+using domain::ApplyReport;
+using domain::FiscalQuarter;
+using domain::FiscalYear;
+using domain::IsPriority;
+using domain::SubjectOf;
 
 // The subject's contribution to each unit-period, keyed unit \0 period.
 std::map<std::string, internal::Components> Contributions(
