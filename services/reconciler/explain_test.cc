@@ -24,9 +24,9 @@
 #include "gtest/gtest.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
-#include "services/reconciler/rules.h"
 #include "services/domain/desert.h"
 #include "services/domain/subject_facts.h"
+#include "services/reconciler/rules.h"
 
 namespace fruition::reconciler {
 namespace {
@@ -286,8 +286,7 @@ TEST(Explain, TierMismatch) {
   EXPECT_TRUE(Contains(x.summary(), "with a mitigating role")) << x.summary();
   EXPECT_FALSE(Contains(x.summary(), "LNF offender")) << x.summary();
   EXPECT_TRUE(Contains(x.summary(), "120 months")) << x.summary();
-  const int score =
-      domain::Score(Record(v1::MITIGATING_ROLE_MINOR, 120)).score;
+  const int score = domain::Score(Record(v1::MITIGATING_ROLE_MINOR, 120)).score;
   EXPECT_TRUE(Contains(x.summary(), StrCat("desert score of ", score, " ")))
       << x.summary();
 

@@ -1260,7 +1260,8 @@ TEST(PairRules, EveryPairRuleHasBothHalvesOnItsOwnView) {
     EXPECT_TRUE(r.holds);
     EXPECT_TRUE(p.holds);
     EXPECT_EQ(r.key, p.key);
-    EXPECT_EQ(p.event.facts().at("threshold"), Thresholds().*rule.threshold);
+    EXPECT_EQ(p.event.facts().at("threshold"),
+              Thresholds().Get(rule.threshold));
   }
   // One of each per view, nothing else on the restricted card.
   EXPECT_EQ(restricted.size(), PairRules().size());
@@ -1637,10 +1638,10 @@ TEST(Rules, ConditionKeysAsDocumented) {
 
 TEST(Rules, NonDefaultThresholds) {
   Thresholds t;
-  t.fruition_gap = 0.10;
-  t.lnf_share = 0.50;
-  t.min_sentenced = 5;
-  t.target_ratio = 2.0;
+  t.Set(domain::kFruitionGapThreshold, 0.10);
+  t.Set(domain::kLnfShareThreshold, 0.50);
+  t.Set(domain::kMinSentenced, 5);
+  t.Set(domain::kTargetRatioThreshold, 2.0);
   EXPECT_TRUE(Gap(0.10, 5, 1, t).holds);
   EXPECT_FALSE(Gap(0.0999, 5, 1, t).holds);
   EXPECT_FALSE(Gap(0.5, 4, 1, t).holds);
