@@ -6,6 +6,8 @@
 #include "services/common/auth/authz.h"
 #include "services/common/log/log.h"
 #include "services/common/strings.h"
+#include "services/domain/events.h"
+#include "services/domain/indicators.h"
 #include "services/gateway/json.h"
 #include "services/gateway/web_assets.h"
 
@@ -289,6 +291,19 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
           return true;
         });
   });
+
+  // The indicator and event catalogues (the domain registries): public,
+  // the same for every caller, and changed only by a release.
+  const auto catalogue = [](const std::string& json) {
+    return [json](const httplib::Request&, httplib::Response& res) {
+      res.headers.erase("Cache-Control");
+      res.set_header("Cache-Control", "public, max-age=300");
+      res.set_content(json, "application/json");
+    };
+  };
+  s.Get("/api/v1/catalogue/indicators",
+        catalogue(domain::IndicatorCatalogueJson()));
+  s.Get("/api/v1/catalogue/events", catalogue(domain::EventCatalogueJson()));
 
   // The dashboard.
   s.Get(R"(/([A-Za-z0-9_\-./]*))", [](const httplib::Request& req,
