@@ -106,65 +106,92 @@ Components WithParent(Components c, const std::string& agency) {
 
 }  // namespace
 
-std::map<std::string, Components> Contributions(const SubjectState& s,
-                                                const DesertRules& rules) {
-  std::map<std::string, Components> out;
-  auto add_to = [&](const std::string& unit, int64_t at, const Components& c) {
-    AddComponents(c, 1, &out[Key(unit, FiscalYear(at))]);
-    AddComponents(c, 1, &out[Key(unit, FiscalQuarter(at))]);
-  };
-  // The latest assessment of a claim, if any.
-  auto assessment =
-      [&](const std::string& reporter,
-          const std::string& claim_id) -> const SubjectState::Assessment* {
-    auto it = s.assessments().find(store::JoinKey({reporter, claim_id}));
-    return it == s.assessments().end() ? nullptr : &it->second;
-  };
-  // Arrests, in a fixed order.
+namespace {
+
+using Out = std::map<std::string, Components>;
+
+// Adds `c` to `unit` in the fiscal year and quarter of `at`.
+void AddTo(const std::string& unit, int64_t at, const Components& c, Out* out) {
+  AddComponents(c, 1, &(*out)[Key(unit, FiscalYear(at))]);
+  AddComponents(c, 1, &(*out)[Key(unit, FiscalQuarter(at))]);
+}
+
+// The latest assessment of a claim, if any.
+const SubjectState::Assessment* AssessmentOf(const SubjectState& s,
+                                             const std::string& reporter,
+                                             const std::string& claim_id) {
+  auto it = s.assessments().find(store::JoinKey({reporter, claim_id}));
+  return it == s.assessments().end() ? nullptr : &it->second;
+}
+
+// The subject's arrests, in a fixed order.
+std::vector<const SubjectState::Arrest*> SortedArrests(const SubjectState& s) {
   std::vector<const SubjectState::Arrest*> arrests;
   for (const auto& [k, a] : s.arrests()) arrests.push_back(&a);
   std::sort(arrests.begin(), arrests.end(), [](const auto* a, const auto* b) {
     return std::tie(a->reporter(), a->arrest_id()) <
            std::tie(b->reporter(), b->arrest_id());
   });
+  return arrests;
+}
+
+// Each arrest, in its agency and field office.
+void AddArrests(const SubjectState& s,
+                const std::vector<const SubjectState::Arrest*>& arrests,
+                Out* out) {
   for (const auto* a : arrests) {
     Components c;
     c.set_arrests(1);
     if (!a->claim_id().empty()) {
       c.set_claimed(1);
-      const auto* as = assessment(a->reporter(), a->claim_id());
+      const auto* as = AssessmentOf(s, a->reporter(), a->claim_id());
       if (as != nullptr &&
           as->result() == v1::ASSESSMENT_RESULT_SUBSTANTIATED) {
         c.set_substantiated(1);
       }
     }
     if (!a->agency().empty()) {
-      add_to("agency:" + a->agency(), a->occurred_at(), c);
+      AddTo("agency:" + a->agency(), a->occurred_at(), c, out);
     }
     if (!a->field_office().empty()) {
-      add_to("field_office:" + a->field_office(), a->occurred_at(),
-             WithParent(c, a->agency()));
+      AddTo("field_office:" + a->field_office(), a->occurred_at(),
+            WithParent(c, a->agency()), out);
     }
   }
+}
+
+// What one sentencing record counts, before its case's claims.
+Components SentencedComponents(const v1::SentencingRecord& r,
+                               const DesertResult& d) {
+  Components c;
+  c.set_sentenced(1);
+  c.set_desert_sum(d.score);
+  c.set_high_desert(d.band == v1::DESERT_BAND_HIGH ? 1 : 0);
+  c.set_lnf(d.lnf ? 1 : 0);
+  c.set_ch1(r.criminal_history_category() <= 1 ? 1 : 0);
+  c.set_weapon(r.weapon() != v1::WEAPON_NONE &&
+                       r.weapon() != v1::WEAPON_UNSPECIFIED
+                   ? 1
+                   : 0);
+  c.set_aggravating(r.aggravating_role() != v1::AGGRAVATING_ROLE_NONE &&
+                            r.aggravating_role() !=
+                                v1::AGGRAVATING_ROLE_UNSPECIFIED
+                        ? 1
+                        : 0);
+  if (d.lnf) c.set_lnf_months(r.sentence_months());
+  return c;
+}
+
+// Each sentencing record that counts: in its district and in the agency
+// and field office of every arrest of its case, with the best claim behind
+// them.
+void AddSentencings(const SubjectState& s,
+                    const std::vector<const SubjectState::Arrest*>& arrests,
+                    const DesertRules& rules, Out* out) {
   for (const auto& [case_id, sen] : s.sentencings()) {
     const v1::SentencingRecord& r = sen.record();
     const DesertResult d = Score(r, rules);
-    Components c;
-    c.set_sentenced(1);
-    c.set_desert_sum(d.score);
-    c.set_high_desert(d.band == v1::DESERT_BAND_HIGH ? 1 : 0);
-    c.set_lnf(d.lnf ? 1 : 0);
-    c.set_ch1(r.criminal_history_category() <= 1 ? 1 : 0);
-    c.set_weapon(r.weapon() != v1::WEAPON_NONE &&
-                         r.weapon() != v1::WEAPON_UNSPECIFIED
-                     ? 1
-                     : 0);
-    c.set_aggravating(r.aggravating_role() != v1::AGGRAVATING_ROLE_NONE &&
-                              r.aggravating_role() !=
-                                  v1::AGGRAVATING_ROLE_UNSPECIFIED
-                          ? 1
-                          : 0);
-    if (d.lnf) c.set_lnf_months(r.sentence_months());
+    Components c = SentencedComponents(r, d);
     // The case's arrests: units, and the best claim behind them.
     std::set<std::string> units = {"district:" + r.district()};
     std::map<std::string, std::set<std::string>> parents;  // field offices
@@ -178,7 +205,7 @@ std::map<std::string, Components> Contributions(const SubjectState& s,
         parents["field_office:" + a->field_office()].insert(a->agency());
       }
       if (a->claim_id().empty()) continue;
-      if (const auto* as = assessment(a->reporter(), a->claim_id())) {
+      if (const auto* as = AssessmentOf(s, a->reporter(), a->claim_id())) {
         if (IsPriority(as->tier())) priority = true;
         best_x8 = std::max(best_x8, WeightFactorX8(as->tier(), as->result()));
       }
@@ -190,11 +217,14 @@ std::map<std::string, Components> Contributions(const SubjectState& s,
       for (const std::string& agency : parents[unit]) {
         u = WithParent(u, agency);
       }
-      add_to(unit, sen.occurred_at(), u);
+      AddTo(unit, sen.occurred_at(), u, out);
     }
   }
-  // Declined in one district, charged in another: once, at the earliest
-  // such charge.
+}
+
+// Declined in one district, charged in another: once, at the earliest
+// such charge.
+void AddDeclinedThenCharged(const SubjectState& s, Out* out) {
   const SubjectState::Event* first = nullptr;
   for (const auto& charge : s.charges()) {
     bool declined_elsewhere = false;
@@ -211,8 +241,19 @@ std::map<std::string, Components> Contributions(const SubjectState& s,
   if (first != nullptr) {
     Components c;
     c.set_declined_charged(1);
-    add_to("district:" + first->district(), first->occurred_at(), c);
+    AddTo("district:" + first->district(), first->occurred_at(), c, out);
   }
+}
+
+}  // namespace
+
+std::map<std::string, Components> Contributions(const SubjectState& s,
+                                                const DesertRules& rules) {
+  Out out;
+  const auto arrests = SortedArrests(s);
+  AddArrests(s, arrests, &out);
+  AddSentencings(s, arrests, rules, &out);
+  AddDeclinedThenCharged(s, &out);
   return out;
 }
 
