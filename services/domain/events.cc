@@ -217,20 +217,6 @@ const char* InputName(RuleInput input) {
 
 }  // namespace
 
-std::string ConfigKey(const std::string& name) {
-  std::string out;
-  bool upper = false;
-  for (const char c : name) {
-    if (c == '-') {
-      upper = true;
-      continue;
-    }
-    out += upper ? static_cast<char>(std::toupper(c)) : c;
-    upper = false;
-  }
-  return out;
-}
-
 namespace {
 
 std::string Number(double v) {
@@ -270,7 +256,7 @@ void AppendRuleJson(const EventRule& r, const Thresholds& t, std::string* out) {
 void AppendThresholdJson(const ThresholdDef& d, double value,
                          std::string* out) {
   *out += "{\"name\":" + JsonString(d.name);
-  *out += ",\"configKey\":" + JsonString(ConfigKey(d.name));
+  *out += ",\"configKey\":" + JsonString(JsonName(d.name));
   *out += ",\"default\":" + Number(d.default_value);
   *out += ",\"value\":" + Number(value);
   *out += ",\"min\":" + Number(d.min);

@@ -59,8 +59,8 @@
 namespace fruition::domain {
 
 // A threshold of the event rules: a reconciler setting (flag --<name>,
-// environment FRUITION_<NAME>, YAML and Helm `reconciler.config` key the
-// lowerCamel of the name).
+// environment FRUITION_<NAME>, YAML and Helm `reconciler.config` key
+// JsonName(name), e.g. fruitionGapThreshold).
 struct ThresholdDef {
   std::string name;  // e.g. fruition-gap-threshold
   double default_value = 0;
@@ -69,10 +69,6 @@ struct ThresholdDef {
   bool integer = false;
   std::string help;
 };
-
-// The YAML and Helm key of a setting: its lowerCamel
-// (fruition-gap-threshold -> fruitionGapThreshold).
-std::string ConfigKey(const std::string& name);
 
 // Every threshold, in configuration order.
 const std::vector<ThresholdDef>& EventThresholds();

@@ -482,7 +482,7 @@ std::string JsonName(const std::string& snake) {
   bool upper = false;
   size_t i = 0;
   for (; i < snake.size() && snake[i] != ':'; ++i) {
-    if (snake[i] == '_') {
+    if (snake[i] == '_' || snake[i] == '-') {
       upper = true;
       continue;
     }

@@ -123,9 +123,10 @@ std::vector<v1::Indicator> ComputeIndicators(
 CellRule RuleOf(const std::string& name,
                 const std::vector<IndicatorDef>& registry = Indicators());
 
-// lowerCamel of a snake_case name, up to a ':' (kept with what follows):
-// `target_ratio:PERFORMANCE_MEASURE_ARRESTS` ->
-// `targetRatio:PERFORMANCE_MEASURE_ARRESTS`.
+// lowerCamel of a snake_case (or dashed) name, up to a ':' (kept with what
+// follows): `target_ratio:PERFORMANCE_MEASURE_ARRESTS` ->
+// `targetRatio:PERFORMANCE_MEASURE_ARRESTS`, `fruition-gap-threshold` ->
+// `fruitionGapThreshold` (a setting's YAML key).
 std::string JsonName(const std::string& name);
 
 // Helpers for entries: a cell, and numerator ÷ denominator (undefined when

@@ -9,6 +9,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "services/domain/events.h"
+#include "services/domain/indicators.h"
 #include "yaml-cpp/yaml.h"
 
 namespace fruition::reconciler {
@@ -48,7 +49,7 @@ TEST(HelmThresholdsTest, ValuesAndSchemaMatchTheRegistry) {
                                  .at("properties")
                                  .struct_value();
   for (const domain::ThresholdDef& t : domain::EventThresholds()) {
-    const std::string key = domain::ConfigKey(t.name);
+    const std::string key = domain::JsonName(t.name);
     SCOPED_TRACE(key);
     ASSERT_TRUE(config[key]) << "values.yaml: reconciler.config." << key;
     EXPECT_EQ(config[key].as<double>(), t.default_value);
