@@ -157,10 +157,6 @@ std::vector<LinkedSet> LinkedSets(const std::map<UnitPeriod, PublicInput>& in) {
 
 }  // namespace
 
-std::string FiscalYearOfPeriod(const std::string& period) {
-  return period.substr(0, 6);
-}
-
 namespace {
 
 using Complements = std::map<std::string, std::pair<std::string, std::string>>;

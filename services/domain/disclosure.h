@@ -103,9 +103,6 @@ struct PublicOutput {
 std::map<UnitPeriod, PublicOutput> ComputePublicViews(
     const std::map<UnitPeriod, PublicInput>& in);
 
-// The fiscal year ("FY2016") of a period ("FY2016" or "FY2016Q3").
-std::string FiscalYearOfPeriod(const std::string& period);
-
 }  // namespace fruition::domain
 
 #endif  // FRUITION_SERVICES_DOMAIN_DISCLOSURE_H_

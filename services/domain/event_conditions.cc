@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/domain/events.h"
+#include "services/domain/orgs.h"
+#include "services/domain/periods.h"
 #include "services/domain/subject_facts.h"
 
 namespace fruition::domain {
@@ -115,7 +117,9 @@ std::vector<Finding> TierMismatches(
     const internal::SubjectState::Arrest* by = nullptr;
     const v1::LinkAssessment* claim = nullptr;
     auto rank = [](int tier) {
-      return tier == v1::TIER_CPOT ? 2 : (IsPriority(tier) ? 1 : 0);
+      return tier == v1::TIER_CPOT
+                 ? 2
+                 : (IsPriority(static_cast<v1::Tier>(tier)) ? 1 : 0);
     };
     std::vector<std::string> arrest_refs;
     for (const auto* a : arrests) {
@@ -130,7 +134,8 @@ std::vector<Finding> TierMismatches(
         by = a;
       }
     }
-    const bool priority = claim != nullptr && IsPriority(claim->tier());
+    const bool priority =
+        claim != nullptr && IsPriority(static_cast<v1::Tier>(claim->tier()));
     Finding f;
     f.holds = priority && (d.lnf || mitigating);
     f.key = pid;

@@ -1,23 +1,15 @@
 #include "services/domain/subject_facts.h"
 
-#include <ctime>
 #include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/domain/reports.h"
 
 namespace fruition::domain {
 namespace {
 
 using internal::SubjectState;
-
-// Civil (year, month) of a UTC time.
-std::pair<int, int> YearMonth(int64_t seconds) {
-  const auto t = static_cast<time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return {tm.tm_year + 1900, tm.tm_mon + 1};
-}
 
 }  // namespace
 
@@ -27,32 +19,15 @@ std::string PairKey(const std::string& a, const std::string& b) {
   return out + b;
 }
 
-bool IsPriority(int tier) {
-  return tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
-         tier == v1::TIER_PTO_NATIONAL;
-}
-
-std::string FiscalYear(int64_t seconds) {
-  const auto [year, month] = YearMonth(seconds);
-  return absl::StrCat("FY", month >= 10 ? year + 1 : year);
-}
-
-std::string FiscalQuarter(int64_t seconds) {
-  const auto [year, month] = YearMonth(seconds);
-  const int quarter = month >= 10 ? 1 : (month + 2) / 3 + 1;
-  return absl::StrCat("FY", month >= 10 ? year + 1 : year, "Q", quarter);
-}
-
 std::string SubjectOf(const v1::AgencyReport& r) {
+  // The bodies ApplyReport uses; the field naming their subject is the body
+  // table's (reports.h). Claims reach scoring as assessments.
   switch (r.body_case()) {
     case v1::AgencyReport::kArrest:
-      return r.arrest().subject_pid();
     case v1::AgencyReport::kSentencing:
-      return r.sentencing().subject_pid();
     case v1::AgencyReport::kDeclination:
-      return r.declination().subject_pid();
     case v1::AgencyReport::kChargeFiled:
-      return r.charge_filed().subject_pid();
+      return *SubjectPid(r);
     default:
       return "";
   }

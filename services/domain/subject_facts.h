@@ -1,7 +1,6 @@
 // A subject's facts as pure code, shared by scoring (stage 1 counts them)
-// and the reconciler (its subject rules judge them): fiscal periods, which
-// tiers are priority targets, the subject a report is about, and how a
-// report or an assessment changes a subject's facts
+// and the reconciler (its subject rules judge them): the subject a report
+// is about, and how a report or an assessment changes a subject's facts
 // (internal.SubjectState, stored by both services).
 #ifndef FRUITION_SERVICES_DOMAIN_SUBJECT_FACTS_H_
 #define FRUITION_SERVICES_DOMAIN_SUBJECT_FACTS_H_
@@ -14,15 +13,6 @@
 #include "fruition/v1/reports.pb.h"
 
 namespace fruition::domain {
-
-// "FY2016" for a time in Oct 1 2015 – Sep 30 2016 (UTC), and its quarter
-// "FY2016Q1" (Oct–Dec) … "FY2016Q4" (Jul–Sep).
-std::string FiscalYear(int64_t seconds);
-std::string FiscalQuarter(int64_t seconds);
-
-// Whether a claimed org tier counts as a priority target (CPOT, RPOT,
-// PTO_NATIONAL): claimed_priority_share and TIER_MISMATCH.
-bool IsPriority(int tier);
 
 // The subject a report is about ("" if none).
 std::string SubjectOf(const v1::AgencyReport& report);

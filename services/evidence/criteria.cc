@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <sstream>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -85,34 +85,174 @@ absl::StatusOr<std::set<v1::EvidenceKind>> Kinds(const YAML::Node& root,
   return kinds;
 }
 
-// Whether the org was designated (and not revoked) at `t`: the latest entry
-// at or before t decides; at equal times a revocation sorts last.
-bool DesignatedAt(std::vector<Designation> history, int64_t t) {
-  std::sort(history.begin(), history.end(),
-            [](const Designation& a, const Designation& b) {
-              return std::tie(a.occurred_at, a.revoked, a.tier) <
-                     std::tie(b.occurred_at, b.revoked, b.tier);
-            });
-  bool designated = false;
-  for (const Designation& d : history) {
-    if (d.occurred_at > t) break;
-    designated = !d.revoked;
+// The root is a mapping of known keys only.
+absl::Status CheckKeys(const YAML::Node& root, const std::string& source) {
+  if (!root.IsMap()) return Bad(source, "(root)", "must be a mapping");
+  static const std::set<std::string> kKeys = {
+      "version",         "min_items", "min_sources", "direct_kinds",
+      "testimony_kinds", "max_hops",  "recency_days"};
+  for (const auto& kv : root) {
+    if (!kv.first.IsScalar()) {
+      return Bad(source, "(root)", "keys must be plain names");
+    }
+    const std::string key = kv.first.Scalar();
+    if (kKeys.count(key) == 0) return Bad(source, key, "unknown key");
   }
-  return designated;
+  return absl::OkStatus();
 }
 
-// The org's tier: that of its latest designation (not revocation) by
-// occurred_at; ties broken by the higher tier number for determinism.
-v1::Tier TierOf(const std::vector<Designation>& history) {
-  const Designation* latest = nullptr;
-  for (const Designation& d : history) {
-    if (d.revoked || d.tier == v1::TIER_UNSPECIFIED) continue;
-    if (latest == nullptr || std::tie(d.occurred_at, d.tier) >
-                                 std::tie(latest->occurred_at, latest->tier)) {
-      latest = &d;
+// `version`: 1-32 characters a file name or a label can hold.
+absl::StatusOr<std::string> Version(const YAML::Node& root,
+                                    const std::string& source) {
+  const YAML::Node node = root["version"];
+  if (!node) return Bad(source, "version", "required");
+  std::string version;
+  try {
+    version = node.as<std::string>();
+  } catch (const YAML::Exception&) {
+    return Bad(source, "version", "must be a string");
+  }
+  if (version.empty() || version.size() > 32 ||
+      version.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+          std::string::npos) {
+    return Bad(source, "version",
+               "must be 1-32 letters, digits, '.', '_' or '-' (e.g. v2)");
+  }
+  return version;
+}
+
+// `max_hops`: a limit for every tier but UNSPECIFIED, and no other key.
+absl::StatusOr<std::map<v1::Tier, uint32_t>> MaxHops(
+    const YAML::Node& root, const std::string& source) {
+  const YAML::Node hops = root["max_hops"];
+  if (!hops) return Bad(source, "max_hops", "required");
+  if (!hops.IsMap()) {
+    return Bad(source, "max_hops", "must map each tier to a hop limit");
+  }
+  for (const auto& kv : hops) {
+    if (!kv.first.IsScalar()) {
+      return Bad(source, "max_hops",
+                 "keys must be tier names (e.g. TIER_CPOT)");
+    }
+    const std::string name = kv.first.Scalar();
+    v1::Tier tier;
+    if (!v1::Tier_Parse(name, &tier) || tier == v1::TIER_UNSPECIFIED) {
+      return Bad(source, StrCat("max_hops.", name),
+                 "unknown tier (e.g. TIER_CPOT)");
     }
   }
-  return latest == nullptr ? v1::TIER_UNSPECIFIED : latest->tier;
+  std::map<v1::Tier, uint32_t> out;
+  for (int t = v1::Tier_MIN; t <= v1::Tier_MAX; ++t) {
+    if (!v1::Tier_IsValid(t) || t == v1::TIER_UNSPECIFIED) continue;
+    const auto tier = static_cast<v1::Tier>(t);
+    auto limit = NonNegative(hops, source, v1::Tier_Name(tier), 64);
+    if (!limit.ok()) {
+      return Bad(source, StrCat("max_hops.", v1::Tier_Name(tier)),
+                 hops[v1::Tier_Name(tier)] ? "must be an integer from 0 to 64"
+                                           : "required");
+    }
+    out[tier] = static_cast<uint32_t>(*limit);
+  }
+  return out;
+}
+
+// Distinct items, the first occurrence of an evidence_id wins.
+std::vector<const Item*> DistinctItems(const std::vector<Item>& all) {
+  std::vector<const Item*> items;
+  std::unordered_set<std::string> seen;
+  for (const Item& it : all) {
+    if (seen.insert(it.item.evidence_id()).second) items.push_back(&it);
+  }
+  return items;
+}
+
+// Counted for C2–C4: the claim's items up to the claim `t`, all added items.
+std::vector<const v1::EvidenceItem*> Counted(
+    const std::vector<const Item*>& items, int64_t t) {
+  std::vector<const v1::EvidenceItem*> counted;
+  for (const Item* it : items) {
+    if (it->via_evidence_added || it->item.observed_at().seconds() <= t) {
+      counted.push_back(&it->item);
+    }
+  }
+  return counted;
+}
+
+// C3: a counted item of a direct kind.
+bool HasDirect(const Rulebook& rules,
+               const std::vector<const v1::EvidenceItem*>& counted) {
+  for (const auto* e : counted) {
+    if (rules.direct_kinds.count(e->kind()) > 0) return true;
+  }
+  return false;
+}
+
+// C4: every counted testimony item is linked by `corroborates`, in either
+// direction, to a counted item of another source.
+bool TestimonyCorroborated(
+    const Rulebook& rules,
+    const std::vector<const v1::EvidenceItem*>& counted) {
+  for (const auto* x : counted) {
+    if (rules.testimony_kinds.count(x->kind()) == 0) continue;
+    bool corroborated = false;
+    for (const auto* y : counted) {
+      if (y == x || y->source_id() == x->source_id()) continue;
+      const auto& xc = x->corroborates();
+      const auto& yc = y->corroborates();
+      if (std::find(xc.begin(), xc.end(), y->evidence_id()) != xc.end() ||
+          std::find(yc.begin(), yc.end(), x->evidence_id()) != yc.end()) {
+        corroborated = true;
+        break;
+      }
+    }
+    if (!corroborated) return false;
+  }
+  return true;
+}
+
+// C5: within the hop limit of the org's tier (none without a tier).
+bool WithinHops(const Rulebook& rules, v1::Tier tier, uint32_t hops) {
+  const auto it = rules.max_hops.find(tier);
+  return it != rules.max_hops.end() && hops <= it->second;
+}
+
+// C6: an item (counted or not) observed in [t − recency_days, t].
+bool Recent(const Rulebook& rules, const std::vector<const Item*>& items,
+            int64_t t) {
+  const int64_t window_start = t - rules.recency_days * kDaySeconds;
+  for (const Item* it : items) {
+    const int64_t observed = it->item.observed_at().seconds();
+    if (observed >= window_start && observed <= t) return true;
+  }
+  return false;
+}
+
+// Why each criterion C1..C6 fails, in words a non-specialist can read.
+std::vector<std::string> Reasons(const Rulebook& rules, uint32_t hops,
+                                 v1::Tier tier, size_t counted,
+                                 size_t sources) {
+  return {
+      std::string("C1: the org was not a designated priority target (or its "
+                  "designation was revoked) when the claim was made"),
+      StrCat("C2: ", counted, " counted evidence item(s) from ", sources,
+             " source(s); at least ", rules.min_items, " items from ",
+             rules.min_sources, " sources are required"),
+      std::string("C3: no direct evidence (wiretap, controlled buy, seizure "
+                  "trace, financial or communications record)"),
+      std::string("C4: a cooperator statement or informant tip is not "
+                  "corroborated by an item from another source"),
+      tier == v1::TIER_UNSPECIFIED
+          ? std::string("C5: the org has no designated tier, so no hop "
+                        "limit can be met")
+          : StrCat(
+                "C5: ", hops,
+                " hop(s) from the subject to the org; "
+                "at most ",
+                rules.max_hops.count(tier) > 0 ? rules.max_hops.at(tier) : 0u,
+                " for ", v1::Tier_Name(tier)),
+      StrCat("C6: no evidence observed within ", rules.recency_days,
+             " days before the claim")};
 }
 
 }  // namespace
@@ -131,32 +271,11 @@ absl::StatusOr<Rulebook> ParseRulebook(const std::string& yaml,
     return absl::InvalidArgumentError(
         StrCat(source, ": not valid YAML: ", e.what()));
   }
-  if (!root.IsMap()) return Bad(source, "(root)", "must be a mapping");
-  static const std::set<std::string> kKeys = {
-      "version",         "min_items", "min_sources", "direct_kinds",
-      "testimony_kinds", "max_hops",  "recency_days"};
-  for (const auto& kv : root) {
-    if (!kv.first.IsScalar()) {
-      return Bad(source, "(root)", "keys must be plain names");
-    }
-    const std::string key = kv.first.Scalar();
-    if (kKeys.count(key) == 0) return Bad(source, key, "unknown key");
-  }
+  if (absl::Status s = CheckKeys(root, source); !s.ok()) return s;
   Rulebook r;
-  const YAML::Node version = root["version"];
-  if (!version) return Bad(source, "version", "required");
-  try {
-    r.version = version.as<std::string>();
-  } catch (const YAML::Exception&) {
-    return Bad(source, "version", "must be a string");
-  }
-  if (r.version.empty() || r.version.size() > 32 ||
-      r.version.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-          std::string::npos) {
-    return Bad(source, "version",
-               "must be 1-32 letters, digits, '.', '_' or '-' (e.g. v2)");
-  }
+  auto version = Version(root, source);
+  if (!version.ok()) return version.status();
+  r.version = *std::move(version);
   auto min_items = NonNegative(root, source, "min_items", 1000);
   if (!min_items.ok()) return min_items.status();
   r.min_items = static_cast<int>(*min_items);
@@ -172,35 +291,9 @@ absl::StatusOr<Rulebook> ParseRulebook(const std::string& yaml,
   auto recency = NonNegative(root, source, "recency_days", 36500);
   if (!recency.ok()) return recency.status();
   r.recency_days = *recency;
-
-  const YAML::Node hops = root["max_hops"];
-  if (!hops) return Bad(source, "max_hops", "required");
-  if (!hops.IsMap()) {
-    return Bad(source, "max_hops", "must map each tier to a hop limit");
-  }
-  for (const auto& kv : hops) {
-    if (!kv.first.IsScalar()) {
-      return Bad(source, "max_hops",
-                 "keys must be tier names (e.g. TIER_CPOT)");
-    }
-    const std::string name = kv.first.Scalar();
-    v1::Tier tier;
-    if (!v1::Tier_Parse(name, &tier) || tier == v1::TIER_UNSPECIFIED) {
-      return Bad(source, StrCat("max_hops.", name),
-                 "unknown tier (e.g. TIER_CPOT)");
-    }
-  }
-  for (int t = v1::Tier_MIN; t <= v1::Tier_MAX; ++t) {
-    if (!v1::Tier_IsValid(t) || t == v1::TIER_UNSPECIFIED) continue;
-    const auto tier = static_cast<v1::Tier>(t);
-    auto limit = NonNegative(hops, source, v1::Tier_Name(tier), 64);
-    if (!limit.ok()) {
-      return Bad(source, StrCat("max_hops.", v1::Tier_Name(tier)),
-                 hops[v1::Tier_Name(tier)] ? "must be an integer from 0 to 64"
-                                           : "required");
-    }
-    r.max_hops[tier] = static_cast<uint32_t>(*limit);
-  }
+  auto hops = MaxHops(root, source);
+  if (!hops.ok()) return hops.status();
+  r.max_hops = *std::move(hops);
   return r;
 }
 
@@ -217,92 +310,28 @@ absl::StatusOr<Rulebook> LoadRulebook(const std::string& path) {
 Assessment Assess(const Rulebook& rules, const ClaimFacts& facts) {
   Assessment out;
   const int64_t t = facts.occurred_at;
-
-  // Distinct items, first occurrence wins.
-  std::vector<const Item*> items;
-  std::unordered_set<std::string> seen;
-  for (const Item& it : facts.items) {
-    if (seen.insert(it.item.evidence_id()).second) items.push_back(&it);
-  }
+  const std::vector<const Item*> items = DistinctItems(facts.items);
   for (const Item* it : items) {
     out.evidence_ids.push_back(it->item.evidence_id());
   }
   std::sort(out.evidence_ids.begin(), out.evidence_ids.end());
-
-  // Counted for C2–C4: the claim's items up to the claim, all added items.
-  std::vector<const v1::EvidenceItem*> counted;
-  for (const Item* it : items) {
-    if (it->via_evidence_added || it->item.observed_at().seconds() <= t) {
-      counted.push_back(&it->item);
-    }
-  }
-
-  const bool c1 = DesignatedAt(facts.designations, t);
-
+  const std::vector<const v1::EvidenceItem*> counted = Counted(items, t);
   std::set<std::string> sources;
   for (const auto* e : counted) sources.insert(e->source_id());
-  const bool c2 = static_cast<int>(counted.size()) >= rules.min_items &&
-                  static_cast<int>(sources.size()) >= rules.min_sources;
+  out.tier = domain::TierOf(facts.designations);
 
-  bool c3 = false;
-  for (const auto* e : counted) {
-    if (rules.direct_kinds.count(e->kind()) > 0) c3 = true;
-  }
-
-  bool c4 = true;
-  for (const auto* x : counted) {
-    if (rules.testimony_kinds.count(x->kind()) == 0) continue;
-    bool corroborated = false;
-    for (const auto* y : counted) {
-      if (y == x || y->source_id() == x->source_id()) continue;
-      const auto& xc = x->corroborates();
-      const auto& yc = y->corroborates();
-      if (std::find(xc.begin(), xc.end(), y->evidence_id()) != xc.end() ||
-          std::find(yc.begin(), yc.end(), x->evidence_id()) != yc.end()) {
-        corroborated = true;
-        break;
-      }
-    }
-    if (!corroborated) c4 = false;
-  }
-
-  out.tier = TierOf(facts.designations);
-  bool c5 = false;
-  if (auto it = rules.max_hops.find(out.tier); it != rules.max_hops.end()) {
-    c5 = facts.hops <= it->second;
-  }
-
-  bool c6 = false;
-  const int64_t window_start = t - rules.recency_days * kDaySeconds;
-  for (const Item* it : items) {
-    const int64_t observed = it->item.observed_at().seconds();
-    if (observed >= window_start && observed <= t) c6 = true;
-  }
-
-  const bool pass[] = {c1, c2, c3, c4, c5, c6};
-  const std::string why[] = {
-      std::string("C1: the org was not a designated priority target (or its "
-                  "designation was revoked) when the claim was made"),
-      StrCat("C2: ", counted.size(), " counted evidence item(s) from ",
-             sources.size(), " source(s); at least ", rules.min_items,
-             " items from ", rules.min_sources, " sources are required"),
-      std::string("C3: no direct evidence (wiretap, controlled buy, seizure "
-                  "trace, financial or communications record)"),
-      std::string("C4: a cooperator statement or informant tip is not "
-                  "corroborated by an item from another source"),
-      out.tier == v1::TIER_UNSPECIFIED
-          ? std::string("C5: the org has no designated tier, so no hop "
-                        "limit can be met")
-          : StrCat("C5: ", facts.hops,
-                   " hop(s) from the subject to the org; "
-                   "at most ",
-                   rules.max_hops.count(out.tier) > 0
-                       ? rules.max_hops.at(out.tier)
-                       : 0u,
-                   " for ", v1::Tier_Name(out.tier)),
-      StrCat("C6: no evidence observed within ", rules.recency_days,
-             " days before the claim")};
-  for (int i = 0; i < 6; ++i) {
+  const bool c1 = domain::DesignatedAt(facts.designations, t);
+  const bool pass[] = {
+      c1,
+      static_cast<int>(counted.size()) >= rules.min_items &&
+          static_cast<int>(sources.size()) >= rules.min_sources,
+      HasDirect(rules, counted),
+      TestimonyCorroborated(rules, counted),
+      WithinHops(rules, out.tier, facts.hops),
+      Recent(rules, items, t)};
+  const std::vector<std::string> why =
+      Reasons(rules, facts.hops, out.tier, counted.size(), sources.size());
+  for (size_t i = 0; i < std::size(pass); ++i) {
     if (!pass[i]) {
       out.failed.push_back(StrCat("C", i + 1));
       out.reasons.push_back(why[i]);

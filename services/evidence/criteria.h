@@ -8,15 +8,15 @@
 //   the claim's `occurred_at`, plus every item that arrived by EvidenceAdded
 //   whatever its date. A claim item dated after the claim is ignored for
 //   C2–C4; it does not by itself fail C6.
-// - C1 looks at the org's designation history at the claim's `occurred_at`:
-//   the latest OrgDesignated at or before it decides; at equal times a
-//   revocation comes after a designation.
+// - C1 looks at the org's designation history at the claim's `occurred_at`
+//   (domain::DesignatedAt, services/domain/orgs.h).
 // - C4: a testimony item (kind in `testimony_kinds`) counted for C2 must be
 //   linked by `corroborates`, in either direction, to a counted item with a
 //   different `source_id`. No testimony: C4 passes.
-// - C5 uses the org's tier (latest designation by `occurred_at`, kept after
-//   a revocation). An org never designated has no hop limit to meet: C5
-//   fails.
+// - C5 uses the org's tier by the one rule every service uses
+//   (domain::TierOf, services/domain/orgs.h: latest designation by
+//   `occurred_at`, kept after a revocation; at a tie the lower-priority
+//   tier). An org never designated has no hop limit to meet: C5 fails.
 // - C6: at least one item (counted or not) observed in
 //   [occurred_at − recency_days, occurred_at]; exactly `recency_days` before
 //   passes, a second more fails.
@@ -35,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "fruition/v1/enums.pb.h"
 #include "fruition/v1/reports.pb.h"
+#include "services/domain/orgs.h"
 
 namespace fruition::evidence {
 
@@ -69,11 +70,7 @@ absl::StatusOr<Rulebook> LoadRulebook(const std::string& path);
 
 // One entry of an org's designation history (OrgDesignated with its
 // AgencyReport.occurred_at).
-struct Designation {
-  int64_t occurred_at = 0;  // seconds since the epoch
-  v1::Tier tier = v1::TIER_UNSPECIFIED;
-  bool revoked = false;
-};
+using Designation = domain::Designation;
 
 // An evidence item and how it arrived.
 struct Item {

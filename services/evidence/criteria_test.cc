@@ -25,6 +25,7 @@
 #include "fruition/v1/reports.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/domain/tier_histories.h"
 
 namespace fruition::evidence {
 namespace {
@@ -727,6 +728,25 @@ std::vector<Case> C5Cases() {
   return cases;
 }
 INSTANTIATE_TEST_SUITE_P(C5, AssessTest, ValuesIn(C5Cases()), CaseName);
+
+// C5 judges every shared designation history (services/domain/
+// tier_histories.h) by the tier domain::TierOf gives it, ties included:
+// services/scoring/stages_test.cc holds scoring's CPOT targets to the same
+// histories, so the two services cannot disagree on an org's tier.
+TEST(C5, TierAgreesWithTheSharedHistories) {
+  for (const auto& h : domain::testing::TierHistories()) {
+    ClaimFacts f;
+    f.occurred_at = domain::testing::kTierClaimAt;
+    f.hops = 2;  // within the limit of CPOT, RPOT and PTO_NATIONAL only
+    f.designations = h.history;
+    const Assessment a = Assess(DefaultRulebook(), f);
+    EXPECT_EQ(a.tier, h.tier) << h.name;
+    const bool wide = h.tier == v1::TIER_CPOT || h.tier == v1::TIER_RPOT ||
+                      h.tier == v1::TIER_PTO_NATIONAL;
+    EXPECT_EQ(std::count(a.failed.begin(), a.failed.end(), "C5"), wide ? 0 : 1)
+        << h.name;
+  }
+}
 
 // C6: an item observed in [claim − 730 days, claim]; claim items dated after
 // the claim do not count for C2–C4 (EvidenceAdded items do).

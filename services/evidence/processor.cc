@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <map>
-#include <tuple>
 
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/proto.h"
 #include "services/common/strings.h"
+#include "services/domain/orgs.h"
 
 namespace fruition::evidence {
 namespace {
@@ -67,25 +67,23 @@ v1::LinkAssessment MakeAssessment(
   // verdict: those dated at or before the claim (C1) and the one that sets
   // the tier (C5). A revocation long after the claim changes nothing.
   const int64_t claim_at = claim.report().occurred_at().seconds();
-  const internal::StoredReport* tier_setter = nullptr;
+  std::vector<domain::Designation> history;
   for (const auto& d : org) {
     designations.push_back(d.report());
-    const auto& od = d.report().org_designated();
+    history.push_back(domain::DesignationOf(d.report()));
     if (d.report().occurred_at().seconds() <= claim_at) {
       latest_ms = std::max(latest_ms, d.kafka_timestamp_ms());
     }
-    if (!od.revoked() && od.tier() != v1::TIER_UNSPECIFIED &&
-        (tier_setter == nullptr ||
-         std::make_tuple(d.report().occurred_at().seconds(), od.tier(),
-                         d.kafka_timestamp_ms()) >
-             std::make_tuple(tier_setter->report().occurred_at().seconds(),
-                             tier_setter->report().org_designated().tier(),
-                             tier_setter->kafka_timestamp_ms()))) {
-      tier_setter = &d;
-    }
   }
-  if (tier_setter != nullptr) {
-    latest_ms = std::max(latest_ms, tier_setter->kafka_timestamp_ms());
+  // Records equal to the tier-setting entry are interchangeable: the latest
+  // of them counts, whatever order they are stored in.
+  if (const domain::Designation* sets = domain::TierDesignation(history)) {
+    for (size_t i = 0; i < org.size(); ++i) {
+      if (!history[i].revoked && history[i].occurred_at == sets->occurred_at &&
+          history[i].tier == sets->tier) {
+        latest_ms = std::max(latest_ms, org[i].kafka_timestamp_ms());
+      }
+    }
   }
   const v1::AgencyReport& report = claim.report();
   const Assessment verdict =

@@ -1,14 +1,16 @@
 #include "services/evidence/server.h"
 
 #include <chrono>
+#include <limits>
 
 #include "services/common/auth/authz.h"
 #include "services/common/log/log.h"
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
 #include "services/common/strings.h"
+#include "services/domain/orgs.h"
+#include "services/domain/validate.h"
 #include "services/evidence/processor.h"
-#include "services/intake/validate.h"
 
 namespace fruition::evidence {
 namespace {
@@ -316,14 +318,13 @@ grpc::Status EvidenceServiceImpl::GetOrgAs(const auth::Principal& caller,
     designations.push_back(
         Designation{h.report().occurred_at().seconds(), d.tier(), d.revoked()});
   }
+  // Designated now: by its latest entry (a revocation wins a tie), as C1
+  // would judge a claim made after all of them; the tier by the one rule.
   if (!history.empty()) {
-    response->set_designated(
-        !history.back().report().org_designated().revoked());
+    response->set_designated(domain::DesignatedAt(
+        designations, std::numeric_limits<int64_t>::max()));
   }
-  ClaimFacts facts;
-  facts.designations = designations;
-  facts.occurred_at = clock_();
-  response->set_tier(Assess(*rules_, facts).tier);
+  response->set_tier(domain::TierOf(designations));
   response->set_claims(static_cast<int64_t>(claims.size()));
   return grpc::Status::OK;
 }
@@ -353,7 +354,10 @@ grpc::Status EvidenceServiceImpl::AssessDraftAs(
   report.mutable_link_claim()->set_subject_ref("DRAFT");
   report.mutable_link_claim()->clear_subject_pid();
   const int64_t now = clock_();
-  if (auto rejection = intake::Validate(report, caller, now)) {
+  const domain::Sender sender{caller.code,
+                              std::string(auth::KindName(caller.kind)),
+                              auth::MaySend(caller.kind, report.body_case())};
+  if (auto rejection = domain::Validate(report, sender, now)) {
     return grpc::Status(static_cast<grpc::StatusCode>(rejection->code),
                         StrCat(rejection->field, ": ", rejection->message));
   }

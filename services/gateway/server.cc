@@ -5,7 +5,7 @@
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
 #include "services/common/strings.h"
-#include "services/common/units.h"
+#include "services/domain/periods.h"
 
 namespace fruition::gateway {
 namespace {
@@ -61,7 +61,7 @@ absl::Status CheckFilter(const v1::EventFilter& f, bool restricted,
                                              "visibility: VISIBILITY_PUBLIC or "
                                              "VISIBILITY_RESTRICTED"));
   }
-  if (!f.period().empty() && !units::ValidPeriod(f.period())) {
+  if (!f.period().empty() && !domain::ValidPeriod(f.period())) {
     return absl::InvalidArgumentError(
         StrCat(prefix, "period: FY2016 or FY2016Q1"));
   }
@@ -165,11 +165,11 @@ grpc::Status OversightServiceImpl::ListEventsAs(
 grpc::Status OversightServiceImpl::GetScorecardAs(
     const auth::Principal& caller, const v1::GetScorecardRequest& request,
     v1::Scorecard* response) const {
-  if (!units::ValidUnit(request.unit())) {
-    return Invalid("unit", units::kUnitHelp);
+  if (!domain::ValidUnit(request.unit())) {
+    return Invalid("unit", domain::kUnitHelp);
   }
-  if (!units::ValidPeriod(request.period())) {
-    return Invalid("period", units::kPeriodHelp);
+  if (!domain::ValidPeriod(request.period())) {
+    return Invalid("period", domain::kPeriodHelp);
   }
   const bool restricted = auth::MayReadRestricted(caller);
   auto card =
@@ -198,11 +198,11 @@ grpc::Status OversightServiceImpl::GetScorecardAs(
 grpc::Status OversightServiceImpl::ListScorecardsAs(
     const auth::Principal& caller, const v1::ListScorecardsRequest& request,
     v1::ListScorecardsResponse* response) const {
-  if (!units::ValidPeriod(request.period())) {
+  if (!domain::ValidPeriod(request.period())) {
     return Invalid("period", "required: FY2016 or FY2016Q1");
   }
   if (!request.unit_kind().empty() &&
-      !units::ValidUnitKind(request.unit_kind())) {
+      !domain::ValidUnitKind(request.unit_kind())) {
     return Invalid("unit_kind", "agency, field_office, district or area");
   }
   if (request.page_size() < 0 || request.page_size() > kMaxLimit) {

@@ -5,16 +5,16 @@
 
 #include "services/common/proto.h"
 #include "services/common/topics.h"
-#include "services/intake/validate.h"
+#include "services/domain/reports.h"
 
 namespace fruition::intake {
 
 std::string Pseudonymize(const privacy::Pseudonymizer& pseudonymizer,
                          v1::AgencyReport* report) {
-  std::string* ref = MutableSubjectRef(report);
+  std::string* ref = domain::MutableSubjectRef(report);
   if (ref == nullptr) return "";
   std::string pid = pseudonymizer.Pid(*ref);
-  *MutableSubjectPid(report) = pid;
+  *domain::MutableSubjectPid(report) = pid;
   // Overwrite before clearing so the raw value does not linger in the buffer.
   std::fill(ref->begin(), ref->end(), '\0');
   ref->clear();
@@ -22,21 +22,9 @@ std::string Pseudonymize(const privacy::Pseudonymizer& pseudonymizer,
 }
 
 Route RouteFor(const v1::AgencyReport& r) {
-  switch (r.body_case()) {
-    case v1::AgencyReport::kOrgDesignated:
-      return {topics::kReference, r.org_designated().org_id()};
-    case v1::AgencyReport::kOrgOutcome:
-      return {topics::kReference, r.org_outcome().org_id()};
-    case v1::AgencyReport::kPerformanceTarget:
-      return {topics::kReference, r.performance_target().agency()};
-    case v1::AgencyReport::kCommunityIndicator:
-      return {topics::kReference, r.community_indicator().area_id()};
-    default:
-      break;
-  }
-  const std::string* pid = SubjectPid(r);
-  if (pid != nullptr && !pid->empty()) return {topics::kReports, *pid};
-  return {topics::kReports, r.case_id()};
+  return {domain::IsReference(r.body_case()) ? topics::kReference
+                                             : topics::kReports,
+          domain::RoutingKey(r)};
 }
 
 std::string CanonicalBytes(const v1::AgencyReport& report) {

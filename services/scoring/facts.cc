@@ -1,7 +1,6 @@
 #include "services/scoring/facts.h"
 
 #include <algorithm>
-#include <ctime>
 #include <set>
 #include <tuple>
 #include <vector>

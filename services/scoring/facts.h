@@ -22,6 +22,8 @@
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/reports.pb.h"
 #include "services/domain/desert.h"
+#include "services/domain/orgs.h"
+#include "services/domain/periods.h"
 #include "services/domain/subject_facts.h"
 
 namespace fruition::scoring {
@@ -32,13 +34,20 @@ using domain::DesertResult;
 using domain::DesertRules;
 using domain::Score;
 
+// Fiscal years and quarters of a time (services/domain/periods.h).
+using domain::FiscalQuarter;
+using domain::FiscalYear;
+
+// Whether a claimed org tier counts as a priority target
+// (services/domain/orgs.h).
+inline bool IsPriority(int tier) {
+  return domain::IsPriority(static_cast<v1::Tier>(tier));
+}
+
 // Facts about a subject shared with the reconciler
 // (services/domain/subject_facts.h).
 using domain::ApplyAssessment;
 using domain::ApplyReport;
-using domain::FiscalQuarter;
-using domain::FiscalYear;
-using domain::IsPriority;
 using domain::SubjectOf;
 
 // The subject's contribution to each unit-period, keyed unit \0 period.

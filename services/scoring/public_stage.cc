@@ -8,6 +8,7 @@
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
 #include "services/domain/disclosure.h"
+#include "services/domain/periods.h"
 
 namespace fruition::scoring {
 

@@ -6,7 +6,7 @@
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
 #include "services/common/strings.h"
-#include "services/common/units.h"
+#include "services/domain/periods.h"
 #include "services/scoring/public_stage.h"
 #include "services/scoring/stages.h"
 
@@ -60,11 +60,11 @@ grpc::Status ScoringServiceImpl::GetSubjectScore(
 grpc::Status ScoringServiceImpl::GetScorecardAs(
     const auth::Principal& caller, const v1::GetScorecardRequest& request,
     v1::Scorecard* response) {
-  if (!units::ValidUnit(request.unit())) {
-    return Invalid("unit", units::kUnitHelp);
+  if (!domain::ValidUnit(request.unit())) {
+    return Invalid("unit", domain::kUnitHelp);
   }
-  if (!units::ValidPeriod(request.period())) {
-    return Invalid("period", units::kPeriodHelp);
+  if (!domain::ValidPeriod(request.period())) {
+    return Invalid("period", domain::kPeriodHelp);
   }
   if (!auth::MayReadRestricted(caller)) {
     // The public view, as the public-view stage made it (SPEC §5 D1–D4).
@@ -95,11 +95,11 @@ grpc::Status ScoringServiceImpl::GetScorecardAs(
 grpc::Status ScoringServiceImpl::ListScorecardsAs(
     const auth::Principal& caller, const v1::ListScorecardsRequest& request,
     v1::ListScorecardsResponse* response) {
-  if (!units::ValidPeriod(request.period())) {
+  if (!domain::ValidPeriod(request.period())) {
     return Invalid("period", "required: FY2016 or FY2016Q1");
   }
   if (!request.unit_kind().empty() &&
-      !units::ValidUnitKind(request.unit_kind())) {
+      !domain::ValidUnitKind(request.unit_kind())) {
     return Invalid("unit_kind", "agency, field_office, district or area");
   }
   if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {

@@ -16,6 +16,8 @@
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
 #include "services/domain/disclosure.h"
+#include "services/domain/orgs.h"
+#include "services/domain/periods.h"
 #include "services/scoring/facts.h"
 
 namespace fruition::scoring {
@@ -26,6 +28,9 @@ using internal::Contribution;
 using internal::SubjectState;
 using store::JoinKey;
 using store::SplitKey;
+// Fiscal years of periods (services/domain/periods.h).
+using domain::FiscalYearBounds;
+using domain::YearOf;
 
 bool IsZero(const Components& c) { return SerializeDeterministic(c).empty(); }
 
@@ -36,21 +41,6 @@ absl::Status Poison(const kafka::Record& r, const std::string& what,
   }
   return absl::DataLossError(StrCat("unreadable record ", r.topic, "/",
                                     r.partition, "@", r.offset, ": ", what));
-}
-
-// 2015-10-01 … boundaries of fiscal year "FY2016": [start, end).
-std::pair<int64_t, int64_t> FiscalYearBounds(int year) {
-  std::tm tm{};
-  tm.tm_year = year - 1 - 1900;
-  tm.tm_mon = 9;
-  tm.tm_mday = 1;
-  const int64_t start = timegm(&tm);
-  tm.tm_year = year - 1900;
-  return {start, static_cast<int64_t>(timegm(&tm))};
-}
-
-int YearOf(const std::string& period) {
-  return std::atoi(period.substr(2, 4).c_str());
 }
 
 }  // namespace
@@ -410,8 +400,8 @@ namespace {
 // The reference records a batch's agency and area fiscal years read.
 struct ReferenceRecords {
   std::vector<v1::AgencyReport> outcomes, targets, designations, community;
-  // Each org's tier: its latest designation by occurred_at.
-  std::map<std::string, std::pair<std::tuple<int64_t, std::string>, int>> tier;
+  // Each org's tier (domain::TiersByOrg).
+  std::map<std::string, v1::Tier> tier;
 };
 
 // Whether any dirty card is one the reference facts feed (an agency or area
@@ -450,16 +440,8 @@ ReferenceRecords LoadReference(store::KvTx& tx) {
         break;
     }
   }
-  // Each org's tier: its latest designation by occurred_at.
-  for (const auto& d : out.designations) {
-    const auto& od = d.org_designated();
-    if (od.revoked()) continue;
-    auto key = std::make_tuple(d.occurred_at().seconds(), d.report_id());
-    auto it = out.tier.find(od.org_id());
-    if (it == out.tier.end() || it->second.first < key) {
-      out.tier[od.org_id()] = {key, od.tier()};
-    }
-  }
+  // Each org's tier, by the rule evidence's C5 uses too.
+  out.tier = domain::TiersByOrg(out.designations);
   return out;
 }
 
@@ -479,7 +461,7 @@ std::optional<AgencyYearReference> AgencyYearOf(const std::string& agency,
     const bool dismantled = oc.outcome() == v1::ORG_OUTCOME_DISMANTLED;
     if (dismantled && oc.pending()) ++a.pending_dismantled;
     const auto t = r.tier.find(oc.org_id());
-    const bool cpot = t != r.tier.end() && t->second.second == v1::TIER_CPOT;
+    const bool cpot = t != r.tier.end() && t->second == v1::TIER_CPOT;
     ++a.reported[dismantled ? "PERFORMANCE_MEASURE_PTO_DISMANTLED"
                             : "PERFORMANCE_MEASURE_PTO_DISRUPTED"];
     if (cpot) {

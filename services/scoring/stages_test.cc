@@ -27,7 +27,9 @@
 #include "services/common/kafka/consumer.h"
 #include "services/common/kafka/partition.h"
 #include "services/common/store/kv.h"
+#include "services/common/strings.h"
 #include "services/domain/desert.h"
+#include "services/domain/tier_histories.h"
 
 namespace fruition::scoring {
 namespace {
@@ -937,6 +939,34 @@ TEST(StagesTest, ReferenceOrderDoesNotMatter) {
     } else {
       EXPECT_EQ(s2.Cards(), first) << "variant " << variant;
     }
+  }
+}
+
+// Scoring's CPOT targets count an org as CPOT exactly when evidence's C5
+// judges it by TIER_CPOT: both take the tier from domain::TierOf, and
+// services/evidence/criteria_test.cc holds C5 to the same histories.
+// Ties included, with report ids that a report_id tie-break would read the
+// other way for TieCpotSentLast.
+TEST(StagesTest, CpotTargetsAgreeWithTheTierCriterionC5Uses) {
+  int run = 0;
+  for (const auto& h : domain::testing::TierHistories()) {
+    Stage2Runner s2(StrCat("tiers", run++), {kDeaPartition});
+    std::vector<Input> inputs = {
+        TargetIn("T-1", v1::PERFORMANCE_MEASURE_CPOT_DISMANTLED, 1),
+        OutcomeIn("O-1", "ORG-T", v1::ORG_OUTCOME_DISMANTLED, false, 2016)};
+    for (size_t i = 0; i < h.history.size(); ++i) {
+      const domain::Designation& d = h.history[i];
+      v1::AgencyReport r = Envelope("DEA", StrCat("D-", i), "", d.occurred_at);
+      r.mutable_org_designated()->set_org_id("ORG-T");
+      r.mutable_org_designated()->set_tier(d.tier);
+      r.mutable_org_designated()->set_revoked(d.revoked);
+      inputs.push_back(RefIn(r, "ORG-T"));
+    }
+    s2.FeedInputs(inputs);
+    const int cpot = h.tier == v1::TIER_CPOT ? 1 : 0;
+    SCOPED_TRACE(h.name);
+    ExpectValue(Indicators(s2.Card("agency:DEA", "FY2016")),
+                "target_ratio:PERFORMANCE_MEASURE_CPOT_DISMANTLED", cpot, cpot);
   }
 }
 

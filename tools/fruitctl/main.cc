@@ -13,9 +13,9 @@
 
 #include "services/common/config/config.h"
 #include "services/common/kafka/producer.h"
+#include "services/common/ndjson.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "tools/fruitctl/analyst.h"
-#include "tools/fruitctl/ndjson.h"
 #include "tools/fruitctl/submit.h"
 #include "tools/fruitctl/topics.h"
 
@@ -93,9 +93,9 @@ int SubmitCommand(const fruition::config::Settings& s,
     std::cerr << "fruitctl: " << channel.status().message() << "\n";
     return 2;
   }
-  std::vector<fruition::fruitctl::Line> lines;
+  std::vector<fruition::ndjson::Line> lines;
   for (const std::string& file : files) {
-    auto read = fruition::fruitctl::ReadNdjson(file);
+    auto read = fruition::ndjson::ReadNdjson(file);
     if (!read.ok()) {
       std::cerr << "fruitctl: " << read.status().message() << "\n";
       return 2;

@@ -14,9 +14,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "tools/fruitctl/ndjson.h"
+#include "services/common/ndjson.h"
 
 namespace fruition::fruitctl {
+
+// One line of a report file (services/common/ndjson.h).
+using Line = ndjson::Line;
 
 struct SubmitOptions {
   std::string token;  // bearer token ("" = none)

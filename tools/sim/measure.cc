@@ -7,6 +7,8 @@
 #include <tuple>
 #include <utility>
 
+#include "services/domain/orgs.h"
+#include "services/domain/reports.h"
 #include "services/evidence/criteria.h"
 #include "services/domain/desert.h"
 #include "tools/sim/sim.h"
@@ -17,40 +19,10 @@ namespace {
 // The person a body is about, as intake would join it: the trimmed,
 // upper-cased subject_ref, else the subject_pid; "" for bodies without one.
 std::string SubjectOf(const v1::AgencyReport& r) {
-  const std::string* ref = nullptr;
-  const std::string* pid = nullptr;
-  switch (r.body_case()) {
-    case v1::AgencyReport::kLinkClaim:
-      ref = &r.link_claim().subject_ref();
-      pid = &r.link_claim().subject_pid();
-      break;
-    case v1::AgencyReport::kEvidenceAdded:
-      ref = &r.evidence_added().subject_ref();
-      pid = &r.evidence_added().subject_pid();
-      break;
-    case v1::AgencyReport::kArrest:
-      ref = &r.arrest().subject_ref();
-      pid = &r.arrest().subject_pid();
-      break;
-    case v1::AgencyReport::kChargeFiled:
-      ref = &r.charge_filed().subject_ref();
-      pid = &r.charge_filed().subject_pid();
-      break;
-    case v1::AgencyReport::kDeclination:
-      ref = &r.declination().subject_ref();
-      pid = &r.declination().subject_pid();
-      break;
-    case v1::AgencyReport::kDisposition:
-      ref = &r.disposition().subject_ref();
-      pid = &r.disposition().subject_pid();
-      break;
-    case v1::AgencyReport::kSentencing:
-      ref = &r.sentencing().subject_ref();
-      pid = &r.sentencing().subject_pid();
-      break;
-    default:
-      return "";
-  }
+  const domain::BodySpec* spec = domain::SpecOf(r.body_case());
+  if (spec == nullptr || !spec->has_subject()) return "";
+  const std::string* ref = &spec->subject.ref(r);
+  const std::string* pid = &spec->subject.pid(r);
   if (ref->empty()) return "pid:" + *pid;
   const size_t first = ref->find_first_not_of(" \t\n\r\f\v");
   const size_t last = ref->find_last_not_of(" \t\n\r\f\v");
@@ -80,10 +52,7 @@ struct Latest {
   size_t index = 0;
 };
 
-bool IsPriority(v1::Tier tier) {
-  return tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
-         tier == v1::TIER_PTO_NATIONAL;
-}
+using domain::IsPriority;
 
 }  // namespace
 

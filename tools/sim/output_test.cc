@@ -9,8 +9,8 @@
 #include <sstream>
 
 #include "gtest/gtest.h"
+#include "services/common/ndjson.h"
 #include "services/common/strings.h"
-#include "tools/fruitctl/ndjson.h"
 #include "tools/sim/measure.h"
 #include "tools/sim/sim.h"
 
@@ -43,11 +43,11 @@ TEST(OutputTest, FilesAreWhatFruitctlReads) {
   size_t total = 0;
   for (const auto& [reporter, want] : expected) {
     const std::string path = StrCat(dir, "/", reporter, ".ndjson");
-    auto lines = fruitctl::ReadNdjson(path);
+    auto lines = ndjson::ReadNdjson(path);
     ASSERT_TRUE(lines.ok()) << lines.status();
     ASSERT_EQ(lines->size(), want.size()) << path;
     for (size_t i = 0; i < want.size(); ++i) {
-      const fruitctl::Line& line = (*lines)[i];
+      const ndjson::Line& line = (*lines)[i];
       ASSERT_TRUE(line.parse_error.empty())
           << path << ":" << line.number << ": " << line.parse_error;
       EXPECT_EQ(line.number, static_cast<int>(i + 1));

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "services/common/strings.h"
+#include "services/domain/orgs.h"
 
 namespace fruition::sim {
 namespace {
@@ -310,10 +311,7 @@ constexpr double kOrgTierShares[] = {0.04, 0.08, 0.18, 0.30, 0.40};
 // Tier of the org a claim names when the case named no target.
 constexpr double kUntargetedTierWeights[] = {0.03, 0.07, 0.15, 0.30, 0.45};
 
-bool IsPriority(v1::Tier tier) {
-  return tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
-         tier == v1::TIER_PTO_NATIONAL;
-}
+using domain::IsPriority;
 
 const char* TierCode(v1::Tier tier) {
   switch (tier) {

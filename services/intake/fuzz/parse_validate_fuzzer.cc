@@ -7,7 +7,7 @@
 // Input layout: the first byte selects how the rest is read; the rest is the
 // report.
 //   bit 0     0 = binary protobuf (AgencyReport::ParseFromArray)
-//             1 = proto3 JSON (fruitctl::ParseReportJson)
+//             1 = proto3 JSON (ndjson::ParseReportJson)
 //   bits 1-3  the caller's principal kind: 0 AGENCY, 1 JUDICIARY,
 //             2 COMMUNITY, 3 OVERSEER, 4 PUBLIC, 5-7 each kind in turn
 //   bit 4     the caller's code: 0 = the report's own `reporter` (so the
@@ -41,11 +41,11 @@
 
 #include "fruition/v1/reports.pb.h"
 #include "services/common/auth/principals.h"
+#include "services/common/ndjson.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/topics.h"
 #include "services/intake/route.h"
 #include "services/intake/validate.h"
-#include "tools/fruitctl/ndjson.h"
 
 namespace fruition::intake {
 namespace {
@@ -180,7 +180,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fruition::v1::AgencyReport report;
   if (json) {
     auto parsed =
-        fruition::fruitctl::ParseReportJson(std::string(body, body_size));
+        fruition::ndjson::ParseReportJson(std::string(body, body_size));
     if (!parsed.ok()) return 0;
     report = std::move(*parsed);
   } else {

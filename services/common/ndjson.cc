@@ -1,4 +1,4 @@
-#include "tools/fruitctl/ndjson.h"
+#include "services/common/ndjson.h"
 
 #include <google/protobuf/util/json_util.h>
 
@@ -7,7 +7,7 @@
 
 #include "services/common/strings.h"
 
-namespace fruition::fruitctl {
+namespace fruition::ndjson {
 
 absl::StatusOr<v1::AgencyReport> ParseReportJson(const std::string& json) {
   v1::AgencyReport report;
@@ -50,4 +50,4 @@ absl::StatusOr<std::vector<Line>> ReadNdjson(const std::string& path) {
   return lines;
 }
 
-}  // namespace fruition::fruitctl
+}  // namespace fruition::ndjson

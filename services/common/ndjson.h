@@ -1,7 +1,9 @@
 // Reading report files: NDJSON, one AgencyReport per line in proto3's
-// canonical JSON mapping (SPEC §2). Blank lines are skipped.
-#ifndef FRUITION_TOOLS_FRUITCTL_NDJSON_H_
-#define FRUITION_TOOLS_FRUITCTL_NDJSON_H_
+// canonical JSON mapping (SPEC §2). Blank lines are skipped. Shared by
+// fruitctl, the simulator and intake's fuzzer (which parses JSON as fruitctl
+// does), so it lives below the services, not in tools/.
+#ifndef FRUITION_SERVICES_COMMON_NDJSON_H_
+#define FRUITION_SERVICES_COMMON_NDJSON_H_
 
 #include <string>
 #include <vector>
@@ -9,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "fruition/v1/reports.pb.h"
 
-namespace fruition::fruitctl {
+namespace fruition::ndjson {
 
 // One line of input: where it came from and what it held.
 struct Line {
@@ -26,6 +28,6 @@ absl::StatusOr<std::vector<Line>> ReadNdjson(const std::string& path);
 // Parses one JSON line.
 absl::StatusOr<v1::AgencyReport> ParseReportJson(const std::string& json);
 
-}  // namespace fruition::fruitctl
+}  // namespace fruition::ndjson
 
-#endif  // FRUITION_TOOLS_FRUITCTL_NDJSON_H_
+#endif  // FRUITION_SERVICES_COMMON_NDJSON_H_

@@ -1,0 +1,58 @@
+// The rules every report must pass before it is accepted (SPEC §1, §2):
+// intake applies them to what agencies send, evidence to a draft claim.
+// Pure: no I/O, no clock (the caller passes `now`), no principal model (the
+// caller says who sends and whether its kind may send the body), so tests
+// are exhaustive. Which fields a body has (subject, case, units) comes from
+// the body table (reports.h).
+#ifndef FRUITION_SERVICES_DOMAIN_VALIDATE_H_
+#define FRUITION_SERVICES_DOMAIN_VALIDATE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "fruition/v1/reports.pb.h"
+
+namespace fruition::domain {
+
+// Limits (SPEC §2); docs/API.md lists them for agencies.
+inline constexpr size_t kMaxReportBytes = 1 << 20;  // 1 MiB serialized
+inline constexpr size_t kMaxIdChars = 128;          // ids, codes, refs
+inline constexpr int kMaxEvidenceItems = 256;       // per claim / addition
+inline constexpr int kMaxRepeated = 256;            // statutes, criteria...
+inline constexpr int64_t kMaxFutureSeconds = int64_t{24} * 3600;
+inline constexpr uint32_t kMaxSentenceMonths = 1200;  // 100 years
+inline constexpr uint32_t kMaxHops = 64;
+
+// Why a report was refused: a gRPC status code, the field path in proto
+// (snake_case) names, e.g. "link_claim.evidence[3].kind", and a sentence for
+// a person that names the field.
+struct Rejection {
+  absl::StatusCode code = absl::StatusCode::kInvalidArgument;
+  std::string field;
+  std::string message;
+};
+
+// Who sends the report, as the service's authorization rules see it.
+struct Sender {
+  std::string code;            // the caller's principal code, e.g. "DEA"
+  std::string kind;            // its kind for messages, e.g. "AGENCY"
+  bool may_send_body = false;  // whether that kind may send this body
+};
+
+// Checks `report` as sent by `sender` at time `now_seconds` (Unix seconds).
+// Order: size; report_id and reporter present; reporter is the sender
+// (PERMISSION_DENIED); a body is set; the sender may send that body
+// (PERMISSION_DENIED); no unknown fields; then every field rule
+// (INVALID_ARGUMENT). Returns nullopt when the report is acceptable.
+std::optional<Rejection> Validate(const v1::AgencyReport& report,
+                                  const Sender& sender, int64_t now_seconds);
+
+// True when `text` is valid UTF-8 (no overlongs, no surrogates).
+bool IsValidUtf8(std::string_view text);
+
+}  // namespace fruition::domain
+
+#endif  // FRUITION_SERVICES_DOMAIN_VALIDATE_H_
