@@ -10,46 +10,6 @@ namespace {
 
 using Kind = CellRule::Kind;
 
-CellRule Count(const char* n) { return {Kind::kCount, n, "", false, {}}; }
-CellRule Share(const char* n, const char* k, bool value_is_k = false) {
-  return {Kind::kShare, n, k, value_is_k, {}};
-}
-CellRule Measure(const char* n) { return {Kind::kMeasure, n, "", false, {}}; }
-
-const std::map<std::string, CellRule>& Rules() {
-  static const auto* rules = new std::map<std::string, CellRule>{
-      {"arrests", Count("arrests")},
-      {"pto_linked_arrests_claimed", Count("claimed")},
-      {"pto_linked_arrests_substantiated",
-       Share("claimed", "substantiated", true)},
-      {"link_substantiation_rate", Share("claimed", "substantiated")},
-      {"sentenced", Count("sentenced")},
-      {"mean_desert", Measure("sentenced")},
-      {"high_desert_share", Share("sentenced", "high_desert")},
-      {"lnf_share", Share("sentenced", "lnf")},
-      {"ch1_share", Share("sentenced", "ch1")},
-      {"weapon_share", Share("sentenced", "weapon")},
-      {"aggravating_role_share", Share("sentenced", "aggravating")},
-      {"claimed_priority_share", Share("sentenced", "claimed_priority")},
-      {"fruition_gap",
-       {Kind::kDifference,
-        "sentenced",
-        "",
-        false,
-        {"claimed_priority_share", "high_desert_share"}}},
-      {"weighted_enforcement_value", Measure("sentenced")},
-      {"lnf_prison_years", Measure("lnf")},
-      {"lnf_cost_usd", Measure("lnf")},
-      {"declined_then_charged_elsewhere", Count("declined_charged")},
-      {"org_outcomes_reported", {Kind::kOrganization, "", "", false, {}}},
-      {"pending_counted_as_dismantled",
-       {Kind::kOrganization, "", "", false, {}}},
-      // Computed from the arrests count: follows it.
-      {"target_ratio:PERFORMANCE_MEASURE_ARRESTS", Measure("arrests")},
-  };
-  return *rules;
-}
-
 bool StartsWith(const std::string& s, const char* prefix) {
   return s.rfind(prefix, 0) == 0;
 }
@@ -197,19 +157,15 @@ std::vector<LinkedSet> LinkedSets(const std::map<UnitPeriod, PublicInput>& in) {
 
 }  // namespace
 
-CellRule RuleOf(const std::string& name) {
-  const auto& rules = Rules();
-  if (auto it = rules.find(name); it != rules.end()) return it->second;
-  if (StartsWith(name, "target_ratio:") ||
-      StartsWith(name, "community_change:")) {
-    return {Kind::kOrganization, "", "", false, {}};
-  }
-  return {Kind::kMeasure, "cell:" + name, "", false, {}};
-}
+namespace {
 
-std::map<UnitPeriod, PublicOutput> ComputePublicViews(
-    const std::map<UnitPeriod, PublicInput>& in) {
-  std::map<std::string, std::pair<std::string, std::string>> complements;
+using Complements = std::map<std::string, std::pair<std::string, std::string>>;
+
+// Each unit-period's quantities; held (its previous view) when a record
+// count moved by 1–10 and none by 11 or more.
+std::map<UnitPeriod, State> InitialStates(
+    const std::map<UnitPeriod, PublicInput>& in, Complements* complements_out) {
+  Complements& complements = *complements_out;
   std::map<UnitPeriod, State> states;
   for (const auto& [up, input] : in) {
     State& s = states[up];
@@ -231,6 +187,13 @@ std::map<UnitPeriod, PublicOutput> ComputePublicViews(
       Quantities(input.previous, &s, &complements);
     }
   }
+  return states;
+}
+
+// D2 and the version rule (nothing public before the first base).
+void SuppressSmallCells(const std::map<UnitPeriod, PublicInput>& in,
+                        std::map<UnitPeriod, State>* states_out) {
+  std::map<UnitPeriod, State>& states = *states_out;
   for (auto& [up, s] : states) {
     const PublicInput& input = in.at(up);
     if (s.held) continue;  // shows what was shown: D2 and versions hold
@@ -248,7 +211,13 @@ std::map<UnitPeriod, PublicOutput> ComputePublicViews(
       }
     }
   }
-  // D3 to a fixed point.
+}
+
+// D3 to a fixed point.
+void SuppressLinkedSets(const std::map<UnitPeriod, PublicInput>& in,
+                        const Complements& complements,
+                        std::map<UnitPeriod, State>* states_out) {
+  std::map<UnitPeriod, State>& states = *states_out;
   const std::vector<LinkedSet> sets = LinkedSets(in);
   for (bool changed = true; changed;) {
     changed = false;
@@ -282,67 +251,87 @@ std::map<UnitPeriod, PublicOutput> ComputePublicViews(
       }
     }
   }
+}
+
+// Whether a cell of rule `r` rests on a suppressed quantity of `s`.
+bool Withheld(const CellRule& r, const State& s) {
+  switch (r.kind) {
+    case Kind::kOrganization:
+      return false;
+    case Kind::kCount:
+    case Kind::kMeasure:
+      return s.suppressed.count(r.n) > 0;
+    case Kind::kShare:
+      return s.suppressed.count(r.n) > 0 || s.suppressed.count(r.k) > 0;
+    case Kind::kDifference: {
+      bool hidden = s.suppressed.count(r.n) > 0;
+      for (const std::string& operand : r.operands) {
+        const CellRule o = RuleOf(operand);
+        hidden = hidden || s.suppressed.count(o.n) > 0 ||
+                 (!o.k.empty() && s.suppressed.count(o.k) > 0);
+      }
+      return hidden;
+    }
+  }
+  return false;
+}
+
+// The public view of one unit-period, and what it publishes.
+PublicOutput ViewOf(const PublicInput& input, const State& s,
+                    const Complements& complements) {
+  PublicOutput o;
+  v1::Scorecard& card = o.card;
+  card.set_unit(input.base.unit());
+  card.set_period(input.base.period());
+  card.set_score_version(input.base.score_version());
+  card.set_criteria_version(input.base.criteria_version());
+  card.set_public_view(true);
+  card.set_lags_current(input.lags_current || s.held);
+  // A held view shows its previous cells about people.
+  std::map<std::string, const v1::Indicator*> previous;
+  for (const v1::Indicator& i : input.previous.indicators()) {
+    previous[i.name()] = &i;
+  }
+  // Cells, by what they show.
+  for (const v1::Indicator& base_cell : input.base.indicators()) {
+    const CellRule r = RuleOf(base_cell.name());
+    const v1::Indicator* shown_cell = &base_cell;
+    if (s.held && r.kind != Kind::kOrganization) {
+      auto it = previous.find(base_cell.name());
+      shown_cell = it == previous.end() ? nullptr : it->second;
+    }
+    const v1::Indicator& i = shown_cell == nullptr ? base_cell : *shown_cell;
+    const bool hidden =
+        Withheld(r, s) || shown_cell == nullptr || i.suppressed();
+    v1::Indicator* cell = card.add_indicators();
+    cell->set_name(i.name());
+    if (hidden) {
+      cell->set_suppressed(true);
+    } else {
+      cell->set_value(i.value());
+      cell->set_n(i.n());
+      cell->set_defined(i.defined());
+    }
+  }
+  // What is now published joins what was.
+  o.shown = input.shown;
+  for (const auto& [q, v] : s.value) {
+    if (s.Published(q, complements)) o.shown[q].insert(v);
+  }
+  return o;
+}
+
+}  // namespace
+
+std::map<UnitPeriod, PublicOutput> ComputePublicViews(
+    const std::map<UnitPeriod, PublicInput>& in) {
+  Complements complements;
+  std::map<UnitPeriod, State> states = InitialStates(in, &complements);
+  SuppressSmallCells(in, &states);
+  SuppressLinkedSets(in, complements, &states);
   std::map<UnitPeriod, PublicOutput> out;
   for (const auto& [up, input] : in) {
-    const State& s = states.at(up);
-    PublicOutput& o = out[up];
-    v1::Scorecard& card = o.card;
-    card.set_unit(input.base.unit());
-    card.set_period(input.base.period());
-    card.set_score_version(input.base.score_version());
-    card.set_criteria_version(input.base.criteria_version());
-    card.set_public_view(true);
-    card.set_lags_current(input.lags_current || s.held);
-    // A held view shows its previous cells about people.
-    std::map<std::string, const v1::Indicator*> previous;
-    for (const v1::Indicator& i : input.previous.indicators()) {
-      previous[i.name()] = &i;
-    }
-    // Cells, by what they show.
-    for (const v1::Indicator& base_cell : input.base.indicators()) {
-      const CellRule r = RuleOf(base_cell.name());
-      const v1::Indicator* shown_cell = &base_cell;
-      if (s.held && r.kind != Kind::kOrganization) {
-        auto it = previous.find(base_cell.name());
-        shown_cell = it == previous.end() ? nullptr : it->second;
-      }
-      const v1::Indicator& i = shown_cell == nullptr ? base_cell : *shown_cell;
-      bool hidden = false;
-      switch (r.kind) {
-        case Kind::kOrganization:
-          break;
-        case Kind::kCount:
-        case Kind::kMeasure:
-          hidden = s.suppressed.count(r.n) > 0;
-          break;
-        case Kind::kShare:
-          hidden = s.suppressed.count(r.n) > 0 || s.suppressed.count(r.k) > 0;
-          break;
-        case Kind::kDifference:
-          hidden = s.suppressed.count(r.n) > 0;
-          for (const std::string& operand : r.operands) {
-            const CellRule o = RuleOf(operand);
-            hidden = hidden || s.suppressed.count(o.n) > 0 ||
-                     (!o.k.empty() && s.suppressed.count(o.k) > 0);
-          }
-          break;
-      }
-      hidden = hidden || shown_cell == nullptr || i.suppressed();
-      v1::Indicator* cell = card.add_indicators();
-      cell->set_name(i.name());
-      if (hidden) {
-        cell->set_suppressed(true);
-      } else {
-        cell->set_value(i.value());
-        cell->set_n(i.n());
-        cell->set_defined(i.defined());
-      }
-    }
-    // What is now published joins what was.
-    o.shown = input.shown;
-    for (const auto& [q, v] : s.value) {
-      if (s.Published(q, complements)) o.shown[q].insert(v);
-    }
+    out[up] = ViewOf(input, states.at(up), complements);
   }
   return out;
 }

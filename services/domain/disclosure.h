@@ -60,32 +60,15 @@
 #include <vector>
 
 #include "fruition/v1/scores.pb.h"
+#include "services/domain/indicators.h"
 
 namespace fruition::domain {
 
 // The smallest count of people or records that may be shown or derived.
 inline constexpr int64_t kMinPublicCell = 11;
 
-// What one indicator shows, for disclosure control.
-struct CellRule {
-  enum class Kind {
-    kOrganization,  // about organizations or areas: never suppressed
-    kCount,         // value == n: shows quantity `n`
-    kShare,         // shows `n` and `k` (k = value × n, or value itself)
-    kMeasure,       // a mean or sum over people: shows `n`
-    kDifference,    // shows the quantities of `operands`
-  };
-  Kind kind = Kind::kMeasure;
-  std::string n;                      // quantity named by the cell's n
-  std::string k;                      // kShare: the attribute count
-  bool value_is_k = false;            // kShare: value is k, not k ÷ n
-  std::vector<std::string> operands;  // kDifference: indicator names
-};
-
-// The rule of indicator `name` (SPEC §5 name, e.g. `lnf_share`). An
-// indicator this table does not know is treated as a measure over its own n
-// (suppressed when that n is 1–10): a new indicator is protected by default.
-CellRule RuleOf(const std::string& name);
+// What each indicator shows (its CellRule) comes from the indicator registry
+// (indicators.h: RuleOf).
 
 using UnitPeriod = std::pair<std::string, std::string>;  // unit, period
 

@@ -2,10 +2,15 @@
 
 #include <httplib.h>
 
+#include <functional>
+#include <optional>
+
 #include "google/protobuf/struct.pb.h"
 #include "services/common/auth/authz.h"
 #include "services/common/log/log.h"
 #include "services/common/strings.h"
+#include "services/domain/events.h"
+#include "services/domain/indicators.h"
 #include "services/gateway/json.h"
 #include "services/gateway/web_assets.h"
 
@@ -103,36 +108,30 @@ std::string Sse(const std::string& cursor, const v1::OversightEvent& e) {
                 "\n\n");
 }
 
-}  // namespace
+// The caller, or an answer already written.
+using Authenticate = std::function<std::optional<auth::Principal>(
+    const httplib::Request&, httplib::Response&)>;
 
-absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
-    const HttpOptions& options, OversightServiceImpl* service, Views* views,
-    const auth::PrincipalRegistry* principals,
-    const std::atomic<bool>* draining) {
-  std::unique_ptr<HttpApi> api(new HttpApi());
-  api->server_ = std::make_unique<httplib::Server>();
-  httplib::Server& s = *api->server_;
-  const int threads = options.max_streams + 8;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-
-  // The caller, or an answer already written.
-  auto authenticate =
+Authenticate Authenticator(const auth::PrincipalRegistry* principals) {
+  return
       [principals](const httplib::Request& req,
                    httplib::Response& res) -> std::optional<auth::Principal> {
-    auth::Credentials credentials;
-    if (req.has_header("Authorization")) {
-      credentials.authorization = req.get_header_value("Authorization");
-    }
-    auto caller = principals->Authenticate(credentials);
-    if (!caller.ok()) {
-      Error(res, 401, std::string(caller.status().message()));
-      return std::nullopt;
-    }
-    return *caller;
-  };
-  s.set_default_headers(
-      {{"X-Content-Type-Options", "nosniff"}, {"Cache-Control", "no-store"}});
+        auth::Credentials credentials;
+        if (req.has_header("Authorization")) {
+          credentials.authorization = req.get_header_value("Authorization");
+        }
+        auto caller = principals->Authenticate(credentials);
+        if (!caller.ok()) {
+          Error(res, 401, std::string(caller.status().message()));
+          return std::nullopt;
+        }
+        return *caller;
+      };
+}
 
+// GET /api/v1/scorecards: one (unit and period) or a period's list.
+void ServeScorecards(httplib::Server& s, OversightServiceImpl* service,
+                     const Authenticate& authenticate) {
   s.Get(
       "/api/v1/scorecards", [service, authenticate](const httplib::Request& req,
                                                     httplib::Response& res) {
@@ -173,7 +172,11 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
         out += "]}";
         res.set_content(out, "application/json");
       });
+}
 
+// GET /api/v1/units: the units and periods the caller may read.
+void ServeUnits(httplib::Server& s, Views* views,
+                const Authenticate& authenticate) {
   s.Get("/api/v1/units", [views, authenticate](const httplib::Request& req,
                                                httplib::Response& res) {
     auto caller = authenticate(req, res);
@@ -196,7 +199,11 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
     f["periods"].mutable_list_value();
     res.set_content(ToJson(body), "application/json");
   });
+}
 
+// GET /api/v1/events: a page of events.
+void ServeEvents(httplib::Server& s, OversightServiceImpl* service,
+                 const Authenticate& authenticate) {
   s.Get("/api/v1/events", [service, authenticate](const httplib::Request& req,
                                                   httplib::Response& res) {
     auto caller = authenticate(req, res);
@@ -229,8 +236,13 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
     out += "],\"next\":\"" + page.next() + "\"}";
     res.set_content(out, "application/json");
   });
+}
 
-  const auto keepalive = options.keepalive;
+// GET /api/v1/events/stream: Server-Sent Events from a cursor.
+void ServeEventStream(httplib::Server& s, Views* views,
+                      const std::atomic<bool>* draining,
+                      std::chrono::seconds keepalive,
+                      const Authenticate& authenticate) {
   s.Get("/api/v1/events/stream", [views, draining, keepalive, authenticate](
                                      const httplib::Request& req,
                                      httplib::Response& res) {
@@ -289,7 +301,25 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
           return true;
         });
   });
+}
 
+// GET /api/v1/catalogue/{indicators,events}: the domain registries, public,
+// the same for every caller, and changed only by a release.
+void ServeCatalogues(httplib::Server& s) {
+  const auto catalogue = [](const std::string& json) {
+    return [json](const httplib::Request&, httplib::Response& res) {
+      res.headers.erase("Cache-Control");
+      res.set_header("Cache-Control", "public, max-age=300");
+      res.set_content(json, "application/json");
+    };
+  };
+  s.Get("/api/v1/catalogue/indicators",
+        catalogue(domain::IndicatorCatalogueJson()));
+  s.Get("/api/v1/catalogue/events", catalogue(domain::EventCatalogueJson()));
+}
+
+// The dashboard's files.
+void ServeDashboard(httplib::Server& s) {
   // The dashboard.
   s.Get(R"(/([A-Za-z0-9_\-./]*))", [](const httplib::Request& req,
                                       httplib::Response& res) {
@@ -305,6 +335,29 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
                    "img-src 'self' data:");
     res.set_content(it->second.second, it->second.first);
   });
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
+    const HttpOptions& options, OversightServiceImpl* service, Views* views,
+    const auth::PrincipalRegistry* principals,
+    const std::atomic<bool>* draining) {
+  std::unique_ptr<HttpApi> api(new HttpApi());
+  api->server_ = std::make_unique<httplib::Server>();
+  httplib::Server& s = *api->server_;
+  const int threads = options.max_streams + 8;
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+
+  s.set_default_headers(
+      {{"X-Content-Type-Options", "nosniff"}, {"Cache-Control", "no-store"}});
+  const Authenticate authenticate = Authenticator(principals);
+  ServeScorecards(s, service, authenticate);
+  ServeUnits(s, views, authenticate);
+  ServeEvents(s, service, authenticate);
+  ServeEventStream(s, views, draining, options.keepalive, authenticate);
+  ServeCatalogues(s);
+  ServeDashboard(s);
 
   const size_t colon = options.listen.rfind(':');
   const std::string host = options.listen.substr(0, colon);

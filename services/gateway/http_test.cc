@@ -784,6 +784,36 @@ TEST_F(GatewayApiTest, DashboardIsHtml) {
   ExpectError("/no-such-page.html", "", 404, "NOT_FOUND");
 }
 
+TEST_F(GatewayApiTest, CataloguesArePublicAndCacheable) {
+  for (const std::string& token : {std::string(), kOigToken}) {
+    auto indicators = Get("/api/v1/catalogue/indicators", token);
+    ASSERT_TRUE(indicators);
+    EXPECT_EQ(indicators->status, 200);
+    EXPECT_EQ(indicators->get_header_value("Cache-Control"),
+              "public, max-age=300");
+    const Struct body = GetJson("/api/v1/catalogue/indicators", token);
+    const auto& list = body.fields().at("indicators").list_value().values();
+    ASSERT_FALSE(list.empty());
+    EXPECT_EQ(list[0].struct_value().fields().at("name").string_value(),
+              "arrests");
+    EXPECT_EQ(list[0].struct_value().fields().at("label").string_value(),
+              "Arrests");
+    const Struct events = GetJson("/api/v1/catalogue/events", token);
+    bool gap = false;
+    for (const auto& e : events.fields().at("events").list_value().values()) {
+      const auto& f = e.struct_value().fields();
+      if (f.at("type").string_value() == "EVENT_TYPE_FRUITION_GAP") {
+        gap = true;
+        EXPECT_NE(f.at("headline").string_value().find("25 points"),
+                  std::string::npos);
+      }
+    }
+    EXPECT_TRUE(gap);
+    EXPECT_FALSE(
+        events.fields().at("thresholds").list_value().values().empty());
+  }
+}
+
 // ---------------------------------------------------------------------------
 // HTTP: events.
 

@@ -4,6 +4,7 @@
 
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/domain/indicators.h"
 
 namespace fruition::gateway {
 
@@ -18,19 +19,7 @@ std::string ToJson(const google::protobuf::Message& m) {
 }
 
 std::string LowerCamel(const std::string& snake) {
-  std::string out;
-  bool upper = false;
-  size_t i = 0;
-  for (; i < snake.size() && snake[i] != ':'; ++i) {
-    if (snake[i] == '_') {
-      upper = true;
-      continue;
-    }
-    out += upper ? static_cast<char>(std::toupper(snake[i])) : snake[i];
-    upper = false;
-  }
-  out += snake.substr(i);
-  return out;
+  return domain::JsonName(snake);
 }
 
 std::string ScorecardJson(const v1::Scorecard& card) {

@@ -1,8 +1,21 @@
 #include "services/reconciler/config.h"
 
+#include <cstdio>
+
 #include "services/common/status.h"
+#include "services/domain/events.h"
 
 namespace fruition::reconciler {
+namespace {
+
+// A threshold's default as a setting's text (0.25, 11).
+std::string DefaultText(const domain::ThresholdDef& t) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), t.integer ? "%.0f" : "%g", t.default_value);
+  return buf;
+}
+
+}  // namespace
 
 const std::vector<config::Spec>& ReconcilerSpecs() {
   static const auto* specs = [] {
@@ -10,22 +23,14 @@ const std::vector<config::Spec>& ReconcilerSpecs() {
         service::CommonSpecs(kReconcilerDefaults));
     s->push_back(
         {"criteria-version", "v1", "link assessments of this version count"});
-    s->push_back({"fruition-gap-threshold", "0.25",
-                  "FRUITION_GAP when fruition_gap >= this"});
-    s->push_back({"lnf-share-threshold", "0.30",
-                  "LNF_SHARE_HIGH when lnf_share >= this"});
-    s->push_back({"min-sentenced", "11",
-                  "FRUITION_GAP and LNF_SHARE_HIGH only in unit-periods with "
-                  "at least this many sentenced"});
-    s->push_back({"target-ratio-threshold", "1.25",
-                  "TARGET_OVERSHOOT when target_ratio >= this"});
+    // The event rules' thresholds (services/domain/events.h).
+    for (const domain::ThresholdDef& t : domain::EventThresholds()) {
+      s->push_back({t.name, DefaultText(t), t.help});
+    }
     s->push_back({"min-public-n", "11",
                   "ignored (accepted for older configurations): public events "
                   "show the public view as scoring publishes it, disclosure "
                   "control applied (SPEC §5)"});
-    s->push_back({"publish-interval-seconds", "60",
-                  "SCORECARD_PUBLISHED at most once per unit-period per this "
-                  "many seconds"});
     return s;
   }();
   return *specs;
@@ -40,19 +45,20 @@ absl::StatusOr<ReconcilerConfig> ReconcilerConfigFrom(
     return absl::InvalidArgumentError(
         "config field criteria-version: required (e.g. v1)");
   }
-  Thresholds& t = c.thresholds;
-  FRUITION_ASSIGN_OR_RETURN(t.fruition_gap,
-                            s.GetDouble("fruition-gap-threshold", -1, 1));
-  FRUITION_ASSIGN_OR_RETURN(t.lnf_share,
-                            s.GetDouble("lnf-share-threshold", 0, 1));
-  FRUITION_ASSIGN_OR_RETURN(t.min_sentenced,
-                            s.GetInt("min-sentenced", 0, 1000000));
-  FRUITION_ASSIGN_OR_RETURN(t.target_ratio,
-                            s.GetDouble("target-ratio-threshold", 0, 1e6));
+  for (const domain::ThresholdDef& t : domain::EventThresholds()) {
+    double value = 0;
+    if (t.integer) {
+      FRUITION_ASSIGN_OR_RETURN(int64_t v,
+                                s.GetInt(t.name, static_cast<int64_t>(t.min),
+                                         static_cast<int64_t>(t.max)));
+      value = static_cast<double>(v);
+    } else {
+      FRUITION_ASSIGN_OR_RETURN(value, s.GetDouble(t.name, t.min, t.max));
+    }
+    c.thresholds.Set(t.name, value);
+  }
   // Still validated, so that a typo in an older configuration is caught.
   FRUITION_RETURN_IF_ERROR(s.GetInt("min-public-n", 1, 1000000).status());
-  FRUITION_ASSIGN_OR_RETURN(t.publish_interval_s,
-                            s.GetInt("publish-interval-seconds", 0, 86400));
   return c;
 }
 

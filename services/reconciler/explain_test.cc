@@ -24,9 +24,9 @@
 #include "gtest/gtest.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
+#include "services/domain/desert.h"
+#include "services/domain/subject_facts.h"
 #include "services/reconciler/rules.h"
-#include "services/scoring/desert.h"
-#include "services/scoring/facts.h"
 #include "tests/harness/fixtures.h"
 
 namespace fruition::reconciler {
@@ -90,17 +90,17 @@ Finding TierFinding(const v1::SentencingRecord& record) {
   arrest.mutable_arrest()->set_subject_pid(kPid);
   arrest.mutable_arrest()->set_agency("DEA");
   arrest.mutable_arrest()->set_claim_id("CL-00042");
-  EXPECT_TRUE(scoring::ApplyReport(arrest, &s));
+  EXPECT_TRUE(domain::ApplyReport(arrest, &s));
   const v1::LinkAssessment a =
       Assessment(v1::TIER_CPOT, v1::ASSESSMENT_RESULT_SUBSTANTIATED);
-  scoring::ApplyAssessment(a, kCriteria, &s);
+  domain::ApplyAssessment(a, kCriteria, &s);
   v1::AgencyReport sentencing =
       Envelope("USSC", "S-1", "CASE-1", Utc(2016, 6, 1));
   *sentencing.mutable_sentencing() = record;
-  EXPECT_TRUE(scoring::ApplyReport(sentencing, &s));
+  EXPECT_TRUE(domain::ApplyReport(sentencing, &s));
   const std::vector<Finding> fs =
       TierMismatches(kPid, s, {{store::JoinKey({"DEA", "CL-00042"}), a}},
-                     scoring::DefaultDesertRules());
+                     domain::DefaultDesertRules());
   EXPECT_EQ(fs.size(), 1u);
   return fs.empty() ? Finding{} : fs[0];
 }
@@ -113,8 +113,8 @@ Finding DtceFinding() {
   v1::AgencyReport c = Envelope("EOUSA", "C-1", "CASE-2", Utc(2016, 3, 1));
   c.mutable_charge_filed()->set_subject_pid(kPid);
   c.mutable_charge_filed()->set_district("SDNY");
-  EXPECT_TRUE(scoring::ApplyReport(d, &s));
-  EXPECT_TRUE(scoring::ApplyReport(c, &s));
+  EXPECT_TRUE(domain::ApplyReport(d, &s));
+  EXPECT_TRUE(domain::ApplyReport(c, &s));
   std::optional<Finding> f = DeclinedThenChargedElsewhere(kPid, s);
   EXPECT_TRUE(f.has_value());
   return f ? *f : Finding{};
@@ -256,8 +256,7 @@ TEST(Explain, TierMismatch) {
   EXPECT_TRUE(Contains(x.summary(), "with a mitigating role")) << x.summary();
   EXPECT_FALSE(Contains(x.summary(), "LNF offender")) << x.summary();
   EXPECT_TRUE(Contains(x.summary(), "120 months")) << x.summary();
-  const int score =
-      scoring::Score(Record(v1::MITIGATING_ROLE_MINOR, 120)).score;
+  const int score = domain::Score(Record(v1::MITIGATING_ROLE_MINOR, 120)).score;
   EXPECT_TRUE(Contains(x.summary(), StrCat("desert score of ", score, " ")))
       << x.summary();
 

@@ -13,7 +13,7 @@
 #include "services/common/proto.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
-#include "services/scoring/facts.h"
+#include "services/domain/subject_facts.h"
 
 namespace fruition::reconciler {
 namespace {
@@ -152,7 +152,7 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
   if (!report.ParseFromString(r.value)) {
     return absl::DataLossError("not a fruition.v1.AgencyReport");
   }
-  const std::string pid = scoring::SubjectOf(report);
+  const std::string pid = domain::SubjectOf(report);
   // Events about a reference record belong to the owner of its key's
   // partition; about a case-level one, to that of the record's partition.
   const int32_t partition =
@@ -191,7 +191,7 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
   if (auto got = GetProto<internal::SubjectState>(tx, kSubjects, pid)) {
     state = *std::move(got);
   }
-  if (scoring::ApplyReport(report, &state)) {
+  if (domain::ApplyReport(report, &state)) {
     state.set_partition(r.partition);
     tx.Put(kSubjects, pid, state.SerializeAsString());
     MarkDirty(tx, r.partition, kSubject, pid);
@@ -228,7 +228,7 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
       if (auto got = GetProto<internal::SubjectState>(tx, kSubjects, pid)) {
         state = *std::move(got);
       }
-      scoring::ApplyAssessment(a, options_.criteria_version, &state);
+      domain::ApplyAssessment(a, options_.criteria_version, &state);
       state.set_partition(r.partition);
       tx.Put(kSubjects, pid, state.SerializeAsString());
       MarkDirty(tx, r.partition, kSubject, pid);
@@ -305,6 +305,20 @@ void ReconcilerHandler::Judge(store::KvTx& tx, const Finding& f, int64_t now,
   }
 }
 
+domain::RuleInputs ReconcilerHandler::Inputs() const {
+  domain::RuleInputs in;
+  in.thresholds = options_.thresholds;
+  return in;
+}
+
+void ReconcilerHandler::JudgeAll(store::KvTx& tx, domain::RuleInput input,
+                                 const domain::RuleInputs& in, int64_t now,
+                                 std::vector<stream::Output>* out) {
+  for (const Finding& f : domain::JudgeRules(input, in)) {
+    Judge(tx, f, now, out);
+  }
+}
+
 void ReconcilerHandler::JudgeSubject(store::KvTx& tx, const std::string& pid,
                                      int64_t now,
                                      std::vector<stream::Output>* out) {
@@ -316,16 +330,15 @@ void ReconcilerHandler::JudgeSubject(store::KvTx& tx, const std::string& pid,
   for (const auto& [k, v] : tx.Scan(kClaims, JoinKey({pid, ""}))) {
     v1::LinkAssessment a;
     if (!a.ParseFromString(v)) continue;
-    Judge(tx, LinkUnsubstantiated(a), now, out);
+    domain::RuleInputs claim = Inputs();
+    claim.assessment = &a;
+    JudgeAll(tx, domain::RuleInput::kAssessment, claim, now, out);
     claims[JoinKey({a.reporter(), a.claim_id()})] = std::move(a);
   }
-  for (const Finding& f :
-       TierMismatches(pid, state, claims, *options_.desert)) {
-    Judge(tx, f, now, out);
-  }
-  if (auto f = DeclinedThenChargedElsewhere(pid, state)) {
-    Judge(tx, *f, now, out);
-  }
+  const domain::SubjectFacts facts{pid, &state, &claims, options_.desert};
+  domain::RuleInputs subject = Inputs();
+  subject.subject = &facts;
+  JudgeAll(tx, domain::RuleInput::kSubject, subject, now, out);
 }
 
 void ReconcilerHandler::JudgeCard(store::KvTx& tx, bool public_view,
@@ -337,26 +350,30 @@ void ReconcilerHandler::JudgeCard(store::KvTx& tx, bool public_view,
   const std::string id = JoinKey({unit, period});
   auto card = GetProto<v1::Scorecard>(tx, t.cards, id);
   if (!card) return;
-  for (const Finding& f : ScorecardConditions(*card, options_.thresholds)) {
-    Judge(tx, f, now, out);
-  }
+  domain::RuleInputs in = Inputs();
+  in.card = &*card;
+  JudgeAll(tx, domain::RuleInput::kScorecard, in, now, out);
   // SCORECARD_PUBLISHED at most once per unit-period and view per interval:
   // the latest card waits for the interval to pass.
-  const Finding published = ScorecardPublished(*card);
-  auto last = GetProto<internal::PublishedState>(
-      tx, kPublished, PublishedKey(published.key, published.event));
-  const int64_t due = last ? last->emitted_at_ms() +
-                                 options_.thresholds.publish_interval_s * 1000
-                           : 0;
-  if (now >= due) {
-    tx.Delete(t.pending, id);
-    Judge(tx, published, now, out);
-  } else {
+  const int64_t interval_ms = static_cast<int64_t>(
+      options_.thresholds.Get(domain::kPublishIntervalSeconds) * 1000);
+  bool waits = false;
+  for (const Finding& published :
+       domain::JudgeRules(domain::RuleInput::kPublishedCard, in)) {
+    auto last = GetProto<internal::PublishedState>(
+        tx, kPublished, PublishedKey(published.key, published.event));
+    const int64_t due = last ? last->emitted_at_ms() + interval_ms : 0;
+    if (now >= due) {
+      Judge(tx, published, now, out);
+      continue;
+    }
+    waits = true;
     internal::PendingPublish p;
     p.set_due_ms(due);
     p.set_partition(partition);
     tx.Put(t.pending, id, p.SerializeAsString());
   }
+  if (!waits) tx.Delete(t.pending, id);
 }
 
 std::vector<stream::Output> ReconcilerHandler::Flush(
@@ -380,17 +397,22 @@ std::vector<stream::Output> ReconcilerHandler::Flush(
       } else if (kind == kOutcome && parts.size() == 4) {
         const std::string id = JoinKey({parts[2], parts[3]});
         if (auto r = GetProto<v1::AgencyReport>(tx, kOutcomes, id)) {
-          Judge(tx, PendingDismantled(*r), now, &out);
+          domain::RuleInputs in = Inputs();
+          in.outcome = &*r;
+          JudgeAll(tx, domain::RuleInput::kOutcome, in, now, &out);
         }
       } else if (kind == kConflict && parts.size() == 4) {
         const std::string id = JoinKey({parts[2], parts[3]});
         if (auto seen = GetProto<internal::ReportSeen>(tx, kReports, id)) {
-          const std::vector<std::string> bodies(seen->body_sha256().begin(),
-                                                seen->body_sha256().end());
-          Judge(tx,
-                ReportConflict(parts[2], parts[3], bodies, seen->subject_pid(),
-                               seen->key()),
-                now, &out);
+          const domain::ReportBodies bodies{
+              parts[2],
+              parts[3],
+              {seen->body_sha256().begin(), seen->body_sha256().end()},
+              seen->subject_pid(),
+              seen->key()};
+          domain::RuleInputs in = Inputs();
+          in.bodies = &bodies;
+          JudgeAll(tx, domain::RuleInput::kReportBodies, in, now, &out);
         }
       }
     }
@@ -406,7 +428,9 @@ std::vector<stream::Output> ReconcilerHandler::Flush(
       }
       tx.Delete(t.pending, k);
       if (auto card = GetProto<v1::Scorecard>(tx, t.cards, k)) {
-        Judge(tx, ScorecardPublished(*card), now, &out);
+        domain::RuleInputs in = Inputs();
+        in.card = &*card;
+        JudgeAll(tx, domain::RuleInput::kPublishedCard, in, now, &out);
       }
     }
   }

@@ -95,7 +95,7 @@ ReadBack KafkaReadBack(const kafka::ConsumerOptions& options);
 struct ReconcilerOptions {
   Thresholds thresholds;
   std::string criteria_version = "v1";
-  const scoring::DesertRules* desert = &scoring::DefaultDesertRules();
+  const domain::DesertRules* desert = &domain::DefaultDesertRules();
   int partitions = 12;  // of every topic it reads and writes
   // Wall clock (ms since the epoch); tests pass their own.
   std::function<int64_t()> now_ms;
@@ -128,6 +128,12 @@ class ReconcilerHandler : public stream::Handler {
   // Judges one finding against what was published; appends the event.
   void Judge(store::KvTx& tx, const Finding& f, int64_t now,
              std::vector<stream::Output>* out);
+  // The rules of one input kind (services/domain/events.h), judged.
+  void JudgeAll(store::KvTx& tx, domain::RuleInput input,
+                const domain::RuleInputs& in, int64_t now,
+                std::vector<stream::Output>* out);
+  // Rule inputs with the configured thresholds.
+  domain::RuleInputs Inputs() const;
   void JudgeSubject(store::KvTx& tx, const std::string& pid, int64_t now,
                     std::vector<stream::Output>* out);
   // The conditions of the latest card of one view (public or restricted)

@@ -27,8 +27,8 @@
 #include "gtest/gtest.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
-#include "services/scoring/desert.h"
-#include "services/scoring/facts.h"
+#include "services/domain/desert.h"
+#include "services/domain/subject_facts.h"
 #include "tests/harness/fixtures.h"
 
 namespace fruition::reconciler {
@@ -155,14 +155,14 @@ struct Subject {
   std::map<std::string, v1::LinkAssessment> claims;
 
   void Report(const v1::AgencyReport& r) {
-    ASSERT_TRUE(scoring::ApplyReport(r, &state)) << r.report_id();
+    ASSERT_TRUE(domain::ApplyReport(r, &state)) << r.report_id();
   }
   void Assess(const v1::LinkAssessment& a) {
-    scoring::ApplyAssessment(a, kCriteria, &state);
+    domain::ApplyAssessment(a, kCriteria, &state);
     claims[store::JoinKey({a.reporter(), a.claim_id()})] = a;
   }
   std::vector<Finding> Tier() const {
-    return TierMismatches(kPid, state, claims, scoring::DefaultDesertRules());
+    return TierMismatches(kPid, state, claims, domain::DefaultDesertRules());
   }
   std::optional<Finding> Dtce() const {
     return DeclinedThenChargedElsewhere(kPid, state);
@@ -533,8 +533,8 @@ TEST(TierMismatch, Event) {
   EXPECT_EQ(e.org_id(), "ORG-1");
   EXPECT_EQ(e.criteria_version(), kCriteria);
   EXPECT_EQ(e.score_version(), "v1");
-  const scoring::DesertResult d =
-      scoring::Score(NotLnfRecord(v1::MITIGATING_ROLE_MINOR));
+  const domain::DesertResult d =
+      domain::Score(NotLnfRecord(v1::MITIGATING_ROLE_MINOR));
   EXPECT_EQ(e.facts().at("tier"), v1::TIER_RPOT);
   EXPECT_EQ(e.facts().at("claim_result"), v1::ASSESSMENT_RESULT_SUBSTANTIATED);
   EXPECT_EQ(e.facts().at("desert_score"), d.score);
@@ -1227,7 +1227,8 @@ TEST(PairRules, EveryPairRuleHasBothHalvesOnItsOwnView) {
     EXPECT_TRUE(r.holds);
     EXPECT_TRUE(p.holds);
     EXPECT_EQ(r.key, p.key);
-    EXPECT_EQ(p.event.facts().at("threshold"), Thresholds().*rule.threshold);
+    EXPECT_EQ(p.event.facts().at("threshold"),
+              Thresholds().Get(rule.threshold));
   }
   // One of each per view, nothing else on the restricted card.
   EXPECT_EQ(restricted.size(), PairRules().size());
@@ -1604,10 +1605,10 @@ TEST(Rules, ConditionKeysAsDocumented) {
 
 TEST(Rules, NonDefaultThresholds) {
   Thresholds t;
-  t.fruition_gap = 0.10;
-  t.lnf_share = 0.50;
-  t.min_sentenced = 5;
-  t.target_ratio = 2.0;
+  t.Set(domain::kFruitionGapThreshold, 0.10);
+  t.Set(domain::kLnfShareThreshold, 0.50);
+  t.Set(domain::kMinSentenced, 5);
+  t.Set(domain::kTargetRatioThreshold, 2.0);
   EXPECT_TRUE(Gap(0.10, 5, 1, t).holds);
   EXPECT_FALSE(Gap(0.0999, 5, 1, t).holds);
   EXPECT_FALSE(Gap(0.5, 4, 1, t).holds);

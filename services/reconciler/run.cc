@@ -83,9 +83,12 @@ ReconcilerComponent::Create(const ReconcilerConfig& config,
             {{"group", config.group_id},
              {"partitions", static_cast<int64_t>(*partitions)},
              {"criteria_version", config.criteria_version},
-             {"fruition_gap_threshold", config.thresholds.fruition_gap},
-             {"lnf_share_threshold", config.thresholds.lnf_share},
-             {"target_ratio_threshold", config.thresholds.target_ratio}});
+             {"fruition_gap_threshold",
+              config.thresholds.Get(domain::kFruitionGapThreshold)},
+             {"lnf_share_threshold",
+              config.thresholds.Get(domain::kLnfShareThreshold)},
+             {"target_ratio_threshold",
+              config.thresholds.Get(domain::kTargetRatioThreshold)}});
   return c;
 }
 

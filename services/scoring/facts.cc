@@ -5,9 +5,9 @@
 #include <tuple>
 #include <vector>
 
+#include "google/protobuf/descriptor.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
-#include "services/domain/reports.h"
 
 namespace fruition::scoring {
 namespace {
@@ -45,95 +45,6 @@ int64_t WeightFactorX8(int tier, int result) {
 
 }  // namespace
 
-std::string SubjectOf(const v1::AgencyReport& r) {
-  // The bodies ApplyReport uses; the field naming their subject is the body
-  // table's (services/domain/reports.h). Claims reach scoring as
-  // assessments.
-  switch (r.body_case()) {
-    case v1::AgencyReport::kArrest:
-    case v1::AgencyReport::kSentencing:
-    case v1::AgencyReport::kDeclination:
-    case v1::AgencyReport::kChargeFiled:
-      return *domain::SubjectPid(r);
-    default:
-      return "";
-  }
-}
-
-bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
-  const std::string id = store::JoinKey({r.reporter(), r.report_id()});
-  if (s->reports().count(id) > 0) return false;  // the same report again
-  const int64_t at = r.occurred_at().seconds();
-  switch (r.body_case()) {
-    case v1::AgencyReport::kArrest: {
-      const auto& a = r.arrest();
-      SubjectState::Arrest& out = (*s->mutable_arrests())[store::JoinKey(
-          {r.reporter(), a.arrest_id()})];
-      out.set_reporter(r.reporter());
-      out.set_arrest_id(a.arrest_id());
-      out.set_agency(a.agency());
-      out.set_field_office(a.field_office());
-      out.set_case_id(r.case_id());
-      out.set_claim_id(a.claim_id());
-      out.set_occurred_at(at);
-      *s->add_arrest_history() = out;
-      break;
-    }
-    case v1::AgencyReport::kSentencing: {
-      auto* seen = s->add_sentencing_history();
-      seen->set_district(r.sentencing().district());
-      seen->set_occurred_at(at);
-      seen->set_case_id(r.case_id());
-      auto& map = *s->mutable_sentencings();
-      auto it = map.find(r.case_id());
-      // The latest judgment counts; ties by report_id, so any order agrees.
-      // Ties: report ids are unique per reporter only, so the reporter too.
-      if (it != map.end() &&
-          std::make_tuple(it->second.occurred_at(), it->second.reporter(),
-                          it->second.report_id()) >=
-              std::make_tuple(at, r.reporter(), r.report_id())) {
-        break;
-      }
-      SubjectState::Sentencing& out = map[r.case_id()];
-      *out.mutable_record() = r.sentencing();
-      out.set_case_id(r.case_id());
-      out.set_occurred_at(at);
-      out.set_report_id(r.report_id());
-      out.set_reporter(r.reporter());
-      break;
-    }
-    case v1::AgencyReport::kDeclination: {
-      auto* e = s->add_declinations();
-      e->set_district(r.declination().district());
-      e->set_occurred_at(at);
-      e->set_case_id(r.case_id());
-      break;
-    }
-    case v1::AgencyReport::kChargeFiled: {
-      auto* e = s->add_charges();
-      e->set_district(r.charge_filed().district());
-      e->set_occurred_at(at);
-      e->set_case_id(r.case_id());
-      break;
-    }
-    default:
-      return false;
-  }
-  (*s->mutable_reports())[id] = true;
-  return true;
-}
-
-bool ApplyAssessment(const v1::LinkAssessment& a,
-                     const std::string& criteria_version, SubjectState* s) {
-  if (a.criteria_version() != criteria_version) return false;
-  SubjectState::Assessment& out =
-      (*s->mutable_assessments())[store::JoinKey({a.reporter(), a.claim_id()})];
-  if (out.result() == a.result() && out.tier() == a.tier()) return false;
-  out.set_result(a.result());
-  out.set_tier(a.tier());
-  return true;
-}
-
 std::set<std::string> PossibleUnitPeriods(const SubjectState& s) {
   std::set<std::string> out;
   auto add = [&](const std::string& unit, int64_t at) {
@@ -163,28 +74,19 @@ std::set<std::string> PossibleUnitPeriods(const SubjectState& s) {
 }
 
 void AddComponents(const Components& b, int64_t sign, Components* a) {
-  a->set_arrests(a->arrests() + sign * b.arrests());
-  a->set_claimed(a->claimed() + sign * b.claimed());
-  a->set_substantiated(a->substantiated() + sign * b.substantiated());
-  a->set_sentenced(a->sentenced() + sign * b.sentenced());
-  a->set_desert_sum(a->desert_sum() + sign * b.desert_sum());
-  a->set_high_desert(a->high_desert() + sign * b.high_desert());
-  a->set_lnf(a->lnf() + sign * b.lnf());
-  a->set_ch1(a->ch1() + sign * b.ch1());
-  a->set_weapon(a->weapon() + sign * b.weapon());
-  a->set_aggravating(a->aggravating() + sign * b.aggravating());
-  a->set_claimed_priority(a->claimed_priority() + sign * b.claimed_priority());
-  a->set_wev_x800(a->wev_x800() + sign * b.wev_x800());
-  a->set_lnf_months(a->lnf_months() + sign * b.lnf_months());
-  a->set_declined_charged(a->declined_charged() + sign * b.declined_charged());
-  a->set_org_outcomes(a->org_outcomes() + sign * b.org_outcomes());
-  a->set_pending_dismantled(a->pending_dismantled() +
-                            sign * b.pending_dismantled());
-  for (const auto& [k, v] : b.target()) {
-    (*a->mutable_target())[k] += sign * v;
-  }
-  for (const auto& [k, v] : b.reported()) {
-    (*a->mutable_reported())[k] += sign * v;
+  // Every int64 count, by reflection: a new count for a new indicator is a
+  // field of Components and nothing here.
+  const auto* descriptor = Components::descriptor();
+  const auto* reflection = Components::GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* field = descriptor->field(i);
+    if (field->is_repeated() ||
+        field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64) {
+      continue;
+    }
+    reflection->SetInt64(a, field,
+                         reflection->GetInt64(*a, field) +
+                             sign * reflection->GetInt64(b, field));
   }
   for (const auto& [k, v] : b.parent_agencies()) {
     auto& m = *a->mutable_parent_agencies();
@@ -203,65 +105,92 @@ Components WithParent(Components c, const std::string& agency) {
 
 }  // namespace
 
-std::map<std::string, Components> Contributions(const SubjectState& s,
-                                                const DesertRules& rules) {
-  std::map<std::string, Components> out;
-  auto add_to = [&](const std::string& unit, int64_t at, const Components& c) {
-    AddComponents(c, 1, &out[Key(unit, FiscalYear(at))]);
-    AddComponents(c, 1, &out[Key(unit, FiscalQuarter(at))]);
-  };
-  // The latest assessment of a claim, if any.
-  auto assessment =
-      [&](const std::string& reporter,
-          const std::string& claim_id) -> const SubjectState::Assessment* {
-    auto it = s.assessments().find(store::JoinKey({reporter, claim_id}));
-    return it == s.assessments().end() ? nullptr : &it->second;
-  };
-  // Arrests, in a fixed order.
+namespace {
+
+using Out = std::map<std::string, Components>;
+
+// Adds `c` to `unit` in the fiscal year and quarter of `at`.
+void AddTo(const std::string& unit, int64_t at, const Components& c, Out* out) {
+  AddComponents(c, 1, &(*out)[Key(unit, FiscalYear(at))]);
+  AddComponents(c, 1, &(*out)[Key(unit, FiscalQuarter(at))]);
+}
+
+// The latest assessment of a claim, if any.
+const SubjectState::Assessment* AssessmentOf(const SubjectState& s,
+                                             const std::string& reporter,
+                                             const std::string& claim_id) {
+  auto it = s.assessments().find(store::JoinKey({reporter, claim_id}));
+  return it == s.assessments().end() ? nullptr : &it->second;
+}
+
+// The subject's arrests, in a fixed order.
+std::vector<const SubjectState::Arrest*> SortedArrests(const SubjectState& s) {
   std::vector<const SubjectState::Arrest*> arrests;
   for (const auto& [k, a] : s.arrests()) arrests.push_back(&a);
   std::sort(arrests.begin(), arrests.end(), [](const auto* a, const auto* b) {
     return std::tie(a->reporter(), a->arrest_id()) <
            std::tie(b->reporter(), b->arrest_id());
   });
+  return arrests;
+}
+
+// Each arrest, in its agency and field office.
+void AddArrests(const SubjectState& s,
+                const std::vector<const SubjectState::Arrest*>& arrests,
+                Out* out) {
   for (const auto* a : arrests) {
     Components c;
     c.set_arrests(1);
     if (!a->claim_id().empty()) {
       c.set_claimed(1);
-      const auto* as = assessment(a->reporter(), a->claim_id());
+      const auto* as = AssessmentOf(s, a->reporter(), a->claim_id());
       if (as != nullptr &&
           as->result() == v1::ASSESSMENT_RESULT_SUBSTANTIATED) {
         c.set_substantiated(1);
       }
     }
     if (!a->agency().empty()) {
-      add_to("agency:" + a->agency(), a->occurred_at(), c);
+      AddTo("agency:" + a->agency(), a->occurred_at(), c, out);
     }
     if (!a->field_office().empty()) {
-      add_to("field_office:" + a->field_office(), a->occurred_at(),
-             WithParent(c, a->agency()));
+      AddTo("field_office:" + a->field_office(), a->occurred_at(),
+            WithParent(c, a->agency()), out);
     }
   }
+}
+
+// What one sentencing record counts, before its case's claims.
+Components SentencedComponents(const v1::SentencingRecord& r,
+                               const DesertResult& d) {
+  Components c;
+  c.set_sentenced(1);
+  c.set_desert_sum(d.score);
+  c.set_high_desert(d.band == v1::DESERT_BAND_HIGH ? 1 : 0);
+  c.set_lnf(d.lnf ? 1 : 0);
+  c.set_ch1(r.criminal_history_category() <= 1 ? 1 : 0);
+  c.set_weapon(r.weapon() != v1::WEAPON_NONE &&
+                       r.weapon() != v1::WEAPON_UNSPECIFIED
+                   ? 1
+                   : 0);
+  c.set_aggravating(r.aggravating_role() != v1::AGGRAVATING_ROLE_NONE &&
+                            r.aggravating_role() !=
+                                v1::AGGRAVATING_ROLE_UNSPECIFIED
+                        ? 1
+                        : 0);
+  if (d.lnf) c.set_lnf_months(r.sentence_months());
+  return c;
+}
+
+// Each sentencing record that counts: in its district and in the agency
+// and field office of every arrest of its case, with the best claim behind
+// them.
+void AddSentencings(const SubjectState& s,
+                    const std::vector<const SubjectState::Arrest*>& arrests,
+                    const DesertRules& rules, Out* out) {
   for (const auto& [case_id, sen] : s.sentencings()) {
     const v1::SentencingRecord& r = sen.record();
     const DesertResult d = Score(r, rules);
-    Components c;
-    c.set_sentenced(1);
-    c.set_desert_sum(d.score);
-    c.set_high_desert(d.band == v1::DESERT_BAND_HIGH ? 1 : 0);
-    c.set_lnf(d.lnf ? 1 : 0);
-    c.set_ch1(r.criminal_history_category() <= 1 ? 1 : 0);
-    c.set_weapon(r.weapon() != v1::WEAPON_NONE &&
-                         r.weapon() != v1::WEAPON_UNSPECIFIED
-                     ? 1
-                     : 0);
-    c.set_aggravating(r.aggravating_role() != v1::AGGRAVATING_ROLE_NONE &&
-                              r.aggravating_role() !=
-                                  v1::AGGRAVATING_ROLE_UNSPECIFIED
-                          ? 1
-                          : 0);
-    if (d.lnf) c.set_lnf_months(r.sentence_months());
+    Components c = SentencedComponents(r, d);
     // The case's arrests: units, and the best claim behind them.
     std::set<std::string> units = {"district:" + r.district()};
     std::map<std::string, std::set<std::string>> parents;  // field offices
@@ -275,7 +204,7 @@ std::map<std::string, Components> Contributions(const SubjectState& s,
         parents["field_office:" + a->field_office()].insert(a->agency());
       }
       if (a->claim_id().empty()) continue;
-      if (const auto* as = assessment(a->reporter(), a->claim_id())) {
+      if (const auto* as = AssessmentOf(s, a->reporter(), a->claim_id())) {
         if (IsPriority(as->tier())) priority = true;
         best_x8 = std::max(best_x8, WeightFactorX8(as->tier(), as->result()));
       }
@@ -287,11 +216,14 @@ std::map<std::string, Components> Contributions(const SubjectState& s,
       for (const std::string& agency : parents[unit]) {
         u = WithParent(u, agency);
       }
-      add_to(unit, sen.occurred_at(), u);
+      AddTo(unit, sen.occurred_at(), u, out);
     }
   }
-  // Declined in one district, charged in another: once, at the earliest
-  // such charge.
+}
+
+// Declined in one district, charged in another: once, at the earliest
+// such charge.
+void AddDeclinedThenCharged(const SubjectState& s, Out* out) {
   const SubjectState::Event* first = nullptr;
   for (const auto& charge : s.charges()) {
     bool declined_elsewhere = false;
@@ -308,8 +240,19 @@ std::map<std::string, Components> Contributions(const SubjectState& s,
   if (first != nullptr) {
     Components c;
     c.set_declined_charged(1);
-    add_to("district:" + first->district(), first->occurred_at(), c);
+    AddTo("district:" + first->district(), first->occurred_at(), c, out);
   }
+}
+
+}  // namespace
+
+std::map<std::string, Components> Contributions(const SubjectState& s,
+                                                const DesertRules& rules) {
+  Out out;
+  const auto arrests = SortedArrests(s);
+  AddArrests(s, arrests, &out);
+  AddSentencings(s, arrests, rules, &out);
+  AddDeclinedThenCharged(s, &out);
   return out;
 }
 

@@ -21,11 +21,18 @@
 #include "fruition/internal/scoring.pb.h"
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/reports.pb.h"
+#include "services/domain/desert.h"
 #include "services/domain/orgs.h"
 #include "services/domain/periods.h"
-#include "services/scoring/desert.h"
+#include "services/domain/subject_facts.h"
 
 namespace fruition::scoring {
+
+// The desert score is the domain's (services/domain/desert.h).
+using domain::DefaultDesertRules;
+using domain::DesertResult;
+using domain::DesertRules;
+using domain::Score;
 
 // Fiscal years and quarters of a time (services/domain/periods.h).
 using domain::FiscalQuarter;
@@ -37,18 +44,11 @@ inline bool IsPriority(int tier) {
   return domain::IsPriority(static_cast<v1::Tier>(tier));
 }
 
-// The subject a report is about ("" if none).
-std::string SubjectOf(const v1::AgencyReport& report);
-
-// Applies a report of the subject; false if it changed nothing (a body
-// scoring does not use, or a report already applied).
-bool ApplyReport(const v1::AgencyReport& report, internal::SubjectState* s);
-
-// Applies an assessment of one of the subject's claims (only those of
-// `criteria_version`); false if it changed nothing.
-bool ApplyAssessment(const v1::LinkAssessment& assessment,
-                     const std::string& criteria_version,
-                     internal::SubjectState* s);
+// Facts about a subject shared with the reconciler
+// (services/domain/subject_facts.h).
+using domain::ApplyAssessment;
+using domain::ApplyReport;
+using domain::SubjectOf;
 
 // The subject's contribution to each unit-period, keyed unit \0 period.
 std::map<std::string, internal::Components> Contributions(

@@ -766,20 +766,16 @@ TEST(AddComponentsTest, AddsAndSubtractsEveryField) {
   b.set_wev_x800(12);
   b.set_lnf_months(13);
   b.set_declined_charged(14);
-  b.set_org_outcomes(15);
-  b.set_pending_dismantled(16);
-  (*b.mutable_target())["M"] = 17;
-  (*b.mutable_reported())["M"] = 18;
+  (*b.mutable_parent_agencies())["agency:DEA"] = 15;
   Components a;
   AddComponents(b, 1, &a);
   EXPECT_TRUE(Same(a, b));
   AddComponents(b, 1, &a);
-  EXPECT_EQ(a.pending_dismantled(), 32);
-  EXPECT_EQ(a.target().at("M"), 34);
+  EXPECT_EQ(a.declined_charged(), 28);
+  EXPECT_EQ(a.parent_agencies().at("agency:DEA"), 30);
   AddComponents(b, -2, &a);
+  // Counts back to zero; a parent agency counted zero times is removed.
   Components zero;
-  (*zero.mutable_target())["M"] = 0;
-  (*zero.mutable_reported())["M"] = 0;
   EXPECT_TRUE(Same(a, zero)) << a.ShortDebugString();
 }
 

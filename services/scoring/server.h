@@ -8,9 +8,15 @@
 #include "fruition/v1/scores.grpc.pb.h"
 #include "services/common/auth/principals.h"
 #include "services/common/store/kv.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 
 namespace fruition::scoring {
+
+// The desert score is the domain's (services/domain/desert.h).
+using domain::DefaultDesertRules;
+using domain::DesertResult;
+using domain::DesertRules;
+using domain::Score;
 
 class ScoringServiceImpl final : public v1::ScoringService::Service {
  public:

@@ -395,172 +395,209 @@ std::vector<stream::Output> Stage2::OnAssigned(store::KvTx& tx,
   return Rebuild(tx, dirty);
 }
 
-std::vector<stream::Output> Stage2::Rebuild(
-    store::KvTx& tx, const std::set<std::string>& dirty) const {
-  std::vector<stream::Output> out;
-  if (dirty.empty()) return out;
-  // Reference facts, read once per batch, and only when a dirty card is
-  // one they feed (an agency or area fiscal year): most batches touch
-  // quarters, districts and field offices only.
-  bool feeds_reference = false;
+namespace {
+
+// The reference records a batch's agency and area fiscal years read.
+struct ReferenceRecords {
+  std::vector<v1::AgencyReport> outcomes, targets, designations, community;
+  // Each org's tier (domain::TiersByOrg).
+  std::map<std::string, v1::Tier> tier;
+};
+
+// Whether any dirty card is one the reference facts feed (an agency or area
+// fiscal year): most batches touch quarters, districts and field offices
+// only.
+bool FeedsReference(const std::set<std::string>& dirty) {
   for (const std::string& up : dirty) {
     const auto parts = SplitKey(up);
-    feeds_reference |=
-        parts[1].size() == 6 &&
-        (parts[0].rfind("agency:", 0) == 0 || parts[0].rfind("area:", 0) == 0);
+    if (parts[1].size() == 6 && (parts[0].rfind("agency:", 0) == 0 ||
+                                 parts[0].rfind("area:", 0) == 0)) {
+      return true;
+    }
   }
-  std::vector<v1::AgencyReport> outcomes, targets, designations, community;
-  for (const auto& [k, v] :
-       feeds_reference ? tx.Scan(kReference, "")
-                       : std::vector<std::pair<std::string, std::string>>{}) {
+  return false;
+}
+
+ReferenceRecords LoadReference(store::KvTx& tx) {
+  ReferenceRecords out;
+  for (const auto& [k, v] : tx.Scan(kReference, "")) {
     v1::AgencyReport r;
     if (!r.ParseFromString(v)) continue;
     switch (SplitKey(k)[0][0]) {
       case 'o':
-        outcomes.push_back(std::move(r));
+        out.outcomes.push_back(std::move(r));
         break;
       case 't':
-        targets.push_back(std::move(r));
+        out.targets.push_back(std::move(r));
         break;
       case 'd':
-        designations.push_back(std::move(r));
+        out.designations.push_back(std::move(r));
         break;
       case 'c':
-        community.push_back(std::move(r));
+        out.community.push_back(std::move(r));
         break;
       default:
         break;
     }
   }
   // Each org's tier, by the rule evidence's C5 uses too.
-  const std::map<std::string, v1::Tier> tier = domain::TiersByOrg(designations);
+  out.tier = domain::TiersByOrg(out.designations);
+  return out;
+}
+
+// An agency's reference facts for one fiscal year, if it has any.
+std::optional<AgencyYearReference> AgencyYearOf(const std::string& agency,
+                                                int year,
+                                                const ReferenceRecords& r) {
+  AgencyYearReference a;
+  bool any = false;
+  for (const auto& o : r.outcomes) {
+    const auto& oc = o.org_outcome();
+    if (o.reporter() != agency || static_cast<int>(oc.fiscal_year()) != year) {
+      continue;
+    }
+    any = true;
+    ++a.org_outcomes;
+    const bool dismantled = oc.outcome() == v1::ORG_OUTCOME_DISMANTLED;
+    if (dismantled && oc.pending()) ++a.pending_dismantled;
+    const auto t = r.tier.find(oc.org_id());
+    const bool cpot = t != r.tier.end() && t->second == v1::TIER_CPOT;
+    ++a.reported[dismantled ? "PERFORMANCE_MEASURE_PTO_DISMANTLED"
+                            : "PERFORMANCE_MEASURE_PTO_DISRUPTED"];
+    if (cpot) {
+      ++a.reported[dismantled ? "PERFORMANCE_MEASURE_CPOT_DISMANTLED"
+                              : "PERFORMANCE_MEASURE_CPOT_DISRUPTED"];
+    }
+  }
+  // The latest target per measure.
+  std::map<std::string, std::tuple<int64_t, std::string, int64_t>> latest;
+  for (const auto& t : r.targets) {
+    const auto& pt = t.performance_target();
+    if (pt.agency() != agency || static_cast<int>(pt.fiscal_year()) != year) {
+      continue;
+    }
+    any = true;
+    const std::string measure = v1::PerformanceMeasure_Name(pt.measure());
+    auto key = std::make_tuple(t.occurred_at().seconds(), t.report_id(),
+                               static_cast<int64_t>(pt.target()));
+    if (latest.count(measure) == 0 || latest[measure] < key) {
+      latest[measure] = key;
+    }
+  }
+  for (const auto& [m, v] : latest) a.target[m] = std::get<2>(v);
+  return any ? std::optional<AgencyYearReference>(a) : std::nullopt;
+}
+
+// An area's community change up to the end of one fiscal year, if any.
+std::optional<CommunityChange> CommunityChangeOf(const std::string& area,
+                                                 int year,
+                                                 const ReferenceRecords& r) {
+  const int64_t end = FiscalYearBounds(year).second;
+  // Per kind: (period_start, report_id) -> value, up to the year's end.
+  std::map<std::string, std::map<std::tuple<int64_t, std::string>, double>>
+      series;
+  for (const auto& c : r.community) {
+    const auto& ci = c.community_indicator();
+    if (ci.area_id() != area || ci.period_start().seconds() >= end) {
+      continue;
+    }
+    series[v1::CommunityIndicatorKind_Name(ci.indicator())]
+          [{ci.period_start().seconds(), c.report_id()}] = ci.value();
+  }
+  CommunityChange cc;
+  for (const auto& [kind, points] : series) {
+    cc[kind] = {points.begin()->second, points.rbegin()->second,
+                static_cast<int64_t>(points.size())};
+  }
+  return cc.empty() ? std::nullopt : std::optional<CommunityChange>(cc);
+}
+
+}  // namespace
+
+std::vector<stream::Output> Stage2::Rebuild(
+    store::KvTx& tx, const std::set<std::string>& dirty) const {
+  std::vector<stream::Output> out;
+  if (dirty.empty()) return out;
+  // Reference facts, read once per batch, and only when they feed a card.
+  const ReferenceRecords reference =
+      FeedsReference(dirty) ? LoadReference(tx) : ReferenceRecords();
   for (const std::string& up : dirty) {
     const auto parts = SplitKey(up);
     const std::string& unit = parts[0];
     const std::string& period = parts[1];
     const bool fiscal_year = period.size() == 6;
-    Components totals;
-    if (auto bytes = tx.Get(kTotals, up)) totals.ParseFromString(*bytes);
     std::optional<AgencyYearReference> ref;
     std::optional<CommunityChange> change;
     if (fiscal_year && unit.rfind("agency:", 0) == 0) {
-      const std::string agency = unit.substr(7);
-      const int year = YearOf(period);
-      AgencyYearReference a;
-      bool any = false;
-      for (const auto& o : outcomes) {
-        const auto& oc = o.org_outcome();
-        if (o.reporter() != agency ||
-            static_cast<int>(oc.fiscal_year()) != year) {
-          continue;
-        }
-        any = true;
-        ++a.org_outcomes;
-        const bool dismantled = oc.outcome() == v1::ORG_OUTCOME_DISMANTLED;
-        if (dismantled && oc.pending()) ++a.pending_dismantled;
-        const auto t = tier.find(oc.org_id());
-        const bool cpot = t != tier.end() && t->second == v1::TIER_CPOT;
-        ++a.reported[dismantled ? "PERFORMANCE_MEASURE_PTO_DISMANTLED"
-                                : "PERFORMANCE_MEASURE_PTO_DISRUPTED"];
-        if (cpot) {
-          ++a.reported[dismantled ? "PERFORMANCE_MEASURE_CPOT_DISMANTLED"
-                                  : "PERFORMANCE_MEASURE_CPOT_DISRUPTED"];
-        }
-      }
-      // The latest target per measure.
-      std::map<std::string, std::tuple<int64_t, std::string, int64_t>> latest;
-      for (const auto& t : targets) {
-        const auto& pt = t.performance_target();
-        if (pt.agency() != agency ||
-            static_cast<int>(pt.fiscal_year()) != year) {
-          continue;
-        }
-        any = true;
-        const std::string measure = v1::PerformanceMeasure_Name(pt.measure());
-        auto key = std::make_tuple(t.occurred_at().seconds(), t.report_id(),
-                                   static_cast<int64_t>(pt.target()));
-        if (latest.count(measure) == 0 || latest[measure] < key) {
-          latest[measure] = key;
-        }
-      }
-      for (const auto& [m, v] : latest) a.target[m] = std::get<2>(v);
-      if (any) ref = a;
+      ref = AgencyYearOf(unit.substr(7), YearOf(period), reference);
     }
     if (fiscal_year && unit.rfind("area:", 0) == 0) {
-      const std::string area = unit.substr(5);
-      const int64_t end = FiscalYearBounds(YearOf(period)).second;
-      // Per kind: (period_start, report_id) -> value, up to the year's end.
-      std::map<std::string, std::map<std::tuple<int64_t, std::string>, double>>
-          series;
-      for (const auto& c : community) {
-        const auto& ci = c.community_indicator();
-        if (ci.area_id() != area || ci.period_start().seconds() >= end) {
-          continue;
-        }
-        series[v1::CommunityIndicatorKind_Name(ci.indicator())]
-              [{ci.period_start().seconds(), c.report_id()}] = ci.value();
-      }
-      CommunityChange cc;
-      for (const auto& [kind, points] : series) {
-        cc[kind] = {points.begin()->second, points.rbegin()->second,
-                    static_cast<int64_t>(points.size())};
-      }
-      if (!cc.empty()) change = cc;
+      change = CommunityChangeOf(unit.substr(5), YearOf(period), reference);
     }
-    const bool empty = IsZero(totals) && !ref && !change;
-    auto stored = Card(tx, unit, period);
-    if (empty && !stored) continue;
-    // What the public view may rest on: people as of its base, the
-    // organizations and areas as they are now (nothing for a unit-period
-    // that never had a scorecard).
-    {
-      internal::PublicBaseState pb;
-      if (auto bytes = tx.Get(kPublicBase, up)) pb.ParseFromString(*bytes);
-      v1::Scorecard base;
-      base.set_unit(unit);
-      base.set_period(period);
-      for (auto& i :
-           ComputeIndicators(pb.base_totals(), ref ? &*ref : nullptr,
-                             change ? &*change : nullptr, rules_.indicators)) {
-        *base.add_indicators() = std::move(i);
-      }
-      base.set_score_version(rules_.desert->version);
-      base.set_criteria_version(rules_.criteria_version);
-      if (auto o = PublicBaseOutput(tx, up, pb, base, totals)) {
-        out.push_back(*std::move(o));
-      }
-    }
-    v1::Scorecard card;
-    card.set_unit(unit);
-    card.set_period(period);
-    for (auto& i :
-         ComputeIndicators(totals, ref ? &*ref : nullptr,
-                           change ? &*change : nullptr, rules_.indicators)) {
-      *card.add_indicators() = std::move(i);
-    }
-    card.set_score_version(rules_.desert->version);
-    card.set_criteria_version(rules_.criteria_version);
-    card.set_scorecard_id(
-        privacy::Sha256Hex(SerializeDeterministic(card)).substr(0, 32));
-    if (stored && stored->scorecard_id() == card.scorecard_id()) continue;
-    card.set_revision(stored ? stored->revision() + 1 : 1);
-    if (empty) {
-      // Nothing is counted here any more (e.g. an amended judgment moved
-      // the only sentenced person): subscribers get the empty card once,
-      // the store keeps nothing, so its content never depends on batching.
-      tx.Delete(kCards, up);
-      tx.Delete(kByPeriod, JoinKey({period, unit}));
-    } else {
-      tx.Put(kCards, up, SerializeDeterministic(card));
-      tx.Put(kByPeriod, JoinKey({period, unit}), "");
-    }
-    out.push_back(
-        stream::Output{scores_topic_,
-                       unit,
-                       SerializeDeterministic(card),
-                       {{"fruition-scorecard-id", card.scorecard_id()}}});
+    RebuildCard(tx, up, ref ? &*ref : nullptr, change ? &*change : nullptr,
+                &out);
   }
   return out;
+}
+
+void Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
+                         const AgencyYearReference* ref,
+                         const CommunityChange* change,
+                         std::vector<stream::Output>* out) const {
+  const auto parts = SplitKey(up);
+  const std::string& unit = parts[0];
+  const std::string& period = parts[1];
+  Components totals;
+  if (auto bytes = tx.Get(kTotals, up)) totals.ParseFromString(*bytes);
+  const bool empty = IsZero(totals) && !ref && !change;
+  auto stored = Card(tx, unit, period);
+  if (empty && !stored) return;
+  // What the public view may rest on: people as of its base, the
+  // organizations and areas as they are now (nothing for a unit-period
+  // that never had a scorecard).
+  {
+    internal::PublicBaseState pb;
+    if (auto bytes = tx.Get(kPublicBase, up)) pb.ParseFromString(*bytes);
+    v1::Scorecard base;
+    base.set_unit(unit);
+    base.set_period(period);
+    for (auto& i :
+         ComputeIndicators(pb.base_totals(), ref, change, rules_.indicators)) {
+      *base.add_indicators() = std::move(i);
+    }
+    base.set_score_version(rules_.desert->version);
+    base.set_criteria_version(rules_.criteria_version);
+    if (auto o = PublicBaseOutput(tx, up, pb, base, totals)) {
+      out->push_back(*std::move(o));
+    }
+  }
+  v1::Scorecard card;
+  card.set_unit(unit);
+  card.set_period(period);
+  for (auto& i : ComputeIndicators(totals, ref, change, rules_.indicators)) {
+    *card.add_indicators() = std::move(i);
+  }
+  card.set_score_version(rules_.desert->version);
+  card.set_criteria_version(rules_.criteria_version);
+  card.set_scorecard_id(
+      privacy::Sha256Hex(SerializeDeterministic(card)).substr(0, 32));
+  if (stored && stored->scorecard_id() == card.scorecard_id()) return;
+  card.set_revision(stored ? stored->revision() + 1 : 1);
+  if (empty) {
+    // Nothing is counted here any more (e.g. an amended judgment moved
+    // the only sentenced person): subscribers get the empty card once,
+    // the store keeps nothing, so its content never depends on batching.
+    tx.Delete(kCards, up);
+    tx.Delete(kByPeriod, JoinKey({period, unit}));
+  } else {
+    tx.Put(kCards, up, SerializeDeterministic(card));
+    tx.Put(kByPeriod, JoinKey({period, unit}), "");
+  }
+  out->push_back(
+      stream::Output{scores_topic_,
+                     unit,
+                     SerializeDeterministic(card),
+                     {{"fruition-scorecard-id", card.scorecard_id()}}});
 }
 
 }  // namespace fruition::scoring

@@ -30,10 +30,16 @@
 
 #include "fruition/v1/scores.pb.h"
 #include "services/common/stream/loop.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 #include "services/scoring/indicators.h"
 
 namespace fruition::scoring {
+
+// The desert score is the domain's (services/domain/desert.h).
+using domain::DefaultDesertRules;
+using domain::DesertResult;
+using domain::DesertRules;
+using domain::Score;
 
 // Tables of the stage 1 store (after "offsets").
 enum Stage1Table { kSubjects = 1, kIntents };
@@ -110,6 +116,12 @@ class Stage2 : public stream::Handler {
   // that changed.
   std::vector<stream::Output> Rebuild(store::KvTx& tx,
                                       const std::set<std::string>& dirty) const;
+  // Rebuilds one unit-period's card (and what its public view rests on)
+  // from its totals and the reference facts that feed it (null: none).
+  void RebuildCard(store::KvTx& tx, const std::string& up,
+                   const AgencyYearReference* ref,
+                   const CommunityChange* change,
+                   std::vector<stream::Output>* out) const;
   bool Owns(const std::string& unit, const std::set<int32_t>& owned) const;
   // Every agency and area unit-period the reference table feeds.
   std::set<std::string> ReferenceUnitPeriods(const store::KvTx& tx) const;

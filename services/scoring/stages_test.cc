@@ -28,8 +28,8 @@
 #include "services/common/kafka/partition.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
+#include "services/domain/desert.h"
 #include "services/domain/tier_histories.h"
-#include "services/scoring/desert.h"
 #include "tests/harness/fixtures.h"
 
 namespace fruition::scoring {

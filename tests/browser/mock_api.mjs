@@ -22,6 +22,9 @@
 //     an org_outcome: it raises the events the reconciler would.
 //   POST /mock/v1/drop-streams  cuts every open event stream (tests resumption)
 //   GET  /mock/v1/stream-log    each stream connection's Last-Event-ID / after
+// The catalogues (/api/v1/catalogue/indicators, /events) are the gateway's,
+// from tests/browser/catalogue/ (bazel run //services/gateway:catalogue_json
+// -- indicators|events writes them).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -400,6 +403,14 @@ async function handle(req, res) {
     return serveStatic(req, res, p);
   }
   if (UPSTREAM && p.startsWith('/api/')) return proxy(req, res);
+  // The catalogues, as the gateway serves them from the domain registries
+  // (tests/browser/catalogue/*.json: generated, kept current by
+  // //services/gateway:catalogue_files_test).
+  const catalogue = /^\/api\/v1\/catalogue\/(indicators|events)$/.exec(p);
+  if (catalogue && req.method === 'GET') {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300' });
+    return res.end(fs.readFileSync(path.join(here, 'catalogue', `${catalogue[1]}.json`)));
+  }
   const principal = principalOf(req);
   if (!principal) return sendError(res, 401, 'UNAUTHENTICATED', 'unknown bearer token');
   const overseer = principal.kind === 'OVERSEER';

@@ -11,7 +11,7 @@
 // The expected values are computed here from sim::Generate's reports alone,
 // following SPEC §5 (membership, one sentencing per subject and case, the
 // latest winning) and not the scoring service's code. Shared with the
-// product: the desert score (scoring::Score, SPEC §4) and the link criteria
+// product: the desert score (domain::Score, SPEC §4) and the link criteria
 // (evidence::Assess, SPEC §3), which have tests of their own.
 #include <httplib.h>
 #include <signal.h>
@@ -41,7 +41,7 @@
 #include "gtest/gtest.h"
 #include "services/common/strings.h"
 #include "services/evidence/criteria.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 #include "tests/harness/dev.h"
 #include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
@@ -329,7 +329,7 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
   for (const auto& [key, s] : sentencing) {
     const auto& [person, case_id] = key;
     const v1::SentencingRecord& r = *s.record;
-    const scoring::DesertResult d = scoring::Score(r);
+    const domain::DesertResult d = domain::Score(r);
     std::set<std::string> units = {"district:" + r.district()};
     bool priority = false;
     double best =

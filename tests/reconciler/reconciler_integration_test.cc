@@ -49,7 +49,7 @@
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "services/domain/disclosure.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 #include "tests/harness/broker_suite.h"
 #include "tests/harness/harness.h"
 
@@ -538,7 +538,7 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
         at += (5 + pick(10)) * kDay;  // an amended judgment, same quarter
       }
       const v1::SentencingRecord& s = counting.sentencing();
-      const scoring::DesertResult d = scoring::Score(s);
+      const domain::DesertResult d = domain::Score(s);
       const bool priority = claimed && PriorityTier(tier);
       auto count = [&](Cell& c) {
         ++c.sentenced;
@@ -2166,7 +2166,7 @@ TEST_F(ReconcilerIntegrationTest, ResolvesLive) {
     v1::SentencingRecord s = Sentencing(Profile::kMid, rng);
     s.set_subject_pid(c.pid);
     s.set_district(c.sentencing.sentencing().district());
-    const scoring::DesertResult d = scoring::Score(s);
+    const domain::DesertResult d = domain::Score(s);
     ASSERT_FALSE(d.lnf);
     ASSERT_FALSE(MitigatingRole(s));
     *amended.mutable_sentencing() = s;

@@ -29,7 +29,7 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 #include "tests/harness/broker_suite.h"
 #include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
@@ -81,7 +81,7 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
     add("field_office:" + x.field_office, x.arrested, arrested);
     if (x.sentencing.has_value()) {
       const v1::SentencingRecord& s = x.sentencing->sentencing();
-      const scoring::DesertResult d = scoring::Score(s);
+      const domain::DesertResult d = domain::Score(s);
       const bool priority =
           claimed && (tier == v1::TIER_CPOT || tier == v1::TIER_RPOT ||
                       tier == v1::TIER_PTO_NATIONAL);

@@ -8,7 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "services/intake/validate.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 #include "tools/sim/measure.h"
 #include "tools/sim/sim.h"
 
@@ -142,7 +142,7 @@ TEST_P(CalibrationTest, ClaimedPriorityFarAboveHighDesert) {
   }
   int64_t high = 0, priority = 0, lnf = 0;
   for (const auto& [key, r] : latest) {
-    const scoring::DesertResult d = scoring::Score(r->sentencing());
+    const domain::DesertResult d = domain::Score(r->sentencing());
     high += d.band == v1::DESERT_BAND_HIGH;
     lnf += d.lnf;
     priority += claimed.count(key);

@@ -10,7 +10,7 @@
 #include "services/domain/orgs.h"
 #include "services/domain/reports.h"
 #include "services/evidence/criteria.h"
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 #include "tools/sim/sim.h"
 
 namespace fruition::sim {
@@ -256,7 +256,7 @@ Measures Measure(const std::vector<v1::AgencyReport>& reports) {
     if (s.criminal_history_category() == 1) ++ch1;
     if (s.weapon() != v1::WEAPON_NONE) ++weapon;
     if (s.aggravating_role() != v1::AGGRAVATING_ROLE_NONE) ++aggravating;
-    const scoring::DesertResult d = scoring::Score(s);
+    const domain::DesertResult d = domain::Score(s);
     desert_sum += d.score;
     if (d.band == v1::DESERT_BAND_HIGH) ++high;
     if (d.lnf) ++lnf;

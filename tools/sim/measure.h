@@ -46,7 +46,7 @@ struct Measures {
   double category_one_share = 0;      // criminal_history_category == 1
   double weapon_share = 0;            // weapon != NONE
   double aggravating_role_share = 0;  // aggravating_role != NONE
-  // Desert (services/scoring/desert.h, score_version v1).
+  // Desert (services/domain/desert.h, score_version v1).
   double mean_desert = 0;
   double high_desert_share = 0;
   double lnf_share = 0;

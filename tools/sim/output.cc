@@ -10,35 +10,12 @@
 #include <sstream>
 
 #include "services/common/strings.h"
+#include "services/domain/indicators.h"
 
 namespace fruition::sim {
 namespace {
 
-std::string Quote(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", ch);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
-}
+using domain::JsonString;
 
 std::string Number(double v) {
   if (!std::isfinite(v)) return "null";
@@ -85,36 +62,36 @@ std::string ManifestJson(const SimOptions& options,
       << ", \"subjects\": " << options.subjects
       << ", \"firstFiscalYear\": " << options.first_fiscal_year
       << ", \"years\": " << options.years
-      << ", \"idPrefix\": " << Quote(options.id_prefix) << "},\n"
+      << ", \"idPrefix\": " << JsonString(options.id_prefix) << "},\n"
       << "  \"reports\": " << reports.size() << ",\n";
   if (!reports.empty()) {
     out << "  \"firstOccurredAt\": "
-        << Quote(Rfc3339(reports.front().occurred_at().seconds()))
+        << JsonString(Rfc3339(reports.front().occurred_at().seconds()))
         << ",\n  \"lastOccurredAt\": "
-        << Quote(Rfc3339(reports.back().occurred_at().seconds())) << ",\n";
+        << JsonString(Rfc3339(reports.back().occurred_at().seconds())) << ",\n";
   }
   out << "  \"files\": [";
   bool first = true;
   for (const auto& [reporter, count] : m.by_reporter) {
     out << (first ? "\n" : ",\n")
-        << "    {\"file\": " << Quote(FileFor(reporter))
-        << ", \"reporter\": " << Quote(reporter)
-        << ", \"kind\": " << Quote(std::string(KindOf(reporter)))
+        << "    {\"file\": " << JsonString(FileFor(reporter))
+        << ", \"reporter\": " << JsonString(reporter)
+        << ", \"kind\": " << JsonString(std::string(KindOf(reporter)))
         << ", \"reports\": " << count << "}";
     first = false;
   }
   out << "\n  ],\n  \"bodies\": {";
   first = true;
   for (const auto& [body, count] : m.by_body) {
-    out << (first ? "" : ", ") << Quote(body) << ": " << count;
+    out << (first ? "" : ", ") << JsonString(body) << ": " << count;
     first = false;
   }
   out << "},\n  \"calibration\": [";
   first = true;
   for (const CalibrationRow& row : Calibration(m)) {
-    out << (first ? "\n" : ",\n") << "    {\"id\": " << Quote(row.id)
-        << ", \"figure\": " << Quote(row.figure)
-        << ", \"source\": " << Quote(row.source)
+    out << (first ? "\n" : ",\n") << "    {\"id\": " << JsonString(row.id)
+        << ", \"figure\": " << JsonString(row.figure)
+        << ", \"source\": " << JsonString(row.source)
         << ", \"low\": " << Number(row.low)
         << ", \"high\": " << Number(row.high)
         << ", \"tolerance\": " << Number(row.tolerance)
@@ -146,9 +123,9 @@ std::string ManifestJson(const SimOptions& options,
       << "},\n  \"targetRatios\": [";
   first = true;
   for (const TargetRatio& t : m.target_ratios) {
-    out << (first ? "\n" : ",\n") << "    {\"agency\": " << Quote(t.agency)
-        << ", \"fiscalYear\": " << t.fiscal_year
-        << ", \"measure\": " << Quote(v1::PerformanceMeasure_Name(t.measure))
+    out << (first ? "\n" : ",\n") << "    {\"agency\": " << JsonString(t.agency)
+        << ", \"fiscalYear\": " << t.fiscal_year << ", \"measure\": "
+        << JsonString(v1::PerformanceMeasure_Name(t.measure))
         << ", \"target\": " << t.target << ", \"reported\": " << t.reported
         << ", \"ratio\": " << Number(t.ratio()) << "}";
     first = false;

@@ -41,64 +41,48 @@ const KIND_NOUNS = {
   district: ['court district', 'court districts'],
   area: ['community', 'communities'],
 };
-const MEASURE_LABELS = {
-  PERFORMANCE_MEASURE_PTO_DISRUPTED: 'Priority orgs. "disrupted"',
-  PERFORMANCE_MEASURE_PTO_DISMANTLED: 'Priority orgs. "dismantled"',
-  PERFORMANCE_MEASURE_ARRESTS: 'Arrests',
-  PERFORMANCE_MEASURE_CPOT_DISRUPTED: 'Most-wanted (CPOT) "disrupted"',
-  PERFORMANCE_MEASURE_CPOT_DISMANTLED: 'Most-wanted (CPOT) "dismantled"',
-};
-const EVENT_TYPES = {
-  EVENT_TYPE_FRUITION_GAP: ['Large ambition–fruition gap', 'Far more people were claimed as priority targets than the courts found highly culpable (gap of 25 points or more).'],
-  EVENT_TYPE_LNF_SHARE_HIGH: ['Many low-level, first-time offenders', '30% or more of the people sentenced were low-level, nonviolent, first-time offenders.'],
-  EVENT_TYPE_TARGET_OVERSHOOT: ['Performance target overshot', 'The agency reported 125% or more of its own target: a target that low measures little.'],
-  EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED: ['Pending case counted as "dismantled"', 'An organization was reported dismantled while the work was still pending.'],
-  EVENT_TYPE_LINK_UNSUBSTANTIATED: ['Priority link not backed by evidence', 'A claimed link to a priority organization fails the uniform evidence criteria.'],
-  EVENT_TYPE_TIER_MISMATCH: ['"Priority" person sentenced as low-level', 'Someone counted under a top-tier organization was sentenced as low-level or with a minor role.'],
-  EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE: ['Declined in one district, charged in another', 'A person whose prosecution was declined in one district was charged in another.'],
-  EVENT_TYPE_REPORT_CONFLICT: ['Conflicting report', 'An agency resent a report under the same id with different content.'],
-  EVENT_TYPE_SCORECARD_PUBLISHED: ['Figures updated', 'The figures for this unit and period changed.'],
-};
+// Indicator and event labels, formats and explanations are not kept here:
+// loadCatalogues() fills these from the gateway's catalogues
+// (/api/v1/catalogue/{indicators,events}, the domain registries).
+let MEASURE_LABELS = {}; // performance measure → label
+let COMMUNITY_LABELS = {}; // community indicator kind → label
+let EVENT_TYPES = {}; // event type → [label, headline]
+let FACT_ORDER = {}; // event type → the facts shown first
+let FAMILIES = {}; // 'targetRatio:' / 'communityChange:' → catalogue entry
+let catalogueLoaded = false;
 const SEVERITY_LABELS = { SEVERITY_INFO: 'Info', SEVERITY_WARNING: 'Warning', SEVERITY_CRITICAL: 'Critical' };
-const COMMUNITY_LABELS = {
-  REPORTED_VIOLENT_CRIME: 'Reported violent crime', SHOOTINGS: 'Shootings', OPEN_AIR_DRUG_MARKETS: 'Open-air drug markets',
-  PARK_USE: 'Park use', GRADUATION_RATE: 'Graduation rate',
-};
-const communityLabel = (kind) => {
-  const k = kind.replace(/^COMMUNITY_INDICATOR_KIND_/, '');
-  return COMMUNITY_LABELS[k] ?? humanize(k.toLowerCase());
-};
+const communityLabel = (kind) => COMMUNITY_LABELS[kind] ?? humanize(kind.replace(/^COMMUNITY_INDICATOR_KIND_/, '').toLowerCase());
 
-// How each indicator is labelled, formatted and explained in the detail view.
-const INDICATORS = [
-  ['Arrests and their claimed links', [
-    ['arrests', 'Arrests', 'count', 'Arrests the agency reported in the period.'],
-    ['ptoLinkedArrestsClaimed', 'Arrests claimed as linked to a priority organization', 'count', 'Arrests the agency reported together with a claimed link to a priority target organization.'],
-    ['ptoLinkedArrestsSubstantiated', '… of which the link is substantiated', 'count', 'Claims whose evidence meets all six uniform criteria.'],
-    ['linkSubstantiationRate', 'Link substantiation rate', 'pct', 'Substantiated links ÷ claimed links.'],
-  ]],
-  ['Who was sentenced (from the courts\' facts)', [
-    ['sentenced', 'People sentenced', 'count', 'People with a federal sentencing record connected to this unit and period.'],
-    ['claimedPriorityShare', 'Claimed priority share', 'pct', 'Share of people sentenced whose arrest the agency claimed was linked to a major trafficking organization.'],
-    ['highDesertShare', 'High-desert share', 'pct', 'Share the courts\' own facts show as highly culpable (score 50 or more).'],
-    ['fruitionGap', 'Ambition–fruition gap', 'points', 'Claimed priority share minus high-desert share.'],
-    ['meanDesert', 'Average culpability score', 'score', 'Average "desert" score, 0–100, from role, criminal record, weapons, violence and drug quantity.'],
-    ['lnfShare', 'Low-level, nonviolent, first-time (LNF) share', 'pct', 'Share of people sentenced who were low-level, nonviolent and first-time.'],
-    ['ch1Share', 'Little or no criminal record', 'pct', 'Share in the lowest criminal-history category (I).'],
-    ['weaponShare', 'Weapon involved', 'pct', 'Share with a weapon possessed or used.'],
-    ['aggravatingRoleShare', 'Leaders, managers or supervisors', 'pct', 'Share the court found had a leadership or supervisory role.'],
-    ['weightedEnforcementValue', 'Weighted enforcement value', 'number', 'Sum over people sentenced of culpability × tier of the organization claimed × strength of the evidence. Rewards important, well-evidenced cases over volume.'],
-    ['declinedThenChargedElsewhere', 'Declined in one district, charged in another', 'count', 'People whose prosecution was declined in one district and who were charged in another.'],
-  ]],
-  ['Cost of imprisoning low-level offenders', [
-    ['lnfPrisonYears', 'Prison-years imposed on LNF offenders', 'years', 'Total sentence length, in years, of the low-level, nonviolent, first-time people sentenced.'],
-    ['lnfCostUsd', 'Cost of those prison-years', 'usd', 'Those years at the federal cost of a prison-year.'],
-  ]],
-  ['Organization outcomes the agency reported', [
-    ['orgOutcomesReported', 'Organization outcomes reported', 'count', 'Organizations the agency reported as disrupted or dismantled in the fiscal year.'],
-    ['pendingCountedAsDismantled', '"Dismantled" while still pending', 'count', 'Of those, "dismantled" claims whose work was still pending.'],
-  ]],
-];
+// How each indicator is labelled, formatted and explained in the detail view:
+// [section title, [[jsonName, label, format, explanation], …]], from the
+// indicator catalogue.
+let INDICATORS = [];
+let INDICATOR_BY_SNAKE = new Map(); // SPEC name → {label, format}
+
+// Reads both catalogues (public: no token) into the tables above.
+async function loadCatalogues() {
+  const [ind, ev] = await Promise.all([
+    api('/api/v1/catalogue/indicators', { token: '' }),
+    api('/api/v1/catalogue/events', { token: '' }),
+  ]);
+  const groups = new Map();
+  FAMILIES = {};
+  for (const i of ind.indicators) {
+    if (i.family) {
+      FAMILIES[i.jsonName] = i;
+      continue;
+    }
+    if (!groups.has(i.group)) groups.set(i.group, []);
+    groups.get(i.group).push([i.jsonName, i.label, i.format, i.description]);
+  }
+  INDICATORS = [...groups.entries()];
+  INDICATOR_BY_SNAKE = new Map(ind.indicators.filter((i) => !i.family).map((i) => [i.name, { label: i.label, format: i.format }]));
+  MEASURE_LABELS = FAMILIES['targetRatio:']?.memberLabels ?? {};
+  COMMUNITY_LABELS = FAMILIES['communityChange:']?.memberLabels ?? {};
+  EVENT_TYPES = Object.fromEntries(ev.events.map((e) => [e.type, [e.label, e.headline]]));
+  FACT_ORDER = Object.fromEntries(ev.events.map((e) => [e.type, e.keyFacts]));
+  catalogueLoaded = true;
+}
 
 // --------------------------------------------------------------- state ---
 
@@ -943,16 +927,18 @@ async function loadDetail() {
   }
   const targets = Object.keys(ind).filter((k) => k.startsWith('targetRatio:')).sort();
   if (targets.length) {
-    sections.push(h('section', { class: 'indicator-group' }, h('h3', {}, 'Performance targets'), h('dl', {}, targets.map((k) => {
+    const t = FAMILIES['targetRatio:'] ?? { group: 'Performance targets', label: 'Reported vs target', format: 'ratio', description: '' };
+    sections.push(h('section', { class: 'indicator-group' }, h('h3', {}, t.group), h('dl', {}, targets.map((k) => {
       const m = k.slice('targetRatio:'.length);
-      return row(k, `Reported vs target: ${MEASURE_LABELS[m] ?? m}`, 'ratio', 'Reported ÷ the agency\'s own target (pending outcomes included, as agencies report them).');
+      return row(k, `${t.label}: ${MEASURE_LABELS[m] ?? m}`, t.format, t.description);
     }))));
   }
   const community = Object.keys(ind).filter((k) => k.startsWith('communityChange:')).sort();
   if (community.length) {
-    sections.push(h('section', { class: 'indicator-group' }, h('h3', {}, 'Community change since the first period'), h('dl', {}, community.map((k) => {
+    const c = FAMILIES['communityChange:'] ?? { group: 'Community change', format: 'change', description: '' };
+    sections.push(h('section', { class: 'indicator-group' }, h('h3', {}, c.group), h('dl', {}, community.map((k) => {
       const kind = k.slice('communityChange:'.length);
-      return row(k, communityLabel(kind), 'change', 'Latest value ÷ first value − 1.');
+      return row(k, communityLabel(kind), c.format, c.description);
     }))));
   }
   const others = isArea ? [] : Object.keys(ind).filter((k) => !known.has(k) && !k.startsWith('targetRatio:') && !k.startsWith('communityChange:')).sort();
@@ -1034,21 +1020,6 @@ const MITIGATING_NAMES = ['unspecified', 'none', 'minor role', 'minimal role'];
 const OUTCOME_NAMES = ['unspecified', 'disrupted', 'dismantled'];
 const CRITERIA_NAMES = { C1: 'designated organization', C2: 'independent evidence', C3: 'direct evidence', C4: 'corroborated testimony', C5: 'proximity', C6: 'recency' };
 const ROMAN = ['', 'I', 'II', 'III', 'IV', 'V', 'VI'];
-const FACT_ORDER = {
-  EVENT_TYPE_FRUITION_GAP: ['fruition_gap', 'claimed_priority_share', 'high_desert_share', 'sentenced', 'threshold'],
-  EVENT_TYPE_LNF_SHARE_HIGH: ['lnf_share', 'sentenced', 'lnf_prison_years', 'lnf_cost_usd', 'threshold'],
-  EVENT_TYPE_TARGET_OVERSHOOT: ['target_ratio', 'threshold'],
-  EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED: ['outcome', 'pending', 'fiscal_year'],
-  EVENT_TYPE_LINK_UNSUBSTANTIATED: ['result', 'tier', 'failed', 'evidence_items'],
-  EVENT_TYPE_TIER_MISMATCH: ['tier', 'claim_result', 'desert_score', 'lnf', 'mitigating_role', 'sentence_months', 'criminal_history_category'],
-  EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE: ['districts_declined', 'districts_charged', 'declinations', 'charges'],
-  EVENT_TYPE_REPORT_CONFLICT: ['bodies'],
-  // "Figures updated" carries every indicator: show the headline ones.
-  EVENT_TYPE_SCORECARD_PUBLISHED: ['sentenced', 'claimed_priority_share', 'high_desert_share', 'fruition_gap', 'lnf_share'],
-};
-const INDICATOR_BY_SNAKE = new Map(INDICATORS.flatMap(([, items]) => items.map(([key, label, format]) => [
-  key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), { label, format }])));
-
 function describeFacts(ev) {
   const raw = ev.facts && typeof ev.facts === 'object' ? ev.facts : {};
   const cells = new Map(); // base name → {value, n, suppressed}
@@ -1382,6 +1353,10 @@ function maybeRefreshFor(ev) {
 
 async function reloadEverything() {
   try {
+    if (!catalogueLoaded) {
+      await loadCatalogues();
+      fillFeedFilters();
+    }
     await loadUnits();
   } catch (err) {
     if (err.status === 401) return;

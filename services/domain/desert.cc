@@ -1,9 +1,9 @@
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 
 #include <algorithm>
 #include <cstdint>
 
-namespace fruition::scoring {
+namespace fruition::domain {
 namespace {
 
 template <typename K>
@@ -138,4 +138,4 @@ DesertResult Score(const v1::SentencingRecord& s, const DesertRules& rules) {
   return result;
 }
 
-}  // namespace fruition::scoring
+}  // namespace fruition::domain

@@ -1,4 +1,4 @@
-#include "services/scoring/desert.h"
+#include "services/domain/desert.h"
 
 #include <functional>
 #include <ostream>
@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 
-namespace fruition::scoring {
+namespace fruition::domain {
 namespace {
 
 using Edit = std::function<void(v1::SentencingRecord&)>;
@@ -491,4 +491,4 @@ TEST(DesertRulesTest, ScoreUsesTheRulesPassedIn) {
 }
 
 }  // namespace
-}  // namespace fruition::scoring
+}  // namespace fruition::domain

@@ -5,8 +5,8 @@
 // warrants on the judiciary's facts (role in the offense, record, weapon,
 // violence, quantity) — the study's measure of whether enforcement reached
 // culpable people (Part II.B.3).
-#ifndef FRUITION_SERVICES_SCORING_DESERT_H_
-#define FRUITION_SERVICES_SCORING_DESERT_H_
+#ifndef FRUITION_SERVICES_DOMAIN_DESERT_H_
+#define FRUITION_SERVICES_DOMAIN_DESERT_H_
 
 #include <map>
 #include <set>
@@ -17,7 +17,7 @@
 #include "fruition/v1/enums.pb.h"
 #include "fruition/v1/reports.pb.h"
 
-namespace fruition::scoring {
+namespace fruition::domain {
 
 // One version of the desert weights (SPEC §4).
 struct DesertRules {
@@ -58,6 +58,6 @@ struct DesertResult {
 DesertResult Score(const v1::SentencingRecord& s,
                    const DesertRules& rules = DefaultDesertRules());
 
-}  // namespace fruition::scoring
+}  // namespace fruition::domain
 
-#endif  // FRUITION_SERVICES_SCORING_DESERT_H_
+#endif  // FRUITION_SERVICES_DOMAIN_DESERT_H_

@@ -1,0 +1,110 @@
+#include "services/domain/subject_facts.h"
+
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/domain/reports.h"
+
+namespace fruition::domain {
+namespace {
+
+using internal::SubjectState;
+
+}  // namespace
+
+std::string PairKey(const std::string& a, const std::string& b) {
+  std::string out = a;
+  out.push_back('\0');
+  return out + b;
+}
+
+std::string SubjectOf(const v1::AgencyReport& r) {
+  // The bodies ApplyReport uses; the field naming their subject is the body
+  // table's (reports.h). Claims reach scoring as assessments.
+  switch (r.body_case()) {
+    case v1::AgencyReport::kArrest:
+    case v1::AgencyReport::kSentencing:
+    case v1::AgencyReport::kDeclination:
+    case v1::AgencyReport::kChargeFiled:
+      return *SubjectPid(r);
+    default:
+      return "";
+  }
+}
+
+bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
+  const std::string id = PairKey(r.reporter(), r.report_id());
+  if (s->reports().count(id) > 0) return false;  // the same report again
+  const int64_t at = r.occurred_at().seconds();
+  switch (r.body_case()) {
+    case v1::AgencyReport::kArrest: {
+      const auto& a = r.arrest();
+      SubjectState::Arrest& out =
+          (*s->mutable_arrests())[PairKey(r.reporter(), a.arrest_id())];
+      out.set_reporter(r.reporter());
+      out.set_arrest_id(a.arrest_id());
+      out.set_agency(a.agency());
+      out.set_field_office(a.field_office());
+      out.set_case_id(r.case_id());
+      out.set_claim_id(a.claim_id());
+      out.set_occurred_at(at);
+      *s->add_arrest_history() = out;
+      break;
+    }
+    case v1::AgencyReport::kSentencing: {
+      auto* seen = s->add_sentencing_history();
+      seen->set_district(r.sentencing().district());
+      seen->set_occurred_at(at);
+      seen->set_case_id(r.case_id());
+      auto& map = *s->mutable_sentencings();
+      auto it = map.find(r.case_id());
+      // The latest judgment counts; ties by report_id, so any order agrees.
+      // Ties: report ids are unique per reporter only, so the reporter too.
+      if (it != map.end() &&
+          std::make_tuple(it->second.occurred_at(), it->second.reporter(),
+                          it->second.report_id()) >=
+              std::make_tuple(at, r.reporter(), r.report_id())) {
+        break;
+      }
+      SubjectState::Sentencing& out = map[r.case_id()];
+      *out.mutable_record() = r.sentencing();
+      out.set_case_id(r.case_id());
+      out.set_occurred_at(at);
+      out.set_report_id(r.report_id());
+      out.set_reporter(r.reporter());
+      break;
+    }
+    case v1::AgencyReport::kDeclination: {
+      auto* e = s->add_declinations();
+      e->set_district(r.declination().district());
+      e->set_occurred_at(at);
+      e->set_case_id(r.case_id());
+      break;
+    }
+    case v1::AgencyReport::kChargeFiled: {
+      auto* e = s->add_charges();
+      e->set_district(r.charge_filed().district());
+      e->set_occurred_at(at);
+      e->set_case_id(r.case_id());
+      break;
+    }
+    default:
+      return false;
+  }
+  (*s->mutable_reports())[id] = true;
+  return true;
+}
+
+bool ApplyAssessment(const v1::LinkAssessment& a,
+                     const std::string& criteria_version, SubjectState* s) {
+  if (a.criteria_version() != criteria_version) return false;
+  SubjectState::Assessment& out =
+      (*s->mutable_assessments())[PairKey(a.reporter(), a.claim_id())];
+  if (out.result() == a.result() && out.tier() == a.tier()) return false;
+  out.set_result(a.result());
+  out.set_tier(a.tier());
+  return true;
+}
+
+}  // namespace fruition::domain
