@@ -58,14 +58,15 @@ class Processor {
   // Assesses every stored claim in `owned` partitions (a new criteria
   // version, newly assigned partitions), putting and returning the
   // assessments that changed, or with `all` every one.
-  ApplyResult ReassessAll(Tx& tx, const std::set<int32_t>& owned,
-                          bool all = false) const;
+  absl::StatusOr<ApplyResult> ReassessAll(Tx& tx,
+                                          const std::set<int32_t>& owned,
+                                          bool all = false) const;
 
   const Rulebook& rules() const { return *rules_; }
 
  private:
-  void Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out,
-                bool always = false) const;
+  absl::Status Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out,
+                        bool always = false) const;
 
   const Rulebook* rules_;
   std::string reports_topic_;

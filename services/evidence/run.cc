@@ -183,7 +183,9 @@ absl::StatusOr<int64_t> Reassess(const EvidenceConfig& config,
     if (tp.first == topics::kReports) all.insert(tp.second);
   }
   Tx tx(store->get());
-  const ApplyResult result = processor.ReassessAll(tx, all, /*all=*/true);
+  auto reassessed = processor.ReassessAll(tx, all, /*all=*/true);
+  if (!reassessed.ok()) return reassessed.status();
+  const ApplyResult& result = *reassessed;
   EvidenceHandler handler(&processor, std::string(topics::kLinkAssessments),
                           nullptr);
   stream::LoopOptions options;

@@ -42,12 +42,14 @@ absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::Apply(
   return Outputs(result->emit);
 }
 
-std::vector<stream::Output> EvidenceHandler::OnAssigned(
+absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::OnAssigned(
     store::KvTx& kv, const std::set<int32_t>& added,
     const std::set<int32_t>& owned) {
   (void)owned;
   Tx tx(&kv);
-  return Outputs(processor_->ReassessAll(tx, added).emit);
+  auto result = processor_->ReassessAll(tx, added);
+  if (!result.ok()) return result.status();
+  return Outputs(result->emit);
 }
 
 }  // namespace fruition::evidence

@@ -1,6 +1,7 @@
 #include "services/reconciler/handler.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <thread>
 
@@ -11,7 +12,9 @@
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/proto.h"
+#include "services/common/status.h"
 #include "services/common/store/kv.h"
+#include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
 #include "services/scoring/facts.h"
 
@@ -28,15 +31,8 @@ constexpr char kPublicCard[] = "public-card";  // id: unit \0 period
 constexpr char kOutcome[] = "outcome";         // id: reporter \0 report_id
 constexpr char kConflict[] = "conflict";       // id: reporter \0 report_id
 
-template <typename M>
-std::optional<M> GetProto(const store::KvTx& tx, int table,
-                          std::string_view key) {
-  auto bytes = tx.Get(table, key);
-  if (!bytes) return std::nullopt;
-  M m;
-  if (!m.ParseFromString(*bytes)) return std::nullopt;
-  return m;
-}
+using store::GetProto;
+using store::GetProtoOrEmpty;
 
 int64_t SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -54,15 +50,6 @@ struct CardTables {
 CardTables TablesOf(bool public_view) {
   return public_view ? CardTables{kPublicCards, kPublicPending, kPublicCard}
                      : CardTables{kCards, kPending, kCard};
-}
-
-absl::Status Poison(const kafka::Record& r, const std::string& why,
-                    stream::PoisonRecord* poison) {
-  poison->tp = {r.topic, r.partition};
-  poison->offset = r.offset;
-  poison->why = why;
-  return absl::DataLossError(
-      StrCat(r.topic, "/", r.partition, "@", r.offset, ": ", why));
 }
 
 }  // namespace
@@ -150,7 +137,8 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
                                             bool reference) {
   v1::AgencyReport report;
   if (!report.ParseFromString(r.value)) {
-    return absl::DataLossError("not a fruition.v1.AgencyReport");
+    // The record's fault, not the store's (Apply tells them apart).
+    return absl::InvalidArgumentError("not a fruition.v1.AgencyReport");
   }
   const std::string pid = scoring::SubjectOf(report);
   // Events about a reference record belong to the owner of its key's
@@ -160,7 +148,8 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
   // One (reporter, report_id) counts once: the first body in log order.
   const std::string id = JoinKey({report.reporter(), report.report_id()});
   const std::string body = privacy::Sha256Hex(SerializeDeterministic(report));
-  auto seen = GetProto<internal::ReportSeen>(tx, kReports, id);
+  FRUITION_ASSIGN_OR_RETURN(auto seen,
+                            GetProto<internal::ReportSeen>(tx, kReports, id));
   if (seen) {
     for (const auto& b : seen->body_sha256()) {
       if (b == body) return absl::OkStatus();  // the same report again
@@ -187,10 +176,9 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
     return absl::OkStatus();
   }
   if (pid.empty()) return absl::OkStatus();
-  internal::SubjectState state;
-  if (auto got = GetProto<internal::SubjectState>(tx, kSubjects, pid)) {
-    state = *std::move(got);
-  }
+  FRUITION_ASSIGN_OR_RETURN(
+      internal::SubjectState state,
+      GetProtoOrEmpty<internal::SubjectState>(tx, kSubjects, pid));
   if (scoring::ApplyReport(report, &state)) {
     state.set_partition(r.partition);
     tx.Put(kSubjects, pid, state.SerializeAsString());
@@ -205,17 +193,20 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
     stream::PoisonRecord* poison) {
   (void)owned;
   for (const kafka::Record& r : records) {
-    const bool skipped = skip.count({{r.topic, r.partition}, r.offset}) > 0;
+    const bool skipped = stream::Skipped(skip, r);
     if (r.topic == topics_.reports || r.topic == topics_.reference) {
       absl::Status s = ApplyReport(tx, r, r.topic == topics_.reference);
-      if (!s.ok() && !skipped) {
-        return Poison(r, std::string(s.message()), poison);
+      if (s.code() == absl::StatusCode::kInvalidArgument) {
+        if (skipped) continue;
+        return stream::Unreadable(r, std::string(s.message()), poison);
       }
+      FRUITION_RETURN_IF_ERROR(s);  // the store
     } else if (r.topic == topics_.assessments) {
       v1::LinkAssessment a;
       if (!a.ParseFromString(r.value)) {
         if (skipped) continue;
-        return Poison(r, "not a fruition.v1.LinkAssessment", poison);
+        return stream::Unreadable(r, "not a fruition.v1.LinkAssessment",
+                                  poison);
       }
       if (a.criteria_version() != options_.criteria_version ||
           a.subject_pid().empty()) {
@@ -224,10 +215,9 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
       const std::string pid = a.subject_pid();
       tx.Put(kClaims, JoinKey({pid, a.reporter(), a.claim_id()}),
              a.SerializeAsString());
-      internal::SubjectState state;
-      if (auto got = GetProto<internal::SubjectState>(tx, kSubjects, pid)) {
-        state = *std::move(got);
-      }
+      FRUITION_ASSIGN_OR_RETURN(
+          internal::SubjectState state,
+          GetProtoOrEmpty<internal::SubjectState>(tx, kSubjects, pid));
       scoring::ApplyAssessment(a, options_.criteria_version, &state);
       state.set_partition(r.partition);
       tx.Put(kSubjects, pid, state.SerializeAsString());
@@ -237,18 +227,19 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
       v1::Scorecard card;
       if (!card.ParseFromString(r.value) || card.unit().empty()) {
         if (skipped) continue;
-        return Poison(r, "not a fruition.v1.Scorecard", poison);
+        return stream::Unreadable(r, "not a fruition.v1.Scorecard", poison);
       }
       // A card of the other view would have its conditions judged on the
       // wrong figures (restricted ones made public, or the reverse).
       if (card.public_view() != public_view) {
         if (skipped) continue;
-        return Poison(r,
-                      public_view ? "a scorecard without public_view on the "
-                                    "public-view topic"
-                                  : "a public view (public_view set) on the "
-                                    "restricted scores topic",
-                      poison);
+        return stream::Unreadable(
+            r,
+            public_view ? "a scorecard without public_view on the "
+                          "public-view topic"
+                        : "a public view (public_view set) on the "
+                          "restricted scores topic",
+            poison);
       }
       const CardTables t = TablesOf(public_view);
       const std::string id = JoinKey({card.unit(), card.period()});
@@ -262,35 +253,45 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
   return std::vector<stream::Output>{};
 }
 
-void ReconcilerHandler::Record(store::KvTx& tx, const std::string& key,
-                               const v1::OversightEvent& e) const {
+absl::Status ReconcilerHandler::Record(store::KvTx& tx, const std::string& key,
+                                       const v1::OversightEvent& e) const {
   internal::PublishedState p;
   p.set_event_id(e.event_id());
   p.set_resolved(e.resolved());
   p.set_emitted_at_ms(google::protobuf::util::TimeUtil::TimestampToMilliseconds(
       e.emitted_at()));
   tx.Put(kPublished, PublishedKey(key, e), p.SerializeAsString());
-  if (tx.Get(kEventIds, e.event_id())) return;
+  FRUITION_ASSIGN_OR_RETURN(const auto known, tx.Get(kEventIds, e.event_id()));
+  if (known) return absl::OkStatus();
   uint64_t seq = 0;
-  if (auto s = tx.Get(kMeta, "seq")) seq = std::stoull(*s);
+  FRUITION_ASSIGN_OR_RETURN(const auto stored_seq, tx.Get(kMeta, "seq"));
+  if (stored_seq) {
+    char* end = nullptr;
+    seq = std::strtoull(stored_seq->c_str(), &end, 10);
+    if (stored_seq->empty() || *end != '\0') {
+      return store::DataLoss(*tx.store(), kMeta, "seq", "a decimal number");
+    }
+  }
   ++seq;
   tx.Put(kMeta, "seq", std::to_string(seq));
   tx.Put(kEvents, store::Decimal(seq, 20), e.SerializeAsString());
   tx.Put(kEventIds, e.event_id(), store::Decimal(seq, 20));
+  return absl::OkStatus();
 }
 
-void ReconcilerHandler::Judge(store::KvTx& tx, const Finding& f, int64_t now,
-                              std::vector<stream::Output>* out) {
+absl::Status ReconcilerHandler::Judge(store::KvTx& tx, const Finding& f,
+                                      int64_t now,
+                                      std::vector<stream::Output>* out) {
   std::optional<Published> last;
-  if (auto p = GetProto<internal::PublishedState>(
-          tx, kPublished, PublishedKey(f.key, f.event))) {
-    last = Published{p->event_id(), p->resolved()};
-  }
+  FRUITION_ASSIGN_OR_RETURN(const auto p,
+                            GetProto<internal::PublishedState>(
+                                tx, kPublished, PublishedKey(f.key, f.event)));
+  if (p) last = Published{p->event_id(), p->resolved()};
   std::optional<v1::OversightEvent> e = Reconcile(f, last);
-  if (!e) return;
+  if (!e) return absl::OkStatus();
   *e->mutable_emitted_at() =
       google::protobuf::util::TimeUtil::MillisecondsToTimestamp(now);
-  Record(tx, f.key, *e);
+  FRUITION_RETURN_IF_ERROR(Record(tx, f.key, *e));
   out->push_back(stream::Output{e->visibility() == v1::VISIBILITY_PUBLIC
                                     ? topics_.oversight_public
                                     : topics_.oversight_restricted,
@@ -303,63 +304,99 @@ void ReconcilerHandler::Judge(store::KvTx& tx, const Finding& f, int64_t now,
                {"resolved", e->resolved() ? "true" : "false"}})
         .Increment();
   }
+  return absl::OkStatus();
 }
 
-void ReconcilerHandler::JudgeSubject(store::KvTx& tx, const std::string& pid,
-                                     int64_t now,
-                                     std::vector<stream::Output>* out) {
-  internal::SubjectState state;
-  if (auto got = GetProto<internal::SubjectState>(tx, kSubjects, pid)) {
-    state = *std::move(got);
-  }
+absl::Status ReconcilerHandler::JudgeSubject(store::KvTx& tx,
+                                             const std::string& pid,
+                                             int64_t now,
+                                             std::vector<stream::Output>* out) {
+  FRUITION_ASSIGN_OR_RETURN(
+      const internal::SubjectState state,
+      GetProtoOrEmpty<internal::SubjectState>(tx, kSubjects, pid));
   std::map<std::string, v1::LinkAssessment> claims;
-  for (const auto& [k, v] : tx.Scan(kClaims, JoinKey({pid, ""}))) {
-    v1::LinkAssessment a;
-    if (!a.ParseFromString(v)) continue;
-    Judge(tx, LinkUnsubstantiated(a), now, out);
+  FRUITION_ASSIGN_OR_RETURN(auto stored, store::ScanProto<v1::LinkAssessment>(
+                                             tx, kClaims, JoinKey({pid, ""})));
+  for (auto& [k, a] : stored) {
+    FRUITION_RETURN_IF_ERROR(Judge(tx, LinkUnsubstantiated(a), now, out));
     claims[JoinKey({a.reporter(), a.claim_id()})] = std::move(a);
   }
   for (const Finding& f :
        TierMismatches(pid, state, claims, *options_.desert)) {
-    Judge(tx, f, now, out);
+    FRUITION_RETURN_IF_ERROR(Judge(tx, f, now, out));
   }
   if (auto f = DeclinedThenChargedElsewhere(pid, state)) {
-    Judge(tx, *f, now, out);
+    FRUITION_RETURN_IF_ERROR(Judge(tx, *f, now, out));
   }
+  return absl::OkStatus();
 }
 
-void ReconcilerHandler::JudgeCard(store::KvTx& tx, bool public_view,
-                                  const std::string& unit,
-                                  const std::string& period, int32_t partition,
-                                  int64_t now,
-                                  std::vector<stream::Output>* out) {
+absl::Status ReconcilerHandler::JudgeCard(store::KvTx& tx, bool public_view,
+                                          const std::string& unit,
+                                          const std::string& period,
+                                          int32_t partition, int64_t now,
+                                          std::vector<stream::Output>* out) {
   const CardTables t = TablesOf(public_view);
   const std::string id = JoinKey({unit, period});
-  auto card = GetProto<v1::Scorecard>(tx, t.cards, id);
-  if (!card) return;
+  FRUITION_ASSIGN_OR_RETURN(const auto card,
+                            GetProto<v1::Scorecard>(tx, t.cards, id));
+  if (!card) return absl::OkStatus();
   for (const Finding& f : ScorecardConditions(*card, options_.thresholds)) {
-    Judge(tx, f, now, out);
+    FRUITION_RETURN_IF_ERROR(Judge(tx, f, now, out));
   }
   // SCORECARD_PUBLISHED at most once per unit-period and view per interval:
   // the latest card waits for the interval to pass.
   const Finding published = ScorecardPublished(*card);
-  auto last = GetProto<internal::PublishedState>(
-      tx, kPublished, PublishedKey(published.key, published.event));
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto last,
+      GetProto<internal::PublishedState>(
+          tx, kPublished, PublishedKey(published.key, published.event)));
   const int64_t due = last ? last->emitted_at_ms() +
                                  options_.thresholds.publish_interval_s * 1000
                            : 0;
   if (now >= due) {
     tx.Delete(t.pending, id);
-    Judge(tx, published, now, out);
+    FRUITION_RETURN_IF_ERROR(Judge(tx, published, now, out));
   } else {
     internal::PendingPublish p;
     p.set_due_ms(due);
     p.set_partition(partition);
     tx.Put(t.pending, id, p.SerializeAsString());
   }
+  return absl::OkStatus();
 }
 
-std::vector<stream::Output> ReconcilerHandler::Flush(
+absl::Status ReconcilerHandler::JudgeDirty(
+    store::KvTx& tx, int32_t partition, const std::vector<std::string>& parts,
+    int64_t now, std::vector<stream::Output>* out) {
+  const std::string& kind = parts[1];
+  if (kind == kSubject) return JudgeSubject(tx, parts[2], now, out);
+  if ((kind == kCard || kind == kPublicCard) && parts.size() == 4) {
+    return JudgeCard(tx, kind == kPublicCard, parts[2], parts[3], partition,
+                     now, out);
+  }
+  if (parts.size() != 4) return absl::OkStatus();
+  const std::string id = JoinKey({parts[2], parts[3]});
+  if (kind == kOutcome) {
+    FRUITION_ASSIGN_OR_RETURN(const auto r,
+                              GetProto<v1::AgencyReport>(tx, kOutcomes, id));
+    if (r) return Judge(tx, PendingDismantled(*r), now, out);
+  } else if (kind == kConflict) {
+    FRUITION_ASSIGN_OR_RETURN(const auto seen,
+                              GetProto<internal::ReportSeen>(tx, kReports, id));
+    if (seen) {
+      const std::vector<std::string> bodies(seen->body_sha256().begin(),
+                                            seen->body_sha256().end());
+      return Judge(tx,
+                   ReportConflict(parts[2], parts[3], bodies,
+                                  seen->subject_pid(), seen->key()),
+                   now, out);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Flush(
     store::KvTx& tx, const std::set<int32_t>& owned,
     const std::set<int32_t>& caught_up) {
   (void)owned;
@@ -367,53 +404,36 @@ std::vector<stream::Output> ReconcilerHandler::Flush(
   if (caught_up.empty()) return out;
   const int64_t now = options_.now_ms();
   for (int32_t p : caught_up) {
-    for (const auto& [k, v] :
-         tx.Scan(kDirty, JoinKey({store::Decimal(p, 5), ""}))) {
+    FRUITION_ASSIGN_OR_RETURN(
+        const auto dirty, tx.Scan(kDirty, JoinKey({store::Decimal(p, 5), ""})));
+    for (const auto& [k, v] : dirty) {
       const std::vector<std::string> parts = SplitKey(k);
       tx.Delete(kDirty, k);
       if (parts.size() < 3) continue;
-      const std::string& kind = parts[1];
-      if (kind == kSubject) {
-        JudgeSubject(tx, parts[2], now, &out);
-      } else if ((kind == kCard || kind == kPublicCard) && parts.size() == 4) {
-        JudgeCard(tx, kind == kPublicCard, parts[2], parts[3], p, now, &out);
-      } else if (kind == kOutcome && parts.size() == 4) {
-        const std::string id = JoinKey({parts[2], parts[3]});
-        if (auto r = GetProto<v1::AgencyReport>(tx, kOutcomes, id)) {
-          Judge(tx, PendingDismantled(*r), now, &out);
-        }
-      } else if (kind == kConflict && parts.size() == 4) {
-        const std::string id = JoinKey({parts[2], parts[3]});
-        if (auto seen = GetProto<internal::ReportSeen>(tx, kReports, id)) {
-          const std::vector<std::string> bodies(seen->body_sha256().begin(),
-                                                seen->body_sha256().end());
-          Judge(tx,
-                ReportConflict(parts[2], parts[3], bodies, seen->subject_pid(),
-                               seen->key()),
-                now, &out);
-        }
-      }
+      FRUITION_RETURN_IF_ERROR(JudgeDirty(tx, p, parts, now, &out));
     }
   }
   // Scorecards held back by the interval whose time has come.
   for (bool public_view : {false, true}) {
     const CardTables t = TablesOf(public_view);
-    for (const auto& [k, v] : tx.Scan(t.pending, "")) {
-      internal::PendingPublish p;
-      if (!p.ParseFromString(v) || caught_up.count(p.partition()) == 0 ||
-          p.due_ms() > now) {
-        continue;
-      }
+    FRUITION_ASSIGN_OR_RETURN(
+        const auto pending,
+        store::ScanProto<internal::PendingPublish>(tx, t.pending, ""));
+    for (const auto& [k, p] : pending) {
+      if (caught_up.count(p.partition()) == 0 || p.due_ms() > now) continue;
       tx.Delete(t.pending, k);
-      if (auto card = GetProto<v1::Scorecard>(tx, t.cards, k)) {
-        Judge(tx, ScorecardPublished(*card), now, &out);
+      FRUITION_ASSIGN_OR_RETURN(const auto card,
+                                GetProto<v1::Scorecard>(tx, t.cards, k));
+      if (card) {
+        FRUITION_RETURN_IF_ERROR(
+            Judge(tx, ScorecardPublished(*card), now, &out));
       }
     }
   }
   return out;
 }
 
-std::vector<stream::Output> ReconcilerHandler::OnAssigned(
+absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::OnAssigned(
     store::KvTx& tx, const std::set<int32_t>& added,
     const std::set<int32_t>& owned) {
   (void)owned;
@@ -425,9 +445,15 @@ std::vector<stream::Output> ReconcilerHandler::OnAssigned(
   kafka::StartOffsets start;
   for (const auto& topic : topics) {
     for (int32_t p : added) {
-      if (auto n = tx.Get(kOutPos, JoinKey({topic, store::Decimal(p, 5)}))) {
-        start[{topic, p}] = std::stoll(*n);
+      const std::string key = JoinKey({topic, store::Decimal(p, 5)});
+      FRUITION_ASSIGN_OR_RETURN(const auto n, tx.Get(kOutPos, key));
+      if (!n) continue;
+      char* end = nullptr;
+      const long long at = std::strtoll(n->c_str(), &end, 10);
+      if (n->empty() || *end != '\0') {
+        return store::DataLoss(*tx.store(), kOutPos, key, "an offset");
       }
+      start[{topic, p}] = at;
     }
   }
   absl::StatusOr<std::vector<kafka::Record>> records;
@@ -444,14 +470,14 @@ std::vector<stream::Output> ReconcilerHandler::OnAssigned(
         "oversight topics not read back: events already published for "
         "the assigned partitions may be published again",
         {{"error", std::string(records.status().message())}});
-    return {};
+    return std::vector<stream::Output>{};
   }
   std::map<kafka::TopicPartition, int64_t> next;
   for (const kafka::Record& r : *records) {
     next[{r.topic, r.partition}] = r.offset + 1;
     v1::OversightEvent e;
     if (!e.ParseFromString(r.value) || e.event_id().empty()) continue;
-    Record(tx, r.key, e);
+    FRUITION_RETURN_IF_ERROR(Record(tx, r.key, e));
   }
   for (const auto& [tp, n] : next) {
     tx.Put(kOutPos, JoinKey({tp.first, store::Decimal(tp.second, 5)}),
@@ -462,13 +488,13 @@ std::vector<stream::Output> ReconcilerHandler::OnAssigned(
               {{"partitions", static_cast<int64_t>(added.size())},
                {"events", static_cast<int64_t>(records->size())}});
   }
-  return {};
+  return std::vector<stream::Output>{};
 }
 
-std::optional<v1::OversightEvent> ReconcilerHandler::EventById(
+absl::StatusOr<std::optional<v1::OversightEvent>> ReconcilerHandler::EventById(
     const store::KvTx& tx, const std::string& id) {
-  auto seq = tx.Get(kEventIds, id);
-  if (!seq) return std::nullopt;
+  FRUITION_ASSIGN_OR_RETURN(const auto seq, tx.Get(kEventIds, id));
+  if (!seq) return std::optional<v1::OversightEvent>();
   return GetProto<v1::OversightEvent>(tx, kEvents, *seq);
 }
 

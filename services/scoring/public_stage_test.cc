@@ -7,6 +7,7 @@
 
 #include "fruition/internal/scoring.pb.h"
 #include "services/common/store/kv.h"
+#include "services/common/store/test_util.h"
 
 namespace fruition::scoring {
 namespace {
@@ -76,7 +77,7 @@ class Runner {
   std::optional<v1::Scorecard> View(const std::string& unit,
                                     const std::string& period) {
     store::KvTx tx(store_.get());
-    return PublicStage::View(tx, unit, period);
+    return store::Ok(PublicStage::View(tx, unit, period));
   }
 
  private:

@@ -13,7 +13,9 @@
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/proto.h"
+#include "services/common/status.h"
 #include "services/common/store/kv.h"
+#include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
 #include "services/domain/disclosure.h"
 #include "services/scoring/facts.h"
@@ -24,19 +26,11 @@ namespace {
 using internal::Components;
 using internal::Contribution;
 using internal::SubjectState;
+using store::GetProtoOrEmpty;
 using store::JoinKey;
 using store::SplitKey;
 
 bool IsZero(const Components& c) { return SerializeDeterministic(c).empty(); }
-
-absl::Status Poison(const kafka::Record& r, const std::string& what,
-                    stream::PoisonRecord* poison) {
-  if (poison != nullptr) {
-    *poison = stream::PoisonRecord{{r.topic, r.partition}, r.offset, what};
-  }
-  return absl::DataLossError(StrCat("unreadable record ", r.topic, "/",
-                                    r.partition, "@", r.offset, ": ", what));
-}
 
 // 2015-10-01 … boundaries of fiscal year "FY2016": [start, end).
 std::pair<int64_t, int64_t> FiscalYearBounds(int year) {
@@ -72,41 +66,45 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
     stream::PoisonRecord* poison) {
   (void)owned;
   std::map<std::string, SubjectState> subjects;  // loaded, dirty
-  auto state = [&](const std::string& pid) -> SubjectState& {
+  // Stored state that does not parse is DATA_LOSS: never reset and written
+  // back empty.
+  auto state = [&](const std::string& pid) -> absl::StatusOr<SubjectState*> {
     auto it = subjects.find(pid);
-    if (it != subjects.end()) return it->second;
-    SubjectState s;
-    if (auto bytes = tx.Get(kSubjects, pid)) s.ParseFromString(*bytes);
-    return subjects.emplace(pid, std::move(s)).first->second;
+    if (it != subjects.end()) return &it->second;
+    auto s = GetProtoOrEmpty<SubjectState>(tx, kSubjects, pid);
+    if (!s.ok()) return s.status();
+    return &subjects.emplace(pid, *std::move(s)).first->second;
   };
   for (const kafka::Record& r : records) {
     if (r.topic == reports_topic_) {
       v1::AgencyReport report;
       if (!report.ParseFromString(r.value)) {
-        if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
-        return Poison(r, "not a fruition.v1.AgencyReport", poison);
+        if (stream::Skipped(skip, r)) continue;
+        return stream::Unreadable(r, "not a fruition.v1.AgencyReport", poison);
       }
       const std::string pid = SubjectOf(report);
       if (pid.empty()) continue;
-      SubjectState& s = state(pid);
-      s.set_partition(r.partition);
-      ApplyReport(report, &s);
+      FRUITION_ASSIGN_OR_RETURN(SubjectState * s, state(pid));
+      s->set_partition(r.partition);
+      ApplyReport(report, s);
     } else if (r.topic == assessments_topic_) {
       v1::LinkAssessment a;
       if (!a.ParseFromString(r.value)) {
-        if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
-        return Poison(r, "not a fruition.v1.LinkAssessment", poison);
+        if (stream::Skipped(skip, r)) continue;
+        return stream::Unreadable(r, "not a fruition.v1.LinkAssessment",
+                                  poison);
       }
       if (a.subject_pid().empty()) continue;
-      SubjectState& s = state(a.subject_pid());
-      s.set_partition(r.partition);
-      ApplyAssessment(a, rules_.criteria_version, &s);
+      FRUITION_ASSIGN_OR_RETURN(SubjectState * s, state(a.subject_pid()));
+      s->set_partition(r.partition);
+      ApplyAssessment(a, rules_.criteria_version, s);
     }
   }
   std::vector<stream::Output> out;
   for (auto& [pid, s] : subjects) {
-    internal::Intents intents;
-    if (auto bytes = tx.Get(kIntents, pid)) intents.ParseFromString(*bytes);
+    FRUITION_ASSIGN_OR_RETURN(
+        const internal::Intents intents,
+        GetProtoOrEmpty<internal::Intents>(tx, kIntents, pid));
     int64_t version = s.version();
     for (const auto& [key, v] : intents.version()) {
       version = std::max(version, v);
@@ -173,24 +171,22 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
   return out;
 }
 
-std::vector<stream::Output> Stage1::OnAssigned(store::KvTx& tx,
-                                               const std::set<int32_t>& added,
-                                               const std::set<int32_t>& owned) {
+absl::StatusOr<std::vector<stream::Output>> Stage1::OnAssigned(
+    store::KvTx& tx, const std::set<int32_t>& added,
+    const std::set<int32_t>& owned) {
   (void)owned;
   // Another instance may have produced these subjects' contributions since
   // this one last did: forget what was emitted here, so the next change
   // re-emits everything.
-  for (const auto& [pid, bytes] : tx.Scan(kSubjects, "")) {
-    SubjectState s;
-    if (!s.ParseFromString(bytes) || added.count(s.partition()) == 0 ||
-        s.emitted().empty()) {
-      continue;
-    }
+  FRUITION_ASSIGN_OR_RETURN(auto subjects,
+                            store::ScanProto<SubjectState>(tx, kSubjects, ""));
+  for (auto& [pid, s] : subjects) {
+    if (added.count(s.partition()) == 0 || s.emitted().empty()) continue;
     s.clear_emitted();
     s.clear_emitted_version();
     tx.Put(kSubjects, pid, SerializeDeterministic(s));
   }
-  return {};
+  return std::vector<stream::Output>{};
 }
 
 // ---------------------------------------------------------------- stage 2
@@ -210,26 +206,20 @@ bool Stage2::Owns(const std::string& unit,
          0;
 }
 
-std::optional<v1::Scorecard> Stage2::Card(const store::KvTx& tx,
-                                          const std::string& unit,
-                                          const std::string& period) {
-  auto bytes = tx.Get(kCards, JoinKey({unit, period}));
-  if (!bytes) return std::nullopt;
-  v1::Scorecard card;
-  if (!card.ParseFromString(*bytes)) return std::nullopt;
-  return card;
+absl::StatusOr<std::optional<v1::Scorecard>> Stage2::Card(
+    const store::KvTx& tx, const std::string& unit, const std::string& period) {
+  return store::GetProto<v1::Scorecard>(tx, kCards, JoinKey({unit, period}));
 }
 
-void Stage2::ApplyContribution(store::KvTx& tx, Contribution c) const {
+absl::Status Stage2::ApplyContribution(store::KvTx& tx, Contribution c) const {
   const std::string member_key = JoinKey({c.unit(), c.period(), c.member()});
   const std::string up = JoinKey({c.unit(), c.period()});
   // The latest in log order wins (see scoring.proto Contribution).
-  Contribution before;
-  if (auto bytes = tx.Get(kMembers, member_key)) {
-    before.ParseFromString(*bytes);
-  }
-  internal::PublicBaseState pb;
-  if (auto bytes = tx.Get(kPublicBase, up)) pb.ParseFromString(*bytes);
+  FRUITION_ASSIGN_OR_RETURN(Contribution before, GetProtoOrEmpty<Contribution>(
+                                                     tx, kMembers, member_key));
+  FRUITION_ASSIGN_OR_RETURN(
+      internal::PublicBaseState pb,
+      GetProtoOrEmpty<internal::PublicBaseState>(tx, kPublicBase, up));
   // Not changed since the base was replaced: its components are its base
   // (absent: nothing).
   if (before.base_epoch() != pb.epoch() || !before.has_base()) {
@@ -241,8 +231,8 @@ void Stage2::ApplyContribution(store::KvTx& tx, Contribution c) const {
   const bool differs = SerializeDeterministic(c.components()) != base;
   pb.set_differing(pb.differing() + (differs ? 1 : 0) - (differed ? 1 : 0));
 
-  Components totals;
-  if (auto bytes = tx.Get(kTotals, up)) totals.ParseFromString(*bytes);
+  FRUITION_ASSIGN_OR_RETURN(Components totals,
+                            GetProtoOrEmpty<Components>(tx, kTotals, up));
   AddComponents(before.components(), -1, &totals);
   AddComponents(c.components(), 1, &totals);
   tx.Put(kTotals, up, SerializeDeterministic(totals));
@@ -258,9 +248,10 @@ void Stage2::ApplyContribution(store::KvTx& tx, Contribution c) const {
     pb.set_differing(0);
   }
   tx.Put(kPublicBase, up, SerializeDeterministic(pb));
+  return absl::OkStatus();
 }
 
-std::optional<stream::Output> Stage2::PublicBaseOutput(
+absl::StatusOr<std::optional<stream::Output>> Stage2::PublicBaseOutput(
     store::KvTx& tx, const std::string& up, const internal::PublicBaseState& pb,
     const v1::Scorecard& base_card, const Components& totals) const {
   internal::PublicBase out;
@@ -277,23 +268,23 @@ std::optional<stream::Output> Stage2::PublicBaseOutput(
   }
   for (const std::string& p : parents) out.add_parents(p);
   std::string bytes = SerializeDeterministic(out);
-  if (auto stored = tx.Get(kBaseCards, up); stored && *stored == bytes) {
-    return std::nullopt;
-  }
+  FRUITION_ASSIGN_OR_RETURN(const auto stored, tx.Get(kBaseCards, up));
+  if (stored && *stored == bytes) return std::optional<stream::Output>();
   tx.Put(kBaseCards, up, bytes);
-  return stream::Output{public_base_topic_,
-                        domain::FiscalYearOfPeriod(base_card.period()),
-                        std::move(bytes),
-                        {}};
+  return std::optional<stream::Output>(
+      stream::Output{public_base_topic_,
+                     domain::FiscalYearOfPeriod(base_card.period()),
+                     std::move(bytes),
+                     {}});
 }
 
-std::set<std::string> Stage2::ReferenceUnitPeriods(
+absl::StatusOr<std::set<std::string>> Stage2::ReferenceUnitPeriods(
     const store::KvTx& tx) const {
   std::set<std::string> out;
-  for (const auto& [k, v] : tx.Scan(kReference, "")) {
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto rows, store::ScanProto<v1::AgencyReport>(tx, kReference, ""));
+  for (const auto& [k, r] : rows) {
     const auto parts = SplitKey(k);
-    v1::AgencyReport r;
-    if (!r.ParseFromString(v)) continue;
     if (parts[0] == "o") {
       out.insert(JoinKey({"agency:" + r.reporter(),
                           StrCat("FY", r.org_outcome().fiscal_year())}));
@@ -318,23 +309,26 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
     if (r.topic == contributions_topic_) {
       Contribution c;
       if (!c.ParseFromString(r.value)) {
-        if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
-        return Poison(r, "not a fruition.internal.Contribution", poison);
+        if (stream::Skipped(skip, r)) continue;
+        return stream::Unreadable(r, "not a fruition.internal.Contribution",
+                                  poison);
       }
       dirty.insert(JoinKey({c.unit(), c.period()}));
-      ApplyContribution(tx, std::move(c));
+      FRUITION_RETURN_IF_ERROR(ApplyContribution(tx, std::move(c)));
     } else if (r.topic == reference_topic_) {
       v1::AgencyReport report;
       if (!report.ParseFromString(r.value)) {
-        if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
-        return Poison(r, "not a fruition.v1.AgencyReport", poison);
+        if (stream::Skipped(skip, r)) continue;
+        return stream::Unreadable(r, "not a fruition.v1.AgencyReport", poison);
       }
       const std::string id = JoinKey({report.reporter(), report.report_id()});
       // One (reporter, report_id) counts once: the first in log order
       // (SPEC §2), whatever body a later one carries.
       bool seen = false;
       for (const char* kind : {"o", "t", "d", "c"}) {
-        if (tx.Get(kReference, JoinKey({kind, id}))) seen = true;
+        FRUITION_ASSIGN_OR_RETURN(const auto stored,
+                                  tx.Get(kReference, JoinKey({kind, id})));
+        if (stored) seen = true;
       }
       if (seen) continue;
       std::vector<std::string> units;  // agency/area unit-periods touched
@@ -356,10 +350,11 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
         case v1::AgencyReport::kOrgDesignated: {
           tx.Put(kReference, JoinKey({"d", id}), r.value);
           // Its tier decides which outcome claims count as CPOT ones.
-          for (const auto& [k, v] : tx.Scan(kReference, JoinKey({"o", ""}))) {
-            v1::AgencyReport o;
-            if (o.ParseFromString(v) &&
-                o.org_outcome().org_id() == report.org_designated().org_id()) {
+          FRUITION_ASSIGN_OR_RETURN(const auto outcomes,
+                                    store::ScanProto<v1::AgencyReport>(
+                                        tx, kReference, JoinKey({"o", ""})));
+          for (const auto& [k, o] : outcomes) {
+            if (o.org_outcome().org_id() == report.org_designated().org_id()) {
               units.push_back(
                   JoinKey({"agency:" + o.reporter(),
                            StrCat("FY", o.org_outcome().fiscal_year())}));
@@ -371,10 +366,11 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
           tx.Put(kReference, JoinKey({"c", id}), r.value);
           const auto& ci = report.community_indicator();
           // Every later fiscal year's change moves too.
-          for (const auto& [k, v] : tx.Scan(kReference, JoinKey({"c", ""}))) {
-            v1::AgencyReport o;
-            if (o.ParseFromString(v) &&
-                o.community_indicator().area_id() == ci.area_id()) {
+          FRUITION_ASSIGN_OR_RETURN(const auto changes,
+                                    store::ScanProto<v1::AgencyReport>(
+                                        tx, kReference, JoinKey({"c", ""})));
+          for (const auto& [k, o] : changes) {
+            if (o.community_indicator().area_id() == ci.area_id()) {
               units.push_back(JoinKey(
                   {"area:" + ci.area_id(),
                    FiscalYear(
@@ -394,18 +390,19 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
   return Rebuild(tx, dirty);
 }
 
-std::vector<stream::Output> Stage2::OnAssigned(store::KvTx& tx,
-                                               const std::set<int32_t>& added,
-                                               const std::set<int32_t>& owned) {
+absl::StatusOr<std::vector<stream::Output>> Stage2::OnAssigned(
+    store::KvTx& tx, const std::set<int32_t>& added,
+    const std::set<int32_t>& owned) {
   (void)owned;
   std::set<std::string> dirty;
-  for (const std::string& up : ReferenceUnitPeriods(tx)) {
+  FRUITION_ASSIGN_OR_RETURN(const auto ups, ReferenceUnitPeriods(tx));
+  for (const std::string& up : ups) {
     if (Owns(SplitKey(up)[0], added)) dirty.insert(up);
   }
   return Rebuild(tx, dirty);
 }
 
-std::vector<stream::Output> Stage2::Rebuild(
+absl::StatusOr<std::vector<stream::Output>> Stage2::Rebuild(
     store::KvTx& tx, const std::set<std::string>& dirty) const {
   std::vector<stream::Output> out;
   if (dirty.empty()) return out;
@@ -420,11 +417,12 @@ std::vector<stream::Output> Stage2::Rebuild(
         (parts[0].rfind("agency:", 0) == 0 || parts[0].rfind("area:", 0) == 0);
   }
   std::vector<v1::AgencyReport> outcomes, targets, designations, community;
-  for (const auto& [k, v] :
-       feeds_reference ? tx.Scan(kReference, "")
-                       : std::vector<std::pair<std::string, std::string>>{}) {
-    v1::AgencyReport r;
-    if (!r.ParseFromString(v)) continue;
+  std::vector<std::pair<std::string, v1::AgencyReport>> reference;
+  if (feeds_reference) {
+    FRUITION_ASSIGN_OR_RETURN(
+        reference, store::ScanProto<v1::AgencyReport>(tx, kReference, ""));
+  }
+  for (auto& [k, r] : reference) {
     switch (SplitKey(k)[0][0]) {
       case 'o':
         outcomes.push_back(std::move(r));
@@ -458,8 +456,8 @@ std::vector<stream::Output> Stage2::Rebuild(
     const std::string& unit = parts[0];
     const std::string& period = parts[1];
     const bool fiscal_year = period.size() == 6;
-    Components totals;
-    if (auto bytes = tx.Get(kTotals, up)) totals.ParseFromString(*bytes);
+    FRUITION_ASSIGN_OR_RETURN(const Components totals,
+                              GetProtoOrEmpty<Components>(tx, kTotals, up));
     std::optional<AgencyYearReference> ref;
     std::optional<CommunityChange> change;
     if (fiscal_year && unit.rfind("agency:", 0) == 0) {
@@ -527,14 +525,15 @@ std::vector<stream::Output> Stage2::Rebuild(
       if (!cc.empty()) change = cc;
     }
     const bool empty = IsZero(totals) && !ref && !change;
-    auto stored = Card(tx, unit, period);
+    FRUITION_ASSIGN_OR_RETURN(const auto stored, Card(tx, unit, period));
     if (empty && !stored) continue;
     // What the public view may rest on: people as of its base, the
     // organizations and areas as they are now (nothing for a unit-period
     // that never had a scorecard).
     {
-      internal::PublicBaseState pb;
-      if (auto bytes = tx.Get(kPublicBase, up)) pb.ParseFromString(*bytes);
+      FRUITION_ASSIGN_OR_RETURN(
+          const auto pb,
+          GetProtoOrEmpty<internal::PublicBaseState>(tx, kPublicBase, up));
       v1::Scorecard base;
       base.set_unit(unit);
       base.set_period(period);
@@ -545,9 +544,9 @@ std::vector<stream::Output> Stage2::Rebuild(
       }
       base.set_score_version(rules_.desert->version);
       base.set_criteria_version(rules_.criteria_version);
-      if (auto o = PublicBaseOutput(tx, up, pb, base, totals)) {
-        out.push_back(*std::move(o));
-      }
+      FRUITION_ASSIGN_OR_RETURN(auto o,
+                                PublicBaseOutput(tx, up, pb, base, totals));
+      if (o) out.push_back(*std::move(o));
     }
     v1::Scorecard card;
     card.set_unit(unit);

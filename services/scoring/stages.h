@@ -75,7 +75,7 @@ class Stage1 : public stream::Handler {
       store::KvTx& tx, const std::vector<kafka::Record>& records,
       const std::set<int32_t>& owned, const stream::SkipSet& skip,
       stream::PoisonRecord* poison) override;
-  std::vector<stream::Output> OnAssigned(
+  absl::StatusOr<std::vector<stream::Output>> OnAssigned(
       store::KvTx& tx, const std::set<int32_t>& added,
       const std::set<int32_t>& owned) override;
 
@@ -96,28 +96,31 @@ class Stage2 : public stream::Handler {
       store::KvTx& tx, const std::vector<kafka::Record>& records,
       const std::set<int32_t>& owned, const stream::SkipSet& skip,
       stream::PoisonRecord* poison) override;
-  std::vector<stream::Output> OnAssigned(
+  absl::StatusOr<std::vector<stream::Output>> OnAssigned(
       store::KvTx& tx, const std::set<int32_t>& added,
       const std::set<int32_t>& owned) override;
 
-  // The stored scorecard of a unit-period (restricted view).
-  static std::optional<v1::Scorecard> Card(const store::KvTx& tx,
-                                           const std::string& unit,
-                                           const std::string& period);
+  // The stored scorecard of a unit-period (restricted view); DATA_LOSS if
+  // its bytes do not parse.
+  static absl::StatusOr<std::optional<v1::Scorecard>> Card(
+      const store::KvTx& tx, const std::string& unit,
+      const std::string& period);
 
  private:
   // Rebuilds the scorecards of `dirty` (unit \0 period keys); outputs those
   // that changed.
-  std::vector<stream::Output> Rebuild(store::KvTx& tx,
-                                      const std::set<std::string>& dirty) const;
+  absl::StatusOr<std::vector<stream::Output>> Rebuild(
+      store::KvTx& tx, const std::set<std::string>& dirty) const;
   bool Owns(const std::string& unit, const std::set<int32_t>& owned) const;
   // Every agency and area unit-period the reference table feeds.
-  std::set<std::string> ReferenceUnitPeriods(const store::KvTx& tx) const;
+  absl::StatusOr<std::set<std::string>> ReferenceUnitPeriods(
+      const store::KvTx& tx) const;
   // Replaces a member's contribution and counts, for the public view's
   // base, whether it now differs from it (SPEC §5 D4).
-  void ApplyContribution(store::KvTx& tx, internal::Contribution c) const;
+  absl::Status ApplyContribution(store::KvTx& tx,
+                                 internal::Contribution c) const;
   // The base record of a unit-period if it differs from the last produced.
-  std::optional<stream::Output> PublicBaseOutput(
+  absl::StatusOr<std::optional<stream::Output>> PublicBaseOutput(
       store::KvTx& tx, const std::string& up,
       const internal::PublicBaseState& pb, const v1::Scorecard& base_card,
       const internal::Components& totals) const;

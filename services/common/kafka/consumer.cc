@@ -47,6 +47,22 @@ Record ToRecord(const rd_kafka_message_t* msg) {
   if (msg->payload != nullptr) {
     r.value.assign(static_cast<const char*>(msg->payload), msg->len);
   }
+  rd_kafka_headers_t* headers = nullptr;
+  // Not detached: `headers` belongs to `msg`.
+  if (rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+         RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      r.headers.emplace_back(
+          name, value == nullptr
+                    ? std::string()
+                    : std::string(static_cast<const char*>(value), size));
+    }
+  }
   return r;
 }
 

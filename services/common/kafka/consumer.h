@@ -24,22 +24,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/common/kafka/record.h"
 
 struct rd_kafka_s;
 
 namespace fruition::kafka {
-
-// One consumed record.
-struct Record {
-  std::string topic;
-  int32_t partition = -1;
-  int64_t offset = -1;
-  int64_t timestamp_ms = -1;  // Kafka record timestamp
-  std::string key;
-  std::string value;
-};
-
-using TopicPartition = std::pair<std::string, int32_t>;
 
 // Where to start reading each partition: the next offset to read, or -1 for
 // the beginning of the partition.

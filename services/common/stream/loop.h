@@ -12,15 +12,23 @@
 //   - on assignment, Handler::OnAssigned first (catch up state that other
 //     instances' partitions did not update here);
 //   - an unreadable record stops consumption (health NOT_SERVING) until an
-//     operator skips it (SPEC §8).
+//     operator skips it (SPEC §8); every skip the operator asked for is
+//     audited (a warning naming the record, and a metric);
+//   - a store read that fails, or stored bytes that do not parse (DATA_LOSS),
+//     stops consumption the same way, counted and logged, and nothing of the
+//     batch is produced or committed: state is never reset to empty.
+// docs/runtime.md has the whole contract.
 #ifndef FRUITION_SERVICES_COMMON_STREAM_LOOP_H_
 #define FRUITION_SERVICES_COMMON_STREAM_LOOP_H_
 
 #include <atomic>
+#include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -50,6 +58,15 @@ struct PoisonRecord {
 
 using SkipSet = std::set<std::pair<kafka::TopicPartition, int64_t>>;
 
+// For a handler: `r` cannot be read (`why`, e.g. "not a
+// fruition.v1.AgencyReport"). Fills `poison` (if not null) and returns the
+// DATA_LOSS the handler returns from Apply.
+absl::Status Unreadable(const kafka::Record& r, std::string_view why,
+                        PoisonRecord* poison);
+
+// Whether the operator listed `r` in --skip-record.
+bool Skipped(const SkipSet& skip, const kafka::Record& r);
+
 // Parses the --skip-record setting: "TOPIC:PARTITION:OFFSET[,...]".
 // INVALID_ARGUMENT naming config field `field` otherwise.
 absl::StatusOr<SkipSet> ParseSkipRecords(const std::string& value,
@@ -59,20 +76,22 @@ class Handler {
  public:
   virtual ~Handler() = default;
   // Applies new records (in order per partition) to `tx`; returns what to
-  // produce. DATA_LOSS and `poison` filled for a record it cannot read that
-  // `skip` does not list.
+  // produce. For a record it cannot read that `skip` does not list:
+  // Unreadable(record, why, poison). Any other error (a store read that
+  // failed, stored bytes that do not parse) stops consumption too.
   virtual absl::StatusOr<std::vector<Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
       const std::set<int32_t>& owned, const SkipSet& skip,
       PoisonRecord* poison) = 0;
-  // Partitions `added` were just assigned (`owned` includes them).
-  virtual std::vector<Output> OnAssigned(store::KvTx& tx,
-                                         const std::set<int32_t>& added,
-                                         const std::set<int32_t>& owned) {
+  // Partitions `added` were just assigned (`owned` includes them). An
+  // error (a failed store read) stops consumption.
+  virtual absl::StatusOr<std::vector<Output>> OnAssigned(
+      store::KvTx& tx, const std::set<int32_t>& added,
+      const std::set<int32_t>& owned) {
     (void)tx;
     (void)added;
     (void)owned;
-    return {};
+    return std::vector<Output>{};
   }
   // Called at the end of every batch (in its transaction, before its outputs
   // are produced) and, while no records come, about once a second in a
@@ -80,14 +99,15 @@ class Handler {
   // group topic has been read up to where it ended when the partition was
   // assigned, i.e. whose history is replayed and whose records are now live.
   // For handlers that hold back conclusions while they replay, or that act
-  // on the passing of time.
-  virtual std::vector<Output> Flush(store::KvTx& tx,
-                                    const std::set<int32_t>& owned,
-                                    const std::set<int32_t>& caught_up) {
+  // on the passing of time. An error (a failed store read) stops
+  // consumption.
+  virtual absl::StatusOr<std::vector<Output>> Flush(
+      store::KvTx& tx, const std::set<int32_t>& owned,
+      const std::set<int32_t>& caught_up) {
     (void)tx;
     (void)owned;
     (void)caught_up;
-    return {};
+    return std::vector<Output>{};
   }
 };
 
@@ -122,7 +142,33 @@ class Loop {
  private:
   bool Process(const std::vector<kafka::Record>& batch,
                const std::atomic<bool>& stop);
+  // The records of `batch` past the stored offsets (re-deliveries dropped);
+  // `next` gets each partition's next offset after them.
+  absl::StatusOr<std::vector<kafka::Record>> Fresh(
+      const store::KvTx& tx, const std::vector<kafka::Record>& batch,
+      std::map<kafka::TopicPartition, int64_t>* next) const;
+  // Logs and counts the operator's skips among `records` (audit).
+  void AuditSkips(const std::vector<kafka::Record>& records);
+  // Marks the loop NOT_SERVING for `error` from `what` ("apply", "flush",
+  // ...): a poison record when `poison` names one, else a store error.
+  void Stopped(const absl::Status& error, const PoisonRecord& poison,
+               std::string_view what);
   bool CommitOrLog(store::KvTx& tx);
+  // Reads the whole of the global tables before the group's partitions;
+  // sets `reader` to go on reading them. False if stuck (NOT_SERVING).
+  absl::StatusOr<bool> ReadGlobalTables(
+      const std::atomic<bool>& stop,
+      std::unique_ptr<kafka::TopicReader>* reader);
+  // The rebalance callbacks of the group consumer.
+  kafka::StartOffsets OnAssign(const std::vector<kafka::TopicPartition>& tps,
+                               const std::atomic<bool>& stop);
+  void OnRevoke(const std::vector<kafka::TopicPartition>& tps,
+                const std::vector<kafka::Record>& unreturned,
+                const std::atomic<bool>& stop);
+  // Polls the global tables and the group once; consumes what came.
+  absl::Status PollOnce(kafka::TopicReader* reader, kafka::GroupConsumer* group,
+                        const std::atomic<bool>& stop,
+                        std::chrono::steady_clock::time_point* last_tick);
   std::set<int32_t> Owned() const;
   // Owned partitions read up to their end offsets at assignment.
   std::set<int32_t> CaughtUp() const;
@@ -140,7 +186,11 @@ class Loop {
   // Group topic partitions: end offset when assigned, next offset to read.
   std::map<kafka::TopicPartition, int64_t> targets_;
   std::map<kafka::TopicPartition, int64_t> positions_;
+  // Set when a batch, a flush or an assignment failed: Run holds, NOT_SERVING.
+  bool stuck_ = false;
   prometheus::Counter* records_counter_ = nullptr;
+  prometheus::Counter* skipped_counter_ = nullptr;
+  prometheus::Counter* store_errors_counter_ = nullptr;
   prometheus::Counter* outputs_counter_ = nullptr;
   prometheus::Counter* poison_counter_ = nullptr;
 };

@@ -15,6 +15,7 @@
 #include "services/common/kafka/partition.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/store/kv.h"
+#include "services/common/store/test_util.h"
 #include "services/common/strings.h"
 
 namespace fruition::stream {
@@ -50,8 +51,9 @@ class RecordingHandler : public Handler {
     return std::vector<Output>{};
   }
 
-  std::vector<Output> Flush(store::KvTx& tx, const std::set<int32_t>& owned,
-                            const std::set<int32_t>& caught_up) override {
+  absl::StatusOr<std::vector<Output>> Flush(
+      store::KvTx& tx, const std::set<int32_t>& owned,
+      const std::set<int32_t>& caught_up) override {
     (void)owned;
     std::lock_guard<std::mutex> lock(mu_);
     ++flushes_;
@@ -59,7 +61,9 @@ class RecordingHandler : public Handler {
     for (int32_t p : caught_up) {
       applied_when_caught_up_[p].push_back(applied_[p]);
       const std::string key = StrCat("announced-", p);
-      if (!tx.Get(1, key)) {
+      auto announced = tx.Get(1, key);
+      if (!announced.ok()) return announced.status();
+      if (!announced->has_value()) {
         tx.Put(1, key, "1");
         out.push_back(Output{"out", StrCat("p", p), "caught up", {}});
       }
@@ -193,8 +197,8 @@ TEST_F(LoopTest, FlushOutputsAreProducedAndCommittedWithTheBatch) {
   }
   // The marks the handler wrote in Flush were committed.
   store::KvTx tx(store_.get());
-  EXPECT_TRUE(tx.Get(1, "announced-0").has_value());
-  EXPECT_TRUE(tx.Get(1, "announced-1").has_value());
+  EXPECT_TRUE(store::Ok(tx.Get(1, "announced-0")).has_value());
+  EXPECT_TRUE(store::Ok(tx.Get(1, "announced-1")).has_value());
   // And their outputs reached Kafka, once each.
   auto ends = kafka::EndOffsets(Options().consumer, {"out"}, seconds(10));
   ASSERT_TRUE(ends.ok()) << ends.status();
