@@ -34,10 +34,11 @@ std::vector<stream::Output> EvidenceHandler::Outputs(
 
 absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::Apply(
     store::KvTx& kv, const std::vector<kafka::Record>& records,
-    const std::set<int32_t>& owned, const stream::SkipSet& skip,
-    stream::PoisonRecord* poison) {
+    const std::set<int32_t>& owned) {
   Tx tx(&kv);
-  auto result = processor_->Apply(tx, records, owned, skip, poison);
+  // The loop skips what the operator listed (ApplySkipping); the processor
+  // reports the record it cannot read.
+  auto result = processor_->Apply(tx, records, owned, {}, nullptr);
   if (!result.ok()) return result.status();
   return Outputs(result->emit);
 }

@@ -189,24 +189,19 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
 
 absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
     store::KvTx& tx, const std::vector<kafka::Record>& records,
-    const std::set<int32_t>& owned, const stream::SkipSet& skip,
-    stream::PoisonRecord* poison) {
+    const std::set<int32_t>& owned) {
   (void)owned;
   for (const kafka::Record& r : records) {
-    const bool skipped = stream::Skipped(skip, r);
     if (r.topic == topics_.reports || r.topic == topics_.reference) {
       absl::Status s = ApplyReport(tx, r, r.topic == topics_.reference);
       if (s.code() == absl::StatusCode::kInvalidArgument) {
-        if (skipped) continue;
-        return stream::Unreadable(r, std::string(s.message()), poison);
+        return stream::Unreadable(r, std::string(s.message()));
       }
       FRUITION_RETURN_IF_ERROR(s);  // the store
     } else if (r.topic == topics_.assessments) {
       v1::LinkAssessment a;
       if (!a.ParseFromString(r.value)) {
-        if (skipped) continue;
-        return stream::Unreadable(r, "not a fruition.v1.LinkAssessment",
-                                  poison);
+        return stream::Unreadable(r, "not a fruition.v1.LinkAssessment");
       }
       if (a.criteria_version() != options_.criteria_version ||
           a.subject_pid().empty()) {
@@ -226,20 +221,16 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
       const bool public_view = r.topic == topics_.scores_public;
       v1::Scorecard card;
       if (!card.ParseFromString(r.value) || card.unit().empty()) {
-        if (skipped) continue;
-        return stream::Unreadable(r, "not a fruition.v1.Scorecard", poison);
+        return stream::Unreadable(r, "not a fruition.v1.Scorecard");
       }
       // A card of the other view would have its conditions judged on the
       // wrong figures (restricted ones made public, or the reverse).
       if (card.public_view() != public_view) {
-        if (skipped) continue;
         return stream::Unreadable(
-            r,
-            public_view ? "a scorecard without public_view on the "
-                          "public-view topic"
-                        : "a public view (public_view set) on the "
-                          "restricted scores topic",
-            poison);
+            r, public_view ? "a scorecard without public_view on the "
+                             "public-view topic"
+                           : "a public view (public_view set) on the "
+                             "restricted scores topic");
       }
       const CardTables t = TablesOf(public_view);
       const std::string id = JoinKey({card.unit(), card.period()});

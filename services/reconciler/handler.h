@@ -109,8 +109,7 @@ class ReconcilerHandler : public stream::Handler {
 
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned, const stream::SkipSet& skip,
-      stream::PoisonRecord* poison) override;
+      const std::set<int32_t>& owned) override;
   absl::StatusOr<std::vector<stream::Output>> OnAssigned(
       store::KvTx& tx, const std::set<int32_t>& added,
       const std::set<int32_t>& owned) override;

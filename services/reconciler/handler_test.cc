@@ -514,8 +514,12 @@ class Instance {
       it->second = r.offset + 1;
       fresh.push_back(r);
     }
-    auto outputs = handler_->Apply(tx, fresh, owned_, skip, poison);
-    if (!outputs.ok()) return outputs.status();
+    auto outputs =
+        stream::ApplySkipping(*handler_, tx, fresh, owned_, skip, nullptr);
+    if (!outputs.ok()) {
+      if (auto p = stream::PoisonOf(outputs.status())) *poison = *p;
+      return outputs.status();
+    }
     EXPECT_TRUE(outputs->empty()) << "Apply judges nothing; Flush does";
     for (const auto& [tp, n] : next) {
       if (n >= 0) tx.SetNextOffset(tp.first, tp.second, n);

@@ -23,8 +23,7 @@ PublicStage::PublicStage(std::string public_base_topic,
 
 absl::StatusOr<std::vector<stream::Output>> PublicStage::Apply(
     store::KvTx& tx, const std::vector<kafka::Record>& records,
-    const std::set<int32_t>& owned, const stream::SkipSet& skip,
-    stream::PoisonRecord* poison) {
+    const std::set<int32_t>& owned) {
   (void)owned;
   std::vector<stream::Output> out;
   std::set<std::string> touched;  // fiscal years to recompute
@@ -33,9 +32,7 @@ absl::StatusOr<std::vector<stream::Output>> PublicStage::Apply(
     internal::PublicBase base;
     if (!base.ParseFromString(r.value) || base.card().unit().empty() ||
         base.card().period().size() < 6) {
-      if (stream::Skipped(skip, r)) continue;
-      return stream::Unreadable(r, "not a fruition.internal.PublicBase",
-                                poison);
+      return stream::Unreadable(r, "not a fruition.internal.PublicBase");
     }
     const std::string fy = domain::FiscalYearOfPeriod(base.card().period());
     const std::string key =

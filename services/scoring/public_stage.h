@@ -50,8 +50,7 @@ class PublicStage : public stream::Handler {
   PublicStage(std::string public_base_topic, std::string public_scores_topic);
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned, const stream::SkipSet& skip,
-      stream::PoisonRecord* poison) override;
+      const std::set<int32_t>& owned) override;
 
   // The stored public view of a unit-period.
   static absl::StatusOr<std::optional<v1::Scorecard>> View(

@@ -62,8 +62,7 @@ Stage1::Stage1(ScoringRules rules, store::KvStore* store,
 
 absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
     store::KvTx& tx, const std::vector<kafka::Record>& records,
-    const std::set<int32_t>& owned, const stream::SkipSet& skip,
-    stream::PoisonRecord* poison) {
+    const std::set<int32_t>& owned) {
   (void)owned;
   std::map<std::string, SubjectState> subjects;  // loaded, dirty
   // Stored state that does not parse is DATA_LOSS: never reset and written
@@ -79,8 +78,7 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
     if (r.topic == reports_topic_) {
       v1::AgencyReport report;
       if (!report.ParseFromString(r.value)) {
-        if (stream::Skipped(skip, r)) continue;
-        return stream::Unreadable(r, "not a fruition.v1.AgencyReport", poison);
+        return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
       }
       const std::string pid = SubjectOf(report);
       if (pid.empty()) continue;
@@ -90,9 +88,7 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
     } else if (r.topic == assessments_topic_) {
       v1::LinkAssessment a;
       if (!a.ParseFromString(r.value)) {
-        if (stream::Skipped(skip, r)) continue;
-        return stream::Unreadable(r, "not a fruition.v1.LinkAssessment",
-                                  poison);
+        return stream::Unreadable(r, "not a fruition.v1.LinkAssessment");
       }
       if (a.subject_pid().empty()) continue;
       FRUITION_ASSIGN_OR_RETURN(SubjectState * s, state(a.subject_pid()));
@@ -302,24 +298,20 @@ absl::StatusOr<std::set<std::string>> Stage2::ReferenceUnitPeriods(
 
 absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
     store::KvTx& tx, const std::vector<kafka::Record>& records,
-    const std::set<int32_t>& owned, const stream::SkipSet& skip,
-    stream::PoisonRecord* poison) {
+    const std::set<int32_t>& owned) {
   std::set<std::string> dirty;
   for (const kafka::Record& r : records) {
     if (r.topic == contributions_topic_) {
       Contribution c;
       if (!c.ParseFromString(r.value)) {
-        if (stream::Skipped(skip, r)) continue;
-        return stream::Unreadable(r, "not a fruition.internal.Contribution",
-                                  poison);
+        return stream::Unreadable(r, "not a fruition.internal.Contribution");
       }
       dirty.insert(JoinKey({c.unit(), c.period()}));
       FRUITION_RETURN_IF_ERROR(ApplyContribution(tx, std::move(c)));
     } else if (r.topic == reference_topic_) {
       v1::AgencyReport report;
       if (!report.ParseFromString(r.value)) {
-        if (stream::Skipped(skip, r)) continue;
-        return stream::Unreadable(r, "not a fruition.v1.AgencyReport", poison);
+        return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
       }
       const std::string id = JoinKey({report.reporter(), report.report_id()});
       // One (reporter, report_id) counts once: the first in log order

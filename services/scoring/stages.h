@@ -73,8 +73,7 @@ class Stage1 : public stream::Handler {
          std::string assessments_topic, std::string contributions_topic);
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned, const stream::SkipSet& skip,
-      stream::PoisonRecord* poison) override;
+      const std::set<int32_t>& owned) override;
   absl::StatusOr<std::vector<stream::Output>> OnAssigned(
       store::KvTx& tx, const std::set<int32_t>& added,
       const std::set<int32_t>& owned) override;
@@ -94,8 +93,7 @@ class Stage2 : public stream::Handler {
          std::string public_base_topic = "fruition.scoring.public-base");
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned, const stream::SkipSet& skip,
-      stream::PoisonRecord* poison) override;
+      const std::set<int32_t>& owned) override;
   absl::StatusOr<std::vector<stream::Output>> OnAssigned(
       store::KvTx& tx, const std::set<int32_t>& added,
       const std::set<int32_t>& owned) override;

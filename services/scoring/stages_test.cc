@@ -208,8 +208,7 @@ class Stage1Runner {
   std::vector<stream::Output> RunRecords(
       const std::vector<kafka::Record>& records, bool commit = true) {
     store::KvTx tx(store_.get());
-    stream::PoisonRecord poison;
-    auto out = stage_->Apply(tx, records, AllPartitions(), {}, &poison);
+    auto out = stage_->Apply(tx, records, AllPartitions());
     EXPECT_TRUE(out.ok()) << out.status();
     if (!out.ok()) return {};
     if (commit) {
@@ -272,8 +271,7 @@ class Stage2Runner {
 
   std::vector<stream::Output> FeedInputs(const std::vector<Input>& inputs) {
     store::KvTx tx(store_.get());
-    stream::PoisonRecord poison;
-    auto out = stage_.Apply(tx, Place(inputs, &next_), owned_, {}, &poison);
+    auto out = stage_.Apply(tx, Place(inputs, &next_), owned_);
     EXPECT_TRUE(out.ok()) << out.status();
     if (!out.ok()) return {};
     const absl::Status st = store_->Commit(tx);

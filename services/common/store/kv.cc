@@ -98,6 +98,11 @@ absl::StatusOr<std::optional<std::string>> KvTx::Get(
   return std::optional<std::string>(std::move(value));
 }
 
+void KvTx::Clear() {
+  batch_->Clear();
+  writes_ = 0;
+}
+
 void KvTx::Put(int table, std::string_view key, std::string_view value) {
   batch_->Put(store_->cf(table), ToSlice(key), ToSlice(value))
       .PermitUncheckedError();

@@ -78,6 +78,9 @@ class KvTx {
   KvStore* store() const { return store_; }
 
   bool empty() const { return writes_ == 0; }
+  // Forgets every write not committed yet (the stream loop retries a batch
+  // without a record an operator skipped).
+  void Clear();
 
  private:
   friend class KvStore;

@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 
+#include "absl/strings/cord.h"
 #include "services/common/log/log.h"
 #include "services/common/strings.h"
 
@@ -14,6 +15,10 @@ namespace fruition::stream {
 namespace {
 
 using std::chrono::milliseconds;
+
+// The Status payload naming an unreadable record: topic \0 partition \0
+// offset \0 why.
+constexpr char kUnreadablePayload[] = "type.fruition/stream.Unreadable";
 
 }  // namespace
 
@@ -52,8 +57,51 @@ absl::Status Unreadable(const kafka::Record& r, std::string_view why,
   if (poison != nullptr) {
     *poison = PoisonRecord{{r.topic, r.partition}, r.offset, std::string(why)};
   }
-  return absl::DataLossError(StrCat("unreadable record ", r.topic, "/",
-                                    r.partition, "@", r.offset, ": ", why));
+  absl::Status s =
+      absl::DataLossError(StrCat("unreadable record ", r.topic, "/",
+                                 r.partition, "@", r.offset, ": ", why));
+  s.SetPayload(kUnreadablePayload,
+               absl::Cord(store::JoinKey({r.topic, std::to_string(r.partition),
+                                          std::to_string(r.offset), why})));
+  return s;
+}
+
+std::optional<PoisonRecord> PoisonOf(const absl::Status& status) {
+  const auto payload = status.GetPayload(kUnreadablePayload);
+  if (!payload) return std::nullopt;
+  const std::vector<std::string> parts = store::SplitKey(std::string(*payload));
+  if (parts.size() < 4) return std::nullopt;
+  PoisonRecord p;
+  p.tp = {parts[0],
+          static_cast<int32_t>(std::strtol(parts[1].c_str(), nullptr, 10))};
+  p.offset = std::strtoll(parts[2].c_str(), nullptr, 10);
+  p.why = parts[3];
+  return p;
+}
+
+absl::StatusOr<std::vector<Output>> ApplySkipping(
+    Handler& handler, store::KvTx& tx, std::vector<kafka::Record> records,
+    const std::set<int32_t>& owned, const SkipSet& skip,
+    std::vector<PoisonRecord>* skipped) {
+  while (true) {
+    auto outputs = handler.Apply(tx, records, owned);
+    if (outputs.ok()) return outputs;
+    const std::optional<PoisonRecord> poison = PoisonOf(outputs.status());
+    if (!poison || skip.count({poison->tp, poison->offset}) == 0) {
+      return outputs;
+    }
+    // Applied again from scratch without it: what the handler wrote before
+    // it stopped is forgotten.
+    tx.Clear();
+    records.erase(std::remove_if(records.begin(), records.end(),
+                                 [&](const kafka::Record& r) {
+                                   return r.topic == poison->tp.first &&
+                                          r.partition == poison->tp.second &&
+                                          r.offset == poison->offset;
+                                 }),
+                  records.end());
+    if (skipped != nullptr) skipped->push_back(*poison);
+  }
 }
 
 bool Skipped(const SkipSet& skip, const kafka::Record& r) {
@@ -227,19 +275,18 @@ absl::StatusOr<std::vector<kafka::Record>> Loop::Fresh(
   return fresh;
 }
 
-void Loop::AuditSkips(const std::vector<kafka::Record>& records) {
-  if (options_.skip.empty()) return;
-  for (const kafka::Record& r : records) {
-    if (!Skipped(options_.skip, r)) continue;
-    if (skipped_counter_ != nullptr) skipped_counter_->Increment();
-    log::Warn(
-        "operator-listed record reached: skipped if unreadable",
-        {{"stage", options_.name},
-         {"topic", r.topic},
-         {"partition", static_cast<int64_t>(r.partition)},
-         {"offset", r.offset},
-         {"skip_record", StrCat(r.topic, ":", r.partition, ":", r.offset)}});
-  }
+void Loop::AuditSkip(const PoisonRecord& p) {
+  if (skipped_counter_ != nullptr) skipped_counter_->Increment();
+  // Warn: an audit line that survives --log-level warn.
+  log::Warn(
+      "unreadable record skipped by operator (--skip-record)",
+      {{"audit", true},
+       {"stage", options_.name},
+       {"topic", p.tp.first},
+       {"partition", static_cast<int64_t>(p.tp.second)},
+       {"offset", p.offset},
+       {"skip_record", StrCat(p.tp.first, ":", p.tp.second, ":", p.offset)},
+       {"error", p.why}});
 }
 
 bool Loop::Process(const std::vector<kafka::Record>& batch,
@@ -253,12 +300,15 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
     Stopped(fresh.status(), PoisonRecord{}, "offsets");
     return false;
   }
-  AuditSkips(*fresh);
-  PoisonRecord poison;
+  const size_t applied = fresh->size();
   // The handler sees the offsets as they were before this batch.
-  auto outputs = handler_->Apply(tx, *fresh, Owned(), options_.skip, &poison);
+  std::vector<PoisonRecord> skipped;
+  auto outputs = ApplySkipping(*handler_, tx, *std::move(fresh), Owned(),
+                               options_.skip, &skipped);
+  for (const PoisonRecord& p : skipped) AuditSkip(p);
   if (!outputs.ok()) {
-    Stopped(outputs.status(), poison, "apply");
+    Stopped(outputs.status(),
+            PoisonOf(outputs.status()).value_or(PoisonRecord{}), "apply");
     return false;
   }
   for (const auto& [tp, n] : next) {
@@ -277,9 +327,9 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
   for (auto& o : *flushed) outputs->push_back(std::move(o));
   if (!ProduceAll(*outputs, stop)) return false;
   if (!CommitOrLog(tx)) return false;
-  records_ += static_cast<int64_t>(fresh->size());
+  records_ += static_cast<int64_t>(applied - skipped.size());
   if (records_counter_ != nullptr) {
-    records_counter_->Increment(static_cast<double>(fresh->size()));
+    records_counter_->Increment(static_cast<double>(applied - skipped.size()));
   }
   return true;
 }

@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -59,13 +60,29 @@ struct PoisonRecord {
 using SkipSet = std::set<std::pair<kafka::TopicPartition, int64_t>>;
 
 // For a handler: `r` cannot be read (`why`, e.g. "not a
-// fruition.v1.AgencyReport"). Fills `poison` (if not null) and returns the
-// DATA_LOSS the handler returns from Apply.
+// fruition.v1.AgencyReport"). The DATA_LOSS the handler returns from Apply;
+// it names the record (PoisonOf), so the loop can stop at it or, if the
+// operator listed it, skip it. Fills `poison` too if not null.
 absl::Status Unreadable(const kafka::Record& r, std::string_view why,
-                        PoisonRecord* poison);
+                        PoisonRecord* poison = nullptr);
+
+// The record an Unreadable() status names; nullopt for any other status (a
+// store error, say).
+std::optional<PoisonRecord> PoisonOf(const absl::Status& status);
 
 // Whether the operator listed `r` in --skip-record.
 bool Skipped(const SkipSet& skip, const kafka::Record& r);
+
+class Handler;
+
+// Handler::Apply of `records` into `tx`, as the loop runs it: when the
+// handler reports an unreadable record that `skip` lists, `tx` is cleared
+// and the batch applied again without it (appended to `skipped`). Any other
+// error is returned.
+absl::StatusOr<std::vector<Output>> ApplySkipping(
+    Handler& handler, store::KvTx& tx, std::vector<kafka::Record> records,
+    const std::set<int32_t>& owned, const SkipSet& skip,
+    std::vector<PoisonRecord>* skipped);
 
 // Parses the --skip-record setting: "TOPIC:PARTITION:OFFSET[,...]".
 // INVALID_ARGUMENT naming config field `field` otherwise.
@@ -76,13 +93,13 @@ class Handler {
  public:
   virtual ~Handler() = default;
   // Applies new records (in order per partition) to `tx`; returns what to
-  // produce. For a record it cannot read that `skip` does not list:
-  // Unreadable(record, why, poison). Any other error (a store read that
-  // failed, stored bytes that do not parse) stops consumption too.
+  // produce. For a record it cannot read: Unreadable(record, why) (the loop
+  // stops there, or skips it if the operator said so). Any other error (a
+  // store read that failed, stored bytes that do not parse) stops
+  // consumption too. Records at or below the stored offsets never arrive.
   virtual absl::StatusOr<std::vector<Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned, const SkipSet& skip,
-      PoisonRecord* poison) = 0;
+      const std::set<int32_t>& owned) = 0;
   // Partitions `added` were just assigned (`owned` includes them). An
   // error (a failed store read) stops consumption.
   virtual absl::StatusOr<std::vector<Output>> OnAssigned(
@@ -147,8 +164,8 @@ class Loop {
   absl::StatusOr<std::vector<kafka::Record>> Fresh(
       const store::KvTx& tx, const std::vector<kafka::Record>& batch,
       std::map<kafka::TopicPartition, int64_t>* next) const;
-  // Logs and counts the operator's skips among `records` (audit).
-  void AuditSkips(const std::vector<kafka::Record>& records);
+  // Logs and counts an unreadable record the operator skipped (audit).
+  void AuditSkip(const PoisonRecord& skipped);
   // Marks the loop NOT_SERVING for `error` from `what` ("apply", "flush",
   // ...): a poison record when `poison` names one, else a store error.
   void Stopped(const absl::Status& error, const PoisonRecord& poison,

@@ -41,12 +41,9 @@ class RecordingHandler : public Handler {
  public:
   absl::StatusOr<std::vector<Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned, const SkipSet& skip,
-      PoisonRecord* poison) override {
+      const std::set<int32_t>& owned) override {
     (void)tx;
     (void)owned;
-    (void)skip;
-    (void)poison;
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& r : records) ++applied_[r.partition];
     return std::vector<Output>{};
@@ -92,23 +89,19 @@ class RecordingHandler : public Handler {
   int64_t flushes_ = 0;
 };
 
-// Rejects records whose value is "bad" (unless the operator skips them), as
-// a handler that cannot decode a record does.
+// Rejects records whose value is "bad", as a handler that cannot decode a
+// record does; writes a mark for every record it reads before that, so a
+// skip must forget them (they are written again on the retry).
 class PickyHandler : public RecordingHandler {
  public:
   absl::StatusOr<std::vector<Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned, const SkipSet& skip,
-      PoisonRecord* poison) override {
-    std::vector<kafka::Record> good;
+      const std::set<int32_t>& owned) override {
     for (const auto& r : records) {
-      if (r.value != "bad") {
-        good.push_back(r);
-      } else if (!Skipped(skip, r)) {
-        return Unreadable(r, "not a test record", poison);
-      }
+      if (r.value == "bad") return Unreadable(r, "not a test record");
+      tx.Put(1, StrCat("read-", r.partition, "-", r.offset), "1");
     }
-    return RecordingHandler::Apply(tx, good, owned, skip, poison);
+    return RecordingHandler::Apply(tx, records, owned);
   }
 };
 
