@@ -5,8 +5,8 @@
 // header fruition-assessment-id). When partitions are assigned, their
 // stored claims are re-assessed first (designations may have arrived while
 // another instance owned them).
-#ifndef FRUITION_SERVICES_EVIDENCE_WORKER_H_
-#define FRUITION_SERVICES_EVIDENCE_WORKER_H_
+#ifndef FRUITION_SERVICES_EVIDENCE_HANDLER_H_
+#define FRUITION_SERVICES_EVIDENCE_HANDLER_H_
 
 #include <set>
 #include <string>
@@ -43,4 +43,4 @@ class EvidenceHandler : public stream::Handler {
 
 }  // namespace fruition::evidence
 
-#endif  // FRUITION_SERVICES_EVIDENCE_WORKER_H_
+#endif  // FRUITION_SERVICES_EVIDENCE_HANDLER_H_

@@ -1,4 +1,4 @@
-#include "services/evidence/worker.h"
+#include "services/evidence/handler.h"
 
 namespace fruition::evidence {
 
