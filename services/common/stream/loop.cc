@@ -346,6 +346,34 @@ void Loop::RunUntilStopped(const std::atomic<bool>& stop) {
   }
 }
 
+absl::Status Loop::Replay(const Ranges& ranges, const std::atomic<bool>& stop) {
+  ReadOptions read;
+  read.batch_max = options_.batch_max;
+  read.stop = &stop;
+  return ReadRanges(
+      options_.consumer, ranges, read,
+      [&](const std::vector<kafka::Record>& batch) -> absl::Status {
+        store::KvTx tx(store_);
+        std::map<kafka::TopicPartition, int64_t> next;
+        auto fresh = Fresh(tx, batch, &next);
+        if (!fresh.ok()) return fresh.status();
+        std::vector<PoisonRecord> skipped;
+        auto outputs = ApplySkipping(*handler_, tx, *std::move(fresh), {},
+                                     options_.skip, &skipped);
+        for (const PoisonRecord& p : skipped) AuditSkip(p);
+        if (!outputs.ok()) {
+          Stopped(outputs.status(),
+                  PoisonOf(outputs.status()).value_or(PoisonRecord{}),
+                  "replay");
+          return outputs.status();
+        }
+        for (const auto& [tp, n] : next) {
+          if (n >= 0) tx.SetNextOffset(tp.first, tp.second, n);
+        }
+        return store_->Commit(tx);
+      });
+}
+
 bool Loop::Tick(const std::atomic<bool>& stop) {
   store::KvTx tx(store_);
   auto outputs = handler_->Flush(tx, Owned(), CaughtUp());

@@ -39,6 +39,7 @@
 #include "services/common/kafka/consumer.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/store/kv.h"
+#include "services/common/stream/read_ranges.h"
 
 namespace fruition::stream {
 
@@ -146,6 +147,13 @@ class Loop {
   absl::Status Run(const std::atomic<bool>& stop);
   // Run(), started again 2 s after a failure, until `stop`.
   void RunUntilStopped(const std::atomic<bool>& stop);
+
+  // Replay mode (e.g. re-assessment into a scratch store): reads `ranges`
+  // outside any group and applies them as Run does (offset dedupe, audited
+  // skips, poison and store errors stop it) with no partition owned, and
+  // commits each batch without producing: what to produce is the caller's
+  // to decide once the state is rebuilt.
+  absl::Status Replay(const Ranges& ranges, const std::atomic<bool>& stop);
 
   bool Healthy() const { return healthy_.load(); }
   std::vector<int32_t> OwnedPartitions() const;
