@@ -65,14 +65,25 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
     const std::set<int32_t>& owned) {
   (void)owned;
   std::map<std::string, SubjectState> subjects;  // loaded, dirty
+  FRUITION_RETURN_IF_ERROR(ApplyRecords(tx, records, &subjects));
+  std::vector<stream::Output> out;
+  for (auto& [pid, s] : subjects) {
+    FRUITION_RETURN_IF_ERROR(Emit(tx, pid, s, &out));
+  }
+  return out;
+}
+
+absl::Status Stage1::ApplyRecords(
+    const store::KvTx& tx, const std::vector<kafka::Record>& records,
+    std::map<std::string, SubjectState>* subjects) const {
   // Stored state that does not parse is DATA_LOSS: never reset and written
   // back empty.
   auto state = [&](const std::string& pid) -> absl::StatusOr<SubjectState*> {
-    auto it = subjects.find(pid);
-    if (it != subjects.end()) return &it->second;
+    auto it = subjects->find(pid);
+    if (it != subjects->end()) return &it->second;
     auto s = GetProtoOrEmpty<SubjectState>(tx, kSubjects, pid);
     if (!s.ok()) return s.status();
-    return &subjects.emplace(pid, *std::move(s)).first->second;
+    return &subjects->emplace(pid, *std::move(s)).first->second;
   };
   for (const kafka::Record& r : records) {
     if (r.topic == reports_topic_) {
@@ -96,75 +107,78 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
       ApplyAssessment(a, rules_.criteria_version, s);
     }
   }
-  std::vector<stream::Output> out;
-  for (auto& [pid, s] : subjects) {
-    FRUITION_ASSIGN_OR_RETURN(
-        const internal::Intents intents,
-        GetProtoOrEmpty<internal::Intents>(tx, kIntents, pid));
-    int64_t version = s.version();
-    for (const auto& [key, v] : intents.version()) {
-      version = std::max(version, v);
-    }
-    ++version;
-    std::map<std::string, Components> now = Contributions(s, *rules_.desert);
-    // Wherever the subject may have been counted (by this instance before a
-    // crash, or by another before a rebalance) but no longer belongs:
-    // supersede it with a zero contribution.
-    for (const std::string& key : PossibleUnitPeriods(s)) {
-      now.emplace(key, Components());
-    }
-    for (const auto& [key, before] : s.emitted()) {
-      now.emplace(key, Components());
-    }
-    for (const auto& [key, v] : intents.version()) {
-      now.emplace(key, Components());
-    }
-    internal::Intents produced;
-    for (const auto& [key, c] : now) {
-      auto it = s.emitted().find(key);
-      auto vit = s.emitted_version().find(key);
-      auto iit = intents.version().find(key);
-      const int64_t emitted_version =
-          vit == s.emitted_version().end() ? 0 : vit->second;
-      const bool uncertain =
-          iit != intents.version().end() && iit->second > emitted_version;
-      // Never emitted here (a new instance, or after a rebalance): emit,
-      // zeros too, since stage 2 may hold another instance's value.
-      const bool changed =
-          it == s.emitted().end() ||
-          SerializeDeterministic(it->second) != SerializeDeterministic(c);
-      if (!changed && !uncertain) continue;
-      const auto parts = SplitKey(key);
-      Contribution contribution;
-      contribution.set_unit(parts[0]);
-      contribution.set_period(parts[1]);
-      contribution.set_member(pid);
-      contribution.set_version(version);
-      *contribution.mutable_components() = c;
-      out.push_back(stream::Output{contributions_topic_,
-                                   parts[0],
-                                   SerializeDeterministic(contribution),
-                                   {}});
-      (*produced.mutable_version())[key] = version;
-      (*s.mutable_emitted())[key] = c;
-      (*s.mutable_emitted_version())[key] = version;
-    }
-    if (!produced.version().empty()) {
-      s.set_version(version);
-      // Before producing: survives a crash before the commit below.
-      for (const auto& [key, v] : intents.version()) {
-        (*produced.mutable_version()).emplace(key, v);
-      }
-      if (absl::Status st =
-              store_->PutNow(kIntents, pid, SerializeDeterministic(produced));
-          !st.ok()) {
-        return st;
-      }
-    }
-    tx.Delete(kIntents, pid);  // settled by this commit
-    tx.Put(kSubjects, pid, SerializeDeterministic(s));
+  return absl::OkStatus();
+}
+
+absl::Status Stage1::Emit(store::KvTx& tx, const std::string& pid,
+                          SubjectState& s,
+                          std::vector<stream::Output>* out) const {
+  FRUITION_ASSIGN_OR_RETURN(
+      const internal::Intents intents,
+      GetProtoOrEmpty<internal::Intents>(tx, kIntents, pid));
+  int64_t version = s.version();
+  for (const auto& [key, v] : intents.version()) {
+    version = std::max(version, v);
   }
-  return out;
+  ++version;
+  std::map<std::string, Components> now = Contributions(s, *rules_.desert);
+  // Wherever the subject may have been counted (by this instance before a
+  // crash, or by another before a rebalance) but no longer belongs:
+  // supersede it with a zero contribution.
+  for (const std::string& key : PossibleUnitPeriods(s)) {
+    now.emplace(key, Components());
+  }
+  for (const auto& [key, before] : s.emitted()) {
+    now.emplace(key, Components());
+  }
+  for (const auto& [key, v] : intents.version()) {
+    now.emplace(key, Components());
+  }
+  internal::Intents produced;
+  for (const auto& [key, c] : now) {
+    auto it = s.emitted().find(key);
+    auto vit = s.emitted_version().find(key);
+    auto iit = intents.version().find(key);
+    const int64_t emitted_version =
+        vit == s.emitted_version().end() ? 0 : vit->second;
+    const bool uncertain =
+        iit != intents.version().end() && iit->second > emitted_version;
+    // Never emitted here (a new instance, or after a rebalance): emit,
+    // zeros too, since stage 2 may hold another instance's value.
+    const bool changed =
+        it == s.emitted().end() ||
+        SerializeDeterministic(it->second) != SerializeDeterministic(c);
+    if (!changed && !uncertain) continue;
+    const auto parts = SplitKey(key);
+    Contribution contribution;
+    contribution.set_unit(parts[0]);
+    contribution.set_period(parts[1]);
+    contribution.set_member(pid);
+    contribution.set_version(version);
+    *contribution.mutable_components() = c;
+    out->push_back(stream::Output{contributions_topic_,
+                                  parts[0],
+                                  SerializeDeterministic(contribution),
+                                  {}});
+    (*produced.mutable_version())[key] = version;
+    (*s.mutable_emitted())[key] = c;
+    (*s.mutable_emitted_version())[key] = version;
+  }
+  if (!produced.version().empty()) {
+    s.set_version(version);
+    // Before producing: survives a crash before the commit below.
+    for (const auto& [key, v] : intents.version()) {
+      (*produced.mutable_version()).emplace(key, v);
+    }
+    if (absl::Status st =
+            store_->PutNow(kIntents, pid, SerializeDeterministic(produced));
+        !st.ok()) {
+      return st;
+    }
+  }
+  tx.Delete(kIntents, pid);  // settled by this commit
+  tx.Put(kSubjects, pid, SerializeDeterministic(s));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<stream::Output>> Stage1::OnAssigned(
@@ -313,73 +327,81 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
       if (!report.ParseFromString(r.value)) {
         return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
       }
-      const std::string id = JoinKey({report.reporter(), report.report_id()});
-      // One (reporter, report_id) counts once: the first in log order
-      // (SPEC §2), whatever body a later one carries.
-      bool seen = false;
-      for (const char* kind : {"o", "t", "d", "c"}) {
-        FRUITION_ASSIGN_OR_RETURN(const auto stored,
-                                  tx.Get(kReference, JoinKey({kind, id})));
-        if (stored) seen = true;
-      }
-      if (seen) continue;
-      std::vector<std::string> units;  // agency/area unit-periods touched
-      switch (report.body_case()) {
-        case v1::AgencyReport::kOrgOutcome: {
-          tx.Put(kReference, JoinKey({"o", id}), r.value);
-          units.push_back(
-              JoinKey({"agency:" + report.reporter(),
-                       StrCat("FY", report.org_outcome().fiscal_year())}));
-          break;
-        }
-        case v1::AgencyReport::kPerformanceTarget: {
-          tx.Put(kReference, JoinKey({"t", id}), r.value);
-          const auto& t = report.performance_target();
-          units.push_back(
-              JoinKey({"agency:" + t.agency(), StrCat("FY", t.fiscal_year())}));
-          break;
-        }
-        case v1::AgencyReport::kOrgDesignated: {
-          tx.Put(kReference, JoinKey({"d", id}), r.value);
-          // Its tier decides which outcome claims count as CPOT ones.
-          FRUITION_ASSIGN_OR_RETURN(const auto outcomes,
-                                    store::ScanProto<v1::AgencyReport>(
-                                        tx, kReference, JoinKey({"o", ""})));
-          for (const auto& [k, o] : outcomes) {
-            if (o.org_outcome().org_id() == report.org_designated().org_id()) {
-              units.push_back(
-                  JoinKey({"agency:" + o.reporter(),
-                           StrCat("FY", o.org_outcome().fiscal_year())}));
-            }
-          }
-          break;
-        }
-        case v1::AgencyReport::kCommunityIndicator: {
-          tx.Put(kReference, JoinKey({"c", id}), r.value);
-          const auto& ci = report.community_indicator();
-          // Every later fiscal year's change moves too.
-          FRUITION_ASSIGN_OR_RETURN(const auto changes,
-                                    store::ScanProto<v1::AgencyReport>(
-                                        tx, kReference, JoinKey({"c", ""})));
-          for (const auto& [k, o] : changes) {
-            if (o.community_indicator().area_id() == ci.area_id()) {
-              units.push_back(JoinKey(
-                  {"area:" + ci.area_id(),
-                   FiscalYear(
-                       o.community_indicator().period_start().seconds())}));
-            }
-          }
-          break;
-        }
-        default:
-          break;
-      }
-      for (const std::string& up : units) {
-        if (Owns(SplitKey(up)[0], owned)) dirty.insert(up);
-      }
+      FRUITION_RETURN_IF_ERROR(
+          ApplyReference(tx, r.value, report, owned, &dirty));
     }
   }
   return Rebuild(tx, dirty);
+}
+
+absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,
+                                    const v1::AgencyReport& report,
+                                    const std::set<int32_t>& owned,
+                                    std::set<std::string>* dirty) const {
+  const std::string id = JoinKey({report.reporter(), report.report_id()});
+  // One (reporter, report_id) counts once: the first in log order
+  // (SPEC §2), whatever body a later one carries.
+  bool seen = false;
+  for (const char* kind : {"o", "t", "d", "c"}) {
+    FRUITION_ASSIGN_OR_RETURN(const auto stored,
+                              tx.Get(kReference, JoinKey({kind, id})));
+    if (stored) seen = true;
+  }
+  if (seen) return absl::OkStatus();
+  std::vector<std::string> units;  // agency/area unit-periods touched
+  switch (report.body_case()) {
+    case v1::AgencyReport::kOrgOutcome: {
+      tx.Put(kReference, JoinKey({"o", id}), bytes);
+      units.push_back(
+          JoinKey({"agency:" + report.reporter(),
+                   StrCat("FY", report.org_outcome().fiscal_year())}));
+      break;
+    }
+    case v1::AgencyReport::kPerformanceTarget: {
+      tx.Put(kReference, JoinKey({"t", id}), bytes);
+      const auto& t = report.performance_target();
+      units.push_back(
+          JoinKey({"agency:" + t.agency(), StrCat("FY", t.fiscal_year())}));
+      break;
+    }
+    case v1::AgencyReport::kOrgDesignated: {
+      tx.Put(kReference, JoinKey({"d", id}), bytes);
+      // Its tier decides which outcome claims count as CPOT ones.
+      FRUITION_ASSIGN_OR_RETURN(const auto outcomes,
+                                store::ScanProto<v1::AgencyReport>(
+                                    tx, kReference, JoinKey({"o", ""})));
+      for (const auto& [k, o] : outcomes) {
+        if (o.org_outcome().org_id() == report.org_designated().org_id()) {
+          units.push_back(
+              JoinKey({"agency:" + o.reporter(),
+                       StrCat("FY", o.org_outcome().fiscal_year())}));
+        }
+      }
+      break;
+    }
+    case v1::AgencyReport::kCommunityIndicator: {
+      tx.Put(kReference, JoinKey({"c", id}), bytes);
+      const auto& ci = report.community_indicator();
+      // Every later fiscal year's change moves too.
+      FRUITION_ASSIGN_OR_RETURN(const auto changes,
+                                store::ScanProto<v1::AgencyReport>(
+                                    tx, kReference, JoinKey({"c", ""})));
+      for (const auto& [k, o] : changes) {
+        if (o.community_indicator().area_id() == ci.area_id()) {
+          units.push_back(JoinKey(
+              {"area:" + ci.area_id(),
+               FiscalYear(o.community_indicator().period_start().seconds())}));
+        }
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  for (const std::string& up : units) {
+    if (Owns(SplitKey(up)[0], owned)) dirty->insert(up);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<stream::Output>> Stage2::OnAssigned(

@@ -24,6 +24,7 @@
 #ifndef FRUITION_SERVICES_SCORING_STAGES_H_
 #define FRUITION_SERVICES_SCORING_STAGES_H_
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -79,6 +80,18 @@ class Stage1 : public stream::Handler {
       const std::set<int32_t>& owned) override;
 
  private:
+  // Applies reports and assessments to the states of their subjects
+  // (loaded into `subjects` as they are first named).
+  absl::Status ApplyRecords(
+      const store::KvTx& tx, const std::vector<kafka::Record>& records,
+      std::map<std::string, internal::SubjectState>* subjects) const;
+  // Appends the contributions of subject `pid` that changed (zeros where it
+  // no longer counts), records them as intents before they are produced,
+  // and puts its state.
+  absl::Status Emit(store::KvTx& tx, const std::string& pid,
+                    internal::SubjectState& s,
+                    std::vector<stream::Output>* out) const;
+
   ScoringRules rules_;
   store::KvStore* store_;
   std::string reports_topic_;
@@ -110,6 +123,13 @@ class Stage2 : public stream::Handler {
   absl::StatusOr<std::vector<stream::Output>> Rebuild(
       store::KvTx& tx, const std::set<std::string>& dirty) const;
   bool Owns(const std::string& unit, const std::set<int32_t>& owned) const;
+  // Stores a reference record (`bytes`, read as `report`) the first time
+  // its (reporter, report_id) is seen; adds the owned agency and area
+  // unit-periods it feeds to `dirty`.
+  absl::Status ApplyReference(store::KvTx& tx, const std::string& bytes,
+                              const v1::AgencyReport& report,
+                              const std::set<int32_t>& owned,
+                              std::set<std::string>* dirty) const;
   // Every agency and area unit-period the reference table feeds.
   absl::StatusOr<std::set<std::string>> ReferenceUnitPeriods(
       const store::KvTx& tx) const;
