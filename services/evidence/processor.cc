@@ -138,6 +138,108 @@ absl::Status Processor::Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out,
   return absl::OkStatus();
 }
 
+absl::Status Processor::ApplyReport(Tx& tx, const kafka::Record& r,
+                                    const v1::AgencyReport& report,
+                                    ApplyResult* out,
+                                    std::set<ClaimKey>* affected,
+                                    std::set<std::string>* orgs_changed) const {
+  const std::string& reporter = report.reporter();
+  if (r.topic == reference_topic_) {
+    if (!report.has_org_designated()) {
+      ++out->ignored;
+      return absl::OkStatus();
+    }
+    const std::string& org = report.org_designated().org_id();
+    const std::string key = JoinKey({org, reporter, report.report_id()});
+    FRUITION_ASSIGN_OR_RETURN(const auto stored, tx.Get(Table::kOrgs, key));
+    if (stored) {
+      ++out->ignored;  // the same report again
+      return absl::OkStatus();
+    }
+    tx.Put(Table::kOrgs, key, SerializeDeterministic(Stored(r, report)));
+    orgs_changed->insert(org);
+    ++out->applied;
+    return absl::OkStatus();
+  }
+  switch (report.body_case()) {
+    case v1::AgencyReport::kLinkClaim: {
+      const auto& c = report.link_claim();
+      const ClaimKey key{reporter, c.claim_id()};
+      FRUITION_ASSIGN_OR_RETURN(const auto existing, tx.Claim(key));
+      if (existing) {
+        if (existing->report().report_id() != report.report_id()) {
+          ++out->conflicts;
+          log::Warn("second link_claim for a claim id ignored",
+                    {{"reporter", reporter},
+                     {"claim_id", c.claim_id()},
+                     {"kept_report_id", existing->report().report_id()},
+                     {"ignored_report_id", report.report_id()}});
+        }
+        ++out->ignored;
+        return absl::OkStatus();
+      }
+      tx.Put(Table::kClaims, JoinKey({reporter, c.claim_id()}),
+             SerializeDeterministic(Stored(r, report)));
+      tx.Put(Table::kBySubject,
+             JoinKey({c.subject_pid(), reporter, c.claim_id()}), "");
+      tx.Put(Table::kByOrg, JoinKey({c.org_id(), reporter, c.claim_id()}), "");
+      affected->insert(key);
+      ++out->applied;
+      break;
+    }
+    case v1::AgencyReport::kEvidenceAdded: {
+      const auto& e = report.evidence_added();
+      const std::string key =
+          JoinKey({reporter, e.claim_id(), report.report_id()});
+      FRUITION_ASSIGN_OR_RETURN(const auto stored,
+                                tx.Get(Table::kEvidence, key));
+      if (stored) {
+        ++out->ignored;
+        return absl::OkStatus();
+      }
+      tx.Put(Table::kEvidence, key, SerializeDeterministic(Stored(r, report)));
+      affected->insert(ClaimKey{reporter, e.claim_id()});
+      ++out->applied;
+      break;
+    }
+    case v1::AgencyReport::kArrest: {
+      const auto& a = report.arrest();
+      if (a.claim_id().empty()) {
+        ++out->ignored;
+        return absl::OkStatus();
+      }
+      tx.Put(Table::kArrests, JoinKey({reporter, a.claim_id(), a.arrest_id()}),
+             "");
+      ++out->applied;
+      break;
+    }
+    default:
+      ++out->ignored;
+      break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Processor::AddClaimsOfOrgs(Tx& tx,
+                                        const std::set<std::string>& orgs,
+                                        const std::set<int32_t>& owned,
+                                        std::set<ClaimKey>* affected) const {
+  // Claims naming an org whose designation history changed, in owned
+  // partitions.
+  for (const std::string& org : orgs) {
+    FRUITION_ASSIGN_OR_RETURN(const auto claims,
+                              tx.Scan(Table::kByOrg, JoinKey({org, ""})));
+    for (const auto& [k, v] : claims) {
+      const auto parts = SplitKey(k);
+      if (parts.size() != 3) continue;
+      const ClaimKey key{parts[1], parts[2]};
+      FRUITION_ASSIGN_OR_RETURN(const auto claim, tx.Claim(key));
+      if (claim && owned.count(claim->partition()) > 0) affected->insert(key);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ApplyResult> Processor::Apply(
     Tx& tx, const std::vector<kafka::Record>& records,
     const std::set<int32_t>& owned,
@@ -167,96 +269,10 @@ absl::StatusOr<ApplyResult> Processor::Apply(
       }
       return stream::Unreadable(r, "not a fruition.v1.AgencyReport", poison);
     }
-    const std::string& reporter = report.reporter();
-    if (r.topic == reference_topic_) {
-      if (!report.has_org_designated()) {
-        ++out.ignored;
-        continue;
-      }
-      const std::string& org = report.org_designated().org_id();
-      const std::string key = JoinKey({org, reporter, report.report_id()});
-      FRUITION_ASSIGN_OR_RETURN(const auto stored, tx.Get(Table::kOrgs, key));
-      if (stored) {
-        ++out.ignored;  // the same report again
-        continue;
-      }
-      tx.Put(Table::kOrgs, key, SerializeDeterministic(Stored(r, report)));
-      orgs_changed.insert(org);
-      ++out.applied;
-      continue;
-    }
-    switch (report.body_case()) {
-      case v1::AgencyReport::kLinkClaim: {
-        const auto& c = report.link_claim();
-        const ClaimKey key{reporter, c.claim_id()};
-        FRUITION_ASSIGN_OR_RETURN(const auto existing, tx.Claim(key));
-        if (existing) {
-          if (existing->report().report_id() != report.report_id()) {
-            ++out.conflicts;
-            log::Warn("second link_claim for a claim id ignored",
-                      {{"reporter", reporter},
-                       {"claim_id", c.claim_id()},
-                       {"kept_report_id", existing->report().report_id()},
-                       {"ignored_report_id", report.report_id()}});
-          }
-          ++out.ignored;
-          continue;
-        }
-        tx.Put(Table::kClaims, JoinKey({reporter, c.claim_id()}),
-               SerializeDeterministic(Stored(r, report)));
-        tx.Put(Table::kBySubject,
-               JoinKey({c.subject_pid(), reporter, c.claim_id()}), "");
-        tx.Put(Table::kByOrg, JoinKey({c.org_id(), reporter, c.claim_id()}),
-               "");
-        affected.insert(key);
-        ++out.applied;
-        break;
-      }
-      case v1::AgencyReport::kEvidenceAdded: {
-        const auto& e = report.evidence_added();
-        const std::string key =
-            JoinKey({reporter, e.claim_id(), report.report_id()});
-        FRUITION_ASSIGN_OR_RETURN(const auto stored,
-                                  tx.Get(Table::kEvidence, key));
-        if (stored) {
-          ++out.ignored;
-          continue;
-        }
-        tx.Put(Table::kEvidence, key,
-               SerializeDeterministic(Stored(r, report)));
-        affected.insert(ClaimKey{reporter, e.claim_id()});
-        ++out.applied;
-        break;
-      }
-      case v1::AgencyReport::kArrest: {
-        const auto& a = report.arrest();
-        if (a.claim_id().empty()) {
-          ++out.ignored;
-          continue;
-        }
-        tx.Put(Table::kArrests,
-               JoinKey({reporter, a.claim_id(), a.arrest_id()}), "");
-        ++out.applied;
-        break;
-      }
-      default:
-        ++out.ignored;
-        break;
-    }
+    FRUITION_RETURN_IF_ERROR(
+        ApplyReport(tx, r, report, &out, &affected, &orgs_changed));
   }
-  // Claims naming an org whose designation history changed, in owned
-  // partitions.
-  for (const std::string& org : orgs_changed) {
-    FRUITION_ASSIGN_OR_RETURN(const auto claims,
-                              tx.Scan(Table::kByOrg, JoinKey({org, ""})));
-    for (const auto& [k, v] : claims) {
-      const auto parts = SplitKey(k);
-      if (parts.size() != 3) continue;
-      const ClaimKey key{parts[1], parts[2]};
-      FRUITION_ASSIGN_OR_RETURN(const auto claim, tx.Claim(key));
-      if (claim && owned.count(claim->partition()) > 0) affected.insert(key);
-    }
-  }
+  FRUITION_RETURN_IF_ERROR(AddClaimsOfOrgs(tx, orgs_changed, owned, &affected));
   for (const ClaimKey& key : affected) {
     FRUITION_RETURN_IF_ERROR(Reassess(tx, key, &out));
   }
