@@ -115,6 +115,13 @@ double CounterValue(prometheus::Registry& registry, const std::string& name) {
   return total;
 }
 
+// Whether counter `name` reaches `at_least` within 30 s.
+bool WaitForCount(prometheus::Registry& registry, const std::string& name,
+                  double at_least) {
+  return WaitFor([&] { return CounterValue(registry, name) >= at_least; },
+                 seconds(30));
+}
+
 class LoopTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -281,12 +288,7 @@ TEST_F(LoopTest, StoreReadErrorStopsThePartitionAndCommitsNothing) {
   Loop loop(Options(), store_.get(), producer_.get(), &handler, &registry);
   std::atomic<bool> stop{false};
   std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        return CounterValue(registry, "fruition_stream_store_errors_total") >=
-               1;
-      },
-      seconds(30)));
+  ASSERT_TRUE(WaitForCount(registry, "fruition_stream_store_errors_total", 1));
   EXPECT_FALSE(loop.Healthy());
   // Held: nothing more is consumed.
   const auto applied = handler.applied();
@@ -319,12 +321,8 @@ TEST_F(LoopTest, PoisonStopsThePartitionUntilAnAuditedSkip) {
     Loop loop(Options(), store_.get(), producer_.get(), &handler, &registry);
     std::atomic<bool> stop{false};
     std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
-    ASSERT_TRUE(WaitFor(
-        [&] {
-          return CounterValue(registry,
-                              "fruition_stream_poison_records_total") >= 1;
-        },
-        seconds(30)));
+    ASSERT_TRUE(
+        WaitForCount(registry, "fruition_stream_poison_records_total", 1));
     EXPECT_FALSE(loop.Healthy());
     stop = true;
     runner.join();
