@@ -83,7 +83,7 @@ using std::chrono::seconds;
 constexpr int64_t kDay = 86400;
 constexpr int64_t kClaimEpoch = 1500000000;  // 2017-07-14
 constexpr int kPartitions = 12;
-constexpr int kServiceBatch = 1000;  // services/evidence/worker.h batch_max
+constexpr int kServiceBatch = 1000;  // services/evidence/handler.h batch_max
 
 struct Options {
   std::string bootstrap;

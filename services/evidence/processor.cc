@@ -6,6 +6,8 @@
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/proto.h"
+#include "services/common/status.h"
+#include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
 #include "services/domain/orgs.h"
 
@@ -113,21 +115,127 @@ Processor::Processor(const Rulebook* rules, std::string reports_topic,
       reports_topic_(std::move(reports_topic)),
       reference_topic_(std::move(reference_topic)) {}
 
-void Processor::Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out,
-                         bool always) const {
-  auto claim = tx.Claim(key);
-  if (!claim) return;  // evidence before its claim: assessed when it arrives
-  const v1::LinkAssessment a =
-      MakeAssessment(*rules_, *claim, tx.EvidenceAdded(key),
-                     tx.OrgHistory(claim->report().link_claim().org_id()));
-  auto previous = tx.Assessment(key, rules_->version);
+absl::Status Processor::Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out,
+                                 bool always) const {
+  FRUITION_ASSIGN_OR_RETURN(const auto claim, tx.Claim(key));
+  // Evidence before its claim: assessed when the claim arrives.
+  if (!claim) return absl::OkStatus();
+  FRUITION_ASSIGN_OR_RETURN(const auto added, tx.EvidenceAdded(key));
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto history, tx.OrgHistory(claim->report().link_claim().org_id()));
+  const v1::LinkAssessment a = MakeAssessment(*rules_, *claim, added, history);
+  FRUITION_ASSIGN_OR_RETURN(const auto previous,
+                            tx.Assessment(key, rules_->version));
   if (!always && previous && previous->assessment_id() == a.assessment_id()) {
-    return;
+    return absl::OkStatus();
   }
   tx.Put(Table::kAssessments,
          JoinKey({key.reporter, key.claim_id, rules_->version}),
          SerializeDeterministic(a));
   out->emit.push_back(a);
+  return absl::OkStatus();
+}
+
+absl::Status Processor::ApplyReport(Tx& tx, const kafka::Record& r,
+                                    const v1::AgencyReport& report,
+                                    ApplyResult* out,
+                                    std::set<ClaimKey>* affected,
+                                    std::set<std::string>* orgs_changed) const {
+  const std::string& reporter = report.reporter();
+  if (r.topic == reference_topic_) {
+    if (!report.has_org_designated()) {
+      ++out->ignored;
+      return absl::OkStatus();
+    }
+    const std::string& org = report.org_designated().org_id();
+    const std::string key = JoinKey({org, reporter, report.report_id()});
+    FRUITION_ASSIGN_OR_RETURN(const auto stored, tx.Get(Table::kOrgs, key));
+    if (stored) {
+      ++out->ignored;  // the same report again
+      return absl::OkStatus();
+    }
+    tx.Put(Table::kOrgs, key, SerializeDeterministic(Stored(r, report)));
+    orgs_changed->insert(org);
+    ++out->applied;
+    return absl::OkStatus();
+  }
+  switch (report.body_case()) {
+    case v1::AgencyReport::kLinkClaim: {
+      const auto& c = report.link_claim();
+      const ClaimKey key{reporter, c.claim_id()};
+      FRUITION_ASSIGN_OR_RETURN(const auto existing, tx.Claim(key));
+      if (existing) {
+        if (existing->report().report_id() != report.report_id()) {
+          ++out->conflicts;
+          log::Warn("second link_claim for a claim id ignored",
+                    {{"reporter", reporter},
+                     {"claim_id", c.claim_id()},
+                     {"kept_report_id", existing->report().report_id()},
+                     {"ignored_report_id", report.report_id()}});
+        }
+        ++out->ignored;
+        return absl::OkStatus();
+      }
+      tx.Put(Table::kClaims, JoinKey({reporter, c.claim_id()}),
+             SerializeDeterministic(Stored(r, report)));
+      tx.Put(Table::kBySubject,
+             JoinKey({c.subject_pid(), reporter, c.claim_id()}), "");
+      tx.Put(Table::kByOrg, JoinKey({c.org_id(), reporter, c.claim_id()}), "");
+      affected->insert(key);
+      ++out->applied;
+      break;
+    }
+    case v1::AgencyReport::kEvidenceAdded: {
+      const auto& e = report.evidence_added();
+      const std::string key =
+          JoinKey({reporter, e.claim_id(), report.report_id()});
+      FRUITION_ASSIGN_OR_RETURN(const auto stored,
+                                tx.Get(Table::kEvidence, key));
+      if (stored) {
+        ++out->ignored;
+        return absl::OkStatus();
+      }
+      tx.Put(Table::kEvidence, key, SerializeDeterministic(Stored(r, report)));
+      affected->insert(ClaimKey{reporter, e.claim_id()});
+      ++out->applied;
+      break;
+    }
+    case v1::AgencyReport::kArrest: {
+      const auto& a = report.arrest();
+      if (a.claim_id().empty()) {
+        ++out->ignored;
+        return absl::OkStatus();
+      }
+      tx.Put(Table::kArrests, JoinKey({reporter, a.claim_id(), a.arrest_id()}),
+             "");
+      ++out->applied;
+      break;
+    }
+    default:
+      ++out->ignored;
+      break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Processor::AddClaimsOfOrgs(Tx& tx,
+                                        const std::set<std::string>& orgs,
+                                        const std::set<int32_t>& owned,
+                                        std::set<ClaimKey>* affected) const {
+  // Claims naming an org whose designation history changed, in owned
+  // partitions.
+  for (const std::string& org : orgs) {
+    FRUITION_ASSIGN_OR_RETURN(const auto claims,
+                              tx.Scan(Table::kByOrg, JoinKey({org, ""})));
+    for (const auto& [k, v] : claims) {
+      const auto parts = SplitKey(k);
+      if (parts.size() != 3) continue;
+      const ClaimKey key{parts[1], parts[2]};
+      FRUITION_ASSIGN_OR_RETURN(const auto claim, tx.Claim(key));
+      if (claim && owned.count(claim->partition()) > 0) affected->insert(key);
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ApplyResult> Processor::Apply(
@@ -140,7 +248,7 @@ absl::StatusOr<ApplyResult> Processor::Apply(
   std::set<std::string> orgs_changed;
   for (const kafka::Record& r : records) {
     const kafka::TopicPartition tp{r.topic, r.partition};
-    const auto next = tx.NextOffset(tp);
+    FRUITION_ASSIGN_OR_RETURN(const auto next, tx.NextOffset(tp));
     if (next && r.offset < *next) {  // already applied (a re-delivery)
       ++out.ignored;
       continue;
@@ -157,112 +265,30 @@ absl::StatusOr<ApplyResult> Processor::Apply(
         ++out.ignored;
         continue;
       }
-      if (poison != nullptr) {
-        *poison = PoisonRecord{tp, r.offset, "not a fruition.v1.AgencyReport"};
-      }
-      return absl::DataLossError(StrCat("unreadable record ", r.topic, "/",
-                                        r.partition, "@", r.offset,
-                                        ": not a fruition.v1.AgencyReport"));
+      return stream::Unreadable(r, "not a fruition.v1.AgencyReport", poison);
     }
-    const std::string& reporter = report.reporter();
-    if (r.topic == reference_topic_) {
-      if (!report.has_org_designated()) {
-        ++out.ignored;
-        continue;
-      }
-      const std::string& org = report.org_designated().org_id();
-      const std::string key = JoinKey({org, reporter, report.report_id()});
-      if (tx.Get(Table::kOrgs, key)) {
-        ++out.ignored;  // the same report again
-        continue;
-      }
-      tx.Put(Table::kOrgs, key, SerializeDeterministic(Stored(r, report)));
-      orgs_changed.insert(org);
-      ++out.applied;
-      continue;
-    }
-    switch (report.body_case()) {
-      case v1::AgencyReport::kLinkClaim: {
-        const auto& c = report.link_claim();
-        const ClaimKey key{reporter, c.claim_id()};
-        if (auto existing = tx.Claim(key)) {
-          if (existing->report().report_id() != report.report_id()) {
-            ++out.conflicts;
-            log::Warn("second link_claim for a claim id ignored",
-                      {{"reporter", reporter},
-                       {"claim_id", c.claim_id()},
-                       {"kept_report_id", existing->report().report_id()},
-                       {"ignored_report_id", report.report_id()}});
-          }
-          ++out.ignored;
-          continue;
-        }
-        tx.Put(Table::kClaims, JoinKey({reporter, c.claim_id()}),
-               SerializeDeterministic(Stored(r, report)));
-        tx.Put(Table::kBySubject,
-               JoinKey({c.subject_pid(), reporter, c.claim_id()}), "");
-        tx.Put(Table::kByOrg, JoinKey({c.org_id(), reporter, c.claim_id()}),
-               "");
-        affected.insert(key);
-        ++out.applied;
-        break;
-      }
-      case v1::AgencyReport::kEvidenceAdded: {
-        const auto& e = report.evidence_added();
-        const std::string key =
-            JoinKey({reporter, e.claim_id(), report.report_id()});
-        if (tx.Get(Table::kEvidence, key)) {
-          ++out.ignored;
-          continue;
-        }
-        tx.Put(Table::kEvidence, key,
-               SerializeDeterministic(Stored(r, report)));
-        affected.insert(ClaimKey{reporter, e.claim_id()});
-        ++out.applied;
-        break;
-      }
-      case v1::AgencyReport::kArrest: {
-        const auto& a = report.arrest();
-        if (a.claim_id().empty()) {
-          ++out.ignored;
-          continue;
-        }
-        tx.Put(Table::kArrests,
-               JoinKey({reporter, a.claim_id(), a.arrest_id()}), "");
-        ++out.applied;
-        break;
-      }
-      default:
-        ++out.ignored;
-        break;
-    }
+    FRUITION_RETURN_IF_ERROR(
+        ApplyReport(tx, r, report, &out, &affected, &orgs_changed));
   }
-  // Claims naming an org whose designation history changed, in owned
-  // partitions.
-  for (const std::string& org : orgs_changed) {
-    for (const auto& [k, v] : tx.Scan(Table::kByOrg, JoinKey({org, ""}))) {
-      const auto parts = SplitKey(k);
-      if (parts.size() != 3) continue;
-      const ClaimKey key{parts[1], parts[2]};
-      auto claim = tx.Claim(key);
-      if (claim && owned.count(claim->partition()) > 0) affected.insert(key);
-    }
+  FRUITION_RETURN_IF_ERROR(AddClaimsOfOrgs(tx, orgs_changed, owned, &affected));
+  for (const ClaimKey& key : affected) {
+    FRUITION_RETURN_IF_ERROR(Reassess(tx, key, &out));
   }
-  for (const ClaimKey& key : affected) Reassess(tx, key, &out);
   return out;
 }
 
-ApplyResult Processor::ReassessAll(Tx& tx, const std::set<int32_t>& owned,
-                                   bool all) const {
+absl::StatusOr<ApplyResult> Processor::ReassessAll(
+    Tx& tx, const std::set<int32_t>& owned, bool all) const {
   ApplyResult out;
-  for (const auto& [k, v] : tx.Scan(Table::kClaims, "")) {
-    internal::StoredReport claim;
-    if (!claim.ParseFromString(v) || owned.count(claim.partition()) == 0) {
-      continue;
-    }
+  FRUITION_ASSIGN_OR_RETURN(const auto claims,
+                            store::ScanProto<internal::StoredReport>(
+                                tx.kv(), static_cast<int>(Table::kClaims), ""));
+  for (const auto& [k, claim] : claims) {
+    if (owned.count(claim.partition()) == 0) continue;
     const auto parts = SplitKey(k);
     if (parts.size() != 2) continue;
-    Reassess(tx, ClaimKey{parts[0], parts[1]}, &out, all);
+    FRUITION_RETURN_IF_ERROR(
+        Reassess(tx, ClaimKey{parts[0], parts[1]}, &out, all));
   }
   return out;
 }

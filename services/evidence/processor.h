@@ -58,14 +58,26 @@ class Processor {
   // Assesses every stored claim in `owned` partitions (a new criteria
   // version, newly assigned partitions), putting and returning the
   // assessments that changed, or with `all` every one.
-  ApplyResult ReassessAll(Tx& tx, const std::set<int32_t>& owned,
-                          bool all = false) const;
+  absl::StatusOr<ApplyResult> ReassessAll(Tx& tx,
+                                          const std::set<int32_t>& owned,
+                                          bool all = false) const;
 
   const Rulebook& rules() const { return *rules_; }
 
  private:
-  void Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out,
-                bool always = false) const;
+  // Stores one report (`report`, read from `r`); counts it in `out`; adds
+  // the claims it touches to `affected` and a designation's org to
+  // `orgs_changed`.
+  absl::Status ApplyReport(Tx& tx, const kafka::Record& r,
+                           const v1::AgencyReport& report, ApplyResult* out,
+                           std::set<ClaimKey>* affected,
+                           std::set<std::string>* orgs_changed) const;
+  // Adds to `affected` the claims, in `owned` partitions, naming `orgs`.
+  absl::Status AddClaimsOfOrgs(Tx& tx, const std::set<std::string>& orgs,
+                               const std::set<int32_t>& owned,
+                               std::set<ClaimKey>* affected) const;
+  absl::Status Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out,
+                        bool always = false) const;
 
   const Rulebook* rules_;
   std::string reports_topic_;

@@ -30,6 +30,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "services/common/store/test_util.h"
 #include "services/evidence/criteria.h"
 #include "services/evidence/store.h"
 #include "tests/harness/fixtures.h"
@@ -205,7 +206,7 @@ std::optional<v1::LinkAssessment> Stored(EvidenceStore* store,
                                          const ClaimKey& key,
                                          const std::string& version = "v1") {
   Tx tx(store);
-  return tx.Assessment(key, version);
+  return store::Ok(tx.Assessment(key, version));
 }
 
 bool SameMessage(const google::protobuf::Message& a,
@@ -462,11 +463,11 @@ RunResult RunOrder(const Processor& processor, const Scenario& s,
   }
   Tx tx(store.get());
   for (const ClaimKey& key : s.claims) {
-    if (auto a = tx.Assessment(key, "v1")) out.stored[key] = *a;
+    if (auto a = store::Ok(tx.Assessment(key, "v1"))) out.stored[key] = *a;
   }
   // Every partition's next offset is one past its last record.
   for (const auto& [tp, n] : next) {
-    EXPECT_EQ(tx.NextOffset(tp), n) << tp.first << "/" << tp.second;
+    EXPECT_EQ(store::Ok(tx.NextOffset(tp)), n) << tp.first << "/" << tp.second;
   }
   return out;
 }
@@ -622,10 +623,11 @@ TEST_F(ProcessorTest, RedeliveryAndExactDuplicatesChangeNothing) {
   EXPECT_EQ(dup->conflicts, 0);
   {
     Tx tx(store.get());
-    EXPECT_EQ(tx.NextOffset({kReports, 2}), 4) << "duplicates still advance";
-    EXPECT_EQ(tx.NextOffset({kReference, 0}), 2);
-    EXPECT_THAT(tx.EvidenceAdded(key), SizeIs(1));
-    EXPECT_THAT(tx.OrgHistory("ORG-A"), SizeIs(1));
+    EXPECT_EQ(store::Ok(tx.NextOffset({kReports, 2})), 4)
+        << "duplicates still advance";
+    EXPECT_EQ(store::Ok(tx.NextOffset({kReference, 0})), 2);
+    EXPECT_THAT(store::Ok(tx.EvidenceAdded(key)), SizeIs(1));
+    EXPECT_THAT(store::Ok(tx.OrgHistory("ORG-A")), SizeIs(1));
   }
   const auto after = Stored(store.get(), key);
   ASSERT_TRUE(after.has_value());
@@ -870,8 +872,8 @@ TEST_F(ProcessorTest, UnreadableRecordStopsTheBatchUntilSkipped) {
   }
   {
     Tx tx(store.get());
-    EXPECT_FALSE(tx.NextOffset({kReports, 1}).has_value());
-    EXPECT_FALSE(tx.Claim(ClaimKey{"DEA", "CL-1"}).has_value());
+    EXPECT_FALSE(store::Ok(tx.NextOffset({kReports, 1})).has_value());
+    EXPECT_FALSE(store::Ok(tx.Claim(ClaimKey{"DEA", "CL-1"})).has_value());
   }
   // Retried without a skip: the same poison, at the same place.
   {
@@ -900,9 +902,11 @@ TEST_F(ProcessorTest, UnreadableRecordStopsTheBatchUntilSkipped) {
   EXPECT_EQ(r->ignored, 1);
   ASSERT_THAT(r->emit, SizeIs(2));
   Tx tx(store.get());
-  EXPECT_EQ(tx.NextOffset({kReports, 1}), 13);
-  EXPECT_TRUE(tx.Assessment(ClaimKey{"DEA", "CL-1"}, "v1").has_value());
-  EXPECT_TRUE(tx.Assessment(ClaimKey{"DEA", "CL-2"}, "v1").has_value());
+  EXPECT_EQ(store::Ok(tx.NextOffset({kReports, 1})), 13);
+  EXPECT_TRUE(
+      store::Ok(tx.Assessment(ClaimKey{"DEA", "CL-1"}, "v1")).has_value());
+  EXPECT_TRUE(
+      store::Ok(tx.Assessment(ClaimKey{"DEA", "CL-2"}, "v1")).has_value());
 }
 
 // ---------------------------------------------------------------------------
@@ -914,7 +918,7 @@ TEST_F(ProcessorTest, NextOffsetIsLastOffsetPlusOne) {
   ASSERT_NE(store, nullptr);
   {
     Tx tx(store.get());
-    EXPECT_FALSE(tx.NextOffset({kReports, 0}).has_value());
+    EXPECT_FALSE(store::Ok(tx.NextOffset({kReports, 0})).has_value());
   }
   // Gaps in offsets (compaction, transaction markers) are fine; bodies the
   // processor does not consume still advance the offset.
@@ -945,17 +949,18 @@ TEST_F(ProcessorTest, NextOffsetIsLastOffsetPlusOne) {
   EXPECT_EQ(r->ignored, 1) << "the seizure";
   EXPECT_EQ(r->applied, 4);
   ASSERT_TRUE(store->Commit(tx).ok());
-  EXPECT_EQ(tx.NextOffset({kReports, 0}), 10);
-  EXPECT_EQ(tx.NextOffset({kReports, 2}), 42);
-  EXPECT_EQ(tx.NextOffset({kReference, 1}), 8);
-  EXPECT_FALSE(tx.NextOffset({kReports, 1}).has_value());
-  EXPECT_THAT(tx.ArrestIds(ClaimKey{"DEA", "CL-1"}), ElementsAre("AR-R-AR"));
+  EXPECT_EQ(store::Ok(tx.NextOffset({kReports, 0})), 10);
+  EXPECT_EQ(store::Ok(tx.NextOffset({kReports, 2})), 42);
+  EXPECT_EQ(store::Ok(tx.NextOffset({kReference, 1})), 8);
+  EXPECT_FALSE(store::Ok(tx.NextOffset({kReports, 1})).has_value());
+  EXPECT_THAT(store::Ok(tx.ArrestIds(ClaimKey{"DEA", "CL-1"})),
+              ElementsAre("AR-R-AR"));
 
   // A fresh reader sees the same.
   Tx reader(store.get());
-  EXPECT_EQ(reader.NextOffset({kReports, 0}), 10);
-  EXPECT_EQ(reader.NextOffset({kReports, 2}), 42);
-  EXPECT_EQ(reader.NextOffset({kReference, 1}), 8);
+  EXPECT_EQ(store::Ok(reader.NextOffset({kReports, 0})), 10);
+  EXPECT_EQ(store::Ok(reader.NextOffset({kReports, 2})), 42);
+  EXPECT_EQ(store::Ok(reader.NextOffset({kReference, 1})), 8);
 
   // The next batch continues from there; older offsets are skipped.
   auto more =
@@ -968,7 +973,7 @@ TEST_F(ProcessorTest, NextOffsetIsLastOffsetPlusOne) {
   EXPECT_EQ(more->applied, 1);
   EXPECT_EQ(more->ignored, 1);
   Tx after(store.get());
-  EXPECT_EQ(after.NextOffset({kReports, 0}), 11);
+  EXPECT_EQ(store::Ok(after.NextOffset({kReports, 0})), 11);
 }
 
 // ---------------------------------------------------------------------------
@@ -1012,7 +1017,7 @@ TEST_F(ProcessorTest, ReassessAllWithNewRulebookAddsVersionedAssessments) {
   const std::set<int32_t> owned = {0, 1, 2};  // not 3
   {
     Tx tx(store.get());
-    const ApplyResult re = p2.ReassessAll(tx, owned);
+    const ApplyResult re = store::Ok(p2.ReassessAll(tx, owned));
     ASSERT_TRUE(store->Commit(tx).ok());
     ASSERT_THAT(re.emit, SizeIs(3));
     std::set<std::string> ids;
@@ -1031,19 +1036,20 @@ TEST_F(ProcessorTest, ReassessAllWithNewRulebookAddsVersionedAssessments) {
   for (const auto& [id, partition] : claims) {
     SCOPED_TRACE(id);
     const ClaimKey key{"DEA", id};
-    auto old = tx.Assessment(key, "v1");
+    auto old = store::Ok(tx.Assessment(key, "v1"));
     ASSERT_TRUE(old.has_value());
     EXPECT_TRUE(SameMessage(*old, v1_by_claim[id])) << "v1 stays stored";
-    auto v2a = tx.Assessment(key, "v2");
+    auto v2a = store::Ok(tx.Assessment(key, "v2"));
     EXPECT_EQ(v2a.has_value(), partition != 3);
-    EXPECT_THAT(tx.Assessments(key), SizeIs(partition != 3 ? 2 : 1));
+    EXPECT_THAT(store::Ok(tx.Assessments(key)), SizeIs(partition != 3 ? 2 : 1));
   }
   // Re-running the same version changes nothing.
-  const ApplyResult again = p2.ReassessAll(tx, owned);
+  const ApplyResult again = store::Ok(p2.ReassessAll(tx, owned));
   EXPECT_THAT(again.emit, IsEmpty());
   EXPECT_TRUE(tx.empty());
   // Nor does re-running v1.
-  EXPECT_THAT(processor_.ReassessAll(tx, kAllPartitions).emit, IsEmpty());
+  EXPECT_THAT(store::Ok(processor_.ReassessAll(tx, kAllPartitions)).emit,
+              IsEmpty());
 }
 
 // ---------------------------------------------------------------------------
@@ -1080,7 +1086,7 @@ TEST_F(ProcessorTest, SealedSummaryNeverInEmittedAssessments) {
   const Processor p2(&v2, kReports, kReference);
   {
     Tx tx(store.get());
-    const ApplyResult re = p2.ReassessAll(tx, kAllPartitions);
+    const ApplyResult re = store::Ok(p2.ReassessAll(tx, kAllPartitions));
     ASSERT_TRUE(store->Commit(tx).ok());
     emitted.insert(emitted.end(), re.emit.begin(), re.emit.end());
   }
@@ -1093,7 +1099,7 @@ TEST_F(ProcessorTest, SealedSummaryNeverInEmittedAssessments) {
   }
   // Nor in the stored assessments.
   Tx tx(store.get());
-  for (const auto& [k, v] : tx.Scan(Table::kAssessments, "")) {
+  for (const auto& [k, v] : store::Ok(tx.Scan(Table::kAssessments, ""))) {
     EXPECT_EQ(v.find(kCanary), std::string::npos);
   }
 }

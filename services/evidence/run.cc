@@ -100,51 +100,35 @@ absl::StatusOr<int64_t> Reassess(const EvidenceConfig& config,
   const auto consumer = ConsumerFrom(config);
   auto ends = kafka::EndOffsets(consumer, topics, std::chrono::seconds(15));
   if (!ends.ok()) return ends.status();
-  auto reader = kafka::TopicReader::Create(consumer, topics, {},
-                                           std::chrono::seconds(15));
-  if (!reader.ok()) return reader.status();
   Processor processor(&rules, std::string(topics::kReports),
                       std::string(topics::kReference));
-  // Replay everything without assessing (every partition is "owned" only
-  // at the end), then assess each claim once.
-  std::map<kafka::TopicPartition, int64_t> seen;
-  auto done = [&] {
-    for (const auto& [tp, end] : *ends) {
-      auto it = seen.find(tp);
-      if (end > 0 && (it == seen.end() || it->second < end)) return false;
-    }
-    return true;
-  };
-  while (!done()) {
-    if (stop.load()) return absl::CancelledError("reassess interrupted");
-    auto batch = (*reader)->Poll(5000, std::chrono::milliseconds(500));
-    if (!batch.ok()) return batch.status();
-    std::vector<kafka::Record> records;
-    for (auto& r : *batch) {
-      seen[{r.topic, r.partition}] = r.offset + 1;
-      if (r.offset < (*ends)[{r.topic, r.partition}]) {
-        records.push_back(std::move(r));
-      }
-    }
-    Tx tx(store->get());
-    auto applied =
-        processor.Apply(tx, records, {}, config.skip_records, nullptr);
-    if (!applied.ok()) return applied.status();
-    if (absl::Status s = (*store)->Commit(tx); !s.ok()) return s;
+  EvidenceHandler handler(&processor, std::string(topics::kLinkAssessments),
+                          nullptr);
+  stream::LoopOptions options;
+  options.name = "evidence-reassess";
+  options.consumer = consumer;
+  options.skip = config.skip_records;
+  options.batch_max = 5000;
+  stream::Loop loop(options, (*store)->kv(), producer->get(), &handler,
+                    nullptr);
+  // Replay everything into the scratch store without producing (no
+  // partition is owned until the end), then assess each claim once.
+  stream::Ranges ranges;
+  for (const auto& [tp, end] : *ends) ranges[tp] = {-1, end};
+  if (absl::Status s = loop.Replay(ranges, stop); !s.ok()) {
+    return s.code() == absl::StatusCode::kCancelled
+               ? absl::CancelledError("reassess interrupted")
+               : s;
   }
   std::set<int32_t> all;
   for (const auto& [tp, end] : *ends) {
     if (tp.first == topics::kReports) all.insert(tp.second);
   }
   Tx tx(store->get());
-  const ApplyResult result = processor.ReassessAll(tx, all, /*all=*/true);
-  EvidenceHandler handler(&processor, std::string(topics::kLinkAssessments),
-                          nullptr);
-  stream::LoopOptions options;
-  options.name = "evidence-reassess";
-  stream::Loop producing(options, (*store)->kv(), producer->get(), &handler,
-                         nullptr);
-  if (!producing.ProduceAll(handler.Outputs(result.emit), stop)) {
+  auto reassessed = processor.ReassessAll(tx, all, /*all=*/true);
+  if (!reassessed.ok()) return reassessed.status();
+  const ApplyResult& result = *reassessed;
+  if (!loop.ProduceAll(handler.Outputs(result.emit), stop)) {
     return absl::CancelledError("reassess interrupted while producing");
   }
   if (absl::Status s = (*store)->Commit(tx); !s.ok()) return s;

@@ -17,10 +17,10 @@
 #include "services/common/stream/loop.h"
 #include "services/evidence/config.h"
 #include "services/evidence/criteria.h"
+#include "services/evidence/handler.h"
 #include "services/evidence/processor.h"
 #include "services/evidence/server.h"
 #include "services/evidence/store.h"
-#include "services/evidence/worker.h"
 
 namespace fruition::evidence {
 

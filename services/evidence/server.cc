@@ -80,11 +80,15 @@ std::optional<std::string> Unhex(std::string_view s) {
 
 }  // namespace
 
-v1::Claim ClaimView(const Tx& tx, const ClaimKey& key, bool reveal_sealed) {
+absl::StatusOr<v1::Claim> ClaimView(const Tx& tx, const ClaimKey& key,
+                                    bool reveal_sealed) {
   v1::Claim view;
   view.set_reporter(key.reporter);
   view.set_claim_id(key.claim_id);
-  auto claim = tx.Claim(key);
+  FRUITION_ASSIGN_OR_RETURN(const auto claim, tx.Claim(key));
+  FRUITION_ASSIGN_OR_RETURN(const auto added_reports, tx.EvidenceAdded(key));
+  FRUITION_ASSIGN_OR_RETURN(auto arrest_ids, tx.ArrestIds(key));
+  FRUITION_ASSIGN_OR_RETURN(auto assessments, tx.Assessments(key));
   if (claim) {
     const auto& report = claim->report();
     const auto& c = report.link_claim();
@@ -101,7 +105,7 @@ v1::Claim ClaimView(const Tx& tx, const ClaimKey& key, bool reveal_sealed) {
   } else {
     view.set_claim_missing(true);
   }
-  for (const auto& added : tx.EvidenceAdded(key)) {
+  for (const auto& added : added_reports) {
     for (const auto& item : added.report().evidence_added().evidence()) {
       *view.add_evidence() = item;
       view.add_evidence_added(true);
@@ -115,8 +119,8 @@ v1::Claim ClaimView(const Tx& tx, const ClaimKey& key, bool reveal_sealed) {
     }
   }
   view.set_sealed_withheld(withheld);
-  for (auto& id : tx.ArrestIds(key)) view.add_arrest_ids(std::move(id));
-  for (auto& a : tx.Assessments(key)) *view.add_assessments() = std::move(a);
+  for (auto& id : arrest_ids) view.add_arrest_ids(std::move(id));
+  for (auto& a : assessments) *view.add_assessments() = std::move(a);
   return view;
 }
 
@@ -191,13 +195,19 @@ grpc::Status EvidenceServiceImpl::GetClaimAs(const auth::Principal& caller,
   }
   Tx tx(store_);
   const ClaimKey key{reporter, request.claim_id()};
-  if (!tx.Claim(key) && tx.EvidenceAdded(key).empty()) {
+  const auto claim = tx.Claim(key);
+  if (!claim.ok()) return ToGrpcStatus(claim.status());
+  const auto added = tx.EvidenceAdded(key);
+  if (!added.ok()) return ToGrpcStatus(added.status());
+  auto view = ClaimView(tx, key, auth::MayReadOwned(caller, reporter));
+  if (!view.ok()) return ToGrpcStatus(view.status());
+  if (!*claim && added->empty()) {
     Audit(caller, "GetClaim", res, true, "not found");
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         StrCat("claim ", request.claim_id(), " of ", reporter,
                                ": not in this evidence store"));
   }
-  *response = ClaimView(tx, key, auth::MayReadOwned(caller, reporter));
+  *response = *std::move(view);
   Audit(caller, "GetClaim", res, true);
   return grpc::Status::OK;
 }
@@ -251,7 +261,9 @@ grpc::Status EvidenceServiceImpl::ListClaimsAs(
   }
   Tx tx(store_);
   std::string last;
-  for (const auto& [k, v] : tx.Scan(table, prefix, after)) {
+  auto rows = tx.Scan(table, prefix, after);
+  if (!rows.ok()) return ToGrpcStatus(rows.status());
+  for (const auto& [k, v] : *rows) {
     const auto parts = SplitKey(k);
     const ClaimKey key = table == Table::kClaims ? ClaimKey{parts[0], parts[1]}
                                                  : ClaimKey{parts[1], parts[2]};
@@ -260,7 +272,9 @@ grpc::Status EvidenceServiceImpl::ListClaimsAs(
       response->set_next_page_token(HexLower(last));
       break;
     }
-    *response->add_claims() = ClaimView(tx, key, true);
+    auto view = ClaimView(tx, key, true);
+    if (!view.ok()) return ToGrpcStatus(view.status());
+    *response->add_claims() = *std::move(view);
     last = k;
   }
   for (int32_t p : partitions_ ? partitions_() : std::vector<int32_t>{}) {
@@ -277,8 +291,13 @@ grpc::Status EvidenceServiceImpl::GetOrgAs(const auth::Principal& caller,
   if (grpc::Status s = CheckReader(caller); !s.ok()) return s;
   if (request.org_id().empty()) return Invalid("org_id", "required");
   Tx tx(store_);
-  auto history = tx.OrgHistory(request.org_id());
-  const auto claims = tx.Scan(Table::kByOrg, JoinKey({request.org_id(), ""}));
+  auto stored_history = tx.OrgHistory(request.org_id());
+  if (!stored_history.ok()) return ToGrpcStatus(stored_history.status());
+  auto& history = *stored_history;
+  const auto stored_claims =
+      tx.Scan(Table::kByOrg, JoinKey({request.org_id(), ""}));
+  if (!stored_claims.ok()) return ToGrpcStatus(stored_claims.status());
+  const auto& claims = *stored_claims;
   if (history.empty() && claims.empty()) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         StrCat("org ", request.org_id(), ": unknown"));
@@ -368,9 +387,10 @@ grpc::Status EvidenceServiceImpl::AssessDraftAs(
   }
   Tx tx(store_);
   std::vector<std::string> reasons;
+  const auto history = tx.OrgHistory(report.link_claim().org_id());
+  if (!history.ok()) return ToGrpcStatus(history.status());
   v1::LinkAssessment a =
-      MakeAssessment(*rules_, claim, added,
-                     tx.OrgHistory(report.link_claim().org_id()), &reasons);
+      MakeAssessment(*rules_, claim, added, *history, &reasons);
   a.clear_assessment_id();
   a.clear_subject_pid();
   a.clear_assessed_at();

@@ -63,7 +63,8 @@ class EvidenceServiceImpl final : public v1::EvidenceService::Service {
 
 // Builds the Claim view of a stored claim (nullopt claim: evidence only);
 // `reveal_sealed` false clears every sealed_summary.
-v1::Claim ClaimView(const Tx& tx, const ClaimKey& key, bool reveal_sealed);
+absl::StatusOr<v1::Claim> ClaimView(const Tx& tx, const ClaimKey& key,
+                                    bool reveal_sealed);
 
 }  // namespace fruition::evidence
 

@@ -1,24 +1,19 @@
 #include "services/evidence/store.h"
 
+#include "services/common/store/proto_table.h"
+
 namespace fruition::evidence {
 namespace {
 
+// The M values of `table` under `prefix`, in key order.
 template <typename M>
-std::optional<M> Parse(const std::optional<std::string>& bytes) {
-  if (!bytes) return std::nullopt;
-  M m;
-  if (!m.ParseFromString(*bytes)) return std::nullopt;
-  return m;
-}
-
-template <typename M>
-std::vector<M> ParseAll(
-    const std::vector<std::pair<std::string, std::string>>& rows) {
+absl::StatusOr<std::vector<M>> ParseAll(const store::KvTx& kv, Table table,
+                                        std::string_view prefix) {
+  auto rows = store::ScanProto<M>(kv, static_cast<int>(table), prefix);
+  if (!rows.ok()) return rows.status();
   std::vector<M> out;
-  for (const auto& [k, v] : rows) {
-    M m;
-    if (m.ParseFromString(v)) out.push_back(std::move(m));
-  }
+  out.reserve(rows->size());
+  for (auto& [k, m] : *rows) out.push_back(std::move(m));
   return out;
 }
 
@@ -36,41 +31,45 @@ Tx::Tx(EvidenceStore* store)
 
 Tx::Tx(store::KvTx* kv) : kv_(kv) {}
 
-std::optional<internal::StoredReport> Tx::Claim(const ClaimKey& key) const {
-  return Parse<internal::StoredReport>(
-      Get(Table::kClaims, JoinKey({key.reporter, key.claim_id})));
+absl::StatusOr<std::optional<internal::StoredReport>> Tx::Claim(
+    const ClaimKey& key) const {
+  return store::GetProto<internal::StoredReport>(
+      *kv_, static_cast<int>(Table::kClaims),
+      JoinKey({key.reporter, key.claim_id}));
 }
 
-std::vector<internal::StoredReport> Tx::EvidenceAdded(
+absl::StatusOr<std::vector<internal::StoredReport>> Tx::EvidenceAdded(
     const ClaimKey& key) const {
   return ParseAll<internal::StoredReport>(
-      Scan(Table::kEvidence, JoinKey({key.reporter, key.claim_id, ""})));
+      *kv_, Table::kEvidence, JoinKey({key.reporter, key.claim_id, ""}));
 }
 
-std::vector<std::string> Tx::ArrestIds(const ClaimKey& key) const {
+absl::StatusOr<std::vector<std::string>> Tx::ArrestIds(
+    const ClaimKey& key) const {
+  auto rows = Scan(Table::kArrests, JoinKey({key.reporter, key.claim_id, ""}));
+  if (!rows.ok()) return rows.status();
   std::vector<std::string> out;
-  for (const auto& [k, v] :
-       Scan(Table::kArrests, JoinKey({key.reporter, key.claim_id, ""}))) {
-    out.push_back(SplitKey(k).back());
-  }
+  for (const auto& [k, v] : *rows) out.push_back(SplitKey(k).back());
   return out;
 }
 
-std::vector<internal::StoredReport> Tx::OrgHistory(
+absl::StatusOr<std::vector<internal::StoredReport>> Tx::OrgHistory(
     const std::string& org) const {
-  return ParseAll<internal::StoredReport>(
-      Scan(Table::kOrgs, JoinKey({org, ""})));
+  return ParseAll<internal::StoredReport>(*kv_, Table::kOrgs,
+                                          JoinKey({org, ""}));
 }
 
-std::optional<v1::LinkAssessment> Tx::Assessment(
+absl::StatusOr<std::optional<v1::LinkAssessment>> Tx::Assessment(
     const ClaimKey& key, const std::string& version) const {
-  return Parse<v1::LinkAssessment>(
-      Get(Table::kAssessments, JoinKey({key.reporter, key.claim_id, version})));
+  return store::GetProto<v1::LinkAssessment>(
+      *kv_, static_cast<int>(Table::kAssessments),
+      JoinKey({key.reporter, key.claim_id, version}));
 }
 
-std::vector<v1::LinkAssessment> Tx::Assessments(const ClaimKey& key) const {
+absl::StatusOr<std::vector<v1::LinkAssessment>> Tx::Assessments(
+    const ClaimKey& key) const {
   return ParseAll<v1::LinkAssessment>(
-      Scan(Table::kAssessments, JoinKey({key.reporter, key.claim_id, ""})));
+      *kv_, Table::kAssessments, JoinKey({key.reporter, key.claim_id, ""}));
 }
 
 absl::StatusOr<std::unique_ptr<EvidenceStore>> EvidenceStore::Open(

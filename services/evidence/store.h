@@ -71,31 +71,39 @@ class Tx {
 
   store::KvTx& kv() { return *kv_; }
 
-  std::optional<std::string> Get(Table table, std::string_view key) const {
+  absl::StatusOr<std::optional<std::string>> Get(Table table,
+                                                 std::string_view key) const {
     return kv_->Get(static_cast<int>(table), key);
   }
   void Put(Table table, std::string_view key, std::string_view value) {
     kv_->Put(static_cast<int>(table), key, value);
   }
-  std::vector<std::pair<std::string, std::string>> Scan(
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Scan(
       Table table, std::string_view prefix, std::string_view after = {},
       size_t limit = 0) const {
     return kv_->Scan(static_cast<int>(table), prefix, after, limit);
   }
-  std::optional<int64_t> NextOffset(const kafka::TopicPartition& tp) const {
+  absl::StatusOr<std::optional<int64_t>> NextOffset(
+      const kafka::TopicPartition& tp) const {
     return kv_->NextOffset(tp.first, tp.second);
   }
   void SetNextOffset(const kafka::TopicPartition& tp, int64_t next) {
     kv_->SetNextOffset(tp.first, tp.second, next);
   }
 
-  std::optional<internal::StoredReport> Claim(const ClaimKey& key) const;
-  std::vector<internal::StoredReport> EvidenceAdded(const ClaimKey& key) const;
-  std::vector<std::string> ArrestIds(const ClaimKey& key) const;
-  std::vector<internal::StoredReport> OrgHistory(const std::string& org) const;
-  std::optional<v1::LinkAssessment> Assessment(
+  // Typed reads: a failed read is an error; a stored row that does not
+  // parse is DATA_LOSS naming its table and key, never dropped.
+  absl::StatusOr<std::optional<internal::StoredReport>> Claim(
+      const ClaimKey& key) const;
+  absl::StatusOr<std::vector<internal::StoredReport>> EvidenceAdded(
+      const ClaimKey& key) const;
+  absl::StatusOr<std::vector<std::string>> ArrestIds(const ClaimKey& key) const;
+  absl::StatusOr<std::vector<internal::StoredReport>> OrgHistory(
+      const std::string& org) const;
+  absl::StatusOr<std::optional<v1::LinkAssessment>> Assessment(
       const ClaimKey& key, const std::string& version) const;
-  std::vector<v1::LinkAssessment> Assessments(const ClaimKey& key) const;
+  absl::StatusOr<std::vector<v1::LinkAssessment>> Assessments(
+      const ClaimKey& key) const;
 
   bool empty() const { return kv_->empty(); }
 

@@ -372,7 +372,7 @@ class GatewayApiTest : public ::testing::Test {
       r.value = value;
       batch.push_back(std::move(r));
     }
-    views_->Apply(tx, batch);
+    ASSERT_TRUE(views_->Apply(tx, batch).ok());
     ASSERT_TRUE(views_->Commit(tx).ok());
   }
   void FeedEvents(const std::vector<v1::OversightEvent>& events) {

@@ -56,11 +56,26 @@ void GatewayComponent::ReadLoop() {
   options.client_id = "fruition-gateway";
   options.properties = config_.kafka_properties;
   const auto& t = views_->topics();
+  // A failed store read: the views stop moving (NOT_SERVING) until an
+  // operator restarts the gateway; nothing of the batch is committed.
+  auto hold = [&](const absl::Status& s) {
+    reading_ = false;
+    log::Error("store read failed: consumption stopped, nothing committed",
+               {{"stage", "gateway"}, {"error", std::string(s.message())}});
+    while (!stop_.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  };
   while (!stop_.load()) {
+    auto start = views_->StartOffsets();
+    if (!start.ok()) {
+      hold(start.status());
+      break;
+    }
     auto reader = kafka::TopicReader::Create(
         options,
         {t.oversight_public, t.oversight_restricted, t.scores, t.scores_public},
-        views_->StartOffsets(), std::chrono::seconds(10));
+        *start, std::chrono::seconds(10));
     if (!reader.ok()) {
       reading_ = false;
       log::Warn("cannot read the topics yet; retrying in 2 s",
@@ -81,7 +96,10 @@ void GatewayComponent::ReadLoop() {
       }
       if (batch->empty()) continue;
       store::KvTx tx(store_.get());
-      views_->Apply(tx, *batch);
+      if (absl::Status s = views_->Apply(tx, *batch); !s.ok()) {
+        hold(s);
+        break;
+      }
       if (absl::Status s = views_->Commit(tx); !s.ok()) {
         log::Error("store commit failed",
                    {{"error", std::string(s.message())}});

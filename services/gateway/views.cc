@@ -4,6 +4,9 @@
 #include <set>
 
 #include "fruition/internal/gateway.pb.h"
+#include "services/common/log/log.h"
+#include "services/common/status.h"
+#include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
 
 namespace fruition::gateway {
@@ -28,9 +31,27 @@ int ByPeriodTable(CardView view) {
   return view == CardView::kPublic ? kPublicByPeriod : kByPeriod;
 }
 
-uint64_t Counter(const store::KvTx& tx, const std::string& name) {
-  auto v = tx.Get(kMeta, name);
-  return v ? std::stoull(*v) : 0;
+absl::StatusOr<uint64_t> Counter(const store::KvTx& tx,
+                                 const std::string& name) {
+  FRUITION_ASSIGN_OR_RETURN(const auto v, tx.Get(kMeta, name));
+  if (!v) return 0;
+  char* end = nullptr;
+  const uint64_t n = std::strtoull(v->c_str(), &end, 10);
+  if (v->empty() || *end != '\0') {
+    return store::DataLoss(*tx.store(), kMeta, name, "a decimal number");
+  }
+  return n;
+}
+
+// A query-side read that failed: logged (the table and key are in the
+// error) and answered as if nothing were stored. TODO(issue 13): return the
+// error to the caller instead.
+template <typename T>
+T OrLogged(absl::StatusOr<T> v, const char* what) {
+  if (v.ok()) return *std::move(v);
+  log::Error("gateway store read failed",
+             {{"during", what}, {"error", std::string(v.status().message())}});
+  return T();
 }
 
 }  // namespace
@@ -120,8 +141,8 @@ bool Matches(const v1::EventFilter& f, const v1::OversightEvent& e) {
 Views::Views(store::KvStore* store, ViewTopics topics)
     : store_(store), topics_(std::move(topics)) {}
 
-void Views::Apply(store::KvTx& tx,
-                  const std::vector<kafka::Record>& records) const {
+absl::Status Views::Apply(store::KvTx& tx,
+                          const std::vector<kafka::Record>& records) const {
   for (const kafka::Record& r : records) {
     tx.SetNextOffset(r.topic, r.partition, r.offset + 1);
     if (r.topic == topics_.scores) {
@@ -149,7 +170,9 @@ void Views::Apply(store::KvTx& tx,
         ge.event().event_id().empty()) {
       continue;
     }
-    if (tx.Get(kEventIds, ge.event().event_id())) continue;  // seen
+    FRUITION_ASSIGN_OR_RETURN(const auto seen,
+                              tx.Get(kEventIds, ge.event().event_id()));
+    if (seen) continue;
     // A record on the wrong topic is not shown as what it claims to be.
     if (ge.event().visibility() !=
         (topic == 0 ? v1::VISIBILITY_PUBLIC : v1::VISIBILITY_RESTRICTED)) {
@@ -158,10 +181,12 @@ void Views::Apply(store::KvTx& tx,
     ge.set_topic(topic);
     ge.set_partition(r.partition);
     ge.set_offset(r.offset);
-    const uint64_t seq = Counter(tx, "seq") + 1;
+    FRUITION_ASSIGN_OR_RETURN(const uint64_t last, Counter(tx, "seq"));
+    const uint64_t seq = last + 1;
     tx.Put(kMeta, "seq", std::to_string(seq));
     const std::string parts = StrCat("partitions:", topic);
-    if (static_cast<uint64_t>(r.partition) + 1 > Counter(tx, parts)) {
+    FRUITION_ASSIGN_OR_RETURN(const uint64_t known, Counter(tx, parts));
+    if (static_cast<uint64_t>(r.partition) + 1 > known) {
       tx.Put(kMeta, parts, std::to_string(r.partition + 1));
     }
     tx.Put(kEvents, store::Decimal(seq, 20), ge.SerializeAsString());
@@ -169,6 +194,7 @@ void Views::Apply(store::KvTx& tx,
            store::Decimal(seq, 20));
     tx.Put(kEventIds, ge.event().event_id(), store::Decimal(seq, 20));
   }
+  return absl::OkStatus();
 }
 
 absl::Status Views::Commit(store::KvTx& tx) {
@@ -201,13 +227,14 @@ Page Views::List(const v1::EventFilter& filter, const Cursor& after,
   // passed in its partition.
   std::string start;
   for (int topic = 0; topic < 2; ++topic) {
-    const auto parts =
-        static_cast<int32_t>(Counter(tx, StrCat("partitions:", topic)));
+    const auto parts = static_cast<int32_t>(
+        OrLogged(Counter(tx, StrCat("partitions:", topic)), "list"));
     for (int32_t p = 0; p < parts; ++p) {
       const int64_t from = at.At(topic, p);
       const std::string after_key =
           from > 0 ? PositionKey(topic, p, from - 1) : "";
-      auto first = tx.Scan(kPositions, PartitionPrefix(topic, p), after_key, 1);
+      auto first = OrLogged(
+          tx.Scan(kPositions, PartitionPrefix(topic, p), after_key, 1), "list");
       if (!first.empty() && (start.empty() || first[0].second < start)) {
         start = first[0].second;
       }
@@ -221,7 +248,7 @@ Page Views::List(const v1::EventFilter& filter, const Cursor& after,
   int scanned = 0;
   bool full = false;
   while (!full && scanned < scan_max) {
-    const auto chunk = tx.Scan(kEvents, "", scan_after, 500);
+    const auto chunk = OrLogged(tx.Scan(kEvents, "", scan_after, 500), "list");
     for (const auto& [k, v] : chunk) {
       scan_after = k;
       internal::GatewayEvent ge;
@@ -250,11 +277,9 @@ Page Views::List(const v1::EventFilter& filter, const Cursor& after,
 std::optional<v1::Scorecard> Views::Card(CardView view, const std::string& unit,
                                          const std::string& period) const {
   store::KvTx tx(store_);
-  auto bytes = tx.Get(CardsTable(view), JoinKey({unit, period}));
-  if (!bytes) return std::nullopt;
-  v1::Scorecard card;
-  if (!card.ParseFromString(*bytes)) return std::nullopt;
-  return card;
+  return OrLogged(store::GetProto<v1::Scorecard>(tx, CardsTable(view),
+                                                 JoinKey({unit, period})),
+                  "card");
 }
 
 std::vector<v1::Scorecard> Views::Cards(CardView view,
@@ -267,12 +292,15 @@ std::vector<v1::Scorecard> Views::Cards(CardView view,
   const std::string prefix =
       JoinKey({period, unit_kind.empty() ? "" : unit_kind + ":"});
   const std::string from = after.empty() ? "" : JoinKey({period, after});
-  for (const auto& [k, v] : tx.Scan(ByPeriodTable(view), prefix, from, limit)) {
+  const auto keys =
+      OrLogged(tx.Scan(ByPeriodTable(view), prefix, from, limit), "cards");
+  for (const auto& [k, v] : keys) {
     const auto parts = store::SplitKey(k);
     if (parts.size() != 2) continue;
-    auto bytes = tx.Get(CardsTable(view), JoinKey({parts[1], period}));
-    v1::Scorecard card;
-    if (bytes && card.ParseFromString(*bytes)) out.push_back(std::move(card));
+    auto card = OrLogged(store::GetProto<v1::Scorecard>(
+                             tx, CardsTable(view), JoinKey({parts[1], period})),
+                         "cards");
+    if (card) out.push_back(*std::move(card));
   }
   return out;
 }
@@ -281,7 +309,8 @@ void Views::UnitsAndPeriods(CardView view, std::vector<std::string>* units,
                             std::vector<std::string>* periods) const {
   std::set<std::string> u, p;
   store::KvTx tx(store_);
-  for (const auto& [k, v] : tx.Scan(CardsTable(view), "")) {
+  const auto rows = OrLogged(tx.Scan(CardsTable(view), ""), "units");
+  for (const auto& [k, v] : rows) {
     const auto parts = store::SplitKey(k);
     if (parts.size() != 2) continue;
     u.insert(parts[0]);
@@ -291,13 +320,14 @@ void Views::UnitsAndPeriods(CardView view, std::vector<std::string>* units,
   periods->assign(p.begin(), p.end());
 }
 
-kafka::StartOffsets Views::StartOffsets() const {
+absl::StatusOr<kafka::StartOffsets> Views::StartOffsets() const {
   kafka::StartOffsets out;
   store::KvTx tx(store_);
   for (const std::string& topic :
        {topics_.oversight_public, topics_.oversight_restricted, topics_.scores,
         topics_.scores_public}) {
-    for (const auto& [p, n] : tx.Offsets(topic)) out[{topic, p}] = n;
+    FRUITION_ASSIGN_OR_RETURN(const auto offsets, tx.Offsets(topic));
+    for (const auto& [p, n] : offsets) out[{topic, p}] = n;
   }
   return out;
 }

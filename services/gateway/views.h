@@ -83,7 +83,9 @@ class Views {
 
   // Applies records of the four topics to `tx`, offsets included. A card on
   // the public topic that is not marked `public_view` is not shown.
-  void Apply(store::KvTx& tx, const std::vector<kafka::Record>& records) const;
+  // An error (a failed store read) leaves `tx` not to be committed.
+  absl::Status Apply(store::KvTx& tx,
+                     const std::vector<kafka::Record>& records) const;
   // Commits `tx` and wakes waiting subscribers.
   absl::Status Commit(store::KvTx& tx);
 
@@ -112,7 +114,7 @@ class Views {
                        std::vector<std::string>* periods) const;
 
   // Where to resume reading each topic (from the store).
-  kafka::StartOffsets StartOffsets() const;
+  absl::StatusOr<kafka::StartOffsets> StartOffsets() const;
   const ViewTopics& topics() const { return topics_; }
 
  private:

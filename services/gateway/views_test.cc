@@ -27,6 +27,7 @@
 #include "gtest/gtest.h"
 #include "services/common/kafka/consumer.h"
 #include "services/common/store/kv.h"
+#include "services/common/store/test_util.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "tests/harness/fixtures.h"
@@ -136,7 +137,8 @@ struct Replica {
     for (size_t i = 0; i < records.size(); i += batch) {
       const size_t end = std::min(records.size(), i + batch);
       store::KvTx tx(store.get());
-      views->Apply(tx, {records.begin() + i, records.begin() + end});
+      ASSERT_TRUE(
+          views->Apply(tx, {records.begin() + i, records.begin() + end}).ok());
       const absl::Status s = views->Commit(tx);
       EXPECT_TRUE(s.ok()) << s;
     }
@@ -585,7 +587,7 @@ TEST(ViewsTest, AnEventOnTheWrongTopicForItsVisibilityIsNotShown) {
   EXPECT_EQ(Ids(All(*a.views, {}, false).events),
             (std::vector<std::string>{"ok-p"}));
   // The skipped records still count as read.
-  const kafka::StartOffsets offsets = a.views->StartOffsets();
+  const kafka::StartOffsets offsets = store::Ok(a.views->StartOffsets());
   EXPECT_EQ(offsets.at({kPublic, 0}), 5);
   EXPECT_EQ(offsets.at({kRestricted, 0}), 3);
 }
@@ -986,10 +988,10 @@ TEST(ViewsTest, PublicScorecardsAreReadFromTheirOwnTopicIntoTheirOwnTables) {
   EXPECT_EQ(periods, (std::vector<std::string>{"FY2016"}));
 
   // Every record's offset is kept, the skipped ones' too.
-  EXPECT_EQ(a.views->StartOffsets().at({kScoresPublic, 0}), 2);
-  EXPECT_EQ(a.views->StartOffsets().at({kScoresPublic, 1}), 3);
-  EXPECT_EQ(a.views->StartOffsets().at({kScoresPublic, 2}), 1);
-  EXPECT_EQ(a.views->StartOffsets().at({kScoresPublic, 3}), 2);
+  EXPECT_EQ(store::Ok(a.views->StartOffsets()).at({kScoresPublic, 0}), 2);
+  EXPECT_EQ(store::Ok(a.views->StartOffsets()).at({kScoresPublic, 1}), 3);
+  EXPECT_EQ(store::Ok(a.views->StartOffsets()).at({kScoresPublic, 2}), 1);
+  EXPECT_EQ(store::Ok(a.views->StartOffsets()).at({kScoresPublic, 3}), 2);
   EXPECT_TRUE(All(*a.views, {}, true).events.empty());
 }
 
@@ -1009,13 +1011,13 @@ TEST(ViewsTest, StartOffsetsFollowCommits) {
   records.push_back(s.logs.Append(kScoresPublic, 7, "more garbage"));
   records.push_back(s.logs.Append("some.other.topic", 0, "x"));
   Replica a("offsets");
-  EXPECT_TRUE(a.views->StartOffsets().empty());
+  EXPECT_TRUE(store::Ok(a.views->StartOffsets()).empty());
 
   // Applied but not committed: nothing yet.
   {
     store::KvTx tx(a.store.get());
-    a.views->Apply(tx, records);
-    EXPECT_TRUE(a.views->StartOffsets().empty());
+    ASSERT_TRUE(a.views->Apply(tx, records).ok());
+    EXPECT_TRUE(store::Ok(a.views->StartOffsets()).empty());
     EXPECT_TRUE(All(*a.views, {}, true).events.empty());
     EXPECT_FALSE(
         a.views->Card(CardView::kPublic, "agency:DEA", "FY2016").has_value());
@@ -1030,14 +1032,14 @@ TEST(ViewsTest, StartOffsetsFollowCommits) {
     want[{r.topic, r.partition}] =
         std::max(want[{r.topic, r.partition}], r.offset + 1);
   }
-  EXPECT_EQ(a.views->StartOffsets(), want);
-  EXPECT_EQ(a.views->StartOffsets().at({kScores, 4}), 2);
-  EXPECT_EQ(a.views->StartOffsets().at({kScoresPublic, 7}), 3);
+  EXPECT_EQ(store::Ok(a.views->StartOffsets()), want);
+  EXPECT_EQ(store::Ok(a.views->StartOffsets()).at({kScores, 4}), 2);
+  EXPECT_EQ(store::Ok(a.views->StartOffsets()).at({kScoresPublic, 7}), 3);
 
   // After a restart: the same offsets, events and cards.
   const auto before = Ids(All(*a.views, {}, true).events);
   a.Reopen();
-  EXPECT_EQ(a.views->StartOffsets(), want);
+  EXPECT_EQ(store::Ok(a.views->StartOffsets()), want);
   EXPECT_EQ(Ids(All(*a.views, {}, true).events), before);
   EXPECT_TRUE(
       a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016").has_value());
@@ -1050,7 +1052,8 @@ TEST(ViewsTest, StartOffsetsFollowCommits) {
                     Event("after-restart", v1::EVENT_TYPE_FRUITION_GAP,
                           v1::VISIBILITY_PUBLIC, "agency:DEA", "FY2016"));
   a.Feed({more});
-  EXPECT_EQ(a.views->StartOffsets().at({kPublic, 1}), more.offset + 1);
+  EXPECT_EQ(store::Ok(a.views->StartOffsets()).at({kPublic, 1}),
+            more.offset + 1);
   const Page all = All(*a.views, {}, true);
   ASSERT_EQ(all.events.size(), 91u);
   EXPECT_EQ(all.events.back().event_id(), "after-restart");

@@ -1,5 +1,6 @@
 #include "services/intake/idempotency_store.h"
 
+#include <cstdlib>
 #include <sstream>
 
 #include "rocksdb/db.h"
@@ -118,10 +119,23 @@ absl::StatusOr<OffsetMap> IdempotencyStore::AckedOffsets() {
       db_->NewIterator(rocksdb::ReadOptions(), offsets_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string key = it->key().ToString();
+    const std::string value = it->value().ToString();
     const size_t nul = key.find('\0');
-    if (nul == std::string::npos) continue;
-    out[{key.substr(0, nul), std::stoi(key.substr(nul + 1))}] =
-        std::stoll(it->value().ToString());
+    char* pend = nullptr;
+    char* vend = nullptr;
+    const long partition = nul == std::string::npos
+                               ? -1
+                               : std::strtol(key.c_str() + nul + 1, &pend, 10);
+    const long long offset = std::strtoll(value.c_str(), &vend, 10);
+    // A damaged offset must stop recovery, not disable duplicate detection
+    // for its partition (nor crash on an exception).
+    if (nul == std::string::npos || pend == key.c_str() + nul + 1 ||
+        *pend != '\0' || partition < 0 || value.empty() || *vend != '\0') {
+      return absl::DataLossError(
+          StrCat("idempotency store table 'offsets': entry for '",
+                 key.substr(0, nul), "' is not partition -> offset"));
+    }
+    out[{key.substr(0, nul), static_cast<int32_t>(partition)}] = offset;
   }
   if (!it->status().ok()) return FromRocksDb(it->status(), "offsets scan");
   return out;

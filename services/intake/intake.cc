@@ -168,69 +168,83 @@ void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
            "rejected");
     return;
   }
-  const std::string pid = Pseudonymize(*pseudonymizer_, &report);
+  Submission sub;
+  sub.principal = caller.code;
+  sub.report_id = report_id;
+  sub.pid = Pseudonymize(*pseudonymizer_, &report);
   const Route route = RouteFor(report);
   std::string bytes = CanonicalBytes(report);
-  const std::string digest = privacy::Sha256Hex(bytes);
-  const std::string& reporter = report.reporter();
-  std::string key = reporter;
-  key.push_back('\0');
-  key.append(report_id);
+  sub.digest = privacy::Sha256Hex(bytes);
+  sub.reporter = report.reporter();
+  sub.key = sub.reporter;
+  sub.key.push_back('\0');
+  sub.key.append(report_id);
+  sub.done = std::move(done);
 
-  auto unavailable = [&](const std::string& why) {
-    v1::ReportResult r =
-        MakeResult(report_id, absl::StatusCode::kUnavailable, "", why);
-    r.set_subject_pid(pid);
-    Finish(caller.code, done, std::move(r), "rejected");
-  };
-
-  if (!Claim(key)) {
-    unavailable(
-        "a report with this report_id is being written; retry with the same "
-        "report_id");
+  if (!Claim(sub.key)) {
+    Unavailable(sub,
+                "a report with this report_id is being written; retry with "
+                "the same report_id");
     return;
   }
-  auto existing = store_->Get(reporter, report_id);
+  auto existing = store_->Get(sub.reporter, report_id);
   if (!existing.ok()) {
-    Release(key);
+    Release(sub.key);
     log::Error("idempotency index unavailable",
                {{"error", std::string(existing.status().message())}});
-    unavailable("idempotency index unavailable; retry with the same report_id");
+    Unavailable(sub,
+                "idempotency index unavailable; retry with the same report_id");
     return;
   }
   if (existing->has_value()) {
-    Release(key);
-    const IndexEntry& entry = **existing;
-    if (entry.digest != digest) {
-      v1::ReportResult r = MakeResult(
-          report_id, absl::StatusCode::kAlreadyExists, "report_id",
-          StrCat("report_id: '", report_id, "' was already submitted by ",
-                 reporter, " with a different body"));
-      Finish(caller.code, done, std::move(r), "rejected");
-      return;
-    }
-    v1::ReportResult r =
-        MakeResult(report_id, absl::StatusCode::kOk, "", "already accepted");
-    r.set_duplicate(true);
-    r.set_subject_pid(pid);
-    r.set_topic(entry.topic);
-    r.set_partition(entry.partition);
-    r.set_offset(entry.offset);
-    Finish(caller.code, done, std::move(r), "duplicate");
+    Release(sub.key);
+    AnswerKnown(sub, **existing);
     return;
   }
   if (!producer_->Healthy()) {
-    Release(key);
-    unavailable("Kafka is unreachable; retry with the same report_id");
+    Release(sub.key);
+    Unavailable(sub, "Kafka is unreachable; retry with the same report_id");
     return;
   }
+  ProduceAndRecord(std::move(sub), route, std::move(bytes));
+}
+
+void Intake::Unavailable(const Submission& sub, const std::string& why) {
+  v1::ReportResult r =
+      MakeResult(sub.report_id, absl::StatusCode::kUnavailable, "", why);
+  r.set_subject_pid(sub.pid);
+  Finish(sub.principal, sub.done, std::move(r), "rejected");
+}
+
+void Intake::AnswerKnown(const Submission& sub, const IndexEntry& entry) {
+  if (entry.digest != sub.digest) {
+    v1::ReportResult r = MakeResult(
+        sub.report_id, absl::StatusCode::kAlreadyExists, "report_id",
+        StrCat("report_id: '", sub.report_id, "' was already submitted by ",
+               sub.reporter, " with a different body"));
+    Finish(sub.principal, sub.done, std::move(r), "rejected");
+    return;
+  }
+  v1::ReportResult r =
+      MakeResult(sub.report_id, absl::StatusCode::kOk, "", "already accepted");
+  r.set_duplicate(true);
+  r.set_subject_pid(sub.pid);
+  r.set_topic(entry.topic);
+  r.set_partition(entry.partition);
+  r.set_offset(entry.offset);
+  Finish(sub.principal, sub.done, std::move(r), "duplicate");
+}
+
+void Intake::ProduceAndRecord(Submission sub, const Route& route,
+                              std::string bytes) {
   const auto started = std::chrono::steady_clock::now();
   const std::string topic(route.topic);
+  std::vector<kafka::Header> headers = {{"fruition-reporter", sub.reporter},
+                                        {"fruition-report-id", sub.report_id}};
   producer_->Produce(
-      route.topic, route.key, bytes,
-      {{"fruition-reporter", reporter}, {"fruition-report-id", report_id}},
-      [this, key, report_id, reporter, digest, topic, pid, started,
-       principal = caller.code, done](const kafka::DeliveryReport& delivery) {
+      route.topic, route.key, bytes, headers,
+      [this, sub = std::move(sub), topic,
+       started](const kafka::DeliveryReport& delivery) {
         if (metrics_ != nullptr) {
           metrics_->ObserveProduce(
               std::chrono::duration<double>(std::chrono::steady_clock::now() -
@@ -240,26 +254,26 @@ void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
         if (!delivery.status.ok()) {
           // Not acknowledged: maybe written (UNAVAILABLE) or refused.
           v1::ReportResult r =
-              MakeResult(report_id, delivery.status.code(), "",
+              MakeResult(sub.report_id, delivery.status.code(), "",
                          std::string(delivery.status.message()));
-          r.set_subject_pid(pid);
-          Release(key);
-          Finish(principal, done, std::move(r), "rejected");
+          r.set_subject_pid(sub.pid);
+          Release(sub.key);
+          Finish(sub.principal, sub.done, std::move(r), "rejected");
           return;
         }
-        IndexEntry entry{reporter, report_id,          digest,
-                         topic,    delivery.partition, delivery.offset};
-        Commit(std::move(entry), [this, key, report_id, topic, pid, principal,
-                                  done, partition = delivery.partition,
+        IndexEntry entry{sub.reporter, sub.report_id,      sub.digest,
+                         topic,        delivery.partition, delivery.offset};
+        Commit(std::move(entry), [this, sub, topic,
+                                  partition = delivery.partition,
                                   offset = delivery.offset] {
           v1::ReportResult r =
-              MakeResult(report_id, absl::StatusCode::kOk, "", "accepted");
+              MakeResult(sub.report_id, absl::StatusCode::kOk, "", "accepted");
           r.set_topic(topic);
           r.set_partition(partition);
           r.set_offset(offset);
-          r.set_subject_pid(pid);
-          Release(key);
-          Finish(principal, done, std::move(r), "accepted");
+          r.set_subject_pid(sub.pid);
+          Release(sub.key);
+          Finish(sub.principal, sub.done, std::move(r), "accepted");
         });
       });
 }

@@ -38,6 +38,7 @@
 #include "services/common/kafka/producer.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/intake/idempotency_store.h"
+#include "services/intake/route.h"
 
 namespace fruition::intake {
 
@@ -79,6 +80,25 @@ class Intake {
   bool Ready() const { return producer_->Healthy(); }
 
  private:
+  // One report on its way: what its answers and its index entry need.
+  struct Submission {
+    std::string principal;
+    std::string report_id;
+    std::string reporter;
+    std::string key;  // reporter NUL report_id
+    std::string digest;
+    std::string pid;
+    Done done;
+  };
+  // Answers UNAVAILABLE (retry with the same report_id).
+  void Unavailable(const Submission& sub, const std::string& why);
+  // Answers a report the index already holds: a duplicate, or another body
+  // under the same report_id.
+  void AnswerKnown(const Submission& sub, const IndexEntry& entry);
+  // Produces the report; once Kafka acknowledged it, records it in the
+  // index and answers.
+  void ProduceAndRecord(Submission sub, const Route& route, std::string bytes);
+
   void Finish(const std::string& principal, const Done& done,
               v1::ReportResult result, const std::string& outcome);
   bool Claim(const std::string& key);

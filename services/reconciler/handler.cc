@@ -1,6 +1,7 @@
 #include "services/reconciler/handler.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <thread>
 
@@ -11,7 +12,9 @@
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/proto.h"
+#include "services/common/status.h"
 #include "services/common/store/kv.h"
+#include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
 #include "services/domain/subject_facts.h"
 
@@ -28,15 +31,8 @@ constexpr char kPublicCard[] = "public-card";  // id: unit \0 period
 constexpr char kOutcome[] = "outcome";         // id: reporter \0 report_id
 constexpr char kConflict[] = "conflict";       // id: reporter \0 report_id
 
-template <typename M>
-std::optional<M> GetProto(const store::KvTx& tx, int table,
-                          std::string_view key) {
-  auto bytes = tx.Get(table, key);
-  if (!bytes) return std::nullopt;
-  M m;
-  if (!m.ParseFromString(*bytes)) return std::nullopt;
-  return m;
-}
+using store::GetProto;
+using store::GetProtoOrEmpty;
 
 int64_t SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -54,15 +50,6 @@ struct CardTables {
 CardTables TablesOf(bool public_view) {
   return public_view ? CardTables{kPublicCards, kPublicPending, kPublicCard}
                      : CardTables{kCards, kPending, kCard};
-}
-
-absl::Status Poison(const kafka::Record& r, const std::string& why,
-                    stream::PoisonRecord* poison) {
-  poison->tp = {r.topic, r.partition};
-  poison->offset = r.offset;
-  poison->why = why;
-  return absl::DataLossError(
-      StrCat(r.topic, "/", r.partition, "@", r.offset, ": ", why));
 }
 
 }  // namespace
@@ -150,7 +137,8 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
                                             bool reference) {
   v1::AgencyReport report;
   if (!report.ParseFromString(r.value)) {
-    return absl::DataLossError("not a fruition.v1.AgencyReport");
+    // The record's fault, not the store's (Apply tells them apart).
+    return absl::InvalidArgumentError("not a fruition.v1.AgencyReport");
   }
   const std::string pid = domain::SubjectOf(report);
   // Events about a reference record belong to the owner of its key's
@@ -160,7 +148,8 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
   // One (reporter, report_id) counts once: the first body in log order.
   const std::string id = JoinKey({report.reporter(), report.report_id()});
   const std::string body = privacy::Sha256Hex(SerializeDeterministic(report));
-  auto seen = GetProto<internal::ReportSeen>(tx, kReports, id);
+  FRUITION_ASSIGN_OR_RETURN(auto seen,
+                            GetProto<internal::ReportSeen>(tx, kReports, id));
   if (seen) {
     for (const auto& b : seen->body_sha256()) {
       if (b == body) return absl::OkStatus();  // the same report again
@@ -187,10 +176,9 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
     return absl::OkStatus();
   }
   if (pid.empty()) return absl::OkStatus();
-  internal::SubjectState state;
-  if (auto got = GetProto<internal::SubjectState>(tx, kSubjects, pid)) {
-    state = *std::move(got);
-  }
+  FRUITION_ASSIGN_OR_RETURN(
+      internal::SubjectState state,
+      GetProtoOrEmpty<internal::SubjectState>(tx, kSubjects, pid));
   if (domain::ApplyReport(report, &state)) {
     state.set_partition(r.partition);
     tx.Put(kSubjects, pid, state.SerializeAsString());
@@ -201,21 +189,19 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
 
 absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
     store::KvTx& tx, const std::vector<kafka::Record>& records,
-    const std::set<int32_t>& owned, const stream::SkipSet& skip,
-    stream::PoisonRecord* poison) {
+    const std::set<int32_t>& owned) {
   (void)owned;
   for (const kafka::Record& r : records) {
-    const bool skipped = skip.count({{r.topic, r.partition}, r.offset}) > 0;
     if (r.topic == topics_.reports || r.topic == topics_.reference) {
       absl::Status s = ApplyReport(tx, r, r.topic == topics_.reference);
-      if (!s.ok() && !skipped) {
-        return Poison(r, std::string(s.message()), poison);
+      if (s.code() == absl::StatusCode::kInvalidArgument) {
+        return stream::Unreadable(r, std::string(s.message()));
       }
+      FRUITION_RETURN_IF_ERROR(s);  // the store
     } else if (r.topic == topics_.assessments) {
       v1::LinkAssessment a;
       if (!a.ParseFromString(r.value)) {
-        if (skipped) continue;
-        return Poison(r, "not a fruition.v1.LinkAssessment", poison);
+        return stream::Unreadable(r, "not a fruition.v1.LinkAssessment");
       }
       if (a.criteria_version() != options_.criteria_version ||
           a.subject_pid().empty()) {
@@ -224,10 +210,9 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
       const std::string pid = a.subject_pid();
       tx.Put(kClaims, JoinKey({pid, a.reporter(), a.claim_id()}),
              a.SerializeAsString());
-      internal::SubjectState state;
-      if (auto got = GetProto<internal::SubjectState>(tx, kSubjects, pid)) {
-        state = *std::move(got);
-      }
+      FRUITION_ASSIGN_OR_RETURN(
+          internal::SubjectState state,
+          GetProtoOrEmpty<internal::SubjectState>(tx, kSubjects, pid));
       domain::ApplyAssessment(a, options_.criteria_version, &state);
       state.set_partition(r.partition);
       tx.Put(kSubjects, pid, state.SerializeAsString());
@@ -236,19 +221,16 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
       const bool public_view = r.topic == topics_.scores_public;
       v1::Scorecard card;
       if (!card.ParseFromString(r.value) || card.unit().empty()) {
-        if (skipped) continue;
-        return Poison(r, "not a fruition.v1.Scorecard", poison);
+        return stream::Unreadable(r, "not a fruition.v1.Scorecard");
       }
       // A card of the other view would have its conditions judged on the
       // wrong figures (restricted ones made public, or the reverse).
       if (card.public_view() != public_view) {
-        if (skipped) continue;
-        return Poison(r,
-                      public_view ? "a scorecard without public_view on the "
-                                    "public-view topic"
-                                  : "a public view (public_view set) on the "
-                                    "restricted scores topic",
-                      poison);
+        return stream::Unreadable(
+            r, public_view ? "a scorecard without public_view on the "
+                             "public-view topic"
+                           : "a public view (public_view set) on the "
+                             "restricted scores topic");
       }
       const CardTables t = TablesOf(public_view);
       const std::string id = JoinKey({card.unit(), card.period()});
@@ -262,35 +244,45 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
   return std::vector<stream::Output>{};
 }
 
-void ReconcilerHandler::Record(store::KvTx& tx, const std::string& key,
-                               const v1::OversightEvent& e) const {
+absl::Status ReconcilerHandler::Record(store::KvTx& tx, const std::string& key,
+                                       const v1::OversightEvent& e) const {
   internal::PublishedState p;
   p.set_event_id(e.event_id());
   p.set_resolved(e.resolved());
   p.set_emitted_at_ms(google::protobuf::util::TimeUtil::TimestampToMilliseconds(
       e.emitted_at()));
   tx.Put(kPublished, PublishedKey(key, e), p.SerializeAsString());
-  if (tx.Get(kEventIds, e.event_id())) return;
+  FRUITION_ASSIGN_OR_RETURN(const auto known, tx.Get(kEventIds, e.event_id()));
+  if (known) return absl::OkStatus();
   uint64_t seq = 0;
-  if (auto s = tx.Get(kMeta, "seq")) seq = std::stoull(*s);
+  FRUITION_ASSIGN_OR_RETURN(const auto stored_seq, tx.Get(kMeta, "seq"));
+  if (stored_seq) {
+    char* end = nullptr;
+    seq = std::strtoull(stored_seq->c_str(), &end, 10);
+    if (stored_seq->empty() || *end != '\0') {
+      return store::DataLoss(*tx.store(), kMeta, "seq", "a decimal number");
+    }
+  }
   ++seq;
   tx.Put(kMeta, "seq", std::to_string(seq));
   tx.Put(kEvents, store::Decimal(seq, 20), e.SerializeAsString());
   tx.Put(kEventIds, e.event_id(), store::Decimal(seq, 20));
+  return absl::OkStatus();
 }
 
-void ReconcilerHandler::Judge(store::KvTx& tx, const Finding& f, int64_t now,
-                              std::vector<stream::Output>* out) {
+absl::Status ReconcilerHandler::Judge(store::KvTx& tx, const Finding& f,
+                                      int64_t now,
+                                      std::vector<stream::Output>* out) {
   std::optional<Published> last;
-  if (auto p = GetProto<internal::PublishedState>(
-          tx, kPublished, PublishedKey(f.key, f.event))) {
-    last = Published{p->event_id(), p->resolved()};
-  }
+  FRUITION_ASSIGN_OR_RETURN(const auto p,
+                            GetProto<internal::PublishedState>(
+                                tx, kPublished, PublishedKey(f.key, f.event)));
+  if (p) last = Published{p->event_id(), p->resolved()};
   std::optional<v1::OversightEvent> e = Reconcile(f, last);
-  if (!e) return;
+  if (!e) return absl::OkStatus();
   *e->mutable_emitted_at() =
       google::protobuf::util::TimeUtil::MillisecondsToTimestamp(now);
-  Record(tx, f.key, *e);
+  FRUITION_RETURN_IF_ERROR(Record(tx, f.key, *e));
   out->push_back(stream::Output{e->visibility() == v1::VISIBILITY_PUBLIC
                                     ? topics_.oversight_public
                                     : topics_.oversight_restricted,
@@ -303,6 +295,7 @@ void ReconcilerHandler::Judge(store::KvTx& tx, const Finding& f, int64_t now,
                {"resolved", e->resolved() ? "true" : "false"}})
         .Increment();
   }
+  return absl::OkStatus();
 }
 
 domain::RuleInputs ReconcilerHandler::Inputs() const {
@@ -311,48 +304,54 @@ domain::RuleInputs ReconcilerHandler::Inputs() const {
   return in;
 }
 
-void ReconcilerHandler::JudgeAll(store::KvTx& tx, domain::RuleInput input,
-                                 const domain::RuleInputs& in, int64_t now,
-                                 std::vector<stream::Output>* out) {
+absl::Status ReconcilerHandler::JudgeAll(store::KvTx& tx,
+                                         domain::RuleInput input,
+                                         const domain::RuleInputs& in,
+                                         int64_t now,
+                                         std::vector<stream::Output>* out) {
   for (const Finding& f : domain::JudgeRules(input, in)) {
-    Judge(tx, f, now, out);
+    FRUITION_RETURN_IF_ERROR(Judge(tx, f, now, out));
   }
+  return absl::OkStatus();
 }
 
-void ReconcilerHandler::JudgeSubject(store::KvTx& tx, const std::string& pid,
-                                     int64_t now,
-                                     std::vector<stream::Output>* out) {
-  internal::SubjectState state;
-  if (auto got = GetProto<internal::SubjectState>(tx, kSubjects, pid)) {
-    state = *std::move(got);
-  }
+absl::Status ReconcilerHandler::JudgeSubject(store::KvTx& tx,
+                                             const std::string& pid,
+                                             int64_t now,
+                                             std::vector<stream::Output>* out) {
+  FRUITION_ASSIGN_OR_RETURN(
+      const internal::SubjectState state,
+      GetProtoOrEmpty<internal::SubjectState>(tx, kSubjects, pid));
   std::map<std::string, v1::LinkAssessment> claims;
-  for (const auto& [k, v] : tx.Scan(kClaims, JoinKey({pid, ""}))) {
-    v1::LinkAssessment a;
-    if (!a.ParseFromString(v)) continue;
+  FRUITION_ASSIGN_OR_RETURN(auto stored, store::ScanProto<v1::LinkAssessment>(
+                                             tx, kClaims, JoinKey({pid, ""})));
+  for (auto& [k, a] : stored) {
     domain::RuleInputs claim = Inputs();
     claim.assessment = &a;
-    JudgeAll(tx, domain::RuleInput::kAssessment, claim, now, out);
+    FRUITION_RETURN_IF_ERROR(
+        JudgeAll(tx, domain::RuleInput::kAssessment, claim, now, out));
     claims[JoinKey({a.reporter(), a.claim_id()})] = std::move(a);
   }
   const domain::SubjectFacts facts{pid, &state, &claims, options_.desert};
   domain::RuleInputs subject = Inputs();
   subject.subject = &facts;
-  JudgeAll(tx, domain::RuleInput::kSubject, subject, now, out);
+  return JudgeAll(tx, domain::RuleInput::kSubject, subject, now, out);
 }
 
-void ReconcilerHandler::JudgeCard(store::KvTx& tx, bool public_view,
-                                  const std::string& unit,
-                                  const std::string& period, int32_t partition,
-                                  int64_t now,
-                                  std::vector<stream::Output>* out) {
+absl::Status ReconcilerHandler::JudgeCard(store::KvTx& tx, bool public_view,
+                                          const std::string& unit,
+                                          const std::string& period,
+                                          int32_t partition, int64_t now,
+                                          std::vector<stream::Output>* out) {
   const CardTables t = TablesOf(public_view);
   const std::string id = JoinKey({unit, period});
-  auto card = GetProto<v1::Scorecard>(tx, t.cards, id);
-  if (!card) return;
+  FRUITION_ASSIGN_OR_RETURN(const auto card,
+                            GetProto<v1::Scorecard>(tx, t.cards, id));
+  if (!card) return absl::OkStatus();
   domain::RuleInputs in = Inputs();
   in.card = &*card;
-  JudgeAll(tx, domain::RuleInput::kScorecard, in, now, out);
+  FRUITION_RETURN_IF_ERROR(
+      JudgeAll(tx, domain::RuleInput::kScorecard, in, now, out));
   // SCORECARD_PUBLISHED at most once per unit-period and view per interval:
   // the latest card waits for the interval to pass.
   const int64_t interval_ms = static_cast<int64_t>(
@@ -360,11 +359,13 @@ void ReconcilerHandler::JudgeCard(store::KvTx& tx, bool public_view,
   bool waits = false;
   for (const Finding& published :
        domain::JudgeRules(domain::RuleInput::kPublishedCard, in)) {
-    auto last = GetProto<internal::PublishedState>(
-        tx, kPublished, PublishedKey(published.key, published.event));
+    FRUITION_ASSIGN_OR_RETURN(
+        const auto last,
+        GetProto<internal::PublishedState>(
+            tx, kPublished, PublishedKey(published.key, published.event)));
     const int64_t due = last ? last->emitted_at_ms() + interval_ms : 0;
     if (now >= due) {
-      Judge(tx, published, now, out);
+      FRUITION_RETURN_IF_ERROR(Judge(tx, published, now, out));
       continue;
     }
     waits = true;
@@ -374,9 +375,46 @@ void ReconcilerHandler::JudgeCard(store::KvTx& tx, bool public_view,
     tx.Put(t.pending, id, p.SerializeAsString());
   }
   if (!waits) tx.Delete(t.pending, id);
+  return absl::OkStatus();
 }
 
-std::vector<stream::Output> ReconcilerHandler::Flush(
+absl::Status ReconcilerHandler::JudgeDirty(
+    store::KvTx& tx, int32_t partition, const std::vector<std::string>& parts,
+    int64_t now, std::vector<stream::Output>* out) {
+  const std::string& kind = parts[1];
+  if (kind == kSubject) return JudgeSubject(tx, parts[2], now, out);
+  if ((kind == kCard || kind == kPublicCard) && parts.size() == 4) {
+    return JudgeCard(tx, kind == kPublicCard, parts[2], parts[3], partition,
+                     now, out);
+  }
+  if (parts.size() != 4) return absl::OkStatus();
+  const std::string id = JoinKey({parts[2], parts[3]});
+  if (kind == kOutcome) {
+    FRUITION_ASSIGN_OR_RETURN(const auto r,
+                              GetProto<v1::AgencyReport>(tx, kOutcomes, id));
+    if (!r) return absl::OkStatus();
+    domain::RuleInputs in = Inputs();
+    in.outcome = &*r;
+    return JudgeAll(tx, domain::RuleInput::kOutcome, in, now, out);
+  }
+  if (kind == kConflict) {
+    FRUITION_ASSIGN_OR_RETURN(const auto seen,
+                              GetProto<internal::ReportSeen>(tx, kReports, id));
+    if (!seen) return absl::OkStatus();
+    const domain::ReportBodies bodies{
+        parts[2],
+        parts[3],
+        {seen->body_sha256().begin(), seen->body_sha256().end()},
+        seen->subject_pid(),
+        seen->key()};
+    domain::RuleInputs in = Inputs();
+    in.bodies = &bodies;
+    return JudgeAll(tx, domain::RuleInput::kReportBodies, in, now, out);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Flush(
     store::KvTx& tx, const std::set<int32_t>& owned,
     const std::set<int32_t>& caught_up) {
   (void)owned;
@@ -384,60 +422,38 @@ std::vector<stream::Output> ReconcilerHandler::Flush(
   if (caught_up.empty()) return out;
   const int64_t now = options_.now_ms();
   for (int32_t p : caught_up) {
-    for (const auto& [k, v] :
-         tx.Scan(kDirty, JoinKey({store::Decimal(p, 5), ""}))) {
+    FRUITION_ASSIGN_OR_RETURN(
+        const auto dirty, tx.Scan(kDirty, JoinKey({store::Decimal(p, 5), ""})));
+    for (const auto& [k, v] : dirty) {
       const std::vector<std::string> parts = SplitKey(k);
       tx.Delete(kDirty, k);
       if (parts.size() < 3) continue;
-      const std::string& kind = parts[1];
-      if (kind == kSubject) {
-        JudgeSubject(tx, parts[2], now, &out);
-      } else if ((kind == kCard || kind == kPublicCard) && parts.size() == 4) {
-        JudgeCard(tx, kind == kPublicCard, parts[2], parts[3], p, now, &out);
-      } else if (kind == kOutcome && parts.size() == 4) {
-        const std::string id = JoinKey({parts[2], parts[3]});
-        if (auto r = GetProto<v1::AgencyReport>(tx, kOutcomes, id)) {
-          domain::RuleInputs in = Inputs();
-          in.outcome = &*r;
-          JudgeAll(tx, domain::RuleInput::kOutcome, in, now, &out);
-        }
-      } else if (kind == kConflict && parts.size() == 4) {
-        const std::string id = JoinKey({parts[2], parts[3]});
-        if (auto seen = GetProto<internal::ReportSeen>(tx, kReports, id)) {
-          const domain::ReportBodies bodies{
-              parts[2],
-              parts[3],
-              {seen->body_sha256().begin(), seen->body_sha256().end()},
-              seen->subject_pid(),
-              seen->key()};
-          domain::RuleInputs in = Inputs();
-          in.bodies = &bodies;
-          JudgeAll(tx, domain::RuleInput::kReportBodies, in, now, &out);
-        }
-      }
+      FRUITION_RETURN_IF_ERROR(JudgeDirty(tx, p, parts, now, &out));
     }
   }
   // Scorecards held back by the interval whose time has come.
   for (bool public_view : {false, true}) {
     const CardTables t = TablesOf(public_view);
-    for (const auto& [k, v] : tx.Scan(t.pending, "")) {
-      internal::PendingPublish p;
-      if (!p.ParseFromString(v) || caught_up.count(p.partition()) == 0 ||
-          p.due_ms() > now) {
-        continue;
-      }
+    FRUITION_ASSIGN_OR_RETURN(
+        const auto pending,
+        store::ScanProto<internal::PendingPublish>(tx, t.pending, ""));
+    for (const auto& [k, p] : pending) {
+      if (caught_up.count(p.partition()) == 0 || p.due_ms() > now) continue;
       tx.Delete(t.pending, k);
-      if (auto card = GetProto<v1::Scorecard>(tx, t.cards, k)) {
+      FRUITION_ASSIGN_OR_RETURN(const auto card,
+                                GetProto<v1::Scorecard>(tx, t.cards, k));
+      if (card) {
         domain::RuleInputs in = Inputs();
         in.card = &*card;
-        JudgeAll(tx, domain::RuleInput::kPublishedCard, in, now, &out);
+        FRUITION_RETURN_IF_ERROR(
+            JudgeAll(tx, domain::RuleInput::kPublishedCard, in, now, &out));
       }
     }
   }
   return out;
 }
 
-std::vector<stream::Output> ReconcilerHandler::OnAssigned(
+absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::OnAssigned(
     store::KvTx& tx, const std::set<int32_t>& added,
     const std::set<int32_t>& owned) {
   (void)owned;
@@ -449,9 +465,15 @@ std::vector<stream::Output> ReconcilerHandler::OnAssigned(
   kafka::StartOffsets start;
   for (const auto& topic : topics) {
     for (int32_t p : added) {
-      if (auto n = tx.Get(kOutPos, JoinKey({topic, store::Decimal(p, 5)}))) {
-        start[{topic, p}] = std::stoll(*n);
+      const std::string key = JoinKey({topic, store::Decimal(p, 5)});
+      FRUITION_ASSIGN_OR_RETURN(const auto n, tx.Get(kOutPos, key));
+      if (!n) continue;
+      char* end = nullptr;
+      const long long at = std::strtoll(n->c_str(), &end, 10);
+      if (n->empty() || *end != '\0') {
+        return store::DataLoss(*tx.store(), kOutPos, key, "an offset");
       }
+      start[{topic, p}] = at;
     }
   }
   absl::StatusOr<std::vector<kafka::Record>> records;
@@ -468,14 +490,14 @@ std::vector<stream::Output> ReconcilerHandler::OnAssigned(
         "oversight topics not read back: events already published for "
         "the assigned partitions may be published again",
         {{"error", std::string(records.status().message())}});
-    return {};
+    return std::vector<stream::Output>{};
   }
   std::map<kafka::TopicPartition, int64_t> next;
   for (const kafka::Record& r : *records) {
     next[{r.topic, r.partition}] = r.offset + 1;
     v1::OversightEvent e;
     if (!e.ParseFromString(r.value) || e.event_id().empty()) continue;
-    Record(tx, r.key, e);
+    FRUITION_RETURN_IF_ERROR(Record(tx, r.key, e));
   }
   for (const auto& [tp, n] : next) {
     tx.Put(kOutPos, JoinKey({tp.first, store::Decimal(tp.second, 5)}),
@@ -486,13 +508,13 @@ std::vector<stream::Output> ReconcilerHandler::OnAssigned(
               {{"partitions", static_cast<int64_t>(added.size())},
                {"events", static_cast<int64_t>(records->size())}});
   }
-  return {};
+  return std::vector<stream::Output>{};
 }
 
-std::optional<v1::OversightEvent> ReconcilerHandler::EventById(
+absl::StatusOr<std::optional<v1::OversightEvent>> ReconcilerHandler::EventById(
     const store::KvTx& tx, const std::string& id) {
-  auto seq = tx.Get(kEventIds, id);
-  if (!seq) return std::nullopt;
+  FRUITION_ASSIGN_OR_RETURN(const auto seq, tx.Get(kEventIds, id));
+  if (!seq) return std::optional<v1::OversightEvent>();
   return GetProto<v1::OversightEvent>(tx, kEvents, *seq);
 }
 

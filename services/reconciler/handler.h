@@ -109,41 +109,45 @@ class ReconcilerHandler : public stream::Handler {
 
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned, const stream::SkipSet& skip,
-      stream::PoisonRecord* poison) override;
-  std::vector<stream::Output> OnAssigned(
+      const std::set<int32_t>& owned) override;
+  absl::StatusOr<std::vector<stream::Output>> OnAssigned(
       store::KvTx& tx, const std::set<int32_t>& added,
       const std::set<int32_t>& owned) override;
-  std::vector<stream::Output> Flush(
+  absl::StatusOr<std::vector<stream::Output>> Flush(
       store::KvTx& tx, const std::set<int32_t>& owned,
       const std::set<int32_t>& caught_up) override;
 
   // Stored events (for ReconcilerService).
-  static std::optional<v1::OversightEvent> EventById(const store::KvTx& tx,
-                                                     const std::string& id);
+  static absl::StatusOr<std::optional<v1::OversightEvent>> EventById(
+      const store::KvTx& tx, const std::string& id);
 
  private:
   void MarkDirty(store::KvTx& tx, int32_t partition, const std::string& kind,
                  const std::string& id) const;
   // Judges one finding against what was published; appends the event.
-  void Judge(store::KvTx& tx, const Finding& f, int64_t now,
-             std::vector<stream::Output>* out);
+  absl::Status Judge(store::KvTx& tx, const Finding& f, int64_t now,
+                     std::vector<stream::Output>* out);
   // The rules of one input kind (services/domain/events.h), judged.
-  void JudgeAll(store::KvTx& tx, domain::RuleInput input,
-                const domain::RuleInputs& in, int64_t now,
-                std::vector<stream::Output>* out);
+  absl::Status JudgeAll(store::KvTx& tx, domain::RuleInput input,
+                        const domain::RuleInputs& in, int64_t now,
+                        std::vector<stream::Output>* out);
   // Rule inputs with the configured thresholds.
   domain::RuleInputs Inputs() const;
-  void JudgeSubject(store::KvTx& tx, const std::string& pid, int64_t now,
-                    std::vector<stream::Output>* out);
+  absl::Status JudgeSubject(store::KvTx& tx, const std::string& pid,
+                            int64_t now, std::vector<stream::Output>* out);
   // The conditions of the latest card of one view (public or restricted)
   // of a unit-period.
-  void JudgeCard(store::KvTx& tx, bool public_view, const std::string& unit,
-                 const std::string& period, int32_t partition, int64_t now,
-                 std::vector<stream::Output>* out);
+  absl::Status JudgeCard(store::KvTx& tx, bool public_view,
+                         const std::string& unit, const std::string& period,
+                         int32_t partition, int64_t now,
+                         std::vector<stream::Output>* out);
+  // Judges what one dirty mark (partition \0 kind \0 id..., split) names.
+  absl::Status JudgeDirty(store::KvTx& tx, int32_t partition,
+                          const std::vector<std::string>& parts, int64_t now,
+                          std::vector<stream::Output>* out);
   // Records an event as published (read back or emitted now).
-  void Record(store::KvTx& tx, const std::string& key,
-              const v1::OversightEvent& e) const;
+  absl::Status Record(store::KvTx& tx, const std::string& key,
+                      const v1::OversightEvent& e) const;
   absl::Status ApplyReport(store::KvTx& tx, const kafka::Record& r,
                            bool reference);
 

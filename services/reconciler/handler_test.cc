@@ -37,6 +37,7 @@
 #include "services/common/kafka/consumer.h"
 #include "services/common/kafka/partition.h"
 #include "services/common/store/kv.h"
+#include "services/common/store/test_util.h"
 #include "services/common/stream/loop.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
@@ -431,7 +432,7 @@ class Instance {
   void Assign(const std::set<int32_t>& added) {
     owned_.insert(added.begin(), added.end());
     store::KvTx tx(store_.get());
-    const auto out = handler_->OnAssigned(tx, added, owned_);
+    const auto out = store::Ok(handler_->OnAssigned(tx, added, owned_));
     EXPECT_TRUE(out.empty()) << "OnAssigned produced " << out.size();
     const absl::Status st = store_->Commit(tx);
     EXPECT_TRUE(st.ok()) << st;
@@ -454,20 +455,27 @@ class Instance {
       const kafka::TopicPartition tp{r.topic, r.partition};
       auto it = next.find(tp);
       if (it == next.end()) {
-        it = next.emplace(tp, tx.NextOffset(r.topic, r.partition).value_or(-1))
-                 .first;
+        it =
+            next.emplace(
+                    tp,
+                    store::Ok(tx.NextOffset(r.topic, r.partition)).value_or(-1))
+                .first;
       }
       if (it->second >= 0 && r.offset < it->second) continue;
       it->second = r.offset + 1;
       fresh.push_back(r);
     }
-    auto outputs = handler_->Apply(tx, fresh, owned_, skip, poison);
-    if (!outputs.ok()) return outputs.status();
+    auto outputs =
+        stream::ApplySkipping(*handler_, tx, fresh, owned_, skip, nullptr);
+    if (!outputs.ok()) {
+      if (auto p = stream::PoisonOf(outputs.status())) *poison = *p;
+      return outputs.status();
+    }
     EXPECT_TRUE(outputs->empty()) << "Apply judges nothing; Flush does";
     for (const auto& [tp, n] : next) {
       if (n >= 0) tx.SetNextOffset(tp.first, tp.second, n);
     }
-    for (auto& o : handler_->Flush(tx, owned_, caught_up)) {
+    for (auto& o : store::Ok(handler_->Flush(tx, owned_, caught_up))) {
       outputs->push_back(std::move(o));
     }
     auto events = Emit(*outputs, caught_up, crash != Crash::kBeforeProduce);
@@ -491,8 +499,9 @@ class Instance {
   // Flush in a transaction of its own (stream::Loop::Tick).
   std::vector<v1::OversightEvent> Tick(const std::set<int32_t>& caught_up) {
     store::KvTx tx(store_.get());
-    auto events = Emit(handler_->Flush(tx, owned_, caught_up), caught_up,
-                       /*produce=*/true);
+    auto events =
+        Emit(store::Ok(handler_->Flush(tx, owned_, caught_up)), caught_up,
+             /*produce=*/true);
     const absl::Status st = store_->Commit(tx);
     EXPECT_TRUE(st.ok()) << st;
     return events;
@@ -515,14 +524,14 @@ class Instance {
 
   std::optional<v1::OversightEvent> EventById(const std::string& id) {
     store::KvTx tx(store_.get());
-    return ReconcilerHandler::EventById(tx, id);
+    return store::Ok(ReconcilerHandler::EventById(tx, id));
   }
 
   // Every event in the events table.
   std::vector<v1::OversightEvent> StoredEvents() {
     store::KvTx tx(store_.get());
     std::vector<v1::OversightEvent> out;
-    for (const auto& [k, v] : tx.Scan(kEvents, "")) {
+    for (const auto& [k, v] : store::Ok(tx.Scan(kEvents, ""))) {
       v1::OversightEvent e;
       EXPECT_TRUE(e.ParseFromString(v)) << k;
       out.push_back(std::move(e));

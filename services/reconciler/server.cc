@@ -4,6 +4,7 @@
 #include "services/common/log/log.h"
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
+#include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
 #include "services/reconciler/explain.h"
 #include "services/reconciler/handler.h"
@@ -86,11 +87,12 @@ grpc::Status ReconcilerServiceImpl::ListEventsAs(
   int64_t restricted_read = 0;
   // Scans in chunks until the page is full or the events end.
   while (true) {
-    const auto chunk = tx.Scan(kEvents, "", after, 1000);
-    for (const auto& [k, v] : chunk) {
+    auto stored =
+        store::ScanProto<v1::OversightEvent>(tx, kEvents, "", after, 1000);
+    if (!stored.ok()) return ToGrpcStatus(stored.status());
+    auto& chunk = *stored;
+    for (auto& [k, e] : chunk) {
       after = k;
-      v1::OversightEvent e;
-      if (!e.ParseFromString(v)) continue;
       if (!restricted && e.visibility() != v1::VISIBILITY_PUBLIC) continue;
       if (request.type() != v1::EVENT_TYPE_UNSPECIFIED &&
           e.type() != request.type()) {
@@ -108,9 +110,9 @@ grpc::Status ReconcilerServiceImpl::ListEventsAs(
         continue;
       }
       if (static_cast<size_t>(response->events_size()) == page) {
-        response->set_next_page_token(
-            tx.Get(kEventIds, response->events(page - 1).event_id())
-                .value_or(""));
+        auto token = tx.Get(kEventIds, response->events(page - 1).event_id());
+        if (!token.ok()) return ToGrpcStatus(token.status());
+        response->set_next_page_token(token->value_or(""));
         break;
       }
       if (e.visibility() == v1::VISIBILITY_RESTRICTED) ++restricted_read;
@@ -134,7 +136,9 @@ grpc::Status ReconcilerServiceImpl::ExplainEventAs(
     v1::EventExplanation* response) {
   if (request.event_id().empty()) return Invalid("event_id", "required");
   store::KvTx tx(store_);
-  auto e = ReconcilerHandler::EventById(tx, request.event_id());
+  auto stored = ReconcilerHandler::EventById(tx, request.event_id());
+  if (!stored.ok()) return ToGrpcStatus(stored.status());
+  auto& e = *stored;
   if (!e) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         StrCat("event_id: no event ", request.event_id(),

@@ -5,7 +5,9 @@
 #include "fruition/internal/scoring.pb.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/proto.h"
+#include "services/common/status.h"
 #include "services/common/store/kv.h"
+#include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
 #include "services/domain/disclosure.h"
 #include "services/domain/periods.h"
@@ -22,8 +24,7 @@ PublicStage::PublicStage(std::string public_base_topic,
 
 absl::StatusOr<std::vector<stream::Output>> PublicStage::Apply(
     store::KvTx& tx, const std::vector<kafka::Record>& records,
-    const std::set<int32_t>& owned, const stream::SkipSet& skip,
-    stream::PoisonRecord* poison) {
+    const std::set<int32_t>& owned) {
   (void)owned;
   std::vector<stream::Output> out;
   std::set<std::string> touched;  // fiscal years to recompute
@@ -32,51 +33,46 @@ absl::StatusOr<std::vector<stream::Output>> PublicStage::Apply(
     internal::PublicBase base;
     if (!base.ParseFromString(r.value) || base.card().unit().empty() ||
         base.card().period().size() < 6) {
-      if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
-      if (poison != nullptr) {
-        *poison = stream::PoisonRecord{{r.topic, r.partition},
-                                       r.offset,
-                                       "not a fruition.internal.PublicBase"};
-      }
-      return absl::DataLossError(StrCat("unreadable record ", r.topic, "/",
-                                        r.partition, "@", r.offset));
+      return stream::Unreadable(r, "not a fruition.internal.PublicBase");
     }
     const std::string fy = domain::FiscalYearOfPeriod(base.card().period());
     const std::string key =
         JoinKey({fy, base.card().unit(), base.card().period()});
-    const bool only_lags = OnlyStartsLagging(tx, key, base);
+    FRUITION_ASSIGN_OR_RETURN(const bool only_lags,
+                              OnlyStartsLagging(tx, key, base));
     tx.Put(kBases, key, r.value);
     if (only_lags && touched.count(fy) == 0) {
-      MarkLagging(tx, base.card().unit(), base.card().period(), &out);
+      FRUITION_RETURN_IF_ERROR(
+          MarkLagging(tx, base.card().unit(), base.card().period(), &out));
     } else {
       touched.insert(fy);
     }
   }
-  for (const std::string& fy : touched) Recompute(tx, fy, &out);
+  for (const std::string& fy : touched) {
+    FRUITION_RETURN_IF_ERROR(Recompute(tx, fy, &out));
+  }
   return out;
 }
 
-bool PublicStage::OnlyStartsLagging(const store::KvTx& tx,
-                                    const std::string& key,
-                                    const internal::PublicBase& base) {
+absl::StatusOr<bool> PublicStage::OnlyStartsLagging(
+    const store::KvTx& tx, const std::string& key,
+    const internal::PublicBase& base) {
   if (!base.lags_current()) return false;
-  auto stored = tx.Get(kBases, key);
-  internal::PublicBase before;
-  if (!stored || !before.ParseFromString(*stored) || before.lags_current()) {
-    return false;
-  }
-  before.set_lags_current(true);
-  return SerializeDeterministic(before) == SerializeDeterministic(base);
+  FRUITION_ASSIGN_OR_RETURN(
+      auto before, store::GetProto<internal::PublicBase>(tx, kBases, key));
+  if (!before || before->lags_current()) return false;
+  before->set_lags_current(true);
+  return SerializeDeterministic(*before) == SerializeDeterministic(base);
 }
 
-void PublicStage::MarkLagging(store::KvTx& tx, const std::string& unit,
-                              const std::string& period,
-                              std::vector<stream::Output>* out) const {
-  internal::PublicViewState state;
-  auto bytes = tx.Get(kViews, JoinKey({unit, period}));
-  if (!bytes || !state.ParseFromString(*bytes) || state.card().lags_current()) {
-    return;
-  }
+absl::Status PublicStage::MarkLagging(store::KvTx& tx, const std::string& unit,
+                                      const std::string& period,
+                                      std::vector<stream::Output>* out) const {
+  FRUITION_ASSIGN_OR_RETURN(auto stored,
+                            store::GetProto<internal::PublicViewState>(
+                                tx, kViews, JoinKey({unit, period})));
+  if (!stored || stored->card().lags_current()) return absl::OkStatus();
+  internal::PublicViewState& state = *stored;
   v1::Scorecard& card = *state.mutable_card();
   card.set_lags_current(true);
   card.clear_scorecard_id();
@@ -91,15 +87,19 @@ void PublicStage::MarkLagging(store::KvTx& tx, const std::string& unit,
                      unit,
                      SerializeDeterministic(card),
                      {{"fruition-scorecard-id", card.scorecard_id()}}});
+  return absl::OkStatus();
 }
 
-void PublicStage::Recompute(store::KvTx& tx, const std::string& fiscal_year,
-                            std::vector<stream::Output>* out) const {
+absl::Status PublicStage::Recompute(store::KvTx& tx,
+                                    const std::string& fiscal_year,
+                                    std::vector<stream::Output>* out) const {
   std::map<domain::UnitPeriod, domain::PublicInput> in;
   std::map<domain::UnitPeriod, internal::PublicViewState> before;
-  for (const auto& [key, value] : tx.Scan(kBases, JoinKey({fiscal_year, ""}))) {
-    internal::PublicBase base;
-    if (!base.ParseFromString(value)) continue;  // checked when stored
+  // Checked when stored: bytes that no longer parse are damage (DATA_LOSS).
+  FRUITION_ASSIGN_OR_RETURN(const auto bases,
+                            store::ScanProto<internal::PublicBase>(
+                                tx, kBases, JoinKey({fiscal_year, ""})));
+  for (const auto& [key, base] : bases) {
     const domain::UnitPeriod up{base.card().unit(), base.card().period()};
     domain::PublicInput& input = in[up];
     input.base = base.card();
@@ -107,9 +107,9 @@ void PublicStage::Recompute(store::KvTx& tx, const std::string& fiscal_year,
     input.lags_current = base.lags_current();
     input.parents.insert(base.parents().begin(), base.parents().end());
     internal::PublicViewState& state = before[up];
-    if (auto bytes = tx.Get(kViews, JoinKey({up.first, up.second}))) {
-      state.ParseFromString(*bytes);
-    }
+    FRUITION_ASSIGN_OR_RETURN(state,
+                              store::GetProtoOrEmpty<internal::PublicViewState>(
+                                  tx, kViews, JoinKey({up.first, up.second})));
     input.previous = state.card();
     for (const auto& [q, values] : state.shown()) {
       input.shown[q].insert(values.values().begin(), values.values().end());
@@ -139,32 +139,31 @@ void PublicStage::Recompute(store::KvTx& tx, const std::string& fiscal_year,
                        SerializeDeterministic(card),
                        {{"fruition-scorecard-id", card.scorecard_id()}}});
   }
+  return absl::OkStatus();
 }
 
-std::optional<v1::Scorecard> PublicStage::View(const store::KvTx& tx,
-                                               const std::string& unit,
-                                               const std::string& period) {
-  auto bytes = tx.Get(kViews, JoinKey({unit, period}));
-  if (!bytes) return std::nullopt;
-  internal::PublicViewState state;
-  if (!state.ParseFromString(*bytes)) return std::nullopt;
-  return state.card();
+absl::StatusOr<std::optional<v1::Scorecard>> PublicStage::View(
+    const store::KvTx& tx, const std::string& unit, const std::string& period) {
+  FRUITION_ASSIGN_OR_RETURN(auto state,
+                            store::GetProto<internal::PublicViewState>(
+                                tx, kViews, JoinKey({unit, period})));
+  if (!state) return std::optional<v1::Scorecard>();
+  return std::optional<v1::Scorecard>(state->card());
 }
 
-std::vector<v1::Scorecard> PublicStage::Views(const store::KvTx& tx,
-                                              const std::string& period,
-                                              const std::string& unit_kind,
-                                              const std::string& after,
-                                              size_t limit) {
+absl::StatusOr<std::vector<v1::Scorecard>> PublicStage::Views(
+    const store::KvTx& tx, const std::string& period,
+    const std::string& unit_kind, const std::string& after, size_t limit) {
   std::vector<v1::Scorecard> out;
   const std::string prefix =
       JoinKey({period, unit_kind.empty() ? "" : unit_kind + ":"});
   const std::string from = after.empty() ? "" : JoinKey({period, after});
-  for (const auto& [key, unused] : tx.Scan(kViewsByPeriod, prefix, from)) {
+  FRUITION_ASSIGN_OR_RETURN(const auto keys,
+                            tx.Scan(kViewsByPeriod, prefix, from));
+  for (const auto& [key, unused] : keys) {
     const auto parts = SplitKey(key);
-    if (auto card = View(tx, parts[1], parts[0])) {
-      out.push_back(*std::move(card));
-    }
+    FRUITION_ASSIGN_OR_RETURN(auto card, View(tx, parts[1], parts[0]));
+    if (card) out.push_back(*std::move(card));
     if (limit > 0 && out.size() >= limit) break;
   }
   return out;

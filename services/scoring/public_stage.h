@@ -50,20 +50,17 @@ class PublicStage : public stream::Handler {
   PublicStage(std::string public_base_topic, std::string public_scores_topic);
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned, const stream::SkipSet& skip,
-      stream::PoisonRecord* poison) override;
+      const std::set<int32_t>& owned) override;
 
   // The stored public view of a unit-period.
-  static std::optional<v1::Scorecard> View(const store::KvTx& tx,
-                                           const std::string& unit,
-                                           const std::string& period);
+  static absl::StatusOr<std::optional<v1::Scorecard>> View(
+      const store::KvTx& tx, const std::string& unit,
+      const std::string& period);
   // A period's public views ordered by unit, of `unit_kind` ("" every
   // kind), after unit `after`, at most `limit`.
-  static std::vector<v1::Scorecard> Views(const store::KvTx& tx,
-                                          const std::string& period,
-                                          const std::string& unit_kind,
-                                          const std::string& after,
-                                          size_t limit);
+  static absl::StatusOr<std::vector<v1::Scorecard>> Views(
+      const store::KvTx& tx, const std::string& period,
+      const std::string& unit_kind, const std::string& after, size_t limit);
 
  private:
   // Whether `base` differs from the stored base of `key` only in that the
@@ -71,16 +68,17 @@ class PublicStage : public stream::Handler {
   // lags_current can change, and the fiscal year need not be recomputed
   // (about half of all base records; each recomputation costs the whole
   // fiscal year).
-  static bool OnlyStartsLagging(const store::KvTx& tx, const std::string& key,
-                                const internal::PublicBase& base);
+  static absl::StatusOr<bool> OnlyStartsLagging(
+      const store::KvTx& tx, const std::string& key,
+      const internal::PublicBase& base);
   // Sets lags_current on the stored view of (unit, period) and produces it.
-  void MarkLagging(store::KvTx& tx, const std::string& unit,
-                   const std::string& period,
-                   std::vector<stream::Output>* out) const;
+  absl::Status MarkLagging(store::KvTx& tx, const std::string& unit,
+                           const std::string& period,
+                           std::vector<stream::Output>* out) const;
   // Recomputes the public views of `fiscal_year`; appends those that
   // changed.
-  void Recompute(store::KvTx& tx, const std::string& fiscal_year,
-                 std::vector<stream::Output>* out) const;
+  absl::Status Recompute(store::KvTx& tx, const std::string& fiscal_year,
+                         std::vector<stream::Output>* out) const;
 
   std::string public_base_topic_;
   std::string public_scores_topic_;

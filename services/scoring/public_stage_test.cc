@@ -7,6 +7,7 @@
 
 #include "fruition/internal/scoring.pb.h"
 #include "services/common/store/kv.h"
+#include "services/common/store/test_util.h"
 #include "tests/harness/fixtures.h"
 
 namespace fruition::scoring {
@@ -65,7 +66,7 @@ class Runner {
   std::vector<stream::Output> Run(const std::vector<kafka::Record>& records,
                                   bool crash = false) {
     store::KvTx tx(store_.get());
-    auto out = stage_.Apply(tx, records, {0}, {}, nullptr);
+    auto out = stage_.Apply(tx, records, {0});
     EXPECT_TRUE(out.ok()) << out.status();
     if (!crash) EXPECT_TRUE(store_->Commit(tx).ok());
     return out.ok() ? *out : std::vector<stream::Output>{};
@@ -73,7 +74,7 @@ class Runner {
   std::optional<v1::Scorecard> View(const std::string& unit,
                                     const std::string& period) {
     store::KvTx tx(store_.get());
-    return PublicStage::View(tx, unit, period);
+    return store::Ok(PublicStage::View(tx, unit, period));
   }
 
  private:
@@ -227,12 +228,13 @@ TEST(PublicStageTest, UnreadableRecordIsPoison) {
   bad.partition = 0;
   bad.offset = 7;
   bad.value = "\xff not a base";
-  stream::PoisonRecord poison;
-  auto out = stage.Apply(tx, {bad}, {0}, {}, &poison);
+  auto out = stage.Apply(tx, {bad}, {0});
   EXPECT_EQ(out.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(poison.offset, 7);
+  ASSERT_TRUE(stream::PoisonOf(out.status()).has_value());
+  EXPECT_EQ(stream::PoisonOf(out.status())->offset, 7);
+  // Skipped as the loop skips it.
   stream::SkipSet skip = {{{kBase, 0}, 7}};
-  EXPECT_TRUE(stage.Apply(tx, {bad}, {0}, skip, &poison).ok());
+  EXPECT_TRUE(stream::ApplySkipping(stage, tx, {bad}, {0}, skip, nullptr).ok());
 }
 
 }  // namespace

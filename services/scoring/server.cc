@@ -5,6 +5,7 @@
 #include "services/common/log/log.h"
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
+#include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
 #include "services/domain/periods.h"
 #include "services/scoring/public_stage.h"
@@ -74,7 +75,9 @@ grpc::Status ScoringServiceImpl::GetScorecardAs(
     std::optional<v1::Scorecard> view;
     if (public_views_ != nullptr) {
       store::KvTx tx(public_views_);
-      view = PublicStage::View(tx, request.unit(), request.period());
+      auto stored = PublicStage::View(tx, request.unit(), request.period());
+      if (!stored.ok()) return ToGrpcStatus(stored.status());
+      view = *std::move(stored);
     }
     if (!view) {
       return grpc::Status(grpc::StatusCode::NOT_FOUND,
@@ -85,7 +88,9 @@ grpc::Status ScoringServiceImpl::GetScorecardAs(
     return grpc::Status::OK;
   }
   store::KvTx tx(stage2_);
-  auto card = Stage2::Card(tx, request.unit(), request.period());
+  auto stored = Stage2::Card(tx, request.unit(), request.period());
+  if (!stored.ok()) return ToGrpcStatus(stored.status());
+  auto& card = *stored;
   if (!card) {
     return grpc::Status(
         grpc::StatusCode::NOT_FOUND,
@@ -121,7 +126,9 @@ grpc::Status ScoringServiceImpl::ListScorecardsAs(
   if (!restricted && public_views_ == nullptr) return grpc::Status::OK;
   store::KvTx tx(restricted ? stage2_ : public_views_);
   const int by_period = restricted ? kByPeriod : kViewsByPeriod;
-  for (const auto& [k, v] : tx.Scan(by_period, prefix, after, page + 1)) {
+  auto keys = tx.Scan(by_period, prefix, after, page + 1);
+  if (!keys.ok()) return ToGrpcStatus(keys.status());
+  for (const auto& [k, v] : *keys) {
     const std::string unit = store::SplitKey(k)[1];
     if (static_cast<size_t>(response->scorecards_size()) == page) {
       response->set_next_page_token(
@@ -130,8 +137,9 @@ grpc::Status ScoringServiceImpl::ListScorecardsAs(
     }
     auto card = restricted ? Stage2::Card(tx, unit, request.period())
                            : PublicStage::View(tx, unit, request.period());
-    if (!card) continue;
-    *response->add_scorecards() = *std::move(card);
+    if (!card.ok()) return ToGrpcStatus(card.status());
+    if (!card->has_value()) continue;
+    *response->add_scorecards() = **std::move(card);
   }
   return grpc::Status::OK;
 }
@@ -154,10 +162,11 @@ grpc::Status ScoringServiceImpl::GetSubjectScoreAs(
   }
   if (request.subject_pid().empty()) return Invalid("subject_pid", "required");
   store::KvTx tx(stage1_);
-  auto bytes = tx.Get(kSubjects, request.subject_pid());
-  internal::SubjectState s;
-  if (!bytes || !s.ParseFromString(*bytes) ||
-      (s.sentencings().empty() && s.arrests().empty())) {
+  auto stored = store::GetProtoOrEmpty<internal::SubjectState>(
+      tx, kSubjects, request.subject_pid());
+  if (!stored.ok()) return ToGrpcStatus(stored.status());
+  const internal::SubjectState& s = *stored;
+  if (s.sentencings().empty() && s.arrests().empty()) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         "subject_pid: not known to this instance");
   }

@@ -13,7 +13,9 @@
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/proto.h"
+#include "services/common/status.h"
 #include "services/common/store/kv.h"
+#include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
 #include "services/domain/disclosure.h"
 #include "services/domain/orgs.h"
@@ -26,6 +28,7 @@ namespace {
 using internal::Components;
 using internal::Contribution;
 using internal::SubjectState;
+using store::GetProtoOrEmpty;
 using store::JoinKey;
 using store::SplitKey;
 // Fiscal years of periods (services/domain/periods.h).
@@ -33,15 +36,6 @@ using domain::FiscalYearBounds;
 using domain::YearOf;
 
 bool IsZero(const Components& c) { return SerializeDeterministic(c).empty(); }
-
-absl::Status Poison(const kafka::Record& r, const std::string& what,
-                    stream::PoisonRecord* poison) {
-  if (poison != nullptr) {
-    *poison = stream::PoisonRecord{{r.topic, r.partition}, r.offset, what};
-  }
-  return absl::DataLossError(StrCat("unreadable record ", r.topic, "/",
-                                    r.partition, "@", r.offset, ": ", what));
-}
 
 }  // namespace
 
@@ -58,129 +52,141 @@ Stage1::Stage1(ScoringRules rules, store::KvStore* store,
 
 absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
     store::KvTx& tx, const std::vector<kafka::Record>& records,
-    const std::set<int32_t>& owned, const stream::SkipSet& skip,
-    stream::PoisonRecord* poison) {
+    const std::set<int32_t>& owned) {
   (void)owned;
   std::map<std::string, SubjectState> subjects;  // loaded, dirty
-  auto state = [&](const std::string& pid) -> SubjectState& {
-    auto it = subjects.find(pid);
-    if (it != subjects.end()) return it->second;
-    SubjectState s;
-    if (auto bytes = tx.Get(kSubjects, pid)) s.ParseFromString(*bytes);
-    return subjects.emplace(pid, std::move(s)).first->second;
+  FRUITION_RETURN_IF_ERROR(ApplyRecords(tx, records, &subjects));
+  std::vector<stream::Output> out;
+  for (auto& [pid, s] : subjects) {
+    FRUITION_RETURN_IF_ERROR(Emit(tx, pid, s, &out));
+  }
+  return out;
+}
+
+absl::Status Stage1::ApplyRecords(
+    const store::KvTx& tx, const std::vector<kafka::Record>& records,
+    std::map<std::string, SubjectState>* subjects) const {
+  // Stored state that does not parse is DATA_LOSS: never reset and written
+  // back empty.
+  auto state = [&](const std::string& pid) -> absl::StatusOr<SubjectState*> {
+    auto it = subjects->find(pid);
+    if (it != subjects->end()) return &it->second;
+    auto s = GetProtoOrEmpty<SubjectState>(tx, kSubjects, pid);
+    if (!s.ok()) return s.status();
+    return &subjects->emplace(pid, *std::move(s)).first->second;
   };
   for (const kafka::Record& r : records) {
     if (r.topic == reports_topic_) {
       v1::AgencyReport report;
       if (!report.ParseFromString(r.value)) {
-        if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
-        return Poison(r, "not a fruition.v1.AgencyReport", poison);
+        return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
       }
       const std::string pid = SubjectOf(report);
       if (pid.empty()) continue;
-      SubjectState& s = state(pid);
-      s.set_partition(r.partition);
-      ApplyReport(report, &s);
+      FRUITION_ASSIGN_OR_RETURN(SubjectState * s, state(pid));
+      s->set_partition(r.partition);
+      ApplyReport(report, s);
     } else if (r.topic == assessments_topic_) {
       v1::LinkAssessment a;
       if (!a.ParseFromString(r.value)) {
-        if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
-        return Poison(r, "not a fruition.v1.LinkAssessment", poison);
+        return stream::Unreadable(r, "not a fruition.v1.LinkAssessment");
       }
       if (a.subject_pid().empty()) continue;
-      SubjectState& s = state(a.subject_pid());
-      s.set_partition(r.partition);
-      ApplyAssessment(a, rules_.criteria_version, &s);
+      FRUITION_ASSIGN_OR_RETURN(SubjectState * s, state(a.subject_pid()));
+      s->set_partition(r.partition);
+      ApplyAssessment(a, rules_.criteria_version, s);
     }
   }
-  std::vector<stream::Output> out;
-  for (auto& [pid, s] : subjects) {
-    internal::Intents intents;
-    if (auto bytes = tx.Get(kIntents, pid)) intents.ParseFromString(*bytes);
-    int64_t version = s.version();
-    for (const auto& [key, v] : intents.version()) {
-      version = std::max(version, v);
-    }
-    ++version;
-    std::map<std::string, Components> now = Contributions(s, *rules_.desert);
-    // Wherever the subject may have been counted (by this instance before a
-    // crash, or by another before a rebalance) but no longer belongs:
-    // supersede it with a zero contribution.
-    for (const std::string& key : PossibleUnitPeriods(s)) {
-      now.emplace(key, Components());
-    }
-    for (const auto& [key, before] : s.emitted()) {
-      now.emplace(key, Components());
-    }
-    for (const auto& [key, v] : intents.version()) {
-      now.emplace(key, Components());
-    }
-    internal::Intents produced;
-    for (const auto& [key, c] : now) {
-      auto it = s.emitted().find(key);
-      auto vit = s.emitted_version().find(key);
-      auto iit = intents.version().find(key);
-      const int64_t emitted_version =
-          vit == s.emitted_version().end() ? 0 : vit->second;
-      const bool uncertain =
-          iit != intents.version().end() && iit->second > emitted_version;
-      // Never emitted here (a new instance, or after a rebalance): emit,
-      // zeros too, since stage 2 may hold another instance's value.
-      const bool changed =
-          it == s.emitted().end() ||
-          SerializeDeterministic(it->second) != SerializeDeterministic(c);
-      if (!changed && !uncertain) continue;
-      const auto parts = SplitKey(key);
-      Contribution contribution;
-      contribution.set_unit(parts[0]);
-      contribution.set_period(parts[1]);
-      contribution.set_member(pid);
-      contribution.set_version(version);
-      *contribution.mutable_components() = c;
-      out.push_back(stream::Output{contributions_topic_,
-                                   parts[0],
-                                   SerializeDeterministic(contribution),
-                                   {}});
-      (*produced.mutable_version())[key] = version;
-      (*s.mutable_emitted())[key] = c;
-      (*s.mutable_emitted_version())[key] = version;
-    }
-    if (!produced.version().empty()) {
-      s.set_version(version);
-      // Before producing: survives a crash before the commit below.
-      for (const auto& [key, v] : intents.version()) {
-        (*produced.mutable_version()).emplace(key, v);
-      }
-      if (absl::Status st =
-              store_->PutNow(kIntents, pid, SerializeDeterministic(produced));
-          !st.ok()) {
-        return st;
-      }
-    }
-    tx.Delete(kIntents, pid);  // settled by this commit
-    tx.Put(kSubjects, pid, SerializeDeterministic(s));
-  }
-  return out;
+  return absl::OkStatus();
 }
 
-std::vector<stream::Output> Stage1::OnAssigned(store::KvTx& tx,
-                                               const std::set<int32_t>& added,
-                                               const std::set<int32_t>& owned) {
+absl::Status Stage1::Emit(store::KvTx& tx, const std::string& pid,
+                          SubjectState& s,
+                          std::vector<stream::Output>* out) const {
+  FRUITION_ASSIGN_OR_RETURN(
+      const internal::Intents intents,
+      GetProtoOrEmpty<internal::Intents>(tx, kIntents, pid));
+  int64_t version = s.version();
+  for (const auto& [key, v] : intents.version()) {
+    version = std::max(version, v);
+  }
+  ++version;
+  std::map<std::string, Components> now = Contributions(s, *rules_.desert);
+  // Wherever the subject may have been counted (by this instance before a
+  // crash, or by another before a rebalance) but no longer belongs:
+  // supersede it with a zero contribution.
+  for (const std::string& key : PossibleUnitPeriods(s)) {
+    now.emplace(key, Components());
+  }
+  for (const auto& [key, before] : s.emitted()) {
+    now.emplace(key, Components());
+  }
+  for (const auto& [key, v] : intents.version()) {
+    now.emplace(key, Components());
+  }
+  internal::Intents produced;
+  for (const auto& [key, c] : now) {
+    auto it = s.emitted().find(key);
+    auto vit = s.emitted_version().find(key);
+    auto iit = intents.version().find(key);
+    const int64_t emitted_version =
+        vit == s.emitted_version().end() ? 0 : vit->second;
+    const bool uncertain =
+        iit != intents.version().end() && iit->second > emitted_version;
+    // Never emitted here (a new instance, or after a rebalance): emit,
+    // zeros too, since stage 2 may hold another instance's value.
+    const bool changed =
+        it == s.emitted().end() ||
+        SerializeDeterministic(it->second) != SerializeDeterministic(c);
+    if (!changed && !uncertain) continue;
+    const auto parts = SplitKey(key);
+    Contribution contribution;
+    contribution.set_unit(parts[0]);
+    contribution.set_period(parts[1]);
+    contribution.set_member(pid);
+    contribution.set_version(version);
+    *contribution.mutable_components() = c;
+    out->push_back(stream::Output{contributions_topic_,
+                                  parts[0],
+                                  SerializeDeterministic(contribution),
+                                  {}});
+    (*produced.mutable_version())[key] = version;
+    (*s.mutable_emitted())[key] = c;
+    (*s.mutable_emitted_version())[key] = version;
+  }
+  if (!produced.version().empty()) {
+    s.set_version(version);
+    // Before producing: survives a crash before the commit below.
+    for (const auto& [key, v] : intents.version()) {
+      (*produced.mutable_version()).emplace(key, v);
+    }
+    if (absl::Status st =
+            store_->PutNow(kIntents, pid, SerializeDeterministic(produced));
+        !st.ok()) {
+      return st;
+    }
+  }
+  tx.Delete(kIntents, pid);  // settled by this commit
+  tx.Put(kSubjects, pid, SerializeDeterministic(s));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<stream::Output>> Stage1::OnAssigned(
+    store::KvTx& tx, const std::set<int32_t>& added,
+    const std::set<int32_t>& owned) {
   (void)owned;
   // Another instance may have produced these subjects' contributions since
   // this one last did: forget what was emitted here, so the next change
   // re-emits everything.
-  for (const auto& [pid, bytes] : tx.Scan(kSubjects, "")) {
-    SubjectState s;
-    if (!s.ParseFromString(bytes) || added.count(s.partition()) == 0 ||
-        s.emitted().empty()) {
-      continue;
-    }
+  FRUITION_ASSIGN_OR_RETURN(auto subjects,
+                            store::ScanProto<SubjectState>(tx, kSubjects, ""));
+  for (auto& [pid, s] : subjects) {
+    if (added.count(s.partition()) == 0 || s.emitted().empty()) continue;
     s.clear_emitted();
     s.clear_emitted_version();
     tx.Put(kSubjects, pid, SerializeDeterministic(s));
   }
-  return {};
+  return std::vector<stream::Output>{};
 }
 
 // ---------------------------------------------------------------- stage 2
@@ -200,26 +206,20 @@ bool Stage2::Owns(const std::string& unit,
          0;
 }
 
-std::optional<v1::Scorecard> Stage2::Card(const store::KvTx& tx,
-                                          const std::string& unit,
-                                          const std::string& period) {
-  auto bytes = tx.Get(kCards, JoinKey({unit, period}));
-  if (!bytes) return std::nullopt;
-  v1::Scorecard card;
-  if (!card.ParseFromString(*bytes)) return std::nullopt;
-  return card;
+absl::StatusOr<std::optional<v1::Scorecard>> Stage2::Card(
+    const store::KvTx& tx, const std::string& unit, const std::string& period) {
+  return store::GetProto<v1::Scorecard>(tx, kCards, JoinKey({unit, period}));
 }
 
-void Stage2::ApplyContribution(store::KvTx& tx, Contribution c) const {
+absl::Status Stage2::ApplyContribution(store::KvTx& tx, Contribution c) const {
   const std::string member_key = JoinKey({c.unit(), c.period(), c.member()});
   const std::string up = JoinKey({c.unit(), c.period()});
   // The latest in log order wins (see scoring.proto Contribution).
-  Contribution before;
-  if (auto bytes = tx.Get(kMembers, member_key)) {
-    before.ParseFromString(*bytes);
-  }
-  internal::PublicBaseState pb;
-  if (auto bytes = tx.Get(kPublicBase, up)) pb.ParseFromString(*bytes);
+  FRUITION_ASSIGN_OR_RETURN(Contribution before, GetProtoOrEmpty<Contribution>(
+                                                     tx, kMembers, member_key));
+  FRUITION_ASSIGN_OR_RETURN(
+      internal::PublicBaseState pb,
+      GetProtoOrEmpty<internal::PublicBaseState>(tx, kPublicBase, up));
   // Not changed since the base was replaced: its components are its base
   // (absent: nothing).
   if (before.base_epoch() != pb.epoch() || !before.has_base()) {
@@ -231,8 +231,8 @@ void Stage2::ApplyContribution(store::KvTx& tx, Contribution c) const {
   const bool differs = SerializeDeterministic(c.components()) != base;
   pb.set_differing(pb.differing() + (differs ? 1 : 0) - (differed ? 1 : 0));
 
-  Components totals;
-  if (auto bytes = tx.Get(kTotals, up)) totals.ParseFromString(*bytes);
+  FRUITION_ASSIGN_OR_RETURN(Components totals,
+                            GetProtoOrEmpty<Components>(tx, kTotals, up));
   AddComponents(before.components(), -1, &totals);
   AddComponents(c.components(), 1, &totals);
   tx.Put(kTotals, up, SerializeDeterministic(totals));
@@ -248,9 +248,10 @@ void Stage2::ApplyContribution(store::KvTx& tx, Contribution c) const {
     pb.set_differing(0);
   }
   tx.Put(kPublicBase, up, SerializeDeterministic(pb));
+  return absl::OkStatus();
 }
 
-std::optional<stream::Output> Stage2::PublicBaseOutput(
+absl::StatusOr<std::optional<stream::Output>> Stage2::PublicBaseOutput(
     store::KvTx& tx, const std::string& up, const internal::PublicBaseState& pb,
     const v1::Scorecard& base_card, const Components& totals) const {
   internal::PublicBase out;
@@ -267,23 +268,23 @@ std::optional<stream::Output> Stage2::PublicBaseOutput(
   }
   for (const std::string& p : parents) out.add_parents(p);
   std::string bytes = SerializeDeterministic(out);
-  if (auto stored = tx.Get(kBaseCards, up); stored && *stored == bytes) {
-    return std::nullopt;
-  }
+  FRUITION_ASSIGN_OR_RETURN(const auto stored, tx.Get(kBaseCards, up));
+  if (stored && *stored == bytes) return std::optional<stream::Output>();
   tx.Put(kBaseCards, up, bytes);
-  return stream::Output{public_base_topic_,
-                        domain::FiscalYearOfPeriod(base_card.period()),
-                        std::move(bytes),
-                        {}};
+  return std::optional<stream::Output>(
+      stream::Output{public_base_topic_,
+                     domain::FiscalYearOfPeriod(base_card.period()),
+                     std::move(bytes),
+                     {}});
 }
 
-std::set<std::string> Stage2::ReferenceUnitPeriods(
+absl::StatusOr<std::set<std::string>> Stage2::ReferenceUnitPeriods(
     const store::KvTx& tx) const {
   std::set<std::string> out;
-  for (const auto& [k, v] : tx.Scan(kReference, "")) {
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto rows, store::ScanProto<v1::AgencyReport>(tx, kReference, ""));
+  for (const auto& [k, r] : rows) {
     const auto parts = SplitKey(k);
-    v1::AgencyReport r;
-    if (!r.ParseFromString(v)) continue;
     if (parts[0] == "o") {
       out.insert(JoinKey({"agency:" + r.reporter(),
                           StrCat("FY", r.org_outcome().fiscal_year())}));
@@ -301,95 +302,105 @@ std::set<std::string> Stage2::ReferenceUnitPeriods(
 
 absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
     store::KvTx& tx, const std::vector<kafka::Record>& records,
-    const std::set<int32_t>& owned, const stream::SkipSet& skip,
-    stream::PoisonRecord* poison) {
+    const std::set<int32_t>& owned) {
   std::set<std::string> dirty;
   for (const kafka::Record& r : records) {
     if (r.topic == contributions_topic_) {
       Contribution c;
       if (!c.ParseFromString(r.value)) {
-        if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
-        return Poison(r, "not a fruition.internal.Contribution", poison);
+        return stream::Unreadable(r, "not a fruition.internal.Contribution");
       }
       dirty.insert(JoinKey({c.unit(), c.period()}));
-      ApplyContribution(tx, std::move(c));
+      FRUITION_RETURN_IF_ERROR(ApplyContribution(tx, std::move(c)));
     } else if (r.topic == reference_topic_) {
       v1::AgencyReport report;
       if (!report.ParseFromString(r.value)) {
-        if (skip.count({{r.topic, r.partition}, r.offset}) > 0) continue;
-        return Poison(r, "not a fruition.v1.AgencyReport", poison);
+        return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
       }
-      const std::string id = JoinKey({report.reporter(), report.report_id()});
-      // One (reporter, report_id) counts once: the first in log order
-      // (SPEC §2), whatever body a later one carries.
-      bool seen = false;
-      for (const char* kind : {"o", "t", "d", "c"}) {
-        if (tx.Get(kReference, JoinKey({kind, id}))) seen = true;
-      }
-      if (seen) continue;
-      std::vector<std::string> units;  // agency/area unit-periods touched
-      switch (report.body_case()) {
-        case v1::AgencyReport::kOrgOutcome: {
-          tx.Put(kReference, JoinKey({"o", id}), r.value);
-          units.push_back(
-              JoinKey({"agency:" + report.reporter(),
-                       StrCat("FY", report.org_outcome().fiscal_year())}));
-          break;
-        }
-        case v1::AgencyReport::kPerformanceTarget: {
-          tx.Put(kReference, JoinKey({"t", id}), r.value);
-          const auto& t = report.performance_target();
-          units.push_back(
-              JoinKey({"agency:" + t.agency(), StrCat("FY", t.fiscal_year())}));
-          break;
-        }
-        case v1::AgencyReport::kOrgDesignated: {
-          tx.Put(kReference, JoinKey({"d", id}), r.value);
-          // Its tier decides which outcome claims count as CPOT ones.
-          for (const auto& [k, v] : tx.Scan(kReference, JoinKey({"o", ""}))) {
-            v1::AgencyReport o;
-            if (o.ParseFromString(v) &&
-                o.org_outcome().org_id() == report.org_designated().org_id()) {
-              units.push_back(
-                  JoinKey({"agency:" + o.reporter(),
-                           StrCat("FY", o.org_outcome().fiscal_year())}));
-            }
-          }
-          break;
-        }
-        case v1::AgencyReport::kCommunityIndicator: {
-          tx.Put(kReference, JoinKey({"c", id}), r.value);
-          const auto& ci = report.community_indicator();
-          // Every later fiscal year's change moves too.
-          for (const auto& [k, v] : tx.Scan(kReference, JoinKey({"c", ""}))) {
-            v1::AgencyReport o;
-            if (o.ParseFromString(v) &&
-                o.community_indicator().area_id() == ci.area_id()) {
-              units.push_back(JoinKey(
-                  {"area:" + ci.area_id(),
-                   FiscalYear(
-                       o.community_indicator().period_start().seconds())}));
-            }
-          }
-          break;
-        }
-        default:
-          break;
-      }
-      for (const std::string& up : units) {
-        if (Owns(SplitKey(up)[0], owned)) dirty.insert(up);
-      }
+      FRUITION_RETURN_IF_ERROR(
+          ApplyReference(tx, r.value, report, owned, &dirty));
     }
   }
   return Rebuild(tx, dirty);
 }
 
-std::vector<stream::Output> Stage2::OnAssigned(store::KvTx& tx,
-                                               const std::set<int32_t>& added,
-                                               const std::set<int32_t>& owned) {
+absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,
+                                    const v1::AgencyReport& report,
+                                    const std::set<int32_t>& owned,
+                                    std::set<std::string>* dirty) const {
+  const std::string id = JoinKey({report.reporter(), report.report_id()});
+  // One (reporter, report_id) counts once: the first in log order
+  // (SPEC §2), whatever body a later one carries.
+  bool seen = false;
+  for (const char* kind : {"o", "t", "d", "c"}) {
+    FRUITION_ASSIGN_OR_RETURN(const auto stored,
+                              tx.Get(kReference, JoinKey({kind, id})));
+    if (stored) seen = true;
+  }
+  if (seen) return absl::OkStatus();
+  std::vector<std::string> units;  // agency/area unit-periods touched
+  switch (report.body_case()) {
+    case v1::AgencyReport::kOrgOutcome: {
+      tx.Put(kReference, JoinKey({"o", id}), bytes);
+      units.push_back(
+          JoinKey({"agency:" + report.reporter(),
+                   StrCat("FY", report.org_outcome().fiscal_year())}));
+      break;
+    }
+    case v1::AgencyReport::kPerformanceTarget: {
+      tx.Put(kReference, JoinKey({"t", id}), bytes);
+      const auto& t = report.performance_target();
+      units.push_back(
+          JoinKey({"agency:" + t.agency(), StrCat("FY", t.fiscal_year())}));
+      break;
+    }
+    case v1::AgencyReport::kOrgDesignated: {
+      tx.Put(kReference, JoinKey({"d", id}), bytes);
+      // Its tier decides which outcome claims count as CPOT ones.
+      FRUITION_ASSIGN_OR_RETURN(const auto outcomes,
+                                store::ScanProto<v1::AgencyReport>(
+                                    tx, kReference, JoinKey({"o", ""})));
+      for (const auto& [k, o] : outcomes) {
+        if (o.org_outcome().org_id() == report.org_designated().org_id()) {
+          units.push_back(
+              JoinKey({"agency:" + o.reporter(),
+                       StrCat("FY", o.org_outcome().fiscal_year())}));
+        }
+      }
+      break;
+    }
+    case v1::AgencyReport::kCommunityIndicator: {
+      tx.Put(kReference, JoinKey({"c", id}), bytes);
+      const auto& ci = report.community_indicator();
+      // Every later fiscal year's change moves too.
+      FRUITION_ASSIGN_OR_RETURN(const auto changes,
+                                store::ScanProto<v1::AgencyReport>(
+                                    tx, kReference, JoinKey({"c", ""})));
+      for (const auto& [k, o] : changes) {
+        if (o.community_indicator().area_id() == ci.area_id()) {
+          units.push_back(JoinKey(
+              {"area:" + ci.area_id(),
+               FiscalYear(o.community_indicator().period_start().seconds())}));
+        }
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  for (const std::string& up : units) {
+    if (Owns(SplitKey(up)[0], owned)) dirty->insert(up);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<stream::Output>> Stage2::OnAssigned(
+    store::KvTx& tx, const std::set<int32_t>& added,
+    const std::set<int32_t>& owned) {
   (void)owned;
   std::set<std::string> dirty;
-  for (const std::string& up : ReferenceUnitPeriods(tx)) {
+  FRUITION_ASSIGN_OR_RETURN(const auto ups, ReferenceUnitPeriods(tx));
+  for (const std::string& up : ups) {
     if (Owns(SplitKey(up)[0], added)) dirty.insert(up);
   }
   return Rebuild(tx, dirty);
@@ -418,11 +429,11 @@ bool FeedsReference(const std::set<std::string>& dirty) {
   return false;
 }
 
-ReferenceRecords LoadReference(store::KvTx& tx) {
+absl::StatusOr<ReferenceRecords> LoadReference(const store::KvTx& tx) {
   ReferenceRecords out;
-  for (const auto& [k, v] : tx.Scan(kReference, "")) {
-    v1::AgencyReport r;
-    if (!r.ParseFromString(v)) continue;
+  FRUITION_ASSIGN_OR_RETURN(
+      auto rows, store::ScanProto<v1::AgencyReport>(tx, kReference, ""));
+  for (auto& [k, r] : rows) {
     switch (SplitKey(k)[0][0]) {
       case 'o':
         out.outcomes.push_back(std::move(r));
@@ -514,13 +525,15 @@ std::optional<CommunityChange> CommunityChangeOf(const std::string& area,
 
 }  // namespace
 
-std::vector<stream::Output> Stage2::Rebuild(
+absl::StatusOr<std::vector<stream::Output>> Stage2::Rebuild(
     store::KvTx& tx, const std::set<std::string>& dirty) const {
   std::vector<stream::Output> out;
   if (dirty.empty()) return out;
   // Reference facts, read once per batch, and only when they feed a card.
-  const ReferenceRecords reference =
-      FeedsReference(dirty) ? LoadReference(tx) : ReferenceRecords();
+  ReferenceRecords reference;
+  if (FeedsReference(dirty)) {
+    FRUITION_ASSIGN_OR_RETURN(reference, LoadReference(tx));
+  }
   for (const std::string& up : dirty) {
     const auto parts = SplitKey(up);
     const std::string& unit = parts[0];
@@ -534,30 +547,31 @@ std::vector<stream::Output> Stage2::Rebuild(
     if (fiscal_year && unit.rfind("area:", 0) == 0) {
       change = CommunityChangeOf(unit.substr(5), YearOf(period), reference);
     }
-    RebuildCard(tx, up, ref ? &*ref : nullptr, change ? &*change : nullptr,
-                &out);
+    FRUITION_RETURN_IF_ERROR(RebuildCard(tx, up, ref ? &*ref : nullptr,
+                                         change ? &*change : nullptr, &out));
   }
   return out;
 }
 
-void Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
-                         const AgencyYearReference* ref,
-                         const CommunityChange* change,
-                         std::vector<stream::Output>* out) const {
+absl::Status Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
+                                 const AgencyYearReference* ref,
+                                 const CommunityChange* change,
+                                 std::vector<stream::Output>* out) const {
   const auto parts = SplitKey(up);
   const std::string& unit = parts[0];
   const std::string& period = parts[1];
-  Components totals;
-  if (auto bytes = tx.Get(kTotals, up)) totals.ParseFromString(*bytes);
+  FRUITION_ASSIGN_OR_RETURN(const Components totals,
+                            GetProtoOrEmpty<Components>(tx, kTotals, up));
   const bool empty = IsZero(totals) && !ref && !change;
-  auto stored = Card(tx, unit, period);
-  if (empty && !stored) return;
+  FRUITION_ASSIGN_OR_RETURN(const auto stored, Card(tx, unit, period));
+  if (empty && !stored) return absl::OkStatus();
   // What the public view may rest on: people as of its base, the
   // organizations and areas as they are now (nothing for a unit-period
   // that never had a scorecard).
   {
-    internal::PublicBaseState pb;
-    if (auto bytes = tx.Get(kPublicBase, up)) pb.ParseFromString(*bytes);
+    FRUITION_ASSIGN_OR_RETURN(
+        const auto pb,
+        GetProtoOrEmpty<internal::PublicBaseState>(tx, kPublicBase, up));
     v1::Scorecard base;
     base.set_unit(unit);
     base.set_period(period);
@@ -567,9 +581,9 @@ void Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
     }
     base.set_score_version(rules_.desert->version);
     base.set_criteria_version(rules_.criteria_version);
-    if (auto o = PublicBaseOutput(tx, up, pb, base, totals)) {
-      out->push_back(*std::move(o));
-    }
+    FRUITION_ASSIGN_OR_RETURN(auto o,
+                              PublicBaseOutput(tx, up, pb, base, totals));
+    if (o) out->push_back(*std::move(o));
   }
   v1::Scorecard card;
   card.set_unit(unit);
@@ -581,7 +595,9 @@ void Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
   card.set_criteria_version(rules_.criteria_version);
   card.set_scorecard_id(
       privacy::Sha256Hex(SerializeDeterministic(card)).substr(0, 32));
-  if (stored && stored->scorecard_id() == card.scorecard_id()) return;
+  if (stored && stored->scorecard_id() == card.scorecard_id()) {
+    return absl::OkStatus();
+  }
   card.set_revision(stored ? stored->revision() + 1 : 1);
   if (empty) {
     // Nothing is counted here any more (e.g. an amended judgment moved
@@ -598,6 +614,7 @@ void Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
                      unit,
                      SerializeDeterministic(card),
                      {{"fruition-scorecard-id", card.scorecard_id()}}});
+  return absl::OkStatus();
 }
 
 }  // namespace fruition::scoring

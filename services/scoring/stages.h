@@ -24,6 +24,7 @@
 #ifndef FRUITION_SERVICES_SCORING_STAGES_H_
 #define FRUITION_SERVICES_SCORING_STAGES_H_
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -79,13 +80,24 @@ class Stage1 : public stream::Handler {
          std::string assessments_topic, std::string contributions_topic);
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned, const stream::SkipSet& skip,
-      stream::PoisonRecord* poison) override;
-  std::vector<stream::Output> OnAssigned(
+      const std::set<int32_t>& owned) override;
+  absl::StatusOr<std::vector<stream::Output>> OnAssigned(
       store::KvTx& tx, const std::set<int32_t>& added,
       const std::set<int32_t>& owned) override;
 
  private:
+  // Applies reports and assessments to the states of their subjects
+  // (loaded into `subjects` as they are first named).
+  absl::Status ApplyRecords(
+      const store::KvTx& tx, const std::vector<kafka::Record>& records,
+      std::map<std::string, internal::SubjectState>* subjects) const;
+  // Appends the contributions of subject `pid` that changed (zeros where it
+  // no longer counts), records them as intents before they are produced,
+  // and puts its state.
+  absl::Status Emit(store::KvTx& tx, const std::string& pid,
+                    internal::SubjectState& s,
+                    std::vector<stream::Output>* out) const;
+
   ScoringRules rules_;
   store::KvStore* store_;
   std::string reports_topic_;
@@ -100,36 +112,45 @@ class Stage2 : public stream::Handler {
          std::string public_base_topic = "fruition.scoring.public-base");
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned, const stream::SkipSet& skip,
-      stream::PoisonRecord* poison) override;
-  std::vector<stream::Output> OnAssigned(
+      const std::set<int32_t>& owned) override;
+  absl::StatusOr<std::vector<stream::Output>> OnAssigned(
       store::KvTx& tx, const std::set<int32_t>& added,
       const std::set<int32_t>& owned) override;
 
-  // The stored scorecard of a unit-period (restricted view).
-  static std::optional<v1::Scorecard> Card(const store::KvTx& tx,
-                                           const std::string& unit,
-                                           const std::string& period);
+  // The stored scorecard of a unit-period (restricted view); DATA_LOSS if
+  // its bytes do not parse.
+  static absl::StatusOr<std::optional<v1::Scorecard>> Card(
+      const store::KvTx& tx, const std::string& unit,
+      const std::string& period);
 
  private:
   // Rebuilds the scorecards of `dirty` (unit \0 period keys); outputs those
   // that changed.
-  std::vector<stream::Output> Rebuild(store::KvTx& tx,
-                                      const std::set<std::string>& dirty) const;
+  absl::StatusOr<std::vector<stream::Output>> Rebuild(
+      store::KvTx& tx, const std::set<std::string>& dirty) const;
   // Rebuilds one unit-period's card (and what its public view rests on)
   // from its totals and the reference facts that feed it (null: none).
-  void RebuildCard(store::KvTx& tx, const std::string& up,
-                   const AgencyYearReference* ref,
-                   const CommunityChange* change,
-                   std::vector<stream::Output>* out) const;
+  absl::Status RebuildCard(store::KvTx& tx, const std::string& up,
+                           const AgencyYearReference* ref,
+                           const CommunityChange* change,
+                           std::vector<stream::Output>* out) const;
   bool Owns(const std::string& unit, const std::set<int32_t>& owned) const;
+  // Stores a reference record (`bytes`, read as `report`) the first time
+  // its (reporter, report_id) is seen; adds the owned agency and area
+  // unit-periods it feeds to `dirty`.
+  absl::Status ApplyReference(store::KvTx& tx, const std::string& bytes,
+                              const v1::AgencyReport& report,
+                              const std::set<int32_t>& owned,
+                              std::set<std::string>* dirty) const;
   // Every agency and area unit-period the reference table feeds.
-  std::set<std::string> ReferenceUnitPeriods(const store::KvTx& tx) const;
+  absl::StatusOr<std::set<std::string>> ReferenceUnitPeriods(
+      const store::KvTx& tx) const;
   // Replaces a member's contribution and counts, for the public view's
   // base, whether it now differs from it (SPEC §5 D4).
-  void ApplyContribution(store::KvTx& tx, internal::Contribution c) const;
+  absl::Status ApplyContribution(store::KvTx& tx,
+                                 internal::Contribution c) const;
   // The base record of a unit-period if it differs from the last produced.
-  std::optional<stream::Output> PublicBaseOutput(
+  absl::StatusOr<std::optional<stream::Output>> PublicBaseOutput(
       store::KvTx& tx, const std::string& up,
       const internal::PublicBaseState& pb, const v1::Scorecard& base_card,
       const internal::Components& totals) const;

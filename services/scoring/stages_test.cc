@@ -27,6 +27,7 @@
 #include "services/common/kafka/consumer.h"
 #include "services/common/kafka/partition.h"
 #include "services/common/store/kv.h"
+#include "services/common/store/test_util.h"
 #include "services/common/strings.h"
 #include "services/domain/desert.h"
 #include "services/domain/tier_histories.h"
@@ -177,8 +178,7 @@ class Stage1Runner {
   std::vector<stream::Output> RunRecords(
       const std::vector<kafka::Record>& records, bool commit = true) {
     store::KvTx tx(store_.get());
-    stream::PoisonRecord poison;
-    auto out = stage_->Apply(tx, records, AllPartitions(), {}, &poison);
+    auto out = stage_->Apply(tx, records, AllPartitions());
     EXPECT_TRUE(out.ok()) << out.status();
     if (!out.ok()) return {};
     if (commit) {
@@ -241,8 +241,7 @@ class Stage2Runner {
 
   std::vector<stream::Output> FeedInputs(const std::vector<Input>& inputs) {
     store::KvTx tx(store_.get());
-    stream::PoisonRecord poison;
-    auto out = stage_.Apply(tx, Place(inputs, &next_), owned_, {}, &poison);
+    auto out = stage_.Apply(tx, Place(inputs, &next_), owned_);
     EXPECT_TRUE(out.ok()) << out.status();
     if (!out.ok()) return {};
     const absl::Status st = store_->Commit(tx);
@@ -253,7 +252,7 @@ class Stage2Runner {
   std::vector<stream::Output> Assign(const std::set<int32_t>& added) {
     for (int32_t p : added) owned_.insert(p);
     store::KvTx tx(store_.get());
-    auto out = stage_.OnAssigned(tx, added, owned_);
+    auto out = store::Ok(stage_.OnAssigned(tx, added, owned_));
     const absl::Status st = store_->Commit(tx);
     EXPECT_TRUE(st.ok()) << st;
     return Scores(std::move(out));
@@ -266,14 +265,14 @@ class Stage2Runner {
   std::optional<v1::Scorecard> Card(const std::string& unit,
                                     const std::string& period) {
     store::KvTx tx(store_.get());
-    return Stage2::Card(tx, unit, period);
+    return store::Ok(Stage2::Card(tx, unit, period));
   }
 
   // unit \0 period -> scorecard_id of every stored card.
   std::map<std::string, std::string> Cards(bool non_empty_only = false) {
     store::KvTx tx(store_.get());
     std::map<std::string, std::string> out;
-    for (const auto& [k, v] : tx.Scan(kCards, "")) {
+    for (const auto& [k, v] : store::Ok(tx.Scan(kCards, ""))) {
       v1::Scorecard card;
       EXPECT_TRUE(card.ParseFromString(v));
       if (non_empty_only && IsEmpty(card)) continue;

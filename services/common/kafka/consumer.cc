@@ -47,6 +47,22 @@ Record ToRecord(const rd_kafka_message_t* msg) {
   if (msg->payload != nullptr) {
     r.value.assign(static_cast<const char*>(msg->payload), msg->len);
   }
+  rd_kafka_headers_t* headers = nullptr;
+  // Not detached: `headers` belongs to `msg`.
+  if (rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+         RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      r.headers.emplace_back(
+          name, value == nullptr
+                    ? std::string()
+                    : std::string(static_cast<const char*>(value), size));
+    }
+  }
   return r;
 }
 
@@ -72,7 +88,7 @@ bool Transient(rd_kafka_resp_err_t err) {
 // what is already fetched.
 absl::StatusOr<std::vector<Record>> PollHandle(
     rd_kafka_t* rk, int max, std::chrono::milliseconds timeout,
-    std::vector<Record>* into) {
+    std::vector<Record>* into, std::set<TopicPartition>* at_end = nullptr) {
   int wait_ms = static_cast<int>(timeout.count());
   while (static_cast<int>(into->size()) < max) {
     rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, wait_ms);
@@ -80,6 +96,11 @@ absl::StatusOr<std::vector<Record>> PollHandle(
     if (msg == nullptr) break;
     std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)>
         holder(msg, &rd_kafka_message_destroy);
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && at_end != nullptr) {
+      at_end->emplace(msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "",
+                      msg->partition);
+      continue;
+    }
     if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (Transient(msg->err)) {
         log::Warn("kafka consumer", {{"error", rd_kafka_err2str(msg->err)}});
@@ -265,6 +286,30 @@ absl::StatusOr<std::unique_ptr<TopicReader>> TopicReader::Create(
   return r;
 }
 
+absl::StatusOr<std::unique_ptr<TopicReader>> TopicReader::CreateFor(
+    const ConsumerOptions& options, const StartOffsets& from) {
+  std::unique_ptr<TopicReader> r(new TopicReader());
+  auto props = BaseProperties(options);
+  props["group.id"] =
+      options.group_id.empty() ? "fruition-reader" : options.group_id;
+  // at_end(): a bounded read must know when a partition has no more.
+  props["enable.partition.eof"] = "true";
+  auto rk = NewConsumer(props, nullptr, nullptr);
+  if (!rk.ok()) return rk.status();
+  r->rk_ = *rk;
+  auto list = NewList(static_cast<int>(from.size()) + 1);
+  for (const auto& [tp, offset] : from) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)
+        ->offset = offset < 0 ? RD_KAFKA_OFFSET_BEGINNING : offset;
+    r->partitions_.push_back(tp);
+  }
+  if (rd_kafka_resp_err_t err = rd_kafka_assign(r->rk_, list.get()); err) {
+    return absl::UnavailableError(
+        StrCat("kafka assign: ", rd_kafka_err2str(err)));
+  }
+  return r;
+}
+
 TopicReader::~TopicReader() {
   if (rk_ != nullptr) {
     rd_kafka_consumer_close(rk_);
@@ -275,7 +320,7 @@ TopicReader::~TopicReader() {
 absl::StatusOr<std::vector<Record>> TopicReader::Poll(
     int max, std::chrono::milliseconds timeout) {
   std::vector<Record> into;
-  return PollHandle(rk_, max, timeout, &into);
+  return PollHandle(rk_, max, timeout, &into, &at_end_);
 }
 
 absl::StatusOr<std::map<TopicPartition, std::pair<int64_t, int64_t>>>

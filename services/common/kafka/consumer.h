@@ -24,22 +24,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/common/kafka/record.h"
 
 struct rd_kafka_s;
 
 namespace fruition::kafka {
-
-// One consumed record.
-struct Record {
-  std::string topic;
-  int32_t partition = -1;
-  int64_t offset = -1;
-  int64_t timestamp_ms = -1;  // Kafka record timestamp
-  std::string key;
-  std::string value;
-};
-
-using TopicPartition = std::pair<std::string, int32_t>;
 
 // Where to start reading each partition: the next offset to read, or -1 for
 // the beginning of the partition.
@@ -108,6 +97,10 @@ class TopicReader {
       const ConsumerOptions& options, const std::vector<std::string>& topics,
       const std::set<int32_t>& only, const StartOffsets& start,
       std::chrono::milliseconds timeout);
+  // Reads exactly the partitions `from` lists, each from its offset (-1:
+  // the beginning).
+  static absl::StatusOr<std::unique_ptr<TopicReader>> CreateFor(
+      const ConsumerOptions& options, const StartOffsets& from);
   ~TopicReader();
 
   absl::StatusOr<std::vector<Record>> Poll(int max,
@@ -116,10 +109,15 @@ class TopicReader {
   // The partitions read.
   const std::vector<TopicPartition>& partitions() const { return partitions_; }
 
+  // Partitions (of a CreateFor reader) read to the end of their log at some
+  // poll: nothing was left to read then.
+  const std::set<TopicPartition>& at_end() const { return at_end_; }
+
  private:
   TopicReader() = default;
   rd_kafka_s* rk_ = nullptr;
   std::vector<TopicPartition> partitions_;
+  std::set<TopicPartition> at_end_;
 };
 
 // The current (low, high) watermarks of every partition of `topics`: the

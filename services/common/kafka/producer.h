@@ -33,6 +33,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "services/common/kafka/record.h"
 
 struct rd_kafka_s;
 
@@ -48,9 +49,6 @@ struct DeliveryReport {
 };
 
 using DeliveryCallback = std::function<void(const DeliveryReport&)>;
-
-// A record header.
-using Header = std::pair<std::string, std::string>;
 
 // The interface services code against; unit tests use a fake.
 class Producer {

@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 
+#include "absl/strings/escaping.h"
 #include "services/common/store/rocksdb_status.h"
 #include "services/common/strings.h"
 
@@ -11,6 +12,11 @@ namespace {
 
 rocksdb::Slice ToSlice(std::string_view s) {
   return rocksdb::Slice(s.data(), s.size());
+}
+
+// A key as text for messages: '\0' separators and binary parts escaped.
+std::string Escaped(std::string_view key) {
+  return absl::CHexEscape(absl::string_view(key.data(), key.size()));
 }
 
 }  // namespace
@@ -70,13 +76,31 @@ KvTx::KvTx(KvStore* store)
 
 KvTx::~KvTx() = default;
 
-std::optional<std::string> KvTx::Get(int table, std::string_view key) const {
+absl::Status DataLoss(const KvStore& store, int table, std::string_view key,
+                      std::string_view what) {
+  return absl::DataLossError(StrCat("store table '", store.table_name(table),
+                                    "' key '", Escaped(key),
+                                    "': stored bytes are not ", what));
+}
+
+absl::StatusOr<std::optional<std::string>> KvTx::Get(
+    int table, std::string_view key) const {
+  if (absl::Status f = store_->CheckRead(table, key); !f.ok()) return f;
   std::string value;
   const rocksdb::Status s =
       batch_->GetFromBatchAndDB(store_->db(), rocksdb::ReadOptions(),
                                 store_->cf(table), ToSlice(key), &value);
-  if (!s.ok()) return std::nullopt;
-  return value;
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) {
+    return FromRocksDb(s, StrCat("read table '", store_->table_name(table),
+                                 "' key '", Escaped(key), "'"));
+  }
+  return std::optional<std::string>(std::move(value));
+}
+
+void KvTx::Clear() {
+  batch_->Clear();
+  writes_ = 0;
 }
 
 void KvTx::Put(int table, std::string_view key, std::string_view value) {
@@ -90,9 +114,10 @@ void KvTx::Delete(int table, std::string_view key) {
   ++writes_;
 }
 
-std::vector<std::pair<std::string, std::string>> KvTx::Scan(
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> KvTx::Scan(
     int table, std::string_view prefix, std::string_view after,
     size_t limit) const {
+  if (absl::Status f = store_->CheckRead(table, prefix); !f.ok()) return f;
   std::vector<std::pair<std::string, std::string>> out;
   std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(
       store_->cf(table),
@@ -106,15 +131,24 @@ std::vector<std::pair<std::string, std::string>> KvTx::Scan(
     out.emplace_back(k.ToString(), it->value().ToString());
     if (limit > 0 && out.size() >= limit) break;
   }
+  // Valid() is false at the end and on an error alike: only status() tells.
+  if (!it->status().ok()) {
+    return FromRocksDb(it->status(),
+                       StrCat("scan table '", store_->table_name(table),
+                              "' prefix '", Escaped(prefix), "'"));
+  }
   return out;
 }
 
-std::optional<int64_t> KvTx::NextOffset(const std::string& topic,
-                                        int32_t partition) const {
-  auto v =
-      Get(0, JoinKey({topic, BigEndian(static_cast<uint32_t>(partition), 4)}));
-  if (!v || v->size() != 8) return std::nullopt;
-  return static_cast<int64_t>(FromBigEndian(*v));
+absl::StatusOr<std::optional<int64_t>> KvTx::NextOffset(
+    const std::string& topic, int32_t partition) const {
+  const std::string key =
+      JoinKey({topic, BigEndian(static_cast<uint32_t>(partition), 4)});
+  auto v = Get(0, key);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<int64_t>();
+  if ((*v)->size() != 8) return DataLoss(*store_, 0, key, "an 8-byte offset");
+  return std::optional<int64_t>(static_cast<int64_t>(FromBigEndian(**v)));
 }
 
 void KvTx::SetNextOffset(const std::string& topic, int32_t partition,
@@ -123,14 +157,19 @@ void KvTx::SetNextOffset(const std::string& topic, int32_t partition,
       BigEndian(static_cast<uint64_t>(next), 8));
 }
 
-std::vector<std::pair<int32_t, int64_t>> KvTx::Offsets(
+absl::StatusOr<std::vector<std::pair<int32_t, int64_t>>> KvTx::Offsets(
     const std::string& topic) const {
   std::vector<std::pair<int32_t, int64_t>> out;
   // Keys are topic \0 partition (4 bytes, big-endian): the partition's
   // bytes may themselves be '\0', so the key is not split.
   const std::string prefix = JoinKey({topic, ""});
-  for (const auto& [k, v] : Scan(0, prefix)) {
-    if (k.size() != prefix.size() + 4 || v.size() != 8) continue;
+  auto rows = Scan(0, prefix);
+  if (!rows.ok()) return rows.status();
+  for (const auto& [k, v] : *rows) {
+    // A longer key is another topic whose name extends this one with '\0'
+    // (impossible for valid topic names); a short value is damage.
+    if (k.size() != prefix.size() + 4) continue;
+    if (v.size() != 8) return DataLoss(*store_, 0, k, "an 8-byte offset");
     out.emplace_back(static_cast<int32_t>(FromBigEndian(
                          std::string_view(k).substr(prefix.size()))),
                      static_cast<int64_t>(FromBigEndian(v)));
@@ -150,6 +189,8 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(
     families.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
   std::unique_ptr<KvStore> store(new KvStore());
+  store->names_.push_back("offsets");
+  for (const std::string& name : tables) store->names_.push_back(name);
   rocksdb::DB* db = nullptr;
   rocksdb::Status s =
       rocksdb::DB::Open(options, dir, families, &store->handles_, &db);
@@ -169,6 +210,19 @@ KvStore::~KvStore() {
 
 rocksdb::ColumnFamilyHandle* KvStore::cf(int table) const {
   return handles_[static_cast<size_t>(table) + 1];  // 0 is "default"
+}
+
+const std::string& KvStore::table_name(int table) const {
+  static const std::string* const kUnknown = new std::string("?");
+  if (table < 0 || static_cast<size_t>(table) >= names_.size()) {
+    return *kUnknown;
+  }
+  return names_[static_cast<size_t>(table)];
+}
+
+absl::Status KvStore::CheckRead(int table, std::string_view key) const {
+  if (!read_fault_) return absl::OkStatus();
+  return read_fault_(table, key);
 }
 
 absl::Status KvStore::PutNow(int table, std::string_view key,

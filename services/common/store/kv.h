@@ -5,10 +5,16 @@
 //
 // Keys are byte strings; JoinKey/SplitKey build composite keys with '\0'
 // separators (ids are validated by intake to hold no control characters).
+//
+// Reads are checked (issue 13): any RocksDB error other than NotFound is an
+// error, never "absent", and a scan reports its iterator's status. Stored
+// bytes that do not parse are DATA_LOSS naming table and key (DataLoss(),
+// proto_table.h), so a caller stops instead of resetting state.
 #ifndef FRUITION_SERVICES_COMMON_STORE_KV_H_
 #define FRUITION_SERVICES_COMMON_STORE_KV_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -47,24 +53,34 @@ class KvTx {
   KvTx(const KvTx&) = delete;
   KvTx& operator=(const KvTx&) = delete;
 
-  std::optional<std::string> Get(int table, std::string_view key) const;
+  // The value of `key`; nullopt if absent; an error if the read failed.
+  absl::StatusOr<std::optional<std::string>> Get(int table,
+                                                 std::string_view key) const;
   void Put(int table, std::string_view key, std::string_view value);
   void Delete(int table, std::string_view key);
   // Keys and values of `table` starting with `prefix`, in key order, from the
   // first key > `after` (if not empty), at most `limit` (0: all).
-  std::vector<std::pair<std::string, std::string>> Scan(
+  // An error if the iteration failed (never a silently short result).
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Scan(
       int table, std::string_view prefix, std::string_view after = {},
       size_t limit = 0) const;
 
-  // The next Kafka offset to read of (topic, partition), in table 0.
-  std::optional<int64_t> NextOffset(const std::string& topic,
-                                    int32_t partition) const;
+  // The next Kafka offset to read of (topic, partition), in table 0; nullopt
+  // if none is stored; DATA_LOSS if the stored one is not 8 bytes.
+  absl::StatusOr<std::optional<int64_t>> NextOffset(const std::string& topic,
+                                                    int32_t partition) const;
   void SetNextOffset(const std::string& topic, int32_t partition, int64_t next);
-  // Every stored (partition, next offset) of `topic`.
-  std::vector<std::pair<int32_t, int64_t>> Offsets(
+  // Every stored (partition, next offset) of `topic`; DATA_LOSS if one is
+  // malformed.
+  absl::StatusOr<std::vector<std::pair<int32_t, int64_t>>> Offsets(
       const std::string& topic) const;
 
+  KvStore* store() const { return store_; }
+
   bool empty() const { return writes_ == 0; }
+  // Forgets every write not committed yet (the stream loop retries a batch
+  // without a record an operator skipped).
+  void Clear();
 
  private:
   friend class KvStore;
@@ -73,8 +89,19 @@ class KvTx {
   int64_t writes_ = 0;
 };
 
+// DATA_LOSS naming the table and the (escaped) key whose stored bytes are not
+// `what`, e.g. "an internal.SubjectState".
+absl::Status DataLoss(const KvStore& store, int table, std::string_view key,
+                      std::string_view what);
+
 class KvStore {
  public:
+  // Consulted before every read (Get, Scan, offsets) with the table and key
+  // (the scan prefix); a non-OK status is returned as the read's error. The
+  // seam through which tests inject store read errors; unset in services.
+  using ReadFault =
+      std::function<absl::Status(int table, std::string_view key)>;
+
   // Opens (creating) the store in `dir` with table 0 "offsets" followed by
   // `tables` (table i + 1 is tables[i]).
   static absl::StatusOr<std::unique_ptr<KvStore>> Open(
@@ -90,11 +117,22 @@ class KvStore {
 
   rocksdb::DB* db() const { return db_; }
   rocksdb::ColumnFamilyHandle* cf(int table) const;
+  // "offsets" for table 0, else the name given to Open.
+  const std::string& table_name(int table) const;
+
+  // Installs (or, with nullptr, removes) the read fault hook. Not
+  // synchronised: set it before the store is shared between threads.
+  void SetReadFault(ReadFault fault) { read_fault_ = std::move(fault); }
 
  private:
+  friend class KvTx;
   KvStore() = default;
+  absl::Status CheckRead(int table, std::string_view key) const;
+
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::vector<std::string> names_;  // "offsets", then the tables
+  ReadFault read_fault_;
 };
 
 }  // namespace fruition::store

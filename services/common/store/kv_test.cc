@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <map>
 
+#include "fruition/internal/scoring.pb.h"
 #include "gtest/gtest.h"
+#include "services/common/store/proto_table.h"
 
 namespace fruition::store {
 namespace {
@@ -29,17 +31,19 @@ TEST(KvTest, OffsetsOfEveryPartitionRoundTrip) {
     for (const auto& [p, n] : want) tx.SetNextOffset("topic.a", p, n);
     tx.SetNextOffset("topic.ab", 1, 99);  // a longer name, same prefix
     // Read through the batch before the commit.
-    EXPECT_EQ(tx.NextOffset("topic.a", 3), 7);
+    EXPECT_EQ(*tx.NextOffset("topic.a", 3), 7);
     ASSERT_TRUE(store->Commit(tx).ok());
   }
   KvTx tx(store.get());
   std::map<int32_t, int64_t> got;
-  for (const auto& [p, n] : tx.Offsets("topic.a")) got[p] = n;
+  const auto offsets = tx.Offsets("topic.a");
+  ASSERT_TRUE(offsets.ok()) << offsets.status();
+  for (const auto& [p, n] : *offsets) got[p] = n;
   EXPECT_EQ(got, want);
-  EXPECT_EQ(tx.Offsets("topic.ab").size(), 1u);
-  EXPECT_EQ(tx.NextOffset("topic.a", 256), 1LL << 40);
-  EXPECT_FALSE(tx.NextOffset("topic.a", 2).has_value());
-  EXPECT_TRUE(tx.Offsets("topic").empty());
+  EXPECT_EQ(tx.Offsets("topic.ab")->size(), 1u);
+  EXPECT_EQ(*tx.NextOffset("topic.a", 256), 1LL << 40);
+  EXPECT_FALSE(tx.NextOffset("topic.a", 2)->has_value());
+  EXPECT_TRUE(tx.Offsets("topic")->empty());
 }
 
 TEST(KvTest, ScanPrefixAfterLimitAndDeletes) {
@@ -54,14 +58,60 @@ TEST(KvTest, ScanPrefixAfterLimitAndDeletes) {
   KvTx tx(store.get());
   tx.Delete(1, "a\x02");
   tx.Put(1, "a\x04", "w");
-  auto all = tx.Scan(1, "a");
+  auto all = *tx.Scan(1, "a");
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[0].first, "a\x01");
   EXPECT_EQ(all[2].first, "a\x04");
-  auto after = tx.Scan(1, "a", "a\x01", 1);
+  auto after = *tx.Scan(1, "a", "a\x01", 1);
   ASSERT_EQ(after.size(), 1u);
   EXPECT_EQ(after[0].first, "a\x03");
   EXPECT_FALSE(tx.empty());
+}
+
+TEST(KvTest, ReadErrorsAreErrorsNotAbsence) {
+  auto store = Open("fault");
+  {
+    KvTx tx(store.get());
+    tx.Put(1, "k", "v");
+    tx.SetNextOffset("t", 0, 3);
+    ASSERT_TRUE(store->Commit(tx).ok());
+  }
+  store->SetReadFault([](int table, std::string_view key) {
+    (void)key;
+    return table == 1 ? absl::UnavailableError("disk gone") : absl::OkStatus();
+  });
+  KvTx tx(store.get());
+  EXPECT_EQ(tx.Get(1, "k").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(tx.Get(1, "absent").status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(tx.Scan(1, "").status().code(), absl::StatusCode::kUnavailable);
+  // Table 0 (offsets) is not faulted here.
+  EXPECT_EQ(*tx.NextOffset("t", 0), 3);
+  store->SetReadFault(nullptr);
+  EXPECT_EQ(**tx.Get(1, "k"), "v");
+}
+
+TEST(KvTest, UnparseableStoredBytesAreDataLossNamingTableAndKey) {
+  auto store = Open("dataloss");
+  {
+    KvTx tx(store.get());
+    // A protobuf tag with a truncated length-delimited field.
+    tx.Put(1, JoinKey({"pid", "x"}), std::string("\x0a\x05ab", 4));
+    tx.Put(0, JoinKey({"t", BigEndian(1, 4)}), "short");
+    ASSERT_TRUE(store->Commit(tx).ok());
+  }
+  KvTx tx(store.get());
+  auto state = GetProto<internal::SubjectState>(tx, 1, JoinKey({"pid", "x"}));
+  ASSERT_EQ(state.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(state.status().message().find("'things'"), std::string::npos)
+      << state.status();
+  EXPECT_NE(state.status().message().find("pid\\x00x"), std::string::npos)
+      << state.status();
+  EXPECT_EQ(ScanProto<internal::SubjectState>(tx, 1, "").status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_FALSE(GetProto<internal::SubjectState>(tx, 1, "none")->has_value());
+  EXPECT_EQ(tx.NextOffset("t", 1).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(tx.Offsets("t").status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(KvTest, JoinAndSplitKeys) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 
+#include "absl/strings/cord.h"
 #include "services/common/log/log.h"
 #include "services/common/strings.h"
 
@@ -14,6 +15,10 @@ namespace fruition::stream {
 namespace {
 
 using std::chrono::milliseconds;
+
+// The Status payload naming an unreadable record: topic \0 partition \0
+// offset \0 why.
+constexpr char kUnreadablePayload[] = "type.fruition/stream.Unreadable";
 
 }  // namespace
 
@@ -47,6 +52,62 @@ absl::StatusOr<SkipSet> ParseSkipRecords(const std::string& value,
   return out;
 }
 
+absl::Status Unreadable(const kafka::Record& r, std::string_view why,
+                        PoisonRecord* poison) {
+  if (poison != nullptr) {
+    *poison = PoisonRecord{{r.topic, r.partition}, r.offset, std::string(why)};
+  }
+  absl::Status s =
+      absl::DataLossError(StrCat("unreadable record ", r.topic, "/",
+                                 r.partition, "@", r.offset, ": ", why));
+  s.SetPayload(kUnreadablePayload,
+               absl::Cord(store::JoinKey({r.topic, std::to_string(r.partition),
+                                          std::to_string(r.offset), why})));
+  return s;
+}
+
+std::optional<PoisonRecord> PoisonOf(const absl::Status& status) {
+  const auto payload = status.GetPayload(kUnreadablePayload);
+  if (!payload) return std::nullopt;
+  const std::vector<std::string> parts = store::SplitKey(std::string(*payload));
+  if (parts.size() < 4) return std::nullopt;
+  PoisonRecord p;
+  p.tp = {parts[0],
+          static_cast<int32_t>(std::strtol(parts[1].c_str(), nullptr, 10))};
+  p.offset = std::strtoll(parts[2].c_str(), nullptr, 10);
+  p.why = parts[3];
+  return p;
+}
+
+absl::StatusOr<std::vector<Output>> ApplySkipping(
+    Handler& handler, store::KvTx& tx, std::vector<kafka::Record> records,
+    const std::set<int32_t>& owned, const SkipSet& skip,
+    std::vector<PoisonRecord>* skipped) {
+  while (true) {
+    auto outputs = handler.Apply(tx, records, owned);
+    if (outputs.ok()) return outputs;
+    const std::optional<PoisonRecord> poison = PoisonOf(outputs.status());
+    if (!poison || skip.count({poison->tp, poison->offset}) == 0) {
+      return outputs;
+    }
+    // Applied again from scratch without it: what the handler wrote before
+    // it stopped is forgotten.
+    tx.Clear();
+    records.erase(std::remove_if(records.begin(), records.end(),
+                                 [&](const kafka::Record& r) {
+                                   return r.topic == poison->tp.first &&
+                                          r.partition == poison->tp.second &&
+                                          r.offset == poison->offset;
+                                 }),
+                  records.end());
+    if (skipped != nullptr) skipped->push_back(*poison);
+  }
+}
+
+bool Skipped(const SkipSet& skip, const kafka::Record& r) {
+  return skip.count({{r.topic, r.partition}, r.offset}) > 0;
+}
+
 Loop::Loop(LoopOptions options, store::KvStore* store,
            kafka::Producer* producer, Handler* handler,
            prometheus::Registry* registry)
@@ -71,6 +132,22 @@ Loop::Loop(LoopOptions options, store::KvStore* store,
         &prometheus::BuildCounter()
              .Name("fruition_stream_poison_records_total")
              .Help("Unreadable records that stopped consumption, by stage")
+             .Register(*registry)
+             .Add(labels);
+    skipped_counter_ =
+        &prometheus::BuildCounter()
+             .Name("fruition_stream_skipped_records_total")
+             .Help(
+                 "Records an operator listed in --skip-record that were "
+                 "reached, by stage")
+             .Register(*registry)
+             .Add(labels);
+    store_errors_counter_ =
+        &prometheus::BuildCounter()
+             .Name("fruition_stream_store_errors_total")
+             .Help(
+                 "Failed store reads or unparseable stored state that "
+                 "stopped consumption, by stage")
              .Register(*registry)
              .Add(labels);
   }
@@ -150,30 +227,10 @@ bool Loop::CommitOrLog(store::KvTx& tx) {
   return true;
 }
 
-bool Loop::Process(const std::vector<kafka::Record>& batch,
-                   const std::atomic<bool>& stop) {
-  if (batch.empty()) return true;
-  store::KvTx tx(store_);
-  // Re-deliveries (at or below the stored offsets) are dropped here.
-  std::vector<kafka::Record> fresh;
-  fresh.reserve(batch.size());
-  std::map<kafka::TopicPartition, int64_t> next;
-  for (const kafka::Record& r : batch) {
-    const kafka::TopicPartition tp{r.topic, r.partition};
-    auto it = next.find(tp);
-    if (it == next.end()) {
-      it = next.emplace(tp, tx.NextOffset(r.topic, r.partition).value_or(-1))
-               .first;
-    }
-    if (it->second >= 0 && r.offset < it->second) continue;
-    it->second = r.offset + 1;
-    fresh.push_back(r);
-  }
-  PoisonRecord poison;
-  // The handler sees the offsets as they were before this batch.
-  auto outputs = handler_->Apply(tx, fresh, Owned(), options_.skip, &poison);
-  if (!outputs.ok()) {
-    healthy_ = false;
+void Loop::Stopped(const absl::Status& error, const PoisonRecord& poison,
+                   std::string_view what) {
+  healthy_ = false;
+  if (poison.offset >= 0) {
     if (poison_counter_ != nullptr) poison_counter_->Increment();
     log::Error(
         "unreadable record: consumption stopped; after inspecting it, "
@@ -184,7 +241,74 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
          {"offset", poison.offset},
          {"skip_record",
           StrCat(poison.tp.first, ":", poison.tp.second, ":", poison.offset)},
-         {"error", std::string(outputs.status().message())}});
+         {"error", std::string(error.message())}});
+    return;
+  }
+  // Not a record's fault: the store (DATA_LOSS names table and key). Nothing
+  // of the batch is committed; a restart retries it.
+  if (store_errors_counter_ != nullptr) store_errors_counter_->Increment();
+  log::Error("store read failed: consumption stopped, nothing committed",
+             {{"stage", options_.name},
+              {"during", std::string(what)},
+              {"code", absl::StatusCodeToString(error.code())},
+              {"error", std::string(error.message())}});
+}
+
+absl::StatusOr<std::vector<kafka::Record>> Loop::Fresh(
+    const store::KvTx& tx, const std::vector<kafka::Record>& batch,
+    std::map<kafka::TopicPartition, int64_t>* next) const {
+  std::vector<kafka::Record> fresh;
+  fresh.reserve(batch.size());
+  for (const kafka::Record& r : batch) {
+    const kafka::TopicPartition tp{r.topic, r.partition};
+    auto it = next->find(tp);
+    if (it == next->end()) {
+      auto stored = tx.NextOffset(r.topic, r.partition);
+      // Unknown is not "none": reading on would re-apply re-deliveries.
+      if (!stored.ok()) return stored.status();
+      it = next->emplace(tp, stored->value_or(-1)).first;
+    }
+    if (it->second >= 0 && r.offset < it->second) continue;
+    it->second = r.offset + 1;
+    fresh.push_back(r);
+  }
+  return fresh;
+}
+
+void Loop::AuditSkip(const PoisonRecord& p) {
+  if (skipped_counter_ != nullptr) skipped_counter_->Increment();
+  // Warn: an audit line that survives --log-level warn.
+  log::Warn(
+      "unreadable record skipped by operator (--skip-record)",
+      {{"audit", true},
+       {"stage", options_.name},
+       {"topic", p.tp.first},
+       {"partition", static_cast<int64_t>(p.tp.second)},
+       {"offset", p.offset},
+       {"skip_record", StrCat(p.tp.first, ":", p.tp.second, ":", p.offset)},
+       {"error", p.why}});
+}
+
+bool Loop::Process(const std::vector<kafka::Record>& batch,
+                   const std::atomic<bool>& stop) {
+  if (batch.empty()) return true;
+  store::KvTx tx(store_);
+  // Re-deliveries (at or below the stored offsets) are dropped here.
+  std::map<kafka::TopicPartition, int64_t> next;
+  auto fresh = Fresh(tx, batch, &next);
+  if (!fresh.ok()) {
+    Stopped(fresh.status(), PoisonRecord{}, "offsets");
+    return false;
+  }
+  const size_t applied = fresh->size();
+  // The handler sees the offsets as they were before this batch.
+  std::vector<PoisonRecord> skipped;
+  auto outputs = ApplySkipping(*handler_, tx, *std::move(fresh), Owned(),
+                               options_.skip, &skipped);
+  for (const PoisonRecord& p : skipped) AuditSkip(p);
+  if (!outputs.ok()) {
+    Stopped(outputs.status(),
+            PoisonOf(outputs.status()).value_or(PoisonRecord{}), "apply");
     return false;
   }
   for (const auto& [tp, n] : next) {
@@ -195,14 +319,17 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
       }
     }
   }
-  for (auto& o : handler_->Flush(tx, Owned(), CaughtUp())) {
-    outputs->push_back(std::move(o));
+  auto flushed = handler_->Flush(tx, Owned(), CaughtUp());
+  if (!flushed.ok()) {
+    Stopped(flushed.status(), PoisonRecord{}, "flush");
+    return false;
   }
+  for (auto& o : *flushed) outputs->push_back(std::move(o));
   if (!ProduceAll(*outputs, stop)) return false;
   if (!CommitOrLog(tx)) return false;
-  records_ += static_cast<int64_t>(fresh.size());
+  records_ += static_cast<int64_t>(applied - skipped.size());
   if (records_counter_ != nullptr) {
-    records_counter_->Increment(static_cast<double>(fresh.size()));
+    records_counter_->Increment(static_cast<double>(applied - skipped.size()));
   }
   return true;
 }
@@ -219,114 +346,216 @@ void Loop::RunUntilStopped(const std::atomic<bool>& stop) {
   }
 }
 
+absl::Status Loop::Replay(const Ranges& ranges, const std::atomic<bool>& stop) {
+  ReadOptions read;
+  read.batch_max = options_.batch_max;
+  read.stop = &stop;
+  return ReadRanges(
+      options_.consumer, ranges, read,
+      [&](const std::vector<kafka::Record>& batch) -> absl::Status {
+        store::KvTx tx(store_);
+        std::map<kafka::TopicPartition, int64_t> next;
+        auto fresh = Fresh(tx, batch, &next);
+        if (!fresh.ok()) return fresh.status();
+        std::vector<PoisonRecord> skipped;
+        auto outputs = ApplySkipping(*handler_, tx, *std::move(fresh), {},
+                                     options_.skip, &skipped);
+        for (const PoisonRecord& p : skipped) AuditSkip(p);
+        if (!outputs.ok()) {
+          Stopped(outputs.status(),
+                  PoisonOf(outputs.status()).value_or(PoisonRecord{}),
+                  "replay");
+          return outputs.status();
+        }
+        for (const auto& [tp, n] : next) {
+          if (n >= 0) tx.SetNextOffset(tp.first, tp.second, n);
+        }
+        return store_->Commit(tx);
+      });
+}
+
 bool Loop::Tick(const std::atomic<bool>& stop) {
   store::KvTx tx(store_);
-  const std::vector<Output> outputs = handler_->Flush(tx, Owned(), CaughtUp());
-  if (outputs.empty() && tx.empty()) return true;
-  if (!ProduceAll(outputs, stop)) return false;
+  auto outputs = handler_->Flush(tx, Owned(), CaughtUp());
+  if (!outputs.ok()) {
+    Stopped(outputs.status(), PoisonRecord{}, "flush");
+    return false;
+  }
+  if (outputs->empty() && tx.empty()) return true;
+  if (!ProduceAll(*outputs, stop)) return false;
   return CommitOrLog(tx);
 }
 
-absl::Status Loop::Run(const std::atomic<bool>& stop) {
-  std::unique_ptr<kafka::TopicReader> reader;
-  if (!options_.global_topics.empty()) {
-    kafka::StartOffsets start;
+absl::StatusOr<bool> Loop::ReadGlobalTables(
+    const std::atomic<bool>& stop,
+    std::unique_ptr<kafka::TopicReader>* reader) {
+  kafka::StartOffsets start;
+  {
     store::KvTx tx(store_);
     for (const auto& topic : options_.global_topics) {
-      for (const auto& [p, n] : tx.Offsets(topic)) start[{topic, p}] = n;
+      auto offsets = tx.Offsets(topic);
+      if (!offsets.ok()) {
+        Stopped(offsets.status(), PoisonRecord{}, "offsets");
+        return false;
+      }
+      for (const auto& [p, n] : *offsets) start[{topic, p}] = n;
     }
-    auto r = kafka::TopicReader::Create(
-        options_.consumer, options_.global_topics, start, milliseconds(10000));
-    if (!r.ok()) return r.status();
-    reader = std::move(*r);
-    // Catch up with the global tables before taking partitions, so the first
-    // records are judged with the reference data as it stands (not, say, a
-    // claim against an org whose designation is not read yet).
-    auto ends = kafka::EndOffsets(options_.consumer, options_.global_topics,
-                                  milliseconds(10000));
-    if (!ends.ok()) return ends.status();
-    std::map<kafka::TopicPartition, int64_t> at = start;
-    auto behind = [&] {
-      for (const auto& [tp, end] : *ends) {
-        auto it = at.find(tp);
-        if (end > 0 && (it == at.end() || it->second < end)) return true;
-      }
-      return false;
-    };
-    while (behind() && !stop.load()) {
-      auto refs = reader->Poll(options_.batch_max, milliseconds(200));
-      if (!refs.ok()) return refs.status();
-      for (const auto& rec : *refs) {
-        at[{rec.topic, rec.partition}] = rec.offset + 1;
-      }
-      if (!Process(*refs, stop)) {
-        // Unreadable: hold, NOT_SERVING, until stopped (SPEC §8).
-        while (!stop.load()) std::this_thread::sleep_for(milliseconds(200));
-        return absl::OkStatus();
-      }
-    }
-    log::Info("global tables read", {{"stage", options_.name}});
   }
-  const std::string& owned_topic = options_.group_topics.front();
-  bool stuck = false;
-  auto on_assign = [&](const std::vector<kafka::TopicPartition>& tps) {
-    kafka::StartOffsets start;
-    std::set<int32_t> added;
-    std::set<int32_t> owned;
-    // Where each assigned partition ends now: up to there it is history.
-    auto ends = kafka::Watermarks(options_.consumer, options_.group_topics,
-                                  milliseconds(10000));
-    if (!ends.ok()) {
-      log::Warn("end offsets unknown; assigned partitions count as caught up",
-                {{"stage", options_.name},
-                 {"error", std::string(ends.status().message())}});
+  auto r = kafka::TopicReader::Create(options_.consumer, options_.global_topics,
+                                      start, milliseconds(10000));
+  if (!r.ok()) return r.status();
+  *reader = std::move(*r);
+  // Catch up with the global tables before taking partitions, so the first
+  // records are judged with the reference data as it stands (not, say, a
+  // claim against an org whose designation is not read yet).
+  auto ends = kafka::EndOffsets(options_.consumer, options_.global_topics,
+                                milliseconds(10000));
+  if (!ends.ok()) return ends.status();
+  std::map<kafka::TopicPartition, int64_t> at = start;
+  auto behind = [&] {
+    for (const auto& [tp, end] : *ends) {
+      auto it = at.find(tp);
+      if (end > 0 && (it == at.end() || it->second < end)) return true;
     }
-    {
-      store::KvTx tx(store_);
-      std::lock_guard<std::mutex> lock(owned_mu_);
-      for (const auto& tp : tps) {
-        const auto n = tx.NextOffset(tp.first, tp.second);
-        if (n) start[tp] = *n;
-        positions_[tp] = n.value_or(0);
-        if (ends.ok()) {
-          // Records before the low watermark are gone (retention): they
-          // cannot be waited for.
-          auto e = ends->find(tp);
-          targets_[tp] = e == ends->end() ? 0 : e->second.second;
-          if (e != ends->end()) {
-            positions_[tp] = std::max(positions_[tp], e->second.first);
-          }
-        }
-        if (tp.first == owned_topic) {
-          owned_.insert(tp.second);
-          added.insert(tp.second);
-        }
-      }
-      owned = owned_;
-    }
-    store::KvTx tx(store_);
-    const std::vector<Output> outputs = handler_->OnAssigned(tx, added, owned);
-    if (!outputs.empty()) {
-      log::Info("assigned partitions caught up",
-                {{"stage", options_.name},
-                 {"partitions", static_cast<int64_t>(added.size())},
-                 {"outputs", static_cast<int64_t>(outputs.size())}});
-    }
-    if (ProduceAll(outputs, stop)) CommitOrLog(tx);
-    return start;
+    return false;
   };
-  auto on_revoke = [&](const std::vector<kafka::TopicPartition>& tps,
-                       const std::vector<kafka::Record>& unreturned) {
-    if (!stuck && !Process(unreturned, stop)) stuck = true;
+  while (behind() && !stop.load()) {
+    auto refs = (*reader)->Poll(options_.batch_max, milliseconds(200));
+    if (!refs.ok()) return refs.status();
+    for (const auto& rec : *refs) {
+      at[{rec.topic, rec.partition}] = rec.offset + 1;
+    }
+    if (!Process(*refs, stop)) return false;
+  }
+  log::Info("global tables read", {{"stage", options_.name}});
+  return true;
+}
+
+kafka::StartOffsets Loop::OnAssign(
+    const std::vector<kafka::TopicPartition>& tps,
+    const std::atomic<bool>& stop) {
+  const std::string& owned_topic = options_.group_topics.front();
+  kafka::StartOffsets start;
+  std::set<int32_t> added;
+  std::set<int32_t> owned;
+  // Where each assigned partition ends now: up to there it is history.
+  auto ends = kafka::Watermarks(options_.consumer, options_.group_topics,
+                                milliseconds(10000));
+  if (!ends.ok()) {
+    log::Warn("end offsets unknown; assigned partitions count as caught up",
+              {{"stage", options_.name},
+               {"error", std::string(ends.status().message())}});
+  }
+  {
+    store::KvTx tx(store_);
     std::lock_guard<std::mutex> lock(owned_mu_);
     for (const auto& tp : tps) {
-      if (tp.first == owned_topic) owned_.erase(tp.second);
-      targets_.erase(tp);
-      positions_.erase(tp);
+      const auto n = tx.NextOffset(tp.first, tp.second);
+      if (!n.ok()) {
+        // Where to start is unknown: hold rather than re-apply history.
+        Stopped(n.status(), PoisonRecord{}, "assignment");
+        stuck_ = true;
+        continue;
+      }
+      if (*n) start[tp] = **n;
+      positions_[tp] = n->value_or(0);
+      if (ends.ok()) {
+        // Records before the low watermark are gone (retention): they
+        // cannot be waited for.
+        auto e = ends->find(tp);
+        targets_[tp] = e == ends->end() ? 0 : e->second.second;
+        if (e != ends->end()) {
+          positions_[tp] = std::max(positions_[tp], e->second.first);
+        }
+      }
+      if (tp.first == owned_topic) {
+        owned_.insert(tp.second);
+        added.insert(tp.second);
+      }
     }
-  };
+    owned = owned_;
+  }
+  if (stuck_) return start;
+  store::KvTx tx(store_);
+  auto outputs = handler_->OnAssigned(tx, added, owned);
+  if (!outputs.ok()) {
+    Stopped(outputs.status(), PoisonRecord{}, "assignment");
+    stuck_ = true;
+    return start;
+  }
+  if (!outputs->empty()) {
+    log::Info("assigned partitions caught up",
+              {{"stage", options_.name},
+               {"partitions", static_cast<int64_t>(added.size())},
+               {"outputs", static_cast<int64_t>(outputs->size())}});
+  }
+  if (ProduceAll(*outputs, stop)) CommitOrLog(tx);
+  return start;
+}
+
+void Loop::OnRevoke(const std::vector<kafka::TopicPartition>& tps,
+                    const std::vector<kafka::Record>& unreturned,
+                    const std::atomic<bool>& stop) {
+  const std::string& owned_topic = options_.group_topics.front();
+  if (!stuck_ && !Process(unreturned, stop)) stuck_ = true;
+  std::lock_guard<std::mutex> lock(owned_mu_);
+  for (const auto& tp : tps) {
+    if (tp.first == owned_topic) owned_.erase(tp.second);
+    targets_.erase(tp);
+    positions_.erase(tp);
+  }
+}
+
+absl::Status Loop::PollOnce(kafka::TopicReader* reader,
+                            kafka::GroupConsumer* group,
+                            const std::atomic<bool>& stop,
+                            std::chrono::steady_clock::time_point* last_tick) {
+  std::vector<kafka::Record> batch;
+  if (reader != nullptr) {
+    auto refs = reader->Poll(options_.batch_max, milliseconds(0));
+    if (!refs.ok()) return refs.status();
+    batch = *std::move(refs);
+  }
+  auto recs =
+      group->Poll(options_.batch_max, milliseconds(batch.empty() ? 100 : 0));
+  if (!recs.ok()) return recs.status();
+  // An assignment during the poll may have failed to read the store.
+  if (stuck_) return absl::OkStatus();
+  for (auto& r : *recs) batch.push_back(std::move(r));
+  if (batch.empty()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - *last_tick >= std::chrono::seconds(1)) {
+      *last_tick = now;
+      if (!Tick(stop)) stuck_ = !stop.load();
+    }
+    return absl::OkStatus();
+  }
+  *last_tick = std::chrono::steady_clock::now();
+  if (!Process(batch, stop)) stuck_ = !stop.load();
+  return absl::OkStatus();
+}
+
+absl::Status Loop::Run(const std::atomic<bool>& stop) {
+  stuck_ = false;
+  std::unique_ptr<kafka::TopicReader> reader;
+  if (!options_.global_topics.empty()) {
+    auto read = ReadGlobalTables(stop, &reader);
+    if (!read.ok()) return read.status();
+    if (!*read) {
+      // Unreadable: hold, NOT_SERVING, until stopped (SPEC §8).
+      while (!stop.load()) std::this_thread::sleep_for(milliseconds(200));
+      return absl::OkStatus();
+    }
+  }
   auto group = kafka::GroupConsumer::Create(
-      options_.consumer, options_.group_topics, on_assign, on_revoke);
+      options_.consumer, options_.group_topics,
+      [&](const std::vector<kafka::TopicPartition>& tps) {
+        return OnAssign(tps, stop);
+      },
+      [&](const std::vector<kafka::TopicPartition>& tps,
+          const std::vector<kafka::Record>& unreturned) {
+        OnRevoke(tps, unreturned, stop);
+      });
   if (!group.ok()) return group.status();
 
   healthy_ = true;
@@ -336,36 +565,12 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
                                             options_.global_topics.size())}});
   absl::Status status;
   auto last_tick = std::chrono::steady_clock::now();
-  while (!stop.load() && !stuck) {
-    std::vector<kafka::Record> batch;
-    if (reader != nullptr) {
-      auto refs = reader->Poll(options_.batch_max, milliseconds(0));
-      if (!refs.ok()) {
-        status = refs.status();
-        break;
-      }
-      batch = *std::move(refs);
-    }
-    auto recs = (*group)->Poll(options_.batch_max,
-                               milliseconds(batch.empty() ? 100 : 0));
-    if (!recs.ok()) {
-      status = recs.status();
-      break;
-    }
-    for (auto& r : *recs) batch.push_back(std::move(r));
-    if (batch.empty()) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_tick >= std::chrono::seconds(1)) {
-        last_tick = now;
-        if (!Tick(stop)) stuck = !stop.load();
-      }
-      continue;
-    }
-    last_tick = std::chrono::steady_clock::now();
-    if (!Process(batch, stop)) stuck = !stop.load();
+  while (!stop.load() && !stuck_ && status.ok()) {
+    status = PollOnce(reader.get(), group->get(), stop, &last_tick);
   }
-  if (stuck) {
+  if (stuck_) {
     // Hold on, NOT_SERVING, until stopped: the operator decides (SPEC §8).
+    healthy_ = false;
     while (!stop.load()) std::this_thread::sleep_for(milliseconds(200));
   }
   (*group)->Close();

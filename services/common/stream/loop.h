@@ -12,15 +12,24 @@
 //   - on assignment, Handler::OnAssigned first (catch up state that other
 //     instances' partitions did not update here);
 //   - an unreadable record stops consumption (health NOT_SERVING) until an
-//     operator skips it (SPEC §8).
+//     operator skips it (SPEC §8); every skip the operator asked for is
+//     audited (a warning naming the record, and a metric);
+//   - a store read that fails, or stored bytes that do not parse (DATA_LOSS),
+//     stops consumption the same way, counted and logged, and nothing of the
+//     batch is produced or committed: state is never reset to empty.
+// docs/runtime.md has the whole contract.
 #ifndef FRUITION_SERVICES_COMMON_STREAM_LOOP_H_
 #define FRUITION_SERVICES_COMMON_STREAM_LOOP_H_
 
 #include <atomic>
+#include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,6 +39,7 @@
 #include "services/common/kafka/consumer.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/store/kv.h"
+#include "services/common/stream/read_ranges.h"
 
 namespace fruition::stream {
 
@@ -50,6 +60,31 @@ struct PoisonRecord {
 
 using SkipSet = std::set<std::pair<kafka::TopicPartition, int64_t>>;
 
+// For a handler: `r` cannot be read (`why`, e.g. "not a
+// fruition.v1.AgencyReport"). The DATA_LOSS the handler returns from Apply;
+// it names the record (PoisonOf), so the loop can stop at it or, if the
+// operator listed it, skip it. Fills `poison` too if not null.
+absl::Status Unreadable(const kafka::Record& r, std::string_view why,
+                        PoisonRecord* poison = nullptr);
+
+// The record an Unreadable() status names; nullopt for any other status (a
+// store error, say).
+std::optional<PoisonRecord> PoisonOf(const absl::Status& status);
+
+// Whether the operator listed `r` in --skip-record.
+bool Skipped(const SkipSet& skip, const kafka::Record& r);
+
+class Handler;
+
+// Handler::Apply of `records` into `tx`, as the loop runs it: when the
+// handler reports an unreadable record that `skip` lists, `tx` is cleared
+// and the batch applied again without it (appended to `skipped`). Any other
+// error is returned.
+absl::StatusOr<std::vector<Output>> ApplySkipping(
+    Handler& handler, store::KvTx& tx, std::vector<kafka::Record> records,
+    const std::set<int32_t>& owned, const SkipSet& skip,
+    std::vector<PoisonRecord>* skipped);
+
 // Parses the --skip-record setting: "TOPIC:PARTITION:OFFSET[,...]".
 // INVALID_ARGUMENT naming config field `field` otherwise.
 absl::StatusOr<SkipSet> ParseSkipRecords(const std::string& value,
@@ -59,20 +94,22 @@ class Handler {
  public:
   virtual ~Handler() = default;
   // Applies new records (in order per partition) to `tx`; returns what to
-  // produce. DATA_LOSS and `poison` filled for a record it cannot read that
-  // `skip` does not list.
+  // produce. For a record it cannot read: Unreadable(record, why) (the loop
+  // stops there, or skips it if the operator said so). Any other error (a
+  // store read that failed, stored bytes that do not parse) stops
+  // consumption too. Records at or below the stored offsets never arrive.
   virtual absl::StatusOr<std::vector<Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned, const SkipSet& skip,
-      PoisonRecord* poison) = 0;
-  // Partitions `added` were just assigned (`owned` includes them).
-  virtual std::vector<Output> OnAssigned(store::KvTx& tx,
-                                         const std::set<int32_t>& added,
-                                         const std::set<int32_t>& owned) {
+      const std::set<int32_t>& owned) = 0;
+  // Partitions `added` were just assigned (`owned` includes them). An
+  // error (a failed store read) stops consumption.
+  virtual absl::StatusOr<std::vector<Output>> OnAssigned(
+      store::KvTx& tx, const std::set<int32_t>& added,
+      const std::set<int32_t>& owned) {
     (void)tx;
     (void)added;
     (void)owned;
-    return {};
+    return std::vector<Output>{};
   }
   // Called at the end of every batch (in its transaction, before its outputs
   // are produced) and, while no records come, about once a second in a
@@ -80,14 +117,15 @@ class Handler {
   // group topic has been read up to where it ended when the partition was
   // assigned, i.e. whose history is replayed and whose records are now live.
   // For handlers that hold back conclusions while they replay, or that act
-  // on the passing of time.
-  virtual std::vector<Output> Flush(store::KvTx& tx,
-                                    const std::set<int32_t>& owned,
-                                    const std::set<int32_t>& caught_up) {
+  // on the passing of time. An error (a failed store read) stops
+  // consumption.
+  virtual absl::StatusOr<std::vector<Output>> Flush(
+      store::KvTx& tx, const std::set<int32_t>& owned,
+      const std::set<int32_t>& caught_up) {
     (void)tx;
     (void)owned;
     (void)caught_up;
-    return {};
+    return std::vector<Output>{};
   }
 };
 
@@ -110,6 +148,13 @@ class Loop {
   // Run(), started again 2 s after a failure, until `stop`.
   void RunUntilStopped(const std::atomic<bool>& stop);
 
+  // Replay mode (e.g. re-assessment into a scratch store): reads `ranges`
+  // outside any group and applies them as Run does (offset dedupe, audited
+  // skips, poison and store errors stop it) with no partition owned, and
+  // commits each batch without producing: what to produce is the caller's
+  // to decide once the state is rebuilt.
+  absl::Status Replay(const Ranges& ranges, const std::atomic<bool>& stop);
+
   bool Healthy() const { return healthy_.load(); }
   std::vector<int32_t> OwnedPartitions() const;
   int64_t records() const { return records_.load(); }
@@ -122,7 +167,33 @@ class Loop {
  private:
   bool Process(const std::vector<kafka::Record>& batch,
                const std::atomic<bool>& stop);
+  // The records of `batch` past the stored offsets (re-deliveries dropped);
+  // `next` gets each partition's next offset after them.
+  absl::StatusOr<std::vector<kafka::Record>> Fresh(
+      const store::KvTx& tx, const std::vector<kafka::Record>& batch,
+      std::map<kafka::TopicPartition, int64_t>* next) const;
+  // Logs and counts an unreadable record the operator skipped (audit).
+  void AuditSkip(const PoisonRecord& skipped);
+  // Marks the loop NOT_SERVING for `error` from `what` ("apply", "flush",
+  // ...): a poison record when `poison` names one, else a store error.
+  void Stopped(const absl::Status& error, const PoisonRecord& poison,
+               std::string_view what);
   bool CommitOrLog(store::KvTx& tx);
+  // Reads the whole of the global tables before the group's partitions;
+  // sets `reader` to go on reading them. False if stuck (NOT_SERVING).
+  absl::StatusOr<bool> ReadGlobalTables(
+      const std::atomic<bool>& stop,
+      std::unique_ptr<kafka::TopicReader>* reader);
+  // The rebalance callbacks of the group consumer.
+  kafka::StartOffsets OnAssign(const std::vector<kafka::TopicPartition>& tps,
+                               const std::atomic<bool>& stop);
+  void OnRevoke(const std::vector<kafka::TopicPartition>& tps,
+                const std::vector<kafka::Record>& unreturned,
+                const std::atomic<bool>& stop);
+  // Polls the global tables and the group once; consumes what came.
+  absl::Status PollOnce(kafka::TopicReader* reader, kafka::GroupConsumer* group,
+                        const std::atomic<bool>& stop,
+                        std::chrono::steady_clock::time_point* last_tick);
   std::set<int32_t> Owned() const;
   // Owned partitions read up to their end offsets at assignment.
   std::set<int32_t> CaughtUp() const;
@@ -140,7 +211,11 @@ class Loop {
   // Group topic partitions: end offset when assigned, next offset to read.
   std::map<kafka::TopicPartition, int64_t> targets_;
   std::map<kafka::TopicPartition, int64_t> positions_;
+  // Set when a batch, a flush or an assignment failed: Run holds, NOT_SERVING.
+  bool stuck_ = false;
   prometheus::Counter* records_counter_ = nullptr;
+  prometheus::Counter* skipped_counter_ = nullptr;
+  prometheus::Counter* store_errors_counter_ = nullptr;
   prometheus::Counter* outputs_counter_ = nullptr;
   prometheus::Counter* poison_counter_ = nullptr;
 };

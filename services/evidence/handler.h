@@ -5,8 +5,8 @@
 // header fruition-assessment-id). When partitions are assigned, their
 // stored claims are re-assessed first (designations may have arrived while
 // another instance owned them).
-#ifndef FRUITION_SERVICES_EVIDENCE_WORKER_H_
-#define FRUITION_SERVICES_EVIDENCE_WORKER_H_
+#ifndef FRUITION_SERVICES_EVIDENCE_HANDLER_H_
+#define FRUITION_SERVICES_EVIDENCE_HANDLER_H_
 
 #include <set>
 #include <string>
@@ -26,9 +26,8 @@ class EvidenceHandler : public stream::Handler {
 
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned, const stream::SkipSet& skip,
-      stream::PoisonRecord* poison) override;
-  std::vector<stream::Output> OnAssigned(
+      const std::set<int32_t>& owned) override;
+  absl::StatusOr<std::vector<stream::Output>> OnAssigned(
       store::KvTx& tx, const std::set<int32_t>& added,
       const std::set<int32_t>& owned) override;
 
@@ -44,4 +43,4 @@ class EvidenceHandler : public stream::Handler {
 
 }  // namespace fruition::evidence
 
-#endif  // FRUITION_SERVICES_EVIDENCE_WORKER_H_
+#endif  // FRUITION_SERVICES_EVIDENCE_HANDLER_H_

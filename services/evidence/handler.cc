@@ -1,4 +1,4 @@
-#include "services/evidence/worker.h"
+#include "services/evidence/handler.h"
 
 namespace fruition::evidence {
 
@@ -34,20 +34,23 @@ std::vector<stream::Output> EvidenceHandler::Outputs(
 
 absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::Apply(
     store::KvTx& kv, const std::vector<kafka::Record>& records,
-    const std::set<int32_t>& owned, const stream::SkipSet& skip,
-    stream::PoisonRecord* poison) {
+    const std::set<int32_t>& owned) {
   Tx tx(&kv);
-  auto result = processor_->Apply(tx, records, owned, skip, poison);
+  // The loop skips what the operator listed (ApplySkipping); the processor
+  // reports the record it cannot read.
+  auto result = processor_->Apply(tx, records, owned, {}, nullptr);
   if (!result.ok()) return result.status();
   return Outputs(result->emit);
 }
 
-std::vector<stream::Output> EvidenceHandler::OnAssigned(
+absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::OnAssigned(
     store::KvTx& kv, const std::set<int32_t>& added,
     const std::set<int32_t>& owned) {
   (void)owned;
   Tx tx(&kv);
-  return Outputs(processor_->ReassessAll(tx, added).emit);
+  auto result = processor_->ReassessAll(tx, added);
+  if (!result.ok()) return result.status();
+  return Outputs(result->emit);
 }
 
 }  // namespace fruition::evidence
