@@ -91,6 +91,45 @@ Finding LinkUnsubstantiated(const v1::LinkAssessment& a) {
   return f;
 }
 
+namespace {
+
+// The claim a sentenced case is counted under: the highest tier claimed by
+// one of its arrests (ties: first arrest in `arrests`' order), the arrest
+// that made it (the first arrest when none claims), and every arrest's ref.
+struct CaseClaim {
+  const internal::SubjectState::Arrest* by = nullptr;
+  const v1::LinkAssessment* claim = nullptr;
+  std::vector<std::string> arrest_refs;
+};
+
+CaseClaim StrongestClaimOf(
+    const std::string& case_id,
+    const std::vector<const internal::SubjectState::Arrest*>& arrests,
+    const std::map<std::string, v1::LinkAssessment>& claims) {
+  auto rank = [](int tier) {
+    return tier == v1::TIER_CPOT
+               ? 2
+               : (IsPriority(static_cast<v1::Tier>(tier)) ? 1 : 0);
+  };
+  CaseClaim out;
+  for (const auto* a : arrests) {
+    if (a->case_id() != case_id) continue;
+    out.arrest_refs.push_back(absl::StrCat("arrest:", a->arrest_id()));
+    if (out.by == nullptr) out.by = a;
+    if (a->claim_id().empty()) continue;
+    auto it = claims.find(PairKey(a->reporter(), a->claim_id()));
+    if (it == claims.end()) continue;
+    if (out.claim == nullptr ||
+        rank(it->second.tier()) > rank(out.claim->tier())) {
+      out.claim = &it->second;
+      out.by = a;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<Finding> TierMismatches(
     const std::string& pid, const internal::SubjectState& s,
     const std::map<std::string, v1::LinkAssessment>& claims,
@@ -109,31 +148,14 @@ std::vector<Finding> TierMismatches(
     const bool mitigating =
         r.mitigating_role() != v1::MITIGATING_ROLE_NONE &&
         r.mitigating_role() != v1::MITIGATING_ROLE_UNSPECIFIED;
-    // The highest tier claimed for the case (ties: first arrest). A case
-    // not counted under a priority claim (no claim, or a lower tier) has
-    // its finding too, not holding: an event raised while it was counted
-    // under one (the claim since reassessed at a lower tier, the arrest
-    // replaced) must be resolved.
-    const internal::SubjectState::Arrest* by = nullptr;
-    const v1::LinkAssessment* claim = nullptr;
-    auto rank = [](int tier) {
-      return tier == v1::TIER_CPOT
-                 ? 2
-                 : (IsPriority(static_cast<v1::Tier>(tier)) ? 1 : 0);
-    };
-    std::vector<std::string> arrest_refs;
-    for (const auto* a : arrests) {
-      if (a->case_id() != case_id) continue;
-      arrest_refs.push_back(absl::StrCat("arrest:", a->arrest_id()));
-      if (by == nullptr) by = a;
-      if (a->claim_id().empty()) continue;
-      auto it = claims.find(PairKey(a->reporter(), a->claim_id()));
-      if (it == claims.end()) continue;
-      if (claim == nullptr || rank(it->second.tier()) > rank(claim->tier())) {
-        claim = &it->second;
-        by = a;
-      }
-    }
+    // A case not counted under a priority claim (no claim, or a lower
+    // tier) has its finding too, not holding: an event raised while it was
+    // counted under one (the claim since reassessed at a lower tier, the
+    // arrest replaced) must be resolved.
+    const CaseClaim cc = StrongestClaimOf(case_id, arrests, claims);
+    const internal::SubjectState::Arrest* by = cc.by;
+    const v1::LinkAssessment* claim = cc.claim;
+    const std::vector<std::string>& arrest_refs = cc.arrest_refs;
     const bool priority =
         claim != nullptr && IsPriority(static_cast<v1::Tier>(claim->tier()));
     Finding f;
