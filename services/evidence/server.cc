@@ -133,41 +133,34 @@ EvidenceServiceImpl::EvidenceServiceImpl(
       partitions_(std::move(partitions)),
       clock_(clock ? std::move(clock) : Clock(WallSeconds)) {}
 
-absl::StatusOr<auth::Principal> EvidenceServiceImpl::Authenticate(
-    const grpc::ServerContext& context) const {
-  return principals_->Authenticate(server::CredentialsFrom(context));
-}
-
 grpc::Status EvidenceServiceImpl::GetClaim(grpc::ServerContext* context,
                                            const v1::GetClaimRequest* request,
                                            v1::Claim* response) {
-  auto caller = Authenticate(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return GetClaimAs(*caller, *request, response);
+  return server::AsCaller(*principals_, *context, this,
+                          &EvidenceServiceImpl::GetClaimAs, *request, response);
 }
 
 grpc::Status EvidenceServiceImpl::ListClaims(
     grpc::ServerContext* context, const v1::ListClaimsRequest* request,
     v1::ListClaimsResponse* response) {
-  auto caller = Authenticate(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ListClaimsAs(*caller, *request, response);
+  return server::AsCaller(*principals_, *context, this,
+                          &EvidenceServiceImpl::ListClaimsAs, *request,
+                          response);
 }
 
 grpc::Status EvidenceServiceImpl::GetOrg(grpc::ServerContext* context,
                                          const v1::GetOrgRequest* request,
                                          v1::Org* response) {
-  auto caller = Authenticate(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return GetOrgAs(*caller, *request, response);
+  return server::AsCaller(*principals_, *context, this,
+                          &EvidenceServiceImpl::GetOrgAs, *request, response);
 }
 
 grpc::Status EvidenceServiceImpl::AssessDraft(
     grpc::ServerContext* context, const v1::AssessDraftRequest* request,
     v1::AssessDraftResponse* response) {
-  auto caller = Authenticate(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return AssessDraftAs(*caller, *request, response);
+  return server::AsCaller(*principals_, *context, this,
+                          &EvidenceServiceImpl::AssessDraftAs, *request,
+                          response);
 }
 
 grpc::Status EvidenceServiceImpl::GetClaimAs(const auth::Principal& caller,

@@ -51,9 +51,6 @@ class EvidenceServiceImpl final : public v1::EvidenceService::Service {
                              v1::AssessDraftResponse* response);
 
  private:
-  absl::StatusOr<auth::Principal> Authenticate(
-      const grpc::ServerContext& context) const;
-
   EvidenceStore* store_;
   const auth::PrincipalRegistry* principals_;
   const Rulebook* rules_;

@@ -118,28 +118,25 @@ grpc::Status OversightServiceImpl::Subscribe(
 grpc::Status OversightServiceImpl::ListEvents(
     grpc::ServerContext* context, const v1::ListOversightEventsRequest* request,
     v1::ListOversightEventsResponse* response) {
-  return server::AsCaller(*principals_, *context,
-                          [&](const auth::Principal& caller) {
-                            return ListEventsAs(caller, *request, response);
-                          });
+  return server::AsCaller(*principals_, *context, this,
+                          &OversightServiceImpl::ListEventsAs, *request,
+                          response);
 }
 
 grpc::Status OversightServiceImpl::GetScorecard(
     grpc::ServerContext* context, const v1::GetScorecardRequest* request,
     v1::Scorecard* response) {
-  return server::AsCaller(*principals_, *context,
-                          [&](const auth::Principal& caller) {
-                            return GetScorecardAs(caller, *request, response);
-                          });
+  return server::AsCaller(*principals_, *context, this,
+                          &OversightServiceImpl::GetScorecardAs, *request,
+                          response);
 }
 
 grpc::Status OversightServiceImpl::ListScorecards(
     grpc::ServerContext* context, const v1::ListScorecardsRequest* request,
     v1::ListScorecardsResponse* response) {
-  return server::AsCaller(*principals_, *context,
-                          [&](const auth::Principal& caller) {
-                            return ListScorecardsAs(caller, *request, response);
-                          });
+  return server::AsCaller(*principals_, *context, this,
+                          &OversightServiceImpl::ListScorecardsAs, *request,
+                          response);
 }
 
 grpc::Status OversightServiceImpl::ListEventsAs(

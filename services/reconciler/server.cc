@@ -37,19 +37,17 @@ ReconcilerServiceImpl::ReconcilerServiceImpl(
 grpc::Status ReconcilerServiceImpl::ListEvents(
     grpc::ServerContext* context, const v1::ListEventsRequest* request,
     v1::ListEventsResponse* response) {
-  return server::AsCaller(*principals_, *context,
-                          [&](const auth::Principal& caller) {
-                            return ListEventsAs(caller, *request, response);
-                          });
+  return server::AsCaller(*principals_, *context, this,
+                          &ReconcilerServiceImpl::ListEventsAs, *request,
+                          response);
 }
 
 grpc::Status ReconcilerServiceImpl::ExplainEvent(
     grpc::ServerContext* context, const v1::ExplainEventRequest* request,
     v1::EventExplanation* response) {
-  return server::AsCaller(*principals_, *context,
-                          [&](const auth::Principal& caller) {
-                            return ExplainEventAs(caller, *request, response);
-                          });
+  return server::AsCaller(*principals_, *context, this,
+                          &ReconcilerServiceImpl::ExplainEventAs, *request,
+                          response);
 }
 
 grpc::Status ReconcilerServiceImpl::ListEventsAs(

@@ -37,28 +37,25 @@ ScoringServiceImpl::ScoringServiceImpl(
 grpc::Status ScoringServiceImpl::GetScorecard(
     grpc::ServerContext* context, const v1::GetScorecardRequest* request,
     v1::Scorecard* response) {
-  return server::AsCaller(*principals_, *context,
-                          [&](const auth::Principal& caller) {
-                            return GetScorecardAs(caller, *request, response);
-                          });
+  return server::AsCaller(*principals_, *context, this,
+                          &ScoringServiceImpl::GetScorecardAs, *request,
+                          response);
 }
 
 grpc::Status ScoringServiceImpl::ListScorecards(
     grpc::ServerContext* context, const v1::ListScorecardsRequest* request,
     v1::ListScorecardsResponse* response) {
-  return server::AsCaller(*principals_, *context,
-                          [&](const auth::Principal& caller) {
-                            return ListScorecardsAs(caller, *request, response);
-                          });
+  return server::AsCaller(*principals_, *context, this,
+                          &ScoringServiceImpl::ListScorecardsAs, *request,
+                          response);
 }
 
 grpc::Status ScoringServiceImpl::GetSubjectScore(
     grpc::ServerContext* context, const v1::GetSubjectScoreRequest* request,
     v1::SubjectScore* response) {
-  return server::AsCaller(
-      *principals_, *context, [&](const auth::Principal& caller) {
-        return GetSubjectScoreAs(caller, *request, response);
-      });
+  return server::AsCaller(*principals_, *context, this,
+                          &ScoringServiceImpl::GetSubjectScoreAs, *request,
+                          response);
 }
 
 grpc::Status ScoringServiceImpl::GetScorecardAs(

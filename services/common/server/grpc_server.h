@@ -72,6 +72,16 @@ grpc::Status AsCaller(const auth::PrincipalRegistry& principals,
   return as(*caller);
 }
 
+// The same for the usual shape: `impl->*as(caller, request, response)`.
+template <typename Impl, typename As, typename Request, typename Response>
+grpc::Status AsCaller(const auth::PrincipalRegistry& principals,
+                      const grpc::ServerContext& context, Impl* impl, As as,
+                      const Request& request, Response* response) {
+  return AsCaller(principals, context, [&](const auth::Principal& caller) {
+    return (impl->*as)(caller, request, response);
+  });
+}
+
 }  // namespace fruition::server
 
 #endif  // FRUITION_SERVICES_COMMON_SERVER_GRPC_SERVER_H_
