@@ -68,6 +68,7 @@
 #include "bench/common/kafka.h"
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/reports.pb.h"
+#include "services/common/json.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
@@ -205,39 +206,16 @@ bool Unbase64(const std::string& in, std::string* out) {
   return true;
 }
 
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (static_cast<uint8_t>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 void WriteNdjson(const std::string& path, const std::vector<Record>& records) {
   std::ofstream out(path, std::ios::trunc);
   if (!out) Die("--write-ndjson: cannot write " + path);
   for (const Record& r : records) {
-    out << "{\"topic\":" << JsonString(r.topic)
-        << ",\"key\":" << JsonString(r.key)
-        << ",\"value_b64\":" << JsonString(Base64(r.value)) << ",\"headers\":{";
+    out << "{\"topic\":" << json::JsonString(r.topic)
+        << ",\"key\":" << json::JsonString(r.key)
+        << ",\"value_b64\":" << json::JsonString(Base64(r.value)) << ",\"headers\":{";
     for (size_t k = 0; k < r.headers.size(); ++k) {
-      out << (k ? "," : "") << JsonString(r.headers[k].first) << ":"
-          << JsonString(r.headers[k].second);
+      out << (k ? "," : "") << json::JsonString(r.headers[k].first) << ":"
+          << json::JsonString(r.headers[k].second);
     }
     out << "}}\n";
   }

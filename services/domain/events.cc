@@ -4,10 +4,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/json.h"
 #include "services/domain/event_explanations.h"
 #include "services/domain/indicators.h"
 
 namespace fruition::domain {
+
+using json::JsonString;
 namespace {
 
 using v1::VISIBILITY_PUBLIC;

@@ -5,8 +5,11 @@
 #include <utility>
 
 #include "google/protobuf/descriptor.h"
+#include "services/common/json.h"
 
 namespace fruition::domain {
+
+using json::JsonString;
 namespace {
 
 using Kind = CellRule::Kind;
@@ -507,32 +510,6 @@ v1::Indicator RatioCell(const std::string& name, int64_t num, int64_t den,
                         int64_t n) {
   if (den == 0) return Cell(name, 0, n, false);
   return Cell(name, static_cast<double>(num) / static_cast<double>(den), n);
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", ch);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 std::string IndicatorCatalogueJson(const std::vector<IndicatorDef>& registry) {

@@ -140,9 +140,6 @@ v1::Indicator RatioCell(const std::string& name, int64_t num, int64_t den,
 std::string IndicatorCatalogueJson(
     const std::vector<IndicatorDef>& registry = Indicators());
 
-// A JSON string literal of `s` (quotes included).
-std::string JsonString(const std::string& s);
-
 }  // namespace fruition::domain
 
 #endif  // FRUITION_SERVICES_DOMAIN_INDICATORS_H_

@@ -124,7 +124,6 @@ TEST(IndicatorRegistryTest, JsonNames) {
   EXPECT_EQ(JsonName("lnf_cost_usd"), "lnfCostUsd");
   EXPECT_EQ(JsonName("target_ratio:PERFORMANCE_MEASURE_ARRESTS"),
             "targetRatio:PERFORMANCE_MEASURE_ARRESTS");
-  EXPECT_EQ(JsonString("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
 }
 
 }  // namespace

@@ -9,13 +9,13 @@
 #include <map>
 #include <sstream>
 
+#include "services/common/json.h"
 #include "services/common/strings.h"
-#include "services/domain/indicators.h"
 
 namespace fruition::sim {
 namespace {
 
-using domain::JsonString;
+using json::JsonString;
 
 std::string Number(double v) {
   if (!std::isfinite(v)) return "null";

@@ -68,10 +68,6 @@ inline void Error(std::string_view msg, const Fields& fields = {}) {
   Write(Level::kError, msg, fields);
 }
 
-// Appends `text` to `out` as a JSON string literal (with quotes), escaping
-// control characters and replacing invalid UTF-8 bytes with U+FFFD.
-void AppendJsonString(std::string_view text, std::string* out);
-
 }  // namespace fruition::log
 
 #endif  // FRUITION_SERVICES_COMMON_LOG_LOG_H_

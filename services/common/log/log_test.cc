@@ -23,11 +23,5 @@ TEST(LogTest, WritesOneJsonObjectPerLine) {
   EXPECT_EQ(line.find("not written"), std::string::npos);
 }
 
-TEST(LogTest, EscapesControlCharactersAndInvalidUtf8) {
-  std::string out;
-  AppendJsonString("a\"b\\c\nd\x01\xff\xc3\xa9", &out);
-  EXPECT_EQ(out, "\"a\\\"b\\\\c\\nd\\u0001\xEF\xBF\xBD\xc3\xa9\"");
-}
-
 }  // namespace
 }  // namespace fruition::log
