@@ -23,6 +23,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/common/kafka/admin.h"
+#include "services/common/kafka/consumer.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/strings.h"
 
@@ -288,28 +289,10 @@ namespace {
 
 // A consumed message of `topic` with its key, value and headers.
 Record ToRecord(const std::string& topic, const rd_kafka_message_t* msg) {
-  Record r;
-  r.topic = topic;
-  r.partition = msg->partition;
-  r.offset = msg->offset;
-  if (msg->key != nullptr) {
-    r.key.assign(static_cast<const char*>(msg->key), msg->key_len);
-  }
-  if (msg->payload != nullptr) {
-    r.value.assign(static_cast<const char*>(msg->payload), msg->len);
-  }
-  rd_kafka_headers_t* headers = nullptr;
-  if (rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    const char* name;
-    const void* value;
-    size_t size;
-    for (size_t i = 0;
-         rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-         RD_KAFKA_RESP_ERR_NO_ERROR;
-         ++i) {
-      r.headers[name] = std::string(static_cast<const char*>(value), size);
-    }
-  }
+  kafka::Record k = kafka::ToRecord(msg);
+  Record r{topic, k.partition, k.offset, std::move(k.key), std::move(k.value),
+           {}};
+  for (auto& [name, value] : k.headers) r.headers[name] = std::move(value);
   return r;
 }
 

@@ -34,38 +34,6 @@ std::map<std::string, std::string> BaseProperties(
   return p;
 }
 
-Record ToRecord(const rd_kafka_message_t* msg) {
-  Record r;
-  r.topic = msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "";
-  r.partition = msg->partition;
-  r.offset = msg->offset;
-  rd_kafka_timestamp_type_t type;
-  r.timestamp_ms = rd_kafka_message_timestamp(msg, &type);
-  if (msg->key != nullptr) {
-    r.key.assign(static_cast<const char*>(msg->key), msg->key_len);
-  }
-  if (msg->payload != nullptr) {
-    r.value.assign(static_cast<const char*>(msg->payload), msg->len);
-  }
-  rd_kafka_headers_t* headers = nullptr;
-  // Not detached: `headers` belongs to `msg`.
-  if (rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    const char* name = nullptr;
-    const void* value = nullptr;
-    size_t size = 0;
-    for (size_t i = 0;
-         rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-         RD_KAFKA_RESP_ERR_NO_ERROR;
-         ++i) {
-      r.headers.emplace_back(
-          name, value == nullptr
-                    ? std::string()
-                    : std::string(static_cast<const char*>(value), size));
-    }
-  }
-  return r;
-}
-
 // Transient consumer errors librdkafka recovers from by itself.
 bool Transient(rd_kafka_resp_err_t err) {
   switch (err) {
@@ -170,6 +138,38 @@ void RebalanceTrampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 }
 
 }  // namespace
+
+Record ToRecord(const rd_kafka_message_t* msg) {
+  Record r;
+  r.topic = msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "";
+  r.partition = msg->partition;
+  r.offset = msg->offset;
+  rd_kafka_timestamp_type_t type;
+  r.timestamp_ms = rd_kafka_message_timestamp(msg, &type);
+  if (msg->key != nullptr) {
+    r.key.assign(static_cast<const char*>(msg->key), msg->key_len);
+  }
+  if (msg->payload != nullptr) {
+    r.value.assign(static_cast<const char*>(msg->payload), msg->len);
+  }
+  rd_kafka_headers_t* headers = nullptr;
+  // Not detached: `headers` belongs to `msg`.
+  if (rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+         RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      r.headers.emplace_back(
+          name, value == nullptr
+                    ? std::string()
+                    : std::string(static_cast<const char*>(value), size));
+    }
+  }
+  return r;
+}
 
 absl::StatusOr<std::unique_ptr<GroupConsumer>> GroupConsumer::Create(
     const ConsumerOptions& options, const std::vector<std::string>& topics,

@@ -27,6 +27,7 @@
 #include "services/common/kafka/record.h"
 
 struct rd_kafka_s;
+struct rd_kafka_message_s;
 
 namespace fruition::kafka {
 
@@ -131,6 +132,10 @@ Watermarks(const ConsumerOptions& options,
 absl::StatusOr<std::map<TopicPartition, int64_t>> EndOffsets(
     const ConsumerOptions& options, const std::vector<std::string>& topics,
     std::chrono::milliseconds timeout);
+
+// A consumed message as a Record: topic, partition, offset, timestamp, key,
+// value and headers (copied; `msg` stays the caller's).
+Record ToRecord(const rd_kafka_message_s* msg);
 
 }  // namespace fruition::kafka
 
