@@ -212,7 +212,8 @@ void WriteNdjson(const std::string& path, const std::vector<Record>& records) {
   for (const Record& r : records) {
     out << "{\"topic\":" << json::JsonString(r.topic)
         << ",\"key\":" << json::JsonString(r.key)
-        << ",\"value_b64\":" << json::JsonString(Base64(r.value)) << ",\"headers\":{";
+        << ",\"value_b64\":" << json::JsonString(Base64(r.value))
+        << ",\"headers\":{";
     for (size_t k = 0; k < r.headers.size(); ++k) {
       out << (k ? "," : "") << json::JsonString(r.headers[k].first) << ":"
           << json::JsonString(r.headers[k].second);

@@ -48,8 +48,8 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
-#include "services/domain/disclosure.h"
 #include "services/domain/desert.h"
+#include "services/domain/disclosure.h"
 #include "tests/harness/broker_suite.h"
 #include "tests/harness/harness.h"
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "services/intake/validate.h"
 #include "services/domain/desert.h"
+#include "services/intake/validate.h"
 #include "tools/sim/measure.h"
 #include "tools/sim/sim.h"
 

@@ -7,10 +7,10 @@
 #include <tuple>
 #include <utility>
 
+#include "services/domain/desert.h"
 #include "services/domain/orgs.h"
 #include "services/domain/reports.h"
 #include "services/evidence/criteria.h"
-#include "services/domain/desert.h"
 #include "tools/sim/sim.h"
 
 namespace fruition::sim {
