@@ -10,7 +10,7 @@
 // Returns early from the enclosing function when `expr` is not OK.
 #define FRUITION_RETURN_IF_ERROR(expr)                   \
   do {                                                   \
-    const ::absl::Status fruition_status_ = (expr);      \
+    ::absl::Status fruition_status_ = (expr);            \
     if (!fruition_status_.ok()) return fruition_status_; \
   } while (0)
 

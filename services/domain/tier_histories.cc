@@ -3,7 +3,7 @@
 namespace fruition::domain::testing {
 namespace {
 
-constexpr int64_t kDay = 24 * 3600;
+constexpr int64_t kDay = int64_t{24} * 3600;
 
 Designation Designate(int days_before, v1::Tier tier) {
   return {kTierClaimAt - days_before * kDay, tier, false};

@@ -123,10 +123,11 @@ absl::StatusOr<OffsetMap> IdempotencyStore::AckedOffsets() {
     const size_t nul = key.find('\0');
     char* pend = nullptr;
     char* vend = nullptr;
-    const long partition = nul == std::string::npos
-                               ? -1
-                               : std::strtol(key.c_str() + nul + 1, &pend, 10);
-    const long long offset = std::strtoll(value.c_str(), &vend, 10);
+    const int64_t partition =
+        nul == std::string::npos
+            ? -1
+            : std::strtol(key.c_str() + nul + 1, &pend, 10);
+    const int64_t offset = std::strtoll(value.c_str(), &vend, 10);
     // A damaged offset must stop recovery, not disable duplicate detection
     // for its partition (nor crash on an exception).
     if (nul == std::string::npos || pend == key.c_str() + nul + 1 ||

@@ -206,7 +206,7 @@ void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
     Unavailable(sub, "Kafka is unreachable; retry with the same report_id");
     return;
   }
-  ProduceAndRecord(std::move(sub), route, std::move(bytes));
+  ProduceAndRecord(std::move(sub), route, bytes);
 }
 
 void Intake::Unavailable(const Submission& sub, const std::string& why) {
@@ -236,7 +236,7 @@ void Intake::AnswerKnown(const Submission& sub, const IndexEntry& entry) {
 }
 
 void Intake::ProduceAndRecord(Submission sub, const Route& route,
-                              std::string bytes) {
+                              const std::string& bytes) {
   const auto started = std::chrono::steady_clock::now();
   const std::string topic(route.topic);
   std::vector<kafka::Header> headers = {{"fruition-reporter", sub.reporter},

@@ -97,7 +97,8 @@ class Intake {
   void AnswerKnown(const Submission& sub, const IndexEntry& entry);
   // Produces the report; once Kafka acknowledged it, records it in the
   // index and answers.
-  void ProduceAndRecord(Submission sub, const Route& route, std::string bytes);
+  void ProduceAndRecord(Submission sub, const Route& route,
+                        const std::string& bytes);
 
   void Finish(const std::string& principal, const Done& done,
               v1::ReportResult result, const std::string& outcome);

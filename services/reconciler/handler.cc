@@ -197,7 +197,7 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
       if (s.code() == absl::StatusCode::kInvalidArgument) {
         return stream::Unreadable(r, std::string(s.message()));
       }
-      FRUITION_RETURN_IF_ERROR(s);  // the store
+      if (!s.ok()) return s;  // the store
     } else if (r.topic == topics_.assessments) {
       v1::LinkAssessment a;
       if (!a.ParseFromString(r.value)) {
@@ -469,7 +469,7 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::OnAssigned(
       FRUITION_ASSIGN_OR_RETURN(const auto n, tx.Get(kOutPos, key));
       if (!n) continue;
       char* end = nullptr;
-      const long long at = std::strtoll(n->c_str(), &end, 10);
+      const int64_t at = std::strtoll(n->c_str(), &end, 10);
       if (n->empty() || *end != '\0') {
         return store::DataLoss(*tx.store(), kOutPos, key, "an offset");
       }

@@ -175,7 +175,7 @@ absl::Status Serve(const std::string& name, const ServeOptions& options,
   log::Info(name + " listening", {{"grpc_port", (*grpc_server)->port()},
                                   {"metrics_port", (*admin)->port()}});
   if (on_listening) on_listening((*grpc_server)->port(), (*admin)->port());
-  const absl::Status started = StartOrStop(name, component, stop);
+  absl::Status started = StartOrStop(name, component, stop);
   FollowReadiness(name, component, grpc_server->get(), stop);
   log::Info(name + " draining", {{"reason", stop->reason()},
                                  {"timeout_ms", options.drain_timeout_ms}});
@@ -183,7 +183,7 @@ absl::Status Serve(const std::string& name, const ServeOptions& options,
   (*grpc_server)->SetServing(false);
   component.Drain();
   (*grpc_server)->Shutdown(std::chrono::milliseconds(options.drain_timeout_ms));
-  const absl::Status stopped = component.Stop();
+  absl::Status stopped = component.Stop();
   (*admin)->Stop();
   log::Info(
       name + " stopped",
