@@ -92,6 +92,8 @@ services/alpha/BUILD|"//visibility:private"|"//visibility:public"|1|//visibility
 services/alpha/BUILD|visibility = ["//services:tools_tests_bench"]|visibility = ["//services:services"]|7|service alpha made visible to //services:services
 services/beta/BUILD|"//bench:__pkg__", |"//services/alpha:__pkg__", |8|service beta made visible to //services/alpha:__pkg__
 services/BUILD|"//bench/...",|"//bench/...", "//services/...",|4|tools_tests_bench includes //services/...
+services/BUILD|packages = ["//bench/...",|includes = [":services"], packages = ["//bench/...",|4|includes the group :services
+services/beta/BUILD|"//bench:__pkg__", |"//tools:any_group", |8|service beta made visible to //tools:any_group
 protos/fruition/internal/BUILD|"//bench:__pkg__"|"//tools:__subpackages__"|2|internal record format made visible to //tools:__subpackages__
 tools/BUILD|"//services:tools_tests_bench"|"//visibility:public"|1|//visibility:public
 CASES
@@ -111,6 +113,6 @@ PY
   clean_tree
   n=$((n + 1))
 done < <(cases)
-[ "$n" = 12 ] || fail "ran $n cases, want 12"
+[ "$n" = 14 ] || fail "ran $n cases, want 14"
 
 echo "PASS"
