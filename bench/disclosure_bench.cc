@@ -1,6 +1,6 @@
 // The CPU cost of the public view (SPEC §5 D1–D4) per scorecard, against
 // the cost of computing the restricted scorecard itself (the raw
-// component: scoring::ComputeIndicators) in the same run.
+// component: domain::ComputeIndicators, as scoring runs it) in the same run.
 //
 //   bazel run -c opt //bench:disclosure_bench -- [units_per_kind] [repeats]
 //
@@ -13,8 +13,9 @@
 #include <cstdlib>
 #include <random>
 
+#include "fruition/internal/scoring.pb.h"
 #include "services/domain/disclosure.h"
-#include "services/scoring/indicators.h"
+#include "services/domain/indicators.h"
 
 namespace fruition {
 namespace {
@@ -79,8 +80,7 @@ int Main(int argc, char** argv) {
         v1::Scorecard card;
         card.set_unit(unit);
         card.set_period(period);
-        for (auto& cell : scoring::ComputeIndicators(components[i++], nullptr,
-                                                     nullptr, {})) {
+        for (auto& cell : domain::ComputeIndicators({components[i++]})) {
           *card.add_indicators() = std::move(cell);
         }
         domain::PublicInput& input = in[{unit, period}];
