@@ -72,6 +72,20 @@ class Processor {
                            const v1::AgencyReport& report, ApplyResult* out,
                            std::set<ClaimKey>* affected,
                            std::set<std::string>* orgs_changed) const;
+  // ApplyReport's parts: an org_designated report of the reference topic
+  // (anything else there is ignored), a link_claim (the first for a claim
+  // id wins; a different second one is a conflict), an evidence_added.
+  absl::Status ApplyDesignation(Tx& tx, const kafka::Record& r,
+                                const v1::AgencyReport& report,
+                                ApplyResult* out,
+                                std::set<std::string>* orgs_changed) const;
+  absl::Status ApplyClaim(Tx& tx, const kafka::Record& r,
+                          const v1::AgencyReport& report, ApplyResult* out,
+                          std::set<ClaimKey>* affected) const;
+  absl::Status ApplyEvidenceAdded(Tx& tx, const kafka::Record& r,
+                                  const v1::AgencyReport& report,
+                                  ApplyResult* out,
+                                  std::set<ClaimKey>* affected) const;
   // Adds to `affected` the claims, in `owned` partitions, naming `orgs`.
   absl::Status AddClaimsOfOrgs(Tx& tx, const std::set<std::string>& orgs,
                                const std::set<int32_t>& owned,
