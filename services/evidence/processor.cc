@@ -256,32 +256,17 @@ absl::Status Processor::AddClaimsOfOrgs(Tx& tx,
 
 absl::StatusOr<ApplyResult> Processor::Apply(
     Tx& tx, const std::vector<kafka::Record>& records,
-    const std::set<int32_t>& owned,
-    const std::set<std::pair<kafka::TopicPartition, int64_t>>& skip,
-    PoisonRecord* poison) const {
+    const std::set<int32_t>& owned) const {
   ApplyResult out;
   std::set<ClaimKey> affected;
   std::set<std::string> orgs_changed;
+  // Only new records arrive: the stream loop drops re-deliveries, skips
+  // what the operator listed and stores the offsets (every path here is a
+  // stream::Loop batch, including Reassess's Loop::Replay).
   for (const kafka::Record& r : records) {
-    const kafka::TopicPartition tp{r.topic, r.partition};
-    FRUITION_ASSIGN_OR_RETURN(const auto next, tx.NextOffset(tp));
-    if (next && r.offset < *next) {  // already applied (a re-delivery)
-      ++out.ignored;
-      continue;
-    }
-    tx.SetNextOffset(tp, r.offset + 1);
     v1::AgencyReport report;
     if (!report.ParseFromString(r.value)) {
-      if (skip.count({tp, r.offset}) > 0) {
-        log::Warn("poison record skipped by operator",
-                  {{"topic", r.topic},
-                   {"partition", static_cast<int64_t>(r.partition)},
-                   {"offset", r.offset},
-                   {"audit", true}});
-        ++out.ignored;
-        continue;
-      }
-      return stream::Unreadable(r, "not a fruition.v1.AgencyReport", poison);
+      return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
     }
     FRUITION_RETURN_IF_ERROR(
         ApplyReport(tx, r, report, &out, &affected, &orgs_changed));
