@@ -36,9 +36,9 @@ absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::Apply(
     store::KvTx& kv, const std::vector<kafka::Record>& records,
     const std::set<int32_t>& owned) {
   Tx tx(&kv);
-  // The loop skips what the operator listed (ApplySkipping); the processor
-  // reports the record it cannot read.
-  auto result = processor_->Apply(tx, records, owned, {}, nullptr);
+  // The loop dedupes offsets and skips what the operator listed
+  // (stream::ApplyBatch); the processor reports the record it cannot read.
+  auto result = processor_->Apply(tx, records, owned);
   if (!result.ok()) return result.status();
   return Outputs(result->emit);
 }

@@ -136,86 +136,102 @@ absl::Status Processor::Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out,
   return absl::OkStatus();
 }
 
+absl::Status Processor::ApplyDesignation(
+    Tx& tx, const kafka::Record& r, const v1::AgencyReport& report,
+    ApplyResult* out, std::set<std::string>* orgs_changed) const {
+  if (!report.has_org_designated()) {
+    ++out->ignored;
+    return absl::OkStatus();
+  }
+  const std::string& org = report.org_designated().org_id();
+  const std::string key = JoinKey({org, report.reporter(), report.report_id()});
+  FRUITION_ASSIGN_OR_RETURN(const auto stored, tx.Get(Table::kOrgs, key));
+  if (stored) {
+    ++out->ignored;  // the same report again
+    return absl::OkStatus();
+  }
+  tx.Put(Table::kOrgs, key, SerializeDeterministic(Stored(r, report)));
+  orgs_changed->insert(org);
+  ++out->applied;
+  return absl::OkStatus();
+}
+
+absl::Status Processor::ApplyClaim(Tx& tx, const kafka::Record& r,
+                                   const v1::AgencyReport& report,
+                                   ApplyResult* out,
+                                   std::set<ClaimKey>* affected) const {
+  const std::string& reporter = report.reporter();
+  const auto& c = report.link_claim();
+  const ClaimKey key{reporter, c.claim_id()};
+  FRUITION_ASSIGN_OR_RETURN(const auto existing, tx.Claim(key));
+  if (existing) {
+    if (existing->report().report_id() != report.report_id()) {
+      ++out->conflicts;
+      log::Warn("second link_claim for a claim id ignored",
+                {{"reporter", reporter},
+                 {"claim_id", c.claim_id()},
+                 {"kept_report_id", existing->report().report_id()},
+                 {"ignored_report_id", report.report_id()}});
+    }
+    ++out->ignored;
+    return absl::OkStatus();
+  }
+  tx.Put(Table::kClaims, JoinKey({reporter, c.claim_id()}),
+         SerializeDeterministic(Stored(r, report)));
+  tx.Put(Table::kBySubject, JoinKey({c.subject_pid(), reporter, c.claim_id()}),
+         "");
+  tx.Put(Table::kByOrg, JoinKey({c.org_id(), reporter, c.claim_id()}), "");
+  affected->insert(key);
+  ++out->applied;
+  return absl::OkStatus();
+}
+
+absl::Status Processor::ApplyEvidenceAdded(Tx& tx, const kafka::Record& r,
+                                           const v1::AgencyReport& report,
+                                           ApplyResult* out,
+                                           std::set<ClaimKey>* affected) const {
+  const std::string& reporter = report.reporter();
+  const auto& e = report.evidence_added();
+  const std::string key = JoinKey({reporter, e.claim_id(), report.report_id()});
+  FRUITION_ASSIGN_OR_RETURN(const auto stored, tx.Get(Table::kEvidence, key));
+  if (stored) {
+    ++out->ignored;
+    return absl::OkStatus();
+  }
+  tx.Put(Table::kEvidence, key, SerializeDeterministic(Stored(r, report)));
+  affected->insert(ClaimKey{reporter, e.claim_id()});
+  ++out->applied;
+  return absl::OkStatus();
+}
+
 absl::Status Processor::ApplyReport(Tx& tx, const kafka::Record& r,
                                     const v1::AgencyReport& report,
                                     ApplyResult* out,
                                     std::set<ClaimKey>* affected,
                                     std::set<std::string>* orgs_changed) const {
-  const std::string& reporter = report.reporter();
   if (r.topic == reference_topic_) {
-    if (!report.has_org_designated()) {
-      ++out->ignored;
-      return absl::OkStatus();
-    }
-    const std::string& org = report.org_designated().org_id();
-    const std::string key = JoinKey({org, reporter, report.report_id()});
-    FRUITION_ASSIGN_OR_RETURN(const auto stored, tx.Get(Table::kOrgs, key));
-    if (stored) {
-      ++out->ignored;  // the same report again
-      return absl::OkStatus();
-    }
-    tx.Put(Table::kOrgs, key, SerializeDeterministic(Stored(r, report)));
-    orgs_changed->insert(org);
-    ++out->applied;
-    return absl::OkStatus();
+    return ApplyDesignation(tx, r, report, out, orgs_changed);
   }
   switch (report.body_case()) {
-    case v1::AgencyReport::kLinkClaim: {
-      const auto& c = report.link_claim();
-      const ClaimKey key{reporter, c.claim_id()};
-      FRUITION_ASSIGN_OR_RETURN(const auto existing, tx.Claim(key));
-      if (existing) {
-        if (existing->report().report_id() != report.report_id()) {
-          ++out->conflicts;
-          log::Warn("second link_claim for a claim id ignored",
-                    {{"reporter", reporter},
-                     {"claim_id", c.claim_id()},
-                     {"kept_report_id", existing->report().report_id()},
-                     {"ignored_report_id", report.report_id()}});
-        }
-        ++out->ignored;
-        return absl::OkStatus();
-      }
-      tx.Put(Table::kClaims, JoinKey({reporter, c.claim_id()}),
-             SerializeDeterministic(Stored(r, report)));
-      tx.Put(Table::kBySubject,
-             JoinKey({c.subject_pid(), reporter, c.claim_id()}), "");
-      tx.Put(Table::kByOrg, JoinKey({c.org_id(), reporter, c.claim_id()}), "");
-      affected->insert(key);
-      ++out->applied;
-      break;
-    }
-    case v1::AgencyReport::kEvidenceAdded: {
-      const auto& e = report.evidence_added();
-      const std::string key =
-          JoinKey({reporter, e.claim_id(), report.report_id()});
-      FRUITION_ASSIGN_OR_RETURN(const auto stored,
-                                tx.Get(Table::kEvidence, key));
-      if (stored) {
-        ++out->ignored;
-        return absl::OkStatus();
-      }
-      tx.Put(Table::kEvidence, key, SerializeDeterministic(Stored(r, report)));
-      affected->insert(ClaimKey{reporter, e.claim_id()});
-      ++out->applied;
-      break;
-    }
+    case v1::AgencyReport::kLinkClaim:
+      return ApplyClaim(tx, r, report, out, affected);
+    case v1::AgencyReport::kEvidenceAdded:
+      return ApplyEvidenceAdded(tx, r, report, out, affected);
     case v1::AgencyReport::kArrest: {
       const auto& a = report.arrest();
       if (a.claim_id().empty()) {
         ++out->ignored;
         return absl::OkStatus();
       }
-      tx.Put(Table::kArrests, JoinKey({reporter, a.claim_id(), a.arrest_id()}),
-             "");
+      tx.Put(Table::kArrests,
+             JoinKey({report.reporter(), a.claim_id(), a.arrest_id()}), "");
       ++out->applied;
-      break;
+      return absl::OkStatus();
     }
     default:
       ++out->ignored;
-      break;
+      return absl::OkStatus();
   }
-  return absl::OkStatus();
 }
 
 absl::Status Processor::AddClaimsOfOrgs(Tx& tx,
@@ -240,32 +256,17 @@ absl::Status Processor::AddClaimsOfOrgs(Tx& tx,
 
 absl::StatusOr<ApplyResult> Processor::Apply(
     Tx& tx, const std::vector<kafka::Record>& records,
-    const std::set<int32_t>& owned,
-    const std::set<std::pair<kafka::TopicPartition, int64_t>>& skip,
-    PoisonRecord* poison) const {
+    const std::set<int32_t>& owned) const {
   ApplyResult out;
   std::set<ClaimKey> affected;
   std::set<std::string> orgs_changed;
+  // Only new records arrive: the stream loop drops re-deliveries, skips
+  // what the operator listed and stores the offsets (every path here is a
+  // stream::Loop batch, including Reassess's Loop::Replay).
   for (const kafka::Record& r : records) {
-    const kafka::TopicPartition tp{r.topic, r.partition};
-    FRUITION_ASSIGN_OR_RETURN(const auto next, tx.NextOffset(tp));
-    if (next && r.offset < *next) {  // already applied (a re-delivery)
-      ++out.ignored;
-      continue;
-    }
-    tx.SetNextOffset(tp, r.offset + 1);
     v1::AgencyReport report;
     if (!report.ParseFromString(r.value)) {
-      if (skip.count({tp, r.offset}) > 0) {
-        log::Warn("poison record skipped by operator",
-                  {{"topic", r.topic},
-                   {"partition", static_cast<int64_t>(r.partition)},
-                   {"offset", r.offset},
-                   {"audit", true}});
-        ++out.ignored;
-        continue;
-      }
-      return stream::Unreadable(r, "not a fruition.v1.AgencyReport", poison);
+      return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
     }
     FRUITION_RETURN_IF_ERROR(
         ApplyReport(tx, r, report, &out, &affected, &orgs_changed));

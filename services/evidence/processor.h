@@ -25,10 +25,6 @@
 
 namespace fruition::evidence {
 
-// A record that could not be read; consumption of its partition stops
-// until an operator skips it (--skip-record), which is logged.
-using PoisonRecord = stream::PoisonRecord;
-
 struct ApplyResult {
   std::vector<v1::LinkAssessment> emit;  // new or changed assessments
   int64_t applied = 0;                   // records that changed the store
@@ -41,19 +37,18 @@ class Processor {
   Processor(const Rulebook* rules, std::string reports_topic,
             std::string reference_topic);
 
-  // Applies `records` to `tx`, with each partition's next offset. Claims are
-  // (re)assessed when they arrive, when evidence is added, and when their
-  // org's designation history changes (only claims in `owned` partitions of
-  // the reports topic: other instances own the rest). Assessments that differ
-  // from the stored latest one are put in `tx` and returned to produce.
-  // A record that cannot be parsed stops the batch: DATA_LOSS with the
-  // record's coordinates in `poison`, nothing of the batch applied after it
-  // (the caller commits nothing), unless `skip` lists it.
-  absl::StatusOr<ApplyResult> Apply(
-      Tx& tx, const std::vector<kafka::Record>& records,
-      const std::set<int32_t>& owned,
-      const std::set<std::pair<kafka::TopicPartition, int64_t>>& skip,
-      PoisonRecord* poison) const;
+  // Applies new `records` to `tx`: the stream loop (stream::ApplyBatch)
+  // has dropped re-deliveries and the operator's skips, and stores the
+  // offsets. Claims are (re)assessed when they arrive, when evidence is
+  // added, and when their org's designation history changes (only claims in
+  // `owned` partitions of the reports topic: other instances own the rest).
+  // Assessments that differ from the stored latest one are put in `tx` and
+  // returned to produce. A record that cannot be parsed stops the batch:
+  // stream::Unreadable naming it (stream::PoisonOf), nothing of the batch
+  // to be committed.
+  absl::StatusOr<ApplyResult> Apply(Tx& tx,
+                                    const std::vector<kafka::Record>& records,
+                                    const std::set<int32_t>& owned) const;
 
   // Assesses every stored claim in `owned` partitions (a new criteria
   // version, newly assigned partitions), putting and returning the
@@ -72,6 +67,20 @@ class Processor {
                            const v1::AgencyReport& report, ApplyResult* out,
                            std::set<ClaimKey>* affected,
                            std::set<std::string>* orgs_changed) const;
+  // ApplyReport's parts: an org_designated report of the reference topic
+  // (anything else there is ignored), a link_claim (the first for a claim
+  // id wins; a different second one is a conflict), an evidence_added.
+  absl::Status ApplyDesignation(Tx& tx, const kafka::Record& r,
+                                const v1::AgencyReport& report,
+                                ApplyResult* out,
+                                std::set<std::string>* orgs_changed) const;
+  absl::Status ApplyClaim(Tx& tx, const kafka::Record& r,
+                          const v1::AgencyReport& report, ApplyResult* out,
+                          std::set<ClaimKey>* affected) const;
+  absl::Status ApplyEvidenceAdded(Tx& tx, const kafka::Record& r,
+                                  const v1::AgencyReport& report,
+                                  ApplyResult* out,
+                                  std::set<ClaimKey>* affected) const;
   // Adds to `affected` the claims, in `owned` partitions, naming `orgs`.
   absl::Status AddClaimsOfOrgs(Tx& tx, const std::set<std::string>& orgs,
                                const std::set<int32_t>& owned,

@@ -1,9 +1,10 @@
 // Tests of the evidence processor (processor.h) against a real RocksDB
 // EvidenceStore: consumed reports in, link assessments (SPEC §3) out.
 //
-// Every unit of work is the one the service runs:
-//   Tx tx(store.get()); auto r = processor.Apply(tx, records, owned, {},
-//   &poison); store->Commit(tx);
+// Every unit of work is the one the service runs: the records through the
+// stream loop's batch step (stream::ApplyBatch: offset dedupe, the
+// operator's skips, offsets) into EvidenceHandler's processor, then
+// store->Commit(tx);
 // with kafka::Record values built by hand (values are serialized
 // fruition.v1.AgencyReport messages, as intake produces them: subject_pid
 // set, subject_ref empty).
@@ -30,7 +31,9 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "services/common/status.h"
 #include "services/common/store/test_util.h"
+#include "services/common/stream/loop.h"
 #include "services/evidence/criteria.h"
 #include "services/evidence/store.h"
 #include "tests/harness/fixtures.h"
@@ -185,17 +188,52 @@ std::unique_ptr<EvidenceStore> OpenFresh() {
   return *std::move(store);
 }
 
-// One unit of work, committed when Apply succeeds.
+// The processor as the stream loop runs it, keeping its ApplyResult.
+class ProcessorHandler : public stream::Handler {
+ public:
+  explicit ProcessorHandler(const Processor& processor)
+      : processor_(processor) {}
+  absl::StatusOr<std::vector<stream::Output>> Apply(
+      store::KvTx& kv, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned) override {
+    Tx tx(&kv);
+    auto r = processor_.Apply(tx, records, owned);
+    if (!r.ok()) return r.status();
+    result = *std::move(r);
+    return std::vector<stream::Output>{};
+  }
+  ApplyResult result;
+
+ private:
+  const Processor& processor_;
+};
+
+// `records` into `tx` as the loop applies a batch. Re-deliveries and
+// records the operator skipped never reach the processor (the loop drops
+// them); they count as `ignored`, as they did when the processor filtered
+// them itself.
+absl::StatusOr<ApplyResult> ApplyAsTheLoop(
+    Tx& tx, const Processor& processor,
+    const std::vector<kafka::Record>& records,
+    const std::set<int32_t>& owned = kAllPartitions,
+    const stream::SkipSet& skip = {}) {
+  ProcessorHandler handler(processor);
+  stream::Applied applied;
+  FRUITION_RETURN_IF_ERROR(
+      stream::ApplyBatch(handler, tx.kv(), records, owned, skip, &applied));
+  handler.result.ignored +=
+      static_cast<int64_t>(records.size()) - applied.records;
+  return handler.result;
+}
+
+// One unit of work, committed when it succeeds.
 absl::StatusOr<ApplyResult> ApplyAndCommit(
     EvidenceStore* store, const Processor& processor,
     const std::vector<kafka::Record>& records,
     const std::set<int32_t>& owned = kAllPartitions,
-    const std::set<std::pair<kafka::TopicPartition, int64_t>>& skip = {},
-    PoisonRecord* poison = nullptr) {
-  PoisonRecord local;
+    const stream::SkipSet& skip = {}) {
   Tx tx(store);
-  auto r = processor.Apply(tx, records, owned, skip,
-                           poison != nullptr ? poison : &local);
+  auto r = ApplyAsTheLoop(tx, processor, records, owned, skip);
   if (!r.ok()) return r;  // the caller commits nothing
   const absl::Status committed = store->Commit(tx);
   if (!committed.ok()) return committed;
@@ -591,8 +629,7 @@ TEST_F(ProcessorTest, RedeliveryAndExactDuplicatesChangeNothing) {
   // The same records again (same offsets): skipped, nothing written.
   {
     Tx tx(store.get());
-    PoisonRecord poison;
-    auto again = processor_.Apply(tx, records, kAllPartitions, {}, &poison);
+    auto again = ApplyAsTheLoop(tx, processor_, records);
     ASSERT_TRUE(again.ok()) << again.status();
     EXPECT_THAT(again->emit, IsEmpty());
     EXPECT_EQ(again->applied, 0);
@@ -860,14 +897,15 @@ TEST_F(ProcessorTest, UnreadableRecordStopsTheBatchUntilSkipped) {
   ASSERT_NE(store, nullptr);
   {
     Tx tx(store.get());
-    PoisonRecord poison;
-    auto r = processor_.Apply(tx, batch, kAllPartitions, {}, &poison);
+    auto r = ApplyAsTheLoop(tx, processor_, batch);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss) << r.status();
     EXPECT_THAT(std::string(r.status().message()), HasSubstr("11"));
-    EXPECT_EQ(poison.tp, kafka::TopicPartition(kReports, 1));
-    EXPECT_EQ(poison.offset, 11);
-    EXPECT_FALSE(poison.why.empty());
+    const auto poison = stream::PoisonOf(r.status());
+    ASSERT_TRUE(poison.has_value());
+    EXPECT_EQ(poison->tp, kafka::TopicPartition(kReports, 1));
+    EXPECT_EQ(poison->offset, 11);
+    EXPECT_FALSE(poison->why.empty());
     // The caller commits nothing.
   }
   {
@@ -878,25 +916,25 @@ TEST_F(ProcessorTest, UnreadableRecordStopsTheBatchUntilSkipped) {
   // Retried without a skip: the same poison, at the same place.
   {
     Tx tx(store.get());
-    PoisonRecord poison;
-    auto r = processor_.Apply(tx, batch, kAllPartitions, {}, &poison);
+    auto r = ApplyAsTheLoop(tx, processor_, batch);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
-    EXPECT_EQ(poison.offset, 11);
+    EXPECT_EQ(
+        stream::PoisonOf(r.status()).value_or(stream::PoisonRecord{}).offset,
+        11);
   }
   // A skip for another offset does not help.
   {
     Tx tx(store.get());
-    PoisonRecord poison;
-    auto r =
-        processor_.Apply(tx, batch, kAllPartitions,
-                         {{kafka::TopicPartition(kReports, 1), 12}}, &poison);
+    auto r = ApplyAsTheLoop(tx, processor_, batch, kAllPartitions,
+                            {{kafka::TopicPartition(kReports, 1), 12}});
     EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
-    EXPECT_EQ(poison.offset, 11);
+    EXPECT_EQ(
+        stream::PoisonOf(r.status()).value_or(stream::PoisonRecord{}).offset,
+        11);
   }
   // The operator skips (reports, 1) @ 11: the rest applies.
-  PoisonRecord poison;
   auto r = ApplyAndCommit(store.get(), processor_, batch, kAllPartitions,
-                          {{kafka::TopicPartition(kReports, 1), 11}}, &poison);
+                          {{kafka::TopicPartition(kReports, 1), 11}});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->applied, 3);
   EXPECT_EQ(r->ignored, 1);
@@ -943,8 +981,7 @@ TEST_F(ProcessorTest, NextOffsetIsLastOffsetPlusOne) {
           Designated("DEA", "D-1", "ORG-A", v1::TIER_CPOT, t - kDay)),
   };
   Tx tx(store.get());
-  PoisonRecord poison;
-  auto r = processor_.Apply(tx, records, kAllPartitions, {}, &poison);
+  auto r = ApplyAsTheLoop(tx, processor_, records);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->ignored, 1) << "the seizure";
   EXPECT_EQ(r->applied, 4);

@@ -38,6 +38,7 @@
 #include "services/common/kafka/consumer.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/store/kv.h"
+#include "services/common/stream/loop.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "services/gateway/server.h"
@@ -362,7 +363,6 @@ class GatewayApiTest : public ::testing::Test {
   // Appends records to the topics' logs and commits them to the views.
   void Feed(const std::vector<std::pair<std::string, std::string>>& records,
             int32_t partition_of_restricted = 1) {
-    store::KvTx tx(store_.get());
     std::vector<kafka::Record> batch;
     for (const auto& [topic, value] : records) {
       kafka::Record r;
@@ -372,8 +372,10 @@ class GatewayApiTest : public ::testing::Test {
       r.value = value;
       batch.push_back(std::move(r));
     }
-    ASSERT_TRUE(views_->Apply(tx, batch).ok());
-    ASSERT_TRUE(views_->Commit(tx).ok());
+    stream::Applied applied;
+    const absl::Status s =
+        stream::ApplyAndCommit(*views_, *store_, batch, {}, {}, &applied);
+    ASSERT_TRUE(s.ok()) << s;
   }
   void FeedEvents(const std::vector<v1::OversightEvent>& events) {
     std::vector<std::pair<std::string, std::string>> records;

@@ -1,8 +1,5 @@
 #include "services/gateway/run.h"
 
-#include "services/common/kafka/admin.h"
-#include "services/common/kafka/consumer.h"
-#include "services/common/log/log.h"
 #include "services/common/service/service.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
@@ -31,13 +28,19 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
   c->views_ = std::make_unique<Views>(c->store_.get(), topics);
   c->service_ = std::make_unique<OversightServiceImpl>(
       c->views_.get(), c->principals_.get(), &c->draining_);
-  c->records_ = &prometheus::BuildCounter()
-                     .Name("fruition_gateway_records_total")
-                     .Help(
-                         "Records of the oversight and scores topics read "
-                         "into the gateway's views")
-                     .Register(registry)
-                     .Add({});
+  // Global-table mode: every replica reads every partition of the four
+  // topics; offsets, dedupe, unreadable records (stop, or the operator's
+  // audited --skip-record) and store errors are the loop's.
+  stream::LoopOptions options;
+  options.name = "gateway";
+  options.consumer.bootstrap_servers = config.kafka_bootstrap;
+  options.consumer.client_id = "fruition-gateway";
+  options.consumer.properties = config.kafka_properties;
+  options.global_topics = c->views_->TopicList();
+  options.skip = config.skip_records;
+  c->loop_ = std::make_unique<stream::Loop>(options, c->store_.get(),
+                                            /*producer=*/nullptr,
+                                            c->views_.get(), &registry);
   return c;
 }
 
@@ -46,70 +49,8 @@ absl::Status GatewayComponent::Start(server::ShutdownSignal* /*stop*/) {
                              principals_.get(), &draining_);
   if (!http.ok()) return http.status();
   http_ = std::move(*http);
-  reader_ = std::thread([this] { ReadLoop(); });
+  reader_ = std::thread([this] { loop_->RunUntilStopped(stop_); });
   return absl::OkStatus();
-}
-
-void GatewayComponent::ReadLoop() {
-  kafka::ConsumerOptions options;
-  options.bootstrap_servers = config_.kafka_bootstrap;
-  options.client_id = "fruition-gateway";
-  options.properties = config_.kafka_properties;
-  const auto& t = views_->topics();
-  // A failed store read: the views stop moving (NOT_SERVING) until an
-  // operator restarts the gateway; nothing of the batch is committed.
-  auto hold = [&](const absl::Status& s) {
-    reading_ = false;
-    log::Error("store read failed: consumption stopped, nothing committed",
-               {{"stage", "gateway"}, {"error", std::string(s.message())}});
-    while (!stop_.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-  };
-  while (!stop_.load()) {
-    auto start = views_->StartOffsets();
-    if (!start.ok()) {
-      hold(start.status());
-      break;
-    }
-    auto reader = kafka::TopicReader::Create(
-        options,
-        {t.oversight_public, t.oversight_restricted, t.scores, t.scores_public},
-        *start, std::chrono::seconds(10));
-    if (!reader.ok()) {
-      reading_ = false;
-      log::Warn("cannot read the topics yet; retrying in 2 s",
-                {{"error", std::string(reader.status().message())}});
-      for (int i = 0; i < 20 && !stop_.load(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      continue;
-    }
-    reading_ = true;
-    while (!stop_.load()) {
-      auto batch = (*reader)->Poll(1000, std::chrono::milliseconds(200));
-      if (!batch.ok()) {
-        log::Error("reading the topics failed; reconnecting",
-                   {{"error", std::string(batch.status().message())}});
-        reading_ = false;
-        break;
-      }
-      if (batch->empty()) continue;
-      store::KvTx tx(store_.get());
-      if (absl::Status s = views_->Apply(tx, *batch); !s.ok()) {
-        hold(s);
-        break;
-      }
-      if (absl::Status s = views_->Commit(tx); !s.ok()) {
-        log::Error("store commit failed",
-                   {{"error", std::string(s.message())}});
-        reading_ = false;
-        break;
-      }
-      records_->Increment(static_cast<double>(batch->size()));
-    }
-  }
-  reading_ = false;
 }
 
 absl::Status GatewayComponent::Stop() {

@@ -1,5 +1,6 @@
-// Wires the gateway: its store and views, a reader of the four topics on a
-// thread of its own, OversightService and the HTTP API. `fruition-gateway`
+// Wires the gateway: its store and views, a stream::Loop in global-table
+// mode reading the four topics whole on a thread of its own,
+// OversightService and the HTTP API. `fruition-gateway`
 // runs it alone; `fruition dev` registers the same component beside the
 // others.
 #ifndef FRUITION_SERVICES_GATEWAY_RUN_H_
@@ -11,12 +12,12 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
-#include "prometheus/counter.h"
 #include "prometheus/registry.h"
 #include "services/common/auth/principals.h"
 #include "services/common/server/shutdown.h"
 #include "services/common/service/component.h"
 #include "services/common/store/kv.h"
+#include "services/common/stream/loop.h"
 #include "services/gateway/config.h"
 #include "services/gateway/http.h"
 #include "services/gateway/server.h"
@@ -37,12 +38,12 @@ class GatewayComponent : public service::Component {
   void Drain() override { draining_ = true; }
   absl::Status Stop() override;
 
-  bool Ready() const override { return reading_.load(); }
+  // The views caught up with the topics as they were at start, and reading.
+  bool Ready() const override { return loop_ != nullptr && loop_->Healthy(); }
   int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
 
  private:
   GatewayComponent() = default;
-  void ReadLoop();
 
   GatewayConfig config_;
   std::unique_ptr<auth::PrincipalRegistry> principals_;
@@ -50,10 +51,9 @@ class GatewayComponent : public service::Component {
   std::unique_ptr<Views> views_;
   std::unique_ptr<OversightServiceImpl> service_;
   std::unique_ptr<HttpApi> http_;
-  prometheus::Counter* records_ = nullptr;
+  std::unique_ptr<stream::Loop> loop_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> draining_{false};
-  std::atomic<bool> reading_{false};
   std::thread reader_;
 };
 

@@ -141,70 +141,73 @@ bool Matches(const v1::EventFilter& f, const v1::OversightEvent& e) {
 Views::Views(store::KvStore* store, ViewTopics topics)
     : store_(store), topics_(std::move(topics)) {}
 
-absl::Status Views::Apply(store::KvTx& tx,
-                          const std::vector<kafka::Record>& records) const {
+absl::StatusOr<std::vector<stream::Output>> Views::Apply(
+    store::KvTx& tx, const std::vector<kafka::Record>& records,
+    const std::set<int32_t>& /*owned*/) {
   for (const kafka::Record& r : records) {
-    tx.SetNextOffset(r.topic, r.partition, r.offset + 1);
-    if (r.topic == topics_.scores) {
+    if (r.topic == topics_.scores || r.topic == topics_.scores_public) {
+      const bool public_topic = r.topic == topics_.scores_public;
       v1::Scorecard card;
-      if (!card.ParseFromString(r.value) || card.unit().empty()) continue;
-      tx.Put(kCards, JoinKey({card.unit(), card.period()}), r.value);
-      tx.Put(kByPeriod, JoinKey({card.period(), card.unit()}), "");
-      continue;
-    }
-    if (r.topic == topics_.scores_public) {
-      v1::Scorecard card;
-      if (!card.ParseFromString(r.value) || card.unit().empty()) continue;
+      if (!card.ParseFromString(r.value)) {
+        return stream::Unreadable(r, "not a fruition.v1.Scorecard");
+      }
+      if (card.unit().empty()) continue;
       // A card that is not a public view is not shown as one.
-      if (!card.public_view()) continue;
-      tx.Put(kPublicCards, JoinKey({card.unit(), card.period()}), r.value);
-      tx.Put(kPublicByPeriod, JoinKey({card.period(), card.unit()}), "");
+      if (public_topic && !card.public_view()) continue;
+      const CardView view =
+          public_topic ? CardView::kPublic : CardView::kRestricted;
+      tx.Put(CardsTable(view), JoinKey({card.unit(), card.period()}), r.value);
+      tx.Put(ByPeriodTable(view), JoinKey({card.period(), card.unit()}), "");
       continue;
     }
     const int topic = r.topic == topics_.oversight_public       ? 0
                       : r.topic == topics_.oversight_restricted ? 1
                                                                 : -1;
     if (topic < 0) continue;
-    internal::GatewayEvent ge;
-    if (!ge.mutable_event()->ParseFromString(r.value) ||
-        ge.event().event_id().empty()) {
-      continue;
-    }
-    FRUITION_ASSIGN_OR_RETURN(const auto seen,
-                              tx.Get(kEventIds, ge.event().event_id()));
-    if (seen) continue;
-    // A record on the wrong topic is not shown as what it claims to be.
-    if (ge.event().visibility() !=
-        (topic == 0 ? v1::VISIBILITY_PUBLIC : v1::VISIBILITY_RESTRICTED)) {
-      continue;
-    }
-    ge.set_topic(topic);
-    ge.set_partition(r.partition);
-    ge.set_offset(r.offset);
-    FRUITION_ASSIGN_OR_RETURN(const uint64_t last, Counter(tx, "seq"));
-    const uint64_t seq = last + 1;
-    tx.Put(kMeta, "seq", std::to_string(seq));
-    const std::string parts = StrCat("partitions:", topic);
-    FRUITION_ASSIGN_OR_RETURN(const uint64_t known, Counter(tx, parts));
-    if (static_cast<uint64_t>(r.partition) + 1 > known) {
-      tx.Put(kMeta, parts, std::to_string(r.partition + 1));
-    }
-    tx.Put(kEvents, store::Decimal(seq, 20), ge.SerializeAsString());
-    tx.Put(kPositions, PositionKey(topic, r.partition, r.offset),
-           store::Decimal(seq, 20));
-    tx.Put(kEventIds, ge.event().event_id(), store::Decimal(seq, 20));
+    FRUITION_RETURN_IF_ERROR(ApplyEvent(tx, r, topic));
   }
+  return std::vector<stream::Output>{};
+}
+
+absl::Status Views::ApplyEvent(store::KvTx& tx, const kafka::Record& r,
+                               int topic) const {
+  internal::GatewayEvent ge;
+  if (!ge.mutable_event()->ParseFromString(r.value)) {
+    return stream::Unreadable(r, "not a fruition.v1.OversightEvent");
+  }
+  if (ge.event().event_id().empty()) return absl::OkStatus();
+  FRUITION_ASSIGN_OR_RETURN(const auto seen,
+                            tx.Get(kEventIds, ge.event().event_id()));
+  if (seen) return absl::OkStatus();
+  // A record on the wrong topic is not shown as what it claims to be.
+  if (ge.event().visibility() !=
+      (topic == 0 ? v1::VISIBILITY_PUBLIC : v1::VISIBILITY_RESTRICTED)) {
+    return absl::OkStatus();
+  }
+  ge.set_topic(topic);
+  ge.set_partition(r.partition);
+  ge.set_offset(r.offset);
+  FRUITION_ASSIGN_OR_RETURN(const uint64_t last, Counter(tx, "seq"));
+  const uint64_t seq = last + 1;
+  tx.Put(kMeta, "seq", std::to_string(seq));
+  const std::string parts = StrCat("partitions:", topic);
+  FRUITION_ASSIGN_OR_RETURN(const uint64_t known, Counter(tx, parts));
+  if (static_cast<uint64_t>(r.partition) + 1 > known) {
+    tx.Put(kMeta, parts, std::to_string(r.partition + 1));
+  }
+  tx.Put(kEvents, store::Decimal(seq, 20), ge.SerializeAsString());
+  tx.Put(kPositions, PositionKey(topic, r.partition, r.offset),
+         store::Decimal(seq, 20));
+  tx.Put(kEventIds, ge.event().event_id(), store::Decimal(seq, 20));
   return absl::OkStatus();
 }
 
-absl::Status Views::Commit(store::KvTx& tx) {
-  absl::Status s = store_->Commit(tx);
+void Views::Committed() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++version_;
   }
   changed_.notify_all();
-  return s;
 }
 
 uint64_t Views::version() const {
@@ -320,12 +323,15 @@ void Views::UnitsAndPeriods(CardView view, std::vector<std::string>* units,
   periods->assign(p.begin(), p.end());
 }
 
+std::vector<std::string> Views::TopicList() const {
+  return {topics_.oversight_public, topics_.oversight_restricted,
+          topics_.scores, topics_.scores_public};
+}
+
 absl::StatusOr<kafka::StartOffsets> Views::StartOffsets() const {
   kafka::StartOffsets out;
   store::KvTx tx(store_);
-  for (const std::string& topic :
-       {topics_.oversight_public, topics_.oversight_restricted, topics_.scores,
-        topics_.scores_public}) {
+  for (const std::string& topic : TopicList()) {
     FRUITION_ASSIGN_OR_RETURN(const auto offsets, tx.Offsets(topic));
     for (const auto& [p, n] : offsets) out[{topic, p}] = n;
   }

@@ -7,6 +7,11 @@
 // applied by scoring; what everybody else sees). Topic offsets are written in
 // the same WriteBatch as the records they produced.
 //
+// Views is the stream::Handler of the gateway's loop in global-table mode
+// (services/common/stream/loop.h): the loop dedupes offsets, stores them,
+// commits, and stops at a record that cannot be read unless the operator
+// skips it (--skip-record, audited).
+//
 // Every replica reads the four topics whole (a dashboard needs all of
 // them), so positions in the topics, not this replica's order, make the
 // cursors: a cursor is the next offset to consider in every partition of
@@ -22,6 +27,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +37,7 @@
 #include "fruition/v1/scores.pb.h"
 #include "services/common/kafka/consumer.h"
 #include "services/common/store/kv.h"
+#include "services/common/stream/loop.h"
 
 namespace fruition::gateway {
 
@@ -77,17 +84,21 @@ struct ViewTopics {
   std::string scores_public;  // public view (SPEC §5 D1–D4 applied)
 };
 
-class Views {
+class Views : public stream::Handler {
  public:
   Views(store::KvStore* store, ViewTopics topics);
 
-  // Applies records of the four topics to `tx`, offsets included. A card on
-  // the public topic that is not marked `public_view` is not shown.
-  // An error (a failed store read) leaves `tx` not to be committed.
-  absl::Status Apply(store::KvTx& tx,
-                     const std::vector<kafka::Record>& records) const;
-  // Commits `tx` and wakes waiting subscribers.
-  absl::Status Commit(store::KvTx& tx);
+  // Applies records of the four topics to `tx` (the loop adds the offsets).
+  // A card on the public topic that is not marked `public_view`, a card
+  // without a unit, an event without an id or on the topic of the other
+  // visibility are read but not shown. A record that is not a scorecard or
+  // an event is stream::Unreadable. Any error leaves `tx` not to be
+  // committed. Produces nothing.
+  absl::StatusOr<std::vector<stream::Output>> Apply(
+      store::KvTx& tx, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned) override;
+  // After the loop committed: wakes waiting subscribers.
+  void Committed() override;
 
   // Up to `limit` events matching `filter` after `after`, the caller seeing
   // RESTRICTED ones only if `restricted`. Scans at most `scan_max` events
@@ -116,6 +127,13 @@ class Views {
   // Where to resume reading each topic (from the store).
   absl::StatusOr<kafka::StartOffsets> StartOffsets() const;
   const ViewTopics& topics() const { return topics_; }
+  // The four topics, for the reader.
+  std::vector<std::string> TopicList() const;
+
+ private:
+  // Applies one record of an oversight topic (0 public, 1 restricted).
+  absl::Status ApplyEvent(store::KvTx& tx, const kafka::Record& r,
+                          int topic) const;
 
  private:
   store::KvStore* store_;

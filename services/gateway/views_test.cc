@@ -1,7 +1,8 @@
 // The gateway's views (services/gateway/views.h) over real RocksDB stores,
 // fed Kafka records built by hand for the two oversight topics and the two
-// scores topics (restricted and public view), as the gateway's reader feeds
-// them: one KvTx per batch, Apply, then Commit. No Kafka.
+// scores topics (restricted and public view), as the gateway's loop feeds
+// them: one batch at a time through stream::ApplyAndCommit (offset dedupe,
+// the operator's skips, offsets, commit). No Kafka.
 //
 // The "broker" here is a map of per-partition logs; a replica reads them in
 // some interleaving that keeps each partition's order (as a Kafka consumer
@@ -28,6 +29,7 @@
 #include "services/common/kafka/consumer.h"
 #include "services/common/store/kv.h"
 #include "services/common/store/test_util.h"
+#include "services/common/stream/loop.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "tests/harness/fixtures.h"
@@ -132,22 +134,54 @@ struct Replica {
     Open();
   }
 
-  // Applies `records` in batches of `batch`, committing each.
-  void Feed(const std::vector<kafka::Record>& records, size_t batch = 7) {
+  // Applies `records` in batches of `batch`, committing each, skipping
+  // what `skip` lists (appended to `skipped`); the first error (the batch
+  // that failed is not committed, nor any after it).
+  absl::Status TryFeed(const std::vector<kafka::Record>& records,
+                       size_t batch = 7, const stream::SkipSet& skip = {},
+                       std::vector<stream::PoisonRecord>* skipped = nullptr) {
     for (size_t i = 0; i < records.size(); i += batch) {
       const size_t end = std::min(records.size(), i + batch);
-      store::KvTx tx(store.get());
-      ASSERT_TRUE(
-          views->Apply(tx, {records.begin() + i, records.begin() + end}).ok());
-      const absl::Status s = views->Commit(tx);
-      EXPECT_TRUE(s.ok()) << s;
+      stream::Applied applied;
+      const absl::Status s = stream::ApplyAndCommit(
+          *views, *store, {records.begin() + i, records.begin() + end}, {},
+          skip, &applied);
+      if (skipped != nullptr) {
+        skipped->insert(skipped->end(), applied.skipped.begin(),
+                        applied.skipped.end());
+      }
+      if (!s.ok()) return s;
     }
+    return absl::OkStatus();
+  }
+  void Feed(const std::vector<kafka::Record>& records, size_t batch = 7,
+            const stream::SkipSet& skip = {}) {
+    const absl::Status s = TryFeed(records, batch, skip);
+    ASSERT_TRUE(s.ok()) << s;
   }
 
   std::string dir;
   std::unique_ptr<store::KvStore> store;
   std::unique_ptr<Views> views;
 };
+
+// The --skip-record entry for `r`.
+stream::SkipSet SkipOf(const kafka::Record& r) {
+  return {{{r.topic, r.partition}, r.offset}};
+}
+
+// Fed `records` without a skip, a fresh replica stops at `unreadable`.
+void ExpectStopsAt(const std::vector<kafka::Record>& records, size_t batch,
+                   const kafka::Record& unreadable) {
+  Replica stopped("stopped");
+  const absl::Status s = stopped.TryFeed(records, batch);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  const auto poison = stream::PoisonOf(s);
+  ASSERT_TRUE(poison.has_value()) << s;
+  EXPECT_EQ(poison->tp,
+            kafka::TopicPartition(unreadable.topic, unreadable.partition));
+  EXPECT_EQ(poison->offset, unreadable.offset);
+}
 
 std::vector<std::string> Ids(const std::vector<v1::OversightEvent>& events) {
   std::vector<std::string> out;
@@ -545,8 +579,13 @@ TEST(ViewsTest, AReplayedEventIdIsKeptOnce) {
   const Page rest = All(*a.views, {}, true, Decoded(all.cursors[0]));
   EXPECT_EQ(Ids(rest.events),
             (std::vector<std::string>{"dup-2", "other", "last"}));
-  // Read again from the start (a restart that lost its offsets): still once.
-  a.Feed(logs.Interleave(9), 3);
+  // Read again from the start past the loop's offset dedupe (a restart that
+  // lost its offsets): still once.
+  {
+    store::KvTx tx(a.store.get());
+    ASSERT_TRUE(a.views->Apply(tx, logs.Interleave(9), {}).ok());
+    ASSERT_TRUE(a.store->Commit(tx).ok());
+  }
   EXPECT_EQ(Ids(All(*a.views, {}, true).events), Ids(all.events));
 }
 
@@ -580,8 +619,26 @@ TEST(ViewsTest, AnEventOnTheWrongTopicForItsVisibilityIsNotShown) {
                   Event("ok-r", v1::EVENT_TYPE_TIER_MISMATCH,
                         v1::VISIBILITY_RESTRICTED, "agency:DEA", "FY2016")),
   };
+  // The record that is not an event stops reading there: nothing of its
+  // batch (records 3 to 5) is committed.
+  const kafka::Record& garbage = records[4];
+  Replica stopped("wrongtopic-stopped");
+  const absl::Status s = stopped.TryFeed(records, 3);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  const auto poison = stream::PoisonOf(s);
+  ASSERT_TRUE(poison.has_value()) << s;
+  EXPECT_EQ(poison->tp, kafka::TopicPartition(kPublic, 0));
+  EXPECT_EQ(poison->offset, garbage.offset);
+  EXPECT_EQ(store::Ok(stopped.views->StartOffsets()).at({kPublic, 0}), 2);
+  EXPECT_EQ(store::Ok(stopped.views->StartOffsets()).at({kRestricted, 0}), 1);
+
+  // Unless the operator skips it.
   Replica a("wrongtopic");
-  a.Feed(records, 3);
+  std::vector<stream::PoisonRecord> skipped;
+  ASSERT_TRUE(
+      a.TryFeed(records, 3, {{{kPublic, 0}, garbage.offset}}, &skipped).ok());
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0].offset, garbage.offset);
   EXPECT_EQ(Ids(All(*a.views, {}, true).events),
             (std::vector<std::string>{"ok-p", "ok-r"}));
   EXPECT_EQ(Ids(All(*a.views, {}, false).events),
@@ -807,10 +864,13 @@ TEST(ViewsTest, ScorecardsLatestWinsAndAreListedByPeriodAndKind) {
   put(Card("agency:ATF", "FY2017", 1, 7), 1);
   put(Card("agency:DEA", "FY2016", 3, 12), 0);  // latest
   put(Card("district:EDPA", "FY2016", 2, 31), 2);
-  records.push_back(logs.Append(kScores, 1, "\xff not a card"));
+  const kafka::Record garbage = logs.Append(kScores, 1, "\xff not a card");
+  records.push_back(garbage);
   put(Card("", "FY2016", 1, 99), 1);  // no unit: ignored
+  // Not a card: reading stops there unless the operator skips it.
+  ExpectStopsAt(records, 3, garbage);
   Replica a("cards");
-  a.Feed(records, 3);
+  a.Feed(records, 3, SkipOf(garbage));
 
   auto dea = a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016");
   ASSERT_TRUE(dea.has_value());
@@ -920,13 +980,17 @@ TEST(ViewsTest, PublicScorecardsAreReadFromTheirOwnTopicIntoTheirOwnTables) {
   put(kScoresPublic,
       PublicCard("field_office:DEA-PHILADELPHIA", "FY2016", 1, 12, false), 3);
   put(kScoresPublic, PublicCard("agency:DEA", "FY2017", 1, 7, false), 3);
-  // Unreadable or unfit records on the public topic: not shown.
-  records.push_back(logs.Append(kScoresPublic, 1, "\xff not a card"));
+  // Unreadable or unfit records on the public topic: not shown (the
+  // unreadable one stops reading unless the operator skips it).
+  const kafka::Record garbage =
+      logs.Append(kScoresPublic, 1, "\xff not a card");
+  records.push_back(garbage);
   put(kScoresPublic, PublicCard("", "FY2016", 1, 99, false), 1);
   v1::Scorecard not_public = Card("district:EDPA", "FY2016", 1, 50);
   put(kScoresPublic, not_public, 2);  // public_view unset
+  ExpectStopsAt(records, 3, garbage);
   Replica a("public_cards");
-  a.Feed(records, 3);
+  a.Feed(records, 3, SkipOf(garbage));
 
   // The latest public card, exactly as published; the restricted one apart.
   auto dea = a.views->Card(CardView::kPublic, "agency:DEA", "FY2016");
@@ -1003,12 +1067,19 @@ TEST(ViewsTest, StartOffsetsFollowCommits) {
   auto records = s.logs.Interleave(12);
   records.push_back(s.logs.Append(
       kScores, 4, Card("agency:DEA", "FY2016", 1, 3).SerializeAsString()));
-  records.push_back(s.logs.Append(kScores, 4, "garbage"));
+  // Unreadable records, skipped by the operator.
+  stream::SkipSet skip;
+  const auto unreadable = [&](const std::string& topic, int32_t p,
+                              const std::string& value) {
+    records.push_back(s.logs.Append(topic, p, value));
+    skip.insert(*SkipOf(records.back()).begin());
+  };
+  unreadable(kScores, 4, "garbage");
   records.push_back(s.logs.Append(
       kScoresPublic, 7,
       PublicCard("agency:DEA", "FY2016", 1, 3, false).SerializeAsString()));
-  records.push_back(s.logs.Append(kScoresPublic, 7, "garbage"));
-  records.push_back(s.logs.Append(kScoresPublic, 7, "more garbage"));
+  unreadable(kScoresPublic, 7, "garbage");
+  unreadable(kScoresPublic, 7, "more garbage");
   records.push_back(s.logs.Append("some.other.topic", 0, "x"));
   Replica a("offsets");
   EXPECT_TRUE(store::Ok(a.views->StartOffsets()).empty());
@@ -1016,12 +1087,15 @@ TEST(ViewsTest, StartOffsetsFollowCommits) {
   // Applied but not committed: nothing yet.
   {
     store::KvTx tx(a.store.get());
-    ASSERT_TRUE(a.views->Apply(tx, records).ok());
+    stream::Applied applied;
+    ASSERT_TRUE(
+        stream::ApplyBatch(*a.views, tx, records, {}, skip, &applied).ok());
+    EXPECT_EQ(applied.skipped.size(), 3u);
     EXPECT_TRUE(store::Ok(a.views->StartOffsets()).empty());
     EXPECT_TRUE(All(*a.views, {}, true).events.empty());
     EXPECT_FALSE(
         a.views->Card(CardView::kPublic, "agency:DEA", "FY2016").has_value());
-    ASSERT_TRUE(a.views->Commit(tx).ok());
+    ASSERT_TRUE(a.store->Commit(tx).ok());
   }
   std::map<std::pair<std::string, int32_t>, int64_t> want;
   for (const auto& r : records) {
@@ -1067,10 +1141,7 @@ TEST(ViewsTest, WaitForChangeWakesOnCommit) {
   // Already changed: returns at once.
   a->Feed({});
   EXPECT_EQ(a->views->version(), v0);  // nothing committed
-  {
-    store::KvTx tx(a->store.get());
-    ASSERT_TRUE(a->views->Commit(tx).ok());
-  }
+  a->views->Committed();               // as the loop calls it after a commit
   const uint64_t seen = a->views->version();
   EXPECT_NE(seen, v0);
   a->views->WaitForChange(v0, std::chrono::hours(1));

@@ -9,6 +9,7 @@
 
 #include "absl/strings/cord.h"
 #include "services/common/log/log.h"
+#include "services/common/status.h"
 #include "services/common/strings.h"
 
 namespace fruition::stream {
@@ -108,6 +109,67 @@ bool Skipped(const SkipSet& skip, const kafka::Record& r) {
   return skip.count({{r.topic, r.partition}, r.offset}) > 0;
 }
 
+namespace {
+
+// The records of `batch` past the stored offsets (re-deliveries dropped);
+// `next` gets the next offset of each partition they move on.
+absl::StatusOr<std::vector<kafka::Record>> Fresh(
+    const store::KvTx& tx, const std::vector<kafka::Record>& batch,
+    std::map<kafka::TopicPartition, int64_t>* next) {
+  std::map<kafka::TopicPartition, int64_t> at;  // -1: nothing stored
+  std::vector<kafka::Record> fresh;
+  fresh.reserve(batch.size());
+  for (const kafka::Record& r : batch) {
+    const kafka::TopicPartition tp{r.topic, r.partition};
+    auto it = at.find(tp);
+    if (it == at.end()) {
+      auto stored = tx.NextOffset(r.topic, r.partition);
+      // Unknown is not "none": reading on would re-apply re-deliveries.
+      if (!stored.ok()) return stored.status();
+      it = at.emplace(tp, stored->value_or(-1)).first;
+    }
+    if (it->second >= 0 && r.offset < it->second) continue;
+    it->second = r.offset + 1;
+    (*next)[tp] = r.offset + 1;
+    fresh.push_back(r);
+  }
+  return fresh;
+}
+
+}  // namespace
+
+absl::Status ApplyBatch(Handler& handler, store::KvTx& tx,
+                        const std::vector<kafka::Record>& batch,
+                        const std::set<int32_t>& owned, const SkipSet& skip,
+                        Applied* applied) {
+  auto fresh = Fresh(tx, batch, &applied->next);
+  if (!fresh.ok()) return fresh.status();
+  const auto count = static_cast<int64_t>(fresh->size());
+  // The handler sees the offsets as they were before this batch.
+  auto outputs = ApplySkipping(handler, tx, *std::move(fresh), owned, skip,
+                               &applied->skipped);
+  if (!outputs.ok()) return outputs.status();
+  applied->outputs = *std::move(outputs);
+  applied->records = count - static_cast<int64_t>(applied->skipped.size());
+  for (const auto& [tp, n] : applied->next) {
+    tx.SetNextOffset(tp.first, tp.second, n);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyAndCommit(Handler& handler, store::KvStore& store,
+                            const std::vector<kafka::Record>& batch,
+                            const std::set<int32_t>& owned, const SkipSet& skip,
+                            Applied* applied) {
+  if (batch.empty()) return absl::OkStatus();
+  store::KvTx tx(&store);
+  FRUITION_RETURN_IF_ERROR(
+      ApplyBatch(handler, tx, batch, owned, skip, applied));
+  FRUITION_RETURN_IF_ERROR(store.Commit(tx));
+  handler.Committed();
+  return absl::OkStatus();
+}
+
 Loop::Loop(LoopOptions options, store::KvStore* store,
            kafka::Producer* producer, Handler* handler,
            prometheus::Registry* registry)
@@ -175,6 +237,15 @@ std::vector<int32_t> Loop::OwnedPartitions() const {
 
 bool Loop::ProduceAll(const std::vector<Output>& outputs,
                       const std::atomic<bool>& stop) {
+  if (producer_ == nullptr && !outputs.empty()) {
+    // A handler of a loop without a producer produced: a wiring error, not
+    // something to drop silently.
+    log::Error("outputs but no producer: consumption stopped",
+               {{"stage", options_.name},
+                {"count", static_cast<int64_t>(outputs.size())}});
+    healthy_ = false;
+    return false;
+  }
   std::vector<const Output*> pending;
   pending.reserve(outputs.size());
   for (const auto& o : outputs) pending.push_back(&o);
@@ -224,6 +295,7 @@ bool Loop::CommitOrLog(store::KvTx& tx) {
     healthy_ = false;
     return false;
   }
+  handler_->Committed();
   return true;
 }
 
@@ -254,27 +326,6 @@ void Loop::Stopped(const absl::Status& error, const PoisonRecord& poison,
               {"error", std::string(error.message())}});
 }
 
-absl::StatusOr<std::vector<kafka::Record>> Loop::Fresh(
-    const store::KvTx& tx, const std::vector<kafka::Record>& batch,
-    std::map<kafka::TopicPartition, int64_t>* next) const {
-  std::vector<kafka::Record> fresh;
-  fresh.reserve(batch.size());
-  for (const kafka::Record& r : batch) {
-    const kafka::TopicPartition tp{r.topic, r.partition};
-    auto it = next->find(tp);
-    if (it == next->end()) {
-      auto stored = tx.NextOffset(r.topic, r.partition);
-      // Unknown is not "none": reading on would re-apply re-deliveries.
-      if (!stored.ok()) return stored.status();
-      it = next->emplace(tp, stored->value_or(-1)).first;
-    }
-    if (it->second >= 0 && r.offset < it->second) continue;
-    it->second = r.offset + 1;
-    fresh.push_back(r);
-  }
-  return fresh;
-}
-
 void Loop::AuditSkip(const PoisonRecord& p) {
   if (skipped_counter_ != nullptr) skipped_counter_->Increment();
   // Warn: an audit line that survives --log-level warn.
@@ -293,30 +344,17 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
                    const std::atomic<bool>& stop) {
   if (batch.empty()) return true;
   store::KvTx tx(store_);
-  // Re-deliveries (at or below the stored offsets) are dropped here.
-  std::map<kafka::TopicPartition, int64_t> next;
-  auto fresh = Fresh(tx, batch, &next);
-  if (!fresh.ok()) {
-    Stopped(fresh.status(), PoisonRecord{}, "offsets");
+  Applied applied;
+  const absl::Status s =
+      ApplyBatch(*handler_, tx, batch, Owned(), options_.skip, &applied);
+  for (const PoisonRecord& p : applied.skipped) AuditSkip(p);
+  if (!s.ok()) {
+    Stopped(s, PoisonOf(s).value_or(PoisonRecord{}), "apply");
     return false;
   }
-  const size_t applied = fresh->size();
-  // The handler sees the offsets as they were before this batch.
-  std::vector<PoisonRecord> skipped;
-  auto outputs = ApplySkipping(*handler_, tx, *std::move(fresh), Owned(),
-                               options_.skip, &skipped);
-  for (const PoisonRecord& p : skipped) AuditSkip(p);
-  if (!outputs.ok()) {
-    Stopped(outputs.status(),
-            PoisonOf(outputs.status()).value_or(PoisonRecord{}), "apply");
-    return false;
-  }
-  for (const auto& [tp, n] : next) {
-    if (n >= 0) {
-      tx.SetNextOffset(tp.first, tp.second, n);
-      if (auto it = positions_.find(tp); it != positions_.end()) {
-        it->second = std::max(it->second, n);
-      }
+  for (const auto& [tp, n] : applied.next) {
+    if (auto it = positions_.find(tp); it != positions_.end()) {
+      it->second = std::max(it->second, n);
     }
   }
   auto flushed = handler_->Flush(tx, Owned(), CaughtUp());
@@ -324,12 +362,12 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
     Stopped(flushed.status(), PoisonRecord{}, "flush");
     return false;
   }
-  for (auto& o : *flushed) outputs->push_back(std::move(o));
-  if (!ProduceAll(*outputs, stop)) return false;
+  for (auto& o : *flushed) applied.outputs.push_back(std::move(o));
+  if (!ProduceAll(applied.outputs, stop)) return false;
   if (!CommitOrLog(tx)) return false;
-  records_ += static_cast<int64_t>(applied - skipped.size());
+  records_ += applied.records;
   if (records_counter_ != nullptr) {
-    records_counter_->Increment(static_cast<double>(applied - skipped.size()));
+    records_counter_->Increment(static_cast<double>(applied.records));
   }
   return true;
 }
@@ -353,24 +391,14 @@ absl::Status Loop::Replay(const Ranges& ranges, const std::atomic<bool>& stop) {
   return ReadRanges(
       options_.consumer, ranges, read,
       [&](const std::vector<kafka::Record>& batch) -> absl::Status {
-        store::KvTx tx(store_);
-        std::map<kafka::TopicPartition, int64_t> next;
-        auto fresh = Fresh(tx, batch, &next);
-        if (!fresh.ok()) return fresh.status();
-        std::vector<PoisonRecord> skipped;
-        auto outputs = ApplySkipping(*handler_, tx, *std::move(fresh), {},
-                                     options_.skip, &skipped);
-        for (const PoisonRecord& p : skipped) AuditSkip(p);
-        if (!outputs.ok()) {
-          Stopped(outputs.status(),
-                  PoisonOf(outputs.status()).value_or(PoisonRecord{}),
-                  "replay");
-          return outputs.status();
+        Applied applied;
+        const absl::Status s = ApplyAndCommit(*handler_, *store_, batch, {},
+                                              options_.skip, &applied);
+        for (const PoisonRecord& p : applied.skipped) AuditSkip(p);
+        if (!s.ok()) {
+          Stopped(s, PoisonOf(s).value_or(PoisonRecord{}), "replay");
         }
-        for (const auto& [tp, n] : next) {
-          if (n >= 0) tx.SetNextOffset(tp.first, tp.second, n);
-        }
-        return store_->Commit(tx);
+        return s;
       });
 }
 
@@ -405,17 +433,21 @@ absl::StatusOr<bool> Loop::ReadGlobalTables(
                                       start, milliseconds(10000));
   if (!r.ok()) return r.status();
   *reader = std::move(*r);
-  // Catch up with the global tables before taking partitions, so the first
-  // records are judged with the reference data as it stands (not, say, a
-  // claim against an org whose designation is not read yet).
-  auto ends = kafka::EndOffsets(options_.consumer, options_.global_topics,
-                                milliseconds(10000));
-  if (!ends.ok()) return ends.status();
+  // Catch up with the global tables before taking partitions (or, with no
+  // group, before serving), so the first records are judged with the
+  // reference data as it stands (not, say, a claim against an org whose
+  // designation is not read yet).
+  auto marks = kafka::Watermarks(options_.consumer, options_.global_topics,
+                                 milliseconds(10000));
+  if (!marks.ok()) return marks.status();
   std::map<kafka::TopicPartition, int64_t> at = start;
   auto behind = [&] {
-    for (const auto& [tp, end] : *ends) {
+    for (const auto& [tp, mark] : *marks) {
+      // Records before the low watermark are gone (retention): they cannot
+      // be waited for.
       auto it = at.find(tp);
-      if (end > 0 && (it == at.end() || it->second < end)) return true;
+      const int64_t pos = std::max(it == at.end() ? 0 : it->second, mark.first);
+      if (pos < mark.second) return true;
     }
     return false;
   };
@@ -512,16 +544,20 @@ absl::Status Loop::PollOnce(kafka::TopicReader* reader,
                             std::chrono::steady_clock::time_point* last_tick) {
   std::vector<kafka::Record> batch;
   if (reader != nullptr) {
-    auto refs = reader->Poll(options_.batch_max, milliseconds(0));
+    // Without a group, the reader's poll is the one that waits.
+    auto refs = reader->Poll(options_.batch_max,
+                             milliseconds(group == nullptr ? 100 : 0));
     if (!refs.ok()) return refs.status();
     batch = *std::move(refs);
   }
-  auto recs =
-      group->Poll(options_.batch_max, milliseconds(batch.empty() ? 100 : 0));
-  if (!recs.ok()) return recs.status();
-  // An assignment during the poll may have failed to read the store.
-  if (stuck_) return absl::OkStatus();
-  for (auto& r : *recs) batch.push_back(std::move(r));
+  if (group != nullptr) {
+    auto recs =
+        group->Poll(options_.batch_max, milliseconds(batch.empty() ? 100 : 0));
+    if (!recs.ok()) return recs.status();
+    // An assignment during the poll may have failed to read the store.
+    if (stuck_) return absl::OkStatus();
+    for (auto& r : *recs) batch.push_back(std::move(r));
+  }
   if (batch.empty()) {
     const auto now = std::chrono::steady_clock::now();
     if (now - *last_tick >= std::chrono::seconds(1)) {
@@ -536,6 +572,10 @@ absl::Status Loop::PollOnce(kafka::TopicReader* reader,
 }
 
 absl::Status Loop::Run(const std::atomic<bool>& stop) {
+  if (options_.group_topics.empty() && options_.global_topics.empty()) {
+    return absl::InvalidArgumentError(
+        StrCat("stream loop ", options_.name, ": no topics to read"));
+  }
   stuck_ = false;
   std::unique_ptr<kafka::TopicReader> reader;
   if (!options_.global_topics.empty()) {
@@ -547,16 +587,21 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
       return absl::OkStatus();
     }
   }
-  auto group = kafka::GroupConsumer::Create(
-      options_.consumer, options_.group_topics,
-      [&](const std::vector<kafka::TopicPartition>& tps) {
-        return OnAssign(tps, stop);
-      },
-      [&](const std::vector<kafka::TopicPartition>& tps,
-          const std::vector<kafka::Record>& unreturned) {
-        OnRevoke(tps, unreturned, stop);
-      });
-  if (!group.ok()) return group.status();
+  // Global-table mode: no group, only the reader.
+  std::unique_ptr<kafka::GroupConsumer> group;
+  if (!options_.group_topics.empty()) {
+    auto created = kafka::GroupConsumer::Create(
+        options_.consumer, options_.group_topics,
+        [&](const std::vector<kafka::TopicPartition>& tps) {
+          return OnAssign(tps, stop);
+        },
+        [&](const std::vector<kafka::TopicPartition>& tps,
+            const std::vector<kafka::Record>& unreturned) {
+          OnRevoke(tps, unreturned, stop);
+        });
+    if (!created.ok()) return created.status();
+    group = *std::move(created);
+  }
 
   healthy_ = true;
   log::Info("consuming", {{"stage", options_.name},
@@ -566,14 +611,14 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
   absl::Status status;
   auto last_tick = std::chrono::steady_clock::now();
   while (!stop.load() && !stuck_ && status.ok()) {
-    status = PollOnce(reader.get(), group->get(), stop, &last_tick);
+    status = PollOnce(reader.get(), group.get(), stop, &last_tick);
   }
   if (stuck_) {
     // Hold on, NOT_SERVING, until stopped: the operator decides (SPEC §8).
     healthy_ = false;
     while (!stop.load()) std::this_thread::sleep_for(milliseconds(200));
   }
-  (*group)->Close();
+  if (group != nullptr) group->Close();
   healthy_ = false;
   return status;
 }

@@ -3,7 +3,9 @@
 //
 //   - a member of a consumer group on `group_topics` (co-partitioned: the
 //     same partition numbers belong together), plus a reader of the whole of
-//     `global_topics` (small reference tables every instance needs);
+//     `global_topics` (small reference tables every instance needs); with no
+//     group topics, only that reader: the global-table mode of a service
+//     whose every replica holds every partition (the gateway's views);
 //   - per batch: skip records at or below the stored offsets (re-deliveries),
 //     Handler::Apply into a KvTx, produce its outputs and wait until Kafka
 //     acknowledged every one (retrying: outputs carry deterministic ids), then
@@ -85,6 +87,33 @@ absl::StatusOr<std::vector<Output>> ApplySkipping(
     const std::set<int32_t>& owned, const SkipSet& skip,
     std::vector<PoisonRecord>* skipped);
 
+// What ApplyBatch did with a batch.
+struct Applied {
+  std::vector<Output> outputs;        // Handler::Apply's
+  std::vector<PoisonRecord> skipped;  // operator skips reached: to audit
+  int64_t records = 0;                // records the handler applied
+  // The next offset of each partition the batch moved on (put in the tx).
+  std::map<kafka::TopicPartition, int64_t> next;
+};
+
+// One batch as every mode of the loop applies it, in `tx`, without Kafka:
+// records at or below the stored offsets are dropped (re-deliveries), the
+// rest go to the handler (ApplySkipping), and the next offset of every
+// partition with new records is put in `tx`. On error `tx` must not be
+// committed; `applied->skipped` still lists what was skipped.
+absl::Status ApplyBatch(Handler& handler, store::KvTx& tx,
+                        const std::vector<kafka::Record>& batch,
+                        const std::set<int32_t>& owned, const SkipSet& skip,
+                        Applied* applied);
+
+// ApplyBatch in a transaction of its own, committed, then
+// Handler::Committed: a batch of a replay, or of a test feeding a handler
+// without Kafka. An empty batch commits nothing.
+absl::Status ApplyAndCommit(Handler& handler, store::KvStore& store,
+                            const std::vector<kafka::Record>& batch,
+                            const std::set<int32_t>& owned, const SkipSet& skip,
+                            Applied* applied);
+
 // Parses the --skip-record setting: "TOPIC:PARTITION:OFFSET[,...]".
 // INVALID_ARGUMENT naming config field `field` otherwise.
 absl::StatusOr<SkipSet> ParseSkipRecords(const std::string& value,
@@ -127,12 +156,17 @@ class Handler {
     (void)caught_up;
     return std::vector<Output>{};
   }
+  // Called after every transaction the loop committed: what was applied is
+  // now in the store, e.g. for readers waiting on a change.
+  virtual void Committed() {}
 };
 
 struct LoopOptions {
   std::string name;  // for logs and metrics, e.g. "evidence"
   kafka::ConsumerOptions consumer;
-  std::vector<std::string> group_topics;   // the first one's partitions = owned
+  // The first one's partitions = owned. Empty: global-table mode (only
+  // `global_topics`, no consumer group, nothing owned).
+  std::vector<std::string> group_topics;
   std::vector<std::string> global_topics;  // read whole
   int batch_max = 1000;
   SkipSet skip;
@@ -140,10 +174,15 @@ struct LoopOptions {
 
 class Loop {
  public:
+  // `producer` may be null for a handler that never produces (outputs then
+  // stop the loop with an error).
   Loop(LoopOptions options, store::KvStore* store, kafka::Producer* producer,
        Handler* handler, prometheus::Registry* registry);
 
   // Consumes until `stop`; commits what it finished before returning.
+  // Healthy once the global tables are read up to where they ended when Run
+  // began (in global-table mode: ready to serve them) and while nothing
+  // stopped it.
   absl::Status Run(const std::atomic<bool>& stop);
   // Run(), started again 2 s after a failure, until `stop`.
   void RunUntilStopped(const std::atomic<bool>& stop);
@@ -167,11 +206,6 @@ class Loop {
  private:
   bool Process(const std::vector<kafka::Record>& batch,
                const std::atomic<bool>& stop);
-  // The records of `batch` past the stored offsets (re-deliveries dropped);
-  // `next` gets each partition's next offset after them.
-  absl::StatusOr<std::vector<kafka::Record>> Fresh(
-      const store::KvTx& tx, const std::vector<kafka::Record>& batch,
-      std::map<kafka::TopicPartition, int64_t>* next) const;
   // Logs and counts an unreadable record the operator skipped (audit).
   void AuditSkip(const PoisonRecord& skipped);
   // Marks the loop NOT_SERVING for `error` from `what` ("apply", "flush",
@@ -190,7 +224,8 @@ class Loop {
   void OnRevoke(const std::vector<kafka::TopicPartition>& tps,
                 const std::vector<kafka::Record>& unreturned,
                 const std::atomic<bool>& stop);
-  // Polls the global tables and the group once; consumes what came.
+  // Polls the global tables and the group (null in global-table mode) once;
+  // consumes what came.
   absl::Status PollOnce(kafka::TopicReader* reader, kafka::GroupConsumer* group,
                         const std::atomic<bool>& stop,
                         std::chrono::steady_clock::time_point* last_tick);
