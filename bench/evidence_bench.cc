@@ -137,8 +137,9 @@ Options ParseFlags(int argc, char** argv) {
     }
   }
   if (evidence) {
-    if (o.bootstrap.empty())
+    if (o.bootstrap.empty()) {
       Die(std::string("--bootstrap: required\n") + kUsage);
+    }
     if (o.evidence_cmd.empty()) {
       Die(std::string("the evidence command line (after --): required\n") +
           kUsage);
@@ -221,7 +222,7 @@ Data Generate(const Options& o) {
     d.designations.push_back(std::move(r));
   }
   for (int i = 0; i < o.claims; ++i) {
-    const int64_t t = kClaimEpoch + i * 60;
+    const int64_t t = kClaimEpoch + int64_t{i} * 60;
     const std::string claim_id = StrCat("CL-", o.nonce, "-", i);
     v1::AgencyReport r;
     r.set_report_id(StrCat(o.nonce, "-claim-", i));
@@ -609,8 +610,9 @@ struct Db {
     if (!s.ok()) Die("open " + dir + ": " + s.ToString());
   }
   ~Db() {
-    for (auto* cf : cfs)
+    for (auto* cf : cfs) {
       db->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
+    }
     db->Close().PermitUncheckedError();
     delete db;
   }
@@ -663,8 +665,9 @@ void Result(const PhaseResult& r, double rocks1, double rocks1000,
   std::cerr << "evidence_bench: " << r.phase << ": " << r.claims
             << " claims in " << Fixed(r.seconds, 3)
             << " s = " << Fixed(r.rate(), 0) << " claims/s";
-  if (rocks1 > 0)
+  if (rocks1 > 0) {
     std::cerr << " (" << Fixed(r.rate() / rocks1, 3) << "x rocksdb1)";
+  }
   std::cerr << "; CPU µs/claim " << PerClaim(r.cpu_us, r.claims) << ", broker "
             << PerClaim(r.broker_us, r.claims) << ", bench "
             << PerClaim(r.client_us, r.claims) << "; other processes "

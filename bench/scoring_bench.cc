@@ -289,7 +289,8 @@ class JsonLine {
         c = s_[i_++];
         if (c == 'u') {
           if (i_ + 4 > s_.size()) return false;
-          const long code = std::strtol(s_.substr(i_, 4).c_str(), nullptr, 16);
+          const int64_t code =
+              std::strtol(s_.substr(i_, 4).c_str(), nullptr, 16);
           i_ += 4;
           if (code > 0x7f) return false;  // WriteNdjson writes only these
           c = static_cast<char>(code);
@@ -651,7 +652,9 @@ ScoringResult RunScoring(const Options& o, int64_t input,
   std::vector<ThreadCpu> threads_at_change;
   std::string why;
   while (true) {
-    if (!child.Running(&why)) Die("fruition-scoring " + why + "; log: " + log);
+    if (!child.Running(&why)) {
+      Die(StrCat("fruition-scoring ", why, "; log: ", log));
+    }
     if (Clock::now() > deadline) {
       Die(StrCat("not done after ", o.timeout_s, " s: stage 1 ", last.records1,
                  "/", input, " records, ", last.outputs1, " outputs; stage 2 ",

@@ -17,6 +17,7 @@ namespace fruition::bench {
 Child::Child(const std::vector<std::string>& argv, const std::string& log,
              bool stopped) {
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const pid_t parent = getpid();

@@ -41,6 +41,7 @@ void DeleteTopics(const std::string& bootstrap,
   rd_kafka_t* rk = NewClient(bootstrap, RD_KAFKA_PRODUCER);
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
   std::vector<rd_kafka_DeleteTopic_t*> topics;
+  topics.reserve(names.size());
   for (const auto& name : names) {
     topics.push_back(rd_kafka_DeleteTopic_new(name.c_str()));
   }

@@ -10,6 +10,7 @@ namespace {
 
 std::vector<std::string> Names(const std::vector<const Topic*>& topics) {
   std::vector<std::string> out;
+  out.reserve(topics.size());
   for (const Topic* t : topics) out.emplace_back(t->name);
   return out;
 }

@@ -135,7 +135,6 @@ class Views : public stream::Handler {
   absl::Status ApplyEvent(store::KvTx& tx, const kafka::Record& r,
                           int topic) const;
 
- private:
   store::KvStore* store_;
   ViewTopics topics_;
   mutable std::mutex mu_;

@@ -415,7 +415,7 @@ class Instance {
       : cluster_(cluster),
         clock_(clock),
         dir_(FreshDir(name)),
-        thresholds_(thresholds) {
+        thresholds_(std::move(thresholds)) {
     Open();
   }
 

@@ -16,7 +16,6 @@ namespace fruition::reconciler {
 namespace {
 
 using google::protobuf::Struct;
-using google::protobuf::Value;
 
 std::string Read(const std::string& path) {
   std::ifstream in(path);

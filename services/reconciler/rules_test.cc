@@ -1238,7 +1238,7 @@ TEST(PairRules, AWithheldInputIsNotJudgedWhateverTheCellStillHolds) {
   // `suppressed` decides, even on a cell that kept its figures: the public
   // half does not hold, and shows the cell as withheld only.
   for (const PairRule& rule : PairRules()) {
-    for (const std::string withheld :
+    for (const std::string& withheld :
          {std::string(rule.indicator), std::string("sentenced")}) {
       SCOPED_TRACE(StrCat(v1::EventType_Name(rule.type), " ", withheld));
       v1::Scorecard view =

@@ -21,7 +21,7 @@ constexpr char kPublic[] = "fruition.scores.public.v1";
 // A base record: `sentenced` people, `lnf` of them LNF.
 internal::PublicBase Base(const std::string& unit, const std::string& period,
                           int64_t sentenced, int64_t lnf, bool has_base = true,
-                          std::vector<std::string> parents = {}) {
+                          const std::vector<std::string>& parents = {}) {
   internal::PublicBase b;
   b.set_has_base(has_base);
   v1::Scorecard& c = *b.mutable_card();
@@ -208,6 +208,7 @@ TEST(PublicStageTest, ReplayGivesTheSameOutputs) {
 TEST(PublicStageTest, ABatchRecomputesEachFiscalYearOnce) {
   Runner r("once");
   std::vector<kafka::Record> records;
+  records.reserve(30);
   for (int i = 0; i < 30; ++i) {
     records.push_back(At(Base("district:EDPA", "FY2016", 40 + i, 20), i));
   }

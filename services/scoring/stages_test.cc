@@ -1178,6 +1178,7 @@ TEST(PublicBaseTest, AChangeUndoneIsNoDifference) {
 
 TEST(PublicBaseTest, SameRecordsInOneBatchOrManyGiveTheSameBase) {
   std::vector<Input> all;
+  all.reserve(25);
   for (int i = 0; i < 25; ++i) {
     all.push_back(Member("m" + std::to_string(i), i % 3 == 0));
   }

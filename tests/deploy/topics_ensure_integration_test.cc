@@ -21,7 +21,6 @@ namespace fruition {
 namespace {
 
 using std::chrono::seconds;
-using testing::Broker;
 
 const std::vector<std::string>& TopicNames() {
   static const auto* names =

@@ -137,7 +137,7 @@ class Http {
       return false;
     }
     for (const Value& p : units.fields().at("periods").list_value().values()) {
-      const std::string period = p.string_value();
+      const std::string& period = p.string_value();
       const std::string page_body =
           Get("/api/v1/scorecards?period=" + period, error);
       Struct page;
@@ -742,12 +742,13 @@ TEST(AttackerDevTest, OneExtraSentencingChangesNoPublicFigure) {
     v1::AgencyReport r = *sentencing;  // a valid record, sent again
     r.set_report_id(StrCat("DISCLOSURE-SENT-", ++next_id));
     r.set_case_id(a.case_id);
-    r.mutable_occurred_at()->set_seconds(when + next_id * 60);
+    r.mutable_occurred_at()->set_seconds(when + int64_t{next_id} * 60);
     r.mutable_sentencing()->set_subject_ref(a.subject_ref);
     r.mutable_sentencing()->set_district(district);
     return r;
   };
   std::vector<v1::AgencyReport> eleven;
+  eleven.reserve(chosen.size());
   for (const Arrested& a : chosen) eleven.push_back(sentence(a));
   const auto sent11 = sim::StreamToIntake(channel, eleven, stream, rejections);
   ASSERT_EQ(sent11.accepted, 11) << rejections.str();

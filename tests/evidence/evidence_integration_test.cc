@@ -32,7 +32,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using testing::Broker;
 using testing::Process;
 
 constexpr int64_t kDay = 86400;

@@ -47,7 +47,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using testing::Broker;
 using testing::Outgoing;
 using testing::Process;
 

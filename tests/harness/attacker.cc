@@ -8,8 +8,13 @@
 #include <sstream>
 #include <tuple>
 
+#include "absl/strings/str_cat.h"
+
 namespace fruition::testing {
 namespace {
+
+using absl::StrAppend;
+using absl::StrCat;
 
 using google::protobuf::Struct;
 using google::protobuf::Value;
@@ -182,8 +187,8 @@ Shown QuantitiesOf(const PublicVersion& v) {
     auto a = s.q.find(n);
     auto b = s.q.find(k);
     if (a == s.q.end() || b == s.q.end()) continue;
-    put(n + "-" + k, a->second.value - b->second.value,
-        a->second.via + " - " + b->second.via);
+    put(StrCat(n, "-", k), a->second.value - b->second.value,
+        StrCat(a->second.via, " - ", b->second.via));
   }
   return s;
 }
@@ -239,8 +244,9 @@ std::optional<PublicVersion> VersionFromCardJson(const Struct& card,
          f.at("indicators").struct_value().fields()) {
       const auto& c = value.struct_value().fields();
       PublicCell cell;
-      if (c.count("suppressed"))
+      if (c.count("suppressed")) {
         cell.suppressed = c.at("suppressed").bool_value();
+      }
       if (c.count("value")) cell.value = Number(c.at("value"));
       if (c.count("n")) cell.n = Number(c.at("n"));
       v.cells[SnakeName(json)] = cell;
@@ -369,14 +375,13 @@ void LinkedFindings(const Versions& versions, const Snapshot& snapshot,
           continue;
         }
         rest -= it->second.value;
-        published += (published.empty() ? "" : ", ") + label + "=" +
-                     std::to_string(it->second.value);
+        StrAppend(&published, published.empty() ? "" : ", ", label, "=",
+                  it->second.value);
       }
       if (!Small(rest)) continue;
-      add("linked (" + what + "): " + Where(versions.at(pk)) + " " + name +
-          " = " + std::to_string(pq.value) + " minus published members [" +
-          published + "] = " + std::to_string(rest) + "; hidden: [" + hidden +
-          "]");
+      add(StrCat("linked (", what, "): ", Where(versions.at(pk)), " ", name,
+                 " = ", pq.value, " minus published members [", published,
+                 "] = ", rest, "; hidden: [", hidden, "]"));
     }
   };
   for (const auto& [period, units] : units_by_period) {

@@ -39,7 +39,6 @@ namespace fruition {
 namespace {
 
 using std::chrono::seconds;
-using testing::Broker;
 using testing::Outgoing;
 using testing::Process;
 

@@ -428,8 +428,9 @@ absl::Status SubmitSample(const sim::SimOptions& sample,
 // people, each in a fiscal year of its own (resumes after a restart).
 std::thread StartLiveStream(const sim::SimOptions& sample, double rate,
                             const std::string& data_dir,
-                            std::shared_ptr<grpc::Channel> channel,
-                            sim::Tokens tokens, server::ShutdownSignal* stop) {
+                            const std::shared_ptr<grpc::Channel>& channel,
+                            const sim::Tokens& tokens,
+                            server::ShutdownSignal* stop) {
   return std::thread([=] {
     const std::string k_file = data_dir + "/dev-live-batch";
     int k = 0;
