@@ -183,10 +183,15 @@ void ServeUnits(httplib::Server& s, Views* views,
     if (!caller) return;
     // The units and periods of the scorecards the caller may read.
     std::vector<std::string> units, periods;
-    views->UnitsAndPeriods(auth::MayReadRestricted(*caller)
-                               ? CardView::kRestricted
-                               : CardView::kPublic,
-                           &units, &periods);
+    if (absl::Status s = views->UnitsAndPeriods(auth::MayReadRestricted(*caller)
+                                                    ? CardView::kRestricted
+                                                    : CardView::kPublic,
+                                                &units, &periods);
+        !s.ok()) {
+      log::Error("gateway store read failed",
+                 {{"method", "units"}, {"error", std::string(s.message())}});
+      return Error(res, 500, "the gateway's store could not be read");
+    }
     Struct body;
     auto& f = *body.mutable_fields();
     for (const auto& u : units) {
@@ -274,7 +279,16 @@ void ServeEventStream(httplib::Server& s, Views* views,
           const auto give_up = std::chrono::steady_clock::now() + keepalive;
           while (!draining->load()) {
             const uint64_t seen = views->version();
-            Page page = views->List(*f, *cursor, restricted, 200);
+            auto listed = views->List(*f, *cursor, restricted, 200);
+            if (!listed.ok()) {
+              // The client reconnects with its last cursor (to another
+              // replica, or to this one once it recovers).
+              log::Error("gateway store read failed",
+                         {{"method", "events/stream"},
+                          {"error", std::string(listed.status().message())}});
+              return false;
+            }
+            Page page = *std::move(listed);
             int64_t restricted_count = 0;
             std::string out;
             for (size_t i = 0; i < page.events.size(); ++i) {

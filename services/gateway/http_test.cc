@@ -1028,7 +1028,8 @@ TEST_F(GatewayApiTest, SseResumesWithLastEventIdAndDeliversNewEvents) {
   const auto events = sse.events();
   for (size_t i = 0; i + 1 < events.size(); i += 97) {
     const Page page =
-        views_->List({}, *Cursor::Decode(events[i].id, "id"), true, 100000);
+        views_->List({}, *Cursor::Decode(events[i].id, "id"), true, 100000)
+            .value();
     std::vector<std::string> after;
     for (const auto& e : page.events) after.push_back(e.event_id());
     EXPECT_EQ(after,

@@ -15,6 +15,15 @@ grpc::Status Invalid(const std::string& field, const std::string& message) {
                       StrCat(field, ": ", message));
 }
 
+// A read of the gateway's store that failed: logged with what was asked
+// and returned as it is (DATA_LOSS for stored bytes that do not parse),
+// never answered as if nothing were stored.
+grpc::Status StoreError(const char* method, const absl::Status& s) {
+  log::Error("gateway store read failed",
+             {{"method", method}, {"error", std::string(s.message())}});
+  return ToGrpcStatus(s);
+}
+
 int64_t RestrictedCount(const std::vector<v1::OversightEvent>& events) {
   int64_t n = 0;
   for (const auto& e : events) {
@@ -94,7 +103,9 @@ grpc::Status OversightServiceImpl::Subscribe(
   Cursor cursor = *std::move(at);
   while (!context->IsCancelled() && !draining_->load()) {
     const uint64_t seen = views_->version();
-    Page page = views_->List(request->filter(), cursor, restricted, 500);
+    auto listed = views_->List(request->filter(), cursor, restricted, 500);
+    if (!listed.ok()) return StoreError("Subscribe", listed.status());
+    Page page = *std::move(listed);
     AuditRestrictedRead(*caller, "Subscribe", RestrictedCount(page.events));
     for (size_t i = 0; i < page.events.size(); ++i) {
       v1::EventDelivery d;
@@ -153,9 +164,11 @@ grpc::Status OversightServiceImpl::ListEventsAs(
   }
   auto at = Cursor::Decode(request.after(), "after");
   if (!at.ok()) return ToGrpcStatus(at.status());
-  Page page =
+  auto listed =
       views_->List(request.filter(), *at, restricted,
                    request.limit() == 0 ? kDefaultLimit : request.limit());
+  if (!listed.ok()) return StoreError("ListEvents", listed.status());
+  Page page = *std::move(listed);
   AuditRestrictedRead(caller, "ListEvents", RestrictedCount(page.events));
   for (auto& e : page.events) *response->add_events() = std::move(e);
   response->set_next(page.next);
@@ -172,14 +185,20 @@ grpc::Status OversightServiceImpl::GetScorecardAs(
     return Invalid("period", domain::kPeriodHelp);
   }
   const bool restricted = auth::MayReadRestricted(caller);
-  auto card =
+  auto stored =
       views_->Card(restricted ? CardView::kRestricted : CardView::kPublic,
                    request.unit(), request.period());
+  if (!stored.ok()) return StoreError("GetScorecard", stored.status());
+  std::optional<v1::Scorecard> card = *std::move(stored);
   if (!card) {
     // Scoring publishes the public view after the restricted one: until it
     // has, the public has nothing to see yet.
-    if (!restricted &&
-        views_->Card(CardView::kRestricted, request.unit(), request.period())) {
+    auto held = restricted
+                    ? absl::StatusOr<std::optional<v1::Scorecard>>(std::nullopt)
+                    : views_->Card(CardView::kRestricted, request.unit(),
+                                   request.period());
+    if (!held.ok()) return StoreError("GetScorecard", held.status());
+    if (*held) {
       return grpc::Status(grpc::StatusCode::NOT_FOUND,
                           StrCat("no public figures yet for ", request.unit(),
                                  " in ", request.period(),
@@ -211,9 +230,11 @@ grpc::Status OversightServiceImpl::ListScorecardsAs(
   const size_t page =
       request.page_size() == 0 ? kDefaultLimit : request.page_size();
   const bool restricted = auth::MayReadRestricted(caller);
-  auto cards = views_->Cards(
+  auto listed = views_->Cards(
       restricted ? CardView::kRestricted : CardView::kPublic, request.period(),
       request.unit_kind(), request.page_token(), page + 1);
+  if (!listed.ok()) return StoreError("ListScorecards", listed.status());
+  std::vector<v1::Scorecard> cards = *std::move(listed);
   for (size_t i = 0; i < cards.size() && i < page; ++i) {
     if (!restricted) ClearWithheld(&cards[i]);
     *response->add_scorecards() = std::move(cards[i]);

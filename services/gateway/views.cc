@@ -43,17 +43,6 @@ absl::StatusOr<uint64_t> Counter(const store::KvTx& tx,
   return n;
 }
 
-// A query-side read that failed: logged (the table and key are in the
-// error) and answered as if nothing were stored. TODO(issue 13): return the
-// error to the caller instead.
-template <typename T>
-T OrLogged(absl::StatusOr<T> v, const char* what) {
-  if (v.ok()) return *std::move(v);
-  log::Error("gateway store read failed",
-             {{"during", what}, {"error", std::string(v.status().message())}});
-  return T();
-}
-
 }  // namespace
 
 const std::vector<std::string>& Tables() {
@@ -221,8 +210,9 @@ void Views::WaitForChange(uint64_t seen,
   changed_.wait_for(lock, timeout, [&] { return version_ != seen; });
 }
 
-Page Views::List(const v1::EventFilter& filter, const Cursor& after,
-                 bool restricted, int limit, int scan_max) const {
+absl::StatusOr<Page> Views::List(const v1::EventFilter& filter,
+                                 const Cursor& after, bool restricted,
+                                 int limit, int scan_max) const {
   Page page;
   Cursor at = after;
   store::KvTx tx(store_);
@@ -230,14 +220,16 @@ Page Views::List(const v1::EventFilter& filter, const Cursor& after,
   // passed in its partition.
   std::string start;
   for (int topic = 0; topic < 2; ++topic) {
-    const auto parts = static_cast<int32_t>(
-        OrLogged(Counter(tx, StrCat("partitions:", topic)), "list"));
+    FRUITION_ASSIGN_OR_RETURN(const int64_t partitions,
+                              Counter(tx, StrCat("partitions:", topic)));
+    const auto parts = static_cast<int32_t>(partitions);
     for (int32_t p = 0; p < parts; ++p) {
       const int64_t from = at.At(topic, p);
       const std::string after_key =
           from > 0 ? PositionKey(topic, p, from - 1) : "";
-      auto first = OrLogged(
-          tx.Scan(kPositions, PartitionPrefix(topic, p), after_key, 1), "list");
+      FRUITION_ASSIGN_OR_RETURN(
+          const auto first,
+          tx.Scan(kPositions, PartitionPrefix(topic, p), after_key, 1));
       if (!first.empty() && (start.empty() || first[0].second < start)) {
         start = first[0].second;
       }
@@ -251,11 +243,15 @@ Page Views::List(const v1::EventFilter& filter, const Cursor& after,
   int scanned = 0;
   bool full = false;
   while (!full && scanned < scan_max) {
-    const auto chunk = OrLogged(tx.Scan(kEvents, "", scan_after, 500), "list");
+    FRUITION_ASSIGN_OR_RETURN(const auto chunk,
+                              tx.Scan(kEvents, "", scan_after, 500));
     for (const auto& [k, v] : chunk) {
       scan_after = k;
       internal::GatewayEvent ge;
-      if (!ge.ParseFromString(v)) continue;
+      if (!ge.ParseFromString(v)) {
+        return store::DataLoss(*tx.store(), kEvents, k,
+                               "a fruition.internal.GatewayEvent");
+      }
       if (ge.offset() < at.At(ge.topic(), ge.partition())) continue;
       at.Pass(ge.topic(), ge.partition(), ge.offset());
       ++scanned;
@@ -277,42 +273,40 @@ Page Views::List(const v1::EventFilter& filter, const Cursor& after,
   return page;
 }
 
-std::optional<v1::Scorecard> Views::Card(CardView view, const std::string& unit,
-                                         const std::string& period) const {
+absl::StatusOr<std::optional<v1::Scorecard>> Views::Card(
+    CardView view, const std::string& unit, const std::string& period) const {
   store::KvTx tx(store_);
-  return OrLogged(store::GetProto<v1::Scorecard>(tx, CardsTable(view),
-                                                 JoinKey({unit, period})),
-                  "card");
+  return store::GetProto<v1::Scorecard>(tx, CardsTable(view),
+                                        JoinKey({unit, period}));
 }
 
-std::vector<v1::Scorecard> Views::Cards(CardView view,
-                                        const std::string& period,
-                                        const std::string& unit_kind,
-                                        const std::string& after,
-                                        size_t limit) const {
+absl::StatusOr<std::vector<v1::Scorecard>> Views::Cards(
+    CardView view, const std::string& period, const std::string& unit_kind,
+    const std::string& after, size_t limit) const {
   std::vector<v1::Scorecard> out;
   store::KvTx tx(store_);
   const std::string prefix =
       JoinKey({period, unit_kind.empty() ? "" : unit_kind + ":"});
   const std::string from = after.empty() ? "" : JoinKey({period, after});
-  const auto keys =
-      OrLogged(tx.Scan(ByPeriodTable(view), prefix, from, limit), "cards");
+  FRUITION_ASSIGN_OR_RETURN(const auto keys,
+                            tx.Scan(ByPeriodTable(view), prefix, from, limit));
   for (const auto& [k, v] : keys) {
     const auto parts = store::SplitKey(k);
     if (parts.size() != 2) continue;
-    auto card = OrLogged(store::GetProto<v1::Scorecard>(
-                             tx, CardsTable(view), JoinKey({parts[1], period})),
-                         "cards");
+    FRUITION_ASSIGN_OR_RETURN(
+        auto card, store::GetProto<v1::Scorecard>(tx, CardsTable(view),
+                                                  JoinKey({parts[1], period})));
     if (card) out.push_back(*std::move(card));
   }
   return out;
 }
 
-void Views::UnitsAndPeriods(CardView view, std::vector<std::string>* units,
-                            std::vector<std::string>* periods) const {
+absl::Status Views::UnitsAndPeriods(CardView view,
+                                    std::vector<std::string>* units,
+                                    std::vector<std::string>* periods) const {
   std::set<std::string> u, p;
   store::KvTx tx(store_);
-  const auto rows = OrLogged(tx.Scan(CardsTable(view), ""), "units");
+  FRUITION_ASSIGN_OR_RETURN(const auto rows, tx.Scan(CardsTable(view), ""));
   for (const auto& [k, v] : rows) {
     const auto parts = store::SplitKey(k);
     if (parts.size() != 2) continue;
@@ -321,6 +315,7 @@ void Views::UnitsAndPeriods(CardView view, std::vector<std::string>* units,
   }
   units->assign(u.begin(), u.end());
   periods->assign(p.begin(), p.end());
+  return absl::OkStatus();
 }
 
 std::vector<std::string> Views::TopicList() const {

@@ -102,27 +102,32 @@ class Views : public stream::Handler {
 
   // Up to `limit` events matching `filter` after `after`, the caller seeing
   // RESTRICTED ones only if `restricted`. Scans at most `scan_max` events
-  // (then `next` moves on with fewer events: ask again).
-  Page List(const v1::EventFilter& filter, const Cursor& after, bool restricted,
-            int limit, int scan_max = 20000) const;
+  // (then `next` moves on with fewer events: ask again). A failed store
+  // read or a stored event that does not parse is an error (DATA_LOSS names
+  // the table and key), never an empty page.
+  absl::StatusOr<Page> List(const v1::EventFilter& filter, const Cursor& after,
+                            bool restricted, int limit,
+                            int scan_max = 20000) const;
 
   // Waits until something was committed after `seen` (a value of
   // version()) or `timeout` passed.
   void WaitForChange(uint64_t seen, std::chrono::milliseconds timeout) const;
   uint64_t version() const;
 
-  // The latest scorecard of `view` for the unit-period.
-  std::optional<v1::Scorecard> Card(CardView view, const std::string& unit,
-                                    const std::string& period) const;
+  // The latest scorecard of `view` for the unit-period (nullopt: none).
+  // Like every read below, a store error is returned, never read as absent.
+  absl::StatusOr<std::optional<v1::Scorecard>> Card(
+      CardView view, const std::string& unit, const std::string& period) const;
   // A period's scorecards of `view` ordered by unit, of `unit_kind` (""
   // every kind), after unit `after`, at most `limit`.
-  std::vector<v1::Scorecard> Cards(CardView view, const std::string& period,
-                                   const std::string& unit_kind,
-                                   const std::string& after,
-                                   size_t limit) const;
+  absl::StatusOr<std::vector<v1::Scorecard>> Cards(CardView view,
+                                                   const std::string& period,
+                                                   const std::string& unit_kind,
+                                                   const std::string& after,
+                                                   size_t limit) const;
   // Every unit and every period with a scorecard of `view`.
-  void UnitsAndPeriods(CardView view, std::vector<std::string>* units,
-                       std::vector<std::string>* periods) const;
+  absl::Status UnitsAndPeriods(CardView view, std::vector<std::string>* units,
+                               std::vector<std::string>* periods) const;
 
   // Where to resume reading each topic (from the store).
   absl::StatusOr<kafka::StartOffsets> StartOffsets() const;

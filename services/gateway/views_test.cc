@@ -197,7 +197,7 @@ std::multiset<std::string> Bag(const std::vector<std::string>& ids) {
 // Everything after `after` in one page.
 Page All(const Views& views, const v1::EventFilter& filter, bool restricted,
          const Cursor& after = Cursor()) {
-  return views.List(filter, after, restricted, 1000000, 1000000);
+  return views.List(filter, after, restricted, 1000000, 1000000).value();
 }
 
 Cursor Decoded(const std::string& s) {
@@ -216,7 +216,8 @@ std::vector<std::string> PageThrough(const Views& views,
   std::vector<std::string> out;
   std::string at = after;
   for (int guard = 0; guard < 100000; ++guard) {
-    Page page = views.List(filter, Decoded(at), restricted, limit, scan_max);
+    Page page =
+        views.List(filter, Decoded(at), restricted, limit, scan_max).value();
     EXPECT_LE(static_cast<int>(page.events.size()), limit);
     EXPECT_EQ(page.events.size(), page.cursors.size());
     for (const auto& e : page.events) out.push_back(e.event_id());
@@ -382,11 +383,11 @@ TEST(ViewsTest, SmallPagesReturnEveryEventOnceInTheOrderRead) {
         << "limit " << limit;
   }
   // At the end: nothing more, and `next` stays where it is.
-  const Page end = a.views->List({}, Decoded(big.next), true, 10);
+  const Page end = a.views->List({}, Decoded(big.next), true, 10).value();
   EXPECT_TRUE(end.events.empty());
   EXPECT_EQ(end.next, big.next);
   // Each page's `next` is the cursor of its last event.
-  const Page first = a.views->List({}, Cursor(), true, 4);
+  const Page first = a.views->List({}, Cursor(), true, 4).value();
   ASSERT_EQ(first.events.size(), 4u);
   EXPECT_EQ(first.next, first.cursors.back());
 }
@@ -414,28 +415,28 @@ TEST(ViewsTest, PageBoundaryInsideInterleavedPartitions) {
   Replica a("boundary");
   a.Feed(records, 2);
 
-  const Page p1 = a.views->List({}, Cursor(), true, 4);
+  const Page p1 = a.views->List({}, Cursor(), true, 4).value();
   EXPECT_EQ(Ids(p1.events), (std::vector<std::string>{"a0", "b0", "r0", "a1"}));
-  const Page p2 = a.views->List({}, Decoded(p1.next), true, 4);
+  const Page p2 = a.views->List({}, Decoded(p1.next), true, 4).value();
   EXPECT_EQ(Ids(p2.events), (std::vector<std::string>{"b1", "r1", "a2", "b2"}));
-  const Page p3 = a.views->List({}, Decoded(p2.next), true, 4);
+  const Page p3 = a.views->List({}, Decoded(p2.next), true, 4).value();
   EXPECT_EQ(Ids(p3.events), (std::vector<std::string>{"r2"}));
 
   // The public sees the same boundaries without the restricted events.
-  const Page q1 = a.views->List({}, Cursor(), false, 3);
+  const Page q1 = a.views->List({}, Cursor(), false, 3).value();
   EXPECT_EQ(Ids(q1.events), (std::vector<std::string>{"a0", "b0", "a1"}));
-  const Page q2 = a.views->List({}, Decoded(q1.next), false, 3);
+  const Page q2 = a.views->List({}, Decoded(q1.next), false, 3).value();
   EXPECT_EQ(Ids(q2.events), (std::vector<std::string>{"b1", "a2", "b2"}));
 
   // A filter skipping one partition: its events are passed, never returned.
   v1::EventFilter dea;
   dea.set_unit("agency:DEA");
   dea.set_visibility(v1::VISIBILITY_PUBLIC);
-  const Page f1 = a.views->List(dea, Cursor(), true, 2);
+  const Page f1 = a.views->List(dea, Cursor(), true, 2).value();
   EXPECT_EQ(Ids(f1.events), (std::vector<std::string>{"a0", "a1"}));
-  const Page f2 = a.views->List(dea, Decoded(f1.next), true, 2);
+  const Page f2 = a.views->List(dea, Decoded(f1.next), true, 2).value();
   EXPECT_EQ(Ids(f2.events), (std::vector<std::string>{"a2"}));
-  const Page f3 = a.views->List(dea, Decoded(f2.next), true, 2);
+  const Page f3 = a.views->List(dea, Decoded(f2.next), true, 2).value();
   EXPECT_TRUE(f3.events.empty());
 }
 
@@ -449,7 +450,7 @@ TEST(ViewsTest, EventsAppendedBetweenPagesAreReturnedOnLaterPages) {
   int added = 0;
   std::mt19937 rng(3);
   for (int guard = 0; guard < 1000; ++guard) {
-    Page page = a.views->List({}, Decoded(at), true, 6);
+    Page page = a.views->List({}, Decoded(at), true, 6).value();
     for (const auto& e : page.events) got.push_back(e.event_id());
     const bool done = page.events.empty() && page.next == Decoded(at).Encode();
     at = page.next;
@@ -510,7 +511,8 @@ TEST(ViewsTest, ResumingFromTheCursorOfAnyEventGivesExactlyTheRest) {
       std::string at;
       size_t seen = 0;
       while (true) {
-        Page page = a.views->List(filters[f], Decoded(at), restricted, 3);
+        Page page =
+            a.views->List(filters[f], Decoded(at), restricted, 3).value();
         if (page.events.empty()) break;
         for (size_t i = 0; i < page.events.size(); ++i, ++seen) {
           const Page rest =
@@ -534,7 +536,7 @@ TEST(ViewsTest, ScanMaxMovesOnWithoutLosingEvents) {
   const auto want = Ids(All(*a.views, f, true).events);
   ASSERT_GT(want.size(), 2u);
   // Few matches, a small scan: pages come back short or empty but move on.
-  const Page first = a.views->List(f, Cursor(), true, 10, 2);
+  const Page first = a.views->List(f, Cursor(), true, 10, 2).value();
   EXPECT_NE(first.next, "");
   EXPECT_EQ(PageThrough(*a.views, f, true, 10, "", 2), want);
   EXPECT_EQ(PageThrough(*a.views, f, true, 1, "", 3), want);
@@ -795,7 +797,7 @@ TEST(ViewsTest, ACursorFromOneReplicaResumesOnAnother) {
   std::string at;
   Replica* replicas[] = {&a, &b, &c};
   for (int k = 0; k < 1000; ++k) {
-    Page page = replicas[k % 3]->views->List({}, Decoded(at), true, 7);
+    Page page = replicas[k % 3]->views->List({}, Decoded(at), true, 7).value();
     if (page.events.empty() && page.next == Decoded(at).Encode()) break;
     for (const auto& e : page.events) got.push_back(e.event_id());
     at = page.next;
@@ -818,7 +820,7 @@ TEST(ViewsTest, ACursorFromAReplicaAheadResumesOnOneBehind) {
     b.Feed({other.begin(), other.begin() + half}, 4);
     std::vector<std::string> got;
     std::string at = all.cursors[i];
-    Page page = b.views->List({}, Decoded(at), true, 1000);
+    Page page = b.views->List({}, Decoded(at), true, 1000).value();
     for (const auto& e : page.events) got.push_back(e.event_id());
     at = page.next;
     // b catches up; the client goes on from where b left it.
@@ -872,22 +874,28 @@ TEST(ViewsTest, ScorecardsLatestWinsAndAreListedByPeriodAndKind) {
   Replica a("cards");
   a.Feed(records, 3, SkipOf(garbage));
 
-  auto dea = a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016");
+  auto dea =
+      a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016").value();
   ASSERT_TRUE(dea.has_value());
   EXPECT_EQ(dea->revision(), 3);
   EXPECT_EQ(dea->indicators(0).value(), 12);
   EXPECT_EQ(a.views->Card(CardView::kRestricted, "district:EDPA", "FY2016")
+                .value()
                 ->revision(),
             2);
   EXPECT_EQ(a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016Q1")
+                .value()
                 ->indicators(0)
                 .value(),
             5);
-  EXPECT_FALSE(
-      a.views->Card(CardView::kRestricted, "agency:DEA", "FY2017").has_value());
-  EXPECT_FALSE(a.views->Card(CardView::kRestricted, "agency:NOPE", "FY2016")
+  EXPECT_FALSE(a.views->Card(CardView::kRestricted, "agency:DEA", "FY2017")
+                   .value()
                    .has_value());
-  EXPECT_FALSE(a.views->Card(CardView::kRestricted, "", "FY2016").has_value());
+  EXPECT_FALSE(a.views->Card(CardView::kRestricted, "agency:NOPE", "FY2016")
+                   .value()
+                   .has_value());
+  EXPECT_FALSE(
+      a.views->Card(CardView::kRestricted, "", "FY2016").value().has_value());
 
   const auto units = [](const std::vector<v1::Scorecard>& cards) {
     std::vector<std::string> out;
@@ -896,42 +904,55 @@ TEST(ViewsTest, ScorecardsLatestWinsAndAreListedByPeriodAndKind) {
     return out;
   };
   EXPECT_EQ(
-      units(a.views->Cards(CardView::kRestricted, "FY2016", "", "", 100)),
+      units(
+          a.views->Cards(CardView::kRestricted, "FY2016", "", "", 100).value()),
       (std::vector<std::string>{"agency:DEA", "agency:FBI", "district:EDPA",
                                 "field_office:DEA-PHILADELPHIA"}));
-  EXPECT_EQ(a.views->Cards(CardView::kRestricted, "FY2016", "", "", 100)[0]
+  EXPECT_EQ(a.views->Cards(CardView::kRestricted, "FY2016", "", "", 100)
+                .value()[0]
                 .revision(),
             3);
   EXPECT_EQ(
-      units(a.views->Cards(CardView::kRestricted, "FY2016", "agency", "", 100)),
+      units(a.views->Cards(CardView::kRestricted, "FY2016", "agency", "", 100)
+                .value()),
       (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
-  EXPECT_EQ(units(a.views->Cards(CardView::kRestricted, "FY2016", "district",
-                                 "", 100)),
-            (std::vector<std::string>{"district:EDPA"}));
-  EXPECT_TRUE(
-      a.views->Cards(CardView::kRestricted, "FY2016", "area", "", 100).empty());
-  EXPECT_TRUE(
-      a.views->Cards(CardView::kRestricted, "FY2015", "", "", 100).empty());
   EXPECT_EQ(
-      units(a.views->Cards(CardView::kRestricted, "FY2016Q1", "", "", 100)),
-      (std::vector<std::string>{"agency:DEA"}));
+      units(a.views->Cards(CardView::kRestricted, "FY2016", "district", "", 100)
+                .value()),
+      (std::vector<std::string>{"district:EDPA"}));
+  EXPECT_TRUE(a.views->Cards(CardView::kRestricted, "FY2016", "area", "", 100)
+                  .value()
+                  .empty());
+  EXPECT_TRUE(a.views->Cards(CardView::kRestricted, "FY2015", "", "", 100)
+                  .value()
+                  .empty());
+  EXPECT_EQ(units(a.views->Cards(CardView::kRestricted, "FY2016Q1", "", "", 100)
+                      .value()),
+            (std::vector<std::string>{"agency:DEA"}));
   // Paging by unit.
-  EXPECT_EQ(units(a.views->Cards(CardView::kRestricted, "FY2016", "", "", 2)),
-            (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
-  EXPECT_EQ(units(a.views->Cards(CardView::kRestricted, "FY2016", "",
-                                 "agency:FBI", 2)),
-            (std::vector<std::string>{"district:EDPA",
-                                      "field_office:DEA-PHILADELPHIA"}));
+  EXPECT_EQ(
+      units(a.views->Cards(CardView::kRestricted, "FY2016", "", "", 2).value()),
+      (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
+  EXPECT_EQ(
+      units(a.views->Cards(CardView::kRestricted, "FY2016", "", "agency:FBI", 2)
+                .value()),
+      (std::vector<std::string>{"district:EDPA",
+                                "field_office:DEA-PHILADELPHIA"}));
   EXPECT_TRUE(a.views
                   ->Cards(CardView::kRestricted, "FY2016", "",
                           "field_office:DEA-PHILADELPHIA", 2)
+                  .value()
                   .empty());
-  EXPECT_EQ(units(a.views->Cards(CardView::kRestricted, "FY2016", "agency",
-                                 "agency:DEA", 5)),
+  EXPECT_EQ(units(a.views
+                      ->Cards(CardView::kRestricted, "FY2016", "agency",
+                              "agency:DEA", 5)
+                      .value()),
             (std::vector<std::string>{"agency:FBI"}));
 
   std::vector<std::string> all_units, periods;
-  a.views->UnitsAndPeriods(CardView::kRestricted, &all_units, &periods);
+  ASSERT_TRUE(
+      a.views->UnitsAndPeriods(CardView::kRestricted, &all_units, &periods)
+          .ok());
   EXPECT_EQ(all_units, (std::vector<std::string>{
                            "agency:ATF", "agency:DEA", "agency:FBI",
                            "district:EDPA", "field_office:DEA-PHILADELPHIA"}));
@@ -940,10 +961,13 @@ TEST(ViewsTest, ScorecardsLatestWinsAndAreListedByPeriodAndKind) {
   // No events from scorecards.
   EXPECT_TRUE(All(*a.views, {}, true).events.empty());
   // Restricted cards are not the public view.
-  EXPECT_FALSE(
-      a.views->Card(CardView::kPublic, "agency:DEA", "FY2016").has_value());
-  EXPECT_TRUE(a.views->Cards(CardView::kPublic, "FY2016", "", "", 100).empty());
-  a.views->UnitsAndPeriods(CardView::kPublic, &all_units, &periods);
+  EXPECT_FALSE(a.views->Card(CardView::kPublic, "agency:DEA", "FY2016")
+                   .value()
+                   .has_value());
+  EXPECT_TRUE(
+      a.views->Cards(CardView::kPublic, "FY2016", "", "", 100).value().empty());
+  ASSERT_TRUE(
+      a.views->UnitsAndPeriods(CardView::kPublic, &all_units, &periods).ok());
   EXPECT_TRUE(all_units.empty());
   EXPECT_TRUE(periods.empty());
 }
@@ -993,24 +1017,28 @@ TEST(ViewsTest, PublicScorecardsAreReadFromTheirOwnTopicIntoTheirOwnTables) {
   a.Feed(records, 3, SkipOf(garbage));
 
   // The latest public card, exactly as published; the restricted one apart.
-  auto dea = a.views->Card(CardView::kPublic, "agency:DEA", "FY2016");
+  auto dea = a.views->Card(CardView::kPublic, "agency:DEA", "FY2016").value();
   ASSERT_TRUE(dea.has_value());
   EXPECT_EQ(
       dea->SerializeAsString(),
       PublicCard("agency:DEA", "FY2016", 2, 25, true).SerializeAsString());
   EXPECT_TRUE(dea->lags_current());
   auto restricted =
-      a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016");
+      a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016").value();
   ASSERT_TRUE(restricted.has_value());
   EXPECT_EQ(restricted->SerializeAsString(),
             Card("agency:DEA", "FY2016", 5, 30).SerializeAsString());
-  EXPECT_FALSE(
-      a.views->Card(CardView::kPublic, "district:EDPA", "FY2016").has_value());
+  EXPECT_FALSE(a.views->Card(CardView::kPublic, "district:EDPA", "FY2016")
+                   .value()
+                   .has_value());
   EXPECT_TRUE(a.views->Card(CardView::kRestricted, "district:EDPA", "FY2016")
+                  .value()
                   .has_value());
-  EXPECT_FALSE(a.views->Card(CardView::kPublic, "", "FY2016").has_value());
   EXPECT_FALSE(
-      a.views->Card(CardView::kRestricted, "agency:DEA", "FY2017").has_value());
+      a.views->Card(CardView::kPublic, "", "FY2016").value().has_value());
+  EXPECT_FALSE(a.views->Card(CardView::kRestricted, "agency:DEA", "FY2017")
+                   .value()
+                   .has_value());
 
   const auto units = [](const std::vector<v1::Scorecard>& cards) {
     std::vector<std::string> out;
@@ -1020,32 +1048,41 @@ TEST(ViewsTest, PublicScorecardsAreReadFromTheirOwnTopicIntoTheirOwnTables) {
     }
     return out;
   };
-  EXPECT_EQ(units(a.views->Cards(CardView::kPublic, "FY2016", "", "", 100)),
-            (std::vector<std::string>{"agency:DEA", "agency:FBI",
-                                      "field_office:DEA-PHILADELPHIA"}));
   EXPECT_EQ(
-      a.views->Cards(CardView::kPublic, "FY2016", "", "", 100)[0].revision(),
-      2);
+      units(a.views->Cards(CardView::kPublic, "FY2016", "", "", 100).value()),
+      (std::vector<std::string>{"agency:DEA", "agency:FBI",
+                                "field_office:DEA-PHILADELPHIA"}));
+  EXPECT_EQ(a.views->Cards(CardView::kPublic, "FY2016", "", "", 100)
+                .value()[0]
+                .revision(),
+            2);
+  EXPECT_EQ(units(a.views->Cards(CardView::kPublic, "FY2016", "agency", "", 100)
+                      .value()),
+            (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
+  EXPECT_TRUE(a.views->Cards(CardView::kPublic, "FY2016", "district", "", 100)
+                  .value()
+                  .empty());
   EXPECT_EQ(
-      units(a.views->Cards(CardView::kPublic, "FY2016", "agency", "", 100)),
-      (std::vector<std::string>{"agency:DEA", "agency:FBI"}));
-  EXPECT_TRUE(
-      a.views->Cards(CardView::kPublic, "FY2016", "district", "", 100).empty());
-  EXPECT_EQ(
-      units(a.views->Cards(CardView::kPublic, "FY2016", "", "agency:DEA", 1)),
+      units(a.views->Cards(CardView::kPublic, "FY2016", "", "agency:DEA", 1)
+                .value()),
       (std::vector<std::string>{"agency:FBI"}));
-  EXPECT_EQ(units(a.views->Cards(CardView::kPublic, "FY2017", "", "", 100)),
-            (std::vector<std::string>{"agency:DEA"}));
-  EXPECT_TRUE(
-      a.views->Cards(CardView::kRestricted, "FY2017", "", "", 100).empty());
+  EXPECT_EQ(
+      units(a.views->Cards(CardView::kPublic, "FY2017", "", "", 100).value()),
+      (std::vector<std::string>{"agency:DEA"}));
+  EXPECT_TRUE(a.views->Cards(CardView::kRestricted, "FY2017", "", "", 100)
+                  .value()
+                  .empty());
 
   std::vector<std::string> all_units, periods;
-  a.views->UnitsAndPeriods(CardView::kPublic, &all_units, &periods);
+  ASSERT_TRUE(
+      a.views->UnitsAndPeriods(CardView::kPublic, &all_units, &periods).ok());
   EXPECT_EQ(all_units,
             (std::vector<std::string>{"agency:DEA", "agency:FBI",
                                       "field_office:DEA-PHILADELPHIA"}));
   EXPECT_EQ(periods, (std::vector<std::string>{"FY2016", "FY2017"}));
-  a.views->UnitsAndPeriods(CardView::kRestricted, &all_units, &periods);
+  ASSERT_TRUE(
+      a.views->UnitsAndPeriods(CardView::kRestricted, &all_units, &periods)
+          .ok());
   EXPECT_EQ(all_units, (std::vector<std::string>{
                            "agency:DEA", "agency:FBI", "district:EDPA",
                            "field_office:DEA-PHILADELPHIA"}));
@@ -1061,6 +1098,54 @@ TEST(ViewsTest, PublicScorecardsAreReadFromTheirOwnTopicIntoTheirOwnTables) {
 
 // ---------------------------------------------------------------------------
 // Offsets and change notification.
+
+TEST(ViewsTest, QueriesReturnStoreErrorsInsteadOfNothing) {
+  Logs logs;
+  Replica a("query-errors");
+  a.Feed({logs.Append(kPublic, 0,
+                      Event("e1", v1::EVENT_TYPE_FRUITION_GAP,
+                            v1::VISIBILITY_PUBLIC, "agency:DEA", "FY2016"))});
+  a.Feed({logs.Append(
+      kScores, 0, Card("agency:DEA", "FY2016", 1, 10).SerializeAsString())});
+  ASSERT_EQ(All(*a.views, {}, true).events.size(), 1u);
+
+  // A read the store refuses is an error for every query, never "nothing
+  // stored" (an empty page, no card, no units).
+  a.store->SetReadFault([](int, std::string_view) {
+    return absl::UnavailableError("injected read fault");
+  });
+  EXPECT_EQ(a.views->List({}, Cursor(), true, 10).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016")
+                .status()
+                .code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(a.views->Cards(CardView::kRestricted, "FY2016", "", "", 10)
+                .status()
+                .code(),
+            absl::StatusCode::kUnavailable);
+  std::vector<std::string> units, periods;
+  EXPECT_EQ(
+      a.views->UnitsAndPeriods(CardView::kRestricted, &units, &periods).code(),
+      absl::StatusCode::kUnavailable);
+  a.store->SetReadFault(nullptr);
+
+  // A stored event or card that does not parse is DATA_LOSS naming it.
+  {
+    store::KvTx tx(a.store.get());
+    tx.Put(kEvents, store::Decimal(1, 20), "\xff not an event");
+    tx.Put(kCards, store::JoinKey({"agency:DEA", "FY2016"}), "\xff not a card");
+    ASSERT_TRUE(a.store->Commit(tx).ok());
+  }
+  const auto listed = a.views->List({}, Cursor(), true, 10);
+  EXPECT_EQ(listed.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(listed.status().message().find("events"), std::string::npos)
+      << listed.status();
+  EXPECT_EQ(a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016")
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+}
 
 TEST(ViewsTest, StartOffsetsFollowCommits) {
   Standard s = MakeStandard();
@@ -1093,8 +1178,9 @@ TEST(ViewsTest, StartOffsetsFollowCommits) {
     EXPECT_EQ(applied.skipped.size(), 3u);
     EXPECT_TRUE(store::Ok(a.views->StartOffsets()).empty());
     EXPECT_TRUE(All(*a.views, {}, true).events.empty());
-    EXPECT_FALSE(
-        a.views->Card(CardView::kPublic, "agency:DEA", "FY2016").has_value());
+    EXPECT_FALSE(a.views->Card(CardView::kPublic, "agency:DEA", "FY2016")
+                     .value()
+                     .has_value());
     ASSERT_TRUE(a.store->Commit(tx).ok());
   }
   std::map<std::pair<std::string, int32_t>, int64_t> want;
@@ -1115,10 +1201,12 @@ TEST(ViewsTest, StartOffsetsFollowCommits) {
   a.Reopen();
   EXPECT_EQ(store::Ok(a.views->StartOffsets()), want);
   EXPECT_EQ(Ids(All(*a.views, {}, true).events), before);
-  EXPECT_TRUE(
-      a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016").has_value());
-  EXPECT_TRUE(
-      a.views->Card(CardView::kPublic, "agency:DEA", "FY2016").has_value());
+  EXPECT_TRUE(a.views->Card(CardView::kRestricted, "agency:DEA", "FY2016")
+                  .value()
+                  .has_value());
+  EXPECT_TRUE(a.views->Card(CardView::kPublic, "agency:DEA", "FY2016")
+                  .value()
+                  .has_value());
 
   // More records move them on; cursors taken before the restart still work.
   const auto more =
