@@ -3,7 +3,7 @@
 // outputs are produced and committed with the batch; and the core of every
 // guarantee of docs/runtime.md: poison stop and audited skip, a store read
 // error that stops the partition, re-delivery after a crash between produce
-// and commit, produce retry.
+// and commit, partition revocation mid-batch, produce retry.
 #include "services/common/stream/loop.h"
 
 #include <librdkafka/rdkafka.h>
@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -259,6 +260,110 @@ class AckWatchingProducer : public kafka::Producer {
   std::atomic<int64_t> committed_before_ack_{0};
 };
 
+// Who committed what, and who was assigned what, in order: the view of a
+// partition's ownership the revocation tests check commits against.
+class OwnershipLog {
+ public:
+  // Makes `handler` (member `member`) log its assignments and remember on
+  // its thread the partitions of the batch it applies, for the commit that
+  // follows.
+  void Watch(CountingHandler& handler, int member) {
+    handler.on_assigned = [this, member](const std::set<int32_t>& added) {
+      Append({member, /*commit=*/false, added});
+    };
+    handler.before_apply = [member](const std::vector<kafka::Record>& rs) {
+      // A batch the loop dropped is forgotten: each Apply starts afresh.
+      batch_member() = member;
+      batch_partitions().clear();
+      for (const auto& r : rs) batch_partitions().insert(r.partition);
+    };
+  }
+  // For KvStore::SetWriteFault: logs a commit of the batch its thread
+  // applied last; never fails it.
+  absl::Status OnCommit() {
+    if (!batch_partitions().empty()) {
+      Append({batch_member(), /*commit=*/true, batch_partitions()});
+      batch_partitions().clear();
+    }
+    return absl::OkStatus();
+  }
+  // Commits of a partition by a member other than the one it was last
+  // assigned to, as "member M committed partition P".
+  std::vector<std::string> CommitsByNonOwners() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::map<int32_t, int> owner;
+    std::vector<std::string> bad;
+    for (const Event& e : events_) {
+      for (int32_t p : e.partitions) {
+        if (!e.commit) {
+          owner[p] = e.member;
+        } else if (owner.count(p) == 0 || owner[p] != e.member) {
+          bad.push_back(
+              StrCat("member ", e.member, " committed partition ", p));
+        }
+      }
+    }
+    return bad;
+  }
+  // The partitions member `member` was assigned last.
+  std::set<int32_t> LastAssigned(int member) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
+      if (!it->commit && it->member == member) return it->partitions;
+    }
+    return {};
+  }
+
+ private:
+  struct Event {
+    int member;
+    bool commit;
+    std::set<int32_t> partitions;
+  };
+  static int& batch_member() {
+    thread_local int member = -1;
+    return member;
+  }
+  static std::set<int32_t>& batch_partitions() {
+    thread_local std::set<int32_t> partitions;
+    return partitions;
+  }
+  void Append(Event e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    events_.push_back(std::move(e));
+  }
+
+  std::mutex mu_;
+  std::vector<Event> events_;
+};
+
+// Blocks the thread that calls Wait() until Open(); Wait() returns false
+// after `timeout` instead.
+class Latch {
+ public:
+  bool Wait(seconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    waiting_ = true;
+    cv_.notify_all();
+    return cv_.wait_for(lock, timeout, [&] { return open_; });
+  }
+  bool waiting() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return waiting_;
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool waiting_ = false;
+  bool open_ = false;
+};
+
 // Rejects records whose value is "bad", as a handler that cannot decode a
 // record does; writes a mark for every record it reads before that, so a
 // skip must forget them (they are written again on the retry).
@@ -390,6 +495,58 @@ class LoopTest : public ::testing::Test {
       EXPECT_TRUE(WaitForBoth(StoredNext, store_.get(), 10, seconds(60)));
     }
     return {watched.acked(), watched.failed(), watched.committed_before_ack()};
+  }
+
+  // Two members of one group on one store (the state of a partition moves
+  // with it, so a record applied twice, or a commit by a member that lost
+  // the partition, shows): member 0 blocks in its third batch until member 1
+  // has joined and `released` says so; once member 1 owns partitions, more
+  // records come, and both run until every record is committed. Checks that
+  // every commit of a partition came from the member it was last assigned
+  // to, and that every record was applied and produced exactly once.
+  void RevokeMidBatch(LoopOptions options,
+                      const std::function<bool(OwnershipLog&)>& released) {
+    ProduceInput(100, "in");
+    // Little fetched ahead: the revocation reaches member 0 while history is
+    // still to be applied, so the partitions move in the middle of it.
+    options.consumer.properties["queued.min.messages"] = "1";
+    OwnershipLog log;
+    store_->SetWriteFault([&log] { return log.OnCommit(); });
+    CountingHandler first;
+    CountingHandler second;
+    log.Watch(first, 0);
+    log.Watch(second, 1);
+    Latch latch;
+    int batches = 0;
+    auto watch = first.before_apply;
+    first.before_apply = [&](const std::vector<kafka::Record>& records) {
+      watch(records);
+      if (++batches == 3) EXPECT_TRUE(latch.Wait(seconds(60)));
+    };
+    Loop loop0(options, store_.get(), producer_.get(), &first, nullptr);
+    Loop loop1(options, store_.get(), producer_.get(), &second, nullptr);
+    {
+      Running running0(loop0, /*restarting=*/true);
+      ASSERT_TRUE(WaitFor([&] { return latch.waiting(); }, seconds(30)));
+      // The second member joins while the first is in the middle of a batch.
+      Running running1(loop1);
+      const bool joined = WaitFor([&] { return released(log); }, seconds(60));
+      latch.Open();
+      ASSERT_TRUE(joined);
+      ASSERT_TRUE(
+          WaitFor([&] { return !log.LastAssigned(1).empty(); }, seconds(60)));
+      // Records after the move: the new owner resumes where the old one's
+      // commits stopped.
+      ProduceInput(50, "more");
+      ASSERT_TRUE(WaitForBoth(StoredCount, store_.get(), 150, seconds(60)));
+      // Whatever is still in flight lands before the checks.
+      std::this_thread::sleep_for(milliseconds(500));
+    }
+    store_->SetWriteFault(nullptr);
+    EXPECT_EQ(log.CommitsByNonOwners(), std::vector<std::string>{});
+    EXPECT_EQ(StoredCount(store_.get(), 0), 150);
+    EXPECT_EQ(StoredCount(store_.get(), 1), 150);
+    ExpectEachOutputOnce(ReadOut(), 300);
   }
 
   LoopOptions Options() {
@@ -665,6 +822,28 @@ TEST_F(LoopTest, OutputsNotAcknowledgedInTimeAreProducedAgainByTheLoop) {
   EXPECT_GT(d.failed, 0);  // the loop's own retry ran
   EXPECT_EQ(d.committed_before_ack, 0);
   ExpectEachOutputOnce(ReadOut(), 20);
+}
+
+// A rebalance while the first member is blocked in a batch: the rebalance
+// waits for it (eager protocol), its batch is committed before the
+// partitions move, and the new owner resumes from the stored offsets.
+TEST_F(LoopTest, RevocationMidBatchCommitsOnlyByTheOwnerAndAppliesOnce) {
+  // Released 2 s after the second member started: its join is pending.
+  const auto start = std::chrono::steady_clock::now();
+  RevokeMidBatch(Options(), [&](OwnershipLog&) {
+    return std::chrono::steady_clock::now() - start > seconds(2);
+  });
+}
+
+// The first member blocks in a batch past max.poll.interval.ms: the group
+// gives its partitions to the second member while it is still applying.
+// The batch it then finishes must not be produced or committed.
+TEST_F(LoopTest, BatchOutlivingMaxPollIntervalIsNotCommittedByTheOldOwner) {
+  LoopOptions options = Options();
+  options.consumer.properties["max.poll.interval.ms"] = "7000";
+  RevokeMidBatch(options, [](OwnershipLog& log) {
+    return log.LastAssigned(1).size() == 2;
+  });
 }
 
 }  // namespace
