@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "services/common/kafka/mock_cluster.h"
 #include "services/common/kafka/partition.h"
 #include "services/common/kafka/producer.h"
+#include "services/common/log/log.h"
 #include "services/common/store/kv.h"
 #include "services/common/store/test_util.h"
 #include "services/common/stream/read_ranges.h"
@@ -121,6 +123,28 @@ class Running {
  private:
   std::atomic<bool> stop_{false};
   std::thread thread_;
+};
+
+// Captures the log lines written between construction and Stop().
+class CapturedLog {
+ public:
+  CapturedLog() { log::SetSinkForTesting(&out_); }
+  ~CapturedLog() { Stop(); }
+  // Restores stderr; returns the lines that hold every one of `parts`.
+  std::vector<std::string> Stop(const std::vector<std::string>& parts = {}) {
+    log::SetSinkForTesting(nullptr);
+    std::vector<std::string> lines;
+    std::istringstream in(out_.str());
+    for (std::string line; std::getline(in, line);) {
+      bool all = true;
+      for (const std::string& p : parts) all = all && line.find(p) != line.npos;
+      if (all) lines.push_back(line);
+    }
+    return lines;
+  }
+
+ private:
+  std::ostringstream out_;
 };
 
 // The id of the output for input record `r`: deterministic, as the loop's
@@ -691,6 +715,7 @@ TEST_F(LoopTest, PoisonStopsThePartitionUntilAnAuditedSkip) {
   ProduceOne(0, "bad");  // offset 0 of partition 0
   ProduceInput(5, "after");
   {
+    CapturedLog captured;
     PickyHandler handler;
     prometheus::Registry registry;
     Loop loop(Options(), store_.get(), producer_.get(), &handler, &registry);
@@ -703,9 +728,15 @@ TEST_F(LoopTest, PoisonStopsThePartitionUntilAnAuditedSkip) {
     runner.join();
     store::KvTx tx(store_.get());
     EXPECT_FALSE(store::Ok(tx.NextOffset("in", 0)).has_value());
+    // The error line tells the operator the --skip-record value.
+    EXPECT_FALSE(captured
+                     .Stop({"\"level\":\"error\"", "\"skip_record\":\"in:0:0\"",
+                            "consumption stopped"})
+                     .empty());
   }
   // The operator skips in:0:0; the partition moves on, and the skip is
-  // counted (and logged).
+  // counted and audited.
+  CapturedLog captured;
   LoopOptions options = Options();
   options.skip = {{{"in", 0}, 0}};
   PickyHandler handler;
@@ -721,6 +752,14 @@ TEST_F(LoopTest, PoisonStopsThePartitionUntilAnAuditedSkip) {
   EXPECT_EQ(CounterValue(registry, "fruition_stream_poison_records_total"), 0);
   store::KvTx tx(store_.get());
   EXPECT_EQ(store::Ok(tx.NextOffset("in", 0)), 6);
+  // One audit line at warn level (it survives --log-level warn) naming the
+  // record.
+  EXPECT_EQ(captured
+                .Stop({"\"level\":\"warn\"", "\"audit\":true",
+                       "\"skip_record\":\"in:0:0\"",
+                       "skipped by operator (--skip-record)"})
+                .size(),
+            1u);
 }
 
 TEST_F(LoopTest, CrashBetweenProduceAndCommitIsReDeliveredAndAppliedOnce) {
