@@ -596,8 +596,7 @@ TEST_F(LoopTest, PartitionsCountAsCaughtUpOnlyOnceTheirHistoryIsApplied) {
   ProduceInput(50, "history");
   RecordingHandler handler;
   Loop loop(Options(), store_.get(), producer_.get(), &handler, nullptr);
-  std::atomic<bool> stop{false};
-  std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+  Running running(loop);
   ASSERT_TRUE(WaitFor(
       [&] {
         auto a = handler.applied();
@@ -616,8 +615,7 @@ TEST_F(LoopTest, PartitionsCountAsCaughtUpOnlyOnceTheirHistoryIsApplied) {
   const int64_t flushes = handler.flushes();
   ASSERT_TRUE(
       WaitFor([&] { return handler.flushes() >= flushes + 2; }, seconds(10)));
-  stop = true;
-  runner.join();
+  running.Stop();
   for (const auto& [p, counts] : handler.when_caught_up()) {
     ASSERT_FALSE(counts.empty());
     // Never reported caught up before its 50 history records were applied.
@@ -630,12 +628,10 @@ TEST_F(LoopTest, FlushOutputsAreProducedAndCommittedWithTheBatch) {
   {
     RecordingHandler handler;
     Loop loop(Options(), store_.get(), producer_.get(), &handler, nullptr);
-    std::atomic<bool> stop{false};
-    std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+    Running running(loop);
     ASSERT_TRUE(WaitFor([&] { return handler.when_caught_up().size() == 2; },
                         seconds(30)));
-    stop = true;
-    runner.join();
+    running.Stop();
   }
   // The marks the handler wrote in Flush were committed.
   store::KvTx tx(store_.get());
@@ -654,21 +650,17 @@ TEST_F(LoopTest, RestartResumesFromStoredOffsetsAndIsCaughtUpAtOnce) {
   {
     RecordingHandler handler;
     Loop loop(Options(), store_.get(), producer_.get(), &handler, nullptr);
-    std::atomic<bool> stop{false};
-    std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+    Running running(loop);
     ASSERT_TRUE(WaitFor([&] { return handler.when_caught_up().size() == 2; },
                         seconds(30)));
-    stop = true;
-    runner.join();
+    running.Stop();
   }
   RecordingHandler again;
   Loop loop(Options(), store_.get(), producer_.get(), &again, nullptr);
-  std::atomic<bool> stop{false};
-  std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+  Running running(loop);
   ASSERT_TRUE(
       WaitFor([&] { return again.when_caught_up().size() == 2; }, seconds(30)));
-  stop = true;
-  runner.join();
+  running.Stop();
   // Nothing re-applied: the stored offsets were past every record.
   EXPECT_EQ(again.applied()[0], 0);
   EXPECT_EQ(again.applied()[1], 0);
@@ -685,8 +677,7 @@ TEST_F(LoopTest, StoreReadErrorStopsThePartitionAndCommitsNothing) {
   RecordingHandler handler;
   prometheus::Registry registry;
   Loop loop(Options(), store_.get(), producer_.get(), &handler, &registry);
-  std::atomic<bool> stop{false};
-  std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+  Running running(loop);
   ASSERT_TRUE(WaitForCount(registry, "fruition_stream_store_errors_total", 1));
   EXPECT_FALSE(loop.Healthy());
   // Held: nothing more is consumed.
@@ -694,8 +685,7 @@ TEST_F(LoopTest, StoreReadErrorStopsThePartitionAndCommitsNothing) {
   std::this_thread::sleep_for(milliseconds(1500));
   EXPECT_EQ(handler.applied(), applied);
   EXPECT_FALSE(loop.Healthy());
-  stop = true;
-  runner.join();
+  running.Stop();
   store_->SetReadFault(nullptr);
   // Nothing of the failed batch was committed or produced: the batches
   // before it were (their Flush read nothing), so the stored offsets stop
@@ -719,13 +709,11 @@ TEST_F(LoopTest, PoisonStopsThePartitionUntilAnAuditedSkip) {
     PickyHandler handler;
     prometheus::Registry registry;
     Loop loop(Options(), store_.get(), producer_.get(), &handler, &registry);
-    std::atomic<bool> stop{false};
-    std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+    Running running(loop);
     ASSERT_TRUE(
         WaitForCount(registry, "fruition_stream_poison_records_total", 1));
     EXPECT_FALSE(loop.Healthy());
-    stop = true;
-    runner.join();
+    running.Stop();
     store::KvTx tx(store_.get());
     EXPECT_FALSE(store::Ok(tx.NextOffset("in", 0)).has_value());
     // The error line tells the operator the --skip-record value.
@@ -742,12 +730,10 @@ TEST_F(LoopTest, PoisonStopsThePartitionUntilAnAuditedSkip) {
   PickyHandler handler;
   prometheus::Registry registry;
   Loop loop(options, store_.get(), producer_.get(), &handler, &registry);
-  std::atomic<bool> stop{false};
-  std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+  Running running(loop);
   ASSERT_TRUE(WaitFor([&] { return handler.applied()[0] == 5; }, seconds(30)));
   EXPECT_TRUE(loop.Healthy());
-  stop = true;
-  runner.join();
+  running.Stop();
   EXPECT_EQ(CounterValue(registry, "fruition_stream_skipped_records_total"), 1);
   EXPECT_EQ(CounterValue(registry, "fruition_stream_poison_records_total"), 0);
   store::KvTx tx(store_.get());
