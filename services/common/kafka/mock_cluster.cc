@@ -45,4 +45,32 @@ absl::Status MockCluster::CreateTopics(const std::vector<TopicSpec>& topics) {
   return absl::OkStatus();
 }
 
+absl::Status MockCluster::PushRequestErrors(
+    int32_t broker, int16_t api_key,
+    const std::vector<std::pair<int, int>>& errors_and_delays) {
+  for (const auto& [error, delay_ms] : errors_and_delays) {
+    const rd_kafka_resp_err_t err =
+        rd_kafka_mock_broker_push_request_error_rtts(
+            cluster_, broker, api_key, 1,
+            static_cast<rd_kafka_resp_err_t>(error), delay_ms);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return absl::InvalidArgumentError(
+          StrCat("mock broker ", broker, ": ", rd_kafka_err2str(err)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> MockCluster::RequestErrorsLeft(int32_t broker,
+                                                      int16_t api_key) {
+  size_t n = 0;
+  const rd_kafka_resp_err_t err =
+      rd_kafka_mock_broker_error_stack_cnt(cluster_, broker, api_key, &n);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::InvalidArgumentError(
+        StrCat("mock broker ", broker, ": ", rd_kafka_err2str(err)));
+  }
+  return n;
+}
+
 }  // namespace fruition::kafka

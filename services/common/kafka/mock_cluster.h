@@ -7,8 +7,10 @@
 #ifndef FRUITION_SERVICES_COMMON_KAFKA_MOCK_CLUSTER_H_
 #define FRUITION_SERVICES_COMMON_KAFKA_MOCK_CLUSTER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -27,6 +29,16 @@ class MockCluster {
 
   // Creates topics (the mock has no CreateTopics admin API).
   absl::Status CreateTopics(const std::vector<TopicSpec>& topics);
+  // Broker `broker` (ids start at 1) answers its next requests of type
+  // `api_key` (the Kafka protocol's request type, e.g. 0 for Produce) with
+  // these (error code, delay in ms), in order; a request answered with an
+  // error is not handled. How tests make the broker refuse produce requests
+  // for a while.
+  absl::Status PushRequestErrors(
+      int32_t broker, int16_t api_key,
+      const std::vector<std::pair<int, int>>& errors_and_delays);
+  // How many of the pushed errors are still to be returned.
+  absl::StatusOr<size_t> RequestErrorsLeft(int32_t broker, int16_t api_key);
   // "127.0.0.1:port,..." for clients (and kcat).
   const std::string& bootstrap_servers() const { return bootstrap_; }
 

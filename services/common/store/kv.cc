@@ -225,8 +225,14 @@ absl::Status KvStore::CheckRead(int table, std::string_view key) const {
   return read_fault_(table, key);
 }
 
+absl::Status KvStore::CheckWrite() const {
+  if (!write_fault_) return absl::OkStatus();
+  return write_fault_();
+}
+
 absl::Status KvStore::PutNow(int table, std::string_view key,
                              std::string_view value) {
+  if (absl::Status f = CheckWrite(); !f.ok()) return f;
   rocksdb::Status s = db_->Put(rocksdb::WriteOptions(), cf(table), ToSlice(key),
                                ToSlice(value));
   if (!s.ok()) return FromRocksDb(s, "store write");
@@ -235,6 +241,7 @@ absl::Status KvStore::PutNow(int table, std::string_view key,
 
 absl::Status KvStore::Commit(KvTx& tx) {
   if (tx.empty()) return absl::OkStatus();
+  if (absl::Status f = CheckWrite(); !f.ok()) return f;
   rocksdb::Status s =
       db_->Write(rocksdb::WriteOptions(), tx.batch_->GetWriteBatch());
   if (!s.ok()) return FromRocksDb(s, "store write");

@@ -101,6 +101,11 @@ class KvStore {
   // seam through which tests inject store read errors; unset in services.
   using ReadFault =
       std::function<absl::Status(int table, std::string_view key)>;
+  // Consulted before every non-empty Commit and every PutNow; a non-OK
+  // status is returned as the write's error and nothing is written. The seam
+  // through which tests simulate a crash between a batch's produce and its
+  // commit; unset in services.
+  using WriteFault = std::function<absl::Status()>;
 
   // Opens (creating) the store in `dir` with table 0 "offsets" followed by
   // `tables` (table i + 1 is tables[i]).
@@ -123,16 +128,21 @@ class KvStore {
   // Installs (or, with nullptr, removes) the read fault hook. Not
   // synchronised: set it before the store is shared between threads.
   void SetReadFault(ReadFault fault) { read_fault_ = std::move(fault); }
+  // Installs (or, with nullptr, removes) the write fault hook; the same
+  // caveat.
+  void SetWriteFault(WriteFault fault) { write_fault_ = std::move(fault); }
 
  private:
   friend class KvTx;
   KvStore() = default;
   absl::Status CheckRead(int table, std::string_view key) const;
+  absl::Status CheckWrite() const;
 
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::vector<std::string> names_;  // "offsets", then the tables
   ReadFault read_fault_;
+  WriteFault write_fault_;
 };
 
 }  // namespace fruition::store

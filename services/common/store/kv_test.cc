@@ -91,6 +91,29 @@ TEST(KvTest, ReadErrorsAreErrorsNotAbsence) {
   EXPECT_EQ(**tx.Get(1, "k"), "v");
 }
 
+TEST(KvTest, AFailedCommitWritesNothingAndKeepsTheBatch) {
+  auto store = Open("write-fault");
+  store->SetWriteFault([] { return absl::UnavailableError("disk full"); });
+  KvTx tx(store.get());
+  tx.Put(1, "k", "v");
+  tx.SetNextOffset("t", 0, 3);
+  EXPECT_EQ(store->Commit(tx).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(store->PutNow(1, "now", "v").code(),
+            absl::StatusCode::kUnavailable);
+  store->SetWriteFault(nullptr);
+  {
+    KvTx fresh(store.get());
+    EXPECT_FALSE(fresh.Get(1, "k")->has_value());
+    EXPECT_FALSE(fresh.Get(1, "now")->has_value());
+    EXPECT_FALSE(fresh.NextOffset("t", 0)->has_value());
+  }
+  // The batch is still whole: committing it again lands all of it.
+  ASSERT_TRUE(store->Commit(tx).ok());
+  KvTx after(store.get());
+  EXPECT_EQ(**after.Get(1, "k"), "v");
+  EXPECT_EQ(**after.NextOffset("t", 0), 3);
+}
+
 TEST(KvTest, UnparseableStoredBytesAreDataLossNamingTableAndKey) {
   auto store = Open("dataloss");
   {

@@ -21,6 +21,18 @@ using std::chrono::milliseconds;
 // offset \0 why.
 constexpr char kUnreadablePayload[] = "type.fruition/stream.Unreadable";
 
+// How long a batch may take after a group poll: librdkafka's
+// max.poll.interval.ms (default 300 s) less a tenth for producing and
+// committing.
+milliseconds PollBudget(const kafka::ConsumerOptions& consumer) {
+  int64_t interval_ms = 300000;
+  if (auto it = consumer.properties.find("max.poll.interval.ms");
+      it != consumer.properties.end()) {
+    interval_ms = std::strtoll(it->second.c_str(), nullptr, 10);
+  }
+  return milliseconds(interval_ms - interval_ms / 10);
+}
+
 }  // namespace
 
 absl::StatusOr<SkipSet> ParseSkipRecords(const std::string& value,
@@ -363,7 +375,9 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
     return false;
   }
   for (auto& o : *flushed) applied.outputs.push_back(std::move(o));
+  if (OutlivedPollInterval()) return true;
   if (!ProduceAll(applied.outputs, stop)) return false;
+  if (OutlivedPollInterval()) return true;
   if (!CommitOrLog(tx)) return false;
   records_ += applied.records;
   if (records_counter_ != nullptr) {
@@ -400,6 +414,22 @@ absl::Status Loop::Replay(const Ranges& ranges, const std::atomic<bool>& stop) {
         }
         return s;
       });
+}
+
+bool Loop::OutlivedPollInterval() {
+  if (!polled_at_ ||
+      std::chrono::steady_clock::now() - *polled_at_ < poll_budget_) {
+    return false;
+  }
+  // The member has left the group (librdkafka leaves once the interval is
+  // exceeded) and another may own these partitions now: committing would
+  // write state and offsets behind the new owner's back.
+  log::Warn(
+      "batch outlived max.poll.interval.ms: dropped, rejoining from the "
+      "stored offsets",
+      {{"stage", options_.name}});
+  rejoin_ = true;
+  return true;
 }
 
 bool Loop::Tick(const std::atomic<bool>& stop) {
@@ -529,7 +559,9 @@ void Loop::OnRevoke(const std::vector<kafka::TopicPartition>& tps,
                     const std::vector<kafka::Record>& unreturned,
                     const std::atomic<bool>& stop) {
   const std::string& owned_topic = options_.group_topics.front();
-  if (!stuck_ && !Process(unreturned, stop)) stuck_ = true;
+  // Inside the group's poll: the member is alive.
+  polled_at_ = std::chrono::steady_clock::now();
+  if (!stuck_ && !rejoin_ && !Process(unreturned, stop)) stuck_ = true;
   std::lock_guard<std::mutex> lock(owned_mu_);
   for (const auto& tp : tps) {
     if (tp.first == owned_topic) owned_.erase(tp.second);
@@ -554,6 +586,7 @@ absl::Status Loop::PollOnce(kafka::TopicReader* reader,
     auto recs =
         group->Poll(options_.batch_max, milliseconds(batch.empty() ? 100 : 0));
     if (!recs.ok()) return recs.status();
+    polled_at_ = std::chrono::steady_clock::now();
     // An assignment during the poll may have failed to read the store.
     if (stuck_) return absl::OkStatus();
     for (auto& r : *recs) batch.push_back(std::move(r));
@@ -568,6 +601,10 @@ absl::Status Loop::PollOnce(kafka::TopicReader* reader,
   }
   *last_tick = std::chrono::steady_clock::now();
   if (!Process(batch, stop)) stuck_ = !stop.load();
+  if (rejoin_) {
+    return absl::UnavailableError(
+        "a batch outlived max.poll.interval.ms; rejoining the group");
+  }
   return absl::OkStatus();
 }
 
@@ -577,6 +614,9 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
         StrCat("stream loop ", options_.name, ": no topics to read"));
   }
   stuck_ = false;
+  rejoin_ = false;
+  polled_at_.reset();
+  poll_budget_ = PollBudget(options_.consumer);
   std::unique_ptr<kafka::TopicReader> reader;
   if (!options_.global_topics.empty()) {
     auto read = ReadGlobalTables(stop, &reader);

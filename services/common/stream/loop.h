@@ -234,6 +234,11 @@ class Loop {
   std::set<int32_t> CaughtUp() const;
   // Flush() in a transaction of its own; false if stuck.
   bool Tick(const std::atomic<bool>& stop);
+  // Whether the group may have taken the partitions away while this batch
+  // was applied: longer than max.poll.interval.ms (less a margin) since the
+  // group was last polled. Then the batch is dropped, neither produced nor
+  // committed, and Run rejoins from the stored offsets (`rejoin_`).
+  bool OutlivedPollInterval();
 
   LoopOptions options_;
   store::KvStore* store_;
@@ -248,6 +253,12 @@ class Loop {
   std::map<kafka::TopicPartition, int64_t> positions_;
   // Set when a batch, a flush or an assignment failed: Run holds, NOT_SERVING.
   bool stuck_ = false;
+  // When the group consumer last returned from a poll (unset while no group
+  // is polled), and how long a batch may take before the group may have
+  // moved its partitions on.
+  std::optional<std::chrono::steady_clock::time_point> polled_at_;
+  std::chrono::milliseconds poll_budget_{0};
+  bool rejoin_ = false;
   prometheus::Counter* records_counter_ = nullptr;
   prometheus::Counter* skipped_counter_ = nullptr;
   prometheus::Counter* store_errors_counter_ = nullptr;

@@ -1,22 +1,34 @@
 // stream::Loop on librdkafka's mock cluster and a real RocksDB store: what a
 // Handler is told about caught-up partitions, idle ticks, and that Flush's
-// outputs are produced and committed with the batch.
+// outputs are produced and committed with the batch; and the core of every
+// guarantee of docs/runtime.md: poison stop and audited skip, a store read
+// error that stops the partition, re-delivery after a crash between produce
+// and commit, partition revocation mid-batch, produce retry.
 #include "services/common/stream/loop.h"
 
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
 #include "services/common/kafka/mock_cluster.h"
 #include "services/common/kafka/partition.h"
 #include "services/common/kafka/producer.h"
+#include "services/common/log/log.h"
 #include "services/common/store/kv.h"
 #include "services/common/store/test_util.h"
+#include "services/common/stream/read_ranges.h"
 #include "services/common/strings.h"
 
 namespace fruition::stream {
@@ -87,6 +99,293 @@ class RecordingHandler : public Handler {
   std::map<int32_t, int64_t> applied_;
   std::map<int32_t, std::vector<int64_t>> applied_when_caught_up_;
   int64_t flushes_ = 0;
+};
+
+// Runs a loop on a thread of its own until destroyed, also when an
+// assertion returns early. `Run` once, or `RunUntilStopped` (restarting
+// after failures) when `restarting`.
+class Running {
+ public:
+  explicit Running(Loop& loop, bool restarting = false)
+      : thread_([this, &loop, restarting] {
+          if (restarting) {
+            loop.RunUntilStopped(stop_);
+          } else {
+            EXPECT_TRUE(loop.Run(stop_).ok());
+          }
+        }) {}
+  ~Running() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// Captures the log lines written between construction and Stop().
+class CapturedLog {
+ public:
+  CapturedLog() { log::SetSinkForTesting(&out_); }
+  ~CapturedLog() { Stop(); }
+  // Restores stderr; returns the lines that hold every one of `parts`.
+  std::vector<std::string> Stop(const std::vector<std::string>& parts = {}) {
+    log::SetSinkForTesting(nullptr);
+    std::vector<std::string> lines;
+    std::istringstream in(out_.str());
+    for (std::string line; std::getline(in, line);) {
+      bool all = true;
+      for (const std::string& p : parts) all = all && line.find(p) != line.npos;
+      if (all) lines.push_back(line);
+    }
+    return lines;
+  }
+
+ private:
+  std::ostringstream out_;
+};
+
+// The id of the output for input record `r`: deterministic, as the loop's
+// contract asks (a replay produces the same ids again).
+std::string OutputId(const kafka::Record& r) {
+  return StrCat(r.partition, "-", r.offset);
+}
+
+// Counts every record into the store (table 1: "count-P" per partition,
+// read-modify-write, so a record applied twice counts twice) and emits one
+// output per record, keyed and valued by OutputId. Optionally runs
+// `before_apply` first (a latch, a clock).
+class CountingHandler : public Handler {
+ public:
+  absl::StatusOr<std::vector<Output>> Apply(
+      store::KvTx& tx, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned) override {
+    (void)owned;
+    if (before_apply) before_apply(records);
+    std::vector<Output> out;
+    for (const auto& r : records) {
+      const std::string key = StrCat("count-", r.partition);
+      auto stored = tx.Get(1, key);
+      if (!stored.ok()) return stored.status();
+      const int64_t n =
+          stored->has_value() ? std::stoll(**stored) + 1 : int64_t{1};
+      tx.Put(1, key, std::to_string(n));
+      out.push_back(Output{"out", OutputId(r), OutputId(r), {}});
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& r : records) applied_.push_back(OutputId(r));
+    return out;
+  }
+
+  absl::StatusOr<std::vector<Output>> OnAssigned(
+      store::KvTx& tx, const std::set<int32_t>& added,
+      const std::set<int32_t>& owned) override {
+    (void)tx;
+    (void)owned;
+    if (on_assigned) on_assigned(added);
+    return std::vector<Output>{};
+  }
+
+  // Ids of the records applied, in order (including batches that were
+  // never committed).
+  std::vector<std::string> applied() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return applied_;
+  }
+
+  std::function<void(const std::vector<kafka::Record>&)> before_apply;
+  std::function<void(const std::set<int32_t>&)> on_assigned;
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> applied_;
+};
+
+// Whether `read` (StoredNext, StoredCount) of both partitions of "in"
+// reaches `at_least` within `timeout`.
+bool WaitForBoth(int64_t (*read)(store::KvStore*, int32_t),
+                 store::KvStore* store, int64_t at_least, seconds timeout) {
+  return WaitFor(
+      [&] { return read(store, 0) >= at_least && read(store, 1) >= at_least; },
+      timeout);
+}
+
+// Expects `values` (what a consumer of "out" read) to hold the outputs of
+// `n` inputs, each exactly once.
+void ExpectEachOutputOnce(const std::vector<std::string>& values, size_t n) {
+  std::map<std::string, int> seen;
+  for (const std::string& v : values) ++seen[v];
+  EXPECT_EQ(seen.size(), n);
+  EXPECT_EQ(values.size(), n);
+  for (const auto& [id, count] : seen) EXPECT_EQ(count, 1) << id;
+}
+
+// The count CountingHandler committed for partition `p` of "in".
+int64_t StoredCount(store::KvStore* store, int32_t p) {
+  store::KvTx tx(store);
+  const auto v = store::Ok(tx.Get(1, StrCat("count-", p)));
+  return v.has_value() ? std::stoll(*v) : 0;
+}
+
+// The committed next offset of partition `p` of "in" (0 if none).
+int64_t StoredNext(store::KvStore* store, int32_t p) {
+  store::KvTx tx(store);
+  return store::Ok(tx.NextOffset("in", p)).value_or(0);
+}
+
+// Passes records on to `inner`. At each acknowledgement of an output (its
+// value an OutputId, "P-OFFSET"), reads the committed next offset of
+// partition P of "in": past OFFSET means the loop committed the input before
+// its output was acknowledged. Counts acknowledgements and failures.
+class AckWatchingProducer : public kafka::Producer {
+ public:
+  AckWatchingProducer(kafka::Producer* inner, store::KvStore* store)
+      : inner_(inner), store_(store) {}
+
+  void Produce(std::string_view topic, std::string_view key,
+               std::string_view value,
+               const std::vector<kafka::Header>& headers,
+               kafka::DeliveryCallback done) override {
+    inner_->Produce(topic, key, value, headers,
+                    [this, id = std::string(value), done = std::move(done)](
+                        const kafka::DeliveryReport& report) {
+                      Watch(id, report);
+                      done(report);
+                    });
+  }
+  absl::Status Flush(std::chrono::milliseconds timeout) override {
+    return inner_->Flush(timeout);
+  }
+  bool Healthy() const override { return inner_->Healthy(); }
+
+  int64_t acked() const { return acked_.load(); }
+  int64_t failed() const { return failed_.load(); }
+  int64_t committed_before_ack() const { return committed_before_ack_.load(); }
+
+ private:
+  void Watch(const std::string& id, const kafka::DeliveryReport& report) {
+    if (!report.status.ok()) {
+      ++failed_;
+      return;
+    }
+    ++acked_;
+    const size_t dash = id.find('-');
+    const int32_t p = std::stoi(id.substr(0, dash));
+    const int64_t offset = std::stoll(id.substr(dash + 1));
+    if (StoredNext(store_, p) > offset) ++committed_before_ack_;
+  }
+
+  kafka::Producer* inner_;
+  store::KvStore* store_;
+  std::atomic<int64_t> acked_{0};
+  std::atomic<int64_t> failed_{0};
+  std::atomic<int64_t> committed_before_ack_{0};
+};
+
+// Who committed what, and who was assigned what, in order: the view of a
+// partition's ownership the revocation tests check commits against.
+class OwnershipLog {
+ public:
+  // Makes `handler` (member `member`) log its assignments and remember on
+  // its thread the partitions of the batch it applies, for the commit that
+  // follows.
+  void Watch(CountingHandler& handler, int member) {
+    handler.on_assigned = [this, member](const std::set<int32_t>& added) {
+      Append({member, /*commit=*/false, added});
+    };
+    handler.before_apply = [member](const std::vector<kafka::Record>& rs) {
+      // A batch the loop dropped is forgotten: each Apply starts afresh.
+      batch_member() = member;
+      batch_partitions().clear();
+      for (const auto& r : rs) batch_partitions().insert(r.partition);
+    };
+  }
+  // For KvStore::SetWriteFault: logs a commit of the batch its thread
+  // applied last; never fails it.
+  absl::Status OnCommit() {
+    if (!batch_partitions().empty()) {
+      Append({batch_member(), /*commit=*/true, batch_partitions()});
+      batch_partitions().clear();
+    }
+    return absl::OkStatus();
+  }
+  // Commits of a partition by a member other than the one it was last
+  // assigned to, as "member M committed partition P".
+  std::vector<std::string> CommitsByNonOwners() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::map<int32_t, int> owner;
+    std::vector<std::string> bad;
+    for (const Event& e : events_) {
+      for (int32_t p : e.partitions) {
+        if (!e.commit) {
+          owner[p] = e.member;
+        } else if (owner.count(p) == 0 || owner[p] != e.member) {
+          bad.push_back(
+              StrCat("member ", e.member, " committed partition ", p));
+        }
+      }
+    }
+    return bad;
+  }
+  // The partitions member `member` was assigned last.
+  std::set<int32_t> LastAssigned(int member) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
+      if (!it->commit && it->member == member) return it->partitions;
+    }
+    return {};
+  }
+
+ private:
+  struct Event {
+    int member;
+    bool commit;
+    std::set<int32_t> partitions;
+  };
+  static int& batch_member() {
+    thread_local int member = -1;
+    return member;
+  }
+  static std::set<int32_t>& batch_partitions() {
+    thread_local std::set<int32_t> partitions;
+    return partitions;
+  }
+  void Append(Event e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    events_.push_back(std::move(e));
+  }
+
+  std::mutex mu_;
+  std::vector<Event> events_;
+};
+
+// Blocks the thread that calls Wait() until Open(); Wait() returns false
+// after `timeout` instead.
+class Latch {
+ public:
+  bool Wait(seconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    waiting_ = true;
+    cv_.notify_all();
+    return cv_.wait_for(lock, timeout, [&] { return open_; });
+  }
+  bool waiting() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return waiting_;
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool waiting_ = false;
+  bool open_ = false;
 };
 
 // Rejects records whose value is "bad", as a handler that cannot decode a
@@ -174,6 +473,106 @@ class LoopTest : public ::testing::Test {
     ASSERT_TRUE(producer_->Flush(seconds(10)).ok());
   }
 
+  // Every value in topic "out", as a consumer reading it from the beginning
+  // sees it (duplicates included).
+  std::vector<std::string> ReadOut() {
+    auto ends = kafka::EndOffsets(Options().consumer, {"out"}, seconds(10));
+    EXPECT_TRUE(ends.ok()) << ends.status();
+    Ranges ranges;
+    if (ends.ok()) {
+      for (const auto& [tp, end] : *ends) ranges[tp] = {0, end};
+    }
+    std::vector<std::string> values;
+    ReadOptions read;
+    read.deadline = std::chrono::steady_clock::now() + seconds(30);
+    const absl::Status s =
+        ReadRanges(Options().consumer, ranges, read,
+                   [&](const std::vector<kafka::Record>& batch) {
+                     for (const auto& r : batch) values.push_back(r.value);
+                     return absl::OkStatus();
+                   });
+    EXPECT_TRUE(s.ok()) << s;
+    return values;
+  }
+
+  struct Delivery {
+    int64_t acked = 0;
+    int64_t failed = 0;
+    int64_t committed_before_ack = 0;
+  };
+
+  // Runs a CountingHandler loop whose outputs go through their own producer
+  // (delivery timeout `delivery_timeout_ms`), watched at every
+  // acknowledgement, until every input of "in" is committed.
+  Delivery RunThroughProduceErrors(int delivery_timeout_ms) {
+    kafka::ProducerOptions options;
+    options.bootstrap_servers = cluster_->bootstrap_servers();
+    options.delivery_timeout_ms = delivery_timeout_ms;
+    auto outputs = kafka::KafkaProducer::Create(options);
+    EXPECT_TRUE(outputs.ok()) << outputs.status();
+    if (!outputs.ok()) return {};
+    AckWatchingProducer watched(outputs->get(), store_.get());
+    CountingHandler handler;
+    Loop loop(Options(), store_.get(), &watched, &handler, nullptr);
+    {
+      Running running(loop);
+      EXPECT_TRUE(WaitForBoth(StoredNext, store_.get(), 10, seconds(60)));
+    }
+    return {watched.acked(), watched.failed(), watched.committed_before_ack()};
+  }
+
+  // Two members of one group on one store (the state of a partition moves
+  // with it, so a record applied twice, or a commit by a member that lost
+  // the partition, shows): member 0 blocks in its third batch until member 1
+  // has joined and `released` says so; once member 1 owns partitions, more
+  // records come, and both run until every record is committed. Checks that
+  // every commit of a partition came from the member it was last assigned
+  // to, and that every record was applied and produced exactly once.
+  void RevokeMidBatch(LoopOptions options,
+                      const std::function<bool(OwnershipLog&)>& released) {
+    ProduceInput(100, "in");
+    // Little fetched ahead: the revocation reaches member 0 while history is
+    // still to be applied, so the partitions move in the middle of it.
+    options.consumer.properties["queued.min.messages"] = "1";
+    OwnershipLog log;
+    store_->SetWriteFault([&log] { return log.OnCommit(); });
+    CountingHandler first;
+    CountingHandler second;
+    log.Watch(first, 0);
+    log.Watch(second, 1);
+    Latch latch;
+    int batches = 0;
+    auto watch = first.before_apply;
+    first.before_apply = [&](const std::vector<kafka::Record>& records) {
+      watch(records);
+      if (++batches == 3) EXPECT_TRUE(latch.Wait(seconds(60)));
+    };
+    Loop loop0(options, store_.get(), producer_.get(), &first, nullptr);
+    Loop loop1(options, store_.get(), producer_.get(), &second, nullptr);
+    {
+      Running running0(loop0, /*restarting=*/true);
+      ASSERT_TRUE(WaitFor([&] { return latch.waiting(); }, seconds(30)));
+      // The second member joins while the first is in the middle of a batch.
+      Running running1(loop1);
+      const bool joined = WaitFor([&] { return released(log); }, seconds(60));
+      latch.Open();
+      ASSERT_TRUE(joined);
+      ASSERT_TRUE(
+          WaitFor([&] { return !log.LastAssigned(1).empty(); }, seconds(60)));
+      // Records after the move: the new owner resumes where the old one's
+      // commits stopped.
+      ProduceInput(50, "more");
+      ASSERT_TRUE(WaitForBoth(StoredCount, store_.get(), 150, seconds(60)));
+      // Whatever is still in flight lands before the checks.
+      std::this_thread::sleep_for(milliseconds(500));
+    }
+    store_->SetWriteFault(nullptr);
+    EXPECT_EQ(log.CommitsByNonOwners(), std::vector<std::string>{});
+    EXPECT_EQ(StoredCount(store_.get(), 0), 150);
+    EXPECT_EQ(StoredCount(store_.get(), 1), 150);
+    ExpectEachOutputOnce(ReadOut(), 300);
+  }
+
   LoopOptions Options() {
     LoopOptions o;
     o.name = "test";
@@ -197,8 +596,7 @@ TEST_F(LoopTest, PartitionsCountAsCaughtUpOnlyOnceTheirHistoryIsApplied) {
   ProduceInput(50, "history");
   RecordingHandler handler;
   Loop loop(Options(), store_.get(), producer_.get(), &handler, nullptr);
-  std::atomic<bool> stop{false};
-  std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+  Running running(loop);
   ASSERT_TRUE(WaitFor(
       [&] {
         auto a = handler.applied();
@@ -217,8 +615,7 @@ TEST_F(LoopTest, PartitionsCountAsCaughtUpOnlyOnceTheirHistoryIsApplied) {
   const int64_t flushes = handler.flushes();
   ASSERT_TRUE(
       WaitFor([&] { return handler.flushes() >= flushes + 2; }, seconds(10)));
-  stop = true;
-  runner.join();
+  running.Stop();
   for (const auto& [p, counts] : handler.when_caught_up()) {
     ASSERT_FALSE(counts.empty());
     // Never reported caught up before its 50 history records were applied.
@@ -231,12 +628,10 @@ TEST_F(LoopTest, FlushOutputsAreProducedAndCommittedWithTheBatch) {
   {
     RecordingHandler handler;
     Loop loop(Options(), store_.get(), producer_.get(), &handler, nullptr);
-    std::atomic<bool> stop{false};
-    std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+    Running running(loop);
     ASSERT_TRUE(WaitFor([&] { return handler.when_caught_up().size() == 2; },
                         seconds(30)));
-    stop = true;
-    runner.join();
+    running.Stop();
   }
   // The marks the handler wrote in Flush were committed.
   store::KvTx tx(store_.get());
@@ -255,21 +650,17 @@ TEST_F(LoopTest, RestartResumesFromStoredOffsetsAndIsCaughtUpAtOnce) {
   {
     RecordingHandler handler;
     Loop loop(Options(), store_.get(), producer_.get(), &handler, nullptr);
-    std::atomic<bool> stop{false};
-    std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+    Running running(loop);
     ASSERT_TRUE(WaitFor([&] { return handler.when_caught_up().size() == 2; },
                         seconds(30)));
-    stop = true;
-    runner.join();
+    running.Stop();
   }
   RecordingHandler again;
   Loop loop(Options(), store_.get(), producer_.get(), &again, nullptr);
-  std::atomic<bool> stop{false};
-  std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+  Running running(loop);
   ASSERT_TRUE(
       WaitFor([&] { return again.when_caught_up().size() == 2; }, seconds(30)));
-  stop = true;
-  runner.join();
+  running.Stop();
   // Nothing re-applied: the stored offsets were past every record.
   EXPECT_EQ(again.applied()[0], 0);
   EXPECT_EQ(again.applied()[1], 0);
@@ -286,8 +677,7 @@ TEST_F(LoopTest, StoreReadErrorStopsThePartitionAndCommitsNothing) {
   RecordingHandler handler;
   prometheus::Registry registry;
   Loop loop(Options(), store_.get(), producer_.get(), &handler, &registry);
-  std::atomic<bool> stop{false};
-  std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+  Running running(loop);
   ASSERT_TRUE(WaitForCount(registry, "fruition_stream_store_errors_total", 1));
   EXPECT_FALSE(loop.Healthy());
   // Held: nothing more is consumed.
@@ -295,8 +685,7 @@ TEST_F(LoopTest, StoreReadErrorStopsThePartitionAndCommitsNothing) {
   std::this_thread::sleep_for(milliseconds(1500));
   EXPECT_EQ(handler.applied(), applied);
   EXPECT_FALSE(loop.Healthy());
-  stop = true;
-  runner.join();
+  running.Stop();
   store_->SetReadFault(nullptr);
   // Nothing of the failed batch was committed or produced: the batches
   // before it were (their Flush read nothing), so the stored offsets stop
@@ -316,36 +705,170 @@ TEST_F(LoopTest, PoisonStopsThePartitionUntilAnAuditedSkip) {
   ProduceOne(0, "bad");  // offset 0 of partition 0
   ProduceInput(5, "after");
   {
+    CapturedLog captured;
     PickyHandler handler;
     prometheus::Registry registry;
     Loop loop(Options(), store_.get(), producer_.get(), &handler, &registry);
-    std::atomic<bool> stop{false};
-    std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+    Running running(loop);
     ASSERT_TRUE(
         WaitForCount(registry, "fruition_stream_poison_records_total", 1));
     EXPECT_FALSE(loop.Healthy());
-    stop = true;
-    runner.join();
+    running.Stop();
     store::KvTx tx(store_.get());
     EXPECT_FALSE(store::Ok(tx.NextOffset("in", 0)).has_value());
+    // The error line tells the operator the --skip-record value.
+    EXPECT_FALSE(captured
+                     .Stop({"\"level\":\"error\"", "\"skip_record\":\"in:0:0\"",
+                            "consumption stopped"})
+                     .empty());
   }
   // The operator skips in:0:0; the partition moves on, and the skip is
-  // counted (and logged).
+  // counted and audited.
+  CapturedLog captured;
   LoopOptions options = Options();
   options.skip = {{{"in", 0}, 0}};
   PickyHandler handler;
   prometheus::Registry registry;
   Loop loop(options, store_.get(), producer_.get(), &handler, &registry);
-  std::atomic<bool> stop{false};
-  std::thread runner([&] { EXPECT_TRUE(loop.Run(stop).ok()); });
+  Running running(loop);
   ASSERT_TRUE(WaitFor([&] { return handler.applied()[0] == 5; }, seconds(30)));
   EXPECT_TRUE(loop.Healthy());
-  stop = true;
-  runner.join();
+  running.Stop();
   EXPECT_EQ(CounterValue(registry, "fruition_stream_skipped_records_total"), 1);
   EXPECT_EQ(CounterValue(registry, "fruition_stream_poison_records_total"), 0);
   store::KvTx tx(store_.get());
   EXPECT_EQ(store::Ok(tx.NextOffset("in", 0)), 6);
+  // One audit line at warn level (it survives --log-level warn) naming the
+  // record.
+  EXPECT_EQ(captured
+                .Stop({"\"level\":\"warn\"", "\"audit\":true",
+                       "\"skip_record\":\"in:0:0\"",
+                       "skipped by operator (--skip-record)"})
+                .size(),
+            1u);
+}
+
+TEST_F(LoopTest, CrashBetweenProduceAndCommitIsReDeliveredAndAppliedOnce) {
+  ProduceInput(20, "in");
+  // The third batch's commit fails as a kill -9 after its outputs were
+  // acknowledged would leave it: produced, not committed.
+  std::atomic<int> commits{0};
+  store_->SetWriteFault([&] {
+    return ++commits == 3 ? absl::UnavailableError("injected: crash")
+                          : absl::OkStatus();
+  });
+  std::vector<std::string> first_applied;
+  {
+    CountingHandler handler;
+    Loop loop(Options(), store_.get(), producer_.get(), &handler, nullptr);
+    Running running(loop);
+    ASSERT_TRUE(WaitFor([&] { return commits.load() >= 3; }, seconds(30)));
+    // The loop holds after the failed commit: nothing more is applied.
+    std::this_thread::sleep_for(milliseconds(500));
+    EXPECT_FALSE(loop.Healthy());
+    first_applied = handler.applied();
+  }
+  store_->SetWriteFault(nullptr);
+  // Committed: two batches. Produced: three (the crash window is real).
+  const int64_t committed =
+      StoredNext(store_.get(), 0) + StoredNext(store_.get(), 1);
+  EXPECT_EQ(StoredCount(store_.get(), 0) + StoredCount(store_.get(), 1),
+            committed);
+  ASSERT_GT(static_cast<int64_t>(first_applied.size()), committed);
+  EXPECT_EQ(ReadOut().size(), first_applied.size());
+  // The uncommitted batch: applied and produced, its offsets not stored.
+  std::set<std::string> crashed;
+  for (int32_t p = 0; p < 2; ++p) {
+    for (int64_t o = StoredNext(store_.get(), p); o < 20; ++o) {
+      const std::string id = StrCat(p, "-", o);
+      if (std::count(first_applied.begin(), first_applied.end(), id) > 0) {
+        crashed.insert(id);
+      }
+    }
+  }
+  ASSERT_FALSE(crashed.empty());
+
+  // A new loop on the same store (the restarted process).
+  CountingHandler again;
+  Loop loop(Options(), store_.get(), producer_.get(), &again, nullptr);
+  {
+    Running running(loop);
+    ASSERT_TRUE(WaitForBoth(StoredCount, store_.get(), 20, seconds(30)));
+  }
+  // It re-read exactly what was not committed, the crashed batch included.
+  EXPECT_EQ(static_cast<int64_t>(again.applied().size()), 40 - committed);
+  // The store counts every record once.
+  EXPECT_EQ(StoredCount(store_.get(), 0), 20);
+  EXPECT_EQ(StoredCount(store_.get(), 1), 20);
+  // A consumer of "out" sees the crashed batch's outputs twice, with the
+  // same ids, and every other output once; de-duplicating by id (the
+  // effectively-once contract) it sees each input's output exactly once.
+  std::map<std::string, int> seen;
+  for (const std::string& v : ReadOut()) ++seen[v];
+  EXPECT_EQ(seen.size(), 40u);
+  for (const auto& [id, n] : seen) {
+    EXPECT_EQ(n, crashed.count(id) > 0 ? 2 : 1) << id;
+  }
+}
+
+// The broker refuses produce requests for a while with retriable errors: the
+// idempotent producer retries them, every output arrives exactly once, and
+// no input is committed before its output's acknowledgement.
+TEST_F(LoopTest, ProduceErrorsAreRetriedOutputsArriveOnceCommitAfterAcks) {
+  ProduceInput(10, "in");
+  ASSERT_TRUE(
+      cluster_
+          ->PushRequestErrors(1, /*Produce*/ 0,
+                              {{RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, 0},
+                               {RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 0},
+                               {RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, 0},
+                               {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, 0},
+                               {RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 0}})
+          .ok());
+  const Delivery d = RunThroughProduceErrors(/*delivery_timeout_ms=*/15000);
+  EXPECT_EQ(store::Ok(cluster_->RequestErrorsLeft(1, 0)), 0u);
+  EXPECT_EQ(d.committed_before_ack, 0);
+  EXPECT_EQ(d.acked, 20);
+  ExpectEachOutputOnce(ReadOut(), 20);
+}
+
+// The errors outlast the delivery timeout: the producer gives the outputs
+// up as "maybe written", the loop produces them again itself (same ids),
+// and still commits only after every one is acknowledged.
+TEST_F(LoopTest, OutputsNotAcknowledgedInTimeAreProducedAgainByTheLoop) {
+  ProduceInput(10, "in");
+  std::vector<std::pair<int, int>> errors;
+  for (int i = 0; i < 8; ++i) {
+    errors.push_back({RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 400});
+  }
+  ASSERT_TRUE(cluster_->PushRequestErrors(1, /*Produce*/ 0, errors).ok());
+  const Delivery d = RunThroughProduceErrors(/*delivery_timeout_ms=*/1000);
+  EXPECT_EQ(store::Ok(cluster_->RequestErrorsLeft(1, 0)), 0u);
+  EXPECT_GT(d.failed, 0);  // the loop's own retry ran
+  EXPECT_EQ(d.committed_before_ack, 0);
+  ExpectEachOutputOnce(ReadOut(), 20);
+}
+
+// A rebalance while the first member is blocked in a batch: the rebalance
+// waits for it (eager protocol), its batch is committed before the
+// partitions move, and the new owner resumes from the stored offsets.
+TEST_F(LoopTest, RevocationMidBatchCommitsOnlyByTheOwnerAndAppliesOnce) {
+  // Released 2 s after the second member started: its join is pending.
+  const auto start = std::chrono::steady_clock::now();
+  RevokeMidBatch(Options(), [&](OwnershipLog&) {
+    return std::chrono::steady_clock::now() - start > seconds(2);
+  });
+}
+
+// The first member blocks in a batch past max.poll.interval.ms: the group
+// gives its partitions to the second member while it is still applying.
+// The batch it then finishes must not be produced or committed.
+TEST_F(LoopTest, BatchOutlivingMaxPollIntervalIsNotCommittedByTheOldOwner) {
+  LoopOptions options = Options();
+  options.consumer.properties["max.poll.interval.ms"] = "7000";
+  RevokeMidBatch(options, [](OwnershipLog& log) {
+    return log.LastAssigned(1).size() == 2;
+  });
 }
 
 }  // namespace
