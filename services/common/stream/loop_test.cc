@@ -29,10 +29,13 @@
 #include "services/common/store/kv.h"
 #include "services/common/store/test_util.h"
 #include "services/common/stream/read_ranges.h"
+#include "services/common/stream/test_util.h"
 #include "services/common/strings.h"
 
 namespace fruition::stream {
 namespace {
+
+using testing::CounterValue;
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -403,16 +406,6 @@ class PickyHandler : public RecordingHandler {
     return RecordingHandler::Apply(tx, records, owned);
   }
 };
-
-// The value of counter `name` in `registry` (0 if absent).
-double CounterValue(prometheus::Registry& registry, const std::string& name) {
-  double total = 0;
-  for (const auto& family : registry.Collect()) {
-    if (family.name != name) continue;
-    for (const auto& m : family.metric) total += m.counter.value;
-  }
-  return total;
-}
 
 // Whether counter `name` reaches `at_least` within 30 s.
 bool WaitForCount(prometheus::Registry& registry, const std::string& name,
