@@ -68,7 +68,9 @@ class Runner {
     store::KvTx tx(store_.get());
     auto out = stage_.Apply(tx, records, {0});
     EXPECT_TRUE(out.ok()) << out.status();
-    if (!crash) EXPECT_TRUE(store_->Commit(tx).ok());
+    if (!crash) {
+      EXPECT_TRUE(store_->Commit(tx).ok());
+    }
     return out.ok() ? *out : std::vector<stream::Output>{};
   }
   std::optional<v1::Scorecard> View(const std::string& unit,

@@ -122,7 +122,8 @@ grpc::Status ScoringServiceImpl::ListScorecardsAs(
   const bool restricted = auth::MayReadRestricted(caller);
   if (!restricted && public_views_ == nullptr) return grpc::Status::OK;
   store::KvTx tx(restricted ? stage2_ : public_views_);
-  const int by_period = restricted ? kByPeriod : kViewsByPeriod;
+  const int by_period = restricted ? static_cast<int>(kByPeriod)
+                                   : static_cast<int>(kViewsByPeriod);
   auto keys = tx.Scan(by_period, prefix, after, page + 1);
   if (!keys.ok()) return ToGrpcStatus(keys.status());
   for (const auto& [k, v] : *keys) {

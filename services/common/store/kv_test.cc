@@ -119,7 +119,10 @@ TEST(KvTest, UnparseableStoredBytesAreDataLossNamingTableAndKey) {
   {
     KvTx tx(store.get());
     // A protobuf tag with a truncated length-delimited field.
-    tx.Put(1, JoinKey({"pid", "x"}), std::string("\x0a\x05ab", 4));
+    tx.Put(1, JoinKey({"pid", "x"}),
+           std::string("\x0a\x05"
+                       "ab",
+                       4));
     tx.Put(0, JoinKey({"t", BigEndian(1, 4)}), "short");
     ASSERT_TRUE(store->Commit(tx).ok());
   }

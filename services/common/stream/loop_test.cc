@@ -538,7 +538,9 @@ class LoopTest : public ::testing::Test {
     auto watch = first.before_apply;
     first.before_apply = [&](const std::vector<kafka::Record>& records) {
       watch(records);
-      if (++batches == 3) EXPECT_TRUE(latch.Wait(seconds(60)));
+      if (++batches == 3) {
+        EXPECT_TRUE(latch.Wait(seconds(60)));
+      }
     };
     Loop loop0(options, store_.get(), producer_.get(), &first, nullptr);
     Loop loop1(options, store_.get(), producer_.get(), &second, nullptr);
