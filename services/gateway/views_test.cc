@@ -143,7 +143,7 @@ struct Replica {
     for (size_t i = 0; i < records.size(); i += batch) {
       const size_t end = std::min(records.size(), i + batch);
       stream::Applied applied;
-      const absl::Status s = stream::ApplyAndCommit(
+      absl::Status s = stream::ApplyAndCommit(
           *views, *store, {records.begin() + i, records.begin() + end}, {},
           skip, &applied);
       if (skipped != nullptr) {

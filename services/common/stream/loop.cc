@@ -406,8 +406,8 @@ absl::Status Loop::Replay(const Ranges& ranges, const std::atomic<bool>& stop) {
       options_.consumer, ranges, read,
       [&](const std::vector<kafka::Record>& batch) -> absl::Status {
         Applied applied;
-        const absl::Status s = ApplyAndCommit(*handler_, *store_, batch, {},
-                                              options_.skip, &applied);
+        absl::Status s = ApplyAndCommit(*handler_, *store_, batch, {},
+                                        options_.skip, &applied);
         for (const PoisonRecord& p : applied.skipped) AuditSkip(p);
         if (!s.ok()) {
           Stopped(s, PoisonOf(s).value_or(PoisonRecord{}), "replay");

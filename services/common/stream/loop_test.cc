@@ -832,10 +832,8 @@ TEST_F(LoopTest, ProduceErrorsAreRetriedOutputsArriveOnceCommitAfterAcks) {
 // and still commits only after every one is acknowledged.
 TEST_F(LoopTest, OutputsNotAcknowledgedInTimeAreProducedAgainByTheLoop) {
   ProduceInput(10, "in");
-  std::vector<std::pair<int, int>> errors;
-  for (int i = 0; i < 8; ++i) {
-    errors.push_back({RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 400});
-  }
+  const std::vector<std::pair<int, int>> errors(
+      8, {RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 400});
   ASSERT_TRUE(cluster_->PushRequestErrors(1, /*Produce*/ 0, errors).ok());
   const Delivery d = RunThroughProduceErrors(/*delivery_timeout_ms=*/1000);
   EXPECT_EQ(store::Ok(cluster_->RequestErrorsLeft(1, 0)), 0u);
