@@ -361,7 +361,8 @@ async function signIn(event) {
   reloadEverything();
 }
 
-function signOut() {
+// Back to the public view: the token forgotten here and in the session.
+function forgetToken() {
   state.token = '';
   state.role = 'public';
   try {
@@ -370,6 +371,10 @@ function signOut() {
     // nothing stored
   }
   showAuth();
+}
+
+function signOut() {
+  forgetToken();
   $('token-input').focus();
   reloadEverything();
 }
@@ -378,14 +383,7 @@ let tokenRejectedNotified = false;
 function onTokenRejected() {
   if (tokenRejectedNotified) return;
   tokenRejectedNotified = true;
-  state.token = '';
-  state.role = 'public';
-  try {
-    sessionStorage.removeItem(TOKEN_KEY);
-  } catch {
-    // nothing stored
-  }
-  showAuth();
+  forgetToken();
   setAuthStatus('Your token is no longer accepted; you are viewing public data. Sign in again.', 'error');
   setTimeout(() => {
     tokenRejectedNotified = false;
