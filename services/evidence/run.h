@@ -1,4 +1,4 @@
-// Wires the evidence service: store, rulebook, producer, worker thread and
+// Wires the evidence service: store, rulebook, producer, stream loop and
 // gRPC service. `fruition-evidence` runs it alone; `fruition dev` registers
 // the same component beside the others in one process.
 #ifndef FRUITION_SERVICES_EVIDENCE_RUN_H_

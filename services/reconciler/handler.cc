@@ -137,8 +137,7 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
                                             bool reference) {
   v1::AgencyReport report;
   if (!report.ParseFromString(r.value)) {
-    // The record's fault, not the store's (Apply tells them apart).
-    return absl::InvalidArgumentError("not a fruition.v1.AgencyReport");
+    return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
   }
   const std::string pid = domain::SubjectOf(report);
   // Events about a reference record belong to the owner of its key's
@@ -193,11 +192,9 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
   (void)owned;
   for (const kafka::Record& r : records) {
     if (r.topic == topics_.reports || r.topic == topics_.reference) {
+      // Unreadable names the record; any other error is the store's.
       absl::Status s = ApplyReport(tx, r, r.topic == topics_.reference);
-      if (s.code() == absl::StatusCode::kInvalidArgument) {
-        return stream::Unreadable(r, std::string(s.message()));
-      }
-      if (!s.ok()) return s;  // the store
+      if (!s.ok()) return s;
     } else if (r.topic == topics_.assessments) {
       v1::LinkAssessment a;
       if (!a.ParseFromString(r.value)) {
@@ -485,13 +482,9 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::OnAssigned(
                {"error", std::string(records.status().message())}});
     std::this_thread::sleep_for(std::chrono::seconds(attempt));
   }
-  if (!records.ok()) {
-    log::Error(
-        "oversight topics not read back: events already published for "
-        "the assigned partitions may be published again",
-        {{"error", std::string(records.status().message())}});
-    return std::vector<stream::Output>{};
-  }
+  // Judging without knowing what was published would publish it again:
+  // the loop stops (NOT_SERVING) instead, and a restart reads back anew.
+  if (!records.ok()) return records.status();
   std::map<kafka::TopicPartition, int64_t> next;
   for (const kafka::Record& r : *records) {
     next[{r.topic, r.partition}] = r.offset + 1;

@@ -122,8 +122,11 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> KvTx::Scan(
   std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(
       store_->cf(table),
       store_->db()->NewIterator(rocksdb::ReadOptions(), store_->cf(table))));
-  const std::string start =
-      after.empty() ? std::string(prefix) : std::string(after);
+  // From the prefix, or from `after` when it sorts inside or past it (an
+  // `after` before the prefix must not stop the scan at the first key).
+  const std::string start = after.empty() || after < prefix
+                                ? std::string(prefix)
+                                : std::string(after);
   for (it->Seek(rocksdb::Slice(start)); it->Valid(); it->Next()) {
     const rocksdb::Slice k = it->key();
     if (!k.starts_with(ToSlice(prefix))) break;

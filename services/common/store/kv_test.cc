@@ -65,6 +65,12 @@ TEST(KvTest, ScanPrefixAfterLimitAndDeletes) {
   auto after = *tx.Scan(1, "a", "a\x01", 1);
   ASSERT_EQ(after.size(), 1u);
   EXPECT_EQ(after[0].first, "a\x03");
+  // An `after` that sorts before the prefix starts the scan at the prefix
+  // (not at `after`, whose next key lies outside it); one past it, nothing.
+  auto from_start = *tx.Scan(1, "b", "a\x01");
+  ASSERT_EQ(from_start.size(), 1u);
+  EXPECT_EQ(from_start[0].first, "b\x01");
+  EXPECT_TRUE(tx.Scan(1, "a", "b")->empty());
   EXPECT_FALSE(tx.empty());
 }
 

@@ -54,8 +54,10 @@ absl::StatusOr<SkipSet> ParseSkipRecords(const std::string& value,
       partition = std::strtoll(item.c_str() + a + 1, &e1, 10);
       offset = std::strtoll(item.c_str() + b + 1, &e2, 10);
     }
+    // Both numbers present ("t::5" and "t:1:" are not 0).
     if (a == std::string::npos || b == a || a == 0 || *e2 != '\0' ||
-        e1 != item.c_str() + b || partition < 0 || offset < 0) {
+        e1 != item.c_str() + b || e1 == item.c_str() + a + 1 ||
+        e2 == item.c_str() + b + 1 || partition < 0 || offset < 0) {
       return absl::InvalidArgumentError(
           StrCat("config field ", field, ": '", item,
                  "' is not TOPIC:PARTITION:OFFSET"));
@@ -106,6 +108,7 @@ absl::StatusOr<std::vector<Output>> ApplySkipping(
     // Applied again from scratch without it: what the handler wrote before
     // it stopped is forgotten.
     tx.Clear();
+    const size_t before = records.size();
     records.erase(std::remove_if(records.begin(), records.end(),
                                  [&](const kafka::Record& r) {
                                    return r.topic == poison->tp.first &&
@@ -113,12 +116,11 @@ absl::StatusOr<std::vector<Output>> ApplySkipping(
                                           r.offset == poison->offset;
                                  }),
                   records.end());
+    // A handler naming a record that is not in the batch would otherwise
+    // be applied again and again.
+    if (records.size() == before) return outputs;
     if (skipped != nullptr) skipped->push_back(*poison);
   }
-}
-
-bool Skipped(const SkipSet& skip, const kafka::Record& r) {
-  return skip.count({{r.topic, r.partition}, r.offset}) > 0;
 }
 
 namespace {
@@ -551,7 +553,9 @@ kafka::StartOffsets Loop::OnAssign(
                {"partitions", static_cast<int64_t>(added.size())},
                {"outputs", static_cast<int64_t>(outputs->size())}});
   }
-  if (ProduceAll(*outputs, stop)) CommitOrLog(tx);
+  // What OnAssigned wrote must be kept or the partitions not consumed: a
+  // failure here stops the loop like one in a batch.
+  if (!ProduceAll(*outputs, stop) || !CommitOrLog(tx)) stuck_ = !stop.load();
   return start;
 }
 

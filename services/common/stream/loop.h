@@ -6,7 +6,7 @@
 //     `global_topics` (small reference tables every instance needs); with no
 //     group topics, only that reader: the global-table mode of a service
 //     whose every replica holds every partition (the gateway's views);
-//   - per batch: skip records at or below the stored offsets (re-deliveries),
+//   - per batch: skip records below the stored next offsets (re-deliveries),
 //     Handler::Apply into a KvTx, produce its outputs and wait until Kafka
 //     acknowledged every one (retrying: outputs carry deterministic ids), then
 //     commit the KvTx with the batch's offsets. kill -9 at any point replays
@@ -73,9 +73,6 @@ absl::Status Unreadable(const kafka::Record& r, std::string_view why,
 // store error, say).
 std::optional<PoisonRecord> PoisonOf(const absl::Status& status);
 
-// Whether the operator listed `r` in --skip-record.
-bool Skipped(const SkipSet& skip, const kafka::Record& r);
-
 class Handler;
 
 // Handler::Apply of `records` into `tx`, as the loop runs it: when the
@@ -97,7 +94,7 @@ struct Applied {
 };
 
 // One batch as every mode of the loop applies it, in `tx`, without Kafka:
-// records at or below the stored offsets are dropped (re-deliveries), the
+// records below the stored next offsets are dropped (re-deliveries), the
 // rest go to the handler (ApplySkipping), and the next offset of every
 // partition with new records is put in `tx`. On error `tx` must not be
 // committed; `applied->skipped` still lists what was skipped.
@@ -126,7 +123,7 @@ class Handler {
   // produce. For a record it cannot read: Unreadable(record, why) (the loop
   // stops there, or skips it if the operator said so). Any other error (a
   // store read that failed, stored bytes that do not parse) stops
-  // consumption too. Records at or below the stored offsets never arrive.
+  // consumption too. Records below the stored next offsets never arrive.
   virtual absl::StatusOr<std::vector<Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
       const std::set<int32_t>& owned) = 0;

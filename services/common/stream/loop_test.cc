@@ -587,6 +587,56 @@ class LoopTest : public ::testing::Test {
   std::unique_ptr<store::KvStore> store_;
 };
 
+TEST(SkipRecordsTest, BothNumbersAreRequired) {
+  const auto ok = ParseSkipRecords("t:1:5,u:0:0", "skip-record");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->size(), 2u);
+  EXPECT_EQ(ok->count({{"t", 1}, 5}), 1u);
+  // An empty partition or offset is not 0: it would skip a real record.
+  for (const char* bad : {"t::5", "t:1:", "t:", ":1:5", "t:x:5", "t:1:-2"}) {
+    const auto got = ParseSkipRecords(bad, "skip-record");
+    EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+// A handler that reports, as unreadable, a record not in its batch.
+class NamesAnotherRecord : public Handler {
+ public:
+  absl::StatusOr<std::vector<Output>> Apply(
+      store::KvTx& tx, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned) override {
+    (void)tx;
+    (void)records;
+    (void)owned;
+    ++applies;
+    kafka::Record other;
+    other.topic = "t";
+    other.partition = 0;
+    other.offset = 99;
+    return Unreadable(other, "not in the batch");
+  }
+  int applies = 0;
+};
+
+TEST(ApplySkippingTest, ARecordNotInTheBatchIsNotSkippedForever) {
+  const std::string dir = StrCat(::testing::TempDir(), "/loop-skip-other");
+  std::filesystem::remove_all(dir);
+  auto store = store::KvStore::Open(dir, {"t"});
+  ASSERT_TRUE(store.ok()) << store.status();
+  NamesAnotherRecord handler;
+  kafka::Record r;
+  r.topic = "t";
+  r.partition = 0;
+  r.offset = 1;
+  store::KvTx tx(store->get());
+  std::vector<PoisonRecord> skipped;
+  const auto out =
+      ApplySkipping(handler, tx, {r}, {0}, {{{"t", 0}, 99}}, &skipped);
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(handler.applies, 1);
+  EXPECT_TRUE(skipped.empty());
+}
+
 TEST_F(LoopTest, PartitionsCountAsCaughtUpOnlyOnceTheirHistoryIsApplied) {
   ProduceInput(50, "history");
   RecordingHandler handler;
