@@ -1,5 +1,6 @@
 #include "services/common/json.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 
@@ -86,6 +87,22 @@ std::string JsonString(std::string_view text) {
   std::string out;
   AppendJsonString(text, &out);
   return out;
+}
+
+void AppendJsonList(const std::vector<std::string>& items, std::string* out) {
+  *out += "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) *out += ",";
+    AppendJsonString(items[i], out);
+  }
+  *out += "]";
+}
+
+std::string Number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.17g", v);
+  return buf;
 }
 
 }  // namespace fruition::json

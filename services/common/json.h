@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 // The one JSON string writer (logs, catalogues, benches): quotes, escapes
 // control characters, and replaces invalid UTF-8 with U+FFFD so that every
@@ -14,6 +15,13 @@ void AppendJsonString(std::string_view text, std::string* out);
 
 // `text` as a JSON string literal (quotes included).
 std::string JsonString(std::string_view text);
+
+// `items` as a JSON array of strings, appended to `out`.
+void AppendJsonList(const std::vector<std::string>& items, std::string* out);
+
+// `v` as a JSON number that reads back as the same double ("null" when it
+// is not finite: JSON has no NaN or infinity).
+std::string Number(double v);
 
 }  // namespace fruition::json
 

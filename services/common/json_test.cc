@@ -17,5 +17,14 @@ TEST(JsonTest, JsonStringQuotes) {
   EXPECT_EQ(JsonString("tab\there"), "\"tab\\there\"");
 }
 
+TEST(JsonTest, ListsAndNumbers) {
+  std::string out;
+  AppendJsonList({"a", "b\"c"}, &out);
+  EXPECT_EQ(out, "[\"a\",\"b\\\"c\"]");
+  EXPECT_EQ(Number(0.1), "0.10000000000000001");
+  EXPECT_EQ(Number(3), "3");
+  EXPECT_EQ(Number(1.0 / 0.0), "null");
+}
+
 }  // namespace
 }  // namespace fruition::json

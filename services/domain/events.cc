@@ -10,7 +10,9 @@
 
 namespace fruition::domain {
 
+using json::AppendJsonList;
 using json::JsonString;
+using json::Number;
 namespace {
 
 using v1::VISIBILITY_PUBLIC;
@@ -222,20 +224,6 @@ const char* InputName(RuleInput input) {
 
 namespace {
 
-std::string Number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.17g", v);
-  return buf;
-}
-
-void AppendList(const std::vector<std::string>& items, std::string* out) {
-  *out += "[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    *out += (i > 0 ? "," : "") + JsonString(items[i]);
-  }
-  *out += "]";
-}
-
 void AppendRuleJson(const EventRule& r, const Thresholds& t, std::string* out) {
   *out += "{\"type\":" + JsonString("EVENT_TYPE_" + EventName(r.type));
   *out += ",\"name\":" + JsonString(EventName(r.type));
@@ -247,12 +235,12 @@ void AppendRuleJson(const EventRule& r, const Thresholds& t, std::string* out) {
     visibilities.push_back(v1::Visibility_Name(v));
   }
   *out += ",\"visibilities\":";
-  AppendList(visibilities, out);
+  AppendJsonList(visibilities, out);
   *out += ",\"input\":" + JsonString(InputName(r.input));
   *out += ",\"thresholds\":";
-  AppendList(r.thresholds, out);
+  AppendJsonList(r.thresholds, out);
   *out += ",\"keyFacts\":";
-  AppendList(r.key_facts, out);
+  AppendJsonList(r.key_facts, out);
   *out += "}";
 }
 

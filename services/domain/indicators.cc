@@ -9,6 +9,7 @@
 
 namespace fruition::domain {
 
+using json::AppendJsonList;
 using json::JsonString;
 namespace {
 
@@ -375,15 +376,6 @@ void AddCommunityIndicators(std::vector<IndicatorDef>* r) {
 
 bool IsFamily(const IndicatorDef& d) {
   return !d.name.empty() && d.name.back() == ':';
-}
-
-void AppendJsonList(const std::vector<std::string>& items, std::string* out) {
-  *out += "[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) *out += ",";
-    *out += JsonString(items[i]);
-  }
-  *out += "]";
 }
 
 const char* KindName(Kind k) {

@@ -71,15 +71,8 @@ Field::Field(std::string_view key, uint64_t value)
     : key_(key), json_value_(std::to_string(value)) {}
 Field::Field(std::string_view key, uint32_t value)
     : key_(key), json_value_(std::to_string(value)) {}
-Field::Field(std::string_view key, double value) : key_(key) {
-  if (std::isfinite(value)) {
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "%.17g", value);
-    json_value_ = buf;
-  } else {
-    json_value_ = "null";
-  }
-}
+Field::Field(std::string_view key, double value)
+    : key_(key), json_value_(json::Number(value)) {}
 Field::Field(std::string_view key, bool value)
     : key_(key), json_value_(value ? "true" : "false") {}
 
