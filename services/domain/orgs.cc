@@ -73,4 +73,21 @@ std::map<std::string, v1::Tier> TiersByOrg(
   return out;
 }
 
+bool OrgOwners::Observe(const std::string& org_id,
+                        const std::string& reporter) {
+  auto [it, first] = owners_.emplace(org_id, reporter);
+  return first || it->second == reporter;
+}
+
+bool OrgOwners::MayDesignate(const std::string& org_id,
+                             const std::string& reporter) const {
+  const std::string* owner = OwnerOf(org_id);
+  return owner == nullptr || *owner == reporter;
+}
+
+const std::string* OrgOwners::OwnerOf(const std::string& org_id) const {
+  auto it = owners_.find(org_id);
+  return it == owners_.end() ? nullptr : &it->second;
+}
+
 }  // namespace fruition::domain

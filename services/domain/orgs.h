@@ -63,6 +63,30 @@ bool IsPriority(v1::Tier tier);
 std::map<std::string, v1::Tier> TiersByOrg(
     const std::vector<v1::AgencyReport>& designations);
 
+// Org ownership (SPEC §1 "Write authority"): an org_id belongs to the
+// reporter whose `org_designated` of it comes first in log order. One org's
+// designations share a key (`org_id`), hence a partition of
+// `fruition.reference.v1`, so "first" is the same for every reader. A
+// designation or revocation by any other reporter does not count: intake
+// refuses it when it has already read the owner, every other reader ignores it
+// (and counts it).
+//
+// Feed it every `org_designated` in log order; not thread-safe.
+class OrgOwners {
+ public:
+  // Records a designation (or revocation) of `org_id` by `reporter`. True when
+  // it counts: the first for the org, or by the org's owner.
+  bool Observe(const std::string& org_id, const std::string& reporter);
+  // Whether a designation of `org_id` by `reporter` would count now.
+  bool MayDesignate(const std::string& org_id,
+                    const std::string& reporter) const;
+  // The org's owner, or nullptr when it was never designated.
+  const std::string* OwnerOf(const std::string& org_id) const;
+
+ private:
+  std::map<std::string, std::string> owners_;  // org_id -> reporter
+};
+
 }  // namespace fruition::domain
 
 #endif  // FRUITION_SERVICES_DOMAIN_ORGS_H_

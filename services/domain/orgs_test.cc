@@ -125,5 +125,24 @@ TEST(IsPriority, CpotRpotAndNationalPtos) {
   EXPECT_FALSE(IsPriority(v1::TIER_UNSPECIFIED));
 }
 
+TEST(OrgOwners, TheFirstDesignatorOwnsAndNobodyElseCounts) {
+  OrgOwners owners;
+  EXPECT_EQ(owners.OwnerOf("ORG-1"), nullptr);
+  EXPECT_TRUE(owners.MayDesignate("ORG-1", "DEA"));
+  EXPECT_TRUE(owners.Observe("ORG-1", "FBI"));
+  ASSERT_NE(owners.OwnerOf("ORG-1"), nullptr);
+  EXPECT_EQ(*owners.OwnerOf("ORG-1"), "FBI");
+  // Another reporter's designation or revocation does not count, and does not
+  // take the org over.
+  EXPECT_FALSE(owners.MayDesignate("ORG-1", "DEA"));
+  EXPECT_FALSE(owners.Observe("ORG-1", "DEA"));
+  EXPECT_EQ(*owners.OwnerOf("ORG-1"), "FBI");
+  // The owner's later designations count.
+  EXPECT_TRUE(owners.Observe("ORG-1", "FBI"));
+  // Orgs are owned independently.
+  EXPECT_TRUE(owners.Observe("ORG-2", "DEA"));
+  EXPECT_EQ(*owners.OwnerOf("ORG-2"), "DEA");
+}
+
 }  // namespace
 }  // namespace fruition::domain
