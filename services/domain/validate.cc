@@ -18,7 +18,8 @@ using v1::AgencyReport;
 // so callers can write `if (!c.Id(...)) return c.error();`.
 class Checker {
  public:
-  explicit Checker(int64_t now_seconds) : now_(now_seconds) {}
+  Checker(int64_t now_seconds, const Sender& sender)
+      : now_(now_seconds), sender_(sender) {}
 
   bool Fail(const std::string& field, const std::string& message,
             absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
@@ -40,6 +41,22 @@ class Checker {
       }
     }
     return true;
+  }
+
+  // An agency a report counts for (SPEC §1 "Write authority"): a required
+  // id that is the sender or one it acts for, else PERMISSION_DENIED, so no
+  // reporter can write another agency's arrests, cases or targets.
+  bool Agency(const std::string& value, const std::string& field) {
+    if (!Id(value, field, true)) return false;
+    if (value == sender_.code) return true;
+    for (const std::string& code : sender_.acts_for) {
+      if (value == code) return true;
+    }
+    return Fail(field,
+                StrCat("'", value, "' is neither the reporter ('", sender_.code,
+                       "') nor an agency it acts for (acts_for in the "
+                       "principals file)"),
+                absl::StatusCode::kPermissionDenied);
   }
 
   // Free text: valid UTF-8 (length bounded by the report size).
@@ -111,6 +128,7 @@ class Checker {
   }
 
   const int64_t now_;
+  const Sender& sender_;
   std::optional<Rejection> rejection_;
 };
 
@@ -171,7 +189,7 @@ bool FiscalYear(Checker& c, uint32_t year, const std::string& field) {
 
 bool CheckCaseOpened(Checker& c, const AgencyReport& r) {
   const auto& b = r.case_opened();
-  if (!c.Id(b.agency(), "case_opened.agency", true) ||
+  if (!c.Agency(b.agency(), "case_opened.agency") ||
       !c.Id(b.field_office(), "case_opened.field_office", false) ||
       !c.Id(b.district(), "case_opened.district", true) ||
       !c.Enum(b.origin(), v1::CaseOrigin_IsValid, "case_opened.origin",
@@ -216,7 +234,7 @@ bool CheckEvidenceAdded(Checker& c, const AgencyReport& r) {
 bool CheckArrest(Checker& c, const AgencyReport& r) {
   const auto& b = r.arrest();
   return c.Id(b.arrest_id(), "arrest.arrest_id", true) && Subject(c, r) &&
-         c.Id(b.agency(), "arrest.agency", true) &&
+         c.Agency(b.agency(), "arrest.agency") &&
          c.Id(b.field_office(), "arrest.field_office", false) &&
          c.Id(b.claim_id(), "arrest.claim_id", false);
 }
@@ -282,7 +300,7 @@ bool CheckOrgOutcome(Checker& c, const AgencyReport& r) {
 
 bool CheckPerformanceTarget(Checker& c, const AgencyReport& r) {
   const auto& b = r.performance_target();
-  return c.Id(b.agency(), "performance_target.agency", true) &&
+  return c.Agency(b.agency(), "performance_target.agency") &&
          FiscalYear(c, b.fiscal_year(), "performance_target.fiscal_year") &&
          c.Enum(b.measure(), v1::PerformanceMeasure_IsValid,
                 "performance_target.measure", "PERFORMANCE_MEASURE") &&
@@ -421,7 +439,7 @@ bool IsValidUtf8(std::string_view s) {
 
 std::optional<Rejection> Validate(const AgencyReport& report,
                                   const Sender& sender, int64_t now_seconds) {
-  Checker c(now_seconds);
+  Checker c(now_seconds, sender);
   if (report.ByteSizeLong() > kMaxReportBytes) {
     c.Fail("report", StrCat("larger than ", kMaxReportBytes, " bytes"));
     return c.error();
@@ -448,6 +466,14 @@ std::optional<Rejection> Validate(const AgencyReport& report,
            absl::StatusCode::kPermissionDenied);
     return c.error();
   }
+  if (report.has_org_designated() && !sender.designates) {
+    c.Fail("org_designated",
+           StrCat("'", sender.code,
+                  "' may not designate organizations (designates: true in "
+                  "the principals file)"),
+           absl::StatusCode::kPermissionDenied);
+    return c.error();
+  }
   // Fields this build does not know cannot be checked or pseudonymized (they
   // could hold a raw subject identifier), so they are refused, not passed on.
   if (const std::string path = UnknownFieldsPath(report, "");
@@ -457,6 +483,12 @@ std::optional<Rejection> Validate(const AgencyReport& report,
     c.Fail(field,
            "carries fields unknown to this intake (a newer API version?); "
            "they cannot be validated or pseudonymized");
+    return c.error();
+  }
+  // Intake's clock decides when a report arrived (C1 judges designations by
+  // it), so a sender cannot backdate one by setting it.
+  if (report.has_received_at()) {
+    c.Fail("received_at", "must not be set: intake stamps it on acceptance");
     return c.error();
   }
   if (!c.Time(report.has_occurred_at(), report.occurred_at(), "occurred_at",

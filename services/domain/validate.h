@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "fruition/v1/reports.pb.h"
@@ -40,13 +41,21 @@ struct Sender {
   std::string code;            // the caller's principal code, e.g. "DEA"
   std::string kind;            // its kind for messages, e.g. "AGENCY"
   bool may_send_body = false;  // whether that kind may send this body
+  // Write authority (SPEC §1): the agencies the sender may name in the
+  // `agency` of case_opened, arrest and performance_target besides itself,
+  // and whether it may send org_designated.
+  std::vector<std::string> acts_for;
+  bool designates = false;
 };
 
 // Checks `report` as sent by `sender` at time `now_seconds` (Unix seconds).
 // Order: size; report_id and reporter present; reporter is the sender
-// (PERMISSION_DENIED); a body is set; the sender may send that body
-// (PERMISSION_DENIED); no unknown fields; then every field rule
-// (INVALID_ARGUMENT). Returns nullopt when the report is acceptable.
+// (PERMISSION_DENIED); a body is set; the sender may send that body, and an
+// org_designated only if it designates (PERMISSION_DENIED); no unknown
+// fields; no received_at (intake's to set); then every field rule
+// (INVALID_ARGUMENT), where an `agency` field that is neither the sender nor
+// in its acts_for is PERMISSION_DENIED naming it (`arrest.agency`). Returns
+// nullopt when the report is acceptable.
 std::optional<Rejection> Validate(const v1::AgencyReport& report,
                                   const Sender& sender, int64_t now_seconds);
 

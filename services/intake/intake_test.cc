@@ -157,6 +157,7 @@ TEST_F(IntakeTest, SameReportIdFromAnotherReporterIsIndependent) {
   ASSERT_EQ(SubmitSync(Arrest("R1", "FBI-123")).code(), 0);
   v1::AgencyReport fbi = Arrest("R1", "FBI-123");
   fbi.set_reporter("FBI");
+  fbi.mutable_arrest()->set_agency("FBI");
   EXPECT_EQ(SubmitSync(fbi, {"FBI", auth::PrincipalKind::kAgency}).code(), 0);
   EXPECT_EQ(producer_.records().size(), 2u);
 }
@@ -228,7 +229,8 @@ TEST_F(IntakeTest, ReferenceBodiesGoToTheReferenceTopic) {
   r.mutable_occurred_at()->set_seconds(kNow - 10);
   r.mutable_org_designated()->set_org_id("ORG-SINALOA-7");
   r.mutable_org_designated()->set_tier(v1::TIER_CPOT);
-  const v1::ReportResult result = SubmitSync(r);
+  const v1::ReportResult result = SubmitSync(
+      r, {"DEA", auth::PrincipalKind::kAgency, {}, /*designates=*/true});
   ASSERT_EQ(result.code(), 0) << result.message();
   EXPECT_EQ(result.topic(), topics::kReference);
   EXPECT_EQ(producer_.records()[0].key, "ORG-SINALOA-7");

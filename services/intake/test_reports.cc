@@ -68,6 +68,8 @@ Principal CallerFor(BodyCase body) {
       return Principal{"PPD", PrincipalKind::kCommunity};
     case AgencyReport::kDisposition:
       return Principal{"USAO-EDPA", PrincipalKind::kAgency};
+    case AgencyReport::kOrgDesignated:
+      return Principal{"DEA", PrincipalKind::kAgency, {}, /*designates=*/true};
     default:
       return Principal{"DEA", PrincipalKind::kAgency};
   }

@@ -25,8 +25,9 @@ using domain::kMaxSentenceMonths;
 using domain::Rejection;
 
 // Checks `report` as sent by `caller` at time `now_seconds` (Unix seconds):
-// domain::Validate with the caller's code and whether its kind may send the
-// body (auth::MaySend). Returns nullopt when the report is acceptable.
+// domain::Validate with the caller's code, whether its kind may send the
+// body (auth::MaySend) and its write authority (acts_for, designates). Returns
+// nullopt when the report is acceptable.
 std::optional<Rejection> Validate(const v1::AgencyReport& report,
                                   const auth::Principal& caller,
                                   int64_t now_seconds);

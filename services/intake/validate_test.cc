@@ -177,7 +177,9 @@ TEST(ValidateTest, AgencyMayNotSendSentencingOrCommunityIndicator) {
 }
 
 TEST(ValidateTest, AgencyMaySendEveryOtherBody) {
-  const Principal fbi{"FBI", PrincipalKind::kAgency};
+  // With the write authority the samples need (they name DEA and designate
+  // an org); that authority is tested on its own below.
+  const Principal fbi{"FBI", PrincipalKind::kAgency, {"DEA"}, true};
   int allowed = 0;
   for (BodyCase body : AllBodies()) {
     if (body == AgencyReport::kSentencing ||
@@ -295,6 +297,106 @@ TEST(ValidateTest, MaySendMatchesSpecTableExhaustively) {
     }
   }
   EXPECT_EQ(checked, 5 * 13);
+}
+
+// ---------------------------------------------------------------------------
+// Write authority (SPEC §1): agency fields, acts_for, designates
+
+// The body's `agency` field, for the bodies that have one.
+std::string* MutableAgency(AgencyReport* r) {
+  switch (r->body_case()) {
+    case AgencyReport::kCaseOpened:
+      return r->mutable_case_opened()->mutable_agency();
+    case AgencyReport::kArrest:
+      return r->mutable_arrest()->mutable_agency();
+    case AgencyReport::kPerformanceTarget:
+      return r->mutable_performance_target()->mutable_agency();
+    default:
+      return nullptr;
+  }
+}
+
+const std::vector<BodyCase>& AgencyBodies() {
+  static const auto* bodies = new std::vector<BodyCase>{
+      AgencyReport::kCaseOpened, AgencyReport::kArrest,
+      AgencyReport::kPerformanceTarget};
+  return *bodies;
+}
+
+TEST(ValidateTest, AgencyFieldNamingAnotherAgencyIsPermissionDenied) {
+  // TF-PHL setting FBI's target, FBI counting an arrest as DEA's.
+  const Principal tf{"TF-PHL", PrincipalKind::kAgency, {"DEA"}};
+  for (BodyCase body : AgencyBodies()) {
+    SCOPED_TRACE(Name(body));
+    AgencyReport r = ValidReport(body);
+    r.set_reporter("TF-PHL");
+    *MutableAgency(&r) = "FBI";
+    EXPECT_TRUE(Rejected(CheckAs(r, tf), StatusCode::kPermissionDenied,
+                         Name(body) + ".agency"));
+    r.set_reporter("FBI");
+    *MutableAgency(&r) = "DEA";
+    EXPECT_TRUE(Rejected(CheckAs(r, Principal{"FBI", PrincipalKind::kAgency}),
+                         StatusCode::kPermissionDenied,
+                         Name(body) + ".agency"));
+  }
+}
+
+TEST(ValidateTest, AgencyFieldMayNameTheReporterOrWhomItActsFor) {
+  const Principal tf{"TF-PHL", PrincipalKind::kAgency, {"HSI", "DEA"}};
+  for (BodyCase body : AgencyBodies()) {
+    SCOPED_TRACE(Name(body));
+    AgencyReport r = ValidReport(body);
+    r.set_reporter("TF-PHL");
+    for (const char* agency : {"TF-PHL", "DEA", "HSI"}) {
+      *MutableAgency(&r) = agency;
+      EXPECT_TRUE(Accepted(CheckAs(r, tf))) << agency;
+    }
+    // Exact codes: no case folding, no prefixes.
+    for (const char* agency : {"dea", "DE", "DEA "}) {
+      *MutableAgency(&r) = agency;
+      EXPECT_TRUE(Rejected(CheckAs(r, tf), StatusCode::kPermissionDenied,
+                           Name(body) + ".agency"))
+          << agency;
+    }
+    // A missing agency is a malformed report, not a question of authority.
+    MutableAgency(&r)->clear();
+    EXPECT_TRUE(Invalid(CheckAs(r, tf), Name(body) + ".agency"));
+  }
+}
+
+TEST(ValidateTest, OnlyADesignatorMaySendOrgDesignated) {
+  AgencyReport r = ValidReport(AgencyReport::kOrgDesignated);
+  r.set_reporter("FBI");
+  EXPECT_TRUE(Rejected(CheckAs(r, Principal{"FBI", PrincipalKind::kAgency}),
+                       StatusCode::kPermissionDenied, "org_designated"));
+  // Acting for a designator does not make one.
+  EXPECT_TRUE(
+      Rejected(CheckAs(r, Principal{"FBI", PrincipalKind::kAgency, {"DEA"}}),
+               StatusCode::kPermissionDenied, "org_designated"));
+  // A revocation is a designation too.
+  r.mutable_org_designated()->set_revoked(true);
+  EXPECT_TRUE(Rejected(CheckAs(r, Principal{"FBI", PrincipalKind::kAgency}),
+                       StatusCode::kPermissionDenied, "org_designated"));
+  EXPECT_TRUE(
+      Accepted(CheckAs(r, Principal{"FBI", PrincipalKind::kAgency, {}, true})));
+  // designates grants nothing else: an agency field still follows acts_for.
+  AgencyReport arrest = ValidReport(AgencyReport::kArrest);
+  arrest.set_reporter("FBI");
+  EXPECT_TRUE(Rejected(
+      CheckAs(arrest, Principal{"FBI", PrincipalKind::kAgency, {}, true}),
+      StatusCode::kPermissionDenied, "arrest.agency"));
+}
+
+TEST(ValidateTest, ReceivedAtSetBySenderIsInvalid) {
+  for (BodyCase body : AllBodies()) {
+    SCOPED_TRACE(Name(body));
+    AgencyReport r = ValidReport(body);
+    *r.mutable_received_at() = Ts(kNow - kDay);
+    EXPECT_TRUE(Invalid(Check(r), "received_at"));
+    // Even a zero timestamp: only intake sets the field.
+    *r.mutable_received_at() = Ts(0);
+    EXPECT_TRUE(Invalid(Check(r), "received_at"));
+  }
 }
 
 // ---------------------------------------------------------------------------

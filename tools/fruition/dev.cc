@@ -64,6 +64,8 @@ std::string RandomHex(int bytes) {
 
 struct DevPrincipal {
   std::string code, kind, token;
+  std::vector<std::string> acts_for;  // the principals file's acts_for
+  bool designates = false;
 };
 
 // Every topic of the catalogue, so later services and kcat find them: one
@@ -178,7 +180,7 @@ std::vector<DevPrincipal> WriteDevPrincipals(const std::string& data_dir,
                                              std::string* principals_file) {
   std::vector<DevPrincipal> principals;
   for (const sim::Reporter& r : sim::Reporters()) {
-    principals.push_back({r.code, r.kind, ""});
+    principals.push_back({r.code, r.kind, "", r.acts_for, r.designates});
   }
   principals.push_back({"OIG", "OVERSEER", ""});
   *principals_file = data_dir + "/principals.yaml";
@@ -199,6 +201,13 @@ std::vector<DevPrincipal> WriteDevPrincipals(const std::string& data_dir,
                                : StrCat("dev-", p.code, "-", RandomHex(12));
     out << "  - code: " << p.code << "\n    kind: " << p.kind
         << "\n    token_sha256: " << privacy::Sha256Hex(p.token) << "\n";
+    // The write authority the sample's reports need (SPEC §1).
+    if (!p.acts_for.empty()) {
+      out << "    acts_for:\n";
+      for (const std::string& code : p.acts_for)
+        out << "      - " << code << "\n";
+    }
+    if (p.designates) out << "    designates: true\n";
     tokens << p.code << " " << p.token << "\n";
   }
   return principals;

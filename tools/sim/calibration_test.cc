@@ -168,13 +168,8 @@ TEST_P(CalibrationTest, ClaimedPriorityFarAboveHighDesert) {
 TEST_P(CalibrationTest, EveryReportValid) {
   int rejected = 0;
   for (const auto& r : National(GetParam())) {
-    const std::string_view kind = KindOf(r.reporter());
-    const auth::PrincipalKind k =
-        kind == "JUDICIARY"   ? auth::PrincipalKind::kJudiciary
-        : kind == "COMMUNITY" ? auth::PrincipalKind::kCommunity
-                              : auth::PrincipalKind::kAgency;
-    const auto rejection =
-        intake::Validate(r, {r.reporter(), k}, /*now_seconds=*/4102444800);
+    const auto rejection = intake::Validate(r, PrincipalOf(r.reporter()),
+                                            /*now_seconds=*/4102444800);
     if (rejection.has_value() && ++rejected <= 5) {
       ADD_FAILURE() << r.report_id() << ": " << rejection->message;
     }

@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "services/common/proto.h"
 #include "services/intake/validate.h"
+#include "tools/sim/sim.h"
 
 namespace fruition::sim {
 namespace {
@@ -32,8 +33,7 @@ TEST(EvidenceStreamTest, EveryReportPassesIntakeAndTheShapeIsAsDocumented) {
   const EvidenceStreamData d = EvidenceStream("check", 10, 400);
   std::set<std::string> orgs;
   for (const auto& r : d.designations) {
-    const auto rejection =
-        intake::Validate(r, {r.reporter(), auth::PrincipalKind::kAgency}, kNow);
+    const auto rejection = intake::Validate(r, PrincipalOf(r.reporter()), kNow);
     EXPECT_FALSE(rejection.has_value()) << rejection->message;
     orgs.insert(r.org_designated().org_id());
     EXPECT_LT(r.occurred_at().seconds(), d.claims[0].occurred_at().seconds());
@@ -49,8 +49,8 @@ TEST(EvidenceStreamTest, EveryReportPassesIntakeAndTheShapeIsAsDocumented) {
     v1::AgencyReport sent = r;
     sent.mutable_link_claim()->clear_subject_pid();
     sent.mutable_link_claim()->set_subject_ref("SUBJECT-REF-1");
-    const auto rejection = intake::Validate(
-        sent, {r.reporter(), auth::PrincipalKind::kAgency}, kNow);
+    const auto rejection =
+        intake::Validate(sent, PrincipalOf(r.reporter()), kNow);
     EXPECT_FALSE(rejection.has_value()) << rejection->message;
     const auto& c = r.link_claim();
     EXPECT_EQ(orgs.count(c.org_id()), 1u);

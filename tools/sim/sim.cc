@@ -1239,13 +1239,24 @@ SimOptions LiveBatch(const SimOptions& sample, int k, int subjects) {
 const std::vector<Reporter>& Reporters() {
   static const auto* reporters = [] {
     auto* out = new std::vector<Reporter>;
-    out->push_back({"DEA", "AGENCY",
+    // Every investigating agency designates the organizations it works
+    // (DesignateOrgs); the Philadelphia task force reports for DEA, its
+    // parent agency (SPEC §1 acts_for).
+    out->push_back({"DEA",
+                    "AGENCY",
                     "Drug Enforcement Administration: cases, claims, "
-                    "arrests, seizures, designations, outcomes, targets"});
-    out->push_back({"FBI", "AGENCY", "Federal Bureau of Investigation"});
-    out->push_back({"HSI", "AGENCY", "Homeland Security Investigations"});
+                    "arrests, seizures, designations, outcomes, targets",
+                    {},
+                    true});
     out->push_back(
-        {"TF-PHL", "AGENCY", "Philadelphia task force (federal and local)"});
+        {"FBI", "AGENCY", "Federal Bureau of Investigation", {}, true});
+    out->push_back(
+        {"HSI", "AGENCY", "Homeland Security Investigations", {}, true});
+    out->push_back({"TF-PHL",
+                    "AGENCY",
+                    "Philadelphia task force (federal and local); acts for DEA",
+                    {"DEA"},
+                    true});
     for (const District& d : kDistricts) {
       out->push_back({StrCat("USAO-", d.code), "AGENCY",
                       StrCat("U.S. Attorney's Office ", d.code,
@@ -1273,6 +1284,16 @@ std::string_view KindOf(std::string_view code) {
     if (r.code == code) return r.kind;
   }
   return "";
+}
+
+auth::Principal PrincipalOf(std::string_view code) {
+  for (const Reporter& r : Reporters()) {
+    if (r.code != code) continue;
+    return auth::Principal{
+        r.code, auth::ParseKind(r.kind).value_or(auth::PrincipalKind::kPublic),
+        r.acts_for, r.designates};
+  }
+  return auth::Principal{std::string(code), auth::PrincipalKind::kPublic};
 }
 
 }  // namespace fruition::sim

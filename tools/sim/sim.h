@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "fruition/v1/reports.pb.h"
+#include "services/common/auth/principals.h"
 
 namespace fruition::sim {
 
@@ -67,11 +68,15 @@ absl::StatusOr<std::vector<v1::AgencyReport>> Generate(
 SimOptions LiveBatch(const SimOptions& sample, int k, int subjects);
 
 // A principal the generator sends as, with its kind as the principals file
-// spells it (SPEC §1): "AGENCY", "JUDICIARY" or "COMMUNITY".
+// spells it (SPEC §1): "AGENCY", "JUDICIARY" or "COMMUNITY", and the write
+// authority its reports need (the principals file's acts_for, designates).
 struct Reporter {
   std::string code;
   std::string kind;
   std::string what;  // one line for people
+  // Agencies it may name besides itself: a task force its parent agency.
+  std::vector<std::string> acts_for;
+  bool designates = false;  // sends org_designated
 };
 
 // Every reporter the generator may use, agencies first. A principals file
@@ -81,6 +86,11 @@ const std::vector<Reporter>& Reporters();
 
 // The kind of a reporter code of Reporters(); "" for an unknown code.
 std::string_view KindOf(std::string_view code);
+
+// The principal a reporter of Reporters() authenticates as when its
+// principals file entry is made from Reporters() (kind, acts_for,
+// designates); a PUBLIC principal of that code for an unknown code.
+auth::Principal PrincipalOf(std::string_view code);
 
 // The parameters the generator draws from (docs/simulation.md explains each
 // and cites its source). Exposed for the calibration table and its test.

@@ -13,15 +13,6 @@ namespace {
 // Far enough ahead that no generated report is "in the future".
 constexpr int64_t kNow = 4102444800;  // 2100-01-01
 
-auth::PrincipalKind Kind(const std::string& code) {
-  const std::string_view kind = KindOf(code);
-  if (kind == "JUDICIARY") return auth::PrincipalKind::kJudiciary;
-  if (kind == "COMMUNITY") return auth::PrincipalKind::kCommunity;
-  if (kind == "AGENCY") return auth::PrincipalKind::kAgency;
-  ADD_FAILURE() << "unknown reporter " << code;
-  return auth::PrincipalKind::kPublic;
-}
-
 std::vector<v1::AgencyReport> MustGenerate(const SimOptions& options) {
   auto reports = Generate(options);
   EXPECT_TRUE(reports.ok()) << reports.status();
@@ -86,8 +77,7 @@ TEST(SimTest, EveryReportPassesIntakeValidation) {
   int rejected = 0;
   for (const auto& r : reports) {
     // As intake calls it: the caller is the authenticated reporter.
-    const auto rejection =
-        intake::Validate(r, {r.reporter(), Kind(r.reporter())}, kNow);
+    const auto rejection = intake::Validate(r, PrincipalOf(r.reporter()), kNow);
     if (rejection.has_value() && ++rejected <= 10) {
       ADD_FAILURE() << r.report_id() << ": " << rejection->message << "\n"
                     << r.DebugString();
@@ -230,8 +220,7 @@ TEST(SimTest, TinyStreamsWork) {
   const auto reports = MustGenerate(options);
   EXPECT_FALSE(reports.empty());
   for (const auto& r : reports) {
-    const auto rejection =
-        intake::Validate(r, {r.reporter(), Kind(r.reporter())}, kNow);
+    const auto rejection = intake::Validate(r, PrincipalOf(r.reporter()), kNow);
     EXPECT_FALSE(rejection.has_value()) << rejection->message;
   }
 }

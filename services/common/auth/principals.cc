@@ -23,6 +23,72 @@ bool IsLowerHex64(std::string_view s) {
   return true;
 }
 
+// The optional write-authority fields of an entry (SPEC §1): `acts_for`, a
+// list of non-empty principal codes, and `designates`, a boolean.
+absl::Status ParseWriteAuthority(const YAML::Node& item,
+                                 const std::string& where,
+                                 Principal* principal) {
+  if (const YAML::Node acts_for = item["acts_for"]; acts_for) {
+    if (!acts_for.IsSequence()) {
+      return absl::InvalidArgumentError(
+          StrCat(where, ".acts_for: must be a list of principal codes"));
+    }
+    for (size_t i = 0; i < acts_for.size(); ++i) {
+      const YAML::Node code = acts_for[i];
+      if (!code.IsScalar() || code.Scalar().empty()) {
+        return absl::InvalidArgumentError(
+            StrCat(where, ".acts_for[", i, "]: must be a non-empty code"));
+      }
+      principal->acts_for.push_back(code.Scalar());
+    }
+  }
+  if (const YAML::Node designates = item["designates"]; designates) {
+    bool value = false;
+    if (!designates.IsScalar() ||
+        !YAML::convert<bool>::decode(designates, value)) {
+      return absl::InvalidArgumentError(
+          StrCat(where, ".designates: must be true or false"));
+    }
+    principal->designates = value;
+  }
+  return absl::OkStatus();
+}
+
+// One entry of the list; `where` names it in errors.
+absl::Status ParseEntry(const YAML::Node& item, const std::string& where,
+                        PrincipalRegistry::Entry* entry) {
+  if (!item.IsMap()) {
+    return absl::InvalidArgumentError(StrCat(where, ": must be a mapping"));
+  }
+  for (const auto& field : item) {
+    const std::string key = field.first.as<std::string>();
+    if (key != "code" && key != "kind" && key != "token_sha256" &&
+        key != "acts_for" && key != "designates") {
+      return absl::InvalidArgumentError(StrCat(where, ": unknown field ", key));
+    }
+  }
+  entry->principal.code = item["code"] ? item["code"].as<std::string>() : "";
+  if (entry->principal.code.empty()) {
+    return absl::InvalidArgumentError(StrCat(where, ".code: required"));
+  }
+  const std::string kind = item["kind"] ? item["kind"].as<std::string>() : "";
+  const auto parsed = ParseKind(kind);
+  if (!parsed.has_value() || *parsed == PrincipalKind::kPublic) {
+    return absl::InvalidArgumentError(
+        StrCat(where, ".kind: '", kind,
+               "' is not one of AGENCY, JUDICIARY, COMMUNITY, OVERSEER"));
+  }
+  entry->principal.kind = *parsed;
+  if (item["token_sha256"]) {
+    entry->token_sha256 = item["token_sha256"].as<std::string>();
+    if (!IsLowerHex64(entry->token_sha256)) {
+      return absl::InvalidArgumentError(
+          StrCat(where, ".token_sha256: must be 64 lowercase hex characters"));
+    }
+  }
+  return ParseWriteAuthority(item, where, &entry->principal);
+}
+
 }  // namespace
 
 std::string_view KindName(PrincipalKind kind) {
@@ -78,42 +144,14 @@ absl::StatusOr<PrincipalRegistry> PrincipalRegistry::FromYaml(
   std::set<std::string> codes;
   std::set<std::string> digests;
   for (size_t i = 0; i < list.size(); ++i) {
-    const YAML::Node item = list[i];
     const std::string where =
         StrCat("principals file ", source, ": principals[", i, "]");
-    if (!item.IsMap()) {
-      return absl::InvalidArgumentError(StrCat(where, ": must be a mapping"));
-    }
-    for (const auto& field : item) {
-      const std::string key = field.first.as<std::string>();
-      if (key != "code" && key != "kind" && key != "token_sha256") {
-        return absl::InvalidArgumentError(
-            StrCat(where, ": unknown field ", key));
-      }
-    }
     Entry entry;
-    entry.principal.code = item["code"] ? item["code"].as<std::string>() : "";
-    if (entry.principal.code.empty()) {
-      return absl::InvalidArgumentError(StrCat(where, ".code: required"));
-    }
-    const std::string kind = item["kind"] ? item["kind"].as<std::string>() : "";
-    const auto parsed = ParseKind(kind);
-    if (!parsed.has_value() || *parsed == PrincipalKind::kPublic) {
+    if (absl::Status s = ParseEntry(list[i], where, &entry); !s.ok()) return s;
+    if (!entry.token_sha256.empty() &&
+        !digests.insert(entry.token_sha256).second) {
       return absl::InvalidArgumentError(
-          StrCat(where, ".kind: '", kind,
-                 "' is not one of AGENCY, JUDICIARY, COMMUNITY, OVERSEER"));
-    }
-    entry.principal.kind = *parsed;
-    if (item["token_sha256"]) {
-      entry.token_sha256 = item["token_sha256"].as<std::string>();
-      if (!IsLowerHex64(entry.token_sha256)) {
-        return absl::InvalidArgumentError(StrCat(
-            where, ".token_sha256: must be 64 lowercase hex characters"));
-      }
-      if (!digests.insert(entry.token_sha256).second) {
-        return absl::InvalidArgumentError(
-            StrCat(where, ".token_sha256: used by another principal"));
-      }
+          StrCat(where, ".token_sha256: used by another principal"));
     }
     if (!codes.insert(entry.principal.code).second) {
       return absl::InvalidArgumentError(

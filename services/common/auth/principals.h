@@ -8,6 +8,9 @@
 //       kind: AGENCY
 //       token_sha256:
 //       9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+//       acts_for: [TF-PHL]   # optional: agencies it may name besides itself
+//       designates: true     # optional (default false): may send
+//                            # org_designated
 //
 // A caller presents `authorization: Bearer <token>` or a TLS client
 // certificate whose CN is its code. A caller with neither is PUBLIC.
@@ -40,6 +43,12 @@ std::optional<PrincipalKind> ParseKind(std::string_view name);
 struct Principal {
   std::string code;  // e.g. "DEA"; "PUBLIC" for anonymous callers
   PrincipalKind kind = PrincipalKind::kPublic;
+  // Write authority (SPEC §1), carried here so that authorizing a report
+  // needs no second lookup: the agency codes this principal may name in a
+  // report's `agency` fields besides its own (a task force reporting for its
+  // parent agency), and whether it may send `org_designated`.
+  std::vector<std::string> acts_for;
+  bool designates = false;
 
   bool is_public() const { return kind == PrincipalKind::kPublic; }
 };
@@ -64,7 +73,9 @@ class PrincipalRegistry {
 
   // Parses the principals YAML. Errors (INVALID_ARGUMENT) name the entry and
   // field: a missing code, an unknown kind, a digest that is not 64 hex
-  // characters, a duplicate code or digest.
+  // characters, a duplicate code or digest, an `acts_for` that is not a list
+  // of non-empty codes, a `designates` that is not a boolean, an unknown
+  // field.
   static absl::StatusOr<PrincipalRegistry> FromYaml(std::string_view yaml,
                                                     std::string_view source);
   // Reads and parses a file. NOT_FOUND if unreadable.

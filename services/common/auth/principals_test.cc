@@ -84,6 +84,54 @@ TEST(PrincipalsTest, FileErrorsNameTheField) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(PrincipalsTest, WriteAuthorityFields) {
+  auto registry = PrincipalRegistry::FromYaml(
+      "principals:\n"
+      "  - code: TF-PHL\n    kind: AGENCY\n    token_sha256: " +
+          kDeaDigest +
+          "\n    acts_for: [DEA, FBI]\n    designates: true\n"
+          "  - code: FBI\n    kind: AGENCY\n",
+      "test");
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  auto tf = registry->Authenticate({"Bearer test", std::nullopt});
+  ASSERT_TRUE(tf.ok()) << tf.status();
+  // Authentication hands over the authority with the principal.
+  EXPECT_EQ(tf->acts_for, (std::vector<std::string>{"DEA", "FBI"}));
+  EXPECT_TRUE(tf->designates);
+  // Both optional: nobody acts for anyone or designates by default.
+  const Principal& fbi = registry->entries()[1].principal;
+  EXPECT_TRUE(fbi.acts_for.empty());
+  EXPECT_FALSE(fbi.designates);
+}
+
+TEST(PrincipalsTest, WriteAuthorityErrorsNameEntryAndField) {
+  const auto error = [](const std::string& fields) {
+    auto r = PrincipalRegistry::FromYaml(
+        "principals:\n  - code: A\n    kind: AGENCY\n"
+        "  - code: X\n    kind: AGENCY\n" +
+            fields,
+        "f.yaml");
+    EXPECT_FALSE(r.ok()) << fields;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    return std::string(r.status().message());
+  };
+  EXPECT_NE(error("    acts_for: DEA\n").find("principals[1].acts_for:"),
+            std::string::npos);
+  EXPECT_NE(error("    acts_for: [DEA, \"\"]\n")
+                .find("principals[1].acts_for[1]: must be a non-empty code"),
+            std::string::npos);
+  EXPECT_NE(error("    acts_for: [[DEA]]\n").find("principals[1].acts_for[0]"),
+            std::string::npos);
+  EXPECT_NE(error("    designates: maybe\n").find("principals[1].designates"),
+            std::string::npos);
+  EXPECT_NE(error("    designates: [true]\n").find("principals[1].designates"),
+            std::string::npos);
+  // Quotas are not implemented: the field stays unknown, refused.
+  EXPECT_NE(error("    quota: {reports_per_second: 5}\n")
+                .find("principals[1]: unknown field quota"),
+            std::string::npos);
+}
+
 TEST(PrincipalsTest, ConstantTimeEquals) {
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
