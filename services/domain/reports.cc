@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "services/common/proto.h"
+
 namespace fruition::domain {
 namespace {
 
@@ -170,6 +172,13 @@ std::string RoutingKey(const AgencyReport& report) {
   const std::string* pid = SubjectPid(report);
   if (pid != nullptr && !pid->empty()) return *pid;
   return report.case_id();
+}
+
+std::string SenderBytes(const v1::AgencyReport& report) {
+  if (!report.has_received_at()) return SerializeDeterministic(report);
+  v1::AgencyReport sent = report;
+  sent.clear_received_at();
+  return SerializeDeterministic(sent);
 }
 
 }  // namespace fruition::domain

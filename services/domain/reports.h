@@ -83,6 +83,14 @@ std::string BodyField(const v1::AgencyReport& report, std::string_view field);
 // case_id without a subject.
 std::string RoutingKey(const v1::AgencyReport& report);
 
+// The report as its sender wrote it (after pseudonymization), in
+// deterministic bytes: without intake's `received_at`. Two copies of one
+// report that intake stamped at different times (a retry after UNAVAILABLE,
+// two replicas) have the same sender bytes, so whoever compares reports for
+// "the same one again" (intake's idempotency index, REPORT_CONFLICT) compares
+// these, never the stamped bytes.
+std::string SenderBytes(const v1::AgencyReport& report);
+
 }  // namespace fruition::domain
 
 #endif  // FRUITION_SERVICES_DOMAIN_REPORTS_H_

@@ -132,6 +132,25 @@ TEST(BodyTable, RoutingKeyIsTheEntitySubjectOrCase) {
   EXPECT_EQ(RoutingKey(AgencyReport()), "");
 }
 
+TEST(SenderBytes, LeaveOutIntakesStampAndNothingElse) {
+  AgencyReport r;
+  r.set_report_id("R1");
+  r.set_reporter("DEA");
+  r.mutable_arrest()->set_agency("DEA");
+  const std::string sent = SenderBytes(r);
+  AgencyReport stamped = r;
+  stamped.mutable_received_at()->set_seconds(1767225600);
+  EXPECT_EQ(SenderBytes(stamped), sent);
+  stamped.mutable_received_at()->set_seconds(1767229200);
+  EXPECT_EQ(SenderBytes(stamped), sent);
+  // Any other difference is a different report.
+  stamped.mutable_arrest()->set_agency("FBI");
+  EXPECT_NE(SenderBytes(stamped), sent);
+  AgencyReport parsed;
+  ASSERT_TRUE(parsed.ParseFromString(sent));
+  EXPECT_FALSE(parsed.has_received_at());
+}
+
 TEST(BodyTable, UnitFieldsAsSpecNamesThem) {
   const BodySpec& arrest = *SpecOf(AgencyReport::kArrest);
   EXPECT_EQ(arrest.agency, "agency");

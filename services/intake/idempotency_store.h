@@ -39,7 +39,7 @@ namespace fruition::intake {
 struct IndexEntry {
   std::string reporter;
   std::string report_id;
-  std::string digest;  // sha256 hex of the produced bytes
+  std::string digest;  // SenderDigest: the report as sent, not as stamped
   std::string topic;
   int32_t partition = -1;
   int64_t offset = -1;

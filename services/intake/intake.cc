@@ -161,7 +161,8 @@ void Intake::Release(const std::string& key) {
 void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
                     Done done) {
   const std::string report_id = report.report_id();
-  if (auto rejection = Validate(report, caller, clock_()); rejection) {
+  const int64_t now = clock_();
+  if (auto rejection = Validate(report, caller, now); rejection) {
     Finish(caller.code, done,
            MakeResult(report_id, rejection->code, rejection->field,
                       rejection->message),
@@ -173,8 +174,13 @@ void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
   sub.report_id = report_id;
   sub.pid = Pseudonymize(*pseudonymizer_, &report);
   const Route route = RouteFor(report);
+  // The index remembers the report as sent, before the stamp: a resubmission
+  // is the same report whenever it comes (SenderDigest).
+  sub.digest = SenderDigest(report);
+  // Intake's clock says when the report arrived (SPEC §1): C1 judges a
+  // designation by it, so it cannot be backdated.
+  report.mutable_received_at()->set_seconds(now);
   std::string bytes = CanonicalBytes(report);
-  sub.digest = privacy::Sha256Hex(bytes);
   sub.reporter = report.reporter();
   sub.key = sub.reporter;
   sub.key.push_back('\0');

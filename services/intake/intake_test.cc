@@ -1,5 +1,6 @@
 #include "services/intake/intake.h"
 
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -76,7 +77,7 @@ class IntakeTest : public ::testing::Test {
     pseudonymizer_ = std::make_unique<privacy::Pseudonymizer>(*p);
     intake_ =
         std::make_unique<Intake>(&producer_, store_.get(), pseudonymizer_.get(),
-                                 &metrics_, [] { return kNow; });
+                                 &metrics_, [this] { return now_.load(); });
   }
 
   static v1::AgencyReport Arrest(const std::string& id,
@@ -108,6 +109,7 @@ class IntakeTest : public ::testing::Test {
   }
 
   std::string dir_;
+  std::atomic<int64_t> now_{kNow};  // intake's clock
   prometheus::Registry registry_;
   IntakeMetrics metrics_{registry_};
   FakeProducer producer_;
@@ -143,6 +145,30 @@ TEST_F(IntakeTest, ExactResubmissionIsOkWithoutProducingAgain) {
   EXPECT_TRUE(again.duplicate());
   EXPECT_EQ(again.offset(), 0);
   EXPECT_EQ(producer_.records().size(), 1u);
+}
+
+TEST_F(IntakeTest, AcceptedReportIsStampedWithIntakesClock) {
+  ASSERT_EQ(SubmitSync(Arrest("R1", "FBI-123")).code(), 0);
+  v1::AgencyReport produced;
+  ASSERT_TRUE(produced.ParseFromString(producer_.records()[0].value));
+  ASSERT_TRUE(produced.has_received_at());
+  EXPECT_EQ(produced.received_at().seconds(), kNow);
+  EXPECT_EQ(produced.received_at().nanos(), 0);
+  // Not the sender's occurred_at, nor any time the sender chose.
+  EXPECT_EQ(produced.occurred_at().seconds(), kNow - 86400);
+}
+
+// The stamp differs between two submissions of one report; the index
+// compares the report as sent, so the later one is still the same report.
+TEST_F(IntakeTest, ResubmissionLaterIsADuplicateDespiteTheStamp) {
+  ASSERT_EQ(SubmitSync(Arrest("R1", "FBI-123")).code(), 0);
+  now_ = kNow + 3600;
+  const v1::ReportResult again = SubmitSync(Arrest("R1", "FBI-123"));
+  EXPECT_EQ(again.code_name(), "OK") << again.message();
+  EXPECT_TRUE(again.duplicate());
+  EXPECT_EQ(producer_.records().size(), 1u);
+  // A different body later is still a conflict.
+  EXPECT_EQ(SubmitSync(Arrest("R1", "FBI-999")).code_name(), "ALREADY_EXISTS");
 }
 
 TEST_F(IntakeTest, ConflictingResubmissionIsAlreadyExists) {

@@ -7,6 +7,7 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/stream/read_ranges.h"
 #include "services/common/strings.h"
+#include "services/intake/route.h"
 
 namespace fruition::intake {
 namespace {
@@ -54,7 +55,12 @@ absl::Status Collect(IdempotencyStore* store,
           return e.reporter == entry.reporter && e.report_id == entry.report_id;
         });
     if (seen) continue;
-    entry.digest = privacy::Sha256Hex(r.value);
+    // The index holds the digest of the report as sent: the produced copy
+    // carries intake's received_at, which the digest leaves out.
+    v1::AgencyReport report;
+    entry.digest = report.ParseFromString(r.value)
+                       ? SenderDigest(report)
+                       : privacy::Sha256Hex(r.value);
     entry.topic = r.topic;
     entry.partition = r.partition;
     entry.offset = r.offset;

@@ -31,4 +31,8 @@ std::string CanonicalBytes(const v1::AgencyReport& report) {
   return SerializeDeterministic(report);
 }
 
+std::string SenderDigest(const v1::AgencyReport& report) {
+  return privacy::Sha256Hex(domain::SenderBytes(report));
+}
+
 }  // namespace fruition::intake

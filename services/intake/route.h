@@ -27,9 +27,14 @@ std::string Pseudonymize(const privacy::Pseudonymizer& pseudonymizer,
 // to fruition.reports.v1 keyed by subject_pid, or case_id without a subject.
 Route RouteFor(const v1::AgencyReport& report);
 
-// The bytes intake produces for `report` (deterministic serialization), and
-// their digest, which the idempotency index compares on resubmission.
+// The bytes intake produces for `report` (deterministic serialization).
 std::string CanonicalBytes(const v1::AgencyReport& report);
+
+// What the idempotency index compares on resubmission: the SHA-256 hex of
+// the report as sent (pseudonymized, without intake's received_at;
+// domain::SenderBytes), so an exact resubmission matches the stamped copy
+// intake produced earlier.
+std::string SenderDigest(const v1::AgencyReport& report);
 
 }  // namespace fruition::intake
 
