@@ -16,6 +16,7 @@
 #include "services/common/store/kv.h"
 #include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
+#include "services/domain/reports.h"
 #include "services/domain/subject_facts.h"
 
 namespace fruition::reconciler {
@@ -146,7 +147,10 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
       reference ? kafka::PartitionOf(r.key, options_.partitions) : r.partition;
   // One (reporter, report_id) counts once: the first body in log order.
   const std::string id = JoinKey({report.reporter(), report.report_id()});
-  const std::string body = privacy::Sha256Hex(SerializeDeterministic(report));
+  // The report as sent: two copies intake stamped at different times (a
+  // retry after UNAVAILABLE, two replicas) are the same report, not a
+  // conflict.
+  const std::string body = privacy::Sha256Hex(domain::SenderBytes(report));
   FRUITION_ASSIGN_OR_RETURN(auto seen,
                             GetProto<internal::ReportSeen>(tx, kReports, id));
   if (seen) {

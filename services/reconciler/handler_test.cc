@@ -1399,6 +1399,13 @@ TEST(ReconcilerHandlerTest, ConflictingReportBodyRaisesOneConflictFirstCounts) {
   EXPECT_TRUE(
       rec.Process(cluster.Append({Report(counted, pid)}), AllPartitions())
           .empty());
+  // The same body that intake stamped again at another time (a retry after
+  // UNAVAILABLE, another replica): the same report, no conflict.
+  v1::AgencyReport restamped = counted;
+  restamped.mutable_received_at()->set_seconds(kSentenced + 86400);
+  EXPECT_TRUE(
+      rec.Process(cluster.Append({Report(restamped, pid)}), AllPartitions())
+          .empty());
   EXPECT_TRUE(rec.Tick(AllPartitions()).empty());
 
   // A third body: the conflict restated with its new facts.
