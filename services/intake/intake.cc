@@ -83,12 +83,13 @@ void IntakeMetrics::ObserveProduce(double seconds) {
 
 Intake::Intake(kafka::Producer* producer, IdempotencyStore* store,
                const privacy::Pseudonymizer* pseudonymizer,
-               IntakeMetrics* metrics, Clock clock)
+               IntakeMetrics* metrics, Clock clock, MayDesignate may_designate)
     : producer_(producer),
       store_(store),
       pseudonymizer_(pseudonymizer),
       metrics_(metrics),
-      clock_(clock ? std::move(clock) : Clock(WallSeconds)) {
+      clock_(clock ? std::move(clock) : Clock(WallSeconds)),
+      may_designate_(std::move(may_designate)) {
   committer_ = std::thread([this] { CommitLoop(); });
 }
 
@@ -166,6 +167,20 @@ void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
     Finish(caller.code, done,
            MakeResult(report_id, rejection->code, rejection->field,
                       rejection->message),
+           "rejected");
+    return;
+  }
+  if (report.has_org_designated() && may_designate_ != nullptr &&
+      !may_designate_(report.org_designated().org_id(), report.reporter())) {
+    // The owner is not named: who designated an org first is not the
+    // caller's to learn from a refusal.
+    Finish(caller.code, done,
+           MakeResult(report_id, absl::StatusCode::kPermissionDenied,
+                      "org_designated.org_id",
+                      StrCat("org_designated.org_id: '",
+                             report.org_designated().org_id(),
+                             "' was designated first by another reporter; "
+                             "only that reporter may designate or revoke it")),
            "rejected");
     return;
   }

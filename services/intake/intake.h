@@ -1,5 +1,6 @@
 // The intake pipeline for one report, independent of transport:
-// validate -> pseudonymize -> idempotency check -> produce -> answer.
+// validate -> org ownership -> pseudonymize -> idempotency check -> stamp
+// received_at -> produce -> answer.
 //
 // A report is answered OK only after Kafka acknowledged it (acks=all). An
 // exact resubmission of an acknowledged (reporter, report_id) is answered OK
@@ -63,11 +64,16 @@ class Intake {
  public:
   using Done = std::function<void(v1::ReportResult)>;
   using Clock = std::function<int64_t()>;  // Unix seconds
+  // Whether `reporter` may designate or revoke `org_id` (SPEC §1: only the
+  // org's owner, as far as intake has read; OrgTable::MayDesignate).
+  using MayDesignate = std::function<bool(const std::string& org_id,
+                                          const std::string& reporter)>;
 
-  // All pointers must outlive the Intake. `metrics` may be null.
+  // All pointers must outlive the Intake. `metrics` may be null; without
+  // `may_designate` every designator may designate any org.
   Intake(kafka::Producer* producer, IdempotencyStore* store,
          const privacy::Pseudonymizer* pseudonymizer, IntakeMetrics* metrics,
-         Clock clock = nullptr);
+         Clock clock = nullptr, MayDesignate may_designate = nullptr);
   // Records and answers what is queued, then stops the committer. Flush the
   // producer first so that no delivery arrives afterwards.
   ~Intake();
@@ -113,6 +119,7 @@ class Intake {
   const privacy::Pseudonymizer* const pseudonymizer_;
   IntakeMetrics* const metrics_;
   const Clock clock_;
+  const MayDesignate may_designate_;
 
   std::mutex mu_;
   std::set<std::string> in_flight_;  // reporter NUL report_id

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <mutex>
 
 #include "gtest/gtest.h"
@@ -75,9 +76,14 @@ class IntakeTest : public ::testing::Test {
     auto p = privacy::Pseudonymizer::FromKey("intake-test-key-0123456789");
     ASSERT_TRUE(p.ok());
     pseudonymizer_ = std::make_unique<privacy::Pseudonymizer>(*p);
-    intake_ =
-        std::make_unique<Intake>(&producer_, store_.get(), pseudonymizer_.get(),
-                                 &metrics_, [this] { return now_.load(); });
+    intake_ = std::make_unique<Intake>(
+        &producer_, store_.get(), pseudonymizer_.get(), &metrics_,
+        [this] { return now_.load(); },
+        [this](const std::string& org_id, const std::string& reporter) {
+          std::lock_guard<std::mutex> lock(owners_mu_);
+          auto it = owners_.find(org_id);
+          return it == owners_.end() || it->second == reporter;
+        });
   }
 
   static v1::AgencyReport Arrest(const std::string& id,
@@ -110,6 +116,9 @@ class IntakeTest : public ::testing::Test {
 
   std::string dir_;
   std::atomic<int64_t> now_{kNow};  // intake's clock
+  // The org owners intake has read (OrgTable's part): org_id -> owner.
+  std::mutex owners_mu_;
+  std::map<std::string, std::string> owners_;
   prometheus::Registry registry_;
   IntakeMetrics metrics_{registry_};
   FakeProducer producer_;
@@ -260,6 +269,41 @@ TEST_F(IntakeTest, ReferenceBodiesGoToTheReferenceTopic) {
   ASSERT_EQ(result.code(), 0) << result.message();
   EXPECT_EQ(result.topic(), topics::kReference);
   EXPECT_EQ(producer_.records()[0].key, "ORG-SINALOA-7");
+}
+
+TEST_F(IntakeTest, DesignationOfAnOrgAnotherReporterOwnsIsPermissionDenied) {
+  {
+    std::lock_guard<std::mutex> lock(owners_mu_);
+    owners_["ORG-SINALOA-7"] = "FBI";
+  }
+  const auth::Principal dea{"DEA", auth::PrincipalKind::kAgency, {}, true};
+  v1::AgencyReport r;
+  r.set_report_id("ORG-1");
+  r.set_reporter("DEA");
+  r.mutable_occurred_at()->set_seconds(kNow - 10);
+  r.mutable_org_designated()->set_org_id("ORG-SINALOA-7");
+  r.mutable_org_designated()->set_tier(v1::TIER_CPOT);
+  for (bool revoked : {false, true}) {
+    r.mutable_org_designated()->set_revoked(revoked);
+    const v1::ReportResult result = SubmitSync(r, dea);
+    EXPECT_EQ(result.code_name(), "PERMISSION_DENIED") << revoked;
+    EXPECT_EQ(result.field(), "org_designated.org_id");
+    EXPECT_NE(result.message().find("org_designated.org_id"),
+              std::string::npos);
+    // The owner is not disclosed.
+    EXPECT_EQ(result.message().find("FBI"), std::string::npos);
+  }
+  EXPECT_TRUE(producer_.records().empty());
+  // An org nobody owns yet, and the owner itself: accepted.
+  r.mutable_org_designated()->set_org_id("ORG-NEW");
+  EXPECT_EQ(SubmitSync(r, dea).code_name(), "OK");
+  r.set_report_id("ORG-2");
+  r.set_reporter("FBI");
+  r.mutable_org_designated()->set_org_id("ORG-SINALOA-7");
+  EXPECT_EQ(SubmitSync(r, {"FBI", auth::PrincipalKind::kAgency, {}, true})
+                .code_name(),
+            "OK");
+  EXPECT_EQ(producer_.records().size(), 2u);
 }
 
 TEST_F(IntakeTest, MetricsCountOutcomes) {

@@ -34,6 +34,7 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
   auto store = IdempotencyStore::Open(*dir);
   if (!store.ok()) return store.status();
   c->store_ = std::move(*store);
+  if (absl::Status s = c->OpenOrgTable(registry); !s.ok()) return s;
 
   kafka::ProducerOptions options;
   options.bootstrap_servers = config.kafka_bootstrap;
@@ -44,9 +45,13 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
   if (!producer.ok()) return producer.status();
   c->producer_ = std::move(*producer);
   c->metrics_ = std::make_unique<IntakeMetrics>(registry);
-  c->intake_ =
-      std::make_unique<Intake>(c->producer_.get(), c->store_.get(),
-                               c->pseudonymizer_.get(), c->metrics_.get());
+  OrgTable* orgs = c->orgs_.get();
+  c->intake_ = std::make_unique<Intake>(
+      c->producer_.get(), c->store_.get(), c->pseudonymizer_.get(),
+      c->metrics_.get(), /*clock=*/nullptr,
+      [orgs](const std::string& org_id, const std::string& reporter) {
+        return orgs->MayDesignate(org_id, reporter);
+      });
   c->service_ = std::make_unique<IntakeServiceImpl>(
       c->intake_.get(), c->principals_.get(), config.stream_window);
   log::Info(
@@ -57,7 +62,40 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
   return c;
 }
 
+absl::Status IntakeComponent::OpenOrgTable(prometheus::Registry& registry) {
+  auto store =
+      service::OpenStore(config_.data_dir + "/intake-orgs", OrgTable::Tables());
+  if (!store.ok()) return store.status();
+  org_store_ = std::move(*store);
+  auto orgs = OrgTable::Load(org_store_.get(), &registry);
+  if (!orgs.ok()) return orgs.status();
+  orgs_ = std::move(*orgs);
+  // Global-table mode: every replica reads every partition of the reference
+  // topic, no consumer group; offsets and store errors are the loop's.
+  stream::LoopOptions options;
+  options.name = "intake-orgs";
+  options.consumer.bootstrap_servers = config_.kafka_bootstrap;
+  options.consumer.client_id = "fruition-intake-orgs";
+  options.consumer.properties = config_.kafka_properties;
+  options.global_topics = {std::string(topics::kReference)};
+  org_loop_ = std::make_unique<stream::Loop>(options, org_store_.get(),
+                                             /*producer=*/nullptr, orgs_.get(),
+                                             &registry);
+  return absl::OkStatus();
+}
+
+absl::Status IntakeComponent::Start(server::ShutdownSignal* stop) {
+  org_reader_ = std::thread([this] { org_loop_->RunUntilStopped(stop_orgs_); });
+  return RecoverUntilDone(stop);
+}
+
+void IntakeComponent::StopOrgReader() {
+  stop_orgs_ = true;
+  if (org_reader_.joinable()) org_reader_.join();
+}
+
 IntakeComponent::~IntakeComponent() {
+  StopOrgReader();
   if (producer_ != nullptr) {
     (void)producer_->Flush(std::chrono::seconds(5));
     producer_.reset();  // no delivery callback after this
@@ -88,6 +126,7 @@ absl::Status IntakeComponent::RecoverUntilDone(server::ShutdownSignal* stop) {
 }
 
 absl::Status IntakeComponent::Stop() {
+  StopOrgReader();
   return producer_->Flush(
       std::chrono::milliseconds(std::max(1000, config_.drain_timeout_ms)));
 }

@@ -1,0 +1,112 @@
+#include "services/intake/org_table.h"
+
+#include <filesystem>
+
+#include "fruition/v1/reports.pb.h"
+#include "gtest/gtest.h"
+#include "services/common/store/kv.h"
+#include "services/common/stream/loop.h"
+
+namespace fruition::intake {
+namespace {
+
+class OrgTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/org_table_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    auto store = store::KvStore::Open(dir_, OrgTable::Tables());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    table_ = Load();
+  }
+
+  std::unique_ptr<OrgTable> Load() {
+    auto table = OrgTable::Load(store_.get(), nullptr);
+    EXPECT_TRUE(table.ok()) << table.status();
+    return table.ok() ? std::move(*table) : nullptr;
+  }
+
+  // An org_designated of `org` by `reporter` at the next offset of
+  // fruition.reference.v1 partition 0.
+  kafka::Record Designation(const std::string& org, const std::string& reporter,
+                            bool revoked = false) {
+    v1::AgencyReport r;
+    r.set_report_id("R-" + std::to_string(next_offset_));
+    r.set_reporter(reporter);
+    r.mutable_org_designated()->set_org_id(org);
+    r.mutable_org_designated()->set_tier(v1::TIER_CPOT);
+    r.mutable_org_designated()->set_revoked(revoked);
+    return Record(r.SerializeAsString(), org);
+  }
+
+  kafka::Record Record(const std::string& value, const std::string& key) {
+    kafka::Record record;
+    record.topic = "fruition.reference.v1";
+    record.partition = 0;
+    record.offset = next_offset_++;
+    record.key = key;
+    record.value = value;
+    return record;
+  }
+
+  void ApplyAndCommit(const std::vector<kafka::Record>& batch) {
+    stream::Applied applied;
+    ASSERT_TRUE(
+        stream::ApplyAndCommit(*table_, *store_, batch, {}, {}, &applied).ok());
+  }
+
+  std::string dir_;
+  std::unique_ptr<store::KvStore> store_;
+  std::unique_ptr<OrgTable> table_;
+  int64_t next_offset_ = 0;
+};
+
+TEST_F(OrgTableTest, TheFirstDesignationInLogOrderOwnsTheOrg) {
+  EXPECT_TRUE(table_->MayDesignate("ORG-1", "DEA"));  // nobody owns it yet
+  ApplyAndCommit({Designation("ORG-1", "FBI"), Designation("ORG-1", "DEA"),
+                  Designation("ORG-1", "DEA", /*revoked=*/true)});
+  EXPECT_TRUE(table_->MayDesignate("ORG-1", "FBI"));
+  EXPECT_FALSE(table_->MayDesignate("ORG-1", "DEA"));
+  EXPECT_TRUE(table_->MayDesignate("ORG-2", "DEA"));
+  // The owner's revocation keeps it the owner.
+  ApplyAndCommit({Designation("ORG-1", "FBI", /*revoked=*/true)});
+  EXPECT_TRUE(table_->MayDesignate("ORG-1", "FBI"));
+  EXPECT_FALSE(table_->MayDesignate("ORG-1", "DEA"));
+}
+
+TEST_F(OrgTableTest, OtherBodiesAndUnreadableRecordsChangeNothing) {
+  v1::AgencyReport target;
+  target.set_reporter("DEA");
+  target.mutable_performance_target()->set_agency("DEA");
+  ApplyAndCommit({Record("\xff\xff not a report", "ORG-1"),
+                  Record(target.SerializeAsString(), "DEA"),
+                  Designation("ORG-1", "HSI")});
+  EXPECT_TRUE(table_->MayDesignate("ORG-1", "HSI"));
+  EXPECT_FALSE(table_->MayDesignate("ORG-1", "DEA"));
+}
+
+TEST_F(OrgTableTest, OwnersSurviveARestart) {
+  ApplyAndCommit({Designation("ORG-1", "FBI"), Designation("ORG-2", "DEA")});
+  table_ = Load();
+  EXPECT_TRUE(table_->MayDesignate("ORG-1", "FBI"));
+  EXPECT_FALSE(table_->MayDesignate("ORG-1", "DEA"));
+  EXPECT_FALSE(table_->MayDesignate("ORG-2", "FBI"));
+}
+
+// A batch applied but not committed (the commit failed) is applied again
+// from the stored offsets: the owner it found must still reach the store.
+TEST_F(OrgTableTest, ABatchAppliedAgainAfterAFailedCommitIsRecorded) {
+  const std::vector<kafka::Record> batch = {Designation("ORG-1", "FBI")};
+  {
+    store::KvTx lost(store_.get());
+    ASSERT_TRUE(table_->Apply(lost, batch, {}).ok());
+  }  // never committed
+  ApplyAndCommit(batch);
+  table_ = Load();
+  EXPECT_FALSE(table_->MayDesignate("ORG-1", "DEA"));
+}
+
+}  // namespace
+}  // namespace fruition::intake
