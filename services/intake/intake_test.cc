@@ -101,6 +101,17 @@ class IntakeTest : public ::testing::Test {
     return r;
   }
 
+  // DEA designating ORG-SINALOA-7 a CPOT.
+  static v1::AgencyReport Designation() {
+    v1::AgencyReport r;
+    r.set_report_id("ORG-1");
+    r.set_reporter("DEA");
+    r.mutable_occurred_at()->set_seconds(kNow - 10);
+    r.mutable_org_designated()->set_org_id("ORG-SINALOA-7");
+    r.mutable_org_designated()->set_tier(v1::TIER_CPOT);
+    return r;
+  }
+
   v1::ReportResult SubmitSync(const v1::AgencyReport& report,
                               const auth::Principal& caller = {
                                   "DEA", auth::PrincipalKind::kAgency}) {
@@ -258,12 +269,7 @@ TEST_F(IntakeTest, ConcurrentSameIdIsRefusedWhileInFlight) {
 }
 
 TEST_F(IntakeTest, ReferenceBodiesGoToTheReferenceTopic) {
-  v1::AgencyReport r;
-  r.set_report_id("ORG-1");
-  r.set_reporter("DEA");
-  r.mutable_occurred_at()->set_seconds(kNow - 10);
-  r.mutable_org_designated()->set_org_id("ORG-SINALOA-7");
-  r.mutable_org_designated()->set_tier(v1::TIER_CPOT);
+  v1::AgencyReport r = Designation();
   const v1::ReportResult result = SubmitSync(
       r, {"DEA", auth::PrincipalKind::kAgency, {}, /*designates=*/true});
   ASSERT_EQ(result.code(), 0) << result.message();
@@ -277,12 +283,7 @@ TEST_F(IntakeTest, DesignationOfAnOrgAnotherReporterOwnsIsPermissionDenied) {
     owners_["ORG-SINALOA-7"] = "FBI";
   }
   const auth::Principal dea{"DEA", auth::PrincipalKind::kAgency, {}, true};
-  v1::AgencyReport r;
-  r.set_report_id("ORG-1");
-  r.set_reporter("DEA");
-  r.mutable_occurred_at()->set_seconds(kNow - 10);
-  r.mutable_org_designated()->set_org_id("ORG-SINALOA-7");
-  r.mutable_org_designated()->set_tier(v1::TIER_CPOT);
+  v1::AgencyReport r = Designation();
   for (bool revoked : {false, true}) {
     r.mutable_org_designated()->set_revoked(revoked);
     const v1::ReportResult result = SubmitSync(r, dea);

@@ -70,6 +70,15 @@ StreamOutcome StreamReports(
   return outcome;
 }
 
+// `reports` as `code` sends them: its own reporter and agency fields.
+void SendAs(const std::string& code, std::vector<v1::AgencyReport>* reports) {
+  for (auto& r : *reports) {
+    r.set_reporter(code);
+    if (r.has_arrest()) r.mutable_arrest()->set_agency(code);
+    if (r.has_case_opened()) r.mutable_case_opened()->set_agency(code);
+  }
+}
+
 class IntakeIntegrationTest
     : public testing::BrokerSuite<IntakeIntegrationTest> {
  protected:
@@ -83,11 +92,17 @@ class IntakeIntegrationTest
     std::ofstream principals(dir_ + "/principals.yaml");
     principals << "principals:\n";
     for (const char* code : {"DEA", "FBI", "HSI", "USSC"}) {
-      principals << "  - code: " << code << "\n    kind: "
-                 << (std::string(code) == "USSC" ? "JUDICIARY" : "AGENCY")
+      const bool agency = std::string(code) != "USSC";
+      principals << "  - code: " << code
+                 << "\n    kind: " << (agency ? "AGENCY" : "JUDICIARY")
                  << "\n    token_sha256: " << privacy::Sha256Hex(Token(code))
-                 << "\n";
+                 << "\n"
+                 << (agency ? "    designates: true\n" : "");
     }
+    // A task force reporting for DEA; it designates nothing.
+    principals << "  - code: TF-PHL\n    kind: AGENCY\n    token_sha256: "
+               << privacy::Sha256Hex(Token("TF-PHL"))
+               << "\n    acts_for: [DEA]\n";
     principals.close();
     std::ofstream(dir_ + "/key") << kKey;
     pseudonymizer_ = std::make_unique<privacy::Pseudonymizer>(
@@ -305,11 +320,8 @@ TEST_F(IntakeIntegrationTest, KillNineWhileStreamingThenResendIsExactlyOnce) {
   // Two rounds of 5,000 reports, each with a kill -9 mid-stream.
   for (int round = 0; round < 2; ++round) {
     auto reports = MakeReports(5000, round * 5000);
-    for (auto& r : reports) {
-      r.set_reporter("DEA");  // one stream, so the kill lands mid-stream
-      if (r.has_arrest()) r.mutable_arrest()->set_agency("DEA");
-      all_ids.insert(r.report_id());
-    }
+    SendAs("DEA", &reports);  // one stream, so the kill lands mid-stream
+    for (const auto& r : reports) all_ids.insert(r.report_id());
     auto intake = StartIntake(bootstrap(), port);
     std::mutex mu;
     std::set<std::string> acknowledged;
@@ -406,10 +418,7 @@ TEST_F(IntakeIntegrationTest,
   const std::string address = StrCat("127.0.0.1:", port);
   auto intake = StartIntake(bootstrap(), port);
   auto reports = MakeReports(6000);
-  for (auto& r : reports) {
-    r.set_reporter("FBI");
-    if (r.has_arrest()) r.mutable_arrest()->set_agency("FBI");
-  }
+  SendAs("FBI", &reports);
   std::mutex mu;
   std::set<std::string> acknowledged;
   std::atomic<int> ok{0};
@@ -481,10 +490,7 @@ TEST_F(IntakeIntegrationTest,
   const int port = testing::FreePort();
   auto intake = StartIntake(bootstrap(), port);
   auto reports = MakeReports(20);
-  for (auto& r : reports) {
-    r.set_reporter("DEA");
-    if (r.has_arrest()) r.mutable_arrest()->set_agency("DEA");
-  }
+  SendAs("DEA", &reports);
   const std::string good = WriteNdjson(dir_ + "/good.ndjson", reports);
   // Line 3: no subject; line 5: not JSON of a report; line 6: blank.
   v1::AgencyReport bad = reports[0];
@@ -600,6 +606,158 @@ TEST_F(IntakeIntegrationTest, TlsClientCertificateCommonNameAuthenticates) {
   EXPECT_EQ(testing::RunShell(fruitctl + tls + file, &out), 1) << out;
   EXPECT_NE(out.find(":1: UNAUTHENTICATED"), std::string::npos) << out;
   EXPECT_EQ(OurRecords(bootstrap()).size(), 1u);
+}
+
+// ---------------------------------------------------------------------------
+// Write authority (SPEC §1) and received_at.
+
+// One report sent by `code` over a Stream call: its result (an empty one if
+// the stream broke).
+v1::ReportResult SendOne(const std::string& address, const std::string& code,
+                         const v1::AgencyReport& report) {
+  const StreamOutcome o = StreamReports(address, Token(code), {report});
+  EXPECT_EQ(o.results.size(), 1u) << o.status.error_message();
+  return o.results.empty() ? v1::ReportResult() : o.results[0];
+}
+
+::testing::AssertionResult Refused(const v1::ReportResult& r,
+                                   const std::string& code,
+                                   const std::string& field) {
+  if (r.code_name() != code || r.field() != field ||
+      r.message().find(field) == std::string::npos) {
+    return ::testing::AssertionFailure()
+           << r.report_id() << ": " << r.code_name() << " at '" << r.field()
+           << "' (" << r.message() << "); want " << code << " at '" << field
+           << "'";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+TEST_F(IntakeIntegrationTest, WriteAuthorityRefusalsProduceNothing) {
+  const int port = testing::FreePort();
+  const std::string address = StrCat("127.0.0.1:", port);
+  const std::string org = StrCat("ORG-", nonce_, "-FBI");
+  auto designation = [&](const std::string& id, const std::string& reporter,
+                         bool revoked) {
+    v1::AgencyReport r;
+    r.set_report_id(StrCat(nonce_, "-", id));
+    r.set_reporter(reporter);
+    r.mutable_occurred_at()->set_seconds(1450000000);
+    r.mutable_org_designated()->set_org_id(org);
+    r.mutable_org_designated()->set_tier(v1::TIER_CPOT);
+    r.mutable_org_designated()->set_revoked(revoked);
+    return r;
+  };
+  {
+    // FBI designates the org first; intake, restarted, is ready only once it
+    // has read the reference topic to the end, FBI's designation included.
+    auto first = StartIntake(bootstrap(), port);
+    ASSERT_EQ(SendOne(address, "FBI",
+                      designation("fbi-designates", "FBI",
+                                  /*revoked=*/false))
+                  .code_name(),
+              "OK");
+    first->Signal(SIGTERM);
+    ASSERT_EQ(first->Wait(seconds(20)), 0);
+  }
+  auto intake = StartIntake(bootstrap(), port);
+
+  // TF-PHL (acts for DEA) setting FBI's target.
+  v1::AgencyReport target;
+  target.set_report_id(nonce_ + "-tf-target");
+  target.set_reporter("TF-PHL");
+  target.mutable_occurred_at()->set_seconds(1440000000);
+  auto* t = target.mutable_performance_target();
+  t->set_agency("FBI");
+  t->set_fiscal_year(2016);
+  t->set_measure(v1::PERFORMANCE_MEASURE_ARRESTS);
+  t->set_target(1);
+  EXPECT_TRUE(Refused(SendOne(address, "TF-PHL", target), "PERMISSION_DENIED",
+                      "performance_target.agency"));
+  // FBI counting an arrest as DEA's.
+  auto arrests = MakeReports(1);
+  v1::AgencyReport arrest = arrests[0];
+  arrest.set_report_id(nonce_ + "-fbi-arrest");
+  arrest.set_reporter("FBI");
+  arrest.mutable_arrest()->set_agency("DEA");
+  EXPECT_TRUE(Refused(SendOne(address, "FBI", arrest), "PERMISSION_DENIED",
+                      "arrest.agency"));
+  // A non-designator designating an org nobody owns.
+  v1::AgencyReport tf_designates =
+      designation("tf-designates", "TF-PHL", false);
+  tf_designates.mutable_org_designated()->set_org_id(org + "-NEW");
+  EXPECT_TRUE(Refused(SendOne(address, "TF-PHL", tf_designates),
+                      "PERMISSION_DENIED", "org_designated"));
+  // DEA (a designator) revoking, or designating, the org FBI owns.
+  EXPECT_TRUE(
+      Refused(SendOne(address, "DEA", designation("dea-revokes", "DEA", true)),
+              "PERMISSION_DENIED", "org_designated.org_id"));
+  EXPECT_TRUE(Refused(
+      SendOne(address, "DEA", designation("dea-designates", "DEA", false)),
+      "PERMISSION_DENIED", "org_designated.org_id"));
+  // The owner itself may revoke it.
+  EXPECT_EQ(SendOne(address, "FBI", designation("fbi-revokes", "FBI", true))
+                .code_name(),
+            "OK");
+
+  // Read both topics to their ends: only FBI's two reports are there.
+  std::set<std::string> produced;
+  for (const auto& [id, records] : OurRecords(bootstrap())) {
+    produced.insert(id.second);
+  }
+  EXPECT_EQ(produced, (std::set<std::string>{nonce_ + "-fbi-designates",
+                                             nonce_ + "-fbi-revokes"}));
+}
+
+TEST_F(IntakeIntegrationTest, TaskForceActsForDeaAndIntakeStampsReceivedAt) {
+  const int port = testing::FreePort();
+  const std::string address = StrCat("127.0.0.1:", port);
+  auto intake = StartIntake(bootstrap(), port);
+  auto reports = MakeReports(4);  // arrest, arrest, claim, case opening
+  SendAs("TF-PHL", &reports);
+  // Counted for DEA, the agency it acts for.
+  reports[0].mutable_arrest()->set_agency("DEA");
+  reports[3].mutable_case_opened()->set_agency("DEA");
+  const auto before = std::chrono::system_clock::now();
+  for (const auto& r : reports) {
+    const v1::ReportResult result = SendOne(address, "TF-PHL", r);
+    EXPECT_EQ(result.code_name(), "OK")
+        << r.report_id() << ": " << result.message();
+  }
+  const auto after = std::chrono::system_clock::now();
+  // A sender cannot set received_at, not even to now.
+  v1::AgencyReport stamped = reports[1];
+  stamped.set_report_id(nonce_ + "-sender-stamped");
+  stamped.mutable_received_at()->set_seconds(
+      std::chrono::duration_cast<seconds>(before.time_since_epoch()).count());
+  EXPECT_TRUE(Refused(SendOne(address, "TF-PHL", stamped), "INVALID_ARGUMENT",
+                      "received_at"));
+
+  const auto ours = OurRecords(bootstrap());
+  ASSERT_EQ(ours.size(), reports.size());
+  const int64_t from =
+      std::chrono::duration_cast<seconds>(before.time_since_epoch()).count();
+  const int64_t to =
+      std::chrono::duration_cast<seconds>(after.time_since_epoch()).count();
+  for (const auto& r : reports) {
+    const auto it = ours.find({"TF-PHL", r.report_id()});
+    ASSERT_NE(it, ours.end()) << r.report_id();
+    v1::AgencyReport produced;
+    ASSERT_TRUE(produced.ParseFromString(it->second[0].value));
+    // Intake's clock, when it accepted the report (whole seconds).
+    ASSERT_TRUE(produced.has_received_at()) << r.report_id();
+    EXPECT_GE(produced.received_at().seconds(), from);
+    EXPECT_LE(produced.received_at().seconds(), to);
+    if (produced.has_arrest() && r.report_id() == reports[0].report_id()) {
+      EXPECT_EQ(produced.arrest().agency(), "DEA");
+    }
+  }
+  // The same reports again, later: duplicates, despite the new stamp.
+  for (const auto& r : reports) {
+    const v1::ReportResult again = SendOne(address, "TF-PHL", r);
+    EXPECT_EQ(again.code_name(), "OK") << again.message();
+    EXPECT_TRUE(again.duplicate()) << r.report_id();
+  }
 }
 
 }  // namespace
