@@ -5,6 +5,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "services/domain/orgs.h"
 #include "services/intake/validate.h"
 
 namespace fruition::sim {
@@ -74,6 +75,8 @@ TEST(SimTest, EveryReportPassesIntakeValidation) {
   std::set<std::pair<std::string, std::string>> ids;
   std::map<v1::AgencyReport::BodyCase, int> bodies;
   std::set<std::string> reporters;
+  // Intake also refuses a designation of an org another reporter owns.
+  domain::OrgOwners owners;
   int rejected = 0;
   for (const auto& r : reports) {
     // As intake calls it: the caller is the authenticated reporter.
@@ -81,6 +84,10 @@ TEST(SimTest, EveryReportPassesIntakeValidation) {
     if (rejection.has_value() && ++rejected <= 10) {
       ADD_FAILURE() << r.report_id() << ": " << rejection->message << "\n"
                     << r.DebugString();
+    }
+    if (r.has_org_designated()) {
+      EXPECT_TRUE(owners.Observe(r.org_designated().org_id(), r.reporter()))
+          << r.report_id() << ": another reporter owns the org";
     }
     EXPECT_TRUE(ids.insert({r.reporter(), r.report_id()}).second)
         << "report_id reused by " << r.reporter() << ": " << r.report_id();
