@@ -52,8 +52,8 @@ class IntakeComponent : public service::Component {
   // Starts the org table's reader, then RecoverUntilDone: intake serves once
   // what a crash left is recorded.
   absl::Status Start(server::ShutdownSignal* stop) override;
-  // Waits up to the drain timeout (at least 1 s) for every outstanding
-  // delivery.
+  // Stops the org table's reader; waits up to the drain timeout (at least
+  // 1 s) for every outstanding delivery.
   absl::Status Stop() override;
 
  private:
