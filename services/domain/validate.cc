@@ -43,9 +43,9 @@ class Checker {
     return true;
   }
 
-  // An agency a report counts for (SPEC §1 "Write authority"): a required
-  // id that is the sender or one it acts for, else PERMISSION_DENIED, so no
-  // reporter can write another agency's arrests, cases or targets.
+  // An agency a report counts for (docs/API.md, "Who may write what"): a
+  // required id that is the sender or one it acts for, else PERMISSION_DENIED,
+  // so no reporter can write another agency's arrests, cases or targets.
   bool Agency(const std::string& value, const std::string& field) {
     if (!Id(value, field, true)) return false;
     if (value == sender_.code) return true;

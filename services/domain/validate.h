@@ -41,9 +41,9 @@ struct Sender {
   std::string code;            // the caller's principal code, e.g. "DEA"
   std::string kind;            // its kind for messages, e.g. "AGENCY"
   bool may_send_body = false;  // whether that kind may send this body
-  // Write authority (SPEC §1): the agencies the sender may name in the
-  // `agency` of case_opened, arrest and performance_target besides itself,
-  // and whether it may send org_designated.
+  // Write authority (docs/API.md, "Who may write what"): the agencies the
+  // sender may name in the `agency` of case_opened, arrest and
+  // performance_target besides itself, and whether it may send org_designated.
   std::vector<std::string> acts_for;
   bool designates = false;
 };

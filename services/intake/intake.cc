@@ -192,7 +192,7 @@ void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
   // The index remembers the report as sent, before the stamp: a resubmission
   // is the same report whenever it comes (SenderDigest).
   sub.digest = SenderDigest(report);
-  // Intake's clock says when the report arrived (SPEC §1): C1 judges a
+  // Intake's clock says when the report arrived: criterion C1 judges a
   // designation by it, so it cannot be backdated.
   report.mutable_received_at()->set_seconds(now);
   std::string bytes = CanonicalBytes(report);

@@ -64,7 +64,7 @@ class Intake {
  public:
   using Done = std::function<void(v1::ReportResult)>;
   using Clock = std::function<int64_t()>;  // Unix seconds
-  // Whether `reporter` may designate or revoke `org_id` (SPEC §1: only the
+  // Whether `reporter` may designate or revoke `org_id` (only the
   // org's owner, as far as intake has read; OrgTable::MayDesignate).
   using MayDesignate = std::function<bool(const std::string& org_id,
                                           const std::string& reporter)>;

@@ -1,5 +1,5 @@
-// Org ownership as intake sees it (SPEC §1 "Write authority"): intake reads
-// fruition.reference.v1 as a global table (stream::Loop in global-table
+// Org ownership as intake sees it (docs/API.md, "Who may write what"): intake
+// reads fruition.reference.v1 as a global table (stream::Loop in global-table
 // mode, every partition, no consumer group) and feeds every org_designated
 // in log order to domain::OrgOwners, so that it can refuse a designation or
 // revocation of an org by anyone but the reporter that designated it first.

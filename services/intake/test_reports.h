@@ -23,7 +23,7 @@ const std::vector<BodyCase>& SubjectBodies();
 // Reference bodies: case_id optional (SPEC §2).
 bool IsReferenceBody(BodyCase body);
 
-// A principal whose kind may send `body` (SPEC §1), with the authority its
+// A principal whose kind may send `body`, with the authority its
 // sample needs: DEA designates org_designated (and names only itself).
 auth::Principal CallerFor(BodyCase body);
 

@@ -300,7 +300,7 @@ TEST(ValidateTest, MaySendMatchesSpecTableExhaustively) {
 }
 
 // ---------------------------------------------------------------------------
-// Write authority (SPEC §1): agency fields, acts_for, designates
+// Write authority: agency fields, acts_for, designates
 
 // The body's `agency` field, for the bodies that have one.
 std::string* MutableAgency(AgencyReport* r) {

@@ -617,7 +617,7 @@ TEST_F(IntakeIntegrationTest, TlsClientCertificateCommonNameAuthenticates) {
 }
 
 // ---------------------------------------------------------------------------
-// Write authority (SPEC §1) and received_at.
+// Write authority and received_at (docs/API.md).
 
 // One report sent by `code` over a Stream call: its result (an empty one if
 // the stream broke).

@@ -201,7 +201,8 @@ std::vector<DevPrincipal> WriteDevPrincipals(const std::string& data_dir,
                                : StrCat("dev-", p.code, "-", RandomHex(12));
     out << "  - code: " << p.code << "\n    kind: " << p.kind
         << "\n    token_sha256: " << privacy::Sha256Hex(p.token) << "\n";
-    // The write authority the sample's reports need (SPEC §1).
+    // The write authority the sample's reports need (docs/API.md, "Who may
+    // write what").
     if (!p.acts_for.empty()) {
       out << "    acts_for:\n";
       for (const std::string& code : p.acts_for)

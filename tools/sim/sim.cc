@@ -1241,7 +1241,7 @@ const std::vector<Reporter>& Reporters() {
     auto* out = new std::vector<Reporter>;
     // Every investigating agency designates the organizations it works
     // (DesignateOrgs); the Philadelphia task force reports for DEA, its
-    // parent agency (SPEC §1 acts_for).
+    // parent agency (acts_for).
     out->push_back({"DEA",
                     "AGENCY",
                     "Drug Enforcement Administration: cases, claims, "

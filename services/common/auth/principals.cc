@@ -23,8 +23,9 @@ bool IsLowerHex64(std::string_view s) {
   return true;
 }
 
-// The optional write-authority fields of an entry (SPEC §1): `acts_for`, a
-// list of non-empty principal codes, and `designates`, a boolean.
+// The optional write-authority fields of an entry (docs/API.md, "Who may write
+// what"): `acts_for`, a list of non-empty principal codes, and `designates`, a
+// boolean.
 absl::Status ParseWriteAuthority(const YAML::Node& item,
                                  const std::string& where,
                                  Principal* principal) {

@@ -43,10 +43,11 @@ std::optional<PrincipalKind> ParseKind(std::string_view name);
 struct Principal {
   std::string code;  // e.g. "DEA"; "PUBLIC" for anonymous callers
   PrincipalKind kind = PrincipalKind::kPublic;
-  // Write authority (SPEC §1), carried here so that authorizing a report
-  // needs no second lookup: the agency codes this principal may name in a
-  // report's `agency` fields besides its own (a task force reporting for its
-  // parent agency), and whether it may send `org_designated`.
+  // Write authority (docs/API.md, "Who may write what"), carried here so that
+  // authorizing a report needs no second lookup: the agency codes this
+  // principal may name in a report's `agency` fields besides its own (a task
+  // force reporting for its parent agency), and whether it may send
+  // `org_designated`.
   std::vector<std::string> acts_for;
   bool designates = false;
 
