@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   std::mutex out_mu;
   std::atomic<int> failures{0};
   std::vector<std::thread> workers;
+  workers.reserve(threads);
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       for (int i = 0; count == 0 || i < count; ++i) {

@@ -32,7 +32,7 @@ class AuditIntegrationTest : public testing::BrokerSuite<AuditIntegrationTest> {
 
   // A new audit topic of this test, with `partitions` partitions.
   std::string NewTopic(int partitions) {
-    const std::string topic =
+    std::string topic =
         StrCat("audittest-", testing::Nonce(), ".fruition.audit.v1");
     EXPECT_TRUE(kafka::EnsureTopics(bootstrap(), {},
                                     {{topic, partitions, 1, {}}}, seconds(15))
@@ -118,7 +118,7 @@ TEST_F(AuditIntegrationTest, KilledWriterContinuesItsChainAfterRestart) {
 // Copies `records` into a new one-partition topic, in order.
 std::string Copy(const std::string& bootstrap,
                  const std::vector<testing::Record>& records) {
-  const std::string topic =
+  std::string topic =
       StrCat("auditcopy-", testing::Nonce(), ".fruition.audit.v1");
   EXPECT_TRUE(
       kafka::EnsureTopics(bootstrap, {}, {{topic, 1, 1, {}}}, seconds(15))
