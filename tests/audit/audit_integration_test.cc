@@ -145,6 +145,36 @@ TEST_F(AuditIntegrationTest, VerifyNamesADeletedEditedOrMovedRecord) {
   std::string out;
   EXPECT_EQ(Verify(Copy(bootstrap(), records), &out), 0) << out;
 
+  // What an inspector lists: the 30 records, in seq order, as JSON.
+  std::string listed;
+  ASSERT_EQ(testing::RunShell(
+                StrCat(testing::Runfile("tools/fruitctl/fruitctl"),
+                       " audit list --bootstrap ", bootstrap(), " --topic ",
+                       topic, " --principal OIG --writer ", writer),
+                &listed),
+            0)
+      << listed;
+  // (Kafka's warnings, if any, come on the same output: count records.)
+  int lines = 0;
+  for (size_t at = listed.find("{\"seq\":"); at != std::string::npos;
+       at = listed.find("{\"seq\":", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 30) << listed;
+  // The first record listed is seq 1.
+  EXPECT_EQ(listed.find("{\"seq\":\"1\",\"writer\":\"gateway@tamper\","
+                        "\"principal\":\"OIG\",\"action\":\"test-append\""),
+            listed.find("{\"seq\":"))
+      << listed;
+  std::string none;
+  ASSERT_EQ(
+      testing::RunShell(StrCat(testing::Runfile("tools/fruitctl/fruitctl"),
+                               " audit list --bootstrap ", bootstrap(),
+                               " --topic ", topic, " --principal DEA"),
+                        &none),
+      0);
+  EXPECT_EQ(none.find("{\"seq\":"), std::string::npos) << none;
+
   auto deleted = records;
   deleted.erase(deleted.begin() + 10);
   EXPECT_EQ(Verify(Copy(bootstrap(), deleted), &out), 1) << out;
