@@ -27,6 +27,12 @@ const std::vector<Topic>& Catalogue() {
        "unit or subject_pid",
        {kReconciler},
        {kReconciler, kGateway}},
+      // Kept forever like every topic: a chain whose head was deleted is a
+      // break `fruitctl audit verify` reports.
+      {kAudit,
+       "principal",
+       {kIntake, kEvidence, kScoring, kReconciler, kGateway},
+       {}},
   };
   return *catalogue;
 }

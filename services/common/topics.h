@@ -36,6 +36,10 @@ inline constexpr std::string_view kOversightPublic =
     "fruition.oversight.public.v1";
 inline constexpr std::string_view kOversightRestricted =
     "fruition.oversight.restricted.v1";
+// The audit trail (SPEC §1): written by every service, read by no service
+// (`fruitctl audit` reads it), key = principal; each writer's hash chain lies
+// in one partition chosen by the writer's name (services/common/audit).
+inline constexpr std::string_view kAudit = "fruition.audit.v1";
 
 // The services, as the catalogue names them (also their log names).
 inline constexpr std::string_view kIntake = "intake";

@@ -25,7 +25,8 @@ TEST(TopicsTest, EveryTopicConstantIsInTheCatalogueOnce) {
                                                    kScoresPublic,
                                                    kScoringPublicBase,
                                                    kOversightPublic,
-                                                   kOversightRestricted};
+                                                   kOversightRestricted,
+                                                   kAudit};
   std::set<std::string_view> names;
   for (const Topic& t : Catalogue()) {
     EXPECT_TRUE(names.insert(t.name).second) << "twice: " << t.name;
@@ -40,14 +41,22 @@ TEST(TopicsTest, EveryTopicConstantIsInTheCatalogueOnce) {
 }
 
 // Every entry says its key, is written by one service and read by some, and
-// keeps everything: each topic is the input of some service's state.
+// keeps everything: each topic is the input of some service's state. The
+// audit trail is the exception: every service writes it, an inspector reads
+// it, and it too is kept forever.
 TEST(TopicsTest, EveryEntryIsCompleteAndKeepsEverything) {
   const std::set<std::string_view> services = {kIntake, kEvidence, kScoring,
                                                kReconciler, kGateway};
   for (const Topic& t : Catalogue()) {
     EXPECT_FALSE(t.key.empty()) << t.name;
-    ASSERT_EQ(t.writers.size(), 1u) << t.name;
-    EXPECT_FALSE(t.readers.empty()) << t.name;
+    if (t.name == kAudit) {
+      EXPECT_EQ(std::set<std::string_view>(t.writers.begin(), t.writers.end()),
+                services);
+      EXPECT_TRUE(t.readers.empty());
+    } else {
+      ASSERT_EQ(t.writers.size(), 1u) << t.name;
+      EXPECT_FALSE(t.readers.empty()) << t.name;
+    }
     for (auto s : t.writers) EXPECT_EQ(services.count(s), 1u) << t.name;
     for (auto s : t.readers) EXPECT_EQ(services.count(s), 1u) << t.name;
     EXPECT_EQ(t.retention_ms, -1) << t.name;
@@ -61,25 +70,26 @@ TEST(TopicsTest, EveryEntryIsCompleteAndKeepsEverything) {
 // writes (before the catalogue, five hand-written lists of these).
 TEST(TopicsTest, EachServiceHasTheTopicsItReadsOrWrites) {
   using V = std::vector<std::string>;
-  EXPECT_EQ(Names(TopicsOf(kIntake)),
-            (V{"fruition.reports.v1", "fruition.reference.v1"}));
+  EXPECT_EQ(
+      Names(TopicsOf(kIntake)),
+      (V{"fruition.reports.v1", "fruition.reference.v1", "fruition.audit.v1"}));
   EXPECT_EQ(Names(TopicsOf(kEvidence)),
             (V{"fruition.reports.v1", "fruition.reference.v1",
-               "fruition.link-assessments.v1"}));
+               "fruition.link-assessments.v1", "fruition.audit.v1"}));
   EXPECT_EQ(Names(TopicsOf(kScoring)),
             (V{"fruition.reports.v1", "fruition.reference.v1",
                "fruition.link-assessments.v1", "fruition.scores.v1",
                "fruition.scoring.contributions", "fruition.scoring.public-base",
-               "fruition.scores.public.v1"}));
+               "fruition.scores.public.v1", "fruition.audit.v1"}));
   EXPECT_EQ(Names(TopicsOf(kReconciler)),
             (V{"fruition.reports.v1", "fruition.reference.v1",
                "fruition.link-assessments.v1", "fruition.scores.v1",
                "fruition.scores.public.v1", "fruition.oversight.public.v1",
-               "fruition.oversight.restricted.v1"}));
-  EXPECT_EQ(
-      Names(TopicsOf(kGateway)),
-      (V{"fruition.scores.v1", "fruition.scores.public.v1",
-         "fruition.oversight.public.v1", "fruition.oversight.restricted.v1"}));
+               "fruition.oversight.restricted.v1", "fruition.audit.v1"}));
+  EXPECT_EQ(Names(TopicsOf(kGateway)),
+            (V{"fruition.scores.v1", "fruition.scores.public.v1",
+               "fruition.oversight.public.v1",
+               "fruition.oversight.restricted.v1", "fruition.audit.v1"}));
 }
 
 TEST(TopicsTest, TopicConfigSetsMinInsyncOnlyWhenGiven) {

@@ -8,6 +8,7 @@
 //                   [--replication-factor R] [--min-insync-replicas M]
 //                   [--kafka-properties k=v,...]
 //   fruitctl topics helm           (the chart's topic list, from the catalogue)
+//   fruitctl audit list | verify   (the audit trail: tools/fruitctl/audit.h)
 //   fruitctl scorecard | scorecards | events | claims | explain | assess
 //                   (analysts: tools/fruitctl/analyst.h)
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "services/common/ndjson.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "tools/fruitctl/analyst.h"
+#include "tools/fruitctl/audit.h"
 #include "tools/fruitctl/submit.h"
 #include "tools/fruitctl/topics.h"
 
@@ -50,7 +52,8 @@ constexpr char kFooter[] =
     "\nFlags may also come from FRUITION_<NAME> (e.g. FRUITION_TOKEN).\n";
 
 std::string Usage() {
-  return std::string(kUsage) + fruition::fruitctl::AnalystUsage() + kFooter;
+  return std::string(kUsage) + fruition::fruitctl::AuditUsage() +
+         fruition::fruitctl::AnalystUsage() + kFooter;
 }
 
 const std::vector<fruition::config::Spec>& Specs() {
@@ -64,14 +67,20 @@ const std::vector<fruition::config::Spec>& Specs() {
         {"tls-cert", "", "client certificate PEM"},
         {"tls-key", "", "client key PEM"},
         {"max-attempts", "8", "sends per report before giving up"},
-        {"bootstrap", "", "topics: Kafka bootstrap servers host:port,..."},
-        {"kafka-properties", "", "topics: extra librdkafka properties k=v,..."},
+        {"bootstrap", "",
+         "topics, audit: Kafka bootstrap servers host:port,..."},
+        {"kafka-properties", "",
+         "topics, audit: extra librdkafka properties k=v,..."},
         {"partitions", "12", "topics: partitions of every topic"},
         {"replication-factor", "3", "topics: replication factor"},
         {"min-insync-replicas", "2", "topics: min.insync.replicas"},
         {"topic-prefix", "", "topics: prefix for every name (tests only)"},
-        {"timeout-ms", "30000", "topics: time limit of each Kafka request"},
+        {"timeout-ms", "30000",
+         "topics: time limit of each Kafka request; audit: of the read"},
     };
+    for (auto& spec : fruition::fruitctl::AuditSpecs()) {
+      all->push_back(std::move(spec));
+    }
     for (auto& spec : fruition::fruitctl::AnalystSpecs()) {
       all->push_back(std::move(spec));
     }
@@ -203,6 +212,12 @@ int main(int argc, char** argv) {
   if (command == "token-hash" && rest.size() == 1) {
     std::cout << fruition::privacy::Sha256Hex(rest[0]) << "\n";
     return 0;
+  }
+  if (command == "audit") {
+    if (auto code = fruition::fruitctl::RunAuditCommand(rest, *settings,
+                                                        std::cout, std::cerr)) {
+      return *code;
+    }
   }
   if (auto code = fruition::fruitctl::RunAnalystCommand(
           command, *settings, rest, std::cout, std::cerr)) {

@@ -64,9 +64,9 @@ TEST(AdminTest, ServiceTopicsAreTheCatalogueEntriesUnderTheLayout) {
     EXPECT_EQ(spec.config, topics::TopicConfig(*topics::Find(spec.name), 1))
         << spec.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"fruition.reports.v1",
-                                             "fruition.reference.v1",
-                                             "fruition.link-assessments.v1"}));
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "fruition.reports.v1", "fruition.reference.v1",
+                       "fruition.link-assessments.v1", "fruition.audit.v1"}));
 }
 
 // Unset layout fields keep the catalogue's defaults; the prefix is prepended.

@@ -122,6 +122,13 @@ void KafkaProducer::Produce(std::string_view topic, std::string_view key,
                             std::string_view value,
                             const std::vector<Header>& headers,
                             DeliveryCallback done) {
+  ProduceTo(topic, RD_KAFKA_PARTITION_UA, key, value, headers, std::move(done));
+}
+
+void KafkaProducer::ProduceTo(std::string_view topic, int32_t partition,
+                              std::string_view key, std::string_view value,
+                              const std::vector<Header>& headers,
+                              DeliveryCallback done) {
   auto* callback = new DeliveryCallback(std::move(done));
   rd_kafka_headers_t* hdrs = nullptr;
   if (!headers.empty()) {
@@ -140,6 +147,7 @@ void KafkaProducer::Produce(std::string_view topic, std::string_view key,
       const std::string topic_name(topic);
       err = rd_kafka_producev(
           rk_, RD_KAFKA_V_TOPIC(topic_name.c_str()),
+          RD_KAFKA_V_PARTITION(partition),
           RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),

@@ -101,6 +101,13 @@ class KafkaProducer : public Producer {
   absl::Status Flush(std::chrono::milliseconds timeout) override;
   bool Healthy() const override { return healthy_.load(); }
 
+  // As Produce, but into `partition` instead of the key's murmur2 partition:
+  // the audit trail keeps each writer's hash chain in one partition whatever
+  // the record keys (audit/kafka_trail.h).
+  void ProduceTo(std::string_view topic, int32_t partition,
+                 std::string_view key, std::string_view value,
+                 const std::vector<Header>& headers, DeliveryCallback done);
+
   // Times the producer was recreated after a fatal error.
   int64_t recreations() const { return recreations_.load(); }
 

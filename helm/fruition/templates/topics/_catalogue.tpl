@@ -54,4 +54,9 @@ topics:
     retentionMs: "-1"
     retentionBytes: "-1"
     cleanupPolicy: delete
+  - name: fruition.audit.v1
+    key: "principal"
+    retentionMs: "-1"
+    retentionBytes: "-1"
+    cleanupPolicy: delete
 {{- end }}
