@@ -48,9 +48,9 @@ absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::Apply(
   // (stream::ApplyBatch); the processor reports the record it cannot read.
   auto result = processor_->Apply(tx, records, owned);
   if (!result.ok()) return result.status();
-  // Counted before the batch commits: a batch retried after a failed produce
-  // counts its ignored designations again (the count is "seen", not
-  // "committed"; the verdicts do not depend on it).
+  // Counted when applied, before the batch commits: a batch the loop applies
+  // again (without a record an operator skipped) counts them again. The
+  // count is of designations seen; no verdict depends on it.
   if (designations_ignored_ != nullptr) {
     designations_ignored_->Increment(
         static_cast<double>(result->designations_ignored));
