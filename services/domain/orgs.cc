@@ -15,7 +15,8 @@ bool SetsTier(const Designation& d) {
 Designation DesignationOf(const v1::AgencyReport& report) {
   if (!report.has_org_designated()) return {};
   const auto& od = report.org_designated();
-  return {report.occurred_at().seconds(), od.tier(), od.revoked()};
+  return {report.occurred_at().seconds(), od.tier(), od.revoked(),
+          report.received_at().seconds()};
 }
 
 bool DecidesTierOver(const Designation& a, const Designation& b) {
@@ -50,6 +51,16 @@ bool DesignatedAt(const std::vector<Designation>& history, int64_t t) {
     }
   }
   return latest != nullptr && !latest->revoked;
+}
+
+bool DesignatedAt(const std::vector<Designation>& history, int64_t t,
+                  int64_t received_by) {
+  std::vector<Designation> known;
+  known.reserve(history.size());
+  for (const Designation& d : history) {
+    if (d.revoked || d.received_at <= received_by) known.push_back(d);
+  }
+  return DesignatedAt(known, t);
 }
 
 bool IsPriority(v1::Tier tier) {

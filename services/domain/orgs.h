@@ -28,14 +28,20 @@
 namespace fruition::domain {
 
 // One entry of an org's designation history: an OrgDesignated with its
-// AgencyReport.occurred_at.
+// AgencyReport.occurred_at (and received_at, for C1's window).
 struct Designation {
   int64_t occurred_at = 0;  // seconds since the epoch
   v1::Tier tier = v1::TIER_UNSPECIFIED;
   bool revoked = false;
+  // When intake accepted it (AgencyReport.received_at, seconds), or for a
+  // report accepted before intake stamped it, its Kafka record timestamp.
+  // Only C1 reads it (DesignatedAt with a `received_by`).
+  int64_t received_at = 0;
 };
 
-// The entry of an `org_designated` report (zero Designation otherwise).
+// The entry of an `org_designated` report (zero Designation otherwise);
+// `received_at` is the report's, 0 when it has none (the caller, who has the
+// Kafka record, supplies the fallback).
 Designation DesignationOf(const v1::AgencyReport& report);
 
 // Whether `a` takes precedence over `b` in deciding the tier (both must be
@@ -53,6 +59,14 @@ v1::Tier TierOf(const std::vector<Designation>& history);
 
 // Whether the org was designated and not revoked at time `t` (C1).
 bool DesignatedAt(const std::vector<Designation>& history, int64_t t);
+
+// The same, as C1 judges a claim received at some time: a designation
+// received after `received_by` (the claim's receipt plus the rulebook's
+// window) is left out, so one sent long after the claim but dated before it
+// cannot rescue it. Revocations count whenever they were received: the
+// window stops backdated rescues, and a revocation never rescues anything.
+bool DesignatedAt(const std::vector<Designation>& history, int64_t t,
+                  int64_t received_by);
 
 // Whether a tier counts as a priority target (CPOT, RPOT, PTO_NATIONAL):
 // claimed_priority_share, TIER_MISMATCH, and the tiers C5 allows 2 hops.

@@ -68,6 +68,22 @@ TEST(DesignatedAt, LatestEntryAtOrBeforeDecides) {
   EXPECT_FALSE(DesignatedAt({}, kTierClaimAt));
 }
 
+// C1's receipt window: a designation received after `received_by` does not
+// count, however early its occurred_at; a revocation counts whenever received.
+TEST(DesignatedAt, DesignationReceivedAfterTheWindowDoesNotCount) {
+  const Designation on_time{100, v1::TIER_CPOT, false, /*received_at=*/1000};
+  EXPECT_TRUE(DesignatedAt({on_time}, 200, /*received_by=*/1000));
+  EXPECT_FALSE(DesignatedAt({on_time}, 200, /*received_by=*/999));
+  // A late re-designation cannot undo a revocation received in time.
+  const Designation revoked{150, v1::TIER_CPOT, true, 1000};
+  const Designation late{180, v1::TIER_CPOT, false, 5000};
+  EXPECT_FALSE(DesignatedAt({on_time, revoked, late}, 200, 1000));
+  EXPECT_TRUE(DesignatedAt({on_time, revoked, late}, 200, 5000));
+  // A revocation received late still counts.
+  const Designation late_revocation{150, v1::TIER_CPOT, true, 9000};
+  EXPECT_FALSE(DesignatedAt({on_time, late_revocation}, 200, 1000));
+}
+
 TEST(DesignatedAt, RevocationWinsAtTheSameInstantInAnyOrder) {
   const Designation d{100, v1::TIER_CPOT, false};
   const Designation r{100, v1::TIER_CPOT, true};
@@ -102,9 +118,11 @@ TEST(TiersByOrg, OneTierPerOrgByTheSameRule) {
 }
 
 TEST(DesignationOf, ReadsTheReport) {
-  const Designation d =
-      DesignationOf(Designated("ORG-A", v1::TIER_RPOT, 42, true));
+  v1::AgencyReport r = Designated("ORG-A", v1::TIER_RPOT, 42, true);
+  r.mutable_received_at()->set_seconds(77);
+  const Designation d = DesignationOf(r);
   EXPECT_EQ(d.occurred_at, 42);
+  EXPECT_EQ(d.received_at, 77);
   EXPECT_EQ(d.tier, v1::TIER_RPOT);
   EXPECT_TRUE(d.revoked);
   EXPECT_EQ(DesignationOf(v1::AgencyReport()).tier, v1::TIER_UNSPECIFIED);

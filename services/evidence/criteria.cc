@@ -33,6 +33,7 @@ Rulebook MakeV1() {
                 {v1::TIER_PTO_REGIONAL, 1},
                 {v1::TIER_PTO_LOCAL, 1}};
   r.recency_days = 730;
+  r.designation_received_within_days = 30;
   return r;
 }
 
@@ -89,8 +90,10 @@ absl::StatusOr<std::set<v1::EvidenceKind>> Kinds(const YAML::Node& root,
 absl::Status CheckKeys(const YAML::Node& root, const std::string& source) {
   if (!root.IsMap()) return Bad(source, "(root)", "must be a mapping");
   static const std::set<std::string> kKeys = {
-      "version",         "min_items", "min_sources", "direct_kinds",
-      "testimony_kinds", "max_hops",  "recency_days"};
+      "version",         "min_items",
+      "min_sources",     "direct_kinds",
+      "testimony_kinds", "max_hops",
+      "recency_days",    "designation_received_within_days"};
   for (const auto& kv : root) {
     if (!kv.first.IsScalar()) {
       return Bad(source, "(root)", "keys must be plain names");
@@ -230,11 +233,17 @@ bool Recent(const Rulebook& rules, const std::vector<const Item*>& items,
 
 // Why each criterion C1..C6 fails, in words a non-specialist can read.
 std::vector<std::string> Reasons(const Rulebook& rules, uint32_t hops,
-                                 v1::Tier tier, size_t counted,
-                                 size_t sources) {
+                                 v1::Tier tier, size_t counted, size_t sources,
+                                 bool designated_too_late) {
   return {
-      std::string("C1: the org was not a designated priority target (or its "
-                  "designation was revoked) when the claim was made"),
+      designated_too_late
+          ? StrCat("C1: the org's designation covering the claim was "
+                   "received more than ",
+                   rules.designation_received_within_days,
+                   " days after the claim, too late to count")
+          : std::string("C1: the org was not a designated priority target (or "
+                        "its designation was revoked) when the claim was "
+                        "made"),
       StrCat("C2: ", counted, " counted evidence item(s) from ", sources,
              " source(s); at least ", rules.min_items, " items from ",
              rules.min_sources, " sources are required"),
@@ -291,6 +300,10 @@ absl::StatusOr<Rulebook> ParseRulebook(const std::string& yaml,
   auto recency = NonNegative(root, source, "recency_days", 36500);
   if (!recency.ok()) return recency.status();
   r.recency_days = *recency;
+  auto within =
+      NonNegative(root, source, "designation_received_within_days", 36500);
+  if (!within.ok()) return within.status();
+  r.designation_received_within_days = *within;
   auto hops = MaxHops(root, source);
   if (!hops.ok()) return hops.status();
   r.max_hops = *std::move(hops);
@@ -320,7 +333,11 @@ Assessment Assess(const Rulebook& rules, const ClaimFacts& facts) {
   for (const auto* e : counted) sources.insert(e->source_id());
   out.tier = domain::TierOf(facts.designations);
 
-  const bool c1 = domain::DesignatedAt(facts.designations, t);
+  const int64_t received_by =
+      facts.received_at + rules.designation_received_within_days * kDaySeconds;
+  const bool c1 = domain::DesignatedAt(facts.designations, t, received_by);
+  // Designated at t only by a designation received too late: say so.
+  const bool too_late = !c1 && domain::DesignatedAt(facts.designations, t);
   const bool pass[] = {
       c1,
       static_cast<int>(counted.size()) >= rules.min_items &&
@@ -329,8 +346,8 @@ Assessment Assess(const Rulebook& rules, const ClaimFacts& facts) {
       TestimonyCorroborated(rules, counted),
       WithinHops(rules, out.tier, facts.hops),
       Recent(rules, items, t)};
-  const std::vector<std::string> why =
-      Reasons(rules, facts.hops, out.tier, counted.size(), sources.size());
+  const std::vector<std::string> why = Reasons(
+      rules, facts.hops, out.tier, counted.size(), sources.size(), too_late);
   for (size_t i = 0; i < std::size(pass); ++i) {
     if (!pass[i]) {
       out.failed.push_back(StrCat("C", i + 1));

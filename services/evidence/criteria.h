@@ -9,7 +9,12 @@
 //   whatever its date. A claim item dated after the claim is ignored for
 //   C2–C4; it does not by itself fail C6.
 // - C1 looks at the org's designation history at the claim's `occurred_at`
-//   (domain::DesignatedAt, services/domain/orgs.h).
+//   (domain::DesignatedAt, services/domain/orgs.h), leaving out designations
+//   received (AgencyReport.received_at) more than
+//   `designation_received_within_days` after the claim was received, so a
+//   designation backdated through its `occurred_at` cannot rescue claims
+//   already made. Revocations count whenever received. The boundary is
+//   inclusive, to the second.
 // - C4: a testimony item (kind in `testimony_kinds`) counted for C2 must be
 //   linked by `corroborates`, in either direction, to a counted item with a
 //   different `source_id`. No testimony: C4 passes.
@@ -48,6 +53,9 @@ struct Rulebook {
   std::set<v1::EvidenceKind> testimony_kinds;  // C4
   std::map<v1::Tier, uint32_t> max_hops;       // C5, per designated tier
   int64_t recency_days = 730;                  // C6
+  // C1: a designation counts only if received at most this many days after
+  // the claim was received.
+  int64_t designation_received_within_days = 30;
 };
 
 // The built-in v1 rulebook (SPEC §3).
@@ -63,6 +71,7 @@ const Rulebook& DefaultRulebook();
 //   testimony_kinds: [EVIDENCE_KIND_COOPERATOR_STATEMENT, ...]
 //   max_hops: {TIER_CPOT: 2, TIER_RPOT: 2, ...}   # every tier but UNSPECIFIED
 //   recency_days: 730
+//   designation_received_within_days: 30
 absl::StatusOr<Rulebook> ParseRulebook(const std::string& yaml,
                                        const std::string& source);
 // Reads and parses a rulebook file.
@@ -81,6 +90,10 @@ struct Item {
 // Everything known about one claim.
 struct ClaimFacts {
   int64_t occurred_at = 0;  // the claim's AgencyReport.occurred_at, seconds
+  // The claim's AgencyReport.received_at, seconds (for a report accepted
+  // before intake stamped it, its Kafka record timestamp): C1's window
+  // starts here, and each designation's `received_at` is compared to it.
+  int64_t received_at = 0;
   uint32_t hops = 0;
   std::vector<Item> items;                // claim's first, then added
   std::vector<Designation> designations;  // the org's history, any order

@@ -351,6 +351,85 @@ std::vector<Case> C1Cases() {
 }
 INSTANTIATE_TEST_SUITE_P(C1, AssessTest, ValuesIn(C1Cases()), CaseName);
 
+// C1's receipt window (v1: 30 days): a designation counts only if received
+// at most 30 days after the claim was received, whatever its occurred_at.
+constexpr int64_t kReceived = kClaim + 3 * kDay;  // the claim's received_at
+
+// The designation dated 100 days before the claim, received `after` seconds
+// after the claim was.
+void DesignationReceived(ClaimFacts& f, int64_t after) {
+  f.received_at = kReceived;
+  f.designations = {Designate(kClaim - 100 * kDay, v1::TIER_CPOT)};
+  f.designations[0].received_at = kReceived + after;
+}
+
+std::vector<Case> C1WindowCases() {
+  return {
+      {"DesignationReceivedBeforeClaim",
+       [](ClaimFacts& f) { DesignationReceived(f, -200 * kDay); },
+       kSubstantiated,
+       {}},
+      {"DesignationReceivedExactly30DaysAfterClaim",
+       [](ClaimFacts& f) { DesignationReceived(f, 30 * kDay); },
+       kSubstantiated,
+       {}},
+      {"DesignationReceived30DaysAndASecondAfterClaim",
+       [](ClaimFacts& f) { DesignationReceived(f, 30 * kDay + 1); },
+       kUnsubstantiated,
+       {"C1"}},
+      // The backdating attack: sent 60 days after the claim, dated before it.
+      // The tier still comes from it (SPEC §5): only C1 fails.
+      {"BackdatedDesignationReceived60DaysAfterClaim",
+       [](ClaimFacts& f) { DesignationReceived(f, 60 * kDay); },
+       kUnsubstantiated,
+       {"C1"}},
+      // An earlier designation received in time still carries the claim.
+      {"LateDesignationBesideOneInTime",
+       [](ClaimFacts& f) {
+         DesignationReceived(f, 60 * kDay);
+         f.designations.push_back(
+             Designate(kClaim - 200 * kDay, v1::TIER_CPOT));
+         f.designations.back().received_at = kReceived - 190 * kDay;
+       },
+       kSubstantiated,
+       {}},
+      // A late re-designation cannot undo a revocation received in time.
+      {"LateRedesignationAfterRevocation",
+       [](ClaimFacts& f) {
+         DesignationReceived(f, 0);
+         f.designations.push_back(Revoke(kClaim - 50 * kDay, v1::TIER_CPOT));
+         f.designations.back().received_at = kReceived;
+         f.designations.push_back(Designate(kClaim - 10 * kDay, v1::TIER_CPOT));
+         f.designations.back().received_at = kReceived + 60 * kDay;
+       },
+       kUnsubstantiated,
+       {"C1"}},
+      // Revocations count whenever received.
+      {"RevocationReceivedLateStillCounts",
+       [](ClaimFacts& f) {
+         DesignationReceived(f, 0);
+         f.designations.push_back(Revoke(kClaim - 50 * kDay, v1::TIER_CPOT));
+         f.designations.back().received_at = kReceived + 90 * kDay;
+       },
+       kUnsubstantiated,
+       {"C1"}},
+  };
+}
+INSTANTIATE_TEST_SUITE_P(C1Window, AssessTest, ValuesIn(C1WindowCases()),
+                         CaseName);
+
+TEST(C1Window, ReasonSaysTheDesignationCameTooLate) {
+  ClaimFacts f = Good();
+  DesignationReceived(f, 60 * kDay);
+  const Assessment late = Assess(DefaultRulebook(), f);
+  ASSERT_EQ(late.reasons.size(), 1u);
+  EXPECT_THAT(late.reasons[0], HasSubstr("received more than 30 days after"));
+  f.designations.clear();
+  const Assessment none = Assess(DefaultRulebook(), f);
+  ASSERT_FALSE(none.reasons.empty());
+  EXPECT_THAT(none.reasons[0], HasSubstr("not a designated priority target"));
+}
+
 // C2: at least 2 counted items from at least 2 distinct source_ids.
 std::vector<Case> C2Cases() {
   return {
@@ -1049,6 +1128,13 @@ TEST(Assess, Deterministic) {
     return ::testing::AssertionFailure() << "recency_days " << got.recency_days
                                          << ", want " << want.recency_days;
   }
+  if (got.designation_received_within_days !=
+      want.designation_received_within_days) {
+    return ::testing::AssertionFailure()
+           << "designation_received_within_days "
+           << got.designation_received_within_days << ", want "
+           << want.designation_received_within_days;
+  }
   return ::testing::AssertionSuccess();
 }
 
@@ -1079,6 +1165,8 @@ std::string ToYaml(const Rulebook& r) {
   }
   out << "}\n";
   out << "recency_days: " << r.recency_days << "\n";
+  out << "designation_received_within_days: "
+      << r.designation_received_within_days << "\n";
   return out.str();
 }
 
@@ -1100,6 +1188,7 @@ YamlLines V1Lines() {
        "{TIER_CPOT: 2, TIER_RPOT: 2, TIER_PTO_NATIONAL: 2, "
        "TIER_PTO_REGIONAL: 1, TIER_PTO_LOCAL: 1}"},
       {"recency_days", "730"},
+      {"designation_received_within_days", "30"},
   };
 }
 
@@ -1150,6 +1239,7 @@ TEST(Rulebook, DefaultIsSpecV1) {
                                          {v1::TIER_PTO_LOCAL, 1}};
   EXPECT_EQ(r.max_hops, hops);
   EXPECT_EQ(r.recency_days, 730);
+  EXPECT_EQ(r.designation_received_within_days, 30);
 }
 
 TEST(Rulebook, DefaultIsStable) {
@@ -1183,7 +1273,8 @@ TEST(Rulebook, ParsesBlockStyleYaml) {
       "  TIER_PTO_NATIONAL: 2\n"
       "  TIER_PTO_REGIONAL: 1\n"
       "  TIER_PTO_LOCAL: 1\n"
-      "recency_days: 730\n";
+      "recency_days: 730\n"
+      "designation_received_within_days: 30\n";
   const absl::StatusOr<Rulebook> r = Parse(yaml);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(SameRulebook(*r, DefaultRulebook()));
@@ -1208,6 +1299,7 @@ TEST(Rulebook, CustomRoundTrips) {
                      {v1::TIER_PTO_REGIONAL, 0},
                      {v1::TIER_PTO_LOCAL, 4}};
   custom.recency_days = 365;
+  custom.designation_received_within_days = 7;
   const absl::StatusOr<Rulebook> once = Parse(ToYaml(custom));
   ASSERT_TRUE(once.ok()) << once.status();
   EXPECT_TRUE(SameRulebook(*once, custom));
@@ -1312,6 +1404,12 @@ std::vector<BadYamlCase> BadYamlCases() {
       {"MinSourcesNotAnInteger", V1With("min_sources", "[2]"), "min_sources"});
   cases.push_back({"RecencyDaysNotAnInteger", V1With("recency_days", "soon"),
                    "recency_days"});
+  cases.push_back({"DesignationWindowNegative",
+                   V1With("designation_received_within_days", "-1"),
+                   "designation_received_within_days"});
+  cases.push_back({"DesignationWindowNotAnInteger",
+                   V1With("designation_received_within_days", "a month"),
+                   "designation_received_within_days"});
   return cases;
 }
 
@@ -1382,6 +1480,20 @@ TEST(CustomRulebook, RecencyDays365) {
   ObserveAllAt(f, kClaim - 365 * kDay - 1);
   a = Assess(v2, f);
   EXPECT_EQ(a.failed, std::vector<std::string>{"C6"}) << Describe(a);
+}
+
+TEST(CustomRulebook, DesignationWindowIsData) {
+  const Rulebook strict =
+      MustParse(V1With("designation_received_within_days", "0"));
+  EXPECT_EQ(strict.designation_received_within_days, 0);
+  ClaimFacts f = Good();
+  DesignationReceived(f, 10 * kDay);
+  EXPECT_EQ(Assess(DefaultRulebook(), f).result, kSubstantiated);
+  const Assessment a = Assess(strict, f);
+  EXPECT_EQ(a.failed, std::vector<std::string>{"C1"}) << Describe(a);
+  EXPECT_THAT(a.reasons[0], HasSubstr("more than 0 days"));
+  DesignationReceived(f, 0);
+  EXPECT_EQ(Assess(strict, f).result, kSubstantiated);
 }
 
 TEST(CustomRulebook, MaxHops) {

@@ -11,6 +11,14 @@ EvidenceHandler::EvidenceHandler(const Processor* processor,
                         .Name("fruition_evidence_assessments_total")
                         .Help("Link assessments produced, by result")
                         .Register(*registry);
+    designations_ignored_ =
+        &prometheus::BuildCounter()
+             .Name("fruition_evidence_designations_ignored_total")
+             .Help(
+                 "org_designated reports ignored, by reason (not_owner: "
+                 "the org belongs to the reporter of its first designation)")
+             .Register(*registry)
+             .Add({{"reason", "not_owner"}});
   }
 }
 
@@ -40,6 +48,13 @@ absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::Apply(
   // (stream::ApplyBatch); the processor reports the record it cannot read.
   auto result = processor_->Apply(tx, records, owned);
   if (!result.ok()) return result.status();
+  // Counted when applied, before the batch commits: a batch the loop applies
+  // again (without a record an operator skipped) counts them again. The
+  // count is of designations seen; no verdict depends on it.
+  if (designations_ignored_ != nullptr) {
+    designations_ignored_->Increment(
+        static_cast<double>(result->designations_ignored));
+  }
   return Outputs(result->emit);
 }
 

@@ -39,6 +39,8 @@ class EvidenceHandler : public stream::Handler {
   const Processor* processor_;
   std::string assessments_topic_;
   prometheus::Family<prometheus::Counter>* assessments_ = nullptr;
+  // org_designated not counted: by a reporter other than the org's owner.
+  prometheus::Counter* designations_ignored_ = nullptr;
 };
 
 }  // namespace fruition::evidence

@@ -33,20 +33,31 @@ internal::StoredReport Stored(const kafka::Record& r,
 
 }  // namespace
 
-ClaimFacts FactsOf(const v1::AgencyReport& claim,
+int64_t ReceivedAt(const internal::StoredReport& stored) {
+  if (stored.report().has_received_at()) {
+    return stored.report().received_at().seconds();
+  }
+  // Accepted before intake stamped received_at: the record's Kafka
+  // timestamp, which is in the log, so every replay reads the same value.
+  return stored.kafka_timestamp_ms() / 1000;
+}
+
+ClaimFacts FactsOf(const internal::StoredReport& claim,
                    const std::vector<v1::EvidenceItem>& added,
-                   const std::vector<v1::AgencyReport>& designations) {
+                   const std::vector<internal::StoredReport>& designations) {
   ClaimFacts f;
-  f.occurred_at = claim.occurred_at().seconds();
-  f.hops = claim.link_claim().hops();
-  for (const auto& item : claim.link_claim().evidence()) {
+  const v1::AgencyReport& report = claim.report();
+  f.occurred_at = report.occurred_at().seconds();
+  f.received_at = ReceivedAt(claim);
+  f.hops = report.link_claim().hops();
+  for (const auto& item : report.link_claim().evidence()) {
     f.items.push_back(Item{item, false});
   }
   for (const auto& item : added) f.items.push_back(Item{item, true});
   for (const auto& d : designations) {
-    f.designations.push_back(Designation{d.occurred_at().seconds(),
-                                         d.org_designated().tier(),
-                                         d.org_designated().revoked()});
+    Designation entry = domain::DesignationOf(d.report());
+    entry.received_at = ReceivedAt(d);
+    f.designations.push_back(entry);
   }
   return f;
 }
@@ -57,7 +68,6 @@ v1::LinkAssessment MakeAssessment(
     const std::vector<internal::StoredReport>& org,
     std::vector<std::string>* reasons) {
   std::vector<v1::EvidenceItem> items;
-  std::vector<v1::AgencyReport> designations;
   int64_t latest_ms = claim.kafka_timestamp_ms();
   for (const auto& a : added) {
     for (const auto& item : a.report().evidence_added().evidence()) {
@@ -71,7 +81,6 @@ v1::LinkAssessment MakeAssessment(
   const int64_t claim_at = claim.report().occurred_at().seconds();
   std::vector<domain::Designation> history;
   for (const auto& d : org) {
-    designations.push_back(d.report());
     history.push_back(domain::DesignationOf(d.report()));
     if (d.report().occurred_at().seconds() <= claim_at) {
       latest_ms = std::max(latest_ms, d.kafka_timestamp_ms());
@@ -88,8 +97,7 @@ v1::LinkAssessment MakeAssessment(
     }
   }
   const v1::AgencyReport& report = claim.report();
-  const Assessment verdict =
-      Assess(rules, FactsOf(report, items, designations));
+  const Assessment verdict = Assess(rules, FactsOf(claim, items, org));
   if (reasons != nullptr) *reasons = verdict.reasons;
 
   v1::LinkAssessment a;
@@ -148,6 +156,23 @@ absl::Status Processor::ApplyDesignation(
   FRUITION_ASSIGN_OR_RETURN(const auto stored, tx.Get(Table::kOrgs, key));
   if (stored) {
     ++out->ignored;  // the same report again
+    return absl::OkStatus();
+  }
+  // Only the org's owner may designate or revoke it (SPEC §1). Every
+  // designation of one org has the same key, so the same partition: each
+  // instance reads them in the same order and agrees on the owner, whatever
+  // other partitions do.
+  FRUITION_ASSIGN_OR_RETURN(const auto history, tx.OrgHistory(org));
+  if (!history.empty() &&
+      history.front().report().reporter() != report.reporter()) {
+    ++out->designations_ignored;
+    log::Warn("org_designated by a reporter other than the org's owner ignored",
+              {{"org_id", org},
+               {"reporter", report.reporter()},
+               {"owner", history.front().report().reporter()},
+               {"report_id", report.report_id()},
+               {"partition", static_cast<int64_t>(r.partition)},
+               {"offset", r.offset}});
     return absl::OkStatus();
   }
   tx.Put(Table::kOrgs, key, SerializeDeterministic(Stored(r, report)));

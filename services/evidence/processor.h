@@ -30,6 +30,9 @@ struct ApplyResult {
   int64_t applied = 0;                   // records that changed the store
   int64_t ignored = 0;                   // other bodies, exact duplicates
   int64_t conflicts = 0;  // a second, different link_claim for a claim id
+  // org_designated by a reporter other than the org's owner (SPEC §1: the
+  // reporter of its first designation in log order): not stored, no effect.
+  int64_t designations_ignored = 0;
 };
 
 class Processor {
@@ -68,7 +71,8 @@ class Processor {
                            std::set<ClaimKey>* affected,
                            std::set<std::string>* orgs_changed) const;
   // ApplyReport's parts: an org_designated report of the reference topic
-  // (anything else there is ignored), a link_claim (the first for a claim
+  // (anything else there is ignored; so is a designation or revocation by a
+  // reporter other than the org's owner), a link_claim (the first for a claim
   // id wins; a different second one is a conflict), an evidence_added.
   absl::Status ApplyDesignation(Tx& tx, const kafka::Record& r,
                                 const v1::AgencyReport& report,
@@ -93,11 +97,16 @@ class Processor {
   std::string reference_topic_;
 };
 
+// When a stored report was received, for C1: its `received_at` (stamped by
+// intake), or for a report accepted before intake stamped it, its Kafka
+// record timestamp (seconds).
+int64_t ReceivedAt(const internal::StoredReport& stored);
+
 // The facts of a claim from its stored reports, and the assessment message
 // (with its deterministic `assessment_id`) under `rules`.
-ClaimFacts FactsOf(const v1::AgencyReport& claim,
+ClaimFacts FactsOf(const internal::StoredReport& claim,
                    const std::vector<v1::EvidenceItem>& added,
-                   const std::vector<v1::AgencyReport>& designations);
+                   const std::vector<internal::StoredReport>& designations);
 v1::LinkAssessment MakeAssessment(
     const Rulebook& rules, const internal::StoredReport& claim,
     const std::vector<internal::StoredReport>& added,

@@ -34,6 +34,7 @@
 #include "services/common/status.h"
 #include "services/common/store/test_util.h"
 #include "services/common/stream/loop.h"
+#include "services/common/strings.h"
 #include "services/evidence/criteria.h"
 #include "services/evidence/store.h"
 #include "tests/harness/fixtures.h"
@@ -152,6 +153,13 @@ v1::AgencyReport ArrestOf(const std::string& reporter,
   a->set_field_office("PHILADELPHIA");
   a->set_claim_id(claim_id);
   return r;
+}
+
+// Two items from two sources, one direct, observed before `t`: C2–C4 and
+// C6 pass for a claim at `t`.
+std::vector<v1::EvidenceItem> TwoDirectItems(int64_t t) {
+  return {Ev("EV-1", v1::EVIDENCE_KIND_WIRETAP_INTERCEPT, "S1", t - kDay),
+          Ev("EV-2", v1::EVIDENCE_KIND_FINANCIAL_RECORD, "S2", t - 2 * kDay)};
 }
 
 kafka::Record Rec(const std::string& topic, int32_t partition, int64_t offset,
@@ -757,10 +765,8 @@ TEST_F(ProcessorTest, EvidenceAddedLaterUpgradesTheAssessment) {
 
 TEST_F(ProcessorTest, LateDesignationReassessesOnlyOwnedPartitions) {
   const int64_t t = kBase;
-  const auto claim = Claim(
-      "FBI", "R-CL-3", "CL-3", "pid-3", "ORG-LATE", 1, t,
-      {Ev("EV-1", v1::EVIDENCE_KIND_WIRETAP_INTERCEPT, "S1", t - kDay),
-       Ev("EV-2", v1::EVIDENCE_KIND_FINANCIAL_RECORD, "S2", t - 2 * kDay)});
+  const auto claim = Claim("FBI", "R-CL-3", "CL-3", "pid-3", "ORG-LATE", 1, t,
+                           TwoDirectItems(t));
   // Designated (effective before the claim) but delivered after it.
   const auto designation = Designated("FBI", "D-LATE", "ORG-LATE",
                                       v1::TIER_PTO_LOCAL, t - 10 * kDay);
@@ -800,6 +806,133 @@ TEST_F(ProcessorTest, LateDesignationReassessesOnlyOwnedPartitions) {
       EXPECT_TRUE(SameMessage(*stored, a));
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// 5b. C1's receipt window (SPEC §3): a designation received more than 30
+// days after the claim cannot rescue it, however it is dated. Without
+// received_at (reports accepted before intake stamped it), the Kafka record
+// timestamps decide.
+
+// A claim of ORG-W received at `claim_received` and a CPOT designation of
+// ORG-W dated 10 days before the claim, received at `designation_received`;
+// `stamped`: received_at on the reports, else only the Kafka timestamps.
+ApplyResult ApplyBackdating(const Processor& processor, int64_t claim_received,
+                            int64_t designation_received, bool stamped) {
+  const int64_t t = kBase;
+  v1::AgencyReport claim =
+      Claim("FBI", "R-CL-W", "CL-W", "pid-w", "ORG-W", 1, t, TwoDirectItems(t));
+  v1::AgencyReport designation =
+      Designated("FBI", "D-W", "ORG-W", v1::TIER_CPOT, t - 10 * kDay);
+  // The Kafka timestamps say the opposite of received_at, so the test tells
+  // which one was read.
+  int64_t claim_ms = claim_received * 1000;
+  int64_t designation_ms = designation_received * 1000;
+  if (stamped) {
+    *claim.mutable_received_at() = Ts(claim_received);
+    *designation.mutable_received_at() = Ts(designation_received);
+    claim_ms = designation_ms = t * 1000;
+  }
+  auto store = OpenFresh();
+  EXPECT_NE(store, nullptr);
+  if (store == nullptr) return {};
+  auto r = ApplyAndCommit(store.get(), processor,
+                          {Rec(kReports, 0, 0, claim_ms, claim),
+                           Rec(kReference, 0, 0, designation_ms, designation)});
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *r : ApplyResult{};
+}
+
+TEST_F(ProcessorTest, DesignationReceivedLongAfterTheClaimCannotRescueIt) {
+  const int64_t received = kBase + kHour;
+  for (bool stamped : {true, false}) {
+    SCOPED_TRACE(stamped ? "received_at on the reports" : "Kafka timestamps");
+    const ApplyResult late =
+        ApplyBackdating(processor_, received, received + 60 * kDay, stamped);
+    ASSERT_THAT(late.emit, SizeIs(1));
+    EXPECT_EQ(late.emit[0].result(), v1::ASSESSMENT_RESULT_UNSUBSTANTIATED);
+    EXPECT_THAT(late.emit[0].failed_criteria(), ElementsAre("C1"));
+    EXPECT_EQ(late.emit[0].tier(), v1::TIER_CPOT);
+    EXPECT_EQ(late.emit[0].criteria_version(), "v1");
+
+    const ApplyResult in_time =
+        ApplyBackdating(processor_, received, received + 30 * kDay, stamped);
+    ASSERT_THAT(in_time.emit, SizeIs(1));
+    EXPECT_EQ(in_time.emit[0].result(), v1::ASSESSMENT_RESULT_SUBSTANTIATED);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 5c. Org ownership (SPEC §1): the reporter of an org's first designation in
+// log order owns it; another reporter's designations and revocations of it
+// are ignored and counted, in any arrival order of the other partitions.
+
+TEST_F(ProcessorTest, OnlyTheOrgsOwnerDesignatesOrRevokesIt) {
+  const int64_t t = kBase;
+  const auto claim =
+      Claim("DEA", "R-CL-O", "CL-O", "pid-o", "ORG-O", 2, t, TwoDirectItems(t));
+  // FBI first (PTO_REGIONAL: 2 hops fail C5), then DEA's CPOT (2 hops would
+  // pass) and DEA's revocation (C1 would fail): neither counts.
+  const std::vector<kafka::Record> reference = {
+      Rec(kReference, 2, 0, t * 1000,
+          Designated("FBI", "D-F", "ORG-O", v1::TIER_PTO_REGIONAL,
+                     t - 30 * kDay)),
+      Rec(kReference, 2, 1, t * 1000,
+          Designated("DEA", "D-D", "ORG-O", v1::TIER_CPOT, t - 20 * kDay)),
+      Rec(kReference, 2, 2, t * 1000,
+          Designated("DEA", "D-R", "ORG-O", v1::TIER_CPOT, t - 10 * kDay,
+                     /*revoked=*/true)),
+  };
+  const kafka::Record claim_rec = Rec(kReports, 1, 0, t * 1000, claim);
+  // The claim before, between and after the designations; one or several
+  // batches.
+  for (size_t at = 0; at <= reference.size(); ++at) {
+    SCOPED_TRACE(StrCat("claim delivered after ", at, " designations"));
+    auto store = OpenFresh();
+    ASSERT_NE(store, nullptr);
+    int64_t ignored = 0;
+    for (size_t i = 0; i <= reference.size(); ++i) {
+      if (i == at) {
+        ASSERT_TRUE(ApplyAndCommit(store.get(), processor_, {claim_rec}).ok());
+      }
+      if (i == reference.size()) break;
+      auto r = ApplyAndCommit(store.get(), processor_, {reference[i]});
+      ASSERT_TRUE(r.ok()) << r.status();
+      ignored += r->designations_ignored;
+    }
+    EXPECT_EQ(ignored, 2);
+    const auto a = Stored(store.get(), ClaimKey{"DEA", "CL-O"});
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(a->tier(), v1::TIER_PTO_REGIONAL);
+    EXPECT_EQ(a->result(), v1::ASSESSMENT_RESULT_PARTIAL);
+    EXPECT_THAT(a->failed_criteria(), ElementsAre("C5"));
+    Tx tx(store.get());
+    const auto history = store::Ok(tx.OrgHistory("ORG-O"));
+    ASSERT_THAT(history, SizeIs(1));
+    EXPECT_EQ(history[0].report().reporter(), "FBI");
+  }
+}
+
+TEST_F(ProcessorTest,
+       AStoreHoldingAnotherReportersDesignationReadsOnlyTheOwners) {
+  // Written before ownership was enforced: both rows stored. Reads apply the
+  // rule by log order, not by key order ("DEA" < "FBI").
+  auto store = OpenFresh();
+  ASSERT_NE(store, nullptr);
+  Tx tx(store.get());
+  for (const auto& [reporter, offset] :
+       std::vector<std::pair<std::string, int64_t>>{{"FBI", 4}, {"DEA", 9}}) {
+    internal::StoredReport s;
+    *s.mutable_report() =
+        Designated(reporter, "D-" + reporter, "ORG-L", v1::TIER_CPOT, kBase);
+    s.set_partition(0);
+    s.set_offset(offset);
+    tx.Put(Table::kOrgs, JoinKey({"ORG-L", reporter, "D-" + reporter}),
+           s.SerializeAsString());
+  }
+  const auto history = store::Ok(tx.OrgHistory("ORG-L"));
+  ASSERT_THAT(history, SizeIs(1));
+  EXPECT_EQ(history[0].report().reporter(), "FBI");
 }
 
 // ---------------------------------------------------------------------------

@@ -370,6 +370,8 @@ grpc::Status EvidenceServiceImpl::AssessDraftAs(
   internal::StoredReport claim;
   *claim.mutable_report() = report;
   claim.mutable_report()->mutable_link_claim()->clear_subject_ref();
+  // Judged as if intake accepted it now (C1's receipt window starts here).
+  claim.mutable_report()->mutable_received_at()->set_seconds(now);
   claim.set_kafka_timestamp_ms(-1);
   std::vector<internal::StoredReport> added;
   if (request.evidence_added_size() > 0) {

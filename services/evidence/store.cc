@@ -1,6 +1,10 @@
 #include "services/evidence/store.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "services/common/store/proto_table.h"
+#include "services/domain/orgs.h"
 
 namespace fruition::evidence {
 namespace {
@@ -55,8 +59,27 @@ absl::StatusOr<std::vector<std::string>> Tx::ArrestIds(
 
 absl::StatusOr<std::vector<internal::StoredReport>> Tx::OrgHistory(
     const std::string& org) const {
-  return ParseAll<internal::StoredReport>(*kv_, Table::kOrgs,
-                                          JoinKey({org, ""}));
+  auto stored =
+      ParseAll<internal::StoredReport>(*kv_, Table::kOrgs, JoinKey({org, ""}));
+  if (!stored.ok()) return stored.status();
+  // The processor stores only the owner's designations; a store written
+  // before it did may hold others', so the rule is applied again here, in
+  // log order (one org's designations share a key, hence a partition).
+  std::sort(
+      stored->begin(), stored->end(),
+      [](const internal::StoredReport& a, const internal::StoredReport& b) {
+        return std::make_tuple(a.partition(), a.offset()) <
+               std::make_tuple(b.partition(), b.offset());
+      });
+  domain::OrgOwners owners;
+  std::vector<internal::StoredReport> owned;
+  owned.reserve(stored->size());
+  for (auto& s : *stored) {
+    if (owners.Observe(org, s.report().reporter())) {
+      owned.push_back(std::move(s));
+    }
+  }
+  return owned;
 }
 
 absl::StatusOr<std::optional<v1::LinkAssessment>> Tx::Assessment(

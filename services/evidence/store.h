@@ -98,6 +98,9 @@ class Tx {
   absl::StatusOr<std::vector<internal::StoredReport>> EvidenceAdded(
       const ClaimKey& key) const;
   absl::StatusOr<std::vector<std::string>> ArrestIds(const ClaimKey& key) const;
+  // The org's designations and revocations that count: its owner's
+  // (domain::OrgOwners: the reporter of the first in log order), in log
+  // order.
   absl::StatusOr<std::vector<internal::StoredReport>> OrgHistory(
       const std::string& org) const;
   absl::StatusOr<std::optional<v1::LinkAssessment>> Assessment(

@@ -49,6 +49,7 @@ void ScoringComponent::AddStageLoops(const ScoringConfig& config,
   two.consumer = Consumer(config.group_id + "-stage2");
   two.group_topics = {std::string(topics::kScoringContributions)};
   two.global_topics = {std::string(topics::kReference)};
+  stage2_->CountIgnoredDesignations(registry);
   AddLoop(two, stage2_store_, stage2_.get(), &registry);
   // The public-view stage: its own group on the fiscal-year-keyed topic.
   stream::LoopOptions three;

@@ -37,6 +37,21 @@ using domain::YearOf;
 
 bool IsZero(const Components& c) { return SerializeDeterministic(c).empty(); }
 
+// The owner of an org (SPEC §1: the reporter of its first designation in log
+// order) as stage 2 stored it, or nullopt before its first designation. Only
+// the owner's designations are ever stored (Stage2::ApplyReference), so any
+// stored one names it; the reference table is small.
+absl::StatusOr<std::optional<std::string>> StoredOrgOwner(
+    const store::KvTx& tx, int table, const std::string& org) {
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto rows,
+      store::ScanProto<v1::AgencyReport>(tx, table, JoinKey({"d", ""})));
+  for (const auto& [k, r] : rows) {
+    if (r.org_designated().org_id() == org) return r.reporter();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- stage 1
@@ -355,6 +370,8 @@ absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,
       break;
     }
     case v1::AgencyReport::kOrgDesignated: {
+      FRUITION_ASSIGN_OR_RETURN(const bool counts, MayDesignate(tx, report));
+      if (!counts) return absl::OkStatus();
       tx.Put(kReference, JoinKey({"d", id}), bytes);
       // Its tier decides which outcome claims count as CPOT ones.
       FRUITION_ASSIGN_OR_RETURN(const auto outcomes,
@@ -392,6 +409,32 @@ absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,
     if (Owns(SplitKey(up)[0], owned)) dirty->insert(up);
   }
   return absl::OkStatus();
+}
+
+void Stage2::CountIgnoredDesignations(prometheus::Registry& registry) {
+  designations_ignored_ =
+      &prometheus::BuildCounter()
+           .Name("fruition_scoring_designations_ignored_total")
+           .Help(
+               "org_designated reports ignored, by reason (not_owner: the "
+               "org belongs to the reporter of its first designation)")
+           .Register(registry)
+           .Add({{"reason", "not_owner"}});
+}
+
+absl::StatusOr<bool> Stage2::MayDesignate(
+    const store::KvTx& tx, const v1::AgencyReport& report) const {
+  const std::string& org = report.org_designated().org_id();
+  FRUITION_ASSIGN_OR_RETURN(const auto owner,
+                            StoredOrgOwner(tx, kReference, org));
+  if (!owner || *owner == report.reporter()) return true;
+  if (designations_ignored_ != nullptr) designations_ignored_->Increment();
+  log::Warn("org_designated by a reporter other than the org's owner ignored",
+            {{"org_id", org},
+             {"reporter", report.reporter()},
+             {"owner", *owner},
+             {"report_id", report.report_id()}});
+  return false;
 }
 
 absl::StatusOr<std::vector<stream::Output>> Stage2::OnAssigned(

@@ -20,7 +20,8 @@
 // record, in log order, so a replay of the same contributions replaces the
 // base at the same records.
 // Reference-driven indicators (org outcomes, targets, community change) are
-// computed for the units whose contributions partition it owns.
+// computed for the units whose contributions partition it owns. An org's
+// designations count only when made by its owner (MayDesignate).
 #ifndef FRUITION_SERVICES_SCORING_STAGES_H_
 #define FRUITION_SERVICES_SCORING_STAGES_H_
 
@@ -29,7 +30,10 @@
 #include <string>
 #include <vector>
 
+#include "fruition/v1/reports.pb.h"
 #include "fruition/v1/scores.pb.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
 #include "services/common/stream/loop.h"
 #include "services/domain/desert.h"
 #include "services/scoring/indicators.h"
@@ -117,6 +121,11 @@ class Stage2 : public stream::Handler {
       store::KvTx& tx, const std::set<int32_t>& added,
       const std::set<int32_t>& owned) override;
 
+  // Counts, in `registry`, the org_designated reports ignored because their
+  // reporter is not the org's owner (fruition_scoring_designations_ignored_
+  // total{reason="not_owner"}).
+  void CountIgnoredDesignations(prometheus::Registry& registry);
+
   // The stored scorecard of a unit-period (restricted view); DATA_LOSS if
   // its bytes do not parse.
   static absl::StatusOr<std::optional<v1::Scorecard>> Card(
@@ -142,6 +151,13 @@ class Stage2 : public stream::Handler {
                               const v1::AgencyReport& report,
                               const std::set<int32_t>& owned,
                               std::set<std::string>* dirty) const;
+  // Whether `report` (an org_designated) counts: by the org's owner, the
+  // reporter of its first designation in log order (SPEC §1). One org's
+  // designations share a key, hence a partition of the reference topic, so
+  // every replica and replay stores the same ones. Counts and logs the
+  // others.
+  absl::StatusOr<bool> MayDesignate(const store::KvTx& tx,
+                                    const v1::AgencyReport& report) const;
   // Every agency and area unit-period the reference table feeds.
   absl::StatusOr<std::set<std::string>> ReferenceUnitPeriods(
       const store::KvTx& tx) const;
@@ -160,6 +176,7 @@ class Stage2 : public stream::Handler {
   std::string reference_topic_;
   std::string scores_topic_;
   std::string public_base_topic_;
+  prometheus::Counter* designations_ignored_ = nullptr;
 };
 
 }  // namespace fruition::scoring

@@ -24,10 +24,12 @@
 #include "fruition/v1/reports.pb.h"
 #include "fruition/v1/scores.pb.h"
 #include "gtest/gtest.h"
+#include "prometheus/registry.h"
 #include "services/common/kafka/consumer.h"
 #include "services/common/kafka/partition.h"
 #include "services/common/store/kv.h"
 #include "services/common/store/test_util.h"
+#include "services/common/stream/test_util.h"
 #include "services/common/strings.h"
 #include "services/domain/desert.h"
 #include "services/domain/tier_histories.h"
@@ -256,6 +258,12 @@ class Stage2Runner {
     const absl::Status st = store_->Commit(tx);
     EXPECT_TRUE(st.ok()) << st;
     return Scores(std::move(out));
+  }
+
+  // Counts ignored designations in `registry` (Stage2::
+  // CountIgnoredDesignations).
+  void CountIn(prometheus::Registry& registry) {
+    stage_.CountIgnoredDesignations(registry);
   }
 
   // Every public-base record produced so far (fruition.scoring.public-base),
@@ -934,6 +942,47 @@ TEST(StagesTest, CpotTargetsAgreeWithTheTierCriterionC5Uses) {
     SCOPED_TRACE(h.name);
     ExpectValue(Indicators(s2.Card("agency:DEA", "FY2016")),
                 "target_ratio:PERFORMANCE_MEASURE_CPOT_DISMANTLED", cpot, cpot);
+  }
+}
+
+// SPEC §1: an org belongs to the reporter of its first designation in log
+// order; another reporter's designation or revocation of it is ignored (and
+// counted). DEA's CPOT outcome target counts ORG-T only if ORG-T's tier is
+// CPOT: FBI's designation says PTO_REGIONAL, DEA's (later dated) CPOT.
+TEST(StagesTest, OnlyTheOrgsOwnerSetsItsTier) {
+  for (bool fbi_first : {true, false}) {
+    SCOPED_TRACE(fbi_first ? "FBI designates first" : "DEA designates first");
+    prometheus::Registry registry;
+    Stage2Runner s2(fbi_first ? "owner_fbi" : "owner_dea", {kDeaPartition});
+    s2.CountIn(registry);
+    v1::AgencyReport fbi = Envelope("FBI", "D-F", "", Utc(2015, 1, 1));
+    fbi.mutable_org_designated()->set_org_id("ORG-T");
+    fbi.mutable_org_designated()->set_tier(v1::TIER_PTO_REGIONAL);
+    v1::AgencyReport revoke = Envelope("DEA", "D-R", "", Utc(2015, 6, 1));
+    revoke.mutable_org_designated()->set_org_id("ORG-T");
+    revoke.mutable_org_designated()->set_tier(v1::TIER_CPOT);
+    revoke.mutable_org_designated()->set_revoked(true);
+    const Input dea =
+        DesignatedIn("D-D", "ORG-T", v1::TIER_CPOT, Utc(2015, 3, 1));
+    std::vector<Input> inputs = {
+        TargetIn("T-1", v1::PERFORMANCE_MEASURE_CPOT_DISMANTLED, 1),
+        OutcomeIn("O-1", "ORG-T", v1::ORG_OUTCOME_DISMANTLED, false, 2016)};
+    if (fbi_first) {
+      inputs.push_back(RefIn(fbi, "ORG-T"));
+      inputs.push_back(dea);
+    } else {
+      inputs.push_back(dea);
+      inputs.push_back(RefIn(fbi, "ORG-T"));
+    }
+    inputs.push_back(RefIn(revoke, "ORG-T"));
+    s2.FeedInputs(inputs);
+    const int cpot = fbi_first ? 0 : 1;
+    ExpectValue(Indicators(s2.Card("agency:DEA", "FY2016")),
+                "target_ratio:PERFORMANCE_MEASURE_CPOT_DISMANTLED", cpot, cpot);
+    // FBI first: DEA's designation and revocation; DEA first: FBI's.
+    EXPECT_EQ(stream::testing::CounterValue(
+                  registry, "fruition_scoring_designations_ignored_total"),
+              fbi_first ? 2 : 1);
   }
 }
 

@@ -12,11 +12,14 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <ostream>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/evidence.grpc.pb.h"
+#include "fruition/v1/intake.grpc.pb.h"
 #include "fruition/v1/reports.pb.h"
 #include "gtest/gtest.h"
 #include "services/common/kafka/admin.h"
@@ -190,6 +193,18 @@ Scenario MakeScenario(const std::string& nonce, int n,
   return s;
 }
 
+// The race's org as every reader must conclude it from the log
+// (OnlyTheFirstDesignatorInLogOrderCounts).
+struct OrgVerdict {
+  std::string owner;      // the reporter of the first designation in log order
+  int owner_records = 0;  // the owner's designations and revocations
+  int ignored = 0;        // designations or revocations of it by others
+  // Of every org on the (shared) topic: what a replica reading it all counts.
+  int ignored_in_log = 0;
+  v1::AssessmentResult result = v1::ASSESSMENT_RESULT_UNSPECIFIED;
+  v1::Tier tier = v1::TIER_UNSPECIFIED;
+};
+
 class EvidenceIntegrationTest
     : public testing::BrokerSuite<EvidenceIntegrationTest> {
  protected:
@@ -225,7 +240,8 @@ class EvidenceIntegrationTest
 
   // Starts an instance with its own data dir `name`, in this test's group.
   std::unique_ptr<Process> StartEvidence(const std::string& name, int port,
-                                         const std::string& group_suffix = "") {
+                                         const std::string& group_suffix = "",
+                                         int metrics_port = 0) {
     std::vector<std::string> args = {
         "--kafka-bootstrap=" + bootstrap(),
         "--kafka-properties=session.timeout.ms=6000,heartbeat.interval.ms=1000",
@@ -233,19 +249,95 @@ class EvidenceIntegrationTest
         "--principals-file=" + dir_ + "/principals.yaml",
         "--data-dir=" + dir_ + "/" + name,
         StrCat("--grpc-listen=127.0.0.1:", port),
-        StrCat("--metrics-listen=127.0.0.1:", testing::FreePort())};
+        StrCat("--metrics-listen=127.0.0.1:",
+               metrics_port != 0 ? metrics_port : testing::FreePort())};
     const std::string log =
         StrCat(testing::OutputDir(), "/evidence-", nonce_, "-", name, ".log");
     logs_.push_back(log);
-    auto process = Process::Start(
-        testing::Runfile("services/evidence/fruition-evidence"), args, log);
+    return StartServing("services/evidence/fruition-evidence", args, log, port);
+  }
+
+  // Starts the binary at `runfile` and waits until its health on `port` is
+  // SERVING.
+  static std::unique_ptr<Process> StartServing(
+      const std::string& runfile, const std::vector<std::string>& args,
+      const std::string& log, int port) {
+    auto process = Process::Start(testing::Runfile(runfile), args, log);
     EXPECT_TRUE(process.ok()) << process.status();
     const std::string address = StrCat("127.0.0.1:", port);
     EXPECT_TRUE(testing::WaitUntil(
         [&] { return testing::HealthStatus(address) == "SERVING"; },
         seconds(60)))
-        << "evidence did not become SERVING; log: " << log;
+        << runfile << " did not become SERVING; log: " << log;
     return std::move(*process);
+  }
+
+  // Starts fruition-intake `name` (its own data dir) on `port`, with this
+  // test's principals and the pseudonym key in dir_/key.
+  std::unique_ptr<Process> StartIntake(const std::string& name, int port) {
+    const std::vector<std::string> args = {
+        "--kafka-bootstrap=" + bootstrap(),
+        "--principals-file=" + dir_ + "/principals.yaml",
+        "--pseudonym-key-file=" + dir_ + "/key",
+        "--data-dir=" + dir_ + "/" + name,
+        StrCat("--grpc-listen=127.0.0.1:", port),
+        StrCat("--metrics-listen=127.0.0.1:", testing::FreePort())};
+    const std::string log =
+        StrCat(testing::OutputDir(), "/intake-", nonce_, "-", name, ".log");
+    return StartServing("services/intake/fruition-intake", args, log, port);
+  }
+
+  // Submits `report` as its reporter to the intake on `port`; the result's
+  // code name (or the RPC's error).
+  static std::string Submit(int port, const v1::AgencyReport& report) {
+    auto stub = v1::IntakeService::NewStub(grpc::CreateChannel(
+        StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    v1::SubmitRequest request;
+    *request.add_reports() = report;
+    v1::SubmitResponse response;
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + Token(report.reporter()));
+    const grpc::Status st = stub->Submit(&ctx, request, &response);
+    if (!st.ok()) return "RPC " + st.error_message();
+    if (response.results_size() != 1) return "no result";
+    return response.results(0).code_name();
+  }
+
+  // What the log says of `org` for OnlyTheFirstDesignatorInLogOrderCounts:
+  // its owner, how many of its records are by others, and the verdict of
+  // DEA's 2-hop claim under the owner's designations.
+  OrgVerdict VerdictFromTheLog(const std::string& org) {
+    OrgVerdict v;
+    auto records = InLogOrder(std::string(topics::kReference));
+    if (!records.ok()) return v;
+    bool owner_revoked = false;
+    std::map<std::string, std::string> owners;  // org_id -> first reporter
+    for (const auto& r : *records) {
+      v1::AgencyReport report;
+      EXPECT_TRUE(report.ParseFromString(r.value));
+      if (report.has_org_designated()) {
+        const auto [first, is_new] =
+            owners.emplace(report.org_designated().org_id(), report.reporter());
+        if (!is_new && first->second != report.reporter()) ++v.ignored_in_log;
+      }
+      if (r.key != org) continue;
+      if (v.owner.empty()) v.owner = report.reporter();
+      if (report.reporter() != v.owner) {
+        ++v.ignored;
+        continue;
+      }
+      ++v.owner_records;
+      owner_revoked |= report.org_designated().revoked();
+    }
+    if (v.owner == "FBI") {  // PTO_REGIONAL: 2 hops fail C5
+      v.tier = v1::TIER_PTO_REGIONAL;
+      v.result = v1::ASSESSMENT_RESULT_PARTIAL;
+    } else if (v.owner == "DEA") {  // CPOT; revoked before the claim: C1
+      v.tier = v1::TIER_CPOT;
+      v.result = owner_revoked ? v1::ASSESSMENT_RESULT_UNSUBSTANTIATED
+                               : v1::ASSESSMENT_RESULT_SUBSTANTIATED;
+    }
+    return v;
   }
 
   // Produces reports as intake would (key subject_pid, else case_id; org_id
@@ -278,18 +370,25 @@ class EvidenceIntegrationTest
     ASSERT_EQ(failed.load(), 0);
   }
 
+  // Every record of `topic`, by partition, then offset (log order).
+  absl::StatusOr<std::vector<testing::Record>> InLogOrder(
+      const std::string& topic) {
+    auto records = testing::ReadTopic(bootstrap(), topic, seconds(60));
+    EXPECT_TRUE(records.ok()) << records.status();
+    if (!records.ok()) return records;
+    std::sort(records->begin(), records->end(),
+              [](const testing::Record& a, const testing::Record& b) {
+                return std::tie(a.partition, a.offset) <
+                       std::tie(b.partition, b.offset);
+              });
+    return records;
+  }
+
   // This test's assessments on the topic, in topic order per partition.
   std::vector<v1::LinkAssessment> OurAssessments() {
     std::vector<v1::LinkAssessment> out;
-    auto records = testing::ReadTopic(
-        bootstrap(), std::string(topics::kLinkAssessments), seconds(60));
-    EXPECT_TRUE(records.ok()) << records.status();
+    auto records = InLogOrder(std::string(topics::kLinkAssessments));
     if (!records.ok()) return out;
-    std::stable_sort(records->begin(), records->end(),
-                     [](const testing::Record& a, const testing::Record& b) {
-                       return std::tie(a.partition, a.offset) <
-                              std::tie(b.partition, b.offset);
-                     });
     for (const auto& r : *records) {
       EXPECT_EQ(r.value.find(canary_), std::string::npos)
           << "sealed text on " << topics::kLinkAssessments;
@@ -624,6 +723,258 @@ TEST_F(EvidenceIntegrationTest,
   }
   // v1 stays as it was.
   EXPECT_EQ(Mismatch(s, Latest(OurAssessments())), "");
+}
+
+// ---------------------------------------------------------------------------
+// Write authority downstream (SPEC §1) and C1's receipt window (SPEC §3).
+
+// A claim by `reporter` of a link of a new subject to `org`, `hops` away,
+// made at kClaimEpoch, with evidence that passes C2–C4 and C6.
+v1::AgencyReport GoodClaim(const std::string& nonce, const std::string& name,
+                           const std::string& reporter, const std::string& org,
+                           uint32_t hops) {
+  v1::AgencyReport r;
+  r.set_report_id(StrCat(nonce, "-claim-", name));
+  r.set_reporter(reporter);
+  r.mutable_occurred_at()->set_seconds(kClaimEpoch);
+  r.set_case_id(StrCat("CASE-", nonce, "-", name));
+  auto* c = r.mutable_link_claim();
+  c->set_claim_id(StrCat("CL-", nonce, "-", name));
+  c->set_subject_pid(privacy::Sha256Hex(StrCat(nonce, "-subject-", name)));
+  c->set_org_id(org);
+  c->set_link_role(v1::LINK_ROLE_MANAGER);
+  c->set_hops(hops);
+  const std::string e = StrCat("EV-", nonce, "-", name, "-");
+  *c->add_evidence() = Item(e + "1", v1::EVIDENCE_KIND_WIRETAP_INTERCEPT,
+                            "SRC-A", kClaimEpoch - 30 * kDay);
+  *c->add_evidence() = Item(e + "2", v1::EVIDENCE_KIND_SURVEILLANCE, "SRC-B",
+                            kClaimEpoch - 20 * kDay);
+  return r;
+}
+
+v1::AgencyReport Designation(const std::string& nonce, const std::string& id,
+                             const std::string& reporter,
+                             const std::string& org, v1::Tier tier,
+                             int64_t occurred_at, bool revoked = false) {
+  v1::AgencyReport r;
+  r.set_report_id(StrCat(nonce, "-", id));
+  r.set_reporter(reporter);
+  r.mutable_occurred_at()->set_seconds(occurred_at);
+  auto* d = r.mutable_org_designated();
+  d->set_org_id(org);
+  d->set_tier(tier);
+  d->set_region("EDPA");
+  d->set_revoked(revoked);
+  return r;
+}
+
+// The backdating attack of issue 14: claims received at T; designations of
+// their orgs dated 10 days before the claims but sent afterwards. Received
+// 60 days after T, a designation leaves its claim failing C1; received 20
+// days after T, it counts. The reports carry received_at as intake stamps it.
+TEST_F(EvidenceIntegrationTest, ABackdatedDesignationCannotRescueAClaim) {
+  const int64_t received = kClaimEpoch + 3600;
+  Scenario s;
+  for (const auto& [name, late] : std::vector<std::pair<std::string, bool>>{
+           {"late", true}, {"on-time", false}}) {
+    const std::string org = StrCat("ORG-", nonce_, "-", name);
+    v1::AgencyReport claim = GoodClaim(nonce_, name, "DEA", org, 1);
+    claim.mutable_received_at()->set_seconds(received);
+    v1::AgencyReport d =
+        Designation(nonce_, "d-" + name, "DEA", org, v1::TIER_PTO_REGIONAL,
+                    kClaimEpoch - 10 * kDay);
+    d.mutable_received_at()->set_seconds(received + (late ? 60 : 20) * kDay);
+    const std::string& id = claim.link_claim().claim_id();
+    s.expected[id] =
+        late ? Expected{v1::ASSESSMENT_RESULT_UNSUBSTANTIATED, {"C1"}}
+             : Expected{v1::ASSESSMENT_RESULT_SUBSTANTIATED, {}};
+    s.owner[id] = "DEA";
+    s.subject[id] = claim.link_claim().subject_pid();
+    s.claims.push_back(std::move(claim));
+    s.designations.push_back(std::move(d));
+  }
+  auto evidence = StartEvidence("a", testing::FreePort());
+  // The claims first, as they were made; the designations after them.
+  Produce(s.claims);
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Latest(OurAssessments()).size() == 2; }, seconds(60)));
+  Produce(s.designations);
+  const auto latest = WaitForExpected(s);
+  for (const auto& [claim, a] : latest) {
+    EXPECT_EQ(a.criteria_version(), "v1") << claim;
+    EXPECT_EQ(a.tier(), v1::TIER_PTO_REGIONAL) << claim;
+  }
+  // A fresh replica replaying the log (designations now read first, as a
+  // global table) concludes the same.
+  evidence.reset();
+  auto replay = StartEvidence("b", testing::FreePort(), "-b");
+  std::map<std::string, std::string> ids;
+  for (const auto& [claim, a] : latest) ids[claim] = a.assessment_id();
+  std::map<std::string, std::string> replayed;
+  testing::WaitUntil(
+      [&] {
+        replayed.clear();
+        for (const auto& a : OurAssessments()) {
+          replayed[a.claim_id()] = a.assessment_id();  // the latest
+        }
+        return replayed == ids;
+      },
+      seconds(60));
+  EXPECT_EQ(replayed, ids);
+}
+
+// What an evidence instance says of the race's org and claim.
+struct Seen {
+  std::vector<std::string> history_reporters;
+  v1::Tier org_tier = v1::TIER_UNSPECIFIED;
+  v1::AssessmentResult result = v1::ASSESSMENT_RESULT_UNSPECIFIED;
+  v1::Tier claim_tier = v1::TIER_UNSPECIFIED;
+  std::string assessment_id;
+  bool operator==(const Seen& o) const {
+    return history_reporters == o.history_reporters && org_tier == o.org_tier &&
+           result == o.result && claim_tier == o.claim_tier &&
+           assessment_id == o.assessment_id;
+  }
+};
+
+std::ostream& operator<<(std::ostream& os, const Seen& s) {
+  os << "{history by";
+  for (const auto& r : s.history_reporters) os << " " << r;
+  return os << ", org tier " << v1::Tier_Name(s.org_tier) << ", claim "
+            << v1::AssessmentResult_Name(s.result) << " tier "
+            << v1::Tier_Name(s.claim_tier) << " id " << s.assessment_id << "}";
+}
+
+Seen Ask(int port, const std::string& org, const std::string& claim_id) {
+  Seen seen;
+  auto stub = v1::EvidenceService::NewStub(grpc::CreateChannel(
+      StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  v1::GetOrgRequest org_req;
+  org_req.set_org_id(org);
+  v1::Org got_org;
+  grpc::ClientContext octx;
+  octx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+  if (stub->GetOrg(&octx, org_req, &got_org).ok()) {
+    for (const auto& h : got_org.history()) {
+      seen.history_reporters.push_back(h.reporter());
+    }
+    seen.org_tier = got_org.tier();
+  }
+  v1::GetClaimRequest claim_req;
+  claim_req.set_reporter("DEA");
+  claim_req.set_claim_id(claim_id);
+  v1::Claim got_claim;
+  grpc::ClientContext cctx;
+  cctx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+  if (stub->GetClaim(&cctx, claim_req, &got_claim).ok() &&
+      got_claim.assessments_size() == 1) {
+    seen.result = got_claim.assessments(0).result();
+    seen.claim_tier = got_claim.assessments(0).tier();
+    seen.assessment_id = got_claim.assessments(0).assessment_id();
+  }
+  return seen;
+}
+
+// Issue 14: "Two intake replicas racing two designations of one org from two
+// reporters: downstream, only the first in log order counts, on every
+// instance, in any arrival order." FBI designates ORG-X PTO_REGIONAL through
+// one intake while DEA designates it CPOT through another, at once; then DEA
+// revokes it. DEA's claim is 2 hops from ORG-X: FBI's tier fails C5, DEA's
+// passes it (and DEA's revocation fails C1). FBI's is dated after DEA's, so
+// counting both would give FBI's tier whoever owns the org. Whoever is first in
+// the log owns ORG-X; every evidence instance (one that saw the claim first,
+// one restarted, one replaying everything with the designations first) must
+// conclude the same from the owner's designations only, and count the rest.
+TEST_F(EvidenceIntegrationTest, OnlyTheFirstDesignatorInLogOrderCounts) {
+  const std::string org = StrCat("ORG-", nonce_, "-X");
+  const v1::AgencyReport claim = GoodClaim(nonce_, "x", "DEA", org, 2);
+  const std::string claim_id = claim.link_claim().claim_id();
+  std::ofstream(dir_ + "/key") << "evidence-test-pseudonym-key-0001";
+  const std::vector<int> intake_ports = {testing::FreePort(),
+                                         testing::FreePort()};
+  const std::unique_ptr<Process> intakes[] = {
+      StartIntake("intake-0", intake_ports[0]),
+      StartIntake("intake-1", intake_ports[1])};
+  const int port_a = testing::FreePort(), metrics_a = testing::FreePort();
+  auto a = StartEvidence("a", port_a, "-a", metrics_a);
+  // Serving: it has read the reference topic as it was (other tests' orgs
+  // included); what the race adds is counted on top.
+  const double ignored_before =
+      testing::MetricSum(metrics_a,
+                         "fruition_evidence_designations_ignored_total")
+          .value_or(-1);
+  Produce({claim});
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Ask(port_a, org, claim_id).result != 0; }, seconds(60)));
+
+  // The race: one designation per intake replica, sent at the same moment.
+  std::vector<std::thread> racers;
+  racers.reserve(2);
+  std::vector<std::string> outcomes(2);
+  const std::vector<v1::AgencyReport> race = {
+      Designation(nonce_, "d-fbi", "FBI", org, v1::TIER_PTO_REGIONAL,
+                  kClaimEpoch - 15 * kDay),
+      Designation(nonce_, "d-dea", "DEA", org, v1::TIER_CPOT,
+                  kClaimEpoch - 20 * kDay)};
+  for (int i = 0; i < 2; ++i) {
+    racers.emplace_back(
+        [&, i] { outcomes[i] = Submit(intake_ports[i], race[i]); });
+  }
+  for (auto& t : racers) t.join();
+  // Intake may refuse a non-owner (PERMISSION_DENIED) where it saw the
+  // owner; whatever it accepted is in the log.
+  for (const std::string& o : outcomes) {
+    EXPECT_TRUE(o == "OK" || o == "PERMISSION_DENIED") << o;
+  }
+  const std::string revoked = Submit(
+      intake_ports[1], Designation(nonce_, "d-dea-revoke", "DEA", org,
+                                   v1::TIER_CPOT, kClaimEpoch - 10 * kDay,
+                                   /*revoked=*/true));
+  EXPECT_TRUE(revoked == "OK" || revoked == "PERMISSION_DENIED") << revoked;
+
+  const OrgVerdict want = VerdictFromTheLog(org);
+  ASSERT_FALSE(want.owner.empty()) << "no designation of " << org << " landed";
+  RecordProperty("owner", want.owner);
+  const std::vector<std::string> owner_history(want.owner_records, want.owner);
+
+  // Instance a: the claim first, then the race.
+  Seen seen_a;
+  testing::WaitUntil(
+      [&] {
+        seen_a = Ask(port_a, org, claim_id);
+        return seen_a.history_reporters == owner_history &&
+               seen_a.result == want.result;
+      },
+      seconds(60));
+  EXPECT_EQ(seen_a.history_reporters, owner_history) << seen_a;
+  EXPECT_EQ(seen_a.result, want.result) << seen_a;
+  EXPECT_EQ(seen_a.claim_tier, want.tier) << seen_a;
+  EXPECT_EQ(seen_a.org_tier, want.tier) << seen_a;
+  EXPECT_EQ(testing::MetricSum(metrics_a,
+                               "fruition_evidence_designations_ignored_total"),
+            std::optional<double>(ignored_before + want.ignored));
+
+  // Instance c: a fresh replica in its own group replays the whole log,
+  // the designations (global table) before the claim.
+  const int port_c = testing::FreePort(), metrics_c = testing::FreePort();
+  auto c = StartEvidence("c", port_c, "-c", metrics_c);
+  Seen seen_c;
+  testing::WaitUntil(
+      [&] {
+        seen_c = Ask(port_c, org, claim_id);
+        return seen_c == seen_a;
+      },
+      seconds(60));
+  EXPECT_EQ(seen_c, seen_a);
+  EXPECT_EQ(testing::MetricSum(metrics_c,
+                               "fruition_evidence_designations_ignored_total"),
+            std::optional<double>(want.ignored_in_log));
+
+  // Instance a, killed and restarted on its store: the same.
+  a->Signal(SIGKILL);
+  a->Wait(seconds(10));
+  a = StartEvidence("a", port_a, "-a", metrics_a);
+  EXPECT_EQ(Ask(port_a, org, claim_id), seen_a);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 #include <librdkafka/rdkafka.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -423,6 +425,29 @@ bool AnyFileContains(const std::string& dir, const std::string& needle) {
     if (content.find(needle) != std::string::npos) return true;
   }
   return false;
+}
+
+std::optional<double> MetricSum(int port, const std::string& name) {
+  httplib::Client http("127.0.0.1", port);
+  http.set_connection_timeout(2);
+  auto res = http.Get("/metrics");
+  if (!res || res->status != 200) return std::nullopt;
+  std::istringstream in(res->body);
+  std::string line;
+  double total = 0;
+  bool found = false;
+  while (std::getline(in, line)) {
+    // `name` itself, with or without labels: not a longer metric name.
+    if (line.rfind(name, 0) != 0 || line.size() <= name.size() ||
+        (line[name.size()] != '{' && line[name.size()] != ' ')) {
+      continue;
+    }
+    const size_t space = line.rfind(' ');
+    total += std::atof(line.c_str() + space + 1);
+    found = true;
+  }
+  if (!found) return std::nullopt;
+  return total;
 }
 
 }  // namespace fruition::testing

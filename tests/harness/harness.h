@@ -148,6 +148,11 @@ std::string AfterMarker(const std::string& text, const std::string& marker);
 // True if any file under `dir` contains `needle` (raw bytes).
 bool AnyFileContains(const std::string& dir, const std::string& needle);
 
+// The sum of metric `name` (every label set) as the process serving
+// Prometheus /metrics on 127.0.0.1:`port` shows it now; nullopt when it
+// cannot be read or has no such metric.
+std::optional<double> MetricSum(int port, const std::string& name);
+
 }  // namespace fruition::testing
 
 #endif  // FRUITION_TESTS_HARNESS_HARNESS_H_

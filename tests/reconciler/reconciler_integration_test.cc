@@ -19,7 +19,6 @@
 // PublicTopicClean and ExplainAndList; KillDuringRun and ResolvesLive use
 // populations of their own.
 #include <grpcpp/grpcpp.h>
-#include <httplib.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -936,23 +935,7 @@ std::string CompareHolding(const Population& pop,
 // The sum of counter `name` (all its labels) of the process serving
 // /metrics at `port`.
 std::optional<double> Counter(int port, const std::string& name) {
-  httplib::Client http("127.0.0.1", port);
-  http.set_connection_timeout(2);
-  auto res = http.Get("/metrics");
-  if (!res || res->status != 200) return std::nullopt;
-  std::istringstream in(res->body);
-  std::string line;
-  double total = 0;
-  bool found = false;
-  while (std::getline(in, line)) {
-    if (line.rfind(name, 0) != 0) continue;
-    const size_t space = line.rfind(' ');
-    if (space == std::string::npos) continue;
-    total += std::atof(line.c_str() + space + 1);
-    found = true;
-  }
-  if (!found) return std::nullopt;
-  return total;
+  return testing::MetricSum(port, name);
 }
 
 std::optional<double> RecordsTotal(int port) {

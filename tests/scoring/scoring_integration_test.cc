@@ -17,6 +17,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -173,7 +174,8 @@ class ScoringIntegrationTest
                << "\n";
   }
 
-  std::unique_ptr<Process> StartScoring(const std::string& name, int port) {
+  std::unique_ptr<Process> StartScoring(const std::string& name, int port,
+                                        int metrics_port = 0) {
     const std::vector<std::string> args = {
         "--kafka-bootstrap=" + bootstrap(),
         std::string("--kafka-properties=session.timeout.ms=6000,") +
@@ -182,7 +184,8 @@ class ScoringIntegrationTest
         "--principals-file=" + dir_ + "/principals.yaml",
         "--data-dir=" + dir_ + "/" + name,
         StrCat("--grpc-listen=127.0.0.1:", port),
-        StrCat("--metrics-listen=127.0.0.1:", testing::FreePort())};
+        StrCat("--metrics-listen=127.0.0.1:",
+               metrics_port != 0 ? metrics_port : testing::FreePort())};
     const std::string log =
         StrCat(testing::OutputDir(), "/scoring-", nonce_, "-", name, ".log");
     auto process = Process::Start(
@@ -361,6 +364,92 @@ TEST_F(ScoringIntegrationTest, TwoInstancesSplitTheWorkAndOneTakesOver) {
                   .ok());
   // b alone now holds every partition of both stages.
   ExpectConverges(pop, {port_b});
+}
+
+// SPEC §1: an org belongs to the reporter of its first designation in log
+// order. Agency A (this test's own code, so other tests' data on the shared
+// broker does not count) sets a CPOT_DISMANTLED target of 1 and reports ORG-X
+// dismantled. Another reporter designated ORG-X PTO_REGIONAL first; A's own
+// later-dated CPOT designation of it does not count, so the outcome is not
+// a CPOT one: target_ratio 0, not 1. A designation of A's own ORG-Y counts.
+TEST_F(ScoringIntegrationTest, OnlyTheFirstDesignatorSetsAnOrgsTier) {
+  const std::string agency = "AG" + nonce_;
+  const std::string other = "OT" + nonce_;
+  const std::string org_x = "ORG-" + nonce_ + "-X";
+  const std::string org_y = "ORG-" + nonce_ + "-Y";
+  std::vector<Outgoing> records;
+  auto ref = [&](const v1::AgencyReport& r, const std::string& key) {
+    records.push_back({std::string(topics::kReference),
+                       key,
+                       r.SerializeAsString(),
+                       {{"fruition-reporter", r.reporter()},
+                        {"fruition-report-id", r.report_id()}}});
+  };
+  auto designate = [&](const std::string& reporter, const std::string& id,
+                       const std::string& org, v1::Tier tier, int64_t at) {
+    v1::AgencyReport r = fixtures::Envelope(reporter, id, "", at);
+    r.mutable_org_designated()->set_org_id(org);
+    r.mutable_org_designated()->set_tier(tier);
+    ref(r, org);
+  };
+  auto outcome = [&](const std::string& id, const std::string& org) {
+    v1::AgencyReport o =
+        fixtures::Envelope(agency, id, "", fixtures::Utc(2016, 9, 1));
+    o.mutable_org_outcome()->set_org_id(org);
+    o.mutable_org_outcome()->set_outcome(v1::ORG_OUTCOME_DISMANTLED);
+    o.mutable_org_outcome()->set_fiscal_year(2016);
+    ref(o, org);
+  };
+  // ORG-X's records share a partition: A's designation comes last, so once
+  // it is counted as ignored, ORG-X's outcome has been judged.
+  designate(other, "D-1", org_x, v1::TIER_PTO_REGIONAL,
+            fixtures::Utc(2015, 1, 1));
+  outcome("O-X", org_x);
+  designate(agency, "D-2", org_x, v1::TIER_CPOT, fixtures::Utc(2015, 3, 1));
+  designate(agency, "D-3", org_y, v1::TIER_CPOT, fixtures::Utc(2015, 3, 1));
+  outcome("O-Y", org_y);
+  v1::AgencyReport target =
+      fixtures::Envelope(agency, "T-1", "", fixtures::Utc(2015, 10, 1));
+  target.mutable_performance_target()->set_agency(agency);
+  target.mutable_performance_target()->set_fiscal_year(2016);
+  target.mutable_performance_target()->set_measure(
+      v1::PERFORMANCE_MEASURE_CPOT_DISMANTLED);
+  target.mutable_performance_target()->set_target(2);
+  ref(target, agency);
+  const int port = testing::FreePort(), metrics = testing::FreePort();
+  auto scoring = StartScoring("a", port, metrics);
+  // Serving: it has read the reference topic as it was (other tests' orgs on
+  // the shared broker included); this test's one is counted on top.
+  const std::optional<double> want_ignored =
+      testing::MetricSum(metrics, "fruition_scoring_designations_ignored_total")
+          .value_or(-1) +
+      1;
+  ASSERT_TRUE(testing::Produce(bootstrap(), records).ok());
+  auto stub = v1::ScoringService::NewStub(grpc::CreateChannel(
+      StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  const std::string name = "target_ratio:PERFORMANCE_MEASURE_CPOT_DISMANTLED";
+  std::optional<double> ratio, ignored;
+  testing::WaitUntil(
+      [&] {
+        ratio.reset();
+        ignored = testing::MetricSum(
+            metrics, "fruition_scoring_designations_ignored_total");
+        v1::GetScorecardRequest req;
+        req.set_unit("agency:" + agency);
+        req.set_period("FY2016");
+        v1::Scorecard card;
+        grpc::ClientContext ctx;
+        ctx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+        if (!stub->GetScorecard(&ctx, req, &card).ok()) return false;
+        for (const auto& i : card.indicators()) {
+          if (i.name() == name) ratio = i.value();
+        }
+        return ignored == want_ignored && ratio == std::optional<double>(0.5);
+      },
+      seconds(60), std::chrono::milliseconds(200));
+  // ORG-Y only: 1 of a target of 2 (both would be 1).
+  EXPECT_EQ(ratio, std::optional<double>(0.5));
+  EXPECT_EQ(ignored, want_ignored);
 }
 
 }  // namespace
