@@ -11,6 +11,14 @@ EvidenceHandler::EvidenceHandler(const Processor* processor,
                         .Name("fruition_evidence_assessments_total")
                         .Help("Link assessments produced, by result")
                         .Register(*registry);
+    evidence_ignored_ =
+        &prometheus::BuildCounter()
+             .Name("fruition_evidence_items_ignored_total")
+             .Help(
+                 "Evidence items beyond a claim's limit of 1,024: ignored by "
+                 "every criterion, not stored, named on the assessment")
+             .Register(*registry)
+             .Add({});
   }
 }
 
@@ -40,6 +48,9 @@ absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::Apply(
   // (stream::ApplyBatch); the processor reports the record it cannot read.
   auto result = processor_->Apply(tx, records, owned);
   if (!result.ok()) return result.status();
+  if (evidence_ignored_ != nullptr) {
+    evidence_ignored_->Increment(static_cast<double>(result->evidence_ignored));
+  }
   return Outputs(result->emit);
 }
 

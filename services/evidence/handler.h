@@ -39,6 +39,7 @@ class EvidenceHandler : public stream::Handler {
   const Processor* processor_;
   std::string assessments_topic_;
   prometheus::Family<prometheus::Counter>* assessments_ = nullptr;
+  prometheus::Counter* evidence_ignored_ = nullptr;
 };
 
 }  // namespace fruition::evidence

@@ -30,6 +30,8 @@ struct ApplyResult {
   int64_t applied = 0;                   // records that changed the store
   int64_t ignored = 0;                   // other bodies, exact duplicates
   int64_t conflicts = 0;  // a second, different link_claim for a claim id
+  // Evidence items dropped beyond a claim's limit (not stored, counted).
+  int64_t evidence_ignored = 0;
 };
 
 class Processor {
@@ -92,6 +94,21 @@ class Processor {
   std::string reports_topic_;
   std::string reference_topic_;
 };
+
+// A claim's evidence_added reports in log order: the order Kafka
+// timestamped them, ties by report_id (facts of the records, whatever order
+// they were read in). The evidence limit and "the first item with an id
+// wins" follow it.
+std::vector<internal::StoredReport> InLogOrder(
+    std::vector<internal::StoredReport> added);
+
+// Keeps the claim's stored evidence within domain::kMaxEvidencePerClaim
+// (SPEC §2): walking the claim's own items, then its evidence_added reports
+// in log order, each report keeps the items that are within the limit and
+// not repeats of a kept id; the others are dropped from it (their sealed
+// text is not stored) and counted in its `evidence_ignored` (repeats are
+// not counted). Returns the number newly counted.
+absl::StatusOr<int64_t> LimitStoredEvidence(Tx& tx, const ClaimKey& key);
 
 // The facts of a claim from its stored reports, and the assessment message
 // (with its deterministic `assessment_id`) under `rules`.

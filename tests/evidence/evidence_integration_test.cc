@@ -25,6 +25,7 @@
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "tests/harness/broker_suite.h"
+#include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
 
 namespace fruition {
@@ -624,6 +625,110 @@ TEST_F(EvidenceIntegrationTest,
   }
   // v1 stays as it was.
   EXPECT_EQ(Mismatch(s, Latest(OurAssessments())), "");
+}
+
+// The evidence limit (SPEC §2): a claim receiving 2,000 items (256 with the
+// claim, then evidence_added reports of at most 256) counts the first 1,024,
+// says how many it ignored, and its partition keeps moving: a later claim
+// of the same subject (same partition) is assessed after it.
+TEST_F(EvidenceIntegrationTest, AClaimOfTwoThousandItemsCountsTheFirst1024) {
+  const std::string org = "ORG-" + nonce_ + "-BIG";
+  v1::AgencyReport designated;
+  designated.set_report_id(nonce_ + "-d-big");
+  designated.set_reporter("DEA");
+  designated.mutable_occurred_at()->set_seconds(kClaimEpoch - 400 * kDay);
+  designated.mutable_org_designated()->set_org_id(org);
+  designated.mutable_org_designated()->set_tier(v1::TIER_PTO_REGIONAL);
+  const std::string pid = privacy::Sha256Hex(nonce_ + "-big-subject");
+  const std::string big = "CL-" + nonce_ + "-BIG";
+  // Items "<prefix>-<i>" of two sources, a wiretap first; those beyond the
+  // limit carry the canary as sealed text.
+  auto items = [&](const std::string& prefix, int n, bool beyond) {
+    std::vector<v1::EvidenceItem> out;
+    out.reserve(n);
+    for (int i = 0; i < n; ++i) {
+      v1::EvidenceItem item =
+          Item(StrCat(prefix, "-", i),
+               i == 0 ? v1::EVIDENCE_KIND_WIRETAP_INTERCEPT
+                      : v1::EVIDENCE_KIND_SURVEILLANCE,
+               i % 2 == 0 ? "SRC-A" : "SRC-B", kClaimEpoch - 10 * kDay);
+      if (beyond) item.set_sealed_summary(canary_);
+      out.push_back(std::move(item));
+    }
+    return out;
+  };
+  auto claim = [&](const std::string& claim_id,
+                   const std::vector<v1::EvidenceItem>& evidence) {
+    v1::AgencyReport r = fixtures::Envelope("DEA", nonce_ + "-" + claim_id,
+                                            "CASE-" + claim_id, kClaimEpoch);
+    auto* c = r.mutable_link_claim();
+    c->set_claim_id(claim_id);
+    c->set_subject_pid(pid);
+    c->set_org_id(org);
+    c->set_link_role(v1::LINK_ROLE_MEMBER);
+    c->set_hops(1);
+    *c->mutable_evidence() = {evidence.begin(), evidence.end()};
+    return r;
+  };
+  std::vector<v1::AgencyReport> reports = {claim(big, items("C", 256, false))};
+  for (int k = 1; k <= 7; ++k) {
+    v1::AgencyReport r =
+        fixtures::Envelope("DEA", StrCat(nonce_, "-ea-", k), "CASE-" + big,
+                           kClaimEpoch + k * kDay);
+    auto* ea = r.mutable_evidence_added();
+    ea->set_claim_id(big);
+    ea->set_subject_pid(pid);
+    // EA1..EA3 fill the limit (256 + 768); EA4..EA7 (976 items) are beyond.
+    for (const auto& e : items(StrCat("A", k), k == 7 ? 208 : 256, k > 3)) {
+      *ea->add_evidence() = e;
+    }
+    reports.push_back(std::move(r));
+  }
+  const int port = testing::FreePort();
+  auto evidence = StartEvidence("a", port);
+  Produce({designated});
+  // One at a time, so that log order is the order sent.
+  for (const auto& r : reports) Produce({r});
+  // Then a claim of the same subject: on the same partition, after them.
+  const std::string after = "CL-" + nonce_ + "-AFTER";
+  Produce({claim(after, items("AFTER", 2, false))});
+
+  std::map<std::string, v1::LinkAssessment> latest;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        latest = Latest(OurAssessments());
+        return latest.count(after) > 0 && latest.count(big) > 0 &&
+               latest.at(big).evidence_ignored() == 976;
+      },
+      seconds(120)))
+      << "assessed: " << latest.size() << ", ignored "
+      << (latest.count(big) > 0 ? latest.at(big).evidence_ignored() : 0);
+  const v1::LinkAssessment& a = latest.at(big);
+  EXPECT_EQ(a.evidence_ids_size(), 1024);
+  for (const auto& id : a.evidence_ids()) {
+    EXPECT_TRUE(id.rfind("C-", 0) == 0 || id.rfind("A1-", 0) == 0 ||
+                id.rfind("A2-", 0) == 0 || id.rfind("A3-", 0) == 0)
+        << id << " is beyond the first 1,024";
+  }
+  EXPECT_EQ(a.result(), v1::ASSESSMENT_RESULT_SUBSTANTIATED);
+  EXPECT_EQ(latest.at(after).evidence_ignored(), 0u);
+  EXPECT_EQ(latest.at(after).result(), v1::ASSESSMENT_RESULT_SUBSTANTIATED);
+  EXPECT_EQ(testing::HealthStatus(StrCat("127.0.0.1:", port)), "SERVING");
+  // The ignored items are not stored: the claim as an overseer reads it
+  // (sealed text revealed) holds the 1,024 only, and no canary.
+  auto stub = v1::EvidenceService::NewStub(grpc::CreateChannel(
+      StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+  v1::GetClaimRequest req;
+  req.set_reporter("DEA");
+  req.set_claim_id(big);
+  v1::Claim got;
+  const grpc::Status st = stub->GetClaim(&ctx, req, &got);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(got.evidence_size(), 1024);
+  EXPECT_EQ(got.SerializeAsString().find(canary_), std::string::npos);
+  EXPECT_FALSE(LogsContain(canary_));
 }
 
 }  // namespace

@@ -947,6 +947,19 @@ double RefusedCount(prometheus::Registry& registry) {
   return total;
 }
 
+// Runs `loop` until it counts a refused output, within 30 s (never an
+// endless retry while healthy), and checks that it stays stopped,
+// NOT_SERVING, without counting or retrying it again.
+void ExpectStopsOnRefusal(Loop& loop, prometheus::Registry& registry) {
+  Running running(loop);
+  ASSERT_TRUE(
+      WaitFor([&] { return RefusedCount(registry) >= 1; }, seconds(30)));
+  EXPECT_FALSE(loop.Healthy());
+  std::this_thread::sleep_for(milliseconds(1500));
+  EXPECT_EQ(RefusedCount(registry), 1);
+  EXPECT_FALSE(loop.Healthy());
+}
+
 // CountingHandler whose output for a record with value "huge" is larger than
 // the loop's producer takes (message.max.bytes 2000 in these tests).
 class BulkyHandler : public CountingHandler {
@@ -991,16 +1004,7 @@ TEST_F(LoopTest, RefusedOutputStopsAtItsInputRecordUntilAnAuditedSkip) {
     BulkyHandler handler;
     prometheus::Registry registry;
     Loop loop(Options(), store_.get(), outputs.get(), &handler, &registry);
-    Running running(loop);
-    // Within 30 s, not an endless retry while healthy.
-    ASSERT_TRUE(
-        WaitFor([&] { return RefusedCount(registry) >= 1; }, seconds(30)));
-    EXPECT_FALSE(loop.Healthy());
-    // Held: the refused record is not retried, nothing more committed.
-    std::this_thread::sleep_for(milliseconds(1500));
-    EXPECT_EQ(RefusedCount(registry), 1);
-    EXPECT_FALSE(loop.Healthy());
-    running.Stop();
+    ExpectStopsOnRefusal(loop, registry);
     // It came in a batch with others: the loop had to find it.
     EXPECT_GT(handler.first_huge_batch.load(), 1u);
     // Every record before it was committed (the batch was applied again one
@@ -1058,11 +1062,7 @@ TEST_F(LoopTest, TopicAuthorizationFailureStopsTheLoop) {
   CountingHandler handler;
   prometheus::Registry registry;
   Loop loop(Options(), store_.get(), outputs->get(), &handler, &registry);
-  Running running(loop);
-  ASSERT_TRUE(
-      WaitFor([&] { return RefusedCount(registry) >= 1; }, seconds(30)));
-  EXPECT_FALSE(loop.Healthy());
-  running.Stop();
+  ExpectStopsOnRefusal(loop, registry);
   EXPECT_EQ(StoredNext(store_.get(), 0) + StoredNext(store_.get(), 1), 0);
 }
 
@@ -1141,11 +1141,7 @@ TEST_F(LoopTest, RefusedFlushOutputStopsTheLoop) {
   BulkyFlushHandler handler;
   prometheus::Registry registry;
   Loop loop(Options(), store_.get(), outputs.get(), &handler, &registry);
-  Running running(loop);
-  ASSERT_TRUE(
-      WaitFor([&] { return RefusedCount(registry) >= 1; }, seconds(30)));
-  EXPECT_FALSE(loop.Healthy());
-  running.Stop();
+  ExpectStopsOnRefusal(loop, registry);
   EXPECT_EQ(captured
                 .Stop({"\"level\":\"error\"", "\"during\":\"flush\"",
                        "\"output_topic\":\"out\"", "output refused"})
