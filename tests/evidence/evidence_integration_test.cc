@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <random>
 #include <set>
@@ -225,16 +226,22 @@ class EvidenceIntegrationTest
   }
 
   // Starts an instance with its own data dir `name`, in this test's group.
-  std::unique_ptr<Process> StartEvidence(const std::string& name, int port,
-                                         const std::string& group_suffix = "") {
+  // `extra` flags, and `kafka_properties` added to the test's.
+  std::unique_ptr<Process> StartEvidence(
+      const std::string& name, int port, const std::string& group_suffix = "",
+      const std::vector<std::string>& extra = {},
+      const std::string& kafka_properties = "") {
     std::vector<std::string> args = {
         "--kafka-bootstrap=" + bootstrap(),
-        "--kafka-properties=session.timeout.ms=6000,heartbeat.interval.ms=1000",
+        "--kafka-properties=session.timeout.ms=6000,heartbeat.interval.ms="
+        "1000" +
+            kafka_properties,
         "--group-id=fruition-evidence-test-" + nonce_ + group_suffix,
         "--principals-file=" + dir_ + "/principals.yaml",
         "--data-dir=" + dir_ + "/" + name,
         StrCat("--grpc-listen=127.0.0.1:", port),
         StrCat("--metrics-listen=127.0.0.1:", testing::FreePort())};
+    args.insert(args.end(), extra.begin(), extra.end());
     const std::string log =
         StrCat(testing::OutputDir(), "/evidence-", nonce_, "-", name, ".log");
     logs_.push_back(log);
@@ -729,6 +736,77 @@ TEST_F(EvidenceIntegrationTest, AClaimOfTwoThousandItemsCountsTheFirst1024) {
   EXPECT_EQ(got.evidence_size(), 1024);
   EXPECT_EQ(got.SerializeAsString().find(canary_), std::string::npos);
   EXPECT_FALSE(LogsContain(canary_));
+}
+
+// Poison produce: an assessment Kafka refuses for good (here larger than
+// the service producer's message.max.bytes, as a topic's max.message.bytes
+// would refuse it) stops the partition NOT_SERVING within 30 s, logged with
+// the input record's coordinates, instead of a retry forever while SERVING;
+// an operator's --skip-record passes it and the partition moves on.
+TEST_F(EvidenceIntegrationTest, AnAssessmentKafkaRefusesStopsUntilSkipped) {
+  const std::string small = ",message.max.bytes=8000";
+  const std::string pid = privacy::Sha256Hex(nonce_ + "-poison-subject");
+  auto claim = [&](const std::string& claim_id, int items) {
+    v1::AgencyReport r = fixtures::Envelope("DEA", nonce_ + "-" + claim_id,
+                                            "CASE-" + claim_id, kClaimEpoch);
+    auto* c = r.mutable_link_claim();
+    c->set_claim_id(claim_id);
+    c->set_subject_pid(pid);
+    c->set_org_id("ORG-" + nonce_ + "-NONE");
+    c->set_link_role(v1::LINK_ROLE_MEMBER);
+    // Long ids: 256 of them make an assessment of more than 8,000 bytes.
+    for (int i = 0; i < items; ++i) {
+      *c->add_evidence() =
+          Item(StrCat("EV-", nonce_, "-", claim_id, "-", i, "-",
+                      std::string(40, 'x')),
+               v1::EVIDENCE_KIND_SURVEILLANCE, "SRC-A", kClaimEpoch - kDay);
+    }
+    return r;
+  };
+  const std::string big = "CL-" + nonce_ + "-HUGE";
+  const int port = testing::FreePort();
+  auto evidence = StartEvidence("a", port, "", {}, small);
+  const auto sent = std::chrono::steady_clock::now();
+  Produce({claim(big, 256)});
+  const std::string address = StrCat("127.0.0.1:", port);
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return testing::HealthStatus(address) == "NOT_SERVING"; },
+      seconds(30)))
+      << "still " << testing::HealthStatus(address) << " after 30 s";
+  const auto stopped_after = std::chrono::duration_cast<milliseconds>(
+      std::chrono::steady_clock::now() - sent);
+  std::cout << "NOT_SERVING " << stopped_after.count()
+            << " ms after the record was produced\n";
+  // The error line names the input record: its --skip-record value.
+  auto reports = testing::ReadTopic(bootstrap(), std::string(topics::kReports),
+                                    seconds(30));
+  ASSERT_TRUE(reports.ok()) << reports.status();
+  std::string skip;
+  for (const auto& r : *reports) {
+    v1::AgencyReport report;
+    if (report.ParseFromString(r.value) &&
+        report.report_id() == nonce_ + "-" + big) {
+      skip = StrCat(r.topic, ":", r.partition, ":", r.offset);
+    }
+  }
+  ASSERT_FALSE(skip.empty());
+  EXPECT_TRUE(LogsContain("\"skip_record\":\"" + skip + "\""));
+  EXPECT_TRUE(LogsContain("output refused by Kafka"));
+  // Nothing of it was produced.
+  EXPECT_EQ(Latest(OurAssessments()).count(big), 0u);
+
+  // The operator skips it; a later claim of the same subject (the same
+  // partition) is assessed.
+  evidence.reset();
+  auto restarted =
+      StartEvidence("a", port, "", {"--skip-record=" + skip}, small);
+  const std::string after = "CL-" + nonce_ + "-AFTER";
+  Produce({claim(after, 2)});
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Latest(OurAssessments()).count(after) > 0; }, seconds(60)));
+  EXPECT_EQ(testing::HealthStatus(address), "SERVING");
+  EXPECT_EQ(Latest(OurAssessments()).count(big), 0u);
+  EXPECT_TRUE(LogsContain("skipped by operator (--skip-record)"));
 }
 
 }  // namespace
