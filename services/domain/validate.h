@@ -22,6 +22,9 @@ namespace fruition::domain {
 inline constexpr size_t kMaxReportBytes = 1 << 20;  // 1 MiB serialized
 inline constexpr size_t kMaxIdChars = 128;          // ids, codes, refs
 inline constexpr int kMaxEvidenceItems = 256;       // per claim / addition
+// Per claim in all, its own and every EvidenceAdded's, in log order: the
+// evidence service ignores (and counts) the items beyond it.
+inline constexpr int kMaxEvidencePerClaim = 1024;
 inline constexpr int kMaxRepeated = 256;            // statutes, criteria...
 inline constexpr int64_t kMaxFutureSeconds = int64_t{24} * 3600;
 inline constexpr uint32_t kMaxSentenceMonths = 1200;  // 100 years

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "services/common/strings.h"
+#include "services/domain/validate.h"
 
 namespace fruition::evidence {
 namespace {
@@ -160,16 +161,6 @@ absl::StatusOr<std::map<v1::Tier, uint32_t>> MaxHops(
   return out;
 }
 
-// Distinct items, the first occurrence of an evidence_id wins.
-std::vector<const Item*> DistinctItems(const std::vector<Item>& all) {
-  std::vector<const Item*> items;
-  std::unordered_set<std::string> seen;
-  for (const Item& it : all) {
-    if (seen.insert(it.item.evidence_id()).second) items.push_back(&it);
-  }
-  return items;
-}
-
 // Counted for C2–C4: the claim's items up to the claim `t`, all added items.
 std::vector<const v1::EvidenceItem*> Counted(
     const std::vector<const Item*>& items, int64_t t) {
@@ -266,6 +257,21 @@ std::vector<std::string> Reasons(const Rulebook& rules, uint32_t hops,
 
 }  // namespace
 
+LimitedItems LimitItems(const std::vector<Item>& items, size_t limit) {
+  LimitedItems out;
+  std::unordered_set<std::string> kept;
+  for (const Item& it : items) {
+    if (kept.count(it.item.evidence_id()) > 0) continue;  // the same item
+    if (out.kept.size() < limit) {
+      kept.insert(it.item.evidence_id());
+      out.kept.push_back(&it);
+    } else {
+      ++out.ignored;
+    }
+  }
+  return out;
+}
+
 const Rulebook& DefaultRulebook() {
   static const auto* const kV1 = new Rulebook(MakeV1());
   return *kV1;
@@ -323,7 +329,11 @@ absl::StatusOr<Rulebook> LoadRulebook(const std::string& path) {
 Assessment Assess(const Rulebook& rules, const ClaimFacts& facts) {
   Assessment out;
   const int64_t t = facts.occurred_at;
-  const std::vector<const Item*> items = DistinctItems(facts.items);
+  // Beyond the limit, items count for nothing (SPEC §2).
+  LimitedItems limited = LimitItems(
+      facts.items, static_cast<size_t>(domain::kMaxEvidencePerClaim));
+  const std::vector<const Item*> items = std::move(limited.kept);
+  out.evidence_ignored = limited.ignored + facts.ignored;
   for (const Item* it : items) {
     out.evidence_ids.push_back(it->item.evidence_id());
   }

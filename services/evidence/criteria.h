@@ -27,7 +27,13 @@
 //   passes, a second more fails.
 // - Items with the same `evidence_id` are one item: the first in the order
 //   given wins (the store gives the claim's items first, then EvidenceAdded
-//   items in a deterministic order).
+//   items in log order, processor.h).
+// - At most domain::kMaxEvidencePerClaim (1,024) distinct items count, the
+//   first in that order (SPEC §2): every item after them whose id is not one
+//   of theirs is ignored by every criterion (C6 included), left out of
+//   `evidence_ids`, and counted in `evidence_ignored`, once per item sent
+//   (the ids of ignored items are not kept, so a repeated ignored id counts
+//   each time).
 #ifndef FRUITION_SERVICES_EVIDENCE_CRITERIA_H_
 #define FRUITION_SERVICES_EVIDENCE_CRITERIA_H_
 
@@ -97,14 +103,28 @@ struct ClaimFacts {
   uint32_t hops = 0;
   std::vector<Item> items;                // claim's first, then added
   std::vector<Designation> designations;  // the org's history, any order
+  // Items already dropped beyond the evidence limit (not in `items`: the
+  // store keeps only their count), after every item of `items`.
+  int64_t ignored = 0;
 };
+
+// The items of a claim that count under the evidence limit.
+struct LimitedItems {
+  // The first `limit` distinct evidence ids, in the order given; an item
+  // repeating a kept id is that item (the first wins) and is not listed.
+  std::vector<const Item*> kept;
+  // Every item after the limit whose id is not kept (once per item).
+  int64_t ignored = 0;
+};
+LimitedItems LimitItems(const std::vector<Item>& items, size_t limit);
 
 // The verdict.
 struct Assessment {
   v1::AssessmentResult result = v1::ASSESSMENT_RESULT_UNSPECIFIED;
   std::vector<std::string> failed;  // "C1".."C6", ascending
   v1::Tier tier = v1::TIER_UNSPECIFIED;
-  std::vector<std::string> evidence_ids;  // every distinct id, ascending
+  std::vector<std::string> evidence_ids;  // every kept id, ascending
+  int64_t evidence_ignored = 0;           // items beyond the limit
   // One line per failed criterion, in words a non-specialist can read,
   // e.g. "C5: 3 hops; at most 1 for TIER_PTO_REGIONAL".
   std::vector<std::string> reasons;

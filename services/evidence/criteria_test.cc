@@ -983,6 +983,68 @@ TEST(Assess, EvidenceIdsDistinctAndAscending) {
   EXPECT_EQ(a.result, kSubstantiated) << Describe(a);
 }
 
+// ---------------------------------------------------------------------------
+// The per-claim evidence limit (1,024 distinct items, SPEC §2).
+
+// `n` stale surveillance items of one source: alone they fail C2 (one
+// source), C3 (no direct kind) and C6 (nothing recent).
+std::vector<Item> StaleSurveillance(int n) {
+  std::vector<Item> items;
+  items.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    items.push_back(MakeItem("s" + std::to_string(i), kSurveillance, "src-A",
+                             kClaim - 900 * kDay));
+  }
+  return items;
+}
+
+TEST(EvidenceLimit, ItemsBeyondItAreIgnoredByEveryCriterion) {
+  // A recent wiretap of another source would pass C2, C3 and C6.
+  const Item wiretap =
+      Added(MakeItem("w", kWiretap, "src-B", kClaim + 10 * kDay));
+  ClaimFacts within = Good();
+  within.items = StaleSurveillance(1023);
+  within.items.push_back(wiretap);
+  ObserveAllAt(within, kClaim - 900 * kDay);
+  within.items.back().item.mutable_observed_at()->set_seconds(kClaim - kDay);
+  const Assessment counted = Assess(DefaultRulebook(), within);
+  EXPECT_EQ(counted.result, kSubstantiated) << Describe(counted);
+  EXPECT_EQ(counted.evidence_ignored, 0);
+  EXPECT_EQ(counted.evidence_ids.size(), 1024u);
+
+  // One more stale item first: the wiretap is the 1,025th and counts for
+  // nothing.
+  ClaimFacts beyond = within;
+  beyond.items.insert(
+      beyond.items.begin(),
+      MakeItem("s-extra", kSurveillance, "src-A", kClaim - 900 * kDay));
+  const Assessment ignored = Assess(DefaultRulebook(), beyond);
+  EXPECT_EQ(ignored.failed, (std::vector<std::string>{"C2", "C3", "C6"}))
+      << Describe(ignored);
+  EXPECT_EQ(ignored.evidence_ignored, 1);
+  EXPECT_EQ(ignored.evidence_ids.size(), 1024u);
+  EXPECT_EQ(
+      std::count(ignored.evidence_ids.begin(), ignored.evidence_ids.end(), "w"),
+      0);
+}
+
+TEST(EvidenceLimit, RepeatsOfKeptItemsAreNotCountedIgnoredOnesAreEach) {
+  std::vector<Item> items = StaleSurveillance(1024);
+  items.push_back(MakeItem("s5", kWiretap, "src-B", kClaim));  // a repeat
+  items.push_back(MakeItem("x", kWiretap, "src-B", kClaim));
+  items.push_back(MakeItem("x", kWiretap, "src-B", kClaim));  // sent twice
+  const LimitedItems limited = LimitItems(items, 1024);
+  EXPECT_EQ(limited.kept.size(), 1024u);
+  EXPECT_EQ(limited.ignored, 2);
+  // The first of a repeated id is the one kept.
+  EXPECT_EQ(limited.kept[5]->item.kind(), kSurveillance);
+  // Items the store already dropped add to the count.
+  ClaimFacts f = Good();
+  f.items = items;
+  f.ignored = 7;
+  EXPECT_EQ(Assess(DefaultRulebook(), f).evidence_ignored, 9);
+}
+
 TEST(Assess, NoItemsHasNoEvidenceIds) {
   ClaimFacts f = Good();
   f.items.clear();

@@ -19,6 +19,14 @@ EvidenceHandler::EvidenceHandler(const Processor* processor,
                  "the org belongs to the reporter of its first designation)")
              .Register(*registry)
              .Add({{"reason", "not_owner"}});
+    evidence_ignored_ =
+        &prometheus::BuildCounter()
+             .Name("fruition_evidence_items_ignored_total")
+             .Help(
+                 "Evidence items beyond a claim's limit of 1,024: ignored by "
+                 "every criterion, not stored, named on the assessment")
+             .Register(*registry)
+             .Add({});
   }
 }
 
@@ -49,11 +57,14 @@ absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::Apply(
   auto result = processor_->Apply(tx, records, owned);
   if (!result.ok()) return result.status();
   // Counted when applied, before the batch commits: a batch the loop applies
-  // again (without a record an operator skipped) counts them again. The
-  // count is of designations seen; no verdict depends on it.
+  // again (without a record an operator skipped) counts them again. No
+  // verdict depends on these counts.
   if (designations_ignored_ != nullptr) {
     designations_ignored_->Increment(
         static_cast<double>(result->designations_ignored));
+  }
+  if (evidence_ignored_ != nullptr) {
+    evidence_ignored_->Increment(static_cast<double>(result->evidence_ignored));
   }
   return Outputs(result->emit);
 }

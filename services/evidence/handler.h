@@ -41,6 +41,7 @@ class EvidenceHandler : public stream::Handler {
   prometheus::Family<prometheus::Counter>* assessments_ = nullptr;
   // org_designated not counted: by a reporter other than the org's owner.
   prometheus::Counter* designations_ignored_ = nullptr;
+  prometheus::Counter* evidence_ignored_ = nullptr;
 };
 
 }  // namespace fruition::evidence

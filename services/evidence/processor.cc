@@ -10,6 +10,7 @@
 #include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
 #include "services/domain/orgs.h"
+#include "services/domain/validate.h"
 
 namespace fruition::evidence {
 namespace {
@@ -31,6 +32,17 @@ internal::StoredReport Stored(const kafka::Record& r,
   return s;
 }
 
+// Log order of a claim's evidence_added reports: the order Kafka
+// timestamped them, ties by report_id. A fact of each record, so the same
+// whatever order an instance happens to read them in.
+bool LogOrder(const internal::StoredReport& a,
+              const internal::StoredReport& b) {
+  if (a.kafka_timestamp_ms() != b.kafka_timestamp_ms()) {
+    return a.kafka_timestamp_ms() < b.kafka_timestamp_ms();
+  }
+  return a.report().report_id() < b.report().report_id();
+}
+
 }  // namespace
 
 int64_t ReceivedAt(const internal::StoredReport& stored) {
@@ -40,6 +52,53 @@ int64_t ReceivedAt(const internal::StoredReport& stored) {
   // Accepted before intake stamped received_at: the record's Kafka
   // timestamp, which is in the log, so every replay reads the same value.
   return stored.kafka_timestamp_ms() / 1000;
+}
+
+std::vector<internal::StoredReport> InLogOrder(
+    std::vector<internal::StoredReport> added) {
+  std::sort(added.begin(), added.end(), LogOrder);
+  return added;
+}
+
+absl::StatusOr<int64_t> LimitStoredEvidence(Tx& tx, const ClaimKey& key) {
+  FRUITION_ASSIGN_OR_RETURN(const auto claim, tx.Claim(key));
+  FRUITION_ASSIGN_OR_RETURN(auto stored, tx.EvidenceAdded(key));
+  const std::vector<internal::StoredReport> added =
+      InLogOrder(std::move(stored));
+  const auto limit = static_cast<size_t>(domain::kMaxEvidencePerClaim);
+  // The claim's own items come first and are never dropped (intake holds
+  // a report to 256).
+  std::set<std::string> kept;
+  if (claim) {
+    for (const auto& item : claim->report().link_claim().evidence()) {
+      kept.insert(item.evidence_id());
+    }
+  }
+  int64_t dropped = 0;
+  for (const internal::StoredReport& row : added) {
+    const auto& items = row.report().evidence_added().evidence();
+    internal::StoredReport limited = row;
+    auto* keep = limited.mutable_report()->mutable_evidence_added();
+    keep->clear_evidence();
+    uint32_t ignored = 0;
+    for (const auto& item : items) {
+      // A repeat of a kept item is that item: nothing to store or count.
+      if (kept.count(item.evidence_id()) > 0) continue;
+      if (kept.size() < limit) {
+        kept.insert(item.evidence_id());
+        *keep->add_evidence() = item;
+      } else {
+        ++ignored;
+      }
+    }
+    if (keep->evidence_size() == items.size()) continue;  // unchanged
+    limited.set_evidence_ignored(row.evidence_ignored() + ignored);
+    dropped += ignored;
+    tx.Put(Table::kEvidence,
+           JoinKey({key.reporter, key.claim_id, row.report().report_id()}),
+           SerializeDeterministic(limited));
+  }
+  return dropped;
 }
 
 ClaimFacts FactsOf(const internal::StoredReport& claim,
@@ -69,10 +128,12 @@ v1::LinkAssessment MakeAssessment(
     std::vector<std::string>* reasons) {
   std::vector<v1::EvidenceItem> items;
   int64_t latest_ms = claim.kafka_timestamp_ms();
-  for (const auto& a : added) {
+  int64_t ignored = 0;  // dropped from the store beyond the limit
+  for (const auto& a : InLogOrder(added)) {
     for (const auto& item : a.report().evidence_added().evidence()) {
       items.push_back(item);
     }
+    ignored += a.evidence_ignored();
     latest_ms = std::max(latest_ms, a.kafka_timestamp_ms());
   }
   // assessed_at counts the designation records that can matter to the
@@ -97,7 +158,9 @@ v1::LinkAssessment MakeAssessment(
     }
   }
   const v1::AgencyReport& report = claim.report();
-  const Assessment verdict = Assess(rules, FactsOf(claim, items, org));
+  ClaimFacts facts = FactsOf(claim, items, org);
+  facts.ignored = ignored;
+  const Assessment verdict = Assess(rules, facts);
   if (reasons != nullptr) *reasons = verdict.reasons;
 
   v1::LinkAssessment a;
@@ -109,6 +172,7 @@ v1::LinkAssessment MakeAssessment(
   for (const auto& f : verdict.failed) a.add_failed_criteria(f);
   a.set_criteria_version(rules.version);
   for (const auto& id : verdict.evidence_ids) a.add_evidence_ids(id);
+  a.set_evidence_ignored(static_cast<uint32_t>(verdict.evidence_ignored));
   a.set_reporter(report.reporter());
   if (latest_ms >= 0) *a.mutable_assessed_at() = FromMillis(latest_ms);
   *a.mutable_claim_occurred_at() = report.occurred_at();
@@ -206,6 +270,10 @@ absl::Status Processor::ApplyClaim(Tx& tx, const kafka::Record& r,
   tx.Put(Table::kBySubject, JoinKey({c.subject_pid(), reporter, c.claim_id()}),
          "");
   tx.Put(Table::kByOrg, JoinKey({c.org_id(), reporter, c.claim_id()}), "");
+  // Evidence that came before its claim: the claim's items come first.
+  FRUITION_ASSIGN_OR_RETURN(const int64_t dropped,
+                            LimitStoredEvidence(tx, key));
+  out->evidence_ignored += dropped;
   affected->insert(key);
   ++out->applied;
   return absl::OkStatus();
@@ -224,7 +292,13 @@ absl::Status Processor::ApplyEvidenceAdded(Tx& tx, const kafka::Record& r,
     return absl::OkStatus();
   }
   tx.Put(Table::kEvidence, key, SerializeDeterministic(Stored(r, report)));
-  affected->insert(ClaimKey{reporter, e.claim_id()});
+  const ClaimKey claim{reporter, e.claim_id()};
+  // Stored state stays bounded: the items beyond the claim's limit are
+  // dropped again at once, only counted.
+  FRUITION_ASSIGN_OR_RETURN(const int64_t dropped,
+                            LimitStoredEvidence(tx, claim));
+  out->evidence_ignored += dropped;
+  affected->insert(claim);
   ++out->applied;
   return absl::OkStatus();
 }

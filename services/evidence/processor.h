@@ -33,6 +33,8 @@ struct ApplyResult {
   // org_designated by a reporter other than the org's owner (SPEC §1: the
   // reporter of its first designation in log order): not stored, no effect.
   int64_t designations_ignored = 0;
+  // Evidence items dropped beyond a claim's limit (not stored, counted).
+  int64_t evidence_ignored = 0;
 };
 
 class Processor {
@@ -101,6 +103,20 @@ class Processor {
 // intake), or for a report accepted before intake stamped it, its Kafka
 // record timestamp (seconds).
 int64_t ReceivedAt(const internal::StoredReport& stored);
+// A claim's evidence_added reports in log order: the order Kafka
+// timestamped them, ties by report_id (facts of the records, whatever order
+// they were read in). The evidence limit and "the first item with an id
+// wins" follow it.
+std::vector<internal::StoredReport> InLogOrder(
+    std::vector<internal::StoredReport> added);
+
+// Keeps the claim's stored evidence within domain::kMaxEvidencePerClaim
+// (SPEC §2): walking the claim's own items, then its evidence_added reports
+// in log order, each report keeps the items that are within the limit and
+// not repeats of a kept id; the others are dropped from it (their sealed
+// text is not stored) and counted in its `evidence_ignored` (repeats are
+// not counted). Returns the number newly counted.
+absl::StatusOr<int64_t> LimitStoredEvidence(Tx& tx, const ClaimKey& key);
 
 // The facts of a claim from its stored reports, and the assessment message
 // (with its deterministic `assessment_id`) under `rules`.

@@ -761,6 +761,118 @@ TEST_F(ProcessorTest, EvidenceAddedLaterUpgradesTheAssessment) {
 }
 
 // ---------------------------------------------------------------------------
+// 4b. The evidence limit: at most 1,024 items per claim in all.
+
+// `n` items "<prefix>-<i>": a wiretap and surveillance from two sources,
+// each with sealed text `sealed`.
+std::vector<v1::EvidenceItem> ManyItems(const std::string& prefix, int n,
+                                        int64_t t, const std::string& sealed) {
+  std::vector<v1::EvidenceItem> items;
+  items.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    items.push_back(Ev(prefix + "-" + std::to_string(i),
+                       i == 0 ? v1::EVIDENCE_KIND_WIRETAP_INTERCEPT
+                              : v1::EVIDENCE_KIND_SURVEILLANCE,
+                       i % 2 == 0 ? "S1" : "S2", t - kDay, {}, sealed));
+  }
+  return items;
+}
+
+// A claim of 256 items, then evidence_added reports EA1..EA7 (256 each, the
+// last 208): 2,000 distinct items, in log order on partition 0. The items
+// of EA5 carry the canary as sealed text.
+std::vector<kafka::Record> TwoThousandItems(int64_t t) {
+  std::vector<kafka::Record> records;
+  records.push_back(Rec(kReports, 0, 0, t * 1000,
+                        Claim("DEA", "R-BIG", "CL-BIG", "pid-big", "ORG-A", 1,
+                              t, ManyItems("C", 256, t, "claim text"))));
+  for (int k = 1; k <= 7; ++k) {
+    const std::string n = std::to_string(k);
+    records.push_back(
+        Rec(kReports, 0, k, (t + k * kHour) * 1000,
+            Added("DEA", "R-EA" + n, "CL-BIG", "pid-big", t + k * kHour,
+                  ManyItems("A" + n, k == 7 ? 208 : 256, t,
+                            k == 5 ? kCanary : "added text"))));
+  }
+  return records;
+}
+
+TEST_F(ProcessorTest, AClaimCountsAtMost1024ItemsInLogOrder) {
+  const int64_t t = kBase;
+  const ClaimKey key{"DEA", "CL-BIG"};
+  std::vector<kafka::Record> records = TwoThousandItems(t);
+  // Then a report repeating a kept id (the same item: not counted) and one
+  // new item (ignored).
+  records.push_back(
+      Rec(kReports, 0, 8, (t + 8 * kHour) * 1000,
+          Added("DEA", "R-EA8", "CL-BIG", "pid-big", t + 8 * kHour,
+                {ManyItems("C", 6, t, "again")[5],
+                 Ev("LATE-1", v1::EVIDENCE_KIND_SURVEILLANCE, "S3", t)})));
+  auto store = OpenFresh();
+  ASSERT_NE(store, nullptr);
+  int64_t counted = 0;
+  for (const kafka::Record& r : records) {  // one record per batch
+    auto applied = ApplyAndCommit(store.get(), processor_, {r});
+    ASSERT_TRUE(applied.ok()) << applied.status();
+    counted += applied->evidence_ignored;
+  }
+  EXPECT_EQ(counted, 977);
+  const auto a = Stored(store.get(), key);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->evidence_ignored(), 977u);
+  ASSERT_EQ(a->evidence_ids_size(), 1024);
+  // The first 1,024 in log order: the claim's and EA1..EA3's.
+  std::set<std::string> prefixes;
+  for (const auto& id : a->evidence_ids()) {
+    prefixes.insert(id.substr(0, id.find('-')));
+  }
+  EXPECT_EQ(prefixes, (std::set<std::string>{"A1", "A2", "A3", "C"}));
+
+  // Stored: only the kept items; the rest only counted, their sealed text
+  // nowhere.
+  Tx tx(store.get());
+  const auto rows = store::Ok(tx.Scan(Table::kEvidence, ""));
+  ASSERT_EQ(rows.size(), 8u);
+  int items = 0;
+  int64_t ignored = 0;
+  for (const auto& [k, v] : rows) {
+    EXPECT_EQ(v.find(kCanary), std::string::npos) << k;
+    internal::StoredReport row;
+    ASSERT_TRUE(row.ParseFromString(v));
+    items += row.report().evidence_added().evidence_size();
+    ignored += row.evidence_ignored();
+  }
+  EXPECT_EQ(items, 768);
+  EXPECT_EQ(ignored, 977);
+}
+
+TEST_F(ProcessorTest, TheEvidenceLimitDoesNotDependOnArrivalOrder) {
+  const int64_t t = kBase;
+  const ClaimKey key{"DEA", "CL-BIG"};
+  const std::vector<kafka::Record> records = TwoThousandItems(t);
+  auto in_order = OpenFresh();
+  ASSERT_NE(in_order, nullptr);
+  ASSERT_TRUE(ApplyAndCommit(in_order.get(), processor_, records).ok());
+  const auto want = Stored(in_order.get(), key);
+  ASSERT_TRUE(want.has_value());
+  EXPECT_EQ(want->evidence_ignored(), 976u);
+  EXPECT_EQ(want->evidence_ids_size(), 1024);
+  // Reversed, one record per batch: evidence before its claim, later
+  // reports before earlier ones (offsets are positions, timestamps facts).
+  auto reversed = OpenFresh();
+  ASSERT_NE(reversed, nullptr);
+  int64_t offset = 0;
+  for (auto it = records.rbegin(); it != records.rend(); ++it) {
+    kafka::Record r = *it;
+    r.offset = offset++;
+    ASSERT_TRUE(ApplyAndCommit(reversed.get(), processor_, {r}).ok());
+  }
+  const auto got = Stored(reversed.get(), key);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_TRUE(SameMessage(*got, *want)) << got->DebugString();
+}
+
+// ---------------------------------------------------------------------------
 // 5. Designation after the claim: only owned partitions are re-assessed.
 
 TEST_F(ProcessorTest, LateDesignationReassessesOnlyOwnedPartitions) {

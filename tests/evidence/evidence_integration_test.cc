@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <ostream>
 #include <random>
@@ -28,6 +29,7 @@
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "tests/harness/broker_suite.h"
+#include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
 
 namespace fruition {
@@ -239,18 +241,23 @@ class EvidenceIntegrationTest
   }
 
   // Starts an instance with its own data dir `name`, in this test's group.
-  std::unique_ptr<Process> StartEvidence(const std::string& name, int port,
-                                         const std::string& group_suffix = "",
-                                         int metrics_port = 0) {
+  // `extra` flags, and `kafka_properties` added to the test's.
+  std::unique_ptr<Process> StartEvidence(
+      const std::string& name, int port, const std::string& group_suffix = "",
+      int metrics_port = 0, const std::vector<std::string>& extra = {},
+      const std::string& kafka_properties = "") {
     std::vector<std::string> args = {
         "--kafka-bootstrap=" + bootstrap(),
-        "--kafka-properties=session.timeout.ms=6000,heartbeat.interval.ms=1000",
+        "--kafka-properties=session.timeout.ms=6000,heartbeat.interval.ms="
+        "1000" +
+            kafka_properties,
         "--group-id=fruition-evidence-test-" + nonce_ + group_suffix,
         "--principals-file=" + dir_ + "/principals.yaml",
         "--data-dir=" + dir_ + "/" + name,
         StrCat("--grpc-listen=127.0.0.1:", port),
         StrCat("--metrics-listen=127.0.0.1:",
                metrics_port != 0 ? metrics_port : testing::FreePort())};
+    args.insert(args.end(), extra.begin(), extra.end());
     const std::string log =
         StrCat(testing::OutputDir(), "/evidence-", nonce_, "-", name, ".log");
     logs_.push_back(log);
@@ -975,6 +982,181 @@ TEST_F(EvidenceIntegrationTest, OnlyTheFirstDesignatorInLogOrderCounts) {
   a->Wait(seconds(10));
   a = StartEvidence("a", port_a, "-a", metrics_a);
   EXPECT_EQ(Ask(port_a, org, claim_id), seen_a);
+}
+
+// The evidence limit (SPEC §2): a claim receiving 2,000 items (256 with the
+// claim, then evidence_added reports of at most 256) counts the first 1,024,
+// says how many it ignored, and its partition keeps moving: a later claim
+// of the same subject (same partition) is assessed after it.
+TEST_F(EvidenceIntegrationTest, AClaimOfTwoThousandItemsCountsTheFirst1024) {
+  const std::string org = "ORG-" + nonce_ + "-BIG";
+  v1::AgencyReport designated;
+  designated.set_report_id(nonce_ + "-d-big");
+  designated.set_reporter("DEA");
+  designated.mutable_occurred_at()->set_seconds(kClaimEpoch - 400 * kDay);
+  designated.mutable_org_designated()->set_org_id(org);
+  designated.mutable_org_designated()->set_tier(v1::TIER_PTO_REGIONAL);
+  const std::string pid = privacy::Sha256Hex(nonce_ + "-big-subject");
+  const std::string big = "CL-" + nonce_ + "-BIG";
+  // Items "<prefix>-<i>" of two sources, a wiretap first; those beyond the
+  // limit carry the canary as sealed text.
+  auto items = [&](const std::string& prefix, int n, bool beyond) {
+    std::vector<v1::EvidenceItem> out;
+    out.reserve(n);
+    for (int i = 0; i < n; ++i) {
+      v1::EvidenceItem item =
+          Item(StrCat(prefix, "-", i),
+               i == 0 ? v1::EVIDENCE_KIND_WIRETAP_INTERCEPT
+                      : v1::EVIDENCE_KIND_SURVEILLANCE,
+               i % 2 == 0 ? "SRC-A" : "SRC-B", kClaimEpoch - 10 * kDay);
+      if (beyond) item.set_sealed_summary(canary_);
+      out.push_back(std::move(item));
+    }
+    return out;
+  };
+  auto claim = [&](const std::string& claim_id,
+                   const std::vector<v1::EvidenceItem>& evidence) {
+    v1::AgencyReport r = fixtures::Envelope("DEA", nonce_ + "-" + claim_id,
+                                            "CASE-" + claim_id, kClaimEpoch);
+    auto* c = r.mutable_link_claim();
+    c->set_claim_id(claim_id);
+    c->set_subject_pid(pid);
+    c->set_org_id(org);
+    c->set_link_role(v1::LINK_ROLE_MEMBER);
+    c->set_hops(1);
+    *c->mutable_evidence() = {evidence.begin(), evidence.end()};
+    return r;
+  };
+  std::vector<v1::AgencyReport> reports = {claim(big, items("C", 256, false))};
+  for (int k = 1; k <= 7; ++k) {
+    v1::AgencyReport r =
+        fixtures::Envelope("DEA", StrCat(nonce_, "-ea-", k), "CASE-" + big,
+                           kClaimEpoch + k * kDay);
+    auto* ea = r.mutable_evidence_added();
+    ea->set_claim_id(big);
+    ea->set_subject_pid(pid);
+    // EA1..EA3 fill the limit (256 + 768); EA4..EA7 (976 items) are beyond.
+    for (const auto& e : items(StrCat("A", k), k == 7 ? 208 : 256, k > 3)) {
+      *ea->add_evidence() = e;
+    }
+    reports.push_back(std::move(r));
+  }
+  const int port = testing::FreePort();
+  auto evidence = StartEvidence("a", port);
+  Produce({designated});
+  // One at a time, so that log order is the order sent.
+  for (const auto& r : reports) Produce({r});
+  // Then a claim of the same subject: on the same partition, after them.
+  const std::string after = "CL-" + nonce_ + "-AFTER";
+  Produce({claim(after, items("AFTER", 2, false))});
+
+  std::map<std::string, v1::LinkAssessment> latest;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        latest = Latest(OurAssessments());
+        return latest.count(after) > 0 && latest.count(big) > 0 &&
+               latest.at(big).evidence_ignored() == 976;
+      },
+      seconds(120)))
+      << "assessed: " << latest.size() << ", ignored "
+      << (latest.count(big) > 0 ? latest.at(big).evidence_ignored() : 0);
+  const v1::LinkAssessment& a = latest.at(big);
+  EXPECT_EQ(a.evidence_ids_size(), 1024);
+  for (const auto& id : a.evidence_ids()) {
+    EXPECT_TRUE(id.rfind("C-", 0) == 0 || id.rfind("A1-", 0) == 0 ||
+                id.rfind("A2-", 0) == 0 || id.rfind("A3-", 0) == 0)
+        << id << " is beyond the first 1,024";
+  }
+  EXPECT_EQ(a.result(), v1::ASSESSMENT_RESULT_SUBSTANTIATED);
+  EXPECT_EQ(latest.at(after).evidence_ignored(), 0u);
+  EXPECT_EQ(latest.at(after).result(), v1::ASSESSMENT_RESULT_SUBSTANTIATED);
+  EXPECT_EQ(testing::HealthStatus(StrCat("127.0.0.1:", port)), "SERVING");
+  // The ignored items are not stored: the claim as an overseer reads it
+  // (sealed text revealed) holds the 1,024 only, and no canary.
+  auto stub = v1::EvidenceService::NewStub(grpc::CreateChannel(
+      StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+  v1::GetClaimRequest req;
+  req.set_reporter("DEA");
+  req.set_claim_id(big);
+  v1::Claim got;
+  const grpc::Status st = stub->GetClaim(&ctx, req, &got);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(got.evidence_size(), 1024);
+  EXPECT_EQ(got.SerializeAsString().find(canary_), std::string::npos);
+  EXPECT_FALSE(LogsContain(canary_));
+}
+
+// Poison produce: an assessment Kafka refuses for good (here larger than
+// the service producer's message.max.bytes, as a topic's max.message.bytes
+// would refuse it) stops the partition NOT_SERVING within 30 s, logged with
+// the input record's coordinates, instead of a retry forever while SERVING;
+// an operator's --skip-record passes it and the partition moves on.
+TEST_F(EvidenceIntegrationTest, AnAssessmentKafkaRefusesStopsUntilSkipped) {
+  const std::string small = ",message.max.bytes=8000";
+  const std::string pid = privacy::Sha256Hex(nonce_ + "-poison-subject");
+  auto claim = [&](const std::string& claim_id, int items) {
+    v1::AgencyReport r = fixtures::Envelope("DEA", nonce_ + "-" + claim_id,
+                                            "CASE-" + claim_id, kClaimEpoch);
+    auto* c = r.mutable_link_claim();
+    c->set_claim_id(claim_id);
+    c->set_subject_pid(pid);
+    c->set_org_id("ORG-" + nonce_ + "-NONE");
+    c->set_link_role(v1::LINK_ROLE_MEMBER);
+    // Long ids: 256 of them make an assessment of more than 8,000 bytes.
+    for (int i = 0; i < items; ++i) {
+      *c->add_evidence() =
+          Item(StrCat("EV-", nonce_, "-", claim_id, "-", i, "-",
+                      std::string(40, 'x')),
+               v1::EVIDENCE_KIND_SURVEILLANCE, "SRC-A", kClaimEpoch - kDay);
+    }
+    return r;
+  };
+  const std::string big = "CL-" + nonce_ + "-HUGE";
+  const int port = testing::FreePort();
+  auto evidence = StartEvidence("a", port, "", 0, {}, small);
+  const auto sent = std::chrono::steady_clock::now();
+  Produce({claim(big, 256)});
+  const std::string address = StrCat("127.0.0.1:", port);
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return testing::HealthStatus(address) == "NOT_SERVING"; },
+      seconds(30)))
+      << "still " << testing::HealthStatus(address) << " after 30 s";
+  const auto stopped_after = std::chrono::duration_cast<milliseconds>(
+      std::chrono::steady_clock::now() - sent);
+  std::cout << "NOT_SERVING " << stopped_after.count()
+            << " ms after the record was produced\n";
+  // The error line names the input record: its --skip-record value.
+  auto reports = testing::ReadTopic(bootstrap(), std::string(topics::kReports),
+                                    seconds(30));
+  ASSERT_TRUE(reports.ok()) << reports.status();
+  std::string skip;
+  for (const auto& r : *reports) {
+    v1::AgencyReport report;
+    if (report.ParseFromString(r.value) &&
+        report.report_id() == nonce_ + "-" + big) {
+      skip = StrCat(r.topic, ":", r.partition, ":", r.offset);
+    }
+  }
+  ASSERT_FALSE(skip.empty());
+  EXPECT_TRUE(LogsContain("\"skip_record\":\"" + skip + "\""));
+  EXPECT_TRUE(LogsContain("output refused by Kafka"));
+  // Nothing of it was produced.
+  EXPECT_EQ(Latest(OurAssessments()).count(big), 0u);
+
+  // The operator skips it; a later claim of the same subject (the same
+  // partition) is assessed.
+  evidence.reset();
+  auto restarted =
+      StartEvidence("a", port, "", 0, {"--skip-record=" + skip}, small);
+  const std::string after = "CL-" + nonce_ + "-AFTER";
+  Produce({claim(after, 2)});
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Latest(OurAssessments()).count(after) > 0; }, seconds(60)));
+  EXPECT_EQ(testing::HealthStatus(address), "SERVING");
+  EXPECT_EQ(Latest(OurAssessments()).count(big), 0u);
+  EXPECT_TRUE(LogsContain("skipped by operator (--skip-record)"));
 }
 
 }  // namespace

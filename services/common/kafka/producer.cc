@@ -14,17 +14,38 @@ absl::Status DeliveryStatus(int code, std::string_view what) {
   switch (err) {
     case RD_KAFKA_RESP_ERR_NO_ERROR:
       return absl::OkStatus();
+    // The record itself: no retry makes Kafka take it.
     case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
     case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
     case RD_KAFKA_RESP_ERR_INVALID_MSG:
     case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP:
+    case RD_KAFKA_RESP_ERR__BAD_MSG:
       return absl::InvalidArgumentError(
           StrCat(what, " rejected by Kafka: ", rd_kafka_err2str(err)));
+    // The topic or the cluster will not take it from us until an operator
+    // changes their configuration: not the sender's fault (FAILED_PRECONDITION,
+    // not PERMISSION_DENIED, so intake does not tell an agency it lacks a
+    // right), and no retry helps.
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_INVALID_REQUIRED_ACKS:
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT:
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_COMPRESSION_TYPE:
+    case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+      return absl::FailedPreconditionError(
+          StrCat(what, " refused by Kafka: ", rd_kafka_err2str(err)));
     default:
       return absl::UnavailableError(StrCat(what, " maybe not written (",
                                            rd_kafka_err2str(err),
                                            "); retry with the same id"));
   }
+}
+
+bool Retriable(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable;
 }
 
 absl::StatusOr<std::map<std::string, std::string>> ParseProperties(
@@ -157,9 +178,14 @@ void KafkaProducer::ProduceTo(std::string_view topic, int32_t partition,
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (hdrs != nullptr) rd_kafka_headers_destroy(hdrs);  // not taken over
     DeliveryReport report;
-    report.status = absl::UnavailableError(StrCat("record not enqueued (",
-                                                  rd_kafka_err2str(err),
-                                                  "); retry with the same id"));
+    // A record larger than message.max.bytes fails here, before any broker
+    // sees it: as permanent as the broker's own refusal.
+    report.status = DeliveryStatus(err, "record");
+    if (Retriable(report.status)) {
+      report.status = absl::UnavailableError(
+          StrCat("record not enqueued (", rd_kafka_err2str(err),
+                 "); retry with the same id"));
+    }
     (*callback)(report);
     delete callback;
   }

@@ -42,7 +42,10 @@ namespace fruition::kafka {
 // Where a record landed, or why it may not have.
 struct DeliveryReport {
   // OK: written (acks=all). UNAVAILABLE: maybe written, retry with the same
-  // id. INVALID_ARGUMENT: rejected by the broker, not written (too large).
+  // id. Anything else is permanent (Retriable() is false): not written, and
+  // no retry will write it. INVALID_ARGUMENT: the record itself (too large,
+  // invalid); FAILED_PRECONDITION: the topic or cluster refuses it until an
+  // operator changes their configuration (authorization, policy).
   absl::Status status;
   int32_t partition = -1;
   int64_t offset = -1;
@@ -138,9 +141,15 @@ class KafkaProducer : public Producer {
 };
 
 // Maps a librdkafka error code (rd_kafka_resp_err_t) for a delivery to a
-// status: OK, INVALID_ARGUMENT for records the broker will never accept,
-// UNAVAILABLE ("maybe written; retry with the same id") for everything else.
+// status: OK; INVALID_ARGUMENT for a record Kafka will never accept (too
+// large, invalid); FAILED_PRECONDITION for a topic or cluster that refuses
+// it (authorization, policy, message format); UNAVAILABLE ("maybe written;
+// retry with the same id") for everything else, timeouts included.
 absl::Status DeliveryStatus(int err, std::string_view what);
+
+// Whether a failed DeliveryReport status may succeed when the record is
+// produced again (UNAVAILABLE); false for a permanent refusal.
+bool Retriable(const absl::Status& status);
 
 // Parses "k=v,k=v" (extra librdkafka properties from config).
 absl::StatusOr<std::map<std::string, std::string>> ParseProperties(

@@ -1,5 +1,7 @@
 #include "services/common/kafka/producer.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -137,6 +139,49 @@ TEST(KafkaProducerTest, DeliveryStatusMapping) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(DeliveryStatus(-192 /*_MSG_TIMED_OUT*/, "r").code(),
             absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(Retriable(DeliveryStatus(-192, "r")));
+  EXPECT_EQ(
+      DeliveryStatus(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, "r").code(),
+      absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(
+      Retriable(DeliveryStatus(RD_KAFKA_RESP_ERR_INVALID_RECORD, "r")));
+  // Retriable broker errors stay "maybe written".
+  EXPECT_TRUE(
+      Retriable(DeliveryStatus(RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, "r")));
+}
+
+// Records Kafka will never take are reported as permanent failures, not as
+// "maybe written": a caller that retried them would retry forever.
+TEST(KafkaProducerTest, PermanentRefusalsAreNotRetriable) {
+  auto mock = MockCluster::Start(1);
+  ASSERT_TRUE(mock.ok());
+  ASSERT_TRUE((*mock)->CreateTopics({{"t", 1, 1}}).ok());
+  ProducerOptions options;
+  options.bootstrap_servers = (*mock)->bootstrap_servers();
+  options.properties["message.max.bytes"] = "2000";
+  auto producer = KafkaProducer::Create(options);
+  ASSERT_TRUE(producer.ok());
+  // Larger than message.max.bytes: refused before any broker sees it.
+  Reports large;
+  (*producer)->Produce("t", "k", std::string(4000, 'x'), {}, large.Callback());
+  auto got = large.WaitFor(1, std::chrono::seconds(10));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].status.code(), absl::StatusCode::kInvalidArgument)
+      << got[0].status;
+  EXPECT_FALSE(Retriable(got[0].status));
+  // The broker refuses the topic (no write permission): permanent too.
+  ASSERT_TRUE((*mock)
+                  ->PushRequestErrors(
+                      1, /*Produce*/ 0,
+                      {{RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, 0}})
+                  .ok());
+  Reports refused;
+  (*producer)->Produce("t", "k", "v", {}, refused.Callback());
+  got = refused.WaitFor(1, std::chrono::seconds(20));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].status.code(), absl::StatusCode::kFailedPrecondition)
+      << got[0].status;
+  EXPECT_FALSE(Retriable(got[0].status));
 }
 
 TEST(KafkaProducerTest, ParseProperties) {

@@ -204,12 +204,18 @@ Loop::Loop(LoopOptions options, store::KvStore* store,
                             .Help("Records produced, by stage")
                             .Register(*registry)
                             .Add(labels);
+    // One family for every record that stops consumption, by cause.
+    auto& poison = prometheus::BuildCounter()
+                       .Name("fruition_stream_poison_records_total")
+                       .Help(
+                           "Records that stopped consumption, by stage and "
+                           "cause: unreadable, or output_refused (Kafka "
+                           "refused an output for good)")
+                       .Register(*registry);
     poison_counter_ =
-        &prometheus::BuildCounter()
-             .Name("fruition_stream_poison_records_total")
-             .Help("Unreadable records that stopped consumption, by stage")
-             .Register(*registry)
-             .Add(labels);
+        &poison.Add({{"stage", options_.name}, {"cause", "unreadable"}});
+    refused_counter_ =
+        &poison.Add({{"stage", options_.name}, {"cause", "output_refused"}});
     skipped_counter_ =
         &prometheus::BuildCounter()
              .Name("fruition_stream_skipped_records_total")
@@ -251,6 +257,21 @@ std::vector<int32_t> Loop::OwnedPartitions() const {
 
 bool Loop::ProduceAll(const std::vector<Output>& outputs,
                       const std::atomic<bool>& stop) {
+  Refusal refused;
+  switch (Produce(outputs, stop, &refused)) {
+    case Produced::kAcknowledged:
+      return true;
+    case Produced::kStopped:
+      return false;
+    case Produced::kRefused:
+      OutputRefused(outputs[refused.index], refused, "produce");
+      return false;
+  }
+  return false;
+}
+
+Loop::Produced Loop::Produce(const std::vector<Output>& outputs,
+                             const std::atomic<bool>& stop, Refusal* refused) {
   if (producer_ == nullptr && !outputs.empty()) {
     // A handler of a loop without a producer produced: a wiring error, not
     // something to drop silently.
@@ -258,46 +279,130 @@ bool Loop::ProduceAll(const std::vector<Output>& outputs,
                {{"stage", options_.name},
                 {"count", static_cast<int64_t>(outputs.size())}});
     healthy_ = false;
-    return false;
+    return Produced::kStopped;
   }
-  std::vector<const Output*> pending;
-  pending.reserve(outputs.size());
-  for (const auto& o : outputs) pending.push_back(&o);
+  std::vector<size_t> pending(outputs.size());
+  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
   int attempt = 0;
   while (!pending.empty()) {
     if (attempt > 0) {
-      if (stop.load()) return false;
+      if (stop.load()) return Produced::kStopped;
       std::this_thread::sleep_for(milliseconds(std::min(5000, 200 * attempt)));
     }
     ++attempt;
     std::mutex mu;
     std::condition_variable cv;
     size_t outstanding = pending.size();
-    std::vector<const Output*> failed;
+    std::vector<size_t> failed;
     absl::Status last_error;
-    for (const Output* o : pending) {
-      producer_->Produce(o->topic, o->key, o->value, o->headers,
-                         [&, o](const kafka::DeliveryReport& report) {
+    std::optional<Refusal> refusal;
+    for (size_t i : pending) {
+      const Output& o = outputs[i];
+      producer_->Produce(o.topic, o.key, o.value, o.headers,
+                         [&, i](const kafka::DeliveryReport& report) {
                            std::lock_guard<std::mutex> lock(mu);
-                           if (!report.status.ok()) {
-                             failed.push_back(o);
+                           if (kafka::Retriable(report.status)) {
+                             failed.push_back(i);
                              last_error = report.status;
+                           } else if (!report.status.ok() &&
+                                      (!refusal || i < refusal->index)) {
+                             // Retrying would retry forever: the first refused
+                             // output (in the handler's order) is the one to
+                             // report.
+                             refusal = Refusal{i, report.status};
                            }
                            if (--outstanding == 0) cv.notify_all();
                          });
     }
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return outstanding == 0; });
+    if (refusal) {
+      *refused = *std::move(refusal);
+      return Produced::kRefused;
+    }
     if (!failed.empty()) {
       log::Warn("outputs not acknowledged; retrying",
                 {{"stage", options_.name},
                  {"count", static_cast<int64_t>(failed.size())},
                  {"error", std::string(last_error.message())}});
     }
+    std::sort(failed.begin(), failed.end());
     pending.swap(failed);
   }
   if (outputs_counter_ != nullptr) {
     outputs_counter_->Increment(static_cast<double>(outputs.size()));
+  }
+  return Produced::kAcknowledged;
+}
+
+void Loop::OutputRefused(const Output& output, const Refusal& refused,
+                         std::string_view what) {
+  healthy_ = false;
+  if (refused_counter_ != nullptr) refused_counter_->Increment();
+  // No input record to skip: the cause (a topic's max.message.bytes, its
+  // ACLs) must be fixed before a restart.
+  log::Error(
+      "output refused by Kafka: consumption stopped; fix the cause (topic "
+      "configuration, ACLs) and restart",
+      {{"stage", options_.name},
+       {"during", std::string(what)},
+       {"output_topic", output.topic},
+       {"output_key", output.key},
+       {"output_bytes", static_cast<int64_t>(output.value.size())},
+       {"error", std::string(refused.status.message())}});
+}
+
+bool Loop::RefusedRecord(const kafka::Record& r, const Output& output,
+                         const Refusal& refused) {
+  const PoisonRecord poison{
+      {r.topic, r.partition},
+      r.offset,
+      StrCat("its output to ", output.topic, " (", output.value.size(),
+             " bytes) was refused: ", refused.status.message())};
+  if (options_.skip.count({poison.tp, poison.offset}) > 0) {
+    // The operator's skip, as for an unreadable record: the handler never
+    // applies it; only the offset moves on.
+    store::KvTx tx(store_);
+    tx.SetNextOffset(r.topic, r.partition, r.offset + 1);
+    AuditSkip(poison);
+    if (!CommitOrLog(tx)) return false;
+    if (auto it = positions_.find(poison.tp); it != positions_.end()) {
+      it->second = std::max(it->second, r.offset + 1);
+    }
+    return true;
+  }
+  healthy_ = false;
+  if (refused_counter_ != nullptr) refused_counter_->Increment();
+  log::Error(
+      "output refused by Kafka: consumption stopped at its input record; "
+      "fix the cause or, after inspecting the record, restart with "
+      "--skip-record to skip it",
+      {{"stage", options_.name},
+       {"topic", r.topic},
+       {"partition", static_cast<int64_t>(r.partition)},
+       {"offset", r.offset},
+       {"skip_record", StrCat(r.topic, ":", r.partition, ":", r.offset)},
+       {"output_topic", output.topic},
+       {"output_key", output.key},
+       {"output_bytes", static_cast<int64_t>(output.value.size())},
+       {"error", std::string(refused.status.message())}});
+  return false;
+}
+
+bool Loop::ProcessOneByOne(const std::vector<kafka::Record>& batch,
+                           const std::atomic<bool>& stop) {
+  // Nothing of the batch was committed: each record is applied, produced
+  // and committed on its own (re-producing what the batch already wrote,
+  // with the same ids), so the records before the culprit are kept and it
+  // is named exactly.
+  log::Warn(
+      "an output was refused by Kafka; applying the batch one record "
+      "at a time to find its input record",
+      {{"stage", options_.name},
+       {"records", static_cast<int64_t>(batch.size())}});
+  for (const kafka::Record& r : batch) {
+    if (!Process({r}, stop, /*one_by_one=*/true)) return false;
+    if (rejoin_) return true;
   }
   return true;
 }
@@ -344,7 +449,7 @@ void Loop::AuditSkip(const PoisonRecord& p) {
   if (skipped_counter_ != nullptr) skipped_counter_->Increment();
   // Warn: an audit line that survives --log-level warn.
   log::Warn(
-      "unreadable record skipped by operator (--skip-record)",
+      "poison record skipped by operator (--skip-record)",
       {{"audit", true},
        {"stage", options_.name},
        {"topic", p.tp.first},
@@ -355,14 +460,14 @@ void Loop::AuditSkip(const PoisonRecord& p) {
 }
 
 bool Loop::Process(const std::vector<kafka::Record>& batch,
-                   const std::atomic<bool>& stop) {
+                   const std::atomic<bool>& stop, bool one_by_one) {
   if (batch.empty()) return true;
   store::KvTx tx(store_);
   Applied applied;
   const absl::Status s =
       ApplyBatch(*handler_, tx, batch, Owned(), options_.skip, &applied);
-  for (const PoisonRecord& p : applied.skipped) AuditSkip(p);
   if (!s.ok()) {
+    for (const PoisonRecord& p : applied.skipped) AuditSkip(p);
     Stopped(s, PoisonOf(s).value_or(PoisonRecord{}), "apply");
     return false;
   }
@@ -376,10 +481,30 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
     Stopped(flushed.status(), PoisonRecord{}, "flush");
     return false;
   }
+  const size_t from_apply = applied.outputs.size();
   for (auto& o : *flushed) applied.outputs.push_back(std::move(o));
   if (OutlivedPollInterval()) return true;
-  if (!ProduceAll(applied.outputs, stop)) return false;
+  Refusal refused;
+  switch (Produce(applied.outputs, stop, &refused)) {
+    case Produced::kAcknowledged:
+      break;
+    case Produced::kStopped:
+      return false;
+    case Produced::kRefused: {
+      const Output& output = applied.outputs[refused.index];
+      if (refused.index >= from_apply) {
+        OutputRefused(output, refused, "flush");
+        return false;
+      }
+      // One record per batch: the fresh one is the culprit.
+      if (one_by_one) return RefusedRecord(batch.front(), output, refused);
+      return ProcessOneByOne(batch, stop);
+    }
+  }
   if (OutlivedPollInterval()) return true;
+  // Audited here, not before producing: a batch applied again one record at
+  // a time (ProcessOneByOne) reaches its skips again.
+  for (const PoisonRecord& p : applied.skipped) AuditSkip(p);
   if (!CommitOrLog(tx)) return false;
   records_ += applied.records;
   if (records_counter_ != nullptr) {
@@ -442,8 +567,17 @@ bool Loop::Tick(const std::atomic<bool>& stop) {
     return false;
   }
   if (outputs->empty() && tx.empty()) return true;
-  if (!ProduceAll(*outputs, stop)) return false;
-  return CommitOrLog(tx);
+  Refusal refused;
+  switch (Produce(*outputs, stop, &refused)) {
+    case Produced::kAcknowledged:
+      return CommitOrLog(tx);
+    case Produced::kStopped:
+      return false;
+    case Produced::kRefused:
+      OutputRefused((*outputs)[refused.index], refused, "flush");
+      return false;
+  }
+  return false;
 }
 
 absl::StatusOr<bool> Loop::ReadGlobalTables(
@@ -555,7 +689,14 @@ kafka::StartOffsets Loop::OnAssign(
   }
   // What OnAssigned wrote must be kept or the partitions not consumed: a
   // failure here stops the loop like one in a batch.
-  if (!ProduceAll(*outputs, stop) || !CommitOrLog(tx)) stuck_ = !stop.load();
+  Refusal refused;
+  const Produced produced = Produce(*outputs, stop, &refused);
+  if (produced == Produced::kRefused) {
+    OutputRefused((*outputs)[refused.index], refused, "assignment");
+  }
+  if (produced != Produced::kAcknowledged || !CommitOrLog(tx)) {
+    stuck_ = !stop.load();
+  }
   return start;
 }
 

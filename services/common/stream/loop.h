@@ -18,7 +18,15 @@
 //     audited (a warning naming the record, and a metric);
 //   - a store read that fails, or stored bytes that do not parse (DATA_LOSS),
 //     stops consumption the same way, counted and logged, and nothing of the
-//     batch is produced or committed: state is never reset to empty.
+//     batch is produced or committed: state is never reset to empty;
+//   - an output Kafka refuses for good (too large, invalid, topic not
+//     writable: kafka::Retriable false) is never retried: the batch is
+//     applied again one record at a time to find the input record whose
+//     outputs were refused, and that record is a poison record like an
+//     unreadable one (NOT_SERVING, counted, logged with its coordinates,
+//     passed only by --skip-record, audited). A refused output of Flush or
+//     OnAssigned, which no input record caused, stops the loop the same way
+//     with nothing to skip.
 // docs/runtime.md has the whole contract.
 #ifndef FRUITION_SERVICES_COMMON_STREAM_LOOP_H_
 #define FRUITION_SERVICES_COMMON_STREAM_LOOP_H_
@@ -196,13 +204,40 @@ class Loop {
   int64_t records() const { return records_.load(); }
 
   // Produces `outputs`, waiting until every one is acknowledged, retrying
-  // what was not; false if `stop` fired first.
+  // what may succeed later; false if `stop` fired first or Kafka refused an
+  // output for good (then the loop is NOT_SERVING: counted and logged).
   bool ProduceAll(const std::vector<Output>& outputs,
                   const std::atomic<bool>& stop);
 
  private:
+  // How Produce ended.
+  enum class Produced { kAcknowledged, kStopped, kRefused };
+  // An output Kafka refused for good.
+  struct Refusal {
+    size_t index = 0;  // in the outputs given to Produce
+    absl::Status status;
+  };
+  // Produces `outputs` until every one is acknowledged (retrying retriable
+  // failures), `stop` fires, or Kafka refuses one for good (`refused` names
+  // the first of them).
+  Produced Produce(const std::vector<Output>& outputs,
+                   const std::atomic<bool>& stop, Refusal* refused);
+  // Marks the loop NOT_SERVING for a refused output that no input record
+  // caused (from `what`: "flush", "assignment", ...).
+  void OutputRefused(const Output& output, const Refusal& refused,
+                     std::string_view what);
+  // `batch`'s outputs from Apply were refused (`refused`): applies it again
+  // one record at a time, committing each, until the record whose outputs
+  // are refused; that one is skipped if the operator listed it, else it
+  // stops the loop (a poison record). False when the loop stopped.
+  bool ProcessOneByOne(const std::vector<kafka::Record>& batch,
+                       const std::atomic<bool>& stop);
+  // The single fresh record `r`'s outputs were refused: skips it (audited)
+  // if the operator listed it, else marks the loop NOT_SERVING.
+  bool RefusedRecord(const kafka::Record& r, const Output& output,
+                     const Refusal& refused);
   bool Process(const std::vector<kafka::Record>& batch,
-               const std::atomic<bool>& stop);
+               const std::atomic<bool>& stop, bool one_by_one = false);
   // Logs and counts an unreadable record the operator skipped (audit).
   void AuditSkip(const PoisonRecord& skipped);
   // Marks the loop NOT_SERVING for `error` from `what` ("apply", "flush",
@@ -260,7 +295,9 @@ class Loop {
   prometheus::Counter* skipped_counter_ = nullptr;
   prometheus::Counter* store_errors_counter_ = nullptr;
   prometheus::Counter* outputs_counter_ = nullptr;
-  prometheus::Counter* poison_counter_ = nullptr;
+  prometheus::Counter* poison_counter_ = nullptr;  // cause="unreadable"
+  // cause="output_refused": an output Kafka refused for good.
+  prometheus::Counter* refused_counter_ = nullptr;
 };
 
 }  // namespace fruition::stream

@@ -449,6 +449,20 @@ class LoopTest : public ::testing::Test {
     ASSERT_TRUE(producer_->Flush(seconds(10)).ok());
   }
 
+  // Produces `values` to partition `p` of "in" in one go (one flush).
+  void ProduceValues(int32_t p, const std::vector<std::string>& values) {
+    for (size_t i = 0; i < values.size(); ++i) {
+      std::string key;
+      for (int k = 0;; ++k) {
+        key = StrCat("values-", i, "-", k);
+        if (kafka::PartitionOf(key, 2) == p) break;
+      }
+      producer_->Produce("in", key, values[i], {},
+                         [](const kafka::DeliveryReport&) {});
+    }
+    ASSERT_TRUE(producer_->Flush(seconds(10)).ok());
+  }
+
   // Produces `n` records to each partition of "in".
   void ProduceInput(int n, const std::string& tag) {
     for (int32_t p = 0; p < 2; ++p) {
@@ -912,6 +926,227 @@ TEST_F(LoopTest, BatchOutlivingMaxPollIntervalIsNotCommittedByTheOldOwner) {
   RevokeMidBatch(options, [](OwnershipLog& log) {
     return log.LastAssigned(1).size() == 2;
   });
+}
+
+// ---------------------------------------------------------------------------
+// Outputs Kafka refuses for good (poison produce).
+
+// The value of fruition_stream_poison_records_total{cause="output_refused"}.
+double RefusedCount(prometheus::Registry& registry) {
+  double total = 0;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "fruition_stream_poison_records_total") continue;
+    for (const auto& m : family.metric) {
+      for (const auto& label : m.label) {
+        if (label.name == "cause" && label.value == "output_refused") {
+          total += m.counter.value;
+        }
+      }
+    }
+  }
+  return total;
+}
+
+// Runs `loop` until it counts a refused output, within 30 s (never an
+// endless retry while healthy), and checks that it stays stopped,
+// NOT_SERVING, without counting or retrying it again.
+void ExpectStopsOnRefusal(Loop& loop, prometheus::Registry& registry) {
+  Running running(loop);
+  ASSERT_TRUE(
+      WaitFor([&] { return RefusedCount(registry) >= 1; }, seconds(30)));
+  EXPECT_FALSE(loop.Healthy());
+  std::this_thread::sleep_for(milliseconds(1500));
+  EXPECT_EQ(RefusedCount(registry), 1);
+  EXPECT_FALSE(loop.Healthy());
+}
+
+// CountingHandler whose output for a record with value "huge" is larger than
+// the loop's producer takes (message.max.bytes 2000 in these tests).
+class BulkyHandler : public CountingHandler {
+ public:
+  absl::StatusOr<std::vector<Output>> Apply(
+      store::KvTx& tx, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned) override {
+    auto out = CountingHandler::Apply(tx, records, owned);
+    if (!out.ok()) return out;
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (records[i].value != "huge") continue;
+      (*out)[i].value = std::string(4000, 'x');
+      if (first_huge_batch == 0) first_huge_batch = records.size();
+    }
+    return out;
+  }
+  // The size of the first batch holding a "huge" record.
+  std::atomic<size_t> first_huge_batch{0};
+};
+
+// A producer for the loop's outputs that refuses records over 2000 bytes
+// locally, as one refuses records over a topic's max.message.bytes.
+std::unique_ptr<kafka::KafkaProducer> SmallMessageProducer(
+    const std::string& bootstrap) {
+  kafka::ProducerOptions options;
+  options.bootstrap_servers = bootstrap;
+  options.properties["message.max.bytes"] = "2000";
+  auto producer = kafka::KafkaProducer::Create(options);
+  EXPECT_TRUE(producer.ok()) << producer.status();
+  return producer.ok() ? std::move(*producer) : nullptr;
+}
+
+TEST_F(LoopTest, RefusedOutputStopsAtItsInputRecordUntilAnAuditedSkip) {
+  // One produce request per partition, so that the refused record is in
+  // the middle of a batch: offset 3 of partition 0.
+  ProduceValues(0, {"v", "v", "v", "huge", "v", "v", "v"});
+  ProduceValues(1, {"v", "v", "v", "v", "v", "v"});
+  auto outputs = SmallMessageProducer(cluster_->bootstrap_servers());
+  ASSERT_NE(outputs, nullptr);
+  {
+    CapturedLog captured;
+    BulkyHandler handler;
+    prometheus::Registry registry;
+    Loop loop(Options(), store_.get(), outputs.get(), &handler, &registry);
+    ExpectStopsOnRefusal(loop, registry);
+    // It came in a batch with others: the loop had to find it.
+    EXPECT_GT(handler.first_huge_batch.load(), 1u);
+    // Every record before it was committed (the batch was applied again one
+    // record at a time); it and those after it were not.
+    EXPECT_EQ(StoredNext(store_.get(), 0), 3);
+    EXPECT_EQ(StoredCount(store_.get(), 0), 3);
+    // The error line names the input record and the --skip-record value.
+    EXPECT_EQ(captured
+                  .Stop({"\"level\":\"error\"", "\"skip_record\":\"in:0:3\"",
+                         "\"topic\":\"in\"", "\"offset\":3",
+                         "\"output_topic\":\"out\"", "output refused"})
+                  .size(),
+              1u);
+  }
+  // The operator skips in:0:3: the partition moves on, the skip audited.
+  CapturedLog captured;
+  LoopOptions options = Options();
+  options.skip = {{{"in", 0}, 3}};
+  BulkyHandler handler;
+  prometheus::Registry registry;
+  Loop loop(options, store_.get(), outputs.get(), &handler, &registry);
+  Running running(loop);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return StoredNext(store_.get(), 0) == 7 &&
+               StoredNext(store_.get(), 1) == 6;
+      },
+      seconds(30)));
+  EXPECT_TRUE(loop.Healthy());
+  running.Stop();
+  EXPECT_EQ(StoredNext(store_.get(), 0), 7);
+  // Applied: every record but the skipped one.
+  EXPECT_EQ(StoredCount(store_.get(), 0), 6);
+  EXPECT_EQ(CounterValue(registry, "fruition_stream_skipped_records_total"), 1);
+  EXPECT_EQ(RefusedCount(registry), 0);
+  EXPECT_EQ(captured
+                .Stop({"\"level\":\"warn\"", "\"audit\":true",
+                       "\"skip_record\":\"in:0:3\"",
+                       "skipped by operator (--skip-record)"})
+                .size(),
+            1u);
+}
+
+// The broker refuses every produce for good (no write permission on the
+// output topic): the loop stops NOT_SERVING, counted, and commits nothing.
+TEST_F(LoopTest, TopicAuthorizationFailureStopsTheLoop) {
+  ProduceInput(5, "in");
+  const std::vector<std::pair<int, int>> errors(
+      200, {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, 0});
+  ASSERT_TRUE(cluster_->PushRequestErrors(1, /*Produce*/ 0, errors).ok());
+  kafka::ProducerOptions popts;
+  popts.bootstrap_servers = cluster_->bootstrap_servers();
+  auto outputs = kafka::KafkaProducer::Create(popts);
+  ASSERT_TRUE(outputs.ok()) << outputs.status();
+  CountingHandler handler;
+  prometheus::Registry registry;
+  Loop loop(Options(), store_.get(), outputs->get(), &handler, &registry);
+  ExpectStopsOnRefusal(loop, registry);
+  EXPECT_EQ(StoredNext(store_.get(), 0) + StoredNext(store_.get(), 1), 0);
+}
+
+// Fails every Produce as "maybe written" (UNAVAILABLE) until opened, then
+// passes records on.
+class FlakyProducer : public kafka::Producer {
+ public:
+  explicit FlakyProducer(kafka::Producer* inner) : inner_(inner) {}
+  void Produce(std::string_view topic, std::string_view key,
+               std::string_view value,
+               const std::vector<kafka::Header>& headers,
+               kafka::DeliveryCallback done) override {
+    if (!open_.load()) {
+      ++failures_;
+      kafka::DeliveryReport report;
+      report.status = absl::UnavailableError("injected: request timed out");
+      done(report);
+      return;
+    }
+    inner_->Produce(topic, key, value, headers, std::move(done));
+  }
+  absl::Status Flush(std::chrono::milliseconds timeout) override {
+    return inner_->Flush(timeout);
+  }
+  bool Healthy() const override { return inner_->Healthy(); }
+  void Open() { open_ = true; }
+  int64_t failures() const { return failures_.load(); }
+
+ private:
+  kafka::Producer* inner_;
+  std::atomic<bool> open_{false};
+  std::atomic<int64_t> failures_{0};
+};
+
+// A retriable failure is not a poison record: the loop keeps retrying
+// (healthy, nothing counted) and commits once the outputs are written.
+TEST_F(LoopTest, RetriableProduceFailuresAreRetriedNotPoison) {
+  ProduceInput(5, "in");
+  FlakyProducer flaky(producer_.get());
+  CountingHandler handler;
+  prometheus::Registry registry;
+  Loop loop(Options(), store_.get(), &flaky, &handler, &registry);
+  Running running(loop);
+  ASSERT_TRUE(WaitFor([&] { return flaky.failures() >= 5; }, seconds(30)));
+  EXPECT_TRUE(loop.Healthy());
+  EXPECT_EQ(RefusedCount(registry), 0);
+  EXPECT_EQ(StoredNext(store_.get(), 0) + StoredNext(store_.get(), 1), 0);
+  flaky.Open();
+  ASSERT_TRUE(WaitForBoth(StoredNext, store_.get(), 5, seconds(30)));
+  EXPECT_TRUE(loop.Healthy());
+  running.Stop();
+  EXPECT_EQ(RefusedCount(registry), 0);
+  ExpectEachOutputOnce(ReadOut(), 10);
+}
+
+// RecordingHandler whose first Flush output is too large for the producer:
+// no input record caused it, so there is nothing to skip; the loop stops.
+class BulkyFlushHandler : public RecordingHandler {
+ public:
+  absl::StatusOr<std::vector<Output>> Flush(
+      store::KvTx& tx, const std::set<int32_t>& owned,
+      const std::set<int32_t>& caught_up) override {
+    auto out = RecordingHandler::Flush(tx, owned, caught_up);
+    if (out.ok()) {
+      for (auto& o : *out) o.value = std::string(4000, 'x');
+    }
+    return out;
+  }
+};
+
+TEST_F(LoopTest, RefusedFlushOutputStopsTheLoop) {
+  ProduceInput(3, "in");
+  auto outputs = SmallMessageProducer(cluster_->bootstrap_servers());
+  ASSERT_NE(outputs, nullptr);
+  CapturedLog captured;
+  BulkyFlushHandler handler;
+  prometheus::Registry registry;
+  Loop loop(Options(), store_.get(), outputs.get(), &handler, &registry);
+  ExpectStopsOnRefusal(loop, registry);
+  EXPECT_EQ(captured
+                .Stop({"\"level\":\"error\"", "\"during\":\"flush\"",
+                       "\"output_topic\":\"out\"", "output refused"})
+                .size(),
+            1u);
 }
 
 }  // namespace
