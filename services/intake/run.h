@@ -47,10 +47,16 @@ class IntakeComponent : public service::Component {
   // delivery.
   absl::Status Stop() override;
 
+  audit::Trail* trail() override { return trail_.get(); }
+  const auth::PrincipalRegistry* registry() const override {
+    return principals_.get();
+  }
+
  private:
   IntakeComponent() = default;
   IntakeConfig config_;
   std::unique_ptr<auth::PrincipalRegistry> principals_;
+  std::unique_ptr<audit::Trail> trail_;
   std::unique_ptr<privacy::Pseudonymizer> pseudonymizer_;
   std::unique_ptr<IdempotencyStore> store_;
   std::unique_ptr<kafka::KafkaProducer> producer_;

@@ -340,18 +340,36 @@ void Loop::Stopped(const absl::Status& error, const PoisonRecord& poison,
               {"error", std::string(error.message())}});
 }
 
-void Loop::AuditSkip(const PoisonRecord& p) {
+absl::Status Loop::AuditSkip(const PoisonRecord& p) {
+  const std::string record =
+      StrCat(p.tp.first, ":", p.tp.second, ":", p.offset);
+  absl::Status appended =
+      options_.trail == nullptr
+          ? absl::FailedPreconditionError(
+                "this loop has no audit trail to record the skip on")
+          : options_.trail->Append(audit::Entry{
+                "operator", "skip-record", {StrCat("record:", record)}, "OK"});
+  if (!appended.ok()) {
+    // No unaudited operator action: the skip is not committed, and the loop
+    // stops until a restart finds the trail writable.
+    healthy_ = false;
+    log::Error(
+        "operator skip not taken: its audit record could not be written; "
+        "consumption stopped, restart once the audit trail is reachable",
+        {{"stage", options_.name},
+         {"skip_record", record},
+         {"error", std::string(appended.message())}});
+    return appended;
+  }
   if (skipped_counter_ != nullptr) skipped_counter_->Increment();
-  // Warn: an audit line that survives --log-level warn.
-  log::Warn(
-      "unreadable record skipped by operator (--skip-record)",
-      {{"audit", true},
-       {"stage", options_.name},
-       {"topic", p.tp.first},
-       {"partition", static_cast<int64_t>(p.tp.second)},
-       {"offset", p.offset},
-       {"skip_record", StrCat(p.tp.first, ":", p.tp.second, ":", p.offset)},
-       {"error", p.why}});
+  log::Warn("unreadable record skipped by operator (--skip-record)",
+            {{"stage", options_.name},
+             {"topic", p.tp.first},
+             {"partition", static_cast<int64_t>(p.tp.second)},
+             {"offset", p.offset},
+             {"skip_record", record},
+             {"error", p.why}});
+  return absl::OkStatus();
 }
 
 bool Loop::Process(const std::vector<kafka::Record>& batch,
@@ -361,7 +379,9 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
   Applied applied;
   const absl::Status s =
       ApplyBatch(*handler_, tx, batch, Owned(), options_.skip, &applied);
-  for (const PoisonRecord& p : applied.skipped) AuditSkip(p);
+  for (const PoisonRecord& p : applied.skipped) {
+    if (!AuditSkip(p).ok()) return false;
+  }
   if (!s.ok()) {
     Stopped(s, PoisonOf(s).value_or(PoisonRecord{}), "apply");
     return false;
@@ -410,7 +430,11 @@ absl::Status Loop::Replay(const Ranges& ranges, const std::atomic<bool>& stop) {
         Applied applied;
         absl::Status s = ApplyAndCommit(*handler_, *store_, batch, {},
                                         options_.skip, &applied);
-        for (const PoisonRecord& p : applied.skipped) AuditSkip(p);
+        // Replay commits each batch itself (a scratch store): its skips are
+        // recorded after, and a skip that cannot be recorded fails it.
+        for (const PoisonRecord& p : applied.skipped) {
+          if (absl::Status a = AuditSkip(p); !a.ok() && s.ok()) s = a;
+        }
         if (!s.ok()) {
           Stopped(s, PoisonOf(s).value_or(PoisonRecord{}), "replay");
         }
