@@ -419,6 +419,10 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
   httplib::Server& s = *api->server_;
   const int threads = options.max_streams + 8;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Small JSON answers and SSE events go out at once: without it Nagle's
+  // algorithm holds a keep-alive client's answer for the peer's delayed ACK
+  // (~40 ms).
+  s.set_tcp_nodelay(true);
 
   s.set_default_headers(
       {{"X-Content-Type-Options", "nosniff"}, {"Cache-Control", "no-store"}});
