@@ -6,10 +6,10 @@
 #include <utility>
 
 #include "google/protobuf/util/json_util.h"
-#include "services/common/audit/kafka_trail.h"
 #include "services/common/audit/read.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/strings.h"
+#include "services/common/topics.h"
 
 namespace fruition::fruitctl {
 
@@ -18,7 +18,7 @@ std::vector<config::Spec> AuditSpecs() {
       {"principal", "", "audit list: only records of this principal"},
       {"since", "", "audit list: only records at or after this RFC 3339 time"},
       {"writer", "", "audit list: only records of this writer"},
-      {"topic", audit::kDefaultTopic, "audit: the audit topic"},
+      {"topic", std::string(topics::kAudit), "audit: the audit topic"},
   };
 }
 

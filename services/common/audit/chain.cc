@@ -4,9 +4,8 @@
 #include <map>
 #include <utility>
 
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/common/proto.h"
 #include "services/common/strings.h"
 
 namespace fruition::audit {
@@ -42,14 +41,7 @@ fruition::v1::AuditRecord MakeRecord(const Entry& entry,
 }
 
 std::string Serialize(const fruition::v1::AuditRecord& record) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    record.SerializeToCodedStream(&coded);
-  }
-  return out;
+  return SerializeDeterministic(record);
 }
 
 namespace {

@@ -33,6 +33,12 @@ KafkaTrail::KafkaTrail(KafkaTrailOptions options)
     : options_(std::move(options)) {}
 
 KafkaTrail::~KafkaTrail() {
+  {
+    std::lock_guard<std::mutex> lock(broken_mu_);
+    stopping_ = true;
+  }
+  broken_cv_.notify_all();
+  if (resyncer_.joinable()) resyncer_.join();
   // Delivery callbacks touch the broken state: let the producer report
   // everything before the members it reports into go.
   producer_.reset();
@@ -52,16 +58,20 @@ absl::StatusOr<std::unique_ptr<KafkaTrail>> KafkaTrail::Open(
   auto created = kafka::KafkaProducer::Create(std::move(producer));
   if (!created.ok()) return created.status();
   trail->producer_ = std::move(*created);
-  std::lock_guard<std::mutex> lock(trail->mu_);
-  if (absl::Status s = trail->Resync(); !s.ok()) {
-    return absl::UnavailableError(StrCat("audit trail on ",
-                                         trail->options_.topic,
-                                         " cannot resume: ", s.message()));
+  auto resume = trail->ReadResume();
+  if (!resume.ok()) {
+    return absl::UnavailableError(
+        StrCat("audit trail on ", trail->options_.topic,
+               " cannot resume: ", resume.status().message()));
   }
+  trail->partition_ = resume->partition;
+  trail->next_seq_ = resume->next_seq;
+  trail->prev_sha256_ = resume->prev_sha256;
+  trail->resyncer_ = std::thread([t = trail.get()] { t->ResyncLoop(); });
   return trail;
 }
 
-absl::Status KafkaTrail::Resync() {
+absl::StatusOr<KafkaTrail::Resume> KafkaTrail::ReadResume() {
   // Whatever is in flight lands (or fails) first: the topic then shows the
   // chain as it is.
   const auto wait =
@@ -73,51 +83,60 @@ absl::Status KafkaTrail::Resync() {
   consumer.properties = options_.producer.properties;
   auto marks = Watermarks(consumer, options_.topic, options_.read_timeout);
   if (!marks.ok()) return marks.status();
-  const int32_t partition =
+  Resume resume;
+  resume.partition =
       PartitionFor(options_.writer, static_cast<int32_t>(marks->size()));
-  auto range = marks->find({options_.topic, partition});
+  auto range = marks->find({options_.topic, resume.partition});
   if (range == marks->end()) {
-    return absl::UnavailableError(
-        StrCat("partition ", partition, " of ", options_.topic, " missing"));
+    return absl::UnavailableError(StrCat("partition ", resume.partition, " of ",
+                                         options_.topic, " missing"));
   }
   auto head =
-      FindHead(consumer, options_.topic, partition, range->second.first,
+      FindHead(consumer, options_.topic, resume.partition, range->second.first,
                range->second.second, options_.writer, options_.read_timeout);
   if (!head.ok()) return head.status();
-  partition_ = partition;
-  next_seq_ = head->next_seq;
-  prev_sha256_ = head->prev_sha256;
-  return absl::OkStatus();
+  resume.next_seq = head->next_seq;
+  resume.prev_sha256 = head->prev_sha256;
+  return resume;
+}
+
+void KafkaTrail::ResyncLoop() {
+  std::unique_lock<std::mutex> lock(broken_mu_);
+  while (!stopping_) {
+    broken_cv_.wait(lock, [this] { return stopping_ || broken_; });
+    // The first attempt waits too: the broker was just lost.
+    if (broken_cv_.wait_for(lock, options_.resync_interval,
+                            [this] { return stopping_; })) {
+      return;
+    }
+    lock.unlock();
+    uint64_t produced;
+    {
+      std::lock_guard<std::mutex> chain(mu_);
+      produced = produced_;
+    }
+    auto resume = ReadResume();
+    std::lock_guard<std::mutex> chain(mu_);
+    lock.lock();
+    // A record produced meanwhile (an append that passed the broken check
+    // just before the break) may not be in what was read: try again.
+    if (!resume.ok() || produced != produced_) continue;
+    partition_ = resume->partition;
+    next_seq_ = resume->next_seq;
+    prev_sha256_ = resume->prev_sha256;
+    broken_ = false;
+    broken_why_ = absl::OkStatus();
+  }
 }
 
 void KafkaTrail::Break(const absl::Status& why) {
-  std::lock_guard<std::mutex> lock(broken_mu_);
-  if (broken_) return;
-  broken_ = true;
-  broken_why_ = why;
-}
-
-absl::Status KafkaTrail::EnsureWhole() {
-  absl::Status why;
   {
     std::lock_guard<std::mutex> lock(broken_mu_);
-    if (!broken_) return absl::OkStatus();
-    why = broken_why_;
+    if (broken_) return;
+    broken_ = true;
+    broken_why_ = why;
   }
-  const auto now = std::chrono::steady_clock::now();
-  if (now < next_resync_) {
-    return absl::UnavailableError(
-        StrCat("audit trail broken: ", why.message()));
-  }
-  next_resync_ = now + options_.resync_interval;
-  if (absl::Status s = Resync(); !s.ok()) {
-    return absl::UnavailableError(StrCat("audit trail broken: ", why.message(),
-                                         "; resync failed: ", s.message()));
-  }
-  std::lock_guard<std::mutex> lock(broken_mu_);
-  broken_ = false;
-  broken_why_ = absl::OkStatus();
-  return absl::OkStatus();
+  broken_cv_.notify_all();
 }
 
 absl::Status KafkaTrail::Append(const Entry& entry) {
@@ -125,7 +144,14 @@ absl::Status KafkaTrail::Append(const Entry& entry) {
   std::future<absl::Status> delivered = done->get_future();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (absl::Status s = EnsureWhole(); !s.ok()) return s;
+    {
+      std::lock_guard<std::mutex> state(broken_mu_);
+      if (broken_) {
+        return absl::UnavailableError(
+            StrCat("audit trail broken (resyncing): ", broken_why_.message()));
+      }
+    }
+    ++produced_;
     const std::string value = Serialize(MakeRecord(
         entry, options_.writer, next_seq_, prev_sha256_, options_.clock()));
     prev_sha256_ = Digest(value);
@@ -144,6 +170,11 @@ absl::Status KafkaTrail::Append(const Entry& entry) {
         StrCat("audit record not written: ", status.message()));
   }
   return absl::OkStatus();
+}
+
+int32_t KafkaTrail::partition() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return partition_;
 }
 
 uint64_t KafkaTrail::next_seq() const {

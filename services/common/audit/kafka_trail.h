@@ -10,8 +10,9 @@
 //   share the producer's batches.
 // - A failed delivery answers UNAVAILABLE and breaks the trail: the chain in
 //   memory may no longer match the topic, so every later Append fails
-//   UNAVAILABLE at once until a resync (re-reading the writer's last record
-//   from the topic) succeeds; one is tried at most every `resync_interval`.
+//   UNAVAILABLE at once (no caller waits for a lost broker twice) until a
+//   background resync (re-reading the writer's last record from the topic)
+//   succeeds; one is tried every `resync_interval`.
 // - Open (and every resync) resumes the writer's chain from its last record
 //   on the topic: a restarted writer continues with the next seq.
 //
@@ -19,13 +20,16 @@
 #ifndef FRUITION_SERVICES_COMMON_AUDIT_KAFKA_TRAIL_H_
 #define FRUITION_SERVICES_COMMON_AUDIT_KAFKA_TRAIL_H_
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
@@ -72,31 +76,41 @@ class KafkaTrail : public Trail {
   // The seq the next record will get (for tests and metrics).
   uint64_t next_seq() const;
   // The partition holding this writer's chain.
-  int32_t partition() const { return partition_; }
+  int32_t partition() const;
 
  private:
+  // Where the writer's chain continues on the topic.
+  struct Resume {
+    int32_t partition = 0;
+    uint64_t next_seq = 1;
+    std::string prev_sha256;
+  };
+
   explicit KafkaTrail(KafkaTrailOptions options);
-  // Reads the writer's last record back; needs mu_.
-  absl::Status Resync();
-  // UNAVAILABLE while broken and no resync is due or the due one failed;
-  // needs mu_.
-  absl::Status EnsureWhole();
+  // Waits for every record in flight, then reads the writer's last record
+  // back. Takes no lock.
+  absl::StatusOr<Resume> ReadResume();
+  // While broken: a resync every resync_interval.
+  void ResyncLoop();
   void Break(const absl::Status& why);
 
   const KafkaTrailOptions options_;
   std::unique_ptr<kafka::KafkaProducer> producer_;
-  int32_t partition_ = 0;
 
   mutable std::mutex mu_;  // the chain: seq order equals produce order
+  int32_t partition_ = 0;
   uint64_t next_seq_ = 1;
   std::string prev_sha256_;
-  std::chrono::steady_clock::time_point next_resync_;
+  uint64_t produced_ = 0;  // records produced; a resync that raced one fails
 
   // Set from delivery callbacks (which must not wait for mu_); taken after
   // mu_ when both are needed.
   mutable std::mutex broken_mu_;
+  std::condition_variable broken_cv_;
   bool broken_ = false;
+  bool stopping_ = false;
   absl::Status broken_why_;
+  std::thread resyncer_;
 };
 
 }  // namespace fruition::audit
