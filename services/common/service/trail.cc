@@ -55,6 +55,11 @@ std::unique_ptr<audit::Trail> OpenTrail(
   options.producer.bootstrap_servers = bootstrap;
   options.producer.client_id = StrCat("fruition-", service, "-audit");
   options.producer.properties = properties;
+  // A restricted read waits for its record: lingering for company only adds
+  // latency (~5 ms), and concurrent appends still share the batches in
+  // flight. The trail has a producer of its own, so this changes nothing
+  // else the service produces.
+  options.producer.linger_ms = 0;
   options.writer = writer.empty() ? audit::DefaultWriter(service) : writer;
   const std::string name = options.writer;
   auto trail = std::make_unique<ReopeningTrail>(
