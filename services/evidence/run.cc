@@ -5,6 +5,7 @@
 #include "services/common/kafka/admin.h"
 #include "services/common/log/log.h"
 #include "services/common/service/service.h"
+#include "services/common/service/trail.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 
@@ -67,7 +68,7 @@ absl::StatusOr<std::unique_ptr<EvidenceComponent>> EvidenceComponent::Create(
   stream::Loop* loop =
       c->AddLoop(options, c->store_->kv(), c->handler_.get(), &registry);
   c->service_ = std::make_unique<EvidenceServiceImpl>(
-      c->store_.get(), c->principals(), c->rules_.get(),
+      c->store_.get(), c->principals(), c->trail(), c->rules_.get(),
       [loop] { return loop->OwnedPartitions(); });
   log::Info("evidence configured", {{"criteria_version", c->rules_->version},
                                     {"group", config.group_id},
@@ -86,6 +87,17 @@ absl::Status Run(const EvidenceConfig& config, server::ShutdownSignal* stop,
 absl::StatusOr<int64_t> Reassess(const EvidenceConfig& config,
                                  const Rulebook& rules,
                                  const std::atomic<bool>& stop) {
+  // An operator action: recorded before anything is done, or not done.
+  auto trail = service::OpenTrail(
+      "evidence-reassess", config.kafka_bootstrap, config.kafka_properties,
+      config.audit_writer.empty() ? "" : config.audit_writer + "-reassess");
+  if (absl::Status s = trail->Append(audit::Entry{
+          "operator", "reassess", {StrCat("criteria:", rules.version)}, "OK"});
+      !s.ok()) {
+    return absl::UnavailableError(
+        StrCat("reassess not started: its audit record could not be written (",
+               s.message(), ")"));
+  }
   const auto scratch = std::filesystem::path(config.data_dir) /
                        StrCat("evidence-reassess-", rules.version);
   std::filesystem::remove_all(scratch);
@@ -108,6 +120,7 @@ absl::StatusOr<int64_t> Reassess(const EvidenceConfig& config,
   options.name = "evidence-reassess";
   options.consumer = consumer;
   options.skip = config.skip_records;
+  options.trail = trail.get();
   options.batch_max = 5000;
   stream::Loop loop(options, (*store)->kv(), producer->get(), &handler,
                     nullptr);

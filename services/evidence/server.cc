@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "services/common/auth/authz.h"
-#include "services/common/log/log.h"
+#include "services/common/server/audit.h"
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
 #include "services/common/strings.h"
@@ -24,19 +24,9 @@ int64_t WallSeconds() {
       .count();
 }
 
-void Audit(const auth::Principal& caller, std::string_view method,
-           const std::string& resource, bool allowed,
-           const std::string& why = "") {
-  log::Fields fields = {
-      {"audit", true},
-      {"caller", caller.code},
-      {"caller_kind", std::string(auth::KindName(caller.kind))},
-      {"method", method},
-      {"resource", resource},
-      {"decision", allowed ? "allow" : "deny"}};
-  if (!why.empty()) fields.emplace_back("reason", why);
-  log::Info("evidence read", fields);
-}
+constexpr char kGetClaim[] = "/fruition.v1.EvidenceService/GetClaim";
+constexpr char kListClaims[] = "/fruition.v1.EvidenceService/ListClaims";
+constexpr char kGetOrg[] = "/fruition.v1.EvidenceService/GetOrg";
 
 grpc::Status Denied(const std::string& message) {
   return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, message);
@@ -126,9 +116,11 @@ absl::StatusOr<v1::Claim> ClaimView(const Tx& tx, const ClaimKey& key,
 
 EvidenceServiceImpl::EvidenceServiceImpl(
     EvidenceStore* store, const auth::PrincipalRegistry* principals,
-    const Rulebook* rules, Partitions partitions, Clock clock)
+    audit::Trail* trail, const Rulebook* rules, Partitions partitions,
+    Clock clock)
     : store_(store),
       principals_(principals),
+      trail_(trail),
       rules_(rules),
       partitions_(std::move(partitions)),
       clock_(clock ? std::move(clock) : Clock(WallSeconds)) {}
@@ -166,12 +158,7 @@ grpc::Status EvidenceServiceImpl::AssessDraft(
 grpc::Status EvidenceServiceImpl::GetClaimAs(const auth::Principal& caller,
                                              const v1::GetClaimRequest& request,
                                              v1::Claim* response) {
-  const std::string resource =
-      StrCat("claim:", request.reporter(), "/", request.claim_id());
-  if (grpc::Status s = CheckReader(caller); !s.ok()) {
-    Audit(caller, "GetClaim", resource, false, s.error_message());
-    return s;
-  }
+  if (grpc::Status s = CheckReader(caller); !s.ok()) return s;
   if (request.claim_id().empty()) return Invalid("claim_id", "required");
   std::string reporter = request.reporter();
   if (reporter.empty()) {
@@ -180,9 +167,7 @@ grpc::Status EvidenceServiceImpl::GetClaimAs(const auth::Principal& caller,
     }
     reporter = caller.code;
   }
-  const std::string res = StrCat("claim:", reporter, "/", request.claim_id());
   if (!auth::MayReadOwned(caller, reporter)) {
-    Audit(caller, "GetClaim", res, false, "another agency's claim");
     return Denied(StrCat("claim ", request.claim_id(), " of ", reporter,
                          ": agencies may read only their own claims"));
   }
@@ -195,13 +180,17 @@ grpc::Status EvidenceServiceImpl::GetClaimAs(const auth::Principal& caller,
   auto view = ClaimView(tx, key, auth::MayReadOwned(caller, reporter));
   if (!view.ok()) return ToGrpcStatus(view.status());
   if (!*claim && added->empty()) {
-    Audit(caller, "GetClaim", res, true, "not found");
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         StrCat("claim ", request.claim_id(), " of ", reporter,
                                ": not in this evidence store"));
   }
+  if (grpc::Status st =
+          server::AuditRead(*trail_, caller.code, kGetClaim,
+                            {StrCat("claim:", request.claim_id())});
+      !st.ok()) {
+    return st;
+  }
   *response = *std::move(view);
-  Audit(caller, "GetClaim", res, true);
   return grpc::Status::OK;
 }
 
@@ -211,14 +200,7 @@ grpc::Status EvidenceServiceImpl::ListClaimsAs(
   const int selectors = (request.subject_pid().empty() ? 0 : 1) +
                         (request.org_id().empty() ? 0 : 1) +
                         (request.reporter().empty() ? 0 : 1);
-  const std::string resource =
-      !request.subject_pid().empty() ? StrCat("subject:", request.subject_pid())
-      : !request.org_id().empty()    ? StrCat("org:", request.org_id())
-                                     : StrCat("reporter:", request.reporter());
-  if (grpc::Status s = CheckReader(caller); !s.ok()) {
-    Audit(caller, "ListClaims", resource, false, s.error_message());
-    return s;
-  }
+  if (grpc::Status s = CheckReader(caller); !s.ok()) return s;
   if (selectors != 1) {
     return Invalid("subject_pid",
                    "give exactly one of subject_pid, org_id or reporter");
@@ -230,7 +212,6 @@ grpc::Status EvidenceServiceImpl::ListClaimsAs(
       request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   if (!request.reporter().empty() &&
       !auth::MayReadOwned(caller, request.reporter())) {
-    Audit(caller, "ListClaims", resource, false, "another agency's claims");
     return Denied(StrCat("claims of ", request.reporter(),
                          ": agencies may list only their own claims"));
   }
@@ -254,6 +235,7 @@ grpc::Status EvidenceServiceImpl::ListClaimsAs(
   }
   Tx tx(store_);
   std::string last;
+  std::vector<std::string> read;
   auto rows = tx.Scan(table, prefix, after);
   if (!rows.ok()) return ToGrpcStatus(rows.status());
   for (const auto& [k, v] : *rows) {
@@ -267,14 +249,20 @@ grpc::Status EvidenceServiceImpl::ListClaimsAs(
     }
     auto view = ClaimView(tx, key, true);
     if (!view.ok()) return ToGrpcStatus(view.status());
+    read.push_back(StrCat("claim:", key.claim_id));
     *response->add_claims() = *std::move(view);
     last = k;
+  }
+  // One record for the page, even an empty one, before it is answered.
+  if (grpc::Status st =
+          server::AuditRead(*trail_, caller.code, kListClaims, std::move(read));
+      !st.ok()) {
+    response->Clear();
+    return st;
   }
   for (int32_t p : partitions_ ? partitions_() : std::vector<int32_t>{}) {
     response->add_partitions(p);
   }
-  Audit(caller, "ListClaims", resource, true,
-        StrCat(response->claims_size(), " claims"));
   return grpc::Status::OK;
 }
 
@@ -294,6 +282,11 @@ grpc::Status EvidenceServiceImpl::GetOrgAs(const auth::Principal& caller,
   if (history.empty() && claims.empty()) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         StrCat("org ", request.org_id(), ": unknown"));
+  }
+  if (grpc::Status st = server::AuditRead(*trail_, caller.code, kGetOrg,
+                                          {StrCat("org:", request.org_id())});
+      !st.ok()) {
+    return st;
   }
   std::sort(
       history.begin(), history.end(),

@@ -1,6 +1,10 @@
 // EvidenceService (protos/fruition/v1/evidence.proto): reads of the evidence
-// store and draft assessments, with SPEC §1 authorization and an audit line
-// for every read of a claim (allowed or refused).
+// store and draft assessments, with SPEC §1 authorization. Every read of
+// restricted data (a claim and its evidence: `claim:<claim_id>` of each one
+// returned; an org's details: `org:<id>`) appends one audit record before the
+// answer and fails UNAVAILABLE when it cannot; refusals are recorded by the
+// server's interceptor (server/audit.h). Drafts read nothing stored but the
+// org history, and are not recorded.
 #ifndef FRUITION_SERVICES_EVIDENCE_SERVER_H_
 #define FRUITION_SERVICES_EVIDENCE_SERVER_H_
 
@@ -8,6 +12,7 @@
 #include <vector>
 
 #include "fruition/v1/evidence.grpc.pb.h"
+#include "services/common/audit/trail.h"
 #include "services/common/auth/principals.h"
 #include "services/evidence/criteria.h"
 #include "services/evidence/store.h"
@@ -21,8 +26,8 @@ class EvidenceServiceImpl final : public v1::EvidenceService::Service {
 
   EvidenceServiceImpl(EvidenceStore* store,
                       const auth::PrincipalRegistry* principals,
-                      const Rulebook* rules, Partitions partitions,
-                      Clock clock = nullptr);
+                      audit::Trail* trail, const Rulebook* rules,
+                      Partitions partitions, Clock clock = nullptr);
 
   grpc::Status GetClaim(grpc::ServerContext* context,
                         const v1::GetClaimRequest* request,
@@ -53,6 +58,7 @@ class EvidenceServiceImpl final : public v1::EvidenceService::Service {
  private:
   EvidenceStore* store_;
   const auth::PrincipalRegistry* principals_;
+  audit::Trail* trail_;
   const Rulebook* rules_;
   Partitions partitions_;
   Clock clock_;

@@ -43,8 +43,9 @@ v1::Org GetOrg(const std::vector<domain::Designation>& history) {
     }
     EXPECT_TRUE((*store)->Commit(tx).ok());
   }
+  audit::MemoryTrail trail;
   EvidenceServiceImpl service(
-      store->get(), nullptr, &DefaultRulebook(),
+      store->get(), nullptr, &trail, &DefaultRulebook(),
       [] { return std::vector<int32_t>{}; },
       [] { return domain::testing::kTierClaimAt; });
   v1::GetOrgRequest request;

@@ -8,6 +8,8 @@
 #include "google/protobuf/struct.pb.h"
 #include "services/common/auth/authz.h"
 #include "services/common/log/log.h"
+#include "services/common/server/audit.h"
+#include "services/common/status.h"
 #include "services/common/strings.h"
 #include "services/domain/events.h"
 #include "services/domain/indicators.h"
@@ -29,6 +31,8 @@ const char* HttpCodeName(int status) {
       return "PERMISSION_DENIED";
     case 404:
       return "NOT_FOUND";
+    case 503:
+      return "UNAVAILABLE";
     default:
       return "INTERNAL";
   }
@@ -53,13 +57,11 @@ int HttpStatus(grpc::StatusCode code) {
       return 403;
     case grpc::StatusCode::NOT_FOUND:
       return 404;
+    case grpc::StatusCode::UNAVAILABLE:
+      return 503;
     default:
       return 500;
   }
-}
-
-int HttpStatus(absl::StatusCode code) {
-  return HttpStatus(static_cast<grpc::StatusCode>(code));
 }
 
 // The filter of an events request; INVALID_ARGUMENT naming the parameter.
@@ -108,70 +110,97 @@ std::string Sse(const std::string& cursor, const v1::OversightEvent& e) {
                 "\n\n");
 }
 
-// The caller, or an answer already written.
+// The audit trail's name of a route: `GET /api/v1/events`.
+std::string Action(const httplib::Request& req) {
+  return StrCat(req.method, " ", req.path);
+}
+
+// The caller, or an answer already written (a refusal, audited).
 using Authenticate = std::function<std::optional<auth::Principal>(
     const httplib::Request&, httplib::Response&)>;
 
-Authenticate Authenticator(const auth::PrincipalRegistry* principals) {
-  return
-      [principals](const httplib::Request& req,
-                   httplib::Response& res) -> std::optional<auth::Principal> {
-        auth::Credentials credentials;
-        if (req.has_header("Authorization")) {
-          credentials.authorization = req.get_header_value("Authorization");
-        }
-        auto caller = principals->Authenticate(credentials);
-        if (!caller.ok()) {
-          Error(res, 401, std::string(caller.status().message()));
-          return std::nullopt;
-        }
-        return *caller;
-      };
+Authenticate Authenticator(const auth::PrincipalRegistry* principals,
+                           audit::Trail* trail) {
+  return [principals, trail](
+             const httplib::Request& req,
+             httplib::Response& res) -> std::optional<auth::Principal> {
+    auth::Credentials credentials;
+    if (req.has_header("Authorization")) {
+      credentials.authorization = req.get_header_value("Authorization");
+    }
+    auto caller = principals->Authenticate(credentials);
+    if (!caller.ok()) {
+      server::AuditRefusal(*trail, server::kUnauthenticatedPrincipal,
+                           Action(req), caller.status().code());
+      Error(res, 401, std::string(caller.status().message()));
+      return std::nullopt;
+    }
+    return *caller;
+  };
+}
+
+// Answers a failed call; a refusal (403, 401) is audited first.
+void Fail(httplib::Response& res, const grpc::Status& st,
+          const auth::Principal& caller, const httplib::Request& req,
+          audit::Trail* trail) {
+  const auto code = static_cast<absl::StatusCode>(st.error_code());
+  if (server::IsRefusal(code)) {
+    server::AuditRefusal(*trail, caller.code, Action(req), code);
+  }
+  Error(res, HttpStatus(st.error_code()), st.error_message());
+}
+
+// A period's scorecards, every page, recorded once (an overseer's full
+// cards) before any is sent.
+void ServeScorecardList(const httplib::Request& req, httplib::Response& res,
+                        const auth::Principal& caller,
+                        OversightServiceImpl* service, audit::Trail* trail) {
+  v1::ListScorecardsRequest r;
+  r.set_period(req.get_param_value("period"));
+  r.set_unit_kind(req.get_param_value("unitKind"));
+  r.set_page_size(kMaxLimit);
+  std::vector<v1::ListScorecardsResponse> pages;
+  while (true) {
+    v1::ListScorecardsResponse& page = pages.emplace_back();
+    grpc::Status st = service->ScorecardPage(caller, r, &page);
+    if (!st.ok()) return Fail(res, st, caller, req, trail);
+    if (page.next_page_token().empty()) break;
+    r.set_page_token(page.next_page_token());
+  }
+  std::vector<const v1::Scorecard*> cards;
+  for (const auto& page : pages) {
+    for (const auto& card : page.scorecards()) cards.push_back(&card);
+  }
+  grpc::Status st = service->AuditScorecards(caller, Action(req), cards);
+  if (!st.ok()) return Fail(res, st, caller, req, trail);
+  std::string out = "{\"scorecards\":[";
+  for (size_t i = 0; i < cards.size(); ++i) {
+    if (i > 0) out += ',';
+    out += ScorecardJson(*cards[i]);
+  }
+  out += "]}";
+  res.set_content(out, "application/json");
 }
 
 // GET /api/v1/scorecards: one (unit and period) or a period's list.
 void ServeScorecards(httplib::Server& s, OversightServiceImpl* service,
-                     const Authenticate& authenticate) {
-  s.Get(
-      "/api/v1/scorecards", [service, authenticate](const httplib::Request& req,
-                                                    httplib::Response& res) {
-        auto caller = authenticate(req, res);
-        if (!caller) return;
-        if (req.has_param("unit")) {
-          v1::GetScorecardRequest r;
-          r.set_unit(req.get_param_value("unit"));
-          r.set_period(req.get_param_value("period"));
-          v1::Scorecard card;
-          grpc::Status st = service->GetScorecardAs(*caller, r, &card);
-          if (!st.ok()) {
-            return Error(res, HttpStatus(st.error_code()), st.error_message());
-          }
-          res.set_content(ScorecardJson(card), "application/json");
-          return;
-        }
-        v1::ListScorecardsRequest r;
-        r.set_period(req.get_param_value("period"));
-        r.set_unit_kind(req.get_param_value("unitKind"));
-        r.set_page_size(kMaxLimit);
-        std::string out = "{\"scorecards\":[";
-        bool first = true;
-        while (true) {
-          v1::ListScorecardsResponse page;
-          grpc::Status st = service->ListScorecardsAs(*caller, r, &page);
-          if (!st.ok()) {
-            return Error(res, HttpStatus(st.error_code()), st.error_message());
-          }
-          for (const auto& card : page.scorecards()) {
-            if (!first) out += ',';
-            first = false;
-            out += ScorecardJson(card);
-          }
-          if (page.next_page_token().empty()) break;
-          r.set_page_token(page.next_page_token());
-        }
-        out += "]}";
-        res.set_content(out, "application/json");
-      });
+                     audit::Trail* trail, const Authenticate& authenticate) {
+  s.Get("/api/v1/scorecards", [service, trail, authenticate](
+                                  const httplib::Request& req,
+                                  httplib::Response& res) {
+    auto caller = authenticate(req, res);
+    if (!caller) return;
+    if (!req.has_param("unit")) {
+      return ServeScorecardList(req, res, *caller, service, trail);
+    }
+    v1::GetScorecardRequest r;
+    r.set_unit(req.get_param_value("unit"));
+    r.set_period(req.get_param_value("period"));
+    v1::Scorecard card;
+    grpc::Status st = service->GetScorecardAs(*caller, r, &card, Action(req));
+    if (!st.ok()) return Fail(res, st, *caller, req, trail);
+    res.set_content(ScorecardJson(card), "application/json");
+  });
 }
 
 // GET /api/v1/units: the units and periods the caller may read.
@@ -208,9 +237,10 @@ void ServeUnits(httplib::Server& s, Views* views,
 
 // GET /api/v1/events: a page of events.
 void ServeEvents(httplib::Server& s, OversightServiceImpl* service,
-                 const Authenticate& authenticate) {
-  s.Get("/api/v1/events", [service, authenticate](const httplib::Request& req,
-                                                  httplib::Response& res) {
+                 audit::Trail* trail, const Authenticate& authenticate) {
+  s.Get("/api/v1/events", [service, trail, authenticate](
+                              const httplib::Request& req,
+                              httplib::Response& res) {
     auto caller = authenticate(req, res);
     if (!caller) return;
     auto filter = FilterFrom(req);
@@ -229,10 +259,8 @@ void ServeEvents(httplib::Server& s, OversightServiceImpl* service,
       r.set_limit(std::stoi(l));
     }
     v1::ListOversightEventsResponse page;
-    grpc::Status st = service->ListEventsAs(*caller, r, &page);
-    if (!st.ok()) {
-      return Error(res, HttpStatus(st.error_code()), st.error_message());
-    }
+    grpc::Status st = service->ListEventsAs(*caller, r, &page, Action(req));
+    if (!st.ok()) return Fail(res, st, *caller, req, trail);
     std::string out = "{\"events\":[";
     for (int i = 0; i < page.events_size(); ++i) {
       if (i > 0) out += ',';
@@ -243,13 +271,79 @@ void ServeEvents(httplib::Server& s, OversightServiceImpl* service,
   });
 }
 
+// One Server-Sent Events client: its caller, filter and cursor.
+struct EventStream {
+  OversightServiceImpl* service;
+  Views* views;
+  const std::atomic<bool>* draining;
+  std::chrono::seconds keepalive;
+  auth::Principal caller;
+  std::string action;
+  v1::EventFilter filter;
+  Cursor cursor;
+  bool restricted = false;
+
+  // Writes what follows the cursor (after its audit record, if it holds
+  // restricted events), a keepalive, or ends the stream. False closes the
+  // connection: the client reconnects with its last cursor.
+  bool Next(httplib::DataSink& sink) {
+    const auto give_up = std::chrono::steady_clock::now() + keepalive;
+    while (!draining->load()) {
+      const uint64_t seen = views->version();
+      auto listed = views->List(filter, cursor, restricted, 200);
+      if (!listed.ok()) {
+        log::Error("gateway store read failed",
+                   {{"method", "events/stream"},
+                    {"error", std::string(listed.status().message())}});
+        return false;
+      }
+      Page page = *std::move(listed);
+      if (std::vector<std::string> ids = RestrictedEventResources(page.events);
+          !ids.empty()) {
+        grpc::Status st = service->AuditRead(caller, action, std::move(ids));
+        if (!st.ok()) return Unavailable(sink, st);
+      }
+      std::string out;
+      for (size_t i = 0; i < page.events.size(); ++i) {
+        out += Sse(page.cursors[i], page.events[i]);
+      }
+      const bool moved = page.next != cursor.Encode();
+      if (auto next = Cursor::Decode(page.next, "after"); next.ok()) {
+        cursor = *std::move(next);
+      }
+      if (!out.empty()) return sink.write(out.data(), out.size());
+      if (moved) continue;
+      if (std::chrono::steady_clock::now() >= give_up) {
+        static constexpr char kAlive[] = ": keepalive\n\n";
+        return sink.write(kAlive, sizeof(kAlive) - 1);
+      }
+      if (!sink.is_writable()) return false;
+      views->WaitForChange(seen, std::chrono::milliseconds(500));
+    }
+    sink.done();
+    return true;
+  }
+
+  // Tells the client why the stream ends (an `error` event), then ends it.
+  static bool Unavailable(httplib::DataSink& sink, const grpc::Status& st) {
+    Struct body;
+    Struct& error = *(*body.mutable_fields())["error"].mutable_struct_value();
+    (*error.mutable_fields())["code"].set_string_value("UNAVAILABLE");
+    (*error.mutable_fields())["message"].set_string_value(st.error_message());
+    const std::string out =
+        StrCat("event: error\ndata: ", ToJson(body), "\n\n");
+    sink.write(out.data(), out.size());
+    return false;
+  }
+};
+
 // GET /api/v1/events/stream: Server-Sent Events from a cursor.
-void ServeEventStream(httplib::Server& s, Views* views,
+void ServeEventStream(httplib::Server& s, OversightServiceImpl* service,
+                      Views* views, audit::Trail* trail,
                       const std::atomic<bool>* draining,
                       std::chrono::seconds keepalive,
                       const Authenticate& authenticate) {
-  s.Get("/api/v1/events/stream", [views, draining, keepalive, authenticate](
-                                     const httplib::Request& req,
+  s.Get("/api/v1/events/stream", [=](const httplib::Request& req,
                                      httplib::Response& res) {
     auto caller = authenticate(req, res);
     if (!caller) return;
@@ -259,7 +353,7 @@ void ServeEventStream(httplib::Server& s, Views* views,
     }
     const bool restricted = auth::MayReadRestricted(*caller);
     if (absl::Status st = CheckFilter(*filter, restricted, ""); !st.ok()) {
-      return Error(res, HttpStatus(st.code()), std::string(st.message()));
+      return Fail(res, ToGrpcStatus(st), *caller, req, trail);
     }
     const std::string resume = req.has_header("Last-Event-ID")
                                    ? req.get_header_value("Last-Event-ID")
@@ -269,51 +363,14 @@ void ServeEventStream(httplib::Server& s, Views* views,
     if (!start.ok()) {
       return Error(res, 400, std::string(start.status().message()));
     }
-    auto cursor = std::make_shared<Cursor>(*std::move(start));
-    auto who = std::make_shared<auth::Principal>(*caller);
-    auto f = std::make_shared<v1::EventFilter>(*std::move(filter));
+    auto stream = std::make_shared<EventStream>(
+        EventStream{service, views, draining, keepalive, *caller, Action(req),
+                    *std::move(filter), *std::move(start), restricted});
     res.set_header("X-Accel-Buffering", "no");
-    res.set_chunked_content_provider(
-        "text/event-stream", [views, draining, keepalive, cursor, who, f,
-                              restricted](size_t, httplib::DataSink& sink) {
-          const auto give_up = std::chrono::steady_clock::now() + keepalive;
-          while (!draining->load()) {
-            const uint64_t seen = views->version();
-            auto listed = views->List(*f, *cursor, restricted, 200);
-            if (!listed.ok()) {
-              // The client reconnects with its last cursor (to another
-              // replica, or to this one once it recovers).
-              log::Error("gateway store read failed",
-                         {{"method", "events/stream"},
-                          {"error", std::string(listed.status().message())}});
-              return false;
-            }
-            Page page = *std::move(listed);
-            int64_t restricted_count = 0;
-            std::string out;
-            for (size_t i = 0; i < page.events.size(); ++i) {
-              if (page.events[i].visibility() != v1::VISIBILITY_PUBLIC) {
-                ++restricted_count;
-              }
-              out += Sse(page.cursors[i], page.events[i]);
-            }
-            AuditRestrictedRead(*who, "events/stream", restricted_count);
-            const bool moved = page.next != cursor->Encode();
-            if (auto next = Cursor::Decode(page.next, "after"); next.ok()) {
-              *cursor = *std::move(next);
-            }
-            if (!out.empty()) return sink.write(out.data(), out.size());
-            if (moved) continue;
-            if (std::chrono::steady_clock::now() >= give_up) {
-              static constexpr char kAlive[] = ": keepalive\n\n";
-              return sink.write(kAlive, sizeof(kAlive) - 1);
-            }
-            if (!sink.is_writable()) return false;
-            views->WaitForChange(seen, std::chrono::milliseconds(500));
-          }
-          sink.done();
-          return true;
-        });
+    res.set_chunked_content_provider("text/event-stream",
+                                     [stream](size_t, httplib::DataSink& sink) {
+                                       return stream->Next(sink);
+                                     });
   });
 }
 
@@ -355,21 +412,26 @@ void ServeDashboard(httplib::Server& s) {
 
 absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
     const HttpOptions& options, OversightServiceImpl* service, Views* views,
-    const auth::PrincipalRegistry* principals,
+    const auth::PrincipalRegistry* principals, audit::Trail* trail,
     const std::atomic<bool>* draining) {
   std::unique_ptr<HttpApi> api(new HttpApi());
   api->server_ = std::make_unique<httplib::Server>();
   httplib::Server& s = *api->server_;
   const int threads = options.max_streams + 8;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Small JSON answers and SSE events go out at once: without it Nagle's
+  // algorithm holds a keep-alive client's answer for the peer's delayed ACK
+  // (~40 ms).
+  s.set_tcp_nodelay(true);
 
   s.set_default_headers(
       {{"X-Content-Type-Options", "nosniff"}, {"Cache-Control", "no-store"}});
-  const Authenticate authenticate = Authenticator(principals);
-  ServeScorecards(s, service, authenticate);
+  const Authenticate authenticate = Authenticator(principals, trail);
+  ServeScorecards(s, service, trail, authenticate);
   ServeUnits(s, views, authenticate);
-  ServeEvents(s, service, authenticate);
-  ServeEventStream(s, views, draining, options.keepalive, authenticate);
+  ServeEvents(s, service, trail, authenticate);
+  ServeEventStream(s, service, views, trail, draining, options.keepalive,
+                   authenticate);
   ServeCatalogues(s);
   ServeDashboard(s);
 

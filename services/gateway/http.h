@@ -15,7 +15,9 @@
 //   GET /  and the dashboard's files
 //
 // Errors: {"error":{"code":"INVALID_ARGUMENT","message":"..."}} with 400,
-// 401, 403 or 404.
+// 401, 403, 404 or 503 (UNAVAILABLE: a restricted read whose audit record
+// could not be written). Every 401 and 403 is recorded on `trail`, and so is
+// every overseer's read of restricted events or full scorecards (server.h).
 #ifndef FRUITION_SERVICES_GATEWAY_HTTP_H_
 #define FRUITION_SERVICES_GATEWAY_HTTP_H_
 
@@ -26,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "fruition/v1/scores.pb.h"
+#include "services/common/audit/trail.h"
 #include "services/common/auth/principals.h"
 #include "services/gateway/json.h"
 #include "services/gateway/server.h"
@@ -47,7 +50,7 @@ class HttpApi {
  public:
   static absl::StatusOr<std::unique_ptr<HttpApi>> Start(
       const HttpOptions& options, OversightServiceImpl* service, Views* views,
-      const auth::PrincipalRegistry* principals,
+      const auth::PrincipalRegistry* principals, audit::Trail* trail,
       const std::atomic<bool>* draining);
   ~HttpApi();  // Stop()s
 

@@ -25,6 +25,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -34,9 +35,11 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "services/common/audit/trail.h"
 #include "services/common/auth/principals.h"
 #include "services/common/kafka/consumer.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/common/server/audit.h"
 #include "services/common/store/kv.h"
 #include "services/common/stream/loop.h"
 #include "services/common/strings.h"
@@ -324,14 +327,14 @@ class GatewayApiTest : public ::testing::Test {
     ASSERT_TRUE(principals.ok()) << principals.status();
     principals_ = std::make_unique<auth::PrincipalRegistry>(*principals);
     service_ = std::make_unique<OversightServiceImpl>(
-        views_.get(), principals_.get(), &draining_);
+        views_.get(), principals_.get(), &trail_, &draining_);
 
     HttpOptions options;
     options.listen = "127.0.0.1:0";
     options.max_streams = 16;
     options.keepalive = seconds(1);
     auto http = HttpApi::Start(options, service_.get(), views_.get(),
-                               principals_.get(), &draining_);
+                               principals_.get(), &trail_, &draining_);
     ASSERT_TRUE(http.ok()) << http.status();
     http_ = std::move(*http);
     ASSERT_GT(http_->port(), 0);
@@ -340,6 +343,11 @@ class GatewayApiTest : public ::testing::Test {
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &grpc_port_);
     builder.RegisterService(service_.get());
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(server::RefusalAuditor(principals_.get(), &trail_));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
     grpc_ = builder.BuildAndStart();
     ASSERT_NE(grpc_, nullptr);
     ASSERT_GT(grpc_port_, 0);
@@ -519,6 +527,7 @@ class GatewayApiTest : public ::testing::Test {
   std::unique_ptr<Views> views_;
   std::unique_ptr<auth::PrincipalRegistry> principals_;
   std::atomic<bool> draining_{false};
+  audit::MemoryTrail trail_;
   std::unique_ptr<OversightServiceImpl> service_;
   std::unique_ptr<HttpApi> http_;
   std::unique_ptr<grpc::Server> grpc_;
@@ -1399,6 +1408,241 @@ TEST_F(GatewayApiTest, GrpcSubscribeErrorsAndDraining) {
   // And new subscriptions too.
   EXPECT_EQ(status_of(kOigToken, {}).error_code(),
             grpc::StatusCode::UNAVAILABLE);
+}
+
+// ---------------------------------------------------------------------------
+// The audit trail (SPEC §1): one record per restricted read, naming what it
+// returned, before it is sent; every refusal; UNAVAILABLE without a trail.
+
+namespace audit_test {
+
+std::vector<std::string> EventResources(
+    const std::vector<std::string>& ids,
+    const std::vector<v1::OversightEvent>& all) {
+  std::set<std::string> restricted;
+  for (const auto& e : all) {
+    if (e.visibility() != v1::VISIBILITY_PUBLIC) {
+      restricted.insert(e.event_id());
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& id : ids) {
+    if (restricted.count(id) > 0) out.push_back(StrCat("event:", id));
+  }
+  return out;
+}
+
+}  // namespace audit_test
+
+TEST_F(GatewayApiTest, AuditGrpcListEventsNamesEveryRestrictedEventOnce) {
+  FeedStandard(60);
+  v1::ListOversightEventsRequest req;
+  req.set_limit(1000);
+  v1::ListOversightEventsResponse res;
+  ASSERT_TRUE(stub_->ListEvents(Context(kOigToken).get(), req, &res).ok());
+  std::vector<std::string> ids;
+  for (const auto& e : res.events()) ids.push_back(e.event_id());
+  ASSERT_EQ(ids, Want(true));
+  auto entries = trail_.entries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].principal, "OIG");
+  EXPECT_EQ(entries[0].action, "/fruition.v1.OversightService/ListEvents");
+  EXPECT_EQ(entries[0].outcome, "OK");
+  EXPECT_EQ(entries[0].resources, audit_test::EventResources(ids, all_));
+  EXPECT_EQ(entries[0].resources.size(), 20u);
+
+  // Public reads are not recorded: the public, an agency, an overseer asking
+  // for PUBLIC events only.
+  for (const std::string& token : {std::string(), kDeaToken}) {
+    v1::ListOversightEventsResponse r;
+    ASSERT_TRUE(stub_->ListEvents(Context(token).get(), req, &r).ok());
+  }
+  v1::ListOversightEventsRequest pub = req;
+  pub.mutable_filter()->set_visibility(v1::VISIBILITY_PUBLIC);
+  ASSERT_TRUE(stub_->ListEvents(Context(kOigToken).get(), pub, &res).ok());
+  EXPECT_EQ(trail_.entries().size(), 1u);
+
+  // A look that finds nothing restricted is still one record, naming none.
+  v1::ListOversightEventsRequest none = req;
+  none.mutable_filter()->set_unit("agency:NONE");
+  ASSERT_TRUE(stub_->ListEvents(Context(kOigToken).get(), none, &res).ok());
+  entries = trail_.entries();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_TRUE(entries[1].resources.empty());
+}
+
+TEST_F(GatewayApiTest, AuditHttpEventsIsOneRecordPerCall) {
+  FeedStandard(60);
+  const Struct body = GetJson("/api/v1/events?limit=25", kOigToken);
+  std::vector<std::string> ids;
+  for (const auto& e : body.fields().at("events").list_value().values()) {
+    ids.push_back(Str(e.struct_value(), "eventId"));
+  }
+  ASSERT_EQ(ids.size(), 25u);
+  const auto entries = trail_.entries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].principal, "OIG");
+  EXPECT_EQ(entries[0].action, "GET /api/v1/events");
+  EXPECT_EQ(entries[0].resources, audit_test::EventResources(ids, all_));
+  EXPECT_FALSE(entries[0].resources.empty());
+  GetJson("/api/v1/events?limit=25");
+  GetJson("/api/v1/events?limit=25", kDeaToken);
+  EXPECT_EQ(trail_.entries().size(), 1u);
+}
+
+TEST_F(GatewayApiTest, AuditStreamsRecordEachRestrictedEventBeforeSending) {
+  FeedStandard(450);
+  const std::vector<std::string> want = Want(true);
+  {
+    const httplib::Headers oig = {{"Authorization", "Bearer " + kOigToken}};
+    SseClient sse(http_->port(), "/api/v1/events/stream", oig);
+    ASSERT_TRUE(
+        WaitUntil([&] { return sse.size() >= want.size(); }, seconds(60)));
+    sse.Stop();
+    EXPECT_EQ(Ids(sse.events()), want);
+  }
+  v1::SubscribeRequest req;
+  Subscription sub;
+  sub.ctx = Context(kOigToken);
+  sub.reader = stub_->Subscribe(sub.ctx.get(), req);
+  ASSERT_TRUE(sub.ReadUntil(want.size()));
+  sub.ctx->TryCancel();
+  // Every restricted event delivered is named once per stream, by records of
+  // that stream's action, none of them empty.
+  for (const std::string action : {"GET /api/v1/events/stream",
+                                   "/fruition.v1.OversightService/Subscribe"}) {
+    std::vector<std::string> named;
+    for (const auto& e : trail_.entries()) {
+      if (e.action != action) continue;
+      EXPECT_EQ(e.principal, "OIG");
+      EXPECT_FALSE(e.resources.empty());
+      named.insert(named.end(), e.resources.begin(), e.resources.end());
+    }
+    EXPECT_EQ(named, audit_test::EventResources(want, all_)) << action;
+  }
+}
+
+TEST_F(GatewayApiTest, AuditFullScorecardsNameTheirUnitPeriods) {
+  FeedBothViews({{"agency:DEA", "FY2016"},
+                 {"agency:FBI", "FY2016"},
+                 {"district:EDPA", "FY2016"}});
+  v1::GetScorecardRequest one;
+  one.set_unit("agency:DEA");
+  one.set_period("FY2016");
+  v1::Scorecard card;
+  ASSERT_TRUE(stub_->GetScorecard(Context(kOigToken).get(), one, &card).ok());
+  GetJson("/api/v1/scorecards?period=FY2016", kOigToken);
+  v1::ListScorecardsRequest list;
+  list.set_period("FY2016");
+  list.set_page_size(2);
+  v1::ListScorecardsResponse page;
+  ASSERT_TRUE(
+      stub_->ListScorecards(Context(kOigToken).get(), list, &page).ok());
+  const auto entries = trail_.entries();
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0].action, "/fruition.v1.OversightService/GetScorecard");
+  EXPECT_EQ(entries[0].resources,
+            std::vector<std::string>{"unit-period:agency:DEA/FY2016"});
+  EXPECT_EQ(entries[1].action, "GET /api/v1/scorecards");
+  EXPECT_EQ(entries[1].resources,
+            (std::vector<std::string>{"unit-period:agency:DEA/FY2016",
+                                      "unit-period:agency:FBI/FY2016",
+                                      "unit-period:district:EDPA/FY2016"}));
+  EXPECT_EQ(entries[2].action, "/fruition.v1.OversightService/ListScorecards");
+  EXPECT_EQ(entries[2].resources,
+            (std::vector<std::string>{"unit-period:agency:DEA/FY2016",
+                                      "unit-period:agency:FBI/FY2016"}));
+  for (const auto& e : entries) EXPECT_EQ(e.principal, "OIG");
+  // The public view is not recorded, whoever reads it.
+  GetJson("/api/v1/scorecards?unit=agency:DEA&period=FY2016");
+  GetJson("/api/v1/scorecards?period=FY2016", kDeaToken);
+  ASSERT_TRUE(stub_->GetScorecard(Context(kDeaToken).get(), one, &card).ok());
+  EXPECT_EQ(trail_.entries().size(), 3u);
+}
+
+TEST_F(GatewayApiTest, AuditEveryRefusedCall) {
+  v1::ListOversightEventsRequest req;
+  req.mutable_filter()->set_visibility(v1::VISIBILITY_RESTRICTED);
+  v1::ListOversightEventsResponse res;
+  EXPECT_EQ(stub_->ListEvents(Context(kDeaToken).get(), req, &res).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->ListEvents(Context("forged").get(), req, &res).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  ExpectError("/api/v1/events?visibility=VISIBILITY_RESTRICTED", "", 403,
+              "PERMISSION_DENIED");
+  ExpectError("/api/v1/events/stream?visibility=VISIBILITY_RESTRICTED",
+              kDeaToken, 403, "PERMISSION_DENIED");
+  ExpectError("/api/v1/scorecards?period=FY2016", "forged", 401,
+              "UNAUTHENTICATED");
+  // Not refusals: a bad argument is not recorded.
+  ExpectError("/api/v1/events?visibility=NOPE", kDeaToken, 400,
+              "INVALID_ARGUMENT");
+  const auto entries = trail_.entries();
+  ASSERT_EQ(entries.size(), 5u);
+  const std::vector<std::tuple<std::string, std::string, std::string>> want = {
+      {"DEA", "/fruition.v1.OversightService/ListEvents", "PERMISSION_DENIED"},
+      {"unauthenticated", "/fruition.v1.OversightService/ListEvents",
+       "UNAUTHENTICATED"},
+      {"PUBLIC", "GET /api/v1/events", "PERMISSION_DENIED"},
+      {"DEA", "GET /api/v1/events/stream", "PERMISSION_DENIED"},
+      {"unauthenticated", "GET /api/v1/scorecards", "UNAUTHENTICATED"}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(std::make_tuple(entries[i].principal, entries[i].action,
+                              entries[i].outcome),
+              want[i])
+        << i;
+  }
+}
+
+TEST_F(GatewayApiTest, TrailDownRestrictedReadsFailUnavailablePublicAnswer) {
+  FeedStandard(30);
+  FeedBothViews({{"agency:DEA", "FY2016"}});
+  trail_.Fail(absl::UnavailableError("broker down"));
+  // Restricted reads: UNAVAILABLE, and nothing restricted in the answer.
+  v1::ListOversightEventsRequest req;
+  v1::ListOversightEventsResponse res;
+  const grpc::Status st =
+      stub_->ListEvents(Context(kOigToken).get(), req, &res);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(res.events_size(), 0);
+  EXPECT_NE(st.error_message().find("audit"), std::string::npos);
+  v1::GetScorecardRequest one;
+  one.set_unit("agency:DEA");
+  one.set_period("FY2016");
+  v1::Scorecard card;
+  EXPECT_EQ(
+      stub_->GetScorecard(Context(kOigToken).get(), one, &card).error_code(),
+      grpc::StatusCode::UNAVAILABLE);
+  ExpectError("/api/v1/events", kOigToken, 503, "UNAVAILABLE");
+  ExpectError("/api/v1/scorecards?period=FY2016", kOigToken, 503,
+              "UNAVAILABLE");
+  ExpectError("/api/v1/scorecards?unit=agency:DEA&period=FY2016", kOigToken,
+              503, "UNAVAILABLE");
+  {
+    const httplib::Headers oig = {{"Authorization", "Bearer " + kOigToken}};
+    SseClient sse(http_->port(), "/api/v1/events/stream", oig);
+    ASSERT_TRUE(WaitUntil([&] { return sse.done(); }, seconds(60)));
+    const auto events = sse.events();
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_NE(events[0].data.find("UNAVAILABLE"), std::string::npos);
+  }
+  Subscription sub;
+  sub.ctx = Context(kOigToken);
+  sub.reader = stub_->Subscribe(sub.ctx.get(), v1::SubscribeRequest());
+  EXPECT_FALSE(sub.ReadUntil(1));
+  EXPECT_EQ(sub.reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  // Public reads answer, the overseer's PUBLIC-only read too.
+  EXPECT_EQ(GetJson("/api/v1/events")
+                .fields()
+                .at("events")
+                .list_value()
+                .values_size(),
+            20);
+  GetJson("/api/v1/scorecards?unit=agency:DEA&period=FY2016");
+  v1::ListOversightEventsRequest pub;
+  pub.mutable_filter()->set_visibility(v1::VISIBILITY_PUBLIC);
+  EXPECT_TRUE(stub_->ListEvents(Context(kOigToken).get(), pub, &res).ok());
+  EXPECT_EQ(res.events_size(), 20);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "services/gateway/run.h"
 
 #include "services/common/service/service.h"
+#include "services/common/service/trail.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 
@@ -26,8 +27,10 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
   if (!store.ok()) return store.status();
   c->store_ = std::move(*store);
   c->views_ = std::make_unique<Views>(c->store_.get(), topics);
+  c->trail_ = service::OpenTrail("gateway", config.kafka_bootstrap,
+                                 config.kafka_properties, config.audit_writer);
   c->service_ = std::make_unique<OversightServiceImpl>(
-      c->views_.get(), c->principals_.get(), &c->draining_);
+      c->views_.get(), c->principals_.get(), c->trail_.get(), &c->draining_);
   // Global-table mode: every replica reads every partition of the four
   // topics; offsets, dedupe, unreadable records (stop, or the operator's
   // audited --skip-record) and store errors are the loop's.
@@ -38,6 +41,7 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
   options.consumer.properties = config.kafka_properties;
   options.global_topics = c->views_->TopicList();
   options.skip = config.skip_records;
+  options.trail = c->trail_.get();
   c->loop_ = std::make_unique<stream::Loop>(options, c->store_.get(),
                                             /*producer=*/nullptr,
                                             c->views_.get(), &registry);
@@ -46,7 +50,7 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
 
 absl::Status GatewayComponent::Start(server::ShutdownSignal* /*stop*/) {
   auto http = HttpApi::Start(config_.http, service_.get(), views_.get(),
-                             principals_.get(), &draining_);
+                             principals_.get(), trail_.get(), &draining_);
   if (!http.ok()) return http.status();
   http_ = std::move(*http);
   reader_ = std::thread([this] { loop_->RunUntilStopped(stop_); });

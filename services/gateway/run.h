@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "prometheus/registry.h"
+#include "services/common/audit/trail.h"
 #include "services/common/auth/principals.h"
 #include "services/common/server/shutdown.h"
 #include "services/common/service/component.h"
@@ -42,11 +43,17 @@ class GatewayComponent : public service::Component {
   bool Ready() const override { return loop_ != nullptr && loop_->Healthy(); }
   int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
 
+  audit::Trail* trail() override { return trail_.get(); }
+  const auth::PrincipalRegistry* registry() const override {
+    return principals_.get();
+  }
+
  private:
   GatewayComponent() = default;
 
   GatewayConfig config_;
   std::unique_ptr<auth::PrincipalRegistry> principals_;
+  std::unique_ptr<audit::Trail> trail_;
   std::unique_ptr<store::KvStore> store_;
   std::unique_ptr<Views> views_;
   std::unique_ptr<OversightServiceImpl> service_;

@@ -2,6 +2,7 @@
 
 #include "services/common/auth/authz.h"
 #include "services/common/log/log.h"
+#include "services/common/server/audit.h"
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
 #include "services/common/strings.h"
@@ -24,14 +25,6 @@ grpc::Status StoreError(const char* method, const absl::Status& s) {
   return ToGrpcStatus(s);
 }
 
-int64_t RestrictedCount(const std::vector<v1::OversightEvent>& events) {
-  int64_t n = 0;
-  for (const auto& e : events) {
-    if (e.visibility() != v1::VISIBILITY_PUBLIC) ++n;
-  }
-  return n;
-}
-
 // SPEC §5 D1: a cell disclosure control withheld carries nothing but
 // `suppressed`, whatever the record held. (Which cells are withheld is
 // scoring's decision, never the gateway's.)
@@ -46,15 +39,19 @@ void ClearWithheld(v1::Scorecard* card) {
 
 }  // namespace
 
-void AuditRestrictedRead(const auth::Principal& caller,
-                         const std::string& method, int64_t count) {
-  if (count == 0) return;
-  log::Info("gateway read", {{"audit", true},
-                             {"caller", caller.code},
-                             {"method", method},
-                             {"resource", "events:restricted"},
-                             {"count", count},
-                             {"decision", "allow"}});
+bool RestrictedEventRead(const v1::EventFilter& filter, bool restricted) {
+  return restricted && filter.visibility() != v1::VISIBILITY_PUBLIC;
+}
+
+std::vector<std::string> RestrictedEventResources(
+    const std::vector<v1::OversightEvent>& events) {
+  std::vector<std::string> ids;
+  for (const auto& e : events) {
+    if (e.visibility() != v1::VISIBILITY_PUBLIC) {
+      ids.push_back(StrCat("event:", e.event_id()));
+    }
+  }
+  return ids;
 }
 
 absl::Status CheckFilter(const v1::EventFilter& f, bool restricted,
@@ -85,8 +82,29 @@ absl::Status CheckFilter(const v1::EventFilter& f, bool restricted,
 
 OversightServiceImpl::OversightServiceImpl(
     Views* views, const auth::PrincipalRegistry* principals,
-    const std::atomic<bool>* draining)
-    : views_(views), principals_(principals), draining_(draining) {}
+    audit::Trail* trail, const std::atomic<bool>* draining)
+    : views_(views),
+      principals_(principals),
+      trail_(trail),
+      draining_(draining) {}
+
+grpc::Status OversightServiceImpl::AuditRead(
+    const auth::Principal& caller, const std::string& action,
+    std::vector<std::string> resources) const {
+  return server::AuditRead(*trail_, caller.code, action, std::move(resources));
+}
+
+grpc::Status OversightServiceImpl::AuditScorecards(
+    const auth::Principal& caller, const std::string& action,
+    const std::vector<const v1::Scorecard*>& cards) const {
+  if (!auth::MayReadRestricted(caller)) return grpc::Status::OK;
+  std::vector<std::string> resources;
+  resources.reserve(cards.size());
+  for (const v1::Scorecard* c : cards) {
+    resources.push_back(StrCat("unit-period:", c->unit(), "/", c->period()));
+  }
+  return AuditRead(caller, action, std::move(resources));
+}
 
 grpc::Status OversightServiceImpl::Subscribe(
     grpc::ServerContext* context, const v1::SubscribeRequest* request,
@@ -106,7 +124,16 @@ grpc::Status OversightServiceImpl::Subscribe(
     auto listed = views_->List(request->filter(), cursor, restricted, 500);
     if (!listed.ok()) return StoreError("Subscribe", listed.status());
     Page page = *std::move(listed);
-    AuditRestrictedRead(*caller, "Subscribe", RestrictedCount(page.events));
+    // A stream records each batch that holds restricted events, before
+    // sending it; the client resumes from its last cursor after UNAVAILABLE.
+    if (std::vector<std::string> ids = RestrictedEventResources(page.events);
+        !ids.empty()) {
+      if (grpc::Status st =
+              AuditRead(*caller, kSubscribeMethod, std::move(ids));
+          !st.ok()) {
+        return st;
+      }
+    }
     for (size_t i = 0; i < page.events.size(); ++i) {
       v1::EventDelivery d;
       *d.mutable_event() = std::move(page.events[i]);
@@ -129,31 +156,35 @@ grpc::Status OversightServiceImpl::Subscribe(
 grpc::Status OversightServiceImpl::ListEvents(
     grpc::ServerContext* context, const v1::ListOversightEventsRequest* request,
     v1::ListOversightEventsResponse* response) {
-  return server::AsCaller(*principals_, *context, this,
-                          &OversightServiceImpl::ListEventsAs, *request,
-                          response);
+  return server::AsCaller(*principals_, *context,
+                          [&](const auth::Principal& caller) {
+                            return ListEventsAs(caller, *request, response);
+                          });
 }
 
 grpc::Status OversightServiceImpl::GetScorecard(
     grpc::ServerContext* context, const v1::GetScorecardRequest* request,
     v1::Scorecard* response) {
-  return server::AsCaller(*principals_, *context, this,
-                          &OversightServiceImpl::GetScorecardAs, *request,
-                          response);
+  return server::AsCaller(*principals_, *context,
+                          [&](const auth::Principal& caller) {
+                            return GetScorecardAs(caller, *request, response);
+                          });
 }
 
 grpc::Status OversightServiceImpl::ListScorecards(
     grpc::ServerContext* context, const v1::ListScorecardsRequest* request,
     v1::ListScorecardsResponse* response) {
-  return server::AsCaller(*principals_, *context, this,
-                          &OversightServiceImpl::ListScorecardsAs, *request,
-                          response);
+  return server::AsCaller(*principals_, *context,
+                          [&](const auth::Principal& caller) {
+                            return ListScorecardsAs(caller, *request, response);
+                          });
 }
 
 grpc::Status OversightServiceImpl::ListEventsAs(
     const auth::Principal& caller,
     const v1::ListOversightEventsRequest& request,
-    v1::ListOversightEventsResponse* response) const {
+    v1::ListOversightEventsResponse* response,
+    const std::string& action) const {
   const bool restricted = auth::MayReadRestricted(caller);
   if (absl::Status s = CheckFilter(request.filter(), restricted, "filter.");
       !s.ok()) {
@@ -169,7 +200,13 @@ grpc::Status OversightServiceImpl::ListEventsAs(
                    request.limit() == 0 ? kDefaultLimit : request.limit());
   if (!listed.ok()) return StoreError("ListEvents", listed.status());
   Page page = *std::move(listed);
-  AuditRestrictedRead(caller, "ListEvents", RestrictedCount(page.events));
+  if (RestrictedEventRead(request.filter(), restricted)) {
+    if (grpc::Status st =
+            AuditRead(caller, action, RestrictedEventResources(page.events));
+        !st.ok()) {
+      return st;
+    }
+  }
   for (auto& e : page.events) *response->add_events() = std::move(e);
   response->set_next(page.next);
   return grpc::Status::OK;
@@ -177,7 +214,7 @@ grpc::Status OversightServiceImpl::ListEventsAs(
 
 grpc::Status OversightServiceImpl::GetScorecardAs(
     const auth::Principal& caller, const v1::GetScorecardRequest& request,
-    v1::Scorecard* response) const {
+    v1::Scorecard* response, const std::string& action) const {
   if (!domain::ValidUnit(request.unit())) {
     return Invalid("unit", domain::kUnitHelp);
   }
@@ -209,12 +246,31 @@ grpc::Status OversightServiceImpl::GetScorecardAs(
         grpc::StatusCode::NOT_FOUND,
         StrCat("no scorecard for ", request.unit(), " in ", request.period()));
   }
+  if (grpc::Status st = AuditScorecards(caller, action, {&*card}); !st.ok()) {
+    return st;
+  }
   *response = *std::move(card);
   if (!restricted) ClearWithheld(response);
   return grpc::Status::OK;
 }
 
 grpc::Status OversightServiceImpl::ListScorecardsAs(
+    const auth::Principal& caller, const v1::ListScorecardsRequest& request,
+    v1::ListScorecardsResponse* response, const std::string& action) const {
+  v1::ListScorecardsResponse page;
+  if (grpc::Status st = ScorecardPage(caller, request, &page); !st.ok()) {
+    return st;
+  }
+  std::vector<const v1::Scorecard*> cards;
+  for (const auto& c : page.scorecards()) cards.push_back(&c);
+  if (grpc::Status st = AuditScorecards(caller, action, cards); !st.ok()) {
+    return st;
+  }
+  *response = std::move(page);
+  return grpc::Status::OK;
+}
+
+grpc::Status OversightServiceImpl::ScorecardPage(
     const auth::Principal& caller, const v1::ListScorecardsRequest& request,
     v1::ListScorecardsResponse* response) const {
   if (!domain::ValidPeriod(request.period())) {

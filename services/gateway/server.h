@@ -2,14 +2,21 @@
 // views. PUBLIC callers, and every principal but overseers, see PUBLIC
 // events and the public view of the scorecards (as scoring's disclosure
 // control published it: the gateway suppresses nothing itself); overseers see
-// everything, the restricted scorecards included, and their reads of
-// restricted events are audited.
+// everything, the restricted scorecards included. Every read that could
+// return restricted data (an overseer's events unless filtered to PUBLIC, an
+// overseer's full scorecards) appends one audit record naming what it
+// returned before anything is sent; when the record cannot be written the
+// read fails UNAVAILABLE. Public reads are never audited and answer whatever
+// the audit trail's state.
 #ifndef FRUITION_SERVICES_GATEWAY_SERVER_H_
 #define FRUITION_SERVICES_GATEWAY_SERVER_H_
 
 #include <atomic>
+#include <string>
+#include <vector>
 
 #include "fruition/v1/gateway.grpc.pb.h"
+#include "services/common/audit/trail.h"
 #include "services/common/auth/principals.h"
 #include "services/gateway/views.h"
 
@@ -24,10 +31,30 @@ absl::Status CheckFilter(const v1::EventFilter& filter, bool restricted,
 inline constexpr int kDefaultLimit = 100;
 inline constexpr int kMaxLimit = 1000;
 
+// The audit trail's names of the gRPC methods.
+inline constexpr char kSubscribeMethod[] =
+    "/fruition.v1.OversightService/Subscribe";
+inline constexpr char kListEventsMethod[] =
+    "/fruition.v1.OversightService/ListEvents";
+inline constexpr char kGetScorecardMethod[] =
+    "/fruition.v1.OversightService/GetScorecard";
+inline constexpr char kListScorecardsMethod[] =
+    "/fruition.v1.OversightService/ListScorecards";
+
+// Whether a read of events with `filter` by a caller with restricted rights
+// (`restricted`) is a read of restricted data: one the audit trail records
+// even when it finds nothing.
+bool RestrictedEventRead(const v1::EventFilter& filter, bool restricted);
+
+// `event:<id>` of every RESTRICTED event among `events`.
+std::vector<std::string> RestrictedEventResources(
+    const std::vector<v1::OversightEvent>& events);
+
 class OversightServiceImpl final : public v1::OversightService::Service {
  public:
+  // `trail` records restricted reads; it must outlive the service.
   OversightServiceImpl(Views* views, const auth::PrincipalRegistry* principals,
-                       const std::atomic<bool>* draining);
+                       audit::Trail* trail, const std::atomic<bool>* draining);
 
   grpc::Status Subscribe(
       grpc::ServerContext* context, const v1::SubscribeRequest* request,
@@ -42,26 +69,44 @@ class OversightServiceImpl final : public v1::OversightService::Service {
                               const v1::ListScorecardsRequest* request,
                               v1::ListScorecardsResponse* response) override;
 
-  // With the caller known (also used by the HTTP API).
-  grpc::Status ListEventsAs(const auth::Principal& caller,
-                            const v1::ListOversightEventsRequest& request,
-                            v1::ListOversightEventsResponse* response) const;
-  grpc::Status GetScorecardAs(const auth::Principal& caller,
-                              const v1::GetScorecardRequest& request,
-                              v1::Scorecard* response) const;
-  grpc::Status ListScorecardsAs(const auth::Principal& caller,
-                                const v1::ListScorecardsRequest& request,
-                                v1::ListScorecardsResponse* response) const;
+  // With the caller known (also used by the HTTP API, which passes its
+  // route as `action`, the name the audit record gives the read).
+  grpc::Status ListEventsAs(
+      const auth::Principal& caller,
+      const v1::ListOversightEventsRequest& request,
+      v1::ListOversightEventsResponse* response,
+      const std::string& action = kListEventsMethod) const;
+  grpc::Status GetScorecardAs(
+      const auth::Principal& caller, const v1::GetScorecardRequest& request,
+      v1::Scorecard* response,
+      const std::string& action = kGetScorecardMethod) const;
+  grpc::Status ListScorecardsAs(
+      const auth::Principal& caller, const v1::ListScorecardsRequest& request,
+      v1::ListScorecardsResponse* response,
+      const std::string& action = kListScorecardsMethod) const;
+  // One page of ListScorecardsAs without its audit record, for a caller that
+  // reads several pages and records them once (AuditScorecards).
+  grpc::Status ScorecardPage(const auth::Principal& caller,
+                             const v1::ListScorecardsRequest& request,
+                             v1::ListScorecardsResponse* response) const;
+
+  // Appends the record of `caller`'s read of `resources` by `action`;
+  // UNAVAILABLE (nothing may be sent) when it could not be written.
+  grpc::Status AuditRead(const auth::Principal& caller,
+                         const std::string& action,
+                         std::vector<std::string> resources) const;
+  // The same for full scorecards: `unit-period:<unit>/<period>` of each;
+  // nothing for callers who read the public view.
+  grpc::Status AuditScorecards(
+      const auth::Principal& caller, const std::string& action,
+      const std::vector<const v1::Scorecard*>& cards) const;
 
  private:
   Views* views_;
   const auth::PrincipalRegistry* principals_;
+  audit::Trail* trail_;
   const std::atomic<bool>* draining_;
 };
-
-// Audits a read of restricted events by `caller` (SPEC §1).
-void AuditRestrictedRead(const auth::Principal& caller,
-                         const std::string& method, int64_t count);
 
 }  // namespace fruition::gateway
 

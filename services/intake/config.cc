@@ -29,6 +29,9 @@ const std::vector<config::Spec>& IntakeSpecs() {
       {"tls-client-ca", "", "CA PEM to verify client certificates"},
       {"drain-timeout-ms", "10000", "grace period for running RPCs on SIGTERM"},
       {"stream-window", "2048", "reports in flight per Stream call"},
+      {"audit-writer", "",
+       "this instance's name on the audit trail (default "
+       "intake@$FRUITION_INSTANCE, else @$HOSTNAME); unique per instance"},
       {"create-topics", "false", "create missing topics at start (dev/test)",
        true},
       {"topic-partitions", "12", "partitions for --create-topics"},
@@ -87,6 +90,7 @@ absl::StatusOr<IntakeConfig> IntakeConfigFrom(const config::Settings& s) {
   FRUITION_ASSIGN_OR_RETURN(const int64_t window,
                             s.GetInt("stream-window", 1, 100000));
   c.stream_window = static_cast<int>(window);
+  c.audit_writer = s.Get("audit-writer");
   FRUITION_ASSIGN_OR_RETURN(c.create_topics, s.GetBool("create-topics"));
   FRUITION_ASSIGN_OR_RETURN(const int64_t partitions,
                             s.GetInt("topic-partitions", 1, 10000));

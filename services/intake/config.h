@@ -27,6 +27,7 @@ struct IntakeConfig {
   std::string tls_client_ca_file;
   int drain_timeout_ms = 10000;  // SIGTERM: running RPCs get this long
   int stream_window = 2048;      // reports in flight per Stream call
+  std::string audit_writer;      // empty: audit::DefaultWriter("intake")
   bool create_topics = false;    // create missing topics at start (dev/test)
   int topic_partitions = 12;     // for create_topics
   int topic_replication = 1;     // for create_topics

@@ -5,6 +5,7 @@
 #include "services/common/kafka/admin.h"
 #include "services/common/log/log.h"
 #include "services/common/service/service.h"
+#include "services/common/service/trail.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "services/intake/recovery.h"
@@ -52,8 +53,11 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
       [orgs](const std::string& org_id, const std::string& reporter) {
         return orgs->MayDesignate(org_id, reporter);
       });
+  c->trail_ = service::OpenTrail("intake", config.kafka_bootstrap,
+                                 config.kafka_properties, config.audit_writer);
   c->service_ = std::make_unique<IntakeServiceImpl>(
-      c->intake_.get(), c->principals_.get(), config.stream_window);
+      c->intake_.get(), c->principals_.get(), c->trail_.get(),
+      config.stream_window);
   log::Info(
       "intake configured",
       {{"principals", static_cast<int64_t>(c->principals_->entries().size())},

@@ -56,6 +56,11 @@ class IntakeComponent : public service::Component {
   // 1 s) for every outstanding delivery.
   absl::Status Stop() override;
 
+  audit::Trail* trail() override { return trail_.get(); }
+  const auth::PrincipalRegistry* registry() const override {
+    return principals_.get();
+  }
+
  private:
   IntakeComponent() = default;
   // Opens <data_dir>/intake-orgs, loads the org table and makes its loop.
@@ -64,6 +69,7 @@ class IntakeComponent : public service::Component {
   void StopOrgReader();
   IntakeConfig config_;
   std::unique_ptr<auth::PrincipalRegistry> principals_;
+  std::unique_ptr<audit::Trail> trail_;
   std::unique_ptr<privacy::Pseudonymizer> pseudonymizer_;
   std::unique_ptr<IdempotencyStore> store_;
   // The org table (org_table.h): its store, its handler and the global-table

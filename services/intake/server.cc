@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "services/common/auth/authz.h"
+#include "services/common/server/audit.h"
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
 #include "services/common/strings.h"
@@ -28,12 +29,27 @@ struct StreamState {
   bool reading_done = false;
 };
 
+constexpr char kSubmitMethod[] = "/fruition.v1.IntakeService/Submit";
+constexpr char kStreamMethod[] = "/fruition.v1.IntakeService/Stream";
+
 }  // namespace
 
 IntakeServiceImpl::IntakeServiceImpl(Intake* intake,
                                      const auth::PrincipalRegistry* principals,
-                                     int stream_window)
-    : intake_(intake), principals_(principals), stream_window_(stream_window) {}
+                                     audit::Trail* trail, int stream_window)
+    : intake_(intake),
+      principals_(principals),
+      trail_(trail),
+      stream_window_(stream_window) {}
+
+void IntakeServiceImpl::AuditResult(const auth::Principal& caller,
+                                    const char* method,
+                                    const v1::ReportResult& result) const {
+  if (result.code() != grpc::StatusCode::PERMISSION_DENIED) return;
+  server::AuditRefusal(*trail_, caller.code, method,
+                       absl::StatusCode::kPermissionDenied,
+                       {StrCat("report:", result.report_id())});
+}
 
 absl::StatusOr<auth::Principal> IntakeServiceImpl::Authenticate(
     const grpc::ServerContext& context) const {
@@ -66,12 +82,14 @@ grpc::Status IntakeServiceImpl::Submit(grpc::ServerContext* context,
   batch->remaining = n;
   batch->results.resize(n);
   for (int i = 0; i < n; ++i) {
-    intake_->Submit(*principal, request->reports(i),
-                    [batch, i](v1::ReportResult result) {
-                      std::lock_guard<std::mutex> lock(batch->mu);
-                      batch->results[i] = std::move(result);
-                      if (--batch->remaining == 0) batch->cv.notify_all();
-                    });
+    intake_->Submit(
+        *principal, request->reports(i),
+        [this, batch, i, caller = *principal](v1::ReportResult result) {
+          AuditResult(caller, kSubmitMethod, result);
+          std::lock_guard<std::mutex> lock(batch->mu);
+          batch->results[i] = std::move(result);
+          if (--batch->remaining == 0) batch->cv.notify_all();
+        });
   }
   std::unique_lock<std::mutex> lock(batch->mu);
   batch->cv.wait(lock, [&] { return batch->remaining == 0; });
@@ -134,7 +152,9 @@ grpc::Status IntakeServiceImpl::Stream(
       std::lock_guard<std::mutex> lock(state->mu);
       state->slots.push_back(slot);
     }
-    auto done = [state, slot](v1::ReportResult result) {
+    auto done = [this, state, slot,
+                 caller = *principal](v1::ReportResult result) {
+      AuditResult(caller, kStreamMethod, result);
       std::lock_guard<std::mutex> lock(state->mu);
       slot->result = std::move(result);
       slot->ready = true;

@@ -11,6 +11,7 @@
 #define FRUITION_SERVICES_INTAKE_SERVER_H_
 
 #include "fruition/v1/intake.grpc.pb.h"
+#include "services/common/audit/trail.h"
 #include "services/common/auth/principals.h"
 #include "services/intake/intake.h"
 
@@ -21,8 +22,10 @@ inline constexpr int kMaxSubmitBatch = 10000;
 
 class IntakeServiceImpl final : public v1::IntakeService::Service {
  public:
+  // `trail` records each report refused PERMISSION_DENIED (SPEC §1: a
+  // refused call); refused calls are recorded by the server's interceptor.
   IntakeServiceImpl(Intake* intake, const auth::PrincipalRegistry* principals,
-                    int stream_window = 2048);
+                    audit::Trail* trail, int stream_window = 2048);
 
   // UNAUTHENTICATED without valid credentials (PUBLIC callers included);
   // INVALID_ARGUMENT for more than kMaxSubmitBatch reports; otherwise OK
@@ -40,9 +43,14 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
  private:
   absl::StatusOr<auth::Principal> Authenticate(
       const grpc::ServerContext& context) const;
+  // Records `result` on the trail if it is a PERMISSION_DENIED (resource
+  // `report:<report_id>`).
+  void AuditResult(const auth::Principal& caller, const char* method,
+                   const v1::ReportResult& result) const;
 
   Intake* const intake_;
   const auth::PrincipalRegistry* const principals_;
+  audit::Trail* const trail_;
   const int stream_window_;
 };
 

@@ -77,8 +77,8 @@ ReconcilerComponent::Create(const ReconcilerConfig& config,
                        topics.scores_public};
   loop.global_topics = {topics.reference};
   c->AddLoop(loop, *store, c->handler_.get(), &registry);
-  c->service_ =
-      std::make_unique<ReconcilerServiceImpl>(*store, c->principals());
+  c->service_ = std::make_unique<ReconcilerServiceImpl>(*store, c->principals(),
+                                                        c->trail());
   log::Info("reconciler configured",
             {{"group", config.group_id},
              {"partitions", static_cast<int64_t>(*partitions)},

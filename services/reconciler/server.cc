@@ -1,7 +1,7 @@
 #include "services/reconciler/server.h"
 
 #include "services/common/auth/authz.h"
-#include "services/common/log/log.h"
+#include "services/common/server/audit.h"
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
 #include "services/common/store/proto_table.h"
@@ -12,6 +12,8 @@
 namespace fruition::reconciler {
 namespace {
 
+constexpr char kListEvents[] = "/fruition.v1.ReconcilerService/ListEvents";
+constexpr char kExplainEvent[] = "/fruition.v1.ReconcilerService/ExplainEvent";
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 
@@ -31,8 +33,9 @@ bool DigitsOnly(const std::string& s) {
 }  // namespace
 
 ReconcilerServiceImpl::ReconcilerServiceImpl(
-    store::KvStore* store, const auth::PrincipalRegistry* principals)
-    : store_(store), principals_(principals) {}
+    store::KvStore* store, const auth::PrincipalRegistry* principals,
+    audit::Trail* trail)
+    : store_(store), principals_(principals), trail_(trail) {}
 
 grpc::Status ReconcilerServiceImpl::ListEvents(
     grpc::ServerContext* context, const v1::ListEventsRequest* request,
@@ -66,23 +69,16 @@ grpc::Status ReconcilerServiceImpl::ListEventsAs(
     return Invalid("page_token", "not a token this service gave");
   }
   const bool restricted = auth::MayReadRestricted(caller);
-  if (request.visibility() == v1::VISIBILITY_RESTRICTED) {
-    log::Info("reconciler read", {{"audit", true},
-                                  {"caller", caller.code},
-                                  {"method", "ListEvents"},
-                                  {"resource", "events:restricted"},
-                                  {"decision", restricted ? "allow" : "deny"}});
-    if (!restricted) {
-      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                          "visibility: RESTRICTED events are for overseers "
-                          "only");
-    }
+  if (request.visibility() == v1::VISIBILITY_RESTRICTED && !restricted) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "visibility: RESTRICTED events are for overseers "
+                        "only");
   }
   const size_t page =
       request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   store::KvTx tx(store_);
   std::string after = request.page_token();
-  int64_t restricted_read = 0;
+  std::vector<std::string> restricted_read;
   // Scans in chunks until the page is full or the events end.
   while (true) {
     auto stored =
@@ -113,18 +109,22 @@ grpc::Status ReconcilerServiceImpl::ListEventsAs(
         response->set_next_page_token(token->value_or(""));
         break;
       }
-      if (e.visibility() == v1::VISIBILITY_RESTRICTED) ++restricted_read;
+      if (e.visibility() == v1::VISIBILITY_RESTRICTED) {
+        restricted_read.push_back(StrCat("event:", e.event_id()));
+      }
       *response->add_events() = std::move(e);
     }
     if (!response->next_page_token().empty() || chunk.size() < 1000) break;
   }
-  if (restricted_read > 0) {
-    log::Info("reconciler read", {{"audit", true},
-                                  {"caller", caller.code},
-                                  {"method", "ListEvents"},
-                                  {"resource", "events:restricted"},
-                                  {"count", restricted_read},
-                                  {"decision", "allow"}});
+  // A read that could return restricted events is recorded even when it
+  // found none; nothing is answered unless the record is written.
+  if (restricted && request.visibility() != v1::VISIBILITY_PUBLIC) {
+    if (grpc::Status st = server::AuditRead(*trail_, caller.code, kListEvents,
+                                            std::move(restricted_read));
+        !st.ok()) {
+      response->Clear();
+      return st;
+    }
   }
   return grpc::Status::OK;
 }
@@ -143,15 +143,15 @@ grpc::Status ReconcilerServiceImpl::ExplainEventAs(
                                " in this instance's partitions"));
   }
   if (e->visibility() != v1::VISIBILITY_PUBLIC) {
-    const bool allowed = auth::MayReadRestricted(caller);
-    log::Info("reconciler read", {{"audit", true},
-                                  {"caller", caller.code},
-                                  {"method", "ExplainEvent"},
-                                  {"resource", "event:" + request.event_id()},
-                                  {"decision", allowed ? "allow" : "deny"}});
-    if (!allowed) {
+    if (!auth::MayReadRestricted(caller)) {
       return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                           "event_id: a RESTRICTED event; overseers only");
+    }
+    if (grpc::Status st =
+            server::AuditRead(*trail_, caller.code, kExplainEvent,
+                              {StrCat("event:", request.event_id())});
+        !st.ok()) {
+      return st;
     }
   }
   *response = Explain(*e);

@@ -1,11 +1,16 @@
 // ReconcilerService (protos/fruition/v1/reconciler.proto): the events this
 // instance emitted, from its store, and each one explained. PUBLIC events
-// for anyone; RESTRICTED ones for overseers only, every such read audited
-// (SPEC §1).
+// for anyone; RESTRICTED ones for overseers only. Every read that could
+// return restricted events (an overseer's ListEvents unless it asks for
+// PUBLIC only, an ExplainEvent of a RESTRICTED event) appends one audit
+// record naming `event:<id>` of each restricted event returned, before the
+// answer; UNAVAILABLE when it cannot be written (SPEC §1). Refusals are
+// recorded by the server's interceptor (server/audit.h).
 #ifndef FRUITION_SERVICES_RECONCILER_SERVER_H_
 #define FRUITION_SERVICES_RECONCILER_SERVER_H_
 
 #include "fruition/v1/reconciler.grpc.pb.h"
+#include "services/common/audit/trail.h"
 #include "services/common/auth/principals.h"
 #include "services/common/store/kv.h"
 
@@ -14,7 +19,8 @@ namespace fruition::reconciler {
 class ReconcilerServiceImpl final : public v1::ReconcilerService::Service {
  public:
   ReconcilerServiceImpl(store::KvStore* store,
-                        const auth::PrincipalRegistry* principals);
+                        const auth::PrincipalRegistry* principals,
+                        audit::Trail* trail);
 
   grpc::Status ListEvents(grpc::ServerContext* context,
                           const v1::ListEventsRequest* request,
@@ -34,6 +40,7 @@ class ReconcilerServiceImpl final : public v1::ReconcilerService::Service {
  private:
   store::KvStore* store_;
   const auth::PrincipalRegistry* principals_;
+  audit::Trail* trail_;
 };
 
 }  // namespace fruition::reconciler

@@ -67,7 +67,7 @@ absl::StatusOr<std::unique_ptr<ScoringComponent>> ScoringComponent::Create(
   c->AddStageLoops(config, registry);
   c->service_ = std::make_unique<ScoringServiceImpl>(
       c->stage1_store_, c->stage2_store_, c->principals(),
-      &DefaultDesertRules(), c->public_store_);
+      &DefaultDesertRules(), c->trail(), c->public_store_);
   log::Info("scoring configured",
             {{"group", config.group_id},
              {"score_version", DefaultDesertRules().version},

@@ -2,7 +2,7 @@
 
 #include "fruition/internal/scoring.pb.h"
 #include "services/common/auth/authz.h"
-#include "services/common/log/log.h"
+#include "services/common/server/audit.h"
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
 #include "services/common/store/proto_table.h"
@@ -14,6 +14,10 @@
 namespace fruition::scoring {
 namespace {
 
+constexpr char kGetScorecard[] = "/fruition.v1.ScoringService/GetScorecard";
+constexpr char kListScorecards[] = "/fruition.v1.ScoringService/ListScorecards";
+constexpr char kGetSubjectScore[] =
+    "/fruition.v1.ScoringService/GetSubjectScore";
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 
@@ -22,16 +26,21 @@ grpc::Status Invalid(const std::string& field, const std::string& message) {
                       StrCat(field, ": ", message));
 }
 
+std::string UnitPeriod(const std::string& unit, const std::string& period) {
+  return StrCat("unit-period:", unit, "/", period);
+}
+
 }  // namespace
 
 ScoringServiceImpl::ScoringServiceImpl(
     store::KvStore* stage1, store::KvStore* stage2,
     const auth::PrincipalRegistry* principals, const DesertRules* rules,
-    store::KvStore* public_views)
+    audit::Trail* trail, store::KvStore* public_views)
     : stage1_(stage1),
       stage2_(stage2),
       principals_(principals),
       rules_(rules),
+      trail_(trail),
       public_views_(public_views) {}
 
 grpc::Status ScoringServiceImpl::GetScorecard(
@@ -93,6 +102,12 @@ grpc::Status ScoringServiceImpl::GetScorecardAs(
         grpc::StatusCode::NOT_FOUND,
         StrCat("no scorecard for ", request.unit(), " in ", request.period()));
   }
+  if (grpc::Status st =
+          server::AuditRead(*trail_, caller.code, kGetScorecard,
+                            {UnitPeriod(request.unit(), request.period())});
+      !st.ok()) {
+    return st;
+  }
   *response = *std::move(card);
   return grpc::Status::OK;
 }
@@ -126,19 +141,31 @@ grpc::Status ScoringServiceImpl::ListScorecardsAs(
                                    : static_cast<int>(kViewsByPeriod);
   auto keys = tx.Scan(by_period, prefix, after, page + 1);
   if (!keys.ok()) return ToGrpcStatus(keys.status());
+  v1::ListScorecardsResponse out;
+  std::vector<std::string> read;
   for (const auto& [k, v] : *keys) {
     const std::string unit = store::SplitKey(k)[1];
-    if (static_cast<size_t>(response->scorecards_size()) == page) {
-      response->set_next_page_token(
-          response->scorecards(response->scorecards_size() - 1).unit());
+    if (static_cast<size_t>(out.scorecards_size()) == page) {
+      out.set_next_page_token(out.scorecards(out.scorecards_size() - 1).unit());
       break;
     }
     auto card = restricted ? Stage2::Card(tx, unit, request.period())
                            : PublicStage::View(tx, unit, request.period());
     if (!card.ok()) return ToGrpcStatus(card.status());
     if (!card->has_value()) continue;
-    *response->add_scorecards() = **std::move(card);
+    read.push_back(UnitPeriod(unit, request.period()));
+    *out.add_scorecards() = **std::move(card);
   }
+  // An overseer's list is a read of full cells: recorded, even when empty,
+  // before anything is answered.
+  if (restricted) {
+    if (grpc::Status st = server::AuditRead(*trail_, caller.code,
+                                            kListScorecards, std::move(read));
+        !st.ok()) {
+      return st;
+    }
+  }
+  *response = std::move(out);
   return grpc::Status::OK;
 }
 
@@ -148,13 +175,7 @@ grpc::Status ScoringServiceImpl::GetSubjectScoreAs(
   if (absl::Status s = auth::RequireAuthenticated(caller); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  const bool allowed = auth::MayReadRestricted(caller);
-  log::Info("scoring read", {{"audit", true},
-                             {"caller", caller.code},
-                             {"method", "GetSubjectScore"},
-                             {"resource", "subject:" + request.subject_pid()},
-                             {"decision", allowed ? "allow" : "deny"}});
-  if (!allowed) {
+  if (!auth::MayReadRestricted(caller)) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                         "subject scores are for overseers only");
   }
@@ -167,6 +188,12 @@ grpc::Status ScoringServiceImpl::GetSubjectScoreAs(
   if (s.sentencings().empty() && s.arrests().empty()) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         "subject_pid: not known to this instance");
+  }
+  if (grpc::Status st =
+          server::AuditRead(*trail_, caller.code, kGetSubjectScore,
+                            {StrCat("subject:", request.subject_pid())});
+      !st.ok()) {
+    return st;
   }
   response->set_subject_pid(request.subject_pid());
   response->set_score_version(rules_->version);

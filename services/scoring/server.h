@@ -1,11 +1,15 @@
 // ScoringService (protos/fruition/v1/scores.proto): scorecards from stage 2's
 // store, subject scores from stage 1's. Public callers (and every principal
 // but overseers) get small cells suppressed; subject scores are for
-// overseers only, and each read of one is audited.
+// overseers only. Every read of restricted data (a subject score:
+// `subject:<pid>`; an overseer's full scorecards: `unit-period:<unit>/<period>`
+// of each returned) appends one audit record before the answer, and fails
+// UNAVAILABLE when it cannot (SPEC §1); public-view reads are not recorded.
 #ifndef FRUITION_SERVICES_SCORING_SERVER_H_
 #define FRUITION_SERVICES_SCORING_SERVER_H_
 
 #include "fruition/v1/scores.grpc.pb.h"
+#include "services/common/audit/trail.h"
 #include "services/common/auth/principals.h"
 #include "services/common/store/kv.h"
 #include "services/domain/desert.h"
@@ -22,9 +26,10 @@ class ScoringServiceImpl final : public v1::ScoringService::Service {
  public:
   // `public_views`: the public-view stage's store, from which every caller
   // without overseer rights is answered (nullptr: such callers find none).
+  // `trail` records restricted reads.
   ScoringServiceImpl(store::KvStore* stage1, store::KvStore* stage2,
                      const auth::PrincipalRegistry* principals,
-                     const DesertRules* rules,
+                     const DesertRules* rules, audit::Trail* trail,
                      store::KvStore* public_views = nullptr);
 
   grpc::Status GetScorecard(grpc::ServerContext* context,
@@ -53,6 +58,7 @@ class ScoringServiceImpl final : public v1::ScoringService::Service {
   store::KvStore* stage2_;
   const auth::PrincipalRegistry* principals_;
   const DesertRules* rules_;
+  audit::Trail* trail_;
   store::KvStore* public_views_;
 };
 

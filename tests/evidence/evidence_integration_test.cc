@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "fruition/v1/assessments.pb.h"
+#include "fruition/v1/audit.pb.h"
 #include "fruition/v1/evidence.grpc.pb.h"
 #include "fruition/v1/intake.grpc.pb.h"
 #include "fruition/v1/reports.pb.h"
@@ -240,6 +241,25 @@ class EvidenceIntegrationTest
     }
   }
 
+  std::string Writer(const std::string& name) const {
+    return StrCat("evidence@", nonce_, "-", name);
+  }
+
+  // The records instance `name` wrote on the audit topic, in its order.
+  std::vector<v1::AuditRecord> AuditOf(const std::string& name) {
+    std::vector<v1::AuditRecord> out;
+    auto records = testing::ReadTopic(bootstrap(), std::string(topics::kAudit),
+                                      seconds(60));
+    EXPECT_TRUE(records.ok()) << records.status();
+    if (!records.ok()) return out;
+    for (const auto& r : *records) {
+      v1::AuditRecord a;
+      EXPECT_TRUE(a.ParseFromString(r.value));
+      if (a.writer() == Writer(name)) out.push_back(std::move(a));
+    }
+    return out;
+  }
+
   // Starts an instance with its own data dir `name`, in this test's group.
   // `extra` flags, and `kafka_properties` added to the test's.
   std::unique_ptr<Process> StartEvidence(
@@ -256,7 +276,9 @@ class EvidenceIntegrationTest
         "--data-dir=" + dir_ + "/" + name,
         StrCat("--grpc-listen=127.0.0.1:", port),
         StrCat("--metrics-listen=127.0.0.1:",
-               metrics_port != 0 ? metrics_port : testing::FreePort())};
+               metrics_port != 0 ? metrics_port : testing::FreePort()),
+        // One chain per running instance (they share this host's name).
+        StrCat("--audit-writer=", Writer(name))};
     args.insert(args.end(), extra.begin(), extra.end());
     const std::string log =
         StrCat(testing::OutputDir(), "/evidence-", nonce_, "-", name, ".log");
@@ -656,13 +678,38 @@ TEST_F(EvidenceIntegrationTest,
       << "DEA's evidence reached FBI";
   EXPECT_EQ(listed.partitions_size(), 12);
 
-  // The refusal and the reads are in the audit log; the canary is not.
+  // The reads and the refusals are on the audit trail, one record each, in
+  // order; the canary is in neither the trail nor the logs.
+  const std::string claim1 = listed.claims(0).claim_id();
+  const std::vector<std::vector<std::string>> want = {
+      {"DEA", "GetClaim", "OK", StrCat("claim:", claim0)},
+      {"FBI", "GetClaim", "PERMISSION_DENIED", ""},
+      {"OIG", "GetClaim", "OK", StrCat("claim:", claim0)},
+      {"USSC", "GetClaim", "PERMISSION_DENIED", ""},
+      {"PUBLIC", "GetClaim", "UNAUTHENTICATED", ""},
+      {"FBI", "ListClaims", "OK", StrCat("claim:", claim1)}};
+  std::vector<v1::AuditRecord> trail;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
-        return LogsContain("\"decision\":\"deny\"") &&
-               LogsContain(StrCat("claim:DEA/", claim0));
+        trail = AuditOf("a");
+        return trail.size() >= want.size();
       },
-      seconds(5)));
+      seconds(30)));
+  ASSERT_EQ(trail.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(trail[i].principal(), want[i][0]) << i;
+    EXPECT_EQ(trail[i].action(),
+              StrCat("/fruition.v1.EvidenceService/", want[i][1]))
+        << i;
+    EXPECT_EQ(trail[i].outcome(), want[i][2]) << i;
+    if (want[i][3].empty()) {
+      EXPECT_EQ(trail[i].resources_size(), 0) << i;
+    } else {
+      ASSERT_EQ(trail[i].resources_size(), 1) << i;
+      EXPECT_EQ(trail[i].resources(0), want[i][3]) << i;
+    }
+    EXPECT_EQ(trail[i].DebugString().find(canary_), std::string::npos);
+  }
   EXPECT_FALSE(LogsContain(canary_));
 
   // A draft: the same facts as claim 0, not stored.

@@ -329,9 +329,10 @@ class GatewayIntegrationTest
     : public testing::BrokerSuite<GatewayIntegrationTest> {
  protected:
   static void SetUpTestSuite() {
-    SetUpBroker(testing::TopicSpecs({topics::kOversightPublic,
-                                     topics::kOversightRestricted,
-                                     topics::kScores, topics::kScoresPublic}));
+    // The audit topic too: the overseer's reads are recorded on it.
+    SetUpBroker(testing::TopicSpecs(
+        {topics::kOversightPublic, topics::kOversightRestricted,
+         topics::kScores, topics::kScoresPublic, topics::kAudit}));
   }
 
   void SetUp() override {

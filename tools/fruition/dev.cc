@@ -17,6 +17,7 @@
 #include "services/common/kafka/mock_cluster.h"
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/common/server/audit.h"
 #include "services/common/server/grpc_server.h"
 #include "services/common/server/shutdown.h"
 #include "services/common/service/component.h"
@@ -336,6 +337,16 @@ absl::StatusOr<DevServers> StartServers(
   DevServers servers;
   server::GrpcServerOptions grpc_options;
   grpc_options.listen_address = StrCat("127.0.0.1:", options.grpc_port);
+  // One server for every component: refused calls are recorded by the first
+  // component's writer (all load the same principals file).
+  grpc_options.interceptors = [&components] {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        all;
+    all.push_back(server::RefusalAuditor(components.front()->registry(),
+                                         components.front()->trail()));
+    return all;
+  };
   auto grpc_server = server::GrpcServer::Start(grpc_options, services);
   if (!grpc_server.ok()) return grpc_server.status();
   servers.grpc = std::move(*grpc_server);

@@ -57,6 +57,9 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   for (grpc::Service* service : services) {
     builder.RegisterService(service);
   }
+  if (options.interceptors) {
+    builder.experimental().SetInterceptorCreators(options.interceptors());
+  }
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
@@ -84,7 +87,7 @@ void GrpcServer::Shutdown(std::chrono::milliseconds deadline) {
   server_->Wait();
 }
 
-auth::Credentials CredentialsFrom(const grpc::ServerContext& context) {
+auth::Credentials CredentialsFrom(const grpc::ServerContextBase& context) {
   auth::Credentials credentials;
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");

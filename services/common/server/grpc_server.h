@@ -8,8 +8,10 @@
 #define FRUITION_SERVICES_COMMON_SERVER_GRPC_SERVER_H_
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +33,11 @@ struct GrpcServerOptions {
   std::string tls_client_ca_file;
   // Largest request accepted (a Submit batch of reports). Default 64 MiB.
   int max_receive_message_bytes = 64 << 20;
+  // Interceptors of every call (e.g. refusals.h's RefusalAuditor), made
+  // once at Start; unset for none.
+  std::function<std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>()>
+      interceptors;
 };
 
 class GrpcServer {
@@ -59,7 +66,7 @@ class GrpcServer {
 
 // The caller's credentials: the `authorization` metadata and the verified
 // client certificate's CN (x509_common_name), if any.
-auth::Credentials CredentialsFrom(const grpc::ServerContext& context);
+auth::Credentials CredentialsFrom(const grpc::ServerContextBase& context);
 
 // The answer `as(caller)` for the caller of `context` as `principals`
 // authenticate them, or their refusal as a gRPC status. A service's gRPC

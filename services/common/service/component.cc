@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "services/common/service/trail.h"
 #include "services/common/strings.h"
 
 namespace fruition::service {
@@ -49,6 +50,8 @@ absl::Status LoopComponent::Init(std::string_view name,
   auto producer = kafka::KafkaProducer::Create(options);
   if (!producer.ok()) return producer.status();
   producer_ = std::move(*producer);
+  trail_ = OpenTrail(name, config.kafka_bootstrap, config.kafka_properties,
+                     config.audit_writer);
   return absl::OkStatus();
 }
 
@@ -78,6 +81,7 @@ stream::Loop* LoopComponent::AddLoop(stream::LoopOptions options,
     options.consumer = Consumer(config_.group_id);
   }
   if (options.skip.empty()) options.skip = config_.skip_records;
+  if (options.trail == nullptr) options.trail = trail_.get();
   loops_.push_back(std::make_unique<stream::Loop>(
       options, store, producer_.get(), handler, registry));
   return loops_.back().get();

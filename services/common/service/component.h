@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "prometheus/registry.h"
+#include "services/common/audit/trail.h"
 #include "services/common/auth/principals.h"
 #include "services/common/kafka/consumer.h"
 #include "services/common/kafka/producer.h"
@@ -49,6 +50,12 @@ class Component {
   virtual void Drain() {}
   // After the gRPC server drained: stop the work and flush what is owed.
   virtual absl::Status Stop() = 0;
+
+  // The component's audit trail (service/trail.h) and the principals its
+  // callers authenticate as: the server records every refused call with
+  // them (server/audit.h). Both live as long as the component.
+  virtual audit::Trail* trail() = 0;
+  virtual const auth::PrincipalRegistry* registry() const = 0;
 };
 
 // A component whose work is stream::Loops (ARCHITECTURE principle 2).
@@ -67,12 +74,18 @@ class LoopComponent : public Component {
   // producer. Idempotent.
   absl::Status Stop() override;
 
+  audit::Trail* trail() override { return trail_.get(); }
+  const auth::PrincipalRegistry* registry() const override {
+    return principals_.get();
+  }
+
  protected:
   LoopComponent() = default;
 
   // Loads the principals, creates the service's catalogue topics (with
-  // create_topics) and the producer (client id fruition-<name>). Errors name
-  // the config field.
+  // create_topics), the producer (client id fruition-<name>) and the audit
+  // trail (writer <name>@<instance>, or audit-writer). Errors name the
+  // config field.
   absl::Status Init(std::string_view name, const CommonConfig& config);
 
   // The consumer settings of this service, with group `group_id`.
@@ -100,6 +113,7 @@ class LoopComponent : public Component {
   std::unique_ptr<auth::PrincipalRegistry> principals_;
   std::vector<std::unique_ptr<store::KvStore>> stores_;
   std::unique_ptr<kafka::KafkaProducer> producer_;
+  std::unique_ptr<audit::Trail> trail_;
   // After the stores and the producer: destroyed before them.
   std::vector<std::unique_ptr<stream::Loop>> loops_;
   std::atomic<bool> stop_{false};

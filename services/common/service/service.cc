@@ -6,6 +6,7 @@
 
 #include "services/common/kafka/producer.h"
 #include "services/common/log/log.h"
+#include "services/common/server/audit.h"
 #include "services/common/server/grpc_server.h"
 #include "services/common/service/component.h"
 #include "services/common/status.h"
@@ -53,6 +54,10 @@ std::vector<config::Spec> CommonSpecs(const ServiceDefaults& defaults) {
       {"topic-partitions", "12", "partitions for --create-topics"},
       {"topic-replication", "1", "replication factor for --create-topics"},
       {"log-level", "info", "debug, info, warn or error"},
+      {"audit-writer", "",
+       "this instance's writer name on fruition.audit.v1 (default "
+       "<service>@$FRUITION_INSTANCE, else @$HOSTNAME); unique per running "
+       "instance, the same after a restart"},
   };
 }
 
@@ -102,6 +107,7 @@ absl::Status ParseCommon(const config::Settings& s, CommonConfig* c) {
   FRUITION_ASSIGN_OR_RETURN(const int64_t replication,
                             s.GetInt("topic-replication", 1, 10));
   c->topic_replication = static_cast<int>(replication);
+  c->audit_writer = s.Get("audit-writer");
   c->log_level = s.Get("log-level");
   log::Level level;
   if (!log::ParseLevel(c->log_level, &level)) {
@@ -163,6 +169,14 @@ absl::Status Serve(const std::string& name, const ServeOptions& options,
   grpc_options.tls_cert_file = options.tls_cert_file;
   grpc_options.tls_key_file = options.tls_key_file;
   grpc_options.tls_client_ca_file = options.tls_client_ca_file;
+  grpc_options.interceptors = [&component] {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        all;
+    all.push_back(
+        server::RefusalAuditor(component.registry(), component.trail()));
+    return all;
+  };
   auto grpc_server =
       server::GrpcServer::Start(grpc_options, component.services());
   if (!grpc_server.ok()) return grpc_server.status();

@@ -58,6 +58,9 @@ struct CommonConfig {
   int topic_partitions = 12;
   int topic_replication = 1;
   std::string log_level = "info";
+  // This instance's name on the audit trail; "" for <service>@<instance>
+  // (audit::DefaultWriter).
+  std::string audit_writer;
 };
 
 // The common settings' specs, with this service's default addresses and

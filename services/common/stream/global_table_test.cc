@@ -240,10 +240,12 @@ TEST_F(GlobalTableTest, UnreadableRecordStopsUntilAnAuditedSkip) {
     store::KvTx tx(a.store.get());
     EXPECT_LE(store::Ok(tx.NextOffset(kTable, 1)).value_or(0), 4);
   }
-  // The operator skips table:1:4: counted (and logged as an audit line), the
-  // rest applied, the offset past it.
+  // The operator skips table:1:4: counted and recorded on the audit trail,
+  // the rest applied, the offset past it.
+  audit::MemoryTrail trail;
   LoopOptions options = Options();
   options.skip = {{{kTable, 1}, 4}};
+  options.trail = &trail;
   prometheus::Registry registry;
   Replica a(dir_, options, &registry, /*fresh=*/false);
   a.Start();
@@ -257,6 +259,10 @@ TEST_F(GlobalTableTest, UnreadableRecordStopsUntilAnAuditedSkip) {
             (std::vector<std::pair<int32_t, int64_t>>{{0, 8}, {1, 9}, {2, 8}}));
   EXPECT_TRUE(store::Ok(tx.Get(1, "row-1-5")).has_value());
   EXPECT_FALSE(store::Ok(tx.Get(1, "row-1-4")).has_value());
+  const auto entries = trail.entries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].resources,
+            std::vector<std::string>{StrCat("record:", kTable, ":1:4")});
 }
 
 TEST_F(GlobalTableTest, StoreReadErrorStopsAndCommitsNothing) {

@@ -364,7 +364,7 @@ bool Loop::RefusedRecord(const kafka::Record& r, const Output& output,
     // applies it; only the offset moves on.
     store::KvTx tx(store_);
     tx.SetNextOffset(r.topic, r.partition, r.offset + 1);
-    AuditSkip(poison);
+    if (!AuditSkip(poison).ok()) return false;
     if (!CommitOrLog(tx)) return false;
     if (auto it = positions_.find(poison.tp); it != positions_.end()) {
       it->second = std::max(it->second, r.offset + 1);
@@ -445,18 +445,36 @@ void Loop::Stopped(const absl::Status& error, const PoisonRecord& poison,
               {"error", std::string(error.message())}});
 }
 
-void Loop::AuditSkip(const PoisonRecord& p) {
+absl::Status Loop::AuditSkip(const PoisonRecord& p) {
+  const std::string record =
+      StrCat(p.tp.first, ":", p.tp.second, ":", p.offset);
+  absl::Status appended =
+      options_.trail == nullptr
+          ? absl::FailedPreconditionError(
+                "this loop has no audit trail to record the skip on")
+          : options_.trail->Append(audit::Entry{
+                "operator", "skip-record", {StrCat("record:", record)}, "OK"});
+  if (!appended.ok()) {
+    // No unaudited operator action: the skip is not committed, and the loop
+    // stops until a restart finds the trail writable.
+    healthy_ = false;
+    log::Error(
+        "operator skip not taken: its audit record could not be written; "
+        "consumption stopped, restart once the audit trail is reachable",
+        {{"stage", options_.name},
+         {"skip_record", record},
+         {"error", std::string(appended.message())}});
+    return appended;
+  }
   if (skipped_counter_ != nullptr) skipped_counter_->Increment();
-  // Warn: an audit line that survives --log-level warn.
-  log::Warn(
-      "poison record skipped by operator (--skip-record)",
-      {{"audit", true},
-       {"stage", options_.name},
-       {"topic", p.tp.first},
-       {"partition", static_cast<int64_t>(p.tp.second)},
-       {"offset", p.offset},
-       {"skip_record", StrCat(p.tp.first, ":", p.tp.second, ":", p.offset)},
-       {"error", p.why}});
+  log::Warn("poison record skipped by operator (--skip-record)",
+            {{"stage", options_.name},
+             {"topic", p.tp.first},
+             {"partition", static_cast<int64_t>(p.tp.second)},
+             {"offset", p.offset},
+             {"skip_record", record},
+             {"error", p.why}});
+  return absl::OkStatus();
 }
 
 bool Loop::Process(const std::vector<kafka::Record>& batch,
@@ -467,7 +485,8 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
   const absl::Status s =
       ApplyBatch(*handler_, tx, batch, Owned(), options_.skip, &applied);
   if (!s.ok()) {
-    for (const PoisonRecord& p : applied.skipped) AuditSkip(p);
+    // Nothing of the batch is committed, so no skip in it was taken: each is
+    // audited when a later attempt commits it.
     Stopped(s, PoisonOf(s).value_or(PoisonRecord{}), "apply");
     return false;
   }
@@ -503,8 +522,11 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
   }
   if (OutlivedPollInterval()) return true;
   // Audited here, not before producing: a batch applied again one record at
-  // a time (ProcessOneByOne) reaches its skips again.
-  for (const PoisonRecord& p : applied.skipped) AuditSkip(p);
+  // a time (ProcessOneByOne) reaches its skips again. A skip that cannot be
+  // audited is not taken (nothing committed; AuditSkip stopped the loop).
+  for (const PoisonRecord& p : applied.skipped) {
+    if (!AuditSkip(p).ok()) return false;
+  }
   if (!CommitOrLog(tx)) return false;
   records_ += applied.records;
   if (records_counter_ != nullptr) {
@@ -535,7 +557,11 @@ absl::Status Loop::Replay(const Ranges& ranges, const std::atomic<bool>& stop) {
         Applied applied;
         absl::Status s = ApplyAndCommit(*handler_, *store_, batch, {},
                                         options_.skip, &applied);
-        for (const PoisonRecord& p : applied.skipped) AuditSkip(p);
+        // Replay commits each batch itself (a scratch store): its skips are
+        // recorded after, and a skip that cannot be recorded fails it.
+        for (const PoisonRecord& p : applied.skipped) {
+          if (absl::Status a = AuditSkip(p); !a.ok() && s.ok()) s = a;
+        }
         if (!s.ok()) {
           Stopped(s, PoisonOf(s).value_or(PoisonRecord{}), "replay");
         }

@@ -46,6 +46,7 @@
 #include "absl/status/statusor.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
+#include "services/common/audit/trail.h"
 #include "services/common/kafka/consumer.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/store/kv.h"
@@ -175,6 +176,10 @@ struct LoopOptions {
   std::vector<std::string> global_topics;  // read whole
   int batch_max = 1000;
   SkipSet skip;
+  // Where each skip of `skip` is recorded (SPEC §1: an operator action),
+  // before it is committed. A skip that cannot be recorded (no trail, or
+  // Append failed) is not taken: the loop stops NOT_SERVING.
+  audit::Trail* trail = nullptr;
 };
 
 class Loop {
@@ -238,8 +243,11 @@ class Loop {
                      const Refusal& refused);
   bool Process(const std::vector<kafka::Record>& batch,
                const std::atomic<bool>& stop, bool one_by_one = false);
-  // Logs and counts an unreadable record the operator skipped (audit).
-  void AuditSkip(const PoisonRecord& skipped);
+  // Records an unreadable record the operator skipped on the audit trail
+  // (principal `operator`, action `skip-record`, resource
+  // `record:<topic>:<partition>:<offset>`), logs and counts it. An error
+  // when it could not be recorded (the loop is then NOT_SERVING).
+  absl::Status AuditSkip(const PoisonRecord& skipped);
   // Marks the loop NOT_SERVING for `error` from `what` ("apply", "flush",
   // ...): a poison record when `poison` names one, else a store error.
   void Stopped(const absl::Status& error, const PoisonRecord& poison,

@@ -22,6 +22,7 @@
 
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
+#include "services/common/audit/trail.h"
 #include "services/common/kafka/mock_cluster.h"
 #include "services/common/kafka/partition.h"
 #include "services/common/kafka/producer.h"
@@ -784,8 +785,10 @@ TEST_F(LoopTest, PoisonStopsThePartitionUntilAnAuditedSkip) {
   // The operator skips in:0:0; the partition moves on, and the skip is
   // counted and audited.
   CapturedLog captured;
+  audit::MemoryTrail trail;
   LoopOptions options = Options();
   options.skip = {{{"in", 0}, 0}};
+  options.trail = &trail;
   PickyHandler handler;
   prometheus::Registry registry;
   Loop loop(options, store_.get(), producer_.get(), &handler, &registry);
@@ -797,14 +800,57 @@ TEST_F(LoopTest, PoisonStopsThePartitionUntilAnAuditedSkip) {
   EXPECT_EQ(CounterValue(registry, "fruition_stream_poison_records_total"), 0);
   store::KvTx tx(store_.get());
   EXPECT_EQ(store::Ok(tx.NextOffset("in", 0)), 6);
-  // One audit line at warn level (it survives --log-level warn) naming the
-  // record.
+  // One audit record naming the record, whatever the log level; and a warn
+  // line for the operator.
+  const std::vector<audit::Entry> entries = trail.entries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].principal, "operator");
+  EXPECT_EQ(entries[0].action, "skip-record");
+  EXPECT_EQ(entries[0].resources, std::vector<std::string>{"record:in:0:0"});
+  EXPECT_EQ(entries[0].outcome, "OK");
   EXPECT_EQ(captured
-                .Stop({"\"level\":\"warn\"", "\"audit\":true",
-                       "\"skip_record\":\"in:0:0\"",
+                .Stop({"\"level\":\"warn\"", "\"skip_record\":\"in:0:0\"",
                        "skipped by operator (--skip-record)"})
                 .size(),
             1u);
+}
+
+// A trail that cannot write (a lost broker), counting the attempts.
+class DownTrail : public audit::Trail {
+ public:
+  absl::Status Append(const audit::Entry&) override {
+    ++attempts;
+    return absl::UnavailableError("broker down");
+  }
+  std::atomic<int> attempts{0};
+};
+
+TEST_F(LoopTest, ASkipThatCannotBeAuditedIsNotTaken) {
+  ProduceOne(0, "bad");  // offset 0 of partition 0
+  ProduceInput(5, "after");
+  DownTrail trail;
+  LoopOptions options = Options();
+  options.skip = {{{"in", 0}, 0}};
+  options.trail = &trail;
+  CapturedLog captured;
+  PickyHandler handler;
+  prometheus::Registry registry;
+  Loop loop(options, store_.get(), producer_.get(), &handler, &registry);
+  Running running(loop);
+  ASSERT_TRUE(WaitFor([&] { return trail.attempts.load() > 0; }, seconds(30)));
+  // Time for a skip to be committed, were it taken.
+  std::this_thread::sleep_for(seconds(2));
+  EXPECT_FALSE(loop.Healthy());
+  running.Stop();
+  EXPECT_EQ(captured
+                .Stop({"\"level\":\"error\"", "operator skip not taken",
+                       "\"skip_record\":\"in:0:0\""})
+                .size(),
+            static_cast<size_t>(trail.attempts.load()));
+  // Nothing committed past the record, nothing counted as skipped.
+  store::KvTx tx(store_.get());
+  EXPECT_FALSE(store::Ok(tx.NextOffset("in", 0)).has_value());
+  EXPECT_EQ(CounterValue(registry, "fruition_stream_skipped_records_total"), 0);
 }
 
 TEST_F(LoopTest, CrashBetweenProduceAndCommitIsReDeliveredAndAppliedOnce) {
