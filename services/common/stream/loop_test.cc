@@ -1067,8 +1067,10 @@ TEST_F(LoopTest, RefusedOutputStopsAtItsInputRecordUntilAnAuditedSkip) {
   }
   // The operator skips in:0:3: the partition moves on, the skip audited.
   CapturedLog captured;
+  audit::MemoryTrail trail;
   LoopOptions options = Options();
   options.skip = {{{"in", 0}, 3}};
+  options.trail = &trail;
   BulkyHandler handler;
   prometheus::Registry registry;
   Loop loop(options, store_.get(), outputs.get(), &handler, &registry);
@@ -1087,11 +1089,16 @@ TEST_F(LoopTest, RefusedOutputStopsAtItsInputRecordUntilAnAuditedSkip) {
   EXPECT_EQ(CounterValue(registry, "fruition_stream_skipped_records_total"), 1);
   EXPECT_EQ(RefusedCount(registry), 0);
   EXPECT_EQ(captured
-                .Stop({"\"level\":\"warn\"", "\"audit\":true",
-                       "\"skip_record\":\"in:0:3\"",
+                .Stop({"\"level\":\"warn\"", "\"skip_record\":\"in:0:3\"",
                        "skipped by operator (--skip-record)"})
                 .size(),
             1u);
+  // One record on the audit trail, naming the skipped record.
+  const std::vector<audit::Entry> entries = trail.entries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].principal, "operator");
+  EXPECT_EQ(entries[0].action, "skip-record");
+  EXPECT_EQ(entries[0].resources, std::vector<std::string>{"record:in:0:3"});
 }
 
 // The broker refuses every produce for good (no write permission on the
