@@ -238,6 +238,8 @@ class EvidenceIntegrationTest
       principals << "  - code: " << code << "\n    kind: " << kind
                  << "\n    token_sha256: " << privacy::Sha256Hex(Token(code))
                  << "\n";
+      // The agencies designate orgs (the race through intake needs it).
+      if (kind == "AGENCY") principals << "    designates: true\n";
     }
   }
 
