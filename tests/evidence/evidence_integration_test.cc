@@ -678,6 +678,16 @@ TEST_F(EvidenceIntegrationTest,
       << "DEA's evidence reached FBI";
   EXPECT_EQ(listed.partitions_size(), 12);
 
+  // An overseer reads a designated org's page.
+  const std::string org = StrCat("ORG-", nonce_, "-REG");
+  v1::GetOrgRequest org_req;
+  org_req.set_org_id(org);
+  v1::Org got_org;
+  grpc::ClientContext octx;
+  octx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+  const grpc::Status org_read = stub->GetOrg(&octx, org_req, &got_org);
+  ASSERT_TRUE(org_read.ok()) << org_read.error_message();
+
   // The reads and the refusals are on the audit trail, one record each, in
   // order; the canary is in neither the trail nor the logs.
   const std::string claim1 = listed.claims(0).claim_id();
@@ -687,7 +697,8 @@ TEST_F(EvidenceIntegrationTest,
       {"OIG", "GetClaim", "OK", StrCat("claim:", claim0)},
       {"USSC", "GetClaim", "PERMISSION_DENIED", ""},
       {"PUBLIC", "GetClaim", "UNAUTHENTICATED", ""},
-      {"FBI", "ListClaims", "OK", StrCat("claim:", claim1)}};
+      {"FBI", "ListClaims", "OK", StrCat("claim:", claim1)},
+      {"OIG", "GetOrg", "OK", StrCat("org:", org)}};
   std::vector<v1::AuditRecord> trail;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
@@ -1204,6 +1215,22 @@ TEST_F(EvidenceIntegrationTest, AnAssessmentKafkaRefusesStopsUntilSkipped) {
   EXPECT_EQ(testing::HealthStatus(address), "SERVING");
   EXPECT_EQ(Latest(OurAssessments()).count(big), 0u);
   EXPECT_TRUE(LogsContain("skipped by operator (--skip-record)"));
+  // The skip is on the audit trail: exactly one record, the operator's,
+  // naming the record it passed (this instance's chain is its own, and the
+  // test made no reads).
+  std::vector<v1::AuditRecord> skips;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        skips = AuditOf("a");
+        return !skips.empty();
+      },
+      seconds(30)));
+  ASSERT_EQ(skips.size(), 1u);
+  EXPECT_EQ(skips[0].principal(), "operator");
+  EXPECT_EQ(skips[0].action(), "skip-record");
+  EXPECT_EQ(skips[0].outcome(), "OK");
+  ASSERT_EQ(skips[0].resources_size(), 1);
+  EXPECT_EQ(skips[0].resources(0), "record:" + skip);
 }
 
 }  // namespace
