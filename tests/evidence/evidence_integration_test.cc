@@ -29,6 +29,7 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
+#include "tests/harness/audit.h"
 #include "tests/harness/broker_suite.h"
 #include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
@@ -247,17 +248,9 @@ class EvidenceIntegrationTest
 
   // The records instance `name` wrote on the audit topic, in its order.
   std::vector<v1::AuditRecord> AuditOf(const std::string& name) {
-    std::vector<v1::AuditRecord> out;
-    auto records = testing::ReadTopic(bootstrap(), std::string(topics::kAudit),
-                                      seconds(60));
+    auto records = testing::AuditRecordsOf(bootstrap(), Writer(name));
     EXPECT_TRUE(records.ok()) << records.status();
-    if (!records.ok()) return out;
-    for (const auto& r : *records) {
-      v1::AuditRecord a;
-      EXPECT_TRUE(a.ParseFromString(r.value));
-      if (a.writer() == Writer(name)) out.push_back(std::move(a));
-    }
-    return out;
+    return records.ok() ? *std::move(records) : std::vector<v1::AuditRecord>{};
   }
 
   // Starts an instance with its own data dir `name`, in this test's group.
@@ -691,14 +684,21 @@ TEST_F(EvidenceIntegrationTest,
   // The reads and the refusals are on the audit trail, one record each, in
   // order; the canary is in neither the trail nor the logs.
   const std::string claim1 = listed.claims(0).claim_id();
-  const std::vector<std::vector<std::string>> want = {
-      {"DEA", "GetClaim", "OK", StrCat("claim:", claim0)},
-      {"FBI", "GetClaim", "PERMISSION_DENIED", ""},
-      {"OIG", "GetClaim", "OK", StrCat("claim:", claim0)},
-      {"USSC", "GetClaim", "PERMISSION_DENIED", ""},
-      {"PUBLIC", "GetClaim", "UNAUTHENTICATED", ""},
-      {"FBI", "ListClaims", "OK", StrCat("claim:", claim1)},
-      {"OIG", "GetOrg", "OK", StrCat("org:", org)}};
+  const std::string get = "/fruition.v1.EvidenceService/GetClaim";
+  const std::vector<testing::AuditWant> want = {
+      {"DEA", get, "OK", {StrCat("claim:", claim0)}},
+      {"FBI", get, "PERMISSION_DENIED", {}},
+      {"OIG", get, "OK", {StrCat("claim:", claim0)}},
+      {"USSC", get, "PERMISSION_DENIED", {}},
+      {"PUBLIC", get, "UNAUTHENTICATED", {}},
+      {"FBI",
+       "/fruition.v1.EvidenceService/ListClaims",
+       "OK",
+       {StrCat("claim:", claim1)}},
+      {"OIG",
+       "/fruition.v1.EvidenceService/GetOrg",
+       "OK",
+       {StrCat("org:", org)}}};
   std::vector<v1::AuditRecord> trail;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
@@ -706,20 +706,9 @@ TEST_F(EvidenceIntegrationTest,
         return trail.size() >= want.size();
       },
       seconds(30)));
-  ASSERT_EQ(trail.size(), want.size());
-  for (size_t i = 0; i < want.size(); ++i) {
-    EXPECT_EQ(trail[i].principal(), want[i][0]) << i;
-    EXPECT_EQ(trail[i].action(),
-              StrCat("/fruition.v1.EvidenceService/", want[i][1]))
-        << i;
-    EXPECT_EQ(trail[i].outcome(), want[i][2]) << i;
-    if (want[i][3].empty()) {
-      EXPECT_EQ(trail[i].resources_size(), 0) << i;
-    } else {
-      ASSERT_EQ(trail[i].resources_size(), 1) << i;
-      EXPECT_EQ(trail[i].resources(0), want[i][3]) << i;
-    }
-    EXPECT_EQ(trail[i].DebugString().find(canary_), std::string::npos);
+  testing::ExpectAuditRecords(trail, 0, want);
+  for (const v1::AuditRecord& a : trail) {
+    EXPECT_EQ(a.DebugString().find(canary_), std::string::npos);
   }
   EXPECT_FALSE(LogsContain(canary_));
 
@@ -1225,12 +1214,8 @@ TEST_F(EvidenceIntegrationTest, AnAssessmentKafkaRefusesStopsUntilSkipped) {
         return !skips.empty();
       },
       seconds(30)));
-  ASSERT_EQ(skips.size(), 1u);
-  EXPECT_EQ(skips[0].principal(), "operator");
-  EXPECT_EQ(skips[0].action(), "skip-record");
-  EXPECT_EQ(skips[0].outcome(), "OK");
-  ASSERT_EQ(skips[0].resources_size(), 1);
-  EXPECT_EQ(skips[0].resources(0), "record:" + skip);
+  testing::ExpectAuditRecords(
+      skips, 0, {{"operator", "skip-record", "OK", {"record:" + skip}}});
 }
 
 }  // namespace

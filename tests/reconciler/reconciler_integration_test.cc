@@ -50,6 +50,7 @@
 #include "services/common/topics.h"
 #include "services/domain/desert.h"
 #include "services/domain/disclosure.h"
+#include "tests/harness/audit.h"
 #include "tests/harness/broker_suite.h"
 #include "tests/harness/harness.h"
 
@@ -2126,17 +2127,9 @@ TEST_F(ReconcilerIntegrationTest, ExplainAndList) {
 // The records `writer` wrote on the audit topic, in its order.
 std::vector<v1::AuditRecord> AuditOf(const std::string& bootstrap,
                                      const std::string& writer) {
-  std::vector<v1::AuditRecord> out;
-  auto records =
-      testing::ReadTopic(bootstrap, std::string(topics::kAudit), seconds(60));
+  auto records = testing::AuditRecordsOf(bootstrap, writer);
   EXPECT_TRUE(records.ok()) << records.status();
-  if (!records.ok()) return out;
-  for (const auto& r : *records) {
-    v1::AuditRecord a;
-    EXPECT_TRUE(a.ParseFromString(r.value));
-    if (a.writer() == writer) out.push_back(std::move(a));
-  }
-  return out;
+  return records.ok() ? *std::move(records) : std::vector<v1::AuditRecord>{};
 }
 
 // Issue 14: under --log-level error, an overseer's restricted ListEvents
@@ -2210,12 +2203,14 @@ TEST_F(ReconcilerIntegrationTest, RestrictedReadsAndRefusalsAreAuditedOnce) {
   EXPECT_EQ(list(false, &refused).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 
-  const std::vector<std::vector<std::string>> want = {
-      {"OIG", "ListEvents", "OK"},
-      {"OIG", "ExplainEvent", "OK"},
-      {"PUBLIC", "ListEvents", "PERMISSION_DENIED"}};
-  const std::vector<std::vector<std::string>> resources = {
-      listed, {StrCat("event:", restricted->event_id())}, {}};
+  const std::string list_events = "/fruition.v1.ReconcilerService/ListEvents";
+  const std::vector<testing::AuditWant> want = {
+      {"OIG", list_events, "OK", listed},
+      {"OIG",
+       "/fruition.v1.ReconcilerService/ExplainEvent",
+       "OK",
+       {StrCat("event:", restricted->event_id())}},
+      {"PUBLIC", list_events, "PERMISSION_DENIED", {}}};
   std::vector<v1::AuditRecord> trail;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
@@ -2223,18 +2218,7 @@ TEST_F(ReconcilerIntegrationTest, RestrictedReadsAndRefusalsAreAuditedOnce) {
         return trail.size() >= before + want.size();
       },
       seconds(30)));
-  ASSERT_EQ(trail.size(), before + want.size());
-  for (size_t i = 0; i < want.size(); ++i) {
-    const v1::AuditRecord& a = trail[before + i];
-    EXPECT_EQ(a.principal(), want[i][0]) << i;
-    EXPECT_EQ(a.action(), StrCat("/fruition.v1.ReconcilerService/", want[i][1]))
-        << i;
-    EXPECT_EQ(a.outcome(), want[i][2]) << i;
-    EXPECT_EQ(
-        std::vector<std::string>(a.resources().begin(), a.resources().end()),
-        resources[i])
-        << i;
-  }
+  testing::ExpectAuditRecords(trail, before, want);
   EXPECT_EQ(std::set<std::string>(listed.begin(), listed.end()), want_ids);
 }
 

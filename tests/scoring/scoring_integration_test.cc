@@ -32,6 +32,7 @@
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "services/domain/desert.h"
+#include "tests/harness/audit.h"
 #include "tests/harness/broker_suite.h"
 #include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
@@ -183,17 +184,9 @@ class ScoringIntegrationTest
 
   // The records instance `name` wrote on the audit topic, in its order.
   std::vector<v1::AuditRecord> AuditOf(const std::string& name) {
-    std::vector<v1::AuditRecord> out;
-    auto records = testing::ReadTopic(bootstrap(), std::string(topics::kAudit),
-                                      seconds(60));
+    auto records = testing::AuditRecordsOf(bootstrap(), Writer(name));
     EXPECT_TRUE(records.ok()) << records.status();
-    if (!records.ok()) return out;
-    for (const auto& r : *records) {
-      v1::AuditRecord a;
-      EXPECT_TRUE(a.ParseFromString(r.value));
-      if (a.writer() == Writer(name)) out.push_back(std::move(a));
-    }
-    return out;
+    return records.ok() ? *std::move(records) : std::vector<v1::AuditRecord>{};
   }
 
   // Starts instance `name` (its own data dir and audit chain), with `extra`
@@ -533,12 +526,16 @@ TEST_F(ScoringIntegrationTest, RestrictedReadsAndRefusalsAreAuditedOnce) {
     EXPECT_FALSE(stub->GetSubjectScore(&ctx, subject, &score).ok()) << who;
   }
 
-  const std::vector<std::vector<std::string>> want = {
-      {"OIG", "GetSubjectScore", "OK", "subject:" + pid},
-      {"OIG", "GetScorecard", "OK",
-       StrCat("unit-period:", card_req.unit(), "/", card_req.period())},
-      {"DEA", "GetSubjectScore", "PERMISSION_DENIED", ""},
-      {"PUBLIC", "GetSubjectScore", "UNAUTHENTICATED", ""}};
+  const std::string subject_score =
+      "/fruition.v1.ScoringService/GetSubjectScore";
+  const std::vector<testing::AuditWant> want = {
+      {"OIG", subject_score, "OK", {"subject:" + pid}},
+      {"OIG",
+       "/fruition.v1.ScoringService/GetScorecard",
+       "OK",
+       {StrCat("unit-period:", card_req.unit(), "/", card_req.period())}},
+      {"DEA", subject_score, "PERMISSION_DENIED", {}},
+      {"PUBLIC", subject_score, "UNAUTHENTICATED", {}}};
   std::vector<v1::AuditRecord> trail;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
@@ -546,20 +543,7 @@ TEST_F(ScoringIntegrationTest, RestrictedReadsAndRefusalsAreAuditedOnce) {
         return trail.size() >= want.size();
       },
       seconds(30)));
-  ASSERT_EQ(trail.size(), want.size());
-  for (size_t i = 0; i < want.size(); ++i) {
-    EXPECT_EQ(trail[i].principal(), want[i][0]) << i;
-    EXPECT_EQ(trail[i].action(),
-              StrCat("/fruition.v1.ScoringService/", want[i][1]))
-        << i;
-    EXPECT_EQ(trail[i].outcome(), want[i][2]) << i;
-    if (want[i][3].empty()) {
-      EXPECT_EQ(trail[i].resources_size(), 0) << i;
-    } else {
-      ASSERT_EQ(trail[i].resources_size(), 1) << i;
-      EXPECT_EQ(trail[i].resources(0), want[i][3]) << i;
-    }
-  }
+  testing::ExpectAuditRecords(trail, 0, want);
 }
 
 }  // namespace
