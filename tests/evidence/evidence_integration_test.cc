@@ -29,6 +29,7 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
+#include "tests/harness/audit.h"
 #include "tests/harness/broker_suite.h"
 #include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
@@ -249,17 +250,9 @@ class EvidenceIntegrationTest
 
   // The records instance `name` wrote on the audit topic, in its order.
   std::vector<v1::AuditRecord> AuditOf(const std::string& name) {
-    std::vector<v1::AuditRecord> out;
-    auto records = testing::ReadTopic(bootstrap(), std::string(topics::kAudit),
-                                      seconds(60));
+    auto records = testing::AuditRecordsOf(bootstrap(), Writer(name));
     EXPECT_TRUE(records.ok()) << records.status();
-    if (!records.ok()) return out;
-    for (const auto& r : *records) {
-      v1::AuditRecord a;
-      EXPECT_TRUE(a.ParseFromString(r.value));
-      if (a.writer() == Writer(name)) out.push_back(std::move(a));
-    }
-    return out;
+    return records.ok() ? *std::move(records) : std::vector<v1::AuditRecord>{};
   }
 
   // Starts an instance with its own data dir `name`, in this test's group.
@@ -680,16 +673,34 @@ TEST_F(EvidenceIntegrationTest,
       << "DEA's evidence reached FBI";
   EXPECT_EQ(listed.partitions_size(), 12);
 
+  // An overseer reads a designated org's page.
+  const std::string org = StrCat("ORG-", nonce_, "-REG");
+  v1::GetOrgRequest org_req;
+  org_req.set_org_id(org);
+  v1::Org got_org;
+  grpc::ClientContext octx;
+  octx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+  const grpc::Status org_read = stub->GetOrg(&octx, org_req, &got_org);
+  ASSERT_TRUE(org_read.ok()) << org_read.error_message();
+
   // The reads and the refusals are on the audit trail, one record each, in
   // order; the canary is in neither the trail nor the logs.
   const std::string claim1 = listed.claims(0).claim_id();
-  const std::vector<std::vector<std::string>> want = {
-      {"DEA", "GetClaim", "OK", StrCat("claim:", claim0)},
-      {"FBI", "GetClaim", "PERMISSION_DENIED", ""},
-      {"OIG", "GetClaim", "OK", StrCat("claim:", claim0)},
-      {"USSC", "GetClaim", "PERMISSION_DENIED", ""},
-      {"PUBLIC", "GetClaim", "UNAUTHENTICATED", ""},
-      {"FBI", "ListClaims", "OK", StrCat("claim:", claim1)}};
+  const std::string get = "/fruition.v1.EvidenceService/GetClaim";
+  const std::vector<testing::AuditWant> want = {
+      {"DEA", get, "OK", {StrCat("claim:", claim0)}},
+      {"FBI", get, "PERMISSION_DENIED", {}},
+      {"OIG", get, "OK", {StrCat("claim:", claim0)}},
+      {"USSC", get, "PERMISSION_DENIED", {}},
+      {"PUBLIC", get, "UNAUTHENTICATED", {}},
+      {"FBI",
+       "/fruition.v1.EvidenceService/ListClaims",
+       "OK",
+       {StrCat("claim:", claim1)}},
+      {"OIG",
+       "/fruition.v1.EvidenceService/GetOrg",
+       "OK",
+       {StrCat("org:", org)}}};
   std::vector<v1::AuditRecord> trail;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
@@ -697,20 +708,9 @@ TEST_F(EvidenceIntegrationTest,
         return trail.size() >= want.size();
       },
       seconds(30)));
-  ASSERT_EQ(trail.size(), want.size());
-  for (size_t i = 0; i < want.size(); ++i) {
-    EXPECT_EQ(trail[i].principal(), want[i][0]) << i;
-    EXPECT_EQ(trail[i].action(),
-              StrCat("/fruition.v1.EvidenceService/", want[i][1]))
-        << i;
-    EXPECT_EQ(trail[i].outcome(), want[i][2]) << i;
-    if (want[i][3].empty()) {
-      EXPECT_EQ(trail[i].resources_size(), 0) << i;
-    } else {
-      ASSERT_EQ(trail[i].resources_size(), 1) << i;
-      EXPECT_EQ(trail[i].resources(0), want[i][3]) << i;
-    }
-    EXPECT_EQ(trail[i].DebugString().find(canary_), std::string::npos);
+  testing::ExpectAuditRecords(trail, 0, want);
+  for (const v1::AuditRecord& a : trail) {
+    EXPECT_EQ(a.DebugString().find(canary_), std::string::npos);
   }
   EXPECT_FALSE(LogsContain(canary_));
 
@@ -1206,6 +1206,18 @@ TEST_F(EvidenceIntegrationTest, AnAssessmentKafkaRefusesStopsUntilSkipped) {
   EXPECT_EQ(testing::HealthStatus(address), "SERVING");
   EXPECT_EQ(Latest(OurAssessments()).count(big), 0u);
   EXPECT_TRUE(LogsContain("skipped by operator (--skip-record)"));
+  // The skip is on the audit trail: exactly one record, the operator's,
+  // naming the record it passed (this instance's chain is its own, and the
+  // test made no reads).
+  std::vector<v1::AuditRecord> skips;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        skips = AuditOf("a");
+        return !skips.empty();
+      },
+      seconds(30)));
+  testing::ExpectAuditRecords(
+      skips, 0, {{"operator", "skip-record", "OK", {"record:" + skip}}});
 }
 
 }  // namespace

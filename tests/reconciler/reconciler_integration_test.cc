@@ -37,6 +37,7 @@
 
 #include "absl/status/status.h"
 #include "fruition/v1/assessments.pb.h"
+#include "fruition/v1/audit.pb.h"
 #include "fruition/v1/events.pb.h"
 #include "fruition/v1/reconciler.grpc.pb.h"
 #include "fruition/v1/reports.pb.h"
@@ -49,6 +50,7 @@
 #include "services/common/topics.h"
 #include "services/domain/desert.h"
 #include "services/domain/disclosure.h"
+#include "tests/harness/audit.h"
 #include "tests/harness/broker_suite.h"
 #include "tests/harness/harness.h"
 
@@ -1035,6 +1037,9 @@ struct Stack {
   std::string scoring_group, reconciler_group, reconciler_data = "r1";
   int scoring_port = 0, reconciler_port = 0, reconciler_metrics = 0;
   int publish_interval_s = 60;
+  // The reconciler at --log-level error (its restricted reads are audited
+  // all the same).
+  bool quiet = false;
   std::unique_ptr<Process> scoring;
   std::unique_ptr<Process> reconciler;
   steady_clock::time_point reconciler_started;
@@ -1066,9 +1071,16 @@ struct Stack {
         CommonArgs(bootstrap, dir, reconciler_group, reconciler_data,
                    reconciler_port, reconciler_metrics);
     args.push_back(StrCat("--publish-interval-seconds=", publish_interval_s));
+    // One audit chain per data dir (restarts continue it).
+    args.push_back("--audit-writer=" + AuditWriter());
+    if (quiet) args.push_back("--log-level=error");
     reconciler_started = steady_clock::now();
     reconciler = StartAndWait("services/reconciler/fruition-reconciler", args,
                               "reconciler-" + nonce, reconciler_port);
+  }
+
+  std::string AuditWriter() const {
+    return StrCat("reconciler@", nonce, "-", reconciler_data);
   }
 
   void KillReconciler() {
@@ -1388,6 +1400,7 @@ class ReconcilerIntegrationTest
     run1_->pop = Generate(nonce, testing::Scaled(320), 11);
     Stack& st = run1_->stack;
     st.Init(bootstrap(), nonce, "run1");
+    st.quiet = true;
     auto fail = [](const std::string& why) {
       run1_->failure = why;
       return why;
@@ -2109,6 +2122,104 @@ TEST_F(ReconcilerIntegrationTest, ExplainAndList) {
       << DescribeDiff("paged", paged_ids, b2);
   EXPECT_EQ(mine_ids(paged), Ids(mine));
   std::cout << "ListEvents: " << paged.size() << " events in pages of 7\n";
+}
+
+// The records `writer` wrote on the audit topic, in its order.
+std::vector<v1::AuditRecord> AuditOf(const std::string& bootstrap,
+                                     const std::string& writer) {
+  auto records = testing::AuditRecordsOf(bootstrap, writer);
+  EXPECT_TRUE(records.ok()) << records.status();
+  return records.ok() ? *std::move(records) : std::vector<v1::AuditRecord>{};
+}
+
+// Issue 14: under --log-level error, an overseer's restricted ListEvents
+// and ExplainEvent each leave exactly one audit record naming the events
+// read; a refused restricted read leaves one naming none.
+TEST_F(ReconcilerIntegrationTest, RestrictedReadsAndRefusalsAreAuditedOnce) {
+  ASSERT_EQ(EnsureRun1(), "");
+  const Stack& st = run1_->stack;
+  auto stub = v1::ReconcilerService::NewStub(
+      grpc::CreateChannel(StrCat("127.0.0.1:", st.reconciler_port),
+                          grpc::InsecureChannelCredentials()));
+  auto topic_events = ReadEvents(bootstrap());
+  ASSERT_TRUE(topic_events.ok()) << topic_events.status();
+  const std::vector<Event> mine = MineOnly(run1_->pop, *topic_events);
+  const v1::OversightEvent* restricted = nullptr;
+  for (const Event& ev : mine) {
+    if (ev.e.visibility() == v1::VISIBILITY_RESTRICTED) restricted = &ev.e;
+  }
+  ASSERT_NE(restricted, nullptr);
+  // The restricted events of its unit-period, as the topic has them.
+  std::set<std::string> want_ids;
+  for (const Event& ev : mine) {
+    if (ev.e.visibility() == v1::VISIBILITY_RESTRICTED &&
+        ev.e.unit() == restricted->unit() &&
+        ev.e.period() == restricted->period()) {
+      want_ids.insert(StrCat("event:", ev.e.event_id()));
+    }
+  }
+  v1::ListEventsRequest req;
+  req.set_unit(restricted->unit());
+  req.set_period(restricted->period());
+  req.set_visibility(v1::VISIBILITY_RESTRICTED);
+  req.set_page_size(1000);
+  auto list = [&](bool overseer, v1::ListEventsResponse* resp) {
+    grpc::ClientContext ctx;
+    if (overseer) ctx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+    return stub->ListEvents(&ctx, req, resp);
+  };
+  auto listed_ids = [](const v1::ListEventsResponse& resp) {
+    std::vector<std::string> ids;
+    for (const auto& e : resp.events()) {
+      ids.push_back(StrCat("event:", e.event_id()));
+    }
+    return ids;
+  };
+  // Until the instance's store holds them all (a restarted one reads the
+  // topics back first); these reads are audited too, so the count starts
+  // after them.
+  v1::ListEventsResponse resp;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        resp.Clear();
+        if (!list(true, &resp).ok()) return false;
+        const std::vector<std::string> ids = listed_ids(resp);
+        return std::set<std::string>(ids.begin(), ids.end()) == want_ids;
+      },
+      seconds(600), milliseconds(2000)));
+  const size_t before = AuditOf(bootstrap(), st.AuditWriter()).size();
+
+  ASSERT_TRUE(list(true, &resp).ok());
+  const std::vector<std::string> listed = listed_ids(resp);
+  v1::ExplainEventRequest explain;
+  explain.set_event_id(restricted->event_id());
+  v1::EventExplanation x;
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+    ASSERT_TRUE(stub->ExplainEvent(&ctx, explain, &x).ok());
+  }
+  v1::ListEventsResponse refused;
+  EXPECT_EQ(list(false, &refused).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  const std::string list_events = "/fruition.v1.ReconcilerService/ListEvents";
+  const std::vector<testing::AuditWant> want = {
+      {"OIG", list_events, "OK", listed},
+      {"OIG",
+       "/fruition.v1.ReconcilerService/ExplainEvent",
+       "OK",
+       {StrCat("event:", restricted->event_id())}},
+      {"PUBLIC", list_events, "PERMISSION_DENIED", {}}};
+  std::vector<v1::AuditRecord> trail;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        trail = AuditOf(bootstrap(), st.AuditWriter());
+        return trail.size() >= before + want.size();
+      },
+      seconds(30)));
+  testing::ExpectAuditRecords(trail, before, want);
+  EXPECT_EQ(std::set<std::string>(listed.begin(), listed.end()), want_ids);
 }
 
 TEST_F(ReconcilerIntegrationTest, ResolvesLive) {

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "fruition/v1/assessments.pb.h"
+#include "fruition/v1/audit.pb.h"
 #include "fruition/v1/reports.pb.h"
 #include "fruition/v1/scores.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -31,6 +32,7 @@
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "services/domain/desert.h"
+#include "tests/harness/audit.h"
 #include "tests/harness/broker_suite.h"
 #include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
@@ -171,12 +173,28 @@ class ScoringIntegrationTest
     std::ofstream principals(dir_ + "/principals.yaml");
     principals << "principals:\n  - code: OIG\n    kind: OVERSEER\n"
                << "    token_sha256: " << privacy::Sha256Hex(Token("OIG"))
+               << "\n  - code: DEA\n    kind: AGENCY\n"
+               << "    token_sha256: " << privacy::Sha256Hex(Token("DEA"))
                << "\n";
   }
 
-  std::unique_ptr<Process> StartScoring(const std::string& name, int port,
-                                        int metrics_port = 0) {
-    const std::vector<std::string> args = {
+  std::string Writer(const std::string& name) const {
+    return StrCat("scoring@", nonce_, "-", name);
+  }
+
+  // The records instance `name` wrote on the audit topic, in its order.
+  std::vector<v1::AuditRecord> AuditOf(const std::string& name) {
+    auto records = testing::AuditRecordsOf(bootstrap(), Writer(name));
+    EXPECT_TRUE(records.ok()) << records.status();
+    return records.ok() ? *std::move(records) : std::vector<v1::AuditRecord>{};
+  }
+
+  // Starts instance `name` (its own data dir and audit chain), with `extra`
+  // flags.
+  std::unique_ptr<Process> StartScoring(
+      const std::string& name, int port, int metrics_port = 0,
+      const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {
         "--kafka-bootstrap=" + bootstrap(),
         std::string("--kafka-properties=session.timeout.ms=6000,") +
             "heartbeat.interval.ms=1000",
@@ -185,7 +203,9 @@ class ScoringIntegrationTest
         "--data-dir=" + dir_ + "/" + name,
         StrCat("--grpc-listen=127.0.0.1:", port),
         StrCat("--metrics-listen=127.0.0.1:",
-               metrics_port != 0 ? metrics_port : testing::FreePort())};
+               metrics_port != 0 ? metrics_port : testing::FreePort()),
+        StrCat("--audit-writer=", Writer(name))};
+    args.insert(args.end(), extra.begin(), extra.end());
     const std::string log =
         StrCat(testing::OutputDir(), "/scoring-", nonce_, "-", name, ".log");
     auto process = Process::Start(
@@ -450,6 +470,80 @@ TEST_F(ScoringIntegrationTest, OnlyTheFirstDesignatorSetsAnOrgsTier) {
   // ORG-Y only: 1 of a target of 2 (both would be 1).
   EXPECT_EQ(ratio, std::optional<double>(0.5));
   EXPECT_EQ(ignored, want_ignored);
+}
+
+// Issue 14: even under --log-level error, each restricted read leaves
+// exactly one audit record naming what it read, and a refused read one
+// naming nothing. A public scorecard read (the public view) leaves none.
+TEST_F(ScoringIntegrationTest, RestrictedReadsAndRefusalsAreAuditedOnce) {
+  const Population pop = Generate(nonce_, testing::Scaled(60), 5);
+  const int port = testing::FreePort();
+  auto scoring = StartScoring("a", port, 0, {"--log-level=error"});
+  ASSERT_TRUE(testing::Produce(bootstrap(), pop.records).ok());
+  auto stub = v1::ScoringService::NewStub(grpc::CreateChannel(
+      StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto as = [](grpc::ClientContext* ctx, const std::string& who) {
+    if (!who.empty()) {
+      ctx->AddMetadata("authorization", "Bearer " + Token(who));
+    }
+  };
+  // A subject with an arrest: the first report's key is its pid.
+  std::string pid;
+  for (const auto& r : pop.records) {
+    if (r.topic == topics::kReports) {
+      pid = r.key;
+      break;
+    }
+  }
+  ASSERT_FALSE(pid.empty());
+  v1::GetSubjectScoreRequest subject;
+  subject.set_subject_pid(pid);
+  v1::SubjectScore score;
+  // Until the subject is known the read is NOT_FOUND, and not audited.
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        grpc::ClientContext ctx;
+        as(&ctx, "OIG");
+        return stub->GetSubjectScore(&ctx, subject, &score).ok();
+      },
+      seconds(60), std::chrono::milliseconds(200)));
+  const std::string& key = pop.expected.begin()->first;
+  v1::GetScorecardRequest card_req;
+  card_req.set_unit(key.substr(0, key.find('\t')));
+  card_req.set_period(key.substr(key.find('\t') + 1));
+  v1::Scorecard card;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        grpc::ClientContext ctx;
+        as(&ctx, "OIG");
+        return stub->GetScorecard(&ctx, card_req, &card).ok();
+      },
+      seconds(60), std::chrono::milliseconds(200)));
+  EXPECT_FALSE(card.public_view());
+  for (const char* who : {"DEA", ""}) {
+    grpc::ClientContext ctx;
+    as(&ctx, who);
+    EXPECT_FALSE(stub->GetSubjectScore(&ctx, subject, &score).ok()) << who;
+  }
+
+  const std::string subject_score =
+      "/fruition.v1.ScoringService/GetSubjectScore";
+  const std::vector<testing::AuditWant> want = {
+      {"OIG", subject_score, "OK", {"subject:" + pid}},
+      {"OIG",
+       "/fruition.v1.ScoringService/GetScorecard",
+       "OK",
+       {StrCat("unit-period:", card_req.unit(), "/", card_req.period())}},
+      {"DEA", subject_score, "PERMISSION_DENIED", {}},
+      {"PUBLIC", subject_score, "UNAUTHENTICATED", {}}};
+  std::vector<v1::AuditRecord> trail;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        trail = AuditOf("a");
+        return trail.size() >= want.size();
+      },
+      seconds(30)));
+  testing::ExpectAuditRecords(trail, 0, want);
 }
 
 }  // namespace
