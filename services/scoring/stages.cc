@@ -37,19 +37,34 @@ using domain::YearOf;
 
 bool IsZero(const Components& c) { return SerializeDeterministic(c).empty(); }
 
-// The owner of an org (SPEC §1: the reporter of its first designation in log
-// order) as stage 2 stored it, or nullopt before its first designation. Only
-// the owner's designations are ever stored (Stage2::ApplyReference), so any
-// stored one names it; the reference table is small.
+// The owner of an org (the reporter of its first designation in log order)
+// as stage 2 stored it, or nullopt before its first counted designation.
+// One read: each org's first counted designation is kept under ("w", org_id)
+// (an AgencyReport, like every row of the reference table). A store written
+// before those rows existed is indexed once, from its stored designations
+// (only owners' are stored), and marked ("v", "owners") so it never scans
+// again: a scan per designation made reading a large reference topic
+// quadratic.
 absl::StatusOr<std::optional<std::string>> StoredOrgOwner(
-    const store::KvTx& tx, int table, const std::string& org) {
-  FRUITION_ASSIGN_OR_RETURN(
-      const auto rows,
-      store::ScanProto<v1::AgencyReport>(tx, table, JoinKey({"d", ""})));
-  for (const auto& [k, r] : rows) {
-    if (r.org_designated().org_id() == org) return r.reporter();
+    store::KvTx& tx, int table, const std::string& org) {
+  const std::string marker = JoinKey({"v", "owners"});
+  FRUITION_ASSIGN_OR_RETURN(const auto indexed, tx.Get(table, marker));
+  if (!indexed) {
+    FRUITION_ASSIGN_OR_RETURN(
+        const auto rows,
+        store::ScanProto<v1::AgencyReport>(tx, table, JoinKey({"d", ""})));
+    for (const auto& [k, r] : rows) {
+      const std::string key = JoinKey({"w", r.org_designated().org_id()});
+      FRUITION_ASSIGN_OR_RETURN(const auto have, tx.Get(table, key));
+      if (!have) tx.Put(table, key, SerializeDeterministic(r));
+    }
+    tx.Put(table, marker, "");
   }
-  return std::nullopt;
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto first,
+      store::GetProto<v1::AgencyReport>(tx, table, JoinKey({"w", org})));
+  if (!first) return std::nullopt;
+  return first->reporter();
 }
 
 }  // namespace
@@ -373,6 +388,11 @@ absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,
       FRUITION_ASSIGN_OR_RETURN(const bool counts, MayDesignate(tx, report));
       if (!counts) return absl::OkStatus();
       tx.Put(kReference, JoinKey({"d", id}), bytes);
+      const std::string owner_key =
+          JoinKey({"w", report.org_designated().org_id()});
+      FRUITION_ASSIGN_OR_RETURN(const auto owned_row,
+                                tx.Get(kReference, owner_key));
+      if (!owned_row) tx.Put(kReference, owner_key, bytes);
       // Its tier decides which outcome claims count as CPOT ones.
       FRUITION_ASSIGN_OR_RETURN(const auto outcomes,
                                 store::ScanProto<v1::AgencyReport>(
@@ -423,7 +443,7 @@ void Stage2::CountIgnoredDesignations(prometheus::Registry& registry) {
 }
 
 absl::StatusOr<bool> Stage2::MayDesignate(
-    const store::KvTx& tx, const v1::AgencyReport& report) const {
+    store::KvTx& tx, const v1::AgencyReport& report) const {
   const std::string& org = report.org_designated().org_id();
   FRUITION_ASSIGN_OR_RETURN(const auto owner,
                             StoredOrgOwner(tx, kReference, org));

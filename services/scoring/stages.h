@@ -156,7 +156,7 @@ class Stage2 : public stream::Handler {
   // designations share a key, hence a partition of the reference topic, so
   // every replica and replay stores the same ones. Counts and logs the
   // others.
-  absl::StatusOr<bool> MayDesignate(const store::KvTx& tx,
+  absl::StatusOr<bool> MayDesignate(store::KvTx& tx,
                                     const v1::AgencyReport& report) const;
   // Every agency and area unit-period the reference table feeds.
   absl::StatusOr<std::set<std::string>> ReferenceUnitPeriods(
