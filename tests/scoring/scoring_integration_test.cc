@@ -506,7 +506,7 @@ TEST_F(ScoringIntegrationTest, RestrictedReadsAndRefusalsAreAuditedOnce) {
         as(&ctx, "OIG");
         return stub->GetSubjectScore(&ctx, subject, &score).ok();
       },
-      seconds(60), std::chrono::milliseconds(200)));
+      seconds(180), std::chrono::milliseconds(200)));
   const std::string& key = pop.expected.begin()->first;
   v1::GetScorecardRequest card_req;
   card_req.set_unit(key.substr(0, key.find('\t')));
@@ -518,7 +518,7 @@ TEST_F(ScoringIntegrationTest, RestrictedReadsAndRefusalsAreAuditedOnce) {
         as(&ctx, "OIG");
         return stub->GetScorecard(&ctx, card_req, &card).ok();
       },
-      seconds(60), std::chrono::milliseconds(200)));
+      seconds(180), std::chrono::milliseconds(200)));
   EXPECT_FALSE(card.public_view());
   for (const char* who : {"DEA", ""}) {
     grpc::ClientContext ctx;
