@@ -19,6 +19,8 @@ const std::vector<Topic>& Catalogue() {
       {kScoringContributions, "unit", {kScoring}, {kScoring}},
       {kScoringPublicBase, "fiscal year", {kScoring}, {kScoring}},
       {kScoresPublic, "unit", {kScoring}, {kReconciler, kGateway}},
+      {kScoringCaseMembers, "case_id", {kScoring}, {kScoring}},
+      {kScoringCaseFacts, "subject_pid", {kScoring}, {kScoring}},
       {kOversightPublic,
        "unit or subject_pid",
        {kReconciler},

@@ -32,6 +32,14 @@ inline constexpr std::string_view kScoresPublic = "fruition.scores.public.v1";
 // (every unit-period a disclosure rule links lies in one fiscal year).
 inline constexpr std::string_view kScoringPublicBase =
     "fruition.scoring.public-base";
+// Internal: the case-to-person join of scoring (docs/DESIGN.md). Stage 1 ->
+// the case stage, key = case_id: a subject has facts in a case.
+inline constexpr std::string_view kScoringCaseMembers =
+    "fruition.scoring.case-members";
+// Internal: the case stage -> stage 1, key = subject_pid: the latest
+// case_opened of a case the subject is in.
+inline constexpr std::string_view kScoringCaseFacts =
+    "fruition.scoring.case-facts";
 inline constexpr std::string_view kOversightPublic =
     "fruition.oversight.public.v1";
 inline constexpr std::string_view kOversightRestricted =

@@ -24,6 +24,8 @@ TEST(TopicsTest, EveryTopicConstantIsInTheCatalogueOnce) {
                                                    kScoringContributions,
                                                    kScoresPublic,
                                                    kScoringPublicBase,
+                                                   kScoringCaseMembers,
+                                                   kScoringCaseFacts,
                                                    kOversightPublic,
                                                    kOversightRestricted,
                                                    kAudit};
