@@ -27,11 +27,26 @@ std::string SubjectOf(const v1::AgencyReport& r) {
     case v1::AgencyReport::kSentencing:
     case v1::AgencyReport::kDeclination:
     case v1::AgencyReport::kChargeFiled:
+    case v1::AgencyReport::kDisposition:
       return *SubjectPid(r);
     default:
       return "";
   }
 }
+
+namespace {
+
+// A prosecution-stage record's common fields (the body's are the caller's).
+SubjectState::Event* NewEvent(const v1::AgencyReport& r,
+                              SubjectState::Event* e) {
+  e->set_occurred_at(r.occurred_at().seconds());
+  e->set_case_id(r.case_id());
+  e->set_reporter(r.reporter());
+  e->set_report_id(r.report_id());
+  return e;
+}
+
+}  // namespace
 
 bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
   const std::string id = PairKey(r.reporter(), r.report_id());
@@ -76,17 +91,21 @@ bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
       break;
     }
     case v1::AgencyReport::kDeclination: {
-      auto* e = s->add_declinations();
+      auto* e = NewEvent(r, s->add_declinations());
       e->set_district(r.declination().district());
-      e->set_occurred_at(at);
-      e->set_case_id(r.case_id());
+      e->set_referred_to_state(r.declination().referred_to_state());
       break;
     }
     case v1::AgencyReport::kChargeFiled: {
-      auto* e = s->add_charges();
+      auto* e = NewEvent(r, s->add_charges());
       e->set_district(r.charge_filed().district());
-      e->set_occurred_at(at);
-      e->set_case_id(r.case_id());
+      e->set_mandatory_minimum_months(
+          r.charge_filed().mandatory_minimum_months());
+      break;
+    }
+    case v1::AgencyReport::kDisposition: {
+      auto* e = NewEvent(r, s->add_dispositions());
+      e->set_outcome(r.disposition().outcome());
       break;
     }
     default:

@@ -1,6 +1,7 @@
 #include "services/scoring/facts.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <tuple>
 #include <vector>
@@ -45,33 +46,111 @@ int64_t WeightFactorX8(int tier, int result) {
 
 }  // namespace
 
-std::set<std::string> PossibleUnitPeriods(const SubjectState& s) {
-  std::set<std::string> out;
-  auto add = [&](const std::string& unit, int64_t at) {
-    out.insert(Key(unit, FiscalYear(at)));
-    out.insert(Key(unit, FiscalQuarter(at)));
-  };
-  for (const auto& a : s.arrest_history()) {
-    if (!a.agency().empty()) add("agency:" + a.agency(), a.occurred_at());
-    if (!a.field_office().empty()) {
-      add("field_office:" + a.field_office(), a.occurred_at());
+namespace {
+
+constexpr char kNational[] = "national:US";
+
+// The latest record of each case among `events` (SPEC §5: per subject and
+// case, the latest occurred_at counts; ties by reporter, then report_id, so
+// any arrival order agrees).
+std::map<std::string, const SubjectState::Event*> LatestPerCase(
+    const google::protobuf::RepeatedPtrField<SubjectState::Event>& events) {
+  std::map<std::string, const SubjectState::Event*> out;
+  for (const auto& e : events) {
+    const SubjectState::Event*& latest = out[e.case_id()];
+    if (latest == nullptr ||
+        std::make_tuple(latest->occurred_at(), latest->reporter(),
+                        latest->report_id()) <
+            std::make_tuple(e.occurred_at(), e.reporter(), e.report_id())) {
+      latest = &e;
     }
-  }
-  for (const auto& e : s.sentencing_history()) {
-    add("district:" + e.district(), e.occurred_at());
-    for (const auto& a : s.arrest_history()) {
-      if (a.case_id() != e.case_id()) continue;
-      if (!a.agency().empty()) add("agency:" + a.agency(), e.occurred_at());
-      if (!a.field_office().empty()) {
-        add("field_office:" + a.field_office(), e.occurred_at());
-      }
-    }
-  }
-  for (const auto& c : s.charges()) {
-    add("district:" + c.district(), c.occurred_at());
   }
   return out;
 }
+
+// The units of a subject's record in case `case_id`: `district` (if any),
+// the agency and field office of every arrest of the case in `arrests`,
+// and national:US when any of those. Field offices map to their agencies.
+struct RecordUnits {
+  std::set<std::string> units;
+  std::map<std::string, std::set<std::string>> parents;  // field offices
+};
+
+const SubjectState::Arrest& Deref(const SubjectState::Arrest& a) { return a; }
+const SubjectState::Arrest& Deref(const SubjectState::Arrest* a) { return *a; }
+
+template <typename Arrests>
+RecordUnits UnitsOf(const std::string& district, const std::string& case_id,
+                    const Arrests& arrests) {
+  RecordUnits r;
+  if (!district.empty()) r.units.insert("district:" + district);
+  for (const auto& a : arrests) {
+    const SubjectState::Arrest& arrest = Deref(a);
+    if (arrest.case_id() != case_id) continue;
+    if (!arrest.agency().empty()) r.units.insert("agency:" + arrest.agency());
+    if (!arrest.field_office().empty()) {
+      const std::string fo = "field_office:" + arrest.field_office();
+      r.units.insert(fo);
+      r.parents[fo].insert(arrest.agency());
+    }
+  }
+  if (!r.units.empty()) r.units.insert(kNational);
+  return r;
+}
+
+}  // namespace
+
+std::set<std::string> PossibleUnitPeriods(const SubjectState& s) {
+  std::set<std::string> out;
+  auto add = [&](const std::set<std::string>& units, int64_t at) {
+    for (const std::string& unit : units) {
+      out.insert(Key(unit, FiscalYear(at)));
+      out.insert(Key(unit, FiscalQuarter(at)));
+    }
+  };
+  for (const auto& a : s.arrest_history()) {
+    std::set<std::string> units;
+    if (!a.agency().empty()) units.insert("agency:" + a.agency());
+    if (!a.field_office().empty()) {
+      units.insert("field_office:" + a.field_office());
+    }
+    if (!units.empty()) units.insert(kNational);
+    add(units, a.occurred_at());
+  }
+  const auto& history = s.arrest_history();
+  for (const auto& e : s.sentencing_history()) {
+    add(UnitsOf(e.district(), e.case_id(), history).units, e.occurred_at());
+  }
+  for (const auto* events : {&s.charges(), &s.declinations()}) {
+    for (const auto& e : *events) {
+      add(UnitsOf(e.district(), e.case_id(), history).units, e.occurred_at());
+    }
+  }
+  // A disposition is in the district of its case's latest charge: any
+  // charge of the case may have been the latest somewhere.
+  for (const auto& d : s.dispositions()) {
+    add(UnitsOf("", d.case_id(), history).units, d.occurred_at());
+    for (const auto& c : s.charges()) {
+      if (c.case_id() == d.case_id()) {
+        add(UnitsOf(c.district(), d.case_id(), history).units, d.occurred_at());
+      }
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// a[k] += sign × b[k] for every key; a zero count is erased (so equal sums
+// serialize equally).
+template <typename Map>
+void AddMap(const Map& b, int64_t sign, Map* a) {
+  for (const auto& [k, v] : b) {
+    if (((*a)[k] += sign * v) == 0) a->erase(k);
+  }
+}
+
+}  // namespace
 
 void AddComponents(const Components& b, int64_t sign, Components* a) {
   // Every int64 count, by reflection: a new count for a new indicator is a
@@ -88,10 +167,10 @@ void AddComponents(const Components& b, int64_t sign, Components* a) {
                          reflection->GetInt64(*a, field) +
                              sign * reflection->GetInt64(b, field));
   }
-  for (const auto& [k, v] : b.parent_agencies()) {
-    auto& m = *a->mutable_parent_agencies();
-    if ((m[k] += sign * v) == 0) m.erase(k);
-  }
+  AddMap(b.parent_agencies(), sign, a->mutable_parent_agencies());
+  AddMap(b.tallies(), sign, a->mutable_tallies());
+  AddMap(b.sentence_months_histogram(), sign,
+         a->mutable_sentence_months_histogram());
 }
 
 namespace {
@@ -156,12 +235,37 @@ void AddArrests(const SubjectState& s,
       AddTo("field_office:" + a->field_office(), a->occurred_at(),
             WithParent(c, a->agency()), out);
     }
+    if (!a->agency().empty() || !a->field_office().empty()) {
+      AddTo(kNational, a->occurred_at(), c, out);
+    }
   }
 }
 
-// What one sentencing record counts, before its case's claims.
+// `c` in each of `r`'s units, in the period of `at`.
+void AddToUnits(const RecordUnits& r, int64_t at, const Components& c,
+                Out* out) {
+  for (const std::string& unit : r.units) {
+    Components u = c;
+    if (auto it = r.parents.find(unit); it != r.parents.end()) {
+      for (const std::string& agency : it->second) u = WithParent(u, agency);
+    }
+    AddTo(unit, at, u, out);
+  }
+}
+
+// The enum name of `value` of enum `E` (as on the wire).
+template <typename E>
+std::string EnumName(int value) {
+  return std::string(google::protobuf::GetEnumDescriptor<E>()
+                         ->FindValueByNumber(value)
+                         ->name());
+}
+
+// What one sentencing record counts about the person, before its case's
+// claims and case-level facts.
 Components SentencedComponents(const v1::SentencingRecord& r,
-                               const DesertResult& d) {
+                               const DesertResult& d,
+                               const DesertRules& rules) {
   Components c;
   c.set_sentenced(1);
   c.set_desert_sum(d.score);
@@ -178,32 +282,68 @@ Components SentencedComponents(const v1::SentencingRecord& r,
                         ? 1
                         : 0);
   if (d.lnf) c.set_lnf_months(r.sentence_months());
+  // The prosecution stage and the Sentencing Commission's tables.
+  c.set_lnf_safety_valve(d.lnf && r.safety_valve() ? 1 : 0);
+  c.set_sentence_months(r.sentence_months());
+  (*c.mutable_sentence_months_histogram())[r.sentence_months()] = 1;
+  if (auto t = rules.thresholds.find(r.drug());
+      t != rules.thresholds.end() &&
+      r.drug_weight_grams() >= t->second.second) {
+    c.set_heavy(1);
+    c.set_heavy_lnf_function(rules.lnf_functions.count(r.function()) > 0);
+  }
+  auto& tallies = *c.mutable_tallies();
+  tallies["function:" + EnumName<v1::OffenseFunction>(r.function())] = 1;
+  tallies[StrCat("criminal_history:", r.criminal_history_category())] = 1;
+  tallies["drug:" + EnumName<v1::Drug>(r.drug())] = 1;
   return c;
+}
+
+// What the case adds to a sentencing record: its charge's mandatory
+// minimum (the latest charge_filed of the subject in the case) and the
+// case's origin and designations (its latest case_opened), once known.
+void AddCaseFacts(const SubjectState& s, const std::string& case_id,
+                  const v1::SentencingRecord& r, bool lnf,
+                  const SubjectState::Event* charge, Components* c) {
+  if (charge != nullptr && charge->mandatory_minimum_months() > 0) {
+    c->set_mm_sentenced(1);
+    c->set_below_mm(
+        r.sentence_months() < charge->mandatory_minimum_months() ? 1 : 0);
+    c->set_lnf_mm(lnf ? 1 : 0);
+  }
+  auto it = s.cases().find(case_id);
+  if (it == s.cases().end()) return;
+  const v1::CaseOpened& opened = it->second.opened();
+  const std::string origin = EnumName<v1::CaseOrigin>(opened.origin());
+  (*c->mutable_tallies())["origin:" + origin] = 1;
+  if (lnf) (*c->mutable_tallies())["origin_lnf:" + origin] = 1;
+  for (int d : opened.designations()) {
+    if (d != v1::CASE_DESIGNATION_OCDETF) continue;
+    c->set_ocdetf_sentenced(1);
+    c->set_ocdetf_lnf(lnf ? 1 : 0);
+    break;
+  }
 }
 
 // Each sentencing record that counts: in its district and in the agency
 // and field office of every arrest of its case, with the best claim behind
-// them.
+// them, and in national:US.
 void AddSentencings(const SubjectState& s,
                     const std::vector<const SubjectState::Arrest*>& arrests,
                     const DesertRules& rules, Out* out) {
+  const auto charges = LatestPerCase(s.charges());
   for (const auto& [case_id, sen] : s.sentencings()) {
     const v1::SentencingRecord& r = sen.record();
     const DesertResult d = Score(r, rules);
-    Components c = SentencedComponents(r, d);
-    // The case's arrests: units, and the best claim behind them.
-    std::set<std::string> units = {"district:" + r.district()};
-    std::map<std::string, std::set<std::string>> parents;  // field offices
+    Components c = SentencedComponents(r, d, rules);
+    auto charge = charges.find(case_id);
+    AddCaseFacts(s, case_id, r, d.lnf,
+                 charge == charges.end() ? nullptr : charge->second, &c);
+    // The case's arrests: the best claim behind them.
     bool priority = false;
     int64_t best_x8 = WeightFactorX8(v1::TIER_UNSPECIFIED, 0);
     for (const auto* a : arrests) {
-      if (a->case_id() != case_id) continue;
-      if (!a->agency().empty()) units.insert("agency:" + a->agency());
-      if (!a->field_office().empty()) {
-        units.insert("field_office:" + a->field_office());
-        parents["field_office:" + a->field_office()].insert(a->agency());
-      }
-      if (a->claim_id().empty()) continue;
+      if (a->case_id() != case_id || a->claim_id().empty()) continue;
       if (const auto* as = AssessmentOf(s, a->reporter(), a->claim_id())) {
         if (IsPriority(as->tier())) priority = true;
         best_x8 = std::max(best_x8, WeightFactorX8(as->tier(), as->result()));
@@ -211,13 +351,44 @@ void AddSentencings(const SubjectState& s,
     }
     c.set_claimed_priority(priority ? 1 : 0);
     c.set_wev_x800(d.score * best_x8);  // desert/100 × w × f, × 800
-    for (const std::string& unit : units) {
-      Components u = c;
-      for (const std::string& agency : parents[unit]) {
-        u = WithParent(u, agency);
-      }
-      AddTo(unit, sen.occurred_at(), u, out);
-    }
+    AddToUnits(UnitsOf(r.district(), case_id, arrests), sen.occurred_at(), c,
+               out);
+  }
+}
+
+// The latest charge, declination and disposition of each of the subject's
+// cases: in their district (a disposition: its case's charge's), in the
+// units of the case's arrests, and in national:US.
+void AddProsecution(const SubjectState& s,
+                    const std::vector<const SubjectState::Arrest*>& arrests,
+                    Out* out) {
+  const auto charges = LatestPerCase(s.charges());
+  for (const auto& [case_id, e] : charges) {
+    Components c;
+    c.set_charged(1);
+    c.set_mm_charged(e->mandatory_minimum_months() > 0 ? 1 : 0);
+    AddToUnits(UnitsOf(e->district(), case_id, arrests), e->occurred_at(), c,
+               out);
+  }
+  for (const auto& [case_id, e] : LatestPerCase(s.declinations())) {
+    Components c;
+    c.set_declined(1);
+    c.set_referred(e->referred_to_state() ? 1 : 0);
+    AddToUnits(UnitsOf(e->district(), case_id, arrests), e->occurred_at(), c,
+               out);
+  }
+  for (const auto& [case_id, e] : LatestPerCase(s.dispositions())) {
+    Components c;
+    c.set_dispositions(1);
+    const bool plea = e->outcome() == v1::DISPOSITION_OUTCOME_PLEA;
+    c.set_pleas(plea ? 1 : 0);
+    c.set_convictions(
+        plea || e->outcome() == v1::DISPOSITION_OUTCOME_TRIAL_CONVICTION ? 1
+                                                                         : 0);
+    auto charge = charges.find(case_id);
+    const std::string district =
+        charge == charges.end() ? "" : charge->second->district();
+    AddToUnits(UnitsOf(district, case_id, arrests), e->occurred_at(), c, out);
   }
 }
 
@@ -241,6 +412,7 @@ void AddDeclinedThenCharged(const SubjectState& s, Out* out) {
     Components c;
     c.set_declined_charged(1);
     AddTo("district:" + first->district(), first->occurred_at(), c, out);
+    AddTo(kNational, first->occurred_at(), c, out);
   }
 }
 
@@ -252,7 +424,102 @@ std::map<std::string, Components> Contributions(const SubjectState& s,
   const auto arrests = SortedArrests(s);
   AddArrests(s, arrests, &out);
   AddSentencings(s, arrests, rules, &out);
+  AddProsecution(s, arrests, &out);
   AddDeclinedThenCharged(s, &out);
+  return out;
+}
+
+bool LaterCase(const SubjectState::Case& a, const SubjectState::Case& b) {
+  return std::make_tuple(a.occurred_at(), a.reporter(), a.report_id()) >
+         std::make_tuple(b.occurred_at(), b.reporter(), b.report_id());
+}
+
+bool ApplyCaseFact(const internal::CaseFact& fact, SubjectState* s) {
+  if (fact.case_id().empty() || !fact.has_case_()) return false;
+  auto& cases = *s->mutable_cases();
+  auto it = cases.find(fact.case_id());
+  if (it != cases.end() && !LaterCase(fact.case_(), it->second)) return false;
+  cases[fact.case_id()] = fact.case_();
+  return true;
+}
+
+bool ApplyCaseReport(const v1::AgencyReport& r, internal::CaseState* s) {
+  if (r.body_case() != v1::AgencyReport::kCaseOpened &&
+      r.body_case() != v1::AgencyReport::kSeizure) {
+    return false;
+  }
+  const std::string id = domain::PairKey(r.reporter(), r.report_id());
+  if (s->reports().count(id) > 0) return false;  // the same report again
+  (*s->mutable_reports())[id] = true;
+  const int64_t at = r.occurred_at().seconds();
+  if (r.has_case_opened()) {
+    const v1::CaseOpened& o = r.case_opened();
+    for (const auto& unit :
+         {"agency:" + o.agency(), "field_office:" + o.field_office(),
+          "district:" + o.district()}) {
+      if (unit.back() != ':') (*s->mutable_unit_history())[unit] = true;
+    }
+    SubjectState::Case c;
+    *c.mutable_opened() = o;
+    c.set_occurred_at(at);
+    c.set_reporter(r.reporter());
+    c.set_report_id(r.report_id());
+    if (!s->has_latest() || LaterCase(c, s->latest())) *s->mutable_latest() = c;
+    return true;
+  }
+  const v1::Seizure& z = r.seizure();
+  (*s->mutable_seizure_times())[at] = true;
+  internal::CaseState::Seizure out;
+  out.set_reporter(r.reporter());
+  out.set_report_id(r.report_id());
+  out.set_occurred_at(at);
+  out.set_value_cents(std::llround((z.cash_usd() + z.assets_usd()) * 100.0));
+  auto& seizures = *s->mutable_seizures();
+  const std::string key = domain::PairKey(r.reporter(), z.seizure_id());
+  auto it = seizures.find(key);
+  // A seizure reported again (a correction): the latest occurred_at counts,
+  // ties by report_id.
+  if (it == seizures.end() ||
+      std::make_tuple(it->second.occurred_at(), it->second.report_id()) <
+          std::make_tuple(at, r.report_id())) {
+    seizures[key] = out;
+  }
+  return true;
+}
+
+std::map<std::string, Components> CaseContributions(
+    const internal::CaseState& s) {
+  Out out;
+  if (!s.has_latest()) return out;  // counted when the case arrives
+  const v1::CaseOpened& o = s.latest().opened();
+  for (const auto& [key, z] : s.seizures()) {
+    Components c;
+    c.set_seizures(1);
+    c.set_seized_cents(z.value_cents());
+    if (!o.agency().empty())
+      AddTo("agency:" + o.agency(), z.occurred_at(), c, &out);
+    if (!o.field_office().empty()) {
+      AddTo("field_office:" + o.field_office(), z.occurred_at(),
+            WithParent(c, o.agency()), &out);
+    }
+    if (!o.district().empty()) {
+      AddTo("district:" + o.district(), z.occurred_at(), c, &out);
+    }
+    AddTo(kNational, z.occurred_at(), c, &out);
+  }
+  return out;
+}
+
+std::set<std::string> CasePossibleUnitPeriods(const internal::CaseState& s) {
+  std::set<std::string> out;
+  for (const auto& [at, seen] : s.seizure_times()) {
+    for (const auto& [unit, named] : s.unit_history()) {
+      out.insert(Key(unit, FiscalYear(at)));
+      out.insert(Key(unit, FiscalQuarter(at)));
+    }
+    out.insert(Key(kNational, FiscalYear(at)));
+    out.insert(Key(kNational, FiscalQuarter(at)));
+  }
   return out;
 }
 

@@ -60,6 +60,31 @@ std::map<std::string, internal::Components> Contributions(
 // keys, the same whatever order the facts arrived in.
 std::set<std::string> PossibleUnitPeriods(const internal::SubjectState& s);
 
+// Applies the latest case_opened of a case the subject is in (a
+// fruition.scoring.case-facts record); false if it changed nothing. The
+// latest occurred_at wins (ties: reporter, then report_id), so copies in
+// any order and any number agree.
+bool ApplyCaseFact(const internal::CaseFact& fact, internal::SubjectState* s);
+
+// Whether case_opened `a` is later than `b` (the rule above).
+bool LaterCase(const internal::SubjectState::Case& a,
+               const internal::SubjectState::Case& b);
+
+// The case stage's facts (a case_opened or a seizure of the case); false
+// if it changed nothing (another body, or a report already applied).
+bool ApplyCaseReport(const v1::AgencyReport& report, internal::CaseState* s);
+
+// A case's contribution to each unit-period: its seizures, in the
+// fiscal year and quarter of each and the agency, field office and district
+// of the case's latest case_opened (and national:US); none before the case
+// is opened.
+std::map<std::string, internal::Components> CaseContributions(
+    const internal::CaseState& s);
+
+// Every unit-period a case may have been counted in: every unit any of its
+// case_opened reports named, in every seizure's periods.
+std::set<std::string> CasePossibleUnitPeriods(const internal::CaseState& s);
+
 // a += sign × b, field by field.
 void AddComponents(const internal::Components& b, int64_t sign,
                    internal::Components* a);

@@ -421,6 +421,8 @@ TEST(ContributionsTest, ArrestCountsInAgencyAndFieldOfficeForYearAndQuarter) {
       {"agency:DEA", "FY2016Q2"},
       {"field_office:DEA-PHILADELPHIA", "FY2016"},
       {"field_office:DEA-PHILADELPHIA", "FY2016Q2"},
+      {"national:US", "FY2016"},
+      {"national:US", "FY2016Q2"},
   };
   EXPECT_EQ(Keys(c), want);
   Components one;
@@ -481,8 +483,13 @@ TEST(ContributionsTest, SentencingCountsInDistrictAndTheCasesArrestUnits) {
   EXPECT_EQ(c.at(Key("agency:DEA", "FY2016")).arrests(), 1);
   EXPECT_EQ(c.at(Key("agency:DEA", "FY2016")).sentenced(), 0);
   EXPECT_EQ(c.at(Key("agency:FBI", "FY2016Q2")).arrests(), 1);
-  // 5 units × 2 sentencing periods, and 3 arrests × 2 units × 2 periods.
-  EXPECT_EQ(c.size(), 5u * 2 + 12u);
+  // national:US counts the sentencing once and every arrest.
+  EXPECT_EQ(c.at(Key("national:US", "FY2017")).sentenced(), 1);
+  EXPECT_EQ(c.at(Key("national:US", "FY2017Q3")).sentenced(), 1);
+  EXPECT_EQ(c.at(Key("national:US", "FY2016")).arrests(), 3);
+  // 5 units and national:US × 2 sentencing periods; 3 arrests × 2 units ×
+  // 2 periods; national:US in FY2016, FY2016Q2 (two arrests) and FY2016Q3.
+  EXPECT_EQ(c.size(), 6u * 2 + 12u + 3u);
 }
 
 TEST(ContributionsTest, SentencingComponents) {
@@ -700,6 +707,18 @@ TEST(ContributionsTest, AnotherCasesClaimDoesNotWeighTheSentencing) {
 // ---------------------------------------------------------------------------
 // Contributions: declined in one district, charged in another.
 
+// Only where declined_then_charged_elsewhere counts (the charges and the
+// declinations also count, as `charged` and `declined`, in their own units
+// and periods: ProsecutionTest).
+std::map<std::string, Components> DeclinedCharged(
+    const std::map<std::string, Components>& all) {
+  std::map<std::string, Components> c;
+  for (const auto& [k, v] : all) {
+    if (v.declined_charged() != 0) c[k] = v;
+  }
+  return c;
+}
+
 TEST(ContributionsTest, DeclinedThenChargedElsewhereOnceAtEarliestCharge) {
   const auto dec = Declination("D-1", kPid, "EDPA", Utc(2016, 1, 5));
   // SDNY charge in FY2016Q3, DNJ charge later in FY2017Q1.
@@ -707,43 +726,45 @@ TEST(ContributionsTest, DeclinedThenChargedElsewhereOnceAtEarliestCharge) {
   const auto dnj = Charge("F-2", kPid, "DNJ", Utc(2016, 11, 5));
   for (const auto& order : std::vector<std::vector<v1::AgencyReport>>{
            {dec, sdny, dnj}, {dnj, sdny, dec}, {sdny, dec, dnj}}) {
-    const auto c = Contribs(Apply(order));
+    const auto c = DeclinedCharged(Contribs(Apply(order)));
     const std::vector<std::pair<std::string, std::string>> want = {
-        {"district:SDNY", "FY2016"}, {"district:SDNY", "FY2016Q3"}};
+        {"district:SDNY", "FY2016"},
+        {"district:SDNY", "FY2016Q3"},
+        {"national:US", "FY2016"},
+        {"national:US", "FY2016Q3"}};
     EXPECT_EQ(Keys(c), want);
-    for (const auto& [k, v] : c) {
-      Components one;
-      one.set_declined_charged(1);
-      EXPECT_TRUE(Same(v, one)) << v.ShortDebugString();
-    }
+    for (const auto& [k, v] : c) EXPECT_EQ(v.declined_charged(), 1) << k;
   }
 }
 
 TEST(ContributionsTest, DeclinedAndChargedInTheSameDistrictDoesNotCount) {
-  const auto c = Contribs(Apply({
+  const auto c = DeclinedCharged(Contribs(Apply({
       Declination("D-1", kPid, "EDPA", Utc(2016, 1, 5)),
       Charge("F-1", kPid, "EDPA", Utc(2016, 4, 5)),
-  }));
+  })));
   EXPECT_TRUE(c.empty()) << Keys(c).size();
 }
 
 TEST(ContributionsTest, ChargedWithoutDeclinationDoesNotCount) {
-  const auto c =
+  const auto c = DeclinedCharged(
       Contribs(Apply({Charge("F-1", kPid, "EDPA", Utc(2016, 4, 5)),
-                      Charge("F-2", kPid, "SDNY", Utc(2016, 5, 5))}));
+                      Charge("F-2", kPid, "SDNY", Utc(2016, 5, 5))})));
   EXPECT_TRUE(c.empty());
 }
 
 TEST(ContributionsTest, SameDistrictChargeIsSkippedForTheOtherOne) {
   // Declined in EDPA; charged first in EDPA (does not count) and later in
   // SDNY (counts, in SDNY's period).
-  const auto c = Contribs(Apply({
+  const auto c = DeclinedCharged(Contribs(Apply({
       Declination("D-1", kPid, "EDPA", Utc(2016, 1, 5)),
       Charge("F-1", kPid, "EDPA", Utc(2016, 2, 5)),
       Charge("F-2", kPid, "SDNY", Utc(2016, 8, 5)),
-  }));
+  })));
   const std::vector<std::pair<std::string, std::string>> want = {
-      {"district:SDNY", "FY2016"}, {"district:SDNY", "FY2016Q4"}};
+      {"district:SDNY", "FY2016"},
+      {"district:SDNY", "FY2016Q4"},
+      {"national:US", "FY2016"},
+      {"national:US", "FY2016Q4"}};
   EXPECT_EQ(Keys(c), want);
 }
 
@@ -777,6 +798,297 @@ TEST(AddComponentsTest, AddsAndSubtractsEveryField) {
   // Counts back to zero; a parent agency counted zero times is removed.
   Components zero;
   EXPECT_TRUE(Same(a, zero)) << a.ShortDebugString();
+}
+
+// ---------------------------------------------------------------------------
+// The prosecution stage (SPEC §5 v1.1): worked examples.
+
+// A charge in case `case_id` with a mandatory minimum.
+v1::AgencyReport ChargeMm(const std::string& report_id, const std::string& pid,
+                          const std::string& case_id,
+                          const std::string& district, int64_t at,
+                          uint32_t minimum) {
+  v1::AgencyReport r = Envelope("USAO-" + district, report_id, case_id, at);
+  r.mutable_charge_filed()->set_subject_pid(pid);
+  r.mutable_charge_filed()->set_district(district);
+  r.mutable_charge_filed()->add_statutes("21 U.S.C. § 841(a)(1)");
+  r.mutable_charge_filed()->set_mandatory_minimum_months(minimum);
+  return r;
+}
+
+v1::AgencyReport DispositionOf(const std::string& report_id,
+                               const std::string& pid,
+                               const std::string& case_id, int64_t at,
+                               v1::DispositionOutcome outcome) {
+  v1::AgencyReport r = Envelope("EDPA-COURT", report_id, case_id, at);
+  r.mutable_disposition()->set_subject_pid(pid);
+  r.mutable_disposition()->set_outcome(outcome);
+  return r;
+}
+
+internal::CaseFact CaseFactOf(const std::string& case_id, int64_t at,
+                              v1::CaseOrigin origin, bool ocdetf,
+                              const std::string& report_id = "CO-1") {
+  internal::CaseFact f;
+  f.set_subject_pid(kPid);
+  f.set_case_id(case_id);
+  auto* c = f.mutable_case_();
+  c->mutable_opened()->set_agency("DEA");
+  c->mutable_opened()->set_district("EDPA");
+  c->mutable_opened()->set_origin(origin);
+  if (ocdetf)
+    c->mutable_opened()->add_designations(v1::CASE_DESIGNATION_OCDETF);
+  c->set_occurred_at(at);
+  c->set_reporter("DEA");
+  c->set_report_id(report_id);
+  return f;
+}
+
+TEST(ProsecutionTest, ChargeRefiledWithADifferentMinimumCountsTheLatest) {
+  // C1 charged in EDPA with 120 months (Jan 2016), re-filed with 60
+  // (Mar 2016, FY2016Q2): one charged person, in Q2, with a minimum; the
+  // sentence of 48 months is below the re-filed minimum.
+  SubjectState s = Apply({
+      ChargeMm("F-1", kPid, "C1", "EDPA", Utc(2016, 1, 5), 120),
+      ChargeMm("F-2", kPid, "C1", "EDPA", Utc(2016, 3, 5), 60),
+  });
+  v1::SentencingRecord r = LnfRecord(kPid, "EDPA");
+  r.set_sentence_months(48);
+  r.set_safety_valve(true);
+  ApplyReport(Sentencing("USSC", "S-1", "C1", Utc(2016, 8, 1), r), &s);
+  const auto c = Contribs(s);
+  EXPECT_EQ(c.at(Key("district:EDPA", "FY2016")).charged(), 1);
+  EXPECT_EQ(c.at(Key("district:EDPA", "FY2016")).mm_charged(), 1);
+  EXPECT_EQ(c.at(Key("district:EDPA", "FY2016Q2")).charged(), 1);
+  EXPECT_EQ(c.count(Key("district:EDPA", "FY2016Q1")), 0u);
+  const Components& year = c.at(Key("district:EDPA", "FY2016Q4"));
+  EXPECT_EQ(year.sentenced(), 1);
+  EXPECT_EQ(year.mm_sentenced(), 1);
+  EXPECT_EQ(year.below_mm(), 1);  // 48 < 60
+  EXPECT_EQ(year.lnf_mm(), 1);
+  EXPECT_EQ(year.lnf_safety_valve(), 1);
+  EXPECT_EQ(year.sentence_months(), 48);
+  EXPECT_EQ(year.sentence_months_histogram().at(48), 1);
+  // The same facts in the other order count the same.
+  SubjectState t = Apply({
+      Sentencing("USSC", "S-1", "C1", Utc(2016, 8, 1), r),
+      ChargeMm("F-2", kPid, "C1", "EDPA", Utc(2016, 3, 5), 60),
+      ChargeMm("F-1", kPid, "C1", "EDPA", Utc(2016, 1, 5), 120),
+  });
+  const auto d = Contribs(t);
+  ASSERT_EQ(Keys(c), Keys(d));
+  for (const auto& [k, v] : c) EXPECT_TRUE(Same(v, d.at(k))) << k;
+}
+
+TEST(ProsecutionTest, RefiledWithoutAMinimumIsNotAMinimumCase) {
+  SubjectState s = Apply({
+      ChargeMm("F-1", kPid, "C1", "EDPA", Utc(2016, 1, 5), 60),
+      ChargeMm("F-2", kPid, "C1", "EDPA", Utc(2016, 2, 5), 0),
+      Sentencing("USSC", "S-1", "C1", Utc(2016, 8, 1), LnfRecord(kPid, "EDPA")),
+  });
+  const auto c = Contribs(s);
+  EXPECT_EQ(c.at(Key("district:EDPA", "FY2016")).mm_charged(), 0);
+  EXPECT_EQ(c.at(Key("district:EDPA", "FY2016")).mm_sentenced(), 0);
+  EXPECT_EQ(c.at(Key("district:EDPA", "FY2016")).lnf_mm(), 0);
+}
+
+TEST(ProsecutionTest, AmendedJudgmentReplacesTheFirstInTheTables) {
+  v1::SentencingRecord first = LnfRecord(kPid, "EDPA");
+  first.set_sentence_months(120);
+  first.set_drug(v1::DRUG_FENTANYL);
+  v1::SentencingRecord amended = first;
+  amended.set_sentence_months(70);
+  amended.set_criminal_history_category(2);
+  const auto c = Contribs(Apply({
+      Sentencing("USSC", "S-2", "C1", Utc(2016, 9, 1), amended),
+      Sentencing("USSC", "S-1", "C1", Utc(2016, 5, 1), first),
+  }));
+  const Components& y = c.at(Key("district:EDPA", "FY2016"));
+  EXPECT_EQ(y.sentenced(), 1);
+  EXPECT_EQ(y.sentence_months(), 70);
+  EXPECT_EQ(y.sentence_months_histogram().size(), 1u);
+  EXPECT_EQ(y.sentence_months_histogram().at(70), 1);
+  EXPECT_EQ(y.tallies().at("criminal_history:2"), 1);
+  EXPECT_EQ(y.tallies().count("criminal_history:1"), 0u);
+  EXPECT_EQ(y.tallies().at("drug:DRUG_FENTANYL"), 1);
+  EXPECT_EQ(y.tallies().at("function:OFFENSE_FUNCTION_USER"), 1);
+  // The first judgment's period (FY2016Q3) no longer counts it.
+  EXPECT_EQ(c.count(Key("district:EDPA", "FY2016Q3")), 0u);
+}
+
+TEST(ProsecutionTest, DispositionWithNoChargeCountsInTheArrestsUnitsOnly) {
+  const auto c = Contribs(Apply({
+      Arrest("DEA", "R-1", "C1", kPid, "A1", "DEA", "DEA-PHILADELPHIA",
+             Utc(2016, 2, 10)),
+      DispositionOf("P-1", kPid, "C1", Utc(2016, 7, 1),
+                    v1::DISPOSITION_OUTCOME_DISMISSAL),
+  }));
+  for (const char* unit :
+       {"agency:DEA", "field_office:DEA-PHILADELPHIA", "national:US"}) {
+    const Components& q = c.at(Key(unit, "FY2016Q4"));
+    EXPECT_EQ(q.dispositions(), 1) << unit;
+    EXPECT_EQ(q.pleas(), 0) << unit;
+    EXPECT_EQ(q.convictions(), 0) << unit;
+  }
+  for (const auto& [k, v] : c) {
+    EXPECT_NE(store::SplitKey(k)[0].rfind("district:", 0), 0u) << k;
+  }
+}
+
+TEST(ProsecutionTest, DispositionIsInTheDistrictOfTheLatestCharge) {
+  const auto c = Contribs(Apply({
+      ChargeMm("F-1", kPid, "C1", "EDPA", Utc(2016, 1, 5), 0),
+      ChargeMm("F-2", kPid, "C1", "SDNY", Utc(2016, 2, 5), 0),
+      DispositionOf("P-1", kPid, "C1", Utc(2016, 7, 1),
+                    v1::DISPOSITION_OUTCOME_ACQUITTAL),
+      DispositionOf("P-2", kPid, "C1", Utc(2016, 7, 20),
+                    v1::DISPOSITION_OUTCOME_PLEA),
+  }));
+  const Components& q = c.at(Key("district:SDNY", "FY2016Q4"));
+  EXPECT_EQ(q.dispositions(), 1);  // the latest one
+  EXPECT_EQ(q.pleas(), 1);
+  EXPECT_EQ(q.convictions(), 1);
+  EXPECT_EQ(c.count(Key("district:EDPA", "FY2016Q4")), 0u);
+  EXPECT_EQ(c.at(Key("national:US", "FY2016Q4")).dispositions(), 1);
+}
+
+TEST(ProsecutionTest, DeclinedThenChargedInTheSameDistrictCountsInBoth) {
+  auto declined = Envelope("USAO-EDPA", "D-1", "C1", Utc(2016, 1, 5));
+  declined.mutable_declination()->set_subject_pid(kPid);
+  declined.mutable_declination()->set_district("EDPA");
+  declined.mutable_declination()->set_reason("insufficient evidence");
+  declined.mutable_declination()->set_referred_to_state(true);
+  const auto c = Contribs(Apply({
+      declined,
+      ChargeMm("F-1", kPid, "C2", "EDPA", Utc(2016, 8, 5), 60),
+  }));
+  const Components& q2 = c.at(Key("district:EDPA", "FY2016Q2"));
+  EXPECT_EQ(q2.declined(), 1);
+  EXPECT_EQ(q2.referred(), 1);
+  EXPECT_EQ(q2.charged(), 0);
+  const Components& q4 = c.at(Key("district:EDPA", "FY2016Q4"));
+  EXPECT_EQ(q4.charged(), 1);
+  EXPECT_EQ(q4.declined(), 0);
+  const Components& year = c.at(Key("district:EDPA", "FY2016"));
+  EXPECT_EQ(year.declined(), 1);
+  EXPECT_EQ(year.charged(), 1);
+  EXPECT_EQ(year.declined_charged(), 0);  // the same district
+}
+
+TEST(ProsecutionTest, CaseFactsJoinWhateverTheOrder) {
+  const auto sentencing =
+      Sentencing("USSC", "S-1", "C1", Utc(2016, 8, 1), LnfRecord(kPid, "EDPA"));
+  // Opened as an interdiction case, re-opened (later) as an OCDETF wiretap
+  // case: the later one counts, in either order, also before the
+  // sentencing arrives.
+  const auto first =
+      CaseFactOf("C1", Utc(2015, 1, 1), v1::CASE_ORIGIN_INTERDICTION, false);
+  const auto reopened =
+      CaseFactOf("C1", Utc(2015, 6, 1), v1::CASE_ORIGIN_WIRETAP, true, "CO-2");
+  SubjectState a = Apply({sentencing});
+  EXPECT_TRUE(ApplyCaseFact(first, &a));
+  EXPECT_TRUE(ApplyCaseFact(reopened, &a));
+  SubjectState b;
+  EXPECT_TRUE(ApplyCaseFact(reopened, &b));
+  EXPECT_FALSE(ApplyCaseFact(first, &b));
+  EXPECT_FALSE(ApplyCaseFact(reopened, &b));  // again: nothing
+  ApplyReport(sentencing, &b);
+  for (const SubjectState* s : {&a, &b}) {
+    const Components y = Contribs(*s).at(Key("district:EDPA", "FY2016"));
+    EXPECT_EQ(y.ocdetf_sentenced(), 1);
+    EXPECT_EQ(y.ocdetf_lnf(), 1);
+    EXPECT_EQ(y.tallies().at("origin:CASE_ORIGIN_WIRETAP"), 1);
+    EXPECT_EQ(y.tallies().at("origin_lnf:CASE_ORIGIN_WIRETAP"), 1);
+    EXPECT_EQ(y.tallies().count("origin:CASE_ORIGIN_INTERDICTION"), 0u);
+  }
+  // Without the case: no origin and no OCDETF count.
+  const Components none =
+      Contribs(Apply({sentencing})).at(Key("district:EDPA", "FY2016"));
+  EXPECT_EQ(none.ocdetf_sentenced(), 0);
+  EXPECT_EQ(none.tallies().count("origin:CASE_ORIGIN_WIRETAP"), 0u);
+}
+
+TEST(ProsecutionTest, WeightAgainstRole) {
+  // 400 g of fentanyl is the 10-year threshold: heavy; a courier is an LNF
+  // function, a wholesaler is not; 399 g is not heavy.
+  auto record = [](double grams, v1::OffenseFunction f) {
+    v1::SentencingRecord r = LnfRecord(kPid, "EDPA");
+    r.set_drug(v1::DRUG_FENTANYL);
+    r.set_drug_weight_grams(grams);
+    r.set_function(f);
+    return r;
+  };
+  const struct {
+    double grams;
+    v1::OffenseFunction function;
+    int heavy, mismatch;
+  } cases[] = {{400, v1::OFFENSE_FUNCTION_COURIER, 1, 1},
+               {400, v1::OFFENSE_FUNCTION_WHOLESALER, 1, 0},
+               {399.9, v1::OFFENSE_FUNCTION_COURIER, 0, 0}};
+  for (const auto& k : cases) {
+    const Components y =
+        Contribs(Apply({Sentencing("USSC", "S-1", "C1", Utc(2016, 8, 1),
+                                   record(k.grams, k.function))}))
+            .at(Key("district:EDPA", "FY2016"));
+    EXPECT_EQ(y.heavy(), k.heavy) << k.grams;
+    EXPECT_EQ(y.heavy_lnf_function(), k.mismatch) << k.grams;
+  }
+}
+
+// The case stage: seizures count in the units of the case, once it is
+// opened.
+v1::AgencyReport SeizureIn(const std::string& report_id,
+                           const std::string& case_id, int64_t at, double cash,
+                           double assets) {
+  v1::AgencyReport r = Envelope("DEA", report_id, case_id, at);
+  r.mutable_seizure()->set_seizure_id("Z-" + report_id);
+  r.mutable_seizure()->set_drug(v1::DRUG_COCAINE);
+  r.mutable_seizure()->set_weight_grams(1000);
+  r.mutable_seizure()->set_cash_usd(cash);
+  r.mutable_seizure()->set_assets_usd(assets);
+  return r;
+}
+
+v1::AgencyReport OpenedIn(const std::string& report_id,
+                          const std::string& case_id, int64_t at,
+                          const std::string& district) {
+  v1::AgencyReport r = Envelope("DEA", report_id, case_id, at);
+  r.mutable_case_opened()->set_agency("DEA");
+  r.mutable_case_opened()->set_field_office("DEA-PHILADELPHIA");
+  r.mutable_case_opened()->set_district(district);
+  r.mutable_case_opened()->set_origin(v1::CASE_ORIGIN_INFORMANT);
+  return r;
+}
+
+TEST(CaseStageFactsTest, SeizureBeforeItsCaseIsCountedWhenTheCaseArrives) {
+  internal::CaseState s;
+  EXPECT_TRUE(ApplyCaseReport(
+      SeizureIn("Z1", "C1", Utc(2016, 3, 1), 1000.25, 5000), &s));
+  EXPECT_TRUE(CaseContributions(s).empty());
+  EXPECT_TRUE(
+      ApplyCaseReport(OpenedIn("O1", "C1", Utc(2016, 1, 1), "EDPA"), &s));
+  const auto c = CaseContributions(s);
+  for (const char* unit : {"agency:DEA", "field_office:DEA-PHILADELPHIA",
+                           "district:EDPA", "national:US"}) {
+    for (const char* period : {"FY2016", "FY2016Q2"}) {
+      ASSERT_EQ(c.count(Key(unit, period)), 1u) << unit << period;
+      EXPECT_EQ(c.at(Key(unit, period)).seizures(), 1);
+      EXPECT_EQ(c.at(Key(unit, period)).seized_cents(), 600025);
+    }
+  }
+  EXPECT_EQ(c.size(), 8u);
+  // The same report again changes nothing.
+  EXPECT_FALSE(
+      ApplyCaseReport(SeizureIn("Z1", "C1", Utc(2016, 3, 1), 1, 1), &s));
+  // Re-opened in another district (later): the seizure moves; the old
+  // district stays among the possible unit-periods (to be zeroed).
+  EXPECT_TRUE(
+      ApplyCaseReport(OpenedIn("O2", "C1", Utc(2016, 2, 1), "SDNY"), &s));
+  const auto moved = CaseContributions(s);
+  EXPECT_EQ(moved.count(Key("district:EDPA", "FY2016")), 0u);
+  EXPECT_EQ(moved.at(Key("district:SDNY", "FY2016")).seizures(), 1);
+  EXPECT_EQ(CasePossibleUnitPeriods(s).count(Key("district:EDPA", "FY2016")),
+            1u);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "services/common/service/service.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
+#include "services/scoring/case_stage.h"
 
 namespace fruition::scoring {
 
@@ -15,6 +16,9 @@ absl::Status ScoringComponent::MakeStages(const ScoringConfig& config) {
   auto s2 = AddStore("scoring/stage2", Stage2Tables());
   if (!s2.ok()) return s2.status();
   stage2_store_ = *s2;
+  auto cases = AddStore("scoring/cases", CaseTables());
+  if (!cases.ok()) return cases.status();
+  case_store_ = *cases;
   auto s3 = AddStore("scoring/public", PublicTables());
   if (!s3.ok()) return s3.status();
   public_store_ = *s3;
@@ -22,10 +26,17 @@ absl::Status ScoringComponent::MakeStages(const ScoringConfig& config) {
   rules.criteria_version = config.criteria_version;
   rules.indicators.cost_per_prison_year = config.cost_per_prison_year;
   rules.contribution_partitions = config.contribution_partitions;
-  stage1_ = std::make_unique<Stage1>(
-      rules, stage1_store_, std::string(topics::kReports),
-      std::string(topics::kLinkAssessments),
-      std::string(topics::kScoringContributions));
+  stage1_ = std::make_unique<Stage1>(rules, stage1_store_,
+                                     std::string(topics::kReports),
+                                     std::string(topics::kLinkAssessments),
+                                     std::string(topics::kScoringContributions),
+                                     std::string(topics::kScoringCaseMembers),
+                                     std::string(topics::kScoringCaseFacts));
+  cases_ =
+      std::make_unique<CaseStage>(case_store_, std::string(topics::kReports),
+                                  std::string(topics::kScoringCaseMembers),
+                                  std::string(topics::kScoringCaseFacts),
+                                  std::string(topics::kScoringContributions));
   stage2_ = std::make_unique<Stage2>(
       rules, std::string(topics::kScoringContributions),
       std::string(topics::kReference), std::string(topics::kScores),
@@ -42,8 +53,16 @@ void ScoringComponent::AddStageLoops(const ScoringConfig& config,
   one.name = "scoring-stage1";
   one.consumer = Consumer(config.group_id);
   one.group_topics = {std::string(topics::kReports),
-                      std::string(topics::kLinkAssessments)};
+                      std::string(topics::kLinkAssessments),
+                      std::string(topics::kScoringCaseFacts)};
   AddLoop(one, stage1_store_, stage1_.get(), &registry);
+  // The case-to-person join: its own group on the case-keyed records.
+  stream::LoopOptions cases;
+  cases.name = "scoring-cases";
+  cases.consumer = Consumer(config.group_id + "-cases");
+  cases.group_topics = {std::string(topics::kReports),
+                        std::string(topics::kScoringCaseMembers)};
+  AddLoop(cases, case_store_, cases_.get(), &registry);
   stream::LoopOptions two;
   two.name = "scoring-stage2";
   two.consumer = Consumer(config.group_id + "-stage2");

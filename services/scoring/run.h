@@ -14,6 +14,7 @@
 #include "services/common/service/component.h"
 #include "services/common/store/kv.h"
 #include "services/common/stream/loop.h"
+#include "services/scoring/case_stage.h"
 #include "services/scoring/config.h"
 #include "services/scoring/public_stage.h"
 #include "services/scoring/server.h"
@@ -42,7 +43,9 @@ class ScoringComponent : public service::LoopComponent {
   store::KvStore* stage1_store_ = nullptr;
   store::KvStore* stage2_store_ = nullptr;
   store::KvStore* public_store_ = nullptr;
+  store::KvStore* case_store_ = nullptr;
   std::unique_ptr<Stage1> stage1_;
+  std::unique_ptr<CaseStage> cases_;
   std::unique_ptr<Stage2> stage2_;
   std::unique_ptr<PublicStage> public_;
   std::unique_ptr<ScoringServiceImpl> service_;

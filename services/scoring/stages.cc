@@ -20,6 +20,7 @@
 #include "services/domain/disclosure.h"
 #include "services/domain/orgs.h"
 #include "services/domain/periods.h"
+#include "services/scoring/emit.h"
 #include "services/scoring/facts.h"
 
 namespace fruition::scoring {
@@ -73,12 +74,15 @@ absl::StatusOr<std::optional<std::string>> StoredOrgOwner(
 
 Stage1::Stage1(ScoringRules rules, store::KvStore* store,
                std::string reports_topic, std::string assessments_topic,
-               std::string contributions_topic)
+               std::string contributions_topic, std::string case_members_topic,
+               std::string case_facts_topic)
     : rules_(std::move(rules)),
       store_(store),
       reports_topic_(std::move(reports_topic)),
       assessments_topic_(std::move(assessments_topic)),
-      contributions_topic_(std::move(contributions_topic)) {}
+      contributions_topic_(std::move(contributions_topic)),
+      case_members_topic_(std::move(case_members_topic)),
+      case_facts_topic_(std::move(case_facts_topic)) {}
 
 absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
     store::KvTx& tx, const std::vector<kafka::Record>& records,
@@ -125,6 +129,15 @@ absl::Status Stage1::ApplyRecords(
       FRUITION_ASSIGN_OR_RETURN(SubjectState * s, state(a.subject_pid()));
       s->set_partition(r.partition);
       ApplyAssessment(a, rules_.criteria_version, s);
+    } else if (r.topic == case_facts_topic_) {
+      internal::CaseFact f;
+      if (!f.ParseFromString(r.value)) {
+        return stream::Unreadable(r, "not a fruition.internal.CaseFact");
+      }
+      if (f.subject_pid().empty()) continue;
+      FRUITION_ASSIGN_OR_RETURN(SubjectState * s, state(f.subject_pid()));
+      s->set_partition(r.partition);
+      ApplyCaseFact(f, s);
     }
   }
   return absl::OkStatus();
@@ -133,72 +146,33 @@ absl::Status Stage1::ApplyRecords(
 absl::Status Stage1::Emit(store::KvTx& tx, const std::string& pid,
                           SubjectState& s,
                           std::vector<stream::Output>* out) const {
-  FRUITION_ASSIGN_OR_RETURN(
-      const internal::Intents intents,
-      GetProtoOrEmpty<internal::Intents>(tx, kIntents, pid));
-  int64_t version = s.version();
-  for (const auto& [key, v] : intents.version()) {
-    version = std::max(version, v);
-  }
-  ++version;
-  std::map<std::string, Components> now = Contributions(s, *rules_.desert);
-  // Wherever the subject may have been counted (by this instance before a
-  // crash, or by another before a rebalance) but no longer belongs:
-  // supersede it with a zero contribution.
-  for (const std::string& key : PossibleUnitPeriods(s)) {
-    now.emplace(key, Components());
-  }
-  for (const auto& [key, before] : s.emitted()) {
-    now.emplace(key, Components());
-  }
-  for (const auto& [key, v] : intents.version()) {
-    now.emplace(key, Components());
-  }
-  internal::Intents produced;
-  for (const auto& [key, c] : now) {
-    auto it = s.emitted().find(key);
-    auto vit = s.emitted_version().find(key);
-    auto iit = intents.version().find(key);
-    const int64_t emitted_version =
-        vit == s.emitted_version().end() ? 0 : vit->second;
-    const bool uncertain =
-        iit != intents.version().end() && iit->second > emitted_version;
-    // Never emitted here (a new instance, or after a rebalance): emit,
-    // zeros too, since stage 2 may hold another instance's value.
-    const bool changed =
-        it == s.emitted().end() ||
-        SerializeDeterministic(it->second) != SerializeDeterministic(c);
-    if (!changed && !uncertain) continue;
-    const auto parts = SplitKey(key);
-    Contribution contribution;
-    contribution.set_unit(parts[0]);
-    contribution.set_period(parts[1]);
-    contribution.set_member(pid);
-    contribution.set_version(version);
-    *contribution.mutable_components() = c;
-    out->push_back(stream::Output{contributions_topic_,
-                                  parts[0],
-                                  SerializeDeterministic(contribution),
-                                  {}});
-    (*produced.mutable_version())[key] = version;
-    (*s.mutable_emitted())[key] = c;
-    (*s.mutable_emitted_version())[key] = version;
-  }
-  if (!produced.version().empty()) {
-    s.set_version(version);
-    // Before producing: survives a crash before the commit below.
-    for (const auto& [key, v] : intents.version()) {
-      (*produced.mutable_version()).emplace(key, v);
-    }
-    if (absl::Status st =
-            store_->PutNow(kIntents, pid, SerializeDeterministic(produced));
-        !st.ok()) {
-      return st;
-    }
-  }
-  tx.Delete(kIntents, pid);  // settled by this commit
+  FRUITION_RETURN_IF_ERROR(EmitContributions(
+      store_, tx, kIntents, pid, Contributions(s, *rules_.desert),
+      PossibleUnitPeriods(s), contributions_topic_, s, out));
+  Announce(pid, s, out);
   tx.Put(kSubjects, pid, SerializeDeterministic(s));
   return absl::OkStatus();
+}
+
+void Stage1::Announce(const std::string& pid, SubjectState& s,
+                      std::vector<stream::Output>* out) const {
+  if (case_members_topic_.empty()) return;
+  std::set<std::string> cases;
+  for (const auto& a : s.arrest_history()) cases.insert(a.case_id());
+  for (const auto& e : s.sentencing_history()) cases.insert(e.case_id());
+  for (const auto* events :
+       {&s.charges(), &s.declinations(), &s.dispositions()}) {
+    for (const auto& e : *events) cases.insert(e.case_id());
+  }
+  for (const std::string& case_id : cases) {
+    if (case_id.empty() || s.announced_cases().count(case_id) > 0) continue;
+    internal::CaseMember m;
+    m.set_case_id(case_id);
+    m.set_subject_pid(pid);
+    out->push_back(stream::Output{
+        case_members_topic_, case_id, SerializeDeterministic(m), {}});
+    (*s.mutable_announced_cases())[case_id] = true;
+  }
 }
 
 absl::StatusOr<std::vector<stream::Output>> Stage1::OnAssigned(

@@ -80,8 +80,14 @@ struct ScoringRules {
 class Stage1 : public stream::Handler {
  public:
   // `store` takes the intents written before producing.
+  // The case-to-person join (docs/DESIGN.md): the cases each subject has
+  // facts in go to `case_members_topic` (key case_id), and the case stage
+  // answers on `case_facts_topic` (key subject_pid, read with the reports).
+  // Empty: no join (cases' origins and designations are never known).
   Stage1(ScoringRules rules, store::KvStore* store, std::string reports_topic,
-         std::string assessments_topic, std::string contributions_topic);
+         std::string assessments_topic, std::string contributions_topic,
+         std::string case_members_topic = "",
+         std::string case_facts_topic = "");
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
       const std::set<int32_t>& owned) override;
@@ -101,12 +107,17 @@ class Stage1 : public stream::Handler {
   absl::Status Emit(store::KvTx& tx, const std::string& pid,
                     internal::SubjectState& s,
                     std::vector<stream::Output>* out) const;
+  // Appends a case-members record for each case of `s` not announced yet.
+  void Announce(const std::string& pid, internal::SubjectState& s,
+                std::vector<stream::Output>* out) const;
 
   ScoringRules rules_;
   store::KvStore* store_;
   std::string reports_topic_;
   std::string assessments_topic_;
   std::string contributions_topic_;
+  std::string case_members_topic_;
+  std::string case_facts_topic_;
 };
 
 class Stage2 : public stream::Handler {

@@ -276,6 +276,17 @@ class Stage2Runner {
     return store::Ok(Stage2::Card(tx, unit, period));
   }
 
+  // The summed components of a unit-period (what its card is built from).
+  internal::Components Totals(const std::string& unit,
+                              const std::string& period) {
+    store::KvTx tx(store_.get());
+    internal::Components c;
+    const auto bytes =
+        store::Ok(tx.Get(kTotals, store::JoinKey({unit, period})));
+    if (bytes) EXPECT_TRUE(c.ParseFromString(*bytes));
+    return c;
+  }
+
   // unit \0 period -> scorecard_id of every stored card.
   std::map<std::string, std::string> Cards(bool non_empty_only = false) {
     store::KvTx tx(store_.get());
@@ -466,9 +477,17 @@ TEST(StagesTest, PopulationScorecardsMatchHandComputedIndicators) {
   EXPECT_FALSE(s2.Card("district:EDPA", "FY2016Q2"));
   EXPECT_FALSE(s2.Card("agency:DEA", "FY2017"));
 
-  // Exactly these unit-periods: 2 arrest units × FY, Q2; 3 sentencing
-  // units × FY, Q3 (FY shared).
+  // national:US counts every arrest and every sentencing once.
+  const auto national = Indicators(s2.Card("national:US", "FY2016"));
+  ExpectValue(national, "arrests", 4, 4);
+  ExpectPopulationSentencing(national);
+
+  // Exactly these unit-periods: 2 arrest units and national:US × FY, Q2;
+  // 3 sentencing units and national:US × FY, Q3 (FY shared).
   const std::set<std::string> want = {
+      Key("national:US", "FY2016"),
+      Key("national:US", "FY2016Q2"),
+      Key("national:US", "FY2016Q3"),
       Key("agency:DEA", "FY2016"),
       Key("agency:DEA", "FY2016Q2"),
       Key("agency:DEA", "FY2016Q3"),
@@ -655,7 +674,11 @@ TEST(StagesTest, SameCardsWhateverTheOrderAndBatchSplit) {
               "declined_then_charged_elsewhere", 1, 1);
   ExpectValue(Indicators(s2.Card("district:SDNY", "FY2016")),
               "declined_then_charged_elsewhere", 1, 1);
-  EXPECT_FALSE(s2.Card("district:DNJ", "FY2016Q4"));
+  // p6's latest charge (DNJ, FY2016Q4) counts there as charged, not as
+  // declined then charged elsewhere (counted once, at the earliest).
+  const auto dnj = Indicators(s2.Card("district:DNJ", "FY2016Q4"));
+  ExpectValue(dnj, "declined_then_charged_elsewhere", 0, 0);
+  EXPECT_EQ(s2.Totals("district:DNJ", "FY2016Q4").charged(), 1);
   // p5: sentenced in SDNY, and in FBI's units through the C5 arrest, with
   // its PTO_NATIONAL claim.
   const auto fbi = Indicators(s2.Card("agency:FBI", "FY2016Q4"));

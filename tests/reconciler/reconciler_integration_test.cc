@@ -1368,6 +1368,7 @@ class ReconcilerIntegrationTest
     return testing::IntakeTopicsAnd(
         {topics::kLinkAssessments, topics::kScores,
          topics::kScoringContributions, topics::kScoringPublicBase,
+         topics::kScoringCaseMembers, topics::kScoringCaseFacts,
          topics::kScoresPublic, topics::kOversightPublic,
          topics::kOversightRestricted});
   }

@@ -162,6 +162,7 @@ class ScoringIntegrationTest
     SetUpBroker(testing::IntakeTopicsAnd(
         {topics::kLinkAssessments, topics::kScores,
          topics::kScoringContributions, topics::kScoringPublicBase,
+         topics::kScoringCaseMembers, topics::kScoringCaseFacts,
          topics::kScoresPublic}));
   }
 
