@@ -53,15 +53,153 @@ struct Expected {
   int64_t desert = 0, high = 0, lnf = 0, ch1 = 0, weapon = 0, aggravating = 0;
   int64_t priority = 0, lnf_months = 0, declined_charged = 0;
   double wev = 0;
+  // The prosecution stage and the sentencing tables.
+  int64_t charged = 0, mm_charged = 0, declined = 0, referred = 0;
+  int64_t dispositions = 0, pleas = 0, convictions = 0;
+  int64_t lnf_mm = 0, lnf_safety_valve = 0, mm_sentenced = 0, below_mm = 0;
+  int64_t heavy = 0, heavy_lnf = 0, ocdetf = 0, ocdetf_lnf = 0;
+  int64_t seizures = 0, seized_cents = 0;
+  std::vector<int64_t> months;           // of every sentenced person
+  std::map<std::string, int64_t> tally;  // "function:X", "origin_lnf:O", ...
 };
+
+// The 10-year thresholds of 21 U.S.C. § 841(b)(1), in grams (mixture).
+double TenYearGrams(v1::Drug drug) {
+  switch (drug) {
+    case v1::DRUG_COCAINE:
+      return 5000;
+    case v1::DRUG_CRACK:
+      return 280;
+    case v1::DRUG_HEROIN:
+      return 1000;
+    case v1::DRUG_FENTANYL:
+      return 400;
+    case v1::DRUG_METHAMPHETAMINE:
+      return 500;
+    case v1::DRUG_MARIJUANA:
+      return 1000000;
+    default:
+      return -1;  // none
+  }
+}
+
+bool LnfFunction(v1::OffenseFunction f) {
+  switch (f) {
+    case v1::OFFENSE_FUNCTION_COURIER:
+    case v1::OFFENSE_FUNCTION_MULE:
+    case v1::OFFENSE_FUNCTION_STREET_LEVEL_DEALER:
+    case v1::OFFENSE_FUNCTION_EMPLOYEE_LOOKOUT:
+    case v1::OFFENSE_FUNCTION_ENABLER:
+    case v1::OFFENSE_FUNCTION_RENTER_STORER:
+    case v1::OFFENSE_FUNCTION_USER:
+    case v1::OFFENSE_FUNCTION_BROKER_STEERER:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// What the sentencing adds from the case: its latest charge's minimum and
+// the latest case_opened's origin and designations.
+void ExpectCaseFacts(const sim::ScoringSubject& x,
+                     const v1::SentencingRecord& s, bool lnf, Expected& e) {
+  for (const sim::CaseEvent& c : x.charges) {
+    if (c.case_id != x.case_id || c.minimum == 0) continue;
+    ++e.mm_sentenced;
+    e.below_mm += s.sentence_months() < c.minimum;
+    e.lnf_mm += lnf;
+  }
+  if (!x.case_opened.has_value()) return;
+  const std::string origin = v1::CaseOrigin_Name(x.case_opened->origin());
+  ++e.tally["origin:" + origin];
+  if (lnf) ++e.tally["origin_lnf:" + origin];
+  for (int d : x.case_opened->designations()) {
+    if (d != v1::CASE_DESIGNATION_OCDETF) continue;
+    ++e.ocdetf;
+    e.ocdetf_lnf += lnf;
+  }
+}
+
+// Everything but the claims that one sentencing counts.
+void ExpectSentenced(const sim::ScoringSubject& x,
+                     const v1::SentencingRecord& s,
+                     const domain::DesertResult& d, Expected& e) {
+  ++e.sentenced;
+  e.desert += d.score;
+  e.high += d.band == v1::DESERT_BAND_HIGH;
+  e.lnf += d.lnf;
+  e.ch1 += s.criminal_history_category() <= 1;
+  e.weapon += s.weapon() != v1::WEAPON_NONE;
+  e.aggravating += s.aggravating_role() != v1::AGGRAVATING_ROLE_NONE;
+  if (d.lnf) e.lnf_months += s.sentence_months();
+  e.lnf_safety_valve += d.lnf && s.safety_valve();
+  e.months.push_back(s.sentence_months());
+  const double ten = TenYearGrams(s.drug());
+  if (ten > 0 && s.drug_weight_grams() >= ten) {
+    ++e.heavy;
+    e.heavy_lnf += LnfFunction(s.function());
+  }
+  ++e.tally["function:" + v1::OffenseFunction_Name(s.function())];
+  ++e.tally[StrCat("criminal_history:", s.criminal_history_category())];
+  ++e.tally["drug:" + v1::Drug_Name(s.drug())];
+  ExpectCaseFacts(x, s, d.lnf, e);
+}
 
 struct Population {
   std::vector<Outgoing> records;             // in "natural" order
   std::map<std::string, Expected> expected;  // unit \t period
 };
 
+using AddFn = std::function<void(const std::string&, int64_t,
+                                 const std::function<void(Expected&)>&)>;
+
+// A subject's charges, declinations, dispositions and its case's seizures:
+// each in its district (if any), in the arrest's units when in the
+// arrest's case, in its own period.
+void ExpectProsecution(const sim::ScoringSubject& x, const AddFn& add) {
+  auto in_units = [&](const sim::CaseEvent& c,
+                      const std::function<void(Expected&)>& f) {
+    if (!c.district.empty()) add("district:" + c.district, c.at, f);
+    if (c.case_id != x.case_id) return;
+    add("agency:" + x.agency, c.at, f);
+    add("field_office:" + x.field_office, c.at, f);
+  };
+  for (const sim::CaseEvent& c : x.charges) {
+    in_units(c, [&](Expected& e) {
+      ++e.charged;
+      e.mm_charged += c.minimum > 0;
+    });
+  }
+  for (const sim::CaseEvent& c : x.declinations) {
+    in_units(c, [&](Expected& e) {
+      ++e.declined;
+      e.referred += c.referred;
+    });
+  }
+  for (const sim::CaseEvent& c : x.dispositions) {
+    in_units(c, [&](Expected& e) {
+      ++e.dispositions;
+      const bool plea = c.outcome == v1::DISPOSITION_OUTCOME_PLEA;
+      e.pleas += plea;
+      e.convictions +=
+          plea || c.outcome == v1::DISPOSITION_OUTCOME_TRIAL_CONVICTION;
+    });
+  }
+  if (!x.case_opened.has_value()) return;  // seizures wait for the case
+  for (const sim::SeizureFact& z : x.seizures) {
+    auto seized = [&](Expected& e) {
+      ++e.seizures;
+      e.seized_cents += z.cents;
+    };
+    add("agency:" + x.case_opened->agency(), z.at, seized);
+    add("field_office:" + x.case_opened->field_office(), z.at, seized);
+    add("district:" + x.case_opened->district(), z.at, seized);
+  }
+}
+
 // The stream tools/sim/scoring_stream.h makes, and what the test expects of
-// it, computed here from each subject's facts.
+// it, computed here from each subject's facts. national:US is not expected:
+// on the shared broker it also counts every other test's records.
 Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
   Population pop;
   auto add = [&](const std::string& unit, int64_t t,
@@ -92,16 +230,9 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
           (claimed ? fixtures::TierWeight(tier) * fixtures::ResultFactor(result)
                    : 0.25);
       auto sentenced = [&](Expected& e) {
-        ++e.sentenced;
-        e.desert += d.score;
-        e.high += d.band == v1::DESERT_BAND_HIGH;
-        e.lnf += d.lnf;
-        e.ch1 += s.criminal_history_category() <= 1;
-        e.weapon += s.weapon() != v1::WEAPON_NONE;
-        e.aggravating += s.aggravating_role() != v1::AGGRAVATING_ROLE_NONE;
+        ExpectSentenced(x, s, d, e);
         e.priority += priority;
         e.wev += wev;
-        if (d.lnf) e.lnf_months += s.sentence_months();
       };
       const int64_t at = x.sentencing->occurred_at().seconds();
       add("district:" + s.district(), at, sentenced);
@@ -112,6 +243,7 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
       add("district:" + x.charged_district, x.charged_at,
           [](Expected& e) { ++e.declined_charged; });
     }
+    ExpectProsecution(x, add);
   };
   for (sim::StreamRecord& r :
        sim::ScoringStream(nonce, subjects, seed, expect)) {
@@ -120,6 +252,71 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
     pop.records.push_back(std::move(out));
   }
   return pop;
+}
+
+using IndicatorMap = std::map<std::string, std::pair<double, int64_t>>;
+
+// k ÷ n with n, only when n > 0 (an undefined share is not compared).
+void ShareIf(IndicatorMap* m, const std::string& name, int64_t k, int64_t n) {
+  if (n > 0) (*m)[name] = {static_cast<double>(k) / n, n};
+}
+
+double Median(std::vector<int64_t> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+int64_t Tally(const Expected& e, const std::string& key) {
+  auto it = e.tally.find(key);
+  return it == e.tally.end() ? 0 : it->second;
+}
+
+// The prosecution stage and the sentencing tables, by their definitions.
+void AddProsecutionIndicators(const Expected& e, IndicatorMap* m) {
+  (*m)["charged"] = {e.charged, e.charged};
+  ShareIf(m, "mandatory_minimum_charged_share", e.mm_charged, e.charged);
+  (*m)["declined"] = {e.declined, e.declined};
+  ShareIf(m, "declination_rate", e.declined, e.declined + e.charged);
+  ShareIf(m, "referred_to_state_share", e.referred, e.declined);
+  (*m)["dispositions"] = {e.dispositions, e.dispositions};
+  ShareIf(m, "plea_rate", e.pleas, e.dispositions);
+  ShareIf(m, "conviction_rate", e.convictions, e.dispositions);
+  (*m)["lnf_sentenced"] = {e.lnf, e.lnf};
+  ShareIf(m, "lnf_mandatory_minimum_share", e.lnf_mm, e.lnf);
+  ShareIf(m, "lnf_safety_valve_share", e.lnf_safety_valve, e.lnf);
+  ShareIf(m, "below_mandatory_minimum_share", e.below_mm, e.mm_sentenced);
+  ShareIf(m, "weight_role_mismatch_share", e.heavy_lnf, e.heavy);
+  ShareIf(m, "ocdetf_lnf_share", e.ocdetf_lnf, e.ocdetf);
+  if (e.sentenced > 0) {
+    int64_t sum = 0;
+    for (int64_t v : e.months) sum += v;
+    (*m)["mean_sentence_months"] = {static_cast<double>(sum) / e.sentenced,
+                                    e.sentenced};
+    (*m)["median_sentence_months"] = {Median(e.months), e.sentenced};
+  }
+  for (int f = 1; f <= 18; ++f) {
+    const std::string name =
+        v1::OffenseFunction_Name(static_cast<v1::OffenseFunction>(f));
+    ShareIf(m, "function_share:" + name, Tally(e, "function:" + name),
+            e.sentenced);
+  }
+  for (int c = 1; c <= 6; ++c) {
+    ShareIf(m, StrCat("criminal_history_share:", c),
+            Tally(e, StrCat("criminal_history:", c)), e.sentenced);
+  }
+  for (int d = 1; d <= 7; ++d) {
+    const std::string name = v1::Drug_Name(static_cast<v1::Drug>(d));
+    ShareIf(m, "drug_share:" + name, Tally(e, "drug:" + name), e.sentenced);
+  }
+  for (int o = 1; o <= 6; ++o) {
+    const std::string name =
+        v1::CaseOrigin_Name(static_cast<v1::CaseOrigin>(o));
+    ShareIf(m, "origin_lnf_share:" + name, Tally(e, "origin_lnf:" + name),
+            Tally(e, "origin:" + name));
+  }
+  (*m)["seizures"] = {e.seizures, e.seizures};
+  (*m)["seized_value_usd"] = {e.seized_cents / 100.0, e.seizures};
 }
 
 // The indicators the test expects for one unit-period, by name.
@@ -152,6 +349,7 @@ std::map<std::string, std::pair<double, int64_t>> Indicators(
   m["lnf_cost_usd"] = {e.lnf_months / 12.0 * 36299, e.lnf};
   m["declined_then_charged_elsewhere"] = {e.declined_charged,
                                           e.declined_charged};
+  AddProsecutionIndicators(e, &m);
   return m;
 }
 

@@ -1,5 +1,6 @@
 #include "tools/sim/scoring_stream.h"
 
+#include <cmath>
 #include <random>
 
 #include "fruition/v1/assessments.pb.h"
@@ -39,6 +40,8 @@ class Stream {
     if (Pick(5) < 3) Sentencing(i, case_id, &s);
     // A few declined in one district and charged in another.
     if (Pick(30) == 0) DeclinedAndCharged(i, case_id, &s);
+    s.case_id = case_id;
+    Prosecution(i, case_id, &s);
     return s;
   }
 
@@ -114,6 +117,7 @@ class Stream {
       r->set_drug_weight_grams(Pick(20000) / 10.0);
       r->set_function(static_cast<v1::OffenseFunction>(1 + Pick(18)));
       r->set_sentence_months(12 + Pick(240));
+      r->set_safety_valve(Pick(3) == 0);
       s->sentencing = sen;
       Add(sen, s->pid);
     }
@@ -132,6 +136,8 @@ class Stream {
     dec.mutable_declination()->set_district(districts_[from]);
     dec.mutable_declination()->set_reason("quantity");
     Add(dec, s->pid);
+    s->declinations.push_back(
+        {case_id, districts_[from], dec.occurred_at().seconds()});
     v1::AgencyReport charge;
     charge.set_report_id(StrCat(nonce_, "-charge-", i));
     charge.set_reporter("USAO-" + nonce_);
@@ -143,6 +149,141 @@ class Stream {
     charge.mutable_charge_filed()->add_statutes("21 U.S.C. 841");
     Add(charge, s->pid);
     s->charged_district = districts_[to];
+    s->charges.push_back({case_id + "-B", districts_[to], s->charged_at});
+  }
+
+  v1::AgencyReport Envelope(const std::string& report_id,
+                            const std::string& reporter,
+                            const std::string& case_id, int64_t at) {
+    v1::AgencyReport r;
+    r.set_report_id(report_id);
+    r.set_reporter(reporter);
+    r.set_case_id(case_id);
+    r.mutable_occurred_at()->set_seconds(at);
+    return r;
+  }
+
+  // The case's case_opened reports (the later one counts) and seizures, in
+  // `out` in the order they are sent; keyed by case_id, as intake keys
+  // them.
+  void CaseLevel(int i, const std::string& case_id, ScoringSubject* s,
+                 std::vector<v1::AgencyReport>* out) {
+    std::vector<v1::AgencyReport> opened, seized;
+    if (Pick(10) != 0) {
+      const int versions = Pick(8) == 0 ? 2 : 1;
+      for (int k = 0; k < versions; ++k) {
+        v1::AgencyReport r =
+            Envelope(StrCat(nonce_, "-open-", i, "-", k), s->agency, case_id,
+                     s->arrested - (60 - 30 * k) * kDay);
+        auto* o = r.mutable_case_opened();
+        o->set_agency(s->agency);
+        o->set_field_office(s->field_office);
+        o->set_district(districts_[Pick(4)]);
+        o->set_origin(static_cast<v1::CaseOrigin>(1 + Pick(6)));
+        if (Pick(3) == 0) o->add_designations(v1::CASE_DESIGNATION_OCDETF);
+        if (Pick(5) == 0) o->add_designations(v1::CASE_DESIGNATION_HIDTA);
+        s->case_opened = *o;
+        opened.push_back(r);
+      }
+    }
+    if (Pick(5) < 2) {
+      const int n = 1 + Pick(2);
+      for (int k = 0; k < n; ++k) {
+        v1::AgencyReport r =
+            Envelope(StrCat(nonce_, "-seize-", i, "-", k), s->agency, case_id,
+                     s->arrested - Pick(40) * kDay);
+        auto* z = r.mutable_seizure();
+        z->set_seizure_id(StrCat("SZ-", i, "-", k));
+        z->set_drug(static_cast<v1::Drug>(1 + Pick(7)));
+        z->set_weight_grams(Pick(50000) / 10.0);
+        z->set_cash_usd(Pick(100000) + 0.25 * Pick(4));
+        z->set_assets_usd(Pick(3) == 0 ? Pick(500000) : 0);
+        s->seizures.push_back({r.occurred_at().seconds(),
+                               static_cast<int64_t>(std::llround(
+                                   (z->cash_usd() + z->assets_usd()) * 100))});
+        seized.push_back(r);
+      }
+    }
+    // Half the seizures are sent before their case is opened.
+    if (Pick(2) == 0) std::swap(opened, seized);
+    for (auto* part : {&opened, &seized}) {
+      out->insert(out->end(), part->begin(), part->end());
+    }
+  }
+
+  // Charges (the latest counts), a declination and dispositions of the
+  // arrest's case.
+  void Prosecution(int i, const std::string& case_id, ScoringSubject* s) {
+    std::vector<v1::AgencyReport> case_level;
+    CaseLevel(i, case_id, s, &case_level);
+    // One in three cases is sent after the subject's other records.
+    const bool late = Pick(3) == 0;
+    if (!late) {
+      for (const auto& r : case_level) Add(r, case_id);
+    }
+    const std::string usao = "USAO-" + nonce_;
+    std::string charge_district;
+    if (Pick(10) < 7) {
+      static constexpr uint32_t kMinimums[] = {0, 60, 120};
+      int m = Pick(3);
+      const int versions = Pick(6) == 0 ? 2 : 1;
+      for (int k = 0; k < versions; ++k) {
+        if (k > 0) m = (m + 1 + Pick(2)) % 3;  // another minimum
+        v1::AgencyReport r =
+            Envelope(StrCat(nonce_, "-charge-", i, "-", k), usao, case_id,
+                     s->arrested + (20 + 30 * k + Pick(10)) * kDay);
+        auto* c = r.mutable_charge_filed();
+        c->set_subject_pid(s->pid);
+        charge_district = districts_[Pick(4)];
+        c->set_district(charge_district);
+        c->add_statutes("21 U.S.C. 841(a)(1)");
+        c->set_mandatory_minimum_months(kMinimums[m]);
+        Add(r, s->pid);
+        if (k + 1 == versions) {
+          s->charges.push_back({case_id, charge_district,
+                                r.occurred_at().seconds(), kMinimums[m]});
+        }
+      }
+    }
+    if (s->charged_district.empty() && Pick(10) == 0) {
+      v1::AgencyReport r =
+          Envelope(StrCat(nonce_, "-decline-", i), usao, case_id,
+                   s->arrested + (5 + Pick(5)) * kDay);
+      auto* d = r.mutable_declination();
+      d->set_subject_pid(s->pid);
+      d->set_district(districts_[Pick(4)]);
+      d->set_reason("minimal federal interest");
+      d->set_referred_to_state(Pick(2) == 0);
+      Add(r, s->pid);
+      s->declinations.push_back({case_id, d->district(),
+                                 r.occurred_at().seconds(), 0,
+                                 d->referred_to_state()});
+    }
+    if (charge_district.empty() ? Pick(20) == 0 : Pick(20) < 17) {
+      const int versions = Pick(10) == 0 ? 2 : 1;
+      for (int k = 0; k < versions; ++k) {
+        const int o = Pick(20);
+        const v1::DispositionOutcome outcome =
+            o < 16    ? v1::DISPOSITION_OUTCOME_PLEA
+            : o == 16 ? v1::DISPOSITION_OUTCOME_TRIAL_CONVICTION
+            : o == 17 ? v1::DISPOSITION_OUTCOME_ACQUITTAL
+                      : v1::DISPOSITION_OUTCOME_DISMISSAL;
+        v1::AgencyReport r =
+            Envelope(StrCat(nonce_, "-dispose-", i, "-", k), "COURT-" + nonce_,
+                     case_id, s->arrested + (80 + 40 * k + Pick(20)) * kDay);
+        r.mutable_disposition()->set_subject_pid(s->pid);
+        r.mutable_disposition()->set_outcome(outcome);
+        Add(r, s->pid);
+        if (k + 1 == versions) {
+          s->dispositions.push_back({case_id, charge_district,
+                                     r.occurred_at().seconds(), 0, false,
+                                     outcome});
+        }
+      }
+    }
+    if (late) {
+      for (const auto& r : case_level) Add(r, case_id);
+    }
   }
 
   std::string nonce_;
