@@ -82,7 +82,8 @@ TEST(TopicsTest, EachServiceHasTheTopicsItReadsOrWrites) {
             (V{"fruition.reports.v1", "fruition.reference.v1",
                "fruition.link-assessments.v1", "fruition.scores.v1",
                "fruition.scoring.contributions", "fruition.scoring.public-base",
-               "fruition.scores.public.v1", "fruition.audit.v1"}));
+               "fruition.scores.public.v1", "fruition.scoring.case-members",
+               "fruition.scoring.case-facts", "fruition.audit.v1"}));
   EXPECT_EQ(Names(TopicsOf(kReconciler)),
             (V{"fruition.reports.v1", "fruition.reference.v1",
                "fruition.link-assessments.v1", "fruition.scores.v1",

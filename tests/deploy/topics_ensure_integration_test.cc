@@ -31,6 +31,8 @@ const std::vector<std::string>& TopicNames() {
                                    "fruition.scoring.contributions",
                                    "fruition.scoring.public-base",
                                    "fruition.scores.public.v1",
+                                   "fruition.scoring.case-members",
+                                   "fruition.scoring.case-facts",
                                    "fruition.oversight.public.v1",
                                    "fruition.oversight.restricted.v1",
                                    "fruition.audit.v1"};

@@ -96,7 +96,8 @@ TEST(TopicsTest, WantedTopicsAreSpecSevenWithTheSameSettings) {
           "fruition.reports.v1", "fruition.reference.v1",
           "fruition.link-assessments.v1", "fruition.scores.v1",
           "fruition.scoring.contributions", "fruition.scoring.public-base",
-          "fruition.scores.public.v1", "fruition.oversight.public.v1",
+          "fruition.scores.public.v1", "fruition.scoring.case-members",
+          "fruition.scoring.case-facts", "fruition.oversight.public.v1",
           "fruition.oversight.restricted.v1", "fruition.audit.v1"}));
 }
 
@@ -246,7 +247,7 @@ TEST(TopicsTest, TableHasOneAlignedLinePerTopic) {
   EXPECT_EQ(table.rfind("TOPIC ", 0), 0u) << table;
   EXPECT_NE(table.find("MIN.INSYNC.REPLICAS"), std::string::npos);
   EXPECT_EQ(std::count(table.begin(), table.end(), '\n'),
-            11);  // a header and 10 topics
+            13);  // a header and 12 topics
   // fruition.oversight.restricted.v1 is the longest name: the PARTITIONS
   // column starts two spaces after it on every line.
   const size_t column = std::string("fruition.oversight.restricted.v1").size();

@@ -44,6 +44,16 @@ topics:
     retentionMs: "-1"
     retentionBytes: "-1"
     cleanupPolicy: delete
+  - name: fruition.scoring.case-members
+    key: "case_id"
+    retentionMs: "-1"
+    retentionBytes: "-1"
+    cleanupPolicy: delete
+  - name: fruition.scoring.case-facts
+    key: "subject_pid"
+    retentionMs: "-1"
+    retentionBytes: "-1"
+    cleanupPolicy: delete
   - name: fruition.oversight.public.v1
     key: "unit or subject_pid"
     retentionMs: "-1"
