@@ -33,6 +33,7 @@
 #include "services/common/strings.h"
 #include "services/domain/desert.h"
 #include "services/domain/tier_histories.h"
+#include "services/scoring/case_stage.h"
 #include "tests/harness/fixtures.h"
 
 namespace fruition::scoring {
@@ -1261,6 +1262,208 @@ TEST(PublicBaseTest, SameRecordsInOneBatchOrManyGiveTheSameBase) {
   EXPECT_EQ(LastBase(one).SerializeAsString(),
             LastBase(many).SerializeAsString());
   EXPECT_EQ(BaseN(LastBase(one), "sentenced"), 22);
+}
+
+// ---------------------------------------------------------------------------
+// The case-to-person join: stage 1 and the case stage over their stores,
+// their outputs routed to each other (and contributions to stage 2) until
+// nothing more is produced.
+
+constexpr char kCaseMembers[] = "fruition.scoring.case-members";
+constexpr char kCaseFacts[] = "fruition.scoring.case-facts";
+
+class JoinRunner {
+ public:
+  explicit JoinRunner(const std::string& name)
+      : dir1_(FreshDir(name + "-1")), dirc_(FreshDir(name + "-c")) {
+    Open();
+  }
+
+  // Feeds `inputs` (reports and assessments) as one batch to both stages,
+  // then routes the outputs until quiet. `commit_cases` false: the case
+  // stage's first batch is applied and produced but never committed (a
+  // crash), and the stage restarts and re-reads its inputs from the
+  // beginning.
+  void Run(const std::vector<Input>& inputs, Stage2Runner* s2,
+           bool commit_cases = true) {
+    std::vector<Input> to1 = inputs, toc;
+    for (const Input& in : inputs) {
+      if (in.topic == kReports) toc.push_back(in);
+    }
+    while (!to1.empty() || !toc.empty()) {
+      std::vector<stream::Output> out =
+          Apply(*stage1_, store1_.get(), Place(to1, &next1_), true);
+      const auto from_cases =
+          Apply(*cases_, storec_.get(), Place(toc, &nextc_), commit_cases);
+      out.insert(out.end(), from_cases.begin(), from_cases.end());
+      to1.clear();
+      if (!commit_cases) {
+        // kill -9 after producing (the outputs are out), before the
+        // commit: the stage re-reads everything from the beginning.
+        seenc_.insert(seenc_.end(), toc.begin(), toc.end());
+        RestartCases();
+        commit_cases = true;
+        toc = seenc_;
+        Route(out, &to1, &toc, s2);
+        continue;
+      }
+      seenc_.insert(seenc_.end(), toc.begin(), toc.end());
+      toc.clear();
+      Route(out, &to1, &toc, s2);
+    }
+  }
+
+ private:
+  static std::vector<stream::Output> Apply(stream::Handler& h,
+                                           store::KvStore* store,
+                                           const std::vector<kafka::Record>& r,
+                                           bool commit) {
+    if (r.empty()) return {};
+    store::KvTx tx(store);
+    auto out = h.Apply(tx, r, AllPartitions());
+    EXPECT_TRUE(out.ok()) << out.status();
+    if (!out.ok()) return {};
+    if (commit) EXPECT_TRUE(store->Commit(tx).ok());
+    return *std::move(out);
+  }
+
+  void Route(const std::vector<stream::Output>& out, std::vector<Input>* to1,
+             std::vector<Input>* toc, Stage2Runner* s2) {
+    std::vector<stream::Output> contributions;
+    for (const auto& o : out) {
+      if (o.topic == kCaseMembers) toc->push_back({o.topic, o.key, o.value});
+      if (o.topic == kCaseFacts) to1->push_back({o.topic, o.key, o.value});
+      if (o.topic == kContributions) contributions.push_back(o);
+    }
+    s2->Feed(contributions);
+  }
+
+  void Open() {
+    store1_ = store::Ok(store::KvStore::Open(dir1_, Stage1Tables()));
+    stage1_ = std::make_unique<Stage1>(ScoringRules(), store1_.get(), kReports,
+                                       kAssessments, kContributions,
+                                       kCaseMembers, kCaseFacts);
+    storec_ = store::Ok(store::KvStore::Open(dirc_, CaseTables()));
+    cases_ = std::make_unique<CaseStage>(storec_.get(), kReports, kCaseMembers,
+                                         kCaseFacts, kContributions);
+  }
+
+  void RestartCases() {
+    cases_.reset();
+    storec_.reset();
+    nextc_.clear();
+    storec_ = store::Ok(store::KvStore::Open(dirc_, CaseTables()));
+    cases_ = std::make_unique<CaseStage>(storec_.get(), kReports, kCaseMembers,
+                                         kCaseFacts, kContributions);
+  }
+
+  std::string dir1_, dirc_;
+  std::unique_ptr<store::KvStore> store1_, storec_;
+  std::unique_ptr<Stage1> stage1_;
+  std::unique_ptr<CaseStage> cases_;
+  std::map<std::pair<std::string, int>, int64_t> next1_, nextc_;
+  std::vector<Input> seenc_;  // every input the case stage has read
+};
+
+Input CaseOpenedIn(const std::string& report_id, const std::string& case_id,
+                   int64_t at, v1::CaseOrigin origin, bool ocdetf,
+                   const std::string& district = "EDPA") {
+  v1::AgencyReport r = Envelope("DEA", report_id, case_id, at);
+  auto* o = r.mutable_case_opened();
+  o->set_agency("DEA");
+  o->set_field_office("DEA-PHILADELPHIA");
+  o->set_district(district);
+  o->set_origin(origin);
+  if (ocdetf) o->add_designations(v1::CASE_DESIGNATION_OCDETF);
+  return Report(r, case_id);
+}
+
+Input SeizureIn(const std::string& report_id, const std::string& case_id,
+                int64_t at, double cash) {
+  v1::AgencyReport r = Envelope("DEA", report_id, case_id, at);
+  r.mutable_seizure()->set_seizure_id("Z-" + report_id);
+  r.mutable_seizure()->set_cash_usd(cash);
+  return Report(r, case_id);
+}
+
+// Two people in case C1 (one sentenced), one in C2; C1 opened as an
+// interdiction case and re-opened as an OCDETF wiretap case; C2 opened as
+// an informant case; seizures in both.
+std::vector<Input> JoinInputs() {
+  v1::SentencingRecord p2 = Record("p2", "EDPA", 60);
+  p2.set_function(v1::OFFENSE_FUNCTION_WHOLESALER);  // not LNF
+  return {
+      ArrestIn("p1", "C1", "A1", "", Utc(2016, 2, 1)),
+      ArrestIn("p2", "C1", "A2", "", Utc(2016, 2, 2)),
+      ArrestIn("p3", "C2", "A3", "", Utc(2016, 2, 3)),
+      SentencingIn("S-1", "C1", Utc(2016, 7, 1), Record("p1", "EDPA", 24)),
+      SentencingIn("S-2", "C1", Utc(2016, 7, 2), p2),
+      SentencingIn("S-3", "C2", Utc(2016, 7, 3), Record("p3", "SDNY", 36)),
+      CaseOpenedIn("O-1", "C1", Utc(2015, 12, 1), v1::CASE_ORIGIN_INTERDICTION,
+                   false),
+      CaseOpenedIn("O-2", "C1", Utc(2016, 1, 1), v1::CASE_ORIGIN_WIRETAP, true),
+      CaseOpenedIn("O-3", "C2", Utc(2016, 1, 5), v1::CASE_ORIGIN_INFORMANT,
+                   false, "SDNY"),
+      SeizureIn("Z-1", "C1", Utc(2016, 3, 1), 1000.5),
+      SeizureIn("Z-2", "C2", Utc(2016, 3, 2), 99.25),
+  };
+}
+
+// The totals the join inputs must give, whatever the order.
+void ExpectJoinTotals(Stage2Runner& s2, const std::string& why) {
+  const internal::Components edpa = s2.Totals("district:EDPA", "FY2016");
+  EXPECT_EQ(edpa.sentenced(), 2) << why;
+  EXPECT_EQ(edpa.ocdetf_sentenced(), 2) << why;
+  EXPECT_EQ(edpa.ocdetf_lnf(), 1) << why;
+  EXPECT_EQ(edpa.tallies().at("origin:CASE_ORIGIN_WIRETAP"), 2) << why;
+  EXPECT_EQ(edpa.tallies().at("origin_lnf:CASE_ORIGIN_WIRETAP"), 1) << why;
+  EXPECT_EQ(edpa.tallies().count("origin:CASE_ORIGIN_INTERDICTION"), 0u) << why;
+  EXPECT_EQ(edpa.seizures(), 1) << why;
+  EXPECT_EQ(edpa.seized_cents(), 100050) << why;
+  const internal::Components sdny = s2.Totals("district:SDNY", "FY2016");
+  EXPECT_EQ(sdny.tallies().at("origin_lnf:CASE_ORIGIN_INFORMANT"), 1) << why;
+  EXPECT_EQ(sdny.ocdetf_sentenced(), 0) << why;
+  EXPECT_EQ(sdny.seized_cents(), 9925) << why;
+  const internal::Components dea = s2.Totals("agency:DEA", "FY2016");
+  EXPECT_EQ(dea.seizures(), 2) << why;
+  EXPECT_EQ(dea.arrests(), 3) << why;
+  const internal::Components us = s2.Totals("national:US", "FY2016Q2");
+  EXPECT_EQ(us.seizures(), 2) << why;
+  EXPECT_EQ(us.arrests(), 3) << why;
+}
+
+TEST(CaseJoinTest, SameTotalsWhateverTheOrderAndBatchSplit) {
+  const std::vector<Input> inputs = JoinInputs();
+  int run = 0;
+  auto check = [&](const std::vector<Input>& order, size_t batch,
+                   const std::string& why) {
+    JoinRunner join(StrCat("join", run));
+    Stage2Runner s2(StrCat("join2-", run++));
+    for (const auto& b : Split(order, batch)) join.Run(b, &s2);
+    ExpectJoinTotals(s2, why);
+  };
+  check(inputs, inputs.size(), "in order, one batch");
+  // Cases opened and seized after everything about the people.
+  check(std::vector<Input>(inputs.rbegin(), inputs.rend()), 1, "reversed");
+  for (unsigned seed : {1u, 2u, 3u, 4u}) {
+    std::vector<Input> shuffled = inputs;
+    std::mt19937 rng(seed);
+    std::shuffle(shuffled.begin(), shuffled.end(), rng);
+    for (size_t batch : {1u, 3u}) {
+      check(shuffled, batch, StrCat("seed ", seed, " batch ", batch));
+    }
+  }
+}
+
+TEST(CaseJoinTest, CaseStageCrashAfterProducingCountsNothingTwice) {
+  const std::vector<Input> inputs = JoinInputs();
+  JoinRunner join("joincrash");
+  Stage2Runner s2("joincrash2");
+  const auto batches = Split(inputs, 4);
+  for (size_t i = 0; i < batches.size(); ++i) {
+    join.Run(batches[i], &s2, /*commit_cases=*/i != 1);
+  }
+  ExpectJoinTotals(s2, "crash in the second batch");
 }
 
 }  // namespace
