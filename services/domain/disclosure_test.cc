@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
+#include "fruition/internal/scoring.pb.h"
+#include "services/domain/indicators.h"
+
 namespace fruition::domain {
 namespace {
 
@@ -346,6 +352,80 @@ TEST(DisclosureTest, UnknownIndicatorIsProtectedByItsN) {
   i->set_defined(true);
   auto out = ComputePublicViews({{{"district:EDPA", "FY2016"}, in}});
   EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016", "some_new_indicator"));
+}
+
+// A restricted card of every registry indicator, from components.
+v1::Scorecard CardOf(const std::string& unit, const std::string& period,
+                     const internal::Components& c) {
+  v1::Scorecard card;
+  card.set_unit(unit);
+  card.set_period(period);
+  for (v1::Indicator& i : ComputeIndicators({c})) {
+    *card.add_indicators() = std::move(i);
+  }
+  return card;
+}
+
+// A family's members are separate shares: 3 couriers of 40 sentenced is a
+// count of 3 and is suppressed; the other functions (15, 22 and none of
+// 40) are not, nor is the family's n.
+TEST(DisclosureTest, OneSmallFamilyMemberIsSuppressedAlone) {  // D2
+  internal::Components c;
+  c.set_sentenced(40);
+  const std::map<std::string, int64_t> tallies = {
+      {"function:OFFENSE_FUNCTION_COURIER", 3},
+      {"function:OFFENSE_FUNCTION_STREET_LEVEL_DEALER", 15},
+      {"function:OFFENSE_FUNCTION_WHOLESALER", 22},
+      {"origin:CASE_ORIGIN_WIRETAP", 40},
+      {"origin_lnf:CASE_ORIGIN_WIRETAP", 3}};
+  c.mutable_tallies()->insert(tallies.begin(), tallies.end());
+  auto out = ComputePublicViews({{{"district:EDPA", "FY2016"},
+                                  In(CardOf("district:EDPA", "FY2016", c))}});
+  const std::string d = "district:EDPA";
+  EXPECT_TRUE(
+      Hidden(out, d, "FY2016", "function_share:OFFENSE_FUNCTION_COURIER"));
+  EXPECT_FALSE(Hidden(out, d, "FY2016",
+                      "function_share:OFFENSE_FUNCTION_STREET_LEVEL_DEALER"));
+  EXPECT_FALSE(
+      Hidden(out, d, "FY2016", "function_share:OFFENSE_FUNCTION_WHOLESALER"));
+  EXPECT_FALSE(
+      Hidden(out, d, "FY2016", "function_share:OFFENSE_FUNCTION_MULE"));
+  EXPECT_FALSE(Hidden(out, d, "FY2016", "sentenced"));
+  // Per origin, n is that origin's own count: 3 LNF of 40 in wiretap cases.
+  EXPECT_TRUE(Hidden(out, d, "FY2016", "origin_lnf_share:CASE_ORIGIN_WIRETAP"));
+  EXPECT_FALSE(
+      Hidden(out, d, "FY2016", "origin_lnf_share:CASE_ORIGIN_INFORMANT"));
+  EXPECT_DOUBLE_EQ(Cell(out.at({d, "FY2016"}),
+                        "function_share:OFFENSE_FUNCTION_STREET_LEVEL_DEALER")
+                       .value(),
+                   15.0 / 40);
+}
+
+// declination_rate's n is declined + charged, so its n − k is the charged
+// count: 30 declined and 5 charged would give the 5 away through the rate
+// and the declined count.
+TEST(DisclosureTest, DeclinationRateProtectsTheChargedCount) {  // D2
+  internal::Components c;
+  c.set_sentenced(40);
+  c.set_declined(30);
+  c.set_charged(5);
+  auto out = ComputePublicViews({{{"district:EDPA", "FY2016"},
+                                  In(CardOf("district:EDPA", "FY2016", c))}});
+  const std::string d = "district:EDPA";
+  EXPECT_TRUE(Hidden(out, d, "FY2016", "charged"));
+  EXPECT_TRUE(Hidden(out, d, "FY2016", "declination_rate"));
+  EXPECT_TRUE(Hidden(out, d, "FY2016", "declined"));
+  EXPECT_FALSE(Hidden(out, d, "FY2016", "sentenced"));
+
+  c.set_charged(20);
+  out = ComputePublicViews({{{"district:EDPA", "FY2016"},
+                             In(CardOf("district:EDPA", "FY2016", c))}});
+  EXPECT_FALSE(Hidden(out, d, "FY2016", "charged"));
+  EXPECT_FALSE(Hidden(out, d, "FY2016", "declined"));
+  EXPECT_FALSE(Hidden(out, d, "FY2016", "declination_rate"));
+  EXPECT_DOUBLE_EQ(Cell(out.at({d, "FY2016"}), "declination_rate").value(),
+                   0.6);
+  EXPECT_EQ(Cell(out.at({d, "FY2016"}), "declination_rate").n(), 50);
 }
 
 TEST(DisclosureTest, SameInputsSameBytes) {

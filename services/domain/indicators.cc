@@ -1,9 +1,13 @@
 #include "services/domain/indicators.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <map>
+#include <tuple>
 #include <utility>
 
+#include "fruition/v1/enums.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "services/common/json.h"
 
@@ -23,10 +27,15 @@ constexpr char kCostGroup[] = "Cost of imprisoning low-level offenders";
 constexpr char kOrgGroup[] = "Organization outcomes the agency reported";
 constexpr char kTargetsGroup[] = "Performance targets";
 constexpr char kCommunityGroup[] = "Community change since the first period";
+constexpr char kProsecutionGroup[] = "From arrest to sentence";
+constexpr char kTablesGroup[] = "Sentencing Commission tables";
+constexpr char kSeizuresGroup[] = "Seizures";
 
-const std::vector<std::string> kArrestUnits = {"agency", "field_office"};
+// `national:US` holds every record of any agency or district unit.
+const std::vector<std::string> kArrestUnits = {"agency", "field_office",
+                                               "national"};
 const std::vector<std::string> kSentencedUnits = {"district", "agency",
-                                                  "field_office"};
+                                                  "field_office", "national"};
 
 CellRule CountRule(const std::string& n) {
   return {Kind::kCount, n, "", false, {}};
@@ -40,11 +49,16 @@ CellRule MeasureRule(const std::string& n) {
 }
 CellRule OrganizationRule() { return {Kind::kOrganization, "", "", false, {}}; }
 
-// An int64 field of Components by name, so that entries name their inputs
-// once (RegistryTest checks every name is a field).
+// An int64 field of Components by name, or else a count of its `tallies`
+// (`function:OFFENSE_FUNCTION_COURIER`; absent is 0), so that entries name
+// their inputs once (RegistryTest checks every name is one of them).
 int64_t Field(const Components& c, const std::string& name) {
   const auto* field = Components::descriptor()->FindFieldByName(name);
-  if (field == nullptr || field->is_repeated() ||
+  if (field == nullptr) {
+    auto it = c.tallies().find(name);
+    return it == c.tallies().end() ? 0 : it->second;
+  }
+  if (field->is_repeated() ||
       field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64) {
     return 0;
   }
@@ -272,7 +286,345 @@ void AddCostIndicators(std::vector<IndicatorDef>* r) {
                       "People whose prosecution was declined in one district "
                       "and who were charged in another.",
                       "count", kSentencedGroup},
-                     {"district"}));
+                     {"district", "national"}));
+}
+
+// What happens between arrest and sentence: charges, declinations and how
+// prosecutions end.
+void AddProsecutionIndicators(std::vector<IndicatorDef>* r) {
+  r->push_back(Count("charged", "charged",
+                     {"People charged",
+                      "People charged in federal court (a charge filed), one "
+                      "per person and case.",
+                      "count", kProsecutionGroup},
+                     kSentencedUnits));
+  r->push_back(Share("mandatory_minimum_charged_share", "mm_charged", "charged",
+                     {"Charged with a mandatory minimum",
+                      "Share of the people charged whose charge carries a "
+                      "mandatory minimum sentence.",
+                      "pct", kProsecutionGroup},
+                     kSentencedUnits));
+  r->push_back(Count("declined", "declined",
+                     {"People declined",
+                      "People whose federal prosecution the prosecutors "
+                      "declined.",
+                      "count", kProsecutionGroup},
+                     kSentencedUnits));
+  // n: the people prosecutors decided about (declined + charged); its
+  // complement n − k is the charged count, protected with it.
+  IndicatorDef rate =
+      Entry("declination_rate",
+            {"Declination rate",
+             "Declined ÷ (declined + charged): how often prosecutors said no.",
+             "pct", kProsecutionGroup},
+            {"declined", "charged"}, kSentencedUnits,
+            ShareRule("prosecuted", "declined"));
+  rate.compute = [](const IndicatorInput& in, std::vector<v1::Indicator>* out) {
+    const int64_t prosecuted = in.c.declined() + in.c.charged();
+    out->push_back(
+        RatioCell("declination_rate", in.c.declined(), prosecuted, prosecuted));
+  };
+  r->push_back(std::move(rate));
+  r->push_back(Share("referred_to_state_share", "referred", "declined",
+                     {"Declined and referred to the state",
+                      "Share of the people declined whom prosecutors referred "
+                      "to state prosecutors.",
+                      "pct", kProsecutionGroup},
+                     kSentencedUnits));
+  r->push_back(Count("dispositions", "dispositions",
+                     {"Prosecutions ended",
+                      "People whose federal prosecution ended: a plea, a "
+                      "trial, an acquittal or a dismissal.",
+                      "count", kProsecutionGroup},
+                     kSentencedUnits));
+  r->push_back(Share("plea_rate", "pleas", "dispositions",
+                     {"Guilty pleas", "Share of those ended by a guilty plea.",
+                      "pct", kProsecutionGroup},
+                     kSentencedUnits));
+  r->push_back(Share("conviction_rate", "convictions", "dispositions",
+                     {"Convictions",
+                      "Share of those ended by a conviction, by plea or at "
+                      "trial.",
+                      "pct", kProsecutionGroup},
+                     kSentencedUnits));
+}
+
+// The median of the values of `histogram` (value -> how many); of an even
+// count, the mean of the two middle values. Exact: integer positions, one
+// division at the end. Undefined with n = 0 or an empty histogram.
+v1::Indicator MedianCell(const std::string& name,
+                         const google::protobuf::Map<int64_t, int64_t>& h,
+                         int64_t n) {
+  const std::map<int64_t, int64_t> sorted(h.begin(), h.end());
+  int64_t total = 0;
+  for (const auto& [value, count] : sorted) {
+    total += std::max<int64_t>(count, 0);
+  }
+  if (n == 0 || total == 0) return Cell(name, 0, n, false);
+  // The middle values' positions (from 0): one when total is odd.
+  const int64_t low = (total - 1) / 2;
+  const int64_t high = total / 2;
+  int64_t seen = 0;
+  int64_t low_value = 0;
+  for (const auto& [value, count] : sorted) {
+    if (count <= 0) continue;
+    if (seen <= low && low < seen + count) low_value = value;
+    seen += count;
+    if (high < seen) {
+      return Cell(name, static_cast<double>(low_value + value) / 2.0, n);
+    }
+  }
+  return Cell(name, 0, n, false);  // unreachable: high < total
+}
+
+// Mandatory minimums, the safety valve, weight and sentence length among
+// the people sentenced.
+void AddSentenceIndicators(std::vector<IndicatorDef>* r) {
+  r->push_back(Count("lnf_sentenced", "lnf",
+                     {"LNF people sentenced",
+                      "People sentenced who were low-level, nonviolent and "
+                      "first-time.",
+                      "count", kProsecutionGroup},
+                     kSentencedUnits));
+  const struct {
+    const char* name;
+    const char* k;
+    const char* n;
+    Text text;
+  } shares[] = {
+      {"lnf_mandatory_minimum_share",
+       "lnf_mm",
+       "lnf",
+       {"LNF charged with a mandatory minimum",
+        "Share of the LNF people sentenced whose charge carried a mandatory "
+        "minimum sentence.",
+        "pct", kProsecutionGroup}},
+      {"lnf_safety_valve_share",
+       "lnf_safety_valve",
+       "lnf",
+       {"LNF given the safety valve",
+        "Share of the LNF people sentenced whom the court gave the safety "
+        "valve (relief from a mandatory minimum).",
+        "pct", kProsecutionGroup}},
+      {"below_mandatory_minimum_share",
+       "below_mm",
+       "mm_sentenced",
+       {"Sentenced below the mandatory minimum",
+        "Of the people sentenced on a charge with a mandatory minimum, the "
+        "share sentenced below it.",
+        "pct", kProsecutionGroup}},
+      {"weight_role_mismatch_share",
+       "heavy_lnf_function",
+       "heavy",
+       {"Heavy weight, low-level function",
+        "Of the people sentenced for at least their drug's 10-year weight, "
+        "the share whose function was low-level (courier, mule, street "
+        "dealer, ...).",
+        "pct", kProsecutionGroup}},
+  };
+  for (const auto& s : shares) {
+    r->push_back(Share(s.name, s.k, s.n, s.text, kSentencedUnits));
+  }
+  IndicatorDef mean =
+      Entry("mean_sentence_months",
+            {"Average sentence",
+             "Average sentence, in months, of the people sentenced.", "months",
+             kProsecutionGroup},
+            {"sentence_months", "sentenced"}, kSentencedUnits,
+            MeasureRule("sentenced"));
+  mean.compute = [](const IndicatorInput& in, std::vector<v1::Indicator>* out) {
+    out->push_back(RatioCell("mean_sentence_months", in.c.sentence_months(),
+                             in.c.sentenced(), in.c.sentenced()));
+  };
+  r->push_back(std::move(mean));
+  IndicatorDef median =
+      Entry("median_sentence_months",
+            {"Median sentence",
+             "The middle sentence, in months: half of the people sentenced got "
+             "less, half more.",
+             "months", kProsecutionGroup},
+            {"sentence_months_histogram", "sentenced"}, kSentencedUnits,
+            MeasureRule("sentenced"));
+  median.compute = [](const IndicatorInput& in,
+                      std::vector<v1::Indicator>* out) {
+    out->push_back(MedianCell("median_sentence_months",
+                              in.c.sentence_months_histogram(),
+                              in.c.sentenced()));
+  };
+  r->push_back(std::move(median));
+}
+
+// One member of a family of shares: its name and label.
+using Members = std::vector<std::pair<std::string, std::string>>;
+
+// The values of enum `e` but the unspecified one (0), in enum order, each
+// labelled from `labels` (a missing label is the value's name; the
+// registry's test requires one).
+Members EnumMembers(const google::protobuf::EnumDescriptor* e,
+                    const std::map<std::string, std::string>& labels) {
+  Members out;
+  for (int i = 0; i < e->value_count(); ++i) {
+    const auto* v = e->value(i);
+    if (v->number() == 0) continue;
+    auto it = labels.find(v->name());
+    out.emplace_back(v->name(), it == labels.end() ? v->name() : it->second);
+  }
+  return out;
+}
+
+// A family of shares over tallies: member m is tally `k_prefix`m of n,
+// where n is the Components field `n_field`, or (empty) the tally
+// `n_prefix`m. Every member is listed, with n = 0 where there is none.
+IndicatorDef TallyShares(const std::string& family, const std::string& k_prefix,
+                         const std::string& n_field,
+                         const std::string& n_prefix, const Members& members,
+                         const Text& t) {
+  std::vector<std::string> inputs;
+  if (!n_field.empty()) inputs.push_back(n_field);
+  // k is per member; n too when there is no n_field.
+  IndicatorDef d = Entry(family, t, {}, kSentencedUnits,
+                         {Kind::kShare, n_field, "", false, {}});
+  std::vector<std::tuple<std::string, std::string, std::string>> cells;
+  for (const auto& [member, label] : members) {
+    const std::string k = k_prefix + member;
+    const std::string n = n_field.empty() ? n_prefix + member : n_field;
+    inputs.push_back(k);
+    if (n_field.empty()) inputs.push_back(n);
+    d.member_rules[member] = ShareRule(n, k);
+    d.member_labels[member] = label;
+    cells.emplace_back(family + member, k, n);
+  }
+  d.inputs = std::move(inputs);
+  d.compute = [cells](const IndicatorInput& in,
+                      std::vector<v1::Indicator>* out) {
+    for (const auto& [name, k, n] : cells) {
+      const int64_t den = Field(in.c, n);
+      out->push_back(RatioCell(name, Field(in.c, k), den, den));
+    }
+  };
+  return d;
+}
+
+const std::map<std::string, std::string>& FunctionLabels() {
+  static const auto* labels = new std::map<std::string, std::string>{
+      {"OFFENSE_FUNCTION_HIGH_LEVEL_SUPPLIER_IMPORTER",
+       "High-level supplier or importer"},
+      {"OFFENSE_FUNCTION_ORGANIZER_LEADER", "Organizer or leader"},
+      {"OFFENSE_FUNCTION_GROWER_MANUFACTURER", "Grower or manufacturer"},
+      {"OFFENSE_FUNCTION_FINANCIER_LAUNDERER", "Financier or money launderer"},
+      {"OFFENSE_FUNCTION_PILOT_CAPTAIN", "Pilot or captain"},
+      {"OFFENSE_FUNCTION_WHOLESALER", "Wholesaler"},
+      {"OFFENSE_FUNCTION_MANAGER", "Manager"},
+      {"OFFENSE_FUNCTION_SUPERVISOR", "Supervisor"},
+      {"OFFENSE_FUNCTION_ENFORCER", "Enforcer"},
+      {"OFFENSE_FUNCTION_CHEMIST_COOK", "Chemist or cook"},
+      {"OFFENSE_FUNCTION_BROKER_STEERER", "Broker or steerer"},
+      {"OFFENSE_FUNCTION_COURIER", "Courier"},
+      {"OFFENSE_FUNCTION_MULE", "Mule"},
+      {"OFFENSE_FUNCTION_RENTER_STORER", "Renter or storer"},
+      {"OFFENSE_FUNCTION_STREET_LEVEL_DEALER", "Street-level dealer"},
+      {"OFFENSE_FUNCTION_EMPLOYEE_LOOKOUT", "Employee or lookout"},
+      {"OFFENSE_FUNCTION_ENABLER", "Enabler"},
+      {"OFFENSE_FUNCTION_USER", "User"},
+  };
+  return *labels;
+}
+
+const std::map<std::string, std::string>& DrugLabels() {
+  static const auto* labels = new std::map<std::string, std::string>{
+      {"DRUG_COCAINE", "Powder cocaine"},
+      {"DRUG_CRACK", "Crack cocaine"},
+      {"DRUG_HEROIN", "Heroin"},
+      {"DRUG_FENTANYL", "Fentanyl"},
+      {"DRUG_METHAMPHETAMINE", "Methamphetamine"},
+      {"DRUG_MARIJUANA", "Marijuana"},
+      {"DRUG_OTHER", "Other drugs"},
+  };
+  return *labels;
+}
+
+const std::map<std::string, std::string>& OriginLabels() {
+  static const auto* labels = new std::map<std::string, std::string>{
+      {"CASE_ORIGIN_INTERDICTION", "Interdiction"},
+      {"CASE_ORIGIN_INFORMANT", "Informant"},
+      {"CASE_ORIGIN_COOPERATOR", "Cooperator"},
+      {"CASE_ORIGIN_WIRETAP", "Wiretap"},
+      {"CASE_ORIGIN_LOCAL_REFERRAL", "Local referral"},
+      {"CASE_ORIGIN_OTHER", "Other origin"},
+  };
+  return *labels;
+}
+
+// Criminal history categories I–VI (members `1`–`6`).
+Members CriminalHistoryMembers() {
+  const char* const roman[] = {"I", "II", "III", "IV", "V", "VI"};
+  Members out;
+  for (int c = 1; c <= 6; ++c) {
+    out.emplace_back(std::to_string(c),
+                     std::string("Category ") + roman[c - 1]);
+  }
+  return out;
+}
+
+// The Sentencing Commission's tables of the people sentenced (its
+// Sourcebook's function, criminal history and drug tables), and the LNF
+// share by case designation and origin.
+void AddTableIndicators(std::vector<IndicatorDef>* r) {
+  r->push_back(TallyShares(
+      "function_share:", "function:", "sentenced", "",
+      EnumMembers(v1::OffenseFunction_descriptor(), FunctionLabels()),
+      {"Function in the offense",
+       "Share of the people sentenced per function in the drug trade, as the "
+       "court found it.",
+       "pct", kTablesGroup}));
+  r->push_back(TallyShares(
+      "criminal_history_share:", "criminal_history:", "sentenced", "",
+      CriminalHistoryMembers(),
+      {"Criminal history category",
+       "Share of the people sentenced per criminal history category, from I "
+       "(little or no record) to VI.",
+       "pct", kTablesGroup}));
+  r->push_back(TallyShares("drug_share:", "drug:", "sentenced", "",
+                           EnumMembers(v1::Drug_descriptor(), DrugLabels()),
+                           {"Drug", "Share of the people sentenced per drug.",
+                            "pct", kTablesGroup}));
+  r->push_back(Share("ocdetf_lnf_share", "ocdetf_lnf", "ocdetf_sentenced",
+                     {"LNF share in OCDETF cases",
+                      "Of the people sentenced in cases designated OCDETF "
+                      "(task-force cases meant for major organizations), the "
+                      "share who were low-level, nonviolent, first-time.",
+                      "pct", kTablesGroup},
+                     kSentencedUnits));
+  r->push_back(TallyShares(
+      "origin_lnf_share:", "origin_lnf:", "",
+      "origin:", EnumMembers(v1::CaseOrigin_descriptor(), OriginLabels()),
+      {"LNF share by how the case began",
+       "Per case origin (interdiction, informant, wiretap, ...): the share of "
+       "the people sentenced in such cases who were low-level, nonviolent, "
+       "first-time.",
+       "pct", kTablesGroup}));
+}
+
+// Seizures of cash and assets in the unit's cases.
+void AddSeizureIndicators(std::vector<IndicatorDef>* r) {
+  r->push_back(Count("seizures", "seizures",
+                     {"Seizures",
+                      "Seizures of cash and assets recorded in the cases of "
+                      "this unit and period.",
+                      "count", kSeizuresGroup},
+                     kSentencedUnits));
+  IndicatorDef value = Entry(
+      "seized_value_usd",
+      {"Value seized", "Cash and assets seized, in US dollars.", "usd",
+       kSeizuresGroup},
+      {"seized_cents", "seizures"}, kSentencedUnits, MeasureRule("seizures"));
+  value.compute = [](const IndicatorInput& in,
+                     std::vector<v1::Indicator>* out) {
+    out->push_back(Cell("seized_value_usd",
+                        static_cast<double>(in.c.seized_cents()) / 100.0,
+                        in.c.seizures()));
+  };
+  r->push_back(std::move(value));
 }
 
 // A count from the agency's reference facts.
@@ -426,6 +778,10 @@ const std::vector<IndicatorDef>& Indicators() {
     AddArrestIndicators(r);
     AddSentencedIndicators(r);
     AddCostIndicators(r);
+    AddProsecutionIndicators(r);
+    AddSentenceIndicators(r);
+    AddTableIndicators(r);
+    AddSeizureIndicators(r);
     AddReferenceIndicators(r);
     AddCommunityIndicators(r);
     return r;
@@ -466,6 +822,11 @@ CellRule RuleOf(const std::string& name,
     if (IsFamily(*d)) {
       auto it = d->member_rules.find(name.substr(d->name.size()));
       if (it != d->member_rules.end()) return it->second;
+      // A family of shares whose k is each member's own (no k of its own)
+      // knows no other member: protected as an unknown indicator.
+      if (d->rule.kind == Kind::kShare && d->rule.k.empty()) {
+        return MeasureRule("cell:" + name);
+      }
     }
     return d->rule;
   }

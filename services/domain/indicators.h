@@ -83,16 +83,21 @@ struct IndicatorDef {
   std::string label;        // for people: a dashboard row, an event fact
   std::string description;  // one or two sentences for people
   // Dashboard: how the value is written (count, pct, points, score, number,
-  // years, usd, ratio, change) and the section it is listed under.
+  // years, months, usd, ratio, change) and the section it is listed under.
   std::string format;
   std::string group;
-  // The internal.Components fields (or reference./community. facts) read.
+  // The internal.Components fields, keys of Components.tallies
+  // (`function:OFFENSE_FUNCTION_COURIER`), or reference./community. facts
+  // read.
   std::vector<std::string> inputs;
-  // Unit kinds (`agency`, `field_office`, `district`, `area`) it is
-  // computed for.
+  // Unit kinds (`agency`, `field_office`, `district`, `national`, `area`)
+  // it is computed for.
   std::vector<std::string> unit_kinds;
   // Disclosure control. A family's rule is that of every member, unless
-  // `member_rules` names one.
+  // `member_rules` names one. A family of shares whose members each count
+  // their own k (`function_share:`) has a share rule without k and a member
+  // rule per member; a member it does not list is protected as an unknown
+  // indicator (RuleOf).
   CellRule rule;
   std::map<std::string, CellRule> member_rules;
   // A family: labels of known members (e.g. performance measures).
@@ -117,9 +122,11 @@ std::vector<v1::Indicator> ComputeIndicators(
     const std::vector<IndicatorDef>& registry = Indicators());
 
 // The disclosure rule of indicator `name` (SPEC §5 name, e.g. `lnf_share`),
-// from `registry`. An indicator the registry does not know is treated as a
-// measure over its own n (suppressed when that n is 1–10): a new indicator
-// is protected by default.
+// from `registry`. Quantity names are Components fields, tally keys
+// (`function:OFFENSE_FUNCTION_COURIER`), or `prosecuted` (declined +
+// charged, the n of `declination_rate`). An indicator the registry does not
+// know is treated as a measure over its own n (suppressed when that n is 1–10):
+// a new indicator is protected by default.
 CellRule RuleOf(const std::string& name,
                 const std::vector<IndicatorDef>& registry = Indicators());
 
