@@ -7,6 +7,7 @@
 
 #include "fruition/internal/scoring.pb.h"
 #include "services/domain/indicators.h"
+#include "services/domain/tallies.h"
 
 namespace fruition::domain {
 namespace {
@@ -378,7 +379,7 @@ TEST(DisclosureTest, OneSmallFamilyMemberIsSuppressedAlone) {  // D2
       {"function:OFFENSE_FUNCTION_WHOLESALER", 22},
       {"origin:CASE_ORIGIN_WIRETAP", 40},
       {"origin_lnf:CASE_ORIGIN_WIRETAP", 3}};
-  c.mutable_tallies()->insert(tallies.begin(), tallies.end());
+  for (const auto& [key, n] : tallies) AddTally(&c, key, n);
   auto out = ComputePublicViews({{{"district:EDPA", "FY2016"},
                                   In(CardOf("district:EDPA", "FY2016", c))}});
   const std::string d = "district:EDPA";

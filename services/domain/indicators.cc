@@ -10,6 +10,7 @@
 #include "fruition/v1/enums.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "services/common/json.h"
+#include "services/domain/tallies.h"
 
 namespace fruition::domain {
 
@@ -49,15 +50,12 @@ CellRule MeasureRule(const std::string& n) {
 }
 CellRule OrganizationRule() { return {Kind::kOrganization, "", "", false, {}}; }
 
-// An int64 field of Components by name, or else a count of its `tallies`
-// (`function:OFFENSE_FUNCTION_COURIER`; absent is 0), so that entries name
+// An int64 field of Components by name, or else one of its tallies
+// (`function:OFFENSE_FUNCTION_COURIER`, tallies.h), so that entries name
 // their inputs once (RegistryTest checks every name is one of them).
 int64_t Field(const Components& c, const std::string& name) {
   const auto* field = Components::descriptor()->FindFieldByName(name);
-  if (field == nullptr) {
-    auto it = c.tallies().find(name);
-    return it == c.tallies().end() ? 0 : it->second;
-  }
+  if (field == nullptr) return TallyOf(c, name);
   if (field->is_repeated() ||
       field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64) {
     return 0;
@@ -349,13 +347,13 @@ void AddProsecutionIndicators(std::vector<IndicatorDef>* r) {
                      kSentencedUnits));
 }
 
-// The median of the values of `histogram` (value -> how many); of an even
+// The median of the values of a histogram ((value, how many), ascending,
+// tallies.h); of an even
 // count, the mean of the two middle values. Exact: integer positions, one
 // division at the end. Undefined with n = 0 or an empty histogram.
 v1::Indicator MedianCell(const std::string& name,
-                         const google::protobuf::Map<int64_t, int64_t>& h,
+                         const std::vector<std::pair<int64_t, int64_t>>& sorted,
                          int64_t n) {
-  const std::map<int64_t, int64_t> sorted(h.begin(), h.end());
   int64_t total = 0;
   for (const auto& [value, count] : sorted) {
     total += std::max<int64_t>(count, 0);
@@ -443,12 +441,11 @@ void AddSentenceIndicators(std::vector<IndicatorDef>* r) {
              "The middle sentence, in months: half of the people sentenced got "
              "less, half more.",
              "months", kProsecutionGroup},
-            {"sentence_months_histogram", "sentenced"}, kSentencedUnits,
+            {"histogram_counts", "sentenced"}, kSentencedUnits,
             MeasureRule("sentenced"));
   median.compute = [](const IndicatorInput& in,
                       std::vector<v1::Indicator>* out) {
-    out->push_back(MedianCell("median_sentence_months",
-                              in.c.sentence_months_histogram(),
+    out->push_back(MedianCell("median_sentence_months", SentenceHistogram(in.c),
                               in.c.sentenced()));
   };
   r->push_back(std::move(median));

@@ -11,6 +11,7 @@
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "services/domain/disclosure.h"
+#include "services/domain/tallies.h"
 
 namespace fruition::domain {
 namespace {
@@ -74,7 +75,7 @@ TEST(IndicatorRegistryTest, ANewIndicatorIsOneEntry) {
             "cell:weapon_or_aggravating_count");
 }
 
-// A key of Components.tallies: `function:`, `drug:`, `origin:` or
+// A tally key (tallies.h): `function:`, `drug:`, `origin:` or
 // `origin_lnf:` and a value of its enum (not the unspecified one), or
 // `criminal_history:` and a category 1–6.
 bool IsTallyKey(const std::string& key) {
@@ -269,7 +270,7 @@ double Median(const std::map<int64_t, int64_t>& histogram, int64_t n) {
   internal::Components c;
   c.set_sentenced(n);
   for (const auto& [months, people] : histogram) {
-    (*c.mutable_sentence_months_histogram())[months] = people;
+    AddSentence(&c, months, people);
   }
   const auto cells = ComputeIndicators({c});
   const v1::Indicator* cell = Find(cells, "median_sentence_months");
@@ -300,18 +301,17 @@ TEST(ProsecutionIndicatorsTest, MedianSentence) {
 // family's n (origin: of the people in cases of that origin).
 TEST(ProsecutionIndicatorsTest, SentencingCommissionTables) {
   internal::Components c = ProsecutionStage();
-  auto& t = *c.mutable_tallies();
-  t["function:OFFENSE_FUNCTION_COURIER"] = 9;
-  t["function:OFFENSE_FUNCTION_STREET_LEVEL_DEALER"] = 6;
-  t["function:OFFENSE_FUNCTION_WHOLESALER"] = 15;
-  t["criminal_history:1"] = 18;
-  t["criminal_history:6"] = 12;
-  t["drug:DRUG_FENTANYL"] = 12;
-  t["drug:DRUG_METHAMPHETAMINE"] = 18;
-  t["origin:CASE_ORIGIN_INTERDICTION"] = 20;
-  t["origin_lnf:CASE_ORIGIN_INTERDICTION"] = 8;
-  t["origin:CASE_ORIGIN_WIRETAP"] = 10;
-  t["origin_lnf:CASE_ORIGIN_WIRETAP"] = 0;
+  AddTally(&c, "function:OFFENSE_FUNCTION_COURIER", 9);
+  AddTally(&c, "function:OFFENSE_FUNCTION_STREET_LEVEL_DEALER", 6);
+  AddTally(&c, "function:OFFENSE_FUNCTION_WHOLESALER", 15);
+  AddTally(&c, "criminal_history:1", 18);
+  AddTally(&c, "criminal_history:6", 12);
+  AddTally(&c, "drug:DRUG_FENTANYL", 12);
+  AddTally(&c, "drug:DRUG_METHAMPHETAMINE", 18);
+  AddTally(&c, "origin:CASE_ORIGIN_INTERDICTION", 20);
+  AddTally(&c, "origin_lnf:CASE_ORIGIN_INTERDICTION", 8);
+  AddTally(&c, "origin:CASE_ORIGIN_WIRETAP", 10);
+  AddTally(&c, "origin_lnf:CASE_ORIGIN_WIRETAP", 0);
   const auto cells = ComputeIndicators({c});
   ExpectCell(cells, "function_share:OFFENSE_FUNCTION_COURIER", 0.3, 30);
   ExpectCell(cells, "function_share:OFFENSE_FUNCTION_STREET_LEVEL_DEALER", 0.2,

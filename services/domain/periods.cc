@@ -65,7 +65,8 @@ bool ValidPeriod(const std::string& p) {
 }
 
 bool ValidUnitKind(const std::string& k) {
-  return k == "agency" || k == "field_office" || k == "district" || k == "area";
+  return k == "agency" || k == "field_office" || k == "district" ||
+         k == "area" || k == "national";
 }
 
 bool ValidUnit(const std::string& unit) {

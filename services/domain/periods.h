@@ -40,7 +40,8 @@ bool ValidPeriod(const std::string& period);
 
 // ---- units
 
-// The unit kinds of SPEC §5 that a caller may name.
+// The unit kinds of SPEC §5 that a caller may name (`national`: the one
+// unit `national:US`).
 bool ValidUnitKind(const std::string& kind);
 
 // kind:code with a valid kind and a code.

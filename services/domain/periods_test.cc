@@ -72,8 +72,9 @@ TEST(Periods, ValidPeriodIsFyYearOrQuarter) {
 }
 
 TEST(Units, KindColonCode) {
-  for (const char* ok : {"agency:DEA", "field_office:DEA-PHILADELPHIA",
-                         "district:EDPA", "area:PHL-KENSINGTON"}) {
+  for (const char* ok :
+       {"agency:DEA", "field_office:DEA-PHILADELPHIA", "district:EDPA",
+        "area:PHL-KENSINGTON", "national:US"}) {
     EXPECT_TRUE(ValidUnit(ok)) << ok;
   }
   for (const char* bad :
@@ -81,6 +82,7 @@ TEST(Units, KindColonCode) {
     EXPECT_FALSE(ValidUnit(bad)) << bad;
   }
   EXPECT_TRUE(ValidUnitKind("field_office"));
+  EXPECT_TRUE(ValidUnitKind("national"));
 }
 
 }  // namespace

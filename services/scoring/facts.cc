@@ -9,6 +9,7 @@
 #include "google/protobuf/descriptor.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
+#include "services/domain/tallies.h"
 
 namespace fruition::scoring {
 namespace {
@@ -168,9 +169,7 @@ void AddComponents(const Components& b, int64_t sign, Components* a) {
                              sign * reflection->GetInt64(b, field));
   }
   AddMap(b.parent_agencies(), sign, a->mutable_parent_agencies());
-  AddMap(b.tallies(), sign, a->mutable_tallies());
-  AddMap(b.sentence_months_histogram(), sign,
-         a->mutable_sentence_months_histogram());
+  domain::AddTallies(b, sign, a);
 }
 
 namespace {
@@ -285,17 +284,18 @@ Components SentencedComponents(const v1::SentencingRecord& r,
   // The prosecution stage and the Sentencing Commission's tables.
   c.set_lnf_safety_valve(d.lnf && r.safety_valve() ? 1 : 0);
   c.set_sentence_months(r.sentence_months());
-  (*c.mutable_sentence_months_histogram())[r.sentence_months()] = 1;
+  domain::AddSentence(&c, r.sentence_months(), 1);
   if (auto t = rules.thresholds.find(r.drug());
       t != rules.thresholds.end() &&
       r.drug_weight_grams() >= t->second.second) {
     c.set_heavy(1);
     c.set_heavy_lnf_function(rules.lnf_functions.count(r.function()) > 0);
   }
-  auto& tallies = *c.mutable_tallies();
-  tallies["function:" + EnumName<v1::OffenseFunction>(r.function())] = 1;
-  tallies[StrCat("criminal_history:", r.criminal_history_category())] = 1;
-  tallies["drug:" + EnumName<v1::Drug>(r.drug())] = 1;
+  domain::AddTally(
+      &c, "function:" + EnumName<v1::OffenseFunction>(r.function()), 1);
+  domain::AddTally(
+      &c, StrCat("criminal_history:", r.criminal_history_category()), 1);
+  domain::AddTally(&c, "drug:" + EnumName<v1::Drug>(r.drug()), 1);
   return c;
 }
 
@@ -315,8 +315,8 @@ void AddCaseFacts(const SubjectState& s, const std::string& case_id,
   if (it == s.cases().end()) return;
   const v1::CaseOpened& opened = it->second.opened();
   const std::string origin = EnumName<v1::CaseOrigin>(opened.origin());
-  (*c->mutable_tallies())["origin:" + origin] = 1;
-  if (lnf) (*c->mutable_tallies())["origin_lnf:" + origin] = 1;
+  domain::AddTally(c, "origin:" + origin, 1);
+  if (lnf) domain::AddTally(c, "origin_lnf:" + origin, 1);
   for (int d : opened.designations()) {
     if (d != v1::CASE_DESIGNATION_OCDETF) continue;
     c->set_ocdetf_sentenced(1);

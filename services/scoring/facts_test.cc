@@ -14,6 +14,7 @@
 
 #include "gtest/gtest.h"
 #include "services/common/store/kv.h"
+#include "services/domain/tallies.h"
 #include "tests/harness/fixtures.h"
 
 namespace fruition::scoring {
@@ -868,7 +869,8 @@ TEST(ProsecutionTest, ChargeRefiledWithADifferentMinimumCountsTheLatest) {
   EXPECT_EQ(year.lnf_mm(), 1);
   EXPECT_EQ(year.lnf_safety_valve(), 1);
   EXPECT_EQ(year.sentence_months(), 48);
-  EXPECT_EQ(year.sentence_months_histogram().at(48), 1);
+  EXPECT_EQ(domain::SentenceHistogram(year),
+            (std::vector<std::pair<int64_t, int64_t>>{{48, 1}}));
   // The same facts in the other order count the same.
   SubjectState t = Apply({
       Sentencing("USSC", "S-1", "C1", Utc(2016, 8, 1), r),
@@ -906,12 +908,12 @@ TEST(ProsecutionTest, AmendedJudgmentReplacesTheFirstInTheTables) {
   const Components& y = c.at(Key("district:EDPA", "FY2016"));
   EXPECT_EQ(y.sentenced(), 1);
   EXPECT_EQ(y.sentence_months(), 70);
-  EXPECT_EQ(y.sentence_months_histogram().size(), 1u);
-  EXPECT_EQ(y.sentence_months_histogram().at(70), 1);
-  EXPECT_EQ(y.tallies().at("criminal_history:2"), 1);
-  EXPECT_EQ(y.tallies().count("criminal_history:1"), 0u);
-  EXPECT_EQ(y.tallies().at("drug:DRUG_FENTANYL"), 1);
-  EXPECT_EQ(y.tallies().at("function:OFFENSE_FUNCTION_USER"), 1);
+  EXPECT_EQ(domain::SentenceHistogram(y),
+            (std::vector<std::pair<int64_t, int64_t>>{{70, 1}}));
+  EXPECT_EQ(domain::TallyOf(y, "criminal_history:2"), 1);
+  EXPECT_EQ(domain::TallyOf(y, "criminal_history:1"), 0);
+  EXPECT_EQ(domain::TallyOf(y, "drug:DRUG_FENTANYL"), 1);
+  EXPECT_EQ(domain::TallyOf(y, "function:OFFENSE_FUNCTION_USER"), 1);
   // The first judgment's period (FY2016Q3) no longer counts it.
   EXPECT_EQ(c.count(Key("district:EDPA", "FY2016Q3")), 0u);
 }
@@ -997,15 +999,15 @@ TEST(ProsecutionTest, CaseFactsJoinWhateverTheOrder) {
     const Components y = Contribs(*s).at(Key("district:EDPA", "FY2016"));
     EXPECT_EQ(y.ocdetf_sentenced(), 1);
     EXPECT_EQ(y.ocdetf_lnf(), 1);
-    EXPECT_EQ(y.tallies().at("origin:CASE_ORIGIN_WIRETAP"), 1);
-    EXPECT_EQ(y.tallies().at("origin_lnf:CASE_ORIGIN_WIRETAP"), 1);
-    EXPECT_EQ(y.tallies().count("origin:CASE_ORIGIN_INTERDICTION"), 0u);
+    EXPECT_EQ(domain::TallyOf(y, "origin:CASE_ORIGIN_WIRETAP"), 1);
+    EXPECT_EQ(domain::TallyOf(y, "origin_lnf:CASE_ORIGIN_WIRETAP"), 1);
+    EXPECT_EQ(domain::TallyOf(y, "origin:CASE_ORIGIN_INTERDICTION"), 0);
   }
   // Without the case: no origin and no OCDETF count.
   const Components none =
       Contribs(Apply({sentencing})).at(Key("district:EDPA", "FY2016"));
   EXPECT_EQ(none.ocdetf_sentenced(), 0);
-  EXPECT_EQ(none.tallies().count("origin:CASE_ORIGIN_WIRETAP"), 0u);
+  EXPECT_EQ(domain::TallyOf(none, "origin:CASE_ORIGIN_WIRETAP"), 0);
 }
 
 TEST(ProsecutionTest, WeightAgainstRole) {

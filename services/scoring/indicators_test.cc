@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "services/domain/tallies.h"
 
 namespace fruition::scoring {
 namespace {
@@ -106,13 +107,13 @@ Components Population() {
   c.set_heavy(2);
   c.set_heavy_lnf_function(1);
   c.set_sentence_months(300);
-  (*c.mutable_sentence_months_histogram())[60] = 5;
+  domain::AddSentence(&c, 60, 5);
   c.set_ocdetf_sentenced(2);
   c.set_ocdetf_lnf(1);
   c.set_seizures(2);
   c.set_seized_cents(150000);
-  (*c.mutable_tallies())["origin:CASE_ORIGIN_INFORMANT"] = 3;
-  (*c.mutable_tallies())["origin_lnf:CASE_ORIGIN_INFORMANT"] = 1;
+  domain::AddTally(&c, "origin:CASE_ORIGIN_INFORMANT", 3);
+  domain::AddTally(&c, "origin_lnf:CASE_ORIGIN_INFORMANT", 1);
   return c;
 }
 

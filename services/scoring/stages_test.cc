@@ -32,6 +32,7 @@
 #include "services/common/stream/test_util.h"
 #include "services/common/strings.h"
 #include "services/domain/desert.h"
+#include "services/domain/tallies.h"
 #include "services/domain/tier_histories.h"
 #include "services/scoring/case_stage.h"
 #include "tests/harness/fixtures.h"
@@ -1415,13 +1416,14 @@ void ExpectJoinTotals(Stage2Runner& s2, const std::string& why) {
   EXPECT_EQ(edpa.sentenced(), 2) << why;
   EXPECT_EQ(edpa.ocdetf_sentenced(), 2) << why;
   EXPECT_EQ(edpa.ocdetf_lnf(), 1) << why;
-  EXPECT_EQ(edpa.tallies().at("origin:CASE_ORIGIN_WIRETAP"), 2) << why;
-  EXPECT_EQ(edpa.tallies().at("origin_lnf:CASE_ORIGIN_WIRETAP"), 1) << why;
-  EXPECT_EQ(edpa.tallies().count("origin:CASE_ORIGIN_INTERDICTION"), 0u) << why;
+  EXPECT_EQ(domain::TallyOf(edpa, "origin:CASE_ORIGIN_WIRETAP"), 2) << why;
+  EXPECT_EQ(domain::TallyOf(edpa, "origin_lnf:CASE_ORIGIN_WIRETAP"), 1) << why;
+  EXPECT_EQ(domain::TallyOf(edpa, "origin:CASE_ORIGIN_INTERDICTION"), 0) << why;
   EXPECT_EQ(edpa.seizures(), 1) << why;
   EXPECT_EQ(edpa.seized_cents(), 100050) << why;
   const internal::Components sdny = s2.Totals("district:SDNY", "FY2016");
-  EXPECT_EQ(sdny.tallies().at("origin_lnf:CASE_ORIGIN_INFORMANT"), 1) << why;
+  EXPECT_EQ(domain::TallyOf(sdny, "origin_lnf:CASE_ORIGIN_INFORMANT"), 1)
+      << why;
   EXPECT_EQ(sdny.ocdetf_sentenced(), 0) << why;
   EXPECT_EQ(sdny.seized_cents(), 9925) << why;
   const internal::Components dea = s2.Totals("agency:DEA", "FY2016");

@@ -153,6 +153,27 @@ struct Population {
 using AddFn = std::function<void(const std::string&, int64_t,
                                  const std::function<void(Expected&)>&)>;
 
+// Declined in one district and charged in another (the latest of each per
+// case): once, at the earliest such charge (ties: the district's name).
+void ExpectDeclinedThenCharged(const sim::ScoringSubject& x, const AddFn& add) {
+  const sim::CaseEvent* first = nullptr;
+  for (const sim::CaseEvent& c : x.charges) {
+    bool elsewhere = false;
+    for (const sim::CaseEvent& d : x.declinations) {
+      elsewhere = elsewhere || d.district != c.district;
+    }
+    if (elsewhere &&
+        (first == nullptr ||
+         std::tie(c.at, c.district) < std::tie(first->at, first->district))) {
+      first = &c;
+    }
+  }
+  if (first != nullptr) {
+    add("district:" + first->district, first->at,
+        [](Expected& e) { ++e.declined_charged; });
+  }
+}
+
 // A subject's charges, declinations, dispositions and its case's seizures:
 // each in its district (if any), in the arrest's units when in the
 // arrest's case, in its own period.
@@ -239,10 +260,7 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
       add("agency:" + x.agency, at, sentenced);
       add("field_office:" + x.field_office, at, sentenced);
     }
-    if (!x.charged_district.empty()) {
-      add("district:" + x.charged_district, x.charged_at,
-          [](Expected& e) { ++e.declined_charged; });
-    }
+    ExpectDeclinedThenCharged(x, add);
     ExpectProsecution(x, add);
   };
   for (sim::StreamRecord& r :
