@@ -1,5 +1,6 @@
 // fruition-sim: a deterministic, calibrated national report stream (SPEC §2)
 // for demos, tests and benchmarks. See --help and docs/simulation.md.
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -90,6 +91,22 @@ const std::vector<fruition::config::Spec>& Specs() {
 int Fail(const std::string& message) {
   std::cerr << "fruition-sim: " << message << "\n";
   return 2;
+}
+
+// The prosecution stage's national figures beside the published ones.
+void PrintNationalFigures(const fruition::sim::Measures& measures) {
+  using fruition::StrCat;
+  namespace sim = fruition::sim;
+  std::printf("  %-40s %12s %12s\n", "national figure", "sample", "published");
+  for (const sim::NationalFigure& f : sim::NationalFigures(measures)) {
+    const std::string published =
+        f.has_published ? StrCat(f.published) : std::string("-");
+    const bool whole = f.sample == std::floor(f.sample) && f.sample < 1e15;
+    const std::string sample =
+        whole ? StrCat(static_cast<int64_t>(f.sample)) : StrCat(f.sample);
+    std::printf("  %-40s %12s %12s  %s\n", f.id.c_str(), sample.c_str(),
+                published.c_str(), f.source.c_str());
+  }
 }
 
 }  // namespace
@@ -207,6 +224,7 @@ int main(int argc, char** argv) {
                   row.id.c_str(), row.produced, used.c_str(), row.tolerance,
                   row.ok() ? "ok" : "OUTSIDE TOLERANCE");
     }
+    PrintNationalFigures(measures);
     return 0;
   }
 

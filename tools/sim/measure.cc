@@ -54,7 +54,205 @@ struct Latest {
 
 using domain::IsPriority;
 
+void Keep(std::map<Key, Latest>* latest, Key key, int64_t at, size_t index) {
+  auto [it, inserted] = latest->try_emplace(std::move(key), Latest{at, index});
+  if (!inserted && at >= it->second.at) it->second = {at, index};
+}
+
+// What the prosecution-stage figures need, gathered in the one pass over the
+// reports.
+struct StageFacts {
+  std::map<Key, Latest> charge, declination, disposition;
+  std::map<Key, int64_t> charges;  // charge_filed per pair
+  std::map<Key, std::set<std::string>> charged_districts;
+  std::map<std::string, Latest> case_opened;    // latest per case_id
+  std::map<std::string, int64_t> first_opened;  // earliest per case_id
+  std::vector<size_t> seizures;
+
+  void Add(const v1::AgencyReport& r, size_t i) {
+    const int64_t at = r.occurred_at().seconds();
+    switch (r.body_case()) {
+      case v1::AgencyReport::kChargeFiled: {
+        Key key{SubjectOf(r), r.case_id()};
+        ++charges[key];
+        charged_districts[key].insert(r.charge_filed().district());
+        Keep(&charge, std::move(key), at, i);
+        break;
+      }
+      case v1::AgencyReport::kDeclination:
+        Keep(&declination, {SubjectOf(r), r.case_id()}, at, i);
+        break;
+      case v1::AgencyReport::kDisposition:
+        Keep(&disposition, {SubjectOf(r), r.case_id()}, at, i);
+        break;
+      case v1::AgencyReport::kCaseOpened: {
+        auto [it, inserted] =
+            case_opened.try_emplace(r.case_id(), Latest{at, i});
+        if (!inserted && at >= it->second.at) it->second = {at, i};
+        auto [first, fresh] = first_opened.try_emplace(r.case_id(), at);
+        if (!fresh) first->second = std::min(first->second, at);
+        break;
+      }
+      case v1::AgencyReport::kSeizure:
+        seizures.push_back(i);
+        break;
+      default:
+        break;
+    }
+  }
+};
+
+void SummarizeCharges(const std::vector<v1::AgencyReport>& reports,
+                      const StageFacts& f, Measures* m) {
+  for (const auto& [key, latest] : f.charge) {
+    ++m->charged;
+    if (reports[latest.index].charge_filed().mandatory_minimum_months() > 0) {
+      ++m->mm_charged;
+    }
+    if (f.charges.at(key) > 1) ++m->refiled;
+  }
+  for (const auto& [key, latest] : f.declination) {
+    const v1::Declination& d = reports[latest.index].declination();
+    ++m->declined;
+    if (d.referred_to_state()) ++m->referred_to_state;
+    auto it = f.charged_districts.find(key);
+    if (it != f.charged_districts.end() && it->second.count(d.district()) > 0) {
+      ++m->declined_then_charged_same_district;
+    }
+  }
+  for (const auto& [key, latest] : f.disposition) {
+    ++m->disposed_pairs;
+    const v1::DispositionOutcome o =
+        reports[latest.index].disposition().outcome();
+    if (o == v1::DISPOSITION_OUTCOME_PLEA) ++m->pleas;
+    if (o == v1::DISPOSITION_OUTCOME_TRIAL_CONVICTION) ++m->trial_convictions;
+    if (f.charge.count(key) == 0) ++m->dispositions_without_charge;
+  }
+}
+
+bool Ocdetf(const std::vector<v1::AgencyReport>& reports, const StageFacts& f,
+            const std::string& case_id) {
+  auto it = f.case_opened.find(case_id);
+  if (it == f.case_opened.end()) return false;
+  for (int d : reports[it->second.index].case_opened().designations()) {
+    if (d == v1::CASE_DESIGNATION_OCDETF) return true;
+  }
+  return false;
+}
+
+// The sentenced joined to their case's charge (SPEC §5 v1.1).
+void SummarizeSentenced(const std::vector<v1::AgencyReport>& reports,
+                        const StageFacts& f,
+                        const std::map<Key, Latest>& sentencing, Measures* m) {
+  const domain::DesertRules& rules = domain::DefaultDesertRules();
+  int64_t unrelieved = 0;
+  double unrelieved_months = 0;
+  for (const auto& [key, latest] : sentencing) {
+    const v1::SentencingRecord& s = reports[latest.index].sentencing();
+    const bool lnf = domain::Score(s).lnf;
+    auto charge = f.charge.find(key);
+    const uint32_t minimum = charge == f.charge.end()
+                                 ? 0
+                                 : reports[charge->second.index]
+                                       .charge_filed()
+                                       .mandatory_minimum_months();
+    ++m->drugs[s.drug()];
+    ++m->sentence_months[s.sentence_months()];
+    if (minimum > 0) {
+      const bool below = s.sentence_months() < minimum;
+      ++m->mm_sentenced;
+      m->mm_safety_valve += s.safety_valve();
+      m->mm_below += below;
+      m->mm_below_without_safety_valve += below && !s.safety_valve();
+      m->mm_relieved += below || s.safety_valve();
+      if (!below && !s.safety_valve()) {
+        ++unrelieved;
+        unrelieved_months += s.sentence_months();
+      }
+    }
+    if (lnf) {
+      ++m->lnf_sentenced;
+      m->lnf_mm += minimum > 0;
+      m->lnf_safety_valve += s.safety_valve();
+    }
+    auto threshold = rules.thresholds.find(s.drug());
+    if (threshold != rules.thresholds.end() &&
+        s.drug_weight_grams() >= threshold->second.second) {
+      ++m->heavy;
+      m->heavy_lnf_function += rules.lnf_functions.count(s.function()) > 0;
+    }
+    if (Ocdetf(reports, f, key.second)) {
+      ++m->ocdetf_sentenced;
+      m->ocdetf_lnf += lnf;
+    }
+  }
+  m->mm_unrelieved_mean_months =
+      unrelieved > 0 ? unrelieved_months / unrelieved : 0;
+}
+
+void SummarizeSeizures(const std::vector<v1::AgencyReport>& reports,
+                       const StageFacts& f, Measures* m) {
+  for (size_t i : f.seizures) {
+    const v1::AgencyReport& r = reports[i];
+    ++m->seizures;
+    m->seized_value_usd += r.seizure().cash_usd() + r.seizure().assets_usd();
+    auto opened = f.first_opened.find(r.case_id());
+    if (opened == f.first_opened.end() ||
+        r.occurred_at().seconds() < opened->second) {
+      ++m->seizures_before_case_opened;
+    }
+  }
+}
+
 }  // namespace
+
+double Measures::mandatory_minimum_charged_share() const {
+  return Share(mm_charged, charged);
+}
+double Measures::declination_rate() const {
+  return Share(declined, declined + charged);
+}
+double Measures::referred_to_state_share() const {
+  return Share(referred_to_state, declined);
+}
+double Measures::plea_rate() const { return Share(pleas, disposed_pairs); }
+double Measures::conviction_rate() const {
+  return Share(pleas + trial_convictions, disposed_pairs);
+}
+double Measures::convictions_by_plea() const {
+  return Share(pleas, pleas + trial_convictions);
+}
+double Measures::drug_share(v1::Drug d) const {
+  auto it = drugs.find(d);
+  return it == drugs.end() ? 0 : Share(it->second, sentenced);
+}
+double Measures::mean_sentence_months() const {
+  double sum = 0;
+  int64_t n = 0;
+  for (const auto& [months, count] : sentence_months) {
+    sum += static_cast<double>(months) * static_cast<double>(count);
+    n += count;
+  }
+  return n > 0 ? sum / static_cast<double>(n) : 0;
+}
+double Measures::median_sentence_months() const {
+  int64_t n = 0;
+  for (const auto& [months, count] : sentence_months) n += count;
+  if (n == 0) return 0;
+  // The values at 0-based positions (n − 1) / 2 and n / 2: the same one
+  // for an odd count, the two middle ones for an even count.
+  const int64_t lo = (n - 1) / 2, hi = n / 2;
+  int64_t seen = 0;
+  double lo_value = 0;
+  for (const auto& [months, count] : sentence_months) {
+    if (seen <= lo && lo < seen + count) lo_value = static_cast<double>(months);
+    if (seen <= hi && hi < seen + count) {
+      return (lo_value + static_cast<double>(months)) / 2;
+    }
+    seen += count;
+  }
+  return lo_value;
+}
 
 double Measures::share(v1::OffenseFunction f) const {
   auto it = functions.find(f);
@@ -65,6 +263,7 @@ Measures Measure(const std::vector<v1::AgencyReport>& reports) {
   Measures m;
   m.reports = static_cast<int64_t>(reports.size());
 
+  StageFacts stage;
   std::set<std::string> opened_cases, referred_cases;
   std::map<std::string, std::set<std::string>> declined_in, charged_in;
   std::map<Key, Latest> sentencing;
@@ -95,6 +294,7 @@ Measures Measure(const std::vector<v1::AgencyReport>& reports) {
   for (size_t i = 0; i < reports.size(); ++i) {
     const v1::AgencyReport& r = reports[i];
     const int64_t at = r.occurred_at().seconds();
+    stage.Add(r, i);
     ++m.by_reporter[r.reporter()];
     if (const auto* oneof = r.GetDescriptor()->FindOneofByName("body")) {
       if (const auto* field =
@@ -274,6 +474,9 @@ Measures Measure(const std::vector<v1::AgencyReport>& reports) {
   m.lnf_share = Share(lnf, m.sentenced);
   m.claimed_priority_share = Share(priority, m.sentenced);
   m.tier_mismatch_share = Share(mismatch, priority);
+  SummarizeCharges(reports, stage, &m);
+  SummarizeSentenced(reports, stage, sentencing, &m);
+  SummarizeSeizures(reports, stage, &m);
 
   // Performance targets (SPEC §5 target_ratio).
   bool first_dea = true;
@@ -315,6 +518,56 @@ Measures Measure(const std::vector<v1::AgencyReport>& reports) {
   return m;
 }
 
+// The prosecution stage's rows: the Sentencing Commission's drug and
+// mandatory-minimum figures and TRAC's declinations.
+std::vector<CalibrationRow> ProsecutionRows(const Measures& m) {
+  return {
+      {"drug_methamphetamine", "sentenced: drug METHAMPHETAMINE",
+       "USSC Quick Facts, drug trafficking, FY2016",
+       model::kMethamphetamineShare, model::kMethamphetamineShare, 0.015,
+       m.drug_share(v1::DRUG_METHAMPHETAMINE)},
+      {"drug_cocaine", "sentenced: drug COCAINE (powder)",
+       "USSC Quick Facts, drug trafficking, FY2016", model::kCocaineShare,
+       model::kCocaineShare, 0.015, m.drug_share(v1::DRUG_COCAINE)},
+      {"drug_heroin", "sentenced: drug HEROIN",
+       "USSC Quick Facts, drug trafficking, FY2016", model::kHeroinShare,
+       model::kHeroinShare, 0.015, m.drug_share(v1::DRUG_HEROIN)},
+      {"drug_crack", "sentenced: drug CRACK",
+       "USSC Quick Facts, drug trafficking, FY2016", model::kCrackShare,
+       model::kCrackShare, 0.01, m.drug_share(v1::DRUG_CRACK)},
+      {"mandatory_minimum", "sentenced: the case's charge carries a minimum",
+       "USSC drug mandatory minimums report 2017 (FY2016)",
+       model::kMandatoryMinimumShare, model::kMandatoryMinimumShare, 0.02,
+       Share(m.mm_sentenced, m.sentenced)},
+      {"mm_safety_valve", "of those: safety_valve",
+       "USSC drug mandatory minimums report 2017 (FY2016)",
+       model::kSafetyValveOfMandatoryMinimum,
+       model::kSafetyValveOfMandatoryMinimum, 0.025,
+       Share(m.mm_safety_valve, m.mm_sentenced)},
+      {"mm_assistance_only", "of those: below the minimum without safety valve",
+       "USSC drug mandatory minimums report 2017 (FY2016)",
+       model::kAssistanceOnlyOfMandatoryMinimum,
+       model::kAssistanceOnlyOfMandatoryMinimum, 0.02,
+       Share(m.mm_below_without_safety_valve, m.mm_sentenced)},
+      {"mm_relieved", "of those: safety valve or below the minimum",
+       "USSC drug mandatory minimums report 2017 (FY2016)",
+       model::kRelievedOfMandatoryMinimum, model::kRelievedOfMandatoryMinimum,
+       0.025, Share(m.mm_relieved, m.mm_sentenced)},
+      {"mm_unrelieved_mean_months",
+       "of those: mean sentence_months without either",
+       "USSC drug mandatory minimums report 2017 (FY2016)",
+       model::kUnrelievedMeanMonths, model::kUnrelievedMeanMonths, 6,
+       m.mm_unrelieved_mean_months},
+      {"declination_rate", "declined / (declined + charged), (subject, case)",
+       "TRAC, DEA referrals acted upon, 2001", model::kDeclinedShare,
+       model::kDeclinedShare, 0.015, m.declination_rate()},
+      {"referred_to_state", "declined: referred_to_state",
+       "TRAC, DEA referrals not prosecuted by reason, 2003",
+       model::kReferredToStateShare, model::kReferredToStateShare, 0.03,
+       m.referred_to_state_share()},
+  };
+}
+
 std::vector<CalibrationRow> Calibration(const Measures& m) {
   using F = v1::OffenseFunction;
   const double named =
@@ -325,7 +578,7 @@ std::vector<CalibrationRow> Calibration(const Measures& m) {
   const double named_used = model::kHighLevelSupplierShare +
                             model::kCourierShare + model::kStreetDealerShare +
                             model::kWholesalerShare;
-  return {
+  std::vector<CalibrationRow> rows = {
       {"function_high_level_supplier",
        "sentenced: function HIGH_LEVEL_SUPPLIER_IMPORTER", "note 60",
        model::kHighLevelSupplierShare, model::kHighLevelSupplierShare, 0.015,
@@ -350,8 +603,9 @@ std::vector<CalibrationRow> Calibration(const Measures& m) {
       {"aggravating_role", "sentenced: any aggravating role", "note 59",
        model::kAggravatingRoleShare, model::kAggravatingRoleShare, 0.01,
        m.aggravating_role_share},
-      {"guilty_plea", "dispositions: PLEA", "note 66", model::kPleaShare,
-       model::kPleaShare, 0.005, m.plea_share},
+      {"guilty_plea", "convictions: PLEA of PLEA or TRIAL_CONVICTION",
+       "note 66", model::kPleaShare, model::kPleaShare, 0.005,
+       m.convictions_by_plea()},
       {"not_referred", "opened cases with no charge and no declination",
        "note 80", model::kNotReferredShare, model::kNotReferredShare, 0.015,
        m.not_referred_share},
@@ -361,6 +615,80 @@ std::vector<CalibrationRow> Calibration(const Measures& m) {
       {"dea_overshoot_max", "DEA PTO/CPOT rows: largest reported / target - 1",
        "note 153", model::kDeaOvershootMin, model::kDeaOvershootMax, 0,
        m.dea_overshoot_max},
+  };
+  for (CalibrationRow& row : ProsecutionRows(m)) rows.push_back(row);
+  return rows;
+}
+
+std::vector<NationalFigure> NationalFigures(const Measures& m) {
+  constexpr char kMm[] = "USSC drug mandatory minimums report 2017 (FY2016)";
+  auto count = [](const char* id, const char* what, int64_t n) {
+    return NationalFigure{id, what, static_cast<double>(n)};
+  };
+  auto published = [](const char* id, const char* what, double sample,
+                      double value, const char* source) {
+    return NationalFigure{id, what, sample, true, value, source};
+  };
+  auto share = [](const char* id, const char* what, int64_t k, int64_t n) {
+    return NationalFigure{id, what, Share(k, n)};
+  };
+  return {
+      count("charged", "(subject, case) pairs charged", m.charged),
+      published("mandatory_minimum_charged_share",
+                "of charged: the latest charge carries a minimum",
+                m.mandatory_minimum_charged_share(),
+                model::kMandatoryMinimumShare,
+                "USSC 2017 (FY2016), of the sentenced"),
+      published("mandatory_minimum_sentenced_share",
+                "of sentenced: the case's charge carries a minimum",
+                Share(m.mm_sentenced, m.sentenced),
+                model::kMandatoryMinimumShare, kMm),
+      count("declined", "(subject, case) pairs declined", m.declined),
+      published("declination_rate", "declined / (declined + charged)",
+                m.declination_rate(), model::kDeclinedShare,
+                "TRAC, DEA referrals acted upon, 2001"),
+      published("referred_to_state_share", "of declined: referred to the state",
+                m.referred_to_state_share(), model::kReferredToStateShare,
+                "TRAC, DEA declinations by reason, 2003"),
+      count("dispositions", "(subject, case) pairs disposed", m.disposed_pairs),
+      share("plea_rate", "of dispositions: PLEA", m.pleas, m.disposed_pairs),
+      published("convictions_by_plea", "of convictions: PLEA",
+                m.convictions_by_plea(), model::kPleaShare,
+                "USSC Sourcebook 2016 tbl. 38 (the study's note 66)"),
+      share("conviction_rate", "of dispositions: PLEA or TRIAL_CONVICTION",
+            m.pleas + m.trial_convictions, m.disposed_pairs),
+      count("lnf_sentenced", "sentenced who are LNF", m.lnf_sentenced),
+      share("lnf_mandatory_minimum_share",
+            "of LNF sentenced: the case's charge carries a minimum", m.lnf_mm,
+            m.lnf_sentenced),
+      share("lnf_safety_valve_share", "of LNF sentenced: safety valve",
+            m.lnf_safety_valve, m.lnf_sentenced),
+      published("mandatory_minimum_safety_valve_share",
+                "of sentenced with a minimum: safety valve",
+                Share(m.mm_safety_valve, m.mm_sentenced),
+                model::kSafetyValveOfMandatoryMinimum, kMm),
+      published("mandatory_minimum_relieved_share",
+                "of sentenced with a minimum: safety valve or below it",
+                Share(m.mm_relieved, m.mm_sentenced),
+                model::kRelievedOfMandatoryMinimum, kMm),
+      share("below_mandatory_minimum_share",
+            "of sentenced with a minimum: sentence below it", m.mm_below,
+            m.mm_sentenced),
+      share("weight_role_mismatch_share",
+            "of sentenced at the 10-year weight: an LNF function",
+            m.heavy_lnf_function, m.heavy),
+      NationalFigure{"mean_sentence_months", "over sentenced",
+                     m.mean_sentence_months()},
+      NationalFigure{"median_sentence_months", "over sentenced",
+                     m.median_sentence_months()},
+      published("mandatory_minimum_unrelieved_mean_months",
+                "mean sentence, with a minimum and no relief",
+                m.mm_unrelieved_mean_months, model::kUnrelievedMeanMonths, kMm),
+      share("ocdetf_lnf_share", "of sentenced in OCDETF cases: LNF",
+            m.ocdetf_lnf, m.ocdetf_sentenced),
+      count("seizures", "seizure reports", m.seizures),
+      NationalFigure{"seized_value_usd", "cash and assets seized",
+                     m.seized_value_usd},
   };
 }
 

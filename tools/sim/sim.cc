@@ -275,14 +275,16 @@ struct DrugModel {
   double ten_year_grams;
 };
 
+// The four cited shares (model::k*Share); marijuana, fentanyl and the rest
+// share what remains (not calibrated).
 constexpr DrugModel kDrugs[] = {
-    {v1::DRUG_METHAMPHETAMINE, 0.30, 50, 500},
-    {v1::DRUG_COCAINE, 0.21, 500, 5000},
-    {v1::DRUG_HEROIN, 0.14, 100, 1000},
-    {v1::DRUG_CRACK, 0.11, 28, 280},
+    {v1::DRUG_METHAMPHETAMINE, model::kMethamphetamineShare, 50, 500},
+    {v1::DRUG_COCAINE, model::kCocaineShare, 500, 5000},
+    {v1::DRUG_HEROIN, model::kHeroinShare, 100, 1000},
+    {v1::DRUG_CRACK, model::kCrackShare, 28, 280},
     {v1::DRUG_MARIJUANA, 0.16, 100000, 1000000},
     {v1::DRUG_FENTANYL, 0.03, 40, 400},
-    {v1::DRUG_OTHER, 0.05, 0, 0},
+    {v1::DRUG_OTHER, 0.051, 0, 0},
 };
 
 struct Person {
@@ -297,7 +299,63 @@ struct Person {
   int drug = 0;  // index into kDrugs
   double grams = 0;
   bool safety_valve = false;
-  uint32_t drug_minimum_months = 0;  // 0, 60 or 120
+  // The drug minimum the attributed weight allows (21 U.S.C. § 841(b)(1)):
+  // 0, 60 or 120 months. What is charged may be less.
+  uint32_t weight_minimum_months = 0;
+  // The Attorney General's 2013 charging memo (note 190): no leadership
+  // role, no weapon or violence, no significant criminal history. Such
+  // people are charged the weight's minimum less often.
+  bool holder_eligible() const {
+    return ch_category <= 2 && weapon == v1::WEAPON_NONE && !violence &&
+           aggravating == v1::AGGRAVATING_ROLE_NONE;
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Prosecution (docs/simulation.md, "Prosecution"). The first four are tuned
+// so that the measured figures land on the published ones (model::).
+
+// Safety valve for those who meet its criteria.
+constexpr double kSafetyValveWhenEligible = 0.9;
+// A weight-eligible person is charged a minimum; less often under the memo.
+constexpr double kChargeWeightMinimum = 0.52;
+constexpr double kHolderEligibleFactor = 0.9;
+// Referred people declined in their first case.
+constexpr double kDeclinedWhenReferred = 0.18;
+// Months of a category I sentence at offense level 30 (the guideline
+// range's midpoint is 97-121); tuned so that those convicted of a minimum
+// who get no relief average model::kUnrelievedMeanMonths.
+constexpr double kGuidelineMonthsAtLevel30 = 87;
+// Substantial assistance among the convicted of a minimum, with and without
+// the safety valve, so that both add up to the report's shares.
+constexpr double kAssistanceGivenSafetyValve =
+    model::kAssistanceWithSafetyValve / model::kSafetyValveOfMandatoryMinimum;
+constexpr double kAssistanceGivenNoSafetyValve =
+    model::kAssistanceOnlyOfMandatoryMinimum /
+    (1 - model::kSafetyValveOfMandatoryMinimum);
+
+// Why U.S. Attorneys declined DEA referrals, with the shares of 2003 (TRAC,
+// DEA Referrals Not Prosecuted by Disposition Reason, 2003). A suspect left
+// to other authorities is the one referred to the state.
+struct DeclinationReason {
+  const char* text;
+  double share;
+  bool other_authorities;
+};
+constexpr DeclinationReason kDeclinationReasons[] = {
+    {"Weak or insufficient admissible evidence", 0.241, false},
+    {"Suspect to be prosecuted by other authorities",
+     model::kReferredToStateShare, true},
+    {"Lack of evidence of criminal intent", 0.166, false},
+    {"Agency request", 0.090, false},
+    {"Lack of investigative or prosecutive resources", 0.068, false},
+    {"Suspect being prosecuted on other charges", 0.059, false},
+    {"Office or department policy", 0.034, false},
+    {"Minimal federal interest or no deterrent value", 0.027, false},
+    {"No federal offense evident", 0.022, false},
+    {"Civil, administrative or other alternative", 0.004, false},
+    {"Declined per instructions from DOJ", 0.001, false},
+    {"All other", 0.119, false},
 };
 
 // ---------------------------------------------------------------------------
@@ -393,8 +451,14 @@ class Generator {
                     const Person& person, int org, int64_t at);
   void Prosecute(const Agency& agency, int district, const std::string& case_id,
                  int person_index, int64_t arrested, bool second_case);
+  void Decline(int district, const std::string& case_id, int person_index,
+               int64_t declined);
+  void Charge(const Agency& agency, int district, const std::string& case_id,
+              int person_index, int64_t charged);
+  void FileCharge(int district, const std::string& case_id, const Person& p,
+                  int64_t at, uint32_t drug_minimum, bool import);
   void Sentence(const std::string& case_id, int district, const Person& person,
-                int64_t disposed, bool plea);
+                int64_t disposed, bool plea, uint32_t charged_minimum);
   void Seizures(const Agency& agency, const std::string& case_id,
                 int64_t opened, bool interdiction);
   void PerformanceAndOutcomes();
@@ -570,16 +634,16 @@ Person Generator::NewPerson(int number) {
       10;
   if (drug.ten_year_grams > 0) {
     if (p.grams >= drug.ten_year_grams) {
-      p.drug_minimum_months = 120;
+      p.weight_minimum_months = 120;
     } else if (p.grams >= drug.five_year_grams) {
-      p.drug_minimum_months = 60;
+      p.weight_minimum_months = 60;
     }
   }
   // Safety valve (18 U.S.C. § 3553(f), 2016 criteria): at most one
   // criminal history point, no weapon or violence, no aggravating role.
   p.safety_valve = p.ch_points <= 1 && p.weapon == v1::WEAPON_NONE &&
                    !p.violence && p.aggravating == v1::AGGRAVATING_ROLE_NONE &&
-                   rng_.Chance(0.7);
+                   rng_.Chance(kSafetyValveWhenEligible);
   return p;
 }
 
@@ -607,7 +671,12 @@ void Generator::Seizures(const Agency& agency, const std::string& case_id,
                     : rng_.Chance(0.35) ? 1 + rng_.Below(2)
                                         : 0;
   for (int i = 0; i < count; ++i) {
-    const int64_t at = interdiction && i == 0 ? opened : opened + Days(10, 300);
+    // An interdiction case opens on its seizure, which is now and then
+    // reported as made a day or two before the case was opened.
+    int64_t at = opened + Days(10, 300);
+    if (interdiction && i == 0) {
+      at = rng_.Chance(0.4) ? opened - Days(1, 14) : opened;
+    }
     auto* r = Add(agency.code, "SZ", at, case_id);
     auto* s = r->mutable_seizure();
     s->set_seizure_id(StrCat(options_.id_prefix, agency.code, "-SZ-",
@@ -772,7 +841,8 @@ std::string Generator::Claim(const Agency& agency, const std::string& case_id,
 }
 
 void Generator::Sentence(const std::string& case_id, int district,
-                         const Person& p, int64_t disposed, bool plea) {
+                         const Person& p, int64_t disposed, bool plea,
+                         uint32_t charged_minimum) {
   const FunctionModel& f = Functions()[p.function];
   const DrugModel& drug = kDrugs[p.drug];
   // A rough guideline range midpoint: offense level from quantity, role,
@@ -788,13 +858,28 @@ void Generator::Sentence(const std::string& case_id, int district,
   if (p.mitigating == v1::MITIGATING_ROLE_MINIMAL) level -= 4;
   if (plea) level -= 3;
   if (p.safety_valve) level -= 2;
-  double months = 109 * std::exp(0.11 * (level - 30)) *
+  double months = kGuidelineMonthsAtLevel30 * std::exp(0.11 * (level - 30)) *
                   (1 + 0.146 * (p.ch_category - 1)) * rng_.Range(0.8, 1.05);
-  if (!p.safety_valve) {
-    months = std::max(months, static_cast<double>(p.drug_minimum_months));
-  }
-  if (p.weapon == v1::WEAPON_SECTION_924C) months += 60;
   if (f.function == v1::OFFENSE_FUNCTION_USER) months *= 0.3;
+  // The statutory floor is the charge's minimum: its drug part, which the
+  // safety valve lifts, then § 924(c)'s consecutive five years.
+  const bool section_924c = p.weapon == v1::WEAPON_SECTION_924C;
+  const uint32_t drug_floor = charged_minimum - (section_924c ? 60 : 0);
+  if (!p.safety_valve) {
+    months = std::max(months, static_cast<double>(drug_floor));
+  }
+  if (section_924c) months += 60;
+  // Substantial assistance (18 U.S.C. § 3553(e)) lets the court go below
+  // the whole minimum; it is not on the sentencing record, only its effect.
+  bool assistance = false;
+  if (charged_minimum > 0) {
+    assistance = rng_.Chance(p.safety_valve ? kAssistanceGivenSafetyValve
+                                            : kAssistanceGivenNoSafetyValve);
+  }
+  if (assistance) {
+    months = std::min(months, static_cast<double>(charged_minimum)) *
+             rng_.Range(0.45, 0.9);
+  }
   const auto sentence =
       static_cast<uint32_t>(std::clamp(std::lround(months), 0L, 480L));
 
@@ -817,63 +902,125 @@ void Generator::Sentence(const std::string& case_id, int district,
   fill(Add("USSC", "SENT", sentenced, case_id)->mutable_sentencing(), sentence);
   // Amended judgments: retroactive guideline reductions (Amendment 782),
   // Rule 35(b) motions. Same case, later occurred_at; it replaces the first.
+  // A guideline reduction stops at the minimum unless a relief applies.
   if (rng_.Chance(0.04) && sentence > 12) {
-    const auto reduced =
+    auto reduced =
         static_cast<uint32_t>(std::lround(sentence * rng_.Range(0.7, 0.92)));
-    fill(Add("USSC", "SENT", sentenced + Days(180, 900), case_id)
-             ->mutable_sentencing(),
-         reduced);
+    if (!p.safety_valve && !assistance) {
+      reduced = std::max(reduced, charged_minimum);
+    }
+    if (reduced < sentence) {
+      fill(Add("USSC", "SENT", sentenced + Days(180, 900), case_id)
+               ->mutable_sentencing(),
+           reduced);
+    }
   }
 }
 
-void Generator::Prosecute(const Agency& agency, int district,
-                          const std::string& case_id, int person_index,
-                          int64_t arrested, bool second_case) {
-  const Person& p = people_[person_index];
-  const std::string usao = StrCat("USAO-", kDistricts[district].code);
-  if (!second_case && rng_.Chance(0.10)) {
-    const int64_t declined = arrested + Days(10, 120);
-    auto* d = Add(usao, "DECL", declined, case_id)->mutable_declination();
-    d->set_subject_ref(p.ref);
-    d->set_district(kDistricts[district].code);
-    static constexpr const char* kReasons[] = {
-        "Insufficient evidence", "Minimal federal interest",
-        "Referred to state prosecutors", "Suspect cooperating in another case",
-        "Agency priorities"};
-    d->set_reason(kReasons[rng_.Below(5)]);
-    d->set_referred_to_state(rng_.Chance(0.55));
-    // One office's declination, another's priority case (note 151).
-    if (rng_.Chance(0.15)) {
-      second_chances_.push_back({person_index, declined, district});
-    }
-    return;
-  }
-  const int64_t charged = arrested + Days(1, 30);
-  auto* c = Add(usao, "CHG", charged, case_id)->mutable_charge_filed();
+void Generator::FileCharge(int district, const std::string& case_id,
+                           const Person& p, int64_t at, uint32_t drug_minimum,
+                           bool import) {
+  const std::string code = kDistricts[district].code;
+  auto* c =
+      Add(StrCat("USAO-", code), "CHG", at, case_id)->mutable_charge_filed();
   c->set_subject_ref(p.ref);
-  c->set_district(kDistricts[district].code);
-  c->add_statutes("21 U.S.C. 841(a)(1)");
-  c->add_statutes("21 U.S.C. 846");
-  const v1::OffenseFunction fn = Functions()[p.function].function;
-  if (fn == v1::OFFENSE_FUNCTION_MULE ||
-      fn == v1::OFFENSE_FUNCTION_PILOT_CAPTAIN ||
-      (std::string_view(agency.code) == "HSI" && rng_.Chance(0.5))) {
-    c->add_statutes("21 U.S.C. 952(a)");
-  }
-  uint32_t minimum = p.drug_minimum_months;
+  c->set_district(code);
+  c->add_statutes("21 U.S.C. § 841(a)(1)");
+  // The penalty provision carries the minimum: (b)(1)(A) ten years, (B)
+  // five, (C) and, for small amounts of marijuana, (D) none.
+  c->add_statutes(drug_minimum >= 120  ? "21 U.S.C. § 841(b)(1)(A)"
+                  : drug_minimum >= 60 ? "21 U.S.C. § 841(b)(1)(B)"
+                  : kDrugs[p.drug].drug == v1::DRUG_MARIJUANA
+                      ? "21 U.S.C. § 841(b)(1)(D)"
+                      : "21 U.S.C. § 841(b)(1)(C)");
+  c->add_statutes("21 U.S.C. § 846");
+  if (import) c->add_statutes("21 U.S.C. § 952(a)");
+  uint32_t minimum = drug_minimum;
+  // A weapon is not bargained away (the study, Part I.B: readily provable
+  // characteristics such as a weapon "will not be blithely bargained away"),
+  // so § 924(c) and its consecutive five years stay on every charge.
   if (p.weapon == v1::WEAPON_SECTION_924C) {
-    c->add_statutes("18 U.S.C. 924(c)");
+    c->add_statutes("18 U.S.C. § 924(c)");
     minimum += 60;
   }
   c->set_mandatory_minimum_months(minimum);
+}
+
+void Generator::Decline(int district, const std::string& case_id,
+                        int person_index, int64_t declined) {
+  const Person& p = people_[person_index];
+  const std::string code = kDistricts[district].code;
+  auto* d = Add(StrCat("USAO-", code), "DECL", declined, case_id)
+                ->mutable_declination();
+  d->set_subject_ref(p.ref);
+  d->set_district(code);
+  static const auto* weights = [] {
+    auto* out = new std::vector<double>;
+    for (const DeclinationReason& r : kDeclinationReasons) {
+      out->push_back(r.share);
+    }
+    return out;
+  }();
+  const DeclinationReason& reason =
+      kDeclinationReasons[rng_.Weighted(*weights)];
+  d->set_reason(reason.text);
+  d->set_referred_to_state(reason.other_authorities);
+  // The complaint filed at the arrest is dismissed on the declination: a
+  // disposition with no charge behind it.
+  if (rng_.Chance(0.03)) {
+    auto* x =
+        Add(StrCat("PROBATION-", code), "DISP", declined + Days(1, 20), case_id)
+            ->mutable_disposition();
+    x->set_subject_ref(p.ref);
+    x->set_outcome(v1::DISPOSITION_OUTCOME_DISMISSAL);
+  }
+}
+
+void Generator::Charge(const Agency& agency, int district,
+                       const std::string& case_id, int person_index,
+                       int64_t charged) {
+  const Person& p = people_[person_index];
+  const v1::OffenseFunction fn = Functions()[p.function].function;
+  const bool import =
+      fn == v1::OFFENSE_FUNCTION_MULE ||
+      fn == v1::OFFENSE_FUNCTION_PILOT_CAPTAIN ||
+      (std::string_view(agency.code) == "HSI" && rng_.Chance(0.5));
+  // The prosecutor charges the minimum the weight allows, or a lower one, or
+  // none: charging discretion the sentencing record does not show.
+  uint32_t drug_minimum = 0;
+  if (p.weight_minimum_months > 0 &&
+      rng_.Chance(kChargeWeightMinimum *
+                  (p.holder_eligible() ? kHolderEligibleFactor : 1.0))) {
+    drug_minimum = p.weight_minimum_months == 120 && rng_.Chance(0.15)
+                       ? 60
+                       : p.weight_minimum_months;
+  }
+  FileCharge(district, case_id, p, charged, drug_minimum, import);
 
   const int64_t disposed = charged + Days(90, 400);
-  static constexpr double kOutcomes[] = {model::kPleaShare, 0.012, 0.003,
-                                         0.005};
+  // 99.2% convicted; of the convicted, model::kPleaShare by plea.
+  static constexpr double kOutcomes[] = {
+      model::kPleaShare * 0.992, (1 - model::kPleaShare) * 0.992, 0.003, 0.005};
   static constexpr v1::DispositionOutcome kOutcome[] = {
       v1::DISPOSITION_OUTCOME_PLEA, v1::DISPOSITION_OUTCOME_TRIAL_CONVICTION,
       v1::DISPOSITION_OUTCOME_ACQUITTAL, v1::DISPOSITION_OUTCOME_DISMISSAL};
   const v1::DispositionOutcome outcome = kOutcome[rng_.Weighted(kOutcomes)];
+  // Re-filed before the disposition: a superseding information with a lower
+  // minimum as the price of a plea (charge bargaining: about 12% of federal
+  // cases, note 67), or now and then a superseding indictment charging the
+  // weight's full minimum.
+  if (outcome == v1::DISPOSITION_OUTCOME_PLEA && drug_minimum > 0 &&
+      rng_.Chance(0.12)) {
+    drug_minimum = drug_minimum == 120 && rng_.Chance(0.5) ? 60 : 0;
+    const auto later = static_cast<int64_t>(
+        static_cast<double>(disposed - charged) * rng_.Range(0.5, 0.95));
+    FileCharge(district, case_id, p, charged + later, drug_minimum, import);
+  } else if (drug_minimum < p.weight_minimum_months && rng_.Chance(0.05)) {
+    drug_minimum = p.weight_minimum_months;
+    FileCharge(district, case_id, p, charged + Days(20, 80), drug_minimum,
+               import);
+  }
+
   auto* d = Add(StrCat("PROBATION-", kDistricts[district].code), "DISP",
                 disposed, case_id)
                 ->mutable_disposition();
@@ -881,8 +1028,30 @@ void Generator::Prosecute(const Agency& agency, int district,
   d->set_outcome(outcome);
   if (outcome == v1::DISPOSITION_OUTCOME_PLEA ||
       outcome == v1::DISPOSITION_OUTCOME_TRIAL_CONVICTION) {
+    const uint32_t minimum =
+        drug_minimum + (p.weapon == v1::WEAPON_SECTION_924C ? 60 : 0);
     Sentence(case_id, district, p, disposed,
-             outcome == v1::DISPOSITION_OUTCOME_PLEA);
+             outcome == v1::DISPOSITION_OUTCOME_PLEA, minimum);
+  }
+}
+
+void Generator::Prosecute(const Agency& agency, int district,
+                          const std::string& case_id, int person_index,
+                          int64_t arrested, bool second_case) {
+  if (second_case || !rng_.Chance(kDeclinedWhenReferred)) {
+    Charge(agency, district, case_id, person_index, arrested + Days(1, 30));
+    return;
+  }
+  const int64_t declined = arrested + Days(10, 120);
+  Decline(district, case_id, person_index, declined);
+  if (rng_.Chance(0.05)) {
+    // Charged after all in the same district and case (new evidence, a new
+    // prosecutor): the declination and the charge both stand, each in its
+    // own period.
+    Charge(agency, district, case_id, person_index, declined + Days(60, 300));
+  } else if (rng_.Chance(0.15)) {
+    // One office's declination, another's priority case (note 151).
+    second_chances_.push_back({person_index, declined, district});
   }
 }
 
