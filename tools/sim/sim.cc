@@ -444,6 +444,7 @@ class Generator {
                         int64_t at, const std::string& case_id);
   void DesignateOrgs();
   Person NewPerson(int number);
+  void DrawCriminalHistory(Person* p);
   int PickOrg(int tier_index, const char* region, int64_t before);
   void OpenCase(const Agency& agency, int district, int64_t opened,
                 const std::vector<int>& defendants, bool second_case);
@@ -562,6 +563,26 @@ void Generator::DesignateOrgs() {
   }
 }
 
+void Generator::DrawCriminalHistory(Person* p) {
+  // Criminal history: category I (0 or 1 point; note 54: about four in five
+  // of them have none), else II-VI in USSC proportions.
+  if (rng_.Chance(p_ch1_[p->function])) {
+    p->ch_category = 1;
+    p->ch_points = rng_.Chance(0.78) ? 0 : 1;
+  } else {
+    static constexpr double kOther[] = {0.12, 0.17, 0.09, 0.045, 0.095};
+    p->ch_category = 2 + static_cast<uint32_t>(rng_.Weighted(kOther));
+    static constexpr int kMin[] = {0, 1, 2, 4, 7, 10, 13};
+    static constexpr int kMax[] = {0, 1, 3, 6, 9, 12, 22};
+    p->ch_points = static_cast<uint32_t>(
+        rng_.Between(kMin[p->ch_category], kMax[p->ch_category]));
+    // Career offenders are placed in VI whatever their points.
+    if (p->ch_category == 6 && rng_.Chance(0.3)) {
+      p->ch_points = static_cast<uint32_t>(rng_.Between(4, 12));
+    }
+  }
+}
+
 Person Generator::NewPerson(int number) {
   Person p;
   p.ref = StrCat(options_.id_prefix, "SUBJ-", Pad(number, 7));
@@ -570,23 +591,7 @@ Person Generator::NewPerson(int number) {
   p.function = static_cast<int>(rng_.Weighted(shares));
   const FunctionModel& f = Functions()[p.function];
 
-  // Criminal history: category I (0 or 1 point; note 54: about four in five
-  // of them have none), else II-VI in USSC proportions.
-  if (rng_.Chance(p_ch1_[p.function])) {
-    p.ch_category = 1;
-    p.ch_points = rng_.Chance(0.78) ? 0 : 1;
-  } else {
-    static constexpr double kOther[] = {0.12, 0.17, 0.09, 0.045, 0.095};
-    p.ch_category = 2 + static_cast<uint32_t>(rng_.Weighted(kOther));
-    static constexpr int kMin[] = {0, 1, 2, 4, 7, 10, 13};
-    static constexpr int kMax[] = {0, 1, 3, 6, 9, 12, 22};
-    p.ch_points = static_cast<uint32_t>(
-        rng_.Between(kMin[p.ch_category], kMax[p.ch_category]));
-    // Career offenders are placed in VI whatever their points.
-    if (p.ch_category == 6 && rng_.Chance(0.3)) {
-      p.ch_points = static_cast<uint32_t>(rng_.Between(4, 12));
-    }
-  }
+  DrawCriminalHistory(&p);
 
   if (rng_.Chance(p_weapon_[p.function])) {
     p.weapon =
