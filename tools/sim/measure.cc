@@ -204,6 +204,286 @@ void SummarizeSeizures(const std::vector<v1::AgencyReport>& reports,
   }
 }
 
+struct ArrestRow {
+  std::string subject, case_id, claim_id, agency;
+  int64_t at;
+};
+struct ClaimRow {
+  std::string subject, org_id;
+  evidence::ClaimFacts facts;
+};
+struct OutcomeRow {
+  std::string reporter, org_id;
+  v1::OrgOutcome outcome;
+  int fiscal_year;
+};
+
+// Everything Measure reads from the reports, gathered in one pass.
+struct Collected {
+  StageFacts stage;
+  std::set<std::string> opened_cases, referred_cases;
+  std::map<std::string, std::set<std::string>> declined_in, charged_in;
+  std::map<Key, Latest> sentencing;
+  int64_t sentencing_records = 0;
+  int64_t pleas = 0;
+  std::vector<ArrestRow> arrests;
+  std::map<std::string, ClaimRow> claims;
+  std::vector<std::pair<std::string, size_t>> added;  // claim_id, index
+  std::map<std::string, std::vector<evidence::Designation>> designations;
+  std::map<std::string, std::pair<int64_t, v1::Tier>> latest_tier;
+  std::vector<OutcomeRow> outcomes;
+  std::map<std::tuple<std::string, int, int>, std::pair<int64_t, int64_t>>
+      targets;  // (agency, fy, measure) -> (occurred_at, target)
+
+  // An org's tier: that of its latest designation.
+  v1::Tier TierOf(const std::string& org) const {
+    auto it = latest_tier.find(org);
+    return it == latest_tier.end() ? v1::TIER_UNSPECIFIED : it->second.second;
+  }
+};
+
+// The bodies about cases and people.
+void CollectCase(const v1::AgencyReport& r, size_t i, Collected* f,
+                 Measures* m) {
+  const int64_t at = r.occurred_at().seconds();
+  switch (r.body_case()) {
+    case v1::AgencyReport::kCaseOpened:
+      f->opened_cases.insert(r.case_id());
+      break;
+    case v1::AgencyReport::kChargeFiled:
+      f->referred_cases.insert(r.case_id());
+      f->charged_in[SubjectOf(r)].insert(r.charge_filed().district());
+      break;
+    case v1::AgencyReport::kDeclination:
+      f->referred_cases.insert(r.case_id());
+      f->declined_in[SubjectOf(r)].insert(r.declination().district());
+      break;
+    case v1::AgencyReport::kDisposition:
+      ++m->dispositions;
+      if (r.disposition().outcome() == v1::DISPOSITION_OUTCOME_PLEA) ++f->pleas;
+      break;
+    case v1::AgencyReport::kSentencing: {
+      ++f->sentencing_records;
+      auto [it, inserted] =
+          f->sentencing.try_emplace({SubjectOf(r), r.case_id()}, Latest{at, i});
+      if (!inserted && at >= it->second.at) it->second = {at, i};
+      break;
+    }
+    case v1::AgencyReport::kArrest:
+      f->arrests.push_back({SubjectOf(r), r.case_id(), r.arrest().claim_id(),
+                            r.arrest().agency(), at});
+      break;
+    case v1::AgencyReport::kLinkClaim: {
+      const auto& c = r.link_claim();
+      ClaimRow row;
+      row.subject = SubjectOf(r);
+      row.org_id = c.org_id();
+      row.facts.occurred_at = at;
+      row.facts.hops = c.hops();
+      for (const auto& e : c.evidence()) {
+        row.facts.items.push_back({e, false});
+      }
+      f->claims.emplace(c.claim_id(), std::move(row));
+      break;
+    }
+    case v1::AgencyReport::kEvidenceAdded:
+      f->added.emplace_back(r.evidence_added().claim_id(), i);
+      break;
+    default:
+      break;
+  }
+}
+
+// The reference bodies: designations, outcomes, targets, community.
+void CollectReference(const v1::AgencyReport& r, Collected* f, Measures* m) {
+  const int64_t at = r.occurred_at().seconds();
+  switch (r.body_case()) {
+    case v1::AgencyReport::kOrgDesignated: {
+      const auto& d = r.org_designated();
+      ++m->orgs_designated;
+      if (d.revoked()) ++m->orgs_revoked;
+      f->designations[d.org_id()].push_back({at, d.tier(), d.revoked()});
+      auto& latest = f->latest_tier[d.org_id()];
+      if (latest.second == v1::TIER_UNSPECIFIED || at >= latest.first) {
+        latest = {at, d.tier()};
+      }
+      break;
+    }
+    case v1::AgencyReport::kOrgOutcome: {
+      const auto& o = r.org_outcome();
+      ++m->org_outcomes;
+      if (o.outcome() == v1::ORG_OUTCOME_DISMANTLED && o.pending()) {
+        ++m->pending_dismantled;
+      }
+      f->outcomes.push_back({r.reporter(), o.org_id(), o.outcome(),
+                             static_cast<int>(o.fiscal_year())});
+      break;
+    }
+    case v1::AgencyReport::kPerformanceTarget: {
+      const auto& t = r.performance_target();
+      auto& slot = f->targets[{t.agency(), static_cast<int>(t.fiscal_year()),
+                               static_cast<int>(t.measure())}];
+      if (slot.second == 0 || at >= slot.first) slot = {at, t.target()};
+      break;
+    }
+    case v1::AgencyReport::kCommunityIndicator:
+      ++m->community_indicators;
+      break;
+    default:
+      break;
+  }
+}
+
+// Referral (note 80), declined then charged elsewhere, pleas.
+void MeasureReferral(const Collected& f, Measures* m) {
+  m->cases_opened = static_cast<int64_t>(f.opened_cases.size());
+  int64_t not_referred = 0;
+  for (const std::string& c : f.opened_cases) {
+    if (f.referred_cases.count(c) == 0) ++not_referred;
+  }
+  m->not_referred_share = Share(not_referred, m->cases_opened);
+  for (const auto& [subject, districts] : f.declined_in) {
+    auto it = f.charged_in.find(subject);
+    if (it == f.charged_in.end()) continue;
+    for (const std::string& d : it->second) {
+      if (districts.count(d) == 0) {
+        ++m->declined_then_charged_elsewhere;
+        break;
+      }
+    }
+  }
+  m->plea_share = Share(f.pleas, m->dispositions);
+}
+
+// Link assessments, criteria v1.
+std::map<std::string, v1::AssessmentResult> AssessClaims(
+    const std::vector<v1::AgencyReport>& reports, Collected* f, Measures* m) {
+  for (const auto& [claim_id, index] : f->added) {
+    auto it = f->claims.find(claim_id);
+    if (it == f->claims.end() ||
+        it->second.subject != SubjectOf(reports[index])) {
+      continue;
+    }
+    for (const auto& e : reports[index].evidence_added().evidence()) {
+      it->second.facts.items.push_back({e, true});
+    }
+  }
+  std::map<std::string, v1::AssessmentResult> results;
+  for (auto& [claim_id, row] : f->claims) {
+    auto d = f->designations.find(row.org_id);
+    if (d != f->designations.end()) row.facts.designations = d->second;
+    const auto a = evidence::Assess(evidence::DefaultRulebook(), row.facts);
+    results[claim_id] = a.result;
+    ++m->claims;
+    if (a.result == v1::ASSESSMENT_RESULT_SUBSTANTIATED) ++m->substantiated;
+    if (a.result == v1::ASSESSMENT_RESULT_PARTIAL) ++m->partial;
+    if (a.result == v1::ASSESSMENT_RESULT_UNSUBSTANTIATED) ++m->unsubstantiated;
+  }
+  return results;
+}
+
+// Arrests, and which (subject, case) pairs claimed a priority link.
+std::set<Key> MeasureArrests(
+    const Collected& f,
+    const std::map<std::string, v1::AssessmentResult>& results,
+    std::map<std::pair<std::string, int>, int64_t>* arrests_by_agency_year,
+    Measures* m) {
+  std::set<Key> claimed_priority;
+  for (const ArrestRow& a : f.arrests) {
+    ++m->arrests;
+    ++(*arrests_by_agency_year)[{a.agency, FiscalYear(a.at)}];
+    if (a.claim_id.empty()) continue;
+    ++m->arrests_claimed;
+    auto r = results.find(a.claim_id);
+    if (r != results.end() &&
+        r->second == v1::ASSESSMENT_RESULT_SUBSTANTIATED) {
+      ++m->arrests_substantiated;
+    }
+    auto c = f.claims.find(a.claim_id);
+    if (c != f.claims.end() && IsPriority(f.TierOf(c->second.org_id))) {
+      claimed_priority.insert({a.subject, a.case_id});
+    }
+  }
+  return claimed_priority;
+}
+
+// The sentenced: the study's figures and the desert score.
+void MeasureSentenced(const std::vector<v1::AgencyReport>& reports,
+                      const Collected& f, const std::set<Key>& claimed_priority,
+                      Measures* m) {
+  int64_t ch1 = 0, weapon = 0, aggravating = 0, high = 0, lnf = 0;
+  int64_t priority = 0, mismatch = 0;
+  double desert_sum = 0;
+  for (const auto& [key, latest] : f.sentencing) {
+    const v1::SentencingRecord& s = reports[latest.index].sentencing();
+    ++m->sentenced;
+    ++m->functions[s.function()];
+    if (s.criminal_history_category() == 1) ++ch1;
+    if (s.weapon() != v1::WEAPON_NONE) ++weapon;
+    if (s.aggravating_role() != v1::AGGRAVATING_ROLE_NONE) ++aggravating;
+    const domain::DesertResult d = domain::Score(s);
+    desert_sum += d.score;
+    if (d.band == v1::DESERT_BAND_HIGH) ++high;
+    if (d.lnf) ++lnf;
+    if (claimed_priority.count(key) > 0) {
+      ++priority;
+      if (d.lnf || s.mitigating_role() != v1::MITIGATING_ROLE_NONE) ++mismatch;
+    }
+  }
+  m->amended_judgments = f.sentencing_records - m->sentenced;
+  m->category_one_share = Share(ch1, m->sentenced);
+  m->weapon_share = Share(weapon, m->sentenced);
+  m->aggravating_role_share = Share(aggravating, m->sentenced);
+  m->mean_desert = m->sentenced > 0 ? desert_sum / m->sentenced : 0;
+  m->high_desert_share = Share(high, m->sentenced);
+  m->lnf_share = Share(lnf, m->sentenced);
+  m->claimed_priority_share = Share(priority, m->sentenced);
+  m->tier_mismatch_share = Share(mismatch, priority);
+}
+
+// Performance targets (SPEC §5 target_ratio).
+void MeasureTargets(const Collected& f,
+                    const std::map<std::pair<std::string, int>, int64_t>&
+                        arrests_by_agency_year,
+                    Measures* m) {
+  bool first_dea = true;
+  for (const auto& [key, value] : f.targets) {
+    const auto& [agency, fy, measure_number] = key;
+    const auto measure = static_cast<v1::PerformanceMeasure>(measure_number);
+    TargetRatio row{agency, fy, measure, value.second, 0};
+    if (measure == v1::PERFORMANCE_MEASURE_ARRESTS) {
+      auto it = arrests_by_agency_year.find({agency, fy});
+      row.reported = it == arrests_by_agency_year.end() ? 0 : it->second;
+    } else {
+      const bool cpot = measure == v1::PERFORMANCE_MEASURE_CPOT_DISRUPTED ||
+                        measure == v1::PERFORMANCE_MEASURE_CPOT_DISMANTLED;
+      const v1::OrgOutcome wanted =
+          measure == v1::PERFORMANCE_MEASURE_PTO_DISRUPTED ||
+                  measure == v1::PERFORMANCE_MEASURE_CPOT_DISRUPTED
+              ? v1::ORG_OUTCOME_DISRUPTED
+              : v1::ORG_OUTCOME_DISMANTLED;
+      for (const OutcomeRow& o : f.outcomes) {
+        if (o.reporter == agency && o.fiscal_year == fy &&
+            o.outcome == wanted &&
+            (!cpot || f.TierOf(o.org_id) == v1::TIER_CPOT)) {
+          ++row.reported;
+        }
+      }
+      if (agency == "DEA") {
+        const double over = row.ratio() - 1;
+        if (first_dea) {
+          m->dea_overshoot_min = m->dea_overshoot_max = over;
+          first_dea = false;
+        } else {
+          m->dea_overshoot_min = std::min(m->dea_overshoot_min, over);
+          m->dea_overshoot_max = std::max(m->dea_overshoot_max, over);
+        }
+      }
+    }
+    m->target_ratios.push_back(row);
+  }
+}
+
 }  // namespace
 
 double Measures::mandatory_minimum_charged_share() const {
@@ -262,39 +542,10 @@ double Measures::share(v1::OffenseFunction f) const {
 Measures Measure(const std::vector<v1::AgencyReport>& reports) {
   Measures m;
   m.reports = static_cast<int64_t>(reports.size());
-
-  StageFacts stage;
-  std::set<std::string> opened_cases, referred_cases;
-  std::map<std::string, std::set<std::string>> declined_in, charged_in;
-  std::map<Key, Latest> sentencing;
-  int64_t sentencing_records = 0;
-  int64_t pleas = 0;
-  struct ArrestRow {
-    std::string subject, case_id, claim_id, agency;
-    int64_t at;
-  };
-  std::vector<ArrestRow> arrests;
-  struct ClaimRow {
-    std::string subject, org_id;
-    evidence::ClaimFacts facts;
-  };
-  std::map<std::string, ClaimRow> claims;
-  std::vector<std::pair<std::string, size_t>> added;  // claim_id, index
-  std::map<std::string, std::vector<evidence::Designation>> designations;
-  std::map<std::string, std::pair<int64_t, v1::Tier>> latest_tier;
-  struct OutcomeRow {
-    std::string reporter, org_id;
-    v1::OrgOutcome outcome;
-    int fiscal_year;
-  };
-  std::vector<OutcomeRow> outcomes;
-  std::map<std::tuple<std::string, int, int>, std::pair<int64_t, int64_t>>
-      targets;  // (agency, fy, measure) -> (occurred_at, target)
-
+  Collected f;
   for (size_t i = 0; i < reports.size(); ++i) {
     const v1::AgencyReport& r = reports[i];
-    const int64_t at = r.occurred_at().seconds();
-    stage.Add(r, i);
+    f.stage.Add(r, i);
     ++m.by_reporter[r.reporter()];
     if (const auto* oneof = r.GetDescriptor()->FindOneofByName("body")) {
       if (const auto* field =
@@ -302,219 +553,19 @@ Measures Measure(const std::vector<v1::AgencyReport>& reports) {
         ++m.by_body[field->name()];
       }
     }
-    switch (r.body_case()) {
-      case v1::AgencyReport::kCaseOpened:
-        opened_cases.insert(r.case_id());
-        break;
-      case v1::AgencyReport::kChargeFiled:
-        referred_cases.insert(r.case_id());
-        charged_in[SubjectOf(r)].insert(r.charge_filed().district());
-        break;
-      case v1::AgencyReport::kDeclination:
-        referred_cases.insert(r.case_id());
-        declined_in[SubjectOf(r)].insert(r.declination().district());
-        break;
-      case v1::AgencyReport::kDisposition:
-        ++m.dispositions;
-        if (r.disposition().outcome() == v1::DISPOSITION_OUTCOME_PLEA) ++pleas;
-        break;
-      case v1::AgencyReport::kSentencing: {
-        ++sentencing_records;
-        auto [it, inserted] =
-            sentencing.try_emplace({SubjectOf(r), r.case_id()}, Latest{at, i});
-        if (!inserted && at >= it->second.at) it->second = {at, i};
-        break;
-      }
-      case v1::AgencyReport::kArrest:
-        arrests.push_back({SubjectOf(r), r.case_id(), r.arrest().claim_id(),
-                           r.arrest().agency(), at});
-        break;
-      case v1::AgencyReport::kLinkClaim: {
-        const auto& c = r.link_claim();
-        ClaimRow row;
-        row.subject = SubjectOf(r);
-        row.org_id = c.org_id();
-        row.facts.occurred_at = at;
-        row.facts.hops = c.hops();
-        for (const auto& e : c.evidence()) {
-          row.facts.items.push_back({e, false});
-        }
-        claims.emplace(c.claim_id(), std::move(row));
-        break;
-      }
-      case v1::AgencyReport::kEvidenceAdded:
-        added.emplace_back(r.evidence_added().claim_id(), i);
-        break;
-      case v1::AgencyReport::kOrgDesignated: {
-        const auto& d = r.org_designated();
-        ++m.orgs_designated;
-        if (d.revoked()) ++m.orgs_revoked;
-        designations[d.org_id()].push_back({at, d.tier(), d.revoked()});
-        auto& latest = latest_tier[d.org_id()];
-        if (latest.second == v1::TIER_UNSPECIFIED || at >= latest.first) {
-          latest = {at, d.tier()};
-        }
-        break;
-      }
-      case v1::AgencyReport::kOrgOutcome: {
-        const auto& o = r.org_outcome();
-        ++m.org_outcomes;
-        if (o.outcome() == v1::ORG_OUTCOME_DISMANTLED && o.pending()) {
-          ++m.pending_dismantled;
-        }
-        outcomes.push_back({r.reporter(), o.org_id(), o.outcome(),
-                            static_cast<int>(o.fiscal_year())});
-        break;
-      }
-      case v1::AgencyReport::kPerformanceTarget: {
-        const auto& t = r.performance_target();
-        auto& slot = targets[{t.agency(), static_cast<int>(t.fiscal_year()),
-                              static_cast<int>(t.measure())}];
-        if (slot.second == 0 || at >= slot.first) slot = {at, t.target()};
-        break;
-      }
-      case v1::AgencyReport::kCommunityIndicator:
-        ++m.community_indicators;
-        break;
-      default:
-        break;
-    }
+    CollectCase(r, i, &f, &m);
+    CollectReference(r, &f, &m);
   }
-
-  // Referral (note 80).
-  m.cases_opened = static_cast<int64_t>(opened_cases.size());
-  int64_t not_referred = 0;
-  for (const std::string& c : opened_cases) {
-    if (referred_cases.count(c) == 0) ++not_referred;
-  }
-  m.not_referred_share = Share(not_referred, m.cases_opened);
-  for (const auto& [subject, districts] : declined_in) {
-    auto it = charged_in.find(subject);
-    if (it == charged_in.end()) continue;
-    for (const std::string& d : it->second) {
-      if (districts.count(d) == 0) {
-        ++m.declined_then_charged_elsewhere;
-        break;
-      }
-    }
-  }
-  m.plea_share = Share(pleas, m.dispositions);
-
-  // Link assessments, criteria v1.
-  for (const auto& [claim_id, index] : added) {
-    auto it = claims.find(claim_id);
-    if (it == claims.end() || it->second.subject != SubjectOf(reports[index])) {
-      continue;
-    }
-    for (const auto& e : reports[index].evidence_added().evidence()) {
-      it->second.facts.items.push_back({e, true});
-    }
-  }
-  std::map<std::string, v1::AssessmentResult> results;
-  for (auto& [claim_id, row] : claims) {
-    auto d = designations.find(row.org_id);
-    if (d != designations.end()) row.facts.designations = d->second;
-    const auto a = evidence::Assess(evidence::DefaultRulebook(), row.facts);
-    results[claim_id] = a.result;
-    ++m.claims;
-    if (a.result == v1::ASSESSMENT_RESULT_SUBSTANTIATED) ++m.substantiated;
-    if (a.result == v1::ASSESSMENT_RESULT_PARTIAL) ++m.partial;
-    if (a.result == v1::ASSESSMENT_RESULT_UNSUBSTANTIATED) ++m.unsubstantiated;
-  }
-  auto tier_of = [&](const std::string& org) {
-    auto it = latest_tier.find(org);
-    return it == latest_tier.end() ? v1::TIER_UNSPECIFIED : it->second.second;
-  };
-
-  // Arrests, and which (subject, case) pairs claimed a priority link.
-  std::set<Key> claimed_priority;
+  MeasureReferral(f, &m);
+  const auto results = AssessClaims(reports, &f, &m);
   std::map<std::pair<std::string, int>, int64_t> arrests_by_agency_year;
-  for (const ArrestRow& a : arrests) {
-    ++m.arrests;
-    ++arrests_by_agency_year[{a.agency, FiscalYear(a.at)}];
-    if (a.claim_id.empty()) continue;
-    ++m.arrests_claimed;
-    auto r = results.find(a.claim_id);
-    if (r != results.end() &&
-        r->second == v1::ASSESSMENT_RESULT_SUBSTANTIATED) {
-      ++m.arrests_substantiated;
-    }
-    auto c = claims.find(a.claim_id);
-    if (c != claims.end() && IsPriority(tier_of(c->second.org_id))) {
-      claimed_priority.insert({a.subject, a.case_id});
-    }
-  }
-
-  // The sentenced.
-  int64_t ch1 = 0, weapon = 0, aggravating = 0, high = 0, lnf = 0;
-  int64_t priority = 0, mismatch = 0;
-  double desert_sum = 0;
-  for (const auto& [key, latest] : sentencing) {
-    const v1::SentencingRecord& s = reports[latest.index].sentencing();
-    ++m.sentenced;
-    ++m.functions[s.function()];
-    if (s.criminal_history_category() == 1) ++ch1;
-    if (s.weapon() != v1::WEAPON_NONE) ++weapon;
-    if (s.aggravating_role() != v1::AGGRAVATING_ROLE_NONE) ++aggravating;
-    const domain::DesertResult d = domain::Score(s);
-    desert_sum += d.score;
-    if (d.band == v1::DESERT_BAND_HIGH) ++high;
-    if (d.lnf) ++lnf;
-    if (claimed_priority.count(key) > 0) {
-      ++priority;
-      if (d.lnf || s.mitigating_role() != v1::MITIGATING_ROLE_NONE) ++mismatch;
-    }
-  }
-  m.amended_judgments = sentencing_records - m.sentenced;
-  m.category_one_share = Share(ch1, m.sentenced);
-  m.weapon_share = Share(weapon, m.sentenced);
-  m.aggravating_role_share = Share(aggravating, m.sentenced);
-  m.mean_desert = m.sentenced > 0 ? desert_sum / m.sentenced : 0;
-  m.high_desert_share = Share(high, m.sentenced);
-  m.lnf_share = Share(lnf, m.sentenced);
-  m.claimed_priority_share = Share(priority, m.sentenced);
-  m.tier_mismatch_share = Share(mismatch, priority);
-  SummarizeCharges(reports, stage, &m);
-  SummarizeSentenced(reports, stage, sentencing, &m);
-  SummarizeSeizures(reports, stage, &m);
-
-  // Performance targets (SPEC §5 target_ratio).
-  bool first_dea = true;
-  for (const auto& [key, value] : targets) {
-    const auto& [agency, fy, measure_number] = key;
-    const auto measure = static_cast<v1::PerformanceMeasure>(measure_number);
-    TargetRatio row{agency, fy, measure, value.second, 0};
-    if (measure == v1::PERFORMANCE_MEASURE_ARRESTS) {
-      auto it = arrests_by_agency_year.find({agency, fy});
-      row.reported = it == arrests_by_agency_year.end() ? 0 : it->second;
-    } else {
-      const bool cpot = measure == v1::PERFORMANCE_MEASURE_CPOT_DISRUPTED ||
-                        measure == v1::PERFORMANCE_MEASURE_CPOT_DISMANTLED;
-      const v1::OrgOutcome wanted =
-          measure == v1::PERFORMANCE_MEASURE_PTO_DISRUPTED ||
-                  measure == v1::PERFORMANCE_MEASURE_CPOT_DISRUPTED
-              ? v1::ORG_OUTCOME_DISRUPTED
-              : v1::ORG_OUTCOME_DISMANTLED;
-      for (const OutcomeRow& o : outcomes) {
-        if (o.reporter == agency && o.fiscal_year == fy &&
-            o.outcome == wanted &&
-            (!cpot || tier_of(o.org_id) == v1::TIER_CPOT)) {
-          ++row.reported;
-        }
-      }
-      if (agency == "DEA") {
-        const double over = row.ratio() - 1;
-        if (first_dea) {
-          m.dea_overshoot_min = m.dea_overshoot_max = over;
-          first_dea = false;
-        } else {
-          m.dea_overshoot_min = std::min(m.dea_overshoot_min, over);
-          m.dea_overshoot_max = std::max(m.dea_overshoot_max, over);
-        }
-      }
-    }
-    m.target_ratios.push_back(row);
-  }
+  const std::set<Key> claimed_priority =
+      MeasureArrests(f, results, &arrests_by_agency_year, &m);
+  MeasureSentenced(reports, f, claimed_priority, &m);
+  SummarizeCharges(reports, f.stage, &m);
+  SummarizeSentenced(reports, f.stage, f.sentencing, &m);
+  SummarizeSeizures(reports, f.stage, &m);
+  MeasureTargets(f, arrests_by_agency_year, &m);
   return m;
 }
 
