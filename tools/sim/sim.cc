@@ -463,6 +463,16 @@ class Generator {
   void Seizures(const Agency& agency, const std::string& case_id,
                 int64_t opened, bool interdiction);
   void PerformanceAndOutcomes();
+  void ReportOutcome(const Agency& agency, int fy,
+                     std::map<v1::OrgOutcome, std::set<int>>* counted,
+                     const std::vector<int>& preferred, bool cpot,
+                     v1::OrgOutcome what, double pending_p);
+  int64_t ReportedCount(int64_t t, double lo, double hi);
+  void SetTarget(const Agency& agency, int fy, int64_t set_at,
+                 v1::PerformanceMeasure measure, int64_t value);
+  int64_t ArrestsOfYear(const Agency& agency, int fy,
+                        std::vector<int>* cpot_targets,
+                        std::vector<int>* other_targets) const;
   void CommunityIndicators();
 
   const SimOptions options_;
@@ -1128,73 +1138,105 @@ void Generator::OpenCase(const Agency& agency, int district, int64_t opened,
   }
 }
 
+// One outcome claim of `agency` for fiscal year `fy` (see
+// PerformanceAndOutcomes); `counted` holds the orgs already claimed that
+// year, per outcome.
+void Generator::ReportOutcome(const Agency& agency, int fy,
+                              std::map<v1::OrgOutcome, std::set<int>>* counted,
+                              const std::vector<int>& preferred, bool cpot,
+                              v1::OrgOutcome what, double pending_p) {
+  // Mostly an org the agency's arrests of the year were aimed at; an
+  // org not yet counted this year for this outcome, and not one
+  // dismantled before, when there is one.
+  int org = -1;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    if (!preferred.empty() && rng_.Chance(0.8)) {
+      org = preferred[rng_.Below(static_cast<int>(preferred.size()))];
+    } else {
+      const int tier = cpot ? 0 : 1 + rng_.Below(4);
+      const auto& pool = orgs_by_tier_[tier];
+      org = pool[rng_.Below(static_cast<int>(pool.size()))];
+    }
+    if ((*counted)[what].count(org) == 0 &&
+        !(what == v1::ORG_OUTCOME_DISMANTLED && orgs_[org].dismantled)) {
+      break;
+    }
+  }
+  (*counted)[what].insert(org);
+  if (what == v1::ORG_OUTCOME_DISMANTLED) orgs_[org].dismantled = true;
+  auto* r =
+      Add(agency.code, "OUT",
+          RandomTimeIn(FiscalYearStart(fy), FiscalYearStart(fy + 1) - 1), "");
+  auto* o = r->mutable_org_outcome();
+  o->set_org_id(orgs_[org].id);
+  o->set_outcome(what);
+  o->set_pending(what == v1::ORG_OUTCOME_DISMANTLED && rng_.Chance(pending_p));
+  o->set_fiscal_year(static_cast<uint32_t>(fy));
+}
+
+// Reported = target + k, k drawn so that reported / target - 1 lies in
+// [lo, hi] exactly (note 153 for the DEA).
+int64_t Generator::ReportedCount(int64_t t, double lo, double hi) {
+  const auto k_lo = static_cast<int64_t>(std::ceil(lo * t - 1e-9));
+  const auto k_hi = static_cast<int64_t>(std::floor(hi * t + 1e-9));
+  return t + (k_hi >= k_lo
+                  ? k_lo + rng_.Below(static_cast<int>(k_hi - k_lo + 1))
+                  : k_lo);
+}
+
+// The agency's arrests in fiscal year `fy`, and the orgs their cases
+// targeted (CPOTs apart).
+int64_t Generator::ArrestsOfYear(const Agency& agency, int fy,
+                                 std::vector<int>* cpot_targets,
+                                 std::vector<int>* other_targets) const {
+  const int64_t fy_start = FiscalYearStart(fy);
+  const int64_t fy_end = FiscalYearStart(fy + 1);
+  int64_t arrests = 0;
+  for (const ArrestFact& a : arrests_) {
+    if (a.agency != agency.code || a.at < fy_start || a.at >= fy_end) {
+      continue;
+    }
+    ++arrests;
+    if (a.org >= 0) {
+      (orgs_[a.org].tier == v1::TIER_CPOT ? cpot_targets : other_targets)
+          ->push_back(a.org);
+    }
+  }
+  return arrests;
+}
+
+// The agency's performance target for `measure` in fiscal year `fy`, set
+// at `set_at`.
+void Generator::SetTarget(const Agency& agency, int fy, int64_t set_at,
+                          v1::PerformanceMeasure measure, int64_t value) {
+  auto* r = Add(agency.code, "TGT", set_at, "");
+  auto* t = r->mutable_performance_target();
+  t->set_agency(agency.code);
+  t->set_fiscal_year(static_cast<uint32_t>(fy));
+  t->set_measure(measure);
+  t->set_target(static_cast<uint32_t>(value));
+}
+
 void Generator::PerformanceAndOutcomes() {
   const int first = options_.first_fiscal_year;
   for (const Agency& agency : Agencies()) {
     const bool dea = std::string_view(agency.code) == "DEA";
     for (int fy = first; fy < first + options_.years; ++fy) {
       const int64_t fy_start = FiscalYearStart(fy);
-      const int64_t fy_end = FiscalYearStart(fy + 1);
-      int64_t arrests = 0;
       std::vector<int> cpot_targets, other_targets;
-      for (const ArrestFact& a : arrests_) {
-        if (a.agency != agency.code || a.at < fy_start || a.at >= fy_end) {
-          continue;
-        }
-        ++arrests;
-        if (a.org >= 0) {
-          (orgs_[a.org].tier == v1::TIER_CPOT ? cpot_targets : other_targets)
-              .push_back(a.org);
-        }
-      }
+      const int64_t arrests =
+          ArrestsOfYear(agency, fy, &cpot_targets, &other_targets);
       const int64_t set_at = fy_start - Days(30, 120);
       std::map<v1::OrgOutcome, std::set<int>> counted;
       auto target = [&](v1::PerformanceMeasure measure, int64_t value) {
-        auto* r = Add(agency.code, "TGT", set_at, "");
-        auto* t = r->mutable_performance_target();
-        t->set_agency(agency.code);
-        t->set_fiscal_year(static_cast<uint32_t>(fy));
-        t->set_measure(measure);
-        t->set_target(static_cast<uint32_t>(value));
+        SetTarget(agency, fy, set_at, measure, value);
       };
       auto outcome = [&](const std::vector<int>& preferred, bool cpot,
                          v1::OrgOutcome what, double pending_p) {
-        // Mostly an org the agency's arrests of the year were aimed at; an
-        // org not yet counted this year for this outcome, and not one
-        // dismantled before, when there is one.
-        int org = -1;
-        for (int attempt = 0; attempt < 8; ++attempt) {
-          if (!preferred.empty() && rng_.Chance(0.8)) {
-            org = preferred[rng_.Below(static_cast<int>(preferred.size()))];
-          } else {
-            const int tier = cpot ? 0 : 1 + rng_.Below(4);
-            const auto& pool = orgs_by_tier_[tier];
-            org = pool[rng_.Below(static_cast<int>(pool.size()))];
-          }
-          if (counted[what].count(org) == 0 &&
-              !(what == v1::ORG_OUTCOME_DISMANTLED && orgs_[org].dismantled)) {
-            break;
-          }
-        }
-        counted[what].insert(org);
-        if (what == v1::ORG_OUTCOME_DISMANTLED) orgs_[org].dismantled = true;
-        auto* r =
-            Add(agency.code, "OUT", RandomTimeIn(fy_start, fy_end - 1), "");
-        auto* o = r->mutable_org_outcome();
-        o->set_org_id(orgs_[org].id);
-        o->set_outcome(what);
-        o->set_pending(what == v1::ORG_OUTCOME_DISMANTLED &&
-                       rng_.Chance(pending_p));
-        o->set_fiscal_year(static_cast<uint32_t>(fy));
+        ReportOutcome(agency, fy, &counted, preferred, cpot, what, pending_p);
       };
-      // Reported = target + k, k drawn so that reported / target - 1 lies in
-      // [lo, hi] exactly (note 153 for the DEA).
       auto reported = [&](int64_t t, double lo, double hi) {
-        const auto k_lo = static_cast<int64_t>(std::ceil(lo * t - 1e-9));
-        const auto k_hi = static_cast<int64_t>(std::floor(hi * t + 1e-9));
-        return t + (k_hi >= k_lo
-                        ? k_lo + rng_.Below(static_cast<int>(k_hi - k_lo + 1))
-                        : k_lo);
+        return ReportedCount(t, lo, hi);
       };
 
       if (arrests > 0) {
