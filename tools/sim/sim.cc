@@ -413,6 +413,20 @@ struct ArrestFact {
   int org = -1;  // the case's target org, -1 none
 };
 
+// One evidence item of a claim, numbered E1, E2, ... in the claim.
+v1::EvidenceItem* AddItem(v1::PtoLinkClaim* c, const std::string& claim_id,
+                          int* next_item, v1::EvidenceKind kind,
+                          const std::string& source, int64_t observed,
+                          const char* summary) {
+  auto* e = c->add_evidence();
+  e->set_evidence_id(StrCat(claim_id, "-E", ++*next_item));
+  e->set_kind(kind);
+  e->set_source_id(source);
+  e->mutable_observed_at()->set_seconds(observed);
+  e->set_sealed_summary(summary);
+  return e;
+}
+
 class Generator {
  public:
   explicit Generator(const SimOptions& options)
@@ -460,6 +474,13 @@ class Generator {
                   int64_t at, uint32_t drug_minimum, bool import);
   void Sentence(const std::string& case_id, int district, const Person& person,
                 int64_t disposed, bool plea, uint32_t charged_minimum);
+  void StrongEvidence(v1::PtoLinkClaim* c, const std::string& claim_id,
+                      int* next_item, const Agency& agency,
+                      const std::string& case_id, const Org& org,
+                      const std::string& agent, int64_t at, bool is_stale);
+  void LateEvidence(const Agency& agency, const std::string& case_id,
+                    const Person& person, const std::string& claim_id,
+                    int next_item, int64_t at, bool late_buy);
   void Seizures(const Agency& agency, const std::string& case_id,
                 int64_t opened, bool interdiction);
   void PerformanceAndOutcomes();
@@ -715,6 +736,81 @@ void Generator::Seizures(const Agency& agency, const std::string& case_id,
   }
 }
 
+// Strong evidence for a claim: a direct item and a second from another
+// source, half the time with a cooperator corroborating the first; all of
+// it more than 730 days old when `is_stale`.
+void Generator::StrongEvidence(v1::PtoLinkClaim* c, const std::string& claim_id,
+                               int* next_item, const Agency& agency,
+                               const std::string& case_id, const Org& org,
+                               const std::string& agent, int64_t at,
+                               bool is_stale) {
+  auto when = [&] {
+    return is_stale ? at - Days(760, 1500) : at - Days(3, 700);
+  };
+  auto item = [&](v1::EvidenceKind kind, const std::string& source,
+                  int64_t observed, const char* summary) {
+    return AddItem(c, claim_id, next_item, kind, source, observed, summary);
+  };
+  static constexpr double kDirect[] = {0.35, 0.30, 0.10, 0.10, 0.15};
+  static constexpr v1::EvidenceKind kKinds[] = {
+      v1::EVIDENCE_KIND_WIRETAP_INTERCEPT, v1::EVIDENCE_KIND_CONTROLLED_BUY,
+      v1::EVIDENCE_KIND_SEIZURE_TRACE, v1::EVIDENCE_KIND_FINANCIAL_RECORD,
+      v1::EVIDENCE_KIND_COMMUNICATIONS_RECORD};
+  const v1::EvidenceKind first = kKinds[rng_.Weighted(kDirect)];
+  const std::string first_source =
+      first == v1::EVIDENCE_KIND_WIRETAP_INTERCEPT ? StrCat("T3-", case_id)
+      : first == v1::EVIDENCE_KIND_CONTROLLED_BUY  ? agent
+      : first == v1::EVIDENCE_KIND_SEIZURE_TRACE
+          ? StrCat("LAB-", agency.code, "-", org.region)
+      : first == v1::EVIDENCE_KIND_FINANCIAL_RECORD
+          ? StrCat("BANK-", Pad(rng_.Between(1, 80), 2))
+          : StrCat("PEN-", case_id);
+  item(first, first_source, when(),
+       "Intercepted or recorded transaction tying the subject to the org "
+       "(details sealed)");
+  if (rng_.Chance(0.5)) {
+    item(v1::EVIDENCE_KIND_SURVEILLANCE,
+         StrCat(agency.code, "-SURV-", Pad(rng_.Between(1, 99), 2)), when(),
+         "Surveillance of a meeting with an org member");
+  } else {
+    item(v1::EVIDENCE_KIND_COMMUNICATIONS_RECORD, StrCat("PEN-", case_id, "-B"),
+         when(), "Toll records: contact with org numbers");
+  }
+  if (rng_.Chance(0.5)) {
+    auto* e = item(v1::EVIDENCE_KIND_COOPERATOR_STATEMENT,
+                   StrCat("CW-", Pad(rng_.Between(1, 9999), 4)), when(),
+                   "Proffer of a cooperating co-defendant");
+    e->add_corroborates(StrCat(claim_id, "-E1"));
+  }
+}
+
+// Evidence sent later for a claim (evidence_added): a second controlled
+// buy confirming a tip, or a cooperator corroborating it.
+void Generator::LateEvidence(const Agency& agency, const std::string& case_id,
+                             const Person& person, const std::string& claim_id,
+                             int next_item, int64_t at, bool late_buy) {
+  const int64_t observed = at + Days(10, 120);
+  auto* ea = Add(agency.code, "EV", observed + Days(2, 30), case_id);
+  auto* added = ea->mutable_evidence_added();
+  added->set_claim_id(claim_id);
+  added->set_subject_ref(person.ref);
+  auto* e = added->add_evidence();
+  e->set_evidence_id(StrCat(claim_id, "-E", ++next_item));
+  if (late_buy) {
+    e->set_kind(v1::EVIDENCE_KIND_CONTROLLED_BUY);
+    e->set_source_id(
+        StrCat(agency.code, "-SA-", Pad(rng_.Between(1, 999), 3), "-UC"));
+    e->set_sealed_summary("Second controlled purchase confirming the tip");
+  } else {
+    e->set_kind(v1::EVIDENCE_KIND_COOPERATOR_STATEMENT);
+    e->set_source_id(StrCat("CW-", Pad(rng_.Between(1, 9999), 4)));
+    e->set_sealed_summary("Cooperator confirms the informant's account");
+  }
+  e->mutable_observed_at()->set_seconds(observed);
+  // The tip is E2 beside a controlled buy, E1 when alone.
+  e->add_corroborates(StrCat(claim_id, late_buy ? "-E2" : "-E1"));
+}
+
 // A link claim with evidence whose strength follows the person's true
 // distance from the org (docs/simulation.md, "Link claims").
 std::string Generator::Claim(const Agency& agency, const std::string& case_id,
@@ -744,54 +840,16 @@ std::string Generator::Claim(const Agency& agency, const std::string& case_id,
   int next_item = 0;
   auto item = [&](v1::EvidenceKind kind, const std::string& source,
                   int64_t observed, const char* summary) {
-    auto* e = c->add_evidence();
-    e->set_evidence_id(StrCat(claim_id, "-E", ++next_item));
-    e->set_kind(kind);
-    e->set_source_id(source);
-    e->mutable_observed_at()->set_seconds(observed);
-    e->set_sealed_summary(summary);
-    return e;
+    return AddItem(c, claim_id, &next_item, kind, source, observed, summary);
   };
   const std::string informant =
       StrCat(agency.code, "-CS-", Pad(rng_.Between(1, 999), 3));
   const std::string agent =
       StrCat(agency.code, "-SA-", Pad(rng_.Between(1, 999), 3));
   auto recent = [&] { return at - Days(3, 700); };
-  auto stale = [&] { return at - Days(760, 1500); };
   auto strong = [&](bool is_stale) {
-    auto when = [&] { return is_stale ? stale() : recent(); };
-    static constexpr double kDirect[] = {0.35, 0.30, 0.10, 0.10, 0.15};
-    static constexpr v1::EvidenceKind kKinds[] = {
-        v1::EVIDENCE_KIND_WIRETAP_INTERCEPT, v1::EVIDENCE_KIND_CONTROLLED_BUY,
-        v1::EVIDENCE_KIND_SEIZURE_TRACE, v1::EVIDENCE_KIND_FINANCIAL_RECORD,
-        v1::EVIDENCE_KIND_COMMUNICATIONS_RECORD};
-    const v1::EvidenceKind first = kKinds[rng_.Weighted(kDirect)];
-    const std::string first_source =
-        first == v1::EVIDENCE_KIND_WIRETAP_INTERCEPT ? StrCat("T3-", case_id)
-        : first == v1::EVIDENCE_KIND_CONTROLLED_BUY  ? agent
-        : first == v1::EVIDENCE_KIND_SEIZURE_TRACE
-            ? StrCat("LAB-", agency.code, "-", org.region)
-        : first == v1::EVIDENCE_KIND_FINANCIAL_RECORD
-            ? StrCat("BANK-", Pad(rng_.Between(1, 80), 2))
-            : StrCat("PEN-", case_id);
-    item(first, first_source, when(),
-         "Intercepted or recorded transaction tying the subject to the org "
-         "(details sealed)");
-    if (rng_.Chance(0.5)) {
-      item(v1::EVIDENCE_KIND_SURVEILLANCE,
-           StrCat(agency.code, "-SURV-", Pad(rng_.Between(1, 99), 2)), when(),
-           "Surveillance of a meeting with an org member");
-    } else {
-      item(v1::EVIDENCE_KIND_COMMUNICATIONS_RECORD,
-           StrCat("PEN-", case_id, "-B"), when(),
-           "Toll records: contact with org numbers");
-    }
-    if (rng_.Chance(0.5)) {
-      auto* e = item(v1::EVIDENCE_KIND_COOPERATOR_STATEMENT,
-                     StrCat("CW-", Pad(rng_.Between(1, 9999), 4)), when(),
-                     "Proffer of a cooperating co-defendant");
-      e->add_corroborates(StrCat(claim_id, "-E1"));
-    }
+    StrongEvidence(c, claim_id, &next_item, agency, case_id, org, agent, at,
+                   is_stale);
   };
 
   const double strong_p = hops <= 2 ? 0.68 : 0.15;
@@ -831,26 +889,7 @@ std::string Generator::Claim(const Agency& agency, const std::string& case_id,
   }  // else: a claim with no evidence at all.
 
   if (late_buy || late_cooperator) {
-    const int64_t observed = at + Days(10, 120);
-    auto* ea = Add(agency.code, "EV", observed + Days(2, 30), case_id);
-    auto* added = ea->mutable_evidence_added();
-    added->set_claim_id(claim_id);
-    added->set_subject_ref(person.ref);
-    auto* e = added->add_evidence();
-    e->set_evidence_id(StrCat(claim_id, "-E", ++next_item));
-    if (late_buy) {
-      e->set_kind(v1::EVIDENCE_KIND_CONTROLLED_BUY);
-      e->set_source_id(
-          StrCat(agency.code, "-SA-", Pad(rng_.Between(1, 999), 3), "-UC"));
-      e->set_sealed_summary("Second controlled purchase confirming the tip");
-    } else {
-      e->set_kind(v1::EVIDENCE_KIND_COOPERATOR_STATEMENT);
-      e->set_source_id(StrCat("CW-", Pad(rng_.Between(1, 9999), 4)));
-      e->set_sealed_summary("Cooperator confirms the informant's account");
-    }
-    e->mutable_observed_at()->set_seconds(observed);
-    // The tip is E2 beside a controlled buy, E1 when alone.
-    e->add_corroborates(StrCat(claim_id, late_buy ? "-E2" : "-E1"));
+    LateEvidence(agency, case_id, person, claim_id, next_item, at, late_buy);
   }
   return claim_id;
 }
