@@ -1,5 +1,6 @@
 // fruition-sim: a deterministic, calibrated national report stream (SPEC §2)
 // for demos, tests and benchmarks. See --help and docs/simulation.md.
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -14,6 +15,9 @@
 #include "tools/sim/sim.h"
 
 namespace {
+
+using fruition::StrCat;
+namespace sim = fruition::sim;
 
 constexpr char kUsage[] =
     "usage:\n"
@@ -92,11 +96,147 @@ int Fail(const std::string& message) {
   return 2;
 }
 
+// The prosecution stage's national figures beside the published ones.
+void PrintNationalFigures(const fruition::sim::Measures& measures) {
+  std::printf("  %-40s %12s %12s\n", "national figure", "sample", "published");
+  for (const sim::NationalFigure& f : sim::NationalFigures(measures)) {
+    const std::string published =
+        f.has_published ? StrCat(f.published) : std::string("-");
+    const bool whole = f.sample == std::floor(f.sample) && f.sample < 1e15;
+    const std::string sample =
+        whole ? StrCat(static_cast<int64_t>(f.sample)) : StrCat(f.sample);
+    std::printf("  %-40s %12s %12s  %s\n", f.id.c_str(), sample.c_str(),
+                published.c_str(), f.source.c_str());
+  }
+}
+
+// The generator's options from the flags; an error message naming the
+// flag, or "".
+std::string OptionsFrom(const fruition::config::Settings& settings,
+                        fruition::sim::SimOptions* options) {
+  if (settings.Get("seed").empty()) {
+    return "--seed: required (see --help)";
+  }
+  if (settings.Get("subjects").empty()) {
+    return "--subjects: required (see --help)";
+  }
+  auto seed = settings.GetInt("seed", 0, INT64_MAX);
+  if (!seed.ok()) return std::string(seed.status().message());
+  auto subjects = settings.GetInt("subjects", 1, 10000000);
+  if (!subjects.ok()) return std::string(subjects.status().message());
+  auto years = settings.GetInt("years", 1, 20);
+  if (!years.ok()) return std::string(years.status().message());
+  auto first = settings.GetInt("first-fiscal-year", 1995, 2090);
+  if (!first.ok()) return std::string(first.status().message());
+  options->seed = static_cast<uint64_t>(*seed);
+  options->subjects = static_cast<int>(*subjects);
+  options->years = static_cast<int>(*years);
+  options->first_fiscal_year = static_cast<int>(*first);
+  options->id_prefix = settings.Get("id-prefix");
+  if (auto s = sim::CheckOptions(*options); !s.ok()) {
+    // "id_prefix: ..." names the flag --id-prefix.
+    std::string message(s.message());
+    for (size_t i = 0; i < message.size() && message[i] != ':'; ++i) {
+      if (message[i] == '_') message[i] = '-';
+    }
+    return "--" + message;
+  }
+  return "";
+}
+
+// --out: the files, then the calibration table and the national figures.
+int WriteFiles(const std::string& out, const fruition::sim::SimOptions& options,
+               const std::vector<fruition::v1::AgencyReport>& reports,
+               const fruition::sim::Measures& measures, size_t future) {
+  auto written = sim::WriteDirectory(out, options, reports, measures);
+  if (!written.ok()) return Fail(std::string(written.status().message()));
+  std::cout << "fruition-sim: " << reports.size() << " reports from "
+            << measures.by_reporter.size() << " reporters in " << out << " ("
+            << written->size() - 1 << " .ndjson files, manifest.json)";
+  if (future > 0) std::cout << "; " << future << " dated after now left out";
+  std::cout << "\n  sentenced " << measures.sentenced << ", claimed priority "
+            << measures.claimed_priority_share << ", high desert "
+            << measures.high_desert_share << ", LNF " << measures.lnf_share
+            << "\n";
+  for (const sim::CalibrationRow& row : sim::Calibration(measures)) {
+    const std::string used =
+        row.high != row.low ? StrCat(row.low, "..", row.high) : StrCat(row.low);
+    std::printf("  %-30s produced %.4f  used %s +/- %.3f  %s\n", row.id.c_str(),
+                row.produced, used.c_str(), row.tolerance,
+                row.ok() ? "ok" : "OUTSIDE TOLERANCE");
+  }
+  PrintNationalFigures(measures);
+  return 0;
+}
+
+// --server: the reports into intake, paced, each under its reporter's token.
+int Stream(const fruition::config::Settings& settings,
+           const std::string& server, const fruition::sim::Tokens& tokens,
+           double rate, const std::vector<fruition::v1::AgencyReport>& reports,
+           size_t future, fruition::server::ShutdownSignal* stop) {
+  const std::vector<std::string> missing = sim::MissingTokens(reports, tokens);
+  if (!missing.empty()) {
+    std::string list;
+    for (const std::string& code : missing) {
+      list += (list.empty() ? "" : ", ") + code;
+    }
+    return Fail(StrCat("--tokens: no token for ", list,
+                       " (every reporter in the stream needs one; "
+                       "fruition-sim --reporters lists them)"));
+  }
+  auto max_attempts = settings.GetInt("max-attempts", 1, 100);
+  if (!max_attempts.ok()) {
+    return Fail(std::string(max_attempts.status().message()));
+  }
+  auto channel = fruition::fruitctl::MakeChannel(server, settings.Get("tls-ca"),
+                                                 settings.Get("tls-cert"),
+                                                 settings.Get("tls-key"));
+  if (!channel.ok()) return Fail(std::string(channel.status().message()));
+
+  sim::StreamOptions stream;
+  stream.rate = rate;
+  stream.tokens = tokens;
+  stream.max_attempts = static_cast<int>(*max_attempts);
+  stream.stop = stop;
+  size_t last_note = 0;
+  stream.progress = [&](size_t done,
+                        const fruition::fruitctl::SubmitSummary& s) {
+    if (done - last_note >= 1000 || done == reports.size()) {
+      std::cout << "fruition-sim: " << done << "/" << reports.size()
+                << " sent, " << s.accepted << " accepted, " << s.rejected
+                << " rejected\n"
+                << std::flush;
+      last_note = done;
+    }
+  };
+  std::cout << "fruition-sim: streaming " << reports.size() << " reports to "
+            << server << " at "
+            << (rate > 0 ? StrCat(rate, "/s") : std::string("full speed"))
+            << (future > 0 ? StrCat(" (", future, " dated after now left out)")
+                           : "")
+            << "\n"
+            << std::flush;
+  const auto summary =
+      sim::StreamToIntake(*channel, reports, stream, std::cerr);
+  const int handled = summary.accepted + summary.rejected;
+  std::cout << summary.accepted << " accepted, " << summary.rejected
+            << " rejected";
+  if (summary.duplicates > 0) {
+    std::cout << " (" << summary.duplicates << " already accepted earlier)";
+  }
+  if (static_cast<size_t>(handled) < reports.size()) {
+    std::cout << "; stopped (" << stop->reason() << ") with "
+              << reports.size() - handled << " not sent";
+  }
+  std::cout << "\n";
+  return summary.rejected == 0 && static_cast<size_t>(handled) == reports.size()
+             ? 0
+             : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  using fruition::StrCat;
-  namespace sim = fruition::sim;
   fruition::server::ShutdownSignal stop;
   fruition::server::NotifyOnTerminationSignals(&stop);
 
@@ -123,32 +263,8 @@ int main(int argc, char** argv) {
   }
 
   sim::SimOptions options;
-  if (settings->Get("seed").empty()) {
-    return Fail("--seed: required (see --help)");
-  }
-  if (settings->Get("subjects").empty()) {
-    return Fail("--subjects: required (see --help)");
-  }
-  auto seed = settings->GetInt("seed", 0, INT64_MAX);
-  if (!seed.ok()) return Fail(std::string(seed.status().message()));
-  auto subjects = settings->GetInt("subjects", 1, 10000000);
-  if (!subjects.ok()) return Fail(std::string(subjects.status().message()));
-  auto years = settings->GetInt("years", 1, 20);
-  if (!years.ok()) return Fail(std::string(years.status().message()));
-  auto first = settings->GetInt("first-fiscal-year", 1995, 2090);
-  if (!first.ok()) return Fail(std::string(first.status().message()));
-  options.seed = static_cast<uint64_t>(*seed);
-  options.subjects = static_cast<int>(*subjects);
-  options.years = static_cast<int>(*years);
-  options.first_fiscal_year = static_cast<int>(*first);
-  options.id_prefix = settings->Get("id-prefix");
-  if (auto s = sim::CheckOptions(options); !s.ok()) {
-    // "id_prefix: ..." names the flag --id-prefix.
-    std::string message(s.message());
-    for (size_t i = 0; i < message.size() && message[i] != ':'; ++i) {
-      if (message[i] == '_') message[i] = '-';
-    }
-    return Fail("--" + message);
+  if (std::string e = OptionsFrom(*settings, &options); !e.empty()) {
+    return Fail(e);
   }
 
   const std::string out = settings->Get("out");
@@ -189,83 +305,8 @@ int main(int argc, char** argv) {
   const sim::Measures measures = sim::Measure(reports);
 
   if (!out.empty()) {
-    auto written = sim::WriteDirectory(out, options, reports, measures);
-    if (!written.ok()) return Fail(std::string(written.status().message()));
-    std::cout << "fruition-sim: " << reports.size() << " reports from "
-              << measures.by_reporter.size() << " reporters in " << out << " ("
-              << written->size() - 1 << " .ndjson files, manifest.json)";
-    if (future > 0) std::cout << "; " << future << " dated after now left out";
-    std::cout << "\n  sentenced " << measures.sentenced << ", claimed priority "
-              << measures.claimed_priority_share << ", high desert "
-              << measures.high_desert_share << ", LNF " << measures.lnf_share
-              << "\n";
-    for (const sim::CalibrationRow& row : sim::Calibration(measures)) {
-      const std::string used = row.high != row.low
-                                   ? StrCat(row.low, "..", row.high)
-                                   : StrCat(row.low);
-      std::printf("  %-30s produced %.4f  used %s +/- %.3f  %s\n",
-                  row.id.c_str(), row.produced, used.c_str(), row.tolerance,
-                  row.ok() ? "ok" : "OUTSIDE TOLERANCE");
-    }
-    return 0;
+    return WriteFiles(out, options, reports, measures, future);
   }
 
-  const std::vector<std::string> missing = sim::MissingTokens(reports, tokens);
-  if (!missing.empty()) {
-    std::string list;
-    for (const std::string& code : missing) {
-      list += (list.empty() ? "" : ", ") + code;
-    }
-    return Fail(StrCat("--tokens: no token for ", list,
-                       " (every reporter in the stream needs one; "
-                       "fruition-sim --reporters lists them)"));
-  }
-  auto max_attempts = settings->GetInt("max-attempts", 1, 100);
-  if (!max_attempts.ok()) {
-    return Fail(std::string(max_attempts.status().message()));
-  }
-  auto channel = fruition::fruitctl::MakeChannel(
-      server, settings->Get("tls-ca"), settings->Get("tls-cert"),
-      settings->Get("tls-key"));
-  if (!channel.ok()) return Fail(std::string(channel.status().message()));
-
-  sim::StreamOptions stream;
-  stream.rate = rate;
-  stream.tokens = tokens;
-  stream.max_attempts = static_cast<int>(*max_attempts);
-  stream.stop = &stop;
-  size_t last_note = 0;
-  stream.progress = [&](size_t done,
-                        const fruition::fruitctl::SubmitSummary& s) {
-    if (done - last_note >= 1000 || done == reports.size()) {
-      std::cout << "fruition-sim: " << done << "/" << reports.size()
-                << " sent, " << s.accepted << " accepted, " << s.rejected
-                << " rejected\n"
-                << std::flush;
-      last_note = done;
-    }
-  };
-  std::cout << "fruition-sim: streaming " << reports.size() << " reports to "
-            << server << " at "
-            << (rate > 0 ? StrCat(rate, "/s") : std::string("full speed"))
-            << (future > 0 ? StrCat(" (", future, " dated after now left out)")
-                           : "")
-            << "\n"
-            << std::flush;
-  const auto summary =
-      sim::StreamToIntake(*channel, reports, stream, std::cerr);
-  const int handled = summary.accepted + summary.rejected;
-  std::cout << summary.accepted << " accepted, " << summary.rejected
-            << " rejected";
-  if (summary.duplicates > 0) {
-    std::cout << " (" << summary.duplicates << " already accepted earlier)";
-  }
-  if (static_cast<size_t>(handled) < reports.size()) {
-    std::cout << "; stopped (" << stop.reason() << ") with "
-              << reports.size() - handled << " not sent";
-  }
-  std::cout << "\n";
-  return summary.rejected == 0 && static_cast<size_t>(handled) == reports.size()
-             ? 0
-             : 1;
+  return Stream(*settings, server, tokens, rate, reports, future, &stop);
 }

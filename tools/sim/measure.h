@@ -61,7 +61,53 @@ struct Measures {
   double tier_mismatch_share = 0;
 
   int64_t dispositions = 0;
-  double plea_share = 0;
+  double plea_share = 0;  // PLEA ÷ dispositions (SPEC plea_rate)
+
+  // The prosecution stage, over (subject, case_id) pairs, the latest record
+  // of each body counting (SPEC §5 v1.1); "the case's charge" of a pair is
+  // its latest charge_filed.
+  int64_t charged = 0;            // pairs with a charge_filed
+  int64_t mm_charged = 0;         // ... whose latest carries a minimum
+  int64_t refiled = 0;            // ... with more than one charge_filed
+  int64_t declined = 0;           // pairs with a declination
+  int64_t referred_to_state = 0;  // ... the latest referred to the state
+  int64_t declined_then_charged_same_district = 0;  // pairs
+  int64_t pleas = 0;  // latest disposition per pair
+  int64_t trial_convictions = 0;
+  int64_t disposed_pairs = 0;
+  int64_t dispositions_without_charge = 0;  // pairs with no charge_filed
+  double mandatory_minimum_charged_share() const;
+  double declination_rate() const;  // declined ÷ (declined + charged)
+  double referred_to_state_share() const;
+  double plea_rate() const;            // PLEA ÷ disposed pairs
+  double conviction_rate() const;      // PLEA or TRIAL_CONVICTION ÷ disposed
+  double convictions_by_plea() const;  // PLEA ÷ (PLEA + TRIAL_CONVICTION)
+
+  // The sentenced joined to their case's charge and case.
+  int64_t mm_sentenced = 0;  // the case's charge carries a minimum
+  int64_t mm_safety_valve = 0;
+  int64_t mm_below = 0;                       // sentence_months < minimum
+  int64_t mm_below_without_safety_valve = 0;  // substantial assistance
+  int64_t mm_relieved = 0;                    // safety valve or below
+  int64_t lnf_sentenced = 0;
+  int64_t lnf_mm = 0;
+  int64_t lnf_safety_valve = 0;
+  int64_t heavy = 0;  // weight ≥ the drug's 10-year threshold
+  int64_t heavy_lnf_function = 0;
+  int64_t ocdetf_sentenced = 0;
+  int64_t ocdetf_lnf = 0;
+  std::map<v1::Drug, int64_t> drugs;
+  std::map<int64_t, int64_t> sentence_months;  // months -> sentenced
+  double drug_share(v1::Drug d) const;
+  double mean_sentence_months() const;
+  // Median; of an even count, the mean of the two middle values.
+  double median_sentence_months() const;
+  // Mean sentence of those convicted of a minimum who got no relief.
+  double mm_unrelieved_mean_months = 0;
+
+  int64_t seizures = 0;
+  int64_t seizures_before_case_opened = 0;  // or with no case_opened at all
+  double seized_value_usd = 0;              // Σ cash_usd + assets_usd
 
   // Cases with a case_opened; of them, those with neither a charge_filed nor
   // a declination under their case_id.
@@ -110,6 +156,21 @@ struct CalibrationRow {
 };
 
 std::vector<CalibrationRow> Calibration(const Measures& m);
+
+// One national figure of the prosecution stage (SPEC §5 v1.1 indicator
+// names where there is one) beside the published figure it compares with,
+// when there is one. What `fruition-sim` prints and writes to the manifest,
+// so the sample's national figures can be read next to the published ones.
+struct NationalFigure {
+  std::string id;    // e.g. "lnf_mandatory_minimum_share"
+  std::string what;  // in words, with its denominator
+  double sample = 0;
+  bool has_published = false;
+  double published = 0;
+  std::string source;  // of the published figure
+};
+
+std::vector<NationalFigure> NationalFigures(const Measures& m);
 
 }  // namespace fruition::sim
 

@@ -33,6 +33,36 @@ std::string Rfc3339(int64_t seconds) {
   return buf;
 }
 
+// The calibration table as measured: one object per row.
+void WriteCalibration(const Measures& m, std::ostream& out) {
+  bool first = true;
+  for (const CalibrationRow& row : Calibration(m)) {
+    out << (first ? "\n" : ",\n") << "    {\"id\": " << JsonString(row.id)
+        << ", \"figure\": " << JsonString(row.figure)
+        << ", \"source\": " << JsonString(row.source)
+        << ", \"low\": " << Number(row.low)
+        << ", \"high\": " << Number(row.high)
+        << ", \"tolerance\": " << Number(row.tolerance)
+        << ", \"produced\": " << Number(row.produced)
+        << ", \"ok\": " << (row.ok() ? "true" : "false") << "}";
+    first = false;
+  }
+}
+
+// The prosecution stage's national figures, each beside its published
+// figure (null where none is published).
+void WriteNationalFigures(const Measures& m, std::ostream& out) {
+  bool first = true;
+  for (const NationalFigure& f : NationalFigures(m)) {
+    out << (first ? "\n" : ",\n") << "    {\"id\": " << JsonString(f.id)
+        << ", \"what\": " << JsonString(f.what)
+        << ", \"sample\": " << Number(f.sample) << ", \"published\": "
+        << (f.has_published ? Number(f.published) : "null")
+        << ", \"source\": " << JsonString(f.source) << "}";
+    first = false;
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> ReportJson(const v1::AgencyReport& report) {
@@ -87,18 +117,7 @@ std::string ManifestJson(const SimOptions& options,
     first = false;
   }
   out << "},\n  \"calibration\": [";
-  first = true;
-  for (const CalibrationRow& row : Calibration(m)) {
-    out << (first ? "\n" : ",\n") << "    {\"id\": " << JsonString(row.id)
-        << ", \"figure\": " << JsonString(row.figure)
-        << ", \"source\": " << JsonString(row.source)
-        << ", \"low\": " << Number(row.low)
-        << ", \"high\": " << Number(row.high)
-        << ", \"tolerance\": " << Number(row.tolerance)
-        << ", \"produced\": " << Number(row.produced)
-        << ", \"ok\": " << (row.ok() ? "true" : "false") << "}";
-    first = false;
-  }
+  WriteCalibration(m, out);
   out << "\n  ],\n  \"national\": {"
       << "\"sentenced\": " << m.sentenced
       << ", \"amendedJudgments\": " << m.amended_judgments
@@ -120,7 +139,14 @@ std::string ManifestJson(const SimOptions& options,
       << m.declined_then_charged_elsewhere
       << ", \"orgOutcomes\": " << m.org_outcomes
       << ", \"pendingCountedAsDismantled\": " << m.pending_dismantled
-      << "},\n  \"targetRatios\": [";
+      << ", \"refiledCharges\": " << m.refiled
+      << ", \"declinedThenChargedSameDistrict\": "
+      << m.declined_then_charged_same_district
+      << ", \"dispositionsWithoutCharge\": " << m.dispositions_without_charge
+      << ", \"seizuresBeforeCaseOpened\": " << m.seizures_before_case_opened
+      << "},\n  \"nationalFigures\": [";
+  WriteNationalFigures(m, out);
+  out << "\n  ],\n  \"targetRatios\": [";
   first = true;
   for (const TargetRatio& t : m.target_ratios) {
     out << (first ? "\n" : ",\n") << "    {\"agency\": " << JsonString(t.agency)

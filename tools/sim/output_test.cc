@@ -68,6 +68,15 @@ TEST(OutputTest, FilesAreWhatFruitctlReads) {
   EXPECT_NE(text.find("\"file\": \"DEA.ndjson\""), std::string::npos);
   EXPECT_NE(text.find("\"calibration\""), std::string::npos);
   EXPECT_NE(text.find("\"fruitionGap\""), std::string::npos);
+  // The prosecution stage's national figures, each beside its published
+  // figure (null where none is published).
+  EXPECT_NE(text.find("\"nationalFigures\""), std::string::npos);
+  EXPECT_NE(text.find("{\"id\": \"declination_rate\""), std::string::npos);
+  EXPECT_NE(text.find("\"published\": 0.175, \"source\": \"TRAC"),
+            std::string::npos);
+  EXPECT_NE(text.find("\"id\": \"lnf_mandatory_minimum_share\""),
+            std::string::npos);
+  EXPECT_NE(text.find("\"published\": null"), std::string::npos);
 }
 
 TEST(OutputTest, JsonUsesTheWireNames) {

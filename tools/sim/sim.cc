@@ -275,14 +275,16 @@ struct DrugModel {
   double ten_year_grams;
 };
 
+// The four cited shares (model::k*Share); marijuana, fentanyl and the rest
+// share what remains (not calibrated).
 constexpr DrugModel kDrugs[] = {
-    {v1::DRUG_METHAMPHETAMINE, 0.30, 50, 500},
-    {v1::DRUG_COCAINE, 0.21, 500, 5000},
-    {v1::DRUG_HEROIN, 0.14, 100, 1000},
-    {v1::DRUG_CRACK, 0.11, 28, 280},
+    {v1::DRUG_METHAMPHETAMINE, model::kMethamphetamineShare, 50, 500},
+    {v1::DRUG_COCAINE, model::kCocaineShare, 500, 5000},
+    {v1::DRUG_HEROIN, model::kHeroinShare, 100, 1000},
+    {v1::DRUG_CRACK, model::kCrackShare, 28, 280},
     {v1::DRUG_MARIJUANA, 0.16, 100000, 1000000},
     {v1::DRUG_FENTANYL, 0.03, 40, 400},
-    {v1::DRUG_OTHER, 0.05, 0, 0},
+    {v1::DRUG_OTHER, 0.051, 0, 0},
 };
 
 struct Person {
@@ -297,7 +299,63 @@ struct Person {
   int drug = 0;  // index into kDrugs
   double grams = 0;
   bool safety_valve = false;
-  uint32_t drug_minimum_months = 0;  // 0, 60 or 120
+  // The drug minimum the attributed weight allows (21 U.S.C. § 841(b)(1)):
+  // 0, 60 or 120 months. What is charged may be less.
+  uint32_t weight_minimum_months = 0;
+  // The Attorney General's 2013 charging memo (note 190): no leadership
+  // role, no weapon or violence, no significant criminal history. Such
+  // people are charged the weight's minimum less often.
+  bool holder_eligible() const {
+    return ch_category <= 2 && weapon == v1::WEAPON_NONE && !violence &&
+           aggravating == v1::AGGRAVATING_ROLE_NONE;
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Prosecution (docs/simulation.md, "Prosecution"). The first four are tuned
+// so that the measured figures land on the published ones (model::).
+
+// Safety valve for those who meet its criteria.
+constexpr double kSafetyValveWhenEligible = 0.9;
+// A weight-eligible person is charged a minimum; less often under the memo.
+constexpr double kChargeWeightMinimum = 0.52;
+constexpr double kHolderEligibleFactor = 0.9;
+// Referred people declined in their first case.
+constexpr double kDeclinedWhenReferred = 0.18;
+// Months of a category I sentence at offense level 30 (the guideline
+// range's midpoint is 97-121); tuned so that those convicted of a minimum
+// who get no relief average model::kUnrelievedMeanMonths.
+constexpr double kGuidelineMonthsAtLevel30 = 87;
+// Substantial assistance among the convicted of a minimum, with and without
+// the safety valve, so that both add up to the report's shares.
+constexpr double kAssistanceGivenSafetyValve =
+    model::kAssistanceWithSafetyValve / model::kSafetyValveOfMandatoryMinimum;
+constexpr double kAssistanceGivenNoSafetyValve =
+    model::kAssistanceOnlyOfMandatoryMinimum /
+    (1 - model::kSafetyValveOfMandatoryMinimum);
+
+// Why U.S. Attorneys declined DEA referrals, with the shares of 2003 (TRAC,
+// DEA Referrals Not Prosecuted by Disposition Reason, 2003). A suspect left
+// to other authorities is the one referred to the state.
+struct DeclinationReason {
+  const char* text;
+  double share;
+  bool other_authorities;
+};
+constexpr DeclinationReason kDeclinationReasons[] = {
+    {"Weak or insufficient admissible evidence", 0.241, false},
+    {"Suspect to be prosecuted by other authorities",
+     model::kReferredToStateShare, true},
+    {"Lack of evidence of criminal intent", 0.166, false},
+    {"Agency request", 0.090, false},
+    {"Lack of investigative or prosecutive resources", 0.068, false},
+    {"Suspect being prosecuted on other charges", 0.059, false},
+    {"Office or department policy", 0.034, false},
+    {"Minimal federal interest or no deterrent value", 0.027, false},
+    {"No federal offense evident", 0.022, false},
+    {"Civil, administrative or other alternative", 0.004, false},
+    {"Declined per instructions from DOJ", 0.001, false},
+    {"All other", 0.119, false},
 };
 
 // ---------------------------------------------------------------------------
@@ -355,6 +413,20 @@ struct ArrestFact {
   int org = -1;  // the case's target org, -1 none
 };
 
+// One evidence item of a claim, numbered E1, E2, ... in the claim.
+v1::EvidenceItem* AddItem(v1::PtoLinkClaim* c, const std::string& claim_id,
+                          int* next_item, v1::EvidenceKind kind,
+                          const std::string& source, int64_t observed,
+                          const char* summary) {
+  auto* e = c->add_evidence();
+  e->set_evidence_id(StrCat(claim_id, "-E", ++*next_item));
+  e->set_kind(kind);
+  e->set_source_id(source);
+  e->mutable_observed_at()->set_seconds(observed);
+  e->set_sealed_summary(summary);
+  return e;
+}
+
 class Generator {
  public:
   explicit Generator(const SimOptions& options)
@@ -386,6 +458,7 @@ class Generator {
                         int64_t at, const std::string& case_id);
   void DesignateOrgs();
   Person NewPerson(int number);
+  void DrawCriminalHistory(Person* p);
   int PickOrg(int tier_index, const char* region, int64_t before);
   void OpenCase(const Agency& agency, int district, int64_t opened,
                 const std::vector<int>& defendants, bool second_case);
@@ -393,11 +466,34 @@ class Generator {
                     const Person& person, int org, int64_t at);
   void Prosecute(const Agency& agency, int district, const std::string& case_id,
                  int person_index, int64_t arrested, bool second_case);
+  void Decline(int district, const std::string& case_id, int person_index,
+               int64_t declined);
+  void Charge(const Agency& agency, int district, const std::string& case_id,
+              int person_index, int64_t charged);
+  void FileCharge(int district, const std::string& case_id, const Person& p,
+                  int64_t at, uint32_t drug_minimum, bool import);
   void Sentence(const std::string& case_id, int district, const Person& person,
-                int64_t disposed, bool plea);
+                int64_t disposed, bool plea, uint32_t charged_minimum);
+  void StrongEvidence(v1::PtoLinkClaim* c, const std::string& claim_id,
+                      int* next_item, const Agency& agency,
+                      const std::string& case_id, const Org& org,
+                      const std::string& agent, int64_t at, bool is_stale);
+  void LateEvidence(const Agency& agency, const std::string& case_id,
+                    const Person& person, const std::string& claim_id,
+                    int next_item, int64_t at, bool late_buy);
   void Seizures(const Agency& agency, const std::string& case_id,
                 int64_t opened, bool interdiction);
   void PerformanceAndOutcomes();
+  void ReportOutcome(const Agency& agency, int fy,
+                     std::map<v1::OrgOutcome, std::set<int>>* counted,
+                     const std::vector<int>& preferred, bool cpot,
+                     v1::OrgOutcome what, double pending_p);
+  int64_t ReportedCount(int64_t t, double lo, double hi);
+  void SetTarget(const Agency& agency, int fy, int64_t set_at,
+                 v1::PerformanceMeasure measure, int64_t value);
+  int64_t ArrestsOfYear(const Agency& agency, int fy,
+                        std::vector<int>* cpot_targets,
+                        std::vector<int>* other_targets) const;
   void CommunityIndicators();
 
   const SimOptions options_;
@@ -498,6 +594,26 @@ void Generator::DesignateOrgs() {
   }
 }
 
+void Generator::DrawCriminalHistory(Person* p) {
+  // Criminal history: category I (0 or 1 point; note 54: about four in five
+  // of them have none), else II-VI in USSC proportions.
+  if (rng_.Chance(p_ch1_[p->function])) {
+    p->ch_category = 1;
+    p->ch_points = rng_.Chance(0.78) ? 0 : 1;
+  } else {
+    static constexpr double kOther[] = {0.12, 0.17, 0.09, 0.045, 0.095};
+    p->ch_category = 2 + static_cast<uint32_t>(rng_.Weighted(kOther));
+    static constexpr int kMin[] = {0, 1, 2, 4, 7, 10, 13};
+    static constexpr int kMax[] = {0, 1, 3, 6, 9, 12, 22};
+    p->ch_points = static_cast<uint32_t>(
+        rng_.Between(kMin[p->ch_category], kMax[p->ch_category]));
+    // Career offenders are placed in VI whatever their points.
+    if (p->ch_category == 6 && rng_.Chance(0.3)) {
+      p->ch_points = static_cast<uint32_t>(rng_.Between(4, 12));
+    }
+  }
+}
+
 Person Generator::NewPerson(int number) {
   Person p;
   p.ref = StrCat(options_.id_prefix, "SUBJ-", Pad(number, 7));
@@ -506,23 +622,7 @@ Person Generator::NewPerson(int number) {
   p.function = static_cast<int>(rng_.Weighted(shares));
   const FunctionModel& f = Functions()[p.function];
 
-  // Criminal history: category I (0 or 1 point; note 54: about four in five
-  // of them have none), else II-VI in USSC proportions.
-  if (rng_.Chance(p_ch1_[p.function])) {
-    p.ch_category = 1;
-    p.ch_points = rng_.Chance(0.78) ? 0 : 1;
-  } else {
-    static constexpr double kOther[] = {0.12, 0.17, 0.09, 0.045, 0.095};
-    p.ch_category = 2 + static_cast<uint32_t>(rng_.Weighted(kOther));
-    static constexpr int kMin[] = {0, 1, 2, 4, 7, 10, 13};
-    static constexpr int kMax[] = {0, 1, 3, 6, 9, 12, 22};
-    p.ch_points = static_cast<uint32_t>(
-        rng_.Between(kMin[p.ch_category], kMax[p.ch_category]));
-    // Career offenders are placed in VI whatever their points.
-    if (p.ch_category == 6 && rng_.Chance(0.3)) {
-      p.ch_points = static_cast<uint32_t>(rng_.Between(4, 12));
-    }
-  }
+  DrawCriminalHistory(&p);
 
   if (rng_.Chance(p_weapon_[p.function])) {
     p.weapon =
@@ -570,16 +670,16 @@ Person Generator::NewPerson(int number) {
       10;
   if (drug.ten_year_grams > 0) {
     if (p.grams >= drug.ten_year_grams) {
-      p.drug_minimum_months = 120;
+      p.weight_minimum_months = 120;
     } else if (p.grams >= drug.five_year_grams) {
-      p.drug_minimum_months = 60;
+      p.weight_minimum_months = 60;
     }
   }
   // Safety valve (18 U.S.C. § 3553(f), 2016 criteria): at most one
   // criminal history point, no weapon or violence, no aggravating role.
   p.safety_valve = p.ch_points <= 1 && p.weapon == v1::WEAPON_NONE &&
                    !p.violence && p.aggravating == v1::AGGRAVATING_ROLE_NONE &&
-                   rng_.Chance(0.7);
+                   rng_.Chance(kSafetyValveWhenEligible);
   return p;
 }
 
@@ -607,7 +707,12 @@ void Generator::Seizures(const Agency& agency, const std::string& case_id,
                     : rng_.Chance(0.35) ? 1 + rng_.Below(2)
                                         : 0;
   for (int i = 0; i < count; ++i) {
-    const int64_t at = interdiction && i == 0 ? opened : opened + Days(10, 300);
+    // An interdiction case opens on its seizure, which is now and then
+    // reported as made a day or two before the case was opened.
+    int64_t at = opened + Days(10, 300);
+    if (interdiction && i == 0) {
+      at = rng_.Chance(0.4) ? opened - Days(1, 14) : opened;
+    }
     auto* r = Add(agency.code, "SZ", at, case_id);
     auto* s = r->mutable_seizure();
     s->set_seizure_id(StrCat(options_.id_prefix, agency.code, "-SZ-",
@@ -629,6 +734,81 @@ void Generator::Seizures(const Agency& agency, const std::string& case_id,
       s->set_assets_usd(std::round(45000 * std::exp(1.0 * rng_.Normal())));
     }
   }
+}
+
+// Strong evidence for a claim: a direct item and a second from another
+// source, half the time with a cooperator corroborating the first; all of
+// it more than 730 days old when `is_stale`.
+void Generator::StrongEvidence(v1::PtoLinkClaim* c, const std::string& claim_id,
+                               int* next_item, const Agency& agency,
+                               const std::string& case_id, const Org& org,
+                               const std::string& agent, int64_t at,
+                               bool is_stale) {
+  auto when = [&] {
+    return is_stale ? at - Days(760, 1500) : at - Days(3, 700);
+  };
+  auto item = [&](v1::EvidenceKind kind, const std::string& source,
+                  int64_t observed, const char* summary) {
+    return AddItem(c, claim_id, next_item, kind, source, observed, summary);
+  };
+  static constexpr double kDirect[] = {0.35, 0.30, 0.10, 0.10, 0.15};
+  static constexpr v1::EvidenceKind kKinds[] = {
+      v1::EVIDENCE_KIND_WIRETAP_INTERCEPT, v1::EVIDENCE_KIND_CONTROLLED_BUY,
+      v1::EVIDENCE_KIND_SEIZURE_TRACE, v1::EVIDENCE_KIND_FINANCIAL_RECORD,
+      v1::EVIDENCE_KIND_COMMUNICATIONS_RECORD};
+  const v1::EvidenceKind first = kKinds[rng_.Weighted(kDirect)];
+  const std::string first_source =
+      first == v1::EVIDENCE_KIND_WIRETAP_INTERCEPT ? StrCat("T3-", case_id)
+      : first == v1::EVIDENCE_KIND_CONTROLLED_BUY  ? agent
+      : first == v1::EVIDENCE_KIND_SEIZURE_TRACE
+          ? StrCat("LAB-", agency.code, "-", org.region)
+      : first == v1::EVIDENCE_KIND_FINANCIAL_RECORD
+          ? StrCat("BANK-", Pad(rng_.Between(1, 80), 2))
+          : StrCat("PEN-", case_id);
+  item(first, first_source, when(),
+       "Intercepted or recorded transaction tying the subject to the org "
+       "(details sealed)");
+  if (rng_.Chance(0.5)) {
+    item(v1::EVIDENCE_KIND_SURVEILLANCE,
+         StrCat(agency.code, "-SURV-", Pad(rng_.Between(1, 99), 2)), when(),
+         "Surveillance of a meeting with an org member");
+  } else {
+    item(v1::EVIDENCE_KIND_COMMUNICATIONS_RECORD, StrCat("PEN-", case_id, "-B"),
+         when(), "Toll records: contact with org numbers");
+  }
+  if (rng_.Chance(0.5)) {
+    auto* e = item(v1::EVIDENCE_KIND_COOPERATOR_STATEMENT,
+                   StrCat("CW-", Pad(rng_.Between(1, 9999), 4)), when(),
+                   "Proffer of a cooperating co-defendant");
+    e->add_corroborates(StrCat(claim_id, "-E1"));
+  }
+}
+
+// Evidence sent later for a claim (evidence_added): a second controlled
+// buy confirming a tip, or a cooperator corroborating it.
+void Generator::LateEvidence(const Agency& agency, const std::string& case_id,
+                             const Person& person, const std::string& claim_id,
+                             int next_item, int64_t at, bool late_buy) {
+  const int64_t observed = at + Days(10, 120);
+  auto* ea = Add(agency.code, "EV", observed + Days(2, 30), case_id);
+  auto* added = ea->mutable_evidence_added();
+  added->set_claim_id(claim_id);
+  added->set_subject_ref(person.ref);
+  auto* e = added->add_evidence();
+  e->set_evidence_id(StrCat(claim_id, "-E", ++next_item));
+  if (late_buy) {
+    e->set_kind(v1::EVIDENCE_KIND_CONTROLLED_BUY);
+    e->set_source_id(
+        StrCat(agency.code, "-SA-", Pad(rng_.Between(1, 999), 3), "-UC"));
+    e->set_sealed_summary("Second controlled purchase confirming the tip");
+  } else {
+    e->set_kind(v1::EVIDENCE_KIND_COOPERATOR_STATEMENT);
+    e->set_source_id(StrCat("CW-", Pad(rng_.Between(1, 9999), 4)));
+    e->set_sealed_summary("Cooperator confirms the informant's account");
+  }
+  e->mutable_observed_at()->set_seconds(observed);
+  // The tip is E2 beside a controlled buy, E1 when alone.
+  e->add_corroborates(StrCat(claim_id, late_buy ? "-E2" : "-E1"));
 }
 
 // A link claim with evidence whose strength follows the person's true
@@ -660,54 +840,16 @@ std::string Generator::Claim(const Agency& agency, const std::string& case_id,
   int next_item = 0;
   auto item = [&](v1::EvidenceKind kind, const std::string& source,
                   int64_t observed, const char* summary) {
-    auto* e = c->add_evidence();
-    e->set_evidence_id(StrCat(claim_id, "-E", ++next_item));
-    e->set_kind(kind);
-    e->set_source_id(source);
-    e->mutable_observed_at()->set_seconds(observed);
-    e->set_sealed_summary(summary);
-    return e;
+    return AddItem(c, claim_id, &next_item, kind, source, observed, summary);
   };
   const std::string informant =
       StrCat(agency.code, "-CS-", Pad(rng_.Between(1, 999), 3));
   const std::string agent =
       StrCat(agency.code, "-SA-", Pad(rng_.Between(1, 999), 3));
   auto recent = [&] { return at - Days(3, 700); };
-  auto stale = [&] { return at - Days(760, 1500); };
   auto strong = [&](bool is_stale) {
-    auto when = [&] { return is_stale ? stale() : recent(); };
-    static constexpr double kDirect[] = {0.35, 0.30, 0.10, 0.10, 0.15};
-    static constexpr v1::EvidenceKind kKinds[] = {
-        v1::EVIDENCE_KIND_WIRETAP_INTERCEPT, v1::EVIDENCE_KIND_CONTROLLED_BUY,
-        v1::EVIDENCE_KIND_SEIZURE_TRACE, v1::EVIDENCE_KIND_FINANCIAL_RECORD,
-        v1::EVIDENCE_KIND_COMMUNICATIONS_RECORD};
-    const v1::EvidenceKind first = kKinds[rng_.Weighted(kDirect)];
-    const std::string first_source =
-        first == v1::EVIDENCE_KIND_WIRETAP_INTERCEPT ? StrCat("T3-", case_id)
-        : first == v1::EVIDENCE_KIND_CONTROLLED_BUY  ? agent
-        : first == v1::EVIDENCE_KIND_SEIZURE_TRACE
-            ? StrCat("LAB-", agency.code, "-", org.region)
-        : first == v1::EVIDENCE_KIND_FINANCIAL_RECORD
-            ? StrCat("BANK-", Pad(rng_.Between(1, 80), 2))
-            : StrCat("PEN-", case_id);
-    item(first, first_source, when(),
-         "Intercepted or recorded transaction tying the subject to the org "
-         "(details sealed)");
-    if (rng_.Chance(0.5)) {
-      item(v1::EVIDENCE_KIND_SURVEILLANCE,
-           StrCat(agency.code, "-SURV-", Pad(rng_.Between(1, 99), 2)), when(),
-           "Surveillance of a meeting with an org member");
-    } else {
-      item(v1::EVIDENCE_KIND_COMMUNICATIONS_RECORD,
-           StrCat("PEN-", case_id, "-B"), when(),
-           "Toll records: contact with org numbers");
-    }
-    if (rng_.Chance(0.5)) {
-      auto* e = item(v1::EVIDENCE_KIND_COOPERATOR_STATEMENT,
-                     StrCat("CW-", Pad(rng_.Between(1, 9999), 4)), when(),
-                     "Proffer of a cooperating co-defendant");
-      e->add_corroborates(StrCat(claim_id, "-E1"));
-    }
+    StrongEvidence(c, claim_id, &next_item, agency, case_id, org, agent, at,
+                   is_stale);
   };
 
   const double strong_p = hops <= 2 ? 0.68 : 0.15;
@@ -747,32 +889,14 @@ std::string Generator::Claim(const Agency& agency, const std::string& case_id,
   }  // else: a claim with no evidence at all.
 
   if (late_buy || late_cooperator) {
-    const int64_t observed = at + Days(10, 120);
-    auto* ea = Add(agency.code, "EV", observed + Days(2, 30), case_id);
-    auto* added = ea->mutable_evidence_added();
-    added->set_claim_id(claim_id);
-    added->set_subject_ref(person.ref);
-    auto* e = added->add_evidence();
-    e->set_evidence_id(StrCat(claim_id, "-E", ++next_item));
-    if (late_buy) {
-      e->set_kind(v1::EVIDENCE_KIND_CONTROLLED_BUY);
-      e->set_source_id(
-          StrCat(agency.code, "-SA-", Pad(rng_.Between(1, 999), 3), "-UC"));
-      e->set_sealed_summary("Second controlled purchase confirming the tip");
-    } else {
-      e->set_kind(v1::EVIDENCE_KIND_COOPERATOR_STATEMENT);
-      e->set_source_id(StrCat("CW-", Pad(rng_.Between(1, 9999), 4)));
-      e->set_sealed_summary("Cooperator confirms the informant's account");
-    }
-    e->mutable_observed_at()->set_seconds(observed);
-    // The tip is E2 beside a controlled buy, E1 when alone.
-    e->add_corroborates(StrCat(claim_id, late_buy ? "-E2" : "-E1"));
+    LateEvidence(agency, case_id, person, claim_id, next_item, at, late_buy);
   }
   return claim_id;
 }
 
 void Generator::Sentence(const std::string& case_id, int district,
-                         const Person& p, int64_t disposed, bool plea) {
+                         const Person& p, int64_t disposed, bool plea,
+                         uint32_t charged_minimum) {
   const FunctionModel& f = Functions()[p.function];
   const DrugModel& drug = kDrugs[p.drug];
   // A rough guideline range midpoint: offense level from quantity, role,
@@ -788,13 +912,28 @@ void Generator::Sentence(const std::string& case_id, int district,
   if (p.mitigating == v1::MITIGATING_ROLE_MINIMAL) level -= 4;
   if (plea) level -= 3;
   if (p.safety_valve) level -= 2;
-  double months = 109 * std::exp(0.11 * (level - 30)) *
+  double months = kGuidelineMonthsAtLevel30 * std::exp(0.11 * (level - 30)) *
                   (1 + 0.146 * (p.ch_category - 1)) * rng_.Range(0.8, 1.05);
-  if (!p.safety_valve) {
-    months = std::max(months, static_cast<double>(p.drug_minimum_months));
-  }
-  if (p.weapon == v1::WEAPON_SECTION_924C) months += 60;
   if (f.function == v1::OFFENSE_FUNCTION_USER) months *= 0.3;
+  // The statutory floor is the charge's minimum: its drug part, which the
+  // safety valve lifts, then § 924(c)'s consecutive five years.
+  const bool section_924c = p.weapon == v1::WEAPON_SECTION_924C;
+  const uint32_t drug_floor = charged_minimum - (section_924c ? 60 : 0);
+  if (!p.safety_valve) {
+    months = std::max(months, static_cast<double>(drug_floor));
+  }
+  if (section_924c) months += 60;
+  // Substantial assistance (18 U.S.C. § 3553(e)) lets the court go below
+  // the whole minimum; it is not on the sentencing record, only its effect.
+  bool assistance = false;
+  if (charged_minimum > 0) {
+    assistance = rng_.Chance(p.safety_valve ? kAssistanceGivenSafetyValve
+                                            : kAssistanceGivenNoSafetyValve);
+  }
+  if (assistance) {
+    months = std::min(months, static_cast<double>(charged_minimum)) *
+             rng_.Range(0.45, 0.9);
+  }
   const auto sentence =
       static_cast<uint32_t>(std::clamp(std::lround(months), 0L, 480L));
 
@@ -817,63 +956,125 @@ void Generator::Sentence(const std::string& case_id, int district,
   fill(Add("USSC", "SENT", sentenced, case_id)->mutable_sentencing(), sentence);
   // Amended judgments: retroactive guideline reductions (Amendment 782),
   // Rule 35(b) motions. Same case, later occurred_at; it replaces the first.
+  // A guideline reduction stops at the minimum unless a relief applies.
   if (rng_.Chance(0.04) && sentence > 12) {
-    const auto reduced =
+    auto reduced =
         static_cast<uint32_t>(std::lround(sentence * rng_.Range(0.7, 0.92)));
-    fill(Add("USSC", "SENT", sentenced + Days(180, 900), case_id)
-             ->mutable_sentencing(),
-         reduced);
+    if (!p.safety_valve && !assistance) {
+      reduced = std::max(reduced, charged_minimum);
+    }
+    if (reduced < sentence) {
+      fill(Add("USSC", "SENT", sentenced + Days(180, 900), case_id)
+               ->mutable_sentencing(),
+           reduced);
+    }
   }
 }
 
-void Generator::Prosecute(const Agency& agency, int district,
-                          const std::string& case_id, int person_index,
-                          int64_t arrested, bool second_case) {
-  const Person& p = people_[person_index];
-  const std::string usao = StrCat("USAO-", kDistricts[district].code);
-  if (!second_case && rng_.Chance(0.10)) {
-    const int64_t declined = arrested + Days(10, 120);
-    auto* d = Add(usao, "DECL", declined, case_id)->mutable_declination();
-    d->set_subject_ref(p.ref);
-    d->set_district(kDistricts[district].code);
-    static constexpr const char* kReasons[] = {
-        "Insufficient evidence", "Minimal federal interest",
-        "Referred to state prosecutors", "Suspect cooperating in another case",
-        "Agency priorities"};
-    d->set_reason(kReasons[rng_.Below(5)]);
-    d->set_referred_to_state(rng_.Chance(0.55));
-    // One office's declination, another's priority case (note 151).
-    if (rng_.Chance(0.15)) {
-      second_chances_.push_back({person_index, declined, district});
-    }
-    return;
-  }
-  const int64_t charged = arrested + Days(1, 30);
-  auto* c = Add(usao, "CHG", charged, case_id)->mutable_charge_filed();
+void Generator::FileCharge(int district, const std::string& case_id,
+                           const Person& p, int64_t at, uint32_t drug_minimum,
+                           bool import) {
+  const std::string code = kDistricts[district].code;
+  auto* c =
+      Add(StrCat("USAO-", code), "CHG", at, case_id)->mutable_charge_filed();
   c->set_subject_ref(p.ref);
-  c->set_district(kDistricts[district].code);
-  c->add_statutes("21 U.S.C. 841(a)(1)");
-  c->add_statutes("21 U.S.C. 846");
-  const v1::OffenseFunction fn = Functions()[p.function].function;
-  if (fn == v1::OFFENSE_FUNCTION_MULE ||
-      fn == v1::OFFENSE_FUNCTION_PILOT_CAPTAIN ||
-      (std::string_view(agency.code) == "HSI" && rng_.Chance(0.5))) {
-    c->add_statutes("21 U.S.C. 952(a)");
-  }
-  uint32_t minimum = p.drug_minimum_months;
+  c->set_district(code);
+  c->add_statutes("21 U.S.C. § 841(a)(1)");
+  // The penalty provision carries the minimum: (b)(1)(A) ten years, (B)
+  // five, (C) and, for small amounts of marijuana, (D) none.
+  c->add_statutes(drug_minimum >= 120  ? "21 U.S.C. § 841(b)(1)(A)"
+                  : drug_minimum >= 60 ? "21 U.S.C. § 841(b)(1)(B)"
+                  : kDrugs[p.drug].drug == v1::DRUG_MARIJUANA
+                      ? "21 U.S.C. § 841(b)(1)(D)"
+                      : "21 U.S.C. § 841(b)(1)(C)");
+  c->add_statutes("21 U.S.C. § 846");
+  if (import) c->add_statutes("21 U.S.C. § 952(a)");
+  uint32_t minimum = drug_minimum;
+  // A weapon is not bargained away (the study, Part I.B: readily provable
+  // characteristics such as a weapon "will not be blithely bargained away"),
+  // so § 924(c) and its consecutive five years stay on every charge.
   if (p.weapon == v1::WEAPON_SECTION_924C) {
-    c->add_statutes("18 U.S.C. 924(c)");
+    c->add_statutes("18 U.S.C. § 924(c)");
     minimum += 60;
   }
   c->set_mandatory_minimum_months(minimum);
+}
+
+void Generator::Decline(int district, const std::string& case_id,
+                        int person_index, int64_t declined) {
+  const Person& p = people_[person_index];
+  const std::string code = kDistricts[district].code;
+  auto* d = Add(StrCat("USAO-", code), "DECL", declined, case_id)
+                ->mutable_declination();
+  d->set_subject_ref(p.ref);
+  d->set_district(code);
+  static const auto* weights = [] {
+    auto* out = new std::vector<double>;
+    for (const DeclinationReason& r : kDeclinationReasons) {
+      out->push_back(r.share);
+    }
+    return out;
+  }();
+  const DeclinationReason& reason =
+      kDeclinationReasons[rng_.Weighted(*weights)];
+  d->set_reason(reason.text);
+  d->set_referred_to_state(reason.other_authorities);
+  // The complaint filed at the arrest is dismissed on the declination: a
+  // disposition with no charge behind it.
+  if (rng_.Chance(0.03)) {
+    auto* x =
+        Add(StrCat("PROBATION-", code), "DISP", declined + Days(1, 20), case_id)
+            ->mutable_disposition();
+    x->set_subject_ref(p.ref);
+    x->set_outcome(v1::DISPOSITION_OUTCOME_DISMISSAL);
+  }
+}
+
+void Generator::Charge(const Agency& agency, int district,
+                       const std::string& case_id, int person_index,
+                       int64_t charged) {
+  const Person& p = people_[person_index];
+  const v1::OffenseFunction fn = Functions()[p.function].function;
+  const bool import =
+      fn == v1::OFFENSE_FUNCTION_MULE ||
+      fn == v1::OFFENSE_FUNCTION_PILOT_CAPTAIN ||
+      (std::string_view(agency.code) == "HSI" && rng_.Chance(0.5));
+  // The prosecutor charges the minimum the weight allows, or a lower one, or
+  // none: charging discretion the sentencing record does not show.
+  uint32_t drug_minimum = 0;
+  if (p.weight_minimum_months > 0 &&
+      rng_.Chance(kChargeWeightMinimum *
+                  (p.holder_eligible() ? kHolderEligibleFactor : 1.0))) {
+    drug_minimum = p.weight_minimum_months == 120 && rng_.Chance(0.15)
+                       ? 60
+                       : p.weight_minimum_months;
+  }
+  FileCharge(district, case_id, p, charged, drug_minimum, import);
 
   const int64_t disposed = charged + Days(90, 400);
-  static constexpr double kOutcomes[] = {model::kPleaShare, 0.012, 0.003,
-                                         0.005};
+  // 99.2% convicted; of the convicted, model::kPleaShare by plea.
+  static constexpr double kOutcomes[] = {
+      model::kPleaShare * 0.992, (1 - model::kPleaShare) * 0.992, 0.003, 0.005};
   static constexpr v1::DispositionOutcome kOutcome[] = {
       v1::DISPOSITION_OUTCOME_PLEA, v1::DISPOSITION_OUTCOME_TRIAL_CONVICTION,
       v1::DISPOSITION_OUTCOME_ACQUITTAL, v1::DISPOSITION_OUTCOME_DISMISSAL};
   const v1::DispositionOutcome outcome = kOutcome[rng_.Weighted(kOutcomes)];
+  // Re-filed before the disposition: a superseding information with a lower
+  // minimum as the price of a plea (charge bargaining: about 12% of federal
+  // cases, note 67), or now and then a superseding indictment charging the
+  // weight's full minimum.
+  if (outcome == v1::DISPOSITION_OUTCOME_PLEA && drug_minimum > 0 &&
+      rng_.Chance(0.12)) {
+    drug_minimum = drug_minimum == 120 && rng_.Chance(0.5) ? 60 : 0;
+    const auto later = static_cast<int64_t>(
+        static_cast<double>(disposed - charged) * rng_.Range(0.5, 0.95));
+    FileCharge(district, case_id, p, charged + later, drug_minimum, import);
+  } else if (drug_minimum < p.weight_minimum_months && rng_.Chance(0.05)) {
+    drug_minimum = p.weight_minimum_months;
+    FileCharge(district, case_id, p, charged + Days(20, 80), drug_minimum,
+               import);
+  }
+
   auto* d = Add(StrCat("PROBATION-", kDistricts[district].code), "DISP",
                 disposed, case_id)
                 ->mutable_disposition();
@@ -881,8 +1082,30 @@ void Generator::Prosecute(const Agency& agency, int district,
   d->set_outcome(outcome);
   if (outcome == v1::DISPOSITION_OUTCOME_PLEA ||
       outcome == v1::DISPOSITION_OUTCOME_TRIAL_CONVICTION) {
+    const uint32_t minimum =
+        drug_minimum + (p.weapon == v1::WEAPON_SECTION_924C ? 60 : 0);
     Sentence(case_id, district, p, disposed,
-             outcome == v1::DISPOSITION_OUTCOME_PLEA);
+             outcome == v1::DISPOSITION_OUTCOME_PLEA, minimum);
+  }
+}
+
+void Generator::Prosecute(const Agency& agency, int district,
+                          const std::string& case_id, int person_index,
+                          int64_t arrested, bool second_case) {
+  if (second_case || !rng_.Chance(kDeclinedWhenReferred)) {
+    Charge(agency, district, case_id, person_index, arrested + Days(1, 30));
+    return;
+  }
+  const int64_t declined = arrested + Days(10, 120);
+  Decline(district, case_id, person_index, declined);
+  if (rng_.Chance(0.05)) {
+    // Charged after all in the same district and case (new evidence, a new
+    // prosecutor): the declination and the charge both stand, each in its
+    // own period.
+    Charge(agency, district, case_id, person_index, declined + Days(60, 300));
+  } else if (rng_.Chance(0.15)) {
+    // One office's declination, another's priority case (note 151).
+    second_chances_.push_back({person_index, declined, district});
   }
 }
 
@@ -954,73 +1177,105 @@ void Generator::OpenCase(const Agency& agency, int district, int64_t opened,
   }
 }
 
+// One outcome claim of `agency` for fiscal year `fy` (see
+// PerformanceAndOutcomes); `counted` holds the orgs already claimed that
+// year, per outcome.
+void Generator::ReportOutcome(const Agency& agency, int fy,
+                              std::map<v1::OrgOutcome, std::set<int>>* counted,
+                              const std::vector<int>& preferred, bool cpot,
+                              v1::OrgOutcome what, double pending_p) {
+  // Mostly an org the agency's arrests of the year were aimed at; an
+  // org not yet counted this year for this outcome, and not one
+  // dismantled before, when there is one.
+  int org = -1;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    if (!preferred.empty() && rng_.Chance(0.8)) {
+      org = preferred[rng_.Below(static_cast<int>(preferred.size()))];
+    } else {
+      const int tier = cpot ? 0 : 1 + rng_.Below(4);
+      const auto& pool = orgs_by_tier_[tier];
+      org = pool[rng_.Below(static_cast<int>(pool.size()))];
+    }
+    if ((*counted)[what].count(org) == 0 &&
+        !(what == v1::ORG_OUTCOME_DISMANTLED && orgs_[org].dismantled)) {
+      break;
+    }
+  }
+  (*counted)[what].insert(org);
+  if (what == v1::ORG_OUTCOME_DISMANTLED) orgs_[org].dismantled = true;
+  auto* r =
+      Add(agency.code, "OUT",
+          RandomTimeIn(FiscalYearStart(fy), FiscalYearStart(fy + 1) - 1), "");
+  auto* o = r->mutable_org_outcome();
+  o->set_org_id(orgs_[org].id);
+  o->set_outcome(what);
+  o->set_pending(what == v1::ORG_OUTCOME_DISMANTLED && rng_.Chance(pending_p));
+  o->set_fiscal_year(static_cast<uint32_t>(fy));
+}
+
+// Reported = target + k, k drawn so that reported / target - 1 lies in
+// [lo, hi] exactly (note 153 for the DEA).
+int64_t Generator::ReportedCount(int64_t t, double lo, double hi) {
+  const auto k_lo = static_cast<int64_t>(std::ceil(lo * t - 1e-9));
+  const auto k_hi = static_cast<int64_t>(std::floor(hi * t + 1e-9));
+  return t + (k_hi >= k_lo
+                  ? k_lo + rng_.Below(static_cast<int>(k_hi - k_lo + 1))
+                  : k_lo);
+}
+
+// The agency's arrests in fiscal year `fy`, and the orgs their cases
+// targeted (CPOTs apart).
+int64_t Generator::ArrestsOfYear(const Agency& agency, int fy,
+                                 std::vector<int>* cpot_targets,
+                                 std::vector<int>* other_targets) const {
+  const int64_t fy_start = FiscalYearStart(fy);
+  const int64_t fy_end = FiscalYearStart(fy + 1);
+  int64_t arrests = 0;
+  for (const ArrestFact& a : arrests_) {
+    if (a.agency != agency.code || a.at < fy_start || a.at >= fy_end) {
+      continue;
+    }
+    ++arrests;
+    if (a.org >= 0) {
+      (orgs_[a.org].tier == v1::TIER_CPOT ? cpot_targets : other_targets)
+          ->push_back(a.org);
+    }
+  }
+  return arrests;
+}
+
+// The agency's performance target for `measure` in fiscal year `fy`, set
+// at `set_at`.
+void Generator::SetTarget(const Agency& agency, int fy, int64_t set_at,
+                          v1::PerformanceMeasure measure, int64_t value) {
+  auto* r = Add(agency.code, "TGT", set_at, "");
+  auto* t = r->mutable_performance_target();
+  t->set_agency(agency.code);
+  t->set_fiscal_year(static_cast<uint32_t>(fy));
+  t->set_measure(measure);
+  t->set_target(static_cast<uint32_t>(value));
+}
+
 void Generator::PerformanceAndOutcomes() {
   const int first = options_.first_fiscal_year;
   for (const Agency& agency : Agencies()) {
     const bool dea = std::string_view(agency.code) == "DEA";
     for (int fy = first; fy < first + options_.years; ++fy) {
       const int64_t fy_start = FiscalYearStart(fy);
-      const int64_t fy_end = FiscalYearStart(fy + 1);
-      int64_t arrests = 0;
       std::vector<int> cpot_targets, other_targets;
-      for (const ArrestFact& a : arrests_) {
-        if (a.agency != agency.code || a.at < fy_start || a.at >= fy_end) {
-          continue;
-        }
-        ++arrests;
-        if (a.org >= 0) {
-          (orgs_[a.org].tier == v1::TIER_CPOT ? cpot_targets : other_targets)
-              .push_back(a.org);
-        }
-      }
+      const int64_t arrests =
+          ArrestsOfYear(agency, fy, &cpot_targets, &other_targets);
       const int64_t set_at = fy_start - Days(30, 120);
       std::map<v1::OrgOutcome, std::set<int>> counted;
       auto target = [&](v1::PerformanceMeasure measure, int64_t value) {
-        auto* r = Add(agency.code, "TGT", set_at, "");
-        auto* t = r->mutable_performance_target();
-        t->set_agency(agency.code);
-        t->set_fiscal_year(static_cast<uint32_t>(fy));
-        t->set_measure(measure);
-        t->set_target(static_cast<uint32_t>(value));
+        SetTarget(agency, fy, set_at, measure, value);
       };
       auto outcome = [&](const std::vector<int>& preferred, bool cpot,
                          v1::OrgOutcome what, double pending_p) {
-        // Mostly an org the agency's arrests of the year were aimed at; an
-        // org not yet counted this year for this outcome, and not one
-        // dismantled before, when there is one.
-        int org = -1;
-        for (int attempt = 0; attempt < 8; ++attempt) {
-          if (!preferred.empty() && rng_.Chance(0.8)) {
-            org = preferred[rng_.Below(static_cast<int>(preferred.size()))];
-          } else {
-            const int tier = cpot ? 0 : 1 + rng_.Below(4);
-            const auto& pool = orgs_by_tier_[tier];
-            org = pool[rng_.Below(static_cast<int>(pool.size()))];
-          }
-          if (counted[what].count(org) == 0 &&
-              !(what == v1::ORG_OUTCOME_DISMANTLED && orgs_[org].dismantled)) {
-            break;
-          }
-        }
-        counted[what].insert(org);
-        if (what == v1::ORG_OUTCOME_DISMANTLED) orgs_[org].dismantled = true;
-        auto* r =
-            Add(agency.code, "OUT", RandomTimeIn(fy_start, fy_end - 1), "");
-        auto* o = r->mutable_org_outcome();
-        o->set_org_id(orgs_[org].id);
-        o->set_outcome(what);
-        o->set_pending(what == v1::ORG_OUTCOME_DISMANTLED &&
-                       rng_.Chance(pending_p));
-        o->set_fiscal_year(static_cast<uint32_t>(fy));
+        ReportOutcome(agency, fy, &counted, preferred, cpot, what, pending_p);
       };
-      // Reported = target + k, k drawn so that reported / target - 1 lies in
-      // [lo, hi] exactly (note 153 for the DEA).
       auto reported = [&](int64_t t, double lo, double hi) {
-        const auto k_lo = static_cast<int64_t>(std::ceil(lo * t - 1e-9));
-        const auto k_hi = static_cast<int64_t>(std::floor(hi * t + 1e-9));
-        return t + (k_hi >= k_lo
-                        ? k_lo + rng_.Below(static_cast<int>(k_hi - k_lo + 1))
-                        : k_lo);
+        return ReportedCount(t, lo, hi);
       };
 
       if (arrests > 0) {

@@ -26,7 +26,7 @@ namespace fruition::sim {
 struct SimOptions {
   uint64_t seed = 1;
   // People investigated (defendants of the cases opened). Each case has 1 to
-  // 5 of them; about 3 in 4 end up sentenced.
+  // 5 of them; about 7 in 10 end up sentenced.
   int subjects = 1000;
   // Cases are opened during fiscal years first_fiscal_year ..
   // first_fiscal_year + years - 1 (FY2014 = Oct 1 2013 - Sep 30 2014, UTC).
@@ -105,8 +105,34 @@ inline constexpr double kCategoryOneShare = 0.48;
 // Weapon involvement and aggravating role, sentenced 2016 (note 59).
 inline constexpr double kWeaponShare = 0.18;
 inline constexpr double kAggravatingRoleShare = 0.08;
-// Dispositions that are guilty pleas, 2016 (note 66).
+// Convictions by guilty plea, 2016 (note 66: Sourcebook table 38, which
+// counts the convicted and sentenced by mode of conviction).
 inline constexpr double kPleaShare = 0.98;
+// Primary drug of drug-trafficking offenders sentenced in FY2016 (USSC,
+// Quick Facts: Drug Trafficking Offenses, FY2016).
+inline constexpr double kMethamphetamineShare = 0.336;
+inline constexpr double kCocaineShare = 0.198;
+inline constexpr double kHeroinShare = 0.144;
+inline constexpr double kCrackShare = 0.081;
+// USSC, Mandatory Minimum Penalties for Drug Offenses in the Federal
+// Criminal Justice System (Oct. 2017), FY2016: drug offenders convicted of
+// an offense carrying a mandatory minimum, and of them those relieved by the
+// safety valve (alone 21.8% or with substantial assistance 8.2%), by
+// substantial assistance alone, and by either.
+inline constexpr double kMandatoryMinimumShare = 0.447;
+inline constexpr double kSafetyValveOfMandatoryMinimum = 0.218 + 0.082;
+inline constexpr double kAssistanceOnlyOfMandatoryMinimum = 0.215;
+inline constexpr double kAssistanceWithSafetyValve = 0.082;
+inline constexpr double kRelievedOfMandatoryMinimum = 0.516;
+// Their mean sentence when no relief applied ("remained subject").
+inline constexpr double kUnrelievedMeanMonths = 126;
+// DEA referrals acted upon by U.S. Attorneys in 2001 whose prosecution was
+// declined (TRAC, DEA Criminal Referrals Acted Upon, 2001: 3,440 of 19,661).
+inline constexpr double kDeclinedShare = 0.175;
+// Of DEA referrals not prosecuted in 2003, the share declined because the
+// suspect was to be prosecuted by other authorities (TRAC, DEA Referrals
+// Not Prosecuted by Disposition Reason, 2003: 691 of 4,083).
+inline constexpr double kReferredToStateShare = 0.169;
 // Opened cases never referred for prosecution, DEA 2000-2015 (note 80).
 inline constexpr double kNotReferredShare = 0.147;
 // DEA's reported PTO/CPOT disruptions and dismantlements over target,
