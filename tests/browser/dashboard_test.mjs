@@ -404,23 +404,30 @@ async function stageProblems(page, stage, unit, period) {
 async function findStageUnits(catalog, stage) {
   let withData = null;
   let without = null;
+  for await (const { period, kind, cards } of publicLists(catalog)) {
+    for (const c of cards) {
+      const where = { unit: c.unit, period, kind };
+      if (!hasStageData(stage, c)) {
+        without ??= where;
+        continue;
+      }
+      const suppressed = [...stageFormats(stage, c).keys()].some((k) => c.indicators[k]?.suppressed === true);
+      if (!withData || (suppressed && !withData.suppressed)) withData = { ...where, suppressed };
+    }
+    if (withData?.suppressed && without) break;
+  }
+  return { withData, without };
+}
+
+// The public scorecards of each period (latest first) and unit kind of
+// SHARE_KINDS: {period, kind, cards}.
+async function* publicLists(catalog) {
   for (const period of [...catalog.periods].sort((a, b) => periodKey(b) - periodKey(a))) {
     for (const kind of SHARE_KINDS) {
       const r = await api(`/api/v1/scorecards?period=${period}&unitKind=${kind}`);
-      if (r.status !== 200) continue;
-      for (const c of r.body.scorecards ?? []) {
-        const where = { unit: c.unit, period, kind };
-        if (!hasStageData(stage, c)) {
-          without ??= where;
-          continue;
-        }
-        const suppressed = [...stageFormats(stage, c).keys()].some((k) => c.indicators[k]?.suppressed === true);
-        if (!withData || (suppressed && !withData.suppressed)) withData = { ...where, suppressed };
-      }
-      if (withData?.suppressed && without) return { withData, without };
+      if (r.status === 200) yield { period, kind, cards: r.body.scorecards ?? [] };
     }
   }
-  return { withData, without };
 }
 
 // ---------------------------------------------------------------- main ---
@@ -582,20 +589,14 @@ async function main() {
   await step(`a public card that lags its current facts says "${LAG_TEXT}"`, async () => {
     let lagging = null;
     let current = null;
-    for (const period of [...catalog.periods].sort((a, b) => periodKey(b) - periodKey(a))) {
-      for (const kind of SHARE_KINDS) {
-        const r = await api(`/api/v1/scorecards?period=${period}&unitKind=${kind}`);
-        if (r.status !== 200) continue;
-        const list = r.body.scorecards ?? [];
-        const l = list.find((c) => c.lagsCurrent === true);
-        if (l) {
-          lagging = { unit: l.unit, period, kind };
-          const c = list.find((x) => x.lagsCurrent === false);
-          current = c ? { unit: c.unit, period, kind } : null;
-          break;
-        }
+    for await (const { period, kind, cards: list } of publicLists(catalog)) {
+      const l = list.find((c) => c.lagsCurrent === true);
+      if (l) {
+        lagging = { unit: l.unit, period, kind };
+        const c = list.find((x) => x.lagsCurrent === false);
+        current = c ? { unit: c.unit, period, kind } : null;
+        break;
       }
-      if (lagging) break;
     }
     if (!lagging) {
       check(!MOCK, 'the mock has no public card with lagsCurrent: true');
