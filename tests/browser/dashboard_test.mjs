@@ -334,18 +334,21 @@ const FORMAT = {
   number: (v) => v.toLocaleString('en-US', { maximumFractionDigits: 2 }),
 };
 
-// What the section draws of a card: JSON name → format.
-function stageFormats(stage, card) {
+// What the section draws of a card: JSON name → format; with `funnel`, also
+// the funnel's counts listed in other groups.
+function stageFormats(stage, card, funnel = true) {
   const formats = new Map();
   for (const key of Object.keys(card?.indicators ?? {})) {
     const e = stage.find((x) => (x.family ? key.startsWith(x.jsonName) : key === x.jsonName));
     if (e) formats.set(key, e.format);
-    else if (FUNNEL.includes(key)) formats.set(key, 'count');
+    else if (funnel && FUNNEL.includes(key)) formats.set(key, 'count');
   }
   return formats;
 }
+// Whether the section has anything to draw: a figure of its own groups over
+// someone, or withheld (`sentenced` alone is not prosecution data).
 function hasStageData(stage, card) {
-  return [...stageFormats(stage, card).keys()].some((k) => {
+  return [...stageFormats(stage, card, false).keys()].some((k) => {
     const c = card.indicators[k];
     return c?.suppressed === true || (c?.defined !== false && Number(c?.n ?? 0) > 0);
   });

@@ -993,9 +993,10 @@ function isStageKey(key) {
 }
 
 // The national card of `period` (null when there is none, or the unit is
-// national itself: its figures are the unit's).
+// national itself: its figures are the unit's). Asked for only when the
+// server lists the national unit: a server without it refuses the name.
 async function nationalCard(unit, period) {
-  if (unit === NATIONAL_UNIT) return null;
+  if (unit === NATIONAL_UNIT || !state.units.includes(NATIONAL_UNIT)) return null;
   try {
     return await api(`/api/v1/scorecards${query({ unit: NATIONAL_UNIT, period })}`);
   } catch (err) {
