@@ -4,6 +4,7 @@
 #include "tools/fruitctl/columns.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,22 @@ v1::Scorecard CardWith(const Names& names) {
   return c;
 }
 
+// A registry of a few entries, so that what a family prefix selects does not
+// change with the real registry's member labels.
+domain::IndicatorDef Def(const std::string& name,
+                         std::map<std::string, std::string> members = {}) {
+  domain::IndicatorDef d;
+  d.name = name;
+  d.json_name = domain::JsonName(name);
+  d.member_labels = std::move(members);
+  return d;
+}
+const std::vector<domain::IndicatorDef> kRegistry = {
+    Def("sentenced"), Def("lnf_share"), Def("fruition_gap"),
+    Def("function_share:"),
+    Def("drug_share:",
+        {{"DRUG_COCAINE", "Powder cocaine"}, {"DRUG_CRACK", "Crack cocaine"}})};
+
 const std::vector<v1::Scorecard> kCards = {
     CardWith({"sentenced", "function_share:OFFENSE_FUNCTION_COURIER",
               "function_share:OFFENSE_FUNCTION_MULE",
@@ -30,11 +47,12 @@ const std::vector<v1::Scorecard> kCards = {
     CardWith({"function_share:OFFENSE_FUNCTION_USER", "sentenced"})};
 
 TEST(ResolveColumnsTest, SpecAndJsonNamesGiveSpecNamesInTheOrderGiven) {
-  auto got = ResolveColumns(" lnf_share,fruitionGap , sentenced", kCards);
+  auto got =
+      ResolveColumns(" lnf_share,fruitionGap , sentenced", kCards, kRegistry);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(*got, (Names{"lnf_share", "fruition_gap", "sentenced"}));
   // The same indicator twice (SPEC and JSON name) is one column.
-  got = ResolveColumns("lnf_share,lnfShare", kCards);
+  got = ResolveColumns("lnf_share,lnfShare", kCards, kRegistry);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(*got, Names{"lnf_share"});
 }
@@ -44,7 +62,7 @@ TEST(ResolveColumnsTest, FamilyPrefixSelectsEveryMemberInTheCardsOrder) {
                          "function_share:OFFENSE_FUNCTION_MULE",
                          "function_share:OFFENSE_FUNCTION_USER"};
   for (const std::string spec : {"function_share:", "functionShare:"}) {
-    auto got = ResolveColumns(spec, kCards);
+    auto got = ResolveColumns(spec, kCards, kRegistry);
     ASSERT_TRUE(got.ok()) << spec << ": " << got.status();
     EXPECT_EQ(*got, members) << spec;
   }
@@ -52,7 +70,7 @@ TEST(ResolveColumnsTest, FamilyPrefixSelectsEveryMemberInTheCardsOrder) {
   auto got = ResolveColumns(
       "functionShare:OFFENSE_FUNCTION_MULE,lnfMandatoryMinimumShare,"
       "criminalHistoryShare:",
-      kCards);
+      kCards, kRegistry);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(*got,
             (Names{"function_share:OFFENSE_FUNCTION_MULE",
@@ -60,9 +78,14 @@ TEST(ResolveColumnsTest, FamilyPrefixSelectsEveryMemberInTheCardsOrder) {
 }
 
 TEST(ResolveColumnsTest, RegistryFamilyMembersWithoutCards) {
-  // target_ratio: labels its members in the registry: they are selected
-  // even when no card carries them.
-  auto got = ResolveColumns("targetRatio:", {});
+  // A family's members the registry labels are selected after those the
+  // cards carry, even when no card carries them.
+  auto got = ResolveColumns("drugShare:", {CardWith({"drug_share:DRUG_CRACK"})},
+                            kRegistry);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, (Names{"drug_share:DRUG_CRACK", "drug_share:DRUG_COCAINE"}));
+  // The real registry: target_ratio: labels its members.
+  got = ResolveColumns("targetRatio:", {});
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_NE(std::find(got->begin(), got->end(),
                       "target_ratio:PERFORMANCE_MEASURE_ARRESTS"),
@@ -75,16 +98,21 @@ TEST(ResolveColumnsTest, RegistryFamilyMembersWithoutCards) {
 
 TEST(ResolveColumnsTest, UnknownNamesAreRefusedByName) {
   for (const std::string bad :
-       {"no_such_thing", "noSuchThing:", "target_ratio:NOT_A_MEASURE",
-        "function_share:OFFENSE_FUNCTION_NOBODY"}) {
-    auto got = ResolveColumns("lnf_share," + bad, kCards);
+       {"no_such_thing", "noSuchThing:", "drug_share:DRUG_TEA",
+        "drugShare:DRUG_TEA", "arrests"}) {
+    auto got = ResolveColumns("lnf_share," + bad, kCards, kRegistry);
     ASSERT_FALSE(got.ok()) << bad;
     EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_NE(std::string(got.status().message()).find("'" + bad + "'"),
               std::string::npos)
         << got.status();
   }
-  EXPECT_FALSE(ResolveColumns(" , ,", kCards).ok());
+  EXPECT_FALSE(ResolveColumns(" , ,", kCards, kRegistry).ok());
+  // The real registry knows a target_ratio: member by its label only.
+  auto got = ResolveColumns("target_ratio:NOT_A_MEASURE", {});
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(std::string(got.status().message()).find("NOT_A_MEASURE"),
+            std::string::npos);
 }
 
 TEST(ResolveColumnsTest, DefaultsHoldTheProsecutionHeadlines) {
