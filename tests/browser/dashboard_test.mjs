@@ -399,14 +399,20 @@ async function stageProblems(page, stage, unit, period) {
   // No number outside a checked figure: every table cell holds exactly one.
   const loose = await page.$$eval('[data-testid=stage-section] td', (tds) => tds.filter((td) => td.querySelectorAll('[data-testid=stage-cell]').length !== 1).length);
   if (loose) problems.push(`${loose} table cells of the section hold no figure or several`);
-  return { problems, shown: shown.length, suppressed: shown.filter((s) => s.raw === 'suppressed').length };
+  return {
+    problems, shown: shown.length,
+    suppressed: shown.filter((s) => s.raw === 'suppressed').length,
+    valued: shown.filter((s) => s.raw !== '' && s.raw !== 'suppressed').length,
+  };
 }
 
-// A public unit-period with prosecution data (one with a withheld figure
-// in the section if there is one) and one without, latest periods first.
+// A public unit-period with prosecution data — the one showing the most
+// published figures among those that also show a withheld one, if any —
+// and one without (latest periods first).
 async function findStageUnits(catalog, stage) {
   let withData = null;
   let without = null;
+  const better = (a, b) => !b || a.suppressed > 0 !== b.suppressed > 0 ? a.suppressed > 0 : a.published > b.published;
   for await (const { period, kind, cards } of publicLists(catalog)) {
     for (const c of cards) {
       const where = { unit: c.unit, period, kind };
@@ -414,10 +420,10 @@ async function findStageUnits(catalog, stage) {
         without ??= where;
         continue;
       }
-      const suppressed = [...stageFormats(stage, c).keys()].some((k) => c.indicators[k]?.suppressed === true);
-      if (!withData || (suppressed && !withData.suppressed)) withData = { ...where, suppressed };
+      const cells = [...stageFormats(stage, c).keys()].map((k) => c.indicators[k]);
+      const found = { ...where, suppressed: cells.filter((x) => x?.suppressed === true).length, published: cells.filter(cellHasValue).length };
+      if (!withData || better(found, withData)) withData = found;
     }
-    if (withData?.suppressed && without) break;
   }
   return { withData, without };
 }
@@ -636,7 +642,7 @@ async function main() {
     const { withData, without } = await findStageUnits(catalog, stage);
     check(withData || !MOCK, 'the mock has no unit with prosecution data');
     if (withData) {
-      log(`# stage: ${withData.unit} ${withData.period}${withData.suppressed ? ' (with a withheld figure)' : ''}`);
+      log(`# stage: ${withData.unit} ${withData.period} (the API: ${withData.published} published figures, ${withData.suppressed} withheld)`);
       await choose(page, { period: withData.period, kind: withData.kind });
       await page.selectOption('[data-testid=unit-select]', withData.unit);
       await page.waitForSelector(`[data-testid=stage-section][data-state=ready][data-unit="${withData.unit}"][data-period="${withData.period}"]`, { timeout: 15_000 });
@@ -653,7 +659,7 @@ async function main() {
       check(!MOCK || got.suppressed > 0, 'the mock\'s chosen unit shows no withheld figure in the section');
       const { found } = await suppressedDigits(page);
       check(!found.length, `elements marked suppressed show a number:\n${found.slice(0, 20).join('\n')}`);
-      log(`# ${got.shown} figures checked against the API, ${got.suppressed} shown suppressed`);
+      log(`# ${got.shown} figures checked against the API (unit and national), ${got.suppressed} shown suppressed, ${got.valued} with a value`);
       await page.locator('#stage-section').scrollIntoViewIfNeeded();
       await shot(page, '03c-arrest-to-sentence', page.locator('#stage-section'));
     } else {

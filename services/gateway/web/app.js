@@ -1090,18 +1090,27 @@ function renderStageRows(title, entries, card, national, testid) {
     })));
 }
 
-// A family's members: the card's order (the registry's), then any member
-// only the catalogue names.
+// The order the Sentencing Commission's tables list members in: offense
+// functions from the most to the least culpable, drugs and case origins as
+// the API's enums number them (neither a scorecard's keys nor the
+// catalogue's labels keep an order). Members not named here go after them.
+const MEMBER_ORDER = new Map([
+  ...['HIGH_LEVEL_SUPPLIER_IMPORTER', 'ORGANIZER_LEADER', 'GROWER_MANUFACTURER', 'FINANCIER_LAUNDERER', 'PILOT_CAPTAIN',
+    'WHOLESALER', 'MANAGER', 'SUPERVISOR', 'ENFORCER', 'CHEMIST_COOK', 'BROKER_STEERER', 'COURIER', 'MULE', 'RENTER_STORER',
+    'STREET_LEVEL_DEALER', 'EMPLOYEE_LOOKOUT', 'ENABLER', 'USER'].map((f) => `OFFENSE_FUNCTION_${f}`),
+  ...['COCAINE', 'CRACK', 'HEROIN', 'FENTANYL', 'METHAMPHETAMINE', 'MARIJUANA', 'OTHER'].map((d) => `DRUG_${d}`),
+  ...['INTERDICTION', 'INFORMANT', 'COOPERATOR', 'WIRETAP', 'LOCAL_REFERRAL', 'OTHER'].map((o) => `CASE_ORIGIN_${o}`),
+].map((m, i) => [m, i]));
+
+// A family's members: those of either card and those the catalogue labels,
+// in MEMBER_ORDER, then numbers in order (criminal history), then by name.
 function familyMembers(entry, card, national) {
-  const members = [];
+  const members = new Set(Object.keys(entry.memberLabels ?? {}));
   for (const c of [card, national]) {
-    for (const k of Object.keys(c?.indicators ?? {})) {
-      const m = k.slice(entry.jsonName.length);
-      if (k.startsWith(entry.jsonName) && !members.includes(m)) members.push(m);
-    }
+    for (const k of Object.keys(c?.indicators ?? {})) if (k.startsWith(entry.jsonName)) members.add(k.slice(entry.jsonName.length));
   }
-  for (const m of Object.keys(entry.memberLabels ?? {})) if (!members.includes(m)) members.push(m);
-  return members;
+  const rank = (m) => MEMBER_ORDER.get(m) ?? (/^\d+$/.test(m) ? MEMBER_ORDER.size + Number(m) : Infinity);
+  return [...members].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function memberLabel(entry, member, members) {
