@@ -662,6 +662,15 @@ async function main() {
       log(`# ${got.shown} figures checked against the API (unit and national), ${got.suppressed} shown suppressed, ${got.valued} with a value`);
       await page.locator('#stage-section').scrollIntoViewIfNeeded();
       await shot(page, '03c-arrest-to-sentence', page.locator('#stage-section'));
+      // The nation on its own: one column, its own figures.
+      if (catalog.units.includes('national:US')) {
+        await choose(page, { period: withData.period, kind: 'national' });
+        await page.selectOption('[data-testid=unit-select]', 'national:US');
+        await page.waitForSelector(`[data-testid=stage-section][data-state=ready][data-unit="national:US"][data-period="${withData.period}"]`, { timeout: 15_000 });
+        const nation = await stageProblems(page, stage, 'national:US', withData.period);
+        check(!nation.problems.length, `the national section disagrees with the API:\n${nation.problems.slice(0, 30).join('\n')}`);
+        log(`# national:US ${withData.period} alone: ${nation.shown} figures checked`);
+      }
     } else {
       log('# no unit has prosecution data yet: only the empty state is checked');
     }

@@ -703,7 +703,7 @@ std::vector<config::Spec> AnalystSpecs() {
       {"reconciler", "", "ReconcilerService address (default: --server)"},
       {"unit", "", "unit, e.g. agency:DEA"},
       {"period", "", "period, e.g. FY2016 or FY2016Q1"},
-      {"unit-kind", "", "agency, field_office, district or area"},
+      {"unit-kind", "", "agency, field_office, district, area or national"},
       {"type", "", "event type(s), e.g. FRUITION_GAP,TARGET_OVERSHOOT"},
       {"visibility", "", "PUBLIC or RESTRICTED"},
       {"after", "", "events after this cursor"},
