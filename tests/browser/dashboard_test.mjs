@@ -7,6 +7,10 @@
 //      is shown as suppressed, and nothing marked suppressed shows a digit;
 //   3b. a public card whose figures lag the current facts carries the note
 //      "public figures update after 11 changes";
+//   3c. the "From arrest to sentence" section: every figure it shows, the
+//      unit's and national:US's, equals the API's (formatted as the page
+//      formats it; withheld ones shown suppressed), and a unit without
+//      prosecution data gets the empty state;
 //   4. an org_outcome (DISMANTLED, pending) submitted during the test appears
 //      in the live feed as a PUBLIC PENDING_COUNTED_AS_DISMANTLED event;
 //   5. the OIG (overseer) token shows restricted events; signing out hides them.
@@ -315,6 +319,126 @@ function expectShown(row, cell, field, label) {
   return null;
 }
 
+// ------------------------------------------------ arrest to sentence ---
+
+// The catalogue groups the "From arrest to sentence" section draws, and the
+// funnel's counts (`sentenced` is listed in another group).
+const STAGE_GROUPS = ['From arrest to sentence', 'Sentencing Commission tables', 'Seizures'];
+const FUNNEL = ['declined', 'charged', 'dispositions', 'sentenced'];
+// How the dashboard writes a figure of each catalogue format (app.js `fmt`).
+const FORMAT = {
+  count: (v) => Math.round(v).toLocaleString('en-US'),
+  pct: (v) => `${(v * 100).toFixed(1)}%`,
+  months: (v) => `${v.toLocaleString('en-US', { maximumFractionDigits: 1 })} months`,
+  usd: (v) => `$${Math.round(v).toLocaleString('en-US')}`,
+  number: (v) => v.toLocaleString('en-US', { maximumFractionDigits: 2 }),
+};
+
+// What the section draws of a card: JSON name → format; with `funnel`, also
+// the funnel's counts listed in other groups.
+function stageFormats(stage, card, funnel = true) {
+  const formats = new Map();
+  for (const key of Object.keys(card?.indicators ?? {})) {
+    const e = stage.find((x) => (x.family ? key.startsWith(x.jsonName) : key === x.jsonName));
+    if (e) formats.set(key, e.format);
+    else if (funnel && FUNNEL.includes(key)) formats.set(key, 'count');
+  }
+  return formats;
+}
+// Whether the section has anything to draw: a figure of its own groups over
+// someone, or withheld (`sentenced` alone is not prosecution data).
+function hasStageData(stage, card) {
+  return [...stageFormats(stage, card, false).keys()].some((k) => {
+    const c = card.indicators[k];
+    return c?.suppressed === true || (c?.defined !== false && Number(c?.n ?? 0) > 0);
+  });
+}
+
+// One shown figure against the API's cell; null if they agree.
+function stageMismatch(shown, cell, format, what) {
+  if (!shown) return `${what}: not shown`;
+  if (cell?.suppressed === true) {
+    if (shown.raw !== 'suppressed') return `${what}: API suppressed, page data-raw "${shown.raw}"`;
+    if (!shown.text.includes('suppressed') || /\d/.test(shown.text.replace('fewer than 11', ''))) return `${what}: API suppressed, page shows "${shown.text}"`;
+    return null;
+  }
+  const v = cellValue(cell);
+  if (v === null) return shown.raw === '' && shown.text.trim() === '—' ? null : `${what}: API has no value, page shows "${shown.text}" (${shown.raw})`;
+  if (Number(shown.raw) !== v) return `${what}: API ${v}, page data-raw ${shown.raw}`;
+  const want = FORMAT[format](v);
+  return shown.text.trim() === want ? null : `${what}: API ${v} (${want}), page shows "${shown.text.trim()}"`;
+}
+
+// Every figure of the section for `unit` (and national:US beside it)
+// against the API; the problems found.
+async function stageProblems(page, stage, unit, period) {
+  const card = await apiOk(`/api/v1/scorecards?unit=${encodeURIComponent(unit)}&period=${period}`);
+  const nr = await api(`/api/v1/scorecards?unit=national%3AUS&period=${period}`);
+  const national = nr.status === 200 ? nr.body : null;
+  const shown = await page.$$eval('[data-testid=stage-section] [data-testid=stage-cell]', (els) => els.map((e) => ({
+    key: e.dataset.indicator, scope: e.dataset.scope, raw: e.dataset.raw, text: e.textContent,
+  })));
+  const problems = [];
+  const seen = new Set();
+  for (const s of shown) {
+    const id = `${s.scope}|${s.key}`;
+    if (seen.has(id)) problems.push(`${s.scope} ${s.key} shown twice`);
+    seen.add(id);
+  }
+  const unitFormats = stageFormats(stage, card);
+  const expect = [['unit', card, unitFormats]];
+  if (unit !== 'national:US') expect.push(['national', national, new Map([...unitFormats, ...stageFormats(stage, national)])]);
+  for (const [scope, c, formats] of expect) {
+    for (const [key, format] of formats) {
+      const p = stageMismatch(shown.find((s) => s.scope === scope && s.key === key), c?.indicators?.[key], format, `${scope} ${key}`);
+      if (p) problems.push(p);
+    }
+  }
+  const expected = expect.reduce((n, [, , f]) => n + f.size, 0);
+  if (shown.length !== expected) problems.push(`the section shows ${shown.length} figures, the API has ${expected}`);
+  // No number outside a checked figure: every table cell holds exactly one.
+  const loose = await page.$$eval('[data-testid=stage-section] td', (tds) => tds.filter((td) => td.querySelectorAll('[data-testid=stage-cell]').length !== 1).length);
+  if (loose) problems.push(`${loose} table cells of the section hold no figure or several`);
+  return {
+    problems, shown: shown.length,
+    suppressed: shown.filter((s) => s.raw === 'suppressed').length,
+    valued: shown.filter((s) => s.raw !== '' && s.raw !== 'suppressed').length,
+  };
+}
+
+// A public unit-period with prosecution data — the one showing the most
+// published figures among those that also show a withheld one, if any —
+// and one without (latest periods first).
+async function findStageUnits(catalog, stage) {
+  let withData = null;
+  let without = null;
+  const better = (a, b) => !b || a.suppressed > 0 !== b.suppressed > 0 ? a.suppressed > 0 : a.published > b.published;
+  for await (const { period, kind, cards } of publicLists(catalog)) {
+    for (const c of cards) {
+      const where = { unit: c.unit, period, kind };
+      if (!hasStageData(stage, c)) {
+        without ??= where;
+        continue;
+      }
+      const cells = [...stageFormats(stage, c).keys()].map((k) => c.indicators[k]);
+      const found = { ...where, suppressed: cells.filter((x) => x?.suppressed === true).length, published: cells.filter(cellHasValue).length };
+      if (!withData || better(found, withData)) withData = found;
+    }
+  }
+  return { withData, without };
+}
+
+// The public scorecards of each period (latest first) and unit kind of
+// SHARE_KINDS: {period, kind, cards}.
+async function* publicLists(catalog) {
+  for (const period of [...catalog.periods].sort((a, b) => periodKey(b) - periodKey(a))) {
+    for (const kind of SHARE_KINDS) {
+      const r = await api(`/api/v1/scorecards?period=${period}&unitKind=${kind}`);
+      if (r.status === 200) yield { period, kind, cards: r.body.scorecards ?? [] };
+    }
+  }
+}
+
 // ---------------------------------------------------------------- main ---
 
 async function main() {
@@ -474,20 +598,14 @@ async function main() {
   await step(`a public card that lags its current facts says "${LAG_TEXT}"`, async () => {
     let lagging = null;
     let current = null;
-    for (const period of [...catalog.periods].sort((a, b) => periodKey(b) - periodKey(a))) {
-      for (const kind of SHARE_KINDS) {
-        const r = await api(`/api/v1/scorecards?period=${period}&unitKind=${kind}`);
-        if (r.status !== 200) continue;
-        const list = r.body.scorecards ?? [];
-        const l = list.find((c) => c.lagsCurrent === true);
-        if (l) {
-          lagging = { unit: l.unit, period, kind };
-          const c = list.find((x) => x.lagsCurrent === false);
-          current = c ? { unit: c.unit, period, kind } : null;
-          break;
-        }
+    for await (const { period, kind, cards: list } of publicLists(catalog)) {
+      const l = list.find((c) => c.lagsCurrent === true);
+      if (l) {
+        lagging = { unit: l.unit, period, kind };
+        const c = list.find((x) => x.lagsCurrent === false);
+        current = c ? { unit: c.unit, period, kind } : null;
+        break;
       }
-      if (lagging) break;
     }
     if (!lagging) {
       check(!MOCK, 'the mock has no public card with lagsCurrent: true');
@@ -516,6 +634,57 @@ async function main() {
       await other.waitFor({ timeout: 15_000 });
       check(await other.locator('[data-testid=lag-note]').count() === 0, `the unit detail of ${current.unit} (not lagging) has a lag note`);
     }
+  });
+
+  await step('"From arrest to sentence" shows the API\'s figures for the unit and for national:US; empty without prosecution data', async () => {
+    const stage = (await apiOk('/api/v1/catalogue/indicators')).indicators.filter((i) => STAGE_GROUPS.includes(i.group));
+    check(stage.length > 0 || !MOCK, 'the mock\'s catalogue has no prosecution-stage indicators');
+    const { withData, without } = await findStageUnits(catalog, stage);
+    check(withData || !MOCK, 'the mock has no unit with prosecution data');
+    if (withData) {
+      log(`# stage: ${withData.unit} ${withData.period} (the API: ${withData.published} published figures, ${withData.suppressed} withheld)`);
+      await choose(page, { period: withData.period, kind: withData.kind });
+      await page.selectOption('[data-testid=unit-select]', withData.unit);
+      await page.waitForSelector(`[data-testid=stage-section][data-state=ready][data-unit="${withData.unit}"][data-period="${withData.period}"]`, { timeout: 15_000 });
+      // The suite may still be updating figures: compare until they agree (20 s).
+      const deadline = Date.now() + 20_000;
+      let got;
+      for (;;) {
+        got = await stageProblems(page, stage, withData.unit, withData.period);
+        if (!got.problems.length || Date.now() > deadline) break;
+        await page.click('[data-testid=refresh]');
+        await page.waitForSelector(`[data-testid=stage-section][data-state=ready][data-unit="${withData.unit}"]`, { timeout: 15_000 });
+      }
+      check(!got.problems.length, `the section disagrees with the API:\n${got.problems.slice(0, 30).join('\n')}`);
+      check(!MOCK || got.suppressed > 0, 'the mock\'s chosen unit shows no withheld figure in the section');
+      const { found } = await suppressedDigits(page);
+      check(!found.length, `elements marked suppressed show a number:\n${found.slice(0, 20).join('\n')}`);
+      log(`# ${got.shown} figures checked against the API (unit and national), ${got.suppressed} shown suppressed, ${got.valued} with a value`);
+      await page.locator('#stage-section').scrollIntoViewIfNeeded();
+      await shot(page, '03c-arrest-to-sentence', page.locator('#stage-section'));
+      // The nation on its own: one column, its own figures.
+      if (catalog.units.includes('national:US')) {
+        await choose(page, { period: withData.period, kind: 'national' });
+        await page.selectOption('[data-testid=unit-select]', 'national:US');
+        await page.waitForSelector(`[data-testid=stage-section][data-state=ready][data-unit="national:US"][data-period="${withData.period}"]`, { timeout: 15_000 });
+        const nation = await stageProblems(page, stage, 'national:US', withData.period);
+        check(!nation.problems.length, `the national section disagrees with the API:\n${nation.problems.slice(0, 30).join('\n')}`);
+        log(`# national:US ${withData.period} alone: ${nation.shown} figures checked`);
+      }
+    } else {
+      log('# no unit has prosecution data yet: only the empty state is checked');
+    }
+    check(without || !MOCK, 'the mock has no unit without prosecution data');
+    if (without) {
+      await choose(page, { period: without.period, kind: without.kind });
+      await page.selectOption('[data-testid=unit-select]', without.unit);
+      const empty = page.locator(`[data-testid=stage-section][data-state=empty][data-unit="${without.unit}"][data-period="${without.period}"]`);
+      await empty.waitFor({ timeout: 15_000 });
+      check(await page.locator('[data-testid=stage-section] [data-testid=stage-cell]').count() === 0, `${without.unit} ${without.period}: the section shows figures without prosecution data`);
+      check(/No charges/.test(await empty.textContent()), `the empty section reads "${await empty.textContent()}"`);
+      log(`# empty: ${without.unit} ${without.period}`);
+    }
+    check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
   });
 
   await step('a report submitted now appears in the live feed (PENDING_COUNTED_AS_DISMANTLED)', async () => {

@@ -24,7 +24,8 @@
 //   GET  /mock/v1/stream-log    each stream connection's Last-Event-ID / after
 // The catalogues (/api/v1/catalogue/indicators, /events) are the gateway's,
 // from tests/browser/catalogue/ (bazel run //services/gateway:catalogue_json
-// -- indicators|events writes them).
+// -- indicators|events writes them), plus the v1.1 prosecution-stage
+// entries (V11_INDICATORS) the generated file does not list yet.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -74,7 +75,7 @@ const UNITS = [
   ['field_office:FBI-PHILADELPHIA', 40], ['field_office:FBI-CHICAGO', 56],
   ['field_office:HSI-NEWARK', 0],
   ['district:EDPA', 114], ['district:SDNY', 66], ['district:NDIL', 56], ['district:DNJ', 9],
-  ['area:PHL-KENSINGTON', 0],
+  ['area:PHL-KENSINGTON', 0], ['national:US', 620],
 ];
 const FISCAL_YEARS = ['FY2016', 'FY2017'];
 const PERIODS = FISCAL_YEARS.flatMap((fy) => [fy, `${fy}Q1`, `${fy}Q2`, `${fy}Q3`, `${fy}Q4`]);
@@ -86,6 +87,120 @@ const MEASURES = {
 
 function share(k, n) {
   return n === 0 ? { n: 0, defined: false } : { value: round4(k / n), n };
+}
+
+// ------------------------------------------------- v1.1 catalogue stand-in ---
+
+// The prosecution-stage and sentencing-table indicators (v1.1), in the
+// catalogue's shape, for as long as tests/browser/catalogue/indicators.json
+// (generated from the registry) does not list them yet: served after the
+// generated entries, each only if the generated file lacks its name. Once
+// the registry has them and the file is regenerated this adds nothing and
+// can go.
+const OFFENSE_FUNCTIONS = ['HIGH_LEVEL_SUPPLIER_IMPORTER', 'ORGANIZER_LEADER', 'GROWER_MANUFACTURER', 'FINANCIER_LAUNDERER',
+  'PILOT_CAPTAIN', 'WHOLESALER', 'MANAGER', 'SUPERVISOR', 'ENFORCER', 'CHEMIST_COOK', 'BROKER_STEERER', 'COURIER', 'MULE',
+  'RENTER_STORER', 'STREET_LEVEL_DEALER', 'EMPLOYEE_LOOKOUT', 'ENABLER', 'USER'].map((f) => `OFFENSE_FUNCTION_${f}`);
+const DRUGS = ['COCAINE', 'CRACK', 'HEROIN', 'FENTANYL', 'METHAMPHETAMINE', 'MARIJUANA', 'OTHER'].map((d) => `DRUG_${d}`);
+const ORIGINS = ['INTERDICTION', 'INFORMANT', 'COOPERATOR', 'WIRETAP', 'LOCAL_REFERRAL', 'OTHER'].map((o) => `CASE_ORIGIN_${o}`);
+const HISTORY = ['1', '2', '3', '4', '5', '6'];
+const PATH = 'From arrest to sentence';
+const TABLES = 'Sentencing Commission tables';
+const SEIZURES = 'Seizures';
+const STAGE_KINDS = ['district', 'agency', 'field_office', 'national'];
+const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+const words = (member) => {
+  const t = member.replace(/^(OFFENSE_FUNCTION|DRUG|CASE_ORIGIN)_/, '').replaceAll('_', ' ').toLowerCase();
+  return t.charAt(0).toUpperCase() + t.slice(1);
+};
+function entry(name, label, format, group, suppression, inputs, members = null) {
+  return {
+    name, jsonName: name.endsWith(':') ? `${camel(name.slice(0, -1))}:` : camel(name), family: name.endsWith(':'), label,
+    description: label, format, group, inputs, unitKinds: STAGE_KINDS, suppression,
+    memberLabels: members ? Object.fromEntries(members.map((m) => [m, /^\d$/.test(m) ? `Category ${'I II III IV V VI'.split(' ')[m - 1]}` : words(m)])) : {},
+  };
+}
+const V11_INDICATORS = [
+  entry('charged', 'People charged', 'count', PATH, 'count', ['charged']),
+  entry('mandatory_minimum_charged_share', 'Charged with a mandatory minimum', 'pct', PATH, 'share', ['mm_charged', 'charged']),
+  entry('declined', 'Prosecution declined', 'count', PATH, 'count', ['declined']),
+  entry('declination_rate', 'Declination rate', 'pct', PATH, 'share', ['declined', 'charged']),
+  entry('referred_to_state_share', 'Declined and referred to the state', 'pct', PATH, 'share', ['referred', 'declined']),
+  entry('dispositions', 'Cases decided', 'count', PATH, 'count', ['dispositions']),
+  entry('plea_rate', 'Guilty pleas', 'pct', PATH, 'share', ['pleas', 'dispositions']),
+  entry('conviction_rate', 'Convictions (plea or trial)', 'pct', PATH, 'share', ['convictions', 'dispositions']),
+  entry('lnf_sentenced', 'LNF people sentenced', 'count', PATH, 'count', ['lnf']),
+  entry('lnf_mandatory_minimum_share', 'LNF people facing a mandatory minimum', 'pct', PATH, 'share', ['lnf_mm', 'lnf']),
+  entry('lnf_safety_valve_share', 'LNF people given the safety valve', 'pct', PATH, 'share', ['lnf_safety_valve', 'lnf']),
+  entry('below_mandatory_minimum_share', 'Sentenced below the mandatory minimum', 'pct', PATH, 'share', ['below_mm', 'mm_sentenced']),
+  entry('weight_role_mismatch_share', 'Heavy weight, low-level role', 'pct', PATH, 'share', ['heavy_lnf_function', 'heavy']),
+  entry('mean_sentence_months', 'Average sentence', 'months', PATH, 'measure', ['sentence_months', 'sentenced']),
+  entry('median_sentence_months', 'Median sentence', 'months', PATH, 'measure', ['sentence_months_histogram', 'sentenced']),
+  entry('function_share:', 'By offense function', 'pct', TABLES, 'share', ['tallies', 'sentenced'], OFFENSE_FUNCTIONS),
+  entry('criminal_history_share:', 'By criminal history category', 'pct', TABLES, 'share', ['tallies', 'sentenced'], HISTORY),
+  entry('drug_share:', 'By drug', 'pct', TABLES, 'share', ['tallies', 'sentenced'], DRUGS),
+  entry('ocdetf_lnf_share', 'LNF share in OCDETF task-force cases', 'pct', TABLES, 'share', ['ocdetf_lnf', 'ocdetf_sentenced']),
+  entry('origin_lnf_share:', 'LNF share by how the case began', 'pct', TABLES, 'share', ['tallies'], ORIGINS),
+  entry('seizures', 'Seizures', 'count', SEIZURES, 'count', ['seizures']),
+  entry('seized_value_usd', 'Value seized', 'usd', SEIZURES, 'measure', ['seized_cents', 'seizures']),
+];
+const isV11Share = (key) => V11_INDICATORS.some((e) => e.format === 'pct' && (e.family ? key.startsWith(e.jsonName) : key === e.jsonName));
+
+function indicatorCatalogue() {
+  const generated = JSON.parse(fs.readFileSync(path.join(here, 'catalogue', 'indicators.json'), 'utf8'));
+  const known = new Set(generated.indicators.map((i) => i.name));
+  return JSON.stringify({ indicators: [...generated.indicators, ...V11_INDICATORS.filter((e) => !known.has(e.name))] });
+}
+
+// `total` people spread over `members` at random (largest remainders, so
+// the parts add up to `total`): member → count.
+function spread(total, members) {
+  const weights = members.map(() => 0.2 + rand());
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const raw = weights.map((w) => (w / sum) * total);
+  const parts = raw.map(Math.floor);
+  const order = raw.map((r, i) => [r - parts[i], i]).sort((a, b) => b[0] - a[0]);
+  for (let j = 0; j < total - parts.reduce((a, b) => a + b, 0); j++) parts[order[j][1]] += 1;
+  return Object.fromEntries(members.map((m, i) => [m, parts[i]]));
+}
+
+// The v1.1 cells (prosecution stage, sentencing tables, seizures) of a
+// unit-period with `sentenced` people sentenced, `lnf` of them LNF; none
+// of it when no one was sentenced (the dashboard's empty state).
+function stageIndicators(indicators, sentenced, lnf) {
+  const frac = (x, lo, hi) => Math.round(x * (lo + rand() * (hi - lo)));
+  const count = (v) => ({ value: v, n: v });
+  const charged = frac(sentenced, 1.05, 1.2);
+  const declined = frac(charged, 0.1, 0.35);
+  const dispositions = frac(sentenced, 1.02, 1.08);
+  const pleas = frac(dispositions, 0.88, 0.95);
+  const convictions = pleas + frac(dispositions - pleas, 0.5, 0.7);
+  const mmSentenced = frac(sentenced, 0.45, 0.55);
+  const heavy = frac(sentenced, 0.25, 0.35);
+  const ocdetf = frac(sentenced, 0.3, 0.4);
+  const seizures = frac(sentenced, 0.5, 0.7);
+  indicators.charged = count(charged);
+  indicators.mandatoryMinimumChargedShare = share(frac(charged, 0.45, 0.65), charged);
+  indicators.declined = count(declined);
+  indicators.declinationRate = share(declined, declined + charged);
+  indicators.referredToStateShare = share(frac(declined, 0.2, 0.5), declined);
+  indicators.dispositions = count(dispositions);
+  indicators.pleaRate = share(pleas, dispositions);
+  indicators.convictionRate = share(convictions, dispositions);
+  indicators.lnfSentenced = count(lnf);
+  indicators.lnfMandatoryMinimumShare = share(frac(lnf, 0.4, 0.7), lnf);
+  indicators.lnfSafetyValveShare = share(frac(lnf, 0.2, 0.4), lnf);
+  indicators.belowMandatoryMinimumShare = share(frac(mmSentenced, 0.3, 0.6), mmSentenced);
+  indicators.weightRoleMismatchShare = share(frac(heavy, 0.3, 0.7), heavy);
+  const months = (v) => (sentenced ? { value: v, n: sentenced } : { n: 0, defined: false });
+  indicators.meanSentenceMonths = months(round4(55 + rand() * 40));
+  indicators.medianSentenceMonths = months(Math.round(100 + rand() * 60) / 2);
+  for (const [prefix, members] of [['functionShare:', OFFENSE_FUNCTIONS], ['criminalHistoryShare:', HISTORY], ['drugShare:', DRUGS]]) {
+    for (const [m, k] of Object.entries(spread(sentenced, members))) indicators[prefix + m] = share(k, sentenced);
+  }
+  indicators.ocdetfLnfShare = share(frac(ocdetf, 0.3, 0.6), ocdetf);
+  for (const [m, n] of Object.entries(spread(sentenced, ORIGINS))) indicators[`originLnfShare:${m}`] = share(frac(n, 0.2, 0.7), n);
+  indicators.seizures = count(seizures);
+  indicators.seizedValueUsd = { value: Math.round(seizures * (2e6 + rand() * 8e6)) / 100, n: seizures };
 }
 
 function buildCard(unit, period, size) {
@@ -125,6 +240,7 @@ function buildCard(unit, period, size) {
     indicators.lnfPrisonYears = { value: lnfYears, n: lnf };
     indicators.lnfCostUsd = { value: Math.round(lnfYears * 36299), n: lnf };
     indicators.declinedThenChargedElsewhere = { value: Math.round(rand() * 4), n: Math.round(rand() * 4) };
+    stageIndicators(indicators, sentenced, lnf);
     if (kind === 'agency' && !quarter) {
       const reported = {};
       for (const [measure, target] of Object.entries(MEASURES[code] ?? {})) {
@@ -162,7 +278,14 @@ for (const [unit, size] of UNITS) {
 function disclose(card) {
   const small = (cell) => cell && cell.n > 0 && cell.n < SMALL_CELL;
   const i = card.indicators;
-  const withheld = new Set(Object.keys(i).filter((k) => small(i[k])));
+  // v1.1 shares also when k or n − k is small (the CMS cell rule).
+  const smallShare = (k) => {
+    const cell = i[k];
+    if (!isV11Share(k) || !cell || cell.defined === false) return false;
+    const hits = Math.round(cell.value * cell.n);
+    return (hits > 0 && hits < SMALL_CELL) || (cell.n - hits > 0 && cell.n - hits < SMALL_CELL);
+  };
+  const withheld = new Set(Object.keys(i).filter((k) => small(i[k]) || smallShare(k)));
   if (i.linkSubstantiationRate && withheld.has('ptoLinkedArrestsSubstantiated')) withheld.add('linkSubstantiationRate');
   if (i.fruitionGap && (withheld.has('claimedPriorityShare') || withheld.has('highDesertShare'))) withheld.add('fruitionGap');
   const indicators = {};
@@ -409,7 +532,7 @@ async function handle(req, res) {
   const catalogue = /^\/api\/v1\/catalogue\/(indicators|events)$/.exec(p);
   if (catalogue && req.method === 'GET') {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300' });
-    return res.end(fs.readFileSync(path.join(here, 'catalogue', `${catalogue[1]}.json`)));
+    return res.end(catalogue[1] === 'indicators' ? indicatorCatalogue() : fs.readFileSync(path.join(here, 'catalogue', `${catalogue[1]}.json`)));
   }
   const principal = principalOf(req);
   if (!principal) return sendError(res, 401, 'UNAUTHENTICATED', 'unknown bearer token');
@@ -472,7 +595,7 @@ async function handle(req, res) {
     }
     if (!period) return sendError(res, 400, 'INVALID_ARGUMENT', 'period: required');
     const kind = q.get('unitKind');
-    if (kind && !['agency', 'field_office', 'district', 'area'].includes(kind)) return sendError(res, 400, 'INVALID_ARGUMENT', `unitKind: unknown value ${kind}`);
+    if (kind && !['agency', 'field_office', 'district', 'area', 'national'].includes(kind)) return sendError(res, 400, 'INVALID_ARGUMENT', `unitKind: unknown value ${kind}`);
     const list = visible().filter((c) => c.period === period && (!kind || c.unit.startsWith(`${kind}:`)))
       .sort((a, b) => a.unit.localeCompare(b.unit));
     return sendJson(res, 200, { scorecards: list });

@@ -18,6 +18,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "services/common/strings.h"
 #include "services/gateway/json.h"
+#include "tools/fruitctl/columns.h"
 #include "tools/fruitctl/submit.h"
 
 namespace fruition::fruitctl {
@@ -199,14 +200,51 @@ std::string NOf(const v1::Indicator& i) {
   return i.suppressed() ? "" : std::to_string(i.n());
 }
 
-void PrintScorecard(const v1::Scorecard& card, std::ostream& out) {
+// The --columns of `cards` (empty when not given: the command's default);
+// nullopt, with the reason written to `err`, for an unknown name.
+std::optional<std::vector<std::string>> ColumnsFlag(
+    const config::Settings& s, const std::vector<v1::Scorecard>& cards,
+    const std::string& command, std::ostream& err) {
+  if (s.Get("columns").empty()) return std::vector<std::string>{};
+  auto columns = ResolveColumns(s.Get("columns"), cards);
+  if (!columns.ok()) {
+    err << "fruitctl " << command << ": " << columns.status().message() << "\n";
+    return std::nullopt;
+  }
+  return *columns;
+}
+
+// `card` with only the indicators `columns` names, in that order (all of
+// them when `columns` is empty).
+v1::Scorecard OnlyColumns(const v1::Scorecard& card,
+                          const std::vector<std::string>& columns) {
+  if (columns.empty()) return card;
+  v1::Scorecard out = card;
+  out.clear_indicators();
+  for (const auto& name : columns) {
+    if (const v1::Indicator* i = Find(card, name)) *out.add_indicators() = *i;
+  }
+  return out;
+}
+
+// One card's indicators, or those `columns` names (a name the card does
+// not carry reads "-").
+void PrintScorecard(const v1::Scorecard& card,
+                    const std::vector<std::string>& columns,
+                    std::ostream& out) {
   out << card.unit() << "  " << card.period() << "  (score "
       << card.score_version() << ", criteria " << card.criteria_version()
       << ", revision " << card.revision() << ")\n";
   if (card.public_view() && card.lags_current()) out << kLagNote << "\n";
   out << "\n";
   Table t({"indicator", "value", "n"});
-  for (const auto& i : card.indicators()) t.Add({i.name(), Cell(i), NOf(i)});
+  if (columns.empty()) {
+    for (const auto& i : card.indicators()) t.Add({i.name(), Cell(i), NOf(i)});
+  }
+  for (const auto& name : columns) {
+    const v1::Indicator* i = Find(card, name);
+    t.Add({name, i == nullptr ? "-" : Cell(*i), i == nullptr ? "" : NOf(*i)});
+  }
   t.Print(out);
 }
 
@@ -228,10 +266,12 @@ int ScorecardCommand(const config::Settings& s, std::ostream& out,
   v1::Scorecard card;
   grpc::Status st = stub->GetScorecard(client->Context().get(), req, &card);
   if (!st.ok()) return Fail("scorecard", st, err);
+  const auto columns = ColumnsFlag(s, {card}, "scorecard", err);
+  if (!columns) return kUsage;
   if (Flag(s, "json")) {
-    out << gateway::ScorecardJson(card) << "\n";
+    out << gateway::ScorecardJson(OnlyColumns(card, *columns)) << "\n";
   } else {
-    PrintScorecard(card, out);
+    PrintScorecard(card, *columns, out);
   }
   return kOk;
 }
@@ -246,15 +286,17 @@ void PrintScorecardsJson(const std::vector<v1::Scorecard>& cards,
   out << "]}\n";
 }
 
-// `cards` as CSV: one value and one n column per indicator name seen, in
-// first-seen order. A withheld cell: an empty value (never a number a
-// spreadsheet would read as one) and the word `suppressed` where its n
-// would be. lags_current: true or false on public views, empty on
-// restricted ones.
+// `cards` as CSV: one value and one n column per indicator `columns` names,
+// or (none named) per indicator name seen, in first-seen order. A withheld
+// cell: an empty value (never a number a spreadsheet would read as one)
+// and the word `suppressed` where its n would be. lags_current: true or
+// false on public views, empty on restricted ones.
 void PrintScorecardsCsv(const std::vector<v1::Scorecard>& cards,
+                        const std::vector<std::string>& columns,
                         std::ostream& out) {
-  std::vector<std::string> names;
+  std::vector<std::string> names = columns;
   for (const auto& c : cards) {
+    if (!columns.empty()) break;
     for (const auto& i : c.indicators()) {
       if (std::find(names.begin(), names.end(), i.name()) == names.end()) {
         names.push_back(i.name());
@@ -289,16 +331,21 @@ void PrintScorecardsCsv(const std::vector<v1::Scorecard>& cards,
   }
 }
 
-// `cards` as a table of the headline indicators, then the lag notes.
+// `cards` as a table of the indicators `columns` names (none named: the
+// headline ones, DefaultColumns()), headed by their SPEC names as
+// --columns takes them, then the lag notes.
 void PrintScorecardsTable(const std::vector<v1::Scorecard>& cards,
+                          const std::vector<std::string>& columns,
                           std::ostream& out) {
-  Table t({"unit", "sentenced", "claimed priority", "high desert", "gap",
-           "LNF share", "LNF cost USD", "links substantiated"});
+  const std::vector<std::string>& names =
+      columns.empty() ? DefaultColumns() : columns;
+  std::vector<std::string> header = {"unit"};
+  header.insert(header.end(), names.begin(), names.end());
+  Table t(std::move(header));
   for (const auto& c : cards) {
-    t.Add({c.unit(), CellOf(c, "sentenced"),
-           CellOf(c, "claimed_priority_share"), CellOf(c, "high_desert_share"),
-           CellOf(c, "fruition_gap"), CellOf(c, "lnf_share"),
-           CellOf(c, "lnf_cost_usd"), CellOf(c, "link_substantiation_rate")});
+    std::vector<std::string> row = {c.unit()};
+    for (const auto& name : names) row.push_back(CellOf(c, name));
+    t.Add(std::move(row));
   }
   t.Print(out);
   for (const auto& c : cards) {
@@ -331,12 +378,15 @@ int ScorecardsCommand(const config::Settings& s, std::ostream& out,
     if (page.next_page_token().empty()) break;
     req.set_page_token(page.next_page_token());
   }
+  const auto columns = ColumnsFlag(s, cards, "scorecards", err);
+  if (!columns) return kUsage;
   if (Flag(s, "json")) {
+    for (auto& c : cards) c = OnlyColumns(c, *columns);
     PrintScorecardsJson(cards, out);
   } else if (Flag(s, "csv")) {
-    PrintScorecardsCsv(cards, out);
+    PrintScorecardsCsv(cards, *columns, out);
   } else {
-    PrintScorecardsTable(cards, out);
+    PrintScorecardsTable(cards, *columns, out);
   }
   return cards.empty() ? kNotFound : kOk;
 }
@@ -653,7 +703,7 @@ std::vector<config::Spec> AnalystSpecs() {
       {"reconciler", "", "ReconcilerService address (default: --server)"},
       {"unit", "", "unit, e.g. agency:DEA"},
       {"period", "", "period, e.g. FY2016 or FY2016Q1"},
-      {"unit-kind", "", "agency, field_office, district or area"},
+      {"unit-kind", "", "agency, field_office, district, area or national"},
       {"type", "", "event type(s), e.g. FRUITION_GAP,TARGET_OVERSHOOT"},
       {"visibility", "", "PUBLIC or RESTRICTED"},
       {"after", "", "events after this cursor"},
@@ -663,22 +713,33 @@ std::vector<config::Spec> AnalystSpecs() {
       {"reporter", "", "reporter code"},
       {"json", "false", "JSON for scripts", true},
       {"csv", "false", "CSV (scorecards)", true},
+      {"columns", "",
+       "scorecard(s): the indicators to show, comma-separated (lnf_share, "
+       "lnfShare, or a family prefix like function_share:)"},
       {"follow", "false", "keep printing new events", true},
       {"from-start", "false", "with --follow: the history first", true},
   };
 }
 
 const char* AnalystUsage() {
-  return "  fruitctl scorecard --unit UNIT --period PERIOD [--json]\n"
+  return "  fruitctl scorecard --unit UNIT --period PERIOD [--columns C,...] "
+         "[--json]\n"
          "      One unit-period's indicators. Without an overseer's token:\n"
          "      the public view, where a cell withheld to protect people\n"
          "      (fewer than 11, or derivable) reads 'suppressed', no number;\n"
          "      figures that lag the current facts say so.\n"
          "      e.g. fruitctl scorecard --unit agency:DEA --period FY2016\n"
          "  fruitctl scorecards --period PERIOD [--unit-kind K] "
-         "[--csv|--json]\n"
-         "      Every unit's headline figures (the ambition-fruition gap).\n"
+         "[--columns C,...]\n"
+         "                      [--csv|--json]\n"
+         "      Every unit's headline figures (the ambition-fruition gap, the\n"
+         "      LNF share, the declination rate, mandatory minimums against\n"
+         "      LNF people, the safety valve, the median sentence).\n"
          "      e.g. fruitctl scorecards --period FY2016 --csv > fy2016.csv\n"
+         "  --columns picks the indicators (SPEC or JSON names; a family\n"
+         "      prefix such as function_share: gives every member), e.g.\n"
+         "      fruitctl scorecards --period FY2016 --unit-kind district \\\n"
+         "        --columns charged,declination_rate,drug_share:\n"
          "  fruitctl events [--type T,...] [--unit U] [--period P]\n"
          "                  [--visibility V] [--limit N] [--follow "
          "[--from-start]]\n"

@@ -7,6 +7,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -50,6 +52,20 @@ v1::Scorecard PublicCard(const std::string& unit, bool lags) {
   return c;
 }
 
+// A public view of FY2017 with prosecution-stage indicators (v1.1): the
+// mule share withheld.
+v1::Scorecard StageCard(const std::string& unit) {
+  v1::Scorecard c = PublicCard(unit, /*lags=*/false);
+  c.set_period("FY2017");
+  Add(&c, "lnf_mandatory_minimum_share", 0.625, 48);
+  Add(&c, "declination_rate", 0.125, 160);
+  Add(&c, "function_share:OFFENSE_FUNCTION_COURIER", 0.25, 4321);
+  c.add_indicators()->set_name("function_share:OFFENSE_FUNCTION_MULE");
+  c.mutable_indicators(c.indicators_size() - 1)->set_suppressed(true);
+  Add(&c, "median_sentence_months", 60.5, 4321);
+  return c;
+}
+
 class FakeOversight final : public v1::OversightService::Service {
  public:
   grpc::Status GetScorecard(grpc::ServerContext*,
@@ -75,7 +91,7 @@ class FakeOversight final : public v1::OversightService::Service {
  private:
   const std::vector<v1::Scorecard> cards_ = {
       PublicCard("agency:DEA", /*lags=*/true),
-      PublicCard("agency:FBI", /*lags=*/false)};
+      PublicCard("agency:FBI", /*lags=*/false), StageCard("agency:DEA")};
 };
 
 class AnalystScorecardTest : public ::testing::Test {
@@ -130,6 +146,14 @@ class AnalystScorecardTest : public ::testing::Test {
 
 bool HasDigit(const std::string& s) {
   return s.find_first_of("0123456789") != std::string::npos;
+}
+
+// The words of `line`, split on spaces.
+std::vector<std::string> Words(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
 }
 
 TEST_F(AnalystScorecardTest, WithheldCellReadsSuppressedWithNoNumber) {
@@ -188,6 +212,119 @@ TEST_F(AnalystScorecardTest, ScorecardsTableAndCsv) {
             "agency:FBI,FY2016,4321,4321,0.5,4321,,suppressed,,suppressed,"
             "false")
       << out;
+}
+
+TEST_F(AnalystScorecardTest, ScorecardsShowTheProsecutionHeadlines) {
+  std::string out;
+  ASSERT_EQ(Run("scorecards", {"--period=FY2017"}, &out), 0) << out;
+  const auto header = Words(Line(out, "unit "));
+  const auto dea = Words(Line(out, "agency:DEA "));
+  ASSERT_EQ(header.size(), dea.size()) << out;
+  // Each headline under its name, as --columns takes it.
+  const std::map<std::string, std::string> want = {
+      {"sentenced", "4321"},
+      {"claimed_priority_share", "50.0%"},
+      {"fruition_gap", "suppressed"},
+      {"declination_rate", "12.5%"},
+      {"lnf_mandatory_minimum_share", "62.5%"},
+      {"lnf_safety_valve_share", "-"},
+      {"median_sentence_months", "60.50"}};
+  for (const auto& [name, value] : want) {
+    const auto at = std::find(header.begin(), header.end(), name);
+    ASSERT_NE(at, header.end()) << name << " not in " << out;
+    EXPECT_EQ(dea[at - header.begin()], value) << name;
+  }
+}
+
+TEST_F(AnalystScorecardTest, ColumnsChooseTheIndicators) {
+  std::string out;
+  ASSERT_EQ(Run("scorecards",
+                {"--period=FY2017",
+                 "--columns=lnfMandatoryMinimumShare,"
+                 "function_share:"},
+                &out),
+            0)
+      << out;
+  // The card's members first, then those only the registry lists (none on
+  // the card: "-").
+  const auto header = Words(Line(out, "unit "));
+  const auto dea = Words(Line(out, "agency:DEA "));
+  const std::vector<std::string> first = {
+      "unit", "lnf_mandatory_minimum_share",
+      "function_share:OFFENSE_FUNCTION_COURIER",
+      "function_share:OFFENSE_FUNCTION_MULE"};
+  ASSERT_GE(header.size(), first.size()) << out;
+  ASSERT_EQ(header.size(), dea.size()) << out;
+  EXPECT_EQ(std::vector<std::string>(header.begin(), header.begin() + 4), first)
+      << out;
+  EXPECT_EQ(
+      std::vector<std::string>(dea.begin(), dea.begin() + 4),
+      (std::vector<std::string>{"agency:DEA", "62.5%", "25.0%", "suppressed"}))
+      << out;
+  for (size_t i = first.size(); i < header.size(); ++i) {
+    EXPECT_EQ(header[i].rfind("function_share:", 0), 0u) << header[i];
+    EXPECT_EQ(dea[i], "-") << header[i];
+  }
+  EXPECT_EQ(out.find("lnf_share"), std::string::npos) << out;
+
+  ASSERT_EQ(Run("scorecards",
+                {"--period=FY2017", "--csv",
+                 "--columns=function_share:OFFENSE_FUNCTION_MULE,"
+                 "sentenced"},
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(out,
+            "unit,period,function_share:OFFENSE_FUNCTION_MULE,"
+            "function_share:OFFENSE_FUNCTION_MULE_n,sentenced,sentenced_n,"
+            "lags_current\n"
+            "agency:DEA,FY2017,,suppressed,4321,4321,false\n");
+
+  // One card: only the rows named, in that order.
+  ASSERT_EQ(Run("scorecard",
+                {"--unit=agency:DEA", "--period=FY2017",
+                 "--columns=functionShare:OFFENSE_FUNCTION_MULE,"
+                 "median_sentence_months"},
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(Words(Line(out, "function_share:")),
+            (std::vector<std::string>{"function_share:OFFENSE_FUNCTION_MULE",
+                                      "suppressed"}))
+      << out;
+  EXPECT_EQ(
+      Words(Line(out, "median_sentence_months")),
+      (std::vector<std::string>{"median_sentence_months", "60.50", "4321"}))
+      << out;
+  EXPECT_EQ(out.find("lnf_mandatory"), std::string::npos) << out;
+  EXPECT_EQ(out.find("sentenced "), std::string::npos) << out;
+
+  ASSERT_EQ(Run("scorecard",
+                {"--unit=agency:DEA", "--period=FY2017", "--json",
+                 "--columns=function_share:"},
+                &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("\"functionShare:OFFENSE_FUNCTION_MULE\":{\"suppressed\":"
+                     "true}"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("lnfMandatoryMinimumShare"), std::string::npos) << out;
+}
+
+TEST_F(AnalystScorecardTest, AnUnknownColumnIsAnErrorNamingIt) {
+  std::string out;
+  EXPECT_EQ(
+      Run("scorecards", {"--period=FY2017", "--columns=lnf_share,bogus"}, &out),
+      2);
+  EXPECT_NE(out.find("'bogus'"), std::string::npos) << out;
+  EXPECT_EQ(out.find("agency:DEA"), std::string::npos) << out;
+  EXPECT_EQ(Run("scorecard",
+                {"--unit=agency:DEA", "--period=FY2017",
+                 "--columns=function_share:,drugs:"},
+                &out),
+            2);
+  EXPECT_NE(out.find("'drugs:'"), std::string::npos) << out;
 }
 
 }  // namespace

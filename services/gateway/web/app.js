@@ -40,6 +40,7 @@ const KIND_NOUNS = {
   field_office: ['field office', 'field offices'],
   district: ['court district', 'court districts'],
   area: ['community', 'communities'],
+  national: ['nation', 'nation'],
 };
 // Indicator and event labels, formats and explanations are not kept here:
 // loadCatalogues() fills these from the gateway's catalogues
@@ -58,6 +59,11 @@ const communityLabel = (kind) => COMMUNITY_LABELS[kind] ?? humanize(kind.replace
 // indicator catalogue.
 let INDICATORS = [];
 let INDICATOR_BY_SNAKE = new Map(); // SPEC name → {label, format}
+// The catalogue groups drawn in the "From arrest to sentence" section rather
+// than in the detail's list: group → catalogue entries (families included),
+// in catalogue order.
+const STAGE_GROUPS = ['From arrest to sentence', 'Sentencing Commission tables', 'Seizures'];
+let STAGE = new Map();
 
 // Reads both catalogues (public: no token) into the tables above.
 async function loadCatalogues() {
@@ -67,7 +73,12 @@ async function loadCatalogues() {
   ]);
   const groups = new Map();
   FAMILIES = {};
+  STAGE = new Map(STAGE_GROUPS.map((g) => [g, []]));
   for (const i of ind.indicators) {
+    if (STAGE.has(i.group)) {
+      STAGE.get(i.group).push(i);
+      continue;
+    }
     if (i.family) {
       FAMILIES[i.jsonName] = i;
       continue;
@@ -145,6 +156,7 @@ const fmt = {
   score: (v) => `${v.toLocaleString('en-US', { maximumFractionDigits: 1 })} / 100`,
   years: (v) => `${v.toLocaleString('en-US', { maximumFractionDigits: 1 })} years`,
   usd: (v) => `$${Math.round(v).toLocaleString('en-US')}`,
+  months: (v) => `${v.toLocaleString('en-US', { maximumFractionDigits: 1 })} months`,
   ratio: (v) => `${Math.round(v * 100)}% of target`,
   change: (v) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v * 100).toFixed(1)}%`,
 };
@@ -226,6 +238,8 @@ function unitName(unit) {
       return { short: code, long: DISTRICT_NAMES[code] ? `${DISTRICT_NAMES[code]} (${code})` : `District ${code}` };
     case 'area':
       return { short: titled(code), long: `Community area ${code}` };
+    case 'national':
+      return code === 'US' ? { short: 'United States', long: 'United States (all districts)' } : { short: code, long: code };
     default:
       return { short: unit, long: unit };
   }
@@ -447,7 +461,7 @@ function fillFeedFilters() {
   const unitSel = $('event-unit-filter');
   const keepUnit = unitSel.value;
   unitSel.replaceChildren(h('option', { value: '' }, 'All units'));
-  for (const kind of ['agency', 'field_office', 'district', 'area']) {
+  for (const kind of ['national', 'agency', 'field_office', 'district', 'area']) {
     const units = unitsOfKind(kind);
     if (!units.length) continue;
     const g = h('optgroup', { label: KIND_NOUNS[kind][1].replace(/^./, (c) => c.toUpperCase()) });
@@ -882,14 +896,18 @@ async function loadDetail() {
   const { unit, period } = state;
   if (!unit || !period) {
     root.replaceChildren(empty(`No ${KIND_NOUNS[state.unitKind][1]} to show.`));
+    renderStageEmpty(unit, period, 'empty');
     return;
   }
   root.dataset.state = 'loading';
+  $('stage-detail').dataset.state = 'loading';
   let card;
+  let national;
   try {
-    card = await api(`/api/v1/scorecards${query({ unit, period })}`);
+    [card, national] = await Promise.all([api(`/api/v1/scorecards${query({ unit, period })}`), nationalCard(unit, period)]);
   } catch (err) {
     if (gen !== state.detailGeneration) return;
+    renderStageEmpty(unit, period, err.status === 404 ? 'empty' : 'error');
     root.dataset.state = err.status === 404 ? 'empty' : 'error';
     root.replaceChildren(empty(err.status === 404
       ? (/no public figures yet/.test(err.message)
@@ -899,6 +917,7 @@ async function loadDetail() {
     return;
   }
   if (gen !== state.detailGeneration) return;
+  renderStage(card, national);
   root.dataset.state = 'ready';
   root.dataset.unit = card.unit;
   root.dataset.period = card.period;
@@ -939,7 +958,7 @@ async function loadDetail() {
       return row(k, communityLabel(kind), c.format, c.description);
     }))));
   }
-  const others = isArea ? [] : Object.keys(ind).filter((k) => !known.has(k) && !k.startsWith('targetRatio:') && !k.startsWith('communityChange:')).sort();
+  const others = isArea ? [] : Object.keys(ind).filter((k) => !known.has(k) && !isStageKey(k) && !k.startsWith('targetRatio:') && !k.startsWith('communityChange:')).sort();
   if (others.length) {
     sections.push(h('section', { class: 'indicator-group' }, h('h3', {}, 'Other figures'), h('dl', {}, others.map((k) => row(k, k, 'number', '')))));
   }
@@ -950,6 +969,200 @@ async function loadDetail() {
     ...[lagsCurrent(card) ? h('p', { class: 'lag-note', 'data-testid': 'lag-note' },
       `These figures rest on facts from before the latest changes: ${LAG_TEXT}.`) : null].filter(Boolean),
     h('div', { class: 'indicator-groups' }, sections));
+}
+
+// ---------------------------------------------- from arrest to sentence ---
+
+// The prosecution stage and the Sentencing Commission's tables for the unit
+// of the detail view, each figure beside the national one (`national:US`,
+// same period). What is drawn comes from the catalogue's STAGE_GROUPS; the
+// funnel's four steps are named here because their order is the story.
+const NATIONAL_UNIT = 'national:US';
+const FUNNEL = ['declined', 'charged', 'dispositions', 'sentenced'];
+const FUNNEL_WORDS = {
+  declined: 'Prosecution declined',
+  charged: 'Charged',
+  dispositions: 'Cases decided (plea, trial or dismissal)',
+  sentenced: 'Sentenced',
+};
+
+const stageEntries = () => [...STAGE.values()].flat();
+// A scorecard key (JSON name) that the stage section draws.
+function isStageKey(key) {
+  return stageEntries().some((e) => (e.family ? key.startsWith(e.jsonName) : key === e.jsonName));
+}
+
+// The national card of `period` (null when there is none, or the unit is
+// national itself: its figures are the unit's). Asked for only when the
+// server lists the national unit: a server without it refuses the name.
+async function nationalCard(unit, period) {
+  if (unit === NATIONAL_UNIT || !state.units.includes(NATIONAL_UNIT)) return null;
+  try {
+    return await api(`/api/v1/scorecards${query({ unit: NATIONAL_UNIT, period })}`);
+  } catch (err) {
+    if (err.status === 401) throw err;
+    return null; // not published (404) or unreachable: the column reads "—"
+  }
+}
+
+// Whether `card` holds anything of the stage: a published count or share
+// over someone, or a withheld one (withheld cells rest on people too).
+function hasStageData(card) {
+  const ind = card?.indicators ?? {};
+  return Object.entries(ind).some(([k, cell]) => {
+    if (!isStageKey(k)) return false;
+    const c = cellOf(cell);
+    return c.kind === 'suppressed' || (c.kind === 'value' && c.n > 0);
+  });
+}
+
+function renderStageEmpty(unit, period, why) {
+  const root = $('stage-detail');
+  root.dataset.state = why;
+  root.dataset.unit = unit ?? '';
+  root.dataset.period = period ?? '';
+  const name = unit ? unitName(unit).long : `this ${KIND_NOUNS[state.unitKind][0]}`;
+  root.replaceChildren(empty(why === 'error'
+    ? 'Could not load the figures.'
+    : `No charges, declinations, dispositions or sentencing tables for ${name} in ${periodName(period ?? '')}.`));
+}
+
+// One figure of the section: the dashboard's usual rendering (suppressed,
+// "—", or the formatted value) wrapped with what the browser test reads.
+// In the Sourcebook tables (`short`) a withheld cell reads just
+// "suppressed" (a note above them says why), as the gap column does.
+function stageCell(card, key, format, scope, short = false) {
+  const cell = card?.indicators?.[key];
+  const c = cellOf(cell);
+  return h('span', {
+    class: 'stage-cell', 'data-testid': 'stage-cell', 'data-indicator': key, 'data-scope': scope,
+    'data-raw': rawAttr(c), 'data-format': format,
+  }, short && c.kind === 'suppressed'
+    ? h('span', { class: 'suppressed', 'data-testid': 'suppressed', title: SUPPRESSED_TITLE }, 'suppressed')
+    : cellNode(cell, format));
+}
+
+// A bar and its figure; shares run 0–1, counts up to `max`.
+function stageBar(card, key, format, scope, { max = 1, width = 120, short = false } = {}) {
+  const cls = scope === 'unit' ? 'bar-stage' : 'bar-national';
+  return h('td', { class: 'bar-cell' }, miniBar(card?.indicators?.[key], { max: max > 0 ? max : 1, cls, width }), ' ', stageCell(card, key, format, scope, short));
+}
+
+// The column headings: the unit, and the nation beside it.
+function stageHead(first, card, national) {
+  return h('thead', {}, h('tr', {},
+    h('th', { scope: 'col' }, first),
+    h('th', { scope: 'col' }, unitName(card.unit).short),
+    national === undefined ? null : h('th', { scope: 'col' }, 'United States')));
+}
+
+function renderFunnel(card, national) {
+  const maxOf = (c) => Math.max(0, ...FUNNEL.map((k) => {
+    const x = cellOf(c?.indicators?.[k]);
+    return x.kind === 'value' ? x.value : 0;
+  }));
+  const [unitMax, nationMax] = [maxOf(card), maxOf(national)];
+  const withNation = national !== undefined;
+  return h('table', { class: 'data-table compact stage-table', 'data-testid': 'stage-funnel' },
+    h('caption', {}, 'From arrest to sentence: people at each step'),
+    stageHead('Step', card, withNation ? national : undefined),
+    h('tbody', {}, FUNNEL.map((k) => h('tr', { 'data-indicator': k },
+      h('th', { scope: 'row' }, FUNNEL_WORDS[k]),
+      stageBar(card, k, 'count', 'unit', { max: unitMax }),
+      withNation ? stageBar(national, k, 'count', 'national', { max: nationMax }) : null))));
+}
+
+// The group's single indicators (the funnel's counts aside) as rows.
+function renderStageRows(title, entries, card, national, testid) {
+  const withNation = national !== undefined;
+  const rows = entries.filter((e) => !e.family && !FUNNEL.includes(e.jsonName));
+  if (!rows.length) return null;
+  return h('table', { class: 'data-table compact stage-table', 'data-testid': testid },
+    h('caption', {}, title),
+    stageHead('Figure', card, withNation ? national : undefined),
+    h('tbody', {}, rows.map((e) => {
+      const bar = e.format === 'pct';
+      const cellOfScope = (c, scope) => (bar ? stageBar(c, e.jsonName, e.format, scope) : h('td', { class: 'right' }, stageCell(c, e.jsonName, e.format, scope)));
+      return h('tr', { 'data-indicator': e.jsonName },
+        h('th', { scope: 'row', title: e.description }, e.label),
+        cellOfScope(card, 'unit'),
+        withNation ? cellOfScope(national, 'national') : null);
+    })));
+}
+
+// The order the Sentencing Commission's tables list members in: offense
+// functions from the most to the least culpable, drugs and case origins as
+// the API's enums number them (neither a scorecard's keys nor the
+// catalogue's labels keep an order). Members not named here go after them.
+const MEMBER_ORDER = new Map([
+  ...['HIGH_LEVEL_SUPPLIER_IMPORTER', 'ORGANIZER_LEADER', 'GROWER_MANUFACTURER', 'FINANCIER_LAUNDERER', 'PILOT_CAPTAIN',
+    'WHOLESALER', 'MANAGER', 'SUPERVISOR', 'ENFORCER', 'CHEMIST_COOK', 'BROKER_STEERER', 'COURIER', 'MULE', 'RENTER_STORER',
+    'STREET_LEVEL_DEALER', 'EMPLOYEE_LOOKOUT', 'ENABLER', 'USER'].map((f) => `OFFENSE_FUNCTION_${f}`),
+  ...['COCAINE', 'CRACK', 'HEROIN', 'FENTANYL', 'METHAMPHETAMINE', 'MARIJUANA', 'OTHER'].map((d) => `DRUG_${d}`),
+  ...['INTERDICTION', 'INFORMANT', 'COOPERATOR', 'WIRETAP', 'LOCAL_REFERRAL', 'OTHER'].map((o) => `CASE_ORIGIN_${o}`),
+].map((m, i) => [m, i]));
+
+// A family's members: those of either card and those the catalogue labels,
+// in MEMBER_ORDER, then numbers in order (criminal history), then by name.
+function familyMembers(entry, card, national) {
+  const members = new Set(Object.keys(entry.memberLabels ?? {}));
+  for (const c of [card, national]) {
+    for (const k of Object.keys(c?.indicators ?? {})) if (k.startsWith(entry.jsonName)) members.add(k.slice(entry.jsonName.length));
+  }
+  const rank = (m) => MEMBER_ORDER.get(m) ?? (/^\d+$/.test(m) ? MEMBER_ORDER.size + Number(m) : Infinity);
+  return [...members].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function memberLabel(entry, member, members) {
+  if (entry.memberLabels?.[member]) return entry.memberLabels[member];
+  if (/^[1-6]$/.test(member)) return `Category ${ROMAN[Number(member)]}`;
+  // OFFENSE_FUNCTION_COURIER → Courier: the prefix the members share goes.
+  let prefix = members.length > 1 ? members.reduce((a, b) => { let i = 0; while (i < a.length && a[i] === b[i]) i++; return a.slice(0, i); }) : '';
+  prefix = prefix.slice(0, prefix.lastIndexOf('_') + 1);
+  const t = member.slice(prefix.length).replaceAll('_', ' ').toLowerCase();
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+// A Sourcebook-style table: one bar per member, the unit's and the nation's.
+function renderFamily(entry, card, national) {
+  const withNation = national !== undefined;
+  const members = familyMembers(entry, card, national);
+  if (!members.length) return null;
+  return h('table', { class: 'data-table compact stage-table', 'data-testid': 'stage-family', 'data-family': entry.jsonName },
+    h('caption', { title: entry.description }, entry.label),
+    stageHead('', card, withNation ? national : undefined),
+    h('tbody', {}, members.map((m) => h('tr', { 'data-indicator': entry.jsonName + m },
+      h('th', { scope: 'row' }, memberLabel(entry, m, members)),
+      stageBar(card, entry.jsonName + m, entry.format, 'unit', { width: 60, short: true }),
+      withNation ? stageBar(national, entry.jsonName + m, entry.format, 'national', { width: 60, short: true }) : null))));
+}
+
+function renderStage(card, national) {
+  const root = $('stage-detail');
+  if (kindOf(card.unit) === 'area' || !hasStageData(card)) {
+    renderStageEmpty(card.unit, card.period, 'empty');
+    return;
+  }
+  // undefined: no national column (the unit is the nation); null: no
+  // national card, every national figure reads "—".
+  const nation = card.unit === NATIONAL_UNIT ? undefined : national;
+  const [path, tables, seizures] = STAGE_GROUPS.map((g) => STAGE.get(g) ?? []);
+  const parts = [
+    h('p', { class: 'detail-head' }, h('strong', {}, unitName(card.unit).long), `, ${periodName(card.period)}`,
+      nation === undefined ? '.' : ', beside the whole country.'),
+    lagNote([card, nation].filter(Boolean)),
+    renderFunnel(card, nation),
+    renderStageRows('Charges, pleas, mandatory minimums and sentences', path, card, nation, 'stage-rows'),
+    renderStageRows('Seizures', seizures, card, nation, 'stage-seizures'),
+    renderStageRows('Task-force cases', tables, card, nation, 'stage-tables-rows'),
+    h('h3', {}, 'Who was sentenced: the Sentencing Commission\'s tables'),
+    h('p', { class: 'note' }, 'Shares of the people sentenced, as in the Commission\'s Sourcebook. "suppressed": withheld to protect people (fewer than 11, or derivable).'),
+    h('div', { class: 'stage-families' }, tables.filter((e) => e.family).map((e) => renderFamily(e, card, nation))),
+  ];
+  root.dataset.state = 'ready';
+  root.dataset.unit = card.unit;
+  root.dataset.period = card.period;
+  root.replaceChildren(...parts.filter(Boolean));
 }
 
 // --------------------------------------------------------------- feed ---
@@ -1052,7 +1265,7 @@ function describeFacts(ev) {
       const min = num('min_sentenced');
       const withMin = min ? `, with at least ${fmt.count(min)} people sentenced` : '';
       if (type === 'EVENT_TYPE_FRUITION_GAP') line = `Alert line: a gap of ${Math.round(v * 100)} points or more${withMin}`;
-      else if (type === 'EVENT_TYPE_LNF_SHARE_HIGH') line = `Alert line: ${Math.round(v * 100)}% or more${withMin}`;
+      else if (type === 'EVENT_TYPE_LNF_SHARE_HIGH' || type === 'EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH') line = `Alert line: ${Math.round(v * 100)}% or more${withMin}`;
       else if (type === 'EVENT_TYPE_TARGET_OVERSHOOT') line = `Alert line: ${Math.round(v * 100)}% of target or more`;
       else line = `Alert line: ${fmt.number(v)}`;
     } else if (base === 'target_ratio') {
