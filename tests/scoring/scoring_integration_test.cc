@@ -153,11 +153,11 @@ struct Population {
 using AddFn = std::function<void(const std::string&, int64_t,
                                  const std::function<void(Expected&)>&)>;
 
-// Declined in one district and charged in another (the latest of each per
-// case): once, at the earliest such charge (ties: the district's name).
+// Declined in one district and charged (any charge filed) in another: once,
+// at the earliest such charge (ties: the district's name).
 void ExpectDeclinedThenCharged(const sim::ScoringSubject& x, const AddFn& add) {
   const sim::CaseEvent* first = nullptr;
-  for (const sim::CaseEvent& c : x.charges) {
+  for (const sim::CaseEvent& c : x.charge_history) {
     bool elsewhere = false;
     for (const sim::CaseEvent& d : x.declinations) {
       elsewhere = elsewhere || d.district != c.district;

@@ -150,6 +150,7 @@ class Stream {
     Add(charge, s->pid);
     s->charged_district = districts_[to];
     s->charges.push_back({case_id + "-B", districts_[to], s->charged_at});
+    s->charge_history.push_back(s->charges.back());
   }
 
   v1::AgencyReport Envelope(const std::string& report_id,

@@ -81,6 +81,9 @@ struct ScoringSubject {
   // The latest charge, declination and disposition of each of the
   // subject's cases.
   std::vector<CaseEvent> charges, declinations, dispositions;
+  // Every charge record, also those a re-filed charge replaced (a charge
+  // filed is a charge, for declined_then_charged_elsewhere).
+  std::vector<CaseEvent> charge_history;
 };
 
 // The records of `subjects` subjects in "natural" order (each subject's in
