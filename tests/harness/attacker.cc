@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "fruition/v1/enums.pb.h"
 
 namespace fruition::testing {
 namespace {
@@ -41,32 +42,77 @@ struct Rule {
 };
 
 const std::map<std::string, Rule>& Rules() {
-  static const auto* rules = new std::map<std::string, Rule>{
-      {"arrests", {Rule::kCount, "arrests", ""}},
-      {"pto_linked_arrests_claimed", {Rule::kCount, "claimed", ""}},
-      {"pto_linked_arrests_substantiated",
-       {Rule::kValueIsK, "claimed", "substantiated"}},
-      {"link_substantiation_rate", {Rule::kShare, "claimed", "substantiated"}},
-      {"sentenced", {Rule::kCount, "sentenced", ""}},
-      {"mean_desert", {Rule::kMeasure, "sentenced", ""}},
-      {"weighted_enforcement_value", {Rule::kMeasure, "sentenced", ""}},
-      {"high_desert_share", {Rule::kShare, "sentenced", "high_desert"}},
-      {"lnf_share", {Rule::kShare, "sentenced", "lnf"}},
-      {"ch1_share", {Rule::kShare, "sentenced", "ch1"}},
-      {"weapon_share", {Rule::kShare, "sentenced", "weapon"}},
-      {"aggravating_role_share", {Rule::kShare, "sentenced", "aggravating"}},
-      {"claimed_priority_share",
-       {Rule::kShare, "sentenced", "claimed_priority"}},
-      {"fruition_gap", {Rule::kGap, "sentenced", ""}},
-      {"lnf_prison_years", {Rule::kMeasure, "lnf", ""}},
-      {"lnf_cost_usd", {Rule::kMeasure, "lnf", ""}},
-      {"declined_then_charged_elsewhere",
-       {Rule::kCount, "declined_charged", ""}},
-      {"org_outcomes_reported", {Rule::kNone, "", ""}},
-      {"pending_counted_as_dismantled", {Rule::kNone, "", ""}},
-      {"target_ratio:PERFORMANCE_MEASURE_ARRESTS",
-       {Rule::kMeasure, "arrests", ""}},
-  };
+  static const auto* rules = [] {
+    auto* rules = new std::map<std::string, Rule>{
+        {"arrests", {Rule::kCount, "arrests", ""}},
+        {"pto_linked_arrests_claimed", {Rule::kCount, "claimed", ""}},
+        {"pto_linked_arrests_substantiated",
+         {Rule::kValueIsK, "claimed", "substantiated"}},
+        {"link_substantiation_rate",
+         {Rule::kShare, "claimed", "substantiated"}},
+        {"sentenced", {Rule::kCount, "sentenced", ""}},
+        {"mean_desert", {Rule::kMeasure, "sentenced", ""}},
+        {"weighted_enforcement_value", {Rule::kMeasure, "sentenced", ""}},
+        {"high_desert_share", {Rule::kShare, "sentenced", "high_desert"}},
+        {"lnf_share", {Rule::kShare, "sentenced", "lnf"}},
+        {"ch1_share", {Rule::kShare, "sentenced", "ch1"}},
+        {"weapon_share", {Rule::kShare, "sentenced", "weapon"}},
+        {"aggravating_role_share", {Rule::kShare, "sentenced", "aggravating"}},
+        {"claimed_priority_share",
+         {Rule::kShare, "sentenced", "claimed_priority"}},
+        {"fruition_gap", {Rule::kGap, "sentenced", ""}},
+        {"lnf_prison_years", {Rule::kMeasure, "lnf", ""}},
+        {"lnf_cost_usd", {Rule::kMeasure, "lnf", ""}},
+        {"declined_then_charged_elsewhere",
+         {Rule::kCount, "declined_charged", ""}},
+        {"org_outcomes_reported", {Rule::kNone, "", ""}},
+        {"pending_counted_as_dismantled", {Rule::kNone, "", ""}},
+        {"target_ratio:PERFORMANCE_MEASURE_ARRESTS",
+         {Rule::kMeasure, "arrests", ""}},
+        // The prosecution stage and the sentencing tables.
+        {"charged", {Rule::kCount, "charged", ""}},
+        {"mandatory_minimum_charged_share",
+         {Rule::kShare, "charged", "charged_mm"}},
+        {"declined", {Rule::kCount, "declined", ""}},
+        {"declination_rate", {Rule::kShare, "declined+charged", "declined"}},
+        {"referred_to_state_share", {Rule::kShare, "declined", "referred"}},
+        {"dispositions", {Rule::kCount, "dispositions", ""}},
+        {"plea_rate", {Rule::kShare, "dispositions", "pleas"}},
+        {"conviction_rate", {Rule::kShare, "dispositions", "convictions"}},
+        {"lnf_sentenced", {Rule::kCount, "lnf", ""}},
+        {"lnf_mandatory_minimum_share", {Rule::kShare, "lnf", "lnf_mm"}},
+        {"lnf_safety_valve_share", {Rule::kShare, "lnf", "lnf_valve"}},
+        {"below_mandatory_minimum_share",
+         {Rule::kShare, "sentenced_mm", "below_mm"}},
+        {"weight_role_mismatch_share", {Rule::kShare, "heavy", "heavy_low"}},
+        {"mean_sentence_months", {Rule::kMeasure, "sentenced", ""}},
+        {"median_sentence_months", {Rule::kMeasure, "sentenced", ""}},
+        {"ocdetf_lnf_share", {Rule::kShare, "ocdetf", "ocdetf_lnf"}},
+        {"seizures", {Rule::kCount, "seizures", ""}},
+        {"seized_value_usd", {Rule::kMeasure, "seizures", ""}},
+    };
+    // The tables: every member a share of its own attribute count.
+    for (int f = 1; f <= 18; ++f) {
+      const std::string m =
+          v1::OffenseFunction_Name(static_cast<v1::OffenseFunction>(f));
+      (*rules)["function_share:" + m] = {Rule::kShare, "sentenced", "fn:" + m};
+    }
+    for (int c = 1; c <= 6; ++c) {
+      const std::string m = std::to_string(c);
+      (*rules)["criminal_history_share:" + m] = {Rule::kShare, "sentenced",
+                                                 "ch:" + m};
+    }
+    for (int d = 1; d <= 7; ++d) {
+      const std::string m = v1::Drug_Name(static_cast<v1::Drug>(d));
+      (*rules)["drug_share:" + m] = {Rule::kShare, "sentenced", "drug:" + m};
+    }
+    for (int o = 1; o <= 6; ++o) {
+      const std::string m = v1::CaseOrigin_Name(static_cast<v1::CaseOrigin>(o));
+      (*rules)["origin_lnf_share:" + m] = {Rule::kShare, "origin:" + m,
+                                           "origin_lnf:" + m};
+    }
+    return rules;
+  }();
   return *rules;
 }
 

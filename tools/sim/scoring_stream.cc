@@ -240,10 +240,9 @@ class Stream {
         c->add_statutes("21 U.S.C. 841(a)(1)");
         c->set_mandatory_minimum_months(kMinimums[m]);
         Add(r, s->pid);
-        if (k + 1 == versions) {
-          s->charges.push_back({case_id, charge_district,
-                                r.occurred_at().seconds(), kMinimums[m]});
-        }
+        s->charge_history.push_back({case_id, charge_district,
+                                     r.occurred_at().seconds(), kMinimums[m]});
+        if (k + 1 == versions) s->charges.push_back(s->charge_history.back());
       }
     }
     if (s->charged_district.empty() && Pick(10) == 0) {
