@@ -298,6 +298,16 @@ const std::vector<PairRule>& PairRules() {
        "lnf_share",
        kLnfShareThreshold,
        {"lnf_share", "sentenced", "lnf_prison_years", "lnf_cost_usd"}},
+      // About the LNF people only: it needs enough of them, whatever the
+      // number sentenced.
+      {v1::EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH,
+       "lnf_mandatory_minimum_share",
+       kLnfMandatoryMinimumThreshold,
+       {"lnf_mandatory_minimum_share", "lnf_sentenced",
+        "lnf_safety_valve_share"},
+       "lnf_sentenced",
+       kMinLnfSentenced,
+       "min_lnf_sentenced"},
   };
   return *rules;
 }
@@ -331,16 +341,16 @@ Finding JudgePair(const PairRule& rule, const v1::Scorecard& card,
       card.public_view() ? scope : absl::StrCat(scope, "/restricted"));
   // A withheld cell cannot be judged: on a public view Shown() is null for
   // it, as for a missing one.
-  const v1::Indicator* sentenced = Shown(card, "sentenced");
-  const int64_t n = sentenced == nullptr ? 0 : sentenced->n();
+  const v1::Indicator* count = Shown(card, std::string(rule.count));
+  const int64_t n = count == nullptr ? 0 : count->n();
   const double threshold = t.Get(rule.threshold);
-  const double min_sentenced = t.Get(kMinSentenced);
+  const double min_count = t.Get(rule.min_count);
   const v1::Indicator* i = Shown(card, std::string(rule.indicator));
-  f.holds = static_cast<double>(n) >= min_sentenced && Defined(i) &&
+  f.holds = static_cast<double>(n) >= min_count && Defined(i) &&
             i->value() >= threshold;
   auto& facts = *f.event.mutable_facts();
   facts["threshold"] = threshold;
-  facts["min_sentenced"] = min_sentenced;
+  facts[rule.min_fact] = min_count;
   for (std::string_view name : rule.cells) AddCell(card, name, &f.event);
   return f;
 }

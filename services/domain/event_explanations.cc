@@ -145,7 +145,8 @@ bool Suppressed(const Facts& f, const std::string& cell) {
   return f.count(cell + ".suppressed") > 0;
 }
 
-// FRUITION_GAP and LNF_SHARE_HIGH come in pairs (SPEC §6): which half.
+// FRUITION_GAP, LNF_SHARE_HIGH and LNF_MANDATORY_MINIMUM_HIGH come in pairs
+// (SPEC §6): which half.
 std::string PairNote(const v1::OversightEvent& e) {
   if (e.visibility() == v1::VISIBILITY_RESTRICTED) {
     return " (Restricted: judged on the current restricted figures, "
@@ -156,9 +157,11 @@ std::string PairNote(const v1::OversightEvent& e) {
          "a figure withheld there cannot be judged publicly.)";
 }
 
-// On the public view, a pair condition whose inputs are withheld.
-bool Unjudgeable(const Facts& f, const std::string& indicator) {
-  return Suppressed(f, indicator) || Suppressed(f, "sentenced");
+// On the public view, a pair condition whose inputs (the indicator, and
+// the count of the people it is about) are withheld.
+bool Unjudgeable(const Facts& f, const std::string& indicator,
+                 const std::string& count = "sentenced") {
+  return Suppressed(f, indicator) || Suppressed(f, count);
 }
 
 std::string Where(const v1::OversightEvent& e) {
@@ -312,6 +315,54 @@ Explanation ExplainLnfShareHigh(const v1::OversightEvent& e) {
   }
   x.see_also.push_back(absl::StrCat(
       "ScoringService.GetScorecard unit=", e.unit(), " period=", e.period()));
+  return x;
+}
+
+Explanation ExplainLnfMandatoryMinimumHigh(const v1::OversightEvent& e) {
+  Explanation x;
+  const Facts& f = e.facts();
+  x.rule = absl::StrCat(
+      "LNF_MANDATORY_MINIMUM_HIGH: in a unit-period with at least ",
+      F(f, "min_lnf_sentenced"),
+      " low-level, nonviolent, first-time offenders (LNF) sentenced, at "
+      "least ",
+      F(f, "threshold", true),
+      " of them had been charged with an offense carrying a mandatory "
+      "minimum sentence (the case's charge named a minimum of more than 0 "
+      "months). Congress set the drug quantities that trigger mandatory "
+      "minimums at what it took \"serious\" and \"major\" traffickers to "
+      "hold; aggregating weight across a conspiracy lets a prosecutor reach "
+      "them against couriers and street-level sellers. The safety valve "
+      "lets a court sentence some first-time, nonviolent offenders below the "
+      "minimum; the Department of Justice's own charging policy (2013) asked "
+      "prosecutors not to charge such minimums against low-level, "
+      "nonviolent offenders without significant criminal history.",
+      PairNote(e));
+  if (e.visibility() == v1::VISIBILITY_PUBLIC &&
+      Unjudgeable(f, "lnf_mandatory_minimum_share", "lnf_sentenced")) {
+    x.summary =
+        absl::StrCat("In ", Where(e), ", the figures this rule needs are ",
+                     kWithheld, ", so it cannot be judged publicly.");
+  } else {
+    // The safety valve share, when the card has it (shown or withheld).
+    const bool valve = f.count("lnf_safety_valve_share") > 0 ||
+                       Suppressed(f, "lnf_safety_valve_share");
+    x.summary = absl::StrCat(
+        "In ", Where(e), ", ", F(f, "lnf_mandatory_minimum_share", true),
+        " of the ", F(f, "lnf_sentenced"),
+        " LNF offenders sentenced had been charged under a mandatory "
+        "minimum",
+        valve ? absl::StrCat("; ", F(f, "lnf_safety_valve_share", true),
+                             " of the LNF offenders received the safety "
+                             "valve")
+              : "",
+        ". A high share means penalties written for major traffickers "
+        "fell on the least culpable people sentenced.");
+  }
+  x.see_also.push_back(absl::StrCat(
+      "ScoringService.GetScorecard unit=", e.unit(), " period=", e.period(),
+      " (lnf_mandatory_minimum_share, lnf_safety_valve_share, "
+      "below_mandatory_minimum_share)"));
   return x;
 }
 

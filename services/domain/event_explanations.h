@@ -23,6 +23,7 @@ Explanation ExplainPendingCountedAsDismantled(const v1::OversightEvent& e);
 Explanation ExplainTargetOvershoot(const v1::OversightEvent& e);
 Explanation ExplainFruitionGap(const v1::OversightEvent& e);
 Explanation ExplainLnfShareHigh(const v1::OversightEvent& e);
+Explanation ExplainLnfMandatoryMinimumHigh(const v1::OversightEvent& e);
 Explanation ExplainDeclinedThenChargedElsewhere(const v1::OversightEvent& e);
 Explanation ExplainReportConflict(const v1::OversightEvent& e);
 Explanation ExplainScorecardPublished(const v1::OversightEvent& e);

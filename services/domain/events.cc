@@ -50,12 +50,13 @@ const PairRule& PairOf(v1::EventType type) {
   return PairRules().front();  // unreachable: every pair type is listed
 }
 
-// FRUITION_GAP or LNF_SHARE_HIGH: judged on each view of a card.
+// A pair rule (FRUITION_GAP, LNF_SHARE_HIGH, LNF_MANDATORY_MINIMUM_HIGH):
+// judged on each view of a card.
 EventRule Pair(v1::EventType type, const char* label,
                std::vector<std::string> key_facts) {
   EventRule r = Rule(type, label, {VISIBILITY_PUBLIC, VISIBILITY_RESTRICTED},
                      RuleInput::kScorecard, std::move(key_facts));
-  r.thresholds = {PairOf(type).threshold, kMinSentenced};
+  r.thresholds = {PairOf(type).threshold, PairOf(type).min_count};
   r.condition = [type](const RuleInputs& in) {
     return std::vector<Finding>{
         JudgePair(PairOf(type), *in.card, in.thresholds)};
@@ -143,6 +144,40 @@ void AddReportRules(std::vector<EventRule>* rules) {
   rules->push_back(std::move(conflict));
 }
 
+// LNF_MANDATORY_MINIMUM_HIGH: a pair rule about the LNF people sentenced.
+EventRule MandatoryMinimumRule() {
+  EventRule mm = Pair(v1::EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH,
+                      "Mandatory minimums against low-level offenders",
+                      {"lnf_mandatory_minimum_share", "lnf_sentenced",
+                       "lnf_safety_valve_share", "threshold"});
+  mm.headline = [](const Thresholds& t) {
+    return absl::StrCat(Percent(t.Get(kLnfMandatoryMinimumThreshold)),
+                        "% or more of the low-level, nonviolent, first-time "
+                        "offenders sentenced had been charged under a "
+                        "mandatory minimum.");
+  };
+  // Its own facts, in the rule's words (the indicator registry describes
+  // the same cells for scorecards).
+  mm.fact_meanings = {
+      {"threshold",
+       "the rulebook's threshold: the least share of LNF offenders charged "
+       "under a mandatory minimum that raises this event"},
+      {"min_lnf_sentenced",
+       "least number of LNF offenders sentenced in the unit-period for the "
+       "rule to apply"},
+      {"lnf_sentenced",
+       "people sentenced in the unit-period who were low-level, nonviolent, "
+       "first-time offenders (LNF)"},
+      {"lnf_mandatory_minimum_share",
+       "share of the LNF offenders sentenced whose case's charge carried a "
+       "mandatory minimum sentence"},
+      {"lnf_safety_valve_share",
+       "share of the LNF offenders sentenced whom the court gave the safety "
+       "valve (a sentence below the mandatory minimum)"}};
+  mm.explain = ExplainLnfMandatoryMinimumHigh;
+  return mm;
+}
+
 // The rules judged on scorecards, in the order ScorecardConditions lists
 // their findings.
 void AddScorecardRules(std::vector<EventRule>* rules) {
@@ -170,6 +205,8 @@ void AddScorecardRules(std::vector<EventRule>* rules) {
   };
   lnf.explain = ExplainLnfShareHigh;
   rules->push_back(std::move(lnf));
+
+  rules->push_back(MandatoryMinimumRule());
 
   EventRule target = Rule(v1::EVENT_TYPE_TARGET_OVERSHOOT,
                           "Performance target overshot", {VISIBILITY_PUBLIC},
@@ -267,6 +304,11 @@ const std::vector<ThresholdDef>& EventThresholds() {
       {kMinSentenced, 11, 0, 1000000, true,
        "FRUITION_GAP and LNF_SHARE_HIGH only in unit-periods with at least "
        "this many sentenced"},
+      {kLnfMandatoryMinimumThreshold, 0.5, 0, 1, false,
+       "LNF_MANDATORY_MINIMUM_HIGH when lnf_mandatory_minimum_share >= this"},
+      {kMinLnfSentenced, 11, 0, 1000000, true,
+       "LNF_MANDATORY_MINIMUM_HIGH only in unit-periods with at least this "
+       "many LNF offenders sentenced"},
       {kTargetRatioThreshold, 1.25, 0, 1e6, false,
        "TARGET_OVERSHOOT when target_ratio >= this"},
       {kPublishIntervalSeconds, 60, 0, 86400, true,

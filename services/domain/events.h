@@ -9,7 +9,7 @@
 // EventThresholds(), and the gateway serves the table as JSON
 // (GET /api/v1/catalogue/events) for the dashboard.
 //
-// Adding an event type: its enum value in protos/fruition/v1/events.proto,
+// Adding an event type: its enum value in protos/fruition/v1/enums.proto,
 // one entry in EventRules() (events.cc) with its condition, and its test.
 // A new threshold: one entry in EventThresholds() (and the Helm values and
 // schema, which a test compares with it).
@@ -25,10 +25,10 @@
 //   REPORT_CONFLICT/report/<reporter>/<report_id>
 //   PENDING_COUNTED_AS_DISMANTLED/report/<reporter>/<report_id>
 //   TARGET_OVERSHOOT/<unit>/<period>/<measure> (PUBLIC, on the public view)
-//   FRUITION_GAP/<unit>/<period>, LNF_SHARE_HIGH/<unit>/<period> (PUBLIC,
-//     judged on the public view) and FRUITION_GAP/<unit>/<period>/restricted,
-//     LNF_SHARE_HIGH/<unit>/<period>/restricted (RESTRICTED, judged on the
-//     restricted card): the pairs of SPEC §6
+//   FRUITION_GAP/<unit>/<period>, LNF_SHARE_HIGH/<unit>/<period>,
+//     LNF_MANDATORY_MINIMUM_HIGH/<unit>/<period> (PUBLIC, judged on the
+//     public view) and the same keys with /restricted appended (RESTRICTED,
+//     judged on the restricted card): the pairs of SPEC §6
 //   SCORECARD_PUBLISHED/<unit>/<period> (a PUBLIC event from the public
 //     view, a RESTRICTED one from the restricted card)
 //
@@ -89,6 +89,9 @@ class Thresholds {
 inline constexpr char kFruitionGapThreshold[] = "fruition-gap-threshold";
 inline constexpr char kLnfShareThreshold[] = "lnf-share-threshold";
 inline constexpr char kMinSentenced[] = "min-sentenced";
+inline constexpr char kLnfMandatoryMinimumThreshold[] =
+    "lnf-mandatory-minimum-threshold";
+inline constexpr char kMinLnfSentenced[] = "min-lnf-sentenced";
 inline constexpr char kTargetRatioThreshold[] = "target-ratio-threshold";
 inline constexpr char kPublishIntervalSeconds[] = "publish-interval-seconds";
 
@@ -238,17 +241,24 @@ Finding ReportConflict(const std::string& reporter,
 // A condition of SPEC §6 that comes in a pair: a PUBLIC condition judged on
 // the public view (condition key <TYPE>/<unit>/<period>) and a RESTRICTED
 // one judged on the restricted card (<TYPE>/<unit>/<period>/restricted).
-// Both hold when `sentenced` >= min-sentenced and `indicator` >= the
-// threshold; on the public view, not when either is suppressed.
+// Both hold when the n of cell `count` >= the `min_count` threshold and
+// `indicator` >= the `threshold`; on the public view, not when either cell
+// is suppressed.
 struct PairRule {
   v1::EventType type;
   std::string_view indicator;
   std::string threshold;  // of EventThresholds()
-  // The cells its events show (besides `threshold` and `min_sentenced`).
+  // The cells its events show (besides `threshold` and `min_fact`).
   std::vector<std::string_view> cells;
+  // The people the indicator is about: a count cell (its n) and the least
+  // number of them for the rule to apply (of EventThresholds()), shown as
+  // fact `min_fact`.
+  std::string_view count = "sentenced";
+  std::string min_count = kMinSentenced;
+  std::string min_fact = "min_sentenced";
 };
 
-// FRUITION_GAP and LNF_SHARE_HIGH.
+// FRUITION_GAP, LNF_SHARE_HIGH and LNF_MANDATORY_MINIMUM_HIGH.
 const std::vector<PairRule>& PairRules();
 
 // One pair rule judged on one card: the PUBLIC half on a public view, the

@@ -139,6 +139,21 @@ TEST(EventRegistryTest, ThresholdsAndHeadlines) {
   EXPECT_NE(gap->headline(Thresholds()).find("gap of 25 points"),
             std::string::npos);
   EXPECT_NE(gap->headline(t).find("gap of 40 points"), std::string::npos);
+  // LNF_MANDATORY_MINIMUM_HIGH reads its own two thresholds (SPEC §6
+  // defaults), not min-sentenced.
+  EXPECT_EQ(Thresholds().Get(kLnfMandatoryMinimumThreshold), 0.5);
+  EXPECT_EQ(Thresholds().Get(kMinLnfSentenced), 11);
+  const EventRule* mm =
+      FindEventRule(v1::EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH);
+  ASSERT_NE(mm, nullptr);
+  EXPECT_EQ(mm->thresholds,
+            (std::vector<std::string>{kLnfMandatoryMinimumThreshold,
+                                      kMinLnfSentenced}));
+  EXPECT_EQ(mm->severity, v1::SEVERITY_WARNING);
+  t.Set(kLnfMandatoryMinimumThreshold, 0.6);
+  EXPECT_EQ(mm->headline(Thresholds()).rfind("50% or more", 0), 0u)
+      << mm->headline(Thresholds());
+  EXPECT_EQ(mm->headline(t).rfind("60% or more", 0), 0u) << mm->headline(t);
   const std::string json = EventCatalogueJson();
   EXPECT_NE(json.find("\"configKey\":\"fruitionGapThreshold\""),
             std::string::npos);

@@ -174,6 +174,21 @@ v1::Scorecard LnfCard(double share, int64_t lnf, double months) {
                Cell("lnf_cost_usd", years * 36299, lnf)});
 }
 
+// 40 sentenced, `lnf` of them LNF, a share `mm` of those charged under a
+// mandatory minimum, a quarter given the safety valve.
+v1::Scorecard MmCard(double mm, int64_t lnf) {
+  return Card({Cell("sentenced", 40, 40),
+               Cell("lnf_sentenced", static_cast<double>(lnf), lnf),
+               Cell("lnf_mandatory_minimum_share", mm, lnf),
+               Cell("lnf_safety_valve_share", 0.25, lnf)});
+}
+
+// LNF_MANDATORY_MINIMUM_HIGH judged on `card` (its view's half).
+Finding MmOf(const v1::Scorecard& card) {
+  return OfType(ScorecardConditions(card, Thresholds()),
+                v1::EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH);
+}
+
 // The event as Reconcile emits it (holding, or the resolution of a holding
 // event).
 OversightEvent Emitted(const Finding& f) {
@@ -390,6 +405,55 @@ TEST(Explain, LnfShareHigh) {
   EXPECT_FALSE(Contains(x.summary(), "e+")) << x.summary();
 }
 
+TEST(Explain, LnfMandatoryMinimumHigh) {
+  // 16 LNF offenders, 12 of them charged under a mandatory minimum, 4 given
+  // the safety valve.
+  const Finding f = MmOf(Public(MmCard(0.75, 16)));
+  ASSERT_TRUE(f.holds);
+  const v1::EventExplanation x = Check(Emitted(f));
+  // The condition, its thresholds, and the study's reason.
+  EXPECT_TRUE(Contains(x.rule(),
+                       "at least 11 low-level, nonviolent, "
+                       "first-time offenders"))
+      << x.rule();
+  EXPECT_TRUE(Contains(x.rule(), "at least 50.0%")) << x.rule();
+  EXPECT_TRUE(Contains(x.rule(), "mandatory minimum")) << x.rule();
+  EXPECT_TRUE(Contains(x.rule(), "safety valve")) << x.rule();
+  EXPECT_TRUE(Contains(x.rule(), "Public: judged on the public view"))
+      << x.rule();
+  EXPECT_TRUE(Contains(x.summary(), "75.0% of the 16 LNF offenders"))
+      << x.summary();
+  EXPECT_TRUE(Contains(x.summary(),
+                       "25.0% of the LNF offenders received "
+                       "the safety valve"))
+      << x.summary();
+  EXPECT_TRUE(Contains(x.see_also(0), "unit=agency:DEA period=FY2016"))
+      << x.see_also(0);
+  // The restricted half says which it is.
+  const Finding r = MmOf(MmCard(0.75, 16));
+  EXPECT_TRUE(Contains(Check(Emitted(r)).rule(), "Restricted"));
+}
+
+TEST(Explain, LnfMandatoryMinimumHighWithheld) {
+  // The public view withholds the number of LNF offenders: the rule cannot
+  // be judged publicly, and the resolution says so without a number.
+  const Finding f = MmOf(Public(MmCard(0.75, 16), {"lnf_sentenced"}));
+  ASSERT_FALSE(f.holds);
+  const v1::EventExplanation x = Check(Emitted(f));
+  EXPECT_TRUE(Contains(x.summary(), "cannot be judged publicly"))
+      << x.summary();
+  EXPECT_FALSE(Contains(x.summary(), "of the 16")) << x.summary();
+  // A withheld safety-valve share reads as withheld, not as 0.
+  const Finding g = MmOf(Public(MmCard(0.75, 16), {"lnf_safety_valve_share"}));
+  ASSERT_TRUE(g.holds);
+  const v1::EventExplanation y = Check(Emitted(g));
+  EXPECT_TRUE(Contains(y.summary(),
+                       "(withheld by disclosure control) of the "
+                       "LNF offenders received"))
+      << y.summary();
+  EXPECT_FALSE(Contains(y.summary(), "0.0%")) << y.summary();
+}
+
 TEST(Explain, LnfShareHighRestricted) {
   // 8 LNF: the restricted half shows the years and cost the public view
   // withholds.
@@ -502,7 +566,8 @@ TEST(Explain, EveryTypeHasItsRule) {
   };
   const v1::Scorecard card =
       Card({Cell("sentenced", 20, 20), Cell("fruition_gap", 0.3, 20),
-            Cell("lnf_share", 0.4, 20),
+            Cell("lnf_share", 0.4, 20), Cell("lnf_sentenced", 12, 12),
+            Cell("lnf_mandatory_minimum_share", 0.5, 12),
             Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS", 1.5, 20)});
   for (const v1::Scorecard& c : {Public(card), card}) {
     for (const Finding& f : ScorecardConditions(c, Thresholds())) {
@@ -516,14 +581,17 @@ TEST(Explain, EveryTypeHasItsRule) {
     EXPECT_NE(x.rule(), "unknown event type");
     ++seen[e.type()];
   }
-  for (int t = v1::EVENT_TYPE_LINK_UNSUBSTANTIATED;
-       t <= v1::EVENT_TYPE_SCORECARD_PUBLISHED; ++t) {
-    EXPECT_GT(seen[static_cast<v1::EventType>(t)], 0)
-        << v1::EventType_Name(static_cast<v1::EventType>(t));
+  // Every type of the enum but UNSPECIFIED.
+  const auto* types = v1::EventType_descriptor();
+  for (int i = 0; i < types->value_count(); ++i) {
+    const auto t = static_cast<v1::EventType>(types->value(i)->number());
+    if (t == v1::EVENT_TYPE_UNSPECIFIED) continue;
+    EXPECT_GT(seen[t], 0) << v1::EventType_Name(t);
   }
   // Both halves of each pair.
   EXPECT_EQ(seen[v1::EVENT_TYPE_FRUITION_GAP], 2);
   EXPECT_EQ(seen[v1::EVENT_TYPE_LNF_SHARE_HIGH], 2);
+  EXPECT_EQ(seen[v1::EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH], 2);
 }
 
 TEST(Explain, ResolvedEventsSayResolved) {

@@ -16,10 +16,9 @@
 //     ReconcilerService.
 //
 // Scorecard rules (rules.h): the PUBLIC conditions (the public half of
-// FRUITION_GAP and LNF_SHARE_HIGH, TARGET_OVERSHOOT, the PUBLIC
-// SCORECARD_PUBLISHED) are judged on the public view only, the RESTRICTED
-// ones on the restricted card only; each SCORECARD_PUBLISHED at most once
-// per unit-period per publish interval.
+// each pair rule, TARGET_OVERSHOOT, the PUBLIC SCORECARD_PUBLISHED) are judged
+// on the public view only, the RESTRICTED ones on the restricted card only;
+// each SCORECARD_PUBLISHED at most once per unit-period per publish interval.
 //
 // Who emits what: every event is keyed like its input (subject_pid, unit,
 // or the record's own key), and all these topics have the same partition

@@ -293,6 +293,35 @@ Finding RestrictedLnf(double share, int64_t sentenced, int64_t lnf,
       v1::EVENT_TYPE_LNF_SHARE_HIGH);
 }
 
+// A card with `sentenced` people sentenced, `lnf` of them LNF, a share
+// `mm` of those charged under a mandatory minimum and a share `valve` of
+// them given the safety valve.
+v1::Scorecard MmCard(double mm, int64_t lnf, int64_t sentenced,
+                     int64_t revision = 1, double valve = 0.25) {
+  return Card({Cell("sentenced", static_cast<double>(sentenced), sentenced),
+               Cell("lnf_sentenced", static_cast<double>(lnf), lnf),
+               Cell("lnf_mandatory_minimum_share", mm, lnf),
+               Cell("lnf_safety_valve_share", valve, lnf)},
+              revision);
+}
+
+// LNF_MANDATORY_MINIMUM_HIGH judged on one view of a card.
+Finding MmOn(const v1::Scorecard& view, const Thresholds& t) {
+  return OfType(ScorecardConditions(view, t),
+                v1::EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH);
+}
+
+// The PUBLIC half, on a public view of MmCard that withholds nothing, and
+// the RESTRICTED half, on MmCard itself.
+Finding Mm(double mm, int64_t lnf, int64_t sentenced, int64_t revision = 1,
+           const Thresholds& t = Thresholds()) {
+  return MmOn(Public(MmCard(mm, lnf, sentenced, revision)), t);
+}
+Finding RestrictedMm(double mm, int64_t lnf, int64_t sentenced,
+                     int64_t revision = 1, const Thresholds& t = Thresholds()) {
+  return MmOn(MmCard(mm, lnf, sentenced, revision), t);
+}
+
 // TARGET_OVERSHOOT, judged on a public view of TargetCard.
 Finding Target(double ratio, int64_t reported, int64_t revision = 1,
                const Thresholds& t = Thresholds()) {
@@ -406,6 +435,27 @@ void ExpectPublicSafe(const OversightEvent& e, const v1::Scorecard& view) {
       EXPECT_EQ(name, i.name() + ".suppressed")
           << "public fact " << name << " of a suppressed cell";
       EXPECT_EQ(value, 1) << name;
+    }
+  }
+}
+
+// For each set of `withheld` cells: the public view of `card` withholding
+// them does not hold `type`, and its event shows them only as
+// `<cell>.suppressed` (no value, no n: SPEC §5 D1).
+void ExpectNotJudgedWhenWithheld(
+    const v1::Scorecard& card, v1::EventType type,
+    const std::vector<std::set<std::string>>& withheld_sets) {
+  for (const auto& withheld : withheld_sets) {
+    SCOPED_TRACE(::testing::PrintToString(withheld));
+    const v1::Scorecard view = Public(card, withheld);
+    const Finding f = OfType(ScorecardConditions(view, Thresholds()), type);
+    EXPECT_FALSE(f.holds);
+    EXPECT_EQ(f.event.visibility(), v1::VISIBILITY_PUBLIC);
+    ExpectPublicSafe(f.event, view);
+    for (const auto& cell : withheld) {
+      EXPECT_EQ(f.event.facts().at(cell + ".suppressed"), 1) << cell;
+      EXPECT_EQ(f.event.facts().count(cell), 0u) << cell;
+      EXPECT_EQ(f.event.facts().count(cell + ".n"), 0u) << cell;
     }
   }
 }
@@ -1035,21 +1085,9 @@ TEST(FruitionGap, SuppressedInputsDoNotHoldPublicly) {
                                     v1::EVENT_TYPE_FRUITION_GAP);
   EXPECT_TRUE(restricted.holds);
   EXPECT_EQ(restricted.event.visibility(), v1::VISIBILITY_RESTRICTED);
-  for (const auto& withheld : std::vector<std::set<std::string>>{
-           {"fruition_gap"}, {"sentenced"}, {"sentenced", "fruition_gap"}}) {
-    SCOPED_TRACE(::testing::PrintToString(withheld));
-    const v1::Scorecard view = Public(card, withheld);
-    const Finding f = OfType(ScorecardConditions(view, Thresholds()),
-                             v1::EVENT_TYPE_FRUITION_GAP);
-    EXPECT_FALSE(f.holds);
-    EXPECT_EQ(f.event.visibility(), v1::VISIBILITY_PUBLIC);
-    ExpectPublicSafe(f.event, view);
-    for (const auto& cell : withheld) {
-      EXPECT_EQ(f.event.facts().at(cell + ".suppressed"), 1) << cell;
-      EXPECT_EQ(f.event.facts().count(cell), 0u) << cell;
-      EXPECT_EQ(f.event.facts().count(cell + ".n"), 0u) << cell;
-    }
-  }
+  ExpectNotJudgedWhenWithheld(
+      card, v1::EVENT_TYPE_FRUITION_GAP,
+      {{"fruition_gap"}, {"sentenced"}, {"sentenced", "fruition_gap"}});
 }
 
 TEST(FruitionGap, EachHalfJudgedOnItsOwnView) {
@@ -1202,13 +1240,164 @@ TEST(LnfShareHigh, Lifecycle) {
                   RestrictedLnf(0.25, 20, 5, 4));
 }
 
+// ================= LNF_MANDATORY_MINIMUM_HIGH =================
+
+TEST(LnfMandatoryMinimumHigh, HoldsAtTheThresholdNotJustBelow) {
+  for (bool restricted : {false, true}) {
+    SCOPED_TRACE(restricted ? "restricted" : "public");
+    auto holds = [&](double mm, int64_t lnf) {
+      return (restricted ? RestrictedMm(mm, lnf, 40) : Mm(mm, lnf, 40)).holds;
+    };
+    EXPECT_TRUE(holds(0.5, 20));
+    EXPECT_FALSE(holds(0.49, 20));
+    EXPECT_FALSE(holds(0.4999, 20));
+    // The share computed as scoring computes it (6 of 12, 5 of 11).
+    EXPECT_TRUE(holds(6.0 / 12.0, 12));
+    EXPECT_FALSE(holds(5.0 / 11.0, 11));
+  }
+}
+
+TEST(LnfMandatoryMinimumHigh, NeedsElevenLnfSentencedNotElevenSentenced) {
+  for (bool restricted : {false, true}) {
+    SCOPED_TRACE(restricted ? "restricted" : "public");
+    auto holds = [&](int64_t lnf, int64_t sentenced) {
+      return (restricted ? RestrictedMm(0.9, lnf, sentenced)
+                         : Mm(0.9, lnf, sentenced))
+          .holds;
+    };
+    EXPECT_TRUE(holds(11, 40));
+    EXPECT_FALSE(holds(10, 40));
+    // 11 LNF of 11 sentenced is enough; 10 LNF is not, however many
+    // were sentenced.
+    EXPECT_TRUE(holds(11, 11));
+    EXPECT_FALSE(holds(10, 100));
+  }
+  // A share without a value (undefined) holds nowhere, whatever the count.
+  v1::Scorecard card = MmCard(0.9, 20, 40);
+  for (auto& i : *card.mutable_indicators()) {
+    if (i.name() == "lnf_mandatory_minimum_share") {
+      i = Cell(i.name(), 0, 20, false);
+    }
+  }
+  EXPECT_FALSE(MmOn(card, Thresholds()).holds);
+  EXPECT_FALSE(MmOn(Public(card), Thresholds()).holds);
+}
+
+TEST(LnfMandatoryMinimumHigh, Event) {
+  const Finding f = Mm(0.75, 16, 40);
+  const OversightEvent& e = f.event;
+  EXPECT_TRUE(f.holds);
+  EXPECT_EQ(e.condition_key(), "LNF_MANDATORY_MINIMUM_HIGH/agency:DEA/FY2016");
+  EXPECT_EQ(e.type(), v1::EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH);
+  EXPECT_EQ(e.severity(), v1::SEVERITY_WARNING);
+  EXPECT_EQ(e.visibility(), v1::VISIBILITY_PUBLIC);
+  EXPECT_EQ(e.unit(), "agency:DEA");
+  EXPECT_EQ(e.period(), "FY2016");
+  EXPECT_TRUE(e.subject_pid().empty());
+  EXPECT_EQ(f.key, "agency:DEA");
+  const std::map<std::string, double> want = {
+      {"lnf_mandatory_minimum_share", 0.75},
+      {"lnf_mandatory_minimum_share.n", 16},
+      {"lnf_sentenced", 16},
+      {"lnf_sentenced.n", 16},
+      {"lnf_safety_valve_share", 0.25},
+      {"lnf_safety_valve_share.n", 16},
+      {"threshold", 0.5},
+      {"min_lnf_sentenced", 11}};
+  const std::map<std::string, double> got(e.facts().begin(), e.facts().end());
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(std::vector<std::string>(e.evidence_refs().begin(),
+                                     e.evidence_refs().end()),
+            (std::vector<std::string>{"scorecard:PSC-1"}));
+}
+
+TEST(LnfMandatoryMinimumHigh, TwoVisibilitiesTwoConditions) {
+  const Finding pub = Mm(0.75, 16, 40);
+  const Finding res = RestrictedMm(0.75, 16, 40);
+  EXPECT_TRUE(pub.holds);
+  EXPECT_TRUE(res.holds);
+  EXPECT_EQ(res.event.condition_key(),
+            "LNF_MANDATORY_MINIMUM_HIGH/agency:DEA/FY2016/restricted");
+  EXPECT_EQ(res.event.visibility(), v1::VISIBILITY_RESTRICTED);
+  EXPECT_NE(pub.event.condition_key(), res.event.condition_key());
+  EXPECT_NE(PublishedKey(pub.key, pub.event), PublishedKey(res.key, res.event));
+  EXPECT_NE(EventId(pub.event), EventId(res.event));
+  // The restricted half cites the restricted card, the public the view.
+  EXPECT_EQ(res.event.evidence_refs(0), "scorecard:SC-1");
+  EXPECT_EQ(pub.event.evidence_refs(0), "scorecard:PSC-1");
+  // Each half is judged on its own view: the public view lags (SPEC §5 D4).
+  EXPECT_FALSE(Mm(0.3, 16, 40).holds);
+  EXPECT_TRUE(RestrictedMm(0.6, 16, 40, 2).holds);
+}
+
+TEST(LnfMandatoryMinimumHigh, SuppressedInputsDoNotHoldPublicly) {
+  const v1::Scorecard card = MmCard(0.9, 30, 60);
+  EXPECT_TRUE(MmOn(card, Thresholds()).holds);
+  ExpectNotJudgedWhenWithheld(
+      card, v1::EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH,
+      {{"lnf_mandatory_minimum_share"},
+       {"lnf_sentenced"},
+       {"lnf_sentenced", "lnf_mandatory_minimum_share"}});
+  // A withheld safety-valve share is shown as withheld, and does not stop
+  // the condition (it is not one of its inputs).
+  const v1::Scorecard view = Public(card, {"lnf_safety_valve_share"});
+  const Finding f = MmOn(view, Thresholds());
+  EXPECT_TRUE(f.holds);
+  ExpectPublicSafe(f.event, view);
+  EXPECT_EQ(f.event.facts().at("lnf_safety_valve_share.suppressed"), 1);
+  EXPECT_EQ(f.event.facts().count("lnf_safety_valve_share"), 0u);
+}
+
+TEST(LnfMandatoryMinimumHigh, Lifecycle) {
+  ExpectLifecycle(Mm(0.6, 20, 40, 1), Mm(0.65, 20, 40, 2), Mm(0.49, 20, 40, 3),
+                  Mm(0.3, 20, 40, 4));
+  ExpectLifecycle(RestrictedMm(0.6, 20, 40, 1), RestrictedMm(0.65, 20, 40, 2),
+                  RestrictedMm(0.49, 20, 40, 3), RestrictedMm(0.3, 20, 40, 4));
+  // Fewer than 11 LNF offenders also withdraws it, its resolution with the
+  // facts as they are now.
+  Publisher p;
+  ASSERT_TRUE(p.Offer(Mm(0.6, 11, 40)).has_value());
+  const std::optional<OversightEvent> resolved = p.Offer(Mm(0.6, 10, 40, 2));
+  ASSERT_TRUE(resolved.has_value());
+  EXPECT_TRUE(resolved->resolved());
+  EXPECT_EQ(resolved->severity(), v1::SEVERITY_INFO);
+  EXPECT_EQ(resolved->facts().at("lnf_sentenced"), 10);
+  // So does a public view that withholds it.
+  Publisher q;
+  ASSERT_TRUE(q.Offer(Mm(0.6, 20, 40)).has_value());
+  const std::optional<OversightEvent> withheld = q.Offer(
+      MmOn(Public(MmCard(0.6, 20, 40, 2), {"lnf_sentenced"}), Thresholds()));
+  ASSERT_TRUE(withheld.has_value());
+  EXPECT_TRUE(withheld->resolved());
+  EXPECT_EQ(withheld->facts().count("lnf_sentenced"), 0u);
+  EXPECT_EQ(withheld->facts().at("lnf_sentenced.suppressed"), 1);
+}
+
+TEST(LnfMandatoryMinimumHigh, DeterministicEventId) {
+  // The same facts, built twice: the same id, and Reconcile's.
+  const Finding a = Mm(0.6, 20, 40);
+  const Finding b = Mm(0.6, 20, 40);
+  EXPECT_EQ(EventId(a.event), EventId(b.event));
+  EXPECT_TRUE(IsEventId(EventId(a.event)));
+  const std::optional<OversightEvent> e = Reconcile(a, std::nullopt);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->event_id(), EventId(b.event));
+  // Another revision of the card (another scorecard id): another event.
+  EXPECT_NE(EventId(a.event), EventId(Mm(0.6, 20, 40, 2).event));
+}
+
 // ================= The pairs =================
+
+// A card on which every pair rule holds.
+v1::Scorecard EveryPairHolds(double value = 0.6) {
+  return Card({Cell("sentenced", 20, 20), Cell("fruition_gap", value, 20),
+               Cell("lnf_share", value, 20), Cell("lnf_sentenced", 12, 12),
+               Cell("lnf_mandatory_minimum_share", value, 12)});
+}
 
 TEST(PairRules, EveryPairRuleHasBothHalvesOnItsOwnView) {
   ASSERT_FALSE(PairRules().empty());
-  const v1::Scorecard card =
-      Card({Cell("sentenced", 20, 20), Cell("fruition_gap", 0.3, 20),
-            Cell("lnf_share", 0.4, 20)});
+  const v1::Scorecard card = EveryPairHolds();
   const std::vector<Finding> restricted =
       ScorecardConditions(card, Thresholds());
   const std::vector<Finding> pub =
@@ -1238,12 +1427,14 @@ TEST(PairRules, AWithheldInputIsNotJudgedWhateverTheCellStillHolds) {
   // `suppressed` decides, even on a cell that kept its figures: the public
   // half does not hold, and shows the cell as withheld only.
   for (const PairRule& rule : PairRules()) {
+    ASSERT_TRUE(
+        OfType(ScorecardConditions(Public(EveryPairHolds(0.9)), Thresholds()),
+               rule.type)
+            .holds);
     for (const std::string& withheld :
-         {std::string(rule.indicator), std::string("sentenced")}) {
+         {std::string(rule.indicator), std::string(rule.count)}) {
       SCOPED_TRACE(StrCat(v1::EventType_Name(rule.type), " ", withheld));
-      v1::Scorecard view =
-          Public(Card({Cell("sentenced", 20, 20), Cell("fruition_gap", 0.9, 20),
-                       Cell("lnf_share", 0.9, 20)}));
+      v1::Scorecard view = Public(EveryPairHolds(0.9));
       for (auto& i : *view.mutable_indicators()) {
         if (i.name() == withheld) i.set_suppressed(true);
       }
@@ -1485,14 +1676,16 @@ TEST(Rules, PublicEventsNeverCarryAWithheldCell) {
             Cell("claimed_priority_share", 0.6, 20),
             Cell("high_desert_share", 0.1, 20), Cell("fruition_gap", 0.5, 20),
             Cell("lnf_share", 0.5, 20), Cell("lnf_prison_years", 50, 10),
-            Cell("lnf_cost_usd", 50 * 36299, 10),
+            Cell("lnf_cost_usd", 50 * 36299, 10), Cell("lnf_sentenced", 12, 12),
+            Cell("lnf_mandatory_minimum_share", 0.75, 12),
+            Cell("lnf_safety_valve_share", 0.25, 12),
             Cell("target_ratio:PERFORMANCE_MEASURE_ARRESTS", 2.0, 40)});
   std::set<std::string> all;
   for (const auto& i : card.indicators()) all.insert(i.name());
   const v1::Scorecard view = Public(card, all);
   std::vector<Finding> fs = ScorecardConditions(view, Thresholds());
   fs.push_back(ScorecardPublished(view));
-  ASSERT_EQ(fs.size(), 4u);
+  ASSERT_EQ(fs.size(), 5u);
   for (const Finding& f : fs) {
     SCOPED_TRACE(f.event.condition_key());
     EXPECT_EQ(f.event.visibility(), v1::VISIBILITY_PUBLIC);
@@ -1501,7 +1694,10 @@ TEST(Rules, PublicEventsNeverCarryAWithheldCell) {
       EXPECT_FALSE(f.holds);
     }
     for (const auto& [name, value] : f.event.facts()) {
-      if (name == "threshold" || name == "min_sentenced") continue;
+      if (name == "threshold" || name == "min_sentenced" ||
+          name == "min_lnf_sentenced") {
+        continue;
+      }
       EXPECT_NE(name.find(".suppressed"), std::string::npos) << name;
     }
   }
@@ -1521,6 +1717,8 @@ std::vector<Finding> OneOfEach() {
   out.push_back(RestrictedGap(0.3, 20));
   out.push_back(Lnf(0.4, 20, 8));
   out.push_back(RestrictedLnf(0.4, 20, 8));
+  out.push_back(Mm(0.5, 12, 30));
+  out.push_back(RestrictedMm(0.5, 12, 30));
   Subject s;
   s.Report(DeclinationReport("D-1", "EDPA", Utc(2016, 1, 1)));
   s.Report(ChargeReport("C-1", "SDNY", Utc(2016, 2, 1)));
@@ -1545,6 +1743,7 @@ TEST(Rules, VisibilityAsSpecSection6) {
                      {v1::EVENT_TYPE_TARGET_OVERSHOOT, {P}},
                      {v1::EVENT_TYPE_FRUITION_GAP, {P, R}},
                      {v1::EVENT_TYPE_LNF_SHARE_HIGH, {P, R}},
+                     {v1::EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH, {P, R}},
                      {v1::EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE, {R}},
                      {v1::EVENT_TYPE_REPORT_CONFLICT, {R}},
                      {v1::EVENT_TYPE_SCORECARD_PUBLISHED, {P, R}}}));
@@ -1586,6 +1785,8 @@ TEST(Rules, ConditionKeysAsDocumented) {
           "FRUITION_GAP/agency:DEA/FY2016/restricted",
           "LNF_SHARE_HIGH/agency:DEA/FY2016",
           "LNF_SHARE_HIGH/agency:DEA/FY2016/restricted",
+          "LNF_MANDATORY_MINIMUM_HIGH/agency:DEA/FY2016",
+          "LNF_MANDATORY_MINIMUM_HIGH/agency:DEA/FY2016/restricted",
           "DECLINED_THEN_CHARGED_ELSEWHERE/subject/PID-1",
           "REPORT_CONFLICT/report/DEA/R-1",
           "SCORECARD_PUBLISHED/agency:DEA/FY2016",
@@ -1633,6 +1834,29 @@ TEST(Rules, NonDefaultThresholds) {
   EXPECT_FALSE(RestrictedLnf(0.40, 20, 8, 1, t).holds);
   EXPECT_EQ(RestrictedLnf(0.50, 6, 3, 1, t).event.facts().at("threshold"),
             0.50);
+}
+
+TEST(Rules, NonDefaultMandatoryMinimumThresholds) {
+  Thresholds t;
+  t.Set(domain::kLnfMandatoryMinimumThreshold, 0.8);
+  t.Set(domain::kMinLnfSentenced, 20);
+  // Each threshold is its own: min-sentenced does not apply.
+  t.Set(domain::kMinSentenced, 1000);
+  for (bool restricted : {false, true}) {
+    SCOPED_TRACE(restricted ? "restricted" : "public");
+    auto judge = [&](double mm, int64_t lnf, const Thresholds& th) {
+      return restricted ? RestrictedMm(mm, lnf, 40, 1, th)
+                        : Mm(mm, lnf, 40, 1, th);
+    };
+    EXPECT_TRUE(judge(0.8, 20, t).holds);
+    EXPECT_FALSE(judge(0.7999, 20, t).holds);
+    EXPECT_FALSE(judge(0.9, 19, t).holds);
+    EXPECT_TRUE(judge(0.6, 12, Thresholds()).holds);  // holds by default
+    EXPECT_FALSE(judge(0.6, 12, t).holds);
+    EXPECT_EQ(judge(0.8, 20, t).event.facts().at("threshold"), 0.8);
+    EXPECT_EQ(judge(0.8, 20, t).event.facts().at("min_lnf_sentenced"), 20);
+    EXPECT_EQ(judge(0.8, 20, t).event.facts().count("min_sentenced"), 0u);
+  }
 }
 
 // ================= event_id =================
@@ -1719,6 +1943,8 @@ TEST(EventId, FactChangesInTheRulesChangeIt) {
   EXPECT_NE(EventId(Gap(0.3, 20, 1).event), EventId(Gap(0.31, 20, 1).event));
   EXPECT_NE(EventId(Gap(0.3, 20, 1).event), EventId(Gap(0.3, 20, 2).event));
   EXPECT_NE(EventId(Lnf(0.4, 20, 8).event), EventId(Lnf(0.4, 21, 8).event));
+  EXPECT_NE(EventId(Mm(0.5, 12, 30).event), EventId(Mm(0.5, 13, 30).event));
+  EXPECT_NE(EventId(Mm(0.5, 12, 30).event), EventId(Mm(0.55, 12, 30).event));
   EXPECT_NE(EventId(Target(1.5, 30).event), EventId(Target(1.5, 31).event));
   EXPECT_NE(EventId(Conflict({kBodyA, kBodyB}).event),
             EventId(Conflict({kBodyA, kBodyC}).event));

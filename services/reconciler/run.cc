@@ -87,6 +87,8 @@ ReconcilerComponent::Create(const ReconcilerConfig& config,
               config.thresholds.Get(domain::kFruitionGapThreshold)},
              {"lnf_share_threshold",
               config.thresholds.Get(domain::kLnfShareThreshold)},
+             {"lnf_mandatory_minimum_threshold",
+              config.thresholds.Get(domain::kLnfMandatoryMinimumThreshold)},
              {"target_ratio_threshold",
               config.thresholds.Get(domain::kTargetRatioThreshold)}});
   return c;

@@ -5,8 +5,10 @@
 // type, the conditions of SPEC §6 that hold on those facts (the RESTRICTED
 // FRUITION_GAP and LNF_SHARE_HIGH, keys `.../restricted`), and those judged
 // on the public view as served without a token (their PUBLIC halves and
-// TARGET_OVERSHOOT). Needs no broker: `fruition dev` runs on librdkafka's
-// mock cluster.
+// TARGET_OVERSHOOT). LNF_MANDATORY_MINIMUM_HIGH is judged on the cards as
+// served, each half on its own view (the cells it reads are the scorecard
+// comparison's to check against the facts). Needs no broker: `fruition dev`
+// runs on librdkafka's mock cluster.
 //
 // The expected values are computed here from sim::Generate's reports alone,
 // following SPEC §5 (membership, one sentencing per subject and case, the
@@ -480,6 +482,26 @@ bool Withheld(const Struct& card, const std::string& json) {
   return f.count("suppressed") > 0 && f.at("suppressed").bool_value();
 }
 
+// LNF_MANDATORY_MINIMUM_HIGH on a served card: at least 11 LNF offenders
+// sentenced and half or more of them charged under a mandatory minimum, both
+// shown (a card without these cells raises nothing).
+bool MandatoryMinimumHigh(const Struct& card) {
+  const auto lnf = Shown(card, "lnfSentenced");
+  const auto share = Shown(card, "lnfMandatoryMinimumShare");
+  return lnf && *lnf >= 11 && share && *share >= 0.5;
+}
+
+// Its RESTRICTED half, on the restricted cards as served to an overseer.
+void AddRestrictedMandatoryMinimum(const std::map<UnitPeriod, Struct>& cards,
+                                   Expected* x) {
+  for (const auto& [up, card] : cards) {
+    if (!MandatoryMinimumHigh(card)) continue;
+    x->holding["LNF_MANDATORY_MINIMUM_HIGH"].insert(
+        StrCat("LNF_MANDATORY_MINIMUM_HIGH/", up.first, "/", up.second,
+               "/restricted"));
+  }
+}
+
 // What holds with the public view as served (without a token, indicators by
 // unit-period) added to the computation's: the PUBLIC FRUITION_GAP and
 // LNF_SHARE_HIGH where the public card shows `sentenced` of at least 11 and
@@ -492,6 +514,11 @@ std::map<std::string, std::set<std::string>> PublicHolding(
   std::map<std::string, std::set<std::string>> holding = x.holding;
   for (const auto& [up, card] : public_cards) {
     const std::string scope = StrCat(up.first, "/", up.second);
+    // On the LNF count, whatever `sentenced` shows.
+    if (MandatoryMinimumHigh(card)) {
+      holding["LNF_MANDATORY_MINIMUM_HIGH"].insert(
+          "LNF_MANDATORY_MINIMUM_HIGH/" + scope);
+    }
     const auto sentenced = Shown(card, "sentenced");
     if (!sentenced || *sentenced < 11) continue;
     const auto lnf = Shown(card, "lnfShare");
@@ -814,13 +841,14 @@ std::vector<std::string> CompareEvents(
     const std::map<std::string, std::set<std::string>>& holding) {
   static const std::set<std::string> kNamed = {
       "LINK_UNSUBSTANTIATED", "PENDING_COUNTED_AS_DISMANTLED",
-      "TARGET_OVERSHOOT", "FRUITION_GAP", "LNF_SHARE_HIGH"};
+      "TARGET_OVERSHOOT",     "FRUITION_GAP",
+      "LNF_SHARE_HIGH",       "LNF_MANDATORY_MINIMUM_HIGH"};
   std::vector<std::string> diffs;
   for (const char* type :
        {"LINK_UNSUBSTANTIATED", "TIER_MISMATCH",
         "PENDING_COUNTED_AS_DISMANTLED", "TARGET_OVERSHOOT", "FRUITION_GAP",
-        "LNF_SHARE_HIGH", "DECLINED_THEN_CHARGED_ELSEWHERE",
-        "REPORT_CONFLICT"}) {
+        "LNF_SHARE_HIGH", "LNF_MANDATORY_MINIMUM_HIGH",
+        "DECLINED_THEN_CHARGED_ELSEWHERE", "REPORT_CONFLICT"}) {
     auto w = expected.find(type);
     auto g = holding.find(type);
     const std::set<std::string> none;
@@ -851,6 +879,7 @@ std::vector<std::string> CompareEvents(
         "TARGET_OVERSHOOT",
         "FRUITION_GAP",
         "LNF_SHARE_HIGH",
+        "LNF_MANDATORY_MINIMUM_HIGH",
         "DECLINED_THEN_CHARGED_ELSEWHERE",
         "REPORT_CONFLICT",
         "SCORECARD_PUBLISHED"};
@@ -913,7 +942,7 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
           .count();
   auto reports = sim::Generate(options);
   ASSERT_TRUE(reports.ok()) << reports.status();
-  const Expected x = Compute(*reports);
+  Expected x = Compute(*reports);
 
   // The computation here agrees with the simulator's own measure where both
   // speak (national totals and every target ratio).
@@ -984,6 +1013,7 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
   EXPECT_TRUE(diffs.empty()) << diffs.size() << " differences in "
                              << x.parts.size() << " unit-periods:\n"
                              << Lines(diffs);
+  AddRestrictedMandatoryMinimum(cards, &x);
 
   // The events settle too (the reconciler publishes once caught up).
   std::vector<v1::OversightEvent> events;

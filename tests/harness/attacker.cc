@@ -327,7 +327,11 @@ std::optional<PublicVersion> VersionFromEvent(const v1::OversightEvent& e,
     return v;
   }
   for (const auto& [name, value] : e.facts()) {
-    if (name == "threshold" || name == "min_sentenced") continue;
+    // The rules' thresholds, not cells of the card.
+    if (name == "threshold" || name == "min_sentenced" ||
+        name == "min_lnf_sentenced") {
+      continue;
+    }
     const size_t dot = name.rfind('.');
     const std::string suffix =
         dot == std::string::npos ? "" : name.substr(dot + 1);

@@ -307,13 +307,22 @@ TEST(AttackerTest, ReadsHttpCards) {
   EXPECT_EQ(f.size(), 2u) << Lines(f);
 }
 
-TEST(AttackerTest, ReadsPublicEventFacts) {
+// A public event of `type` about a unit-period, citing a scorecard.
+v1::OversightEvent PublicEvent(v1::EventType type, const std::string& unit,
+                               const std::string& period,
+                               const std::string& scorecard_id) {
   v1::OversightEvent e;
-  e.set_type(v1::EVENT_TYPE_SCORECARD_PUBLISHED);
+  e.set_type(type);
   e.set_visibility(v1::VISIBILITY_PUBLIC);
-  e.set_unit("district:EDPA");
-  e.set_period("FY2016Q3");
-  e.add_evidence_refs("scorecard:0123abcd");
+  e.set_unit(unit);
+  e.set_period(period);
+  e.add_evidence_refs("scorecard:" + scorecard_id);
+  return e;
+}
+
+TEST(AttackerTest, ReadsPublicEventFacts) {
+  v1::OversightEvent e = PublicEvent(v1::EVENT_TYPE_SCORECARD_PUBLISHED,
+                                     "district:EDPA", "FY2016Q3", "0123abcd");
   auto& facts = *e.mutable_facts();
   facts["sentenced"] = 40;
   facts["sentenced.n"] = 40;
@@ -329,14 +338,10 @@ TEST(AttackerTest, ReadsPublicEventFacts) {
   EXPECT_TRUE(AnyContains(a.Findings(), "lnf = 3")) << Lines(a.Findings());
 
   // TARGET_OVERSHOOT says the arrests count as `reported`.
-  v1::OversightEvent t;
-  t.set_type(v1::EVENT_TYPE_TARGET_OVERSHOOT);
-  t.set_visibility(v1::VISIBILITY_PUBLIC);
-  t.set_unit("agency:DEA");
-  t.set_period("FY2016");
+  v1::OversightEvent t = PublicEvent(v1::EVENT_TYPE_TARGET_OVERSHOOT,
+                                     "agency:DEA", "FY2016", "feed");
   t.set_condition_key(
       "TARGET_OVERSHOOT/agency:DEA/FY2016/PERFORMANCE_MEASURE_ARRESTS");
-  t.add_evidence_refs("scorecard:feed");
   (*t.mutable_facts())["target_ratio"] = 2;
   (*t.mutable_facts())["reported"] = 8;
   (*t.mutable_facts())["target"] = 4;
@@ -345,6 +350,19 @@ TEST(AttackerTest, ReadsPublicEventFacts) {
   Attacker b;
   b.AddVersion(*tv);
   EXPECT_TRUE(AnyContains(b.Findings(), "arrests = 8")) << Lines(b.Findings());
+
+  // A pair rule's thresholds are not cells of the card.
+  v1::OversightEvent m = PublicEvent(v1::EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH,
+                                     "agency:DEA", "FY2016", "feed");
+  (*m.mutable_facts())["lnf_sentenced"] = 16;
+  (*m.mutable_facts())["lnf_sentenced.n"] = 16;
+  (*m.mutable_facts())["threshold"] = 0.5;
+  (*m.mutable_facts())["min_lnf_sentenced"] = 11;
+  (*m.mutable_facts())["min_sentenced"] = 11;
+  auto mv = VersionFromEvent(m);
+  ASSERT_TRUE(mv.has_value());
+  EXPECT_EQ(mv->cells.size(), 1u);
+  EXPECT_EQ(mv->cells.count("lnf_sentenced"), 1u);
 
   // Restricted events and events naming no scorecard are not public views.
   e.set_visibility(v1::VISIBILITY_RESTRICTED);

@@ -96,8 +96,9 @@ std::string TypeName(v1::EventType t) {
 }
 
 // SPEC §6 visibility of each type: PUBLIC only, RESTRICTED only, or both
-// (SCORECARD_PUBLISHED: one event each; FRUITION_GAP and LNF_SHARE_HIGH:
-// pairs, the RESTRICTED one keyed <TYPE>/<unit>/<period>/restricted).
+// (SCORECARD_PUBLISHED: one event each; FRUITION_GAP, LNF_SHARE_HIGH and
+// LNF_MANDATORY_MINIMUM_HIGH: pairs, the RESTRICTED one keyed
+// <TYPE>/<unit>/<period>/restricted).
 bool PublicType(v1::EventType t) {
   return t == v1::EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED ||
          t == v1::EVENT_TYPE_TARGET_OVERSHOOT;
@@ -109,7 +110,9 @@ bool RestrictedType(v1::EventType t) {
          t == v1::EVENT_TYPE_REPORT_CONFLICT;
 }
 bool PairType(v1::EventType t) {
-  return t == v1::EVENT_TYPE_FRUITION_GAP || t == v1::EVENT_TYPE_LNF_SHARE_HIGH;
+  return t == v1::EVENT_TYPE_FRUITION_GAP ||
+         t == v1::EVENT_TYPE_LNF_SHARE_HIGH ||
+         t == v1::EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH;
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
@@ -2360,6 +2363,183 @@ TEST_F(ReconcilerIntegrationTest, ResolvesLive) {
     EXPECT_EQ(ev.topic, it->second) << ev.e.condition_key();
   }
   EXPECT_GE(resolutions, static_cast<int>(to_resolve.size()));
+}
+
+// ------------------------------------------- LNF_MANDATORY_MINIMUM_HIGH
+
+// A card as scoring publishes it with the cells LNF_MANDATORY_MINIMUM_HIGH
+// reads: `lnf` LNF offenders of 100 sentenced, a share `mm` of them charged
+// under a mandatory minimum, a quarter given the safety valve. A public view
+// shows `withheld` cells as suppressed and nothing else (SPEC §5 D1); the
+// callers withhold what D2 would (a count, k or n - k of 1 to 10), since the
+// public topic must never show it.
+v1::Scorecard MandatoryMinimumCard(const std::string& unit, double mm,
+                                   int64_t lnf, int64_t revision,
+                                   bool public_view,
+                                   const Keys& withheld = {}) {
+  v1::Scorecard c;
+  c.set_unit(unit);
+  c.set_period("FY2017");
+  c.set_score_version("v1");
+  c.set_criteria_version("v1");
+  c.set_revision(revision);
+  c.set_public_view(public_view);
+  c.set_scorecard_id(StrCat(public_view ? "P-" : "R-", unit, "-", revision));
+  auto cell = [&](const std::string& name, double value, int64_t n) {
+    v1::Indicator* i = c.add_indicators();
+    i->set_name(name);
+    if (withheld.count(name) > 0) {
+      i->set_suppressed(true);
+      return;
+    }
+    i->set_value(value);
+    i->set_n(n);
+    i->set_defined(true);
+  };
+  cell("sentenced", 100, 100);
+  cell("lnf_sentenced", static_cast<double>(lnf), lnf);
+  cell("lnf_mandatory_minimum_share", mm, lnf);
+  cell("lnf_safety_valve_share", 0.25, lnf);
+  return c;
+}
+
+// Both views of a unit-period, on the topics scoring publishes them to.
+std::vector<Outgoing> BothViews(const v1::Scorecard& restricted,
+                                const v1::Scorecard& public_view) {
+  return {{std::string(topics::kScores),
+           restricted.unit(),
+           restricted.SerializeAsString(),
+           {}},
+          {std::string(topics::kScoresPublic),
+           public_view.unit(),
+           public_view.SerializeAsString(),
+           {}}};
+}
+
+// The latest LNF_MANDATORY_MINIMUM_HIGH event of each condition key on
+// `topic`.
+std::map<std::string, v1::OversightEvent> LatestMandatoryMinimum(
+    const std::vector<Event>& mine, const std::string& topic) {
+  std::map<std::string, const Event*> latest;
+  for (const auto& ev : mine) {
+    if (ev.topic != topic ||
+        ev.e.type() != v1::EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH) {
+      continue;
+    }
+    const Event*& l = latest[ev.e.condition_key()];
+    if (l == nullptr || l->offset < ev.offset) l = &ev;
+  }
+  std::map<std::string, v1::OversightEvent> out;
+  for (const auto& [ck, ev] : latest) out[ck] = ev->e;
+  return out;
+}
+
+// The pair end to end through Kafka, on cards produced as scoring publishes
+// them (the scenario above cannot: its charges are filed on other cases
+// than its sentencings): each half on its own topic and view, a withheld
+// count holding nothing publicly, 10 LNF offenders or a share of 0.49
+// holding nothing, and a later card resolving both halves.
+TEST_F(ReconcilerIntegrationTest, MandatoryMinimumPairLive) {
+  PauseRun1();
+  Stack st;
+  st.Init(bootstrap(), nonce_, "mm");
+  st.publish_interval_s = 0;
+  Population pop;
+  pop.nonce = nonce_;
+  const std::string both = StrCat("agency:MM-BOTH-", nonce_);
+  const std::string hidden = StrCat("district:MM-HIDDEN-", nonce_);
+  const std::string few = StrCat("agency:MM-FEW-", nonce_);
+  const std::string low = StrCat("agency:MM-LOW-", nonce_);
+  std::vector<Outgoing> cards;
+  auto add = [&](const std::string& unit, double mm, int64_t lnf,
+                 int64_t revision, const Keys& withheld = {}) {
+    for (const Outgoing& o : BothViews(
+             MandatoryMinimumCard(unit, mm, lnf, revision, false),
+             MandatoryMinimumCard(unit, mm, lnf, revision, true, withheld))) {
+      cards.push_back(o);
+    }
+  };
+  const Keys lnf_cells = {"lnf_sentenced", "lnf_mandatory_minimum_share",
+                          "lnf_safety_valve_share"};
+  // 33 of 44 (n - k = 11): both halves hold.
+  add(both, 0.75, 44, 1);
+  // 6 of 12, exactly at the share threshold: the restricted half holds; the
+  // public view withholds the cells of 12 (k = 6), so the public does not.
+  add(hidden, 0.5, 12, 1, lnf_cells);
+  // 10 LNF offenders: neither, whatever the share.
+  add(few, 0.9, 10, 1, lnf_cells);
+  // 49 of 100: neither.
+  add(low, 0.49, 100, 1);
+  ASSERT_TRUE(testing::Produce(st.bootstrap, cards).ok());
+  st.StartReconciler();
+  ASSERT_NE(st.reconciler, nullptr);
+  const std::string key = "LNF_MANDATORY_MINIMUM_HIGH/";
+  const Keys want_public = {key + both + "/FY2017"};
+  const Keys want_restricted = {key + both + "/FY2017/restricted",
+                                key + hidden + "/FY2017/restricted"};
+  std::map<std::string, v1::OversightEvent> pub, res;
+  auto holding = [](const std::map<std::string, v1::OversightEvent>& m) {
+    Keys out;
+    for (const auto& [ck, e] : m) {
+      if (!e.resolved()) out.insert(ck);
+    }
+    return out;
+  };
+  auto read = [&] {
+    auto events = ReadEvents(st.bootstrap);
+    if (!events.ok()) return false;
+    const std::vector<Event> mine = MineOnly(pop, *events);
+    pub = LatestMandatoryMinimum(mine, PublicTopic());
+    res = LatestMandatoryMinimum(mine, RestrictedTopic());
+    return true;
+  };
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        return read() && holding(pub) == want_public &&
+               holding(res) == want_restricted;
+      },
+      seconds(300), milliseconds(2000)))
+      << DescribeDiff("public", holding(pub), want_public) << "; "
+      << DescribeDiff("restricted", holding(res), want_restricted)
+      << "; reconciler log: " << st.reconciler->log_path();
+  // Nothing more than those: what never held was never said.
+  EXPECT_EQ(pub.size(), want_public.size());
+  EXPECT_EQ(res.size(), want_restricted.size());
+  if (pub.count(key + both + "/FY2017") > 0) {
+    const v1::OversightEvent& e = pub.at(key + both + "/FY2017");
+    EXPECT_EQ(e.visibility(), v1::VISIBILITY_PUBLIC);
+    EXPECT_EQ(e.severity(), v1::SEVERITY_WARNING);
+    EXPECT_EQ(e.facts().at("lnf_mandatory_minimum_share"), 0.75);
+    EXPECT_EQ(e.facts().at("lnf_sentenced"), 44);
+    EXPECT_EQ(e.facts().at("lnf_safety_valve_share"), 0.25);
+    EXPECT_EQ(e.facts().at("threshold"), 0.5);
+    EXPECT_EQ(e.facts().at("min_lnf_sentenced"), 11);
+    EXPECT_EQ(e.evidence_refs(0), StrCat("scorecard:P-", both, "-1"));
+  }
+  if (res.count(key + hidden + "/FY2017/restricted") > 0) {
+    const v1::OversightEvent& e = res.at(key + hidden + "/FY2017/restricted");
+    EXPECT_EQ(e.visibility(), v1::VISIBILITY_RESTRICTED);
+    EXPECT_EQ(e.facts().at("lnf_sentenced"), 12);
+    EXPECT_EQ(e.evidence_refs(0), StrCat("scorecard:R-", hidden, "-1"));
+  }
+
+  // A later card of each view below the threshold: both halves resolve.
+  cards.clear();
+  add(both, 0.25, 44, 2);  // 11 of 44
+  ASSERT_TRUE(testing::Produce(st.bootstrap, cards).ok());
+  const std::string pub_key = key + both + "/FY2017";
+  const std::string res_key = pub_key + "/restricted";
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        return read() && pub.count(pub_key) > 0 && pub[pub_key].resolved() &&
+               res.count(res_key) > 0 && res[res_key].resolved();
+      },
+      seconds(300), milliseconds(2000)))
+      << "not resolved; reconciler log: " << st.reconciler->log_path();
+  EXPECT_EQ(pub[pub_key].severity(), v1::SEVERITY_INFO);
+  EXPECT_EQ(pub[pub_key].facts().at("lnf_mandatory_minimum_share"), 0.25);
+  EXPECT_EQ(holding(res), Keys{key + hidden + "/FY2017/restricted"});
+  st.KillReconciler();
 }
 
 }  // namespace

@@ -408,7 +408,7 @@ std::string EventLine(const v1::OversightEvent& e) {
   int shown = 0;
   for (const auto& [k, v] : sorted) {
     if (k.find('.') != std::string::npos || k == "threshold" ||
-        k == "min_sentenced") {
+        k == "min_sentenced" || k == "min_lnf_sentenced") {
       continue;
     }
     if (++shown > 4) break;
