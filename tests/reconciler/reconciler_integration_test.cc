@@ -577,6 +577,14 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
       dec.mutable_declination()->set_district(districts[from]);
       dec.mutable_declination()->set_reason("insufficient evidence");
       pop.records.push_back(Report(dec, pid));
+      // A declination falls in its district and in the arrest's agency and
+      // field office (SPEC §5 v1.1): scoring publishes their cards.
+      const int64_t declined_at = dec.occurred_at().seconds();
+      for (const std::string& unit :
+           {"district:" + districts[from], "agency:" + agency,
+            "field_office:" + office}) {
+        add(unit, declined_at, [](Cell&) {});
+      }
       if (i == 3) {
         v1::AgencyReport again = dec;
         again.mutable_declination()->set_reason("quantity");
@@ -595,6 +603,8 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
         charge.mutable_charge_filed()->set_district(districts[to]);
         charge.mutable_charge_filed()->add_statutes("21 U.S.C. 841");
         pop.records.push_back(Report(charge, pid));
+        // In its district only: no arrest has its case.
+        add("district:" + districts[to], charged, [](Cell&) {});
         if (to != from) {
           expected[v1::EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE].insert(
               "DECLINED_THEN_CHARGED_ELSEWHERE/subject/" + pid);
