@@ -16,6 +16,11 @@ constexpr char kListEvents[] = "/fruition.v1.ReconcilerService/ListEvents";
 constexpr char kExplainEvent[] = "/fruition.v1.ReconcilerService/ExplainEvent";
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
+// A page also ends before its events pass this many bytes (with at least
+// one event), well under gRPC's default 4 MiB message limit: a
+// SCORECARD_PUBLISHED event carries every figure of its card, and a page of
+// 1,000 of them does not fit in a message.
+constexpr size_t kMaxPageBytes = 2 << 20;
 
 grpc::Status Invalid(const std::string& field, const std::string& message) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -79,6 +84,7 @@ grpc::Status ReconcilerServiceImpl::ListEventsAs(
   store::KvTx tx(store_);
   std::string after = request.page_token();
   std::vector<std::string> restricted_read;
+  size_t bytes = 0;  // of the events on the page
   // Scans in chunks until the page is full or the events end.
   while (true) {
     auto stored =
@@ -103,8 +109,12 @@ grpc::Status ReconcilerServiceImpl::ListEventsAs(
       if (request.has_resolved() && e.resolved() != request.resolved()) {
         continue;
       }
-      if (static_cast<size_t>(response->events_size()) == page) {
-        auto token = tx.Get(kEventIds, response->events(page - 1).event_id());
+      const size_t size = e.ByteSizeLong();
+      if (static_cast<size_t>(response->events_size()) == page ||
+          (response->events_size() > 0 && bytes + size > kMaxPageBytes)) {
+        auto token =
+            tx.Get(kEventIds,
+                   response->events(response->events_size() - 1).event_id());
         if (!token.ok()) return ToGrpcStatus(token.status());
         response->set_next_page_token(token->value_or(""));
         break;
@@ -112,6 +122,7 @@ grpc::Status ReconcilerServiceImpl::ListEventsAs(
       if (e.visibility() == v1::VISIBILITY_RESTRICTED) {
         restricted_read.push_back(StrCat("event:", e.event_id()));
       }
+      bytes += size;
       *response->add_events() = std::move(e);
     }
     if (!response->next_page_token().empty() || chunk.size() < 1000) break;

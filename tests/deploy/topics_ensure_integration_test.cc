@@ -87,7 +87,7 @@ TEST_F(TopicsEnsureIntegrationTest, FirstRunCreatesSecondRunFindsAllCorrect) {
     EXPECT_NE(line.find("created"), std::string::npos) << line;
     EXPECT_NE(line.find("unlimited"), std::string::npos) << line;
   }
-  EXPECT_NE(out.find("all 10 topics correct (10 created, 0 already correct)"),
+  EXPECT_NE(out.find("all 12 topics correct (12 created, 0 already correct)"),
             std::string::npos)
       << out;
 
@@ -113,7 +113,7 @@ TEST_F(TopicsEnsureIntegrationTest, FirstRunCreatesSecondRunFindsAllCorrect) {
     ASSERT_FALSE(line.empty()) << name << " missing from:\n" << again;
     EXPECT_EQ(line.substr(line.size() - 2), "ok") << line;
   }
-  EXPECT_NE(again.find("all 10 topics correct (0 created, 10 already correct)"),
+  EXPECT_NE(again.find("all 12 topics correct (0 created, 12 already correct)"),
             std::string::npos)
       << again;
 }
@@ -133,7 +133,7 @@ TEST_F(TopicsEnsureIntegrationTest, TopicWithOtherSettingsIsAMismatch) {
       << out;
   EXPECT_NE(line.find("retention.ms 86400000, want -1"), std::string::npos)
       << out;
-  EXPECT_NE(out.find("1 of 10 topics do not have the settings"),
+  EXPECT_NE(out.find("1 of 12 topics do not have the settings"),
             std::string::npos)
       << out;
   // The others were created all the same, and the scores topic kept its
