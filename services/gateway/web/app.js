@@ -1262,8 +1262,12 @@ function describeFacts(ev) {
     const ind = INDICATOR_BY_SNAKE.get(base);
     let line = null;
     if (base === 'threshold' && v !== null) {
-      const min = num('min_sentenced');
-      const withMin = min ? `, with at least ${fmt.count(min)} people sentenced` : '';
+      // The pair rules' minimum: people sentenced, or (mandatory minimums)
+      // LNF people sentenced.
+      const lnfMin = num('min_lnf_sentenced');
+      const min = lnfMin ?? num('min_sentenced');
+      const who = lnfMin !== null ? 'low-level, nonviolent, first-time people sentenced' : 'people sentenced';
+      const withMin = min ? `, with at least ${fmt.count(min)} ${who}` : '';
       if (type === 'EVENT_TYPE_FRUITION_GAP') line = `Alert line: a gap of ${Math.round(v * 100)} points or more${withMin}`;
       else if (type === 'EVENT_TYPE_LNF_SHARE_HIGH' || type === 'EVENT_TYPE_LNF_MANDATORY_MINIMUM_HIGH') line = `Alert line: ${Math.round(v * 100)}% or more${withMin}`;
       else if (type === 'EVENT_TYPE_TARGET_OVERSHOOT') line = `Alert line: ${Math.round(v * 100)}% of target or more`;
