@@ -58,6 +58,29 @@ grpc::Status ReconcilerServiceImpl::ExplainEvent(
                           response);
 }
 
+namespace {
+
+// Whether `e` is one the caller (with overseer rights or not) asked for.
+bool Matches(const v1::ListEventsRequest& request, const v1::OversightEvent& e,
+             bool restricted) {
+  if (!restricted && e.visibility() != v1::VISIBILITY_PUBLIC) return false;
+  if (request.type() != v1::EVENT_TYPE_UNSPECIFIED &&
+      e.type() != request.type()) {
+    return false;
+  }
+  if (request.visibility() != v1::VISIBILITY_UNSPECIFIED &&
+      e.visibility() != request.visibility()) {
+    return false;
+  }
+  if (!request.unit().empty() && e.unit() != request.unit()) return false;
+  if (!request.period().empty() && e.period() != request.period()) {
+    return false;
+  }
+  return !request.has_resolved() || e.resolved() == request.resolved();
+}
+
+}  // namespace
+
 grpc::Status ReconcilerServiceImpl::ListEventsAs(
     const auth::Principal& caller, const v1::ListEventsRequest& request,
     v1::ListEventsResponse* response) {
@@ -93,22 +116,7 @@ grpc::Status ReconcilerServiceImpl::ListEventsAs(
     auto& chunk = *stored;
     for (auto& [k, e] : chunk) {
       after = k;
-      if (!restricted && e.visibility() != v1::VISIBILITY_PUBLIC) continue;
-      if (request.type() != v1::EVENT_TYPE_UNSPECIFIED &&
-          e.type() != request.type()) {
-        continue;
-      }
-      if (request.visibility() != v1::VISIBILITY_UNSPECIFIED &&
-          e.visibility() != request.visibility()) {
-        continue;
-      }
-      if (!request.unit().empty() && e.unit() != request.unit()) continue;
-      if (!request.period().empty() && e.period() != request.period()) {
-        continue;
-      }
-      if (request.has_resolved() && e.resolved() != request.resolved()) {
-        continue;
-      }
+      if (!Matches(request, e, restricted)) continue;
       const size_t size = e.ByteSizeLong();
       if (static_cast<size_t>(response->events_size()) == page ||
           (response->events_size() > 0 && bytes + size > kMaxPageBytes)) {
