@@ -75,6 +75,10 @@ void ScoringComponent::AddStageLoops(const ScoringConfig& config,
   three.name = "scoring-public";
   three.consumer = Consumer(config.group_id + "-public");
   three.group_topics = {std::string(topics::kScoringPublicBase)};
+  // Each batch recomputes every fiscal year it touches, whole
+  // (docs/DESIGN.md, "Once per batch"): a backlog read in larger batches
+  // costs fewer recomputations. A base record is one scorecard (a few KB).
+  three.batch_max = 5000;
   AddLoop(three, public_store_, public_.get(), &registry);
 }
 
