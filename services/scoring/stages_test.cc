@@ -285,7 +285,9 @@ class Stage2Runner {
     internal::Components c;
     const auto bytes =
         store::Ok(tx.Get(kTotals, store::JoinKey({unit, period})));
-    if (bytes) EXPECT_TRUE(c.ParseFromString(*bytes));
+    if (bytes) {
+      EXPECT_TRUE(c.ParseFromString(*bytes));
+    }
     return c;
   }
 
@@ -1324,7 +1326,9 @@ class JoinRunner {
     auto out = h.Apply(tx, r, AllPartitions());
     EXPECT_TRUE(out.ok()) << out.status();
     if (!out.ok()) return {};
-    if (commit) EXPECT_TRUE(store->Commit(tx).ok());
+    if (commit) {
+      EXPECT_TRUE(store->Commit(tx).ok());
+    }
     return *std::move(out);
   }
 
