@@ -13,8 +13,9 @@ namespace {
 using internal::Components;
 using Array = google::protobuf::RepeatedField<int64_t>;
 
-// One family of tallies: its array, and its members' indexes.
+// One family of tallies: its name, its array, and its members' indexes.
 struct Family {
+  TallyFamily id;
   const Array& (Components::*get)() const;
   Array* (Components::*mutable_get)();
   // Member name -> index; null: criminal history (the category, 1-6).
@@ -25,20 +26,21 @@ struct Family {
 const std::map<std::string, Family, std::less<>>& Families() {
   static const auto* families = new std::map<std::string, Family, std::less<>>{
       {"function",
-       {&Components::function_counts, &Components::mutable_function_counts,
+       {TallyFamily::kFunction, &Components::function_counts,
+        &Components::mutable_function_counts,
         v1::OffenseFunction_descriptor()}},
       {"criminal_history",
-       {&Components::criminal_history_counts,
+       {TallyFamily::kCriminalHistory, &Components::criminal_history_counts,
         &Components::mutable_criminal_history_counts, nullptr}},
       {"drug",
-       {&Components::drug_counts, &Components::mutable_drug_counts,
-        v1::Drug_descriptor()}},
+       {TallyFamily::kDrug, &Components::drug_counts,
+        &Components::mutable_drug_counts, v1::Drug_descriptor()}},
       {"origin",
-       {&Components::origin_counts, &Components::mutable_origin_counts,
-        v1::CaseOrigin_descriptor()}},
+       {TallyFamily::kOrigin, &Components::origin_counts,
+        &Components::mutable_origin_counts, v1::CaseOrigin_descriptor()}},
       {"origin_lnf",
-       {&Components::origin_lnf_counts, &Components::mutable_origin_lnf_counts,
-        v1::CaseOrigin_descriptor()}},
+       {TallyFamily::kOriginLnf, &Components::origin_lnf_counts,
+        &Components::mutable_origin_lnf_counts, v1::CaseOrigin_descriptor()}},
   };
   return *families;
 }
@@ -99,16 +101,20 @@ bool AddTally(Components* c, std::string_view key, int64_t delta) {
   return true;
 }
 
-void AddSentence(Components* c, int64_t months, int64_t delta) {
-  std::map<int64_t, int64_t> h;
-  for (const auto& [m, n] : SentenceHistogram(*c)) h[m] = n;
-  if ((h[months] += delta) == 0) h.erase(months);
-  c->clear_histogram_months();
-  c->clear_histogram_counts();
-  for (const auto& [m, n] : h) {
-    c->add_histogram_months(m);
-    c->add_histogram_counts(n);
+void AddTally(Components* c, TallyFamily family, int index, int64_t delta) {
+  // Members are enum numbers or categories 1-6: a bound keeps a corrupt
+  // value from growing an array without end.
+  if (index < 0 || index >= 64) return;
+  for (const auto& [name, f] : Families()) {
+    if (f.id == family) AddAt((c->*f.mutable_get)(), index, delta);
   }
+}
+
+void AddSentence(Components* c, int64_t months, int64_t delta) {
+  Components one;  // merged like any other histogram
+  one.add_histogram_months(months);
+  one.add_histogram_counts(delta);
+  AddTallies(one, 1, c);
 }
 
 std::vector<std::pair<int64_t, int64_t>> SentenceHistogram(

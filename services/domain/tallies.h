@@ -29,6 +29,21 @@ bool IsTally(std::string_view key);
 // unknown key.
 bool AddTally(internal::Components* c, std::string_view key, int64_t delta);
 
+// The families, for writers that hold the member's number (an enum value,
+// or a criminal history category) rather than its name.
+enum class TallyFamily {
+  kFunction,
+  kCriminalHistory,
+  kDrug,
+  kOrigin,
+  kOriginLnf
+};
+
+// Adds `delta` to member `index` of `family` (0 <= index < 64; others are
+// ignored).
+void AddTally(internal::Components* c, TallyFamily family, int index,
+              int64_t delta);
+
 // Adds `delta` people with a sentence of `months` to the histogram.
 void AddSentence(internal::Components* c, int64_t months, int64_t delta);
 

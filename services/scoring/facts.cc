@@ -14,6 +14,7 @@
 namespace fruition::scoring {
 namespace {
 
+using domain::TallyFamily;
 using internal::Components;
 using internal::SubjectState;
 
@@ -45,10 +46,6 @@ int64_t WeightFactorX8(int tier, int result) {
   return weight_x2 * factor_x4;  // (w × 2) × (f × 4) = w × f × 8
 }
 
-}  // namespace
-
-namespace {
-
 constexpr char kNational[] = "national:US";
 
 // The latest record of each case among `events` (SPEC §5: per subject and
@@ -69,17 +66,49 @@ std::map<std::string, const SubjectState::Event*> LatestPerCase(
   return out;
 }
 
-// The units of a subject's record in case `case_id`: `district` (if any),
-// the agency and field office of every arrest of the case in `arrests`,
-// and national:US when any of those. Field offices map to their agencies.
+// The units a record counts in (SPEC §5 membership), with each field
+// office's agencies (disclosure control links them, D3).
 struct RecordUnits {
   std::set<std::string> units;
   std::map<std::string, std::set<std::string>> parents;  // field offices
+
+  // An agency and its field office (either may be empty).
+  void Add(const std::string& agency, const std::string& field_office) {
+    if (!agency.empty()) units.insert("agency:" + agency);
+    if (!field_office.empty()) {
+      const std::string fo = "field_office:" + field_office;
+      units.insert(fo);
+      parents[fo].insert(agency);
+    }
+  }
+  // Every record in any agency or district unit is also national.
+  RecordUnits& WithNational() {
+    if (!units.empty()) units.insert(kNational);
+    return *this;
+  }
 };
+
+// An arrest: its agency and field office, and national:US.
+RecordUnits ArrestUnits(const SubjectState::Arrest& a) {
+  RecordUnits r;
+  r.Add(a.agency(), a.field_office());
+  return r.WithNational();
+}
+
+// A case's facts (its seizures): the units of its case_opened.
+RecordUnits CaseUnits(const v1::CaseOpened& o) {
+  RecordUnits r;
+  r.Add(o.agency(), o.field_office());
+  if (!o.district().empty()) r.units.insert("district:" + o.district());
+  return r.WithNational();
+}
 
 const SubjectState::Arrest& Deref(const SubjectState::Arrest& a) { return a; }
 const SubjectState::Arrest& Deref(const SubjectState::Arrest* a) { return *a; }
 
+// A subject's record in case `case_id`: `district` (if any), the agency and
+// field office of every arrest of the case in `arrests` (stored arrests or
+// every arrest report seen), and national:US.
 template <typename Arrests>
 RecordUnits UnitsOf(const std::string& district, const std::string& case_id,
                     const Arrests& arrests) {
@@ -87,53 +116,46 @@ RecordUnits UnitsOf(const std::string& district, const std::string& case_id,
   if (!district.empty()) r.units.insert("district:" + district);
   for (const auto& a : arrests) {
     const SubjectState::Arrest& arrest = Deref(a);
-    if (arrest.case_id() != case_id) continue;
-    if (!arrest.agency().empty()) r.units.insert("agency:" + arrest.agency());
-    if (!arrest.field_office().empty()) {
-      const std::string fo = "field_office:" + arrest.field_office();
-      r.units.insert(fo);
-      r.parents[fo].insert(arrest.agency());
+    if (arrest.case_id() == case_id) {
+      r.Add(arrest.agency(), arrest.field_office());
     }
   }
-  if (!r.units.empty()) r.units.insert(kNational);
-  return r;
+  return r.WithNational();
+}
+
+// Every unit-period of `units` in the period of `at`.
+void AddUnitPeriods(const std::set<std::string>& units, int64_t at,
+                    std::set<std::string>* out) {
+  for (const std::string& unit : units) {
+    out->insert(Key(unit, FiscalYear(at)));
+    out->insert(Key(unit, FiscalQuarter(at)));
+  }
 }
 
 }  // namespace
 
 std::set<std::string> PossibleUnitPeriods(const SubjectState& s) {
   std::set<std::string> out;
-  auto add = [&](const std::set<std::string>& units, int64_t at) {
-    for (const std::string& unit : units) {
-      out.insert(Key(unit, FiscalYear(at)));
-      out.insert(Key(unit, FiscalQuarter(at)));
-    }
+  auto add = [&](const RecordUnits& r, int64_t at) {
+    AddUnitPeriods(r.units, at, &out);
   };
-  for (const auto& a : s.arrest_history()) {
-    std::set<std::string> units;
-    if (!a.agency().empty()) units.insert("agency:" + a.agency());
-    if (!a.field_office().empty()) {
-      units.insert("field_office:" + a.field_office());
-    }
-    if (!units.empty()) units.insert(kNational);
-    add(units, a.occurred_at());
-  }
   const auto& history = s.arrest_history();
+  for (const auto& a : history) add(ArrestUnits(a), a.occurred_at());
   for (const auto& e : s.sentencing_history()) {
-    add(UnitsOf(e.district(), e.case_id(), history).units, e.occurred_at());
+    add(UnitsOf(e.district(), e.case_id(), history), e.occurred_at());
   }
   for (const auto* events : {&s.charges(), &s.declinations()}) {
     for (const auto& e : *events) {
-      add(UnitsOf(e.district(), e.case_id(), history).units, e.occurred_at());
+      add(UnitsOf(e.district(), e.case_id(), history), e.occurred_at());
     }
   }
   // A disposition is in the district of its case's latest charge: any
   // charge of the case may have been the latest somewhere.
   for (const auto& d : s.dispositions()) {
-    add(UnitsOf("", d.case_id(), history).units, d.occurred_at());
+    add(UnitsOf("", d.case_id(), history), d.occurred_at());
     for (const auto& c : s.charges()) {
       if (c.case_id() == d.case_id()) {
-        add(UnitsOf(c.district(), d.case_id(), history).units, d.occurred_at());
+        add(UnitsOf(c.district(), d.case_id(), history), d.occurred_at());
       }
     }
   }
@@ -181,16 +203,24 @@ Components WithParent(Components c, const std::string& agency) {
   return c;
 }
 
-}  // namespace
-
-namespace {
-
 using Out = std::map<std::string, Components>;
 
 // Adds `c` to `unit` in the fiscal year and quarter of `at`.
 void AddTo(const std::string& unit, int64_t at, const Components& c, Out* out) {
   AddComponents(c, 1, &(*out)[Key(unit, FiscalYear(at))]);
   AddComponents(c, 1, &(*out)[Key(unit, FiscalQuarter(at))]);
+}
+
+// `c` in each of `r`'s units, in the period of `at`.
+void AddToUnits(const RecordUnits& r, int64_t at, const Components& c,
+                Out* out) {
+  for (const std::string& unit : r.units) {
+    Components u = c;
+    if (auto it = r.parents.find(unit); it != r.parents.end()) {
+      for (const std::string& agency : it->second) u = WithParent(u, agency);
+    }
+    AddTo(unit, at, u, out);
+  }
 }
 
 // The latest assessment of a claim, if any.
@@ -227,37 +257,8 @@ void AddArrests(const SubjectState& s,
         c.set_substantiated(1);
       }
     }
-    if (!a->agency().empty()) {
-      AddTo("agency:" + a->agency(), a->occurred_at(), c, out);
-    }
-    if (!a->field_office().empty()) {
-      AddTo("field_office:" + a->field_office(), a->occurred_at(),
-            WithParent(c, a->agency()), out);
-    }
-    if (!a->agency().empty() || !a->field_office().empty()) {
-      AddTo(kNational, a->occurred_at(), c, out);
-    }
+    AddToUnits(ArrestUnits(*a), a->occurred_at(), c, out);
   }
-}
-
-// `c` in each of `r`'s units, in the period of `at`.
-void AddToUnits(const RecordUnits& r, int64_t at, const Components& c,
-                Out* out) {
-  for (const std::string& unit : r.units) {
-    Components u = c;
-    if (auto it = r.parents.find(unit); it != r.parents.end()) {
-      for (const std::string& agency : it->second) u = WithParent(u, agency);
-    }
-    AddTo(unit, at, u, out);
-  }
-}
-
-// The enum name of `value` of enum `E` (as on the wire).
-template <typename E>
-std::string EnumName(int value) {
-  return std::string(google::protobuf::GetEnumDescriptor<E>()
-                         ->FindValueByNumber(value)
-                         ->name());
 }
 
 // What one sentencing record counts about the person, before its case's
@@ -291,11 +292,10 @@ Components SentencedComponents(const v1::SentencingRecord& r,
     c.set_heavy(1);
     c.set_heavy_lnf_function(rules.lnf_functions.count(r.function()) > 0);
   }
-  domain::AddTally(
-      &c, "function:" + EnumName<v1::OffenseFunction>(r.function()), 1);
-  domain::AddTally(
-      &c, StrCat("criminal_history:", r.criminal_history_category()), 1);
-  domain::AddTally(&c, "drug:" + EnumName<v1::Drug>(r.drug()), 1);
+  domain::AddTally(&c, TallyFamily::kFunction, r.function(), 1);
+  domain::AddTally(&c, TallyFamily::kCriminalHistory,
+                   static_cast<int>(r.criminal_history_category()), 1);
+  domain::AddTally(&c, TallyFamily::kDrug, r.drug(), 1);
   return c;
 }
 
@@ -314,9 +314,8 @@ void AddCaseFacts(const SubjectState& s, const std::string& case_id,
   auto it = s.cases().find(case_id);
   if (it == s.cases().end()) return;
   const v1::CaseOpened& opened = it->second.opened();
-  const std::string origin = EnumName<v1::CaseOrigin>(opened.origin());
-  domain::AddTally(c, "origin:" + origin, 1);
-  if (lnf) domain::AddTally(c, "origin_lnf:" + origin, 1);
+  domain::AddTally(c, TallyFamily::kOrigin, opened.origin(), 1);
+  if (lnf) domain::AddTally(c, TallyFamily::kOriginLnf, opened.origin(), 1);
   for (int d : opened.designations()) {
     if (d != v1::CASE_DESIGNATION_OCDETF) continue;
     c->set_ocdetf_sentenced(1);
@@ -454,10 +453,8 @@ bool ApplyCaseReport(const v1::AgencyReport& r, internal::CaseState* s) {
   const int64_t at = r.occurred_at().seconds();
   if (r.has_case_opened()) {
     const v1::CaseOpened& o = r.case_opened();
-    for (const auto& unit :
-         {"agency:" + o.agency(), "field_office:" + o.field_office(),
-          "district:" + o.district()}) {
-      if (unit.back() != ':') (*s->mutable_unit_history())[unit] = true;
+    for (const std::string& unit : CaseUnits(o).units) {
+      (*s->mutable_unit_history())[unit] = true;
     }
     SubjectState::Case c;
     *c.mutable_opened() = o;
@@ -491,34 +488,24 @@ std::map<std::string, Components> CaseContributions(
     const internal::CaseState& s) {
   Out out;
   if (!s.has_latest()) return out;  // counted when the case arrives
-  const v1::CaseOpened& o = s.latest().opened();
+  const RecordUnits units = CaseUnits(s.latest().opened());
   for (const auto& [key, z] : s.seizures()) {
     Components c;
     c.set_seizures(1);
     c.set_seized_cents(z.value_cents());
-    if (!o.agency().empty())
-      AddTo("agency:" + o.agency(), z.occurred_at(), c, &out);
-    if (!o.field_office().empty()) {
-      AddTo("field_office:" + o.field_office(), z.occurred_at(),
-            WithParent(c, o.agency()), &out);
-    }
-    if (!o.district().empty()) {
-      AddTo("district:" + o.district(), z.occurred_at(), c, &out);
-    }
-    AddTo(kNational, z.occurred_at(), c, &out);
+    AddToUnits(units, z.occurred_at(), c, &out);
   }
   return out;
 }
 
 std::set<std::string> CasePossibleUnitPeriods(const internal::CaseState& s) {
+  // unit_history names national:US with the rest; it is added here too for
+  // a case whose units were recorded without it.
+  std::set<std::string> units = {kNational};
+  for (const auto& [unit, named] : s.unit_history()) units.insert(unit);
   std::set<std::string> out;
   for (const auto& [at, seen] : s.seizure_times()) {
-    for (const auto& [unit, named] : s.unit_history()) {
-      out.insert(Key(unit, FiscalYear(at)));
-      out.insert(Key(unit, FiscalQuarter(at)));
-    }
-    out.insert(Key(kNational, FiscalYear(at)));
-    out.insert(Key(kNational, FiscalQuarter(at)));
+    AddUnitPeriods(units, at, &out);
   }
   return out;
 }
