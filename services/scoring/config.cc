@@ -14,6 +14,9 @@ const std::vector<config::Spec>& ScoringSpecs() {
     s->push_back({"contribution-partitions", "12",
                   "partitions of fruition.scoring.contributions (must match "
                   "the topic)"});
+    s->push_back({"topic-prefix", "",
+                  "tests only: read and write PREFIX + each topic name (not "
+                  "the audit trail's), so tests sharing a broker stay apart"});
     return s;
   }();
   return *specs;
@@ -32,6 +35,7 @@ absl::StatusOr<ScoringConfig> ScoringConfigFrom(const config::Settings& s) {
   FRUITION_ASSIGN_OR_RETURN(const int64_t cp,
                             s.GetInt("contribution-partitions", 1, 10000));
   c.contribution_partitions = static_cast<int>(cp);
+  c.topic_prefix = s.Get("topic-prefix");
   return c;
 }
 

@@ -22,6 +22,10 @@ struct ScoringConfig : service::CommonConfig {
   std::string criteria_version = "v1";
   double cost_per_prison_year = 36299;
   int contribution_partitions = 12;
+  // Tests that share one broker: every topic scoring reads or writes, but
+  // the audit trail, is PREFIX + its catalogue name, so each test's scoring
+  // reads only its own records. Empty in production.
+  std::string topic_prefix;
 };
 
 const std::vector<config::Spec>& ScoringSpecs();

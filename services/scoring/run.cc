@@ -8,6 +8,14 @@
 #include "services/scoring/case_stage.h"
 
 namespace fruition::scoring {
+namespace {
+
+// A topic's name as this instance uses it (config.topic_prefix: tests).
+std::string T(const ScoringConfig& config, std::string_view name) {
+  return config.topic_prefix + std::string(name);
+}
+
+}  // namespace
 
 absl::Status ScoringComponent::MakeStages(const ScoringConfig& config) {
   auto s1 = AddStore("scoring/stage1", Stage1Tables());
@@ -27,23 +35,22 @@ absl::Status ScoringComponent::MakeStages(const ScoringConfig& config) {
   rules.indicators.cost_per_prison_year = config.cost_per_prison_year;
   rules.contribution_partitions = config.contribution_partitions;
   stage1_ = std::make_unique<Stage1>(rules, stage1_store_,
-                                     std::string(topics::kReports),
-                                     std::string(topics::kLinkAssessments),
-                                     std::string(topics::kScoringContributions),
-                                     std::string(topics::kScoringCaseMembers),
-                                     std::string(topics::kScoringCaseFacts));
+                                     T(config, topics::kReports),
+                                     T(config, topics::kLinkAssessments),
+                                     T(config, topics::kScoringContributions),
+                                     T(config, topics::kScoringCaseMembers),
+                                     T(config, topics::kScoringCaseFacts));
   cases_ =
-      std::make_unique<CaseStage>(case_store_, std::string(topics::kReports),
-                                  std::string(topics::kScoringCaseMembers),
-                                  std::string(topics::kScoringCaseFacts),
-                                  std::string(topics::kScoringContributions));
+      std::make_unique<CaseStage>(case_store_, T(config, topics::kReports),
+                                  T(config, topics::kScoringCaseMembers),
+                                  T(config, topics::kScoringCaseFacts),
+                                  T(config, topics::kScoringContributions));
   stage2_ = std::make_unique<Stage2>(
-      rules, std::string(topics::kScoringContributions),
-      std::string(topics::kReference), std::string(topics::kScores),
-      std::string(topics::kScoringPublicBase));
-  public_ =
-      std::make_unique<PublicStage>(std::string(topics::kScoringPublicBase),
-                                    std::string(topics::kScoresPublic));
+      rules, T(config, topics::kScoringContributions),
+      T(config, topics::kReference), T(config, topics::kScores),
+      T(config, topics::kScoringPublicBase));
+  public_ = std::make_unique<PublicStage>(T(config, topics::kScoringPublicBase),
+                                          T(config, topics::kScoresPublic));
   return absl::OkStatus();
 }
 
@@ -52,29 +59,29 @@ void ScoringComponent::AddStageLoops(const ScoringConfig& config,
   stream::LoopOptions one;
   one.name = "scoring-stage1";
   one.consumer = Consumer(config.group_id);
-  one.group_topics = {std::string(topics::kReports),
-                      std::string(topics::kLinkAssessments),
-                      std::string(topics::kScoringCaseFacts)};
+  one.group_topics = {T(config, topics::kReports),
+                      T(config, topics::kLinkAssessments),
+                      T(config, topics::kScoringCaseFacts)};
   AddLoop(one, stage1_store_, stage1_.get(), &registry);
   // The case-to-person join: its own group on the case-keyed records.
   stream::LoopOptions cases;
   cases.name = "scoring-cases";
   cases.consumer = Consumer(config.group_id + "-cases");
-  cases.group_topics = {std::string(topics::kReports),
-                        std::string(topics::kScoringCaseMembers)};
+  cases.group_topics = {T(config, topics::kReports),
+                        T(config, topics::kScoringCaseMembers)};
   AddLoop(cases, case_store_, cases_.get(), &registry);
   stream::LoopOptions two;
   two.name = "scoring-stage2";
   two.consumer = Consumer(config.group_id + "-stage2");
-  two.group_topics = {std::string(topics::kScoringContributions)};
-  two.global_topics = {std::string(topics::kReference)};
+  two.group_topics = {T(config, topics::kScoringContributions)};
+  two.global_topics = {T(config, topics::kReference)};
   stage2_->CountIgnoredDesignations(registry);
   AddLoop(two, stage2_store_, stage2_.get(), &registry);
   // The public-view stage: its own group on the fiscal-year-keyed topic.
   stream::LoopOptions three;
   three.name = "scoring-public";
   three.consumer = Consumer(config.group_id + "-public");
-  three.group_topics = {std::string(topics::kScoringPublicBase)};
+  three.group_topics = {T(config, topics::kScoringPublicBase)};
   // Each batch recomputes every fiscal year it touches, whole
   // (docs/DESIGN.md, "Once per batch"): a backlog read in larger batches
   // costs fewer recomputations. A base record is one scorecard (a few KB).

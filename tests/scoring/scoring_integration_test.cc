@@ -5,9 +5,11 @@
 // indicators it computes itself from the same facts. Skipped, with the
 // reason, where Java/Maven are missing.
 //
-// Every test names its units with its own nonce (agency:A0-<nonce>, ...) and
-// uses its own consumer groups, so the shared broker's other data does not
-// matter.
+// Every test has topics of its own on the shared broker (scoring's
+// --topic-prefix, t-<nonce>.), its own consumer groups and units named with
+// its nonce (agency:A0-<nonce>, ...): no test reads another's records, so a
+// test's time does not grow with the suite and national:US is its own
+// population's. Only the audit trail is shared.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
@@ -150,6 +152,8 @@ struct Population {
   std::map<std::string, Expected> expected;  // unit \t period
 };
 
+constexpr char kNational[] = "national:US";
+
 using AddFn = std::function<void(const std::string&, int64_t,
                                  const std::function<void(Expected&)>&)>;
 
@@ -169,8 +173,10 @@ void ExpectDeclinedThenCharged(const sim::ScoringSubject& x, const AddFn& add) {
     }
   }
   if (first != nullptr) {
-    add("district:" + first->district, first->at,
-        [](Expected& e) { ++e.declined_charged; });
+    for (const std::string unit :
+         {"district:" + first->district, std::string(kNational)}) {
+      add(unit, first->at, [](Expected& e) { ++e.declined_charged; });
+    }
   }
 }
 
@@ -181,9 +187,12 @@ void ExpectProsecution(const sim::ScoringSubject& x, const AddFn& add) {
   auto in_units = [&](const sim::CaseEvent& c,
                       const std::function<void(Expected&)>& f) {
     if (!c.district.empty()) add("district:" + c.district, c.at, f);
-    if (c.case_id != x.case_id) return;
-    add("agency:" + x.agency, c.at, f);
-    add("field_office:" + x.field_office, c.at, f);
+    const bool arrest_case = c.case_id == x.case_id;
+    if (arrest_case) {
+      add("agency:" + x.agency, c.at, f);
+      add("field_office:" + x.field_office, c.at, f);
+    }
+    if (arrest_case || !c.district.empty()) add(kNational, c.at, f);
   };
   for (const sim::CaseEvent& c : x.charges) {
     in_units(c, [&](Expected& e) {
@@ -215,12 +224,13 @@ void ExpectProsecution(const sim::ScoringSubject& x, const AddFn& add) {
     add("agency:" + x.case_opened->agency(), z.at, seized);
     add("field_office:" + x.case_opened->field_office(), z.at, seized);
     add("district:" + x.case_opened->district(), z.at, seized);
+    add(kNational, z.at, seized);
   }
 }
 
 // The stream tools/sim/scoring_stream.h makes, and what the test expects of
-// it, computed here from each subject's facts. national:US is not expected:
-// on the shared broker it also counts every other test's records.
+// it, computed here from each subject's facts, national:US included (each
+// test's scoring reads topics of its own: --topic-prefix).
 Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
   Population pop;
   auto add = [&](const std::string& unit, int64_t t,
@@ -240,6 +250,7 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
     };
     add("agency:" + x.agency, x.arrested, arrested);
     add("field_office:" + x.field_office, x.arrested, arrested);
+    add(kNational, x.arrested, arrested);
     if (x.sentencing.has_value()) {
       const v1::SentencingRecord& s = x.sentencing->sentencing();
       const domain::DesertResult d = domain::Score(s);
@@ -259,6 +270,7 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
       add("district:" + s.district(), at, sentenced);
       add("agency:" + x.agency, at, sentenced);
       add("field_office:" + x.field_office, at, sentenced);
+      add(kNational, at, sentenced);
     }
     ExpectDeclinedThenCharged(x, add);
     ExpectProsecution(x, add);
@@ -374,18 +386,36 @@ std::map<std::string, std::pair<double, int64_t>> Indicators(
 class ScoringIntegrationTest
     : public testing::BrokerSuite<ScoringIntegrationTest> {
  protected:
-  static void SetUpTestSuite() {
-    SetUpBroker(testing::IntakeTopicsAnd(
+  static std::vector<kafka::TopicSpec> ScoringTopics() {
+    return testing::IntakeTopicsAnd(
         {topics::kLinkAssessments, topics::kScores,
          topics::kScoringContributions, topics::kScoringPublicBase,
          topics::kScoringCaseMembers, topics::kScoringCaseFacts,
-         topics::kScoresPublic}));
+         topics::kScoresPublic});
+  }
+
+  static void SetUpTestSuite() { SetUpBroker(ScoringTopics()); }
+
+  // Produces `records` to this test's own topics.
+  absl::Status Produce(std::vector<Outgoing> records) const {
+    for (Outgoing& r : records) r.topic = prefix_ + r.topic;
+    return testing::Produce(bootstrap(), records);
   }
 
   void SetUp() override {
     BrokerSuite::SetUp();
     if (IsSkipped()) return;
     nonce_ = testing::Nonce();
+    prefix_ = StrCat("t-", nonce_, ".");
+    // Topics of this test's own: its scoring reads nothing of the other
+    // tests' (and national:US is this population's alone).
+    std::vector<kafka::TopicSpec> own;
+    for (kafka::TopicSpec spec : ScoringTopics()) {
+      if (spec.name == topics::kAudit) continue;
+      spec.name = prefix_ + spec.name;
+      own.push_back(std::move(spec));
+    }
+    ASSERT_TRUE(kafka::EnsureTopics(bootstrap(), {}, own, seconds(30)).ok());
     dir_ = testing::NewTempDir("scoring");
     std::ofstream principals(dir_ + "/principals.yaml");
     principals << "principals:\n  - code: OIG\n    kind: OVERSEER\n"
@@ -416,6 +446,7 @@ class ScoringIntegrationTest
         std::string("--kafka-properties=session.timeout.ms=6000,") +
             "heartbeat.interval.ms=1000",
         "--group-id=fruition-scoring-test-" + nonce_,
+        "--topic-prefix=" + prefix_,
         "--principals-file=" + dir_ + "/principals.yaml",
         "--data-dir=" + dir_ + "/" + name,
         StrCat("--grpc-listen=127.0.0.1:", port),
@@ -492,6 +523,7 @@ class ScoringIntegrationTest
   }
 
   std::string nonce_;
+  std::string prefix_;
   std::string dir_;
 };
 
@@ -499,7 +531,7 @@ TEST_F(ScoringIntegrationTest, IndicatorsEqualThoseComputedFromTheFacts) {
   const Population pop = Generate(nonce_, testing::Scaled(2100), 1);
   const int port = testing::FreePort();
   auto scoring = StartScoring("a", port);
-  ASSERT_TRUE(testing::Produce(bootstrap(), pop.records).ok());
+  ASSERT_TRUE(Produce(pop.records).ok());
   ExpectConverges(pop, {port});
 
   // Public callers get the public view (SPEC §5 D1–D4): the five-subject
@@ -558,7 +590,7 @@ TEST_F(ScoringIntegrationTest, ShuffledInputGivesTheSameIndicators) {
   }
   const int port = testing::FreePort();
   auto scoring = StartScoring("a", port);
-  ASSERT_TRUE(testing::Produce(bootstrap(), shuffled).ok());
+  ASSERT_TRUE(Produce(shuffled).ok());
   ExpectConverges(pop, {port});
 }
 
@@ -571,9 +603,8 @@ TEST_F(ScoringIntegrationTest, KillNineThreeTimesGivesTheSameIndicators) {
   for (int k = 0; k < 4; ++k) {
     const size_t begin = k * chunk;
     const size_t end = std::min(pop.records.size(), begin + chunk);
-    ASSERT_TRUE(testing::Produce(bootstrap(), {pop.records.begin() + begin,
-                                               pop.records.begin() + end})
-                    .ok());
+    ASSERT_TRUE(
+        Produce({pop.records.begin() + begin, pop.records.begin() + end}).ok());
     if (k == 3) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(300 + 400 * k));
     scoring->Signal(SIGKILL);
@@ -590,15 +621,11 @@ TEST_F(ScoringIntegrationTest, TwoInstancesSplitTheWorkAndOneTakesOver) {
   auto a = StartScoring("a", port_a);
   auto b = StartScoring("b", port_b);
   const size_t half = pop.records.size() / 2;
-  ASSERT_TRUE(testing::Produce(bootstrap(), {pop.records.begin(),
-                                             pop.records.begin() + half})
-                  .ok());
+  ASSERT_TRUE(Produce({pop.records.begin(), pop.records.begin() + half}).ok());
   std::this_thread::sleep_for(std::chrono::seconds(2));
   a->Signal(SIGKILL);
   a->Wait(seconds(10));
-  ASSERT_TRUE(testing::Produce(bootstrap(),
-                               {pop.records.begin() + half, pop.records.end()})
-                  .ok());
+  ASSERT_TRUE(Produce({pop.records.begin() + half, pop.records.end()}).ok());
   // b alone now holds every partition of both stages.
   ExpectConverges(pop, {port_b});
 }
@@ -661,7 +688,7 @@ TEST_F(ScoringIntegrationTest, OnlyTheFirstDesignatorSetsAnOrgsTier) {
       testing::MetricSum(metrics, "fruition_scoring_designations_ignored_total")
           .value_or(-1) +
       1;
-  ASSERT_TRUE(testing::Produce(bootstrap(), records).ok());
+  ASSERT_TRUE(Produce(records).ok());
   auto stub = v1::ScoringService::NewStub(grpc::CreateChannel(
       StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   const std::string name = "target_ratio:PERFORMANCE_MEASURE_CPOT_DISMANTLED";
@@ -696,7 +723,7 @@ TEST_F(ScoringIntegrationTest, RestrictedReadsAndRefusalsAreAuditedOnce) {
   const Population pop = Generate(nonce_, testing::Scaled(60), 5);
   const int port = testing::FreePort();
   auto scoring = StartScoring("a", port, 0, {"--log-level=error"});
-  ASSERT_TRUE(testing::Produce(bootstrap(), pop.records).ok());
+  ASSERT_TRUE(Produce(pop.records).ok());
   auto stub = v1::ScoringService::NewStub(grpc::CreateChannel(
       StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   auto as = [](grpc::ClientContext* ctx, const std::string& who) {
