@@ -1,9 +1,10 @@
 #include "tools/fruitctl/columns.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
 #include "services/common/strings.h"
 
 namespace fruition::fruitctl {
@@ -17,12 +18,6 @@ bool IsFamily(const std::string& name) {
 // the same, or its JSON name.
 bool Names(const std::string& name, const std::string& token) {
   return name == token || domain::JsonName(name) == token;
-}
-
-std::string Trim(const std::string& s) {
-  const size_t begin = s.find_first_not_of(" \t");
-  if (begin == std::string::npos) return "";
-  return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
 }
 
 absl::Status Unknown(const std::string& token) {
@@ -124,9 +119,8 @@ absl::StatusOr<std::vector<std::string>> ResolveColumns(
       out.push_back(name);
     }
   };
-  std::stringstream list(spec);
-  for (std::string token; std::getline(list, token, ',');) {
-    token = Trim(token);
+  for (absl::string_view part : absl::StrSplit(spec, ',')) {
+    const std::string token(absl::StripAsciiWhitespace(part));
     if (token.empty()) continue;
     if (IsFamily(token)) {
       auto members = FamilyColumns(token, seen, registry);
