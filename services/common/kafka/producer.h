@@ -66,6 +66,24 @@ class Producer {
                        const std::vector<Header>& headers,
                        DeliveryCallback done) = 0;
 
+  // As Produce, but into `partition` instead of the key's murmur2 partition
+  // (a record packing several keys of one partition). A producer that cannot
+  // choose partitions answers INVALID_ARGUMENT (permanent): nothing lands
+  // where its reader would not look for it.
+  virtual void ProduceTo(std::string_view topic, int32_t partition,
+                         std::string_view key, std::string_view value,
+                         const std::vector<Header>& headers,
+                         DeliveryCallback done) {
+    (void)topic;
+    (void)partition;
+    (void)key;
+    (void)value;
+    (void)headers;
+    done(DeliveryReport{
+        absl::InvalidArgumentError("this producer cannot choose partitions"),
+        -1, -1});
+  }
+
   // Waits until every enqueued record has its delivery report, or until
   // `timeout`; DEADLINE_EXCEEDED if records remain.
   virtual absl::Status Flush(std::chrono::milliseconds timeout) = 0;
@@ -104,12 +122,12 @@ class KafkaProducer : public Producer {
   absl::Status Flush(std::chrono::milliseconds timeout) override;
   bool Healthy() const override { return healthy_.load(); }
 
-  // As Produce, but into `partition` instead of the key's murmur2 partition:
-  // the audit trail keeps each writer's hash chain in one partition whatever
+  // The audit trail keeps each writer's hash chain in one partition whatever
   // the record keys (audit/kafka_trail.h).
   void ProduceTo(std::string_view topic, int32_t partition,
                  std::string_view key, std::string_view value,
-                 const std::vector<Header>& headers, DeliveryCallback done);
+                 const std::vector<Header>& headers,
+                 DeliveryCallback done) override;
 
   // Times the producer was recreated after a fatal error.
   int64_t recreations() const { return recreations_.load(); }

@@ -298,21 +298,25 @@ Loop::Produced Loop::Produce(const std::vector<Output>& outputs,
     std::optional<Refusal> refusal;
     for (size_t i : pending) {
       const Output& o = outputs[i];
-      producer_->Produce(o.topic, o.key, o.value, o.headers,
-                         [&, i](const kafka::DeliveryReport& report) {
-                           std::lock_guard<std::mutex> lock(mu);
-                           if (kafka::Retriable(report.status)) {
-                             failed.push_back(i);
-                             last_error = report.status;
-                           } else if (!report.status.ok() &&
-                                      (!refusal || i < refusal->index)) {
-                             // Retrying would retry forever: the first refused
-                             // output (in the handler's order) is the one to
-                             // report.
-                             refusal = Refusal{i, report.status};
-                           }
-                           if (--outstanding == 0) cv.notify_all();
-                         });
+      auto done = [&, i](const kafka::DeliveryReport& report) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (kafka::Retriable(report.status)) {
+          failed.push_back(i);
+          last_error = report.status;
+        } else if (!report.status.ok() && (!refusal || i < refusal->index)) {
+          // Retrying would retry forever: the first refused
+          // output (in the handler's order) is the one to
+          // report.
+          refusal = Refusal{i, report.status};
+        }
+        if (--outstanding == 0) cv.notify_all();
+      };
+      if (o.partition >= 0) {
+        producer_->ProduceTo(o.topic, o.partition, o.key, o.value, o.headers,
+                             std::move(done));
+      } else {
+        producer_->Produce(o.topic, o.key, o.value, o.headers, std::move(done));
+      }
     }
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return outstanding == 0; });

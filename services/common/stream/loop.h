@@ -60,6 +60,9 @@ struct Output {
   std::string key;
   std::string value;
   std::vector<kafka::Header> headers;
+  // -1: the key's partition (murmur2). Otherwise this partition of `topic`,
+  // for a record that packs the outputs of several keys of one partition.
+  int32_t partition = -1;
 };
 
 // An unreadable record.
