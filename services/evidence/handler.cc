@@ -7,10 +7,16 @@ EvidenceHandler::EvidenceHandler(const Processor* processor,
                                  prometheus::Registry* registry)
     : processor_(processor), assessments_topic_(std::move(assessments_topic)) {
   if (registry != nullptr) {
-    assessments_ = &prometheus::BuildCounter()
-                        .Name("fruition_evidence_assessments_total")
-                        .Help("Link assessments produced, by result")
-                        .Register(*registry);
+    auto& assessments = prometheus::BuildCounter()
+                            .Name("fruition_evidence_assessments_total")
+                            .Help("Link assessments produced, by result")
+                            .Register(*registry);
+    for (int result = 0; result < v1::AssessmentResult_ARRAYSIZE; ++result) {
+      if (!v1::AssessmentResult_IsValid(result)) continue;
+      assessments_[result] = &assessments.Add(
+          {{"result", v1::AssessmentResult_Name(
+                          static_cast<v1::AssessmentResult>(result))}});
+    }
     designations_ignored_ =
         &prometheus::BuildCounter()
              .Name("fruition_evidence_designations_ignored_total")
@@ -31,21 +37,46 @@ EvidenceHandler::EvidenceHandler(const Processor* processor,
 }
 
 std::vector<stream::Output> EvidenceHandler::Outputs(
-    const std::vector<v1::LinkAssessment>& assessments) const {
+    const ApplyResult& result) const {
   std::vector<stream::Output> out;
-  out.reserve(assessments.size());
-  for (const auto& a : assessments) {
+  out.reserve(result.emit.size());
+  for (size_t i = 0; i < result.emit.size(); ++i) {
+    const v1::LinkAssessment& a = result.emit[i];
     out.push_back(
         stream::Output{assessments_topic_,
                        a.subject_pid(),
-                       a.SerializeAsString(),
+                       result.emit_bytes[i],
                        {{"fruition-assessment-id", a.assessment_id()}}});
-    if (assessments_ != nullptr) {
-      assessments_->Add({{"result", v1::AssessmentResult_Name(a.result())}})
-          .Increment();
-    }
   }
   return out;
+}
+
+void EvidenceHandler::Pending(const ApplyResult& result) {
+  for (const v1::LinkAssessment& a : result.emit) {
+    ++pending_assessments_[a.result()];
+  }
+  pending_designations_ignored_ += result.designations_ignored;
+  pending_evidence_ignored_ += result.evidence_ignored;
+}
+
+void EvidenceHandler::Committed() {
+  for (size_t result = 0; result < assessments_.size(); ++result) {
+    if (assessments_[result] != nullptr && pending_assessments_[result] > 0) {
+      assessments_[result]->Increment(
+          static_cast<double>(pending_assessments_[result]));
+    }
+  }
+  if (designations_ignored_ != nullptr && pending_designations_ignored_ > 0) {
+    designations_ignored_->Increment(
+        static_cast<double>(pending_designations_ignored_));
+  }
+  if (evidence_ignored_ != nullptr && pending_evidence_ignored_ > 0) {
+    evidence_ignored_->Increment(
+        static_cast<double>(pending_evidence_ignored_));
+  }
+  pending_assessments_ = {};
+  pending_designations_ignored_ = 0;
+  pending_evidence_ignored_ = 0;
 }
 
 absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::Apply(
@@ -56,17 +87,8 @@ absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::Apply(
   // (stream::ApplyBatch); the processor reports the record it cannot read.
   auto result = processor_->Apply(tx, records, owned);
   if (!result.ok()) return result.status();
-  // Counted when applied, before the batch commits: a batch the loop applies
-  // again (without a record an operator skipped) counts them again. No
-  // verdict depends on these counts.
-  if (designations_ignored_ != nullptr) {
-    designations_ignored_->Increment(
-        static_cast<double>(result->designations_ignored));
-  }
-  if (evidence_ignored_ != nullptr) {
-    evidence_ignored_->Increment(static_cast<double>(result->evidence_ignored));
-  }
-  return Outputs(result->emit);
+  Pending(*result);
+  return Outputs(*result);
 }
 
 absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::OnAssigned(
@@ -76,7 +98,8 @@ absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::OnAssigned(
   Tx tx(&kv);
   auto result = processor_->ReassessAll(tx, added);
   if (!result.ok()) return result.status();
-  return Outputs(result->emit);
+  Pending(*result);
+  return Outputs(*result);
 }
 
 }  // namespace fruition::evidence

@@ -8,6 +8,7 @@
 #ifndef FRUITION_SERVICES_EVIDENCE_HANDLER_H_
 #define FRUITION_SERVICES_EVIDENCE_HANDLER_H_
 
+#include <array>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,17 +32,32 @@ class EvidenceHandler : public stream::Handler {
       store::KvTx& tx, const std::set<int32_t>& added,
       const std::set<int32_t>& owned) override;
 
-  // The records to produce for `assessments`.
-  std::vector<stream::Output> Outputs(
-      const std::vector<v1::LinkAssessment>& assessments) const;
+  // The counts of the transactions applied since the last commit, now
+  // in the store: a batch applied again after a crash (its outputs were
+  // produced but its offsets never committed) is not counted twice.
+  void Committed() override;
+
+  // The records to produce for `result`'s assessments (their bytes as the
+  // processor serialized them).
+  std::vector<stream::Output> Outputs(const ApplyResult& result) const;
 
  private:
+  // What a transaction's result adds to the counters once it commits.
+  void Pending(const ApplyResult& result);
+
   const Processor* processor_;
   std::string assessments_topic_;
-  prometheus::Family<prometheus::Counter>* assessments_ = nullptr;
+  // fruition_evidence_assessments_total{result}, one series per
+  // AssessmentResult value, resolved once (no family lookup per output).
+  std::array<prometheus::Counter*, v1::AssessmentResult_ARRAYSIZE>
+      assessments_{};
   // org_designated not counted: by a reporter other than the org's owner.
   prometheus::Counter* designations_ignored_ = nullptr;
   prometheus::Counter* evidence_ignored_ = nullptr;
+  // Applied but not yet committed.
+  std::array<int64_t, v1::AssessmentResult_ARRAYSIZE> pending_assessments_{};
+  int64_t pending_designations_ignored_ = 0;
+  int64_t pending_evidence_ignored_ = 0;
 };
 
 }  // namespace fruition::evidence

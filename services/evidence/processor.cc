@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <utility>
 
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
@@ -22,14 +24,29 @@ google::protobuf::Timestamp FromMillis(int64_t ms) {
   return ts;
 }
 
-internal::StoredReport Stored(const kafka::Record& r,
-                              const v1::AgencyReport& report) {
-  internal::StoredReport s;
-  *s.mutable_report() = report;
-  s.set_kafka_timestamp_ms(r.timestamp_ms);
-  s.set_partition(r.partition);
-  s.set_offset(r.offset);
-  return s;
+// The message `rest` (a deterministic serialization of a LinkAssessment
+// without its id) with `assessment_id` = `id`: field 1 comes first in a
+// serialization (fields are written in number order), so the whole message
+// is the id's field followed by `rest`, the same bytes
+// SerializeDeterministic would give, without serializing again.
+std::string WithAssessmentId(const std::string& id, const std::string& rest) {
+  static_assert(v1::LinkAssessment::kAssessmentIdFieldNumber == 1,
+                "assessment_id must be the message's first field");
+  constexpr char kLengthDelimited = 2;
+  std::string out;
+  out.reserve(1 + 5 + id.size() + rest.size());
+  out.push_back(static_cast<char>(
+      (v1::LinkAssessment::kAssessmentIdFieldNumber << 3) | kLengthDelimited));
+  for (uint64_t n = id.size();; n >>= 7) {  // the length, a varint
+    if (n < 0x80) {
+      out.push_back(static_cast<char>(n));
+      break;
+    }
+    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
+  }
+  out += id;
+  out += rest;
+  return out;
 }
 
 // Log order of a claim's evidence_added reports: the order Kafka
@@ -44,6 +61,20 @@ bool LogOrder(const internal::StoredReport& a,
 }
 
 }  // namespace
+
+// What one Apply (or ReassessAll) learned, so that it is not read back from
+// the store: the claims first stored by this batch (no assessment of them
+// can exist yet: one is stored only for a stored claim), the evidence
+// LimitStoredEvidence left for a claim, and the org histories read while
+// assessing (nothing writes designations then, so each org's is read once
+// per batch, not once per claim).
+struct Processor::Batch {
+  std::set<ClaimKey> affected;
+  std::set<std::string> orgs_changed;
+  std::map<ClaimKey, internal::StoredReport> new_claims;
+  std::map<ClaimKey, std::vector<internal::StoredReport>> evidence;
+  std::map<std::string, std::vector<internal::StoredReport>> histories;
+};
 
 int64_t ReceivedAt(const internal::StoredReport& stored) {
   if (stored.report().has_received_at()) {
@@ -62,9 +93,14 @@ std::vector<internal::StoredReport> InLogOrder(
 
 absl::StatusOr<int64_t> LimitStoredEvidence(Tx& tx, const ClaimKey& key) {
   FRUITION_ASSIGN_OR_RETURN(const auto claim, tx.Claim(key));
+  return LimitStoredEvidence(tx, key, claim ? &*claim : nullptr, nullptr);
+}
+
+absl::StatusOr<int64_t> LimitStoredEvidence(
+    Tx& tx, const ClaimKey& key, const internal::StoredReport* claim,
+    std::vector<internal::StoredReport>* rows) {
   FRUITION_ASSIGN_OR_RETURN(auto stored, tx.EvidenceAdded(key));
-  const std::vector<internal::StoredReport> added =
-      InLogOrder(std::move(stored));
+  std::vector<internal::StoredReport> added = InLogOrder(std::move(stored));
   const auto limit = static_cast<size_t>(domain::kMaxEvidencePerClaim);
   // The claim's own items come first and are never dropped (intake holds
   // a report to 256).
@@ -75,7 +111,7 @@ absl::StatusOr<int64_t> LimitStoredEvidence(Tx& tx, const ClaimKey& key) {
     }
   }
   int64_t dropped = 0;
-  for (const internal::StoredReport& row : added) {
+  for (internal::StoredReport& row : added) {
     const auto& items = row.report().evidence_added().evidence();
     internal::StoredReport limited = row;
     auto* keep = limited.mutable_report()->mutable_evidence_added();
@@ -97,7 +133,9 @@ absl::StatusOr<int64_t> LimitStoredEvidence(Tx& tx, const ClaimKey& key) {
     tx.Put(Table::kEvidence,
            JoinKey({key.reporter, key.claim_id, row.report().report_id()}),
            SerializeDeterministic(limited));
+    row = std::move(limited);  // as stored now
   }
+  if (rows != nullptr) *rows = std::move(added);
   return dropped;
 }
 
@@ -125,7 +163,7 @@ v1::LinkAssessment MakeAssessment(
     const Rulebook& rules, const internal::StoredReport& claim,
     const std::vector<internal::StoredReport>& added,
     const std::vector<internal::StoredReport>& org,
-    std::vector<std::string>* reasons) {
+    std::vector<std::string>* reasons, std::string* serialized) {
   std::vector<v1::EvidenceItem> items;
   int64_t latest_ms = claim.kafka_timestamp_ms();
   int64_t ignored = 0;  // dropped from the store beyond the limit
@@ -176,8 +214,11 @@ v1::LinkAssessment MakeAssessment(
   a.set_reporter(report.reporter());
   if (latest_ms >= 0) *a.mutable_assessed_at() = FromMillis(latest_ms);
   *a.mutable_claim_occurred_at() = report.occurred_at();
-  a.set_assessment_id(
-      privacy::Sha256Hex(SerializeDeterministic(a)).substr(0, 32));
+  const std::string body = SerializeDeterministic(a);
+  a.set_assessment_id(privacy::Sha256Hex(body).substr(0, 32));
+  if (serialized != nullptr) {
+    *serialized = WithAssessmentId(a.assessment_id(), body);
+  }
   return a;
 }
 
@@ -187,38 +228,62 @@ Processor::Processor(const Rulebook* rules, std::string reports_topic,
       reports_topic_(std::move(reports_topic)),
       reference_topic_(std::move(reference_topic)) {}
 
-absl::Status Processor::Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out,
+absl::Status Processor::Reassess(Tx& tx, const ClaimKey& key,
+                                 const internal::StoredReport* claim,
+                                 ApplyResult* out, Batch* batch,
                                  bool always) const {
-  FRUITION_ASSIGN_OR_RETURN(const auto claim, tx.Claim(key));
-  // Evidence before its claim: assessed when the claim arrives.
-  if (!claim) return absl::OkStatus();
-  FRUITION_ASSIGN_OR_RETURN(const auto added, tx.EvidenceAdded(key));
-  FRUITION_ASSIGN_OR_RETURN(
-      const auto history, tx.OrgHistory(claim->report().link_claim().org_id()));
-  const v1::LinkAssessment a = MakeAssessment(*rules_, *claim, added, history);
-  FRUITION_ASSIGN_OR_RETURN(const auto previous,
-                            tx.Assessment(key, rules_->version));
-  if (!always && previous && previous->assessment_id() == a.assessment_id()) {
-    return absl::OkStatus();
+  const auto fresh = batch->new_claims.find(key);
+  const bool is_new = fresh != batch->new_claims.end();
+  std::optional<internal::StoredReport> read;
+  if (claim == nullptr && is_new) claim = &fresh->second;
+  if (claim == nullptr) {
+    FRUITION_ASSIGN_OR_RETURN(read, tx.Claim(key));
+    // Evidence before its claim: assessed when the claim arrives.
+    if (!read) return absl::OkStatus();
+    claim = &*read;
+  }
+  std::vector<internal::StoredReport> read_added;
+  const std::vector<internal::StoredReport>* added = &read_added;
+  if (const auto it = batch->evidence.find(key); it != batch->evidence.end()) {
+    added = &it->second;
+  } else {
+    FRUITION_ASSIGN_OR_RETURN(read_added, tx.EvidenceAdded(key));
+  }
+  const std::string& org = claim->report().link_claim().org_id();
+  auto history = batch->histories.find(org);
+  if (history == batch->histories.end()) {
+    FRUITION_ASSIGN_OR_RETURN(auto h, tx.OrgHistory(org));
+    history = batch->histories.emplace(org, std::move(h)).first;
+  }
+  std::string bytes;
+  v1::LinkAssessment a =
+      MakeAssessment(*rules_, *claim, *added, history->second, nullptr, &bytes);
+  if (!always && !is_new) {
+    FRUITION_ASSIGN_OR_RETURN(const auto previous,
+                              tx.Assessment(key, rules_->version));
+    if (previous && previous->assessment_id() == a.assessment_id()) {
+      return absl::OkStatus();
+    }
   }
   tx.Put(Table::kAssessments,
-         JoinKey({key.reporter, key.claim_id, rules_->version}),
-         SerializeDeterministic(a));
-  out->emit.push_back(a);
+         JoinKey({key.reporter, key.claim_id, rules_->version}), bytes);
+  out->emit.push_back(std::move(a));
+  out->emit_bytes.push_back(std::move(bytes));
   return absl::OkStatus();
 }
 
-absl::Status Processor::ApplyDesignation(
-    Tx& tx, const kafka::Record& r, const v1::AgencyReport& report,
-    ApplyResult* out, std::set<std::string>* orgs_changed) const {
+absl::Status Processor::ApplyDesignation(Tx& tx, const kafka::Record& r,
+                                         internal::StoredReport& stored,
+                                         ApplyResult* out, Batch* batch) const {
+  const v1::AgencyReport& report = stored.report();
   if (!report.has_org_designated()) {
     ++out->ignored;
     return absl::OkStatus();
   }
   const std::string& org = report.org_designated().org_id();
   const std::string key = JoinKey({org, report.reporter(), report.report_id()});
-  FRUITION_ASSIGN_OR_RETURN(const auto stored, tx.Get(Table::kOrgs, key));
-  if (stored) {
+  FRUITION_ASSIGN_OR_RETURN(const auto existing, tx.Get(Table::kOrgs, key));
+  if (existing) {
     ++out->ignored;  // the same report again
     return absl::OkStatus();
   }
@@ -239,19 +304,18 @@ absl::Status Processor::ApplyDesignation(
                {"offset", r.offset}});
     return absl::OkStatus();
   }
-  tx.Put(Table::kOrgs, key, SerializeDeterministic(Stored(r, report)));
-  orgs_changed->insert(org);
+  tx.Put(Table::kOrgs, key, SerializeDeterministic(stored));
+  batch->orgs_changed.insert(org);
   ++out->applied;
   return absl::OkStatus();
 }
 
-absl::Status Processor::ApplyClaim(Tx& tx, const kafka::Record& r,
-                                   const v1::AgencyReport& report,
-                                   ApplyResult* out,
-                                   std::set<ClaimKey>* affected) const {
+absl::Status Processor::ApplyClaim(Tx& tx, internal::StoredReport& stored,
+                                   ApplyResult* out, Batch* batch) const {
+  const v1::AgencyReport& report = stored.report();
   const std::string& reporter = report.reporter();
   const auto& c = report.link_claim();
-  const ClaimKey key{reporter, c.claim_id()};
+  ClaimKey key{reporter, c.claim_id()};
   FRUITION_ASSIGN_OR_RETURN(const auto existing, tx.Claim(key));
   if (existing) {
     if (existing->report().report_id() != report.report_id()) {
@@ -266,56 +330,70 @@ absl::Status Processor::ApplyClaim(Tx& tx, const kafka::Record& r,
     return absl::OkStatus();
   }
   tx.Put(Table::kClaims, JoinKey({reporter, c.claim_id()}),
-         SerializeDeterministic(Stored(r, report)));
+         SerializeDeterministic(stored));
   tx.Put(Table::kBySubject, JoinKey({c.subject_pid(), reporter, c.claim_id()}),
          "");
   tx.Put(Table::kByOrg, JoinKey({c.org_id(), reporter, c.claim_id()}), "");
   // Evidence that came before its claim: the claim's items come first.
+  std::vector<internal::StoredReport> rows;
   FRUITION_ASSIGN_OR_RETURN(const int64_t dropped,
-                            LimitStoredEvidence(tx, key));
+                            LimitStoredEvidence(tx, key, &stored, &rows));
   out->evidence_ignored += dropped;
-  affected->insert(key);
+  batch->evidence[key] = std::move(rows);
+  batch->affected.insert(key);
+  batch->new_claims.emplace(std::move(key), std::move(stored));
   ++out->applied;
   return absl::OkStatus();
 }
 
-absl::Status Processor::ApplyEvidenceAdded(Tx& tx, const kafka::Record& r,
-                                           const v1::AgencyReport& report,
+absl::Status Processor::ApplyEvidenceAdded(Tx& tx,
+                                           const internal::StoredReport& stored,
                                            ApplyResult* out,
-                                           std::set<ClaimKey>* affected) const {
+                                           Batch* batch) const {
+  const v1::AgencyReport& report = stored.report();
   const std::string& reporter = report.reporter();
   const auto& e = report.evidence_added();
   const std::string key = JoinKey({reporter, e.claim_id(), report.report_id()});
-  FRUITION_ASSIGN_OR_RETURN(const auto stored, tx.Get(Table::kEvidence, key));
-  if (stored) {
+  FRUITION_ASSIGN_OR_RETURN(const auto existing, tx.Get(Table::kEvidence, key));
+  if (existing) {
     ++out->ignored;
     return absl::OkStatus();
   }
-  tx.Put(Table::kEvidence, key, SerializeDeterministic(Stored(r, report)));
-  const ClaimKey claim{reporter, e.claim_id()};
+  tx.Put(Table::kEvidence, key, SerializeDeterministic(stored));
+  const ClaimKey claim_key{reporter, e.claim_id()};
   // Stored state stays bounded: the items beyond the claim's limit are
   // dropped again at once, only counted.
+  std::optional<internal::StoredReport> read;
+  const internal::StoredReport* claim = nullptr;
+  if (const auto it = batch->new_claims.find(claim_key);
+      it != batch->new_claims.end()) {
+    claim = &it->second;
+  } else {
+    FRUITION_ASSIGN_OR_RETURN(read, tx.Claim(claim_key));
+    if (read) claim = &*read;
+  }
+  std::vector<internal::StoredReport> rows;
   FRUITION_ASSIGN_OR_RETURN(const int64_t dropped,
-                            LimitStoredEvidence(tx, claim));
+                            LimitStoredEvidence(tx, claim_key, claim, &rows));
   out->evidence_ignored += dropped;
-  affected->insert(claim);
+  batch->evidence[claim_key] = std::move(rows);
+  batch->affected.insert(claim_key);
   ++out->applied;
   return absl::OkStatus();
 }
 
 absl::Status Processor::ApplyReport(Tx& tx, const kafka::Record& r,
-                                    const v1::AgencyReport& report,
-                                    ApplyResult* out,
-                                    std::set<ClaimKey>* affected,
-                                    std::set<std::string>* orgs_changed) const {
+                                    internal::StoredReport& stored,
+                                    ApplyResult* out, Batch* batch) const {
   if (r.topic == reference_topic_) {
-    return ApplyDesignation(tx, r, report, out, orgs_changed);
+    return ApplyDesignation(tx, r, stored, out, batch);
   }
+  const v1::AgencyReport& report = stored.report();
   switch (report.body_case()) {
     case v1::AgencyReport::kLinkClaim:
-      return ApplyClaim(tx, r, report, out, affected);
+      return ApplyClaim(tx, stored, out, batch);
     case v1::AgencyReport::kEvidenceAdded:
-      return ApplyEvidenceAdded(tx, r, report, out, affected);
+      return ApplyEvidenceAdded(tx, stored, out, batch);
     case v1::AgencyReport::kArrest: {
       const auto& a = report.arrest();
       if (a.claim_id().empty()) {
@@ -333,13 +411,11 @@ absl::Status Processor::ApplyReport(Tx& tx, const kafka::Record& r,
   }
 }
 
-absl::Status Processor::AddClaimsOfOrgs(Tx& tx,
-                                        const std::set<std::string>& orgs,
-                                        const std::set<int32_t>& owned,
-                                        std::set<ClaimKey>* affected) const {
+absl::Status Processor::AddClaimsOfOrgs(Tx& tx, const std::set<int32_t>& owned,
+                                        Batch* batch) const {
   // Claims naming an org whose designation history changed, in owned
   // partitions.
-  for (const std::string& org : orgs) {
+  for (const std::string& org : batch->orgs_changed) {
     FRUITION_ASSIGN_OR_RETURN(const auto claims,
                               tx.Scan(Table::kByOrg, JoinKey({org, ""})));
     for (const auto& [k, v] : claims) {
@@ -347,7 +423,9 @@ absl::Status Processor::AddClaimsOfOrgs(Tx& tx,
       if (parts.size() != 3) continue;
       const ClaimKey key{parts[1], parts[2]};
       FRUITION_ASSIGN_OR_RETURN(const auto claim, tx.Claim(key));
-      if (claim && owned.count(claim->partition()) > 0) affected->insert(key);
+      if (claim && owned.count(claim->partition()) > 0) {
+        batch->affected.insert(key);
+      }
     }
   }
   return absl::OkStatus();
@@ -357,22 +435,24 @@ absl::StatusOr<ApplyResult> Processor::Apply(
     Tx& tx, const std::vector<kafka::Record>& records,
     const std::set<int32_t>& owned) const {
   ApplyResult out;
-  std::set<ClaimKey> affected;
-  std::set<std::string> orgs_changed;
+  Batch batch;
   // Only new records arrive: the stream loop drops re-deliveries, skips
   // what the operator listed and stores the offsets (every path here is a
   // stream::Loop batch, including Reassess's Loop::Replay).
   for (const kafka::Record& r : records) {
-    v1::AgencyReport report;
-    if (!report.ParseFromString(r.value)) {
+    // Parsed straight into the row it is stored as (no copy of the report).
+    internal::StoredReport stored;
+    if (!stored.mutable_report()->ParseFromString(r.value)) {
       return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
     }
-    FRUITION_RETURN_IF_ERROR(
-        ApplyReport(tx, r, report, &out, &affected, &orgs_changed));
+    stored.set_kafka_timestamp_ms(r.timestamp_ms);
+    stored.set_partition(r.partition);
+    stored.set_offset(r.offset);
+    FRUITION_RETURN_IF_ERROR(ApplyReport(tx, r, stored, &out, &batch));
   }
-  FRUITION_RETURN_IF_ERROR(AddClaimsOfOrgs(tx, orgs_changed, owned, &affected));
-  for (const ClaimKey& key : affected) {
-    FRUITION_RETURN_IF_ERROR(Reassess(tx, key, &out));
+  FRUITION_RETURN_IF_ERROR(AddClaimsOfOrgs(tx, owned, &batch));
+  for (const ClaimKey& key : batch.affected) {
+    FRUITION_RETURN_IF_ERROR(Reassess(tx, key, nullptr, &out, &batch));
   }
   return out;
 }
@@ -380,6 +460,7 @@ absl::StatusOr<ApplyResult> Processor::Apply(
 absl::StatusOr<ApplyResult> Processor::ReassessAll(
     Tx& tx, const std::set<int32_t>& owned, bool all) const {
   ApplyResult out;
+  Batch batch;
   FRUITION_ASSIGN_OR_RETURN(const auto claims,
                             store::ScanProto<internal::StoredReport>(
                                 tx.kv(), static_cast<int>(Table::kClaims), ""));
@@ -388,7 +469,7 @@ absl::StatusOr<ApplyResult> Processor::ReassessAll(
     const auto parts = SplitKey(k);
     if (parts.size() != 2) continue;
     FRUITION_RETURN_IF_ERROR(
-        Reassess(tx, ClaimKey{parts[0], parts[1]}, &out, all));
+        Reassess(tx, ClaimKey{parts[0], parts[1]}, &claim, &out, &batch, all));
   }
   return out;
 }

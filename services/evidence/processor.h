@@ -27,8 +27,11 @@ namespace fruition::evidence {
 
 struct ApplyResult {
   std::vector<v1::LinkAssessment> emit;  // new or changed assessments
-  int64_t applied = 0;                   // records that changed the store
-  int64_t ignored = 0;                   // other bodies, exact duplicates
+  // emit[i] serialized once, deterministically: the bytes stored and
+  // produced (EvidenceHandler::Outputs).
+  std::vector<std::string> emit_bytes;
+  int64_t applied = 0;    // records that changed the store
+  int64_t ignored = 0;    // other bodies, exact duplicates
   int64_t conflicts = 0;  // a second, different link_claim for a claim id
   // org_designated by a reporter other than the org's owner (SPEC §1: the
   // reporter of its first designation in log order): not stored, no effect.
@@ -65,34 +68,37 @@ class Processor {
   const Rulebook& rules() const { return *rules_; }
 
  private:
-  // Stores one report (`report`, read from `r`); counts it in `out`; adds
-  // the claims it touches to `affected` and a designation's org to
-  // `orgs_changed`.
+  // What one Apply or ReassessAll already knows, so that it is not read
+  // back from the store (processor.cc).
+  struct Batch;
+
+  // Stores one report (`stored`: parsed from `r`, with its Kafka
+  // timestamp and position; a claim's is moved into `batch`); counts it in
+  // `out`; adds the claims it touches and a designation's org to `batch`.
   absl::Status ApplyReport(Tx& tx, const kafka::Record& r,
-                           const v1::AgencyReport& report, ApplyResult* out,
-                           std::set<ClaimKey>* affected,
-                           std::set<std::string>* orgs_changed) const;
+                           internal::StoredReport& stored, ApplyResult* out,
+                           Batch* batch) const;
   // ApplyReport's parts: an org_designated report of the reference topic
   // (anything else there is ignored; so is a designation or revocation by a
   // reporter other than the org's owner), a link_claim (the first for a claim
   // id wins; a different second one is a conflict), an evidence_added.
   absl::Status ApplyDesignation(Tx& tx, const kafka::Record& r,
-                                const v1::AgencyReport& report,
-                                ApplyResult* out,
-                                std::set<std::string>* orgs_changed) const;
-  absl::Status ApplyClaim(Tx& tx, const kafka::Record& r,
-                          const v1::AgencyReport& report, ApplyResult* out,
-                          std::set<ClaimKey>* affected) const;
-  absl::Status ApplyEvidenceAdded(Tx& tx, const kafka::Record& r,
-                                  const v1::AgencyReport& report,
-                                  ApplyResult* out,
-                                  std::set<ClaimKey>* affected) const;
-  // Adds to `affected` the claims, in `owned` partitions, naming `orgs`.
-  absl::Status AddClaimsOfOrgs(Tx& tx, const std::set<std::string>& orgs,
-                               const std::set<int32_t>& owned,
-                               std::set<ClaimKey>* affected) const;
-  absl::Status Reassess(Tx& tx, const ClaimKey& key, ApplyResult* out,
-                        bool always = false) const;
+                                internal::StoredReport& stored,
+                                ApplyResult* out, Batch* batch) const;
+  absl::Status ApplyClaim(Tx& tx, internal::StoredReport& stored,
+                          ApplyResult* out, Batch* batch) const;
+  absl::Status ApplyEvidenceAdded(Tx& tx, const internal::StoredReport& stored,
+                                  ApplyResult* out, Batch* batch) const;
+  // Adds to the batch's affected claims those, in `owned` partitions,
+  // naming an org whose designations changed.
+  absl::Status AddClaimsOfOrgs(Tx& tx, const std::set<int32_t>& owned,
+                               Batch* batch) const;
+  // Assesses the claim `key` (`claim`: its stored report when the caller
+  // has it, else read) and puts and emits the assessment unless it equals
+  // the stored one (`always`: emitted anyway).
+  absl::Status Reassess(Tx& tx, const ClaimKey& key,
+                        const internal::StoredReport* claim, ApplyResult* out,
+                        Batch* batch, bool always = false) const;
 
   const Rulebook* rules_;
   std::string reports_topic_;
@@ -117,9 +123,18 @@ std::vector<internal::StoredReport> InLogOrder(
 // text is not stored) and counted in its `evidence_ignored` (repeats are
 // not counted). Returns the number newly counted.
 absl::StatusOr<int64_t> LimitStoredEvidence(Tx& tx, const ClaimKey& key);
+// The same, given the claim's stored report (`claim`, null when it has
+// none) instead of reading it; `rows`, when not null, receives the claim's
+// evidence_added reports as stored afterwards (what Tx::EvidenceAdded would
+// read back), in log order.
+absl::StatusOr<int64_t> LimitStoredEvidence(
+    Tx& tx, const ClaimKey& key, const internal::StoredReport* claim,
+    std::vector<internal::StoredReport>* rows);
 
 // The facts of a claim from its stored reports, and the assessment message
-// (with its deterministic `assessment_id`) under `rules`.
+// (with its deterministic `assessment_id`) under `rules`. `serialized`,
+// when not null, receives the message's deterministic serialization, built
+// from the bytes the id is a hash of (no second serialization).
 ClaimFacts FactsOf(const internal::StoredReport& claim,
                    const std::vector<v1::EvidenceItem>& added,
                    const std::vector<internal::StoredReport>& designations);
@@ -127,7 +142,8 @@ v1::LinkAssessment MakeAssessment(
     const Rulebook& rules, const internal::StoredReport& claim,
     const std::vector<internal::StoredReport>& added,
     const std::vector<internal::StoredReport>& org,
-    std::vector<std::string>* reasons = nullptr);
+    std::vector<std::string>* reasons = nullptr,
+    std::string* serialized = nullptr);
 
 }  // namespace fruition::evidence
 

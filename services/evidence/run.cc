@@ -141,7 +141,7 @@ absl::StatusOr<int64_t> Reassess(const EvidenceConfig& config,
   auto reassessed = processor.ReassessAll(tx, all, /*all=*/true);
   if (!reassessed.ok()) return reassessed.status();
   const ApplyResult& result = *reassessed;
-  if (!loop.ProduceAll(handler.Outputs(result.emit), stop)) {
+  if (!loop.ProduceAll(handler.Outputs(result), stop)) {
     return absl::CancelledError("reassess interrupted while producing");
   }
   if (absl::Status s = (*store)->Commit(tx); !s.ok()) return s;
