@@ -1,6 +1,6 @@
 // evidence_bench: link claims assessed per second by fruition-evidence, end
-// to end (topic in -> assessment out), against the same number of RocksDB
-// WriteBatches of the same shape written directly:
+// to end (topic in -> assessment out), against a plain pipeline doing the
+// same Kafka and RocksDB work over the same bytes, in one run:
 //   evidence     N link claims (2-3 evidence items each) and one
 //                org_designated per org are produced to fruition.reports.v1
 //                and fruition.reference.v1 before the clock starts, keyed as
@@ -8,49 +8,47 @@
 //                `--`, with a fresh data dir and consumer group, so it reads
 //                from the beginning) is started, and the clock runs until
 //                fruition.link-assessments.v1 holds an assessment of every
-//                claim made with its org's designation known;
-//   rocksdb1     N WriteBatches, one per claim, each with what the service
-//                writes per claim (processor.cc Apply: a claims put, a
-//                by_subject put, a by_org put, an assessments put and an
-//                offsets put; the same keys and value bytes), into a fresh
-//                RocksDB with the evidence store's column families;
-//   rocksdb1000  the same puts, 1000 claims per WriteBatch (the service's
-//                batch size).
+//                claim made with its org's designation known. The bench
+//                keeps every assessment the service produced;
+//   plain        a plain librdkafka consumer (a fresh group, the service's
+//                consumer settings) reads the same two topics from the
+//                beginning; per poll batch (at most 1000 records, the
+//                service's batch_max) it puts each record's bytes and each
+//                partition's next offset into one RocksDB WriteBatch (a
+//                fresh store opened by store::KvStore::Open with the
+//                evidence store's tables, so the service's options), produces
+//                its share of the service's assessments (the same records:
+//                keys, values, headers; as many per claim read as the
+//                service produced) with the service's producer settings,
+//                waits for every acknowledgement and writes the batch: the
+//                loop's consume -> store -> produce -> commit with no
+//                evidence logic.
 // Prints, per phase, claims/s and CPU per claim: the evidence process's
-// (/proc/<pid>/stat) for the evidence phase, this process's for the RocksDB
-// phases, and the broker's.
+// (/proc/<pid>/stat) for the evidence phase, this process's for the plain
+// one, and the broker's.
 //
-// Run through bench/evidence, which starts the broker and passes the
-// evidence command line. A benchmark, not a test: it fails only when the
-// service does not assess every claim (it exits, or stops making progress).
+// Run through bench/evidence, which starts the broker, passes the evidence
+// command line and repeats runs (phases interleaved). A benchmark, not a
+// test: it fails only when the service does not assess every claim (it
+// exits, or stops making progress) or the plain pipeline cannot read or
+// deliver.
 //
 // Output: a readable summary on stderr, one "RESULT k=v ..." line per phase
 // on stdout (bench/evidence turns them into a table).
-#include <fcntl.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <librdkafka/rdkafka.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -63,16 +61,12 @@
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/reports.pb.h"
 #include "services/common/kafka/admin.h"
-#include "services/common/kafka/conf.h"
 #include "services/common/kafka/consumer.h"
 #include "services/common/kafka/producer.h"
-#include "services/common/privacy/pseudonymizer.h"
-#include "services/common/proto.h"
 #include "services/common/store/kv.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
-#include "services/evidence/criteria.h"
-#include "services/evidence/processor.h"  // also store.h: StoredReport
+#include "services/evidence/processor.h"  // also store.h: Tables()
 #include "tools/sim/evidence_stream.h"
 
 namespace fruition::bench {
@@ -82,15 +76,15 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr int kPartitions = 12;
-constexpr int kServiceBatch = 1000;  // services/evidence/handler.h batch_max
+constexpr int kServiceBatch = 1000;  // stream::LoopOptions::batch_max
 
 struct Options {
   std::string bootstrap;
   int claims = 20000;
   int orgs = 100;
-  std::string phases = "evidence,rocksdb";
+  std::string phases = "evidence,plain";
   std::string nonce;        // ids prefix; random by default
-  std::string rocksdb_dir;  // parent of the RocksDB phases' fresh stores
+  std::string rocksdb_dir;  // parent of the plain pipeline's fresh store
   std::string evidence_log = "/dev/null";
   std::string perf_out;  // perf record of the evidence process
   std::string perf_args = "-F 999 --call-graph dwarf,16384";
@@ -102,7 +96,7 @@ struct Options {
 
 const char kUsage[] =
     "usage: evidence_bench --bootstrap B [--claims 20000] [--orgs 100]\n"
-    "         [--phases evidence,rocksdb] [--rocksdb-dir DIR]\n"
+    "         [--phases evidence,plain] [--rocksdb-dir DIR]\n"
     "         [--broker-pid P] [--evidence-log FILE] [--perf FILE]\n"
     "         [--perf-args '-F 999 --call-graph dwarf,16384']\n"
     "         [--timeout 120] [--fresh-topics] [--nonce S]\n"
@@ -125,26 +119,24 @@ Options ParseFlags(int argc, char** argv) {
   flags.Int("--timeout", &o.timeout_s, 1);
   flags.Switch("--fresh-topics", &o.fresh_topics);
   flags.Parse(argc, argv, &o.evidence_cmd);
-  bool evidence = false, rocksdb = false;
+  bool evidence = false, plain = false;
   for (const std::string& phase : Split(o.phases, ',')) {
     if (phase == "evidence") {
       evidence = true;
-    } else if (phase == "rocksdb") {
-      rocksdb = true;
+    } else if (phase == "plain") {
+      plain = true;
     } else {
       Die("--phases: unknown phase '" + phase + "'");
     }
   }
-  if (evidence) {
-    if (o.bootstrap.empty()) {
-      Die(std::string("--bootstrap: required\n") + kUsage);
-    }
-    if (o.evidence_cmd.empty()) {
-      Die(std::string("the evidence command line (after --): required\n") +
-          kUsage);
-    }
+  if (!evidence)
+    Die("--phases: evidence is needed (plain produces its outputs)");
+  if (o.bootstrap.empty()) Die(std::string("--bootstrap: required\n") + kUsage);
+  if (o.evidence_cmd.empty()) {
+    Die(std::string("the evidence command line (after --): required\n") +
+        kUsage);
   }
-  if (rocksdb && o.rocksdb_dir.empty()) Die("--rocksdb-dir: required");
+  if (plain && o.rocksdb_dir.empty()) Die("--rocksdb-dir: required");
   if (o.nonce.empty()) o.nonce = RandomHex(10);
   return o;
 }
@@ -160,7 +152,7 @@ struct PhaseResult {
   double rate() const { return seconds > 0 ? claims / seconds : 0; }
 };
 
-// `service_is_self`: the RocksDB phases, where this process does the work.
+// `service_is_self`: the plain phase, where this process does the work.
 PhaseResult Measure(const std::string& phase, int claims, const Snapshot& a,
                     const Snapshot& b, bool service_is_self) {
   PhaseResult r;
@@ -300,6 +292,7 @@ struct EvidenceResult {
   std::vector<ThreadCpu> threads_at_first;  // at the first assessment
   // Share of first -> last the busiest thread (the consuming worker) ran.
   double worker_busy = 0;
+  std::vector<kafka::Record> outputs;  // the assessments seen, in order
 };
 
 // A reader of the assessments topic from its current end, which must hold
@@ -361,6 +354,7 @@ struct Tally {
       auto it = done.find(a.claim_id());
       if (it == done.end()) continue;
       ++out->assessments;
+      outputs.push_back(r);
       if (first_ts < 0 || r.timestamp_ms < first_ts) first_ts = r.timestamp_ms;
       last_ts = std::max(last_ts, r.timestamp_ms);
       // Final: made with the org's designation known (it sets the tier).
@@ -373,6 +367,7 @@ struct Tally {
   }
 
   std::unordered_map<std::string, bool> done;  // claim_id -> final seen
+  std::vector<kafka::Record> outputs;          // this run's assessments
   int finished = 0;                            // claims with a final one
   int64_t first_ts = -1, last_ts = -1;  // record timestamps (produce time)
 };
@@ -451,141 +446,224 @@ EvidenceResult RunEvidence(const Options& o, const Data& d) {
             << " s; the last produced "
             << Fixed((tally.last_ts - start_ms) / 1e3, 3) << " s and seen "
             << Fixed(out.total.seconds, 3) << " s\n";
+  out.outputs = std::move(tally.outputs);
   return out;
 }
 
 // ---------------------------------------------------------------------------
-// RocksDB phases.
+// The plain pipeline: the yardstick.
 
-// One claim's writes, as Processor::Apply makes them (store.h tables).
-struct ClaimWrites {
-  std::string offset_key, offset_value;
-  std::string claim_key, claim_value;
-  std::string subject_key, org_key;
-  std::string assessment_key, assessment_value;
-};
-
-std::vector<ClaimWrites> PrepareWrites(const Data& d) {
-  const evidence::Rulebook& rules = evidence::DefaultRulebook();
-  std::map<std::string, internal::StoredReport> orgs;
-  const int64_t now_ms = 1700000000000;
-  for (size_t k = 0; k < d.designations.size(); ++k) {
-    internal::StoredReport s;
-    *s.mutable_report() = d.designations[k];
-    s.set_kafka_timestamp_ms(now_ms);
-    s.set_partition(static_cast<int32_t>(k % kPartitions));
-    s.set_offset(static_cast<int64_t>(k / kPartitions));
-    orgs[d.designations[k].org_designated().org_id()] = s;
+// A plain librdkafka group consumer of the input topics, with the service's
+// consumer settings (services/common/kafka/consumer.cc) and a fresh group,
+// so it reads them from the beginning.
+rd_kafka_t* PlainConsumer(const Options& o) {
+  rd_kafka_t* rk =
+      NewClient(o.bootstrap, RD_KAFKA_CONSUMER,
+                {{"group.id", "fruition-evidence-bench-plain-" + RandomHex(6)},
+                 {"client.id", "fruition-evidence-bench-plain"},
+                 {"enable.auto.commit", "false"},
+                 {"enable.auto.offset.store", "false"},
+                 {"enable.partition.eof", "false"},
+                 {"auto.offset.reset", "earliest"},
+                 {"isolation.level", "read_committed"}});
+  rd_kafka_poll_set_consumer(rk);
+  rd_kafka_topic_partition_list_t* topics =
+      rd_kafka_topic_partition_list_new(2);
+  for (const std::string_view t : {topics::kReports, topics::kReference}) {
+    rd_kafka_topic_partition_list_add(topics, std::string(t).c_str(),
+                                      RD_KAFKA_PARTITION_UA);
   }
-  std::vector<ClaimWrites> out;
-  out.reserve(d.claims.size());
-  for (size_t k = 0; k < d.claims.size(); ++k) {
-    const v1::AgencyReport& r = d.claims[k];
-    const auto& c = r.link_claim();
-    const int32_t partition = static_cast<int32_t>(k % kPartitions);
-    const int64_t offset = static_cast<int64_t>(k / kPartitions);
-    internal::StoredReport stored;
-    *stored.mutable_report() = r;
-    stored.set_kafka_timestamp_ms(now_ms + static_cast<int64_t>(k));
-    stored.set_partition(partition);
-    stored.set_offset(offset);
-    const v1::LinkAssessment a =
-        evidence::MakeAssessment(rules, stored, {}, {orgs.at(c.org_id())});
-    ClaimWrites w;
-    w.offset_key =
-        store::JoinKey({topics::kReports,
-                        store::BigEndian(static_cast<uint32_t>(partition), 4)});
-    w.offset_value = store::BigEndian(static_cast<uint64_t>(offset + 1), 8);
-    w.claim_key = store::JoinKey({r.reporter(), c.claim_id()});
-    w.claim_value = SerializeDeterministic(stored);
-    w.subject_key =
-        store::JoinKey({c.subject_pid(), r.reporter(), c.claim_id()});
-    w.org_key = store::JoinKey({c.org_id(), r.reporter(), c.claim_id()});
-    w.assessment_key =
-        store::JoinKey({r.reporter(), c.claim_id(), rules.version});
-    w.assessment_value = SerializeDeterministic(a);
-    out.push_back(std::move(w));
+  const rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    Die(StrCat("subscribe: ", rd_kafka_err2str(err)));
   }
-  return out;
+  return rk;
 }
 
-// A fresh RocksDB with the evidence store's column families ("offsets",
-// then the tables of services/evidence/store.cc, in order) and its options
-// (RocksDB's defaults; services/common/store/kv.cc). Opened here rather than
-// through EvidenceStore so that the bench does not depend on that class's
-// accessors.
-struct Db {
-  enum Cf {
-    kOffsets = 1,
-    kClaims,
-    kEvidence,
-    kArrests,
-    kBySubject,
-    kByOrg,
-    kOrgs,
-    kAssessments
-  };
-  rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs;  // [0] is "default"
+// A plain librdkafka producer with the service's producer settings
+// (services/common/kafka/producer.cc: idempotent, acks=all, lz4, linger
+// 5 ms), counting acknowledgements and failures.
+struct PlainProducer {
+  rd_kafka_t* rk = nullptr;
+  int64_t acked = 0;
+  int64_t failed = 0;
 
-  explicit Db(const std::string& dir) {
-    std::filesystem::remove_all(dir);
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    options.create_missing_column_families = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name :
-         {"default", "offsets", "claims", "evidence", "arrests", "by_subject",
-          "by_org", "orgs", "assessments"}) {
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  explicit PlainProducer(const Options& o) {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char err[512];
+    const std::map<std::string, std::string> props = {
+        {"bootstrap.servers", o.bootstrap},
+        {"client.id", "fruition-evidence-bench-plain"},
+        {"enable.idempotence", "true"},
+        {"acks", "all"},
+        {"partitioner", "murmur2_random"},
+        {"linger.ms", "5"},
+        {"compression.type", "lz4"},
+        {"queue.buffering.max.messages", "200000"},
+        {"log.connection.close", "false"}};
+    for (const auto& [k, v] : props) {
+      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) !=
+          RD_KAFKA_CONF_OK) {
+        Die(StrCat("kafka property ", k, ": ", err));
+      }
     }
-    const rocksdb::Status s =
-        rocksdb::DB::Open(options, dir, families, &cfs, &db);
-    if (!s.ok()) Die("open " + dir + ": " + s.ToString());
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_dr_msg_cb(
+        conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+          auto* self = static_cast<PlainProducer*>(opaque);
+          ++(m->err == RD_KAFKA_RESP_ERR_NO_ERROR ? self->acked : self->failed);
+        });
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    if (rk == nullptr) Die(StrCat("kafka producer: ", err));
   }
-  ~Db() {
-    for (auto* cf : cfs) {
-      db->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
+  ~PlainProducer() {
+    rd_kafka_flush(rk, 10000);
+    rd_kafka_destroy(rk);
+  }
+
+  void Produce(const kafka::Record& r) {
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(r.headers.size());
+    for (const auto& [name, value] : r.headers) {
+      rd_kafka_header_add(headers, name.data(),
+                          static_cast<ssize_t>(name.size()), value.data(),
+                          static_cast<ssize_t>(value.size()));
     }
-    db->Close().PermitUncheckedError();
-    delete db;
+    for (;;) {
+      const rd_kafka_resp_err_t err = rd_kafka_producev(
+          rk, RD_KAFKA_V_TOPIC(r.topic.c_str()),
+          RD_KAFKA_V_KEY(r.key.data(), r.key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+          RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        Die(StrCat("produce: ", rd_kafka_err2str(err)));
+      }
+      rd_kafka_poll(rk, 10);
+    }
+  }
+
+  // Waits for every acknowledgement, as the loop does before it commits.
+  void WaitAll() {
+    if (rd_kafka_flush(rk, 60000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      Die("plain: acknowledgements not in 60 s");
+    }
+    if (failed > 0) Die(StrCat("plain: ", failed, " records not delivered"));
   }
 };
 
-// Writes `writes` into a fresh store in `dir`, `per_batch` claims per
-// WriteBatch, each claim's puts in Apply's order, with the service's write
-// options (the defaults: WAL on, no sync).
-PhaseResult RunRocksDb(const Options& o, const std::vector<ClaimWrites>& writes,
-                       int per_batch, const std::string& dir) {
-  PhaseResult result;
-  {
-    Db store(dir);
-    rocksdb::ColumnFamilyHandle* offsets = store.cfs[Db::kOffsets];
-    rocksdb::ColumnFamilyHandle* claims = store.cfs[Db::kClaims];
-    rocksdb::ColumnFamilyHandle* by_subject = store.cfs[Db::kBySubject];
-    rocksdb::ColumnFamilyHandle* by_org = store.cfs[Db::kByOrg];
-    rocksdb::ColumnFamilyHandle* assessments = store.cfs[Db::kAssessments];
-    const rocksdb::WriteOptions options;
-    const Snapshot before = Take(0, o.broker_pid);
-    for (size_t k = 0; k < writes.size(); k += per_batch) {
-      rocksdb::WriteBatch batch;
-      for (size_t j = k; j < std::min(writes.size(), k + per_batch); ++j) {
-        const ClaimWrites& w = writes[j];
-        (void)batch.Put(offsets, w.offset_key, w.offset_value);
-        (void)batch.Put(claims, w.claim_key, w.claim_value);
-        (void)batch.Put(by_subject, w.subject_key, "");
-        (void)batch.Put(by_org, w.org_key, "");
-        (void)batch.Put(assessments, w.assessment_key, w.assessment_value);
+// One poll batch of the plain pipeline, as the service's loop handles one:
+// each record's bytes put into the claims table and the next offset of
+// each partition into the offsets table, in one WriteBatch; this batch's
+// share of the outputs produced and acknowledged; then the batch written.
+// `reports` counts the records of the reports topic seen so far.
+// Returns the number of records read (errors are logged and dropped).
+int PlainBatch(rd_kafka_message_t** msgs, ssize_t n, store::KvStore& kv,
+               PlainProducer& producer,
+               const std::vector<kafka::Record>& outputs, int total_reports,
+               int* reports, size_t* produced) {
+  int read = 0;
+  rocksdb::WriteBatch batch;
+  std::map<std::pair<std::string, int32_t>, int64_t> next;
+  for (ssize_t k = 0; k < n; ++k) {
+    rd_kafka_message_t* m = msgs[k];
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        std::cerr << "evidence_bench: plain: " << rd_kafka_message_errstr(m)
+                  << "\n";
       }
-      const rocksdb::Status st = store.db->Write(options, &batch);
-      if (!st.ok()) Die("rocksdb write: " + st.ToString());
+      rd_kafka_message_destroy(m);
+      continue;
     }
-    const Snapshot after = Take(0, o.broker_pid);
-    result = Measure(StrCat("rocksdb", per_batch),
-                     static_cast<int>(writes.size()), before, after, true);
+    const std::string topic = rd_kafka_topic_name(m->rkt);
+    const std::string key = store::JoinKey(
+        {topic, store::BigEndian(static_cast<uint32_t>(m->partition), 4),
+         store::BigEndian(static_cast<uint64_t>(m->offset), 8)});
+    (void)batch.Put(
+        kv.cf(static_cast<int>(evidence::Table::kClaims)), key,
+        rocksdb::Slice(static_cast<const char*>(m->payload), m->len));
+    next[{topic, m->partition}] = m->offset + 1;
+    if (topic == topics::kReports) ++*reports;
+    ++read;
+    rd_kafka_message_destroy(m);
   }
+  for (const auto& [tp, offset] : next) {
+    (void)batch.Put(
+        kv.cf(0),
+        store::JoinKey(
+            {tp.first, store::BigEndian(static_cast<uint32_t>(tp.second), 4)}),
+        store::BigEndian(static_cast<uint64_t>(offset), 8));
+  }
+  // The outputs in proportion to the claims read (the service's were one
+  // assessment per claim, a few more when it assessed some twice).
+  const size_t due = outputs.size() * static_cast<size_t>(*reports) /
+                     static_cast<size_t>(std::max(1, total_reports));
+  for (; *produced < due; ++*produced) producer.Produce(outputs[*produced]);
+  producer.WaitAll();
+  const rocksdb::Status st = kv.db()->Write(rocksdb::WriteOptions(), &batch);
+  if (!st.ok()) Die("plain: rocksdb write: " + st.ToString());
+  return read;
+}
+
+struct PlainResult {
+  PhaseResult total;   // consumer created -> last batch written
+  PhaseResult steady;  // first batch -> last batch written
+};
+
+// Consumes this run's reports and designations, stores each record's bytes
+// into a fresh RocksDB opened with the evidence store's options and tables
+// (store::KvStore::Open), and produces `outputs` (the service's records of
+// this run, the same keys, values and headers), one WriteBatch and one
+// acknowledged produce per poll batch of at most kServiceBatch records.
+PlainResult RunPlain(const Options& o, const Data& d,
+                     const std::vector<kafka::Record>& outputs,
+                     const std::string& dir) {
   std::filesystem::remove_all(dir);
-  return result;
+  auto kv = store::KvStore::Open(dir, evidence::Tables());
+  if (!kv.ok()) Die(std::string(kv.status().message()));
+  const int total_reports = static_cast<int>(d.claims.size());
+  const int total = total_reports + static_cast<int>(d.designations.size());
+  PlainProducer producer(o);
+  const Snapshot start = Take(0, o.broker_pid);
+  rd_kafka_t* consumer = PlainConsumer(o);
+  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer);
+  std::vector<rd_kafka_message_t*> msgs(kServiceBatch);
+  Snapshot first{};
+  int read = 0, reports = 0, at_first = -1;
+  size_t produced = 0;
+  auto progress = Clock::now();
+  while (read < total) {
+    const ssize_t n =
+        rd_kafka_consume_batch_queue(queue, 100, msgs.data(), msgs.size());
+    if (n < 0) Die("plain: consume failed");
+    if (n == 0) {
+      if (Clock::now() - progress > seconds(o.timeout_s)) {
+        Die(StrCat("plain: ", read, " of ", total, " records read"));
+      }
+      continue;
+    }
+    progress = Clock::now();
+    if (at_first < 0) {
+      first = Take(0, o.broker_pid);
+      at_first = reports;
+    }
+    read += PlainBatch(msgs.data(), n, **kv, producer, outputs, total_reports,
+                       &reports, &produced);
+  }
+  const Snapshot last = Take(0, o.broker_pid);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  PlainResult out;
+  out.total = Measure("plain", total_reports, start, last, true);
+  out.steady =
+      Measure("plain_steady", total_reports - at_first, first, last, true);
+  std::cerr << "evidence_bench: plain: " << read << " records read, "
+            << produced << " produced\n";
+  kv->reset();
+  std::filesystem::remove_all(dir);
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -594,14 +672,12 @@ std::string PerClaim(double us, int claims) {
   return us >= 0 ? Fixed(us / claims, 2) : "-";
 }
 
-void Result(const PhaseResult& r, double rocks1, double rocks1000,
-            const std::string& extra) {
+// `plain`: the plain pipeline's rate for the same span (0: not run).
+void Result(const PhaseResult& r, double plain, const std::string& extra) {
   std::cerr << "evidence_bench: " << r.phase << ": " << r.claims
             << " claims in " << Fixed(r.seconds, 3)
             << " s = " << Fixed(r.rate(), 0) << " claims/s";
-  if (rocks1 > 0) {
-    std::cerr << " (" << Fixed(r.rate() / rocks1, 3) << "x rocksdb1)";
-  }
+  if (plain > 0) std::cerr << " (" << Fixed(r.rate() / plain, 3) << "x plain)";
   std::cerr << "; CPU µs/claim " << PerClaim(r.cpu_us, r.claims) << ", broker "
             << PerClaim(r.broker_us, r.claims) << ", bench "
             << PerClaim(r.client_us, r.claims) << "; other processes "
@@ -609,16 +685,38 @@ void Result(const PhaseResult& r, double rocks1, double rocks1000,
             << " CPUs\n";
   std::cout << "RESULT phase=" << r.phase << " claims=" << r.claims
             << " seconds=" << Fixed(r.seconds, 4)
-            << " rate=" << Fixed(r.rate(), 1) << " x_rocksdb1="
-            << (rocks1 > 0 ? Fixed(r.rate() / rocks1, 4) : "-")
-            << " x_rocksdb1000="
-            << (rocks1000 > 0 ? Fixed(r.rate() / rocks1000, 4) : "-")
+            << " rate=" << Fixed(r.rate(), 1)
+            << " x_plain=" << (plain > 0 ? Fixed(r.rate() / plain, 4) : "-")
             << " cpu_us=" << PerClaim(r.cpu_us, r.claims)
             << " client_us=" << PerClaim(r.client_us, r.claims)
             << " broker_us=" << PerClaim(r.broker_us, r.claims)
             << " other_cpus="
             << (r.other_us >= 0 ? Fixed(r.other_us / r.seconds / 1e6, 2) : "-")
             << extra << std::endl;
+}
+
+void Summarize(const EvidenceResult& ev, size_t claims) {
+  std::string results;
+  for (const auto& [name, count] : ev.results) {
+    results += StrCat(results.empty() ? "" : ", ", name, " ", count);
+  }
+  std::cerr << "evidence_bench: first assessment after "
+            << Fixed(ev.startup_s, 3) << " s; "
+            << Fixed(static_cast<double>(ev.assessments) / claims, 3)
+            << " assessments per claim; final results: " << results << "\n";
+  const double wall = ev.total.seconds;
+  std::cerr << "evidence_bench: evidence threads (CPU s, share of the "
+               "phase's wall time):";
+  for (size_t k = 0; k < ev.threads.size() && k < 8; ++k) {
+    const ThreadCpu& t = ev.threads[k];
+    if (t.us <= 0) break;
+    std::cerr << " " << t.name << "[" << t.tid << "] " << Fixed(t.us / 1e6, 2)
+              << " (" << Fixed(100 * t.us / 1e6 / wall, 0) << "%)";
+  }
+  std::cerr << "\n";
+  std::cerr << "evidence_bench: the busiest thread was on a CPU "
+            << Fixed(100 * ev.worker_busy, 0)
+            << "% of the time from the first to the last assessment\n";
 }
 
 int Main(int argc, char** argv) {
@@ -628,66 +726,29 @@ int Main(int argc, char** argv) {
   std::cerr << "evidence_bench: " << data.claims.size() << " claims, "
             << data.designations.size() << " orgs (nonce " << o.nonce << ")\n";
   const auto phases = Split(o.phases, ',');
-  const bool evidence =
-      std::find(phases.begin(), phases.end(), "evidence") != phases.end();
-  const bool rocksdb =
-      std::find(phases.begin(), phases.end(), "rocksdb") != phases.end();
+  const bool plain =
+      std::find(phases.begin(), phases.end(), "plain") != phases.end();
 
-  EvidenceResult ev;
-  if (evidence) {
-    ev = RunEvidence(o, data);
-    std::string results;
-    for (const auto& [name, count] : ev.results) {
-      results += StrCat(results.empty() ? "" : ", ", name, " ", count);
-    }
-    std::cerr << "evidence_bench: first assessment after "
-              << Fixed(ev.startup_s, 3) << " s; "
-              << Fixed(static_cast<double>(ev.assessments) / data.claims.size(),
-                       3)
-              << " assessments per claim; final results: " << results << "\n";
-    const double wall = ev.total.seconds;
-    std::cerr << "evidence_bench: evidence threads (CPU s, share of the "
-                 "phase's wall time):";
-    for (size_t k = 0; k < ev.threads.size() && k < 8; ++k) {
-      const ThreadCpu& t = ev.threads[k];
-      if (t.us <= 0) break;
-      std::cerr << " " << t.name << "[" << t.tid << "] " << Fixed(t.us / 1e6, 2)
-                << " (" << Fixed(100 * t.us / 1e6 / wall, 0) << "%)";
-    }
-    std::cerr << "\n";
-    std::cerr << "evidence_bench: the busiest thread was on a CPU "
-              << Fixed(100 * ev.worker_busy, 0)
-              << "% of the time from the first to the last assessment\n";
-  }
-  PhaseResult r1, r1000;
-  if (rocksdb) {
-    const std::vector<ClaimWrites> writes = PrepareWrites(data);
+  const EvidenceResult ev = RunEvidence(o, data);
+  Summarize(ev, data.claims.size());
+  PlainResult p;
+  if (plain) {
     size_t bytes = 0;
-    for (const auto& w : writes) {
-      bytes += w.offset_key.size() + w.offset_value.size() +
-               w.claim_key.size() + w.claim_value.size() +
-               w.subject_key.size() + w.org_key.size() +
-               w.assessment_key.size() + w.assessment_value.size();
-    }
-    std::cerr << "evidence_bench: " << bytes / writes.size()
-              << " bytes of keys and values per claim (5 puts)\n";
-    r1 = RunRocksDb(o, writes, 1, o.rocksdb_dir + "/rocksdb-" + o.nonce);
-    r1000 = RunRocksDb(o, writes, kServiceBatch,
-                       o.rocksdb_dir + "/rocksdb-" + o.nonce);
+    for (const auto& r : ev.outputs) bytes += r.value.size();
+    std::cerr << "evidence_bench: plain: producing the service's "
+              << ev.outputs.size() << " assessments (average "
+              << bytes / std::max<size_t>(1, ev.outputs.size()) << " bytes)\n";
+    p = RunPlain(o, data, ev.outputs, o.rocksdb_dir + "/plain-" + o.nonce);
   }
-  const double rate1 = rocksdb ? r1.rate() : 0;
-  const double rate1000 = rocksdb ? r1000.rate() : 0;
-  if (evidence) {
-    const std::string extra = StrCat(
-        " startup_s=", Fixed(ev.startup_s, 3),
-        " worker_busy=", Fixed(ev.worker_busy, 3), " assessments_per_claim=",
-        Fixed(static_cast<double>(ev.assessments) / data.claims.size(), 3));
-    Result(ev.total, rate1, rate1000, extra);
-    Result(ev.steady, rate1, rate1000, extra);
-  }
-  if (rocksdb) {
-    Result(r1, rate1, rate1000, "");
-    Result(r1000, rate1, rate1000, "");
+  const std::string extra = StrCat(
+      " startup_s=", Fixed(ev.startup_s, 3),
+      " worker_busy=", Fixed(ev.worker_busy, 3), " assessments_per_claim=",
+      Fixed(static_cast<double>(ev.assessments) / data.claims.size(), 3));
+  Result(ev.total, plain ? p.total.rate() : 0, extra);
+  Result(ev.steady, plain ? p.steady.rate() : 0, extra);
+  if (plain) {
+    Result(p.total, 0, "");
+    Result(p.steady, 0, "");
   }
   return 0;
 }
