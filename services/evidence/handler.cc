@@ -1,5 +1,7 @@
 #include "services/evidence/handler.h"
 
+#include <utility>
+
 namespace fruition::evidence {
 
 EvidenceHandler::EvidenceHandler(const Processor* processor,
@@ -36,8 +38,7 @@ EvidenceHandler::EvidenceHandler(const Processor* processor,
   }
 }
 
-std::vector<stream::Output> EvidenceHandler::Outputs(
-    const ApplyResult& result) const {
+std::vector<stream::Output> EvidenceHandler::Outputs(ApplyResult result) const {
   std::vector<stream::Output> out;
   out.reserve(result.emit.size());
   for (size_t i = 0; i < result.emit.size(); ++i) {
@@ -88,7 +89,7 @@ absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::Apply(
   auto result = processor_->Apply(tx, records, owned);
   if (!result.ok()) return result.status();
   Pending(*result);
-  return Outputs(*result);
+  return Outputs(*std::move(result));
 }
 
 absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::OnAssigned(
@@ -99,7 +100,7 @@ absl::StatusOr<std::vector<stream::Output>> EvidenceHandler::OnAssigned(
   auto result = processor_->ReassessAll(tx, added);
   if (!result.ok()) return result.status();
   Pending(*result);
-  return Outputs(*result);
+  return Outputs(*std::move(result));
 }
 
 }  // namespace fruition::evidence

@@ -38,8 +38,8 @@ class EvidenceHandler : public stream::Handler {
   void Committed() override;
 
   // The records to produce for `result`'s assessments (their bytes as the
-  // processor serialized them).
-  std::vector<stream::Output> Outputs(const ApplyResult& result) const;
+  // processor serialized them, moved into the records).
+  std::vector<stream::Output> Outputs(ApplyResult result) const;
 
  private:
   // What a transaction's result adds to the counters once it commits.
