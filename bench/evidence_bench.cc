@@ -22,7 +22,13 @@
 //                service produced) with the service's producer settings,
 //                waits for every acknowledgement and writes the batch: the
 //                loop's consume -> store -> produce -> commit with no
-//                evidence logic.
+//                evidence logic;
+//   apply        (only when asked) the processor alone, in this process:
+//                the same records applied in batches of 1000 through the
+//                loop's batch step (stream::ApplyAndCommit) into a fresh
+//                store, no Kafka: the processor's CPU per claim, which a busy
+//                machine disturbs less. It is the processor this binary was
+//                built with.
 // Prints, per phase, claims/s and CPU per claim: the evidence process's
 // (/proc/<pid>/stat) for the evidence phase, this process's for the plain
 // one, and the broker's.
@@ -49,6 +55,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -64,8 +71,10 @@
 #include "services/common/kafka/consumer.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/store/kv.h"
+#include "services/common/stream/loop.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
+#include "services/evidence/criteria.h"
 #include "services/evidence/processor.h"  // also store.h: Tables()
 #include "tools/sim/evidence_stream.h"
 
@@ -119,24 +128,31 @@ Options ParseFlags(int argc, char** argv) {
   flags.Int("--timeout", &o.timeout_s, 1);
   flags.Switch("--fresh-topics", &o.fresh_topics);
   flags.Parse(argc, argv, &o.evidence_cmd);
-  bool evidence = false, plain = false;
+  bool evidence = false, plain = false, apply = false;
   for (const std::string& phase : Split(o.phases, ',')) {
     if (phase == "evidence") {
       evidence = true;
     } else if (phase == "plain") {
       plain = true;
+    } else if (phase == "apply") {
+      apply = true;
     } else {
       Die("--phases: unknown phase '" + phase + "'");
     }
   }
-  if (!evidence)
-    Die("--phases: evidence is needed (plain produces its outputs)");
-  if (o.bootstrap.empty()) Die(std::string("--bootstrap: required\n") + kUsage);
-  if (o.evidence_cmd.empty()) {
+  if (plain && !evidence) {
+    Die("--phases: plain needs evidence (it produces the service's outputs)");
+  }
+  if (evidence && o.bootstrap.empty()) {
+    Die(std::string("--bootstrap: required\n") + kUsage);
+  }
+  if (evidence && o.evidence_cmd.empty()) {
     Die(std::string("the evidence command line (after --): required\n") +
         kUsage);
   }
-  if (plain && o.rocksdb_dir.empty()) Die("--rocksdb-dir: required");
+  if ((plain || apply) && o.rocksdb_dir.empty()) {
+    Die("--rocksdb-dir: required");
+  }
   if (o.nonce.empty()) o.nonce = RandomHex(10);
   return o;
 }
@@ -668,6 +684,99 @@ PlainResult RunPlain(const Options& o, const Data& d,
 
 // ---------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------
+// The processor alone (--phases apply): no Kafka, no broker, no other
+// process, so its CPU per claim is comparable between builds even on a busy
+// machine.
+
+// Processor::Apply as the loop's batch step runs it (the outputs are not
+// built: what the handler adds per output is a record with the bytes).
+class ApplyOnly : public stream::Handler {
+ public:
+  explicit ApplyOnly(const evidence::Processor* p) : processor_(p) {}
+  absl::StatusOr<std::vector<stream::Output>> Apply(
+      store::KvTx& kv, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned) override {
+    evidence::Tx tx(&kv);
+    auto result = processor_->Apply(tx, records, owned);
+    if (!result.ok()) return result.status();
+    emitted += static_cast<int64_t>(result->emit.size());
+    return std::vector<stream::Output>{};
+  }
+  int64_t emitted = 0;
+
+ private:
+  const evidence::Processor* processor_;
+};
+
+// The run's records as the service reads them: the designations first (the
+// reference topic is read before the group's), then the claims, 1000 per
+// batch, on the partitions their keys hash to in turn.
+std::vector<std::vector<kafka::Record>> ApplyBatches(const Data& d) {
+  std::vector<std::vector<kafka::Record>> batches(1);
+  std::map<std::pair<std::string, int32_t>, int64_t> next;
+  const int64_t now_ms = 1700000000000;
+  auto add = [&](const v1::AgencyReport& r, std::string_view topic,
+                 const std::string& key, int32_t partition, int64_t k) {
+    if (batches.back().size() >= static_cast<size_t>(kServiceBatch)) {
+      batches.emplace_back();
+    }
+    kafka::Record rec;
+    rec.topic = std::string(topic);
+    rec.partition = partition;
+    rec.offset = next[{rec.topic, partition}]++;
+    rec.timestamp_ms = now_ms + k;
+    rec.key = key;
+    rec.value = r.SerializeAsString();
+    batches.back().push_back(std::move(rec));
+  };
+  for (size_t k = 0; k < d.designations.size(); ++k) {
+    add(d.designations[k], topics::kReference,
+        d.designations[k].org_designated().org_id(),
+        static_cast<int32_t>(k % kPartitions), static_cast<int64_t>(k));
+  }
+  batches.emplace_back();
+  for (size_t k = 0; k < d.claims.size(); ++k) {
+    add(d.claims[k], topics::kReports, d.claims[k].link_claim().subject_pid(),
+        static_cast<int32_t>(k % kPartitions), static_cast<int64_t>(k));
+  }
+  return batches;
+}
+
+PhaseResult RunApply(const Options& o, const Data& d, const std::string& dir) {
+  std::filesystem::remove_all(dir);
+  const auto batches = ApplyBatches(d);
+  PhaseResult result;
+  {
+    auto kv = store::KvStore::Open(dir, evidence::Tables());
+    if (!kv.ok()) Die(std::string(kv.status().message()));
+    const evidence::Processor processor(&evidence::DefaultRulebook(),
+                                        std::string(topics::kReports),
+                                        std::string(topics::kReference));
+    ApplyOnly handler(&processor);
+    std::set<int32_t> owned;
+    for (int p = 0; p < kPartitions; ++p) owned.insert(p);
+    const Snapshot before = Take(0, 0);
+    for (const auto& batch : batches) {
+      stream::Applied applied;
+      if (absl::Status s =
+              stream::ApplyAndCommit(handler, **kv, batch, owned, {}, &applied);
+          !s.ok()) {
+        Die(StrCat("apply: ", s.message()));
+      }
+    }
+    const Snapshot after = Take(0, 0);
+    result = Measure("apply", static_cast<int>(d.claims.size()), before, after,
+                     true);
+    if (handler.emitted != static_cast<int64_t>(d.claims.size())) {
+      Die(StrCat("apply: ", handler.emitted, " assessments for ",
+                 d.claims.size(), " claims"));
+    }
+  }
+  std::filesystem::remove_all(dir);
+  return result;
+}
+
 std::string PerClaim(double us, int claims) {
   return us >= 0 ? Fixed(us / claims, 2) : "-";
 }
@@ -726,9 +835,14 @@ int Main(int argc, char** argv) {
   std::cerr << "evidence_bench: " << data.claims.size() << " claims, "
             << data.designations.size() << " orgs (nonce " << o.nonce << ")\n";
   const auto phases = Split(o.phases, ',');
-  const bool plain =
-      std::find(phases.begin(), phases.end(), "plain") != phases.end();
-
+  const auto has = [&](const char* p) {
+    return std::find(phases.begin(), phases.end(), p) != phases.end();
+  };
+  if (has("apply")) {
+    Result(RunApply(o, data, o.rocksdb_dir + "/apply-" + o.nonce), 0, "");
+  }
+  if (!has("evidence")) return 0;
+  const bool plain = has("plain");
   const EvidenceResult ev = RunEvidence(o, data);
   Summarize(ev, data.claims.size());
   PlainResult p;
