@@ -1167,8 +1167,9 @@ int RunAgainstStreams(const Options& o, int64_t input, int partitions) {
     const Watched s = RunWatched(o, ScoringArgv(o, tag),
                                  o.log_dir + "/scoring-" + tag + ".log",
                                  std::string(topics::kScores), false, fruition);
-    if (!s.complete)
+    if (!s.complete) {
       Die("fruition-scoring's output differs from the warm-up's");
+    }
     ReportWatched("vs-scoring", run, input, s);
     RecreateTopics(o, {topic(tag)}, partitions);
     const Watched t = RunWatched(o, StreamsArgv(o, tag, topic(tag)),
