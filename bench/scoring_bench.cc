@@ -49,6 +49,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -57,6 +58,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -68,6 +70,7 @@
 #include "bench/common/kafka.h"
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/reports.pb.h"
+#include "fruition/v1/scores.pb.h"
 #include "services/common/json.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/privacy/pseudonymizer.h"
@@ -99,6 +102,11 @@ struct Options {
   int quiet_ms = 1000;
   int poll_ms = 20;
   std::string perf;  // perf record of the service in the last run
+  // The Kafka Streams topology to compare with (bench/streams): a command
+  // line, split at spaces, to which the bench appends BOOTSTRAP
+  // APPLICATION_ID STATE_DIR OUTPUT_TOPIC.
+  std::string streams_command;
+  int settle_ms = 30000;  // an incomplete output: given up after this quiet
   std::vector<std::string> command;  // after "--"
 };
 
@@ -108,6 +116,7 @@ const char kUsage[] =
     "         [--runs R] [--warmup W] [--broker-pid P] [--data-root DIR]\n"
     "         [--log-dir DIR] [--group-prefix G] [--timeout 600]\n"
     "         [--quiet-ms 1000] [--perf FILE]\n"
+    "         [--streams-command 'java ... ScoringTopology'] [--settle-ms N]\n"
     "         [-- FRUITION-SCORING ARGS...]\n";
 
 Options ParseFlags(int argc, char** argv) {
@@ -130,6 +139,8 @@ Options ParseFlags(int argc, char** argv) {
   flags.Int("--quiet-ms", &o.quiet_ms, 1);
   flags.String("--perf", &o.perf);
   flags.Int("--poll-ms", &o.poll_ms, 1);
+  flags.String("--streams-command", &o.streams_command);
+  flags.Int("--settle-ms", &o.settle_ms, 1);
   flags.Parse(argc, argv, &o.command);
   if ((o.produce || !o.command.empty()) && o.bootstrap.empty()) {
     Die(std::string("--bootstrap: required to produce or run\n") + kUsage);
@@ -377,18 +388,18 @@ const std::vector<std::string>& OutputTopics() {
   return *t;
 }
 
-// Deletes and recreates the output topics (12 partitions), so each run's
-// stage 2 reads only that run's contributions. Waits until all are empty
-// with a leader for every partition.
-void RecreateOutputTopics(const Options& o, int partitions) {
+// Deletes and recreates `names` (`partitions` each), empty. Waits until
+// all are empty with a leader for every partition.
+void RecreateTopics(const Options& o, const std::vector<std::string>& names,
+                    int partitions) {
   rd_kafka_t* rk = NewClient(o.bootstrap, RD_KAFKA_PRODUCER);
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
   const auto deadline = Clock::now() + seconds(120);
-  DeleteTopics(o.bootstrap, OutputTopics());
+  DeleteTopics(o.bootstrap, names);
   // Create, retrying while the deletion is still in progress.
-  std::vector<std::string> missing = OutputTopics();
+  std::vector<std::string> missing = names;
   while (!missing.empty()) {
-    if (Clock::now() > deadline) Die("output topics not recreated in 120 s");
+    if (Clock::now() > deadline) Die("topics not recreated in 120 s");
     std::vector<rd_kafka_NewTopic_t*> create;
     char err[512];
     for (const auto& t : missing) {
@@ -424,16 +435,22 @@ void RecreateOutputTopics(const Options& o, int partitions) {
   // Every partition has a leader, and both topics are empty.
   while (true) {
     int parts = 0;
-    const int64_t n = TopicRecords(rk, OutputTopics(), &parts);
-    // Every output topic's partitions (there were two; 7b91afe added the
-    // public-view topics but left this at two, so every run timed out).
-    const int want = static_cast<int>(OutputTopics().size()) * partitions;
+    const int64_t n = TopicRecords(rk, names, &parts);
+    // Every topic's partitions (the output topics were counted as two
+    // after 7b91afe added the public-view topics, so every run timed out).
+    const int want = static_cast<int>(names.size()) * partitions;
     if (n == 0 && parts == want) break;
-    if (Clock::now() > deadline) Die("output topics not ready in 120 s");
+    if (Clock::now() > deadline) Die("topics not ready in 120 s");
     std::this_thread::sleep_for(milliseconds(200));
   }
   rd_kafka_queue_destroy(queue);
   rd_kafka_destroy(rk);
+}
+
+// Deletes and recreates the output topics (12 partitions), so each run's
+// stage 2 reads only that run's contributions.
+void RecreateOutputTopics(const Options& o, int partitions) {
+  RecreateTopics(o, OutputTopics(), partitions);
 }
 
 // Produces the input with the services' producer adapter (idempotent,
@@ -769,6 +786,401 @@ void Report(int run, const RawResult& raw, const ScoringResult& s,
             << " threads=" << threads << std::endl;
 }
 
+// ---------------------------------------------------------------------------
+// Against a Kafka Streams topology (--streams-command, bench/scoring-vs-
+// streams): both read the same input topics; each run's output is read back
+// from its topic, and a run ends when every unit-period's indicators in
+// scope hold their final values.
+
+// The indicators the topology (bench/streams) computes: the people
+// indicators of a subject's own records. The rest (seizures and what needs
+// the case stage's join, desert means and tables, organization outcomes,
+// public views) is out of both sides of the comparison.
+const std::set<std::string>& StreamsScope() {
+  static const auto* scope = new std::set<std::string>{
+      "arrests",
+      "pto_linked_arrests_claimed",
+      "pto_linked_arrests_substantiated",
+      "link_substantiation_rate",
+      "sentenced",
+      "high_desert_share",
+      "lnf_share",
+      "lnf_sentenced",
+      "declined_then_charged_elsewhere",
+      "charged",
+      "mandatory_minimum_charged_share",
+      "declined",
+      "declination_rate",
+      "referred_to_state_share",
+      "dispositions",
+      "plea_rate",
+      "conviction_rate",
+  };
+  return *scope;
+}
+
+using Cell = std::pair<double, int64_t>;     // value, n
+using Cells = std::map<std::string, Cell>;   // indicator -> cell
+using Cards = std::map<std::string, Cells>;  // unit \0 period -> cells
+
+// A scorecard's cells in scope, keyed unit \0 period. With `strict`, an
+// indicator out of scope is an error (the topology must compute exactly
+// the scope); the service's cards carry every indicator.
+bool ProjectCard(const char* data, size_t size, bool strict, std::string* key,
+                 Cells* cells) {
+  v1::Scorecard card;
+  if (!card.ParseFromArray(data, static_cast<int>(size))) return false;
+  *key = card.unit() + '\0' + card.period();
+  cells->clear();
+  for (const v1::Indicator& i : card.indicators()) {
+    if (StreamsScope().count(i.name()) == 0) {
+      if (strict) Die("the topology computes " + i.name() + ", not in scope");
+      continue;
+    }
+    (*cells)[i.name()] = {i.value(), i.n()};
+  }
+  return true;
+}
+
+// A cell, or 0 with n 0 where a card or indicator is absent.
+Cell CellOf(const Cells* cells, const std::string& name) {
+  if (cells == nullptr) return {0, 0};
+  auto it = cells->find(name);
+  return it == cells->end() ? Cell{0, 0} : it->second;
+}
+
+bool SameCell(const Cell& a, const Cell& b) {
+  return a.second == b.second && std::fabs(a.first - b.first) <=
+                                     1e-9 * std::max(1.0, std::fabs(a.first));
+}
+
+bool SameCells(const Cells* a, const Cells* b) {
+  for (const std::string& name : StreamsScope()) {
+    if (!SameCell(CellOf(a, name), CellOf(b, name))) return false;
+  }
+  return true;
+}
+
+const Cells* Find(const Cards& cards, const std::string& key) {
+  auto it = cards.find(key);
+  return it == cards.end() ? nullptr : &it->second;
+}
+
+// Every (unit, period, indicator) whose value or n differ; the first
+// `limit` described in `shown`.
+int64_t Differences(const Cards& fruition, const Cards& topology, size_t limit,
+                    std::vector<std::string>* shown) {
+  std::set<std::string> keys;
+  for (const auto& [k, c] : fruition) keys.insert(k);
+  for (const auto& [k, c] : topology) keys.insert(k);
+  int64_t differ = 0;
+  for (const std::string& key : keys) {
+    const Cells* a = Find(fruition, key);
+    const Cells* b = Find(topology, key);
+    for (const std::string& name : StreamsScope()) {
+      const Cell x = CellOf(a, name), y = CellOf(b, name);
+      if (SameCell(x, y)) continue;
+      if (++differ > static_cast<int64_t>(limit)) continue;
+      std::string unit_period = key;
+      std::replace(unit_period.begin(), unit_period.end(), '\0', ' ');
+      shown->push_back(StrCat(unit_period, " ", name, ": fruition-scoring ",
+                              x.first, " (n ", x.second, "), topology ",
+                              y.first, " (n ", y.second, ")"));
+    }
+  }
+  return differ;
+}
+
+// Reads a topic of scorecards from the start (no group: assigned
+// partitions), keeping each unit-period's latest; optionally tracks which
+// unit-periods do not hold their expected cells yet.
+class CardWatcher {
+ public:
+  CardWatcher(const Options& o, std::string topic, bool strict)
+      : topic_(std::move(topic)), strict_(strict) {
+    rk_ =
+        NewClient(o.bootstrap, RD_KAFKA_CONSUMER,
+                  {{"group.id", "fruition-scoring-bench-watch-" + RandomHex(6)},
+                   {"enable.auto.commit", "false"},
+                   {"enable.partition.eof", "false"}});
+    rd_kafka_poll_set_consumer(rk_);
+    if (TopicRecords(rk_, {topic_}, &partitions_) < 0) {
+      Die("no topic " + topic_);
+    }
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(partitions_);
+    for (int p = 0; p < partitions_; ++p) {
+      rd_kafka_topic_partition_list_add(list, topic_.c_str(), p)->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
+    }
+    if (rd_kafka_assign(rk_, list) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      Die("assign " + topic_ + " failed");
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+  ~CardWatcher() {
+    rd_kafka_consumer_close(rk_);
+    rd_kafka_destroy(rk_);
+  }
+  CardWatcher(const CardWatcher&) = delete;
+  CardWatcher& operator=(const CardWatcher&) = delete;
+
+  // From now on, tracks the unit-periods that differ from `expected`.
+  void Expect(const Cards* expected) {
+    expected_ = expected;
+    pending_.clear();
+    for (const auto& [key, cells] : *expected) Track(key);
+    for (const auto& [key, cells] : cards_) Track(key);
+  }
+
+  // Reads what arrives within `ms`; the records read.
+  int Poll(int ms) {
+    int n = 0;
+    for (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, ms); m != nullptr;
+         m = rd_kafka_consumer_poll(rk_, 0)) {
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        std::string key;
+        Cells cells;
+        if (!ProjectCard(static_cast<const char*>(m->payload), m->len, strict_,
+                         &key, &cells)) {
+          Die("an unreadable scorecard on " + topic_);
+        }
+        cards_[key] = std::move(cells);
+        if (expected_ != nullptr) Track(key);
+        last_ = Clock::now();
+        ++n;
+        ++records_;
+      }
+      rd_kafka_message_destroy(m);
+      if (n >= 10000) break;
+    }
+    return n;
+  }
+
+  // Whether every partition was read to its end offset.
+  bool AtEnd() {
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(partitions_);
+    for (int p = 0; p < partitions_; ++p) {
+      rd_kafka_topic_partition_list_add(list, topic_.c_str(), p);
+    }
+    rd_kafka_position(rk_, list);
+    bool at_end = true;
+    for (int p = 0; p < partitions_ && at_end; ++p) {
+      int64_t low = 0, high = 0;
+      if (rd_kafka_query_watermark_offsets(rk_, topic_.c_str(), p, &low, &high,
+                                           10000) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR) {
+        Die("watermarks of " + topic_);
+      }
+      const int64_t at = list->elems[p].offset;
+      at_end = high == low || (at >= 0 && at >= high);
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    return at_end;
+  }
+
+  bool Complete() const { return expected_ != nullptr && pending_.empty(); }
+  const Cards& cards() const { return cards_; }
+  Clock::time_point last_record() const { return last_; }
+  int64_t records() const { return records_; }
+
+ private:
+  void Track(const std::string& key) {
+    if (SameCells(Find(cards_, key), Find(*expected_, key))) {
+      pending_.erase(key);
+    } else {
+      pending_.insert(key);
+    }
+  }
+
+  rd_kafka_t* rk_ = nullptr;
+  std::string topic_;
+  bool strict_;
+  int partitions_ = 0;
+  Cards cards_;
+  const Cards* expected_ = nullptr;
+  std::set<std::string> pending_;
+  Clock::time_point last_{};
+  int64_t records_ = 0;
+};
+
+// The latest scorecard of each unit-period on `topic`, read to its end.
+Cards ReadCards(const Options& o, const std::string& topic) {
+  CardWatcher watcher(o, topic, /*strict=*/false);
+  const auto deadline = Clock::now() + seconds(o.timeout_s);
+  while (!watcher.AtEnd()) {
+    if (Clock::now() > deadline) Die("could not read " + topic + " to its end");
+    watcher.Poll(200);
+  }
+  return watcher.cards();
+}
+
+struct Watched {
+  double seconds = 0;   // process start -> the record that completed it
+  double rss_mb = -1;   // peak (VmHWM) when complete
+  double cpu_s = 0;     // the process's CPU when complete
+  int64_t outputs = 0;  // records on the output topic
+  bool complete = false;
+  Cards cards;
+};
+
+// Starts `argv` and reads `topic` until every unit-period holds its cells
+// in `expected` and nothing changed for --quiet-ms (not counted), or,
+// incomplete, until nothing arrived for --settle-ms.
+Watched RunWatched(const Options& o, const std::vector<std::string>& argv,
+                   const std::string& log, const std::string& topic,
+                   bool strict, const Cards& expected) {
+  CardWatcher watcher(o, topic, strict);
+  watcher.Expect(&expected);
+  const auto start = Clock::now();
+  Child child(argv, log);
+  const auto deadline = start + seconds(o.timeout_s);
+  Watched r;
+  Clock::time_point done{};
+  std::string why;
+  while (true) {
+    if (!child.Running(&why)) Die(StrCat(argv[0], " ", why, "; log: ", log));
+    if (Clock::now() > deadline) {
+      Die(StrCat(argv[0], ": not complete after ", o.timeout_s,
+                 " s; log: ", log));
+    }
+    watcher.Poll(o.poll_ms);
+    const auto now = Clock::now();
+    if (watcher.Complete()) {
+      if (done == Clock::time_point{}) {
+        // The first moment every unit-period holds its final cells.
+        done = watcher.last_record();
+        r.rss_mb = PeakRssMb(child.pid());
+        r.cpu_s = ProcessCpuUs(child.pid()) / 1e6;
+      }
+      if (now - watcher.last_record() >= milliseconds(o.quiet_ms)) break;
+      continue;
+    }
+    done = Clock::time_point{};
+    if (watcher.records() > 0 &&
+        now - watcher.last_record() >= milliseconds(o.settle_ms)) {
+      break;
+    }
+  }
+  r.complete = watcher.Complete();
+  r.seconds = std::chrono::duration<double>(done - start).count();
+  r.outputs = watcher.records();
+  r.cards = watcher.cards();
+  child.Stop();
+  return r;
+}
+
+std::vector<std::string> StreamsArgv(const Options& o, const std::string& tag,
+                                     const std::string& topic) {
+  std::vector<std::string> argv = Split(o.streams_command, ' ');
+  argv.erase(std::remove(argv.begin(), argv.end(), ""), argv.end());
+  const std::string state = o.data_root + "/streams-" + tag;
+  std::filesystem::remove_all(state);
+  argv.insert(argv.end(),
+              {o.bootstrap, o.group_prefix + "-streams-" + tag, state, topic});
+  return argv;
+}
+
+std::vector<std::string> ScoringArgv(const Options& o, const std::string& tag) {
+  const std::string data_dir = o.data_root + "/scoring-" + tag;
+  std::filesystem::remove_all(data_dir);
+  std::vector<std::string> argv = o.command;
+  argv.push_back("--data-dir=" + data_dir);
+  argv.push_back("--group-id=" + o.group_prefix + "-" + tag);
+  return argv;
+}
+
+// The machine's 1-minute load average (the bench runs on shared machines).
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one;
+  in >> one;
+  return one.empty() ? "?" : one;
+}
+
+void ReportWatched(const char* phase, int run, int64_t input,
+                   const Watched& w) {
+  const double rate = static_cast<double>(input) / w.seconds;
+  std::cerr << "scoring_bench: " << phase << ": " << input
+            << " input records in " << Fixed(w.seconds, 3)
+            << " s from process start to a complete output = " << Fixed(rate, 0)
+            << "/s; " << w.outputs << " output records; peak RSS "
+            << Fixed(w.rss_mb, 1) << " MiB; CPU " << Fixed(w.cpu_s, 2)
+            << " s\n";
+  std::cout << "RESULT phase=" << phase << " run=" << run
+            << " records=" << input << " seconds=" << Fixed(w.seconds, 4)
+            << " rate=" << Fixed(rate, 1) << " rss_mb=" << Fixed(w.rss_mb, 1)
+            << " cpu_s=" << Fixed(w.cpu_s, 3) << " outputs=" << w.outputs
+            << " load=" << LoadAverage() << std::endl;
+}
+
+// Every topic fruition-scoring writes, empty: also the case stage's (it
+// reads them back), so a run does not start with a previous run's.
+void RecreateScoringTopics(const Options& o, int partitions) {
+  std::vector<std::string> names = OutputTopics();
+  names.emplace_back(topics::kScoringCaseMembers);
+  names.emplace_back(topics::kScoringCaseFacts);
+  RecreateTopics(o, names, partitions);
+}
+
+// One unmeasured run of each side, their outputs compared (any difference:
+// exit 1 before any time is reported), then --runs measured pairs.
+int RunAgainstStreams(const Options& o, int64_t input, int partitions) {
+  const std::string nonce = RandomHex(8);
+  const auto topic = [&](const std::string& tag) {
+    return "fruition-bench.streams-scores." + tag;
+  };
+  std::cerr << "scoring_bench: warm-up of fruition-scoring (not recorded)\n";
+  RecreateScoringTopics(o, partitions);
+  {
+    // Done when stage 2 has read everything and nothing moved for 5 s:
+    // the case stage's facts may come back to stage 1 late.
+    Options warmup = o;
+    warmup.quiet_ms = std::max(o.quiet_ms, 5000);
+    RunScoring(warmup, input, nonce + "-warmup", false);
+  }
+  const Cards fruition = ReadCards(o, std::string(topics::kScores));
+  if (fruition.empty()) Die("fruition-scoring wrote no scorecards");
+  std::cerr << "scoring_bench: warm-up of the topology (not recorded)\n";
+  const std::string tag0 = nonce + "-warmup";
+  RecreateTopics(o, {topic(tag0)}, partitions);
+  const Watched first =
+      RunWatched(o, StreamsArgv(o, tag0, topic(tag0)),
+                 o.log_dir + "/streams-" + tag0 + ".log", topic(tag0),
+                 /*strict=*/true, fruition);
+  std::vector<std::string> shown;
+  const int64_t differ = Differences(fruition, first.cards, 10, &shown);
+  if (differ > 0 || !first.complete) {
+    std::cerr << "scoring_bench: the topology's indicators differ from "
+                 "fruition-scoring's in "
+              << differ << " cells (no timings reported):\n";
+    for (const std::string& d : shown) std::cerr << "  " << d << "\n";
+    return 1;
+  }
+  std::cerr << "scoring_bench: equal: " << fruition.size() << " unit-periods x "
+            << StreamsScope().size() << " indicators (value and n)\n";
+  for (int run = 1; run <= o.runs; ++run) {
+    const std::string tag = StrCat(nonce, "-run", run);
+    std::cerr << "scoring_bench: run " << run << "\n";
+    RecreateScoringTopics(o, partitions);
+    const Watched s = RunWatched(o, ScoringArgv(o, tag),
+                                 o.log_dir + "/scoring-" + tag + ".log",
+                                 std::string(topics::kScores), false, fruition);
+    if (!s.complete) {
+      Die("fruition-scoring's output differs from the warm-up's");
+    }
+    ReportWatched("vs-scoring", run, input, s);
+    RecreateTopics(o, {topic(tag)}, partitions);
+    const Watched t = RunWatched(o, StreamsArgv(o, tag, topic(tag)),
+                                 o.log_dir + "/streams-" + tag + ".log",
+                                 topic(tag), true, fruition);
+    if (!t.complete) Die("the topology's output differs from the warm-up's");
+    ReportWatched("vs-streams", run, input, t);
+  }
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   SetProgram("scoring_bench");
   const Options o = ParseFlags(argc, argv);
@@ -808,6 +1220,9 @@ int Main(int argc, char** argv) {
   }
   std::filesystem::create_directories(o.data_root);
   std::filesystem::create_directories(o.log_dir);
+  if (!o.streams_command.empty()) {
+    return RunAgainstStreams(o, input, partitions);
+  }
   const std::string nonce = RandomHex(8);
   for (int run = 1 - o.warmup; run <= o.runs; ++run) {
     const bool warmup = run <= 0;
