@@ -401,8 +401,9 @@ bool SubmitOnce(v1::IntakeService::Stub& stub, const std::string& token,
 void SubmitBatch(v1::IntakeService::Stub& stub, const std::string& token,
                  std::vector<Item*> batch, SendStats& stats) {
   for (int attempt = 0; attempt < 600 && !batch.empty(); ++attempt) {
-    if (attempt > 0)
+    if (attempt > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     std::vector<Item*> retry;
     if (SubmitOnce(stub, token, batch, stats, &retry)) batch.swap(retry);
   }
@@ -561,8 +562,9 @@ void WritePrincipals(const std::string& dir) {
         << "\n    token_sha256: " << privacy::Sha256Hex(token) << "\n";
     if (!r.acts_for.empty()) {
       out << "    acts_for:\n";
-      for (const std::string& code : r.acts_for)
+      for (const std::string& code : r.acts_for) {
         out << "      - " << code << "\n";
+      }
     }
     if (r.designates) out << "    designates: true\n";
     tokens << r.code << " " << token << "\n";
@@ -638,10 +640,7 @@ void WriteSummary(const Options& o, int best, const std::string& note) {
             Fixed(best / 30000.0, 2),
             ">= 30k reports/s, p99 < 250 ms",
             best >= 30000 ? "yes" : "no"};
-  std::cout << SummaryLine(s) << "\n";
-  if (!o.summary_file.empty()) {
-    std::ofstream(o.summary_file, std::ios::app) << SummaryLine(s) << "\n";
-  }
+  EmitSummary(s, o.summary_file);
 }
 
 int Main(int argc, char** argv) {

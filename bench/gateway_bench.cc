@@ -146,6 +146,8 @@ void ReadsRow(const std::string& what, const Reads& r) {
 Reads Bare(const Options& o, const std::string& nonce,
            const std::string& body) {
   httplib::Server server;
+  // As the gateway's server: no Nagle delay on small answers.
+  server.set_tcp_nodelay(true);
   // A worker per keep-alive client, as the gateway has (max_streams + 8):
   // with fewer, clients wait for a kept-alive connection to time out.
   const size_t workers = static_cast<size_t>(o.clients) + 8;
@@ -340,10 +342,7 @@ std::string WaitForCards(int port, const Options& o, const std::string& nonce) {
 }
 
 void Emit(const Options& o, const Summary& s) {
-  std::cout << SummaryLine(s) << "\n";
-  if (!o.summary_file.empty()) {
-    std::ofstream(o.summary_file, std::ios::app) << SummaryLine(s) << "\n";
-  }
+  EmitSummary(s, o.summary_file);
 }
 
 void SseResults(const Options& o, const std::vector<int64_t>& last) {

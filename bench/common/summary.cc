@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iostream>
 
 namespace fruition::bench {
 namespace {
@@ -23,6 +25,12 @@ std::string SummaryLine(const Summary& s) {
     out += "|" + Field(*f);
   }
   return out;
+}
+
+void EmitSummary(const Summary& s, const std::string& file) {
+  const std::string line = SummaryLine(s);
+  std::cout << line << std::endl;
+  if (!file.empty()) std::ofstream(file, std::ios::app) << line << "\n";
 }
 
 int64_t Quantile(const std::vector<int64_t>& sorted, double q) {

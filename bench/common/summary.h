@@ -26,6 +26,10 @@ struct Summary {
 // line at '|' (bench/run-all).
 std::string SummaryLine(const Summary& s);
 
+// Prints SummaryLine(s) on stdout and, unless `file` is empty, appends it
+// there (a bench's --summary FILE).
+void EmitSummary(const Summary& s, const std::string& file);
+
 // The value at quantile `q` (0..1) of `sorted` (ascending, nearest rank);
 // 0 for an empty vector.
 int64_t Quantile(const std::vector<int64_t>& sorted, double q);
