@@ -251,7 +251,9 @@ Phase Reconciler(const Options& o, int run, int64_t total) {
       if (!child.Running(&why)) Die("fruition-reconciler ended: " + why);
       const int64_t applied = Applied(port);
       // From when it says it serves: its process start and RocksDB open
-      // are not its rate, its group join is (as it is the raw phase's).
+      // are not its rate. Its group join is (the raw phase's is not: a
+      // bias against the reconciler of a few seconds, small only on the
+      // default input).
       if (!serving && ReadAll(log).find(kServing) != std::string::npos) {
         serving = true;
         first = Clock::now();
