@@ -7,10 +7,27 @@
 #include "bench/common/child.h"
 #include "bench/common/cpu.h"
 #include "bench/common/flags.h"
+#include "bench/common/summary.h"
 #include "gtest/gtest.h"
 
 namespace fruition::bench {
 namespace {
+
+TEST(SummaryTest, LineHasEightFieldsAndNoSeparatorInside) {
+  Summary s{"e2e", "reports/s a|b", "5000", "", "", "aim\nline", "no"};
+  EXPECT_EQ(SummaryLine(s), "SUMMARY|e2e|reports/s a/b|5000|—|—|aim line|no");
+}
+
+TEST(SummaryTest, QuantileIsTheNearestRank) {
+  std::vector<int64_t> v;
+  for (int i = 1; i <= 1000; ++i) v.push_back(i);
+  EXPECT_EQ(Quantile(v, 0.5), 500);
+  EXPECT_EQ(Quantile(v, 0.99), 990);
+  EXPECT_EQ(Quantile(v, 0.999), 999);
+  EXPECT_EQ(Quantile(v, 1.0), 1000);
+  EXPECT_EQ(Quantile({7}, 0.999), 7);
+  EXPECT_EQ(Quantile({}, 0.5), 0);
+}
 
 TEST(FlagsTest, ParsesValuesSwitchesAndTheCommandAfterDashes) {
   std::string target;
