@@ -209,8 +209,9 @@ PhaseResult Measure(const std::string& phase, int reports, const Snapshot& a,
 // The reports.
 
 // The first `n` reports of fruition-sim's stream (tools/sim/sim.h) whose
-// reporter has a token (agencies), in the stream's order; more subjects
-// until there are enough.
+// reporter has a token (agencies), in the stream's order, without the
+// designations of an org by another agency than its first designator; more
+// subjects until there are enough.
 std::vector<v1::AgencyReport> BaseReports(const Options& o) {
   sim::SimOptions options;
   options.seed = o.seed;
@@ -219,8 +220,17 @@ std::vector<v1::AgencyReport> BaseReports(const Options& o) {
     auto reports = sim::Generate(options);
     if (!reports.ok()) Die(std::string(reports.status().message()));
     std::vector<v1::AgencyReport> out;
+    std::map<std::string, std::string> owners;  // org_id -> first designator
     for (v1::AgencyReport& r : *reports) {
       if (o.tokens.count(r.reporter()) == 0) continue;
+      // Only an org's first designator may designate it again (intake's
+      // OrgTable): another agency's designation would be refused in every
+      // phase after the first, and refusals are not what is measured.
+      if (r.has_org_designated() &&
+          owners.try_emplace(r.org_designated().org_id(), r.reporter())
+                  .first->second != r.reporter()) {
+        continue;
+      }
       out.push_back(std::move(r));
       if (static_cast<int>(out.size()) == o.reports) return out;
     }
