@@ -43,66 +43,70 @@ struct StreamOutcome {
   grpc::Status status;
 };
 
+// Sends `requests` over one Stream call and passes each response, in order,
+// to `on_response`; stops early if the stream breaks. The call's status.
+grpc::Status StreamRequests(
+    const std::string& address, const std::string& token,
+    const std::vector<v1::StreamRequest>& requests,
+    const std::function<void(const v1::StreamResponse&)>& on_response) {
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto stub = v1::IntakeService::NewStub(channel);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
+  auto stream = stub->Stream(&context);
+  std::thread writer([&] {
+    for (const auto& request : requests) {
+      if (!stream->Write(request)) break;
+    }
+    stream->WritesDone();
+  });
+  size_t answered = 0;
+  v1::StreamResponse response;
+  while (answered < requests.size() && stream->Read(&response)) {
+    on_response(response);
+    ++answered;
+  }
+  writer.join();
+  return stream->Finish();
+}
+
 StreamOutcome StreamReports(
     const std::string& address, const std::string& token,
     const std::vector<v1::AgencyReport>& reports,
     const std::function<void(const v1::ReportResult&)>& on_result = nullptr) {
-  auto channel =
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  auto stub = v1::IntakeService::NewStub(channel);
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + token);
-  auto stream = stub->Stream(&context);
-  std::thread writer([&] {
-    for (const auto& report : reports) {
-      v1::StreamRequest request;
-      *request.mutable_report() = report;
-      if (!stream->Write(request)) break;
-    }
-    stream->WritesDone();
-  });
-  StreamOutcome outcome;
-  v1::StreamResponse response;
-  while (outcome.results.size() < reports.size() && stream->Read(&response)) {
-    if (on_result) on_result(response.result());
-    outcome.results.push_back(response.result());
+  std::vector<v1::StreamRequest> requests(reports.size());
+  for (size_t i = 0; i < reports.size(); ++i) {
+    *requests[i].mutable_report() = reports[i];
   }
-  writer.join();
-  outcome.status = stream->Finish();
+  StreamOutcome outcome;
+  outcome.status = StreamRequests(
+      address, token, requests, [&](const v1::StreamResponse& response) {
+        if (on_result) on_result(response.result());
+        outcome.results.push_back(response.result());
+      });
   return outcome;
 }
 
-// Stream messages, each one report (a batch of one, sent in
-// StreamRequest.report) or a batch (StreamRequest.reports), and their
-// responses in order.
+// Stream messages, each one report (sent in StreamRequest.report) or a
+// batch (StreamRequest.reports), and their responses in order.
 std::vector<v1::StreamResponse> StreamMessages(
     const std::string& address, const std::string& token,
     const std::vector<std::vector<v1::AgencyReport>>& messages) {
-  auto channel =
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  auto stub = v1::IntakeService::NewStub(channel);
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + token);
-  auto stream = stub->Stream(&context);
-  std::thread writer([&] {
-    for (const auto& message : messages) {
-      v1::StreamRequest request;
-      if (message.size() == 1) {
-        *request.mutable_report() = message[0];
-      } else {
-        for (const auto& r : message) *request.add_reports() = r;
-      }
-      if (!stream->Write(request)) break;
+  std::vector<v1::StreamRequest> requests(messages.size());
+  for (size_t m = 0; m < messages.size(); ++m) {
+    if (messages[m].size() == 1) {
+      *requests[m].mutable_report() = messages[m][0];
+    } else {
+      for (const auto& r : messages[m]) *requests[m].add_reports() = r;
     }
-    stream->WritesDone();
-  });
-  std::vector<v1::StreamResponse> responses;
-  v1::StreamResponse response;
-  while (responses.size() < messages.size() && stream->Read(&response)) {
-    responses.push_back(response);
   }
-  writer.join();
-  EXPECT_TRUE(stream->Finish().ok());
+  std::vector<v1::StreamResponse> responses;
+  EXPECT_TRUE(StreamRequests(address, token, requests,
+                             [&](const v1::StreamResponse& response) {
+                               responses.push_back(response);
+                             })
+                  .ok());
   return responses;
 }
 
