@@ -215,7 +215,10 @@ PhaseResult Measure(const std::string& phase, int reports, const Snapshot& a,
 std::vector<v1::AgencyReport> BaseReports(const Options& o) {
   sim::SimOptions options;
   options.seed = o.seed;
-  options.subjects = o.reports / 4 + 100;
+  // At least the world of the default run, whatever N: the warm-up's and
+  // the measured runs' reports are then prefixes of one stream, and agree
+  // on each org's first designator.
+  options.subjects = std::max(o.reports, 100000) / 4 + 100;
   while (true) {
     auto reports = sim::Generate(options);
     if (!reports.ok()) Die(std::string(reports.status().message()));
