@@ -1,11 +1,21 @@
-// intake_bench: the same N reports through three paths to one Kafka broker,
+// intake_bench: the same N reports through four paths to one Kafka broker,
 //   plain   librdkafka, configured as intake's producer (idempotent,
 //           acks=all, linger.ms=5, lz4, murmur2_random), producing exactly
-//           the records intake would (pseudonymized bytes, key, headers);
-//   stream  IntakeService.Stream, one stream per agency, concurrently;
+//           the records intake would (pseudonymized bytes, key, headers),
+//           repeated with fresh ids until it has run --plain-seconds and
+//           --plain-records (a phase of a fraction of a second swings with
+//           the broker's mood);
+//   stream  IntakeService.Stream, one stream per agency, one report per
+//           message, concurrently;
+//   streamb IntakeService.Stream, as stream with --stream-batch reports per
+//           message;
 //   submit  IntakeService.Submit, batches of --batch, --callers in flight;
-// and prints, per phase, reports/s and CPU per report: this process's
-// (getrusage), the intake server's and the broker's (/proc/<pid>/stat).
+// and prints, per phase, reports/s, CPU per report (this process's by
+// getrusage, the intake server's and the broker's by /proc/<pid>/stat) and
+// the in-flight depth: records in librdkafka's queue for plain, reports
+// sent and not yet answered for intake. The phases run interleaved --runs
+// times, each with its own ids; a summary gives each phase's median with
+// min-max and its median ratio to the plain phase of the same run.
 //
 // Run through bench/intake, which starts the broker and the intake service
 // and passes their addresses and pids. A benchmark, not a test: it fails only
@@ -25,6 +35,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -54,9 +65,13 @@ struct Options {
   int reports = 100000;
   int batch = 500;
   int callers = 4;
+  int stream_batch = 100;
+  int runs = 1;
+  int plain_seconds = 5;
+  int plain_records = 1000000;
   pid_t intake_pid = 0;
   pid_t broker_pid = 0;
-  std::string phases = "plain,stream,submit";
+  std::string phases = "plain,stream,streamb,submit";
   std::string nonce;  // report_id prefix; random by default
   uint64_t seed = 20170601;
 };
@@ -65,8 +80,10 @@ const char kUsage[] =
     "usage: intake_bench --target HOST:PORT --bootstrap B "
     "--pseudonym-key-file F\n"
     "         --tokens DEA=t1,FBI=t2,HSI=t3 [--reports N] [--batch 500]\n"
-    "         [--callers 4] [--intake-pid P] [--broker-pid P]\n"
-    "         [--phases plain,stream,submit] [--nonce S] [--seed S]\n";
+    "         [--callers 4] [--stream-batch 100] [--runs 1]\n"
+    "         [--plain-seconds 5] [--plain-records 1000000]\n"
+    "         [--intake-pid P] [--broker-pid P]\n"
+    "         [--phases plain,stream,streamb,submit] [--nonce S] [--seed S]\n";
 
 Options ParseFlags(int argc, char** argv) {
   Options o;
@@ -86,6 +103,10 @@ Options ParseFlags(int argc, char** argv) {
   flags.Int("--reports", &o.reports, 1);
   flags.Int("--batch", &o.batch, 1);
   flags.Int("--callers", &o.callers, 1);
+  flags.Int("--stream-batch", &o.stream_batch, 1);
+  flags.Int("--runs", &o.runs, 1);
+  flags.Int("--plain-seconds", &o.plain_seconds, 0);
+  flags.Int("--plain-records", &o.plain_records, 0);
   flags.Pid("--intake-pid", &o.intake_pid);
   flags.Pid("--broker-pid", &o.broker_pid);
   flags.String("--phases", &o.phases);
@@ -93,7 +114,8 @@ Options ParseFlags(int argc, char** argv) {
   flags.Uint64("--seed", &o.seed);
   flags.Parse(argc, argv);
   for (const std::string& phase : Split(o.phases, ',')) {
-    if (phase != "plain" && phase != "stream" && phase != "submit") {
+    if (phase != "plain" && phase != "stream" && phase != "streamb" &&
+        phase != "submit") {
       Die("--phases: unknown phase '" + phase + "'");
     }
   }
@@ -119,7 +141,55 @@ struct PhaseResult {
   double broker_us = -1;
   double other_us = -1;  // everything else running on the machine
   int failures = 0;
+  // In-flight depth, sampled: librdkafka's queue (plain) or reports sent
+  // and not yet answered (intake phases).
+  double depth_mean = 0;
+  int64_t depth_max = 0;
   double rate() const { return reports / seconds; }
+};
+
+// Samples an in-flight depth: mean and maximum.
+class DepthSampler {
+ public:
+  void Add(int64_t depth) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sum_ += static_cast<double>(depth);
+    ++n_;
+    max_ = std::max(max_, depth);
+  }
+  void Into(PhaseResult* r) const {
+    r->depth_mean = n_ > 0 ? sum_ / n_ : 0;
+    r->depth_max = max_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  double sum_ = 0;
+  int64_t n_ = 0;
+  int64_t max_ = 0;
+};
+
+// Samples `depth()` every 10 ms on its own thread until destroyed.
+class DepthProbe {
+ public:
+  explicit DepthProbe(std::function<int64_t()> depth)
+      : thread_([this, depth = std::move(depth)] {
+          while (!stop_.load()) {
+            sampler_.Add(depth());
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          }
+        }) {}
+  ~DepthProbe() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  const DepthSampler& sampler() const { return sampler_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  DepthSampler sampler_;
+  std::thread thread_;
 };
 
 PhaseResult Measure(const std::string& phase, int reports, const Snapshot& a,
@@ -139,18 +209,31 @@ PhaseResult Measure(const std::string& phase, int reports, const Snapshot& a,
 // The reports.
 
 // The first `n` reports of fruition-sim's stream (tools/sim/sim.h) whose
-// reporter has a token (agencies), in the stream's order; more subjects
-// until there are enough.
+// reporter has a token (agencies), in the stream's order, without the
+// designations of an org by another agency than its first designator; more
+// subjects until there are enough.
 std::vector<v1::AgencyReport> BaseReports(const Options& o) {
   sim::SimOptions options;
   options.seed = o.seed;
-  options.subjects = o.reports / 4 + 100;
+  // At least the world of the default run, whatever N: the warm-up's and
+  // the measured runs' reports are then prefixes of one stream, and agree
+  // on each org's first designator.
+  options.subjects = std::max(o.reports, 100000) / 4 + 100;
   while (true) {
     auto reports = sim::Generate(options);
     if (!reports.ok()) Die(std::string(reports.status().message()));
     std::vector<v1::AgencyReport> out;
+    std::map<std::string, std::string> owners;  // org_id -> first designator
     for (v1::AgencyReport& r : *reports) {
       if (o.tokens.count(r.reporter()) == 0) continue;
+      // Only an org's first designator may designate it again (intake's
+      // OrgTable): another agency's designation would be refused in every
+      // phase after the first, and refusals are not what is measured.
+      if (r.has_org_designated() &&
+          owners.try_emplace(r.org_designated().org_id(), r.reporter())
+                  .first->second != r.reporter()) {
+        continue;
+      }
       out.push_back(std::move(r));
       if (static_cast<int>(out.size()) == o.reports) return out;
     }
@@ -159,13 +242,13 @@ std::vector<v1::AgencyReport> BaseReports(const Options& o) {
 }
 
 // `base` with report_ids made unique to this run and phase: every phase
-// sends its own ids (nonce + phase letter), so intake never sees a
-// duplicate, and every phase's records have the same size.
+// sends its own ids (nonce + `tag`, the phase's letter and run), so intake
+// never sees a duplicate, and every phase's records have the same size.
 std::vector<v1::AgencyReport> ForPhase(
     const std::vector<v1::AgencyReport>& base, const std::string& nonce,
-    char phase) {
+    const std::string& tag) {
   std::vector<v1::AgencyReport> out = base;
-  const std::string prefix = nonce + phase + "-";
+  const std::string prefix = nonce + tag + "-";
   for (v1::AgencyReport& r : out) r.set_report_id(prefix + r.report_id());
   return out;
 }
@@ -175,7 +258,25 @@ std::vector<v1::AgencyReport> ForPhase(
 
 struct Record {
   std::string topic, key, value, reporter, report_id;
+  // Where the repetition counter (kCounterDigits digits, see PlainTag) sits
+  // in report_id and in value.
+  size_t id_at = 0, value_at = 0;
 };
+
+// The plain phase's ids end their tag in a repetition counter, rewritten in
+// place (same length, so the same record size) for every repetition.
+constexpr int kCounterDigits = 4;
+std::string PlainTag(int run) { return StrCat("p", run, "r0000"); }
+
+// Gives every record the ids of repetition `rep` (< 10^kCounterDigits).
+void Renumber(std::vector<Record>* records, int rep) {
+  char digits[kCounterDigits + 1];
+  std::snprintf(digits, sizeof(digits), "%0*d", kCounterDigits, rep);
+  for (Record& r : *records) {
+    r.report_id.replace(r.id_at, kCounterDigits, digits);
+    r.value.replace(r.value_at, kCounterDigits, digits);
+  }
+}
 
 struct PlainState {
   std::atomic<int> delivered{0};
@@ -250,6 +351,10 @@ std::vector<Record> IntakeRecords(const Options& o,
     Record r{std::string(route.topic), route.key,
              intake::CanonicalBytes(report), report.reporter(),
              report.report_id()};
+    // The counter ends the tag: just before the "-" after the nonce's tag.
+    r.id_at = r.report_id.find('-') - kCounterDigits;
+    // report_id is field 1: its bytes come first in the value.
+    r.value_at = r.value.find(r.report_id) + r.id_at;
     *bytes += r.value.size();
     records.push_back(std::move(r));
   }
@@ -295,30 +400,51 @@ rd_kafka_t* IntakeProducer(const Options& o, PlainState* state) {
   return rk;
 }
 
+// Produces `records` over and over, with fresh ids each time, until at
+// least `o.plain_records` records and `o.plain_seconds` seconds. Returns how
+// many it produced; counts enqueue failures into `failures`.
+int ProduceRepeatedly(const Options& o, rd_kafka_t* rk,
+                      std::vector<Record>* records, int* failures) {
+  const auto start = Clock::now();
+  int produced = 0;
+  for (int rep = 0; rep < 10000; ++rep) {
+    if (rep > 0) Renumber(records, rep);
+    for (const Record& r : *records) {
+      if (!ProduceOne(rk, r)) ++*failures;
+      ++produced;
+    }
+    if (produced >= o.plain_records &&
+        Clock::now() - start >= std::chrono::seconds(o.plain_seconds)) {
+      break;
+    }
+  }
+  return produced;
+}
+
 PhaseResult RunPlain(const Options& o,
                      const std::vector<v1::AgencyReport>& reports) {
   size_t bytes = 0;
-  const std::vector<Record> records = IntakeRecords(o, reports, &bytes);
+  std::vector<Record> records = IntakeRecords(o, reports, &bytes);
   PlainState state;
   rd_kafka_t* rk = IntakeProducer(o, &state);
 
   const Snapshot before = Sample(o);
   int failures = 0;
-  for (const Record& r : records) {
-    if (!ProduceOne(rk, r)) ++failures;
-  }
+  DepthProbe probe(
+      [rk] { return static_cast<int64_t>(rd_kafka_outq_len(rk)); });
+  const int produced = ProduceRepeatedly(o, rk, &records, &failures);
   if (rd_kafka_flush(rk, 120000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     std::cerr << "intake_bench: plain: " << rd_kafka_outq_len(rk)
               << " records unacknowledged after 120 s\n";
   }
   const Snapshot after = Sample(o);
+  probe.Stop();
   rd_kafka_destroy(rk);
 
-  PhaseResult result =
-      Measure("plain", static_cast<int>(records.size()), before, after, false);
+  PhaseResult result = Measure("plain", produced, before, after, false);
+  probe.sampler().Into(&result);
   failures += state.failed.load();
-  const int missing =
-      static_cast<int>(records.size()) - failures - state.delivered.load();
+  const int missing = produced - failures - state.delivered.load();
   result.failures = failures + std::max(0, missing);
   if (result.failures > 0) {
     std::cerr << "intake_bench: plain: " << result.failures
@@ -384,7 +510,7 @@ std::map<std::string, std::vector<const v1::AgencyReport*>> ByReporter(
 // every token works). Not measured.
 void WarmUpIntake(const Options& o, const std::vector<v1::AgencyReport>& base) {
   auto stub = v1::IntakeService::NewStub(NewChannel(o.target));
-  std::vector<v1::AgencyReport> reports = ForPhase(base, o.nonce, 'w');
+  std::vector<v1::AgencyReport> reports = ForPhase(base, o.nonce, "w");
   for (const auto& entry : o.tokens) {
     const std::string& agency = entry.first;
     const std::string& token = entry.second;
@@ -420,65 +546,100 @@ void WarmUpIntake(const Options& o, const std::vector<v1::AgencyReport>& base) {
   }
 }
 
+// Reports sent to intake and not yet answered: the intake phases'
+// in-flight depth.
+struct Outstanding {
+  std::atomic<int64_t> sent{0};
+  std::atomic<int64_t> answered{0};
+  int64_t depth() const { return sent.load() - answered.load(); }
+};
+
+// One agency's Stream call: messages of `per_message` reports (in
+// StreamRequest.report when 1, else StreamRequest.reports), written by one
+// thread while this one reads and checks the answers.
+struct Feed {
+  std::string agency, token;
+  std::vector<v1::StreamRequest> requests;
+  std::vector<const v1::AgencyReport*> reports;  // in order
+  std::unique_ptr<v1::IntakeService::Stub> stub;
+};
+
+void RunFeed(Feed* feed, Checker* checker, Outstanding* outstanding) {
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + feed->token);
+  auto stream = feed->stub->Stream(&context);
+  std::thread writer([&] {
+    for (const v1::StreamRequest& request : feed->requests) {
+      outstanding->sent += std::max(1, request.reports_size());
+      if (!stream->Write(request)) break;
+    }
+    stream->WritesDone();
+  });
+  const size_t total = feed->reports.size();
+  size_t next = 0;
+  v1::StreamResponse response;
+  while (next < total && stream->Read(&response)) {
+    if (response.results_size() == 0) {
+      checker->Check(feed->reports[next++]->report_id(), response.result());
+    }
+    for (const v1::ReportResult& r : response.results()) {
+      if (next < total) checker->Check(feed->reports[next++]->report_id(), r);
+    }
+    outstanding->answered += std::max(1, response.results_size());
+  }
+  if (next < total) context.TryCancel();
+  writer.join();
+  const grpc::Status status = stream->Finish();
+  if (next < total) {
+    checker->Fail(
+        feed->agency + " stream ended early (" + status.error_message() +
+            "): " + std::to_string(total - next) + " reports unanswered",
+        static_cast<int>(total - next));
+  }
+}
+
 PhaseResult RunStream(const Options& o,
-                      const std::vector<v1::AgencyReport>& reports) {
+                      const std::vector<v1::AgencyReport>& reports,
+                      int per_message) {
   // Requests and channels are ready before the clock starts.
-  struct Feed {
-    std::string agency, token;
-    std::vector<v1::StreamRequest> requests;
-    std::unique_ptr<v1::IntakeService::Stub> stub;
-  };
   std::vector<Feed> feeds;
   for (auto& [agency, list] : ByReporter(reports)) {
     Feed feed;
     feed.agency = agency;
     feed.token = o.tokens.at(agency);
-    for (const v1::AgencyReport* r : list) {
+    feed.reports = list;
+    for (size_t i = 0; i < list.size(); i += per_message) {
       v1::StreamRequest request;
-      *request.mutable_report() = *r;
+      if (per_message == 1) {
+        *request.mutable_report() = *list[i];
+      } else {
+        for (size_t j = i; j < std::min(list.size(), i + per_message); ++j) {
+          *request.add_reports() = *list[j];
+        }
+      }
       feed.requests.push_back(std::move(request));
     }
     feed.stub = v1::IntakeService::NewStub(NewChannel(o.target));
     feeds.push_back(std::move(feed));
   }
   Checker checker;
+  Outstanding outstanding;
   const Snapshot before = Sample(o);
+  DepthProbe probe([&outstanding] { return outstanding.depth(); });
   std::vector<std::thread> threads;
   threads.reserve(feeds.size());
   for (Feed& feed : feeds) {
-    threads.emplace_back([&feed, &checker] {
-      grpc::ClientContext context;
-      context.AddMetadata("authorization", "Bearer " + feed.token);
-      auto stream = feed.stub->Stream(&context);
-      std::thread writer([&] {
-        for (const v1::StreamRequest& request : feed.requests) {
-          if (!stream->Write(request)) break;
-        }
-        stream->WritesDone();
-      });
-      size_t next = 0;
-      v1::StreamResponse response;
-      while (next < feed.requests.size() && stream->Read(&response)) {
-        checker.Check(feed.requests[next].report().report_id(),
-                      response.result());
-        ++next;
-      }
-      if (next < feed.requests.size()) context.TryCancel();
-      writer.join();
-      const grpc::Status status = stream->Finish();
-      if (next < feed.requests.size()) {
-        checker.Fail(feed.agency + " stream ended early (" +
-                         status.error_message() +
-                         "): " + std::to_string(feed.requests.size() - next) +
-                         " reports unanswered",
-                     static_cast<int>(feed.requests.size() - next));
-      }
+    threads.emplace_back([&feed, &checker, &outstanding] {
+      RunFeed(&feed, &checker, &outstanding);
     });
   }
   for (std::thread& t : threads) t.join();
   const Snapshot after = Sample(o);
+  probe.Stop();
   PhaseResult result =
-      Measure("stream", static_cast<int>(reports.size()), before, after, true);
+      Measure(per_message == 1 ? "stream" : "streamb",
+              static_cast<int>(reports.size()), before, after, true);
+  probe.sampler().Into(&result);
   result.failures = checker.failures();
   return result;
 }
@@ -521,8 +682,10 @@ PhaseResult RunSubmit(const Options& o,
     stubs.push_back(v1::IntakeService::NewStub(NewChannel(o.target)));
   }
   Checker checker;
+  Outstanding outstanding;
   std::atomic<size_t> next{0};
   const Snapshot before = Sample(o);
+  DepthProbe probe([&outstanding] { return outstanding.depth(); });
   std::vector<std::thread> threads;
   threads.reserve(o.callers);
   for (int i = 0; i < o.callers; ++i) {
@@ -532,9 +695,11 @@ PhaseResult RunSubmit(const Options& o,
         grpc::ClientContext context;
         context.AddMetadata("authorization", "Bearer " + *call.token);
         v1::SubmitResponse response;
+        const int n = call.request.reports_size();
+        outstanding.sent += n;
         const grpc::Status status =
             stubs[i]->Submit(&context, call.request, &response);
-        const int n = call.request.reports_size();
+        outstanding.answered += n;
         if (!status.ok() || response.results_size() != n) {
           checker.Fail("Submit of " + std::to_string(n) + " reports: " +
                            (status.ok() ? "wrong number of results"
@@ -551,18 +716,20 @@ PhaseResult RunSubmit(const Options& o,
   }
   for (std::thread& t : threads) t.join();
   const Snapshot after = Sample(o);
+  probe.Stop();
   PhaseResult result =
       Measure("submit", static_cast<int>(reports.size()), before, after, true);
+  probe.sampler().Into(&result);
   result.failures = checker.failures();
   return result;
 }
 
 // ---------------------------------------------------------------------------
 
-void Report(const PhaseResult& r, double plain_rate) {
+void Report(int run, const PhaseResult& r, double plain_rate) {
   const double n = r.reports;
-  std::cerr << "intake_bench: " << r.phase << ": " << r.reports
-            << " reports in " << Fixed(r.seconds, 3)
+  std::cerr << "intake_bench: run " << run << ": " << r.phase << ": "
+            << r.reports << " reports in " << Fixed(r.seconds, 3)
             << " s = " << Fixed(r.rate(), 0) << " reports/s";
   if (plain_rate > 0) {
     std::cerr << " (" << Fixed(r.rate() / plain_rate, 2) << "x plain)";
@@ -574,9 +741,10 @@ void Report(const PhaseResult& r, double plain_rate) {
     std::cerr << "; other processes " << Fixed(r.other_us / r.seconds / 1e6, 2)
               << " CPUs";
   }
-  std::cerr << "; not accepted: " << r.failures << "\n";
-  std::cout << "RESULT phase=" << r.phase << " reports=" << r.reports
-            << " seconds=" << Fixed(r.seconds, 4)
+  std::cerr << "; in flight mean " << Fixed(r.depth_mean, 0) << " max "
+            << r.depth_max << "; not accepted: " << r.failures << "\n";
+  std::cout << "RESULT run=" << run << " phase=" << r.phase
+            << " reports=" << r.reports << " seconds=" << Fixed(r.seconds, 4)
             << " rate=" << Fixed(r.rate(), 1) << " ratio="
             << (plain_rate > 0 ? Fixed(r.rate() / plain_rate, 3) : "-")
             << " client_us=" << Fixed(r.client_us / n, 2) << " intake_us="
@@ -585,7 +753,57 @@ void Report(const PhaseResult& r, double plain_rate) {
             << (r.broker_us >= 0 ? Fixed(r.broker_us / n, 2) : "-")
             << " other_cpus="
             << (r.other_us >= 0 ? Fixed(r.other_us / r.seconds / 1e6, 2) : "-")
-            << " failures=" << r.failures << std::endl;
+            << " depth_mean=" << Fixed(r.depth_mean, 0)
+            << " depth_max=" << r.depth_max << " failures=" << r.failures
+            << std::endl;
+}
+
+// Median, min and max of `v` (not empty).
+std::string Spread(std::vector<double> v, int digits) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  const double median = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  return StrCat(Fixed(median, digits), " ", Fixed(v.front(), digits), " ",
+                Fixed(v.back(), digits));
+}
+
+// One "SUMMARY" line per phase: the median rate and ratio to plain, with
+// min and max, over the runs.
+void Summarize(const std::vector<std::string>& phases,
+               const std::map<std::string, std::vector<double>>& rates,
+               const std::map<std::string, std::vector<double>>& ratios) {
+  for (const std::string& phase : phases) {
+    if (rates.count(phase) == 0) continue;
+    std::istringstream rate(Spread(rates.at(phase), 0));
+    std::string median, lo, hi;
+    rate >> median >> lo >> hi;
+    std::cout << "SUMMARY phase=" << phase << " runs=" << rates.at(phase).size()
+              << " rate_median=" << median << " rate_min=" << lo
+              << " rate_max=" << hi;
+    if (ratios.count(phase) > 0) {
+      std::istringstream ratio(Spread(ratios.at(phase), 3));
+      ratio >> median >> lo >> hi;
+      std::cout << " ratio_median=" << median << " ratio_min=" << lo
+                << " ratio_max=" << hi;
+    }
+    std::cout << std::endl;
+  }
+}
+
+PhaseResult RunPhase(const Options& o,
+                     const std::vector<v1::AgencyReport>& base,
+                     const std::string& phase, int run) {
+  const std::string tag = StrCat(phase.substr(0, 1), run);
+  if (phase == "plain") {
+    return RunPlain(o, ForPhase(base, o.nonce, PlainTag(run)));
+  }
+  if (phase == "stream") {
+    return RunStream(o, ForPhase(base, o.nonce, "s" + tag), 1);
+  }
+  if (phase == "streamb") {
+    return RunStream(o, ForPhase(base, o.nonce, "b" + tag), o.stream_batch);
+  }
+  return RunSubmit(o, ForPhase(base, o.nonce, "u" + tag));
 }
 
 int Main(int argc, char** argv) {
@@ -594,25 +812,30 @@ int Main(int argc, char** argv) {
   const std::vector<v1::AgencyReport> base = BaseReports(o);
   std::cerr << "intake_bench: " << base.size() << " reports (nonce " << o.nonce
             << ")\n";
-  double plain_rate = 0;
+  const std::vector<std::string> phases = Split(o.phases, ',');
+  std::map<std::string, std::vector<double>> rates, ratios;
   int failures = 0;
   bool warmed = false;
-  for (const std::string& phase : Split(o.phases, ',')) {
-    PhaseResult result;
-    if (phase == "plain") {
-      result = RunPlain(o, ForPhase(base, o.nonce, 'p'));
-      plain_rate = result.rate();
-    } else {
-      if (!warmed) {
+  // The phases interleaved, run after run: a slow minute of the machine
+  // lands on every phase, not on one.
+  for (int run = 1; run <= o.runs; ++run) {
+    double plain_rate = 0;
+    for (const std::string& phase : phases) {
+      if (phase != "plain" && !warmed) {
         WarmUpIntake(o, base);
         warmed = true;
       }
-      result = phase == "stream" ? RunStream(o, ForPhase(base, o.nonce, 's'))
-                                 : RunSubmit(o, ForPhase(base, o.nonce, 'b'));
+      const PhaseResult result = RunPhase(o, base, phase, run);
+      if (phase == "plain") plain_rate = result.rate();
+      Report(run, result, plain_rate);
+      rates[phase].push_back(result.rate());
+      if (phase != "plain" && plain_rate > 0) {
+        ratios[phase].push_back(result.rate() / plain_rate);
+      }
+      failures += result.failures;
     }
-    Report(result, plain_rate);
-    failures += result.failures;
   }
+  Summarize(phases, rates, ratios);
   if (failures > 0) {
     std::cerr << "intake_bench: FAILED: " << failures
               << " reports not accepted\n";

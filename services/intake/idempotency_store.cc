@@ -17,15 +17,6 @@ using store::FromRocksDb;
 constexpr char kIndexCf[] = "index";
 constexpr char kOffsetsCf[] = "offsets";
 
-// Key: reporter NUL report_id (neither may contain NUL: validated UTF-8
-// without control characters).
-std::string Key(const std::string& reporter, const std::string& report_id) {
-  std::string key = reporter;
-  key.push_back('\0');
-  key.append(report_id);
-  return key;
-}
-
 std::string OffsetKey(const std::string& topic, int32_t partition) {
   return StrCat(topic, '\0', partition);
 }
@@ -42,6 +33,16 @@ bool Decode(const std::string& value, IndexEntry* entry) {
 }
 
 }  // namespace
+
+std::string IdempotencyStore::Key(const std::string& reporter,
+                                  const std::string& report_id) {
+  std::string key;
+  key.reserve(reporter.size() + 1 + report_id.size());
+  key.append(reporter);
+  key.push_back('\0');
+  key.append(report_id);
+  return key;
+}
 
 absl::StatusOr<std::unique_ptr<IdempotencyStore>> IdempotencyStore::Open(
     const std::string& dir) {
@@ -89,6 +90,36 @@ absl::StatusOr<std::optional<IndexEntry>> IdempotencyStore::Get(
     return absl::DataLossError("idempotency index: undecodable entry");
   }
   return std::optional<IndexEntry>(entry);
+}
+
+absl::Status IdempotencyStore::MultiGet(
+    const std::vector<std::string_view>& keys,
+    std::vector<std::optional<IndexEntry>>* out) {
+  const size_t n = keys.size();
+  out->assign(n, std::nullopt);
+  if (n == 0) return absl::OkStatus();
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(n);
+  for (std::string_view key : keys) slices.emplace_back(key.data(), key.size());
+  std::vector<rocksdb::PinnableSlice> values(n);
+  std::vector<rocksdb::Status> statuses(n);
+  db_->MultiGet(rocksdb::ReadOptions(), index_, n, slices.data(), values.data(),
+                statuses.data());
+  for (size_t i = 0; i < n; ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) {
+      return FromRocksDb(statuses[i], "idempotency index multiget");
+    }
+    IndexEntry entry;
+    const size_t nul = keys[i].find('\0');
+    entry.reporter = std::string(keys[i].substr(0, nul));
+    entry.report_id = std::string(keys[i].substr(nul + 1));
+    if (!Decode(values[i].ToString(), &entry)) {
+      return absl::DataLossError("idempotency index: undecodable entry");
+    }
+    (*out)[i] = std::move(entry);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status IdempotencyStore::RecordWritten(

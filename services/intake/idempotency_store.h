@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -60,6 +61,16 @@ class IdempotencyStore {
   // The entry for (reporter, report_id), or nullopt.
   absl::StatusOr<std::optional<IndexEntry>> Get(const std::string& reporter,
                                                 const std::string& report_id);
+  // The entries for many keys (Key(reporter, report_id)) in one RocksDB
+  // MultiGet: `out[i]` for `keys[i]`. The status is the first read error;
+  // on error `out` is meaningless.
+  absl::Status MultiGet(const std::vector<std::string_view>& keys,
+                        std::vector<std::optional<IndexEntry>>* out);
+  // reporter NUL report_id: the index's key (neither may contain NUL:
+  // validated UTF-8 without control characters).
+  static std::string Key(const std::string& reporter,
+                         const std::string& report_id);
+
   // Records acknowledged reports and raises each partition's acknowledged
   // offset to the highest among them, in one atomic write.
   absl::Status RecordWritten(const std::vector<IndexEntry>& entries);

@@ -69,6 +69,32 @@ TEST(IdempotencyStoreTest, KeysDoNotCollideAcrossReporters) {
   EXPECT_FALSE((*store)->Get("D", "EAR1")->has_value());
 }
 
+TEST(IdempotencyStoreTest, MultiGetAnswersEachKeyInOrder) {
+  auto store = IdempotencyStore::Open(TestDir("multiget"));
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE(
+      (*store)
+          ->RecordWritten({Entry("DEA", "R1", 2, 7), Entry("FBI", "R1", 5, 9)})
+          .ok());
+  const std::string k1 = IdempotencyStore::Key("FBI", "R1");
+  const std::string k2 = IdempotencyStore::Key("DEA", "R2");
+  const std::string k3 = IdempotencyStore::Key("DEA", "R1");
+  std::vector<std::optional<IndexEntry>> found;
+  ASSERT_TRUE((*store)->MultiGet({k1, k2, k3}, &found).ok());
+  ASSERT_EQ(found.size(), 3u);
+  ASSERT_TRUE(found[0].has_value());
+  EXPECT_EQ(found[0]->reporter, "FBI");
+  EXPECT_EQ(found[0]->report_id, "R1");
+  EXPECT_EQ(found[0]->partition, 5);
+  EXPECT_EQ(found[0]->offset, 9);
+  EXPECT_FALSE(found[1].has_value());
+  ASSERT_TRUE(found[2].has_value());
+  EXPECT_EQ(found[2]->reporter, "DEA");
+  EXPECT_EQ(found[2]->offset, 7);
+  ASSERT_TRUE((*store)->MultiGet({}, &found).ok());
+  EXPECT_TRUE(found.empty());
+}
+
 TEST(IdempotencyStoreTest, SecondOpenOfSameDirectoryIsUnavailable) {
   const std::string dir = TestDir("locked");
   auto first = IdempotencyStore::Open(dir);

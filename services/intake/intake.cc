@@ -1,6 +1,12 @@
 #include "services/intake/intake.h"
 
+#include <google/protobuf/arena.h>
+
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <optional>
+#include <string_view>
 
 #include "services/common/log/log.h"
 #include "services/common/strings.h"
@@ -71,15 +77,52 @@ IntakeMetrics::IntakeMetrics(prometheus::Registry& registry)
                            0.5, 1, 2.5, 5, 10, 30})) {}
 
 void IntakeMetrics::Count(const std::string& outcome, const std::string& reason,
-                          const std::string& principal) {
+                          const std::string& principal, double n) {
   reports_
       .Add({{"outcome", outcome}, {"reason", reason}, {"principal", principal}})
-      .Increment();
+      .Increment(n);
 }
 
 void IntakeMetrics::ObserveProduce(double seconds) {
   produce_seconds_.Observe(seconds);
 }
+
+// One report of a batch on its way: what its answer and its index entry
+// need.
+struct Intake::Slot {
+  v1::AgencyReport* report = nullptr;  // the batch's copy, pseudonymized
+  std::string key;                     // IdempotencyStore::Key
+  std::string digest;                  // SenderDigest
+  std::string pid;
+  std::string bytes;  // what is produced; freed once enqueued
+  std::string route_key;
+  std::string_view topic;
+};
+
+// A Submit or SubmitBatch call. Freed by the last Unref: every slot's answer
+// holds one reference, and the submitting thread one more until it has
+// handed every slot on (so an early answer cannot complete the batch).
+struct Intake::Batch {
+  Batch(Intake* owner, int n, const std::string& caller, BatchDone on_done)
+      : intake(owner),
+        principal(caller),
+        done(std::move(on_done)),
+        slots(n),
+        results(n),
+        remaining(n + 1) {}
+
+  Intake* const intake;
+  const std::string principal;
+  const BatchDone done;
+  // The reports' copies, allocated together (one arena, not a dozen heap
+  // allocations per report).
+  google::protobuf::Arena arena;
+  std::optional<v1::AgencyReport> single;  // Submit's report, moved in
+  std::vector<Slot> slots;
+  std::vector<v1::ReportResult> results;
+  std::atomic<int> remaining;
+  std::chrono::steady_clock::time_point produced_at;
+};
 
 Intake::Intake(kafka::Producer* producer, IdempotencyStore* store,
                const privacy::Pseudonymizer* pseudonymizer,
@@ -102,27 +145,30 @@ Intake::~Intake() {
   committer_.join();
 }
 
-void Intake::Commit(IndexEntry entry, std::function<void()> answer) {
+void Intake::Commit(IndexEntry entry, Acked acked) {
+  bool was_empty = false;
   {
     std::lock_guard<std::mutex> lock(commit_mu_);
-    to_commit_.emplace_back(std::move(entry), std::move(answer));
+    was_empty = to_commit_.empty();
+    to_commit_.push_back(std::move(entry));
+    to_answer_.push_back(acked);
   }
-  commit_cv_.notify_one();
+  // The committer waits only on an empty queue.
+  if (was_empty) commit_cv_.notify_one();
 }
 
 void Intake::CommitLoop() {
-  std::vector<std::pair<IndexEntry, std::function<void()>>> batch;
   std::vector<IndexEntry> entries;
+  std::vector<Acked> acked;
   while (true) {
     {
       std::unique_lock<std::mutex> lock(commit_mu_);
       commit_cv_.wait(lock,
                       [this] { return stopping_ || !to_commit_.empty(); });
       if (to_commit_.empty()) return;  // stopping, nothing left
-      batch.swap(to_commit_);
+      entries.swap(to_commit_);
+      acked.swap(to_answer_);
     }
-    entries.clear();
-    for (auto& [entry, answer] : batch) entries.push_back(entry);
     if (absl::Status s = store_->RecordWritten(entries); !s.ok()) {
       // The reports are in Kafka: they are still answered OK. A resend
       // would be produced again, and downstream counts the id once.
@@ -130,28 +176,69 @@ void Intake::CommitLoop() {
                  {{"error", std::string(s.message())},
                   {"reports", static_cast<int64_t>(entries.size())}});
     }
-    for (auto& [entry, answer] : batch) answer();
-    batch.clear();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const Acked& a : acked) {
+        in_flight_.erase(a.batch->slots[a.index].key);
+      }
+    }
+    for (size_t k = 0; k < acked.size(); ++k) {
+      const IndexEntry& e = entries[k];
+      v1::ReportResult r =
+          MakeResult(e.report_id, absl::StatusCode::kOk, "", "accepted");
+      r.set_topic(e.topic);
+      r.set_partition(e.partition);
+      r.set_offset(e.offset);
+      r.set_subject_pid(acked[k].batch->slots[acked[k].index].pid);
+      Answer(acked[k].batch, acked[k].index, std::move(r));
+    }
+    entries.clear();
+    acked.clear();
   }
 }
 
-void Intake::Finish(const std::string& principal, const Done& done,
-                    v1::ReportResult result, const std::string& outcome) {
-  if (metrics_ != nullptr) {
-    metrics_->Count(outcome, result.code_name(), principal);
-  }
-  if (outcome == "rejected") {
-    log::Info("report rejected", {{"principal", principal},
-                                  {"report_id", result.report_id()},
-                                  {"code", result.code_name()},
-                                  {"field", result.field()}});
-  }
-  done(std::move(result));
+void Intake::Answer(Batch* batch, int i, v1::ReportResult result) {
+  batch->results[i] = std::move(result);
+  Unref(batch);
 }
 
-bool Intake::Claim(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return in_flight_.insert(key).second;
+void Intake::Unref(Batch* batch) {
+  if (batch->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  CountOutcomes(*batch);
+  batch->done(std::move(batch->results));
+  delete batch;
+}
+
+void Intake::CountOutcomes(const Batch& batch) {
+  struct Tally {
+    const char* outcome;
+    const std::string* code;
+    int n;
+  };
+  std::vector<Tally> tallies;
+  for (const v1::ReportResult& r : batch.results) {
+    const char* outcome = r.code() != 0   ? "rejected"
+                          : r.duplicate() ? "duplicate"
+                                          : "accepted";
+    if (r.code() != 0) {
+      log::Info("report rejected", {{"principal", batch.principal},
+                                    {"report_id", r.report_id()},
+                                    {"code", r.code_name()},
+                                    {"field", r.field()}});
+    }
+    auto it = std::find_if(tallies.begin(), tallies.end(), [&](const Tally& t) {
+      return t.outcome == outcome && *t.code == r.code_name();
+    });
+    if (it == tallies.end()) {
+      tallies.push_back({outcome, &r.code_name(), 1});
+    } else {
+      ++it->n;
+    }
+  }
+  if (metrics_ == nullptr) return;
+  for (const Tally& t : tallies) {
+    metrics_->Count(t.outcome, *t.code, batch.principal, t.n);
+  }
 }
 
 void Intake::Release(const std::string& key) {
@@ -161,142 +248,198 @@ void Intake::Release(const std::string& key) {
 
 void Intake::Submit(const auth::Principal& caller, v1::AgencyReport report,
                     Done done) {
-  const std::string report_id = report.report_id();
+  auto* batch = new Batch(
+      this, 1, caller.code,
+      [done = std::move(done)](std::vector<v1::ReportResult> results) {
+        done(std::move(results[0]));
+      });
+  batch->single.emplace(std::move(report));
+  batch->slots[0].report = &*batch->single;
+  Run(caller, batch);
+}
+
+void Intake::SubmitBatch(
+    const auth::Principal& caller,
+    const google::protobuf::RepeatedPtrField<v1::AgencyReport>& reports,
+    BatchDone done) {
+  auto* batch = new Batch(this, reports.size(), caller.code, std::move(done));
+  for (int i = 0; i < reports.size(); ++i) {
+    Slot& slot = batch->slots[i];
+    slot.report =
+        google::protobuf::Arena::CreateMessage<v1::AgencyReport>(&batch->arena);
+    *slot.report = reports[i];
+  }
+  Run(caller, batch);
+}
+
+void Intake::Run(const auth::Principal& caller, Batch* batch) {
   const int64_t now = clock_();
+  const int n = static_cast<int>(batch->slots.size());
+  std::vector<int> todo;
+  todo.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    if (Prepare(caller, batch, i, now)) todo.push_back(i);
+  }
+  if (!todo.empty()) LookUpAndProduce(batch, todo);
+  Unref(batch);
+}
+
+bool Intake::Prepare(const auth::Principal& caller, Batch* batch, int i,
+                     int64_t now) {
+  Slot& slot = batch->slots[i];
+  v1::AgencyReport& report = *slot.report;
   if (auto rejection = Validate(report, caller, now); rejection) {
-    Finish(caller.code, done,
-           MakeResult(report_id, rejection->code, rejection->field,
-                      rejection->message),
-           "rejected");
-    return;
+    Answer(batch, i,
+           MakeResult(report.report_id(), rejection->code, rejection->field,
+                      rejection->message));
+    return false;
   }
   if (report.has_org_designated() && may_designate_ != nullptr &&
       !may_designate_(report.org_designated().org_id(), report.reporter())) {
     // The owner is not named: who designated an org first is not the
     // caller's to learn from a refusal.
-    Finish(caller.code, done,
-           MakeResult(report_id, absl::StatusCode::kPermissionDenied,
+    Answer(batch, i,
+           MakeResult(report.report_id(), absl::StatusCode::kPermissionDenied,
                       "org_designated.org_id",
                       StrCat("org_designated.org_id: '",
                              report.org_designated().org_id(),
                              "' was designated first by another reporter; "
-                             "only that reporter may designate or revoke it")),
-           "rejected");
-    return;
+                             "only that reporter may designate or revoke it")));
+    return false;
   }
-  Submission sub;
-  sub.principal = caller.code;
-  sub.report_id = report_id;
-  sub.pid = Pseudonymize(*pseudonymizer_, &report);
-  const Route route = RouteFor(report);
+  slot.pid = Pseudonymize(*pseudonymizer_, &report);
+  Route route = RouteFor(report);
+  slot.topic = route.topic;
+  slot.route_key = std::move(route.key);
   // The index remembers the report as sent, before the stamp: a resubmission
   // is the same report whenever it comes (SenderDigest).
-  sub.digest = SenderDigest(report);
+  slot.digest = SenderDigest(report);
   // Intake's clock says when the report arrived: criterion C1 judges a
   // designation by it, so it cannot be backdated.
   report.mutable_received_at()->set_seconds(now);
-  std::string bytes = CanonicalBytes(report);
-  sub.reporter = report.reporter();
-  sub.key = sub.reporter;
-  sub.key.push_back('\0');
-  sub.key.append(report_id);
-  sub.done = std::move(done);
+  slot.bytes = CanonicalBytes(report);
+  slot.key = IdempotencyStore::Key(report.reporter(), report.report_id());
+  return true;
+}
 
-  if (!Claim(sub.key)) {
-    Unavailable(sub,
+void Intake::LookUpAndProduce(Batch* batch, const std::vector<int>& todo) {
+  // Claim every key in one lock: a report whose id is being written (by
+  // another call, or earlier in this batch) is not looked up.
+  std::vector<int> claimed;
+  claimed.reserve(todo.size());
+  std::vector<std::string_view> keys;
+  keys.reserve(todo.size());
+  std::vector<int> busy;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int i : todo) {
+      if (in_flight_.insert(batch->slots[i].key).second) {
+        claimed.push_back(i);
+        keys.push_back(batch->slots[i].key);
+      } else {
+        busy.push_back(i);
+      }
+    }
+  }
+  for (int i : busy) {
+    Unavailable(batch, i,
                 "a report with this report_id is being written; retry with "
                 "the same report_id");
-    return;
   }
-  auto existing = store_->Get(sub.reporter, report_id);
-  if (!existing.ok()) {
-    Release(sub.key);
+  std::vector<std::optional<IndexEntry>> found;
+  if (absl::Status s = store_->MultiGet(keys, &found); !s.ok()) {
     log::Error("idempotency index unavailable",
-               {{"error", std::string(existing.status().message())}});
-    Unavailable(sub,
-                "idempotency index unavailable; retry with the same report_id");
+               {{"error", std::string(s.message())}});
+    for (int i : claimed) {
+      Release(batch->slots[i].key);
+      Unavailable(
+          batch, i,
+          "idempotency index unavailable; retry with the same report_id");
+    }
     return;
   }
-  if (existing->has_value()) {
-    Release(sub.key);
-    AnswerKnown(sub, **existing);
-    return;
+  const bool healthy = producer_->Healthy();
+  std::vector<kafka::Header> headers = {{"fruition-reporter", ""},
+                                        {"fruition-report-id", ""}};
+  batch->produced_at = std::chrono::steady_clock::now();
+  for (size_t k = 0; k < claimed.size(); ++k) {
+    const int i = claimed[k];
+    if (found[k].has_value()) {
+      Release(batch->slots[i].key);
+      AnswerKnown(batch, i, *found[k]);
+    } else if (!healthy) {
+      Release(batch->slots[i].key);
+      Unavailable(batch, i,
+                  "Kafka is unreachable; retry with the same report_id");
+    } else {
+      Produce(batch, i, &headers);
+    }
   }
-  if (!producer_->Healthy()) {
-    Release(sub.key);
-    Unavailable(sub, "Kafka is unreachable; retry with the same report_id");
-    return;
-  }
-  ProduceAndRecord(std::move(sub), route, bytes);
 }
 
-void Intake::Unavailable(const Submission& sub, const std::string& why) {
-  v1::ReportResult r =
-      MakeResult(sub.report_id, absl::StatusCode::kUnavailable, "", why);
-  r.set_subject_pid(sub.pid);
-  Finish(sub.principal, sub.done, std::move(r), "rejected");
+void Intake::Unavailable(Batch* batch, int i, const std::string& why) {
+  const Slot& slot = batch->slots[i];
+  v1::ReportResult r = MakeResult(slot.report->report_id(),
+                                  absl::StatusCode::kUnavailable, "", why);
+  r.set_subject_pid(slot.pid);
+  Answer(batch, i, std::move(r));
 }
 
-void Intake::AnswerKnown(const Submission& sub, const IndexEntry& entry) {
-  if (entry.digest != sub.digest) {
-    v1::ReportResult r = MakeResult(
-        sub.report_id, absl::StatusCode::kAlreadyExists, "report_id",
-        StrCat("report_id: '", sub.report_id, "' was already submitted by ",
-               sub.reporter, " with a different body"));
-    Finish(sub.principal, sub.done, std::move(r), "rejected");
+void Intake::AnswerKnown(Batch* batch, int i, const IndexEntry& entry) {
+  const Slot& slot = batch->slots[i];
+  const std::string& report_id = slot.report->report_id();
+  if (entry.digest != slot.digest) {
+    Answer(batch, i,
+           MakeResult(
+               report_id, absl::StatusCode::kAlreadyExists, "report_id",
+               StrCat("report_id: '", report_id, "' was already submitted by ",
+                      slot.report->reporter(), " with a different body")));
     return;
   }
   v1::ReportResult r =
-      MakeResult(sub.report_id, absl::StatusCode::kOk, "", "already accepted");
+      MakeResult(report_id, absl::StatusCode::kOk, "", "already accepted");
   r.set_duplicate(true);
-  r.set_subject_pid(sub.pid);
+  r.set_subject_pid(slot.pid);
   r.set_topic(entry.topic);
   r.set_partition(entry.partition);
   r.set_offset(entry.offset);
-  Finish(sub.principal, sub.done, std::move(r), "duplicate");
+  Answer(batch, i, std::move(r));
 }
 
-void Intake::ProduceAndRecord(Submission sub, const Route& route,
-                              const std::string& bytes) {
-  const auto started = std::chrono::steady_clock::now();
-  const std::string topic(route.topic);
-  std::vector<kafka::Header> headers = {{"fruition-reporter", sub.reporter},
-                                        {"fruition-report-id", sub.report_id}};
-  producer_->Produce(
-      route.topic, route.key, bytes, headers,
-      [this, sub = std::move(sub), topic,
-       started](const kafka::DeliveryReport& delivery) {
-        if (metrics_ != nullptr) {
-          metrics_->ObserveProduce(
-              std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                            started)
-                  .count());
-        }
-        if (!delivery.status.ok()) {
-          // Not acknowledged: maybe written (UNAVAILABLE) or refused.
-          v1::ReportResult r =
-              MakeResult(sub.report_id, delivery.status.code(), "",
-                         std::string(delivery.status.message()));
-          r.set_subject_pid(sub.pid);
-          Release(sub.key);
-          Finish(sub.principal, sub.done, std::move(r), "rejected");
-          return;
-        }
-        IndexEntry entry{sub.reporter, sub.report_id,      sub.digest,
-                         topic,        delivery.partition, delivery.offset};
-        Commit(std::move(entry), [this, sub, topic,
-                                  partition = delivery.partition,
-                                  offset = delivery.offset] {
-          v1::ReportResult r =
-              MakeResult(sub.report_id, absl::StatusCode::kOk, "", "accepted");
-          r.set_topic(topic);
-          r.set_partition(partition);
-          r.set_offset(offset);
-          r.set_subject_pid(sub.pid);
-          Release(sub.key);
-          Finish(sub.principal, sub.done, std::move(r), "accepted");
-        });
-      });
+void Intake::Produce(Batch* batch, int i, std::vector<kafka::Header>* headers) {
+  Slot& slot = batch->slots[i];
+  (*headers)[0].second = slot.report->reporter();
+  (*headers)[1].second = slot.report->report_id();
+  // Two words: small enough for std::function to hold without allocating.
+  producer_->Produce(slot.topic, slot.route_key, slot.bytes, *headers,
+                     [batch, i](const kafka::DeliveryReport& delivery) {
+                       batch->intake->OnDelivery(batch, i, delivery);
+                     });
+}
+
+void Intake::OnDelivery(Batch* batch, int i,
+                        const kafka::DeliveryReport& delivery) {
+  if (metrics_ != nullptr) {
+    metrics_->ObserveProduce(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                      batch->produced_at)
+            .count());
+  }
+  Slot& slot = batch->slots[i];
+  if (!delivery.status.ok()) {
+    // Not acknowledged: maybe written (UNAVAILABLE) or refused.
+    v1::ReportResult r =
+        MakeResult(slot.report->report_id(), delivery.status.code(), "",
+                   std::string(delivery.status.message()));
+    r.set_subject_pid(slot.pid);
+    Release(slot.key);
+    Answer(batch, i, std::move(r));
+    return;
+  }
+  Commit(IndexEntry{slot.report->reporter(), slot.report->report_id(),
+                    std::move(slot.digest), std::string(slot.topic),
+                    delivery.partition, delivery.offset},
+         Acked{batch, i});
 }
 
 }  // namespace fruition::intake

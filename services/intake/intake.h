@@ -23,12 +23,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "fruition/v1/intake.pb.h"
 #include "fruition/v1/reports.pb.h"
@@ -51,7 +51,7 @@ class IntakeMetrics {
   // fruition_intake_reports_total{outcome, reason, principal}: outcome is
   // accepted | duplicate | rejected; reason is the status code name.
   void Count(const std::string& outcome, const std::string& reason,
-             const std::string& principal);
+             const std::string& principal, double n = 1);
   // fruition_intake_produce_seconds: produce to acknowledgement.
   void ObserveProduce(double seconds);
 
@@ -63,6 +63,8 @@ class IntakeMetrics {
 class Intake {
  public:
   using Done = std::function<void(v1::ReportResult)>;
+  // The results of a batch, `results[i]` for the batch's i-th report.
+  using BatchDone = std::function<void(std::vector<v1::ReportResult> results)>;
   using Clock = std::function<int64_t()>;  // Unix seconds
   // Whether `reporter` may designate or revoke `org_id` (only the
   // org's owner, as far as intake has read; OrgTable::MayDesignate).
@@ -82,37 +84,57 @@ class Intake {
   void Submit(const auth::Principal& caller, v1::AgencyReport report,
               Done done);
 
+  // Handles `reports` sent by `caller` as one batch: each is answered as
+  // Submit would answer it alone, and `done` is called exactly once, with
+  // every result in order, when the last one is known. The batch costs one
+  // idempotency-index lookup (MultiGet) and one metrics update, not one per
+  // report; reports with the same Kafka key are produced in order.
+  void SubmitBatch(
+      const auth::Principal& caller,
+      const google::protobuf::RepeatedPtrField<v1::AgencyReport>& reports,
+      BatchDone done);
+
   // Ready to accept reports: Kafka reachable.
   bool Ready() const { return producer_->Healthy(); }
 
  private:
-  // One report on its way: what its answers and its index entry need.
-  struct Submission {
-    std::string principal;
-    std::string report_id;
-    std::string reporter;
-    std::string key;  // reporter NUL report_id
-    std::string digest;
-    std::string pid;
-    Done done;
+  struct Batch;
+  struct Slot;
+  // An acknowledged report waiting for the committer.
+  struct Acked {
+    Batch* batch;
+    int index;
   };
+
+  // Prepares every report of `batch`, then looks up and produces those that
+  // passed, then drops the hold that kept the batch alive meanwhile.
+  void Run(const auth::Principal& caller, Batch* batch);
+  // Validates, pseudonymizes, routes, stamps and serializes slot `i`;
+  // false if it was answered (rejected).
+  bool Prepare(const auth::Principal& caller, Batch* batch, int i, int64_t now);
+  // Claims, looks up and produces the prepared slots `todo`.
+  void LookUpAndProduce(Batch* batch, const std::vector<int>& todo);
+  // Answers slot `i` and completes the batch after its last answer.
+  void Answer(Batch* batch, int i, v1::ReportResult result);
+  // Drops one hold on `batch`; the last calls its `done` and frees it.
+  void Unref(Batch* batch);
   // Answers UNAVAILABLE (retry with the same report_id).
-  void Unavailable(const Submission& sub, const std::string& why);
+  void Unavailable(Batch* batch, int i, const std::string& why);
   // Answers a report the index already holds: a duplicate, or another body
   // under the same report_id.
-  void AnswerKnown(const Submission& sub, const IndexEntry& entry);
-  // Produces the report; once Kafka acknowledged it, records it in the
-  // index and answers.
-  void ProduceAndRecord(Submission sub, const Route& route,
-                        const std::string& bytes);
+  void AnswerKnown(Batch* batch, int i, const IndexEntry& entry);
+  // Produces slot `i`; once Kafka acknowledged it, records it in the index
+  // and answers.
+  void Produce(Batch* batch, int i, std::vector<kafka::Header>* headers);
+  void OnDelivery(Batch* batch, int i, const kafka::DeliveryReport& delivery);
 
-  void Finish(const std::string& principal, const Done& done,
-              v1::ReportResult result, const std::string& outcome);
-  bool Claim(const std::string& key);
   void Release(const std::string& key);
   // Queues an acknowledged report for the committer.
-  void Commit(IndexEntry entry, std::function<void()> answer);
+  void Commit(IndexEntry entry, Acked acked);
   void CommitLoop();
+  // Counts a finished batch's outcomes: one labelled lookup per distinct
+  // (outcome, code), not per report.
+  void CountOutcomes(const Batch& batch);
 
   kafka::Producer* const producer_;
   IdempotencyStore* const store_;
@@ -122,12 +144,13 @@ class Intake {
   const MayDesignate may_designate_;
 
   std::mutex mu_;
-  std::set<std::string> in_flight_;  // reporter NUL report_id
+  absl::flat_hash_set<std::string> in_flight_;  // reporter NUL report_id
 
   // Acknowledged reports waiting to be recorded, and their answers.
   std::mutex commit_mu_;
   std::condition_variable commit_cv_;
-  std::vector<std::pair<IndexEntry, std::function<void()>>> to_commit_;
+  std::vector<IndexEntry> to_commit_;
+  std::vector<Acked> to_answer_;
   bool stopping_ = false;
   std::thread committer_;
 };

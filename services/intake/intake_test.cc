@@ -125,6 +125,23 @@ class IntakeTest : public ::testing::Test {
     return future.get();
   }
 
+  std::vector<v1::ReportResult> SubmitBatchSync(
+      const std::vector<v1::AgencyReport>& reports,
+      const auth::Principal& caller = {"DEA", auth::PrincipalKind::kAgency}) {
+    google::protobuf::RepeatedPtrField<v1::AgencyReport> batch(reports.begin(),
+                                                               reports.end());
+    auto promise =
+        std::make_shared<std::promise<std::vector<v1::ReportResult>>>();
+    auto future = promise->get_future();
+    intake_->SubmitBatch(caller, batch,
+                         [promise](std::vector<v1::ReportResult> results) {
+                           promise->set_value(std::move(results));
+                         });
+    EXPECT_EQ(future.wait_for(std::chrono::seconds(10)),
+              std::future_status::ready);
+    return future.get();
+  }
+
   std::string dir_;
   std::atomic<int64_t> now_{kNow};  // intake's clock
   // The org owners intake has read (OrgTable's part): org_id -> owner.
@@ -305,6 +322,60 @@ TEST_F(IntakeTest, DesignationOfAnOrgAnotherReporterOwnsIsPermissionDenied) {
                 .code_name(),
             "OK");
   EXPECT_EQ(producer_.records().size(), 2u);
+}
+
+TEST_F(IntakeTest, BatchAnswersEachReportInOrderAndRejectsOnlyTheBadOne) {
+  v1::AgencyReport bad = Arrest("R2", "FBI-2");
+  bad.mutable_arrest()->clear_agency();
+  const std::vector<v1::ReportResult> results =
+      SubmitBatchSync({Arrest("R1", "FBI-1"), bad, Arrest("R3", "FBI-3")});
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].report_id(), "R1");
+  EXPECT_EQ(results[0].code_name(), "OK");
+  EXPECT_FALSE(results[0].subject_pid().empty());
+  EXPECT_EQ(results[1].report_id(), "R2");
+  EXPECT_EQ(results[1].code_name(), "INVALID_ARGUMENT");
+  EXPECT_EQ(results[1].field(), "arrest.agency");
+  EXPECT_EQ(results[2].report_id(), "R3");
+  EXPECT_EQ(results[2].code_name(), "OK");
+  // Only the good ones, in request order.
+  const auto records = producer_.records();
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].headers[1].second, "R1");
+  EXPECT_EQ(records[1].headers[1].second, "R3");
+}
+
+TEST_F(IntakeTest, RetriedBatchIsAnsweredDuplicateAndProducesNothingAgain) {
+  const std::vector<v1::AgencyReport> batch = {
+      Arrest("R1", "FBI-1"), Arrest("R2", "FBI-2"), Arrest("R3", "FBI-3")};
+  const std::vector<v1::ReportResult> first = SubmitBatchSync(batch);
+  v1::AgencyReport changed = batch[1];
+  changed.mutable_arrest()->set_field_office("DEA-NEWARK");
+  const std::vector<v1::ReportResult> again =
+      SubmitBatchSync({batch[0], changed, batch[2]});
+  ASSERT_EQ(again.size(), 3u);
+  for (int i : {0, 2}) {
+    EXPECT_EQ(again[i].code_name(), "OK") << i;
+    EXPECT_TRUE(again[i].duplicate()) << i;
+    EXPECT_EQ(again[i].offset(), first[i].offset()) << i;
+    EXPECT_EQ(again[i].subject_pid(), first[i].subject_pid()) << i;
+  }
+  EXPECT_EQ(again[1].code_name(), "ALREADY_EXISTS");
+  EXPECT_EQ(again[1].field(), "report_id");
+  EXPECT_EQ(producer_.records().size(), 3u);
+}
+
+TEST_F(IntakeTest, SameIdTwiceInOneBatchIsProducedOnce) {
+  const std::vector<v1::ReportResult> results =
+      SubmitBatchSync({Arrest("R1", "FBI-1"), Arrest("R1", "FBI-1")});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].code_name(), "OK");
+  EXPECT_EQ(results[1].code_name(), "UNAVAILABLE");
+  EXPECT_EQ(producer_.records().size(), 1u);
+}
+
+TEST_F(IntakeTest, EmptyBatchIsAnsweredAtOnce) {
+  EXPECT_TRUE(SubmitBatchSync({}).empty());
 }
 
 TEST_F(IntakeTest, MetricsCountOutcomes) {

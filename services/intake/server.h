@@ -1,14 +1,18 @@
 // IntakeService over gRPC: authentication, then the Intake pipeline per
 // report. See protos/fruition/v1/intake.proto for the contract.
 //
-// Stream keeps at most `stream_window` reports in flight per call: it reads
-// the next report only when a slot is free, so a fast client is slowed by
-// HTTP/2 flow control instead of filling memory. Results go out in request
-// order.
+// Submit hands the whole request to Intake::SubmitBatch (one index lookup,
+// one answer). Stream reads on while earlier reports are in flight, keeping
+// at most `stream_window` reports (a batch message counts as its reports)
+// per call: it reads the next message only when the window has room, so a
+// fast client is slowed by HTTP/2 flow control instead of filling memory.
+// Responses go out in request order.
 //
 // Thread-safe.
 #ifndef FRUITION_SERVICES_INTAKE_SERVER_H_
 #define FRUITION_SERVICES_INTAKE_SERVER_H_
+
+#include <memory>
 
 #include "fruition/v1/intake.grpc.pb.h"
 #include "services/common/audit/trail.h"
@@ -34,7 +38,8 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
                       const v1::SubmitRequest* request,
                       v1::SubmitResponse* response) override;
 
-  // As Submit, one report and one result at a time, in order.
+  // As Submit, per message: one report (one result) or a batch of reports
+  // (their results in one message), answered in order.
   grpc::Status Stream(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::StreamResponse, v1::StreamRequest>* stream)
@@ -43,6 +48,15 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
  private:
   absl::StatusOr<auth::Principal> Authenticate(
       const grpc::ServerContext& context) const;
+  // One Stream call's responses, in request order.
+  struct StreamState;
+  // Submits one Stream message and queues its response slot.
+  void StreamMessage(const auth::Principal& caller, v1::StreamRequest* request,
+                     const std::shared_ptr<StreamState>& state);
+  // The Stream call's writer thread.
+  static void WriteResponses(
+      StreamState* state,
+      grpc::ServerReaderWriter<v1::StreamResponse, v1::StreamRequest>* stream);
   // Records `result` on the trail if it is a PERMISSION_DENIED (resource
   // `report:<report_id>`).
   void AuditResult(const auth::Principal& caller, const char* method,

@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -42,10 +43,12 @@ struct StreamOutcome {
   grpc::Status status;
 };
 
-StreamOutcome StreamReports(
+// Sends `requests` over one Stream call and passes each response, in order,
+// to `on_response`; stops early if the stream breaks. The call's status.
+grpc::Status StreamRequests(
     const std::string& address, const std::string& token,
-    const std::vector<v1::AgencyReport>& reports,
-    const std::function<void(const v1::ReportResult&)>& on_result = nullptr) {
+    const std::vector<v1::StreamRequest>& requests,
+    const std::function<void(const v1::StreamResponse&)>& on_response) {
   auto channel =
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   auto stub = v1::IntakeService::NewStub(channel);
@@ -53,22 +56,58 @@ StreamOutcome StreamReports(
   context.AddMetadata("authorization", "Bearer " + token);
   auto stream = stub->Stream(&context);
   std::thread writer([&] {
-    for (const auto& report : reports) {
-      v1::StreamRequest request;
-      *request.mutable_report() = report;
+    for (const auto& request : requests) {
       if (!stream->Write(request)) break;
     }
     stream->WritesDone();
   });
-  StreamOutcome outcome;
+  size_t answered = 0;
   v1::StreamResponse response;
-  while (outcome.results.size() < reports.size() && stream->Read(&response)) {
-    if (on_result) on_result(response.result());
-    outcome.results.push_back(response.result());
+  while (answered < requests.size() && stream->Read(&response)) {
+    on_response(response);
+    ++answered;
   }
   writer.join();
-  outcome.status = stream->Finish();
+  return stream->Finish();
+}
+
+StreamOutcome StreamReports(
+    const std::string& address, const std::string& token,
+    const std::vector<v1::AgencyReport>& reports,
+    const std::function<void(const v1::ReportResult&)>& on_result = nullptr) {
+  std::vector<v1::StreamRequest> requests(reports.size());
+  for (size_t i = 0; i < reports.size(); ++i) {
+    *requests[i].mutable_report() = reports[i];
+  }
+  StreamOutcome outcome;
+  outcome.status = StreamRequests(
+      address, token, requests, [&](const v1::StreamResponse& response) {
+        if (on_result) on_result(response.result());
+        outcome.results.push_back(response.result());
+      });
   return outcome;
+}
+
+// Stream messages, each one report (sent in StreamRequest.report) or a
+// batch (StreamRequest.reports), and their responses in order.
+std::vector<v1::StreamResponse> StreamMessages(
+    const std::string& address, const std::string& token,
+    const std::vector<std::vector<v1::AgencyReport>>& messages) {
+  std::vector<v1::StreamRequest> requests(messages.size());
+  for (size_t m = 0; m < messages.size(); ++m) {
+    if (messages[m].size() == 1) {
+      *requests[m].mutable_report() = messages[m][0];
+    } else {
+      for (const auto& r : messages[m]) *requests[m].add_reports() = r;
+    }
+  }
+  std::vector<v1::StreamResponse> responses;
+  EXPECT_TRUE(StreamRequests(address, token, requests,
+                             [&](const v1::StreamResponse& response) {
+                               responses.push_back(response);
+                             })
+                  .ok());
+  return responses;
 }
 
 // `reports` as `code` sends them: its own reporter and agency fields.
@@ -319,6 +358,59 @@ TEST_F(IntakeIntegrationTest,
   size_t total = 0;
   for (const auto& [id, recs] : after) total += recs.size();
   EXPECT_EQ(total, reports.size());
+}
+
+TEST_F(IntakeIntegrationTest,
+       BatchedStreamAnswersEachReportInOrderAndARetriedBatchIsIdempotent) {
+  const int port = testing::FreePort();
+  auto intake = StartIntake(bootstrap(), port);
+  const std::string address = StrCat("127.0.0.1:", port);
+  std::vector<v1::AgencyReport> dea;
+  for (const auto& r : MakeReports(60)) {
+    if (r.reporter() == "DEA") dea.push_back(r);
+  }
+  ASSERT_GE(dea.size(), 12u);
+  // The fourth report of the batch is an arrest without its agency.
+  auto bad = std::find_if(dea.begin() + 3, dea.end(),
+                          [](const auto& r) { return r.has_arrest(); });
+  ASSERT_NE(bad, dea.end());
+  std::iter_swap(dea.begin() + 3, bad);
+  dea[3].mutable_arrest()->clear_agency();
+  const std::vector<v1::AgencyReport> batch(dea.begin(), dea.begin() + 10);
+  // A one-report message, the batch, another one-report message.
+  const std::vector<std::vector<v1::AgencyReport>> messages = {
+      {dea[10]}, batch, {dea[11]}};
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const auto responses = StreamMessages(address, Token("DEA"), messages);
+    ASSERT_EQ(responses.size(), 3u);
+    for (int m : {0, 2}) {
+      EXPECT_EQ(responses[m].results_size(), 0);
+      EXPECT_EQ(responses[m].result().report_id(), messages[m][0].report_id());
+      EXPECT_EQ(responses[m].result().code_name(), "OK");
+      EXPECT_EQ(responses[m].result().duplicate(), attempt == 1);
+    }
+    const auto& results = responses[1].results();
+    ASSERT_EQ(results.size(), 10);
+    for (int i = 0; i < 10; ++i) {
+      EXPECT_EQ(results[i].report_id(), batch[i].report_id()) << i;
+      if (i == 3) {
+        EXPECT_EQ(results[i].code_name(), "INVALID_ARGUMENT");
+        EXPECT_EQ(results[i].field(), "arrest.agency");
+      } else {
+        EXPECT_EQ(results[i].code_name(), "OK") << i << results[i].message();
+        // The retry is answered from the index: nothing produced again.
+        EXPECT_EQ(results[i].duplicate(), attempt == 1) << i;
+      }
+    }
+  }
+  // Each accepted report is in Kafka exactly once; the bad one is not.
+  auto ours = OurRecords(bootstrap());
+  EXPECT_EQ(ours.size(), 11u);
+  for (const auto& [id, recs] : ours) {
+    EXPECT_EQ(recs.size(), 1u) << id.second;
+  }
+  EXPECT_EQ(ours.count({"DEA", batch[3].report_id()}), 0u);
 }
 
 TEST_F(IntakeIntegrationTest, KillNineWhileStreamingThenResendIsExactlyOnce) {
