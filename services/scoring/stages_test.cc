@@ -32,6 +32,7 @@
 #include "services/common/stream/test_util.h"
 #include "services/common/strings.h"
 #include "services/domain/desert.h"
+#include "services/domain/periods.h"
 #include "services/domain/tallies.h"
 #include "services/domain/tier_histories.h"
 #include "services/scoring/case_stage.h"
@@ -189,11 +190,25 @@ class Stage1Runner {
       const absl::Status st = store_->Commit(tx);
       EXPECT_TRUE(st.ok()) << st;
     }
+    // One ContributionBatch per partition: keyed by its first unit, every
+    // unit of it in the record's partition.
+    std::set<int32_t> partitions;
     for (const auto& o : *out) {
       EXPECT_EQ(o.topic, kContributions);
-      internal::Contribution c;
-      EXPECT_TRUE(c.ParseFromString(o.value));
-      EXPECT_EQ(o.key, c.unit());
+      internal::ContributionBatch b;
+      EXPECT_TRUE(b.ParseFromString(o.value));
+      if (b.contributions_size() == 0) {
+        ADD_FAILURE() << "an empty contributions record";
+        continue;
+      }
+      EXPECT_EQ(o.value[0], kContributionBatchTag);
+      EXPECT_EQ(o.key, b.contributions(0).unit());
+      EXPECT_EQ(o.partition, kafka::PartitionOf(o.key, kPartitions));
+      EXPECT_TRUE(partitions.insert(o.partition).second) << o.partition;
+      for (const auto& c : b.contributions()) {
+        EXPECT_EQ(kafka::PartitionOf(c.unit(), kPartitions), o.partition);
+        EXPECT_FALSE(domain::IsFiscalYear(c.period())) << c.ShortDebugString();
+      }
     }
     return *std::move(out);
   }
@@ -551,17 +566,21 @@ TEST(StagesTest, AmendedSentencingMovesTheSubjectToAnotherDistrict) {
 
   const auto out = s1.Run(
       {SentencingIn("S-5b", "C5", Utc(2016, 8, 1), Record("p5", "SDNY", 36))});
-  // DNJ gets a zero contribution (for FY and Q3), SDNY the record.
+  // DNJ gets a zero contribution (for Q3: stage 2 derives the FY), SDNY
+  // the record.
   int zero = 0;
   for (const auto& o : out) {
-    internal::Contribution c;
-    ASSERT_TRUE(c.ParseFromString(o.value));
-    if (c.unit() == "district:DNJ") {
-      EXPECT_EQ(c.components().ByteSizeLong(), 0u) << c.ShortDebugString();
-      ++zero;
+    internal::ContributionBatch b;
+    ASSERT_TRUE(b.ParseFromString(o.value));
+    for (const auto& c : b.contributions()) {
+      if (c.unit() == "district:DNJ") {
+        EXPECT_EQ(c.components().ByteSizeLong(), 0u) << c.ShortDebugString();
+        EXPECT_EQ(c.period(), "FY2016Q3");
+        ++zero;
+      }
     }
   }
-  EXPECT_EQ(zero, 2);
+  EXPECT_EQ(zero, 1);
   s2.Feed(out);
   // Nothing is counted in DNJ any more: its cards are gone (the empty card
   // was produced once for subscribers).
