@@ -33,7 +33,7 @@ namespace fruition::scoring {
 
 // A ContributionBatch record is split before it would exceed this many
 // bytes: well under Kafka's default 1 MiB message.max.bytes.
-inline constexpr size_t kMaxContributionBatchBytes = 512 * 1024;
+inline constexpr size_t kMaxContributionBatchBytes = size_t{512} * 1024;
 
 // The first byte of every serialized internal.ContributionBatch (the tag
 // of its field 15, length-delimited), which no serialized
