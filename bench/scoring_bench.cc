@@ -384,7 +384,11 @@ const std::vector<std::string>& OutputTopics() {
   static const auto* t = new std::vector<std::string>{
       std::string(topics::kScoringContributions), std::string(topics::kScores),
       std::string(topics::kScoringPublicBase),
-      std::string(topics::kScoresPublic)};
+      std::string(topics::kScoresPublic),
+      // The case-to-person join's topics: without them stage 1's outputs
+      // are never acknowledged (unknown topic) and no run ends.
+      std::string(topics::kScoringCaseMembers),
+      std::string(topics::kScoringCaseFacts)};
   return *t;
 }
 
@@ -692,8 +696,12 @@ ScoringResult RunScoring(const Options& o, int64_t input,
       if (now.records1 >= input && last.records1 < input) stage1_done = t;
       last = now;
     }
-    const bool done = now.records1 >= input && now.outputs1 > 0 &&
-                      now.records2 >= now.outputs1;
+    // Stage 1's outputs include case-members records, which stage 2 never
+    // reads, and contribution batches carry many contributions: stage 2's
+    // records cannot be compared with them. Done is the quiet period once
+    // both stages have started.
+    const bool done =
+        now.records1 >= input && now.outputs1 > 0 && now.records2 > 0;
     if (done && t - last_change >= milliseconds(o.quiet_ms)) break;
   }
   ScoringResult r;

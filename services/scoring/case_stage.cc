@@ -26,12 +26,14 @@ struct CaseStage::Batch {
 CaseStage::CaseStage(store::KvStore* store, std::string reports_topic,
                      std::string case_members_topic,
                      std::string case_facts_topic,
-                     std::string contributions_topic)
+                     std::string contributions_topic,
+                     int contribution_partitions)
     : store_(store),
       reports_topic_(std::move(reports_topic)),
       case_members_topic_(std::move(case_members_topic)),
       case_facts_topic_(std::move(case_facts_topic)),
-      contributions_topic_(std::move(contributions_topic)) {}
+      contributions_topic_(std::move(contributions_topic)),
+      contribution_partitions_(contribution_partitions) {}
 
 stream::Output CaseStage::FactFor(
     const std::string& case_id, const std::string& pid,
@@ -114,12 +116,15 @@ absl::StatusOr<std::vector<stream::Output>> CaseStage::Apply(
           FactFor(case_id, parts[1], batch.cases.at(case_id).latest()));
     }
   }
+  ContributionEmitter emitter(store_, kCaseIntents, contributions_topic_,
+                              contribution_partitions_);
   for (auto& [case_id, s] : batch.cases) {
-    FRUITION_RETURN_IF_ERROR(EmitContributions(
-        store_, tx, kCaseIntents, "case:" + case_id, CaseContributions(s),
-        CasePossibleUnitPeriods(s), contributions_topic_, s, &out));
+    FRUITION_RETURN_IF_ERROR(emitter.Emit(tx, "case:" + case_id,
+                                          CaseContributions(s),
+                                          CasePossibleUnitPeriods(s), s));
     tx.Put(kCases, case_id, SerializeDeterministic(s));
   }
+  FRUITION_RETURN_IF_ERROR(emitter.Finish(&out));
   return out;
 }
 

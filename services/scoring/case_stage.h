@@ -43,7 +43,7 @@ class CaseStage : public stream::Handler {
   // `store` takes the intents written before producing.
   CaseStage(store::KvStore* store, std::string reports_topic,
             std::string case_members_topic, std::string case_facts_topic,
-            std::string contributions_topic);
+            std::string contributions_topic, int contribution_partitions = 12);
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
       const std::set<int32_t>& owned) override;
@@ -65,6 +65,7 @@ class CaseStage : public stream::Handler {
   std::string case_members_topic_;
   std::string case_facts_topic_;
   std::string contributions_topic_;
+  int contribution_partitions_;  // of the contributions topic
 };
 
 }  // namespace fruition::scoring

@@ -40,11 +40,11 @@ absl::Status ScoringComponent::MakeStages(const ScoringConfig& config) {
                                      T(config, topics::kScoringContributions),
                                      T(config, topics::kScoringCaseMembers),
                                      T(config, topics::kScoringCaseFacts));
-  cases_ =
-      std::make_unique<CaseStage>(case_store_, T(config, topics::kReports),
-                                  T(config, topics::kScoringCaseMembers),
-                                  T(config, topics::kScoringCaseFacts),
-                                  T(config, topics::kScoringContributions));
+  cases_ = std::make_unique<CaseStage>(case_store_, T(config, topics::kReports),
+                                       T(config, topics::kScoringCaseMembers),
+                                       T(config, topics::kScoringCaseFacts),
+                                       T(config, topics::kScoringContributions),
+                                       config.contribution_partitions);
   stage2_ = std::make_unique<Stage2>(
       rules, T(config, topics::kScoringContributions),
       T(config, topics::kReference), T(config, topics::kScores),

@@ -9,6 +9,7 @@
 #include "fruition/internal/scoring.pb.h"
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/reports.pb.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "services/common/kafka/partition.h"
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
@@ -91,9 +92,12 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
   std::map<std::string, SubjectState> subjects;  // loaded, dirty
   FRUITION_RETURN_IF_ERROR(ApplyRecords(tx, records, &subjects));
   std::vector<stream::Output> out;
+  ContributionEmitter emitter(store_, kIntents, contributions_topic_,
+                              rules_.contribution_partitions);
   for (auto& [pid, s] : subjects) {
-    FRUITION_RETURN_IF_ERROR(Emit(tx, pid, s, &out));
+    FRUITION_RETURN_IF_ERROR(Emit(tx, pid, s, &emitter, &out));
   }
+  FRUITION_RETURN_IF_ERROR(emitter.Finish(&out));
   return out;
 }
 
@@ -144,11 +148,10 @@ absl::Status Stage1::ApplyRecords(
 }
 
 absl::Status Stage1::Emit(store::KvTx& tx, const std::string& pid,
-                          SubjectState& s,
+                          SubjectState& s, ContributionEmitter* emitter,
                           std::vector<stream::Output>* out) const {
-  FRUITION_RETURN_IF_ERROR(EmitContributions(
-      store_, tx, kIntents, pid, Contributions(s, *rules_.desert),
-      PossibleUnitPeriods(s), contributions_topic_, s, out));
+  FRUITION_RETURN_IF_ERROR(emitter->Emit(
+      tx, pid, Contributions(s, *rules_.desert), PossibleUnitPeriods(s), s));
   Announce(pid, s, out);
   tx.Put(kSubjects, pid, SerializeDeterministic(s));
   return absl::OkStatus();
@@ -215,43 +218,150 @@ absl::StatusOr<std::optional<v1::Scorecard>> Stage2::Card(
   return store::GetProto<v1::Scorecard>(tx, kCards, JoinKey({unit, period}));
 }
 
-absl::Status Stage2::ApplyContribution(store::KvTx& tx, Contribution c) const {
+// What one Apply read and changed of the unit-periods its contributions
+// touched: each row is read once, changed in memory as the contributions
+// come, in log order, and written once at the end (Write).
+struct Stage2::Batch {
+  std::map<std::string, Components> totals;  // unit \0 period ->
+  std::map<std::string, internal::PublicBaseState> bases;
+  std::map<std::string, Contribution> members;  // unit \0 period \0 member
+  std::set<std::string> dirty;                  // unit \0 period
+
+  // The stored row of `key` in `table` (loaded into `rows` once; empty if
+  // absent). DATA_LOSS if its bytes do not parse.
+  template <typename T>
+  static absl::StatusOr<T*> Row(const store::KvTx& tx, int table,
+                                const std::string& key,
+                                std::map<std::string, T>* rows) {
+    auto it = rows->find(key);
+    if (it != rows->end()) return &it->second;
+    FRUITION_ASSIGN_OR_RETURN(T row, GetProtoOrEmpty<T>(tx, table, key));
+    return &rows->emplace(key, std::move(row)).first->second;
+  }
+
+  void Write(store::KvTx& tx) const {
+    for (const auto& [k, v] : totals) {
+      tx.Put(kTotals, k, SerializeDeterministic(v));
+    }
+    for (const auto& [k, v] : bases) {
+      tx.Put(kPublicBase, k, SerializeDeterministic(v));
+    }
+    for (const auto& [k, v] : members) {
+      tx.Put(kMembers, k, SerializeDeterministic(v));
+    }
+  }
+};
+
+absl::Status Stage2::ApplyContribution(const store::KvTx& tx, Contribution c,
+                                       Batch* batch) const {
   const std::string member_key = JoinKey({c.unit(), c.period(), c.member()});
   const std::string up = JoinKey({c.unit(), c.period()});
+  batch->dirty.insert(up);
   // The latest in log order wins (see scoring.proto Contribution).
-  FRUITION_ASSIGN_OR_RETURN(Contribution before, GetProtoOrEmpty<Contribution>(
-                                                     tx, kMembers, member_key));
   FRUITION_ASSIGN_OR_RETURN(
-      internal::PublicBaseState pb,
-      GetProtoOrEmpty<internal::PublicBaseState>(tx, kPublicBase, up));
+      Contribution * before,
+      Batch::Row(tx, kMembers, member_key, &batch->members));
+  FRUITION_ASSIGN_OR_RETURN(internal::PublicBaseState * pb,
+                            Batch::Row(tx, kPublicBase, up, &batch->bases));
   // Not changed since the base was replaced: its components are its base
   // (absent: nothing).
-  if (before.base_epoch() != pb.epoch() || !before.has_base()) {
-    *before.mutable_base() = before.components();
-    before.set_base_epoch(pb.epoch());
+  if (before->base_epoch() != pb->epoch() || !before->has_base()) {
+    *before->mutable_base() = before->components();
+    before->set_base_epoch(pb->epoch());
   }
-  const std::string base = SerializeDeterministic(before.base());
-  const bool differed = SerializeDeterministic(before.components()) != base;
-  const bool differs = SerializeDeterministic(c.components()) != base;
-  pb.set_differing(pb.differing() + (differs ? 1 : 0) - (differed ? 1 : 0));
+  using google::protobuf::util::MessageDifferencer;
+  const bool differed =
+      !MessageDifferencer::Equals(before->components(), before->base());
+  const bool differs =
+      !MessageDifferencer::Equals(c.components(), before->base());
+  pb->set_differing(pb->differing() + (differs ? 1 : 0) - (differed ? 1 : 0));
 
-  FRUITION_ASSIGN_OR_RETURN(Components totals,
-                            GetProtoOrEmpty<Components>(tx, kTotals, up));
-  AddComponents(before.components(), -1, &totals);
-  AddComponents(c.components(), 1, &totals);
-  tx.Put(kTotals, up, SerializeDeterministic(totals));
-  *c.mutable_base() = before.base();
-  c.set_base_epoch(before.base_epoch());
-  tx.Put(kMembers, member_key, SerializeDeterministic(c));
-  if (pb.differing() >= domain::kMinPublicCell) {
+  FRUITION_ASSIGN_OR_RETURN(Components * totals,
+                            Batch::Row(tx, kTotals, up, &batch->totals));
+  AddComponents(before->components(), -1, totals);
+  AddComponents(c.components(), 1, totals);
+  *c.mutable_base() = std::move(*before->mutable_base());
+  c.set_base_epoch(before->base_epoch());
+  *before = std::move(c);
+  if (pb->differing() >= domain::kMinPublicCell) {
     // Enough records differ: the public view may move to the facts as
     // they are now. Every member's base becomes its current components
     // (lazily: their base_epoch is now stale).
-    *pb.mutable_base_totals() = totals;
-    pb.set_epoch(pb.epoch() + 1);
-    pb.set_differing(0);
+    *pb->mutable_base_totals() = *totals;
+    pb->set_epoch(pb->epoch() + 1);
+    pb->set_differing(0);
   }
-  tx.Put(kPublicBase, up, SerializeDeterministic(pb));
+  return absl::OkStatus();
+}
+
+absl::Status Stage2::DeriveFiscalYear(const store::KvTx& tx,
+                                      const Contribution& quarter,
+                                      Batch* batch) const {
+  const std::string fy = domain::FiscalYearOfPeriod(quarter.period());
+  Contribution c;
+  c.set_unit(quarter.unit());
+  c.set_period(fy);
+  c.set_member(quarter.member());
+  c.set_version(quarter.version());
+  for (const char* q : {"Q1", "Q2", "Q3", "Q4"}) {
+    FRUITION_ASSIGN_OR_RETURN(
+        const Contribution* m,
+        Batch::Row(tx, kMembers, JoinKey({c.unit(), fy + q, c.member()}),
+                   &batch->members));
+    AddComponents(m->components(), 1, c.mutable_components());
+  }
+  FRUITION_ASSIGN_OR_RETURN(
+      const Contribution* stored,
+      Batch::Row(tx, kMembers, JoinKey({c.unit(), fy, c.member()}),
+                 &batch->members));
+  // Unchanged (a quarter moved within the year, or a re-emission): as
+  // before quarters-only, when stage 1 produced no fiscal-year record.
+  if (google::protobuf::util::MessageDifferencer::Equals(stored->components(),
+                                                         c.components())) {
+    return absl::OkStatus();
+  }
+  return ApplyContribution(tx, std::move(c), batch);
+}
+
+absl::Status Stage2::ApplyContributionRecord(const store::KvTx& tx,
+                                             const kafka::Record& r,
+                                             Batch* batch) const {
+  if (r.value.empty() || r.value[0] != kContributionBatchTag) {
+    // One contribution, fiscal years included (before batches).
+    Contribution c;
+    if (!c.ParseFromString(r.value)) {
+      return stream::Unreadable(r, "not a fruition.internal.Contribution");
+    }
+    return ApplyContribution(tx, std::move(c), batch);
+  }
+  internal::ContributionBatch b;
+  if (!b.ParseFromString(r.value)) {
+    return stream::Unreadable(r, "not a fruition.internal.ContributionBatch");
+  }
+  // Quarters, each member's of one unit and year together: the year is
+  // derived once per member and year, after its quarters, as stage 1
+  // produced one fiscal-year contribution per member and change before.
+  auto& cs = *b.mutable_contributions();
+  for (int i = 0; i < cs.size(); ++i) {
+    const Contribution& c = cs[i];
+    const bool last_of_year =
+        !domain::IsFiscalYear(c.period()) &&
+        (i + 1 == cs.size() || cs[i + 1].unit() != c.unit() ||
+         cs[i + 1].member() != c.member() ||
+         domain::FiscalYearOfPeriod(cs[i + 1].period()) !=
+             domain::FiscalYearOfPeriod(c.period()));
+    Contribution quarter;  // its key and version, to derive the year from
+    if (last_of_year) {
+      quarter.set_unit(c.unit());
+      quarter.set_period(c.period());
+      quarter.set_member(c.member());
+      quarter.set_version(c.version());
+    }
+    FRUITION_RETURN_IF_ERROR(ApplyContribution(tx, std::move(cs[i]), batch));
+    if (last_of_year) {
+      FRUITION_RETURN_IF_ERROR(DeriveFiscalYear(tx, quarter, batch));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -307,25 +417,21 @@ absl::StatusOr<std::set<std::string>> Stage2::ReferenceUnitPeriods(
 absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
     store::KvTx& tx, const std::vector<kafka::Record>& records,
     const std::set<int32_t>& owned) {
-  std::set<std::string> dirty;
+  Batch batch;
   for (const kafka::Record& r : records) {
     if (r.topic == contributions_topic_) {
-      Contribution c;
-      if (!c.ParseFromString(r.value)) {
-        return stream::Unreadable(r, "not a fruition.internal.Contribution");
-      }
-      dirty.insert(JoinKey({c.unit(), c.period()}));
-      FRUITION_RETURN_IF_ERROR(ApplyContribution(tx, std::move(c)));
+      FRUITION_RETURN_IF_ERROR(ApplyContributionRecord(tx, r, &batch));
     } else if (r.topic == reference_topic_) {
       v1::AgencyReport report;
       if (!report.ParseFromString(r.value)) {
         return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
       }
       FRUITION_RETURN_IF_ERROR(
-          ApplyReference(tx, r.value, report, owned, &dirty));
+          ApplyReference(tx, r.value, report, owned, &batch.dirty));
     }
   }
-  return Rebuild(tx, dirty);
+  batch.Write(tx);
+  return Rebuild(tx, batch.dirty);
 }
 
 absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,

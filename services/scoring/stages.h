@@ -36,6 +36,7 @@
 #include "prometheus/registry.h"
 #include "services/common/stream/loop.h"
 #include "services/domain/desert.h"
+#include "services/scoring/emit.h"
 #include "services/scoring/indicators.h"
 
 namespace fruition::scoring {
@@ -101,11 +102,11 @@ class Stage1 : public stream::Handler {
   absl::Status ApplyRecords(
       const store::KvTx& tx, const std::vector<kafka::Record>& records,
       std::map<std::string, internal::SubjectState>* subjects) const;
-  // Appends the contributions of subject `pid` that changed (zeros where it
-  // no longer counts), records them as intents before they are produced,
-  // and puts its state.
+  // Queues the contributions of subject `pid` that changed (zeros where it
+  // no longer counts) and their intents in `emitter`, appends its case
+  // announcements to `out` and puts its state.
   absl::Status Emit(store::KvTx& tx, const std::string& pid,
-                    internal::SubjectState& s,
+                    internal::SubjectState& s, ContributionEmitter* emitter,
                     std::vector<stream::Output>* out) const;
   // Appends a case-members record for each case of `s` not announced yet.
   void Announce(const std::string& pid, internal::SubjectState& s,
@@ -172,10 +173,22 @@ class Stage2 : public stream::Handler {
   // Every agency and area unit-period the reference table feeds.
   absl::StatusOr<std::set<std::string>> ReferenceUnitPeriods(
       const store::KvTx& tx) const;
+  struct Batch;
+  // Applies a contributions record (a ContributionBatch of quarters, or
+  // one Contribution of the format before) to `batch`, in order.
+  absl::Status ApplyContributionRecord(const store::KvTx& tx,
+                                       const kafka::Record& r,
+                                       Batch* batch) const;
   // Replaces a member's contribution and counts, for the public view's
   // base, whether it now differs from it (SPEC §5 D4).
-  absl::Status ApplyContribution(store::KvTx& tx,
-                                 internal::Contribution c) const;
+  absl::Status ApplyContribution(const store::KvTx& tx,
+                                 internal::Contribution c, Batch* batch) const;
+  // Applies the member's fiscal-year contribution derived from its four
+  // quarters (`quarter` names unit, member, year and version), unless it
+  // is the one stored.
+  absl::Status DeriveFiscalYear(const store::KvTx& tx,
+                                const internal::Contribution& quarter,
+                                Batch* batch) const;
   // The base record of a unit-period if it differs from the last produced.
   absl::StatusOr<std::optional<stream::Output>> PublicBaseOutput(
       store::KvTx& tx, const std::string& up,

@@ -32,9 +32,11 @@
 #include "services/common/stream/test_util.h"
 #include "services/common/strings.h"
 #include "services/domain/desert.h"
+#include "services/domain/periods.h"
 #include "services/domain/tallies.h"
 #include "services/domain/tier_histories.h"
 #include "services/scoring/case_stage.h"
+#include "services/scoring/facts.h"
 #include "tests/harness/fixtures.h"
 
 namespace fruition::scoring {
@@ -189,11 +191,25 @@ class Stage1Runner {
       const absl::Status st = store_->Commit(tx);
       EXPECT_TRUE(st.ok()) << st;
     }
+    // One ContributionBatch per partition: keyed by its first unit, every
+    // unit of it in the record's partition.
+    std::set<int32_t> partitions;
     for (const auto& o : *out) {
       EXPECT_EQ(o.topic, kContributions);
-      internal::Contribution c;
-      EXPECT_TRUE(c.ParseFromString(o.value));
-      EXPECT_EQ(o.key, c.unit());
+      internal::ContributionBatch b;
+      EXPECT_TRUE(b.ParseFromString(o.value));
+      if (b.contributions_size() == 0) {
+        ADD_FAILURE() << "an empty contributions record";
+        continue;
+      }
+      EXPECT_EQ(o.value[0], kContributionBatchTag);
+      EXPECT_EQ(o.key, b.contributions(0).unit());
+      EXPECT_EQ(o.partition, kafka::PartitionOf(o.key, kPartitions));
+      EXPECT_TRUE(partitions.insert(o.partition).second) << o.partition;
+      for (const auto& c : b.contributions()) {
+        EXPECT_EQ(kafka::PartitionOf(c.unit(), kPartitions), o.partition);
+        EXPECT_FALSE(domain::IsFiscalYear(c.period())) << c.ShortDebugString();
+      }
     }
     return *std::move(out);
   }
@@ -551,17 +567,21 @@ TEST(StagesTest, AmendedSentencingMovesTheSubjectToAnotherDistrict) {
 
   const auto out = s1.Run(
       {SentencingIn("S-5b", "C5", Utc(2016, 8, 1), Record("p5", "SDNY", 36))});
-  // DNJ gets a zero contribution (for FY and Q3), SDNY the record.
+  // DNJ gets a zero contribution (for Q3: stage 2 derives the FY), SDNY
+  // the record.
   int zero = 0;
   for (const auto& o : out) {
-    internal::Contribution c;
-    ASSERT_TRUE(c.ParseFromString(o.value));
-    if (c.unit() == "district:DNJ") {
-      EXPECT_EQ(c.components().ByteSizeLong(), 0u) << c.ShortDebugString();
-      ++zero;
+    internal::ContributionBatch b;
+    ASSERT_TRUE(b.ParseFromString(o.value));
+    for (const auto& c : b.contributions()) {
+      if (c.unit() == "district:DNJ") {
+        EXPECT_EQ(c.components().ByteSizeLong(), 0u) << c.ShortDebugString();
+        EXPECT_EQ(c.period(), "FY2016Q3");
+        ++zero;
+      }
     }
   }
-  EXPECT_EQ(zero, 2);
+  EXPECT_EQ(zero, 1);
   s2.Feed(out);
   // Nothing is counted in DNJ any more: its cards are gone (the empty card
   // was produced once for subscribers).
@@ -1470,6 +1490,167 @@ TEST(CaseJoinTest, CaseStageCrashAfterProducingCountsNothingTwice) {
     join.Run(batches[i], &s2, /*commit_cases=*/i != 1);
   }
   ExpectJoinTotals(s2, "crash in the second batch");
+}
+
+// ------------------------------------------- contributions record formats
+
+// A ContributionBatch record of `contributions` (keyed by the first unit).
+Input BatchIn(const std::vector<internal::Contribution>& contributions) {
+  internal::ContributionBatch b;
+  for (const auto& c : contributions) *b.add_contributions() = c;
+  return Input{kContributions, contributions.at(0).unit(),
+               b.SerializeAsString()};
+}
+
+internal::Contribution Sentenced(const std::string& period,
+                                 const std::string& member, int64_t n,
+                                 bool lnf = true) {
+  internal::Contribution c;
+  c.set_unit("district:EDPA");
+  c.set_period(period);
+  c.set_member(member);
+  c.set_version(1);
+  c.mutable_components()->set_sentenced(n);
+  c.mutable_components()->set_lnf(lnf ? n : 0);
+  c.mutable_components()->set_desert_sum(lnf ? 10 * n : 60 * n);
+  return c;
+}
+
+Input SingleIn(const internal::Contribution& c) {
+  return Input{kContributions, c.unit(), c.SerializeAsString()};
+}
+
+// A rolling upgrade has both formats on the topic: quarters in batches
+// (the year derived) and single contributions with their fiscal years
+// give the same cards, and either may follow the other.
+TEST(ContributionFormatTest, BatchesAndSingleContributionsGiveTheSameCards) {
+  Stage2Runner batched("format_batch");
+  Stage2Runner single("format_single");
+  batched.FeedInputs(
+      {BatchIn({Sentenced("FY2016Q1", "m1", 1), Sentenced("FY2016Q2", "m1", 2),
+                Sentenced("FY2016Q2", "m2", 1)})});
+  single.FeedInputs({SingleIn(Sentenced("FY2016", "m1", 3)),
+                     SingleIn(Sentenced("FY2016Q1", "m1", 1)),
+                     SingleIn(Sentenced("FY2016Q2", "m1", 2)),
+                     SingleIn(Sentenced("FY2016", "m2", 1)),
+                     SingleIn(Sentenced("FY2016Q2", "m2", 1))});
+  EXPECT_EQ(batched.Cards(), single.Cards());
+  ExpectValue(Indicators(batched.Card("district:EDPA", "FY2016")), "sentenced",
+              4, 4);
+  // m1 leaves Q2, in a batch to the one and a single record to the other.
+  batched.FeedInputs({BatchIn({Sentenced("FY2016Q2", "m1", 0)})});
+  single.FeedInputs({SingleIn(Sentenced("FY2016", "m1", 1)),
+                     SingleIn(Sentenced("FY2016Q2", "m1", 0))});
+  EXPECT_EQ(batched.Cards(), single.Cards());
+  ExpectValue(Indicators(batched.Card("district:EDPA", "FY2016")), "sentenced",
+              2, 2);
+  // And the other way round: a batch after single records.
+  single.FeedInputs({BatchIn({Sentenced("FY2016Q3", "m2", 2)})});
+  batched.FeedInputs({BatchIn({Sentenced("FY2016Q3", "m2", 2)})});
+  EXPECT_EQ(batched.Cards(), single.Cards());
+  ExpectValue(Indicators(single.Card("district:EDPA", "FY2016")), "sentenced",
+              4, 4);
+}
+
+// The year's public view is replaced at the same member change as when
+// stage 1 produced fiscal-year records (SPEC §5 D4): once per member and
+// batch, however many of its quarters changed.
+TEST(ContributionFormatTest, DerivedYearsCountEachMemberChangeOnce) {
+  Stage2Runner batched("format_d4_batch");
+  Stage2Runner single("format_d4_single");
+  auto year_bases = [](const Stage2Runner& s2) {
+    std::vector<std::string> out;
+    for (const auto& o : s2.bases()) {
+      internal::PublicBase b;
+      EXPECT_TRUE(b.ParseFromString(o.value));
+      if (b.card().period() == "FY2016") out.push_back(o.value);
+    }
+    return out;
+  };
+  for (int i = 0; i < 12; ++i) {
+    const std::string m = StrCat("m", i);
+    const auto q1 = Sentenced("FY2016Q1", m, 1);
+    const auto q3 = Sentenced("FY2016Q3", m, 1, false);
+    auto year = Sentenced("FY2016", m, 0);
+    AddComponents(q1.components(), 1, year.mutable_components());
+    AddComponents(q3.components(), 1, year.mutable_components());
+    batched.FeedInputs({BatchIn({q1, q3})});
+    single.FeedInputs({SingleIn(year), SingleIn(q1), SingleIn(q3)});
+    ASSERT_EQ(year_bases(batched), year_bases(single)) << i;
+  }
+  internal::PublicBase last;
+  ASSERT_TRUE(last.ParseFromString(year_bases(batched).back()));
+  EXPECT_TRUE(last.has_base());
+  EXPECT_EQ(last.epoch(), 1);
+}
+
+TEST(ContributionFormatTest, AMalformedBatchIsUnreadable) {
+  auto store = store::Ok(
+      store::KvStore::Open(FreshDir("format_malformed"), Stage2Tables()));
+  Stage2 stage(ScoringRules(), kContributions, kReference, kScores);
+  kafka::Record r;
+  r.topic = kContributions;
+  r.partition = 3;
+  r.offset = 7;
+  r.value = std::string(1, kContributionBatchTag) + "\xff\xff";
+  store::KvTx tx(store.get());
+  const auto out = stage.Apply(tx, {r}, AllPartitions());
+  ASSERT_FALSE(out.ok());
+  ASSERT_TRUE(stream::PoisonOf(out.status()).has_value()) << out.status();
+  EXPECT_EQ(stream::PoisonOf(out.status())->offset, 7);
+}
+
+// Stage 1 writes the intents of all the subjects of a batch in one store
+// write before producing, not one per subject.
+TEST(ContributionFormatTest, Stage1WritesABatchsIntentsInOneWrite) {
+  Stage1Runner s1("format_intents");
+  int writes = 0;
+  s1.store()->SetWriteFault([&] {
+    ++writes;
+    return absl::OkStatus();
+  });
+  std::vector<Input> inputs;
+  for (int i = 0; i < 5; ++i) {
+    inputs.push_back(SentencingIn(StrCat("S-w", i), StrCat("Cw", i),
+                                  Utc(2016, 6, 1),
+                                  Record(StrCat("pw", i), "DNJ", 24)));
+  }
+  EXPECT_FALSE(s1.Run(inputs, /*commit=*/false).empty());
+  EXPECT_EQ(writes, 1);
+}
+
+// A batch's contributions of one partition are split into records under
+// kMaxContributionBatchBytes, in order, none lost.
+TEST(ContributionFormatTest, LargeBatchesAreSplit) {
+  auto store =
+      store::Ok(store::KvStore::Open(FreshDir("format_split"), Stage1Tables()));
+  ContributionEmitter emitter(store.get(), kIntents, kContributions, 1);
+  std::map<std::string, internal::Components> now;
+  for (int i = 0; i < 4000; ++i) {
+    internal::Components c;
+    c.set_sentenced(1);
+    for (int a = 0; a < 40; ++a) {
+      (*c.mutable_parent_agencies())[StrCat("agency:A-long-name-", a)] = i;
+    }
+    now[store::JoinKey({StrCat("unit:", 100000 + i), "FY2016Q1"})] = c;
+  }
+  internal::SubjectState s;
+  store::KvTx tx(store.get());
+  ASSERT_TRUE(emitter.Emit(tx, "p1", now, {}, s).ok());
+  std::vector<stream::Output> out;
+  ASSERT_TRUE(emitter.Finish(&out).ok());
+  EXPECT_GT(out.size(), 2u);
+  std::vector<std::string> units;
+  for (const auto& o : out) {
+    EXPECT_LE(o.value.size(), kMaxContributionBatchBytes);
+    EXPECT_EQ(o.partition, 0);
+    internal::ContributionBatch b;
+    ASSERT_TRUE(b.ParseFromString(o.value));
+    EXPECT_EQ(o.key, b.contributions(0).unit());
+    for (const auto& c : b.contributions()) units.push_back(c.unit());
+  }
+  ASSERT_EQ(units.size(), now.size());
+  EXPECT_TRUE(std::is_sorted(units.begin(), units.end()));
 }
 
 }  // namespace
