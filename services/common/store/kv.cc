@@ -218,6 +218,25 @@ absl::StatusOr<std::optional<std::string>> KvTx::Get(
 void KvTx::Clear() {
   batch_->Clear();
   writes_ = 0;
+  saved_writes_.clear();
+}
+
+void KvTx::SetSavePoint() {
+  batch_->SetSavePoint();
+  saved_writes_.push_back(writes_);
+}
+
+void KvTx::RollbackToSavePoint() {
+  if (saved_writes_.empty()) return;
+  batch_->RollbackToSavePoint().PermitUncheckedError();
+  writes_ = saved_writes_.back();
+  saved_writes_.pop_back();
+}
+
+void KvTx::PopSavePoint() {
+  if (saved_writes_.empty()) return;
+  batch_->PopSavePoint().PermitUncheckedError();
+  saved_writes_.pop_back();
 }
 
 void KvTx::Put(int table, std::string_view key, std::string_view value) {
@@ -375,8 +394,7 @@ absl::Status KvStore::Commit(KvTx& tx) {
   rocksdb::Status s =
       db_->Write(rocksdb::WriteOptions(), tx.batch_->GetWriteBatch());
   if (!s.ok()) return FromRocksDb(s, "store write");
-  tx.batch_->Clear();
-  tx.writes_ = 0;
+  tx.Clear();
   return absl::OkStatus();
 }
 

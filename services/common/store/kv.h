@@ -108,12 +108,21 @@ class KvTx {
   // Forgets every write not committed yet (the stream loop retries a batch
   // without a record an operator skipped).
   void Clear();
+  // Marks where the writes so far end (nested marks stack): the stream loop
+  // keeps several batches in one KvTx and must forget one batch's writes
+  // without the earlier batches'.
+  void SetSavePoint();
+  // Forgets the writes since the last mark, and the mark.
+  void RollbackToSavePoint();
+  // Drops the last mark, keeping the writes.
+  void PopSavePoint();
 
  private:
   friend class KvStore;
   KvStore* store_;
   std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
   int64_t writes_ = 0;
+  std::vector<int64_t> saved_writes_;  // writes_ at each save point
 };
 
 // DATA_LOSS naming the table and the (escaped) key whose stored bytes are not

@@ -11,6 +11,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_buffer_manager.h"
 #include "services/common/store/proto_table.h"
+#include "services/common/store/test_util.h"
 
 namespace fruition::store {
 namespace {
@@ -199,6 +200,36 @@ TEST(KvTest, StoreOptionsOutOfRangeNameTheirField) {
   const std::string dir = ::testing::TempDir() + "/kv-invalid";
   EXPECT_EQ(KvStore::Open(dir, {}, StoreOptions{64, 64, 0}).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST(KvTest, RollbackToSavePointForgetsOnlyTheWritesAfterIt) {
+  auto store = Open("savepoint");
+  KvTx tx(store.get());
+  tx.Put(1, "a", "1");
+  tx.SetSavePoint();
+  tx.Put(1, "a", "2");  // overwrites a write before the mark
+  tx.Put(1, "b", "2");
+  tx.SetSavePoint();
+  tx.Put(1, "c", "3");
+  tx.PopSavePoint();  // "c" is kept, and belongs to the outer mark now
+  tx.RollbackToSavePoint();
+  EXPECT_EQ(*store::Ok(tx.Get(1, "a")), "1");
+  EXPECT_FALSE(store::Ok(tx.Get(1, "b")).has_value());
+  EXPECT_FALSE(store::Ok(tx.Get(1, "c")).has_value());
+  EXPECT_FALSE(tx.empty());
+  tx.SetSavePoint();
+  tx.Put(1, "d", "4");
+  tx.RollbackToSavePoint();
+  ASSERT_TRUE(store->Commit(tx).ok());
+  KvTx read(store.get());
+  EXPECT_EQ(*store::Ok(read.Get(1, "a")), "1");
+  EXPECT_FALSE(store::Ok(read.Get(1, "d")).has_value());
+  // Nothing written after the only write is rolled back: empty again.
+  KvTx none(store.get());
+  none.SetSavePoint();
+  none.Put(1, "e", "5");
+  none.RollbackToSavePoint();
+  EXPECT_TRUE(none.empty());
 }
 
 TEST(KvTest, JoinAndSplitKeys) {
