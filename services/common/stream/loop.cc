@@ -870,13 +870,16 @@ absl::Status Loop::PollOnce(kafka::TopicReader* reader,
     for (auto& r : *recs) batch.push_back(std::move(r));
   }
   if (batch.empty()) {
-    // Nothing to apply meanwhile: the open transaction waits no longer.
-    if (!CommitPending(stop)) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool tick = now - *last_tick >= std::chrono::seconds(1);
+    // No records: the open transaction is committed once due (an empty
+    // group poll waits 100 ms, longer than the default interval), and
+    // before a tick, whose Flush reads the committed store.
+    if (pending_ != nullptr && (tick || Due()) && !CommitPending(stop)) {
       stuck_ = !stop.load();
       return absl::OkStatus();
     }
-    const auto now = std::chrono::steady_clock::now();
-    if (now - *last_tick >= std::chrono::seconds(1)) {
+    if (tick) {
       *last_tick = now;
       if (!Tick(stop)) stuck_ = !stop.load();
     }
