@@ -43,6 +43,14 @@ std::vector<config::Spec> CommonSpecs(const ServiceDefaults& defaults) {
       {"group-id", defaults.group_id, "Kafka consumer group"},
       {"principals-file", "", "principals YAML (SPEC §1; required)"},
       {"data-dir", "", "directory for RocksDB state (required)"},
+      {"store-block-cache-mb", "64",
+       "RocksDB block cache (data, index and bloom blocks) shared by every "
+       "table of the process, MiB [8, 65536]"},
+      {"store-write-buffer-mb", "64",
+       "RocksDB memtable budget shared by every table of the process, MiB "
+       "[8, 65536]"},
+      {"store-background-jobs", "2",
+       "RocksDB flushes and compactions at once [1, 64]"},
       {"skip-record", "",
        "unreadable records to skip, TOPIC:PARTITION:OFFSET[,...] (audited)"},
       {"tls-cert", "", "server certificate PEM (enables TLS)"},
@@ -59,6 +67,22 @@ std::vector<config::Spec> CommonSpecs(const ServiceDefaults& defaults) {
        "<service>@$FRUITION_INSTANCE, else @$HOSTNAME); unique per running "
        "instance, the same after a restart"},
   };
+}
+
+absl::Status ParseStore(const config::Settings& s, store::StoreOptions* o) {
+  FRUITION_ASSIGN_OR_RETURN(o->block_cache_mb,
+                            s.GetInt("store-block-cache-mb", 8, 65536));
+  FRUITION_ASSIGN_OR_RETURN(o->write_buffer_mb,
+                            s.GetInt("store-write-buffer-mb", 8, 65536));
+  FRUITION_ASSIGN_OR_RETURN(const int64_t jobs,
+                            s.GetInt("store-background-jobs", 1, 64));
+  o->background_jobs = static_cast<int>(jobs);
+  FRUITION_RETURN_IF_ERROR(store::ValidateStoreOptions(*o));
+  // Every store of the process opens with these (a service's stores share
+  // one cache and one memtable budget), including those a component opens
+  // itself with KvStore::Open.
+  store::SetDefaultStoreOptions(*o);
+  return absl::OkStatus();
 }
 
 absl::Status ParseCommon(const config::Settings& s, CommonConfig* c) {
@@ -83,6 +107,7 @@ absl::Status ParseCommon(const config::Settings& s, CommonConfig* c) {
   FRUITION_ASSIGN_OR_RETURN(c->principals_file,
                             s.GetRequired("principals-file"));
   FRUITION_ASSIGN_OR_RETURN(c->data_dir, s.GetRequired("data-dir"));
+  FRUITION_RETURN_IF_ERROR(ParseStore(s, &c->store));
   FRUITION_ASSIGN_OR_RETURN(
       c->skip_records,
       stream::ParseSkipRecords(s.Get("skip-record"), "skip-record"));

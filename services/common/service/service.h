@@ -49,6 +49,8 @@ struct CommonConfig {
   std::string group_id;         // consumer group
   std::string principals_file;  // required (SPEC §1)
   std::string data_dir;         // required
+  // RocksDB memory and threads (store-block-cache-mb, ...).
+  store::StoreOptions store;
   stream::SkipSet skip_records;
   std::string tls_cert_file;
   std::string tls_key_file;
@@ -69,6 +71,11 @@ std::vector<config::Spec> CommonSpecs(const ServiceDefaults& defaults);
 
 // Reads and validates the common settings; errors name the field.
 absl::Status ParseCommon(const config::Settings& s, CommonConfig* c);
+
+// Reads the store-* settings (in CommonSpecs) into `o` and makes them the
+// process's store options (store::SetDefaultStoreOptions); for a service
+// whose config is not a CommonConfig.
+absl::Status ParseStore(const config::Settings& s, store::StoreOptions* o);
 
 // Creates `dir` (under the data dir) if missing; INVALID_ARGUMENT naming
 // config field data-dir otherwise. Returns `dir`.

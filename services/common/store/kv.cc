@@ -1,7 +1,16 @@
 #include "services/common/store/kv.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_buffer_manager.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <utility>
 
 #include "absl/strings/escaping.h"
 #include "services/common/store/rocksdb_status.h"
@@ -19,7 +28,115 @@ std::string Escaped(std::string_view key) {
   return absl::CHexEscape(absl::string_view(key.data(), key.size()));
 }
 
+constexpr int64_t kMiB = 1024 * 1024;
+
+std::mutex& OptionsMu() {
+  static auto* const mu = new std::mutex();
+  return *mu;
+}
+
+StoreOptions& ProcessOptions() {
+  static auto* const options = new StoreOptions();
+  return *options;
+}
+
+// The cache and memtable budget of one size, shared by every store opened
+// with it (weak: freed with the last store).
+struct Shared {
+  std::shared_ptr<rocksdb::Cache> cache;
+  std::shared_ptr<rocksdb::WriteBufferManager> write_buffers;
+};
+
+Shared SharedOf(const StoreOptions& o) {
+  static auto* const by_size =
+      new std::map<std::pair<int64_t, int64_t>,
+                   std::pair<std::weak_ptr<rocksdb::Cache>,
+                             std::weak_ptr<rocksdb::WriteBufferManager>>>();
+  std::lock_guard<std::mutex> lock(OptionsMu());
+  auto& weak = (*by_size)[{o.block_cache_mb, o.write_buffer_mb}];
+  Shared shared{weak.first.lock(), weak.second.lock()};
+  if (shared.cache == nullptr) {
+    // High-priority pool for index and filter blocks: a scan of cold data
+    // does not push out the blocks every point lookup needs first.
+    rocksdb::LRUCacheOptions lru(static_cast<size_t>(o.block_cache_mb * kMiB),
+                                 /*num_shard_bits=*/-1,
+                                 /*strict_capacity_limit=*/false,
+                                 /*high_pri_pool_ratio=*/0.5);
+    shared.cache = rocksdb::NewLRUCache(lru);
+    weak.first = shared.cache;
+  }
+  if (shared.write_buffers == nullptr) {
+    // Not charged to the cache: the two budgets add up, which is simpler
+    // for an operator to size than one carved out of the other.
+    shared.write_buffers = std::make_shared<rocksdb::WriteBufferManager>(
+        static_cast<size_t>(o.write_buffer_mb * kMiB));
+    weak.second = shared.write_buffers;
+  }
+  return shared;
+}
+
+// Every table is read by key (Get) far more than scanned, and the keys
+// looked up are often absent (a first claim, a new subject): a whole-key
+// bloom filter answers those without touching a data block.
+rocksdb::ColumnFamilyOptions FamilyOptions(const StoreOptions& o,
+                                           const Shared& shared) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = shared.cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = true;
+  // Index and filter blocks live in (and are bounded by) the shared cache
+  // instead of on the heap per open file; L0's stay pinned, as they are
+  // consulted on every read.
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  // A hash index inside each data block for point lookups; prefix scans
+  // still use the binary index.
+  table.data_block_index_type =
+      rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+  table.data_block_hash_table_util_ratio = 0.75;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // A bloom filter on the memtable too, for keys not flushed yet.
+  cf.memtable_whole_key_filtering = true;
+  cf.memtable_prefix_bloom_size_ratio = 0.02;
+  // No single family's memtable may take more than a quarter of the shared
+  // budget, so small tables flush without waiting for the budget to fill.
+  cf.write_buffer_size =
+      static_cast<size_t>(std::max<int64_t>(1, o.write_buffer_mb / 4) * kMiB);
+  return cf;
+}
+
 }  // namespace
+
+absl::Status ValidateStoreOptions(const StoreOptions& o) {
+  if (o.block_cache_mb < 8 || o.block_cache_mb > 65536) {
+    return absl::InvalidArgumentError(
+        StrCat("config field store-block-cache-mb: ", o.block_cache_mb,
+               " is outside [8, 65536]"));
+  }
+  if (o.write_buffer_mb < 8 || o.write_buffer_mb > 65536) {
+    return absl::InvalidArgumentError(
+        StrCat("config field store-write-buffer-mb: ", o.write_buffer_mb,
+               " is outside [8, 65536]"));
+  }
+  if (o.background_jobs < 1 || o.background_jobs > 64) {
+    return absl::InvalidArgumentError(
+        StrCat("config field store-background-jobs: ", o.background_jobs,
+               " is outside [1, 64]"));
+  }
+  return absl::OkStatus();
+}
+
+void SetDefaultStoreOptions(const StoreOptions& options) {
+  std::lock_guard<std::mutex> lock(OptionsMu());
+  ProcessOptions() = options;
+}
+
+StoreOptions DefaultStoreOptions() {
+  std::lock_guard<std::mutex> lock(OptionsMu());
+  return ProcessOptions();
+}
 
 std::string JoinKey(std::initializer_list<std::string_view> parts) {
   std::string out;
@@ -101,6 +218,25 @@ absl::StatusOr<std::optional<std::string>> KvTx::Get(
 void KvTx::Clear() {
   batch_->Clear();
   writes_ = 0;
+  saved_writes_.clear();
+}
+
+void KvTx::SetSavePoint() {
+  batch_->SetSavePoint();
+  saved_writes_.push_back(writes_);
+}
+
+void KvTx::RollbackToSavePoint() {
+  if (saved_writes_.empty()) return;
+  batch_->RollbackToSavePoint().PermitUncheckedError();
+  writes_ = saved_writes_.back();
+  saved_writes_.pop_back();
+}
+
+void KvTx::PopSavePoint() {
+  if (saved_writes_.empty()) return;
+  batch_->PopSavePoint().PermitUncheckedError();
+  saved_writes_.pop_back();
 }
 
 void KvTx::Put(int table, std::string_view key, std::string_view value) {
@@ -182,16 +318,26 @@ absl::StatusOr<std::vector<std::pair<int32_t, int64_t>>> KvTx::Offsets(
 
 absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(
     const std::string& dir, const std::vector<std::string>& tables) {
+  return Open(dir, tables, DefaultStoreOptions());
+}
+
+absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(
+    const std::string& dir, const std::vector<std::string>& tables,
+    const StoreOptions& store_options) {
+  if (absl::Status v = ValidateStoreOptions(store_options); !v.ok()) return v;
+  const Shared shared = SharedOf(store_options);
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
+  options.write_buffer_manager = shared.write_buffers;
+  options.max_background_jobs = store_options.background_jobs;
+  const rocksdb::ColumnFamilyOptions cf = FamilyOptions(store_options, shared);
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {"offsets", rocksdb::ColumnFamilyOptions()}};
-  for (const std::string& name : tables) {
-    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  }
+      {rocksdb::kDefaultColumnFamilyName, cf}, {"offsets", cf}};
+  for (const std::string& name : tables) families.emplace_back(name, cf);
   std::unique_ptr<KvStore> store(new KvStore());
+  store->cache_ = shared.cache;
+  store->write_buffers_ = shared.write_buffers;
   store->names_.push_back("offsets");
   for (const std::string& name : tables) store->names_.push_back(name);
   rocksdb::DB* db = nullptr;
@@ -248,8 +394,7 @@ absl::Status KvStore::Commit(KvTx& tx) {
   rocksdb::Status s =
       db_->Write(rocksdb::WriteOptions(), tx.batch_->GetWriteBatch());
   if (!s.ok()) return FromRocksDb(s, "store write");
-  tx.batch_->Clear();
-  tx.writes_ = 0;
+  tx.Clear();
   return absl::OkStatus();
 }
 

@@ -10,6 +10,11 @@
 // error, never "absent", and a scan reports its iterator's status. Stored
 // bytes that do not parse are DATA_LOSS naming table and key (DataLoss(),
 // proto_table.h), so a caller stops instead of resetting state.
+//
+// Memory (issue 16): every store of a process shares one LRU block cache
+// (data, index and bloom-filter blocks) and one memtable budget across all
+// its column families, so RSS is bounded by StoreOptions, not by the number
+// of tables times RocksDB's 64 MB per-family default (docs/OPERATIONS.md).
 #ifndef FRUITION_SERVICES_COMMON_STORE_KV_H_
 #define FRUITION_SERVICES_COMMON_STORE_KV_H_
 
@@ -26,6 +31,8 @@
 #include "absl/status/statusor.h"
 
 namespace rocksdb {
+class Cache;
+class WriteBufferManager;
 class DB;
 class ColumnFamilyHandle;
 class WriteBatchWithIndex;
@@ -45,6 +52,26 @@ uint64_t FromBigEndian(std::string_view s);
 std::string Decimal(uint64_t v, int digits);
 
 class KvStore;
+
+// How a store uses memory and threads; the same for every store of a
+// process (SetDefaultStoreOptions), defaulted for a 2-core host.
+struct StoreOptions {
+  // The LRU block cache every column family of every store shares: data
+  // blocks, index blocks and bloom filters (MiB).
+  int64_t block_cache_mb = 64;
+  // The memtable budget shared the same way (MiB): when the memtables of
+  // all families together pass it, the largest is flushed.
+  int64_t write_buffer_mb = 64;
+  // Flushes and compactions running at once (RocksDB max_background_jobs).
+  int background_jobs = 2;
+};
+
+// INVALID_ARGUMENT naming the config field of a value out of range.
+absl::Status ValidateStoreOptions(const StoreOptions& options);
+// The options KvStore::Open(dir, tables) uses from now on (the service's
+// settings, set once at start-up).
+void SetDefaultStoreOptions(const StoreOptions& options);
+StoreOptions DefaultStoreOptions();
 
 class KvTx {
  public:
@@ -81,12 +108,21 @@ class KvTx {
   // Forgets every write not committed yet (the stream loop retries a batch
   // without a record an operator skipped).
   void Clear();
+  // Marks where the writes so far end (nested marks stack): the stream loop
+  // keeps several batches in one KvTx and must forget one batch's writes
+  // without the earlier batches'.
+  void SetSavePoint();
+  // Forgets the writes since the last mark, and the mark.
+  void RollbackToSavePoint();
+  // Drops the last mark, keeping the writes.
+  void PopSavePoint();
 
  private:
   friend class KvStore;
   KvStore* store_;
   std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
   int64_t writes_ = 0;
+  std::vector<int64_t> saved_writes_;  // writes_ at each save point
 };
 
 // DATA_LOSS naming the table and the (escaped) key whose stored bytes are not
@@ -108,9 +144,14 @@ class KvStore {
   using WriteFault = std::function<absl::Status()>;
 
   // Opens (creating) the store in `dir` with table 0 "offsets" followed by
-  // `tables` (table i + 1 is tables[i]).
+  // `tables` (table i + 1 is tables[i]), with DefaultStoreOptions().
   static absl::StatusOr<std::unique_ptr<KvStore>> Open(
       const std::string& dir, const std::vector<std::string>& tables);
+  // The same with `options`; stores opened with equal cache and budget sizes
+  // share the cache and the budget.
+  static absl::StatusOr<std::unique_ptr<KvStore>> Open(
+      const std::string& dir, const std::vector<std::string>& tables,
+      const StoreOptions& options);
   ~KvStore();
 
   // Writes one value at once, outside any KvTx (e.g. an intent that must
@@ -138,6 +179,9 @@ class KvStore {
   absl::Status CheckRead(int table, std::string_view key) const;
   absl::Status CheckWrite() const;
 
+  // Shared with the process's other stores; kept alive past db_.
+  std::shared_ptr<rocksdb::Cache> cache_;
+  std::shared_ptr<rocksdb::WriteBufferManager> write_buffers_;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::vector<std::string> names_;  // "offsets", then the tables

@@ -7,16 +7,21 @@
 
 #include "fruition/internal/scoring.pb.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_buffer_manager.h"
 #include "services/common/store/proto_table.h"
+#include "services/common/store/test_util.h"
 
 namespace fruition::store {
 namespace {
 
-std::unique_ptr<KvStore> Open(const std::string& name) {
+std::unique_ptr<KvStore> Open(const std::string& name,
+                              const StoreOptions& options = {}) {
   const std::string dir = ::testing::TempDir() + "/kv-" + name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  auto store = KvStore::Open(dir, {"things"});
+  auto store = KvStore::Open(dir, {"things", "more"}, options);
   EXPECT_TRUE(store.ok()) << store.status();
   return std::move(*store);
 }
@@ -144,6 +149,87 @@ TEST(KvTest, UnparseableStoredBytesAreDataLossNamingTableAndKey) {
   EXPECT_FALSE(GetProto<internal::SubjectState>(tx, 1, "none")->has_value());
   EXPECT_EQ(tx.NextOffset("t", 1).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(tx.Offsets("t").status().code(), absl::StatusCode::kDataLoss);
+}
+
+// The table options of `table` as RocksDB applied them.
+const rocksdb::BlockBasedTableOptions* TableOptions(const KvStore& store,
+                                                    int table) {
+  const rocksdb::Options o = store.db()->GetOptions(store.cf(table));
+  return o.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+}
+
+TEST(KvTest, EveryTableHasABloomFilterAndTheSharedCache) {
+  const StoreOptions options{16, 8, 1};
+  auto a = Open("shared-a", options);
+  auto b = Open("shared-b", options);
+  const rocksdb::BlockBasedTableOptions* first = TableOptions(*a, 0);
+  ASSERT_NE(first, nullptr);
+  for (int table = 0; table <= 2; ++table) {
+    for (KvStore* store : {a.get(), b.get()}) {
+      const rocksdb::BlockBasedTableOptions* t = TableOptions(*store, table);
+      ASSERT_NE(t, nullptr);
+      ASSERT_NE(t->filter_policy, nullptr) << "table " << table;
+      EXPECT_TRUE(t->whole_key_filtering);
+      EXPECT_TRUE(t->cache_index_and_filter_blocks);
+      // One cache for every table of every store, of the size asked for.
+      EXPECT_EQ(t->block_cache.get(), first->block_cache.get());
+    }
+  }
+  EXPECT_EQ(first->block_cache->GetCapacity(), 16u << 20);
+  const rocksdb::DBOptions db = a->db()->GetDBOptions();
+  ASSERT_NE(db.write_buffer_manager, nullptr);
+  EXPECT_EQ(db.write_buffer_manager->buffer_size(), 8u << 20);
+  EXPECT_EQ(db.write_buffer_manager.get(),
+            b->db()->GetDBOptions().write_buffer_manager.get());
+  EXPECT_EQ(db.max_background_jobs, 1);
+}
+
+TEST(KvTest, StoreOptionsOutOfRangeNameTheirField) {
+  EXPECT_TRUE(ValidateStoreOptions(StoreOptions{}).ok());
+  const auto cache = ValidateStoreOptions(StoreOptions{4, 64, 2});
+  EXPECT_EQ(cache.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(cache.message().find("store-block-cache-mb"), std::string::npos);
+  EXPECT_NE(ValidateStoreOptions(StoreOptions{64, 0, 2})
+                .message()
+                .find("store-write-buffer-mb"),
+            std::string::npos);
+  EXPECT_NE(ValidateStoreOptions(StoreOptions{64, 64, 0})
+                .message()
+                .find("store-background-jobs"),
+            std::string::npos);
+  const std::string dir = ::testing::TempDir() + "/kv-invalid";
+  EXPECT_EQ(KvStore::Open(dir, {}, StoreOptions{64, 64, 0}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(KvTest, RollbackToSavePointForgetsOnlyTheWritesAfterIt) {
+  auto store = Open("savepoint");
+  KvTx tx(store.get());
+  tx.Put(1, "a", "1");
+  tx.SetSavePoint();
+  tx.Put(1, "a", "2");  // overwrites a write before the mark
+  tx.Put(1, "b", "2");
+  tx.SetSavePoint();
+  tx.Put(1, "c", "3");
+  tx.PopSavePoint();  // "c" is kept, and belongs to the outer mark now
+  tx.RollbackToSavePoint();
+  EXPECT_EQ(*store::Ok(tx.Get(1, "a")), "1");
+  EXPECT_FALSE(store::Ok(tx.Get(1, "b")).has_value());
+  EXPECT_FALSE(store::Ok(tx.Get(1, "c")).has_value());
+  EXPECT_FALSE(tx.empty());
+  tx.SetSavePoint();
+  tx.Put(1, "d", "4");
+  tx.RollbackToSavePoint();
+  ASSERT_TRUE(store->Commit(tx).ok());
+  KvTx read(store.get());
+  EXPECT_EQ(*store::Ok(read.Get(1, "a")), "1");
+  EXPECT_FALSE(store::Ok(read.Get(1, "d")).has_value());
+  // Nothing written after the only write is rolled back: empty again.
+  KvTx none(store.get());
+  none.SetSavePoint();
+  none.Put(1, "e", "5");
+  none.RollbackToSavePoint();
+  EXPECT_TRUE(none.empty());
 }
 
 TEST(KvTest, JoinAndSplitKeys) {

@@ -98,16 +98,24 @@ absl::StatusOr<std::vector<Output>> ApplySkipping(
     Handler& handler, store::KvTx& tx, std::vector<kafka::Record> records,
     const std::set<int32_t>& owned, const SkipSet& skip,
     std::vector<PoisonRecord>* skipped) {
+  // What the transaction held before (earlier batches the loop keeps in it)
+  // survives a retry.
+  tx.SetSavePoint();
   while (true) {
     auto outputs = handler.Apply(tx, records, owned);
-    if (outputs.ok()) return outputs;
+    if (outputs.ok()) {
+      tx.PopSavePoint();
+      return outputs;
+    }
     const std::optional<PoisonRecord> poison = PoisonOf(outputs.status());
     if (!poison || skip.count({poison->tp, poison->offset}) == 0) {
+      tx.PopSavePoint();
       return outputs;
     }
     // Applied again from scratch without it: what the handler wrote before
     // it stopped is forgotten.
-    tx.Clear();
+    tx.RollbackToSavePoint();
+    tx.SetSavePoint();
     const size_t before = records.size();
     records.erase(std::remove_if(records.begin(), records.end(),
                                  [&](const kafka::Record& r) {
@@ -118,7 +126,10 @@ absl::StatusOr<std::vector<Output>> ApplySkipping(
                   records.end());
     // A handler naming a record that is not in the batch would otherwise
     // be applied again and again.
-    if (records.size() == before) return outputs;
+    if (records.size() == before) {
+      tx.PopSavePoint();
+      return outputs;
+    }
     if (skipped != nullptr) skipped->push_back(*poison);
   }
 }
@@ -270,6 +281,71 @@ bool Loop::ProduceAll(const std::vector<Output>& outputs,
   return false;
 }
 
+void Loop::Send(const std::vector<Output>& outputs,
+                const std::vector<size_t>& indices,
+                const std::shared_ptr<Acks>& acks) {
+  {
+    std::lock_guard<std::mutex> lock(acks->mu);
+    acks->outstanding += indices.size();
+  }
+  for (size_t i : indices) {
+    const Output& o = outputs[i];
+    // Holds `acks`, not the loop: a dropped transaction's reports may
+    // arrive after it is gone.
+    auto done = [acks, i](const kafka::DeliveryReport& report) {
+      std::lock_guard<std::mutex> lock(acks->mu);
+      if (kafka::Retriable(report.status)) {
+        acks->failed.push_back(i);
+        acks->last_error = report.status;
+      } else if (!report.status.ok() &&
+                 (!acks->refusal || i < acks->refusal->index)) {
+        // Retrying would retry forever: the first refused output (in the
+        // handler's order) is the one to report.
+        acks->refusal = Refusal{i, report.status};
+      }
+      if (--acks->outstanding == 0) acks->cv.notify_all();
+    };
+    if (o.partition >= 0) {
+      producer_->ProduceTo(o.topic, o.partition, o.key, o.value, o.headers,
+                           std::move(done));
+    } else {
+      producer_->Produce(o.topic, o.key, o.value, o.headers, std::move(done));
+    }
+  }
+}
+
+Loop::Produced Loop::Await(const std::vector<Output>& outputs,
+                           const std::shared_ptr<Acks>& acks,
+                           const std::atomic<bool>& stop, Refusal* refused) {
+  for (int attempt = 1;; ++attempt) {
+    std::vector<size_t> failed;
+    {
+      std::unique_lock<std::mutex> lock(acks->mu);
+      acks->cv.wait(lock, [&] { return acks->outstanding == 0; });
+      if (acks->refusal) {
+        *refused = *acks->refusal;
+        return Produced::kRefused;
+      }
+      failed.swap(acks->failed);
+      if (!failed.empty()) {
+        log::Warn("outputs not acknowledged; retrying",
+                  {{"stage", options_.name},
+                   {"count", static_cast<int64_t>(failed.size())},
+                   {"error", std::string(acks->last_error.message())}});
+      }
+    }
+    if (failed.empty()) break;
+    if (stop.load()) return Produced::kStopped;
+    std::this_thread::sleep_for(milliseconds(std::min(5000, 200 * attempt)));
+    std::sort(failed.begin(), failed.end());
+    Send(outputs, failed, acks);
+  }
+  if (outputs_counter_ != nullptr) {
+    outputs_counter_->Increment(static_cast<double>(outputs.size()));
+  }
+  return Produced::kAcknowledged;
+}
+
 Loop::Produced Loop::Produce(const std::vector<Output>& outputs,
                              const std::atomic<bool>& stop, Refusal* refused) {
   if (producer_ == nullptr && !outputs.empty()) {
@@ -281,62 +357,11 @@ Loop::Produced Loop::Produce(const std::vector<Output>& outputs,
     healthy_ = false;
     return Produced::kStopped;
   }
-  std::vector<size_t> pending(outputs.size());
-  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
-  int attempt = 0;
-  while (!pending.empty()) {
-    if (attempt > 0) {
-      if (stop.load()) return Produced::kStopped;
-      std::this_thread::sleep_for(milliseconds(std::min(5000, 200 * attempt)));
-    }
-    ++attempt;
-    std::mutex mu;
-    std::condition_variable cv;
-    size_t outstanding = pending.size();
-    std::vector<size_t> failed;
-    absl::Status last_error;
-    std::optional<Refusal> refusal;
-    for (size_t i : pending) {
-      const Output& o = outputs[i];
-      auto done = [&, i](const kafka::DeliveryReport& report) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (kafka::Retriable(report.status)) {
-          failed.push_back(i);
-          last_error = report.status;
-        } else if (!report.status.ok() && (!refusal || i < refusal->index)) {
-          // Retrying would retry forever: the first refused
-          // output (in the handler's order) is the one to
-          // report.
-          refusal = Refusal{i, report.status};
-        }
-        if (--outstanding == 0) cv.notify_all();
-      };
-      if (o.partition >= 0) {
-        producer_->ProduceTo(o.topic, o.partition, o.key, o.value, o.headers,
-                             std::move(done));
-      } else {
-        producer_->Produce(o.topic, o.key, o.value, o.headers, std::move(done));
-      }
-    }
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return outstanding == 0; });
-    if (refusal) {
-      *refused = *std::move(refusal);
-      return Produced::kRefused;
-    }
-    if (!failed.empty()) {
-      log::Warn("outputs not acknowledged; retrying",
-                {{"stage", options_.name},
-                 {"count", static_cast<int64_t>(failed.size())},
-                 {"error", std::string(last_error.message())}});
-    }
-    std::sort(failed.begin(), failed.end());
-    pending.swap(failed);
-  }
-  if (outputs_counter_ != nullptr) {
-    outputs_counter_->Increment(static_cast<double>(outputs.size()));
-  }
-  return Produced::kAcknowledged;
+  std::vector<size_t> all(outputs.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  auto acks = std::make_shared<Acks>();
+  Send(outputs, all, acks);
+  return Await(outputs, acks, stop, refused);
 }
 
 void Loop::OutputRefused(const Output& output, const Refusal& refused,
@@ -395,8 +420,8 @@ bool Loop::RefusedRecord(const kafka::Record& r, const Output& output,
 
 bool Loop::ProcessOneByOne(const std::vector<kafka::Record>& batch,
                            const std::atomic<bool>& stop) {
-  // Nothing of the batch was committed: each record is applied, produced
-  // and committed on its own (re-producing what the batch already wrote,
+  // Nothing of the batches was committed: each record is applied, produced
+  // and committed on its own (re-producing what the batches already wrote,
   // with the same ids), so the records before the culprit are kept and it
   // is named exactly.
   log::Warn(
@@ -484,59 +509,125 @@ absl::Status Loop::AuditSkip(const PoisonRecord& p) {
 bool Loop::Process(const std::vector<kafka::Record>& batch,
                    const std::atomic<bool>& stop, bool one_by_one) {
   if (batch.empty()) return true;
-  store::KvTx tx(store_);
+  if (pending_ == nullptr) {
+    pending_ = std::make_unique<Pending>(store_);
+    pending_->opened = std::chrono::steady_clock::now();
+  }
+  Pending& p = *pending_;
+  // Where this batch's writes begin: a failure forgets them alone.
+  p.tx.SetSavePoint();
   Applied applied;
   const absl::Status s =
-      ApplyBatch(*handler_, tx, batch, Owned(), options_.skip, &applied);
+      ApplyBatch(*handler_, p.tx, batch, Owned(), options_.skip, &applied);
   if (!s.ok()) {
     // Nothing of the batch is committed, so no skip in it was taken: each is
     // audited when a later attempt commits it.
-    Stopped(s, PoisonOf(s).value_or(PoisonRecord{}), "apply");
-    return false;
+    return BatchFailed(s, PoisonOf(s).value_or(PoisonRecord{}), "apply", stop);
   }
   for (const auto& [tp, n] : applied.next) {
     if (auto it = positions_.find(tp); it != positions_.end()) {
       it->second = std::max(it->second, n);
     }
   }
-  auto flushed = handler_->Flush(tx, Owned(), CaughtUp());
+  auto flushed = handler_->Flush(p.tx, Owned(), CaughtUp());
   if (!flushed.ok()) {
-    Stopped(flushed.status(), PoisonRecord{}, "flush");
+    return BatchFailed(flushed.status(), PoisonRecord{}, "flush", stop);
+  }
+  p.tx.PopSavePoint();
+  if (OutlivedPollInterval()) {
+    // Its earlier batches too: the partitions may have moved.
+    pending_.reset();
+    return true;
+  }
+  if (producer_ == nullptr && (!applied.outputs.empty() || !flushed->empty())) {
+    // Produce logs the wiring error and stops the loop.
+    pending_.reset();
+    Refusal unused;
+    Produce(applied.outputs.empty() ? *flushed : applied.outputs, stop,
+            &unused);
     return false;
   }
-  const size_t from_apply = applied.outputs.size();
-  for (auto& o : *flushed) applied.outputs.push_back(std::move(o));
-  if (OutlivedPollInterval()) return true;
+  const size_t first = p.outputs.size();
+  for (auto& o : applied.outputs) {
+    p.outputs.push_back(std::move(o));
+    p.from_flush.push_back(false);
+  }
+  for (auto& o : *flushed) {
+    p.outputs.push_back(std::move(o));
+    p.from_flush.push_back(true);
+  }
+  std::vector<size_t> fresh(p.outputs.size() - first);
+  for (size_t i = 0; i < fresh.size(); ++i) fresh[i] = first + i;
+  Send(p.outputs, fresh, p.acks);
+  p.records.insert(p.records.end(), batch.begin(), batch.end());
+  for (PoisonRecord& skipped : applied.skipped) {
+    p.skipped.push_back(std::move(skipped));
+  }
+  // Counted as applied, not as committed: what readers of the metric
+  // watch is the handler's progress, which commits now follow by up to
+  // commit_interval. A batch applied again after a failure counts again.
+  records_ += applied.records;
+  if (records_counter_ != nullptr) {
+    records_counter_->Increment(static_cast<double>(applied.records));
+  }
+  if (one_by_one || Due()) return CommitPending(stop, one_by_one);
+  return true;
+}
+
+bool Loop::BatchFailed(const absl::Status& error, const PoisonRecord& poison,
+                       std::string_view what, const std::atomic<bool>& stop) {
+  pending_->tx.RollbackToSavePoint();
+  // The batches before it keep their guarantee: committed once their
+  // outputs are acknowledged. The loop stops either way.
+  if (pending_->records.empty()) {
+    pending_.reset();
+  } else {
+    CommitPending(stop);
+    pending_.reset();
+  }
+  Stopped(error, poison, what);
+  return false;
+}
+
+bool Loop::Due() const {
+  const int64_t max_records = options_.commit_max_records > 0
+                                  ? options_.commit_max_records
+                                  : options_.batch_max;
+  return static_cast<int64_t>(pending_->records.size()) >= max_records ||
+         std::chrono::steady_clock::now() - pending_->opened >=
+             options_.commit_interval;
+}
+
+bool Loop::CommitPending(const std::atomic<bool>& stop, bool one_by_one) {
+  if (pending_ == nullptr) return true;
+  // Out of pending_ first: the one-record-at-a-time search below opens
+  // transactions of its own.
+  const std::unique_ptr<Pending> p = std::move(pending_);
   Refusal refused;
-  switch (Produce(applied.outputs, stop, &refused)) {
+  switch (Await(p->outputs, p->acks, stop, &refused)) {
     case Produced::kAcknowledged:
       break;
     case Produced::kStopped:
       return false;
     case Produced::kRefused: {
-      const Output& output = applied.outputs[refused.index];
-      if (refused.index >= from_apply) {
+      const Output& output = p->outputs[refused.index];
+      if (p->from_flush[refused.index]) {
         OutputRefused(output, refused, "flush");
         return false;
       }
-      // One record per batch: the fresh one is the culprit.
-      if (one_by_one) return RefusedRecord(batch.front(), output, refused);
-      return ProcessOneByOne(batch, stop);
+      // One record in the transaction: the fresh one is the culprit.
+      if (one_by_one) return RefusedRecord(p->records.front(), output, refused);
+      return ProcessOneByOne(p->records, stop);
     }
   }
   if (OutlivedPollInterval()) return true;
-  // Audited here, not before producing: a batch applied again one record at
-  // a time (ProcessOneByOne) reaches its skips again. A skip that cannot be
+  // Audited here, not when applied: batches applied again one record at a
+  // time (ProcessOneByOne) reach their skips again. A skip that cannot be
   // audited is not taken (nothing committed; AuditSkip stopped the loop).
-  for (const PoisonRecord& p : applied.skipped) {
-    if (!AuditSkip(p).ok()) return false;
+  for (const PoisonRecord& skipped : p->skipped) {
+    if (!AuditSkip(skipped).ok()) return false;
   }
-  if (!CommitOrLog(tx)) return false;
-  records_ += applied.records;
-  if (records_counter_ != nullptr) {
-    records_counter_->Increment(static_cast<double>(applied.records));
-  }
-  return true;
+  return CommitOrLog(p->tx);
 }
 
 void Loop::RunUntilStopped(const std::atomic<bool>& stop) {
@@ -655,6 +746,9 @@ absl::StatusOr<bool> Loop::ReadGlobalTables(
     }
     if (!Process(*refs, stop)) return false;
   }
+  // Read means committed: the group's partitions start from a store that
+  // holds the reference data.
+  if (!CommitPending(stop)) return false;
   log::Info("global tables read", {{"stage", options_.name}});
   return true;
 }
@@ -663,6 +757,9 @@ kafka::StartOffsets Loop::OnAssign(
     const std::vector<kafka::TopicPartition>& tps,
     const std::atomic<bool>& stop) {
   const std::string& owned_topic = options_.group_topics.front();
+  // The stored offsets below must include every batch applied so far.
+  if (!stuck_ && !rejoin_ && !CommitPending(stop)) stuck_ = !stop.load();
+  pending_.reset();
   kafka::StartOffsets start;
   std::set<int32_t> added;
   std::set<int32_t> owned;
@@ -736,7 +833,13 @@ void Loop::OnRevoke(const std::vector<kafka::TopicPartition>& tps,
   const std::string& owned_topic = options_.group_topics.front();
   // Inside the group's poll: the member is alive.
   polled_at_ = std::chrono::steady_clock::now();
-  if (!stuck_ && !rejoin_ && !Process(unreturned, stop)) stuck_ = true;
+  // The open transaction (with the unreturned records) is committed before
+  // the partitions go, or not at all.
+  if (!stuck_ && !rejoin_ &&
+      (!Process(unreturned, stop) || !CommitPending(stop))) {
+    stuck_ = true;
+  }
+  pending_.reset();
   std::lock_guard<std::mutex> lock(owned_mu_);
   for (const auto& tp : tps) {
     if (tp.first == owned_topic) owned_.erase(tp.second);
@@ -768,7 +871,15 @@ absl::Status Loop::PollOnce(kafka::TopicReader* reader,
   }
   if (batch.empty()) {
     const auto now = std::chrono::steady_clock::now();
-    if (now - *last_tick >= std::chrono::seconds(1)) {
+    const bool tick = now - *last_tick >= std::chrono::seconds(1);
+    // No records: the open transaction is committed once due (an empty
+    // group poll waits 100 ms, longer than the default interval), and
+    // before a tick, whose Flush reads the committed store.
+    if (pending_ != nullptr && (tick || Due()) && !CommitPending(stop)) {
+      stuck_ = !stop.load();
+      return absl::OkStatus();
+    }
+    if (tick) {
       *last_tick = now;
       if (!Tick(stop)) stuck_ = !stop.load();
     }
@@ -790,6 +901,7 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
   }
   stuck_ = false;
   rejoin_ = false;
+  pending_.reset();
   polled_at_.reset();
   poll_budget_ = PollBudget(options_.consumer);
   std::unique_ptr<kafka::TopicReader> reader;
@@ -828,6 +940,12 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
   while (!stop.load() && !stuck_ && status.ok()) {
     status = PollOnce(reader.get(), group.get(), stop, &last_tick);
   }
+  // What was applied before the stop is committed once acknowledged; after
+  // a failure it is dropped (replayed from the stored offsets).
+  if (!stuck_ && status.ok() && !rejoin_ && !CommitPending(stop)) {
+    stuck_ = !stop.load();
+  }
+  pending_.reset();
   if (stuck_) {
     // Hold on, NOT_SERVING, until stopped: the operator decides (SPEC §8).
     healthy_ = false;

@@ -7,10 +7,17 @@
 //     group topics, only that reader: the global-table mode of a service
 //     whose every replica holds every partition (the gateway's views);
 //   - per batch: skip records below the stored next offsets (re-deliveries),
-//     Handler::Apply into a KvTx, produce its outputs and wait until Kafka
-//     acknowledged every one (retrying: outputs carry deterministic ids), then
-//     commit the KvTx with the batch's offsets. kill -9 at any point replays
-//     from the committed offsets and produces the same outputs again;
+//     Handler::Apply into the open KvTx and produce its outputs at once,
+//     without waiting: the loop polls and applies the next batches into the
+//     same KvTx (reading the earlier batches' uncommitted writes through it)
+//     while Kafka acknowledges. The KvTx is committed, with the next offsets
+//     of all its batches, once it holds LoopOptions::commit_max_records
+//     records or commit_interval has passed since its first batch, or when
+//     no records come, or before partitions are revoked or the loop stops;
+//     only then does the loop wait until Kafka acknowledged every output of
+//     its batches (retrying: outputs carry deterministic ids). kill -9 at any
+//     point replays from the committed offsets and produces the same outputs
+//     again (duplicates on the topic, never a loss);
 //   - on assignment, Handler::OnAssigned first (catch up state that other
 //     instances' partitions did not update here);
 //   - an unreadable record stops consumption (health NOT_SERVING) until an
@@ -26,13 +33,21 @@
 //     unreadable one (NOT_SERVING, counted, logged with its coordinates,
 //     passed only by --skip-record, audited). A refused output of Flush or
 //     OnAssigned, which no input record caused, stops the loop the same way
-//     with nothing to skip.
+//     with nothing to skip. With several batches in the KvTx, all of them
+//     are applied again one record at a time;
+//   - a batch that fails (an unreadable record, a store error) is forgotten
+//     alone: the earlier batches of the KvTx are committed once their
+//     outputs are acknowledged, then the loop stops;
+//   - a revoked partition's uncommitted state is never committed after
+//     another member may own it: the KvTx is committed before the revocation
+//     returns, or dropped (a batch that outlived max.poll.interval.ms).
 // docs/runtime.md has the whole contract.
 #ifndef FRUITION_SERVICES_COMMON_STREAM_LOOP_H_
 #define FRUITION_SERVICES_COMMON_STREAM_LOOP_H_
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -179,6 +194,14 @@ struct LoopOptions {
   std::vector<std::string> global_topics;  // read whole
   int batch_max = 1000;
   SkipSet skip;
+  // Group commit: the open KvTx is committed (after waiting for its
+  // outputs' acknowledgements) once this long has passed since its first
+  // batch was applied...
+  std::chrono::milliseconds commit_interval{50};
+  // ... or once it holds this many records (0: batch_max, so a full poll
+  // is committed as today and the wait for acknowledgements is shared by
+  // the small batches of a live stream).
+  int commit_max_records = 0;
   // Where each skip of `skip` is recorded (SPEC §1: an operator action),
   // before it is committed. A skip that cannot be recorded (no trail, or
   // Append failed) is not taken: the loop stops NOT_SERVING.
@@ -225,27 +248,71 @@ class Loop {
     size_t index = 0;  // in the outputs given to Produce
     absl::Status status;
   };
-  // Produces `outputs` until every one is acknowledged (retrying retriable
-  // failures), `stop` fires, or Kafka refuses one for good (`refused` names
-  // the first of them).
+  // Delivery reports of outputs in flight; shared with their callbacks,
+  // which may outlive a dropped transaction.
+  struct Acks {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t outstanding = 0;
+    std::vector<size_t> failed;  // retriable: to produce again
+    absl::Status last_error;
+    std::optional<Refusal> refusal;  // the first (by index) refused for good
+  };
+  // The transaction being filled: batches applied, outputs in flight.
+  struct Pending {
+    explicit Pending(store::KvStore* store) : tx(store) {}
+    store::KvTx tx;
+    std::vector<kafka::Record> records;  // every batch's, as polled
+    std::vector<Output> outputs;
+    std::vector<bool> from_flush;  // per output: no input record caused it
+    std::vector<PoisonRecord> skipped;
+    std::chrono::steady_clock::time_point opened;
+    std::shared_ptr<Acks> acks = std::make_shared<Acks>();
+  };
+  // Produces outputs[i] for every i of `indices`, without waiting.
+  void Send(const std::vector<Output>& outputs,
+            const std::vector<size_t>& indices,
+            const std::shared_ptr<Acks>& acks);
+  // Waits until every output sent with `acks` is acknowledged (producing
+  // retriable failures again), `stop` fires, or Kafka refuses one for good
+  // (`refused` names the first of them).
+  Produced Await(const std::vector<Output>& outputs,
+                 const std::shared_ptr<Acks>& acks,
+                 const std::atomic<bool>& stop, Refusal* refused);
+  // Send and Await.
   Produced Produce(const std::vector<Output>& outputs,
                    const std::atomic<bool>& stop, Refusal* refused);
+  // Commits the open transaction once its outputs are acknowledged (none:
+  // true). On a refused output its batches are applied again one record at
+  // a time; `one_by_one`: it holds one record, the culprit. False when the
+  // loop stopped.
+  bool CommitPending(const std::atomic<bool>& stop, bool one_by_one = false);
+  // Whether the open transaction is due for its commit.
+  bool Due() const;
   // Marks the loop NOT_SERVING for a refused output that no input record
   // caused (from `what`: "flush", "assignment", ...).
   void OutputRefused(const Output& output, const Refusal& refused,
                      std::string_view what);
-  // `batch`'s outputs from Apply were refused (`refused`): applies it again
-  // one record at a time, committing each, until the record whose outputs
-  // are refused; that one is skipped if the operator listed it, else it
-  // stops the loop (a poison record). False when the loop stopped.
+  // The outputs from Apply of the batches `batch` holds were refused:
+  // applies them again one record at a time, committing each, until the
+  // record whose outputs are refused; that one is skipped if the operator
+  // listed it, else it stops the loop (a poison record). False when the
+  // loop stopped.
   bool ProcessOneByOne(const std::vector<kafka::Record>& batch,
                        const std::atomic<bool>& stop);
   // The single fresh record `r`'s outputs were refused: skips it (audited)
   // if the operator listed it, else marks the loop NOT_SERVING.
   bool RefusedRecord(const kafka::Record& r, const Output& output,
                      const Refusal& refused);
+  // Applies `batch` into the open transaction (opening one) and sends its
+  // outputs; commits when due (`one_by_one`: at once). False when the loop
+  // stopped.
   bool Process(const std::vector<kafka::Record>& batch,
                const std::atomic<bool>& stop, bool one_by_one = false);
+  // `error` stopped the batch being applied: forgets it, commits the
+  // batches before it, and stops the loop (Stopped).
+  bool BatchFailed(const absl::Status& error, const PoisonRecord& poison,
+                   std::string_view what, const std::atomic<bool>& stop);
   // Records an unreadable record the operator skipped on the audit trail
   // (principal `operator`, action `skip-record`, resource
   // `record:<topic>:<partition>:<offset>`), logs and counts it. An error
@@ -302,6 +369,7 @@ class Loop {
   std::optional<std::chrono::steady_clock::time_point> polled_at_;
   std::chrono::milliseconds poll_budget_{0};
   bool rejoin_ = false;
+  std::unique_ptr<Pending> pending_;  // the open transaction, if any
   prometheus::Counter* records_counter_ = nullptr;
   prometheus::Counter* skipped_counter_ = nullptr;
   prometheus::Counter* store_errors_counter_ = nullptr;

@@ -1202,5 +1202,223 @@ TEST_F(LoopTest, RefusedFlushOutputStopsTheLoop) {
             1u);
 }
 
+// ---------------------------------------------------------------------------
+// Pipelined acknowledgements: several batches in one transaction.
+
+// Holds every output (its delivery report never comes) until Release(); then
+// passes the held ones and all later ones to `inner`. Counts what it got.
+class HeldAcksProducer : public kafka::Producer {
+ public:
+  explicit HeldAcksProducer(kafka::Producer* inner) : inner_(inner) {}
+
+  void Produce(std::string_view topic, std::string_view key,
+               std::string_view value,
+               const std::vector<kafka::Header>& headers,
+               kafka::DeliveryCallback done) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++received_;
+    if (held_) {
+      queue_.push_back(Held{std::string(topic), std::string(key),
+                            std::string(value), headers, std::move(done)});
+      return;
+    }
+    lock.unlock();
+    inner_->Produce(topic, key, value, headers, std::move(done));
+  }
+  absl::Status Flush(std::chrono::milliseconds timeout) override {
+    return inner_->Flush(timeout);
+  }
+  bool Healthy() const override { return inner_->Healthy(); }
+
+  void Release() {
+    std::vector<Held> queue;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      held_ = false;
+      queue.swap(queue_);
+    }
+    for (Held& h : queue) {
+      inner_->Produce(h.topic, h.key, h.value, h.headers, std::move(h.done));
+    }
+  }
+  int64_t received() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return received_;
+  }
+
+ private:
+  struct Held {
+    std::string topic, key, value;
+    std::vector<kafka::Header> headers;
+    kafka::DeliveryCallback done;
+  };
+  kafka::Producer* inner_;
+  std::mutex mu_;
+  bool held_ = true;
+  std::vector<Held> queue_;
+  int64_t received_ = 0;
+};
+
+// Options for one transaction over many batches: due by time only after
+// `interval` (well past the batches of a test), never by size.
+LoopOptions OneTransaction(LoopOptions o, seconds interval) {
+  o.commit_interval = interval;
+  o.commit_max_records = 100000;
+  return o;
+}
+
+// Batch 2 is applied (and its outputs produced) while batch 1's outputs
+// wait for their acknowledgement; a commit, once due, covers several
+// batches and waits for every acknowledgement.
+TEST_F(LoopTest, BatchesAreAppliedWhileEarlierOutputsAreInFlight) {
+  ProduceInput(10, "in");  // 20 records, batches of at most 7
+  std::atomic<int> commits{0};
+  store_->SetWriteFault([&] {
+    ++commits;
+    return absl::OkStatus();
+  });
+  HeldAcksProducer held(producer_.get());
+  CountingHandler handler;
+  std::atomic<int> batches{0};
+  std::atomic<int64_t> in_flight_at_second{-1};
+  handler.before_apply = [&](const std::vector<kafka::Record>&) {
+    if (++batches == 2) {
+      // Batch 1's outputs went out and none was acknowledged yet: the
+      // loop did not wait for them.
+      in_flight_at_second = held.received();
+      EXPECT_EQ(commits.load(), 0);
+    }
+  };
+  Loop loop(OneTransaction(Options(), seconds(5)), store_.get(), &held,
+            &handler, nullptr);
+  Running running(loop);
+  // Also when an assertion returns early: a loop waiting for held
+  // acknowledgements would never stop.
+  struct ReleaseOnExit {
+    HeldAcksProducer& held;
+    ~ReleaseOnExit() { held.Release(); }
+  } release{held};
+  // Batch 2 comes while nothing is acknowledged. (Not every batch need:
+  // an idle second commits, waiting, what was applied so far.)
+  ASSERT_TRUE(WaitFor([&] { return batches.load() >= 2; }, seconds(30)));
+  EXPECT_GT(in_flight_at_second.load(), 0);
+  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_EQ(commits.load(), 0);
+  held.Release();
+  ASSERT_TRUE(WaitForBoth(StoredNext, store_.get(), 10, seconds(30)));
+  running.Stop();
+  store_->SetWriteFault(nullptr);
+  // Fewer commits than batches, each with state and offsets together.
+  EXPECT_GE(batches.load(), 3);
+  EXPECT_GE(commits.load(), 1);
+  EXPECT_LT(commits.load(), batches.load());
+  EXPECT_EQ(StoredCount(store_.get(), 0), 10);
+  EXPECT_EQ(StoredCount(store_.get(), 1), 10);
+  ExpectEachOutputOnce(ReadOut(), 20);
+}
+
+// kill -9 after batch 2's outputs were acknowledged, before the commit of
+// the transaction holding batches 1 and 2: the restarted loop applies
+// exactly those batches again and produces the same outputs again.
+TEST_F(LoopTest, CrashBeforeTheCommitOfTwoBatchesReplaysBothExactly) {
+  // 14 records of one partition (fetched together): two batches of 7.
+  ProduceValues(0, std::vector<std::string>(14, "v"));
+  std::atomic<int> commits{0};
+  store_->SetWriteFault([&] {
+    ++commits;
+    return absl::UnavailableError("injected: crash");
+  });
+  std::vector<std::string> first_applied;
+  std::atomic<int> batches{0};
+  {
+    CountingHandler handler;
+    handler.before_apply = [&](const std::vector<kafka::Record>&) {
+      ++batches;
+    };
+    Loop loop(OneTransaction(Options(), seconds(3)), store_.get(),
+              producer_.get(), &handler, nullptr);
+    Running running(loop);
+    ASSERT_TRUE(WaitFor([&] { return commits.load() >= 1; }, seconds(30)));
+    std::this_thread::sleep_for(milliseconds(500));
+    EXPECT_FALSE(loop.Healthy());
+    first_applied = handler.applied();
+  }
+  store_->SetWriteFault(nullptr);
+  // One commit attempt for at least two batches; nothing stored.
+  EXPECT_EQ(commits.load(), 1);
+  EXPECT_GE(batches.load(), 2);
+  ASSERT_EQ(first_applied.size(), 14u);
+  EXPECT_EQ(StoredNext(store_.get(), 0), 0);
+  // Every output was acknowledged before the commit was tried.
+  ExpectEachOutputOnce(ReadOut(), 14);
+
+  CountingHandler again;
+  Loop loop(Options(), store_.get(), producer_.get(), &again, nullptr);
+  {
+    Running running(loop);
+    ASSERT_TRUE(WaitFor([&] { return StoredCount(store_.get(), 0) >= 14; },
+                        seconds(30)));
+  }
+  std::vector<std::string> replayed = again.applied();
+  std::sort(replayed.begin(), replayed.end());
+  std::sort(first_applied.begin(), first_applied.end());
+  EXPECT_EQ(replayed, first_applied);
+  EXPECT_EQ(StoredCount(store_.get(), 0), 14);
+  // The same ids again: each output twice, nothing lost.
+  std::map<std::string, int> seen;
+  for (const std::string& v : ReadOut()) ++seen[v];
+  EXPECT_EQ(seen.size(), 14u);
+  for (const auto& [id, n] : seen) EXPECT_EQ(n, 2) << id;
+}
+
+// The refused output is batch 2's, batch 1 is in the same open
+// transaction: both are applied again one record at a time, and the record
+// whose output was refused stops the loop.
+TEST_F(LoopTest, RefusedOutputInALaterBatchOfTheTransactionIsFound) {
+  ProduceValues(0, {"v", "v", "v", "v", "huge", "v"});
+  auto outputs = SmallMessageProducer(cluster_->bootstrap_servers());
+  ASSERT_NE(outputs, nullptr);
+  CapturedLog captured;
+  BulkyHandler handler;
+  std::vector<size_t> sizes;
+  std::mutex mu;
+  handler.before_apply = [&](const std::vector<kafka::Record>& records) {
+    std::lock_guard<std::mutex> lock(mu);
+    sizes.push_back(records.size());
+  };
+  prometheus::Registry registry;
+  LoopOptions options = OneTransaction(Options(), seconds(3));
+  options.batch_max = 3;  // batch 1: offsets 0-2; batch 2: 3-5
+  Loop loop(options, store_.get(), outputs.get(), &handler, &registry);
+  ExpectStopsOnRefusal(loop, registry);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    // Two batches of three in the transaction, then one record at a time.
+    ASSERT_GE(sizes.size(), 3u);
+    EXPECT_EQ(sizes[0], 3u);
+    EXPECT_EQ(sizes[1], 3u);
+    for (size_t i = 2; i < sizes.size(); ++i) EXPECT_EQ(sizes[i], 1u);
+  }
+  // Batch 1 and the record before the culprit were committed.
+  EXPECT_EQ(StoredNext(store_.get(), 0), 4);
+  EXPECT_EQ(StoredCount(store_.get(), 0), 4);
+  EXPECT_EQ(captured
+                .Stop({"\"level\":\"error\"", "\"skip_record\":\"in:0:4\"",
+                       "output refused"})
+                .size(),
+            1u);
+}
+
+// A rebalance while the transaction is open (nothing due by time or size):
+// it is committed before the partitions move, by the member that owned
+// them, and nothing is applied or produced twice.
+TEST_F(LoopTest, RevocationCommitsTheOpenTransactionBeforeThePartitionsMove) {
+  const auto start = std::chrono::steady_clock::now();
+  // Never due: only the revocation commits it.
+  RevokeMidBatch(OneTransaction(Options(), seconds(600)), [&](OwnershipLog&) {
+    return std::chrono::steady_clock::now() - start > seconds(2);
+  });
+}
+
 }  // namespace
 }  // namespace fruition::stream
