@@ -637,7 +637,8 @@ TEST_F(EvidenceIntegrationTest,
   v1::GetClaimRequest req;
   req.set_claim_id(claim0);
   v1::Claim own;
-  ASSERT_TRUE(call("DEA", req, &own).ok());
+  const grpc::Status read = call("DEA", req, &own);
+  ASSERT_TRUE(read.ok()) << read.error_code() << ": " << read.error_message();
   EXPECT_NE(own.DebugString().find(canary_), std::string::npos)
       << "the owner sees its sealed text";
   EXPECT_EQ(own.assessments_size(), 1);

@@ -853,16 +853,20 @@ absl::Status Loop::PollOnce(kafka::TopicReader* reader,
                             const std::atomic<bool>& stop,
                             std::chrono::steady_clock::time_point* last_tick) {
   std::vector<kafka::Record> batch;
+  // With a transaction open, polls do not wait: when nothing more is there
+  // to read, it is committed at once (below), so a reader who saw its
+  // outputs finds the state they came from without waiting commit_interval.
+  const milliseconds wait(pending_ == nullptr ? 100 : 0);
   if (reader != nullptr) {
     // Without a group, the reader's poll is the one that waits.
     auto refs = reader->Poll(options_.batch_max,
-                             milliseconds(group == nullptr ? 100 : 0));
+                             group == nullptr ? wait : milliseconds(0));
     if (!refs.ok()) return refs.status();
     batch = *std::move(refs);
   }
   if (group != nullptr) {
     auto recs =
-        group->Poll(options_.batch_max, milliseconds(batch.empty() ? 100 : 0));
+        group->Poll(options_.batch_max, batch.empty() ? wait : milliseconds(0));
     if (!recs.ok()) return recs.status();
     polled_at_ = std::chrono::steady_clock::now();
     // An assignment during the poll may have failed to read the store.
@@ -872,10 +876,11 @@ absl::Status Loop::PollOnce(kafka::TopicReader* reader,
   if (batch.empty()) {
     const auto now = std::chrono::steady_clock::now();
     const bool tick = now - *last_tick >= std::chrono::seconds(1);
-    // No records: the open transaction is committed once due (an empty
-    // group poll waits 100 ms, longer than the default interval), and
-    // before a tick, whose Flush reads the committed store.
-    if (pending_ != nullptr && (tick || Due()) && !CommitPending(stop)) {
+    // Caught up: the open transaction is committed now. Group commit pays
+    // off only under a backlog, where polls return records; caught up, a
+    // commit deferred is a reader kept waiting (and a tick's Flush reads
+    // the committed store).
+    if (pending_ != nullptr && !CommitPending(stop)) {
       stuck_ = !stop.load();
       return absl::OkStatus();
     }

@@ -12,8 +12,9 @@
 //     same KvTx (reading the earlier batches' uncommitted writes through it)
 //     while Kafka acknowledges. The KvTx is committed, with the next offsets
 //     of all its batches, once it holds LoopOptions::commit_max_records
-//     records or commit_interval has passed since its first batch, or when
-//     no records come, or before partitions are revoked or the loop stops;
+//     records or commit_interval has passed since its first batch, or at
+//     once when a poll (which does not wait while a KvTx is open) finds no
+//     more records, or before partitions are revoked or the loop stops;
 //     only then does the loop wait until Kafka acknowledged every output of
 //     its batches (retrying: outputs carry deterministic ids). kill -9 at any
 //     point replays from the committed offsets and produces the same outputs
