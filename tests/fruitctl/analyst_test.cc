@@ -194,6 +194,15 @@ TEST_F(AnalystTest, FollowPrintsANewEvent) {
              *server_, " > ", out_file, " 2>&1 & echo $!");
   std::string pid;
   ASSERT_EQ(testing::RunShell(follow, &pid), 0);
+  // The report goes in once the follower has its position: an event that
+  // came before it is history, which --follow without --from-start skips.
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return testing::ReadFile(out_file).find("following") !=
+               std::string::npos;
+      },
+      seconds(60)))
+      << testing::ReadFile(out_file);
   std::string submitted;
   ASSERT_EQ(
       testing::RunShell(StrCat(testing::Runfile("tools/fruitctl/fruitctl"),

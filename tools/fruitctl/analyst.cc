@@ -489,6 +489,10 @@ int FollowEvents(v1::OversightService::Stub& stub, const Client& client,
   v1::SubscribeRequest sub;
   *sub.mutable_filter() = filter;
   sub.set_after(cursor);
+  // From here on no event is missed (the subscription starts at `cursor`):
+  // a script may wait for this line before it causes the events it awaits.
+  err << "fruitctl events: following; new events are printed as they come\n"
+      << std::flush;
   while (true) {
     grpc::ClientContext ctx;
     if (!client.token.empty()) {
@@ -745,7 +749,8 @@ const char* AnalystUsage() {
          "[--from-start]]\n"
          "                  [--json]\n"
          "      Oversight events (oldest first); --follow prints new ones as\n"
-         "      they come, resuming by itself after a gateway restart.\n"
+         "      they come, resuming by itself after a gateway restart; it\n"
+         "      says \"following\" on stderr once no new event can be missed.\n"
          "      e.g. fruitctl events --type FRUITION_GAP,LNF_SHARE_HIGH "
          "--follow\n"
          "  fruitctl claims (--subject PID | --org ORG | --reporter CODE) "
