@@ -201,8 +201,10 @@ async function waitForScorecards() {
           const r = await api(`/api/v1/scorecards?period=${fy}`);
           if (r.status === 200) snapshot.push(...(r.body.scorecards ?? []).map((c) => `${c.unit}|${c.period}|${c.revision}|${c.scorecardId}`));
         }
+        // Ready: an agency card with both shares of the gap chart published
+        // (the sample's sentencings may reach scoring after its claims).
         const ready = (await Promise.all(years.map((fy) => api(`/api/v1/scorecards?period=${fy}&unitKind=agency`))))
-          .some((r) => r.status === 200 && (r.body.scorecards ?? []).some((c) => cellHasValue(c.indicators?.claimedPriorityShare)));
+          .some((r) => r.status === 200 && (r.body.scorecards ?? []).some((c) => cellHasValue(c.indicators?.claimedPriorityShare) && cellHasValue(c.indicators?.highDesertShare)));
         const key = snapshot.sort().join('\n');
         if (ready && key === last) {
           if (Date.now() - stableSince >= 3000) return units.body;
@@ -215,7 +217,7 @@ async function waitForScorecards() {
       if (err instanceof TestFailure) throw err;
       // not listening yet
     }
-    if (Date.now() > deadline) throw new TestFailure(`no agency scorecard with a claimed priority share within ${STARTUP_TIMEOUT_MS / 1000} s`);
+    if (Date.now() > deadline) throw new TestFailure(`no agency scorecard with both a claimed priority and a high-desert share within ${STARTUP_TIMEOUT_MS / 1000} s`);
     await sleep(1000);
   }
 }
