@@ -73,7 +73,8 @@ class Producer {
   virtual void ProduceTo(std::string_view topic, int32_t partition,
                          std::string_view key, std::string_view value,
                          const std::vector<Header>& headers,
-                         DeliveryCallback done) {
+                         // NOLINTNEXTLINE(performance-unnecessary-value-param)
+                         DeliveryCallback done) {  // overriders move it
     (void)topic;
     (void)partition;
     (void)key;
