@@ -63,6 +63,10 @@ struct Options {
   std::string pseudonym_key_file;
   std::map<std::string, std::string> tokens;  // agency code -> bearer token
   int reports = 100000;
+  // The reports the generated world must hold (at least 100000 and
+  // --reports): every run against one intake must pass the same, so that
+  // they agree on each org's first designator.
+  int world = 0;
   int batch = 500;
   int callers = 4;
   int stream_batch = 100;
@@ -79,7 +83,8 @@ struct Options {
 const char kUsage[] =
     "usage: intake_bench --target HOST:PORT --bootstrap B "
     "--pseudonym-key-file F\n"
-    "         --tokens DEA=t1,FBI=t2,HSI=t3 [--reports N] [--batch 500]\n"
+    "         --tokens DEA=t1,FBI=t2,HSI=t3 [--reports N] [--world N]\n"
+    "         [--batch 500]\n"
     "         [--callers 4] [--stream-batch 100] [--runs 1]\n"
     "         [--plain-seconds 5] [--plain-records 1000000]\n"
     "         [--intake-pid P] [--broker-pid P]\n"
@@ -101,6 +106,7 @@ Options ParseFlags(int argc, char** argv) {
     }
   });
   flags.Int("--reports", &o.reports, 1);
+  flags.Int("--world", &o.world, 0);
   flags.Int("--batch", &o.batch, 1);
   flags.Int("--callers", &o.callers, 1);
   flags.Int("--stream-batch", &o.stream_batch, 1);
@@ -215,10 +221,15 @@ PhaseResult Measure(const std::string& phase, int reports, const Snapshot& a,
 std::vector<v1::AgencyReport> BaseReports(const Options& o) {
   sim::SimOptions options;
   options.seed = o.seed;
-  // At least the world of the default run, whatever N: the warm-up's and
-  // the measured runs' reports are then prefixes of one stream, and agree
-  // on each org's first designator.
-  options.subjects = std::max(o.reports, 100000) / 4 + 100;
+  // One world for every run against an intake, whatever its N: the subjects
+  // grow until the world holds `want` reports, of which the first N are
+  // taken, so the warm-up's and the measured runs' reports are prefixes of
+  // one stream and agree on each org's first designator. (Sizing the world
+  // by N alone gave the 20,000-report warm-up a smaller world whose orgs
+  // had other first designators: the 100,000-report run's first Submit was
+  // refused.)
+  const int want = std::max({o.reports, o.world, 100000});
+  options.subjects = want / 4 + 100;
   while (true) {
     auto reports = sim::Generate(options);
     if (!reports.ok()) Die(std::string(reports.status().message()));
@@ -235,7 +246,10 @@ std::vector<v1::AgencyReport> BaseReports(const Options& o) {
         continue;
       }
       out.push_back(std::move(r));
-      if (static_cast<int>(out.size()) == o.reports) return out;
+      if (static_cast<int>(out.size()) == want) {
+        out.resize(o.reports);
+        return out;
+      }
     }
     options.subjects += options.subjects / 4 + 100;
   }
