@@ -341,39 +341,6 @@ std::vector<Record> ReadNdjson(const std::string& path) {
 // ---------------------------------------------------------------------------
 // Kafka helpers (plain librdkafka).
 
-// Records in `topics` (sum of high - low watermarks); -1 if a topic is
-// missing.
-int64_t TopicRecords(rd_kafka_t* rk, const std::vector<std::string>& names,
-                     int* partitions_out = nullptr) {
-  int64_t total = 0;
-  int partitions = 0;
-  for (const std::string& name : names) {
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, name.c_str(), nullptr);
-    const rd_kafka_metadata_t* md = nullptr;
-    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
-    rd_kafka_topic_destroy(rkt);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1 ||
-        md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (md != nullptr) rd_kafka_metadata_destroy(md);
-      return -1;
-    }
-    const int count = md->topics[0].partition_cnt;
-    rd_kafka_metadata_destroy(md);
-    partitions += count;
-    for (int p = 0; p < count; ++p) {
-      int64_t low = 0, high = 0;
-      if (rd_kafka_query_watermark_offsets(rk, name.c_str(), p, &low, &high,
-                                           10000) !=
-          RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return -1;
-      }
-      total += high - low;
-    }
-  }
-  if (partitions_out != nullptr) *partitions_out = partitions;
-  return total;
-}
-
 const std::vector<std::string>& InputTopics() {
   static const auto* t = new std::vector<std::string>{
       std::string(topics::kReports), std::string(topics::kLinkAssessments)};
@@ -392,69 +359,13 @@ const std::vector<std::string>& OutputTopics() {
   return *t;
 }
 
-// Deletes and recreates `names` (`partitions` each), empty. Waits until
-// all are empty with a leader for every partition.
-void RecreateTopics(const Options& o, const std::vector<std::string>& names,
-                    int partitions) {
-  rd_kafka_t* rk = NewClient(o.bootstrap, RD_KAFKA_PRODUCER);
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
-  const auto deadline = Clock::now() + seconds(120);
-  DeleteTopics(o.bootstrap, names);
-  // Create, retrying while the deletion is still in progress.
-  std::vector<std::string> missing = names;
-  while (!missing.empty()) {
-    if (Clock::now() > deadline) Die("topics not recreated in 120 s");
-    std::vector<rd_kafka_NewTopic_t*> create;
-    char err[512];
-    for (const auto& t : missing) {
-      rd_kafka_NewTopic_t* nt =
-          rd_kafka_NewTopic_new(t.c_str(), partitions, 1, err, sizeof(err));
-      if (nt == nullptr) Die(StrCat("NewTopic ", t, ": ", err));
-      create.push_back(nt);
-    }
-    rd_kafka_CreateTopics(rk, create.data(), create.size(), nullptr, queue);
-    rd_kafka_event_t* event = AdminWait(queue, "CreateTopics");
-    size_t count = 0;
-    const rd_kafka_topic_result_t** results =
-        rd_kafka_CreateTopics_result_topics(
-            rd_kafka_event_CreateTopics_result(event), &count);
-    std::vector<std::string> again;
-    for (size_t k = 0; k < count; ++k) {
-      const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[k]);
-      if (e == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-      if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS ||
-          e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-        again.push_back(rd_kafka_topic_result_name(results[k]));
-        continue;
-      }
-      Die(StrCat("creating ", rd_kafka_topic_result_name(results[k]), ": ",
-                 rd_kafka_err2str(e), " ",
-                 rd_kafka_topic_result_error_string(results[k])));
-    }
-    rd_kafka_event_destroy(event);
-    rd_kafka_NewTopic_destroy_array(create.data(), create.size());
-    missing = again;
-    if (!missing.empty()) std::this_thread::sleep_for(milliseconds(200));
-  }
-  // Every partition has a leader, and both topics are empty.
-  while (true) {
-    int parts = 0;
-    const int64_t n = TopicRecords(rk, names, &parts);
-    // Every topic's partitions (the output topics were counted as two
-    // after 7b91afe added the public-view topics, so every run timed out).
-    const int want = static_cast<int>(names.size()) * partitions;
-    if (n == 0 && parts == want) break;
-    if (Clock::now() > deadline) Die("topics not ready in 120 s");
-    std::this_thread::sleep_for(milliseconds(200));
-  }
-  rd_kafka_queue_destroy(queue);
-  rd_kafka_destroy(rk);
-}
-
-// Deletes and recreates the output topics (12 partitions), so each run's
-// stage 2 reads only that run's contributions.
+// Deletes and recreates every topic fruition-scoring writes (12 partitions),
+// the case stage's too (it reads them back), so each run's stages read only
+// that run's records. (Until this was the one place naming them, the
+// Streams comparison named the case topics twice, and the broker refused
+// the whole deletion: INVALID_REQUEST.)
 void RecreateOutputTopics(const Options& o, int partitions) {
-  RecreateTopics(o, OutputTopics(), partitions);
+  RecreateTopics(o.bootstrap, OutputTopics(), partitions);
 }
 
 // Produces the input with the services' producer adapter (idempotent,
@@ -1123,15 +1034,6 @@ void ReportWatched(const char* phase, int run, int64_t input,
             << " load=" << LoadAverage() << std::endl;
 }
 
-// Every topic fruition-scoring writes, empty: also the case stage's (it
-// reads them back), so a run does not start with a previous run's.
-void RecreateScoringTopics(const Options& o, int partitions) {
-  std::vector<std::string> names = OutputTopics();
-  names.emplace_back(topics::kScoringCaseMembers);
-  names.emplace_back(topics::kScoringCaseFacts);
-  RecreateTopics(o, names, partitions);
-}
-
 // One unmeasured run of each side, their outputs compared (any difference:
 // exit 1 before any time is reported), then --runs measured pairs.
 int RunAgainstStreams(const Options& o, int64_t input, int partitions) {
@@ -1140,7 +1042,7 @@ int RunAgainstStreams(const Options& o, int64_t input, int partitions) {
     return "fruition-bench.streams-scores." + tag;
   };
   std::cerr << "scoring_bench: warm-up of fruition-scoring (not recorded)\n";
-  RecreateScoringTopics(o, partitions);
+  RecreateOutputTopics(o, partitions);
   {
     // Done when stage 2 has read everything and nothing moved for 5 s:
     // the case stage's facts may come back to stage 1 late.
@@ -1152,7 +1054,7 @@ int RunAgainstStreams(const Options& o, int64_t input, int partitions) {
   if (fruition.empty()) Die("fruition-scoring wrote no scorecards");
   std::cerr << "scoring_bench: warm-up of the topology (not recorded)\n";
   const std::string tag0 = nonce + "-warmup";
-  RecreateTopics(o, {topic(tag0)}, partitions);
+  RecreateTopics(o.bootstrap, {topic(tag0)}, partitions);
   const Watched first =
       RunWatched(o, StreamsArgv(o, tag0, topic(tag0)),
                  o.log_dir + "/streams-" + tag0 + ".log", topic(tag0),
@@ -1171,7 +1073,7 @@ int RunAgainstStreams(const Options& o, int64_t input, int partitions) {
   for (int run = 1; run <= o.runs; ++run) {
     const std::string tag = StrCat(nonce, "-run", run);
     std::cerr << "scoring_bench: run " << run << "\n";
-    RecreateScoringTopics(o, partitions);
+    RecreateOutputTopics(o, partitions);
     const Watched s = RunWatched(o, ScoringArgv(o, tag),
                                  o.log_dir + "/scoring-" + tag + ".log",
                                  std::string(topics::kScores), false, fruition);
@@ -1179,7 +1081,7 @@ int RunAgainstStreams(const Options& o, int64_t input, int partitions) {
       Die("fruition-scoring's output differs from the warm-up's");
     }
     ReportWatched("vs-scoring", run, input, s);
-    RecreateTopics(o, {topic(tag)}, partitions);
+    RecreateTopics(o.bootstrap, {topic(tag)}, partitions);
     const Watched t = RunWatched(o, StreamsArgv(o, tag, topic(tag)),
                                  o.log_dir + "/streams-" + tag + ".log",
                                  topic(tag), true, fruition);

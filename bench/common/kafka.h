@@ -32,6 +32,19 @@ rd_kafka_event_t* AdminWait(rd_kafka_queue_t* queue, const char* what);
 void DeleteTopics(const std::string& bootstrap,
                   const std::vector<std::string>& names);
 
+// Records in `names` (sum of high - low watermarks); -1 if a topic is
+// missing. With `partitions_out`, their partitions in all.
+int64_t TopicRecords(rd_kafka_t* rk, const std::vector<std::string>& names,
+                     int* partitions_out = nullptr);
+
+// Deletes and recreates `names` (`partitions` each, replication 1), empty.
+// Waits until all are empty with a leader for every partition (120 s at
+// most). A bench whose service reads back its own outputs (the reconciler,
+// scoring's case stage) needs them empty for every run, or a later run
+// finds its work done.
+void RecreateTopics(const std::string& bootstrap,
+                    const std::vector<std::string>& names, int partitions);
+
 // Produces `records` in order with the services' idempotent producer
 // (services/common/kafka/producer.h), flushing every `flush_every` records,
 // and waits for every acknowledgement. Returns the seconds it took.
