@@ -346,17 +346,20 @@ int Main(int argc, char** argv) {
     Result("raw", run, raw);
     const Phase rec = Reconciler(o, run, total);
     Result("reconciler", run, rec);
-    // Both without their process start: the start-up is not the rate.
-    ratios.push_back(raw.steady_seconds / rec.steady_seconds);
-    rates.push_back(rec.records / rec.steady_seconds);
-    events.push_back(rec.outputs / rec.steady_seconds);
+    // Both from their process start, the group join included: the
+    // reconciler's "serving" can come after it has applied everything
+    // (runs of 2026-12-03: 0.02 s from "serving" to done, 5 s from the
+    // start), so a clock started there measures nothing.
+    ratios.push_back(raw.seconds / rec.seconds);
+    rates.push_back(rec.records / rec.seconds);
+    events.push_back(rec.outputs / rec.seconds);
   }
   // Medians over the runs.
   for (auto* v : {&ratios, &rates, &events}) std::sort(v->begin(), v->end());
   const size_t mid = ratios.size() / 2;
   Summary s{"reconciler",
-            StrCat("input scorecards/s through fruition-reconciler, from its "
-                   "\"serving\" (",
+            StrCat("input scorecards/s through fruition-reconciler, from "
+                   "process start (",
                    Fixed(events[mid], 0), " events/s out)"),
             Fixed(rates[mid], 0),
             "plain consume + produce of the same bytes",
