@@ -191,9 +191,7 @@ Phase Raw(const Options& o, int64_t total) {
 // The records the reconciler's loops have applied and committed (their
 // offsets live in RocksDB, not in the consumer group), from its
 // Prometheus endpoint; -1 while it does not answer.
-int64_t Applied(int port) {
-  httplib::Client http("127.0.0.1", port);
-  http.set_connection_timeout(std::chrono::seconds(1));
+int64_t Applied(httplib::Client& http) {
   auto res = http.Get("/metrics");
   if (!res || res->status != 200) return -1;
   int64_t sum = 0;
@@ -209,6 +207,7 @@ int64_t Applied(int port) {
 }
 
 constexpr char kServing[] = "\"msg\":\"reconciler serving\"";
+constexpr char kListening[] = "\"msg\":\"reconciler listening\"";
 
 std::string ReadAll(const std::string& file) {
   std::ifstream in(file);
@@ -257,13 +256,32 @@ Phase Reconciler(const Options& o, int run, int64_t total) {
   const auto start = Clock::now();
   Clock::time_point first = start;
   bool serving = false;
+  bool listening = false;
   const std::string log = StrCat(o.log_dir, "/reconciler-", run, ".log");
+  httplib::Client http("127.0.0.1", port);
+  http.set_connection_timeout(std::chrono::seconds(1));
+  // Short: the endpoint answers in under a millisecond, and a poll that
+  // stalls (one in a few runs did, for the whole 5 s default, even after
+  // "listening") only delays the end it detects by this much.
+  http.set_read_timeout(std::chrono::milliseconds(250));
+  http.set_keep_alive(true);
   {
     Child child(argv, log);
     while (true) {
       std::string why;
       if (!child.Running(&why)) Die("fruition-reconciler ended: " + why);
-      const int64_t applied = Applied(port);
+      // Not before it listens: a poll of the port in the first
+      // milliseconds of the child waited out the 5 s read timeout, so every
+      // run seemed to end at a multiple of 5 s (5.03, 15.07, 20.10 s) and
+      // "serving" seemed to come at 5 s (it comes at ~0.35 s).
+      if (!listening) {
+        listening = ReadAll(log).find(kListening) != std::string::npos;
+        if (!listening) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          continue;
+        }
+      }
+      const int64_t applied = Applied(http);
       // From when it says it serves: its process start and RocksDB open
       // are not its rate. Its group join is (the raw phase's is not: a
       // bias against the reconciler of a few seconds, small only on the
