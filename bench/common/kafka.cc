@@ -110,8 +110,7 @@ void RecreateTopics(const std::string& bootstrap,
   // Create, retrying while the deletion is still in progress.
   std::vector<std::string> missing = names;
   while (!missing.empty()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      Die("topics not recreated in 120 s");
+    if (Clock::now() > deadline) Die("topics not recreated in 120 s");
     std::vector<rd_kafka_NewTopic_t*> create;
     char err[512];
     for (const auto& t : missing) {
@@ -142,8 +141,9 @@ void RecreateTopics(const std::string& bootstrap,
     rd_kafka_event_destroy(event);
     rd_kafka_NewTopic_destroy_array(create.data(), create.size());
     missing = again;
-    if (!missing.empty())
+    if (!missing.empty()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
   }
   // Every partition has a leader, and both topics are empty.
   while (true) {
@@ -153,8 +153,7 @@ void RecreateTopics(const std::string& bootstrap,
     // after 7b91afe added the public-view topics, so every run timed out).
     const int want = static_cast<int>(names.size()) * partitions;
     if (n == 0 && parts == want) break;
-    if (std::chrono::steady_clock::now() > deadline)
-      Die("topics not ready in 120 s");
+    if (Clock::now() > deadline) Die("topics not ready in 120 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   rd_kafka_queue_destroy(queue);
