@@ -48,6 +48,25 @@ bool Retriable(const absl::Status& status) {
   return status.code() == absl::StatusCode::kUnavailable;
 }
 
+absl::Status CheckNotWeakened(
+    const std::map<std::string, std::string>& properties) {
+  // SPEC §8: an accepted report is on every in-sync replica before intake
+  // answers, and a retried produce never duplicates: no setting may trade
+  // either for speed. Refused whatever the value, so that a deployment's
+  // settings cannot drift into a weaker one unnoticed.
+  for (const char* name :
+       {"acks", "request.required.acks", "enable.idempotence"}) {
+    if (properties.count(name) > 0) {
+      return absl::InvalidArgumentError(
+          StrCat("kafka-properties: '", name,
+                 "' cannot be set: every producer writes with acks=all and "
+                 "enable.idempotence=true (nothing acknowledged may be lost or "
+                 "written twice)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::map<std::string, std::string>> ParseProperties(
     std::string_view text) {
   std::map<std::string, std::string> out;
@@ -66,6 +85,7 @@ absl::StatusOr<std::map<std::string, std::string>> ParseProperties(
     }
     start = end + 1;
   }
+  if (absl::Status s = CheckNotWeakened(out); !s.ok()) return s;
   return out;
 }
 
@@ -88,6 +108,9 @@ absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(
 }
 
 absl::StatusOr<rd_kafka_t*> KafkaProducer::NewHandle() {
+  if (absl::Status s = CheckNotWeakened(options_.properties); !s.ok()) {
+    return s;
+  }
   std::map<std::string, std::string> props = {
       {"bootstrap.servers", options_.bootstrap_servers},
       {"client.id", options_.client_id},

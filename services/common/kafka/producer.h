@@ -170,7 +170,14 @@ absl::Status DeliveryStatus(int err, std::string_view what);
 // produced again (UNAVAILABLE); false for a permanent refusal.
 bool Retriable(const absl::Status& status);
 
-// Parses "k=v,k=v" (extra librdkafka properties from config).
+// OK unless `properties` set acks, request.required.acks or
+// enable.idempotence (whatever the value): INVALID_ARGUMENT naming it. Every
+// producer writes with acks=all and idempotence (SPEC §8).
+absl::Status CheckNotWeakened(
+    const std::map<std::string, std::string>& properties);
+
+// Parses "k=v,k=v" (extra librdkafka properties from config); refuses what
+// CheckNotWeakened refuses.
 absl::StatusOr<std::map<std::string, std::string>> ParseProperties(
     std::string_view text);
 

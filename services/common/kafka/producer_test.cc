@@ -6,6 +6,7 @@
 #include <mutex>
 #include <set>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/kafka/mock_cluster.h"
 
@@ -191,6 +192,33 @@ TEST(KafkaProducerTest, ParseProperties) {
   EXPECT_EQ(p->at("ssl.ca.location"), "/ca.pem");
   EXPECT_FALSE(ParseProperties("novalue").ok());
   EXPECT_TRUE(ParseProperties("")->empty());
+}
+
+TEST(KafkaProducerTest, AcksAndIdempotenceCannotBeWeakened) {
+  for (const char* text : {"acks=1", "acks=all", "request.required.acks=0",
+                           "linger.ms=5,enable.idempotence=false"}) {
+    auto p = ParseProperties(text);
+    ASSERT_FALSE(p.ok()) << text;
+    EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(p.status().message()),
+                ::testing::HasSubstr("kafka-properties"))
+        << text;
+  }
+  EXPECT_THAT(std::string(ParseProperties("acks=1").status().message()),
+              ::testing::HasSubstr("'acks'"));
+  EXPECT_THAT(
+      std::string(
+          ParseProperties("enable.idempotence=false").status().message()),
+      ::testing::HasSubstr("'enable.idempotence'"));
+  // Set on the options directly (not through config): the producer refuses
+  // to start.
+  ProducerOptions options;
+  options.bootstrap_servers = "127.0.0.1:1";
+  options.properties = {{"acks", "1"}};
+  auto producer = KafkaProducer::Create(options);
+  ASSERT_FALSE(producer.ok());
+  EXPECT_THAT(std::string(producer.status().message()),
+              ::testing::HasSubstr("'acks'"));
 }
 
 }  // namespace
