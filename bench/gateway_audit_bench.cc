@@ -162,6 +162,7 @@ int Main(int argc, char** argv) {
   config.principals_file = o.dir + "/principals.yaml";
   config.data_dir = o.dir + "/data";
   config.create_topics = true;
+  config.topic_replication = 1;  // the bench's one broker
   config.audit_writer = StrCat("gateway@bench-", nonce);
   config.http.listen = "127.0.0.1:0";
   config.http.max_streams = 4;

@@ -317,6 +317,7 @@ std::unique_ptr<gateway::GatewayComponent> StartGateway(
   config.principals_file = o.dir + "/principals.yaml";
   config.data_dir = o.dir + "/data";
   config.create_topics = true;
+  config.topic_replication = 1;  // the bench's one broker
   config.audit_writer = StrCat("gateway@bench-", RandomHex(4));
   config.http.listen = "127.0.0.1:0";
   config.http.max_streams = o.streams + 8;

@@ -35,7 +35,9 @@ const std::vector<config::Spec>& IntakeSpecs() {
       {"create-topics", "false", "create missing topics at start (dev/test)",
        true},
       {"topic-partitions", "12", "partitions for --create-topics"},
-      {"topic-replication", "1", "replication factor for --create-topics"},
+      {"topic-replication", "3",
+       "replication factor for --create-topics (min.insync.replicas 2; 1 only "
+       "for a one-broker dev cluster)"},
       {"log-level", "info", "debug, info, warn or error"},
   };
   return *specs;

@@ -30,7 +30,7 @@ struct IntakeConfig {
   std::string audit_writer;      // empty: audit::DefaultWriter("intake")
   bool create_topics = false;    // create missing topics at start (dev/test)
   int topic_partitions = 12;     // for create_topics
-  int topic_replication = 1;     // for create_topics
+  int topic_replication = 3;     // for create_topics
   std::string log_level = "info";
 };
 

@@ -60,7 +60,9 @@ std::vector<config::Spec> CommonSpecs(const ServiceDefaults& defaults) {
       {"create-topics", "false", "create missing topics at start (dev/test)",
        true},
       {"topic-partitions", "12", "partitions for --create-topics"},
-      {"topic-replication", "1", "replication factor for --create-topics"},
+      {"topic-replication", "3",
+       "replication factor for --create-topics (min.insync.replicas 2; 1 only "
+       "for a one-broker dev cluster)"},
       {"log-level", "info", "debug, info, warn or error"},
       {"audit-writer", "",
        "this instance's writer name on fruition.audit.v1 (default "

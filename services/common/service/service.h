@@ -58,7 +58,7 @@ struct CommonConfig {
   int drain_timeout_ms = 10000;
   bool create_topics = false;
   int topic_partitions = 12;
-  int topic_replication = 1;
+  int topic_replication = 3;
   std::string log_level = "info";
   // This instance's name on the audit trail; "" for <service>@<instance>
   // (audit::DefaultWriter).
