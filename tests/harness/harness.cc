@@ -193,6 +193,100 @@ absl::Status Broker::Restart() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(int brokers) {
+  std::unique_ptr<Cluster> cluster(new Cluster());
+  cluster->dir_ = NewTempDir("kafka-cluster");
+  cluster->brokers_ = brokers;
+  std::string out;
+  const std::string log = cluster->dir_ + "/kafka-local.err";
+  if (RunCommand(StrCat(KafkaLocal(), " start --brokers ", brokers, " --dir ",
+                        cluster->dir_, " 2>", log),
+                 &out) != 0) {
+    std::ifstream in(log);
+    std::string err((std::istreambuf_iterator<char>(in)), {});
+    return absl::UnavailableError(
+        StrCat("kafka-local start --brokers ", brokers, " failed: ", err));
+  }
+  cluster->bootstrap_ = Trim(out);
+  return cluster;
+}
+
+Cluster::~Cluster() {
+  RunCommand(StrCat(KafkaLocal(), " stop --dir ", dir_, " --clean 2>/dev/null"),
+             nullptr);
+}
+
+absl::Status Cluster::Node(const std::string& action, int id) {
+  std::string out;
+  if (RunCommand(StrCat(KafkaLocal(), " ", action, " --dir ", dir_,
+                        " --broker ", id, " 2>>", dir_, "/kafka-local.err"),
+                 &out) != 0) {
+    return absl::InternalError(StrCat("kafka-local ", action, " --broker ", id,
+                                      " failed (", dir_, "/kafka-local.err)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Cluster::Kill(int id) { return Node("kill", id); }
+absl::Status Cluster::Pause(int id) { return Node("pause", id); }
+absl::Status Cluster::Resume(int id) { return Node("resume", id); }
+absl::Status Cluster::Restart(int id) { return Node("restart", id); }
+
+namespace {
+
+struct PartitionInfo {
+  int leader = -1;
+  std::vector<int> isr;
+};
+
+// Partition `partition` of `topic` in the cluster's metadata.
+absl::StatusOr<PartitionInfo> PartitionMetadata(const std::string& bootstrap,
+                                                const std::string& topic,
+                                                int partition) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err,
+                    sizeof(err));
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  if (rk == nullptr) return absl::InternalError(err);
+  rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  const rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, t, &md, 5000);
+  absl::StatusOr<PartitionInfo> out =
+      absl::NotFoundError(StrCat(topic, "/", partition, ": no metadata"));
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    out = absl::UnavailableError(rd_kafka_err2str(e));
+  } else if (md->topic_cnt == 1) {
+    for (int i = 0; i < md->topics[0].partition_cnt; ++i) {
+      const rd_kafka_metadata_partition_t& p = md->topics[0].partitions[i];
+      if (p.id == partition) {
+        out = PartitionInfo{p.leader,
+                            std::vector<int>(p.isrs, p.isrs + p.isr_cnt)};
+      }
+    }
+  }
+  if (md != nullptr) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(t);
+  rd_kafka_destroy(rk);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<int> Cluster::Leader(const std::string& topic,
+                                    int partition) const {
+  auto p = PartitionMetadata(bootstrap_, topic, partition);
+  if (!p.ok()) return p.status();
+  return p->leader;
+}
+
+absl::StatusOr<std::vector<int>> Cluster::InSync(const std::string& topic,
+                                                 int partition) const {
+  auto p = PartitionMetadata(bootstrap_, topic, partition);
+  if (!p.ok()) return p.status();
+  return p->isr;
+}
+
 absl::Status EnsureIntakeTopics(const std::string& bootstrap) {
   return kafka::EnsureTopics(bootstrap, {}, kafka::IntakeTopics(12, 1),
                              std::chrono::seconds(30));

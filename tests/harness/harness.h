@@ -69,6 +69,39 @@ class Broker {
   bool owned_ = false;
 };
 
+// A real Kafka cluster of its own (tools/kafka-local start --brokers N): one
+// controller quorum and N brokers (ids 1..N) that can be killed, paused and
+// restarted; topics default to replication min(N,3), min.insync.replicas
+// one less. Stopped and deleted when destroyed.
+class Cluster {
+ public:
+  static absl::StatusOr<std::unique_ptr<Cluster>> Start(int brokers);
+  ~Cluster();
+
+  // host:port,host:port,...
+  const std::string& bootstrap() const { return bootstrap_; }
+  int brokers() const { return brokers_; }
+  // kill -9 broker `id` (1..N).
+  absl::Status Kill(int id);
+  // SIGSTOP / SIGCONT broker `id`.
+  absl::Status Pause(int id);
+  absl::Status Resume(int id);
+  // Starts broker `id` again (same port, same data); returns once it serves.
+  absl::Status Restart(int id);
+  // The leader of `topic`'s `partition` (-1: none), and its in-sync
+  // replicas, from the cluster's metadata.
+  absl::StatusOr<int> Leader(const std::string& topic, int partition) const;
+  absl::StatusOr<std::vector<int>> InSync(const std::string& topic,
+                                          int partition) const;
+
+ private:
+  Cluster() = default;
+  absl::Status Node(const std::string& action, int id);
+  std::string dir_;
+  std::string bootstrap_;
+  int brokers_ = 0;
+};
+
 // The topics intake writes, created if missing.
 absl::Status EnsureIntakeTopics(const std::string& bootstrap);
 

@@ -21,6 +21,7 @@
 #include "services/common/topics.h"
 #include "tests/harness/broker_suite.h"
 #include "tests/harness/harness.h"
+#include "tests/harness/intake_client.h"
 
 namespace fruition {
 namespace {
@@ -30,63 +31,14 @@ using std::chrono::seconds;
 using testing::Broker;
 using testing::Process;
 using testing::Record;
+using testing::StreamOutcome;
+using testing::StreamReports;
+using testing::StreamRequests;
 
 constexpr char kKey[] = "integration-test-pseudonym-key-0001";
 const std::vector<std::string> kAgencies = {"DEA", "FBI", "HSI"};
 
 std::string Token(const std::string& code) { return "token-for-" + code; }
-
-// One result per report, in order, for one Stream call. Stops early (and
-// returns) if the stream breaks.
-struct StreamOutcome {
-  std::vector<v1::ReportResult> results;  // in request order
-  grpc::Status status;
-};
-
-// Sends `requests` over one Stream call and passes each response, in order,
-// to `on_response`; stops early if the stream breaks. The call's status.
-grpc::Status StreamRequests(
-    const std::string& address, const std::string& token,
-    const std::vector<v1::StreamRequest>& requests,
-    const std::function<void(const v1::StreamResponse&)>& on_response) {
-  auto channel =
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  auto stub = v1::IntakeService::NewStub(channel);
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + token);
-  auto stream = stub->Stream(&context);
-  std::thread writer([&] {
-    for (const auto& request : requests) {
-      if (!stream->Write(request)) break;
-    }
-    stream->WritesDone();
-  });
-  size_t answered = 0;
-  v1::StreamResponse response;
-  while (answered < requests.size() && stream->Read(&response)) {
-    on_response(response);
-    ++answered;
-  }
-  writer.join();
-  return stream->Finish();
-}
-
-StreamOutcome StreamReports(
-    const std::string& address, const std::string& token,
-    const std::vector<v1::AgencyReport>& reports,
-    const std::function<void(const v1::ReportResult&)>& on_result = nullptr) {
-  std::vector<v1::StreamRequest> requests(reports.size());
-  for (size_t i = 0; i < reports.size(); ++i) {
-    *requests[i].mutable_report() = reports[i];
-  }
-  StreamOutcome outcome;
-  outcome.status = StreamRequests(
-      address, token, requests, [&](const v1::StreamResponse& response) {
-        if (on_result) on_result(response.result());
-        outcome.results.push_back(response.result());
-      });
-  return outcome;
-}
 
 // Stream messages, each one report (sent in StreamRequest.report) or a
 // batch (StreamRequest.reports), and their responses in order.

@@ -391,9 +391,20 @@ absl::Status KvStore::PutNow(int table, std::string_view key,
 absl::Status KvStore::Commit(KvTx& tx) {
   if (tx.empty()) return absl::OkStatus();
   if (absl::Status f = CheckWrite(); !f.ok()) return f;
+  if (resume_) {
+    // A failed write (a full disk) left RocksDB read-only until resumed:
+    // this flushes what it holds and clears the error, or fails as the
+    // disk still does.
+    rocksdb::Status r = db_->Resume();
+    if (!r.ok()) return FromRocksDb(r, "store resume");
+    resume_ = false;
+  }
   rocksdb::Status s =
       db_->Write(rocksdb::WriteOptions(), tx.batch_->GetWriteBatch());
-  if (!s.ok()) return FromRocksDb(s, "store write");
+  if (!s.ok()) {
+    resume_ = s.IsIOError();
+    return FromRocksDb(s, "store write");
+  }
   tx.Clear();
   return absl::OkStatus();
 }

@@ -18,6 +18,7 @@
 #ifndef FRUITION_SERVICES_COMMON_STORE_KV_H_
 #define FRUITION_SERVICES_COMMON_STORE_KV_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -158,7 +159,10 @@ class KvStore {
   // outlive a crash before the KvTx commits).
   absl::Status PutNow(int table, std::string_view key, std::string_view value);
 
-  // Writes everything `tx` wrote, atomically, and empties it.
+  // Writes everything `tx` wrote, atomically, and empties it. On a full disk:
+  // RESOURCE_EXHAUSTED, `tx` kept; the next Commit resumes the store first
+  // (RocksDB stops writing after such an error), so committing again once
+  // space returns goes through.
   absl::Status Commit(KvTx& tx);
 
   rocksdb::DB* db() const { return db_; }
@@ -187,6 +191,8 @@ class KvStore {
   std::vector<std::string> names_;  // "offsets", then the tables
   ReadFault read_fault_;
   WriteFault write_fault_;
+  // The last write failed with an I/O error: resume before the next.
+  std::atomic<bool> resume_{false};
 };
 
 }  // namespace fruition::store

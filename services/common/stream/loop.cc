@@ -235,6 +235,14 @@ Loop::Loop(LoopOptions options, store::KvStore* store,
                  "reached, by stage")
              .Register(*registry)
              .Add(labels);
+    disk_full_gauge_ =
+        &prometheus::BuildGauge()
+             .Name("fruition_stream_disk_full")
+             .Help(
+                 "1 while a stage waits for space on its data disk to "
+                 "commit (NOT_SERVING), by stage")
+             .Register(*registry)
+             .Add(labels);
     store_errors_counter_ =
         &prometheus::BuildCounter()
              .Name("fruition_stream_store_errors_total")
@@ -437,7 +445,14 @@ bool Loop::ProcessOneByOne(const std::vector<kafka::Record>& batch,
 }
 
 bool Loop::CommitOrLog(store::KvTx& tx) {
-  if (absl::Status s = store_->Commit(tx); !s.ok()) {
+  absl::Status s = store_->Commit(tx);
+  if (s.code() == absl::StatusCode::kResourceExhausted) {
+    s = WaitForDiskSpace(tx, s);
+    // The partitions may have moved while it waited: dropped, not
+    // committed; Run rejoins from the stored offsets.
+    if (rejoin_) return true;
+  }
+  if (!s.ok()) {
     log::Error("store commit failed",
                {{"stage", options_.name}, {"error", std::string(s.message())}});
     healthy_ = false;
@@ -445,6 +460,39 @@ bool Loop::CommitOrLog(store::KvTx& tx) {
   }
   handler_->Committed();
   return true;
+}
+
+absl::Status Loop::WaitForDiskSpace(store::KvTx& tx, absl::Status status) {
+  // SPEC §8: a full disk stops, then recovers, losing nothing. The
+  // transaction (state and offsets) waits in memory; its outputs are already
+  // acknowledged, so a stop or a crash meanwhile replays it from the stored
+  // offsets, producing them again under the same ids.
+  const bool was_healthy = healthy_.exchange(false);
+  if (disk_full_gauge_ != nullptr) disk_full_gauge_->Set(1);
+  log::Error(
+      "data disk full: NOT_SERVING; the commit is retried every second until "
+      "space returns",
+      {{"stage", options_.name}, {"error", std::string(status.message())}});
+  const auto since = std::chrono::steady_clock::now();
+  while (status.code() == absl::StatusCode::kResourceExhausted) {
+    for (int i = 0; i < 10 && !(stop_ != nullptr && stop_->load()); ++i) {
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    if (stop_ != nullptr && stop_->load()) break;
+    if (OutlivedPollInterval()) break;
+    status = store_->Commit(tx);
+  }
+  if (disk_full_gauge_ != nullptr) disk_full_gauge_->Set(0);
+  if (status.ok()) {
+    healthy_ = was_healthy;
+    log::Info("data disk has space again: committed, serving",
+              {{"stage", options_.name},
+               {"waited_ms", static_cast<int64_t>(
+                                 std::chrono::duration_cast<milliseconds>(
+                                     std::chrono::steady_clock::now() - since)
+                                     .count())}});
+  }
+  return status;
 }
 
 void Loop::Stopped(const absl::Status& error, const PoisonRecord& poison,
@@ -643,6 +691,7 @@ void Loop::RunUntilStopped(const std::atomic<bool>& stop) {
 }
 
 absl::Status Loop::Replay(const Ranges& ranges, const std::atomic<bool>& stop) {
+  stop_ = &stop;
   ReadOptions read;
   read.batch_max = options_.batch_max;
   read.stop = &stop;
@@ -852,6 +901,12 @@ absl::Status Loop::PollOnce(kafka::TopicReader* reader,
                             kafka::GroupConsumer* group,
                             const std::atomic<bool>& stop,
                             std::chrono::steady_clock::time_point* last_tick) {
+  if (rejoin_) {
+    // A commit found that the partitions may have moved (see
+    // OutlivedPollInterval): nothing after it may be committed either.
+    return absl::UnavailableError(
+        "the group may have moved the partitions; rejoining");
+  }
   std::vector<kafka::Record> batch;
   // With a transaction open, polls do not wait: when nothing more is there
   // to read, it is committed at once (below), so a reader who saw its
@@ -906,6 +961,7 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
   }
   stuck_ = false;
   rejoin_ = false;
+  stop_ = &stop;
   pending_.reset();
   polled_at_.reset();
   poll_budget_ = PollBudget(options_.consumer);

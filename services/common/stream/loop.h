@@ -61,6 +61,7 @@
 
 #include "absl/status/statusor.h"
 #include "prometheus/counter.h"
+#include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 #include "services/common/audit/trail.h"
 #include "services/common/kafka/consumer.h"
@@ -323,7 +324,14 @@ class Loop {
   // ...): a poison record when `poison` names one, else a store error.
   void Stopped(const absl::Status& error, const PoisonRecord& poison,
                std::string_view what);
+  // Commits `tx`; on a full disk waits for space (WaitForDiskSpace). False
+  // (logged, NOT_SERVING) when it failed otherwise or the loop stopped.
   bool CommitOrLog(store::KvTx& tx);
+  // The store said its disk is full (`status`): NOT_SERVING
+  // (fruition_stream_disk_full 1), the commit retried every second until it
+  // goes through (serving again), the loop stops, or the wait outlived
+  // max.poll.interval.ms (rejoin_: dropped). The last commit's status.
+  absl::Status WaitForDiskSpace(store::KvTx& tx, absl::Status status);
   // Reads the whole of the global tables before the group's partitions;
   // sets `reader` to go on reading them. False if stuck (NOT_SERVING).
   absl::StatusOr<bool> ReadGlobalTables(
@@ -374,6 +382,9 @@ class Loop {
   prometheus::Counter* records_counter_ = nullptr;
   prometheus::Counter* skipped_counter_ = nullptr;
   prometheus::Counter* store_errors_counter_ = nullptr;
+  prometheus::Gauge* disk_full_gauge_ = nullptr;
+  // Run's or Replay's stop signal (waits that are not given one use it).
+  const std::atomic<bool>* stop_ = nullptr;
   prometheus::Counter* outputs_counter_ = nullptr;
   prometheus::Counter* poison_counter_ = nullptr;  // cause="unreadable"
   // cause="output_refused": an output Kafka refused for good.

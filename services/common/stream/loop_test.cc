@@ -761,6 +761,47 @@ TEST_F(LoopTest, StoreReadErrorStopsThePartitionAndCommitsNothing) {
   for (const auto& [tp, end] : *ends) EXPECT_EQ(end, 0);
 }
 
+// SPEC §8: a full disk stops, then recovers, losing nothing. The store's
+// commits fail as RocksDB's do on ENOSPC (RESOURCE_EXHAUSTED) until space
+// "returns".
+TEST_F(LoopTest, FullDiskStopsServingThenRecoversLosingNothing) {
+  ProduceInput(40, "before");
+  std::atomic<bool> full{true};
+  std::atomic<int> refused{0};
+  store_->SetWriteFault([&] {
+    if (!full.load()) return absl::OkStatus();
+    ++refused;
+    return absl::ResourceExhaustedError(
+        "store write: IO error: No space left on device (injected)");
+  });
+  CountingHandler handler;
+  prometheus::Registry registry;
+  Loop loop(Options(), store_.get(), producer_.get(), &handler, &registry);
+  Running running(loop);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return testing::GaugeValue(registry, "fruition_stream_disk_full") == 1;
+      },
+      seconds(30)));
+  EXPECT_FALSE(loop.Healthy());
+  // Held, and retrying: every second, nothing consumed past the open
+  // transaction.
+  ASSERT_TRUE(WaitFor([&] { return refused.load() >= 3; }, seconds(30)));
+  EXPECT_FALSE(loop.Healthy());
+  EXPECT_EQ(StoredCount(store_.get(), 0) + StoredCount(store_.get(), 1), 0);
+  full = false;
+  ASSERT_TRUE(WaitFor([&] { return loop.Healthy(); }, seconds(30)));
+  EXPECT_EQ(testing::GaugeValue(registry, "fruition_stream_disk_full"), 0);
+  ProduceInput(20, "after");
+  ASSERT_TRUE(WaitForBoth(StoredCount, store_.get(), 60, seconds(60)));
+  running.Stop();
+  store_->SetWriteFault(nullptr);
+  // Every record counted once, every output produced once.
+  EXPECT_EQ(StoredCount(store_.get(), 0), 60);
+  EXPECT_EQ(StoredCount(store_.get(), 1), 60);
+  ExpectEachOutputOnce(ReadOut(), 120);
+}
+
 TEST_F(LoopTest, PoisonStopsThePartitionUntilAnAuditedSkip) {
   ProduceOne(0, "bad");  // offset 0 of partition 0
   ProduceInput(5, "after");

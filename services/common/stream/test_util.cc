@@ -36,4 +36,13 @@ double CounterValue(prometheus::Registry& registry, const std::string& name) {
   return total;
 }
 
+double GaugeValue(prometheus::Registry& registry, const std::string& name) {
+  double total = 0;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& m : family.metric) total += m.gauge.value;
+  }
+  return total;
+}
+
 }  // namespace fruition::stream::testing

@@ -32,6 +32,8 @@ std::string KeyIn(const std::string& tag, int32_t partition, int partitions);
 // The value of counter `name` in `registry`, summed over its labels (0 if
 // absent).
 double CounterValue(prometheus::Registry& registry, const std::string& name);
+// The sum of gauge `name`'s values in `registry` (0 if absent).
+double GaugeValue(prometheus::Registry& registry, const std::string& name);
 
 }  // namespace fruition::stream::testing
 
