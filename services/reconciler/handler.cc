@@ -103,7 +103,8 @@ ReadBack KafkaReadBack(const kafka::ConsumerOptions& options) {
       }
       behind = false;
       for (const auto& [tp, end] : ends) {
-        if (at[tp] < end) behind = true;
+        // At the end of the log, what is left is transaction markers.
+        if (at[tp] < end && (*reader)->at_end().count(tp) == 0) behind = true;
       }
     }
     return out;

@@ -615,6 +615,84 @@ TEST_F(EvidenceIntegrationTest, SecondInstanceTakesOverAKilledOnesPartitions) {
   WaitForExpected(s);
 }
 
+// SPEC §8 fencing: an instance paused (SIGSTOP) past its session while it
+// holds a transaction, whose partitions a second instance took over, writes
+// nothing that anyone reads once it resumes (SIGCONT): it tries (its
+// transaction's commit is refused: fruition_stream_transactions_aborted_total
+// counts it), and the assessments stay the new owner's. Without fencing its
+// stale assessments (made before the evidence was added) would land after
+// the new owner's and become the latest.
+TEST_F(EvidenceIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
+  const Scenario s = MakeScenario(nonce_, testing::Scaled(900), canary_);
+  const int metrics_a = testing::FreePort();
+  // A's outputs linger a second before they are sent: while claims flow it
+  // is almost always inside a transaction, so the pause lands in one.
+  auto a = StartEvidence("a", testing::FreePort(), "", metrics_a, {},
+                         ",linger.ms=1000");
+  auto b = StartEvidence("b", testing::FreePort());
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        std::ifstream la(logs_[0]), lb(logs_[1]);
+        const std::string ta((std::istreambuf_iterator<char>(la)), {});
+        const std::string tb((std::istreambuf_iterator<char>(lb)), {});
+        return ta.find("partitions assigned") != std::string::npos &&
+               tb.find("partitions assigned") != std::string::npos;
+      },
+      seconds(60)));
+  Produce(s.designations);
+  // Claims in small steps, and the pause in the middle of them.
+  std::atomic<bool> feeding{true};
+  std::thread feeder([&] {
+    const size_t step = std::max<size_t>(1, s.claims.size() / 40);
+    for (size_t i = 0; i < s.claims.size(); i += step) {
+      Produce(std::vector<v1::AgencyReport>(
+          s.claims.begin() + i,
+          s.claims.begin() + std::min(s.claims.size(), i + step)));
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    feeding = false;
+  });
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return testing::MetricSum(metrics_a, "fruition_stream_outputs_total")
+                   .value_or(0) > 0;
+      },
+      seconds(60)))
+      << "instance a produced nothing";
+  const double aborted_before =
+      testing::MetricSum(metrics_a,
+                         "fruition_stream_transactions_aborted_total")
+          .value_or(-1);
+  a->Signal(SIGSTOP);
+  feeder.join();
+  // Past a's session (6 s): b owns every partition, replays a's, and then
+  // sees the added evidence, which changes the assessments.
+  std::this_thread::sleep_for(seconds(10));
+  Produce(s.added);
+  const auto settled = WaitForExpected(s);
+  a->Signal(SIGCONT);
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return testing::MetricSum(metrics_a,
+                                  "fruition_stream_transactions_aborted_total")
+                   .value_or(0) > aborted_before;
+      },
+      seconds(60)))
+      << "the resumed instance never tried to commit: the pause did not land "
+         "inside a transaction";
+  EXPECT_TRUE(LogsContain("kafka transaction aborted"));
+  // Let whatever a would write land, then: still the new owner's results.
+  std::this_thread::sleep_for(seconds(5));
+  const auto after = WaitForExpected(s);
+  EXPECT_EQ(after.size(), settled.size());
+  for (const auto& [claim, assessment] : settled) {
+    auto it = after.find(claim);
+    ASSERT_NE(it, after.end()) << claim;
+    EXPECT_EQ(it->second.SerializeAsString(), assessment.SerializeAsString())
+        << claim << " changed after the paused instance resumed";
+  }
+}
+
 TEST_F(EvidenceIntegrationTest,
        ReadsAreAuthorizedAuditedAndSealedTextStaysPut) {
   const Scenario s = MakeScenario(nonce_, testing::Scaled(27), canary_);

@@ -544,4 +544,53 @@ std::optional<double> MetricSum(int port, const std::string& name) {
   return total;
 }
 
+absl::StatusOr<GroupProgress> ProgressOf(const std::string& bootstrap,
+                                         const std::string& group,
+                                         const std::string& topic) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err,
+                    sizeof(err));
+  // Never joins: only reads what the group committed. read_uncommitted: an
+  // offset fetch does not wait for a transaction a killed member left open
+  // (its offsets are not committed, and not counted).
+  rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof(err));
+  rd_kafka_conf_set(conf, "isolation.level", "read_uncommitted", err,
+                    sizeof(err));
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+  if (rk == nullptr) return absl::InternalError(err);
+  GroupProgress out;
+  absl::Status status;
+  rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, t, &md, 10000);
+  rd_kafka_topic_destroy(t);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1) {
+    status = absl::UnavailableError(StrCat("metadata of ", topic));
+  } else {
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
+    for (int i = 0; i < md->topics[0].partition_cnt; ++i) {
+      const int32_t p = md->topics[0].partitions[i].id;
+      rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
+      int64_t low = 0, high = 0;
+      rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high,
+                                       10000);
+      out.end += high;
+    }
+    e = rd_kafka_committed(rk, list, 10000);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      status = absl::UnavailableError(rd_kafka_err2str(e));
+    }
+    for (int i = 0; i < list->cnt; ++i) {
+      if (list->elems[i].offset >= 0) out.committed += list->elems[i].offset;
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+  if (md != nullptr) rd_kafka_metadata_destroy(md);
+  rd_kafka_destroy(rk);
+  if (!status.ok()) return status;
+  return out;
+}
+
 }  // namespace fruition::testing

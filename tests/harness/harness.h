@@ -186,6 +186,18 @@ bool AnyFileContains(const std::string& dir, const std::string& needle);
 // cannot be read or has no such metric.
 std::optional<double> MetricSum(int port, const std::string& name);
 
+// The offsets consumer group `group` has committed in Kafka for `topic`
+// (the services commit them in their output transactions), summed over the
+// partitions, and the topic's end offsets summed: how far the group's work
+// on `topic` is done.
+struct GroupProgress {
+  int64_t committed = 0;
+  int64_t end = 0;
+};
+absl::StatusOr<GroupProgress> ProgressOf(const std::string& bootstrap,
+                                         const std::string& group,
+                                         const std::string& topic);
+
 }  // namespace fruition::testing
 
 #endif  // FRUITION_TESTS_HARNESS_HARNESS_H_

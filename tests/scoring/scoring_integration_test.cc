@@ -43,6 +43,7 @@
 namespace fruition {
 namespace {
 
+using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::Outgoing;
 using testing::Process;
@@ -173,7 +174,7 @@ void ExpectDeclinedThenCharged(const sim::ScoringSubject& x, const AddFn& add) {
     }
   }
   if (first != nullptr) {
-    for (const std::string unit :
+    for (const std::string& unit :
          {"district:" + first->district, std::string(kNational)}) {
       add(unit, first->at, [](Expected& e) { ++e.declined_charged; });
     }
@@ -437,10 +438,10 @@ class ScoringIntegrationTest
   }
 
   // Starts instance `name` (its own data dir and audit chain), with `extra`
-  // flags.
+  // flags, and with `wait` waits until it is SERVING.
   std::unique_ptr<Process> StartScoring(
       const std::string& name, int port, int metrics_port = 0,
-      const std::vector<std::string>& extra = {}) {
+      const std::vector<std::string>& extra = {}, bool wait = true) {
     std::vector<std::string> args = {
         "--kafka-bootstrap=" + bootstrap(),
         std::string("--kafka-properties=session.timeout.ms=6000,") +
@@ -459,6 +460,7 @@ class ScoringIntegrationTest
     auto process = Process::Start(
         testing::Runfile("services/scoring/fruition-scoring"), args, log);
     EXPECT_TRUE(process.ok()) << process.status();
+    if (!wait) return std::move(*process);
     EXPECT_TRUE(testing::WaitUntil(
         [&] {
           return testing::HealthStatus(StrCat("127.0.0.1:", port)) == "SERVING";
@@ -597,19 +599,49 @@ TEST_F(ScoringIntegrationTest, ShuffledInputGivesTheSameIndicators) {
 TEST_F(ScoringIntegrationTest, KillNineThreeTimesGivesTheSameIndicators) {
   const Population pop = Generate(nonce_, testing::Scaled(2400), 3);
   const int port = testing::FreePort();
-  auto scoring = StartScoring("a", port);
-  // Four chunks; after each of the first three, kill -9 while it works.
+  const int metrics = testing::FreePort();
+  const std::string reports = prefix_ + std::string(topics::kReports);
+  const std::string group = "fruition-scoring-test-" + nonce_;
+  // Four chunks, each produced while no instance runs; the first three are
+  // each cut by a kill -9 in the middle of the backlog it finds.
   const size_t chunk = pop.records.size() / 4 + 1;
+  std::unique_ptr<Process> scoring;
+  int64_t committed_before = 0;
   for (int k = 0; k < 4; ++k) {
     const size_t begin = k * chunk;
     const size_t end = std::min(pop.records.size(), begin + chunk);
     ASSERT_TRUE(
         Produce({pop.records.begin() + begin, pop.records.begin() + end}).ok());
-    if (k == 3) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(300 + 400 * k));
+    if (k == 3) {
+      scoring = StartScoring("a", port, metrics);
+      break;
+    }
+    // Killed as soon as stage 1 has committed part of the backlog it finds
+    // (its offsets go to Kafka with its output transactions).
+    scoring = StartScoring("a", port, metrics, {}, /*wait=*/false);
+    int64_t seen = committed_before;
+    ASSERT_TRUE(testing::WaitUntil(
+        [&] {
+          auto p = testing::ProgressOf(bootstrap(), group, reports);
+          if (p.ok()) seen = p->committed;
+          return seen > committed_before;
+        },
+        seconds(90), milliseconds(20)))
+        << "kill " << k + 1 << ": stage 1 committed nothing";
     scoring->Signal(SIGKILL);
     scoring->Wait(seconds(10));
-    scoring = StartScoring("a", port);
+    // The kill landed while work was in flight: stage 1 had committed some
+    // of the backlog (above), not all of it.
+    auto progress = testing::ProgressOf(bootstrap(), group, reports);
+    ASSERT_TRUE(progress.ok()) << progress.status();
+    EXPECT_LT(progress->committed, progress->end)
+        << "kill " << k + 1 << " landed after stage 1 had committed every "
+        << "report";
+    EXPECT_GT(progress->committed, committed_before) << "kill " << k + 1;
+    std::cerr << "kill " << k + 1 << ": stage 1 had committed "
+              << progress->committed << " of " << progress->end
+              << " report offsets\n";
+    committed_before = progress->committed;
   }
   ExpectConverges(pop, {port});
 }

@@ -56,7 +56,8 @@ bool Transient(rd_kafka_resp_err_t err) {
 // what is already fetched.
 absl::StatusOr<std::vector<Record>> PollHandle(
     rd_kafka_t* rk, int max, std::chrono::milliseconds timeout,
-    std::vector<Record>* into, std::set<TopicPartition>* at_end = nullptr) {
+    std::vector<Record>* into, std::set<TopicPartition>* at_end = nullptr,
+    std::map<TopicPartition, int64_t>* ends = nullptr) {
   int wait_ms = static_cast<int>(timeout.count());
   while (static_cast<int>(into->size()) < max) {
     rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, wait_ms);
@@ -64,9 +65,18 @@ absl::StatusOr<std::vector<Record>> PollHandle(
     if (msg == nullptr) break;
     std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)>
         holder(msg, &rd_kafka_message_destroy);
-    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && at_end != nullptr) {
-      at_end->emplace(msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "",
-                      msg->partition);
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF &&
+        (at_end != nullptr || ends != nullptr)) {
+      TopicPartition tp(
+          msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "",
+          msg->partition);
+      // A log may end in transaction markers, which never come as records:
+      // the end is where the consumer stands, not the last record + 1.
+      if (ends != nullptr) {
+        int64_t& end = (*ends)[tp];
+        end = std::max(end, static_cast<int64_t>(msg->offset));
+      }
+      if (at_end != nullptr) at_end->insert(std::move(tp));
       continue;
     }
     if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -182,6 +192,8 @@ absl::StatusOr<std::unique_ptr<GroupConsumer>> GroupConsumer::Create(
   c->on_revoke_ = std::move(on_revoke);
   auto props = BaseProperties(options);
   props["group.id"] = options.group_id;
+  // TakeEnds(): where each partition's log ends, past transaction markers.
+  props["enable.partition.eof"] = "true";
   // Eager rebalancing: every revocation is of the whole assignment, after
   // which the owner has handed over and committed everything.
   props.emplace("partition.assignment.strategy", "range,roundrobin");
@@ -234,7 +246,7 @@ void GroupConsumer::Rebalance(rd_kafka_s* rk, int err, void* partitions,
 
 absl::StatusOr<std::vector<Record>> GroupConsumer::Poll(
     int max, std::chrono::milliseconds timeout) {
-  return PollHandle(rk_, max, timeout, &unreturned_);
+  return PollHandle(rk_, max, timeout, &unreturned_, nullptr, &ends_);
 }
 
 void GroupConsumer::Close() {
@@ -263,6 +275,8 @@ absl::StatusOr<std::unique_ptr<TopicReader>> TopicReader::Create(
   // Offsets are the owner's; the group id only satisfies librdkafka.
   props["group.id"] =
       options.group_id.empty() ? "fruition-reader" : options.group_id;
+  // at_end(): a log may end in transaction markers, never returned.
+  props["enable.partition.eof"] = "true";
   auto rk = NewConsumer(props, nullptr, nullptr);
   if (!rk.ok()) return rk.status();
   r->rk_ = *rk;
@@ -360,6 +374,22 @@ absl::StatusOr<std::map<TopicPartition, int64_t>> EndOffsets(
   std::map<TopicPartition, int64_t> ends;
   for (const auto& [tp, m] : *marks) ends[tp] = m.second;
   return ends;
+}
+
+std::map<TopicPartition, int64_t> GroupConsumer::TakeEnds() {
+  std::map<TopicPartition, int64_t> out;
+  out.swap(ends_);
+  return out;
+}
+
+std::shared_ptr<rd_kafka_consumer_group_metadata_s>
+GroupConsumer::GroupMetadata() const {
+  if (rk_ == nullptr || closed_) return nullptr;
+  return std::shared_ptr<rd_kafka_consumer_group_metadata_s>(
+      rd_kafka_consumer_group_metadata(rk_),
+      [](rd_kafka_consumer_group_metadata_s* m) {
+        if (m != nullptr) rd_kafka_consumer_group_metadata_destroy(m);
+      });
 }
 
 }  // namespace fruition::kafka

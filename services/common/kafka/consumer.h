@@ -27,6 +27,7 @@
 #include "services/common/kafka/record.h"
 
 struct rd_kafka_s;
+struct rd_kafka_consumer_group_metadata_s;
 struct rd_kafka_message_s;
 
 namespace fruition::kafka {
@@ -67,6 +68,15 @@ class GroupConsumer {
   // Partitions currently assigned to this member.
   const std::set<TopicPartition>& assigned() const { return assigned_; }
 
+  // The partitions whose end the consumer reached since the last call, with
+  // the offset it stands at there: a log that ends in transaction markers
+  // (which are never returned as records) ends past its last record.
+  std::map<TopicPartition, int64_t> TakeEnds();
+
+  // This member's group metadata (group, generation, member id), for a
+  // transactional producer's CommitTransaction; null once closed.
+  std::shared_ptr<rd_kafka_consumer_group_metadata_s> GroupMetadata() const;
+
   // Leaves the group now (revocation callbacks run); Poll() must not be
   // called afterwards.
   void Close();
@@ -84,6 +94,7 @@ class GroupConsumer {
   OnRevoke on_revoke_;
   std::vector<Record> unreturned_;
   std::set<TopicPartition> assigned_;
+  std::map<TopicPartition, int64_t> ends_;
   bool closed_ = false;
 };
 

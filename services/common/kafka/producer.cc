@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "services/common/kafka/conf.h"
@@ -125,6 +126,14 @@ absl::StatusOr<rd_kafka_t*> KafkaProducer::NewHandle() {
       {"reconnect.backoff.max.ms", "1000"},
   };
   for (const auto& [name, value] : options_.properties) props[name] = value;
+  if (!options_.transactional_id.empty()) {
+    props["transactional.id"] = options_.transactional_id;
+    props["transaction.timeout.ms"] =
+        std::to_string(options_.transaction_timeout_ms);
+    // librdkafka requires message.timeout.ms <= transaction.timeout.ms.
+    props["message.timeout.ms"] = std::to_string(std::min(
+        options_.delivery_timeout_ms, options_.transaction_timeout_ms));
+  }
   auto new_conf = NewConf(props);
   if (!new_conf.ok()) return new_conf.status();
   rd_kafka_conf_t* conf = *new_conf;
@@ -309,6 +318,100 @@ void KafkaProducer::InjectFatalErrorForTesting() {
     rd_kafka_test_fatal_error(rk_,
                               RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
                               "injected by test");
+  }
+}
+
+namespace {
+
+constexpr int kTxnTimeoutMs = 30000;
+
+// The status of a failed transactional call (and frees `error`): ABORTED
+// naming Kafka's error.
+absl::Status TxnError(rd_kafka_error_t* error, std::string_view what) {
+  absl::Status s =
+      absl::AbortedError(StrCat(what, ": ", rd_kafka_error_name(error), " (",
+                                rd_kafka_error_string(error), ")"));
+  rd_kafka_error_destroy(error);
+  return s;
+}
+
+}  // namespace
+
+absl::Status KafkaProducer::BeginTransaction() {
+  std::shared_lock<std::shared_mutex> lock(handle_mu_);
+  if (rk_ == nullptr || stopping_) {
+    return absl::UnavailableError("producer closed");
+  }
+  if (txn_ready_.load() != rk_) {
+    // Also fences this id's earlier incarnation: whatever it left open is
+    // aborted before the first transaction here begins.
+    if (rd_kafka_error_t* e = rd_kafka_init_transactions(rk_, kTxnTimeoutMs)) {
+      if (rd_kafka_error_is_fatal(e)) fatal_ = true;
+      return TxnError(e, "init transactions");
+    }
+    txn_ready_ = rk_;
+  }
+  if (rd_kafka_error_t* e = rd_kafka_begin_transaction(rk_)) {
+    if (rd_kafka_error_is_fatal(e)) fatal_ = true;
+    return TxnError(e, "begin transaction");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status KafkaProducer::CommitTransaction(
+    const std::map<TopicPartition, int64_t>& offsets,
+    const rd_kafka_consumer_group_metadata_s* group) {
+  std::shared_lock<std::shared_mutex> lock(handle_mu_);
+  if (rk_ == nullptr) return absl::AbortedError("producer closed");
+  rd_kafka_error_t* error = nullptr;
+  if (!offsets.empty() && group != nullptr) {
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+    for (const auto& [tp, next] : offsets) {
+      rd_kafka_topic_partition_list_add(list, tp.first.c_str(), tp.second)
+          ->offset = next;
+    }
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (error != nullptr) rd_kafka_error_destroy(error);
+      error =
+          rd_kafka_send_offsets_to_transaction(rk_, list, group, kTxnTimeoutMs);
+      if (error == nullptr || !rd_kafka_error_is_retriable(error)) break;
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+  for (int attempt = 0; error == nullptr && attempt < 3; ++attempt) {
+    error = rd_kafka_commit_transaction(rk_, kTxnTimeoutMs);
+    if (error == nullptr) return absl::OkStatus();
+    if (!rd_kafka_error_is_retriable(error)) break;
+    rd_kafka_error_destroy(error);
+    error = nullptr;
+  }
+  if (error == nullptr) {
+    error = rd_kafka_error_new(RD_KAFKA_RESP_ERR__TIMED_OUT,
+                               "commit did not complete");
+  }
+  if (rd_kafka_error_is_fatal(error)) {
+    // Fenced by a newer incarnation of this transactional id, or by the
+    // coordinator aborting a transaction that outlived its timeout:
+    // recreated (and initialised again) before the next one.
+    fatal_ = true;
+  } else if (rd_kafka_error_t* a =
+                 rd_kafka_abort_transaction(rk_, kTxnTimeoutMs)) {
+    if (rd_kafka_error_is_fatal(a)) fatal_ = true;
+    rd_kafka_error_destroy(a);
+  }
+  return TxnError(error, "transaction aborted");
+}
+
+void KafkaProducer::AbortTransaction() {
+  std::shared_lock<std::shared_mutex> lock(handle_mu_);
+  if (rk_ == nullptr || txn_ready_.load() != rk_) return;
+  if (rd_kafka_error_t* e = rd_kafka_abort_transaction(rk_, kTxnTimeoutMs)) {
+    if (rd_kafka_error_is_fatal(e)) fatal_ = true;
+    log::Warn("kafka transaction abort failed",
+              {{"error", rd_kafka_error_name(e)},
+               {"reason", rd_kafka_error_string(e)}});
+    rd_kafka_error_destroy(e);
   }
 }
 

@@ -36,6 +36,7 @@
 #include "services/common/kafka/record.h"
 
 struct rd_kafka_s;
+struct rd_kafka_consumer_group_metadata_s;
 
 namespace fruition::kafka {
 
@@ -92,6 +93,32 @@ class Producer {
   // False while no broker is reachable (last probe failed or all brokers
   // down); services turn their gRPC health NOT_SERVING on it.
   virtual bool Healthy() const = 0;
+
+  // Kafka transactions, for a producer made with a transactional id (the
+  // stream loop's fencing, docs/DESIGN.md "Fencing"). Records produced
+  // between Begin and Commit are visible to read_committed readers only
+  // once committed, and not at all if aborted.
+  virtual bool transactional() const { return false; }
+  // Opens a transaction (initialising the producer's transactions first).
+  virtual absl::Status BeginTransaction() {
+    return absl::UnimplementedError("not a transactional producer");
+  }
+  // Adds `offsets` (next offsets of input partitions) for the consumer
+  // group `group` to the transaction and commits it. The broker checks that
+  // `group`'s member still has its generation: a member the group has
+  // dropped (paused past its session) fails here, and nothing it produced
+  // in the transaction is ever read. OK: committed. Otherwise the
+  // transaction is aborted: ABORTED, the message naming Kafka's error
+  // (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, PRODUCER_FENCED, ...).
+  virtual absl::Status CommitTransaction(
+      const std::map<TopicPartition, int64_t>& offsets,
+      const rd_kafka_consumer_group_metadata_s* group) {
+    (void)offsets;
+    (void)group;
+    return absl::UnimplementedError("not a transactional producer");
+  }
+  // Aborts the open transaction, if any.
+  virtual void AbortTransaction() {}
 };
 
 struct ProducerOptions {
@@ -107,6 +134,14 @@ struct ProducerOptions {
   int health_probe_interval_ms = 1000;
   // Extra librdkafka properties (security.protocol, sasl.*, ssl.*, ...).
   std::map<std::string, std::string> properties;
+  // Non-empty: a transactional producer (transactional.id). Unique per
+  // producing instance and stable across its restarts, so that a restart
+  // aborts what the crashed incarnation left open.
+  std::string transactional_id;
+  // How long a transaction may stay open before the broker aborts it
+  // (transaction.timeout.ms): what a paused instance's open transaction
+  // can hold back read_committed readers at most.
+  int transaction_timeout_ms = 20000;
 };
 
 class KafkaProducer : public Producer {
@@ -129,6 +164,15 @@ class KafkaProducer : public Producer {
                  std::string_view key, std::string_view value,
                  const std::vector<Header>& headers,
                  DeliveryCallback done) override;
+
+  bool transactional() const override {
+    return !options_.transactional_id.empty();
+  }
+  absl::Status BeginTransaction() override;
+  absl::Status CommitTransaction(
+      const std::map<TopicPartition, int64_t>& offsets,
+      const rd_kafka_consumer_group_metadata_s* group) override;
+  void AbortTransaction() override;
 
   // Times the producer was recreated after a fatal error.
   int64_t recreations() const { return recreations_.load(); }
@@ -155,6 +199,9 @@ class KafkaProducer : public Producer {
   std::atomic<bool> fatal_{false};
   std::atomic<bool> healthy_{false};
   std::atomic<int64_t> recreations_{0};
+  // The handle whose transactions are initialised (rk_ after
+  // init_transactions; a recreated handle needs it again).
+  std::atomic<rd_kafka_s*> txn_ready_{nullptr};
   std::thread poller_;
   std::thread prober_;
 };

@@ -1,7 +1,10 @@
 #include "services/common/service/component.h"
 
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 
+#include "services/common/audit/kafka_trail.h"
 #include "services/common/service/trail.h"
 #include "services/common/strings.h"
 
@@ -18,6 +21,7 @@ bool LoopComponent::Ready() const {
 }
 
 absl::Status LoopComponent::Start(server::ShutdownSignal* /*stop*/) {
+  if (!add_error_.ok()) return add_error_;
   for (auto& loop : loops_) {
     stream::Loop* l = loop.get();
     threads_.emplace_back([this, l] { l->RunUntilStopped(stop_); });
@@ -31,6 +35,7 @@ absl::Status LoopComponent::Stop() {
     if (t.joinable()) t.join();
   }
   threads_.clear();
+  for (auto& p : producers_) (void)p->Flush(std::chrono::seconds(5));
   if (producer_ != nullptr) (void)producer_->Flush(std::chrono::seconds(5));
   return absl::OkStatus();
 }
@@ -82,8 +87,32 @@ stream::Loop* LoopComponent::AddLoop(stream::LoopOptions options,
   }
   if (options.skip.empty()) options.skip = config_.skip_records;
   if (options.trail == nullptr) options.trail = trail_.get();
-  loops_.push_back(std::make_unique<stream::Loop>(
-      options, store, producer_.get(), handler, registry));
+  kafka::Producer* producer = producer_.get();
+  if (!options.group_topics.empty()) {
+    // A group member's outputs go in Kafka transactions committed with its
+    // input offsets (fencing, docs/DESIGN.md "Fencing"): a producer of its
+    // own, whose transactional id is stable across restarts (instance and
+    // data dir: a restart aborts what its crashed incarnation left open)
+    // and unique among running instances (RocksDB locks the data dir).
+    kafka::ProducerOptions p;
+    p.bootstrap_servers = config_.kafka_bootstrap;
+    p.client_id = StrCat(client_id_, "-", options.name);
+    p.properties = config_.kafka_properties;
+    std::error_code ec;
+    const auto dir = std::filesystem::absolute(config_.data_dir, ec);
+    p.transactional_id =
+        StrCat(audit::DefaultWriter(p.client_id), ":",
+               ec ? config_.data_dir : dir.lexically_normal().string());
+    auto created = kafka::KafkaProducer::Create(p);
+    if (created.ok()) {
+      producers_.push_back(std::move(*created));
+      producer = producers_.back().get();
+    } else if (add_error_.ok()) {
+      add_error_ = created.status();
+    }
+  }
+  loops_.push_back(std::make_unique<stream::Loop>(options, store, producer,
+                                                  handler, registry));
   return loops_.back().get();
 }
 

@@ -95,7 +95,8 @@ class LoopComponent : public Component {
   absl::StatusOr<store::KvStore*> AddStore(
       const std::string& subdir, const std::vector<std::string>& tables);
 
-  // Adds a loop applying `handler` to `store`, producing with the producer;
+  // Adds a loop applying `handler` to `store`, producing with the producer
+  // (a group member: a transactional producer of its own);
   // `options.consumer` and `options.skip` come from the config when unset.
   stream::Loop* AddLoop(stream::LoopOptions options, store::KvStore* store,
                         stream::Handler* handler,
@@ -114,7 +115,11 @@ class LoopComponent : public Component {
   std::vector<std::unique_ptr<store::KvStore>> stores_;
   std::unique_ptr<kafka::KafkaProducer> producer_;
   std::unique_ptr<audit::Trail> trail_;
-  // After the stores and the producer: destroyed before them.
+  // Each group loop's transactional producer (AddLoop).
+  std::vector<std::unique_ptr<kafka::KafkaProducer>> producers_;
+  // The first error AddLoop met (Start returns it).
+  absl::Status add_error_;
+  // After the stores and the producers: destroyed before them.
   std::vector<std::unique_ptr<stream::Loop>> loops_;
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;

@@ -235,6 +235,15 @@ Loop::Loop(LoopOptions options, store::KvStore* store,
                  "reached, by stage")
              .Register(*registry)
              .Add(labels);
+    aborted_counter_ =
+        &prometheus::BuildCounter()
+             .Name("fruition_stream_transactions_aborted_total")
+             .Help(
+                 "Kafka transactions of outputs aborted (fenced by the "
+                 "group, or a failed record), after which the stage "
+                 "rejoins from its stored offsets, by stage")
+             .Register(*registry)
+             .Add(labels);
     disk_full_gauge_ =
         &prometheus::BuildGauge()
              .Name("fruition_stream_disk_full")
@@ -277,10 +286,11 @@ std::vector<int32_t> Loop::OwnedPartitions() const {
 bool Loop::ProduceAll(const std::vector<Output>& outputs,
                       const std::atomic<bool>& stop) {
   Refusal refused;
-  switch (Produce(outputs, stop, &refused)) {
+  switch (ProduceCommitted(outputs, stop, &refused)) {
     case Produced::kAcknowledged:
       return true;
     case Produced::kStopped:
+    case Produced::kFailed:
       return false;
     case Produced::kRefused:
       OutputRefused(outputs[refused.index], refused, "produce");
@@ -324,7 +334,8 @@ void Loop::Send(const std::vector<Output>& outputs,
 
 Loop::Produced Loop::Await(const std::vector<Output>& outputs,
                            const std::shared_ptr<Acks>& acks,
-                           const std::atomic<bool>& stop, Refusal* refused) {
+                           const std::atomic<bool>& stop, Refusal* refused,
+                           bool in_txn) {
   for (int attempt = 1;; ++attempt) {
     std::vector<size_t> failed;
     {
@@ -335,6 +346,12 @@ Loop::Produced Loop::Await(const std::vector<Output>& outputs,
         return Produced::kRefused;
       }
       failed.swap(acks->failed);
+      if (!failed.empty() && in_txn) {
+        // A transaction with a failed record can only be aborted: its
+        // batches are applied again from the stored offsets.
+        *refused = Refusal{failed.front(), acks->last_error};
+        return Produced::kFailed;
+      }
       if (!failed.empty()) {
         log::Warn("outputs not acknowledged; retrying",
                   {{"stage", options_.name},
@@ -370,6 +387,74 @@ Loop::Produced Loop::Produce(const std::vector<Output>& outputs,
   auto acks = std::make_shared<Acks>();
   Send(outputs, all, acks);
   return Await(outputs, acks, stop, refused);
+}
+
+bool Loop::Transactional() const {
+  return producer_ != nullptr && producer_->transactional() &&
+         !options_.group_topics.empty();
+}
+
+bool Loop::BeginTxn(bool* open) {
+  if (!Transactional() || *open) return true;
+  if (absl::Status s = producer_->BeginTransaction(); !s.ok()) {
+    TxnFailed(s, "begin");
+    return false;
+  }
+  *open = true;
+  return true;
+}
+
+bool Loop::CommitTxn() {
+  // Every owned partition's next offset (those the transaction did not move
+  // too): the broker checks the member's generation on them, which is what
+  // fences a member the group has dropped.
+  const std::map<kafka::TopicPartition, int64_t> offsets = positions_;
+  const auto group = group_ != nullptr ? group_->GroupMetadata() : nullptr;
+  if (absl::Status s = producer_->CommitTransaction(offsets, group.get());
+      !s.ok()) {
+    TxnFailed(s, "commit");
+    return false;
+  }
+  return true;
+}
+
+void Loop::TxnFailed(const absl::Status& error, std::string_view what) {
+  if (aborted_counter_ != nullptr) aborted_counter_->Increment();
+  log::Warn(
+      "kafka transaction aborted: nothing of it is read or committed; "
+      "rejoining the group from the stored offsets (a member the group "
+      "dropped, e.g. paused past its session, is fenced here)",
+      {{"stage", options_.name},
+       {"during", std::string(what)},
+       {"error", std::string(error.message())}});
+  rejoin_ = true;
+}
+
+void Loop::DropPending() {
+  if (pending_ != nullptr && pending_->txn) producer_->AbortTransaction();
+  pending_.reset();
+}
+
+Loop::Produced Loop::ProduceCommitted(const std::vector<Output>& outputs,
+                                      const std::atomic<bool>& stop,
+                                      Refusal* refused) {
+  if (!Transactional() || outputs.empty()) {
+    return Produce(outputs, stop, refused);
+  }
+  bool open = false;
+  if (!BeginTxn(&open)) return Produced::kFailed;
+  std::vector<size_t> all(outputs.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  auto acks = std::make_shared<Acks>();
+  Send(outputs, all, acks);
+  const Produced produced = Await(outputs, acks, stop, refused, true);
+  if (produced != Produced::kAcknowledged) {
+    producer_->AbortTransaction();
+    if (produced == Produced::kFailed) TxnFailed(refused->status, "produce");
+    return produced;
+  }
+  if (!CommitTxn()) return Produced::kFailed;
+  return Produced::kAcknowledged;
 }
 
 void Loop::OutputRefused(const Output& output, const Refusal& refused,
@@ -584,12 +669,12 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
   p.tx.PopSavePoint();
   if (OutlivedPollInterval()) {
     // Its earlier batches too: the partitions may have moved.
-    pending_.reset();
+    DropPending();
     return true;
   }
   if (producer_ == nullptr && (!applied.outputs.empty() || !flushed->empty())) {
     // Produce logs the wiring error and stops the loop.
-    pending_.reset();
+    DropPending();
     Refusal unused;
     Produce(applied.outputs.empty() ? *flushed : applied.outputs, stop,
             &unused);
@@ -606,6 +691,11 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
   }
   std::vector<size_t> fresh(p.outputs.size() - first);
   for (size_t i = 0; i < fresh.size(); ++i) fresh[i] = first + i;
+  if (!fresh.empty() && !BeginTxn(&p.txn)) {
+    // Dropped with the batches before it: Run rejoins (rejoin_).
+    DropPending();
+    return true;
+  }
   Send(p.outputs, fresh, p.acks);
   p.records.insert(p.records.end(), batch.begin(), batch.end());
   for (PoisonRecord& skipped : applied.skipped) {
@@ -628,10 +718,10 @@ bool Loop::BatchFailed(const absl::Status& error, const PoisonRecord& poison,
   // The batches before it keep their guarantee: committed once their
   // outputs are acknowledged. The loop stops either way.
   if (pending_->records.empty()) {
-    pending_.reset();
+    DropPending();
   } else {
     CommitPending(stop);
-    pending_.reset();
+    DropPending();
   }
   Stopped(error, poison, what);
   return false;
@@ -652,11 +742,20 @@ bool Loop::CommitPending(const std::atomic<bool>& stop, bool one_by_one) {
   // transactions of its own.
   const std::unique_ptr<Pending> p = std::move(pending_);
   Refusal refused;
-  switch (Await(p->outputs, p->acks, stop, &refused)) {
+  const Produced produced =
+      Await(p->outputs, p->acks, stop, &refused, /*in_txn=*/p->txn);
+  // Whatever is not committed below is aborted: its outputs are never read.
+  if (produced != Produced::kAcknowledged && p->txn) {
+    producer_->AbortTransaction();
+  }
+  switch (produced) {
     case Produced::kAcknowledged:
       break;
     case Produced::kStopped:
       return false;
+    case Produced::kFailed:
+      TxnFailed(refused.status, "produce");
+      return true;
     case Produced::kRefused: {
       const Output& output = p->outputs[refused.index];
       if (p->from_flush[refused.index]) {
@@ -668,13 +767,22 @@ bool Loop::CommitPending(const std::atomic<bool>& stop, bool one_by_one) {
       return ProcessOneByOne(p->records, stop);
     }
   }
-  if (OutlivedPollInterval()) return true;
+  if (OutlivedPollInterval()) {
+    if (p->txn) producer_->AbortTransaction();
+    return true;
+  }
   // Audited here, not when applied: batches applied again one record at a
   // time (ProcessOneByOne) reach their skips again. A skip that cannot be
   // audited is not taken (nothing committed; AuditSkip stopped the loop).
   for (const PoisonRecord& skipped : p->skipped) {
-    if (!AuditSkip(skipped).ok()) return false;
+    if (!AuditSkip(skipped).ok()) {
+      if (p->txn) producer_->AbortTransaction();
+      return false;
+    }
   }
+  // Kafka's transaction first: a member the group has dropped learns it
+  // here, before its state moves on (TxnFailed: dropped, rejoin_).
+  if (p->txn && !CommitTxn()) return true;
   return CommitOrLog(p->tx);
 }
 
@@ -738,9 +846,11 @@ bool Loop::Tick(const std::atomic<bool>& stop) {
   }
   if (outputs->empty() && tx.empty()) return true;
   Refusal refused;
-  switch (Produce(*outputs, stop, &refused)) {
+  switch (ProduceCommitted(*outputs, stop, &refused)) {
     case Produced::kAcknowledged:
       return CommitOrLog(tx);
+    case Produced::kFailed:
+      return true;  // aborted; Run rejoins (rejoin_)
     case Produced::kStopped:
       return false;
     case Produced::kRefused:
@@ -779,6 +889,9 @@ absl::StatusOr<bool> Loop::ReadGlobalTables(
   std::map<kafka::TopicPartition, int64_t> at = start;
   auto behind = [&] {
     for (const auto& [tp, mark] : *marks) {
+      // At the end of the log: what is left before the mark is transaction
+      // markers, never returned as records.
+      if ((*reader)->at_end().count(tp) > 0) continue;
       // Records before the low watermark are gone (retention): they cannot
       // be waited for.
       auto it = at.find(tp);
@@ -808,7 +921,7 @@ kafka::StartOffsets Loop::OnAssign(
   const std::string& owned_topic = options_.group_topics.front();
   // The stored offsets below must include every batch applied so far.
   if (!stuck_ && !rejoin_ && !CommitPending(stop)) stuck_ = !stop.load();
-  pending_.reset();
+  DropPending();
   kafka::StartOffsets start;
   std::set<int32_t> added;
   std::set<int32_t> owned;
@@ -866,10 +979,11 @@ kafka::StartOffsets Loop::OnAssign(
   // What OnAssigned wrote must be kept or the partitions not consumed: a
   // failure here stops the loop like one in a batch.
   Refusal refused;
-  const Produced produced = Produce(*outputs, stop, &refused);
+  const Produced produced = ProduceCommitted(*outputs, stop, &refused);
   if (produced == Produced::kRefused) {
     OutputRefused((*outputs)[refused.index], refused, "assignment");
   }
+  if (produced == Produced::kFailed) return start;  // Run rejoins
   if (produced != Produced::kAcknowledged || !CommitOrLog(tx)) {
     stuck_ = !stop.load();
   }
@@ -888,7 +1002,7 @@ void Loop::OnRevoke(const std::vector<kafka::TopicPartition>& tps,
       (!Process(unreturned, stop) || !CommitPending(stop))) {
     stuck_ = true;
   }
-  pending_.reset();
+  DropPending();
   std::lock_guard<std::mutex> lock(owned_mu_);
   for (const auto& tp : tps) {
     if (tp.first == owned_topic) owned_.erase(tp.second);
@@ -924,8 +1038,19 @@ absl::Status Loop::PollOnce(kafka::TopicReader* reader,
         group->Poll(options_.batch_max, batch.empty() ? wait : milliseconds(0));
     if (!recs.ok()) return recs.status();
     polled_at_ = std::chrono::steady_clock::now();
+    // Read to the end: caught up even where the log ends in transaction
+    // markers (CaughtUp compares positions_ with the end at assignment).
+    for (const auto& [tp, end] : group->TakeEnds()) {
+      if (auto it = positions_.find(tp); it != positions_.end()) {
+        it->second = std::max(it->second, end);
+      }
+    }
     // An assignment during the poll may have failed to read the store.
     if (stuck_) return absl::OkStatus();
+    if (rejoin_) {
+      return absl::UnavailableError(
+          "a transaction was aborted during the rebalance; rejoining");
+    }
     for (auto& r : *recs) batch.push_back(std::move(r));
   }
   if (batch.empty()) {
@@ -962,7 +1087,7 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
   stuck_ = false;
   rejoin_ = false;
   stop_ = &stop;
-  pending_.reset();
+  DropPending();
   polled_at_.reset();
   poll_budget_ = PollBudget(options_.consumer);
   std::unique_ptr<kafka::TopicReader> reader;
@@ -989,6 +1114,7 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
         });
     if (!created.ok()) return created.status();
     group = *std::move(created);
+    group_ = group.get();
   }
 
   healthy_ = true;
@@ -1006,13 +1132,14 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
   if (!stuck_ && status.ok() && !rejoin_ && !CommitPending(stop)) {
     stuck_ = !stop.load();
   }
-  pending_.reset();
+  DropPending();
   if (stuck_) {
     // Hold on, NOT_SERVING, until stopped: the operator decides (SPEC §8).
     healthy_ = false;
     while (!stop.load()) std::this_thread::sleep_for(milliseconds(200));
   }
   if (group != nullptr) group->Close();
+  group_ = nullptr;
   healthy_ = false;
   return status;
 }

@@ -244,7 +244,9 @@ class Loop {
 
  private:
   // How Produce ended.
-  enum class Produced { kAcknowledged, kStopped, kRefused };
+  // kFailed: a transaction's record failed or its commit did (aborted;
+  // TxnFailed logged it and set rejoin_).
+  enum class Produced { kAcknowledged, kStopped, kRefused, kFailed };
   // An output Kafka refused for good.
   struct Refusal {
     size_t index = 0;  // in the outputs given to Produce
@@ -270,6 +272,8 @@ class Loop {
     std::vector<PoisonRecord> skipped;
     std::chrono::steady_clock::time_point opened;
     std::shared_ptr<Acks> acks = std::make_shared<Acks>();
+    // A Kafka transaction is open for its outputs (Transactional()).
+    bool txn = false;
   };
   // Produces outputs[i] for every i of `indices`, without waiting.
   void Send(const std::vector<Output>& outputs,
@@ -278,12 +282,33 @@ class Loop {
   // Waits until every output sent with `acks` is acknowledged (producing
   // retriable failures again), `stop` fires, or Kafka refuses one for good
   // (`refused` names the first of them).
+  // `in_txn`: a retriable failure is not retried (a transaction with a
+  // failed record can only be aborted): kFailed, `refused` naming it.
   Produced Await(const std::vector<Output>& outputs,
                  const std::shared_ptr<Acks>& acks,
-                 const std::atomic<bool>& stop, Refusal* refused);
+                 const std::atomic<bool>& stop, Refusal* refused,
+                 bool in_txn = false);
   // Send and Await.
   Produced Produce(const std::vector<Output>& outputs,
                    const std::atomic<bool>& stop, Refusal* refused);
+  // Outputs go in Kafka transactions (fencing, docs/DESIGN.md "Fencing"):
+  // a transactional producer and a consumer group.
+  bool Transactional() const;
+  // Opens a Kafka transaction unless `*open` (or not Transactional());
+  // false (TxnFailed) if it could not.
+  bool BeginTxn(bool* open);
+  // Commits the open Kafka transaction with the owned partitions' next
+  // offsets for the group's current generation; false (TxnFailed) if the
+  // broker refused it (a member the group dropped) or it failed.
+  bool CommitTxn();
+  // Counts and logs an aborted transaction; sets rejoin_.
+  void TxnFailed(const absl::Status& error, std::string_view what);
+  // pending_.reset(), aborting its Kafka transaction if one is open.
+  void DropPending();
+  // Produce in a Kafka transaction of its own when Transactional()
+  // (Flush's, OnAssigned's and ProduceAll's outputs).
+  Produced ProduceCommitted(const std::vector<Output>& outputs,
+                            const std::atomic<bool>& stop, Refusal* refused);
   // Commits the open transaction once its outputs are acknowledged (none:
   // true). On a refused output its batches are applied again one record at
   // a time; `one_by_one`: it holds one record, the culprit. False when the
@@ -383,6 +408,9 @@ class Loop {
   prometheus::Counter* skipped_counter_ = nullptr;
   prometheus::Counter* store_errors_counter_ = nullptr;
   prometheus::Gauge* disk_full_gauge_ = nullptr;
+  prometheus::Counter* aborted_counter_ = nullptr;
+  // Run's group consumer while it runs (CommitTxn's group metadata).
+  kafka::GroupConsumer* group_ = nullptr;
   // Run's or Replay's stop signal (waits that are not given one use it).
   const std::atomic<bool>* stop_ = nullptr;
   prometheus::Counter* outputs_counter_ = nullptr;

@@ -802,6 +802,43 @@ TEST_F(LoopTest, FullDiskStopsServingThenRecoversLosingNothing) {
   ExpectEachOutputOnce(ReadOut(), 120);
 }
 
+// Fencing (docs/DESIGN.md "Fencing"): with a transactional producer, a
+// transaction whose offset commit the group coordinator refuses
+// (ILLEGAL_GENERATION: the member was dropped) is aborted, the store's
+// transaction is dropped with it, and the loop rejoins and applies those
+// records again from the stored offsets: each counted once in the store.
+TEST_F(LoopTest, ARefusedTransactionalCommitDropsTheStateAndReplays) {
+  kafka::ProducerOptions options;
+  options.bootstrap_servers = cluster_->bootstrap_servers();
+  options.transactional_id = "loop-test-txn";
+  auto txn = kafka::KafkaProducer::Create(options);
+  ASSERT_TRUE(txn.ok()) << txn.status();
+  ASSERT_TRUE((*txn)->transactional());
+  ProduceInput(20, "history");
+  // TxnOffsetCommit (API key 28) answered ILLEGAL_GENERATION (22) twice.
+  ASSERT_TRUE(
+      cluster_->PushRequestErrors(1, /*TxnOffsetCommit*/ 28, {{22, 0}, {22, 0}})
+          .ok());
+  CountingHandler handler;
+  prometheus::Registry registry;
+  Loop loop(Options(), store_.get(), txn->get(), &handler, &registry);
+  {
+    Running running(loop, /*restarting=*/true);
+    ASSERT_TRUE(WaitForBoth(StoredCount, store_.get(), 20, seconds(60)));
+    running.Stop();
+  }
+  EXPECT_GE(testing::CounterValue(registry,
+                                  "fruition_stream_transactions_aborted_total"),
+            1);
+  // Applied more than once (the aborted transaction's records again), stored
+  // once each: nothing of an aborted transaction was committed.
+  EXPECT_GT(handler.applied().size(), 40u);
+  EXPECT_EQ(StoredCount(store_.get(), 0), 20);
+  EXPECT_EQ(StoredCount(store_.get(), 1), 20);
+  EXPECT_EQ(StoredNext(store_.get(), 0), 20);
+  EXPECT_EQ(StoredNext(store_.get(), 1), 20);
+}
+
 TEST_F(LoopTest, PoisonStopsThePartitionUntilAnAuditedSkip) {
   ProduceOne(0, "bad");  // offset 0 of partition 0
   ProduceInput(5, "after");
