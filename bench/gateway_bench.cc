@@ -104,6 +104,7 @@ Reads Drive(int port, const Options& o, const std::string& nonce) {
   const auto start = Clock::now();
   const auto end = start + std::chrono::seconds(o.seconds);
   std::vector<std::thread> threads;
+  threads.reserve(o.clients);
   for (int t = 0; t < o.clients; ++t) {
     threads.emplace_back([&, t] {
       httplib::Client client("127.0.0.1", port);
@@ -242,6 +243,7 @@ std::vector<int64_t> FanOut(const Options& o, int port,
   a.at.assign(o.events, std::vector<int64_t>(o.streams, 0));
   std::atomic<bool> stop{false};
   std::vector<std::thread> clients;
+  clients.reserve(o.streams);
   for (int c = 0; c < o.streams; ++c) {
     clients.emplace_back([&, c] { Listen(port, c, nonce, a, stop); });
   }

@@ -28,7 +28,7 @@ std::string Escaped(std::string_view key) {
   return absl::CHexEscape(absl::string_view(key.data(), key.size()));
 }
 
-constexpr int64_t kMiB = 1024 * 1024;
+constexpr int64_t kMiB = int64_t{1024} * 1024;
 
 std::mutex& OptionsMu() {
   static auto* const mu = new std::mutex();
