@@ -479,6 +479,20 @@ class EvidenceIntegrationTest
     return latest;
   }
 
+  // Whether the first two instances started both hold partitions within
+  // 60 s.
+  bool BothHoldPartitions() {
+    return testing::WaitUntil(
+        [&] {
+          std::ifstream la(logs_[0]), lb(logs_[1]);
+          const std::string ta((std::istreambuf_iterator<char>(la)), {});
+          const std::string tb((std::istreambuf_iterator<char>(lb)), {});
+          return ta.find("partitions assigned") != std::string::npos &&
+                 tb.find("partitions assigned") != std::string::npos;
+        },
+        seconds(60));
+  }
+
   bool LogsContain(const std::string& needle) {
     for (const auto& log : logs_) {
       std::ifstream in(log);
@@ -596,15 +610,7 @@ TEST_F(EvidenceIntegrationTest, SecondInstanceTakesOverAKilledOnesPartitions) {
   auto a = StartEvidence("a", testing::FreePort());
   auto b = StartEvidence("b", testing::FreePort());
   // Both members hold partitions before the data arrives.
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        std::ifstream la(logs_[0]), lb(logs_[1]);
-        const std::string ta((std::istreambuf_iterator<char>(la)), {});
-        const std::string tb((std::istreambuf_iterator<char>(lb)), {});
-        return ta.find("partitions assigned") != std::string::npos &&
-               tb.find("partitions assigned") != std::string::npos;
-      },
-      seconds(60)));
+  ASSERT_TRUE(BothHoldPartitions());
   Produce(s.designations);
   Produce(s.claims);
   ASSERT_TRUE(testing::WaitUntil([&] { return !OurAssessments().empty(); },
@@ -630,15 +636,7 @@ TEST_F(EvidenceIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
   auto a = StartEvidence("a", testing::FreePort(), "", metrics_a, {},
                          ",linger.ms=1000");
   auto b = StartEvidence("b", testing::FreePort());
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        std::ifstream la(logs_[0]), lb(logs_[1]);
-        const std::string ta((std::istreambuf_iterator<char>(la)), {});
-        const std::string tb((std::istreambuf_iterator<char>(lb)), {});
-        return ta.find("partitions assigned") != std::string::npos &&
-               tb.find("partitions assigned") != std::string::npos;
-      },
-      seconds(60)));
+  ASSERT_TRUE(BothHoldPartitions());
   Produce(s.designations);
   // Claims in small steps, and the pause in the middle of them.
   std::atomic<bool> feeding{true};
