@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "services/common/config/config.h"
@@ -230,6 +231,11 @@ template <typename C, typename Config>
 absl::StatusOr<ComponentPtr> Make(Config config, const DevEnv& env,
                                   prometheus::Registry& registry) {
   config.kafka_bootstrap = env.bootstrap;
+  if constexpr (std::is_base_of_v<service::CommonConfig, Config>) {
+    // One process on the mock cluster: nothing to fence (docs/DESIGN.md
+    // "Fencing").
+    config.transactional_outputs = false;
+  }
   config.principals_file = env.principals_file;
   config.data_dir = env.data_dir;
   auto component = C::Create(config, registry);

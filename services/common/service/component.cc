@@ -88,7 +88,7 @@ stream::Loop* LoopComponent::AddLoop(stream::LoopOptions options,
   if (options.skip.empty()) options.skip = config_.skip_records;
   if (options.trail == nullptr) options.trail = trail_.get();
   kafka::Producer* producer = producer_.get();
-  if (!options.group_topics.empty()) {
+  if (!options.group_topics.empty() && config_.transactional_outputs) {
     // A group member's outputs go in Kafka transactions committed with its
     // input offsets (fencing, docs/DESIGN.md "Fencing"): a producer of its
     // own, whose transactional id is stable across restarts (instance and

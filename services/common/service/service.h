@@ -57,6 +57,11 @@ struct CommonConfig {
   std::string tls_client_ca_file;
   int drain_timeout_ms = 10000;
   bool create_topics = false;
+  // Group stages commit their outputs in Kafka transactions (fencing,
+  // docs/DESIGN.md "Fencing"). Off only in `fruition dev`: one process on
+  // librdkafka's mock cluster, nothing to fence, and librdkafka 2.0.2 can
+  // assert while destroying transactional clients as the mock goes away.
+  bool transactional_outputs = true;
   int topic_partitions = 12;
   int topic_replication = 3;
   std::string log_level = "info";
