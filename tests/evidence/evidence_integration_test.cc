@@ -650,13 +650,20 @@ TEST_F(EvidenceIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
     }
     feeding = false;
   });
+  // Paused right after it applied a batch: its outputs then linger a second
+  // in an open transaction.
+  double applied = -1;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
-        return testing::MetricSum(metrics_a, "fruition_stream_outputs_total")
-                   .value_or(0) > 0;
+        const double now =
+            testing::MetricSum(metrics_a, "fruition_stream_records_total")
+                .value_or(0);
+        const bool moved = applied >= 0 && now > applied;
+        applied = now;
+        return moved;
       },
-      seconds(60)))
-      << "instance a produced nothing";
+      seconds(60), milliseconds(20)))
+      << "instance a applied nothing";
   const double aborted_before =
       testing::MetricSum(metrics_a,
                          "fruition_stream_transactions_aborted_total")
