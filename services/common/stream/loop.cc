@@ -372,7 +372,8 @@ Loop::Produced Loop::Await(const std::vector<Output>& outputs,
 }
 
 Loop::Produced Loop::Produce(const std::vector<Output>& outputs,
-                             const std::atomic<bool>& stop, Refusal* refused) {
+                             const std::atomic<bool>& stop, Refusal* refused,
+                             bool in_txn) {
   if (producer_ == nullptr && !outputs.empty()) {
     // A handler of a loop without a producer produced: a wiring error, not
     // something to drop silently.
@@ -386,7 +387,7 @@ Loop::Produced Loop::Produce(const std::vector<Output>& outputs,
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   auto acks = std::make_shared<Acks>();
   Send(outputs, all, acks);
-  return Await(outputs, acks, stop, refused);
+  return Await(outputs, acks, stop, refused, in_txn);
 }
 
 bool Loop::Transactional() const {
@@ -408,9 +409,8 @@ bool Loop::CommitTxn() {
   // Every owned partition's next offset (those the transaction did not move
   // too): the broker checks the member's generation on them, which is what
   // fences a member the group has dropped.
-  const std::map<kafka::TopicPartition, int64_t> offsets = positions_;
   const auto group = group_ != nullptr ? group_->GroupMetadata() : nullptr;
-  if (absl::Status s = producer_->CommitTransaction(offsets, group.get());
+  if (absl::Status s = producer_->CommitTransaction(positions_, group.get());
       !s.ok()) {
     TxnFailed(s, "commit");
     return false;
@@ -443,11 +443,7 @@ Loop::Produced Loop::ProduceCommitted(const std::vector<Output>& outputs,
   }
   bool open = false;
   if (!BeginTxn(&open)) return Produced::kFailed;
-  std::vector<size_t> all(outputs.size());
-  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-  auto acks = std::make_shared<Acks>();
-  Send(outputs, all, acks);
-  const Produced produced = Await(outputs, acks, stop, refused, true);
+  const Produced produced = Produce(outputs, stop, refused, /*in_txn=*/true);
   if (produced != Produced::kAcknowledged) {
     producer_->AbortTransaction();
     if (produced == Produced::kFailed) TxnFailed(refused->status, "produce");

@@ -288,9 +288,10 @@ class Loop {
                  const std::shared_ptr<Acks>& acks,
                  const std::atomic<bool>& stop, Refusal* refused,
                  bool in_txn = false);
-  // Send and Await.
+  // Send and Await (`in_txn`: as Await's).
   Produced Produce(const std::vector<Output>& outputs,
-                   const std::atomic<bool>& stop, Refusal* refused);
+                   const std::atomic<bool>& stop, Refusal* refused,
+                   bool in_txn = false);
   // Outputs go in Kafka transactions (fencing, docs/DESIGN.md "Fencing"):
   // a transactional producer and a consumer group.
   bool Transactional() const;
