@@ -60,6 +60,7 @@
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
+#include "tools/sim/principals.h"
 #include "tools/sim/sim.h"
 
 namespace fruition::bench {
@@ -548,29 +549,6 @@ std::map<std::string, std::string> ReadTokens(const std::string& file) {
   return tokens;
 }
 
-// Every reporter of the stream and an overseer, with fresh tokens: the
-// principals file for the services, the tokens for the senders.
-void WritePrincipals(const std::string& dir) {
-  std::ofstream out(dir + "/principals.yaml");
-  std::ofstream tokens(dir + "/tokens");
-  out << "principals:\n";
-  std::vector<sim::Reporter> all = sim::Reporters();
-  all.push_back({"OIG", "OVERSEER", "", {}, false});
-  for (const sim::Reporter& r : all) {
-    const std::string token = StrCat("bench-", r.code, "-", RandomHex(16));
-    out << "  - code: " << r.code << "\n    kind: " << r.kind
-        << "\n    token_sha256: " << privacy::Sha256Hex(token) << "\n";
-    if (!r.acts_for.empty()) {
-      out << "    acts_for:\n";
-      for (const std::string& code : r.acts_for) {
-        out << "      - " << code << "\n";
-      }
-    }
-    if (r.designates) out << "    designates: true\n";
-    tokens << r.code << " " << token << "\n";
-  }
-}
-
 // Waits until the pending probes are reflected, or `seconds` passed.
 void Drain(Tracker& tracker, int seconds) {
   const auto end = Clock::now() + std::chrono::seconds(seconds);
@@ -648,7 +626,9 @@ int Main(int argc, char** argv) {
   Options o;
   ParseFlags(argc, argv, o);
   if (!o.principals_out.empty()) {
-    WritePrincipals(o.principals_out);
+    if (auto s = sim::WritePrincipals(o.principals_out, "bench"); !s.ok()) {
+      Die(std::string(s.message()));
+    }
     return 0;
   }
   if (o.target.empty() || o.bootstrap.empty() || o.tokens_file.empty()) {

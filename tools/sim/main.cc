@@ -12,6 +12,7 @@
 #include "tools/sim/live.h"
 #include "tools/sim/measure.h"
 #include "tools/sim/output.h"
+#include "tools/sim/principals.h"
 #include "tools/sim/sim.h"
 
 namespace {
@@ -26,6 +27,7 @@ constexpr char kUsage[] =
     "  fruition-sim --seed N --subjects N [--years N] [--first-fiscal-year Y]\n"
     "               [--id-prefix P] --server HOST:PORT --tokens FILE\n"
     "               [--rate N/s] [--tls-ca F [--tls-cert F --tls-key F]]\n"
+    "  fruition-sim --write-principals DIR\n"
     "\n"
     "Generates a national stream of reports (SPEC §2) from every kind of\n"
     "reporter: agencies' cases, PTO link claims, arrests and seizures; U.S.\n"
@@ -57,6 +59,11 @@ constexpr char kUsage[] =
     "               `fruition-sim --reporters` lists them with their kinds.\n"
     "--id-prefix P  prefix for every generated id (reports, cases, claims,\n"
     "               subjects, orgs), to send several streams to one intake.\n"
+    "--write-principals DIR\n"
+    "               writes DIR/principals.yaml (every reporter with its kind,\n"
+    "               and an overseer OIG; tokens as SHA-256) for the services'\n"
+    "               --principals-file, and DIR/tokens for --tokens, with\n"
+    "               fresh random tokens; then exits.\n"
     "\n"
     "Exit status: 0 done (every report accepted), 1 some reports rejected or\n"
     "not acknowledged, 2 bad flags or unreadable files.\n"
@@ -87,6 +94,9 @@ const std::vector<fruition::config::Spec>& Specs() {
       {"max-attempts", "8", "sends per report before giving up"},
       {"reporters", "false", "list the reporter codes and kinds, then exit",
        true},
+      {"write-principals", "",
+       "write DIR/principals.yaml and DIR/tokens for every reporter (and an "
+       "overseer, OIG) with fresh tokens, then exit"},
   };
   return *specs;
 }
@@ -258,6 +268,12 @@ int main(int argc, char** argv) {
     for (const sim::Reporter& r : sim::Reporters()) {
       std::printf("%-16s %-10s %s\n", r.code.c_str(), r.kind.c_str(),
                   r.what.c_str());
+    }
+    return 0;
+  }
+  if (const std::string dir = settings->Get("write-principals"); !dir.empty()) {
+    if (auto s = sim::WritePrincipals(dir, "sim"); !s.ok()) {
+      return Fail(StrCat("--write-principals: ", s.message()));
     }
     return 0;
   }

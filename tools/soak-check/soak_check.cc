@@ -1,0 +1,287 @@
+// soak-check: what tools/soak reads back from a run's Kafka cluster.
+//
+//   soak-check dump --bootstrap HOST:PORT --input DIR --out FILE
+//
+// Reads every topic the comparison needs to its end (read_committed: the
+// aborted outputs of a fenced instance are never seen) and writes FILE, one
+// line per compared cell, "KEY<TAB>VALUE", sorted:
+//   - every indicator of the latest scorecard of each (unit, period), full
+//     and public view: "cell <topic> <unit> <period> <indicator>" ->
+//     "value=<v> n=<n> suppressed=<0|1> defined=<0|1>";
+//   - the latest event of every condition on both oversight topics:
+//     "event <topic> <condition_key>" -> event_id.
+// Then prints one JSON line: the reports of the run's input (DIR/*.ndjson,
+// what fruition-sim --out wrote for the same options) and how many of them
+// Kafka holds: "sent", "lost" (sent, in no copy on fruition.reports.v1 or
+// fruition.reference.v1), "extra_copies" (copies beyond the first: every
+// reader counts a report once, but the soak reports them), "cells",
+// "conditions". Exit 0, or 1 with a message when Kafka cannot be read.
+#include <dirent.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fruition/v1/events.pb.h"
+#include "fruition/v1/reports.pb.h"
+#include "fruition/v1/scores.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "services/common/strings.h"
+#include "services/common/topics.h"
+#include "tests/harness/harness.h"
+
+namespace {
+
+using fruition::StrCat;
+namespace v1 = fruition::v1;
+namespace topics = fruition::topics;
+
+constexpr std::chrono::seconds kReadTimeout{120};
+
+int Fail(const std::string& message) {
+  std::cerr << "soak-check: " << message << "\n";
+  return 1;
+}
+
+// "reporter/report_id" of every report in DIR/*.ndjson.
+absl::StatusOr<std::set<std::string>> InputReports(const std::string& dir) {
+  std::set<std::string> ids;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return absl::NotFoundError(StrCat("--input: ", dir));
+  std::vector<std::string> files;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.size() > 7 && name.substr(name.size() - 7) == ".ndjson") {
+      files.push_back(dir + "/" + name);
+    }
+  }
+  closedir(d);
+  google::protobuf::util::JsonParseOptions options;
+  for (const std::string& path : files) {
+    std::ifstream in(path);
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+      if (line.empty()) continue;
+      v1::AgencyReport r;
+      if (!google::protobuf::util::JsonStringToMessage(line, &r, options)
+               .ok()) {
+        return absl::InvalidArgumentError(StrCat(path, ":", n, ": not a report"));
+      }
+      ids.insert(StrCat(r.reporter(), "/", r.report_id()));
+    }
+  }
+  return ids;
+}
+
+// Copies per "reporter/report_id" on the topics intake writes.
+absl::StatusOr<std::map<std::string, int>> ReportCopies(
+    const std::string& bootstrap) {
+  std::map<std::string, int> copies;
+  for (std::string_view topic : {topics::kReports, topics::kReference}) {
+    auto records =
+        fruition::testing::ReadTopic(bootstrap, std::string(topic), kReadTimeout);
+    if (!records.ok()) return records.status();
+    for (const auto& rec : *records) {
+      v1::AgencyReport r;
+      if (!r.ParseFromString(rec.value)) {
+        return absl::DataLossError(
+            StrCat(topic, "/", rec.partition, "@", rec.offset, ": not a report"));
+      }
+      ++copies[StrCat(r.reporter(), "/", r.report_id())];
+    }
+  }
+  return copies;
+}
+
+std::string Number(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.17g", v);
+  return buf;
+}
+
+// The latest scorecard of each (unit, period) of `topic`, cell by cell,
+// under `kind`. A card whose every indicator is 0 with n 0 says nothing a
+// missing card does not (a unit-period whose facts came and went within
+// one batch of one run has none), so it is left out.
+absl::Status ScoreCells(const std::string& bootstrap, std::string_view topic,
+                        std::string_view kind,
+                        std::map<std::string, std::string>* cells) {
+  auto records =
+      fruition::testing::ReadTopic(bootstrap, std::string(topic), kReadTimeout);
+  if (!records.ok()) return records.status();
+  std::map<std::string, v1::Scorecard> latest;  // one unit: one partition
+  for (const auto& rec : *records) {
+    v1::Scorecard card;
+    if (!card.ParseFromString(rec.value)) {
+      return absl::DataLossError(StrCat(topic, "/", rec.partition, "@",
+                                        rec.offset, ": not a scorecard"));
+    }
+    latest[StrCat(card.unit(), " ", card.period())] = std::move(card);
+  }
+  for (const auto& [unit_period, card] : latest) {
+    bool empty = true;
+    for (const v1::Indicator& i : card.indicators()) {
+      empty = empty && i.value() == 0 && i.n() == 0;
+    }
+    if (empty) continue;
+    for (const v1::Indicator& i : card.indicators()) {
+      (*cells)[StrCat(kind, " ", unit_period, " ", i.name())] =
+          StrCat("value=", Number(i.value()), " n=", i.n(),
+                 " suppressed=", i.suppressed() ? 1 : 0,
+                 " defined=", i.defined() ? 1 : 0);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// An event as what it says, without what depends on when its inputs
+// arrived: `event_id` and `emitted_at`, and the assessment it cites (an
+// assessment's id covers its `assessed_at`, the Kafka timestamp of the
+// designation it rests on, so two runs of the same reports differ there).
+std::string EventContent(const v1::OversightEvent& e) {
+  std::string out = StrCat(v1::EventType_Name(e.type()), " ",
+                           v1::Severity_Name(e.severity()),
+                           e.resolved() ? " resolved" : "", " unit=", e.unit(),
+                           " period=", e.period(), " subject=", e.subject_pid(),
+                           " org=", e.org_id(), " versions=",
+                           e.criteria_version(), "/", e.score_version());
+  std::map<std::string, double> facts(e.facts().begin(), e.facts().end());
+  for (const auto& [name, value] : facts) {
+    out += StrCat(" ", name, "=", Number(value));
+  }
+  for (const std::string& ref : e.evidence_refs()) {
+    if (ref.rfind("assessment:", 0) != 0) out += StrCat(" ", ref);
+  }
+  return out;
+}
+
+// True when the condition of `e`, its latest event, does not hold now: it
+// was resolved, or it is the publication of a card that says nothing (all
+// zero, see ScoreCells). Such a condition is the same as one that never
+// held: whether a passing state raised and resolved it depends on the
+// batches a run happened to form.
+bool HoldsNothing(const v1::OversightEvent& e) {
+  if (e.resolved()) return true;
+  if (e.type() != v1::EVENT_TYPE_SCORECARD_PUBLISHED) return false;
+  for (const auto& [name, value] : e.facts()) {
+    if (value != 0) return false;
+  }
+  return true;
+}
+
+// The latest event of every condition of `topic` that holds, under `kind`.
+absl::Status LatestEvents(const std::string& bootstrap, std::string_view topic,
+                          std::string_view kind,
+                          std::map<std::string, std::string>* cells,
+                          int* conditions) {
+  auto records =
+      fruition::testing::ReadTopic(bootstrap, std::string(topic), kReadTimeout);
+  if (!records.ok()) return records.status();
+  std::map<std::string, std::string> latest;
+  for (const auto& rec : *records) {
+    v1::OversightEvent e;
+    if (!e.ParseFromString(rec.value)) {
+      return absl::DataLossError(
+          StrCat(topic, "/", rec.partition, "@", rec.offset, ": not an event"));
+    }
+    latest[e.condition_key()] = HoldsNothing(e) ? "" : EventContent(e);
+  }
+  for (const auto& [key, content] : latest) {
+    if (content.empty()) continue;
+    (*cells)[StrCat(kind, " ", key)] = content;
+    ++*conditions;
+  }
+  return absl::OkStatus();
+}
+
+int Dump(const std::string& bootstrap, const std::string& input,
+         const std::string& out) {
+  auto sent = InputReports(input);
+  if (!sent.ok()) return Fail(std::string(sent.status().message()));
+  auto copies = ReportCopies(bootstrap);
+  if (!copies.ok()) return Fail(std::string(copies.status().message()));
+  int64_t lost = 0, extra = 0;
+  for (const std::string& id : *sent) {
+    auto it = copies->find(id);
+    if (it == copies->end()) {
+      ++lost;
+    } else {
+      extra += it->second - 1;
+    }
+  }
+  std::map<std::string, std::string> cells;
+  int conditions = 0;
+  std::vector<absl::Status> read = {
+      ScoreCells(bootstrap, topics::kScores, "cell", &cells),
+      ScoreCells(bootstrap, topics::kScoresPublic, "public-cell", &cells),
+      LatestEvents(bootstrap, topics::kOversightRestricted, "event", &cells,
+                   &conditions),
+      LatestEvents(bootstrap, topics::kOversightPublic, "public-event", &cells,
+                   &conditions)};
+  for (const absl::Status& s : read) {
+    if (!s.ok()) return Fail(std::string(s.message()));
+  }
+  size_t score_cells = 0;
+  for (const auto& entry : cells) {
+    score_cells += entry.first.rfind("cell ", 0) == 0 ? 1 : 0;
+  }
+  std::ofstream file(out);
+  for (const auto& [key, value] : cells) file << key << "\t" << value << "\n";
+  file.close();
+  if (!file) return Fail(StrCat("cannot write ", out));
+  std::cout << "{\"sent\":" << sent->size() << ",\"on_topic\":" << copies->size()
+            << ",\"lost\":" << lost << ",\"extra_copies\":" << extra
+            << ",\"cells\":" << score_cells << ",\"conditions\":" << conditions
+            << "}\n";
+  return 0;
+}
+
+// Every event of one condition on both oversight topics, in topic order:
+// what a differing latest event id is explained by.
+int History(const std::string& bootstrap, const std::string& condition) {
+  for (std::string_view topic :
+       {topics::kOversightRestricted, topics::kOversightPublic}) {
+    auto records = fruition::testing::ReadTopic(bootstrap, std::string(topic),
+                                                kReadTimeout);
+    if (!records.ok()) return Fail(std::string(records.status().message()));
+    for (const auto& rec : *records) {
+      v1::OversightEvent e;
+      if (e.ParseFromString(rec.value) && e.condition_key() == condition) {
+        std::cout << "# " << topic << "/" << rec.partition << "@" << rec.offset
+                  << "\n"
+                  << e.DebugString();
+      }
+    }
+  }
+  return 0;
+}
+
+constexpr char kUsage[] =
+    "usage: soak-check dump --bootstrap HOST:PORT --input DIR --out FILE\n"
+    "       soak-check history --bootstrap HOST:PORT --condition KEY";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> flags;
+  const std::string command = argc > 1 ? argv[1] : "";
+  for (int i = 2; i + 1 < argc; i += 2) flags[argv[i]] = argv[i + 1];
+  if (command == "dump") {
+    for (const char* f : {"--bootstrap", "--input", "--out"}) {
+      if (flags[f].empty()) return Fail(StrCat(f, " is required"));
+    }
+    return Dump(flags["--bootstrap"], flags["--input"], flags["--out"]);
+  }
+  if (command == "history") {
+    for (const char* f : {"--bootstrap", "--condition"}) {
+      if (flags[f].empty()) return Fail(StrCat(f, " is required"));
+    }
+    return History(flags["--bootstrap"], flags["--condition"]);
+  }
+  return Fail(kUsage);
+}
