@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,21 @@ namespace fruition::stream {
 namespace {
 
 const kafka::TopicPartition kIn1{"in", 1};
+
+}  // namespace
+
+// For failure messages.
+void PrintTo(const InflightRange& r, std::ostream* out) {
+  *out << r.tp.first << ":" << r.tp.second << " [" << r.first << "," << r.last
+       << "] x" << r.attempts << (r.alone ? " alone" : " batch");
+}
+void PrintTo(Inflight::Kind kind, std::ostream* out) {
+  *out << (kind == Inflight::Kind::kBatch   ? "kBatch"
+           : kind == Inflight::Kind::kAlone ? "kAlone"
+                                            : "kCrashed");
+}
+
+namespace {
 
 kafka::Record At(int64_t offset, int32_t partition = 1) {
   kafka::Record r;
