@@ -21,7 +21,8 @@
 //     the operator skips it (--skip-record) or deletes the file.
 //
 // What is still suspect stays in the file until it is passed, also across
-// clean restarts. Not thread-safe: the loop's thread only.
+// clean restarts; a clean stop with nothing suspect removes the file. Not
+// thread-safe: the loop's thread only.
 #ifndef FRUITION_SERVICES_COMMON_STREAM_INFLIGHT_H_
 #define FRUITION_SERVICES_COMMON_STREAM_INFLIGHT_H_
 
@@ -72,6 +73,10 @@ class Inflight {
   // attempts after which a range is applied one record at a time, and a
   // record applied alone is the crash record (at least 1).
   Inflight(std::string path, std::string stage, int limit);
+  // Removes the file when it was loaded and nothing is suspect any more.
+  ~Inflight();
+  Inflight(const Inflight&) = delete;
+  Inflight& operator=(const Inflight&) = delete;
 
   bool enabled() const { return !path_.empty(); }
   int limit() const { return limit_; }
@@ -104,9 +109,9 @@ class Inflight {
       const std::string& path);
 
  private:
-  // Replaces the file with `ranges` (write and rename), or removes it when
-  // there are none. A failure is logged once until a write succeeds again:
-  // detection is lost for that while, consumption goes on.
+  // Rewrites the file with `ranges` (none: an empty note). A failure is
+  // logged once until a write succeeds again: detection is lost for that
+  // while, consumption goes on.
   void Write(const std::vector<InflightRange>& ranges);
 
   std::string path_;
@@ -119,6 +124,9 @@ class Inflight {
   // last Settle).
   bool dirty_ = false;
   bool write_failed_ = false;
+  bool loaded_ = false;
+  int fd_ = -1;         // the file, open once written
+  size_t written_ = 0;  // bytes of the last note written
 };
 
 }  // namespace fruition::stream

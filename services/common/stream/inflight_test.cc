@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -49,10 +50,11 @@ class InflightTest : public ::testing::Test {
     std::filesystem::remove(path_);
   }
 
-  // A new process of the stage: what the one before left, loaded.
-  Inflight Process(int limit = 2) {
-    Inflight in(path_, "test", limit);
-    EXPECT_TRUE(in.Load().ok());
+  // A new process of the stage: what the one before left, loaded. Dying is
+  // destroying it with a note not taken back (no Settle).
+  std::unique_ptr<Inflight> Process(int limit = 2) {
+    auto in = std::make_unique<Inflight>(path_, "test", limit);
+    EXPECT_TRUE(in->Load().ok());
     return in;
   }
 
@@ -66,91 +68,99 @@ class InflightTest : public ::testing::Test {
 };
 
 TEST_F(InflightTest, ACommittedTransactionLeavesNothing) {
-  Inflight in = Process();
-  in.Mark({{kIn1, {10, 14}}}, false);
+  auto in = Process();
+  in->Mark({{kIn1, {10, 14}}}, false);
   EXPECT_EQ(File(), (std::vector<InflightRange>{{kIn1, 10, 14, 1, false}}));
-  in.Committed({{kIn1, {10, 14}}});
+  in->Committed({{kIn1, {10, 14}}});
+  EXPECT_TRUE(File().empty());
+  // A longer note before a shorter one: its tail is never read.
+  in->Mark({{kIn1, {15, 15}}, {{"in", 0}, {7, 8}}}, false);
+  in->Mark({{kIn1, {15, 16}}}, false);
+  EXPECT_EQ(File(), (std::vector<InflightRange>{{kIn1, 15, 16, 1, false}}));
+  in->Committed({{kIn1, {15, 16}}});
+  // A clean stop with nothing suspect removes the file.
+  in.reset();
   EXPECT_FALSE(std::filesystem::exists(path_));
-  EXPECT_FALSE(Process().any());
+  EXPECT_FALSE(Process()->any());
 }
 
 TEST_F(InflightTest, TheSameRangeDyingLimitTimesIsAppliedAloneThenStopped) {
   // First death: records 10..14 of partition 1 (and 3..4 of partition 0,
   // applied with them).
-  Process().Mark({{{"in", 0}, {3, 4}}, {kIn1, {10, 14}}}, false);
+  Process()->Mark({{{"in", 0}, {3, 4}}, {kIn1, {10, 14}}}, false);
   // The next process dies in a transaction holding 10..12: narrowed to
   // what both held, 2 in a row.
   {
-    Inflight second = Process();
-    EXPECT_EQ(second.Classify(At(12)), Inflight::Kind::kBatch);
-    second.Mark({{kIn1, {10, 12}}}, false);
+    auto second = Process();
+    EXPECT_EQ(second->Classify(At(12)), Inflight::Kind::kBatch);
+    second->Mark({{kIn1, {10, 12}}}, false);
   }
   EXPECT_EQ(File(), (std::vector<InflightRange>{{kIn1, 10, 12, 2, false},
                                                 {{"in", 0}, 3, 4, 1, false}}));
   // The limit: 10..12 go one at a time, the rest in batches.
   {
-    Inflight third = Process();
-    EXPECT_EQ(third.Classify(At(9)), Inflight::Kind::kBatch);
-    EXPECT_EQ(third.Classify(At(10)), Inflight::Kind::kAlone);
-    EXPECT_EQ(third.Classify(At(12)), Inflight::Kind::kAlone);
-    EXPECT_EQ(third.Classify(At(13)), Inflight::Kind::kBatch);
-    EXPECT_EQ(third.Classify(At(4, 0)), Inflight::Kind::kBatch);
+    auto third = Process();
+    EXPECT_EQ(third->Classify(At(9)), Inflight::Kind::kBatch);
+    EXPECT_EQ(third->Classify(At(10)), Inflight::Kind::kAlone);
+    EXPECT_EQ(third->Classify(At(12)), Inflight::Kind::kAlone);
+    EXPECT_EQ(third->Classify(At(13)), Inflight::Kind::kBatch);
+    EXPECT_EQ(third->Classify(At(4, 0)), Inflight::Kind::kBatch);
     // 10 passes alone; 11 kills it.
-    third.Mark({{kIn1, {10, 10}}}, true);
-    third.Committed({{kIn1, {10, 10}}});
-    EXPECT_EQ(third.Classify(At(10)), Inflight::Kind::kBatch);
-    third.Mark({{kIn1, {11, 11}}}, true);
+    third->Mark({{kIn1, {10, 10}}}, true);
+    third->Committed({{kIn1, {10, 10}}});
+    EXPECT_EQ(third->Classify(At(10)), Inflight::Kind::kBatch);
+    third->Mark({{kIn1, {11, 11}}}, true);
   }
   {
-    Inflight fourth = Process();
-    EXPECT_EQ(fourth.Classify(At(11)), Inflight::Kind::kAlone);
-    EXPECT_EQ(fourth.Classify(At(12)), Inflight::Kind::kAlone);
-    fourth.Mark({{kIn1, {11, 11}}}, true);
+    auto fourth = Process();
+    EXPECT_EQ(fourth->Classify(At(11)), Inflight::Kind::kAlone);
+    EXPECT_EQ(fourth->Classify(At(12)), Inflight::Kind::kAlone);
+    fourth->Mark({{kIn1, {11, 11}}}, true);
   }
   // Twice alone: the crash record. The rest of the range is still applied
   // one at a time.
-  Inflight fifth = Process();
-  EXPECT_EQ(fifth.Classify(At(11)), Inflight::Kind::kCrashed);
-  EXPECT_EQ(fifth.AloneAttempts(At(11)), 2);
-  EXPECT_EQ(fifth.Classify(At(12)), Inflight::Kind::kAlone);
+  auto fifth = Process();
+  EXPECT_EQ(fifth->Classify(At(11)), Inflight::Kind::kCrashed);
+  EXPECT_EQ(fifth->AloneAttempts(At(11)), 2);
+  EXPECT_EQ(fifth->Classify(At(12)), Inflight::Kind::kAlone);
   // Skipped: its offset committed, it is passed.
-  fifth.Committed({{kIn1, {11, 11}}});
-  EXPECT_EQ(fifth.Classify(At(11)), Inflight::Kind::kBatch);
+  fifth->Committed({{kIn1, {11, 11}}});
+  EXPECT_EQ(fifth->Classify(At(11)), Inflight::Kind::kBatch);
   EXPECT_EQ(File(), (std::vector<InflightRange>{{kIn1, 12, 12, 2, false},
                                                 {{"in", 0}, 3, 4, 1, false}}));
 }
 
 TEST_F(InflightTest, ProgressStartsTheCountAgain) {
-  Process().Mark({{kIn1, {10, 14}}}, false);
+  Process()->Mark({{kIn1, {10, 14}}}, false);
   {
     // Commits 10..12, then dies at 13..17: one attempt, not two.
-    Inflight second = Process();
-    second.Mark({{kIn1, {10, 12}}}, false);
-    second.Committed({{kIn1, {10, 12}}});
-    second.Mark({{kIn1, {13, 17}}}, false);
+    auto second = Process();
+    second->Mark({{kIn1, {10, 12}}}, false);
+    second->Committed({{kIn1, {10, 12}}});
+    second->Mark({{kIn1, {13, 17}}}, false);
   }
   EXPECT_EQ(File(), (std::vector<InflightRange>{{kIn1, 13, 17, 1, false}}));
   // Limit 1: the first death is enough to go one at a time, and a commit
   // of a part of such a range leaves the rest of it one at a time.
-  Inflight third = Process(/*limit=*/1);
-  EXPECT_EQ(third.Classify(At(15)), Inflight::Kind::kAlone);
-  third.Mark({{kIn1, {13, 13}}}, true);
-  third.Committed({{kIn1, {13, 13}}});
+  auto third = Process(/*limit=*/1);
+  EXPECT_EQ(third->Classify(At(15)), Inflight::Kind::kAlone);
+  third->Mark({{kIn1, {13, 13}}}, true);
+  third->Committed({{kIn1, {13, 13}}});
   EXPECT_EQ(File(), (std::vector<InflightRange>{{kIn1, 14, 17, 1, false}}));
 }
 
 TEST_F(InflightTest, ATransactionDroppedWithoutDyingCountsNothing) {
-  Process().Mark({{kIn1, {10, 14}}}, false);
+  Process()->Mark({{kIn1, {10, 14}}}, false);
   {
     // Applied again and dropped (a rejoin, a stop): no death.
-    Inflight second = Process();
-    second.Mark({{kIn1, {10, 14}}}, false);
+    auto second = Process();
+    second->Mark({{kIn1, {10, 14}}}, false);
     EXPECT_EQ(File()[0].attempts, 2);
-    second.Settle();
+    second->Settle();
   }
   EXPECT_EQ(File(), (std::vector<InflightRange>{{kIn1, 10, 14, 1, false}}));
   // A clean stop keeps what is still suspect.
-  EXPECT_EQ(Process().suspects().size(), 1u);
+  EXPECT_EQ(Process()->suspects().size(), 1u);
 }
 
 TEST_F(InflightTest, OffWithoutAPath) {
@@ -161,8 +171,16 @@ TEST_F(InflightTest, OffWithoutAPath) {
   EXPECT_EQ(off.Classify(At(10)), Inflight::Kind::kBatch);
 }
 
+TEST_F(InflightTest, ANoteCutShortIsAnError) {
+  std::ofstream(path_) << "stage test\nrange in 1 10 14 1 batch\n";
+  EXPECT_EQ(Inflight::Read(path_).status().code(), absl::StatusCode::kDataLoss);
+  // Created and never written: nothing noted.
+  std::ofstream(path_, std::ios::trunc).flush();
+  EXPECT_TRUE(File().empty());
+}
+
 TEST_F(InflightTest, AMalformedFileIsAnErrorNamingTheLine) {
-  std::ofstream(path_) << "stage test\nrange in 1 10\n";
+  std::ofstream(path_) << "stage test\nrange in 1 10\nend\n";
   const auto ranges = Inflight::Read(path_);
   EXPECT_EQ(ranges.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(ranges.status().message().find("line 2"), std::string::npos)
