@@ -42,6 +42,8 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
   options.global_topics = c->views_->TopicList();
   options.skip = config.skip_records;
   options.trail = c->trail_.get();
+  options.inflight_path = config.data_dir + "/gateway.inflight";
+  options.crash_attempts = config.crash_record_attempts;
   c->loop_ = std::make_unique<stream::Loop>(options, c->store_.get(),
                                             /*producer=*/nullptr,
                                             c->views_.get(), &registry);

@@ -86,6 +86,12 @@ stream::Loop* LoopComponent::AddLoop(stream::LoopOptions options,
     options.consumer = Consumer(config_.group_id);
   }
   if (options.skip.empty()) options.skip = config_.skip_records;
+  // Crash records (stream/inflight.h): one marker per stage in the data dir.
+  if (options.inflight_path.empty()) {
+    options.inflight_path =
+        StrCat(config_.data_dir, "/", options.name, ".inflight");
+  }
+  options.crash_attempts = config_.crash_record_attempts;
   if (options.trail == nullptr) options.trail = trail_.get();
   kafka::Producer* producer = producer_.get();
   if (!options.group_topics.empty() && config_.transactional_outputs) {

@@ -97,7 +97,9 @@ class LoopComponent : public Component {
 
   // Adds a loop applying `handler` to `store`, producing with the producer
   // (a group member: a transactional producer of its own);
-  // `options.consumer` and `options.skip` come from the config when unset.
+  // `options.consumer`, `options.skip` and `options.inflight_path`
+  // (<data dir>/<name>.inflight) come from the config when unset, and
+  // `options.crash_attempts` always does.
   stream::Loop* AddLoop(stream::LoopOptions options, store::KvStore* store,
                         stream::Handler* handler,
                         prometheus::Registry* registry);

@@ -52,7 +52,12 @@ std::vector<config::Spec> CommonSpecs(const ServiceDefaults& defaults) {
       {"store-background-jobs", "2",
        "RocksDB flushes and compactions at once [1, 64]"},
       {"skip-record", "",
-       "unreadable records to skip, TOPIC:PARTITION:OFFSET[,...] (audited)"},
+       "unreadable or crash records to skip, TOPIC:PARTITION:OFFSET[,...] "
+       "(audited)"},
+      {"crash-record-attempts", "3",
+       "crashes in a row applying the same records before they are applied "
+       "one at a time, and applying one record alone before consumption "
+       "stops at it [1, 100]"},
       {"tls-cert", "", "server certificate PEM (enables TLS)"},
       {"tls-key", "", "server private key PEM"},
       {"tls-client-ca", "", "CA PEM to verify client certificates"},
@@ -113,6 +118,9 @@ absl::Status ParseCommon(const config::Settings& s, CommonConfig* c) {
   FRUITION_ASSIGN_OR_RETURN(
       c->skip_records,
       stream::ParseSkipRecords(s.Get("skip-record"), "skip-record"));
+  FRUITION_ASSIGN_OR_RETURN(const int64_t crash_attempts,
+                            s.GetInt("crash-record-attempts", 1, 100));
+  c->crash_record_attempts = static_cast<int>(crash_attempts);
   c->tls_cert_file = s.Get("tls-cert");
   c->tls_key_file = s.Get("tls-key");
   c->tls_client_ca_file = s.Get("tls-client-ca");

@@ -52,6 +52,10 @@ struct CommonConfig {
   // RocksDB memory and threads (store-block-cache-mb, ...).
   store::StoreOptions store;
   stream::SkipSet skip_records;
+  // Processes in a row that die applying the same records before the loop
+  // applies them one at a time, and that die applying one record alone
+  // before it is a crash record (stream/inflight.h).
+  int crash_record_attempts = 3;
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;

@@ -201,7 +201,9 @@ Loop::Loop(LoopOptions options, store::KvStore* store,
     : options_(std::move(options)),
       store_(store),
       producer_(producer),
-      handler_(handler) {
+      handler_(handler),
+      inflight_(options_.inflight_path, options_.name,
+                options_.crash_attempts) {
   if (registry != nullptr) {
     const std::map<std::string, std::string> labels = {
         {"stage", options_.name}};
@@ -220,13 +222,16 @@ Loop::Loop(LoopOptions options, store::KvStore* store,
                        .Name("fruition_stream_poison_records_total")
                        .Help(
                            "Records that stopped consumption, by stage and "
-                           "cause: unreadable, or output_refused (Kafka "
-                           "refused an output for good)")
+                           "cause: unreadable, output_refused (Kafka "
+                           "refused an output for good), or crashed (the "
+                           "process died applying it, again and again)")
                        .Register(*registry);
     poison_counter_ =
         &poison.Add({{"stage", options_.name}, {"cause", "unreadable"}});
     refused_counter_ =
         &poison.Add({{"stage", options_.name}, {"cause", "output_refused"}});
+    crashed_counter_ =
+        &poison.Add({{"stage", options_.name}, {"cause", "crashed"}});
     skipped_counter_ =
         &prometheus::BuildCounter()
              .Name("fruition_stream_skipped_records_total")
@@ -433,6 +438,8 @@ void Loop::TxnFailed(const absl::Status& error, std::string_view what) {
 void Loop::DropPending() {
   if (pending_ != nullptr && pending_->txn) producer_->AbortTransaction();
   pending_.reset();
+  // Not applying anything any more: no process died in it.
+  inflight_.Settle();
 }
 
 Loop::Produced Loop::ProduceCommitted(const std::vector<Output>& outputs,
@@ -478,16 +485,7 @@ bool Loop::RefusedRecord(const kafka::Record& r, const Output& output,
       StrCat("its output to ", output.topic, " (", output.value.size(),
              " bytes) was refused: ", refused.status.message())};
   if (options_.skip.count({poison.tp, poison.offset}) > 0) {
-    // The operator's skip, as for an unreadable record: the handler never
-    // applies it; only the offset moves on.
-    store::KvTx tx(store_);
-    tx.SetNextOffset(r.topic, r.partition, r.offset + 1);
-    if (!AuditSkip(poison).ok()) return false;
-    if (!CommitOrLog(tx)) return false;
-    if (auto it = positions_.find(poison.tp); it != positions_.end()) {
-      it->second = std::max(it->second, r.offset + 1);
-    }
-    return true;
+    return SkipUnapplied(r, poison);
   }
   healthy_ = false;
   if (refused_counter_ != nullptr) refused_counter_->Increment();
@@ -504,6 +502,99 @@ bool Loop::RefusedRecord(const kafka::Record& r, const Output& output,
        {"output_key", output.key},
        {"output_bytes", static_cast<int64_t>(output.value.size())},
        {"error", std::string(refused.status.message())}});
+  return false;
+}
+
+bool Loop::SkipUnapplied(const kafka::Record& r, const PoisonRecord& poison) {
+  // The operator's skip, as for an unreadable record: the handler never
+  // applies it; only the offset moves on.
+  store::KvTx tx(store_);
+  tx.SetNextOffset(r.topic, r.partition, r.offset + 1);
+  if (!AuditSkip(poison).ok()) return false;
+  if (!CommitOrLog(tx)) return false;
+  if (auto it = positions_.find(poison.tp); it != positions_.end()) {
+    it->second = std::max(it->second, r.offset + 1);
+  }
+  // Passed: no longer suspect.
+  inflight_.Committed({{poison.tp, {r.offset, r.offset}}});
+  return true;
+}
+
+void Loop::LoadInflight() {
+  if (inflight_loaded_) return;
+  inflight_loaded_ = true;
+  if (absl::Status s = inflight_.Load(); !s.ok()) {
+    log::Warn("crash marker unreadable: ignored, and overwritten",
+              {{"stage", options_.name}, {"error", std::string(s.message())}});
+    return;
+  }
+  for (const InflightRange& r : inflight_.suspects()) {
+    // What the previous processes died applying, and what is done about it.
+    const char* next =
+        r.attempts < inflight_.limit()
+            ? (r.alone ? "applying it alone again" : "applying it again")
+        : r.alone ? "the crash record: consumption stops at it"
+                  : "applying its records one at a time";
+    log::Warn("the process died applying records of this range before",
+              {{"stage", options_.name},
+               {"topic", r.tp.first},
+               {"partition", static_cast<int64_t>(r.tp.second)},
+               {"first_offset", r.first},
+               {"last_offset", r.last},
+               {"alone", r.alone},
+               {"attempts", r.attempts},
+               {"crash_attempts", inflight_.limit()},
+               {"next", next}});
+  }
+}
+
+bool Loop::ProcessAlone(const std::vector<kafka::Record>& batch,
+                        const std::atomic<bool>& stop) {
+  std::vector<kafka::Record> run;
+  for (const kafka::Record& r : batch) {
+    const Inflight::Kind kind = inflight_.Classify(r);
+    if (kind == Inflight::Kind::kBatch) {
+      run.push_back(r);
+      continue;
+    }
+    // What came before it is committed first: it goes alone.
+    if (!Process(run, stop) || !CommitPending(stop)) return false;
+    run.clear();
+    if (rejoin_) return true;
+    if (kind == Inflight::Kind::kCrashed) {
+      if (!CrashedRecord(r)) return false;
+      continue;
+    }
+    if (!Process({r}, stop, /*one_by_one=*/true)) return false;
+    if (rejoin_) return true;
+  }
+  return Process(run, stop);
+}
+
+bool Loop::CrashedRecord(const kafka::Record& r) {
+  const int attempts = inflight_.AloneAttempts(r);
+  const PoisonRecord poison{
+      {r.topic, r.partition},
+      r.offset,
+      StrCat("the process died applying it alone ", attempts,
+             " times in a row (crash-record-attempts ", inflight_.limit(),
+             ")")};
+  if (options_.skip.count({poison.tp, poison.offset}) > 0) {
+    return SkipUnapplied(r, poison);
+  }
+  healthy_ = false;
+  if (crashed_counter_ != nullptr) crashed_counter_->Increment();
+  log::Error(
+      "crash record: the process died applying this record again and again; "
+      "consumption stopped before it. Fix the handler, or after inspecting "
+      "the record restart with --skip-record to skip it",
+      {{"stage", options_.name},
+       {"topic", r.topic},
+       {"partition", static_cast<int64_t>(r.partition)},
+       {"offset", r.offset},
+       {"skip_record", StrCat(r.topic, ":", r.partition, ":", r.offset)},
+       {"attempts", attempts},
+       {"marker", options_.inflight_path}});
   return false;
 }
 
@@ -638,11 +729,25 @@ absl::Status Loop::AuditSkip(const PoisonRecord& p) {
 bool Loop::Process(const std::vector<kafka::Record>& batch,
                    const std::atomic<bool>& stop, bool one_by_one) {
   if (batch.empty()) return true;
+  if (!one_by_one && inflight_.any() &&
+      std::any_of(batch.begin(), batch.end(), [&](const kafka::Record& r) {
+        return inflight_.Classify(r) != Inflight::Kind::kBatch;
+      })) {
+    return ProcessAlone(batch, stop);
+  }
   if (pending_ == nullptr) {
     pending_ = std::make_unique<Pending>(store_);
     pending_->opened = std::chrono::steady_clock::now();
   }
   Pending& p = *pending_;
+  // Noted before the handler sees it: a process that dies in there leaves
+  // the note behind for the next one (inflight.h).
+  OffsetSpan span;
+  if (inflight_.enabled()) {
+    span = p.span;
+    Extend(batch, &span);
+    inflight_.Mark(span, one_by_one);
+  }
   // Where this batch's writes begin: a failure forgets them alone.
   p.tx.SetSavePoint();
   Applied applied;
@@ -676,24 +781,10 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
             &unused);
     return false;
   }
-  const size_t first = p.outputs.size();
-  for (auto& o : applied.outputs) {
-    p.outputs.push_back(std::move(o));
-    p.from_flush.push_back(false);
-  }
-  for (auto& o : *flushed) {
-    p.outputs.push_back(std::move(o));
-    p.from_flush.push_back(true);
-  }
-  std::vector<size_t> fresh(p.outputs.size() - first);
-  for (size_t i = 0; i < fresh.size(); ++i) fresh[i] = first + i;
-  if (!fresh.empty() && !BeginTxn(&p.txn)) {
-    // Dropped with the batches before it: Run rejoins (rejoin_).
-    DropPending();
-    return true;
-  }
-  Send(p.outputs, fresh, p.acks);
+  // Dropped with the batches before it: Run rejoins (rejoin_).
+  if (!SendOutputs(applied, *flushed)) return true;
   p.records.insert(p.records.end(), batch.begin(), batch.end());
+  p.span = std::move(span);
   for (PoisonRecord& skipped : applied.skipped) {
     p.skipped.push_back(std::move(skipped));
   }
@@ -705,6 +796,27 @@ bool Loop::Process(const std::vector<kafka::Record>& batch,
     records_counter_->Increment(static_cast<double>(applied.records));
   }
   if (one_by_one || Due()) return CommitPending(stop, one_by_one);
+  return true;
+}
+
+bool Loop::SendOutputs(Applied& applied, std::vector<Output>& flushed) {
+  Pending& p = *pending_;
+  const size_t first = p.outputs.size();
+  for (auto& o : applied.outputs) {
+    p.outputs.push_back(std::move(o));
+    p.from_flush.push_back(false);
+  }
+  for (auto& o : flushed) {
+    p.outputs.push_back(std::move(o));
+    p.from_flush.push_back(true);
+  }
+  std::vector<size_t> fresh(p.outputs.size() - first);
+  for (size_t i = 0; i < fresh.size(); ++i) fresh[i] = first + i;
+  if (!fresh.empty() && !BeginTxn(&p.txn)) {
+    DropPending();
+    return false;
+  }
+  Send(p.outputs, fresh, p.acks);
   return true;
 }
 
@@ -734,6 +846,14 @@ bool Loop::Due() const {
 
 bool Loop::CommitPending(const std::atomic<bool>& stop, bool one_by_one) {
   if (pending_ == nullptr) return true;
+  const bool ok = CommitOpen(stop, one_by_one);
+  // Committed (the marker then moved on already) or dropped: either way
+  // nothing is being applied now.
+  inflight_.Settle();
+  return ok;
+}
+
+bool Loop::CommitOpen(const std::atomic<bool>& stop, bool one_by_one) {
   // Out of pending_ first: the one-record-at-a-time search below opens
   // transactions of its own.
   const std::unique_ptr<Pending> p = std::move(pending_);
@@ -779,7 +899,11 @@ bool Loop::CommitPending(const std::atomic<bool>& stop, bool one_by_one) {
   // Kafka's transaction first: a member the group has dropped learns it
   // here, before its state moves on (TxnFailed: dropped, rejoin_).
   if (p->txn && !CommitTxn()) return true;
-  return CommitOrLog(p->tx);
+  if (!CommitOrLog(p->tx)) return false;
+  // Unless dropped while waiting for disk space: progress past the ranges
+  // earlier processes died in.
+  if (!rejoin_) inflight_.Committed(p->span);
+  return true;
 }
 
 void Loop::RunUntilStopped(const std::atomic<bool>& stop) {
@@ -1084,6 +1208,7 @@ absl::Status Loop::Run(const std::atomic<bool>& stop) {
   rejoin_ = false;
   stop_ = &stop;
   DropPending();
+  LoadInflight();
   polled_at_.reset();
   poll_budget_ = PollBudget(options_.consumer);
   std::unique_ptr<kafka::TopicReader> reader;

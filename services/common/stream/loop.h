@@ -41,7 +41,15 @@
 //     outputs are acknowledged, then the loop stops;
 //   - a revoked partition's uncommitted state is never committed after
 //     another member may own it: the KvTx is committed before the revocation
-//     returns, or dropped (a batch that outlived max.poll.interval.ms).
+//     returns, or dropped (a batch that outlived max.poll.interval.ms);
+//   - a record whose handling kills the process (segfault, abort, OOM kill)
+//     is found across restarts (inflight.h, with LoopOptions::inflight_path):
+//     before each batch the loop notes the offsets its transaction spans; a
+//     range a process died in crash_attempts times in a row is applied one
+//     record at a time, and a record that died alone crash_attempts times is
+//     a poison record (NOT_SERVING, counted with cause "crashed", logged
+//     with its coordinates, passed only by --skip-record, audited, never
+//     applied). A commit in between is progress and starts the count again.
 // docs/runtime.md has the whole contract.
 #ifndef FRUITION_SERVICES_COMMON_STREAM_LOOP_H_
 #define FRUITION_SERVICES_COMMON_STREAM_LOOP_H_
@@ -67,6 +75,7 @@
 #include "services/common/kafka/consumer.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/store/kv.h"
+#include "services/common/stream/inflight.h"
 #include "services/common/stream/read_ranges.h"
 
 namespace fruition::stream {
@@ -208,6 +217,14 @@ struct LoopOptions {
   // before it is committed. A skip that cannot be recorded (no trail, or
   // Append failed) is not taken: the loop stops NOT_SERVING.
   audit::Trail* trail = nullptr;
+  // Crash-record detection (inflight.h): the file in which the loop notes
+  // what it is applying, e.g. <data dir>/<name>.inflight; "" turns it off.
+  // Run and the group and global reads only (Replay does not note).
+  std::string inflight_path;
+  // Processes in a row that die applying the same range before its records
+  // are applied one at a time, and that die applying one record alone
+  // before it is the crash record (at least 1).
+  int crash_attempts = 3;
 };
 
 class Loop {
@@ -270,6 +287,7 @@ class Loop {
     std::vector<Output> outputs;
     std::vector<bool> from_flush;  // per output: no input record caused it
     std::vector<PoisonRecord> skipped;
+    OffsetSpan span;  // the offsets of `records` per partition
     std::chrono::steady_clock::time_point opened;
     std::shared_ptr<Acks> acks = std::make_shared<Acks>();
     // A Kafka transaction is open for its outputs (Transactional()).
@@ -313,8 +331,10 @@ class Loop {
   // Commits the open transaction once its outputs are acknowledged (none:
   // true). On a refused output its batches are applied again one record at
   // a time; `one_by_one`: it holds one record, the culprit. False when the
-  // loop stopped.
+  // loop stopped. The crash marker is settled after (inflight_).
   bool CommitPending(const std::atomic<bool>& stop, bool one_by_one = false);
+  // CommitPending without settling the crash marker.
+  bool CommitOpen(const std::atomic<bool>& stop, bool one_by_one);
   // Whether the open transaction is due for its commit.
   bool Due() const;
   // Marks the loop NOT_SERVING for a refused output that no input record
@@ -332,6 +352,26 @@ class Loop {
   // if the operator listed it, else marks the loop NOT_SERVING.
   bool RefusedRecord(const kafka::Record& r, const Output& output,
                      const Refusal& refused);
+  // Passes `poison`, the record `r`, without applying it: only its offset
+  // moves on, with the skip audited (the operator listed it). False when it
+  // could not be (the loop stopped).
+  bool SkipUnapplied(const kafka::Record& r, const PoisonRecord& poison);
+  // Reads the crash marker the previous process left (once per Loop), and
+  // logs what it says.
+  void LoadInflight();
+  // `batch` holds records to apply alone (Inflight::Classify): applies it
+  // in order, the runs of other records as batches, each record to apply
+  // alone in a transaction of its own (the open one committed first), and
+  // stops at a crash record. False when the loop stopped.
+  bool ProcessAlone(const std::vector<kafka::Record>& batch,
+                    const std::atomic<bool>& stop);
+  // `r` is the crash record: skips it (audited) if the operator listed it,
+  // else marks the loop NOT_SERVING (counted, logged). False if stopped.
+  bool CrashedRecord(const kafka::Record& r);
+  // Moves the open transaction's outputs of `applied` and of `flushed` into
+  // it and sends them (opening its Kafka transaction). False when that
+  // could not be opened (dropped: Run rejoins).
+  bool SendOutputs(Applied& applied, std::vector<Output>& flushed);
   // Applies `batch` into the open transaction (opening one) and sends its
   // outputs; commits when due (`one_by_one`: at once). False when the loop
   // stopped.
@@ -405,6 +445,9 @@ class Loop {
   std::chrono::milliseconds poll_budget_{0};
   bool rejoin_ = false;
   std::unique_ptr<Pending> pending_;  // the open transaction, if any
+  // What the loop is applying, and the ranges earlier processes died in.
+  Inflight inflight_;
+  bool inflight_loaded_ = false;
   prometheus::Counter* records_counter_ = nullptr;
   prometheus::Counter* skipped_counter_ = nullptr;
   prometheus::Counter* store_errors_counter_ = nullptr;
@@ -418,6 +461,8 @@ class Loop {
   prometheus::Counter* poison_counter_ = nullptr;  // cause="unreadable"
   // cause="output_refused": an output Kafka refused for good.
   prometheus::Counter* refused_counter_ = nullptr;
+  // cause="crashed": the process died applying it alone crash_attempts times.
+  prometheus::Counter* crashed_counter_ = nullptr;
 };
 
 }  // namespace fruition::stream

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -759,6 +760,98 @@ TEST_F(LoopTest, StoreReadErrorStopsThePartitionAndCommitsNothing) {
   auto ends = kafka::EndOffsets(Options().consumer, {"out"}, seconds(10));
   ASSERT_TRUE(ends.ok()) << ends.status();
   for (const auto& [tp, end] : *ends) EXPECT_EQ(end, 0);
+}
+
+// Stored bytes that do not parse are DATA_LOSS (store/kv.h), never
+// "absent": here a partition's stored next offset is 5 bytes, not 8. Read
+// as "none stored", the partition would be applied again from its start;
+// instead the assignment stops the loop, counted and logged, and nothing
+// is applied.
+TEST_F(LoopTest, UnparseableStoredOffsetStopsThePartitionNeverReadsAsAbsent) {
+  ProduceInput(10, "history");
+  {
+    store::KvTx tx(store_.get());
+    tx.Put(0, store::JoinKey({"in", store::BigEndian(0, 4)}), "short");
+    ASSERT_TRUE(store_->Commit(tx).ok());
+  }
+  CapturedLog captured;
+  RecordingHandler handler;
+  prometheus::Registry registry;
+  Loop loop(Options(), store_.get(), producer_.get(), &handler, &registry);
+  Running running(loop);
+  ASSERT_TRUE(WaitForCount(registry, "fruition_stream_store_errors_total", 1));
+  EXPECT_FALSE(loop.Healthy());
+  // Held: nothing is consumed.
+  std::this_thread::sleep_for(milliseconds(1500));
+  EXPECT_FALSE(loop.Healthy());
+  running.Stop();
+  EXPECT_TRUE(handler.applied().empty());
+  EXPECT_FALSE(captured
+                   .Stop({"\"level\":\"error\"", "store read failed",
+                          "\"code\":\"DATA_LOSS\"", "8-byte offset"})
+                   .empty());
+  // The damaged bytes are left for the operator to look at.
+  store::KvTx tx(store_.get());
+  EXPECT_EQ(tx.NextOffset("in", 0).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+// Counts records per partition in a decimal "count-P", as CountingHandler,
+// but reads it as a handler reads its stored state: bytes that do not parse
+// are DATA_LOSS naming table and key.
+class ParsingHandler : public Handler {
+ public:
+  explicit ParsingHandler(store::KvStore* store) : store_(store) {}
+  absl::StatusOr<std::vector<Output>> Apply(
+      store::KvTx& tx, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned) override {
+    (void)owned;
+    for (const auto& r : records) {
+      const std::string key = StrCat("count-", r.partition);
+      auto stored = tx.Get(1, key);
+      if (!stored.ok()) return stored.status();
+      int64_t n = 0;
+      if (stored->has_value()) {
+        char* end = nullptr;
+        n = std::strtoll((*stored)->c_str(), &end, 10);
+        if ((*stored)->empty() || *end != '\0') {
+          return store::DataLoss(*store_, 1, key, "a decimal count");
+        }
+      }
+      tx.Put(1, key, std::to_string(n + 1));
+      ++applied;
+    }
+    return std::vector<Output>{};
+  }
+  std::atomic<int64_t> applied{0};
+
+ private:
+  store::KvStore* store_;
+};
+
+// The handler's own stored state that does not parse stops the partition
+// the same way: the batch is not committed, and the state is not reset.
+TEST_F(LoopTest, UnparseableStoredStateStopsThePartitionNeverReadsAsAbsent) {
+  ProduceInput(10, "history");
+  {
+    store::KvTx tx(store_.get());
+    tx.Put(1, "count-0", "\xff\xfe");
+    ASSERT_TRUE(store_->Commit(tx).ok());
+  }
+  ParsingHandler handler(store_.get());
+  prometheus::Registry registry;
+  Loop loop(Options(), store_.get(), producer_.get(), &handler, &registry);
+  Running running(loop);
+  ASSERT_TRUE(WaitForCount(registry, "fruition_stream_store_errors_total", 1));
+  EXPECT_FALSE(loop.Healthy());
+  std::this_thread::sleep_for(milliseconds(1500));
+  EXPECT_FALSE(loop.Healthy());
+  running.Stop();
+  // Nothing of partition 0 committed, its state as it was.
+  store::KvTx tx(store_.get());
+  EXPECT_FALSE(store::Ok(tx.NextOffset("in", 0)).has_value());
+  EXPECT_EQ(store::Ok(tx.Get(1, "count-0")), "\xff\xfe");
+  EXPECT_EQ(CounterValue(registry, "fruition_stream_poison_records_total"), 0);
 }
 
 // SPEC §8: a full disk stops, then recovers, losing nothing. The store's
