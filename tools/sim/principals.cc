@@ -32,8 +32,8 @@ absl::Status WritePrincipals(const std::string& dir,
   std::vector<Reporter> all = Reporters();
   all.push_back({"OIG", "OVERSEER", "", {}, false});
   for (const Reporter& r : all) {
-    const std::string token = StrCat(token_prefix, "-", r.code, "-",
-                                     RandomHex(16));
+    const std::string token =
+        StrCat(token_prefix, "-", r.code, "-", RandomHex(16));
     out << "  - code: " << r.code << "\n    kind: " << r.kind
         << "\n    token_sha256: " << privacy::Sha256Hex(token) << "\n";
     if (!r.acts_for.empty()) {
@@ -47,8 +47,12 @@ absl::Status WritePrincipals(const std::string& dir,
   }
   out.close();
   tokens.close();
-  if (!out) return absl::UnavailableError(StrCat("cannot write ", principals_path));
-  if (!tokens) return absl::UnavailableError(StrCat("cannot write ", tokens_path));
+  if (!out) {
+    return absl::UnavailableError(StrCat("cannot write ", principals_path));
+  }
+  if (!tokens) {
+    return absl::UnavailableError(StrCat("cannot write ", tokens_path));
+  }
   return absl::OkStatus();
 }
 

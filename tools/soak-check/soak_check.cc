@@ -57,7 +57,7 @@ absl::StatusOr<std::set<std::string>> InputReports(const std::string& dir) {
   while (dirent* e = readdir(d)) {
     const std::string name = e->d_name;
     if (name.size() > 7 && name.substr(name.size() - 7) == ".ndjson") {
-      files.push_back(dir + "/" + name);
+      files.push_back(StrCat(dir, "/", name));
     }
   }
   closedir(d);
@@ -70,7 +70,8 @@ absl::StatusOr<std::set<std::string>> InputReports(const std::string& dir) {
       v1::AgencyReport r;
       if (!google::protobuf::util::JsonStringToMessage(line, &r, options)
                .ok()) {
-        return absl::InvalidArgumentError(StrCat(path, ":", n, ": not a report"));
+        return absl::InvalidArgumentError(
+            StrCat(path, ":", n, ": not a report"));
       }
       ids.insert(StrCat(r.reporter(), "/", r.report_id()));
     }
@@ -83,14 +84,14 @@ absl::StatusOr<std::map<std::string, int>> ReportCopies(
     const std::string& bootstrap) {
   std::map<std::string, int> copies;
   for (std::string_view topic : {topics::kReports, topics::kReference}) {
-    auto records =
-        fruition::testing::ReadTopic(bootstrap, std::string(topic), kReadTimeout);
+    auto records = fruition::testing::ReadTopic(bootstrap, std::string(topic),
+                                                kReadTimeout);
     if (!records.ok()) return records.status();
     for (const auto& rec : *records) {
       v1::AgencyReport r;
       if (!r.ParseFromString(rec.value)) {
-        return absl::DataLossError(
-            StrCat(topic, "/", rec.partition, "@", rec.offset, ": not a report"));
+        return absl::DataLossError(StrCat(topic, "/", rec.partition, "@",
+                                          rec.offset, ": not a report"));
       }
       ++copies[StrCat(r.reporter(), "/", r.report_id())];
     }
@@ -144,12 +145,11 @@ absl::Status ScoreCells(const std::string& bootstrap, std::string_view topic,
 // assessment's id covers its `assessed_at`, the Kafka timestamp of the
 // designation it rests on, so two runs of the same reports differ there).
 std::string EventContent(const v1::OversightEvent& e) {
-  std::string out = StrCat(v1::EventType_Name(e.type()), " ",
-                           v1::Severity_Name(e.severity()),
-                           e.resolved() ? " resolved" : "", " unit=", e.unit(),
-                           " period=", e.period(), " subject=", e.subject_pid(),
-                           " org=", e.org_id(), " versions=",
-                           e.criteria_version(), "/", e.score_version());
+  std::string out = StrCat(
+      v1::EventType_Name(e.type()), " ", v1::Severity_Name(e.severity()),
+      e.resolved() ? " resolved" : "", " unit=", e.unit(),
+      " period=", e.period(), " subject=", e.subject_pid(), " org=", e.org_id(),
+      " versions=", e.criteria_version(), "/", e.score_version());
   std::map<std::string, double> facts(e.facts().begin(), e.facts().end());
   for (const auto& [name, value] : facts) {
     out += StrCat(" ", name, "=", Number(value));
@@ -234,10 +234,10 @@ int Dump(const std::string& bootstrap, const std::string& input,
   for (const auto& [key, value] : cells) file << key << "\t" << value << "\n";
   file.close();
   if (!file) return Fail(StrCat("cannot write ", out));
-  std::cout << "{\"sent\":" << sent->size() << ",\"on_topic\":" << copies->size()
-            << ",\"lost\":" << lost << ",\"extra_copies\":" << extra
-            << ",\"cells\":" << score_cells << ",\"conditions\":" << conditions
-            << "}\n";
+  std::cout << "{\"sent\":" << sent->size()
+            << ",\"on_topic\":" << copies->size() << ",\"lost\":" << lost
+            << ",\"extra_copies\":" << extra << ",\"cells\":" << score_cells
+            << ",\"conditions\":" << conditions << "}\n";
   return 0;
 }
 
