@@ -628,6 +628,13 @@ TEST_F(EvidenceIntegrationTest, SecondInstanceTakesOverAKilledOnesPartitions) {
 // counts it), and the assessments stay the new owner's. Without fencing its
 // stale assessments (made before the evidence was added) would land after
 // the new owner's and become the latest.
+//
+// The pause ends as soon as the new owner's results are settled: a's
+// outputs wait in its producer, which fails them 15 s (message.timeout.ms)
+// after they were queued, and a transaction fails anyway 20 s after it
+// began (transaction.timeout.ms). A longer pause aborts a's transaction for
+// that reason alone, and the test could not tell a refused commit from a
+// commit that was never checked.
 TEST_F(EvidenceIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
   const Scenario s = MakeScenario(nonce_, testing::Scaled(900), canary_);
   const int metrics_a = testing::FreePort();
@@ -664,28 +671,59 @@ TEST_F(EvidenceIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
       },
       seconds(60), milliseconds(20)))
       << "instance a applied nothing";
-  const double aborted_before =
-      testing::MetricSum(metrics_a,
-                         "fruition_stream_transactions_aborted_total")
-          .value_or(-1);
+  auto aborted = [&] {
+    return testing::MetricSum(metrics_a,
+                              "fruition_stream_transactions_aborted_total")
+        .value_or(-1);
+  };
+  const double aborted_before = aborted();
   a->Signal(SIGSTOP);
+  const auto paused = std::chrono::steady_clock::now();
   feeder.join();
-  // Past a's session (6 s): b owns every partition, replays a's, and then
-  // sees the added evidence, which changes the assessments.
-  std::this_thread::sleep_for(seconds(10));
-  Produce(s.added);
-  const auto settled = WaitForExpected(s);
-  a->Signal(SIGCONT);
+  // Past a's session (6 s) the group drops it and b owns every partition,
+  // replays a's, and then sees the added evidence, which changes the
+  // assessments.
+  const std::string group = "fruition-evidence-test-" + nonce_;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
-        return testing::MetricSum(metrics_a,
-                                  "fruition_stream_transactions_aborted_total")
-                   .value_or(0) > aborted_before;
+        auto members = testing::StableMembers(bootstrap(), group);
+        return members.ok() && *members == 1;
       },
-      seconds(60)))
-      << "the resumed instance never tried to commit: the pause did not land "
-         "inside a transaction";
+      seconds(60), milliseconds(100)))
+      << "the group never dropped the paused instance";
+  Produce(s.added);
+  const auto settled = WaitForExpected(s);
+  // Nothing more is written: whatever lands from now on is a's.
+  const std::optional<int64_t> quiet = testing::WaitQuiet(
+      [&] { return static_cast<int64_t>(OurAssessments().size()); }, seconds(2),
+      seconds(60));
+  ASSERT_TRUE(quiet.has_value()) << "the new owner never stopped writing";
+  const int revoked = testing::Occurrences(a->log_path(), "partitions revoked");
+  a->Signal(SIGCONT);
+  const auto pause_ms = std::chrono::duration_cast<milliseconds>(
+                            std::chrono::steady_clock::now() - paused)
+                            .count();
+  RecordProperty("pause_ms", static_cast<int>(pause_ms));
+  // Its transaction ends first: refused (counted), or, were it not fenced,
+  // committed before a learns that it lost its partitions (it logs the
+  // revocation).
+  testing::WaitUntil(
+      [&] {
+        return aborted() > aborted_before ||
+               testing::Occurrences(a->log_path(), "partitions revoked") >
+                   revoked;
+      },
+      seconds(60), milliseconds(20));
+  EXPECT_EQ(static_cast<int64_t>(OurAssessments().size()), *quiet)
+      << "the paused instance's transaction landed after it resumed";
+  EXPECT_GT(aborted(), aborted_before)
+      << "the resumed instance never had a commit refused: the pause did not "
+         "land inside a transaction, or nothing fenced it";
   EXPECT_TRUE(LogsContain("kafka transaction aborted"));
+  std::cout << "paused " << pause_ms << " ms; aborted "
+            << testing::AfterMarker(testing::ReadFile(a->log_path()),
+                                    "\"during\":")
+            << "\n";
   // Let whatever a would write land, then: still the new owner's results.
   std::this_thread::sleep_for(seconds(5));
   const auto after = WaitForExpected(s);

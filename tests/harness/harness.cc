@@ -521,6 +521,37 @@ bool AnyFileContains(const std::string& dir, const std::string& needle) {
   return false;
 }
 
+int Occurrences(const std::string& path, const std::string& needle) {
+  const std::string text = ReadFile(path);
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
+std::optional<int64_t> WaitQuiet(const std::function<int64_t()>& count,
+                                 std::chrono::milliseconds quiet,
+                                 std::chrono::milliseconds timeout,
+                                 std::chrono::milliseconds every) {
+  std::optional<int64_t> last;
+  auto since = std::chrono::steady_clock::now();
+  const bool settled = WaitUntil(
+      [&] {
+        const int64_t now = count();
+        if (last != now) {
+          last = now;
+          since = std::chrono::steady_clock::now();
+          return false;
+        }
+        return std::chrono::steady_clock::now() - since >= quiet;
+      },
+      timeout, every);
+  if (!settled) return std::nullopt;
+  return last;
+}
+
 std::optional<double> MetricSum(int port, const std::string& name) {
   httplib::Client http("127.0.0.1", port);
   http.set_connection_timeout(2);
@@ -590,6 +621,52 @@ absl::StatusOr<GroupProgress> ProgressOf(const std::string& bootstrap,
   if (md != nullptr) rd_kafka_metadata_destroy(md);
   rd_kafka_destroy(rk);
   if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<int> StableMembers(const std::string& bootstrap,
+                                  const std::string& group) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err,
+                    sizeof(err));
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  if (rk == nullptr) return absl::InternalError(err);
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_AdminOptions_t* options =
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+  rd_kafka_AdminOptions_set_request_timeout(options, 10000, err, sizeof(err));
+  const char* groups[] = {group.c_str()};
+  rd_kafka_DescribeConsumerGroups(rk, groups, 1, options, queue);
+  absl::StatusOr<int> out =
+      absl::DeadlineExceededError(StrCat("describing group ", group));
+  if (rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 15000)) {
+    size_t n = 0;
+    const rd_kafka_ConsumerGroupDescription_t** described =
+        rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR
+            ? nullptr
+            : rd_kafka_DescribeConsumerGroups_result_groups(
+                  rd_kafka_event_DescribeConsumerGroups_result(event), &n);
+    const rd_kafka_error_t* error =
+        n == 1 ? rd_kafka_ConsumerGroupDescription_error(described[0])
+               : nullptr;
+    if (n != 1 || error != nullptr) {
+      out = absl::UnavailableError(
+          StrCat("describing group ", group, ": ",
+                 error != nullptr ? rd_kafka_error_string(error)
+                                  : rd_kafka_event_error_string(event)));
+    } else if (rd_kafka_ConsumerGroupDescription_state(described[0]) ==
+               RD_KAFKA_CONSUMER_GROUP_STATE_STABLE) {
+      out = static_cast<int>(
+          rd_kafka_ConsumerGroupDescription_member_count(described[0]));
+    } else {
+      out = 0;
+    }
+    rd_kafka_event_destroy(event);
+  }
+  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_destroy(rk);
   return out;
 }
 
