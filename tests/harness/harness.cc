@@ -20,6 +20,7 @@
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -397,6 +398,12 @@ Record ToRecord(const std::string& topic, const rd_kafka_message_t* msg) {
 absl::StatusOr<std::vector<Record>> ReadTopic(
     const std::string& bootstrap, const std::string& topic,
     std::chrono::milliseconds timeout) {
+  return ReadTopics(bootstrap, {topic}, timeout);
+}
+
+absl::StatusOr<std::vector<Record>> ReadTopics(
+    const std::string& bootstrap, const std::vector<std::string>& topics,
+    std::chrono::milliseconds timeout) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err,
@@ -411,46 +418,52 @@ absl::StatusOr<std::vector<Record>> ReadTopic(
     rd_kafka_destroy(rk);
   };
   const int ms = static_cast<int>(timeout.count());
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, ms);
-  rd_kafka_topic_destroy(rkt);
-  if (e != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1) {
-    if (md != nullptr) rd_kafka_metadata_destroy(md);
-    cleanup();
-    return absl::UnavailableError(StrCat("metadata: ", rd_kafka_err2str(e)));
-  }
-  const int partitions = md->topics[0].partition_cnt;
-  rd_kafka_metadata_destroy(md);
-  rd_kafka_topic_partition_list_t* list =
-      rd_kafka_topic_partition_list_new(partitions);
-  std::map<int32_t, int64_t> ends;
-  for (int p = 0; p < partitions; ++p) {
-    int64_t low = 0, high = 0;
-    rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, ms);
-    if (high > low) {
-      rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = low;
-      ends[p] = high - 1;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(12);
+  // Where each partition (topic, partition) with records ends.
+  std::map<std::pair<std::string, int32_t>, int64_t> ends;
+  for (const std::string& topic : topics) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, ms);
+    rd_kafka_topic_destroy(rkt);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1) {
+      if (md != nullptr) rd_kafka_metadata_destroy(md);
+      rd_kafka_topic_partition_list_destroy(list);
+      cleanup();
+      return absl::UnavailableError(
+          StrCat("metadata of ", topic, ": ", rd_kafka_err2str(e)));
+    }
+    const int partitions = md->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+    for (int p = 0; p < partitions; ++p) {
+      int64_t low = 0, high = 0;
+      rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, ms);
+      if (high > low) {
+        rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = low;
+        ends[{topic, p}] = high - 1;
+      }
     }
   }
   std::vector<Record> records;
   if (!ends.empty()) rd_kafka_assign(rk, list);
   rd_kafka_topic_partition_list_destroy(list);
-  std::map<int32_t, bool> done;
+  std::set<std::pair<std::string, int32_t>> done;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (done.size() < ends.size()) {
     if (std::chrono::steady_clock::now() > deadline) {
       cleanup();
-      return absl::DeadlineExceededError(
-          StrCat("reading ", topic, " timed out"));
+      return absl::DeadlineExceededError(StrCat(
+          "reading ", topics.size() == 1 ? topics[0] : "topics", " timed out"));
     }
     rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, 200);
     if (msg == nullptr) continue;
+    std::pair<std::string, int32_t> tp{rd_kafka_topic_name(msg->rkt),
+                                       msg->partition};
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (msg->offset >= ends[msg->partition]) done[msg->partition] = true;
-      records.push_back(ToRecord(topic, msg));
+      if (msg->offset >= ends[tp]) done.insert(tp);
+      records.push_back(ToRecord(tp.first, msg));
     } else if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      done[msg->partition] = true;
+      done.insert(tp);
     }
     rd_kafka_message_destroy(msg);
   }

@@ -142,6 +142,11 @@ struct Record {
 absl::StatusOr<std::vector<Record>> ReadTopic(
     const std::string& bootstrap, const std::string& topic,
     std::chrono::milliseconds timeout);
+// ReadTopic of several topics with one reader (each topic's records in
+// partition order; topics interleaved).
+absl::StatusOr<std::vector<Record>> ReadTopics(
+    const std::string& bootstrap, const std::vector<std::string>& topics,
+    std::chrono::milliseconds timeout);
 
 // A record to produce.
 struct Outgoing {
