@@ -645,6 +645,17 @@ TEST_F(EvidenceIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
   auto b = StartEvidence("b", testing::FreePort());
   ASSERT_TRUE(BothHoldPartitions());
   Produce(s.designations);
+  // A reads them (a global table: no outputs) before the claims come, so
+  // that the pause below follows a batch of claims.
+  ASSERT_TRUE(
+      testing::WaitQuiet(
+          [&] {
+            return static_cast<int64_t>(
+                testing::MetricSum(metrics_a, "fruition_stream_records_total")
+                    .value_or(-1));
+          },
+          seconds(1), seconds(60), milliseconds(100))
+          .has_value());
   // Claims in small steps, and the pause in the middle of them.
   std::atomic<bool> feeding{true};
   std::thread feeder([&] {
