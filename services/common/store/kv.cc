@@ -396,6 +396,15 @@ absl::Status KvStore::Commit(KvTx& tx) {
     // this flushes what it holds and clears the error, or fails as the
     // disk still does.
     rocksdb::Status r = db_->Resume();
+    if (r.IsBusy() && no_space_) {
+      // RocksDB recovers from a full disk by itself: its SstFileManager
+      // checks the free space every 5 s and resumes the DB once there is
+      // room, and refuses a manual Resume meanwhile. Still a full disk to
+      // the caller (which retries), not a failed store.
+      return absl::ResourceExhaustedError(
+          StrCat("store resume: RocksDB is recovering from a full disk (",
+                 r.ToString(), ")"));
+    }
     if (!r.ok()) return FromRocksDb(r, "store resume");
     resume_ = false;
   }
@@ -403,6 +412,7 @@ absl::Status KvStore::Commit(KvTx& tx) {
       db_->Write(rocksdb::WriteOptions(), tx.batch_->GetWriteBatch());
   if (!s.ok()) {
     resume_ = s.IsIOError();
+    no_space_ = s.IsNoSpace();
     return FromRocksDb(s, "store write");
   }
   tx.Clear();
