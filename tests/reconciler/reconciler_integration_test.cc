@@ -2476,7 +2476,6 @@ std::string WaitHoldingQuiet(const std::string& bootstrap,
 TEST_F(ReconcilerIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
   PauseRun1();
   Population pop = Generate(nonce_, testing::Scaled(160), 9);
-  ASSERT_EQ(ScenarioGaps(pop), "");
   Stack a;
   a.Init(bootstrap(), nonce_, "pause");
   ASSERT_TRUE(testing::Produce(a.bootstrap, pop.records).ok());
