@@ -656,17 +656,19 @@ TEST_F(EvidenceIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
           },
           seconds(1), seconds(60), milliseconds(100))
           .has_value());
-  // Claims in small steps, and the pause in the middle of them.
-  std::atomic<bool> feeding{true};
+  // Claims in small steps until the pause; the rest once b alone holds
+  // every partition (the pause ends sooner).
+  std::atomic<bool> pausing{false};
+  size_t fed = 0;
   std::thread feeder([&] {
     const size_t step = std::max<size_t>(1, s.claims.size() / 40);
-    for (size_t i = 0; i < s.claims.size(); i += step) {
-      Produce(std::vector<v1::AgencyReport>(
-          s.claims.begin() + i,
-          s.claims.begin() + std::min(s.claims.size(), i + step)));
+    while (!pausing.load() && fed < s.claims.size()) {
+      const size_t end = std::min(s.claims.size(), fed + step);
+      Produce(std::vector<v1::AgencyReport>(s.claims.begin() + fed,
+                                            s.claims.begin() + end));
+      fed = end;
       std::this_thread::sleep_for(milliseconds(100));
     }
-    feeding = false;
   });
   // Paused right after it applied a batch: its outputs then linger a second
   // in an open transaction.
@@ -690,10 +692,11 @@ TEST_F(EvidenceIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
   const double aborted_before = aborted();
   a->Signal(SIGSTOP);
   const auto paused = std::chrono::steady_clock::now();
+  pausing = true;
   feeder.join();
   // Past a's session (6 s) the group drops it and b owns every partition,
-  // replays a's, and then sees the added evidence, which changes the
-  // assessments.
+  // replays a's, and then sees the rest of the claims and the added
+  // evidence, which changes the assessments.
   const std::string group = "fruition-evidence-test-" + nonce_;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
@@ -702,12 +705,14 @@ TEST_F(EvidenceIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
       },
       seconds(60), milliseconds(100)))
       << "the group never dropped the paused instance";
+  Produce(
+      std::vector<v1::AgencyReport>(s.claims.begin() + fed, s.claims.end()));
   Produce(s.added);
   const auto settled = WaitForExpected(s);
   // Nothing more is written: whatever lands from now on is a's.
   const std::optional<int64_t> quiet = testing::WaitQuiet(
-      [&] { return static_cast<int64_t>(OurAssessments().size()); }, seconds(2),
-      seconds(60));
+      [&] { return static_cast<int64_t>(OurAssessments().size()); }, seconds(1),
+      seconds(60), milliseconds(200));
   ASSERT_TRUE(quiet.has_value()) << "the new owner never stopped writing";
   const int revoked = testing::Occurrences(a->log_path(), "partitions revoked");
   a->Signal(SIGCONT);
