@@ -628,6 +628,13 @@ TEST_F(EvidenceIntegrationTest, SecondInstanceTakesOverAKilledOnesPartitions) {
 // counts it), and the assessments stay the new owner's. Without fencing its
 // stale assessments (made before the evidence was added) would land after
 // the new owner's and become the latest.
+//
+// The pause ends as soon as the new owner's results are settled: a's
+// outputs wait in its producer, which fails them 15 s (message.timeout.ms)
+// after they were queued, and a transaction fails anyway 20 s after it
+// began (transaction.timeout.ms). A longer pause aborts a's transaction for
+// that reason alone, and the test could not tell a refused commit from a
+// commit that was never checked.
 TEST_F(EvidenceIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
   const Scenario s = MakeScenario(nonce_, testing::Scaled(900), canary_);
   const int metrics_a = testing::FreePort();
@@ -638,17 +645,30 @@ TEST_F(EvidenceIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
   auto b = StartEvidence("b", testing::FreePort());
   ASSERT_TRUE(BothHoldPartitions());
   Produce(s.designations);
-  // Claims in small steps, and the pause in the middle of them.
-  std::atomic<bool> feeding{true};
+  // A reads them (a global table: no outputs) before the claims come, so
+  // that the pause below follows a batch of claims.
+  ASSERT_TRUE(
+      testing::WaitQuiet(
+          [&] {
+            return static_cast<int64_t>(
+                testing::MetricSum(metrics_a, "fruition_stream_records_total")
+                    .value_or(-1));
+          },
+          seconds(1), seconds(60), milliseconds(100))
+          .has_value());
+  // Claims in small steps until the pause; the rest once b alone holds
+  // every partition (the pause ends sooner).
+  std::atomic<bool> pausing{false};
+  size_t fed = 0;
   std::thread feeder([&] {
     const size_t step = std::max<size_t>(1, s.claims.size() / 40);
-    for (size_t i = 0; i < s.claims.size(); i += step) {
-      Produce(std::vector<v1::AgencyReport>(
-          s.claims.begin() + i,
-          s.claims.begin() + std::min(s.claims.size(), i + step)));
+    while (!pausing.load() && fed < s.claims.size()) {
+      const size_t end = std::min(s.claims.size(), fed + step);
+      Produce(std::vector<v1::AgencyReport>(s.claims.begin() + fed,
+                                            s.claims.begin() + end));
+      fed = end;
       std::this_thread::sleep_for(milliseconds(100));
     }
-    feeding = false;
   });
   // Paused right after it applied a batch: its outputs then linger a second
   // in an open transaction.
@@ -664,28 +684,62 @@ TEST_F(EvidenceIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
       },
       seconds(60), milliseconds(20)))
       << "instance a applied nothing";
-  const double aborted_before =
-      testing::MetricSum(metrics_a,
-                         "fruition_stream_transactions_aborted_total")
-          .value_or(-1);
+  auto aborted = [&] {
+    return testing::MetricSum(metrics_a,
+                              "fruition_stream_transactions_aborted_total")
+        .value_or(-1);
+  };
+  const double aborted_before = aborted();
   a->Signal(SIGSTOP);
+  const auto paused = std::chrono::steady_clock::now();
+  pausing = true;
   feeder.join();
-  // Past a's session (6 s): b owns every partition, replays a's, and then
-  // sees the added evidence, which changes the assessments.
-  std::this_thread::sleep_for(seconds(10));
-  Produce(s.added);
-  const auto settled = WaitForExpected(s);
-  a->Signal(SIGCONT);
+  // Past a's session (6 s) the group drops it and b owns every partition,
+  // replays a's, and then sees the rest of the claims and the added
+  // evidence, which changes the assessments.
+  const std::string group = "fruition-evidence-test-" + nonce_;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
-        return testing::MetricSum(metrics_a,
-                                  "fruition_stream_transactions_aborted_total")
-                   .value_or(0) > aborted_before;
+        auto members = testing::StableMembers(bootstrap(), group);
+        return members.ok() && *members == 1;
       },
-      seconds(60)))
-      << "the resumed instance never tried to commit: the pause did not land "
-         "inside a transaction";
+      seconds(60), milliseconds(100)))
+      << "the group never dropped the paused instance";
+  Produce(
+      std::vector<v1::AgencyReport>(s.claims.begin() + fed, s.claims.end()));
+  Produce(s.added);
+  const auto settled = WaitForExpected(s);
+  // Nothing more is written: whatever lands from now on is a's.
+  const std::optional<int64_t> quiet = testing::WaitQuiet(
+      [&] { return static_cast<int64_t>(OurAssessments().size()); }, seconds(1),
+      seconds(60), milliseconds(200));
+  ASSERT_TRUE(quiet.has_value()) << "the new owner never stopped writing";
+  const int revoked = testing::Occurrences(a->log_path(), "partitions revoked");
+  a->Signal(SIGCONT);
+  const auto pause_ms = std::chrono::duration_cast<milliseconds>(
+                            std::chrono::steady_clock::now() - paused)
+                            .count();
+  RecordProperty("pause_ms", static_cast<int>(pause_ms));
+  // Its transaction ends first: refused (counted), or, were it not fenced,
+  // committed before a learns that it lost its partitions (it logs the
+  // revocation).
+  testing::WaitUntil(
+      [&] {
+        return aborted() > aborted_before ||
+               testing::Occurrences(a->log_path(), "partitions revoked") >
+                   revoked;
+      },
+      seconds(60), milliseconds(20));
+  EXPECT_EQ(static_cast<int64_t>(OurAssessments().size()), *quiet)
+      << "the paused instance's transaction landed after it resumed";
+  EXPECT_GT(aborted(), aborted_before)
+      << "the resumed instance never had a commit refused: the pause did not "
+         "land inside a transaction, or nothing fenced it";
   EXPECT_TRUE(LogsContain("kafka transaction aborted"));
+  std::cout << "paused " << pause_ms << " ms; aborted "
+            << testing::AfterMarker(testing::ReadFile(a->log_path()),
+                                    "\"during\":")
+            << "\n";
   // Let whatever a would write land, then: still the new owner's results.
   std::this_thread::sleep_for(seconds(5));
   const auto after = WaitForExpected(s);

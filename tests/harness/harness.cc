@@ -20,6 +20,7 @@
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -397,6 +398,12 @@ Record ToRecord(const std::string& topic, const rd_kafka_message_t* msg) {
 absl::StatusOr<std::vector<Record>> ReadTopic(
     const std::string& bootstrap, const std::string& topic,
     std::chrono::milliseconds timeout) {
+  return ReadTopics(bootstrap, {topic}, timeout);
+}
+
+absl::StatusOr<std::vector<Record>> ReadTopics(
+    const std::string& bootstrap, const std::vector<std::string>& topics,
+    std::chrono::milliseconds timeout) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err,
@@ -411,46 +418,52 @@ absl::StatusOr<std::vector<Record>> ReadTopic(
     rd_kafka_destroy(rk);
   };
   const int ms = static_cast<int>(timeout.count());
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, ms);
-  rd_kafka_topic_destroy(rkt);
-  if (e != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1) {
-    if (md != nullptr) rd_kafka_metadata_destroy(md);
-    cleanup();
-    return absl::UnavailableError(StrCat("metadata: ", rd_kafka_err2str(e)));
-  }
-  const int partitions = md->topics[0].partition_cnt;
-  rd_kafka_metadata_destroy(md);
-  rd_kafka_topic_partition_list_t* list =
-      rd_kafka_topic_partition_list_new(partitions);
-  std::map<int32_t, int64_t> ends;
-  for (int p = 0; p < partitions; ++p) {
-    int64_t low = 0, high = 0;
-    rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, ms);
-    if (high > low) {
-      rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = low;
-      ends[p] = high - 1;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(12);
+  // Where each partition (topic, partition) with records ends.
+  std::map<std::pair<std::string, int32_t>, int64_t> ends;
+  for (const std::string& topic : topics) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, ms);
+    rd_kafka_topic_destroy(rkt);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1) {
+      if (md != nullptr) rd_kafka_metadata_destroy(md);
+      rd_kafka_topic_partition_list_destroy(list);
+      cleanup();
+      return absl::UnavailableError(
+          StrCat("metadata of ", topic, ": ", rd_kafka_err2str(e)));
+    }
+    const int partitions = md->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+    for (int p = 0; p < partitions; ++p) {
+      int64_t low = 0, high = 0;
+      rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, ms);
+      if (high > low) {
+        rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = low;
+        ends[{topic, p}] = high - 1;
+      }
     }
   }
   std::vector<Record> records;
   if (!ends.empty()) rd_kafka_assign(rk, list);
   rd_kafka_topic_partition_list_destroy(list);
-  std::map<int32_t, bool> done;
+  std::set<std::pair<std::string, int32_t>> done;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (done.size() < ends.size()) {
     if (std::chrono::steady_clock::now() > deadline) {
       cleanup();
-      return absl::DeadlineExceededError(
-          StrCat("reading ", topic, " timed out"));
+      return absl::DeadlineExceededError(StrCat(
+          "reading ", topics.size() == 1 ? topics[0] : "topics", " timed out"));
     }
     rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, 200);
     if (msg == nullptr) continue;
+    std::pair<std::string, int32_t> tp{rd_kafka_topic_name(msg->rkt),
+                                       msg->partition};
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (msg->offset >= ends[msg->partition]) done[msg->partition] = true;
-      records.push_back(ToRecord(topic, msg));
+      if (msg->offset >= ends[tp]) done.insert(tp);
+      records.push_back(ToRecord(tp.first, msg));
     } else if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      done[msg->partition] = true;
+      done.insert(tp);
     }
     rd_kafka_message_destroy(msg);
   }
@@ -519,6 +532,37 @@ bool AnyFileContains(const std::string& dir, const std::string& needle) {
     if (content.find(needle) != std::string::npos) return true;
   }
   return false;
+}
+
+int Occurrences(const std::string& path, const std::string& needle) {
+  const std::string text = ReadFile(path);
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
+std::optional<int64_t> WaitQuiet(const std::function<int64_t()>& count,
+                                 std::chrono::milliseconds quiet,
+                                 std::chrono::milliseconds timeout,
+                                 std::chrono::milliseconds every) {
+  std::optional<int64_t> last;
+  auto since = std::chrono::steady_clock::now();
+  const bool settled = WaitUntil(
+      [&] {
+        const int64_t now = count();
+        if (last != now) {
+          last = now;
+          since = std::chrono::steady_clock::now();
+          return false;
+        }
+        return std::chrono::steady_clock::now() - since >= quiet;
+      },
+      timeout, every);
+  if (!settled) return std::nullopt;
+  return last;
 }
 
 std::optional<double> MetricSum(int port, const std::string& name) {
@@ -590,6 +634,52 @@ absl::StatusOr<GroupProgress> ProgressOf(const std::string& bootstrap,
   if (md != nullptr) rd_kafka_metadata_destroy(md);
   rd_kafka_destroy(rk);
   if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<int> StableMembers(const std::string& bootstrap,
+                                  const std::string& group) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err,
+                    sizeof(err));
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  if (rk == nullptr) return absl::InternalError(err);
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_AdminOptions_t* options =
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+  rd_kafka_AdminOptions_set_request_timeout(options, 10000, err, sizeof(err));
+  const char* groups[] = {group.c_str()};
+  rd_kafka_DescribeConsumerGroups(rk, groups, 1, options, queue);
+  absl::StatusOr<int> out =
+      absl::DeadlineExceededError(StrCat("describing group ", group));
+  if (rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 15000)) {
+    size_t n = 0;
+    const rd_kafka_ConsumerGroupDescription_t** described =
+        rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR
+            ? nullptr
+            : rd_kafka_DescribeConsumerGroups_result_groups(
+                  rd_kafka_event_DescribeConsumerGroups_result(event), &n);
+    const rd_kafka_error_t* error =
+        n == 1 ? rd_kafka_ConsumerGroupDescription_error(described[0])
+               : nullptr;
+    if (n != 1 || error != nullptr) {
+      out = absl::UnavailableError(
+          StrCat("describing group ", group, ": ",
+                 error != nullptr ? rd_kafka_error_string(error)
+                                  : rd_kafka_event_error_string(event)));
+    } else if (rd_kafka_ConsumerGroupDescription_state(described[0]) ==
+               RD_KAFKA_CONSUMER_GROUP_STATE_STABLE) {
+      out = static_cast<int>(
+          rd_kafka_ConsumerGroupDescription_member_count(described[0]));
+    } else {
+      out = 0;
+    }
+    rd_kafka_event_destroy(event);
+  }
+  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_destroy(rk);
   return out;
 }
 

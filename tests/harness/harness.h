@@ -142,6 +142,11 @@ struct Record {
 absl::StatusOr<std::vector<Record>> ReadTopic(
     const std::string& bootstrap, const std::string& topic,
     std::chrono::milliseconds timeout);
+// ReadTopic of several topics with one reader (each topic's records in
+// partition order; topics interleaved).
+absl::StatusOr<std::vector<Record>> ReadTopics(
+    const std::string& bootstrap, const std::vector<std::string>& topics,
+    std::chrono::milliseconds timeout);
 
 // A record to produce.
 struct Outgoing {
@@ -181,6 +186,18 @@ std::string AfterMarker(const std::string& text, const std::string& marker);
 // True if any file under `dir` contains `needle` (raw bytes).
 bool AnyFileContains(const std::string& dir, const std::string& needle);
 
+// How many times `needle` occurs in the file at `path` (0 if unreadable):
+// lines a process logged so far.
+int Occurrences(const std::string& path, const std::string& needle);
+
+// Polls `count` (every `every`) until its value has not changed for
+// `quiet`: that value, or nullopt if `timeout` passed first. For "nothing
+// more is being written" before a test looks for a write that must not come.
+std::optional<int64_t> WaitQuiet(
+    const std::function<int64_t()>& count, std::chrono::milliseconds quiet,
+    std::chrono::milliseconds timeout,
+    std::chrono::milliseconds every = std::chrono::milliseconds(500));
+
 // The sum of metric `name` (every label set) as the process serving
 // Prometheus /metrics on 127.0.0.1:`port` shows it now; nullopt when it
 // cannot be read or has no such metric.
@@ -197,6 +214,13 @@ struct GroupProgress {
 absl::StatusOr<GroupProgress> ProgressOf(const std::string& bootstrap,
                                          const std::string& group,
                                          const std::string& topic);
+
+// How many members consumer group `group` has once a rebalance is done (the
+// group Stable: each member holds its assignment); 0 while it rebalances or
+// has none. For a test that waits until the group dropped a paused member
+// and the others took its partitions over.
+absl::StatusOr<int> StableMembers(const std::string& bootstrap,
+                                  const std::string& group);
 
 }  // namespace fruition::testing
 

@@ -850,20 +850,21 @@ struct Event {
   v1::OversightEvent e;
 };
 
+// Every event on both oversight topics (in partition order; partitions and
+// topics interleaved).
 absl::StatusOr<std::vector<Event>> ReadEvents(const std::string& bootstrap) {
+  auto records = testing::ReadTopics(
+      bootstrap, {PublicTopic(), RestrictedTopic()}, seconds(120));
+  if (!records.ok()) return records.status();
   std::vector<Event> out;
-  for (const std::string& topic : {PublicTopic(), RestrictedTopic()}) {
-    auto records = testing::ReadTopic(bootstrap, topic, seconds(120));
-    if (!records.ok()) return records.status();
-    for (const auto& r : *records) {
-      Event ev;
-      ev.topic = r.topic;
-      ev.partition = r.partition;
-      ev.offset = r.offset;
-      ev.key = r.key;
-      ev.parsed = ev.e.ParseFromString(r.value);
-      out.push_back(std::move(ev));
-    }
+  for (const auto& r : *records) {
+    Event ev;
+    ev.topic = r.topic;
+    ev.partition = r.partition;
+    ev.offset = r.offset;
+    ev.key = r.key;
+    ev.parsed = ev.e.ParseFromString(r.value);
+    out.push_back(std::move(ev));
   }
   return out;
 }
@@ -1008,14 +1009,16 @@ void WritePrincipals(const std::string& dir) {
              << "\n";
 }
 
+// `kafka_properties` are added to the test's.
 std::vector<std::string> CommonArgs(const std::string& bootstrap,
                                     const std::string& dir,
                                     const std::string& group,
                                     const std::string& data, int port,
-                                    int metrics_port) {
+                                    int metrics_port,
+                                    const std::string& kafka_properties = "") {
   return {"--kafka-bootstrap=" + bootstrap,
           std::string("--kafka-properties=session.timeout.ms=6000,") +
-              "heartbeat.interval.ms=1000",
+              "heartbeat.interval.ms=1000" + kafka_properties,
           "--group-id=" + group,
           "--principals-file=" + dir + "/principals.yaml",
           "--data-dir=" + dir + "/" + data,
@@ -1052,6 +1055,8 @@ struct Stack {
   // The reconciler at --log-level error (its restricted reads are audited
   // all the same).
   bool quiet = false;
+  // Added to the reconciler's Kafka properties (",linger.ms=1000").
+  std::string kafka_properties;
   std::unique_ptr<Process> scoring;
   std::unique_ptr<Process> reconciler;
   steady_clock::time_point reconciler_started;
@@ -1081,7 +1086,7 @@ struct Stack {
   void StartReconciler() {
     std::vector<std::string> args =
         CommonArgs(bootstrap, dir, reconciler_group, reconciler_data,
-                   reconciler_port, reconciler_metrics);
+                   reconciler_port, reconciler_metrics, kafka_properties);
     args.push_back(StrCat("--publish-interval-seconds=", publish_interval_s));
     // One audit chain per data dir (restarts continue it).
     args.push_back("--audit-writer=" + AuditWriter());
@@ -1107,6 +1112,24 @@ struct Stack {
     scoring->Signal(SIGKILL);
     scoring->Wait(seconds(10));
     scoring.reset();
+  }
+
+  // Another reconciler of this stack's group (scoring is this one's), on
+  // data dir `data` with ports of its own.
+  Stack Twin(const std::string& data) const {
+    Stack t;
+    t.bootstrap = bootstrap;
+    t.dir = dir;
+    t.nonce = nonce;
+    t.scoring_group = scoring_group;
+    t.reconciler_group = reconciler_group;
+    t.reconciler_data = data;
+    t.scoring_port = scoring_port;
+    t.reconciler_port = testing::FreePort();
+    t.reconciler_metrics = testing::FreePort();
+    t.publish_interval_s = publish_interval_s;
+    t.quiet = quiet;
+    return t;
   }
 };
 
@@ -2382,6 +2405,205 @@ TEST_F(ReconcilerIntegrationTest, ResolvesLive) {
     EXPECT_EQ(ev.topic, it->second) << ev.e.condition_key();
   }
   EXPECT_GE(resolutions, static_cast<int>(to_resolve.size()));
+}
+
+// ------------------------------------------------------------- fencing
+
+// The records on both oversight topics (every test's), -1 if they cannot
+// be read.
+int64_t OversightRecords(const std::string& bootstrap) {
+  auto records = testing::ReadTopics(
+      bootstrap, {PublicTopic(), RestrictedTopic()}, seconds(60));
+  return records.ok() ? static_cast<int64_t>(records->size()) : -1;
+}
+
+// Whether consumer group `group` is Stable with `members` members within
+// 60 s.
+bool GroupHas(const std::string& bootstrap, const std::string& group,
+              int members) {
+  return testing::WaitUntil(
+      [&] {
+        auto n = testing::StableMembers(bootstrap, group);
+        return n.ok() && *n == members;
+      },
+      seconds(60), milliseconds(100));
+}
+
+// Waits until the conditions holding on the topics are `pop`'s expected
+// ones, then until nothing more is written to the oversight topics for
+// `quiet`; "" then, with the population's events in `mine`, else what
+// differs.
+std::string WaitHoldingQuiet(const std::string& bootstrap,
+                             const Population& pop, milliseconds quiet,
+                             std::vector<Event>* mine) {
+  std::string why = "not read";
+  auto compare = [&] {
+    auto events = ReadEvents(bootstrap);
+    if (!events.ok()) return false;
+    *mine = MineOnly(pop, *events);
+    why = CompareHolding(pop, *mine);
+    return why.empty();
+  };
+  if (!testing::WaitUntil(compare, seconds(300), milliseconds(200))) {
+    return why;
+  }
+  if (!testing::WaitQuiet([&] { return OversightRecords(bootstrap); }, quiet,
+                          seconds(120), milliseconds(200))) {
+    return "the reconcilers never stopped writing";
+  }
+  compare();
+  return why;
+}
+
+// SPEC §8 fencing, as evidence's APausedInstanceIsFencedWhenItResumes: a
+// reconciler paused (SIGSTOP) past its session while it holds a
+// transaction, whose partitions the other instance took over, writes
+// nothing anyone reads once it resumes (SIGCONT): its commit is refused
+// (fruition_stream_transactions_aborted_total), nothing of it lands on the
+// oversight topics, and the events are those an uninterrupted run gives:
+// every event id the new owner published and no other, each once, and a
+// fresh reconciler replaying the whole history has nothing to add. Two
+// reconcilers share the group on a scored population's history (scoring
+// stopped once settled, so the cards stay put), then a SUBSTANTIATED
+// assessment of every unsubstantiated claim arrives, each resolving a
+// LINK_UNSUBSTANTIATED; a is paused among them. Without fencing its
+// resolutions would land a second time after the new owner's.
+//
+// The pause ends as soon as the new owner's events are settled: a's
+// outputs are failed 15 s after they were queued (message.timeout.ms),
+// which would abort its transaction whether or not the group's generation
+// is checked.
+TEST_F(ReconcilerIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
+  PauseRun1();
+  Population pop = Generate(nonce_, testing::Scaled(160), 9);
+  Stack a;
+  a.Init(bootstrap(), nonce_, "pause");
+  ASSERT_TRUE(testing::Produce(a.bootstrap, pop.records).ok());
+  a.StartScoring();
+  ASSERT_NE(a.scoring, nullptr);
+  ASSERT_EQ(WaitScoringSettled(a, &pop), "");
+  a.KillScoring();
+  // A's outputs linger a second before they are sent: while fixes flow it
+  // is almost always inside a transaction, so the pause lands in one.
+  a.kafka_properties = ",linger.ms=1000";
+  a.reconciler_data = "ra";
+  Stack b = a.Twin("rb");
+  a.StartReconciler();
+  b.StartReconciler();
+  ASSERT_NE(a.reconciler, nullptr);
+  ASSERT_NE(b.reconciler, nullptr);
+  ASSERT_TRUE(GroupHas(a.bootstrap, a.reconciler_group, 2));
+  // The history, as one reconciler replaying it says it: every expected
+  // condition once.
+  std::vector<Event> mine;
+  ASSERT_EQ(WaitHoldingQuiet(a.bootstrap, pop, seconds(3), &mine), "");
+  EXPECT_EQ(mine.size(), pop.ExpectedEvents());
+  EXPECT_EQ(Ids(mine).size(), mine.size()) << "an event id published twice";
+
+  // The fixes, one at a time until the pause; the rest once b alone holds
+  // every partition.
+  Population fixed = pop;
+  std::vector<Outgoing> fixes;
+  for (const Claim& c : pop.unsubstantiated) {
+    fixes.push_back(Assessment(MakeAssessment(
+        StrCat(nonce_, "-as-fix-", c.claim_id), c,
+        v1::ASSESSMENT_RESULT_SUBSTANTIATED, "v1", c.claimed_at + 30 * kDay)));
+    fixed.restricted[v1::EVENT_TYPE_LINK_UNSUBSTANTIATED].erase(
+        "LINK_UNSUBSTANTIATED/claim/" + c.claim_id);
+  }
+  ASSERT_GE(fixes.size(), 4u);
+  std::atomic<bool> pausing{false};
+  size_t fed = 0;
+  std::thread feeder([&] {
+    while (!pausing.load() && fed < fixes.size() / 2) {
+      EXPECT_TRUE(testing::Produce(a.bootstrap, {fixes[fed]}).ok());
+      ++fed;
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+  });
+  // Paused right after it applied a fix: its resolution then lingers a
+  // second in an open transaction.
+  double applied = -1;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        const double now = RecordsTotal(a.reconciler_metrics).value_or(0);
+        const bool moved = applied >= 0 && now > applied;
+        applied = now;
+        return moved;
+      },
+      seconds(60), milliseconds(20)))
+      << "reconciler a applied no fix";
+  auto aborted = [&] {
+    return Counter(a.reconciler_metrics,
+                   "fruition_stream_transactions_aborted_total")
+        .value_or(-1);
+  };
+  const double aborted_before = aborted();
+  a.reconciler->Signal(SIGSTOP);
+  const auto paused = steady_clock::now();
+  pausing = true;
+  feeder.join();
+  ASSERT_TRUE(GroupHas(a.bootstrap, a.reconciler_group, 1))
+      << "the group never dropped the paused reconciler";
+  ASSERT_TRUE(
+      testing::Produce(a.bootstrap, {fixes.begin() + fed, fixes.end()}).ok());
+  ASSERT_EQ(WaitHoldingQuiet(a.bootstrap, fixed, seconds(1), &mine), "");
+  const Keys settled = Ids(mine);
+  const int64_t quiet = OversightRecords(a.bootstrap);
+  const std::string& log = a.reconciler->log_path();
+  const int revoked = testing::Occurrences(log, "partitions revoked");
+  a.reconciler->Signal(SIGCONT);
+  const auto pause_ms =
+      std::chrono::duration_cast<milliseconds>(steady_clock::now() - paused)
+          .count();
+  RecordProperty("pause_ms", static_cast<int>(pause_ms));
+  // Its transaction ends first: refused (counted), or, were it not fenced,
+  // committed before a learns that it lost its partitions (it logs the
+  // revocation). Then a is stopped again while the topics are read, lest
+  // what it writes once it rejoins be counted too.
+  testing::WaitUntil(
+      [&] {
+        return aborted() > aborted_before ||
+               testing::Occurrences(log, "partitions revoked") > revoked;
+      },
+      seconds(60), milliseconds(20));
+  a.reconciler->Signal(SIGSTOP);
+  EXPECT_EQ(OversightRecords(a.bootstrap), quiet)
+      << "the paused reconciler's transaction landed after it resumed";
+  a.reconciler->Signal(SIGCONT);
+  EXPECT_GT(aborted(), aborted_before)
+      << "the resumed reconciler never had a commit refused: the pause did "
+         "not land inside a transaction, or nothing fenced it";
+  EXPECT_GT(testing::Occurrences(log, "kafka transaction aborted"), 0);
+  std::cout << "paused " << pause_ms << " ms; " << quiet
+            << " oversight records before it resumed; aborted "
+            << testing::AfterMarker(testing::ReadFile(log), "\"during\":")
+            << "\n";
+
+  // Once a rejoined and went over its partitions again: still exactly what
+  // b published, each event once.
+  ASSERT_TRUE(GroupHas(a.bootstrap, a.reconciler_group, 2));
+  ASSERT_EQ(WaitHoldingQuiet(a.bootstrap, fixed, seconds(5), &mine), "");
+  EXPECT_EQ(Ids(mine), settled)
+      << DescribeDiff("event ids after a resumed", Ids(mine), settled);
+  EXPECT_EQ(mine.size(), settled.size()) << "an event published twice";
+  // An uninterrupted run over the same history: a fresh reconciler (empty
+  // data dir, new group) has nothing to add.
+  a.KillReconciler();
+  b.KillReconciler();
+  Stack fresh = a.Twin("rc");
+  fresh.reconciler_group += "-fresh";
+  const int64_t inputs = InputRecords(a.bootstrap);
+  fresh.StartReconciler();
+  ASSERT_NE(fresh.reconciler, nullptr);
+  EXPECT_TRUE(WaitCaughtUp(fresh.reconciler_metrics,
+                           static_cast<double>(inputs),
+                           fresh.reconciler_started, seconds(600)));
+  auto events = ReadEvents(a.bootstrap);
+  ASSERT_TRUE(events.ok()) << events.status();
+  const Keys ids = Ids(MineOnly(pop, *events));
+  EXPECT_EQ(ids, settled) << DescribeDiff("event ids after a fresh replay", ids,
+                                          settled);
 }
 
 // ------------------------------------------- LNF_MANDATORY_MINIMUM_HIGH

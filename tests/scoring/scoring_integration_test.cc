@@ -18,6 +18,7 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <random>
@@ -438,14 +439,16 @@ class ScoringIntegrationTest
   }
 
   // Starts instance `name` (its own data dir and audit chain), with `extra`
-  // flags, and with `wait` waits until it is SERVING.
+  // flags and `kafka_properties` added to the test's, and with `wait` waits
+  // until it is SERVING.
   std::unique_ptr<Process> StartScoring(
       const std::string& name, int port, int metrics_port = 0,
-      const std::vector<std::string>& extra = {}, bool wait = true) {
+      const std::vector<std::string>& extra = {}, bool wait = true,
+      const std::string& kafka_properties = "") {
     std::vector<std::string> args = {
         "--kafka-bootstrap=" + bootstrap(),
         std::string("--kafka-properties=session.timeout.ms=6000,") +
-            "heartbeat.interval.ms=1000",
+            "heartbeat.interval.ms=1000" + kafka_properties,
         "--group-id=fruition-scoring-test-" + nonce_,
         "--topic-prefix=" + prefix_,
         "--principals-file=" + dir_ + "/principals.yaml",
@@ -495,21 +498,113 @@ class ScoringIntegrationTest
         }
       }
       if (!found) return "no scorecard for " + key;
-      std::map<std::string, const v1::Indicator*> got;
-      for (const auto& i : card.indicators()) got[i.name()] = &i;
-      for (const auto& [name, want] : Indicators(e)) {
-        auto it = got.find(name);
-        if (it == got.end()) return StrCat(key, ": no ", name);
-        const v1::Indicator& i = *it->second;
-        if (i.n() != want.second ||
-            std::fabs(i.value() - want.first) >
-                1e-9 * std::max(1.0, std::fabs(want.first))) {
-          return StrCat(key, ": ", name, " = ", i.value(), " (n ", i.n(),
-                        "), want ", want.first, " (n ", want.second, ")");
-        }
+      if (std::string why = CardDiff(key, e, card); !why.empty()) return why;
+    }
+    return "";
+  }
+
+  // The first difference between `card` and the indicators expected of
+  // unit-period `key`, or "".
+  static std::string CardDiff(const std::string& key, const Expected& e,
+                              const v1::Scorecard& card) {
+    std::map<std::string, const v1::Indicator*> got;
+    for (const auto& i : card.indicators()) got[i.name()] = &i;
+    for (const auto& [name, want] : Indicators(e)) {
+      auto it = got.find(name);
+      if (it == got.end()) return StrCat(key, ": no ", name);
+      const v1::Indicator& i = *it->second;
+      if (i.n() != want.second ||
+          std::fabs(i.value() - want.first) >
+              1e-9 * std::max(1.0, std::fabs(want.first))) {
+        return StrCat(key, ": ", name, " = ", i.value(), " (n ", i.n(),
+                      "), want ", want.first, " (n ", want.second, ")");
       }
     }
     return "";
+  }
+
+  // The latest card of each of the population's unit-periods (unit \t
+  // period) on this test's fruition.scores.v1, as the reconciler reads it
+  // (a unit's cards share a partition: the latest is the last).
+  std::map<std::string, v1::Scorecard> LatestCardsOnTheTopic(
+      const Population& pop) {
+    std::map<std::string, v1::Scorecard> latest;
+    auto records = testing::ReadTopic(
+        bootstrap(), prefix_ + std::string(topics::kScores), seconds(60));
+    if (!records.ok()) return latest;
+    std::sort(records->begin(), records->end(),
+              [](const testing::Record& x, const testing::Record& y) {
+                return std::tie(x.partition, x.offset) <
+                       std::tie(y.partition, y.offset);
+              });
+    for (const auto& r : *records) {
+      v1::Scorecard card;
+      if (!card.ParseFromString(r.value)) continue;
+      const std::string key = card.unit() + "\t" + card.period();
+      if (pop.expected.count(key) > 0) latest[key] = std::move(card);
+    }
+    return latest;
+  }
+
+  // The first difference between the latest cards on the topic and the
+  // expected indicators, or between their ids and those of the cards served
+  // at `port` (the same facts give the same id), or "".
+  std::string TopicDiff(const Population& pop, int port) {
+    const auto latest = LatestCardsOnTheTopic(pop);
+    auto stub = v1::ScoringService::NewStub(grpc::CreateChannel(
+        StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    for (const auto& [key, e] : pop.expected) {
+      auto it = latest.find(key);
+      if (it == latest.end()) return "no scorecard on the topic for " + key;
+      if (std::string why = CardDiff(key, e, it->second); !why.empty()) {
+        return "on the topic: " + why;
+      }
+      v1::GetScorecardRequest req;
+      req.set_unit(it->second.unit());
+      req.set_period(it->second.period());
+      v1::Scorecard served;
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+      if (!stub->GetScorecard(&ctx, req, &served).ok()) {
+        return "no scorecard served for " + key;
+      }
+      if (served.scorecard_id() != it->second.scorecard_id()) {
+        return StrCat(key, ": scorecard ", it->second.scorecard_id(),
+                      " on the topic, ", served.scorecard_id(), " served");
+      }
+    }
+    return "";
+  }
+
+  // The records (read_committed) on every topic scoring writes, of this
+  // test's own; -1 if they cannot be read.
+  int64_t OutputRecords() {
+    std::vector<std::string> written;
+    for (std::string_view topic :
+         {topics::kScoringContributions, topics::kScoringCaseMembers,
+          topics::kScoringCaseFacts, topics::kScores,
+          topics::kScoringPublicBase, topics::kScoresPublic}) {
+      written.push_back(prefix_ + std::string(topic));
+    }
+    auto records = testing::ReadTopics(bootstrap(), written, seconds(60));
+    EXPECT_TRUE(records.ok()) << records.status();
+    return records.ok() ? static_cast<int64_t>(records->size()) : -1;
+  }
+
+  // Whether every consumer group of this test's scoring (one per stage) is
+  // Stable with `members` members within 60 s.
+  bool GroupsHave(int members) {
+    const std::string group = "fruition-scoring-test-" + nonce_;
+    return testing::WaitUntil(
+        [&] {
+          for (const std::string& suffix :
+               {"", "-cases", "-stage2", "-public"}) {
+            auto n = testing::StableMembers(bootstrap(), group + suffix);
+            if (!n.ok() || *n != members) return false;
+          }
+          return true;
+        },
+        seconds(60), milliseconds(100));
   }
 
   void ExpectConverges(const Population& pop, const std::vector<int>& ports,
@@ -566,33 +661,39 @@ TEST_F(ScoringIntegrationTest, IndicatorsEqualThoseComputedFromTheFacts) {
   EXPECT_GT(suppressed, 0);
 }
 
-TEST_F(ScoringIntegrationTest, ShuffledInputGivesTheSameIndicators) {
-  Population pop = Generate(nonce_, testing::Scaled(2000), 2);
-  // Each subject's records stay in their order (one partition, as Kafka
-  // keeps them), but subjects and topics interleave differently.
+// `records` with each subject's records in their order (one partition, as
+// Kafka keeps them), but subjects and topics interleaved: round-robin over
+// the subjects in an order shuffled with `seed` (every subject's first
+// record, then every second one, ...).
+std::vector<Outgoing> Interleaved(const std::vector<Outgoing>& records,
+                                  uint32_t seed) {
   std::map<std::string, std::vector<Outgoing>> by_subject;
   std::vector<std::string> order;
-  for (const auto& r : pop.records) {
+  for (const auto& r : records) {
     if (by_subject.count(r.key) == 0) order.push_back(r.key);
     by_subject[r.key].push_back(r);
   }
-  std::mt19937 rng(7);
+  std::mt19937 rng(seed);
   std::shuffle(order.begin(), order.end(), rng);
-  std::vector<Outgoing> shuffled;
-  // Round-robin over subjects in shuffled order.
+  std::vector<Outgoing> out;
   for (size_t k = 0;; ++k) {
     bool any = false;
     for (const auto& pid : order) {
       if (k < by_subject[pid].size()) {
-        shuffled.push_back(by_subject[pid][k]);
+        out.push_back(by_subject[pid][k]);
         any = true;
       }
     }
     if (!any) break;
   }
+  return out;
+}
+
+TEST_F(ScoringIntegrationTest, ShuffledInputGivesTheSameIndicators) {
+  Population pop = Generate(nonce_, testing::Scaled(2000), 2);
   const int port = testing::FreePort();
   auto scoring = StartScoring("a", port);
-  ASSERT_TRUE(Produce(shuffled).ok());
+  ASSERT_TRUE(Produce(Interleaved(pop.records, 7)).ok());
   ExpectConverges(pop, {port});
 }
 
@@ -660,6 +761,124 @@ TEST_F(ScoringIntegrationTest, TwoInstancesSplitTheWorkAndOneTakesOver) {
   ASSERT_TRUE(Produce({pop.records.begin() + half, pop.records.end()}).ok());
   // b alone now holds every partition of both stages.
   ExpectConverges(pop, {port_b});
+}
+
+// SPEC §8 fencing, as evidence's APausedInstanceIsFencedWhenItResumes: an
+// instance paused (SIGSTOP) past its session while it holds a transaction,
+// whose partitions the other instance took over, writes nothing anyone
+// reads once it resumes (SIGCONT): its commit is refused
+// (fruition_stream_transactions_aborted_total), nothing of it lands on any
+// topic scoring writes, and the scorecards (served, and the latest on
+// fruition.scores.v1) are those computed from the facts, as an
+// uninterrupted run gives. Without fencing its stale contributions (each
+// subject's before its later records) would land after the new owner's and
+// count as the latest.
+//
+// The pause ends as soon as the new owner's cards are settled: a's outputs
+// are failed 15 s after they were queued (message.timeout.ms), and a
+// transaction 20 s after it began, which would abort a's transaction
+// whether or not the group's generation is checked.
+TEST_F(ScoringIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
+  const Population pop = Generate(nonce_, testing::Scaled(1200), 6);
+  // Every subject has records before the pause and after it.
+  const std::vector<Outgoing> records = Interleaved(pop.records, 11);
+  const int port_a = testing::FreePort(), metrics_a = testing::FreePort();
+  const int port_b = testing::FreePort();
+  // A's outputs linger a second before they are sent: while records flow
+  // it is almost always inside a transaction, so the pause lands in one.
+  auto a = StartScoring("a", port_a, metrics_a, {}, true, ",linger.ms=1000");
+  auto b = StartScoring("b", port_b);
+  ASSERT_TRUE(GroupsHave(2)) << "the instances never shared every stage";
+  // The first half in small steps until the pause; the rest once b alone
+  // holds every partition.
+  std::atomic<bool> pausing{false};
+  size_t fed = 0;
+  std::thread feeder([&] {
+    const size_t step = std::max<size_t>(1, records.size() / 80);
+    while (!pausing.load() && fed < records.size() / 2) {
+      const size_t end = std::min(records.size(), fed + step);
+      EXPECT_TRUE(Produce({records.begin() + fed, records.begin() + end}).ok());
+      fed = end;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+  });
+  // Paused right after it applied a batch: its outputs then linger a second
+  // in an open transaction.
+  double applied = -1;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        const double now =
+            testing::MetricSum(metrics_a, "fruition_stream_records_total")
+                .value_or(0);
+        const bool moved = applied >= 0 && now > applied;
+        applied = now;
+        return moved;
+      },
+      seconds(60), milliseconds(20)))
+      << "instance a applied nothing";
+  auto aborted = [&] {
+    return testing::MetricSum(metrics_a,
+                              "fruition_stream_transactions_aborted_total")
+        .value_or(-1);
+  };
+  const double aborted_before = aborted();
+  a->Signal(SIGSTOP);
+  const auto paused = std::chrono::steady_clock::now();
+  pausing = true;
+  feeder.join();
+  // Past a's session (6 s) every stage's group drops it and b owns every
+  // partition; then the rest of each subject's records arrive.
+  ASSERT_TRUE(GroupsHave(1)) << "the groups never dropped the paused instance";
+  ASSERT_TRUE(Produce({records.begin() + fed, records.end()}).ok());
+  ExpectConverges(pop, {port_b});
+  // Nothing more is written: whatever lands from now on is a's.
+  const std::optional<int64_t> quiet = testing::WaitQuiet(
+      [&] { return OutputRecords(); }, seconds(1), seconds(60), seconds(0));
+  ASSERT_TRUE(quiet.has_value()) << "the new owner never stopped writing";
+  const int revoked = testing::Occurrences(a->log_path(), "partitions revoked");
+  a->Signal(SIGCONT);
+  const auto pause_ms = std::chrono::duration_cast<milliseconds>(
+                            std::chrono::steady_clock::now() - paused)
+                            .count();
+  RecordProperty("pause_ms", static_cast<int>(pause_ms));
+  // Its transaction ends first: refused (counted), or, were it not fenced,
+  // committed before a learns that its four stages lost their partitions
+  // (each logs the revocation). Then a is stopped again while the topics
+  // are read: its stages that rejoin meanwhile write again (outputs of a
+  // replay, which linger a second), and those would be counted too.
+  testing::WaitUntil(
+      [&] {
+        return aborted() > aborted_before ||
+               testing::Occurrences(a->log_path(), "partitions revoked") >=
+                   revoked + 4;
+      },
+      seconds(60), milliseconds(20));
+  a->Signal(SIGSTOP);
+  EXPECT_EQ(OutputRecords(), *quiet)
+      << "the paused instance's transaction landed after it resumed";
+  a->Signal(SIGCONT);
+  EXPECT_GT(aborted(), aborted_before)
+      << "the resumed instance never had a commit refused: the pause did not "
+         "land inside a transaction, or nothing fenced it";
+  EXPECT_GT(testing::Occurrences(a->log_path(), "kafka transaction aborted"),
+            0);
+  std::cout << "paused " << pause_ms << " ms; " << *quiet
+            << " output records before it resumed; aborted "
+            << testing::AfterMarker(testing::ReadFile(a->log_path()),
+                                    "\"during\":")
+            << "\n";
+  // Let whatever a writes as it rejoins land, then: the cards b serves and
+  // the latest on the topic are still those of the facts.
+  std::this_thread::sleep_for(seconds(5));
+  ExpectConverges(pop, {port_b});
+  std::string why;
+  testing::WaitUntil(
+      [&] {
+        why = TopicDiff(pop, port_b);
+        return why.empty();
+      },
+      seconds(60), milliseconds(1000));
+  EXPECT_EQ(why, "");
 }
 
 // SPEC §1: an org belongs to the reporter of its first designation in log

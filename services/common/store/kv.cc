@@ -8,11 +8,14 @@
 #include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "services/common/log/log.h"
 #include "services/common/store/rocksdb_status.h"
 #include "services/common/strings.h"
 
@@ -29,6 +32,45 @@ std::string Escaped(std::string_view key) {
 }
 
 constexpr int64_t kMiB = int64_t{1024} * 1024;
+
+// RocksDB's own log (its errors and their recovery, write stalls), as
+// lines of the service's log on stderr instead of a LOG file in the data
+// dir: on a full data disk, RocksDB's writer of that file aborts the
+// process (an assertion of Debian's librocksdb, WritableFileWriter's
+// AssertFalseAndGetStatusForPrevError) at the first line after one it
+// could not write, seconds into the outage, and the stage never gets to
+// resume once space returns. Warnings and errors only: its info lines
+// (every option at open, periodic statistics) are many.
+class ServiceLogger : public rocksdb::Logger {
+ public:
+  ServiceLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+
+  using rocksdb::Logger::Logv;
+  void Logv(const rocksdb::InfoLogLevel level, const char* format,
+            va_list ap) override {
+    if (level < GetInfoLogLevel() ||
+        level == rocksdb::InfoLogLevel::HEADER_LEVEL) {
+      return;
+    }
+    char line[1024];
+    std::vsnprintf(line, sizeof(line), format, ap);
+    std::string message(line);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    log::Write(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? log::Level::kError
+                                                           : log::Level::kWarn,
+               "rocksdb", {{"message", message}});
+  }
+  void LogHeader(const char* format, va_list ap) override {
+    (void)format;
+    (void)ap;
+  }
+};
+
+const std::shared_ptr<rocksdb::Logger>& RocksDbLogger() {
+  static auto* const logger =
+      new std::shared_ptr<rocksdb::Logger>(std::make_shared<ServiceLogger>());
+  return *logger;
+}
 
 std::mutex& OptionsMu() {
   static auto* const mu = new std::mutex();
@@ -331,6 +373,8 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(
   options.create_missing_column_families = true;
   options.write_buffer_manager = shared.write_buffers;
   options.max_background_jobs = store_options.background_jobs;
+  options.info_log = RocksDbLogger();
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   const rocksdb::ColumnFamilyOptions cf = FamilyOptions(store_options, shared);
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, cf}, {"offsets", cf}};
@@ -396,6 +440,15 @@ absl::Status KvStore::Commit(KvTx& tx) {
     // this flushes what it holds and clears the error, or fails as the
     // disk still does.
     rocksdb::Status r = db_->Resume();
+    if (r.IsBusy() && no_space_) {
+      // RocksDB recovers from a full disk by itself: its SstFileManager
+      // checks the free space every 5 s and resumes the DB once there is
+      // room, and refuses a manual Resume meanwhile. Still a full disk to
+      // the caller (which retries), not a failed store.
+      return absl::ResourceExhaustedError(
+          StrCat("store resume: RocksDB is recovering from a full disk (",
+                 r.ToString(), ")"));
+    }
     if (!r.ok()) return FromRocksDb(r, "store resume");
     resume_ = false;
   }
@@ -403,6 +456,7 @@ absl::Status KvStore::Commit(KvTx& tx) {
       db_->Write(rocksdb::WriteOptions(), tx.batch_->GetWriteBatch());
   if (!s.ok()) {
     resume_ = s.IsIOError();
+    no_space_ = s.IsNoSpace();
     return FromRocksDb(s, "store write");
   }
   tx.Clear();

@@ -193,6 +193,8 @@ class KvStore {
   WriteFault write_fault_;
   // The last write failed with an I/O error: resume before the next.
   std::atomic<bool> resume_{false};
+  // ... and that error was a full disk.
+  std::atomic<bool> no_space_{false};
 };
 
 }  // namespace fruition::store
