@@ -672,23 +672,9 @@ TEST_F(EvidenceIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
   });
   // Paused right after it applied a batch: its outputs then linger a second
   // in an open transaction.
-  double applied = -1;
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        const double now =
-            testing::MetricSum(metrics_a, "fruition_stream_records_total")
-                .value_or(0);
-        const bool moved = applied >= 0 && now > applied;
-        applied = now;
-        return moved;
-      },
-      seconds(60), milliseconds(20)))
+  ASSERT_TRUE(testing::WaitUntilApplied(metrics_a, seconds(60)))
       << "instance a applied nothing";
-  auto aborted = [&] {
-    return testing::MetricSum(metrics_a,
-                              "fruition_stream_transactions_aborted_total")
-        .value_or(-1);
-  };
+  auto aborted = [&] { return testing::AbortedTransactions(metrics_a); };
   const double aborted_before = aborted();
   a->Signal(SIGSTOP);
   const auto paused = std::chrono::steady_clock::now();

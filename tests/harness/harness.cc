@@ -565,7 +565,8 @@ std::optional<int64_t> WaitQuiet(const std::function<int64_t()>& count,
   return last;
 }
 
-std::optional<double> MetricSum(int port, const std::string& name) {
+std::optional<double> MetricSum(int port, const std::string& name,
+                                const std::string& label) {
   httplib::Client http("127.0.0.1", port);
   http.set_connection_timeout(2);
   auto res = http.Get("/metrics");
@@ -577,7 +578,8 @@ std::optional<double> MetricSum(int port, const std::string& name) {
   while (std::getline(in, line)) {
     // `name` itself, with or without labels: not a longer metric name.
     if (line.rfind(name, 0) != 0 || line.size() <= name.size() ||
-        (line[name.size()] != '{' && line[name.size()] != ' ')) {
+        (line[name.size()] != '{' && line[name.size()] != ' ') ||
+        (!label.empty() && line.find(label) == std::string::npos)) {
       continue;
     }
     const size_t space = line.rfind(' ');
@@ -586,6 +588,26 @@ std::optional<double> MetricSum(int port, const std::string& name) {
   }
   if (!found) return std::nullopt;
   return total;
+}
+
+bool WaitUntilApplied(int port, std::chrono::milliseconds timeout,
+                      const std::string& stage) {
+  const std::string label = stage.empty() ? "" : "stage=\"" + stage + "\"";
+  double applied = -1;
+  return WaitUntil(
+      [&] {
+        const double now =
+            MetricSum(port, "fruition_stream_records_total", label).value_or(0);
+        const bool moved = applied >= 0 && now > applied;
+        applied = now;
+        return moved;
+      },
+      timeout, std::chrono::milliseconds(20));
+}
+
+double AbortedTransactions(int port) {
+  return MetricSum(port, "fruition_stream_transactions_aborted_total")
+      .value_or(-1);
 }
 
 absl::StatusOr<GroupProgress> ProgressOf(const std::string& bootstrap,

@@ -201,7 +201,22 @@ std::optional<int64_t> WaitQuiet(
 // The sum of metric `name` (every label set) as the process serving
 // Prometheus /metrics on 127.0.0.1:`port` shows it now; nullopt when it
 // cannot be read or has no such metric.
-std::optional<double> MetricSum(int port, const std::string& name);
+// With `label` (e.g. `stage="scoring-stage1"`), only the series that carry it.
+std::optional<double> MetricSum(int port, const std::string& name,
+                                const std::string& label = "");
+
+// Waits until the stage serving /metrics on 127.0.0.1:`port` applies
+// another batch (fruition_stream_records_total moves, read every 20 ms):
+// what a pause test waits for before SIGSTOP, so the pause lands while the
+// batch's outputs wait in an open transaction. With `stage`, that stage's
+// records only (a stage whose batch wrote nothing opens no transaction).
+// False after `timeout`.
+bool WaitUntilApplied(int port, std::chrono::milliseconds timeout,
+                      const std::string& stage = "");
+
+// fruition_stream_transactions_aborted_total of the process serving
+// /metrics on 127.0.0.1:`port`; -1 when it cannot be read.
+double AbortedTransactions(int port);
 
 // The offsets consumer group `group` has committed in Kafka for `topic`
 // (the services commit them in their output transactions), summed over the

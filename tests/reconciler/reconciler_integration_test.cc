@@ -2523,20 +2523,10 @@ TEST_F(ReconcilerIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
   });
   // Paused right after it applied a fix: its resolution then lingers a
   // second in an open transaction.
-  double applied = -1;
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        const double now = RecordsTotal(a.reconciler_metrics).value_or(0);
-        const bool moved = applied >= 0 && now > applied;
-        applied = now;
-        return moved;
-      },
-      seconds(60), milliseconds(20)))
+  ASSERT_TRUE(testing::WaitUntilApplied(a.reconciler_metrics, seconds(60)))
       << "reconciler a applied no fix";
   auto aborted = [&] {
-    return Counter(a.reconciler_metrics,
-                   "fruition_stream_transactions_aborted_total")
-        .value_or(-1);
+    return testing::AbortedTransactions(a.reconciler_metrics);
   };
   const double aborted_before = aborted();
   a.reconciler->Signal(SIGSTOP);

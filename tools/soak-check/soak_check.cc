@@ -79,21 +79,41 @@ absl::StatusOr<std::set<std::string>> InputReports(const std::string& dir) {
   return ids;
 }
 
+using Record = fruition::testing::Record;
+// The records read, by topic.
+using ByTopic = std::map<std::string, std::vector<Record>>;
+
+// Every record of `names`, read with one reader, by topic.
+absl::StatusOr<ByTopic> Read(const std::string& bootstrap,
+                             const std::vector<std::string>& names) {
+  auto records = fruition::testing::ReadTopics(bootstrap, names, kReadTimeout);
+  if (!records.ok()) return records.status();
+  ByTopic by_topic;
+  for (const std::string& name : names) by_topic[name];
+  for (Record& r : *records) by_topic[r.topic].push_back(std::move(r));
+  return by_topic;
+}
+
+// The record's value as an `M`; DATA_LOSS naming the record otherwise.
+template <typename M>
+absl::StatusOr<M> Parse(const Record& rec) {
+  M m;
+  if (!m.ParseFromString(rec.value)) {
+    return absl::DataLossError(StrCat(rec.topic, "/", rec.partition, "@",
+                                      rec.offset, ": not a ",
+                                      M::descriptor()->name()));
+  }
+  return m;
+}
+
 // Copies per "reporter/report_id" on the topics intake writes.
-absl::StatusOr<std::map<std::string, int>> ReportCopies(
-    const std::string& bootstrap) {
+absl::StatusOr<std::map<std::string, int>> ReportCopies(const ByTopic& read) {
   std::map<std::string, int> copies;
   for (std::string_view topic : {topics::kReports, topics::kReference}) {
-    auto records = fruition::testing::ReadTopic(bootstrap, std::string(topic),
-                                                kReadTimeout);
-    if (!records.ok()) return records.status();
-    for (const auto& rec : *records) {
-      v1::AgencyReport r;
-      if (!r.ParseFromString(rec.value)) {
-        return absl::DataLossError(StrCat(topic, "/", rec.partition, "@",
-                                          rec.offset, ": not a report"));
-      }
-      ++copies[StrCat(r.reporter(), "/", r.report_id())];
+    for (const Record& rec : read.at(std::string(topic))) {
+      auto r = Parse<v1::AgencyReport>(rec);
+      if (!r.ok()) return r.status();
+      ++copies[StrCat(r->reporter(), "/", r->report_id())];
     }
   }
   return copies;
@@ -109,20 +129,14 @@ std::string Number(double v) {
 // under `kind`. A card whose every indicator is 0 with n 0 says nothing a
 // missing card does not (a unit-period whose facts came and went within
 // one batch of one run has none), so it is left out.
-absl::Status ScoreCells(const std::string& bootstrap, std::string_view topic,
+absl::Status ScoreCells(const ByTopic& read, std::string_view topic,
                         std::string_view kind,
                         std::map<std::string, std::string>* cells) {
-  auto records =
-      fruition::testing::ReadTopic(bootstrap, std::string(topic), kReadTimeout);
-  if (!records.ok()) return records.status();
   std::map<std::string, v1::Scorecard> latest;  // one unit: one partition
-  for (const auto& rec : *records) {
-    v1::Scorecard card;
-    if (!card.ParseFromString(rec.value)) {
-      return absl::DataLossError(StrCat(topic, "/", rec.partition, "@",
-                                        rec.offset, ": not a scorecard"));
-    }
-    latest[StrCat(card.unit(), " ", card.period())] = std::move(card);
+  for (const Record& rec : read.at(std::string(topic))) {
+    auto card = Parse<v1::Scorecard>(rec);
+    if (!card.ok()) return card.status();
+    latest[StrCat(card->unit(), " ", card->period())] = std::move(*card);
   }
   for (const auto& [unit_period, card] : latest) {
     bool empty = true;
@@ -175,21 +189,15 @@ bool HoldsNothing(const v1::OversightEvent& e) {
 }
 
 // The latest event of every condition of `topic` that holds, under `kind`.
-absl::Status LatestEvents(const std::string& bootstrap, std::string_view topic,
+absl::Status LatestEvents(const ByTopic& read, std::string_view topic,
                           std::string_view kind,
                           std::map<std::string, std::string>* cells,
                           int* conditions) {
-  auto records =
-      fruition::testing::ReadTopic(bootstrap, std::string(topic), kReadTimeout);
-  if (!records.ok()) return records.status();
   std::map<std::string, std::string> latest;
-  for (const auto& rec : *records) {
-    v1::OversightEvent e;
-    if (!e.ParseFromString(rec.value)) {
-      return absl::DataLossError(
-          StrCat(topic, "/", rec.partition, "@", rec.offset, ": not an event"));
-    }
-    latest[e.condition_key()] = HoldsNothing(e) ? "" : EventContent(e);
+  for (const Record& rec : read.at(std::string(topic))) {
+    auto e = Parse<v1::OversightEvent>(rec);
+    if (!e.ok()) return e.status();
+    latest[e->condition_key()] = HoldsNothing(*e) ? "" : EventContent(*e);
   }
   for (const auto& [key, content] : latest) {
     if (content.empty()) continue;
@@ -203,7 +211,14 @@ int Dump(const std::string& bootstrap, const std::string& input,
          const std::string& out) {
   auto sent = InputReports(input);
   if (!sent.ok()) return Fail(std::string(sent.status().message()));
-  auto copies = ReportCopies(bootstrap);
+  auto read =
+      Read(bootstrap,
+           {std::string(topics::kReports), std::string(topics::kReference),
+            std::string(topics::kScores), std::string(topics::kScoresPublic),
+            std::string(topics::kOversightRestricted),
+            std::string(topics::kOversightPublic)});
+  if (!read.ok()) return Fail(std::string(read.status().message()));
+  auto copies = ReportCopies(*read);
   if (!copies.ok()) return Fail(std::string(copies.status().message()));
   int64_t lost = 0, extra = 0;
   for (const std::string& id : *sent) {
@@ -216,14 +231,14 @@ int Dump(const std::string& bootstrap, const std::string& input,
   }
   std::map<std::string, std::string> cells;
   int conditions = 0;
-  std::vector<absl::Status> read = {
-      ScoreCells(bootstrap, topics::kScores, "cell", &cells),
-      ScoreCells(bootstrap, topics::kScoresPublic, "public-cell", &cells),
-      LatestEvents(bootstrap, topics::kOversightRestricted, "event", &cells,
+  std::vector<absl::Status> parsed = {
+      ScoreCells(*read, topics::kScores, "cell", &cells),
+      ScoreCells(*read, topics::kScoresPublic, "public-cell", &cells),
+      LatestEvents(*read, topics::kOversightRestricted, "event", &cells,
                    &conditions),
-      LatestEvents(bootstrap, topics::kOversightPublic, "public-event", &cells,
+      LatestEvents(*read, topics::kOversightPublic, "public-event", &cells,
                    &conditions)};
-  for (const absl::Status& s : read) {
+  for (const absl::Status& s : parsed) {
     if (!s.ok()) return Fail(std::string(s.message()));
   }
   size_t score_cells = 0;
@@ -244,12 +259,11 @@ int Dump(const std::string& bootstrap, const std::string& input,
 // Every event of one condition on both oversight topics, in topic order:
 // what a differing latest event id is explained by.
 int History(const std::string& bootstrap, const std::string& condition) {
-  for (std::string_view topic :
-       {topics::kOversightRestricted, topics::kOversightPublic}) {
-    auto records = fruition::testing::ReadTopic(bootstrap, std::string(topic),
-                                                kReadTimeout);
-    if (!records.ok()) return Fail(std::string(records.status().message()));
-    for (const auto& rec : *records) {
+  auto read = Read(bootstrap, {std::string(topics::kOversightRestricted),
+                               std::string(topics::kOversightPublic)});
+  if (!read.ok()) return Fail(std::string(read.status().message()));
+  for (const auto& [topic, records] : *read) {
+    for (const Record& rec : records) {
       v1::OversightEvent e;
       if (e.ParseFromString(rec.value) && e.condition_key() == condition) {
         std::cout << "# " << topic << "/" << rec.partition << "@" << rec.offset
