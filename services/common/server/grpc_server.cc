@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "services/common/server/client_cert.h"
 #include "services/common/strings.h"
 
 namespace fruition::server {
@@ -23,13 +24,16 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
   return buffer.str();
 }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
-    const GrpcServerOptions& options,
-    const std::vector<grpc::Service*>& services) {
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+// The server's transport credentials: insecure without a certificate; TLS
+// with one, verifying client certificates against the client CA if given
+// (requested, or required by the handshake with tls_require_client_cert).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsOf(
+    const GrpcServerOptions& options) {
+  if (options.tls_require_client_cert && options.tls_client_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "tls-require-client-cert: needs tls-client-ca (the CA that issues "
+        "client certificates)");
+  }
   std::shared_ptr<grpc::ServerCredentials> credentials =
       grpc::InsecureServerCredentials();
   if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
@@ -45,13 +49,31 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
       if (!ca.ok()) return ca.status();
       ssl.pem_root_certs = *ca;
       ssl.client_certificate_request =
-          GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+          options.tls_require_client_cert
+              ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
     }
     credentials = grpc::SslServerCredentials(ssl);
+  } else if (options.tls_require_client_cert) {
+    return absl::InvalidArgumentError(
+        "tls-require-client-cert: needs tls-cert and tls-key (TLS)");
   }
+  return credentials;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
+    const GrpcServerOptions& options,
+    const std::vector<grpc::Service*>& services) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  auto credentials = ServerCredentialsOf(options);
+  if (!credentials.ok()) return credentials.status();
   std::unique_ptr<GrpcServer> server(new GrpcServer());
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address, credentials, &server->port_);
+  builder.AddListeningPort(options.listen_address, *credentials,
+                           &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(options.max_receive_message_bytes);
   for (grpc::Service* service : services) {
@@ -87,6 +109,32 @@ void GrpcServer::Shutdown(std::chrono::milliseconds deadline) {
   server_->Wait();
 }
 
+namespace {
+
+// The peer's certificate (PEM) if it presented one, else "".
+std::string PeerCertificate(const grpc::AuthContext* auth) {
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return "";
+  const auto pems = auth->FindPropertyValues("x509_pem_cert");
+  if (pems.empty()) return "";
+  return std::string(pems[0].data(), pems[0].size());
+}
+
+}  // namespace
+
+absl::Status CheckPeerCertificate(const grpc::ServerContextBase& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  const std::string pem = PeerCertificate(auth.get());
+  if (pem.empty()) return absl::OkStatus();
+  return CheckClientUseCached(pem);
+}
+
+absl::StatusOr<auth::Principal> AuthenticateCaller(
+    const auth::PrincipalRegistry& principals,
+    const grpc::ServerContextBase& context) {
+  FRUITION_RETURN_IF_ERROR(CheckPeerCertificate(context));
+  return principals.Authenticate(CredentialsFrom(context));
+}
+
 auth::Credentials CredentialsFrom(const grpc::ServerContextBase& context) {
   auth::Credentials credentials;
   const auto& metadata = context.client_metadata();
@@ -96,7 +144,8 @@ auth::Credentials CredentialsFrom(const grpc::ServerContextBase& context) {
         std::string(it->second.data(), it->second.size());
   }
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+  if (auth != nullptr && auth->IsPeerAuthenticated() &&
+      CheckPeerCertificate(context).ok()) {
     const auto cns = auth->FindPropertyValues("x509_common_name");
     if (!cns.empty()) {
       credentials.cert_common_name = std::string(cns[0].data(), cns[0].size());
