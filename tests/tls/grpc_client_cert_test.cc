@@ -14,6 +14,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -297,6 +300,55 @@ TEST_F(GrpcClientCertTest, RequireWithoutClientCaDoesNotStart) {
   EXPECT_NE(started.status().message().find("tls-require-client-cert"),
             std::string::npos)
       << started.status();
+}
+
+// A renewed certificate (a Kubernetes Secret updated in place, as
+// cert-manager renews it) serves new connections without a restart.
+TEST_F(GrpcClientCertTest, RenewedServerCertificateIsServedWithoutRestart) {
+  const std::string dir = testing::NewTempDir("tls-renew");
+  auto renewed_ca = TestCa::Create(dir, "renewing CA");
+  ASSERT_TRUE(renewed_ca.ok()) << renewed_ca.status();
+  auto renewed =
+      renewed_ca->Issue("renewed", "localhost", testing::kServerExtensions);
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  // The files the server watches start as the first CA's certificate.
+  const TlsFiles live{dir + "/live.pem", dir + "/live.key"};
+  auto copy = [](const std::string& from, const std::string& to) {
+    std::ofstream(to + ".tmp") << testing::ReadFile(from);
+    ASSERT_EQ(std::rename((to + ".tmp").c_str(), to.c_str()), 0) << to;
+  };
+  copy(server_->cert, live.cert);
+  copy(server_->key, live.key);
+  server::GrpcServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.tls_cert_file = live.cert;
+  options.tls_key_file = live.key;
+  options.tls_reload_seconds = 1;
+  service_ = std::make_unique<WhoAmI>(&principals_);
+  auto started = server::GrpcServer::Start(options, {service_.get()});
+  ASSERT_TRUE(started.ok()) << started.status();
+  server_process_ = std::move(*started);
+  server_process_->SetServing(true);
+  const std::string address = StrCat("127.0.0.1:", server_process_->port());
+  ASSERT_EQ(testing::HealthStatus(address, ca_->ca_file()), "SERVING");
+  EXPECT_NE(testing::HealthStatus(address, renewed_ca->ca_file()), "SERVING");
+
+  // Key first, then the certificate, as a renewal rewrites them.
+  copy(renewed->key, live.key);
+  copy(renewed->cert, live.cert);
+  const auto renewal = std::chrono::steady_clock::now();
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        return testing::HealthStatus(address, renewed_ca->ca_file()) ==
+               "SERVING";
+      },
+      std::chrono::seconds(30)))
+      << "new connections still get the old certificate";
+  std::cout << "renewed certificate served after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - renewal)
+                   .count()
+            << " ms (reload every 1 s)\n";
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include <fstream>
 #include <sstream>
@@ -27,6 +29,10 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
 // The server's transport credentials: insecure without a certificate; TLS
 // with one, verifying client certificates against the client CA if given
 // (requested, or required by the handshake with tls_require_client_cert).
+// The files are read once here, so that a missing or unreadable one stops
+// the start naming its setting, then watched: a renewed certificate (a
+// Kubernetes Secret updated in place) serves new connections without a
+// restart.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsOf(
     const GrpcServerOptions& options) {
   if (options.tls_require_client_cert && options.tls_client_ca_file.empty()) {
@@ -34,31 +40,36 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsOf(
         "tls-require-client-cert: needs tls-client-ca (the CA that issues "
         "client certificates)");
   }
-  std::shared_ptr<grpc::ServerCredentials> credentials =
-      grpc::InsecureServerCredentials();
-  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
-    auto cert = ReadFile(options.tls_cert_file, "tls-cert");
-    if (!cert.ok()) return cert.status();
-    auto key = ReadFile(options.tls_key_file, "tls-key");
-    if (!key.ok()) return key.status();
-    grpc::SslServerCredentialsOptions ssl(
-        GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-    ssl.pem_key_cert_pairs.push_back({*key, *cert});
-    if (!options.tls_client_ca_file.empty()) {
-      auto ca = ReadFile(options.tls_client_ca_file, "tls-client-ca");
-      if (!ca.ok()) return ca.status();
-      ssl.pem_root_certs = *ca;
-      ssl.client_certificate_request =
-          options.tls_require_client_cert
-              ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+  if (options.tls_cert_file.empty() && options.tls_key_file.empty()) {
+    if (options.tls_require_client_cert) {
+      return absl::InvalidArgumentError(
+          "tls-require-client-cert: needs tls-cert and tls-key (TLS)");
     }
-    credentials = grpc::SslServerCredentials(ssl);
-  } else if (options.tls_require_client_cert) {
-    return absl::InvalidArgumentError(
-        "tls-require-client-cert: needs tls-cert and tls-key (TLS)");
+    return grpc::InsecureServerCredentials();
   }
-  return credentials;
+  FRUITION_RETURN_IF_ERROR(
+      ReadFile(options.tls_cert_file, "tls-cert").status());
+  FRUITION_RETURN_IF_ERROR(ReadFile(options.tls_key_file, "tls-key").status());
+  const bool verify = !options.tls_client_ca_file.empty();
+  if (verify) {
+    FRUITION_RETURN_IF_ERROR(
+        ReadFile(options.tls_client_ca_file, "tls-client-ca").status());
+  }
+  namespace gx = grpc::experimental;
+  auto files = std::make_shared<gx::FileWatcherCertificateProvider>(
+      options.tls_key_file, options.tls_cert_file, options.tls_client_ca_file,
+      options.tls_reload_seconds);
+  gx::TlsServerCredentialsOptions tls(files);
+  tls.watch_identity_key_cert_pairs();
+  tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  if (verify) {
+    tls.watch_root_certs();
+    tls.set_cert_request_type(
+        options.tls_require_client_cert
+            ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+            : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return gx::TlsServerCredentials(tls);
 }
 
 }  // namespace

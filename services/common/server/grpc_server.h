@@ -28,7 +28,8 @@ struct GrpcServerOptions {
   std::string listen_address = "127.0.0.1:50051";
   // PEM files. With cert and key the server speaks TLS; with a client CA
   // too, it verifies client certificates when presented (callers may still
-  // use bearer tokens instead).
+  // use bearer tokens instead). Read at start and again when they change
+  // (tls_reload_seconds).
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
@@ -36,6 +37,9 @@ struct GrpcServerOptions {
   // certificate from that CA (no call reaches a service). Needs
   // tls_client_ca_file.
   bool tls_require_client_cert = false;
+  // How often the TLS files are checked for a renewed certificate, key or
+  // CA (new connections use them; open ones keep theirs).
+  unsigned int tls_reload_seconds = 60;
   // Largest request accepted (a Submit batch of reports). Default 64 MiB.
   int max_receive_message_bytes = 64 << 20;
   // Interceptors of every call (e.g. refusals.h's RefusalAuditor), made
