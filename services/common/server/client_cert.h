@@ -10,9 +10,11 @@
 //  - its keyUsage, if present, contains digitalSignature (what a TLS client
 //    signs its handshake with).
 //
-// The gRPC handshake only checks the chain (gRPC 1.51 has no hook for a
-// server to check a client certificate's purpose); this check runs on the
-// first call of each certificate and its verdict is cached.
+// The TLS handshake checks the chain, and OpenSSL the TLS-client purpose as
+// far as X.509 asks (a certificate without extendedKeyUsage passes it). This
+// check runs after the handshake, on the first call of each certificate (its
+// verdict is cached), so that a refusal reaches the caller with its reason
+// and the audit trail (docs/DESIGN.md, "Client certificates").
 //
 // Thread-safe.
 #ifndef FRUITION_SERVICES_COMMON_SERVER_CLIENT_CERT_H_
