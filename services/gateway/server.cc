@@ -109,7 +109,7 @@ grpc::Status OversightServiceImpl::AuditScorecards(
 grpc::Status OversightServiceImpl::Subscribe(
     grpc::ServerContext* context, const v1::SubscribeRequest* request,
     grpc::ServerWriter<v1::EventDelivery>* writer) {
-  auto caller = principals_->Authenticate(server::CredentialsFrom(*context));
+  auto caller = server::AuthenticateCaller(*principals_, *context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   const bool restricted = auth::MayReadRestricted(*caller);
   if (absl::Status s = CheckFilter(request->filter(), restricted, "filter.");

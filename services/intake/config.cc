@@ -27,6 +27,10 @@ const std::vector<config::Spec>& IntakeSpecs() {
       {"tls-cert", "", "server certificate PEM (enables TLS)"},
       {"tls-key", "", "server private key PEM"},
       {"tls-client-ca", "", "CA PEM to verify client certificates"},
+      {"tls-require-client-cert", "false",
+       "refuse TLS handshakes without a client certificate from tls-client-ca "
+       "(needs it)",
+       true},
       {"drain-timeout-ms", "10000", "grace period for running RPCs on SIGTERM"},
       {"stream-window", "2048", "reports in flight per Stream call"},
       {"audit-writer", "",
@@ -85,6 +89,13 @@ absl::StatusOr<IntakeConfig> IntakeConfigFrom(const config::Settings& s) {
   if (!c.tls_client_ca_file.empty() && c.tls_cert_file.empty()) {
     return absl::InvalidArgumentError(
         "config field tls-client-ca: needs tls-cert and tls-key");
+  }
+  FRUITION_ASSIGN_OR_RETURN(c.tls_require_client_cert,
+                            s.GetBool("tls-require-client-cert"));
+  if (c.tls_require_client_cert && c.tls_client_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "config field tls-require-client-cert: needs tls-client-ca (and "
+        "tls-cert, tls-key)");
   }
   FRUITION_ASSIGN_OR_RETURN(const int64_t drain,
                             s.GetInt("drain-timeout-ms", 0, 600000));

@@ -25,6 +25,8 @@ struct IntakeConfig {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // Handshakes without a client certificate fail (needs tls_client_ca_file).
+  bool tls_require_client_cert = false;
   int drain_timeout_ms = 10000;  // SIGTERM: running RPCs get this long
   int stream_window = 2048;      // reports in flight per Stream call
   std::string audit_writer;      // empty: audit::DefaultWriter("intake")

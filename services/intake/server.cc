@@ -113,7 +113,7 @@ void IntakeServiceImpl::AuditResult(const auth::Principal& caller,
 
 absl::StatusOr<auth::Principal> IntakeServiceImpl::Authenticate(
     const grpc::ServerContext& context) const {
-  auto principal = principals_->Authenticate(server::CredentialsFrom(context));
+  auto principal = server::AuthenticateCaller(*principals_, context);
   if (!principal.ok()) return principal.status();
   if (absl::Status s = auth::RequireAuthenticated(*principal); !s.ok()) {
     return s;

@@ -475,14 +475,18 @@ int RunShell(const std::string& command, std::string* output) {
   return RunCommand(command + " 2>&1", output);
 }
 
-std::string HealthStatus(const std::string& address,
-                         const std::string& tls_ca) {
+std::string HealthStatus(const std::string& address, const std::string& tls_ca,
+                         const std::string& tls_cert,
+                         const std::string& tls_key) {
   std::shared_ptr<grpc::ChannelCredentials> credentials =
       grpc::InsecureChannelCredentials();
   if (!tls_ca.empty()) {
-    std::ifstream in(tls_ca);
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs.assign(std::istreambuf_iterator<char>(in), {});
+    ssl.pem_root_certs = ReadFile(tls_ca);
+    if (!tls_cert.empty()) {
+      ssl.pem_cert_chain = ReadFile(tls_cert);
+      ssl.pem_private_key = ReadFile(tls_key);
+    }
     credentials = grpc::SslCredentials(ssl);
   }
   auto channel = grpc::CreateChannel(address, credentials);

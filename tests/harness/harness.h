@@ -162,9 +162,12 @@ absl::Status Produce(const std::string& bootstrap,
                      const std::vector<Outgoing>& records);
 
 // grpc.health.v1 status of the server at `address`: "SERVING",
-// "NOT_SERVING", or the error. With `tls_ca` (a PEM file) over TLS.
+// "NOT_SERVING", or the error. With `tls_ca` (a PEM file) over TLS,
+// presenting the client certificate `tls_cert` and `tls_key` if given.
 std::string HealthStatus(const std::string& address,
-                         const std::string& tls_ca = "");
+                         const std::string& tls_ca = "",
+                         const std::string& tls_cert = "",
+                         const std::string& tls_key = "");
 
 // Runs a command line through the shell; returns its exit code and, in
 // `output`, what it printed on stdout and stderr.

@@ -606,8 +606,11 @@ TEST_F(IntakeIntegrationTest, TlsClientCertificateCommonNameAuthenticates) {
       "-CAcreateserial -out server.pem -days 2 -extfile san.ext; ",
       "openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
       "-subj '/CN=USSC'; ",
+      // A client certificate: only one fit for client use authenticates.
+      "printf 'extendedKeyUsage=clientAuth\\nkeyUsage=digitalSignature' "
+      "> client.ext; ",
       "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key "
-      "-CAcreateserial -out client.pem -days 2");
+      "-CAcreateserial -out client.pem -days 2 -extfile client.ext");
   ASSERT_EQ(testing::RunShell("bash -c \"" + script + "\"", &out), 0) << out;
   const int port = testing::FreePort();
   auto intake = StartIntake(bootstrap(), port,

@@ -63,6 +63,14 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
+  // A client certificate is its certificate and key together: one without
+  // the other would silently connect without one (then refused by a server
+  // that requires client certificates, with a less helpful handshake error).
+  if (cert_file.empty() != key_file.empty()) {
+    return absl::InvalidArgumentError(cert_file.empty()
+                                          ? "--tls-key: needs --tls-cert"
+                                          : "--tls-cert: needs --tls-key");
+  }
   if (ca_file.empty()) {
     if (!cert_file.empty()) {
       return absl::InvalidArgumentError("--tls-cert: needs --tls-ca");

@@ -41,7 +41,9 @@ SubmitSummary Submit(const std::shared_ptr<grpc::Channel>& channel,
                      const SubmitOptions& options, std::ostream& errors);
 
 // A channel to host:port, TLS when `ca_file` is set (with an optional client
-// certificate). INVALID_ARGUMENT naming the flag for unreadable files.
+// certificate: `cert_file` and `key_file` together, a certificate with
+// extendedKeyUsage clientAuth). INVALID_ARGUMENT naming the flag for
+// unreadable files, or a certificate without its key (or the reverse).
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const std::string& server, const std::string& ca_file,
     const std::string& cert_file, const std::string& key_file);

@@ -1,9 +1,10 @@
 // k8s-validate checks Kubernetes manifests offline, without a cluster:
 //
 //  1. Each YAML document is decoded by apiVersion/kind into its typed Go
-//     struct from k8s.io/api (or the prometheus-operator and Strimzi types
-//     the chart may render) strictly: an unknown or misspelled field, a
-//     field of the wrong type, a duplicate key or an unknown kind is an error.
+//     struct from k8s.io/api (or the prometheus-operator, Strimzi and
+//     cert-manager types the chart may render) strictly: an unknown or
+//     misspelled field, a field of the wrong type, a duplicate key or an
+//     unknown kind is an error.
 //  2. Rules the API server would enforce and strict decoding cannot see:
 //     names, labels and port names are valid; selectors match their pod
 //     templates; probes have one handler; mounts name a volume.
@@ -181,6 +182,8 @@ func (v *validator) decode(file string, index int, raw []byte) *doc {
 	var obj interface{}
 	if d.gvk == strimziTopic {
 		obj = &KafkaTopic{}
+	} else if make, ok := certManagerKinds[d.gvk]; ok {
+		obj = make()
 	} else {
 		o, err := v.scheme.New(d.gvk)
 		if err != nil {
@@ -455,6 +458,7 @@ func (v *validator) run(files []string, splitDir string) error {
 			}
 		}
 	}
+	v.checkCertManager(docs)
 	for _, t := range pods {
 		v.checkPodSpec(t.owner, t)
 		for _, vol := range t.spec.Volumes {

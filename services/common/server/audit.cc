@@ -23,11 +23,13 @@ class RefusalInterceptor : public gx::Interceptor {
       const grpc::Status status = methods->GetSendStatus();
       const auto code = static_cast<absl::StatusCode>(status.error_code());
       if (IsRefusal(code)) {
-        AuditRefusal(
-            *trail_,
-            RefusedPrincipal(*principals_,
-                             CredentialsFrom(*info_->server_context())),
-            info_->method(), code);
+        // As the method authenticated the caller: a client certificate
+        // unfit for client use names no one ("unauthenticated").
+        auto caller =
+            AuthenticateCaller(*principals_, *info_->server_context());
+        AuditRefusal(*trail_,
+                     caller.ok() ? caller->code : kUnauthenticatedPrincipal,
+                     info_->method(), code);
       }
     }
     methods->Proceed();

@@ -3,10 +3,13 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include <fstream>
 #include <sstream>
 
+#include "services/common/server/client_cert.h"
 #include "services/common/strings.h"
 
 namespace fruition::server {
@@ -23,6 +26,52 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
   return buffer.str();
 }
 
+// The server's transport credentials: insecure without a certificate; TLS
+// with one, verifying client certificates against the client CA if given
+// (requested, or required by the handshake with tls_require_client_cert).
+// The files are read once here, so that a missing or unreadable one stops
+// the start naming its setting, then watched: a renewed certificate (a
+// Kubernetes Secret updated in place) serves new connections without a
+// restart.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsOf(
+    const GrpcServerOptions& options) {
+  if (options.tls_require_client_cert && options.tls_client_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "tls-require-client-cert: needs tls-client-ca (the CA that issues "
+        "client certificates)");
+  }
+  if (options.tls_cert_file.empty() && options.tls_key_file.empty()) {
+    if (options.tls_require_client_cert) {
+      return absl::InvalidArgumentError(
+          "tls-require-client-cert: needs tls-cert and tls-key (TLS)");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  FRUITION_RETURN_IF_ERROR(
+      ReadFile(options.tls_cert_file, "tls-cert").status());
+  FRUITION_RETURN_IF_ERROR(ReadFile(options.tls_key_file, "tls-key").status());
+  const bool verify = !options.tls_client_ca_file.empty();
+  if (verify) {
+    FRUITION_RETURN_IF_ERROR(
+        ReadFile(options.tls_client_ca_file, "tls-client-ca").status());
+  }
+  namespace gx = grpc::experimental;
+  auto files = std::make_shared<gx::FileWatcherCertificateProvider>(
+      options.tls_key_file, options.tls_cert_file, options.tls_client_ca_file,
+      options.tls_reload_seconds);
+  gx::TlsServerCredentialsOptions tls(files);
+  tls.watch_identity_key_cert_pairs();
+  tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  if (verify) {
+    tls.watch_root_certs();
+    tls.set_cert_request_type(
+        options.tls_require_client_cert
+            ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+            : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return gx::TlsServerCredentials(tls);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
@@ -30,28 +79,12 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     const std::vector<grpc::Service*>& services) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  std::shared_ptr<grpc::ServerCredentials> credentials =
-      grpc::InsecureServerCredentials();
-  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
-    auto cert = ReadFile(options.tls_cert_file, "tls-cert");
-    if (!cert.ok()) return cert.status();
-    auto key = ReadFile(options.tls_key_file, "tls-key");
-    if (!key.ok()) return key.status();
-    grpc::SslServerCredentialsOptions ssl(
-        GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-    ssl.pem_key_cert_pairs.push_back({*key, *cert});
-    if (!options.tls_client_ca_file.empty()) {
-      auto ca = ReadFile(options.tls_client_ca_file, "tls-client-ca");
-      if (!ca.ok()) return ca.status();
-      ssl.pem_root_certs = *ca;
-      ssl.client_certificate_request =
-          GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
-    }
-    credentials = grpc::SslServerCredentials(ssl);
-  }
+  auto credentials = ServerCredentialsOf(options);
+  if (!credentials.ok()) return credentials.status();
   std::unique_ptr<GrpcServer> server(new GrpcServer());
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address, credentials, &server->port_);
+  builder.AddListeningPort(options.listen_address, *credentials,
+                           &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(options.max_receive_message_bytes);
   for (grpc::Service* service : services) {
@@ -87,6 +120,32 @@ void GrpcServer::Shutdown(std::chrono::milliseconds deadline) {
   server_->Wait();
 }
 
+namespace {
+
+// The peer's certificate (PEM) if it presented one, else "".
+std::string PeerCertificate(const grpc::AuthContext* auth) {
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return "";
+  const auto pems = auth->FindPropertyValues("x509_pem_cert");
+  if (pems.empty()) return "";
+  return std::string(pems[0].data(), pems[0].size());
+}
+
+}  // namespace
+
+absl::Status CheckPeerCertificate(const grpc::ServerContextBase& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  const std::string pem = PeerCertificate(auth.get());
+  if (pem.empty()) return absl::OkStatus();
+  return CheckClientUseCached(pem);
+}
+
+absl::StatusOr<auth::Principal> AuthenticateCaller(
+    const auth::PrincipalRegistry& principals,
+    const grpc::ServerContextBase& context) {
+  FRUITION_RETURN_IF_ERROR(CheckPeerCertificate(context));
+  return principals.Authenticate(CredentialsFrom(context));
+}
+
 auth::Credentials CredentialsFrom(const grpc::ServerContextBase& context) {
   auth::Credentials credentials;
   const auto& metadata = context.client_metadata();
@@ -96,7 +155,8 @@ auth::Credentials CredentialsFrom(const grpc::ServerContextBase& context) {
         std::string(it->second.data(), it->second.size());
   }
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+  if (auth != nullptr && auth->IsPeerAuthenticated() &&
+      CheckPeerCertificate(context).ok()) {
     const auto cns = auth->FindPropertyValues("x509_common_name");
     if (!cns.empty()) {
       credentials.cert_common_name = std::string(cns[0].data(), cns[0].size());

@@ -1,7 +1,8 @@
 // A gRPC server with what every Fruition service exposes: the services
 // given, grpc.health.v1, server reflection,
-// optional TLS (with optional client certificates, whose CN authenticates
-// the caller), and a drain that turns health NOT_SERVING before stopping.
+// optional TLS (with client certificates, requested or required, whose CN
+// authenticates the caller when the certificate is fit for client use,
+// client_cert.h), and a drain that turns health NOT_SERVING before stopping.
 //
 // Thread-safe.
 #ifndef FRUITION_SERVICES_COMMON_SERVER_GRPC_SERVER_H_
@@ -27,10 +28,18 @@ struct GrpcServerOptions {
   std::string listen_address = "127.0.0.1:50051";
   // PEM files. With cert and key the server speaks TLS; with a client CA
   // too, it verifies client certificates when presented (callers may still
-  // use bearer tokens instead).
+  // use bearer tokens instead). Read at start and again when they change
+  // (tls_reload_seconds).
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // With a client CA: the TLS handshake itself fails for a caller without a
+  // certificate from that CA (no call reaches a service). Needs
+  // tls_client_ca_file.
+  bool tls_require_client_cert = false;
+  // How often the TLS files are checked for a renewed certificate, key or
+  // CA (new connections use them; open ones keep theirs).
+  unsigned int tls_reload_seconds = 60;
   // Largest request accepted (a Submit batch of reports). Default 64 MiB.
   int max_receive_message_bytes = 64 << 20;
   // Interceptors of every call (e.g. refusals.h's RefusalAuditor), made
@@ -44,7 +53,8 @@ class GrpcServer {
  public:
   // Binds and starts. Health starts NOT_SERVING: call SetServing(true) once
   // the service's dependencies are ready. UNAVAILABLE if the address cannot
-  // be bound; INVALID_ARGUMENT naming the file for unreadable TLS files.
+  // be bound; INVALID_ARGUMENT naming the file for unreadable TLS files, or
+  // naming tls-require-client-cert when it is set without a client CA.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
       const GrpcServerOptions& options,
       const std::vector<grpc::Service*>& services);
@@ -64,9 +74,22 @@ class GrpcServer {
   bool shut_down_ = false;
 };
 
+// OK when the caller of `context` presented no TLS client certificate or one
+// fit for client use (client_cert.h); otherwise UNAUTHENTICATED saying why.
+absl::Status CheckPeerCertificate(const grpc::ServerContextBase& context);
+
 // The caller's credentials: the `authorization` metadata and the verified
-// client certificate's CN (x509_common_name), if any.
+// client certificate's CN (x509_common_name), if any and only if the
+// certificate is fit for client use (an unfit one names no one).
 auth::Credentials CredentialsFrom(const grpc::ServerContextBase& context);
+
+// The caller of `context` as `principals` authenticate them: UNAUTHENTICATED
+// for a client certificate unfit for client use (CheckPeerCertificate), else
+// principals.Authenticate(CredentialsFrom(context)). Every gRPC method
+// authenticates its caller with this.
+absl::StatusOr<auth::Principal> AuthenticateCaller(
+    const auth::PrincipalRegistry& principals,
+    const grpc::ServerContextBase& context);
 
 // The answer `as(caller)` for the caller of `context` as `principals`
 // authenticate them, or their refusal as a gRPC status. A service's gRPC
@@ -74,7 +97,7 @@ auth::Credentials CredentialsFrom(const grpc::ServerContextBase& context);
 template <typename As>
 grpc::Status AsCaller(const auth::PrincipalRegistry& principals,
                       const grpc::ServerContext& context, As&& as) {
-  auto caller = principals.Authenticate(CredentialsFrom(context));
+  auto caller = AuthenticateCaller(principals, context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   return as(*caller);
 }

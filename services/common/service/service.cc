@@ -61,6 +61,10 @@ std::vector<config::Spec> CommonSpecs(const ServiceDefaults& defaults) {
       {"tls-cert", "", "server certificate PEM (enables TLS)"},
       {"tls-key", "", "server private key PEM"},
       {"tls-client-ca", "", "CA PEM to verify client certificates"},
+      {"tls-require-client-cert", "false",
+       "refuse TLS handshakes without a client certificate from tls-client-ca "
+       "(needs it)",
+       true},
       {"drain-timeout-ms", "10000", "grace period for running RPCs on SIGTERM"},
       {"create-topics", "false", "create missing topics at start (dev/test)",
        true},
@@ -131,6 +135,13 @@ absl::Status ParseCommon(const config::Settings& s, CommonConfig* c) {
   if (!c->tls_client_ca_file.empty() && c->tls_cert_file.empty()) {
     return absl::InvalidArgumentError(
         "config field tls-client-ca: needs tls-cert and tls-key");
+  }
+  FRUITION_ASSIGN_OR_RETURN(c->tls_require_client_cert,
+                            s.GetBool("tls-require-client-cert"));
+  if (c->tls_require_client_cert && c->tls_client_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "config field tls-require-client-cert: needs tls-client-ca (and "
+        "tls-cert, tls-key)");
   }
   FRUITION_ASSIGN_OR_RETURN(const int64_t drain,
                             s.GetInt("drain-timeout-ms", 0, 600000));
@@ -204,6 +215,7 @@ absl::Status Serve(const std::string& name, const ServeOptions& options,
   grpc_options.tls_cert_file = options.tls_cert_file;
   grpc_options.tls_key_file = options.tls_key_file;
   grpc_options.tls_client_ca_file = options.tls_client_ca_file;
+  grpc_options.tls_require_client_cert = options.tls_require_client_cert;
   grpc_options.interceptors = [&component] {
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

@@ -59,6 +59,8 @@ struct CommonConfig {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // Handshakes without a client certificate fail (needs tls_client_ca_file).
+  bool tls_require_client_cert = false;
   int drain_timeout_ms = 10000;
   bool create_topics = false;
   // Group stages commit their outputs in Kafka transactions (fencing,
@@ -119,6 +121,7 @@ struct ServeOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  bool tls_require_client_cert = false;
   int drain_timeout_ms = 10000;
 };
 
@@ -130,6 +133,7 @@ ServeOptions ServeOptionsOf(const Config& config) {
   o.tls_cert_file = config.tls_cert_file;
   o.tls_key_file = config.tls_key_file;
   o.tls_client_ca_file = config.tls_client_ca_file;
+  o.tls_require_client_cert = config.tls_require_client_cert;
   o.drain_timeout_ms = config.drain_timeout_ms;
   return o;
 }

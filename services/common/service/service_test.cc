@@ -42,5 +42,23 @@ TEST(CommonConfigTest, CrashRecordAttemptsDefaultsToThreeWithinOneToAHundred) {
   }
 }
 
+TEST(CommonConfigTest, RequiringClientCertificatesNeedsTheirCa) {
+  const auto off = Parse({});
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_FALSE(off->tls_require_client_cert);
+  const auto without_ca = Parse(
+      {"--tls-cert=c.pem", "--tls-key=k.pem", "--tls-require-client-cert"});
+  EXPECT_EQ(without_ca.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(without_ca.status().message().find(
+                "config field tls-require-client-cert"),
+            std::string::npos)
+      << without_ca.status();
+  const auto with_ca =
+      Parse({"--tls-cert=c.pem", "--tls-key=k.pem", "--tls-client-ca=ca.pem",
+             "--tls-require-client-cert"});
+  ASSERT_TRUE(with_ca.ok()) << with_ca.status();
+  EXPECT_TRUE(with_ca->tls_require_client_cert);
+}
+
 }  // namespace
 }  // namespace fruition::service
