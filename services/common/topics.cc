@@ -34,10 +34,12 @@ const std::vector<Topic>& Catalogue() {
        {kReconciler, kGateway}},
       // Kept forever like every topic: a chain whose head was deleted is a
       // break `fruitctl audit verify` reports.
+      // Each writer reads back the head of its own chain when it opens the
+      // trail (services/common/audit/kafka_trail.cc, ReadResume).
       {kAudit,
        "principal",
        {kIntake, kEvidence, kScoring, kReconciler, kGateway},
-       {}},
+       {kIntake, kEvidence, kScoring, kReconciler, kGateway}},
   };
   return *catalogue;
 }
@@ -105,6 +107,9 @@ std::vector<Acl> OperatorAcls(const AclNames& names) {
       TopicAcl(names.topic_prefix + "fruition.",
                {"Create", kDescribe, "DescribeConfigs"}, AclPattern::kPrefixed),
       TopicAcl(names.topic_prefix + std::string(kAudit), {kRead, kDescribe}),
+      // fruitctl audit's reader ("fruitctl-audit-reader") looks its
+      // group's coordinator up.
+      Acl{AclResource::kGroup, AclPattern::kPrefixed, "fruitctl", {kDescribe}},
   };
 }
 
@@ -135,9 +140,13 @@ std::vector<Acl> AclsOf(std::string_view principal, const AclNames& names) {
     out.push_back(TopicAcl(names.topic_prefix + std::string(t.name), ops));
   }
   const std::string own = "fruition-" + std::string(principal);
+  // Readers that only assign partitions still look their group's
+  // coordinator up (Describe); members also commit offsets (Read).
+  out.push_back(Acl{AclResource::kGroup, AclPattern::kPrefixed, own,
+                    GroupMember(principal)
+                        ? std::vector<std::string_view>{kRead, kDescribe}
+                        : std::vector<std::string_view>{kDescribe}});
   if (GroupMember(principal)) {
-    out.push_back(Acl{
-        AclResource::kGroup, AclPattern::kPrefixed, own, {kRead, kDescribe}});
     out.push_back(Acl{AclResource::kTransactionalId,
                       AclPattern::kPrefixed,
                       own + "-",

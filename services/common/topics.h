@@ -44,8 +44,9 @@ inline constexpr std::string_view kOversightPublic =
     "fruition.oversight.public.v1";
 inline constexpr std::string_view kOversightRestricted =
     "fruition.oversight.restricted.v1";
-// The audit trail (SPEC §1): written by every service, read by no service
-// (`fruitctl audit` reads it), key = principal; each writer's hash chain lies
+// The audit trail (SPEC §1): written by every service, which reads back
+// only the head of its own chain (`fruitctl audit` reads it all), key =
+// principal; each writer's hash chain lies
 // in one partition chosen by the writer's name (services/common/audit).
 inline constexpr std::string_view kAudit = "fruition.audit.v1";
 
@@ -109,9 +110,11 @@ std::map<std::string, std::string> TopicConfig(const Topic& topic,
 //   - consumer groups: only evidence, scoring and reconciler join groups,
 //     named after their --group-id, whose default is "fruition-<service>";
 //     scoring adds "-cases", "-stage2" and "-public", so groups are granted
-//     by that prefix. Readers without a group (intake's recovery and its org
-//     table, the gateway, every global table) assign partitions and commit
-//     nothing, which needs no group ACL.
+//     by that prefix (Read: commit offsets). Readers that assign partitions
+//     themselves (intake's recovery and org table, the gateway, every
+//     global table, the audit trail's chain head) commit nothing but still
+//     look up a group coordinator, so every service has Describe on the
+//     groups named "fruition-<service>..." (kafka/consumer.cc names them).
 //   - transactions: a group member's outputs go in Kafka transactions whose
 //     transactional.id starts with its client id, "fruition-<service>-"
 //     (services/common/service/component.cc).

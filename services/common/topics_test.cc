@@ -45,8 +45,8 @@ TEST(TopicsTest, EveryTopicConstantIsInTheCatalogueOnce) {
 
 // Every entry says its key, is written by one service and read by some, and
 // keeps everything: each topic is the input of some service's state. The
-// audit trail is the exception: every service writes it, an inspector reads
-// it, and it too is kept forever.
+// audit trail is the exception: every service writes it (and reads back its
+// own chain's head), an inspector reads it, and it too is kept forever.
 TEST(TopicsTest, EveryEntryIsCompleteAndKeepsEverything) {
   const std::set<std::string_view> services = {kIntake, kEvidence, kScoring,
                                                kReconciler, kGateway};
@@ -55,7 +55,8 @@ TEST(TopicsTest, EveryEntryIsCompleteAndKeepsEverything) {
     if (t.name == kAudit) {
       EXPECT_EQ(std::set<std::string_view>(t.writers.begin(), t.writers.end()),
                 services);
-      EXPECT_TRUE(t.readers.empty());
+      EXPECT_EQ(std::set<std::string_view>(t.readers.begin(), t.readers.end()),
+                services);
     } else {
       ASSERT_EQ(t.writers.size(), 1u) << t.name;
       EXPECT_FALSE(t.readers.empty()) << t.name;
@@ -143,14 +144,15 @@ TEST(AclsTest, EachServiceWritesOnlyItsOutputsAndReadsOnlyItsInputs) {
       TopicsWith(kIntake, "Write"),
       (S{"fruition.reports.v1", "fruition.reference.v1", "fruition.audit.v1"}));
   EXPECT_EQ(TopicsWith(kGateway, "Write"), (S{"fruition.audit.v1"}));
-  EXPECT_EQ(
-      TopicsWith(kGateway, "Read"),
-      (S{"fruition.scores.v1", "fruition.scores.public.v1",
-         "fruition.oversight.public.v1", "fruition.oversight.restricted.v1"}));
+  EXPECT_EQ(TopicsWith(kGateway, "Read"),
+            (S{"fruition.scores.v1", "fruition.scores.public.v1",
+               "fruition.oversight.public.v1",
+               "fruition.oversight.restricted.v1", "fruition.audit.v1"}));
   EXPECT_EQ(TopicsWith(kEvidence, "Write"),
             (S{"fruition.link-assessments.v1", "fruition.audit.v1"}));
-  EXPECT_EQ(TopicsWith(kEvidence, "Read"),
-            (S{"fruition.reports.v1", "fruition.reference.v1"}));
+  EXPECT_EQ(
+      TopicsWith(kEvidence, "Read"),
+      (S{"fruition.reports.v1", "fruition.reference.v1", "fruition.audit.v1"}));
   EXPECT_EQ(TopicsWith(kReconciler, "Write"),
             (S{"fruition.oversight.public.v1",
                "fruition.oversight.restricted.v1", "fruition.audit.v1"}));
@@ -161,8 +163,9 @@ TEST(AclsTest, EachServiceWritesOnlyItsOutputsAndReadsOnlyItsInputs) {
     EXPECT_EQ(ops.count("Write"), p == kEvidence ? 1u : 0u) << p;
     EXPECT_EQ(TopicOps(p, kReports).count("Write"), p == kIntake ? 1u : 0u)
         << p;
-    // The audit trail: every service appends, only the operator reads.
-    EXPECT_EQ(TopicOps(p, kAudit).count("Read"), p == kOperator ? 1u : 0u) << p;
+    // The audit trail: every service appends (and reads its chain's head
+    // back), the operator reads it all and writes nothing.
+    EXPECT_EQ(TopicOps(p, kAudit).count("Read"), 1u) << p;
     EXPECT_EQ(TopicOps(p, kAudit).count("Write"), p == kOperator ? 0u : 1u)
         << p;
   }
@@ -209,9 +212,15 @@ TEST(AclsTest, ServicesGetNoAdminRightsAndTheirOwnGroupsAndTransactions) {
       }
       const std::string own = "fruition-" + std::string(p);
       if (acl.resource == AclResource::kGroup) {
-        group = true;
+        // Every service looks up its readers' coordinators; only members
+        // commit offsets.
         EXPECT_EQ(acl.name, own);
         EXPECT_EQ(acl.pattern, AclPattern::kPrefixed);
+        group =
+            acl.operations == std::vector<std::string_view>{"Read", "Describe"};
+        if (!group) {
+          EXPECT_EQ(acl.operations, std::vector<std::string_view>{"Describe"});
+        }
       }
       if (acl.resource == AclResource::kTransactionalId) {
         transactions = true;
@@ -232,7 +241,7 @@ TEST(AclsTest, OperatorCreatesTopicsAndReadsTheAuditTrail) {
   AclNames names;
   names.topic_prefix = "t1.";
   const auto acls = AclsOf(kOperator, names);
-  ASSERT_EQ(acls.size(), 2u);
+  ASSERT_EQ(acls.size(), 3u);
   EXPECT_EQ(acls[0].name, "t1.fruition.");
   EXPECT_EQ(acls[0].pattern, AclPattern::kPrefixed);
   EXPECT_EQ(acls[0].operations, (std::vector<std::string_view>{
@@ -240,6 +249,9 @@ TEST(AclsTest, OperatorCreatesTopicsAndReadsTheAuditTrail) {
   EXPECT_EQ(acls[1].name, "t1.fruition.audit.v1");
   EXPECT_EQ(acls[1].operations,
             (std::vector<std::string_view>{"Read", "Describe"}));
+  EXPECT_EQ(acls[2].resource, AclResource::kGroup);
+  EXPECT_EQ(acls[2].name, "fruitctl");
+  EXPECT_EQ(acls[2].operations, std::vector<std::string_view>{"Describe"});
 }
 
 }  // namespace

@@ -83,7 +83,9 @@ TEST(KafkaAclsTest, JsonListsEveryAcl) {
             "\"Describe\", \"DescribeConfigs\"]},\n"
             "    {\"resource\": \"Topic\", \"pattern\": \"Literal\", "
             "\"name\": \"fruition.audit.v1\", \"operations\": [\"Read\", "
-            "\"Describe\"]}\n"
+            "\"Describe\"]},\n"
+            "    {\"resource\": \"Group\", \"pattern\": \"Prefixed\", "
+            "\"name\": \"fruitctl\", \"operations\": [\"Describe\"]}\n"
             "  ]}\n"
             "]\n");
 }

@@ -30,7 +30,15 @@ intake:
       name: fruition.audit.v1
       patternType: literal
     operations:
+      - Read
       - Write
+      - Describe
+    host: "*"
+  - resource:
+      type: group
+      name: fruition-intake
+      patternType: prefix
+    operations:
       - Describe
     host: "*"
   - resource:
@@ -68,6 +76,7 @@ evidence:
       name: fruition.audit.v1
       patternType: literal
     operations:
+      - Read
       - Write
       - Describe
     host: "*"
@@ -174,6 +183,7 @@ scoring:
       name: fruition.audit.v1
       patternType: literal
     operations:
+      - Read
       - Write
       - Describe
     host: "*"
@@ -262,6 +272,7 @@ reconciler:
       name: fruition.audit.v1
       patternType: literal
     operations:
+      - Read
       - Write
       - Describe
     host: "*"
@@ -324,7 +335,15 @@ gateway:
       name: fruition.audit.v1
       patternType: literal
     operations:
+      - Read
       - Write
+      - Describe
+    host: "*"
+  - resource:
+      type: group
+      name: fruition-gateway
+      patternType: prefix
+    operations:
       - Describe
     host: "*"
   - resource:
@@ -348,6 +367,13 @@ operator:
       patternType: literal
     operations:
       - Read
+      - Describe
+    host: "*"
+  - resource:
+      type: group
+      name: fruitctl
+      patternType: prefix
+    operations:
       - Describe
     host: "*"
 {{- end }}
