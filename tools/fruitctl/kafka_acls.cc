@@ -177,11 +177,17 @@ absl::Status Validate(const KafkaAclsOptions& options) {
 
 std::string StrimziAcls(std::string_view principal,
                         const topics::AclNames& names, int indent) {
+  // Helm's toYaml style (keys sorted, lists flush with their key, '*'
+  // quoted), so that the chart's rendered KafkaUsers can be compared with
+  // this text line by line (tools/deploy-check, kafka-users).
   const std::string pad(indent, ' ');
   std::ostringstream out;
   for (const topics::Acl& acl : topics::AclsOf(principal, names)) {
-    out << pad << "- resource:\n"
-        << pad << "    type: " << StrimziType(acl.resource) << "\n";
+    out << pad << "- host: '*'\n" << pad << "  operations:\n";
+    for (std::string_view op : acl.operations) {
+      out << pad << "  - " << op << "\n";
+    }
+    out << pad << "  resource:\n";
     if (acl.resource != topics::AclResource::kCluster) {
       out << pad << "    name: " << acl.name << "\n"
           << pad << "    patternType: "
@@ -189,11 +195,7 @@ std::string StrimziAcls(std::string_view principal,
                                                            : "literal")
           << "\n";
     }
-    out << pad << "  operations:\n";
-    for (std::string_view op : acl.operations) {
-      out << pad << "    - " << op << "\n";
-    }
-    out << pad << "  host: \"*\"\n";
+    out << pad << "    type: " << StrimziType(acl.resource) << "\n";
   }
   return out.str();
 }

@@ -58,18 +58,19 @@ TEST(KafkaAclsTest, StrimziKafkaUserPerPrincipal) {
                              "strimzi.io/cluster: kafka\n"));
   EXPECT_THAT(out, HasSubstr("---\napiVersion: kafka.strimzi.io/v1beta2\n"));
   EXPECT_THAT(out, HasSubstr("    type: scram-sha-512\n"));
-  EXPECT_THAT(out, HasSubstr("      - resource:\n"
-                             "          type: transactionalId\n"
+  EXPECT_THAT(out, HasSubstr("      - host: '*'\n"
+                             "        operations:\n"
+                             "        - Write\n"
+                             "        - Describe\n"
+                             "        resource:\n"
                              "          name: fruition-evidence-\n"
                              "          patternType: prefix\n"
+                             "          type: transactionalId\n"));
+  EXPECT_THAT(out, HasSubstr("      - host: '*'\n"
                              "        operations:\n"
-                             "          - Write\n"
-                             "          - Describe\n"
-                             "        host: \"*\"\n"));
-  EXPECT_THAT(out, HasSubstr("      - resource:\n"
-                             "          type: cluster\n"
-                             "        operations:\n"
-                             "          - IdempotentWrite\n"));
+                             "        - IdempotentWrite\n"
+                             "        resource:\n"
+                             "          type: cluster\n"));
 }
 
 TEST(KafkaAclsTest, JsonListsEveryAcl) {

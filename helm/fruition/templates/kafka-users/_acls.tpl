@@ -7,373 +7,373 @@ changing the catalogue: bazel run //tools/fruitctl -- kafka-acls
 */ -}}
 {{- define "fruition.kafkaAcls" -}}
 intake:
-  - resource:
-      type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Write
+    - Describe
+    resource:
       name: fruition.reports.v1
       patternType: literal
-    operations:
-      - Read
-      - Write
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Write
+    - Describe
+    resource:
       name: fruition.reference.v1
       patternType: literal
-    operations:
-      - Read
-      - Write
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Write
+    - Describe
+    resource:
       name: fruition.audit.v1
       patternType: literal
+      type: topic
+  - host: '*'
     operations:
-      - Read
-      - Write
-      - Describe
-    host: "*"
-  - resource:
-      type: group
+    - Describe
+    resource:
       name: fruition-intake
       patternType: prefix
+      type: group
+  - host: '*'
     operations:
-      - Describe
-    host: "*"
-  - resource:
+    - IdempotentWrite
+    resource:
       type: cluster
-    operations:
-      - IdempotentWrite
-    host: "*"
 evidence:
-  - resource:
-      type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.reports.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.reference.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Write
+    - Describe
+    resource:
       name: fruition.link-assessments.v1
       patternType: literal
-    operations:
-      - Write
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Write
+    - Describe
+    resource:
       name: fruition.audit.v1
       patternType: literal
+      type: topic
+  - host: '*'
     operations:
-      - Read
-      - Write
-      - Describe
-    host: "*"
-  - resource:
-      type: group
+    - Read
+    - Describe
+    resource:
       name: fruition-evidence
       patternType: prefix
+      type: group
+  - host: '*'
     operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
-      type: transactionalId
+    - Write
+    - Describe
+    resource:
       name: fruition-evidence-
       patternType: prefix
+      type: transactionalId
+  - host: '*'
     operations:
-      - Write
-      - Describe
-    host: "*"
-  - resource:
+    - IdempotentWrite
+    resource:
       type: cluster
-    operations:
-      - IdempotentWrite
-    host: "*"
 scoring:
-  - resource:
-      type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.reports.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.reference.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.link-assessments.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Write
+    - Describe
+    resource:
       name: fruition.scores.v1
       patternType: literal
-    operations:
-      - Write
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Write
+    - Describe
+    resource:
       name: fruition.scoring.contributions
       patternType: literal
-    operations:
-      - Read
-      - Write
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Write
+    - Describe
+    resource:
       name: fruition.scoring.public-base
       patternType: literal
-    operations:
-      - Read
-      - Write
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Write
+    - Describe
+    resource:
       name: fruition.scores.public.v1
       patternType: literal
-    operations:
-      - Write
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Write
+    - Describe
+    resource:
       name: fruition.scoring.case-members
       patternType: literal
-    operations:
-      - Read
-      - Write
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Write
+    - Describe
+    resource:
       name: fruition.scoring.case-facts
       patternType: literal
-    operations:
-      - Read
-      - Write
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Write
+    - Describe
+    resource:
       name: fruition.audit.v1
       patternType: literal
+      type: topic
+  - host: '*'
     operations:
-      - Read
-      - Write
-      - Describe
-    host: "*"
-  - resource:
-      type: group
+    - Read
+    - Describe
+    resource:
       name: fruition-scoring
       patternType: prefix
+      type: group
+  - host: '*'
     operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
-      type: transactionalId
+    - Write
+    - Describe
+    resource:
       name: fruition-scoring-
       patternType: prefix
+      type: transactionalId
+  - host: '*'
     operations:
-      - Write
-      - Describe
-    host: "*"
-  - resource:
+    - IdempotentWrite
+    resource:
       type: cluster
-    operations:
-      - IdempotentWrite
-    host: "*"
 reconciler:
-  - resource:
-      type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.reports.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.reference.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.link-assessments.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.scores.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.scores.public.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Write
+    - Describe
+    resource:
       name: fruition.oversight.public.v1
       patternType: literal
-    operations:
-      - Read
-      - Write
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Write
+    - Describe
+    resource:
       name: fruition.oversight.restricted.v1
       patternType: literal
-    operations:
-      - Read
-      - Write
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Write
+    - Describe
+    resource:
       name: fruition.audit.v1
       patternType: literal
+      type: topic
+  - host: '*'
     operations:
-      - Read
-      - Write
-      - Describe
-    host: "*"
-  - resource:
-      type: group
+    - Read
+    - Describe
+    resource:
       name: fruition-reconciler
       patternType: prefix
+      type: group
+  - host: '*'
     operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
-      type: transactionalId
+    - Write
+    - Describe
+    resource:
       name: fruition-reconciler-
       patternType: prefix
+      type: transactionalId
+  - host: '*'
     operations:
-      - Write
-      - Describe
-    host: "*"
-  - resource:
+    - IdempotentWrite
+    resource:
       type: cluster
-    operations:
-      - IdempotentWrite
-    host: "*"
 gateway:
-  - resource:
-      type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.scores.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.scores.public.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.oversight.public.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.oversight.restricted.v1
       patternType: literal
-    operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Write
+    - Describe
+    resource:
       name: fruition.audit.v1
       patternType: literal
+      type: topic
+  - host: '*'
     operations:
-      - Read
-      - Write
-      - Describe
-    host: "*"
-  - resource:
-      type: group
+    - Describe
+    resource:
       name: fruition-gateway
       patternType: prefix
+      type: group
+  - host: '*'
     operations:
-      - Describe
-    host: "*"
-  - resource:
+    - IdempotentWrite
+    resource:
       type: cluster
-    operations:
-      - IdempotentWrite
-    host: "*"
 operator:
-  - resource:
-      type: topic
+  - host: '*'
+    operations:
+    - Create
+    - Describe
+    - DescribeConfigs
+    resource:
       name: fruition.
       patternType: prefix
-    operations:
-      - Create
-      - Describe
-      - DescribeConfigs
-    host: "*"
-  - resource:
       type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.audit.v1
       patternType: literal
+      type: topic
+  - host: '*'
     operations:
-      - Read
-      - Describe
-    host: "*"
-  - resource:
-      type: group
+    - Describe
+    resource:
       name: fruitctl
       patternType: prefix
-    operations:
-      - Describe
-    host: "*"
+      type: group
 {{- end }}
