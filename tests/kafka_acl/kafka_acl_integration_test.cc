@@ -89,10 +89,10 @@ class KafkaAclIntegrationTest : public ::testing::Test {
   static std::string Provision() {
     const std::string fruitctl = testing::Runfile("tools/fruitctl/fruitctl");
     std::string out;
-    int code = testing::RunShell(
-        StrCat(fruitctl, " kafka-acls | ", testing::Runfile("tools/kafka-local"),
-               " acls --dir ", broker_->dir()),
-        &out);
+    int code = testing::RunShell(StrCat(fruitctl, " kafka-acls | ",
+                                        testing::Runfile("tools/kafka-local"),
+                                        " acls --dir ", broker_->dir()),
+                                 &out);
     if (code != 0) return "kafka-local acls failed: " + out;
     code = testing::RunShell(
         StrCat(fruitctl, " topics ensure --bootstrap ", broker_->bootstrap(),
@@ -299,8 +299,8 @@ TEST_F(KafkaAclIntegrationTest, EachServiceWorksWithItsOwnCredentials) {
   std::string scorecard;
   EXPECT_TRUE(testing::WaitUntil(
       [&] {
-        auto res = http.Get(
-            "/api/v1/scorecards?unit=agency:DEA&period=FY2016", oig);
+        auto res =
+            http.Get("/api/v1/scorecards?unit=agency:DEA&period=FY2016", oig);
         if (!res || res->status != 200) return false;
         scorecard = res->body;
         return true;
@@ -337,6 +337,22 @@ TEST_F(KafkaAclIntegrationTest, EachServiceWorksWithItsOwnCredentials) {
   }
 }
 
+// Topics are the operator's: a service asked to create them (create-topics)
+// under its own user stops at start and says what to do instead.
+TEST_F(KafkaAclIntegrationTest, ServiceMayNotCreateTopics) {
+  Service gateway = Start(
+      "gateway", {"--create-topics=true",
+                  StrCat("--http-listen=127.0.0.1:", testing::FreePort())});
+  ASSERT_NE(gateway.process, nullptr);
+  const std::optional<int> code = gateway.process->Wait(seconds(60));
+  ASSERT_TRUE(code.has_value()) << "still running; log: " << gateway.log;
+  EXPECT_NE(*code, 0);
+  EXPECT_EQ(testing::Occurrences(gateway.log,
+                                 "this Kafka user may not create topics"),
+            1)
+      << gateway.log;
+}
+
 // SPEC §8's producer safety cannot be traded away by a deployment's Kafka
 // properties: the service refuses to start (exit 2) and names the setting.
 TEST(ProducerSafetyTest, AcksOverrideExitsTwoNamingIt) {
@@ -345,8 +361,8 @@ TEST(ProducerSafetyTest, AcksOverrideExitsTwoNamingIt) {
   for (const char* service : {"gateway", "evidence"}) {
     std::string out;
     const int code = testing::RunShell(
-        StrCat(testing::Runfile(StrCat("services/", service, "/fruition-",
-                                       service)),
+        StrCat(testing::Runfile(
+                   StrCat("services/", service, "/fruition-", service)),
                " --kafka-bootstrap=127.0.0.1:9",
                " --kafka-properties=security.protocol=SASL_PLAINTEXT,acks=1",
                " --principals-file=", dir, "/principals.yaml --data-dir=", dir,
