@@ -156,10 +156,10 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::StartOwn(
   broker->owned_ = true;
   std::string out;
   const std::string log = broker->dir_ + "/kafka-local.err";
-  const int code = RunCommand(
-      StrCat(KafkaLocal(), " start --dir ", broker->dir_, " ",
-             absl::StrJoin(start_args, " "), " 2>", log),
-      &out);
+  const int code =
+      RunCommand(StrCat(KafkaLocal(), " start --dir ", broker->dir_, " ",
+                        absl::StrJoin(start_args, " "), " 2>", log),
+                 &out);
   if (code != 0) {
     std::ifstream in(log);
     std::string err((std::istreambuf_iterator<char>(in)), {});

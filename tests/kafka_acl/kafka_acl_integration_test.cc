@@ -47,7 +47,8 @@ std::map<std::string, std::string> Credentials(const std::string& user) {
 
 std::string Flag(const std::map<std::string, std::string>& properties) {
   std::vector<std::string> parts;
-  for (const auto& [k, v] : properties) parts.push_back(k + "=" + v);
+  parts.reserve(properties.size());
+  for (const auto& [k, v] : properties) parts.push_back(StrCat(k, "=", v));
   return "--kafka-properties=" + absl::StrJoin(parts, ",");
 }
 
