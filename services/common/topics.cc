@@ -33,9 +33,9 @@ const std::vector<Topic>& Catalogue() {
        {kReconciler},
        {kReconciler, kGateway}},
       // Kept forever like every topic: a chain whose head was deleted is a
-      // break `fruitctl audit verify` reports.
-      // Each writer reads back the head of its own chain when it opens the
-      // trail (services/common/audit/kafka_trail.cc, ReadResume).
+      // break `fruitctl audit verify` reports. Each writer reads back the
+      // head of its own chain when it opens the trail
+      // (services/common/audit/kafka_trail.cc, ReadResume).
       {kAudit,
        "principal",
        {kIntake, kEvidence, kScoring, kReconciler, kGateway},

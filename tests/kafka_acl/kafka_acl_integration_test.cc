@@ -326,6 +326,16 @@ TEST_F(KafkaAclIntegrationTest, EachServiceWorksWithItsOwnCredentials) {
   EXPECT_TRUE(testing::WaitUntil(
       [] { return CountAsAdmin(std::string(topics::kAudit)) > 0; },
       seconds(30)));
+  // The operator's user reads the trail (fruitctl audit, as an inspector).
+  std::string audit;
+  EXPECT_EQ(
+      testing::RunShell(StrCat(testing::Runfile("tools/fruitctl/fruitctl"),
+                               " audit list --bootstrap ", bootstrap(), " '",
+                               Flag(Credentials("fruition-operator")), "'"),
+                        &audit),
+      0)
+      << audit;
+  EXPECT_NE(audit.find("\"OIG\""), std::string::npos) << audit;
 
   // Nothing any service does in the background was refused (a global
   // table's reader, the audit trail, a transaction, a group).
