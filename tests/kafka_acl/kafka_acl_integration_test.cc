@@ -372,7 +372,9 @@ TEST(ProducerSafetyTest, AcksOverrideExitsTwoNamingIt) {
   for (const char* service : {"gateway", "evidence"}) {
     std::string out;
     const int code = testing::RunShell(
-        StrCat(testing::Runfile(
+        // Bounded: a service that took the setting would run on.
+        StrCat("timeout 30 ",
+               testing::Runfile(
                    StrCat("services/", service, "/fruition-", service)),
                " --kafka-bootstrap=127.0.0.1:9",
                " --kafka-properties=security.protocol=SASL_PLAINTEXT,acks=1",
