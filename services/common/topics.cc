@@ -1,19 +1,22 @@
 #include "services/common/topics.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace fruition::topics {
 
 const std::vector<Topic>& Catalogue() {
   static const auto* catalogue = new std::vector<Topic>{
+      // Intake reads back what it wrote: its idempotency recovery (both
+      // topics) and its table of designated organisations (reference).
       {kReports,
        "subject_pid, else case_id",
        {kIntake},
-       {kEvidence, kScoring, kReconciler}},
+       {kIntake, kEvidence, kScoring, kReconciler}},
       {kReference,
        "org_id, agency or area_id",
        {kIntake},
-       {kEvidence, kScoring, kReconciler}},
+       {kIntake, kEvidence, kScoring, kReconciler}},
       {kLinkAssessments, "subject_pid", {kEvidence}, {kScoring, kReconciler}},
       {kScores, "unit", {kScoring}, {kReconciler, kGateway}},
       {kScoringContributions, "unit", {kScoring}, {kScoring}},
@@ -30,11 +33,13 @@ const std::vector<Topic>& Catalogue() {
        {kReconciler},
        {kReconciler, kGateway}},
       // Kept forever like every topic: a chain whose head was deleted is a
-      // break `fruitctl audit verify` reports.
+      // break `fruitctl audit verify` reports. Each writer reads back the
+      // head of its own chain when it opens the trail
+      // (services/common/audit/kafka_trail.cc, ReadResume).
       {kAudit,
        "principal",
        {kIntake, kEvidence, kScoring, kReconciler, kGateway},
-       {}},
+       {kIntake, kEvidence, kScoring, kReconciler, kGateway}},
   };
   return *catalogue;
 }
@@ -69,6 +74,109 @@ std::map<std::string, std::string> TopicConfig(const Topic& topic,
     config[kMinInsync] = std::to_string(min_insync_replicas);
   }
   return config;
+}
+
+namespace {
+
+bool Has(const std::vector<std::string_view>& services,
+         std::string_view service) {
+  return std::find(services.begin(), services.end(), service) != services.end();
+}
+
+// The services that join consumer groups and commit their offsets in
+// transactions (the group members of services/*/run.cc).
+bool GroupMember(std::string_view service) {
+  return service == kEvidence || service == kScoring || service == kReconciler;
+}
+
+constexpr std::string_view kRead = "Read";
+constexpr std::string_view kWrite = "Write";
+constexpr std::string_view kDescribe = "Describe";
+
+Acl TopicAcl(std::string name, std::vector<std::string_view> operations,
+             AclPattern pattern = AclPattern::kLiteral) {
+  return Acl{AclResource::kTopic, pattern, std::move(name),
+             std::move(operations)};
+}
+
+// The operator: creates and checks every topic (fruitctl topics ensure:
+// CreateTopics, metadata, DescribeConfigs) and reads the audit trail
+// (fruitctl audit). It writes nothing.
+std::vector<Acl> OperatorAcls(const AclNames& names) {
+  return {
+      TopicAcl(names.topic_prefix + "fruition.",
+               {"Create", kDescribe, "DescribeConfigs"}, AclPattern::kPrefixed),
+      TopicAcl(names.topic_prefix + std::string(kAudit), {kRead, kDescribe}),
+      // fruitctl audit's reader ("fruitctl-audit-reader") looks its
+      // group's coordinator up.
+      Acl{AclResource::kGroup, AclPattern::kPrefixed, "fruitctl", {kDescribe}},
+  };
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& Principals() {
+  static const auto* principals = new std::vector<std::string_view>{
+      kIntake, kEvidence, kScoring, kReconciler, kGateway, kOperator};
+  return *principals;
+}
+
+std::string UserOf(std::string_view principal, const AclNames& names) {
+  return names.user_prefix + std::string(principal);
+}
+
+std::vector<Acl> AclsOf(std::string_view principal, const AclNames& names) {
+  if (principal == kOperator) return OperatorAcls(names);
+  if (!Has(Principals(), principal)) return {};
+  std::vector<Acl> out;
+  bool writes = false;
+  for (const Topic& t : Catalogue()) {
+    std::vector<std::string_view> ops;
+    if (Has(t.readers, principal)) ops.push_back(kRead);
+    if (Has(t.writers, principal)) ops.push_back(kWrite);
+    if (ops.empty()) continue;
+    writes = writes || Has(t.writers, principal);
+    ops.push_back(kDescribe);
+    out.push_back(TopicAcl(names.topic_prefix + std::string(t.name), ops));
+  }
+  const std::string own = "fruition-" + std::string(principal);
+  // Readers that only assign partitions still look their group's
+  // coordinator up (Describe); members also commit offsets (Read).
+  out.push_back(Acl{AclResource::kGroup, AclPattern::kPrefixed, own,
+                    GroupMember(principal)
+                        ? std::vector<std::string_view>{kRead, kDescribe}
+                        : std::vector<std::string_view>{kDescribe}});
+  if (GroupMember(principal)) {
+    out.push_back(Acl{AclResource::kTransactionalId,
+                      AclPattern::kPrefixed,
+                      own + "-",
+                      {kWrite, kDescribe}});
+  }
+  if (writes) {
+    out.push_back(Acl{AclResource::kCluster,
+                      AclPattern::kLiteral,
+                      "kafka-cluster",
+                      {"IdempotentWrite"}});
+  }
+  return out;
+}
+
+std::string_view ResourceName(AclResource resource) {
+  switch (resource) {
+    case AclResource::kTopic:
+      return "Topic";
+    case AclResource::kGroup:
+      return "Group";
+    case AclResource::kTransactionalId:
+      return "TransactionalId";
+    case AclResource::kCluster:
+      return "Cluster";
+  }
+  return "Unknown";
+}
+
+std::string_view PatternName(AclPattern pattern) {
+  return pattern == AclPattern::kPrefixed ? "Prefixed" : "Literal";
 }
 
 }  // namespace fruition::topics

@@ -44,8 +44,9 @@ inline constexpr std::string_view kOversightPublic =
     "fruition.oversight.public.v1";
 inline constexpr std::string_view kOversightRestricted =
     "fruition.oversight.restricted.v1";
-// The audit trail (SPEC §1): written by every service, read by no service
-// (`fruitctl audit` reads it), key = principal; each writer's hash chain lies
+// The audit trail (SPEC §1): written by every service, which reads back
+// only the head of its own chain (`fruitctl audit` reads it all), key =
+// principal; each writer's hash chain lies
 // in one partition chosen by the writer's name (services/common/audit).
 inline constexpr std::string_view kAudit = "fruition.audit.v1";
 
@@ -98,6 +99,67 @@ std::vector<const Topic*> TopicsOf(std::string_view service);
 // `min_insync_replicas` > 0.
 std::map<std::string, std::string> TopicConfig(const Topic& topic,
                                                int min_insync_replicas);
+
+// ---- Who may do what on Kafka (least privilege, docs/DESIGN.md) ----
+//
+// Each service has a Kafka principal (user) of its own, and the operator
+// (`fruitctl topics ensure`, `fruitctl audit`) another. The broker denies
+// whatever no ACL allows; these are every ACL Fruition needs, derived from
+// the catalogue above (a service reads the topics it is a reader of and
+// writes those it is a writer of) and from what each service opens:
+//   - consumer groups: only evidence, scoring and reconciler join groups,
+//     named after their --group-id, whose default is "fruition-<service>";
+//     scoring adds "-cases", "-stage2" and "-public", so groups are granted
+//     by that prefix (Read: commit offsets). Readers that assign partitions
+//     themselves (intake's recovery and org table, the gateway, every
+//     global table, the audit trail's chain head) commit nothing but still
+//     look up a group coordinator, so every service has Describe on the
+//     groups named "fruition-<service>..." (kafka/consumer.cc names them).
+//   - transactions: a group member's outputs go in Kafka transactions whose
+//     transactional.id starts with its client id, "fruition-<service>-"
+//     (services/common/service/component.cc).
+//   - every producer is idempotent (IdempotentWrite on the cluster; brokers
+//     from Kafka 3.0 also accept Write on any topic instead).
+// Nothing here may create topics or change ACLs: topics are the operator's
+// (fruitctl topics ensure, the chart's topics job), ACLs the Kafka admin's.
+
+// The operator's principal: creates and checks topics, reads the audit trail.
+inline constexpr std::string_view kOperator = "operator";
+
+enum class AclResource { kTopic, kGroup, kTransactionalId, kCluster };
+enum class AclPattern { kLiteral, kPrefixed };
+
+// One allow ACL: `operations` (Kafka's names: Read, Write, Describe,
+// Create, DescribeConfigs, IdempotentWrite) on a resource.
+struct Acl {
+  AclResource resource = AclResource::kTopic;
+  AclPattern pattern = AclPattern::kLiteral;
+  std::string name;  // "kafka-cluster" for the cluster
+  std::vector<std::string_view> operations;
+};
+
+// How a deployment names what the ACLs cover; the defaults are the
+// services' own defaults.
+struct AclNames {
+  // Prepended to every topic name (tests that share a broker only).
+  std::string topic_prefix;
+  // The Kafka user of each principal: "<user_prefix><principal>".
+  std::string user_prefix = "fruition-";
+};
+
+// The principals that have ACLs: the five services, then the operator.
+const std::vector<std::string_view>& Principals();
+
+// The Kafka user name of `principal` under `names` ("fruition-gateway").
+std::string UserOf(std::string_view principal, const AclNames& names = {});
+
+// Every ACL `principal` needs, topics first (catalogue order), then groups,
+// transactional ids and the cluster; empty for a name Principals() lacks.
+std::vector<Acl> AclsOf(std::string_view principal, const AclNames& names = {});
+
+// Kafka's name of a resource type or pattern ("Topic", "Prefixed", ...).
+std::string_view ResourceName(AclResource resource);
+std::string_view PatternName(AclPattern pattern);
 
 }  // namespace fruition::topics
 

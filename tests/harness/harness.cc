@@ -24,6 +24,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/str_join.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/common/kafka/admin.h"
 #include "services/common/kafka/consumer.h"
@@ -148,14 +149,17 @@ absl::StatusOr<std::shared_ptr<Broker>> Broker::Shared() {
   return std::shared_ptr<Broker>(std::move(*own));
 }
 
-absl::StatusOr<std::unique_ptr<Broker>> Broker::StartOwn() {
+absl::StatusOr<std::unique_ptr<Broker>> Broker::StartOwn(
+    const std::vector<std::string>& start_args) {
   std::unique_ptr<Broker> broker(new Broker());
   broker->dir_ = NewTempDir("kafka");
   broker->owned_ = true;
   std::string out;
   const std::string log = broker->dir_ + "/kafka-local.err";
-  const int code = RunCommand(
-      StrCat(KafkaLocal(), " start --dir ", broker->dir_, " 2>", log), &out);
+  const int code =
+      RunCommand(StrCat(KafkaLocal(), " start --dir ", broker->dir_, " ",
+                        absl::StrJoin(start_args, " "), " 2>", log),
+                 &out);
   if (code != 0) {
     std::ifstream in(log);
     std::string err((std::istreambuf_iterator<char>(in)), {});

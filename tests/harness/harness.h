@@ -53,10 +53,15 @@ class Broker {
   // FRUITION_TEST_KAFKA_BOOTSTRAP), or one of this process's own.
   static absl::StatusOr<std::shared_ptr<Broker>> Shared();
   // A broker owned by the caller: it may be stopped and restarted.
-  static absl::StatusOr<std::unique_ptr<Broker>> StartOwn();
+  // `start_args` go to `kafka-local start` (e.g. {"--sasl"}: SASL/PLAIN,
+  // ACLs enforced, the admin's client configs in dir()).
+  static absl::StatusOr<std::unique_ptr<Broker>> StartOwn(
+      const std::vector<std::string>& start_args = {});
   ~Broker();
 
   const std::string& bootstrap() const { return bootstrap_; }
+  // kafka-local's directory of a broker of our own ("" for the shared one).
+  const std::string& dir() const { return dir_; }
   // Stops the broker process (data kept).
   absl::Status Stop();
   // Starts it again on the same address with the same data.

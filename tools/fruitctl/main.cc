@@ -8,17 +8,21 @@
 //                   [--replication-factor R] [--min-insync-replicas M]
 //                   [--kafka-properties k=v,...]
 //   fruitctl topics helm           (the chart's topic list, from the catalogue)
+//   fruitctl kafka-acls [--service S] [--format F]
+//                   (each service's Kafka user and ACLs, from the catalogue)
 //   fruitctl audit list | verify   (the audit trail: tools/fruitctl/audit.h)
 //   fruitctl scorecard | scorecards | events | claims | explain | assess
 //                   (analysts: tools/fruitctl/analyst.h)
 #include <iostream>
 
+#include "absl/strings/str_split.h"
 #include "services/common/config/config.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/ndjson.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "tools/fruitctl/analyst.h"
 #include "tools/fruitctl/audit.h"
+#include "tools/fruitctl/kafka_acls.h"
 #include "tools/fruitctl/submit.h"
 #include "tools/fruitctl/topics.h"
 
@@ -74,7 +78,14 @@ const std::vector<fruition::config::Spec>& Specs() {
         {"partitions", "12", "topics: partitions of every topic"},
         {"replication-factor", "3", "topics: replication factor"},
         {"min-insync-replicas", "2", "topics: min.insync.replicas"},
-        {"topic-prefix", "", "topics: prefix for every name (tests only)"},
+        {"topic-prefix", "",
+         "topics, kafka-acls: prefix for every name (tests only)"},
+        {"service", "", "kafka-acls: principals, comma-separated (all)"},
+        {"format", "kafka-acls",
+         "kafka-acls: kafka-acls, json, strimzi or helm"},
+        {"user-prefix", "fruition-", "kafka-acls: Kafka user name prefix"},
+        {"strimzi-cluster", "kafka",
+         "kafka-acls: the Strimzi Kafka cluster's name"},
         {"timeout-ms", "30000",
          "topics: time limit of each Kafka request; audit: of the read"},
     };
@@ -185,6 +196,21 @@ int TopicsEnsureCommand(const fruition::config::Settings& s) {
   return 0;
 }
 
+int KafkaAclsCommand(const fruition::config::Settings& s) {
+  fruition::fruitctl::KafkaAclsOptions options;
+  options.format = s.Get("format");
+  options.principals = absl::StrSplit(s.Get("service"), ',', absl::SkipEmpty());
+  options.names.topic_prefix = s.Get("topic-prefix");
+  options.names.user_prefix = s.Get("user-prefix");
+  options.strimzi_cluster = s.Get("strimzi-cluster");
+  if (absl::Status valid = fruition::fruitctl::Validate(options); !valid.ok()) {
+    std::cerr << "fruitctl kafka-acls: " << valid.message() << "\n";
+    return 2;
+  }
+  std::cout << fruition::fruitctl::FormatKafkaAcls(options);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -208,6 +234,9 @@ int main(int argc, char** argv) {
   if (command == "topics" && rest.size() == 1 && rest[0] == "helm") {
     std::cout << fruition::fruitctl::HelmTopicCatalogue();
     return 0;
+  }
+  if (command == "kafka-acls" && rest.empty()) {
+    return KafkaAclsCommand(*settings);
   }
   if (command == "token-hash" && rest.size() == 1) {
     std::cout << fruition::privacy::Sha256Hex(rest[0]) << "\n";

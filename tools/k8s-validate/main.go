@@ -76,6 +76,92 @@ type KafkaTopicSpec struct {
 
 var strimziTopic = schema.GroupVersionKind{Group: "kafka.strimzi.io", Version: "v1beta2", Kind: "KafkaTopic"}
 
+// KafkaUser is Strimzi's kafka.strimzi.io/v1beta2 KafkaUser, as far as its
+// CRD schema defines the parts the chart uses (authentication and simple
+// authorization).
+type KafkaUser struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              KafkaUserSpec `json:"spec"`
+}
+
+// KafkaUserSpec is the spec of a KafkaUser.
+type KafkaUserSpec struct {
+	Authentication *KafkaUserAuthentication `json:"authentication,omitempty"`
+	Authorization  *KafkaUserAuthorization  `json:"authorization,omitempty"`
+}
+
+// KafkaUserAuthentication is spec.authentication.
+type KafkaUserAuthentication struct {
+	Type string `json:"type"`
+}
+
+// KafkaUserAuthorization is spec.authorization (type simple).
+type KafkaUserAuthorization struct {
+	Type string         `json:"type"`
+	ACLs []KafkaUserACL `json:"acls"`
+}
+
+// KafkaUserACL is one entry of spec.authorization.acls.
+type KafkaUserACL struct {
+	Resource   KafkaUserACLResource `json:"resource"`
+	Operations []string             `json:"operations,omitempty"`
+	Host       string               `json:"host,omitempty"`
+	Type       string               `json:"type,omitempty"`
+}
+
+// KafkaUserACLResource is an ACL's resource.
+type KafkaUserACLResource struct {
+	Type        string `json:"type"`
+	Name        string `json:"name,omitempty"`
+	PatternType string `json:"patternType,omitempty"`
+}
+
+var strimziUser = schema.GroupVersionKind{Group: "kafka.strimzi.io", Version: "v1beta2", Kind: "KafkaUser"}
+
+// checkKafkaUser reports what Strimzi's CRD schema would refuse.
+func (v *validator) checkKafkaUser(d *doc, o *KafkaUser) {
+	if d.meta.Labels["strimzi.io/cluster"] == "" {
+		v.fail(d, "label strimzi.io/cluster is required")
+	}
+	if a := o.Spec.Authentication; a == nil || (a.Type != "tls" && a.Type != "tls-external" && a.Type != "scram-sha-512") {
+		v.fail(d, "spec.authentication.type must be tls, tls-external or scram-sha-512")
+	}
+	z := o.Spec.Authorization
+	if z == nil {
+		return
+	}
+	if z.Type != "simple" {
+		v.fail(d, "spec.authorization.type %q: only simple has acls", z.Type)
+	}
+	ops := map[string]bool{"Read": true, "Write": true, "Create": true, "Delete": true, "Alter": true,
+		"Describe": true, "ClusterAction": true, "AlterConfigs": true, "DescribeConfigs": true,
+		"IdempotentWrite": true, "All": true}
+	for i, acl := range z.ACLs {
+		r := acl.Resource
+		switch r.Type {
+		case "topic", "group", "transactionalId":
+			if r.Name == "" {
+				v.fail(d, "spec.authorization.acls[%d].resource.name is required for %s", i, r.Type)
+			}
+		case "cluster":
+		default:
+			v.fail(d, "spec.authorization.acls[%d].resource.type %q is not topic, group, cluster or transactionalId", i, r.Type)
+		}
+		if r.PatternType != "" && r.PatternType != "literal" && r.PatternType != "prefix" {
+			v.fail(d, "spec.authorization.acls[%d].resource.patternType %q is not literal or prefix", i, r.PatternType)
+		}
+		if len(acl.Operations) == 0 {
+			v.fail(d, "spec.authorization.acls[%d].operations is empty", i)
+		}
+		for _, op := range acl.Operations {
+			if !ops[op] {
+				v.fail(d, "spec.authorization.acls[%d]: unknown operation %q", i, op)
+			}
+		}
+	}
+}
+
 // A decoded document.
 type doc struct {
 	file  string
@@ -182,6 +268,8 @@ func (v *validator) decode(file string, index int, raw []byte) *doc {
 	var obj interface{}
 	if d.gvk == strimziTopic {
 		obj = &KafkaTopic{}
+	} else if d.gvk == strimziUser {
+		obj = &KafkaUser{}
 	} else if make, ok := certManagerKinds[d.gvk]; ok {
 		obj = make()
 	} else {
@@ -456,6 +544,8 @@ func (v *validator) run(files []string, splitDir string) error {
 			if o.Spec.Replicas == nil || *o.Spec.Replicas < 1 {
 				v.fail(d, "spec.replicas must be at least 1")
 			}
+		case *KafkaUser:
+			v.checkKafkaUser(d, o)
 		}
 	}
 	v.checkCertManager(docs)

@@ -109,3 +109,49 @@ func TestSplitWritesOneFilePerDocument(t *testing.T) {
 		}
 	}
 }
+
+// A KafkaUser as the chart renders it, and what Strimzi's CRD would refuse.
+func TestKafkaUser(t *testing.T) {
+	const user = `apiVersion: kafka.strimzi.io/v1beta2
+kind: KafkaUser
+metadata:
+  name: fruition-gateway
+  labels:
+    strimzi.io/cluster: kafka
+spec:
+  authentication:
+    type: scram-sha-512
+  authorization:
+    type: simple
+    acls:
+      - host: '*'
+        operations:
+        - Read
+        - Describe
+        resource:
+          name: fruition.scores.v1
+          patternType: literal
+          type: topic
+      - host: '*'
+        operations:
+        - IdempotentWrite
+        resource:
+          type: cluster
+`
+	if p := validate(t, user); len(p) != 0 {
+		t.Fatalf("want no problems, got %q", p)
+	}
+	for _, c := range []struct{ old, new, want string }{
+		{"patternType: literal", "patternType: prefixed", `patternType "prefixed"`},
+		{"- Read", "- Reed", `unknown operation "Reed"`},
+		{"type: scram-sha-512", "type: scram", "spec.authentication.type"},
+		{"    strimzi.io/cluster: kafka\n", "", "strimzi.io/cluster is required"},
+		{"          name: fruition.scores.v1\n", "", "resource.name is required"},
+		{"        operations:", "        operation:", "unknown field"},
+	} {
+		joined := strings.Join(validate(t, strings.Replace(user, c.old, c.new, 1)), "\n")
+		if !strings.Contains(joined, c.want) {
+			t.Errorf("%q -> %q: want a problem containing %q, got:\n%s", c.old, c.new, c.want, joined)
+		}
+	}
+}

@@ -137,7 +137,7 @@ spec:
       args:
         - --config
         - /etc/fruition/config/config.yaml
-      {{- $env := include "fruition.kafkaPropertiesEnv" $root }}
+      {{- $env := include "fruition.kafkaEnv" (dict "root" $root "name" $name) }}
       {{- if or $env $svc.extraEnv }}
       env:
         {{- with $env }}{{ . | trim | nindent 8 }}{{ end }}

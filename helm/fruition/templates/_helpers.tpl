@@ -141,3 +141,32 @@ seccompProfile:
       key: {{ .Values.kafka.propertiesSecret.key }}
 {{- end }}
 {{- end -}}
+
+{{/*
+The librdkafka properties environment of service (or "operator", the topics
+hook) .name: with kafka.users.strimzi, its own Strimzi user's SCRAM login
+(the password from the Secret the User Operator creates, substituted by the
+kubelet) before kafka.properties; else fruition.kafkaPropertiesEnv.
+*/}}
+{{- define "fruition.kafkaEnv" -}}
+{{- $root := .root -}}
+{{- $users := $root.Values.kafka.users -}}
+{{- if $users.strimzi }}
+{{- if $root.Values.kafka.propertiesSecret.name }}
+{{- fail "kafka.users.strimzi and kafka.propertiesSecret.name exclude each other: the Strimzi users' Secrets hold the passwords" }}
+{{- end }}
+{{- $props := list (printf "security.protocol=%s" $users.securityProtocol) "sasl.mechanism=SCRAM-SHA-512" (printf "sasl.username=fruition-%s" .name) "sasl.password=$(KAFKA_USER_PASSWORD)" }}
+{{- with include "fruition.kafkaProperties" $root }}
+{{- $props = append $props . }}
+{{- end }}
+- name: KAFKA_USER_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: fruition-{{ .name }}
+      key: password
+- name: FRUITION_KAFKA_PROPERTIES
+  value: {{ join "," $props | quote }}
+{{- else }}
+{{- include "fruition.kafkaPropertiesEnv" $root }}
+{{- end }}
+{{- end -}}

@@ -79,7 +79,9 @@ absl::StatusOr<KafkaTrail::Resume> KafkaTrail::ReadResume() {
   if (absl::Status s = producer_->Flush(wait); !s.ok()) return s;
   kafka::ConsumerOptions consumer;
   consumer.bootstrap_servers = options_.producer.bootstrap_servers;
-  consumer.client_id = "fruition-audit";
+  // The service's own client id ("fruition-gateway-audit"): its reader's
+  // group is then one the service's Kafka ACLs allow (kafka/consumer.cc).
+  consumer.client_id = options_.producer.client_id;
   consumer.properties = options_.producer.properties;
   auto marks = Watermarks(consumer, options_.topic, options_.read_timeout);
   if (!marks.ok()) return marks.status();

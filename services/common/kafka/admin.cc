@@ -120,8 +120,18 @@ absl::Status EnsureTopics(const std::string& bootstrap,
         rd_kafka_CreateTopics_result_topics(result, &count);
     for (size_t i = 0; i < count && status.ok(); ++i) {
       const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
-      if (e != RD_KAFKA_RESP_ERR_NO_ERROR &&
-          e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      if (e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+          e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED) {
+        // Least privilege: a service's Kafka user may not create topics
+        // (services/common/topics.h, AclsOf). No retry helps.
+        status = absl::FailedPreconditionError(StrCat(
+            "kafka: create topic ", rd_kafka_topic_result_name(results[i]),
+            ": ", rd_kafka_err2str(e),
+            ": this Kafka user may not create topics; create them as the "
+            "operator (fruitctl topics ensure, or the chart's topics job) "
+            "and leave create-topics off"));
+      } else if (e != RD_KAFKA_RESP_ERR_NO_ERROR &&
+                 e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
         status = absl::UnavailableError(StrCat(
             "kafka: create topic ", rd_kafka_topic_result_name(results[i]),
             ": ", rd_kafka_err2str(e)));

@@ -34,6 +34,18 @@ std::map<std::string, std::string> BaseProperties(
   return p;
 }
 
+// The group.id of a reader that assigns partitions itself and commits
+// nothing: librdkafka needs one to assign, and looks its coordinator up,
+// which a broker with ACLs allows only with Describe on that group. So it
+// is the owner's group, else named after the client id ("fruition-gateway"
+// -> "fruition-gateway-reader"), which a service's ACLs cover by prefix
+// (services/common/topics.h, AclsOf); never a name shared by services.
+std::string ReaderGroup(const ConsumerOptions& options) {
+  if (!options.group_id.empty()) return options.group_id;
+  if (!options.client_id.empty()) return options.client_id + "-reader";
+  return "fruition-reader";
+}
+
 // Transient consumer errors librdkafka recovers from by itself.
 bool Transient(rd_kafka_resp_err_t err) {
   switch (err) {
@@ -273,8 +285,7 @@ absl::StatusOr<std::unique_ptr<TopicReader>> TopicReader::Create(
   std::unique_ptr<TopicReader> r(new TopicReader());
   auto props = BaseProperties(options);
   // Offsets are the owner's; the group id only satisfies librdkafka.
-  props["group.id"] =
-      options.group_id.empty() ? "fruition-reader" : options.group_id;
+  props["group.id"] = ReaderGroup(options);
   // at_end(): a log may end in transaction markers, never returned.
   props["enable.partition.eof"] = "true";
   auto rk = NewConsumer(props, nullptr, nullptr);
@@ -304,8 +315,7 @@ absl::StatusOr<std::unique_ptr<TopicReader>> TopicReader::CreateFor(
     const ConsumerOptions& options, const StartOffsets& from) {
   std::unique_ptr<TopicReader> r(new TopicReader());
   auto props = BaseProperties(options);
-  props["group.id"] =
-      options.group_id.empty() ? "fruition-reader" : options.group_id;
+  props["group.id"] = ReaderGroup(options);
   // at_end(): a bounded read must know when a partition has no more.
   props["enable.partition.eof"] = "true";
   auto rk = NewConsumer(props, nullptr, nullptr);
@@ -342,7 +352,7 @@ Watermarks(const ConsumerOptions& options,
            const std::vector<std::string>& topics,
            std::chrono::milliseconds timeout) {
   auto props = BaseProperties(options);
-  props["group.id"] = "fruition-end-offsets";
+  props["group.id"] = ReaderGroup(options);
   auto rk = NewConsumer(props, nullptr, nullptr);
   if (!rk.ok()) return rk.status();
   std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)> holder(
