@@ -60,6 +60,9 @@ struct CommonConfig {
   std::string tls_key_file;
   std::string tls_client_ca_file;
   int drain_timeout_ms = 10000;
+  // Server-side deadlines (server/deadlines.h).
+  int unary_deadline_ms = 30000;
+  int stream_idle_timeout_ms = 300000;
   bool create_topics = false;
   // Group stages commit their outputs in Kafka transactions (fencing,
   // docs/DESIGN.md "Fencing"). Off only in `fruition dev`: one process on
@@ -120,6 +123,8 @@ struct ServeOptions {
   std::string tls_key_file;
   std::string tls_client_ca_file;
   int drain_timeout_ms = 10000;
+  int unary_deadline_ms = 30000;
+  int stream_idle_timeout_ms = 300000;
 };
 
 template <typename Config>
@@ -131,6 +136,8 @@ ServeOptions ServeOptionsOf(const Config& config) {
   o.tls_key_file = config.tls_key_file;
   o.tls_client_ca_file = config.tls_client_ca_file;
   o.drain_timeout_ms = config.drain_timeout_ms;
+  o.unary_deadline_ms = config.unary_deadline_ms;
+  o.stream_idle_timeout_ms = config.stream_idle_timeout_ms;
   return o;
 }
 
