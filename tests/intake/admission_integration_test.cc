@@ -208,7 +208,7 @@ TEST_F(AdmissionIntegrationTest, FloodOfOneAgencyDoesNotStarveAnother) {
   const int64_t baseline_rss = RssBytes(intake->pid());
 
   // BIG's four streams, each open (its handler running) before the extras.
-  const int per_stream = testing::Scaled(60);
+  const int per_stream = testing::Scaled(150);
   struct Flood {
     std::unique_ptr<grpc::ClientContext> context;
     std::unique_ptr<
@@ -250,10 +250,14 @@ TEST_F(AdmissionIntegrationTest, FloodOfOneAgencyDoesNotStarveAnother) {
 
   // The flood: every stream writes large reports as fast as it may.
   std::atomic<int64_t> peak_rss{0};
+  std::atomic<double> peak_held{0};  // intake's own count of bytes in flight
   std::atomic<bool> flooding{true};
   std::thread sampler([&] {
     while (flooding) {
       peak_rss = std::max<int64_t>(peak_rss, RssBytes(intake->pid()));
+      const auto held =
+          testing::MetricSum(metrics_port, "fruition_intake_inflight_bytes");
+      if (held) peak_held = std::max<double>(peak_held, *held);
       std::this_thread::sleep_for(milliseconds(20));
     }
   });
@@ -317,7 +321,8 @@ TEST_F(AdmissionIntegrationTest, FloodOfOneAgencyDoesNotStarveAnother) {
             << " reports of " << kLargeReport << " bytes, budget "
             << kBudget / kMiB << " MiB: intake RSS " << baseline_rss / kMiB
             << " MiB before, peak " << peak_rss / kMiB << " MiB (+"
-            << growth_mib << " MiB)\n"
+            << growth_mib << " MiB), peak in flight " << peak_held / kMiB
+            << " MiB\n"
             << "admission: SMALL Submit p50/p99 ms unloaded "
             << Percentile(unloaded, 0.5) << "/" << Percentile(unloaded, 0.99)
             << " (" << unloaded.size() << " calls), loaded "
@@ -329,6 +334,9 @@ TEST_F(AdmissionIntegrationTest, FloodOfOneAgencyDoesNotStarveAnother) {
   // 4 x 2,048 reports.
   EXPECT_LT(growth_mib, 3.0 * kPrincipalShare / kMiB + 64)
       << "intake memory grew beyond its budget";
+  // What intake counted in flight never passed the agency's share.
+  EXPECT_LE(peak_held, kPrincipalShare);
+  EXPECT_GT(peak_held, 0);
 }
 
 // A report over the rate quota is answered RESOURCE_EXHAUSTED with a hint
