@@ -32,8 +32,8 @@ using testing::Process;
 constexpr char kKey[] = "admission-test-pseudonym-key-00001";
 constexpr int64_t kMiB = 1 << 20;
 // The in-flight budget the flood runs against, and the agency's share.
-constexpr int64_t kBudget = 64 * kMiB;
-constexpr int64_t kPrincipalShare = 48 * kMiB;
+constexpr int64_t kBudget = 40 * kMiB;
+constexpr int64_t kPrincipalShare = 32 * kMiB;
 constexpr int64_t kStreamBytes = 16 * kMiB;
 // Below librdkafka's default message.max.bytes (1,000,000), which a report
 // must fit to be produced at all.
@@ -328,12 +328,15 @@ TEST_F(AdmissionIntegrationTest, FloodOfOneAgencyDoesNotStarveAnother) {
             << " (" << unloaded.size() << " calls), loaded "
             << Percentile(loaded, 0.5) << "/" << Percentile(loaded, 0.99)
             << " (" << loaded.size() << " calls)\n";
-  // Bounded: what the flood may hold is the agency's share (48 MiB of
-  // reports), each in flight about three times (the message, intake's copy,
-  // the producer's buffer); without the limits four streams hold up to
-  // 4 x 2,048 reports.
-  EXPECT_LT(growth_mib, 3.0 * kPrincipalShare / kMiB + 64)
+  // Bounded: the flood holds at most the agency's share of reports, each in
+  // flight a few times (the message, intake's copy, the producer's buffer)
+  // and the allocator keeps some; without the limits four streams hold up to
+  // 4 x 2,048 reports (+271 MiB here with the limits removed). ASan's
+  // quarantine keeps freed memory, so there the bound is not checked.
+#if !defined(__SANITIZE_ADDRESS__)
+  EXPECT_LT(growth_mib, 4.0 * kBudget / kMiB + 64)
       << "intake memory grew beyond its budget";
+#endif
   // What intake counted in flight never passed the agency's share.
   EXPECT_LE(peak_held, kPrincipalShare);
   EXPECT_GT(peak_held, 0);
