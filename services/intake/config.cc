@@ -32,10 +32,10 @@ const std::vector<config::Spec>& IntakeSpecs() {
       {"stream-inflight-bytes", "16777216",
        "bytes of reports in flight per Stream call before it stops reading "
        "[4194304 (the largest message), 1073741824]"},
-      {"principal-inflight-bytes", "50331648",
+      {"principal-inflight-bytes", "33554432",
        "bytes in flight for one principal's calls together [stream-inflight-"
        "bytes, inflight-budget-bytes]"},
-      {"inflight-budget-bytes", "134217728",
+      {"inflight-budget-bytes", "67108864",
        "bytes in flight for every call of this replica: streams stop reading "
        "and Submit calls are refused RESOURCE_EXHAUSTED when reached"},
       {"unary-deadline-ms", "30000",

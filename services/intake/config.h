@@ -36,8 +36,8 @@ struct IntakeConfig {
   // Stream call, per principal, per replica (quota.h). Defaults fit the
   // Helm chart's 512 MiB pod limit (docs/OPERATIONS.md "Quotas and memory").
   int64_t stream_inflight_bytes = 16LL << 20;
-  int64_t principal_inflight_bytes = 48LL << 20;
-  int64_t inflight_budget_bytes = 128LL << 20;
+  int64_t principal_inflight_bytes = 32LL << 20;
+  int64_t inflight_budget_bytes = 64LL << 20;
   int unary_deadline_ms = 30000;        // a call without a deadline gets this
   int stream_idle_timeout_ms = 300000;  // a Stream silent this long ends
   std::string audit_writer;             // empty: audit::DefaultWriter("intake")

@@ -67,8 +67,8 @@ TEST(IntakeConfigTest, MemoryAndDeadlineDefaults) {
   auto c = Load(kRequired);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->stream_inflight_bytes, 16 << 20);
-  EXPECT_EQ(c->principal_inflight_bytes, 48 << 20);
-  EXPECT_EQ(c->inflight_budget_bytes, 128 << 20);
+  EXPECT_EQ(c->principal_inflight_bytes, 32 << 20);
+  EXPECT_EQ(c->inflight_budget_bytes, 64 << 20);
   EXPECT_EQ(c->unary_deadline_ms, 30000);
   EXPECT_EQ(c->stream_idle_timeout_ms, 300000);
 }

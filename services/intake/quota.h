@@ -41,8 +41,8 @@ inline constexpr char kReasonMemory[] = "inflight_bytes";
 
 struct AdmissionLimits {
   // Bytes in flight for all calls of the replica, and for one principal's.
-  int64_t replica_bytes = 192LL << 20;
-  int64_t principal_bytes = 64LL << 20;
+  int64_t replica_bytes = 64LL << 20;
+  int64_t principal_bytes = 32LL << 20;
 };
 
 class Admission {
