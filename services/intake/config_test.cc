@@ -91,7 +91,7 @@ TEST(IntakeConfigTest, MemoryLimitsMustNest) {
                    "--principal-inflight-bytes=16777216"})
                 .find("principal-inflight-bytes"),
             npos);
-  EXPECT_NE(error({"--inflight-budget-bytes=33554432"})
+  EXPECT_NE(error({"--inflight-budget-bytes=16777216"})
                 .find("principal-inflight-bytes"),
             npos);
   EXPECT_NE(error({"--unary-deadline-ms=0"}).find("unary-deadline-ms"), npos);

@@ -30,6 +30,14 @@ Admission::Admission(AdmissionLimits limits, prometheus::Registry* registry,
                          "all calls of this replica")
                      .Register(*registry)
                      .Add({});
+  held_bytes_max_ = &prometheus::BuildGauge()
+                         .Name("fruition_intake_inflight_bytes_max")
+                         .Help(
+                             "The most bytes of reports ever in flight at "
+                             "once on this replica since it started (to "
+                             "size inflight-budget-bytes)")
+                         .Register(*registry)
+                         .Add({});
 }
 
 int64_t Admission::Now() const { return clock_(); }
@@ -103,8 +111,15 @@ bool Admission::ReserveLocked(const std::string& caller, int64_t bytes) {
   }
   p.bytes += bytes;
   replica_bytes_ += bytes;
-  if (held_bytes_ != nullptr)
+  if (held_bytes_ != nullptr) {
     held_bytes_->Set(static_cast<double>(replica_bytes_));
+  }
+  if (replica_bytes_ > replica_bytes_max_) {
+    replica_bytes_max_ = replica_bytes_;
+    if (held_bytes_max_ != nullptr) {
+      held_bytes_max_->Set(static_cast<double>(replica_bytes_max_));
+    }
+  }
   return true;
 }
 

@@ -121,8 +121,10 @@ class Admission {
   std::condition_variable released_;
   std::map<std::string, PerPrincipal> principals_;
   int64_t replica_bytes_ = 0;
+  int64_t replica_bytes_max_ = 0;  // the most ever held at once
   prometheus::Family<prometheus::Counter>* refusals_ = nullptr;
   prometheus::Gauge* held_bytes_ = nullptr;
+  prometheus::Gauge* held_bytes_max_ = nullptr;
 };
 
 }  // namespace fruition::intake

@@ -156,6 +156,40 @@ absl::StatusOr<auth::Principal> IntakeServiceImpl::Authenticate(
   return principal;
 }
 
+grpc::Status IntakeServiceImpl::AdmitSubmit(grpc::ServerContext* context,
+                                            const auth::Principal& caller,
+                                            int n, int64_t bytes, int* admitted,
+                                            int64_t* retry_after_ms) {
+  if (!admission_->Fits(bytes)) {
+    admission_->CountRefusal(caller.code, kReasonMemory);
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        StrCat("request: ", bytes,
+               " bytes is more than a principal may have in flight (",
+               admission_->limits().principal_bytes,
+               "); send fewer reports per call"));
+  }
+  if (!admission_->TryReserve(caller.code, bytes)) {
+    admission_->CountRefusal(caller.code, kReasonMemory);
+    return Exhausted(context, 250,
+                     StrCat("in-flight memory: ", caller.code,
+                            "'s share or this server's is in use"));
+  }
+  *admitted = admission_->TakeReports(caller, n, retry_after_ms);
+  if (*admitted == 0 && n > 0) {
+    admission_->Release(caller.code, bytes);
+    return Exhausted(
+        context, *retry_after_ms,
+        StrCat("quota.reports_per_second: ", caller.code, " is over its ",
+               caller.quota.reports_per_second, " reports per second"));
+  }
+  if (*admitted < n) {
+    context->AddTrailingMetadata(kRetryAfterMs,
+                                 std::to_string(*retry_after_ms));
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status IntakeServiceImpl::Submit(grpc::ServerContext* context,
                                        const v1::SubmitRequest* request,
                                        v1::SubmitResponse* response) {
@@ -168,32 +202,12 @@ grpc::Status IntakeServiceImpl::Submit(grpc::ServerContext* context,
                                " per Submit (got ", n, "); use Stream"));
   }
   const auto bytes = static_cast<int64_t>(request->ByteSizeLong());
-  if (!admission_->Fits(bytes)) {
-    admission_->CountRefusal(principal->code, kReasonMemory);
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        StrCat("request: ", bytes,
-                               " bytes is more than a principal may have "
-                               "in flight (",
-                               admission_->limits().principal_bytes,
-                               "); send fewer reports per call"));
-  }
-  if (!admission_->TryReserve(principal->code, bytes)) {
-    admission_->CountRefusal(principal->code, kReasonMemory);
-    return Exhausted(context, 250,
-                     StrCat("in-flight memory: ", principal->code,
-                            "'s share or this server's is in use"));
-  }
+  int admitted = 0;
   int64_t retry_after_ms = 0;
-  const int admitted = admission_->TakeReports(*principal, n, &retry_after_ms);
-  if (admitted == 0 && n > 0) {
-    admission_->Release(principal->code, bytes);
-    return Exhausted(
-        context, retry_after_ms,
-        StrCat("quota.reports_per_second: ", principal->code, " is over its ",
-               principal->quota.reports_per_second, " reports per second"));
-  }
-  if (admitted < n) {
-    context->AddTrailingMetadata(kRetryAfterMs, std::to_string(retry_after_ms));
+  if (grpc::Status s = AdmitSubmit(context, *principal, n, bytes, &admitted,
+                                   &retry_after_ms);
+      !s.ok()) {
+    return s;
   }
   struct Wait {
     std::mutex mu;

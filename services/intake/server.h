@@ -81,6 +81,13 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
  private:
   absl::StatusOr<auth::Principal> Authenticate(
       const grpc::ServerContext& context) const;
+  // Admits a Submit of `n` reports and `bytes`: reserves the bytes and
+  // takes the tokens. A refusal of the whole call, or OK with the first
+  // `*admitted` reports covered (the rest to be refused with
+  // `*retry_after_ms`).
+  grpc::Status AdmitSubmit(grpc::ServerContext* context,
+                           const auth::Principal& caller, int n, int64_t bytes,
+                           int* admitted, int64_t* retry_after_ms);
   // One Stream call's responses, in request order.
   struct StreamState;
   // Submits one Stream message of `bytes` (already reserved) and queues its
