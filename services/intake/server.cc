@@ -241,8 +241,9 @@ grpc::Status IntakeServiceImpl::Submit(grpc::ServerContext* context,
     intake_->SubmitBatch(*principal, head,
                          [done = std::move(done), tail = std::move(tail)](
                              std::vector<v1::ReportResult> results) mutable {
-                           for (v1::ReportResult& r : tail)
+                           for (v1::ReportResult& r : tail) {
                              results.push_back(std::move(r));
+                           }
                            done(std::move(results));
                          });
   }
@@ -287,8 +288,9 @@ void IntakeServiceImpl::StreamBatch(
   intake_->SubmitBatch(caller, request->reports(),
                        [done = std::move(done), tail = std::move(tail)](
                            std::vector<v1::ReportResult> results) mutable {
-                         for (v1::ReportResult& r : tail)
+                         for (v1::ReportResult& r : tail) {
                            results.push_back(std::move(r));
+                         }
                          done(std::move(results));
                        });
 }

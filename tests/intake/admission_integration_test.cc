@@ -217,6 +217,7 @@ TEST_F(AdmissionIntegrationTest, FloodOfOneAgencyDoesNotStarveAnother) {
 
   // SMALL alone.
   std::vector<double> unloaded;
+  unloaded.reserve(100);
   for (int i = 0; i < 100; ++i) unloaded.push_back(SmallSubmit(i));
   const int64_t baseline_rss = RssBytes(intake->pid());
 
@@ -274,6 +275,7 @@ TEST_F(AdmissionIntegrationTest, FloodOfOneAgencyDoesNotStarveAnother) {
     }
   });
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int s = 0; s < 4; ++s) {
     threads.emplace_back([&, s] {
       Flood& f = floods[s];

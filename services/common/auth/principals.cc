@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <cstdint>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -61,8 +62,8 @@ absl::Status ParseQuotaInt(const YAML::Node& quota, const char* name,
                            int* value) {
   const YAML::Node node = quota[name];
   if (!node) return absl::OkStatus();
-  long long parsed = 0;  // NOLINT(google-runtime-int): yaml-cpp's type
-  if (!node.IsScalar() || !YAML::convert<long long>::decode(node, parsed) ||
+  int64_t parsed = 0;
+  if (!node.IsScalar() || !YAML::convert<int64_t>::decode(node, parsed) ||
       parsed < lo || parsed > hi) {
     return absl::InvalidArgumentError(StrCat(
         where, ".quota.", name, ": must be an integer from ", lo, " to ", hi,
