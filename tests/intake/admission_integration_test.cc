@@ -99,10 +99,12 @@ class AdmissionIntegrationTest
     std::ofstream(dir_ + "/key") << kKey;
   }
 
+  // Starts fruition-intake on `kafka` ("" for the suite's broker).
   std::unique_ptr<Process> StartIntake(int port, int metrics_port,
-                                       std::vector<std::string> extra = {}) {
+                                       std::vector<std::string> extra = {},
+                                       const std::string& kafka = "") {
     std::vector<std::string> args = {
-        "--kafka-bootstrap=" + bootstrap(),
+        "--kafka-bootstrap=" + (kafka.empty() ? bootstrap() : kafka),
         "--principals-file=" + dir_ + "/principals.yaml",
         "--pseudonym-key-file=" + dir_ + "/key",
         "--data-dir=" + dir_ + "/data",
@@ -210,10 +212,16 @@ class AdmissionIntegrationTest
 TEST_F(AdmissionIntegrationTest, FloodOfOneAgencyDoesNotStarveAnother) {
   const int port = testing::FreePort();
   const int metrics_port = testing::FreePort();
+  // A broker of its own: the flood writes hundreds of MB, which the tests
+  // that read the shared broker's topics whole should not have to read.
+  auto own = testing::Broker::StartOwn();
+  ASSERT_TRUE(own.ok()) << own.status();
   // gzip makes the producer slower than a sender on loopback, so reports
   // wait for Kafka and the in-flight limits are what hold the flood back.
   auto intake = StartIntake(port, metrics_port,
-                            {"--kafka-properties=compression.type=gzip"});
+                            {"--kafka-properties=compression.type=gzip",
+                             "--create-topics=true", "--topic-replication=1"},
+                            (*own)->bootstrap());
   ASSERT_TRUE(intake->running());
 
   // SMALL alone.
