@@ -33,6 +33,20 @@ const std::vector<config::Spec>& IntakeSpecs() {
        true},
       {"drain-timeout-ms", "10000", "grace period for running RPCs on SIGTERM"},
       {"stream-window", "2048", "reports in flight per Stream call"},
+      {"stream-inflight-bytes", "16777216",
+       "bytes of reports in flight per Stream call before it stops reading "
+       "[4194304 (the largest message), 1073741824]"},
+      {"principal-inflight-bytes", "33554432",
+       "bytes in flight for one principal's calls together [stream-inflight-"
+       "bytes, inflight-budget-bytes]"},
+      {"inflight-budget-bytes", "67108864",
+       "bytes in flight for every call of this replica: streams stop reading "
+       "and Submit calls are refused RESOURCE_EXHAUSTED when reached"},
+      {"unary-deadline-ms", "30000",
+       "deadline of a Submit call whose client set none [1000, 3600000]"},
+      {"stream-idle-timeout-ms", "300000",
+       "a Stream call with no message either way for this long is cancelled "
+       "[1000, 86400000]"},
       {"audit-writer", "",
        "this instance's name on the audit trail (default "
        "intake@$FRUITION_INSTANCE, else @$HOSTNAME); unique per instance"},
@@ -103,6 +117,22 @@ absl::StatusOr<IntakeConfig> IntakeConfigFrom(const config::Settings& s) {
   FRUITION_ASSIGN_OR_RETURN(const int64_t window,
                             s.GetInt("stream-window", 1, 100000));
   c.stream_window = static_cast<int>(window);
+  FRUITION_ASSIGN_OR_RETURN(
+      c.stream_inflight_bytes,
+      s.GetInt("stream-inflight-bytes", kMaxMessageBytes, 1LL << 30));
+  FRUITION_ASSIGN_OR_RETURN(
+      c.inflight_budget_bytes,
+      s.GetInt("inflight-budget-bytes", kMaxMessageBytes, 64LL << 30));
+  FRUITION_ASSIGN_OR_RETURN(
+      c.principal_inflight_bytes,
+      s.GetInt("principal-inflight-bytes", c.stream_inflight_bytes,
+               c.inflight_budget_bytes));
+  FRUITION_ASSIGN_OR_RETURN(const int64_t unary_deadline,
+                            s.GetInt("unary-deadline-ms", 1000, 3600000));
+  c.unary_deadline_ms = static_cast<int>(unary_deadline);
+  FRUITION_ASSIGN_OR_RETURN(const int64_t idle,
+                            s.GetInt("stream-idle-timeout-ms", 1000, 86400000));
+  c.stream_idle_timeout_ms = static_cast<int>(idle);
   c.audit_writer = s.Get("audit-writer");
   FRUITION_ASSIGN_OR_RETURN(c.create_topics, s.GetBool("create-topics"));
   FRUITION_ASSIGN_OR_RETURN(const int64_t partitions,

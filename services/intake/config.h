@@ -3,6 +3,7 @@
 #ifndef FRUITION_SERVICES_INTAKE_CONFIG_H_
 #define FRUITION_SERVICES_INTAKE_CONFIG_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -11,6 +12,10 @@
 #include "services/common/config/config.h"
 
 namespace fruition::intake {
+
+// The largest gRPC message intake reads (server::kMaxReceiveMessageBytes):
+// a stream reserves this much before each read.
+inline constexpr int64_t kMaxMessageBytes = 4LL << 20;
 
 struct IntakeConfig {
   std::string grpc_listen = "127.0.0.1:50051";          // host:port
@@ -29,10 +34,18 @@ struct IntakeConfig {
   bool tls_require_client_cert = false;
   int drain_timeout_ms = 10000;  // SIGTERM: running RPCs get this long
   int stream_window = 2048;      // reports in flight per Stream call
-  std::string audit_writer;      // empty: audit::DefaultWriter("intake")
-  bool create_topics = false;    // create missing topics at start (dev/test)
-  int topic_partitions = 12;     // for create_topics
-  int topic_replication = 3;     // for create_topics
+  // In-flight memory (bytes of reports read and not yet answered): per
+  // Stream call, per principal, per replica (quota.h). Defaults fit the
+  // Helm chart's 512 MiB pod limit (docs/OPERATIONS.md "Quotas and memory").
+  int64_t stream_inflight_bytes = 16LL << 20;
+  int64_t principal_inflight_bytes = 32LL << 20;
+  int64_t inflight_budget_bytes = 64LL << 20;
+  int unary_deadline_ms = 30000;        // a call without a deadline gets this
+  int stream_idle_timeout_ms = 300000;  // a Stream silent this long ends
+  std::string audit_writer;             // empty: audit::DefaultWriter("intake")
+  bool create_topics = false;  // create missing topics at start (dev/test)
+  int topic_partitions = 12;   // for create_topics
+  int topic_replication = 3;   // for create_topics
   std::string log_level = "info";
 };
 

@@ -63,5 +63,42 @@ TEST(IntakeConfigTest, BadValuesAreNamed) {
   EXPECT_FALSE(Load(props).ok());
 }
 
+TEST(IntakeConfigTest, MemoryAndDeadlineDefaults) {
+  auto c = Load(kRequired);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->stream_inflight_bytes, 16 << 20);
+  EXPECT_EQ(c->principal_inflight_bytes, 32 << 20);
+  EXPECT_EQ(c->inflight_budget_bytes, 64 << 20);
+  EXPECT_EQ(c->unary_deadline_ms, 30000);
+  EXPECT_EQ(c->stream_idle_timeout_ms, 300000);
+}
+
+TEST(IntakeConfigTest, MemoryLimitsMustNest) {
+  const auto error = [](const std::vector<std::string>& extra) {
+    auto args = kRequired;
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto c = Load(args);
+    EXPECT_FALSE(c.ok());
+    return std::string(c.status().message());
+  };
+  const auto npos = std::string::npos;
+  // A stream must hold at least one largest message (4 MiB).
+  EXPECT_NE(
+      error({"--stream-inflight-bytes=1000000"}).find("stream-inflight-bytes"),
+      npos);
+  // A principal's share at least a stream's, the replica's at least that.
+  EXPECT_NE(error({"--stream-inflight-bytes=33554432",
+                   "--principal-inflight-bytes=16777216"})
+                .find("principal-inflight-bytes"),
+            npos);
+  EXPECT_NE(error({"--inflight-budget-bytes=16777216"})
+                .find("principal-inflight-bytes"),
+            npos);
+  EXPECT_NE(error({"--unary-deadline-ms=0"}).find("unary-deadline-ms"), npos);
+  EXPECT_NE(
+      error({"--stream-idle-timeout-ms=x"}).find("stream-idle-timeout-ms"),
+      npos);
+}
+
 }  // namespace
 }  // namespace fruition::intake

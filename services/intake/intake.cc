@@ -288,6 +288,15 @@ bool Intake::Prepare(const auth::Principal& caller, Batch* batch, int i,
                      int64_t now) {
   Slot& slot = batch->slots[i];
   v1::AgencyReport& report = *slot.report;
+  // Named with its size, so that a sender can see by how much it is over.
+  if (const size_t size = report.ByteSizeLong(); size > kMaxReportBytes) {
+    Answer(
+        batch, i,
+        MakeResult(report.report_id(), absl::StatusCode::kInvalidArgument, "",
+                   StrCat("report: ", size, " bytes, over the limit of ",
+                          kMaxReportBytes, " bytes (1 MiB)")));
+    return false;
+  }
   if (auto rejection = Validate(report, caller, now); rejection) {
     Answer(batch, i,
            MakeResult(report.report_id(), rejection->code, rejection->field,

@@ -55,9 +55,19 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
       });
   c->trail_ = service::OpenTrail("intake", config.kafka_bootstrap,
                                  config.kafka_properties, config.audit_writer);
+  AdmissionLimits limits;
+  limits.replica_bytes = config.inflight_budget_bytes;
+  limits.principal_bytes = config.principal_inflight_bytes;
+  c->admission_ = std::make_unique<Admission>(limits, &registry);
+  IntakeServerOptions server_options;
+  server_options.stream_window = config.stream_window;
+  server_options.stream_inflight_bytes = config.stream_inflight_bytes;
+  server_options.max_message_bytes = kMaxMessageBytes;
+  server_options.default_deadline =
+      std::chrono::milliseconds(config.unary_deadline_ms);
   c->service_ = std::make_unique<IntakeServiceImpl>(
       c->intake_.get(), c->principals_.get(), c->trail_.get(),
-      config.stream_window);
+      c->admission_.get(), server_options);
   log::Info(
       "intake configured",
       {{"principals", static_cast<int64_t>(c->principals_->entries().size())},

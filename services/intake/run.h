@@ -21,6 +21,7 @@
 #include "services/intake/idempotency_store.h"
 #include "services/intake/intake.h"
 #include "services/intake/org_table.h"
+#include "services/intake/quota.h"
 #include "services/intake/server.h"
 
 namespace fruition::intake {
@@ -82,6 +83,7 @@ class IntakeComponent : public service::Component {
   std::unique_ptr<kafka::KafkaProducer> producer_;
   std::unique_ptr<IntakeMetrics> metrics_;
   std::unique_ptr<Intake> intake_;
+  std::unique_ptr<Admission> admission_;
   std::unique_ptr<IntakeServiceImpl> service_;
   std::atomic<bool> recovered_{false};
 };

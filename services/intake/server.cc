@@ -33,6 +33,29 @@ std::string BatchProblem(const v1::StreamRequest& request, std::string* field) {
   return "";
 }
 
+// A refusal of the whole call, with the retry hint in the message and in
+// trailing metadata (kRetryAfterMs).
+grpc::Status Exhausted(grpc::ServerContext* context, int64_t retry_after_ms,
+                       const std::string& message) {
+  context->AddTrailingMetadata(kRetryAfterMs, std::to_string(retry_after_ms));
+  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                      StrCat(message, "; retry after ", retry_after_ms, " ms"));
+}
+
+// The answer to a report refused by its sender's rate quota.
+v1::ReportResult RateRefusal(const auth::Principal& caller,
+                             const std::string& report_id,
+                             int64_t retry_after_ms) {
+  v1::ReportResult r =
+      MakeResult(report_id, absl::StatusCode::kResourceExhausted, "",
+                 StrCat("quota.reports_per_second: ", caller.code,
+                        " is over its ", caller.quota.reports_per_second,
+                        " reports per second; retry after ", retry_after_ms,
+                        " ms with the same report_id"));
+  r.set_retry_after_ms(retry_after_ms);
+  return r;
+}
+
 constexpr char kSubmitMethod[] = "/fruition.v1.IntakeService/Submit";
 constexpr char kStreamMethod[] = "/fruition.v1.IntakeService/Stream";
 
@@ -44,14 +67,20 @@ constexpr char kStreamMethod[] = "/fruition.v1.IntakeService/Stream";
 struct IntakeServiceImpl::StreamState {
   struct Slot {
     bool ready = false;
-    int reports = 1;  // what the slot counts against the window
+    int reports = 1;    // what the slot counts against the window
+    int64_t bytes = 0;  // the request's size, reserved until answered
     v1::StreamResponse response;
   };
+  StreamState(Admission* admission, std::string caller)
+      : admission(admission), caller(std::move(caller)) {}
+  Admission* const admission;
+  const std::string caller;  // principal code
   std::mutex mu;
   std::condition_variable result_ready;  // the writer waits on this
   std::condition_variable slot_free;     // the reader waits on this
   std::deque<std::shared_ptr<Slot>> slots;
-  int reports = 0;  // reports in `slots`
+  int reports = 0;    // reports in `slots`
+  int64_t bytes = 0;  // bytes of the requests in `slots`
   bool reading_done = false;
 
   // Marks `slot` answered; wakes the writer if it is next in line.
@@ -79,11 +108,15 @@ void IntakeServiceImpl::WriteResponses(
              (state->reading_done && state->slots.empty());
     });
     if (state->slots.empty()) return;
+    int64_t answered = 0;
     while (!state->slots.empty() && state->slots.front()->ready) {
       state->reports -= state->slots.front()->reports;
+      answered += state->slots.front()->bytes;
       ready.push_back(std::move(state->slots.front()));
       state->slots.pop_front();
     }
+    state->bytes -= answered;
+    state->admission->Release(state->caller, answered);
     state->slot_free.notify_one();
     lock.unlock();
     for (size_t i = 0; i < ready.size() && !broken; ++i) {
@@ -96,11 +129,13 @@ void IntakeServiceImpl::WriteResponses(
 
 IntakeServiceImpl::IntakeServiceImpl(Intake* intake,
                                      const auth::PrincipalRegistry* principals,
-                                     audit::Trail* trail, int stream_window)
+                                     audit::Trail* trail, Admission* admission,
+                                     IntakeServerOptions options)
     : intake_(intake),
       principals_(principals),
       trail_(trail),
-      stream_window_(stream_window) {}
+      admission_(admission),
+      options_(options) {}
 
 void IntakeServiceImpl::AuditResult(const auth::Principal& caller,
                                     const char* method,
@@ -121,6 +156,40 @@ absl::StatusOr<auth::Principal> IntakeServiceImpl::Authenticate(
   return principal;
 }
 
+grpc::Status IntakeServiceImpl::AdmitSubmit(grpc::ServerContext* context,
+                                            const auth::Principal& caller,
+                                            int n, int64_t bytes, int* admitted,
+                                            int64_t* retry_after_ms) {
+  if (!admission_->Fits(bytes)) {
+    admission_->CountRefusal(caller.code, kReasonMemory);
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        StrCat("request: ", bytes,
+               " bytes is more than a principal may have in flight (",
+               admission_->limits().principal_bytes,
+               "); send fewer reports per call"));
+  }
+  if (!admission_->TryReserve(caller.code, bytes)) {
+    admission_->CountRefusal(caller.code, kReasonMemory);
+    return Exhausted(context, 250,
+                     StrCat("in-flight memory: ", caller.code,
+                            "'s share or this server's is in use"));
+  }
+  *admitted = admission_->TakeReports(caller, n, retry_after_ms);
+  if (*admitted == 0 && n > 0) {
+    admission_->Release(caller.code, bytes);
+    return Exhausted(
+        context, *retry_after_ms,
+        StrCat("quota.reports_per_second: ", caller.code, " is over its ",
+               caller.quota.reports_per_second, " reports per second"));
+  }
+  if (*admitted < n) {
+    context->AddTrailingMetadata(kRetryAfterMs,
+                                 std::to_string(*retry_after_ms));
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status IntakeServiceImpl::Submit(grpc::ServerContext* context,
                                        const v1::SubmitRequest* request,
                                        v1::SubmitResponse* response) {
@@ -132,6 +201,14 @@ grpc::Status IntakeServiceImpl::Submit(grpc::ServerContext* context,
                         StrCat("reports: at most ", kMaxSubmitBatch,
                                " per Submit (got ", n, "); use Stream"));
   }
+  const auto bytes = static_cast<int64_t>(request->ByteSizeLong());
+  int admitted = 0;
+  int64_t retry_after_ms = 0;
+  if (grpc::Status s = AdmitSubmit(context, *principal, n, bytes, &admitted,
+                                   &retry_after_ms);
+      !s.ok()) {
+    return s;
+  }
   struct Wait {
     std::mutex mu;
     std::condition_variable cv;
@@ -139,19 +216,48 @@ grpc::Status IntakeServiceImpl::Submit(grpc::ServerContext* context,
     std::vector<v1::ReportResult> results;
   };
   auto wait = std::make_shared<Wait>();
-  intake_->SubmitBatch(
-      *principal, request->reports(),
-      [this, wait, caller = *principal](std::vector<v1::ReportResult> results) {
-        for (const v1::ReportResult& r : results) {
-          AuditResult(caller, kSubmitMethod, r);
-        }
-        std::lock_guard<std::mutex> lock(wait->mu);
-        wait->results = std::move(results);
-        wait->done = true;
-        wait->cv.notify_all();
-      });
+  auto done = [this, wait, bytes,
+               caller = *principal](std::vector<v1::ReportResult> results) {
+    admission_->Release(caller.code, bytes);
+    for (const v1::ReportResult& r : results) {
+      AuditResult(caller, kSubmitMethod, r);
+    }
+    std::lock_guard<std::mutex> lock(wait->mu);
+    wait->results = std::move(results);
+    wait->done = true;
+    wait->cv.notify_all();
+  };
+  if (admitted == n) {
+    intake_->SubmitBatch(*principal, request->reports(), std::move(done));
+  } else {
+    // The first `admitted` reports go on; the rest wait for tokens.
+    google::protobuf::RepeatedPtrField<v1::AgencyReport> head(
+        request->reports().begin(), request->reports().begin() + admitted);
+    std::vector<v1::ReportResult> tail;
+    for (int i = admitted; i < n; ++i) {
+      tail.push_back(RateRefusal(*principal, request->reports(i).report_id(),
+                                 retry_after_ms));
+    }
+    intake_->SubmitBatch(*principal, head,
+                         [done = std::move(done), tail = std::move(tail)](
+                             std::vector<v1::ReportResult> results) mutable {
+                           for (v1::ReportResult& r : tail) {
+                             results.push_back(std::move(r));
+                           }
+                           done(std::move(results));
+                         });
+  }
+  // The client's deadline, or the server's when it set none.
+  const auto deadline =
+      std::min(context->deadline(),
+               std::chrono::system_clock::now() + options_.default_deadline);
   std::unique_lock<std::mutex> lock(wait->mu);
-  wait->cv.wait(lock, [&] { return wait->done; });
+  if (!wait->cv.wait_until(lock, deadline, [&] { return wait->done; })) {
+    return grpc::Status(
+        grpc::StatusCode::DEADLINE_EXCEEDED,
+        StrCat("no answer for every report within the deadline; their fate is "
+               "unknown: resend with the same report_ids"));
+  }
   response->mutable_results()->Reserve(n);
   for (v1::ReportResult& result : wait->results) {
     response->add_results()->Swap(&result);
@@ -159,16 +265,48 @@ grpc::Status IntakeServiceImpl::Submit(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-void IntakeServiceImpl::StreamMessage(
+void IntakeServiceImpl::StreamBatch(
     const auth::Principal& caller, v1::StreamRequest* request,
+    std::function<void(std::vector<v1::ReportResult>)> done) {
+  const int n = request->reports_size();
+  int64_t retry_after_ms = 0;
+  const int admitted = admission_->TakeReports(caller, n, &retry_after_ms);
+  if (admitted == n) {
+    intake_->SubmitBatch(caller, request->reports(), std::move(done));
+    return;
+  }
+  std::vector<v1::ReportResult> tail;
+  for (int i = admitted; i < n; ++i) {
+    tail.push_back(
+        RateRefusal(caller, request->reports(i).report_id(), retry_after_ms));
+  }
+  if (admitted == 0) {
+    done(std::move(tail));
+    return;
+  }
+  request->mutable_reports()->DeleteSubrange(admitted, n - admitted);
+  intake_->SubmitBatch(caller, request->reports(),
+                       [done = std::move(done), tail = std::move(tail)](
+                           std::vector<v1::ReportResult> results) mutable {
+                         for (v1::ReportResult& r : tail) {
+                           results.push_back(std::move(r));
+                         }
+                         done(std::move(results));
+                       });
+}
+
+void IntakeServiceImpl::StreamMessage(
+    const auth::Principal& caller, v1::StreamRequest* request, int64_t bytes,
     const std::shared_ptr<StreamState>& state) {
   auto slot = std::make_shared<StreamState::Slot>();
   const bool batch = request->reports_size() > 0;
   slot->reports = std::max(1, request->reports_size());
+  slot->bytes = bytes;
   {
     std::lock_guard<std::mutex> lock(state->mu);
     state->slots.push_back(slot);
     state->reports += slot->reports;
+    state->bytes += bytes;
   }
   if (!batch) {
     auto done = [this, state, slot, caller](v1::ReportResult result) {
@@ -179,6 +317,11 @@ void IntakeServiceImpl::StreamMessage(
     if (!request->has_report()) {
       done(MakeResult("", absl::StatusCode::kInvalidArgument, "report",
                       "report: required"));
+      return;
+    }
+    int64_t retry_after_ms = 0;
+    if (admission_->TakeReports(caller, 1, &retry_after_ms) == 0) {
+      done(RateRefusal(caller, request->report().report_id(), retry_after_ms));
       return;
     }
     intake_->Submit(caller, std::move(*request->mutable_report()), done);
@@ -205,7 +348,26 @@ void IntakeServiceImpl::StreamMessage(
     done(std::move(results));
     return;
   }
-  intake_->SubmitBatch(caller, request->reports(), done);
+  StreamBatch(caller, request, std::move(done));
+}
+
+bool IntakeServiceImpl::WaitToRead(grpc::ServerContext* context,
+                                   StreamState* state) {
+  {
+    // Flow control: read the next request only when the stream's window
+    // has room for another report and a largest message.
+    std::unique_lock<std::mutex> lock(state->mu);
+    while ((state->reports >= options_.stream_window ||
+            state->bytes + options_.max_message_bytes >
+                options_.stream_inflight_bytes) &&
+           !context->IsCancelled()) {
+      state->slot_free.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  }
+  // Then room in the principal's and the replica's budgets (back-pressure
+  // while other calls hold it).
+  return admission_->Reserve(state->caller, options_.max_message_bytes,
+                             [context] { return context->IsCancelled(); });
 }
 
 grpc::Status IntakeServiceImpl::Stream(
@@ -213,22 +375,31 @@ grpc::Status IntakeServiceImpl::Stream(
     grpc::ServerReaderWriter<v1::StreamResponse, v1::StreamRequest>* stream) {
   auto principal = Authenticate(*context);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
-  auto state = std::make_shared<StreamState>();
+  int64_t retry_after_ms = 0;
+  const auto lease = admission_->OpenStream(*principal, &retry_after_ms);
+  if (lease == nullptr) {
+    return Exhausted(context, retry_after_ms,
+                     StrCat("quota.max_streams: ", principal->code,
+                            " already has ", principal->quota.max_streams,
+                            " Stream calls open on this server"));
+  }
+  auto state = std::make_shared<StreamState>(admission_, principal->code);
   std::thread writer([state, stream] { WriteResponses(state.get(), stream); });
 
   // Reads on while earlier reports are in Kafka's hands: answers are
   // written by the writer as they complete, in order.
   v1::StreamRequest request;
-  while (true) {
-    {
-      // Flow control: read the next request only when the window has room.
-      std::unique_lock<std::mutex> lock(state->mu);
-      while (state->reports >= stream_window_ && !context->IsCancelled()) {
-        state->slot_free.wait_for(lock, std::chrono::milliseconds(100));
-      }
+  while (WaitToRead(context, state.get())) {
+    if (!stream->Read(&request)) {  // also false once cancelled
+      admission_->Release(principal->code, options_.max_message_bytes);
+      break;
     }
-    if (!stream->Read(&request)) break;  // also false once cancelled
-    StreamMessage(*principal, &request, state);
+    // Keep what the message holds; give back the rest of the reservation.
+    const auto bytes =
+        std::min<int64_t>(options_.max_message_bytes,
+                          static_cast<int64_t>(request.ByteSizeLong()));
+    admission_->Release(principal->code, options_.max_message_bytes - bytes);
+    StreamMessage(*principal, &request, bytes, state);
   }
   {
     std::lock_guard<std::mutex> lock(state->mu);

@@ -1,5 +1,7 @@
 #include "services/reconciler/server.h"
 
+#include <algorithm>
+
 #include "services/common/auth/authz.h"
 #include "services/common/server/audit.h"
 #include "services/common/server/grpc_server.h"
@@ -21,6 +23,12 @@ constexpr int kMaxPageSize = 1000;
 // SCORECARD_PUBLISHED event carries every figure of its card, and a page of
 // 1,000 of them does not fit in a message.
 constexpr size_t kMaxPageBytes = 2 << 20;
+// Stored events one call examines at most, whatever the filter: a filter
+// that matches nothing (or almost nothing) returns what it found with a
+// page token after the last event examined, and the caller continues, so
+// no call, anonymous or not, scans the whole table.
+constexpr size_t kMaxExamined = 5000;
+constexpr size_t kScanChunk = 1000;
 
 grpc::Status Invalid(const std::string& field, const std::string& message) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -108,33 +116,47 @@ grpc::Status ReconcilerServiceImpl::ListEventsAs(
   std::string after = request.page_token();
   std::vector<std::string> restricted_read;
   size_t bytes = 0;  // of the events on the page
-  // Scans in chunks until the page is full or the events end.
-  while (true) {
-    auto stored =
-        store::ScanProto<v1::OversightEvent>(tx, kEvents, "", after, 1000);
+  size_t examined = 0;
+  std::string last_added;  // key of the last event on the page
+  bool full = false;
+  // Scans in chunks until the page is full, the events end, or the call has
+  // examined kMaxExamined events.
+  while (!full && examined < kMaxExamined) {
+    const size_t chunk_size = std::min(kScanChunk, kMaxExamined - examined);
+    auto stored = store::ScanProto<v1::OversightEvent>(tx, kEvents, "", after,
+                                                       chunk_size);
     if (!stored.ok()) return ToGrpcStatus(stored.status());
     auto& chunk = *stored;
     for (auto& [k, e] : chunk) {
-      after = k;
-      if (!Matches(request, e, restricted)) continue;
+      if (!Matches(request, e, restricted)) {
+        ++examined;
+        after = k;
+        continue;
+      }
       const size_t size = e.ByteSizeLong();
       if (static_cast<size_t>(response->events_size()) == page ||
           (response->events_size() > 0 && bytes + size > kMaxPageBytes)) {
-        auto token =
-            tx.Get(kEventIds,
-                   response->events(response->events_size() - 1).event_id());
-        if (!token.ok()) return ToGrpcStatus(token.status());
-        response->set_next_page_token(token->value_or(""));
+        full = true;  // `k` is left for the next page
         break;
       }
+      ++examined;
+      after = k;
+      last_added = k;
       if (e.visibility() == v1::VISIBILITY_RESTRICTED) {
         restricted_read.push_back(StrCat("event:", e.event_id()));
       }
       bytes += size;
       *response->add_events() = std::move(e);
     }
-    if (!response->next_page_token().empty() || chunk.size() < 1000) break;
+    if (full) {
+      response->set_next_page_token(last_added);
+    } else if (chunk.size() < chunk_size) {
+      break;  // the events ended
+    } else if (examined >= kMaxExamined) {
+      response->set_next_page_token(after);  // more may follow: continue
+    }
   }
+  examined_ += examined;
   // A read that could return restricted events is recorded even when it
   // found none; nothing is answered unless the record is written.
   if (restricted && request.visibility() != v1::VISIBILITY_PUBLIC) {

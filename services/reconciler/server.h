@@ -9,6 +9,9 @@
 #ifndef FRUITION_SERVICES_RECONCILER_SERVER_H_
 #define FRUITION_SERVICES_RECONCILER_SERVER_H_
 
+#include <atomic>
+#include <cstdint>
+
 #include "fruition/v1/reconciler.grpc.pb.h"
 #include "services/common/audit/trail.h"
 #include "services/common/auth/principals.h"
@@ -37,10 +40,16 @@ class ReconcilerServiceImpl final : public v1::ReconcilerService::Service {
                               const v1::ExplainEventRequest& request,
                               v1::EventExplanation* response);
 
+  // Stored events ListEvents examined, all calls together (tests). One call
+  // examines at most 5,000, whatever its filter, then answers what matched
+  // with a page token to continue from.
+  int64_t rows_examined() const { return examined_; }
+
  private:
   store::KvStore* store_;
   const auth::PrincipalRegistry* principals_;
   audit::Trail* trail_;
+  std::atomic<int64_t> examined_{0};
 };
 
 }  // namespace fruition::reconciler

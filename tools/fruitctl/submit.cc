@@ -1,6 +1,9 @@
 #include "tools/fruitctl/submit.h"
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -22,15 +25,26 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
   return buffer.str();
 }
 
+// The server's `retry-after-ms` trailing metadata (a refused call's hint),
+// or 0.
+int64_t RetryAfterMs(const grpc::ClientContext& context) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto it = trailers.find("retry-after-ms");
+  if (it == trailers.end()) return 0;
+  const std::string value(it->second.data(), it->second.size());
+  char* end = nullptr;
+  const long long ms = std::strtoll(value.c_str(), &end, 10);  // NOLINT
+  if (value.empty() || *end != '\0' || ms < 0) return 0;
+  return std::min<int64_t>(ms, 60000);
+}
+
 // One Stream call over `todo` (indexes into lines). Fills `answers` for the
 // reports answered; returns the indexes left unanswered.
-std::vector<size_t> StreamOnce(v1::IntakeService::Stub& stub,
-                               const std::vector<Line>& lines,
-                               const std::vector<size_t>& todo,
-                               const std::string& token,
-                               std::vector<v1::ReportResult>* answers,
-                               std::vector<bool>* answered,
-                               grpc::Status* rpc_status) {
+std::vector<size_t> StreamOnce(
+    v1::IntakeService::Stub& stub, const std::vector<Line>& lines,
+    const std::vector<size_t>& todo, const std::string& token,
+    std::vector<v1::ReportResult>* answers, std::vector<bool>* answered,
+    grpc::Status* rpc_status, int64_t* call_retry_after_ms) {
   grpc::ClientContext context;
   if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
   auto stream = stub.Stream(&context);
@@ -51,6 +65,7 @@ std::vector<size_t> StreamOnce(v1::IntakeService::Stub& stub,
   }
   writer.join();
   *rpc_status = stream->Finish();
+  *call_retry_after_ms = RetryAfterMs(context);
   return std::vector<size_t>(todo.begin() + static_cast<std::ptrdiff_t>(next),
                              todo.end());
 }
@@ -113,19 +128,30 @@ SubmitSummary Submit(const std::shared_ptr<grpc::Channel>& channel,
   std::chrono::milliseconds backoff = options.initial_backoff;
   std::string last_error;
   std::string refused;  // the server refused the call itself
-  for (int attempt = 1; !todo.empty() && attempt <= options.max_attempts;
-       ++attempt) {
+  // Attempts count only when nothing was accepted: a quota that lets some
+  // reports through each time is followed to the end.
+  for (int attempt = 1; !todo.empty() && attempt <= options.max_attempts;) {
     grpc::Status rpc_status;
+    int64_t wait_ms = 0;  // the server's hint: the longest asked
     StreamOnce(*stub, lines, todo, options.token, &answers, &answered,
-               &rpc_status);
+               &rpc_status, &wait_ms);
     if (!rpc_status.ok()) last_error = rpc_status.error_message();
     std::vector<size_t> retry;
+    bool progress = false;
     for (size_t index : todo) {
-      if (answered[index] && answers[index].code_name() == "UNAVAILABLE") {
-        answered[index] = false;  // maybe written: resend, same report_id
+      const std::string& code = answers[index].code_name();
+      if (answered[index] &&
+          (code == "UNAVAILABLE" || code == "RESOURCE_EXHAUSTED")) {
+        // Maybe written, or refused for now: resend, same report_id.
+        answered[index] = false;
         last_error = answers[index].message();
+        wait_ms = std::max(wait_ms, answers[index].retry_after_ms());
       }
-      if (!answered[index]) retry.push_back(index);
+      if (!answered[index]) {
+        retry.push_back(index);
+      } else {
+        progress = true;
+      }
     }
     // A refusal of the call itself (bad token) will not improve by retrying.
     if (rpc_status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
@@ -138,9 +164,15 @@ SubmitSummary Submit(const std::shared_ptr<grpc::Channel>& channel,
       break;
     }
     todo = std::move(retry);
-    if (!todo.empty() && attempt < options.max_attempts) {
-      std::this_thread::sleep_for(backoff);
-      backoff = std::min(options.max_backoff, backoff * 2);
+    if (!progress) ++attempt;
+    if (!todo.empty() && attempt <= options.max_attempts) {
+      if (wait_ms > 0) {
+        // The server said when: waiting less is refused again.
+        std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+      } else {
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(options.max_backoff, backoff * 2);
+      }
     }
   }
   for (size_t i = 0; i < lines.size(); ++i) {

@@ -1,7 +1,11 @@
 // `fruitctl submit`: streams reports to IntakeService.Stream and reports the
-// outcome per line. Reports answered UNAVAILABLE, or left unanswered when
-// the stream breaks, are resent with the same report_id (safe: intake is
-// idempotent) with backoff, up to `max_attempts` times.
+// outcome per line. Reports answered UNAVAILABLE or RESOURCE_EXHAUSTED, or
+// left unanswered when the stream breaks, are resent with the same report_id
+// (safe: intake is idempotent): after the server's retry hint when it gave
+// one (ReportResult.retry_after_ms, or trailing metadata `retry-after-ms`
+// of a refused call, e.g. beyond max_streams), else with backoff; up to
+// `max_attempts` attempts that accept nothing (an attempt the quota lets
+// some reports through does not count).
 #ifndef FRUITION_TOOLS_FRUITCTL_SUBMIT_H_
 #define FRUITION_TOOLS_FRUITCTL_SUBMIT_H_
 

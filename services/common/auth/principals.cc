@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <cstdint>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -55,6 +56,50 @@ absl::Status ParseWriteAuthority(const YAML::Node& item,
   return absl::OkStatus();
 }
 
+// One integer field of `quota` in [lo, hi]; absent keeps `*value`.
+absl::Status ParseQuotaInt(const YAML::Node& quota, const char* name,
+                           const std::string& where, int lo, int hi,
+                           int* value) {
+  const YAML::Node node = quota[name];
+  if (!node) return absl::OkStatus();
+  int64_t parsed = 0;
+  if (!node.IsScalar() || !YAML::convert<int64_t>::decode(node, parsed) ||
+      parsed < lo || parsed > hi) {
+    return absl::InvalidArgumentError(StrCat(
+        where, ".quota.", name, ": must be an integer from ", lo, " to ", hi,
+        node.IsScalar() ? StrCat(" (got '", node.Scalar(), "')")
+                        : std::string()));
+  }
+  *value = static_cast<int>(parsed);
+  return absl::OkStatus();
+}
+
+// The optional `quota` of an entry: {reports_per_second, max_streams}.
+absl::Status ParseQuota(const YAML::Node& item, const std::string& where,
+                        Quota* quota) {
+  const YAML::Node node = item["quota"];
+  if (!node) return absl::OkStatus();
+  if (!node.IsMap()) {
+    return absl::InvalidArgumentError(StrCat(
+        where, ".quota: must be a mapping {reports_per_second, max_streams}"));
+  }
+  for (const auto& field : node) {
+    const std::string key = field.first.as<std::string>();
+    if (key != "reports_per_second" && key != "max_streams") {
+      return absl::InvalidArgumentError(
+          StrCat(where, ".quota: unknown field ", key,
+                 " (reports_per_second, max_streams)"));
+    }
+  }
+  if (absl::Status s = ParseQuotaInt(node, "reports_per_second", where, 1,
+                                     1000000, &quota->reports_per_second);
+      !s.ok()) {
+    return s;
+  }
+  return ParseQuotaInt(node, "max_streams", where, 0, 10000,
+                       &quota->max_streams);
+}
+
 // One entry of the list; `where` names it in errors.
 absl::Status ParseEntry(const YAML::Node& item, const std::string& where,
                         PrincipalRegistry::Entry* entry) {
@@ -64,7 +109,7 @@ absl::Status ParseEntry(const YAML::Node& item, const std::string& where,
   for (const auto& field : item) {
     const std::string key = field.first.as<std::string>();
     if (key != "code" && key != "kind" && key != "token_sha256" &&
-        key != "acts_for" && key != "designates") {
+        key != "acts_for" && key != "designates" && key != "quota") {
       return absl::InvalidArgumentError(StrCat(where, ": unknown field ", key));
     }
   }
@@ -87,7 +132,11 @@ absl::Status ParseEntry(const YAML::Node& item, const std::string& where,
           StrCat(where, ".token_sha256: must be 64 lowercase hex characters"));
     }
   }
-  return ParseWriteAuthority(item, where, &entry->principal);
+  if (absl::Status s = ParseWriteAuthority(item, where, &entry->principal);
+      !s.ok()) {
+    return s;
+  }
+  return ParseQuota(item, where, &entry->principal.quota);
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 //       acts_for: [TF-PHL]   # optional: agencies it may name besides itself
 //       designates: true     # optional (default false): may send
 //                            # org_designated
+//       quota: {reports_per_second: 5000, max_streams: 4}  # optional;
+//                            # defaults shown (intake's admission control)
 //
 // A caller presents `authorization: Bearer <token>` or a TLS client
 // certificate whose CN is its code. A caller with neither is PUBLIC.
@@ -40,6 +42,16 @@ enum class PrincipalKind {
 std::string_view KindName(PrincipalKind kind);
 std::optional<PrincipalKind> ParseKind(std::string_view name);
 
+// Intake's admission limits for one principal (SPEC §1 "Quotas"): reports
+// per second (a token bucket holding one second's worth) and concurrent
+// Stream calls, per intake replica.
+struct Quota {
+  static constexpr int kDefaultReportsPerSecond = 5000;
+  static constexpr int kDefaultMaxStreams = 4;
+  int reports_per_second = kDefaultReportsPerSecond;  // [1, 1000000]
+  int max_streams = kDefaultMaxStreams;               // [0, 10000]
+};
+
 struct Principal {
   std::string code;  // e.g. "DEA"; "PUBLIC" for anonymous callers
   PrincipalKind kind = PrincipalKind::kPublic;
@@ -50,6 +62,7 @@ struct Principal {
   // `org_designated`.
   std::vector<std::string> acts_for;
   bool designates = false;
+  Quota quota;
 
   bool is_public() const { return kind == PrincipalKind::kPublic; }
 };
@@ -75,8 +88,9 @@ class PrincipalRegistry {
   // Parses the principals YAML. Errors (INVALID_ARGUMENT) name the entry and
   // field: a missing code, an unknown kind, a digest that is not 64 hex
   // characters, a duplicate code or digest, an `acts_for` that is not a list
-  // of non-empty codes, a `designates` that is not a boolean, an unknown
-  // field.
+  // of non-empty codes, a `designates` that is not a boolean, a `quota`
+  // that is not a mapping of reports_per_second [1, 1000000] and
+  // max_streams [0, 10000] (integers), an unknown field.
   static absl::StatusOr<PrincipalRegistry> FromYaml(std::string_view yaml,
                                                     std::string_view source);
   // Reads and parses a file. NOT_FOUND if unreadable.

@@ -126,10 +126,59 @@ TEST(PrincipalsTest, WriteAuthorityErrorsNameEntryAndField) {
             std::string::npos);
   EXPECT_NE(error("    designates: [true]\n").find("principals[1].designates"),
             std::string::npos);
-  // Quotas are not implemented: the field stays unknown, refused.
-  EXPECT_NE(error("    quota: {reports_per_second: 5}\n")
-                .find("principals[1]: unknown field quota"),
-            std::string::npos);
+}
+
+TEST(PrincipalsTest, QuotaDefaultsAndValues) {
+  auto registry = PrincipalRegistry::FromYaml(
+      "principals:\n"
+      "  - code: DEA\n    kind: AGENCY\n"
+      "    quota: {reports_per_second: 200, max_streams: 1}\n"
+      "  - code: FBI\n    kind: AGENCY\n    quota: {max_streams: 0}\n"
+      "  - code: ATF\n    kind: AGENCY\n",
+      "test");
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  const auto& e = registry->entries();
+  EXPECT_EQ(e[0].principal.quota.reports_per_second, 200);
+  EXPECT_EQ(e[0].principal.quota.max_streams, 1);
+  // A field left out keeps its default (SPEC §1: 5000/s and 4 streams).
+  EXPECT_EQ(e[1].principal.quota.reports_per_second, 5000);
+  EXPECT_EQ(e[1].principal.quota.max_streams, 0);
+  EXPECT_EQ(e[2].principal.quota.reports_per_second, 5000);
+  EXPECT_EQ(e[2].principal.quota.max_streams, 4);
+}
+
+TEST(PrincipalsTest, QuotaErrorsNameEntryAndField) {
+  const auto error = [](const std::string& quota) {
+    auto r = PrincipalRegistry::FromYaml(
+        "principals:\n  - code: A\n    kind: AGENCY\n"
+        "  - code: X\n    kind: AGENCY\n    quota: " +
+            quota + "\n",
+        "f.yaml");
+    EXPECT_FALSE(r.ok()) << quota;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    return std::string(r.status().message());
+  };
+  const auto npos = std::string::npos;
+  EXPECT_NE(error("5000").find("principals[1].quota: must be a mapping"), npos);
+  EXPECT_NE(error("{reports_per_second: 0}")
+                .find("principals[1].quota.reports_per_second: must be an "
+                      "integer from 1 to 1000000 (got '0')"),
+            npos);
+  EXPECT_NE(error("{reports_per_second: fast}")
+                .find("principals[1].quota.reports_per_second"),
+            npos);
+  EXPECT_NE(error("{reports_per_second: 2.5}")
+                .find("principals[1].quota.reports_per_second"),
+            npos);
+  EXPECT_NE(error("{max_streams: -1}")
+                .find("principals[1].quota.max_streams: must be an integer "
+                      "from 0 to 10000"),
+            npos);
+  EXPECT_NE(error("{max_streams: [4]}").find("principals[1].quota.max_streams"),
+            npos);
+  EXPECT_NE(error("{reports_per_minute: 5}")
+                .find("principals[1].quota: unknown field reports_per_minute"),
+            npos);
 }
 
 TEST(PrincipalsTest, ConstantTimeEquals) {

@@ -86,13 +86,16 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   builder.AddListeningPort(options.listen_address, *credentials,
                            &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
-  builder.SetMaxSendMessageSize(options.max_receive_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_send_message_bytes);
   for (grpc::Service* service : services) {
     builder.RegisterService(service);
   }
-  if (options.interceptors) {
-    builder.experimental().SetInterceptorCreators(options.interceptors());
-  }
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  if (options.interceptors) interceptors = options.interceptors();
+  interceptors.push_back(DeadlineEnforcer(options.deadlines));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(

@@ -19,9 +19,13 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/auth/principals.h"
+#include "services/common/server/deadlines.h"
 #include "services/common/status.h"
 
 namespace fruition::server {
+
+// The default largest request: 4 MiB.
+inline constexpr int kMaxReceiveMessageBytes = 4 << 20;
 
 struct GrpcServerOptions {
   // host:port to listen on; port 0 picks a free port (see port()).
@@ -40,8 +44,13 @@ struct GrpcServerOptions {
   // How often the TLS files are checked for a renewed certificate, key or
   // CA (new connections use them; open ones keep theirs).
   unsigned int tls_reload_seconds = 60;
-  // Largest request accepted (a Submit batch of reports). Default 64 MiB.
-  int max_receive_message_bytes = 64 << 20;
+  // Largest request accepted (a Submit batch of reports; a report is at
+  // most 1 MiB). Larger ones are refused RESOURCE_EXHAUSTED by gRPC.
+  int max_receive_message_bytes = kMaxReceiveMessageBytes;
+  // Largest answer sent (a page of claims or scorecards).
+  int max_send_message_bytes = 64 << 20;
+  // Server-side deadlines (deadlines.h), installed after `interceptors`.
+  DeadlineOptions deadlines;
   // Interceptors of every call (e.g. refusals.h's RefusalAuditor), made
   // once at Start; unset for none.
   std::function<std::vector<

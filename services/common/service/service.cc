@@ -66,6 +66,11 @@ std::vector<config::Spec> CommonSpecs(const ServiceDefaults& defaults) {
        "(needs it)",
        true},
       {"drain-timeout-ms", "10000", "grace period for running RPCs on SIGTERM"},
+      {"unary-deadline-ms", "30000",
+       "deadline of a unary gRPC call whose client set none [1000, 3600000]"},
+      {"stream-idle-timeout-ms", "300000",
+       "a client-streaming gRPC call with no message either way for this "
+       "long is cancelled [1000, 86400000]"},
       {"create-topics", "false", "create missing topics at start (dev/test)",
        true},
       {"topic-partitions", "12", "partitions for --create-topics"},
@@ -146,6 +151,12 @@ absl::Status ParseCommon(const config::Settings& s, CommonConfig* c) {
   FRUITION_ASSIGN_OR_RETURN(const int64_t drain,
                             s.GetInt("drain-timeout-ms", 0, 600000));
   c->drain_timeout_ms = static_cast<int>(drain);
+  FRUITION_ASSIGN_OR_RETURN(const int64_t unary_deadline,
+                            s.GetInt("unary-deadline-ms", 1000, 3600000));
+  c->unary_deadline_ms = static_cast<int>(unary_deadline);
+  FRUITION_ASSIGN_OR_RETURN(const int64_t idle,
+                            s.GetInt("stream-idle-timeout-ms", 1000, 86400000));
+  c->stream_idle_timeout_ms = static_cast<int>(idle);
   FRUITION_ASSIGN_OR_RETURN(c->create_topics, s.GetBool("create-topics"));
   FRUITION_ASSIGN_OR_RETURN(const int64_t partitions,
                             s.GetInt("topic-partitions", 1, 1000));
@@ -216,6 +227,10 @@ absl::Status Serve(const std::string& name, const ServeOptions& options,
   grpc_options.tls_key_file = options.tls_key_file;
   grpc_options.tls_client_ca_file = options.tls_client_ca_file;
   grpc_options.tls_require_client_cert = options.tls_require_client_cert;
+  grpc_options.deadlines.unary =
+      std::chrono::milliseconds(options.unary_deadline_ms);
+  grpc_options.deadlines.stream_idle =
+      std::chrono::milliseconds(options.stream_idle_timeout_ms);
   grpc_options.interceptors = [&component] {
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

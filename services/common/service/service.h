@@ -62,6 +62,9 @@ struct CommonConfig {
   // Handshakes without a client certificate fail (needs tls_client_ca_file).
   bool tls_require_client_cert = false;
   int drain_timeout_ms = 10000;
+  // Server-side deadlines (server/deadlines.h).
+  int unary_deadline_ms = 30000;
+  int stream_idle_timeout_ms = 300000;
   bool create_topics = false;
   // Group stages commit their outputs in Kafka transactions (fencing,
   // docs/DESIGN.md "Fencing"). Off only in `fruition dev`: one process on
@@ -123,6 +126,8 @@ struct ServeOptions {
   std::string tls_client_ca_file;
   bool tls_require_client_cert = false;
   int drain_timeout_ms = 10000;
+  int unary_deadline_ms = 30000;
+  int stream_idle_timeout_ms = 300000;
 };
 
 template <typename Config>
@@ -135,6 +140,8 @@ ServeOptions ServeOptionsOf(const Config& config) {
   o.tls_client_ca_file = config.tls_client_ca_file;
   o.tls_require_client_cert = config.tls_require_client_cert;
   o.drain_timeout_ms = config.drain_timeout_ms;
+  o.unary_deadline_ms = config.unary_deadline_ms;
+  o.stream_idle_timeout_ms = config.stream_idle_timeout_ms;
   return o;
 }
 
