@@ -12,7 +12,8 @@
 namespace fruition::sim {
 
 // Writes DIR/principals.yaml (every reporter of Reporters() with its kind,
-// acts_for and designates, and an overseer "OIG") and DIR/tokens
+// acts_for and designates, a quota no bench reaches (1,000,000 reports/s,
+// 64 streams), and an overseer "OIG") and DIR/tokens
 // ("CODE TOKEN" lines, what --tokens reads). Tokens are
 // "<token_prefix>-<CODE>-<32 random hex digits>". An error names the file
 // that could not be written.
