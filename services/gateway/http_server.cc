@@ -901,7 +901,7 @@ int HttpServer::open_streams() const {
 
 void HttpServer::Stop() {
   Impl& s = *impl_;
-  if (s.ioc == nullptr || s.stopping.exchange(true)) return;
+  if (s.stopping.exchange(true)) return;
   net::post(*s.ioc, [&s] {
     beast::error_code ec;
     s.acceptor->close(ec);
@@ -926,10 +926,9 @@ void HttpServer::Stop() {
   s.ioc->stop();
   for (auto& t : s.io_threads) t.join();
   s.io_threads.clear();
-  s.workers.reset();  // before the loop: their pending work owns connections
-  s.acceptor.reset();
-  s.redirect_acceptor.reset();
-  s.ioc.reset();
+  // The loop itself goes with Impl: a connection still referenced (a sink
+  // held by its feeder) owns a socket of it. Its socket is closed already.
+  s.workers.reset();
 }
 
 }  // namespace fruition::gateway

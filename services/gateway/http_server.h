@@ -32,7 +32,8 @@
 // security headers (http_server.cc, SecurityHeaders), HSTS when on TLS.
 //
 // Thread-safety: Start, Stop and the accessors may be called from any
-// thread; Stop ends every stream and closes every connection.
+// thread; Stop closes every connection (streams included). Sinks must be
+// dropped before the server is destroyed.
 #ifndef FRUITION_SERVICES_GATEWAY_HTTP_SERVER_H_
 #define FRUITION_SERVICES_GATEWAY_HTTP_SERVER_H_
 
