@@ -566,7 +566,16 @@ class Connection : public ConnectionBase,
     net::post(*server_->workers, [self = this->shared_from_this(),
                                   req = std::move(req)]() mutable {
       HttpResponse res;
-      self->server_->handler(req, res);
+      try {
+        self->server_->handler(req, res);
+      } catch (const std::exception& e) {  // a bug: answer it, keep serving
+        log::Error("gateway HTTP handler failed",
+                   {{"path", req.path}, {"error", e.what()}});
+        res = HttpResponse();
+        res.status = 500;
+        res.set_content(ErrorJson("INTERNAL", "internal error"),
+                        "application/json");
+      }
       net::post(self->stream_.get_executor(),
                 [self, res = std::move(res)]() mutable {
                   self->Respond(std::move(res));
@@ -911,12 +920,17 @@ void HttpServer::Stop() {
   // ones are dropped.
   s.workers->stop();
   s.workers->join();
+  // Closed outside the lock: dropping the last reference to a connection
+  // destroys it, and its destructor takes the lock.
+  std::vector<std::shared_ptr<ConnectionBase>> open;
   {
     std::lock_guard<std::mutex> lock(s.mu);
     for (auto& [c, weak] : s.live) {
-      if (auto strong = weak.lock()) strong->Close();
+      if (auto strong = weak.lock()) open.push_back(std::move(strong));
     }
   }
+  for (auto& c : open) c->Close();
+  open.clear();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (s.connections.load() > 0 &&
