@@ -57,8 +57,8 @@ struct HttpOptions {
   int max_streams = 10000;                // http-max-sse
   int max_streams_per_address = 0;        // http-max-sse-per-address
   int max_connections = 12000;            // http-max-connections
-  size_t max_body_bytes = 64 * 1024;      // http-max-body-bytes
-  size_t max_header_bytes = 16 * 1024;    // http-max-header-bytes
+  size_t max_body_bytes = 65536;          // http-max-body-bytes
+  size_t max_header_bytes = 16384;        // http-max-header-bytes
   std::chrono::seconds idle_timeout{30};  // http-idle-timeout-seconds
   int workers = 8;                        // http-workers
   std::string tls_cert;                   // http-tls-cert

@@ -228,8 +228,9 @@ std::string Serialize(
   for (const auto& [name, value] : headers) {
     out += StrCat(name, ": ", value, "\r\n");
   }
-  if (!content_type.empty())
+  if (!content_type.empty()) {
     out += StrCat("Content-Type: ", content_type, "\r\n");
+  }
   if (chunked) {
     out += "Transfer-Encoding: chunked\r\n";
   } else {
@@ -658,7 +659,7 @@ class Connection : public ConnectionBase,
         });
   }
 
-  void QueueChunk(std::string data) {
+  void QueueChunk(const std::string& data) {
     if (closed_ || ended_ || data.empty()) return;
     if (queued_bytes_ + data.size() > server_->options.max_stream_backlog) {
       server_->metrics.Refused("slow_stream");

@@ -63,8 +63,8 @@ struct HttpServerOptions {
   int max_connections = 12000;  // open connections, streams included
   int max_sse = 10000;          // open streams per replica
   int max_sse_per_address = 0;  // open streams per client address; 0 = no cap
-  size_t max_body_bytes = 64 * 1024;
-  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 65536;
+  size_t max_header_bytes = 16384;
   std::chrono::seconds idle_timeout{30};
   std::chrono::seconds retry_after{5};  // the Retry-After of a 503
   std::string tls_cert;                 // PEM; "" plain HTTP

@@ -52,13 +52,13 @@ class RawClient {
     sockaddr_in from{};
     from.sin_family = AF_INET;
     ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof(from));
+    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof(from)) == 0;
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_port = htons(static_cast<uint16_t>(port));
     ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    connected_ =
-        ::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0;
+    connected_ = bound_ && ::connect(fd_, reinterpret_cast<sockaddr*>(&to),
+                                     sizeof(to)) == 0;
   }
   ~RawClient() { ::close(fd_); }
 
@@ -123,6 +123,7 @@ class RawClient {
   }
 
   int fd_ = -1;
+  bool bound_ = false;
   bool connected_ = false;
   std::string buffer_;
 };
