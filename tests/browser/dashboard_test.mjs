@@ -62,6 +62,21 @@ function check(cond, message) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (v) => `${(v * 100).toFixed(1)}%`;
 
+// Scrolls to what `locator` finds. The feed and the unit detail re-render
+// whenever live events arrive (several a second while the suite works through
+// its sample data), which can detach the element between finding and
+// scrolling: find it again and retry.
+async function scrollIntoView(locator) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await locator.scrollIntoViewIfNeeded({ timeout: 2_000 });
+      return;
+    } catch (err) {
+      if (attempt >= 20 || !/not attached|Timeout/.test(String(err))) throw err;
+    }
+  }
+}
+
 async function step(name, fn) {
   const t0 = Date.now();
   try {
@@ -593,7 +608,7 @@ async function main() {
     check(checked > 0, 'no element on the page is marked suppressed');
     check(!found.length, `elements marked suppressed show a number:\n${found.slice(0, 20).join('\n')}`);
     log(`# ${checked} elements marked suppressed, none shows a digit`);
-    await cell.scrollIntoViewIfNeeded();
+    await scrollIntoView(cell);
     await shot(page, '03-suppressed', small.inChart ? page.locator('#gap-section') : page.locator('#detail-section'));
   });
 
@@ -628,7 +643,7 @@ async function main() {
     const note = detail.locator('[data-testid=lag-note]');
     check(await note.count() === 1, `the unit detail of ${lagging.unit} has no lag note`);
     check((await note.textContent()).includes(LAG_TEXT), `the unit detail's lag note reads "${await note.textContent()}"`);
-    await note.scrollIntoViewIfNeeded();
+    await scrollIntoView(note);
     await shot(page, '03b-lag-note', page.locator('#detail-section'));
     if (current) {
       await page.selectOption('[data-testid=unit-select]', current.unit);
@@ -662,7 +677,7 @@ async function main() {
       const { found } = await suppressedDigits(page);
       check(!found.length, `elements marked suppressed show a number:\n${found.slice(0, 20).join('\n')}`);
       log(`# ${got.shown} figures checked against the API (unit and national), ${got.suppressed} shown suppressed, ${got.valued} with a value`);
-      await page.locator('#stage-section').scrollIntoViewIfNeeded();
+      await scrollIntoView(page.locator('#stage-section'));
       await shot(page, '03c-arrest-to-sentence', page.locator('#stage-section'));
       // The nation on its own: one column, its own figures.
       if (catalog.units.includes('national:US')) {
@@ -784,7 +799,7 @@ async function main() {
       const v = cellValue(full.indicators[small.key]);
       check(String(v ?? '') === raw, `as overseer, ${small.key} of ${small.unit}: page "${raw}", API ${v}`);
     }
-    await page.locator(restrictedSel).first().scrollIntoViewIfNeeded();
+    await scrollIntoView(page.locator(restrictedSel).first());
     log(`# ${n} restricted events shown to the overseer`);
     await shot(page, '05-overseer');
 
