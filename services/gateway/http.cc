@@ -1,9 +1,12 @@
 #include "services/gateway/http.h"
 
-#include <httplib.h>
-
+#include <condition_variable>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
+#include <vector>
 
 #include "google/protobuf/struct.pb.h"
 #include "services/common/auth/authz.h"
@@ -21,6 +24,23 @@ namespace {
 
 using google::protobuf::Struct;
 
+using Route = std::function<void(const HttpRequest&, HttpResponse&)>;
+
+// The routes by exact path; any other path is a dashboard file (or 404).
+struct Routes {
+  std::map<std::string, Route> exact;
+  Route fallback;
+
+  void Get(const std::string& path, Route route) {
+    exact[path] = std::move(route);
+  }
+  void Dispatch(const HttpRequest& req, HttpResponse& res) const {
+    const auto it = exact.find(req.path);
+    if (it != exact.end()) return it->second(req, res);
+    fallback(req, res);
+  }
+};
+
 const char* HttpCodeName(int status) {
   switch (status) {
     case 400:
@@ -31,6 +51,10 @@ const char* HttpCodeName(int status) {
       return "PERMISSION_DENIED";
     case 404:
       return "NOT_FOUND";
+    case 405:
+      return "UNIMPLEMENTED";
+    case 413:
+      return "INVALID_ARGUMENT";
     case 503:
       return "UNAVAILABLE";
     default:
@@ -38,7 +62,7 @@ const char* HttpCodeName(int status) {
   }
 }
 
-void Error(httplib::Response& res, int status, const std::string& message) {
+void Error(HttpResponse& res, int status, const std::string& message) {
   Struct body;
   Struct& error = *(*body.mutable_fields())["error"].mutable_struct_value();
   (*error.mutable_fields())["code"].set_string_value(HttpCodeName(status));
@@ -65,7 +89,7 @@ int HttpStatus(grpc::StatusCode code) {
 }
 
 // The filter of an events request; INVALID_ARGUMENT naming the parameter.
-absl::StatusOr<v1::EventFilter> FilterFrom(const httplib::Request& req) {
+absl::StatusOr<v1::EventFilter> FilterFrom(const HttpRequest& req) {
   v1::EventFilter f;
   for (size_t i = 0; i < req.get_param_value_count("type"); ++i) {
     std::string list = req.get_param_value("type", i);
@@ -111,37 +135,37 @@ std::string Sse(const std::string& cursor, const v1::OversightEvent& e) {
 }
 
 // The audit trail's name of a route: `GET /api/v1/events`.
-std::string Action(const httplib::Request& req) {
+std::string Action(const HttpRequest& req) {
   return StrCat(req.method, " ", req.path);
 }
 
 // The caller, or an answer already written (a refusal, audited).
 using Authenticate = std::function<std::optional<auth::Principal>(
-    const httplib::Request&, httplib::Response&)>;
+    const HttpRequest&, HttpResponse&)>;
 
 Authenticate Authenticator(const auth::PrincipalRegistry* principals,
                            audit::Trail* trail) {
-  return [principals, trail](
-             const httplib::Request& req,
-             httplib::Response& res) -> std::optional<auth::Principal> {
-    auth::Credentials credentials;
-    if (req.has_header("Authorization")) {
-      credentials.authorization = req.get_header_value("Authorization");
-    }
-    auto caller = principals->Authenticate(credentials);
-    if (!caller.ok()) {
-      server::AuditRefusal(*trail, server::kUnauthenticatedPrincipal,
-                           Action(req), caller.status().code());
-      Error(res, 401, std::string(caller.status().message()));
-      return std::nullopt;
-    }
-    return *caller;
-  };
+  return
+      [principals, trail](const HttpRequest& req,
+                          HttpResponse& res) -> std::optional<auth::Principal> {
+        auth::Credentials credentials;
+        if (req.has_header("Authorization")) {
+          credentials.authorization = req.get_header_value("Authorization");
+        }
+        auto caller = principals->Authenticate(credentials);
+        if (!caller.ok()) {
+          server::AuditRefusal(*trail, server::kUnauthenticatedPrincipal,
+                               Action(req), caller.status().code());
+          Error(res, 401, std::string(caller.status().message()));
+          return std::nullopt;
+        }
+        return *caller;
+      };
 }
 
 // Answers a failed call; a refusal (403, 401) is audited first.
-void Fail(httplib::Response& res, const grpc::Status& st,
-          const auth::Principal& caller, const httplib::Request& req,
+void Fail(HttpResponse& res, const grpc::Status& st,
+          const auth::Principal& caller, const HttpRequest& req,
           audit::Trail* trail) {
   const auto code = static_cast<absl::StatusCode>(st.error_code());
   if (server::IsRefusal(code)) {
@@ -152,7 +176,7 @@ void Fail(httplib::Response& res, const grpc::Status& st,
 
 // A period's scorecards, every page, recorded once (an overseer's full
 // cards) before any is sent.
-void ServeScorecardList(const httplib::Request& req, httplib::Response& res,
+void ServeScorecardList(const HttpRequest& req, HttpResponse& res,
                         const auth::Principal& caller,
                         OversightServiceImpl* service, audit::Trail* trail) {
   v1::ListScorecardsRequest r;
@@ -183,11 +207,10 @@ void ServeScorecardList(const httplib::Request& req, httplib::Response& res,
 }
 
 // GET /api/v1/scorecards: one (unit and period) or a period's list.
-void ServeScorecards(httplib::Server& s, OversightServiceImpl* service,
+void ServeScorecards(Routes& s, OversightServiceImpl* service,
                      audit::Trail* trail, const Authenticate& authenticate) {
   s.Get("/api/v1/scorecards", [service, trail, authenticate](
-                                  const httplib::Request& req,
-                                  httplib::Response& res) {
+                                  const HttpRequest& req, HttpResponse& res) {
     auto caller = authenticate(req, res);
     if (!caller) return;
     if (!req.has_param("unit")) {
@@ -204,10 +227,9 @@ void ServeScorecards(httplib::Server& s, OversightServiceImpl* service,
 }
 
 // GET /api/v1/units: the units and periods the caller may read.
-void ServeUnits(httplib::Server& s, Views* views,
-                const Authenticate& authenticate) {
-  s.Get("/api/v1/units", [views, authenticate](const httplib::Request& req,
-                                               httplib::Response& res) {
+void ServeUnits(Routes& s, Views* views, const Authenticate& authenticate) {
+  s.Get("/api/v1/units", [views, authenticate](const HttpRequest& req,
+                                               HttpResponse& res) {
     auto caller = authenticate(req, res);
     if (!caller) return;
     // The units and periods of the scorecards the caller may read.
@@ -236,11 +258,10 @@ void ServeUnits(httplib::Server& s, Views* views,
 }
 
 // GET /api/v1/events: a page of events.
-void ServeEvents(httplib::Server& s, OversightServiceImpl* service,
-                 audit::Trail* trail, const Authenticate& authenticate) {
-  s.Get("/api/v1/events", [service, trail, authenticate](
-                              const httplib::Request& req,
-                              httplib::Response& res) {
+void ServeEvents(Routes& s, OversightServiceImpl* service, audit::Trail* trail,
+                 const Authenticate& authenticate) {
+  s.Get("/api/v1/events", [service, trail, authenticate](const HttpRequest& req,
+                                                         HttpResponse& res) {
     auto caller = authenticate(req, res);
     if (!caller) return;
     auto filter = FilterFrom(req);
@@ -271,80 +292,202 @@ void ServeEvents(httplib::Server& s, OversightServiceImpl* service,
   });
 }
 
-// One Server-Sent Events client: its caller, filter and cursor.
-struct EventStream {
-  OversightServiceImpl* service;
-  Views* views;
-  const std::atomic<bool>* draining;
-  std::chrono::seconds keepalive;
+// One Server-Sent Events subscriber: its socket, caller, filter and cursor.
+// Only the feed's thread touches it once added.
+struct Subscriber {
+  std::shared_ptr<StreamSink> sink;
   auth::Principal caller;
   std::string action;
   v1::EventFilter filter;
+  std::string filter_key;  // the filter serialized: equal filters group
   Cursor cursor;
   bool restricted = false;
+  bool pending = true;  // may have events to send
+  std::chrono::steady_clock::time_point last_sent;
+};
 
-  // Writes what follows the cursor (after its audit record, if it holds
-  // restricted events), a keepalive, or ends the stream. False closes the
-  // connection: the client reconnects with its last cursor.
-  bool Next(httplib::DataSink& sink) {
-    const auto give_up = std::chrono::steady_clock::now() + keepalive;
-    while (!draining->load()) {
-      const uint64_t seen = views->version();
-      auto listed = views->List(filter, cursor, restricted, 200);
+// What follows a cursor: the SSE text to send, the cursor after it, and
+// whether more may follow at once.
+struct Batch {
+  bool ok = true;  // false: `out` (maybe empty) is the last thing sent
+  std::string out;
+  Cursor cursor;
+  bool more = false;
+};
+
+std::string UnavailableEvent(const grpc::Status& st) {
+  Struct body;
+  Struct& error = *(*body.mutable_fields())["error"].mutable_struct_value();
+  (*error.mutable_fields())["code"].set_string_value("UNAVAILABLE");
+  (*error.mutable_fields())["message"].set_string_value(st.error_message());
+  return StrCat("event: error\ndata: ", ToJson(body), "\n\n");
+}
+
+}  // namespace
+
+// Feeds every event stream from one thread (http.h).
+class EventFeed {
+ public:
+  EventFeed(OversightServiceImpl* service, Views* views,
+            const std::atomic<bool>* draining, std::chrono::seconds keepalive)
+      : service_(service),
+        views_(views),
+        draining_(draining),
+        keepalive_(keepalive),
+        thread_([this] { Run(); }) {}
+  ~EventFeed() { Stop(); }
+
+  // Takes a new subscriber; its backlog goes out within a tick.
+  void Add(std::unique_ptr<Subscriber> s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) {
+      s->sink->End();
+      return;
+    }
+    added_.push_back(std::move(s));
+  }
+
+  // Ends every stream; returns once the thread is gone.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopped_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  static constexpr std::chrono::milliseconds kTick{50};
+  static constexpr int kPagesPerTurn = 5;  // then others get a turn
+
+  bool stopped() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stopped_;
+  }
+
+  void Run() {
+    uint64_t seen = views_->version();
+    while (!stopped()) {
+      views_->WaitForChange(seen, kTick);
+      const uint64_t version = views_->version();
+      const bool changed = version != seen;
+      seen = version;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (auto& s : added_) subscribers_.push_back(std::move(s));
+        added_.clear();
+      }
+      if (draining_->load()) {
+        for (auto& s : subscribers_) s->sink->End();
+        subscribers_.clear();
+        continue;
+      }
+      Serve(changed);
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& s : added_) subscribers_.push_back(std::move(s));
+    added_.clear();
+    for (auto& s : subscribers_) s->sink->End();
+    subscribers_.clear();
+  }
+
+  // Sends each subscriber what follows its cursor, or a keepalive.
+  void Serve(bool changed) {
+    const auto now = std::chrono::steady_clock::now();
+    std::unordered_map<std::string, Batch> shared;  // public reads, this turn
+    std::vector<std::unique_ptr<Subscriber>> kept;
+    kept.reserve(subscribers_.size());
+    for (auto& s : subscribers_) {
+      if (!s->sink->open()) continue;
+      if (changed) s->pending = true;
+      bool keep = true;
+      if (s->pending) {
+        Batch batch;
+        if (s->restricted) {
+          batch = Read(*s);
+        } else {
+          const std::string key =
+              StrCat(s->filter_key, "\n", s->cursor.Encode());
+          auto it = shared.find(key);
+          if (it == shared.end()) it = shared.emplace(key, Read(*s)).first;
+          batch = it->second;
+        }
+        if (!batch.out.empty()) {
+          keep = s->sink->Send(std::move(batch.out));
+          s->last_sent = now;
+        }
+        s->cursor = std::move(batch.cursor);
+        s->pending = batch.more;
+        if (!batch.ok) {
+          s->sink->End();
+          keep = false;
+        }
+      }
+      if (keep && now - s->last_sent >= keepalive_) {
+        keep = s->sink->Send(": keepalive\n\n");
+        s->last_sent = now;
+      }
+      if (keep) kept.push_back(std::move(s));
+    }
+    subscribers_ = std::move(kept);
+  }
+
+  // Up to kPagesPerTurn pages after the subscriber's cursor; restricted
+  // events are recorded on the trail before they are returned.
+  Batch Read(const Subscriber& s) const {
+    Batch b;
+    b.cursor = s.cursor;
+    for (int pages = 0; pages < kPagesPerTurn; ++pages) {
+      auto listed = views_->List(s.filter, b.cursor, s.restricted, 200);
       if (!listed.ok()) {
         log::Error("gateway store read failed",
                    {{"method", "events/stream"},
                     {"error", std::string(listed.status().message())}});
-        return false;
+        b.ok = false;
+        return b;
       }
       Page page = *std::move(listed);
       if (std::vector<std::string> ids = RestrictedEventResources(page.events);
           !ids.empty()) {
-        grpc::Status st = service->AuditRead(caller, action, std::move(ids));
-        if (!st.ok()) return Unavailable(sink, st);
+        grpc::Status st =
+            service_->AuditRead(s.caller, s.action, std::move(ids));
+        if (!st.ok()) {
+          b.out += UnavailableEvent(st);
+          b.ok = false;
+          return b;
+        }
       }
-      std::string out;
       for (size_t i = 0; i < page.events.size(); ++i) {
-        out += Sse(page.cursors[i], page.events[i]);
+        b.out += Sse(page.cursors[i], page.events[i]);
       }
-      const bool moved = page.next != cursor.Encode();
+      const bool moved = page.next != b.cursor.Encode();
       if (auto next = Cursor::Decode(page.next, "after"); next.ok()) {
-        cursor = *std::move(next);
+        b.cursor = *std::move(next);
       }
-      if (!out.empty()) return sink.write(out.data(), out.size());
-      if (moved) continue;
-      if (std::chrono::steady_clock::now() >= give_up) {
-        static constexpr char kAlive[] = ": keepalive\n\n";
-        return sink.write(kAlive, sizeof(kAlive) - 1);
-      }
-      if (!sink.is_writable()) return false;
-      views->WaitForChange(seen, std::chrono::milliseconds(500));
+      if (page.events.empty() && !moved) return b;
     }
-    sink.done();
-    return true;
+    b.more = true;
+    return b;
   }
 
-  // Tells the client why the stream ends (an `error` event), then ends it.
-  static bool Unavailable(httplib::DataSink& sink, const grpc::Status& st) {
-    Struct body;
-    Struct& error = *(*body.mutable_fields())["error"].mutable_struct_value();
-    (*error.mutable_fields())["code"].set_string_value("UNAVAILABLE");
-    (*error.mutable_fields())["message"].set_string_value(st.error_message());
-    const std::string out =
-        StrCat("event: error\ndata: ", ToJson(body), "\n\n");
-    sink.write(out.data(), out.size());
-    return false;
-  }
+  OversightServiceImpl* const service_;
+  Views* const views_;
+  const std::atomic<bool>* const draining_;
+  const std::chrono::seconds keepalive_;
+  std::mutex mu_;
+  bool stopped_ = false;
+  std::vector<std::unique_ptr<Subscriber>> added_;        // under mu_
+  std::vector<std::unique_ptr<Subscriber>> subscribers_;  // the thread's
+  std::thread thread_;  // last: starts once the members above exist
 };
 
+namespace {
+
 // GET /api/v1/events/stream: Server-Sent Events from a cursor.
-void ServeEventStream(httplib::Server& s, OversightServiceImpl* service,
-                      Views* views, audit::Trail* trail,
-                      const std::atomic<bool>* draining,
-                      std::chrono::seconds keepalive,
+void ServeEventStream(Routes& s, EventFeed* feed, audit::Trail* trail,
                       const Authenticate& authenticate) {
-  s.Get("/api/v1/events/stream", [=](const httplib::Request& req,
-                                     httplib::Response& res) {
+  s.Get("/api/v1/events/stream", [=](const HttpRequest& req,
+                                     HttpResponse& res) {
     auto caller = authenticate(req, res);
     if (!caller) return;
     auto filter = FilterFrom(req);
@@ -363,23 +506,29 @@ void ServeEventStream(httplib::Server& s, OversightServiceImpl* service,
     if (!start.ok()) {
       return Error(res, 400, std::string(start.status().message()));
     }
-    auto stream = std::make_shared<EventStream>(
-        EventStream{service, views, draining, keepalive, *caller, Action(req),
-                    *std::move(filter), *std::move(start), restricted});
+    auto sub = std::make_shared<Subscriber>();
+    sub->caller = *caller;
+    sub->action = Action(req);
+    sub->filter = *std::move(filter);
+    sub->filter_key = sub->filter.SerializeAsString();
+    sub->cursor = *std::move(start);
+    sub->restricted = restricted;
+    sub->last_sent = std::chrono::steady_clock::now();
     res.set_header("X-Accel-Buffering", "no");
-    res.set_chunked_content_provider("text/event-stream",
-                                     [stream](size_t, httplib::DataSink& sink) {
-                                       return stream->Next(sink);
-                                     });
+    res.content_type = "text/event-stream";
+    res.stream = [feed, sub](std::shared_ptr<StreamSink> sink) {
+      auto owned = std::make_unique<Subscriber>(std::move(*sub));
+      owned->sink = std::move(sink);
+      feed->Add(std::move(owned));
+    };
   });
 }
 
 // GET /api/v1/catalogue/{indicators,events}: the domain registries, public,
 // the same for every caller, and changed only by a release.
-void ServeCatalogues(httplib::Server& s) {
+void ServeCatalogues(Routes& s) {
   const auto catalogue = [](const std::string& json) {
-    return [json](const httplib::Request&, httplib::Response& res) {
-      res.headers.erase("Cache-Control");
+    return [json](const HttpRequest&, HttpResponse& res) {
       res.set_header("Cache-Control", "public, max-age=300");
       res.set_content(json, "application/json");
     };
@@ -389,11 +538,9 @@ void ServeCatalogues(httplib::Server& s) {
   s.Get("/api/v1/catalogue/events", catalogue(domain::EventCatalogueJson()));
 }
 
-// The dashboard's files.
-void ServeDashboard(httplib::Server& s) {
-  // The dashboard.
-  s.Get(R"(/([A-Za-z0-9_\-./]*))", [](const httplib::Request& req,
-                                      httplib::Response& res) {
+// The dashboard's files; any other path is a JSON 404.
+void ServeDashboard(Routes& s) {
+  s.fallback = [](const HttpRequest& req, HttpResponse& res) {
     std::string path = req.path;
     if (path == "/" || path.empty()) path = "/index.html";
     const auto& assets = WebAssets();
@@ -401,11 +548,8 @@ void ServeDashboard(httplib::Server& s) {
     if (it == assets.end() || path.find("..") != std::string::npos) {
       return Error(res, 404, StrCat("no such page: ", req.path));
     }
-    res.set_header("Content-Security-Policy",
-                   "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-                   "img-src 'self' data:");
     res.set_content(it->second.second, it->second.first);
-  });
+  };
 }
 
 }  // namespace
@@ -413,46 +557,59 @@ void ServeDashboard(httplib::Server& s) {
 absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
     const HttpOptions& options, OversightServiceImpl* service, Views* views,
     const auth::PrincipalRegistry* principals, audit::Trail* trail,
-    const std::atomic<bool>* draining) {
+    const std::atomic<bool>* draining, prometheus::Registry* registry) {
   std::unique_ptr<HttpApi> api(new HttpApi());
-  api->server_ = std::make_unique<httplib::Server>();
-  httplib::Server& s = *api->server_;
-  const int threads = options.max_streams + 8;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  // Small JSON answers and SSE events go out at once: without it Nagle's
-  // algorithm holds a keep-alive client's answer for the peer's delayed ACK
-  // (~40 ms).
-  s.set_tcp_nodelay(true);
-
-  s.set_default_headers(
-      {{"X-Content-Type-Options", "nosniff"}, {"Cache-Control", "no-store"}});
+  api->feed_ =
+      std::make_unique<EventFeed>(service, views, draining, options.keepalive);
+  auto routes = std::make_shared<Routes>();
+  Routes& s = *routes;
   const Authenticate authenticate = Authenticator(principals, trail);
   ServeScorecards(s, service, trail, authenticate);
   ServeUnits(s, views, authenticate);
   ServeEvents(s, service, trail, authenticate);
-  ServeEventStream(s, service, views, trail, draining, options.keepalive,
-                   authenticate);
+  ServeEventStream(s, api->feed_.get(), trail, authenticate);
   ServeCatalogues(s);
   ServeDashboard(s);
 
-  const size_t colon = options.listen.rfind(':');
-  const std::string host = options.listen.substr(0, colon);
-  const int port = std::stoi(options.listen.substr(colon + 1));
-  api->port_ = port == 0 ? s.bind_to_any_port(host)
-                         : (s.bind_to_port(host, port) ? port : -1);
-  if (api->port_ <= 0) {
-    return absl::InvalidArgumentError(
-        StrCat("http-listen: cannot listen on ", options.listen));
-  }
-  httplib::Server* server = api->server_.get();
-  api->thread_ = std::thread([server] { server->listen_after_bind(); });
-  log::Info("gateway HTTP listening", {{"port", api->port_}});
+  HttpServerOptions o;
+  o.listen = options.listen;
+  o.redirect_listen = options.redirect_listen;
+  o.workers = options.workers;
+  o.max_connections = options.max_connections;
+  o.max_sse = options.max_streams;
+  o.max_sse_per_address = options.max_streams_per_address;
+  o.max_body_bytes = options.max_body_bytes;
+  o.max_header_bytes = options.max_header_bytes;
+  o.idle_timeout = options.idle_timeout;
+  o.tls_cert = options.tls_cert;
+  o.tls_key = options.tls_key;
+  o.tls_reload_check = options.tls_reload_check;
+  auto server = HttpServer::Start(
+      o,
+      [routes](const HttpRequest& req, HttpResponse& res) {
+        routes->Dispatch(req, res);
+      },
+      registry);
+  if (!server.ok()) return server.status();
+  api->server_ = *std::move(server);
+  api->port_ = api->server_->port();
+  log::Info(
+      "gateway HTTP listening",
+      {{"port", api->port_}, {"tls", options.tls_cert.empty() ? "off" : "on"}});
   return api;
 }
 
+int HttpApi::redirect_port() const {
+  return server_ == nullptr ? 0 : server_->redirect_port();
+}
+
+int HttpApi::open_streams() const {
+  return server_ == nullptr ? 0 : server_->open_streams();
+}
+
 void HttpApi::Stop() {
-  if (server_ != nullptr) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (feed_ != nullptr) feed_->Stop();
+  if (server_ != nullptr) server_->Stop();
 }
 
 HttpApi::~HttpApi() { Stop(); }

@@ -1645,5 +1645,34 @@ TEST_F(GatewayApiTest, TrailDownRestrictedReadsFailUnavailablePublicAnswer) {
   EXPECT_EQ(res.events_size(), 20);
 }
 
+// ---------------------------------------------------------------------------
+// Security headers.
+
+TEST_F(GatewayApiTest, SecurityHeadersOnPagesAssetsApiAndErrors) {
+  FeedStandard(3);
+  for (const std::string path :
+       {"/", "/index.html", "/style.css", "/app.js", "/api/v1/units",
+        "/api/v1/catalogue/events", "/api/v1/events?type=NOPE",
+        "/no-such-page.html"}) {
+    auto res = Get(path);
+    ASSERT_TRUE(res) << path;
+    const std::string csp = res->get_header_value("Content-Security-Policy");
+    EXPECT_NE(csp.find("default-src 'self'"), std::string::npos) << path;
+    EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << path;
+    EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << path;
+    EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff")
+        << path;
+    EXPECT_EQ(res->get_header_value("Referrer-Policy"), "no-referrer") << path;
+    EXPECT_FALSE(res->has_header("Strict-Transport-Security")) << path;
+  }
+  auto refused = Get("/api/v1/units", "bad-token");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_EQ(refused->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_NE(refused->get_header_value("Content-Security-Policy")
+                .find("frame-ancestors 'none'"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace fruition::gateway

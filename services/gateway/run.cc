@@ -11,6 +11,7 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
     const GatewayConfig& config, prometheus::Registry& registry) {
   std::unique_ptr<GatewayComponent> c(new GatewayComponent());
   c->config_ = config;
+  c->registry_ = &registry;
   auto principals = auth::PrincipalRegistry::LoadFile(config.principals_file);
   if (!principals.ok()) return principals.status();
   c->principals_ = std::make_unique<auth::PrincipalRegistry>(*principals);
@@ -51,8 +52,9 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
 }
 
 absl::Status GatewayComponent::Start(server::ShutdownSignal* /*stop*/) {
-  auto http = HttpApi::Start(config_.http, service_.get(), views_.get(),
-                             principals_.get(), trail_.get(), &draining_);
+  auto http =
+      HttpApi::Start(config_.http, service_.get(), views_.get(),
+                     principals_.get(), trail_.get(), &draining_, registry_);
   if (!http.ok()) return http.status();
   http_ = std::move(*http);
   reader_ = std::thread([this] { loop_->RunUntilStopped(stop_); });

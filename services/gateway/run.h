@@ -52,6 +52,7 @@ class GatewayComponent : public service::Component {
   GatewayComponent() = default;
 
   GatewayConfig config_;
+  prometheus::Registry* registry_ = nullptr;  // the HTTP layer's metrics
   std::unique_ptr<auth::PrincipalRegistry> principals_;
   std::unique_ptr<audit::Trail> trail_;
   std::unique_ptr<store::KvStore> store_;

@@ -17,13 +17,17 @@
 //
 //   node tests/browser/dashboard_test.mjs            real suite: $FRUITION_BIN dev (default bin/fruition)
 //   node tests/browser/dashboard_test.mjs --mock     tests/browser/mock_api.mjs instead
+//   node tests/browser/dashboard_test.mjs --https    real suite with the dashboard over HTTPS (a
+//                                                    certificate made here): also checks HSTS and
+//                                                    that plain HTTP gets a 301 to https, not data
 //
 // Environment: FRUITION_BIN, FRUITCTL_BIN (default bin/fruition, bin/fruitctl),
 // CHROMIUM (default /usr/bin/chromium), TEST_UNDECLARED_OUTPUTS_DIR (where the
 // screenshots go; default tests/browser/out/real/ or out/mock/). Ends with "N passed, N failed";
 // exits non-zero on any failure; stops the server it started in every case.
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +37,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
 const MOCK = process.argv.includes('--mock');
 const HEADED = process.argv.includes('--headed');
+// The real suite's dashboard over HTTPS, with a certificate made here (the
+// browser and this script accept it: it is self-signed).
+const HTTPS = !MOCK && process.argv.includes('--https');
+if (HTTPS) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 const FRUITION_BIN = process.env.FRUITION_BIN || path.join(repo, 'bin/fruition');
 const FRUITCTL_BIN = process.env.FRUITCTL_BIN || path.join(repo, 'bin/fruitctl');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -61,6 +69,21 @@ function check(cond, message) {
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (v) => `${(v * 100).toFixed(1)}%`;
+
+// Scrolls to what `locator` finds. The feed and the unit detail re-render
+// whenever live events arrive (several a second while the suite works through
+// its sample data), which can detach the element between finding and
+// scrolling: find it again and retry.
+async function scrollIntoView(locator) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await locator.scrollIntoViewIfNeeded({ timeout: 2_000 });
+      return;
+    } catch (err) {
+      if (attempt >= 20 || !/not attached|Timeout/.test(String(err))) throw err;
+    }
+  }
+}
 
 async function step(name, fn) {
   const t0 = Date.now();
@@ -96,6 +119,13 @@ function startServer() {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fruition-browser-test-'));
     cmd = FRUITION_BIN;
     args = ['dev', '--grpc-port=0', '--http-port=0', '--dashboard-port=0', `--data-dir=${dataDir}`];
+    if (HTTPS) {
+      const cert = path.join(dataDir, 'dashboard-cert.pem');
+      const key = path.join(dataDir, 'dashboard-key.pem');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+      args.push(`--dashboard-tls-cert=${cert}`, `--dashboard-tls-key=${key}`);
+    }
   }
   log(`# starting: ${[cmd, ...args].join(' ')}`);
   server = spawn(cmd, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -459,7 +489,7 @@ async function main() {
     headless: !HEADED,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors: HTTPS });
   const page = await context.newPage();
   currentPage = page;
   page.on('pageerror', (err) => {
@@ -490,6 +520,29 @@ async function main() {
     check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
     await shot(page, '01-dashboard');
   });
+
+  if (HTTPS) {
+    await step('over HTTPS: HSTS is sent, and plain HTTP is redirected, never answered', async () => {
+      check(info.dashboard.startsWith('https://'), `the dashboard is at ${info.dashboard}`);
+      const res = await fetch(new URL('/api/v1/units', BASE));
+      check(res.ok, `GET /api/v1/units over https answered ${res.status}`);
+      check(/max-age=\d+/.test(res.headers.get('strict-transport-security') ?? ''), 'no Strict-Transport-Security over https');
+      check(/frame-ancestors 'none'/.test(res.headers.get('content-security-policy') ?? ''), 'no frame-ancestors in the CSP');
+      const plain = new URL('/api/v1/units', BASE);
+      plain.protocol = 'http:';
+      const answer = await new Promise((resolve, reject) => {
+        http.get(plain, (r) => {
+          let body = '';
+          r.setEncoding('utf8');
+          r.on('data', (c) => { body += c; });
+          r.on('end', () => resolve({ status: r.statusCode, location: r.headers.location, body }));
+        }).on('error', reject);
+      });
+      check(answer.status === 301, `plain HTTP answered ${answer.status}, expected 301`);
+      check(answer.location === `https://${plain.host}/api/v1/units`, `plain HTTP redirected to ${answer.location}`);
+      check(!answer.body.includes('units'), 'plain HTTP got the answer');
+    });
+  }
 
   let chosen = null;
   await step('the gap chart shows the API\'s claimed priority and high-desert shares', async () => {
@@ -593,7 +646,7 @@ async function main() {
     check(checked > 0, 'no element on the page is marked suppressed');
     check(!found.length, `elements marked suppressed show a number:\n${found.slice(0, 20).join('\n')}`);
     log(`# ${checked} elements marked suppressed, none shows a digit`);
-    await cell.scrollIntoViewIfNeeded();
+    await scrollIntoView(cell);
     await shot(page, '03-suppressed', small.inChart ? page.locator('#gap-section') : page.locator('#detail-section'));
   });
 
@@ -628,7 +681,7 @@ async function main() {
     const note = detail.locator('[data-testid=lag-note]');
     check(await note.count() === 1, `the unit detail of ${lagging.unit} has no lag note`);
     check((await note.textContent()).includes(LAG_TEXT), `the unit detail's lag note reads "${await note.textContent()}"`);
-    await note.scrollIntoViewIfNeeded();
+    await scrollIntoView(note);
     await shot(page, '03b-lag-note', page.locator('#detail-section'));
     if (current) {
       await page.selectOption('[data-testid=unit-select]', current.unit);
@@ -662,7 +715,7 @@ async function main() {
       const { found } = await suppressedDigits(page);
       check(!found.length, `elements marked suppressed show a number:\n${found.slice(0, 20).join('\n')}`);
       log(`# ${got.shown} figures checked against the API (unit and national), ${got.suppressed} shown suppressed, ${got.valued} with a value`);
-      await page.locator('#stage-section').scrollIntoViewIfNeeded();
+      await scrollIntoView(page.locator('#stage-section'));
       await shot(page, '03c-arrest-to-sentence', page.locator('#stage-section'));
       // The nation on its own: one column, its own figures.
       if (catalog.units.includes('national:US')) {
@@ -784,7 +837,7 @@ async function main() {
       const v = cellValue(full.indicators[small.key]);
       check(String(v ?? '') === raw, `as overseer, ${small.key} of ${small.unit}: page "${raw}", API ${v}`);
     }
-    await page.locator(restrictedSel).first().scrollIntoViewIfNeeded();
+    await scrollIntoView(page.locator(restrictedSel).first());
     log(`# ${n} restricted events shown to the overseer`);
     await shot(page, '05-overseer');
 

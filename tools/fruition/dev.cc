@@ -45,6 +45,10 @@ const std::vector<config::Spec>& DevSpecs() {
       {"http-port", "8080", "HTTP port on 127.0.0.1 for /metrics and health"},
       {"dashboard-port", "8088",
        "HTTP port on 127.0.0.1 for the dashboard and the HTTP API"},
+      {"dashboard-tls-cert", "",
+       "PEM certificate: serve the dashboard over HTTPS (with "
+       "dashboard-tls-key)"},
+      {"dashboard-tls-key", "", "PEM key of dashboard-tls-cert"},
       {"data-dir", "", "state directory (default: a new temporary directory)"},
       {"no-sample-data", "false", "do not submit the sample reports", true},
       {"sample-subjects", "3000",
@@ -83,6 +87,8 @@ struct DevOptions {
   int grpc_port = 0;
   int http_port = 0;
   int dashboard_port = 0;
+  std::string dashboard_tls_cert;  // empty: plain HTTP
+  std::string dashboard_tls_key;
   int subjects = 0;
   bool no_sample = false;
   uint64_t seed = 0;
@@ -115,6 +121,8 @@ absl::StatusOr<DevOptions> ParseDevOptions(const config::Settings& settings) {
   o.grpc_port = static_cast<int>(*grpc_port);
   o.http_port = static_cast<int>(*http_port);
   o.dashboard_port = static_cast<int>(*dashboard_port);
+  o.dashboard_tls_cert = settings.Get("dashboard-tls-cert");
+  o.dashboard_tls_key = settings.Get("dashboard-tls-key");
   o.subjects = static_cast<int>(*subjects);
   o.no_sample = *no_sample;
   o.seed = static_cast<uint64_t>(*seed);
@@ -223,6 +231,8 @@ struct DevEnv {
   std::string pseudonym_key_file;
   std::string data_dir;
   int dashboard_port = 0;
+  std::string dashboard_tls_cert;
+  std::string dashboard_tls_key;
 };
 
 using ComponentPtr = std::unique_ptr<service::Component>;
@@ -282,6 +292,8 @@ std::vector<DevComponent> DevComponents(gateway::GatewayComponent** gateway) {
        [gateway](const DevEnv& env, prometheus::Registry& r) {
          gateway::GatewayConfig config;
          config.http.listen = StrCat("127.0.0.1:", env.dashboard_port);
+         config.http.tls_cert = env.dashboard_tls_cert;
+         config.http.tls_key = env.dashboard_tls_key;
          auto made = Make<gateway::GatewayComponent>(config, env, r);
          if (made.ok()) {
            *gateway = static_cast<gateway::GatewayComponent*>(made->get());
@@ -370,13 +382,15 @@ absl::StatusOr<DevServers> StartServers(
 }
 
 void PrintBanner(const DevServers& servers, const DevKafka& kafka,
-                 int dashboard_port, const std::string& data_dir,
+                 int dashboard_port, bool dashboard_tls,
+                 const std::string& data_dir,
                  const std::string& principals_file,
                  const std::vector<DevPrincipal>& principals) {
   const std::string bootstrap = kafka.bootstrap();
   std::cout
       << "\nFruition dev is running (one process, librdkafka mock Kafka)\n"
-      << "  Dashboard: http://127.0.0.1:" << dashboard_port << "/\n"
+      << "  Dashboard: " << (dashboard_tls ? "https" : "http")
+      << "://127.0.0.1:" << dashboard_port << "/\n"
       << "  gRPC (every service): " << servers.grpc_address() << "\n"
       << "  HTTP: http://127.0.0.1:" << servers.admin->port()
       << "/metrics  (/healthz, /readyz)\n"
@@ -525,6 +539,8 @@ int RunDev(const std::vector<std::string>& args) {
   env.principals_file = options->principals_file;
   env.data_dir = *data_dir;
   env.dashboard_port = options->dashboard_port;
+  env.dashboard_tls_cert = options->dashboard_tls_cert;
+  env.dashboard_tls_key = options->dashboard_tls_key;
   std::vector<DevPrincipal> principals;
   if (env.principals_file.empty()) {
     principals = WriteDevPrincipals(*data_dir, &env.principals_file);
@@ -540,7 +556,8 @@ int RunDev(const std::vector<std::string>& args) {
   if (!components.ok()) return Fail(components.status(), 1);
   auto servers = StartServers(*options, *components, registry);
   if (!servers.ok()) return Fail(servers.status(), 1);
-  PrintBanner(*servers, *kafka, gateway->http_port(), *data_dir,
+  PrintBanner(*servers, *kafka, gateway->http_port(),
+              !options->dashboard_tls_cert.empty(), *data_dir,
               env.principals_file, principals);
 
   sim::Tokens tokens;
