@@ -172,7 +172,11 @@ class DiskFullTest : public testing::BrokerSuite<DiskFullTest> {
                                       12,
                                       1,
                                       {{"retention.ms", "-1"}}});
-    SetUpBroker(topics);
+    // A broker of its own: evidence reads every claim on its topics into a
+    // 16 MiB filesystem, and on the shared broker other suites' claims
+    // (thousands) decide how full it is before the test fills it (it once
+    // never had RocksDB's 2 MiB back after the filler was deleted).
+    SetUpOwnBroker(topics);
   }
 
   void SetUp() override {

@@ -23,12 +23,18 @@ std::vector<kafka::TopicSpec> IntakeTopicsAnd(
 }
 
 std::string FindBroker(const std::vector<kafka::TopicSpec>& topics,
-                       std::shared_ptr<Broker>* broker) {
+                       std::shared_ptr<Broker>* broker, bool own) {
   std::string why = Broker::UnavailableReason();
   if (!why.empty()) return why;
-  auto shared = Broker::Shared();
-  if (!shared.ok()) return std::string(shared.status().message());
-  *broker = *shared;
+  if (own) {
+    auto mine = Broker::StartOwn();
+    if (!mine.ok()) return std::string(mine.status().message());
+    *broker = std::move(*mine);
+  } else {
+    auto shared = Broker::Shared();
+    if (!shared.ok()) return std::string(shared.status().message());
+    *broker = *shared;
+  }
   if (topics.empty()) return "";
   const absl::Status s = kafka::EnsureTopics((*broker)->bootstrap(), {}, topics,
                                              std::chrono::seconds(30));

@@ -35,10 +35,11 @@ std::vector<kafka::TopicSpec> TopicSpecs(
 std::vector<kafka::TopicSpec> IntakeTopicsAnd(
     std::initializer_list<std::string_view> names);
 
-// The shared broker (Broker::Shared) in `broker`, with `topics` created if
-// missing; "" or why the suite cannot run.
+// The shared broker (Broker::Shared) in `broker`, or with `own` a broker of
+// the suite's own (Broker::StartOwn), with `topics` created if missing; ""
+// or why the suite cannot run.
 std::string FindBroker(const std::vector<kafka::TopicSpec>& topics,
-                       std::shared_ptr<Broker>* broker);
+                       std::shared_ptr<Broker>* broker, bool own = false);
 
 // `Suite` is the test class itself, so each suite keeps its own broker and
 // skip reason.
@@ -52,6 +53,13 @@ class BrokerSuite : public ::testing::Test {
     // TearDownBroker drops when a suite wants it stopped early.
     broker_ = new std::shared_ptr<Broker>();
     skip_reason_ = new std::string(FindBroker(topics, broker_));
+  }
+  // The same on a broker of the suite's own, for a suite whose outcome
+  // depends on how much other suites wrote to the topics it reads (a
+  // service on a small filesystem reads every record of its topics).
+  static void SetUpOwnBroker(const std::vector<kafka::TopicSpec>& topics) {
+    broker_ = new std::shared_ptr<Broker>();
+    skip_reason_ = new std::string(FindBroker(topics, broker_, true));
   }
   static void TearDownBroker() {
     delete broker_;
