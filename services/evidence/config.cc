@@ -11,6 +11,12 @@ const std::vector<config::Spec>& EvidenceSpecs() {
     s->push_back({"criteria", "",
                   "rulebook YAML (services/evidence/criteria/v1.yaml); "
                   "default: built-in v1"});
+    s->push_back({"sealed-key-file", "",
+                  "file holding the AES-256 key ring that opens sealed "
+                  "evidence text (the one intake seals with; ID:HEX lines)"});
+    s->push_back({"sealed-key", "",
+                  "the sealed-text key ring itself (prefer "
+                  "FRUITION_SEALED_KEY or the file)"});
     return s;
   }();
   return *specs;
@@ -20,7 +26,20 @@ absl::StatusOr<EvidenceConfig> EvidenceConfigFrom(const config::Settings& s) {
   EvidenceConfig c;
   FRUITION_RETURN_IF_ERROR(service::ParseCommon(s, &c));
   c.criteria_file = s.Get("criteria");
+  c.sealed_key_file = s.Get("sealed-key-file");
+  c.sealed_key = s.Get("sealed-key");
+  if (c.sealed_key_file.empty() == c.sealed_key.empty()) {
+    return absl::InvalidArgumentError(
+        "config field sealed-key-file / sealed-key: set exactly one "
+        "(FRUITION_SEALED_KEY_FILE or FRUITION_SEALED_KEY)");
+  }
   return c;
+}
+
+absl::StatusOr<privacy::SealedBox> SealedBoxFrom(const EvidenceConfig& c) {
+  return c.sealed_key_file.empty()
+             ? privacy::SealedBox::FromText(c.sealed_key, "sealed-key")
+             : privacy::SealedBox::FromFile(c.sealed_key_file);
 }
 
 }  // namespace fruition::evidence

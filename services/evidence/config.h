@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/config/config.h"
+#include "services/common/privacy/sealed_box.h"
 #include "services/common/service/service.h"
 
 namespace fruition::evidence {
@@ -19,7 +20,13 @@ inline constexpr service::ServiceDefaults kEvidenceDefaults = {
 struct EvidenceConfig : service::CommonConfig {
   EvidenceConfig() : service::CommonConfig(kEvidenceDefaults) {}
   std::string criteria_file;  // empty: the built-in v1 rulebook
+  // Sealed-text key ring (privacy::SealedBox): this, or sealed_key, required.
+  std::string sealed_key_file;
+  std::string sealed_key;  // secret: never logged
 };
+
+// The key ring the config names (file or value).
+absl::StatusOr<privacy::SealedBox> SealedBoxFrom(const EvidenceConfig& c);
 
 const std::vector<config::Spec>& EvidenceSpecs();
 

@@ -7,6 +7,7 @@
 
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/common/privacy/sealed_report.h"
 #include "services/common/proto.h"
 #include "services/common/status.h"
 #include "services/common/store/proto_table.h"
@@ -223,10 +224,12 @@ v1::LinkAssessment MakeAssessment(
 }
 
 Processor::Processor(const Rulebook* rules, std::string reports_topic,
-                     std::string reference_topic)
+                     std::string reference_topic,
+                     const privacy::SealedBox* sealed)
     : rules_(rules),
       reports_topic_(std::move(reports_topic)),
-      reference_topic_(std::move(reference_topic)) {}
+      reference_topic_(std::move(reference_topic)),
+      sealed_(sealed) {}
 
 absl::Status Processor::Reassess(Tx& tx, const ClaimKey& key,
                                  const internal::StoredReport* claim,
@@ -444,6 +447,13 @@ absl::StatusOr<ApplyResult> Processor::Apply(
     internal::StoredReport stored;
     if (!stored.mutable_report()->ParseFromString(r.value)) {
       return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
+    }
+    // Stored opened: the store is as restricted as the key, and GetClaim
+    // reads it as before. Reports from before sealing carry plaintext.
+    if (absl::Status s =
+            privacy::UnsealReport(sealed_, stored.mutable_report());
+        !s.ok()) {
+      return stream::Unreadable(r, StrCat("sealed text: ", s.message()));
     }
     stored.set_kafka_timestamp_ms(r.timestamp_ms);
     stored.set_partition(r.partition);

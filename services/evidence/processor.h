@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "fruition/v1/assessments.pb.h"
 #include "services/common/kafka/consumer.h"
+#include "services/common/privacy/sealed_box.h"
 #include "services/common/stream/loop.h"
 #include "services/evidence/criteria.h"
 #include "services/evidence/store.h"
@@ -42,8 +43,12 @@ struct ApplyResult {
 
 class Processor {
  public:
+  // `sealed` opens the sealed text of evidence items (intake sealed it,
+  // privacy::SealReport); the store holds it opened. Without it, a record
+  // with sealed text is unreadable.
   Processor(const Rulebook* rules, std::string reports_topic,
-            std::string reference_topic);
+            std::string reference_topic,
+            const privacy::SealedBox* sealed = nullptr);
 
   // Applies new `records` to `tx`: the stream loop (stream::ApplyBatch)
   // has dropped re-deliveries and the operator's skips, and stores the
@@ -51,7 +56,8 @@ class Processor {
   // added, and when their org's designation history changes (only claims in
   // `owned` partitions of the reports topic: other instances own the rest).
   // Assessments that differ from the stored latest one are put in `tx` and
-  // returned to produce. A record that cannot be parsed stops the batch:
+  // returned to produce. A record that cannot be parsed, or whose sealed
+  // text does not open (tampered, moved, unknown key id), stops the batch:
   // stream::Unreadable naming it (stream::PoisonOf), nothing of the batch
   // to be committed.
   absl::StatusOr<ApplyResult> Apply(Tx& tx,
@@ -103,6 +109,7 @@ class Processor {
   const Rulebook* rules_;
   std::string reports_topic_;
   std::string reference_topic_;
+  const privacy::SealedBox* sealed_;
 };
 
 // When a stored report was received, for C1: its `received_at` (stamped by

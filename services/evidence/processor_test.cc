@@ -31,6 +31,8 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "services/common/privacy/sealed_box.h"
+#include "services/common/privacy/sealed_report.h"
 #include "services/common/status.h"
 #include "services/common/store/test_util.h"
 #include "services/common/stream/loop.h"
@@ -1384,6 +1386,97 @@ TEST_F(ProcessorTest, SealedSummaryNeverInEmittedAssessments) {
   for (const auto& [k, v] : store::Ok(tx.Scan(Table::kAssessments, ""))) {
     EXPECT_EQ(v.find(kCanary), std::string::npos);
   }
+}
+
+// ---------------------------------------------------------------------------
+// 8. Sealed text (intake seals it; evidence opens it with the same key ring).
+
+privacy::SealedBox Ring(const std::string& text) {
+  auto box = privacy::SealedBox::FromText(text, "sealed-key");
+  EXPECT_TRUE(box.ok()) << box.status();
+  return *box;
+}
+
+TEST_F(ProcessorTest, SealedTextIsStoredOpenedAndUnopenableIsPoison) {
+  const int64_t t = kBase;
+  const privacy::SealedBox ring = Ring("k1:" + std::string(64, '1'));
+  const Processor processor(&DefaultRulebook(), kReports, kReference, &ring);
+  v1::AgencyReport claim =
+      Claim("DEA", "R-1", "CL-1", "pid-1", "ORG-A", 0, t,
+            {Ev("EV-1", v1::EVIDENCE_KIND_WIRETAP_INTERCEPT, "S1", t - kDay, {},
+                "sealed: the pier at midnight"),
+             Ev("EV-2", v1::EVIDENCE_KIND_SURVEILLANCE, "S2", t - kDay)});
+  std::string field;
+  ASSERT_TRUE(privacy::SealReport(ring, &claim, &field).ok());
+  const kafka::Record sealed = Rec(kReports, 1, 20, t * 1000, claim);
+  ASSERT_EQ(sealed.value.find("pier"), std::string::npos);
+
+  // Each way of not opening is a poison record named by its offset: never
+  // stored as a claim without its text.
+  v1::AgencyReport tampered = claim;
+  std::string* value = tampered.mutable_link_claim()
+                           ->mutable_evidence(0)
+                           ->mutable_sealed_ciphertext();
+  (*value)[value->size() - 1] ^= 0x01;
+  v1::AgencyReport moved = claim;
+  moved.mutable_link_claim()->set_claim_id("CL-9");
+  const privacy::SealedBox other_ring = Ring("k2:" + std::string(64, '2'));
+  const Processor other_key(&DefaultRulebook(), kReports, kReference,
+                            &other_ring);
+  const Processor no_key(&DefaultRulebook(), kReports, kReference);
+  struct Case {
+    const Processor* processor;
+    kafka::Record record;
+    std::string why;
+  };
+  const std::vector<Case> cases = {
+      {&processor, Rec(kReports, 1, 20, t * 1000, tampered),
+       "authentication failed"},
+      {&processor, Rec(kReports, 1, 20, t * 1000, moved),
+       "authentication failed"},
+      {&other_key, sealed, "key id 'k1'"},
+      {&no_key, sealed, "no sealed key"},
+  };
+  for (const Case& c : cases) {
+    auto store = OpenFresh();
+    ASSERT_NE(store, nullptr);
+    Tx tx(store.get());
+    auto r = ApplyAsTheLoop(tx, *c.processor, {c.record});
+    ASSERT_FALSE(r.ok()) << c.why;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss) << r.status();
+    const auto poison = stream::PoisonOf(r.status());
+    ASSERT_TRUE(poison.has_value()) << r.status();
+    EXPECT_EQ(poison->offset, 20);
+    EXPECT_THAT(poison->why, HasSubstr("link_claim.evidence[0]"));
+    EXPECT_THAT(poison->why, HasSubstr(c.why));
+  }
+
+  // Opened with the key: stored with its text, as before sealing existed.
+  auto store = OpenFresh();
+  ASSERT_NE(store, nullptr);
+  auto r = ApplyAndCommit(store.get(), processor, {sealed});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->applied, 1);
+  Tx tx(store.get());
+  const auto stored = store::Ok(tx.Claim(ClaimKey{"DEA", "CL-1"}));
+  ASSERT_TRUE(stored.has_value());
+  const auto& item = stored->report().link_claim().evidence(0);
+  EXPECT_EQ(item.sealed_summary(), "sealed: the pier at midnight");
+  EXPECT_TRUE(item.sealed_ciphertext().empty());
+
+  // A report from before sealing (plaintext, no ciphertext) is still read.
+  const kafka::Record legacy =
+      Rec(kReports, 1, 21, t * 1000,
+          Claim("DEA", "R-2", "CL-2", "pid-2", "ORG-A", 0, t,
+                {Ev("EV-3", v1::EVIDENCE_KIND_WIRETAP_INTERCEPT, "S1", t - kDay,
+                    {}, "legacy plaintext")}));
+  auto r2 = ApplyAndCommit(store.get(), processor, {legacy});
+  ASSERT_TRUE(r2.ok()) << r2.status();
+  Tx tx2(store.get());
+  const auto legacy_stored = store::Ok(tx2.Claim(ClaimKey{"DEA", "CL-2"}));
+  ASSERT_TRUE(legacy_stored.has_value());
+  EXPECT_EQ(legacy_stored->report().link_claim().evidence(0).sealed_summary(),
+            "legacy plaintext");
 }
 
 }  // namespace

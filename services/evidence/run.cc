@@ -56,9 +56,12 @@ absl::StatusOr<std::unique_ptr<EvidenceComponent>> EvidenceComponent::Create(
   auto store = EvidenceStore::Open(*dir);
   if (!store.ok()) return store.status();
   c->store_ = std::move(*store);
-  c->processor_ = std::make_unique<Processor>(c->rules_.get(),
-                                              std::string(topics::kReports),
-                                              std::string(topics::kReference));
+  auto sealed = SealedBoxFrom(config);
+  if (!sealed.ok()) return sealed.status();
+  c->sealed_ = std::make_unique<privacy::SealedBox>(*sealed);
+  c->processor_ = std::make_unique<Processor>(
+      c->rules_.get(), std::string(topics::kReports),
+      std::string(topics::kReference), c->sealed_.get());
   c->handler_ = std::make_unique<EvidenceHandler>(
       c->processor_.get(), std::string(topics::kLinkAssessments), &registry);
   stream::LoopOptions options;
@@ -112,8 +115,10 @@ absl::StatusOr<int64_t> Reassess(const EvidenceConfig& config,
   const auto consumer = ConsumerFrom(config);
   auto ends = kafka::EndOffsets(consumer, topics, std::chrono::seconds(15));
   if (!ends.ok()) return ends.status();
+  auto sealed = SealedBoxFrom(config);
+  if (!sealed.ok()) return sealed.status();
   Processor processor(&rules, std::string(topics::kReports),
-                      std::string(topics::kReference));
+                      std::string(topics::kReference), &*sealed);
   EvidenceHandler handler(&processor, std::string(topics::kLinkAssessments),
                           nullptr);
   stream::LoopOptions options;

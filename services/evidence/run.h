@@ -41,6 +41,7 @@ class EvidenceComponent : public service::LoopComponent {
 
   std::unique_ptr<Rulebook> rules_;
   std::unique_ptr<EvidenceStore> store_;
+  std::unique_ptr<privacy::SealedBox> sealed_;
   std::unique_ptr<Processor> processor_;
   std::unique_ptr<EvidenceHandler> handler_;
   std::unique_ptr<EvidenceServiceImpl> service_;

@@ -106,6 +106,7 @@ absl::StatusOr<v1::Claim> ClaimView(const Tx& tx, const ClaimKey& key,
     for (auto& item : *view.mutable_evidence()) {
       if (!item.sealed_summary().empty()) withheld = true;
       item.clear_sealed_summary();
+      item.clear_sealed_ciphertext();  // the store holds none; never leak one
     }
   }
   view.set_sealed_withheld(withheld);

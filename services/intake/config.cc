@@ -23,6 +23,12 @@ const std::vector<config::Spec>& IntakeSpecs() {
       {"pseudonym-key-file", "", "file holding the HMAC key for subject_pid"},
       {"pseudonym-key", "",
        "the HMAC key itself (prefer FRUITION_PSEUDONYM_KEY or the file)"},
+      {"sealed-key-file", "",
+       "file holding the AES-256 key ring for sealed evidence text (ID:HEX "
+       "lines; the first, or the one marked *ID, encrypts)"},
+      {"sealed-key", "",
+       "the sealed-text key ring itself (prefer FRUITION_SEALED_KEY or the "
+       "file)"},
       {"data-dir", "", "directory for RocksDB state (required)"},
       {"tls-cert", "", "server certificate PEM (enables TLS)"},
       {"tls-key", "", "server private key PEM"},
@@ -65,6 +71,30 @@ absl::Status CheckHostPort(const std::string& value, const std::string& field) {
   return config::CheckHostPort(value, field);
 }
 
+namespace {
+
+// The pseudonym key and the sealed-text key ring: each from a file or a
+// value, exactly one of the two.
+absl::Status KeysFrom(const config::Settings& s, IntakeConfig* c) {
+  c->pseudonym_key_file = s.Get("pseudonym-key-file");
+  c->pseudonym_key = s.Get("pseudonym-key");
+  if (c->pseudonym_key_file.empty() == c->pseudonym_key.empty()) {
+    return absl::InvalidArgumentError(
+        "config field pseudonym-key-file / pseudonym-key: set exactly one "
+        "(FRUITION_PSEUDONYM_KEY_FILE or FRUITION_PSEUDONYM_KEY)");
+  }
+  c->sealed_key_file = s.Get("sealed-key-file");
+  c->sealed_key = s.Get("sealed-key");
+  if (c->sealed_key_file.empty() == c->sealed_key.empty()) {
+    return absl::InvalidArgumentError(
+        "config field sealed-key-file / sealed-key: set exactly one "
+        "(FRUITION_SEALED_KEY_FILE or FRUITION_SEALED_KEY)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<IntakeConfig> IntakeConfigFrom(const config::Settings& s) {
   IntakeConfig c;
   c.grpc_listen = s.Get("grpc-listen");
@@ -85,13 +115,7 @@ absl::StatusOr<IntakeConfig> IntakeConfigFrom(const config::Settings& s) {
   c.kafka_delivery_timeout_ms = static_cast<int>(timeout);
   FRUITION_ASSIGN_OR_RETURN(c.principals_file,
                             s.GetRequired("principals-file"));
-  c.pseudonym_key_file = s.Get("pseudonym-key-file");
-  c.pseudonym_key = s.Get("pseudonym-key");
-  if (c.pseudonym_key_file.empty() == c.pseudonym_key.empty()) {
-    return absl::InvalidArgumentError(
-        "config field pseudonym-key-file / pseudonym-key: set exactly one "
-        "(FRUITION_PSEUDONYM_KEY_FILE or FRUITION_PSEUDONYM_KEY)");
-  }
+  FRUITION_RETURN_IF_ERROR(KeysFrom(s, &c));
   FRUITION_ASSIGN_OR_RETURN(c.data_dir, s.GetRequired("data-dir"));
   c.tls_cert_file = s.Get("tls-cert");
   c.tls_key_file = s.Get("tls-key");

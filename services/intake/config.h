@@ -26,7 +26,10 @@ struct IntakeConfig {
   std::string principals_file;     // required (SPEC §1)
   std::string pseudonym_key_file;  // this, or pseudonym_key, required
   std::string pseudonym_key;       // secret: never logged
-  std::string data_dir;            // required; RocksDB in <data_dir>/intake
+  // Sealed-text key ring (privacy::SealedBox): this, or sealed_key, required.
+  std::string sealed_key_file;
+  std::string sealed_key;  // secret: never logged
+  std::string data_dir;    // required; RocksDB in <data_dir>/intake
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;

@@ -22,7 +22,7 @@ absl::StatusOr<IntakeConfig> Load(
 
 const std::vector<std::string> kRequired = {
     "--kafka-bootstrap=127.0.0.1:9092", "--principals-file=p.yaml",
-    "--pseudonym-key-file=k", "--data-dir=/tmp/x"};
+    "--pseudonym-key-file=k", "--sealed-key-file=s", "--data-dir=/tmp/x"};
 
 TEST(IntakeConfigTest, MinimalConfigLoadsWithDefaults) {
   auto c = Load(kRequired);
@@ -34,13 +34,30 @@ TEST(IntakeConfigTest, MinimalConfigLoadsWithDefaults) {
 
 TEST(IntakeConfigTest, MissingRequiredFieldsAreNamed) {
   auto c = Load({"--principals-file=p.yaml", "--pseudonym-key-file=k",
-                 "--data-dir=/tmp/x"});
+                 "--sealed-key-file=s", "--data-dir=/tmp/x"});
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("kafka-bootstrap"), std::string::npos);
   auto key = Load({"--kafka-bootstrap=b:1", "--principals-file=p.yaml",
-                   "--data-dir=/tmp/x"});
+                   "--sealed-key-file=s", "--data-dir=/tmp/x"});
   ASSERT_FALSE(key.ok());
   EXPECT_NE(key.status().message().find("pseudonym-key"), std::string::npos);
+}
+
+TEST(IntakeConfigTest, SealedKeyIsRequiredExactlyOnce) {
+  auto none = Load({"--kafka-bootstrap=b:1", "--principals-file=p.yaml",
+                    "--pseudonym-key-file=k", "--data-dir=/tmp/x"});
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("sealed-key-file / sealed-key"),
+            std::string::npos)
+      << none.status();
+  auto both = kRequired;
+  both.push_back("--sealed-key=k1:" + std::string(64, 'a'));
+  EXPECT_FALSE(Load(both).ok());
+  auto value = Load({"--kafka-bootstrap=b:1", "--principals-file=p.yaml",
+                     "--pseudonym-key-file=k", "--data-dir=/tmp/x",
+                     "--sealed-key=k1:" + std::string(64, 'a')});
+  ASSERT_TRUE(value.ok()) << value.status();
+  EXPECT_EQ(value->sealed_key, "k1:" + std::string(64, 'a'));
 }
 
 TEST(IntakeConfigTest, BadValuesAreNamed) {

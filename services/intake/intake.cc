@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "services/common/log/log.h"
+#include "services/common/privacy/sealed_report.h"
 #include "services/common/strings.h"
 #include "services/intake/route.h"
 #include "services/intake/validate.h"
@@ -126,10 +127,12 @@ struct Intake::Batch {
 
 Intake::Intake(kafka::Producer* producer, IdempotencyStore* store,
                const privacy::Pseudonymizer* pseudonymizer,
-               IntakeMetrics* metrics, Clock clock, MayDesignate may_designate)
+               const privacy::SealedBox* sealed, IntakeMetrics* metrics,
+               Clock clock, MayDesignate may_designate)
     : producer_(producer),
       store_(store),
       pseudonymizer_(pseudonymizer),
+      sealed_(sealed),
       metrics_(metrics),
       clock_(clock ? std::move(clock) : Clock(WallSeconds)),
       may_designate_(std::move(may_designate)) {
@@ -323,6 +326,16 @@ bool Intake::Prepare(const auth::Principal& caller, Batch* batch, int i,
   // The index remembers the report as sent, before the stamp: a resubmission
   // is the same report whenever it comes (SenderDigest).
   slot.digest = SenderDigest(report);
+  // Sealed text leaves intake encrypted (recovery opens it to recompute the
+  // digest above); a sender-set ciphertext is refused.
+  std::string sealed_field;
+  if (absl::Status s = privacy::SealReport(*sealed_, &report, &sealed_field);
+      !s.ok()) {
+    Answer(batch, i,
+           MakeResult(report.report_id(), s.code(), sealed_field,
+                      std::string(s.message())));
+    return false;
+  }
   // Intake's clock says when the report arrived: criterion C1 judges a
   // designation by it, so it cannot be backdated.
   report.mutable_received_at()->set_seconds(now);

@@ -38,6 +38,7 @@
 #include "services/common/auth/principals.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/common/privacy/sealed_box.h"
 #include "services/intake/idempotency_store.h"
 #include "services/intake/route.h"
 
@@ -72,9 +73,11 @@ class Intake {
                                           const std::string& reporter)>;
 
   // All pointers must outlive the Intake. `metrics` may be null; without
-  // `may_designate` every designator may designate any org.
+  // `may_designate` every designator may designate any org. `sealed` seals
+  // every evidence item's sealed_summary before it is produced.
   Intake(kafka::Producer* producer, IdempotencyStore* store,
-         const privacy::Pseudonymizer* pseudonymizer, IntakeMetrics* metrics,
+         const privacy::Pseudonymizer* pseudonymizer,
+         const privacy::SealedBox* sealed, IntakeMetrics* metrics,
          Clock clock = nullptr, MayDesignate may_designate = nullptr);
   // Records and answers what is queued, then stops the committer. Flush the
   // producer first so that no delivery arrives afterwards.
@@ -139,6 +142,7 @@ class Intake {
   kafka::Producer* const producer_;
   IdempotencyStore* const store_;
   const privacy::Pseudonymizer* const pseudonymizer_;
+  const privacy::SealedBox* const sealed_;
   IntakeMetrics* const metrics_;
   const Clock clock_;
   const MayDesignate may_designate_;

@@ -7,7 +7,9 @@
 #include <mutex>
 
 #include "gtest/gtest.h"
+#include "services/common/privacy/sealed_report.h"
 #include "services/common/topics.h"
+#include "services/intake/test_reports.h"
 
 namespace fruition::intake {
 namespace {
@@ -76,9 +78,13 @@ class IntakeTest : public ::testing::Test {
     auto p = privacy::Pseudonymizer::FromKey("intake-test-key-0123456789");
     ASSERT_TRUE(p.ok());
     pseudonymizer_ = std::make_unique<privacy::Pseudonymizer>(*p);
+    auto sealed = privacy::SealedBox::FromText("test-1:" + std::string(64, '7'),
+                                               "sealed-key");
+    ASSERT_TRUE(sealed.ok()) << sealed.status();
+    sealed_ = std::make_unique<privacy::SealedBox>(*sealed);
     intake_ = std::make_unique<Intake>(
-        &producer_, store_.get(), pseudonymizer_.get(), &metrics_,
-        [this] { return now_.load(); },
+        &producer_, store_.get(), pseudonymizer_.get(), sealed_.get(),
+        &metrics_, [this] { return now_.load(); },
         [this](const std::string& org_id, const std::string& reporter) {
           std::lock_guard<std::mutex> lock(owners_mu_);
           auto it = owners_.find(org_id);
@@ -152,8 +158,51 @@ class IntakeTest : public ::testing::Test {
   FakeProducer producer_;
   std::unique_ptr<IdempotencyStore> store_;
   std::unique_ptr<privacy::Pseudonymizer> pseudonymizer_;
+  std::unique_ptr<privacy::SealedBox> sealed_;
   std::unique_ptr<Intake> intake_;
 };
+
+// Sealed text leaves intake only encrypted (to the key evidence holds too),
+// bound to its claim; the index still compares the report as sent.
+TEST_F(IntakeTest, SealedSummaryIsProducedEncryptedOnly) {
+  const v1::AgencyReport claim =
+      intake::testing::ValidReport(v1::AgencyReport::kLinkClaim, kNow);
+  const std::string text = claim.link_claim().evidence(0).sealed_summary();
+  ASSERT_FALSE(text.empty());
+  const auth::Principal caller =
+      intake::testing::CallerFor(v1::AgencyReport::kLinkClaim);
+  const v1::ReportResult r = SubmitSync(claim, caller);
+  ASSERT_EQ(r.code(), 0) << r.message();
+  ASSERT_EQ(producer_.records().size(), 1u);
+  const std::string value = producer_.records()[0].value;
+  EXPECT_EQ(value.find(text), std::string::npos);
+  EXPECT_EQ(value.find("Call on target line"), std::string::npos);
+  v1::AgencyReport produced;
+  ASSERT_TRUE(produced.ParseFromString(value));
+  const v1::EvidenceItem& item = produced.link_claim().evidence(0);
+  EXPECT_TRUE(item.sealed_summary().empty());
+  ASSERT_FALSE(item.sealed_ciphertext().empty());
+  EXPECT_TRUE(produced.link_claim().evidence(1).sealed_ciphertext().empty());
+  ASSERT_TRUE(privacy::UnsealReport(sealed_.get(), &produced).ok());
+  EXPECT_EQ(produced.link_claim().evidence(0).sealed_summary(), text);
+  // Resubmitted as sent: a duplicate, not a conflict, despite the nonce.
+  const v1::ReportResult again = SubmitSync(claim, caller);
+  EXPECT_EQ(again.code_name(), "OK") << again.message();
+  EXPECT_TRUE(again.duplicate());
+  EXPECT_EQ(producer_.records().size(), 1u);
+}
+
+TEST_F(IntakeTest, SenderSetSealedCiphertextIsInvalidArgument) {
+  v1::AgencyReport claim =
+      intake::testing::ValidReport(v1::AgencyReport::kLinkClaim, kNow);
+  claim.mutable_link_claim()->mutable_evidence(1)->set_sealed_ciphertext(
+      "forged");
+  const v1::ReportResult r = SubmitSync(
+      claim, intake::testing::CallerFor(v1::AgencyReport::kLinkClaim));
+  EXPECT_EQ(r.code_name(), "INVALID_ARGUMENT");
+  EXPECT_EQ(r.field(), "link_claim.evidence[1].sealed_ciphertext");
+  EXPECT_TRUE(producer_.records().empty());
+}
 
 TEST_F(IntakeTest, AcceptedReportIsProducedPseudonymizedWithKeyAndHeaders) {
   const v1::ReportResult r = SubmitSync(Arrest("R1", "FBI-123"));

@@ -5,6 +5,7 @@
 
 #include "services/common/kafka/consumer.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/common/privacy/sealed_report.h"
 #include "services/common/stream/read_ranges.h"
 #include "services/common/strings.h"
 #include "services/intake/route.h"
@@ -37,7 +38,7 @@ stream::Ranges ScanRanges(
 // Records in `found` the reports among `records` (by their
 // fruition-reporter and fruition-report-id headers) that the index does not
 // hold yet; the first copy in log order is the one that counts (SPEC §2).
-absl::Status Collect(IdempotencyStore* store,
+absl::Status Collect(IdempotencyStore* store, const privacy::SealedBox* sealed,
                      const std::vector<kafka::Record>& records,
                      std::vector<IndexEntry>* found, RecoveryStats* stats) {
   for (const kafka::Record& r : records) {
@@ -56,9 +57,11 @@ absl::Status Collect(IdempotencyStore* store,
         });
     if (seen) continue;
     // The index holds the digest of the report as sent: the produced copy
-    // carries intake's received_at, which the digest leaves out.
+    // carries intake's received_at, which the digest leaves out, and its
+    // sealed text encrypted, which is opened again.
     v1::AgencyReport report;
-    entry.digest = report.ParseFromString(r.value)
+    entry.digest = report.ParseFromString(r.value) &&
+                           privacy::UnsealReport(sealed, &report).ok()
                        ? SenderDigest(report)
                        : privacy::Sha256Hex(r.value);
     entry.topic = r.topic;
@@ -74,6 +77,7 @@ absl::Status Collect(IdempotencyStore* store,
 absl::Status Recover(IdempotencyStore* store, const std::string& bootstrap,
                      const std::map<std::string, std::string>& properties,
                      const std::vector<std::string>& topics,
+                     const privacy::SealedBox* sealed,
                      std::chrono::milliseconds timeout, RecoveryStats* stats) {
   stream::ReadOptions read;
   read.deadline = std::chrono::steady_clock::now() + timeout;
@@ -100,7 +104,8 @@ absl::Status Recover(IdempotencyStore* store, const std::string& bootstrap,
   absl::Status s = stream::ReadRanges(
       consumer, ranges, read,
       [&](const std::vector<kafka::Record>& records) -> absl::Status {
-        if (absl::Status c = Collect(store, records, &found, stats); !c.ok()) {
+        if (absl::Status c = Collect(store, sealed, records, &found, stats);
+            !c.ok()) {
           return c;
         }
         return found.size() >= 1000 ? flush() : absl::OkStatus();

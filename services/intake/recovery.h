@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "services/common/privacy/sealed_box.h"
 #include "services/intake/idempotency_store.h"
 
 namespace fruition::intake {
@@ -28,10 +29,14 @@ struct RecoveryStats {
 };
 
 // UNAVAILABLE if Kafka cannot be read within `timeout` (the store is then
-// unchanged, and the caller retries before serving).
+// unchanged, and the caller retries before serving). `sealed` opens the
+// sealed text of the reports found, so that their digest is that of the
+// report as sent (a value it cannot open is digested as produced: a
+// resubmission of that report is then a conflict, never a silent duplicate).
 absl::Status Recover(IdempotencyStore* store, const std::string& bootstrap,
                      const std::map<std::string, std::string>& properties,
                      const std::vector<std::string>& topics,
+                     const privacy::SealedBox* sealed,
                      std::chrono::milliseconds timeout, RecoveryStats* stats);
 
 }  // namespace fruition::intake

@@ -25,6 +25,12 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
           : privacy::Pseudonymizer::FromFile(config.pseudonym_key_file);
   if (!pseudonymizer.ok()) return pseudonymizer.status();
   c->pseudonymizer_ = std::make_unique<privacy::Pseudonymizer>(*pseudonymizer);
+  auto sealed =
+      config.sealed_key_file.empty()
+          ? privacy::SealedBox::FromText(config.sealed_key, "sealed-key")
+          : privacy::SealedBox::FromFile(config.sealed_key_file);
+  if (!sealed.ok()) return sealed.status();
+  c->sealed_ = std::make_unique<privacy::SealedBox>(*sealed);
 
   if (absl::Status s = service::CreateTopicsOf(topics::kIntake, config);
       !s.ok()) {
@@ -49,7 +55,7 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
   OrgTable* orgs = c->orgs_.get();
   c->intake_ = std::make_unique<Intake>(
       c->producer_.get(), c->store_.get(), c->pseudonymizer_.get(),
-      c->metrics_.get(), /*clock=*/nullptr,
+      c->sealed_.get(), c->metrics_.get(), /*clock=*/nullptr,
       [orgs](const std::string& org_id, const std::string& reporter) {
         return orgs->MayDesignate(org_id, reporter);
       });
@@ -123,7 +129,7 @@ absl::Status IntakeComponent::RecoverUntilDone(server::ShutdownSignal* stop) {
     RecoveryStats stats;
     absl::Status s =
         Recover(store_.get(), config_.kafka_bootstrap, config_.kafka_properties,
-                topics, std::chrono::seconds(30), &stats);
+                topics, sealed_.get(), std::chrono::seconds(30), &stats);
     if (s.ok()) {
       log::Info("intake recovery complete",
                 {{"records_scanned", stats.scanned},

@@ -13,6 +13,7 @@
 #include "services/common/auth/principals.h"
 #include "services/common/kafka/producer.h"
 #include "services/common/privacy/pseudonymizer.h"
+#include "services/common/privacy/sealed_box.h"
 #include "services/common/server/shutdown.h"
 #include "services/common/service/component.h"
 #include "services/common/store/kv.h"
@@ -72,6 +73,7 @@ class IntakeComponent : public service::Component {
   std::unique_ptr<auth::PrincipalRegistry> principals_;
   std::unique_ptr<audit::Trail> trail_;
   std::unique_ptr<privacy::Pseudonymizer> pseudonymizer_;
+  std::unique_ptr<privacy::SealedBox> sealed_;
   std::unique_ptr<IdempotencyStore> store_;
   // The org table (org_table.h): its store, its handler and the global-table
   // loop that feeds it, on a thread of its own.

@@ -268,7 +268,7 @@ class EvidenceIntegrationTest
             kafka_properties,
         "--group-id=fruition-evidence-test-" + nonce_ + group_suffix,
         "--principals-file=" + dir_ + "/principals.yaml",
-        "--data-dir=" + dir_ + "/" + name,
+        testing::SealedKeyFlag(dir_), "--data-dir=" + dir_ + "/" + name,
         StrCat("--grpc-listen=127.0.0.1:", port),
         StrCat("--metrics-listen=127.0.0.1:",
                metrics_port != 0 ? metrics_port : testing::FreePort()),
@@ -303,6 +303,7 @@ class EvidenceIntegrationTest
         "--kafka-bootstrap=" + bootstrap(),
         "--principals-file=" + dir_ + "/principals.yaml",
         "--pseudonym-key-file=" + dir_ + "/key",
+        testing::SealedKeyFlag(dir_),
         "--data-dir=" + dir_ + "/" + name,
         StrCat("--grpc-listen=127.0.0.1:", port),
         StrCat("--metrics-listen=127.0.0.1:", testing::FreePort())};
@@ -882,8 +883,9 @@ TEST_F(EvidenceIntegrationTest,
   const int code = testing::RunShell(
       StrCat(testing::Runfile("services/evidence/fruition-evidence"),
              " reassess --criteria ", dir_, "/v2.yaml --kafka-bootstrap ",
-             bootstrap(), " --principals-file ", dir_,
-             "/principals.yaml --data-dir ", dir_, "/reassess 2>&1"),
+             bootstrap(), " --principals-file ", dir_, "/principals.yaml ",
+             testing::SealedKeyFlag(dir_), " --data-dir ", dir_,
+             "/reassess 2>&1"),
       &out);
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("under criteria v2 produced"), std::string::npos) << out;
@@ -1065,6 +1067,78 @@ Seen Ask(int port, const std::string& org, const std::string& claim_id) {
 // the log owns ORG-X; every evidence instance (one that saw the claim first,
 // one restarted, one replaying everything with the designations first) must
 // conclude the same from the owner's designations only, and count the rest.
+// Sealed text crosses Kafka only encrypted: submitted through intake, it is
+// nowhere in the raw bytes of fruition.reports.v1 (which scoring and the
+// reconciler read), the claim carries its ciphertext, and evidence (holding
+// the same key ring) answers the owning agency and an overseer with the
+// text, exactly as before.
+TEST_F(EvidenceIntegrationTest, SealedTextCrossesKafkaOnlyEncrypted) {
+  std::ofstream(dir_ + "/key") << "evidence-test-pseudonym-key-0001";
+  const int intake_port = testing::FreePort();
+  auto intake = StartIntake("intake-sealed", intake_port);
+  const int port = testing::FreePort();
+  auto evidence = StartEvidence("a", port);
+  const std::string secret =
+      StrCat("SEALED-", nonce_, ": informant K-17 met the courier at pier 9");
+  const std::string org = StrCat("ORG-", nonce_, "-SEALED");
+  v1::AgencyReport claim = GoodClaim(nonce_, "sealed", "DEA", org, 2);
+  const std::string claim_id = claim.link_claim().claim_id();
+  claim.mutable_link_claim()->clear_subject_pid();
+  claim.mutable_link_claim()->set_subject_ref("DEA-SUBJECT-" + nonce_);
+  claim.mutable_link_claim()->mutable_evidence(0)->set_sealed_summary(secret);
+  ASSERT_EQ(Submit(intake_port, claim), "OK");
+
+  auto records = testing::ReadTopic(bootstrap(), std::string(topics::kReports),
+                                    seconds(60));
+  ASSERT_TRUE(records.ok()) << records.status();
+  int found = 0;
+  for (const testing::Record& r : *records) {
+    // Neither the whole text nor a telling part of it, in any record.
+    EXPECT_EQ(r.value.find(secret), std::string::npos) << r.offset;
+    EXPECT_EQ(r.value.find("informant K-17"), std::string::npos) << r.offset;
+    v1::AgencyReport produced;
+    if (!produced.ParseFromString(r.value) ||
+        produced.report_id() != claim.report_id()) {
+      continue;
+    }
+    ++found;
+    const v1::EvidenceItem& item = produced.link_claim().evidence(0);
+    EXPECT_TRUE(item.sealed_summary().empty());
+    // Version 1, key id "test-1" (testing::kSealedKeyRing), nonce, tag.
+    ASSERT_GT(item.sealed_ciphertext().size(), secret.size() + 2 + 6 + 12);
+    EXPECT_EQ(item.sealed_ciphertext()[0], 1);
+    EXPECT_EQ(item.sealed_ciphertext().substr(2, 6), "test-1");
+    EXPECT_TRUE(produced.link_claim().evidence(1).sealed_ciphertext().empty());
+  }
+  EXPECT_EQ(found, 1);
+
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Ask(port, org, claim_id).result != 0; }, seconds(60)));
+  auto stub = v1::EvidenceService::NewStub(grpc::CreateChannel(
+      StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  v1::GetClaimRequest req;
+  req.set_claim_id(claim_id);
+  req.set_reporter("DEA");
+  for (const std::string who : {"DEA", "OIG"}) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + Token(who));
+    v1::Claim got;
+    const grpc::Status st = stub->GetClaim(&ctx, req, &got);
+    ASSERT_TRUE(st.ok()) << who << ": " << st.error_message();
+    ASSERT_EQ(got.evidence_size(), 2) << who;
+    EXPECT_EQ(got.evidence(0).sealed_summary(), secret) << who;
+    EXPECT_TRUE(got.evidence(0).sealed_ciphertext().empty()) << who;
+    EXPECT_FALSE(got.sealed_withheld()) << who;
+  }
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + Token("FBI"));
+  v1::Claim other;
+  EXPECT_EQ(stub->GetClaim(&ctx, req, &other).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(other.SerializeAsString().find(secret), std::string::npos);
+  EXPECT_FALSE(LogsContain(secret));
+}
+
 TEST_F(EvidenceIntegrationTest, OnlyTheFirstDesignatorInLogOrderCounts) {
   const std::string org = StrCat("ORG-", nonce_, "-X");
   const v1::AgencyReport claim = GoodClaim(nonce_, "x", "DEA", org, 2);

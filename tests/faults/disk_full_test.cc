@@ -217,7 +217,7 @@ class DiskFullTest : public testing::BrokerSuite<DiskFullTest> {
         "--kafka-bootstrap=" + bootstrap(),
         "--group-id=fruition-evidence-disk-full-" + nonce_,
         "--principals-file=" + dir_ + "/principals.yaml",
-        "--data-dir=" + disk_ + "/evidence",
+        testing::SealedKeyFlag(dir_), "--data-dir=" + disk_ + "/evidence",
         // RocksDB resumes after a full disk once its largest memtable (a
         // quarter of this) fits in the free space: 2 MiB of the 16.
         "--store-write-buffer-mb=8",

@@ -91,7 +91,7 @@ class IntakeClusterTest : public ::testing::Test {
         testing::Runfile("services/intake/fruition-intake"),
         {"--kafka-bootstrap=" + cluster_->bootstrap(),
          "--principals-file=" + dir_ + "/principals.yaml",
-         "--pseudonym-key-file=" + dir_ + "/key",
+         "--pseudonym-key-file=" + dir_ + "/key", testing::SealedKeyFlag(dir_),
          "--data-dir=" + dir_ + "/data",
          StrCat("--grpc-listen=127.0.0.1:", port),
          StrCat("--metrics-listen=127.0.0.1:", testing::FreePort())},

@@ -521,6 +521,12 @@ std::string ReadFile(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
+std::string SealedKeyFlag(const std::string& dir) {
+  const std::string path = dir + "/sealed.key";
+  std::ofstream(path) << kSealedKeyRing << "\n";
+  return "--sealed-key-file=" + path;
+}
+
 std::string AfterMarker(const std::string& text, const std::string& marker) {
   const size_t at = text.find(marker);
   if (at == std::string::npos) return "";

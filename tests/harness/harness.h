@@ -186,6 +186,15 @@ std::pair<std::string, std::string> FiscalPeriods(int64_t unix_seconds);
 // The whole content of the file at `path` ("" if it cannot be read).
 std::string ReadFile(const std::string& path);
 
+// The sealed-text key ring tests give intake and evidence (and only them):
+// one AES-256 key, id "test-1" (privacy::SealedBox key text).
+inline constexpr char kSealedKeyRing[] =
+    "test-1:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+// Writes kSealedKeyRing to `dir`/sealed.key and returns the flag naming it
+// ("--sealed-key-file=<dir>/sealed.key").
+std::string SealedKeyFlag(const std::string& dir);
+
 // The rest of the line after the first `marker` in `text`, or "" (also
 // while that line is not whole yet): what a process printed after a label
 // ("Dashboard: http://").

@@ -107,6 +107,7 @@ class AdmissionIntegrationTest
         "--kafka-bootstrap=" + (kafka.empty() ? bootstrap() : kafka),
         "--principals-file=" + dir_ + "/principals.yaml",
         "--pseudonym-key-file=" + dir_ + "/key",
+        testing::SealedKeyFlag(dir_),
         "--data-dir=" + dir_ + "/data",
         StrCat("--grpc-listen=127.0.0.1:", port),
         StrCat("--metrics-listen=127.0.0.1:", metrics_port),

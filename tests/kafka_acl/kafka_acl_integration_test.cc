@@ -270,9 +270,9 @@ TEST_F(KafkaAclIntegrationTest, EachServiceWorksWithItsOwnCredentials) {
   const std::string parts = StrCat("--contribution-partitions=", kPartitions);
   const int http_port = testing::FreePort();
   std::vector<Service> services;
-  services.push_back(
-      Start("intake", {"--pseudonym-key-file=" + dir_ + "/key"}));
-  services.push_back(Start("evidence", {}));
+  services.push_back(Start("intake", {"--pseudonym-key-file=" + dir_ + "/key",
+                                      testing::SealedKeyFlag(dir_)}));
+  services.push_back(Start("evidence", {testing::SealedKeyFlag(dir_)}));
   services.push_back(Start("scoring", {parts}));
   services.push_back(Start("reconciler", {}));
   services.push_back(

@@ -229,6 +229,8 @@ struct DevEnv {
   std::string bootstrap;
   std::string principals_file;
   std::string pseudonym_key_file;
+  // Sealed evidence text's key ring: given to intake and evidence only.
+  std::string sealed_key_file;
   std::string data_dir;
   int dashboard_port = 0;
   std::string dashboard_tls_cert;
@@ -271,12 +273,14 @@ std::vector<DevComponent> DevComponents(gateway::GatewayComponent** gateway) {
        [](const DevEnv& env, prometheus::Registry& r) {
          intake::IntakeConfig config;
          config.pseudonym_key_file = env.pseudonym_key_file;
+         config.sealed_key_file = env.sealed_key_file;
          return Make<intake::IntakeComponent>(config, env, r);
        }},
       {"evidence",
        [](const DevEnv& env, prometheus::Registry& r) {
-         return Make<evidence::EvidenceComponent>(evidence::EvidenceConfig(),
-                                                  env, r);
+         evidence::EvidenceConfig config;
+         config.sealed_key_file = env.sealed_key_file;
+         return Make<evidence::EvidenceComponent>(config, env, r);
        }},
       {"scoring",
        [](const DevEnv& env, prometheus::Registry& r) {
@@ -548,6 +552,13 @@ int RunDev(const std::vector<std::string>& args) {
   env.pseudonym_key_file = *data_dir + "/pseudonym.key";
   if (!std::filesystem::exists(env.pseudonym_key_file)) {
     std::ofstream(env.pseudonym_key_file) << RandomHex(32) << "\n";
+  }
+  env.sealed_key_file = *data_dir + "/sealed.key";
+  if (!std::filesystem::exists(env.sealed_key_file)) {
+    std::ofstream(env.sealed_key_file) << "dev-1:" << RandomHex(32) << "\n";
+    std::filesystem::permissions(env.sealed_key_file,
+                                 std::filesystem::perms::owner_read |
+                                     std::filesystem::perms::owner_write);
   }
 
   auto registry = std::make_shared<prometheus::Registry>();

@@ -40,6 +40,9 @@ http-tls-key: /etc/fruition/https/tls.key
 {{- if eq .name "intake" }}
 pseudonym-key-file: /etc/fruition/pseudonym/key
 {{- end }}
+{{- if or (eq .name "intake") (eq .name "evidence") }}
+sealed-key-file: /etc/fruition/sealed/key
+{{- end }}
 {{- if eq .name "scoring" }}
 contribution-partitions: "{{ $root.Values.topics.partitions }}"
 {{- end }}
@@ -225,6 +228,11 @@ spec:
           mountPath: /etc/fruition/pseudonym
           readOnly: true
         {{- end }}
+        {{- if or (eq $name "intake") (eq $name "evidence") }}
+        - name: sealed-key
+          mountPath: /etc/fruition/sealed
+          readOnly: true
+        {{- end }}
   volumes:
     - name: config
       configMap:
@@ -250,6 +258,17 @@ spec:
         defaultMode: 0440
         items:
           - key: {{ $svc.pseudonymKey.key }}
+            path: key
+    {{- end }}
+    {{- if or (eq $name "intake") (eq $name "evidence") }}
+    # Sealed evidence text: intake encrypts, evidence decrypts; no other
+    # service is given the key.
+    - name: sealed-key
+      secret:
+        secretName: {{ $root.Values.sealedKey.secretName }}
+        defaultMode: 0440
+        items:
+          - key: {{ $root.Values.sealedKey.key }}
             path: key
     {{- end }}
     {{- if $tlsOn }}
