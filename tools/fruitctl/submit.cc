@@ -70,6 +70,42 @@ std::vector<size_t> StreamOnce(
                              todo.end());
 }
 
+// Counts every line's final answer into `summary` and writes one error line
+// per report not accepted: the call's refusal, "not acknowledged" after the
+// attempts, or the report's own error.
+void Tally(const std::vector<Line>& lines,
+           const std::vector<v1::ReportResult>& answers,
+           const std::vector<bool>& answered, const std::string& refused,
+           const std::string& last_error, int max_attempts,
+           std::ostream& errors, SubmitSummary* summary_out) {
+  SubmitSummary& summary = *summary_out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!lines[i].parse_error.empty()) continue;
+    if (!answered[i] && !refused.empty()) {
+      errors << lines[i].file << ":" << lines[i].number << ": " << refused
+             << "\n";
+      ++summary.rejected;
+      continue;
+    }
+    if (!answered[i]) {
+      errors << lines[i].file << ":" << lines[i].number
+             << ": UNAVAILABLE: not acknowledged after " << max_attempts
+             << " attempts (" << last_error << ")\n";
+      ++summary.rejected;
+      continue;
+    }
+    const v1::ReportResult& r = answers[i];
+    if (r.code() == 0) {
+      ++summary.accepted;
+      if (r.duplicate()) ++summary.duplicates;
+    } else {
+      errors << lines[i].file << ":" << lines[i].number << ": " << r.code_name()
+             << ": " << r.message() << "\n";
+      ++summary.rejected;
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
@@ -175,31 +211,8 @@ SubmitSummary Submit(const std::shared_ptr<grpc::Channel>& channel,
       }
     }
   }
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (!lines[i].parse_error.empty()) continue;
-    if (!answered[i] && !refused.empty()) {
-      errors << lines[i].file << ":" << lines[i].number << ": " << refused
-             << "\n";
-      ++summary.rejected;
-      continue;
-    }
-    if (!answered[i]) {
-      errors << lines[i].file << ":" << lines[i].number
-             << ": UNAVAILABLE: not acknowledged after " << options.max_attempts
-             << " attempts (" << last_error << ")\n";
-      ++summary.rejected;
-      continue;
-    }
-    const v1::ReportResult& r = answers[i];
-    if (r.code() == 0) {
-      ++summary.accepted;
-      if (r.duplicate()) ++summary.duplicates;
-    } else {
-      errors << lines[i].file << ":" << lines[i].number << ": " << r.code_name()
-             << ": " << r.message() << "\n";
-      ++summary.rejected;
-    }
-  }
+  Tally(lines, answers, answered, refused, last_error, options.max_attempts,
+        errors, &summary);
   return summary;
 }
 
