@@ -26,13 +26,10 @@ absl::StatusOr<EvidenceConfig> EvidenceConfigFrom(const config::Settings& s) {
   EvidenceConfig c;
   FRUITION_RETURN_IF_ERROR(service::ParseCommon(s, &c));
   c.criteria_file = s.Get("criteria");
+  FRUITION_RETURN_IF_ERROR(
+      config::ExactlyOneOf(s, "sealed-key-file", "sealed-key"));
   c.sealed_key_file = s.Get("sealed-key-file");
   c.sealed_key = s.Get("sealed-key");
-  if (c.sealed_key_file.empty() == c.sealed_key.empty()) {
-    return absl::InvalidArgumentError(
-        "config field sealed-key-file / sealed-key: set exactly one "
-        "(FRUITION_SEALED_KEY_FILE or FRUITION_SEALED_KEY)");
-  }
   return c;
 }
 

@@ -76,20 +76,14 @@ namespace {
 // The pseudonym key and the sealed-text key ring: each from a file or a
 // value, exactly one of the two.
 absl::Status KeysFrom(const config::Settings& s, IntakeConfig* c) {
+  FRUITION_RETURN_IF_ERROR(
+      config::ExactlyOneOf(s, "pseudonym-key-file", "pseudonym-key"));
+  FRUITION_RETURN_IF_ERROR(
+      config::ExactlyOneOf(s, "sealed-key-file", "sealed-key"));
   c->pseudonym_key_file = s.Get("pseudonym-key-file");
   c->pseudonym_key = s.Get("pseudonym-key");
-  if (c->pseudonym_key_file.empty() == c->pseudonym_key.empty()) {
-    return absl::InvalidArgumentError(
-        "config field pseudonym-key-file / pseudonym-key: set exactly one "
-        "(FRUITION_PSEUDONYM_KEY_FILE or FRUITION_PSEUDONYM_KEY)");
-  }
   c->sealed_key_file = s.Get("sealed-key-file");
   c->sealed_key = s.Get("sealed-key");
-  if (c->sealed_key_file.empty() == c->sealed_key.empty()) {
-    return absl::InvalidArgumentError(
-        "config field sealed-key-file / sealed-key: set exactly one "
-        "(FRUITION_SEALED_KEY_FILE or FRUITION_SEALED_KEY)");
-  }
   return absl::OkStatus();
 }
 

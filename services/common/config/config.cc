@@ -49,6 +49,17 @@ std::string EnvName(std::string_view name) {
   return out;
 }
 
+absl::Status ExactlyOneOf(const Settings& s, std::string_view file_field,
+                          std::string_view value_field) {
+  if (s.Get(std::string(file_field)).empty() !=
+      s.Get(std::string(value_field)).empty()) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(StrCat(
+      "config field ", file_field, " / ", value_field, ": set exactly one (",
+      EnvName(file_field), " or ", EnvName(value_field), ")"));
+}
+
 namespace {
 
 using FieldMap = std::map<std::string, std::string, std::less<>>;

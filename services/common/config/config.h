@@ -90,6 +90,12 @@ std::string EnvName(std::string_view name);
 // INVALID_ARGUMENT naming config field `field`.
 absl::Status CheckHostPort(const std::string& value, const std::string& field);
 
+// OK if exactly one of two settings is set (a secret from a file or as a
+// value: "pseudonym-key-file" / "pseudonym-key"); otherwise
+// INVALID_ARGUMENT naming both fields and their environment variables.
+absl::Status ExactlyOneOf(const Settings& s, std::string_view file_field,
+                          std::string_view value_field);
+
 }  // namespace fruition::config
 
 #endif  // FRUITION_SERVICES_COMMON_CONFIG_CONFIG_H_
