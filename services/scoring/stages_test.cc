@@ -1693,13 +1693,18 @@ TEST(ChangedByTest, ACardNamesExactlyTheReportsThatChangedIt) {
             (Refs{"DEA/R-A1", "DEA/R-A2"}));
 
   // Since the previous revision: only p1's sentencing. It changes the
-  // agency (the arrest's) and EDPA, not the quarter of the arrest.
+  // agency (the arrest's), EDPA and the arrest's quarter (the arrest is
+  // no longer unsentenced), not the other field office's cards.
   cards = Produced(s2.Feed(s1.Run(
       {SentencingIn("S-1", "C1", Utc(2016, 5, 10), Record("p1", "EDPA"))})));
   EXPECT_EQ(ChangedBy(cards[Key("agency:DEA", "FY2016")]), Refs{"USSC/S-1"});
+  EXPECT_EQ(ChangedBy(cards[Key("agency:DEA", "FY2016Q2")]), Refs{"USSC/S-1"});
   EXPECT_EQ(ChangedBy(cards[Key("district:EDPA", "FY2016")]), Refs{"USSC/S-1"});
   EXPECT_EQ(cards[Key("district:EDPA", "FY2016")].changed_by_count(), 1);
-  EXPECT_EQ(cards.count(Key("agency:DEA", "FY2016Q2")), 0u);
+  for (const auto& [key, card] : cards) {
+    EXPECT_EQ(ChangedBy(card), Refs{"USSC/S-1"})
+        << card.unit() << card.period();
+  }
 
   // A duplicate of R1 changes nothing: no card.
   EXPECT_TRUE(
