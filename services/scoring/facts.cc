@@ -357,9 +357,8 @@ void AddSentencings(const SubjectState& s,
     c.set_wev_x800(d.score * best_x8);  // desert/100 × w × f, × 800
     // Data quality: no arrest of the subject in the case (the record then
     // counts in its district and national:US only).
-    const bool arrested =
-        std::any_of(arrests.begin(), arrests.end(),
-                    [&](const auto* a) { return a->case_id() == case_id; });
+    bool arrested = false;
+    for (const auto* a : arrests) arrested |= a->case_id() == case_id;
     c.set_sentenced_without_arrest(arrested ? 0 : 1);
     AddToUnits(UnitsOf(r.district(), case_id, arrests), sen.occurred_at(), c,
                out);

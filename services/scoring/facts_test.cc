@@ -5,9 +5,9 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
-#include <algorithm>
 #include <map>
 #include <string>
 #include <utility>
@@ -841,8 +841,9 @@ internal::CaseFact CaseFactOf(const std::string& case_id, int64_t at,
   c->mutable_opened()->set_agency("DEA");
   c->mutable_opened()->set_district("EDPA");
   c->mutable_opened()->set_origin(origin);
-  if (ocdetf)
+  if (ocdetf) {
     c->mutable_opened()->add_designations(v1::CASE_DESIGNATION_OCDETF);
+  }
   c->set_occurred_at(at);
   c->set_reporter("DEA");
   c->set_report_id(report_id);
@@ -1120,6 +1121,7 @@ TEST(DataQualityTest, UnmatchedArrestsAndSentencingsAndFieldCoverage) {
   int orders = 0;
   do {
     std::vector<v1::AgencyReport> in;
+    in.reserve(order.size());
     for (int i : order) in.push_back(reports[static_cast<size_t>(i)]);
     const auto c = Contribs(Apply(in));
     const std::string why = ::testing::PrintToString(order);
