@@ -429,6 +429,86 @@ TEST(DisclosureTest, DeclinationRateProtectsTheChargedCount) {  // D2
   EXPECT_EQ(Cell(out.at({d, "FY2016"}), "declination_rate").n(), 50);
 }
 
+// A restricted card of the registry's indicators over `c`.
+v1::Scorecard Computed(const std::string& unit, const std::string& period,
+                       const internal::Components& c) {
+  v1::Scorecard card;
+  card.set_unit(unit);
+  card.set_period(period);
+  for (auto& i : ComputeIndicators(IndicatorInput{c})) {
+    *card.add_indicators() = std::move(i);
+  }
+  return card;
+}
+
+// `arrests` arrests, `unsentenced` of them never matched to a sentencing,
+// `with_office` naming a field office; `sentenced` people, `no_arrest` of
+// them with no arrest, `with_weight` giving a drug weight.
+internal::Components Quality(int64_t arrests, int64_t unsentenced,
+                             int64_t with_office, int64_t sentenced = 0,
+                             int64_t no_arrest = 0, int64_t with_weight = 0) {
+  internal::Components c;
+  c.set_arrests(arrests);
+  c.set_arrests_unsentenced(unsentenced);
+  c.set_arrests_with_field_office(with_office);
+  c.set_sentenced(sentenced);
+  c.set_sentenced_without_arrest(no_arrest);
+  c.set_sentenced_with_drug_weight(with_weight);
+  return c;
+}
+
+TEST(DisclosureTest, DataQualityCountsAreProtectedLikePeople) {  // D2
+  auto out = ComputePublicViews(
+      {{{"district:EDPA", "FY2016"},
+        In(Computed("district:EDPA", "FY2016",
+                    Quality(0, 0, 0, /*sentenced=*/40, /*no_arrest=*/4,
+                            /*with_weight=*/35)))}});
+  EXPECT_FALSE(Hidden(out, "district:EDPA", "FY2016", "sentenced"));
+  EXPECT_TRUE(
+      Hidden(out, "district:EDPA", "FY2016", "sentenced_without_arrest"));
+  // 35 of 40 give a weight: 5 do not.
+  EXPECT_TRUE(Hidden(out, "district:EDPA", "FY2016",
+                     "coverage:sentencing.drug_weight_grams"));
+  out = ComputePublicViews({{{"district:EDPA", "FY2016"},
+                             In(Computed("district:EDPA", "FY2016",
+                                         Quality(0, 0, 0, 40, /*no_arrest=*/11,
+                                                 /*with_weight=*/29)))}});
+  EXPECT_FALSE(
+      Hidden(out, "district:EDPA", "FY2016", "sentenced_without_arrest"));
+  EXPECT_FALSE(Hidden(out, "district:EDPA", "FY2016",
+                      "coverage:sentencing.drug_weight_grams"));
+  EXPECT_EQ(
+      Cell(out.at({"district:EDPA", "FY2016"}), "sentenced_without_arrest").n(),
+      11);
+}
+
+TEST(DisclosureTest, DataQualityCountsAreLinkedAcrossFieldOffices) {  // D3
+  const std::set<std::string> dea = {"agency:DEA"};
+  // 30 arrests per office, each naming it; unsentenced 5 + 25 + 30 = 60.
+  auto out = ComputePublicViews({
+      {{"agency:DEA", "FY2016"},
+       In(Computed("agency:DEA", "FY2016", Quality(90, 60, 90)))},
+      {{"field_office:DEA-A", "FY2016"},
+       In(Computed("field_office:DEA-A", "FY2016", Quality(30, 5, 30)), dea)},
+      {{"field_office:DEA-B", "FY2016"},
+       In(Computed("field_office:DEA-B", "FY2016", Quality(30, 25, 30)), dea)},
+      {{"field_office:DEA-C", "FY2016"},
+       In(Computed("field_office:DEA-C", "FY2016", Quality(30, 30, 30)), dea)},
+  });
+  EXPECT_FALSE(Hidden(out, "agency:DEA", "FY2016", "arrests_unsentenced"));
+  EXPECT_TRUE(
+      Hidden(out, "field_office:DEA-A", "FY2016", "arrests_unsentenced"));
+  // 60 − 25 − 30 = 5 would give A back: B (the smaller) goes too.
+  EXPECT_TRUE(
+      Hidden(out, "field_office:DEA-B", "FY2016", "arrests_unsentenced"));
+  EXPECT_FALSE(
+      Hidden(out, "field_office:DEA-C", "FY2016", "arrests_unsentenced"));
+  // Every arrest names its office: nothing small, all shown.
+  EXPECT_FALSE(Hidden(out, "field_office:DEA-A", "FY2016",
+                      "coverage:arrest.field_office"));
+  EXPECT_FALSE(Hidden(out, "field_office:DEA-A", "FY2016", "arrests"));
+}
+
 TEST(DisclosureTest, SameInputsSameBytes) {
   std::map<UnitPeriod, PublicInput> in = {
       {{"agency:DEA", "FY2016"}, In(Card("agency:DEA", "FY2016", 60, 12))},

@@ -31,6 +31,7 @@ constexpr char kCommunityGroup[] = "Community change since the first period";
 constexpr char kProsecutionGroup[] = "From arrest to sentence";
 constexpr char kTablesGroup[] = "Sentencing Commission tables";
 constexpr char kSeizuresGroup[] = "Seizures";
+constexpr char kQualityGroup[] = "Data quality";
 
 // `national:US` holds every record of any agency or district unit.
 const std::vector<std::string> kArrestUnits = {"agency", "field_office",
@@ -624,6 +625,63 @@ void AddSeizureIndicators(std::vector<IndicatorDef>* r) {
   r->push_back(std::move(value));
 }
 
+// How complete and consistent the reports behind a unit-period are
+// (SPEC §10's data-quality flags). People and record counts like the rest:
+// disclosure control protects them the same way.
+void AddQualityIndicators(std::vector<IndicatorDef>* r) {
+  r->push_back(Count(
+      "arrests_unsentenced", "arrests_unsentenced",
+      {"Arrests never matched to a sentencing",
+       "Arrests in the period whose person has no sentencing record in the "
+       "same case (yet): cases still open, dropped, or a sentencing the "
+       "courts never reported.",
+       "count", kQualityGroup},
+      kArrestUnits));
+  r->push_back(Count(
+      "sentenced_without_arrest", "sentenced_without_arrest",
+      {"Sentencings with no arrest",
+       "People sentenced in the period (in the sentencing's district and "
+       "nationally) for whom no agency reported an arrest in the same case.",
+       "count", kQualityGroup},
+      {"district", "national"}));
+  // Coverage of the optional fields the indicators read; each member is the
+  // share of its body's counted records that give the field. Fields intake
+  // requires are always given; fields whose empty value means something
+  // (an arrest with no claim_id is simply not claimed) are not listed.
+  IndicatorDef coverage =
+      Entry("coverage:",
+            {"Coverage of optional fields",
+             "Per optional report field the indicators read: the share of the "
+             "records counted here that give it.",
+             "pct", kQualityGroup},
+            {}, kSentencedUnits, {Kind::kShare, "", "", false, {}});
+  // member -> (k, n) components.
+  const std::vector<
+      std::tuple<std::string, std::string, std::string, std::string>>
+      members = {
+          {"arrest.field_office", "arrests_with_field_office", "arrests",
+           "Arrests naming a field office"},
+          {"sentencing.drug_weight_grams", "sentenced_with_drug_weight",
+           "sentenced", "Sentencings giving a drug weight"},
+      };
+  std::vector<std::tuple<std::string, std::string, std::string>> cells;
+  for (const auto& [member, k, n, label] : members) {
+    coverage.inputs.push_back(k);
+    coverage.inputs.push_back(n);
+    coverage.member_rules[member] = ShareRule(n, k);
+    coverage.member_labels[member] = label;
+    cells.emplace_back("coverage:" + member, k, n);
+  }
+  coverage.compute = [cells](const IndicatorInput& in,
+                             std::vector<v1::Indicator>* out) {
+    for (const auto& [name, k, n] : cells) {
+      const int64_t den = Field(in.c, n);
+      out->push_back(RatioCell(name, Field(in.c, k), den, den));
+    }
+  };
+  r->push_back(std::move(coverage));
+}
+
 // A count from the agency's reference facts.
 IndicatorDef ReferenceCount(const std::string& name,
                             int64_t AgencyYearReference::*field,
@@ -779,6 +837,7 @@ const std::vector<IndicatorDef>& Indicators() {
     AddSentenceIndicators(r);
     AddTableIndicators(r);
     AddSeizureIndicators(r);
+    AddQualityIndicators(r);
     AddReferenceIndicators(r);
     AddCommunityIndicators(r);
     return r;

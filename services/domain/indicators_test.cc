@@ -441,7 +441,7 @@ TEST(ProsecutionIndicatorsTest, RegistryEntries) {
       }
     }
   }
-  EXPECT_EQ(registry[at + 1 + expected.size()].name, "org_outcomes_reported");
+  EXPECT_EQ(registry[at + 1 + expected.size()].name, "arrests_unsentenced");
   EXPECT_EQ(FindIndicator("median_sentence_months")->format, "months");
   EXPECT_EQ(FindIndicator("seized_value_usd")->format, "usd");
   EXPECT_EQ(FindIndicator("function_share:X")

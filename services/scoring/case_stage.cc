@@ -21,6 +21,8 @@ struct CaseStage::Batch {
   std::map<std::string, CaseState> cases;
   std::set<std::string> reopened;
   std::vector<std::pair<std::string, std::string>> joined;  // case, pid
+  // case_id -> the reports (`reporter/report_id`) that changed it.
+  std::map<std::string, std::set<std::string>> changed_by;
 };
 
 CaseStage::CaseStage(store::KvStore* store, std::string reports_topic,
@@ -68,9 +70,12 @@ absl::Status CaseStage::ApplyRecord(store::KvTx& tx, const kafka::Record& r,
     FRUITION_ASSIGN_OR_RETURN(CaseState * s, load(report.case_id()));
     s->set_partition(r.partition);
     const std::string before = SerializeDeterministic(s->latest());
-    if (ApplyCaseReport(report, s) &&
-        SerializeDeterministic(s->latest()) != before) {
-      batch->reopened.insert(report.case_id());
+    if (ApplyCaseReport(report, s)) {
+      batch->changed_by[report.case_id()].insert(
+          ReportRef(report.reporter(), report.report_id()));
+      if (SerializeDeterministic(s->latest()) != before) {
+        batch->reopened.insert(report.case_id());
+      }
     }
     return absl::OkStatus();
   }
@@ -119,9 +124,9 @@ absl::StatusOr<std::vector<stream::Output>> CaseStage::Apply(
   ContributionEmitter emitter(store_, kCaseIntents, contributions_topic_,
                               contribution_partitions_);
   for (auto& [case_id, s] : batch.cases) {
-    FRUITION_RETURN_IF_ERROR(emitter.Emit(tx, "case:" + case_id,
-                                          CaseContributions(s),
-                                          CasePossibleUnitPeriods(s), s));
+    FRUITION_RETURN_IF_ERROR(
+        emitter.Emit(tx, "case:" + case_id, CaseContributions(s),
+                     CasePossibleUnitPeriods(s), s, batch.changed_by[case_id]));
     tx.Put(kCases, case_id, SerializeDeterministic(s));
   }
   FRUITION_RETURN_IF_ERROR(emitter.Finish(&out));

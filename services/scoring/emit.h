@@ -40,6 +40,12 @@ inline constexpr size_t kMaxContributionBatchBytes = size_t{512} * 1024;
 // internal.Contribution holds (field 15 is reserved there).
 inline constexpr char kContributionBatchTag = (15 << 3) | 2;
 
+// How a scorecard's `changed_by` names a report: `reporter/report_id`.
+inline std::string ReportRef(const std::string& reporter,
+                             const std::string& report_id) {
+  return reporter + "/" + report_id;
+}
+
 // Whether `key` (unit \0 period) names a fiscal year, not a quarter.
 inline bool IsFiscalYearKey(const std::string& key) {
   const auto sep = key.rfind('\0');
@@ -70,11 +76,13 @@ class ContributionEmitter {
   // member's intents (written by Finish before anything is produced) so
   // that a crash between produce and commit re-emits those keys at a
   // higher version; the batch's commit (`tx`) settles them. Updates `s`;
-  // the caller puts it.
+  // the caller puts it. Every contribution queued names `changed_by` (the
+  // reports, `reporter/report_id`, that changed the member in this batch).
   template <typename State>
   absl::Status Emit(store::KvTx& tx, const std::string& member,
                     std::map<std::string, internal::Components> now,
-                    const std::set<std::string>& possible, State& s);
+                    const std::set<std::string>& possible, State& s,
+                    const std::set<std::string>& changed_by = {});
 
   // Writes every queued intent in one store write, then appends the queued
   // contributions to `out`: one record per partition (more if one would
@@ -99,7 +107,8 @@ template <typename State>
 absl::Status ContributionEmitter::Emit(
     store::KvTx& tx, const std::string& member,
     std::map<std::string, internal::Components> now,
-    const std::set<std::string>& possible, State& s) {
+    const std::set<std::string>& possible, State& s,
+    const std::set<std::string>& changed_by) {
   FRUITION_ASSIGN_OR_RETURN(
       const internal::Intents pending,
       store::GetProtoOrEmpty<internal::Intents>(tx, intents_table_, member));
@@ -150,6 +159,7 @@ absl::Status ContributionEmitter::Emit(
     contribution.set_member(member);
     contribution.set_version(version);
     *contribution.mutable_components() = c;
+    for (const std::string& ref : changed_by) contribution.add_changed_by(ref);
     (*s.mutable_emitted())[key] = std::move(c);
     (*s.mutable_emitted_version())[key] = version;
     (*produced.mutable_version())[key] = version;

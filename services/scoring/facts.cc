@@ -249,6 +249,10 @@ void AddArrests(const SubjectState& s,
   for (const auto* a : arrests) {
     Components c;
     c.set_arrests(1);
+    // Data quality: no sentencing of the subject in the arrest's case yet;
+    // a field office named.
+    c.set_arrests_unsentenced(s.sentencings().count(a->case_id()) == 0);
+    c.set_arrests_with_field_office(!a->field_office().empty());
     if (!a->claim_id().empty()) {
       c.set_claimed(1);
       const auto* as = AssessmentOf(s, a->reporter(), a->claim_id());
@@ -285,6 +289,7 @@ Components SentencedComponents(const v1::SentencingRecord& r,
   // The prosecution stage and the Sentencing Commission's tables.
   c.set_lnf_safety_valve(d.lnf && r.safety_valve() ? 1 : 0);
   c.set_sentence_months(r.sentence_months());
+  c.set_sentenced_with_drug_weight(r.drug_weight_grams() > 0 ? 1 : 0);
   domain::AddSentence(&c, r.sentence_months(), 1);
   if (auto t = rules.thresholds.find(r.drug());
       t != rules.thresholds.end() &&
@@ -350,6 +355,11 @@ void AddSentencings(const SubjectState& s,
     }
     c.set_claimed_priority(priority ? 1 : 0);
     c.set_wev_x800(d.score * best_x8);  // desert/100 × w × f, × 800
+    // Data quality: no arrest of the subject in the case (the record then
+    // counts in its district and national:US only).
+    bool arrested = false;
+    for (const auto* a : arrests) arrested |= a->case_id() == case_id;
+    c.set_sentenced_without_arrest(arrested ? 0 : 1);
     AddToUnits(UnitsOf(r.district(), case_id, arrests), sen.occurred_at(), c,
                out);
   }

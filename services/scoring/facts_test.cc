@@ -5,6 +5,7 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <map>
@@ -428,6 +429,9 @@ TEST(ContributionsTest, ArrestCountsInAgencyAndFieldOfficeForYearAndQuarter) {
   EXPECT_EQ(Keys(c), want);
   Components one;
   one.set_arrests(1);
+  // Data quality: not sentenced (yet); names its field office.
+  one.set_arrests_unsentenced(1);
+  one.set_arrests_with_field_office(1);
   // A field office's contributions also name its agency (disclosure
   // control links the two).
   Components in_office = one;
@@ -837,8 +841,9 @@ internal::CaseFact CaseFactOf(const std::string& case_id, int64_t at,
   c->mutable_opened()->set_agency("DEA");
   c->mutable_opened()->set_district("EDPA");
   c->mutable_opened()->set_origin(origin);
-  if (ocdetf)
+  if (ocdetf) {
     c->mutable_opened()->add_designations(v1::CASE_DESIGNATION_OCDETF);
+  }
   c->set_occurred_at(at);
   c->set_reporter("DEA");
   c->set_report_id(report_id);
@@ -1091,6 +1096,87 @@ TEST(CaseStageFactsTest, SeizureBeforeItsCaseIsCountedWhenTheCaseArrives) {
   EXPECT_EQ(moved.at(Key("district:SDNY", "FY2016")).seizures(), 1);
   EXPECT_EQ(CasePossibleUnitPeriods(s).count(Key("district:EDPA", "FY2016")),
             1u);
+}
+
+// ---------------------------------------------------------------------------
+// Data quality.
+
+// p: arrested by DEA (Philadelphia) in C1 and by the FBI (no field office)
+// in C2; sentenced in EDPA for C1 (500 g), and in SDNY for C3, with no
+// arrest and no weight.
+std::vector<v1::AgencyReport> QualityReports() {
+  auto c1 = LnfRecord(kPid, "EDPA");
+  c1.set_drug_weight_grams(500);
+  return {Arrest("DEA", "R-1", "C1", kPid, "A1", "DEA", "DEA-PHILADELPHIA",
+                 Utc(2016, 2, 10)),
+          Arrest("FBI", "R-2", "C2", kPid, "A2", "FBI", "", Utc(2016, 3, 10)),
+          Sentencing("USSC", "S-1", "C1", Utc(2016, 5, 10), c1),
+          Sentencing("USSC", "S-3", "C3", Utc(2016, 6, 10),
+                     LnfRecord(kPid, "SDNY"))};
+}
+
+TEST(DataQualityTest, UnmatchedArrestsAndSentencingsAndFieldCoverage) {
+  std::vector<v1::AgencyReport> reports = QualityReports();
+  std::vector<int> order = {0, 1, 2, 3};
+  int orders = 0;
+  do {
+    std::vector<v1::AgencyReport> in;
+    in.reserve(order.size());
+    for (int i : order) in.push_back(reports[static_cast<size_t>(i)]);
+    const auto c = Contribs(Apply(in));
+    const std::string why = ::testing::PrintToString(order);
+    const auto fy = [&](const std::string& unit) {
+      return c.count(Key(unit, "FY2016")) ? c.at(Key(unit, "FY2016"))
+                                          : Components();
+    };
+    // DEA's arrest has its sentencing; the FBI's has none.
+    EXPECT_EQ(fy("agency:DEA").arrests_unsentenced(), 0) << why;
+    EXPECT_EQ(fy("agency:DEA").arrests_with_field_office(), 1) << why;
+    EXPECT_EQ(fy("agency:FBI").arrests(), 1) << why;
+    EXPECT_EQ(fy("agency:FBI").arrests_unsentenced(), 1) << why;
+    EXPECT_EQ(fy("agency:FBI").arrests_with_field_office(), 0) << why;
+    EXPECT_EQ(c.at(Key("agency:FBI", "FY2016Q2")).arrests_unsentenced(), 1)
+        << why;
+    // EDPA's record has an arrest and a weight; SDNY's neither.
+    EXPECT_EQ(fy("district:EDPA").sentenced_without_arrest(), 0) << why;
+    EXPECT_EQ(fy("district:EDPA").sentenced_with_drug_weight(), 1) << why;
+    EXPECT_EQ(fy("district:SDNY").sentenced_without_arrest(), 1) << why;
+    EXPECT_EQ(fy("district:SDNY").sentenced_with_drug_weight(), 0) << why;
+    EXPECT_EQ(c.at(Key("district:SDNY", "FY2016Q3")).sentenced_without_arrest(),
+              1)
+        << why;
+    // The sentencing without an arrest counts in no agency.
+    EXPECT_EQ(fy("agency:DEA").sentenced(), 1) << why;
+    EXPECT_EQ(fy("agency:DEA").sentenced_without_arrest(), 0) << why;
+    const Components us = fy("national:US");
+    EXPECT_EQ(us.arrests(), 2) << why;
+    EXPECT_EQ(us.arrests_unsentenced(), 1) << why;
+    EXPECT_EQ(us.arrests_with_field_office(), 1) << why;
+    EXPECT_EQ(us.sentenced(), 2) << why;
+    EXPECT_EQ(us.sentenced_without_arrest(), 1) << why;
+    EXPECT_EQ(us.sentenced_with_drug_weight(), 1) << why;
+    ++orders;
+  } while (std::next_permutation(order.begin(), order.end()));
+  EXPECT_EQ(orders, 24);
+}
+
+TEST(DataQualityTest, AnArrestIsUnsentencedUntilItsCasesSentencing) {
+  const auto arrest =
+      Arrest("DEA", "R-1", "C1", kPid, "A1", "DEA", "", Utc(2016, 2, 10));
+  SubjectState s = Apply({arrest});
+  EXPECT_EQ(Contribs(s).at(Key("agency:DEA", "FY2016")).arrests_unsentenced(),
+            1);
+  // A sentencing in another case does not match it.
+  ApplyReport(
+      Sentencing("USSC", "S-9", "C9", Utc(2016, 5, 1), LnfRecord(kPid, "EDPA")),
+      &s);
+  EXPECT_EQ(Contribs(s).at(Key("agency:DEA", "FY2016")).arrests_unsentenced(),
+            1);
+  ApplyReport(
+      Sentencing("USSC", "S-1", "C1", Utc(2016, 5, 1), LnfRecord(kPid, "EDPA")),
+      &s);
+  EXPECT_EQ(Contribs(s).at(Key("agency:DEA", "FY2016")).arrests_unsentenced(),
+            0);
 }
 
 }  // namespace

@@ -107,6 +107,11 @@ Components Population() {
   c.set_heavy(2);
   c.set_heavy_lnf_function(1);
   c.set_sentence_months(300);
+  // Data quality: one arrest unmatched, every sentencing with an arrest;
+  // 3 of 4 arrests name a field office, 4 of 5 sentencings a weight.
+  c.set_arrests_unsentenced(1);
+  c.set_arrests_with_field_office(3);
+  c.set_sentenced_with_drug_weight(4);
   domain::AddSentence(&c, 60, 5);
   c.set_ocdetf_sentenced(2);
   c.set_ocdetf_lnf(1);
@@ -138,6 +143,18 @@ TEST(IndicatorsTest, SentencingIndicators) {
   ExpectValue(got, "fruition_gap", 0.6 - 0.4, 5);
   ExpectValue(got, "weighted_enforcement_value", 3.23125, 5);
   ExpectValue(got, "declined_then_charged_elsewhere", 1, 1);
+}
+
+TEST(IndicatorsTest, DataQualityIndicators) {
+  const auto got = Compute(Population());
+  ExpectValue(got, "arrests_unsentenced", 1, 1);
+  ExpectValue(got, "sentenced_without_arrest", 0, 0);
+  ExpectValue(got, "coverage:arrest.field_office", 0.75, 4);
+  ExpectValue(got, "coverage:sentencing.drug_weight_grams", 0.8, 5);
+  // Nobody counted: no coverage to speak of.
+  const auto none = Compute(Components());
+  EXPECT_FALSE(none.at("coverage:arrest.field_office").defined());
+  EXPECT_FALSE(none.at("coverage:sentencing.drug_weight_grams").defined());
 }
 
 TEST(IndicatorsTest, FruitionGapCanBeNegative) {
@@ -282,6 +299,10 @@ TEST(IndicatorsTest, EveryIndicatorOnce) {
       "origin_lnf_share:CASE_ORIGIN_OTHER",
       "seizures",
       "seized_value_usd",
+      "arrests_unsentenced",
+      "sentenced_without_arrest",
+      "coverage:arrest.field_office",
+      "coverage:sentencing.drug_weight_grams",
       "org_outcomes_reported",
       "pending_counted_as_dismantled",
       "target_ratio:PERFORMANCE_MEASURE_ARRESTS",
@@ -432,13 +453,16 @@ TEST(SuppressTest, ComputedPopulationPublicView) {
     EXPECT_EQ(i.value(), 0) << i.name();
     if (i.n() == 0) {
       EXPECT_FALSE(i.suppressed()) << i.name();
-      EXPECT_EQ(i.name().rfind("origin_lnf_share:", 0), 0u) << i.name();
+      EXPECT_TRUE(i.name().rfind("origin_lnf_share:", 0) == 0 ||
+                  i.name() == "sentenced_without_arrest")
+          << i.name();
       ++empty;
     } else {
       EXPECT_TRUE(i.suppressed()) << i.name();
     }
   }
-  EXPECT_EQ(empty, 5);  // six origins, one with people
+  // Six origins, one with people; no sentencing without an arrest.
+  EXPECT_EQ(empty, 6);
 }
 
 }  // namespace

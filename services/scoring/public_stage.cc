@@ -118,6 +118,9 @@ absl::Status PublicStage::Recompute(store::KvTx& tx,
   for (auto& [up, o] : domain::ComputePublicViews(in)) {
     const internal::PublicViewState& old = before[up];
     v1::Scorecard& card = o.card;
+    // Which reports changed a card is for overseers only.
+    card.clear_changed_by();
+    card.clear_changed_by_count();
     card.set_scorecard_id(
         privacy::Sha256Hex(SerializeDeterministic(card)).substr(0, 32));
     if (old.has_card() && old.card().scorecard_id() == card.scorecard_id()) {

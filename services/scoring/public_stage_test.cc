@@ -122,6 +122,24 @@ TEST(PublicStageTest, ProducesPublicViewsWithLinkedSetsApplied) {
   EXPECT_FALSE(Cell(*a, "sentenced").defined());
 }
 
+TEST(PublicStageTest, APublicViewNamesNoReport) {
+  Runner r("changedby");
+  auto base = Base("district:EDPA", "FY2016", 40, 20);
+  base.mutable_card()->add_changed_by("USSC/S-1");
+  base.mutable_card()->add_changed_by("USSC/S-2");
+  base.mutable_card()->set_changed_by_count(2);
+  auto out = r.Run({At(base, 0)});
+  ASSERT_EQ(out.size(), 1u);
+  v1::Scorecard c;
+  ASSERT_TRUE(c.ParseFromString(out[0].value));
+  EXPECT_TRUE(c.changed_by().empty());
+  EXPECT_EQ(c.changed_by_count(), 0);
+  const auto view = r.View("district:EDPA", "FY2016");
+  ASSERT_TRUE(view);
+  EXPECT_TRUE(view->changed_by().empty());
+  EXPECT_EQ(view->changed_by_count(), 0);
+}
+
 TEST(PublicStageTest, AnUnchangedViewIsNotProducedAgain) {
   Runner r("unchanged");
   auto first = r.Run({At(Base("district:EDPA", "FY2016", 40, 20), 0)});

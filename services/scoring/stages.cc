@@ -37,6 +37,9 @@ using store::SplitKey;
 using domain::FiscalYearBounds;
 using domain::YearOf;
 
+// A card lists at most this many of the reports that changed it.
+constexpr int kMaxChangedBy = 50;
+
 bool IsZero(const Components& c) { return SerializeDeterministic(c).empty(); }
 
 // The owner of an org (the reporter of its first designation in log order)
@@ -89,13 +92,14 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
     store::KvTx& tx, const std::vector<kafka::Record>& records,
     const std::set<int32_t>& owned) {
   (void)owned;
-  std::map<std::string, SubjectState> subjects;  // loaded, dirty
-  FRUITION_RETURN_IF_ERROR(ApplyRecords(tx, records, &subjects));
+  std::map<std::string, SubjectState> subjects;             // loaded, dirty
+  std::map<std::string, std::set<std::string>> changed_by;  // pid -> refs
+  FRUITION_RETURN_IF_ERROR(ApplyRecords(tx, records, &subjects, &changed_by));
   std::vector<stream::Output> out;
   ContributionEmitter emitter(store_, kIntents, contributions_topic_,
                               rules_.contribution_partitions);
   for (auto& [pid, s] : subjects) {
-    FRUITION_RETURN_IF_ERROR(Emit(tx, pid, s, &emitter, &out));
+    FRUITION_RETURN_IF_ERROR(Emit(tx, pid, s, changed_by[pid], &emitter, &out));
   }
   FRUITION_RETURN_IF_ERROR(emitter.Finish(&out));
   return out;
@@ -103,7 +107,8 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::Apply(
 
 absl::Status Stage1::ApplyRecords(
     const store::KvTx& tx, const std::vector<kafka::Record>& records,
-    std::map<std::string, SubjectState>* subjects) const {
+    std::map<std::string, SubjectState>* subjects,
+    std::map<std::string, std::set<std::string>>* changed_by) const {
   // Stored state that does not parse is DATA_LOSS: never reset and written
   // back empty.
   auto state = [&](const std::string& pid) -> absl::StatusOr<SubjectState*> {
@@ -123,7 +128,10 @@ absl::Status Stage1::ApplyRecords(
       if (pid.empty()) continue;
       FRUITION_ASSIGN_OR_RETURN(SubjectState * s, state(pid));
       s->set_partition(r.partition);
-      ApplyReport(report, s);
+      if (ApplyReport(report, s)) {
+        (*changed_by)[pid].insert(
+            ReportRef(report.reporter(), report.report_id()));
+      }
     } else if (r.topic == assessments_topic_) {
       v1::LinkAssessment a;
       if (!a.ParseFromString(r.value)) {
@@ -141,17 +149,24 @@ absl::Status Stage1::ApplyRecords(
       if (f.subject_pid().empty()) continue;
       FRUITION_ASSIGN_OR_RETURN(SubjectState * s, state(f.subject_pid()));
       s->set_partition(r.partition);
-      ApplyCaseFact(f, s);
+      // The case_opened that changed the subject's case.
+      if (ApplyCaseFact(f, s) && !f.case_().report_id().empty()) {
+        (*changed_by)[f.subject_pid()].insert(
+            ReportRef(f.case_().reporter(), f.case_().report_id()));
+      }
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status Stage1::Emit(store::KvTx& tx, const std::string& pid,
-                          SubjectState& s, ContributionEmitter* emitter,
+                          SubjectState& s,
+                          const std::set<std::string>& changed_by,
+                          ContributionEmitter* emitter,
                           std::vector<stream::Output>* out) const {
-  FRUITION_RETURN_IF_ERROR(emitter->Emit(
-      tx, pid, Contributions(s, *rules_.desert), PossibleUnitPeriods(s), s));
+  FRUITION_RETURN_IF_ERROR(
+      emitter->Emit(tx, pid, Contributions(s, *rules_.desert),
+                    PossibleUnitPeriods(s), s, changed_by));
   Announce(pid, s, out);
   tx.Put(kSubjects, pid, SerializeDeterministic(s));
   return absl::OkStatus();
@@ -226,6 +241,7 @@ struct Stage2::Batch {
   std::map<std::string, internal::PublicBaseState> bases;
   std::map<std::string, Contribution> members;  // unit \0 period \0 member
   std::set<std::string> dirty;                  // unit \0 period
+  ChangedBy changed_by;  // unit \0 period -> reports that changed it
 
   // The stored row of `key` in `table` (loaded into `rows` once; empty if
   // absent). DATA_LOSS if its bytes do not parse.
@@ -280,6 +296,12 @@ absl::Status Stage2::ApplyContribution(const store::KvTx& tx, Contribution c,
                             Batch::Row(tx, kTotals, up, &batch->totals));
   AddComponents(before->components(), -1, totals);
   AddComponents(c.components(), 1, totals);
+  // The reports that changed the member name the card (a re-emission of
+  // what is stored changed nothing); they are never stored.
+  if (!MessageDifferencer::Equals(before->components(), c.components())) {
+    batch->changed_by[up].insert(c.changed_by().begin(), c.changed_by().end());
+  }
+  c.clear_changed_by();
   *c.mutable_base() = std::move(*before->mutable_base());
   c.set_base_epoch(before->base_epoch());
   *before = std::move(c);
@@ -303,6 +325,7 @@ absl::Status Stage2::DeriveFiscalYear(const store::KvTx& tx,
   c.set_period(fy);
   c.set_member(quarter.member());
   c.set_version(quarter.version());
+  *c.mutable_changed_by() = quarter.changed_by();
   for (const char* q : {"Q1", "Q2", "Q3", "Q4"}) {
     FRUITION_ASSIGN_OR_RETURN(
         const Contribution* m,
@@ -356,6 +379,7 @@ absl::Status Stage2::ApplyContributionRecord(const store::KvTx& tx,
       quarter.set_period(c.period());
       quarter.set_member(c.member());
       quarter.set_version(c.version());
+      *quarter.mutable_changed_by() = c.changed_by();
     }
     FRUITION_RETURN_IF_ERROR(ApplyContribution(tx, std::move(cs[i]), batch));
     if (last_of_year) {
@@ -426,18 +450,19 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
       if (!report.ParseFromString(r.value)) {
         return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
       }
-      FRUITION_RETURN_IF_ERROR(
-          ApplyReference(tx, r.value, report, owned, &batch.dirty));
+      FRUITION_RETURN_IF_ERROR(ApplyReference(tx, r.value, report, owned,
+                                              &batch.dirty, &batch.changed_by));
     }
   }
   batch.Write(tx);
-  return Rebuild(tx, batch.dirty);
+  return Rebuild(tx, batch.dirty, batch.changed_by);
 }
 
 absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,
                                     const v1::AgencyReport& report,
                                     const std::set<int32_t>& owned,
-                                    std::set<std::string>* dirty) const {
+                                    std::set<std::string>* dirty,
+                                    ChangedBy* changed_by) const {
   const std::string id = JoinKey({report.reporter(), report.report_id()});
   // One (reporter, report_id) counts once: the first in log order
   // (SPEC §2), whatever body a later one carries.
@@ -506,7 +531,9 @@ absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,
       break;
   }
   for (const std::string& up : units) {
-    if (Owns(SplitKey(up)[0], owned)) dirty->insert(up);
+    if (!Owns(SplitKey(up)[0], owned)) continue;
+    dirty->insert(up);
+    (*changed_by)[up].insert(ReportRef(report.reporter(), report.report_id()));
   }
   return absl::OkStatus();
 }
@@ -546,7 +573,8 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::OnAssigned(
   for (const std::string& up : ups) {
     if (Owns(SplitKey(up)[0], added)) dirty.insert(up);
   }
-  return Rebuild(tx, dirty);
+  // No report changed them: the cards move to this instance.
+  return Rebuild(tx, dirty, {});
 }
 
 namespace {
@@ -669,7 +697,9 @@ std::optional<CommunityChange> CommunityChangeOf(const std::string& area,
 }  // namespace
 
 absl::StatusOr<std::vector<stream::Output>> Stage2::Rebuild(
-    store::KvTx& tx, const std::set<std::string>& dirty) const {
+    store::KvTx& tx, const std::set<std::string>& dirty,
+    const ChangedBy& changed_by) const {
+  static const std::set<std::string> kNone;
   std::vector<stream::Output> out;
   if (dirty.empty()) return out;
   // Reference facts, read once per batch, and only when they feed a card.
@@ -690,8 +720,10 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Rebuild(
     if (fiscal_year && unit.rfind("area:", 0) == 0) {
       change = CommunityChangeOf(unit.substr(5), YearOf(period), reference);
     }
-    FRUITION_RETURN_IF_ERROR(RebuildCard(tx, up, ref ? &*ref : nullptr,
-                                         change ? &*change : nullptr, &out));
+    const auto by = changed_by.find(up);
+    FRUITION_RETURN_IF_ERROR(
+        RebuildCard(tx, up, ref ? &*ref : nullptr, change ? &*change : nullptr,
+                    by == changed_by.end() ? kNone : by->second, &out));
   }
   return out;
 }
@@ -699,6 +731,7 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Rebuild(
 absl::Status Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
                                  const AgencyYearReference* ref,
                                  const CommunityChange* change,
+                                 const std::set<std::string>& changed_by,
                                  std::vector<stream::Output>* out) const {
   const auto parts = SplitKey(up);
   const std::string& unit = parts[0];
@@ -742,6 +775,12 @@ absl::Status Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
     return absl::OkStatus();
   }
   card.set_revision(stored ? stored->revision() + 1 : 1);
+  // After the id: which reports changed it is not its content.
+  for (const std::string& ref : changed_by) {
+    if (card.changed_by_size() == kMaxChangedBy) break;
+    card.add_changed_by(ref);
+  }
+  card.set_changed_by_count(static_cast<int64_t>(changed_by.size()));
   if (empty) {
     // Nothing is counted here any more (e.g. an amended judgment moved
     // the only sentenced person): subscribers get the empty card once,

@@ -98,15 +98,20 @@ class Stage1 : public stream::Handler {
 
  private:
   // Applies reports and assessments to the states of their subjects
-  // (loaded into `subjects` as they are first named).
+  // (loaded into `subjects` as they are first named); `changed_by` gets,
+  // per subject, the reports (`reporter/report_id`, also a case_opened's
+  // that a case fact carries) that changed its facts.
   absl::Status ApplyRecords(
       const store::KvTx& tx, const std::vector<kafka::Record>& records,
-      std::map<std::string, internal::SubjectState>* subjects) const;
+      std::map<std::string, internal::SubjectState>* subjects,
+      std::map<std::string, std::set<std::string>>* changed_by) const;
   // Queues the contributions of subject `pid` that changed (zeros where it
-  // no longer counts) and their intents in `emitter`, appends its case
-  // announcements to `out` and puts its state.
+  // no longer counts) and their intents in `emitter`, naming `changed_by`,
+  // appends its case announcements to `out` and puts its state.
   absl::Status Emit(store::KvTx& tx, const std::string& pid,
-                    internal::SubjectState& s, ContributionEmitter* emitter,
+                    internal::SubjectState& s,
+                    const std::set<std::string>& changed_by,
+                    ContributionEmitter* emitter,
                     std::vector<stream::Output>* out) const;
   // Appends a case-members record for each case of `s` not announced yet.
   void Announce(const std::string& pid, internal::SubjectState& s,
@@ -145,24 +150,31 @@ class Stage2 : public stream::Handler {
       const std::string& period);
 
  private:
+  // unit \0 period -> the reports (`reporter/report_id`) whose facts
+  // changed it in a batch (a card's changed_by).
+  using ChangedBy = std::map<std::string, std::set<std::string>>;
   // Rebuilds the scorecards of `dirty` (unit \0 period keys); outputs those
-  // that changed.
+  // that changed, naming the reports `changed_by` lists for them.
   absl::StatusOr<std::vector<stream::Output>> Rebuild(
-      store::KvTx& tx, const std::set<std::string>& dirty) const;
+      store::KvTx& tx, const std::set<std::string>& dirty,
+      const ChangedBy& changed_by) const;
   // Rebuilds one unit-period's card (and what its public view rests on)
-  // from its totals and the reference facts that feed it (null: none).
+  // from its totals and the reference facts that feed it (null: none);
+  // the card names `changed_by` if it changed.
   absl::Status RebuildCard(store::KvTx& tx, const std::string& up,
                            const AgencyYearReference* ref,
                            const CommunityChange* change,
+                           const std::set<std::string>& changed_by,
                            std::vector<stream::Output>* out) const;
   bool Owns(const std::string& unit, const std::set<int32_t>& owned) const;
   // Stores a reference record (`bytes`, read as `report`) the first time
   // its (reporter, report_id) is seen; adds the owned agency and area
-  // unit-periods it feeds to `dirty`.
+  // unit-periods it feeds to `dirty`, and the report to their `changed_by`.
   absl::Status ApplyReference(store::KvTx& tx, const std::string& bytes,
                               const v1::AgencyReport& report,
                               const std::set<int32_t>& owned,
-                              std::set<std::string>* dirty) const;
+                              std::set<std::string>* dirty,
+                              ChangedBy* changed_by) const;
   // Whether `report` (an org_designated) counts: by the org's owner, the
   // reporter of its first designation in log order (SPEC §1). One org's
   // designations share a key, hence a partition of the reference topic, so

@@ -1653,5 +1653,144 @@ TEST(ContributionFormatTest, LargeBatchesAreSplit) {
   EXPECT_TRUE(std::is_sorted(units.begin(), units.end()));
 }
 
+// ---------------------------------------------------------------------------
+// Which reports changed a card (Scorecard.changed_by).
+
+// The cards produced in `out` (fruition.scores.v1), by unit \0 period.
+std::map<std::string, v1::Scorecard> Produced(
+    const std::vector<stream::Output>& out) {
+  std::map<std::string, v1::Scorecard> cards;
+  for (const auto& o : out) {
+    v1::Scorecard c;
+    EXPECT_TRUE(c.ParseFromString(o.value));
+    cards[Key(c.unit(), c.period())] = c;
+  }
+  return cards;
+}
+
+std::vector<std::string> ChangedBy(const v1::Scorecard& c) {
+  return {c.changed_by().begin(), c.changed_by().end()};
+}
+
+using Refs = std::vector<std::string>;
+
+TEST(ChangedByTest, ACardNamesExactlyTheReportsThatChangedIt) {
+  Stage1Runner s1("changed1");
+  Stage2Runner s2("changed2");
+  // R1, R2 (DEA's arrests, FY2016Q2) in one batch.
+  auto cards = Produced(
+      s2.Feed(s1.Run({ArrestIn("p1", "C1", "A1", "", Utc(2016, 2, 10)),
+                      ArrestIn("p2", "C2", "A2", "", Utc(2016, 2, 11))})));
+  for (const char* period : {"FY2016", "FY2016Q2"}) {
+    for (const char* unit : {"agency:DEA", "field_office:DEA-PHILADELPHIA"}) {
+      const auto& c = cards[Key(unit, period)];
+      EXPECT_EQ(ChangedBy(c), (Refs{"DEA/R-A1", "DEA/R-A2"})) << unit << period;
+      EXPECT_EQ(c.changed_by_count(), 2) << unit << period;
+    }
+  }
+  // The stored (restricted) card names them too.
+  EXPECT_EQ(ChangedBy(*s2.Card("agency:DEA", "FY2016")),
+            (Refs{"DEA/R-A1", "DEA/R-A2"}));
+
+  // Since the previous revision: only p1's sentencing. It changes the
+  // agency (the arrest's), EDPA and the arrest's quarter (the arrest is
+  // no longer unsentenced), not the other field office's cards.
+  cards = Produced(s2.Feed(s1.Run(
+      {SentencingIn("S-1", "C1", Utc(2016, 5, 10), Record("p1", "EDPA"))})));
+  EXPECT_EQ(ChangedBy(cards[Key("agency:DEA", "FY2016")]), Refs{"USSC/S-1"});
+  EXPECT_EQ(ChangedBy(cards[Key("agency:DEA", "FY2016Q2")]), Refs{"USSC/S-1"});
+  EXPECT_EQ(ChangedBy(cards[Key("district:EDPA", "FY2016")]), Refs{"USSC/S-1"});
+  EXPECT_EQ(cards[Key("district:EDPA", "FY2016")].changed_by_count(), 1);
+  for (const auto& [key, card] : cards) {
+    EXPECT_EQ(ChangedBy(card), Refs{"USSC/S-1"})
+        << card.unit() << card.period();
+  }
+
+  // A duplicate of R1 changes nothing: no card.
+  EXPECT_TRUE(
+      s2.Feed(s1.Run({ArrestIn("p1", "C1", "A1", "", Utc(2016, 2, 10))}))
+          .empty());
+}
+
+TEST(ChangedByTest, TheScorecardIdStaysAFunctionOfTheContent) {
+  // The same reports in one batch and in three: the same final content and
+  // id, but each last card names only its own batch's reports.
+  const std::vector<Input> in = {
+      ArrestIn("p1", "C1", "A1", "", Utc(2016, 2, 10)),
+      ArrestIn("p2", "C2", "A2", "", Utc(2016, 2, 11)),
+      ArrestIn("p3", "C3", "A3", "", Utc(2016, 2, 12))};
+  Stage1Runner one1("idone1"), many1("idmany1");
+  Stage2Runner one2("idone2"), many2("idmany2");
+  RunAll({in}, &one1, &one2);
+  RunAll(Split(in, 1), &many1, &many2);
+  const auto a = one2.Card("agency:DEA", "FY2016");
+  const auto b = many2.Card("agency:DEA", "FY2016");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->scorecard_id(), b->scorecard_id());
+  EXPECT_EQ(ChangedBy(*a), (Refs{"DEA/R-A1", "DEA/R-A2", "DEA/R-A3"}));
+  EXPECT_EQ(ChangedBy(*b), Refs{"DEA/R-A3"});
+}
+
+TEST(ChangedByTest, AtMostFiftyAreListedAndAllCounted) {
+  Stage1Runner s1("many1");
+  Stage2Runner s2("many2");
+  std::vector<Input> in;
+  Refs want;
+  for (int i = 0; i < 60; ++i) {
+    const std::string id = StrCat("A", 100 + i);
+    in.push_back(
+        ArrestIn(StrCat("m", i), StrCat("K", i), id, "", Utc(2016, 2, 10)));
+    want.push_back("DEA/R-" + id);
+  }
+  std::shuffle(in.begin(), in.end(), std::mt19937(7));
+  std::sort(want.begin(), want.end());
+  want.resize(50);
+  auto cards = Produced(s2.Feed(s1.Run(in)));
+  const auto& c = cards[Key("agency:DEA", "FY2016")];
+  EXPECT_EQ(ChangedBy(c), want);
+  EXPECT_EQ(c.changed_by_count(), 60);
+}
+
+TEST(ChangedByTest, ReferenceReportsNameTheCardsTheyChange) {
+  Stage1Runner s1("refby1");
+  Stage2Runner s2("refby2");
+  s2.Feed(s1.Run(ThreeDeaArrests()));
+  auto cards = Produced(s2.FeedInputs(
+      {TargetIn("T-5", v1::PERFORMANCE_MEASURE_ARRESTS, 2),
+       TargetIn("T-3", v1::PERFORMANCE_MEASURE_CPOT_DISMANTLED, 1),
+       OutcomeIn("O-1", "ORG-1", v1::ORG_OUTCOME_DISMANTLED, false, 2016)}));
+  EXPECT_EQ(ChangedBy(cards[Key("agency:DEA", "FY2016")]),
+            (Refs{"DEA/O-1", "DEA/T-3", "DEA/T-5"}));
+  // A designation changes the outcome's year (ORG-1 becomes CPOT, so the
+  // CPOT target's ratio moves).
+  cards = Produced(s2.FeedInputs(
+      {DesignatedIn("D-1", "ORG-1", v1::TIER_CPOT, Utc(2015, 1, 1))}));
+  ASSERT_EQ(cards.count(Key("agency:DEA", "FY2016")), 1u);
+  EXPECT_EQ(ChangedBy(cards[Key("agency:DEA", "FY2016")]), Refs{"DEA/D-1"});
+}
+
+TEST(ChangedByTest, RebuildsOnAssignmentNameNoReport) {
+  Stage2Runner s2("assignby", {});
+  s2.FeedInputs({TargetIn("T-5", v1::PERFORMANCE_MEASURE_ARRESTS, 2)});
+  const auto cards = Produced(s2.Assign({kDeaPartition}));
+  ASSERT_EQ(cards.count(Key("agency:DEA", "FY2016")), 1u);
+  EXPECT_TRUE(cards.at(Key("agency:DEA", "FY2016")).changed_by().empty());
+}
+
+TEST(ChangedByTest, CaseReportsNameTheCardsTheirCaseChanges) {
+  JoinRunner j("casesby");
+  Stage2Runner s2("casesby2");
+  j.Run(JoinInputs(), &s2);
+  // A seizure (the case stage's contribution).
+  j.Run({SeizureIn("Z-9", "C1", Utc(2016, 3, 5), 10)}, &s2);
+  EXPECT_EQ(ChangedBy(*s2.Card("district:EDPA", "FY2016")), Refs{"DEA/Z-9"});
+  // A later case_opened: the members' origins change through the case
+  // facts it reaches stage 1 by.
+  j.Run({CaseOpenedIn("O-9", "C1", Utc(2016, 1, 20), v1::CASE_ORIGIN_INFORMANT,
+                      true)},
+        &s2);
+  EXPECT_EQ(ChangedBy(*s2.Card("district:EDPA", "FY2016")), Refs{"DEA/O-9"});
+}
+
 }  // namespace
 }  // namespace fruition::scoring

@@ -116,6 +116,10 @@ struct Parts {
   int64_t lnf_mm = 0, lnf_safety_valve = 0, mm_sentenced = 0, below_mm = 0;
   int64_t heavy = 0, heavy_lnf = 0, ocdetf = 0, ocdetf_lnf = 0;
   int64_t sentence_months = 0, seizures = 0, seized_cents = 0;
+  // Data quality: arrests with no sentencing in their case, sentencings
+  // with no arrest, arrests naming a field office, sentencings with a
+  // drug weight.
+  int64_t unsentenced = 0, without_arrest = 0, with_office = 0, with_weight = 0;
   std::map<int64_t, int64_t> months;     // sentence months -> people
   std::map<std::string, int64_t> tally;  // "function:X", "origin_lnf:O", ...
 };
@@ -175,6 +179,7 @@ void CountTables(const v1::SentencingRecord& r, bool lnf,
                  Parts* p) {
   p->lnf_safety_valve += lnf && r.safety_valve();
   p->sentence_months += r.sentence_months();
+  p->with_weight += r.drug_weight_grams() > 0;
   ++p->months[r.sentence_months()];
   // The 10-year thresholds and the LNF function list are SPEC §4's, as
   // the desert score that shares them (domain::Score).
@@ -417,6 +422,8 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
       for (const std::string& unit : units) {
         for (Parts* p : add(unit, a.at)) {
           ++p->arrests;
+          p->unsentenced += sentencing.count({person, a.case_id}) == 0;
+          p->with_office += !a.field_office.empty();
           if (!a.claim_id.empty()) ++p->claimed;
           if (claim != nullptr &&
               claim->result == v1::ASSESSMENT_RESULT_SUBSTANTIATED) {
@@ -443,8 +450,10 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
         fixtures::ResultFactor(v1::ASSESSMENT_RESULT_UNSPECIFIED);  // unclaimed
     static const std::vector<Arrest> kNone;
     auto it = arrests.find(person);
+    bool arrested = false;
     for (const Arrest& a : it == arrests.end() ? kNone : it->second) {
       if (a.case_id != case_id) continue;
+      arrested = true;
       if (const Claim* claim = claim_of(a)) {
         const v1::Tier tier = tier_of(claim->org_id);
         priority |= IsPriority(tier);
@@ -462,6 +471,7 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
                     charged == charge.end() ? nullptr : charged->second,
                     opening == opened.end() ? nullptr : opening->second, p);
         ++p->sentenced;
+        p->without_arrest += !arrested;
         p->desert_sum += d.score;
         if (d.band == v1::DESERT_BAND_HIGH) ++p->high;
         if (d.lnf) {
@@ -794,6 +804,11 @@ void AddProsecutionIndicators(const Parts& p, const CountFn& count,
   }
   (*out)["seized_value_usd"] = {true, p.seized_cents / 100.0, p.seizures,
                                 Cell::kAmount};
+  // Data quality.
+  count("arrests_unsentenced", p.unsentenced);
+  count("sentenced_without_arrest", p.without_arrest);
+  share("coverage:arrest.field_office", p.with_office, p.arrests);
+  share("coverage:sentencing.drug_weight_grams", p.with_weight, p.sentenced);
 }
 
 // The indicators SPEC §5 defines for a unit-period, by their SPEC names.

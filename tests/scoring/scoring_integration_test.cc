@@ -63,6 +63,11 @@ struct Expected {
   int64_t lnf_mm = 0, lnf_safety_valve = 0, mm_sentenced = 0, below_mm = 0;
   int64_t heavy = 0, heavy_lnf = 0, ocdetf = 0, ocdetf_lnf = 0;
   int64_t seizures = 0, seized_cents = 0;
+  // Data quality: arrests with no sentencing in their case, sentencings
+  // with no arrest, arrests naming a field office, sentencings giving a
+  // drug weight.
+  int64_t unsentenced = 0, without_arrest = 0, with_office = 0;
+  int64_t with_weight = 0;
   std::vector<int64_t> months;           // of every sentenced person
   std::map<std::string, int64_t> tally;  // "function:X", "origin_lnf:O", ...
 };
@@ -129,6 +134,7 @@ void ExpectSentenced(const sim::ScoringSubject& x,
                      const v1::SentencingRecord& s,
                      const domain::DesertResult& d, Expected& e) {
   ++e.sentenced;
+  e.with_weight += s.drug_weight_grams() > 0;
   e.desert += d.score;
   e.high += d.band == v1::DESERT_BAND_HIGH;
   e.lnf += d.lnf;
@@ -247,6 +253,9 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
     const v1::Tier tier = x.tier;
     auto arrested = [&](Expected& e) {
       ++e.arrests;
+      // The stream sentences a subject in the case of its arrest.
+      e.unsentenced += !x.sentencing.has_value();
+      e.with_office += !x.field_office.empty();
       e.claimed += claimed;
       e.substantiated += result == v1::ASSESSMENT_RESULT_SUBSTANTIATED;
     };
@@ -382,6 +391,11 @@ std::map<std::string, std::pair<double, int64_t>> Indicators(
   m["declined_then_charged_elsewhere"] = {e.declined_charged,
                                           e.declined_charged};
   AddProsecutionIndicators(e, &m);
+  m["arrests_unsentenced"] = {e.unsentenced, e.unsentenced};
+  m["sentenced_without_arrest"] = {e.without_arrest, e.without_arrest};
+  ShareIf(&m, "coverage:arrest.field_office", e.with_office, e.arrests);
+  ShareIf(&m, "coverage:sentencing.drug_weight_grams", e.with_weight,
+          e.sentenced);
   return m;
 }
 
@@ -659,6 +673,41 @@ TEST_F(ScoringIntegrationTest, IndicatorsEqualThoseComputedFromTheFacts) {
     }
   }
   EXPECT_GT(suppressed, 0);
+
+  // Restricted cards name the reports that changed them, reports of this
+  // population only; public views name none.
+  std::set<std::string> sent;
+  for (const Outgoing& r : pop.records) {
+    v1::AgencyReport report;
+    if (r.topic == topics::kReports && report.ParseFromString(r.value)) {
+      sent.insert(report.reporter() + "/" + report.report_id());
+    }
+  }
+  auto restricted = testing::ReadTopic(
+      bootstrap(), prefix_ + std::string(topics::kScores), seconds(60));
+  ASSERT_TRUE(restricted.ok()) << restricted.status();
+  int64_t named = 0;
+  for (const auto& r : *restricted) {
+    v1::Scorecard card;
+    ASSERT_TRUE(card.ParseFromString(r.value));
+    EXPECT_LE(card.changed_by_size(), 50);
+    EXPECT_GE(card.changed_by_count(), card.changed_by_size());
+    for (const std::string& ref : card.changed_by()) {
+      EXPECT_EQ(sent.count(ref), 1u) << card.unit() << " " << ref;
+      ++named;
+    }
+  }
+  EXPECT_GT(named, 0);
+  auto public_views = testing::ReadTopic(
+      bootstrap(), prefix_ + std::string(topics::kScoresPublic), seconds(60));
+  ASSERT_TRUE(public_views.ok()) << public_views.status();
+  EXPECT_FALSE(public_views->empty());
+  for (const auto& r : *public_views) {
+    v1::Scorecard card;
+    ASSERT_TRUE(card.ParseFromString(r.value));
+    EXPECT_TRUE(card.changed_by().empty()) << card.unit() << card.period();
+    EXPECT_EQ(card.changed_by_count(), 0) << card.unit() << card.period();
+  }
 }
 
 // `records` with each subject's records in their order (one partition, as
