@@ -71,11 +71,11 @@ class ReleasesTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     views_ = std::make_unique<Views>(
-        store_.get(),
-        ViewTopics{std::string(topics::kOversightPublic),
-                   std::string(topics::kOversightRestricted), kScores,
-                   kScoresPublic});
-    auto principals = auth::PrincipalRegistry::FromYaml("principals: []\n", "test");
+        store_.get(), ViewTopics{std::string(topics::kOversightPublic),
+                                 std::string(topics::kOversightRestricted),
+                                 kScores, kScoresPublic});
+    auto principals =
+        auth::PrincipalRegistry::FromYaml("principals: []\n", "test");
     ASSERT_TRUE(principals.ok()) << principals.status();
     principals_ = std::make_unique<auth::PrincipalRegistry>(*principals);
     service_ = std::make_unique<OversightServiceImpl>(
@@ -84,9 +84,9 @@ class ReleasesTest : public ::testing::Test {
         std::make_unique<ReleaseServiceImpl>(views_.get(), principals_.get());
     HttpOptions options;
     options.listen = "127.0.0.1:0";
-    auto http = HttpApi::Start(options, service_.get(), views_.get(),
-                               principals_.get(), &trail_, &draining_,
-                               nullptr, releases_.get());
+    auto http =
+        HttpApi::Start(options, service_.get(), views_.get(), principals_.get(),
+                       &trail_, &draining_, nullptr, releases_.get());
     ASSERT_TRUE(http.ok()) << http.status();
     http_ = std::move(*http);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", http_->port());
