@@ -12,7 +12,7 @@
 namespace fruition::release {
 namespace {
 
-constexpr int64_t kSilentSeconds = 90 * 86400;
+constexpr int64_t kSilentSeconds = int64_t{90} * 86400;
 
 // The per-unit counts of the fiscal year.
 const char* const kCountFlags[] = {"arrests_unsentenced",
@@ -35,8 +35,9 @@ std::string Date(int64_t seconds) {
 Flag CellFlag(const std::string& unit, const std::string& name,
               const v1::Indicator* i) {
   if (i == nullptr) return {unit, name, "", "", "not available"};
-  if (i->suppressed())
+  if (i->suppressed()) {
     return {unit, name, kSuppressed, kSuppressed, "suppressed"};
+  }
   return {unit, name, i->defined() ? Num(i->value()) : "",
           std::to_string(i->n()), "reported"};
 }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "services/common/strings.h"
 #include "services/release/model.h"
 
 namespace fruition::release {
@@ -38,10 +39,15 @@ std::string Svg(const std::string& name, const std::string& title,
                 std::optional<double> national) {
   double lo = 0, hi = 0;
   for (const Row* r : rows) {
-    if (auto v = Shown(r->Cell(name)))
-      lo = std::min(lo, *v), hi = std::max(hi, *v);
+    if (auto v = Shown(r->Cell(name))) {
+      lo = std::min(lo, *v);
+      hi = std::max(hi, *v);
+    }
   }
-  if (national) lo = std::min(lo, *national), hi = std::max(hi, *national);
+  if (national) {
+    lo = std::min(lo, *national);
+    hi = std::max(hi, *national);
+  }
   if (hi - lo < 1e-9) hi = lo + 1;
   const int height = static_cast<int>(rows.size() + 1) * kBarHeight + 10;
   std::string s = "<svg role=\"img\" aria-label=\"" + Html(title) +
@@ -56,9 +62,8 @@ std::string Svg(const std::string& name, const std::string& title,
     if (auto v = Shown(r->Cell(name))) {
       const std::string x0 = X(std::min(0.0, *v), lo, hi);
       const int w = std::stoi(X(std::max(0.0, *v), lo, hi)) - std::stoi(x0);
-      s += "<rect class=\"bar\" x=\"" + x0 + "\" y=\"" + ys + "\" width=\"" +
-           std::to_string(std::max(w, 1)) + "\" height=\"" +
-           std::to_string(kBarHeight - 4) + "\"/>";
+      s += StrCat("<rect class=\"bar\" x=\"", x0, "\" y=\"", ys, "\" width=\"",
+                  std::max(w, 1), "\" height=\"", kBarHeight - 4, "\"/>");
     }
     s += "<text class=\"value\" x=\"" +
          std::to_string(kLabelWidth + kBarArea + 4) + "\" y=\"" +

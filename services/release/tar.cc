@@ -28,7 +28,7 @@ std::string Header(const std::string& path, uint64_t size, bool dir) {
     prefix = path.substr(0, cut);
     name = path.substr(cut + 1);
   }
-  std::memcpy(h, name.data(), name.size());
+  name.copy(h, name.size());
   Octal(h + 100, 8, dir ? 0755 : 0644);
   Octal(h + 108, 8, 0);  // uid
   Octal(h + 116, 8, 0);  // gid
@@ -37,8 +37,9 @@ std::string Header(const std::string& path, uint64_t size, bool dir) {
   std::memset(h + 148, ' ', 8);
   h[156] = dir ? '5' : '0';
   std::memcpy(h + 257, "ustar", 6);
-  std::memcpy(h + 263, "00", 2);
-  std::memcpy(h + 345, prefix.data(), prefix.size());
+  h[263] = '0';  // version "00", no terminator
+  h[264] = '0';
+  prefix.copy(h + 345, prefix.size());
   unsigned sum = 0;
   for (unsigned char c : h) sum += c;
   std::snprintf(h + 148, 8, "%06o", sum);  // six digits, NUL, then space

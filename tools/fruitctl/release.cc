@@ -47,8 +47,8 @@ int ExitCode(grpc::StatusCode code) {
 }
 
 int Fetch(const config::Settings& s, std::ostream& out, std::ostream& err) {
-  const std::string period = s.Get("period");
-  const std::string dir = s.Get("out");
+  const std::string& period = s.Get("period");
+  const std::string& dir = s.Get("out");
   if (period.empty() || dir.empty()) {
     err << "fruitctl release: --period FY2016 and --out DIR are required\n";
     return kUsage;
