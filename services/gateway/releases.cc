@@ -51,9 +51,10 @@ absl::Status PublicCards(const Views& views, const std::string& period,
   }
 }
 
-std::string CacheKey(const release::Input& in) {
-  std::string key = in.period;
-  for (const auto& o : in.offsets) {
+std::string CacheKey(const std::string& period,
+                     const std::vector<release::PartitionOffset>& offsets) {
+  std::string key = period;
+  for (const auto& o : offsets) {
     key += " " + std::to_string(o.partition) + ":" + std::to_string(o.next);
   }
   return key;
@@ -119,17 +120,24 @@ ReleaseServiceImpl::ReleaseServiceImpl(
     const Views* views, const auth::PrincipalRegistry* principals)
     : views_(views), principals_(principals) {}
 
+std::shared_ptr<const BuiltRelease> ReleaseServiceImpl::Cached(
+    const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cache_.find(key);
+  return it == cache_.end() ? nullptr : it->second;
+}
+
 absl::StatusOr<std::shared_ptr<const BuiltRelease>> ReleaseServiceImpl::Get(
     const std::string& period) {
+  FRUITION_RETURN_IF_ERROR(release::CheckReleasePeriod(period));
+  // Unchanged since a build: no need to read the cards again.
+  FRUITION_ASSIGN_OR_RETURN(const auto now, PublicOffsets(*views_));
+  if (auto hit = Cached(CacheKey(period, now))) return hit;
   FRUITION_ASSIGN_OR_RETURN(release::Input in,
                             GatherReleaseInput(*views_, period));
-  const std::string key = CacheKey(in);
+  const std::string key = CacheKey(period, in.offsets);
   std::lock_guard<std::mutex> build(build_mu_);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = cache_.find(key);
-    if (it != cache_.end()) return it->second;
-  }
+  if (auto hit = Cached(key)) return hit;
   auto built = std::make_shared<BuiltRelease>();
   FRUITION_ASSIGN_OR_RETURN(built->files, release::Build(in));
   FRUITION_ASSIGN_OR_RETURN(built->tar,

@@ -73,6 +73,8 @@ class ReleaseServiceImpl final : public v1::ReleaseService::Service {
   int builds() const;
 
  private:
+  std::shared_ptr<const BuiltRelease> Cached(const std::string& key) const;
+
   const Views* views_;
   const auth::PrincipalRegistry* principals_;
   std::mutex build_mu_;  // one build at a time: a burst builds once
