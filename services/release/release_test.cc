@@ -1,6 +1,8 @@
 #include "services/release/release.h"
 
 #include <algorithm>
+#include <chrono>
+#include <iostream>
 #include <map>
 #include <random>
 #include <set>
@@ -131,8 +133,9 @@ TEST(ReleaseTest, OneChangedCardChangesOnlyTheFilesShowingIt) {
   for (v1::Scorecard& c : in.cards) {
     if (c.unit() != "district:SDNY" || c.period() != "FY2016") continue;
     for (v1::Indicator& i : *c.mutable_indicators()) {
-      if (i.name() == "function_share:OFFENSE_FUNCTION_MULE")
+      if (i.name() == "function_share:OFFENSE_FUNCTION_MULE") {
         i.set_value(0.375);
+      }
     }
   }
   const auto after = Files(in);
@@ -278,8 +281,9 @@ TEST(ReleaseTest, ReportHasNoScriptOrInlineStyleAndTablesForCharts) {
   const std::string& index = files.at("index.html");
   // Every chart has its numbers as a table.
   size_t svgs = 0, tables = 0;
-  for (size_t p = 0; (p = index.find("<svg", p)) != std::string::npos; ++p)
+  for (size_t p = 0; (p = index.find("<svg", p)) != std::string::npos; ++p) {
     ++svgs;
+  }
   for (size_t p = 0;
        (p = index.find("<table class=\"numbers\"", p)) != std::string::npos;
        ++p) {
@@ -292,6 +296,76 @@ TEST(ReleaseTest, ReportHasNoScriptOrInlineStyleAndTablesForCharts) {
     EXPECT_NE(files.at("methodology.html").find("id=\"" + d.name + "\""),
               std::string::npos)
         << d.name;
+  }
+}
+
+// A release of the size of the country: 94 districts, 30 agencies, 300
+// field offices, 90 areas and the nation, each with every catalogue cell in
+// the year and its quarters. Prints its size and the time to build it
+// (reported, not asserted); two builds are the same.
+TEST(ReleaseTest, ANationalSizedReleaseIsDeterministic) {
+  std::vector<std::string> names;
+  for (const domain::IndicatorDef& d : domain::Indicators()) {
+    if (d.name.back() != ':') {
+      names.push_back(d.name);
+      continue;
+    }
+    for (const auto& [member, label] : d.member_labels) {
+      names.push_back(d.name + member);
+    }
+  }
+  Input in;
+  in.period = "FY2016";
+  in.offsets = {{0, 1}};
+  const std::vector<std::pair<std::string, int>> kinds = {
+      {"district:D", 94},
+      {"agency:A", 30},
+      {"field_office:A-F", 300},
+      {"area:R", 90},
+      {"national:US", 1}};
+  int seed = 0;
+  for (const auto& [prefix, count] : kinds) {
+    for (int u = 0; u < count; ++u) {
+      const std::string unit = count == 1 ? prefix : prefix + std::to_string(u);
+      for (const char* p :
+           {"FY2016", "FY2016Q1", "FY2016Q2", "FY2016Q3", "FY2016Q4"}) {
+        v1::Scorecard c;
+        c.set_unit(unit);
+        c.set_period(p);
+        c.set_score_version("v1");
+        c.set_criteria_version("v1");
+        c.set_public_view(true);
+        for (const std::string& name : names) {
+          ++seed;
+          if (seed % 7 == 0) {
+            v1::Indicator* i = c.add_indicators();
+            i->set_name(name);
+            i->set_suppressed(true);
+          } else {
+            *c.add_indicators() =
+                Cell(name, (seed % 1000) / 1000.0, 11 + seed % 500);
+          }
+        }
+        in.cards.push_back(std::move(c));
+      }
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<std::vector<File>> a = Build(in);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  ASSERT_TRUE(a.ok()) << a.status();
+  size_t bytes = 0;
+  for (const File& f : *a) bytes += f.bytes.size();
+  std::cout << "release of " << in.cards.size() << " cards x " << names.size()
+            << " cells: " << a->size() << " files, " << bytes
+            << " bytes, built in " << ms << " ms\n";
+  absl::StatusOr<std::vector<File>> b = Build(in);
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(a->size(), b->size());
+  for (size_t i = 0; i < a->size(); ++i) {
+    EXPECT_TRUE((*a)[i].bytes == (*b)[i].bytes) << (*a)[i].path;
   }
 }
 

@@ -79,12 +79,12 @@ class ReleaseCommandTest : public ::testing::Test {
   }
   void TearDown() override { server_->Shutdown(); }
 
-  int Run(std::vector<std::string> flags, std::vector<std::string> args,
+  int Run(std::vector<std::string> flags, const std::vector<std::string>& args,
           std::string* out) {
-    std::vector<config::Spec> specs = {{"server", "", ""},   {"gateway", "", ""},
-                                       {"token", "", ""},    {"tls-ca", "", ""},
-                                       {"tls-cert", "", ""}, {"tls-key", "", ""},
-                                       {"period", "", ""}};
+    std::vector<config::Spec> specs = {
+        {"server", "", ""}, {"gateway", "", ""},  {"token", "", ""},
+        {"tls-ca", "", ""}, {"tls-cert", "", ""}, {"tls-key", "", ""},
+        {"period", "", ""}};
     for (auto& spec : ReleaseSpecs()) specs.push_back(std::move(spec));
     flags.push_back("--server=127.0.0.1:" + std::to_string(port_));
     auto settings = config::Settings::Load(
