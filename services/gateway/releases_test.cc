@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "fruition/v1/releases.grpc.pb.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "services/common/audit/trail.h"
 #include "services/common/auth/principals.h"
@@ -20,6 +23,7 @@
 #include "services/common/stream/loop.h"
 #include "services/common/topics.h"
 #include "services/gateway/http.h"
+#include "services/gateway/json.h"
 #include "services/gateway/server.h"
 #include "services/gateway/views.h"
 #include "services/release/tar.h"
@@ -247,6 +251,47 @@ TEST_F(ReleasesTest, GrpcGetReleaseGivesTheSameFilesAndOffsets) {
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(st.error_message().find("period"), std::string::npos);
   server->Shutdown();
+}
+
+// The cards of tables/<kind>.json are those of GET /api/v1/scorecards: the
+// same JSON values, cell for cell (SPEC §9; a withheld cell is
+// {"suppressed":true} only).
+TEST_F(ReleasesTest, TableJsonCardsAreTheHttpApisCards) {
+  FeedYear();
+  auto built = releases_->Get("FY2016");
+  ASSERT_TRUE(built.ok()) << built.status();
+  std::map<std::string, v1::Scorecard> cards;
+  for (const v1::Scorecard& c : (*built)->input.cards) {
+    cards[c.unit() + " " + c.period()] = c;
+  }
+  size_t compared = 0;
+  for (const release::File& f : (*built)->files) {
+    if (f.path.rfind("tables/", 0) != 0 ||
+        f.path.find(".json") == std::string::npos) {
+      continue;
+    }
+    google::protobuf::Struct table;
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(f.bytes, &table).ok())
+        << f.path;
+    for (const auto& v :
+         table.fields().at("scorecards").list_value().values()) {
+      const auto& fields = v.struct_value().fields();
+      const std::string key = fields.at("unit").string_value() + " " +
+                              fields.at("period").string_value();
+      google::protobuf::Struct api;
+      ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                      ScorecardJson(cards.at(key)), &api)
+                      .ok());
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+          v.struct_value(), api))
+          << key << "\n"
+          << ToJson(v.struct_value()) << "\n"
+          << ToJson(api);
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 5u);
 }
 
 }  // namespace
