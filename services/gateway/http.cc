@@ -17,6 +17,7 @@
 #include "services/domain/events.h"
 #include "services/domain/indicators.h"
 #include "services/gateway/json.h"
+#include "services/gateway/releases.h"
 #include "services/gateway/web_assets.h"
 
 namespace fruition::gateway {
@@ -557,7 +558,8 @@ void ServeDashboard(Routes& s) {
 absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
     const HttpOptions& options, OversightServiceImpl* service, Views* views,
     const auth::PrincipalRegistry* principals, audit::Trail* trail,
-    const std::atomic<bool>* draining, prometheus::Registry* registry) {
+    const std::atomic<bool>* draining, prometheus::Registry* registry,
+    ReleaseServiceImpl* releases) {
   std::unique_ptr<HttpApi> api(new HttpApi());
   api->feed_ =
       std::make_unique<EventFeed>(service, views, draining, options.keepalive);
@@ -586,7 +588,8 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
   o.tls_reload_check = options.tls_reload_check;
   auto server = HttpServer::Start(
       o,
-      [routes](const HttpRequest& req, HttpResponse& res) {
+      [routes, releases](const HttpRequest& req, HttpResponse& res) {
+        if (releases != nullptr && releases->ServeHttp(req, res)) return;
         routes->Dispatch(req, res);
       },
       registry);

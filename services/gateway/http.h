@@ -12,6 +12,7 @@
 // for every caller but overseers, who read the restricted one.
 //   GET /api/v1/events?visibility=&type=&unit=&period=&resolved=&after=&limit=
 //   GET /api/v1/events/stream (same filters; Last-Event-ID or after)
+//   GET /api/v1/releases/FY2016, /releases/FY2016/...  (releases.h)
 //   GET /  and the dashboard's files
 //
 // Errors: {"error":{"code":"INVALID_ARGUMENT","message":"..."}} with 400,
@@ -68,6 +69,7 @@ struct HttpOptions {
 };
 
 class EventFeed;
+class ReleaseServiceImpl;
 
 class HttpApi {
  public:
@@ -75,7 +77,9 @@ class HttpApi {
       const HttpOptions& options, OversightServiceImpl* service, Views* views,
       const auth::PrincipalRegistry* principals, audit::Trail* trail,
       const std::atomic<bool>* draining,
-      prometheus::Registry* registry = nullptr);
+      prometheus::Registry* registry = nullptr,
+      // The release paths (releases.h); null: none.
+      ReleaseServiceImpl* releases = nullptr);
   ~HttpApi();  // Stop()s
 
   int port() const { return port_; }

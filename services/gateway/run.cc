@@ -32,6 +32,8 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
                                  config.kafka_properties, config.audit_writer);
   c->service_ = std::make_unique<OversightServiceImpl>(
       c->views_.get(), c->principals_.get(), c->trail_.get(), &c->draining_);
+  c->releases_ = std::make_unique<ReleaseServiceImpl>(c->views_.get(),
+                                                      c->principals_.get());
   // Global-table mode: every replica reads every partition of the four
   // topics; offsets, dedupe, unreadable records (stop, or the operator's
   // audited --skip-record) and store errors are the loop's.
@@ -52,9 +54,9 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
 }
 
 absl::Status GatewayComponent::Start(server::ShutdownSignal* /*stop*/) {
-  auto http =
-      HttpApi::Start(config_.http, service_.get(), views_.get(),
-                     principals_.get(), trail_.get(), &draining_, registry_);
+  auto http = HttpApi::Start(config_.http, service_.get(), views_.get(),
+                             principals_.get(), trail_.get(), &draining_,
+                             registry_, releases_.get());
   if (!http.ok()) return http.status();
   http_ = std::move(*http);
   reader_ = std::thread([this] { loop_->RunUntilStopped(stop_); });

@@ -21,6 +21,7 @@
 #include "services/common/stream/loop.h"
 #include "services/gateway/config.h"
 #include "services/gateway/http.h"
+#include "services/gateway/releases.h"
 #include "services/gateway/server.h"
 #include "services/gateway/views.h"
 
@@ -32,7 +33,9 @@ class GatewayComponent : public service::Component {
       const GatewayConfig& config, prometheus::Registry& registry);
   ~GatewayComponent() override;  // Stop()s
 
-  std::vector<grpc::Service*> services() override { return {service_.get()}; }
+  std::vector<grpc::Service*> services() override {
+    return {service_.get(), releases_.get()};
+  }
   // Starts reading the topics and serving HTTP.
   absl::Status Start(server::ShutdownSignal* stop) override;
   // Ends event streams (SSE and Subscribe) so clients resume elsewhere.
@@ -58,6 +61,7 @@ class GatewayComponent : public service::Component {
   std::unique_ptr<store::KvStore> store_;
   std::unique_ptr<Views> views_;
   std::unique_ptr<OversightServiceImpl> service_;
+  std::unique_ptr<ReleaseServiceImpl> releases_;  // SPEC §10
   std::unique_ptr<HttpApi> http_;
   std::unique_ptr<stream::Loop> loop_;
   std::atomic<bool> stop_{false};

@@ -457,6 +457,41 @@ void ReportFindings(const Attacker& attacker, const std::string& scenario) {
       << Lines(findings, 20);
 }
 
+// The releases of the sample's fiscal years (SPEC §10, docs/releases.md):
+// the cards of their tables, one snapshot per year (the year and its
+// quarters), attacked together.
+void AttackReleases(int port) {
+  Http http(port);
+  Attacker attacker;
+  int cards = 0;
+  for (const char* year : {"FY2014", "FY2015", "FY2016"}) {
+    std::vector<PublicVersion> snapshot;
+    for (const char* kind :
+         {"national", "agency", "field_office", "district", "area"}) {
+      std::string error;
+      const std::string body = http.Get(
+          StrCat("/releases/", year, "/tables/", kind, ".json"), &error);
+      if (body.empty()) continue;  // 404: no unit of that kind
+      Struct table;
+      EXPECT_TRUE(
+          google::protobuf::util::JsonStringToMessage(body, &table).ok())
+          << year << " " << kind;
+      for (const Value& v :
+           table.fields().at("scorecards").list_value().values()) {
+        auto version = testing::VersionFromCardJson(v.struct_value(),
+                                                    StrCat("release ", year));
+        if (!version) continue;
+        snapshot.push_back(*std::move(version));
+        ++cards;
+      }
+    }
+    attacker.AddSnapshot(snapshot);
+  }
+  std::cerr << "releases FY2014-FY2016: " << cards << " cards\n";
+  EXPECT_GT(cards, 0);
+  ReportFindings(attacker, "releases");
+}
+
 // ------------------------------------------------- 1. the sample loading
 
 TEST(AttackerDevTest, NothingSmallRecoverableWhileTheSampleLoads) {
@@ -580,6 +615,7 @@ TEST(AttackerDevTest, NothingSmallRecoverableWhileTheSampleLoads) {
   EXPECT_GT(events.published(), 0);
   EXPECT_GT(watcher.snapshots(), 0);
   ReportFindings(attacker, "sample");
+  AttackReleases(dev.port);
   StopDev(&dev);
 }
 

@@ -13,6 +13,7 @@
 //   fruitctl audit list | verify   (the audit trail: tools/fruitctl/audit.h)
 //   fruitctl scorecard | scorecards | events | claims | explain | assess
 //                   (analysts: tools/fruitctl/analyst.h)
+//   fruitctl release [verify DIR]  (releases: tools/fruitctl/release.h)
 #include <iostream>
 
 #include "absl/strings/str_split.h"
@@ -23,6 +24,7 @@
 #include "tools/fruitctl/analyst.h"
 #include "tools/fruitctl/audit.h"
 #include "tools/fruitctl/kafka_acls.h"
+#include "tools/fruitctl/release.h"
 #include "tools/fruitctl/submit.h"
 #include "tools/fruitctl/topics.h"
 
@@ -57,7 +59,8 @@ constexpr char kFooter[] =
 
 std::string Usage() {
   return std::string(kUsage) + fruition::fruitctl::AuditUsage() +
-         fruition::fruitctl::AnalystUsage() + kFooter;
+         fruition::fruitctl::AnalystUsage() +
+         fruition::fruitctl::ReleaseUsage() + kFooter;
 }
 
 const std::vector<fruition::config::Spec>& Specs() {
@@ -93,6 +96,9 @@ const std::vector<fruition::config::Spec>& Specs() {
       all->push_back(std::move(spec));
     }
     for (auto& spec : fruition::fruitctl::AnalystSpecs()) {
+      all->push_back(std::move(spec));
+    }
+    for (auto& spec : fruition::fruitctl::ReleaseSpecs()) {
       all->push_back(std::move(spec));
     }
     return all;
@@ -247,6 +253,10 @@ int main(int argc, char** argv) {
                                                         std::cout, std::cerr)) {
       return *code;
     }
+  }
+  if (auto code = fruition::fruitctl::RunReleaseCommand(
+          command, *settings, rest, std::cout, std::cerr)) {
+    return *code;
   }
   if (auto code = fruition::fruitctl::RunAnalystCommand(
           command, *settings, rest, std::cout, std::cerr)) {
