@@ -1036,6 +1036,14 @@ async function main() {
     // Every figure link on the page leads to a definition that exists.
     const broken = await page.$$eval('a.def-link', (as) => as.map((a) => a.getAttribute('href')).filter((h) => !document.getElementById(h.slice(1))));
     check(broken.length === 0, `definition links without a target: ${[...new Set(broken)].join(', ')}`);
+    // Every figure the page writes (charts' tables, lists, the unit detail) links to its definition;
+    // the detail shows the top-ranked district, which has figures.
+    const top = got.body.units[0].unit;
+    await page.selectOption('[data-testid=unit-select]', top);
+    await page.waitForSelector(`[data-testid=unit-detail][data-state=ready][data-unit="${top}"] .indicator[data-raw] span.num`, { timeout: 15_000 });
+    const unlinked = await page.$$eval('main span.num', (els) => els.filter((e) => !e.closest('a.def-link')).map((e) => `${e.closest('[id]')?.id}: ${e.textContent}`));
+    check(unlinked.length === 0, `figures without a link to their definition: ${unlinked.slice(0, 10).join('; ')}`);
+    log(`# ${await page.locator('main span.num').count()} figures on the page, each linked to its definition`);
   });
 
   await step('the release link downloads the fiscal year\'s release, its MANIFEST verifies, and the report opens', async () => {

@@ -857,7 +857,7 @@ function renderTargets(cards, fy) {
         const text = Number.isFinite(target)
           ? `reported ${fmt.count(c.n)} · target ${fmt.count(target)} · ${Math.round(c.value * 100)}%`
           : `reported ${fmt.count(c.n)}`;
-        g.append(s('text', { x: labelW + barW + 10, y: y + 15, class: `bar-label ${over ? 'over-text' : ''}` }, text, over ? ' ▲ over' : ''));
+        g.append(s('a', { href: `#${defId(m)}`, class: 'def-link' }, s('text', { x: labelW + barW + 10, y: y + 15, class: `bar-label ${over ? 'over-text' : ''}` }, text, over ? ' ▲ over' : '')));
       } else if (c.kind === 'suppressed') {
         g.append(s('rect', { x: labelW, y: y + 3, width: barW, height: 16, class: 'mini-suppressed' }));
         g.append(s('text', { x: labelW + barW + 10, y: y + 15, class: 'bar-label suppressed-text', 'data-testid': 'suppressed' }, SUPPRESSED_TEXT));
@@ -869,8 +869,8 @@ function renderTargets(cards, fy) {
     });
     const pending = cellOf(i.pendingCountedAsDismantled);
     const facts = h('p', { class: 'target-facts' },
-      'Organization outcomes reported: ', cellNode(i.orgOutcomesReported, 'count'),
-      '. Of these, "dismantled" while still pending: ', cellNode(i.pendingCountedAsDismantled, 'count', { 'data-testid': pending.kind === 'suppressed' ? 'suppressed' : 'pending-count' }), '.');
+      'Organization outcomes reported: ', defLink('orgOutcomesReported', cellNode(i.orgOutcomesReported, 'count')),
+      '. Of these, "dismantled" while still pending: ', defLink('pendingCountedAsDismantled', cellNode(i.pendingCountedAsDismantled, 'count', { 'data-testid': pending.kind === 'suppressed' ? 'suppressed' : 'pending-count' })), '.');
     return h('div', { class: 'target-block', 'data-unit': card.unit },
       h('h3', {}, unitName(card.unit).long),
       lagNote([card]),
@@ -898,7 +898,7 @@ function renderCommunity(cards) {
           const kind = k.slice('communityChange:'.length);
           return h('tr', { 'data-indicator': k },
             h('th', { scope: 'row' }, communityLabel(kind)),
-            h('td', { class: 'right' }, cellNode(card.indicators[k], 'change')));
+            h('td', { class: 'right' }, defLink(k, cellNode(card.indicators[k], 'change'))));
         }))));
   }
   return wrap;
