@@ -972,11 +972,12 @@ async function main() {
       const s = await apiOk(`/api/v1/series?unit=${encodeURIComponent(unit)}&indicator=${indicator}&from=${years[0]}&to=${years[years.length - 1]}`);
       const values = s.points.filter((p) => rawOf(p) !== 'nodata' && rawOf(p) !== 'suppressed' && rawOf(p) !== '').length;
       const suppressed = s.points.filter((p) => p.suppressed === true).length;
-      const score = (values >= 2 ? 2 : 0) + (suppressed > 0 ? 1 : 0);
+      const score = Math.min(values, 2) * 2 + (suppressed > 0 ? 1 : 0);
       if (!pick || score > pick.score) pick = { unit, score };
     }
-    check(pick && pick.score >= 2, 'no unit has two published points in its series');
-    check(!MOCK || pick.score === 3, 'the mock has no series with both published and suppressed points');
+    // The mock must exercise lines and gaps; a real sample of one year may have one point per unit.
+    check(pick && pick.score >= 2, 'no unit has a published point in its series');
+    check(!MOCK || pick.score === 5, 'the mock has no series with two published points and a suppressed one');
     const unit = pick.unit;
     log(`# trend: ${unit} ${indicator}`);
     await choose(page, { kind: unit.split(':')[0] });
@@ -1028,7 +1029,7 @@ async function main() {
       await page.waitForSelector(ready, { timeout: 15_000 });
     }
     check(!got.problems.length, `the comparison disagrees with the API:\n${got.problems.slice(0, 30).join('\n')}`);
-    check(got.ranked >= 2, `only ${got.ranked} ranked districts in ${opening}`);
+    check(!MOCK || got.ranked >= 2, `only ${got.ranked} ranked districts in ${opening}`);
     check(!MOCK || got.unranked > 0, 'the mock ranks no suppressed district: suppressed-last is not exercised');
     log(`# ${opening} ${kind}s by ${indicator}: ${got.ranked} ranked, ${got.unranked} unranked, national ${rawOf(got.body.national)}`);
     await scrollIntoView(page.locator('#compare-section'));
@@ -1038,9 +1039,11 @@ async function main() {
     check(broken.length === 0, `definition links without a target: ${[...new Set(broken)].join(', ')}`);
     // Every figure the page writes (charts' tables, lists, the unit detail) links to its definition;
     // the detail shows the top-ranked district, which has figures.
-    const top = got.body.units[0].unit;
-    await page.selectOption('[data-testid=unit-select]', top);
-    await page.waitForSelector(`[data-testid=unit-detail][data-state=ready][data-unit="${top}"] .indicator[data-raw] span.num`, { timeout: 15_000 });
+    const top = got.ranked ? got.body.units[0].unit : null;
+    if (top) {
+      await page.selectOption('[data-testid=unit-select]', top);
+      await page.waitForSelector(`[data-testid=unit-detail][data-state=ready][data-unit="${top}"] .indicator[data-raw] span.num`, { timeout: 15_000 });
+    }
     const unlinked = await page.$$eval('main span.num', (els) => els.filter((e) => !e.closest('a.def-link')).map((e) => `${e.closest('[id]')?.id}: ${e.textContent}`));
     check(unlinked.length === 0, `figures without a link to their definition: ${unlinked.slice(0, 10).join('; ')}`);
     log(`# ${await page.locator('main span.num').count()} figures on the page, each linked to its definition`);
