@@ -1049,6 +1049,19 @@ async function main() {
     log(`# ${await page.locator('main span.num').count()} figures on the page, each linked to its definition`);
   });
 
+  await step('the unit\'s versions equal /api/v1/scorecards/history', async () => {
+    const unit = await page.inputValue('[data-testid=unit-select]');
+    const period = await page.inputValue('[data-testid=period-select]');
+    const ready = `[data-testid=unit-versions][data-unit="${unit}"][data-period="${period}"]`;
+    await page.waitForSelector(`[data-testid=unit-versions][data-state=ready]${ready.slice(ready.indexOf(']') + 1)}`, { state: 'attached', timeout: 15_000 });
+    const history = await apiOk(`/api/v1/scorecards/history?unit=${encodeURIComponent(unit)}&period=${period}`);
+    const rows = await page.$$eval('[data-testid=version-row]', (els) => els.map((e) => `${e.dataset.revision}|${e.dataset.at}|${e.dataset.scorecardId}`));
+    const want = (history.versions ?? []).map((v) => `${v.revision ?? ''}|${v.at ?? ''}|${v.scorecardId ?? ''}`);
+    check(want.length > 0, `the API lists no version of ${unit} ${period}`);
+    check(rows.join(' ') === want.join(' '), `${unit} ${period}: the page lists versions ${rows.join(' ')}, the API ${want.join(' ')}`);
+    log(`# ${unit} ${period}: ${rows.length} versions, as the API lists them`);
+  });
+
   await step('the release link downloads the fiscal year\'s release, its MANIFEST verifies, and the report opens', async () => {
     const fy = opening;
     await choose(page, { period: fy });

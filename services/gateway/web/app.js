@@ -911,6 +911,8 @@ async function loadDetail() {
   const root = $('unit-detail');
   loadTrend();
   const { unit, period } = state;
+  $('unit-versions').replaceChildren();
+  $('unit-versions').dataset.state = 'empty';
   if (!unit || !period) {
     root.replaceChildren(empty(`No ${KIND_NOUNS[state.unitKind][1]} to show.`));
     renderStageEmpty(unit, period, 'empty');
@@ -934,6 +936,7 @@ async function loadDetail() {
     return;
   }
   if (gen !== state.detailGeneration) return;
+  loadVersions(unit, period, gen);
   renderStage(card, national);
   root.dataset.state = 'ready';
   root.dataset.unit = card.unit;
@@ -986,6 +989,49 @@ async function loadDetail() {
     ...[lagsCurrent(card) ? h('p', { class: 'lag-note', 'data-testid': 'lag-note' },
       `These figures rest on facts from before the latest changes: ${LAG_TEXT}.`) : null].filter(Boolean),
     h('div', { class: 'indicator-groups' }, sections));
+}
+
+// ------------------------------------------------------------ versions ---
+
+// The versions of the detail's scorecard (GET /api/v1/scorecards/history):
+// overseers see every version and the reports that changed each, everybody
+// else the public versions. Folded away: most readers want the latest.
+async function loadVersions(unit, period, gen) {
+  const root = $('unit-versions');
+  root.dataset.state = 'loading';
+  let body;
+  try {
+    body = await api(`/api/v1/scorecards/history${query({ unit, period })}`);
+  } catch (err) {
+    if (gen !== state.detailGeneration) return;
+    root.dataset.state = err.status === 404 ? 'empty' : 'error';
+    root.replaceChildren();
+    return;
+  }
+  if (gen !== state.detailGeneration) return;
+  const versions = Array.isArray(body?.versions) ? body.versions : [];
+  const changedKeys = (v, prev) => (prev ? Object.keys({ ...v.indicators, ...prev.indicators })
+    .filter((k) => JSON.stringify(v.indicators?.[k]) !== JSON.stringify(prev.indicators?.[k])).length : null);
+  const rows = versions.map((v, i) => {
+    const when = new Date(v.at);
+    const changed = changedKeys(v, versions[i - 1]);
+    return h('tr', { 'data-testid': 'version-row', 'data-revision': v.revision ?? '', 'data-at': v.at ?? '', 'data-scorecard-id': v.scorecardId ?? '' },
+      h('th', { scope: 'row' }, String(v.revision ?? '—')),
+      h('td', {}, Number.isNaN(when.getTime()) ? '—' : h('time', { datetime: v.at }, `${when.toISOString().slice(0, 16).replace('T', ' ')} UTC`)),
+      h('td', { class: 'right' }, changed === null ? 'first version' : `${changed} ${changed === 1 ? 'figure' : 'figures'}`),
+      h('td', {}, (v.changedBy ?? []).length ? v.changedBy.join(', ') : '—'));
+  });
+  const view = body?.view === 'restricted' ? 'every version (overseer view), with the reports that changed it' : 'the public versions (a new one after 11 changed records)';
+  root.dataset.state = 'ready';
+  root.dataset.unit = unit;
+  root.dataset.period = period;
+  root.replaceChildren(h('details', { class: 'table-toggle' },
+    h('summary', {}, `Versions of these figures (${versions.length})`),
+    h('table', { class: 'data-table compact', 'data-testid': 'versions-table' },
+      h('caption', { class: 'fine-print' }, `${unitName(unit).long}, ${periodName(period)}: ${view}, oldest first.`),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Revision'), h('th', { scope: 'col' }, 'When'),
+        h('th', { scope: 'col', class: 'right' }, 'Changed'), h('th', { scope: 'col' }, 'Changed by'))),
+      h('tbody', {}, rows))));
 }
 
 // ---------------------------------------------- from arrest to sentence ---
