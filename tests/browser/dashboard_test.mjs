@@ -1185,6 +1185,21 @@ async function main() {
       const v = cellValue(full.indicators[small.key]);
       check(String(v ?? '') === raw, `as overseer, ${small.key} of ${small.unit}: page "${raw}", API ${v}`);
     }
+    // Overseers see every version of a scorecard and the reports that changed it: agency:DEA
+    // FY2017 changed with the org_outcomes submitted above.
+    if (catalog.units.includes('agency:DEA') && catalog.periods.includes('FY2017')) {
+      await choose(page, { period: 'FY2017', kind: 'agency' });
+      await page.selectOption('[data-testid=unit-select]', 'agency:DEA');
+      await page.waitForSelector('[data-testid=unit-versions][data-state=ready][data-unit="agency:DEA"][data-period=FY2017]', { state: 'attached', timeout: 15_000 });
+      const history = await apiOk('/api/v1/scorecards/history?unit=agency%3ADEA&period=FY2017', oig);
+      const rows = await page.$$eval('[data-testid=version-row]', (els) => els.map((e) => `${e.dataset.revision}|${e.dataset.at}|${e.dataset.scorecardId}|${e.textContent}`));
+      const want = (history.versions ?? []).map((v) => `${v.revision ?? ''}|${v.at ?? ''}|${v.scorecardId ?? ''}`);
+      check(rows.length === want.length && rows.every((r, i) => r.startsWith(`${want[i]}|`)), `as overseer, agency:DEA FY2017: the page lists versions ${rows.map((r) => r.split('|').slice(0, 3).join('|')).join(' ')}, the API ${want.join(' ')}`);
+      const last = history.versions?.[history.versions.length - 1];
+      check((last?.changedBy ?? []).every((ref) => rows[rows.length - 1].includes(ref)), `the latest version's reports ${JSON.stringify(last?.changedBy)} are not shown`);
+      check(!MOCK || (rows.length >= 3 && /report:DEA\/BROWSER-TEST-/.test(rows[rows.length - 1])), `the mock's agency:DEA FY2017 shows ${rows.length} versions, the last not changed by the test's report`);
+      log(`# as overseer, agency:DEA FY2017: ${rows.length} versions, as the API lists them`);
+    }
     await scrollIntoView(page.locator(restrictedSel).first());
     log(`# ${n} restricted events shown to the overseer`);
     await shot(page, '05-overseer');
