@@ -602,7 +602,9 @@ async function compareProblems(page, indicator, period, kind, format) {
     const raw = rawOf(u);
     if (r.raw !== raw) problems.push(`${u.unit}: API ${raw}, page data-raw "${r.raw}"`);
     if (r.rank !== String(u.rank ?? '')) problems.push(`${u.unit}: API rank ${u.rank}, page "${r.rank}"`);
-    if (r.percentile !== String(u.percentile ?? '')) problems.push(`${u.unit}: API percentile ${u.percentile}, page "${r.percentile}"`);
+    // proto3 JSON leaves out a percentile of 0.
+    const percentile = raw !== 'suppressed' && raw !== '' && u.rank !== undefined ? String(Number(u.percentile ?? 0)) : '';
+    if (r.percentile !== percentile) problems.push(`${u.unit}: API percentile ${u.percentile}, page "${r.percentile}"`);
     if (raw === 'suppressed' && (r.rank !== '' || /\d/.test(r.text.replace('fewer than 11', '')))) problems.push(`${u.unit}: suppressed, page shows "${r.text}"`);
     if (raw !== 'suppressed' && raw !== '' && !r.text.includes(FORMAT[format](Number(raw)))) problems.push(`${u.unit}: API ${raw}, page shows "${r.text}"`);
   });

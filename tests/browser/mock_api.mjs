@@ -536,6 +536,7 @@ function compareAnswer(q, overseer) {
     r.rank = 1 + valued.filter((x) => x.value > r.value).length;
     const lower = valued.filter((x) => x.value < r.value).length;
     r.percentile = valued.length === 1 ? 100 : Math.round((lower / (valued.length - 1)) * 1000) / 10;
+    if (r.percentile === 0) delete r.percentile; // as proto3 JSON writes a zero: not at all
   }
   const national = cardFor(`national:US|${period}`, overseer)?.indicators?.[indicator] ?? { noData: true };
   return [200, { indicator, period, kind, view: overseer ? 'restricted' : 'public', national, units: [...valued, ...rest] }];

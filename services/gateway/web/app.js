@@ -1592,6 +1592,14 @@ function compareBar(c, national, max, cls) {
   return svg;
 }
 
+// 1st, 2nd, 3rd, 4th… 11th, 12th, 13th; 87.5th.
+function ordinal(v) {
+  if (!Number.isInteger(v)) return 'th';
+  const n = Math.abs(v) % 100;
+  if (n >= 11 && n <= 13) return 'th';
+  return { 1: 'st', 2: 'nd', 3: 'rd' }[n % 10] ?? 'th';
+}
+
 function renderCompare(body) {
   const entry = INDICATOR_BY_JSON.get(body.indicator) ?? { label: body.indicator, format: 'number' };
   const format = fmt[entry.format] ? entry.format : 'number';
@@ -1612,15 +1620,17 @@ function renderCompare(body) {
       nationPlaced = true;
     }
     const ranked = c.kind === 'value' && u.rank !== undefined;
+    // proto3 JSON leaves out zeros: a ranked unit without a percentile is at the 0th.
+    const percentile = ranked ? Number(u.percentile ?? 0) : null;
     rows.push(h('tr', {
       'data-testid': 'compare-row', 'data-unit': u.unit, 'data-raw': rawAttr(c),
-      'data-rank': ranked ? String(u.rank) : '', 'data-percentile': ranked && u.percentile !== undefined ? String(u.percentile) : '',
+      'data-rank': ranked ? String(u.rank) : '', 'data-percentile': ranked ? String(percentile) : '',
     },
     h('td', { class: 'num' }, ranked ? String(u.rank) : '—'),
     h('th', { scope: 'row', title: unitName(u.unit).long }, unitName(u.unit).short),
     h('td', { class: 'bar-cell' }, compareBar(c, national, max, 'bar-compare'), ' ', defLink(body.indicator, cellNode(u, format))),
     h('td', { class: 'right num' }, c.kind === 'value' && c.n > 0 ? fmt.count(c.n) : '—'),
-    h('td', { class: 'num' }, ranked && u.percentile !== undefined ? `${Number(u.percentile).toLocaleString('en-US', { maximumFractionDigits: 1 })}th percentile` : '—')));
+    h('td', { class: 'num' }, ranked ? `${percentile.toLocaleString('en-US', { maximumFractionDigits: 1 })}${ordinal(percentile)} percentile` : '—')));
   }
   if (!nationPlaced) rows.push(nationRow());
   const table = h('table', { class: 'data-table compact compare-table', 'data-testid': 'compare-table' },
