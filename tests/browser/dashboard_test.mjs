@@ -586,6 +586,21 @@ async function trendProblems(page, catalog, unit, indicator, grain, format) {
   return { problems, counts, markers, config };
 }
 
+// Every version of a scorecard (/api/v1/scorecards/history, paged by
+// `next`), oldest first (by `at`, then revision).
+async function allVersions(unit, period, token) {
+  const versions = [];
+  let after = '';
+  for (let i = 0; i < 40; i++) {
+    const body = await apiOk(`/api/v1/scorecards/history?unit=${encodeURIComponent(unit)}&period=${period}${after ? `&after=${encodeURIComponent(after)}` : ''}`, token);
+    versions.push(...(body.versions ?? []));
+    if (!body.next || body.next === after) break;
+    after = body.next;
+  }
+  versions.sort((a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0) || Number(a.revision ?? 0) - Number(b.revision ?? 0));
+  return { versions };
+}
+
 // Page rows of the comparison against /api/v1/compare.
 async function compareProblems(page, indicator, period, kind, format) {
   const body = await apiOk(`/api/v1/compare?indicator=${indicator}&period=${period}&kind=${kind}`);
@@ -1056,7 +1071,7 @@ async function main() {
     const period = await page.inputValue('[data-testid=period-select]');
     const ready = `[data-testid=unit-versions][data-unit="${unit}"][data-period="${period}"]`;
     await page.waitForSelector(`[data-testid=unit-versions][data-state=ready]${ready.slice(ready.indexOf(']') + 1)}`, { state: 'attached', timeout: 15_000 });
-    const history = await apiOk(`/api/v1/scorecards/history?unit=${encodeURIComponent(unit)}&period=${period}`);
+    const history = await allVersions(unit, period);
     const rows = await page.$$eval('[data-testid=version-row]', (els) => els.map((e) => `${e.dataset.revision}|${e.dataset.at}|${e.dataset.scorecardId}`));
     const want = (history.versions ?? []).map((v) => `${v.revision ?? ''}|${v.at ?? ''}|${v.scorecardId ?? ''}`);
     check(want.length > 0, `the API lists no version of ${unit} ${period}`);
@@ -1193,7 +1208,7 @@ async function main() {
       await choose(page, { period: 'FY2017', kind: 'agency' });
       await page.selectOption('[data-testid=unit-select]', 'agency:DEA');
       await page.waitForSelector('[data-testid=unit-versions][data-state=ready][data-unit="agency:DEA"][data-period=FY2017]', { state: 'attached', timeout: 15_000 });
-      const history = await apiOk('/api/v1/scorecards/history?unit=agency%3ADEA&period=FY2017', oig);
+      const history = await allVersions('agency:DEA', 'FY2017', oig);
       const rows = await page.$$eval('[data-testid=version-row]', (els) => els.map((e) => `${e.dataset.revision}|${e.dataset.at}|${e.dataset.scorecardId}|${e.textContent}`));
       const want = (history.versions ?? []).map((v) => `${v.revision ?? ''}|${v.at ?? ''}|${v.scorecardId ?? ''}`);
       check(rows.length === want.length && rows.every((r, i) => r.startsWith(`${want[i]}|`)), `as overseer, agency:DEA FY2017: the page lists versions ${rows.map((r) => r.split('|').slice(0, 3).join('|')).join(' ')}, the API ${want.join(' ')}`);

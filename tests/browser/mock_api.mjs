@@ -612,7 +612,7 @@ function releaseFiles(fy) {
   files.set('index.html', Buffer.from(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fruition release ${fy}</title></head><body><h1>Fruition release ${fy}</h1><p>The public view of every unit for ${fy} and its quarters (mock release).</p><ul>${summary.join('')}</ul><p><a href="methodology.html">Methodology</a></p></body></html>\n`));
   const names = [...files.keys()].sort();
   const manifest = names.map((n) => `${createHash('sha256').update(files.get(n)).digest('hex')}  ${n}`).join('\n');
-  files.set('MANIFEST', Buffer.from(`${manifest}\n`));
+  files.set('MANIFEST', Buffer.from(`# Fruition release ${fy} (mock)\n# verify: grep -v '^#' MANIFEST | sha256sum -c -\n${manifest}\n`));
   return files;
 }
 

@@ -996,12 +996,23 @@ async function loadDetail() {
 // The versions of the detail's scorecard (GET /api/v1/scorecards/history):
 // overseers see every version and the reports that changed each, everybody
 // else the public versions. Folded away: most readers want the latest.
+const byTimeThenRevision = (a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0) || Number(a.revision ?? 0) - Number(b.revision ?? 0);
+
 async function loadVersions(unit, period, gen) {
   const root = $('unit-versions');
   root.dataset.state = 'loading';
   let body;
+  const versions = [];
   try {
-    body = await api(`/api/v1/scorecards/history${query({ unit, period })}`);
+    // Paged (`next`): read up to HISTORY_MAX_PAGES pages.
+    let after = '';
+    for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
+      body = await api(`/api/v1/scorecards/history${query({ unit, period, after })}`);
+      if (gen !== state.detailGeneration) return;
+      versions.push(...(Array.isArray(body?.versions) ? body.versions : []));
+      if (!body?.next || body.next === after) break;
+      after = body.next;
+    }
   } catch (err) {
     if (gen !== state.detailGeneration) return;
     root.dataset.state = err.status === 404 ? 'empty' : 'error';
@@ -1009,7 +1020,7 @@ async function loadVersions(unit, period, gen) {
     return;
   }
   if (gen !== state.detailGeneration) return;
-  const versions = Array.isArray(body?.versions) ? body.versions : [];
+  versions.sort(byTimeThenRevision);
   const changedKeys = (v, prev) => (prev ? Object.keys({ ...v.indicators, ...prev.indicators })
     .filter((k) => JSON.stringify(v.indicators?.[k]) !== JSON.stringify(prev.indicators?.[k])).length : null);
   const rows = versions.map((v, i) => {
