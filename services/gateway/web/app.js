@@ -1437,9 +1437,21 @@ const axisText = (v, format) => {
   return v.toLocaleString('en-US', { maximumFractionDigits: 1 });
 };
 
-// One series on the chart: lines between consecutive published points,
-// a dot (with its number as a tooltip) at each, hatched bands at withheld
-// ones (the unit's series only: the nation's are rarely withheld).
+// Hatched bands where the unit's points are withheld (drawn first, under
+// both lines; the nation's are rarely withheld and get no band).
+function trendGaps(svg, points, x) {
+  const slot = (TREND.W - TREND.left - TREND.right) / points.length;
+  points.forEach((p, i) => {
+    if (pointCell(p).kind !== 'suppressed') return;
+    svg.append(s('rect', {
+      x: x(i) - slot * 0.35, y: TREND.top, width: slot * 0.7, height: TREND.H - TREND.top - TREND.bottom,
+      fill: 'url(#trend-hatch)', class: 'trend-gap', 'data-testid': 'trend-gap', 'data-period': p.period,
+    }, s('title', {}, `${p.period}: ${SUPPRESSED_TEXT}`)));
+  });
+}
+
+// One series on the chart: lines between consecutive published points and
+// a dot (with its number as a tooltip) at each.
 function trendSeries(svg, points, x, y, scope, format) {
   const cls = scope === 'unit' ? 'trend-unit' : 'trend-national';
   let path = '';
@@ -1457,12 +1469,6 @@ function trendSeries(svg, points, x, y, scope, format) {
         cx: x(i), cy: y(c.value), r: scope === 'unit' ? 4.5 : 3.5, class: `trend-dot ${cls}`,
         'data-testid': 'trend-dot', 'data-scope': scope, 'data-period': p.period, 'data-raw': rawAttr(c),
       }, s('title', {}, `${p.period}: ${fmt[format](c.value)}`)));
-    } else if (c.kind === 'suppressed' && scope === 'unit') {
-      const slot = (TREND.W - TREND.left - TREND.right) / points.length;
-      svg.append(s('rect', {
-        x: x(i) - slot * 0.35, y: TREND.top, width: slot * 0.7, height: TREND.H - TREND.top - TREND.bottom,
-        fill: 'url(#trend-hatch)', class: 'trend-gap', 'data-testid': 'trend-gap', 'data-period': p.period,
-      }, s('title', {}, `${p.period}: ${SUPPRESSED_TEXT}`)));
     }
   });
 }
@@ -1526,6 +1532,7 @@ function renderTrend(own, nation) {
       s('rect', { width: 8, height: 8, fill: '#f4f4f4' }),
       s('line', { x1: 0, y1: 0, x2: 0, y2: 8, stroke: '#c9c9c9', 'stroke-width': 3 }))));
   trendAxes(svg, periods, x, scale, format);
+  trendGaps(svg, points, x);
   const marks = trendMarkers(svg, periods, slotX, slot);
   if (nation) trendSeries(svg, npoints, x, scale.y, 'national', format);
   trendSeries(svg, points, x, scale.y, 'unit', format);
