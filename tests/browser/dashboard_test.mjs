@@ -14,6 +14,15 @@
 //   4. an org_outcome (DISMANTLED, pending) submitted during the test appears
 //      in the live feed as a PUBLIC PENDING_COUNTED_AS_DISMANTLED event;
 //   5. the OIG (overseer) token shows restricted events; signing out hides them.
+//   6. it opens on the latest fiscal year with at least half its key cells
+//      published (not a thin live year);
+//   7. the trend chart's points (its table, dots and gaps), the unit's and
+//      national:US's, equal /api/v1/series, by year and by quarter, policy
+//      dates marked in the period they fall in; numbers link to definitions;
+//   8. the comparison's ranking, ranks, percentiles and national mark equal
+//      /api/v1/compare;
+//   9. the release link downloads a tar whose MANIFEST (SHA-256s) verifies,
+//      and the printable report opens.
 //
 //   node tests/browser/dashboard_test.mjs            real suite: $FRUITION_BIN dev (default bin/fruition)
 //   node tests/browser/dashboard_test.mjs --mock     tests/browser/mock_api.mjs instead
@@ -26,11 +35,13 @@
 // screenshots go; default tests/browser/out/real/ or out/mock/). Ends with "N passed, N failed";
 // exits non-zero on any failure; stops the server it started in every case.
 import { spawn, execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -471,6 +482,217 @@ async function* publicLists(catalog) {
   }
 }
 
+// ------------------------------------------ trends, comparison, release ---
+
+// The opening period, computed here as docs/API.md states the rule: the
+// latest fiscal year where at least half of the key cells (people sentenced,
+// claimed priority, high-desert and LNF shares of every agency, field office
+// and district card) hold a figure; none qualifying: the latest fiscal year.
+const OPENING_KEYS = ['sentenced', 'claimedPriorityShare', 'highDesertShare', 'lnfShare'];
+async function expectedOpening(catalog) {
+  const years = catalog.periods.filter((p) => /^FY\d{4}$/.test(p)).sort((a, b) => periodKey(b) - periodKey(a));
+  const skipped = [];
+  for (const fy of years) {
+    const r = await api(`/api/v1/scorecards?period=${fy}`);
+    let shown = 0;
+    let total = 0;
+    for (const c of r.status === 200 ? r.body.scorecards ?? [] : []) {
+      if (!SHARE_KINDS.includes(c.unit.split(':')[0])) continue;
+      for (const k of OPENING_KEYS) {
+        const cell = c.indicators?.[k];
+        if (cell === undefined) continue;
+        total += 1;
+        if (cell.suppressed !== true && cell.defined !== false) shown += 1;
+      }
+    }
+    if (total > 0 && 2 * shown >= total) return { period: fy, skipped };
+    skipped.push({ period: fy, shown, total });
+  }
+  return { period: years[0], skipped: [] };
+}
+
+// What the page writes in data-raw for a series point or a compare cell.
+function rawOf(cell) {
+  if (!cell || cell.noData) return 'nodata';
+  if (cell.suppressed === true) return 'suppressed';
+  if (cell.defined === false) return '';
+  return String(Number(cell.value ?? 0));
+}
+
+// The fiscal year (or quarter) a YYYY-MM-DD date falls in: FY2016 runs from
+// Oct 1 2015 to Sep 30 2016.
+function fiscalPeriodOf(date, grain) {
+  const [y, m] = date.split('-').map(Number);
+  const fy = m >= 10 ? y + 1 : y;
+  const q = m >= 10 ? 1 : Math.floor((m - 1) / 3) + 2;
+  return grain === 'quarter' ? `FY${fy}Q${q}` : `FY${fy}`;
+}
+
+// The trend chart of `unit` and `indicator` against /api/v1/series (the unit
+// and national:US), over every period of `grain` the API lists: the
+// accessible table, the SVG's dots and gaps, the definition links and the
+// policy markers. Returns {problems, counts}.
+async function trendProblems(page, catalog, unit, indicator, grain, format) {
+  const periods = catalog.periods.filter((p) => (grain === 'quarter' ? /Q\d$/ : /^FY\d{4}$/).test(p)).sort((a, b) => periodKey(a) - periodKey(b));
+  const range = `indicator=${indicator}&from=${periods[0]}&to=${periods[periods.length - 1]}`;
+  const own = await apiOk(`/api/v1/series?unit=${encodeURIComponent(unit)}&${range}`);
+  const withNation = unit !== 'national:US' && catalog.units.includes('national:US');
+  const nation = withNation ? await apiOk(`/api/v1/series?unit=national%3AUS&${range}`) : null;
+  const shown = await page.$$eval('[data-testid=trend-chart] [data-testid=trend-point]', (els) => els.map((e) => ({
+    scope: e.dataset.scope, period: e.dataset.period, raw: e.dataset.raw, text: e.textContent,
+    defs: [...e.querySelectorAll('a.def-link')].map((a) => a.getAttribute('href')),
+  })));
+  const dots = await page.$$eval('[data-testid=trend-chart] [data-testid=trend-dot]', (els) => els.map((e) => `${e.dataset.scope}|${e.dataset.period}|${e.dataset.raw}`));
+  const gaps = await page.$$eval('[data-testid=trend-chart] [data-testid=trend-gap]', (els) => els.map((e) => e.dataset.period));
+  const problems = [];
+  const counts = { points: 0, values: 0, suppressed: 0, nodata: 0 };
+  const wantDots = [];
+  for (const [scope, series] of [['unit', own], ['national', nation]]) {
+    if (!series) continue;
+    if (series.unit !== (scope === 'unit' ? unit : 'national:US') || series.indicator !== indicator) problems.push(`the API's ${scope} series is of ${series.unit} ${series.indicator}`);
+    const got = shown.filter((x) => x.scope === scope);
+    if (got.map((x) => x.period).join(' ') !== series.points.map((p) => p.period).join(' ')) {
+      problems.push(`${scope}: the page's periods ${got.map((x) => x.period).join(' ')} are not the API's ${series.points.map((p) => p.period).join(' ')}`);
+      continue;
+    }
+    series.points.forEach((p, i) => {
+      const raw = rawOf(p);
+      const g = got[i];
+      counts.points += 1;
+      if (g.raw !== raw) problems.push(`${scope} ${p.period}: API ${raw || '(undefined)'}, page data-raw "${g.raw}"`);
+      if (raw === 'suppressed') {
+        counts.suppressed += 1;
+        if (!/suppressed/.test(g.text) || /\d/.test(g.text)) problems.push(`${scope} ${p.period}: suppressed, page shows "${g.text}"`);
+        if (scope === 'unit' && !gaps.includes(p.period)) problems.push(`unit ${p.period}: suppressed, but no gap drawn`);
+      } else if (raw === 'nodata') {
+        counts.nodata += 1;
+      } else if (raw !== '') {
+        counts.values += 1;
+        const want = FORMAT[format](Number(raw));
+        if (!g.text.includes(want)) problems.push(`${scope} ${p.period}: API ${raw} (${want}), page shows "${g.text}"`);
+        if (!g.defs.includes(`#def-${indicator}`)) problems.push(`${scope} ${p.period}: the number does not link to #def-${indicator}`);
+        wantDots.push(`${scope}|${p.period}|${raw}`);
+      }
+    });
+  }
+  if (dots.sort().join(' ') !== wantDots.sort().join(' ')) problems.push(`the chart's dots ${dots.join(' ')} are not the API's published points ${wantDots.join(' ')}`);
+  const wantGaps = own.points.filter((p) => p.suppressed === true).map((p) => p.period);
+  if (gaps.sort().join(' ') !== wantGaps.sort().join(' ')) problems.push(`the chart's gaps ${gaps.join(' ')} are not the API's suppressed points ${wantGaps.join(' ')}`);
+  // Policy markers: each configured date inside the range, in the period it falls in.
+  const config = JSON.parse(await page.getAttribute('#trend-section', 'data-policy-dates'));
+  const markers = await page.$$eval('[data-testid=trend-chart] [data-testid=policy-marker]', (els) => els.map((e) => `${e.dataset.date}@${e.dataset.period}`));
+  const wantMarkers = config.map((m) => `${m.date}@${fiscalPeriodOf(m.date, grain)}`).filter((x) => own.points.some((p) => x.endsWith(`@${p.period}`)));
+  if (markers.sort().join(' ') !== wantMarkers.sort().join(' ')) problems.push(`policy markers ${markers.join(' ')}, expected ${wantMarkers.join(' ')}`);
+  return { problems, counts, markers, config };
+}
+
+// Every version of a scorecard (/api/v1/scorecards/history, paged by
+// `next`), oldest first (by `at`, then revision).
+async function allVersions(unit, period, token) {
+  const versions = [];
+  let after = '';
+  for (let i = 0; i < 40; i++) {
+    const body = await apiOk(`/api/v1/scorecards/history?unit=${encodeURIComponent(unit)}&period=${period}${after ? `&after=${encodeURIComponent(after)}` : ''}`, token);
+    versions.push(...(body.versions ?? []));
+    if (!body.next || body.next === after) break;
+    after = body.next;
+  }
+  versions.sort((a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0) || Number(a.revision ?? 0) - Number(b.revision ?? 0));
+  return { versions };
+}
+
+// Page rows of the comparison against /api/v1/compare.
+async function compareProblems(page, indicator, period, kind, format) {
+  const body = await apiOk(`/api/v1/compare?indicator=${indicator}&period=${period}&kind=${kind}`);
+  const rows = await page.$$eval('[data-testid=compare-chart] tr[data-testid]', (els) => els.map((e) => ({
+    testid: e.dataset.testid, unit: e.dataset.unit ?? '', raw: e.dataset.raw, rank: e.dataset.rank ?? '', percentile: e.dataset.percentile ?? '', text: e.textContent,
+  })));
+  const problems = [];
+  const units = rows.filter((r) => r.testid === 'compare-row');
+  const api = body.units ?? [];
+  if (units.map((r) => r.unit).join(' ') !== api.map((u) => u.unit).join(' ')) problems.push(`the page ranks ${units.map((r) => r.unit).join(' ')}, the API ${api.map((u) => u.unit).join(' ')}`);
+  api.forEach((u, i) => {
+    const r = units[i];
+    if (!r) return;
+    const raw = rawOf(u);
+    if (r.raw !== raw) problems.push(`${u.unit}: API ${raw}, page data-raw "${r.raw}"`);
+    if (r.rank !== String(u.rank ?? '')) problems.push(`${u.unit}: API rank ${u.rank}, page "${r.rank}"`);
+    // proto3 JSON leaves out a percentile of 0.
+    const percentile = raw !== 'suppressed' && raw !== '' && u.rank !== undefined ? String(Number(u.percentile ?? 0)) : '';
+    if (r.percentile !== percentile) problems.push(`${u.unit}: API percentile ${u.percentile}, page "${r.percentile}"`);
+    if (raw === 'suppressed' && (r.rank !== '' || /\d/.test(r.text.replace('fewer than 11', '')))) problems.push(`${u.unit}: suppressed, page shows "${r.text}"`);
+    if (raw !== 'suppressed' && raw !== '' && !r.text.includes(FORMAT[format](Number(raw)))) problems.push(`${u.unit}: API ${raw}, page shows "${r.text}"`);
+  });
+  // The API's own order: valued units by value, highest first, ranks shared by ties; the rest last, unranked.
+  const valued = api.filter((u) => u.suppressed !== true && u.defined !== false);
+  if (api.slice(0, valued.length).some((u) => !valued.includes(u))) problems.push('the API lists a suppressed or undefined unit before a ranked one');
+  valued.forEach((u, i) => {
+    const want = 1 + valued.filter((x) => Number(x.value ?? 0) > Number(u.value ?? 0)).length;
+    if (u.rank !== want) problems.push(`the API ranks ${u.unit} ${u.rank}, its value gives ${want}`);
+    if (i > 0 && Number(valued[i - 1].value ?? 0) < Number(u.value ?? 0)) problems.push(`the API lists ${u.unit} after a lower value`);
+  });
+  const nation = rows.findIndex((r) => r.testid === 'compare-national');
+  if (nation < 0) problems.push('the national figure is not marked');
+  else {
+    if (rows[nation].raw !== rawOf(body.national)) problems.push(`national: API ${rawOf(body.national)}, page "${rows[nation].raw}"`);
+    const nv = Number(body.national?.value ?? 0);
+    const before = rows.slice(0, nation).filter((r) => r.testid === 'compare-row');
+    if (rawOf(body.national) !== 'suppressed' && before.some((r) => r.raw === 'suppressed' || Number(r.raw) < nv)) problems.push('the national row is below a unit with a lower figure');
+  }
+  return { problems, body, ranked: valued.length, unranked: api.length - valued.length };
+}
+
+// The entries of a tar (ustar, pax or GNU long names; gzip-compressed or
+// not): path → Buffer, regular files only.
+function untar(buf) {
+  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = zlib.gunzipSync(buf);
+  check(buf.length >= 1024 && buf.length % 512 === 0, `the release is ${buf.length} bytes: not a tar (a multiple of 512)`);
+  const files = new Map();
+  let longName = null;
+  const str = (b, o, n) => b.subarray(o, o + n).toString('utf8').replace(/\0.*$/s, '');
+  for (let off = 0; off + 512 <= buf.length;) {
+    const head = buf.subarray(off, off + 512);
+    if (head.every((b) => b === 0)) break;
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : head[i];
+    check(sum === parseInt(str(head, 148, 8).trim(), 8), `tar header at ${off}: bad checksum`);
+    const size = parseInt(str(head, 124, 12).trim() || '0', 8);
+    const type = String.fromCharCode(head[156] || 48);
+    const prefix = str(head, 345, 155);
+    const data = buf.subarray(off + 512, off + 512 + size);
+    off += 512 + Math.ceil(size / 512) * 512;
+    if (type === 'x') { longName = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(data.toString('utf8'))?.[1] ?? longName; continue; }
+    if (type === 'L') { longName = data.toString('utf8').replace(/\0.*$/s, ''); continue; }
+    const name = longName ?? (prefix ? `${prefix}/${str(head, 0, 100)}` : str(head, 0, 100));
+    longName = null;
+    if (type === '0' || type === '7') files.set(name.replace(/^\.\//, ''), Buffer.from(data));
+  }
+  return files;
+}
+
+// MANIFEST verification: every `sha256  path` line (paths relative to the
+// MANIFEST's directory) names a file of the archive with that SHA-256, and
+// every file of the archive but MANIFEST is listed.
+function manifestProblems(files) {
+  const manifests = [...files.keys()].filter((n) => path.posix.basename(n) === 'MANIFEST');
+  if (manifests.length !== 1) return { problems: [`the release holds ${manifests.length} MANIFEST files: ${[...files.keys()].join(', ')}`], listed: 0 };
+  const dir = path.posix.dirname(manifests[0]);
+  const at = (rel) => (dir === '.' ? rel : `${dir}/${rel}`);
+  const problems = [];
+  const listed = new Set();
+  for (const line of files.get(manifests[0]).toString('utf8').split('\n')) {
+    if (!line.trim() || line.startsWith('#')) continue;
+    const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
+    if (!m) { problems.push(`MANIFEST line not "sha256  path": ${line}`); continue; }
+    const data = files.get(at(m[2]));
+    listed.add(at(m[2]));
+    if (!data) problems.push(`MANIFEST lists ${m[2]}, the archive does not hold it`);
+    else if (createHash('sha256').update(data).digest('hex') !== m[1]) problems.push(`${m[2]}: SHA-256 differs from the MANIFEST's`);
+  }
+  for (const name of files.keys()) if (name !== manifests[0] && !listed.has(name)) problems.push(`${name} is not in the MANIFEST`);
+  return { problems, listed: listed.size, names: [...listed] };
+}
+
 // ---------------------------------------------------------------- main ---
 
 async function main() {
@@ -519,6 +741,19 @@ async function main() {
     check(unlabeled.length === 0, `controls without a label: ${unlabeled.join(', ')}`);
     check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
     await shot(page, '01-dashboard');
+  });
+
+  await step('it opens on the most recent fiscal year with enough data, not a thin live one', async () => {
+    const want = await expectedOpening(catalog);
+    const got = await page.inputValue('[data-testid=period-select]');
+    log(`# opening period: page ${got}, expected ${want.period}; skipped: ${want.skipped.map((s) => `${s.period} (${s.shown} of ${s.total} key cells shown)`).join(', ') || 'none'}`);
+    check(got === want.period, `the dashboard opened on ${got}, expected ${want.period} (the latest fiscal year with at least half its key cells published)`);
+    // The mock has a thin live year after it: the rule must have skipped it.
+    check(!MOCK || want.skipped.length > 0, 'the mock has no thin year to skip: this check would not notice opening on the latest year');
+    if (want.skipped.length) {
+      const note = await page.textContent('[data-testid=period-note]');
+      check(want.skipped.every((s) => note.includes(s.period)), `the note does not name the skipped years: "${note}"`);
+    }
   });
 
   if (HTTPS) {
@@ -742,6 +977,136 @@ async function main() {
     check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
   });
 
+  const opening = (await expectedOpening(catalog)).period;
+  await step('the trend chart\'s points equal the API\'s series (the unit and national:US), policy dates marked where they fall', async () => {
+    const catalogue = (await apiOk('/api/v1/catalogue/indicators')).indicators;
+    const indicator = catalogue.some((i) => i.jsonName === 'lnfShare') ? 'lnfShare' : catalogue.find((i) => !i.family).jsonName;
+    const format = catalogue.find((i) => i.jsonName === indicator).format;
+    // A unit with published points, preferring one with a suppressed point too.
+    const years = catalog.periods.filter((p) => /^FY\d{4}$/.test(p)).sort((a, b) => periodKey(a) - periodKey(b));
+    let pick = null;
+    for (const unit of catalog.units.filter((u) => SHARE_KINDS.includes(u.split(':')[0]))) {
+      const s = await apiOk(`/api/v1/series?unit=${encodeURIComponent(unit)}&indicator=${indicator}&from=${years[0]}&to=${years[years.length - 1]}`);
+      const values = s.points.filter((p) => rawOf(p) !== 'nodata' && rawOf(p) !== 'suppressed' && rawOf(p) !== '').length;
+      const suppressed = s.points.filter((p) => p.suppressed === true).length;
+      const score = Math.min(values, 2) * 2 + (suppressed > 0 ? 1 : 0);
+      if (!pick || score > pick.score) pick = { unit, score };
+    }
+    // The mock must exercise lines and gaps; a real sample of one year may have one point per unit.
+    check(pick && pick.score >= 2, 'no unit has a published point in its series');
+    check(!MOCK || pick.score === 5, 'the mock has no series with two published points and a suppressed one');
+    const unit = pick.unit;
+    log(`# trend: ${unit} ${indicator}`);
+    await choose(page, { kind: unit.split(':')[0] });
+    await page.selectOption('[data-testid=unit-select]', unit);
+    await page.selectOption('[data-testid=indicator-select]', indicator);
+    for (const grain of ['year', 'quarter']) {
+      await page.selectOption('[data-testid=trend-grain]', grain);
+      const ready = `[data-testid=trend-chart][data-state=ready][data-unit="${unit}"][data-indicator="${indicator}"]`;
+      await page.waitForSelector(ready, { timeout: 15_000 });
+      await page.waitForFunction((g) => document.querySelector('[data-testid=trend-point]')?.dataset.period?.includes('Q') === (g === 'quarter'), grain, { timeout: 15_000 });
+      const deadline = Date.now() + 20_000;
+      let got;
+      for (;;) {
+        got = await trendProblems(page, catalog, unit, indicator, grain, format);
+        if (!got.problems.length || Date.now() > deadline) break;
+        await page.click('[data-testid=refresh]');
+        await page.waitForSelector(ready, { timeout: 15_000 });
+      }
+      check(!got.problems.length, `${grain}s: the trend chart disagrees with the API:\n${got.problems.slice(0, 30).join('\n')}`);
+      log(`# ${grain}s: ${got.counts.points} points checked (${got.counts.values} published, ${got.counts.suppressed} suppressed, ${got.counts.nodata} without data); markers ${got.markers.join(' ')}`);
+      if (MOCK) {
+        // The defaults (index.html) are the three policy dates, all inside the mock's FY2010–FY2018.
+        check(got.config.map((m) => m.date).join(' ') === '2010-08-03 2013-08-12 2017-05-10', `the policy dates are ${JSON.stringify(got.config)}`);
+        check(got.markers.length === 3, `${grain}s: ${got.markers.length} policy markers drawn, expected 3`);
+      }
+      await scrollIntoView(page.locator('#trend-section'));
+      await shot(page, `06-trend-${grain}`, page.locator('#trend-section'));
+    }
+    // The definition link leads to the definition.
+    await page.click('[data-testid=trend-def]');
+    await page.waitForFunction((id) => location.hash === `#${id}`, `def-${indicator}`, { timeout: 5_000 });
+    check(await page.isVisible(`#def-${indicator}`), `#def-${indicator} is not shown`);
+    check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
+  });
+
+  await step('the comparison ranks the units as the API does, the national value marked', async () => {
+    const indicator = 'lnfShare';
+    const kind = 'district';
+    await page.selectOption('[data-testid=indicator-select]', indicator);
+    await choose(page, { period: opening, kind });
+    const ready = `[data-testid=compare-chart][data-state=ready][data-period="${opening}"][data-kind="${kind}"][data-indicator="${indicator}"]`;
+    await page.waitForSelector(ready, { timeout: 15_000 });
+    const deadline = Date.now() + 20_000;
+    let got;
+    for (;;) {
+      got = await compareProblems(page, indicator, opening, kind, 'pct');
+      if (!got.problems.length || Date.now() > deadline) break;
+      await page.click('[data-testid=refresh]');
+      await page.waitForSelector(ready, { timeout: 15_000 });
+    }
+    check(!got.problems.length, `the comparison disagrees with the API:\n${got.problems.slice(0, 30).join('\n')}`);
+    check(!MOCK || got.ranked >= 2, `only ${got.ranked} ranked districts in ${opening}`);
+    check(!MOCK || got.unranked > 0, 'the mock ranks no suppressed district: suppressed-last is not exercised');
+    log(`# ${opening} ${kind}s by ${indicator}: ${got.ranked} ranked, ${got.unranked} unranked, national ${rawOf(got.body.national)}`);
+    await scrollIntoView(page.locator('#compare-section'));
+    await shot(page, '07-compare', page.locator('#compare-section'));
+    // Every figure link on the page leads to a definition that exists.
+    const broken = await page.$$eval('a.def-link', (as) => as.map((a) => a.getAttribute('href')).filter((h) => !document.getElementById(h.slice(1))));
+    check(broken.length === 0, `definition links without a target: ${[...new Set(broken)].join(', ')}`);
+    // Every figure the page writes (charts' tables, lists, the unit detail) links to its definition;
+    // the detail shows the top-ranked district, which has figures.
+    const top = got.ranked ? got.body.units[0].unit : null;
+    if (top) {
+      await page.selectOption('[data-testid=unit-select]', top);
+      await page.waitForSelector(`[data-testid=unit-detail][data-state=ready][data-unit="${top}"] .indicator[data-raw] span.num`, { timeout: 15_000 });
+    }
+    const unlinked = await page.$$eval('main span.num', (els) => els.filter((e) => !e.closest('a.def-link')).map((e) => `${e.closest('[id]')?.id}: ${e.textContent}`));
+    check(unlinked.length === 0, `figures without a link to their definition: ${unlinked.slice(0, 10).join('; ')}`);
+    log(`# ${await page.locator('main span.num').count()} figures on the page, each linked to its definition`);
+  });
+
+  await step('the unit\'s versions equal /api/v1/scorecards/history', async () => {
+    const unit = await page.inputValue('[data-testid=unit-select]');
+    const period = await page.inputValue('[data-testid=period-select]');
+    const ready = `[data-testid=unit-versions][data-unit="${unit}"][data-period="${period}"]`;
+    await page.waitForSelector(`[data-testid=unit-versions][data-state=ready]${ready.slice(ready.indexOf(']') + 1)}`, { state: 'attached', timeout: 15_000 });
+    const history = await allVersions(unit, period);
+    const rows = await page.$$eval('[data-testid=version-row]', (els) => els.map((e) => `${e.dataset.revision}|${e.dataset.at}|${e.dataset.scorecardId}`));
+    const want = (history.versions ?? []).map((v) => `${v.revision ?? ''}|${v.at ?? ''}|${v.scorecardId ?? ''}`);
+    check(want.length > 0, `the API lists no version of ${unit} ${period}`);
+    check(rows.join(' ') === want.join(' '), `${unit} ${period}: the page lists versions ${rows.join(' ')}, the API ${want.join(' ')}`);
+    log(`# ${unit} ${period}: ${rows.length} versions, as the API lists them`);
+  });
+
+  await step('the release link downloads the fiscal year\'s release, its MANIFEST verifies, and the report opens', async () => {
+    const fy = opening;
+    await choose(page, { period: fy });
+    const link = page.locator('[data-testid=release-download]');
+    check(await link.getAttribute('href') === `/api/v1/releases/${fy}`, `the download link is ${await link.getAttribute('href')}`);
+    const t0 = Date.now();
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 180_000 }), link.click()]);
+    const file = await download.path();
+    check(file, `the download failed: ${await download.failure()}`);
+    const bytes = fs.readFileSync(file);
+    const files = untar(bytes);
+    const m = manifestProblems(files);
+    check(!m.problems.length, `the release's MANIFEST does not verify:\n${m.problems.slice(0, 20).join('\n')}`);
+    for (const ext of ['.csv', '.json', '.html']) check(m.names.some((n) => n.endsWith(ext)), `the release has no ${ext} file: ${m.names.join(', ')}`);
+    log(`# release ${fy}: ${bytes.length} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${files.size} files, ${m.listed} SHA-256s verified`);
+    const report = page.locator('[data-testid=release-report]');
+    check(await report.getAttribute('href') === `/releases/${fy}/`, `the report link is ${await report.getAttribute('href')}`);
+    const [popup] = await Promise.all([page.context().waitForEvent('page', { timeout: 30_000 }), report.click()]);
+    await popup.waitForLoadState('load', { timeout: 180_000 });
+    check(new URL(popup.url()).pathname === `/releases/${fy}/`, `the report opened at ${popup.url()}`);
+    const res = await fetch(new URL(`/releases/${fy}/`, BASE));
+    check(res.status === 200 && /text\/html/.test(res.headers.get('content-type') ?? ''), `/releases/${fy}/ answered ${res.status} ${res.headers.get('content-type')}`);
+    const text = await popup.textContent('body');
+    check(text.includes(fy), `the report does not name ${fy}`);
+    await shot(popup, '08-release-report');
+    await popup.close();
+  });
+
   await step('a report submitted now appears in the live feed (PENDING_COUNTED_AS_DISMANTLED)', async () => {
     await page.waitForSelector('[data-testid=stream-status][data-state=live]', { timeout: 20_000 });
     const orgId = `ORG-BROWSER-TEST-${Date.now().toString(36).toUpperCase()}`;
@@ -836,6 +1201,21 @@ async function main() {
       const raw = await cell.getAttribute('data-raw');
       const v = cellValue(full.indicators[small.key]);
       check(String(v ?? '') === raw, `as overseer, ${small.key} of ${small.unit}: page "${raw}", API ${v}`);
+    }
+    // Overseers see every version of a scorecard and the reports that changed it: agency:DEA
+    // FY2017 changed with the org_outcomes submitted above.
+    if (catalog.units.includes('agency:DEA') && catalog.periods.includes('FY2017')) {
+      await choose(page, { period: 'FY2017', kind: 'agency' });
+      await page.selectOption('[data-testid=unit-select]', 'agency:DEA');
+      await page.waitForSelector('[data-testid=unit-versions][data-state=ready][data-unit="agency:DEA"][data-period=FY2017]', { state: 'attached', timeout: 15_000 });
+      const history = await allVersions('agency:DEA', 'FY2017', oig);
+      const rows = await page.$$eval('[data-testid=version-row]', (els) => els.map((e) => `${e.dataset.revision}|${e.dataset.at}|${e.dataset.scorecardId}|${e.textContent}`));
+      const want = (history.versions ?? []).map((v) => `${v.revision ?? ''}|${v.at ?? ''}|${v.scorecardId ?? ''}`);
+      check(rows.length === want.length && rows.every((r, i) => r.startsWith(`${want[i]}|`)), `as overseer, agency:DEA FY2017: the page lists versions ${rows.map((r) => r.split('|').slice(0, 3).join('|')).join(' ')}, the API ${want.join(' ')}`);
+      const last = history.versions?.[history.versions.length - 1];
+      check((last?.changedBy ?? []).every((ref) => rows[rows.length - 1].includes(ref)), `the latest version's reports ${JSON.stringify(last?.changedBy)} are not shown`);
+      check(!MOCK || (rows.length >= 3 && /report:DEA\/BROWSER-TEST-/.test(rows[rows.length - 1])), `the mock's agency:DEA FY2017 shows ${rows.length} versions, the last not changed by the test's report`);
+      log(`# as overseer, agency:DEA FY2017: ${rows.length} versions, as the API lists them`);
     }
     await scrollIntoView(page.locator(restrictedSel).first());
     log(`# ${n} restricted events shown to the overseer`);

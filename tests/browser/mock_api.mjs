@@ -16,6 +16,9 @@
 //   Dashboard: http://127.0.0.1:PORT/
 //   OIG (OVERSEER)  token mock-OIG-...
 //   DEA (AGENCY)  token mock-DEA-...
+// Also: GET /api/v1/series, /api/v1/compare, /api/v1/scorecards/history (SPEC §9),
+// GET /api/v1/releases/FY2016 (a small deterministic tar with a MANIFEST of
+// SHA-256s) and /releases/FY2016/ (its report page).
 // Mock-only endpoints:
 //   POST /mock/v1/org-outcome  {"reporter":"DEA","orgId":"ORG-X","outcome":"ORG_OUTCOME_DISMANTLED","pending":true,"fiscalYear":2017}
 //     (Authorization: Bearer <agency token>) stands in for `fruitctl submit` of
@@ -27,6 +30,7 @@
 // -- indicators|events writes them), plus the v1.1 prosecution-stage
 // entries (V11_INDICATORS) the generated file does not list yet.
 import http from 'node:http';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,8 +81,25 @@ const UNITS = [
   ['district:EDPA', 114], ['district:SDNY', 66], ['district:NDIL', 56], ['district:DNJ', 9],
   ['area:PHL-KENSINGTON', 0], ['national:US', 620],
 ];
-const FISCAL_YEARS = ['FY2016', 'FY2017'];
+// FY2010–FY2018, so that the trend chart spans the three policy dates. FY2016
+// and FY2017 are the full-size years the other checks read (and the only ones
+// with seeded events); earlier years are a little smaller; FY2018 is a thin
+// live year (sentencings lag arrests by years): all four quarters are there,
+// but nearly every cell rests on fewer than 11 people and is suppressed, so
+// the dashboard must not open on it.
+const FISCAL_YEARS = ['FY2010', 'FY2011', 'FY2012', 'FY2013', 'FY2014', 'FY2015', 'FY2016', 'FY2017', 'FY2018'];
+const EVENT_YEARS = ['FY2016', 'FY2017'];
+const THIN_YEAR = 'FY2018';
 const PERIODS = FISCAL_YEARS.flatMap((fy) => [fy, `${fy}Q1`, `${fy}Q2`, `${fy}Q3`, `${fy}Q4`]);
+const yearSize = (size, period) => {
+  const fy = Number(period.slice(2, 6));
+  if (period.startsWith(THIN_YEAR)) return Math.round(size * 0.06);
+  return fy >= 2016 ? size : Math.round(size * (0.8 + 0.03 * (fy - 2010)));
+};
+// The issue's scenario: a shift injected into three districts from FY2014
+// (their LNF share rises by 12 points).
+const SHIFTED = new Set(['district:EDPA', 'district:SDNY', 'district:NDIL']);
+const shiftOf = (unit, period) => (SHIFTED.has(unit) && Number(period.slice(2, 6)) >= 2014 ? 0.12 : 0);
 const MEASURES = {
   DEA: { PERFORMANCE_MEASURE_PTO_DISMANTLED: 10, PERFORMANCE_MEASURE_PTO_DISRUPTED: 25, PERFORMANCE_MEASURE_ARRESTS: 300 },
   FBI: { PERFORMANCE_MEASURE_PTO_DISMANTLED: 8, PERFORMANCE_MEASURE_CPOT_DISMANTLED: 2, PERFORMANCE_MEASURE_ARRESTS: 220 },
@@ -219,7 +240,7 @@ function buildCard(unit, period, size) {
     const substantiated = Math.round(claimed * (0.2 + rand() * 0.4));
     const priority = Math.round(sentenced * (0.35 + rand() * 0.3));
     const high = Math.round(sentenced * (0.05 + rand() * 0.15));
-    const lnf = Math.round(sentenced * (0.3 + rand() * 0.25));
+    const lnf = Math.round(sentenced * (0.3 + rand() * 0.25 + shiftOf(unit, period)));
     const lnfYears = Math.round(lnf * (3 + rand() * 3) * 10) / 10;
     if (kind !== 'district') {
       indicators.arrests = { value: arrests, n: arrests };
@@ -264,7 +285,7 @@ function buildCard(unit, period, size) {
 const cards = new Map(); // `${unit}|${period}` → card (restricted, unsuppressed)
 for (const [unit, size] of UNITS) {
   for (const period of PERIODS) {
-    const card = buildCard(unit, period, size);
+    const card = buildCard(unit, period, yearSize(size, period));
     if (card) cards.set(`${unit}|${period}`, card);
   }
 }
@@ -306,9 +327,27 @@ for (const key of ['agency:FBI|FY2017', 'district:SDNY|FY2017', 'agency:DEA|FY20
   published.get(key).card.lagsCurrent = true;
 }
 
-// The restricted card `key` changed: its public view lags until enough
-// changes accumulate, then is published again.
-function changed(key) {
+// Every version of each card (GET /api/v1/scorecards/history): `${unit}|${period}`
+// → {restricted: [...], public: [...]}, oldest first; overseers read the
+// first list, everybody else the second.
+let versionClock = Date.parse('2026-11-01T08:00:00Z');
+const versions = new Map();
+function snapshot(card, changedBy) {
+  versionClock += 61_000;
+  return {
+    scorecardId: card.scorecardId, revision: card.revision, at: new Date(versionClock).toISOString().replace('.000Z', 'Z'),
+    indicators: structuredClone(card.indicators), changedBy,
+  };
+}
+for (const [key, card] of cards) {
+  const pub = published.get(key);
+  versions.set(key, { restricted: [snapshot(card, [`report:SAMPLE/${card.scorecardId}`])], public: pub ? [snapshot(pub.card, [])] : [] });
+}
+
+// The restricted card `key` changed (by the report `reportRef`): its public
+// view lags until enough changes accumulate, then is published again.
+function changed(key, reportRef = 'report:MOCK/tick') {
+  versions.get(key)?.restricted.push(snapshot(cards.get(key), [reportRef]));
   const p = published.get(key);
   if (!p) return;
   p.changes += 1;
@@ -316,6 +355,7 @@ function changed(key) {
     const revision = String(Number(p.card.revision) + 1);
     p.card = { ...disclose(cards.get(key)), revision };
     p.changes = 0;
+    versions.get(key)?.public.push(snapshot(p.card, []));
   } else {
     p.card.lagsCurrent = true;
   }
@@ -382,7 +422,7 @@ function cellFacts(card, names) {
 }
 
 function seedEvents() {
-  for (const period of FISCAL_YEARS) {
+  for (const period of EVENT_YEARS) {
     for (const [unit] of UNITS) {
       const card = cards.get(`${unit}|${period}`);
       if (!card) continue;
@@ -420,6 +460,194 @@ function seedEvents() {
   addEvent({ type: 'EVENT_TYPE_FRUITION_GAP', severity: 'SEVERITY_INFO', conditionKey: 'FRUITION_GAP/district:NDIL/FY2016Q2', unit: 'district:NDIL', period: 'FY2016Q2', resolved: true, facts: { fruition_gap: 0.21, 'fruition_gap.n': 15, sentenced: 15, 'sentenced.n': 15, threshold: 0.25, min_sentenced: 11 } });
 }
 seedEvents();
+
+// ------------------------------------ series, compare, history, releases ---
+
+const PERIOD_RE = /^FY(\d{4})(Q[1-4])?$/;
+const UNIT_KINDS = ['agency', 'field_office', 'district', 'area', 'national'];
+const indicatorNames = () => new Set(JSON.parse(indicatorCatalogue()).indicators.map((i) => i.jsonName));
+// Whether `key` (a scorecard key) is an indicator of the catalogue: a name,
+// or a family's member (`functionShare:OFFENSE_FUNCTION_COURIER`).
+function knownIndicator(key) {
+  const names = indicatorNames();
+  const colon = key.indexOf(':');
+  return colon < 0 ? names.has(key) : names.has(key.slice(0, colon + 1)) && colon < key.length - 1;
+}
+
+// The card a caller sees for `key`: the restricted one for overseers, the
+// public view for everybody else (null: none).
+function cardFor(key, overseer) {
+  if (overseer) return cards.has(key) ? restrictedView(cards.get(key)) : null;
+  return published.get(key)?.card ?? null;
+}
+
+// The periods from `from` to `to`, both fiscal years or both quarters.
+function periodRange(from, to) {
+  const a = PERIOD_RE.exec(from);
+  const b = PERIOD_RE.exec(to);
+  if (!a) return { error: `from: not a fiscal year or quarter (FY2016, FY2016Q1): ${from}` };
+  if (!b) return { error: `to: not a fiscal year or quarter (FY2016, FY2016Q1): ${to}` };
+  if (Boolean(a[2]) !== Boolean(b[2])) return { error: 'from, to: both fiscal years or both quarters' };
+  const index = (m) => Number(m[1]) * 4 + (m[2] ? Number(m[2][1]) - 1 : 0);
+  const [i, j] = [index(a), index(b)];
+  if (i > j) return { error: `from: ${from} is after to: ${to}` };
+  const out = [];
+  for (let k = i; k <= j; k += a[2] ? 1 : 4) out.push(a[2] ? `FY${Math.floor(k / 4)}Q${(k % 4) + 1}` : `FY${k / 4}`);
+  if (out.length > 200) return { error: 'from, to: more than 200 periods' };
+  return { periods: out };
+}
+
+function seriesAnswer(q, overseer) {
+  for (const name of ['unit', 'indicator', 'from', 'to']) if (!q.get(name)) return [400, `${name}: required`];
+  const unit = q.get('unit');
+  const indicator = q.get('indicator');
+  if (!UNIT_KINDS.includes(unit.split(':')[0]) || !unit.includes(':')) return [400, `unit: not a unit (kind:code): ${unit}`];
+  if (!knownIndicator(indicator)) return [400, `indicator: unknown: ${indicator}`];
+  const range = periodRange(q.get('from'), q.get('to'));
+  if (range.error) return [400, range.error];
+  const points = range.periods.map((period) => {
+    const cell = cardFor(`${unit}|${period}`, overseer)?.indicators?.[indicator];
+    return cell ? { period, ...cell } : { period, noData: true };
+  });
+  return [200, { unit, indicator, view: overseer ? 'restricted' : 'public', points }];
+}
+
+// Every unit of a kind ranked for an indicator (rank 1: the highest value;
+// ties share the smallest rank; suppressed and undefined cells last, by unit,
+// without rank). Percentile: the share of the other ranked units with a
+// lower value, × 100, one decimal (100 for a unit ranked alone).
+function compareAnswer(q, overseer) {
+  for (const name of ['indicator', 'period', 'kind']) if (!q.get(name)) return [400, `${name}: required`];
+  const indicator = q.get('indicator');
+  const period = q.get('period');
+  const kind = q.get('kind');
+  if (!knownIndicator(indicator)) return [400, `indicator: unknown: ${indicator}`];
+  if (!PERIOD_RE.test(period)) return [400, `period: not a fiscal year or quarter (FY2016, FY2016Q1): ${period}`];
+  if (!UNIT_KINDS.includes(kind) || kind === 'national') return [400, `kind: unknown value ${kind} (agency, field_office, district, area)`];
+  const rows = [];
+  for (const [unit] of UNITS) {
+    if (!unit.startsWith(`${kind}:`)) continue;
+    const cell = cardFor(`${unit}|${period}`, overseer)?.indicators?.[indicator];
+    if (cell) rows.push({ unit, ...cell });
+  }
+  const valued = rows.filter((r) => r.suppressed !== true && r.defined !== false).sort((a, b) => b.value - a.value || a.unit.localeCompare(b.unit));
+  const rest = rows.filter((r) => !valued.includes(r)).sort((a, b) => a.unit.localeCompare(b.unit));
+  for (const r of valued) {
+    r.rank = 1 + valued.filter((x) => x.value > r.value).length;
+    const lower = valued.filter((x) => x.value < r.value).length;
+    r.percentile = valued.length === 1 ? 100 : Math.round((lower / (valued.length - 1)) * 1000) / 10;
+    if (r.percentile === 0) delete r.percentile; // as proto3 JSON writes a zero: not at all
+  }
+  const national = cardFor(`national:US|${period}`, overseer)?.indicators?.[indicator] ?? { noData: true };
+  return [200, { indicator, period, kind, view: overseer ? 'restricted' : 'public', national, units: [...valued, ...rest] }];
+}
+
+function historyAnswer(q, overseer) {
+  for (const name of ['unit', 'period']) if (!q.get(name)) return [400, `${name}: required`];
+  const key = `${q.get('unit')}|${q.get('period')}`;
+  const v = versions.get(key);
+  const list = v ? (overseer ? v.restricted : v.public) : [];
+  if (!list.length) return [404, `no scorecard for ${q.get('unit')} in ${q.get('period')}`];
+  return [200, { unit: q.get('unit'), period: q.get('period'), view: overseer ? 'restricted' : 'public', versions: list }];
+}
+
+// ---- the release of a fiscal year: a small, deterministic ustar archive ---
+
+// One ustar header + the file's bytes padded to 512 (mtime 0, owner 0:
+// the same bytes every time).
+function tarEntry(name, data) {
+  const head = Buffer.alloc(512, 0);
+  const put = (text, offset, len) => head.write(text, offset, len, 'ascii');
+  const octal = (n, len) => n.toString(8).padStart(len - 1, '0');
+  put(name, 0, 100);
+  put(octal(0o644, 8), 100, 8);
+  put(octal(0, 8), 108, 8);
+  put(octal(0, 8), 116, 8);
+  put(octal(data.length, 12), 124, 12);
+  put(octal(0, 12), 136, 12);
+  put('        ', 148, 8);
+  put('0', 156, 1);
+  put('ustar\0', 257, 6);
+  put('00', 263, 2);
+  put('root', 265, 32);
+  put('root', 297, 32);
+  let sum = 0;
+  for (const byte of head) sum += byte;
+  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
+  const pad = Buffer.alloc((512 - (data.length % 512)) % 512, 0);
+  return Buffer.concat([head, data, pad]);
+}
+
+const csvCell = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v));
+const htmlText = (v) => String(v).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+// The release's files (path → Buffer), public views only: per unit kind a CSV
+// and a JSON table of the fiscal year and its quarters, the methodology
+// page, the printable report, and MANIFEST (`sha256  path` per file).
+function releaseFiles(fy) {
+  const periods = [fy, `${fy}Q1`, `${fy}Q2`, `${fy}Q3`, `${fy}Q4`];
+  const files = new Map();
+  const cat = JSON.parse(indicatorCatalogue()).indicators;
+  const summary = [];
+  for (const kind of UNIT_KINDS) {
+    const list = [...published.values()].map((x) => x.card).filter((c) => periods.includes(c.period) && c.unit.startsWith(`${kind}:`))
+      .sort((a, b) => a.unit.localeCompare(b.unit) || a.period.localeCompare(b.period));
+    if (!list.length) continue;
+    const keys = [...new Set(list.flatMap((c) => Object.keys(c.indicators)))].sort();
+    const rows = [['unit', 'period', ...keys.flatMap((k) => [k, `${k}.n`])].map(csvCell).join(',')];
+    for (const c of list) {
+      rows.push([c.unit, c.period, ...keys.flatMap((k) => {
+        const cell = c.indicators[k];
+        if (!cell) return ['', ''];
+        if (cell.suppressed) return ['suppressed', ''];
+        return [cell.defined === false ? '' : cell.value, cell.n];
+      })].map(csvCell).join(','));
+    }
+    files.set(`tables/${kind}.csv`, Buffer.from(`${rows.join('\n')}\n`));
+    files.set(`tables/${kind}.json`, Buffer.from(`${JSON.stringify({ period: fy, kind, scorecards: list })}\n`));
+    summary.push(`<li>${htmlText(kind)}: ${list.length} scorecards</li>`);
+  }
+  const defs = cat.map((i) => `<dt id="def-${htmlText(i.jsonName.replace(/:$/, ''))}">${htmlText(i.label)}</dt><dd>${htmlText(i.description)} (public figures: ${htmlText(i.suppression)} rule)</dd>`);
+  files.set('methodology.html', Buffer.from(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Methodology, ${fy}</title></head><body><h1>Methodology, ${fy}</h1><dl>${defs.join('')}</dl></body></html>\n`));
+  files.set('index.html', Buffer.from(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fruition release ${fy}</title></head><body><h1>Fruition release ${fy}</h1><p>The public view of every unit for ${fy} and its quarters (mock release).</p><ul>${summary.join('')}</ul><p><a href="methodology.html">Methodology</a></p></body></html>\n`));
+  const names = [...files.keys()].sort();
+  const manifest = names.map((n) => `${createHash('sha256').update(files.get(n)).digest('hex')}  ${n}`).join('\n');
+  files.set('MANIFEST', Buffer.from(`# Fruition release ${fy} (mock)\n# verify: grep -v '^#' MANIFEST | sha256sum -c -\n${manifest}\n`));
+  return files;
+}
+
+function hasYear(fy) {
+  return [...published.keys()].some((k) => k.endsWith(`|${fy}`));
+}
+
+function releaseTar(fy) {
+  const files = releaseFiles(fy);
+  const dir = `fruition-release-${fy}`;
+  const parts = [...files.keys()].sort().map((n) => tarEntry(`${dir}/${n}`, files.get(n)));
+  return Buffer.concat([...parts, Buffer.alloc(1024, 0)]);
+}
+
+// GET /api/v1/releases/FY2016 (the tar) and /releases/FY2016/ (its report).
+function handleRelease(res, p) {
+  const tar = /^\/api\/v1\/releases\/([^/]+)$/.exec(p);
+  const page = /^\/releases\/([^/]+)\/(.*)$/.exec(p);
+  const fy = (tar ?? page)?.[1] ?? '';
+  if (!/^FY\d{4}$/.test(fy)) return sendError(res, 400, 'INVALID_ARGUMENT', `period: not a fiscal year (FY2016): ${fy}`);
+  if (!hasYear(fy)) return sendError(res, 404, 'NOT_FOUND', `no release for ${fy}: no public figures`);
+  if (tar) {
+    const body = releaseTar(fy);
+    res.writeHead(200, {
+      'Content-Type': 'application/x-tar', 'Content-Length': body.length, 'Cache-Control': 'no-store',
+      'Content-Disposition': `attachment; filename="fruition-release-${fy}.tar"`,
+    });
+    return res.end(body);
+  }
+  const file = page[2] === '' ? 'index.html' : page[2];
+  const data = releaseFiles(fy).get(file);
+  if (!data || !file.endsWith('.html')) return sendError(res, 404, 'NOT_FOUND', `no ${file} in the release of ${fy}`);
+  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+  return res.end(data);
+}
 
 // ---------------------------------------------------------------- http ---
 
@@ -521,11 +749,15 @@ async function handle(req, res) {
   const url = new URL(req.url, 'http://localhost');
   const q = url.searchParams;
   const p = url.pathname;
+  if (UPSTREAM && (p.startsWith('/api/') || p.startsWith('/releases/'))) return proxy(req, res);
+  if (p.startsWith('/releases/') || p.startsWith('/api/v1/releases/')) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'GET only');
+    return handleRelease(res, p);
+  }
   if (!p.startsWith('/api/') && !p.startsWith('/mock/')) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'GET only');
     return serveStatic(req, res, p);
   }
-  if (UPSTREAM && p.startsWith('/api/')) return proxy(req, res);
   // The catalogues, as the gateway serves them from the domain registries
   // (tests/browser/catalogue/*.json: generated, kept current by
   // //services/gateway:catalogue_files_test).
@@ -553,7 +785,7 @@ async function handle(req, res) {
         i.pendingCountedAsDismantled = { value: (i.pendingCountedAsDismantled?.value ?? 0) + 1, n: (i.pendingCountedAsDismantled?.n ?? 0) + 1 };
       }
       card.revision = String(Number(card.revision) + 1);
-      changed(`${unit}|${period}`);
+      changed(`${unit}|${period}`, `report:${principal.code}/${body.reportId ?? 'mock'}`);
     }
     const raised = [];
     if (body.outcome === 'ORG_OUTCOME_DISMANTLED' && body.pending) {
@@ -599,6 +831,12 @@ async function handle(req, res) {
     const list = visible().filter((c) => c.period === period && (!kind || c.unit.startsWith(`${kind}:`)))
       .sort((a, b) => a.unit.localeCompare(b.unit));
     return sendJson(res, 200, { scorecards: list });
+  }
+  const answers = { '/api/v1/series': seriesAnswer, '/api/v1/compare': compareAnswer, '/api/v1/scorecards/history': historyAnswer };
+  if (answers[p]) {
+    const [status, body] = answers[p](q, overseer);
+    if (status !== 200) return sendError(res, status, status === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT', body);
+    return sendJson(res, 200, body);
   }
   if (p === '/api/v1/events') {
     if (!checkEventAccess(res, q, principal)) return;

@@ -59,6 +59,8 @@ const communityLabel = (kind) => COMMUNITY_LABELS[kind] ?? humanize(kind.replace
 // indicator catalogue.
 let INDICATORS = [];
 let INDICATOR_BY_SNAKE = new Map(); // SPEC name → {label, format}
+let CATALOGUE = []; // the indicator catalogue's entries, in its order
+let INDICATOR_BY_JSON = new Map(); // JSON name (a family's with its ':') → entry
 // The catalogue groups drawn in the "From arrest to sentence" section rather
 // than in the detail's list: group → catalogue entries (families included),
 // in catalogue order.
@@ -87,6 +89,8 @@ async function loadCatalogues() {
     groups.get(i.group).push([i.jsonName, i.label, i.format, i.description]);
   }
   INDICATORS = [...groups.entries()];
+  CATALOGUE = ind.indicators;
+  INDICATOR_BY_JSON = new Map(ind.indicators.map((i) => [i.jsonName, i]));
   INDICATOR_BY_SNAKE = new Map(ind.indicators.filter((i) => !i.family).map((i) => [i.name, { label: i.label, format: i.format }]));
   MEASURE_LABELS = FAMILIES['targetRatio:']?.memberLabels ?? {};
   COMMUNITY_LABELS = FAMILIES['communityChange:']?.memberLabels ?? {};
@@ -105,8 +109,12 @@ const state = {
   period: '',
   unitKind: 'agency',
   unit: '',
+  indicator: 'lnfShare', // of the trend chart and the comparison
+  grain: 'year', // the trend chart's step: year | quarter
   figuresGeneration: 0,
   detailGeneration: 0,
+  trendGeneration: 0,
+  compareGeneration: 0,
   feed: {
     generation: 0,
     controller: null,
@@ -427,13 +435,9 @@ function fillPeriodSelect() {
     }
     group.append(h('option', { value: p }, periodName(p)));
   }
-  if (!state.periods.includes(state.period)) {
-    // Default: the latest fiscal year whose four quarters all have figures
-    // (a year still under way says little), else the latest fiscal year.
-    const years = periods.filter((p) => /^FY\d{4}$/.test(p));
-    const complete = years.filter((fy) => [1, 2, 3, 4].every((q) => state.periods.includes(`${fy}Q${q}`)));
-    state.period = complete.length ? complete[complete.length - 1] : years.length ? years[years.length - 1] : periods[periods.length - 1] ?? '';
-  }
+  // The opening period (none asked for in the URL) is chosen by
+  // openingPeriod() before this is called.
+  if (!state.periods.includes(state.period)) state.period = periods[periods.length - 1] ?? '';
   sel.value = state.period;
 }
 
@@ -476,10 +480,14 @@ function readHash() {
   if (q.get('period')) state.period = q.get('period');
   if (KIND_NOUNS[q.get('kind')]) state.unitKind = q.get('kind');
   if (q.get('unit')) state.unit = q.get('unit');
+  if (q.get('ind')) state.indicator = q.get('ind');
+  if (['year', 'quarter'].includes(q.get('step'))) state.grain = q.get('step');
 }
 function writeHash() {
   const q = new URLSearchParams({ period: state.period, kind: state.unitKind });
   if (state.unit) q.set('unit', state.unit);
+  q.set('ind', state.indicator);
+  q.set('step', state.grain);
   history.replaceState(null, '', `#${q}`);
 }
 
@@ -499,6 +507,12 @@ async function loadUnits() {
   const body = await api('/api/v1/units');
   state.units = Array.isArray(body?.units) ? body.units : [];
   state.periods = Array.isArray(body?.periods) ? body.periods : [];
+  if (!state.periods.includes(state.period)) {
+    const opening = await openingPeriod(state.periods);
+    state.period = opening.period;
+    showOpeningNote(opening.skipped);
+    $('period-select').dataset.opening = opening.period;
+  }
   fillPeriodSelect();
   fillUnitSelect();
   fillFeedFilters();
@@ -508,6 +522,8 @@ async function loadFigures() {
   const gen = ++state.figuresGeneration;
   const { period, unitKind } = state;
   document.body.dataset.figures = 'loading';
+  renderReleaseLinks();
+  loadCompare();
   if (!period) {
     setLoadStatus('No figures have been published yet. They appear as soon as reports are scored.');
     for (const id of ['gap-chart', 'lnf-chart', 'link-chart', 'targets-chart']) $(id).replaceChildren(empty('Nothing published yet.'));
@@ -626,16 +642,16 @@ function renderGap(cards) {
       : r.sentenced.kind === 'suppressed' ? 'sentenced: suppressed' : 'no one sentenced';
     g.append(s('text', { x: 4, y: y + 44, class: 'unit-sub' }, sentencedText));
 
-    const bar = (cell, yy, cls, label, testid) => {
+    const bar = (cell, yy, cls, label, testid, key) => {
       const h2 = 18;
       if (cell.kind === 'value') {
         g.append(s('rect', { x: barX, y: yy, width: Math.max(1.5, x(cell.value) - barX), height: h2, class: cls }));
         // The label goes after the bar, or inside its end when it would run into the gap column.
         const text = `${label} ${fmt.pct(cell.value)}`;
         const inside = x(cell.value) + 6 + text.length * 7.6 > gapX - 8;
-        g.append(s('text', inside
+        g.append(s('a', { href: `#${defId(key)}`, class: 'def-link' }, s('text', inside
           ? { x: x(cell.value) - 6, y: yy + 14, 'text-anchor': 'end', class: 'bar-label inside-text', 'data-testid': testid }
-          : { x: x(cell.value) + 6, y: yy + 14, class: `bar-label ${cls}-text`, 'data-testid': testid }, text));
+          : { x: x(cell.value) + 6, y: yy + 14, class: `bar-label ${cls}-text`, 'data-testid': testid }, text)));
       } else if (cell.kind === 'suppressed') {
         g.append(s('rect', { x: barX, y: yy, width: barW, height: h2, fill: 'url(#hatch)', class: 'suppressed-bar' }));
         g.append(s('text', { x: barX + 8, y: yy + 14, class: 'bar-label suppressed-text', 'data-testid': 'suppressed', 'data-for': testid },
@@ -645,8 +661,8 @@ function renderGap(cards) {
           `${label} — (${cell.kind === 'missing' ? 'not reported' : 'no one to count'})`));
       }
     };
-    bar(r.claimed, y + 8, 'claimed', 'Claimed priority', 'claimed-label');
-    bar(r.desert, y + 32, 'desert', 'High-desert', 'high-desert-label');
+    bar(r.claimed, y + 8, 'claimed', 'Claimed priority', 'claimed-label', 'claimedPriorityShare');
+    bar(r.desert, y + 32, 'desert', 'High-desert', 'high-desert-label', 'highDesertShare');
 
     let gapText = '—';
     let gapCls = 'gap-text na-text';
@@ -684,10 +700,10 @@ function renderGap(cards) {
       const i = r.card.indicators ?? {};
       return h('tr', { 'data-unit': r.card.unit },
         h('th', { scope: 'row' }, unitName(r.card.unit).long),
-        h('td', {}, cellNode(i.sentenced, 'count')),
-        h('td', {}, cellNode(i.claimedPriorityShare, 'pct')),
-        h('td', {}, cellNode(i.highDesertShare, 'pct')),
-        h('td', {}, cellNode(i.fruitionGap, 'points')));
+        h('td', {}, defLink('sentenced', cellNode(i.sentenced, 'count'))),
+        h('td', {}, defLink('claimedPriorityShare', cellNode(i.claimedPriorityShare, 'pct'))),
+        h('td', {}, defLink('highDesertShare', cellNode(i.highDesertShare, 'pct'))),
+        h('td', {}, defLink('fruitionGap', cellNode(i.fruitionGap, 'points'))));
     })));
   // Keep the table open across refreshes if the reader opened it.
   const wasOpen = root.querySelector('details.table-toggle')?.open ?? false;
@@ -747,9 +763,9 @@ function renderLnf(cards) {
         'data-lnf-years': rawAttr(years), 'data-lnf-cost': rawAttr(cost),
       },
       h('th', { scope: 'row', title: unitName(card.unit).long }, unitName(card.unit).short),
-      h('td', { class: 'bar-cell' }, miniBar(i.lnfShare, { cls: 'bar-lnf' }), ' ', cellNode(i.lnfShare, 'pct')),
-      h('td', { class: 'right' }, cellNode(i.lnfPrisonYears, 'number')),
-      h('td', { class: 'right' }, cost.kind === 'value' ? h('span', { class: 'num', title: fmt.usd(cost.value) }, usdShort(cost.value)) : cellNode(i.lnfCostUsd, 'usd')));
+      h('td', { class: 'bar-cell' }, miniBar(i.lnfShare, { cls: 'bar-lnf' }), ' ', defLink('lnfShare', cellNode(i.lnfShare, 'pct'))),
+      h('td', { class: 'right' }, defLink('lnfPrisonYears', cellNode(i.lnfPrisonYears, 'number'))),
+      h('td', { class: 'right' }, defLink('lnfCostUsd', cost.kind === 'value' ? h('span', { class: 'num', title: fmt.usd(cost.value) }, usdShort(cost.value)) : cellNode(i.lnfCostUsd, 'usd'))));
     })));
   // A total over suppressed groups only would read as zero: say so instead.
   const summary = counted === 0
@@ -793,9 +809,9 @@ function renderLinks(cards) {
       const i = card.indicators;
       return h('tr', { 'data-testid': 'link-row', 'data-unit': card.unit, 'data-rate': rawAttr(cellOf(i.linkSubstantiationRate)) },
         h('th', { scope: 'row', title: unitName(card.unit).long }, unitName(card.unit).short),
-        h('td', { class: 'right' }, cellNode(i.ptoLinkedArrestsClaimed, 'count')),
-        h('td', { class: 'right' }, cellNode(i.ptoLinkedArrestsSubstantiated, 'count')),
-        h('td', { class: 'bar-cell' }, miniBar(i.linkSubstantiationRate, { cls: 'bar-link' }), ' ', cellNode(i.linkSubstantiationRate, 'pct')));
+        h('td', { class: 'right' }, defLink('ptoLinkedArrestsClaimed', cellNode(i.ptoLinkedArrestsClaimed, 'count'))),
+        h('td', { class: 'right' }, defLink('ptoLinkedArrestsSubstantiated', cellNode(i.ptoLinkedArrestsSubstantiated, 'count'))),
+        h('td', { class: 'bar-cell' }, miniBar(i.linkSubstantiationRate, { cls: 'bar-link' }), ' ', defLink('linkSubstantiationRate', cellNode(i.linkSubstantiationRate, 'pct'))));
     })));
   root.replaceChildren(...[lagNote(sorted), table].filter(Boolean));
 }
@@ -841,7 +857,7 @@ function renderTargets(cards, fy) {
         const text = Number.isFinite(target)
           ? `reported ${fmt.count(c.n)} · target ${fmt.count(target)} · ${Math.round(c.value * 100)}%`
           : `reported ${fmt.count(c.n)}`;
-        g.append(s('text', { x: labelW + barW + 10, y: y + 15, class: `bar-label ${over ? 'over-text' : ''}` }, text, over ? ' ▲ over' : ''));
+        g.append(s('a', { href: `#${defId(m)}`, class: 'def-link' }, s('text', { x: labelW + barW + 10, y: y + 15, class: `bar-label ${over ? 'over-text' : ''}` }, text, over ? ' ▲ over' : '')));
       } else if (c.kind === 'suppressed') {
         g.append(s('rect', { x: labelW, y: y + 3, width: barW, height: 16, class: 'mini-suppressed' }));
         g.append(s('text', { x: labelW + barW + 10, y: y + 15, class: 'bar-label suppressed-text', 'data-testid': 'suppressed' }, SUPPRESSED_TEXT));
@@ -853,8 +869,8 @@ function renderTargets(cards, fy) {
     });
     const pending = cellOf(i.pendingCountedAsDismantled);
     const facts = h('p', { class: 'target-facts' },
-      'Organization outcomes reported: ', cellNode(i.orgOutcomesReported, 'count'),
-      '. Of these, "dismantled" while still pending: ', cellNode(i.pendingCountedAsDismantled, 'count', { 'data-testid': pending.kind === 'suppressed' ? 'suppressed' : 'pending-count' }), '.');
+      'Organization outcomes reported: ', defLink('orgOutcomesReported', cellNode(i.orgOutcomesReported, 'count')),
+      '. Of these, "dismantled" while still pending: ', defLink('pendingCountedAsDismantled', cellNode(i.pendingCountedAsDismantled, 'count', { 'data-testid': pending.kind === 'suppressed' ? 'suppressed' : 'pending-count' })), '.');
     return h('div', { class: 'target-block', 'data-unit': card.unit },
       h('h3', {}, unitName(card.unit).long),
       lagNote([card]),
@@ -882,7 +898,7 @@ function renderCommunity(cards) {
           const kind = k.slice('communityChange:'.length);
           return h('tr', { 'data-indicator': k },
             h('th', { scope: 'row' }, communityLabel(kind)),
-            h('td', { class: 'right' }, cellNode(card.indicators[k], 'change')));
+            h('td', { class: 'right' }, defLink(k, cellNode(card.indicators[k], 'change'))));
         }))));
   }
   return wrap;
@@ -893,7 +909,10 @@ function renderCommunity(cards) {
 async function loadDetail() {
   const gen = ++state.detailGeneration;
   const root = $('unit-detail');
+  loadTrend();
   const { unit, period } = state;
+  $('unit-versions').replaceChildren();
+  $('unit-versions').dataset.state = 'empty';
   if (!unit || !period) {
     root.replaceChildren(empty(`No ${KIND_NOUNS[state.unitKind][1]} to show.`));
     renderStageEmpty(unit, period, 'empty');
@@ -917,6 +936,7 @@ async function loadDetail() {
     return;
   }
   if (gen !== state.detailGeneration) return;
+  loadVersions(unit, period, gen);
   renderStage(card, national);
   root.dataset.state = 'ready';
   root.dataset.unit = card.unit;
@@ -932,7 +952,7 @@ async function loadDetail() {
     if (c.kind === 'value' && ['pct', 'points', 'score', 'years', 'usd'].includes(format) && c.n > 0) base = `based on ${fmt.count(c.n)} ${c.n === 1 ? 'case' : 'cases'}`;
     return h('div', { class: 'indicator', 'data-indicator': key, 'data-raw': rawAttr(c), 'data-n': c.kind === 'missing' || c.kind === 'suppressed' ? '' : String(c.n) },
       h('dt', {}, label, h('span', { class: 'explain-inline' }, explain)),
-      h('dd', {}, cellNode(ind[key], format), base ? h('span', { class: 'base' }, base) : null));
+      h('dd', {}, defLink(key, cellNode(ind[key], format)), base ? h('span', { class: 'base' }, base) : null));
   };
   // Communities (areas) carry only community change; their zero arrest and
   // sentencing cells would be noise.
@@ -969,6 +989,60 @@ async function loadDetail() {
     ...[lagsCurrent(card) ? h('p', { class: 'lag-note', 'data-testid': 'lag-note' },
       `These figures rest on facts from before the latest changes: ${LAG_TEXT}.`) : null].filter(Boolean),
     h('div', { class: 'indicator-groups' }, sections));
+}
+
+// ------------------------------------------------------------ versions ---
+
+// The versions of the detail's scorecard (GET /api/v1/scorecards/history):
+// overseers see every version and the reports that changed each, everybody
+// else the public versions. Folded away: most readers want the latest.
+const byTimeThenRevision = (a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0) || Number(a.revision ?? 0) - Number(b.revision ?? 0);
+
+async function loadVersions(unit, period, gen) {
+  const root = $('unit-versions');
+  root.dataset.state = 'loading';
+  let body;
+  const versions = [];
+  try {
+    // Paged (`next`): read up to HISTORY_MAX_PAGES pages.
+    let after = '';
+    for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
+      body = await api(`/api/v1/scorecards/history${query({ unit, period, after })}`);
+      if (gen !== state.detailGeneration) return;
+      versions.push(...(Array.isArray(body?.versions) ? body.versions : []));
+      if (!body?.next || body.next === after) break;
+      after = body.next;
+    }
+  } catch (err) {
+    if (gen !== state.detailGeneration) return;
+    root.dataset.state = err.status === 404 ? 'empty' : 'error';
+    root.replaceChildren();
+    return;
+  }
+  if (gen !== state.detailGeneration) return;
+  versions.sort(byTimeThenRevision);
+  const changedKeys = (v, prev) => (prev ? Object.keys({ ...v.indicators, ...prev.indicators })
+    .filter((k) => JSON.stringify(v.indicators?.[k]) !== JSON.stringify(prev.indicators?.[k])).length : null);
+  const rows = versions.map((v, i) => {
+    const when = new Date(v.at);
+    const changed = changedKeys(v, versions[i - 1]);
+    return h('tr', { 'data-testid': 'version-row', 'data-revision': v.revision ?? '', 'data-at': v.at ?? '', 'data-scorecard-id': v.scorecardId ?? '' },
+      h('th', { scope: 'row' }, String(v.revision ?? '—')),
+      h('td', {}, Number.isNaN(when.getTime()) ? '—' : h('time', { datetime: v.at }, `${when.toISOString().slice(0, 16).replace('T', ' ')} UTC`)),
+      h('td', { class: 'right' }, changed === null ? 'first version' : `${changed} ${changed === 1 ? 'figure' : 'figures'}`),
+      h('td', {}, (v.changedBy ?? []).length ? v.changedBy.join(', ') : '—'));
+  });
+  const view = body?.view === 'restricted' ? 'every version (overseer view), with the reports that changed it' : 'the public versions (a new one after 11 changed records)';
+  root.dataset.state = 'ready';
+  root.dataset.unit = unit;
+  root.dataset.period = period;
+  root.replaceChildren(h('details', { class: 'table-toggle' },
+    h('summary', {}, `Versions of these figures (${versions.length})`),
+    h('table', { class: 'data-table compact', 'data-testid': 'versions-table' },
+      h('caption', { class: 'fine-print' }, `${unitName(unit).long}, ${periodName(period)}: ${view}, oldest first.`),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Revision'), h('th', { scope: 'col' }, 'When'),
+        h('th', { scope: 'col', class: 'right' }, 'Changed'), h('th', { scope: 'col' }, 'Changed by'))),
+      h('tbody', {}, rows))));
 }
 
 // ---------------------------------------------- from arrest to sentence ---
@@ -1037,9 +1111,9 @@ function stageCell(card, key, format, scope, short = false) {
   return h('span', {
     class: 'stage-cell', 'data-testid': 'stage-cell', 'data-indicator': key, 'data-scope': scope,
     'data-raw': rawAttr(c), 'data-format': format,
-  }, short && c.kind === 'suppressed'
+  }, defLink(key, short && c.kind === 'suppressed'
     ? h('span', { class: 'suppressed', 'data-testid': 'suppressed', title: SUPPRESSED_TITLE }, 'suppressed')
-    : cellNode(cell, format));
+    : cellNode(cell, format)));
 }
 
 // A bar and its figure; shares run 0–1, counts up to `max`.
@@ -1163,6 +1237,447 @@ function renderStage(card, national) {
   root.dataset.unit = card.unit;
   root.dataset.period = card.period;
   root.replaceChildren(...parts.filter(Boolean));
+}
+
+// ------------------------------------------------------- definitions ---
+
+// Every figure links to its definition: the catalogue entry drawn in the
+// "Definitions" section, anchored `#def-<jsonName>` (a family's members,
+// such as `functionShare:OFFENSE_FUNCTION_COURIER`, link to the family).
+const defId = (key) => `def-${String(key).split(':')[0]}`;
+function defLink(key, node, extra = {}) {
+  const entry = INDICATOR_BY_JSON.get(String(key).split(':')[0]) ?? INDICATOR_BY_JSON.get(`${String(key).split(':')[0]}:`);
+  if (!entry) return node;
+  return h('a', { class: 'def-link', href: `#${defId(key)}`, title: `Definition: ${entry.label}`, ...extra }, node);
+}
+
+const SUPPRESSION_WORDS = {
+  count: 'withheld when it counts 1–10 people, or would let someone work out such a count',
+  share: 'withheld when it rests on 1–10 people, when 1–10 of them (or all but 1–10) have the attribute, or when it would let someone work out a withheld figure',
+  measure: 'withheld when it rests on 1–10 people, or would let someone work out a withheld figure',
+  difference: 'withheld when either figure it is the difference of is withheld',
+  organization: 'about organizations or areas, not people: never suppressed',
+};
+const FORMAT_WORDS = {
+  pct: 'a share, in percent', points: 'a difference of shares, in percentage points', count: 'a count',
+  number: 'a number', score: 'a score out of 100', years: 'years', usd: 'US dollars', months: 'months',
+  ratio: 'reported as a share of the target', change: 'a change, in percent',
+};
+
+function renderDefinitions() {
+  const kinds = (list) => (list ?? []).map((k) => KIND_NOUNS[k]?.[1] ?? k).join(', ');
+  $('definitions').replaceChildren(...CATALOGUE.map((i) => h('div', {
+    id: defId(i.jsonName), class: 'definition', 'data-testid': 'definition', 'data-indicator': i.jsonName.replace(/:$/, ''), tabindex: '-1',
+  },
+  h('dt', {}, i.label, i.family ? ' (one figure per kind)' : ''),
+  h('dd', {}, i.description,
+    h('span', { class: 'def-facts' },
+      `Written as ${FORMAT_WORDS[i.format] ?? i.format}. Counted for ${kinds(i.unitKinds) || 'every unit'}. `,
+      `Public figures: ${SUPPRESSION_WORDS[i.suppression] ?? i.suppression}. Name in the API and releases: ${i.jsonName}.`)))));
+}
+
+// ------------------------------------------------------ opening period ---
+
+// The dashboard opens on the most recent fiscal year with enough data to
+// show: the latest one where at least half of the key cells (people
+// sentenced, claimed priority, high-desert and LNF shares of every agency,
+// field office and court district the caller may see) hold a figure. The
+// live year, where sentencings have not caught up with arrests, is mostly
+// suppressed in the public view and says little. None qualifying: the latest.
+const OPENING_KEYS = ['sentenced', 'claimedPriorityShare', 'highDesertShare', 'lnfShare'];
+const OPENING_KINDS = ['agency', 'field_office', 'district'];
+const OPENING_SHARE = 0.5;
+
+function keyCellCounts(cards) {
+  let shown = 0;
+  let total = 0;
+  for (const card of cards) {
+    if (!OPENING_KINDS.includes(kindOf(card.unit))) continue;
+    for (const key of OPENING_KEYS) {
+      if (!(key in (card.indicators ?? {}))) continue;
+      total += 1;
+      if (cellOf(card.indicators[key]).kind === 'value') shown += 1;
+    }
+  }
+  return { shown, total };
+}
+
+async function openingPeriod(periods) {
+  const years = periods.filter((p) => /^FY\d{4}$/.test(p)).sort((a, b) => periodSortKey(b) - periodSortKey(a));
+  const skipped = [];
+  for (const fy of years) {
+    const body = await api(`/api/v1/scorecards${query({ period: fy })}`).catch((err) => {
+      if (err.status === 404) return null;
+      throw err;
+    });
+    const { shown, total } = keyCellCounts(body?.scorecards ?? []);
+    if (total > 0 && shown >= OPENING_SHARE * total) return { period: fy, skipped };
+    skipped.push({ period: fy, shown, total });
+  }
+  return { period: years[0] ?? periods[periods.length - 1] ?? '', skipped: [] };
+}
+
+function showOpeningNote(skipped) {
+  const el = $('period-note');
+  el.hidden = !skipped.length;
+  el.textContent = skipped.length
+    ? `Opened on ${state.period}: ${skipped.map((s) => `${s.period} shows ${s.total ? Math.round((100 * s.shown) / s.total) : 0}% of its key figures`).join(', ')} (too few published yet).`
+    : '';
+}
+
+// ---------------------------------------------------------- releases ---
+
+// The fiscal year being viewed: its release (a tar with a MANIFEST of
+// SHA-256s) and its printable report.
+function renderReleaseLinks() {
+  const fy = fiscalYearOf(state.period);
+  const el = $('release-links');
+  if (!/^FY\d{4}$/.test(fy)) {
+    el.replaceChildren();
+    return;
+  }
+  el.replaceChildren(`${fy} release: `,
+    h('a', { href: `/api/v1/releases/${fy}`, download: `fruition-release-${fy}.tar`, 'data-testid': 'release-download', type: 'application/x-tar' }, 'download (tar)'),
+    ' · ',
+    h('a', { href: `/releases/${fy}/`, 'data-testid': 'release-report', target: '_blank', rel: 'noopener' }, 'printable report'));
+}
+
+// --------------------------------------------------- trends: the data ---
+
+// Policy dates marked on the trend chart: index.html's
+// data-policy-dates on #trend-section (JSON: [{date: "YYYY-MM-DD", label}]).
+function policyDates() {
+  let list;
+  try {
+    list = JSON.parse($('trend-section').dataset.policyDates ?? '[]');
+  } catch {
+    console.warn('data-policy-dates of #trend-section is not JSON: no policy dates marked');
+    return [];
+  }
+  return (Array.isArray(list) ? list : []).filter((x) => x && typeof x.label === 'string'
+    && /^\d{4}-\d{2}-\d{2}$/.test(x.date ?? '') && !Number.isNaN(Date.parse(`${x.date}T00:00:00Z`)));
+}
+
+// A period's start and end (UTC ms): FY2016 is Oct 1 2015 – Oct 1 2016.
+function periodBounds(p) {
+  const m = /^FY(\d{4})(?:Q([1-4]))?$/.exec(p);
+  if (!m) return null;
+  const fy = Number(m[1]);
+  if (!m[2]) return [Date.UTC(fy - 1, 9, 1), Date.UTC(fy, 9, 1)];
+  const q = Number(m[2]);
+  return [Date.UTC(fy - 1, 9 + 3 * (q - 1), 1), Date.UTC(fy - 1, 9 + 3 * q, 1)];
+}
+
+// The fiscal year or quarter a date falls in, and how far into it.
+function periodOfDate(date, grain) {
+  const t = Date.parse(`${date}T00:00:00Z`);
+  const d = new Date(t);
+  const month = d.getUTCMonth();
+  const fy = month >= 9 ? d.getUTCFullYear() + 1 : d.getUTCFullYear();
+  const q = month >= 9 ? 1 : Math.floor(month / 3) + 2;
+  const period = grain === 'quarter' ? `FY${fy}Q${q}` : `FY${fy}`;
+  const [a, b] = periodBounds(period);
+  return { period, fraction: (t - a) / (b - a) };
+}
+
+function trendRange() {
+  const quarter = state.grain === 'quarter';
+  const list = state.periods.filter((p) => (quarter ? /^FY\d{4}Q[1-4]$/ : /^FY\d{4}$/).test(p)).sort((a, b) => periodSortKey(a) - periodSortKey(b));
+  return list.length ? { from: list[0], to: list[list.length - 1] } : null;
+}
+
+async function loadTrend() {
+  const gen = ++state.trendGeneration;
+  const root = $('trend-chart');
+  const { unit, indicator } = state;
+  const range = trendRange();
+  if (!unit || !indicator || !range) {
+    root.dataset.state = 'empty';
+    root.replaceChildren(empty('Nothing to draw yet: choose a unit under "One unit in detail".'));
+    return;
+  }
+  root.dataset.state = 'loading';
+  const series = (u) => api(`/api/v1/series${query({ unit: u, indicator, from: range.from, to: range.to })}`);
+  const withNation = unit !== NATIONAL_UNIT && state.units.includes(NATIONAL_UNIT);
+  try {
+    const [own, nation] = await Promise.all([series(unit), withNation ? series(NATIONAL_UNIT) : null]);
+    if (gen !== state.trendGeneration) return;
+    renderTrend(own, nation);
+    root.dataset.state = 'ready';
+    root.dataset.unit = unit;
+    root.dataset.indicator = indicator;
+  } catch (err) {
+    if (gen !== state.trendGeneration || err.name === 'AbortError') return;
+    root.dataset.state = 'error';
+    root.replaceChildren(empty(`Could not load the series: ${err.message}`));
+  }
+}
+
+// A series point as a cell: {kind: value|suppressed|undefined|missing}.
+const pointCell = (p) => (p?.noData ? { kind: 'missing' } : cellOf(p));
+
+// --------------------------------------------------- trends: the chart ---
+
+const TREND = { W: 900, H: 330, left: 74, right: 16, top: 64, bottom: 42 };
+
+// The y scale: from 0 (or the lowest value, if negative) to the highest.
+function trendScale(values, format) {
+  let lo = Math.min(0, ...values);
+  let hi = Math.max(...values, 0);
+  if (format === 'pct' && hi <= 1) hi = Math.min(1, hi * 1.15 || 0.1);
+  else hi = hi > 0 ? hi * 1.15 : 1;
+  if (lo < 0) lo *= 1.15;
+  const y = (v) => TREND.top + (1 - (v - lo) / (hi - lo || 1)) * (TREND.H - TREND.top - TREND.bottom);
+  return { lo, hi, y };
+}
+
+const axisText = (v, format) => {
+  if (format === 'pct' || format === 'points' || format === 'change') return `${Math.round(v * 100)}%`;
+  if (format === 'usd') return usdShort(v);
+  return v.toLocaleString('en-US', { maximumFractionDigits: 1 });
+};
+
+// Hatched bands where the unit's points are withheld (drawn first, under
+// both lines; the nation's are rarely withheld and get no band).
+function trendGaps(svg, points, x) {
+  const slot = (TREND.W - TREND.left - TREND.right) / points.length;
+  points.forEach((p, i) => {
+    if (pointCell(p).kind !== 'suppressed') return;
+    svg.append(s('rect', {
+      x: x(i) - slot * 0.35, y: TREND.top, width: slot * 0.7, height: TREND.H - TREND.top - TREND.bottom,
+      fill: 'url(#trend-hatch)', class: 'trend-gap', 'data-testid': 'trend-gap', 'data-period': p.period,
+    }, s('title', {}, `${p.period}: ${SUPPRESSED_TEXT}`)));
+  });
+}
+
+// One series on the chart: lines between consecutive published points and
+// a dot (with its number as a tooltip) at each.
+function trendSeries(svg, points, x, y, scope, format) {
+  const cls = scope === 'unit' ? 'trend-unit' : 'trend-national';
+  let path = '';
+  let prev = false;
+  points.forEach((p, i) => {
+    const c = pointCell(p);
+    if (c.kind === 'value') path += `${prev ? 'L' : 'M'}${x(i).toFixed(1)},${y(c.value).toFixed(1)} `;
+    prev = c.kind === 'value';
+  });
+  if (path) svg.append(s('path', { d: path.trim(), class: `trend-line ${cls}` }));
+  points.forEach((p, i) => {
+    const c = pointCell(p);
+    if (c.kind === 'value') {
+      svg.append(s('circle', {
+        cx: x(i), cy: y(c.value), r: scope === 'unit' ? 4.5 : 3.5, class: `trend-dot ${cls}`,
+        'data-testid': 'trend-dot', 'data-scope': scope, 'data-period': p.period, 'data-raw': rawAttr(c),
+      }, s('title', {}, `${p.period}: ${fmt[format](c.value)}`)));
+    }
+  });
+}
+
+// The policy dates inside the range, each a dashed line where it falls in
+// its fiscal year or quarter; labels staggered so they do not overlap.
+function trendMarkers(svg, periods, slotX, slot) {
+  const shown = [];
+  for (const mark of policyDates()) {
+    const { period, fraction } = periodOfDate(mark.date, state.grain);
+    const i = periods.indexOf(period);
+    if (i < 0) continue;
+    const xx = slotX(i) + fraction * slot;
+    const row = shown.length % 3;
+    const right = xx > TREND.W * 0.6; // label to the left of the line near the right edge
+    const g = s('g', { class: 'policy-marker', 'data-testid': 'policy-marker', 'data-date': mark.date, 'data-period': period, 'data-label': mark.label },
+      s('line', { x1: xx, x2: xx, y1: 14 + row * 16, y2: TREND.H - TREND.bottom, class: 'policy-line' }),
+      s('text', { x: right ? xx - 4 : xx + 4, y: 24 + row * 16, class: 'policy-label', 'text-anchor': right ? 'end' : 'start' }, `${mark.label} (${mark.date})`));
+    svg.append(g);
+    shown.push(mark);
+  }
+  return shown;
+}
+
+function trendAxes(svg, periods, x, scale, format) {
+  const { lo, hi, y } = scale;
+  for (let k = 0; k <= 4; k++) {
+    const v = lo + ((hi - lo) * k) / 4;
+    svg.append(s('line', { x1: TREND.left, x2: TREND.W - TREND.right, y1: y(v), y2: y(v), class: 'grid' }));
+    svg.append(s('text', { x: TREND.left - 8, y: y(v) + 4, class: 'axis', 'text-anchor': 'end' }, axisText(v, format)));
+  }
+  const quarter = state.grain === 'quarter';
+  periods.forEach((p, i) => {
+    if (quarter && !p.endsWith('Q1')) return;
+    svg.append(s('text', { x: quarter ? x(i) - 6 : x(i), y: TREND.H - TREND.bottom + 18, class: 'axis', 'text-anchor': quarter ? 'start' : 'middle' },
+      quarter ? fiscalYearOf(p) : p));
+  });
+  const viewed = periods.indexOf(quarter ? state.period : fiscalYearOf(state.period));
+  if (viewed >= 0) {
+    const edge = x(viewed) > TREND.W - 60 ? 'end' : x(viewed) < TREND.left + 40 ? 'start' : 'middle';
+    svg.append(s('text', { x: edge === 'end' ? x(viewed) + 6 : edge === 'start' ? x(viewed) - 6 : x(viewed), y: TREND.H - 6, class: 'axis viewed-period', 'text-anchor': edge }, '▲ shown above'));
+  }
+}
+
+function renderTrend(own, nation) {
+  const entry = INDICATOR_BY_JSON.get(own.indicator) ?? { label: own.indicator, format: 'number' };
+  const format = fmt[entry.format] ? entry.format : 'number';
+  const points = own.points ?? [];
+  const periods = points.map((p) => p.period);
+  const npoints = periods.map((p) => (nation?.points ?? []).find((q) => q.period === p) ?? { period: p, noData: true });
+  const values = [...points, ...npoints].map(pointCell).filter((c) => c.kind === 'value').map((c) => c.value);
+  const scale = trendScale(values, format);
+  const slot = (TREND.W - TREND.left - TREND.right) / Math.max(1, periods.length);
+  const slotX = (i) => TREND.left + i * slot;
+  const x = (i) => slotX(i) + slot / 2;
+  const name = unitName(own.unit);
+  const svg = s('svg', { viewBox: `0 0 ${TREND.W} ${TREND.H}`, width: '100%', class: 'trend-svg', role: 'img', 'aria-labelledby': 'trend-svg-title', 'data-testid': 'trend-svg' });
+  svg.append(s('title', { id: 'trend-svg-title' }, `${entry.label}, ${name.long}${nation ? ' and the United States' : ''}, ${periods[0] ?? ''} to ${periods[periods.length - 1] ?? ''}. The numbers are in the table below.`));
+  svg.append(s('defs', {},
+    s('pattern', { id: 'trend-hatch', width: 8, height: 8, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
+      s('rect', { width: 8, height: 8, fill: '#f4f4f4' }),
+      s('line', { x1: 0, y1: 0, x2: 0, y2: 8, stroke: '#c9c9c9', 'stroke-width': 3 }))));
+  trendAxes(svg, periods, x, scale, format);
+  trendGaps(svg, points, x);
+  const marks = trendMarkers(svg, periods, slotX, slot);
+  if (nation) trendSeries(svg, npoints, x, scale.y, 'national', format);
+  trendSeries(svg, points, x, scale.y, 'unit', format);
+  const outside = policyDates().filter((m) => !marks.some((x) => x.date === m.date && x.label === m.label));
+  const legend = h('p', { class: 'legend', 'aria-hidden': 'true' },
+    h('span', { class: 'swatch swatch-trend-unit' }), `${name.short} `,
+    nation ? [h('span', { class: 'swatch swatch-trend-national' }), 'United States (dashed) '] : null,
+    h('span', { class: 'swatch swatch-suppressed' }), 'Suppressed (protects people) ',
+    h('span', { class: 'swatch swatch-policy' }), 'Policy change');
+  const note = outside.length ? h('p', { class: 'note' }, `Outside the range shown: ${outside.map((m) => `${m.label} (${m.date})`).join('; ')}.`) : null;
+  const figure = h('figure', { class: 'trend-figure' }, svg,
+    h('figcaption', { class: 'fine-print' }, `${entry.label} `, defLink(own.indicator, 'definition', { 'data-testid': 'trend-def' }), `. View: ${own.view === 'restricted' ? 'restricted (overseer)' : 'public'}.`));
+  $('trend-chart').replaceChildren(...[legend, figure, note, trendTable(own, points, npoints, nation ? true : false, format, entry)].filter(Boolean));
+}
+
+// The chart's numbers as text (screen readers, copying): every point of
+// both lines, withheld ones as suppressed, a period without data as such.
+function trendTable(own, points, npoints, withNation, format, entry) {
+  const cell = (p, scope) => {
+    const c = pointCell(p);
+    const attrs = { 'data-testid': 'trend-point', 'data-scope': scope, 'data-period': p.period, 'data-raw': c.kind === 'missing' ? 'nodata' : rawAttr(c) };
+    if (c.kind === 'missing') return h('td', attrs, h('span', { class: 'na', title: 'No scorecard for this period' }, 'no data'));
+    if (c.kind === 'suppressed') return h('td', attrs, h('span', { class: 'suppressed', 'data-testid': 'suppressed', title: SUPPRESSED_TITLE }, 'suppressed'));
+    return h('td', attrs, defLink(own.indicator, cellNode(p, format)),
+      c.kind === 'value' && c.n > 0 && format !== 'count' ? h('span', { class: 'base' }, `of ${fmt.count(c.n)}`) : null);
+  };
+  const table = h('table', { class: 'data-table compact trend-table', 'data-testid': 'trend-table' },
+    h('caption', {}, `${entry.label}: ${unitName(own.unit).long}${withNation ? ' and the United States' : ''}, by ${state.grain === 'quarter' ? 'quarter' : 'fiscal year'}`),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Period'), h('th', { scope: 'col' }, unitName(own.unit).short),
+      withNation ? h('th', { scope: 'col' }, 'United States') : null)),
+    h('tbody', {}, points.map((p, i) => h('tr', { 'data-period': p.period },
+      h('th', { scope: 'row' }, p.period), cell(p, 'unit'), withNation ? cell(npoints[i], 'national') : null))));
+  return h('div', { class: 'trend-table-wrap', tabindex: '0', role: 'region', 'aria-label': 'The trend chart\'s numbers' }, table);
+}
+
+// ------------------------------------------------------- comparison ---
+
+async function loadCompare() {
+  const gen = ++state.compareGeneration;
+  const root = $('compare-chart');
+  const { indicator, period, unitKind } = state;
+  if (['national', 'area'].includes(unitKind) || !indicator || !period) {
+    root.dataset.state = 'empty';
+    root.replaceChildren(empty(unitKind === 'national'
+      ? 'The whole country is one unit: choose agencies, field offices or court districts above to rank them.'
+      : unitKind === 'area' ? 'Communities are compared by how local conditions changed (above), not ranked by these figures.' : 'Nothing to rank yet.'));
+    return;
+  }
+  root.dataset.state = 'loading';
+  try {
+    const body = await api(`/api/v1/compare${query({ indicator, period, kind: unitKind })}`);
+    if (gen !== state.compareGeneration) return;
+    renderCompare(body);
+    root.dataset.state = 'ready';
+    root.dataset.indicator = indicator;
+    root.dataset.period = period;
+    root.dataset.kind = unitKind;
+  } catch (err) {
+    if (gen !== state.compareGeneration || err.name === 'AbortError') return;
+    root.dataset.state = err.status === 404 ? 'empty' : 'error';
+    root.replaceChildren(empty(err.status === 404 ? `Nothing to rank for ${periodName(period)}.` : `Could not load the ranking: ${err.message}`));
+  }
+}
+
+// A bar from 0 to the value, on a scale to `max`, with the national value
+// as a tick across it.
+function compareBar(c, national, max, cls) {
+  const width = 200;
+  const px = (v) => Math.max(0, Math.min(1, v / max)) * width;
+  const svg = s('svg', { width, height: 16, viewBox: `0 0 ${width} 16`, class: 'mini-bar', 'aria-hidden': 'true', focusable: 'false' });
+  svg.append(s('rect', { x: 0, y: 3, width, height: 10, class: 'mini-track' }));
+  if (c.kind === 'value') svg.append(s('rect', { x: 0, y: 3, width: Math.max(1, px(c.value)), height: 10, class: cls }));
+  else if (c.kind === 'suppressed') svg.append(s('rect', { x: 0, y: 3, width, height: 10, class: 'mini-suppressed' }));
+  if (national.kind === 'value') svg.append(s('line', { x1: px(national.value), x2: px(national.value), y1: 0, y2: 16, class: 'national-tick' }));
+  return svg;
+}
+
+// 1st, 2nd, 3rd, 4th… 11th, 12th, 13th; 87.5th.
+function ordinal(v) {
+  if (!Number.isInteger(v)) return 'th';
+  const n = Math.abs(v) % 100;
+  if (n >= 11 && n <= 13) return 'th';
+  return { 1: 'st', 2: 'nd', 3: 'rd' }[n % 10] ?? 'th';
+}
+
+function renderCompare(body) {
+  const entry = INDICATOR_BY_JSON.get(body.indicator) ?? { label: body.indicator, format: 'number' };
+  const format = fmt[entry.format] ? entry.format : 'number';
+  const national = cellOf(body.national?.noData ? null : body.national);
+  const units = body.units ?? [];
+  const max = Math.max(0, ...units.map(cellOf).filter((c) => c.kind === 'value').map((c) => c.value), national.kind === 'value' ? national.value : 0) || 1;
+  const noun = KIND_NOUNS[body.kind]?.[0] ?? 'unit';
+  const rows = [];
+  let nationPlaced = national.kind !== 'value';
+  const nationRow = () => h('tr', { class: 'national-row', 'data-testid': 'compare-national', 'data-raw': national.kind === 'missing' ? 'nodata' : rawAttr(national) },
+    h('td', {}, '—'), h('th', { scope: 'row' }, 'United States (all districts)'),
+    h('td', { class: 'bar-cell' }, compareBar(national, national, max, 'bar-national'), ' ', defLink(body.indicator, cellNode(body.national, format))),
+    h('td', { class: 'right' }, national.n > 0 ? fmt.count(national.n) : '—'), h('td', {}, 'national figure'));
+  for (const u of units) {
+    const c = cellOf(u);
+    if (!nationPlaced && (c.kind !== 'value' || c.value < national.value)) {
+      rows.push(nationRow());
+      nationPlaced = true;
+    }
+    const ranked = c.kind === 'value' && u.rank !== undefined;
+    // proto3 JSON leaves out zeros: a ranked unit without a percentile is at the 0th.
+    const percentile = ranked ? Number(u.percentile ?? 0) : null;
+    rows.push(h('tr', {
+      'data-testid': 'compare-row', 'data-unit': u.unit, 'data-raw': rawAttr(c),
+      'data-rank': ranked ? String(u.rank) : '', 'data-percentile': ranked ? String(percentile) : '',
+    },
+    h('td', { class: 'num' }, ranked ? String(u.rank) : '—'),
+    h('th', { scope: 'row', title: unitName(u.unit).long }, unitName(u.unit).short),
+    h('td', { class: 'bar-cell' }, compareBar(c, national, max, 'bar-compare'), ' ', defLink(body.indicator, cellNode(u, format))),
+    h('td', { class: 'right num' }, c.kind === 'value' && c.n > 0 ? fmt.count(c.n) : '—'),
+    h('td', { class: 'num' }, ranked ? `${percentile.toLocaleString('en-US', { maximumFractionDigits: 1 })}${ordinal(percentile)} percentile` : '—')));
+  }
+  if (!nationPlaced) rows.push(nationRow());
+  const table = h('table', { class: 'data-table compact compare-table', 'data-testid': 'compare-table' },
+    h('caption', {}, `${entry.label}, ${periodName(body.period)}: ${KIND_NOUNS[body.kind]?.[1] ?? body.kind} ranked, highest first`),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, 'Rank'), h('th', { scope: 'col' }, noun.replace(/^./, (ch) => ch.toUpperCase())),
+      h('th', { scope: 'col' }, entry.label), h('th', { scope: 'col', class: 'right' }, 'Based on'), h('th', { scope: 'col' }, 'Percentile'))),
+    h('tbody', {}, rows));
+  const legend = h('p', { class: 'legend', 'aria-hidden': 'true' },
+    h('span', { class: 'swatch swatch-compare' }), `${noun.replace(/^./, (ch) => ch.toUpperCase())} `,
+    h('span', { class: 'swatch swatch-national-tick' }), 'The national figure ',
+    h('span', { class: 'swatch swatch-suppressed' }), 'Suppressed: listed last, unranked');
+  $('compare-chart').replaceChildren(legend, units.length ? table : empty(`No ${KIND_NOUNS[body.kind]?.[1] ?? 'units'} have this figure for ${periodName(body.period)}.`));
+}
+
+// The figures the trend and comparison can show: the catalogue's single
+// indicators (families have a figure per member), by group.
+function fillIndicatorSelect() {
+  const sel = $('indicator-select');
+  sel.replaceChildren();
+  const groups = new Map();
+  for (const i of CATALOGUE) {
+    if (i.family) continue;
+    if (!groups.has(i.group)) groups.set(i.group, []);
+    groups.get(i.group).push(i);
+  }
+  for (const [group, list] of groups) sel.append(h('optgroup', { label: group }, list.map((i) => h('option', { value: i.jsonName }, i.label))));
+  if (!INDICATOR_BY_JSON.has(state.indicator)) state.indicator = INDICATOR_BY_JSON.has('lnfShare') ? 'lnfShare' : (CATALOGUE.find((i) => !i.family)?.jsonName ?? '');
+  sel.value = state.indicator;
 }
 
 // --------------------------------------------------------------- feed ---
@@ -1571,6 +2086,8 @@ async function reloadEverything() {
     if (!catalogueLoaded) {
       await loadCatalogues();
       fillFeedFilters();
+      renderDefinitions();
+      fillIndicatorSelect();
     }
     await loadUnits();
   } catch (err) {
@@ -1588,6 +2105,7 @@ async function reloadEverything() {
 async function start() {
   readHash();
   $('unit-kind-select').value = state.unitKind;
+  $('trend-grain').value = state.grain;
   setKindNouns();
   fillFeedFilters();
   try {
@@ -1639,6 +2157,17 @@ async function start() {
     $(id).addEventListener('change', restartFeed);
   }
   $('hide-published').addEventListener('change', renderFeed);
+  $('indicator-select').addEventListener('change', (e) => {
+    state.indicator = e.target.value;
+    writeHash();
+    loadTrend();
+    loadCompare();
+  });
+  $('trend-grain').addEventListener('change', (e) => {
+    state.grain = e.target.value;
+    writeHash();
+    loadTrend();
+  });
   document.body.dataset.ready = 'true';
   await reloadEverything();
 }
