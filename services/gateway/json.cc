@@ -22,6 +22,28 @@ std::string LowerCamel(const std::string& snake) {
   return domain::JsonName(snake);
 }
 
+void CellFields(const v1::Indicator& i, Struct* cell) {
+  auto& c = *cell->mutable_fields();
+  if (i.suppressed()) {
+    // SPEC §5 D1: nothing else, not even `n`.
+    c["suppressed"].set_bool_value(true);
+    return;
+  }
+  c["n"].set_number_value(static_cast<double>(i.n()));
+  if (!i.defined()) {
+    c["defined"].set_bool_value(false);
+  } else {
+    c["value"].set_number_value(i.value());
+  }
+}
+
+void IndicatorsStruct(const v1::Scorecard& card, Struct* indicators) {
+  auto& fields = *indicators->mutable_fields();
+  for (const v1::Indicator& i : card.indicators()) {
+    CellFields(i, fields[LowerCamel(i.name())].mutable_struct_value());
+  }
+}
+
 std::string ScorecardJson(const v1::Scorecard& card) {
   Struct body;
   auto& f = *body.mutable_fields();
@@ -33,23 +55,7 @@ std::string ScorecardJson(const v1::Scorecard& card) {
   f["revision"].set_string_value(std::to_string(card.revision()));
   f["publicView"].set_bool_value(card.public_view());
   if (card.public_view()) f["lagsCurrent"].set_bool_value(card.lags_current());
-  Struct& indicators = *f["indicators"].mutable_struct_value();
-  for (const v1::Indicator& i : card.indicators()) {
-    Struct& cell = *(*indicators.mutable_fields())[LowerCamel(i.name())]
-                        .mutable_struct_value();
-    auto& c = *cell.mutable_fields();
-    if (i.suppressed()) {
-      // SPEC §5 D1: nothing else, not even `n`.
-      c["suppressed"].set_bool_value(true);
-      continue;
-    }
-    c["n"].set_number_value(static_cast<double>(i.n()));
-    if (!i.defined()) {
-      c["defined"].set_bool_value(false);
-    } else {
-      c["value"].set_number_value(i.value());
-    }
-  }
+  IndicatorsStruct(card, f["indicators"].mutable_struct_value());
   return ToJson(body);
 }
 

@@ -7,6 +7,7 @@
 
 #include "fruition/v1/scores.pb.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/struct.pb.h"
 
 namespace fruition::gateway {
 
@@ -20,6 +21,15 @@ std::string ToJson(const google::protobuf::Message& m);
 // no value, no n). "publicView" says which view the card is; a public card
 // also has "lagsCurrent" (its figures rest on older facts, SPEC §5 D4).
 std::string ScorecardJson(const v1::Scorecard& card);
+
+// The SPEC §9 JSON fields of one cell, into `cell` (what every answer writes
+// for a cell: scorecards, series, compare, history): {"value","n"},
+// {"n":0,"defined":false} or exactly {"suppressed":true}.
+void CellFields(const v1::Indicator& i, google::protobuf::Struct* cell);
+
+// The `indicators` object of a card: cells keyed by lowerCamel name.
+void IndicatorsStruct(const v1::Scorecard& card,
+                      google::protobuf::Struct* indicators);
 
 // "lnf_share" -> "lnfShare"; "target_ratio:X" -> "targetRatio:X".
 std::string LowerCamel(const std::string& snake);
