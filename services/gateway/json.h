@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "fruition/v1/gateway.pb.h"
 #include "fruition/v1/scores.pb.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/struct.pb.h"
@@ -30,6 +31,16 @@ void CellFields(const v1::Indicator& i, google::protobuf::Struct* cell);
 // The `indicators` object of a card: cells keyed by lowerCamel name.
 void IndicatorsStruct(const v1::Scorecard& card,
                       google::protobuf::Struct* indicators);
+
+// The SPEC §9 answers of /api/v1/series, /api/v1/compare and
+// /api/v1/scorecards/history (`restricted`: an overseer's, with changedBy).
+// A point or unit without a cell is {"noData":true}; a ranked unit has
+// "rank" and "percentile", an unranked one neither.
+std::string SeriesJson(const v1::GetSeriesResponse& series);
+std::string CompareJson(const v1::CompareUnitsResponse& cmp);
+std::string VersionsJson(const std::string& unit, const std::string& period,
+                         const v1::ListScorecardVersionsResponse& page,
+                         bool restricted);
 
 // "lnf_share" -> "lnfShare"; "target_ratio:X" -> "targetRatio:X".
 std::string LowerCamel(const std::string& snake);

@@ -362,6 +362,7 @@ grpc::Status OversightServiceImpl::GetSeriesAs(
     if (*stored) cards.push_back(**std::move(stored));
   }
   std::vector<const v1::Scorecard*> read;
+  read.reserve(cards.size());
   for (const auto& c : cards) read.push_back(&c);
   if (grpc::Status st = AuditScorecards(caller, action, read); !st.ok()) {
     return st;
