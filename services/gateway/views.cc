@@ -196,7 +196,13 @@ absl::StatusOr<std::vector<stream::Output>> Views::Apply(
       if (public_topic && !card.public_view()) continue;
       const CardView view =
           public_topic ? CardView::kPublic : CardView::kRestricted;
-      tx.Put(CardsTable(view), JoinKey({card.unit(), card.period()}), r.value);
+      const std::string key = JoinKey({card.unit(), card.period()});
+      // The same card again at a later position (a producer's retry or
+      // replay): already the latest version, not a new one.
+      FRUITION_ASSIGN_OR_RETURN(const auto latest,
+                                tx.Get(CardsTable(view), key));
+      if (latest && *latest == r.value) continue;
+      tx.Put(CardsTable(view), key, r.value);
       tx.Put(ByPeriodTable(view), JoinKey({card.period(), card.unit()}), "");
       // Every version, keyed by position: a replayed record is kept once.
       internal::GatewayCard version;

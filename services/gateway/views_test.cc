@@ -1175,13 +1175,43 @@ TEST(ViewsTest, HistoryKeepsEveryVersionOfBothViewsOldestFirst) {
                           .value()
                           .versions),
             (std::vector<int64_t>{1, 2, 3}));
+  // The same card published again at a later position (a producer's retry)
+  // is not a new version; the same content after a different one is.
+  {
+    std::vector<kafka::Record> again;
+    const auto republish = [&](const v1::Scorecard& c) {
+      kafka::Record r = logs.Append(kScores, 0, c.SerializeAsString());
+      r.timestamp_ms = clock;
+      clock += 1000;
+      again.push_back(r);
+    };
+    republish(Card("agency:DEA", "FY2016", 3, 12));  // == the latest
+    republish(Card("agency:DEA", "FY2016", 3, 12));
+    a.Feed(again, 1);
+    EXPECT_EQ(Revisions(a.views
+                            ->Versions(CardView::kRestricted, "agency:DEA",
+                                       "FY2016", "", 10)
+                            .value()
+                            .versions),
+              (std::vector<int64_t>{1, 2, 3}));
+    again.clear();
+    republish(Card("agency:DEA", "FY2016", 4, 13));
+    republish(Card("agency:DEA", "FY2016", 3, 12));  // back: a new version
+    a.Feed(again, 2);
+    EXPECT_EQ(Revisions(a.views
+                            ->Versions(CardView::kRestricted, "agency:DEA",
+                                       "FY2016", "", 10)
+                            .value()
+                            .versions),
+              (std::vector<int64_t>{1, 2, 3, 4, 3}));
+  }
   // The history survives a restart.
   a.Reopen();
   EXPECT_EQ(
       a.views->Versions(CardView::kRestricted, "agency:DEA", "FY2016", "", 10)
           .value()
           .versions.size(),
-      3u);
+      5u);
 }
 
 TEST(ViewsTest, CardsAsOfGivesEachUnitsLatestVersionBeforeTheOffsets) {
