@@ -5,6 +5,7 @@
 
 #include "fruition/internal/gateway.pb.h"
 #include "services/common/log/log.h"
+#include "services/common/privacy/pseudonymizer.h"
 #include "services/common/status.h"
 #include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
@@ -97,9 +98,9 @@ absl::StatusOr<uint64_t> Counter(const store::KvTx& tx,
 
 const std::vector<std::string>& Tables() {
   static const auto* t = new std::vector<std::string>{
-      "events",    "positions",     "event_ids",    "cards",
-      "by_period", "meta",          "public_cards", "public_by_period",
-      "history",   "public_history"};
+      "events",    "positions",      "event_ids",      "cards",
+      "by_period", "meta",           "public_cards",   "public_by_period",
+      "history",   "public_history", "version_digests"};
   return *t;
 }
 
@@ -186,34 +187,7 @@ absl::StatusOr<std::vector<stream::Output>> Views::Apply(
     const std::set<int32_t>& /*owned*/) {
   for (const kafka::Record& r : records) {
     if (r.topic == topics_.scores || r.topic == topics_.scores_public) {
-      const bool public_topic = r.topic == topics_.scores_public;
-      v1::Scorecard card;
-      if (!card.ParseFromString(r.value)) {
-        return stream::Unreadable(r, "not a fruition.v1.Scorecard");
-      }
-      if (card.unit().empty()) continue;
-      // A card that is not a public view is not shown as one.
-      if (public_topic && !card.public_view()) continue;
-      const CardView view =
-          public_topic ? CardView::kPublic : CardView::kRestricted;
-      const std::string key = JoinKey({card.unit(), card.period()});
-      // The same card again at a later position (a producer's retry or
-      // replay): already the latest version, not a new one.
-      FRUITION_ASSIGN_OR_RETURN(const auto latest,
-                                tx.Get(CardsTable(view), key));
-      if (latest && *latest == r.value) continue;
-      tx.Put(CardsTable(view), key, r.value);
-      tx.Put(ByPeriodTable(view), JoinKey({card.period(), card.unit()}), "");
-      // Every version, keyed by position: a replayed record is kept once.
-      internal::GatewayCard version;
-      *version.mutable_card() = std::move(card);
-      version.set_timestamp_ms(r.timestamp_ms);
-      version.set_partition(r.partition);
-      version.set_offset(r.offset);
-      tx.Put(HistoryTable(view),
-             VersionKey(version.card().unit(), version.card().period(),
-                        r.partition, r.offset),
-             version.SerializeAsString());
+      FRUITION_RETURN_IF_ERROR(ApplyCard(tx, r));
       continue;
     }
     const int topic = r.topic == topics_.oversight_public       ? 0
@@ -223,6 +197,39 @@ absl::StatusOr<std::vector<stream::Output>> Views::Apply(
     FRUITION_RETURN_IF_ERROR(ApplyEvent(tx, r, topic));
   }
   return std::vector<stream::Output>{};
+}
+
+absl::Status Views::ApplyCard(store::KvTx& tx, const kafka::Record& r) const {
+  const bool public_topic = r.topic == topics_.scores_public;
+  v1::Scorecard card;
+  if (!card.ParseFromString(r.value)) {
+    return stream::Unreadable(r, "not a fruition.v1.Scorecard");
+  }
+  if (card.unit().empty()) return absl::OkStatus();
+  // A card that is not a public view is not shown as one.
+  if (public_topic && !card.public_view()) return absl::OkStatus();
+  const CardView view =
+      public_topic ? CardView::kPublic : CardView::kRestricted;
+  tx.Put(CardsTable(view), JoinKey({card.unit(), card.period()}), r.value);
+  tx.Put(ByPeriodTable(view), JoinKey({card.period(), card.unit()}), "");
+  // Every version, once: keyed by position (a record read again lands on
+  // its own key) and known by digest (the same card produced again).
+  const std::string digest =
+      JoinKey({public_topic ? "p" : "r", card.unit(), card.period(),
+               privacy::Sha256Hex(r.value)});
+  FRUITION_ASSIGN_OR_RETURN(const auto seen, tx.Get(kVersionDigests, digest));
+  if (seen) return absl::OkStatus();
+  tx.Put(kVersionDigests, digest, "");
+  internal::GatewayCard version;
+  *version.mutable_card() = std::move(card);
+  version.set_timestamp_ms(r.timestamp_ms);
+  version.set_partition(r.partition);
+  version.set_offset(r.offset);
+  tx.Put(HistoryTable(view),
+         VersionKey(version.card().unit(), version.card().period(), r.partition,
+                    r.offset),
+         version.SerializeAsString());
+  return absl::OkStatus();
 }
 
 absl::Status Views::ApplyEvent(store::KvTx& tx, const kafka::Record& r,

@@ -56,6 +56,11 @@ enum Table {
   // order is publication order.
   kHistory,        // restricted view
   kPublicHistory,  // public view
+  // The SHA-256 of every card kept in the history: view (r or p) \0 unit \0
+  // period \0 digest -> "". The same card again, at any later position (a
+  // producer replaying its uncommitted outputs after a crash sends a run
+  // of them again), is not a new version.
+  kVersionDigests,
 };
 
 // Which scorecards: the restricted view (overseers) or the public one.
@@ -175,6 +180,9 @@ class Views : public stream::Handler {
   std::vector<std::string> TopicList() const;
 
  private:
+  // Applies one record of a scores topic: the latest card and, unless the
+  // same card was kept before, a new version.
+  absl::Status ApplyCard(store::KvTx& tx, const kafka::Record& r) const;
   // Applies one record of an oversight topic (0 public, 1 restricted).
   absl::Status ApplyEvent(store::KvTx& tx, const kafka::Record& r,
                           int topic) const;
