@@ -7,6 +7,9 @@
 //   GET /api/v1/scorecards?unit=U&period=P   one scorecard
 //   GET /api/v1/scorecards?period=P[&unitKind=K]   {"scorecards":[...]}
 //   GET /api/v1/units                         {"units":[...],"periods":[...]}
+//   GET /api/v1/series?unit=&indicator=&from=&to=        one unit's trend
+//   GET /api/v1/compare?indicator=&period=&kind=         units ranked
+//   GET /api/v1/scorecards/history?unit=&period=[&limit=&after=]  versions
 //
 // Scorecards and units come from the public view (`fruition.scores.public.v1`)
 // for every caller but overseers, who read the restricted one.

@@ -377,6 +377,7 @@ class GatewayApiTest : public ::testing::Test {
       r.topic = topic;
       r.partition = topic == kRestricted ? partition_of_restricted : 0;
       r.offset = next_[{topic, r.partition}]++;
+      r.timestamp_ms = 1700000000000 + r.offset * 1000;
       r.value = value;
       batch.push_back(std::move(r));
     }
@@ -1558,6 +1559,366 @@ TEST_F(GatewayApiTest, AuditFullScorecardsNameTheirUnitPeriods) {
   GetJson("/api/v1/scorecards?period=FY2016", kDeaToken);
   ASSERT_TRUE(stub_->GetScorecard(Context(kDeaToken).get(), one, &card).ok());
   EXPECT_EQ(trail_.entries().size(), 3u);
+}
+
+// ---------------------------------------------------------------------------
+// Series, compare and history (SPEC §9).
+
+// A card of `view` with one cell `name` (value, n); `suppressed` withholds
+// it, `defined` false makes it a share of nobody.
+v1::Scorecard OneCell(const std::string& unit, const std::string& period,
+                      bool public_view, const std::string& name, double value,
+                      int64_t n, bool suppressed = false, bool defined = true) {
+  v1::Scorecard c;
+  c.set_unit(unit);
+  c.set_period(period);
+  c.set_score_version("v1");
+  c.set_criteria_version("v1");
+  c.set_public_view(public_view);
+  c.set_scorecard_id(StrCat(public_view ? "pub-" : "sc-", unit, "-", period));
+  c.set_revision(1);
+  Add(&c, "arrests", 500, 500);
+  if (suppressed) {
+    auto* i = c.add_indicators();
+    i->set_name(name);
+    i->set_suppressed(true);
+  } else {
+    Add(&c, name, value, n, defined);
+  }
+  return c;
+}
+
+// Each point of a series answer as "period:cell".
+std::vector<std::string> Points(const Struct& series) {
+  std::vector<std::string> out;
+  for (const auto& p : series.fields().at("points").list_value().values()) {
+    Struct cell = p.struct_value();
+    const std::string period = Str(cell, "period");
+    cell.mutable_fields()->erase("period");
+    Value v;
+    *v.mutable_struct_value() = cell;
+    out.push_back(StrCat(period, ":", CellText(v)));
+  }
+  return out;
+}
+
+TEST_F(GatewayApiTest, HttpSeriesPointsNoDataSuppressedAndUndefined) {
+  const std::string u = "district:EDPA";
+  FeedCards({
+      OneCell(u, "FY2012", false, "lnf_share", 0.31, 118),
+      OneCell(u, "FY2012", true, "lnf_share", 0.31, 118),
+      OneCell(u, "FY2013", false, "lnf_share", 0.5, 8),
+      OneCell(u, "FY2013", true, "lnf_share", 0, 0, /*suppressed=*/true),
+      // FY2014: no scorecard at all.
+      OneCell(u, "FY2015", false, "lnf_share", 0, 0, false, false),
+      OneCell(u, "FY2015", true, "lnf_share", 0, 0, false, false),
+      OneCell(u, "FY2016", false, "lnf_share", 0.25, 40),
+      OneCell(u, "FY2016", true, "lnf_share", 0.2, 40),  // lags
+      OneCell(u, "FY2016Q1", false, "lnf_share", 0.4, 20),
+      OneCell(u, "FY2016Q1", true, "lnf_share", 0.4, 20),
+      OneCell("district:SDNY", "FY2014", true, "lnf_share", 0.9, 50),
+  });
+  const std::string query =
+      "/api/v1/series?unit=district:EDPA&from=FY2012&to=FY2016";
+  const Struct pub = GetJson(query + "&indicator=lnfShare");
+  EXPECT_EQ(Str(pub, "unit"), u);
+  EXPECT_EQ(Str(pub, "indicator"), "lnfShare");
+  EXPECT_EQ(Str(pub, "view"), "public");
+  const std::vector<std::string> want_public = {
+      "FY2012:n=118,value=0.31", "FY2013:suppressed=true", "FY2014:noData=true",
+      "FY2015:defined=false,n=0", "FY2016:n=40,value=0.2"};
+  EXPECT_EQ(Points(pub), want_public);
+  // The SPEC name answers the same; an agency reads the public view too.
+  EXPECT_EQ(Points(GetJson(query + "&indicator=lnf_share", kDeaToken)),
+            want_public);
+  const Struct oig = GetJson(query + "&indicator=lnfShare", kOigToken);
+  EXPECT_EQ(Str(oig, "view"), "restricted");
+  EXPECT_EQ(Points(oig), (std::vector<std::string>{
+                             "FY2012:n=118,value=0.31", "FY2013:n=8,value=0.5",
+                             "FY2014:noData=true", "FY2015:defined=false,n=0",
+                             "FY2016:n=40,value=0.25"}));
+  // The suppressed point carries nothing else (Points() shows every key of
+  // a point); nor does the text hold the restricted numbers anywhere.
+  auto raw = Get(query + "&indicator=lnfShare");
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(raw->body.find("\"n\":8"), std::string::npos) << raw->body;
+  EXPECT_EQ(raw->body.find("0.5"), std::string::npos) << raw->body;
+  // Quarters; an indicator the card lacks is noData.
+  EXPECT_EQ(Points(GetJson("/api/v1/series?unit=district:EDPA&indicator="
+                           "lnfShare&from=FY2015Q4&to=FY2016Q2")),
+            (std::vector<std::string>{"FY2015Q4:noData=true",
+                                      "FY2016Q1:n=20,value=0.4",
+                                      "FY2016Q2:noData=true"}));
+  EXPECT_EQ(Points(GetJson("/api/v1/series?unit=district:EDPA&indicator="
+                           "functionShare:OFFENSE_FUNCTION_COURIER&from="
+                           "FY2016&to=FY2016")),
+            (std::vector<std::string>{"FY2016:noData=true"}));
+}
+
+TEST_F(GatewayApiTest, HttpSeriesCompareHistoryErrorsNameTheField) {
+  const auto expect = [&](const std::string& path, const std::string& field) {
+    const std::string msg = ExpectError(path, "", 400, "INVALID_ARGUMENT");
+    EXPECT_EQ(msg.rfind(field + ":", 0), 0u) << path << " -> " << msg;
+  };
+  const std::string s = "/api/v1/series?";
+  expect(s + "indicator=lnfShare&from=FY2012&to=FY2016", "unit");
+  expect(s + "unit=district:EDPA&from=FY2012&to=FY2016", "indicator");
+  expect(s + "unit=district:EDPA&indicator=lnfShare&to=FY2016", "from");
+  expect(s + "unit=district:EDPA&indicator=lnfShare&from=FY2012", "to");
+  expect(s + "unit=district:EDPA&indicator=lnfShare&from=FY2012&to=", "to");
+  expect(s + "unit=EDPA&indicator=lnfShare&from=FY2012&to=FY2016", "unit");
+  expect(s + "unit=district:EDPA&indicator=nope&from=FY2012&to=FY2016",
+         "indicator");
+  expect(s + "unit=district:EDPA&indicator=lnfShare&from=2012&to=FY2016",
+         "from");
+  expect(s + "unit=district:EDPA&indicator=lnfShare&from=FY2012&to=FY2016Q1",
+         "to");
+  expect(s + "unit=district:EDPA&indicator=lnfShare&from=FY2016&to=FY2012",
+         "to");
+  expect(s + "unit=district:EDPA&indicator=lnfShare&from=FY1990&to=FY2030",
+         "to");
+  // 40 quarters is the most one series holds.
+  GetJson(s +
+          "unit=district:EDPA&indicator=lnfShare&from=FY2007Q1&to=FY2016Q4");
+  expect(s + "unit=district:EDPA&indicator=lnfShare&from=FY2006Q4&to=FY2016Q4",
+         "to");
+  const std::string c = "/api/v1/compare?";
+  expect(c + "period=FY2016&kind=district", "indicator");
+  expect(c + "indicator=lnfShare&kind=district", "period");
+  expect(c + "indicator=lnfShare&period=FY2016", "kind");
+  expect(c + "indicator=lnfShare&period=FY2016&kind=national", "kind");
+  expect(c + "indicator=lnfShare&period=FY2016&kind=planet", "kind");
+  expect(c + "indicator=lnf&period=FY2016&kind=district", "indicator");
+  expect(c + "indicator=lnfShare&period=2016&kind=district", "period");
+  const std::string h = "/api/v1/scorecards/history?";
+  expect(h + "period=FY2016", "unit");
+  expect(h + "unit=agency:DEA", "period");
+  expect(h + "unit=agency:DEA&period=FY2016&limit=x", "limit");
+  expect(h + "unit=agency:DEA&period=FY2016&limit=5000", "limit");
+  expect(h + "unit=agency:DEA&period=FY2016&after=zz", "after");
+}
+
+// Each unit of a compare answer as "unit:rank/percentile:cell".
+std::vector<std::string> Ranking(const Struct& cmp) {
+  std::vector<std::string> out;
+  for (const auto& u : cmp.fields().at("units").list_value().values()) {
+    Struct cell = u.struct_value();
+    std::string rank = "-";
+    if (cell.fields().count("rank")) {
+      char buf[64];
+      std::snprintf(buf, sizeof(buf), "%g/%g",
+                    cell.fields().at("rank").number_value(),
+                    cell.fields().at("percentile").number_value());
+      rank = buf;
+    }
+    const std::string unit = Str(cell, "unit");
+    for (const char* k : {"unit", "rank", "percentile"}) {
+      cell.mutable_fields()->erase(k);
+    }
+    Value v;
+    *v.mutable_struct_value() = cell;
+    out.push_back(StrCat(unit, ":", rank, ":", CellText(v)));
+  }
+  return out;
+}
+
+TEST_F(GatewayApiTest, HttpCompareRanksTiesPercentilesAndNational) {
+  const std::string p = "FY2016";
+  std::vector<v1::Scorecard> cards;
+  const auto both = [&](const std::string& unit, double v, int64_t n,
+                        bool public_suppressed = false, bool defined = true) {
+    cards.push_back(OneCell(unit, p, false, "lnf_share", v, n, false, defined));
+    cards.push_back(
+        OneCell(unit, p, true, "lnf_share", v, n, public_suppressed, defined));
+  };
+  both("district:AAA", 0.3, 100);
+  both("district:BBB", 0.5, 100);
+  both("district:CCC", 0.3, 60);
+  both("district:DDD", 0.1, 50);
+  both("district:EEE", 0.9, 8, /*public_suppressed=*/true);
+  both("district:FFF", 0, 0, false, /*defined=*/false);
+  both("national:US", 0.32, 318);
+  both("agency:DEA", 0.99, 200);  // another kind: not compared
+  FeedCards(cards);
+  FeedCards({OneCell("district:GGG", p, false, "arrests", 1, 1)});
+  const std::string q =
+      "/api/v1/compare?indicator=lnfShare&period=FY2016&kind=district";
+  const Struct pub = GetJson(q);
+  EXPECT_EQ(Str(pub, "indicator"), "lnfShare");
+  EXPECT_EQ(Str(pub, "period"), "FY2016");
+  EXPECT_EQ(Str(pub, "kind"), "district");
+  EXPECT_EQ(Str(pub, "view"), "public");
+  Value national = pub.fields().at("national");
+  national.mutable_struct_value()->mutable_fields()->erase("unit");
+  EXPECT_EQ(CellText(national), "n=318,value=0.32");
+  // 0.5, 0.3, 0.3, 0.1 over N = 4: competition ranks 1, 2, 2, 4; mid-rank
+  // percentiles (3 + .5)/4, (1 + 1)/4, (0 + .5)/4.
+  EXPECT_EQ(Ranking(pub), (std::vector<std::string>{
+                              "district:BBB:1/87.5:n=100,value=0.5",
+                              "district:AAA:2/50:n=100,value=0.3",
+                              "district:CCC:2/50:n=60,value=0.3",
+                              "district:DDD:4/12.5:n=50,value=0.1",
+                              "district:EEE:-:suppressed=true",
+                              "district:FFF:-:defined=false,n=0",
+                          }));
+  // Overseers rank the restricted view, where EEE's cell is shown (and the
+  // unit whose restricted card lacks the indicator is listed without it).
+  const Struct oig =
+      GetJson("/api/v1/compare?indicator=lnf_share&period=FY2016&kind=district",
+              kOigToken);
+  EXPECT_EQ(Str(oig, "view"), "restricted");
+  EXPECT_EQ(Ranking(oig), (std::vector<std::string>{
+                              "district:EEE:1/90:n=8,value=0.9",
+                              "district:BBB:2/70:n=100,value=0.5",
+                              "district:AAA:3/40:n=100,value=0.3",
+                              "district:CCC:3/40:n=60,value=0.3",
+                              "district:DDD:5/10:n=50,value=0.1",
+                              "district:FFF:-:defined=false,n=0",
+                              "district:GGG:-:noData=true",
+                          }));
+  // No national card: noData.
+  const Struct none =
+      GetJson("/api/v1/compare?indicator=lnfShare&period=FY2017&kind=district");
+  EXPECT_EQ(CellText(none.fields().at("national")), "noData=true,unit=?");
+  EXPECT_TRUE(none.fields().at("units").list_value().values().empty());
+}
+
+TEST_F(GatewayApiTest, HttpHistoryPublicVersionsOrEveryVersionForOverseers) {
+  const std::string u = "agency:DEA";
+  const auto version = [&](bool pub, int64_t rev, double v) {
+    v1::Scorecard c = OneCell(u, "FY2016", pub, "lnf_share", v, 100);
+    c.set_revision(rev);
+    c.set_scorecard_id(StrCat(pub ? "pub-" : "sc-", rev));
+    return c;
+  };
+  FeedCards({version(false, 1, 0.1), version(true, 1, 0.1)});
+  FeedCards({version(false, 2, 0.11)});
+  FeedCards({version(false, 3, 0.2), version(true, 2, 0.2)});
+  FeedCards({OneCell("agency:FBI", "FY2016", false, "lnf_share", 0.5, 50)});
+  const std::string q =
+      "/api/v1/scorecards/history?unit=agency:DEA&period=FY2016";
+  const auto ids = [](const Struct& h) {
+    std::vector<std::string> out;
+    for (const auto& v : h.fields().at("versions").list_value().values()) {
+      const Struct& s = v.struct_value();
+      out.push_back(StrCat(Str(s, "scorecardId"), "@", Str(s, "at"), ":",
+                           CellText(s.fields()
+                                        .at("indicators")
+                                        .struct_value()
+                                        .fields()
+                                        .at("lnfShare"))));
+    }
+    return out;
+  };
+  const Struct pub = GetJson(q);
+  EXPECT_EQ(Str(pub, "view"), "public");
+  EXPECT_EQ(ids(pub), (std::vector<std::string>{
+                          "pub-1@2023-11-14T22:13:20Z:n=100,value=0.1",
+                          "pub-2@2023-11-14T22:13:21Z:n=100,value=0.2"}));
+  EXPECT_EQ(ids(GetJson(q, kDeaToken)), ids(pub));
+  auto raw = Get(q);
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(raw->body.find("changedBy"), std::string::npos) << raw->body;
+  const Struct oig = GetJson(q, kOigToken);
+  EXPECT_EQ(Str(oig, "view"), "restricted");
+  EXPECT_EQ(ids(oig), (std::vector<std::string>{
+                          "sc-1@2023-11-14T22:13:20Z:n=100,value=0.1",
+                          "sc-2@2023-11-14T22:13:21Z:n=100,value=0.11",
+                          "sc-3@2023-11-14T22:13:22Z:n=100,value=0.2"}));
+  EXPECT_EQ(Str(oig, "next"), "<absent>");
+  // Pages: limit 2, then the rest from `next`.
+  const Struct first = GetJson(q + "&limit=2", kOigToken);
+  EXPECT_EQ(ids(first).size(), 2u);
+  ASSERT_NE(Str(first, "next"), "<absent>");
+  const Struct rest =
+      GetJson(StrCat(q, "&limit=2&after=", Str(first, "next")), kOigToken);
+  EXPECT_EQ(
+      ids(rest),
+      (std::vector<std::string>{"sc-3@2023-11-14T22:13:22Z:n=100,value=0.2"}));
+  // Nothing yet: an empty list.
+  EXPECT_TRUE(
+      GetJson("/api/v1/scorecards/history?unit=agency:ATF&period=FY2016")
+          .fields()
+          .at("versions")
+          .list_value()
+          .values()
+          .empty());
+}
+
+TEST_F(GatewayApiTest, AuditOverseerSeriesCompareAndHistoryReads) {
+  FeedBothViews({{"district:EDPA", "FY2015"},
+                 {"district:EDPA", "FY2016"},
+                 {"district:SDNY", "FY2016"},
+                 {"national:US", "FY2016"}});
+  GetJson(
+      "/api/v1/"
+      "series?unit=district:EDPA&indicator=lnfShare&from=FY2014&to=FY2016",
+      kOigToken);
+  GetJson("/api/v1/compare?indicator=lnfShare&period=FY2016&kind=district",
+          kOigToken);
+  GetJson("/api/v1/scorecards/history?unit=district:EDPA&period=FY2016",
+          kOigToken);
+  v1::GetSeriesRequest series;
+  series.set_unit("district:SDNY");
+  series.set_indicator("lnf_share");
+  series.set_from("FY2016");
+  series.set_to("FY2016");
+  v1::GetSeriesResponse got;
+  ASSERT_TRUE(stub_->GetSeries(Context(kOigToken).get(), series, &got).ok());
+  ASSERT_EQ(got.points_size(), 1);
+  EXPECT_EQ(got.points(0).cell().value(), 0.31);
+  EXPECT_FALSE(got.public_view());
+  v1::CompareUnitsRequest cmp;
+  cmp.set_indicator("arrests");
+  cmp.set_period("FY2016");
+  cmp.set_kind("district");
+  v1::CompareUnitsResponse ranked;
+  ASSERT_TRUE(stub_->CompareUnits(Context(kOigToken).get(), cmp, &ranked).ok());
+  ASSERT_EQ(ranked.units_size(), 2);
+  EXPECT_EQ(ranked.units(0).rank(), 1);
+  EXPECT_EQ(ranked.units(1).rank(), 1);  // a tie
+  v1::ListScorecardVersionsRequest hist;
+  hist.set_unit("district:EDPA");
+  hist.set_period("FY2015");
+  v1::ListScorecardVersionsResponse versions;
+  ASSERT_TRUE(
+      stub_->ListScorecardVersions(Context(kOigToken).get(), hist, &versions)
+          .ok());
+  ASSERT_EQ(versions.versions_size(), 1);
+
+  const auto entries = trail_.entries();
+  ASSERT_EQ(entries.size(), 6u);
+  const std::vector<std::pair<std::string, std::vector<std::string>>> want = {
+      {"GET /api/v1/series",
+       {"unit-period:district:EDPA/FY2015",
+        "unit-period:district:EDPA/FY2016"}},
+      {"GET /api/v1/compare",
+       {"unit-period:district:EDPA/FY2016", "unit-period:district:SDNY/FY2016",
+        "unit-period:national:US/FY2016"}},
+      {"GET /api/v1/scorecards/history", {"unit-period:district:EDPA/FY2016"}},
+      {"/fruition.v1.OversightService/GetSeries",
+       {"unit-period:district:SDNY/FY2016"}},
+      {"/fruition.v1.OversightService/CompareUnits",
+       {"unit-period:district:EDPA/FY2016", "unit-period:district:SDNY/FY2016",
+        "unit-period:national:US/FY2016"}},
+      {"/fruition.v1.OversightService/ListScorecardVersions",
+       {"unit-period:district:EDPA/FY2015"}},
+  };
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(entries[i].principal, "OIG");
+    EXPECT_EQ(entries[i].action, want[i].first);
+    EXPECT_EQ(entries[i].resources, want[i].second) << want[i].first;
+  }
+  // Public reads of the same are not recorded.
+  GetJson(
+      "/api/v1/"
+      "series?unit=district:EDPA&indicator=lnfShare&from=FY2014&to=FY2016");
+  GetJson("/api/v1/compare?indicator=lnfShare&period=FY2016&kind=district",
+          kDeaToken);
+  GetJson("/api/v1/scorecards/history?unit=district:EDPA&period=FY2016");
+  ASSERT_TRUE(stub_->GetSeries(Context(kDeaToken).get(), series, &got).ok());
+  EXPECT_TRUE(got.public_view());
+  EXPECT_EQ(trail_.entries().size(), 6u);
 }
 
 TEST_F(GatewayApiTest, AuditEveryRefusedCall) {

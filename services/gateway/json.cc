@@ -4,6 +4,7 @@
 
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "services/domain/indicators.h"
 
 namespace fruition::gateway {
@@ -22,6 +23,28 @@ std::string LowerCamel(const std::string& snake) {
   return domain::JsonName(snake);
 }
 
+void CellFields(const v1::Indicator& i, Struct* cell) {
+  auto& c = *cell->mutable_fields();
+  if (i.suppressed()) {
+    // SPEC §5 D1: nothing else, not even `n`.
+    c["suppressed"].set_bool_value(true);
+    return;
+  }
+  c["n"].set_number_value(static_cast<double>(i.n()));
+  if (!i.defined()) {
+    c["defined"].set_bool_value(false);
+  } else {
+    c["value"].set_number_value(i.value());
+  }
+}
+
+void IndicatorsStruct(const v1::Scorecard& card, Struct* indicators) {
+  auto& fields = *indicators->mutable_fields();
+  for (const v1::Indicator& i : card.indicators()) {
+    CellFields(i, fields[LowerCamel(i.name())].mutable_struct_value());
+  }
+}
+
 std::string ScorecardJson(const v1::Scorecard& card) {
   Struct body;
   auto& f = *body.mutable_fields();
@@ -33,23 +56,115 @@ std::string ScorecardJson(const v1::Scorecard& card) {
   f["revision"].set_string_value(std::to_string(card.revision()));
   f["publicView"].set_bool_value(card.public_view());
   if (card.public_view()) f["lagsCurrent"].set_bool_value(card.lags_current());
-  Struct& indicators = *f["indicators"].mutable_struct_value();
-  for (const v1::Indicator& i : card.indicators()) {
-    Struct& cell = *(*indicators.mutable_fields())[LowerCamel(i.name())]
-                        .mutable_struct_value();
-    auto& c = *cell.mutable_fields();
-    if (i.suppressed()) {
-      // SPEC §5 D1: nothing else, not even `n`.
-      c["suppressed"].set_bool_value(true);
-      continue;
+  IndicatorsStruct(card, f["indicators"].mutable_struct_value());
+  return ToJson(body);
+}
+
+namespace {
+
+const char* ViewName(bool public_view) {
+  return public_view ? "public" : "restricted";
+}
+
+// A cell of a series or comparison, with `key` set to `name`.
+Struct PointStruct(const char* key, const std::string& name,
+                   const v1::Indicator& cell, bool no_data) {
+  Struct point;
+  auto& f = *point.mutable_fields();
+  f[key].set_string_value(name);
+  if (no_data) {
+    f["noData"].set_bool_value(true);
+  } else {
+    CellFields(cell, &point);
+  }
+  return point;
+}
+
+}  // namespace
+
+std::string SeriesJson(const v1::GetSeriesResponse& series) {
+  Struct body;
+  auto& f = *body.mutable_fields();
+  f["unit"].set_string_value(series.unit());
+  f["indicator"].set_string_value(LowerCamel(series.indicator()));
+  f["view"].set_string_value(ViewName(series.public_view()));
+  auto& points = *f["points"].mutable_list_value();
+  for (const auto& p : series.points()) {
+    *points.add_values()->mutable_struct_value() =
+        PointStruct("period", p.period(), p.cell(), p.no_data());
+  }
+  return ToJson(body);
+}
+
+std::string CompareJson(const v1::CompareUnitsResponse& cmp) {
+  Struct body;
+  auto& f = *body.mutable_fields();
+  f["indicator"].set_string_value(LowerCamel(cmp.indicator()));
+  f["period"].set_string_value(cmp.period());
+  f["kind"].set_string_value(cmp.kind());
+  f["view"].set_string_value(ViewName(cmp.public_view()));
+  *f["national"].mutable_struct_value() = PointStruct(
+      "unit", "national:US", cmp.national(), cmp.national_no_data());
+  auto& units = *f["units"].mutable_list_value();
+  for (const auto& u : cmp.units()) {
+    Struct unit = PointStruct("unit", u.unit(), u.cell(), u.no_data());
+    if (u.rank() > 0) {
+      (*unit.mutable_fields())["rank"].set_number_value(u.rank());
+      (*unit.mutable_fields())["percentile"].set_number_value(u.percentile());
     }
-    c["n"].set_number_value(static_cast<double>(i.n()));
-    if (!i.defined()) {
-      c["defined"].set_bool_value(false);
-    } else {
-      c["value"].set_number_value(i.value());
+    *units.add_values()->mutable_struct_value() = std::move(unit);
+  }
+  return ToJson(body);
+}
+
+namespace {
+
+// `changedBy` and `changedByCount` of a card (fields 10 and 11 of
+// v1.Scorecard) when the build's Scorecard has them.
+void ChangedBy(const v1::Scorecard& card, Struct* version) {
+  const auto* d = card.GetDescriptor();
+  const auto* r = card.GetReflection();
+  const auto* by = d->FindFieldByNumber(10);
+  const auto* count = d->FindFieldByNumber(11);
+  auto& f = *version->mutable_fields();
+  if (by != nullptr && by->is_repeated() &&
+      by->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+    auto& list = *f["changedBy"].mutable_list_value();
+    for (int i = 0; i < r->FieldSize(card, by); ++i) {
+      list.add_values()->set_string_value(r->GetRepeatedString(card, by, i));
     }
   }
+  if (count != nullptr && !count->is_repeated() &&
+      count->type() == google::protobuf::FieldDescriptor::TYPE_INT64) {
+    f["changedByCount"].set_number_value(
+        static_cast<double>(r->GetInt64(card, count)));
+  }
+}
+
+}  // namespace
+
+std::string VersionsJson(const std::string& unit, const std::string& period,
+                         const v1::ListScorecardVersionsResponse& page,
+                         bool restricted) {
+  using google::protobuf::util::TimeUtil;
+  Struct body;
+  auto& f = *body.mutable_fields();
+  f["unit"].set_string_value(unit);
+  f["period"].set_string_value(period);
+  f["view"].set_string_value(ViewName(!restricted));
+  auto& versions = *f["versions"].mutable_list_value();
+  for (const auto& v : page.versions()) {
+    Struct version;
+    auto& vf = *version.mutable_fields();
+    vf["scorecardId"].set_string_value(v.scorecard().scorecard_id());
+    vf["revision"].set_string_value(std::to_string(v.scorecard().revision()));
+    vf["at"].set_string_value(
+        TimeUtil::ToString(TimeUtil::MillisecondsToTimestamp(v.at_ms())));
+    IndicatorsStruct(v.scorecard(), vf["indicators"].mutable_struct_value());
+    if (restricted) ChangedBy(v.scorecard(), &version);
+    *versions.add_values()->mutable_struct_value() = std::move(version);
+  }
+  if (!page.next().empty()) f["next"].set_string_value(page.next());
   return ToJson(body);
 }
 

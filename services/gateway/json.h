@@ -5,8 +5,10 @@
 
 #include <string>
 
+#include "fruition/v1/gateway.pb.h"
 #include "fruition/v1/scores.pb.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/struct.pb.h"
 
 namespace fruition::gateway {
 
@@ -20,6 +22,25 @@ std::string ToJson(const google::protobuf::Message& m);
 // no value, no n). "publicView" says which view the card is; a public card
 // also has "lagsCurrent" (its figures rest on older facts, SPEC §5 D4).
 std::string ScorecardJson(const v1::Scorecard& card);
+
+// The SPEC §9 JSON fields of one cell, into `cell` (what every answer writes
+// for a cell: scorecards, series, compare, history): {"value","n"},
+// {"n":0,"defined":false} or exactly {"suppressed":true}.
+void CellFields(const v1::Indicator& i, google::protobuf::Struct* cell);
+
+// The `indicators` object of a card: cells keyed by lowerCamel name.
+void IndicatorsStruct(const v1::Scorecard& card,
+                      google::protobuf::Struct* indicators);
+
+// The SPEC §9 answers of /api/v1/series, /api/v1/compare and
+// /api/v1/scorecards/history (`restricted`: an overseer's, with changedBy).
+// A point or unit without a cell is {"noData":true}; a ranked unit has
+// "rank" and "percentile", an unranked one neither.
+std::string SeriesJson(const v1::GetSeriesResponse& series);
+std::string CompareJson(const v1::CompareUnitsResponse& cmp);
+std::string VersionsJson(const std::string& unit, const std::string& period,
+                         const v1::ListScorecardVersionsResponse& page,
+                         bool restricted);
 
 // "lnf_share" -> "lnfShare"; "target_ratio:X" -> "targetRatio:X".
 std::string LowerCamel(const std::string& snake);

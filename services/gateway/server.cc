@@ -1,11 +1,16 @@
 #include "services/gateway/server.h"
 
+#include <algorithm>
+#include <cmath>
+#include <map>
+
 #include "services/common/auth/authz.h"
 #include "services/common/log/log.h"
 #include "services/common/server/audit.h"
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
 #include "services/common/strings.h"
+#include "services/domain/indicators.h"
 #include "services/domain/periods.h"
 
 namespace fruition::gateway {
@@ -28,16 +33,133 @@ grpc::Status StoreError(const char* method, const absl::Status& s) {
 // SPEC §5 D1: a cell disclosure control withheld carries nothing but
 // `suppressed`, whatever the record held. (Which cells are withheld is
 // scoring's decision, never the gateway's.)
+void ClearCell(v1::Indicator* i) {
+  if (!i->suppressed()) return;
+  i->clear_value();
+  i->clear_n();
+  i->clear_defined();
+}
+
 void ClearWithheld(v1::Scorecard* card) {
-  for (v1::Indicator& i : *card->mutable_indicators()) {
-    if (!i.suppressed()) continue;
-    i.clear_value();
-    i.clear_n();
-    i.clear_defined();
+  for (v1::Indicator& i : *card->mutable_indicators()) ClearCell(&i);
+}
+
+CardView ViewOf(const auth::Principal& caller) {
+  return auth::MayReadRestricted(caller) ? CardView::kRestricted
+                                         : CardView::kPublic;
+}
+
+// The cell named `indicator` of `card`, or null.
+const v1::Indicator* CellOf(const v1::Scorecard& card,
+                            const std::string& indicator) {
+  for (const v1::Indicator& i : card.indicators()) {
+    if (i.name() == indicator) return &i;
   }
+  return nullptr;
+}
+
+// A number 1 to kMaxLimit, or the default for 0.
+grpc::Status CheckLimit(int limit) {
+  if (limit < 0 || limit > kMaxLimit) {
+    return Invalid("limit", StrCat("must be 0 to ", kMaxLimit));
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> ResolveIndicator(const std::string& name,
+                                             const std::string& field) {
+  for (const domain::IndicatorDef& d : domain::Indicators()) {
+    const bool family = !d.name.empty() && d.name.back() == ':';
+    for (const std::string* form : {&d.name, &d.json_name}) {
+      if (!family && name == *form) return d.name;
+      if (family && name.size() > form->size() &&
+          name.compare(0, form->size(), *form) == 0) {
+        return d.name + name.substr(form->size());
+      }
+    }
+  }
+  return absl::InvalidArgumentError(
+      StrCat(field, ": '", name,
+             "' is not an indicator (a SPEC name such as lnf_share or its "
+             "JSON name lnfShare; see /api/v1/catalogue/indicators)"));
+}
+
+absl::StatusOr<std::vector<std::string>> PeriodRange(const std::string& from,
+                                                     const std::string& to) {
+  if (!domain::ValidPeriod(from)) {
+    return absl::InvalidArgumentError(StrCat("from: ", domain::kPeriodHelp));
+  }
+  if (!domain::ValidPeriod(to)) {
+    return absl::InvalidArgumentError(StrCat("to: ", domain::kPeriodHelp));
+  }
+  const bool years = domain::IsFiscalYear(from);
+  if (years != domain::IsFiscalYear(to)) {
+    return absl::InvalidArgumentError(
+        "to: the same kind of period as `from` (both fiscal years, FY2016, "
+        "or both quarters, FY2016Q1)");
+  }
+  // Quarters numbered year * 4 + (q - 1).
+  const auto index = [years](const std::string& p) {
+    return years ? domain::YearOf(p) : domain::YearOf(p) * 4 + (p.back() - '1');
+  };
+  const int a = index(from), b = index(to);
+  if (a > b) return absl::InvalidArgumentError("to: must not be before from");
+  if (b - a + 1 > kMaxSeriesPoints) {
+    return absl::InvalidArgumentError(
+        StrCat("to: at most ", kMaxSeriesPoints, " periods from `from`"));
+  }
+  std::vector<std::string> out;
+  for (int i = a; i <= b; ++i) {
+    out.push_back(years
+                      ? domain::FiscalYearName(i)
+                      : StrCat(domain::FiscalYearName(i / 4), "Q", i % 4 + 1));
+  }
+  return out;
+}
+
+void RankUnits(std::vector<v1::UnitRank>* units) {
+  const auto ranked = [](const v1::UnitRank& u) {
+    return !u.no_data() && !u.cell().suppressed() && u.cell().defined();
+  };
+  auto mid = std::stable_partition(units->begin(), units->end(), ranked);
+  std::sort(units->begin(), mid, [](const auto& x, const auto& y) {
+    if (x.cell().value() != y.cell().value()) {
+      return x.cell().value() > y.cell().value();
+    }
+    return x.unit() < y.unit();
+  });
+  std::sort(mid, units->end(),
+            [](const auto& x, const auto& y) { return x.unit() < y.unit(); });
+  const auto n = static_cast<double>(mid - units->begin());
+  for (auto it = units->begin(); it != mid; ++it) {
+    const double v = it->cell().value();
+    // Sorted highest first: the equal ones are a run around `it`.
+    const auto first = std::find_if(units->begin(), mid, [v](const auto& u) {
+      return u.cell().value() == v;
+    });
+    const auto last = std::find_if(
+        first, mid, [v](const auto& u) { return u.cell().value() != v; });
+    const double equal = static_cast<double>(last - first);
+    const double below = static_cast<double>(mid - last);
+    it->set_rank(static_cast<int32_t>(first - units->begin()) + 1);
+    it->set_percentile(std::round(1000.0 * (below + 0.5 * equal) / n) / 10.0);
+  }
+  for (auto it = mid; it != units->end(); ++it) {
+    it->set_rank(0);
+    it->set_percentile(0);
+  }
+}
+
+void ForPublic(v1::Scorecard* card) {
+  ClearWithheld(card);
+  const auto* reflection = card->GetReflection();
+  for (int number : {10, 11}) {
+    const auto* field = card->GetDescriptor()->FindFieldByNumber(number);
+    if (field != nullptr) reflection->ClearField(card, field);
+  }
+}
 
 bool RestrictedEventRead(const v1::EventFilter& filter, bool restricted) {
   return restricted && filter.visibility() != v1::VISIBILITY_PUBLIC;
@@ -178,6 +300,170 @@ grpc::Status OversightServiceImpl::ListScorecards(
                           [&](const auth::Principal& caller) {
                             return ListScorecardsAs(caller, *request, response);
                           });
+}
+
+grpc::Status OversightServiceImpl::GetSeries(
+    grpc::ServerContext* context, const v1::GetSeriesRequest* request,
+    v1::GetSeriesResponse* response) {
+  return server::AsCaller(*principals_, *context,
+                          [&](const auth::Principal& caller) {
+                            return GetSeriesAs(caller, *request, response);
+                          });
+}
+
+grpc::Status OversightServiceImpl::CompareUnits(
+    grpc::ServerContext* context, const v1::CompareUnitsRequest* request,
+    v1::CompareUnitsResponse* response) {
+  return server::AsCaller(*principals_, *context,
+                          [&](const auth::Principal& caller) {
+                            return CompareUnitsAs(caller, *request, response);
+                          });
+}
+
+grpc::Status OversightServiceImpl::ListScorecardVersions(
+    grpc::ServerContext* context,
+    const v1::ListScorecardVersionsRequest* request,
+    v1::ListScorecardVersionsResponse* response) {
+  return server::AsCaller(
+      *principals_, *context, [&](const auth::Principal& caller) {
+        return ListScorecardVersionsAs(caller, *request, response);
+      });
+}
+
+grpc::Status OversightServiceImpl::GetSeriesAs(
+    const auth::Principal& caller, const v1::GetSeriesRequest& request,
+    v1::GetSeriesResponse* response, const std::string& action) const {
+  if (!domain::ValidUnit(request.unit())) {
+    return Invalid("unit", domain::kUnitHelp);
+  }
+  auto indicator = ResolveIndicator(request.indicator(), "indicator");
+  if (!indicator.ok()) return ToGrpcStatus(indicator.status());
+  auto periods = PeriodRange(request.from(), request.to());
+  if (!periods.ok()) return ToGrpcStatus(periods.status());
+  const CardView view = ViewOf(caller);
+  v1::GetSeriesResponse out;
+  out.set_unit(request.unit());
+  out.set_indicator(*indicator);
+  out.set_public_view(view == CardView::kPublic);
+  std::vector<v1::Scorecard> cards;
+  for (const std::string& period : *periods) {
+    auto stored = views_->Card(view, request.unit(), period);
+    if (!stored.ok()) return StoreError("GetSeries", stored.status());
+    v1::SeriesPoint& point = *out.add_points();
+    point.set_period(period);
+    const v1::Indicator* cell =
+        *stored ? CellOf(**stored, *indicator) : nullptr;
+    if (cell == nullptr) {
+      point.set_no_data(true);
+    } else {
+      *point.mutable_cell() = *cell;
+      if (view == CardView::kPublic) ClearCell(point.mutable_cell());
+    }
+    if (*stored) cards.push_back(**std::move(stored));
+  }
+  std::vector<const v1::Scorecard*> read;
+  read.reserve(cards.size());
+  for (const auto& c : cards) read.push_back(&c);
+  if (grpc::Status st = AuditScorecards(caller, action, read); !st.ok()) {
+    return st;
+  }
+  *response = std::move(out);
+  return grpc::Status::OK;
+}
+
+grpc::Status OversightServiceImpl::CompareUnitsAs(
+    const auth::Principal& caller, const v1::CompareUnitsRequest& request,
+    v1::CompareUnitsResponse* response, const std::string& action) const {
+  auto indicator = ResolveIndicator(request.indicator(), "indicator");
+  if (!indicator.ok()) return ToGrpcStatus(indicator.status());
+  if (!domain::ValidPeriod(request.period())) {
+    return Invalid("period", domain::kPeriodHelp);
+  }
+  if (request.kind() == "national" || !domain::ValidUnitKind(request.kind())) {
+    return Invalid("kind",
+                   "agency, field_office, district or area (national:US is "
+                   "what they are compared with)");
+  }
+  const CardView view = ViewOf(caller);
+  auto listed = views_->Cards(view, request.period(), request.kind(), "", 0);
+  if (!listed.ok()) return StoreError("CompareUnits", listed.status());
+  auto national = views_->Card(view, "national:US", request.period());
+  if (!national.ok()) return StoreError("CompareUnits", national.status());
+  std::vector<const v1::Scorecard*> read;
+  for (const auto& c : *listed) read.push_back(&c);
+  if (*national) read.push_back(&**national);
+  if (grpc::Status st = AuditScorecards(caller, action, read); !st.ok()) {
+    return st;
+  }
+  v1::CompareUnitsResponse out;
+  out.set_indicator(*indicator);
+  out.set_period(request.period());
+  out.set_kind(request.kind());
+  out.set_public_view(view == CardView::kPublic);
+  const v1::Indicator* n_cell =
+      *national ? CellOf(**national, *indicator) : nullptr;
+  if (n_cell == nullptr) {
+    out.set_national_no_data(true);
+  } else {
+    *out.mutable_national() = *n_cell;
+    ClearCell(out.mutable_national());
+  }
+  std::vector<v1::UnitRank> units;
+  for (const v1::Scorecard& card : *listed) {
+    v1::UnitRank& u = units.emplace_back();
+    u.set_unit(card.unit());
+    const v1::Indicator* cell = CellOf(card, *indicator);
+    if (cell == nullptr) {
+      u.set_no_data(true);
+      continue;
+    }
+    *u.mutable_cell() = *cell;
+    ClearCell(u.mutable_cell());
+  }
+  RankUnits(&units);
+  for (auto& u : units) *out.add_units() = std::move(u);
+  *response = std::move(out);
+  return grpc::Status::OK;
+}
+
+grpc::Status OversightServiceImpl::ListScorecardVersionsAs(
+    const auth::Principal& caller,
+    const v1::ListScorecardVersionsRequest& request,
+    v1::ListScorecardVersionsResponse* response,
+    const std::string& action) const {
+  if (!domain::ValidUnit(request.unit())) {
+    return Invalid("unit", domain::kUnitHelp);
+  }
+  if (!domain::ValidPeriod(request.period())) {
+    return Invalid("period", domain::kPeriodHelp);
+  }
+  if (grpc::Status st = CheckLimit(request.limit()); !st.ok()) return st;
+  const CardView view = ViewOf(caller);
+  auto page =
+      views_->Versions(view, request.unit(), request.period(), request.after(),
+                       request.limit() == 0 ? kDefaultLimit : request.limit());
+  if (!page.ok()) {
+    if (page.status().code() == absl::StatusCode::kInvalidArgument) {
+      return ToGrpcStatus(page.status());
+    }
+    return StoreError("ListScorecardVersions", page.status());
+  }
+  if (view == CardView::kRestricted) {
+    if (grpc::Status st = AuditRead(
+            caller, action,
+            {StrCat("unit-period:", request.unit(), "/", request.period())});
+        !st.ok()) {
+      return st;
+    }
+  }
+  for (CardVersion& v : page->versions) {
+    v1::ScorecardVersion& out = *response->add_versions();
+    *out.mutable_scorecard() = std::move(v.card);
+    if (view == CardView::kPublic) ForPublic(out.mutable_scorecard());
+    out.set_at_ms(v.at_ms);
+  }
+  response->set_next(page->next);
+  return grpc::Status::OK;
 }
 
 grpc::Status OversightServiceImpl::ListEventsAs(

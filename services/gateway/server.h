@@ -40,6 +40,38 @@ inline constexpr char kGetScorecardMethod[] =
     "/fruition.v1.OversightService/GetScorecard";
 inline constexpr char kListScorecardsMethod[] =
     "/fruition.v1.OversightService/ListScorecards";
+inline constexpr char kGetSeriesMethod[] =
+    "/fruition.v1.OversightService/GetSeries";
+inline constexpr char kCompareUnitsMethod[] =
+    "/fruition.v1.OversightService/CompareUnits";
+inline constexpr char kListScorecardVersionsMethod[] =
+    "/fruition.v1.OversightService/ListScorecardVersions";
+
+// At most this many periods in one series.
+inline constexpr int kMaxSeriesPoints = 40;
+
+// The SPEC §5 name of an indicator given by that name or its JSON name
+// (`lnfShare`, `functionShare:OFFENSE_FUNCTION_COURIER`); INVALID_ARGUMENT
+// naming `field` for a name the catalogue does not know.
+absl::StatusOr<std::string> ResolveIndicator(const std::string& name,
+                                             const std::string& field);
+
+// The periods from `from` to `to` inclusive: both fiscal years or both
+// quarters, from <= to, at most kMaxSeriesPoints; INVALID_ARGUMENT naming
+// `from` or `to`.
+absl::StatusOr<std::vector<std::string>> PeriodRange(const std::string& from,
+                                                     const std::string& to);
+
+// Ranks `units` in place (SPEC §9 compare): those with a published, defined
+// cell by value, highest first, competition ranking (1, 2, 2, 4) and mid-rank
+// percentile 100 × (below + 0.5 × equal) / N rounded to 1 decimal; then the
+// others by unit, rank 0.
+void RankUnits(std::vector<v1::UnitRank>* units);
+
+// Clears on a public card what only overseers see (fields 10 and 11 of
+// v1.Scorecard, `changed_by` and `changed_by_count`, when they exist) and
+// what a withheld cell must not carry (SPEC §5 D1).
+void ForPublic(v1::Scorecard* card);
 
 // Whether a read of events with `filter` by a caller with restricted rights
 // (`restricted`) is a read of restricted data: one the audit trail records
@@ -69,6 +101,17 @@ class OversightServiceImpl final : public v1::OversightService::Service {
                               const v1::ListScorecardsRequest* request,
                               v1::ListScorecardsResponse* response) override;
 
+  grpc::Status GetSeries(grpc::ServerContext* context,
+                         const v1::GetSeriesRequest* request,
+                         v1::GetSeriesResponse* response) override;
+  grpc::Status CompareUnits(grpc::ServerContext* context,
+                            const v1::CompareUnitsRequest* request,
+                            v1::CompareUnitsResponse* response) override;
+  grpc::Status ListScorecardVersions(
+      grpc::ServerContext* context,
+      const v1::ListScorecardVersionsRequest* request,
+      v1::ListScorecardVersionsResponse* response) override;
+
   // With the caller known (also used by the HTTP API, which passes its
   // route as `action`, the name the audit record gives the read).
   grpc::Status ListEventsAs(
@@ -84,6 +127,19 @@ class OversightServiceImpl final : public v1::OversightService::Service {
       const auth::Principal& caller, const v1::ListScorecardsRequest& request,
       v1::ListScorecardsResponse* response,
       const std::string& action = kListScorecardsMethod) const;
+  grpc::Status GetSeriesAs(const auth::Principal& caller,
+                           const v1::GetSeriesRequest& request,
+                           v1::GetSeriesResponse* response,
+                           const std::string& action = kGetSeriesMethod) const;
+  grpc::Status CompareUnitsAs(
+      const auth::Principal& caller, const v1::CompareUnitsRequest& request,
+      v1::CompareUnitsResponse* response,
+      const std::string& action = kCompareUnitsMethod) const;
+  grpc::Status ListScorecardVersionsAs(
+      const auth::Principal& caller,
+      const v1::ListScorecardVersionsRequest& request,
+      v1::ListScorecardVersionsResponse* response,
+      const std::string& action = kListScorecardVersionsMethod) const;
   // One page of ListScorecardsAs without its audit record, for a caller that
   // reads several pages and records them once (AuditScorecards).
   grpc::Status ScorecardPage(const auth::Principal& caller,

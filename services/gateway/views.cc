@@ -5,6 +5,7 @@
 
 #include "fruition/internal/gateway.pb.h"
 #include "services/common/log/log.h"
+#include "services/common/privacy/pseudonymizer.h"
 #include "services/common/status.h"
 #include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
@@ -27,6 +28,56 @@ int CardsTable(CardView view) {
   return view == CardView::kPublic ? kPublicCards : kCards;
 }
 
+int HistoryTable(CardView view) {
+  return view == CardView::kPublic ? kPublicHistory : kHistory;
+}
+
+std::string VersionKey(const std::string& unit, const std::string& period,
+                       int32_t partition, int64_t offset) {
+  return JoinKey({unit, period, store::Decimal(partition, 5),
+                  store::Decimal(static_cast<uint64_t>(offset), 20)});
+}
+
+// "<partition>.<offset>" of a version, the `next` of a page.
+std::string VersionToken(const CardVersion& v) {
+  return StrCat(v.partition, ".", v.offset);
+}
+
+absl::StatusOr<std::string> VersionAfter(const std::string& unit,
+                                         const std::string& period,
+                                         const std::string& token) {
+  if (token.empty()) return std::string();
+  const size_t dot = token.find('.');
+  const auto digits = [](const std::string& t) {
+    return !t.empty() && t.size() <= 18 &&
+           t.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (dot == std::string::npos || !digits(token.substr(0, dot)) ||
+      !digits(token.substr(dot + 1)) || dot > 5) {
+    return absl::InvalidArgumentError(
+        "after: not a position this service gave (use the `next` of an "
+        "earlier answer, or nothing to start from the oldest version)");
+  }
+  return VersionKey(unit, period, std::stoi(token.substr(0, dot)),
+                    std::stoll(token.substr(dot + 1)));
+}
+
+absl::StatusOr<CardVersion> ParseVersion(const store::KvTx& tx, int table,
+                                         const std::string& key,
+                                         const std::string& value) {
+  internal::GatewayCard stored;
+  if (!stored.ParseFromString(value)) {
+    return store::DataLoss(*tx.store(), table, key,
+                           "a fruition.internal.GatewayCard");
+  }
+  CardVersion v;
+  v.card = std::move(*stored.mutable_card());
+  v.at_ms = stored.timestamp_ms();
+  v.partition = stored.partition();
+  v.offset = stored.offset();
+  return v;
+}
+
 int ByPeriodTable(CardView view) {
   return view == CardView::kPublic ? kPublicByPeriod : kByPeriod;
 }
@@ -47,8 +98,9 @@ absl::StatusOr<uint64_t> Counter(const store::KvTx& tx,
 
 const std::vector<std::string>& Tables() {
   static const auto* t = new std::vector<std::string>{
-      "events",    "positions", "event_ids",    "cards",
-      "by_period", "meta",      "public_cards", "public_by_period"};
+      "events",    "positions",      "event_ids",      "cards",
+      "by_period", "meta",           "public_cards",   "public_by_period",
+      "history",   "public_history", "version_digests"};
   return *t;
 }
 
@@ -135,18 +187,7 @@ absl::StatusOr<std::vector<stream::Output>> Views::Apply(
     const std::set<int32_t>& /*owned*/) {
   for (const kafka::Record& r : records) {
     if (r.topic == topics_.scores || r.topic == topics_.scores_public) {
-      const bool public_topic = r.topic == topics_.scores_public;
-      v1::Scorecard card;
-      if (!card.ParseFromString(r.value)) {
-        return stream::Unreadable(r, "not a fruition.v1.Scorecard");
-      }
-      if (card.unit().empty()) continue;
-      // A card that is not a public view is not shown as one.
-      if (public_topic && !card.public_view()) continue;
-      const CardView view =
-          public_topic ? CardView::kPublic : CardView::kRestricted;
-      tx.Put(CardsTable(view), JoinKey({card.unit(), card.period()}), r.value);
-      tx.Put(ByPeriodTable(view), JoinKey({card.period(), card.unit()}), "");
+      FRUITION_RETURN_IF_ERROR(ApplyCard(tx, r));
       continue;
     }
     const int topic = r.topic == topics_.oversight_public       ? 0
@@ -156,6 +197,39 @@ absl::StatusOr<std::vector<stream::Output>> Views::Apply(
     FRUITION_RETURN_IF_ERROR(ApplyEvent(tx, r, topic));
   }
   return std::vector<stream::Output>{};
+}
+
+absl::Status Views::ApplyCard(store::KvTx& tx, const kafka::Record& r) const {
+  const bool public_topic = r.topic == topics_.scores_public;
+  v1::Scorecard card;
+  if (!card.ParseFromString(r.value)) {
+    return stream::Unreadable(r, "not a fruition.v1.Scorecard");
+  }
+  if (card.unit().empty()) return absl::OkStatus();
+  // A card that is not a public view is not shown as one.
+  if (public_topic && !card.public_view()) return absl::OkStatus();
+  const CardView view =
+      public_topic ? CardView::kPublic : CardView::kRestricted;
+  tx.Put(CardsTable(view), JoinKey({card.unit(), card.period()}), r.value);
+  tx.Put(ByPeriodTable(view), JoinKey({card.period(), card.unit()}), "");
+  // Every version, once: keyed by position (a record read again lands on
+  // its own key) and known by digest (the same card produced again).
+  const std::string digest =
+      JoinKey({public_topic ? "p" : "r", card.unit(), card.period(),
+               privacy::Sha256Hex(r.value)});
+  FRUITION_ASSIGN_OR_RETURN(const auto seen, tx.Get(kVersionDigests, digest));
+  if (seen) return absl::OkStatus();
+  tx.Put(kVersionDigests, digest, "");
+  internal::GatewayCard version;
+  *version.mutable_card() = std::move(card);
+  version.set_timestamp_ms(r.timestamp_ms);
+  version.set_partition(r.partition);
+  version.set_offset(r.offset);
+  tx.Put(HistoryTable(view),
+         VersionKey(version.card().unit(), version.card().period(), r.partition,
+                    r.offset),
+         version.SerializeAsString());
+  return absl::OkStatus();
 }
 
 absl::Status Views::ApplyEvent(store::KvTx& tx, const kafka::Record& r,
@@ -297,6 +371,74 @@ absl::StatusOr<std::vector<v1::Scorecard>> Views::Cards(
         auto card, store::GetProto<v1::Scorecard>(tx, CardsTable(view),
                                                   JoinKey({parts[1], period})));
     if (card) out.push_back(*std::move(card));
+  }
+  return out;
+}
+
+absl::StatusOr<VersionPage> Views::Versions(CardView view,
+                                            const std::string& unit,
+                                            const std::string& period,
+                                            const std::string& after,
+                                            size_t limit) const {
+  FRUITION_ASSIGN_OR_RETURN(const std::string from,
+                            VersionAfter(unit, period, after));
+  store::KvTx tx(store_);
+  const int table = HistoryTable(view);
+  // One more than asked: whether there is a next page.
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto rows,
+      tx.Scan(table, JoinKey({unit, period, ""}), from, limit + 1));
+  VersionPage page;
+  for (size_t i = 0; i < rows.size() && i < limit; ++i) {
+    FRUITION_ASSIGN_OR_RETURN(
+        CardVersion v, ParseVersion(tx, table, rows[i].first, rows[i].second));
+    page.versions.push_back(std::move(v));
+  }
+  if (rows.size() > limit && !page.versions.empty()) {
+    page.next = VersionToken(page.versions.back());
+  }
+  return page;
+}
+
+absl::StatusOr<std::vector<v1::Scorecard>> Views::CardsAsOf(
+    CardView view, const std::string& period, const std::string& unit_kind,
+    const std::vector<int64_t>& next_offsets) const {
+  std::vector<v1::Scorecard> out;
+  store::KvTx tx(store_);
+  const int table = HistoryTable(view);
+  const std::string prefix =
+      JoinKey({period, unit_kind.empty() ? "" : unit_kind + ":"});
+  FRUITION_ASSIGN_OR_RETURN(const auto keys,
+                            tx.Scan(ByPeriodTable(view), prefix));
+  for (const auto& [k, unused] : keys) {
+    const auto parts = store::SplitKey(k);
+    if (parts.size() != 2) continue;
+    FRUITION_ASSIGN_OR_RETURN(const auto rows,
+                              tx.Scan(table, JoinKey({parts[1], period, ""})));
+    std::optional<CardVersion> latest;
+    for (const auto& [key, value] : rows) {
+      FRUITION_ASSIGN_OR_RETURN(CardVersion v,
+                                ParseVersion(tx, table, key, value));
+      const auto p = static_cast<size_t>(v.partition);
+      if (p >= next_offsets.size() || v.offset >= next_offsets[p]) continue;
+      latest = std::move(v);  // key order: later in its partition
+    }
+    if (latest) out.push_back(std::move(latest->card));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<int64_t>> Views::NextOffsets(CardView view) const {
+  store::KvTx tx(store_);
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto offsets,
+      tx.Offsets(view == CardView::kPublic ? topics_.scores_public
+                                           : topics_.scores));
+  std::vector<int64_t> out;
+  for (const auto& [p, next] : offsets) {
+    if (p < 0) continue;
+    if (static_cast<size_t>(p) >= out.size()) out.resize(p + 1, 0);
+    out[p] = next;
   }
   return out;
 }

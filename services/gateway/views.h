@@ -50,12 +50,38 @@ enum Table {
   kMeta,            // "seq" -> last seq
   kPublicCards,     // unit \0 period -> v1.Scorecard (public view)
   kPublicByPeriod,  // period \0 unit -> ""
+  // Every version of each view's scorecards: unit \0 period \0 partition
+  // (5 digits) \0 offset (20 digits) -> internal.GatewayCard. A unit's
+  // cards share a partition (the scores topics are keyed by unit), so key
+  // order is publication order.
+  kHistory,        // restricted view
+  kPublicHistory,  // public view
+  // The SHA-256 of every card kept in the history: view (r or p) \0 unit \0
+  // period \0 digest -> "". The same card again, at any later position (a
+  // producer replaying its uncommitted outputs after a crash sends a run
+  // of them again), is not a new version.
+  kVersionDigests,
 };
 
 // Which scorecards: the restricted view (overseers) or the public one.
 enum class CardView { kRestricted, kPublic };
 
 const std::vector<std::string>& Tables();
+
+// One stored version of a scorecard: the card, its Kafka record timestamp
+// (ms) and where it was read.
+struct CardVersion {
+  v1::Scorecard card;
+  int64_t at_ms = 0;
+  int32_t partition = 0;
+  int64_t offset = 0;
+};
+
+// A page of versions; `next` names the last one returned ("" when no more).
+struct VersionPage {
+  std::vector<CardVersion> versions;
+  std::string next;
+};
 
 // A position in the two oversight topics: next offset per partition.
 struct Cursor {
@@ -125,6 +151,24 @@ class Views : public stream::Handler {
                                                    const std::string& unit_kind,
                                                    const std::string& after,
                                                    size_t limit) const;
+  // The versions of a unit-period's scorecard of `view`, oldest first,
+  // after `after` (the `next` of a previous page; "" from the oldest), at
+  // most `limit`. A bad `after` is INVALID_ARGUMENT naming "after".
+  absl::StatusOr<VersionPage> Versions(CardView view, const std::string& unit,
+                                       const std::string& period,
+                                       const std::string& after,
+                                       size_t limit) const;
+  // The cards of `view` of a period (of `unit_kind`, "" every kind), by
+  // unit, as they were when the scores topic's next offsets were
+  // `next_offsets` (indexed by partition): per unit the latest version whose
+  // offset < next_offsets[its partition] (a partition past the vector's end:
+  // none). A release built from recorded offsets reads this.
+  absl::StatusOr<std::vector<v1::Scorecard>> CardsAsOf(
+      CardView view, const std::string& period, const std::string& unit_kind,
+      const std::vector<int64_t>& next_offsets) const;
+  // The next offset per partition (index) of the scores topic of `view`
+  // that this replica has read up to (and stored).
+  absl::StatusOr<std::vector<int64_t>> NextOffsets(CardView view) const;
   // Every unit and every period with a scorecard of `view`.
   absl::Status UnitsAndPeriods(CardView view, std::vector<std::string>* units,
                                std::vector<std::string>* periods) const;
@@ -136,6 +180,9 @@ class Views : public stream::Handler {
   std::vector<std::string> TopicList() const;
 
  private:
+  // Applies one record of a scores topic: the latest card and, unless the
+  // same card was kept before, a new version.
+  absl::Status ApplyCard(store::KvTx& tx, const kafka::Record& r) const;
   // Applies one record of an oversight topic (0 public, 1 restricted).
   absl::Status ApplyEvent(store::KvTx& tx, const kafka::Record& r,
                           int topic) const;

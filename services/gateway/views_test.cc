@@ -1097,6 +1097,177 @@ TEST(ViewsTest, PublicScorecardsAreReadFromTheirOwnTopicIntoTheirOwnTables) {
 }
 
 // ---------------------------------------------------------------------------
+// History: every version of both views.
+
+std::vector<int64_t> Revisions(const std::vector<CardVersion>& versions) {
+  std::vector<int64_t> out;
+  out.reserve(versions.size());
+  for (const auto& v : versions) out.push_back(v.card.revision());
+  return out;
+}
+
+TEST(ViewsTest, HistoryKeepsEveryVersionOfBothViewsOldestFirst) {
+  Logs logs;
+  std::vector<kafka::Record> records;
+  int64_t clock = 1700000000000;
+  const auto put = [&](const std::string& topic, const v1::Scorecard& c,
+                       int32_t p) {
+    kafka::Record r = logs.Append(topic, p, c.SerializeAsString());
+    r.timestamp_ms = clock;
+    clock += 1000;
+    records.push_back(r);
+  };
+  put(kScores, Card("agency:DEA", "FY2016", 1, 10), 0);
+  put(kScores, Card("agency:FBI", "FY2016", 1, 20), 1);
+  put(kScores, Card("agency:DEA", "FY2016", 2, 11), 0);
+  put(kScoresPublic, PublicCard("agency:DEA", "FY2016", 1, 10, false), 0);
+  put(kScores, Card("agency:DEA", "FY2016", 3, 12), 0);
+  put(kScores, Card("agency:DEA", "FY2017", 1, 3), 0);
+  Replica a("history");
+  a.Feed(records, 2);
+
+  auto page =
+      a.views->Versions(CardView::kRestricted, "agency:DEA", "FY2016", "", 10)
+          .value();
+  EXPECT_EQ(Revisions(page.versions), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(page.next, "");
+  ASSERT_EQ(page.versions.size(), 3u);
+  EXPECT_EQ(page.versions[0].at_ms, 1700000000000);
+  EXPECT_EQ(page.versions[1].at_ms, 1700000002000);
+  EXPECT_EQ(page.versions[2].offset, 2);  // p0: DEA 1, 2, 3
+  EXPECT_EQ(page.versions[2].card.indicators(0).value(), 12);
+  // The public view has its own history.
+  auto pub =
+      a.views->Versions(CardView::kPublic, "agency:DEA", "FY2016", "", 10)
+          .value();
+  ASSERT_EQ(pub.versions.size(), 1u);
+  EXPECT_TRUE(pub.versions[0].card.public_view());
+  EXPECT_TRUE(
+      a.views->Versions(CardView::kPublic, "agency:FBI", "FY2016", "", 10)
+          .value()
+          .versions.empty());
+  // Paging: two, then the rest, then a bad position names `after`.
+  auto first =
+      a.views->Versions(CardView::kRestricted, "agency:DEA", "FY2016", "", 2)
+          .value();
+  EXPECT_EQ(Revisions(first.versions), (std::vector<int64_t>{1, 2}));
+  ASSERT_FALSE(first.next.empty());
+  auto rest = a.views
+                  ->Versions(CardView::kRestricted, "agency:DEA", "FY2016",
+                             first.next, 2)
+                  .value();
+  EXPECT_EQ(Revisions(rest.versions), (std::vector<int64_t>{3}));
+  EXPECT_EQ(rest.next, "");
+  const auto bad = a.views->Versions(CardView::kRestricted, "agency:DEA",
+                                     "FY2016", "x.1", 2);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("after"), std::string::npos);
+
+  // A record applied again (a replay from an older offset) is kept once.
+  {
+    store::KvTx tx(a.store.get());
+    ASSERT_TRUE(a.views->Apply(tx, records, {}).ok());
+    ASSERT_TRUE(a.store->Commit(tx).ok());
+  }
+  EXPECT_EQ(Revisions(a.views
+                          ->Versions(CardView::kRestricted, "agency:DEA",
+                                     "FY2016", "", 10)
+                          .value()
+                          .versions),
+            (std::vector<int64_t>{1, 2, 3}));
+  // The same card published again at a later position (a producer's
+  // replay) is not a new version, even after a newer one.
+  {
+    std::vector<kafka::Record> again;
+    const auto republish = [&](const v1::Scorecard& c) {
+      kafka::Record r = logs.Append(kScores, 0, c.SerializeAsString());
+      r.timestamp_ms = clock;
+      clock += 1000;
+      again.push_back(r);
+    };
+    republish(Card("agency:DEA", "FY2016", 3, 12));  // == the latest
+    republish(Card("agency:DEA", "FY2016", 3, 12));
+    a.Feed(again, 1);
+    EXPECT_EQ(Revisions(a.views
+                            ->Versions(CardView::kRestricted, "agency:DEA",
+                                       "FY2016", "", 10)
+                            .value()
+                            .versions),
+              (std::vector<int64_t>{1, 2, 3}));
+    again.clear();
+    republish(Card("agency:DEA", "FY2016", 4, 13));
+    republish(Card("agency:DEA", "FY2016", 3, 12));  // replayed: not new
+    republish(Card("agency:DEA", "FY2016", 4, 13));
+    a.Feed(again, 2);
+    EXPECT_EQ(Revisions(a.views
+                            ->Versions(CardView::kRestricted, "agency:DEA",
+                                       "FY2016", "", 10)
+                            .value()
+                            .versions),
+              (std::vector<int64_t>{1, 2, 3, 4}));
+  }
+  // The history survives a restart.
+  a.Reopen();
+  EXPECT_EQ(
+      a.views->Versions(CardView::kRestricted, "agency:DEA", "FY2016", "", 10)
+          .value()
+          .versions.size(),
+      4u);
+}
+
+TEST(ViewsTest, CardsAsOfGivesEachUnitsLatestVersionBeforeTheOffsets) {
+  Logs logs;
+  std::vector<kafka::Record> records;
+  const auto put = [&](const v1::Scorecard& c, int32_t p) {
+    records.push_back(logs.Append(kScoresPublic, p, c.SerializeAsString()));
+  };
+  put(PublicCard("agency:DEA", "FY2016", 1, 20, false), 0);     // p0 o0
+  put(PublicCard("agency:FBI", "FY2016", 1, 30, false), 1);     // p1 o0
+  put(PublicCard("agency:DEA", "FY2016", 2, 40, false), 0);     // p0 o1
+  put(PublicCard("district:EDPA", "FY2016", 1, 50, false), 1);  // p1 o1
+  put(PublicCard("agency:FBI", "FY2017", 1, 60, false), 1);     // p1 o2
+  put(PublicCard("agency:FBI", "FY2016", 2, 70, false), 1);     // p1 o3
+  Replica a("as-of");
+  a.Feed(records, 4);
+  EXPECT_EQ(a.views->NextOffsets(CardView::kPublic).value(),
+            (std::vector<int64_t>{2, 4}));
+  EXPECT_TRUE(a.views->NextOffsets(CardView::kRestricted).value().empty());
+
+  const auto arrests = [](const std::vector<v1::Scorecard>& cards) {
+    std::vector<std::pair<std::string, double>> out;
+    out.reserve(cards.size());
+    for (const auto& c : cards) {
+      out.emplace_back(c.unit(), c.indicators(0).value());
+    }
+    return out;
+  };
+  using Got = std::vector<std::pair<std::string, double>>;
+  // Now: the latest of each.
+  EXPECT_EQ(
+      arrests(
+          a.views->CardsAsOf(CardView::kPublic, "FY2016", "", {2, 4}).value()),
+      (Got{{"agency:DEA", 40}, {"agency:FBI", 70}, {"district:EDPA", 50}}));
+  // Before DEA's second and FBI's second version and EDPA's first.
+  EXPECT_EQ(
+      arrests(
+          a.views->CardsAsOf(CardView::kPublic, "FY2016", "", {1, 1}).value()),
+      (Got{{"agency:DEA", 20}, {"agency:FBI", 30}}));
+  EXPECT_EQ(
+      arrests(a.views->CardsAsOf(CardView::kPublic, "FY2016", "agency", {2, 3})
+                  .value()),
+      (Got{{"agency:DEA", 40}, {"agency:FBI", 30}}));
+  // A partition the offsets do not name: nothing of it.
+  EXPECT_EQ(
+      arrests(a.views->CardsAsOf(CardView::kPublic, "FY2016", "", {2}).value()),
+      (Got{{"agency:DEA", 40}}));
+  EXPECT_TRUE(
+      a.views->CardsAsOf(CardView::kPublic, "FY2016", "", {}).value().empty());
+  EXPECT_TRUE(a.views->CardsAsOf(CardView::kRestricted, "FY2016", "", {2, 4})
+                  .value()
+                  .empty());
+}
+
+// ---------------------------------------------------------------------------
 // Offsets and change notification.
 
 TEST(ViewsTest, QueriesReturnStoreErrorsInsteadOfNothing) {

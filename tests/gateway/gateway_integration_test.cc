@@ -862,5 +862,116 @@ TEST_F(GatewayIntegrationTest, DuplicatesOnTheTopicsAreDeliveredOnce) {
   EXPECT_EQ(Diff(pages, last.by_unit), "");
 }
 
+// Every version of both views is kept, once: after a kill -9 and the same
+// cards produced again (a producer's replay), and on a fresh replica that
+// rebuilds from the topics, the history is the same list of versions,
+// with the Kafka timestamps as `at`; series read the latest cards.
+TEST_F(GatewayIntegrationTest, HistoryKeepsEveryVersionOnceAcrossReplays) {
+  const std::string unit = StrCat("district:SH-", nonce_);
+  std::vector<Outgoing> records;
+  for (int revision = 1; revision <= 4; ++revision) {
+    for (const std::string period : {"FY2015", "FY2016"}) {
+      records.push_back(
+          Outgoing{std::string(topics::kScores),
+                   unit,
+                   Card(unit, period, revision).SerializeAsString(),
+                   {}});
+      if (revision % 2 == 0) {  // the public view changes half as often
+        records.push_back(
+            Outgoing{std::string(topics::kScoresPublic),
+                     unit,
+                     PublicCard(unit, period, revision).SerializeAsString(),
+                     {}});
+      }
+    }
+  }
+  ProduceOrFail(records);
+  httplib::Headers oig = {{"Authorization", "Bearer " + kOigToken}};
+  const auto history = [&](const Gateway& g, const httplib::Headers& headers) {
+    httplib::Client http("127.0.0.1", g.http_port);
+    http.set_read_timeout(seconds(60));
+    auto res = http.Get(
+        StrCat("/api/v1/scorecards/history?unit=", unit, "&period=FY2016"),
+        headers);
+    std::vector<std::string> out;
+    if (!res || res->status != 200) return out;
+    const auto body = ParseStruct(res->body);
+    for (const auto& v : body.fields().at("versions").list_value().values()) {
+      const auto& f = v.struct_value().fields();
+      out.push_back(StrCat(f.at("scorecardId").string_value(), "@",
+                           f.at("at").string_value()));
+    }
+    return out;
+  };
+  Gateway g{"history"};
+  Start(g);
+  std::vector<std::string> restricted, pub;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        restricted = history(g, oig);
+        pub = history(g, {});
+        return restricted.size() >= 4 && pub.size() >= 2;
+      },
+      seconds(90)));
+  ASSERT_EQ(restricted.size(), 4u);
+  ASSERT_EQ(pub.size(), 2u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(restricted[i].rfind(StrCat(unit, "/FY2016/", i + 1, "@"), 0), 0u)
+        << restricted[i];
+  }
+  EXPECT_EQ(pub[0].rfind(StrCat("public/", unit, "/FY2016/2@"), 0), 0u);
+  EXPECT_EQ(pub[1].rfind(StrCat("public/", unit, "/FY2016/4@"), 0), 0u);
+
+  // kill -9 and restart, then every card published again (a producer's
+  // replay: the same cards at later offsets): no version is kept twice.
+  KillNine(g);
+  Start(g);
+  ProduceOrFail(records);
+  const std::string marker = StrCat("district:SM-", nonce_);
+  ProduceOrFail({Outgoing{std::string(topics::kScores),
+                          unit,
+                          Card(marker, "FY2016", 1).SerializeAsString(),
+                          {}}});
+  // Once the card produced after the replay is read, so is the replay.
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        httplib::Client http("127.0.0.1", g.http_port);
+        auto res = http.Get(
+            StrCat("/api/v1/scorecards?unit=", marker, "&period=FY2016"), oig);
+        return res && res->status == 200;
+      },
+      seconds(90)));
+  EXPECT_EQ(history(g, oig), restricted);
+  EXPECT_EQ(history(g, {}), pub);
+  // A fresh replica rebuilds the same history from the topics.
+  Gateway fresh{"history-fresh"};
+  Start(fresh);
+  std::vector<std::string> rebuilt;
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        rebuilt = history(fresh, oig);
+        return rebuilt.size() >= 4;
+      },
+      seconds(90)));
+  EXPECT_EQ(rebuilt, restricted);
+  EXPECT_EQ(history(fresh, {}), pub);
+
+  // The series of the latest cards: revision 4 of both years.
+  httplib::Client http("127.0.0.1", fresh.http_port);
+  auto res = http.Get(StrCat("/api/v1/series?unit=", unit,
+                             "&indicator=arrests&from=FY2014&to=FY2016"),
+                      oig);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const auto series = ParseStruct(res->body);
+  const auto& points = series.fields().at("points").list_value().values();
+  ASSERT_EQ(points.size(), 3);
+  EXPECT_TRUE(points[0].struct_value().fields().at("noData").bool_value());
+  for (int i = 1; i < 3; ++i) {
+    EXPECT_EQ(points[i].struct_value().fields().at("value").number_value(), 104)
+        << res->body;
+  }
+}
+
 }  // namespace
 }  // namespace fruition

@@ -698,6 +698,145 @@ int AssessCommand(const config::Settings& s,
   return kOk;
 }
 
+// ---- series, compare, history (SPEC §9)
+
+int SeriesCommand(const config::Settings& s, std::ostream& out,
+                  std::ostream& err) {
+  if (s.Get("unit").empty() || s.Get("indicator").empty() ||
+      s.Get("from").empty() || s.Get("to").empty()) {
+    err << "fruitctl series: --unit, --indicator, --from and --to are "
+           "required, e.g. --unit district:EDPA --indicator lnf_share "
+           "--from FY2012 --to FY2016\n";
+    return kUsage;
+  }
+  auto client = ClientFor(s, "gateway", err);
+  if (!client) return kUsage;
+  auto stub = v1::OversightService::NewStub(client->channel);
+  v1::GetSeriesRequest req;
+  req.set_unit(s.Get("unit"));
+  req.set_indicator(s.Get("indicator"));
+  req.set_from(s.Get("from"));
+  req.set_to(s.Get("to"));
+  v1::GetSeriesResponse series;
+  grpc::Status st = stub->GetSeries(client->Context().get(), req, &series);
+  if (!st.ok()) return Fail("series", st, err);
+  if (Flag(s, "json")) {
+    out << gateway::SeriesJson(series) << "\n";
+    return kOk;
+  }
+  out << series.unit() << "  " << series.indicator() << "  ("
+      << (series.public_view() ? "public view" : "restricted view") << ")\n\n";
+  Table t({"period", "value", "n"});
+  for (const auto& p : series.points()) {
+    if (p.no_data()) {
+      t.Add({p.period(), "no data", ""});
+    } else {
+      t.Add({p.period(), Cell(p.cell()), NOf(p.cell())});
+    }
+  }
+  t.Print(out);
+  return kOk;
+}
+
+std::string Percentile(double p) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f", p);
+  return buf;
+}
+
+int CompareCommand(const config::Settings& s, std::ostream& out,
+                   std::ostream& err) {
+  if (s.Get("indicator").empty() || s.Get("period").empty() ||
+      s.Get("unit-kind").empty()) {
+    err << "fruitctl compare: --indicator, --period and --unit-kind are "
+           "required, e.g. --indicator lnf_share --period FY2016 "
+           "--unit-kind district\n";
+    return kUsage;
+  }
+  auto client = ClientFor(s, "gateway", err);
+  if (!client) return kUsage;
+  auto stub = v1::OversightService::NewStub(client->channel);
+  v1::CompareUnitsRequest req;
+  req.set_indicator(s.Get("indicator"));
+  req.set_period(s.Get("period"));
+  req.set_kind(s.Get("unit-kind"));
+  v1::CompareUnitsResponse cmp;
+  grpc::Status st = stub->CompareUnits(client->Context().get(), req, &cmp);
+  if (!st.ok()) return Fail("compare", st, err);
+  if (Flag(s, "json")) {
+    out << gateway::CompareJson(cmp) << "\n";
+    return kOk;
+  }
+  out << cmp.indicator() << "  " << cmp.period() << "  every " << cmp.kind()
+      << "  (" << (cmp.public_view() ? "public view" : "restricted view")
+      << ")\n"
+      << "national:US  "
+      << (cmp.national_no_data() ? "no data" : Cell(cmp.national())) << "\n\n";
+  Table t({"rank", "unit", "value", "n", "percentile"});
+  for (const auto& u : cmp.units()) {
+    const std::string value = u.no_data() ? "no data" : Cell(u.cell());
+    t.Add({u.rank() > 0 ? std::to_string(u.rank()) : "-", u.unit(), value,
+           u.no_data() ? "" : NOf(u.cell()),
+           u.rank() > 0 ? Percentile(u.percentile()) : ""});
+  }
+  t.Print(out);
+  return kOk;
+}
+
+int HistoryCommand(const config::Settings& s, std::ostream& out,
+                   std::ostream& err) {
+  if (s.Get("unit").empty() || s.Get("period").empty()) {
+    err << "fruitctl history: --unit and --period are required, e.g. "
+           "--unit agency:DEA --period FY2016\n";
+    return kUsage;
+  }
+  auto limit = s.GetInt("limit", 0, 1000);
+  if (!limit.ok()) {
+    err << "fruitctl history: " << limit.status().message()
+        << " (0: the default, 100)\n";
+    return kUsage;
+  }
+  auto client = ClientFor(s, "gateway", err);
+  if (!client) return kUsage;
+  auto stub = v1::OversightService::NewStub(client->channel);
+  v1::ListScorecardVersionsRequest req;
+  req.set_unit(s.Get("unit"));
+  req.set_period(s.Get("period"));
+  req.set_limit(static_cast<int32_t>(*limit));
+  req.set_after(s.Get("after"));
+  v1::ListScorecardVersionsResponse page;
+  grpc::Status st =
+      stub->ListScorecardVersions(client->Context().get(), req, &page);
+  if (!st.ok()) return Fail("history", st, err);
+  const bool restricted =
+      page.versions_size() > 0 && !page.versions(0).scorecard().public_view();
+  if (Flag(s, "json")) {
+    out << gateway::VersionsJson(req.unit(), req.period(), page, restricted)
+        << "\n";
+    return kOk;
+  }
+  std::vector<v1::Scorecard> cards;
+  for (const auto& v : page.versions()) cards.push_back(v.scorecard());
+  const auto columns = ColumnsFlag(s, cards, "history", err);
+  if (!columns) return kUsage;
+  for (const auto& v : page.versions()) {
+    google::protobuf::Timestamp at;
+    at.set_seconds(v.at_ms() / 1000);
+    out << "published " << TimeText(at) << "  ";
+    PrintScorecard(v.scorecard(), *columns, out);
+    out << "\n";
+  }
+  if (page.versions_size() == 0) {
+    err << "fruitctl history: no versions of " << req.unit() << " in "
+        << req.period() << "\n";
+    return kNotFound;
+  }
+  if (!page.next().empty()) {
+    out << "(more: --after " << page.next() << ")\n";
+  }
+  return kOk;
+}
+
 }  // namespace
 
 std::vector<config::Spec> AnalystSpecs() {
@@ -710,7 +849,12 @@ std::vector<config::Spec> AnalystSpecs() {
       {"unit-kind", "", "agency, field_office, district, area or national"},
       {"type", "", "event type(s), e.g. FRUITION_GAP,TARGET_OVERSHOOT"},
       {"visibility", "", "PUBLIC or RESTRICTED"},
-      {"after", "", "events after this cursor"},
+      {"after", "", "events after this cursor; history: after this version"},
+      {"indicator", "",
+       "series, compare: an indicator (lnf_share or lnfShare; a family "
+       "member such as function_share:OFFENSE_FUNCTION_COURIER)"},
+      {"from", "", "series: the first period (FY2012 or FY2012Q1)"},
+      {"to", "", "series: the last period, of the same kind as --from"},
       {"limit", "0", "at most this many events (0: all)"},
       {"subject", "", "subject_pid"},
       {"org", "", "org_id"},
@@ -753,6 +897,27 @@ const char* AnalystUsage() {
          "      says \"following\" on stderr once no new event can be missed.\n"
          "      e.g. fruitctl events --type FRUITION_GAP,LNF_SHARE_HIGH "
          "--follow\n"
+         "  fruitctl series --unit UNIT --indicator I --from P --to P "
+         "[--json]\n"
+         "      One indicator of one unit period by period (fiscal years or\n"
+         "      quarters, at most 40); 'no data' where the unit has no card.\n"
+         "      e.g. fruitctl series --unit district:EDPA --indicator "
+         "lnf_share \\\n"
+         "        --from FY2012 --to FY2016\n"
+         "  fruitctl compare --indicator I --period P --unit-kind K [--json]\n"
+         "      Every unit of a kind ranked (1 = highest; ties share a rank),\n"
+         "      its percentile, and national:US; withheld cells are listed\n"
+         "      last, unranked.\n"
+         "      e.g. fruitctl compare --indicator lnf_share --period FY2016 "
+         "\\\n"
+         "        --unit-kind district\n"
+         "  fruitctl history --unit UNIT --period PERIOD [--limit N] "
+         "[--after POS]\n"
+         "                   [--columns C,...] [--json]\n"
+         "      Every version of a scorecard, oldest first, with when it was\n"
+         "      published (public: the public versions; overseers: all).\n"
+         "      e.g. fruitctl history --unit agency:DEA --period FY2016 "
+         "--columns lnf_share\n"
          "  fruitctl claims (--subject PID | --org ORG | --reporter CODE) "
          "[--json]\n"
          "      Link claims with their latest assessment (agencies: their "
@@ -778,10 +943,14 @@ std::optional<int> RunAnalystCommand(const std::string& command,
   if (command == "scorecards" && no_args) return ScorecardsCommand(s, out, err);
   if (command == "events" && no_args) return EventsCommand(s, out, err);
   if (command == "claims" && no_args) return ClaimsCommand(s, out, err);
+  if (command == "series" && no_args) return SeriesCommand(s, out, err);
+  if (command == "compare" && no_args) return CompareCommand(s, out, err);
+  if (command == "history" && no_args) return HistoryCommand(s, out, err);
   if (command == "explain") return ExplainCommand(s, args, out, err);
   if (command == "assess") return AssessCommand(s, args, out, err);
   if (command == "scorecard" || command == "scorecards" ||
-      command == "events" || command == "claims") {
+      command == "events" || command == "claims" || command == "series" ||
+      command == "compare" || command == "history") {
     err << "fruitctl " << command << ": unexpected argument '" << args[0]
         << "'\n";
     return kUsage;

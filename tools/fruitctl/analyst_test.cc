@@ -88,7 +88,82 @@ class FakeOversight final : public v1::OversightService::Service {
     return grpc::Status::OK;
   }
 
+  // Canned answers of the series, compare and history calls, as the gateway
+  // gives a public caller; the requests are kept.
+  grpc::Status GetSeries(grpc::ServerContext*,
+                         const v1::GetSeriesRequest* request,
+                         v1::GetSeriesResponse* response) override {
+    last_series = *request;
+    response->set_unit(request->unit());
+    response->set_indicator("lnf_share");
+    response->set_public_view(true);
+    auto* p = response->add_points();
+    p->set_period("FY2012");
+    *p->mutable_cell() = Cell("lnf_share", 0.31, 118);
+    p = response->add_points();
+    p->set_period("FY2013");
+    p->mutable_cell()->set_name("lnf_share");
+    p->mutable_cell()->set_suppressed(true);
+    p = response->add_points();
+    p->set_period("FY2014");
+    p->set_no_data(true);
+    return grpc::Status::OK;
+  }
+  grpc::Status CompareUnits(grpc::ServerContext*,
+                            const v1::CompareUnitsRequest* request,
+                            v1::CompareUnitsResponse* response) override {
+    last_compare = *request;
+    response->set_indicator("lnf_share");
+    response->set_period(request->period());
+    response->set_kind(request->kind());
+    response->set_public_view(true);
+    *response->mutable_national() = Cell("lnf_share", 0.32, 318);
+    const auto unit = [&](const std::string& name, double v, int rank,
+                          double pct) {
+      auto* u = response->add_units();
+      u->set_unit(name);
+      *u->mutable_cell() = Cell("lnf_share", v, 100);
+      u->set_rank(rank);
+      u->set_percentile(pct);
+      return u;
+    };
+    unit("district:BBB", 0.5, 1, 83.3);
+    unit("district:AAA", 0.3, 2, 33.3);
+    unit("district:CCC", 0.3, 2, 33.3);
+    auto* withheld = unit("district:EEE", 0, 0, 0);
+    withheld->mutable_cell()->Clear();
+    withheld->mutable_cell()->set_suppressed(true);
+    return grpc::Status::OK;
+  }
+  grpc::Status ListScorecardVersions(
+      grpc::ServerContext*, const v1::ListScorecardVersionsRequest* request,
+      v1::ListScorecardVersionsResponse* response) override {
+    last_history = *request;
+    if (request->unit() != "agency:DEA") return grpc::Status::OK;
+    for (int i = 0; i < 2; ++i) {
+      auto* v = response->add_versions();
+      *v->mutable_scorecard() = PublicCard("agency:DEA", false);
+      v->mutable_scorecard()->set_revision(i + 1);
+      v->set_at_ms(1700000000000 + i * 86400000LL);
+    }
+    response->set_next("0.7");
+    return grpc::Status::OK;
+  }
+
+  v1::GetSeriesRequest last_series;
+  v1::CompareUnitsRequest last_compare;
+  v1::ListScorecardVersionsRequest last_history;
+
  private:
+  static v1::Indicator Cell(const std::string& name, double v, int64_t n) {
+    v1::Indicator i;
+    i.set_name(name);
+    i.set_value(v);
+    i.set_n(n);
+    i.set_defined(true);
+    return i;
+  }
+
   const std::vector<v1::Scorecard> cards_ = {
       PublicCard("agency:DEA", /*lags=*/true),
       PublicCard("agency:FBI", /*lags=*/false), StageCard("agency:DEA")};
@@ -325,6 +400,83 @@ TEST_F(AnalystScorecardTest, AnUnknownColumnIsAnErrorNamingIt) {
                 &out),
             2);
   EXPECT_NE(out.find("'drugs:'"), std::string::npos) << out;
+}
+
+TEST_F(AnalystScorecardTest, SeriesCompareAndHistory) {
+  std::string out;
+  ASSERT_EQ(Run("series",
+                {"--unit=district:EDPA", "--indicator=lnfShare",
+                 "--from=FY2012", "--to=FY2014"},
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(service_.last_series.indicator(), "lnfShare");
+  EXPECT_EQ(service_.last_series.from(), "FY2012");
+  EXPECT_EQ(service_.last_series.to(), "FY2014");
+  EXPECT_EQ(Words(Line(out, "FY2012")),
+            (std::vector<std::string>{"FY2012", "31.0%", "118"}))
+      << out;
+  // A withheld point: no number, not even its n.
+  EXPECT_EQ(Words(Line(out, "FY2013")),
+            (std::vector<std::string>{"FY2013", "suppressed"}))
+      << out;
+  EXPECT_EQ(Words(Line(out, "FY2014")),
+            (std::vector<std::string>{"FY2014", "no", "data"}))
+      << out;
+  ASSERT_EQ(Run("series",
+                {"--unit=district:EDPA", "--indicator=lnf_share",
+                 "--from=FY2012", "--to=FY2014", "--json"},
+                &out),
+            0);
+  EXPECT_NE(out.find("\"noData\":true"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"indicator\":\"lnfShare\""), std::string::npos) << out;
+  EXPECT_EQ(Run("series", {"--unit=district:EDPA", "--from=FY2012"}, &out), 2);
+  EXPECT_NE(out.find("--indicator"), std::string::npos) << out;
+
+  ASSERT_EQ(
+      Run("compare",
+          {"--indicator=lnf_share", "--period=FY2016", "--unit-kind=district"},
+          &out),
+      0)
+      << out;
+  EXPECT_EQ(service_.last_compare.kind(), "district");
+  EXPECT_NE(Line(out, "national:US").find("32.0%"), std::string::npos) << out;
+  EXPECT_EQ(
+      Words(Line(out, "1 ")),
+      (std::vector<std::string>{"1", "district:BBB", "50.0%", "100", "83.3"}))
+      << out;
+  EXPECT_EQ(Words(Line(out, "- ")),
+            (std::vector<std::string>{"-", "district:EEE", "suppressed"}))
+      << out;
+  EXPECT_EQ(Run("compare", {"--indicator=lnf_share", "--period=FY2016"}, &out),
+            2);
+  EXPECT_NE(out.find("--unit-kind"), std::string::npos) << out;
+
+  ASSERT_EQ(Run("history",
+                {"--unit=agency:DEA", "--period=FY2016", "--limit=2",
+                 "--columns=sentenced"},
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(service_.last_history.limit(), 2);
+  EXPECT_NE(out.find("published 2023-11-14T22:13:20Z  agency:DEA  FY2016"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("published 2023-11-15T22:13:20Z"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("--after 0.7"), std::string::npos) << out;
+  EXPECT_EQ(Line(out, "lnf_share"), "") << out;  // --columns
+  ASSERT_EQ(
+      Run("history", {"--unit=agency:DEA", "--period=FY2016", "--json"}, &out),
+      0);
+  EXPECT_NE(out.find("\"at\":\"2023-11-14T22:13:20Z\""), std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("changedBy"), std::string::npos) << out;
+  EXPECT_EQ(Run("history", {"--unit=agency:NONE", "--period=FY2016"}, &out), 1);
+  EXPECT_EQ(Run("history",
+                {"--unit=agency:DEA", "--period=FY2016", "--limit=5000"}, &out),
+            2);
+  EXPECT_NE(out.find("limit"), std::string::npos) << out;
 }
 
 }  // namespace
