@@ -492,6 +492,134 @@ void AttackReleases(int port) {
   ReportFindings(attacker, "releases");
 }
 
+// A card of one cell, as a series point or a comparison row shows it.
+Struct OneCellCard(const std::string& unit, const std::string& period,
+                   const std::string& indicator, const Struct& shown) {
+  Struct card;
+  (*card.mutable_fields())["unit"].set_string_value(unit);
+  (*card.mutable_fields())["period"].set_string_value(period);
+  Struct cell;
+  for (const auto& [k, v] : shown.fields()) {
+    if (k == "value" || k == "n" || k == "suppressed" || k == "defined") {
+      (*cell.mutable_fields())[k] = v;
+    }
+  }
+  *(*(*card.mutable_fields())["indicators"]
+         .mutable_struct_value()
+         ->mutable_fields())[indicator]
+       .mutable_struct_value() = cell;
+  return card;
+}
+
+// The public versions of every unit-period (history), every series point
+// of a few indicators, and every comparison (a snapshot of a kind and
+// national:US per indicator and period) go to one attacker, with the
+// latest cards as a snapshot per fiscal year: nothing of 1–10 may come out
+// of the trends, rankings and versions an anonymous caller can read.
+void AttackTrends(int port, const std::map<UnitPeriod, Struct>& latest) {
+  Http http(port);
+  Attacker attacker;
+  std::map<std::string, std::vector<PublicVersion>> by_year;
+  std::set<std::string> units;
+  std::set<std::string> years;
+  int history = 0, points = 0, ranked = 0;
+  std::string error;
+  for (const auto& [up, card] : latest) {
+    units.insert(up.first);
+    years.insert(up.second.substr(0, 6));
+    if (auto v = testing::VersionFromCardJson(card, "latest")) {
+      by_year[up.second.substr(0, 6)].push_back(*v);
+    }
+    const std::string body =
+        http.Get(StrCat("/api/v1/scorecards/history?unit=", up.first,
+                        "&period=", up.second, "&limit=1000"),
+                 &error);
+    Struct answer;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(body, &answer).ok())
+        << error;
+    for (const Value& v :
+         answer.fields().at("versions").list_value().values()) {
+      Struct version = v.struct_value();
+      (*version.mutable_fields())["unit"].set_string_value(up.first);
+      (*version.mutable_fields())["period"].set_string_value(up.second);
+      if (auto pv = testing::VersionFromCardJson(version, "history")) {
+        attacker.AddVersion(*pv);
+        ++history;
+      }
+    }
+  }
+  for (const auto& [year, snapshot] : by_year) attacker.AddSnapshot(snapshot);
+  const std::vector<std::string> indicators = {"sentenced", "arrests",
+                                               "lnfShare", "highDesertShare"};
+  const std::string from = *years.begin(), to = *years.rbegin();
+  for (const std::string& unit : units) {
+    for (const std::string& indicator : indicators) {
+      const std::string body =
+          http.Get(StrCat("/api/v1/series?unit=", unit,
+                          "&indicator=", indicator, "&from=", from, "&to=", to),
+                   &error);
+      Struct answer;
+      ASSERT_TRUE(
+          google::protobuf::util::JsonStringToMessage(body, &answer).ok())
+          << error;
+      for (const Value& p :
+           answer.fields().at("points").list_value().values()) {
+        const Struct& point = p.struct_value();
+        if (point.fields().count("noData")) continue;
+        auto v = testing::VersionFromCardJson(
+            OneCellCard(unit, point.fields().at("period").string_value(),
+                        indicator, point),
+            "series");
+        if (v) {
+          attacker.AddVersion(*v);
+          ++points;
+        }
+      }
+    }
+  }
+  for (const std::string& year : years) {
+    for (const char* kind : {"district", "agency"}) {
+      for (const std::string& indicator : indicators) {
+        const std::string body =
+            http.Get(StrCat("/api/v1/compare?indicator=", indicator,
+                            "&period=", year, "&kind=", kind),
+                     &error);
+        if (body.empty()) continue;  // no unit of that kind that year
+        Struct answer;
+        ASSERT_TRUE(
+            google::protobuf::util::JsonStringToMessage(body, &answer).ok());
+        std::vector<PublicVersion> snapshot;
+        auto add = [&](const Struct& row) {
+          auto v = testing::VersionFromCardJson(
+              OneCellCard(row.fields().at("unit").string_value(), year,
+                          indicator, row),
+              "compare");
+          if (v) {
+            snapshot.push_back(*std::move(v));
+            ++ranked;
+          }
+        };
+        for (const Value& u :
+             answer.fields().at("units").list_value().values()) {
+          add(u.struct_value());
+        }
+        if (answer.fields().count("national")) {
+          Struct national = answer.fields().at("national").struct_value();
+          (*national.mutable_fields())["unit"].set_string_value("national:US");
+          add(national);
+        }
+        attacker.AddSnapshot(snapshot);
+      }
+    }
+  }
+  std::cerr << "trends: " << history << " history versions, " << points
+            << " series points, " << ranked << " comparison rows\n";
+  EXPECT_GT(history, 0);
+  EXPECT_GT(points, 0);
+  EXPECT_GT(ranked, 0);
+  ReportFindings(attacker, "series, compare and history");
+}
+
 // ------------------------------------------------- 1. the sample loading
 
 TEST(AttackerDevTest, NothingSmallRecoverableWhileTheSampleLoads) {
@@ -616,6 +744,7 @@ TEST(AttackerDevTest, NothingSmallRecoverableWhileTheSampleLoads) {
   EXPECT_GT(watcher.snapshots(), 0);
   ReportFindings(attacker, "sample");
   AttackReleases(dev.port);
+  AttackTrends(dev.port, watcher.latest());
   StopDev(&dev);
 }
 
