@@ -1264,4 +1264,5 @@ try {
   exitCode = 1;
   if (!results.some((r) => !r.ok)) log(`# ${err instanceof TestFailure ? err.message : err.stack || err}`);
 }
-await cleanupAndExit(exitCode);
+// A failed step is a failure even when the rest ran to the end.
+await cleanupAndExit(exitCode || (results.some((r) => !r.ok) ? 1 : 0));

@@ -1626,14 +1626,16 @@ function renderCompare(body) {
   const max = Math.max(0, ...units.map(cellOf).filter((c) => c.kind === 'value').map((c) => c.value), national.kind === 'value' ? national.value : 0) || 1;
   const noun = KIND_NOUNS[body.kind]?.[0] ?? 'unit';
   const rows = [];
-  let nationPlaced = national.kind !== 'value';
+  // The national row is always shown: among the units by value, or last
+  // when it has none to compare (withheld, or no data).
+  let nationPlaced = false;
   const nationRow = () => h('tr', { class: 'national-row', 'data-testid': 'compare-national', 'data-raw': national.kind === 'missing' ? 'nodata' : rawAttr(national) },
     h('td', {}, '—'), h('th', { scope: 'row' }, 'United States (all districts)'),
     h('td', { class: 'bar-cell' }, compareBar(national, national, max, 'bar-national'), ' ', defLink(body.indicator, cellNode(body.national, format))),
     h('td', { class: 'right' }, national.n > 0 ? fmt.count(national.n) : '—'), h('td', {}, 'national figure'));
   for (const u of units) {
     const c = cellOf(u);
-    if (!nationPlaced && (c.kind !== 'value' || c.value < national.value)) {
+    if (!nationPlaced && national.kind === 'value' && (c.kind !== 'value' || c.value < national.value)) {
       rows.push(nationRow());
       nationPlaced = true;
     }
