@@ -155,7 +155,7 @@ void AddPerson(const std::string& nonce, int d, int fy, int i, bool lnf,
       Cell& c = s->expected[unit][period];
       ++c.n;
       c.lnf += lnf;
-      auto& refs = s->refs[unit + "\t" + period];
+      auto& refs = s->refs[StrCat(unit, "\t", period)];
       refs.insert(StrCat("USSC/", sen.report_id()));
       refs.insert(StrCat(kAgency, "/", arrest.report_id()));
     }
@@ -167,8 +167,9 @@ Scenario MakeScenario(const std::string& nonce) {
   for (int fy = kFirstYear; fy <= kLastYear; ++fy) {
     for (int d = 0; d < kDistricts; ++d) {
       const int lnf = LnfCount(d, fy);
-      for (int i = 0; i < kPerCell; ++i)
+      for (int i = 0; i < kPerCell; ++i) {
         AddPerson(nonce, d, fy, i, i < lnf, &s);
+      }
     }
   }
   return s;
@@ -269,7 +270,7 @@ std::map<std::string, std::string> Untar(const std::string& tar) {
     std::string name(header.c_str(), strnlen(header.c_str(), 100));
     const std::string prefix(header.c_str() + 345,
                              strnlen(header.c_str() + 345, 155));
-    if (!prefix.empty()) name = prefix + "/" + name;
+    if (!prefix.empty()) name = StrCat(prefix, "/", name);
     const size_t size = std::stoul(header.substr(124, 12), nullptr, 8);
     const char type = header[156];
     if (type == '0' || type == '\0') {
