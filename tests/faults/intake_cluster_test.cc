@@ -153,6 +153,8 @@ Cluster* IntakeClusterTest::cluster_ = nullptr;
 struct Uploader {
   std::mutex mu;
   std::set<std::string> ok;
+  // Reports answered anything but OK at least once (and sent again).
+  std::set<std::string> resent;
   std::map<int, int> answers;  // code -> count
   int sent = 0;
 };
@@ -183,6 +185,7 @@ void Upload(const std::string& address,
       if (i < outcome.results.size() && outcome.results[i].code() == 0) {
         up->ok.insert(batch[i].report_id());
       } else {
+        up->resent.insert(batch[i].report_id());
         unanswered.push_back(batch[i]);
       }
       ++up->answers[i < outcome.results.size() ? outcome.results[i].code()
@@ -243,13 +246,28 @@ TEST_F(IntakeClusterTest, LeaderKilledFiveTimesWhileStreamingLosesNothing) {
       << "reports never answered OK";
   const auto copies = Copies();
   EXPECT_EQ(copies.size(), up.ok.size());
-  int twice = 0;
+  // A report answered OK the first time is in the topic exactly once (the
+  // idempotent producer). One answered UNAVAILABLE and sent again may also
+  // have landed from its first attempt (SPEC §8: a report not acknowledged
+  // may be retried safely; downstream counts a reporter's report_id once),
+  // so it is counted, not failed.
+  int twice = 0, resent_twice = 0;
   for (const std::string& id : up.ok) {
     auto it = copies.find(id);
     ASSERT_NE(it, copies.end()) << id << " was answered OK and is lost";
-    if (it->second != 1) ++twice;
+    if (it->second == 1) continue;
+    if (up.resent.count(id)) {
+      ++resent_twice;
+    } else {
+      ++twice;
+    }
   }
-  EXPECT_EQ(twice, 0) << "reports in the topic more than once";
+  EXPECT_EQ(twice, 0)
+      << "reports answered OK at their first attempt are in the topic "
+         "more than once";
+  std::cerr << up.resent.size() << " reports answered UNAVAILABLE and sent "
+            << "again; " << resent_twice
+            << " of them landed twice (first attempt and resend)\n";
   std::cerr << "leader kills: " << killed.size() << " (brokers";
   for (int k : killed) std::cerr << " " << k;
   std::cerr << "); reports: " << sent << ", answers OK " << answers[0]
