@@ -13,42 +13,37 @@ namespace fruition::gateway {
 namespace {
 
 constexpr size_t kCacheSize = 8;
-constexpr int kGatherAttempts = 5;
-constexpr size_t kPage = 1000;
 
 // The next offsets of the public scores topic, by partition.
 absl::StatusOr<std::vector<release::PartitionOffset>> PublicOffsets(
     const Views& views) {
-  FRUITION_ASSIGN_OR_RETURN(const kafka::StartOffsets all,
-                            views.StartOffsets());
+  FRUITION_ASSIGN_OR_RETURN(const std::vector<int64_t> next,
+                            views.NextOffsets(CardView::kPublic));
   std::vector<release::PartitionOffset> out;
-  for (const auto& [tp, next] : all) {
-    if (tp.first == views.topics().scores_public) {
-      out.push_back({tp.second, next});
-    }
+  for (size_t p = 0; p < next.size(); ++p) {
+    out.push_back({static_cast<int32_t>(p), next[p]});
   }
   return out;
 }
 
-bool SameOffsets(const std::vector<release::PartitionOffset>& a,
-                 const std::vector<release::PartitionOffset>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](const auto& x, const auto& y) {
-                      return x.partition == y.partition && x.next == y.next;
-                    });
-}
-
-absl::Status PublicCards(const Views& views, const std::string& period,
-                         std::vector<v1::Scorecard>* out) {
-  std::string after;
-  while (true) {
-    FRUITION_ASSIGN_OR_RETURN(
-        std::vector<v1::Scorecard> page,
-        views.Cards(CardView::kPublic, period, "", after, kPage));
-    for (v1::Scorecard& c : page) out->push_back(std::move(c));
-    if (page.size() < kPage) return absl::OkStatus();
-    after = out->back().unit();
+// UNAVAILABLE when `at` asks for a record this replica has not read yet.
+absl::Status CheckReadUpTo(const std::vector<release::PartitionOffset>& at,
+                           const std::vector<release::PartitionOffset>& read,
+                           const std::string& topic) {
+  for (const release::PartitionOffset& o : at) {
+    int64_t have = 0;
+    for (const release::PartitionOffset& r : read) {
+      if (r.partition == o.partition) have = r.next;
+    }
+    if (o.next > have) {
+      return absl::UnavailableError(
+          "offsets: this gateway has read partition " +
+          std::to_string(o.partition) + " of " + topic + " up to " +
+          std::to_string(have) + ", not yet " + std::to_string(o.next) +
+          "; retry later or ask another replica");
+    }
   }
+  return absl::OkStatus();
 }
 
 std::string CacheKey(const std::string& period,
@@ -95,25 +90,36 @@ void Fail(HttpResponse& res, const absl::Status& s) {
 
 }  // namespace
 
-absl::StatusOr<release::Input> GatherReleaseInput(const Views& views,
-                                                  const std::string& period) {
+absl::StatusOr<release::Input> GatherReleaseInput(
+    const Views& views, const std::string& period,
+    const std::vector<release::PartitionOffset>& at) {
   FRUITION_RETURN_IF_ERROR(release::CheckReleasePeriod(period));
-  const std::vector<std::string> periods = {
-      period, period + "Q1", period + "Q2", period + "Q3", period + "Q4"};
-  for (int attempt = 0; attempt < kGatherAttempts; ++attempt) {
-    release::Input in;
-    in.period = period;
-    in.topic = views.topics().scores_public;
-    FRUITION_ASSIGN_OR_RETURN(in.offsets, PublicOffsets(views));
-    for (const std::string& p : periods) {
-      FRUITION_RETURN_IF_ERROR(PublicCards(views, p, &in.cards));
-    }
-    FRUITION_ASSIGN_OR_RETURN(const auto after, PublicOffsets(views));
-    if (SameOffsets(in.offsets, after)) return in;
+  release::Input in;
+  in.period = period;
+  in.topic = views.topics().scores_public;
+  FRUITION_ASSIGN_OR_RETURN(const auto read, PublicOffsets(views));
+  if (at.empty()) {
+    in.offsets = read;
+  } else {
+    FRUITION_RETURN_IF_ERROR(CheckReadUpTo(at, read, in.topic));
+    in.offsets = at;
   }
-  return absl::UnavailableError(
-      "the public scorecards kept changing while the release was read; "
-      "retry");
+  // Every version is kept (the history tables), so the cards as of fixed
+  // offsets are one consistent cut of the log, whatever arrives meanwhile.
+  std::vector<int64_t> next;
+  for (const release::PartitionOffset& o : in.offsets) {
+    if (static_cast<size_t>(o.partition) >= next.size()) {
+      next.resize(o.partition + 1, 0);
+    }
+    next[o.partition] = o.next;
+  }
+  for (const std::string& p :
+       {period, period + "Q1", period + "Q2", period + "Q3", period + "Q4"}) {
+    FRUITION_ASSIGN_OR_RETURN(std::vector<v1::Scorecard> cards,
+                              views.CardsAsOf(CardView::kPublic, p, "", next));
+    for (v1::Scorecard& c : cards) in.cards.push_back(std::move(c));
+  }
+  return in;
 }
 
 ReleaseServiceImpl::ReleaseServiceImpl(
@@ -128,13 +134,18 @@ std::shared_ptr<const BuiltRelease> ReleaseServiceImpl::Cached(
 }
 
 absl::StatusOr<std::shared_ptr<const BuiltRelease>> ReleaseServiceImpl::Get(
-    const std::string& period) {
+    const std::string& period,
+    const std::vector<release::PartitionOffset>& at) {
   FRUITION_RETURN_IF_ERROR(release::CheckReleasePeriod(period));
-  // Unchanged since a build: no need to read the cards again.
-  FRUITION_ASSIGN_OR_RETURN(const auto now, PublicOffsets(*views_));
-  if (auto hit = Cached(CacheKey(period, now))) return hit;
+  // Built before from the same offsets: no need to read the cards again.
+  if (at.empty()) {
+    FRUITION_ASSIGN_OR_RETURN(const auto now, PublicOffsets(*views_));
+    if (auto hit = Cached(CacheKey(period, now))) return hit;
+  } else if (auto hit = Cached(CacheKey(period, at))) {
+    return hit;
+  }
   FRUITION_ASSIGN_OR_RETURN(release::Input in,
-                            GatherReleaseInput(*views_, period));
+                            GatherReleaseInput(*views_, period, at));
   const std::string key = CacheKey(period, in.offsets);
   std::lock_guard<std::mutex> build(build_mu_);
   if (auto hit = Cached(key)) return hit;
@@ -164,7 +175,20 @@ grpc::Status ReleaseServiceImpl::GetRelease(
     v1::Release* response) {
   return server::AsCaller(
       *principals_, *context, [&](const auth::Principal&) -> grpc::Status {
-        auto built = Get(request->period());
+        std::vector<release::PartitionOffset> at;
+        for (const v1::ReleaseOffset& o : request->offsets()) {
+          if (o.partition() < 0 || o.next() < 0) {
+            return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                "offsets: partition and next must be >= 0");
+          }
+          at.push_back({o.partition(), o.next()});
+        }
+        std::sort(at.begin(), at.end(),
+                  [](const release::PartitionOffset& a,
+                     const release::PartitionOffset& b) {
+                    return a.partition < b.partition;
+                  });
+        auto built = Get(request->period(), at);
         if (!built.ok()) return ToGrpcStatus(built.status());
         const BuiltRelease& b = **built;
         response->set_period(b.input.period);
@@ -203,7 +227,16 @@ bool ReleaseServiceImpl::ServeHttp(const HttpRequest& req, HttpResponse& res) {
   } else {
     return false;
   }
-  auto built = Get(period);
+  std::vector<release::PartitionOffset> at;
+  if (req.has_param("offsets")) {
+    auto parsed = release::ParseOffsets(req.get_param_value("offsets"));
+    if (!parsed.ok()) {
+      Fail(res, parsed.status());
+      return true;
+    }
+    at = *std::move(parsed);
+  }
+  auto built = Get(period, at);
   if (!built.ok()) {
     Fail(res, built.status());
     return true;

@@ -2,7 +2,9 @@
 // and, over HTTP,
 //
 //   GET /api/v1/releases/FY2016        the bundle as a tar
-//                                      (fruition-FY2016.tar, attachment)
+//                                      (fruition-FY2016.tar, attachment);
+//       ?offsets=0:120,1:98            rebuilt as of the offsets of a
+//                                      MANIFEST's `# source:` line
 //   GET /releases/FY2016/              its printable report (index.html)
 //   GET /releases/FY2016/<file>        one file of it (HTML, CSS, CSV, JSON,
 //                                      text)
@@ -15,9 +17,10 @@
 // unchanged period builds once and a new card builds anew.
 //
 // Errors: INVALID_ARGUMENT (HTTP 400) naming `period` for anything but
-// `FY` and four digits; NOT_FOUND (404) when there is no public card of the
-// period, or no such file in it; UNAVAILABLE (503) when the store cannot be
-// read or the views kept moving while the input was read.
+// `FY` and four digits, or `offsets` for malformed offsets; NOT_FOUND (404)
+// when there is no public card of the period, or no such file in it;
+// UNAVAILABLE (503) when the store cannot be read or this replica has not read
+// up to the offsets asked for.
 //
 // Thread-safe.
 #ifndef FRUITION_SERVICES_GATEWAY_RELEASES_H_
@@ -45,12 +48,15 @@ struct BuiltRelease {
 };
 
 // The input of a period's release from the views: the public cards of the
-// year and its quarters and the offsets of the public scores topic they
-// rest on (read twice around the cards; UNAVAILABLE if they moved every
-// time). The one place the input is gathered, so that it can later be read
-// as of given offsets.
-absl::StatusOr<release::Input> GatherReleaseInput(const Views& views,
-                                                  const std::string& period);
+// year and its quarters as they were at offsets `at` of the public scores
+// topic (empty: as far as this replica has read), and those offsets. The
+// history tables keep every version, so the input is one consistent cut of
+// the log however many cards arrive meanwhile, and the same `at` gives the
+// same input on any replica that has read that far. UNAVAILABLE naming
+// `offsets` when this replica has not read up to `at`.
+absl::StatusOr<release::Input> GatherReleaseInput(
+    const Views& views, const std::string& period,
+    const std::vector<release::PartitionOffset>& at = {});
 
 class ReleaseServiceImpl final : public v1::ReleaseService::Service {
  public:
@@ -61,9 +67,11 @@ class ReleaseServiceImpl final : public v1::ReleaseService::Service {
                           const v1::GetReleaseRequest* request,
                           v1::Release* response) override;
 
-  // The period's release as the views hold it now (cached).
+  // The period's release as the views hold it now, or as of offsets `at`
+  // (sorted by partition; cached per period and offsets).
   absl::StatusOr<std::shared_ptr<const BuiltRelease>> Get(
-      const std::string& period);
+      const std::string& period,
+      const std::vector<release::PartitionOffset>& at = {});
 
   // Answers a release path (see above) and returns true; false for any
   // other path.

@@ -46,16 +46,16 @@ void Add(v1::Scorecard* c, const std::string& name, double value, int64_t n) {
 // A unit-period's card; the restricted one carries a mean sentence of
 // 77.77 months on 7 people, which its public view withholds.
 v1::Scorecard Card(const std::string& unit, const std::string& period,
-                   bool public_view) {
+                   bool public_view, int64_t revision = 2) {
   v1::Scorecard c;
   c.set_unit(unit);
   c.set_period(period);
   c.set_score_version("v1");
   c.set_criteria_version("v1");
   c.set_scorecard_id("sc-" + unit + "-" + period);
-  c.set_revision(2);
+  c.set_revision(revision);
   c.set_public_view(public_view);
-  Add(&c, "arrests", 412, 412);
+  Add(&c, "arrests", static_cast<double>(410 + revision), 410 + revision);
   Add(&c, "sentenced", 118, 118);
   Add(&c, "lnf_share", 0.3125, 118);
   if (public_view) {
@@ -102,7 +102,8 @@ class ReleasesTest : public ::testing::Test {
   }
 
   // Both views of each unit-period, through the views' own Apply.
-  void Feed(const std::vector<std::pair<std::string, std::string>>& ups) {
+  void Feed(const std::vector<std::pair<std::string, std::string>>& ups,
+            int64_t revision = 2) {
     std::vector<kafka::Record> batch;
     for (const auto& [unit, period] : ups) {
       for (bool pub : {false, true}) {
@@ -110,7 +111,7 @@ class ReleasesTest : public ::testing::Test {
         r.topic = pub ? kScoresPublic : kScores;
         r.partition = 0;
         r.offset = next_[r.topic]++;
-        r.value = Card(unit, period, pub).SerializeAsString();
+        r.value = Card(unit, period, pub, revision).SerializeAsString();
         batch.push_back(std::move(r));
       }
     }
@@ -216,6 +217,46 @@ TEST_F(ReleasesTest, BuildsOncePerOffsetsAndAnewAfterANewCard) {
   EXPECT_EQ(releases_->builds(), 2);
   EXPECT_NE(after->body, first->body);
   EXPECT_NE(after->body.find("district:WDTX"), std::string::npos);
+}
+
+// A release cited later can be rebuilt from the offsets of its MANIFEST
+// however many cards arrived since: byte for byte the same.
+TEST_F(ReleasesTest, AsOfItsRecordedOffsetsARebuildIsByteIdentical) {
+  FeedYear();
+  auto first = client_->Get("/api/v1/releases/FY2016");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200) << first->body;
+  auto manifest = client_->Get("/releases/FY2016/MANIFEST");
+  auto at = release::ManifestOffsets(manifest->body);
+  ASSERT_TRUE(at.ok()) << at.status();
+  // A new version of a card of the year, and a new unit.
+  Feed({{"district:EDPA", "FY2016"}, {"district:WDTX", "FY2016Q3"}}, 3);
+  auto latest = client_->Get("/api/v1/releases/FY2016");
+  EXPECT_NE(latest->body, first->body);
+  EXPECT_NE(latest->body.find("district:WDTX"), std::string::npos);
+  // Read anew from the views (not the cache): the cards as of the offsets.
+  auto input = GatherReleaseInput(*views_, "FY2016", *at);
+  ASSERT_TRUE(input.ok()) << input.status();
+  auto files = release::Build(*input);
+  ASSERT_TRUE(files.ok()) << files.status();
+  EXPECT_TRUE(*release::Tar("fruition-FY2016", *files) == first->body)
+      << "the release as of 0:6 differs from the one built then";
+  // And over HTTP, the same bytes.
+  auto again = client_->Get("/api/v1/releases/FY2016?offsets=0:6");
+  ASSERT_EQ(again->status, 200) << again->body;
+  EXPECT_TRUE(again->body == first->body) << "over HTTP, as of 0:6";
+  // Offsets this replica has not read up to: 503, retry.
+  auto ahead = client_->Get("/api/v1/releases/FY2016?offsets=0:99");
+  EXPECT_EQ(ahead->status, 503) << ahead->body;
+  EXPECT_NE(ahead->body.find("offsets: this gateway has read partition 0"),
+            std::string::npos)
+      << ahead->body;
+  auto bad = client_->Get("/api/v1/releases/FY2016?offsets=0-6");
+  EXPECT_EQ(bad->status, 400) << bad->body;
+  EXPECT_NE(bad->body.find("offsets: '0-6'"), std::string::npos) << bad->body;
+  // Nothing read of partition 0: no card.
+  auto none = client_->Get("/api/v1/releases/FY2016?offsets=0:0");
+  EXPECT_EQ(none->status, 404) << none->body;
 }
 
 TEST_F(ReleasesTest, GrpcGetReleaseGivesTheSameFilesAndOffsets) {

@@ -10,6 +10,10 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "services/common/json.h"
 #include "services/domain/periods.h"
 #include "services/release/model.h"
@@ -330,6 +334,55 @@ std::string Manifest(const Input& in, const std::vector<File>& files) {
     out += Sha256Hex(f->bytes) + "  " + f->path + "\n";
   }
   return out;
+}
+
+absl::StatusOr<std::vector<PartitionOffset>> ParseOffsets(
+    const std::string& text) {
+  std::vector<PartitionOffset> out;
+  std::set<int32_t> seen;
+  for (absl::string_view pair :
+       absl::StrSplit(text, absl::ByAnyChar(", "), absl::SkipEmpty())) {
+    const size_t colon = pair.find(':');
+    PartitionOffset o;
+    if (colon == absl::string_view::npos ||
+        !absl::SimpleAtoi(pair.substr(0, colon), &o.partition) ||
+        !absl::SimpleAtoi(pair.substr(colon + 1), &o.next) || o.partition < 0 ||
+        o.next < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("offsets: '", pair,
+                       "' is not partition:next (two whole numbers >= 0, "
+                       "like 0:120,1:98)"));
+    }
+    if (!seen.insert(o.partition).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("offsets: partition ", o.partition, " is named twice"));
+    }
+    out.push_back(o);
+  }
+  if (out.empty()) {
+    return absl::InvalidArgumentError(
+        "offsets: empty (partition:next pairs, like 0:120,1:98)");
+  }
+  std::sort(out.begin(), out.end(),
+            [](const PartitionOffset& a, const PartitionOffset& b) {
+              return a.partition < b.partition;
+            });
+  return out;
+}
+
+absl::StatusOr<std::vector<PartitionOffset>> ManifestOffsets(
+    const std::string& manifest) {
+  static constexpr absl::string_view kSource = "# source: ";
+  static constexpr absl::string_view kPairs = "(partition:next offset)";
+  for (absl::string_view line : absl::StrSplit(manifest, '\n')) {
+    if (!absl::StartsWith(line, kSource)) continue;
+    const size_t at = line.find(kPairs);
+    if (at == absl::string_view::npos) break;
+    return ParseOffsets(std::string(line.substr(at + kPairs.size())));
+  }
+  return absl::InvalidArgumentError(
+      "offsets: the MANIFEST has no '# source: ... (partition:next offset)' "
+      "line");
 }
 
 absl::Status VerifyManifest(

@@ -66,6 +66,18 @@ std::string Sha256Hex(const std::string& bytes);
 // header naming the period, versions and offsets).
 std::string Manifest(const Input& in, const std::vector<File>& files);
 
+// Offsets as written in a MANIFEST header and accepted by `?offsets=` and
+// `fruitctl release --offsets`: `partition:next` pairs separated by commas
+// or spaces (`0:120,1:98`), each partition once, sorted by partition.
+// INVALID_ARGUMENT naming `offsets` and the bad pair otherwise.
+absl::StatusOr<std::vector<PartitionOffset>> ParseOffsets(
+    const std::string& text);
+
+// The offsets of a MANIFEST's `# source:` header line; INVALID_ARGUMENT when
+// the MANIFEST has none.
+absl::StatusOr<std::vector<PartitionOffset>> ManifestOffsets(
+    const std::string& manifest);
+
 // Checks a MANIFEST against files: `read(path)` returns a file's bytes (or
 // an error). DATA_LOSS naming the first file whose digest differs or that
 // cannot be read; INVALID_ARGUMENT for a line that is not a digest and a path.

@@ -213,6 +213,31 @@ TEST(ReleaseTest, ManifestVerifiesAndNamesAChangedFile) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ReleaseTest, TheManifestsOffsetsParseBackAsWritten) {
+  const auto files = Files(Sample());
+  auto offsets = ManifestOffsets(files.at("MANIFEST"));
+  ASSERT_TRUE(offsets.ok()) << offsets.status();
+  ASSERT_EQ(offsets->size(), 2u);
+  EXPECT_EQ((*offsets)[0].partition, 0);
+  EXPECT_EQ((*offsets)[0].next, 123);
+  EXPECT_EQ((*offsets)[1].partition, 1);
+  EXPECT_EQ((*offsets)[1].next, 77);
+  // Commas or spaces, any order; sorted by partition.
+  auto parsed = ParseOffsets("2:5, 0:9 1:0");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->size(), 3u);
+  EXPECT_EQ((*parsed)[0].partition, 0);
+  EXPECT_EQ((*parsed)[0].next, 9);
+  EXPECT_EQ((*parsed)[2].partition, 2);
+  for (const char* bad : {"", "0", "0:x", "-1:4", "0:-4", "0:1,0:2", "a:1"}) {
+    absl::Status s = ParseOffsets(bad).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(s.message().rfind("offsets: ", 0), 0u) << s;
+  }
+  EXPECT_EQ(ManifestOffsets("abc  tables/agency.csv\n").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ReleaseTest, QualityFlagsSilentAgenciesAndMissingIndicators) {
   const std::string csv = Files(Sample()).at("quality.csv");
   EXPECT_NE(csv.find("agency:FBI,silent_90_days,2016-04-01,,silent"),

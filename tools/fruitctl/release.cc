@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "fruition/v1/releases.grpc.pb.h"
+#include "services/common/status.h"
 #include "services/release/release.h"
 #include "tools/fruitctl/submit.h"
 
@@ -46,6 +47,29 @@ int ExitCode(grpc::StatusCode code) {
   }
 }
 
+// --offsets, or the offsets of the MANIFEST named by --as-of; none: the
+// gateway's latest.
+absl::StatusOr<std::vector<release::PartitionOffset>> RequestedOffsets(
+    const config::Settings& s) {
+  const std::string& offsets = s.Get("offsets");
+  const std::string& as_of = s.Get("as-of");
+  if (!offsets.empty() && !as_of.empty()) {
+    return absl::InvalidArgumentError(
+        "--offsets and --as-of name the same thing; give one");
+  }
+  if (!offsets.empty()) return release::ParseOffsets(offsets);
+  if (as_of.empty()) return std::vector<release::PartitionOffset>{};
+  fs::path manifest = as_of;
+  if (fs::is_directory(manifest)) manifest /= "MANIFEST";
+  FRUITION_ASSIGN_OR_RETURN(const std::string text, ReadFile(manifest));
+  auto parsed = release::ManifestOffsets(text);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError("--as-of " + manifest.string() + ": " +
+                                      std::string(parsed.status().message()));
+  }
+  return parsed;
+}
+
 int Fetch(const config::Settings& s, std::ostream& out, std::ostream& err) {
   const std::string& period = s.Get("period");
   const std::string& dir = s.Get("out");
@@ -68,6 +92,16 @@ int Fetch(const config::Settings& s, std::ostream& out, std::ostream& err) {
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(5));
   v1::GetReleaseRequest req;
   req.set_period(period);
+  auto at = RequestedOffsets(s);
+  if (!at.ok()) {
+    err << "fruitctl release: " << at.status().message() << "\n";
+    return kUsage;
+  }
+  for (const release::PartitionOffset& o : *at) {
+    v1::ReleaseOffset* offset = req.add_offsets();
+    offset->set_partition(o.partition);
+    offset->set_next(o.next);
+  }
   v1::Release release;
   grpc::Status st =
       v1::ReleaseService::NewStub(*channel)->GetRelease(&ctx, req, &release);
@@ -96,16 +130,25 @@ std::vector<config::Spec> ReleaseSpecs() {
   return {
       {"out", "", "release: the directory to write the release to"},
       {"force", "false", "release: write into a DIR that is not empty", true},
+      {"offsets", "",
+       "release: build as of these offsets of the public scores topic "
+       "(partition:next,... as in a MANIFEST's '# source:' line)"},
+      {"as-of", "",
+       "release: build as of the offsets of this MANIFEST (or release "
+       "directory), to rebuild a release and compare"},
   };
 }
 
 const char* ReleaseUsage() {
   return "  fruitctl release --period FY2016 --out DIR [--force]\n"
+         "      [--offsets 0:120,1:98 | --as-of OLD-DIR]\n"
          "      Fetches the fiscal year's release from the gateway "
          "(--gateway,\n"
          "      default --server), writes its files under DIR (refusing a\n"
          "      DIR that is not empty unless --force) and verifies the\n"
-         "      MANIFEST. See docs/releases.md.\n"
+         "      MANIFEST. With --offsets or --as-of, the release as of those\n"
+         "      offsets (an earlier MANIFEST's): byte-identical to the\n"
+         "      earlier release. See docs/releases.md.\n"
          "  fruitctl release verify DIR\n"
          "      Checks every file of a release against its MANIFEST; exit 1\n"
          "      naming the first file that differs, is missing or unlisted.\n";

@@ -45,6 +45,17 @@ class FakeReleases final : public v1::ReleaseService::Service {
     in.period = request->period();
     in.topic = "fruition.scores.public.v1";
     in.offsets = {{0, 2}};
+    asked.clear();
+    for (const v1::ReleaseOffset& o : request->offsets()) {
+      asked +=
+          std::to_string(o.partition()) + ":" + std::to_string(o.next()) + " ";
+    }
+    if (request->offsets_size() > 0) {  // as of the offsets asked for
+      in.offsets.clear();
+      for (const v1::ReleaseOffset& o : request->offsets()) {
+        in.offsets.push_back({o.partition(), o.next()});
+      }
+    }
     in.cards = {Card("district:EDPA", "FY2016"),
                 Card("district:EDPA", "FY2016Q2")};
     auto files = release::Build(in);
@@ -62,6 +73,7 @@ class FakeReleases final : public v1::ReleaseService::Service {
     return grpc::Status::OK;
   }
   bool corrupt = false;
+  std::string asked;  // the offsets of the last request, "p:n "...
 };
 
 class ReleaseCommandTest : public ::testing::Test {
@@ -146,6 +158,38 @@ TEST_F(ReleaseCommandTest, AFileChangedInTransitFailsTheFetch) {
   std::string out;
   EXPECT_EQ(Run({"--period=FY2016", "--out=" + dir_}, {}, &out), 1);
   EXPECT_NE(out.find("tables/district.csv"), std::string::npos) << out;
+}
+
+TEST_F(ReleaseCommandTest, AsOfAnEarlierManifestAsksForItsOffsets) {
+  std::string out;
+  ASSERT_EQ(
+      Run({"--period=FY2016", "--out=" + dir_, "--offsets=1:7,0:5"}, {}, &out),
+      0)
+      << out;
+  EXPECT_EQ(fake_.asked, "0:5 1:7 ");
+  // --as-of reads them back from the release just written (its MANIFEST).
+  ASSERT_EQ(
+      Run({"--period=FY2016", "--out=" + dir_ + "-again", "--as-of=" + dir_},
+          {}, &out),
+      0)
+      << out;
+  EXPECT_EQ(fake_.asked, "0:5 1:7 ");
+  ASSERT_EQ(Run({"--period=FY2016", "--out=" + dir_ + "-latest"}, {}, &out), 0)
+      << out;
+  EXPECT_EQ(fake_.asked, "");
+  EXPECT_EQ(Run({"--period=FY2016", "--out=" + dir_ + "-x", "--offsets=0:x"},
+                {}, &out),
+            2);
+  EXPECT_NE(out.find("offsets: '0:x'"), std::string::npos) << out;
+  EXPECT_EQ(Run({"--period=FY2016", "--out=" + dir_ + "-x", "--offsets=0:1",
+                 "--as-of=" + dir_},
+                {}, &out),
+            2);
+  EXPECT_EQ(Run({"--period=FY2016", "--out=" + dir_ + "-x",
+                 "--as-of=" + dir_ + "/index.html"},
+                {}, &out),
+            2);
+  EXPECT_NE(out.find("no '# source:"), std::string::npos) << out;
 }
 
 TEST_F(ReleaseCommandTest, ErrorsOfTheGatewayAndOfUsage) {
