@@ -227,91 +227,98 @@ void ServeScorecards(Routes& s, OversightServiceImpl* service,
   });
 }
 
-// The first of `names` the request lacks (or has empty), or "".
-std::string Missing(const HttpRequest& req,
-                    std::initializer_list<const char*> names) {
-  for (const char* name : names) {
-    if (req.get_param_value(name).empty()) return name;
-  }
-  return "";
-}
-
 void MissingParam(HttpResponse& res, const std::string& name) {
   Error(res, 400, StrCat(name, ": required"));
 }
 
-// GET /api/v1/series?unit=&indicator=&from=&to=
-void ServeSeries(Routes& s, OversightServiceImpl* service, audit::Trail* trail,
-                 const Authenticate& authenticate) {
-  s.Get("/api/v1/series", [service, trail, authenticate](const HttpRequest& req,
-                                                         HttpResponse& res) {
-    auto caller = authenticate(req, res);
-    if (!caller) return;
-    const std::string missing =
-        Missing(req, {"unit", "indicator", "from", "to"});
-    if (!missing.empty()) return MissingParam(res, missing);
-    v1::GetSeriesRequest r;
-    r.set_unit(req.get_param_value("unit"));
-    r.set_indicator(req.get_param_value("indicator"));
-    r.set_from(req.get_param_value("from"));
-    r.set_to(req.get_param_value("to"));
-    v1::GetSeriesResponse series;
-    grpc::Status st = service->GetSeriesAs(*caller, r, &series, Action(req));
-    if (!st.ok()) return Fail(res, st, *caller, req, trail);
-    res.set_content(SeriesJson(series), "application/json");
-  });
-}
-
-// GET /api/v1/compare?indicator=&period=&kind=
-void ServeCompare(Routes& s, OversightServiceImpl* service, audit::Trail* trail,
-                  const Authenticate& authenticate) {
-  s.Get("/api/v1/compare", [service, trail, authenticate](
-                               const HttpRequest& req, HttpResponse& res) {
-    auto caller = authenticate(req, res);
-    if (!caller) return;
-    const std::string missing = Missing(req, {"indicator", "period", "kind"});
-    if (!missing.empty()) return MissingParam(res, missing);
-    v1::CompareUnitsRequest r;
-    r.set_indicator(req.get_param_value("indicator"));
-    r.set_period(req.get_param_value("period"));
-    r.set_kind(req.get_param_value("kind"));
-    v1::CompareUnitsResponse cmp;
-    grpc::Status st = service->CompareUnitsAs(*caller, r, &cmp, Action(req));
-    if (!st.ok()) return Fail(res, st, *caller, req, trail);
-    res.set_content(CompareJson(cmp), "application/json");
-  });
-}
-
-// GET /api/v1/scorecards/history?unit=&period=[&limit=&after=]
-void ServeHistory(Routes& s, OversightServiceImpl* service, audit::Trail* trail,
-                  const Authenticate& authenticate) {
-  s.Get("/api/v1/scorecards/history",
-        [service, trail, authenticate](const HttpRequest& req,
-                                       HttpResponse& res) {
+// A GET route answered by one call of the service: the caller
+// authenticated, `400` naming the first of `required` that is missing or
+// empty, then `answer` writes the JSON body or fails with the status the
+// caller gets (refusals audited, as every route's).
+using Answer = std::function<grpc::Status(
+    const HttpRequest&, const auth::Principal&, std::string* body)>;
+void ServeQuery(Routes& s, const std::string& path,
+                std::initializer_list<const char*> required,
+                audit::Trail* trail, const Authenticate& authenticate,
+                Answer answer) {
+  s.Get(path,
+        [names = std::vector<std::string>(required.begin(), required.end()),
+         trail, authenticate, answer = std::move(answer)](
+            const HttpRequest& req, HttpResponse& res) {
           auto caller = authenticate(req, res);
           if (!caller) return;
-          const std::string missing = Missing(req, {"unit", "period"});
-          if (!missing.empty()) return MissingParam(res, missing);
-          v1::ListScorecardVersionsRequest r;
-          r.set_unit(req.get_param_value("unit"));
-          r.set_period(req.get_param_value("period"));
-          r.set_after(req.get_param_value("after"));
-          if (req.has_param("limit")) {
-            const std::string l = req.get_param_value("limit");
-            if (l.empty() || l.size() > 6 ||
-                l.find_first_not_of("0123456789") != std::string::npos) {
-              return Error(res, 400, StrCat("limit: 1 to ", kMaxLimit));
+          for (const std::string& name : names) {
+            if (req.get_param_value(name).empty()) {
+              return MissingParam(res, name);
             }
-            r.set_limit(std::stoi(l));
           }
-          v1::ListScorecardVersionsResponse page;
-          grpc::Status st =
-              service->ListScorecardVersionsAs(*caller, r, &page, Action(req));
+          std::string body;
+          grpc::Status st = answer(req, *caller, &body);
           if (!st.ok()) return Fail(res, st, *caller, req, trail);
-          res.set_content(VersionsJson(r.unit(), r.period(), page,
-                                       auth::MayReadRestricted(*caller)),
-                          "application/json");
+          res.set_content(body, "application/json");
         });
+}
+
+// GET /api/v1/series?unit=&indicator=&from=&to=,
+//     /api/v1/compare?indicator=&period=&kind=,
+//     /api/v1/scorecards/history?unit=&period=[&limit=&after=]
+void ServeTrends(Routes& s, OversightServiceImpl* service, audit::Trail* trail,
+                 const Authenticate& authenticate) {
+  ServeQuery(s, "/api/v1/series", {"unit", "indicator", "from", "to"}, trail,
+             authenticate,
+             [service](const HttpRequest& req, const auth::Principal& caller,
+                       std::string* body) {
+               v1::GetSeriesRequest r;
+               r.set_unit(req.get_param_value("unit"));
+               r.set_indicator(req.get_param_value("indicator"));
+               r.set_from(req.get_param_value("from"));
+               r.set_to(req.get_param_value("to"));
+               v1::GetSeriesResponse series;
+               grpc::Status st =
+                   service->GetSeriesAs(caller, r, &series, Action(req));
+               if (st.ok()) *body = SeriesJson(series);
+               return st;
+             });
+  ServeQuery(s, "/api/v1/compare", {"indicator", "period", "kind"}, trail,
+             authenticate,
+             [service](const HttpRequest& req, const auth::Principal& caller,
+                       std::string* body) {
+               v1::CompareUnitsRequest r;
+               r.set_indicator(req.get_param_value("indicator"));
+               r.set_period(req.get_param_value("period"));
+               r.set_kind(req.get_param_value("kind"));
+               v1::CompareUnitsResponse cmp;
+               grpc::Status st =
+                   service->CompareUnitsAs(caller, r, &cmp, Action(req));
+               if (st.ok()) *body = CompareJson(cmp);
+               return st;
+             });
+  ServeQuery(
+      s, "/api/v1/scorecards/history", {"unit", "period"}, trail, authenticate,
+      [service](const HttpRequest& req, const auth::Principal& caller,
+                std::string* body) {
+        v1::ListScorecardVersionsRequest r;
+        r.set_unit(req.get_param_value("unit"));
+        r.set_period(req.get_param_value("period"));
+        r.set_after(req.get_param_value("after"));
+        if (req.has_param("limit")) {
+          const std::string l = req.get_param_value("limit");
+          if (l.empty() || l.size() > 6 ||
+              l.find_first_not_of("0123456789") != std::string::npos) {
+            return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                StrCat("limit: 1 to ", kMaxLimit));
+          }
+          r.set_limit(std::stoi(l));
+        }
+        v1::ListScorecardVersionsResponse page;
+        grpc::Status st =
+            service->ListScorecardVersionsAs(caller, r, &page, Action(req));
+        if (st.ok()) {
+          *body = VersionsJson(r.unit(), r.period(), page,
+                               auth::MayReadRestricted(caller));
+        }
+        return st;
+      });
 }
 
 // GET /api/v1/units: the units and periods the caller may read.
@@ -655,9 +662,7 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
   const Authenticate authenticate = Authenticator(principals, trail);
   ServeScorecards(s, service, trail, authenticate);
   ServeUnits(s, views, authenticate);
-  ServeSeries(s, service, trail, authenticate);
-  ServeCompare(s, service, trail, authenticate);
-  ServeHistory(s, service, trail, authenticate);
+  ServeTrends(s, service, trail, authenticate);
   ServeEvents(s, service, trail, authenticate);
   ServeEventStream(s, api->feed_.get(), trail, authenticate);
   ServeCatalogues(s);
