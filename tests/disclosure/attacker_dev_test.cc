@@ -46,6 +46,7 @@
 #include "tests/harness/dev.h"
 #include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
+#include "tests/harness/json.h"
 #include "tools/sim/live.h"
 #include "tools/sim/sim.h"
 
@@ -57,6 +58,7 @@ using google::protobuf::Value;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::Attacker;
+using testing::CanonicalJson;
 using testing::PublicVersion;
 using UnitPeriod = std::pair<std::string, std::string>;
 using Clock = std::chrono::steady_clock;
@@ -165,46 +167,11 @@ std::string Id(const Struct& card) {
   return it == card.fields().end() ? "" : it->second.string_value();
 }
 
-// A value as text, map keys sorted (protobuf's JSON printer follows the
-// map's iteration order, which two equal Structs need not share).
-std::string Canonical(const Value& v) {
-  switch (v.kind_case()) {
-    case Value::kStructValue: {
-      std::map<std::string, const Value*> sorted;
-      for (const auto& [k, x] : v.struct_value().fields()) sorted[k] = &x;
-      std::string out = "{";
-      for (const auto& [k, x] : sorted) {
-        out += StrCat(out.size() > 1 ? "," : "", k, ":", Canonical(*x));
-      }
-      return out + "}";
-    }
-    case Value::kListValue: {
-      std::string out = "[";
-      for (const Value& x : v.list_value().values()) {
-        out += StrCat(out.size() > 1 ? "," : "", Canonical(x));
-      }
-      return out + "]";
-    }
-    case Value::kNumberValue: {
-      std::ostringstream out;
-      out.precision(17);
-      out << v.number_value();
-      return out.str();
-    }
-    case Value::kStringValue:
-      return "\"" + v.string_value() + "\"";
-    case Value::kBoolValue:
-      return v.bool_value() ? "true" : "false";
-    default:
-      return "null";
-  }
-}
-
 // A card's indicators (what a public figure is; not its revision, id or
 // lagsCurrent).
 std::string IndicatorsJson(const Struct& card) {
   auto it = card.fields().find("indicators");
-  return it == card.fields().end() ? "" : Canonical(it->second);
+  return it == card.fields().end() ? "" : CanonicalJson(it->second);
 }
 
 const Value* Cell(const Struct& card, const std::string& name) {

@@ -47,6 +47,7 @@
 #include "tests/harness/broker_suite.h"
 #include "tests/harness/fixtures.h"
 #include "tests/harness/harness.h"
+#include "tests/harness/json.h"
 
 namespace fruition {
 namespace {
@@ -55,6 +56,7 @@ using google::protobuf::Struct;
 using google::protobuf::Value;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using testing::CanonicalJson;
 using testing::Outgoing;
 using testing::Process;
 
@@ -218,44 +220,6 @@ std::vector<Struct> List(const Struct& s, const std::string& name) {
   return out;
 }
 
-// A value as text with object keys sorted, so that equal JSON compares
-// equal whatever order its keys were written in.
-std::string Canonical(const Value& v);
-std::string Canonical(const Struct& s) {
-  std::map<std::string, const Value*> sorted;
-  for (const auto& [k, x] : s.fields()) sorted[k] = &x;
-  std::string out = "{";
-  for (const auto& [k, x] : sorted) {
-    out += StrCat(out.size() > 1 ? "," : "", "\"", k, "\":", Canonical(*x));
-  }
-  return out + "}";
-}
-std::string Canonical(const Value& v) {
-  switch (v.kind_case()) {
-    case Value::kStructValue:
-      return Canonical(v.struct_value());
-    case Value::kListValue: {
-      std::string out = "[";
-      for (const Value& x : v.list_value().values()) {
-        out += StrCat(out.size() > 1 ? "," : "", Canonical(x));
-      }
-      return out + "]";
-    }
-    case Value::kNumberValue: {
-      std::ostringstream out;
-      out.precision(17);
-      out << v.number_value();
-      return out.str();
-    }
-    case Value::kStringValue:
-      return "\"" + v.string_value() + "\"";
-    case Value::kBoolValue:
-      return v.bool_value() ? "true" : "false";
-    default:
-      return "null";
-  }
-}
-
 bool Near(double a, double b) {
   return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b));
 }
@@ -410,7 +374,7 @@ class TrendsIntegrationTest
       std::map<std::string, std::string> now;
       for (const std::string& period : periods) {
         // Compared as parsed JSON: the API's key order is not fixed.
-        now[period] = Canonical(ParseJson(
+        now[period] = CanonicalJson(ParseJson(
             Get(StrCat("/api/v1/scorecards?period=", period), false)));
       }
       if (now != last && !last.empty()) {
