@@ -1,15 +1,21 @@
-// fruitctl scorecard, scorecards, events, claims, explain and assess against
-// a running `fruition dev` with a simulated sample: tables for people, JSON
-// and CSV for scripts, and exit codes that mean something.
+// fruitctl scorecard, scorecards, events, claims, explain, assess, series,
+// compare, history and release against a running `fruition dev` with a
+// simulated sample: tables for people, JSON and CSV for scripts, and exit
+// codes that mean something.
+#include <httplib.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "services/common/strings.h"
 #include "tests/harness/dev.h"
 #include "tests/harness/harness.h"
+#include "tests/harness/json.h"
 
 namespace fruition {
 namespace {
@@ -220,6 +226,139 @@ TEST_F(AnalystTest, FollowPrintsANewEvent) {
       << testing::ReadFile(out_file);
   std::string ignored;
   testing::RunShell("kill " + pid, &ignored);
+}
+
+// `text` as canonical JSON (keys sorted), or "not JSON: <text>".
+std::string Canonical(const std::string& text) {
+  google::protobuf::Value v;
+  if (!google::protobuf::util::JsonStringToMessage(text, &v).ok()) {
+    return "not JSON: " + text;
+  }
+  return testing::CanonicalJson(v);
+}
+
+// fruitctl's series, compare and history print what the HTTP API answers,
+// for the public and for an overseer; once nothing moves they agree exactly.
+TEST_F(AnalystTest, SeriesCompareAndHistorySayWhatTheApiSays) {
+  ASSERT_TRUE(dev_->WaitFor(testing::kDevSampleDone, seconds(300)));
+  Eventually("scorecard --unit agency:DEA --period FY2016");
+  httplib::Client http("127.0.0.1", dev_->DashboardPort());
+  http.set_read_timeout(60, 0);
+  struct Pair {
+    std::string cli, path;
+  };
+  const std::vector<Pair> pairs = {
+      {"series --unit agency:DEA --indicator lnf_share --from FY2014 --to "
+       "FY2016 --json",
+       "/api/v1/series?unit=agency:DEA&indicator=lnfShare&from=FY2014&to="
+       "FY2016"},
+      {"series --unit national:US --indicator high_desert_share --from "
+       "FY2015Q1 --to FY2016Q4 --json",
+       "/api/v1/series?unit=national:US&indicator=highDesertShare&from="
+       "FY2015Q1&to=FY2016Q4"},
+      {"compare --indicator lnf_share --period FY2016 --unit-kind district "
+       "--json",
+       "/api/v1/compare?indicator=lnfShare&period=FY2016&kind=district"},
+      {"history --unit agency:DEA --period FY2016 --json",
+       "/api/v1/scorecards/history?unit=agency:DEA&period=FY2016"},
+  };
+  for (const std::string* token : {static_cast<std::string*>(nullptr), oig_}) {
+    for (const Pair& p : pairs) {
+      std::string cli, api;
+      const bool agree = testing::WaitUntil(
+          [&] {
+            const int code =
+                Fruitctl(p.cli + (token ? " --token " + *token : ""), &cli);
+            httplib::Headers headers;
+            if (token) headers.emplace("Authorization", "Bearer " + *token);
+            auto res = http.Get(p.path, headers);
+            api = res ? res->body : "no answer";
+            return code == 0 && res && res->status == 200 &&
+                   Canonical(cli) == Canonical(api);
+          },
+          seconds(120), seconds(2));
+      EXPECT_TRUE(agree) << (token ? "overseer: " : "public: ") << p.cli
+                         << "\nfruitctl: " << cli.substr(0, 2000)
+                         << "\nHTTP:     " << api.substr(0, 2000);
+    }
+  }
+}
+
+// fruitctl release writes and verifies a release; rebuilt --as-of its own
+// MANIFEST it is byte for byte the same, as is the HTTP tar at its offsets.
+TEST_F(AnalystTest, AReleaseRebuiltAsOfItsManifestIsTheSame) {
+  ASSERT_TRUE(dev_->WaitFor(testing::kDevSampleDone, seconds(300)));
+  Eventually("scorecard --unit national:US --period FY2016");
+  const std::string first = *dir_ + "/release-first";
+  const std::string again = *dir_ + "/release-again";
+  std::string out;
+  ASSERT_EQ(Fruitctl("release --period FY2016 --out " + first, &out), 0) << out;
+  // A report that changes FY2016's public figures (an outcome claim: about
+  // organizations, shown at once) makes the latest release differ; the one
+  // rebuilt as of the first's offsets may not.
+  const std::string file = *dir_ + "/outcome-fy2016.ndjson";
+  std::ofstream(file)
+      << R"({"reportId":"ANALYST-RELEASE-OUTCOME-1","reporter":"DEA",)"
+      << R"("occurredAt":"2016-03-01T00:00:00Z","orgOutcome":)"
+      << R"({"orgId":"ORG-ANALYST-RELEASE-1","outcome":"ORG_OUTCOME_DISRUPTED",)"
+      << R"("fiscalYear":2016}})"
+      << "\n";
+  ASSERT_EQ(
+      testing::RunShell(StrCat(testing::Runfile("tools/fruitctl/fruitctl"),
+                               " submit --server ", *server_, " --token ",
+                               *dea_, " ", file, " 2>&1"),
+                        &out),
+      0)
+      << out;
+  const std::string latest = *dir_ + "/release-latest";
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        return Fruitctl("release --period FY2016 --force --out " + latest,
+                        &out) == 0 &&
+               testing::ReadFile(latest + "/MANIFEST") !=
+                   testing::ReadFile(first + "/MANIFEST");
+      },
+      seconds(120), seconds(2)))
+      << "the outcome claim never changed the FY2016 release: " << out;
+  ASSERT_EQ(
+      Fruitctl("release --period FY2016 --as-of " + first + " --out " + again,
+               &out),
+      0)
+      << out;
+  namespace fs = std::filesystem;
+  int files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(first)) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    const std::string rel = fs::relative(e.path(), first).string();
+    EXPECT_TRUE(testing::ReadFile(e.path().string()) ==
+                testing::ReadFile(again + "/" + rel))
+        << rel << " differs in the release rebuilt as of its MANIFEST";
+  }
+  EXPECT_GT(files, 10);
+  EXPECT_EQ(Fruitctl("release verify " + again, &out), 0) << out;
+  // Over HTTP, at the MANIFEST's offsets: the same MANIFEST in the tar.
+  const std::string manifest = testing::ReadFile(first + "/MANIFEST");
+  const std::string line =
+      manifest.substr(manifest.find("(partition:next offset) "));
+  std::string offsets = line.substr(line.find(") ") + 2);
+  offsets = offsets.substr(0, offsets.find('\n'));
+  for (char& c : offsets) {
+    if (c == ' ') c = ',';
+  }
+  httplib::Client http("127.0.0.1", dev_->DashboardPort());
+  http.set_read_timeout(60, 0);
+  auto tar = http.Get("/api/v1/releases/FY2016?offsets=" + offsets);
+  ASSERT_TRUE(tar);
+  ASSERT_EQ(tar->status, 200) << tar->body;
+  EXPECT_NE(tar->body.find(manifest), std::string::npos)
+      << "the tar at " << offsets << " holds another MANIFEST";
+  EXPECT_EQ(Fruitctl("release --period FY2016 --offsets 0:x --out " + *dir_ +
+                         "/release-bad",
+                     &out),
+            2)
+      << out;
+  EXPECT_NE(out.find("offsets: '0:x'"), std::string::npos) << out;
 }
 
 TEST_F(AnalystTest, ClaimsAndAssess) {
