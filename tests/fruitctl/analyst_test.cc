@@ -332,7 +332,7 @@ TEST_F(AnalystTest, AReleaseRebuiltAsOfItsManifestIsTheSame) {
     ++files;
     const std::string rel = fs::relative(e.path(), first).string();
     EXPECT_TRUE(testing::ReadFile(e.path().string()) ==
-                testing::ReadFile(again + "/" + rel))
+                testing::ReadFile(StrCat(again, "/", rel)))
         << rel << " differs in the release rebuilt as of its MANIFEST";
   }
   EXPECT_GT(files, 10);
