@@ -490,6 +490,7 @@ IndicatorDef TallyShares(const std::string& family, const std::string& k_prefix,
     if (n_field.empty()) inputs.push_back(n);
     d.member_rules[member] = ShareRule(n, k);
     d.member_labels[member] = label;
+    d.member_order.push_back(member);
     cells.emplace_back(family + member, k, n);
   }
   d.inputs = std::move(inputs);

@@ -102,6 +102,10 @@ struct IndicatorDef {
   std::map<std::string, CellRule> member_rules;
   // A family: labels of known members (e.g. performance measures).
   std::map<std::string, std::string> member_labels;
+  // A family over an enum: its members in the enum's order (the order the
+  // Sentencing Commission's tables list them in: function from the most
+  // culpable down); empty when the members have no natural order.
+  std::vector<std::string> member_order;
   // Appends the indicator's cells (none when it does not apply, e.g. a
   // reference indicator without reference facts).
   std::function<void(const IndicatorInput&, std::vector<v1::Indicator>*)>

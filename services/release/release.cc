@@ -27,17 +27,23 @@ int PeriodRank(const std::string& period) {
 }
 
 // Catalogue position of an indicator name: (entry index, member name).
-std::pair<size_t, std::string> CatalogueKey(
+// Where a column goes: its indicator's place in the catalogue, then a family
+// member's place in its family's order (an enum's), then its name.
+std::tuple<size_t, size_t, std::string> CatalogueKey(
     const std::vector<domain::IndicatorDef>& registry,
     const std::string& name) {
   for (size_t i = 0; i < registry.size(); ++i) {
-    const std::string& d = registry[i].name;
-    if (d == name) return {i, ""};
-    if (!d.empty() && d.back() == ':' && name.rfind(d, 0) == 0) {
-      return {i, name.substr(d.size())};
+    const domain::IndicatorDef& d = registry[i];
+    if (d.name == name) return {i, 0, ""};
+    if (!d.name.empty() && d.name.back() == ':' && name.rfind(d.name, 0) == 0) {
+      const std::string member = name.substr(d.name.size());
+      const auto& order = d.member_order;
+      const size_t at = static_cast<size_t>(
+          std::find(order.begin(), order.end(), member) - order.begin());
+      return {i, at, member};
     }
   }
-  return {registry.size(), name};
+  return {registry.size(), 0, name};
 }
 
 absl::Status CheckCard(const std::string& period, const v1::Scorecard& c) {

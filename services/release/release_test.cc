@@ -39,6 +39,8 @@ v1::Scorecard Card(const std::string& unit, const std::string& period,
   *c.add_indicators() = Cell("fruition_gap", 0.1, n);
   *c.add_indicators() = Cell("function_share:OFFENSE_FUNCTION_COURIER", 0.5, n);
   *c.add_indicators() = Cell("function_share:OFFENSE_FUNCTION_MULE", 0.5, n);
+  *c.add_indicators() =
+      Cell("function_share:OFFENSE_FUNCTION_ORGANIZER_LEADER", 0.0, n);
   *c.add_indicators() = Cell("mean_sentence_months", 60 + seed, n);
   return c;
 }
@@ -211,6 +213,23 @@ TEST(ReleaseTest, ManifestVerifiesAndNamesAChangedFile) {
   EXPECT_NE(s.message().find("quality.csv"), std::string::npos) << s;
   EXPECT_EQ(VerifyManifest("abc  ../etc/passwd\n", read).code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// The Sourcebook lists functions from the most culpable down (the enum's
+// order), not alphabetically.
+TEST(ReleaseTest, SourcebookColumnsFollowTheCategoriesOrder) {
+  const auto files = Files(Sample());
+  const std::string& csv =
+      files.at("sourcebook/offender-function-district.csv");
+  const std::string header = csv.substr(0, csv.find('\n'));
+  const size_t leader = header.find("Organizer or leader");
+  const size_t courier = header.find("Courier");
+  const size_t mule = header.find("Mule");
+  ASSERT_NE(leader, std::string::npos) << header;
+  ASSERT_NE(courier, std::string::npos) << header;
+  ASSERT_NE(mule, std::string::npos) << header;
+  EXPECT_LT(leader, courier) << header;
+  EXPECT_LT(courier, mule) << header;
 }
 
 TEST(ReleaseTest, TheManifestsOffsetsParseBackAsWritten) {
