@@ -1863,18 +1863,28 @@ TEST(LastReceivedAtTest, EqualsTheMaximumThroughRandomChangesAndReplays) {
   const std::vector<std::string> quarters = {"FY2016Q1", "FY2016Q2", "FY2016Q3",
                                              "FY2016Q4"};
   int checked = 0;
-  for (int step = 0; step < 150; ++step) {
+  const auto random_batch = [&](auto* next) {
     std::vector<Input> batch;
-    std::map<std::pair<std::string, std::string>, int64_t> next = now;
     for (int i = 0; i < 3; ++i) {
       const std::string q = quarters[rng() % quarters.size()];
       const std::string m = StrCat("m", rng() % 6);
       // Ties on purpose (a small range), and 0: the member leaves.
       const int64_t t = static_cast<int64_t>(rng() % 8) * 1000;
       batch.push_back(BatchIn({Received(q, m, t)}));
-      next[{q, m}] = t;
+      (*next)[{q, m}] = t;
     }
-    if (step % 5 == 0) s2.FeedInputs(batch, /*commit=*/false);  // lost
+    return batch;
+  };
+  for (int step = 0; step < 150; ++step) {
+    if (step % 5 == 0) {
+      // A batch whose commit is lost (the records differ from what is read
+      // next, as after a crash of the producing stage): it leaves nothing.
+      auto ignored = now;
+      s2.FeedInputs(random_batch(&ignored), /*commit=*/false);
+    }
+    std::map<std::pair<std::string, std::string>, int64_t> next = now;
+    const std::vector<Input> batch = random_batch(&next);
+    if (step % 7 == 0) s2.FeedInputs(batch, /*commit=*/false);  // replayed
     s2.FeedInputs(batch);
     now = next;
     std::map<std::string, int64_t> want;  // period -> max
