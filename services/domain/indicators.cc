@@ -680,7 +680,11 @@ void AddQualityIndicators(std::vector<IndicatorDef>* r) {
     }
   };
   r->push_back(std::move(coverage));
-  // The reports behind the unit-period: every unit kind.
+}
+
+// The reports behind the unit-period (SPEC §10's data-quality flags):
+// every unit kind.
+void AddReportIndicators(std::vector<IndicatorDef>* r) {
   r->push_back(Count(
       "reports_received", "reports_received",
       {"Reports received",
@@ -871,6 +875,7 @@ const std::vector<IndicatorDef>& Indicators() {
     AddTableIndicators(r);
     AddSeizureIndicators(r);
     AddQualityIndicators(r);
+    AddReportIndicators(r);
     AddReferenceIndicators(r);
     AddCommunityIndicators(r);
     return r;

@@ -3,6 +3,7 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/domain/reports.h"
@@ -48,6 +49,32 @@ SubjectState::Event* NewEvent(const v1::AgencyReport& r,
   return e;
 }
 
+// The first 16 bytes of the SHA-256 of the report as sent (without
+// intake's received_at): enough to tell two bodies of one report id apart,
+// at a quarter of the hex digest's size in every subject's state.
+std::string BodyDigest(const v1::AgencyReport& r) {
+  return absl::HexStringToBytes(privacy::Sha256Hex(SenderBytes(r)))
+      .substr(0, 16);
+}
+
+// A report whose id (`id`) was applied before: the same report again, or a
+// conflicting one (kept once); whether the state changed.
+bool ApplyAgain(const v1::AgencyReport& r, const std::string& id,
+                SubjectState* s, ReportEffect* effect) {
+  // The first body in log order counts. Compared as sent: intake stamps
+  // received_at on every attempt, so a retry that landed twice is the
+  // same report (as the reconciler's REPORT_CONFLICT judges it).
+  auto first = s->report_sha256().find(id);
+  if (first == s->report_sha256().end() || first->second == BodyDigest(r)) {
+    *effect = ReportEffect::kDuplicate;
+    return false;
+  }
+  *effect = ReportEffect::kConflict;
+  if (s->conflicting().count(id) > 0) return false;  // known already
+  (*s->mutable_conflicting())[id] = true;
+  return true;
+}
+
 }  // namespace
 
 bool ApplyReport(const v1::AgencyReport& r, SubjectState* s,
@@ -55,21 +82,7 @@ bool ApplyReport(const v1::AgencyReport& r, SubjectState* s,
   ReportEffect ignored;
   if (effect == nullptr) effect = &ignored;
   const std::string id = PairKey(r.reporter(), r.report_id());
-  if (s->reports().count(id) > 0) {
-    // The first body in log order counts. Compared as sent: intake stamps
-    // received_at on every attempt, so a retry that landed twice is the
-    // same report (as the reconciler's REPORT_CONFLICT judges it).
-    auto first = s->report_sha256().find(id);
-    if (first == s->report_sha256().end() ||
-        first->second == privacy::Sha256Hex(SenderBytes(r))) {
-      *effect = ReportEffect::kDuplicate;
-      return false;
-    }
-    *effect = ReportEffect::kConflict;
-    if (s->conflicting().count(id) > 0) return false;  // known already
-    (*s->mutable_conflicting())[id] = true;
-    return true;
-  }
+  if (s->reports().count(id) > 0) return ApplyAgain(r, id, s, effect);
   *effect = ReportEffect::kApplied;
   const int64_t at = r.occurred_at().seconds();
   const int64_t received = r.received_at().seconds();
@@ -137,7 +150,7 @@ bool ApplyReport(const v1::AgencyReport& r, SubjectState* s,
       return false;
   }
   (*s->mutable_reports())[id] = true;
-  (*s->mutable_report_sha256())[id] = privacy::Sha256Hex(SenderBytes(r));
+  (*s->mutable_report_sha256())[id] = BodyDigest(r);
   return true;
 }
 
