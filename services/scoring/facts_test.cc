@@ -1219,6 +1219,7 @@ TEST(DataQualityTest, ReportsReceivedAndTheLatestInAnyOrder) {
   int orders = 0;
   do {
     std::vector<v1::AgencyReport> in;
+    in.reserve(order.size());
     for (int i : order) in.push_back(reports[static_cast<size_t>(i)]);
     const auto c = Contribs(Apply(in));
     const std::string why = ::testing::PrintToString(order);

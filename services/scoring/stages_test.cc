@@ -1865,8 +1865,9 @@ TEST(LastReceivedAtTest, EqualsTheMaximumThroughRandomChangesAndReplays) {
   int checked = 0;
   const auto random_batch = [&](auto* next) {
     std::vector<Input> batch;
+    batch.reserve(3);
     for (int i = 0; i < 3; ++i) {
-      const std::string q = quarters[rng() % quarters.size()];
+      const std::string& q = quarters[rng() % quarters.size()];
       const std::string m = StrCat("m", rng() % 6);
       // Ties on purpose (a small range), and 0: the member leaves.
       const int64_t t = static_cast<int64_t>(rng() % 8) * 1000;
