@@ -108,5 +108,32 @@ TEST_F(OrgTableTest, ABatchAppliedAgainAfterAFailedCommitIsRecorded) {
   EXPECT_FALSE(table_->MayDesignate("ORG-1", "DEA"));
 }
 
+// SPEC §11: the agency of each budget line, the line with the latest
+// occurred_at counting (log order on a tie); kept across restarts.
+TEST_F(OrgTableTest, BudgetLinesKeepTheAgencyOfTheLatestLine) {
+  auto line = [&](const std::string& id, const std::string& agency,
+                  int64_t at) {
+    v1::AgencyReport r;
+    r.set_report_id("L-" + std::to_string(next_offset_));
+    r.set_reporter("HAC");
+    r.mutable_occurred_at()->set_seconds(at);
+    r.mutable_budget_line()->set_line_id(id);
+    r.mutable_budget_line()->set_agency(agency);
+    return Record(r.SerializeAsString(), agency);
+  };
+  EXPECT_FALSE(table_->LineAgency("L-1").has_value());
+  ApplyAndCommit({line("L-1", "DEA", 200), line("L-1", "FBI", 100),
+                  line("L-2", "ATF", 50), line("L-2", "HSI", 50)});
+  EXPECT_EQ(table_->LineAgency("L-1"), "DEA");  // FBI's is older
+  EXPECT_EQ(table_->LineAgency("L-2"), "HSI");  // a tie: the later one
+  ApplyAndCommit({line("L-1", "CBP", 300)});
+  table_ = Load();
+  EXPECT_EQ(table_->LineAgency("L-1"), "CBP");
+  EXPECT_EQ(table_->LineAgency("L-2"), "HSI");
+  EXPECT_FALSE(table_->LineAgency("L-3").has_value());
+  // Lines are not designations.
+  EXPECT_TRUE(table_->MayDesignate("L-1", "DEA"));
+}
+
 }  // namespace
 }  // namespace fruition::intake
