@@ -247,6 +247,48 @@ TEST_F(AccountabilityIntegrationTest,
   EXPECT_EQ(
       Send(address, "DEA", Answer("dea-answers-line", line_key)).code_name(),
       "OK");
+  // The same through fruitctl, as the token's principal: DEA answers its
+  // line's condition (exit 0), FBI is not allowed (exit 3, the field named),
+  // DEA may not decide (exit 3), HAC sets a line with two criteria.
+  const std::string fruitctl = StrCat(
+      testing::Runfile("tools/fruitctl/fruitctl"), " --server ", address, " ");
+  std::string out;
+  EXPECT_EQ(testing::RunShell(
+                StrCat(fruitctl, "respond --token ", Token("DEA"),
+                       " --reporter DEA --report-id ", nonce_,
+                       "-cli-dea --condition ", line_key,
+                       " --explanation 'Caseload moved to couriers.' 2>&1"),
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(testing::RunShell(
+                StrCat(fruitctl, "respond --token ", Token("FBI"),
+                       " --reporter FBI --report-id ", nonce_,
+                       "-cli-fbi --condition ", gap, " --explanation x 2>&1"),
+                &out),
+            3)
+      << out;
+  EXPECT_NE(out.find("PERMISSION_DENIED"), std::string::npos) << out;
+  EXPECT_NE(out.find("agency_response.condition_key"), std::string::npos)
+      << out;
+  EXPECT_EQ(testing::RunShell(StrCat(fruitctl, "decide --token ", Token("DEA"),
+                                     " --reporter DEA --report-id ", nonce_,
+                                     "-cli-dea-decides --condition ", gap,
+                                     " --decision accepted 2>&1"),
+                              &out),
+            3)
+      << out;
+  EXPECT_EQ(testing::RunShell(
+                StrCat(fruitctl, "budget set --token ", Token("HAC"),
+                       " --reporter HAC --report-id ", nonce_,
+                       "-cli-line --line-id ", LineId(),
+                       "-2 --agency DEA --fiscal-year FY2016 --amount-usd "
+                       "1000000 --purpose 'Treatment referrals' --criterion "
+                       "'lnf_share AT_MOST 0.30' --criterion "
+                       "'link_substantiation_rate AT_LEAST 0.5' 2>&1"),
+                &out),
+            0)
+      << out;
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
@@ -265,6 +307,8 @@ TEST_F(AccountabilityIntegrationTest,
       {nonce_ + "-hac-decides", {topics::kReference, gap}},
       {nonce_ + "-hac-line", {topics::kReference, "DEA"}},
       {nonce_ + "-dea-answers-line", {topics::kReference, line_key}},
+      {nonce_ + "-cli-dea", {topics::kReference, line_key}},
+      {nonce_ + "-cli-line", {topics::kReference, "DEA"}},
   };
   const std::map<std::string, Record> ours = OurRecords();
   std::set<std::string> got_ids, want_ids;
@@ -281,7 +325,12 @@ TEST_F(AccountabilityIntegrationTest,
     v1::AgencyReport produced;
     ASSERT_TRUE(produced.ParseFromString(it->second.value)) << id;
     EXPECT_TRUE(produced.has_received_at()) << id;
-    if (produced.has_agency_response()) {
+    if (produced.has_budget_line() && id == nonce_ + "-cli-line") {
+      EXPECT_EQ(produced.budget_line().criteria_size(), 2);
+      EXPECT_EQ(produced.budget_line().criteria(1).op(),
+                v1::CRITERION_OP_AT_LEAST);
+    }
+    if (produced.has_agency_response() && id != nonce_ + "-cli-dea") {
       // The record carries the text (the gateway shows it to the agency
       // and overseers); the log never does.
       EXPECT_EQ(produced.agency_response().explanation(), kExplanation);
