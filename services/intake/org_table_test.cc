@@ -80,8 +80,18 @@ TEST_F(OrgTableTest, OtherBodiesAndUnreadableRecordsChangeNothing) {
   v1::AgencyReport target;
   target.set_reporter("DEA");
   target.mutable_performance_target()->set_agency("DEA");
+  // SPEC §11 answers and decisions (keyed by condition_key) own nothing.
+  v1::AgencyReport answer;
+  answer.set_reporter("DEA");
+  answer.mutable_agency_response()->set_condition_key(
+      "LINK_UNSUBSTANTIATED/claim/ORG-1");
+  v1::AgencyReport decision;
+  decision.set_reporter("HAC");
+  decision.mutable_oversight_decision()->set_condition_key("ORG-1");
   ApplyAndCommit({Record("\xff\xff not a report", "ORG-1"),
                   Record(target.SerializeAsString(), "DEA"),
+                  Record(answer.SerializeAsString(), "ORG-1"),
+                  Record(decision.SerializeAsString(), "ORG-1"),
                   Designation("ORG-1", "HSI")});
   EXPECT_TRUE(table_->MayDesignate("ORG-1", "HSI"));
   EXPECT_FALSE(table_->MayDesignate("ORG-1", "DEA"));
