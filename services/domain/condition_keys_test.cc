@@ -10,8 +10,8 @@ using Scope = ConditionRef::Scope;
 // Every format event_conditions.cc writes parses to what it names.
 TEST(ConditionKeysTest, ParsesEveryFormat) {
   std::string why;
-  auto ref = ParseConditionKey("FRUITION_GAP/agency:DEA/FY2016/restricted",
-                               &why);
+  auto ref =
+      ParseConditionKey("FRUITION_GAP/agency:DEA/FY2016/restricted", &why);
   ASSERT_TRUE(ref) << why;
   EXPECT_EQ(ref->type, "FRUITION_GAP");
   EXPECT_EQ(ref->scope, Scope::kUnit);

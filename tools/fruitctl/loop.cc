@@ -119,7 +119,7 @@ absl::StatusOr<v1::AgencyReport> BuildBudgetLine(
   const std::string& text = *amount_text;
   char* end = nullptr;
   errno = 0;
-  const long long amount = std::strtoll(text.c_str(), &end, 10);
+  const int64_t amount = std::strtoll(text.c_str(), &end, 10);
   if (end == text.c_str() || *end != '\0' || errno == ERANGE ||
       !std::isdigit(static_cast<unsigned char>(text[0]))) {
     return FlagError("amount-usd",

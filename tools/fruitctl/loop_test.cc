@@ -158,8 +158,8 @@ TEST_F(LoopTest, BudgetSetTakesEveryCriterionInOrder) {
                  "--agency=DEA", "--fiscal-year=FY2016",
                  "--amount-usd=2400000000", "--purpose=Cartel enforcement",
                  "--criterion", "lnf_share AT_MOST 0.30",
-                 "--criterion=target_ratio:PERFORMANCE_MEASURE_ARRESTS "
-                 "at_least 1",
+                 std::string("--criterion=target_ratio:") +
+                     "PERFORMANCE_MEASURE_ARRESTS at_least 1",
                  "--criterion", "mean_desert >= 40.5"}),
             0)
       << err_.str();
