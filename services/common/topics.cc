@@ -13,10 +13,14 @@ const std::vector<Topic>& Catalogue() {
        "subject_pid, else case_id",
        {kIntake},
        {kIntake, kEvidence, kScoring, kReconciler}},
+      // The gateway reads it for the accountability loop (SPEC §11): every
+      // event view shows its condition's latest response and decision,
+      // which intake writes here (keyed by condition_key), and budget lines
+      // (keyed by agency).
       {kReference,
-       "org_id, agency or area_id",
+       "org_id, agency, area_id or condition_key",
        {kIntake},
-       {kIntake, kEvidence, kScoring, kReconciler}},
+       {kIntake, kEvidence, kScoring, kReconciler, kGateway}},
       {kLinkAssessments, "subject_pid", {kEvidence}, {kScoring, kReconciler}},
       {kScores, "unit", {kScoring}, {kReconciler, kGateway}},
       {kScoringContributions, "unit", {kScoring}, {kScoring}},

@@ -92,7 +92,8 @@ TEST(TopicsTest, EachServiceHasTheTopicsItReadsOrWrites) {
                "fruition.scores.public.v1", "fruition.oversight.public.v1",
                "fruition.oversight.restricted.v1", "fruition.audit.v1"}));
   EXPECT_EQ(Names(TopicsOf(kGateway)),
-            (V{"fruition.scores.v1", "fruition.scores.public.v1",
+            (V{"fruition.reference.v1", "fruition.scores.v1",
+               "fruition.scores.public.v1",
                "fruition.oversight.public.v1",
                "fruition.oversight.restricted.v1", "fruition.audit.v1"}));
 }
@@ -135,7 +136,9 @@ std::set<std::string> TopicsWith(std::string_view principal,
 }
 
 // The rules: intake writes reports and reference; the gateway only
-// reads scores and oversight topics (and writes the audit trail); nobody
+// reads scores, oversight topics and reference (SPEC §11: the responses,
+// decisions and budget lines it shows beside events; no sealed text is
+// ever on it) and writes the audit trail; nobody
 // but evidence writes link assessments, and the internet-facing gateway
 // reads neither reports (sealed evidence text) nor link assessments.
 TEST(AclsTest, EachServiceWritesOnlyItsOutputsAndReadsOnlyItsInputs) {
@@ -145,7 +148,8 @@ TEST(AclsTest, EachServiceWritesOnlyItsOutputsAndReadsOnlyItsInputs) {
       (S{"fruition.reports.v1", "fruition.reference.v1", "fruition.audit.v1"}));
   EXPECT_EQ(TopicsWith(kGateway, "Write"), (S{"fruition.audit.v1"}));
   EXPECT_EQ(TopicsWith(kGateway, "Read"),
-            (S{"fruition.scores.v1", "fruition.scores.public.v1",
+            (S{"fruition.reference.v1", "fruition.scores.v1",
+               "fruition.scores.public.v1",
                "fruition.oversight.public.v1",
                "fruition.oversight.restricted.v1", "fruition.audit.v1"}));
   EXPECT_EQ(TopicsWith(kEvidence, "Write"),

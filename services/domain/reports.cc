@@ -79,6 +79,15 @@ std::vector<BodySpec> MakeBodies() {
      "", "agency", "", "", "", "agency"},
     {AgencyReport::kCommunityIndicator, "community_indicator", kRef, false, {},
      "", "", "", "", "area_id", "area_id"},
+    // SPEC §11: small, read whole by the services that show or judge them.
+    // No unit fields: a response, decision or budget line counts in no
+    // case-level tally.
+    {AgencyReport::kAgencyResponse, "agency_response", kRef, false, {},
+     "", "", "", "", "", "condition_key"},
+    {AgencyReport::kOversightDecision, "oversight_decision", kRef, false, {},
+     "", "", "", "", "", "condition_key"},
+    {AgencyReport::kBudgetLine, "budget_line", kRef, false, {},
+     "", "", "", "", "", "agency"},
   };
   // clang-format on
 }

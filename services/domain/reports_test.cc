@@ -75,7 +75,9 @@ TEST(BodyTable, ReferenceBodiesHaveAKeyAndNoCase) {
   }
   EXPECT_EQ(reference, (std::set<std::string_view>{
                            "org_designated", "org_outcome",
-                           "performance_target", "community_indicator"}));
+                           "performance_target", "community_indicator",
+                           "agency_response", "oversight_decision",
+                           "budget_line"}));
 }
 
 // A report whose body is `spec`'s, with every string field set to its

@@ -2,11 +2,14 @@
 
 #include <google/protobuf/unknown_field_set.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <vector>
 
 #include "services/common/strings.h"
+#include "services/domain/condition_keys.h"
+#include "services/domain/indicators.h"
 #include "services/domain/reports.h"
 
 namespace fruition::domain {
@@ -64,6 +67,22 @@ class Checker {
     return IsValidUtf8(value) || Fail(field, "not valid UTF-8");
   }
 
+  // Free text of at most `max_chars` characters; when required, not blank.
+  // Messages never echo the text (it may be restricted: SPEC §11).
+  bool BoundedText(const std::string& value, const std::string& field,
+                   size_t max_chars, bool required) {
+    if (!IsValidUtf8(value)) return Fail(field, "not valid UTF-8");
+    if (required &&
+        value.find_first_not_of(" \t\n\r\f\v") == std::string::npos) {
+      return Fail(field, value.empty() ? "required" : "required (blank)");
+    }
+    if (const size_t n = Utf8Length(value); n > max_chars) {
+      return Fail(field,
+                  StrCat(n, " characters, over the limit of ", max_chars));
+    }
+    return true;
+  }
+
   // An enum: a known value; not the zero (*_UNSPECIFIED) value if required.
   bool Enum(int value, bool (*is_valid)(int), const std::string& field,
             const std::string& type_name, bool required = true) {
@@ -119,14 +138,15 @@ class Checker {
   }
 
   const std::optional<Rejection>& error() const { return rejection_; }
+  const Sender& sender() const { return sender_; }
 
- private:
   static size_t Utf8Length(std::string_view s) {
     size_t n = 0;
     for (unsigned char c : s) n += (c & 0xC0) != 0x80;
     return n;
   }
 
+ private:
   const int64_t now_;
   const Sender& sender_;
   std::optional<Rejection> rejection_;
@@ -331,6 +351,134 @@ bool CheckCommunityIndicator(Checker& c, const AgencyReport& r) {
   return true;
 }
 
+// A condition key (SPEC §6) a response or decision refers to: required, at
+// most kMaxConditionKeyChars, no control characters, in a known format.
+std::optional<ConditionRef> ConditionKey(Checker& c, const std::string& key,
+                                         const std::string& field) {
+  if (key.empty()) {
+    c.Fail(field, "required");
+    return std::nullopt;
+  }
+  if (!IsValidUtf8(key)) {
+    c.Fail(field, "not valid UTF-8");
+    return std::nullopt;
+  }
+  if (Checker::Utf8Length(key) > kMaxConditionKeyChars) {
+    c.Fail(field, StrCat("longer than ", kMaxConditionKeyChars, " characters"));
+    return std::nullopt;
+  }
+  for (unsigned char ch : key) {
+    if (ch < 0x20 || ch == 0x7F) {
+      c.Fail(field, "contains a control character");
+      return std::nullopt;
+    }
+  }
+  std::string why;
+  std::optional<ConditionRef> ref = ParseConditionKey(key, &why);
+  if (!ref) c.Fail(field, why);
+  return ref;
+}
+
+// SPEC §11: an agency answers only a condition about itself. Decided here
+// where the key names the agency (a unit or a report); a claim's or budget
+// line's owner is intake's to look up (intake.cc), a subject condition's is
+// judged downstream against its event's unit.
+bool CheckAgencyResponse(Checker& c, const AgencyReport& r) {
+  const auto& b = r.agency_response();
+  const std::string field = "agency_response.condition_key";
+  const std::optional<ConditionRef> ref =
+      ConditionKey(c, b.condition_key(), field);
+  if (!ref ||
+      !c.BoundedText(b.explanation(), "agency_response.explanation",
+                     kMaxExplanationChars, true) ||
+      !c.BoundedText(b.corrective_action(), "agency_response.corrective_action",
+                     kMaxCorrectiveActionChars, false)) {
+    return false;
+  }
+  if (AnswerableFromKey(*ref, c.sender().code) == Answerable::kNo) {
+    return c.Fail(field,
+                  StrCat("the condition is about ",
+                         ref->scope == ConditionRef::Scope::kReport
+                             ? StrCat("a report of '", ref->reporter, "'")
+                             : StrCat("unit '", ref->unit, "'"),
+                         ", not '", c.sender().code,
+                         "': an agency answers only conditions about itself"),
+                  absl::StatusCode::kPermissionDenied);
+  }
+  return true;
+}
+
+bool CheckOversightDecision(Checker& c, const AgencyReport& r) {
+  const auto& b = r.oversight_decision();
+  return ConditionKey(c, b.condition_key(), "oversight_decision.condition_key")
+             .has_value() &&
+         c.Enum(b.decision(), v1::Decision_IsValid,
+                "oversight_decision.decision", "DECISION") &&
+         c.BoundedText(b.note(), "oversight_decision.note",
+                       kMaxExplanationChars, false);
+}
+
+// A criterion's indicator: in the catalogue (a family member among the
+// members it lists, when it lists them), and computed for agency units,
+// whose scorecard judges the line.
+bool CriterionIndicator(Checker& c, const std::string& name,
+                        const std::string& field) {
+  if (!c.Id(name, field, true)) return false;
+  const IndicatorDef* def = FindIndicator(name);
+  if (def == nullptr) {
+    return c.Fail(field, StrCat("'", name,
+                                "' is not an indicator name (snake_case, as "
+                                "in the indicator catalogue, e.g. lnf_share)"));
+  }
+  const bool family = !def->name.empty() && def->name.back() == ':';
+  if (family && !def->member_labels.empty() &&
+      def->member_labels.count(name.substr(def->name.size())) == 0) {
+    return c.Fail(field, StrCat("'", name, "' is not a member of ",
+                                def->name.substr(0, def->name.size() - 1)));
+  }
+  if (std::find(def->unit_kinds.begin(), def->unit_kinds.end(), "agency") ==
+      def->unit_kinds.end()) {
+    return c.Fail(field, StrCat("'", name,
+                                "' is not computed for agencies, so a budget "
+                                "line could never meet it"));
+  }
+  return true;
+}
+
+bool CheckBudgetLine(Checker& c, const AgencyReport& r) {
+  const auto& b = r.budget_line();
+  if (!c.Id(b.line_id(), "budget_line.line_id", true) ||
+      !c.Id(b.agency(), "budget_line.agency", true) ||
+      !FiscalYear(c, b.fiscal_year(), "budget_line.fiscal_year")) {
+    return false;
+  }
+  if (b.amount_usd() < 0 || b.amount_usd() > kMaxBudgetUsd) {
+    return c.Fail("budget_line.amount_usd",
+                  StrCat(b.amount_usd(), " is outside 0..", kMaxBudgetUsd,
+                         " (whole US dollars)"));
+  }
+  if (!c.BoundedText(b.purpose(), "budget_line.purpose", kMaxPurposeChars,
+                     true)) {
+    return false;
+  }
+  if (b.criteria_size() > kMaxBudgetCriteria) {
+    return c.Fail("budget_line.criteria",
+                  StrCat("more than ", kMaxBudgetCriteria, " criteria"));
+  }
+  for (int i = 0; i < b.criteria_size(); ++i) {
+    const v1::BudgetCriterion& k = b.criteria(i);
+    const std::string at = StrCat("budget_line.criteria[", i, "]");
+    if (!CriterionIndicator(c, k.indicator(), at + ".indicator") ||
+        !c.Enum(k.op(), v1::CriterionOp_IsValid, at + ".op", "CRITERION_OP")) {
+      return false;
+    }
+    if (!std::isfinite(k.value())) {
+      return c.Fail(at + ".value", "must be a finite number");
+    }
+  }
+  return true;
+}
+
 // The body's own rules, one function per body. A body added to the proto
 // without a case here is refused as "unknown body", never passed unchecked.
 bool CheckBody(Checker& c, const AgencyReport& r) {
@@ -361,6 +509,12 @@ bool CheckBody(Checker& c, const AgencyReport& r) {
       return CheckPerformanceTarget(c, r);
     case AgencyReport::kCommunityIndicator:
       return CheckCommunityIndicator(c, r);
+    case AgencyReport::kAgencyResponse:
+      return CheckAgencyResponse(c, r);
+    case AgencyReport::kOversightDecision:
+      return CheckOversightDecision(c, r);
+    case AgencyReport::kBudgetLine:
+      return CheckBudgetLine(c, r);
     case AgencyReport::BODY_NOT_SET:
       return c.Fail("body", "required");
   }

@@ -25,10 +25,18 @@ inline constexpr int kMaxEvidenceItems = 256;       // per claim / addition
 // Per claim in all, its own and every EvidenceAdded's, in log order: the
 // evidence service ignores (and counts) the items beyond it.
 inline constexpr int kMaxEvidencePerClaim = 1024;
-inline constexpr int kMaxRepeated = 256;            // statutes, criteria...
+inline constexpr int kMaxRepeated = 256;  // statutes, criteria...
 inline constexpr int64_t kMaxFutureSeconds = int64_t{24} * 3600;
 inline constexpr uint32_t kMaxSentenceMonths = 1200;  // 100 years
 inline constexpr uint32_t kMaxHops = 64;
+// SPEC §11 bodies: agency_response.explanation (and oversight_decision.note),
+// agency_response.corrective_action, budget_line.purpose, in characters;
+// budget_line.amount_usd in whole dollars; criteria per line.
+inline constexpr size_t kMaxExplanationChars = 4000;
+inline constexpr size_t kMaxCorrectiveActionChars = 1000;
+inline constexpr size_t kMaxPurposeChars = 1000;
+inline constexpr int64_t kMaxBudgetUsd = int64_t{1000000000000};
+inline constexpr int kMaxBudgetCriteria = 64;
 
 // Why a report was refused: a gRPC status code, the field path in proto
 // (snake_case) names, e.g. "link_claim.evidence[3].kind", and a sentence for
@@ -57,8 +65,11 @@ struct Sender {
 // org_designated only if it designates (PERMISSION_DENIED); no unknown
 // fields; no received_at (intake's to set); then every field rule
 // (INVALID_ARGUMENT), where an `agency` field that is neither the sender nor
-// in its acts_for is PERMISSION_DENIED naming it (`arrest.agency`). Returns
-// nullopt when the report is acceptable.
+// in its acts_for is PERMISSION_DENIED naming it (`arrest.agency`), and an
+// agency_response whose condition key names another agency's unit or report
+// is PERMISSION_DENIED naming `agency_response.condition_key` (SPEC §11; a
+// claim's or budget line's owner is not in the key: intake looks it up).
+// Returns nullopt when the report is acceptable.
 std::optional<Rejection> Validate(const v1::AgencyReport& report,
                                   const Sender& sender, int64_t now_seconds);
 

@@ -699,6 +699,56 @@ TEST_F(ProcessorTest, RedeliveryAndExactDuplicatesChangeNothing) {
 // ---------------------------------------------------------------------------
 // 4. Late evidence upgrades a claim.
 
+// SPEC §11 bodies on the reference topic are not designations: each is
+// ignored (counted), writes nothing, and the claim's assessment is the one
+// of a run without them.
+TEST_F(ProcessorTest, AccountabilityBodiesOnTheReferenceTopicAreIgnored) {
+  const int64_t t = kBase;
+  const auto designation = Designated("DEA", "R-ORG-1", "ORG-A",
+                                      v1::TIER_PTO_REGIONAL, t - 100 * kDay);
+  const auto claim =
+      Claim("DEA", "R-CL-1", "CL-1", "pid-1", "ORG-A", 1, t,
+            {Ev("EV-1", v1::EVIDENCE_KIND_WIRETAP_INTERCEPT, "S1", t - kDay),
+             Ev("EV-2", v1::EVIDENCE_KIND_SURVEILLANCE, "S2", t - kDay)});
+  v1::AgencyReport answer;
+  answer.set_reporter("DEA");
+  answer.set_report_id("R-ANS-1");
+  answer.mutable_agency_response()->set_condition_key(
+      "LINK_UNSUBSTANTIATED/claim/CL-1");
+  answer.mutable_agency_response()->set_explanation("Wiretap pending.");
+  v1::AgencyReport decision;
+  decision.set_reporter("HAC");
+  decision.set_report_id("R-DEC-1");
+  decision.mutable_oversight_decision()->set_condition_key(
+      "LINK_UNSUBSTANTIATED/claim/CL-1");
+  decision.mutable_oversight_decision()->set_decision(v1::DECISION_REJECTED);
+  v1::AgencyReport line;
+  line.set_reporter("HAC");
+  line.set_report_id("R-LINE-1");
+  line.mutable_budget_line()->set_line_id("L-1");
+  line.mutable_budget_line()->set_agency("DEA");
+  auto run = [&](bool with_loop) {
+    std::vector<kafka::Record> records = {
+        Rec(kReference, 0, 0, (t - 100 * kDay) * 1000, designation)};
+    if (with_loop) {
+      int64_t offset = 1;
+      for (const auto* r : {&answer, &decision, &line}) {
+        records.push_back(Rec(kReference, 0, offset++, t * 1000, *r));
+      }
+    }
+    records.push_back(Rec(kReports, 2, 0, t * 1000, claim));
+    auto store = OpenFresh();
+    EXPECT_NE(store, nullptr);
+    auto result = ApplyAndCommit(store.get(), processor_, records);
+    EXPECT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->ignored, with_loop ? 3 : 0);
+    EXPECT_EQ(result->applied, 2);
+    EXPECT_THAT(result->emit, SizeIs(1));
+    return result->emit.empty() ? v1::LinkAssessment() : result->emit[0];
+  };
+  EXPECT_TRUE(SameMessage(run(true), run(false)));
+}
+
 TEST_F(ProcessorTest, EvidenceAddedLaterUpgradesTheAssessment) {
   const int64_t t = kBase;
   auto store = OpenFresh();

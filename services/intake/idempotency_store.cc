@@ -16,6 +16,7 @@ using store::FromRocksDb;
 
 constexpr char kIndexCf[] = "index";
 constexpr char kOffsetsCf[] = "offsets";
+constexpr char kClaimsCf[] = "claims";
 
 std::string OffsetKey(const std::string& topic, int32_t partition) {
   return StrCat(topic, '\0', partition);
@@ -56,6 +57,7 @@ absl::StatusOr<std::unique_ptr<IdempotencyStore>> IdempotencyStore::Open(
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {kIndexCf, index_options},
       {kOffsetsCf, rocksdb::ColumnFamilyOptions()},
+      {kClaimsCf, rocksdb::ColumnFamilyOptions()},
   };
   std::unique_ptr<IdempotencyStore> store(new IdempotencyStore());
   rocksdb::DB* db = nullptr;
@@ -65,6 +67,7 @@ absl::StatusOr<std::unique_ptr<IdempotencyStore>> IdempotencyStore::Open(
   store->db_.reset(db);
   store->index_ = store->handles_[1];
   store->offsets_ = store->handles_[2];
+  store->claims_ = store->handles_[3];
   return store;
 }
 
@@ -130,6 +133,10 @@ absl::Status IdempotencyStore::RecordWritten(
   for (const IndexEntry& e : entries) {
     batch.Put(index_, Key(e.reporter, e.report_id), Encode(e))
         .PermitUncheckedError();
+    if (!e.claim_id.empty()) {
+      batch.Put(claims_, Key(e.claim_id, e.reporter), "")
+          .PermitUncheckedError();
+    }
     int64_t& offset =
         highest.try_emplace({e.topic, e.partition}, -1).first->second;
     offset = std::max(offset, e.offset);
@@ -142,6 +149,20 @@ absl::Status IdempotencyStore::RecordWritten(
   }
   return FromRocksDb(db_->Write(rocksdb::WriteOptions(), &batch),
                      "idempotency index write");
+}
+
+absl::StatusOr<std::vector<std::string>> IdempotencyStore::ClaimReporters(
+    const std::string& claim_id) {
+  std::vector<std::string> out;
+  const std::string prefix = claim_id + '\0';
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), claims_));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    out.push_back(it->key().ToString().substr(prefix.size()));
+  }
+  if (!it->status().ok()) return FromRocksDb(it->status(), "claims scan");
+  return out;
 }
 
 absl::StatusOr<OffsetMap> IdempotencyStore::AckedOffsets() {

@@ -11,6 +11,11 @@
 // what was not acknowledged is answered "duplicate" instead of being
 // written twice.
 //
+// Beside the index it keeps who reported each link claim it recorded
+// (claim_id -> reporters), the one case-level fact intake needs later: an
+// agency may answer a claim's conditions only if it made the claim
+// (SPEC §11).
+//
 // Raw subject identifiers never reach this store: digests are computed over
 // the pseudonymized report.
 //
@@ -44,6 +49,10 @@ struct IndexEntry {
   std::string topic;
   int32_t partition = -1;
   int64_t offset = -1;
+  // A link_claim's claim_id ("" for other bodies): recorded as claimed by
+  // `reporter`, so that intake can tell who may answer the claim's
+  // conditions (SPEC §11; ClaimReporters).
+  std::string claim_id;
 };
 
 // (topic, partition) -> highest offset this instance saw acknowledged.
@@ -75,6 +84,13 @@ class IdempotencyStore {
   // offset to the highest among them, in one atomic write.
   absl::Status RecordWritten(const std::vector<IndexEntry>& entries);
 
+  // The reporters of the link claims with `claim_id` this store recorded
+  // (sorted; empty when it recorded none: claims accepted by another
+  // replica, or before this store existed, are not in it). Errors are
+  // RocksDB's: unknown is not "nobody's".
+  absl::StatusOr<std::vector<std::string>> ClaimReporters(
+      const std::string& claim_id);
+
   absl::StatusOr<OffsetMap> AckedOffsets();
   // Raises acknowledged offsets to at least the given values.
   absl::Status RaiseAckedOffsets(const OffsetMap& offsets);
@@ -85,6 +101,7 @@ class IdempotencyStore {
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* index_ = nullptr;
   rocksdb::ColumnFamilyHandle* offsets_ = nullptr;
+  rocksdb::ColumnFamilyHandle* claims_ = nullptr;  // claim_id NUL reporter
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };
 

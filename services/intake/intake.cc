@@ -11,6 +11,7 @@
 #include "services/common/log/log.h"
 #include "services/common/privacy/sealed_report.h"
 #include "services/common/strings.h"
+#include "services/domain/condition_keys.h"
 #include "services/intake/route.h"
 #include "services/intake/validate.h"
 
@@ -128,14 +129,15 @@ struct Intake::Batch {
 Intake::Intake(kafka::Producer* producer, IdempotencyStore* store,
                const privacy::Pseudonymizer* pseudonymizer,
                const privacy::SealedBox* sealed, IntakeMetrics* metrics,
-               Clock clock, MayDesignate may_designate)
+               Clock clock, MayDesignate may_designate, LineAgency line_agency)
     : producer_(producer),
       store_(store),
       pseudonymizer_(pseudonymizer),
       sealed_(sealed),
       metrics_(metrics),
       clock_(clock ? std::move(clock) : Clock(WallSeconds)),
-      may_designate_(std::move(may_designate)) {
+      may_designate_(std::move(may_designate)),
+      line_agency_(std::move(line_agency)) {
   committer_ = std::thread([this] { CommitLoop(); });
 }
 
@@ -319,6 +321,13 @@ bool Intake::Prepare(const auth::Principal& caller, Batch* batch, int i,
                              "only that reporter may designate or revoke it")));
     return false;
   }
+  if (report.has_agency_response()) {
+    if (std::optional<v1::ReportResult> refused =
+            CheckAnswerer(report, caller)) {
+      Answer(batch, i, std::move(*refused));
+      return false;
+    }
+  }
   slot.pid = Pseudonymize(*pseudonymizer_, &report);
   Route route = RouteFor(report);
   slot.topic = route.topic;
@@ -342,6 +351,48 @@ bool Intake::Prepare(const auth::Principal& caller, Batch* batch, int i,
   slot.bytes = CanonicalBytes(report);
   slot.key = IdempotencyStore::Key(report.reporter(), report.report_id());
   return true;
+}
+
+std::optional<v1::ReportResult> Intake::CheckAnswerer(
+    const v1::AgencyReport& report, const auth::Principal& caller) const {
+  const std::string& key = report.agency_response().condition_key();
+  const std::optional<domain::ConditionRef> ref =
+      domain::ParseConditionKey(key, nullptr);  // validated: it parses
+  if (!ref) return std::nullopt;
+  // Not naming the owner keeps who made a claim or holds a line from
+  // being learned through refusals.
+  auto refuse = [&](const std::string& what) {
+    return MakeResult(report.report_id(), absl::StatusCode::kPermissionDenied,
+                      "agency_response.condition_key",
+                      StrCat("agency_response.condition_key: ", what,
+                             " is another agency's, not '", caller.code,
+                             "': an agency answers only conditions about "
+                             "itself"));
+  };
+  if (ref->scope == domain::ConditionRef::Scope::kClaim) {
+    auto reporters = store_->ClaimReporters(ref->id);
+    if (!reporters.ok()) {
+      log::Error("claim table unavailable",
+                 {{"error", std::string(reporters.status().message())}});
+      return MakeResult(report.report_id(), absl::StatusCode::kUnavailable, "",
+                        "claim table unavailable; retry with the same "
+                        "report_id");
+    }
+    // Claims intake has not recorded (another replica's, older than this
+    // store) are accepted and judged downstream against the event's unit.
+    if (!reporters->empty() && std::find(reporters->begin(), reporters->end(),
+                                         caller.code) == reporters->end()) {
+      return refuse(StrCat("the claim '", ref->id, "'"));
+    }
+  }
+  if (ref->scope == domain::ConditionRef::Scope::kBudgetLine &&
+      line_agency_ != nullptr) {
+    const std::optional<std::string> agency = line_agency_(ref->id);
+    if (agency.has_value() && *agency != caller.code) {
+      return refuse(StrCat("the budget line '", ref->id, "'"));
+    }
+  }
+  return std::nullopt;
 }
 
 void Intake::LookUpAndProduce(Batch* batch, const std::vector<int>& todo) {
@@ -458,10 +509,13 @@ void Intake::OnDelivery(Batch* batch, int i,
     Answer(batch, i, std::move(r));
     return;
   }
-  Commit(IndexEntry{slot.report->reporter(), slot.report->report_id(),
-                    std::move(slot.digest), std::string(slot.topic),
-                    delivery.partition, delivery.offset},
-         Acked{batch, i});
+  IndexEntry entry{slot.report->reporter(), slot.report->report_id(),
+                   std::move(slot.digest),  std::string(slot.topic),
+                   delivery.partition,      delivery.offset};
+  if (slot.report->has_link_claim()) {
+    entry.claim_id = slot.report->link_claim().claim_id();
+  }
+  Commit(std::move(entry), Acked{batch, i});
 }
 
 }  // namespace fruition::intake

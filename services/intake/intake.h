@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -71,14 +72,27 @@ class Intake {
   // org's owner, as far as intake has read; OrgTable::MayDesignate).
   using MayDesignate = std::function<bool(const std::string& org_id,
                                           const std::string& reporter)>;
+  // The agency of budget line `line_id` as far as intake has read it
+  // (OrgTable::LineAgency), nullopt when it has not.
+  using LineAgency =
+      std::function<std::optional<std::string>(const std::string& line_id)>;
 
   // All pointers must outlive the Intake. `metrics` may be null; without
-  // `may_designate` every designator may designate any org. `sealed` seals
-  // every evidence item's sealed_summary before it is produced.
+  // `may_designate` every designator may designate any org; without
+  // `line_agency` no budget line is known. `sealed` seals every evidence
+  // item's sealed_summary before it is produced.
+  //
+  // An agency_response (SPEC §11) about a claim is refused
+  // (PERMISSION_DENIED at `agency_response.condition_key`) when `store`
+  // recorded that claim and only from other reporters; about a budget line,
+  // when `line_agency` knows the line and it is another agency's. What
+  // intake has not seen it accepts: downstream counts an answer only from
+  // the agency of the condition's event unit.
   Intake(kafka::Producer* producer, IdempotencyStore* store,
          const privacy::Pseudonymizer* pseudonymizer,
          const privacy::SealedBox* sealed, IntakeMetrics* metrics,
-         Clock clock = nullptr, MayDesignate may_designate = nullptr);
+         Clock clock = nullptr, MayDesignate may_designate = nullptr,
+         LineAgency line_agency = nullptr);
   // Records and answers what is queued, then stops the committer. Flush the
   // producer first so that no delivery arrives afterwards.
   ~Intake();
@@ -115,6 +129,11 @@ class Intake {
   // Validates, pseudonymizes, routes, stamps and serializes slot `i`;
   // false if it was answered (rejected).
   bool Prepare(const auth::Principal& caller, Batch* batch, int i, int64_t now);
+  // For an agency_response about a claim or a budget line: the refusal
+  // when intake can see that the condition is another agency's (or
+  // UNAVAILABLE when it cannot read its claim table), else nullopt.
+  std::optional<v1::ReportResult> CheckAnswerer(
+      const v1::AgencyReport& report, const auth::Principal& caller) const;
   // Claims, looks up and produces the prepared slots `todo`.
   void LookUpAndProduce(Batch* batch, const std::vector<int>& todo);
   // Answers slot `i` and completes the batch after its last answer.
@@ -146,6 +165,7 @@ class Intake {
   IntakeMetrics* const metrics_;
   const Clock clock_;
   const MayDesignate may_designate_;
+  const LineAgency line_agency_;
 
   std::mutex mu_;
   absl::flat_hash_set<std::string> in_flight_;  // reporter NUL report_id

@@ -5,8 +5,11 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <sstream>
 
 #include "gtest/gtest.h"
+#include "services/common/log/log.h"
 #include "services/common/privacy/sealed_report.h"
 #include "services/common/topics.h"
 #include "services/intake/test_reports.h"
@@ -89,6 +92,12 @@ class IntakeTest : public ::testing::Test {
           std::lock_guard<std::mutex> lock(owners_mu_);
           auto it = owners_.find(org_id);
           return it == owners_.end() || it->second == reporter;
+        },
+        [this](const std::string& line_id) -> std::optional<std::string> {
+          std::lock_guard<std::mutex> lock(owners_mu_);
+          auto it = lines_.find(line_id);
+          if (it == lines_.end()) return std::nullopt;
+          return it->second;
         });
   }
 
@@ -153,6 +162,8 @@ class IntakeTest : public ::testing::Test {
   // The org owners intake has read (OrgTable's part): org_id -> owner.
   std::mutex owners_mu_;
   std::map<std::string, std::string> owners_;
+  // The budget lines intake has read: line_id -> agency.
+  std::map<std::string, std::string> lines_;
   prometheus::Registry registry_;
   IntakeMetrics metrics_{registry_};
   FakeProducer producer_;
@@ -447,6 +458,155 @@ TEST_F(IntakeTest, MetricsCountOutcomes) {
   EXPECT_EQ(accepted, 1);
   EXPECT_EQ(duplicate, 1);
   EXPECT_EQ(rejected, 1);
+}
+
+// ---------------------------------------------------------------------------
+// SPEC §11: who may answer a claim's or a budget line's condition, as far as
+// intake can see; where the answers go.
+
+const auth::Principal kDeaAgency{"DEA", auth::PrincipalKind::kAgency};
+const auth::Principal kFbiAgency{"FBI", auth::PrincipalKind::kAgency};
+
+v1::AgencyReport Answer(const std::string& id, const std::string& reporter,
+                        const std::string& key) {
+  v1::AgencyReport r =
+      intake::testing::ValidReport(v1::AgencyReport::kAgencyResponse, kNow);
+  r.set_report_id(id);
+  r.set_reporter(reporter);
+  r.mutable_agency_response()->set_condition_key(key);
+  return r;
+}
+
+TEST_F(IntakeTest, OnlyTheClaimsReporterAnswersItsConditionWhereIntakeSawIt) {
+  v1::AgencyReport claim =
+      intake::testing::ValidReport(v1::AgencyReport::kLinkClaim, kNow);
+  claim.mutable_link_claim()->set_claim_id("CL-00042");
+  ASSERT_EQ(SubmitSync(claim, kDeaAgency).code(), 0);
+  ASSERT_EQ(producer_.records().size(), 1u);
+  const std::string key = "LINK_UNSUBSTANTIATED/claim/CL-00042";
+
+  const v1::ReportResult fbi =
+      SubmitSync(Answer("A-1", "FBI", key), kFbiAgency);
+  EXPECT_EQ(fbi.code_name(), "PERMISSION_DENIED") << fbi.message();
+  EXPECT_EQ(fbi.field(), "agency_response.condition_key");
+  EXPECT_NE(fbi.message().find("agency_response.condition_key"),
+            std::string::npos);
+  // The claim's owner is not named in the refusal.
+  EXPECT_EQ(fbi.message().find("DEA"), std::string::npos) << fbi.message();
+  EXPECT_EQ(producer_.records().size(), 1u) << "nothing produced";
+
+  const v1::ReportResult dea =
+      SubmitSync(Answer("A-2", "DEA", key), kDeaAgency);
+  ASSERT_EQ(dea.code_name(), "OK") << dea.message();
+  ASSERT_EQ(producer_.records().size(), 2u);
+  EXPECT_EQ(producer_.records()[1].topic, topics::kReference);
+  EXPECT_EQ(producer_.records()[1].key, key);
+
+  // A claim intake never recorded (another replica's, or older than its
+  // store): accepted, judged downstream against the event's unit.
+  const v1::ReportResult unseen = SubmitSync(
+      Answer("A-3", "FBI", "LINK_UNSUBSTANTIATED/claim/CL-77777"), kFbiAgency);
+  EXPECT_EQ(unseen.code_name(), "OK") << unseen.message();
+}
+
+// Two agencies may use one claim_id: each answers (downstream tells the
+// events apart by their unit).
+TEST_F(IntakeTest, EveryReporterOfAClaimIdMayAnswer) {
+  for (const auth::Principal& caller : {kDeaAgency, kFbiAgency}) {
+    v1::AgencyReport claim =
+        intake::testing::ValidReport(v1::AgencyReport::kLinkClaim, kNow);
+    claim.set_reporter(caller.code);
+    ASSERT_EQ(SubmitSync(claim, caller).code(), 0);
+  }
+  for (const auth::Principal& caller : {kDeaAgency, kFbiAgency}) {
+    const v1::ReportResult r =
+        SubmitSync(Answer("A-" + caller.code, caller.code,
+                          "LINK_UNSUBSTANTIATED/claim/CL-00042"),
+                   caller);
+    EXPECT_EQ(r.code_name(), "OK") << caller.code << ": " << r.message();
+  }
+  const v1::ReportResult atf =
+      SubmitSync(Answer("A-ATF", "ATF", "LINK_UNSUBSTANTIATED/claim/CL-00042"),
+                 auth::Principal{"ATF", auth::PrincipalKind::kAgency});
+  EXPECT_EQ(atf.code_name(), "PERMISSION_DENIED") << atf.message();
+}
+
+// The claim table survives a restart (it is in the store beside the index).
+TEST_F(IntakeTest, ClaimOwnersAreKeptInTheStore) {
+  v1::AgencyReport claim =
+      intake::testing::ValidReport(v1::AgencyReport::kLinkClaim, kNow);
+  ASSERT_EQ(SubmitSync(claim, kDeaAgency).code(), 0);
+  intake_.reset();
+  store_.reset();
+  auto store = IdempotencyStore::Open(dir_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto reporters = (*store)->ClaimReporters("CL-00042");
+  ASSERT_TRUE(reporters.ok()) << reporters.status();
+  EXPECT_EQ(*reporters, std::vector<std::string>{"DEA"});
+  auto none = (*store)->ClaimReporters("CL-0004");  // a prefix is not a match
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(IntakeTest, OnlyTheLinesAgencyAnswersItsBudgetCondition) {
+  {
+    std::lock_guard<std::mutex> lock(owners_mu_);
+    lines_["HAC-FY2016-DEA-1"] = "DEA";
+  }
+  const std::string key = "BUDGET_CRITERIA_UNMET/HAC-FY2016-DEA-1";
+  const v1::ReportResult fbi =
+      SubmitSync(Answer("B-1", "FBI", key), kFbiAgency);
+  EXPECT_EQ(fbi.code_name(), "PERMISSION_DENIED") << fbi.message();
+  EXPECT_EQ(fbi.field(), "agency_response.condition_key");
+  EXPECT_TRUE(producer_.records().empty());
+  EXPECT_EQ(SubmitSync(Answer("B-2", "DEA", key), kDeaAgency).code_name(),
+            "OK");
+  EXPECT_EQ(SubmitSync(Answer("B-3", "FBI", "BUDGET_CRITERIA_UNMET/UNSEEN"),
+                       kFbiAgency)
+                .code_name(),
+            "OK");
+}
+
+// Decisions and budget lines go to the reference topic, keyed by condition
+// and by agency; the restricted text never reaches intake's log, even for
+// a refused report.
+TEST_F(IntakeTest, AccountabilityBodiesAreRoutedAndTheirTextNotLogged) {
+  std::ostringstream log_out;
+  log::SetSinkForTesting(&log_out);
+  const auth::Principal hac{"HAC", auth::PrincipalKind::kOverseer};
+  v1::AgencyReport decision =
+      intake::testing::ValidReport(v1::AgencyReport::kOversightDecision, kNow);
+  decision.set_reporter("HAC");
+  v1::AgencyReport line =
+      intake::testing::ValidReport(v1::AgencyReport::kBudgetLine, kNow);
+  line.set_report_id("LINE-1");
+  line.set_reporter("HAC");
+  ASSERT_EQ(SubmitSync(decision, hac).code_name(), "OK");
+  ASSERT_EQ(SubmitSync(line, hac).code_name(), "OK");
+  v1::AgencyReport answer =
+      Answer("C-1", "DEA", "FRUITION_GAP/agency:DEA/FY2026");
+  answer.mutable_agency_response()->set_explanation("SECRET-EXPLANATION-TEXT");
+  ASSERT_EQ(SubmitSync(answer, kDeaAgency).code_name(), "OK");
+  v1::AgencyReport refused = answer;
+  refused.set_report_id("C-2");
+  refused.set_reporter("FBI");
+  ASSERT_EQ(SubmitSync(refused, kFbiAgency).code_name(), "PERMISSION_DENIED");
+  refused.mutable_agency_response()->set_explanation("SECRET-EXPLANATION-TEXT" +
+                                                     std::string(4000, 'x'));
+  ASSERT_EQ(SubmitSync(refused, kFbiAgency).code_name(), "INVALID_ARGUMENT");
+  log::SetSinkForTesting(nullptr);
+
+  const auto records = producer_.records();
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].topic, topics::kReference);
+  EXPECT_EQ(records[0].key, "FRUITION_GAP/agency:DEA/FY2026");
+  EXPECT_EQ(records[1].topic, topics::kReference);
+  EXPECT_EQ(records[1].key, "DEA");
+  EXPECT_EQ(records[2].key, "FRUITION_GAP/agency:DEA/FY2026");
+  EXPECT_NE(log_out.str().find("report rejected"), std::string::npos)
+      << "the sink saw intake's log: " << log_out.str();
+  EXPECT_EQ(log_out.str().find("SECRET-EXPLANATION-TEXT"), std::string::npos)
+      << log_out.str();
 }
 
 }  // namespace

@@ -124,6 +124,31 @@ constexpr char kCommunityIndicatorLine[] =
     R"("periodStart":"2015-10-01T00:00:00Z",)"
     R"("periodEnd":"2016-01-01T00:00:00Z"}})";
 
+constexpr char kAgencyResponseLine[] =
+    R"({"reportId":"DEA-2017-R-0001","reporter":"DEA",)"
+    R"("occurredAt":"2016-11-02T15:00:00Z",)"
+    R"("agencyResponse":{"conditionKey":"FRUITION_GAP/agency:DEA/FY2016",)"
+    R"("explanation":"Most couriers were charged before the leaders.",)"
+    R"("correctiveAction":"Claims re-assessed with link evidence."}})";
+
+constexpr char kOversightDecisionLine[] =
+    R"({"reportId":"HAC-2017-D-0001","reporter":"HAC",)"
+    R"("occurredAt":"2016-12-01T15:00:00Z",)"
+    R"("oversightDecision":{"conditionKey":"FRUITION_GAP/agency:DEA/FY2016",)"
+    R"("decision":"DECISION_NEEDS_MORE","note":"Which claims changed?"}})";
+
+// amountUsd is an int64: JSON writers print it as a string; a number is
+// accepted too.
+constexpr char kBudgetLineLine[] =
+    R"({"reportId":"HAC-2016-L-0001","reporter":"HAC",)"
+    R"("occurredAt":"2015-10-01T00:00:00Z",)"
+    R"("budgetLine":{"lineId":"HAC-FY2016-DEA-1","agency":"DEA",)"
+    R"("fiscalYear":2016,"amountUsd":2400000000,)"
+    R"("purpose":"Domestic cartel enforcement","criteria":[)"
+    R"({"indicator":"lnf_share","op":"CRITERION_OP_AT_MOST","value":0.3},)"
+    R"({"indicator":"target_ratio:PERFORMANCE_MEASURE_PTO_DISMANTLED",)"
+    R"("op":"CRITERION_OP_AT_MOST","value":1.25}]}})";
+
 // --- Helpers ----------------------------------------------------------------
 
 // Parses one NDJSON line with the default (strict) options, as the CLI and
@@ -376,6 +401,38 @@ TEST(JsonMappingTest, CommunityIndicator) {
   EXPECT_TRUE(RoundTrips(r));
 }
 
+TEST(JsonMappingTest, AgencyResponse) {
+  const AgencyReport r = Parse(kAgencyResponseLine);
+  ASSERT_EQ(r.body_case(), AgencyReport::kAgencyResponse);
+  EXPECT_EQ(r.agency_response().condition_key(),
+            "FRUITION_GAP/agency:DEA/FY2016");
+  EXPECT_EQ(r.agency_response().corrective_action(),
+            "Claims re-assessed with link evidence.");
+  EXPECT_TRUE(RoundTrips(r));
+}
+
+TEST(JsonMappingTest, OversightDecision) {
+  const AgencyReport r = Parse(kOversightDecisionLine);
+  ASSERT_EQ(r.body_case(), AgencyReport::kOversightDecision);
+  EXPECT_EQ(r.oversight_decision().decision(), v1::DECISION_NEEDS_MORE);
+  EXPECT_EQ(r.oversight_decision().note(), "Which claims changed?");
+  EXPECT_TRUE(RoundTrips(r));
+}
+
+TEST(JsonMappingTest, BudgetLine) {
+  const AgencyReport r = Parse(kBudgetLineLine);
+  ASSERT_EQ(r.body_case(), AgencyReport::kBudgetLine);
+  const v1::BudgetLine& b = r.budget_line();
+  EXPECT_EQ(b.fiscal_year(), 2016u);
+  EXPECT_EQ(b.amount_usd(), 2400000000);
+  ASSERT_EQ(b.criteria_size(), 2);
+  EXPECT_EQ(b.criteria(0).op(), v1::CRITERION_OP_AT_MOST);
+  EXPECT_DOUBLE_EQ(b.criteria(1).value(), 1.25);
+  EXPECT_TRUE(RoundTrips(r));
+  EXPECT_NE(ToJson(r).find(R"("amountUsd":"2400000000")"), std::string::npos)
+      << ToJson(r);
+}
+
 // --- The mapping's conventions
 // ------------------------------------------------
 
@@ -416,6 +473,9 @@ TEST(JsonMappingTest, EveryBodyLineHasItsBody) {
       {kOrgOutcomeLine, AgencyReport::kOrgOutcome},
       {kPerformanceTargetLine, AgencyReport::kPerformanceTarget},
       {kCommunityIndicatorLine, AgencyReport::kCommunityIndicator},
+      {kAgencyResponseLine, AgencyReport::kAgencyResponse},
+      {kOversightDecisionLine, AgencyReport::kOversightDecision},
+      {kBudgetLineLine, AgencyReport::kBudgetLine},
   };
   // Together the lines form a valid NDJSON file.
   std::string file;
@@ -433,7 +493,7 @@ TEST(JsonMappingTest, EveryBodyLineHasItsBody) {
     begin = end + 1;
     ++parsed;
   }
-  EXPECT_EQ(parsed, 13);
+  EXPECT_EQ(parsed, 16);
 }
 
 TEST(JsonMappingTest, UnknownEnumStringFailsToParse) {

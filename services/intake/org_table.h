@@ -12,6 +12,11 @@
 // not yet read back, or two replicas racing, are accepted and ignored
 // downstream by the same OrgOwners rule (not intake's to enforce there).
 //
+// It also keeps each budget line's agency (SPEC §11: line_id -> the agency of
+// the line with the latest occurred_at, log order breaking ties), so that
+// intake can refuse an answer to BUDGET_CRITERIA_UNMET/<line_id> from any
+// other agency; a line it has not read yet is, likewise, not refused here.
+//
 // A record on the topic that is not a report cannot be a designation this
 // table needs; it is logged, counted and passed over here (the services
 // that keep state from the topic stop on it, and their operators skip it).
@@ -21,10 +26,13 @@
 #ifndef FRUITION_SERVICES_INTAKE_ORG_TABLE_H_
 #define FRUITION_SERVICES_INTAKE_ORG_TABLE_H_
 
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -51,6 +59,9 @@ class OrgTable : public stream::Handler {
   bool MayDesignate(const std::string& org_id,
                     const std::string& reporter) const;
 
+  // The agency of budget line `line_id`, nullopt if intake has not read it.
+  std::optional<std::string> LineAgency(const std::string& line_id) const;
+
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
       const std::set<int32_t>& owned) override;
@@ -60,6 +71,8 @@ class OrgTable : public stream::Handler {
 
   mutable std::mutex mu_;
   domain::OrgOwners owners_;
+  // line_id -> (occurred_at seconds, agency)
+  std::map<std::string, std::pair<int64_t, std::string>> lines_;
   prometheus::Counter* unreadable_ = nullptr;
 };
 

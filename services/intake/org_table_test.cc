@@ -80,8 +80,18 @@ TEST_F(OrgTableTest, OtherBodiesAndUnreadableRecordsChangeNothing) {
   v1::AgencyReport target;
   target.set_reporter("DEA");
   target.mutable_performance_target()->set_agency("DEA");
+  // SPEC §11 answers and decisions (keyed by condition_key) own nothing.
+  v1::AgencyReport answer;
+  answer.set_reporter("DEA");
+  answer.mutable_agency_response()->set_condition_key(
+      "LINK_UNSUBSTANTIATED/claim/ORG-1");
+  v1::AgencyReport decision;
+  decision.set_reporter("HAC");
+  decision.mutable_oversight_decision()->set_condition_key("ORG-1");
   ApplyAndCommit({Record("\xff\xff not a report", "ORG-1"),
                   Record(target.SerializeAsString(), "DEA"),
+                  Record(answer.SerializeAsString(), "ORG-1"),
+                  Record(decision.SerializeAsString(), "ORG-1"),
                   Designation("ORG-1", "HSI")});
   EXPECT_TRUE(table_->MayDesignate("ORG-1", "HSI"));
   EXPECT_FALSE(table_->MayDesignate("ORG-1", "DEA"));
@@ -106,6 +116,33 @@ TEST_F(OrgTableTest, ABatchAppliedAgainAfterAFailedCommitIsRecorded) {
   ApplyAndCommit(batch);
   table_ = Load();
   EXPECT_FALSE(table_->MayDesignate("ORG-1", "DEA"));
+}
+
+// SPEC §11: the agency of each budget line, the line with the latest
+// occurred_at counting (log order on a tie); kept across restarts.
+TEST_F(OrgTableTest, BudgetLinesKeepTheAgencyOfTheLatestLine) {
+  auto line = [&](const std::string& id, const std::string& agency,
+                  int64_t at) {
+    v1::AgencyReport r;
+    r.set_report_id("L-" + std::to_string(next_offset_));
+    r.set_reporter("HAC");
+    r.mutable_occurred_at()->set_seconds(at);
+    r.mutable_budget_line()->set_line_id(id);
+    r.mutable_budget_line()->set_agency(agency);
+    return Record(r.SerializeAsString(), agency);
+  };
+  EXPECT_FALSE(table_->LineAgency("L-1").has_value());
+  ApplyAndCommit({line("L-1", "DEA", 200), line("L-1", "FBI", 100),
+                  line("L-2", "ATF", 50), line("L-2", "HSI", 50)});
+  EXPECT_EQ(table_->LineAgency("L-1"), "DEA");  // FBI's is older
+  EXPECT_EQ(table_->LineAgency("L-2"), "HSI");  // a tie: the later one
+  ApplyAndCommit({line("L-1", "CBP", 300)});
+  table_ = Load();
+  EXPECT_EQ(table_->LineAgency("L-1"), "CBP");
+  EXPECT_EQ(table_->LineAgency("L-2"), "HSI");
+  EXPECT_FALSE(table_->LineAgency("L-3").has_value());
+  // Lines are not designations.
+  EXPECT_TRUE(table_->MayDesignate("L-1", "DEA"));
 }
 
 }  // namespace

@@ -60,10 +60,14 @@ absl::Status Collect(IdempotencyStore* store, const privacy::SealedBox* sealed,
     // carries intake's received_at, which the digest leaves out, and its
     // sealed text encrypted, which is opened again.
     v1::AgencyReport report;
-    entry.digest = report.ParseFromString(r.value) &&
-                           privacy::UnsealReport(sealed, &report).ok()
+    const bool parsed = report.ParseFromString(r.value);
+    entry.digest = parsed && privacy::UnsealReport(sealed, &report).ok()
                        ? SenderDigest(report)
                        : privacy::Sha256Hex(r.value);
+    // Who made a claim (SPEC §11: only it answers the claim's conditions).
+    if (parsed && report.has_link_claim()) {
+      entry.claim_id = report.link_claim().claim_id();
+    }
     entry.topic = r.topic;
     entry.partition = r.partition;
     entry.offset = r.offset;

@@ -58,7 +58,8 @@ absl::StatusOr<std::unique_ptr<IntakeComponent>> IntakeComponent::Create(
       c->sealed_.get(), c->metrics_.get(), /*clock=*/nullptr,
       [orgs](const std::string& org_id, const std::string& reporter) {
         return orgs->MayDesignate(org_id, reporter);
-      });
+      },
+      [orgs](const std::string& line_id) { return orgs->LineAgency(line_id); });
   c->trail_ = service::OpenTrail("intake", config.kafka_bootstrap,
                                  config.kafka_properties, config.audit_writer);
   AdmissionLimits limits;

@@ -38,6 +38,9 @@ const std::vector<BodyCase>& AllBodies() {
       AgencyReport::kOrgOutcome,
       AgencyReport::kPerformanceTarget,
       AgencyReport::kCommunityIndicator,
+      AgencyReport::kAgencyResponse,
+      AgencyReport::kOversightDecision,
+      AgencyReport::kBudgetLine,
   };
   return *kBodies;
 }
@@ -56,7 +59,10 @@ bool IsReferenceBody(BodyCase body) {
   return body == AgencyReport::kOrgDesignated ||
          body == AgencyReport::kOrgOutcome ||
          body == AgencyReport::kPerformanceTarget ||
-         body == AgencyReport::kCommunityIndicator;
+         body == AgencyReport::kCommunityIndicator ||
+         body == AgencyReport::kAgencyResponse ||
+         body == AgencyReport::kOversightDecision ||
+         body == AgencyReport::kBudgetLine;
 }
 
 // The principal that sends each body in the happy path: a principal whose
@@ -70,6 +76,9 @@ Principal CallerFor(BodyCase body) {
       return Principal{"USAO-EDPA", PrincipalKind::kAgency};
     case AgencyReport::kOrgDesignated:
       return Principal{"DEA", PrincipalKind::kAgency, {}, /*designates=*/true};
+    case AgencyReport::kOversightDecision:
+    case AgencyReport::kBudgetLine:
+      return Principal{"OIG", PrincipalKind::kOverseer};
     default:
       return Principal{"DEA", PrincipalKind::kAgency};
   }
@@ -241,6 +250,48 @@ void FillReference(BodyCase body, AgencyReport* r) {
   }
 }
 
+// The accountability bodies (SPEC §11): DEA answers a flag about itself, an
+// overseer decides on it and sets a budget line.
+void FillAccountability(BodyCase body, AgencyReport* r) {
+  switch (body) {
+    case AgencyReport::kAgencyResponse: {
+      auto* b = r->mutable_agency_response();
+      b->set_condition_key("FRUITION_GAP/agency:DEA/FY2026");
+      b->set_explanation(
+          "Most sentenced couriers were arrested in the Kensington corridor "
+          "operation before its leadership was charged.");
+      b->set_corrective_action("Report link evidence with each claim.");
+      break;
+    }
+    case AgencyReport::kOversightDecision: {
+      auto* b = r->mutable_oversight_decision();
+      b->set_condition_key("FRUITION_GAP/agency:DEA/FY2026");
+      b->set_decision(v1::DECISION_NEEDS_MORE);
+      b->set_note("Which of the claims were reassessed?");
+      break;
+    }
+    case AgencyReport::kBudgetLine: {
+      auto* b = r->mutable_budget_line();
+      b->set_line_id("HAC-FY2026-DEA-1");
+      b->set_agency("DEA");
+      b->set_fiscal_year(2026);
+      b->set_amount_usd(2400000000);
+      b->set_purpose("Domestic cartel enforcement");
+      auto* k = b->add_criteria();
+      k->set_indicator("lnf_share");
+      k->set_op(v1::CRITERION_OP_AT_MOST);
+      k->set_value(0.30);
+      k = b->add_criteria();
+      k->set_indicator("target_ratio:PERFORMANCE_MEASURE_PTO_DISMANTLED");
+      k->set_op(v1::CRITERION_OP_AT_MOST);
+      k->set_value(1.25);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
 }  // namespace
 
 AgencyReport ValidReport(BodyCase body, int64_t now) {
@@ -252,6 +303,7 @@ AgencyReport ValidReport(BodyCase body, int64_t now) {
   FillInvestigation(body, now, &r);
   FillProsecution(body, &r);
   FillReference(body, &r);
+  FillAccountability(body, &r);
   return r;
 }
 

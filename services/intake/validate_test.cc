@@ -89,7 +89,7 @@ std::optional<Rejection> CheckAs(const AgencyReport& r,
 // The fixture itself: one valid report per body.
 
 TEST(ValidateTest, ValidReportOfEveryBodyIsAccepted) {
-  ASSERT_EQ(AllBodies().size(), 13u);
+  ASSERT_EQ(AllBodies().size(), 16u);
   for (BodyCase body : AllBodies()) {
     SCOPED_TRACE(Name(body));
     const AgencyReport r = ValidReport(body);
@@ -167,7 +167,8 @@ TEST(ValidateTest, NoBodyIsInvalid) {
 TEST(ValidateTest, AgencyMayNotSendSentencingOrCommunityIndicator) {
   const Principal dea{"DEA", PrincipalKind::kAgency};
   for (BodyCase body :
-       {AgencyReport::kSentencing, AgencyReport::kCommunityIndicator}) {
+       {AgencyReport::kSentencing, AgencyReport::kCommunityIndicator,
+        AgencyReport::kOversightDecision, AgencyReport::kBudgetLine}) {
     SCOPED_TRACE(Name(body));
     AgencyReport r = ValidReport(body);
     r.set_reporter("DEA");
@@ -183,16 +184,24 @@ TEST(ValidateTest, AgencyMaySendEveryOtherBody) {
   int allowed = 0;
   for (BodyCase body : AllBodies()) {
     if (body == AgencyReport::kSentencing ||
-        body == AgencyReport::kCommunityIndicator) {
+        body == AgencyReport::kCommunityIndicator ||
+        body == AgencyReport::kOversightDecision ||
+        body == AgencyReport::kBudgetLine) {
       continue;
     }
     SCOPED_TRACE(Name(body));
     AgencyReport r = ValidReport(body);
     r.set_reporter("FBI");
+    // The sample answers a flag about DEA; FBI answers its own (who may
+    // answer what is tested on its own below).
+    if (body == AgencyReport::kAgencyResponse) {
+      r.mutable_agency_response()->set_condition_key(
+          "FRUITION_GAP/agency:FBI/FY2026");
+    }
     EXPECT_TRUE(Accepted(CheckAs(r, fbi)));
     ++allowed;
   }
-  EXPECT_EQ(allowed, 11);
+  EXPECT_EQ(allowed, 12);
 }
 
 TEST(ValidateTest, JudiciaryMaySendSentencingAndDispositionOnly) {
@@ -241,10 +250,25 @@ TEST(ValidateTest, CommunitySendingArrestIsPermissionDenied) {
                        StatusCode::kPermissionDenied, "arrest"));
 }
 
-TEST(ValidateTest, OverseerAndPublicMaySendNothing) {
+TEST(ValidateTest, OverseerMaySendDecisionsAndBudgetLinesOnly) {
+  const Principal hac{"HAC", PrincipalKind::kOverseer};
+  for (BodyCase body : AllBodies()) {
+    SCOPED_TRACE(Name(body));
+    AgencyReport r = ValidReport(body);
+    r.set_reporter("HAC");
+    if (body == AgencyReport::kOversightDecision ||
+        body == AgencyReport::kBudgetLine) {
+      EXPECT_TRUE(Accepted(CheckAs(r, hac)));
+    } else {
+      EXPECT_TRUE(
+          Rejected(CheckAs(r, hac), StatusCode::kPermissionDenied, Name(body)));
+    }
+  }
+}
+
+TEST(ValidateTest, PublicMaySendNothing) {
   for (const Principal& caller :
-       {Principal{"OIG", PrincipalKind::kOverseer},
-        Principal{"PUBLIC", PrincipalKind::kPublic}}) {
+       {Principal{"PUBLIC", PrincipalKind::kPublic}}) {
     for (BodyCase body : AllBodies()) {
       SCOPED_TRACE(caller.code + " " + Name(body));
       AgencyReport r = ValidReport(body);
@@ -279,11 +303,12 @@ TEST(ValidateTest, MaySendMatchesSpecTableExhaustively) {
         AgencyReport::kArrest, AgencyReport::kSeizure,
         AgencyReport::kChargeFiled, AgencyReport::kDeclination,
         AgencyReport::kDisposition, AgencyReport::kOrgOutcome,
-        AgencyReport::kPerformanceTarget}},
+        AgencyReport::kPerformanceTarget, AgencyReport::kAgencyResponse}},
       {PrincipalKind::kJudiciary,
        {AgencyReport::kSentencing, AgencyReport::kDisposition}},
       {PrincipalKind::kCommunity, {AgencyReport::kCommunityIndicator}},
-      {PrincipalKind::kOverseer, {}},
+      {PrincipalKind::kOverseer,
+       {AgencyReport::kOversightDecision, AgencyReport::kBudgetLine}},
       {PrincipalKind::kPublic, {}},
   };
   int checked = 0;
@@ -296,7 +321,7 @@ TEST(ValidateTest, MaySendMatchesSpecTableExhaustively) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 5 * 13);
+  EXPECT_EQ(checked, 5 * 16);
 }
 
 // ---------------------------------------------------------------------------
@@ -1309,6 +1334,282 @@ TEST(ValidateTest, UnknownFieldsAreRejectedWithTheirPath) {
   rejection = Validate(top, dea, 1767225600);
   ASSERT_TRUE(rejection.has_value());
   EXPECT_EQ(rejection->field, "report");
+}
+
+// ---------------------------------------------------------------------------
+// SPEC §11: agency_response, oversight_decision, budget_line
+
+const Principal kDea{"DEA", PrincipalKind::kAgency};
+const Principal kFbi{"FBI", PrincipalKind::kAgency};
+const Principal kHac{"HAC", PrincipalKind::kOverseer};
+
+// DEA's answer to `key`, sent by `caller`.
+AgencyReport Response(const std::string& key, const std::string& reporter) {
+  AgencyReport r = ValidReport(AgencyReport::kAgencyResponse);
+  r.set_reporter(reporter);
+  r.mutable_agency_response()->set_condition_key(key);
+  return r;
+}
+
+// `n` characters of two bytes each, so limits count characters.
+std::string Chars(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += "\xc3\xa9";
+  return out;
+}
+
+TEST(AccountabilityValidateTest, NoCaseIdNeeded) {
+  for (BodyCase body :
+       {AgencyReport::kAgencyResponse, AgencyReport::kOversightDecision,
+        AgencyReport::kBudgetLine}) {
+    SCOPED_TRACE(Name(body));
+    AgencyReport r = ValidReport(body);
+    ASSERT_TRUE(r.case_id().empty());
+    EXPECT_TRUE(Accepted(Check(r)));
+  }
+}
+
+TEST(AccountabilityValidateTest, ResponseConditionKeyIsRequiredAndWellFormed) {
+  const std::string field = "agency_response.condition_key";
+  EXPECT_TRUE(Invalid(CheckAs(Response("", "DEA"), kDea), field));
+  for (const std::string& bad :
+       {std::string("FRUITION_GAP"), std::string("FRUITION_GAP/"),
+        std::string("/agency:DEA/FY2016"),
+        std::string("NOT_A_TYPE/agency:DEA/FY2016"),
+        std::string("UNSPECIFIED/agency:DEA/FY2016"),
+        std::string("FRUITION_GAP/galaxy:DEA/FY2016"),
+        std::string("FRUITION_GAP/agency:/FY2016"),
+        std::string("REPORT_CONFLICT/report/DEA"),
+        std::string("REPORT_CONFLICT/report//R-1"),
+        std::string("LINK_UNSUBSTANTIATED/claim/"),
+        std::string("FRUITION_GAP/agency:DEA/FY2016\n"),
+        std::string("FRUITION_GAP/agency:DEA/\xff"),
+        "FRUITION_GAP/agency:DEA/" + std::string(500, 'x')}) {
+    SCOPED_TRACE(bad);
+    EXPECT_TRUE(Invalid(CheckAs(Response(bad, "DEA"), kDea), field));
+  }
+  // 512 characters is the limit.
+  const std::string prefix = "FRUITION_GAP/agency:DEA/";
+  EXPECT_TRUE(Accepted(CheckAs(
+      Response(prefix + std::string(512 - prefix.size(), 'y'), "DEA"), kDea)));
+}
+
+TEST(AccountabilityValidateTest, ExplanationIsRequiredAndAtMost4000Chars) {
+  const std::string field = "agency_response.explanation";
+  AgencyReport r = ValidReport(AgencyReport::kAgencyResponse);
+  r.mutable_agency_response()->clear_explanation();
+  EXPECT_TRUE(Invalid(Check(r), field));
+  r.mutable_agency_response()->set_explanation(" \n\t ");
+  EXPECT_TRUE(Invalid(Check(r), field));
+  r.mutable_agency_response()->set_explanation(Chars(4000));
+  EXPECT_TRUE(Accepted(Check(r)));
+  r.mutable_agency_response()->set_explanation(Chars(4001));
+  const auto got = Check(r);
+  EXPECT_TRUE(Invalid(got, field));
+  // Restricted text is never echoed back (it would reach logs and clients).
+  EXPECT_EQ(got->message.find("\xc3\xa9"), std::string::npos);
+  r.mutable_agency_response()->set_explanation("bad \xc3");
+  EXPECT_TRUE(Invalid(Check(r), field));
+}
+
+TEST(AccountabilityValidateTest, CorrectiveActionIsOptionalAndAtMost1000) {
+  const std::string field = "agency_response.corrective_action";
+  AgencyReport r = ValidReport(AgencyReport::kAgencyResponse);
+  r.mutable_agency_response()->clear_corrective_action();
+  EXPECT_TRUE(Accepted(Check(r)));
+  r.mutable_agency_response()->set_corrective_action(Chars(1000));
+  EXPECT_TRUE(Accepted(Check(r)));
+  r.mutable_agency_response()->set_corrective_action(Chars(1001));
+  EXPECT_TRUE(Invalid(Check(r), field));
+}
+
+// SPEC §11: "an agency answers only conditions about itself".
+TEST(AccountabilityValidateTest, AnAgencyAnswersOnlyConditionsAboutItself) {
+  const std::string field = "agency_response.condition_key";
+  struct Case {
+    std::string key;
+    Principal caller;
+    bool allowed;
+  };
+  const Principal usao{"USAO-SDNY", PrincipalKind::kAgency};
+  const Principal de{"DE", PrincipalKind::kAgency};
+  // A task force acting for DEA writes DEA's arrests, not DEA's answers.
+  const Principal tf{"TF-PHL", PrincipalKind::kAgency, {"DEA"}};
+  const std::vector<Case> cases = {
+      {"FRUITION_GAP/agency:DEA/FY2016", kDea, true},
+      {"FRUITION_GAP/agency:DEA/FY2016", kFbi, false},
+      {"FRUITION_GAP/agency:DEA/FY2016/restricted", kDea, true},
+      {"FRUITION_GAP/agency:DEA/FY2016/restricted", kFbi, false},
+      {"FRUITION_GAP/agency:DEA/FY2016", tf, false},
+      {"FRUITION_GAP/agency:DEAX/FY2016", kDea, false},
+      {"TARGET_OVERSHOOT/agency:DEA/FY2016/PERFORMANCE_MEASURE_PTO_DISMANTLED",
+       kDea, true},
+      {"TARGET_OVERSHOOT/agency:DEA/FY2016/PERFORMANCE_MEASURE_PTO_DISMANTLED",
+       kFbi, false},
+      {"LNF_SHARE_HIGH/field_office:DEA-PHILADELPHIA/FY2016Q1", kDea, true},
+      {"LNF_SHARE_HIGH/field_office:DEA-PHILADELPHIA/FY2016Q1", kFbi, false},
+      {"LNF_SHARE_HIGH/field_office:DEA-PHILADELPHIA/FY2016Q1", de, false},
+      {"LNF_SHARE_HIGH/district:SDNY/FY2016", usao, true},
+      {"LNF_SHARE_HIGH/district:SDNY/FY2016", kDea, false},
+      {"LNF_SHARE_HIGH/district:EDPA/FY2016", usao, false},
+      {"LNF_SHARE_HIGH/national:US/FY2016", kDea, false},
+      {"SCORECARD_PUBLISHED/area:PHL-KENSINGTON/FY2016", kDea, false},
+      {"REPORT_CONFLICT/report/DEA/R-1", kDea, true},
+      {"REPORT_CONFLICT/report/DEA/R-1", kFbi, false},
+      {"PENDING_COUNTED_AS_DISMANTLED/report/DEA/R/with/slashes", kDea, true},
+      {"PENDING_COUNTED_AS_DISMANTLED/report/DEA/R-1", kFbi, false},
+      // The key does not name the owner: intake's claim table and the
+      // downstream check against the event's unit decide (intake_test).
+      {"LINK_UNSUBSTANTIATED/claim/CL-00042", kFbi, true},
+      {"TIER_MISMATCH/subject/abc/case/C-1", kFbi, true},
+      {"BUDGET_CRITERIA_UNMET/HAC-FY2016-DEA-1", kFbi, true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.caller.code + " answering " + c.key);
+    const auto got = CheckAs(Response(c.key, c.caller.code), c.caller);
+    if (c.allowed) {
+      EXPECT_TRUE(Accepted(got));
+    } else {
+      EXPECT_TRUE(Rejected(got, StatusCode::kPermissionDenied, field));
+    }
+  }
+}
+
+TEST(AccountabilityValidateTest, OnlyOverseersDecide) {
+  for (const Principal& caller :
+       {kDea, Principal{"USSC", PrincipalKind::kJudiciary},
+        Principal{"PPD", PrincipalKind::kCommunity}}) {
+    SCOPED_TRACE(caller.code);
+    AgencyReport r = ValidReport(AgencyReport::kOversightDecision);
+    r.set_reporter(caller.code);
+    EXPECT_TRUE(Rejected(CheckAs(r, caller), StatusCode::kPermissionDenied,
+                         "oversight_decision"));
+  }
+}
+
+TEST(AccountabilityValidateTest, DecisionFieldsAreChecked) {
+  AgencyReport r = ValidReport(AgencyReport::kOversightDecision);
+  r.mutable_oversight_decision()->clear_condition_key();
+  EXPECT_TRUE(Invalid(Check(r), "oversight_decision.condition_key"));
+  r = ValidReport(AgencyReport::kOversightDecision);
+  r.mutable_oversight_decision()->set_condition_key("FRUITION_GAP");
+  EXPECT_TRUE(Invalid(Check(r), "oversight_decision.condition_key"));
+  r = ValidReport(AgencyReport::kOversightDecision);
+  r.mutable_oversight_decision()->set_decision(v1::DECISION_UNSPECIFIED);
+  EXPECT_TRUE(Invalid(Check(r), "oversight_decision.decision"));
+  r.mutable_oversight_decision()->set_decision(static_cast<v1::Decision>(9));
+  EXPECT_TRUE(Invalid(Check(r), "oversight_decision.decision"));
+  for (v1::Decision d : {v1::DECISION_ACCEPTED, v1::DECISION_REJECTED,
+                         v1::DECISION_NEEDS_MORE}) {
+    r.mutable_oversight_decision()->set_decision(d);
+    EXPECT_TRUE(Accepted(Check(r)));
+  }
+  r.mutable_oversight_decision()->clear_note();
+  EXPECT_TRUE(Accepted(Check(r)));
+  r.mutable_oversight_decision()->set_note(Chars(4000));
+  EXPECT_TRUE(Accepted(Check(r)));
+  r.mutable_oversight_decision()->set_note(Chars(4001));
+  EXPECT_TRUE(Invalid(Check(r), "oversight_decision.note"));
+  // An overseer decides on any condition, whoever it is about.
+  r = ValidReport(AgencyReport::kOversightDecision);
+  r.set_reporter("HAC");
+  r.mutable_oversight_decision()->set_condition_key(
+      "LNF_SHARE_HIGH/national:US/FY2016");
+  EXPECT_TRUE(Accepted(CheckAs(r, kHac)));
+}
+
+TEST(AccountabilityValidateTest, OnlyOverseersSetBudgetLines) {
+  const Principal tf{"TF-PHL", PrincipalKind::kAgency, {"DEA"}, true};
+  for (const Principal& caller :
+       {kDea, tf, Principal{"USSC", PrincipalKind::kJudiciary}}) {
+    SCOPED_TRACE(caller.code);
+    AgencyReport r = ValidReport(AgencyReport::kBudgetLine);
+    r.set_reporter(caller.code);
+    EXPECT_TRUE(Rejected(CheckAs(r, caller), StatusCode::kPermissionDenied,
+                         "budget_line"));
+  }
+}
+
+TEST(AccountabilityValidateTest, BudgetLineFieldsAreChecked) {
+  auto with = [](const std::function<void(v1::BudgetLine*)>& change) {
+    AgencyReport r = ValidReport(AgencyReport::kBudgetLine);
+    change(r.mutable_budget_line());
+    return Check(r);
+  };
+  EXPECT_TRUE(Invalid(with([](auto* b) { b->clear_line_id(); }),
+                      "budget_line.line_id"));
+  EXPECT_TRUE(
+      Invalid(with([](auto* b) { b->set_line_id(std::string(129, 'L')); }),
+              "budget_line.line_id"));
+  EXPECT_TRUE(
+      Invalid(with([](auto* b) { b->clear_agency(); }), "budget_line.agency"));
+  for (uint32_t year : {0u, 1989u, 2101u}) {
+    EXPECT_TRUE(Invalid(with([year](auto* b) { b->set_fiscal_year(year); }),
+                        "budget_line.fiscal_year"));
+  }
+  for (uint32_t year : {1990u, 2100u}) {
+    EXPECT_TRUE(Accepted(with([year](auto* b) { b->set_fiscal_year(year); })));
+  }
+  EXPECT_TRUE(Invalid(with([](auto* b) { b->set_amount_usd(-1); }),
+                      "budget_line.amount_usd"));
+  EXPECT_TRUE(Invalid(with([](auto* b) { b->set_amount_usd(1000000000001); }),
+                      "budget_line.amount_usd"));
+  EXPECT_TRUE(Accepted(with([](auto* b) { b->set_amount_usd(0); })));
+  EXPECT_TRUE(
+      Accepted(with([](auto* b) { b->set_amount_usd(1000000000000); })));
+  EXPECT_TRUE(Invalid(with([](auto* b) { b->clear_purpose(); }),
+                      "budget_line.purpose"));
+  EXPECT_TRUE(Invalid(with([](auto* b) { b->set_purpose(Chars(1001)); }),
+                      "budget_line.purpose"));
+  EXPECT_TRUE(Accepted(with([](auto* b) { b->set_purpose(Chars(1000)); })));
+  EXPECT_TRUE(Accepted(with([](auto* b) { b->clear_criteria(); })));
+}
+
+TEST(AccountabilityValidateTest, EachCriterionIsCheckedAndNamedByIndex) {
+  auto third = [](const std::function<void(v1::BudgetCriterion*)>& change) {
+    AgencyReport r = ValidReport(AgencyReport::kBudgetLine);
+    v1::BudgetCriterion* k = r.mutable_budget_line()->add_criteria();
+    k->set_indicator("mean_desert");
+    k->set_op(v1::CRITERION_OP_AT_LEAST);
+    k->set_value(40);
+    change(k);
+    return Check(r);
+  };
+  EXPECT_TRUE(Accepted(third([](auto*) {})));
+  const std::string at = "budget_line.criteria[2]";
+  for (const std::string& name :
+       {std::string(""), std::string("lnfShare"),
+        std::string("not_an_indicator"), std::string("target_ratio:"),
+        std::string("target_ratio:BOGUS"),
+        // About areas only: an agency's scorecard never has it.
+        std::string("community_change:COMMUNITY_INDICATOR_KIND_SHOOTINGS")}) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(Invalid(third([&](auto* k) { k->set_indicator(name); }),
+                        at + ".indicator"));
+  }
+  for (const std::string& name :
+       {std::string("target_ratio:PERFORMANCE_MEASURE_ARRESTS"),
+        std::string("function_share:OFFENSE_FUNCTION_COURIER"),
+        std::string("link_substantiation_rate")}) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(Accepted(third([&](auto* k) { k->set_indicator(name); })));
+  }
+  EXPECT_TRUE(
+      Invalid(third([](auto* k) { k->set_op(v1::CRITERION_OP_UNSPECIFIED); }),
+              at + ".op"));
+  EXPECT_TRUE(Invalid(
+      third([](auto* k) { k->set_op(static_cast<v1::CriterionOp>(7)); }),
+      at + ".op"));
+  for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(),
+                     -std::numeric_limits<double>::infinity()}) {
+    EXPECT_TRUE(
+        Invalid(third([bad](auto* k) { k->set_value(bad); }), at + ".value"));
+  }
+  AgencyReport r = ValidReport(AgencyReport::kBudgetLine);
+  while (r.budget_line().criteria_size() <= 64) {
+    *r.mutable_budget_line()->add_criteria() = r.budget_line().criteria(0);
+  }
+  EXPECT_TRUE(Invalid(Check(r), "budget_line.criteria"));
 }
 
 }  // namespace

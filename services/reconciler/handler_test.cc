@@ -1431,6 +1431,43 @@ TEST(ReconcilerHandlerTest, ConflictingReportBodyRaisesOneConflictFirstCounts) {
 // ---------------------------------------------------------------------------
 // 7. PENDING_COUNTED_AS_DISMANTLED.
 
+// SPEC §11 answers and decisions share the reference topic (keyed by
+// condition_key): the reconciler reads them and raises nothing of its own
+// from them, whatever their order among the other records, and the events
+// of the other records are exactly those of a run without them.
+TEST(ReconcilerHandlerTest,
+     AnswersAndDecisionsOnTheReferenceTopicChangeNoEvent) {
+  const std::string key = "PENDING_COUNTED_AS_DISMANTLED/report/DEA/OUT-1";
+  v1::AgencyReport answer = Envelope("DEA", "ANS-1", "", kArrested);
+  answer.mutable_agency_response()->set_condition_key(key);
+  answer.mutable_agency_response()->set_explanation("Completion is pending.");
+  v1::AgencyReport decision = Envelope("HAC", "DEC-1", "", kArrested);
+  decision.mutable_oversight_decision()->set_condition_key(key);
+  decision.mutable_oversight_decision()->set_decision(v1::DECISION_REJECTED);
+  const Input outcome = OutcomeIn(
+      Outcome("DEA", "OUT-1", "ORG-9", v1::ORG_OUTCOME_DISMANTLED, true));
+  const Input answer_in{std::string(topics::kReference), key,
+                        answer.SerializeAsString()};
+  const Input decision_in{std::string(topics::kReference), key,
+                          decision.SerializeAsString()};
+  auto run = [](const std::vector<Input>& inputs, const std::string& name) {
+    Cluster cluster;
+    Clock clock;
+    Instance rec(&cluster, &clock, name);
+    rec.Assign(AllPartitions());
+    RunLive(cluster.Append(inputs), &rec, &clock);
+    std::vector<std::string> out;
+    // Text format writes map entries (facts) sorted: comparable.
+    for (const auto& e : cluster.Events()) out.push_back(e.ShortDebugString());
+    return out;
+  };
+  const auto without = run({outcome}, "loop_without");
+  ASSERT_EQ(without.size(), 1u);
+  EXPECT_EQ(run({answer_in, outcome, decision_in}, "loop_before"), without);
+  EXPECT_EQ(run({outcome, decision_in, answer_in}, "loop_after"), without);
+  EXPECT_TRUE(run({answer_in, decision_in}, "loop_alone").empty());
+}
+
 TEST(ReconcilerHandlerTest, PendingDismantledIsEmittedByTheAgencyKeyOwnerOnly) {
   const int32_t owner = PartitionOf("agency:DEA");
   // An org whose key falls in another partition than the event's.

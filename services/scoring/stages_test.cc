@@ -968,6 +968,57 @@ TEST(StagesTest, ReferenceOrderDoesNotMatter) {
   }
 }
 
+// SPEC §11 answers and decisions on the reference topic, interleaved with
+// the other reference records in any order and batching: stage 2 applies
+// them without error and the reference indicators are those of the other
+// records, the same cards whatever the order.
+TEST(StagesTest, AnswersAndDecisionsAmongReferenceRecordsChangeNoIndicator) {
+  const std::string key = "FRUITION_GAP/agency:DEA/FY2016";
+  v1::AgencyReport answer = Envelope("DEA", "ANS-1", "", Utc(2016, 9, 2));
+  answer.mutable_agency_response()->set_condition_key(key);
+  answer.mutable_agency_response()->set_explanation("Couriers first.");
+  v1::AgencyReport decision = Envelope("HAC", "DEC-1", "", Utc(2016, 9, 3));
+  decision.mutable_oversight_decision()->set_condition_key(key);
+  decision.mutable_oversight_decision()->set_decision(v1::DECISION_ACCEPTED);
+  std::vector<Input> all = OutcomesAndTargets();
+  for (const auto& in : Designations()) all.push_back(in);
+  // The unit-periods a run without them has cards for.
+  std::set<std::string> units;
+  {
+    Stage1Runner s1("loop1_base");
+    Stage2Runner s2("loop2_base");
+    s2.Feed(s1.Run(ThreeDeaArrests()));
+    s2.FeedInputs(all);
+    for (const auto& [k, id] : s2.Cards()) units.insert(k);
+  }
+  all.push_back(RefIn(answer, key));
+  all.push_back(RefIn(decision, key));
+  std::map<std::string, std::string> first;
+  for (int variant = 0; variant < 4; ++variant) {
+    std::vector<Input> order = all;
+    if (variant == 1) std::reverse(order.begin(), order.end());
+    if (variant >= 2) {
+      std::mt19937 rng(static_cast<unsigned>(variant + 10));
+      std::shuffle(order.begin(), order.end(), rng);
+    }
+    Stage1Runner s1(StrCat("loop1_", variant));
+    Stage2Runner s2(StrCat("loop2_", variant));
+    s2.Feed(s1.Run(ThreeDeaArrests()));
+    for (const auto& batch : Split(order, variant == 0 ? order.size() : 3)) {
+      s2.FeedInputs(batch);
+    }
+    ExpectDeaReference(Indicators(s2.Card("agency:DEA", "FY2016")));
+    std::set<std::string> got;
+    for (const auto& [k, id] : s2.Cards()) got.insert(k);
+    EXPECT_EQ(got, units) << "variant " << variant;
+    if (variant == 0) {
+      first = s2.Cards();
+    } else {
+      EXPECT_EQ(s2.Cards(), first) << "variant " << variant;
+    }
+  }
+}
+
 // Scoring's CPOT targets count an org as CPOT exactly when evidence's C5
 // judges it by TIER_CPOT: both take the tier from domain::TierOf, and
 // services/evidence/criteria_test.cc holds C5 to the same histories.

@@ -260,6 +260,8 @@ TEST_F(KafkaAclIntegrationTest, GatewayCannotWriteReportsOrReadAssessments) {
   // are its ACLs, not a broken client.
   EXPECT_TRUE(ReadAs(gateway, std::string(topics::kScores)).ok());
   EXPECT_TRUE(ReadAs(gateway, std::string(topics::kOversightRestricted)).ok());
+  // SPEC §11: responses, decisions and budget lines beside events.
+  EXPECT_TRUE(ReadAs(gateway, std::string(topics::kReference)).ok());
 }
 
 // Each service, started with only its own user, does its part: a report

@@ -37,6 +37,7 @@ TEST(KafkaAclsTest, KafkaAclsCommandsGroupResourcesByOperations) {
   EXPECT_THAT(out,
               HasSubstr("--add --allow-principal User:fruition-gateway "
                         "--operation Read --operation Describe --topic "
+                        "fruition.reference.v1 --topic "
                         "fruition.scores.v1 --topic fruition.scores.public.v1 "
                         "--topic fruition.oversight.public.v1 --topic "
                         "fruition.oversight.restricted.v1\n"));

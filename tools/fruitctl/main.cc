@@ -14,6 +14,8 @@
 //   fruitctl scorecard | scorecards | events | claims | explain | assess
 //                   (analysts: tools/fruitctl/analyst.h)
 //   fruitctl release [verify DIR]  (releases: tools/fruitctl/release.h)
+//   fruitctl respond | decide | budget set
+//                   (the accountability loop: tools/fruitctl/loop.h)
 #include <iostream>
 
 #include "absl/strings/str_split.h"
@@ -24,6 +26,7 @@
 #include "tools/fruitctl/analyst.h"
 #include "tools/fruitctl/audit.h"
 #include "tools/fruitctl/kafka_acls.h"
+#include "tools/fruitctl/loop.h"
 #include "tools/fruitctl/release.h"
 #include "tools/fruitctl/submit.h"
 #include "tools/fruitctl/topics.h"
@@ -60,7 +63,8 @@ constexpr char kFooter[] =
 std::string Usage() {
   return std::string(kUsage) + fruition::fruitctl::AuditUsage() +
          fruition::fruitctl::AnalystUsage() +
-         fruition::fruitctl::ReleaseUsage() + kFooter;
+         fruition::fruitctl::ReleaseUsage() + fruition::fruitctl::LoopUsage() +
+         kFooter;
 }
 
 const std::vector<fruition::config::Spec>& Specs() {
@@ -99,6 +103,9 @@ const std::vector<fruition::config::Spec>& Specs() {
       all->push_back(std::move(spec));
     }
     for (auto& spec : fruition::fruitctl::ReleaseSpecs()) {
+      all->push_back(std::move(spec));
+    }
+    for (auto& spec : fruition::fruitctl::LoopSpecs()) {
       all->push_back(std::move(spec));
     }
     return all;
@@ -220,7 +227,10 @@ int KafkaAclsCommand(const fruition::config::Settings& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  // Repeatable (budget set): settings keep one value per flag.
+  const std::vector<std::string> criteria =
+      fruition::fruitctl::TakeRepeated(&args, "criterion");
   auto settings = fruition::config::Settings::Load(args, Specs());
   if (!settings.ok()) {
     std::cerr << "fruitctl: " << settings.status().message() << "\n";
@@ -260,6 +270,10 @@ int main(int argc, char** argv) {
   }
   if (auto code = fruition::fruitctl::RunAnalystCommand(
           command, *settings, rest, std::cout, std::cerr)) {
+    return *code;
+  }
+  if (auto code = fruition::fruitctl::RunLoopCommand(
+          command, *settings, rest, criteria, std::cout, std::cerr)) {
     return *code;
   }
   std::cerr << "fruitctl: unknown command '" << command << "'\n" << Usage();

@@ -9,13 +9,18 @@ bool MaySend(PrincipalKind kind, AgencyReport::BodyCase body) {
   switch (kind) {
     case PrincipalKind::kAgency:
       return body != AgencyReport::kSentencing &&
-             body != AgencyReport::kCommunityIndicator;
+             body != AgencyReport::kCommunityIndicator &&
+             body != AgencyReport::kOversightDecision &&
+             body != AgencyReport::kBudgetLine;
     case PrincipalKind::kJudiciary:
       return body == AgencyReport::kSentencing ||
              body == AgencyReport::kDisposition;
     case PrincipalKind::kCommunity:
       return body == AgencyReport::kCommunityIndicator;
+    // SPEC §11: overseers decide on answers and set budget lines.
     case PrincipalKind::kOverseer:
+      return body == AgencyReport::kOversightDecision ||
+             body == AgencyReport::kBudgetLine;
     case PrincipalKind::kPublic:
       return false;
   }

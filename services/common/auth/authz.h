@@ -12,9 +12,10 @@
 namespace fruition::auth {
 
 // Whether a principal of `kind` may send a report with `body`: AGENCY every
-// body but sentencing and community_indicator; JUDICIARY sentencing and
-// disposition; COMMUNITY community_indicator; OVERSEER and PUBLIC nothing.
-// False for BODY_NOT_SET.
+// body but sentencing, community_indicator, oversight_decision and
+// budget_line; JUDICIARY sentencing and disposition; COMMUNITY
+// community_indicator; OVERSEER oversight_decision and budget_line (SPEC §1
+// v1.1, §11); PUBLIC nothing. False for BODY_NOT_SET.
 bool MaySend(PrincipalKind kind, v1::AgencyReport::BodyCase body);
 
 // Whether `caller` may read restricted data owned by `owner` (a principal

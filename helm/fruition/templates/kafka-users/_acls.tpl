@@ -303,6 +303,14 @@ gateway:
     - Read
     - Describe
     resource:
+      name: fruition.reference.v1
+      patternType: literal
+      type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
       name: fruition.scores.v1
       patternType: literal
       type: topic

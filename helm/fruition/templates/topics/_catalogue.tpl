@@ -15,7 +15,7 @@ topics:
     retentionBytes: "-1"
     cleanupPolicy: delete
   - name: fruition.reference.v1
-    key: "org_id, agency or area_id"
+    key: "org_id, agency, area_id or condition_key"
     retentionMs: "-1"
     retentionBytes: "-1"
     cleanupPolicy: delete
