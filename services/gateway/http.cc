@@ -396,8 +396,11 @@ struct Subscriber {
   v1::EventFilter filter;
   std::string filter_key;  // the filter serialized: equal filters group
   Cursor cursor;
+  // Whether it may see some restricted events: then its reads are its own,
+  // never shared with another subscriber's.
   bool restricted = false;
-  bool pending = true;  // may have events to send
+  EventAccess may_read;  // AccessOf(caller)
+  bool pending = true;   // may have events to send
   std::chrono::steady_clock::time_point last_sent;
 };
 
@@ -533,7 +536,7 @@ class EventFeed {
     Batch b;
     b.cursor = s.cursor;
     for (int pages = 0; pages < kPagesPerTurn; ++pages) {
-      auto listed = views_->List(s.filter, b.cursor, s.restricted, 200);
+      auto listed = views_->List(s.filter, b.cursor, s.may_read, 200);
       if (!listed.ok()) {
         log::Error("gateway store read failed",
                    {{"method", "events/stream"},
@@ -589,7 +592,7 @@ void ServeEventStream(Routes& s, EventFeed* feed, audit::Trail* trail,
     if (!filter.ok()) {
       return Error(res, 400, std::string(filter.status().message()));
     }
-    const bool restricted = auth::MayReadRestricted(*caller);
+    const bool restricted = auth::ReadsRestrictedEvents(*caller);
     if (absl::Status st = CheckFilter(*filter, restricted, ""); !st.ok()) {
       return Fail(res, ToGrpcStatus(st), *caller, req, trail);
     }
@@ -608,6 +611,7 @@ void ServeEventStream(Routes& s, EventFeed* feed, audit::Trail* trail,
     sub->filter_key = sub->filter.SerializeAsString();
     sub->cursor = *std::move(start);
     sub->restricted = restricted;
+    sub->may_read = AccessOf(*caller);
     sub->last_sent = std::chrono::steady_clock::now();
     res.set_header("X-Accel-Buffering", "no");
     res.content_type = "text/event-stream";
