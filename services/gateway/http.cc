@@ -352,6 +352,24 @@ void ServeUnits(Routes& s, Views* views, const Authenticate& authenticate) {
   });
 }
 
+// GET /api/v1/whoami: who the credentials sent name, so that a dashboard
+// can say whose data it shows (SPEC §11: an agency signed in sees the
+// restricted events about itself). Only the caller's own code and kind: not
+// restricted data, not audited; an unknown token is 401 (and audited).
+void ServeWhoami(Routes& s, const Authenticate& authenticate) {
+  s.Get("/api/v1/whoami",
+        [authenticate](const HttpRequest& req, HttpResponse& res) {
+          auto caller = authenticate(req, res);
+          if (!caller) return;
+          Struct body;
+          auto& f = *body.mutable_fields();
+          f["principal"].set_string_value(caller->code);
+          f["kind"].set_string_value(std::string(auth::KindName(caller->kind)));
+          res.set_header("Cache-Control", "no-store");
+          res.set_content(ToJson(body), "application/json");
+        });
+}
+
 // GET /api/v1/events: a page of events.
 void ServeEvents(Routes& s, OversightServiceImpl* service, audit::Trail* trail,
                  const Authenticate& authenticate) {
@@ -667,6 +685,7 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
   ServeScorecards(s, service, trail, authenticate);
   ServeUnits(s, views, authenticate);
   ServeTrends(s, service, trail, authenticate);
+  ServeWhoami(s, authenticate);
   ServeEvents(s, service, trail, authenticate);
   ServeEventStream(s, api->feed_.get(), trail, authenticate);
   ServeCatalogues(s);

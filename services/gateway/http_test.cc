@@ -2350,6 +2350,26 @@ TEST_F(AgencyReadsTest, StreamsCarryItsOwnAuditedBeforeSending) {
   }
 }
 
+// GET /api/v1/whoami: the dashboard's sign-in asks who a token is.
+TEST_F(GatewayApiTest, WhoamiNamesTheCallerOnly) {
+  for (const auto& [token, principal, kind] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"", "PUBLIC", "PUBLIC"},
+           {kDeaToken, "DEA", "AGENCY"},
+           {kOigToken, "OIG", "OVERSEER"},
+           {kUsscToken, "USSC", "JUDICIARY"}}) {
+    const Struct body = GetJson("/api/v1/whoami", token);
+    EXPECT_EQ(Str(body, "principal"), principal);
+    EXPECT_EQ(Str(body, "kind"), kind);
+    EXPECT_EQ(body.fields().size(), 2u);
+  }
+  ExpectError("/api/v1/whoami", "forged", 401, "UNAUTHENTICATED");
+  // Only the refusal is recorded.
+  const auto entries = trail_.entries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].outcome, "UNAUTHENTICATED");
+}
+
 TEST_F(AgencyReadsTest, AnAgencysReadWithoutItsAuditRecordFails) {
   trail_.Fail(absl::UnavailableError("audit topic down"));
   v1::ListOversightEventsRequest req;
