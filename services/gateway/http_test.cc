@@ -2069,8 +2069,9 @@ struct OwnedEvents {
 OwnedEvents AgencyScenario() {
   OwnedEvents out;
   const auto add = [&](v1::OversightEvent e, const std::string& owner) {
-    if (e.visibility() == v1::VISIBILITY_RESTRICTED)
+    if (e.visibility() == v1::VISIBILITY_RESTRICTED) {
       out.owner[e.event_id()] = owner;
+    }
     out.events.push_back(std::move(e));
   };
   const auto restricted = [](const std::string& id, v1::EventType type,

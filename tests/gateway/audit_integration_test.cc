@@ -304,7 +304,7 @@ TEST_F(GatewayAuditIntegrationTest, OneRecordPerReadAndUnavailableWithout) {
 TEST_F(GatewayAuditIntegrationTest, AnAgencyReadsItsOwnRestrictedEvents) {
   std::vector<Outgoing> records;
   std::vector<std::string> dea_sees, dea_restricted, others_restricted;
-  const auto add = [&](v1::OversightEvent e, const std::string& owner) {
+  const auto add = [&](const v1::OversightEvent& e, const std::string& owner) {
     const bool r = e.visibility() == v1::VISIBILITY_RESTRICTED;
     if (!r || owner == "DEA") dea_sees.push_back(e.event_id());
     if (r) {
