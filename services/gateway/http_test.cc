@@ -1,7 +1,9 @@
 // The gateway's HTTP API (services/gateway/http.h, SPEC §9) and its gRPC
 // OversightService (services/gateway/server.h), in-process on free ports
 // over views on a real RocksDB store fed Kafka records built by hand, with
-// principals from YAML: an overseer (OIG) and an agency (DEA). No Kafka.
+// principals from YAML: an overseer (OIG), two agencies (DEA, FBI: each
+// reads the restricted events about itself, SPEC §11) and a judiciary
+// principal (USSC: reads no restricted event). No Kafka.
 //
 // Scorecards come in two views, each on its own topic: the restricted one
 // (overseers) and the public one scoring's disclosure control wrote (SPEC §5
