@@ -352,6 +352,24 @@ void ServeUnits(Routes& s, Views* views, const Authenticate& authenticate) {
   });
 }
 
+// GET /api/v1/whoami: who the credentials sent name, so that a dashboard
+// can say whose data it shows (SPEC §11: an agency signed in sees the
+// restricted events about itself). Only the caller's own code and kind: not
+// restricted data, not audited; an unknown token is 401 (and audited).
+void ServeWhoami(Routes& s, const Authenticate& authenticate) {
+  s.Get("/api/v1/whoami",
+        [authenticate](const HttpRequest& req, HttpResponse& res) {
+          auto caller = authenticate(req, res);
+          if (!caller) return;
+          Struct body;
+          auto& f = *body.mutable_fields();
+          f["principal"].set_string_value(caller->code);
+          f["kind"].set_string_value(std::string(auth::KindName(caller->kind)));
+          res.set_header("Cache-Control", "no-store");
+          res.set_content(ToJson(body), "application/json");
+        });
+}
+
 // GET /api/v1/events: a page of events.
 void ServeEvents(Routes& s, OversightServiceImpl* service, audit::Trail* trail,
                  const Authenticate& authenticate) {
@@ -396,8 +414,11 @@ struct Subscriber {
   v1::EventFilter filter;
   std::string filter_key;  // the filter serialized: equal filters group
   Cursor cursor;
+  // Whether it may see some restricted events: then its reads are its own,
+  // never shared with another subscriber's.
   bool restricted = false;
-  bool pending = true;  // may have events to send
+  EventAccess may_read;  // AccessOf(caller)
+  bool pending = true;   // may have events to send
   std::chrono::steady_clock::time_point last_sent;
 };
 
@@ -533,7 +554,7 @@ class EventFeed {
     Batch b;
     b.cursor = s.cursor;
     for (int pages = 0; pages < kPagesPerTurn; ++pages) {
-      auto listed = views_->List(s.filter, b.cursor, s.restricted, 200);
+      auto listed = views_->List(s.filter, b.cursor, s.may_read, 200);
       if (!listed.ok()) {
         log::Error("gateway store read failed",
                    {{"method", "events/stream"},
@@ -589,7 +610,7 @@ void ServeEventStream(Routes& s, EventFeed* feed, audit::Trail* trail,
     if (!filter.ok()) {
       return Error(res, 400, std::string(filter.status().message()));
     }
-    const bool restricted = auth::MayReadRestricted(*caller);
+    const bool restricted = auth::ReadsRestrictedEvents(*caller);
     if (absl::Status st = CheckFilter(*filter, restricted, ""); !st.ok()) {
       return Fail(res, ToGrpcStatus(st), *caller, req, trail);
     }
@@ -608,6 +629,7 @@ void ServeEventStream(Routes& s, EventFeed* feed, audit::Trail* trail,
     sub->filter_key = sub->filter.SerializeAsString();
     sub->cursor = *std::move(start);
     sub->restricted = restricted;
+    sub->may_read = AccessOf(*caller);
     sub->last_sent = std::chrono::steady_clock::now();
     res.set_header("X-Accel-Buffering", "no");
     res.content_type = "text/event-stream";
@@ -663,6 +685,7 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
   ServeScorecards(s, service, trail, authenticate);
   ServeUnits(s, views, authenticate);
   ServeTrends(s, service, trail, authenticate);
+  ServeWhoami(s, authenticate);
   ServeEvents(s, service, trail, authenticate);
   ServeEventStream(s, api->feed_.get(), trail, authenticate);
   ServeCatalogues(s);

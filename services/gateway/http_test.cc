@@ -1,7 +1,9 @@
 // The gateway's HTTP API (services/gateway/http.h, SPEC §9) and its gRPC
 // OversightService (services/gateway/server.h), in-process on free ports
 // over views on a real RocksDB store fed Kafka records built by hand, with
-// principals from YAML: an overseer (OIG) and an agency (DEA). No Kafka.
+// principals from YAML: an overseer (OIG), two agencies (DEA, FBI: each
+// reads the restricted events about itself, SPEC §11) and a judiciary
+// principal (USSC: reads no restricted event). No Kafka.
 //
 // Scorecards come in two views, each on its own topic: the restricted one
 // (overseers) and the public one scoring's disclosure control wrote (SPEC §5
@@ -65,6 +67,10 @@ const std::string kScores(topics::kScores);
 const std::string kScoresPublic(topics::kScoresPublic);
 const std::string kOigToken = "oig-secret-token";
 const std::string kDeaToken = "dea-secret-token";
+const std::string kFbiToken = "fbi-secret-token";
+// A principal that reads no restricted event at all (SPEC §1: JUDICIARY
+// reads its own reports and public outputs).
+const std::string kUsscToken = "ussc-secret-token";
 
 // Polls `condition` until it holds or `timeout` passes.
 bool WaitUntil(const std::function<bool()>& condition, milliseconds timeout) {
@@ -322,7 +328,17 @@ class GatewayApiTest : public ::testing::Test {
         "  - code: DEA\n"
         "    kind: AGENCY\n"
         "    token_sha256: ",
-        privacy::Sha256Hex(kDeaToken), "\n");
+        privacy::Sha256Hex(kDeaToken),
+        "\n"
+        "  - code: FBI\n"
+        "    kind: AGENCY\n"
+        "    token_sha256: ",
+        privacy::Sha256Hex(kFbiToken),
+        "\n"
+        "  - code: USSC\n"
+        "    kind: JUDICIARY\n"
+        "    token_sha256: ",
+        privacy::Sha256Hex(kUsscToken), "\n");
     auto principals = auth::PrincipalRegistry::FromYaml(yaml, "test");
     ASSERT_TRUE(principals.ok()) << principals.status();
     principals_ = std::make_unique<auth::PrincipalRegistry>(*principals);
@@ -840,7 +856,7 @@ TEST_F(GatewayApiTest, HttpEventsPublicOverseerAndFilters) {
   };
   // Public and agency: PUBLIC only; the overseer: both.
   EXPECT_EQ(ids(GetJson("/api/v1/events?limit=1000")), Want(false));
-  EXPECT_EQ(ids(GetJson("/api/v1/events?limit=1000", kDeaToken)), Want(false));
+  EXPECT_EQ(ids(GetJson("/api/v1/events?limit=1000", kUsscToken)), Want(false));
   EXPECT_EQ(ids(GetJson("/api/v1/events?limit=1000", kOigToken)), Want(true));
   const Struct body = GetJson("/api/v1/events?limit=1000");
   for (const auto& v : body.fields().at("events").list_value().values()) {
@@ -927,8 +943,8 @@ TEST_F(GatewayApiTest, HttpEventsErrors) {
       ExpectError("/api/v1/events?visibility=VISIBILITY_RESTRICTED", "", 403,
                   "PERMISSION_DENIED");
   EXPECT_NE(denied.find("visibility"), std::string::npos) << denied;
-  ExpectError("/api/v1/events?visibility=VISIBILITY_RESTRICTED", kDeaToken, 403,
-              "PERMISSION_DENIED");
+  ExpectError("/api/v1/events?visibility=VISIBILITY_RESTRICTED", kUsscToken,
+              403, "PERMISSION_DENIED");
   // Bad credentials.
   ExpectError("/api/v1/events", "not-a-known-token", 401, "UNAUTHENTICATED");
   {
@@ -1130,7 +1146,7 @@ TEST_F(GatewayApiTest, GrpcListEventsAuthorization) {
   all.set_limit(1000);
   for (const auto& [token, overseer] :
        std::vector<std::pair<std::string, bool>>{
-           {"", false}, {kDeaToken, false}, {kOigToken, true}}) {
+           {"", false}, {kUsscToken, false}, {kOigToken, true}}) {
     v1::ListOversightEventsResponse r;
     auto ctx = Context(token);
     ASSERT_TRUE(stub_->ListEvents(ctx.get(), all, &r).ok());
@@ -1164,7 +1180,7 @@ TEST_F(GatewayApiTest, GrpcListEventsAuthorization) {
   restricted.mutable_filter()->set_visibility(v1::VISIBILITY_RESTRICTED);
   expect("", restricted, grpc::StatusCode::PERMISSION_DENIED,
          "filter.visibility");
-  expect(kDeaToken, restricted, grpc::StatusCode::PERMISSION_DENIED,
+  expect(kUsscToken, restricted, grpc::StatusCode::PERMISSION_DENIED,
          "filter.visibility");
   expect("bogus", all, grpc::StatusCode::UNAUTHENTICATED, "");
   v1::ListOversightEventsRequest bad_type;
@@ -1386,7 +1402,7 @@ TEST_F(GatewayApiTest, GrpcSubscribeErrorsAndDraining) {
   restricted.mutable_filter()->set_visibility(v1::VISIBILITY_RESTRICTED);
   EXPECT_EQ(status_of("", restricted).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(status_of(kDeaToken, restricted).error_code(),
+  EXPECT_EQ(status_of(kUsscToken, restricted).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(status_of("bogus", {}).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
@@ -1454,7 +1470,7 @@ TEST_F(GatewayApiTest, AuditGrpcListEventsNamesEveryRestrictedEventOnce) {
 
   // Public reads are not recorded: the public, an agency, an overseer asking
   // for PUBLIC events only.
-  for (const std::string& token : {std::string(), kDeaToken}) {
+  for (const std::string& token : {std::string(), kUsscToken}) {
     v1::ListOversightEventsResponse r;
     ASSERT_TRUE(stub_->ListEvents(Context(token).get(), req, &r).ok());
   }
@@ -1487,7 +1503,7 @@ TEST_F(GatewayApiTest, AuditHttpEventsIsOneRecordPerCall) {
   EXPECT_EQ(entries[0].resources, audit_test::EventResources(ids, all_));
   EXPECT_FALSE(entries[0].resources.empty());
   GetJson("/api/v1/events?limit=25");
-  GetJson("/api/v1/events?limit=25", kDeaToken);
+  GetJson("/api/v1/events?limit=25", kUsscToken);
   EXPECT_EQ(trail_.entries().size(), 1u);
 }
 
@@ -1925,14 +1941,15 @@ TEST_F(GatewayApiTest, AuditEveryRefusedCall) {
   v1::ListOversightEventsRequest req;
   req.mutable_filter()->set_visibility(v1::VISIBILITY_RESTRICTED);
   v1::ListOversightEventsResponse res;
-  EXPECT_EQ(stub_->ListEvents(Context(kDeaToken).get(), req, &res).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->ListEvents(Context(kUsscToken).get(), req, &res).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(stub_->ListEvents(Context("forged").get(), req, &res).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   ExpectError("/api/v1/events?visibility=VISIBILITY_RESTRICTED", "", 403,
               "PERMISSION_DENIED");
   ExpectError("/api/v1/events/stream?visibility=VISIBILITY_RESTRICTED",
-              kDeaToken, 403, "PERMISSION_DENIED");
+              kUsscToken, 403, "PERMISSION_DENIED");
   ExpectError("/api/v1/scorecards?period=FY2016", "forged", 401,
               "UNAUTHENTICATED");
   // Not refusals: a bad argument is not recorded.
@@ -1941,11 +1958,11 @@ TEST_F(GatewayApiTest, AuditEveryRefusedCall) {
   const auto entries = trail_.entries();
   ASSERT_EQ(entries.size(), 5u);
   const std::vector<std::tuple<std::string, std::string, std::string>> want = {
-      {"DEA", "/fruition.v1.OversightService/ListEvents", "PERMISSION_DENIED"},
+      {"USSC", "/fruition.v1.OversightService/ListEvents", "PERMISSION_DENIED"},
       {"unauthenticated", "/fruition.v1.OversightService/ListEvents",
        "UNAUTHENTICATED"},
       {"PUBLIC", "GET /api/v1/events", "PERMISSION_DENIED"},
-      {"DEA", "GET /api/v1/events/stream", "PERMISSION_DENIED"},
+      {"USSC", "GET /api/v1/events/stream", "PERMISSION_DENIED"},
       {"unauthenticated", "GET /api/v1/scorecards", "UNAUTHENTICATED"}};
   for (size_t i = 0; i < want.size(); ++i) {
     EXPECT_EQ(std::make_tuple(entries[i].principal, entries[i].action,
@@ -2033,6 +2050,339 @@ TEST_F(GatewayApiTest, SecurityHeadersOnPagesAssetsApiAndErrors) {
   EXPECT_NE(refused->get_header_value("Content-Security-Policy")
                 .find("frame-ancestors 'none'"),
             std::string::npos);
+}
+
+// ---------------------------------------------------------------------------
+// SPEC §1 v1.1, §11: an agency reads the restricted events about its own
+// units (its agency unit, its field offices) and its own reports, over every
+// route, and none of another agency's; each read is audited with the agency
+// as principal.
+
+// Restricted events of DEA, FBI and nobody (a district), and public ones,
+// with the owner the test itself assigns: 250 of FBI's first (so a page of
+// DEA's must read past them), then a mix, then one public sentinel that ends
+// every stream's expected sequence.
+struct OwnedEvents {
+  std::vector<v1::OversightEvent> events;
+  std::map<std::string, std::string> owner;  // restricted id -> agency or ""
+  std::string sentinel;
+};
+
+OwnedEvents AgencyScenario() {
+  OwnedEvents out;
+  const auto add = [&](v1::OversightEvent e, const std::string& owner) {
+    if (e.visibility() == v1::VISIBILITY_RESTRICTED) {
+      out.owner[e.event_id()] = owner;
+    }
+    out.events.push_back(std::move(e));
+  };
+  const auto restricted = [](const std::string& id, v1::EventType type,
+                             const std::string& unit) {
+    return Event(id, type, v1::VISIBILITY_RESTRICTED, unit, "FY2016");
+  };
+  const auto conflict = [](const std::string& id, const std::string& reporter) {
+    v1::OversightEvent e = Event(id, v1::EVENT_TYPE_REPORT_CONFLICT,
+                                 v1::VISIBILITY_RESTRICTED, "", "");
+    e.set_condition_key(StrCat("REPORT_CONFLICT/report/", reporter, "/R-", id));
+    e.clear_evidence_refs();
+    e.add_evidence_refs(StrCat("report:", reporter, "/R-", id));
+    return e;
+  };
+  for (int i = 0; i < 250; ++i) {
+    const std::string id = StrCat("fbi-first-", i);
+    switch (i % 3) {
+      case 0:
+        add(restricted(id, v1::EVENT_TYPE_LINK_UNSUBSTANTIATED, "agency:FBI"),
+            "FBI");
+        break;
+      case 1:
+        add(restricted(id, v1::EVENT_TYPE_LNF_SHARE_HIGH,
+                       "field_office:FBI-NEWARK"),
+            "FBI");
+        break;
+      default:
+        add(conflict(id, "FBI"), "FBI");
+    }
+  }
+  for (int i = 0; i < 400; ++i) {
+    const std::string id = StrCat("mix-", i);
+    switch (i % 9) {
+      case 0:
+        add(restricted(id, v1::EVENT_TYPE_TIER_MISMATCH, "agency:DEA"), "DEA");
+        break;
+      case 1:
+        add(restricted(id, v1::EVENT_TYPE_LNF_SHARE_HIGH,
+                       "field_office:DEA-NEW-YORK"),
+            "DEA");
+        break;
+      case 2:
+        add(conflict(id, "DEA"), "DEA");
+        break;
+      case 3:
+        add(restricted(id, v1::EVENT_TYPE_FRUITION_GAP, "agency:FBI"), "FBI");
+        break;
+      case 4:
+        add(conflict(id, "FBI"), "FBI");
+        break;
+      case 5:
+        add(restricted(id, v1::EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE,
+                       "district:EDPA"),
+            "");
+        break;
+      case 6:
+        // Neither DEA's nor FBI's, though it starts like DEA's code.
+        add(restricted(id, v1::EVENT_TYPE_FRUITION_GAP, "agency:DEAX"), "DEAX");
+        break;
+      case 7:
+        add(Event(id, v1::EVENT_TYPE_TARGET_OVERSHOOT, v1::VISIBILITY_PUBLIC,
+                  "agency:FBI", "FY2016"),
+            "");
+        break;
+      default:
+        add(Event(id, v1::EVENT_TYPE_FRUITION_GAP, v1::VISIBILITY_PUBLIC,
+                  "agency:DEA", "FY2016"),
+            "");
+    }
+  }
+  out.sentinel = "sentinel";
+  add(Event(out.sentinel, v1::EVENT_TYPE_TARGET_OVERSHOOT,
+            v1::VISIBILITY_PUBLIC, "national:US", "FY2016"),
+      "");
+  return out;
+}
+
+class AgencyReadsTest : public GatewayApiTest {
+ protected:
+  void SetUp() override {
+    GatewayApiTest::SetUp();
+    scenario_ = AgencyScenario();
+    std::vector<v1::OversightEvent> batch;
+    for (const auto& e : scenario_.events) {
+      batch.push_back(e);
+      if (batch.size() == 50) {
+        FeedEvents(batch);
+        batch.clear();
+      }
+    }
+    FeedEvents(batch);
+  }
+
+  // What `agency` may see, in the order fed: every public event and the
+  // restricted ones the scenario gave it.
+  std::vector<std::string> WantFor(const std::string& agency,
+                                   bool restricted_only = false) const {
+    std::vector<std::string> out;
+    for (const auto& e : scenario_.events) {
+      const auto it = scenario_.owner.find(e.event_id());
+      const bool is_restricted = it != scenario_.owner.end();
+      if (is_restricted ? it->second == agency : !restricted_only) {
+        out.push_back(e.event_id());
+      }
+    }
+    return out;
+  }
+  // `event:<id>` of the restricted ones among `ids`.
+  std::vector<std::string> RestrictedOf(
+      const std::vector<std::string>& ids) const {
+    std::vector<std::string> out;
+    for (const auto& id : ids) {
+      if (scenario_.owner.count(id) > 0) out.push_back("event:" + id);
+    }
+    return out;
+  }
+  // Every resource the trail names for `principal` by `action`; the number
+  // of records in `*records`.
+  std::vector<std::string> Audited(const std::string& principal,
+                                   const std::string& action,
+                                   size_t* records = nullptr) const {
+    std::vector<std::string> out;
+    size_t n = 0;
+    for (const auto& e : trail_.entries()) {
+      if (e.principal != principal || e.action != action) continue;
+      ++n;
+      EXPECT_EQ(e.outcome, "OK");
+      out.insert(out.end(), e.resources.begin(), e.resources.end());
+    }
+    if (records != nullptr) *records = n;
+    return out;
+  }
+
+  OwnedEvents scenario_;
+};
+
+TEST_F(AgencyReadsTest, GrpcListEventsFullPagesOfItsOwnAuditedPerCall) {
+  for (const auto& [token, code] :
+       std::vector<std::pair<std::string, std::string>>{{kDeaToken, "DEA"},
+                                                        {kFbiToken, "FBI"}}) {
+    SCOPED_TRACE(code);
+    const std::vector<std::string> want = WantFor(code);
+    std::vector<std::string> got;
+    std::vector<int> sizes;
+    v1::ListOversightEventsRequest req;
+    req.set_limit(100);
+    int calls = 0;
+    while (true) {
+      v1::ListOversightEventsResponse r;
+      ++calls;
+      ASSERT_TRUE(stub_->ListEvents(Context(token).get(), req, &r).ok());
+      sizes.push_back(r.events_size());
+      for (const auto& e : r.events()) got.push_back(e.event_id());
+      if (r.events_size() == 0) break;
+      req.set_after(r.next());
+    }
+    EXPECT_EQ(got, want);
+    // Every page but the last two (the short tail and the empty end) is
+    // full: others' events are skipped in the scan, not after the limit.
+    ASSERT_GE(sizes.size(), 2u);
+    for (size_t i = 0; i + 2 < sizes.size(); ++i) EXPECT_EQ(sizes[i], 100) << i;
+    EXPECT_EQ(sizes.size(), want.size() / 100 + 2);
+    // One record per call, naming exactly the restricted events returned.
+    size_t records = 0;
+    EXPECT_EQ(Audited(code, kListEventsMethod, &records), RestrictedOf(want));
+    EXPECT_EQ(records, static_cast<size_t>(calls));
+  }
+}
+
+TEST_F(AgencyReadsTest, FiltersGiveItsOwnAndNeverSayOthersExist) {
+  const auto list = [&](const std::string& token, v1::EventFilter filter) {
+    v1::ListOversightEventsRequest req;
+    *req.mutable_filter() = std::move(filter);
+    req.set_limit(1000);
+    v1::ListOversightEventsResponse r;
+    const grpc::Status st = stub_->ListEvents(Context(token).get(), req, &r);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return Ids(r);
+  };
+  v1::EventFilter restricted;
+  restricted.set_visibility(v1::VISIBILITY_RESTRICTED);
+  EXPECT_EQ(list(kDeaToken, restricted), WantFor("DEA", true));
+  EXPECT_EQ(list(kFbiToken, restricted), WantFor("FBI", true));
+  // Another agency's unit: its public events only, and no error.
+  v1::EventFilter fbi_unit;
+  fbi_unit.set_unit("agency:FBI");
+  std::vector<std::string> fbi_public;
+  for (const auto& e : scenario_.events) {
+    if (e.unit() == "agency:FBI" && e.visibility() == v1::VISIBILITY_PUBLIC) {
+      fbi_public.push_back(e.event_id());
+    }
+  }
+  ASSERT_FALSE(fbi_public.empty());
+  EXPECT_EQ(list(kDeaToken, fbi_unit), fbi_public);
+  fbi_unit.set_visibility(v1::VISIBILITY_RESTRICTED);
+  EXPECT_TRUE(list(kDeaToken, fbi_unit).empty());
+  // A field office's events are its agency's.
+  v1::EventFilter office;
+  office.set_unit("field_office:DEA-NEW-YORK");
+  const std::vector<std::string> dea_office = list(kDeaToken, office);
+  EXPECT_FALSE(dea_office.empty());
+  EXPECT_EQ(dea_office, list(kOigToken, office));
+  EXPECT_TRUE(list(kFbiToken, office).empty());
+  // The same over HTTP, page by page.
+  EXPECT_EQ(HttpPages("visibility=VISIBILITY_RESTRICTED", 100, kDeaToken),
+            WantFor("DEA", true));
+  EXPECT_EQ(HttpPages("unit=agency:FBI&visibility=VISIBILITY_RESTRICTED", 100,
+                      kDeaToken),
+            std::vector<std::string>{});
+  // A judiciary principal still may not ask for RESTRICTED.
+  ExpectError("/api/v1/events?visibility=VISIBILITY_RESTRICTED", kUsscToken,
+              403, "PERMISSION_DENIED");
+}
+
+TEST_F(AgencyReadsTest, HttpEventsPagesOfItsOwnAuditedPerCall) {
+  const std::vector<std::string> want = WantFor("DEA");
+  EXPECT_EQ(HttpPages("", 100, kDeaToken), want);
+  // HttpPages asks until a page is empty: want.size() / 100 + 2 calls.
+  size_t records = 0;
+  EXPECT_EQ(Audited("DEA", "GET /api/v1/events", &records), RestrictedOf(want));
+  EXPECT_EQ(records, want.size() / 100 + 2);
+  EXPECT_EQ(HttpPages("", 100, kFbiToken), WantFor("FBI"));
+  EXPECT_EQ(Audited("FBI", "GET /api/v1/events"), RestrictedOf(WantFor("FBI")));
+}
+
+TEST_F(AgencyReadsTest, StreamsCarryItsOwnAuditedBeforeSending) {
+  for (const auto& [token, code] :
+       std::vector<std::pair<std::string, std::string>>{{kDeaToken, "DEA"},
+                                                        {kFbiToken, "FBI"}}) {
+    SCOPED_TRACE(code);
+    const std::vector<std::string> want = WantFor(code);
+    ASSERT_EQ(want.back(), scenario_.sentinel);
+    // SSE, until the sentinel (the last event fed): nothing else came.
+    {
+      const httplib::Headers h = {{"Authorization", "Bearer " + token}};
+      SseClient sse(http_->port(), "/api/v1/events/stream", h);
+      ASSERT_TRUE(WaitUntil(
+          [&] {
+            const auto got = sse.events();
+            return !got.empty() &&
+                   FromJson(got.back().data).event_id() == scenario_.sentinel;
+          },
+          seconds(60)));
+      sse.Stop();
+      EXPECT_EQ(Ids(sse.events()), want);
+    }
+    // gRPC Subscribe, the same.
+    Subscription sub;
+    sub.ctx = Context(token);
+    sub.reader = stub_->Subscribe(sub.ctx.get(), v1::SubscribeRequest());
+    while (sub.got.empty() ||
+           sub.got.back().event().event_id() != scenario_.sentinel) {
+      ASSERT_TRUE(sub.ReadUntil(sub.got.size() + 1));
+    }
+    sub.ctx->TryCancel();
+    EXPECT_EQ(sub.ids(), want);
+    for (const std::string action :
+         {"GET /api/v1/events/stream",
+          "/fruition.v1.OversightService/Subscribe"}) {
+      EXPECT_EQ(Audited(code, action), RestrictedOf(want)) << action;
+    }
+  }
+  // A stream resumed from a cursor in the middle carries the rest of DEA's.
+  const std::vector<std::string> want = WantFor("DEA");
+  Subscription first;
+  first.ctx = Context(kDeaToken);
+  first.reader = stub_->Subscribe(first.ctx.get(), v1::SubscribeRequest());
+  ASSERT_TRUE(first.ReadUntil(40));
+  first.ctx->TryCancel();
+  {
+    const httplib::Headers h = {{"Authorization", "Bearer " + kDeaToken},
+                                {"Last-Event-ID", first.got.back().cursor()}};
+    SseClient sse(http_->port(), "/api/v1/events/stream", h, want.size() - 40);
+    ASSERT_TRUE(WaitUntil([&] { return sse.done(); }, seconds(60)));
+    EXPECT_EQ(Ids(sse.events()),
+              std::vector<std::string>(want.begin() + 40, want.end()));
+  }
+}
+
+// GET /api/v1/whoami: the dashboard's sign-in asks who a token is.
+TEST_F(GatewayApiTest, WhoamiNamesTheCallerOnly) {
+  for (const auto& [token, principal, kind] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"", "PUBLIC", "PUBLIC"},
+           {kDeaToken, "DEA", "AGENCY"},
+           {kOigToken, "OIG", "OVERSEER"},
+           {kUsscToken, "USSC", "JUDICIARY"}}) {
+    const Struct body = GetJson("/api/v1/whoami", token);
+    EXPECT_EQ(Str(body, "principal"), principal);
+    EXPECT_EQ(Str(body, "kind"), kind);
+    EXPECT_EQ(body.fields().size(), 2u);
+  }
+  ExpectError("/api/v1/whoami", "forged", 401, "UNAUTHENTICATED");
+  // Only the refusal is recorded.
+  const auto entries = trail_.entries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].outcome, "UNAUTHENTICATED");
+}
+
+TEST_F(AgencyReadsTest, AnAgencysReadWithoutItsAuditRecordFails) {
+  trail_.Fail(absl::UnavailableError("audit topic down"));
+  v1::ListOversightEventsRequest req;
+  v1::ListOversightEventsResponse r;
+  EXPECT_EQ(stub_->ListEvents(Context(kDeaToken).get(), req, &r).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(r.events_size(), 0);
+  ExpectError("/api/v1/events", kDeaToken, 503, "UNAVAILABLE");
+  // The public's read needs no record.
+  GetJson("/api/v1/events");
 }
 
 }  // namespace

@@ -161,6 +161,12 @@ void ForPublic(v1::Scorecard* card) {
   }
 }
 
+EventAccess AccessOf(const auth::Principal& caller) {
+  return [caller](const v1::OversightEvent& e) {
+    return auth::MayReadEvent(caller, e);
+  };
+}
+
 bool RestrictedEventRead(const v1::EventFilter& filter, bool restricted) {
   return restricted && filter.visibility() != v1::VISIBILITY_PUBLIC;
 }
@@ -196,8 +202,8 @@ absl::Status CheckFilter(const v1::EventFilter& f, bool restricted,
   if (f.visibility() == v1::VISIBILITY_RESTRICTED && !restricted) {
     return absl::PermissionDeniedError(
         StrCat(prefix,
-               "visibility: RESTRICTED events are for overseers "
-               "only"));
+               "visibility: RESTRICTED events are for overseers and the "
+               "agencies they concern only"));
   }
   return absl::OkStatus();
 }
@@ -233,7 +239,8 @@ grpc::Status OversightServiceImpl::Subscribe(
     grpc::ServerWriter<v1::EventDelivery>* writer) {
   auto caller = server::AuthenticateCaller(*principals_, *context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  const bool restricted = auth::MayReadRestricted(*caller);
+  const bool restricted = auth::ReadsRestrictedEvents(*caller);
+  const EventAccess may_read = AccessOf(*caller);
   if (absl::Status s = CheckFilter(request->filter(), restricted, "filter.");
       !s.ok()) {
     return ToGrpcStatus(s);
@@ -243,7 +250,7 @@ grpc::Status OversightServiceImpl::Subscribe(
   Cursor cursor = *std::move(at);
   while (!context->IsCancelled() && !draining_->load()) {
     const uint64_t seen = views_->version();
-    auto listed = views_->List(request->filter(), cursor, restricted, 500);
+    auto listed = views_->List(request->filter(), cursor, may_read, 500);
     if (!listed.ok()) return StoreError("Subscribe", listed.status());
     Page page = *std::move(listed);
     // A stream records each batch that holds restricted events, before
@@ -471,7 +478,7 @@ grpc::Status OversightServiceImpl::ListEventsAs(
     const v1::ListOversightEventsRequest& request,
     v1::ListOversightEventsResponse* response,
     const std::string& action) const {
-  const bool restricted = auth::MayReadRestricted(caller);
+  const bool restricted = auth::ReadsRestrictedEvents(caller);
   if (absl::Status s = CheckFilter(request.filter(), restricted, "filter.");
       !s.ok()) {
     return ToGrpcStatus(s);
@@ -482,7 +489,7 @@ grpc::Status OversightServiceImpl::ListEventsAs(
   auto at = Cursor::Decode(request.after(), "after");
   if (!at.ok()) return ToGrpcStatus(at.status());
   auto listed =
-      views_->List(request.filter(), *at, restricted,
+      views_->List(request.filter(), *at, AccessOf(caller),
                    request.limit() == 0 ? kDefaultLimit : request.limit());
   if (!listed.ok()) return StoreError("ListEvents", listed.status());
   Page page = *std::move(listed);

@@ -1,9 +1,12 @@
 // OversightService (protos/fruition/v1/gateway.proto) over the gateway's
-// views. PUBLIC callers, and every principal but overseers, see PUBLIC
-// events and the public view of the scorecards (as scoring's disclosure
-// control published it: the gateway suppresses nothing itself); overseers see
-// everything, the restricted scorecards included. Every read that could
-// return restricted data (an overseer's events unless filtered to PUBLIC, an
+// views. Which events a caller sees is auth::MayReadEvent, applied in the
+// scan (Views::List) everywhere events are served: PUBLIC events to anyone;
+// RESTRICTED events to overseers, and to an AGENCY principal those about
+// its own units and reports (SPEC §1 v1.1, §11). Everybody but overseers
+// reads the public view of the scorecards (as scoring's disclosure control
+// published it: the gateway suppresses nothing itself); overseers read the
+// restricted scorecards too. Every read that could return restricted data
+// (an overseer's or an agency's events unless filtered to PUBLIC, an
 // overseer's full scorecards) appends one audit record naming what it
 // returned before anything is sent; when the record cannot be written the
 // read fails UNAVAILABLE. Public reads are never audited and answer whatever
@@ -23,7 +26,10 @@
 namespace fruition::gateway {
 
 // Checks a filter; INVALID_ARGUMENT naming the field, or PERMISSION_DENIED
-// for RESTRICTED asked without the right.
+// for RESTRICTED asked by a caller who reads no restricted events
+// (`restricted`: auth::ReadsRestrictedEvents). An agency asking for
+// RESTRICTED gets its own; one filtering on another agency's unit gets that
+// unit's public events, never an error that would say restricted ones exist.
 absl::Status CheckFilter(const v1::EventFilter& filter, bool restricted,
                          const std::string& prefix);
 
@@ -73,9 +79,12 @@ void RankUnits(std::vector<v1::UnitRank>* units);
 // what a withheld cell must not carry (SPEC §5 D1).
 void ForPublic(v1::Scorecard* card);
 
-// Whether a read of events with `filter` by a caller with restricted rights
-// (`restricted`) is a read of restricted data: one the audit trail records
-// even when it finds nothing.
+// Which events `caller` may see: auth::MayReadEvent, for Views::List.
+EventAccess AccessOf(const auth::Principal& caller);
+
+// Whether a read of events with `filter` by a caller who reads restricted
+// events (`restricted`: auth::ReadsRestrictedEvents) is a read of
+// restricted data: one the audit trail records even when it finds nothing.
 bool RestrictedEventRead(const v1::EventFilter& filter, bool restricted);
 
 // `event:<id>` of every RESTRICTED event among `events`.

@@ -287,6 +287,18 @@ void Views::WaitForChange(uint64_t seen,
 absl::StatusOr<Page> Views::List(const v1::EventFilter& filter,
                                  const Cursor& after, bool restricted,
                                  int limit, int scan_max) const {
+  return List(
+      filter, after,
+      [restricted](const v1::OversightEvent& e) {
+        return restricted || e.visibility() == v1::VISIBILITY_PUBLIC;
+      },
+      limit, scan_max);
+}
+
+absl::StatusOr<Page> Views::List(const v1::EventFilter& filter,
+                                 const Cursor& after,
+                                 const EventAccess& may_read, int limit,
+                                 int scan_max) const {
   Page page;
   Cursor at = after;
   store::KvTx tx(store_);
@@ -329,9 +341,7 @@ absl::StatusOr<Page> Views::List(const v1::EventFilter& filter,
       if (ge.offset() < at.At(ge.topic(), ge.partition())) continue;
       at.Pass(ge.topic(), ge.partition(), ge.offset());
       ++scanned;
-      const bool visible =
-          restricted || ge.event().visibility() == v1::VISIBILITY_PUBLIC;
-      if (visible && Matches(filter, ge.event())) {
+      if (Matches(filter, ge.event()) && may_read(ge.event())) {
         page.events.push_back(ge.event());
         page.cursors.push_back(at.Encode());
         if (static_cast<int>(page.events.size()) >= limit) {

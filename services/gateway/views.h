@@ -25,6 +25,7 @@
 #include <array>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -103,6 +104,9 @@ struct Page {
   std::string next;                  // after everything scanned
 };
 
+// Whether the reader may see an event (auth::MayReadEvent for its caller).
+using EventAccess = std::function<bool(const v1::OversightEvent&)>;
+
 struct ViewTopics {
   std::string oversight_public;
   std::string oversight_restricted;
@@ -126,11 +130,18 @@ class Views : public stream::Handler {
   // After the loop committed: wakes waiting subscribers.
   void Committed() override;
 
-  // Up to `limit` events matching `filter` after `after`, the caller seeing
-  // RESTRICTED ones only if `restricted`. Scans at most `scan_max` events
-  // (then `next` moves on with fewer events: ask again). A failed store
-  // read or a stored event that does not parse is an error (DATA_LOSS names
-  // the table and key), never an empty page.
+  // Up to `limit` events matching `filter` after `after` that the reader
+  // may see (`may_read`, the caller's auth::MayReadEvent): events it may not
+  // see are skipped in the scan, before the limit counts, so a page is
+  // short only when the events (or `scan_max`) ran out. Scans at most
+  // `scan_max` events (then `next` moves on with fewer events: ask again). A
+  // failed store read or a stored event that does not parse is an error
+  // (DATA_LOSS names the table and key), never an empty page.
+  absl::StatusOr<Page> List(const v1::EventFilter& filter, const Cursor& after,
+                            const EventAccess& may_read, int limit,
+                            int scan_max = 20000) const;
+  // The same for a reader who sees every RESTRICTED event (`restricted`) or
+  // none.
   absl::StatusOr<Page> List(const v1::EventFilter& filter, const Cursor& after,
                             bool restricted, int limit,
                             int scan_max = 20000) const;

@@ -440,6 +440,51 @@ TEST(ViewsTest, PageBoundaryInsideInterleavedPartitions) {
   EXPECT_TRUE(f3.events.empty());
 }
 
+// A reader who may see only some restricted events (an agency, SPEC §11)
+// gets full pages of them: the others are skipped in the scan, before the
+// limit counts, and its cursors resume without gap or duplicate.
+TEST(ViewsTest, AReaderOfSomeRestrictedEventsGetsFullPages) {
+  Logs logs;
+  std::vector<kafka::Record> records;
+  std::vector<std::string> want;
+  for (int i = 0; i < 400; ++i) {
+    const bool mine = i % 20 == 3;
+    const std::string id = StrCat(mine ? "mine-" : "other-", i);
+    records.push_back(logs.Append(
+        kRestricted, i % 3,
+        Event(id, v1::EVENT_TYPE_TIER_MISMATCH, v1::VISIBILITY_RESTRICTED,
+              mine ? "agency:DEA" : "agency:FBI", "FY2016")));
+    if (mine) want.push_back(id);
+  }
+  Replica a("some");
+  a.Feed(records, 9);
+  const EventAccess mine = [](const v1::OversightEvent& e) {
+    return e.unit() == "agency:DEA";
+  };
+  std::vector<std::string> got;
+  std::string at;
+  std::vector<size_t> sizes;
+  for (int guard = 0; guard < 100; ++guard) {
+    const Page page = a.views->List({}, Decoded(at), mine, 5).value();
+    sizes.push_back(page.events.size());
+    for (size_t i = 0; i < page.events.size(); ++i) {
+      got.push_back(page.events[i].event_id());
+      // Resuming from any event's cursor gives what follows it.
+      const Page rest =
+          a.views->List({}, Decoded(page.cursors[i]), mine, 1000).value();
+      EXPECT_EQ(Ids(rest.events), std::vector<std::string>(
+                                      want.begin() + got.size(), want.end()));
+    }
+    if (page.events.empty()) break;
+    at = page.next;
+  }
+  EXPECT_EQ(Bag(got), Bag(want));
+  ASSERT_EQ(want.size(), 20u);
+  EXPECT_EQ(sizes, (std::vector<size_t>{5, 5, 5, 5, 0}));
+  // Every event any page returned is one the reader may see.
+  for (const auto& id : got) EXPECT_EQ(id.rfind("mine-", 0), 0u) << id;
+}
+
 TEST(ViewsTest, EventsAppendedBetweenPagesAreReturnedOnLaterPages) {
   Standard s = MakeStandard();
   std::vector<kafka::Record> records = s.logs.Interleave(2);

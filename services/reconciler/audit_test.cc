@@ -40,6 +40,7 @@ class ReconcilerAuditTest : public ::testing::Test {
       e.set_event_id(id);
       e.set_visibility(visibility);
       e.set_type(v1::EVENT_TYPE_FRUITION_GAP);
+      e.set_unit(id == "E-res-2" ? "agency:FBI" : "agency:DEA");
       char key[21];
       snprintf(key, sizeof(key), "%020d", ++seq);
       tx.Put(kEvents, key, e.SerializeAsString());
@@ -79,6 +80,37 @@ TEST_F(ReconcilerAuditTest, ListAndExplainNameTheRestrictedEvents) {
             (std::vector<std::string>{"event:E-res-1", "event:E-res-2"}));
   EXPECT_EQ(entries[1].action, "/fruition.v1.ReconcilerService/ExplainEvent");
   EXPECT_EQ(entries[1].resources, std::vector<std::string>{"event:E-res-2"});
+}
+
+// SPEC §11: an agency reads (and has explained) the restricted events about
+// its own units, audited like an overseer's reads; never another agency's.
+TEST_F(ReconcilerAuditTest, AnAgencyReadsItsOwnRestrictedEventsAudited) {
+  const auth::Principal dea{"DEA", auth::PrincipalKind::kAgency};
+  v1::ListEventsResponse res;
+  ASSERT_TRUE(service_->ListEventsAs(dea, {}, &res).ok());
+  std::vector<std::string> ids;
+  for (const auto& e : res.events()) ids.push_back(e.event_id());
+  EXPECT_EQ(ids, (std::vector<std::string>{"E-pub-1", "E-res-1", "E-pub-2"}));
+  v1::ListEventsRequest restricted;
+  restricted.set_visibility(v1::VISIBILITY_RESTRICTED);
+  res.Clear();
+  ASSERT_TRUE(service_->ListEventsAs(dea, restricted, &res).ok());
+  ASSERT_EQ(res.events_size(), 1);
+  EXPECT_EQ(res.events(0).event_id(), "E-res-1");
+  v1::ExplainEventRequest explain;
+  explain.set_event_id("E-res-1");
+  v1::EventExplanation why;
+  ASSERT_TRUE(service_->ExplainEventAs(dea, explain, &why).ok());
+  explain.set_event_id("E-res-2");  // FBI's
+  EXPECT_EQ(service_->ExplainEventAs(dea, explain, &why).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  const auto entries = trail_.entries();
+  ASSERT_EQ(entries.size(), 3u);
+  for (const auto& e : entries) EXPECT_EQ(e.principal, "DEA");
+  EXPECT_EQ(entries[0].resources, std::vector<std::string>{"event:E-res-1"});
+  EXPECT_EQ(entries[1].resources, std::vector<std::string>{"event:E-res-1"});
+  EXPECT_EQ(entries[2].action, "/fruition.v1.ReconcilerService/ExplainEvent");
+  EXPECT_EQ(entries[2].resources, std::vector<std::string>{"event:E-res-1"});
 }
 
 TEST_F(ReconcilerAuditTest, WithoutATrailNothingRestrictedIsAnswered) {

@@ -68,10 +68,11 @@ grpc::Status ReconcilerServiceImpl::ExplainEvent(
 
 namespace {
 
-// Whether `e` is one the caller (with overseer rights or not) asked for.
+// Whether `e` is one the caller asked for and may read (auth::MayReadEvent:
+// a restricted event by overseers and the agency it concerns).
 bool Matches(const v1::ListEventsRequest& request, const v1::OversightEvent& e,
-             bool restricted) {
-  if (!restricted && e.visibility() != v1::VISIBILITY_PUBLIC) return false;
+             const auth::Principal& caller) {
+  if (!auth::MayReadEvent(caller, e)) return false;
   if (request.type() != v1::EVENT_TYPE_UNSPECIFIED &&
       e.type() != request.type()) {
     return false;
@@ -104,11 +105,11 @@ grpc::Status ReconcilerServiceImpl::ListEventsAs(
   if (!request.page_token().empty() && !DigitsOnly(request.page_token())) {
     return Invalid("page_token", "not a token this service gave");
   }
-  const bool restricted = auth::MayReadRestricted(caller);
+  const bool restricted = auth::ReadsRestrictedEvents(caller);
   if (request.visibility() == v1::VISIBILITY_RESTRICTED && !restricted) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                         "visibility: RESTRICTED events are for overseers "
-                        "only");
+                        "and the agencies they concern only");
   }
   const size_t page =
       request.page_size() == 0 ? kDefaultPageSize : request.page_size();
@@ -128,7 +129,7 @@ grpc::Status ReconcilerServiceImpl::ListEventsAs(
     if (!stored.ok()) return ToGrpcStatus(stored.status());
     auto& chunk = *stored;
     for (auto& [k, e] : chunk) {
-      if (!Matches(request, e, restricted)) {
+      if (!Matches(request, e, caller)) {
         ++examined;
         after = k;
         continue;
@@ -184,9 +185,10 @@ grpc::Status ReconcilerServiceImpl::ExplainEventAs(
                                " in this instance's partitions"));
   }
   if (e->visibility() != v1::VISIBILITY_PUBLIC) {
-    if (!auth::MayReadRestricted(caller)) {
+    if (!auth::MayReadEvent(caller, *e)) {
       return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                          "event_id: a RESTRICTED event; overseers only");
+                          "event_id: a RESTRICTED event; overseers and the "
+                          "agency it concerns only");
     }
     if (grpc::Status st =
             server::AuditRead(*trail_, caller.code, kExplainEvent,

@@ -1,8 +1,9 @@
 // ReconcilerService (protos/fruition/v1/reconciler.proto): the events this
 // instance emitted, from its store, and each one explained. PUBLIC events
-// for anyone; RESTRICTED ones for overseers only. Every read that could
-// return restricted events (an overseer's ListEvents unless it asks for
-// PUBLIC only, an ExplainEvent of a RESTRICTED event) appends one audit
+// for anyone; RESTRICTED ones for overseers and for the agency each is about
+// (auth::MayReadEvent, SPEC §11). Every read that could return restricted
+// events (an overseer's or an agency's ListEvents unless it asks for PUBLIC
+// only, an ExplainEvent of a RESTRICTED event) appends one audit
 // record naming `event:<id>` of each restricted event returned, before the
 // answer; UNAVAILABLE when it cannot be written (SPEC §1). Refusals are
 // recorded by the server's interceptor (server/audit.h).

@@ -14,6 +14,8 @@
 //   4. an org_outcome (DISMANTLED, pending) submitted during the test appears
 //      in the live feed as a PUBLIC PENDING_COUNTED_AS_DISMANTLED event;
 //   5. the OIG (overseer) token shows restricted events; signing out hides them.
+//   5b. the DEA (agency) token shows DEA's restricted events (its units, field
+//      offices and reports, SPEC §11) and none of FBI's, and the feed says whose.
 //   6. it opens on the latest fiscal year with at least half its key cells
 //      published (not a thin live year);
 //   7. the trend chart's points (its table, dots and gaps), the unit's and
@@ -1240,6 +1242,76 @@ async function main() {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=event-feed] [data-testid=event]').length > 0, null, { timeout: 20_000 });
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=event][data-visibility=VISIBILITY_RESTRICTED]').length === 0, null, { timeout: 10_000 });
     check(await page.evaluate(() => sessionStorage.getItem('fruition.overseerToken')) === null, 'the token is still stored after signing out');
+    check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
+  });
+
+  await step('the DEA token sees DEA\'s restricted events and none of FBI\'s', async () => {
+    check(info.tokens.DEA?.kind === 'AGENCY', 'no DEA (AGENCY) token was printed');
+    const dea = info.tokens.DEA.token;
+    const oig = info.tokens.OIG.token;
+    // The test's own reading of SPEC §11: an event is an agency's when its unit
+    // is the agency or one of its field offices, or its condition is about one
+    // of the agency's reports.
+    const ownedBy = (agency, ev) => {
+      const unit = ev.unit ?? '';
+      return unit === `agency:${agency}` || unit.startsWith(`field_office:${agency}-`) ||
+        (ev.conditionKey ?? '').split('/').slice(1, 3).join('/') === `report/${agency}`;
+    };
+    // Every restricted event a token reads, page after page.
+    const everyRestricted = async (token) => {
+      const out = [];
+      let after = '';
+      for (let page = 0; page < 1000; page++) {
+        const body = await apiOk(`/api/v1/events?visibility=VISIBILITY_RESTRICTED&limit=1000&after=${encodeURIComponent(after)}`, token);
+        const events = body.events ?? [];
+        out.push(...events);
+        if (!events.length || !body.next || body.next === after) return out;
+        after = body.next;
+      }
+      throw new TestFailure('paging through the restricted events did not end');
+    };
+    // The suite keeps producing events: the overseer's list is read before and
+    // after DEA's, and DEA's must hold every DEA event of the first and only
+    // DEA events of the second.
+    const idsOf = (events, agency) => new Set(events.filter((ev) => ownedBy(agency, ev)).map((ev) => ev.eventId));
+    const before = idsOf(await everyRestricted(oig), 'DEA');
+    check(before.size > 0, 'the overseer sees no restricted event about DEA to test with');
+    const got = (await everyRestricted(dea)).map((ev) => ev.eventId);
+    const all = await everyRestricted(oig);
+    const deaIds = idsOf(all, 'DEA');
+    const fbiIds = idsOf(all, 'FBI');
+    const gotSet = new Set(got);
+    check([...before].every((id) => gotSet.has(id)), `the API gives DEA ${got.length} restricted events, missing some of the ${before.size} the overseer's list had about DEA`);
+    check(got.every((id) => deaIds.has(id)), `the API gives DEA restricted events not about DEA: ${got.filter((id) => !deaIds.has(id)).slice(0, 3).join(', ')}`);
+    check(!got.some((id) => fbiIds.has(id)), 'the API gives DEA restricted events about FBI');
+
+    await page.fill('[data-testid=token-input]', dea);
+    await page.click('[data-testid=sign-in]');
+    await page.waitForSelector('[data-testid=auth-status][data-role=agency]', { timeout: 10_000 });
+    const audience = await page.textContent('[data-testid=feed-audience]');
+    check(/DEA's own/.test(audience ?? ''), `the feed does not say whose restricted alerts it shows: "${audience}"`);
+    // Restricted alerts only, routine notices included: exactly DEA's.
+    if (await page.isChecked('[data-testid=hide-published]')) await page.uncheck('[data-testid=hide-published]');
+    await page.selectOption('[data-testid=event-visibility-filter]', 'VISIBILITY_RESTRICTED');
+    const want = Math.min(got.length, 200);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=event-feed] [data-testid=event]').length >= n, want, { timeout: 20_000 });
+    // Events that arrived since are the overseer's again.
+    const latest = await everyRestricted(oig);
+    for (const id of idsOf(latest, 'DEA')) deaIds.add(id);
+    for (const id of idsOf(latest, 'FBI')) fbiIds.add(id);
+    const shown = await page.$$eval('[data-testid=event-feed] [data-testid=event]', (els) => els.map((el) => ({
+      id: el.dataset.eventId, visibility: el.dataset.visibility, unit: el.dataset.unit, conditionKey: el.dataset.conditionKey,
+    })));
+    check(shown.length >= want, `the feed shows ${shown.length} restricted events to DEA, expected ${want}`);
+    check(shown.every((ev) => ev.visibility === 'VISIBILITY_RESTRICTED' && deaIds.has(ev.id) && ownedBy('DEA', ev)),
+      `the feed shows DEA an event not about DEA: ${JSON.stringify(shown.find((ev) => !deaIds.has(ev.id)))}`);
+    check(!shown.some((ev) => fbiIds.has(ev.id)), 'the feed shows DEA a restricted event about FBI');
+    log(`# DEA sees ${shown.length} restricted events (the overseer sees ${all.length}, ${fbiIds.size} of them FBI's)`);
+    await shot(page, '06-agency');
+    await page.selectOption('[data-testid=event-visibility-filter]', '');
+    await page.check('[data-testid=hide-published]');
+    await page.click('[data-testid=sign-out]');
+    await page.waitForSelector('[data-testid=auth-status][data-role=public]', { timeout: 10_000 });
     check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
   });
 }

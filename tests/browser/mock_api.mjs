@@ -451,7 +451,11 @@ function seedEvents() {
   }
   addEvent({ type: 'EVENT_TYPE_TIER_MISMATCH', visibility: 'VISIBILITY_RESTRICTED', conditionKey: 'TIER_MISMATCH/subject/77ab01', unit: 'agency:DEA', period: 'FY2017', subjectPid: '77ab01', orgId: 'ORG-CPOT-01', facts: { tier: 1, claim_result: 2, desert_score: 10, desert_band: 1, lnf: 1, mitigating_role: 2, sentence_months: 60, criminal_history_category: 1 } });
   addEvent({ type: 'EVENT_TYPE_DECLINED_THEN_CHARGED_ELSEWHERE', visibility: 'VISIBILITY_RESTRICTED', severity: 'SEVERITY_INFO', conditionKey: 'DECLINED_THEN_CHARGED_ELSEWHERE/subject/5e5e21', unit: 'district:SDNY', period: 'FY2017', subjectPid: '5e5e21', facts: { declinations: 1, charges: 1, districts_declined: 1, districts_charged: 1 } });
-  addEvent({ type: 'EVENT_TYPE_REPORT_CONFLICT', visibility: 'VISIBILITY_RESTRICTED', severity: 'SEVERITY_CRITICAL', conditionKey: 'REPORT_CONFLICT/FBI/FBI-2017-000311', unit: 'agency:FBI', period: 'FY2017', facts: { bodies: 2 }, evidenceRefs: ['report:FBI/FBI-2017-000311'] });
+  addEvent({ type: 'EVENT_TYPE_REPORT_CONFLICT', visibility: 'VISIBILITY_RESTRICTED', severity: 'SEVERITY_CRITICAL', conditionKey: 'REPORT_CONFLICT/report/FBI/FBI-2017-000311', unit: '', period: 'FY2017', facts: { bodies: 2 }, evidenceRefs: ['report:FBI/FBI-2017-000311'] });
+  // DEA's by its field office and by its report (no unit: the condition key
+  // names the reporter).
+  addEvent({ type: 'EVENT_TYPE_LNF_SHARE_HIGH', visibility: 'VISIBILITY_RESTRICTED', severity: 'SEVERITY_WARNING', conditionKey: 'LNF_SHARE_HIGH/field_office:DEA-NEW-YORK/FY2017/restricted', unit: 'field_office:DEA-NEW-YORK', period: 'FY2017', facts: { lnf_share: 0.41, sentenced: 22, threshold: 0.3 } });
+  addEvent({ type: 'EVENT_TYPE_REPORT_CONFLICT', visibility: 'VISIBILITY_RESTRICTED', severity: 'SEVERITY_CRITICAL', conditionKey: 'REPORT_CONFLICT/report/DEA/DEA-2017-000042', unit: '', period: '', facts: { bodies: 2 }, evidenceRefs: ['report:DEA/DEA-2017-000042'] });
   for (let o = 1; o <= 3; o++) {
     addEvent({ type: 'EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED', conditionKey: `PENDING_COUNTED_AS_DISMANTLED/org/ORG-PTO-0${o}/2016`, unit: 'agency:DEA', period: 'FY2016', orgId: `ORG-PTO-0${o}`, facts: { outcome: 2, pending: 1, fiscal_year: 2016 } });
   }
@@ -666,12 +670,35 @@ function sendJson(res, status, body) {
 }
 const sendError = (res, status, code, message) => sendJson(res, status, { error: { code, message } });
 
+// The gateway's rule (auth::MayReadEvent, SPEC §1 v1.1 and §11): a PUBLIC
+// event for anyone; a RESTRICTED one for overseers, and for the agency whose
+// unit (agency:X, field_office:X-..., district:D for USAO-D) or report
+// (<TYPE>/report/X/<id>) it is about.
+function agencyOwnsUnit(agency, unit) {
+  if (unit.startsWith('agency:')) return unit.slice(7) === agency;
+  if (unit.startsWith('field_office:')) {
+    const office = unit.slice(13);
+    return office.length > agency.length + 1 && office.startsWith(`${agency}-`);
+  }
+  if (unit.startsWith('district:')) return agency.startsWith('USAO-') && agency.slice(5) === unit.slice(9);
+  return false;
+}
+
+function mayReadEvent(principal, event) {
+  if (event.visibility === 'VISIBILITY_PUBLIC') return true;
+  if (principal.kind === 'OVERSEER') return true;
+  if (principal.kind !== 'AGENCY') return false;
+  if (agencyOwnsUnit(principal.code, event.unit ?? '')) return true;
+  const m = /^[A-Z_]+\/report\/([^/]+)\/./.exec(event.conditionKey ?? '');
+  return Boolean(m) && m[1] === principal.code;
+}
+
 function eventFilter(q, principal) {
   const visibility = q.get('visibility') ?? '';
   const type = q.get('type') ?? '';
   const unit = q.get('unit') ?? '';
   return ({ event }) =>
-    (principal.kind === 'OVERSEER' || event.visibility === 'VISIBILITY_PUBLIC') &&
+    mayReadEvent(principal, event) &&
     (!visibility || event.visibility === visibility) &&
     (!type || event.type === type) &&
     (!unit || event.unit === unit);
@@ -683,8 +710,8 @@ function checkEventAccess(res, q, principal) {
     sendError(res, 400, 'INVALID_ARGUMENT', `visibility: unknown value ${visibility}`);
     return false;
   }
-  if (visibility === 'VISIBILITY_RESTRICTED' && principal.kind !== 'OVERSEER') {
-    sendError(res, 403, 'PERMISSION_DENIED', 'restricted events need an overseer');
+  if (visibility === 'VISIBILITY_RESTRICTED' && principal.kind !== 'OVERSEER' && principal.kind !== 'AGENCY') {
+    sendError(res, 403, 'PERMISSION_DENIED', 'visibility: RESTRICTED events are for overseers and the agencies they concern only');
     return false;
   }
   return true;
@@ -837,6 +864,9 @@ async function handle(req, res) {
     const [status, body] = answers[p](q, overseer);
     if (status !== 200) return sendError(res, status, status === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT', body);
     return sendJson(res, 200, body);
+  }
+  if (p === '/api/v1/whoami') {
+    return sendJson(res, 200, { principal: principal.code || 'PUBLIC', kind: principal.kind });
   }
   if (p === '/api/v1/events') {
     if (!checkEventAccess(res, q, principal)) return;

@@ -103,7 +103,8 @@ async function loadCatalogues() {
 
 const state = {
   token: '',
-  role: 'public', // public | overseer | other (a valid token that is not an overseer's)
+  role: 'public', // public | overseer | agency | other (a valid token that reads no restricted alert)
+  principal: '', // the signed-in principal's code (e.g. DEA), from /api/v1/whoami
   units: [],
   periods: [],
   period: '',
@@ -331,26 +332,46 @@ function showAuth() {
   $('signed-in').hidden = !signedIn;
   document.body.dataset.role = state.role;
   const restrictedOption = $('event-visibility-filter').querySelector('option[value="VISIBILITY_RESTRICTED"]');
-  restrictedOption.disabled = state.role !== 'overseer';
-  if (state.role !== 'overseer' && $('event-visibility-filter').value === 'VISIBILITY_RESTRICTED') {
+  const readsRestricted = state.role === 'overseer' || state.role === 'agency';
+  restrictedOption.disabled = !readsRestricted;
+  if (!readsRestricted && $('event-visibility-filter').value === 'VISIBILITY_RESTRICTED') {
     $('event-visibility-filter').value = '';
   }
   if (!signedIn) setAuthStatus('Public view: groups of fewer than 11 people are hidden.');
   else if (state.role === 'overseer') setAuthStatus('Signed in as an overseer: restricted alerts and small groups are shown.', 'ok');
-  else if (state.role === 'other') setAuthStatus('Signed in, but this token is not an overseer\'s: you see public data only.', 'warn');
+  else if (state.role === 'agency') setAuthStatus(`Signed in as ${state.principal} (agency): the restricted alerts about ${state.principal} are shown with the public figures.`, 'ok');
+  else if (state.role === 'other') setAuthStatus('Signed in, but this token reads no restricted alerts: you see public data only.', 'warn');
   else setAuthStatus('Signed in (the server could not confirm the token\'s rights yet).', 'warn');
+  showFeedAudience();
 }
 
-// What a token may see: 'overseer', 'other' (valid, not an overseer), or
-// throws ApiError(401) for a token the server does not know.
-async function roleOf(token) {
-  try {
-    await api(`/api/v1/events${query({ visibility: 'VISIBILITY_RESTRICTED', limit: 1 })}`, { token });
-    return 'overseer';
-  } catch (err) {
-    if (err.status === 403) return 'other';
-    throw err;
+// Whose restricted alerts the feed holds (SPEC §11): every one for an
+// overseer; an agency's own (its units, its field offices, its reports) for
+// an agency; none otherwise.
+function showFeedAudience() {
+  const el = $('feed-audience');
+  el.dataset.role = state.role;
+  el.dataset.principal = state.principal;
+  if (state.role === 'agency') {
+    el.textContent = `Restricted alerts shown: ${state.principal}'s own — about its units, its field offices and its reports. Other agencies' restricted alerts are never shown to ${state.principal}.`;
+  } else if (state.role === 'overseer') {
+    el.textContent = 'Restricted alerts shown: every agency\'s.';
+  } else {
+    el.textContent = '';
   }
+  el.hidden = !el.textContent;
+}
+
+// Who a token is (GET /api/v1/whoami) and so what it may see: role
+// 'overseer', 'agency' (its own restricted alerts) or 'other' (public data
+// only), with the principal's code; throws ApiError(401) for a token the
+// server does not know.
+async function roleOf(token) {
+  const me = await api('/api/v1/whoami', { token });
+  const principal = String(me?.principal ?? '');
+  if (me?.kind === 'OVERSEER') return { role: 'overseer', principal };
+  if (me?.kind === 'AGENCY') return { role: 'agency', principal };
+  return { role: 'other', principal };
 }
 
 async function signIn(event) {
@@ -362,16 +383,17 @@ async function signIn(event) {
     return;
   }
   setAuthStatus('Checking the token…');
-  let role;
+  let who;
   try {
-    role = await roleOf(token);
+    who = await roleOf(token);
   } catch (err) {
     if (err.status === 401) setAuthStatus('That token was not accepted. Check it and try again.', 'error');
     else setAuthStatus(`Could not check the token: ${err.message}`, 'error');
     return;
   }
   state.token = token;
-  state.role = role;
+  state.role = who.role;
+  state.principal = who.principal;
   try {
     sessionStorage.setItem(TOKEN_KEY, token);
   } catch {
@@ -387,6 +409,7 @@ async function signIn(event) {
 function forgetToken() {
   state.token = '';
   state.role = 'public';
+  state.principal = '';
   try {
     sessionStorage.removeItem(TOKEN_KEY);
   } catch {
@@ -1879,7 +1902,7 @@ function renderFeed() {
         ? h('span', { class: 'badge badge-resolved', 'data-testid': 'resolved-badge', title: 'The condition no longer holds' }, 'Resolved')
         : ev.type === 'EVENT_TYPE_SCORECARD_PUBLISHED' ? null
           : h('span', { class: 'badge badge-open', 'data-testid': 'open-badge', title: 'The condition still holds' }, 'Open'),
-      restricted ? h('span', { class: 'badge badge-restricted', title: 'Visible to overseers only' }, 'Restricted') : null),
+      restricted ? h('span', { class: 'badge badge-restricted', title: 'Visible to overseers and the agency it concerns only' }, 'Restricted') : null),
     h('div', { class: 'event-where' },
       ev.unit ? h('span', { title: unitName(ev.unit).long }, unitName(ev.unit).short) : null,
       ev.period ? h('span', { title: periodName(ev.period) }, ev.period) : null,
@@ -1940,7 +1963,7 @@ async function runFeed(gen) {
   } catch (err) {
     if (gen !== feed.generation || err.name === 'AbortError') return;
     if (err.status === 403) {
-      setStreamStatus('error', 'Restricted alerts need an overseer token.');
+      setStreamStatus('error', 'Restricted alerts need an overseer\'s or an agency\'s token.');
       return;
     }
     setStreamStatus('reconnecting', `Could not load alerts (${err.message}); retrying…`);
@@ -1967,7 +1990,7 @@ async function streamLoop(gen, params) {
     } catch (err) {
       if (gen !== feed.generation) return;
       if (err.status === 403) {
-        setStreamStatus('error', 'Restricted alerts need an overseer token.');
+        setStreamStatus('error', 'Restricted alerts need an overseer\'s or an agency\'s token.');
         return;
       }
       if (err.status === 401) return; // onTokenRejected restarts everything
@@ -2117,7 +2140,7 @@ async function start() {
   }
   if (state.token) {
     try {
-      state.role = await roleOf(state.token);
+      ({ role: state.role, principal: state.principal } = await roleOf(state.token));
     } catch (err) {
       if (err.status === 401) {
         state.token = '';
