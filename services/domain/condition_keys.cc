@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "fruition/v1/enums.pb.h"
+#include "services/common/auth/authz.h"
 
 namespace fruition::domain {
 namespace {
@@ -93,17 +94,8 @@ std::optional<ConditionRef> ParseConditionKey(std::string_view key,
 }
 
 bool UnitConcerns(std::string_view unit, std::string_view agency) {
-  if (agency.empty()) return false;
-  if (StartsWith(unit, "agency:")) return unit.substr(7) == agency;
-  if (StartsWith(unit, "field_office:")) {
-    const std::string_view office = unit.substr(13);
-    return office.size() > agency.size() + 1 && StartsWith(office, agency) &&
-           office[agency.size()] == '-';
-  }
-  if (StartsWith(unit, "district:")) {
-    return StartsWith(agency, "USAO-") && agency.substr(5) == unit.substr(9);
-  }
-  return false;  // national:, area: — no agency's
+  // One rule for answering a condition and reading its events.
+  return auth::AgencyOwnsUnit(agency, unit);
 }
 
 Answerable AnswerableFromKey(const ConditionRef& ref, std::string_view agency) {
