@@ -93,8 +93,7 @@ TEST(TopicsTest, EachServiceHasTheTopicsItReadsOrWrites) {
                "fruition.oversight.restricted.v1", "fruition.audit.v1"}));
   EXPECT_EQ(Names(TopicsOf(kGateway)),
             (V{"fruition.reference.v1", "fruition.scores.v1",
-               "fruition.scores.public.v1",
-               "fruition.oversight.public.v1",
+               "fruition.scores.public.v1", "fruition.oversight.public.v1",
                "fruition.oversight.restricted.v1", "fruition.audit.v1"}));
 }
 
@@ -149,8 +148,7 @@ TEST(AclsTest, EachServiceWritesOnlyItsOutputsAndReadsOnlyItsInputs) {
   EXPECT_EQ(TopicsWith(kGateway, "Write"), (S{"fruition.audit.v1"}));
   EXPECT_EQ(TopicsWith(kGateway, "Read"),
             (S{"fruition.reference.v1", "fruition.scores.v1",
-               "fruition.scores.public.v1",
-               "fruition.oversight.public.v1",
+               "fruition.scores.public.v1", "fruition.oversight.public.v1",
                "fruition.oversight.restricted.v1", "fruition.audit.v1"}));
   EXPECT_EQ(TopicsWith(kEvidence, "Write"),
             (S{"fruition.link-assessments.v1", "fruition.audit.v1"}));

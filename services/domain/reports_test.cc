@@ -73,11 +73,11 @@ TEST(BodyTable, ReferenceBodiesHaveAKeyAndNoCase) {
     EXPECT_EQ(!spec.key.empty(), ref) << spec.name;
     EXPECT_EQ(CaseIdRequired(spec.body), !ref) << spec.name;
   }
-  EXPECT_EQ(reference, (std::set<std::string_view>{
-                           "org_designated", "org_outcome",
-                           "performance_target", "community_indicator",
-                           "agency_response", "oversight_decision",
-                           "budget_line"}));
+  EXPECT_EQ(reference,
+            (std::set<std::string_view>{
+                "org_designated", "org_outcome", "performance_target",
+                "community_indicator", "agency_response", "oversight_decision",
+                "budget_line"}));
 }
 
 // A report whose body is `spec`'s, with every string field set to its
