@@ -563,6 +563,14 @@ class EventFeed {
         return b;
       }
       Page page = *std::move(listed);
+      if (absl::Status a = views_->Annotate(&page.events, AnswersOf(s.caller));
+          !a.ok()) {
+        log::Error(
+            "gateway store read failed",
+            {{"method", "events/stream"}, {"error", std::string(a.message())}});
+        b.ok = false;
+        return b;
+      }
       if (std::vector<std::string> ids = RestrictedEventResources(page.events);
           !ids.empty()) {
         grpc::Status st =

@@ -33,6 +33,7 @@
 
 #include "fruition/v1/events.pb.h"
 #include "fruition/v1/gateway.grpc.pb.h"
+#include "fruition/v1/reports.pb.h"
 #include "fruition/v1/scores.pb.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -65,6 +66,7 @@ const std::string kPublic(topics::kOversightPublic);
 const std::string kRestricted(topics::kOversightRestricted);
 const std::string kScores(topics::kScores);
 const std::string kScoresPublic(topics::kScoresPublic);
+const std::string kReference(topics::kReference);
 const std::string kOigToken = "oig-secret-token";
 const std::string kDeaToken = "dea-secret-token";
 const std::string kFbiToken = "fbi-secret-token";
@@ -317,7 +319,8 @@ class GatewayApiTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     views_ = std::make_unique<Views>(
-        store_.get(), ViewTopics{kPublic, kRestricted, kScores, kScoresPublic});
+        store_.get(),
+        ViewTopics{kPublic, kRestricted, kScores, kScoresPublic, kReference});
     const std::string yaml = StrCat(
         "principals:\n"
         "  - code: OIG\n"
@@ -2383,6 +2386,140 @@ TEST_F(AgencyReadsTest, AnAgencysReadWithoutItsAuditRecordFails) {
   ExpectError("/api/v1/events", kDeaToken, 503, "UNAVAILABLE");
   // The public's read needs no record.
   GetJson("/api/v1/events");
+}
+
+}  // namespace
+}  // namespace fruition::gateway
+
+namespace fruition::gateway {
+namespace {
+
+// An answer (agency_response) or decision (oversight_decision) as intake
+// writes it to fruition.reference.v1.
+std::string Answer(const std::string& reporter, const std::string& id,
+                   int64_t at, const std::string& key,
+                   const std::string& explanation) {
+  v1::AgencyReport r;
+  r.set_reporter(reporter);
+  r.set_report_id(id);
+  r.mutable_occurred_at()->set_seconds(at);
+  r.mutable_agency_response()->set_condition_key(key);
+  r.mutable_agency_response()->set_explanation(explanation);
+  r.mutable_agency_response()->set_corrective_action("act " + id);
+  return r.SerializeAsString();
+}
+std::string Decide(const std::string& reporter, const std::string& id,
+                   int64_t at, const std::string& key, v1::Decision d) {
+  v1::AgencyReport r;
+  r.set_reporter(reporter);
+  r.set_report_id(id);
+  r.mutable_occurred_at()->set_seconds(at);
+  r.mutable_oversight_decision()->set_condition_key(key);
+  r.mutable_oversight_decision()->set_decision(d);
+  r.mutable_oversight_decision()->set_note("note words " + id);
+  return r.SerializeAsString();
+}
+
+// The `accountability` of the one event of `body` (a /api/v1/events page).
+Struct AccountabilityIn(const Struct& page) {
+  const auto& events = page.fields().at("events").list_value();
+  EXPECT_EQ(events.values_size(), 1);
+  if (events.values_size() != 1) return Struct();
+  const auto& e = events.values(0).struct_value().fields();
+  auto it = e.find("accountability");
+  return it == e.end() ? Struct() : it->second.struct_value();
+}
+
+// SPEC §11: every event view shows its condition's latest answer and
+// decision, in full to the agency concerned and to overseers, as a status
+// to everyone else; over HTTP, SSE and gRPC alike.
+TEST_F(GatewayApiTest, EventsShowTheirConditionsLatestAnswerAndDecision) {
+  const v1::OversightEvent gap =
+      Event("gap-1", v1::EVENT_TYPE_FRUITION_GAP, v1::VISIBILITY_PUBLIC,
+            "agency:DEA", "FY2016");
+  const v1::OversightEvent fbi =
+      Event("fbi-1", v1::EVENT_TYPE_FRUITION_GAP, v1::VISIBILITY_PUBLIC,
+            "agency:FBI", "FY2016");
+  FeedEvents({gap, fbi});
+  const std::string query = "/api/v1/events?type=EVENT_TYPE_FRUITION_GAP";
+  const std::string dea_only = query + "&unit=agency:DEA";
+  // Nothing answered: no accountability at all.
+  EXPECT_EQ(AccountabilityIn(GetJson(dea_only)).fields_size(), 0);
+
+  const std::string key = gap.condition_key();
+  Feed({{kReference, Answer("DEA", "R1", 100, key, "first words")},
+        {kReference, Decide("OIG", "D1", 200, key, v1::DECISION_NEEDS_MORE)},
+        {kReference, Answer("DEA", "R2", 300, key, "sealed explanation")},
+        // Another agency's answer to DEA's condition never shows.
+        {kReference, Answer("FBI", "F1", 900, key, "not theirs")},
+        // Read late, older: does not replace R2.
+        {kReference, Answer("DEA", "R0", 50, key, "oldest")}});
+  for (const std::string& token : {kOigToken, kDeaToken}) {
+    const Struct a = AccountabilityIn(GetJson(dea_only, token));
+    EXPECT_EQ(Str(a, "status"), "answered") << token;
+    const Struct response = a.fields().at("response").struct_value();
+    EXPECT_EQ(Str(response, "reporter"), "DEA");
+    EXPECT_EQ(Str(response, "reportId"), "R2");
+    EXPECT_EQ(Str(response, "explanation"), "sealed explanation");
+    EXPECT_EQ(Str(response, "correctiveAction"), "act R2");
+    const Struct decision = a.fields().at("decision").struct_value();
+    EXPECT_EQ(Str(decision, "decision"), "DECISION_NEEDS_MORE");
+    EXPECT_EQ(Str(decision, "note"), "note words D1");
+  }
+  // The public, another agency and the judiciary: the status, nothing else.
+  for (const std::string& token : {std::string(), kFbiToken, kUsscToken}) {
+    auto res = Get(dea_only, token);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->body.find("sealed"), std::string::npos) << res->body;
+    EXPECT_EQ(res->body.find("note words"), std::string::npos) << res->body;
+    const Struct a = AccountabilityIn(ParseStruct(res->body));
+    EXPECT_EQ(Str(a, "status"), "answered") << token;
+    EXPECT_EQ(a.fields_size(), 1) << res->body;
+  }
+  // FBI's condition has no answer of FBI's: nothing.
+  EXPECT_EQ(AccountabilityIn(GetJson(query + "&unit=agency:FBI", kOigToken))
+                .fields_size(),
+            0);
+
+  // A decision after the answer sets the status; the answer stays.
+  Feed({{kReference, Decide("OIG", "D2", 400, key, v1::DECISION_ACCEPTED)}});
+  EXPECT_EQ(Str(AccountabilityIn(GetJson(dea_only)), "status"), "accepted");
+  const Struct full = AccountabilityIn(GetJson(dea_only, kDeaToken));
+  EXPECT_EQ(Str(full.fields().at("response").struct_value(), "reportId"), "R2");
+  EXPECT_EQ(Str(full.fields().at("decision").struct_value(), "reportId"), "D2");
+
+  // gRPC: the same, per caller.
+  for (const auto& [token, whole] : std::vector<std::pair<std::string, bool>>{
+           {kDeaToken, true}, {kFbiToken, false}, {"", false}}) {
+    v1::ListOversightEventsRequest request;
+    request.mutable_filter()->add_types(v1::EVENT_TYPE_FRUITION_GAP);
+    request.mutable_filter()->set_unit("agency:DEA");
+    v1::ListOversightEventsResponse page;
+    auto ctx = Context(token);
+    ASSERT_TRUE(stub_->ListEvents(ctx.get(), request, &page).ok());
+    ASSERT_EQ(page.events_size(), 1);
+    const auto& a = page.events(0).accountability();
+    EXPECT_EQ(a.status(), "accepted");
+    EXPECT_EQ(a.has_response(), whole) << token;
+    EXPECT_EQ(a.has_decision(), whole) << token;
+    if (whole) EXPECT_EQ(a.response().explanation(), "sealed explanation");
+  }
+
+  // SSE: the public stream carries the status only; DEA's the answer.
+  const std::string stream =
+      "/api/v1/events/stream?type=EVENT_TYPE_FRUITION_GAP&unit=agency:DEA";
+  SseClient pub(http_->port(), stream, {}, 1);
+  SseClient mine(http_->port(), stream,
+                 {{"Authorization", "Bearer " + kDeaToken}}, 1);
+  ASSERT_TRUE(WaitUntil([&] { return pub.size() == 1 && mine.size() == 1; },
+                        seconds(30)));
+  const v1::OversightEvent seen_public = FromJson(pub.events()[0].data);
+  EXPECT_EQ(seen_public.accountability().status(), "accepted");
+  EXPECT_FALSE(seen_public.accountability().has_response());
+  EXPECT_EQ(pub.events()[0].data.find("sealed"), std::string::npos);
+  const v1::OversightEvent seen_dea = FromJson(mine.events()[0].data);
+  EXPECT_EQ(seen_dea.accountability().response().explanation(),
+            "sealed explanation");
 }
 
 }  // namespace

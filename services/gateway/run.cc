@@ -15,10 +15,10 @@ absl::StatusOr<std::unique_ptr<GatewayComponent>> GatewayComponent::Create(
   auto principals = auth::PrincipalRegistry::LoadFile(config.principals_file);
   if (!principals.ok()) return principals.status();
   c->principals_ = std::make_unique<auth::PrincipalRegistry>(*principals);
-  ViewTopics topics{std::string(topics::kOversightPublic),
-                    std::string(topics::kOversightRestricted),
-                    std::string(topics::kScores),
-                    std::string(topics::kScoresPublic)};
+  ViewTopics topics{
+      std::string(topics::kOversightPublic),
+      std::string(topics::kOversightRestricted), std::string(topics::kScores),
+      std::string(topics::kScoresPublic), std::string(topics::kReference)};
   if (absl::Status s =
           service::CreateTopicsOf(fruition::topics::kGateway, config);
       !s.ok()) {

@@ -10,6 +10,7 @@
 #include "services/common/server/grpc_server.h"
 #include "services/common/status.h"
 #include "services/common/strings.h"
+#include "services/domain/answers.h"
 #include "services/domain/indicators.h"
 #include "services/domain/periods.h"
 
@@ -167,6 +168,12 @@ EventAccess AccessOf(const auth::Principal& caller) {
   };
 }
 
+AnswerAccess AnswersOf(const auth::Principal& caller) {
+  return [caller](const v1::OversightEvent& e) {
+    return domain::SeesAnswersInFull(caller, e);
+  };
+}
+
 bool RestrictedEventRead(const v1::EventFilter& filter, bool restricted) {
   return restricted && filter.visibility() != v1::VISIBILITY_PUBLIC;
 }
@@ -253,6 +260,10 @@ grpc::Status OversightServiceImpl::Subscribe(
     auto listed = views_->List(request->filter(), cursor, may_read, 500);
     if (!listed.ok()) return StoreError("Subscribe", listed.status());
     Page page = *std::move(listed);
+    if (absl::Status s = views_->Annotate(&page.events, AnswersOf(*caller));
+        !s.ok()) {
+      return StoreError("Subscribe", s);
+    }
     // A stream records each batch that holds restricted events, before
     // sending it; the client resumes from its last cursor after UNAVAILABLE.
     if (std::vector<std::string> ids = RestrictedEventResources(page.events);
@@ -493,6 +504,10 @@ grpc::Status OversightServiceImpl::ListEventsAs(
                    request.limit() == 0 ? kDefaultLimit : request.limit());
   if (!listed.ok()) return StoreError("ListEvents", listed.status());
   Page page = *std::move(listed);
+  if (absl::Status s = views_->Annotate(&page.events, AnswersOf(caller));
+      !s.ok()) {
+    return StoreError("ListEvents", s);
+  }
   if (RestrictedEventRead(request.filter(), restricted)) {
     if (grpc::Status st =
             AuditRead(caller, action, RestrictedEventResources(page.events));

@@ -81,6 +81,9 @@ void ForPublic(v1::Scorecard* card);
 
 // Which events `caller` may see: auth::MayReadEvent, for Views::List.
 EventAccess AccessOf(const auth::Principal& caller);
+// Whether `caller` sees each event's answers in full (SPEC §11:
+// domain::SeesAnswersInFull), for Views::Annotate.
+AnswerAccess AnswersOf(const auth::Principal& caller);
 
 // Whether a read of events with `filter` by a caller who reads restricted
 // events (`restricted`: auth::ReadsRestrictedEvents) is a read of

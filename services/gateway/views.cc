@@ -4,11 +4,13 @@
 #include <set>
 
 #include "fruition/internal/gateway.pb.h"
+#include "fruition/v1/reports.pb.h"
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/status.h"
 #include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
+#include "services/domain/answers.h"
 
 namespace fruition::gateway {
 namespace {
@@ -98,9 +100,9 @@ absl::StatusOr<uint64_t> Counter(const store::KvTx& tx,
 
 const std::vector<std::string>& Tables() {
   static const auto* t = new std::vector<std::string>{
-      "events",    "positions",      "event_ids",      "cards",
-      "by_period", "meta",           "public_cards",   "public_by_period",
-      "history",   "public_history", "version_digests"};
+      "events",    "positions",      "event_ids",       "cards",
+      "by_period", "meta",           "public_cards",    "public_by_period",
+      "history",   "public_history", "version_digests", "answers"};
   return *t;
 }
 
@@ -190,6 +192,10 @@ absl::StatusOr<std::vector<stream::Output>> Views::Apply(
       FRUITION_RETURN_IF_ERROR(ApplyCard(tx, r));
       continue;
     }
+    if (!topics_.reference.empty() && r.topic == topics_.reference) {
+      FRUITION_RETURN_IF_ERROR(ApplyAnswer(tx, r));
+      continue;
+    }
     const int topic = r.topic == topics_.oversight_public       ? 0
                       : r.topic == topics_.oversight_restricted ? 1
                                                                 : -1;
@@ -229,6 +235,44 @@ absl::Status Views::ApplyCard(store::KvTx& tx, const kafka::Record& r) const {
          VersionKey(version.card().unit(), version.card().period(), r.partition,
                     r.offset),
          version.SerializeAsString());
+  return absl::OkStatus();
+}
+
+absl::Status Views::ApplyAnswer(store::KvTx& tx, const kafka::Record& r) const {
+  v1::AgencyReport report;
+  if (!report.ParseFromString(r.value)) {
+    return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
+  }
+  if (!domain::IsAnswer(report)) return absl::OkStatus();
+  const std::string key = domain::AnswerKey(report);
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto stored, store::GetProto<v1::AgencyReport>(tx, kAnswers, key));
+  if (stored && !domain::ReplacesAnswer(report, *stored)) {
+    return absl::OkStatus();
+  }
+  tx.Put(kAnswers, key, r.value);
+  return absl::OkStatus();
+}
+
+absl::Status Views::Annotate(std::vector<v1::OversightEvent>* events,
+                             const AnswerAccess& full) const {
+  store::KvTx tx(store_);
+  for (v1::OversightEvent& e : *events) {
+    e.clear_accountability();
+    FRUITION_ASSIGN_OR_RETURN(
+        const auto rows,
+        tx.Scan(kAnswers, domain::AnswerPrefix(e.condition_key()), "", 1000));
+    if (rows.empty()) continue;
+    std::vector<v1::AgencyReport> kept(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!kept[i].ParseFromString(rows[i].second)) {
+        return store::DataLoss(*tx.store(), kAnswers, rows[i].first,
+                               "a fruition.v1.AgencyReport");
+      }
+    }
+    auto a = domain::Accountability(e, kept, full != nullptr && full(e));
+    if (a) *e.mutable_accountability() = *std::move(a);
+  }
   return absl::OkStatus();
 }
 
@@ -471,8 +515,11 @@ absl::Status Views::UnitsAndPeriods(CardView view,
 }
 
 std::vector<std::string> Views::TopicList() const {
-  return {topics_.oversight_public, topics_.oversight_restricted,
-          topics_.scores, topics_.scores_public};
+  std::vector<std::string> out = {topics_.oversight_public,
+                                  topics_.oversight_restricted, topics_.scores,
+                                  topics_.scores_public};
+  if (!topics_.reference.empty()) out.push_back(topics_.reference);
+  return out;
 }
 
 absl::StatusOr<kafka::StartOffsets> Views::StartOffsets() const {

@@ -62,6 +62,11 @@ enum Table {
   // producer replaying its uncommitted outputs after a crash sends a run
   // of them again), is not a new version.
   kVersionDigests,
+  // The accountability loop's answers and decisions (SPEC §11), from
+  // fruition.reference.v1: condition_key \0 "r" (an agency_response) or "d"
+  // (an oversight_decision) \0 reporter -> v1.AgencyReport, the latest per
+  // key (domain::ReplacesAnswer).
+  kAnswers,
 };
 
 // Which scorecards: the restricted view (overseers) or the public one.
@@ -106,12 +111,17 @@ struct Page {
 
 // Whether the reader may see an event (auth::MayReadEvent for its caller).
 using EventAccess = std::function<bool(const v1::OversightEvent&)>;
+// Whether the reader sees an event's answers and decision in full
+// (domain::SeesAnswersInFull for its caller); else their status only.
+using AnswerAccess = std::function<bool(const v1::OversightEvent&)>;
 
 struct ViewTopics {
   std::string oversight_public;
   std::string oversight_restricted;
   std::string scores;         // restricted view
   std::string scores_public;  // public view (SPEC §5 D1–D4 applied)
+  // Answers and decisions (SPEC §11); "" reads none.
+  std::string reference;
 };
 
 class Views : public stream::Handler {
@@ -145,6 +155,12 @@ class Views : public stream::Handler {
   absl::StatusOr<Page> List(const v1::EventFilter& filter, const Cursor& after,
                             bool restricted, int limit,
                             int scan_max = 20000) const;
+
+  // Sets each event's `accountability` (SPEC §11) from the answers and
+  // decisions read so far: in full where `full` says so, status only
+  // otherwise; cleared where its condition has neither.
+  absl::Status Annotate(std::vector<v1::OversightEvent>* events,
+                        const AnswerAccess& full) const;
 
   // Waits until something was committed after `seen` (a value of
   // version()) or `timeout` passed.
@@ -194,6 +210,10 @@ class Views : public stream::Handler {
   // Applies one record of a scores topic: the latest card and, unless the
   // same card was kept before, a new version.
   absl::Status ApplyCard(store::KvTx& tx, const kafka::Record& r) const;
+  // Applies one record of fruition.reference.v1: keeps an answer or a
+  // decision if it is the latest of its key; every other body is not the
+  // gateway's.
+  absl::Status ApplyAnswer(store::KvTx& tx, const kafka::Record& r) const;
   // Applies one record of an oversight topic (0 public, 1 restricted).
   absl::Status ApplyEvent(store::KvTx& tx, const kafka::Record& r,
                           int topic) const;

@@ -24,6 +24,7 @@
 
 #include "fruition/v1/events.pb.h"
 #include "fruition/v1/gateway.pb.h"
+#include "fruition/v1/reports.pb.h"
 #include "fruition/v1/scores.pb.h"
 #include "gtest/gtest.h"
 #include "services/common/kafka/consumer.h"
@@ -43,9 +44,10 @@ const std::string kPublic(topics::kOversightPublic);
 const std::string kRestricted(topics::kOversightRestricted);
 const std::string kScores(topics::kScores);
 const std::string kScoresPublic(topics::kScoresPublic);
+const std::string kReference(topics::kReference);
 
 ViewTopics Topics() {
-  return ViewTopics{kPublic, kRestricted, kScores, kScoresPublic};
+  return ViewTopics{kPublic, kRestricted, kScores, kScoresPublic, kReference};
 }
 
 v1::OversightEvent Event(const std::string& id, v1::EventType type,
@@ -1475,6 +1477,95 @@ TEST(ViewsTest, WaitForChangeWakesOnCommit) {
   waiter.join();
   EXPECT_NE(a->views->version(), seen);
   delete a;
+}
+
+}  // namespace
+}  // namespace fruition::gateway
+
+namespace fruition::gateway {
+namespace {
+
+// An answer or decision on `key` as fruition.reference.v1 carries it.
+std::string AnswerRecord(const std::string& reporter, const std::string& id,
+                         int64_t at, const std::string& key, bool decision) {
+  v1::AgencyReport r;
+  r.set_reporter(reporter);
+  r.set_report_id(id);
+  r.mutable_occurred_at()->set_seconds(at);
+  if (decision) {
+    r.mutable_oversight_decision()->set_condition_key(key);
+    r.mutable_oversight_decision()->set_decision(v1::DECISION_REJECTED);
+    r.mutable_oversight_decision()->set_note("why " + id);
+  } else {
+    r.mutable_agency_response()->set_condition_key(key);
+    r.mutable_agency_response()->set_explanation("because " + id);
+  }
+  return r.SerializeAsString();
+}
+
+// Every replica, whatever interleaving and batches it read the reference
+// topic in (and reading it twice), shows the same latest answer and
+// decision; another body on the reference topic is not an answer; an
+// accountability arriving on an event itself is never shown.
+TEST(ViewsTest, AnswersAreTheLatestWhateverTheOrderRead) {
+  const v1::OversightEvent gap =
+      Event("gap", v1::EVENT_TYPE_FRUITION_GAP, v1::VISIBILITY_PUBLIC,
+            "agency:DEA", "FY2016");
+  const std::string key = gap.condition_key();
+  Logs logs;
+  v1::OversightEvent forged = gap;
+  forged.set_event_id("forged");
+  forged.mutable_accountability()->set_status("accepted");
+  logs.Append(kPublic, 0, gap);
+  logs.Append(kPublic, 1, forged);
+  for (int p = 0; p < 3; ++p) {
+    for (int i = 0; i < 4; ++i) {
+      const int at = 100 + ((p * 7 + i * 5) % 11) * 10;
+      logs.Append(kReference, p,
+                  AnswerRecord(p == 2 ? "OIG" : "DEA", StrCat("A", p, i), at,
+                               key, p == 2));
+    }
+  }
+  v1::AgencyReport arrest;
+  arrest.set_reporter("DEA");
+  arrest.set_report_id("arrest-1");
+  arrest.mutable_arrest();
+  logs.Append(kReference, 0, arrest.SerializeAsString());
+  std::string first;
+  for (uint32_t seed = 0; seed < 12; ++seed) {
+    Replica r(StrCat("answers-", seed));
+    const auto records = logs.Interleave(seed);
+    r.Feed(records, 1 + seed % 5);
+    r.Feed(records, 3);  // read again: nothing changes
+    Page page = All(*r.views, v1::EventFilter(), false);
+    ASSERT_EQ(page.events.size(), 2u);
+    ASSERT_TRUE(r.views
+                    ->Annotate(&page.events,
+                               [](const v1::OversightEvent&) { return true; })
+                    .ok());
+    const auto& a = page.events[0].accountability();
+    // The latest of each kind by occurred_at, ties by the greater id.
+    std::pair<int, std::string> answer, decision;
+    for (int p = 0; p < 3; ++p) {
+      for (int i = 0; i < 4; ++i) {
+        auto& latest = p == 2 ? decision : answer;
+        latest =
+            std::max(latest, std::make_pair(100 + ((p * 7 + i * 5) % 11) * 10,
+                                            StrCat("A", p, i)));
+      }
+    }
+    EXPECT_EQ(a.response().report_id(), answer.second);
+    EXPECT_EQ(a.decision().report_id(), decision.second);
+    EXPECT_EQ(a.status(), answer > decision ? "answered" : "rejected");
+    const std::string text = a.SerializeAsString();
+    if (first.empty()) first = text;
+    EXPECT_EQ(text, first) << "seed " << seed;
+    // The forged event's own accountability is replaced by the views'.
+    EXPECT_EQ(page.events[1].accountability().SerializeAsString(), text);
+    ASSERT_TRUE(r.views->Annotate(&page.events, nullptr).ok());
+    EXPECT_FALSE(page.events[0].accountability().has_response());
+    EXPECT_FALSE(page.events[0].accountability().status().empty());
+  }
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "services/common/store/kv.h"
 #include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
+#include "services/domain/answers.h"
 #include "services/domain/reports.h"
 #include "services/domain/subject_facts.h"
 
@@ -57,9 +58,9 @@ CardTables TablesOf(bool public_view) {
 
 const std::vector<std::string>& Tables() {
   static const auto* t = new std::vector<std::string>{
-      "subjects", "claims",    "reports",      "cards",         "outcomes",
-      "dirty",    "published", "pending",      "events",        "event_ids",
-      "outpos",   "meta",      "public_cards", "public_pending"};
+      "subjects", "claims",    "reports",      "cards",          "outcomes",
+      "dirty",    "published", "pending",      "events",         "event_ids",
+      "outpos",   "meta",      "public_cards", "public_pending", "answers"};
   return *t;
 }
 
@@ -171,6 +172,7 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
   s.set_first_occurred_at(report.occurred_at().seconds());
   tx.Put(kReports, id, s.SerializeAsString());
   if (reference) {
+    if (domain::IsAnswer(report)) return KeepAnswer(tx, report, r.value);
     if (report.has_org_outcome()) {
       tx.Put(kOutcomes, id, report.SerializeAsString());
       const int32_t owner = kafka::PartitionOf(
@@ -189,6 +191,34 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
     MarkDirty(tx, r.partition, kSubject, pid);
   }
   return absl::OkStatus();
+}
+
+absl::Status ReconcilerHandler::KeepAnswer(store::KvTx& tx,
+                                           const v1::AgencyReport& report,
+                                           const std::string& bytes) {
+  const std::string key = domain::AnswerKey(report);
+  FRUITION_ASSIGN_OR_RETURN(const auto stored,
+                            GetProto<v1::AgencyReport>(tx, kAnswers, key));
+  if (!stored || domain::ReplacesAnswer(report, *stored)) {
+    tx.Put(kAnswers, key, bytes);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<v1::ConditionAccountability>>
+ReconcilerHandler::AccountabilityOf(const store::KvTx& tx,
+                                    const v1::OversightEvent& e, bool full) {
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto rows,
+      tx.Scan(kAnswers, domain::AnswerPrefix(e.condition_key()), "", 1000));
+  std::vector<v1::AgencyReport> kept(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!kept[i].ParseFromString(rows[i].second)) {
+      return store::DataLoss(*tx.store(), kAnswers, rows[i].first,
+                             "a fruition.v1.AgencyReport");
+    }
+  }
+  return domain::Accountability(e, kept, full);
 }
 
 absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(

@@ -68,6 +68,9 @@ enum Table {
   kMeta,           // "seq" -> last seq
   kPublicCards,    // unit \0 period -> v1.Scorecard (public view)
   kPublicPending,  // unit \0 period -> internal.PendingPublish (public)
+  // Answers and decisions (SPEC §11), for ExplainEvent: domain::AnswerKey
+  // -> v1.AgencyReport, the latest per key (domain::ReplacesAnswer).
+  kAnswers,
 };
 
 const std::vector<std::string>& Tables();
@@ -119,8 +122,17 @@ class ReconcilerHandler : public stream::Handler {
   // Stored events (for ReconcilerService).
   static absl::StatusOr<std::optional<v1::OversightEvent>> EventById(
       const store::KvTx& tx, const std::string& id);
+  // The accountability of event `e`'s condition (SPEC §11) from the answers
+  // and decisions read so far: in full with `full`, else its status only.
+  static absl::StatusOr<std::optional<v1::ConditionAccountability>>
+  AccountabilityOf(const store::KvTx& tx, const v1::OversightEvent& e,
+                   bool full);
 
  private:
+  // Keeps an answer or decision (`bytes`: `report` as read) if it is the
+  // latest of its key.
+  absl::Status KeepAnswer(store::KvTx& tx, const v1::AgencyReport& report,
+                          const std::string& bytes);
   void MarkDirty(store::KvTx& tx, int32_t partition, const std::string& kind,
                  const std::string& id) const;
   // Judges one finding against what was published; appends the event.

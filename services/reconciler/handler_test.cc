@@ -42,6 +42,7 @@
 #include "services/common/strings.h"
 #include "services/common/topics.h"
 #include "services/reconciler/rules.h"
+#include "services/reconciler/server.h"
 #include "tests/harness/fixtures.h"
 
 namespace fruition::reconciler {
@@ -540,6 +541,7 @@ class Instance {
   }
 
   const std::set<int32_t>& owned() const { return owned_; }
+  store::KvStore* store() const { return store_.get(); }
 
  private:
   void Open() {
@@ -1466,6 +1468,64 @@ TEST(ReconcilerHandlerTest,
   EXPECT_EQ(run({answer_in, outcome, decision_in}, "loop_before"), without);
   EXPECT_EQ(run({outcome, decision_in, answer_in}, "loop_after"), without);
   EXPECT_TRUE(run({answer_in, decision_in}, "loop_alone").empty());
+}
+
+// ExplainEvent shows the condition's latest answer and decision (SPEC §11)
+// from what the reconciler kept of the reference topic: in full for
+// overseers and the agency concerned, the status for anyone else; another
+// agency's answer never; an older answer read later never replaces a newer
+// one.
+TEST(ReconcilerHandlerTest, ExplainEventShowsTheLatestAnswerAndDecision) {
+  const std::string key = "PENDING_COUNTED_AS_DISMANTLED/report/DEA/OUT-1";
+  auto body = [&](const std::string& reporter, const std::string& id,
+                  int64_t at, bool decision) {
+    v1::AgencyReport r = Envelope(reporter, id, "", kArrested);
+    r.mutable_occurred_at()->set_seconds(at);
+    if (decision) {
+      r.mutable_oversight_decision()->set_condition_key(key);
+      r.mutable_oversight_decision()->set_decision(v1::DECISION_ACCEPTED);
+      r.mutable_oversight_decision()->set_note("noted " + id);
+    } else {
+      r.mutable_agency_response()->set_condition_key(key);
+      r.mutable_agency_response()->set_explanation("because " + id);
+    }
+    return Input{std::string(topics::kReference), key, r.SerializeAsString()};
+  };
+  Cluster cluster;
+  Clock clock;
+  Instance rec(&cluster, &clock, "explain_answers");
+  rec.Assign(AllPartitions());
+  RunLive(cluster.Append({OutcomeIn(Outcome("DEA", "OUT-1", "ORG-9",
+                                            v1::ORG_OUTCOME_DISMANTLED, true)),
+                          body("DEA", "ANS-2", 2000, false),
+                          body("FBI", "ANS-9", 9000, false),
+                          body("HAC", "DEC-1", 3000, true),
+                          body("DEA", "ANS-1", 1000, false)}),
+          &rec, &clock);
+  const auto events = cluster.Events();
+  ASSERT_EQ(events.size(), 1u);
+  ReconcilerServiceImpl service(rec.store(), nullptr, nullptr);
+  v1::ExplainEventRequest request;
+  request.set_event_id(events[0].event_id());
+  const auth::Principal dea{"DEA", auth::PrincipalKind::kAgency};
+  const auth::Principal fbi{"FBI", auth::PrincipalKind::kAgency};
+  const auth::Principal anyone{"PUBLIC", auth::PrincipalKind::kPublic};
+  ASSERT_EQ(events[0].visibility(), v1::VISIBILITY_PUBLIC);
+  v1::EventExplanation why;
+  ASSERT_TRUE(service.ExplainEventAs(dea, request, &why).ok());
+  const auto& a = why.event().accountability();
+  EXPECT_EQ(a.status(), "accepted");
+  EXPECT_EQ(a.response().report_id(), "ANS-2");
+  EXPECT_EQ(a.response().explanation(), "because ANS-2");
+  EXPECT_EQ(a.decision().note(), "noted DEC-1");
+  for (const auth::Principal& other : {fbi, anyone}) {
+    v1::EventExplanation status;
+    ASSERT_TRUE(service.ExplainEventAs(other, request, &status).ok());
+    EXPECT_EQ(status.event().accountability().status(), "accepted");
+    EXPECT_FALSE(status.event().accountability().has_response());
+    EXPECT_FALSE(status.event().accountability().has_decision());
+    EXPECT_EQ(status.SerializeAsString().find("because"), std::string::npos);
+  }
 }
 
 TEST(ReconcilerHandlerTest, PendingDismantledIsEmittedByTheAgencyKeyOwnerOnly) {

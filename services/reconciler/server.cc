@@ -8,6 +8,7 @@
 #include "services/common/status.h"
 #include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
+#include "services/domain/answers.h"
 #include "services/reconciler/explain.h"
 #include "services/reconciler/handler.h"
 
@@ -197,6 +198,10 @@ grpc::Status ReconcilerServiceImpl::ExplainEventAs(
       return st;
     }
   }
+  auto accountability = ReconcilerHandler::AccountabilityOf(
+      tx, *e, domain::SeesAnswersInFull(caller, *e));
+  if (!accountability.ok()) return ToGrpcStatus(accountability.status());
+  if (*accountability) *e->mutable_accountability() = **accountability;
   *response = Explain(*e);
   return grpc::Status::OK;
 }
