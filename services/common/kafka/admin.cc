@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "services/common/kafka/conf.h"
 #include "services/common/strings.h"
@@ -293,24 +294,36 @@ absl::StatusOr<int> PartitionCount(
     const std::string& topic, std::chrono::milliseconds timeout) {
   auto handle = NewAdminHandle(bootstrap, properties);
   if (!handle.ok()) return handle.status();
-  rd_kafka_topic_t* rkt =
-      rd_kafka_topic_new(handle->get(), topic.c_str(), nullptr);
-  const rd_kafka_metadata_t* md = nullptr;
-  const rd_kafka_resp_err_t err = rd_kafka_metadata(
-      handle->get(), 0, rkt, &md, static_cast<int>(timeout.count()));
-  rd_kafka_topic_destroy(rkt);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return absl::UnavailableError(
-        StrCat("kafka metadata for ", topic, ": ", rd_kafka_err2str(err)));
+  // A topic created a moment ago (this service's --create-topics) may not be
+  // in every broker's metadata yet: the broker asked answers "unknown" or
+  // "no leader" until it is. Ask again until `timeout`.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    rd_kafka_topic_t* rkt =
+        rd_kafka_topic_new(handle->get(), topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t err =
+        rd_kafka_metadata(handle->get(), 0, rkt, &md,
+                          static_cast<int>(std::max<int64_t>(left.count(), 1)));
+    rd_kafka_topic_destroy(rkt);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return absl::UnavailableError(
+          StrCat("kafka metadata for ", topic, ": ", rd_kafka_err2str(err)));
+    }
+    const bool known = md->topic_cnt == 1 &&
+                       md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                       md->topics[0].partition_cnt > 0;
+    const int partitions = known ? md->topics[0].partition_cnt : 0;
+    rd_kafka_metadata_destroy(md);
+    if (known) return partitions;
+    if (std::chrono::steady_clock::now() + std::chrono::milliseconds(200) >=
+        deadline) {
+      return absl::NotFoundError(StrCat("topic ", topic, " does not exist"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  absl::StatusOr<int> result =
-      absl::NotFoundError(StrCat("topic ", topic, " does not exist"));
-  if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-      md->topics[0].partition_cnt > 0) {
-    result = md->topics[0].partition_cnt;
-  }
-  rd_kafka_metadata_destroy(md);
-  return result;
 }
 
 }  // namespace fruition::kafka

@@ -91,7 +91,8 @@ absl::StatusOr<std::map<std::string, TopicDescription>> DescribeTopics(
     const std::map<std::string, std::string>& properties,
     const std::vector<std::string>& names, std::chrono::milliseconds timeout);
 
-// Partition count of `topic`; NOT_FOUND if it does not exist.
+// Partition count of `topic`; NOT_FOUND if it does not exist by `timeout`
+// (a topic just created is waited for until the broker asked knows it).
 absl::StatusOr<int> PartitionCount(
     const std::string& bootstrap,
     const std::map<std::string, std::string>& properties,
