@@ -42,15 +42,25 @@ Flag CellFlag(const std::string& unit, const std::string& name,
           std::to_string(i->n()), "reported"};
 }
 
-// An agency's latest last_received_at over the year and its quarters:
-// nullopt when no card has the indicator; -1 when suppressed.
+// An agency's latest last_received_at: the fiscal year's own cell (the
+// latest over every record of the year, so of its quarters too) when the
+// year's card has it; otherwise the latest over its quarters' cells.
+// nullopt when no card has the indicator; -1 when the cell that decides is
+// suppressed. A suppressed quarter does not hide a year published whole (a
+// quarter may be withheld to protect another member of its linked set).
 std::optional<int64_t> LatestReceived(const Model& m, const std::string& unit) {
   std::optional<int64_t> latest;
   for (const Row* r : m.UnitRows(unit)) {
     const v1::Indicator* i = r->Cell("last_received_at");
     if (i == nullptr) continue;
-    if (i->suppressed()) return -1;
+    const bool year = r->card->period() == m.in->period;
+    if (i->suppressed()) {
+      if (year) return -1;
+      latest = latest.value_or(-1);
+      continue;
+    }
     const int64_t at = i->defined() ? static_cast<int64_t>(i->value()) : 0;
+    if (year) return at;
     latest = std::max(latest.value_or(0), at);
   }
   return latest;

@@ -270,6 +270,36 @@ TEST(ReleaseTest, QualityFlagsSilentAgenciesAndMissingIndicators) {
             std::string::npos);
 }
 
+// The year's own cell decides: a quarter withheld (complementary
+// suppression for another member of its linked set) does not make the
+// year's flag suppressed; a year withheld does.
+TEST(ReleaseTest, SilenceReadsTheYearsCellWhateverItsQuarters) {
+  Input in = Sample();
+  for (v1::Scorecard& c : in.cards) {
+    if (c.unit() != "agency:DEA" || c.period() != "FY2016Q1") continue;
+    v1::Indicator* i = c.add_indicators();
+    i->set_name("last_received_at");
+    i->set_suppressed(true);
+  }
+  std::string csv = Files(in).at("quality.csv");
+  EXPECT_NE(csv.find("agency:DEA,silent_90_days,2016-09-15,,active"),
+            std::string::npos)
+      << csv;
+  for (v1::Scorecard& c : in.cards) {
+    if (c.unit() != "agency:DEA" || c.period() != "FY2016") continue;
+    for (v1::Indicator& i : *c.mutable_indicators()) {
+      if (i.name() != "last_received_at") continue;
+      i.Clear();
+      i.set_name("last_received_at");
+      i.set_suppressed(true);
+    }
+  }
+  csv = Files(in).at("quality.csv");
+  EXPECT_NE(csv.find("agency:DEA,silent_90_days,S,,suppressed"),
+            std::string::npos)
+      << csv;
+}
+
 TEST(ReleaseTest, SilenceIsMeasuredFromTheNewestReportWhenEarlier) {
   // Nobody reported after June: the reference is the newest report, so an
   // agency 60 days behind it is not silent even though the year ended 150
