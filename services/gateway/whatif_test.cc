@@ -190,8 +190,9 @@ TEST(LargestRemainderTest, IsTheNearestSplitOfAllByBruteForce) {
   for (int n = 1; n <= 4; ++n) {
     const int top = n == 4 ? 3 : 4;
     std::vector<Weight> parties(n);
-    for (int i = 0; i < n; ++i)
-      parties[i].key = StrCat("agency:", char('D' - i));
+    for (int i = 0; i < n; ++i) {
+      parties[i].key = StrCat("agency:", static_cast<char>('D' - i));
+    }
     int combos = 1;
     for (int i = 0; i < n; ++i) combos *= top + 1;
     for (int code = 0; code < combos; ++code) {
