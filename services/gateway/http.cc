@@ -19,6 +19,7 @@
 #include "services/gateway/json.h"
 #include "services/gateway/releases.h"
 #include "services/gateway/web_assets.h"
+#include "services/gateway/whatif.h"
 
 namespace fruition::gateway {
 namespace {
@@ -28,14 +29,27 @@ using google::protobuf::Struct;
 using Route = std::function<void(const HttpRequest&, HttpResponse&)>;
 
 // The routes by exact path; any other path is a dashboard file (or 404).
+// A path takes GET and HEAD (`exact`, releases and the dashboard) or POST
+// only (`post`); a request with the other kind of method is 405
+// (MethodNotAllowed, checked before anything else answers).
 struct Routes {
   std::map<std::string, Route> exact;
+  std::map<std::string, Route> post;
   Route fallback;
 
   void Get(const std::string& path, Route route) {
     exact[path] = std::move(route);
   }
+  void Post(const std::string& path, Route route) {
+    post[path] = std::move(route);
+  }
+  bool Posts(const std::string& path) const { return post.count(path) > 0; }
   void Dispatch(const HttpRequest& req, HttpResponse& res) const {
+    if (req.method == "POST") {
+      // Only paths in `post` get here (MethodNotAllowed answered the rest).
+      const auto it = post.find(req.path);
+      if (it != post.end()) return it->second(req, res);
+    }
     const auto it = exact.find(req.path);
     if (it != exact.end()) return it->second(req, res);
     fallback(req, res);
@@ -54,6 +68,8 @@ const char* HttpCodeName(int status) {
       return "NOT_FOUND";
     case 405:
       return "UNIMPLEMENTED";
+    case 409:
+      return "FAILED_PRECONDITION";
     case 413:
       return "INVALID_ARGUMENT";
     case 503:
@@ -72,6 +88,18 @@ void Error(HttpResponse& res, int status, const std::string& message) {
   res.set_content(ToJson(body), "application/json");
 }
 
+// 405 for a method the path does not take (Routes); true when answered.
+bool MethodNotAllowed(const Routes& routes, const HttpRequest& req,
+                      HttpResponse& res) {
+  const bool posting = req.method == "POST";
+  if (posting == routes.Posts(req.path)) return false;
+  res.set_header("Allow", posting ? "GET, HEAD" : "POST");
+  Error(res, 405,
+        StrCat(req.method, " ", req.path, ": only ",
+               posting ? "GET and HEAD are" : "POST is", " served here"));
+  return true;
+}
+
 int HttpStatus(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::INVALID_ARGUMENT:
@@ -82,6 +110,8 @@ int HttpStatus(grpc::StatusCode code) {
       return 403;
     case grpc::StatusCode::NOT_FOUND:
       return 404;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return 409;
     case grpc::StatusCode::UNAVAILABLE:
       return 503;
     default:
@@ -649,6 +679,27 @@ void ServeEventStream(Routes& s, EventFeed* feed, audit::Trail* trail,
   });
 }
 
+// POST /api/v1/whatif (SPEC §11): a JSON body (whatif.h), answered from
+// the public view for every caller (OversightServiceImpl::WhatIfAs takes no
+// caller). Credentials are checked as everywhere (a bad token is 401), but
+// nothing restricted is read, so nothing is audited.
+void ServeWhatIf(Routes& s, OversightServiceImpl* service, audit::Trail* trail,
+                 const Authenticate& authenticate) {
+  s.Post("/api/v1/whatif", [service, trail, authenticate](
+                               const HttpRequest& req, HttpResponse& res) {
+    auto caller = authenticate(req, res);
+    if (!caller) return;
+    auto request = WhatIfRequestFromJson(req.body);
+    if (!request.ok()) {
+      return Error(res, 400, std::string(request.status().message()));
+    }
+    v1::WhatIfResponse answer;
+    grpc::Status st = service->WhatIfAs(*request, &answer);
+    if (!st.ok()) return Fail(res, st, *caller, req, trail);
+    res.set_content(WhatIfJson(answer), "application/json");
+  });
+}
+
 // GET /api/v1/catalogue/{indicators,events}: the domain registries, public,
 // the same for every caller, and changed only by a release.
 void ServeCatalogues(Routes& s) {
@@ -696,6 +747,7 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
   ServeWhoami(s, authenticate);
   ServeEvents(s, service, trail, authenticate);
   ServeEventStream(s, api->feed_.get(), trail, authenticate);
+  ServeWhatIf(s, service, trail, authenticate);
   ServeCatalogues(s);
   ServeDashboard(s);
 
@@ -715,6 +767,7 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
   auto server = HttpServer::Start(
       o,
       [routes, releases](const HttpRequest& req, HttpResponse& res) {
+        if (MethodNotAllowed(*routes, req, res)) return;
         if (releases != nullptr && releases->ServeHttp(req, res)) return;
         routes->Dispatch(req, res);
       },

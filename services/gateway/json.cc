@@ -168,4 +168,84 @@ std::string VersionsJson(const std::string& unit, const std::string& period,
   return ToJson(body);
 }
 
+std::string WhatIfBasisName(v1::WhatIfBasis basis) {
+  if (basis == v1::WHAT_IF_BASIS_UNSPECIFIED) return "";
+  const std::string name = v1::WhatIfBasis_Name(basis);
+  const std::string prefix = "WHAT_IF_BASIS_";
+  return name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
+}
+
+namespace {
+
+void AllocationFields(const v1::WhatIfResponse& a, Struct* body) {
+  auto& f = *body->mutable_fields();
+  f["basis"].set_string_value(WhatIfBasisName(a.basis()));
+  f["totalUsd"].set_number_value(static_cast<double>(a.total_usd()));
+  f["totalCents"].set_number_value(static_cast<double>(a.total_usd()) * 100);
+  auto& list = *f["allocations"].mutable_list_value();
+  for (const v1::WhatIfAllocation& x : a.allocations()) {
+    auto& u = *list.add_values()->mutable_struct_value()->mutable_fields();
+    u["unit"].set_string_value(x.unit());
+    u["basisValue"].set_number_value(x.basis_value());
+    u["cents"].set_number_value(static_cast<double>(x.cents()));
+    u["share"].set_number_value(x.share());
+    if (x.has_budget_usd()) {
+      u["budgetUsd"].set_number_value(x.budget_usd());
+    } else {
+      u["budgetUsd"].set_null_value(google::protobuf::NULL_VALUE);
+    }
+  }
+}
+
+Struct SavingStruct(const v1::WhatIfSaving& s) {
+  Struct out;
+  auto& f = *out.mutable_fields();
+  f["unit"].set_string_value(s.unit());
+  f["lnfPrisonYears"].set_number_value(s.lnf_prison_years());
+  f["lnfCostUsd"].set_number_value(s.lnf_cost_usd());
+  f["prisonYearsSaved"].set_number_value(s.prison_years_saved());
+  f["usdSaved"].set_number_value(s.usd_saved());
+  return out;
+}
+
+void CutFields(const v1::WhatIfResponse& c, Struct* body) {
+  auto& f = *body->mutable_fields();
+  if (c.has_lnf_admissions_cut_pct()) {
+    f["lnfAdmissionsCutPct"].set_number_value(c.lnf_admissions_cut_pct());
+  } else {
+    f["lnfSentenceCutPct"].set_number_value(c.lnf_sentence_cut_pct());
+  }
+  auto& units = *f["units"].mutable_list_value();
+  for (const v1::WhatIfSaving& s : c.units()) {
+    *units.add_values()->mutable_struct_value() = SavingStruct(s);
+  }
+  if (c.has_national()) {
+    *f["national"].mutable_struct_value() = SavingStruct(c.national());
+  } else {
+    f["national"].set_null_value(google::protobuf::NULL_VALUE);
+  }
+}
+
+}  // namespace
+
+std::string WhatIfJson(const v1::WhatIfResponse& answer) {
+  Struct body;
+  auto& f = *body.mutable_fields();
+  f["period"].set_string_value(answer.period());
+  f["view"].set_string_value(ViewName(answer.public_view()));
+  f["lagsCurrent"].set_bool_value(answer.lags_current());
+  if (answer.basis() != v1::WHAT_IF_BASIS_UNSPECIFIED) {
+    AllocationFields(answer, &body);
+  } else {
+    CutFields(answer, &body);
+  }
+  auto& left = *f["leftOut"].mutable_list_value();
+  for (const v1::WhatIfLeftOut& l : answer.left_out()) {
+    auto& u = *left.add_values()->mutable_struct_value()->mutable_fields();
+    u["unit"].set_string_value(l.unit());
+    u["reason"].set_string_value(l.reason());
+  }
+  return ToJson(body);
+}
+
 }  // namespace fruition::gateway

@@ -42,6 +42,19 @@ std::string VersionsJson(const std::string& unit, const std::string& period,
                          const v1::ListScorecardVersionsResponse& page,
                          bool restricted);
 
+// The SPEC §11 answer of POST /api/v1/whatif (docs/API.md, "What-if"):
+// an allocation's `basis`, `totalUsd`, `totalCents` and `allocations` (each
+// `unit`, `basisValue`, `cents`, `share`, `budgetUsd`: null when the card
+// has none), or a cut's percent (`lnfAdmissionsCutPct` or
+// `lnfSentenceCutPct`), `units` and `national` (each `unit`,
+// `lnfPrisonYears`, `lnfCostUsd`, `prisonYearsSaved`, `usdSaved`; national
+// null when left out); both with `period`, `view` ("public"),
+// `lagsCurrent` and `leftOut` ([{unit, reason}]).
+std::string WhatIfJson(const v1::WhatIfResponse& answer);
+
+// "CASELOAD" for WHAT_IF_BASIS_CASELOAD ("" for UNSPECIFIED).
+std::string WhatIfBasisName(v1::WhatIfBasis basis);
+
 // "lnf_share" -> "lnfShare"; "target_ratio:X" -> "targetRatio:X".
 std::string LowerCamel(const std::string& snake);
 

@@ -13,6 +13,7 @@
 #include "services/domain/answers.h"
 #include "services/domain/indicators.h"
 #include "services/domain/periods.h"
+#include "services/gateway/whatif.h"
 
 namespace fruition::gateway {
 namespace {
@@ -346,6 +347,39 @@ grpc::Status OversightServiceImpl::ListScorecardVersions(
       *principals_, *context, [&](const auth::Principal& caller) {
         return ListScorecardVersionsAs(caller, *request, response);
       });
+}
+
+grpc::Status OversightServiceImpl::WhatIf(grpc::ServerContext* context,
+                                          const v1::WhatIfRequest* request,
+                                          v1::WhatIfResponse* response) {
+  // Authenticated like every call (an unknown token is refused, audited),
+  // but the answer does not depend on who asks.
+  return server::AsCaller(*principals_, *context, [&](const auth::Principal&) {
+    return WhatIfAs(*request, response);
+  });
+}
+
+grpc::Status OversightServiceImpl::WhatIfAs(
+    const v1::WhatIfRequest& request, v1::WhatIfResponse* response) const {
+  if (absl::Status s = CheckWhatIf(request); !s.ok()) return ToGrpcStatus(s);
+  auto agencies =
+      views_->Cards(CardView::kPublic, request.period(), "agency", "", 0);
+  if (!agencies.ok()) return StoreError("WhatIf", agencies.status());
+  if (agencies->empty()) {
+    return Invalid("period", StrCat("the public view has no agency "
+                                    "scorecards for ",
+                                    request.period()));
+  }
+  auto national =
+      views_->Card(CardView::kPublic, "national:US", request.period());
+  if (!national.ok()) return StoreError("WhatIf", national.status());
+  for (v1::Scorecard& card : *agencies) ClearWithheld(&card);
+  if (*national) ClearWithheld(&**national);
+  auto answer =
+      ComputeWhatIf(request, *agencies, *national ? &**national : nullptr);
+  if (!answer.ok()) return ToGrpcStatus(answer.status());
+  *response = *std::move(answer);
+  return grpc::Status::OK;
 }
 
 grpc::Status OversightServiceImpl::GetSeriesAs(

@@ -123,6 +123,9 @@ class OversightServiceImpl final : public v1::OversightService::Service {
       grpc::ServerContext* context,
       const v1::ListScorecardVersionsRequest* request,
       v1::ListScorecardVersionsResponse* response) override;
+  grpc::Status WhatIf(grpc::ServerContext* context,
+                      const v1::WhatIfRequest* request,
+                      v1::WhatIfResponse* response) override;
 
   // With the caller known (also used by the HTTP API, which passes its
   // route as `action`, the name the audit record gives the read).
@@ -152,6 +155,13 @@ class OversightServiceImpl final : public v1::OversightService::Service {
       const v1::ListScorecardVersionsRequest& request,
       v1::ListScorecardVersionsResponse* response,
       const std::string& action = kListScorecardVersionsMethod) const;
+  // SPEC §11 what-if (whatif.h) on the public view, whoever asks: it takes
+  // no caller, so no caller can get more than the public view (and nothing
+  // is audited). INVALID_ARGUMENT naming the field, also for a period
+  // without public agency scorecards; FAILED_PRECONDITION when no unit has
+  // a usable input; a store error as it is.
+  grpc::Status WhatIfAs(const v1::WhatIfRequest& request,
+                        v1::WhatIfResponse* response) const;
   // One page of ListScorecardsAs without its audit record, for a caller that
   // reads several pages and records them once (AuditScorecards).
   grpc::Status ScorecardPage(const auth::Principal& caller,

@@ -1,5 +1,5 @@
 // fruitctl scorecard, scorecards, events, claims, explain, assess, series,
-// compare, history and release against a running `fruition dev` with a
+// compare, history, whatif and release against a running `fruition dev` with a
 // simulated sample: tables for people, JSON and CSV for scripts, and exit
 // codes that mean something.
 #include <httplib.h>
@@ -267,6 +267,7 @@ TEST_F(AnalystTest, SeriesCompareAndHistorySayWhatTheApiSays) {
       std::string cli, api;
       const bool agree = testing::WaitUntil(
           [&] {
+            cli.clear();  // RunShell appends: keep this attempt's only
             const int code =
                 Fruitctl(p.cli + (token ? " --token " + *token : ""), &cli);
             httplib::Headers headers;
@@ -280,6 +281,58 @@ TEST_F(AnalystTest, SeriesCompareAndHistorySayWhatTheApiSays) {
       EXPECT_TRUE(agree) << (token ? "overseer: " : "public: ") << p.cli
                          << "\nfruitctl: " << cli.substr(0, 2000)
                          << "\nHTTP:     " << api.substr(0, 2000);
+    }
+  }
+}
+
+// fruitctl whatif --json prints what POST /api/v1/whatif answers, for the
+// public and for an overseer alike (both get the public view), and the
+// allocation's cents add up to the total.
+TEST_F(AnalystTest, WhatIfSaysWhatTheApiSays) {
+  ASSERT_TRUE(dev_->WaitFor(testing::kDevSampleDone, seconds(300)));
+  Eventually("scorecard --unit agency:DEA --period FY2016");
+  httplib::Client http("127.0.0.1", dev_->DashboardPort());
+  http.set_read_timeout(60, 0);
+  struct Pair {
+    std::string cli, body;
+  };
+  const std::vector<Pair> pairs = {
+      {"whatif --period FY2016 --total-usd 1000000007 --basis caseload --json",
+       R"({"period":"FY2016","totalUsd":1000000007,"basis":"CASELOAD"})"},
+      {"whatif --period FY2016 --lnf-admissions-cut-pct 50 --json",
+       R"({"period":"FY2016","lnfAdmissionsCutPct":50})"},
+  };
+  for (const std::string* token : {static_cast<std::string*>(nullptr), oig_}) {
+    for (const Pair& p : pairs) {
+      std::string cli, api;
+      const bool agree = testing::WaitUntil(
+          [&] {
+            cli.clear();  // RunShell appends: keep this attempt's only
+            const int code =
+                Fruitctl(p.cli + (token ? " --token " + *token : ""), &cli);
+            httplib::Headers headers;
+            if (token) headers.emplace("Authorization", "Bearer " + *token);
+            auto res = http.Post("/api/v1/whatif", headers, p.body,
+                                 "application/json");
+            api = res ? res->body : "no answer";
+            return code == 0 && res && res->status == 200 &&
+                   Canonical(cli) == Canonical(api);
+          },
+          seconds(120), seconds(2));
+      EXPECT_TRUE(agree) << (token ? "overseer: " : "public: ") << p.cli
+                         << "\nfruitctl: " << cli.substr(0, 2000)
+                         << "\nHTTP:     " << api.substr(0, 2000);
+      if (p.body.find("totalUsd") == std::string::npos) continue;
+      google::protobuf::Struct answer;
+      ASSERT_TRUE(
+          google::protobuf::util::JsonStringToMessage(api, &answer).ok())
+          << api;
+      double cents = 0;
+      for (const auto& a :
+           answer.fields().at("allocations").list_value().values()) {
+        cents += a.struct_value().fields().at("cents").number_value();
+      }
+      EXPECT_EQ(cents, 100000000700.0) << api;
     }
   }
 }

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -52,6 +53,7 @@ int Fail(const std::string& command, const grpc::Status& s, std::ostream& err) {
       {grpc::StatusCode::INVALID_ARGUMENT, "INVALID_ARGUMENT"},
       {grpc::StatusCode::UNAUTHENTICATED, "UNAUTHENTICATED"},
       {grpc::StatusCode::PERMISSION_DENIED, "PERMISSION_DENIED"},
+      {grpc::StatusCode::FAILED_PRECONDITION, "FAILED_PRECONDITION"},
       {grpc::StatusCode::UNAVAILABLE, "UNAVAILABLE"},
       {grpc::StatusCode::DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED"}};
   auto it = kNames.find(s.error_code());
@@ -837,6 +839,173 @@ int HistoryCommand(const config::Settings& s, std::ostream& out,
   return kOk;
 }
 
+// ---- whatif (SPEC §11)
+
+// "1,234,567" of a whole number.
+std::string Grouped(int64_t v) {
+  std::string digits = std::to_string(v < 0 ? -v : v);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
+    digits.insert(static_cast<size_t>(i), ",");
+  }
+  return (v < 0 ? "-" : "") + digits;
+}
+
+// "412,345,678.90" of a number of cents.
+std::string Usd(int64_t cents) {
+  char frac[8];
+  std::snprintf(frac, sizeof(frac), ".%02d",
+                static_cast<int>(std::llabs(cents % 100)));
+  return Grouped(cents / 100) + frac;
+}
+
+std::string UsdOf(double dollars) { return Usd(std::llround(dollars * 100)); }
+
+std::string OneDecimal(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.1f", v);
+  return buf;
+}
+
+// caseload, weighted-value, high-desert (or the API's CASELOAD, ...).
+absl::StatusOr<v1::WhatIfBasis> ParseBasis(std::string name) {
+  for (char& c : name) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  v1::WhatIfBasis b;
+  if ((v1::WhatIfBasis_Parse(name, &b) ||
+       v1::WhatIfBasis_Parse("WHAT_IF_BASIS_" + name, &b)) &&
+      b != v1::WHAT_IF_BASIS_UNSPECIFIED) {
+    return b;
+  }
+  return absl::InvalidArgumentError(
+      "--basis: caseload, weighted-value or high-desert");
+}
+
+// A percent flag: a number (the gateway checks 0 to 100).
+absl::StatusOr<double> ParsePct(const config::Settings& s,
+                                const std::string& flag) {
+  const std::string& text = s.Get(flag);
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(v)) {
+    return absl::InvalidArgumentError(
+        StrCat("--", flag, ": a percent from 0 to 100, e.g. 50"));
+  }
+  return v;
+}
+
+// The request the whatif flags ask for; the message names the flag. Which
+// combinations make sense, and the ranges, the gateway checks (naming the
+// API's field).
+absl::StatusOr<v1::WhatIfRequest> WhatIfRequestOf(const config::Settings& s) {
+  v1::WhatIfRequest r;
+  r.set_period(s.Get("period"));
+  const std::string& total = s.Get("total-usd");
+  if (!total.empty()) {
+    if (total.size() > 18 ||
+        total.find_first_not_of("0123456789") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          "--total-usd: whole dollars, digits only, e.g. 1000000000");
+    }
+    r.set_total_usd(std::stoll(total));
+  }
+  if (!s.Get("basis").empty()) {
+    auto basis = ParseBasis(s.Get("basis"));
+    if (!basis.ok()) return basis.status();
+    r.set_basis(*basis);
+  }
+  for (const char* flag : {"lnf-admissions-cut-pct", "lnf-sentence-cut-pct"}) {
+    if (s.Get(flag).empty()) continue;
+    auto pct = ParsePct(s, flag);
+    if (!pct.ok()) return pct.status();
+    if (std::string(flag) == "lnf-admissions-cut-pct") {
+      r.set_lnf_admissions_cut_pct(*pct);
+    } else {
+      r.set_lnf_sentence_cut_pct(*pct);
+    }
+  }
+  return r;
+}
+
+void PrintLeftOut(const v1::WhatIfResponse& a, std::ostream& out) {
+  for (const auto& l : a.left_out()) {
+    out << "Left out: " << l.unit() << " (" << l.reason() << ")\n";
+  }
+  if (a.lags_current()) out << kLagNote << "\n";
+}
+
+void PrintAllocation(const v1::WhatIfResponse& a, std::ostream& out) {
+  std::string basis = gateway::WhatIfBasisName(a.basis());
+  for (char& c : basis) c = c == '_' ? ' ' : static_cast<char>(std::tolower(c));
+  out << "What-if " << a.period() << ": $" << Grouped(a.total_usd())
+      << " in proportion to " << basis << " (public view)\n\n";
+  Table t({"unit", "basis", "share", "allocation USD", "actual budget USD"});
+  for (const auto& x : a.allocations()) {
+    t.Add({x.unit(), Number(x.basis_value(), false), Number(x.share(), true),
+           Usd(x.cents()),
+           x.has_budget_usd() ? UsdOf(x.budget_usd()) : "not published"});
+  }
+  t.Print(out);
+  PrintLeftOut(a, out);
+}
+
+void PrintCut(const v1::WhatIfResponse& a, std::ostream& out) {
+  const bool admissions = a.has_lnf_admissions_cut_pct();
+  out << "What-if " << a.period() << ": "
+      << Number(
+             admissions ? a.lnf_admissions_cut_pct() : a.lnf_sentence_cut_pct(),
+             false)
+      << (admissions ? "% fewer LNF admissions" : "% shorter LNF sentences")
+      << " (public view)\n\n";
+  Table t({"unit", "LNF prison-years", "prison-years saved", "USD saved"});
+  const auto row = [&](const v1::WhatIfSaving& x) {
+    t.Add({x.unit(), OneDecimal(x.lnf_prison_years()),
+           OneDecimal(x.prison_years_saved()), UsdOf(x.usd_saved())});
+  };
+  for (const auto& x : a.units()) row(x);
+  if (a.has_national()) row(a.national());
+  t.Print(out);
+  PrintLeftOut(a, out);
+  out << (admissions
+              ? "Timing: the people not admitted serve none of their "
+                "sentences: the saving starts at once.\n"
+              : "Timing: each person still serves the shortened sentence: "
+                "nothing is saved until it ends (docs/API.md).\n");
+}
+
+int WhatIfCommand(const config::Settings& s, std::ostream& out,
+                  std::ostream& err) {
+  auto req = WhatIfRequestOf(s);
+  if (!req.ok()) {
+    err << "fruitctl whatif: " << req.status().message() << "\n";
+    return kUsage;
+  }
+  if (req->period().empty() ||
+      (!req->has_total_usd() && !req->has_lnf_admissions_cut_pct() &&
+       !req->has_lnf_sentence_cut_pct())) {
+    err << "fruitctl whatif: --period and --total-usd N --basis B, or "
+           "--lnf-admissions-cut-pct P, or --lnf-sentence-cut-pct P, e.g. "
+           "--period FY2016 --total-usd 1000000000 --basis weighted-value\n";
+    return kUsage;
+  }
+  auto client = ClientFor(s, "gateway", err);
+  if (!client) return kUsage;
+  auto stub = v1::OversightService::NewStub(client->channel);
+  v1::WhatIfResponse answer;
+  grpc::Status st = stub->WhatIf(client->Context().get(), *req, &answer);
+  if (st.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+    Fail("whatif", st, err);
+    return kNotFound;  // nothing usable in the period's public view
+  }
+  if (!st.ok()) return Fail("whatif", st, err);
+  if (Flag(s, "json")) {
+    out << gateway::WhatIfJson(answer) << "\n";
+  } else if (answer.basis() != v1::WHAT_IF_BASIS_UNSPECIFIED) {
+    PrintAllocation(answer, out);
+  } else {
+    PrintCut(answer, out);
+  }
+  return kOk;
+}
+
 }  // namespace
 
 std::vector<config::Spec> AnalystSpecs() {
@@ -865,6 +1034,13 @@ std::vector<config::Spec> AnalystSpecs() {
        "scorecard(s): the indicators to show, comma-separated (lnf_share, "
        "lnfShare, or a family prefix like function_share:)"},
       {"follow", "false", "keep printing new events", true},
+      {"total-usd", "", "whatif: whole dollars to allocate"},
+      {"basis", "",
+       "whatif: caseload, weighted-value or high-desert (what the "
+       "allocation follows)"},
+      {"lnf-admissions-cut-pct", "",
+       "whatif: percent fewer LNF people sent to prison"},
+      {"lnf-sentence-cut-pct", "", "whatif: percent off every LNF sentence"},
       {"from-start", "false", "with --follow: the history first", true},
   };
 }
@@ -918,6 +1094,19 @@ const char* AnalystUsage() {
          "      published (public: the public versions; overseers: all).\n"
          "      e.g. fruitctl history --unit agency:DEA --period FY2016 "
          "--columns lnf_share\n"
+         "  fruitctl whatif --period FY --total-usd N --basis B [--json]\n"
+         "  fruitctl whatif --period FY (--lnf-admissions-cut-pct P |\n"
+         "                  --lnf-sentence-cut-pct P) [--json]\n"
+         "      What-if on the public view (whoever asks): N dollars split\n"
+         "      among the agencies in proportion to caseload, weighted-value\n"
+         "      or high-desert, in cents that add up to N, beside each\n"
+         "      agency's actual budget; or the LNF prison-years and dollars\n"
+         "      a P% cut in admissions or in sentences saves, per agency and\n"
+         "      nationally. Agencies whose figures are withheld are left out\n"
+         "      and named. Exit 1 when no agency has a usable figure.\n"
+         "      e.g. fruitctl whatif --period FY2016 --total-usd 1000000000 "
+         "\\\n"
+         "        --basis weighted-value\n"
          "  fruitctl claims (--subject PID | --org ORG | --reporter CODE) "
          "[--json]\n"
          "      Link claims with their latest assessment (agencies: their "
@@ -946,11 +1135,12 @@ std::optional<int> RunAnalystCommand(const std::string& command,
   if (command == "series" && no_args) return SeriesCommand(s, out, err);
   if (command == "compare" && no_args) return CompareCommand(s, out, err);
   if (command == "history" && no_args) return HistoryCommand(s, out, err);
+  if (command == "whatif" && no_args) return WhatIfCommand(s, out, err);
   if (command == "explain") return ExplainCommand(s, args, out, err);
   if (command == "assess") return AssessCommand(s, args, out, err);
   if (command == "scorecard" || command == "scorecards" ||
       command == "events" || command == "claims" || command == "series" ||
-      command == "compare" || command == "history") {
+      command == "compare" || command == "history" || command == "whatif") {
     err << "fruitctl " << command << ": unexpected argument '" << args[0]
         << "'\n";
     return kUsage;

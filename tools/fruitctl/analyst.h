@@ -1,6 +1,6 @@
 // fruitctl's commands for analysts and overseers: scorecards, events,
-// claims, explanations and draft assessments, as tables for people or JSON
-// for scripts.
+// claims, explanations, draft assessments, trends and what-ifs (SPEC §11),
+// as tables for people or JSON for scripts.
 //
 // Exit codes: 0 done; 1 nothing found (NOT_FOUND, or an empty answer where
 // one was asked for); 2 bad usage or input; 3 not allowed
@@ -24,9 +24,9 @@ std::vector<config::Spec> AnalystSpecs();
 // The usage text of the analyst commands, with examples.
 const char* AnalystUsage();
 
-// Runs `command` (scorecard, scorecards, events, claims, explain, assess)
-// with `args` (positional arguments after it); nullopt if `command` is not
-// an analyst command.
+// Runs `command` (scorecard, scorecards, events, claims, explain, assess,
+// series, compare, history, whatif) with `args` (positional arguments after
+// it); nullopt if `command` is not an analyst command.
 std::optional<int> RunAnalystCommand(const std::string& command,
                                      const config::Settings& s,
                                      const std::vector<std::string>& args,

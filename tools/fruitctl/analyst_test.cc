@@ -1,8 +1,9 @@
-// fruitctl's scorecard and scorecards commands (tools/fruitctl/analyst.h)
-// against an in-process OversightService that answers as the gateway does
-// for a public caller: the public view, where a withheld cell is
-// `suppressed` with no value and no n (SPEC §5 D1), and `lags_current` when
-// the public figures rest on older facts (D4). No gateway, no Kafka.
+// fruitctl's analyst commands (tools/fruitctl/analyst.h): scorecards,
+// series, compare, history and what-if, against an in-process
+// OversightService that answers as the gateway does for a public caller: the
+// public view, where a withheld cell is `suppressed` with no value and no n
+// (SPEC §5 D1), and `lags_current` when the public figures rest on older facts
+// (D4). No gateway, no Kafka.
 #include "tools/fruitctl/analyst.h"
 
 #include <grpcpp/grpcpp.h>
@@ -15,9 +16,13 @@
 #include <vector>
 
 #include "fruition/v1/gateway.grpc.pb.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "services/common/config/config.h"
 #include "services/common/strings.h"
+#include "services/gateway/json.h"
 
 namespace fruition::fruitctl {
 namespace {
@@ -150,9 +155,73 @@ class FakeOversight final : public v1::OversightService::Service {
     return grpc::Status::OK;
   }
 
+  // What-ifs as the gateway answers them: FY2015 has no usable figure,
+  // FY2031 no public scorecards, anything else the canned WhatIfAnswer.
+  grpc::Status WhatIf(grpc::ServerContext*, const v1::WhatIfRequest* request,
+                      v1::WhatIfResponse* response) override {
+    last_whatif = *request;
+    if (request->period() == "FY2015") {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "basis: no agency has a usable sentenced");
+    }
+    if (request->period() == "FY2031") {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "period: the public view has no agency scorecards "
+                          "for FY2031");
+    }
+    *response = WhatIfAnswer(*request);
+    return grpc::Status::OK;
+  }
+
+  // $1,000,000,000 split DEA 41.2% (actual budget $500,000,000), FBI 58.8%
+  // (no budget published), ATF left out; or a cut's savings for DEA and
+  // national:US, ATF left out.
+  static v1::WhatIfResponse WhatIfAnswer(const v1::WhatIfRequest& r) {
+    v1::WhatIfResponse a;
+    a.set_period(r.period());
+    a.set_public_view(true);
+    auto* left = a.add_left_out();
+    left->set_unit("agency:ATF");
+    left->set_reason("sentenced is withheld in the public view");
+    if (!r.has_lnf_admissions_cut_pct() && !r.has_lnf_sentence_cut_pct()) {
+      a.set_basis(r.basis());
+      a.set_total_usd(r.total_usd());
+      auto* dea = a.add_allocations();
+      dea->set_unit("agency:DEA");
+      dea->set_basis_value(1234.5);
+      dea->set_cents(41234567890);
+      dea->set_share(0.4123456789);
+      dea->set_budget_usd(500000000);
+      auto* fbi = a.add_allocations();
+      fbi->set_unit("agency:FBI");
+      fbi->set_basis_value(1759.375);
+      fbi->set_cents(58765432110);
+      fbi->set_share(0.5876543211);
+      return a;
+    }
+    const double pct = r.has_lnf_admissions_cut_pct()
+                           ? r.lnf_admissions_cut_pct()
+                           : r.lnf_sentence_cut_pct();
+    if (r.has_lnf_admissions_cut_pct()) a.set_lnf_admissions_cut_pct(pct);
+    if (r.has_lnf_sentence_cut_pct()) a.set_lnf_sentence_cut_pct(pct);
+    const auto saving = [pct](v1::WhatIfSaving* x, const std::string& unit,
+                              double years) {
+      x->set_unit(unit);
+      x->set_lnf_prison_years(years);
+      x->set_lnf_cost_usd(years * 36299);
+      x->set_prison_years_saved(years * pct / 100);
+      x->set_usd_saved(years * 36299 * pct / 100);
+    };
+    saving(a.add_units(), "agency:DEA", 1200);
+    saving(a.mutable_national(), "national:US", 4000);
+    a.set_lags_current(true);
+    return a;
+  }
+
   v1::GetSeriesRequest last_series;
   v1::CompareUnitsRequest last_compare;
   v1::ListScorecardVersionsRequest last_history;
+  v1::WhatIfRequest last_whatif;
 
  private:
   static v1::Indicator Cell(const std::string& name, double v, int64_t n) {
@@ -477,6 +546,132 @@ TEST_F(AnalystScorecardTest, SeriesCompareAndHistory) {
                 {"--unit=agency:DEA", "--period=FY2016", "--limit=5000"}, &out),
             2);
   EXPECT_NE(out.find("limit"), std::string::npos) << out;
+}
+
+// Whether two JSON texts say the same (the order of an object's keys aside).
+bool SameJson(const std::string& a, const std::string& b) {
+  google::protobuf::Struct x, y;
+  if (!google::protobuf::util::JsonStringToMessage(a, &x).ok() ||
+      !google::protobuf::util::JsonStringToMessage(b, &y).ok()) {
+    return false;
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(x, y);
+}
+
+TEST_F(AnalystScorecardTest, WhatIfAllocationTableAndJson) {
+  std::string out;
+  ASSERT_EQ(Run("whatif",
+                {"--period=FY2016", "--total-usd=1000000000",
+                 "--basis=weighted-value"},
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(service_.last_whatif.period(), "FY2016");
+  EXPECT_EQ(service_.last_whatif.total_usd(), 1000000000);
+  EXPECT_EQ(service_.last_whatif.basis(), v1::WHAT_IF_BASIS_WEIGHTED_VALUE);
+  EXPECT_FALSE(service_.last_whatif.has_lnf_admissions_cut_pct());
+  EXPECT_NE(out.find("What-if FY2016: $1,000,000,000 in proportion to "
+                     "weighted value (public view)"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(Words(Line(out, "agency:DEA")),
+            (std::vector<std::string>{"agency:DEA", "1234.50", "41.2%",
+                                      "412,345,678.90", "500,000,000.00"}))
+      << out;
+  EXPECT_EQ(Words(Line(out, "agency:FBI")),
+            (std::vector<std::string>{"agency:FBI", "1759.38", "58.8%",
+                                      "587,654,321.10", "not", "published"}))
+      << out;
+  EXPECT_NE(Line(out, "Left out: agency:ATF").find("withheld"),
+            std::string::npos)
+      << out;
+  for (const auto& [flag, basis] :
+       std::vector<std::pair<std::string, v1::WhatIfBasis>>{
+           {"caseload", v1::WHAT_IF_BASIS_CASELOAD},
+           {"high-desert", v1::WHAT_IF_BASIS_HIGH_DESERT},
+           {"HIGH_DESERT", v1::WHAT_IF_BASIS_HIGH_DESERT}}) {
+    ASSERT_EQ(
+        Run("whatif", {"--period=FY2016", "--total-usd=5", "--basis=" + flag},
+            &out),
+        0)
+        << out;
+    EXPECT_EQ(service_.last_whatif.basis(), basis) << flag;
+  }
+  // --json: the gateway's JSON of the answer, as the HTTP API gives it.
+  ASSERT_EQ(Run("whatif",
+                {"--period=FY2016", "--total-usd=1000000000",
+                 "--basis=caseload", "--json"},
+                &out),
+            0)
+      << out;
+  EXPECT_TRUE(SameJson(out, gateway::WhatIfJson(FakeOversight::WhatIfAnswer(
+                                service_.last_whatif))))
+      << out;
+  EXPECT_NE(out.find("\"cents\":41234567890"), std::string::npos) << out;
+}
+
+TEST_F(AnalystScorecardTest, WhatIfCutTable) {
+  std::string out;
+  ASSERT_EQ(
+      Run("whatif", {"--period=FY2016", "--lnf-sentence-cut-pct=50"}, &out), 0)
+      << out;
+  EXPECT_TRUE(service_.last_whatif.has_lnf_sentence_cut_pct());
+  EXPECT_EQ(service_.last_whatif.lnf_sentence_cut_pct(), 50);
+  EXPECT_FALSE(service_.last_whatif.has_lnf_admissions_cut_pct());
+  EXPECT_FALSE(service_.last_whatif.has_total_usd());
+  EXPECT_NE(out.find("What-if FY2016: 50% shorter LNF sentences"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(Words(Line(out, "agency:DEA")),
+            (std::vector<std::string>{"agency:DEA", "1200.0", "600.0",
+                                      "21,779,400.00"}))
+      << out;
+  EXPECT_EQ(Words(Line(out, "national:US")),
+            (std::vector<std::string>{"national:US", "4000.0", "2000.0",
+                                      "72,598,000.00"}))
+      << out;
+  EXPECT_NE(Line(out, "Timing:").find("until it ends"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("(public figures lag current facts)"), std::string::npos);
+  ASSERT_EQ(
+      Run("whatif", {"--period=FY2016", "--lnf-admissions-cut-pct=12.5"}, &out),
+      0)
+      << out;
+  EXPECT_EQ(service_.last_whatif.lnf_admissions_cut_pct(), 12.5);
+  EXPECT_NE(out.find("12.50% fewer LNF admissions"), std::string::npos) << out;
+  EXPECT_NE(Line(out, "Timing:").find("at once"), std::string::npos) << out;
+}
+
+TEST_F(AnalystScorecardTest, WhatIfUsageAndServerErrorsAndExitCodes) {
+  std::string out;
+  const std::vector<std::pair<std::vector<std::string>, std::string>> usage = {
+      {{"--total-usd=5", "--basis=caseload"}, "--period"},
+      {{"--period=FY2016"}, "--total-usd"},
+      {{"--period=FY2016", "--total-usd=5", "--basis=volume"}, "--basis"},
+      {{"--period=FY2016", "--total-usd=1e9", "--basis=caseload"},
+       "--total-usd"},
+      {{"--period=FY2016", "--lnf-admissions-cut-pct=half"},
+       "--lnf-admissions-cut-pct"},
+  };
+  for (const auto& [flags, named] : usage) {
+    service_.last_whatif.Clear();
+    EXPECT_EQ(Run("whatif", flags, &out), 2) << out;
+    EXPECT_NE(out.find(named), std::string::npos) << out;
+    EXPECT_TRUE(service_.last_whatif.period().empty()) << "nothing was sent";
+  }
+  // The gateway's refusals: bad input (exit 2, its message), nothing usable
+  // (exit 1).
+  EXPECT_EQ(
+      Run("whatif", {"--period=FY2031", "--lnf-sentence-cut-pct=5"}, &out), 2);
+  EXPECT_NE(out.find("INVALID_ARGUMENT: period: the public view has no"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(Run("whatif",
+                {"--period=FY2015", "--total-usd=5", "--basis=caseload"}, &out),
+            1);
+  EXPECT_NE(out.find("FAILED_PRECONDITION: basis: no agency"),
+            std::string::npos)
+      << out;
 }
 
 }  // namespace
