@@ -120,6 +120,7 @@ absl::StatusOr<v1::EventFilter> FilterFrom(const HttpRequest& req) {
   }
   f.set_unit(req.get_param_value("unit"));
   f.set_period(req.get_param_value("period"));
+  f.set_about(req.get_param_value("about"));
   if (req.has_param("resolved")) {
     const std::string r = req.get_param_value("resolved");
     if (r != "true" && r != "false") {
