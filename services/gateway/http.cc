@@ -18,6 +18,7 @@
 #include "services/domain/indicators.h"
 #include "services/gateway/json.h"
 #include "services/gateway/releases.h"
+#include "services/gateway/report_forward.h"
 #include "services/gateway/web_assets.h"
 
 namespace fruition::gateway {
@@ -27,17 +28,37 @@ using google::protobuf::Struct;
 
 using Route = std::function<void(const HttpRequest&, HttpResponse&)>;
 
-// The routes by exact path; any other path is a dashboard file (or 404).
+void Error(HttpResponse& res, int status, const std::string& message);
+
+// The routes by method and exact path; any other GET path is a dashboard
+// file (or 404). A method a path does not take is 405 with Allow.
 struct Routes {
-  std::map<std::string, Route> exact;
+  std::map<std::string, Route> get;   // GET and HEAD
+  std::map<std::string, Route> post;  // POST
   Route fallback;
 
   void Get(const std::string& path, Route route) {
-    exact[path] = std::move(route);
+    get[path] = std::move(route);
   }
+  void Post(const std::string& path, Route route) {
+    post[path] = std::move(route);
+  }
+  static void NotAllowed(const HttpRequest& req, HttpResponse& res,
+                         const std::string& allow) {
+    Error(res, 405, StrCat(req.method, " ", req.path, ": only ", allow));
+    res.set_header("Allow", allow);
+  }
+  // POST only: GET and HEAD go to the release paths first (http.h).
+  bool IsPost(const HttpRequest& req) const { return req.method == "POST"; }
   void Dispatch(const HttpRequest& req, HttpResponse& res) const {
-    const auto it = exact.find(req.path);
-    if (it != exact.end()) return it->second(req, res);
+    if (IsPost(req)) {
+      const auto it = post.find(req.path);
+      if (it != post.end()) return it->second(req, res);
+      return NotAllowed(req, res, "GET, HEAD");
+    }
+    const auto it = get.find(req.path);
+    if (it != get.end()) return it->second(req, res);
+    if (post.count(req.path) > 0) return NotAllowed(req, res, "POST");
     fallback(req, res);
   }
 };
@@ -54,8 +75,13 @@ const char* HttpCodeName(int status) {
       return "NOT_FOUND";
     case 405:
       return "UNIMPLEMENTED";
+    case 409:
+      return "ALREADY_EXISTS";
     case 413:
+    case 415:
       return "INVALID_ARGUMENT";
+    case 429:
+      return "RESOURCE_EXHAUSTED";
     case 503:
       return "UNAVAILABLE";
     default:
@@ -355,20 +381,51 @@ void ServeUnits(Routes& s, Views* views, const Authenticate& authenticate) {
 
 // GET /api/v1/whoami: who the credentials sent name, so that a dashboard
 // can say whose data it shows (SPEC §11: an agency signed in sees the
-// restricted events about itself). Only the caller's own code and kind: not
-// restricted data, not audited; an unknown token is 401 (and audited).
-void ServeWhoami(Routes& s, const Authenticate& authenticate) {
+// restricted events about itself), and whether this gateway takes reports
+// (`acceptsReports`: POST /api/v1/reports has an intake to forward to; the
+// dashboard shows its answer and decision forms only then). Only the
+// caller's own code and kind: not restricted data, not audited; an unknown
+// token is 401 (and audited).
+void ServeWhoami(Routes& s, const Authenticate& authenticate,
+                 const ReportForwarder* reports) {
   s.Get("/api/v1/whoami",
-        [authenticate](const HttpRequest& req, HttpResponse& res) {
+        [authenticate, reports](const HttpRequest& req, HttpResponse& res) {
           auto caller = authenticate(req, res);
           if (!caller) return;
           Struct body;
           auto& f = *body.mutable_fields();
           f["principal"].set_string_value(caller->code);
           f["kind"].set_string_value(std::string(auth::KindName(caller->kind)));
+          f["acceptsReports"].set_bool_value(reports->connected());
           res.set_header("Cache-Control", "no-store");
           res.set_content(ToJson(body), "application/json");
         });
+}
+
+// POST /api/v1/reports: one answer or decision, forwarded to intake with
+// the caller's own Authorization (report_forward.h). Anonymous callers are
+// refused here (401, audited): intake would refuse them too, and the
+// gateway sends nothing on nobody's behalf.
+void ServeReports(Routes& s, const ReportForwarder* reports,
+                  audit::Trail* trail, const Authenticate& authenticate) {
+  s.Post("/api/v1/reports", [reports, trail, authenticate](
+                                const HttpRequest& req, HttpResponse& res) {
+    auto caller = authenticate(req, res);
+    if (!caller) return;
+    if (caller->kind == auth::PrincipalKind::kPublic) {
+      server::AuditRefusal(*trail, caller->code, Action(req),
+                           absl::StatusCode::kUnauthenticated);
+      return Error(res, 401,
+                   "Authorization: sending a report needs a bearer token "
+                   "(an agency's to answer, an overseer's to decide)");
+    }
+    const HttpReply reply =
+        reports->Forward(req.get_header_value("Authorization"),
+                         req.get_header_value("Content-Type"), req.body);
+    res.status = reply.status;
+    for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+    res.set_content(reply.json, "application/json");
+  });
 }
 
 // GET /api/v1/events: a page of events.
@@ -694,7 +751,8 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
   ServeScorecards(s, service, trail, authenticate);
   ServeUnits(s, views, authenticate);
   ServeTrends(s, service, trail, authenticate);
-  ServeWhoami(s, authenticate);
+  ServeWhoami(s, authenticate, &api->reports_);
+  ServeReports(s, &api->reports_, trail, authenticate);
   ServeEvents(s, service, trail, authenticate);
   ServeEventStream(s, api->feed_.get(), trail, authenticate);
   ServeCatalogues(s);
@@ -716,7 +774,10 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
   auto server = HttpServer::Start(
       o,
       [routes, releases](const HttpRequest& req, HttpResponse& res) {
-        if (releases != nullptr && releases->ServeHttp(req, res)) return;
+        if (!routes->IsPost(req) && releases != nullptr &&
+            releases->ServeHttp(req, res)) {
+          return;
+        }
         routes->Dispatch(req, res);
       },
       registry);

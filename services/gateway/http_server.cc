@@ -543,11 +543,12 @@ class Connection : public ConnectionBase,
     if (redirect_only_) return Redirect(message);
     keep_alive_ = message.keep_alive();
     head_ = message.method() == http::verb::head;
-    if (message.method() != http::verb::get && !head_) {
+    if (message.method() != http::verb::get &&
+        message.method() != http::verb::post && !head_) {
       return Answer(405, "UNIMPLEMENTED",
                     StrCat(std::string(message.method_string()),
-                           ": only GET and HEAD are served"),
-                    {{"Allow", "GET, HEAD"}},
+                           ": only GET, HEAD and POST are served"),
+                    {{"Allow", "GET, HEAD, POST"}},
                     keep_alive_ ? After::kRead : After::kClose);
     }
     HttpRequest req;

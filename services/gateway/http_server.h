@@ -21,7 +21,8 @@
 // Limits, each answered with the gateway's JSON error body: more than
 // `max_connections` open connections: 503 with Retry-After, then closed; a
 // body over `max_body_bytes`: 413 naming the limit; headers over
-// `max_header_bytes`: 431; a method other than GET or HEAD: 405.
+// `max_header_bytes`: 431; a method other than GET, HEAD or POST: 405 (the
+// Handler answers 405 for a method one of its paths does not take).
 //
 // TLS: with `tls_cert` and `tls_key` (PEM) the port serves HTTPS, and a
 // plain HTTP request reaching it is redirected (301) to the same URL over

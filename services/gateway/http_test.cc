@@ -2413,7 +2413,9 @@ TEST_F(GatewayApiTest, WhoamiNamesTheCallerOnly) {
     const Struct body = GetJson("/api/v1/whoami", token);
     EXPECT_EQ(Str(body, "principal"), principal);
     EXPECT_EQ(Str(body, "kind"), kind);
-    EXPECT_EQ(body.fields().size(), 2u);
+    // No intake configured here: the dashboard shows no forms.
+    EXPECT_FALSE(body.fields().at("acceptsReports").bool_value());
+    EXPECT_EQ(body.fields().size(), 3u);
   }
   ExpectError("/api/v1/whoami", "forged", 401, "UNAUTHENTICATED");
   // Only the refusal is recorded.

@@ -567,6 +567,9 @@ int RunDev(const std::vector<std::string>& args) {
   if (!components.ok()) return Fail(components.status(), 1);
   auto servers = StartServers(*options, *components, registry);
   if (!servers.ok()) return Fail(servers.status(), 1);
+  // The dashboard's answers and decisions go to this process's intake.
+  absl::Status intake = gateway->ConnectIntake(servers->grpc_address());
+  if (!intake.ok()) return Fail(intake, 1);
   PrintBanner(*servers, *kafka, gateway->http_port(),
               !options->dashboard_tls_cert.empty(), *data_dir,
               env.principals_file, principals);
