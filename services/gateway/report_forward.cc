@@ -94,8 +94,9 @@ std::string ErrorWithField(const std::string& code, const std::string& message,
   Struct& error = *(*body.mutable_fields())["error"].mutable_struct_value();
   (*error.mutable_fields())["code"].set_string_value(code);
   (*error.mutable_fields())["message"].set_string_value(message);
-  if (!field.empty())
+  if (!field.empty()) {
     (*error.mutable_fields())["field"].set_string_value(field);
+  }
   return ToJson(body);
 }
 

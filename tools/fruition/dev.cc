@@ -215,8 +215,9 @@ std::vector<DevPrincipal> WriteDevPrincipals(const std::string& data_dir,
     // write what").
     if (!p.acts_for.empty()) {
       out << "    acts_for:\n";
-      for (const std::string& code : p.acts_for)
+      for (const std::string& code : p.acts_for) {
         out << "      - " << code << "\n";
+      }
     }
     if (p.designates) out << "    designates: true\n";
     tokens << p.code << " " << p.token << "\n";
