@@ -1397,7 +1397,8 @@ async function answerDecideStep(page, info) {
     `the API gives DEA ${JSON.stringify(asDea)}`);
   const answeredPublic = (await latestOfKey(key, '', flagTypes))?.accountability;
   check(JSON.stringify(answeredPublic) === '{"status":"answered"}', `the API gives the public ${JSON.stringify(answeredPublic)}`);
-  await shot(page, '11-answered', page.locator('[data-testid=answers-section]'));
+  await scrollIntoView(page.locator('[data-testid=flags-send-status]'));
+  await shot(page, '11-answered');
   await page.click('[data-testid=sign-out]');
   await page.waitForSelector('[data-testid=auth-status][data-role=public]', { timeout: 10_000 });
 
@@ -1414,7 +1415,8 @@ async function answerDecideStep(page, info) {
   const asOig = (await latestOfKey(key, oig, flagTypes))?.accountability;
   check(asOig?.status === 'accepted' && asOig.decision?.decision === 'DECISION_ACCEPTED' && asOig.decision?.reporter === 'OIG' && asOig.decision?.note === note,
     `the API gives OIG ${JSON.stringify(asOig)}`);
-  await shot(page, '12-accepted', page.locator('[data-testid=answers-section]'));
+  await scrollIntoView(page.locator('[data-testid=decisions-send-status]'));
+  await shot(page, '12-accepted');
   await page.click('[data-testid=sign-out]');
   await page.waitForSelector('[data-testid=auth-status][data-role=public]', { timeout: 10_000 });
 
@@ -1438,8 +1440,8 @@ async function answerDecideStep(page, info) {
     const { reports } = await (await fetch(new URL('/mock/v1/reports-log', BASE))).json();
     check(reports.filter((r) => r.status === 200).map((r) => r.principal).join(',') === 'DEA,OIG', `the mock received these reports: ${JSON.stringify(reports)}`);
   }
-  await shot(page, '13-public-accepted', page.locator('[data-testid=answers-section]'));
-  await shot(page, '13-public-feed', page.locator('[data-testid=event-feed] [data-testid=event][data-condition-key="' + key + '"]').first());
+  await scrollIntoView(page.locator('[data-testid=answer-counts]'));
+  await shot(page, '13-public-accepted');
   if (target.unit) await page.selectOption('[data-testid=event-unit-filter]', '');
   check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
 }
