@@ -2494,7 +2494,7 @@ TEST_F(GatewayApiTest, EventsShowTheirConditionsLatestAnswerAndDecision) {
   // Nothing answered: no accountability at all.
   EXPECT_EQ(AccountabilityIn(GetJson(dea_only)).fields_size(), 0);
 
-  const std::string key = gap.condition_key();
+  const std::string& key = gap.condition_key();
   Feed({{kReference, Answer("DEA", "R1", 100, key, "first words")},
         {kReference, Decide("OIG", "D1", 200, key, v1::DECISION_NEEDS_MORE)},
         {kReference, Answer("DEA", "R2", 300, key, "sealed explanation")},
