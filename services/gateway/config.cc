@@ -42,10 +42,45 @@ const std::vector<config::Spec>& GatewaySpecs() {
     s->push_back({"http-tls-key", "", "PEM private key of http-tls-cert"});
     s->push_back({"sse-keepalive-seconds", "15",
                   "a comment line on idle event streams this often"});
+    s->push_back({"intake-address", "",
+                  "host:port of intake's gRPC: POST /api/v1/reports forwards "
+                  "the dashboard's answers and decisions there with the "
+                  "caller's token (empty: the route answers 503)"});
+    s->push_back({"intake-tls-ca", "",
+                  "PEM CA of intake's server certificate: reach intake over "
+                  "TLS (empty: plain text)"});
+    s->push_back({"intake-deadline-ms", "10000",
+                  "deadline of each report forwarded to intake"});
     return s;
   }();
   return *specs;
 }
+
+namespace {
+
+// intake-address, intake-tls-ca, intake-deadline-ms.
+absl::Status IntakeFrom(const config::Settings& s, IntakeOptions* o) {
+  o->address = s.Get("intake-address");
+  if (!o->address.empty()) {
+    FRUITION_RETURN_IF_ERROR(
+        config::CheckHostPort(o->address, "intake-address"));
+  }
+  o->tls_ca = s.Get("intake-tls-ca");
+  if (!o->tls_ca.empty() && o->address.empty()) {
+    return absl::InvalidArgumentError(
+        "config field intake-tls-ca: needs intake-address");
+  }
+  if (!o->tls_ca.empty() && ::access(o->tls_ca.c_str(), R_OK) != 0) {
+    return absl::InvalidArgumentError(
+        StrCat("config field intake-tls-ca: cannot read ", o->tls_ca));
+  }
+  FRUITION_ASSIGN_OR_RETURN(const int64_t deadline,
+                            s.GetInt("intake-deadline-ms", 100, 600000));
+  o->deadline = std::chrono::milliseconds(deadline);
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<GatewayConfig> GatewayConfigFrom(const config::Settings& s) {
   GatewayConfig c;
@@ -105,6 +140,7 @@ absl::StatusOr<GatewayConfig> GatewayConfigFrom(const config::Settings& s) {
   FRUITION_ASSIGN_OR_RETURN(const int64_t keepalive,
                             s.GetInt("sse-keepalive-seconds", 1, 3600));
   c.http.keepalive = std::chrono::seconds(keepalive);
+  FRUITION_RETURN_IF_ERROR(IntakeFrom(s, &c.intake));
   return c;
 }
 

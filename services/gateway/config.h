@@ -11,6 +11,7 @@
 #include "services/common/config/config.h"
 #include "services/common/service/service.h"
 #include "services/gateway/http.h"
+#include "services/gateway/intake_client.h"
 
 namespace fruition::gateway {
 
@@ -20,6 +21,9 @@ inline constexpr service::ServiceDefaults kGatewayDefaults = {
 struct GatewayConfig : service::CommonConfig {
   GatewayConfig() : service::CommonConfig(kGatewayDefaults) {}
   HttpOptions http;
+  // Where POST /api/v1/reports forwards answers and decisions (SPEC §11);
+  // no address: the route answers 503 and the dashboard hides its forms.
+  IntakeOptions intake;
 };
 
 const std::vector<config::Spec>& GatewaySpecs();

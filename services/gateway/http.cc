@@ -18,6 +18,7 @@
 #include "services/domain/indicators.h"
 #include "services/gateway/json.h"
 #include "services/gateway/releases.h"
+#include "services/gateway/report_forward.h"
 #include "services/gateway/web_assets.h"
 #include "services/gateway/whatif.h"
 
@@ -71,7 +72,10 @@ const char* HttpCodeName(int status) {
     case 409:
       return "FAILED_PRECONDITION";
     case 413:
+    case 415:
       return "INVALID_ARGUMENT";
+    case 429:
+      return "RESOURCE_EXHAUSTED";
     case 503:
       return "UNAVAILABLE";
     default:
@@ -150,6 +154,7 @@ absl::StatusOr<v1::EventFilter> FilterFrom(const HttpRequest& req) {
   }
   f.set_unit(req.get_param_value("unit"));
   f.set_period(req.get_param_value("period"));
+  f.set_about(req.get_param_value("about"));
   if (req.has_param("resolved")) {
     const std::string r = req.get_param_value("resolved");
     if (r != "true" && r != "false") {
@@ -384,20 +389,51 @@ void ServeUnits(Routes& s, Views* views, const Authenticate& authenticate) {
 
 // GET /api/v1/whoami: who the credentials sent name, so that a dashboard
 // can say whose data it shows (SPEC §11: an agency signed in sees the
-// restricted events about itself). Only the caller's own code and kind: not
-// restricted data, not audited; an unknown token is 401 (and audited).
-void ServeWhoami(Routes& s, const Authenticate& authenticate) {
+// restricted events about itself), and whether this gateway takes reports
+// (`acceptsReports`: POST /api/v1/reports has an intake to forward to; the
+// dashboard shows its answer and decision forms only then). Only the
+// caller's own code and kind: not restricted data, not audited; an unknown
+// token is 401 (and audited).
+void ServeWhoami(Routes& s, const Authenticate& authenticate,
+                 const ReportForwarder* reports) {
   s.Get("/api/v1/whoami",
-        [authenticate](const HttpRequest& req, HttpResponse& res) {
+        [authenticate, reports](const HttpRequest& req, HttpResponse& res) {
           auto caller = authenticate(req, res);
           if (!caller) return;
           Struct body;
           auto& f = *body.mutable_fields();
           f["principal"].set_string_value(caller->code);
           f["kind"].set_string_value(std::string(auth::KindName(caller->kind)));
+          f["acceptsReports"].set_bool_value(reports->connected());
           res.set_header("Cache-Control", "no-store");
           res.set_content(ToJson(body), "application/json");
         });
+}
+
+// POST /api/v1/reports: one answer or decision, forwarded to intake with
+// the caller's own Authorization (report_forward.h). Anonymous callers are
+// refused here (401, audited): intake would refuse them too, and the
+// gateway sends nothing on nobody's behalf.
+void ServeReports(Routes& s, const ReportForwarder* reports,
+                  audit::Trail* trail, const Authenticate& authenticate) {
+  s.Post("/api/v1/reports", [reports, trail, authenticate](
+                                const HttpRequest& req, HttpResponse& res) {
+    auto caller = authenticate(req, res);
+    if (!caller) return;
+    if (caller->kind == auth::PrincipalKind::kPublic) {
+      server::AuditRefusal(*trail, caller->code, Action(req),
+                           absl::StatusCode::kUnauthenticated);
+      return Error(res, 401,
+                   "Authorization: sending a report needs a bearer token "
+                   "(an agency's to answer, an overseer's to decide)");
+    }
+    const HttpReply reply =
+        reports->Forward(req.get_header_value("Authorization"),
+                         req.get_header_value("Content-Type"), req.body);
+    res.status = reply.status;
+    for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+    res.set_content(reply.json, "application/json");
+  });
 }
 
 // GET /api/v1/events: a page of events.
@@ -744,7 +780,8 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
   ServeScorecards(s, service, trail, authenticate);
   ServeUnits(s, views, authenticate);
   ServeTrends(s, service, trail, authenticate);
-  ServeWhoami(s, authenticate);
+  ServeWhoami(s, authenticate, &api->reports_);
+  ServeReports(s, &api->reports_, trail, authenticate);
   ServeEvents(s, service, trail, authenticate);
   ServeEventStream(s, api->feed_.get(), trail, authenticate);
   ServeWhatIf(s, service, trail, authenticate);

@@ -16,11 +16,16 @@
 //   GET /api/v1/events?visibility=&type=&unit=&period=&resolved=&after=&limit=
 //   GET /api/v1/events/stream (same filters; Last-Event-ID or after)
 //   GET /api/v1/releases/FY2016, /releases/FY2016/...  (releases.h)
+//   GET /api/v1/whoami                        the caller's code and kind
+//   POST /api/v1/reports   one answer or decision, forwarded to intake with
+//                          the caller's Authorization (report_forward.h)
 //   GET /  and the dashboard's files
 //
+// A path answered with a method it does not take: 405 with Allow.
+//
 // Errors: {"error":{"code":"INVALID_ARGUMENT","message":"..."}} with 400,
-// 401, 403, 404 or 503 (UNAVAILABLE: a restricted read whose audit record
-// could not be written, or a cap of http_server.h met: then with
+// 401, 403, 404, 409, 415, 429 or 503 (UNAVAILABLE: a restricted read whose
+// audit record could not be written, or a cap of http_server.h met: then with
 // Retry-After), 405, 413 and 431 (http_server.h).
 //
 // Event streams: one EventFeed thread serves every subscriber. It wakes
@@ -46,6 +51,7 @@
 #include "services/common/auth/principals.h"
 #include "services/gateway/http_server.h"
 #include "services/gateway/json.h"
+#include "services/gateway/report_forward.h"
 #include "services/gateway/server.h"
 #include "services/gateway/views.h"
 
@@ -86,6 +92,12 @@ class HttpApi {
   ~HttpApi();  // Stop()s
 
   int port() const { return port_; }
+  // The intake POST /api/v1/reports forwards to (null: none, 503); any
+  // time, from any thread (`fruition dev` knows its intake's port only
+  // after the HTTP API started).
+  void ConnectIntake(std::shared_ptr<const IntakeClient> intake) {
+    reports_.Connect(std::move(intake));
+  }
   int redirect_port() const;
   int open_streams() const;
   // Ends every event stream, then closes every connection.
@@ -93,6 +105,7 @@ class HttpApi {
 
  private:
   HttpApi() = default;
+  ReportForwarder reports_;  // before server_: its routes use it
   std::unique_ptr<EventFeed> feed_;
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;

@@ -968,6 +968,8 @@ TEST_F(GatewayApiTest, HttpEventsErrors) {
       {"limit=-1", "limit"},
       {"after=garbage", "after"},
       {"period=2016", "filter.period"},
+      {"about=DEA%0A", "filter.about"},
+      {"about=D%20EA", "filter.about"},
   };
   for (const auto& [query, field] : bad) {
     for (const std::string& token : std::vector<std::string>{"", kOigToken}) {
@@ -976,6 +978,50 @@ TEST_F(GatewayApiTest, HttpEventsErrors) {
       EXPECT_EQ(message.rfind(field, 0), 0u) << query << ": " << message;
     }
   }
+}
+
+// `about` (SPEC §11: an agency's own flags, for the dashboard): the events
+// about one agency — its units, field offices, a USAO's district, its
+// reports' conditions — within what the caller may read anyway.
+TEST_F(GatewayApiTest, HttpEventsAboutAnAgencyNarrowsNeverWidens) {
+  const auto pub = v1::VISIBILITY_PUBLIC;
+  const auto res = v1::VISIBILITY_RESTRICTED;
+  std::vector<v1::OversightEvent> events = {
+      Event("a-dea", v1::EVENT_TYPE_FRUITION_GAP, pub, "agency:DEA", "FY2016"),
+      Event("a-dea-ny", v1::EVENT_TYPE_LNF_SHARE_HIGH, pub,
+            "field_office:DEA-NEW-YORK", "FY2016"),
+      Event("a-deax", v1::EVENT_TYPE_FRUITION_GAP, pub, "agency:DEAX",
+            "FY2016"),
+      Event("a-fbi", v1::EVENT_TYPE_FRUITION_GAP, pub, "agency:FBI", "FY2016"),
+      Event("r-dea", v1::EVENT_TYPE_LINK_UNSUBSTANTIATED, res, "agency:DEA",
+            "FY2016"),
+      Event("r-fbi", v1::EVENT_TYPE_LINK_UNSUBSTANTIATED, res, "agency:FBI",
+            "FY2016"),
+      Event("a-sdny", v1::EVENT_TYPE_LNF_SHARE_HIGH, pub, "district:SDNY",
+            "FY2016"),
+      Event("r-report", v1::EVENT_TYPE_REPORT_CONFLICT, res, "", ""),
+  };
+  events.back().set_condition_key("REPORT_CONFLICT/report/DEA/DEA-R-9");
+  FeedEvents(events);
+  const auto ids = [&](const std::string& query, const std::string& token) {
+    std::vector<std::string> out;
+    const Struct body = GetJson("/api/v1/events?" + query, token);
+    for (const auto& v : body.fields().at("events").list_value().values()) {
+      out.push_back(Str(v.struct_value(), "eventId"));
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ids("about=DEA", ""), (V{"a-dea", "a-dea-ny"}));
+  EXPECT_EQ(ids("about=DEA", kDeaToken),
+            (V{"a-dea", "a-dea-ny", "r-dea", "r-report"}));
+  EXPECT_EQ(ids("about=DEA&visibility=VISIBILITY_PUBLIC", kDeaToken),
+            (V{"a-dea", "a-dea-ny"}));
+  // Another agency's: its public events only, never its restricted ones.
+  EXPECT_EQ(ids("about=FBI", kDeaToken), (V{"a-fbi"}));
+  EXPECT_EQ(ids("about=FBI", kOigToken), (V{"a-fbi", "r-fbi"}));
+  EXPECT_EQ(ids("about=USAO-SDNY", ""), (V{"a-sdny"}));
+  EXPECT_EQ(ids("about=NOBODY", kOigToken), V{});
 }
 
 TEST_F(GatewayApiTest, HttpEventsPagesWithoutGapsOrDuplicates) {
@@ -2367,7 +2413,9 @@ TEST_F(GatewayApiTest, WhoamiNamesTheCallerOnly) {
     const Struct body = GetJson("/api/v1/whoami", token);
     EXPECT_EQ(Str(body, "principal"), principal);
     EXPECT_EQ(Str(body, "kind"), kind);
-    EXPECT_EQ(body.fields().size(), 2u);
+    // No intake configured here: the dashboard shows no forms.
+    EXPECT_FALSE(body.fields().at("acceptsReports").bool_value());
+    EXPECT_EQ(body.fields().size(), 3u);
   }
   ExpectError("/api/v1/whoami", "forged", 401, "UNAUTHENTICATED");
   // Only the refusal is recorded.
@@ -2446,7 +2494,7 @@ TEST_F(GatewayApiTest, EventsShowTheirConditionsLatestAnswerAndDecision) {
   // Nothing answered: no accountability at all.
   EXPECT_EQ(AccountabilityIn(GetJson(dea_only)).fields_size(), 0);
 
-  const std::string key = gap.condition_key();
+  const std::string& key = gap.condition_key();
   Feed({{kReference, Answer("DEA", "R1", 100, key, "first words")},
         {kReference, Decide("OIG", "D1", 200, key, v1::DECISION_NEEDS_MORE)},
         {kReference, Answer("DEA", "R2", 300, key, "sealed explanation")},

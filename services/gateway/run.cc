@@ -1,5 +1,6 @@
 #include "services/gateway/run.h"
 
+#include "services/common/log/log.h"
 #include "services/common/service/service.h"
 #include "services/common/service/trail.h"
 #include "services/common/strings.h"
@@ -59,7 +60,25 @@ absl::Status GatewayComponent::Start(server::ShutdownSignal* /*stop*/) {
                              registry_, releases_.get());
   if (!http.ok()) return http.status();
   http_ = std::move(*http);
+  if (!config_.intake.address.empty()) {
+    if (absl::Status s = ConnectIntake(config_.intake.address); !s.ok()) {
+      return s;
+    }
+  }
   reader_ = std::thread([this] { loop_->RunUntilStopped(stop_); });
+  return absl::OkStatus();
+}
+
+absl::Status GatewayComponent::ConnectIntake(const std::string& address) {
+  if (http_ == nullptr) {
+    return absl::FailedPreconditionError("gateway: not started");
+  }
+  IntakeOptions options = config_.intake;
+  options.address = address;
+  auto client = IntakeClient::Create(options);
+  if (!client.ok()) return client.status();
+  http_->ConnectIntake(std::move(*client));
+  log::Info("gateway forwards reports to intake", {{"address", address}});
   return absl::OkStatus();
 }
 

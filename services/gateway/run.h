@@ -45,6 +45,12 @@ class GatewayComponent : public service::Component {
   // The views caught up with the topics as they were at start, and reading.
   bool Ready() const override { return loop_ != nullptr && loop_->Healthy(); }
   int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
+  // Forwards POST /api/v1/reports to intake at `address` (with the
+  // configured intake-tls-ca and deadline) from now on; after Start.
+  // `fruition dev` calls it once its gRPC server listens; the binary's
+  // Start does with intake-address. INVALID_ARGUMENT naming intake-tls-ca
+  // when the CA cannot be read; FAILED_PRECONDITION before Start.
+  absl::Status ConnectIntake(const std::string& address);
 
   audit::Trail* trail() override { return trail_.get(); }
   const auth::PrincipalRegistry* registry() const override {

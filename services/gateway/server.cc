@@ -207,6 +207,13 @@ absl::Status CheckFilter(const v1::EventFilter& f, bool restricted,
     return absl::InvalidArgumentError(
         StrCat(prefix, "period: FY2016 or FY2016Q1"));
   }
+  if (f.about().size() > 128 ||
+      f.about().find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+                                  "qrstuvwxyz0123456789-_.") !=
+          std::string::npos) {
+    return absl::InvalidArgumentError(
+        StrCat(prefix, "about: an agency's principal code (e.g. DEA)"));
+  }
   if (f.visibility() == v1::VISIBILITY_RESTRICTED && !restricted) {
     return absl::PermissionDeniedError(
         StrCat(prefix,

@@ -5,6 +5,7 @@
 
 #include "fruition/internal/gateway.pb.h"
 #include "fruition/v1/reports.pb.h"
+#include "services/common/auth/authz.h"
 #include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/status.h"
@@ -178,6 +179,7 @@ bool Matches(const v1::EventFilter& f, const v1::OversightEvent& e) {
     return false;
   }
   if (f.has_resolved() && e.resolved() != f.resolved()) return false;
+  if (!f.about().empty() && !auth::EventConcerns(e, f.about())) return false;
   return true;
 }
 

@@ -25,6 +25,11 @@
 //     an org_outcome: it raises the events the reconciler would.
 //   POST /mock/v1/drop-streams  cuts every open event stream (tests resumption)
 //   GET  /mock/v1/stream-log    each stream connection's Last-Event-ID / after
+//   GET  /mock/v1/reports-log   each POST /api/v1/reports: who, and its answer
+// POST /api/v1/reports (SPEC §11) takes answers and decisions with intake's
+// rules (an agency answers its own conditions, only overseers decide), and
+// events carry `accountability` as the gateway adds it: in full for
+// overseers and the agency concerned, the status for everybody else.
 // The catalogues (/api/v1/catalogue/indicators, /events) are the gateway's,
 // from tests/browser/catalogue/ (bazel run //services/gateway:catalogue_json
 // -- indicators|events writes them), plus the v1.1 prosecution-stage
@@ -457,7 +462,7 @@ function seedEvents() {
   addEvent({ type: 'EVENT_TYPE_LNF_SHARE_HIGH', visibility: 'VISIBILITY_RESTRICTED', severity: 'SEVERITY_WARNING', conditionKey: 'LNF_SHARE_HIGH/field_office:DEA-NEW-YORK/FY2017/restricted', unit: 'field_office:DEA-NEW-YORK', period: 'FY2017', facts: { lnf_share: 0.41, sentenced: 22, threshold: 0.3 } });
   addEvent({ type: 'EVENT_TYPE_REPORT_CONFLICT', visibility: 'VISIBILITY_RESTRICTED', severity: 'SEVERITY_CRITICAL', conditionKey: 'REPORT_CONFLICT/report/DEA/DEA-2017-000042', unit: '', period: '', facts: { bodies: 2 }, evidenceRefs: ['report:DEA/DEA-2017-000042'] });
   for (let o = 1; o <= 3; o++) {
-    addEvent({ type: 'EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED', conditionKey: `PENDING_COUNTED_AS_DISMANTLED/org/ORG-PTO-0${o}/2016`, unit: 'agency:DEA', period: 'FY2016', orgId: `ORG-PTO-0${o}`, facts: { outcome: 2, pending: 1, fiscal_year: 2016 } });
+    addEvent({ type: 'EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED', conditionKey: `PENDING_COUNTED_AS_DISMANTLED/report/DEA/DEA-2016-OUTCOME-0${o}`, unit: 'agency:DEA', period: 'FY2016', orgId: `ORG-PTO-0${o}`, facts: { outcome: 2, pending: 1, fiscal_year: 2016 } });
   }
   // A gap that closed later: the withdrawal names the same condition key.
   addEvent({ type: 'EVENT_TYPE_FRUITION_GAP', severity: 'SEVERITY_WARNING', conditionKey: 'FRUITION_GAP/district:NDIL/FY2016Q2', unit: 'district:NDIL', period: 'FY2016Q2', facts: { fruition_gap: 0.27, 'fruition_gap.n': 14, sentenced: 14, 'sentenced.n': 14, threshold: 0.25, min_sentenced: 11 } });
@@ -693,15 +698,103 @@ function mayReadEvent(principal, event) {
   return Boolean(m) && m[1] === principal.code;
 }
 
+// Whether `event` is about agency `agency` (auth::EventConcerns): its unit
+// is the agency's, or its condition is about one of the agency's reports.
+function eventConcerns(event, agency) {
+  if (agencyOwnsUnit(agency, event.unit ?? '')) return true;
+  const m = /^[A-Z_]+\/report\/([^/]+)\/./.exec(event.conditionKey ?? '');
+  return Boolean(m) && m[1] === agency;
+}
+
 function eventFilter(q, principal) {
   const visibility = q.get('visibility') ?? '';
-  const type = q.get('type') ?? '';
+  const types = (q.get('type') ?? '').split(',').filter(Boolean);
   const unit = q.get('unit') ?? '';
+  const about = q.get('about') ?? '';
   return ({ event }) =>
     mayReadEvent(principal, event) &&
     (!visibility || event.visibility === visibility) &&
-    (!type || event.type === type) &&
-    (!unit || event.unit === unit);
+    (!types.length || types.includes(event.type)) &&
+    (!unit || event.unit === unit) &&
+    (!about || eventConcerns(event, about));
+}
+
+// ------------------------------------------- answers and decisions (§11) ---
+
+// The latest agency_response and oversight_decision per (condition key,
+// reporter), as the gateway keeps them from fruition.reference.v1; and every
+// POST /api/v1/reports the mock received (GET /mock/v1/reports-log).
+const answers = new Map(); // conditionKey → {responses: Map, decisions: Map}
+const reportsSeen = new Map(); // `${reporter}/${reportId}` → JSON of the body
+const reportsLog = [];
+const later = (a, b) => (a.occurredAt !== b.occurredAt ? a.occurredAt > b.occurredAt : a.reportId > b.reportId);
+const DECISION_STATUS = { DECISION_ACCEPTED: 'accepted', DECISION_REJECTED: 'rejected', DECISION_NEEDS_MORE: 'needs more' };
+
+// The event's `accountability` as `principal` sees it (domain::Accountability):
+// in full for overseers and the agency concerned, the status for others.
+function accountabilityOf(event, principal) {
+  const kept = answers.get(event.conditionKey);
+  if (!kept) return undefined;
+  let response = null;
+  for (const r of kept.responses.values()) if (eventConcerns(event, r.reporter) && (!response || later(r, response))) response = r;
+  let decision = null;
+  for (const d of kept.decisions.values()) if (!decision || later(d, decision)) decision = d;
+  if (!response && !decision) return undefined;
+  const status = response && (!decision || later(response, decision)) ? 'answered' : DECISION_STATUS[decision.oversightDecision.decision];
+  const full = principal.kind === 'OVERSEER' || (principal.kind === 'AGENCY' && eventConcerns(event, principal.code));
+  if (!full) return { status };
+  const out = { status };
+  if (response) out.response = { reporter: response.reporter, reportId: response.reportId, occurredAt: response.occurredAt, ...response.agencyResponse };
+  if (decision) out.decision = { reporter: decision.reporter, reportId: decision.reportId, occurredAt: decision.occurredAt, ...decision.oversightDecision };
+  delete out.response?.conditionKey;
+  delete out.decision?.conditionKey;
+  return out;
+}
+const annotated = (event, principal) => {
+  const accountability = accountabilityOf(event, principal);
+  return accountability ? { ...event, accountability } : event;
+};
+
+// POST /api/v1/reports: what the gateway and intake answer, in one place.
+function acceptReport(principal, contentType, text) {
+  const refuse = (status, code, message, field) => [status, { error: { code, message, ...(field ? { field } : {}) } }];
+  if (principal.kind === 'PUBLIC') return refuse(401, 'UNAUTHENTICATED', 'Authorization: sending a report needs a bearer token');
+  if (!/^application\/json\b/.test(contentType ?? '')) return refuse(415, 'INVALID_ARGUMENT', 'Content-Type: application/json required', 'Content-Type');
+  let r;
+  try { r = JSON.parse(text); } catch { return refuse(400, 'INVALID_ARGUMENT', 'body: not an AgencyReport in proto3 JSON', 'body'); }
+  const bodies = Object.keys(r).filter((k) => !['reportId', 'reporter', 'occurredAt', 'caseId'].includes(k));
+  if (bodies.length !== 1) return refuse(400, 'INVALID_ARGUMENT', 'body: required: agencyResponse or oversightDecision', 'body');
+  const [name] = bodies;
+  const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  if (name !== 'agencyResponse' && name !== 'oversightDecision') return refuse(400, 'INVALID_ARGUMENT', `${snake}: this route takes agencyResponse and oversightDecision only`, snake);
+  if (!r.reportId) return refuse(400, 'INVALID_ARGUMENT', 'report_id: required', 'report_id');
+  if (r.reporter !== principal.code) return refuse(403, 'PERMISSION_DENIED', 'reporter: not the caller', 'reporter');
+  if (!r.occurredAt || Number.isNaN(Date.parse(r.occurredAt))) return refuse(400, 'INVALID_ARGUMENT', 'occurred_at: required', 'occurred_at');
+  const b = r[name];
+  if (!b?.conditionKey) return refuse(400, 'INVALID_ARGUMENT', `${snake}.condition_key: required`, `${snake}.condition_key`);
+  if (name === 'agencyResponse') {
+    if (principal.kind !== 'AGENCY') return refuse(403, 'PERMISSION_DENIED', 'agency_response: only agencies answer', 'agency_response');
+    if (!b.explanation?.trim()) return refuse(400, 'INVALID_ARGUMENT', 'agency_response.explanation: required', 'agency_response.explanation');
+    if ([...b.explanation].length > 4000) return refuse(400, 'INVALID_ARGUMENT', 'agency_response.explanation: at most 4000 characters', 'agency_response.explanation');
+    if ([...(b.correctiveAction ?? '')].length > 1000) return refuse(400, 'INVALID_ARGUMENT', 'agency_response.corrective_action: at most 1000 characters', 'agency_response.corrective_action');
+    const about = events.some(({ event }) => event.conditionKey === b.conditionKey && eventConcerns(event, principal.code));
+    if (!about) return refuse(403, 'PERMISSION_DENIED', 'agency_response.condition_key: not a condition about you', 'agency_response.condition_key');
+  } else {
+    if (principal.kind !== 'OVERSEER') return refuse(403, 'PERMISSION_DENIED', 'oversight_decision: only overseers decide', 'oversight_decision');
+    if (!DECISION_STATUS[b.decision]) return refuse(400, 'INVALID_ARGUMENT', 'oversight_decision.decision: required', 'oversight_decision.decision');
+  }
+  const id = `${r.reporter}/${r.reportId}`;
+  const same = JSON.stringify({ [name]: b, occurredAt: r.occurredAt });
+  if (reportsSeen.has(id)) {
+    if (reportsSeen.get(id) !== same) return refuse(409, 'ALREADY_EXISTS', 'report_id: sent before with another body', 'report_id');
+    return [200, { reportId: r.reportId, duplicate: true }];
+  }
+  reportsSeen.set(id, same);
+  if (!answers.has(b.conditionKey)) answers.set(b.conditionKey, { responses: new Map(), decisions: new Map() });
+  const kept = answers.get(b.conditionKey)[name === 'agencyResponse' ? 'responses' : 'decisions'];
+  const old = kept.get(r.reporter);
+  if (!old || later(r, old)) kept.set(r.reporter, r);
+  return [200, { reportId: r.reportId, duplicate: false }];
 }
 
 function checkEventAccess(res, q, principal) {
@@ -759,8 +852,9 @@ function handleStream(req, res, q, principal) {
     });
   };
   res.write(': connected\n\n');
-  for (const entry of events) if (entry.cursor > after && match(entry)) write(entry);
-  const sub = (entry) => { if (match(entry)) write(entry); };
+  const annotate = ({ cursor, event }) => ({ cursor, event: annotated(event, principal) });
+  for (const entry of events) if (entry.cursor > after && match(entry)) write(annotate(entry));
+  const sub = (entry) => { if (match(entry)) write(annotate(entry)); };
   subscribers.add(sub);
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), 5000);
   req.on('close', () => { subscribers.delete(sub); clearInterval(keepalive); openStreams.delete(res); });
@@ -816,7 +910,7 @@ async function handle(req, res) {
     }
     const raised = [];
     if (body.outcome === 'ORG_OUTCOME_DISMANTLED' && body.pending) {
-      raised.push(addEvent({ type: 'EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED', conditionKey: `PENDING_COUNTED_AS_DISMANTLED/org/${body.orgId}/${body.fiscalYear}`, unit, period, orgId: body.orgId, facts: { outcome: 2, pending: 1, fiscal_year: body.fiscalYear }, evidenceRefs: [`report:${principal.code}/${body.reportId ?? 'mock'}`] }).event);
+      raised.push(addEvent({ type: 'EVENT_TYPE_PENDING_COUNTED_AS_DISMANTLED', conditionKey: `PENDING_COUNTED_AS_DISMANTLED/report/${principal.code}/${body.reportId ?? 'mock'}`, unit, period, orgId: body.orgId, facts: { outcome: 2, pending: 1, fiscal_year: body.fiscalYear }, evidenceRefs: [`report:${principal.code}/${body.reportId ?? 'mock'}`] }).event);
     }
     const pub = card ? publicCard(card) : null;
     raised.push(addEvent({ type: 'EVENT_TYPE_SCORECARD_PUBLISHED', severity: 'SEVERITY_INFO', conditionKey: `SCORECARD_PUBLISHED/${unit}/${period}`, unit, period, facts: cellFacts(pub, Object.keys(pub?.indicators ?? {})) }).event);
@@ -830,6 +924,16 @@ async function handle(req, res) {
     return sendJson(res, 200, { dropped: n });
   }
   if (p === '/mock/v1/stream-log' && req.method === 'GET') return sendJson(res, 200, { connections: streamLog });
+  if (p === '/mock/v1/reports-log' && req.method === 'GET') return sendJson(res, 200, { reports: reportsLog });
+  if (p === '/api/v1/reports') {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return sendError(res, 405, 'UNIMPLEMENTED', `${req.method} /api/v1/reports: only POST`);
+    }
+    const [status, body] = acceptReport(principal, req.headers['content-type'], await readBody(req));
+    reportsLog.push({ principal: principal.code, status, reportId: body.reportId ?? null, error: body.error?.field ?? null });
+    return sendJson(res, status, body);
+  }
   if (req.method !== 'GET') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'GET only');
 
   // Overseers read the restricted cards, everybody else the public view.
@@ -866,7 +970,7 @@ async function handle(req, res) {
     return sendJson(res, 200, body);
   }
   if (p === '/api/v1/whoami') {
-    return sendJson(res, 200, { principal: principal.code || 'PUBLIC', kind: principal.kind });
+    return sendJson(res, 200, { principal: principal.code || 'PUBLIC', kind: principal.kind, acceptsReports: true });
   }
   if (p === '/api/v1/events') {
     if (!checkEventAccess(res, q, principal)) return;
@@ -875,7 +979,7 @@ async function handle(req, res) {
     const match = eventFilter(q, principal);
     const page = events.filter((e) => e.cursor > after && match(e)).slice(0, limit);
     const next = page.length ? page[page.length - 1].cursor : after;
-    return sendJson(res, 200, { events: page.map((e) => e.event), next });
+    return sendJson(res, 200, { events: page.map((e) => annotated(e.event, principal)), next });
   }
   if (p === '/api/v1/events/stream') {
     if (!checkEventAccess(res, q, principal)) return;

@@ -215,8 +215,9 @@ std::vector<DevPrincipal> WriteDevPrincipals(const std::string& data_dir,
     // write what").
     if (!p.acts_for.empty()) {
       out << "    acts_for:\n";
-      for (const std::string& code : p.acts_for)
+      for (const std::string& code : p.acts_for) {
         out << "      - " << code << "\n";
+      }
     }
     if (p.designates) out << "    designates: true\n";
     tokens << p.code << " " << p.token << "\n";
@@ -567,6 +568,9 @@ int RunDev(const std::vector<std::string>& args) {
   if (!components.ok()) return Fail(components.status(), 1);
   auto servers = StartServers(*options, *components, registry);
   if (!servers.ok()) return Fail(servers.status(), 1);
+  // The dashboard's answers and decisions go to this process's intake.
+  absl::Status intake = gateway->ConnectIntake(servers->grpc_address());
+  if (!intake.ok()) return Fail(intake, 1);
   PrintBanner(*servers, *kafka, gateway->http_port(),
               !options->dashboard_tls_cert.empty(), *data_dir,
               env.principals_file, principals);

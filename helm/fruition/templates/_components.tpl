@@ -40,6 +40,9 @@ http-tls-key: /etc/fruition/https/tls.key
 {{- if eq .name "intake" }}
 pseudonym-key-file: /etc/fruition/pseudonym/key
 {{- end }}
+{{- if eq .name "gateway" }}
+{{- include "fruition.gatewayIntake" $root }}
+{{- end }}
 {{- if or (eq .name "intake") (eq .name "evidence") }}
 sealed-key-file: /etc/fruition/sealed/key
 {{- end }}
@@ -56,6 +59,23 @@ criteria: /etc/fruition/config/criteria.yaml
 {{- end }}
 {{- else }}
 {{ kebabcase $key }}: {{ include "fruition.scalar" $value | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Where the gateway forwards the dashboard's answers and decisions
+(POST /api/v1/reports): this release's intake Service, over TLS with the CA
+of the gateway's own server Secret when TLS is on. Not with
+tls.requireClientCerts: the gateway presents no client certificate (the
+caller's token is the credential), so intake would refuse it; the route
+then answers 503 and the dashboard hides its forms.
+*/}}
+{{- define "fruition.gatewayIntake" -}}
+{{- if and .Values.intake.enabled (not .Values.tls.requireClientCerts) }}
+intake-address: "{{ include "fruition.componentName" (dict "root" . "name" "intake") }}:{{ .Values.intake.ports.grpc }}"
+{{- if ne (include "fruition.tls.source" .) "off" }}
+intake-tls-ca: /etc/fruition/tls/ca.crt
 {{- end }}
 {{- end }}
 {{- end -}}
@@ -452,6 +472,16 @@ spec:
             matchLabels:
               {{- include "fruition.selectorLabels" (dict "root" $root "name" "test") | nindent 14 }}
       {{- end }}
+    {{- if and (eq .name "intake") $np.ingressFrom $root.Values.gateway.enabled }}
+    # The gateway forwards the dashboard's answers and decisions.
+    - ports:
+        - port: grpc
+          protocol: TCP
+      from:
+        - podSelector:
+            matchLabels:
+              {{- include "fruition.selectorLabels" (dict "root" $root "name" "gateway") | nindent 14 }}
+    {{- end }}
     - ports:
         - port: metrics
           protocol: TCP
@@ -461,6 +491,16 @@ spec:
       {{- end }}
   egress:
     {{- include "fruition.egressKafkaDns" $root | nindent 4 }}
+    {{- if and (eq .name "gateway") $root.Values.intake.enabled }}
+    # To intake's gRPC: POST /api/v1/reports forwards there.
+    - ports:
+        - port: {{ $root.Values.intake.ports.grpc }}
+          protocol: TCP
+      to:
+        - podSelector:
+            matchLabels:
+              {{- include "fruition.selectorLabels" (dict "root" $root "name" "intake") | nindent 14 }}
+    {{- end }}
 {{- end -}}
 {{- end -}}
 

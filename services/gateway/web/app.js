@@ -105,6 +105,8 @@ const state = {
   token: '',
   role: 'public', // public | overseer | agency | other (a valid token that reads no restricted alert)
   principal: '', // the signed-in principal's code (e.g. DEA), from /api/v1/whoami
+  acceptsReports: false, // the gateway forwards answers and decisions (POST /api/v1/reports)
+  answersGeneration: 0,
   units: [],
   periods: [],
   period: '',
@@ -343,6 +345,7 @@ function showAuth() {
   else if (state.role === 'other') setAuthStatus('Signed in, but this token reads no restricted alerts: you see public data only.', 'warn');
   else setAuthStatus('Signed in (the server could not confirm the token\'s rights yet).', 'warn');
   showFeedAudience();
+  showAnswerPanels();
 }
 
 // Whose restricted alerts the feed holds (SPEC §11): every one for an
@@ -369,9 +372,10 @@ function showFeedAudience() {
 async function roleOf(token) {
   const me = await api('/api/v1/whoami', { token });
   const principal = String(me?.principal ?? '');
-  if (me?.kind === 'OVERSEER') return { role: 'overseer', principal };
-  if (me?.kind === 'AGENCY') return { role: 'agency', principal };
-  return { role: 'other', principal };
+  const acceptsReports = me?.acceptsReports === true;
+  if (me?.kind === 'OVERSEER') return { role: 'overseer', principal, acceptsReports };
+  if (me?.kind === 'AGENCY') return { role: 'agency', principal, acceptsReports };
+  return { role: 'other', principal, acceptsReports };
 }
 
 async function signIn(event) {
@@ -394,6 +398,7 @@ async function signIn(event) {
   state.token = token;
   state.role = who.role;
   state.principal = who.principal;
+  state.acceptsReports = who.acceptsReports;
   try {
     sessionStorage.setItem(TOKEN_KEY, token);
   } catch {
@@ -410,6 +415,7 @@ function forgetToken() {
   state.token = '';
   state.role = 'public';
   state.principal = '';
+  state.acceptsReports = false;
   try {
     sessionStorage.removeItem(TOKEN_KEY);
   } catch {
@@ -1902,7 +1908,8 @@ function renderFeed() {
         ? h('span', { class: 'badge badge-resolved', 'data-testid': 'resolved-badge', title: 'The condition no longer holds' }, 'Resolved')
         : ev.type === 'EVENT_TYPE_SCORECARD_PUBLISHED' ? null
           : h('span', { class: 'badge badge-open', 'data-testid': 'open-badge', title: 'The condition still holds' }, 'Open'),
-      restricted ? h('span', { class: 'badge badge-restricted', title: 'Visible to overseers and the agency it concerns only' }, 'Restricted') : null),
+      restricted ? h('span', { class: 'badge badge-restricted', title: 'Visible to overseers and the agency it concerns only' }, 'Restricted') : null,
+      accountabilityBadge(ev.accountability)),
     h('div', { class: 'event-where' },
       ev.unit ? h('span', { title: unitName(ev.unit).long }, unitName(ev.unit).short) : null,
       ev.period ? h('span', { title: periodName(ev.period) }, ev.period) : null,
@@ -1910,6 +1917,7 @@ function renderFeed() {
       ev.subjectPid ? h('span', { title: 'Pseudonymous person id' }, `person ${String(ev.subjectPid).slice(0, 10)}…`) : null,
       whenText ? h('time', { datetime: ev.emittedAt }, whenText) : null),
     facts.length ? h('ul', { class: 'event-facts' }, facts) : null,
+    accountabilityDetail(ev.accountability),
     superseded ? h('p', { class: 'event-note' }, 'A later alert updates this condition.') : null);
   });
   if (!items.length) {
@@ -2104,6 +2112,329 @@ function maybeRefreshFor(ev) {
   }, 2000);
 }
 
+// ------------------------------------------------------ accountability ---
+
+// SPEC §11: agencies answer the conditions flagged about them, overseers
+// decide on the answers. Each event carries its condition's `accountability`
+// (status for everybody; the answer and decision in full for overseers and
+// the agency concerned). Answers and decisions are sent to
+// POST /api/v1/reports, which the gateway forwards to intake with this
+// page's bearer token (never a cookie: another site cannot make the browser
+// send it).
+const STATUS_WORDS = { answered: 'Answered', accepted: 'Accepted', rejected: 'Rejected', 'needs more': 'Needs more' };
+const DECISION_WORDS = { DECISION_ACCEPTED: 'accepted', DECISION_REJECTED: 'rejected', DECISION_NEEDS_MORE: 'needs more' };
+const MAX_EXPLANATION = 4000;
+const MAX_CORRECTIVE = 1000;
+const MAX_NOTE = 4000;
+const ANSWER_PAGES = 50; // of 1000 events each
+const FLAGS_SHOWN = 100;
+const CONFIRM_MS = 60_000; // how long to wait for the gateway to show a sent report
+const chars = (text) => [...text].length; // intake counts characters, not UTF-16 units
+
+// Every kind of alert but the routine "figures updated" notice.
+const flagTypes = () => Object.keys(EVENT_TYPES).filter((t) => t !== 'EVENT_TYPE_SCORECARD_PUBLISHED');
+
+function accountabilityBadge(acc) {
+  const status = acc?.status;
+  if (!status) return null;
+  return h('span', {
+    class: `badge badge-answer badge-answer-${status.replace(' ', '-')}`, 'data-testid': 'accountability-status', 'data-status': status,
+    title: 'Where the agency\'s answer stands: answered (awaiting an overseer), accepted, rejected or needs more',
+  }, STATUS_WORDS[status] ?? status);
+}
+
+// The answer and decision, for the readers who get them in full.
+function accountabilityDetail(acc) {
+  const r = acc?.response;
+  const d = acc?.decision;
+  if (!r && !d) return null;
+  return h('dl', { class: 'answer-detail', 'data-testid': 'accountability-detail' },
+    r ? h('div', {}, h('dt', {}, `Answer from ${r.reporter ?? 'the agency'}`), h('dd', { 'data-testid': 'answer-explanation' }, r.explanation ?? '')) : null,
+    r?.correctiveAction ? h('div', {}, h('dt', {}, 'Corrective action'), h('dd', { 'data-testid': 'answer-corrective' }, r.correctiveAction)) : null,
+    d ? h('div', {}, h('dt', {}, `Decision by ${d.reporter ?? 'an overseer'}`),
+      h('dd', { 'data-testid': 'decision-text' }, DECISION_WORDS[d.decision] ?? String(d.decision ?? ''), d.note ? ` — ${d.note}` : '')) : null);
+}
+
+// Every event of `params`, oldest first (page after page).
+async function everyEvent(params) {
+  const out = [];
+  let after = '';
+  for (let page = 0; page < ANSWER_PAGES; page++) {
+    const body = await api(`/api/v1/events${query({ ...params, after, limit: 1000 })}`);
+    const events = Array.isArray(body?.events) ? body.events : [];
+    out.push(...events);
+    const next = body?.next ?? '';
+    if (!events.length || !next || next === after) break;
+    after = next;
+  }
+  return out;
+}
+
+// The latest event of each condition key, newest first.
+function latestPerCondition(events) {
+  const latest = new Map();
+  for (const ev of events) if (ev.conditionKey) latest.set(ev.conditionKey, ev);
+  return [...latest.values()].reverse();
+}
+
+function showAnswerPanels() {
+  $('flags-panel').hidden = state.role !== 'agency';
+  $('decisions-panel').hidden = state.role !== 'overseer';
+  for (const el of document.querySelectorAll('[data-principal-name]')) el.textContent = state.principal || 'your agency';
+  if (state.role !== 'agency') $('flags-list').replaceChildren();
+  if (state.role !== 'overseer') $('decisions-list').replaceChildren();
+}
+
+async function loadAnswers() {
+  const gen = ++state.answersGeneration;
+  const jobs = [loadAnswerCounts(gen)];
+  if (state.role === 'agency') jobs.push(loadFlags(gen));
+  if (state.role === 'overseer') jobs.push(loadDecisions(gen));
+  await Promise.allSettled(jobs);
+}
+
+// Per agency: its public flags, and how many were answered or decided and
+// accepted (the public's view: statuses only).
+async function loadAnswerCounts(gen) {
+  const box = $('answer-counts');
+  const agencies = state.units.filter((u) => kindOf(u) === 'agency').map((u) => u.slice('agency:'.length));
+  if (!catalogueLoaded || !agencies.length) {
+    box.replaceChildren(empty('No agency has figures yet.'));
+    return;
+  }
+  let rows;
+  try {
+    rows = await Promise.all(agencies.map(async (agency) => {
+      const flags = latestPerCondition(await everyEvent({ about: agency, visibility: 'VISIBILITY_PUBLIC', type: flagTypes().join(',') }));
+      const status = (ev) => ev.accountability?.status ?? '';
+      return { agency, flagged: flags.length, answered: flags.filter((ev) => status(ev)).length, accepted: flags.filter((ev) => status(ev) === 'accepted').length };
+    }));
+  } catch (err) {
+    if (gen === state.answersGeneration) box.replaceChildren(empty(`Could not load the flags (${err.message}).`));
+    return;
+  }
+  if (gen !== state.answersGeneration) return;
+  box.replaceChildren(h('table', { class: 'answer-counts' },
+    h('caption', { class: 'visually-hidden' }, 'Public flags per agency: raised, answered or decided, accepted'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Agency'), h('th', { scope: 'col' }, 'Flagged'),
+      h('th', { scope: 'col' }, 'Answered or decided'), h('th', { scope: 'col' }, 'Accepted'))),
+    h('tbody', {}, rows.map((r) => h('tr', {
+      'data-testid': 'answer-count-row', 'data-agency': r.agency, 'data-flagged': r.flagged, 'data-answered': r.answered, 'data-accepted': r.accepted,
+    }, h('th', { scope: 'row', title: unitName(`agency:${r.agency}`).long }, unitName(`agency:${r.agency}`).short),
+    h('td', {}, fmt.count(r.flagged)), h('td', {}, fmt.count(r.answered)), h('td', {}, fmt.count(r.accepted)))))));
+}
+
+// The title line of a flag: its kind, where and when, its status.
+function flagHead(ev) {
+  const [label] = EVENT_TYPES[ev.type] ?? [String(ev.type ?? '').replace(/^EVENT_TYPE_/, '')];
+  return h('div', { class: 'event-head' },
+    h('span', { class: 'event-type' }, label),
+    ev.visibility === 'VISIBILITY_RESTRICTED' ? h('span', { class: 'badge badge-restricted' }, 'Restricted') : null,
+    accountabilityBadge(ev.accountability) ?? h('span', { class: 'badge badge-unanswered', 'data-testid': 'accountability-status', 'data-status': '' }, 'Not answered'),
+    h('span', { class: 'flag-where' }, [ev.unit ? unitName(ev.unit).short : '', ev.period ?? ''].filter(Boolean).join(' · ')),
+    h('code', { class: 'flag-key' }, ev.conditionKey));
+}
+
+let formSeq = 0;
+// A labelled text area with a live character counter.
+function textField(name, label, max, required) {
+  const id = `f${++formSeq}-${name}`;
+  return h('div', { class: 'field' },
+    h('label', { for: id }, label, required ? '' : ' (optional)'),
+    h('textarea', { id, name, rows: name === 'explanation' || name === 'note' ? 4 : 2, maxlength: max, required, 'aria-describedby': `${id}-count`, 'data-max': max, 'data-testid': `${name}-input` }),
+    h('p', { id: `${id}-count`, class: 'counter', 'data-testid': `${name}-counter` }, `0 of ${fmt.count(max)} characters`));
+}
+
+function onFormInput(e) {
+  const area = e.target;
+  const form = area.closest('form');
+  if (form) delete form.dataset.reportId; // a changed text is a new report
+  if (area.tagName !== 'TEXTAREA') return;
+  const counter = $(area.getAttribute('aria-describedby'));
+  const n = chars(area.value);
+  const max = Number(area.dataset.max);
+  counter.textContent = `${fmt.count(n)} of ${fmt.count(max)} characters`;
+  counter.dataset.over = String(n > max);
+}
+
+async function loadFlags(gen) {
+  const list = $('flags-list');
+  let flags;
+  try {
+    flags = latestPerCondition(await everyEvent({ about: state.principal, type: flagTypes().join(',') })).filter((ev) => ev.resolved !== true);
+  } catch (err) {
+    if (gen === state.answersGeneration) list.replaceChildren(h('li', { class: 'event-empty' }, `Could not load your flags (${err.message}).`));
+    return;
+  }
+  if (gen !== state.answersGeneration) return;
+  const items = flags.slice(0, FLAGS_SHOWN).map((ev) => h('li', {
+    class: 'flag', 'data-testid': 'flag', 'data-condition-key': ev.conditionKey, 'data-status': ev.accountability?.status ?? '',
+  }, flagHead(ev), accountabilityDetail(ev.accountability), state.acceptsReports ? answerForm(ev) : null));
+  if (!items.length) items.push(h('li', { class: 'event-empty' }, `No open flags about ${state.principal}.`));
+  if (flags.length > FLAGS_SHOWN) items.push(h('li', { class: 'event-empty' }, `The ${FLAGS_SHOWN} newest of ${fmt.count(flags.length)} open flags are shown.`));
+  list.replaceChildren(...items);
+  if (!state.acceptsReports) $('flags-send-status').textContent = 'This server does not take answers from the dashboard: send them with fruitctl respond.';
+}
+
+function answerForm(ev) {
+  return h('details', { class: 'answer-form' },
+    h('summary', {}, ev.accountability?.response ? 'Answer again' : 'Answer this flag'),
+    h('form', { 'data-testid': 'answer-form', 'data-condition-key': ev.conditionKey, novalidate: true },
+      textField('explanation', 'Explanation', MAX_EXPLANATION, true),
+      textField('correctiveAction', 'Corrective action', MAX_CORRECTIVE, false),
+      h('button', { type: 'submit', 'data-testid': 'send-answer' }, 'Send the answer')));
+}
+
+async function loadDecisions(gen) {
+  const list = $('decisions-list');
+  let answered;
+  try {
+    answered = latestPerCondition(await everyEvent({ type: flagTypes().join(',') })).filter((ev) => ev.accountability?.response);
+  } catch (err) {
+    if (gen === state.answersGeneration) list.replaceChildren(h('li', { class: 'event-empty' }, `Could not load the answers (${err.message}).`));
+    return;
+  }
+  if (gen !== state.answersGeneration) return;
+  answered.sort((a, b) => Number(b.accountability.status === 'answered') - Number(a.accountability.status === 'answered'));
+  const items = answered.slice(0, FLAGS_SHOWN).map((ev) => h('li', {
+    class: 'flag', 'data-testid': 'decision-item', 'data-condition-key': ev.conditionKey, 'data-status': ev.accountability.status,
+  }, flagHead(ev), accountabilityDetail(ev.accountability), state.acceptsReports ? decisionForm(ev) : null));
+  if (!items.length) items.push(h('li', { class: 'event-empty' }, 'No agency has answered a flag yet.'));
+  list.replaceChildren(...items);
+  if (!state.acceptsReports) $('decisions-send-status').textContent = 'This server does not take decisions from the dashboard: send them with fruitctl decide.';
+}
+
+function decisionForm(ev) {
+  return h('form', { class: 'decision-form', 'data-testid': 'decision-form', 'data-condition-key': ev.conditionKey, 'data-agency': ev.accountability.response.reporter ?? '', novalidate: true },
+    textField('note', 'Note to the agency', MAX_NOTE, false),
+    h('div', { class: 'decision-buttons', role: 'group', 'aria-label': 'Decision' },
+      h('button', { type: 'submit', name: 'decision', value: 'DECISION_ACCEPTED', 'data-testid': 'decide-accept' }, 'Accept'),
+      h('button', { type: 'submit', name: 'decision', value: 'DECISION_REJECTED', 'data-testid': 'decide-reject' }, 'Reject'),
+      h('button', { type: 'submit', name: 'decision', value: 'DECISION_NEEDS_MORE', 'data-testid': 'decide-needs-more' }, 'Needs more')));
+}
+
+function newReportId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return `${state.principal}-dash-${Date.now().toString(36)}-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+// POSTs one report; resolves to {reportId} or throws ApiError with the
+// server's message (which names the field).
+async function postReport(report) {
+  let res;
+  try {
+    res = await fetch('/api/v1/reports', { method: 'POST', headers: authHeaders({ 'Content-Type': 'application/json' }), body: JSON.stringify(report), cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'UNAVAILABLE', 'Cannot reach the Fruition server; send it again.');
+  }
+  let body = null;
+  try { body = await res.json(); } catch { body = null; }
+  if (!res.ok) {
+    const e = new ApiError(res.status, body?.error?.code, body?.error?.message);
+    e.retryAfter = res.headers.get('Retry-After');
+    throw e;
+  }
+  return body;
+}
+
+function sendFailure(err) {
+  const wait = err.retryAfter ? ` Try again in ${err.retryAfter} s.` : '';
+  return `Not sent (${err.status || 'no answer'} ${err.code ?? ''}): ${err.message}.${wait}`;
+}
+
+// Sends the form's report (the same reportId until it is accepted or the
+// text changes, so a resend after an error is safe), then waits for the
+// gateway to show it on the condition's events.
+async function sendReport(form, statusEl, body, kind) {
+  const key = form.dataset.conditionKey;
+  if (!form.dataset.reportId) form.dataset.reportId = newReportId();
+  const report = { reportId: form.dataset.reportId, reporter: state.principal, occurredAt: new Date().toISOString(), ...body };
+  for (const b of form.querySelectorAll('button')) b.disabled = true;
+  statusEl.dataset.state = 'sending';
+  statusEl.textContent = `Sending your ${kind} on ${key}…`;
+  let sent;
+  try {
+    sent = await postReport(report);
+  } catch (err) {
+    statusEl.dataset.state = 'error';
+    statusEl.textContent = sendFailure(err);
+    for (const b of form.querySelectorAll('button')) b.disabled = false;
+    return;
+  }
+  delete form.dataset.reportId;
+  statusEl.dataset.state = 'sent';
+  statusEl.dataset.reportId = sent?.reportId ?? report.reportId;
+  statusEl.textContent = `Accepted by intake as report ${sent?.reportId ?? report.reportId}${sent?.duplicate ? ' (already received)' : ''}. Waiting for it to show on ${key}…`;
+  const shown = await awaitShown(key, report.reportId, form.dataset.agency || state.principal);
+  statusEl.dataset.state = shown ? 'shown' : 'sent';
+  statusEl.textContent = shown
+    ? `Your ${kind} on ${key} is recorded: status "${shown.accountability?.status}".`
+    : `Accepted by intake as report ${report.reportId}; it is not shown yet (the servers are catching up). Refresh later.`;
+  loadAnswers();
+}
+
+// Polls the condition's events until one carries report `reportId` as its
+// answer or decision; the feed's copies are updated with it. Null after
+// CONFIRM_MS.
+async function awaitShown(key, reportId, agency) {
+  const deadline = Date.now() + CONFIRM_MS;
+  while (Date.now() < deadline) {
+    try {
+      const events = (await everyEvent({ about: agency, type: flagTypes().join(',') })).filter((ev) => ev.conditionKey === key);
+      const latest = events[events.length - 1];
+      const acc = latest?.accountability;
+      if (acc && (acc.response?.reportId === reportId || acc.decision?.reportId === reportId)) {
+        for (const ev of state.feed.events) if (ev.conditionKey === key) ev.accountability = acc;
+        scheduleFeedRender();
+        return latest;
+      }
+    } catch {
+      // try again until the deadline
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return null;
+}
+
+function sendAnswer(e) {
+  e.preventDefault();
+  const form = e.target;
+  const explanation = form.elements.explanation.value.trim();
+  const corrective = form.elements.correctiveAction.value.trim();
+  const status = $('flags-send-status');
+  if (!explanation || chars(explanation) > MAX_EXPLANATION || chars(corrective) > MAX_CORRECTIVE) {
+    status.dataset.state = 'error';
+    status.textContent = !explanation ? 'Explanation: required.'
+      : chars(explanation) > MAX_EXPLANATION ? `Explanation: at most ${fmt.count(MAX_EXPLANATION)} characters.` : `Corrective action: at most ${fmt.count(MAX_CORRECTIVE)} characters.`;
+    (explanation ? form.elements.correctiveAction : form.elements.explanation).focus();
+    return;
+  }
+  const body = { conditionKey: form.dataset.conditionKey, explanation };
+  if (corrective) body.correctiveAction = corrective;
+  sendReport(form, status, { agencyResponse: body }, 'answer');
+}
+
+function sendDecision(e) {
+  e.preventDefault();
+  const form = e.target;
+  const decision = e.submitter?.value;
+  const note = form.elements.note.value.trim();
+  const status = $('decisions-send-status');
+  if (!DECISION_WORDS[decision]) return;
+  if (chars(note) > MAX_NOTE) {
+    status.dataset.state = 'error';
+    status.textContent = `Note: at most ${fmt.count(MAX_NOTE)} characters.`;
+    form.elements.note.focus();
+    return;
+  }
+  // A different decision on the same text is a different report.
+  if (form.dataset.decision !== decision) delete form.dataset.reportId;
+  form.dataset.decision = decision;
+  const body = { conditionKey: form.dataset.conditionKey, decision };
+  if (note) body.note = note;
+  sendReport(form, status, { oversightDecision: body }, `decision (${DECISION_WORDS[decision]})`);
+}
+
 // ---------------------------------------------------------------- main ---
 
 async function reloadEverything() {
@@ -2125,6 +2456,7 @@ async function reloadEverything() {
   loadFigures();
   loadDetail();
   restartFeed();
+  loadAnswers();
 }
 
 async function start() {
@@ -2140,7 +2472,7 @@ async function start() {
   }
   if (state.token) {
     try {
-      ({ role: state.role, principal: state.principal } = await roleOf(state.token));
+      ({ role: state.role, principal: state.principal, acceptsReports: state.acceptsReports } = await roleOf(state.token));
     } catch (err) {
       if (err.status === 401) {
         state.token = '';
@@ -2158,7 +2490,11 @@ async function start() {
   $('refresh').addEventListener('click', () => {
     loadFigures();
     loadDetail();
+    loadAnswers();
   });
+  $('flags-list').addEventListener('submit', sendAnswer);
+  $('decisions-list').addEventListener('submit', sendDecision);
+  for (const id of ['flags-list', 'decisions-list']) $(id).addEventListener('input', onFormInput);
   $('period-select').addEventListener('change', (e) => {
     state.period = e.target.value;
     writeHash();
