@@ -41,6 +41,8 @@ struct Rule {
   std::string k;  // shares: the attribute count
 };
 
+// Long: one table of every indicator family's rule; splitting it hides the
+// table.
 const std::map<std::string, Rule>& Rules() {
   static const auto* rules = [] {
     auto* rules = new std::map<std::string, Rule>{
