@@ -245,7 +245,7 @@ void AddBudgetRules(std::vector<EventRule>* rules) {
   EventRule budget = Rule(v1::EVENT_TYPE_BUDGET_CRITERIA_UNMET,
                           "Budget line's outcome criteria not met",
                           {VISIBILITY_PUBLIC}, RuleInput::kBudgetLine,
-                          {"criteria_failed", "criteria", "amount_usd"});
+                          {"amount_usd", "criteria", "criteria_failed"});
   budget.headline = Fixed(
       "An agency's scorecard for the year fails an outcome criterion its "
       "budget line is pegged to.");
