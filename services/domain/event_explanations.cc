@@ -95,10 +95,10 @@ std::string Meaning(const std::string& name) {
   for (const char* op : {"at_most.", "at_least."}) {
     const std::string prefix = op;
     if (name.rfind(prefix, 0) == 0) {
-      return absl::StrCat("the budget line's criterion: ",
-                          name.substr(prefix.size()), " must be ",
-                          prefix == "at_most." ? "at most" : "at least",
-                          " this value");
+      return absl::StrCat(
+          "the budget line's criterion: ", name.substr(prefix.size()),
+          " must be ", prefix == "at_most." ? "at most" : "at least",
+          " this value");
     }
   }
   if (name.rfind("undefined.", 0) == 0) {

@@ -223,8 +223,9 @@ absl::Status ReconcilerHandler::ApplyBudgetLine(store::KvTx& tx,
   FRUITION_ASSIGN_OR_RETURN(std::vector<v1::AgencyReport> versions,
                             BudgetVersions(tx, b.line_id()));
   const auto before = domain::CurrentBudgetLines(versions);
-  if (!before.empty())
+  if (!before.empty()) {
     tx.Delete(kBudgetIndex, IndexKey(before.begin()->second->budget_line()));
+  }
   tx.Put(kBudgetLines, JoinKey({b.line_id(), r.reporter(), r.report_id()}),
          r.SerializeAsString());
   versions.push_back(r);

@@ -73,6 +73,19 @@ absl::StatusOr<std::optional<std::string>> StoredOrgOwner(
   return first->reporter();
 }
 
+// Whether a reference record of `id` (reporter \0 report_id) is stored, of
+// any kind: one (reporter, report_id) counts once, the first in log order
+// (SPEC §2), whatever body a later one carries.
+absl::StatusOr<bool> ReferenceSeen(const store::KvTx& tx,
+                                   const std::string& id) {
+  for (const char* kind : {"o", "t", "d", "c", "b"}) {
+    FRUITION_ASSIGN_OR_RETURN(const auto stored,
+                              tx.Get(kReference, JoinKey({kind, id})));
+    if (stored) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- stage 1
@@ -468,14 +481,7 @@ absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,
                                     std::set<std::string>* dirty,
                                     ChangedBy* changed_by) const {
   const std::string id = JoinKey({report.reporter(), report.report_id()});
-  // One (reporter, report_id) counts once: the first in log order
-  // (SPEC §2), whatever body a later one carries.
-  bool seen = false;
-  for (const char* kind : {"o", "t", "d", "c", "b"}) {
-    FRUITION_ASSIGN_OR_RETURN(const auto stored,
-                              tx.Get(kReference, JoinKey({kind, id})));
-    if (stored) seen = true;
-  }
+  FRUITION_ASSIGN_OR_RETURN(const bool seen, ReferenceSeen(tx, id));
   if (seen) return absl::OkStatus();
   std::vector<std::string> units;  // agency/area unit-periods touched
   switch (report.body_case()) {

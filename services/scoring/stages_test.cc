@@ -2117,6 +2117,7 @@ TEST(BudgetTest, PublicCostFollowsTheHighDesertCount) {
     SCOPED_TRACE(StrCat(high, " of 33 highly culpable"));
     Stage2Runner s2(StrCat("costpublic", high));
     std::vector<Input> members;
+    members.reserve(33);
     for (int i = 0; i < 33; ++i) {
       members.push_back(DeaMember(StrCat("m", i), i < high));
     }

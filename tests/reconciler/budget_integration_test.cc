@@ -338,8 +338,8 @@ class BudgetIntegrationTest
                                  const std::string& name, int port) {
     const std::vector<std::string> args = {
         "--kafka-bootstrap=" + bootstrap(),
-        "--kafka-properties=session.timeout.ms=6000,heartbeat.interval.ms="
-        "1000",
+        std::string("--kafka-properties=session.timeout.ms=6000,") +
+            "heartbeat.interval.ms=1000",
         StrCat("--group-id=fruition-", name, "-test-", nonce_),
         "--principals-file=" + dir_ + "/principals.yaml",
         "--data-dir=" + dir_ + "/" + name,
@@ -523,6 +523,7 @@ TEST_F(BudgetIntegrationTest, LineFiresThenResolvesWhenJudgmentsAreAmended) {
   const std::string key = "BUDGET_CRITERIA_UNMET/" + line_id;
   const int people = 99, lnf = 66;
   std::vector<Person> persons;
+  persons.reserve(people);
   for (int i = 0; i < people; ++i) {
     persons.push_back(MakePerson(nonce_, agency, i, /*high=*/i >= lnf,
                                  kFy2017Q2 + 10 * kDay, kFy2017Q2 + 40 * kDay));
@@ -550,6 +551,7 @@ TEST_F(BudgetIntegrationTest, LineFiresThenResolvesWhenJudgmentsAreAmended) {
   produce_and_wait(
       arrests, [&] { return restricted("arrests") == people; }, "arrests");
   std::vector<Outgoing> sentencings;
+  sentencings.reserve(persons.size());
   for (const Person& p : persons) sentencings.push_back(p.sentencing);
   produce_and_wait(
       sentencings, [&] { return restricted("sentenced") == people; },
