@@ -13,7 +13,6 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 }
 
 bool KnownType(std::string_view type) {
-  if (type == kBudgetCriteriaUnmet) return true;
   v1::EventType parsed;
   return v1::EventType_Parse("EVENT_TYPE_" + std::string(type), &parsed) &&
          parsed != v1::EVENT_TYPE_UNSPECIFIED;

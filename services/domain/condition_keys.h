@@ -27,8 +27,8 @@ namespace fruition::domain {
 // 64-character pid and a case id).
 inline constexpr size_t kMaxConditionKeyChars = 512;
 
-// The event type of budget-line conditions (SPEC §11), known here before the
-// event type enum carries it.
+// The event type of budget-line conditions (SPEC §11,
+// EVENT_TYPE_BUDGET_CRITERIA_UNMET), whose scope is a line id.
 inline constexpr std::string_view kBudgetCriteriaUnmet =
     "BUDGET_CRITERIA_UNMET";
 

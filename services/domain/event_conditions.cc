@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "services/domain/budget.h"
 #include "services/domain/events.h"
 #include "services/domain/orgs.h"
 #include "services/domain/periods.h"
@@ -398,6 +399,81 @@ std::vector<Finding> ScorecardConditions(const v1::Scorecard& card,
   in.card = &card;
   in.thresholds = t;
   return JudgeRules(RuleInput::kScorecard, in);
+}
+
+namespace {
+
+// A BUDGET_CRITERIA_UNMET event of line `r` at `unit` and `period`, with the
+// facts every one carries.
+Finding BudgetEvent(const v1::AgencyReport& r, const std::string& unit,
+                    const std::string& period) {
+  const v1::BudgetLine& b = r.budget_line();
+  Finding f;
+  f.key = unit;
+  OversightEvent& e = f.event;
+  e = Skeleton(v1::EVENT_TYPE_BUDGET_CRITERIA_UNMET, v1::SEVERITY_WARNING,
+               v1::VISIBILITY_PUBLIC, b.line_id());
+  e.set_unit(unit);
+  e.set_period(period);
+  auto& facts = *e.mutable_facts();
+  facts["amount_usd"] = static_cast<double>(b.amount_usd());
+  facts["fiscal_year"] = b.fiscal_year();
+  facts["criteria"] = b.criteria_size();
+  e.add_evidence_refs(absl::StrCat("budget_line:", b.line_id()));
+  e.add_evidence_refs(
+      absl::StrCat("report:", r.reporter(), "/", r.report_id()));
+  return f;
+}
+
+// Adds a failed criterion's bound and the cell as `card` shows it.
+void AddFailedCriterion(const v1::BudgetCriterion& c, const v1::Scorecard& card,
+                        OversightEvent* e) {
+  const std::string& name = c.indicator();
+  auto& facts = *e->mutable_facts();
+  facts[(c.op() == v1::CRITERION_OP_AT_MOST ? "at_most." : "at_least.") +
+        name] = c.value();
+  const v1::Indicator* i = Find(card, name);
+  if (i == nullptr || (!i->suppressed() && !i->defined())) {
+    facts["undefined." + name] = 1;
+  }
+  AddCell(card, name, e);
+}
+
+}  // namespace
+
+std::vector<Finding> BudgetCriteriaUnmet(const BudgetLineFacts& in) {
+  std::vector<Finding> out;
+  if (in.line == nullptr) return out;
+  const v1::BudgetLine& b = in.line->budget_line();
+  for (const auto& [unit, period] : in.left) {
+    Finding f = BudgetEvent(*in.line, unit, period);
+    (*f.event.mutable_facts())["moved"] = 1;
+    out.push_back(std::move(f));
+  }
+  Finding f = BudgetEvent(*in.line, BudgetLineUnit(b), BudgetLinePeriod(b));
+  if (in.card == nullptr) {
+    // Not judged yet; an event raised for the year the line left (same
+    // agency) ends.
+    (*f.event.mutable_facts())["no_scorecard"] = 1;
+    out.push_back(std::move(f));
+    return out;
+  }
+  const v1::Scorecard& card = *in.card;
+  f.event.set_criteria_version(card.criteria_version());
+  f.event.set_score_version(card.score_version());
+  int failed = 0;
+  for (const v1::BudgetCriterion& c : b.criteria()) {
+    // Missing, undefined or withheld: no value to meet the criterion.
+    const v1::Indicator* i = Shown(card, c.indicator());
+    if (Defined(i) && CriterionHolds(c, i->value())) continue;
+    ++failed;
+    AddFailedCriterion(c, card, &f.event);
+  }
+  (*f.event.mutable_facts())["criteria_failed"] = failed;
+  f.holds = failed > 0;
+  f.event.add_evidence_refs(absl::StrCat("scorecard:", card.scorecard_id()));
+  out.push_back(std::move(f));
+  return out;
 }
 
 Finding ScorecardPublished(const v1::Scorecard& card) {

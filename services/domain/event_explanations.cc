@@ -92,6 +92,20 @@ std::string Meaning(const std::string& name) {
                           "cases it rests on");
     }
   }
+  for (const char* op : {"at_most.", "at_least."}) {
+    const std::string prefix = op;
+    if (name.rfind(prefix, 0) == 0) {
+      return absl::StrCat(
+          "the budget line's criterion: ", name.substr(prefix.size()),
+          " must be ", prefix == "at_most." ? "at most" : "at least",
+          " this value");
+    }
+  }
+  if (name.rfind("undefined.", 0) == 0) {
+    return absl::StrCat(name.substr(10),
+                        " has no value on the scorecard (nothing to compute "
+                        "it from), so the criterion is not met");
+  }
   if (name.rfind("failed.", 0) == 0) {
     return absl::StrCat("the claim failed criterion ", name.substr(7),
                         " of the link criteria");
@@ -410,6 +424,73 @@ Explanation ExplainScorecardPublished(const v1::OversightEvent& e) {
                          "applied).");
   x.see_also.push_back(absl::StrCat(
       "ScoringService.GetScorecard unit=", e.unit(), " period=", e.period()));
+  return x;
+}
+
+namespace {
+
+// Each failed criterion of a BUDGET_CRITERIA_UNMET event, in words:
+// "lnf_share is 62.0% (at most 30.0% required)".
+std::string FailedCriteria(const Facts& f) {
+  std::map<std::string, double> sorted(f.begin(), f.end());
+  std::string out;
+  for (const auto& [name, bound] : sorted) {
+    const size_t dot = name.find('.');
+    if (dot == std::string::npos) continue;
+    const std::string what = name.substr(0, dot);
+    if (what != "at_most" && what != "at_least") continue;
+    const std::string cell = name.substr(dot + 1);
+    // Shares read as percentages, like the scorecards show them.
+    const IndicatorDef* d = FindIndicator(cell);
+    const bool pct = d != nullptr && d->format == "pct";
+    std::string found = F(f, cell, pct);
+    if (f.count("undefined." + cell) > 0) found = "(no value)";
+    absl::StrAppend(&out, out.empty() ? "" : "; ", cell, " is ", found, " (",
+                    what == "at_most" ? "at most " : "at least ",
+                    pct ? Pct(bound) : Num(bound), " required)");
+  }
+  return out;
+}
+
+}  // namespace
+
+Explanation ExplainBudgetCriteriaUnmet(const v1::OversightEvent& e) {
+  Explanation x;
+  const Facts& f = e.facts();
+  const std::string line =
+      e.condition_key().substr(e.condition_key().find('/') + 1);
+  x.rule =
+      ("BUDGET_CRITERIA_UNMET: an overseer's budget line pegs dollars for an "
+       "agency and fiscal year to outcome criteria on the agency's scorecard "
+       "(e.g. lnf_share at most 0.30) instead of case counts; the condition "
+       "holds while the agency's public scorecard for that year fails one "
+       "of them. A figure that is missing, has no value or is withheld by "
+       "disclosure control fails. Judged on the public view, like every "
+       "public event: the same figures anyone can check.");
+  const std::string money =
+      absl::StrCat("$", F(f, "amount_usd"), " for ", Where(e));
+  if (f.count("moved") > 0) {
+    x.summary = absl::StrCat("Budget line ", line,
+                             " has been amended to fund another agency; it "
+                             "no longer concerns ",
+                             e.unit(), ".");
+  } else if (f.count("no_scorecard") > 0) {
+    x.summary = absl::StrCat("Budget line ", line, " (", money,
+                             "): the agency has no public scorecard for the "
+                             "year yet, so its criteria are not judged.");
+  } else if (f.count("criteria_failed") > 0 && f.at("criteria_failed") > 0) {
+    x.summary = absl::StrCat(
+        "Budget line ", line, " (", money, ") is pegged to ", F(f, "criteria"),
+        " criteria; ", F(f, "criteria_failed"),
+        " not met on the public scorecard: ", FailedCriteria(f), ".");
+  } else {
+    x.summary = absl::StrCat("Budget line ", line, " (", money,
+                             "): every one of its ", F(f, "criteria"),
+                             " criteria is met on the public scorecard.");
+  }
+  x.see_also.push_back(absl::StrCat(
+      "ScoringService.GetScorecard unit=", e.unit(), " period=", e.period(),
+      " (budget_usd, cost_per_high_desert_sentence)"));
   return x;
 }
 

@@ -27,6 +27,7 @@ Explanation ExplainLnfMandatoryMinimumHigh(const v1::OversightEvent& e);
 Explanation ExplainDeclinedThenChargedElsewhere(const v1::OversightEvent& e);
 Explanation ExplainReportConflict(const v1::OversightEvent& e);
 Explanation ExplainScorecardPublished(const v1::OversightEvent& e);
+Explanation ExplainBudgetCriteriaUnmet(const v1::OversightEvent& e);
 
 }  // namespace fruition::domain
 

@@ -239,6 +239,36 @@ void AddScorecardRules(std::vector<EventRule>* rules) {
   rules->push_back(std::move(published));
 }
 
+// SPEC §11: budget lines pegged to outcomes, judged on what the public
+// sees of the agency's scorecard.
+void AddBudgetRules(std::vector<EventRule>* rules) {
+  EventRule budget = Rule(v1::EVENT_TYPE_BUDGET_CRITERIA_UNMET,
+                          "Budget line's outcome criteria not met",
+                          {VISIBILITY_PUBLIC}, RuleInput::kBudgetLine,
+                          {"amount_usd", "criteria", "criteria_failed"});
+  budget.headline = Fixed(
+      "An agency's scorecard for the year fails an outcome criterion its "
+      "budget line is pegged to.");
+  budget.fact_meanings = {
+      {"amount_usd", "the budget line's amount, in whole US dollars"},
+      {"fiscal_year", "the fiscal year the budget line funds"},
+      {"criteria", "criteria the budget line is pegged to"},
+      {"criteria_failed",
+       "of those, the criteria the agency's public scorecard fails (a "
+       "figure that is missing, has no value or is withheld fails)"},
+      {"moved",
+       "1 when the line was amended to fund another agency: the condition "
+       "no longer concerns this one"},
+      {"no_scorecard",
+       "1 while the agency has no public scorecard for the year yet: the "
+       "criteria are not judged until it has one"}};
+  budget.condition = [](const RuleInputs& in) {
+    return BudgetCriteriaUnmet(*in.budget);
+  };
+  budget.explain = ExplainBudgetCriteriaUnmet;
+  rules->push_back(std::move(budget));
+}
+
 const char* InputName(RuleInput input) {
   switch (input) {
     case RuleInput::kAssessment:
@@ -253,6 +283,8 @@ const char* InputName(RuleInput input) {
       return "scorecard";
     case RuleInput::kPublishedCard:
       return "published_scorecard";
+    case RuleInput::kBudgetLine:
+      return "budget_line";
   }
   return "";
 }
@@ -339,6 +371,7 @@ const std::vector<EventRule>& EventRules() {
     AddSubjectRules(r);
     AddReportRules(r);
     AddScorecardRules(r);
+    AddBudgetRules(r);
     return r;
   }();
   return *rules;

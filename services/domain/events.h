@@ -31,6 +31,8 @@
 //     judged on the restricted card): the pairs of SPEC §6
 //   SCORECARD_PUBLISHED/<unit>/<period> (a PUBLIC event from the public
 //     view, a RESTRICTED one from the restricted card)
+//   BUDGET_CRITERIA_UNMET/<line_id> (PUBLIC, judged on the public view of
+//     the line's agency and fiscal year)
 //
 // Disclosure control (SPEC §5 D1–D4) is scoring's: PUBLIC scorecard events
 // show exactly what the public view shows. A suppressed cell appears only as
@@ -115,6 +117,7 @@ enum class RuleInput {
   kReportBodies,   // the bodies seen under one (reporter, report_id)
   kScorecard,      // a scorecard (restricted card or public view)
   kPublishedCard,  // a scorecard, at most once per publish interval
+  kBudgetLine,     // a budget line and its agency's public view
 };
 
 struct SubjectFacts {
@@ -133,6 +136,18 @@ struct ReportBodies {
   std::string record_key;
 };
 
+// A budget line (SPEC §11) and what it is judged on.
+struct BudgetLineFacts {
+  // The line's current version (services/domain/budget.h).
+  const v1::AgencyReport* line = nullptr;
+  // The public view of agency:<agency> for FY<year>; null while scoring has
+  // published none.
+  const v1::Scorecard* card = nullptr;
+  // Each agency unit an earlier version named and the current one does not
+  // -> the period of the latest such version.
+  std::map<std::string, std::string> left;
+};
+
 // One input; the field of the rule's kind is set.
 struct RuleInputs {
   const v1::LinkAssessment* assessment = nullptr;
@@ -140,6 +155,7 @@ struct RuleInputs {
   const v1::AgencyReport* outcome = nullptr;
   const ReportBodies* bodies = nullptr;
   const v1::Scorecard* card = nullptr;
+  const BudgetLineFacts* budget = nullptr;
   Thresholds thresholds;
 };
 
@@ -276,6 +292,22 @@ std::vector<Finding> TargetOvershoots(const v1::Scorecard& card,
 // (the pairs, TARGET_OVERSHOOT).
 std::vector<Finding> ScorecardConditions(const v1::Scorecard& card,
                                          const Thresholds& t);
+
+// BUDGET_CRITERIA_UNMET of one budget line (PUBLIC; condition key
+// BUDGET_CRITERIA_UNMET/<line_id>; Kafka key and unit agency:<agency>,
+// period FY<year>). Judged on `card`, the public view: it holds when a
+// criterion fails there, and a criterion whose indicator is missing,
+// undefined or suppressed fails. Facts: amount_usd, fiscal_year, criteria,
+// criteria_failed and, per failed criterion, its bound as
+// `at_most.<indicator>` or `at_least.<indicator>` (as `failed.<criterion>`
+// names a claim's) with the cell as the view shows it (`<indicator>` and
+// `<indicator>.n`, or `<indicator>.suppressed`), and `undefined.<indicator>`
+// when the cell has no value or is missing. Without a card
+// (scoring has not published that year's public view yet) it does not hold
+// (fact `no_scorecard` = 1): not judged yet. First, one finding per agency
+// in `left`, not holding (fact `moved` = 1), that resolves an event raised
+// there before the line moved.
+std::vector<Finding> BudgetCriteriaUnmet(const BudgetLineFacts& facts);
 
 // SCORECARD_PUBLISHED of one scorecard: PUBLIC with the cells of a public
 // view (as it shows them), RESTRICTED with every cell of a restricted card.

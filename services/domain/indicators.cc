@@ -27,6 +27,7 @@ constexpr char kSentencedGroup[] = "Who was sentenced (from the courts' facts)";
 constexpr char kCostGroup[] = "Cost of imprisoning low-level offenders";
 constexpr char kOrgGroup[] = "Organization outcomes the agency reported";
 constexpr char kTargetsGroup[] = "Performance targets";
+constexpr char kBudgetGroup[] = "Budget and what it bought";
 constexpr char kCommunityGroup[] = "Community change since the first period";
 constexpr char kProsecutionGroup[] = "From arrest to sentence";
 constexpr char kTablesGroup[] = "Sentencing Commission tables";
@@ -735,6 +736,43 @@ IndicatorDef ReferenceCount(const std::string& name,
   return d;
 }
 
+// `prefix` + measure for each measure with a target: what counts toward it
+// (`reported`, or the arrests) ÷ the target. n: what counts.
+IndicatorDef TargetRatios(
+    const std::string& prefix,
+    std::map<std::string, int64_t> AgencyYearReference::*reported,
+    const std::string& input, const Text& t) {
+  IndicatorDef d =
+      Entry(prefix, t, {"reference.target", "reference." + input, "arrests"},
+            {"agency"}, OrganizationRule());
+  // Computed from the arrests count: follows it.
+  d.member_rules["PERFORMANCE_MEASURE_ARRESTS"] = MeasureRule("arrests");
+  d.member_labels = {
+      {"PERFORMANCE_MEASURE_PTO_DISRUPTED", "Priority orgs. \"disrupted\""},
+      {"PERFORMANCE_MEASURE_PTO_DISMANTLED", "Priority orgs. \"dismantled\""},
+      {"PERFORMANCE_MEASURE_ARRESTS", "Arrests"},
+      {"PERFORMANCE_MEASURE_CPOT_DISRUPTED",
+       "Most-wanted (CPOT) \"disrupted\""},
+      {"PERFORMANCE_MEASURE_CPOT_DISMANTLED",
+       "Most-wanted (CPOT) \"dismantled\""},
+  };
+  d.compute = [prefix, reported](const IndicatorInput& in,
+                                 std::vector<v1::Indicator>* out) {
+    if (in.reference == nullptr) return;
+    const auto& counted = in.reference->*reported;
+    for (const auto& [measure, goal] : in.reference->target) {
+      int64_t n = 0;
+      if (measure == "PERFORMANCE_MEASURE_ARRESTS") {
+        n = in.c.arrests();
+      } else if (auto it = counted.find(measure); it != counted.end()) {
+        n = it->second;
+      }
+      out->push_back(RatioCell(prefix + measure, n, goal, n));
+    }
+  };
+  return d;
+}
+
 // What agencies report about organizations and their own targets.
 void AddReferenceIndicators(std::vector<IndicatorDef>* r) {
   r->push_back(ReferenceCount(
@@ -750,41 +788,59 @@ void AddReferenceIndicators(std::vector<IndicatorDef>* r) {
       {"\"Dismantled\" while still pending",
        "Of those, \"dismantled\" claims whose work was still pending.", "count",
        kOrgGroup}));
-  IndicatorDef target = Entry(
-      "target_ratio:",
+  r->push_back(TargetRatios(
+      "target_ratio:", &AgencyYearReference::reported, "reported",
       {"Reported vs target",
        "Reported ÷ the agency's own target (pending outcomes included, as "
        "agencies report them).",
-       "ratio", kTargetsGroup},
-      {"reference.target", "reference.reported", "arrests"}, {"agency"},
-      OrganizationRule());
-  // Computed from the arrests count: follows it.
-  target.member_rules["PERFORMANCE_MEASURE_ARRESTS"] = MeasureRule("arrests");
-  target.member_labels = {
-      {"PERFORMANCE_MEASURE_PTO_DISRUPTED", "Priority orgs. \"disrupted\""},
-      {"PERFORMANCE_MEASURE_PTO_DISMANTLED", "Priority orgs. \"dismantled\""},
-      {"PERFORMANCE_MEASURE_ARRESTS", "Arrests"},
-      {"PERFORMANCE_MEASURE_CPOT_DISRUPTED",
-       "Most-wanted (CPOT) \"disrupted\""},
-      {"PERFORMANCE_MEASURE_CPOT_DISMANTLED",
-       "Most-wanted (CPOT) \"dismantled\""},
-  };
-  target.compute = [](const IndicatorInput& in,
+       "ratio", kTargetsGroup}));
+  r->push_back(TargetRatios(
+      "target_ratio_restated:", &AgencyYearReference::reported_restated,
+      "reported_restated",
+      {"Reported vs target, pending left out",
+       "As reported vs target, but counting only the organization outcomes "
+       "already achieved: \"disrupted\" or \"dismantled\" claims still "
+       "pending are left out (arrests as reported).",
+       "ratio", kTargetsGroup}));
+}
+
+// SPEC §11: the dollars overseers assigned the agency for the fiscal year,
+// and what they bought in people the courts found highly culpable.
+void AddBudgetIndicators(std::vector<IndicatorDef>* r) {
+  IndicatorDef budget =
+      Entry("budget_usd",
+            {"Budget assigned",
+             "Sum of the agency's budget lines for the fiscal year (the latest "
+             "version of each line), in US dollars.",
+             "usd", kBudgetGroup},
+            {"reference.budget_usd", "reference.budget_lines"}, {"agency"},
+            OrganizationRule());
+  budget.compute = [](const IndicatorInput& in,
                       std::vector<v1::Indicator>* out) {
-    if (in.reference == nullptr) return;
-    for (const auto& [measure, goal] : in.reference->target) {
-      int64_t reported = 0;
-      if (measure == "PERFORMANCE_MEASURE_ARRESTS") {
-        reported = in.c.arrests();
-      } else if (auto it = in.reference->reported.find(measure);
-                 it != in.reference->reported.end()) {
-        reported = it->second;
-      }
-      out->push_back(
-          RatioCell("target_ratio:" + measure, reported, goal, reported));
-    }
+    if (in.reference == nullptr || !in.reference->budgeted) return;
+    out->push_back(Cell("budget_usd",
+                        static_cast<double>(in.reference->budget_usd),
+                        in.reference->budget_lines));
   };
-  r->push_back(std::move(target));
+  r->push_back(std::move(budget));
+  // Computed from the count of people sentenced with a high desert band:
+  // follows it (SPEC §5), its n is that count.
+  IndicatorDef cost = Entry(
+      "cost_per_high_desert_sentence",
+      {"Budget per highly culpable person sentenced",
+       "Budget assigned ÷ the people sentenced whom the courts' facts show "
+       "as highly culpable (desert score 50 or more); no value when there "
+       "are none.",
+       "usd", kBudgetGroup},
+      {"reference.budget_usd", "high_desert"}, {"agency"},
+      MeasureRule("high_desert"));
+  cost.compute = [](const IndicatorInput& in, std::vector<v1::Indicator>* out) {
+    if (in.reference == nullptr || !in.reference->budgeted) return;
+    const int64_t high = in.c.high_desert();
+    out->push_back(RatioCell("cost_per_high_desert_sentence",
+                             in.reference->budget_usd, high, high));
+  };
+  r->push_back(std::move(cost));
 }
 
 // Change in what communities report, first period to latest.
@@ -878,6 +934,7 @@ const std::vector<IndicatorDef>& Indicators() {
     AddQualityIndicators(r);
     AddReportIndicators(r);
     AddReferenceIndicators(r);
+    AddBudgetIndicators(r);
     AddCommunityIndicators(r);
     return r;
   }();

@@ -50,9 +50,18 @@ struct AgencyYearReference {
   int64_t org_outcomes = 0;        // OrgOutcomeClaims of that fiscal_year
   int64_t pending_dismantled = 0;  // of those, DISMANTLED and pending
   // PerformanceMeasure name -> target, and what counts toward it (ARRESTS
-  // is filled from the components).
+  // is filled from the components): `reported` as agencies report it,
+  // pending outcomes included; `reported_restated` without them (SPEC §11).
   std::map<std::string, int64_t> target;
   std::map<std::string, int64_t> reported;
+  std::map<std::string, int64_t> reported_restated;
+  // Budget lines (SPEC §11, services/domain/budget.h): whether any version
+  // of a line ever named this agency and year (then the budget cells are
+  // computed, 0 once every line has moved away), how many current lines
+  // name it, and the sum of their amount_usd (whole dollars).
+  bool budgeted = false;
+  int64_t budget_lines = 0;
+  int64_t budget_usd = 0;
 };
 
 // Per area and indicator kind: (first period value, latest period value,

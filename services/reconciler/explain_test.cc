@@ -555,6 +555,97 @@ TEST(Explain, ScorecardPublishedWithheldInPublic) {
   }
 }
 
+// Budget line HAC-FY2016-DEA-1 ($2.4 billion for DEA FY2016) pegged to
+// `lnf_share AT_MOST 0.30` and `link_substantiation_rate AT_LEAST 0.6`.
+v1::AgencyReport BudgetLine(const std::string& agency = "DEA") {
+  v1::AgencyReport r = Envelope("HAC", "B-1", "", Utc(2015, 10, 1));
+  auto* b = r.mutable_budget_line();
+  b->set_line_id("HAC-FY2016-DEA-1");
+  b->set_agency(agency);
+  b->set_fiscal_year(2016);
+  b->set_amount_usd(2'400'000'000);
+  auto* lnf = b->add_criteria();
+  lnf->set_indicator("lnf_share");
+  lnf->set_op(v1::CRITERION_OP_AT_MOST);
+  lnf->set_value(0.30);
+  auto* rate = b->add_criteria();
+  rate->set_indicator("link_substantiation_rate");
+  rate->set_op(v1::CRITERION_OP_AT_LEAST);
+  rate->set_value(0.6);
+  return r;
+}
+
+// BUDGET_CRITERIA_UNMET of BudgetLine() on `card`, at DEA.
+Finding BudgetFinding(const v1::AgencyReport& line, const v1::Scorecard* card,
+                      std::map<std::string, std::string> left = {}) {
+  domain::BudgetLineFacts facts;
+  facts.line = &line;
+  facts.card = card;
+  facts.left = std::move(left);
+  const std::vector<Finding> fs = domain::BudgetCriteriaUnmet(facts);
+  EXPECT_FALSE(fs.empty());
+  return fs.empty() ? Finding{} : fs.back();
+}
+
+TEST(Explain, BudgetCriteriaUnmet) {
+  const v1::AgencyReport line = BudgetLine();
+  const v1::Scorecard card =
+      Public(Card({Cell("sentenced", 40, 40), Cell("lnf_share", 0.62, 40),
+                   Cell("link_substantiation_rate", 0.7, 30)}));
+  const Finding f = BudgetFinding(line, &card);
+  ASSERT_TRUE(f.holds);
+  v1::EventExplanation x = Check(Emitted(f));
+  EXPECT_TRUE(Contains(x.summary(), "HAC-FY2016-DEA-1")) << x.summary();
+  EXPECT_TRUE(Contains(x.summary(), "$2400000000 for agency:DEA in FY2016"))
+      << x.summary();
+  EXPECT_TRUE(Contains(x.summary(), "1 not met")) << x.summary();
+  EXPECT_TRUE(
+      Contains(x.summary(), "lnf_share is 62.0% (at most 30.0% required)"))
+      << x.summary();
+  // The criterion that holds is not named as failed.
+  EXPECT_FALSE(Contains(x.summary(), "link_substantiation_rate is"))
+      << x.summary();
+
+  // Withheld on the public view: it fails, and reads as withheld.
+  const v1::Scorecard withheld =
+      Public(Card({Cell("lnf_share", 0.2, 40),
+                   Cell("link_substantiation_rate", 0.7, 8)}),
+             {"link_substantiation_rate"});
+  x = Check(Emitted(BudgetFinding(line, &withheld)));
+  EXPECT_TRUE(Contains(x.summary(),
+                       "link_substantiation_rate is (withheld by disclosure "
+                       "control) (at least 60.0% required)"))
+      << x.summary();
+
+  // Every criterion met: the resolution says so.
+  const v1::Scorecard met = Public(Card(
+      {Cell("lnf_share", 0.2, 40), Cell("link_substantiation_rate", 0.7, 30)}));
+  const Finding ok = BudgetFinding(line, &met);
+  ASSERT_FALSE(ok.holds);
+  x = Check(Emitted(ok));
+  EXPECT_EQ(x.summary().rfind("RESOLVED", 0), 0u) << x.summary();
+  EXPECT_TRUE(Contains(x.summary(), "every one of its 2 criteria is met"))
+      << x.summary();
+
+  // Moved to FBI: DEA's condition ends, saying why.
+  const v1::AgencyReport moved = BudgetLine("FBI");
+  domain::BudgetLineFacts facts;
+  facts.line = &moved;
+  facts.left = {{"agency:DEA", "FY2016"}};
+  const std::vector<Finding> fs = domain::BudgetCriteriaUnmet(facts);
+  ASSERT_EQ(fs.size(), 2u);
+  EXPECT_EQ(fs[0].event.unit(), "agency:DEA");
+  ASSERT_FALSE(fs[0].holds);
+  x = Check(Emitted(fs[0]));
+  EXPECT_TRUE(Contains(x.summary(), "amended to fund another agency"))
+      << x.summary();
+  // And FBI, with no public scorecard yet, is not judged.
+  EXPECT_EQ(fs[1].event.unit(), "agency:FBI");
+  EXPECT_FALSE(fs[1].holds);
+  x = Check(Emitted(fs[1]));
+  EXPECT_TRUE(Contains(x.summary(), "not judged")) << x.summary();
+}
+
 TEST(Explain, EveryTypeHasItsRule) {
   std::vector<OversightEvent> events = {
       Emitted(LinkUnsubstantiated(
@@ -575,6 +666,9 @@ TEST(Explain, EveryTypeHasItsRule) {
     }
     events.push_back(Emitted(ScorecardPublished(c)));
   }
+  const v1::AgencyReport line = BudgetLine();
+  const v1::Scorecard view = Public(card);
+  events.push_back(Emitted(BudgetFinding(line, &view)));
   std::map<v1::EventType, int> seen;
   for (const OversightEvent& e : events) {
     const v1::EventExplanation x = Check(e);

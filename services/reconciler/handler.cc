@@ -17,6 +17,7 @@
 #include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
 #include "services/domain/answers.h"
+#include "services/domain/budget.h"
 #include "services/domain/reports.h"
 #include "services/domain/subject_facts.h"
 
@@ -32,6 +33,7 @@ constexpr char kCard[] = "card";               // id: unit \0 period
 constexpr char kPublicCard[] = "public-card";  // id: unit \0 period
 constexpr char kOutcome[] = "outcome";         // id: reporter \0 report_id
 constexpr char kConflict[] = "conflict";       // id: reporter \0 report_id
+constexpr char kBudget[] = "budget";           // id: line_id
 
 using store::GetProto;
 using store::GetProtoOrEmpty;
@@ -58,9 +60,11 @@ CardTables TablesOf(bool public_view) {
 
 const std::vector<std::string>& Tables() {
   static const auto* t = new std::vector<std::string>{
-      "subjects", "claims",    "reports",      "cards",          "outcomes",
-      "dirty",    "published", "pending",      "events",         "event_ids",
-      "outpos",   "meta",      "public_cards", "public_pending", "answers"};
+      "subjects",     "claims",         "reports",   "cards",
+      "outcomes",     "dirty",          "published", "pending",
+      "events",       "event_ids",      "outpos",    "meta",
+      "public_cards", "public_pending", "answers",   "budget_lines",
+      "budget_index"};
   return *t;
 }
 
@@ -173,6 +177,7 @@ absl::Status ReconcilerHandler::ApplyReport(store::KvTx& tx,
   tx.Put(kReports, id, s.SerializeAsString());
   if (reference) {
     if (domain::IsAnswer(report)) return KeepAnswer(tx, report, r.value);
+    if (report.has_budget_line()) return ApplyBudgetLine(tx, report);
     if (report.has_org_outcome()) {
       tx.Put(kOutcomes, id, report.SerializeAsString());
       const int32_t owner = kafka::PartitionOf(
@@ -205,6 +210,65 @@ absl::Status ReconcilerHandler::KeepAnswer(store::KvTx& tx,
   return absl::OkStatus();
 }
 
+namespace {
+
+// Every stored version of budget line `line_id`.
+absl::StatusOr<std::vector<v1::AgencyReport>> BudgetVersions(
+    const store::KvTx& tx, const std::string& line_id) {
+  FRUITION_ASSIGN_OR_RETURN(
+      auto rows, store::ScanProto<v1::AgencyReport>(tx, kBudgetLines,
+                                                    JoinKey({line_id, ""})));
+  std::vector<v1::AgencyReport> out;
+  out.reserve(rows.size());
+  for (auto& [k, r] : rows) out.push_back(std::move(r));
+  return out;
+}
+
+// The index key of a line's current version: unit \0 period \0 line_id.
+std::string IndexKey(const v1::BudgetLine& b) {
+  return JoinKey(
+      {domain::BudgetLineUnit(b), domain::BudgetLinePeriod(b), b.line_id()});
+}
+
+}  // namespace
+
+absl::Status ReconcilerHandler::ApplyBudgetLine(store::KvTx& tx,
+                                                const v1::AgencyReport& r) {
+  const v1::BudgetLine& b = r.budget_line();
+  FRUITION_ASSIGN_OR_RETURN(std::vector<v1::AgencyReport> versions,
+                            BudgetVersions(tx, b.line_id()));
+  const auto before = domain::CurrentBudgetLines(versions);
+  if (!before.empty()) {
+    tx.Delete(kBudgetIndex, IndexKey(before.begin()->second->budget_line()));
+  }
+  tx.Put(kBudgetLines, JoinKey({b.line_id(), r.reporter(), r.report_id()}),
+         r.SerializeAsString());
+  versions.push_back(r);
+  const auto after = domain::CurrentBudgetLines(versions);
+  tx.Put(kBudgetIndex, IndexKey(after.at(b.line_id())->budget_line()), "");
+  // Judged where it is now, resolved where it was.
+  std::set<int32_t> owners;
+  for (const v1::AgencyReport& v : versions) {
+    owners.insert(kafka::PartitionOf(domain::BudgetLineUnit(v.budget_line()),
+                                     options_.partitions));
+  }
+  for (int32_t p : owners) MarkDirty(tx, p, kBudget, b.line_id());
+  return absl::OkStatus();
+}
+
+absl::Status ReconcilerHandler::MarkBudgetLines(store::KvTx& tx,
+                                                const v1::Scorecard& card,
+                                                int32_t partition) const {
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto lines,
+      tx.Scan(kBudgetIndex, JoinKey({card.unit(), card.period(), ""})));
+  for (const auto& [k, v] : lines) {
+    const auto parts = SplitKey(k);
+    if (parts.size() == 3) MarkDirty(tx, partition, kBudget, parts[2]);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<v1::ConditionAccountability>>
 ReconcilerHandler::AccountabilityOf(const store::KvTx& tx,
                                     const v1::OversightEvent& e, bool full) {
@@ -219,6 +283,47 @@ ReconcilerHandler::AccountabilityOf(const store::KvTx& tx,
     }
   }
   return domain::Accountability(e, kept, full);
+}
+
+absl::Status ReconcilerHandler::JudgeBudgetLine(
+    store::KvTx& tx, int32_t partition, const std::string& line_id, bool left,
+    int64_t now, std::vector<stream::Output>* out) {
+  FRUITION_ASSIGN_OR_RETURN(const std::vector<v1::AgencyReport> versions,
+                            BudgetVersions(tx, line_id));
+  const auto current = domain::CurrentBudgetLines(versions);
+  if (current.empty()) return absl::OkStatus();
+  const v1::AgencyReport& line = *current.begin()->second;
+  const std::string unit = domain::BudgetLineUnit(line.budget_line());
+  domain::BudgetLineFacts facts;
+  facts.line = &line;
+  // Where an earlier version was, and the latest of them there.
+  std::map<std::string, const v1::AgencyReport*> was;
+  for (const v1::AgencyReport& v : versions) {
+    const std::string u = domain::BudgetLineUnit(v.budget_line());
+    if (u == unit) continue;
+    const v1::AgencyReport*& latest = was[u];
+    if (latest == nullptr || domain::SupersedesBudgetLine(v, *latest)) {
+      latest = &v;
+    }
+  }
+  for (const auto& [u, v] : was) {
+    facts.left[u] = domain::BudgetLinePeriod(v->budget_line());
+  }
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto card,
+      GetProto<v1::Scorecard>(
+          tx, kPublicCards,
+          JoinKey({unit, domain::BudgetLinePeriod(line.budget_line())})));
+  if (card) facts.card = &*card;
+  domain::RuleInputs in = Inputs();
+  in.budget = &facts;
+  for (const Finding& f :
+       domain::JudgeRules(domain::RuleInput::kBudgetLine, in)) {
+    if (kafka::PartitionOf(f.key, options_.partitions) != partition) continue;
+    if ((f.event.unit() != unit) != left) continue;
+    FRUITION_RETURN_IF_ERROR(Judge(tx, f, now, out));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
@@ -268,6 +373,9 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Apply(
       const std::string id = JoinKey({card.unit(), card.period()});
       tx.Put(t.cards, id, card.SerializeAsString());
       MarkDirty(tx, r.partition, t.dirty_kind, id);
+      if (public_view) {
+        FRUITION_RETURN_IF_ERROR(MarkBudgetLines(tx, card, r.partition));
+      }
     } else if (r.topic == topics_.oversight_public ||
                r.topic == topics_.oversight_restricted) {
       continue;  // read back on assignment, not consumed
@@ -415,6 +523,9 @@ absl::Status ReconcilerHandler::JudgeDirty(
     int64_t now, std::vector<stream::Output>* out) {
   const std::string& kind = parts[1];
   if (kind == kSubject) return JudgeSubject(tx, parts[2], now, out);
+  if (kind == kBudget) {
+    return JudgeBudgetLine(tx, partition, parts[2], /*left=*/false, now, out);
+  }
   if ((kind == kCard || kind == kPublicCard) && parts.size() == 4) {
     return JudgeCard(tx, kind == kPublicCard, parts[2], parts[3], partition,
                      now, out);
@@ -453,6 +564,20 @@ absl::StatusOr<std::vector<stream::Output>> ReconcilerHandler::Flush(
   std::vector<stream::Output> out;
   if (caught_up.empty()) return out;
   const int64_t now = options_.now_ms();
+  // Budget lines that moved: resolved where they were before they are
+  // judged where they are, so that a subscriber of both agencies' events
+  // sees the condition end at the old one first.
+  for (int32_t p : caught_up) {
+    FRUITION_ASSIGN_OR_RETURN(
+        const auto moved,
+        tx.Scan(kDirty, JoinKey({store::Decimal(p, 5), kBudget, ""})));
+    for (const auto& [k, v] : moved) {
+      const std::vector<std::string> parts = SplitKey(k);
+      if (parts.size() != 3) continue;
+      FRUITION_RETURN_IF_ERROR(
+          JudgeBudgetLine(tx, p, parts[2], /*left=*/true, now, &out));
+    }
+  }
   for (int32_t p : caught_up) {
     FRUITION_ASSIGN_OR_RETURN(
         const auto dirty, tx.Scan(kDirty, JoinKey({store::Decimal(p, 5), ""})));

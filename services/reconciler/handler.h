@@ -8,7 +8,9 @@
 //   - join state: each subject's facts (scoring's SubjectState), its claims'
 //     latest assessments, the latest restricted card and the latest public
 //     view per unit-period (each in its own table), the bodies seen per
-//     (reporter, report_id), pending-dismantled outcome claims;
+//     (reporter, report_id), pending-dismantled outcome claims, every
+//     version of every budget line and where each line's current version
+//     is (agency unit and fiscal year);
 //   - `dirty`: the conditions whose facts changed since they were judged,
 //     by owning partition;
 //   - `published`: the latest event of each condition and visibility, i.e.
@@ -19,6 +21,12 @@
 // each pair rule, TARGET_OVERSHOOT, the PUBLIC SCORECARD_PUBLISHED) are judged
 // on the public view only, the RESTRICTED ones on the restricted card only;
 // each SCORECARD_PUBLISHED at most once per unit-period per publish interval.
+// BUDGET_CRITERIA_UNMET is judged on the public view too (a PUBLIC event
+// shows what the public may see), whenever a version of the line arrives
+// or the public view of its agency and fiscal year changes; it is emitted
+// by the owner of its agency unit's partition, and when a line moves to
+// another agency the old agency's owner resolves it there (within one
+// instance, before the new agency's event is emitted).
 //
 // Who emits what: every event is keyed like its input (subject_pid, unit,
 // or the record's own key), and all these topics have the same partition
@@ -71,6 +79,8 @@ enum Table {
   // Answers and decisions (SPEC §11), for ExplainEvent: domain::AnswerKey
   // -> v1.AgencyReport, the latest per key (domain::ReplacesAnswer).
   kAnswers,
+  kBudgetLines,  // line_id \0 reporter \0 report_id -> v1.AgencyReport
+  kBudgetIndex,  // unit \0 period \0 line_id -> "" (current version's)
 };
 
 const std::vector<std::string>& Tables();
@@ -161,6 +171,20 @@ class ReconcilerHandler : public stream::Handler {
                       const v1::OversightEvent& e) const;
   absl::Status ApplyReport(store::KvTx& tx, const kafka::Record& r,
                            bool reference);
+  // Stores a version of a budget line, moves its index entry if the
+  // current version changed, and marks the line dirty for every agency a
+  // version of it names.
+  absl::Status ApplyBudgetLine(store::KvTx& tx, const v1::AgencyReport& r);
+  // Marks dirty the budget lines whose current version is about the
+  // unit-period of public view `card` (stored in `partition`).
+  absl::Status MarkBudgetLines(store::KvTx& tx, const v1::Scorecard& card,
+                               int32_t partition) const;
+  // BUDGET_CRITERIA_UNMET of one line, for the agencies whose partition is
+  // `partition`: the resolutions where it left (`left` true) or the
+  // judgment where it is (false).
+  absl::Status JudgeBudgetLine(store::KvTx& tx, int32_t partition,
+                               const std::string& line_id, bool left,
+                               int64_t now, std::vector<stream::Output>* out);
 
   ReconcilerOptions options_;
   Topics topics_;

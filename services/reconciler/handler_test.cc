@@ -1997,5 +1997,253 @@ TEST(ReconcilerHandlerTest, EveryEmittedEventIsStoredAndFetchedById) {
   ExpectPublicClean(cluster, pop.cards);
 }
 
+// ---------------------------------------------------------------------------
+// 10. Budget lines (SPEC §11): BUDGET_CRITERIA_UNMET.
+
+struct Criterion {
+  std::string indicator;
+  v1::CriterionOp op;
+  double value;
+};
+
+const Criterion kLnfAtMost30{"lnf_share", v1::CRITERION_OP_AT_MOST, 0.30};
+
+// Version `report_id` of budget line `line_id`, on the reference topic
+// under its agency (as intake keys it).
+Input BudgetIn(const std::string& report_id, const std::string& line_id,
+               const std::string& agency, uint32_t year, int64_t at,
+               const std::vector<Criterion>& criteria = {kLnfAtMost30}) {
+  v1::AgencyReport r = Envelope("HAC", report_id, "", at);
+  auto* b = r.mutable_budget_line();
+  b->set_line_id(line_id);
+  b->set_agency(agency);
+  b->set_fiscal_year(year);
+  b->set_amount_usd(2'400'000'000);
+  b->set_purpose("Domestic enforcement");
+  for (const Criterion& c : criteria) {
+    auto* k = b->add_criteria();
+    k->set_indicator(c.indicator);
+    k->set_op(c.op);
+    k->set_value(c.value);
+  }
+  return Input{std::string(topics::kReference), agency, r.SerializeAsString()};
+}
+
+// The public view of `unit` FY<year> (revision `rev`) with 40 sentenced and
+// the LNF share `lnf` (undefined when negative).
+v1::Scorecard LnfView(const std::string& unit, const std::string& period,
+                      int64_t rev, double lnf) {
+  return Public(Card(unit, period, rev,
+                     {{"sentenced", 40, 40},
+                      {"lnf_share", lnf, lnf < 0 ? 0 : int64_t{40}},
+                      {"budget_usd", 2.4e9, 1}}));
+}
+
+// The BUDGET_CRITERIA_UNMET events of `events`.
+std::vector<v1::OversightEvent> BudgetOnly(
+    std::vector<v1::OversightEvent> events) {
+  std::vector<v1::OversightEvent> out;
+  for (auto& e : events) {
+    if (e.type() == v1::EVENT_TYPE_BUDGET_CRITERIA_UNMET) {
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+const std::string kLineKey = "BUDGET_CRITERIA_UNMET/HAC-FY2016-DEA-1";
+const std::string kP = "|VISIBILITY_PUBLIC";
+
+TEST(ReconcilerHandlerTest, BudgetLineJudgedOnThePublicViewFiresAndResolves) {
+  Cluster cluster;
+  Clock clock;
+  Instance rec(&cluster, &clock, "budget");
+  rec.Assign(AllPartitions());
+  std::map<std::string, v1::Scorecard> cards;
+  auto feed = [&](const std::vector<Input>& inputs) {
+    for (const Input& in : inputs) {
+      v1::Scorecard c;
+      if (in.topic != topics::kReference && c.ParseFromString(in.value)) {
+        cards[c.scorecard_id()] = c;
+      }
+    }
+    clock.now_ms += 1000;
+    return BudgetOnly(rec.Process(cluster.Append(inputs), AllPartitions()));
+  };
+  const std::string line = "HAC-FY2016-DEA-1";
+
+  // DEA's public view: 35% LNF. The line pegged to lnf_share AT_MOST 0.30
+  // fails it.
+  EXPECT_TRUE(feed({CardIn(LnfView("agency:DEA", "FY2016", 1, 0.35))}).empty());
+  auto events = feed({BudgetIn("B-1", line, "DEA", 2016, Utc(2015, 10, 1))});
+  ASSERT_EQ(Summary(events), (std::multiset<std::string>{kLineKey + kP}));
+  const v1::OversightEvent& e = events[0];
+  EXPECT_EQ(e.unit(), "agency:DEA");
+  EXPECT_EQ(e.period(), "FY2016");
+  EXPECT_EQ(e.severity(), v1::SEVERITY_WARNING);
+  EXPECT_DOUBLE_EQ(Fact(e, "lnf_share"), 0.35);
+  EXPECT_DOUBLE_EQ(Fact(e, "lnf_share.n"), 40);
+  EXPECT_DOUBLE_EQ(Fact(e, "at_most.lnf_share"), 0.30);
+  EXPECT_DOUBLE_EQ(Fact(e, "criteria_failed"), 1);
+  EXPECT_DOUBLE_EQ(Fact(e, "amount_usd"), 2.4e9);
+  EXPECT_TRUE(HasRef(e, "budget_line:" + line));
+  EXPECT_TRUE(HasRef(e, "report:HAC/B-1"));
+  ASSERT_EQ(cluster.Topic(topics::kOversightPublic).back().key, "agency:DEA");
+
+  // The restricted card moves below the bound: the public view has not
+  // (SPEC §5 D4), so nothing changes.
+  EXPECT_TRUE(
+      feed({CardIn(Card("agency:DEA", "FY2016", 2,
+                        {{"sentenced", 40, 40}, {"lnf_share", 0.2, 40}}))})
+          .empty());
+  // Amended judgments bring the public view to 25%: resolved.
+  events = feed({CardIn(LnfView("agency:DEA", "FY2016", 3, 0.25))});
+  ASSERT_EQ(Summary(events),
+            (std::multiset<std::string>{kLineKey + kP + "|resolved"}));
+  EXPECT_DOUBLE_EQ(Fact(events[0], "criteria_failed"), 0);
+  // And back above: it holds again.
+  events = feed({CardIn(LnfView("agency:DEA", "FY2016", 4, 0.35))});
+  ASSERT_EQ(Summary(events), (std::multiset<std::string>{kLineKey + kP}));
+
+  // The line amended (a later version) to AT_MOST 0.40: resolved; an older
+  // version arriving late changes nothing.
+  events = feed({BudgetIn("B-2", line, "DEA", 2016, Utc(2015, 12, 1),
+                          {{"lnf_share", v1::CRITERION_OP_AT_MOST, 0.40}})});
+  ASSERT_EQ(Summary(events),
+            (std::multiset<std::string>{kLineKey + kP + "|resolved"}));
+  EXPECT_TRUE(
+      feed({BudgetIn("B-0", line, "DEA", 2016, Utc(2015, 9, 1))}).empty());
+
+  // Amended to FY2017, which has no public view yet: FY2016's condition is
+  // not judged there any more; FY2017's lnf_share is undefined, and fails.
+  feed({BudgetIn("B-3", line, "DEA", 2016, Utc(2016, 1, 1))});
+  events = feed({BudgetIn("B-4", line, "DEA", 2017, Utc(2016, 2, 1))});
+  ASSERT_EQ(Summary(events),
+            (std::multiset<std::string>{kLineKey + kP + "|resolved"}));
+  EXPECT_EQ(events[0].period(), "FY2017");
+  EXPECT_DOUBLE_EQ(Fact(events[0], "no_scorecard"), 1);
+  events = feed({CardIn(LnfView("agency:DEA", "FY2017", 1, -1))});
+  ASSERT_EQ(Summary(events), (std::multiset<std::string>{kLineKey + kP}));
+  EXPECT_DOUBLE_EQ(Fact(events[0], "undefined.lnf_share"), 1);
+  EXPECT_FALSE(HasFact(events[0], "lnf_share"));
+
+  // Moved to FBI (FY2017, 10% LNF): resolved at DEA first, then judged at
+  // FBI, where it holds.
+  feed({CardIn(LnfView("agency:FBI", "FY2017", 1, 0.10))});
+  events = feed({BudgetIn("B-5", line, "FBI", 2017, Utc(2016, 3, 1),
+                          {{"lnf_share", v1::CRITERION_OP_AT_LEAST, 0.5}})});
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_TRUE(events[0].resolved());
+  EXPECT_EQ(events[0].unit(), "agency:DEA");
+  EXPECT_DOUBLE_EQ(Fact(events[0], "moved"), 1);
+  EXPECT_FALSE(events[1].resolved());
+  EXPECT_EQ(events[1].unit(), "agency:FBI");
+  EXPECT_DOUBLE_EQ(Fact(events[1], "at_least.lnf_share"), 0.5);
+  // DEA's view changing concerns the line no more.
+  EXPECT_TRUE(feed({CardIn(LnfView("agency:DEA", "FY2017", 2, 0.9))}).empty());
+  ExpectPublicClean(cluster, cards);
+
+  // A replay of the same log from an empty store ends in the same state.
+  Cluster empty;
+  Instance replay(&empty, &clock, "budget_replay");
+  replay.Assign(AllPartitions());
+  const auto replayed =
+      BudgetOnly(replay.ReplayThenCatchUp(cluster.inputs(), 3));
+  // FBI's event, the same (DEA's resolution is not repeated: the replay
+  // never saw the line hold there).
+  ASSERT_EQ(replayed.size(), 1u);
+  EXPECT_EQ(replayed[0].event_id(), events[1].event_id());
+}
+
+TEST(ReconcilerHandlerTest, WithheldOrUndefinedIndicatorsFailABudgetCriterion) {
+  Cluster cluster;
+  Clock clock;
+  Instance rec(&cluster, &clock, "budget_withheld");
+  rec.Assign(AllPartitions());
+  const std::vector<Criterion> criteria = {
+      kLnfAtMost30,
+      {"cost_per_high_desert_sentence", v1::CRITERION_OP_AT_MOST, 1e6}};
+  // lnf_share withheld (a small complement, say); no cost cell at all.
+  const auto view =
+      Public(Card("agency:ATF", "FY2016", 1,
+                  {{"sentenced", 40, 40}, {"lnf_share", 0.1, 40}}),
+             {"lnf_share"});
+  RunLive(cluster.Append({CardIn(view), BudgetIn("B-1", "L-ATF", "ATF", 2016,
+                                                 Utc(2015, 10, 1), criteria)}),
+          &rec, &clock);
+  const auto events = cluster.Events();
+  const v1::OversightEvent* e =
+      Find(events, "BUDGET_CRITERIA_UNMET/L-ATF", v1::VISIBILITY_PUBLIC);
+  ASSERT_NE(e, nullptr);
+  EXPECT_FALSE(e->resolved());
+  EXPECT_DOUBLE_EQ(Fact(*e, "criteria_failed"), 2);
+  EXPECT_DOUBLE_EQ(Fact(*e, "lnf_share.suppressed"), 1);
+  EXPECT_FALSE(HasFact(*e, "lnf_share"));
+  EXPECT_FALSE(HasFact(*e, "lnf_share.n"));
+  EXPECT_DOUBLE_EQ(Fact(*e, "undefined.cost_per_high_desert_sentence"), 1);
+  EXPECT_DOUBLE_EQ(Fact(*e, "at_most.cost_per_high_desert_sentence"), 1e6);
+  ExpectPublicClean(cluster, {{view.scorecard_id(), view}});
+}
+
+// A line moving between agencies whose partitions two instances own: the
+// old agency's owner resolves it, the new one's judges it, no one else
+// says anything.
+TEST(ReconcilerHandlerTest, BudgetEventsAreEmittedByTheAgencyOwnerOnly) {
+  std::string other;
+  for (const char* code : {"FBI", "ATF", "HSI", "CBP", "USMS"}) {
+    if (PartitionOf(StrCat("agency:", code)) != PartitionOf("agency:DEA")) {
+      other = code;
+      break;
+    }
+  }
+  ASSERT_FALSE(other.empty());
+  const int32_t dea = PartitionOf("agency:DEA");
+  const int32_t oth = PartitionOf("agency:" + other);
+  Cluster cluster;
+  Clock clock;
+  Instance a(&cluster, &clock, "budget_owner_a");
+  a.Assign(AllBut({oth}));
+  Instance b(&cluster, &clock, "budget_owner_b");
+  b.Assign({oth});
+  const auto first =
+      cluster.Append({CardIn(LnfView("agency:DEA", "FY2016", 1, 0.5)),
+                      CardIn(LnfView("agency:" + other, "FY2016", 1, 0.5)),
+                      BudgetIn("B-1", "L-1", "DEA", 2016, Utc(2015, 10, 1))});
+  // Both read the reference topic whole and their own scores partitions.
+  auto mine = [&](const std::vector<kafka::Record>& records,
+                  const std::set<int32_t>& owned) {
+    std::vector<kafka::Record> out;
+    for (const auto& r : records) {
+      if (r.topic == topics::kReference || owned.count(r.partition) > 0) {
+        out.push_back(r);
+      }
+    }
+    return out;
+  };
+  clock.now_ms += 1000;
+  auto ea = BudgetOnly(a.Process(mine(first, a.owned()), a.owned()));
+  auto eb = BudgetOnly(b.Process(mine(first, b.owned()), b.owned()));
+  EXPECT_EQ(Summary(ea),
+            (std::multiset<std::string>{"BUDGET_CRITERIA_UNMET/L-1" + kP}));
+  EXPECT_TRUE(eb.empty());
+  const auto moved =
+      cluster.Append({BudgetIn("B-2", "L-1", other, 2016, Utc(2015, 11, 1))});
+  clock.now_ms += 1000;
+  ea = BudgetOnly(a.Process(mine(moved, a.owned()), a.owned()));
+  eb = BudgetOnly(b.Process(mine(moved, b.owned()), b.owned()));
+  ASSERT_EQ(ea.size(), 1u);
+  EXPECT_TRUE(ea[0].resolved());
+  EXPECT_EQ(ea[0].unit(), "agency:DEA");
+  ASSERT_EQ(eb.size(), 1u);
+  EXPECT_FALSE(eb[0].resolved());
+  EXPECT_EQ(eb[0].unit(), "agency:" + other);
+  for (const auto& r : cluster.Topic(topics::kOversightPublic)) {
+    v1::OversightEvent e;
+    ASSERT_TRUE(e.ParseFromString(r.value));
+    if (e.type() != v1::EVENT_TYPE_BUDGET_CRITERIA_UNMET) continue;
+    EXPECT_EQ(r.partition, e.unit() == "agency:DEA" ? dea : oth);
+  }
+}
+
 }  // namespace
 }  // namespace fruition::reconciler

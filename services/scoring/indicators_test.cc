@@ -229,6 +229,9 @@ TEST(IndicatorsTest, UndefinedWhenTheDenominatorIsZero) {
 TEST(IndicatorsTest, EveryIndicatorOnce) {
   AgencyYearReference ref;
   ref.target["PERFORMANCE_MEASURE_ARRESTS"] = 2;
+  ref.budgeted = true;
+  ref.budget_lines = 1;
+  ref.budget_usd = 1000;
   const CommunityChange community = {
       {"COMMUNITY_INDICATOR_KIND_SHOOTINGS", {40, 30, 2}}};
   const auto list =
@@ -319,6 +322,9 @@ TEST(IndicatorsTest, EveryIndicatorOnce) {
       "org_outcomes_reported",
       "pending_counted_as_dismantled",
       "target_ratio:PERFORMANCE_MEASURE_ARRESTS",
+      "target_ratio_restated:PERFORMANCE_MEASURE_ARRESTS",
+      "budget_usd",
+      "cost_per_high_desert_sentence",
       "community_change:COMMUNITY_INDICATOR_KIND_SHOOTINGS",
   };
   EXPECT_EQ(names, want);

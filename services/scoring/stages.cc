@@ -20,6 +20,7 @@
 #include "services/common/store/kv.h"
 #include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
+#include "services/domain/budget.h"
 #include "services/domain/disclosure.h"
 #include "services/domain/orgs.h"
 #include "services/domain/periods.h"
@@ -72,6 +73,19 @@ absl::StatusOr<std::optional<std::string>> StoredOrgOwner(
       store::GetProto<v1::AgencyReport>(tx, table, JoinKey({"w", org})));
   if (!first) return std::nullopt;
   return first->reporter();
+}
+
+// Whether a reference record of `id` (reporter \0 report_id) is stored, of
+// any kind: one (reporter, report_id) counts once, the first in log order
+// (SPEC §2), whatever body a later one carries.
+absl::StatusOr<bool> ReferenceSeen(const store::KvTx& tx,
+                                   const std::string& id) {
+  for (const char* kind : {"o", "t", "d", "c", "b"}) {
+    FRUITION_ASSIGN_OR_RETURN(const auto stored,
+                              tx.Get(kReference, JoinKey({kind, id})));
+    if (stored) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -478,6 +492,9 @@ absl::StatusOr<std::set<std::string>> Stage2::ReferenceUnitPeriods(
       out.insert(JoinKey(
           {"area:" + r.community_indicator().area_id(),
            FiscalYear(r.community_indicator().period_start().seconds())}));
+    } else if (parts[0] == "b") {
+      out.insert(JoinKey({domain::BudgetLineUnit(r.budget_line()),
+                          domain::BudgetLinePeriod(r.budget_line())}));
     }
   }
   return out;
@@ -509,14 +526,7 @@ absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,
                                     std::set<std::string>* dirty,
                                     ChangedBy* changed_by) const {
   const std::string id = JoinKey({report.reporter(), report.report_id()});
-  // One (reporter, report_id) counts once: the first in log order
-  // (SPEC §2), whatever body a later one carries.
-  bool seen = false;
-  for (const char* kind : {"o", "t", "d", "c"}) {
-    FRUITION_ASSIGN_OR_RETURN(const auto stored,
-                              tx.Get(kReference, JoinKey({kind, id})));
-    if (stored) seen = true;
-  }
+  FRUITION_ASSIGN_OR_RETURN(const bool seen, ReferenceSeen(tx, id));
   if (seen) return absl::OkStatus();
   std::vector<std::string> units;  // agency/area unit-periods touched
   switch (report.body_case()) {
@@ -556,6 +566,10 @@ absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,
       }
       break;
     }
+    case v1::AgencyReport::kBudgetLine: {
+      FRUITION_RETURN_IF_ERROR(StoreBudgetLine(tx, bytes, report, &units));
+      break;
+    }
     case v1::AgencyReport::kCommunityIndicator: {
       tx.Put(kReference, JoinKey({"c", id}), bytes);
       const auto& ci = report.community_indicator();
@@ -579,6 +593,28 @@ absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,
     if (!Owns(SplitKey(up)[0], owned)) continue;
     dirty->insert(up);
     (*changed_by)[up].insert(ReportRef(report.reporter(), report.report_id()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Stage2::StoreBudgetLine(store::KvTx& tx, const std::string& bytes,
+                                     const v1::AgencyReport& report,
+                                     std::vector<std::string>* units) const {
+  const v1::BudgetLine& b = report.budget_line();
+  tx.Put(kReference, JoinKey({"b", report.reporter(), report.report_id()}),
+         bytes);
+  // Every agency fiscal year a version of the line ever named (an empty
+  // value: rows of this table are read as reports): an amendment moving it
+  // changes the year it leaves too.
+  const std::string unit = domain::BudgetLineUnit(b);
+  const std::string period = domain::BudgetLinePeriod(b);
+  tx.Put(kReference, JoinKey({"l", b.line_id(), unit, period}), "");
+  units->push_back(JoinKey({unit, period}));
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto named, tx.Scan(kReference, JoinKey({"l", b.line_id(), ""})));
+  for (const auto& [k, v] : named) {
+    const auto parts = SplitKey(k);
+    if (parts.size() == 4) units->push_back(JoinKey({parts[2], parts[3]}));
   }
   return absl::OkStatus();
 }
@@ -629,6 +665,12 @@ struct ReferenceRecords {
   std::vector<v1::AgencyReport> outcomes, targets, designations, community;
   // Each org's tier (domain::TiersByOrg).
   std::map<std::string, v1::Tier> tier;
+  // Every version of every budget line, and per agency unit \0 FY: the
+  // current lines naming it (domain::CurrentBudgetLines), and whether any
+  // version ever named it.
+  std::vector<v1::AgencyReport> budget_versions;
+  std::map<std::string, std::vector<const v1::BudgetLine*>> budget_lines;
+  std::set<std::string> budgeted;
 };
 
 // Whether any dirty card is one the reference facts feed (an agency or area
@@ -663,13 +705,43 @@ absl::StatusOr<ReferenceRecords> LoadReference(const store::KvTx& tx) {
       case 'c':
         out.community.push_back(std::move(r));
         break;
+      case 'b':
+        out.budget_versions.push_back(std::move(r));
+        break;
       default:
         break;
     }
   }
   // Each org's tier, by the rule evidence's C5 uses too.
   out.tier = domain::TiersByOrg(out.designations);
+  for (const auto& v : out.budget_versions) {
+    out.budgeted.insert(JoinKey({domain::BudgetLineUnit(v.budget_line()),
+                                 domain::BudgetLinePeriod(v.budget_line())}));
+  }
+  for (const auto& [line_id, v] :
+       domain::CurrentBudgetLines(out.budget_versions)) {
+    const v1::BudgetLine& b = v->budget_line();
+    out.budget_lines[JoinKey({domain::BudgetLineUnit(b),
+                              domain::BudgetLinePeriod(b)})]
+        .push_back(&b);
+  }
   return out;
+}
+
+// The agency's budget lines for the year into `a`; whether any version of
+// a line ever named it.
+bool AddBudget(const std::string& agency, int year, const ReferenceRecords& r,
+               AgencyYearReference* a) {
+  const std::string up = JoinKey({"agency:" + agency, StrCat("FY", year)});
+  if (r.budgeted.count(up) == 0) return false;
+  a->budgeted = true;
+  if (auto it = r.budget_lines.find(up); it != r.budget_lines.end()) {
+    for (const v1::BudgetLine* b : it->second) {
+      ++a->budget_lines;
+      a->budget_usd += b->amount_usd();
+    }
+  }
+  return true;
 }
 
 // An agency's reference facts for one fiscal year, if it has any.
@@ -689,13 +761,18 @@ std::optional<AgencyYearReference> AgencyYearOf(const std::string& agency,
     if (dismantled && oc.pending()) ++a.pending_dismantled;
     const auto t = r.tier.find(oc.org_id());
     const bool cpot = t != r.tier.end() && t->second == v1::TIER_CPOT;
-    ++a.reported[dismantled ? "PERFORMANCE_MEASURE_PTO_DISMANTLED"
-                            : "PERFORMANCE_MEASURE_PTO_DISRUPTED"];
-    if (cpot) {
-      ++a.reported[dismantled ? "PERFORMANCE_MEASURE_CPOT_DISMANTLED"
-                              : "PERFORMANCE_MEASURE_CPOT_DISRUPTED"];
+    // Pending outcomes count as agencies report them, not once restated.
+    for (auto* reported : {&a.reported, &a.reported_restated}) {
+      if (reported == &a.reported_restated && oc.pending()) continue;
+      ++(*reported)[dismantled ? "PERFORMANCE_MEASURE_PTO_DISMANTLED"
+                               : "PERFORMANCE_MEASURE_PTO_DISRUPTED"];
+      if (cpot) {
+        ++(*reported)[dismantled ? "PERFORMANCE_MEASURE_CPOT_DISMANTLED"
+                                 : "PERFORMANCE_MEASURE_CPOT_DISRUPTED"];
+      }
     }
   }
+  any = AddBudget(agency, year, r, &a) || any;
   // The latest target per measure.
   std::map<std::string, std::tuple<int64_t, std::string, int64_t>> latest;
   for (const auto& t : r.targets) {

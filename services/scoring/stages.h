@@ -19,9 +19,10 @@
 // (services/scoring/public_stage.h). The count is kept per contribution
 // record, in log order, so a replay of the same contributions replaces the
 // base at the same records.
-// Reference-driven indicators (org outcomes, targets, community change) are
-// computed for the units whose contributions partition it owns. An org's
-// designations count only when made by its owner (MayDesignate).
+// Reference-driven indicators (org outcomes, targets, budget lines,
+// community change) are computed for the units whose contributions
+// partition it owns. An org's designations count only when made by its
+// owner (MayDesignate).
 #ifndef FRUITION_SERVICES_SCORING_STAGES_H_
 #define FRUITION_SERVICES_SCORING_STAGES_H_
 
@@ -180,6 +181,12 @@ class Stage2 : public stream::Handler {
                               const std::set<int32_t>& owned,
                               std::set<std::string>* dirty,
                               ChangedBy* changed_by) const;
+  // Stores a budget line version (`bytes`, read as `report`) and appends
+  // to `units` every agency fiscal year (unit \0 period) a version of its
+  // line_id ever named, this one's included.
+  absl::Status StoreBudgetLine(store::KvTx& tx, const std::string& bytes,
+                               const v1::AgencyReport& report,
+                               std::vector<std::string>* units) const;
   // Whether `report` (an org_designated) counts: by the org's owner, the
   // reporter of its first designation in log order (SPEC §1). One org's
   // designations share a key, hence a partition of the reference topic, so

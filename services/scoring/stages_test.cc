@@ -37,6 +37,7 @@
 #include "services/domain/tier_histories.h"
 #include "services/scoring/case_stage.h"
 #include "services/scoring/facts.h"
+#include "services/scoring/public_stage.h"
 #include "tests/harness/fixtures.h"
 
 namespace fruition::scoring {
@@ -1955,6 +1956,308 @@ TEST(LastReceivedAtTest, EqualsTheMaximumThroughRandomChangesAndReplays) {
     }
   }
   EXPECT_GT(checked, 150);
+}
+
+}  // namespace
+}  // namespace fruition::scoring
+
+// ------------------------------------------------ budget lines (SPEC §11)
+
+namespace fruition::scoring {
+namespace {
+
+// A version of budget line `line_id` (body budget_line), on the reference
+// topic under its agency, as intake keys it.
+Input BudgetIn(const std::string& report_id, const std::string& line_id,
+               const std::string& agency, uint32_t year, int64_t amount_usd,
+               int64_t at, const std::string& reporter = "OIG") {
+  v1::AgencyReport r = Envelope(reporter, report_id, "", at);
+  auto* b = r.mutable_budget_line();
+  b->set_line_id(line_id);
+  b->set_agency(agency);
+  b->set_fiscal_year(year);
+  b->set_amount_usd(amount_usd);
+  b->set_purpose("Domestic enforcement");
+  auto* c = b->add_criteria();
+  c->set_indicator("lnf_share");
+  c->set_op(v1::CRITERION_OP_AT_MOST);
+  c->set_value(0.3);
+  return RefIn(r, agency);
+}
+
+// The budget cells of a card: (value, n) of budget_usd, or nullopt.
+std::optional<std::pair<double, int64_t>> Budget(
+    const std::optional<v1::Scorecard>& card) {
+  const auto got = Indicators(card);
+  auto it = got.find("budget_usd");
+  if (it == got.end()) return std::nullopt;
+  return std::make_pair(it->second.value(), it->second.n());
+}
+
+// OIG's lines, amended: L-1 (DEA FY2016 $100M, then $70M), L-2 (DEA FY2016
+// $50M, then moved to FBI), L-3 (DEA FY2016 $5M, then moved to FY2017),
+// and an older version of L-1 ($999M, dated before both) that arrives
+// last. Ends: DEA FY2016 L-1 $70M alone; FBI FY2016 L-2 $50M; DEA FY2017
+// L-3 $5M.
+std::vector<Input> AmendedLines() {
+  return {
+      BudgetIn("B-1", "L-1", "DEA", 2016, 100'000'000, Utc(2015, 10, 1)),
+      BudgetIn("B-2", "L-2", "DEA", 2016, 50'000'000, Utc(2015, 10, 1)),
+      BudgetIn("B-3", "L-3", "DEA", 2016, 5'000'000, Utc(2015, 10, 1)),
+      BudgetIn("B-4", "L-1", "DEA", 2016, 70'000'000, Utc(2016, 1, 1)),
+      BudgetIn("B-5", "L-2", "FBI", 2016, 50'000'000, Utc(2016, 2, 1)),
+      BudgetIn("B-6", "L-3", "DEA", 2017, 5'000'000, Utc(2016, 3, 1)),
+      BudgetIn("B-0", "L-1", "DEA", 2016, 999'000'000, Utc(2015, 9, 1)),
+  };
+}
+
+void ExpectAmendedLines(Stage2Runner* s2) {
+  using Cell = std::pair<double, int64_t>;
+  EXPECT_EQ(Budget(s2->Card("agency:DEA", "FY2016")), Cell(70'000'000, 1));
+  EXPECT_EQ(Budget(s2->Card("agency:FBI", "FY2016")), Cell(50'000'000, 1));
+  EXPECT_EQ(Budget(s2->Card("agency:DEA", "FY2017")), Cell(5'000'000, 1));
+  // Budgets are per fiscal year only.
+  EXPECT_FALSE(Budget(s2->Card("agency:DEA", "FY2016Q2")));
+}
+
+TEST(BudgetTest, BudgetUsdSumsTheLatestVersionOfEachLine) {
+  Stage1Runner s1("budget1");
+  Stage2Runner s2("budget2");
+  s2.Feed(s1.Run(ThreeDeaArrests()));
+  const std::vector<Input> lines = AmendedLines();
+  s2.FeedInputs({lines[0], lines[1], lines[2]});
+  EXPECT_EQ(Budget(s2.Card("agency:DEA", "FY2016")),
+            std::make_pair(155'000'000.0, int64_t{3}));
+  // L-1 amended, L-2 moved to FBI, L-3 to FY2017: each leaves DEA FY2016.
+  s2.FeedInputs({lines[3]});
+  EXPECT_EQ(Budget(s2.Card("agency:DEA", "FY2016")),
+            std::make_pair(125'000'000.0, int64_t{3}));
+  s2.FeedInputs({lines[4], lines[5]});
+  ExpectAmendedLines(&s2);
+  // An older version arriving late changes nothing.
+  EXPECT_TRUE(s2.FeedInputs({lines[6]}).empty());
+  ExpectAmendedLines(&s2);
+  // L-1 moved away too: DEA FY2016 had lines, has none now: $0 over 0
+  // lines (the card still says there is no budget, not nothing).
+  s2.FeedInputs(
+      {BudgetIn("B-7", "L-1", "ATF", 2016, 70'000'000, Utc(2016, 4, 1))});
+  EXPECT_EQ(Budget(s2.Card("agency:DEA", "FY2016")),
+            std::make_pair(0.0, int64_t{0}));
+  EXPECT_EQ(Budget(s2.Card("agency:ATF", "FY2016")),
+            std::make_pair(70'000'000.0, int64_t{1}));
+  // An agency year no line ever named has no budget cells.
+  s2.FeedInputs({TargetIn("T-1", v1::PERFORMANCE_MEASURE_ARRESTS, 2)});
+  EXPECT_FALSE(Budget(s2.Card("agency:DEA", "FY2015")));
+}
+
+TEST(BudgetTest, LinesInAnyOrderBatchingOrReplayGiveTheSameCards) {
+  std::vector<Input> all = AmendedLines();
+  all.push_back(
+      BudgetIn("B-8", "L-4", "DEA", 2016, 1'000'000, Utc(2015, 12, 1), "HAC"));
+  // The same instant as B-8, by another overseer: "OIG" > "HAC" counts.
+  all.push_back(
+      BudgetIn("B-9", "L-4", "DEA", 2016, 3'000'000, Utc(2015, 12, 1), "OIG"));
+  std::map<std::string, std::string> first;
+  for (int variant = 0; variant < 5; ++variant) {
+    std::vector<Input> order = all;
+    if (variant == 1) std::reverse(order.begin(), order.end());
+    if (variant >= 2) {
+      std::mt19937 rng(static_cast<unsigned>(variant + 20));
+      std::shuffle(order.begin(), order.end(), rng);
+    }
+    Stage1Runner s1(StrCat("budgetorder1_", variant));
+    Stage2Runner s2(StrCat("budgetorder2_", variant));
+    s2.Feed(s1.Run(ThreeDeaArrests()));
+    for (const auto& batch : Split(order, variant == 0 ? order.size() : 2)) {
+      s2.FeedInputs(batch);
+    }
+    EXPECT_EQ(Budget(s2.Card("agency:DEA", "FY2016")),
+              std::make_pair(73'000'000.0, int64_t{2}))
+        << "variant " << variant;
+    // A replay of every record (new offsets, as after a lost commit):
+    // nothing counted twice, nothing produced.
+    EXPECT_TRUE(s2.FeedInputs(order).empty()) << "variant " << variant;
+    if (variant == 0) {
+      first = s2.Cards();
+    } else {
+      EXPECT_EQ(s2.Cards(), first) << "variant " << variant;
+    }
+  }
+}
+
+TEST(BudgetTest, BudgetLinesOfUnitsNotOwnedAreBuiltOnAssignment) {
+  std::set<int32_t> others = AllPartitions();
+  others.erase(kDeaPartition);
+  others.erase(kafka::PartitionOf("agency:FBI", kPartitions));
+  Stage2Runner s2("budgetassign", others);
+  EXPECT_TRUE(s2.FeedInputs(AmendedLines()).empty());
+  EXPECT_FALSE(s2.Card("agency:DEA", "FY2016"));
+  s2.Assign({kDeaPartition, kafka::PartitionOf("agency:FBI", kPartitions)});
+  ExpectAmendedLines(&s2);
+}
+
+// Restated ratios (SPEC §11) count what target_ratio counts, pending
+// outcomes left out: OutcomesAndTargets has ORG-1 (CPOT) DISMANTLED
+// pending; O-5 adds a pending DISRUPTED one. FY2016 reported: PTO
+// dismantled 2 (restated 1), PTO disrupted 2 (restated 1), CPOT dismantled
+// 1 (restated 0); arrests 3 either way.
+TEST(BudgetTest, RestatedRatiosLeavePendingOutcomesOut) {
+  Stage1Runner s1("restated1");
+  Stage2Runner s2("restated2");
+  s2.Feed(s1.Run(ThreeDeaArrests()));
+  std::vector<Input> all = OutcomesAndTargets();
+  for (const auto& in : Designations()) all.push_back(in);
+  all.push_back(
+      OutcomeIn("O-5", "ORG-5", v1::ORG_OUTCOME_DISRUPTED, true, 2016));
+  s2.FeedInputs(all);
+  const auto got = Indicators(s2.Card("agency:DEA", "FY2016"));
+  const std::string r = "target_ratio:PERFORMANCE_MEASURE_";
+  const std::string rr = "target_ratio_restated:PERFORMANCE_MEASURE_";
+  ExpectValue(got, r + "PTO_DISMANTLED", 2, 2);
+  ExpectValue(got, rr + "PTO_DISMANTLED", 1, 1);
+  ExpectValue(got, r + "PTO_DISRUPTED", 1, 2);
+  ExpectValue(got, rr + "PTO_DISRUPTED", 0.5, 1);
+  ExpectValue(got, r + "CPOT_DISMANTLED", 1, 1);
+  ExpectValue(got, rr + "CPOT_DISMANTLED", 0, 0);
+  ExpectValue(got, rr + "CPOT_DISRUPTED", 0, 0);
+  ExpectValue(got, r + "ARRESTS", 1.5, 3);
+  ExpectValue(got, rr + "ARRESTS", 1.5, 3);
+  // Every measure with a target, and no other.
+  int restated = 0;
+  for (const auto& [name, cell] : got) {
+    if (name.rfind("target_ratio_restated:", 0) == 0) ++restated;
+  }
+  EXPECT_EQ(restated, 5);
+}
+
+TEST(BudgetTest, WithoutPendingOutcomesRestatedRatiosEqualTheReportedOnes) {
+  Stage1Runner s1("unpending1");
+  Stage2Runner s2("unpending2");
+  s2.Feed(s1.Run(ThreeDeaArrests()));
+  std::vector<Input> all;
+  for (const auto& in : OutcomesAndTargets()) {
+    v1::AgencyReport r;
+    ASSERT_TRUE(r.ParseFromString(in.value));
+    if (r.has_org_outcome()) r.mutable_org_outcome()->set_pending(false);
+    all.push_back(RefIn(r, in.key));
+  }
+  for (const auto& in : Designations()) all.push_back(in);
+  s2.FeedInputs(all);
+  const auto got = Indicators(s2.Card("agency:DEA", "FY2016"));
+  int compared = 0;
+  for (const auto& [name, cell] : got) {
+    if (name.rfind("target_ratio:", 0) != 0) continue;
+    const std::string restated =
+        "target_ratio_restated:" + name.substr(sizeof("target_ratio:") - 1);
+    ExpectValue(got, restated, cell.value(), cell.n());
+    ++compared;
+  }
+  EXPECT_EQ(compared, 5);
+}
+
+// The population of PopulationScorecardsMatchHandComputedIndicators: DEA
+// FY2016 sentences p1 (high desert), p2, p3 (not).
+TEST(BudgetTest, CostPerHighDesertSentenceIsBudgetOverTheHighDesertCount) {
+  Stage1Runner s1("cost1");
+  Stage2Runner s2("cost2");
+  s2.Feed(s1.Run(Population()));
+  // No line: no cost cell.
+  EXPECT_EQ(Indicators(s2.Card("agency:DEA", "FY2016"))
+                .count("cost_per_high_desert_sentence"),
+            0u);
+  s2.FeedInputs(
+      {BudgetIn("B-1", "L-1", "DEA", 2016, 3'000'000, Utc(2015, 10, 1)),
+       BudgetIn("B-2", "L-2", "DEA", 2016, 600'000, Utc(2015, 10, 1))});
+  ExpectValue(Indicators(s2.Card("agency:DEA", "FY2016")),
+              "cost_per_high_desert_sentence", 3'600'000, 1);
+  // p1's amended judgment (a courier now): no one highly culpable, no
+  // value (undefined, n 0), never a division by zero.
+  auto courier = P1Record();
+  courier.set_function(v1::OFFENSE_FUNCTION_COURIER);
+  courier.set_aggravating_role(v1::AGGRAVATING_ROLE_NONE);
+  s2.Feed(s1.Run({SentencingIn("S-1b", "C1", Utc(2016, 6, 1), courier)}));
+  const auto got = Indicators(s2.Card("agency:DEA", "FY2016"));
+  ASSERT_EQ(got.count("cost_per_high_desert_sentence"), 1u);
+  EXPECT_FALSE(got.at("cost_per_high_desert_sentence").defined());
+  EXPECT_EQ(got.at("cost_per_high_desert_sentence").n(), 0);
+  ExpectValue(got, "budget_usd", 3'600'000, 2);
+}
+
+// A member of agency:DEA FY2016: one person sentenced, highly culpable or
+// not.
+Input DeaMember(const std::string& member, bool high) {
+  internal::Contribution c;
+  c.set_unit("agency:DEA");
+  c.set_period("FY2016");
+  c.set_member(member);
+  c.set_version(1);
+  c.mutable_components()->set_sentenced(1);
+  c.mutable_components()->set_high_desert(high ? 1 : 0);
+  c.mutable_components()->set_desert_sum(high ? 60 : 10);
+  return Input{kContributions, "agency:DEA", c.SerializeAsString()};
+}
+
+// The public view of agency:DEA FY2016 that the public-view stage makes of
+// the last base stage 2 produced for it.
+v1::Scorecard DeaPublicView(const Stage2Runner& s2, const std::string& name) {
+  auto store = store::KvStore::Open(FreshDir(name), PublicTables());
+  EXPECT_TRUE(store.ok()) << store.status();
+  if (!store.ok()) return {};
+  PublicStage stage("fruition.scoring.public-base",
+                    "fruition.scores.public.v1");
+  std::vector<kafka::Record> records;
+  for (const auto& o : s2.bases()) {
+    kafka::Record r;
+    r.topic = "fruition.scoring.public-base";
+    r.offset = static_cast<int64_t>(records.size());
+    r.key = o.key;
+    r.value = o.value;
+    records.push_back(std::move(r));
+  }
+  store::KvTx tx(store->get());
+  EXPECT_TRUE(stage.Apply(tx, records, {0}).ok());
+  EXPECT_TRUE((*store)->Commit(tx).ok());
+  store::KvTx read(store->get());
+  const auto view = store::Ok(PublicStage::View(read, "agency:DEA", "FY2016"));
+  EXPECT_TRUE(view);
+  return view ? *view : v1::Scorecard();
+}
+
+// SPEC §5: cost_per_high_desert_sentence follows the high-desert count's
+// suppression (k of high_desert_share, withheld when k or n − k is 1–10);
+// budget_usd, about organizations, is never suppressed.
+TEST(BudgetTest, PublicCostFollowsTheHighDesertCount) {
+  for (const int high : {5, 15, 28}) {
+    SCOPED_TRACE(StrCat(high, " of 33 highly culpable"));
+    Stage2Runner s2(StrCat("costpublic", high));
+    std::vector<Input> members;
+    members.reserve(33);
+    for (int i = 0; i < 33; ++i) {
+      members.push_back(DeaMember(StrCat("m", i), i < high));
+    }
+    s2.FeedInputs(members);
+    s2.FeedInputs(
+        {BudgetIn("B-1", "L-1", "DEA", 2016, 3'000'000, Utc(2015, 10, 1))});
+    const v1::Scorecard view = DeaPublicView(s2, StrCat("costview", high));
+    std::map<std::string, v1::Indicator> cells;
+    for (const auto& i : view.indicators()) cells[i.name()] = i;
+    ASSERT_EQ(cells.count("cost_per_high_desert_sentence"), 1u);
+    ASSERT_EQ(cells.count("budget_usd"), 1u);
+    const v1::Indicator& cost = cells["cost_per_high_desert_sentence"];
+    const bool shown = high == 15;  // 5 and 33 − 28 = 5 are small cells
+    EXPECT_EQ(cells["high_desert_share"].suppressed(), !shown);
+    EXPECT_EQ(cost.suppressed(), !shown);
+    if (shown) {
+      EXPECT_DOUBLE_EQ(cost.value(), 3'000'000.0 / 15);
+      EXPECT_EQ(cost.n(), 15);
+    } else {
+      // D1: nothing but the flag.
+      EXPECT_EQ(cost.value(), 0);
+      EXPECT_EQ(cost.n(), 0);
+    }
+    EXPECT_FALSE(cells["budget_usd"].suppressed());
+    EXPECT_EQ(cells["budget_usd"].value(), 3'000'000);
+  }
 }
 
 }  // namespace

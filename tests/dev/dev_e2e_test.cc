@@ -133,6 +133,8 @@ struct AgencyYear {
   int64_t pending_dismantled = 0;
   std::map<std::string, int64_t> target;    // measure name -> latest target
   std::map<std::string, int64_t> reported;  // measure name -> reported
+  // The same without pending outcomes (SPEC §11 target_ratio_restated).
+  std::map<std::string, int64_t> restated;
 };
 
 struct Expected {
@@ -594,11 +596,16 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
           StrCat("PENDING_COUNTED_AS_DISMANTLED/report/", o.reporter, "/",
                  o.report_id));
     }
-    ++a.reported[dismantled ? "PERFORMANCE_MEASURE_PTO_DISMANTLED"
-                            : "PERFORMANCE_MEASURE_PTO_DISRUPTED"];
+    std::vector<std::string> measures = {
+        dismantled ? "PERFORMANCE_MEASURE_PTO_DISMANTLED"
+                   : "PERFORMANCE_MEASURE_PTO_DISRUPTED"};
     if (tier_of(o.org_id) == v1::TIER_CPOT) {
-      ++a.reported[dismantled ? "PERFORMANCE_MEASURE_CPOT_DISMANTLED"
-                              : "PERFORMANCE_MEASURE_CPOT_DISRUPTED"];
+      measures.push_back(dismantled ? "PERFORMANCE_MEASURE_CPOT_DISMANTLED"
+                                    : "PERFORMANCE_MEASURE_CPOT_DISRUPTED");
+    }
+    for (const std::string& m : measures) {
+      ++a.reported[m];
+      if (!o.pending) ++a.restated[m];
     }
   }
   for (const auto& [key, value] : targets) {
@@ -610,6 +617,8 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
     auto p = x.parts.find(up);
     a.reported["PERFORMANCE_MEASURE_ARRESTS"] =
         p == x.parts.end() ? 0 : p->second.arrests;
+    a.restated["PERFORMANCE_MEASURE_ARRESTS"] =
+        a.reported["PERFORMANCE_MEASURE_ARRESTS"];
     for (const auto& [measure, target] : a.target) {
       sim::TargetRatio row;
       row.agency = up.first.substr(7);
@@ -882,11 +891,15 @@ std::map<std::string, Cell> Indicators(const Parts& p, const AgencyYear* a) {
     count("org_outcomes_reported", a->outcomes);
     count("pending_counted_as_dismantled", a->pending_dismantled);
     for (const auto& [measure, target] : a->target) {
-      auto it = a->reported.find(measure);
-      const int64_t reported = it == a->reported.end() ? 0 : it->second;
-      out["target_ratio:" + measure] = {
-          true, static_cast<double>(reported) / static_cast<double>(target), -1,
-          Cell::kAmount};
+      for (const auto& [prefix, counted] :
+           {std::make_pair("target_ratio:", &a->reported),
+            std::make_pair("target_ratio_restated:", &a->restated)}) {
+        auto it = counted->find(measure);
+        const int64_t n = it == counted->end() ? 0 : it->second;
+        out[prefix + measure] = {
+            true, static_cast<double>(n) / static_cast<double>(target), -1,
+            Cell::kAmount};
+      }
     }
   }
   return out;

@@ -71,6 +71,12 @@ const std::map<std::string, Rule>& Rules() {
         {"pending_counted_as_dismantled", {Rule::kNone, "", ""}},
         {"target_ratio:PERFORMANCE_MEASURE_ARRESTS",
          {Rule::kMeasure, "arrests", ""}},
+        {"target_ratio_restated:PERFORMANCE_MEASURE_ARRESTS",
+         {Rule::kMeasure, "arrests", ""}},
+        // SPEC §11: dollars are about organizations; the cost per
+        // high-desert sentence is a measure over that count.
+        {"budget_usd", {Rule::kNone, "", ""}},
+        {"cost_per_high_desert_sentence", {Rule::kMeasure, "high_desert", ""}},
         // The prosecution stage and the sentencing tables.
         {"charged", {Rule::kCount, "charged", ""}},
         {"mandatory_minimum_charged_share",
@@ -133,6 +139,7 @@ const std::map<std::string, Rule>& Rules() {
 Rule RuleOf(const std::string& name) {
   if (auto it = Rules().find(name); it != Rules().end()) return it->second;
   if (StartsWith(name, "target_ratio:") ||
+      StartsWith(name, "target_ratio_restated:") ||
       StartsWith(name, "community_change:")) {
     return {Rule::kNone, "", ""};
   }

@@ -143,6 +143,23 @@ TEST(AttackerTest, FindsSubstantiatedArrestsAndTheArrestsTargetRatio) {
   EXPECT_TRUE(AnyContains(f, "arrests = 9")) << Lines(f);
 }
 
+// SPEC §11: the cost per high-desert sentence shows the high-desert count
+// as its n; restated target ratios and budgets are about organizations.
+TEST(AttackerTest, FindsTheHighDesertCountInTheCostPerSentence) {
+  Attacker a;
+  PublicVersion v = Card("agency:DEA", "FY2016", 1, 40, 20);
+  v.cells["high_desert_share"] = Suppressed();  // 4 of 40
+  v.cells["budget_usd"] = Measure(2'000'000, 1);
+  v.cells["cost_per_high_desert_sentence"] = Measure(500'000, 4);
+  v.cells["target_ratio_restated:PERFORMANCE_MEASURE_PTO_DISRUPTED"] =
+      Measure(0.5, 2);
+  a.AddVersion(v);
+  const auto f = a.Findings();
+  EXPECT_TRUE(AnyContains(f, "high_desert = 4")) << Lines(f);
+  EXPECT_FALSE(AnyContains(f, "budget_usd")) << Lines(f);
+  EXPECT_FALSE(AnyContains(f, "target_ratio_restated")) << Lines(f);
+}
+
 TEST(AttackerTest, DerivesAShareFromTheFruitionGap) {
   Attacker a;
   PublicVersion v = Card("district:EDPA", "FY2016", 1, 40, 20);

@@ -1781,10 +1781,18 @@ function describeFacts(ev) {
   const raw = ev.facts && typeof ev.facts === 'object' ? ev.facts : {};
   const cells = new Map(); // base name → {value, n, suppressed}
   const failed = [];
+  const bounds = []; // a budget line's failed criteria: {name, op, bound}
+  const undefinedCells = new Set();
   for (const [key, v] of Object.entries(raw)) {
     const num = typeof v === 'number' ? v : Number(v);
     if (key.startsWith('failed.')) {
       if (num) failed.push(key.slice(7));
+      continue;
+    }
+    const crit = /^(at_most|at_least|undefined)\.(.*)$/.exec(key);
+    if (crit) {
+      if (crit[1] === 'undefined') undefinedCells.add(crit[2]);
+      else bounds.push({ name: crit[2], op: crit[1] === 'at_most' ? 'at most' : 'at least', bound: num });
       continue;
     }
     const m = /^(.*)\.(n|suppressed)$/.exec(key);
@@ -1859,10 +1867,23 @@ function describeFacts(ev) {
         case 'pending': line = `Still pending: ${v ? 'yes' : 'no'}`; break;
         case 'fiscal_year': line = `Counted in fiscal year ${v}`; break;
         case 'bodies': line = `Different versions received: ${fmt.count(v)}`; break;
+        case 'amount_usd': line = `Budget line: ${fmt.usd(v)}`; break;
+        case 'criteria': line = `Outcome criteria the line is pegged to: ${fmt.count(v)}`; break;
+        case 'criteria_failed': line = `Of those, not met on the public scorecard: ${fmt.count(v)}`; break;
         default: line = `${humanize(base)}: ${fmt.number(v)}`;
       }
     }
     if (line) lines.push(line);
+  }
+  // BUDGET_CRITERIA_UNMET: each failed criterion, the value found beside
+  // the bound.
+  for (const { name, op, bound } of bounds.sort((a, b) => a.name.localeCompare(b.name))) {
+    const c = cells.get(name) ?? {};
+    const ind = INDICATOR_BY_SNAKE.get(name);
+    const f = ind && fmt[ind.format] && ind.format !== 'ratio' ? fmt[ind.format] : fmt.number;
+    const found = c.suppressed ? SUPPRESSED_TEXT
+      : undefinedCells.has(name) || typeof c.value !== 'number' ? 'no value' : f(c.value);
+    lines.push(`Not met: ${ind?.label ?? humanize(name)} is ${found}, ${op} ${f(bound)} required`);
   }
   return lines;
 }
