@@ -56,7 +56,8 @@ class GatewayAuditIntegrationTest : public ::testing::Test {
     std::vector<kafka::TopicSpec> specs;
     for (std::string_view t :
          {topics::kOversightPublic, topics::kOversightRestricted,
-          topics::kScores, topics::kScoresPublic, topics::kAudit}) {
+          topics::kScores, topics::kScoresPublic, topics::kAudit,
+          topics::kReference}) {
       specs.push_back(kafka::TopicSpec{std::string(t), 3, 1, {}});
     }
     ASSERT_TRUE(

@@ -330,9 +330,10 @@ class GatewayIntegrationTest
  protected:
   static void SetUpTestSuite() {
     // The audit topic too: the overseer's reads are recorded on it.
-    SetUpBroker(testing::TopicSpecs(
-        {topics::kOversightPublic, topics::kOversightRestricted,
-         topics::kScores, topics::kScoresPublic, topics::kAudit}));
+    SetUpBroker(testing::TopicSpecs({topics::kOversightPublic,
+                                     topics::kOversightRestricted,
+                                     topics::kScores, topics::kScoresPublic,
+                                     topics::kAudit, topics::kReference}));
   }
 
   void SetUp() override {

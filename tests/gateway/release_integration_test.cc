@@ -124,9 +124,10 @@ class ReleaseIntegrationTest
     : public testing::BrokerSuite<ReleaseIntegrationTest> {
  protected:
   static void SetUpTestSuite() {
-    SetUpOwnBroker(testing::TopicSpecs(
-        {topics::kOversightPublic, topics::kOversightRestricted,
-         topics::kScores, topics::kScoresPublic, topics::kAudit}));
+    SetUpOwnBroker(testing::TopicSpecs({topics::kOversightPublic,
+                                        topics::kOversightRestricted,
+                                        topics::kScores, topics::kScoresPublic,
+                                        topics::kAudit, topics::kReference}));
   }
 
   void SetUp() override {

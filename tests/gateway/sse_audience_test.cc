@@ -266,9 +266,10 @@ v1::Scorecard Card(const std::string& unit, bool public_view) {
 class SseAudienceTest : public testing::BrokerSuite<SseAudienceTest> {
  protected:
   static void SetUpTestSuite() {
-    SetUpBroker(testing::TopicSpecs(
-        {topics::kOversightPublic, topics::kOversightRestricted,
-         topics::kScores, topics::kScoresPublic, topics::kAudit}));
+    SetUpBroker(testing::TopicSpecs({topics::kOversightPublic,
+                                     topics::kOversightRestricted,
+                                     topics::kScores, topics::kScoresPublic,
+                                     topics::kAudit, topics::kReference}));
   }
 
   void SetUp() override {

@@ -35,9 +35,10 @@ class GrpcTlsIntegrationTest
     : public testing::BrokerSuite<GrpcTlsIntegrationTest> {
  protected:
   static void SetUpTestSuite() {
-    SetUpBroker(testing::TopicSpecs(
-        {topics::kOversightPublic, topics::kOversightRestricted,
-         topics::kScores, topics::kScoresPublic, topics::kAudit}));
+    SetUpBroker(testing::TopicSpecs({topics::kOversightPublic,
+                                     topics::kOversightRestricted,
+                                     topics::kScores, topics::kScoresPublic,
+                                     topics::kAudit, topics::kReference}));
     pki_dir_ = new std::string(testing::NewTempDir("tls-pki"));
     auto ca = TestCa::Create(*pki_dir_);
     ASSERT_TRUE(ca.ok()) << ca.status();
