@@ -262,16 +262,13 @@ absl::Status Views::Annotate(std::vector<v1::OversightEvent>* events,
   for (v1::OversightEvent& e : *events) {
     e.clear_accountability();
     FRUITION_ASSIGN_OR_RETURN(
-        const auto rows,
-        tx.Scan(kAnswers, domain::AnswerPrefix(e.condition_key()), "", 1000));
+        auto rows,
+        store::ScanProto<v1::AgencyReport>(
+            tx, kAnswers, domain::AnswerPrefix(e.condition_key()), "", 1000));
     if (rows.empty()) continue;
-    std::vector<v1::AgencyReport> kept(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (!kept[i].ParseFromString(rows[i].second)) {
-        return store::DataLoss(*tx.store(), kAnswers, rows[i].first,
-                               "a fruition.v1.AgencyReport");
-      }
-    }
+    std::vector<v1::AgencyReport> kept;
+    kept.reserve(rows.size());
+    for (auto& [k, r] : rows) kept.push_back(std::move(r));
     auto a = domain::Accountability(e, kept, full != nullptr && full(e));
     if (a) *e.mutable_accountability() = *std::move(a);
   }

@@ -273,15 +273,12 @@ absl::StatusOr<std::optional<v1::ConditionAccountability>>
 ReconcilerHandler::AccountabilityOf(const store::KvTx& tx,
                                     const v1::OversightEvent& e, bool full) {
   FRUITION_ASSIGN_OR_RETURN(
-      const auto rows,
-      tx.Scan(kAnswers, domain::AnswerPrefix(e.condition_key()), "", 1000));
-  std::vector<v1::AgencyReport> kept(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (!kept[i].ParseFromString(rows[i].second)) {
-      return store::DataLoss(*tx.store(), kAnswers, rows[i].first,
-                             "a fruition.v1.AgencyReport");
-    }
-  }
+      auto rows,
+      store::ScanProto<v1::AgencyReport>(
+          tx, kAnswers, domain::AnswerPrefix(e.condition_key()), "", 1000));
+  std::vector<v1::AgencyReport> kept;
+  kept.reserve(rows.size());
+  for (auto& [k, r] : rows) kept.push_back(std::move(r));
   return domain::Accountability(e, kept, full);
 }
 
