@@ -57,6 +57,11 @@ void Withheld(v1::Scorecard* c, const std::string& name) {
   v1::Indicator& i = *c->add_indicators();
   i.set_name(name);
   i.set_suppressed(true);
+  // What only the restricted view may show; a withheld cell must never be
+  // read as this value.
+  i.set_value(0.99);
+  i.set_n(5);
+  i.set_defined(true);
 }
 
 void Undefined(v1::Scorecard* c, const std::string& name) {
