@@ -796,6 +796,7 @@ async function budgetsStep(page) {
   check(!problems.length, `the Budgets section disagrees with the API:\n${problems.slice(0, 20).join('\n')}`);
   check(!MOCK || (lines.some((l) => l.met) && lines.some((l) => !l.met)), 'the mock has no met and unmet line side by side');
   check(!MOCK || lines.some((l) => l.criteria.some((c) => c.found === undefined)), 'the mock has no criterion whose figure is withheld');
+  check(!MOCK || lines.some((l) => !l.met && l.criteria.some((c) => c.met)), 'the mock has no unmet line with a met criterion: a line judged by any criterion would pass');
   log(`# ${BUDGET_YEAR}: ${lines.map((l) => `${l.lineId} ${l.met ? 'met' : 'not met'}`).join(', ')}`);
   await scrollIntoView(page.locator('#budgets-section'));
   await shot(page, '08-budgets', page.locator('#budgets-section'));

@@ -871,7 +871,7 @@ function handleStream(req, res, q, principal) {
 // HSI's card withholds lnfShare (9 people): its line fails with no value found.
 const BUDGET_LINES = [
   { lineId: 'OIG-FY2016-DEA-1', agency: 'DEA', fiscalYear: 2016, amountUsd: 2400000000, purpose: 'Domestic cartel enforcement',
-    criteria: [{ indicator: 'lnf_share', op: 'CRITERION_OP_AT_MOST', value: 0.3 }] },
+    criteria: [{ indicator: 'lnf_share', op: 'CRITERION_OP_AT_MOST', value: 0.3 }, { indicator: 'sentenced', op: 'CRITERION_OP_AT_LEAST', value: 100 }] },
   { lineId: 'OIG-FY2016-FBI-1', agency: 'FBI', fiscalYear: 2016, amountUsd: 900000000, purpose: 'Organized crime drug enforcement',
     criteria: [{ indicator: 'mean_desert', op: 'CRITERION_OP_AT_LEAST', value: 10 }, { indicator: 'sentenced', op: 'CRITERION_OP_AT_LEAST', value: 11 }] },
   { lineId: 'HAC-FY2016-HSI-1', agency: 'HSI', fiscalYear: 2016, amountUsd: 150000000, purpose: 'Border interdiction',
