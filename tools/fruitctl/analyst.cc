@@ -1115,6 +1115,7 @@ std::vector<config::Spec> AnalystSpecs() {
   };
 }
 
+// Long: one usage text, command by command; splitting it scatters the help.
 const char* AnalystUsage() {
   return "  fruitctl scorecard --unit UNIT --period PERIOD [--columns C,...] "
          "[--json]\n"
