@@ -855,7 +855,10 @@ async function whatIfStep(page) {
     if (JSON.stringify(cutRows) === JSON.stringify(wantCut) || Date.now() > until) break;
   }
   check(JSON.stringify(cutRows) === JSON.stringify(wantCut), `the cut on the page ${JSON.stringify(cutRows)} is not the API's ${JSON.stringify(wantCut)}`);
-  check(cutRows.some((r) => r.startsWith('national:US')), `no national row: ${JSON.stringify(cutRows)}`);
+  // The national row is there when national:US publishes its LNF prison time
+  // (the equality above checks it against the API); the mock's does.
+  check(!MOCK || cutRows.some((r) => r.startsWith('national:US')), `no national row: ${JSON.stringify(cutRows)}`);
+  log(`# 50% fewer LNF admissions, ${BUDGET_YEAR}: ${cutRows.length} rows as the API gives them`);
 }
 
 async function main() {
