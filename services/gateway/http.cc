@@ -736,6 +736,26 @@ void ServeWhatIf(Routes& s, OversightServiceImpl* service, audit::Trail* trail,
   });
 }
 
+// GET /api/v1/budgets?period=FY2016[&agency=DEA] (SPEC §11): the year's
+// budget lines judged on the public view, the same for every caller
+// (OversightServiceImpl::ListBudgetLinesAs takes no caller); credentials
+// are checked as everywhere, nothing is audited. 400 naming the parameter.
+void ServeBudgets(Routes& s, OversightServiceImpl* service, audit::Trail* trail,
+                  const Authenticate& authenticate) {
+  s.Get("/api/v1/budgets", [service, trail, authenticate](
+                               const HttpRequest& req, HttpResponse& res) {
+    auto caller = authenticate(req, res);
+    if (!caller) return;
+    v1::ListBudgetLinesRequest r;
+    r.set_period(req.get_param_value("period"));
+    r.set_agency(req.get_param_value("agency"));
+    v1::ListBudgetLinesResponse answer;
+    grpc::Status st = service->ListBudgetLinesAs(r, &answer);
+    if (!st.ok()) return Fail(res, st, *caller, req, trail);
+    res.set_content(BudgetLinesJson(answer), "application/json");
+  });
+}
+
 // GET /api/v1/catalogue/{indicators,events}: the domain registries, public,
 // the same for every caller, and changed only by a release.
 void ServeCatalogues(Routes& s) {
@@ -785,6 +805,7 @@ absl::StatusOr<std::unique_ptr<HttpApi>> HttpApi::Start(
   ServeEvents(s, service, trail, authenticate);
   ServeEventStream(s, api->feed_.get(), trail, authenticate);
   ServeWhatIf(s, service, trail, authenticate);
+  ServeBudgets(s, service, trail, authenticate);
   ServeCatalogues(s);
   ServeDashboard(s);
 

@@ -10,6 +10,7 @@
 namespace fruition::gateway {
 
 using google::protobuf::Struct;
+using google::protobuf::Value;
 
 std::string ToJson(const google::protobuf::Message& m) {
   std::string out;
@@ -244,6 +245,58 @@ std::string WhatIfJson(const v1::WhatIfResponse& answer) {
     auto& u = *left.add_values()->mutable_struct_value()->mutable_fields();
     u["unit"].set_string_value(l.unit());
     u["reason"].set_string_value(l.reason());
+  }
+  return ToJson(body);
+}
+
+namespace {
+
+void NumberOrNull(bool has, double v, Value* out) {
+  if (has) {
+    out->set_number_value(v);
+  } else {
+    out->set_null_value(google::protobuf::NULL_VALUE);
+  }
+}
+
+Struct BudgetLineStruct(const v1::BudgetLineStatus& l) {
+  Struct out;
+  auto& f = *out.mutable_fields();
+  f["lineId"].set_string_value(l.line_id());
+  f["agency"].set_string_value(l.agency());
+  f["fiscalYear"].set_number_value(l.fiscal_year());
+  f["amountUsd"].set_number_value(static_cast<double>(l.amount_usd()));
+  f["purpose"].set_string_value(l.purpose());
+  f["judged"].set_bool_value(l.judged());
+  f["met"].set_bool_value(l.met());
+  NumberOrNull(l.has_agency_budget_usd(), l.agency_budget_usd(),
+               &f["agencyBudgetUsd"]);
+  NumberOrNull(l.has_agency_cost_per_high_desert_sentence(),
+               l.agency_cost_per_high_desert_sentence(),
+               &f["agencyCostPerHighDesertSentence"]);
+  auto& criteria = *f["criteria"].mutable_list_value();
+  for (const v1::BudgetCriterionStatus& c : l.criteria()) {
+    auto& g = *criteria.add_values()->mutable_struct_value()->mutable_fields();
+    g["indicator"].set_string_value(c.indicator());
+    g["op"].set_string_value(v1::CriterionOp_Name(c.op()));
+    g["value"].set_number_value(c.value());
+    if (c.has_found()) g["found"].set_number_value(c.found());
+    g["met"].set_bool_value(c.met());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string BudgetLinesJson(const v1::ListBudgetLinesResponse& answer) {
+  Struct body;
+  auto& f = *body.mutable_fields();
+  f["period"].set_string_value(answer.period());
+  f["view"].set_string_value(ViewName(answer.public_view()));
+  f["lagsCurrent"].set_bool_value(answer.lags_current());
+  auto& lines = *f["lines"].mutable_list_value();
+  for (const v1::BudgetLineStatus& l : answer.lines()) {
+    *lines.add_values()->mutable_struct_value() = BudgetLineStruct(l);
   }
   return ToJson(body);
 }

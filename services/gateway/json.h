@@ -52,6 +52,15 @@ std::string VersionsJson(const std::string& unit, const std::string& period,
 // `lagsCurrent` and `leftOut` ([{unit, reason}]).
 std::string WhatIfJson(const v1::WhatIfResponse& answer);
 
+// The SPEC §11 answer of GET /api/v1/budgets (docs/API.md, "Budget lines
+// and how they stand"): `period`, `view` ("public"), `lagsCurrent` and
+// `lines`, each `lineId`, `agency`, `fiscalYear` (2016), `amountUsd`,
+// `purpose`, `judged`, `met`, `agencyBudgetUsd` and
+// `agencyCostPerHighDesertSentence` (null when the card shows none) and
+// `criteria`, each `indicator`, `op` (`CRITERION_OP_AT_MOST`), `value`,
+// `met` and `found` (left out when the public card shows no value).
+std::string BudgetLinesJson(const v1::ListBudgetLinesResponse& answer);
+
 // "CASELOAD" for WHAT_IF_BASIS_CASELOAD ("" for UNSPECIFIED).
 std::string WhatIfBasisName(v1::WhatIfBasis basis);
 

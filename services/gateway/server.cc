@@ -13,6 +13,7 @@
 #include "services/domain/answers.h"
 #include "services/domain/indicators.h"
 #include "services/domain/periods.h"
+#include "services/gateway/budgets.h"
 #include "services/gateway/whatif.h"
 
 namespace fruition::gateway {
@@ -386,6 +387,31 @@ grpc::Status OversightServiceImpl::WhatIfAs(
       ComputeWhatIf(request, *agencies, *national ? &**national : nullptr);
   if (!answer.ok()) return ToGrpcStatus(answer.status());
   *response = *std::move(answer);
+  return grpc::Status::OK;
+}
+
+grpc::Status OversightServiceImpl::ListBudgetLines(
+    grpc::ServerContext* context, const v1::ListBudgetLinesRequest* request,
+    v1::ListBudgetLinesResponse* response) {
+  // Authenticated like every call; the answer does not depend on who asks.
+  return server::AsCaller(*principals_, *context, [&](const auth::Principal&) {
+    return ListBudgetLinesAs(*request, response);
+  });
+}
+
+grpc::Status OversightServiceImpl::ListBudgetLinesAs(
+    const v1::ListBudgetLinesRequest& request,
+    v1::ListBudgetLinesResponse* response) const {
+  if (absl::Status s = CheckBudgetQuery(request); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  auto lines = views_->BudgetLines();
+  if (!lines.ok()) return StoreError("ListBudgetLines", lines.status());
+  auto cards =
+      views_->Cards(CardView::kPublic, request.period(), "agency", "", 0);
+  if (!cards.ok()) return StoreError("ListBudgetLines", cards.status());
+  for (v1::Scorecard& card : *cards) ClearWithheld(&card);
+  *response = JudgeBudgetLines(request, *lines, *cards);
   return grpc::Status::OK;
 }
 

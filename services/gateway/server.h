@@ -52,6 +52,8 @@ inline constexpr char kCompareUnitsMethod[] =
     "/fruition.v1.OversightService/CompareUnits";
 inline constexpr char kListScorecardVersionsMethod[] =
     "/fruition.v1.OversightService/ListScorecardVersions";
+inline constexpr char kListBudgetLinesMethod[] =
+    "/fruition.v1.OversightService/ListBudgetLines";
 
 // At most this many periods in one series.
 inline constexpr int kMaxSeriesPoints = 40;
@@ -126,6 +128,9 @@ class OversightServiceImpl final : public v1::OversightService::Service {
   grpc::Status WhatIf(grpc::ServerContext* context,
                       const v1::WhatIfRequest* request,
                       v1::WhatIfResponse* response) override;
+  grpc::Status ListBudgetLines(grpc::ServerContext* context,
+                               const v1::ListBudgetLinesRequest* request,
+                               v1::ListBudgetLinesResponse* response) override;
 
   // With the caller known (also used by the HTTP API, which passes its
   // route as `action`, the name the audit record gives the read).
@@ -162,6 +167,12 @@ class OversightServiceImpl final : public v1::OversightService::Service {
   // a usable input; a store error as it is.
   grpc::Status WhatIfAs(const v1::WhatIfRequest& request,
                         v1::WhatIfResponse* response) const;
+  // SPEC §11 budget lines of a fiscal year (budgets.h), judged on the
+  // public view, whoever asks: like WhatIfAs it takes no caller (budget
+  // lines are public facts; nothing restricted is read, nothing audited).
+  // INVALID_ARGUMENT naming `period` or `agency`; a store error as it is.
+  grpc::Status ListBudgetLinesAs(const v1::ListBudgetLinesRequest& request,
+                                 v1::ListBudgetLinesResponse* response) const;
   // One page of ListScorecardsAs without its audit record, for a caller that
   // reads several pages and records them once (AuditScorecards).
   grpc::Status ScorecardPage(const auth::Principal& caller,

@@ -12,6 +12,7 @@
 #include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
 #include "services/domain/answers.h"
+#include "services/domain/budget.h"
 
 namespace fruition::gateway {
 namespace {
@@ -101,9 +102,10 @@ absl::StatusOr<uint64_t> Counter(const store::KvTx& tx,
 
 const std::vector<std::string>& Tables() {
   static const auto* t = new std::vector<std::string>{
-      "events",    "positions",      "event_ids",       "cards",
-      "by_period", "meta",           "public_cards",    "public_by_period",
-      "history",   "public_history", "version_digests", "answers"};
+      "events",      "positions",      "event_ids",       "cards",
+      "by_period",   "meta",           "public_cards",    "public_by_period",
+      "history",     "public_history", "version_digests", "answers",
+      "budget_lines"};
   return *t;
 }
 
@@ -195,7 +197,7 @@ absl::StatusOr<std::vector<stream::Output>> Views::Apply(
       continue;
     }
     if (!topics_.reference.empty() && r.topic == topics_.reference) {
-      FRUITION_RETURN_IF_ERROR(ApplyAnswer(tx, r));
+      FRUITION_RETURN_IF_ERROR(ApplyReference(tx, r));
       continue;
     }
     const int topic = r.topic == topics_.oversight_public       ? 0
@@ -240,10 +242,20 @@ absl::Status Views::ApplyCard(store::KvTx& tx, const kafka::Record& r) const {
   return absl::OkStatus();
 }
 
-absl::Status Views::ApplyAnswer(store::KvTx& tx, const kafka::Record& r) const {
+absl::Status Views::ApplyReference(store::KvTx& tx,
+                                   const kafka::Record& r) const {
   v1::AgencyReport report;
   if (!report.ParseFromString(r.value)) {
     return stream::Unreadable(r, "not a fruition.v1.AgencyReport");
+  }
+  if (report.has_budget_line()) {
+    // Every version, keyed as the reconciler keys them; the same version
+    // read again (a replay) overwrites itself.
+    tx.Put(kBudgetLines,
+           JoinKey({report.budget_line().line_id(), report.reporter(),
+                    report.report_id()}),
+           r.value);
+    return absl::OkStatus();
   }
   if (!domain::IsAnswer(report)) return absl::OkStatus();
   const std::string key = domain::AnswerKey(report);
@@ -254,6 +266,20 @@ absl::Status Views::ApplyAnswer(store::KvTx& tx, const kafka::Record& r) const {
   }
   tx.Put(kAnswers, key, r.value);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::AgencyReport>> Views::BudgetLines() const {
+  store::KvTx tx(store_);
+  FRUITION_ASSIGN_OR_RETURN(
+      auto rows, store::ScanProto<v1::AgencyReport>(tx, kBudgetLines, ""));
+  std::vector<v1::AgencyReport> versions;
+  versions.reserve(rows.size());
+  for (auto& [k, r] : rows) versions.push_back(std::move(r));
+  std::vector<v1::AgencyReport> out;
+  for (const auto& [line_id, current] : domain::CurrentBudgetLines(versions)) {
+    out.push_back(*current);
+  }
+  return out;
 }
 
 absl::Status Views::Annotate(std::vector<v1::OversightEvent>* events,

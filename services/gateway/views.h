@@ -35,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "fruition/v1/events.pb.h"
 #include "fruition/v1/gateway.pb.h"
+#include "fruition/v1/reports.pb.h"
 #include "fruition/v1/scores.pb.h"
 #include "services/common/kafka/consumer.h"
 #include "services/common/store/kv.h"
@@ -67,6 +68,11 @@ enum Table {
   // (an oversight_decision) \0 reporter -> v1.AgencyReport, the latest per
   // key (domain::ReplacesAnswer).
   kAnswers,
+  // Every version of every budget line (SPEC §11), from
+  // fruition.reference.v1: line_id \0 reporter \0 report_id ->
+  // v1.AgencyReport, as the reconciler keeps them; which one counts is
+  // domain::CurrentBudgetLines, read when asked.
+  kBudgetLines,
 };
 
 // Which scorecards: the restricted view (overseers) or the public one.
@@ -120,7 +126,7 @@ struct ViewTopics {
   std::string oversight_restricted;
   std::string scores;         // restricted view
   std::string scores_public;  // public view (SPEC §5 D1–D4 applied)
-  // Answers and decisions (SPEC §11); "" reads none.
+  // Answers, decisions and budget lines (SPEC §11); "" reads none.
   std::string reference;
 };
 
@@ -161,6 +167,12 @@ class Views : public stream::Handler {
   // otherwise; cleared where its condition has neither.
   absl::Status Annotate(std::vector<v1::OversightEvent>* events,
                         const AnswerAccess& full) const;
+
+  // The current version (domain::CurrentBudgetLines) of every budget line
+  // read so far, by line_id: AgencyReports with a budget_line body. A
+  // store error or a stored line that does not parse is returned
+  // (DATA_LOSS names the table and key).
+  absl::StatusOr<std::vector<v1::AgencyReport>> BudgetLines() const;
 
   // Waits until something was committed after `seen` (a value of
   // version()) or `timeout` passed.
@@ -211,9 +223,9 @@ class Views : public stream::Handler {
   // same card was kept before, a new version.
   absl::Status ApplyCard(store::KvTx& tx, const kafka::Record& r) const;
   // Applies one record of fruition.reference.v1: keeps an answer or a
-  // decision if it is the latest of its key; every other body is not the
-  // gateway's.
-  absl::Status ApplyAnswer(store::KvTx& tx, const kafka::Record& r) const;
+  // decision if it is the latest of its key, and every version of a budget
+  // line; every other body is not the gateway's.
+  absl::Status ApplyReference(store::KvTx& tx, const kafka::Record& r) const;
   // Applies one record of an oversight topic (0 public, 1 restricted).
   absl::Status ApplyEvent(store::KvTx& tx, const kafka::Record& r,
                           int topic) const;

@@ -1570,3 +1570,72 @@ TEST(ViewsTest, AnswersAreTheLatestWhateverTheOrderRead) {
 
 }  // namespace
 }  // namespace fruition::gateway
+
+namespace fruition::gateway {
+namespace {
+
+// A version of budget line `line_id` as fruition.reference.v1 carries it.
+std::string BudgetRecord(const std::string& reporter, const std::string& id,
+                         int64_t at, const std::string& line_id,
+                         const std::string& agency, int64_t amount) {
+  v1::AgencyReport r;
+  r.set_reporter(reporter);
+  r.set_report_id(id);
+  r.mutable_occurred_at()->set_seconds(at);
+  v1::BudgetLine& b = *r.mutable_budget_line();
+  b.set_line_id(line_id);
+  b.set_agency(agency);
+  b.set_fiscal_year(2016);
+  b.set_amount_usd(amount);
+  return r.SerializeAsString();
+}
+
+// "line_id=reporter/report_id" of each current line, by line_id.
+std::string Current(const Views& views) {
+  const auto lines = views.BudgetLines();
+  EXPECT_TRUE(lines.ok()) << lines.status();
+  std::string out;
+  if (!lines.ok()) return out;
+  for (const v1::AgencyReport& r : *lines) {
+    out += StrCat(out.empty() ? "" : " ", r.budget_line().line_id(), "=",
+                  r.reporter(), "/", r.report_id());
+  }
+  return out;
+}
+
+// Whatever order the versions of a line arrive in (every permutation of
+// them, one record at a time or in one batch, read twice), the current one
+// is the latest by occurred_at, a tie going to the greater (reporter,
+// report_id): OIG/L1-c at t=300 beats HAC/L1-z at t=300, the later amendment
+// that moved the line to FBI beats the earlier ones. Answers on the same
+// topic are not lines.
+TEST(ViewsTest, BudgetLineLatestVersionWinsInEveryArrivalOrder) {
+  std::vector<std::string> records = {
+      BudgetRecord("OIG", "L1-a", 100, "L1", "DEA", 1000),
+      BudgetRecord("OIG", "L1-b", 200, "L1", "DEA", 2000),
+      BudgetRecord("HAC", "L1-z", 300, "L1", "DEA", 3000),
+      BudgetRecord("OIG", "L1-c", 300, "L1", "FBI", 4000),
+      BudgetRecord("OIG", "L2-a", 50, "L2", "DEA", 5000),
+  };
+  const std::string answer =
+      AnswerRecord("DEA", "ans", 400, "BUDGET_CRITERIA_UNMET/L1", false);
+  std::vector<int> order(records.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  int runs = 0;
+  do {
+    Logs logs;
+    logs.Append(kReference, 0, answer);
+    for (int i : order) logs.Append(kReference, 0, records[i]);
+    Replica r(StrCat("budget-lines-", runs));
+    const auto all = logs.Interleave(0);
+    r.Feed(all, 1 + runs % 3);
+    r.Feed(all, 7);  // read again: nothing changes
+    EXPECT_EQ(Current(*r.views), "L1=OIG/L1-c L2=OIG/L2-a")
+        << "arrival order #" << runs;
+    ++runs;
+  } while (std::next_permutation(order.begin(), order.end()));
+  EXPECT_EQ(runs, 120);
+}
+
+}  // namespace
+}  // namespace fruition::gateway

@@ -44,6 +44,7 @@ using std::chrono::seconds;
 
 const std::string kScores(topics::kScores);
 const std::string kScoresPublic(topics::kScoresPublic);
+const std::string kReference(topics::kReference);
 const std::string kOigToken = "oig-secret-token";
 const std::string kDeaToken = "dea-secret-token";
 const std::string kUsscToken = "ussc-secret-token";
@@ -165,7 +166,7 @@ class WhatIfApiTest : public ::testing::Test {
     views_ = std::make_unique<Views>(
         store_.get(), ViewTopics{std::string(topics::kOversightPublic),
                                  std::string(topics::kOversightRestricted),
-                                 kScores, kScoresPublic});
+                                 kScores, kScoresPublic, kReference});
     const auto entry = [](const char* code, const char* kind,
                           const std::string& token) {
       return StrCat("  - code: ", code, "\n    kind: ", kind,
@@ -211,6 +212,23 @@ class WhatIfApiTest : public ::testing::Test {
       r.offset = next_[r.topic]++;
       r.timestamp_ms = 1700000000000 + r.offset;
       r.value = c.SerializeAsString();
+      batch.push_back(std::move(r));
+    }
+    stream::Applied applied;
+    const absl::Status s =
+        stream::ApplyAndCommit(*views_, *store_, batch, {}, {}, &applied);
+    ASSERT_TRUE(s.ok()) << s;
+  }
+
+  // Appends reports to fruition.reference.v1 as intake would.
+  void FeedReports(const std::vector<v1::AgencyReport>& reports) {
+    std::vector<kafka::Record> batch;
+    for (const auto& report : reports) {
+      kafka::Record r;
+      r.topic = kReference;
+      r.offset = next_[r.topic]++;
+      r.timestamp_ms = 1700000000000 + r.offset;
+      r.value = report.SerializeAsString();
       batch.push_back(std::move(r));
     }
     stream::Applied applied;
@@ -447,6 +465,133 @@ TEST_F(WhatIfApiTest, BadTokenIs401AndAuditedBigBodyIs413) {
   auto res = Send("POST", kPath, std::string(70000, ' '), "");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 413);
+}
+
+// ---- GET /api/v1/budgets and OversightService.ListBudgetLines
+
+v1::AgencyReport BudgetLine(const std::string& id, int64_t at,
+                            const std::string& line_id,
+                            const std::string& agency, int64_t amount,
+                            const std::string& indicator, v1::CriterionOp op,
+                            double bound) {
+  v1::AgencyReport r;
+  r.set_reporter("OIG");
+  r.set_report_id(id);
+  r.mutable_occurred_at()->set_seconds(at);
+  v1::BudgetLine& b = *r.mutable_budget_line();
+  b.set_line_id(line_id);
+  b.set_agency(agency);
+  b.set_fiscal_year(2016);
+  b.set_amount_usd(amount);
+  b.set_purpose("Purpose of " + line_id);
+  v1::BudgetCriterion& c = *b.add_criteria();
+  c.set_indicator(indicator);
+  c.set_op(op);
+  c.set_value(bound);
+  return r;
+}
+
+// "lineId:met[criterion found/met]" of each line of an answer.
+std::string Verdicts(const Struct& answer) {
+  std::string out;
+  for (const Value& v : answer.fields().at("lines").list_value().values()) {
+    const auto& f = v.struct_value().fields();
+    out += StrCat(out.empty() ? "" : " ", f.at("lineId").string_value(), ":",
+                  f.at("met").bool_value() ? "met" : "unmet");
+    for (const Value& c : f.at("criteria").list_value().values()) {
+      const auto& g = c.struct_value().fields();
+      const auto found = g.find("found");
+      out += StrCat("[", g.at("indicator").string_value(), " ",
+                    found == g.end() ? std::string("none")
+                                     : StrCat(found->second.number_value()),
+                    " ", g.at("met").bool_value() ? "met" : "unmet", "]");
+    }
+  }
+  return out;
+}
+
+// The year's current lines, each criterion judged on the public view (DEA's
+// public 300 sentenced, not its restricted 999; ATF's withheld caseload
+// fails), an amendment replacing the line it amends, for every caller; the
+// gRPC method answers the same; nothing is audited.
+TEST_F(WhatIfApiTest, BudgetsAreTheYearsLinesJudgedOnThePublicView) {
+  const auto at_least = v1::CRITERION_OP_AT_LEAST;
+  const auto at_most = v1::CRITERION_OP_AT_MOST;
+  FeedReports({
+      BudgetLine("b", 200, "DEA-1", "DEA", 2000, "sentenced", at_least, 500),
+      BudgetLine("a", 100, "DEA-1", "DEA", 1000, "sentenced", at_most, 500),
+      BudgetLine("c", 100, "ATF-1", "ATF", 3000, "sentenced", at_most, 1e9),
+      BudgetLine("d", 100, "FBI-1", "FBI", 4000, "sentenced", at_most, 100),
+  });
+  auto res = Send("GET", "/api/v1/budgets?period=FY2016", "", "");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const std::string pub = res->body;
+  const Struct answer = Parse(pub);
+  EXPECT_EQ(Verdicts(answer),
+            "ATF-1:unmet[sentenced none unmet] "
+            "DEA-1:unmet[sentenced 300 unmet] "
+            "FBI-1:met[sentenced 100 met]")
+      << pub;
+  const auto& dea = answer.fields()
+                        .at("lines")
+                        .list_value()
+                        .values(1)
+                        .struct_value()
+                        .fields();
+  EXPECT_EQ(dea.at("amountUsd").number_value(), 2000);
+  EXPECT_EQ(dea.at("fiscalYear").number_value(), 2016);
+  EXPECT_EQ(dea.at("agency").string_value(), "DEA");
+  EXPECT_EQ(dea.at("purpose").string_value(), "Purpose of DEA-1");
+  EXPECT_EQ(dea.at("agencyBudgetUsd").number_value(), 2500000000);
+  EXPECT_EQ(pub.find("999"), std::string::npos) << pub;
+  for (const std::string& token : {kOigToken, kDeaToken, kUsscToken}) {
+    auto got = Send("GET", "/api/v1/budgets?period=FY2016", "", token);
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(Same(got->body, pub)) << token << ": " << got->body;
+  }
+  auto one = Send("GET", "/api/v1/budgets?period=FY2016&agency=FBI", "", "");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(Verdicts(Parse(one->body)), "FBI-1:met[sentenced 100 met]");
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + kOigToken);
+  v1::ListBudgetLinesRequest req;
+  req.set_period("FY2016");
+  v1::ListBudgetLinesResponse lines;
+  const grpc::Status st = stub_->ListBudgetLines(&ctx, req, &lines);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_TRUE(Same(BudgetLinesJson(lines), pub)) << BudgetLinesJson(lines);
+  EXPECT_TRUE(trail_.entries().empty());
+}
+
+TEST_F(WhatIfApiTest, EveryBadBudgetsQueryIs400NamingTheParameter) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/api/v1/budgets", "period: "},
+      {"/api/v1/budgets?period=FY2016Q1", "period: "},
+      {"/api/v1/budgets?period=2016", "period: "},
+      {"/api/v1/budgets?period=FY2016&agency=agency:DEA", "agency: "},
+  };
+  for (const auto& [path, prefix] : cases) {
+    auto res = Send("GET", path, "", "");
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 400) << path << ": " << res->body;
+    const Struct answer = Parse(res->body);
+    const auto& error = answer.fields().at("error").struct_value().fields();
+    EXPECT_EQ(error.at("code").string_value(), "INVALID_ARGUMENT");
+    EXPECT_EQ(error.at("message").string_value().substr(0, prefix.size()),
+              prefix)
+        << path << ": " << res->body;
+  }
+  grpc::ClientContext ctx;
+  v1::ListBudgetLinesRequest req;
+  req.set_period("FY2016Q2");
+  v1::ListBudgetLinesResponse lines;
+  const grpc::Status st = stub_->ListBudgetLines(&ctx, req, &lines);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(st.error_message().substr(0, 8), "period: ");
+  auto bad = Send("GET", "/api/v1/budgets?period=FY2016", "", "not-a-token");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 401);
 }
 
 }  // namespace

@@ -715,6 +715,152 @@ function manifestProblems(files) {
 
 // ---------------------------------------------------------------- main ---
 
+// ------------------------------------------------------------ budgets ---
+
+const BUDGET_YEAR = 'FY2016'; // the dev sample's and the mock's budget lines
+
+// The page's budget lines, as its data attributes and words say them.
+async function pageBudgetLines(page) {
+  return page.$$eval('[data-testid=budget-lines] [data-testid=budget-line]', (lis) => lis.map((li) => ({
+    lineId: li.dataset.lineId,
+    met: li.dataset.met === 'true',
+    judged: li.dataset.judged === 'true',
+    verdict: li.querySelector('[data-testid=budget-verdict]')?.textContent ?? '',
+    amount: li.querySelector('[data-testid=budget-amount]')?.textContent ?? '',
+    text: li.textContent,
+    criteria: [...li.querySelectorAll('[data-testid=budget-criterion]')].map((c) => ({
+      indicator: c.dataset.indicator, met: c.dataset.met === 'true', found: c.dataset.found, text: c.textContent,
+    })),
+  })));
+}
+
+// What differs between the page's lines and GET /api/v1/budgets's.
+function budgetProblems(shown, lines) {
+  const problems = [];
+  if (shown.map((l) => l.lineId).join(' ') !== lines.map((l) => l.lineId).join(' ')) {
+    problems.push(`lines: page ${shown.map((l) => l.lineId).join(' ')} vs API ${lines.map((l) => l.lineId).join(' ')}`);
+    return problems;
+  }
+  lines.forEach((want, i) => {
+    const got = shown[i];
+    const where = want.lineId;
+    if (got.met !== want.met || got.judged !== want.judged) problems.push(`${where}: page met=${got.met} judged=${got.judged}, API met=${want.met} judged=${want.judged}`);
+    // In words too, not only colour.
+    const words = !want.judged ? /Not judged yet/ : want.met ? /All criteria met/ : /Criteria not met/;
+    if (!words.test(got.verdict)) problems.push(`${where}: the verdict reads "${got.verdict}"`);
+    if (!got.amount.includes(Number(want.amountUsd).toLocaleString('en-US'))) problems.push(`${where}: amount "${got.amount}" for ${want.amountUsd}`);
+    if (want.purpose && !got.text.includes(want.purpose)) problems.push(`${where}: purpose "${want.purpose}" not shown`);
+    if (got.criteria.length !== want.criteria.length) problems.push(`${where}: ${got.criteria.length} criteria shown, ${want.criteria.length} in the API`);
+    want.criteria.forEach((c, j) => {
+      const g = got.criteria[j];
+      if (!g) return;
+      const found = c.found === undefined || c.found === null ? '' : String(c.found);
+      if (g.indicator !== c.indicator || g.met !== c.met || g.found !== found) problems.push(`${where}[${j}]: page ${g.indicator} met=${g.met} found=${g.found}, API ${c.indicator} met=${c.met} found=${found}`);
+      if (/not met/.test(g.text) !== !c.met) problems.push(`${where}[${j}]: reads "${g.text}" for met=${c.met}`);
+    });
+  });
+  return problems;
+}
+
+async function postWhatIf(body) {
+  const res = await fetch(new URL('/api/v1/whatif', BASE), { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+// Submits a what-if form and waits for its answer (or error) on the page.
+async function submitWhatIf(page, form, statusId) {
+  await page.evaluate((id) => { document.querySelector(`[data-testid=${id}]`).dataset.state = ''; }, statusId);
+  await page.click(`[data-testid=${form}] button[type=submit]`);
+  await page.waitForSelector(`[data-testid=${statusId}][data-state=shown], [data-testid=${statusId}][data-state=error]`, { timeout: 15_000 });
+  return page.$eval(`[data-testid=${statusId}]`, (e) => ({ state: e.dataset.state, text: e.textContent }));
+}
+
+async function budgetsStep(page) {
+  await choose(page, { period: BUDGET_YEAR });
+  const ready = `[data-testid=budget-lines][data-period="${BUDGET_YEAR}"]`;
+  await page.waitForSelector(ready, { state: 'attached', timeout: 15_000 });
+  // Live facts move the public cards: compare until the page and the API agree.
+  const deadline = Date.now() + 30_000;
+  let shown;
+  let lines;
+  let problems;
+  for (;;) {
+    lines = (await apiOk(`/api/v1/budgets?period=${BUDGET_YEAR}`)).lines;
+    shown = await pageBudgetLines(page);
+    problems = budgetProblems(shown, lines);
+    if (!problems.length || Date.now() > deadline) break;
+    await page.click('[data-testid=refresh]');
+    await page.waitForSelector(ready, { state: 'attached', timeout: 15_000 });
+  }
+  check(lines.length >= 2, `GET /api/v1/budgets?period=${BUDGET_YEAR} has ${lines.length} lines: the sample's are missing`);
+  check(!problems.length, `the Budgets section disagrees with the API:\n${problems.slice(0, 20).join('\n')}`);
+  check(!MOCK || (lines.some((l) => l.met) && lines.some((l) => !l.met)), 'the mock has no met and unmet line side by side');
+  check(!MOCK || lines.some((l) => l.criteria.some((c) => c.found === undefined)), 'the mock has no criterion whose figure is withheld');
+  check(!MOCK || lines.some((l) => !l.met && l.criteria.some((c) => c.met)), 'the mock has no unmet line with a met criterion: a line judged by any criterion would pass');
+  log(`# ${BUDGET_YEAR}: ${lines.map((l) => `${l.lineId} ${l.met ? 'met' : 'not met'}`).join(', ')}`);
+  await scrollIntoView(page.locator('#budgets-section'));
+  await shot(page, '08-budgets', page.locator('#budgets-section'));
+}
+
+async function whatIfStep(page) {
+  await choose(page, { period: BUDGET_YEAR });
+  const total = 1234567891;
+  await page.fill('[data-testid=whatif-total]', String(total));
+  await page.selectOption('[data-testid=whatif-basis]', 'HIGH_DESERT');
+  const body = { period: BUDGET_YEAR, totalUsd: total, basis: 'HIGH_DESERT' };
+  const deadline = Date.now() + 30_000;
+  let rows;
+  let want;
+  for (;;) {
+    const status = await submitWhatIf(page, 'whatif-form', 'whatif-status');
+    check(status.state === 'shown', `the what-if failed on the page: ${status.text}`);
+    rows = await page.$$eval('[data-testid=whatif-row]', (trs) => trs.map((tr) => ({ unit: tr.dataset.unit, cents: tr.dataset.cents, share: tr.dataset.share })));
+    const res = await postWhatIf(body);
+    check(res.status === 200, `POST /api/v1/whatif answered ${res.status}: ${JSON.stringify(res.body)}`);
+    want = res.body.allocations.map((a) => ({ unit: a.unit, cents: String(a.cents), share: String(a.share) }));
+    if (JSON.stringify(rows) === JSON.stringify(want) || Date.now() > deadline) break;
+  }
+  check(JSON.stringify(rows) === JSON.stringify(want), `the allocation on the page ${JSON.stringify(rows)} is not the API's ${JSON.stringify(want)}`);
+  check(rows.length >= 2, `only ${rows.length} agencies allocated`);
+  const sum = rows.reduce((t, r) => t + BigInt(r.cents), 0n);
+  check(sum === BigInt(total) * 100n, `the page's cents sum to ${sum}, not ${BigInt(total) * 100n}`);
+  const shownSum = await page.$eval('[data-testid=whatif-sum]', (e) => e.dataset.cents);
+  check(shownSum === String(sum), `the total row says ${shownSum} cents`);
+  log(`# $${total} by high desert: ${rows.map((r) => `${r.unit} ${r.cents}¢`).join(', ')}`);
+  await shot(page, '09-whatif', page.locator('#budgets-section'));
+
+  // An error is shown as the API's text.
+  await page.fill('[data-testid=whatif-total]', '0');
+  const errorsBefore = pageErrors.length;
+  const bad = await submitWhatIf(page, 'whatif-form', 'whatif-status');
+  // The browser logs the refused POST (400) as a console error: that one is
+  // expected here, any other is not.
+  const added = pageErrors.splice(errorsBefore);
+  check(added.every((e) => /status of 400/.test(e)), `errors in the page: ${added.join(' | ')}`);
+  const apiBad = await postWhatIf({ ...body, totalUsd: 0 });
+  check(bad.state === 'error' && apiBad.status === 400 && bad.text.includes(apiBad.body.error.message), `a total of 0 shows "${bad.text}"; the API said ${JSON.stringify(apiBad.body)}`);
+  await page.fill('[data-testid=whatif-total]', String(total));
+
+  // The LNF cut: prison time and dollars saved per agency and nationally.
+  await page.selectOption('[data-testid=cut-kind]', 'lnfAdmissionsCutPct');
+  await page.fill('[data-testid=cut-pct]', '50');
+  let cutRows;
+  let wantCut;
+  for (const until = Date.now() + 30_000; ;) {
+    const cut = await submitWhatIf(page, 'cut-form', 'cut-status');
+    check(cut.state === 'shown', `the cut failed on the page: ${cut.text}`);
+    cutRows = await page.$$eval('[data-testid=cut-row]', (trs) => trs.map((tr) => `${tr.dataset.unit} ${tr.dataset.years} ${tr.dataset.usd}`));
+    const apiCut = await postWhatIf({ period: BUDGET_YEAR, lnfAdmissionsCutPct: 50 });
+    wantCut = [...apiCut.body.units, ...(apiCut.body.national ? [apiCut.body.national] : [])].map((x) => `${x.unit} ${x.prisonYearsSaved} ${x.usdSaved}`);
+    if (JSON.stringify(cutRows) === JSON.stringify(wantCut) || Date.now() > until) break;
+  }
+  check(JSON.stringify(cutRows) === JSON.stringify(wantCut), `the cut on the page ${JSON.stringify(cutRows)} is not the API's ${JSON.stringify(wantCut)}`);
+  // The national row is there when national:US publishes its LNF prison time
+  // (the equality above checks it against the API); the mock's does.
+  check(!MOCK || cutRows.some((r) => r.startsWith('national:US')), `no national row: ${JSON.stringify(cutRows)}`);
+  log(`# 50% fewer LNF admissions, ${BUDGET_YEAR}: ${cutRows.length} rows as the API gives them`);
+}
+
 async function main() {
   fs.mkdirSync(OUT_DIR, { recursive: true });
   log(`# mode: ${MOCK ? 'mock API (tests/browser/mock_api.mjs)' : `real suite (${FRUITION_BIN} dev)`}`);
@@ -1085,6 +1231,9 @@ async function main() {
     check(unlinked.length === 0, `figures without a link to their definition: ${unlinked.slice(0, 10).join('; ')}`);
     log(`# ${await page.locator('main span.num').count()} figures on the page, each linked to its definition`);
   });
+
+  await step('the Budgets section shows each budget line and whether its criteria are met, as GET /api/v1/budgets', () => budgetsStep(page));
+  await step('the what-if panel\'s allocation and LNF cut equal POST /api/v1/whatif, the cents summing to the total', () => whatIfStep(page));
 
   await step('the unit\'s versions equal /api/v1/scorecards/history', async () => {
     const unit = await page.inputValue('[data-testid=unit-select]');

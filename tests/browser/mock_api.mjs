@@ -16,7 +16,10 @@
 //   Dashboard: http://127.0.0.1:PORT/
 //   OIG (OVERSEER)  token mock-OIG-...
 //   DEA (AGENCY)  token mock-DEA-...
-// Also: GET /api/v1/series, /api/v1/compare, /api/v1/scorecards/history (SPEC §9),
+// Also: GET /api/v1/budgets and POST /api/v1/whatif (SPEC §11: canned FY2016
+// budget lines judged on the public cards; allocations in whole cents by the
+// largest remainder),
+// GET /api/v1/series, /api/v1/compare, /api/v1/scorecards/history (SPEC §9),
 // GET /api/v1/releases/FY2016 (a small deterministic tar with a MANIFEST of
 // SHA-256s) and /releases/FY2016/ (its report page).
 // Mock-only endpoints:
@@ -860,6 +863,124 @@ function handleStream(req, res, q, principal) {
   req.on('close', () => { subscribers.delete(sub); clearInterval(keepalive); openStreams.delete(res); });
 }
 
+// ------------------------------------------------- budgets and what-if ---
+
+// SPEC §11 budget lines (the current version of each), judged as the gateway
+// judges them: on the agency's public card for the year, a criterion met when
+// the card shows a value (not withheld, not undefined) within the bound.
+// HSI's card withholds lnfShare (9 people): its line fails with no value found.
+const BUDGET_LINES = [
+  { lineId: 'OIG-FY2016-DEA-1', agency: 'DEA', fiscalYear: 2016, amountUsd: 2400000000, purpose: 'Domestic cartel enforcement',
+    criteria: [{ indicator: 'lnf_share', op: 'CRITERION_OP_AT_MOST', value: 0.3 }, { indicator: 'sentenced', op: 'CRITERION_OP_AT_LEAST', value: 100 }] },
+  { lineId: 'OIG-FY2016-FBI-1', agency: 'FBI', fiscalYear: 2016, amountUsd: 900000000, purpose: 'Organized crime drug enforcement',
+    criteria: [{ indicator: 'mean_desert', op: 'CRITERION_OP_AT_LEAST', value: 10 }, { indicator: 'sentenced', op: 'CRITERION_OP_AT_LEAST', value: 11 }] },
+  { lineId: 'HAC-FY2016-HSI-1', agency: 'HSI', fiscalYear: 2016, amountUsd: 150000000, purpose: 'Border interdiction',
+    criteria: [{ indicator: 'lnf_share', op: 'CRITERION_OP_AT_MOST', value: 0.9 }] },
+];
+const jsonName = (snake) => {
+  const [head, ...rest] = snake.split(':');
+  return [camel(head), ...rest].join(':');
+};
+const publicCardOf = (unit, period) => published.get(`${unit}|${period}`)?.card ?? null;
+const shownValue = (card, snake) => {
+  const cell = card?.indicators?.[jsonName(snake)];
+  return cell && cell.suppressed !== true && cell.defined !== false && typeof cell.value === 'number' ? cell.value : null;
+};
+const budgetOf = (agency, period) => {
+  const lines = BUDGET_LINES.filter((l) => l.agency === agency && `FY${l.fiscalYear}` === period);
+  return lines.length ? lines.reduce((sum, l) => sum + l.amountUsd, 0) : null;
+};
+function budgetsAnswer(q) {
+  const period = q.get('period') ?? '';
+  const agency = q.get('agency') ?? '';
+  if (!period) return [400, 'period: required: a fiscal year such as FY2016'];
+  if (!/^FY\d{4}$/.test(period)) return [400, `period: '${period}' is not a fiscal year such as FY2016 (budget lines are yearly)`];
+  if (agency.includes(':')) return [400, 'agency: an agency\'s code such as DEA (not a unit like agency:DEA), at most 128 characters'];
+  const lines = BUDGET_LINES.filter((l) => `FY${l.fiscalYear}` === period && (!agency || l.agency === agency))
+    .sort((a, b) => a.agency.localeCompare(b.agency) || a.lineId.localeCompare(b.lineId))
+    .map((l) => {
+      const card = publicCardOf(`agency:${l.agency}`, period);
+      const criteria = l.criteria.map((c) => {
+        const found = shownValue(card, c.indicator);
+        const met = found !== null && (c.op === 'CRITERION_OP_AT_MOST' ? found <= c.value : found >= c.value);
+        return { ...c, ...(found === null ? {} : { found }), met };
+      });
+      const budget = budgetOf(l.agency, period);
+      const high = card?.indicators?.highDesertShare;
+      const highCount = high && high.suppressed !== true && high.defined !== false ? Math.round(high.value * high.n) : 0;
+      return { ...l, criteria, judged: Boolean(card), met: Boolean(card) && criteria.every((c) => c.met),
+        agencyBudgetUsd: budget, agencyCostPerHighDesertSentence: budget !== null && highCount > 0 ? budget / highCount : null };
+    });
+  return [200, { period, view: 'public', lagsCurrent: false, lines }];
+}
+
+// POST /api/v1/whatif on the public agency cards: an allocation in whole
+// cents by the largest remainder (ties by unit), or an LNF cut's savings.
+const BASES = { CASELOAD: 'sentenced', WEIGHTED_VALUE: 'weightedEnforcementValue', HIGH_DESERT: 'highDesertShare' };
+function basisWeight(card, basis) {
+  const cell = card.indicators[BASES[basis]];
+  if (!cell || cell.suppressed === true) return [null, `${BASES[basis]} is withheld in the public view`];
+  if (cell.defined === false) return [null, `${BASES[basis]} is undefined (no one it could be computed from)`];
+  if (basis === 'HIGH_DESERT') { const k = Math.round(cell.value * cell.n); return [BigInt(k), null, k]; }
+  if (basis === 'WEIGHTED_VALUE') return [BigInt(Math.round(cell.value * 800)), null, cell.value];
+  return [BigInt(Math.round(cell.value)), null, cell.value];
+}
+function whatIfAllocation(period, totalUsd, basis, agencies) {
+  const parties = [];
+  const leftOut = [];
+  for (const card of agencies) {
+    const [w, reason, value] = basisWeight(card, basis);
+    if (w === null) leftOut.push({ unit: card.unit, reason });
+    else parties.push({ unit: card.unit, w, value });
+  }
+  const W = parties.reduce((sum, x) => sum + x.w, 0n);
+  if (W === 0n) return [409, 'basis: no agency has a usable figure in the public view'];
+  const total = BigInt(totalUsd) * 100n;
+  for (const x of parties) { x.cents = (total * x.w) / W; x.rem = (total * x.w) % W; }
+  let left = total - parties.reduce((sum, x) => sum + x.cents, 0n);
+  for (const x of [...parties].sort((a, b) => (b.rem > a.rem ? 1 : b.rem < a.rem ? -1 : a.unit.localeCompare(b.unit)))) {
+    if (left === 0n) break;
+    x.cents += 1n;
+    left -= 1n;
+  }
+  const allocations = parties.map((x) => ({ unit: x.unit, basisValue: x.value, cents: Number(x.cents), share: Number(x.w) / Number(W),
+    budgetUsd: shownValue(publicCardOf(x.unit, period), 'budget_usd') ?? budgetOf(x.unit.slice(7), period) }));
+  return [200, { period, view: 'public', lagsCurrent: false, basis, totalUsd, totalCents: totalUsd * 100, allocations, leftOut }];
+}
+function whatIfCut(period, body, agencies) {
+  const key = body.lnfAdmissionsCutPct !== undefined ? 'lnfAdmissionsCutPct' : 'lnfSentenceCutPct';
+  const pct = body[key];
+  if (typeof pct !== 'number' || pct < 0 || pct > 100) return [400, `${key}: a percent from 0 to 100`];
+  const leftOut = [];
+  const saving = (card) => {
+    const years = shownValue(card, 'lnf_prison_years');
+    const cost = shownValue(card, 'lnf_cost_usd');
+    if (years === null || cost === null) { leftOut.push({ unit: card.unit, reason: 'lnf_prison_years is withheld in the public view' }); return null; }
+    return { unit: card.unit, lnfPrisonYears: years, lnfCostUsd: cost, prisonYearsSaved: (years * pct) / 100, usdSaved: (cost * pct) / 100 };
+  };
+  const units = agencies.map(saving).filter(Boolean);
+  const nationalCard = publicCardOf('national:US', period);
+  const national = nationalCard ? saving(nationalCard) : null;
+  return [200, { period, view: 'public', lagsCurrent: false, [key]: pct, units, national, leftOut }];
+}
+function whatIfAnswer(text) {
+  let body;
+  try { body = JSON.parse(text); } catch { return [400, 'body: not a JSON object'] }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return [400, 'body: not a JSON object'];
+  const period = body.period ?? '';
+  if (!/^FY\d{4}$/.test(period)) return [400, `period: '${period}' is not a fiscal year such as FY2016 (what-ifs are yearly, as budgets are)`];
+  const agencies = [...published.values()].map((x) => x.card).filter((c) => c.period === period && c.unit.startsWith('agency:'))
+    .sort((a, b) => a.unit.localeCompare(b.unit));
+  if (!agencies.length) return [400, `period: the public view has no agency scorecards for ${period}`];
+  const cuts = ['lnfAdmissionsCutPct', 'lnfSentenceCutPct'].filter((k) => body[k] !== undefined);
+  if (body.totalUsd !== undefined && cuts.length) return [400, 'totalUsd: an allocation (totalUsd and basis) or one cut (lnfAdmissionsCutPct or lnfSentenceCutPct)'];
+  if (cuts.length > 1) return [400, 'lnfSentenceCutPct: one cut at a time'];
+  if (cuts.length) return whatIfCut(period, body, agencies);
+  if (!Number.isInteger(body.totalUsd) || body.totalUsd < 1 || body.totalUsd > 1e12) return [400, `totalUsd: whole dollars from 1 to 1000000000000; got ${body.totalUsd}`];
+  if (!BASES[body.basis]) return [400, 'basis: required with totalUsd: CASELOAD, WEIGHTED_VALUE or HIGH_DESERT'];
+  return whatIfAllocation(period, body.totalUsd, body.basis, agencies);
+}
+
 async function readBody(req) {
   const chunks = [];
   for await (const c of req) chunks.push(c);
@@ -934,7 +1055,18 @@ async function handle(req, res) {
     reportsLog.push({ principal: principal.code, status, reportId: body.reportId ?? null, error: body.error?.field ?? null });
     return sendJson(res, status, body);
   }
+  if (p === '/api/v1/whatif') {
+    if (req.method !== 'POST') return sendError(res, 405, 'UNIMPLEMENTED', `${req.method} /api/v1/whatif: only POST is served here`);
+    const [status, body] = whatIfAnswer(await readBody(req));
+    if (status !== 200) return sendError(res, status, status === 409 ? 'FAILED_PRECONDITION' : 'INVALID_ARGUMENT', body);
+    return sendJson(res, 200, body);
+  }
   if (req.method !== 'GET') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'GET only');
+  if (p === '/api/v1/budgets') {
+    const [status, body] = budgetsAnswer(q);
+    if (status !== 200) return sendError(res, status, 'INVALID_ARGUMENT', body);
+    return sendJson(res, 200, body);
+  }
 
   // Overseers read the restricted cards, everybody else the public view.
   const visible = () => (overseer ? [...cards.values()].map(restrictedView) : [...published.values()].map((x) => x.card));

@@ -1006,6 +1006,76 @@ int WhatIfCommand(const config::Settings& s, std::ostream& out,
   return kOk;
 }
 
+// ---- budget list (SPEC §11)
+
+// "at most 0.3" of a criterion.
+std::string Bound(const v1::BudgetCriterionStatus& c) {
+  const char* op = c.op() == v1::CRITERION_OP_AT_MOST    ? "at most "
+                   : c.op() == v1::CRITERION_OP_AT_LEAST ? "at least "
+                                                         : "? ";
+  return StrCat(op, Number(c.value(), false));
+}
+
+void PrintBudgetLines(const v1::ListBudgetLinesResponse& a, std::ostream& out) {
+  out << "Budget lines " << a.period()
+      << " (criteria judged on the public view)\n";
+  for (const v1::BudgetLineStatus& l : a.lines()) {
+    const char* verdict = !l.judged() ? "NOT JUDGED (no public scorecard)"
+                          : l.met()   ? "MET"
+                                      : "NOT MET";
+    out << "\n"
+        << l.line_id() << "  " << l.agency() << "  $"
+        << Usd(l.amount_usd() * 100) << "  " << verdict << "\n";
+    if (!l.purpose().empty()) out << "  " << l.purpose() << "\n";
+    Table t({"indicator", "criterion", "found", "met"});
+    for (const v1::BudgetCriterionStatus& c : l.criteria()) {
+      t.Add({c.indicator(), Bound(c),
+             c.has_found() ? Number(c.found(), false) : "none published",
+             c.met() ? "yes" : "no"});
+    }
+    if (l.criteria_size() > 0) t.Print(out);
+    out << "  agency budget_usd: "
+        << (l.has_agency_budget_usd() ? "$" + UsdOf(l.agency_budget_usd())
+                                      : std::string("not published"))
+        << "; cost per high-desert sentence: "
+        << (l.has_agency_cost_per_high_desert_sentence()
+                ? "$" + UsdOf(l.agency_cost_per_high_desert_sentence())
+                : std::string("not published"))
+        << "\n";
+  }
+  if (a.lags_current()) out << kLagNote << "\n";
+}
+
+int BudgetListCommand(const config::Settings& s, std::ostream& out,
+                      std::ostream& err) {
+  if (s.Get("period").empty()) {
+    err << "fruitctl budget list: --period FY2016 is required "
+           "[--agency DEA] [--json]\n";
+    return kUsage;
+  }
+  v1::ListBudgetLinesRequest req;
+  req.set_period(s.Get("period"));
+  req.set_agency(s.Get("agency"));  // declared by LoopSpecs (budget set)
+  auto client = ClientFor(s, "gateway", err);
+  if (!client) return kUsage;
+  auto stub = v1::OversightService::NewStub(client->channel);
+  v1::ListBudgetLinesResponse answer;
+  grpc::Status st =
+      stub->ListBudgetLines(client->Context().get(), req, &answer);
+  if (!st.ok()) return Fail("budget list", st, err);
+  if (Flag(s, "json")) {
+    out << gateway::BudgetLinesJson(answer) << "\n";
+    return kOk;
+  }
+  if (answer.lines_size() == 0) {
+    err << "fruitctl budget list: no budget lines for " << answer.period()
+        << (req.agency().empty() ? "" : " and " + req.agency()) << "\n";
+    return kNotFound;
+  }
+  PrintBudgetLines(answer, out);
+  return kOk;
+}
+
 }  // namespace
 
 std::vector<config::Spec> AnalystSpecs() {
@@ -1045,6 +1115,7 @@ std::vector<config::Spec> AnalystSpecs() {
   };
 }
 
+// Long: one usage text, command by command; splitting it scatters the help.
 const char* AnalystUsage() {
   return "  fruitctl scorecard --unit UNIT --period PERIOD [--columns C,...] "
          "[--json]\n"
@@ -1107,6 +1178,12 @@ const char* AnalystUsage() {
          "      e.g. fruitctl whatif --period FY2016 --total-usd 1000000000 "
          "\\\n"
          "        --basis weighted-value\n"
+         "  fruitctl budget list --period FY [--agency CODE] [--json]\n"
+         "      The year's budget lines as they stand (the latest version of\n"
+         "      each), every criterion with the value the agency's public\n"
+         "      scorecard shows and whether it is met, as BUDGET_CRITERIA_\n"
+         "      UNMET judges it. Exit 1 when there are none.\n"
+         "      e.g. fruitctl budget list --period FY2016\n"
          "  fruitctl claims (--subject PID | --org ORG | --reporter CODE) "
          "[--json]\n"
          "      Link claims with their latest assessment (agencies: their "
@@ -1136,6 +1213,9 @@ std::optional<int> RunAnalystCommand(const std::string& command,
   if (command == "compare" && no_args) return CompareCommand(s, out, err);
   if (command == "history" && no_args) return HistoryCommand(s, out, err);
   if (command == "whatif" && no_args) return WhatIfCommand(s, out, err);
+  if (command == "budget" && args.size() == 1 && args[0] == "list") {
+    return BudgetListCommand(s, out, err);
+  }
   if (command == "explain") return ExplainCommand(s, args, out, err);
   if (command == "assess") return AssessCommand(s, args, out, err);
   if (command == "scorecard" || command == "scorecards" ||

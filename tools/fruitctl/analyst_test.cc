@@ -218,6 +218,56 @@ class FakeOversight final : public v1::OversightService::Service {
     return a;
   }
 
+  // FY2016: DEA's line unmet (lnf_share 0.62 found, at most 0.3) and FBI's
+  // met; FY2019: none; a quarter is refused as the gateway refuses it.
+  grpc::Status ListBudgetLines(grpc::ServerContext*,
+                               const v1::ListBudgetLinesRequest* request,
+                               v1::ListBudgetLinesResponse* response) override {
+    last_budgets = *request;
+    if (request->period() == "FY2016Q1") {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "period: 'FY2016Q1' is not a fiscal year");
+    }
+    *response = BudgetsAnswer(*request);
+    return grpc::Status::OK;
+  }
+
+  static v1::ListBudgetLinesResponse BudgetsAnswer(
+      const v1::ListBudgetLinesRequest& r) {
+    v1::ListBudgetLinesResponse a;
+    a.set_period(r.period());
+    a.set_public_view(true);
+    if (r.period() != "FY2016") return a;
+    v1::BudgetLineStatus* dea = a.add_lines();
+    dea->set_line_id("OIG-FY2016-DEA-1");
+    dea->set_agency("DEA");
+    dea->set_fiscal_year(2016);
+    dea->set_amount_usd(2400000000);
+    dea->set_purpose("Domestic cartel enforcement");
+    dea->set_judged(true);
+    dea->set_agency_budget_usd(2400000000);
+    v1::BudgetCriterionStatus* c = dea->add_criteria();
+    c->set_indicator("lnf_share");
+    c->set_op(v1::CRITERION_OP_AT_MOST);
+    c->set_value(0.3);
+    c->set_found(0.62);
+    v1::BudgetLineStatus* fbi = a.add_lines();
+    fbi->set_line_id("OIG-FY2016-FBI-1");
+    fbi->set_agency("FBI");
+    fbi->set_fiscal_year(2016);
+    fbi->set_amount_usd(900000000);
+    fbi->set_judged(true);
+    fbi->set_met(true);
+    c = fbi->add_criteria();
+    c->set_indicator("mean_desert");
+    c->set_op(v1::CRITERION_OP_AT_LEAST);
+    c->set_value(20);
+    c->set_found(41.5);
+    c->set_met(true);
+    return a;
+  }
+
+  v1::ListBudgetLinesRequest last_budgets;
   v1::GetSeriesRequest last_series;
   v1::CompareUnitsRequest last_compare;
   v1::ListScorecardVersionsRequest last_history;
@@ -256,11 +306,9 @@ class AnalystScorecardTest : public ::testing::Test {
   // Runs `command` with `flags`; its exit code, output in `out`.
   int Run(const std::string& command, std::vector<std::string> flags,
           std::string* out) {
-    std::vector<config::Spec> specs = {{"server", "", ""},
-                                       {"token", "", ""},
-                                       {"tls-ca", "", ""},
-                                       {"tls-cert", "", ""},
-                                       {"tls-key", "", ""}};
+    std::vector<config::Spec> specs = {
+        {"server", "", ""},   {"token", "", ""},   {"tls-ca", "", ""},
+        {"tls-cert", "", ""}, {"tls-key", "", ""}, {"agency", "", ""}};
     for (auto& spec : AnalystSpecs()) specs.push_back(std::move(spec));
     flags.push_back(StrCat("--server=127.0.0.1:", port_));
     auto settings = config::Settings::Load(
@@ -268,7 +316,12 @@ class AnalystScorecardTest : public ::testing::Test {
     EXPECT_TRUE(settings.ok()) << settings.status();
     if (!settings.ok()) return -1;
     std::ostringstream o, e;
-    auto code = RunAnalystCommand(command, *settings, {}, o, e);
+    // "budget list" is a command and its subcommand.
+    const bool budget = command == "budget list";
+    auto code = RunAnalystCommand(
+        budget ? "budget" : command, *settings,
+        budget ? std::vector<std::string>{"list"} : std::vector<std::string>{},
+        o, e);
     EXPECT_TRUE(code.has_value());
     *out = o.str() + e.str();
     return code.value_or(-1);
@@ -608,6 +661,35 @@ TEST_F(AnalystScorecardTest, WhatIfAllocationTableAndJson) {
                                 service_.last_whatif))))
       << out;
   EXPECT_NE(out.find("\"cents\":41234567890"), std::string::npos) << out;
+}
+
+TEST_F(AnalystScorecardTest, BudgetListShowsEachLineAndCriterionAndJson) {
+  std::string out;
+  ASSERT_EQ(Run("budget list", {"--period=FY2016", "--agency=DEA"}, &out), 0)
+      << out;
+  EXPECT_EQ(service_.last_budgets.period(), "FY2016");
+  EXPECT_EQ(service_.last_budgets.agency(), "DEA");
+  EXPECT_EQ(Words(Line(out, "OIG-FY2016-DEA-1")),
+            (std::vector<std::string>{"OIG-FY2016-DEA-1", "DEA",
+                                      "$2,400,000,000.00", "NOT", "MET"}))
+      << out;
+  EXPECT_EQ(Words(Line(out, "lnf_share")),
+            (std::vector<std::string>{"lnf_share", "at", "most", "0.30", "0.62",
+                                      "no"}))
+      << out;
+  EXPECT_EQ(Words(Line(out, "OIG-FY2016-FBI-1")).back(), "MET") << out;
+  EXPECT_EQ(Words(Line(out, "mean_desert")).back(), "yes") << out;
+  ASSERT_EQ(Run("budget list", {"--period=FY2016", "--json"}, &out), 0) << out;
+  EXPECT_TRUE(
+      SameJson(out, gateway::BudgetLinesJson(
+                        FakeOversight::BudgetsAnswer(service_.last_budgets))))
+      << out;
+  // None: exit 1; no period or a quarter: exit 2, naming it.
+  EXPECT_EQ(Run("budget list", {"--period=FY2019"}, &out), 1) << out;
+  EXPECT_EQ(Run("budget list", {}, &out), 2) << out;
+  EXPECT_NE(out.find("--period"), std::string::npos) << out;
+  EXPECT_EQ(Run("budget list", {"--period=FY2016Q1"}, &out), 2) << out;
+  EXPECT_NE(out.find("period: "), std::string::npos) << out;
 }
 
 TEST_F(AnalystScorecardTest, WhatIfCutTable) {

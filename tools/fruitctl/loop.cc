@@ -155,7 +155,9 @@ std::vector<config::Spec> LoopSpecs() {
       {"decision", "", "decide: accepted, rejected or needs-more"},
       {"note", "", "decide: the overseer's reasons (<= 4,000 chars)"},
       {"line-id", "", "budget set: the line's identifier"},
-      {"agency", "", "budget set: the agency funded (principal code)"},
+      {"agency", "",
+       "budget set: the agency funded; budget list: only its lines "
+       "(principal code)"},
       {"fiscal-year", "", "budget set: FY2016 or 2016"},
       {"amount-usd", "", "budget set: whole US dollars"},
       {"purpose", "", "budget set: what the money is for (<= 1,000 chars)"},

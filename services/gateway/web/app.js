@@ -553,6 +553,7 @@ async function loadFigures() {
   document.body.dataset.figures = 'loading';
   renderReleaseLinks();
   loadCompare();
+  loadBudgets();
   if (!period) {
     setLoadStatus('No figures have been published yet. They appear as soon as reports are scored.');
     for (const id of ['gap-chart', 'lnf-chart', 'link-chart', 'targets-chart']) $(id).replaceChildren(empty('Nothing published yet.'));
@@ -2456,6 +2457,161 @@ function sendDecision(e) {
   sendReport(form, status, { oversightDecision: body }, `decision (${DECISION_WORDS[decision]})`);
 }
 
+// ------------------------------------------------------------- budgets ---
+
+const OP_WORDS = { CRITERION_OP_AT_MOST: 'at most', CRITERION_OP_AT_LEAST: 'at least' };
+const BASIS_WORDS = { CASELOAD: 'people sentenced', WEIGHTED_VALUE: 'weighted enforcement value', HIGH_DESERT: 'highly culpable people sentenced' };
+
+// "$1,234.56" of a whole number of cents, exactly (cents are integers).
+function usdCents(cents) {
+  const c = Math.round(Number(cents));
+  const sign = c < 0 ? '−' : '';
+  const a = Math.abs(c);
+  return `${sign}$${Math.floor(a / 100).toLocaleString('en-US')}.${String(a % 100).padStart(2, '0')}`;
+}
+// A criterion's bound or value in the indicator's own format.
+function indicatorValue(snake, v) {
+  const format = INDICATOR_BY_SNAKE.get(snake)?.format;
+  return fmt[format] ? fmt[format](v) : fmt.number(v);
+}
+const indicatorLabel = (snake) => INDICATOR_BY_SNAKE.get(snake)?.label ?? humanize(snake);
+const orNotPublished = (v, f) => (v === null || v === undefined ? 'not published' : f(Number(v)));
+
+function budgetCriterion(c) {
+  const has = c.found !== undefined && c.found !== null;
+  const found = has ? `found ${indicatorValue(c.indicator, Number(c.found))}` : 'no public value (withheld or undefined)';
+  return h('li', { class: 'budget-criterion', 'data-testid': 'budget-criterion', 'data-indicator': c.indicator, 'data-met': String(c.met === true), 'data-found': has ? String(c.found) : '' },
+    h('span', { class: 'criterion-name' }, `${indicatorLabel(c.indicator)} ${OP_WORDS[c.op] ?? c.op} ${indicatorValue(c.indicator, Number(c.value))}: `),
+    h('span', {}, `${found} — `),
+    h('strong', { class: c.met ? 'verdict-met' : 'verdict-unmet' }, c.met ? 'met' : 'not met'));
+}
+
+function budgetLine(l, period) {
+  const verdict = !l.judged ? `Not judged yet: ${l.agency} has no public scorecard for ${period}` : l.met ? 'All criteria met' : 'Criteria not met';
+  return h('li', { class: 'budget-line', 'data-testid': 'budget-line', 'data-line-id': l.lineId, 'data-met': String(l.met === true), 'data-judged': String(l.judged === true) },
+    h('div', { class: 'budget-head' },
+      h('strong', {}, unitName(`agency:${l.agency}`).long),
+      h('span', { class: 'budget-amount', 'data-testid': 'budget-amount' }, ` ${fmt.usd(Number(l.amountUsd))}`),
+      h('span', { class: 'budget-id' }, ` (line ${l.lineId})`)),
+    l.purpose ? h('p', { class: 'budget-purpose' }, l.purpose) : null,
+    h('p', { class: `budget-verdict ${l.met ? 'verdict-met' : 'verdict-unmet'}`, 'data-testid': 'budget-verdict' }, verdict),
+    l.criteria?.length ? h('ul', { class: 'budget-criteria' }, l.criteria.map(budgetCriterion)) : h('p', { class: 'explain' }, 'No criteria attached.'),
+    h('p', { class: 'budget-actual', 'data-testid': 'budget-actual' },
+      `${l.agency}'s budget for the year (all its lines), as its public scorecard shows it: ${orNotPublished(l.agencyBudgetUsd, fmt.usd)}; cost per highly culpable person sentenced: ${orNotPublished(l.agencyCostPerHighDesertSentence, fmt.usd)}.`));
+}
+
+let budgetsGeneration = 0;
+async function loadBudgets() {
+  const gen = ++budgetsGeneration;
+  const fy = fiscalYearOf(state.period);
+  const list = $('budget-lines');
+  const status = $('budgets-status');
+  list.dataset.period = '';
+  if (!fy) {
+    status.textContent = 'No fiscal year to show yet.';
+    list.replaceChildren();
+    return;
+  }
+  status.textContent = `Loading the budget lines of ${fy}…`;
+  try {
+    const body = await api(`/api/v1/budgets${query({ period: fy })}`);
+    if (gen !== budgetsGeneration) return;
+    const lines = body?.lines ?? [];
+    list.replaceChildren(...lines.map((l) => budgetLine(l, fy)));
+    const met = lines.filter((l) => l.met).length;
+    status.textContent = lines.length
+      ? `${lines.length} budget line${lines.length === 1 ? '' : 's'} for ${fy}: ${met} with every criterion met, ${lines.length - met} not.${body.lagsCurrent ? ` Some figures lag: ${LAG_TEXT}.` : ''}`
+      : `No budget lines for ${fy}.`;
+    list.dataset.period = fy;
+  } catch (err) {
+    if (gen !== budgetsGeneration) return;
+    status.textContent = `Could not load the budget lines: ${err.message}`;
+    list.replaceChildren();
+  }
+}
+
+// POSTs a what-if; resolves to the answer or throws ApiError naming the field.
+async function postWhatIf(body) {
+  let res;
+  try {
+    res = await fetch('/api/v1/whatif', { method: 'POST', headers: authHeaders({ 'Content-Type': 'application/json' }), body: JSON.stringify(body), cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'UNAVAILABLE', 'Cannot reach the Fruition server.');
+  }
+  let answer = null;
+  try { answer = await res.json(); } catch { answer = null; }
+  if (!res.ok) throw new ApiError(res.status, answer?.error?.code, answer?.error?.message);
+  return answer;
+}
+
+function leftOutNote(answer) {
+  const left = answer.leftOut ?? [];
+  if (!left.length) return null;
+  return h('p', { class: 'explain', 'data-testid': 'whatif-left-out' }, `Left out: ${left.map((l) => `${unitName(l.unit).short} (${l.reason})`).join('; ')}.`);
+}
+
+function allocationTable(a) {
+  const rows = (a.allocations ?? []).map((x) => h('tr', { 'data-testid': 'whatif-row', 'data-unit': x.unit, 'data-cents': String(x.cents), 'data-share': String(x.share) },
+    h('th', { scope: 'row' }, unitName(x.unit).long),
+    h('td', { class: 'right' }, usdCents(x.cents)),
+    h('td', { class: 'right' }, fmt.pct(Number(x.share))),
+    h('td', { class: 'right' }, orNotPublished(x.budgetUsd, fmt.usd))));
+  const sum = (a.allocations ?? []).reduce((t, x) => t + Math.round(Number(x.cents)), 0);
+  return h('table', { class: 'data-table' },
+    h('caption', {}, `${fmt.usd(Number(a.totalUsd))} for ${a.period} in proportion to ${BASIS_WORDS[a.basis] ?? a.basis}`),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Agency'), h('th', { scope: 'col', class: 'right' }, 'Allocation'), h('th', { scope: 'col', class: 'right' }, 'Share'), h('th', { scope: 'col', class: 'right' }, 'Actual budget'))),
+    h('tbody', {}, rows),
+    h('tfoot', {}, h('tr', {}, h('th', { scope: 'row' }, 'Total'), h('td', { class: 'right', 'data-testid': 'whatif-sum', 'data-cents': String(sum) }, usdCents(sum)), h('td', {}), h('td', {}))));
+}
+
+function cutTable(a, key) {
+  const row = (x, national) => h('tr', { 'data-testid': 'cut-row', 'data-unit': x.unit, 'data-years': String(x.prisonYearsSaved), 'data-usd': String(x.usdSaved), class: national ? 'national-row' : null },
+    h('th', { scope: 'row' }, unitName(x.unit).long),
+    h('td', { class: 'right' }, fmt.years(Number(x.lnfPrisonYears))),
+    h('td', { class: 'right' }, fmt.years(Number(x.prisonYearsSaved))),
+    h('td', { class: 'right' }, fmt.usd(Number(x.usdSaved))));
+  const what = key === 'lnfAdmissionsCutPct' ? 'fewer LNF people sent to prison' : 'shorter LNF sentences';
+  return h('table', { class: 'data-table' },
+    h('caption', {}, `${fmt.number(Number(a[key]))}% ${what}, ${a.period}`),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Unit'), h('th', { scope: 'col', class: 'right' }, 'LNF prison time imposed'), h('th', { scope: 'col', class: 'right' }, 'Prison time saved'), h('th', { scope: 'col', class: 'right' }, 'Dollars saved'))),
+    h('tbody', {}, (a.units ?? []).map((x) => row(x, false)), a.national ? row(a.national, true) : null));
+}
+
+// Runs one what-if form: `body` is posted for the chosen fiscal year, the
+// answer drawn by `draw` into `out`, an error shown as text in `status`.
+async function runWhatIf(body, status, out, draw) {
+  const fy = fiscalYearOf(state.period);
+  status.dataset.state = 'sending';
+  status.textContent = 'Computing…';
+  out.replaceChildren();
+  try {
+    const answer = await postWhatIf({ period: fy, ...body });
+    out.replaceChildren(draw(answer), leftOutNote(answer) ?? '');
+    status.dataset.state = 'shown';
+    status.textContent = `Computed on the public figures of ${fy}.${answer.lagsCurrent ? ` Some figures lag: ${LAG_TEXT}.` : ''}`;
+  } catch (err) {
+    status.dataset.state = 'error';
+    status.textContent = `Could not compute (${err.status || 'no answer'} ${err.code ?? ''}): ${err.message}`;
+  }
+}
+
+function onAllocate(e) {
+  e.preventDefault();
+  const text = $('whatif-total').value.trim().replace(/[,_\s$]/g, '');
+  // Sent as the API takes it: a whole number, or the text itself so that
+  // the server names what is wrong with it.
+  const total = /^\d{1,15}$/.test(text) ? Number(text) : text;
+  runWhatIf({ totalUsd: total, basis: $('whatif-basis').value }, $('whatif-status'), $('whatif-allocation'), allocationTable);
+}
+
+function onCut(e) {
+  e.preventDefault();
+  const key = $('cut-kind').value;
+  const text = $('cut-pct').value.trim().replace(/%$/, '');
+  const pct = text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+  runWhatIf({ [key]: pct }, $('cut-status'), $('cut-result'), (a) => cutTable(a, key));
+}
+
 // ---------------------------------------------------------------- main ---
 
 async function reloadEverything() {
@@ -2513,6 +2669,8 @@ async function start() {
     loadDetail();
     loadAnswers();
   });
+  $('whatif-form').addEventListener('submit', onAllocate);
+  $('cut-form').addEventListener('submit', onCut);
   $('flags-list').addEventListener('submit', sendAnswer);
   $('decisions-list').addEventListener('submit', sendDecision);
   for (const id of ['flags-list', 'decisions-list']) $(id).addEventListener('input', onFormInput);
