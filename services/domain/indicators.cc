@@ -684,6 +684,43 @@ void AddQualityIndicators(std::vector<IndicatorDef>* r) {
   r->push_back(std::move(coverage));
 }
 
+// The reports behind the unit-period (SPEC §10's data-quality flags):
+// every unit kind.
+void AddReportIndicators(std::vector<IndicatorDef>* r) {
+  r->push_back(Count(
+      "reports_received", "reports_received",
+      {"Reports received",
+       "Distinct reports (reporter and report id) whose records count in the "
+       "unit and period: arrests, sentencing records, charges, declinations, "
+       "dispositions and seizures, each the one that counts now.",
+       "count", kQualityGroup},
+      kSentencedUnits));
+  r->push_back(Count(
+      "reports_conflicting", "reports_conflicting",
+      {"Reports sent again with another body",
+       "Of the reports received, those whose report id the same reporter "
+       "later sent with a different body (the first one counts); each once, "
+       "however often it was sent again.",
+       "count", kQualityGroup},
+      kSentencedUnits));
+  // A time, not a count: shown with the reports it is the latest of, and
+  // protected like a measure over them (suppressed whenever they are).
+  IndicatorDef last = Entry(
+      "last_received_at",
+      {"Last report received",
+       "When intake received the latest of the reports counted here (Unix "
+       "seconds).",
+       "number", kQualityGroup},
+      {"last_received_at", "reports_received"}, kSentencedUnits,
+      MeasureRule("reports_received"));
+  last.compute = [](const IndicatorInput& in, std::vector<v1::Indicator>* out) {
+    out->push_back(Cell("last_received_at",
+                        static_cast<double>(in.c.last_received_at()),
+                        in.c.reports_received(), in.c.reports_received() > 0));
+  };
+  r->push_back(std::move(last));
+}
+
 // A count from the agency's reference facts.
 IndicatorDef ReferenceCount(const std::string& name,
                             int64_t AgencyYearReference::*field,
@@ -895,6 +932,7 @@ const std::vector<IndicatorDef>& Indicators() {
     AddTableIndicators(r);
     AddSeizureIndicators(r);
     AddQualityIndicators(r);
+    AddReportIndicators(r);
     AddReferenceIndicators(r);
     AddBudgetIndicators(r);
     AddCommunityIndicators(r);

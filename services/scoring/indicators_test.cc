@@ -112,6 +112,11 @@ Components Population() {
   c.set_arrests_unsentenced(1);
   c.set_arrests_with_field_office(3);
   c.set_sentenced_with_drug_weight(4);
+  // 9 reports behind them (4 arrests, 5 sentencings), one of whose ids
+  // was sent again with another body; the latest received 2016-07-01.
+  c.set_reports_received(9);
+  c.set_reports_conflicting(1);
+  c.set_last_received_at(1467331200);
   domain::AddSentence(&c, 60, 5);
   c.set_ocdetf_sentenced(2);
   c.set_ocdetf_lnf(1);
@@ -151,10 +156,15 @@ TEST(IndicatorsTest, DataQualityIndicators) {
   ExpectValue(got, "sentenced_without_arrest", 0, 0);
   ExpectValue(got, "coverage:arrest.field_office", 0.75, 4);
   ExpectValue(got, "coverage:sentencing.drug_weight_grams", 0.8, 5);
+  ExpectValue(got, "reports_received", 9, 9);
+  ExpectValue(got, "reports_conflicting", 1, 1);
+  // A time, shown with the reports it is the latest of.
+  ExpectValue(got, "last_received_at", 1467331200, 9);
   // Nobody counted: no coverage to speak of.
   const auto none = Compute(Components());
   EXPECT_FALSE(none.at("coverage:arrest.field_office").defined());
   EXPECT_FALSE(none.at("coverage:sentencing.drug_weight_grams").defined());
+  EXPECT_FALSE(none.at("last_received_at").defined());
 }
 
 TEST(IndicatorsTest, FruitionGapCanBeNegative) {
@@ -306,6 +316,9 @@ TEST(IndicatorsTest, EveryIndicatorOnce) {
       "sentenced_without_arrest",
       "coverage:arrest.field_office",
       "coverage:sentencing.drug_weight_grams",
+      "reports_received",
+      "reports_conflicting",
+      "last_received_at",
       "org_outcomes_reported",
       "pending_counted_as_dismantled",
       "target_ratio:PERFORMANCE_MEASURE_ARRESTS",
