@@ -873,8 +873,8 @@ absl::Status Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
     v1::Scorecard base;
     base.set_unit(unit);
     base.set_period(period);
-    for (auto& i :
-         ComputeIndicators(pb.base_totals(), ref, change, rules_.indicators)) {
+    for (auto& i : ComputeIndicators(pb.base_totals(), ref, change,
+                                     rules_.indicators, unit)) {
       *base.add_indicators() = std::move(i);
     }
     base.set_score_version(rules_.desert->version);
@@ -886,7 +886,8 @@ absl::Status Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
   v1::Scorecard card;
   card.set_unit(unit);
   card.set_period(period);
-  for (auto& i : ComputeIndicators(totals, ref, change, rules_.indicators)) {
+  for (auto& i :
+       ComputeIndicators(totals, ref, change, rules_.indicators, unit)) {
     *card.add_indicators() = std::move(i);
   }
   card.set_score_version(rules_.desert->version);

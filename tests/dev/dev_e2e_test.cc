@@ -831,9 +831,14 @@ void AddProsecutionIndicators(const Parts& p, const CountFn& count,
   count("sentenced_without_arrest", p.without_arrest);
   share("coverage:arrest.field_office", p.with_office, p.arrests);
   share("coverage:sentencing.drug_weight_grams", p.with_weight, p.sentenced);
-  // The sample sends no report id twice with another body.
-  count("reports_received", p.received);
-  count("reports_conflicting", 0);
+}
+
+// The reports behind an agency's figures (agencies only): the sample sends
+// no report id twice with another body.
+void AddReportCells(const Parts& p, std::map<std::string, Cell>* out) {
+  (*out)["reports_received"] = {true, static_cast<double>(p.received),
+                                p.received, Cell::kCount};
+  (*out)["reports_conflicting"] = {true, 0, 0, Cell::kCount};
   (*out)["last_received_at"] = {p.received > 0, 0, p.received, Cell::kReceived};
 }
 
@@ -1037,10 +1042,13 @@ std::vector<std::string> CompareScorecards(
     }
     auto p = x.parts.find(up);
     auto a = x.reference.find(up);
-    const auto cells =
-        Indicators(p == x.parts.end() ? Parts() : p->second,
-                   a == x.reference.end() ? nullptr : &a->second);
+    auto cells = Indicators(p == x.parts.end() ? Parts() : p->second,
+                            a == x.reference.end() ? nullptr : &a->second);
     const auto& served = card->second.fields();
+    // Agencies only: elsewhere "not expected" below if served.
+    if (up.first.rfind("agency:", 0) == 0) {
+      AddReportCells(p == x.parts.end() ? Parts() : p->second, &cells);
+    }
     for (const auto& [name, want] : cells) {
       const std::string json = JsonName(name);
       auto it = served.find(json);
