@@ -39,6 +39,8 @@ const std::vector<std::string> kArrestUnits = {"agency", "field_office",
                                                "national"};
 const std::vector<std::string> kSentencedUnits = {"district", "agency",
                                                   "field_office", "national"};
+// The reports behind an agency's figures (AddReportIndicators).
+const std::vector<std::string> kReportUnits = {"agency"};
 
 CellRule CountRule(const std::string& n) {
   return {Kind::kCount, n, "", false, {}};
@@ -684,6 +686,67 @@ void AddQualityIndicators(std::vector<IndicatorDef>* r) {
   r->push_back(std::move(coverage));
 }
 
+// The reports behind an agency's figures (SPEC §10's data-quality flags:
+// reporters silent for 90 days, conflicting reports): agencies only, fiscal
+// years and quarters. Not for field offices, districts or `national:US`:
+// there the count would not add up across D3's linked sets (nationally it
+// counts arrest reports, which lie in no district), so parent and members
+// would move independently, and the clean-clone run of fcfe9f0 caught
+// national:US FY2026 at 23 beside published districts at 17 and 14 while
+// the sample loaded. An agency's fiscal year is exactly the sum of its
+// quarters (a report counts in the quarter of its one record).
+// An agency unit (`agency:DEA`), its fiscal years and quarters.
+bool AgencyUnit(const IndicatorInput& in) {
+  return in.unit.rfind("agency:", 0) == 0;
+}
+
+// A count of reports, for agencies only.
+IndicatorDef ReportCount(const std::string& name, const Text& t) {
+  IndicatorDef d = Count(name, name, t, kReportUnits);
+  d.compute = [name](const IndicatorInput& in,
+                     std::vector<v1::Indicator>* out) {
+    if (!AgencyUnit(in)) return;
+    const int64_t v = Field(in.c, name);
+    out->push_back(Cell(name, static_cast<double>(v), v));
+  };
+  return d;
+}
+
+void AddReportIndicators(std::vector<IndicatorDef>* r) {
+  r->push_back(ReportCount(
+      "reports_received",
+      {"Reports received",
+       "Distinct reports (reporter and report id) whose records count in the "
+       "agency and period: arrests, sentencing records, charges, "
+       "declinations, dispositions and seizures, each the one that counts "
+       "now. Agencies only.",
+       "count", kQualityGroup}));
+  r->push_back(ReportCount(
+      "reports_conflicting",
+      {"Reports sent again with another body",
+       "Of the reports received, those whose report id the same reporter "
+       "later sent with a different body (the first one counts); each once, "
+       "however often it was sent again. Agencies only.",
+       "count", kQualityGroup}));
+  // A time, not a count: shown with the reports it is the latest of, and
+  // protected like a measure over them (suppressed whenever they are).
+  IndicatorDef last = Entry(
+      "last_received_at",
+      {"Last report received",
+       "When intake received the latest of the reports counted here (Unix "
+       "seconds). Agencies only.",
+       "number", kQualityGroup},
+      {"last_received_at", "reports_received"}, kReportUnits,
+      MeasureRule("reports_received"));
+  last.compute = [](const IndicatorInput& in, std::vector<v1::Indicator>* out) {
+    if (!AgencyUnit(in)) return;
+    out->push_back(Cell("last_received_at",
+                        static_cast<double>(in.c.last_received_at()),
+                        in.c.reports_received(), in.c.reports_received() > 0));
+  };
+  r->push_back(std::move(last));
+}
+
 // A count from the agency's reference facts.
 IndicatorDef ReferenceCount(const std::string& name,
                             int64_t AgencyYearReference::*field,
@@ -895,6 +958,7 @@ const std::vector<IndicatorDef>& Indicators() {
     AddTableIndicators(r);
     AddSeizureIndicators(r);
     AddQualityIndicators(r);
+    AddReportIndicators(r);
     AddReferenceIndicators(r);
     AddBudgetIndicators(r);
     AddCommunityIndicators(r);

@@ -81,6 +81,9 @@ struct IndicatorInput {
   // Area units only (else null).
   const CommunityChange* community = nullptr;
   IndicatorOptions options;
+  // The unit (`agency:DEA`); the reports behind the figures are computed
+  // for agencies only.
+  std::string unit;
 };
 
 struct IndicatorDef {

@@ -3,7 +3,9 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/privacy/pseudonymizer.h"
 #include "services/domain/reports.h"
 
 namespace fruition::domain {
@@ -43,15 +45,47 @@ SubjectState::Event* NewEvent(const v1::AgencyReport& r,
   e->set_case_id(r.case_id());
   e->set_reporter(r.reporter());
   e->set_report_id(r.report_id());
+  e->set_received_at(r.received_at().seconds());
   return e;
+}
+
+// The first 16 bytes of the SHA-256 of the report as sent (without
+// intake's received_at): enough to tell two bodies of one report id apart,
+// at a quarter of the hex digest's size in every subject's state.
+std::string BodyDigest(const v1::AgencyReport& r) {
+  return absl::HexStringToBytes(privacy::Sha256Hex(SenderBytes(r)))
+      .substr(0, 16);
+}
+
+// A report whose id (`id`) was applied before: the same report again, or a
+// conflicting one (kept once); whether the state changed.
+bool ApplyAgain(const v1::AgencyReport& r, const std::string& id,
+                SubjectState* s, ReportEffect* effect) {
+  // The first body in log order counts. Compared as sent: intake stamps
+  // received_at on every attempt, so a retry that landed twice is the
+  // same report (as the reconciler's REPORT_CONFLICT judges it).
+  auto first = s->report_sha256().find(id);
+  if (first == s->report_sha256().end() || first->second == BodyDigest(r)) {
+    *effect = ReportEffect::kDuplicate;
+    return false;
+  }
+  *effect = ReportEffect::kConflict;
+  if (s->conflicting().count(id) > 0) return false;  // known already
+  (*s->mutable_conflicting())[id] = true;
+  return true;
 }
 
 }  // namespace
 
-bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
+bool ApplyReport(const v1::AgencyReport& r, SubjectState* s,
+                 ReportEffect* effect) {
+  ReportEffect ignored;
+  if (effect == nullptr) effect = &ignored;
   const std::string id = PairKey(r.reporter(), r.report_id());
-  if (s->reports().count(id) > 0) return false;  // the same report again
+  if (s->reports().count(id) > 0) return ApplyAgain(r, id, s, effect);
+  *effect = ReportEffect::kApplied;
   const int64_t at = r.occurred_at().seconds();
+  const int64_t received = r.received_at().seconds();
   switch (r.body_case()) {
     case v1::AgencyReport::kArrest: {
       const auto& a = r.arrest();
@@ -64,6 +98,8 @@ bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
       out.set_case_id(r.case_id());
       out.set_claim_id(a.claim_id());
       out.set_occurred_at(at);
+      out.set_report_id(r.report_id());
+      out.set_received_at(received);
       *s->add_arrest_history() = out;
       break;
     }
@@ -88,6 +124,7 @@ bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
       out.set_occurred_at(at);
       out.set_report_id(r.report_id());
       out.set_reporter(r.reporter());
+      out.set_received_at(received);
       break;
     }
     case v1::AgencyReport::kDeclination: {
@@ -109,9 +146,11 @@ bool ApplyReport(const v1::AgencyReport& r, SubjectState* s) {
       break;
     }
     default:
+      *effect = ReportEffect::kUnused;
       return false;
   }
   (*s->mutable_reports())[id] = true;
+  (*s->mutable_report_sha256())[id] = BodyDigest(r);
   return true;
 }
 

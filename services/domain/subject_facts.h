@@ -22,9 +22,21 @@ std::string SubjectOf(const v1::AgencyReport& report);
 // them.
 std::string PairKey(const std::string& a, const std::string& b);
 
+// What a report was to the subject's facts.
+enum class ReportEffect {
+  kApplied,    // a new report: its facts were applied
+  kUnused,     // a body scoring does not use
+  kDuplicate,  // its (reporter, report_id) again with the same body as sent
+               // (intake's received_at aside: it stamps every attempt)
+  kConflict,   // its (reporter, report_id) again with another body: the
+               // first counts (SPEC §2); the id is kept as conflicting
+};
+
 // Applies a report of the subject; false if it changed nothing (a body
-// scoring does not use, or a report already applied).
-bool ApplyReport(const v1::AgencyReport& report, internal::SubjectState* s);
+// scoring does not use, a report already applied, or a conflict already
+// known). `effect`, if given, says which.
+bool ApplyReport(const v1::AgencyReport& report, internal::SubjectState* s,
+                 ReportEffect* effect = nullptr);
 
 // Applies an assessment of one of the subject's claims (only those of
 // `criteria_version`); false if it changed nothing.

@@ -99,7 +99,10 @@ std::vector<Flag> Flags(const Model& m) {
     for (const Row* r : m.YearRows(kind)) {
       const std::string& unit = r->card->unit();
       for (const char* name : kCountFlags) {
-        if (std::string(name) == "reports_received" && kind != "agency") {
+        // Reports (received, conflicting) are counted per agency only.
+        const std::string flag = name;
+        if ((flag == "reports_received" || flag == "reports_conflicting") &&
+            kind != "agency") {
           continue;
         }
         out.push_back(CellFlag(unit, name, r->Cell(name)));

@@ -183,7 +183,8 @@ void AddComponents(const Components& b, int64_t sign, Components* a) {
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const auto* field = descriptor->field(i);
     if (field->is_repeated() ||
-        field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64) {
+        field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64 ||
+        field->number() == Components::kLastReceivedAtFieldNumber) {
       continue;
     }
     reflection->SetInt64(a, field,
@@ -192,6 +193,13 @@ void AddComponents(const Components& b, int64_t sign, Components* a) {
   }
   AddMap(b.parent_agencies(), sign, a->mutable_parent_agencies());
   domain::AddTallies(b, sign, a);
+  // A time, not a count: the latest. Subtracting cannot restore the
+  // maximum without the rest; stage 2 keeps it exactly (its `received`
+  // table).
+  if (sign > 0) {
+    a->set_last_received_at(
+        std::max(a->last_received_at(), b.last_received_at()));
+  }
 }
 
 namespace {
@@ -231,6 +239,21 @@ const SubjectState::Assessment* AssessmentOf(const SubjectState& s,
   return it == s.assessments().end() ? nullptr : &it->second;
 }
 
+// One report counted here (SPEC §10's data-quality flags): received,
+// when, and whether its id was sent again with another body.
+void AddReceived(const SubjectState& s, const std::string& reporter,
+                 const std::string& report_id, int64_t received_at,
+                 Components* c) {
+  c->set_reports_received(1);
+  c->set_reports_conflicting(
+      s.conflicting().count(domain::PairKey(reporter, report_id)) > 0 ? 1 : 0);
+  c->set_last_received_at(received_at);
+}
+void AddReceived(const SubjectState& s, const SubjectState::Event& e,
+                 Components* c) {
+  AddReceived(s, e.reporter(), e.report_id(), e.received_at(), c);
+}
+
 // The subject's arrests, in a fixed order.
 std::vector<const SubjectState::Arrest*> SortedArrests(const SubjectState& s) {
   std::vector<const SubjectState::Arrest*> arrests;
@@ -253,6 +276,7 @@ void AddArrests(const SubjectState& s,
     // a field office named.
     c.set_arrests_unsentenced(s.sentencings().count(a->case_id()) == 0);
     c.set_arrests_with_field_office(!a->field_office().empty());
+    AddReceived(s, a->reporter(), a->report_id(), a->received_at(), &c);
     if (!a->claim_id().empty()) {
       c.set_claimed(1);
       const auto* as = AssessmentOf(s, a->reporter(), a->claim_id());
@@ -360,6 +384,7 @@ void AddSentencings(const SubjectState& s,
     bool arrested = false;
     for (const auto* a : arrests) arrested |= a->case_id() == case_id;
     c.set_sentenced_without_arrest(arrested ? 0 : 1);
+    AddReceived(s, sen.reporter(), sen.report_id(), sen.received_at(), &c);
     AddToUnits(UnitsOf(r.district(), case_id, arrests), sen.occurred_at(), c,
                out);
   }
@@ -376,6 +401,7 @@ void AddProsecution(const SubjectState& s,
     Components c;
     c.set_charged(1);
     c.set_mm_charged(e->mandatory_minimum_months() > 0 ? 1 : 0);
+    AddReceived(s, *e, &c);
     AddToUnits(UnitsOf(e->district(), case_id, arrests), e->occurred_at(), c,
                out);
   }
@@ -383,6 +409,7 @@ void AddProsecution(const SubjectState& s,
     Components c;
     c.set_declined(1);
     c.set_referred(e->referred_to_state() ? 1 : 0);
+    AddReceived(s, *e, &c);
     AddToUnits(UnitsOf(e->district(), case_id, arrests), e->occurred_at(), c,
                out);
   }
@@ -394,6 +421,7 @@ void AddProsecution(const SubjectState& s,
     c.set_convictions(
         plea || e->outcome() == v1::DISPOSITION_OUTCOME_TRIAL_CONVICTION ? 1
                                                                          : 0);
+    AddReceived(s, *e, &c);
     auto charge = charges.find(case_id);
     const std::string district =
         charge == charges.end() ? "" : charge->second->district();
@@ -481,6 +509,7 @@ bool ApplyCaseReport(const v1::AgencyReport& r, internal::CaseState* s) {
   out.set_report_id(r.report_id());
   out.set_occurred_at(at);
   out.set_value_cents(std::llround((z.cash_usd() + z.assets_usd()) * 100.0));
+  out.set_received_at(r.received_at().seconds());
   auto& seizures = *s->mutable_seizures();
   const std::string key = domain::PairKey(r.reporter(), z.seizure_id());
   auto it = seizures.find(key);
@@ -503,6 +532,10 @@ std::map<std::string, Components> CaseContributions(
     Components c;
     c.set_seizures(1);
     c.set_seized_cents(z.value_cents());
+    // One report (conflicts are the subject reports' only: the case stage
+    // keeps no bodies to compare).
+    c.set_reports_received(1);
+    c.set_last_received_at(z.received_at());
     AddToUnits(units, z.occurred_at(), c, &out);
   }
   return out;

@@ -233,15 +233,26 @@ TEST(ApplyReportTest, DuplicateReportChangesNothing) {
   EXPECT_FALSE(ApplyReport(arrest, &s));
   EXPECT_TRUE(Same(s, after_first));
 
-  // The same (reporter, report_id) with another body: the first wins.
+  // The same (reporter, report_id) with another body: the first wins; the
+  // id is kept as conflicting (SPEC §10's reports_conflicting), nothing
+  // else changes.
   auto conflicting = Arrest("DEA", "R-1", "C2", kPid, "A9", "FBI", "FBI-NEWARK",
                             t + 100, "CL-9");
-  EXPECT_FALSE(ApplyReport(conflicting, &s));
-  EXPECT_TRUE(Same(s, after_first));
+  domain::ReportEffect effect = domain::ReportEffect::kApplied;
+  EXPECT_TRUE(ApplyReport(conflicting, &s, &effect));
+  EXPECT_EQ(effect, domain::ReportEffect::kConflict);
+  ASSERT_EQ(s.conflicting_size(), 1);
+  EXPECT_EQ(s.conflicting().count(domain::PairKey("DEA", "R-1")), 1u);
+  SubjectState without_conflicts = s;
+  without_conflicts.clear_conflicting();
+  EXPECT_TRUE(Same(without_conflicts, after_first));
+  const SubjectState after_conflict = s;
+  // A third body under the same id: still one conflicting report.
   auto sentencing =
       Sentencing("DEA", "R-1", "C1", t + 100, LnfRecord(kPid, "EDPA"));
-  EXPECT_FALSE(ApplyReport(sentencing, &s));
-  EXPECT_TRUE(Same(s, after_first));
+  EXPECT_FALSE(ApplyReport(sentencing, &s, &effect));
+  EXPECT_EQ(effect, domain::ReportEffect::kConflict);
+  EXPECT_TRUE(Same(s, after_conflict));
   ASSERT_EQ(s.arrests_size(), 1);
   EXPECT_EQ(s.arrests().begin()->second.agency(), "DEA");
   EXPECT_EQ(s.sentencings_size(), 0);
@@ -432,6 +443,7 @@ TEST(ContributionsTest, ArrestCountsInAgencyAndFieldOfficeForYearAndQuarter) {
   // Data quality: not sentenced (yet); names its field office.
   one.set_arrests_unsentenced(1);
   one.set_arrests_with_field_office(1);
+  one.set_reports_received(1);  // the arrest's report
   // A field office's contributions also name its agency (disclosure
   // control links the two).
   Components in_office = one;
@@ -805,6 +817,25 @@ TEST(AddComponentsTest, AddsAndSubtractsEveryField) {
   EXPECT_TRUE(Same(a, zero)) << a.ShortDebugString();
 }
 
+TEST(AddComponentsTest, LastReceivedAtIsTheLatestNeverASum) {
+  Components b;
+  b.set_reports_received(1);
+  b.set_last_received_at(1000);
+  Components later = b;
+  later.set_last_received_at(3000);
+  Components a;
+  AddComponents(b, 1, &a);
+  AddComponents(later, 1, &a);
+  AddComponents(b, 1, &a);
+  EXPECT_EQ(a.reports_received(), 3);
+  EXPECT_EQ(a.last_received_at(), 3000);  // not 5000
+  // Subtracting cannot know the maximum of the rest: left as it is (stage
+  // 2 keeps the exact one, StagesTest's LastReceivedAt tests).
+  AddComponents(later, -1, &a);
+  EXPECT_EQ(a.reports_received(), 2);
+  EXPECT_EQ(a.last_received_at(), 3000);
+}
+
 // ---------------------------------------------------------------------------
 // The prosecution stage (SPEC §5 v1.1): worked examples.
 
@@ -1158,6 +1189,118 @@ TEST(DataQualityTest, UnmatchedArrestsAndSentencingsAndFieldCoverage) {
     ++orders;
   } while (std::next_permutation(order.begin(), order.end()));
   EXPECT_EQ(orders, 24);
+}
+
+// `r` as intake stamped it when it arrived at `received`.
+v1::AgencyReport ReceivedAt(v1::AgencyReport r, int64_t received) {
+  r.mutable_received_at()->set_seconds(received);
+  return r;
+}
+
+// The quality reports, received in March–July 2016, and a charge,
+// a declination and a disposition of C1.
+std::vector<v1::AgencyReport> ReceivedReports() {
+  std::vector<v1::AgencyReport> r = QualityReports();
+  r[0] = ReceivedAt(r[0], Utc(2016, 3, 1));   // DEA's arrest
+  r[1] = ReceivedAt(r[1], Utc(2016, 7, 1));   // FBI's arrest (latest)
+  r[2] = ReceivedAt(r[2], Utc(2016, 5, 20));  // EDPA's sentencing
+  r[3] = ReceivedAt(r[3], Utc(2016, 6, 20));  // SDNY's sentencing
+  auto charge = ChargeMm("F-1", kPid, "C1", "EDPA", Utc(2016, 3, 15), 60);
+  r.push_back(ReceivedAt(charge, Utc(2016, 3, 16)));
+  auto plea = DispositionOf("P-1", kPid, "C1", Utc(2016, 4, 1),
+                            v1::DISPOSITION_OUTCOME_PLEA);
+  r.push_back(ReceivedAt(plea, Utc(2016, 4, 2)));
+  return r;
+}
+
+TEST(DataQualityTest, ReportsReceivedAndTheLatestInAnyOrder) {
+  const std::vector<v1::AgencyReport> reports = ReceivedReports();
+  std::vector<int> order = {0, 1, 2, 3, 4, 5};
+  int orders = 0;
+  do {
+    std::vector<v1::AgencyReport> in;
+    in.reserve(order.size());
+    for (int i : order) in.push_back(reports[static_cast<size_t>(i)]);
+    const auto c = Contribs(Apply(in));
+    const std::string why = ::testing::PrintToString(order);
+    const auto at = [&](const std::string& unit, const std::string& period) {
+      return c.count(Key(unit, period)) ? c.at(Key(unit, period))
+                                        : Components();
+    };
+    // By hand. DEA FY2016: its arrest (Feb), C1's charge (Mar), plea
+    // (Apr) and sentencing (May) count there: 4 reports, the latest
+    // received May 20.
+    EXPECT_EQ(at("agency:DEA", "FY2016").reports_received(), 4) << why;
+    EXPECT_EQ(at("agency:DEA", "FY2016").last_received_at(), Utc(2016, 5, 20))
+        << why;
+    // Its quarters: Q2 (Jan–Mar) the arrest and the charge; Q3 the plea
+    // and the sentencing.
+    EXPECT_EQ(at("agency:DEA", "FY2016Q2").reports_received(), 2) << why;
+    EXPECT_EQ(at("agency:DEA", "FY2016Q2").last_received_at(), Utc(2016, 3, 16))
+        << why;
+    EXPECT_EQ(at("agency:DEA", "FY2016Q3").reports_received(), 2) << why;
+    EXPECT_EQ(at("agency:DEA", "FY2016Q3").last_received_at(), Utc(2016, 5, 20))
+        << why;
+    // The FBI: its arrest only.
+    EXPECT_EQ(at("agency:FBI", "FY2016").reports_received(), 1) << why;
+    EXPECT_EQ(at("agency:FBI", "FY2016").last_received_at(), Utc(2016, 7, 1))
+        << why;
+    // EDPA: the charge, the plea, the sentencing; SDNY: its sentencing.
+    EXPECT_EQ(at("district:EDPA", "FY2016").reports_received(), 3) << why;
+    EXPECT_EQ(at("district:EDPA", "FY2016").last_received_at(),
+              Utc(2016, 5, 20))
+        << why;
+    EXPECT_EQ(at("district:SDNY", "FY2016").reports_received(), 1) << why;
+    EXPECT_EQ(at("district:SDNY", "FY2016").last_received_at(),
+              Utc(2016, 6, 20))
+        << why;
+    // National: all six, the latest the FBI's.
+    EXPECT_EQ(at("national:US", "FY2016").reports_received(), 6) << why;
+    EXPECT_EQ(at("national:US", "FY2016").last_received_at(), Utc(2016, 7, 1))
+        << why;
+    for (const auto& [k, v] : c) {
+      EXPECT_EQ(v.reports_conflicting(), 0) << k << why;
+    }
+    ++orders;
+  } while (std::next_permutation(order.begin(), order.end()));
+  EXPECT_EQ(orders, 720);
+}
+
+TEST(DataQualityTest, AConflictCountsOnceWhereTheFirstCountsADuplicateNever) {
+  const std::vector<v1::AgencyReport> reports = ReceivedReports();
+  SubjectState s = Apply(reports);
+  const auto before = Contribs(s);
+  // The DEA arrest sent again (a retry that landed twice): intake stamped
+  // it again, later; the same report.
+  domain::ReportEffect effect = domain::ReportEffect::kApplied;
+  EXPECT_FALSE(
+      ApplyReport(ReceivedAt(reports[0], Utc(2016, 8, 1)), &s, &effect));
+  EXPECT_EQ(effect, domain::ReportEffect::kDuplicate);
+  const auto again = Contribs(s);
+  ASSERT_EQ(Keys(again), Keys(before));
+  for (const auto& [k, v] : again) EXPECT_TRUE(Same(v, before.at(k))) << k;
+  // Its id with another body (another field office), three times: one
+  // conflicting report, where the first counts (DEA, its field office,
+  // national; the arrest's period), never in the FBI's or EDPA's.
+  auto other = reports[0];
+  other.mutable_arrest()->set_field_office("DEA-NEWARK");
+  for (int i = 0; i < 3; ++i) {
+    ApplyReport(ReceivedAt(other, Utc(2016, 8, 2 + i)), &s, &effect);
+    EXPECT_EQ(effect, domain::ReportEffect::kConflict);
+  }
+  const auto c = Contribs(s);
+  for (const auto& [k, v] : c) {
+    const auto parts = store::SplitKey(k);
+    const bool first_counts =
+        (parts[0] == "agency:DEA" || parts[0] == "national:US" ||
+         parts[0] == "field_office:DEA-PHILADELPHIA") &&
+        (parts[1] == "FY2016" || parts[1] == "FY2016Q2");
+    EXPECT_EQ(v.reports_conflicting(), first_counts ? 1 : 0) << k;
+    // Nothing else changed: received, and when, as before.
+    EXPECT_EQ(v.reports_received(), before.at(k).reports_received()) << k;
+    EXPECT_EQ(v.last_received_at(), before.at(k).last_received_at()) << k;
+  }
+  EXPECT_EQ(c.count(Key("field_office:DEA-NEWARK", "FY2016")), 0u);
 }
 
 TEST(DataQualityTest, AnArrestIsUnsentencedUntilItsCasesSentencing) {

@@ -4,8 +4,9 @@ namespace fruition::scoring {
 
 std::vector<v1::Indicator> ComputeIndicators(
     const internal::Components& c, const AgencyYearReference* reference,
-    const CommunityChange* community, const IndicatorOptions& options) {
-  return domain::ComputeIndicators({c, reference, community, options});
+    const CommunityChange* community, const IndicatorOptions& options,
+    const std::string& unit) {
+  return domain::ComputeIndicators({c, reference, community, options, unit});
 }
 
 void Suppress(v1::Scorecard* card, int64_t min_n) {

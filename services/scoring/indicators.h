@@ -18,11 +18,12 @@ using domain::CommunityChange;
 using domain::IndicatorOptions;
 
 // Every indicator of the registry, restricted view (no suppression), in a
-// fixed order. `reference` only for agency units and fiscal years;
-// `community` only for area units.
+// fixed order, for `unit` (`agency:DEA`). `reference` only for agency units
+// and fiscal years; `community` only for area units.
 std::vector<v1::Indicator> ComputeIndicators(
     const internal::Components& c, const AgencyYearReference* reference,
-    const CommunityChange* community, const IndicatorOptions& options);
+    const CommunityChange* community, const IndicatorOptions& options,
+    const std::string& unit);
 
 // The public view: every indicator with 0 < n < `min_n` loses its value and
 // is marked suppressed (SPEC §5: min_n = 11).

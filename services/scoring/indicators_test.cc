@@ -29,8 +29,9 @@ std::map<std::string, v1::Indicator> ByName(
 std::map<std::string, v1::Indicator> Compute(
     const Components& c, const AgencyYearReference* reference = nullptr,
     const CommunityChange* community = nullptr,
-    const IndicatorOptions& options = IndicatorOptions()) {
-  return ByName(ComputeIndicators(c, reference, community, options));
+    const IndicatorOptions& options = IndicatorOptions(),
+    const std::string& unit = "agency:DEA") {
+  return ByName(ComputeIndicators(c, reference, community, options, unit));
 }
 
 // Checks a defined indicator's value and n.
@@ -112,6 +113,11 @@ Components Population() {
   c.set_arrests_unsentenced(1);
   c.set_arrests_with_field_office(3);
   c.set_sentenced_with_drug_weight(4);
+  // 9 reports behind them (4 arrests, 5 sentencings), one of whose ids
+  // was sent again with another body; the latest received 2016-07-01.
+  c.set_reports_received(9);
+  c.set_reports_conflicting(1);
+  c.set_last_received_at(1467331200);
   domain::AddSentence(&c, 60, 5);
   c.set_ocdetf_sentenced(2);
   c.set_ocdetf_lnf(1);
@@ -151,10 +157,27 @@ TEST(IndicatorsTest, DataQualityIndicators) {
   ExpectValue(got, "sentenced_without_arrest", 0, 0);
   ExpectValue(got, "coverage:arrest.field_office", 0.75, 4);
   ExpectValue(got, "coverage:sentencing.drug_weight_grams", 0.8, 5);
+  ExpectValue(got, "reports_received", 9, 9);
+  ExpectValue(got, "reports_conflicting", 1, 1);
+  // A time, shown with the reports it is the latest of.
+  ExpectValue(got, "last_received_at", 1467331200, 9);
+  // The reports behind the figures are an agency's: a field office,
+  // district or national:US carries none of the three cells.
+  for (const char* unit :
+       {"field_office:DEA-NY", "district:SDNY", "national:US", "area:NYC"}) {
+    const auto elsewhere =
+        Compute(Population(), nullptr, nullptr, IndicatorOptions(), unit);
+    for (const char* name :
+         {"reports_received", "reports_conflicting", "last_received_at"}) {
+      EXPECT_EQ(elsewhere.count(name), 0u) << unit << " " << name;
+    }
+    EXPECT_EQ(elsewhere.count("arrests_unsentenced"), 1u) << unit;
+  }
   // Nobody counted: no coverage to speak of.
   const auto none = Compute(Components());
   EXPECT_FALSE(none.at("coverage:arrest.field_office").defined());
   EXPECT_FALSE(none.at("coverage:sentencing.drug_weight_grams").defined());
+  EXPECT_FALSE(none.at("last_received_at").defined());
 }
 
 TEST(IndicatorsTest, FruitionGapCanBeNegative) {
@@ -224,8 +247,8 @@ TEST(IndicatorsTest, EveryIndicatorOnce) {
   ref.budget_usd = 1000;
   const CommunityChange community = {
       {"COMMUNITY_INDICATOR_KIND_SHOOTINGS", {40, 30, 2}}};
-  const auto list =
-      ComputeIndicators(Population(), &ref, &community, IndicatorOptions());
+  const auto list = ComputeIndicators(Population(), &ref, &community,
+                                      IndicatorOptions(), "agency:DEA");
   std::vector<std::string> names;
   names.reserve(list.size());
   for (const auto& i : list) names.push_back(i.name());
@@ -306,6 +329,9 @@ TEST(IndicatorsTest, EveryIndicatorOnce) {
       "sentenced_without_arrest",
       "coverage:arrest.field_office",
       "coverage:sentencing.drug_weight_grams",
+      "reports_received",
+      "reports_conflicting",
+      "last_received_at",
       "org_outcomes_reported",
       "pending_counted_as_dismantled",
       "target_ratio:PERFORMANCE_MEASURE_ARRESTS",
@@ -449,8 +475,8 @@ TEST(SuppressTest, ComputedPopulationPublicView) {
   // except those with n = 0 (origins no one sentenced came from), which
   // have nothing to hide.
   v1::Scorecard card;
-  for (auto& i :
-       ComputeIndicators(Population(), nullptr, nullptr, IndicatorOptions())) {
+  for (auto& i : ComputeIndicators(Population(), nullptr, nullptr,
+                                   IndicatorOptions(), "agency:DEA")) {
     *card.add_indicators() = std::move(i);
   }
   Suppress(&card);

@@ -3,9 +3,11 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <limits>
 #include <map>
 #include <optional>
 
+#include "absl/strings/numbers.h"
 #include "fruition/internal/scoring.pb.h"
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/reports.pb.h"
@@ -282,7 +284,47 @@ struct Stage2::Batch {
   }
 };
 
-absl::Status Stage2::ApplyContribution(const store::KvTx& tx, Contribution c,
+namespace {
+
+// The `received` index row of a member's receipt time `t` (> 0).
+std::string ReceivedKey(const std::string& up, int64_t t,
+                        const std::string& member) {
+  return JoinKey(
+      {up,
+       store::Decimal(
+           static_cast<uint64_t>(std::numeric_limits<int64_t>::max() - t), 19),
+       member});
+}
+
+// Moves `member`'s row of unit-period `up` in the `received` index from
+// `before` to `after` (0: none) and sets `totals`' last_received_at to the
+// newest left: the exact maximum over the members, whatever left.
+absl::Status UpdateReceived(store::KvTx& tx, const std::string& up,
+                            const std::string& member, int64_t before,
+                            int64_t after, Components* totals) {
+  if (before == after) return absl::OkStatus();
+  if (before > 0) tx.Delete(kReceived, ReceivedKey(up, before, member));
+  if (after > 0) tx.Put(kReceived, ReceivedKey(up, after, member), "");
+  const std::string prefix = JoinKey({up, ""});
+  FRUITION_ASSIGN_OR_RETURN(auto first, tx.Scan(kReceived, prefix, "", 1));
+  int64_t latest = 0;
+  if (!first.empty()) {
+    const std::vector<std::string> parts = SplitKey(first[0].first);
+    uint64_t inverted = 0;
+    if (parts.size() != 4 || !absl::SimpleAtoi(parts[2], &inverted)) {
+      return store::DataLoss(*tx.store(), kReceived, first[0].first,
+                             "a received index key");
+    }
+    latest =
+        std::numeric_limits<int64_t>::max() - static_cast<int64_t>(inverted);
+  }
+  totals->set_last_received_at(latest);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Stage2::ApplyContribution(store::KvTx& tx, Contribution c,
                                        Batch* batch) const {
   const std::string member_key = JoinKey({c.unit(), c.period(), c.member()});
   const std::string up = JoinKey({c.unit(), c.period()});
@@ -310,6 +352,9 @@ absl::Status Stage2::ApplyContribution(const store::KvTx& tx, Contribution c,
                             Batch::Row(tx, kTotals, up, &batch->totals));
   AddComponents(before->components(), -1, totals);
   AddComponents(c.components(), 1, totals);
+  FRUITION_RETURN_IF_ERROR(UpdateReceived(
+      tx, up, c.member(), before->components().last_received_at(),
+      c.components().last_received_at(), totals));
   // The reports that changed the member name the card (a re-emission of
   // what is stored changed nothing); they are never stored.
   if (!MessageDifferencer::Equals(before->components(), c.components())) {
@@ -330,7 +375,7 @@ absl::Status Stage2::ApplyContribution(const store::KvTx& tx, Contribution c,
   return absl::OkStatus();
 }
 
-absl::Status Stage2::DeriveFiscalYear(const store::KvTx& tx,
+absl::Status Stage2::DeriveFiscalYear(store::KvTx& tx,
                                       const Contribution& quarter,
                                       Batch* batch) const {
   const std::string fy = domain::FiscalYearOfPeriod(quarter.period());
@@ -360,7 +405,7 @@ absl::Status Stage2::DeriveFiscalYear(const store::KvTx& tx,
   return ApplyContribution(tx, std::move(c), batch);
 }
 
-absl::Status Stage2::ApplyContributionRecord(const store::KvTx& tx,
+absl::Status Stage2::ApplyContributionRecord(store::KvTx& tx,
                                              const kafka::Record& r,
                                              Batch* batch) const {
   if (r.value.empty() || r.value[0] != kContributionBatchTag) {
@@ -828,8 +873,8 @@ absl::Status Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
     v1::Scorecard base;
     base.set_unit(unit);
     base.set_period(period);
-    for (auto& i :
-         ComputeIndicators(pb.base_totals(), ref, change, rules_.indicators)) {
+    for (auto& i : ComputeIndicators(pb.base_totals(), ref, change,
+                                     rules_.indicators, unit)) {
       *base.add_indicators() = std::move(i);
     }
     base.set_score_version(rules_.desert->version);
@@ -841,7 +886,8 @@ absl::Status Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
   v1::Scorecard card;
   card.set_unit(unit);
   card.set_period(period);
-  for (auto& i : ComputeIndicators(totals, ref, change, rules_.indicators)) {
+  for (auto& i :
+       ComputeIndicators(totals, ref, change, rules_.indicators, unit)) {
     *card.add_indicators() = std::move(i);
   }
   card.set_score_version(rules_.desert->version);

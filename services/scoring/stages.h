@@ -59,6 +59,11 @@ enum Stage2Table {
   kReference,
   kPublicBase,  // unit \0 period -> internal.PublicBaseState (SPEC §5 D4)
   kBaseCards,   // unit \0 period -> internal.PublicBase last produced
+  // unit \0 period \0 Decimal(INT64_MAX - last_received_at, 19) \0
+  // member -> "": the members' latest report receipts, newest first, so a
+  // unit-period's last_received_at is its first key (exact when the
+  // member holding it leaves or changes).
+  kReceived,
 };
 
 inline const std::vector<std::string>& Stage1Tables() {
@@ -67,8 +72,8 @@ inline const std::vector<std::string>& Stage1Tables() {
 }
 inline const std::vector<std::string>& Stage2Tables() {
   static const auto* t = new std::vector<std::string>{
-      "members",   "totals",      "cards",     "by_period",
-      "reference", "public_base", "base_cards"};
+      "members",   "totals",      "cards",      "by_period",
+      "reference", "public_base", "base_cards", "received"};
   return *t;
 }
 
@@ -195,17 +200,17 @@ class Stage2 : public stream::Handler {
   struct Batch;
   // Applies a contributions record (a ContributionBatch of quarters, or
   // one Contribution of the format before) to `batch`, in order.
-  absl::Status ApplyContributionRecord(const store::KvTx& tx,
-                                       const kafka::Record& r,
+  absl::Status ApplyContributionRecord(store::KvTx& tx, const kafka::Record& r,
                                        Batch* batch) const;
   // Replaces a member's contribution and counts, for the public view's
-  // base, whether it now differs from it (SPEC §5 D4).
-  absl::Status ApplyContribution(const store::KvTx& tx,
-                                 internal::Contribution c, Batch* batch) const;
+  // base, whether it now differs from it (SPEC §5 D4). Keeps the
+  // `received` index (written to `tx` at once: later scans read it).
+  absl::Status ApplyContribution(store::KvTx& tx, internal::Contribution c,
+                                 Batch* batch) const;
   // Applies the member's fiscal-year contribution derived from its four
   // quarters (`quarter` names unit, member, year and version), unless it
   // is the one stored.
-  absl::Status DeriveFiscalYear(const store::KvTx& tx,
+  absl::Status DeriveFiscalYear(store::KvTx& tx,
                                 const internal::Contribution& quarter,
                                 Batch* batch) const;
   // The base record of a unit-period if it differs from the last produced.

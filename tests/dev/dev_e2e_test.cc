@@ -120,6 +120,9 @@ struct Parts {
   // with no arrest, arrests naming a field office, sentencings with a
   // drug weight.
   int64_t unsentenced = 0, without_arrest = 0, with_office = 0, with_weight = 0;
+  // The reports counted here: one per arrest, sentencing record, charge,
+  // declination, disposition and seizure counted.
+  int64_t received = 0;
   std::map<int64_t, int64_t> months;     // sentence months -> people
   std::map<std::string, int64_t> tally;  // "function:X", "origin_lnf:O", ...
 };
@@ -144,6 +147,9 @@ struct Expected {
   int64_t pending_dismantled = 0;
   int64_t declined_then_charged_elsewhere = 0;
   std::vector<sim::TargetRatio> target_ratios;
+  // When the sample was submitted (Unix seconds): intake stamps every
+  // report's received_at in between, so each last_received_at lies there.
+  int64_t submitted_from = 0, submitted_until = 0;
 };
 
 // One indicator as expected: `n` < 0 leaves n unchecked.
@@ -151,7 +157,8 @@ struct Cell {
   bool defined = true;
   double value = 0;
   int64_t n = -1;
-  enum Kind { kCount, kShare, kAmount } kind = kAmount;
+  // kReceived: a receipt time, within Expected's submission window.
+  enum Kind { kCount, kShare, kAmount, kReceived } kind = kAmount;
 };
 
 bool IsPriority(v1::Tier tier) {
@@ -424,6 +431,7 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
       for (const std::string& unit : units) {
         for (Parts* p : add(unit, a.at)) {
           ++p->arrests;
+          ++p->received;
           p->unsentenced += sentencing.count({person, a.case_id}) == 0;
           p->with_office += !a.field_office.empty();
           if (!a.claim_id.empty()) ++p->claimed;
@@ -473,6 +481,7 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
                     charged == charge.end() ? nullptr : charged->second,
                     opening == opened.end() ? nullptr : opening->second, p);
         ++p->sentenced;
+        ++p->received;
         p->without_arrest += !arrested;
         p->desert_sum += d.score;
         if (d.band == v1::DESERT_BAND_HIGH) ++p->high;
@@ -522,6 +531,7 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
     for (Parts* p : in_units(units_of(key.first, key.second, f.district()),
                              c->occurred_at().seconds())) {
       ++p->charged;
+      ++p->received;
       p->mm_charged += f.mandatory_minimum_months() > 0;
     }
   }
@@ -530,6 +540,7 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
     for (Parts* p : in_units(units_of(key.first, key.second, f.district()),
                              c->occurred_at().seconds())) {
       ++p->declined;
+      ++p->received;
       p->referred += f.referred_to_state();
     }
   }
@@ -543,6 +554,7 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
     for (Parts* p : in_units(units_of(key.first, key.second, district),
                              c->occurred_at().seconds())) {
       ++p->dispositions;
+      ++p->received;
       p->pleas += plea;
       p->convictions +=
           plea || outcome == v1::DISPOSITION_OUTCOME_TRIAL_CONVICTION;
@@ -563,6 +575,7 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
     if (!units.empty()) units.insert(kNational);
     for (Parts* p : in_units(units, z->occurred_at().seconds())) {
       ++p->seizures;
+      ++p->received;
       p->seized_cents += std::llround(
           (z->seizure().cash_usd() + z->seizure().assets_usd()) * 100.0);
     }
@@ -820,6 +833,15 @@ void AddProsecutionIndicators(const Parts& p, const CountFn& count,
   share("coverage:sentencing.drug_weight_grams", p.with_weight, p.sentenced);
 }
 
+// The reports behind an agency's figures (agencies only): the sample sends
+// no report id twice with another body.
+void AddReportCells(const Parts& p, std::map<std::string, Cell>* out) {
+  (*out)["reports_received"] = {true, static_cast<double>(p.received),
+                                p.received, Cell::kCount};
+  (*out)["reports_conflicting"] = {true, 0, 0, Cell::kCount};
+  (*out)["last_received_at"] = {p.received > 0, 0, p.received, Cell::kReceived};
+}
+
 // The indicators SPEC §5 defines for a unit-period, by their SPEC names.
 std::map<std::string, Cell> Indicators(const Parts& p, const AgencyYear* a) {
   std::map<std::string, Cell> out;
@@ -1020,10 +1042,13 @@ std::vector<std::string> CompareScorecards(
     }
     auto p = x.parts.find(up);
     auto a = x.reference.find(up);
-    const auto cells =
-        Indicators(p == x.parts.end() ? Parts() : p->second,
-                   a == x.reference.end() ? nullptr : &a->second);
+    auto cells = Indicators(p == x.parts.end() ? Parts() : p->second,
+                            a == x.reference.end() ? nullptr : &a->second);
     const auto& served = card->second.fields();
+    // Agencies only: elsewhere "not expected" below if served.
+    if (up.first.rfind("agency:", 0) == 0) {
+      AddReportCells(p == x.parts.end() ? Parts() : p->second, &cells);
+    }
     for (const auto& [name, want] : cells) {
       const std::string json = JsonName(name);
       auto it = served.find(json);
@@ -1051,6 +1076,15 @@ std::vector<std::string> CompareScorecards(
         continue;
       }
       const double v = got.at("value").number_value();
+      if (want.kind == Cell::kReceived) {
+        if (v < static_cast<double>(x.submitted_from) ||
+            v > static_cast<double>(x.submitted_until)) {
+          diffs.push_back(StrCat(where, " ", json, ": ", v,
+                                 ", expected a time from ", x.submitted_from,
+                                 " to ", x.submitted_until));
+        }
+        continue;
+      }
       const double tolerance =
           want.kind == Cell::kCount
               ? 0
@@ -1187,6 +1221,12 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
         .count();
   };
 
+  const auto unix_now = [] {
+    return std::chrono::duration_cast<seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const int64_t submitted_from = unix_now();
   auto dev = testing::StartDev("fruition-dev-e2e",
                                {StrCat("--sample-subjects=", subjects),
                                 StrCat("--seed=", seed), "--live-rate=0"});
@@ -1206,6 +1246,7 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
   auto reports = sim::Generate(options);
   ASSERT_TRUE(reports.ok()) << reports.status();
   Expected x = Compute(*reports);
+  x.submitted_from = submitted_from;
 
   // The computation here agrees with the simulator's own measure where both
   // speak (national totals and every target ratio).
@@ -1259,6 +1300,7 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
     before = fingerprint;
   }
   ASSERT_EQ(same, 3) << "scorecards still changing: " << error;
+  x.submitted_until = unix_now();
   std::cerr << "scorecards settled after " << elapsed() << " s ("
             << cards.size() << " unit-periods served)\n";
 

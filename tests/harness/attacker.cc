@@ -98,6 +98,18 @@ const std::map<std::string, Rule>& Rules() {
         {"ocdetf_lnf_share", {Rule::kShare, "ocdetf", "ocdetf_lnf"}},
         {"seizures", {Rule::kCount, "seizures", ""}},
         {"seized_value_usd", {Rule::kMeasure, "seizures", ""}},
+        // Data quality: the reports behind the figures, and the latest
+        // receipt (a time shown with the reports count as its n).
+        {"reports_received", {Rule::kCount, "reports", ""}},
+        {"reports_conflicting", {Rule::kCount, "reports_conflicting", ""}},
+        {"last_received_at", {Rule::kMeasure, "reports", ""}},
+        {"arrests_unsentenced", {Rule::kCount, "arrests_unsentenced", ""}},
+        {"sentenced_without_arrest",
+         {Rule::kCount, "sentenced_without_arrest", ""}},
+        {"coverage:arrest.field_office",
+         {Rule::kShare, "arrests", "arrests_with_field_office"}},
+        {"coverage:sentencing.drug_weight_grams",
+         {Rule::kShare, "sentenced", "sentenced_with_drug_weight"}},
     };
     // The tables: every member a share of its own attribute count.
     for (int f = 1; f <= 18; ++f) {

@@ -68,6 +68,9 @@ struct Expected {
   // drug weight.
   int64_t unsentenced = 0, without_arrest = 0, with_office = 0;
   int64_t with_weight = 0;
+  // The reports counted here and the latest received_at among them (the
+  // stream never sends a report id with another body: no conflicts).
+  int64_t received = 0, last_received = 0;
   std::vector<int64_t> months;           // of every sentenced person
   std::map<std::string, int64_t> tally;  // "function:X", "origin_lnf:O", ...
 };
@@ -162,6 +165,18 @@ struct Population {
 
 constexpr char kNational[] = "national:US";
 
+// When intake received a report of `occurred_at` (Generate stamps every
+// first copy so; a resent copy later, which must change nothing).
+int64_t ReceivedAt(int64_t occurred_at) {
+  return occurred_at + 86400 * (1 + (occurred_at / 86400) % 30);
+}
+
+// One more report counted in `e`, of `occurred_at`.
+void CountReport(int64_t occurred_at, Expected& e) {
+  ++e.received;
+  e.last_received = std::max(e.last_received, ReceivedAt(occurred_at));
+}
+
 using AddFn = std::function<void(const std::string&, int64_t,
                                  const std::function<void(Expected&)>&)>;
 
@@ -193,7 +208,12 @@ void ExpectDeclinedThenCharged(const sim::ScoringSubject& x, const AddFn& add) {
 // arrest's case, in its own period.
 void ExpectProsecution(const sim::ScoringSubject& x, const AddFn& add) {
   auto in_units = [&](const sim::CaseEvent& c,
-                      const std::function<void(Expected&)>& f) {
+                      const std::function<void(Expected&)>& g) {
+    // Each a report of its own.
+    auto f = [&](Expected& e) {
+      g(e);
+      CountReport(c.at, e);
+    };
     if (!c.district.empty()) add("district:" + c.district, c.at, f);
     const bool arrest_case = c.case_id == x.case_id;
     if (arrest_case) {
@@ -228,6 +248,7 @@ void ExpectProsecution(const sim::ScoringSubject& x, const AddFn& add) {
     auto seized = [&](Expected& e) {
       ++e.seizures;
       e.seized_cents += z.cents;
+      CountReport(z.at, e);
     };
     add("agency:" + x.case_opened->agency(), z.at, seized);
     add("field_office:" + x.case_opened->field_office(), z.at, seized);
@@ -258,6 +279,7 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
       e.with_office += !x.field_office.empty();
       e.claimed += claimed;
       e.substantiated += result == v1::ASSESSMENT_RESULT_SUBSTANTIATED;
+      CountReport(x.arrested, e);
     };
     add("agency:" + x.agency, x.arrested, arrested);
     add("field_office:" + x.field_office, x.arrested, arrested);
@@ -272,12 +294,13 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
           d.score / 100.0 *
           (claimed ? fixtures::TierWeight(tier) * fixtures::ResultFactor(result)
                    : 0.25);
+      const int64_t at = x.sentencing->occurred_at().seconds();
       auto sentenced = [&](Expected& e) {
         ExpectSentenced(x, s, d, e);
         e.priority += priority;
         e.wev += wev;
+        CountReport(at, e);
       };
-      const int64_t at = x.sentencing->occurred_at().seconds();
       add("district:" + s.district(), at, sentenced);
       add("agency:" + x.agency, at, sentenced);
       add("field_office:" + x.field_office, at, sentenced);
@@ -286,8 +309,20 @@ Population Generate(const std::string& nonce, int subjects, uint32_t seed) {
     ExpectDeclinedThenCharged(x, add);
     ExpectProsecution(x, add);
   };
+  std::set<std::pair<std::string, std::string>> stamped;
   for (sim::StreamRecord& r :
        sim::ScoringStream(nonce, subjects, seed, expect)) {
+    // Intake's stamp, which the stream leaves out: a resent copy (the same
+    // report) arrives later.
+    v1::AgencyReport report;
+    if (r.topic == topics::kReports && report.ParseFromString(r.value)) {
+      const int64_t at = report.occurred_at().seconds();
+      const bool again =
+          !stamped.insert({report.reporter(), report.report_id()}).second;
+      report.mutable_received_at()->set_seconds(ReceivedAt(at) +
+                                                (again ? 400 * 86400 : 0));
+      r.value = report.SerializeAsString();
+    }
     Outgoing out{std::move(r.topic), std::move(r.key), std::move(r.value), {}};
     for (auto& [k, v] : r.headers) out.headers[k] = v;
     pop.records.push_back(std::move(out));
@@ -361,8 +396,8 @@ void AddProsecutionIndicators(const Expected& e, IndicatorMap* m) {
 }
 
 // The indicators the test expects for one unit-period, by name.
-std::map<std::string, std::pair<double, int64_t>> Indicators(
-    const Expected& e) {
+std::map<std::string, std::pair<double, int64_t>> Indicators(const Expected& e,
+                                                             bool agency) {
   std::map<std::string, std::pair<double, int64_t>> m;
   const auto share = [&](int64_t x) {
     return e.sentenced == 0 ? 0.0 : static_cast<double>(x) / e.sentenced;
@@ -396,6 +431,11 @@ std::map<std::string, std::pair<double, int64_t>> Indicators(
   ShareIf(&m, "coverage:arrest.field_office", e.with_office, e.arrests);
   ShareIf(&m, "coverage:sentencing.drug_weight_grams", e.with_weight,
           e.sentenced);
+  if (agency) {  // the reports behind an agency's figures
+    m["reports_received"] = {e.received, e.received};
+    m["reports_conflicting"] = {0, 0};
+    m["last_received_at"] = {e.last_received, e.received};
+  }
   return m;
 }
 
@@ -523,7 +563,16 @@ class ScoringIntegrationTest
                               const v1::Scorecard& card) {
     std::map<std::string, const v1::Indicator*> got;
     for (const auto& i : card.indicators()) got[i.name()] = &i;
-    for (const auto& [name, want] : Indicators(e)) {
+    const bool agency = key.rfind("agency:", 0) == 0;
+    if (!agency) {
+      for (const char* only :
+           {"reports_received", "reports_conflicting", "last_received_at"}) {
+        if (got.count(only) > 0) {
+          return StrCat(key, ": ", only, " carried; agencies only");
+        }
+      }
+    }
+    for (const auto& [name, want] : Indicators(e, agency)) {
       auto it = got.find(name);
       if (it == got.end()) return StrCat(key, ": no ", name);
       const v1::Indicator& i = *it->second;

@@ -750,6 +750,31 @@ TEST_F(TrendsIntegrationTest, SeriesCompareAndHistoryEqualOwnComputation) {
   ASSERT_TRUE(before.count("fruition-FY2016/MANIFEST"))
       << "no MANIFEST in the release";
 
+  // The data-quality flags scoring computes from the reports (SPEC §10):
+  // the agency's FY2016 counts an arrest and a sentencing report per
+  // person, none conflicting, the latest received on the day after the
+  // last sentencing (2016-02-27, 01:00 + a day), so it is not silent.
+  const std::string agency = StrCat("agency:", kAgency);
+  const Struct received = CardCell(agency, "FY2016", "reportsReceived", true);
+  EXPECT_EQ(Number(received, "value"), 2 * kDistricts * kPerCell);
+  EXPECT_EQ(
+      Number(CardCell(agency, "FY2016", "reportsConflicting", true), "value"),
+      0);
+  EXPECT_EQ(Number(CardCell(agency, "FY2016", "lastReceivedAt", true), "value"),
+            static_cast<double>(fixtures::Utc(2016, 2, 28, 1)));
+  // The release shows the public figures (as of the view's base).
+  const std::string public_received = StrCat(
+      Number(CardCell(agency, "FY2016", "reportsReceived", false), "value"));
+  const std::string& quality = before.at("fruition-FY2016/quality.csv");
+  for (const std::string& row :
+       {StrCat(agency, ",reports_received,", public_received, ",",
+               public_received, ",reported"),
+        StrCat(agency, ",reports_conflicting,0,0,reported"),
+        StrCat(agency, ",silent_90_days,2016-02-28,,active")}) {
+    EXPECT_NE(quality.find(row + "\n"), std::string::npos) << row << " not in\n"
+                                                           << quality;
+  }
+
   // Eleven more people sentenced in one district: its public view moves
   // (SPEC §5 D4), and only what they count in changes.
   Scenario more;

@@ -6,10 +6,15 @@
 // aborted outputs of a fenced instance are never seen) and writes FILE, one
 // line per compared cell, "KEY<TAB>VALUE", sorted:
 //   - every indicator of the latest scorecard of each (unit, period), full
-//     and public view: "cell <topic> <unit> <period> <indicator>" ->
+//     and public view: "cell <unit> <period> <indicator>" ->
 //     "value=<v> n=<n> suppressed=<0|1> defined=<0|1>";
 //   - the latest event of every condition on both oversight topics:
-//     "event <topic> <condition_key>" -> event_id.
+//     "event <condition_key>" -> what it says (EventContent).
+// Intake's clock is not compared: `last_received_at` (when intake stamped
+// the latest report) differs between any two runs of the same input by
+// design, so it is left out of cells and event facts, and an event's
+// "scorecard:<id>" (an id covers every cell) is compared as the content of
+// the card it names without it.
 // Then prints one JSON line: the reports of the run's input (DIR/*.ndjson,
 // what fruition-sim --out wrote for the same options) and how many of them
 // Kafka holds: "sent", "lost" (sent, in no copy on fruition.reports.v1 or
@@ -20,11 +25,13 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fruition/v1/events.pb.h"
@@ -125,6 +132,36 @@ std::string Number(double v) {
   return buf;
 }
 
+// Cells that say when intake received a report: intake's clock, not the
+// facts (see the top of this file).
+bool ReceiptTime(std::string_view name) {
+  return name.rfind("last_received_at", 0) == 0;
+}
+
+// What a card says, receipt time aside: the key a "scorecard:<id>" ref is
+// compared by.
+std::string CardContent(const v1::Scorecard& card) {
+  std::string out = StrCat(card.unit(), " ", card.period(),
+                           card.public_view() ? " public" : " full");
+  for (const v1::Indicator& i : card.indicators()) {
+    if (ReceiptTime(i.name())) continue;
+    out += StrCat(" ", i.name(), "=", Number(i.value()), "/", i.n(), "/",
+                  i.suppressed() ? 1 : 0, "/", i.defined() ? 1 : 0);
+  }
+  return StrCat(std::hash<std::string>{}(out));
+}
+
+// scorecard_id -> CardContent, of every card on `topic`.
+absl::Status CardContents(const ByTopic& read, std::string_view topic,
+                          std::map<std::string, std::string>* contents) {
+  for (const Record& rec : read.at(std::string(topic))) {
+    auto card = Parse<v1::Scorecard>(rec);
+    if (!card.ok()) return card.status();
+    (*contents)[card->scorecard_id()] = CardContent(*card);
+  }
+  return absl::OkStatus();
+}
+
 // The latest scorecard of each (unit, period) of `topic`, cell by cell,
 // under `kind`. A card whose every indicator is 0 with n 0 says nothing a
 // missing card does not (a unit-period whose facts came and went within
@@ -145,6 +182,7 @@ absl::Status ScoreCells(const ByTopic& read, std::string_view topic,
     }
     if (empty) continue;
     for (const v1::Indicator& i : card.indicators()) {
+      if (ReceiptTime(i.name())) continue;
       (*cells)[StrCat(kind, " ", unit_period, " ", i.name())] =
           StrCat("value=", Number(i.value()), " n=", i.n(),
                  " suppressed=", i.suppressed() ? 1 : 0,
@@ -157,8 +195,10 @@ absl::Status ScoreCells(const ByTopic& read, std::string_view topic,
 // An event as what it says, without what depends on when its inputs
 // arrived: `event_id` and `emitted_at`, and the assessment it cites (an
 // assessment's id covers its `assessed_at`, the Kafka timestamp of the
-// designation it rests on, so two runs of the same reports differ there).
-std::string EventContent(const v1::OversightEvent& e) {
+// designation it rests on, so two runs of the same reports differ there),
+// nor intake's clock (a card's ref as the card's content, see CardContent).
+std::string EventContent(const v1::OversightEvent& e,
+                         const std::map<std::string, std::string>& cards) {
   std::string out = StrCat(
       v1::EventType_Name(e.type()), " ", v1::Severity_Name(e.severity()),
       e.resolved() ? " resolved" : "", " unit=", e.unit(),
@@ -166,10 +206,18 @@ std::string EventContent(const v1::OversightEvent& e) {
       " versions=", e.criteria_version(), "/", e.score_version());
   std::map<std::string, double> facts(e.facts().begin(), e.facts().end());
   for (const auto& [name, value] : facts) {
-    out += StrCat(" ", name, "=", Number(value));
+    if (!ReceiptTime(name)) out += StrCat(" ", name, "=", Number(value));
   }
+  constexpr std::string_view kCard = "scorecard:";
   for (const std::string& ref : e.evidence_refs()) {
-    if (ref.rfind("assessment:", 0) != 0) out += StrCat(" ", ref);
+    if (ref.rfind("assessment:", 0) == 0) continue;
+    if (ref.rfind(kCard, 0) == 0) {
+      auto card = cards.find(ref.substr(kCard.size()));
+      out +=
+          StrCat(" card=", card == cards.end() ? "(not read)" : card->second);
+      continue;
+    }
+    out += StrCat(" ", ref);
   }
   return out;
 }
@@ -190,6 +238,7 @@ bool HoldsNothing(const v1::OversightEvent& e) {
 
 // The latest event of every condition of `topic` that holds, under `kind`.
 absl::Status LatestEvents(const ByTopic& read, std::string_view topic,
+                          const std::map<std::string, std::string>& cards,
                           std::string_view kind,
                           std::map<std::string, std::string>* cells,
                           int* conditions) {
@@ -197,7 +246,8 @@ absl::Status LatestEvents(const ByTopic& read, std::string_view topic,
   for (const Record& rec : read.at(std::string(topic))) {
     auto e = Parse<v1::OversightEvent>(rec);
     if (!e.ok()) return e.status();
-    latest[e->condition_key()] = HoldsNothing(*e) ? "" : EventContent(*e);
+    latest[e->condition_key()] =
+        HoldsNothing(*e) ? "" : EventContent(*e, cards);
   }
   for (const auto& [key, content] : latest) {
     if (content.empty()) continue;
@@ -229,15 +279,17 @@ int Dump(const std::string& bootstrap, const std::string& input,
       extra += it->second - 1;
     }
   }
-  std::map<std::string, std::string> cells;
+  std::map<std::string, std::string> cells, cards;
   int conditions = 0;
   std::vector<absl::Status> parsed = {
+      CardContents(*read, topics::kScores, &cards),
+      CardContents(*read, topics::kScoresPublic, &cards),
       ScoreCells(*read, topics::kScores, "cell", &cells),
-      ScoreCells(*read, topics::kScoresPublic, "public-cell", &cells),
-      LatestEvents(*read, topics::kOversightRestricted, "event", &cells,
-                   &conditions),
-      LatestEvents(*read, topics::kOversightPublic, "public-event", &cells,
-                   &conditions)};
+      ScoreCells(*read, topics::kScoresPublic, "public-cell", &cells)};
+  parsed.push_back(LatestEvents(*read, topics::kOversightRestricted, cards,
+                                "event", &cells, &conditions));
+  parsed.push_back(LatestEvents(*read, topics::kOversightPublic, cards,
+                                "public-event", &cells, &conditions));
   for (const absl::Status& s : parsed) {
     if (!s.ok()) return Fail(std::string(s.message()));
   }
