@@ -26,7 +26,6 @@
 #include "services/common/strings.h"
 #include "services/common/telemetry/admin_http.h"
 #include "services/common/topics.h"
-#include "services/domain/periods.h"
 #include "services/evidence/run.h"
 #include "services/gateway/run.h"
 #include "services/intake/run.h"
@@ -437,49 +436,6 @@ sim::SimOptions SampleOptions(const DevOptions& options) {
   return sample;
 }
 
-// The overseer OIG's budget lines for the sample's last fiscal year (SPEC
-// §11), so that the dashboard's "Budgets" section and BUDGET_CRITERIA_UNMET
-// have something to show: DEA's pegged to a low LNF share (the study's
-// finding: most people sentenced are LNF, so the sample fails it), FBI's to
-// a mean desert score its sample meets. Sent at the start of the year.
-std::vector<v1::AgencyReport> SampleBudgetLines(int fiscal_year) {
-  struct Spec {
-    const char* agency;
-    int64_t amount_usd;
-    const char* purpose;
-    const char* indicator;
-    v1::CriterionOp op;
-    double value;
-  };
-  const Spec specs[] = {
-      {"DEA", 2400000000, "Domestic cartel enforcement", "lnf_share",
-       v1::CRITERION_OP_AT_MOST, 0.30},
-      {"FBI", 900000000, "Organized crime drug enforcement", "mean_desert",
-       v1::CRITERION_OP_AT_LEAST, 10},
-  };
-  const int64_t start = domain::FiscalYearBounds(fiscal_year).first;
-  std::vector<v1::AgencyReport> out;
-  for (const Spec& spec : specs) {
-    const std::string line_id =
-        StrCat("OIG-FY", fiscal_year, "-", spec.agency, "-1");
-    v1::AgencyReport& r = out.emplace_back();
-    r.set_report_id("sample-budget-" + line_id);
-    r.set_reporter("OIG");
-    r.mutable_occurred_at()->set_seconds(start);
-    v1::BudgetLine& b = *r.mutable_budget_line();
-    b.set_line_id(line_id);
-    b.set_agency(spec.agency);
-    b.set_fiscal_year(fiscal_year);
-    b.set_amount_usd(spec.amount_usd);
-    b.set_purpose(spec.purpose);
-    v1::BudgetCriterion& c = *b.add_criteria();
-    c.set_indicator(spec.indicator);
-    c.set_op(spec.op);
-    c.set_value(spec.value);
-  }
-  return out;
-}
-
 // Submits the sample in bulk, one stream per reporter (the order across
 // reporters does not matter: every service accepts facts in any order).
 absl::Status SubmitSample(const sim::SimOptions& sample,
@@ -489,7 +445,7 @@ absl::Status SubmitSample(const sim::SimOptions& sample,
   auto reports = sim::Generate(sample);
   if (!reports.ok()) return reports.status();
   for (v1::AgencyReport& line :
-       SampleBudgetLines(sample.first_fiscal_year + sample.years - 1)) {
+       sim::SampleBudgetLines(sample.first_fiscal_year + sample.years - 1)) {
     reports->push_back(std::move(line));
   }
   std::cout << "  sample data: submitting " << reports->size() << " reports of "

@@ -1551,4 +1551,42 @@ auth::Principal PrincipalOf(std::string_view code) {
   return auth::Principal{std::string(code), auth::PrincipalKind::kPublic};
 }
 
+std::vector<v1::AgencyReport> SampleBudgetLines(int fiscal_year) {
+  struct Spec {
+    const char* agency;
+    int64_t amount_usd;
+    const char* purpose;
+    const char* indicator;
+    v1::CriterionOp op;
+    double value;
+  };
+  const Spec specs[] = {
+      {"DEA", 2400000000, "Domestic cartel enforcement", "lnf_share",
+       v1::CRITERION_OP_AT_MOST, 0.30},
+      {"FBI", 900000000, "Organized crime drug enforcement", "mean_desert",
+       v1::CRITERION_OP_AT_LEAST, 10},
+  };
+  const int64_t start = FiscalYearStart(fiscal_year);
+  std::vector<v1::AgencyReport> out;
+  for (const Spec& spec : specs) {
+    const std::string line_id =
+        StrCat("OIG-FY", fiscal_year, "-", spec.agency, "-1");
+    v1::AgencyReport& r = out.emplace_back();
+    r.set_report_id("sample-budget-" + line_id);
+    r.set_reporter("OIG");
+    r.mutable_occurred_at()->set_seconds(start);
+    v1::BudgetLine& b = *r.mutable_budget_line();
+    b.set_line_id(line_id);
+    b.set_agency(spec.agency);
+    b.set_fiscal_year(fiscal_year);
+    b.set_amount_usd(spec.amount_usd);
+    b.set_purpose(spec.purpose);
+    v1::BudgetCriterion& c = *b.add_criteria();
+    c.set_indicator(spec.indicator);
+    c.set_op(spec.op);
+    c.set_value(spec.value);
+  }
+  return out;
+}
+
 }  // namespace fruition::sim

@@ -67,6 +67,15 @@ absl::StatusOr<std::vector<v1::AgencyReport>> Generate(
 // are (then over the sample's own years if none is).
 SimOptions LiveBatch(const SimOptions& sample, int k, int subjects);
 
+// The overseer OIG's budget lines (SPEC §11) that `fruition dev` sends with
+// its sample for the sample's last fiscal year, so that the dashboard's
+// "Budgets" section and BUDGET_CRITERIA_UNMET have something to show: DEA's
+// pegged to a low LNF share (the study's finding: most people sentenced
+// are LNF, so the sample fails it), FBI's to a mean desert score its
+// sample meets. Report ids `sample-budget-<line_id>`, occurred_at the start
+// of the year; each passes intake's validation sent by OIG.
+std::vector<v1::AgencyReport> SampleBudgetLines(int fiscal_year);
+
 // A principal the generator sends as, with its kind as the principals file
 // spells it (SPEC §1): "AGENCY", "JUDICIARY" or "COMMUNITY", and the write
 // authority its reports need (the principals file's acts_for, designates).
