@@ -806,8 +806,13 @@ async function whatIfStep(page) {
   await choose(page, { period: BUDGET_YEAR });
   const total = 1234567891;
   await page.fill('[data-testid=whatif-total]', String(total));
-  await page.selectOption('[data-testid=whatif-basis]', 'HIGH_DESERT');
-  const body = { period: BUDGET_YEAR, totalUsd: total, basis: 'HIGH_DESERT' };
+  // WEIGHTED_VALUE: not the page's default basis (so a page that ignored the
+  // choice fails), and shown for every agency with 11 people sentenced. With
+  // HIGH_DESERT the clean-clone run of cbeae1d found one agency allocated in
+  // the real sample: a high-desert count is withheld whenever it or its
+  // complement is below 11.
+  await page.selectOption('[data-testid=whatif-basis]', 'WEIGHTED_VALUE');
+  const body = { period: BUDGET_YEAR, totalUsd: total, basis: 'WEIGHTED_VALUE' };
   const deadline = Date.now() + 30_000;
   let rows;
   let want;
@@ -818,7 +823,8 @@ async function whatIfStep(page) {
     const res = await postWhatIf(body);
     check(res.status === 200, `POST /api/v1/whatif answered ${res.status}: ${JSON.stringify(res.body)}`);
     want = res.body.allocations.map((a) => ({ unit: a.unit, cents: String(a.cents), share: String(a.share) }));
-    if (JSON.stringify(rows) === JSON.stringify(want) || Date.now() > deadline) break;
+    // Until the public views of the sample's year are in (they lag while it loads).
+    if ((JSON.stringify(rows) === JSON.stringify(want) && rows.length >= 2) || Date.now() > deadline) break;
   }
   check(JSON.stringify(rows) === JSON.stringify(want), `the allocation on the page ${JSON.stringify(rows)} is not the API's ${JSON.stringify(want)}`);
   check(rows.length >= 2, `only ${rows.length} agencies allocated`);
@@ -826,7 +832,7 @@ async function whatIfStep(page) {
   check(sum === BigInt(total) * 100n, `the page's cents sum to ${sum}, not ${BigInt(total) * 100n}`);
   const shownSum = await page.$eval('[data-testid=whatif-sum]', (e) => e.dataset.cents);
   check(shownSum === String(sum), `the total row says ${shownSum} cents`);
-  log(`# $${total} by high desert: ${rows.map((r) => `${r.unit} ${r.cents}¢`).join(', ')}`);
+  log(`# $${total} by weighted value: ${rows.map((r) => `${r.unit} ${r.cents}¢`).join(', ')}`);
   await shot(page, '09-whatif', page.locator('#budgets-section'));
 
   // An error is shown as the API's text.
