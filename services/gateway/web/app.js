@@ -410,12 +410,22 @@ async function signIn(event) {
   reloadEverything();
 }
 
-// Back to the public view: the token forgotten here and in the session.
+// Back to the public view: the token forgotten here and in the session,
+// and nothing read with it left in the page. Answers and alerts still in
+// flight are dropped (their generation is stale), and the feed is emptied
+// now, not when the public reload completes.
 function forgetToken() {
   state.token = '';
   state.role = 'public';
   state.principal = '';
   state.acceptsReports = false;
+  state.answersGeneration += 1;
+  const feed = state.feed;
+  feed.generation += 1;
+  if (feed.controller) feed.controller.abort();
+  feed.events = [];
+  feed.ids = new Set();
+  renderFeed();
   try {
     sessionStorage.removeItem(TOKEN_KEY);
   } catch {
