@@ -2414,6 +2414,39 @@ int64_t OversightRecords(const std::string& bootstrap) {
   return records.ok() ? static_cast<int64_t>(records->size()) : -1;
 }
 
+using Position = std::tuple<std::string, int32_t, int64_t>;
+
+// Where every oversight record lies now (topic, partition, offset).
+std::set<Position> OversightPositions(const std::string& bootstrap) {
+  std::set<Position> out;
+  auto records = testing::ReadTopics(
+      bootstrap, {PublicTopic(), RestrictedTopic()}, seconds(60));
+  if (!records.ok()) return out;
+  for (const auto& r : *records) out.insert({r.topic, r.partition, r.offset});
+  return out;
+}
+
+// The oversight records not at `seen`, one line each: which event, and
+// whether its id was among `known` (so a failure says what came late).
+std::string RecordsNotAt(const std::string& bootstrap,
+                         const std::set<Position>& seen, const Keys& known) {
+  auto records = testing::ReadTopics(
+      bootstrap, {PublicTopic(), RestrictedTopic()}, seconds(60));
+  if (!records.ok()) return records.status().ToString();
+  std::string out;
+  for (const auto& r : *records) {
+    if (seen.count({r.topic, r.partition, r.offset}) > 0) continue;
+    v1::OversightEvent e;
+    if (!e.ParseFromString(r.value)) continue;
+    out += StrCat(
+        r.topic, "/", r.partition, "@", r.offset, " ",
+        v1::EventType_Name(e.type()), " ", e.event_id(),
+        known.count(e.event_id()) > 0 ? " (id published before)" : " (new id)",
+        "\n");
+  }
+  return out;
+}
+
 // Whether consumer group `group` is Stable with `members` members within
 // 60 s.
 bool GroupHas(const std::string& bootstrap, const std::string& group,
@@ -2537,6 +2570,7 @@ TEST_F(ReconcilerIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
   ASSERT_EQ(WaitHoldingQuiet(a.bootstrap, fixed, seconds(1), &mine), "");
   const Keys settled = Ids(mine);
   const int64_t quiet = OversightRecords(a.bootstrap);
+  const std::set<Position> quiet_at = OversightPositions(a.bootstrap);
   const std::string& log = a.reconciler->log_path();
   const int revoked = testing::Occurrences(log, "partitions revoked");
   a.reconciler->Signal(SIGCONT);
@@ -2556,7 +2590,8 @@ TEST_F(ReconcilerIntegrationTest, APausedInstanceIsFencedWhenItResumes) {
       seconds(60), milliseconds(20));
   a.reconciler->Signal(SIGSTOP);
   EXPECT_EQ(OversightRecords(a.bootstrap), quiet)
-      << "the paused reconciler's transaction landed after it resumed";
+      << "the paused reconciler's transaction landed after it resumed:\n"
+      << RecordsNotAt(a.bootstrap, quiet_at, settled);
   a.reconciler->Signal(SIGCONT);
   EXPECT_GT(aborted(), aborted_before)
       << "the resumed reconciler never had a commit refused: the pause did "
