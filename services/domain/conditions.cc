@@ -1,0 +1,176 @@
+#include "services/domain/conditions.h"
+
+#include <algorithm>
+#include <optional>
+#include <string_view>
+#include <tuple>
+
+#include "services/common/auth/authz.h"
+#include "services/domain/answers.h"
+#include "services/domain/periods.h"
+
+namespace fruition::domain {
+
+namespace {
+
+int64_t Seconds(const v1::OversightEvent& e) {
+  return e.emitted_at().seconds();
+}
+
+int YearAt(int64_t seconds) { return YearOf(FiscalYear(seconds)); }
+
+// Events in time order; ties by event_id, so any arrival order agrees.
+std::vector<const v1::OversightEvent*> InOrder(
+    const std::vector<v1::OversightEvent>& events) {
+  std::vector<const v1::OversightEvent*> out;
+  for (const auto& e : events) out.push_back(&e);
+  std::sort(out.begin(), out.end(), [](const auto* a, const auto* b) {
+    return std::make_tuple(a->emitted_at().seconds(), a->emitted_at().nanos(),
+                           a->event_id()) <
+           std::make_tuple(b->emitted_at().seconds(), b->emitted_at().nanos(),
+                           b->event_id());
+  });
+  return out;
+}
+
+void AddYears(int64_t from, int64_t to, std::set<int>* out) {
+  for (int y = YearAt(from); y <= YearAt(std::max(from, to)); ++y) {
+    out->insert(y);
+  }
+}
+
+// The latest raising event of `events` that concerns `agency`.
+const v1::OversightEvent* LatestRaise(
+    const std::vector<v1::OversightEvent>& events, const std::string& agency) {
+  const v1::OversightEvent* out = nullptr;
+  for (const auto* e : InOrder(events)) {
+    if (!e->resolved() && auth::EventConcerns(*e, agency)) out = e;
+  }
+  return out;
+}
+
+// Whether `agency` itself answered the condition.
+bool AnsweredBy(const std::vector<v1::AgencyReport>& kept,
+                const std::string& agency) {
+  return std::any_of(kept.begin(), kept.end(), [&](const auto& r) {
+    return r.has_agency_response() && r.reporter() == agency;
+  });
+}
+
+}  // namespace
+
+bool CountsAsCondition(const v1::OversightEvent& e) {
+  return !e.condition_key().empty() && !e.event_id().empty() &&
+         e.type() != v1::EVENT_TYPE_SCORECARD_PUBLISHED &&
+         e.type() != v1::EVENT_TYPE_UNSPECIFIED && e.has_emitted_at();
+}
+
+v1::OversightEvent ConditionEventOf(const v1::OversightEvent& e) {
+  v1::OversightEvent out;
+  out.set_event_id(e.event_id());
+  out.set_condition_key(e.condition_key());
+  out.set_type(e.type());
+  out.set_visibility(e.visibility());
+  out.set_unit(e.unit());
+  out.set_period(e.period());
+  out.set_org_id(e.org_id());
+  out.set_resolved(e.resolved());
+  *out.mutable_emitted_at() = e.emitted_at();
+  return out;
+}
+
+std::vector<std::string> AgenciesConcerned(const v1::OversightEvent& e) {
+  std::set<std::string> candidates;
+  const std::string_view unit = e.unit();
+  constexpr std::string_view kAgency = "agency:";
+  constexpr std::string_view kOffice = "field_office:";
+  constexpr std::string_view kDistrict = "district:";
+  if (unit.substr(0, kAgency.size()) == kAgency) {
+    candidates.insert(std::string(unit.substr(kAgency.size())));
+  } else if (unit.substr(0, kOffice.size()) == kOffice) {
+    const std::string_view office = unit.substr(kOffice.size());
+    for (size_t dash = office.find('-'); dash != std::string_view::npos;
+         dash = office.find('-', dash + 1)) {
+      candidates.insert(std::string(office.substr(0, dash)));
+    }
+  } else if (unit.substr(0, kDistrict.size()) == kDistrict) {
+    candidates.insert("USAO-" + std::string(unit.substr(kDistrict.size())));
+  }
+  // `<TYPE>/report/<reporter>/<report_id>`.
+  const std::string& key = e.condition_key();
+  constexpr std::string_view kReport = "/report/";
+  if (const size_t at = key.find(kReport); at != std::string::npos) {
+    const size_t from = at + kReport.size();
+    const size_t cut = key.find('/', from);
+    if (cut != std::string::npos) {
+      candidates.insert(key.substr(from, cut - from));
+    }
+  }
+  std::vector<std::string> out;
+  for (const std::string& a : candidates) {
+    if (auth::EventConcerns(e, a)) out.push_back(a);
+  }
+  return out;
+}
+
+std::set<int> YearsHeld(const std::vector<v1::OversightEvent>& events,
+                        int64_t watermark) {
+  std::set<int> out;
+  std::optional<int64_t> since;  // raised at, while it holds
+  for (const auto* e : InOrder(events)) {
+    if (!e->resolved()) {
+      if (!since) since = Seconds(*e);
+    } else if (since) {
+      AddYears(*since, Seconds(*e), &out);
+      since.reset();
+    }
+  }
+  if (since) AddYears(*since, watermark, &out);
+  return out;
+}
+
+std::set<std::pair<std::string, int>> ConditionAgencyYears(
+    const std::vector<v1::OversightEvent>& events, int64_t watermark) {
+  std::set<std::string> agencies;
+  for (const auto& e : events) {
+    if (e.resolved()) continue;
+    for (auto& a : AgenciesConcerned(e)) agencies.insert(std::move(a));
+  }
+  std::set<std::pair<std::string, int>> out;
+  if (agencies.empty()) return out;
+  for (const int year : YearsHeld(events, watermark)) {
+    for (const auto& a : agencies) out.insert({a, year});
+  }
+  return out;
+}
+
+AgencyYearConditions CountConditions(
+    const std::map<std::string, std::vector<v1::OversightEvent>>& events,
+    const std::map<std::string, std::vector<v1::AgencyReport>>& kept,
+    int64_t watermark) {
+  static const std::vector<v1::AgencyReport> kNone;
+  AgencyYearConditions out;
+  for (const auto& [key, of_key] : events) {
+    const auto k = kept.find(key);
+    const auto& answers = k == kept.end() ? kNone : k->second;
+    // Per agency: (answered, status), computed once for all its years.
+    std::map<std::string, std::pair<bool, std::string>> standing;
+    for (const auto& [agency, year] : ConditionAgencyYears(of_key, watermark)) {
+      if (standing.count(agency) == 0) {
+        const auto acc =
+            Accountability(*LatestRaise(of_key, agency), answers, false);
+        standing[agency] = {AnsweredBy(answers, agency),
+                            acc ? acc->status() : ""};
+      }
+      const auto& [answered, status] = standing[agency];
+      ConditionCounts& c = out[{agency, year}];
+      ++c.raised;
+      if (answered) ++c.answered;
+      if (status == DecisionStatus(v1::DECISION_ACCEPTED)) ++c.accepted;
+      if (status == DecisionStatus(v1::DECISION_REJECTED)) ++c.rejected;
+    }
+  }
+  return out;
+}
+
+}  // namespace fruition::domain

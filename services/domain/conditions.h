@@ -1,0 +1,86 @@
+// The SPEC §11 condition indicators of an agency and fiscal year
+// (conditions_raised, conditions_answered, conditions_accepted,
+// conditions_rejected) as pure code: scoring keeps the oversight events and
+// the answers and decisions, and calls these.
+//
+// The rules (docs/accountability.md, "Conditions per agency and year"):
+//   - A condition is a condition key of the oversight topics, any type but
+//     SCORECARD_PUBLISHED (a notice that a card changed, not a condition).
+//   - It concerns agency A when one of its raising events (resolved false)
+//     does, by auth::EventConcerns (the rule that lets A read it).
+//   - Its time line is its events in (emitted_at, event_id) order (the only
+//     time an event carries): it holds from a raising event until the next
+//     resolving one; one still raised holds until `watermark`, the latest
+//     emitted_at of any condition event seen (the stream's "now", so the
+//     result depends on the topics' content only, never on a clock). It
+//     counts in every fiscal year that interval touches.
+//   - answered: A's own agency_response for the key is kept (an answer by
+//     another agency does not count); accepted / rejected: the status
+//     domain::Accountability gives the key (the latest decision, when it is
+//     later than the latest answer of an agency concerned).
+// Every input is a set (any arrival order gives the same counts; an event
+// read twice is one event, by event_id).
+//
+// Pure: no I/O. Thread-safe.
+#ifndef FRUITION_SERVICES_DOMAIN_CONDITIONS_H_
+#define FRUITION_SERVICES_DOMAIN_CONDITIONS_H_
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fruition/v1/events.pb.h"
+#include "fruition/v1/reports.pb.h"
+
+namespace fruition::domain {
+
+// Whether `e` belongs to a condition the indicators count: a condition key,
+// a type other than SCORECARD_PUBLISHED, and an emitted_at.
+bool CountsAsCondition(const v1::OversightEvent& e);
+
+// What of an event the indicators need (no facts, evidence or subject):
+// id, key, type, visibility, unit, period, org, resolved, emitted_at.
+v1::OversightEvent ConditionEventOf(const v1::OversightEvent& e);
+
+// The agencies `e` concerns (auth::EventConcerns), sorted: candidates are
+// the agency of its unit (each agency code a field office's could begin
+// with, USAO-<d> for a district) and the reporter a `<TYPE>/report/...` key
+// names.
+std::vector<std::string> AgenciesConcerned(const v1::OversightEvent& e);
+
+// The fiscal years (2016 for FY2016) in which the condition whose events
+// (one key, any order, duplicates allowed) are `events` held, up to
+// `watermark` (seconds) for one still raised.
+std::set<int> YearsHeld(const std::vector<v1::OversightEvent>& events,
+                        int64_t watermark);
+
+struct ConditionCounts {
+  int64_t raised = 0;
+  int64_t answered = 0;
+  int64_t accepted = 0;
+  int64_t rejected = 0;
+};
+
+// (agency, fiscal year) -> counts.
+using AgencyYearConditions =
+    std::map<std::pair<std::string, int>, ConditionCounts>;
+
+// The (agency, fiscal year)s one condition counts in.
+std::set<std::pair<std::string, int>> ConditionAgencyYears(
+    const std::vector<v1::OversightEvent>& events, int64_t watermark);
+
+// The counts of every agency and year from every condition's events
+// (`events`: condition key -> its events) and the answers and decisions
+// kept per condition key (`kept`: the latest per (reporter, body), as
+// domain::Accountability takes them).
+AgencyYearConditions CountConditions(
+    const std::map<std::string, std::vector<v1::OversightEvent>>& events,
+    const std::map<std::string, std::vector<v1::AgencyReport>>& kept,
+    int64_t watermark);
+
+}  // namespace fruition::domain
+
+#endif  // FRUITION_SERVICES_DOMAIN_CONDITIONS_H_
