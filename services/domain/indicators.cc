@@ -28,6 +28,7 @@ constexpr char kCostGroup[] = "Cost of imprisoning low-level offenders";
 constexpr char kOrgGroup[] = "Organization outcomes the agency reported";
 constexpr char kTargetsGroup[] = "Performance targets";
 constexpr char kBudgetGroup[] = "Budget and what it bought";
+constexpr char kConditionsGroup[] = "Conditions raised and answered";
 constexpr char kCommunityGroup[] = "Community change since the first period";
 constexpr char kProsecutionGroup[] = "From arrest to sentence";
 constexpr char kTablesGroup[] = "Sentencing Commission tables";
@@ -830,6 +831,38 @@ void AddReferenceIndicators(std::vector<IndicatorDef>* r) {
        "ratio", kTargetsGroup}));
 }
 
+// SPEC §11: the conditions about the agency that held in the fiscal year,
+// and where its answers stand (services/domain/conditions.h).
+void AddConditionIndicators(std::vector<IndicatorDef>* r) {
+  r->push_back(ReferenceCount(
+      "conditions_raised", &AgencyYearReference::conditions_raised,
+      "conditions_raised",
+      {"Conditions raised",
+       "Distinct oversight conditions about the agency (its units, claims "
+       "or reports) that held at some time in the fiscal year.",
+       "count", kConditionsGroup}));
+  r->push_back(ReferenceCount(
+      "conditions_answered", &AgencyYearReference::conditions_answered,
+      "conditions_answered",
+      {"Conditions answered",
+       "Of those, the conditions the agency itself has answered.", "count",
+       kConditionsGroup}));
+  r->push_back(ReferenceCount(
+      "conditions_accepted", &AgencyYearReference::conditions_accepted,
+      "conditions_accepted",
+      {"Answers accepted",
+       "Of those, the conditions whose latest overseer decision, made after "
+       "the latest answer, accepts it.",
+       "count", kConditionsGroup}));
+  r->push_back(ReferenceCount(
+      "conditions_rejected", &AgencyYearReference::conditions_rejected,
+      "conditions_rejected",
+      {"Answers rejected",
+       "Of those, the conditions whose latest overseer decision, made after "
+       "the latest answer, rejects it.",
+       "count", kConditionsGroup}));
+}
+
 // SPEC §11: the dollars overseers assigned the agency for the fiscal year,
 // and what they bought in people the courts found highly culpable.
 void AddBudgetIndicators(std::vector<IndicatorDef>* r) {
@@ -961,6 +994,7 @@ const std::vector<IndicatorDef>& Indicators() {
     AddReportIndicators(r);
     AddReferenceIndicators(r);
     AddBudgetIndicators(r);
+    AddConditionIndicators(r);
     AddCommunityIndicators(r);
     return r;
   }();

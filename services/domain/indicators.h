@@ -62,6 +62,13 @@ struct AgencyYearReference {
   bool budgeted = false;
   int64_t budget_lines = 0;
   int64_t budget_usd = 0;
+  // Conditions (SPEC §11, services/domain/conditions.h) that held in the
+  // year and concern the agency; of those, answered by it, accepted and
+  // rejected as their latest decision stands.
+  int64_t conditions_raised = 0;
+  int64_t conditions_answered = 0;
+  int64_t conditions_accepted = 0;
+  int64_t conditions_rejected = 0;
 };
 
 // Per area and indicator kind: (first period value, latest period value,

@@ -338,6 +338,10 @@ TEST(IndicatorsTest, EveryIndicatorOnce) {
       "target_ratio_restated:PERFORMANCE_MEASURE_ARRESTS",
       "budget_usd",
       "cost_per_high_desert_sentence",
+      "conditions_raised",
+      "conditions_answered",
+      "conditions_accepted",
+      "conditions_rejected",
       "community_change:COMMUNITY_INDICATOR_KIND_SHOOTINGS",
   };
   EXPECT_EQ(names, want);

@@ -48,7 +48,9 @@ absl::Status ScoringComponent::MakeStages(const ScoringConfig& config) {
   stage2_ = std::make_unique<Stage2>(
       rules, T(config, topics::kScoringContributions),
       T(config, topics::kReference), T(config, topics::kScores),
-      T(config, topics::kScoringPublicBase));
+      T(config, topics::kScoringPublicBase),
+      std::vector<std::string>{T(config, topics::kOversightPublic),
+                               T(config, topics::kOversightRestricted)});
   public_ = std::make_unique<PublicStage>(T(config, topics::kScoringPublicBase),
                                           T(config, topics::kScoresPublic));
   return absl::OkStatus();
@@ -74,7 +76,10 @@ void ScoringComponent::AddStageLoops(const ScoringConfig& config,
   two.name = "scoring-stage2";
   two.consumer = Consumer(config.group_id + "-stage2");
   two.group_topics = {T(config, topics::kScoringContributions)};
-  two.global_topics = {T(config, topics::kReference)};
+  // The oversight topics too, whole: the SPEC §11 condition indicators.
+  two.global_topics = {T(config, topics::kReference),
+                       T(config, topics::kOversightPublic),
+                       T(config, topics::kOversightRestricted)};
   stage2_->CountIgnoredDesignations(registry);
   AddLoop(two, stage2_store_, stage2_.get(), &registry);
   // The public-view stage: its own group on the fiscal-year-keyed topic.

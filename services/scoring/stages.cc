@@ -3,6 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <optional>
@@ -20,7 +21,9 @@
 #include "services/common/store/kv.h"
 #include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
+#include "services/domain/answers.h"
 #include "services/domain/budget.h"
+#include "services/domain/conditions.h"
 #include "services/domain/disclosure.h"
 #include "services/domain/orgs.h"
 #include "services/domain/periods.h"
@@ -80,12 +83,59 @@ absl::StatusOr<std::optional<std::string>> StoredOrgOwner(
 // (SPEC §2), whatever body a later one carries.
 absl::StatusOr<bool> ReferenceSeen(const store::KvTx& tx,
                                    const std::string& id) {
-  for (const char* kind : {"o", "t", "d", "c", "b"}) {
+  for (const char* kind : {"o", "t", "d", "c", "b", "a"}) {
     FRUITION_ASSIGN_OR_RETURN(const auto stored,
                               tx.Get(kReference, JoinKey({kind, id})));
     if (stored) return true;
   }
   return false;
+}
+
+// The stored events of condition `key` (kConditions).
+absl::StatusOr<std::vector<v1::OversightEvent>> ConditionEvents(
+    const store::KvTx& tx, const std::string& key) {
+  FRUITION_ASSIGN_OR_RETURN(const auto rows,
+                            store::ScanProto<v1::OversightEvent>(
+                                tx, kConditions, JoinKey({"e", key, ""})));
+  std::vector<v1::OversightEvent> out;
+  for (const auto& [k, e] : rows) out.push_back(e);
+  return out;
+}
+
+// Every stored condition event, by condition key.
+absl::StatusOr<std::map<std::string, std::vector<v1::OversightEvent>>>
+AllConditionEvents(const store::KvTx& tx) {
+  FRUITION_ASSIGN_OR_RETURN(const auto rows,
+                            store::ScanProto<v1::OversightEvent>(
+                                tx, kConditions, JoinKey({"e", ""})));
+  std::map<std::string, std::vector<v1::OversightEvent>> out;
+  for (const auto& [k, e] : rows) out[e.condition_key()].push_back(e);
+  return out;
+}
+
+const std::string& WatermarkKey() {
+  static const std::string* k = new std::string(JoinKey({"m", "watermark"}));
+  return *k;
+}
+
+// The latest emitted_at of any stored condition event (0: none).
+absl::StatusOr<int64_t> ConditionWatermark(const store::KvTx& tx) {
+  FRUITION_ASSIGN_OR_RETURN(const auto v, tx.Get(kConditions, WatermarkKey()));
+  if (!v) return 0;
+  int64_t out = 0;
+  if (!absl::SimpleAtoi(*v, &out)) {
+    return store::DataLoss(*tx.store(), kConditions, WatermarkKey(),
+                           "a decimal number");
+  }
+  return out;
+}
+
+// `agency:<agency>` \0 `FY<year>` of each (agency, year).
+void AppendAgencyYears(const std::set<std::pair<std::string, int>>& in,
+                       std::vector<std::string>* out) {
+  for (const auto& [agency, year] : in) {
+    out->push_back(JoinKey({"agency:" + agency, domain::FiscalYearName(year)}));
+  }
 }
 
 }  // namespace
@@ -231,12 +281,14 @@ absl::StatusOr<std::vector<stream::Output>> Stage1::OnAssigned(
 
 Stage2::Stage2(ScoringRules rules, std::string contributions_topic,
                std::string reference_topic, std::string scores_topic,
-               std::string public_base_topic)
+               std::string public_base_topic,
+               std::vector<std::string> oversight_topics)
     : rules_(std::move(rules)),
       contributions_topic_(std::move(contributions_topic)),
       reference_topic_(std::move(reference_topic)),
       scores_topic_(std::move(scores_topic)),
-      public_base_topic_(std::move(public_base_topic)) {}
+      public_base_topic_(std::move(public_base_topic)),
+      oversight_topics_(oversight_topics.begin(), oversight_topics.end()) {}
 
 bool Stage2::Owns(const std::string& unit,
                   const std::set<int32_t>& owned) const {
@@ -497,6 +549,13 @@ absl::StatusOr<std::set<std::string>> Stage2::ReferenceUnitPeriods(
                           domain::BudgetLinePeriod(r.budget_line())}));
     }
   }
+  FRUITION_ASSIGN_OR_RETURN(const auto conditions, AllConditionEvents(tx));
+  FRUITION_ASSIGN_OR_RETURN(const int64_t watermark, ConditionWatermark(tx));
+  std::vector<std::string> ups;
+  for (const auto& [key, events] : conditions) {
+    AppendAgencyYears(domain::ConditionAgencyYears(events, watermark), &ups);
+  }
+  out.insert(ups.begin(), ups.end());
   return out;
 }
 
@@ -514,6 +573,8 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Apply(
       }
       FRUITION_RETURN_IF_ERROR(ApplyReference(tx, r.value, report, owned,
                                               &batch.dirty, &batch.changed_by));
+    } else if (oversight_topics_.count(r.topic) > 0) {
+      FRUITION_RETURN_IF_ERROR(ApplyCondition(tx, r, owned, &batch.dirty));
     }
   }
   batch.Write(tx);
@@ -570,6 +631,12 @@ absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,
       FRUITION_RETURN_IF_ERROR(StoreBudgetLine(tx, bytes, report, &units));
       break;
     }
+    case v1::AgencyReport::kAgencyResponse:
+    case v1::AgencyReport::kOversightDecision: {
+      tx.Put(kReference, JoinKey({"a", id}), "");
+      FRUITION_RETURN_IF_ERROR(StoreAnswer(tx, report, &units));
+      break;
+    }
     case v1::AgencyReport::kCommunityIndicator: {
       tx.Put(kReference, JoinKey({"c", id}), bytes);
       const auto& ci = report.community_indicator();
@@ -615,6 +682,74 @@ absl::Status Stage2::StoreBudgetLine(store::KvTx& tx, const std::string& bytes,
   for (const auto& [k, v] : named) {
     const auto parts = SplitKey(k);
     if (parts.size() == 4) units->push_back(JoinKey({parts[2], parts[3]}));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Stage2::StoreAnswer(store::KvTx& tx,
+                                 const v1::AgencyReport& report,
+                                 std::vector<std::string>* units) const {
+  const std::string key = JoinKey({"q", domain::AnswerKey(report)});
+  FRUITION_ASSIGN_OR_RETURN(
+      const auto stored,
+      store::GetProto<v1::AgencyReport>(tx, kReference, key));
+  if (stored && !domain::ReplacesAnswer(report, *stored)) {
+    return absl::OkStatus();
+  }
+  // Only who answered or decided what, and when, is counted: the
+  // explanation, corrective action and note stay out of this store.
+  v1::AgencyReport kept = report;
+  if (kept.has_agency_response()) {
+    kept.mutable_agency_response()->clear_explanation();
+    kept.mutable_agency_response()->clear_corrective_action();
+  } else {
+    kept.mutable_oversight_decision()->clear_note();
+  }
+  tx.Put(kReference, key, SerializeDeterministic(kept));
+  const std::string& condition = domain::AnswerConditionKey(report);
+  FRUITION_ASSIGN_OR_RETURN(const auto events, ConditionEvents(tx, condition));
+  FRUITION_ASSIGN_OR_RETURN(const int64_t watermark, ConditionWatermark(tx));
+  AppendAgencyYears(domain::ConditionAgencyYears(events, watermark), units);
+  return absl::OkStatus();
+}
+
+absl::Status Stage2::ApplyCondition(store::KvTx& tx, const kafka::Record& r,
+                                    const std::set<int32_t>& owned,
+                                    std::set<std::string>* dirty) const {
+  v1::OversightEvent e;
+  if (!e.ParseFromString(r.value)) {
+    return stream::Unreadable(r, "not a fruition.v1.OversightEvent");
+  }
+  if (!domain::CountsAsCondition(e)) return absl::OkStatus();
+  const std::string row = JoinKey({"e", e.condition_key(), e.event_id()});
+  FRUITION_ASSIGN_OR_RETURN(const auto seen, tx.Get(kConditions, row));
+  if (seen) return absl::OkStatus();  // one event counts once
+  FRUITION_ASSIGN_OR_RETURN(auto events,
+                            ConditionEvents(tx, e.condition_key()));
+  FRUITION_ASSIGN_OR_RETURN(const int64_t before, ConditionWatermark(tx));
+  std::vector<std::string> units;
+  AppendAgencyYears(domain::ConditionAgencyYears(events, before), &units);
+  const v1::OversightEvent kept = domain::ConditionEventOf(e);
+  tx.Put(kConditions, row, SerializeDeterministic(kept));
+  events.push_back(kept);
+  const int64_t after = std::max(before, e.emitted_at().seconds());
+  if (after != before) tx.Put(kConditions, WatermarkKey(), StrCat(after));
+  AppendAgencyYears(domain::ConditionAgencyYears(events, after), &units);
+  // The stream's clock entered a new fiscal year: every condition still
+  // raised now holds in it too.
+  const int before_year = YearOf(FiscalYear(before));
+  if (before > 0 && YearOf(FiscalYear(after)) > before_year) {
+    FRUITION_ASSIGN_OR_RETURN(const auto all, AllConditionEvents(tx));
+    for (const auto& [key, of_key] : all) {
+      std::set<std::pair<std::string, int>> later;
+      for (const auto& ay : domain::ConditionAgencyYears(of_key, after)) {
+        if (ay.second > before_year) later.insert(ay);
+      }
+      AppendAgencyYears(later, &units);
+    }
+  }
+  for (const std::string& up : units) {
+    if (Owns(SplitKey(up)[0], owned)) dirty->insert(up);
   }
   return absl::OkStatus();
 }
@@ -671,6 +806,8 @@ struct ReferenceRecords {
   std::vector<v1::AgencyReport> budget_versions;
   std::map<std::string, std::vector<const v1::BudgetLine*>> budget_lines;
   std::set<std::string> budgeted;
+  // Per (agency, fiscal year): its conditions' counts.
+  domain::AgencyYearConditions conditions;
 };
 
 // Whether any dirty card is one the reference facts feed (an agency or area
@@ -689,6 +826,7 @@ bool FeedsReference(const std::set<std::string>& dirty) {
 
 absl::StatusOr<ReferenceRecords> LoadReference(const store::KvTx& tx) {
   ReferenceRecords out;
+  std::map<std::string, std::vector<v1::AgencyReport>> answers;
   FRUITION_ASSIGN_OR_RETURN(
       auto rows, store::ScanProto<v1::AgencyReport>(tx, kReference, ""));
   for (auto& [k, r] : rows) {
@@ -708,6 +846,9 @@ absl::StatusOr<ReferenceRecords> LoadReference(const store::KvTx& tx) {
       case 'b':
         out.budget_versions.push_back(std::move(r));
         break;
+      case 'q':
+        answers[domain::AnswerConditionKey(r)].push_back(std::move(r));
+        break;
       default:
         break;
     }
@@ -725,7 +866,22 @@ absl::StatusOr<ReferenceRecords> LoadReference(const store::KvTx& tx) {
                               domain::BudgetLinePeriod(b)})]
         .push_back(&b);
   }
+  FRUITION_ASSIGN_OR_RETURN(const auto conditions, AllConditionEvents(tx));
+  FRUITION_ASSIGN_OR_RETURN(const int64_t watermark, ConditionWatermark(tx));
+  out.conditions = domain::CountConditions(conditions, answers, watermark);
   return out;
+}
+
+// The agency's condition counts for the year into `a`; whether it has any.
+bool AddConditions(const std::string& agency, int year,
+                   const ReferenceRecords& r, AgencyYearReference* a) {
+  const auto it = r.conditions.find({agency, year});
+  if (it == r.conditions.end()) return false;
+  a->conditions_raised = it->second.raised;
+  a->conditions_answered = it->second.answered;
+  a->conditions_accepted = it->second.accepted;
+  a->conditions_rejected = it->second.rejected;
+  return true;
 }
 
 // The agency's budget lines for the year into `a`; whether any version of
@@ -773,6 +929,7 @@ std::optional<AgencyYearReference> AgencyYearOf(const std::string& agency,
     }
   }
   any = AddBudget(agency, year, r, &a) || any;
+  any = AddConditions(agency, year, r, &a) || any;
   // The latest target per measure.
   std::map<std::string, std::tuple<int64_t, std::string, int64_t>> latest;
   for (const auto& t : r.targets) {

@@ -19,8 +19,13 @@
 // (services/scoring/public_stage.h). The count is kept per contribution
 // record, in log order, so a replay of the same contributions replaces the
 // base at the same records.
+// Stage 2 also reads the oversight topics (fruition.oversight.public.v1 and
+// .restricted.v1) whole, keeping of each condition event what the SPEC §11
+// condition indicators need (services/domain/conditions.h), and keeps the
+// latest agency_response and oversight_decision per (condition key,
+// reporter) from the reference topic (explanations and notes dropped).
 // Reference-driven indicators (org outcomes, targets, budget lines,
-// community change) are computed for the units whose contributions
+// conditions, community change) are computed for the units whose contributions
 // partition it owns. An org's designations count only when made by its
 // owner (MayDesignate).
 #ifndef FRUITION_SERVICES_SCORING_STAGES_H_
@@ -64,6 +69,10 @@ enum Stage2Table {
   // unit-period's last_received_at is its first key (exact when the
   // member holding it leaves or changes).
   kReceived,
+  // "e" \0 condition_key \0 event_id -> the event as
+  // domain::ConditionEventOf keeps it; "m" \0 "watermark" -> the latest
+  // emitted_at (seconds, decimal) of any condition event.
+  kConditions,
 };
 
 inline const std::vector<std::string>& Stage1Tables() {
@@ -72,8 +81,8 @@ inline const std::vector<std::string>& Stage1Tables() {
 }
 inline const std::vector<std::string>& Stage2Tables() {
   static const auto* t = new std::vector<std::string>{
-      "members",   "totals",      "cards",      "by_period",
-      "reference", "public_base", "base_cards", "received"};
+      "members",     "totals",     "cards",    "by_period", "reference",
+      "public_base", "base_cards", "received", "conditions"};
   return *t;
 }
 
@@ -136,7 +145,8 @@ class Stage2 : public stream::Handler {
  public:
   Stage2(ScoringRules rules, std::string contributions_topic,
          std::string reference_topic, std::string scores_topic,
-         std::string public_base_topic = "fruition.scoring.public-base");
+         std::string public_base_topic = "fruition.scoring.public-base",
+         std::vector<std::string> oversight_topics = {});
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
       const std::set<int32_t>& owned) override;
@@ -187,6 +197,18 @@ class Stage2 : public stream::Handler {
   absl::Status StoreBudgetLine(store::KvTx& tx, const std::string& bytes,
                                const v1::AgencyReport& report,
                                std::vector<std::string>* units) const;
+  // Keeps an agency_response or oversight_decision (without its
+  // explanation or note) if it is the latest of its (condition key,
+  // reporter, body), appending the agency fiscal years its condition counts
+  // in to `units`.
+  absl::Status StoreAnswer(store::KvTx& tx, const v1::AgencyReport& report,
+                           std::vector<std::string>* units) const;
+  // Keeps an oversight event of a condition (once per event_id) and adds
+  // the owned agency fiscal years whose condition counts it may change to
+  // `dirty`.
+  absl::Status ApplyCondition(store::KvTx& tx, const kafka::Record& r,
+                              const std::set<int32_t>& owned,
+                              std::set<std::string>* dirty) const;
   // Whether `report` (an org_designated) counts: by the org's owner, the
   // reporter of its first designation in log order (SPEC §1). One org's
   // designations share a key, hence a partition of the reference topic, so
@@ -224,6 +246,7 @@ class Stage2 : public stream::Handler {
   std::string reference_topic_;
   std::string scores_topic_;
   std::string public_base_topic_;
+  std::set<std::string> oversight_topics_;
   prometheus::Counter* designations_ignored_ = nullptr;
 };
 

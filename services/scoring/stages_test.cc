@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <array>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -21,6 +22,7 @@
 
 #include "fruition/internal/scoring.pb.h"
 #include "fruition/v1/assessments.pb.h"
+#include "fruition/v1/events.pb.h"
 #include "fruition/v1/reports.pb.h"
 #include "fruition/v1/scores.pb.h"
 #include "gtest/gtest.h"
@@ -54,6 +56,8 @@ constexpr char kAssessments[] = "fruition.link-assessments.v1";
 constexpr char kContributions[] = "fruition.scoring.contributions";
 constexpr char kReference[] = "fruition.reference.v1";
 constexpr char kScores[] = "fruition.scores.v1";
+constexpr char kOversightPublic[] = "fruition.oversight.public.v1";
+constexpr char kOversightRestricted[] = "fruition.oversight.restricted.v1";
 constexpr int kPartitions = 12;
 
 std::set<int32_t> AllPartitions() {
@@ -246,7 +250,9 @@ class Stage2Runner {
   explicit Stage2Runner(const std::string& name,
                         std::set<int32_t> owned = AllPartitions())
       : owned_(std::move(owned)),
-        stage_(ScoringRules(), kContributions, kReference, kScores) {
+        stage_(ScoringRules(), kContributions, kReference, kScores,
+               "fruition.scoring.public-base",
+               {kOversightPublic, kOversightRestricted}) {
     auto store = store::KvStore::Open(FreshDir(name), Stage2Tables());
     EXPECT_TRUE(store.ok()) << store.status();
     if (store.ok()) store_ = *std::move(store);
@@ -282,6 +288,8 @@ class Stage2Runner {
     EXPECT_TRUE(st.ok()) << st;
     return Scores(std::move(out));
   }
+
+  store::KvStore* store() { return store_.get(); }
 
   // Counts ignored designations in `registry` (Stage2::
   // CountIgnoredDesignations).
@@ -2257,6 +2265,241 @@ TEST(BudgetTest, PublicCostFollowsTheHighDesertCount) {
     }
     EXPECT_FALSE(cells["budget_usd"].suppressed());
     EXPECT_EQ(cells["budget_usd"].value(), 3'000'000);
+  }
+}
+
+}  // namespace
+}  // namespace fruition::scoring
+
+// ---------------------------------------------------------------------------
+// SPEC §11 conditions per agency and fiscal year.
+
+namespace fruition::scoring {
+namespace {
+
+// One condition of the scenario: its events (emitted_at, resolved), what
+// the test expects of it by hand (the fiscal years it held in, given the
+// scenario's latest event in FY2017), and its answers and decisions.
+struct Condition {
+  std::string key;
+  std::string unit;
+  v1::EventType type;
+  bool restricted;
+  std::vector<std::pair<int64_t, bool>> events;
+  std::string agency;  // the agency concerned
+  std::set<int> years;
+  bool answered;       // by the agency concerned
+  std::string status;  // after every answer and decision
+  std::vector<v1::AgencyReport> answers;
+};
+
+v1::AgencyReport AnswerOf(const std::string& key, const std::string& agency,
+                          const std::string& id, int64_t at) {
+  v1::AgencyReport r = Envelope(agency, id, "", at);
+  r.mutable_agency_response()->set_condition_key(key);
+  r.mutable_agency_response()->set_explanation("Restricted words.");
+  return r;
+}
+
+v1::AgencyReport DecisionOf(const std::string& key, const std::string& id,
+                            int64_t at, v1::Decision d) {
+  v1::AgencyReport r = Envelope("OIG", id, "", at);
+  r.mutable_oversight_decision()->set_condition_key(key);
+  r.mutable_oversight_decision()->set_decision(d);
+  return r;
+}
+
+std::vector<Condition> Scenario() {
+  const std::string k1 = "FRUITION_GAP/agency:DEA/FY2016";
+  const std::string k2 = "LINK_UNSUBSTANTIATED/claim/CL-9";
+  const std::string k3 = "REPORT_CONFLICT/report/DEA/R-7";
+  const std::string k4 = "TIER_MISMATCH/subject/p9/case/C-9";
+  const std::string k5 = "FRUITION_GAP/agency:FBI/FY2016";
+  return {
+      {k1,
+       "agency:DEA",
+       v1::EVENT_TYPE_FRUITION_GAP,
+       false,
+       {{Utc(2016, 3, 1), false}},
+       "DEA",
+       {2016, 2017},
+       true,
+       "accepted",
+       {AnswerOf(k1, "DEA", "A-1", Utc(2016, 4, 1)),
+        DecisionOf(k1, "D-1", Utc(2016, 5, 1), v1::DECISION_ACCEPTED)}},
+      // Answered by another agency only.
+      {k2,
+       "agency:DEA",
+       v1::EVENT_TYPE_LINK_UNSUBSTANTIATED,
+       true,
+       {{Utc(2016, 3, 2), false}},
+       "DEA",
+       {2016, 2017},
+       false,
+       "",
+       {AnswerOf(k2, "FBI", "A-2", Utc(2016, 4, 1))}},
+      // About DEA's report (no unit), rejected, resolved in FY2016.
+      {k3,
+       "",
+       v1::EVENT_TYPE_REPORT_CONFLICT,
+       true,
+       {{Utc(2016, 3, 3), false}, {Utc(2016, 8, 1), true}},
+       "DEA",
+       {2016},
+       true,
+       "rejected",
+       {AnswerOf(k3, "DEA", "A-3", Utc(2016, 4, 1)),
+        DecisionOf(k3, "D-3", Utc(2016, 5, 1), v1::DECISION_ACCEPTED),
+        DecisionOf(k3, "D-3b", Utc(2016, 6, 1), v1::DECISION_REJECTED)}},
+      // A field office's; needs more; resolved, then raised in FY2017.
+      {k4,
+       "field_office:DEA-PHILADELPHIA",
+       v1::EVENT_TYPE_TIER_MISMATCH,
+       true,
+       {{Utc(2016, 3, 4), false},
+        {Utc(2016, 6, 1), true},
+        {Utc(2016, 11, 1), false}},
+       "DEA",
+       {2016, 2017},
+       false,
+       "needs more",
+       {DecisionOf(k4, "D-4", Utc(2016, 5, 1), v1::DECISION_NEEDS_MORE)}},
+      // FBI's, answered after an acceptance: answered, not accepted.
+      {k5,
+       "agency:FBI",
+       v1::EVENT_TYPE_FRUITION_GAP,
+       false,
+       {{Utc(2016, 3, 5), false}},
+       "FBI",
+       {2016, 2017},
+       true,
+       "answered",
+       {DecisionOf(k5, "D-5", Utc(2016, 5, 1), v1::DECISION_ACCEPTED),
+        AnswerOf(k5, "FBI", "A-5", Utc(2016, 6, 1))}},
+  };
+}
+
+std::vector<Input> ScenarioInputs() {
+  std::vector<Input> out;
+  for (const Condition& c : Scenario()) {
+    for (const auto& [at, resolved] : c.events) {
+      v1::OversightEvent e;
+      e.set_event_id(StrCat(c.key, "#", at));
+      e.set_condition_key(c.key);
+      e.set_type(c.type);
+      e.set_visibility(c.restricted ? v1::VISIBILITY_RESTRICTED
+                                    : v1::VISIBILITY_PUBLIC);
+      e.set_unit(c.unit);
+      e.set_resolved(resolved);
+      e.mutable_emitted_at()->set_seconds(at);
+      out.push_back({c.restricted ? kOversightRestricted : kOversightPublic,
+                     c.key, e.SerializeAsString()});
+    }
+    for (const auto& a : c.answers) out.push_back(RefIn(a, a.reporter()));
+  }
+  // A scorecard notice is no condition.
+  v1::OversightEvent notice;
+  notice.set_event_id("SP-1");
+  notice.set_condition_key("SCORECARD_PUBLISHED/agency:DEA/FY2016");
+  notice.set_type(v1::EVENT_TYPE_SCORECARD_PUBLISHED);
+  notice.set_unit("agency:DEA");
+  notice.mutable_emitted_at()->set_seconds(Utc(2016, 3, 6));
+  out.push_back({kOversightPublic, "agency:DEA", notice.SerializeAsString()});
+  return out;
+}
+
+using Counts = std::array<int64_t, 4>;  // raised, answered, accepted, rejected
+
+// The test's own computation: per agency \0 FY, from the scenario's table.
+std::map<std::string, Counts> ExpectedCounts() {
+  std::map<std::string, Counts> out;
+  for (const Condition& c : Scenario()) {
+    for (int year : c.years) {
+      Counts& n = out[Key("agency:" + c.agency, StrCat("FY", year))];
+      ++n[0];
+      n[1] += c.answered ? 1 : 0;
+      n[2] += c.status == "accepted" ? 1 : 0;
+      n[3] += c.status == "rejected" ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+std::optional<Counts> ConditionCells(const std::optional<v1::Scorecard>& card) {
+  const auto got = Indicators(card);
+  Counts out{};
+  int i = 0;
+  for (const char* name : {"conditions_raised", "conditions_answered",
+                           "conditions_accepted", "conditions_rejected"}) {
+    auto it = got.find(name);
+    if (it == got.end()) return std::nullopt;
+    EXPECT_EQ(it->second.n(), static_cast<int64_t>(it->second.value()));
+    out[i++] = static_cast<int64_t>(it->second.value());
+  }
+  return out;
+}
+
+void ExpectConditionCounts(Stage2Runner* s2, const std::string& what) {
+  const auto want = ExpectedCounts();
+  ASSERT_EQ(want.size(), 4u);  // DEA and FBI, FY2016 and FY2017
+  for (const auto& [up, counts] : want) {
+    const auto parts = store::SplitKey(up);
+    EXPECT_EQ(ConditionCells(s2->Card(parts[0], parts[1])), counts)
+        << up << " " << what;
+  }
+  // Fiscal years only; nothing where no condition held.
+  EXPECT_FALSE(s2->Card("agency:DEA", "FY2016Q2")) << what;
+  EXPECT_FALSE(s2->Card("agency:DEA", "FY2015")) << what;
+}
+
+TEST(ConditionsTest, CountsEqualTheScenarioInEveryOrderBatchingAndReplay) {
+  const std::vector<Input> all = ScenarioInputs();
+  std::map<std::string, std::string> first;
+  for (int variant = 0; variant < 6; ++variant) {
+    std::vector<Input> order = all;
+    if (variant == 1) std::reverse(order.begin(), order.end());
+    if (variant >= 2) {
+      std::mt19937 rng(static_cast<unsigned>(variant + 40));
+      std::shuffle(order.begin(), order.end(), rng);
+    }
+    Stage2Runner s2(StrCat("conditions_", variant));
+    const size_t batch = variant == 0 ? order.size() : 1 + variant % 3;
+    for (const auto& b : Split(order, batch)) {
+      // Every other batch is lost once before its commit (kill -9).
+      if (variant % 2 == 1) s2.FeedInputs(b, /*commit=*/false);
+      s2.FeedInputs(b);
+    }
+    ExpectConditionCounts(&s2, StrCat("variant ", variant));
+    // Read again from the start (a replay): nothing counted twice.
+    EXPECT_TRUE(s2.FeedInputs(order).empty()) << "variant " << variant;
+    ExpectConditionCounts(&s2, StrCat("replayed ", variant));
+    if (variant == 0) {
+      first = s2.Cards();
+    } else {
+      EXPECT_EQ(s2.Cards(), first) << "variant " << variant;
+    }
+  }
+}
+
+TEST(ConditionsTest, CardsOfUnitsNotOwnedAreBuiltOnAssignment) {
+  std::set<int32_t> others = AllPartitions();
+  others.erase(kDeaPartition);
+  others.erase(kafka::PartitionOf("agency:FBI", kPartitions));
+  Stage2Runner s2("conditionsassign", others);
+  EXPECT_TRUE(s2.FeedInputs(ScenarioInputs()).empty());
+  EXPECT_FALSE(s2.Card("agency:DEA", "FY2016"));
+  s2.Assign({kDeaPartition, kafka::PartitionOf("agency:FBI", kPartitions)});
+  ExpectConditionCounts(&s2, "assigned");
+}
+
+TEST(ConditionsTest, NoExplanationOrNoteIsKept) {
+  Stage2Runner s2("conditionswords");
+  s2.FeedInputs(ScenarioInputs());
+  store::KvTx tx(s2.store());
+  for (int table : {Stage2Table::kReference, Stage2Table::kConditions}) {
+    for (const auto& [k, v] : store::Ok(tx.Scan(table, ""))) {
+      EXPECT_EQ(v.find("Restricted words."), std::string::npos) << k;
+    }
   }
 }
 
