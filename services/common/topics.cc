@@ -28,14 +28,16 @@ const std::vector<Topic>& Catalogue() {
       {kScoresPublic, "unit", {kScoring}, {kReconciler, kGateway}},
       {kScoringCaseMembers, "case_id", {kScoring}, {kScoring}},
       {kScoringCaseFacts, "subject_pid", {kScoring}, {kScoring}},
+      // Scoring stage 2 reads both whole: the SPEC §11 condition
+      // indicators (conditions_raised, ...) count their conditions.
       {kOversightPublic,
        "unit or subject_pid",
        {kReconciler},
-       {kReconciler, kGateway}},
+       {kScoring, kReconciler, kGateway}},
       {kOversightRestricted,
        "unit or subject_pid",
        {kReconciler},
-       {kReconciler, kGateway}},
+       {kScoring, kReconciler, kGateway}},
       // Kept forever like every topic: a chain whose head was deleted is a
       // break `fruitctl audit verify` reports. Each writer reads back the
       // head of its own chain when it opens the trail

@@ -85,7 +85,8 @@ TEST(TopicsTest, EachServiceHasTheTopicsItReadsOrWrites) {
                "fruition.link-assessments.v1", "fruition.scores.v1",
                "fruition.scoring.contributions", "fruition.scoring.public-base",
                "fruition.scores.public.v1", "fruition.scoring.case-members",
-               "fruition.scoring.case-facts", "fruition.audit.v1"}));
+               "fruition.scoring.case-facts", "fruition.oversight.public.v1",
+               "fruition.oversight.restricted.v1", "fruition.audit.v1"}));
   EXPECT_EQ(Names(TopicsOf(kReconciler)),
             (V{"fruition.reports.v1", "fruition.reference.v1",
                "fruition.link-assessments.v1", "fruition.scores.v1",
@@ -155,6 +156,13 @@ TEST(AclsTest, EachServiceWritesOnlyItsOutputsAndReadsOnlyItsInputs) {
   EXPECT_EQ(
       TopicsWith(kEvidence, "Read"),
       (S{"fruition.reports.v1", "fruition.reference.v1", "fruition.audit.v1"}));
+  // Scoring reads the oversight topics (SPEC §11 conditions_raised, ...)
+  // and never writes them.
+  for (std::string_view t : {kOversightPublic, kOversightRestricted}) {
+    EXPECT_EQ(TopicOps(kScoring, t),
+              (std::set<std::string_view>{"Read", "Describe"}))
+        << t;
+  }
   EXPECT_EQ(TopicsWith(kReconciler, "Write"),
             (S{"fruition.oversight.public.v1",
                "fruition.oversight.restricted.v1", "fruition.audit.v1"}));

@@ -181,6 +181,22 @@ scoring:
   - host: '*'
     operations:
     - Read
+    - Describe
+    resource:
+      name: fruition.oversight.public.v1
+      patternType: literal
+      type: topic
+  - host: '*'
+    operations:
+    - Read
+    - Describe
+    resource:
+      name: fruition.oversight.restricted.v1
+      patternType: literal
+      type: topic
+  - host: '*'
+    operations:
+    - Read
     - Write
     - Describe
     resource:
