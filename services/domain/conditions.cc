@@ -23,6 +23,7 @@ int YearAt(int64_t seconds) { return YearOf(FiscalYear(seconds)); }
 std::vector<const v1::OversightEvent*> InOrder(
     const std::vector<v1::OversightEvent>& events) {
   std::vector<const v1::OversightEvent*> out;
+  out.reserve(events.size());
   for (const auto& e : events) out.push_back(&e);
   std::sort(out.begin(), out.end(), [](const auto* a, const auto* b) {
     return std::make_tuple(a->emitted_at().seconds(), a->emitted_at().nanos(),
@@ -79,7 +80,8 @@ v1::OversightEvent ConditionEventOf(const v1::OversightEvent& e) {
   return out;
 }
 
-std::vector<std::string> AgenciesConcerned(const v1::OversightEvent& e) {
+std::vector<std::string> AgenciesConcerned(
+    const v1::OversightEvent& e, const std::set<std::string>& agencies) {
   std::set<std::string> candidates;
   const std::string_view unit = e.unit();
   constexpr std::string_view kAgency = "agency:";
@@ -108,6 +110,7 @@ std::vector<std::string> AgenciesConcerned(const v1::OversightEvent& e) {
   }
   std::vector<std::string> out;
   for (const std::string& a : candidates) {
+    if (!agencies.empty() && agencies.count(a) == 0) continue;
     if (auth::EventConcerns(e, a)) out.push_back(a);
   }
   return out;
@@ -130,11 +133,12 @@ std::set<int> YearsHeld(const std::vector<v1::OversightEvent>& events,
 }
 
 std::set<std::pair<std::string, int>> ConditionAgencyYears(
-    const std::vector<v1::OversightEvent>& events, int64_t watermark) {
+    const std::vector<v1::OversightEvent>& events, int64_t watermark,
+    const std::set<std::string>& known) {
   std::set<std::string> agencies;
   for (const auto& e : events) {
     if (e.resolved()) continue;
-    for (auto& a : AgenciesConcerned(e)) agencies.insert(std::move(a));
+    for (auto& a : AgenciesConcerned(e, known)) agencies.insert(std::move(a));
   }
   std::set<std::pair<std::string, int>> out;
   if (agencies.empty()) return out;
@@ -147,7 +151,7 @@ std::set<std::pair<std::string, int>> ConditionAgencyYears(
 AgencyYearConditions CountConditions(
     const std::map<std::string, std::vector<v1::OversightEvent>>& events,
     const std::map<std::string, std::vector<v1::AgencyReport>>& kept,
-    int64_t watermark) {
+    int64_t watermark, const std::set<std::string>& agencies) {
   static const std::vector<v1::AgencyReport> kNone;
   AgencyYearConditions out;
   for (const auto& [key, of_key] : events) {
@@ -155,7 +159,8 @@ AgencyYearConditions CountConditions(
     const auto& answers = k == kept.end() ? kNone : k->second;
     // Per agency: (answered, status), computed once for all its years.
     std::map<std::string, std::pair<bool, std::string>> standing;
-    for (const auto& [agency, year] : ConditionAgencyYears(of_key, watermark)) {
+    for (const auto& [agency, year] :
+         ConditionAgencyYears(of_key, watermark, agencies)) {
       if (standing.count(agency) == 0) {
         const auto acc =
             Accountability(*LatestRaise(of_key, agency), answers, false);

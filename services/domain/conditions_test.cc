@@ -11,7 +11,7 @@ namespace fruition::domain {
 namespace {
 
 // A moment `days` into fiscal year `year`.
-int64_t In(int year, int days = 10) {
+int64_t In(int year, int64_t days = 10) {
   return FiscalYearBounds(year).first + days * 86400;
 }
 

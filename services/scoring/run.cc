@@ -1,5 +1,6 @@
 #include "services/scoring/run.h"
 
+#include "services/common/auth/principals.h"
 #include "services/common/kafka/admin.h"
 #include "services/common/log/log.h"
 #include "services/common/service/service.h"
@@ -34,6 +35,14 @@ absl::Status ScoringComponent::MakeStages(const ScoringConfig& config) {
   rules.criteria_version = config.criteria_version;
   rules.indicators.cost_per_prison_year = config.cost_per_prison_year;
   rules.contribution_partitions = config.contribution_partitions;
+  // The agencies conditions may concern: the AGENCY principals at start.
+  if (principals() != nullptr) {
+    for (const auto& e : principals()->entries()) {
+      if (e.principal.kind == auth::PrincipalKind::kAgency) {
+        rules.agencies.insert(e.principal.code);
+      }
+    }
+  }
   stage1_ = std::make_unique<Stage1>(rules, stage1_store_,
                                      T(config, topics::kReports),
                                      T(config, topics::kLinkAssessments),

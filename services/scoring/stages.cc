@@ -553,7 +553,8 @@ absl::StatusOr<std::set<std::string>> Stage2::ReferenceUnitPeriods(
   FRUITION_ASSIGN_OR_RETURN(const int64_t watermark, ConditionWatermark(tx));
   std::vector<std::string> ups;
   for (const auto& [key, events] : conditions) {
-    AppendAgencyYears(domain::ConditionAgencyYears(events, watermark), &ups);
+    AppendAgencyYears(
+        domain::ConditionAgencyYears(events, watermark, rules_.agencies), &ups);
   }
   out.insert(ups.begin(), ups.end());
   return out;
@@ -632,11 +633,9 @@ absl::Status Stage2::ApplyReference(store::KvTx& tx, const std::string& bytes,
       break;
     }
     case v1::AgencyReport::kAgencyResponse:
-    case v1::AgencyReport::kOversightDecision: {
-      tx.Put(kReference, JoinKey({"a", id}), "");
+    case v1::AgencyReport::kOversightDecision:
       FRUITION_RETURN_IF_ERROR(StoreAnswer(tx, report, &units));
       break;
-    }
     case v1::AgencyReport::kCommunityIndicator: {
       tx.Put(kReference, JoinKey({"c", id}), bytes);
       const auto& ci = report.community_indicator();
@@ -689,6 +688,8 @@ absl::Status Stage2::StoreBudgetLine(store::KvTx& tx, const std::string& bytes,
 absl::Status Stage2::StoreAnswer(store::KvTx& tx,
                                  const v1::AgencyReport& report,
                                  std::vector<std::string>* units) const {
+  // Its (reporter, report_id) is seen (ReferenceSeen), whether it counts.
+  tx.Put(kReference, JoinKey({"a", report.reporter(), report.report_id()}), "");
   const std::string key = JoinKey({"q", domain::AnswerKey(report)});
   FRUITION_ASSIGN_OR_RETURN(
       const auto stored,
@@ -709,7 +710,8 @@ absl::Status Stage2::StoreAnswer(store::KvTx& tx,
   const std::string& condition = domain::AnswerConditionKey(report);
   FRUITION_ASSIGN_OR_RETURN(const auto events, ConditionEvents(tx, condition));
   FRUITION_ASSIGN_OR_RETURN(const int64_t watermark, ConditionWatermark(tx));
-  AppendAgencyYears(domain::ConditionAgencyYears(events, watermark), units);
+  AppendAgencyYears(
+      domain::ConditionAgencyYears(events, watermark, rules_.agencies), units);
   return absl::OkStatus();
 }
 
@@ -728,13 +730,15 @@ absl::Status Stage2::ApplyCondition(store::KvTx& tx, const kafka::Record& r,
                             ConditionEvents(tx, e.condition_key()));
   FRUITION_ASSIGN_OR_RETURN(const int64_t before, ConditionWatermark(tx));
   std::vector<std::string> units;
-  AppendAgencyYears(domain::ConditionAgencyYears(events, before), &units);
+  AppendAgencyYears(
+      domain::ConditionAgencyYears(events, before, rules_.agencies), &units);
   const v1::OversightEvent kept = domain::ConditionEventOf(e);
   tx.Put(kConditions, row, SerializeDeterministic(kept));
   events.push_back(kept);
   const int64_t after = std::max(before, e.emitted_at().seconds());
   if (after != before) tx.Put(kConditions, WatermarkKey(), StrCat(after));
-  AppendAgencyYears(domain::ConditionAgencyYears(events, after), &units);
+  AppendAgencyYears(
+      domain::ConditionAgencyYears(events, after, rules_.agencies), &units);
   // The stream's clock entered a new fiscal year: every condition still
   // raised now holds in it too.
   const int before_year = YearOf(FiscalYear(before));
@@ -742,7 +746,8 @@ absl::Status Stage2::ApplyCondition(store::KvTx& tx, const kafka::Record& r,
     FRUITION_ASSIGN_OR_RETURN(const auto all, AllConditionEvents(tx));
     for (const auto& [key, of_key] : all) {
       std::set<std::pair<std::string, int>> later;
-      for (const auto& ay : domain::ConditionAgencyYears(of_key, after)) {
+      for (const auto& ay :
+           domain::ConditionAgencyYears(of_key, after, rules_.agencies)) {
         if (ay.second > before_year) later.insert(ay);
       }
       AppendAgencyYears(later, &units);
@@ -824,7 +829,9 @@ bool FeedsReference(const std::set<std::string>& dirty) {
   return false;
 }
 
-absl::StatusOr<ReferenceRecords> LoadReference(const store::KvTx& tx) {
+// `agencies`: ScoringRules::agencies.
+absl::StatusOr<ReferenceRecords> LoadReference(
+    const store::KvTx& tx, const std::set<std::string>& agencies) {
   ReferenceRecords out;
   std::map<std::string, std::vector<v1::AgencyReport>> answers;
   FRUITION_ASSIGN_OR_RETURN(
@@ -868,7 +875,8 @@ absl::StatusOr<ReferenceRecords> LoadReference(const store::KvTx& tx) {
   }
   FRUITION_ASSIGN_OR_RETURN(const auto conditions, AllConditionEvents(tx));
   FRUITION_ASSIGN_OR_RETURN(const int64_t watermark, ConditionWatermark(tx));
-  out.conditions = domain::CountConditions(conditions, answers, watermark);
+  out.conditions =
+      domain::CountConditions(conditions, answers, watermark, agencies);
   return out;
 }
 
@@ -984,7 +992,7 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Rebuild(
   // Reference facts, read once per batch, and only when they feed a card.
   ReferenceRecords reference;
   if (FeedsReference(dirty)) {
-    FRUITION_ASSIGN_OR_RETURN(reference, LoadReference(tx));
+    FRUITION_ASSIGN_OR_RETURN(reference, LoadReference(tx, rules_.agencies));
   }
   for (const std::string& up : dirty) {
     const auto parts = SplitKey(up);

@@ -91,6 +91,9 @@ struct ScoringRules {
   std::string criteria_version = "v1";  // assessments counted
   IndicatorOptions indicators;
   int contribution_partitions = 12;  // of fruition.scoring.contributions
+  // The AGENCY principals' codes: the agencies a condition may concern
+  // (domain::AgenciesConcerned). Empty: any code the rule accepts.
+  std::set<std::string> agencies;
 };
 
 class Stage1 : public stream::Handler {
@@ -197,10 +200,10 @@ class Stage2 : public stream::Handler {
   absl::Status StoreBudgetLine(store::KvTx& tx, const std::string& bytes,
                                const v1::AgencyReport& report,
                                std::vector<std::string>* units) const;
-  // Keeps an agency_response or oversight_decision (without its
-  // explanation or note) if it is the latest of its (condition key,
-  // reporter, body), appending the agency fiscal years its condition counts
-  // in to `units`.
+  // Marks its id seen, and keeps an agency_response or oversight_decision
+  // (without its explanation or note) if it is the latest of its (condition
+  // key, reporter, body), appending the agency fiscal years its condition
+  // counts in to `units`.
   absl::Status StoreAnswer(store::KvTx& tx, const v1::AgencyReport& report,
                            std::vector<std::string>* units) const;
   // Keeps an oversight event of a condition (once per event_id) and adds
