@@ -151,6 +151,8 @@ struct Expected {
   std::vector<sim::TargetRatio> target_ratios;
   // The budget lines sent (SPEC §11), judged on the public view.
   std::vector<v1::BudgetLine> budget_lines;
+  // Each field office's agency, as the sample's arrests name it.
+  std::map<std::string, std::string> office_agency;
   // When the sample was submitted (Unix seconds): intake stamps every
   // report's received_at in between, so each last_received_at lies there.
   int64_t submitted_from = 0, submitted_until = 0;
@@ -294,6 +296,10 @@ Expected Compute(const std::vector<v1::AgencyReport>& reports) {
         arrests[Person(a.subject_ref())].push_back(
             {r.reporter(), a.agency(), a.field_office(), r.case_id(),
              a.claim_id(), at});
+        if (!a.field_office().empty()) {
+          x.office_agency[a.field_office()] =
+              a.agency().empty() ? r.reporter() : a.agency();
+        }
         break;
       }
       case v1::AgencyReport::kSentencing:
@@ -1067,6 +1073,137 @@ std::map<std::string, std::set<std::string>> Holding(
 }
 
 // Differences between the expected and the served scorecards, one line each.
+// The SPEC §11 condition counts (checked against the events, not the
+// facts: CompareConditions).
+bool IsConditionCell(const std::string& json) {
+  return json == "conditionsRaised" || json == "conditionsAnswered" ||
+         json == "conditionsAccepted" || json == "conditionsRejected";
+}
+
+// The fiscal year (2027 for FY2027) of Unix seconds `t`: it starts Oct 1.
+int FiscalYearAt(int64_t t) {
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  return tm.tm_year + 1900 + (tm.tm_mon >= 9 ? 1 : 0);
+}
+
+// The agencies event `e` is about, by this test's reading of SPEC §11: its
+// unit's agency (a field office's as the sample's arrests name it, a
+// district's U.S. Attorney's Office) and the reporter a report key names.
+std::set<std::string> AgenciesOf(const Expected& x,
+                                 const v1::OversightEvent& e) {
+  std::set<std::string> out;
+  const std::string& unit = e.unit();
+  if (unit.rfind("agency:", 0) == 0) out.insert(unit.substr(7));
+  if (unit.rfind("field_office:", 0) == 0) {
+    auto it = x.office_agency.find(unit.substr(13));
+    if (it != x.office_agency.end()) out.insert(it->second);
+  }
+  if (unit.rfind("district:", 0) == 0) out.insert("USAO-" + unit.substr(9));
+  const std::string& key = e.condition_key();
+  const size_t slash = key.find('/');
+  if (slash != std::string::npos && key.compare(slash + 1, 7, "report/") == 0) {
+    const size_t from = slash + 8;
+    const size_t cut = key.find('/', from);
+    if (cut != std::string::npos) out.insert(key.substr(from, cut - from));
+  }
+  return out;
+}
+
+// The test's own conditions_raised per agency fiscal year from every event
+// served: a key (SCORECARD_PUBLISHED is no condition) holds from a raising
+// event to the next resolving one, in emitted_at order, or up to the latest
+// event's emitted_at while still raised, and counts in each fiscal year
+// that touches, for each agency a raising event is about.
+std::map<UnitPeriod, int64_t> ConditionsRaised(
+    const Expected& x, const std::vector<v1::OversightEvent>& events) {
+  std::map<std::string, std::vector<const v1::OversightEvent*>> by_key;
+  int64_t now = 0;
+  for (const auto& e : events) {
+    if (e.type() == v1::EVENT_TYPE_SCORECARD_PUBLISHED) continue;
+    by_key[e.condition_key()].push_back(&e);
+    now = std::max(now, static_cast<int64_t>(e.emitted_at().seconds()));
+  }
+  std::map<UnitPeriod, int64_t> out;
+  for (auto& [key, list] : by_key) {
+    std::sort(list.begin(), list.end(), [](const auto* a, const auto* b) {
+      return std::make_tuple(a->emitted_at().seconds(), a->emitted_at().nanos(),
+                             a->event_id()) <
+             std::make_tuple(b->emitted_at().seconds(), b->emitted_at().nanos(),
+                             b->event_id());
+    });
+    std::set<std::string> agencies;
+    std::set<int> years;
+    std::optional<int64_t> since;
+    auto held = [&](int64_t until) {
+      for (int y = FiscalYearAt(*since); y <= FiscalYearAt(until); ++y) {
+        years.insert(y);
+      }
+    };
+    for (const auto* e : list) {
+      if (!e->resolved()) {
+        for (const auto& a : AgenciesOf(x, *e)) agencies.insert(a);
+        if (!since) since = e->emitted_at().seconds();
+      } else if (since) {
+        held(e->emitted_at().seconds());
+        since.reset();
+      }
+    }
+    if (since) held(now);
+    for (const auto& a : agencies) {
+      for (int y : years) ++out[{"agency:" + a, StrCat("FY", y)}];
+    }
+  }
+  return out;
+}
+
+// Every agency fiscal year's condition cells against ConditionsRaised (the
+// sample sends no answers or decisions: those read 0); nowhere else.
+std::vector<std::string> CompareConditions(
+    const Expected& x, const std::vector<v1::OversightEvent>& events,
+    const std::map<UnitPeriod, Struct>& cards, const std::string& view) {
+  const auto want = ConditionsRaised(x, events);
+  std::vector<std::string> diffs;
+  for (const auto& [up, n] : want) {
+    if (cards.count(up) == 0) {
+      diffs.push_back(StrCat(view, " ", up.first, " ", up.second, ": ", n,
+                             " conditions raised, no scorecard"));
+    }
+  }
+  for (const auto& [up, card] : cards) {
+    const std::string where = StrCat(view, " ", up.first, " ", up.second);
+    const bool agency_year =
+        up.first.rfind("agency:", 0) == 0 && up.second.size() == 6;
+    auto w = want.find(up);
+    const int64_t raised = w == want.end() ? 0 : w->second;
+    for (const char* json : {"conditionsRaised", "conditionsAnswered",
+                             "conditionsAccepted", "conditionsRejected"}) {
+      auto it = card.fields().find(json);
+      if (!agency_year) {
+        if (it != card.fields().end()) {
+          diffs.push_back(StrCat(where, " ", json, ": not expected"));
+        }
+        continue;
+      }
+      const int64_t expect =
+          std::string(json) == "conditionsRaised" ? raised : 0;
+      if (it == card.fields().end()) {
+        if (expect != 0) diffs.push_back(StrCat(where, " ", json, ": missing"));
+        continue;
+      }
+      const auto& f = it->second.struct_value().fields();
+      const double v = f.count("value") ? f.at("value").number_value() : -1;
+      const double n = f.count("n") ? f.at("n").number_value() : -1;
+      if (v != static_cast<double>(expect) || n != v) {
+        diffs.push_back(StrCat(where, " ", json, ": ", v, " (n ", n,
+                               "), expected ", expect));
+      }
+    }
+  }
+  return diffs;
+}
+
 std::vector<std::string> CompareScorecards(
     const Expected& x, const std::map<UnitPeriod, Struct>& cards) {
   std::vector<std::string> diffs;
@@ -1144,6 +1281,8 @@ std::vector<std::string> CompareScorecards(
     std::set<std::string> known;
     for (const auto& [name, want] : cells) known.insert(JsonName(name));
     for (const auto& [json, cell] : served) {
+      // Checked against the events (CompareConditions).
+      if (IsConditionCell(json)) continue;
       if (known.count(json) == 0) {
         diffs.push_back(StrCat(where, " ", json, ": not expected"));
       }
@@ -1156,6 +1295,8 @@ std::vector<std::string> CompareScorecards(
     // depends on how scoring batched its input, so it is not expected.
     bool all_zero = true;
     for (const auto& [json, cell] : card.fields()) {
+      // An agency's current fiscal year may hold conditions only.
+      if (IsConditionCell(json)) continue;
       const auto& f = cell.struct_value().fields();
       if ((f.count("n") && f.at("n").number_value() != 0) ||
           (f.count("value") && f.at("value").number_value() != 0)) {
@@ -1421,7 +1562,9 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
       continue;
     }
     for (const auto& [json, cell] : card.fields()) {
-      if (Withheld(card, json)) continue;
+      // The restricted cards were read before the events settled: the
+      // condition cells are compared below, both views read together.
+      if (Withheld(card, json) || IsConditionCell(json)) continue;
       auto r = restricted->second.fields().find(json);
       const auto& shown = cell.struct_value().fields();
       for (const char* field : {"value", "n"}) {
@@ -1439,6 +1582,27 @@ TEST(DevEndToEndTest, ScorecardsAndEventsMatchTheGeneratedFacts) {
     }
   }
   EXPECT_TRUE(public_diffs.empty()) << Lines(public_diffs);
+  // SPEC §11: every agency fiscal year's conditions, counted by this test
+  // from the events served, the same in both views (never suppressed).
+  std::vector<std::string> condition_diffs;
+  auto conditions_match = [&] {
+    if (!gateway.Events(&events, &error) ||
+        !gateway.Scorecards(periods, &cards, &fingerprint, &error) ||
+        !everyone.Scorecards(periods, &public_cards, &public_fingerprint,
+                             &error)) {
+      return false;
+    }
+    condition_diffs = CompareConditions(x, events, cards, "restricted");
+    for (auto& d : CompareConditions(x, events, public_cards, "public")) {
+      condition_diffs.push_back(std::move(d));
+    }
+    return condition_diffs.empty();
+  };
+  testing::WaitUntil(conditions_match, seconds(150), seconds(5));
+  EXPECT_TRUE(condition_diffs.empty()) << Lines(condition_diffs) << error;
+  int64_t raised = 0;
+  for (const auto& [up, n] : ConditionsRaised(x, events)) raised += n;
+  EXPECT_GT(raised, 0) << "no condition counted";
   std::string counts;
   for (const auto& [type, keys] : holding) {
     counts += StrCat(" ", type, "=", keys.size());

@@ -27,6 +27,7 @@
 
 #include "fruition/v1/assessments.pb.h"
 #include "fruition/v1/audit.pb.h"
+#include "fruition/v1/events.pb.h"
 #include "fruition/v1/reports.pb.h"
 #include "fruition/v1/scores.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -447,7 +448,8 @@ class ScoringIntegrationTest
         {topics::kLinkAssessments, topics::kScores,
          topics::kScoringContributions, topics::kScoringPublicBase,
          topics::kScoringCaseMembers, topics::kScoringCaseFacts,
-         topics::kScoresPublic});
+         topics::kScoresPublic, topics::kOversightPublic,
+         topics::kOversightRestricted});
   }
 
   static void SetUpTestSuite() { SetUpBroker(ScoringTopics()); }
@@ -1055,6 +1057,216 @@ TEST_F(ScoringIntegrationTest, OnlyTheFirstDesignatorSetsAnOrgsTier) {
   // ORG-Y only: 1 of a target of 2 (both would be 1).
   EXPECT_EQ(ratio, std::optional<double>(0.5));
   EXPECT_EQ(ignored, want_ignored);
+}
+
+// SPEC §11 conditions through a real broker: events on both oversight
+// topics and answers and decisions on the reference topic, in the order
+// given; the agency's fiscal-year scorecards show the counts this test
+// computes from its own table.
+struct ConditionCase {
+  std::string key, unit;
+  v1::EventType type;
+  bool restricted;
+  std::vector<std::pair<int64_t, bool>> events;  // (emitted_at, resolved)
+  std::set<int> years;  // fiscal years it held in (the last event: FY2017)
+  bool counts;          // concerns DEA (the only AGENCY principal)
+  bool answered;        // by DEA
+  std::string status;   // accepted, rejected or other
+  std::vector<v1::AgencyReport> answers;
+};
+
+std::vector<ConditionCase> ConditionCases() {
+  using fixtures::Utc;
+  auto answer = [](const std::string& key, const std::string& agency,
+                   const std::string& id, int64_t at) {
+    v1::AgencyReport r = fixtures::Envelope(agency, id, "", at);
+    r.mutable_agency_response()->set_condition_key(key);
+    r.mutable_agency_response()->set_explanation("Restricted words.");
+    return r;
+  };
+  auto decide = [](const std::string& key, const std::string& id, int64_t at,
+                   v1::Decision d) {
+    v1::AgencyReport r = fixtures::Envelope("OIG", id, "", at);
+    r.mutable_oversight_decision()->set_condition_key(key);
+    r.mutable_oversight_decision()->set_decision(d);
+    return r;
+  };
+  const std::string k1 = "FRUITION_GAP/agency:DEA/FY2016";
+  const std::string k2 = "LINK_UNSUBSTANTIATED/claim/CL-9";
+  const std::string k3 = "REPORT_CONFLICT/report/DEA/R-7";
+  const std::string k4 = "TIER_MISMATCH/subject/p9/case/C-9";
+  const std::string k5 = "FRUITION_GAP/agency:FBI/FY2016";
+  return {
+      {k1,
+       "agency:DEA",
+       v1::EVENT_TYPE_FRUITION_GAP,
+       false,
+       {{Utc(2016, 3, 1), false}},
+       {2016, 2017},
+       true,
+       true,
+       "accepted",
+       {answer(k1, "DEA", "A-1", Utc(2016, 4, 1)),
+        decide(k1, "D-1", Utc(2016, 5, 1), v1::DECISION_ACCEPTED)}},
+      {k2,
+       "agency:DEA",
+       v1::EVENT_TYPE_LINK_UNSUBSTANTIATED,
+       true,
+       {{Utc(2016, 3, 2), false}},
+       {2016, 2017},
+       true,
+       false,
+       "",
+       {answer(k2, "FBI", "A-2", Utc(2016, 4, 1))}},
+      {k3,
+       "",
+       v1::EVENT_TYPE_REPORT_CONFLICT,
+       true,
+       {{Utc(2016, 3, 3), false}, {Utc(2016, 8, 1), true}},
+       {2016},
+       true,
+       true,
+       "rejected",
+       {answer(k3, "DEA", "A-3", Utc(2016, 4, 1)),
+        decide(k3, "D-3", Utc(2016, 5, 1), v1::DECISION_REJECTED)}},
+      // DEA-SAN is no principal: the office is DEA's alone.
+      {k4,
+       "field_office:DEA-SAN-DIEGO",
+       v1::EVENT_TYPE_TIER_MISMATCH,
+       true,
+       {{Utc(2016, 3, 4), false},
+        {Utc(2016, 6, 1), true},
+        {Utc(2016, 11, 1), false}},
+       {2016, 2017},
+       true,
+       false,
+       "needs more",
+       {decide(k4, "D-4", Utc(2016, 5, 1), v1::DECISION_NEEDS_MORE)}},
+      // FBI is no AGENCY principal here: counted nowhere.
+      {k5,
+       "agency:FBI",
+       v1::EVENT_TYPE_FRUITION_GAP,
+       false,
+       {{Utc(2016, 3, 5), false}},
+       {2016, 2017},
+       false,
+       false,
+       "",
+       {}},
+  };
+}
+
+std::vector<Outgoing> ConditionRecords() {
+  std::vector<Outgoing> out;
+  for (const ConditionCase& c : ConditionCases()) {
+    for (const auto& [at, resolved] : c.events) {
+      v1::OversightEvent e;
+      e.set_event_id(StrCat(c.key, "#", at));
+      e.set_condition_key(c.key);
+      e.set_type(c.type);
+      e.set_visibility(c.restricted ? v1::VISIBILITY_RESTRICTED
+                                    : v1::VISIBILITY_PUBLIC);
+      e.set_unit(c.unit);
+      e.set_resolved(resolved);
+      e.mutable_emitted_at()->set_seconds(at);
+      out.push_back({std::string(c.restricted ? topics::kOversightRestricted
+                                              : topics::kOversightPublic),
+                     c.key,
+                     e.SerializeAsString(),
+                     {{"fruition-event-id", e.event_id()}}});
+    }
+    for (const auto& r : c.answers) {
+      out.push_back({std::string(topics::kReference),
+                     c.key,
+                     r.SerializeAsString(),
+                     {{"fruition-reporter", r.reporter()},
+                      {"fruition-report-id", r.report_id()}}});
+    }
+  }
+  v1::OversightEvent notice;  // no condition
+  notice.set_event_id("SP-1");
+  notice.set_condition_key("SCORECARD_PUBLISHED/agency:DEA/FY2016");
+  notice.set_type(v1::EVENT_TYPE_SCORECARD_PUBLISHED);
+  notice.set_unit("agency:DEA");
+  notice.mutable_emitted_at()->set_seconds(fixtures::Utc(2016, 3, 6));
+  out.push_back({std::string(topics::kOversightPublic),
+                 "agency:DEA",
+                 notice.SerializeAsString(),
+                 {}});
+  return out;
+}
+
+// FY -> (raised, answered, accepted, rejected), from the table.
+std::map<std::string, std::vector<double>> ExpectedConditions() {
+  std::map<std::string, std::vector<double>> out;
+  for (const ConditionCase& c : ConditionCases()) {
+    if (!c.counts) continue;
+    for (int year : c.years) {
+      auto& n = out[StrCat("FY", year)];
+      n.resize(4);
+      n[0] += 1;
+      n[1] += c.answered ? 1 : 0;
+      n[2] += c.status == "accepted" ? 1 : 0;
+      n[3] += c.status == "rejected" ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+class ConditionsIntegrationTest : public ScoringIntegrationTest {
+ protected:
+  // Produces the records in `order`, then waits for DEA's cards.
+  void RunInOrder(const std::vector<Outgoing>& order) {
+    const int port = testing::FreePort();
+    auto scoring = StartScoring("c", port);
+    ASSERT_TRUE(Produce(order).ok());
+    auto stub = v1::ScoringService::NewStub(grpc::CreateChannel(
+        StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    const auto want = ExpectedConditions();
+    ASSERT_EQ(want.size(), 2u);
+    std::map<std::string, std::vector<double>> got;
+    auto read = [&](const std::string& unit, const std::string& period) {
+      v1::GetScorecardRequest req;
+      req.set_unit(unit);
+      req.set_period(period);
+      v1::Scorecard card;
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + Token("OIG"));
+      std::vector<double> cells(4, -1);
+      if (!stub->GetScorecard(&ctx, req, &card).ok()) return cells;
+      const std::vector<std::string> names = {
+          "conditions_raised", "conditions_answered", "conditions_accepted",
+          "conditions_rejected"};
+      for (const auto& i : card.indicators()) {
+        for (size_t k = 0; k < names.size(); ++k) {
+          if (i.name() == names[k]) cells[k] = i.value();
+        }
+      }
+      return cells;
+    };
+    testing::WaitUntil(
+        [&] {
+          for (const auto& [fy, counts] : want)
+            got[fy] = read("agency:DEA", fy);
+          return got == want;
+        },
+        seconds(60), milliseconds(200));
+    EXPECT_EQ(got, want);
+    // FBI is no AGENCY principal; SCORECARD_PUBLISHED no condition.
+    EXPECT_EQ(read("agency:FBI", "FY2016"), std::vector<double>(4, -1));
+    EXPECT_EQ(read("agency:DEA-SAN", "FY2016"), std::vector<double>(4, -1));
+  }
+};
+
+TEST_F(ConditionsIntegrationTest, CountsFromTheOversightTopicsInOrder) {
+  RunInOrder(ConditionRecords());
+}
+
+TEST_F(ConditionsIntegrationTest, CountsFromTheOversightTopicsShuffled) {
+  std::vector<Outgoing> order = ConditionRecords();
+  std::mt19937 rng(20160301);
+  std::shuffle(order.begin(), order.end(), rng);
+  RunInOrder(order);
 }
 
 // Issue 14: even under --log-level error, each restricted read leaves
