@@ -81,7 +81,7 @@ v1::OversightEvent ConditionEventOf(const v1::OversightEvent& e) {
 }
 
 std::vector<std::string> AgenciesConcerned(
-    const v1::OversightEvent& e, const std::set<std::string>& agencies) {
+    const v1::OversightEvent& e, const std::set<std::string>* agencies) {
   std::set<std::string> candidates;
   const std::string_view unit = e.unit();
   constexpr std::string_view kAgency = "agency:";
@@ -110,7 +110,7 @@ std::vector<std::string> AgenciesConcerned(
   }
   std::vector<std::string> out;
   for (const std::string& a : candidates) {
-    if (!agencies.empty() && agencies.count(a) == 0) continue;
+    if (agencies != nullptr && agencies->count(a) == 0) continue;
     if (auth::EventConcerns(e, a)) out.push_back(a);
   }
   return out;
@@ -134,7 +134,7 @@ std::set<int> YearsHeld(const std::vector<v1::OversightEvent>& events,
 
 std::set<std::pair<std::string, int>> ConditionAgencyYears(
     const std::vector<v1::OversightEvent>& events, int64_t watermark,
-    const std::set<std::string>& known) {
+    const std::set<std::string>* known) {
   std::set<std::string> agencies;
   for (const auto& e : events) {
     if (e.resolved()) continue;
@@ -151,7 +151,7 @@ std::set<std::pair<std::string, int>> ConditionAgencyYears(
 AgencyYearConditions CountConditions(
     const std::map<std::string, std::vector<v1::OversightEvent>>& events,
     const std::map<std::string, std::vector<v1::AgencyReport>>& kept,
-    int64_t watermark, const std::set<std::string>& agencies) {
+    int64_t watermark, const std::set<std::string>* agencies) {
   static const std::vector<v1::AgencyReport> kNone;
   AgencyYearConditions out;
   for (const auto& [key, of_key] : events) {

@@ -48,10 +48,12 @@ v1::OversightEvent ConditionEventOf(const v1::OversightEvent& e);
 // The agencies `e` concerns (auth::EventConcerns), sorted: candidates are
 // the agency of its unit (each agency code a field office's could begin
 // with, USAO-<d> for a district) and the reporter a `<TYPE>/report/...` key
-// names. With `agencies` (the AGENCY principals) non-empty, only those: a
-// field office DEA-SAN-DIEGO is DEA's, not a "DEA-SAN" nobody is.
+// names. With `agencies` (the AGENCY principals), only those: a field office
+// DEA-SAN-DIEGO is DEA's, not a "DEA-SAN" nobody is. Null: every code the
+// rule accepts.
 std::vector<std::string> AgenciesConcerned(
-    const v1::OversightEvent& e, const std::set<std::string>& agencies = {});
+    const v1::OversightEvent& e,
+    const std::set<std::string>* agencies = nullptr);
 
 // The fiscal years (2016 for FY2016) in which the condition whose events
 // (one key, any order, duplicates allowed) are `events` held, up to
@@ -73,7 +75,7 @@ using AgencyYearConditions =
 // The (agency, fiscal year)s one condition counts in.
 std::set<std::pair<std::string, int>> ConditionAgencyYears(
     const std::vector<v1::OversightEvent>& events, int64_t watermark,
-    const std::set<std::string>& agencies = {});
+    const std::set<std::string>* agencies = nullptr);
 
 // The counts of every agency and year from every condition's events
 // (`events`: condition key -> its events) and the answers and decisions
@@ -82,7 +84,7 @@ std::set<std::pair<std::string, int>> ConditionAgencyYears(
 AgencyYearConditions CountConditions(
     const std::map<std::string, std::vector<v1::OversightEvent>>& events,
     const std::map<std::string, std::vector<v1::AgencyReport>>& kept,
-    int64_t watermark, const std::set<std::string>& agencies = {});
+    int64_t watermark, const std::set<std::string>* agencies = nullptr);
 
 }  // namespace fruition::domain
 

@@ -77,6 +77,7 @@ TEST(YearsHeld, FromRaiseToResolveThenToTheWatermark) {
 }
 
 TEST(AgenciesConcerned, AsEventConcernsReadsUnitsAndReportKeys) {
+  const std::set<std::string> kKnown = {"DEA", "FBI", "TF-PHL"};
   using V = std::vector<std::string>;
   EXPECT_EQ(AgenciesConcerned(Event("X/agency:DEA/FY2016", "agency:DEA", 1)),
             V{"DEA"});

@@ -554,7 +554,8 @@ absl::StatusOr<std::set<std::string>> Stage2::ReferenceUnitPeriods(
   std::vector<std::string> ups;
   for (const auto& [key, events] : conditions) {
     AppendAgencyYears(
-        domain::ConditionAgencyYears(events, watermark, rules_.agencies), &ups);
+        domain::ConditionAgencyYears(events, watermark, &rules_.agencies),
+        &ups);
   }
   out.insert(ups.begin(), ups.end());
   return out;
@@ -711,7 +712,7 @@ absl::Status Stage2::StoreAnswer(store::KvTx& tx,
   FRUITION_ASSIGN_OR_RETURN(const auto events, ConditionEvents(tx, condition));
   FRUITION_ASSIGN_OR_RETURN(const int64_t watermark, ConditionWatermark(tx));
   AppendAgencyYears(
-      domain::ConditionAgencyYears(events, watermark, rules_.agencies), units);
+      domain::ConditionAgencyYears(events, watermark, &rules_.agencies), units);
   return absl::OkStatus();
 }
 
@@ -731,14 +732,14 @@ absl::Status Stage2::ApplyCondition(store::KvTx& tx, const kafka::Record& r,
   FRUITION_ASSIGN_OR_RETURN(const int64_t before, ConditionWatermark(tx));
   std::vector<std::string> units;
   AppendAgencyYears(
-      domain::ConditionAgencyYears(events, before, rules_.agencies), &units);
+      domain::ConditionAgencyYears(events, before, &rules_.agencies), &units);
   const v1::OversightEvent kept = domain::ConditionEventOf(e);
   tx.Put(kConditions, row, SerializeDeterministic(kept));
   events.push_back(kept);
   const int64_t after = std::max(before, e.emitted_at().seconds());
   if (after != before) tx.Put(kConditions, WatermarkKey(), StrCat(after));
   AppendAgencyYears(
-      domain::ConditionAgencyYears(events, after, rules_.agencies), &units);
+      domain::ConditionAgencyYears(events, after, &rules_.agencies), &units);
   // The stream's clock entered a new fiscal year: every condition still
   // raised now holds in it too.
   const int before_year = YearOf(FiscalYear(before));
@@ -747,7 +748,7 @@ absl::Status Stage2::ApplyCondition(store::KvTx& tx, const kafka::Record& r,
     for (const auto& [key, of_key] : all) {
       std::set<std::pair<std::string, int>> later;
       for (const auto& ay :
-           domain::ConditionAgencyYears(of_key, after, rules_.agencies)) {
+           domain::ConditionAgencyYears(of_key, after, &rules_.agencies)) {
         if (ay.second > before_year) later.insert(ay);
       }
       AppendAgencyYears(later, &units);
@@ -831,7 +832,7 @@ bool FeedsReference(const std::set<std::string>& dirty) {
 
 // `agencies`: ScoringRules::agencies.
 absl::StatusOr<ReferenceRecords> LoadReference(
-    const store::KvTx& tx, const std::set<std::string>& agencies) {
+    const store::KvTx& tx, const std::set<std::string>* agencies) {
   ReferenceRecords out;
   std::map<std::string, std::vector<v1::AgencyReport>> answers;
   FRUITION_ASSIGN_OR_RETURN(
@@ -992,7 +993,7 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Rebuild(
   // Reference facts, read once per batch, and only when they feed a card.
   ReferenceRecords reference;
   if (FeedsReference(dirty)) {
-    FRUITION_ASSIGN_OR_RETURN(reference, LoadReference(tx, rules_.agencies));
+    FRUITION_ASSIGN_OR_RETURN(reference, LoadReference(tx, &rules_.agencies));
   }
   for (const std::string& up : dirty) {
     const auto parts = SplitKey(up);

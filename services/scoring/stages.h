@@ -92,7 +92,7 @@ struct ScoringRules {
   IndicatorOptions indicators;
   int contribution_partitions = 12;  // of fruition.scoring.contributions
   // The AGENCY principals' codes: the agencies a condition may concern
-  // (domain::AgenciesConcerned). Empty: any code the rule accepts.
+  // (domain::AgenciesConcerned). None: no condition counts anywhere.
   std::set<std::string> agencies;
 };
 

@@ -245,12 +245,20 @@ class Stage1Runner {
   std::map<std::pair<std::string, int>, int64_t> next_;
 };
 
+// The rules with the agencies conditions may concern (the AGENCY
+// principals a deployment lists).
+ScoringRules RulesWithAgencies() {
+  ScoringRules rules;
+  rules.agencies = {"DEA", "FBI", "HSI", "TF-PHL"};
+  return rules;
+}
+
 class Stage2Runner {
  public:
   explicit Stage2Runner(const std::string& name,
                         std::set<int32_t> owned = AllPartitions())
       : owned_(std::move(owned)),
-        stage_(ScoringRules(), kContributions, kReference, kScores,
+        stage_(RulesWithAgencies(), kContributions, kReference, kScores,
                "fruition.scoring.public-base",
                {kOversightPublic, kOversightRestricted}) {
     auto store = store::KvStore::Open(FreshDir(name), Stage2Tables());
