@@ -13,12 +13,6 @@ namespace fruition::domain {
 
 namespace {
 
-int64_t Seconds(const v1::OversightEvent& e) {
-  return e.emitted_at().seconds();
-}
-
-int YearAt(int64_t seconds) { return YearOf(FiscalYear(seconds)); }
-
 // Events in time order; ties by event_id, so any arrival order agrees.
 std::vector<const v1::OversightEvent*> InOrder(
     const std::vector<v1::OversightEvent>& events) {
@@ -32,12 +26,6 @@ std::vector<const v1::OversightEvent*> InOrder(
                            b->event_id());
   });
   return out;
-}
-
-void AddYears(int64_t from, int64_t to, std::set<int>* out) {
-  for (int y = YearAt(from); y <= YearAt(std::max(from, to)); ++y) {
-    out->insert(y);
-  }
 }
 
 // The latest raising event of `events` that concerns `agency`.
@@ -116,34 +104,37 @@ std::vector<std::string> AgenciesConcerned(
   return out;
 }
 
-std::set<int> YearsHeld(const std::vector<v1::OversightEvent>& events,
-                        int64_t watermark) {
-  std::set<int> out;
-  std::optional<int64_t> since;  // raised at, while it holds
+std::optional<int> ConditionYear(
+    const std::vector<v1::OversightEvent>& events) {
+  const v1::OversightEvent* first = nullptr;
+  const v1::OversightEvent* latest_with_period = nullptr;
   for (const auto* e : InOrder(events)) {
-    if (!e->resolved()) {
-      if (!since) since = Seconds(*e);
-    } else if (since) {
-      AddYears(*since, Seconds(*e), &out);
-      since.reset();
-    }
+    if (e->resolved()) continue;
+    if (first == nullptr) first = e;
+    if (ValidPeriod(e->period())) latest_with_period = e;
   }
-  if (since) AddYears(*since, watermark, &out);
-  return out;
+  if (latest_with_period != nullptr) {
+    return YearOf(latest_with_period->period());
+  }
+  if (first == nullptr) return std::nullopt;
+  return YearOf(FiscalYear(first->emitted_at().seconds()));
+}
+
+bool ConditionHolds(const std::vector<v1::OversightEvent>& events) {
+  const auto ordered = InOrder(events);
+  return !ordered.empty() && !ordered.back()->resolved();
 }
 
 std::set<std::pair<std::string, int>> ConditionAgencyYears(
-    const std::vector<v1::OversightEvent>& events, int64_t watermark,
+    const std::vector<v1::OversightEvent>& events,
     const std::set<std::string>* known) {
-  std::set<std::string> agencies;
+  std::set<std::pair<std::string, int>> out;
+  const std::optional<int> year = ConditionYear(events);
+  if (!year) return out;
   for (const auto& e : events) {
     if (e.resolved()) continue;
-    for (auto& a : AgenciesConcerned(e, known)) agencies.insert(std::move(a));
-  }
-  std::set<std::pair<std::string, int>> out;
-  if (agencies.empty()) return out;
-  for (const int year : YearsHeld(events, watermark)) {
-    for (const auto& a : agencies) out.insert({a, year});
+    for (auto& a : AgenciesConcerned(e, known))
+      out.insert({std::move(a), *year});
   }
   return out;
 }
@@ -151,23 +142,24 @@ std::set<std::pair<std::string, int>> ConditionAgencyYears(
 AgencyYearConditions CountConditions(
     const std::map<std::string, std::vector<v1::OversightEvent>>& events,
     const std::map<std::string, std::vector<v1::AgencyReport>>& kept,
-    int64_t watermark, const std::set<std::string>* agencies) {
+    const std::set<std::string>* agencies) {
   static const std::vector<v1::AgencyReport> kNone;
   AgencyYearConditions out;
   for (const auto& [key, of_key] : events) {
     const auto k = kept.find(key);
     const auto& answers = k == kept.end() ? kNone : k->second;
-    // Per agency: (answered, status), computed once for all its years.
-    std::map<std::string, std::pair<bool, std::string>> standing;
-    for (const auto& [agency, year] :
-         ConditionAgencyYears(of_key, watermark, agencies)) {
-      if (standing.count(agency) == 0) {
-        const auto acc =
-            Accountability(*LatestRaise(of_key, agency), answers, false);
-        standing[agency] = {AnsweredBy(answers, agency),
-                            acc ? acc->status() : ""};
-      }
-      const auto& [answered, status] = standing[agency];
+    const bool holds = ConditionHolds(of_key);
+    const bool decided =
+        std::any_of(answers.begin(), answers.end(),
+                    [](const auto& r) { return r.has_oversight_decision(); });
+    for (const auto& [agency, year] : ConditionAgencyYears(of_key, agencies)) {
+      const bool answered = AnsweredBy(answers, agency);
+      // Raised and resolved while data arrived, and never answered nor
+      // decided: an artefact of reading order, not counted (header).
+      if (!holds && !answered && !decided) continue;
+      const auto acc =
+          Accountability(*LatestRaise(of_key, agency), answers, false);
+      const std::string status = acc ? acc->status() : "";
       ConditionCounts& c = out[{agency, year}];
       ++c.raised;
       if (answered) ++c.answered;

@@ -8,18 +8,23 @@
 //     SCORECARD_PUBLISHED (a notice that a card changed, not a condition).
 //   - It concerns agency A when one of its raising events (resolved false)
 //     does, by auth::EventConcerns (the rule that lets A read it).
-//   - Its time line is its events in (emitted_at, event_id) order (the only
-//     time an event carries): it holds from a raising event until the next
-//     resolving one; one still raised holds until `watermark`, the latest
-//     emitted_at of any condition event seen (the stream's "now", so the
-//     result depends on the topics' content only, never on a clock). It
-//     counts in every fiscal year that interval touches.
+//   - Its year is the period it is about: the fiscal year of the `period`
+//     of its latest raising event (FY2016 for FY2016Q3); for a condition
+//     whose events name no period (REPORT_CONFLICT), the fiscal year its
+//     first raising event was emitted in.
+//   - It counts for A in that year when the final facts say it was raised:
+//     it holds now (its latest event, in (emitted_at, event_id) order,
+//     raises), or A answered it, or an overseer decided on it. A condition
+//     raised and resolved while data were still arriving, that nobody
+//     answered, does not count: whether it occurs at all depends on the
+//     order in which records were read, and a count must not change with
+//     that (SPEC §8; the soak compares every cell with an undisturbed run).
 //   - answered: A's own agency_response for the key is kept (an answer by
 //     another agency does not count); accepted / rejected: the status
 //     domain::Accountability gives the key (the latest decision, when it is
 //     later than the latest answer of an agency concerned).
 // Every input is a set (any arrival order gives the same counts; an event
-// read twice is one event, by event_id).
+// read twice is one event, by event_id). No clock is read.
 //
 // Pure: no I/O. Thread-safe.
 #ifndef FRUITION_SERVICES_DOMAIN_CONDITIONS_H_
@@ -27,6 +32,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -55,11 +61,13 @@ std::vector<std::string> AgenciesConcerned(
     const v1::OversightEvent& e,
     const std::set<std::string>* agencies = nullptr);
 
-// The fiscal years (2016 for FY2016) in which the condition whose events
-// (one key, any order, duplicates allowed) are `events` held, up to
-// `watermark` (seconds) for one still raised.
-std::set<int> YearsHeld(const std::vector<v1::OversightEvent>& events,
-                        int64_t watermark);
+// The fiscal year (2016 for FY2016) condition `events` (one key, any
+// order, duplicates allowed) is about, as the rules above say; nullopt when
+// it was never raised.
+std::optional<int> ConditionYear(const std::vector<v1::OversightEvent>& events);
+
+// Whether the condition holds now: its latest event raises.
+bool ConditionHolds(const std::vector<v1::OversightEvent>& events);
 
 struct ConditionCounts {
   int64_t raised = 0;
@@ -72,9 +80,11 @@ struct ConditionCounts {
 using AgencyYearConditions =
     std::map<std::pair<std::string, int>, ConditionCounts>;
 
-// The (agency, fiscal year)s one condition counts in.
+// The (agency, fiscal year)s whose counts one condition may change: each
+// agency it concerns, in its year (whether it counts there depends on its
+// answers too). Callers mark these for recomputation.
 std::set<std::pair<std::string, int>> ConditionAgencyYears(
-    const std::vector<v1::OversightEvent>& events, int64_t watermark,
+    const std::vector<v1::OversightEvent>& events,
     const std::set<std::string>* agencies = nullptr);
 
 // The counts of every agency and year from every condition's events
@@ -84,7 +94,7 @@ std::set<std::pair<std::string, int>> ConditionAgencyYears(
 AgencyYearConditions CountConditions(
     const std::map<std::string, std::vector<v1::OversightEvent>>& events,
     const std::map<std::string, std::vector<v1::AgencyReport>>& kept,
-    int64_t watermark, const std::set<std::string>* agencies = nullptr);
+    const std::set<std::string>* agencies = nullptr);
 
 }  // namespace fruition::domain
 

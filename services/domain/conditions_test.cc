@@ -1,7 +1,11 @@
 #include "services/domain/conditions.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -16,8 +20,10 @@ int64_t In(int year, int64_t days = 10) {
 }
 
 v1::OversightEvent Event(const std::string& key, const std::string& unit,
-                         int64_t at, bool resolved = false) {
+                         int64_t at, bool resolved = false,
+                         const std::string& period = "") {
   v1::OversightEvent e;
+  e.set_period(period);
   e.set_event_id(key + "@" + std::to_string(at) + (resolved ? "r" : "h"));
   e.set_condition_key(key);
   e.set_type(v1::EVENT_TYPE_FRUITION_GAP);
@@ -49,31 +55,57 @@ v1::AgencyReport Decision(const std::string& key, int64_t at, v1::Decision d) {
   return r;
 }
 
-TEST(YearsHeld, FromRaiseToResolveThenToTheWatermark) {
-  const std::string k = "FRUITION_GAP/agency:DEA/FY2016";
-  std::vector<v1::OversightEvent> events = {
-      Event(k, "agency:DEA", In(2016)),
-      Event(k, "agency:DEA", In(2016, 100)),  // raised again: no change
-      Event(k, "agency:DEA", In(2018), true),
-      Event(k, "agency:DEA", In(2020)),
-  };
-  const std::set<int> want = {2016, 2017, 2018, 2020, 2021};
-  std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
+// Events in every arrival order (and each read twice) give `want`.
+template <typename T, typename F>
+void InEveryOrder(std::vector<v1::OversightEvent> events, const T& want, F f) {
+  const auto by_id = [](const auto& a, const auto& b) {
     return a.event_id() < b.event_id();
-  });
+  };
+  std::sort(events.begin(), events.end(), by_id);
   do {
-    EXPECT_EQ(YearsHeld(events, In(2021)), want);
-  } while (std::next_permutation(events.begin(), events.end(),
-                                 [](const auto& a, const auto& b) {
-                                   return a.event_id() < b.event_id();
-                                 }));
-  // Read twice: the same.
-  auto twice = events;
-  twice.insert(twice.end(), events.begin(), events.end());
-  EXPECT_EQ(YearsHeld(twice, In(2021)), want);
-  // Resolved only: never held.
-  EXPECT_TRUE(
-      YearsHeld({Event(k, "agency:DEA", In(2016), true)}, In(2021)).empty());
+    EXPECT_EQ(f(events), want);
+    auto twice = events;
+    twice.insert(twice.end(), events.rbegin(), events.rend());
+    EXPECT_EQ(f(twice), want);
+  } while (std::next_permutation(events.begin(), events.end(), by_id));
+}
+
+TEST(ConditionYear, ThePeriodItIsAboutNotWhenItWasRaised) {
+  const std::string k = "FRUITION_GAP/agency:DEA/FY2016";
+  const auto year = [](const auto& e) { return ConditionYear(e); };
+  // About FY2016Q3, raised in FY2021 and FY2023: FY2016.
+  InEveryOrder({Event(k, "agency:DEA", In(2021), false, "FY2016Q3"),
+                Event(k, "agency:DEA", In(2022), true, "FY2016Q3"),
+                Event(k, "agency:DEA", In(2023), false, "FY2016Q3")},
+               std::optional<int>(2016), year);
+  // The facts moved the condition to FY2017 (a later raise about it): the
+  // latest raise's period. A resolution's period does not move it.
+  InEveryOrder({Event(k, "agency:DEA", In(2021), false, "FY2016"),
+                Event(k, "agency:DEA", In(2021, 50), false, "FY2017Q1"),
+                Event(k, "agency:DEA", In(2021, 90), true, "FY2019")},
+               std::optional<int>(2017), year);
+  // No period on any event (REPORT_CONFLICT): the year it was first raised.
+  const std::string r = "REPORT_CONFLICT/report/DEA/R-1";
+  InEveryOrder({Event(r, "", In(2018, 300)), Event(r, "", In(2019, 3)),
+                Event(r, "", In(2017), true)},
+               std::optional<int>(2018), year);
+  // Resolved only: never raised, no year.
+  EXPECT_EQ(ConditionYear({Event(k, "agency:DEA", In(2016), true, "FY2016")}),
+            std::nullopt);
+}
+
+TEST(ConditionHolds, ItsLatestEventRaises) {
+  const std::string k = "FRUITION_GAP/agency:DEA/FY2016";
+  const auto holds = [](const auto& e) { return ConditionHolds(e); };
+  InEveryOrder({Event(k, "agency:DEA", In(2016)),
+                Event(k, "agency:DEA", In(2016, 100)),  // raised again
+                Event(k, "agency:DEA", In(2018), true),
+                Event(k, "agency:DEA", In(2020))},
+               true, holds);
+  InEveryOrder({Event(k, "agency:DEA", In(2016)),
+                Event(k, "agency:DEA", In(2018), true)},
+               false, holds);
+  EXPECT_FALSE(ConditionHolds({}));
 }
 
 TEST(AgenciesConcerned, AsEventConcernsReadsUnitsAndReportKeys) {
@@ -117,67 +149,76 @@ TEST(ConditionEventOf, KeepsNoFactsEvidenceOrSubject) {
   EXPECT_EQ(kept.emitted_at().seconds(), 5);
 }
 
-// Six DEA conditions: the table says, per key, what the counts must see.
-TEST(CountConditions, AnswersByTheAgencyConcernedAndLatestDecisions) {
+// DEA conditions about FY2016: the table says, per key, what the counts
+// must see.
+TEST(CountConditions, WhatTheFinalFactsSay) {
   const std::string u = "agency:DEA";
+  const std::string fy = "FY2016";
   std::map<std::string, std::vector<v1::OversightEvent>> events;
   std::map<std::string, std::vector<v1::AgencyReport>> kept;
-  const int64_t t = In(2016);
+  const int64_t t = In(2019);  // raised years after the period
+  const auto raise = [&](const std::string& k) {
+    events[k] = {Event(k, u, t, false, fy)};
+  };
   // K1: DEA answers, then OIG accepts: answered, accepted.
-  events["K1/agency:DEA"] = {Event("K1/agency:DEA", u, t)};
+  raise("K1/agency:DEA");
   kept["K1/agency:DEA"] = {
       Response("K1/agency:DEA", "DEA", t + 10),
       Decision("K1/agency:DEA", t + 20, v1::DECISION_ACCEPTED)};
   // K2: FBI answers a DEA condition: not answered.
-  events["K2/agency:DEA"] = {Event("K2/agency:DEA", u, t)};
+  raise("K2/agency:DEA");
   kept["K2/agency:DEA"] = {Response("K2/agency:DEA", "FBI", t + 10)};
   // K3: DEA answers, OIG rejects: answered, rejected.
-  events["K3/agency:DEA"] = {Event("K3/agency:DEA", u, t)};
+  raise("K3/agency:DEA");
   kept["K3/agency:DEA"] = {
       Response("K3/agency:DEA", "DEA", t + 10),
       Decision("K3/agency:DEA", t + 20, v1::DECISION_REJECTED)};
   // K4: needs more, no answer: neither.
-  events["K4/agency:DEA"] = {Event("K4/agency:DEA", u, t)};
+  raise("K4/agency:DEA");
   kept["K4/agency:DEA"] = {
       Decision("K4/agency:DEA", t + 20, v1::DECISION_NEEDS_MORE)};
   // K5: accepted, then DEA answers again: answered, no longer accepted.
-  events["K5/agency:DEA"] = {Event("K5/agency:DEA", u, t)};
+  raise("K5/agency:DEA");
   kept["K5/agency:DEA"] = {
       Decision("K5/agency:DEA", t + 20, v1::DECISION_ACCEPTED),
       Response("K5/agency:DEA", "DEA", t + 30)};
-  // K6: resolved in FY2016, raised again in FY2017, resolved there.
-  events["K6/agency:DEA"] = {Event("K6/agency:DEA", u, t),
-                             Event("K6/agency:DEA", u, t + 100, true),
-                             Event("K6/agency:DEA", u, In(2017)),
-                             Event("K6/agency:DEA", u, In(2017, 50), true)};
-  // K7: resolved only, never raised: nowhere.
-  events["K7/agency:DEA"] = {Event("K7/agency:DEA", u, t, true)};
-  const int64_t watermark = In(2017, 60);  // K1-K5 still hold in FY2017
-  const AgencyYearConditions got = CountConditions(events, kept, watermark);
-  ASSERT_EQ(got.size(), 2u);
-  for (int year : {2016, 2017}) {
-    const ConditionCounts& c = got.at({"DEA", year});
-    EXPECT_EQ(c.raised, 6) << year;
-    EXPECT_EQ(c.answered, 3) << year;  // K1, K3, K5
-    EXPECT_EQ(c.accepted, 1) << year;  // K1
-    EXPECT_EQ(c.rejected, 1) << year;  // K3
-  }
+  // K6: raised and resolved, nobody answered: an artefact of reading
+  // order, not counted.
+  events["K6/agency:DEA"] = {Event("K6/agency:DEA", u, t, false, fy),
+                             Event("K6/agency:DEA", u, t + 100, true, fy)};
+  // K7: raised and resolved, but DEA answered it: counted, answered.
+  events["K7/agency:DEA"] = {Event("K7/agency:DEA", u, t, false, fy),
+                             Event("K7/agency:DEA", u, t + 100, true, fy)};
+  kept["K7/agency:DEA"] = {Response("K7/agency:DEA", "DEA", t + 50)};
+  // K8: raised and resolved, only an overseer decided: counted, rejected.
+  events["K8/agency:DEA"] = {Event("K8/agency:DEA", u, t, false, fy),
+                             Event("K8/agency:DEA", u, t + 100, true, fy)};
+  kept["K8/agency:DEA"] = {
+      Decision("K8/agency:DEA", t + 50, v1::DECISION_REJECTED)};
+  // K9: resolved only, never raised: nowhere.
+  events["K9/agency:DEA"] = {Event("K9/agency:DEA", u, t, true, fy)};
+  // K10: about FY2017: counts there.
+  events["K10/agency:DEA"] = {
+      Event("K10/agency:DEA", u, In(2016), false, "FY2017Q2")};
+  const auto expect = [](const AgencyYearConditions& got) {
+    ASSERT_EQ(got.size(), 2u);
+    const ConditionCounts& c = got.at({"DEA", 2016});
+    EXPECT_EQ(c.raised, 7);    // K1-K5 (hold), K7, K8 (not K6, K9)
+    EXPECT_EQ(c.answered, 4);  // K1, K3, K5, K7
+    EXPECT_EQ(c.accepted, 1);  // K1
+    EXPECT_EQ(c.rejected, 2);  // K3, K8
+    const ConditionCounts& d = got.at({"DEA", 2017});
+    EXPECT_EQ(std::make_tuple(d.raised, d.answered, d.accepted, d.rejected),
+              std::make_tuple(1, 0, 0, 0));
+  };
+  expect(CountConditions(events, kept));
   // The answers in any order, the events read twice: the same counts.
   for (auto& [k, v] : kept) std::reverse(v.begin(), v.end());
   for (auto& [k, v] : events) {
     auto copy = v;
     v.insert(v.begin(), copy.rbegin(), copy.rend());
   }
-  const AgencyYearConditions again = CountConditions(events, kept, watermark);
-  for (int year : {2016, 2017}) {
-    const ConditionCounts& c = again.at({"DEA", year});
-    EXPECT_EQ(std::make_tuple(c.raised, c.answered, c.accepted, c.rejected),
-              std::make_tuple(6, 3, 1, 1))
-        << year;
-  }
-  // Before the watermark moves into FY2017, only K6 counts there.
-  const auto early = CountConditions(events, kept, In(2016, 200));
-  EXPECT_EQ(early.at({"DEA", 2017}).raised, 1);
+  expect(CountConditions(events, kept));
 }
 
 }  // namespace

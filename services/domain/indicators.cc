@@ -749,14 +749,18 @@ void AddReportIndicators(std::vector<IndicatorDef>* r) {
 }
 
 // A count from the agency's reference facts.
+// `present`: computed only when that flag is set (null: whenever the year
+// has reference facts).
 IndicatorDef ReferenceCount(const std::string& name,
                             int64_t AgencyYearReference::*field,
-                            const std::string& input, const Text& t) {
+                            const std::string& input, const Text& t,
+                            bool AgencyYearReference::*present = nullptr) {
   IndicatorDef d =
       Entry(name, t, {"reference." + input}, {"agency"}, OrganizationRule());
-  d.compute = [name, field](const IndicatorInput& in,
-                            std::vector<v1::Indicator>* out) {
+  d.compute = [name, field, present](const IndicatorInput& in,
+                                     std::vector<v1::Indicator>* out) {
     if (in.reference == nullptr) return;
+    if (present != nullptr && !(in.reference->*present)) return;
     const int64_t v = in.reference->*field;
     out->push_back(Cell(name, static_cast<double>(v), v));
   };
@@ -808,13 +812,15 @@ void AddReferenceIndicators(std::vector<IndicatorDef>* r) {
       {"Organization outcomes reported",
        "Organizations the agency reported as disrupted or dismantled in the "
        "fiscal year.",
-       "count", kOrgGroup}));
+       "count", kOrgGroup},
+      &AgencyYearReference::sent_facts));
   r->push_back(ReferenceCount(
       "pending_counted_as_dismantled", &AgencyYearReference::pending_dismantled,
       "pending_dismantled",
       {"\"Dismantled\" while still pending",
        "Of those, \"dismantled\" claims whose work was still pending.", "count",
-       kOrgGroup}));
+       kOrgGroup},
+      &AgencyYearReference::sent_facts));
   r->push_back(TargetRatios(
       "target_ratio:", &AgencyYearReference::reported, "reported",
       {"Reported vs target",

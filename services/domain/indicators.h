@@ -47,6 +47,10 @@ struct CellRule {
 
 // Facts from fruition.reference.v1 about one agency and fiscal year.
 struct AgencyYearReference {
+  // Whether the agency sent any org outcome, target or budget line for the
+  // year: the organization-outcome counts are computed (0 included) only
+  // then, not for a year that has conditions only.
+  bool sent_facts = true;
   int64_t org_outcomes = 0;        // OrgOutcomeClaims of that fiscal_year
   int64_t pending_dismantled = 0;  // of those, DISMANTLED and pending
   // PerformanceMeasure name -> target, and what counts toward it (ARRESTS

@@ -113,23 +113,6 @@ AllConditionEvents(const store::KvTx& tx) {
   return out;
 }
 
-const std::string& WatermarkKey() {
-  static const std::string* k = new std::string(JoinKey({"m", "watermark"}));
-  return *k;
-}
-
-// The latest emitted_at of any stored condition event (0: none).
-absl::StatusOr<int64_t> ConditionWatermark(const store::KvTx& tx) {
-  FRUITION_ASSIGN_OR_RETURN(const auto v, tx.Get(kConditions, WatermarkKey()));
-  if (!v) return 0;
-  int64_t out = 0;
-  if (!absl::SimpleAtoi(*v, &out)) {
-    return store::DataLoss(*tx.store(), kConditions, WatermarkKey(),
-                           "a decimal number");
-  }
-  return out;
-}
-
 // `agency:<agency>` \0 `FY<year>` of each (agency, year).
 void AppendAgencyYears(const std::set<std::pair<std::string, int>>& in,
                        std::vector<std::string>* out) {
@@ -550,12 +533,10 @@ absl::StatusOr<std::set<std::string>> Stage2::ReferenceUnitPeriods(
     }
   }
   FRUITION_ASSIGN_OR_RETURN(const auto conditions, AllConditionEvents(tx));
-  FRUITION_ASSIGN_OR_RETURN(const int64_t watermark, ConditionWatermark(tx));
   std::vector<std::string> ups;
   for (const auto& [key, events] : conditions) {
-    AppendAgencyYears(
-        domain::ConditionAgencyYears(events, watermark, &rules_.agencies),
-        &ups);
+    AppendAgencyYears(domain::ConditionAgencyYears(events, &rules_.agencies),
+                      &ups);
   }
   out.insert(ups.begin(), ups.end());
   return out;
@@ -710,9 +691,8 @@ absl::Status Stage2::StoreAnswer(store::KvTx& tx,
   tx.Put(kReference, key, SerializeDeterministic(kept));
   const std::string& condition = domain::AnswerConditionKey(report);
   FRUITION_ASSIGN_OR_RETURN(const auto events, ConditionEvents(tx, condition));
-  FRUITION_ASSIGN_OR_RETURN(const int64_t watermark, ConditionWatermark(tx));
-  AppendAgencyYears(
-      domain::ConditionAgencyYears(events, watermark, &rules_.agencies), units);
+  AppendAgencyYears(domain::ConditionAgencyYears(events, &rules_.agencies),
+                    units);
   return absl::OkStatus();
 }
 
@@ -729,31 +709,17 @@ absl::Status Stage2::ApplyCondition(store::KvTx& tx, const kafka::Record& r,
   if (seen) return absl::OkStatus();  // one event counts once
   FRUITION_ASSIGN_OR_RETURN(auto events,
                             ConditionEvents(tx, e.condition_key()));
-  FRUITION_ASSIGN_OR_RETURN(const int64_t before, ConditionWatermark(tx));
+  // The agency years it counted in before this event and after: the
+  // event may move its year (a later raise about another period) or the
+  // agencies it concerns.
   std::vector<std::string> units;
-  AppendAgencyYears(
-      domain::ConditionAgencyYears(events, before, &rules_.agencies), &units);
+  AppendAgencyYears(domain::ConditionAgencyYears(events, &rules_.agencies),
+                    &units);
   const v1::OversightEvent kept = domain::ConditionEventOf(e);
   tx.Put(kConditions, row, SerializeDeterministic(kept));
   events.push_back(kept);
-  const int64_t after = std::max(before, e.emitted_at().seconds());
-  if (after != before) tx.Put(kConditions, WatermarkKey(), StrCat(after));
-  AppendAgencyYears(
-      domain::ConditionAgencyYears(events, after, &rules_.agencies), &units);
-  // The stream's clock entered a new fiscal year: every condition still
-  // raised now holds in it too.
-  const int before_year = YearOf(FiscalYear(before));
-  if (before > 0 && YearOf(FiscalYear(after)) > before_year) {
-    FRUITION_ASSIGN_OR_RETURN(const auto all, AllConditionEvents(tx));
-    for (const auto& [key, of_key] : all) {
-      std::set<std::pair<std::string, int>> later;
-      for (const auto& ay :
-           domain::ConditionAgencyYears(of_key, after, &rules_.agencies)) {
-        if (ay.second > before_year) later.insert(ay);
-      }
-      AppendAgencyYears(later, &units);
-    }
-  }
+  AppendAgencyYears(domain::ConditionAgencyYears(events, &rules_.agencies),
+                    &units);
   for (const std::string& up : units) {
     if (Owns(SplitKey(up)[0], owned)) dirty->insert(up);
   }
@@ -875,9 +841,7 @@ absl::StatusOr<ReferenceRecords> LoadReference(
         .push_back(&b);
   }
   FRUITION_ASSIGN_OR_RETURN(const auto conditions, AllConditionEvents(tx));
-  FRUITION_ASSIGN_OR_RETURN(const int64_t watermark, ConditionWatermark(tx));
-  out.conditions =
-      domain::CountConditions(conditions, answers, watermark, agencies);
+  out.conditions = domain::CountConditions(conditions, answers, agencies);
   return out;
 }
 
@@ -938,7 +902,6 @@ std::optional<AgencyYearReference> AgencyYearOf(const std::string& agency,
     }
   }
   any = AddBudget(agency, year, r, &a) || any;
-  any = AddConditions(agency, year, r, &a) || any;
   // The latest target per measure.
   std::map<std::string, std::tuple<int64_t, std::string, int64_t>> latest;
   for (const auto& t : r.targets) {
@@ -955,6 +918,9 @@ std::optional<AgencyYearReference> AgencyYearOf(const std::string& agency,
     }
   }
   for (const auto& [m, v] : latest) a.target[m] = std::get<2>(v);
+  // Conditions alone give the card their four cells, not the others.
+  a.sent_facts = any;
+  any = AddConditions(agency, year, r, &a) || any;
   return any ? std::optional<AgencyYearReference>(a) : std::nullopt;
 }
 

@@ -70,8 +70,7 @@ enum Stage2Table {
   // member holding it leaves or changes).
   kReceived,
   // "e" \0 condition_key \0 event_id -> the event as
-  // domain::ConditionEventOf keeps it; "m" \0 "watermark" -> the latest
-  // emitted_at (seconds, decimal) of any condition event.
+  // domain::ConditionEventOf keeps it.
   kConditions,
 };
 

@@ -2285,17 +2285,18 @@ TEST(BudgetTest, PublicCostFollowsTheHighDesertCount) {
 namespace fruition::scoring {
 namespace {
 
-// One condition of the scenario: its events (emitted_at, resolved), what
-// the test expects of it by hand (the fiscal years it held in, given the
-// scenario's latest event in FY2017), and its answers and decisions.
+// One condition of the scenario: its events (emitted_at, resolved), the
+// period they are about, what the test expects of it by hand (the fiscal
+// year it counts in, 0 for none), and its answers and decisions.
 struct Condition {
   std::string key;
   std::string unit;
   v1::EventType type;
   bool restricted;
+  std::string period;  // on every event; empty: none (REPORT_CONFLICT)
   std::vector<std::pair<int64_t, bool>> events;
   std::string agency;  // the agency concerned
-  std::set<int> years;
+  int year;            // counted in; 0: not counted
   bool answered;       // by the agency concerned
   std::string status;  // after every answer and decision
   std::vector<v1::AgencyReport> answers;
@@ -2323,52 +2324,59 @@ std::vector<Condition> Scenario() {
   const std::string k3 = "REPORT_CONFLICT/report/DEA/R-7";
   const std::string k4 = "TIER_MISMATCH/subject/p9/case/C-9";
   const std::string k5 = "FRUITION_GAP/agency:FBI/FY2016";
+  const std::string k6 = "LINK_UNSUBSTANTIATED/claim/CL-10";
   return {
+      // Raised in FY2018 about FY2016: counts in FY2016.
       {k1,
        "agency:DEA",
        v1::EVENT_TYPE_FRUITION_GAP,
        false,
-       {{Utc(2016, 3, 1), false}},
+       "FY2016",
+       {{Utc(2018, 3, 1), false}},
        "DEA",
-       {2016, 2017},
+       2016,
        true,
        "accepted",
-       {AnswerOf(k1, "DEA", "A-1", Utc(2016, 4, 1)),
-        DecisionOf(k1, "D-1", Utc(2016, 5, 1), v1::DECISION_ACCEPTED)}},
-      // Answered by another agency only.
+       {AnswerOf(k1, "DEA", "A-1", Utc(2018, 4, 1)),
+        DecisionOf(k1, "D-1", Utc(2018, 5, 1), v1::DECISION_ACCEPTED)}},
+      // A claim of FY2017Q1; answered by another agency only.
       {k2,
        "agency:DEA",
        v1::EVENT_TYPE_LINK_UNSUBSTANTIATED,
        true,
+       "FY2017Q1",
        {{Utc(2016, 3, 2), false}},
        "DEA",
-       {2016, 2017},
+       2017,
        false,
        "",
        {AnswerOf(k2, "FBI", "A-2", Utc(2016, 4, 1))}},
-      // About DEA's report (no unit), rejected, resolved in FY2016.
+      // About DEA's report (no unit, no period: the year first raised),
+      // rejected, resolved: counts, for it was answered.
       {k3,
        "",
        v1::EVENT_TYPE_REPORT_CONFLICT,
        true,
-       {{Utc(2016, 3, 3), false}, {Utc(2016, 8, 1), true}},
+       "",
+       {{Utc(2016, 3, 3), false}, {Utc(2016, 11, 1), true}},
        "DEA",
-       {2016},
+       2016,
        true,
        "rejected",
        {AnswerOf(k3, "DEA", "A-3", Utc(2016, 4, 1)),
         DecisionOf(k3, "D-3", Utc(2016, 5, 1), v1::DECISION_ACCEPTED),
         DecisionOf(k3, "D-3b", Utc(2016, 6, 1), v1::DECISION_REJECTED)}},
-      // A field office's; needs more; resolved, then raised in FY2017.
+      // A field office's; needs more; resolved, then raised again.
       {k4,
        "field_office:DEA-PHILADELPHIA",
        v1::EVENT_TYPE_TIER_MISMATCH,
        true,
+       "FY2016",
        {{Utc(2016, 3, 4), false},
         {Utc(2016, 6, 1), true},
         {Utc(2016, 11, 1), false}},
        "DEA",
-       {2016, 2017},
+       2016,
        false,
        "needs more",
        {DecisionOf(k4, "D-4", Utc(2016, 5, 1), v1::DECISION_NEEDS_MORE)}},
@@ -2377,13 +2385,26 @@ std::vector<Condition> Scenario() {
        "agency:FBI",
        v1::EVENT_TYPE_FRUITION_GAP,
        false,
+       "FY2016",
        {{Utc(2016, 3, 5), false}},
        "FBI",
-       {2016, 2017},
+       2016,
        true,
        "answered",
        {DecisionOf(k5, "D-5", Utc(2016, 5, 1), v1::DECISION_ACCEPTED),
         AnswerOf(k5, "FBI", "A-5", Utc(2016, 6, 1))}},
+      // Raised and resolved while data arrived, never answered: not counted.
+      {k6,
+       "agency:DEA",
+       v1::EVENT_TYPE_LINK_UNSUBSTANTIATED,
+       true,
+       "FY2016",
+       {{Utc(2016, 3, 6), false}, {Utc(2016, 3, 7), true}},
+       "DEA",
+       0,
+       false,
+       "",
+       {}},
   };
 }
 
@@ -2398,6 +2419,7 @@ std::vector<Input> ScenarioInputs() {
       e.set_visibility(c.restricted ? v1::VISIBILITY_RESTRICTED
                                     : v1::VISIBILITY_PUBLIC);
       e.set_unit(c.unit);
+      e.set_period(c.period);
       e.set_resolved(resolved);
       e.mutable_emitted_at()->set_seconds(at);
       out.push_back({c.restricted ? kOversightRestricted : kOversightPublic,
@@ -2422,13 +2444,12 @@ using Counts = std::array<int64_t, 4>;  // raised, answered, accepted, rejected
 std::map<std::string, Counts> ExpectedCounts() {
   std::map<std::string, Counts> out;
   for (const Condition& c : Scenario()) {
-    for (int year : c.years) {
-      Counts& n = out[Key("agency:" + c.agency, StrCat("FY", year))];
-      ++n[0];
-      n[1] += c.answered ? 1 : 0;
-      n[2] += c.status == "accepted" ? 1 : 0;
-      n[3] += c.status == "rejected" ? 1 : 0;
-    }
+    if (c.year == 0) continue;
+    Counts& n = out[Key("agency:" + c.agency, StrCat("FY", c.year))];
+    ++n[0];
+    n[1] += c.answered ? 1 : 0;
+    n[2] += c.status == "accepted" ? 1 : 0;
+    n[3] += c.status == "rejected" ? 1 : 0;
   }
   return out;
 }
@@ -2449,7 +2470,7 @@ std::optional<Counts> ConditionCells(const std::optional<v1::Scorecard>& card) {
 
 void ExpectConditionCounts(Stage2Runner* s2, const std::string& what) {
   const auto want = ExpectedCounts();
-  ASSERT_EQ(want.size(), 4u);  // DEA and FBI, FY2016 and FY2017
+  ASSERT_EQ(want.size(), 3u);  // DEA FY2016 and FY2017, FBI FY2016
   for (const auto& [up, counts] : want) {
     const auto parts = store::SplitKey(up);
     EXPECT_EQ(ConditionCells(s2->Card(parts[0], parts[1])), counts)
@@ -2458,6 +2479,12 @@ void ExpectConditionCounts(Stage2Runner* s2, const std::string& what) {
   // Fiscal years only; nothing where no condition held.
   EXPECT_FALSE(s2->Card("agency:DEA", "FY2016Q2")) << what;
   EXPECT_FALSE(s2->Card("agency:DEA", "FY2015")) << what;
+  EXPECT_FALSE(s2->Card("agency:DEA", "FY2018")) << what;  // when raised
+  EXPECT_FALSE(s2->Card("agency:FBI", "FY2017")) << what;
+  // A year with conditions only carries no organization-outcome counts.
+  const auto only = Indicators(s2->Card("agency:DEA", "FY2017"));
+  EXPECT_EQ(only.count("org_outcomes_reported"), 0u) << what;
+  EXPECT_EQ(only.count("pending_counted_as_dismantled"), 0u) << what;
 }
 
 TEST(ConditionsTest, CountsEqualTheScenarioInEveryOrderBatchingAndReplay) {

@@ -1112,18 +1112,17 @@ std::set<std::string> AgenciesOf(const Expected& x,
 }
 
 // The test's own conditions_raised per agency fiscal year from every event
-// served: a key (SCORECARD_PUBLISHED is no condition) holds from a raising
-// event to the next resolving one, in emitted_at order, or up to the latest
-// event's emitted_at while still raised, and counts in each fiscal year
-// that touches, for each agency a raising event is about.
+// served (the sample sends no answers or decisions): a key
+// (SCORECARD_PUBLISHED is no condition) counts when its latest event, in
+// emitted_at order, raises it; in the fiscal year of its latest raising
+// event's period (of its first raise's emitted_at when no event names a
+// period); for each agency a raising event is about.
 std::map<UnitPeriod, int64_t> ConditionsRaised(
     const Expected& x, const std::vector<v1::OversightEvent>& events) {
   std::map<std::string, std::vector<const v1::OversightEvent*>> by_key;
-  int64_t now = 0;
   for (const auto& e : events) {
     if (e.type() == v1::EVENT_TYPE_SCORECARD_PUBLISHED) continue;
     by_key[e.condition_key()].push_back(&e);
-    now = std::max(now, static_cast<int64_t>(e.emitted_at().seconds()));
   }
   std::map<UnitPeriod, int64_t> out;
   for (auto& [key, list] : by_key) {
@@ -1133,27 +1132,19 @@ std::map<UnitPeriod, int64_t> ConditionsRaised(
              std::make_tuple(b->emitted_at().seconds(), b->emitted_at().nanos(),
                              b->event_id());
     });
+    if (list.back()->resolved()) continue;  // raised, then resolved
     std::set<std::string> agencies;
-    std::set<int> years;
-    std::optional<int64_t> since;
-    auto held = [&](int64_t until) {
-      for (int y = FiscalYearAt(*since); y <= FiscalYearAt(until); ++y) {
-        years.insert(y);
-      }
-    };
+    std::optional<int> year;
     for (const auto* e : list) {
-      if (!e->resolved()) {
-        for (const auto& a : AgenciesOf(x, *e)) agencies.insert(a);
-        if (!since) since = e->emitted_at().seconds();
-      } else if (since) {
-        held(e->emitted_at().seconds());
-        since.reset();
+      if (e->resolved()) continue;
+      for (const auto& a : AgenciesOf(x, *e)) agencies.insert(a);
+      if (e->period().size() >= 6) {
+        year = std::stoi(e->period().substr(2, 4));
+      } else if (!year) {
+        year = FiscalYearAt(e->emitted_at().seconds());
       }
     }
-    if (since) held(now);
-    for (const auto& a : agencies) {
-      for (int y : years) ++out[{"agency:" + a, StrCat("FY", y)}];
-    }
+    for (const auto& a : agencies) ++out[{"agency:" + a, StrCat("FY", *year)}];
   }
   return out;
 }

@@ -1067,11 +1067,12 @@ struct ConditionCase {
   std::string key, unit;
   v1::EventType type;
   bool restricted;
+  std::string period;  // on every event; empty: none (REPORT_CONFLICT)
   std::vector<std::pair<int64_t, bool>> events;  // (emitted_at, resolved)
-  std::set<int> years;  // fiscal years it held in (the last event: FY2017)
-  bool counts;          // concerns DEA (the only AGENCY principal)
-  bool answered;        // by DEA
-  std::string status;   // accepted, rejected or other
+  int year;            // the fiscal year it counts in, by hand; 0: none
+  bool counts;         // concerns DEA (the only AGENCY principal)
+  bool answered;       // by DEA
+  std::string status;  // accepted, rejected or other
   std::vector<v1::AgencyReport> answers;
 };
 
@@ -1096,34 +1097,41 @@ std::vector<ConditionCase> ConditionCases() {
   const std::string k3 = "REPORT_CONFLICT/report/DEA/R-7";
   const std::string k4 = "TIER_MISMATCH/subject/p9/case/C-9";
   const std::string k5 = "FRUITION_GAP/agency:FBI/FY2016";
+  const std::string k6 = "LINK_UNSUBSTANTIATED/claim/CL-10";
   return {
+      // Raised in FY2018 about FY2016: counts in FY2016.
       {k1,
        "agency:DEA",
        v1::EVENT_TYPE_FRUITION_GAP,
        false,
-       {{Utc(2016, 3, 1), false}},
-       {2016, 2017},
+       "FY2016",
+       {{Utc(2018, 3, 1), false}},
+       2016,
        true,
        true,
        "accepted",
-       {answer(k1, "DEA", "A-1", Utc(2016, 4, 1)),
-        decide(k1, "D-1", Utc(2016, 5, 1), v1::DECISION_ACCEPTED)}},
+       {answer(k1, "DEA", "A-1", Utc(2018, 4, 1)),
+        decide(k1, "D-1", Utc(2018, 5, 1), v1::DECISION_ACCEPTED)}},
+      // A claim of FY2017Q1.
       {k2,
        "agency:DEA",
        v1::EVENT_TYPE_LINK_UNSUBSTANTIATED,
        true,
+       "FY2017Q1",
        {{Utc(2016, 3, 2), false}},
-       {2016, 2017},
+       2017,
        true,
        false,
        "",
        {answer(k2, "FBI", "A-2", Utc(2016, 4, 1))}},
+      // No period: the year first raised; resolved but answered: counts.
       {k3,
        "",
        v1::EVENT_TYPE_REPORT_CONFLICT,
        true,
-       {{Utc(2016, 3, 3), false}, {Utc(2016, 8, 1), true}},
-       {2016},
+       "",
+       {{Utc(2016, 3, 3), false}, {Utc(2016, 11, 1), true}},
+       2016,
        true,
        true,
        "rejected",
@@ -1134,10 +1142,11 @@ std::vector<ConditionCase> ConditionCases() {
        "field_office:DEA-SAN-DIEGO",
        v1::EVENT_TYPE_TIER_MISMATCH,
        true,
+       "FY2016",
        {{Utc(2016, 3, 4), false},
         {Utc(2016, 6, 1), true},
         {Utc(2016, 11, 1), false}},
-       {2016, 2017},
+       2016,
        true,
        false,
        "needs more",
@@ -1147,8 +1156,21 @@ std::vector<ConditionCase> ConditionCases() {
        "agency:FBI",
        v1::EVENT_TYPE_FRUITION_GAP,
        false,
+       "FY2016",
        {{Utc(2016, 3, 5), false}},
-       {2016, 2017},
+       2016,
+       false,
+       false,
+       "",
+       {}},
+      // Raised and resolved, never answered: not counted.
+      {k6,
+       "agency:DEA",
+       v1::EVENT_TYPE_LINK_UNSUBSTANTIATED,
+       true,
+       "FY2016",
+       {{Utc(2016, 3, 6), false}, {Utc(2016, 3, 7), true}},
+       2016,
        false,
        false,
        "",
@@ -1167,6 +1189,7 @@ std::vector<Outgoing> ConditionRecords() {
       e.set_visibility(c.restricted ? v1::VISIBILITY_RESTRICTED
                                     : v1::VISIBILITY_PUBLIC);
       e.set_unit(c.unit);
+      e.set_period(c.period);
       e.set_resolved(resolved);
       e.mutable_emitted_at()->set_seconds(at);
       out.push_back({std::string(c.restricted ? topics::kOversightRestricted
@@ -1201,14 +1224,12 @@ std::map<std::string, std::vector<double>> ExpectedConditions() {
   std::map<std::string, std::vector<double>> out;
   for (const ConditionCase& c : ConditionCases()) {
     if (!c.counts) continue;
-    for (int year : c.years) {
-      auto& n = out[StrCat("FY", year)];
-      n.resize(4);
-      n[0] += 1;
-      n[1] += c.answered ? 1 : 0;
-      n[2] += c.status == "accepted" ? 1 : 0;
-      n[3] += c.status == "rejected" ? 1 : 0;
-    }
+    auto& n = out[StrCat("FY", c.year)];
+    n.resize(4);
+    n[0] += 1;
+    n[1] += c.answered ? 1 : 0;
+    n[2] += c.status == "accepted" ? 1 : 0;
+    n[3] += c.status == "rejected" ? 1 : 0;
   }
   return out;
 }
@@ -1255,6 +1276,8 @@ class ConditionsIntegrationTest : public ScoringIntegrationTest {
     // FBI is no AGENCY principal; SCORECARD_PUBLISHED no condition.
     EXPECT_EQ(read("agency:FBI", "FY2016"), std::vector<double>(4, -1));
     EXPECT_EQ(read("agency:DEA-SAN", "FY2016"), std::vector<double>(4, -1));
+    // Counted in the period it is about, not the year it was raised.
+    EXPECT_EQ(read("agency:DEA", "FY2018"), std::vector<double>(4, -1));
   }
 };
 
