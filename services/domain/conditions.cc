@@ -139,26 +139,58 @@ std::set<std::pair<std::string, int>> ConditionAgencyYears(
   return out;
 }
 
+std::string FindingKey(const std::string& condition_key) {
+  constexpr std::string_view kRestricted = "/restricted";
+  if (condition_key.size() > kRestricted.size() &&
+      std::string_view(condition_key)
+              .substr(condition_key.size() - kRestricted.size()) ==
+          kRestricted) {
+    return condition_key.substr(0, condition_key.size() - kRestricted.size());
+  }
+  return condition_key;
+}
+
+std::vector<v1::OversightEvent> JudgedEvents(
+    const std::vector<v1::OversightEvent>& events) {
+  std::vector<v1::OversightEvent> restricted;
+  for (const auto& e : events) {
+    if (e.visibility() == v1::VISIBILITY_RESTRICTED) restricted.push_back(e);
+  }
+  return restricted.empty() ? events : restricted;
+}
+
 AgencyYearConditions CountConditions(
     const std::map<std::string, std::vector<v1::OversightEvent>>& events,
     const std::map<std::string, std::vector<v1::AgencyReport>>& kept,
     const std::set<std::string>* agencies) {
+  // One finding per pair of twins: their events and answers together.
+  std::map<std::string, std::vector<v1::OversightEvent>> findings;
+  for (const auto& [key, of_key] : events) {
+    auto& all = findings[FindingKey(key)];
+    all.insert(all.end(), of_key.begin(), of_key.end());
+  }
+  std::map<std::string, std::vector<v1::AgencyReport>> answered_findings;
+  for (const auto& [key, of_key] : kept) {
+    auto& all = answered_findings[FindingKey(key)];
+    all.insert(all.end(), of_key.begin(), of_key.end());
+  }
   static const std::vector<v1::AgencyReport> kNone;
   AgencyYearConditions out;
-  for (const auto& [key, of_key] : events) {
-    const auto k = kept.find(key);
-    const auto& answers = k == kept.end() ? kNone : k->second;
-    const bool holds = ConditionHolds(of_key);
+  for (const auto& [finding, of_finding] : findings) {
+    const auto k = answered_findings.find(finding);
+    const auto& answers = k == answered_findings.end() ? kNone : k->second;
+    const std::vector<v1::OversightEvent> judged = JudgedEvents(of_finding);
+    const bool holds = ConditionHolds(judged);
     const bool decided =
         std::any_of(answers.begin(), answers.end(),
                     [](const auto& r) { return r.has_oversight_decision(); });
-    for (const auto& [agency, year] : ConditionAgencyYears(of_key, agencies)) {
+    for (const auto& [agency, year] : ConditionAgencyYears(judged, agencies)) {
       const bool answered = AnsweredBy(answers, agency);
       // Raised and resolved while data arrived, and never answered nor
       // decided: an artefact of reading order, not counted (header).
       if (!holds && !answered && !decided) continue;
       const auto acc =
-          Accountability(*LatestRaise(of_key, agency), answers, false);
+          Accountability(*LatestRaise(judged, agency), answers, false);
       const std::string status = acc ? acc->status() : "";
       ConditionCounts& c = out[{agency, year}];
       ++c.raised;

@@ -6,6 +6,9 @@
 // The rules (docs/accountability.md, "Conditions per agency and year"):
 //   - A condition is a condition key of the oversight topics, any type but
 //     SCORECARD_PUBLISHED (a notice that a card changed, not a condition).
+//   - A pair rule's public and restricted keys are one finding (FindingKey),
+//     judged by its restricted events (JudgedEvents); answers to either key
+//     are the finding's.
 //   - It concerns agency A when one of its raising events (resolved false)
 //     does, by auth::EventConcerns (the rule that lets A read it).
 //   - Its year is the period it is about: the fiscal year of the `period`
@@ -86,6 +89,19 @@ using AgencyYearConditions =
 std::set<std::pair<std::string, int>> ConditionAgencyYears(
     const std::vector<v1::OversightEvent>& events,
     const std::set<std::string>* agencies = nullptr);
+
+// The finding a condition key names: a pair rule's public and restricted
+// keys (`FRUITION_GAP/agency:DEA/FY2016` and `.../restricted`) are one
+// finding seen through the public view and in full, counted once; any
+// other key is its own finding.
+std::string FindingKey(const std::string& condition_key);
+
+// Of one finding's events, those that judge it: the restricted twin's when
+// it has any (judged on every record, so the same whatever order records
+// were read in; the public view's figures, and so its twin, may depend on
+// that order), else all of them.
+std::vector<v1::OversightEvent> JudgedEvents(
+    const std::vector<v1::OversightEvent>& events);
 
 // The counts of every agency and year from every condition's events
 // (`events`: condition key -> its events) and the answers and decisions

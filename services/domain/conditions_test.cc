@@ -221,5 +221,49 @@ TEST(CountConditions, WhatTheFinalFactsSay) {
   expect(CountConditions(events, kept));
 }
 
+// A pair rule's public and restricted keys are one finding, judged by the
+// restricted one (the public view's figures depend on reading order).
+TEST(CountConditions, TwinsAreOneFindingJudgedInFull) {
+  const std::string u = "agency:DEA";
+  const auto ev = [&](const std::string& key, int64_t at, bool resolved,
+                      bool restricted) {
+    v1::OversightEvent e = Event(key, u, at, resolved, "FY2016");
+    e.set_visibility(restricted ? v1::VISIBILITY_RESTRICTED
+                                : v1::VISIBILITY_PUBLIC);
+    return e;
+  };
+  const int64_t t = In(2017);
+  std::map<std::string, std::vector<v1::OversightEvent>> events;
+  std::map<std::string, std::vector<v1::AgencyReport>> kept;
+  // Both twins hold: one finding.
+  const std::string g = "FRUITION_GAP/agency:DEA/FY2016";
+  events[g] = {ev(g, t, false, false)};
+  events[g + "/restricted"] = {ev(g + "/restricted", t, false, true)};
+  // The public twin holds (raised last), the full figures no longer do:
+  // not counted.
+  const std::string l = "LNF_SHARE_HIGH/agency:DEA/FY2016";
+  events[l] = {ev(l, t + 20, false, false)};
+  events[l + "/restricted"] = {ev(l + "/restricted", t, false, true),
+                               ev(l + "/restricted", t + 9, true, true)};
+  // The same, but DEA answered the public key: the finding was answered.
+  const std::string m = "LNF_MANDATORY_MINIMUM_HIGH/agency:DEA/FY2016";
+  events[m] = {ev(m, t + 20, false, false)};
+  events[m + "/restricted"] = {ev(m + "/restricted", t, false, true),
+                               ev(m + "/restricted", t + 9, true, true)};
+  kept[m] = {Response(m, "DEA", t + 5)};
+  // Only the restricted twin holds: counted.
+  const std::string r = "FRUITION_GAP/agency:DEA/FY2016Q2/restricted";
+  events[r] = {ev(r, t, false, true)};
+  const auto got = CountConditions(events, kept);
+  ASSERT_EQ(got.size(), 1u);
+  const ConditionCounts& c = got.at({"DEA", 2016});
+  EXPECT_EQ(c.raised, 3);    // g, m, r
+  EXPECT_EQ(c.answered, 1);  // m
+  EXPECT_EQ(FindingKey(g + "/restricted"), g);
+  EXPECT_EQ(FindingKey(g), g);
+  EXPECT_EQ(FindingKey("REPORT_CONFLICT/report/DEA/R-1"),
+            "REPORT_CONFLICT/report/DEA/R-1");
+}
+
 }  // namespace
 }  // namespace fruition::domain

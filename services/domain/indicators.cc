@@ -845,7 +845,8 @@ void AddConditionIndicators(std::vector<IndicatorDef>* r) {
       "conditions_raised",
       {"Conditions raised",
        "Distinct oversight conditions about the agency (its units, claims "
-       "or reports) that held at some time in the fiscal year.",
+       "or reports) and this fiscal year that still hold, or that the agency "
+       "answered or an overseer decided on.",
        "count", kConditionsGroup}));
   r->push_back(ReferenceCount(
       "conditions_answered", &AgencyYearReference::conditions_answered,

@@ -102,6 +102,18 @@ absl::StatusOr<std::vector<v1::OversightEvent>> ConditionEvents(
   return out;
 }
 
+// The stored events of the finding condition `key` belongs to: both keys
+// of a pair rule's twins (domain::FindingKey).
+absl::StatusOr<std::vector<v1::OversightEvent>> FindingEvents(
+    const store::KvTx& tx, const std::string& key) {
+  const std::string finding = domain::FindingKey(key);
+  FRUITION_ASSIGN_OR_RETURN(auto out, ConditionEvents(tx, finding));
+  FRUITION_ASSIGN_OR_RETURN(const auto twin,
+                            ConditionEvents(tx, finding + "/restricted"));
+  out.insert(out.end(), twin.begin(), twin.end());
+  return out;
+}
+
 // Every stored condition event, by condition key.
 absl::StatusOr<std::map<std::string, std::vector<v1::OversightEvent>>>
 AllConditionEvents(const store::KvTx& tx) {
@@ -119,6 +131,18 @@ void AppendAgencyYears(const std::set<std::pair<std::string, int>>& in,
   for (const auto& [agency, year] : in) {
     out->push_back(JoinKey({"agency:" + agency, domain::FiscalYearName(year)}));
   }
+}
+
+// Every agency year a finding's `events` may count in (as judged, and as
+// all its events say, so a twin's event that moves nothing marks nothing
+// wrongly).
+void AppendFindingYears(const std::vector<v1::OversightEvent>& events,
+                        const std::set<std::string>* agencies,
+                        std::vector<std::string>* out) {
+  AppendAgencyYears(domain::ConditionAgencyYears(events, agencies), out);
+  AppendAgencyYears(
+      domain::ConditionAgencyYears(domain::JudgedEvents(events), agencies),
+      out);
 }
 
 }  // namespace
@@ -690,9 +714,8 @@ absl::Status Stage2::StoreAnswer(store::KvTx& tx,
   }
   tx.Put(kReference, key, SerializeDeterministic(kept));
   const std::string& condition = domain::AnswerConditionKey(report);
-  FRUITION_ASSIGN_OR_RETURN(const auto events, ConditionEvents(tx, condition));
-  AppendAgencyYears(domain::ConditionAgencyYears(events, &rules_.agencies),
-                    units);
+  FRUITION_ASSIGN_OR_RETURN(const auto events, FindingEvents(tx, condition));
+  AppendFindingYears(events, &rules_.agencies, units);
   return absl::OkStatus();
 }
 
@@ -707,19 +730,16 @@ absl::Status Stage2::ApplyCondition(store::KvTx& tx, const kafka::Record& r,
   const std::string row = JoinKey({"e", e.condition_key(), e.event_id()});
   FRUITION_ASSIGN_OR_RETURN(const auto seen, tx.Get(kConditions, row));
   if (seen) return absl::OkStatus();  // one event counts once
-  FRUITION_ASSIGN_OR_RETURN(auto events,
-                            ConditionEvents(tx, e.condition_key()));
-  // The agency years it counted in before this event and after: the
-  // event may move its year (a later raise about another period) or the
-  // agencies it concerns.
+  FRUITION_ASSIGN_OR_RETURN(auto events, FindingEvents(tx, e.condition_key()));
+  // The agency years its finding counted in before this event and after:
+  // the event may move its year (a later raise about another period) or
+  // the agencies it concerns.
   std::vector<std::string> units;
-  AppendAgencyYears(domain::ConditionAgencyYears(events, &rules_.agencies),
-                    &units);
+  AppendFindingYears(events, &rules_.agencies, &units);
   const v1::OversightEvent kept = domain::ConditionEventOf(e);
   tx.Put(kConditions, row, SerializeDeterministic(kept));
   events.push_back(kept);
-  AppendAgencyYears(domain::ConditionAgencyYears(events, &rules_.agencies),
-                    &units);
+  AppendFindingYears(events, &rules_.agencies, &units);
   for (const std::string& up : units) {
     if (Owns(SplitKey(up)[0], owned)) dirty->insert(up);
   }

@@ -31,6 +31,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <tuple>
 #include <utility>
@@ -1112,20 +1113,34 @@ std::set<std::string> AgenciesOf(const Expected& x,
 }
 
 // The test's own conditions_raised per agency fiscal year from every event
-// served (the sample sends no answers or decisions): a key
-// (SCORECARD_PUBLISHED is no condition) counts when its latest event, in
-// emitted_at order, raises it; in the fiscal year of its latest raising
-// event's period (of its first raise's emitted_at when no event names a
-// period); for each agency a raising event is about.
+// served (the sample sends no answers or decisions). A finding is a
+// condition key, a pair rule's public and `/restricted` keys being one
+// finding judged by the restricted key's events (by all when it has none);
+// SCORECARD_PUBLISHED is no condition. It counts when its latest judging
+// event, in emitted_at order, raises it; in the fiscal year of its latest
+// raising event's period (of its first raise's emitted_at when no event
+// names a period); for each agency a raising event is about.
 std::map<UnitPeriod, int64_t> ConditionsRaised(
     const Expected& x, const std::vector<v1::OversightEvent>& events) {
-  std::map<std::string, std::vector<const v1::OversightEvent*>> by_key;
+  constexpr std::string_view kRestricted = "/restricted";
+  std::map<std::string, std::vector<const v1::OversightEvent*>> by_finding;
   for (const auto& e : events) {
     if (e.type() == v1::EVENT_TYPE_SCORECARD_PUBLISHED) continue;
-    by_key[e.condition_key()].push_back(&e);
+    std::string key = e.condition_key();
+    if (key.size() > kRestricted.size() &&
+        key.compare(key.size() - kRestricted.size(), kRestricted.size(),
+                    kRestricted) == 0) {
+      key.resize(key.size() - kRestricted.size());
+    }
+    by_finding[key].push_back(&e);
   }
   std::map<UnitPeriod, int64_t> out;
-  for (auto& [key, list] : by_key) {
+  for (auto& [finding, all] : by_finding) {
+    std::vector<const v1::OversightEvent*> list;
+    for (const auto* e : all) {
+      if (e->visibility() == v1::VISIBILITY_RESTRICTED) list.push_back(e);
+    }
+    if (list.empty()) list = all;
     std::sort(list.begin(), list.end(), [](const auto* a, const auto* b) {
       return std::make_tuple(a->emitted_at().seconds(), a->emitted_at().nanos(),
                              a->event_id()) <

@@ -342,11 +342,16 @@ void Feed(PublicEvents* events, Attacker* attacker) {
 // organization indicators (docs/disclosure.md).
 bool AboutPeople(const std::string& name) {
   if (name == "orgOutcomesReported" || name == "pendingCountedAsDismantled" ||
+      name == "budgetUsd" || name.rfind("conditions", 0) == 0 ||
       name.rfind("communityChange:", 0) == 0) {
     return false;
   }
-  return name.rfind("targetRatio:", 0) != 0 ||
-         name == "targetRatio:PERFORMANCE_MEASURE_ARRESTS";
+  for (const std::string family : {"targetRatio:", "targetRatioRestated:"}) {
+    if (name.rfind(family, 0) == 0) {
+      return name == family + "PERFORMANCE_MEASURE_ARRESTS";
+    }
+  }
+  return true;
 }
 
 struct CellCounts {

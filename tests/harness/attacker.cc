@@ -76,6 +76,12 @@ const std::map<std::string, Rule>& Rules() {
         // SPEC §11: dollars are about organizations; the cost per
         // high-desert sentence is a measure over that count.
         {"budget_usd", {Rule::kNone, "", ""}},
+        // SPEC §11: conditions raised about an agency, and where its answers
+        // stand, are about the agency, not about people (never suppressed).
+        {"conditions_raised", {Rule::kNone, "", ""}},
+        {"conditions_answered", {Rule::kNone, "", ""}},
+        {"conditions_accepted", {Rule::kNone, "", ""}},
+        {"conditions_rejected", {Rule::kNone, "", ""}},
         {"cost_per_high_desert_sentence", {Rule::kMeasure, "high_desert", ""}},
         // The prosecution stage and the sentencing tables.
         {"charged", {Rule::kCount, "charged", ""}},

@@ -23,8 +23,9 @@
 //     target_ratio:PERFORMANCE_MEASURE_ARRESTS `arrests`;
 //   - fruition_gap shows `sentenced` and claimed_priority − high_desert, from
 //     which either is derived when the other is known;
-//   - org_outcomes_reported, pending_counted_as_dismantled, target_ratio:*
-//     and community_change:* are about organizations: nothing;
+//   - org_outcomes_reported, pending_counted_as_dismantled, target_ratio:*,
+//     budget_usd, conditions_* and community_change:* are about
+//     organizations: nothing;
 //   - any other cell is a measure over its own n (`cell:<name>`).
 // Derivations:
 //   - small: a quantity of a version in 1–10;
