@@ -7,6 +7,7 @@
 
 #include "services/common/auth/authz.h"
 #include "services/domain/answers.h"
+#include "services/domain/condition_keys.h"
 #include "services/domain/periods.h"
 
 namespace fruition::domain {
@@ -86,15 +87,10 @@ std::vector<std::string> AgenciesConcerned(
   } else if (unit.substr(0, kDistrict.size()) == kDistrict) {
     candidates.insert("USAO-" + std::string(unit.substr(kDistrict.size())));
   }
-  // `<TYPE>/report/<reporter>/<report_id>`.
-  const std::string& key = e.condition_key();
-  constexpr std::string_view kReport = "/report/";
-  if (const size_t at = key.find(kReport); at != std::string::npos) {
-    const size_t from = at + kReport.size();
-    const size_t cut = key.find('/', from);
-    if (cut != std::string::npos) {
-      candidates.insert(key.substr(from, cut - from));
-    }
+  // `<TYPE>/report/<reporter>/<report_id>`, by the keys' one parser.
+  if (const auto ref = ParseConditionKey(e.condition_key(), nullptr);
+      ref && ref->scope == ConditionRef::Scope::kReport) {
+    candidates.insert(ref->reporter);
   }
   std::vector<std::string> out;
   for (const std::string& a : candidates) {
