@@ -288,19 +288,48 @@ TEST_F(AnalystTest, SeriesCompareAndHistorySayWhatTheApiSays) {
 // fruitctl whatif --json prints what POST /api/v1/whatif answers, for the
 // public and for an overseer alike (both get the public view), and the
 // allocation's cents add up to the total.
+//
+// Which fiscal year has LNF figures in its public view depends on the order
+// the sample was read in (D4's version rule withholds a figure that moved by
+// 1-10 since any earlier version), and at the sanitizer run's 400 people it can
+// be none of FY2016's: the CI run of b83b885 found every agency and national:US
+// withheld there. So the year is the first, from FY2016 on, whose public LNF
+// cut the API answers; some year must have one.
 TEST_F(AnalystTest, WhatIfSaysWhatTheApiSays) {
   ASSERT_TRUE(dev_->WaitFor(testing::kDevSampleDone, seconds(300)));
   Eventually("scorecard --unit agency:DEA --period FY2016");
   httplib::Client http("127.0.0.1", dev_->DashboardPort());
   http.set_read_timeout(60, 0);
+  std::string period, tried;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        for (const char* fy : {"FY2016", "FY2015", "FY2017", "FY2014", "FY2018",
+                               "FY2019", "FY2020", "FY2013"}) {
+          auto res = http.Post(
+              "/api/v1/whatif",
+              StrCat(R"({"period":")", fy, R"(","lnfAdmissionsCutPct":50})"),
+              "application/json");
+          tried = StrCat(fy, ": ", res ? res->body : "no answer");
+          if (res && res->status == 200) {
+            period = fy;
+            return true;
+          }
+        }
+        return false;
+      },
+      seconds(120), seconds(2)))
+      << "no fiscal year has public LNF figures; the last answer: " << tried;
   struct Pair {
     std::string cli, body;
   };
   const std::vector<Pair> pairs = {
-      {"whatif --period FY2016 --total-usd 1000000007 --basis caseload --json",
-       R"({"period":"FY2016","totalUsd":1000000007,"basis":"CASELOAD"})"},
-      {"whatif --period FY2016 --lnf-admissions-cut-pct 50 --json",
-       R"({"period":"FY2016","lnfAdmissionsCutPct":50})"},
+      {StrCat("whatif --period ", period,
+              " --total-usd 1000000007 --basis caseload --json"),
+       StrCat(R"({"period":")", period,
+              R"(","totalUsd":1000000007,"basis":"CASELOAD"})")},
+      {StrCat("whatif --period ", period,
+              " --lnf-admissions-cut-pct 50 --json"),
+       StrCat(R"({"period":")", period, R"(","lnfAdmissionsCutPct":50})")},
   };
   for (const std::string* token : {static_cast<std::string*>(nullptr), oig_}) {
     for (const Pair& p : pairs) {
