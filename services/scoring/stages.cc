@@ -21,6 +21,7 @@
 #include "services/common/store/kv.h"
 #include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
+#include "services/common/topics.h"
 #include "services/domain/answers.h"
 #include "services/domain/budget.h"
 #include "services/domain/conditions.h"
@@ -781,8 +782,14 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::OnAssigned(
   for (const std::string& up : ups) {
     if (Owns(SplitKey(up)[0], added)) dirty.insert(up);
   }
-  // No report changed them: the cards move to this instance.
-  return Rebuild(tx, dirty, {});
+  // Every unit-period any member ever counted in (its totals are kept,
+  // zero too): another instance may have produced its latest card.
+  FRUITION_ASSIGN_OR_RETURN(const auto totals, tx.Scan(kTotals, ""));
+  for (const auto& [up, bytes] : totals) {
+    if (Owns(SplitKey(up)[0], added)) dirty.insert(up);
+  }
+  // No report changed them: the cards move to this instance, produced again.
+  return Rebuild(tx, dirty, {}, /*republish=*/true);
 }
 
 namespace {
@@ -972,7 +979,7 @@ std::optional<CommunityChange> CommunityChangeOf(const std::string& area,
 
 absl::StatusOr<std::vector<stream::Output>> Stage2::Rebuild(
     store::KvTx& tx, const std::set<std::string>& dirty,
-    const ChangedBy& changed_by) const {
+    const ChangedBy& changed_by, bool republish) const {
   static const std::set<std::string> kNone;
   std::vector<stream::Output> out;
   if (dirty.empty()) return out;
@@ -995,18 +1002,28 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Rebuild(
       change = CommunityChangeOf(unit.substr(5), YearOf(period), reference);
     }
     const auto by = changed_by.find(up);
-    FRUITION_RETURN_IF_ERROR(
-        RebuildCard(tx, up, ref ? &*ref : nullptr, change ? &*change : nullptr,
-                    by == changed_by.end() ? kNone : by->second, &out));
+    FRUITION_RETURN_IF_ERROR(RebuildCard(
+        tx, up, ref ? &*ref : nullptr, change ? &*change : nullptr,
+        by == changed_by.end() ? kNone : by->second, &out, republish));
   }
   return out;
+}
+
+stream::Output Stage2::Republication(const v1::Scorecard& card) const {
+  return stream::Output{
+      scores_topic_,
+      card.unit(),
+      SerializeDeterministic(card),
+      {{"fruition-scorecard-id", card.scorecard_id()},
+       {std::string(topics::kRepublishedHeader), "assigned"}}};
 }
 
 absl::Status Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
                                  const AgencyYearReference* ref,
                                  const CommunityChange* change,
                                  const std::set<std::string>& changed_by,
-                                 std::vector<stream::Output>* out) const {
+                                 std::vector<stream::Output>* out,
+                                 bool republish) const {
   const auto parts = SplitKey(up);
   const std::string& unit = parts[0];
   const std::string& period = parts[1];
@@ -1014,7 +1031,25 @@ absl::Status Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
                             GetProtoOrEmpty<Components>(tx, kTotals, up));
   const bool empty = IsZero(totals) && !ref && !change;
   FRUITION_ASSIGN_OR_RETURN(const auto stored, Card(tx, unit, period));
-  if (empty && !stored) return absl::OkStatus();
+  if (empty && !stored) {
+    if (!republish) return absl::OkStatus();
+    // Empty here, and maybe not in what the previous owner produced last:
+    // the empty card, once (nothing kept, nothing for the public view).
+    v1::Scorecard card;
+    card.set_unit(unit);
+    card.set_period(period);
+    for (auto& i :
+         ComputeIndicators(totals, ref, change, rules_.indicators, unit)) {
+      *card.add_indicators() = std::move(i);
+    }
+    card.set_score_version(rules_.desert->version);
+    card.set_criteria_version(rules_.criteria_version);
+    card.set_scorecard_id(
+        privacy::Sha256Hex(SerializeDeterministic(card)).substr(0, 32));
+    card.set_revision(1);
+    out->push_back(Republication(card));
+    return absl::OkStatus();
+  }
   // What the public view may rest on: people as of its base, the
   // organizations and areas as they are now (nothing for a unit-period
   // that never had a scorecard).
@@ -1047,6 +1082,7 @@ absl::Status Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
   card.set_scorecard_id(
       privacy::Sha256Hex(SerializeDeterministic(card)).substr(0, 32));
   if (stored && stored->scorecard_id() == card.scorecard_id()) {
+    if (republish) out->push_back(Republication(*stored));
     return absl::OkStatus();
   }
   card.set_revision(stored ? stored->revision() + 1 : 1);

@@ -172,18 +172,28 @@ class Stage2 : public stream::Handler {
   // changed it in a batch (a card's changed_by).
   using ChangedBy = std::map<std::string, std::set<std::string>>;
   // Rebuilds the scorecards of `dirty` (unit \0 period keys); outputs those
-  // that changed, naming the reports `changed_by` lists for them.
+  // that changed, naming the reports `changed_by` lists for them. With
+  // `republish`, every one of them, changed or not (see RebuildCard).
   absl::StatusOr<std::vector<stream::Output>> Rebuild(
       store::KvTx& tx, const std::set<std::string>& dirty,
-      const ChangedBy& changed_by) const;
+      const ChangedBy& changed_by, bool republish = false) const;
   // Rebuilds one unit-period's card (and what its public view rests on)
   // from its totals and the reference facts that feed it (null: none);
-  // the card names `changed_by` if it changed.
+  // the card names `changed_by` if it changed. With `republish` (a
+  // partition just assigned here), the card is produced even when this
+  // store holds it unchanged, and an empty card even when this store holds
+  // none: the instance that owned the partition before may have produced a
+  // later card this store never saw, and the scores topic's latest card
+  // must be this one's.
   absl::Status RebuildCard(store::KvTx& tx, const std::string& up,
                            const AgencyYearReference* ref,
                            const CommunityChange* change,
                            const std::set<std::string>& changed_by,
-                           std::vector<stream::Output>* out) const;
+                           std::vector<stream::Output>* out,
+                           bool republish = false) const;
+  // `card` produced again, unchanged, because its partition was assigned
+  // here (header topics::kRepublishedHeader).
+  stream::Output Republication(const v1::Scorecard& card) const;
   bool Owns(const std::string& unit, const std::set<int32_t>& owned) const;
   // Stores a reference record (`bytes`, read as `report`) the first time
   // its (reporter, report_id) is seen; adds the owned agency and area

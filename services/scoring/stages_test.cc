@@ -33,6 +33,7 @@
 #include "services/common/store/test_util.h"
 #include "services/common/stream/test_util.h"
 #include "services/common/strings.h"
+#include "services/common/topics.h"
 #include "services/domain/desert.h"
 #include "services/domain/periods.h"
 #include "services/domain/tallies.h"
@@ -546,6 +547,46 @@ TEST(StagesTest, PopulationScorecardsMatchHandComputedIndicators) {
   // The same records once more (a re-delivery with new offsets): nothing
   // changes, nothing is produced.
   EXPECT_TRUE(s1.Run(Population()).empty());
+}
+
+// A partition assigned here may have been another instance's meanwhile,
+// and that instance's latest card is on the scores topic, not in this
+// store: every card of the partition is produced again, unchanged ones
+// too (the clean-clone soak of bc549e3 served a card another instance had
+// produced, stale by one arrest, because this store's own equal card made
+// the owner skip it). Other partitions' cards are not.
+TEST(StagesTest, AnAssignedPartitionsCardsAreProducedAgain) {
+  Stage1Runner s1("reassign1");
+  Stage2Runner s2("reassign2");
+  s2.Feed(s1.Run(Population()));
+  const auto cards = s2.Cards();
+  ASSERT_FALSE(cards.empty());
+  const int32_t edpa = kafka::PartitionOf("district:EDPA", kPartitions);
+  std::set<std::string> again;
+  for (const auto& o : s2.Assign({edpa})) {
+    if (o.topic != kScores) continue;
+    v1::Scorecard card;
+    ASSERT_TRUE(card.ParseFromString(o.value));
+    EXPECT_EQ(kafka::PartitionOf(card.unit(), kPartitions), edpa)
+        << card.unit();
+    // Marked, so a reader can tell it from a change.
+    EXPECT_NE(std::find(o.headers.begin(), o.headers.end(),
+                        std::pair<std::string, std::string>(
+                            topics::kRepublishedHeader, "assigned")),
+              o.headers.end())
+        << card.unit();
+    again.insert(Key(card.unit(), card.period()));
+  }
+  std::set<std::string> want;
+  for (const auto& [up, bytes] : cards) {
+    if (kafka::PartitionOf(store::SplitKey(up)[0], kPartitions) == edpa) {
+      want.insert(up);
+    }
+  }
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(again, want);
+  // Produced again, not changed.
+  EXPECT_EQ(s2.Cards(), cards);
 }
 
 TEST(StagesTest, LateAssessmentUpdatesTheCountedArrestAndSentencing) {
