@@ -73,46 +73,9 @@ ReadBack KafkaReadBack(const kafka::ConsumerOptions& options) {
                    const std::set<int32_t>& partitions,
                    const kafka::StartOffsets& start)
              -> absl::StatusOr<std::vector<kafka::Record>> {
-    std::vector<kafka::Record> out;
-    if (partitions.empty()) return out;
-    const auto timeout = std::chrono::milliseconds(10000);
-    auto marks = kafka::Watermarks(options, topics, timeout);
-    if (!marks.ok()) return marks.status();
-    std::map<kafka::TopicPartition, int64_t> ends;
-    std::map<kafka::TopicPartition, int64_t> at;
-    bool behind = false;
-    for (const auto& [tp, mark] : *marks) {
-      if (partitions.count(tp.second) == 0) continue;
-      auto it = start.find(tp);
-      // Records before the low watermark are gone (retention).
-      at[tp] = std::max(it == start.end() ? 0 : it->second, mark.first);
-      ends[tp] = mark.second;
-      if (at[tp] < mark.second) behind = true;
-    }
-    if (!behind) return out;
-    auto reader =
-        kafka::TopicReader::Create(options, topics, partitions, start, timeout);
-    if (!reader.ok()) return reader.status();
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::minutes(5);
-    while (behind) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        return absl::DeadlineExceededError(
-            "reading the oversight topics back took over 5 minutes");
-      }
-      auto batch = (*reader)->Poll(1000, std::chrono::milliseconds(200));
-      if (!batch.ok()) return batch.status();
-      for (auto& r : *batch) {
-        at[{r.topic, r.partition}] = r.offset + 1;
-        out.push_back(std::move(r));
-      }
-      behind = false;
-      for (const auto& [tp, end] : ends) {
-        // At the end of the log, what is left is transaction markers.
-        if (at[tp] < end && (*reader)->at_end().count(tp) == 0) behind = true;
-      }
-    }
-    return out;
+    if (partitions.empty()) return std::vector<kafka::Record>{};
+    return kafka::ReadToEnd(options, topics, partitions, start,
+                            std::chrono::minutes(5));
   };
 }
 

@@ -2,6 +2,9 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
+
+#include "absl/strings/str_join.h"
 #include "services/common/kafka/conf.h"
 #include "services/common/log/log.h"
 #include "services/common/strings.h"
@@ -400,6 +403,50 @@ GroupConsumer::GroupMetadata() const {
       [](rd_kafka_consumer_group_metadata_s* m) {
         if (m != nullptr) rd_kafka_consumer_group_metadata_destroy(m);
       });
+}
+
+absl::StatusOr<std::vector<Record>> ReadToEnd(
+    const ConsumerOptions& options, const std::vector<std::string>& topics,
+    const std::set<int32_t>& only, const StartOffsets& start,
+    std::chrono::milliseconds limit) {
+  std::vector<Record> out;
+  const auto timeout = std::chrono::milliseconds(10000);
+  auto marks = Watermarks(options, topics, timeout);
+  if (!marks.ok()) return marks.status();
+  std::map<TopicPartition, int64_t> ends;
+  std::map<TopicPartition, int64_t> at;
+  bool behind = false;
+  for (const auto& [tp, mark] : *marks) {
+    if (!only.empty() && only.count(tp.second) == 0) continue;
+    auto it = start.find(tp);
+    // Records before the low watermark are gone (retention).
+    at[tp] = std::max(it == start.end() ? 0 : it->second, mark.first);
+    ends[tp] = mark.second;
+    if (at[tp] < mark.second) behind = true;
+  }
+  if (!behind) return out;
+  auto reader = TopicReader::Create(options, topics, only, start, timeout);
+  if (!reader.ok()) return reader.status();
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (behind) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return absl::DeadlineExceededError(
+          StrCat("reading ", absl::StrJoin(topics, ", "), " back took over ",
+                 limit.count() / 1000, " s"));
+    }
+    auto batch = (*reader)->Poll(1000, std::chrono::milliseconds(200));
+    if (!batch.ok()) return batch.status();
+    for (auto& r : *batch) {
+      at[{r.topic, r.partition}] = r.offset + 1;
+      out.push_back(std::move(r));
+    }
+    behind = false;
+    for (const auto& [tp, end] : ends) {
+      // At the end of the log, what is left is transaction markers.
+      if (at[tp] < end && (*reader)->at_end().count(tp) == 0) behind = true;
+    }
+  }
+  return out;
 }
 
 }  // namespace fruition::kafka

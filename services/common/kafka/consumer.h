@@ -139,6 +139,16 @@ Watermarks(const ConsumerOptions& options,
            const std::vector<std::string>& topics,
            std::chrono::milliseconds timeout);
 
+// The records of `topics` (only partitions `only` of each; empty: every
+// one), each partition from `start` (absent, or below the low watermark:
+// its first record still in the log) to where its log ended when called:
+// what a stage has already published, read back on assignment. Read
+// committed; DEADLINE_EXCEEDED after `limit`.
+absl::StatusOr<std::vector<Record>> ReadToEnd(
+    const ConsumerOptions& options, const std::vector<std::string>& topics,
+    const std::set<int32_t>& only, const StartOffsets& start,
+    std::chrono::milliseconds limit);
+
 // The current end offset (high watermark) of every partition of `topics`.
 absl::StatusOr<std::map<TopicPartition, int64_t>> EndOffsets(
     const ConsumerOptions& options, const std::vector<std::string>& topics,
