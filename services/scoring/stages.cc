@@ -1009,6 +1009,22 @@ absl::StatusOr<std::vector<stream::Output>> Stage2::Rebuild(
   return out;
 }
 
+v1::Scorecard Stage2::CardOf(const std::string& unit, const std::string& period,
+                             const Components& totals,
+                             const AgencyYearReference* ref,
+                             const CommunityChange* change) const {
+  v1::Scorecard card;
+  card.set_unit(unit);
+  card.set_period(period);
+  for (auto& i :
+       ComputeIndicators(totals, ref, change, rules_.indicators, unit)) {
+    *card.add_indicators() = std::move(i);
+  }
+  card.set_score_version(rules_.desert->version);
+  card.set_criteria_version(rules_.criteria_version);
+  return card;
+}
+
 stream::Output Stage2::Republication(const v1::Scorecard& card) const {
   return stream::Output{
       scores_topic_,
@@ -1035,15 +1051,7 @@ absl::Status Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
     if (!republish) return absl::OkStatus();
     // Empty here, and maybe not in what the previous owner produced last:
     // the empty card, once (nothing kept, nothing for the public view).
-    v1::Scorecard card;
-    card.set_unit(unit);
-    card.set_period(period);
-    for (auto& i :
-         ComputeIndicators(totals, ref, change, rules_.indicators, unit)) {
-      *card.add_indicators() = std::move(i);
-    }
-    card.set_score_version(rules_.desert->version);
-    card.set_criteria_version(rules_.criteria_version);
+    v1::Scorecard card = CardOf(unit, period, totals, ref, change);
     card.set_scorecard_id(
         privacy::Sha256Hex(SerializeDeterministic(card)).substr(0, 32));
     card.set_revision(1);
@@ -1057,28 +1065,13 @@ absl::Status Stage2::RebuildCard(store::KvTx& tx, const std::string& up,
     FRUITION_ASSIGN_OR_RETURN(
         const auto pb,
         GetProtoOrEmpty<internal::PublicBaseState>(tx, kPublicBase, up));
-    v1::Scorecard base;
-    base.set_unit(unit);
-    base.set_period(period);
-    for (auto& i : ComputeIndicators(pb.base_totals(), ref, change,
-                                     rules_.indicators, unit)) {
-      *base.add_indicators() = std::move(i);
-    }
-    base.set_score_version(rules_.desert->version);
-    base.set_criteria_version(rules_.criteria_version);
+    const v1::Scorecard base =
+        CardOf(unit, period, pb.base_totals(), ref, change);
     FRUITION_ASSIGN_OR_RETURN(auto o,
                               PublicBaseOutput(tx, up, pb, base, totals));
     if (o) out->push_back(*std::move(o));
   }
-  v1::Scorecard card;
-  card.set_unit(unit);
-  card.set_period(period);
-  for (auto& i :
-       ComputeIndicators(totals, ref, change, rules_.indicators, unit)) {
-    *card.add_indicators() = std::move(i);
-  }
-  card.set_score_version(rules_.desert->version);
-  card.set_criteria_version(rules_.criteria_version);
+  v1::Scorecard card = CardOf(unit, period, totals, ref, change);
   card.set_scorecard_id(
       privacy::Sha256Hex(SerializeDeterministic(card)).substr(0, 32));
   if (stored && stored->scorecard_id() == card.scorecard_id()) {

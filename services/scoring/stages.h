@@ -191,6 +191,12 @@ class Stage2 : public stream::Handler {
                            const std::set<std::string>& changed_by,
                            std::vector<stream::Output>* out,
                            bool republish = false) const;
+  // The card of (unit, period) from `totals` and the reference facts that
+  // feed it (null: none), with its versions; no id, no revision.
+  v1::Scorecard CardOf(const std::string& unit, const std::string& period,
+                       const internal::Components& totals,
+                       const AgencyYearReference* ref,
+                       const CommunityChange* change) const;
   // `card` produced again, unchanged, because its partition was assigned
   // here (header topics::kRepublishedHeader).
   stream::Output Republication(const v1::Scorecard& card) const;
