@@ -323,6 +323,17 @@ PublicOutput ViewOf(const PublicInput& input, const State& s,
 
 }  // namespace
 
+Shown ShownBy(const v1::Scorecard& public_card) {
+  Shown out;
+  Complements complements;
+  State s;
+  Quantities(public_card, &s, &complements);
+  for (const auto& [q, v] : s.value) {
+    if (s.Published(q, complements)) out[q].insert(v);
+  }
+  return out;
+}
+
 std::map<UnitPeriod, PublicOutput> ComputePublicViews(
     const std::map<UnitPeriod, PublicInput>& in) {
   Complements complements;

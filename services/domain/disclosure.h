@@ -103,6 +103,14 @@ struct PublicOutput {
 std::map<UnitPeriod, PublicOutput> ComputePublicViews(
     const std::map<UnitPeriod, PublicInput>& in);
 
+// The quantities a published public view shows, with their values: what
+// anyone can read or derive from `public_card`, and so what the version rule
+// must keep apart from every later version. A subset of what
+// ComputePublicViews added to `shown` when it made the card. A stage that
+// takes over a fiscal year from another instance merges this, for every
+// view the other published, into its own `shown`.
+Shown ShownBy(const v1::Scorecard& public_card);
+
 }  // namespace fruition::domain
 
 #endif  // FRUITION_SERVICES_DOMAIN_DISCLOSURE_H_

@@ -509,6 +509,55 @@ TEST(DisclosureTest, DataQualityCountsAreLinkedAcrossFieldOffices) {  // D3
   EXPECT_FALSE(Hidden(out, "field_office:DEA-A", "FY2016", "arrests"));
 }
 
+// What a published card shows is what its maker recorded as shown (never
+// more), in a fiscal year with D2, D3 and a held view at work; and read off
+// another instance's card it protects the next version as the maker's own
+// record does.
+TEST(DisclosureTest, ShownByReadsWhatACardPublished) {
+  std::map<UnitPeriod, PublicInput> in = {
+      {{"agency:DEA", "FY2016"}, In(Card("agency:DEA", "FY2016", 60, 12, 4))},
+      {{"field_office:DEA-A", "FY2016"},
+       In(Card("field_office:DEA-A", "FY2016", 5, 1), {"agency:DEA"})},
+      {{"field_office:DEA-B", "FY2016"},
+       In(Card("field_office:DEA-B", "FY2016", 55, 11), {"agency:DEA"})},
+      {{"district:EDPA", "FY2016"},
+       In(Card("district:EDPA", "FY2016", 100, 30, 20, 40))},
+  };
+  // A held view: 4 more people than the 200 shown before.
+  PublicInput held = In(Card("district:CDCA", "FY2016", 204, 52));
+  held.previous =
+      ComputePublicViews({{{"district:CDCA", "FY2016"},
+                           In(Card("district:CDCA", "FY2016", 200, 50))}})
+          .at({"district:CDCA", "FY2016"})
+          .card;
+  held.shown = {{"sentenced", {200}}, {"lnf", {50}}};
+  in[{"district:CDCA", "FY2016"}] = held;
+  const auto out = ComputePublicViews(in);
+  ASSERT_TRUE(out.at({"district:CDCA", "FY2016"}).card.lags_current());
+  int quantities = 0;
+  for (const auto& [up, o] : out) {
+    for (const auto& [q, values] : ShownBy(o.card)) {
+      ASSERT_EQ(values.size(), 1u) << up.first << " " << q;
+      ASSERT_TRUE(o.shown.count(q) > 0) << up.first << " " << q;
+      EXPECT_TRUE(o.shown.at(q).count(*values.begin()) > 0)
+          << up.first << " " << q << " = " << *values.begin();
+      ++quantities;
+    }
+  }
+  EXPECT_GT(quantities, 10);
+  // Suppressed cells show nothing: DEA-A's 5 people.
+  EXPECT_EQ(
+      ShownBy(out.at({"field_office:DEA-A", "FY2016"}).card).count("sentenced"),
+      0u);
+  EXPECT_EQ(ShownBy(out.at({"district:EDPA", "FY2016"}).card).at("lnf"),
+            std::set<int64_t>{30});
+  // Another instance that only read EDPA's card: 3 more LNF stays withheld.
+  PublicInput next = In(Card("district:EDPA", "FY2016", 111, 33, 20, 40));
+  next.shown = ShownBy(out.at({"district:EDPA", "FY2016"}).card);
+  EXPECT_TRUE(Hidden(ComputePublicViews({{{"district:EDPA", "FY2016"}, next}}),
+                     "district:EDPA", "FY2016", "lnf_share"));
+}
+
 TEST(DisclosureTest, SameInputsSameBytes) {
   std::map<UnitPeriod, PublicInput> in = {
       {{"agency:DEA", "FY2016"}, In(Card("agency:DEA", "FY2016", 60, 12))},
