@@ -25,7 +25,9 @@ const std::vector<Topic>& Catalogue() {
       {kScores, "unit", {kScoring}, {kReconciler, kGateway}},
       {kScoringContributions, "unit", {kScoring}, {kScoring}},
       {kScoringPublicBase, "fiscal year", {kScoring}, {kScoring}},
-      {kScoresPublic, "unit", {kScoring}, {kReconciler, kGateway}},
+      // Scoring's public-view stage reads it back on assignment (what other
+      // instances published: the version rule, docs/DESIGN.md).
+      {kScoresPublic, "unit", {kScoring}, {kScoring, kReconciler, kGateway}},
       {kScoringCaseMembers, "case_id", {kScoring}, {kScoring}},
       {kScoringCaseFacts, "subject_pid", {kScoring}, {kScoring}},
       // Scoring stage 2 reads both whole: the SPEC §11 condition

@@ -156,6 +156,10 @@ TEST(AclsTest, EachServiceWritesOnlyItsOutputsAndReadsOnlyItsInputs) {
   EXPECT_EQ(
       TopicsWith(kEvidence, "Read"),
       (S{"fruition.reports.v1", "fruition.reference.v1", "fruition.audit.v1"}));
+  // Scoring reads back the public views it writes (the version rule across
+  // instances).
+  EXPECT_EQ(TopicOps(kScoring, kScoresPublic),
+            (std::set<std::string_view>{"Read", "Write", "Describe"}));
   // Scoring reads the oversight topics (SPEC §11 conditions_raised, ...)
   // and never writes them.
   for (std::string_view t : {kOversightPublic, kOversightRestricted}) {

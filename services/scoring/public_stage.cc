@@ -1,14 +1,20 @@
 #include "services/scoring/public_stage.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <map>
+#include <thread>
 
 #include "fruition/internal/scoring.pb.h"
+#include "services/common/log/log.h"
 #include "services/common/privacy/pseudonymizer.h"
 #include "services/common/proto.h"
 #include "services/common/status.h"
 #include "services/common/store/kv.h"
 #include "services/common/store/proto_table.h"
 #include "services/common/strings.h"
+#include "services/common/topics.h"
 #include "services/domain/disclosure.h"
 #include "services/domain/periods.h"
 
@@ -18,9 +24,117 @@ using store::JoinKey;
 using store::SplitKey;
 
 PublicStage::PublicStage(std::string public_base_topic,
-                         std::string public_scores_topic)
+                         std::string public_scores_topic,
+                         PublicReadBack read_back)
     : public_base_topic_(std::move(public_base_topic)),
-      public_scores_topic_(std::move(public_scores_topic)) {}
+      public_scores_topic_(std::move(public_scores_topic)),
+      read_back_(std::move(read_back)) {}
+
+absl::StatusOr<std::vector<stream::Output>> PublicStage::OnAssigned(
+    store::KvTx& tx, const std::set<int32_t>& added,
+    const std::set<int32_t>& owned) {
+  (void)owned;
+  FRUITION_RETURN_IF_ERROR(ReadBack(tx));
+  std::vector<stream::Output> out;
+  FRUITION_ASSIGN_OR_RETURN(const auto years, tx.Scan(kYearPartitions, ""));
+  for (const auto& [fy, partition] : years) {
+    char* end = nullptr;
+    const int64_t p = std::strtoll(partition.c_str(), &end, 10);
+    if (partition.empty() || *end != '\0') {
+      return store::DataLoss(*tx.store(), kYearPartitions, fy, "a partition");
+    }
+    if (added.count(static_cast<int32_t>(p)) == 0) continue;
+    FRUITION_ASSIGN_OR_RETURN(const auto bases,
+                              tx.Scan(kBases, JoinKey({fy, ""})));
+    for (const auto& [key, unused] : bases) {
+      const auto parts = SplitKey(key);  // fiscal year, unit, period
+      FRUITION_ASSIGN_OR_RETURN(const auto view, View(tx, parts[1], parts[2]));
+      if (!view) continue;
+      out.push_back(stream::Output{
+          public_scores_topic_,
+          view->unit(),
+          SerializeDeterministic(*view),
+          {{"fruition-scorecard-id", view->scorecard_id()},
+           {std::string(topics::kRepublishedHeader), "assigned"}}});
+    }
+  }
+  return out;
+}
+
+absl::Status PublicStage::ReadBack(store::KvTx& tx) const {
+  if (!read_back_) return absl::OkStatus();
+  kafka::StartOffsets start;
+  FRUITION_ASSIGN_OR_RETURN(const auto positions, tx.Scan(kReadBack, ""));
+  for (const auto& [key, next] : positions) {
+    const auto parts = SplitKey(key);  // topic, partition
+    char* end_p = nullptr;
+    char* end_n = nullptr;
+    const int64_t p = parts.size() == 2 && !parts[1].empty()
+                          ? std::strtoll(parts[1].c_str(), &end_p, 10)
+                          : -1;
+    const int64_t n = std::strtoll(next.c_str(), &end_n, 10);
+    if (p < 0 || *end_p != '\0' || next.empty() || *end_n != '\0') {
+      return store::DataLoss(*tx.store(), kReadBack, key, "an offset");
+    }
+    start[{parts[0], static_cast<int32_t>(p)}] = n;
+  }
+  absl::StatusOr<std::vector<kafka::Record>> records;
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    records = read_back_(start);
+    if (records.ok()) break;
+    log::Warn("reading the public views back failed; retrying",
+              {{"attempt", static_cast<int64_t>(attempt)},
+               {"error", std::string(records.status().message())}});
+    std::this_thread::sleep_for(std::chrono::seconds(attempt));
+  }
+  // Publishing without knowing what was published could break the version
+  // rule: the loop stops (NOT_SERVING) instead, and a restart reads anew.
+  if (!records.ok()) return records.status();
+  std::map<kafka::TopicPartition, int64_t> next;
+  std::map<std::string, internal::PublicViewState> states;  // read ones
+  std::set<std::string> changed;
+  for (const kafka::Record& r : *records) {
+    next[{r.topic, r.partition}] = r.offset + 1;
+    v1::Scorecard card;
+    if (!card.ParseFromString(r.value) || !card.public_view() ||
+        card.unit().empty() || card.period().empty()) {
+      continue;
+    }
+    const std::string key = JoinKey({card.unit(), card.period()});
+    auto it = states.find(key);
+    if (it == states.end()) {
+      FRUITION_ASSIGN_OR_RETURN(
+          auto state,
+          store::GetProtoOrEmpty<internal::PublicViewState>(tx, kViews, key));
+      it = states.emplace(key, std::move(state)).first;
+    }
+    auto& shown = *it->second.mutable_shown();
+    for (const auto& [q, values] : domain::ShownBy(card)) {
+      auto& stored = shown[q];
+      for (int64_t v : values) {
+        if (std::find(stored.values().begin(), stored.values().end(), v) ==
+            stored.values().end()) {
+          stored.add_values(v);
+          changed.insert(key);
+        }
+      }
+    }
+  }
+  for (const std::string& key : changed) {
+    tx.Put(kViews, key, SerializeDeterministic(states.at(key)));
+  }
+  for (const auto& [tp, n] : next) {
+    tx.Put(kReadBack, JoinKey({tp.first, store::Decimal(tp.second, 5)}),
+           std::to_string(n));
+  }
+  if (!records->empty()) {
+    log::Info("public views read back",
+              {{"records", static_cast<int64_t>(records->size())},
+               {"unit_periods", static_cast<int64_t>(states.size())},
+               {"with_new_values", static_cast<int64_t>(changed.size())}});
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::vector<stream::Output>> PublicStage::Apply(
     store::KvTx& tx, const std::vector<kafka::Record>& records,
@@ -28,6 +142,7 @@ absl::StatusOr<std::vector<stream::Output>> PublicStage::Apply(
   (void)owned;
   std::vector<stream::Output> out;
   std::set<std::string> touched;  // fiscal years to recompute
+  std::set<std::string> years;    // whose partition is noted
   for (const kafka::Record& r : records) {
     if (r.topic != public_base_topic_) continue;
     internal::PublicBase base;
@@ -38,6 +153,11 @@ absl::StatusOr<std::vector<stream::Output>> PublicStage::Apply(
     const std::string fy = domain::FiscalYearOfPeriod(base.card().period());
     const std::string key =
         JoinKey({fy, base.card().unit(), base.card().period()});
+    if (years.insert(fy).second) {
+      const std::string partition = std::to_string(r.partition);
+      FRUITION_ASSIGN_OR_RETURN(const auto known, tx.Get(kYearPartitions, fy));
+      if (known != partition) tx.Put(kYearPartitions, fy, partition);
+    }
     FRUITION_ASSIGN_OR_RETURN(const bool only_lags,
                               OnlyStartsLagging(tx, key, base));
     tx.Put(kBases, key, r.value);
@@ -71,7 +191,9 @@ absl::Status PublicStage::MarkLagging(store::KvTx& tx, const std::string& unit,
   FRUITION_ASSIGN_OR_RETURN(auto stored,
                             store::GetProto<internal::PublicViewState>(
                                 tx, kViews, JoinKey({unit, period})));
-  if (!stored || stored->card().lags_current()) return absl::OkStatus();
+  if (!stored || !stored->has_card() || stored->card().lags_current()) {
+    return absl::OkStatus();
+  }
   internal::PublicViewState& state = *stored;
   v1::Scorecard& card = *state.mutable_card();
   card.set_lags_current(true);
@@ -150,7 +272,8 @@ absl::StatusOr<std::optional<v1::Scorecard>> PublicStage::View(
   FRUITION_ASSIGN_OR_RETURN(auto state,
                             store::GetProto<internal::PublicViewState>(
                                 tx, kViews, JoinKey({unit, period})));
-  if (!state) return std::optional<v1::Scorecard>();
+  // Only what was read back (published values, no view of its own yet).
+  if (!state || !state->has_card()) return std::optional<v1::Scorecard>();
   return std::optional<v1::Scorecard>(state->card());
 }
 

@@ -18,9 +18,19 @@
 // starts to lag sets the view's flag without a recomputation. State: the
 // latest base and the public view (with every value each quantity was
 // published with) per unit-period, offsets in the same WriteBatch.
+//
+// Every instance keeps that state in its own store, so on assignment the
+// stage first reads fruition.scores.public.v1 back (from where it last read
+// it) and adds what every public view there shows to the values its own
+// views were published with: a fiscal year taken over from another instance
+// that published other versions (other batches) never publishes a version
+// that differs from one of those by 1–10. Then it produces every view of
+// the assigned fiscal years again (header topics::kRepublishedHeader), so
+// the latest public view on the topic is the owner's.
 #ifndef FRUITION_SERVICES_SCORING_PUBLIC_STAGE_H_
 #define FRUITION_SERVICES_SCORING_PUBLIC_STAGE_H_
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -28,28 +38,43 @@
 
 #include "fruition/internal/scoring.pb.h"
 #include "fruition/v1/scores.pb.h"
+#include "services/common/kafka/consumer.h"
 #include "services/common/stream/loop.h"
 
 namespace fruition::scoring {
 
 // Tables of the public-view store (after "offsets").
 enum PublicTable {
-  kBases = 1,      // fiscal year \0 unit \0 period -> internal.PublicBase
-  kViews,          // unit \0 period -> internal.PublicViewState
-  kViewsByPeriod,  // period \0 unit -> ""
+  kBases = 1,       // fiscal year \0 unit \0 period -> internal.PublicBase
+  kViews,           // unit \0 period -> internal.PublicViewState
+  kViewsByPeriod,   // period \0 unit -> ""
+  kYearPartitions,  // fiscal year -> its partition of the base topic
+  kReadBack,        // topic \0 partition -> next offset to read back
 };
 
 inline const std::vector<std::string>& PublicTables() {
-  static const auto* t =
-      new std::vector<std::string>{"bases", "views", "views_by_period"};
+  static const auto* t = new std::vector<std::string>{
+      "bases", "views", "views_by_period", "year_partitions", "read_back"};
   return *t;
 }
 
+// Reads fruition.scores.public.v1 (every partition) from `start` to its
+// current end: the public views already published, by any instance.
+using PublicReadBack = std::function<absl::StatusOr<std::vector<kafka::Record>>(
+    const kafka::StartOffsets& start)>;
+
 class PublicStage : public stream::Handler {
  public:
-  PublicStage(std::string public_base_topic, std::string public_scores_topic);
+  // Without `read_back` (unit tests of one instance) nothing is read back.
+  PublicStage(std::string public_base_topic, std::string public_scores_topic,
+              PublicReadBack read_back = nullptr);
   absl::StatusOr<std::vector<stream::Output>> Apply(
       store::KvTx& tx, const std::vector<kafka::Record>& records,
+      const std::set<int32_t>& owned) override;
+  // Reads the published views back, then produces every view of the
+  // fiscal years in `added` again.
+  absl::StatusOr<std::vector<stream::Output>> OnAssigned(
+      store::KvTx& tx, const std::set<int32_t>& added,
       const std::set<int32_t>& owned) override;
 
   // The stored public view of a unit-period.
@@ -80,8 +105,13 @@ class PublicStage : public stream::Handler {
   absl::Status Recompute(store::KvTx& tx, const std::string& fiscal_year,
                          std::vector<stream::Output>* out) const;
 
+  // Adds what every public view published since the last read back shows
+  // to its unit-period's published values (ShownBy), owned or not.
+  absl::Status ReadBack(store::KvTx& tx) const;
+
   std::string public_base_topic_;
   std::string public_scores_topic_;
+  PublicReadBack read_back_;
 };
 
 }  // namespace fruition::scoring

@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 
 #include "fruition/internal/scoring.pb.h"
 #include "services/common/store/kv.h"
 #include "services/common/store/test_util.h"
+#include "services/common/topics.h"
+#include "services/domain/disclosure.h"
 #include "tests/harness/fixtures.h"
 
 namespace fruition::scoring {
@@ -55,9 +59,26 @@ kafka::Record At(const internal::PublicBase& b, int64_t offset) {
   return r;
 }
 
+// fruition.scores.public.v1 as several instances write it (one partition).
+using PublicTopic = std::vector<kafka::Record>;
+
+// Reads `topic` back from the start offset of its partition.
+PublicReadBack ReadBackOf(const PublicTopic* topic) {
+  return [topic](const kafka::StartOffsets& start) {
+    auto it = start.find({kPublic, 0});
+    const int64_t from = it == start.end() ? 0 : it->second;
+    return absl::StatusOr<PublicTopic>(PublicTopic(
+        topic->begin() + std::min<int64_t>(from, topic->size()), topic->end()));
+  };
+}
+
 class Runner {
  public:
-  explicit Runner(const std::string& name) : stage_(kBase, kPublic) {
+  // With `topic`, what it produces is appended there, and it reads that
+  // topic back on assignment.
+  explicit Runner(const std::string& name, PublicTopic* topic = nullptr)
+      : stage_(kBase, kPublic, topic ? ReadBackOf(topic) : nullptr),
+        topic_(topic) {
     auto store = store::KvStore::Open(FreshDir(name), PublicTables());
     EXPECT_TRUE(store.ok());
     store_ = *std::move(store);
@@ -70,7 +91,17 @@ class Runner {
     EXPECT_TRUE(out.ok()) << out.status();
     if (!crash) {
       EXPECT_TRUE(store_->Commit(tx).ok());
+      if (out.ok()) Publish(*out);
     }
+    return out.ok() ? *out : std::vector<stream::Output>{};
+  }
+  // A rebalance assigns `added` of the base topic here.
+  std::vector<stream::Output> Assign(const std::set<int32_t>& added) {
+    store::KvTx tx(store_.get());
+    auto out = stage_.OnAssigned(tx, added, added);
+    EXPECT_TRUE(out.ok()) << out.status();
+    EXPECT_TRUE(store_->Commit(tx).ok());
+    if (out.ok()) Publish(*out);
     return out.ok() ? *out : std::vector<stream::Output>{};
   }
   std::optional<v1::Scorecard> View(const std::string& unit,
@@ -80,7 +111,21 @@ class Runner {
   }
 
  private:
+  void Publish(const std::vector<stream::Output>& out) {
+    if (topic_ == nullptr) return;
+    for (const auto& o : out) {
+      kafka::Record r;
+      r.topic = o.topic;
+      r.partition = 0;
+      r.offset = static_cast<int64_t>(topic_->size());
+      r.key = o.key;
+      r.value = o.value;
+      topic_->push_back(std::move(r));
+    }
+  }
+
   PublicStage stage_;
+  PublicTopic* topic_;
   std::unique_ptr<store::KvStore> store_;
 };
 
@@ -237,6 +282,67 @@ TEST(PublicStageTest, ABatchRecomputesEachFiscalYearOnce) {
   v1::Scorecard c;
   ASSERT_TRUE(c.ParseFromString(out[0].value));
   EXPECT_EQ(Cell(c, "sentenced").n(), 69);
+}
+
+// Every pair of public versions of a unit-period on `topic`, whoever
+// published them: no quantity differs by 1–10 (SPEC §5 D4). Returns the
+// first pair that does.
+std::string SmallDifferences(const PublicTopic& topic) {
+  std::map<std::string, std::map<std::string, std::set<int64_t>>> seen;
+  for (const kafka::Record& r : topic) {
+    v1::Scorecard c;
+    EXPECT_TRUE(c.ParseFromString(r.value));
+    auto& unit = seen[c.unit() + " " + c.period()];
+    for (const auto& [q, values] : domain::ShownBy(c)) {
+      for (int64_t v : values) {
+        for (int64_t w : unit[q]) {
+          if (v != w && std::llabs(v - w) < domain::kMinPublicCell) {
+            return c.unit() + " " + c.period() + " " + q + ": " +
+                   std::to_string(w) + " and " + std::to_string(v);
+          }
+        }
+        unit[q].insert(v);
+      }
+    }
+  }
+  return "";
+}
+
+// Two instances, one store each. A publishes EDPA's first version; then B
+// takes the fiscal year over and, reading its records in other batches,
+// would publish 33 LNF people beside A's 30 (a difference of 3). Read back
+// on assignment, A's 30 is among B's published values, so B withholds it;
+// and B produces EDPA's view again on assignment, marked.
+TEST(PublicStageTest, ANewOwnerKeepsTheVersionRuleOfTheOldOnesViews) {
+  PublicTopic topic;
+  Runner a("owner-a", &topic);
+  Runner b("owner-b", &topic);
+  EXPECT_TRUE(a.Assign({0}).empty());  // nothing yet
+  a.Run({At(Base("district:EDPA", "FY2016", 100, 30), 0)});
+  ASSERT_EQ(topic.size(), 1u);
+  EXPECT_TRUE(b.Assign({0}).empty());  // read back; no view of its own yet
+  b.Run({At(Base("district:EDPA", "FY2016", 100, 30), 0),
+         At(Base("district:EDPA", "FY2016", 111, 33), 1)});
+  ASSERT_EQ(topic.size(), 2u);
+  EXPECT_EQ(SmallDifferences(topic), "");
+  auto view = b.View("district:EDPA", "FY2016");
+  ASSERT_TRUE(view);
+  EXPECT_EQ(Cell(*view, "sentenced").n(), 111);
+  EXPECT_TRUE(Cell(*view, "lnf_share").suppressed());
+  // A gets it back: B's version is read back, and A's latest view (the
+  // one it made) is produced again, marked, for FY2016's partition only.
+  EXPECT_TRUE(a.Assign({1}).empty());
+  const auto again = a.Assign({0});
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].key, "district:EDPA");
+  EXPECT_NE(std::find(again[0].headers.begin(), again[0].headers.end(),
+                      kafka::Header(topics::kRepublishedHeader, "assigned")),
+            again[0].headers.end());
+  a.Run({At(Base("district:EDPA", "FY2016", 122, 37), 2)});
+  EXPECT_EQ(SmallDifferences(topic), "");
+  EXPECT_TRUE(
+      Cell(*a.View("district:EDPA", "FY2016"), "lnf_share").suppressed())
+      << "37 LNF people is 4 from the 33 B published";
 }
 
 TEST(PublicStageTest, UnreadableRecordIsPoison) {

@@ -1,7 +1,10 @@
 #include "services/scoring/run.h"
 
+#include <chrono>
+
 #include "services/common/auth/principals.h"
 #include "services/common/kafka/admin.h"
+#include "services/common/kafka/consumer.h"
 #include "services/common/log/log.h"
 #include "services/common/service/service.h"
 #include "services/common/strings.h"
@@ -60,8 +63,15 @@ absl::Status ScoringComponent::MakeStages(const ScoringConfig& config) {
       T(config, topics::kScoringPublicBase),
       std::vector<std::string>{T(config, topics::kOversightPublic),
                                T(config, topics::kOversightRestricted)});
-  public_ = std::make_unique<PublicStage>(T(config, topics::kScoringPublicBase),
-                                          T(config, topics::kScoresPublic));
+  // What every instance published, read back on assignment (no group: a
+  // plain reader of every partition).
+  public_ = std::make_unique<PublicStage>(
+      T(config, topics::kScoringPublicBase), T(config, topics::kScoresPublic),
+      [options = Consumer(""), topic = T(config, topics::kScoresPublic)](
+          const kafka::StartOffsets& start) {
+        return kafka::ReadToEnd(options, {topic}, {}, start,
+                                std::chrono::minutes(5));
+      });
   return absl::OkStatus();
 }
 

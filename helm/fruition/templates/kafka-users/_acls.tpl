@@ -154,6 +154,7 @@ scoring:
       type: topic
   - host: '*'
     operations:
+    - Read
     - Write
     - Describe
     resource:
