@@ -20,7 +20,11 @@
 // Kafka holds: "sent", "lost" (sent, in no copy on fruition.reports.v1 or
 // fruition.reference.v1), "extra_copies" (copies beyond the first: every
 // reader counts a report once, but the soak reports them), "cells",
-// "conditions". Exit 0, or 1 with a message when Kafka cannot be read.
+// "conditions", "public_versions" (distinct public versions read) and
+// "public_findings": what the disclosure attacker derives
+// of 1–10 from every public version on fruition.scores.public.v1 (printed
+// to stderr, at most 20). Exit 0, or 1 with a message when Kafka cannot be
+// read.
 #include <dirent.h>
 
 #include <cstdio>
@@ -40,6 +44,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "services/common/strings.h"
 #include "services/common/topics.h"
+#include "tests/harness/attacker.h"
 #include "tests/harness/harness.h"
 
 namespace {
@@ -257,6 +262,41 @@ absl::Status LatestEvents(const ByTopic& read, std::string_view topic,
   return absl::OkStatus();
 }
 
+// Every public version on fruition.scores.public.v1, whichever scoring
+// instance produced it, given to the disclosure attacker
+// (tests/harness/attacker.h): what a reader of the whole topic can derive of
+// 1–10 (a small cell, two versions of a unit-period a count of 1–10 apart).
+// Partitions that moved between instances are where one instance's versions
+// could differ slightly from another's (docs/DESIGN.md, "The version rule
+// across instances"). Findings, each once.
+absl::StatusOr<std::vector<std::string>> PublicFindings(const ByTopic& read,
+                                                        size_t* versions) {
+  fruition::testing::Attacker attacker;
+  for (const Record& rec : read.at(std::string(topics::kScoresPublic))) {
+    auto card = Parse<v1::Scorecard>(rec);
+    if (!card.ok()) return card.status();
+    if (!card->public_view()) continue;
+    fruition::testing::PublicVersion v;
+    v.unit = card->unit();
+    v.period = card->period();
+    v.id = card->scorecard_id();
+    v.revision = card->revision();
+    v.source = StrCat(rec.partition, "@", rec.offset);
+    for (const v1::Indicator& i : card->indicators()) {
+      fruition::testing::PublicCell cell;  // as the HTTP API shows it
+      cell.suppressed = i.suppressed();
+      if (!i.suppressed()) {
+        cell.n = static_cast<double>(i.n());
+        if (i.defined()) cell.value = i.value();
+      }
+      v.cells[i.name()] = cell;
+    }
+    attacker.AddVersion(v);
+  }
+  *versions = attacker.versions();
+  return attacker.Findings();
+}
+
 int Dump(const std::string& bootstrap, const std::string& input,
          const std::string& out) {
   auto sent = InputReports(input);
@@ -293,6 +333,12 @@ int Dump(const std::string& bootstrap, const std::string& input,
   for (const absl::Status& s : parsed) {
     if (!s.ok()) return Fail(std::string(s.message()));
   }
+  size_t public_versions = 0;
+  auto findings = PublicFindings(*read, &public_versions);
+  if (!findings.ok()) return Fail(std::string(findings.status().message()));
+  for (size_t i = 0; i < findings->size() && i < 20; ++i) {
+    std::cerr << "soak-check: public: " << (*findings)[i] << "\n";
+  }
   size_t score_cells = 0;
   for (const auto& entry : cells) {
     score_cells += entry.first.rfind("cell ", 0) == 0 ? 1 : 0;
@@ -304,7 +350,9 @@ int Dump(const std::string& bootstrap, const std::string& input,
   std::cout << "{\"sent\":" << sent->size()
             << ",\"on_topic\":" << copies->size() << ",\"lost\":" << lost
             << ",\"extra_copies\":" << extra << ",\"cells\":" << score_cells
-            << ",\"conditions\":" << conditions << "}\n";
+            << ",\"conditions\":" << conditions
+            << ",\"public_versions\":" << public_versions
+            << ",\"public_findings\":" << findings->size() << "}\n";
   return 0;
 }
 
