@@ -21,11 +21,12 @@ inline constexpr std::string_view kReference = "fruition.reference.v1";
 inline constexpr std::string_view kLinkAssessments =
     "fruition.link-assessments.v1";
 inline constexpr std::string_view kScores = "fruition.scores.v1";
-// A header (value "assigned") on a fruition.scores.v1 card produced again,
-// unchanged, because its partition was just assigned to another scoring
-// instance: the latest card of each unit-period is then its owner's, not
-// one an earlier owner produced before it had read every fact. Consumers
-// that count versions may skip such a card; nothing about the unit changed.
+// A header (value "assigned") on a card of fruition.scores.v1 or
+// fruition.scores.public.v1 produced again, unchanged, because its partition
+// was just assigned to a scoring instance: the latest card of each
+// unit-period is then its owner's, not one an earlier owner produced before
+// it had read every fact. Consumers that count versions may skip such a
+// card; nothing about the unit changed.
 inline constexpr std::string_view kRepublishedHeader = "fruition-republished";
 // Internal: scoring stage 1 -> stage 2, key = unit (ARCHITECTURE principle 3).
 inline constexpr std::string_view kScoringContributions =
