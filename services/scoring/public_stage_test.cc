@@ -4,14 +4,13 @@
 #include <stdlib.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 
 #include "fruition/internal/scoring.pb.h"
 #include "services/common/store/kv.h"
 #include "services/common/store/test_util.h"
 #include "services/common/topics.h"
-#include "services/domain/disclosure.h"
+#include "tests/harness/attacker.h"
 #include "tests/harness/fixtures.h"
 
 namespace fruition::scoring {
@@ -284,28 +283,20 @@ TEST(PublicStageTest, ABatchRecomputesEachFiscalYearOnce) {
   EXPECT_EQ(Cell(c, "sentenced").n(), 69);
 }
 
-// Every pair of public versions of a unit-period on `topic`, whoever
-// published them: no quantity differs by 1–10 (SPEC §5 D4). Returns the
-// first pair that does.
+// What the disclosure attacker (tests/harness/attacker.h, the dev-mode
+// privacy test's) derives of 1–10 from every public version on `topic`,
+// whoever published it: "" when nothing, else its first finding.
 std::string SmallDifferences(const PublicTopic& topic) {
-  std::map<std::string, std::map<std::string, std::set<int64_t>>> seen;
+  testing::Attacker attacker;
   for (const kafka::Record& r : topic) {
     v1::Scorecard c;
     EXPECT_TRUE(c.ParseFromString(r.value));
-    auto& unit = seen[c.unit() + " " + c.period()];
-    for (const auto& [q, values] : domain::ShownBy(c)) {
-      for (int64_t v : values) {
-        for (int64_t w : unit[q]) {
-          if (v != w && std::llabs(v - w) < domain::kMinPublicCell) {
-            return c.unit() + " " + c.period() + " " + q + ": " +
-                   std::to_string(w) + " and " + std::to_string(v);
-          }
-        }
-        unit[q].insert(v);
-      }
+    if (auto v = testing::VersionFromCard(c, std::to_string(r.offset))) {
+      attacker.AddVersion(*v);
     }
   }
-  return "";
+  const auto findings = attacker.Findings();
+  return findings.empty() ? "" : findings.front();
 }
 
 // Two instances, one store each. A publishes EDPA's first version; then B

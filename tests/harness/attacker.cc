@@ -328,6 +328,27 @@ std::optional<PublicVersion> VersionFromCardJson(const Struct& card,
   return v;
 }
 
+std::optional<PublicVersion> VersionFromCard(const v1::Scorecard& card,
+                                             const std::string& source) {
+  if (!card.public_view()) return std::nullopt;
+  PublicVersion v;
+  v.unit = card.unit();
+  v.period = card.period();
+  v.id = card.scorecard_id();
+  v.revision = card.revision();
+  v.source = source;
+  for (const v1::Indicator& i : card.indicators()) {
+    PublicCell cell;
+    cell.suppressed = i.suppressed();
+    if (!i.suppressed()) {
+      cell.n = static_cast<double>(i.n());
+      if (i.defined()) cell.value = i.value();
+    }
+    v.cells[i.name()] = cell;
+  }
+  return v;
+}
+
 std::optional<PublicVersion> VersionFromEvent(const v1::OversightEvent& e,
                                               const std::string& source) {
   if (e.visibility() != v1::VISIBILITY_PUBLIC || e.unit().empty() ||

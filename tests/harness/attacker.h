@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "fruition/v1/events.pb.h"
+#include "fruition/v1/scores.pb.h"
 #include "google/protobuf/struct.pb.h"
 
 namespace fruition::testing {
@@ -85,6 +86,12 @@ std::string SnakeName(const std::string& camel);
 // "indicators":{...}}`); nullopt without unit or period.
 std::optional<PublicVersion> VersionFromCardJson(
     const google::protobuf::Struct& card, const std::string& source = "poll");
+
+// A public view as fruition.scores.public.v1 carries it, with the cells the
+// HTTP API would show (a suppressed cell nothing else; a share of nobody no
+// value); nullopt for a card that is not a public view.
+std::optional<PublicVersion> VersionFromCard(const v1::Scorecard& card,
+                                             const std::string& source);
 
 // The cells a public event shows of the scorecard it names (evidence ref
 // "scorecard:<id>"): `<cell>`, `<cell>.n`, `<cell>.suppressed` facts

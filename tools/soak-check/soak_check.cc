@@ -275,23 +275,9 @@ absl::StatusOr<std::vector<std::string>> PublicFindings(const ByTopic& read,
   for (const Record& rec : read.at(std::string(topics::kScoresPublic))) {
     auto card = Parse<v1::Scorecard>(rec);
     if (!card.ok()) return card.status();
-    if (!card->public_view()) continue;
-    fruition::testing::PublicVersion v;
-    v.unit = card->unit();
-    v.period = card->period();
-    v.id = card->scorecard_id();
-    v.revision = card->revision();
-    v.source = StrCat(rec.partition, "@", rec.offset);
-    for (const v1::Indicator& i : card->indicators()) {
-      fruition::testing::PublicCell cell;  // as the HTTP API shows it
-      cell.suppressed = i.suppressed();
-      if (!i.suppressed()) {
-        cell.n = static_cast<double>(i.n());
-        if (i.defined()) cell.value = i.value();
-      }
-      v.cells[i.name()] = cell;
-    }
-    attacker.AddVersion(v);
+    const auto v = fruition::testing::VersionFromCard(
+        *card, StrCat(rec.partition, "@", rec.offset));
+    if (v) attacker.AddVersion(*v);
   }
   *versions = attacker.versions();
   return attacker.Findings();
